@@ -1,1 +1,111 @@
-settings=1
+"""The service's settings: one validated object, read from the environment (prefix ``CNRACL_``).
+
+Nothing is built at import time: call :func:`get_settings` (or build ``Settings(...)`` in tests).
+Delays are ISO 8601 durations (``P5D``, ``PT30S``). Outside the demo mode, secrets have no
+default: the service refuses to start without them.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+RACINE = Path(__file__).resolve().parent
+
+
+class Mode(StrEnum):
+    demo = "demo"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CNRACL_", env_file=None, extra="ignore")
+
+    mode: Mode = Mode.demo
+    var_dir: Path = RACINE / "var"
+
+    # Components. Empty means "the embedded one" (make run starts it).
+    database_url: str = ""
+    temporal_address: str = ""
+    temporal_namespace: str = "default"
+    task_queue: str = "cnracl-processus"
+    smtp_host: str = ""
+    smtp_port: int = 8025
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    mail_expediteur: str = "CNRACL <ne-pas-repondre@cnracl.example.fr>"
+    mail_superviseurs: str = "superviseurs@cnracl.example.fr"
+    url_publique: str = "http://localhost:8000"
+
+    # Security.
+    secret_key: str = ""
+    duree_jeton: timedelta = timedelta(hours=8)
+
+    # EIR delays (DESIGN §4.1).
+    eir_delai_notification_employeur: timedelta = Field(default=timedelta(days=5))
+    relance_employeur: timedelta = Field(default=timedelta(days=10))
+    escalade_superviseur: timedelta = Field(default=timedelta(days=20))
+    eir_delai_enquete: timedelta = Field(default=timedelta(days=14))
+    eir_delai_reponse_enquete: timedelta = Field(default=timedelta(days=30))
+
+    @model_validator(mode="after")
+    def _secrets_hors_demo(self) -> "Settings":
+        if self.mode is Mode.production:
+            manquants = [
+                nom
+                for nom, valeur in (
+                    ("CNRACL_SECRET_KEY", self.secret_key),
+                    ("CNRACL_DATABASE_URL", self.database_url),
+                    ("CNRACL_TEMPORAL_ADDRESS", self.temporal_address),
+                    ("CNRACL_SMTP_HOST", self.smtp_host),
+                )
+                if not valeur
+            ]
+            if manquants:
+                raise ValueError(
+                    "En mode production, ces réglages sont obligatoires et n'ont pas de valeur "
+                    "par défaut : " + ", ".join(manquants)
+                )
+            if len(self.secret_key) < 32:
+                raise ValueError("CNRACL_SECRET_KEY doit compter au moins 32 caractères.")
+        return self
+
+    # Resolved values (embedded defaults only in demo mode).
+    @property
+    def url_base_de_donnees(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.var_dir / 'cnracl.db'}"
+
+    @property
+    def adresse_temporal(self) -> str:
+        return self.temporal_address or "127.0.0.1:7233"
+
+    @property
+    def hote_smtp(self) -> str:
+        return self.smtp_host or "127.0.0.1"
+
+    @property
+    def dossier_mails(self) -> Path:
+        return self.var_dir / "mail"
+
+    def cle_secrete(self) -> str:
+        """The token-signing key; in demo mode a random key kept in ``var/`` across restarts."""
+        if self.secret_key:
+            return self.secret_key
+        fichier = self.var_dir / "secret_key"
+        if not fichier.exists():
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            fichier.write_text(secrets.token_urlsafe(48))
+            fichier.chmod(0o600)
+        return fichier.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

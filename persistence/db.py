@@ -1,0 +1,39 @@
+"""The async engine and session factory, built from the settings (never at import time)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+
+def creer_moteur(url: str) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        moteur = create_async_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(moteur.sync_engine, "connect")
+        def _pragmas(connexion, _):  # WAL lets the API read while the worker writes
+            curseur = connexion.cursor()
+            curseur.execute("PRAGMA journal_mode=WAL")
+            curseur.execute("PRAGMA foreign_keys=ON")
+            curseur.execute("PRAGMA busy_timeout=30000")
+            curseur.close()
+
+        return moteur
+    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+SessionFactory = async_sessionmaker[AsyncSession]
+
+
+def fabrique_sessions(moteur: AsyncEngine) -> SessionFactory:
+    return async_sessionmaker(moteur, class_=AsyncSession, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def transaction(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
+    async with sessions() as session, session.begin():
+        yield session

@@ -1,0 +1,36 @@
+import asyncio
+
+from alembic import context
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel import SQLModel
+
+import persistence.models  # noqa: F401  (registers the tables)
+
+config = context.config
+cible = SQLModel.metadata
+
+
+def _executer(connexion) -> None:
+    context.configure(
+        connection=connexion,
+        target_metadata=cible,
+        render_as_batch=connexion.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _en_ligne() -> None:
+    moteur = create_async_engine(config.get_main_option("sqlalchemy.url"))
+    async with moteur.connect() as connexion:
+        await connexion.run_sync(_executer)
+    await moteur.dispose()
+
+
+if context.is_offline_mode():
+    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=cible, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    asyncio.run(_en_ligne())

@@ -1,0 +1,185 @@
+"""The tables. One family per entity (base fields, table); enums stored as their stable string values."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Column, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from persistence.types import UtcDateTime
+
+
+def maintenant() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _horodatage(nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None if nullable else None, sa_column=Column(UtcDateTime(), nullable=nullable, index=index))
+
+
+def _texte(longueur: int, index: bool = False, nullable: bool = False) -> Any:
+    return Field(sa_type=String(longueur), index=index, nullable=nullable)
+
+
+class Employeur(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    siret: str = Field(sa_type=String(14), unique=True, index=True)
+    raison_sociale: str = _texte(200)
+    email: str = _texte(200)
+    type: str = Field(default="collectivite", sa_type=String(40))
+
+
+class Affilie(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    nir: str = Field(sa_type=String(15), unique=True, index=True)
+    nom: str = _texte(100)
+    prenom: str = _texte(100)
+    date_de_naissance: date
+    email: str = _texte(200)
+    employeur_id: int | None = Field(default=None, foreign_key="employeur.id", index=True)
+    date_affiliation: date
+    date_radiation: date | None = None
+    categorie: str = Field(default="sedentaire", sa_type=String(20))
+    indice_majore: int | None = None
+    quotite: int = 100
+
+
+class Enfant(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    affilie_id: int = Field(foreign_key="affilie.id", index=True)
+    prenom: str = _texte(100)
+    date_de_naissance: date
+
+
+class LigneCirTable(SQLModel, table=True):
+    __tablename__ = "ligne_cir"
+    __table_args__ = (UniqueConstraint("affilie_id", "annee", "date_debut", name="uq_ligne_cir_periode"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    affilie_id: int = Field(foreign_key="affilie.id", index=True)
+    employeur_id: int | None = Field(default=None, foreign_key="employeur.id", index=True)
+    annee: int
+    date_debut: date
+    date_fin: date
+    quotite: int = 100
+    nature: str = Field(default="titulaire", sa_type=String(40))
+    categorie: str = Field(default="sedentaire", sa_type=String(20))
+    indice_majore: int | None = None
+    modifiee_le: datetime | None = _horodatage(nullable=True)
+
+
+class Compte(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    identifiant: str = Field(sa_type=String(100), unique=True, index=True)
+    code_hash: str = _texte(200)
+    role: str = Field(sa_type=String(20))
+    profil: str | None = Field(default=None, sa_type=String(20))
+    affilie_id: int | None = Field(default=None, foreign_key="affilie.id", index=True)
+    employeur_id: int | None = Field(default=None, foreign_key="employeur.id", index=True)
+    email: str | None = Field(default=None, sa_type=String(200))
+    actif: bool = True
+    echecs_connexion: int = 0
+    verrouille_jusqua: datetime | None = _horodatage(nullable=True)
+
+
+class DemandeEirTable(SQLModel, table=True):
+    """The EIR request and its business-state projection, written in the same step as each change."""
+
+    __tablename__ = "demande_eir"
+    __table_args__ = (UniqueConstraint("affilie_id", "numero", name="uq_demande_eir_rang"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workflow_id: str = Field(sa_type=String(100), unique=True, index=True)
+    affilie_id: int = Field(foreign_key="affilie.id", index=True)
+    employeur_id: int | None = Field(default=None, foreign_key="employeur.id", index=True)
+    numero: int
+    date_demande: date
+    canal: str = Field(default="en_ligne", sa_type=String(20))
+    etape: str = Field(sa_type=String(30))
+    etat: str = Field(sa_type=String(40), index=True)
+    phase: int | None = None
+    en_attente_de: str | None = Field(default=None, sa_type=String(20))
+    echeance: datetime | None = _horodatage(nullable=True)
+    tache_id: int | None = None
+    indice_fin_de_carriere: int | None = None
+    creee_le: datetime | None = _horodatage()
+    modifiee_le: datetime | None = _horodatage()
+    terminee_le: datetime | None = _horodatage(nullable=True)
+
+
+class Tache(SQLModel, table=True):
+    """A human task in an employer's inbox (or a supervisor's)."""
+
+    __table_args__ = (UniqueConstraint("cle", name="uq_tache_cle"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cle: str = _texte(200)
+    type: str = Field(sa_type=String(40), index=True)
+    workflow_id: str = Field(sa_type=String(100), index=True)
+    demande_id: int | None = Field(default=None, index=True)
+    employeur_id: int | None = Field(default=None, foreign_key="employeur.id", index=True)
+    affilie_id: int | None = Field(default=None, foreign_key="affilie.id", index=True)
+    etat: str = Field(default="ouverte", sa_type=String(20), index=True)
+    echeance: datetime | None = _horodatage(index=True)
+    creee_le: datetime | None = _horodatage()
+    terminee_le: datetime | None = _horodatage(nullable=True)
+    relancee_le: datetime | None = _horodatage(nullable=True)
+    escaladee_le: datetime | None = _horodatage(nullable=True)
+    assignee_compte_id: int | None = Field(default=None, foreign_key="compte.id")
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reponse: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class Document(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("cle", name="uq_document_cle"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cle: str = _texte(200)
+    type: str = Field(sa_type=String(20))
+    affilie_id: int = Field(foreign_key="affilie.id", index=True)
+    demande_id: int | None = Field(default=None, index=True)
+    cree_le: datetime | None = _horodatage()
+    contenu: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Mail(SQLModel, table=True):
+    """The outbox: one row per mail, its idempotency key unique; sent once."""
+
+    __table_args__ = (UniqueConstraint("cle", name="uq_mail_cle"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cle: str = _texte(250)
+    evenement: str = Field(sa_type=String(60), index=True)
+    processus_id: str | None = Field(default=None, sa_type=String(100), index=True)
+    destinataire: str = _texte(200)
+    sujet: str = _texte(300)
+    corps_texte: str
+    corps_html: str
+    message_id: str = _texte(250)
+    etat: str = Field(default="a_envoyer", sa_type=String(20), index=True)
+    cree_le: datetime | None = _horodatage()
+    envoye_le: datetime | None = _horodatage(nullable=True)
+
+
+class Evenement(SQLModel, table=True):
+    """The append-only history: who did what, when, in which process."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    processus_id: str = Field(sa_type=String(100), index=True)
+    type: str = Field(sa_type=String(60))
+    acteur: str = Field(sa_type=String(20))
+    compte_id: int | None = None
+    horodatage: datetime | None = _horodatage()
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ReponseEnqueteTable(SQLModel, table=True):
+    __tablename__ = "reponse_enquete"
+
+    id: int | None = Field(default=None, primary_key=True)
+    demande_id: int = Field(foreign_key="demande_eir.id", unique=True)
+    reponses: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    commentaire: str = ""
+    recue_le: datetime | None = _horodatage()
