@@ -57,6 +57,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _secrets_hors_demo(self) -> "Settings":
+        if self.escalade_superviseur <= self.relance_employeur:
+            raise ValueError(
+                "CNRACL_ESCALADE_SUPERVISEUR doit être plus long que CNRACL_RELANCE_EMPLOYEUR "
+                "(l'escalade suit la relance)."
+            )
         if self.mode is Mode.production:
             manquants = [
                 nom

@@ -1,1 +1,58 @@
+"""The worker: runs the workflows and activities of every process. Start N of them anywhere."""
 
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.eir import ActivitesEir
+from activities.mails import ExpediteurMails
+from notifications.rendu import Gabarits
+from notifications.transport import TransportSmtp
+from persistence.db import SessionFactory, creer_moteur, fabrique_sessions
+from settings import Settings, get_settings
+from workflows.client import connecter
+from workflows.eir import EirWorkflow
+
+WORKFLOWS: Sequence[type] = (EirWorkflow,)
+
+
+def activites(settings: Settings, sessions: SessionFactory) -> list:
+    transport = TransportSmtp(
+        settings.hote_smtp, settings.smtp_port, settings.mail_expediteur,
+        settings.smtp_user, settings.smtp_password, settings.smtp_starttls,
+    )
+    mails = ExpediteurMails(sessions, Gabarits(), transport)
+    eir = ActivitesEir(sessions, mails, settings.url_publique, settings.mail_superviseurs)
+    return [
+        eir.transition, eir.creer_tache, eir.marquer_tache, eir.terminer_tache,
+        eir.generer_ris, eir.calculer_bilan, eir.enregistrer_enquete, eir.notifier,
+    ]
+
+
+def creer_worker(client: Client, settings: Settings, sessions: SessionFactory) -> Worker:
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=list(WORKFLOWS),
+        activities=activites(settings, sessions),
+    )
+
+
+async def main(settings: Settings | None = None) -> None:
+    settings = settings or get_settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    moteur = creer_moteur(settings.url_base_de_donnees)
+    client = await connecter(settings.adresse_temporal, settings.temporal_namespace)
+    try:
+        await creer_worker(client, settings, fabrique_sessions(moteur)).run()
+    finally:
+        await moteur.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -3,6 +3,6 @@
 TACHES_PROCESSUS = "cnracl-processus"
 
 
-def id_workflow_eir(affilie_id: int, numero: int) -> str:
-    """``eir-{affilie}-{n}``: the affiliate's opaque id (never the NIR) and the request's rank."""
-    return f"eir-{affilie_id}-{numero}"
+def id_workflow_eir(cle_affilie: str, numero: int) -> str:
+    """``eir-{affilie}-{n}``: the affiliate's opaque key (never the NIR) and the request's rank."""
+    return f"eir-{cle_affilie}-{numero}"

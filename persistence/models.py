@@ -31,8 +31,16 @@ class Employeur(SQLModel, table=True):
     type: str = Field(default="collectivite", sa_type=String(40))
 
 
+def cle_aleatoire() -> str:
+    import secrets
+
+    return secrets.token_hex(6)
+
+
 class Affilie(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    # An opaque, non-guessable key naming the affiliate in workflow ids (never the NIR).
+    cle: str = Field(default_factory=cle_aleatoire, sa_type=String(20), unique=True, index=True)
     nir: str = Field(sa_type=String(15), unique=True, index=True)
     nom: str = _texte(100)
     prenom: str = _texte(100)

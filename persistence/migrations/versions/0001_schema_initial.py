@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 11:42:37.568779
+Create Date: 2026-11-22 11:48:21.482129
 """
 from alembic import op
 import sqlalchemy as sa
@@ -65,6 +65,7 @@ def upgrade() -> None:
 
     op.create_table('affilie',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('cle', sa.String(length=20), nullable=False),
     sa.Column('nir', sa.String(length=15), nullable=False),
     sa.Column('nom', sa.String(length=100), nullable=False),
     sa.Column('prenom', sa.String(length=100), nullable=False),
@@ -80,6 +81,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('affilie', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_affilie_cle'), ['cle'], unique=True)
         batch_op.create_index(batch_op.f('ix_affilie_employeur_id'), ['employeur_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_affilie_nir'), ['nir'], unique=True)
 
@@ -269,6 +271,7 @@ def downgrade() -> None:
     with op.batch_alter_table('affilie', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_affilie_nir'))
         batch_op.drop_index(batch_op.f('ix_affilie_employeur_id'))
+        batch_op.drop_index(batch_op.f('ix_affilie_cle'))
 
     op.drop_table('affilie')
     with op.batch_alter_table('mail', schema=None) as batch_op:

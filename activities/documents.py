@@ -1,0 +1,98 @@
+"""The content of the documents an EIR produces: the RIS (relevé individuel de situation) and the
+bilan personnalisé (rights + simulations from the calculation module)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import pension
+from domain.regles import parametre
+from persistence.models import Affilie, Enfant, LigneCirTable
+
+
+def _jours(ligne: LigneCirTable) -> int:
+    return (ligne.date_fin - ligne.date_debut).days + 1
+
+
+def contenu_ris(affilie: Affilie, lignes: Sequence[LigneCirTable], le: date) -> dict[str, Any]:
+    jours_par_trimestre = parametre("ris", "jours_par_trimestre", le)
+    total_jours = sum(_jours(ligne) for ligne in lignes)
+    return {
+        "titre": "Relevé individuel de situation",
+        "etabli_le": le.isoformat(),
+        "date_de_naissance": affilie.date_de_naissance.isoformat(),
+        "nb_periodes": len(lignes),
+        "trimestres": total_jours // jours_par_trimestre.valeur,
+        "jours_de_services": total_jours,
+        "periodes": [
+            {
+                "annee": ligne.annee,
+                "date_debut": ligne.date_debut.isoformat(),
+                "date_fin": ligne.date_fin.isoformat(),
+                "quotite": ligne.quotite,
+                "nature": ligne.nature,
+                "categorie": ligne.categorie,
+                "indice_majore": ligne.indice_majore,
+            }
+            for ligne in lignes
+        ],
+        "reference_decompte": jours_par_trimestre.reference_titre,
+    }
+
+
+def cas_pension(
+    affilie: Affilie,
+    lignes: Sequence[LigneCirTable],
+    enfants: Sequence[Enfant],
+    indice: int | None,
+    le: date,
+) -> dict[str, Any]:
+    """The calculation case of an affiliate from the CIR (DESIGN §5 input)."""
+    cas: dict[str, Any] = {
+        "date_de_naissance": affilie.date_de_naissance.isoformat(),
+        "date_de_liquidation": le.isoformat(),
+        "categorie": affilie.categorie,
+        "periodes": [
+            {
+                "debut": ligne.date_debut.isoformat(),
+                "fin": ligne.date_fin.isoformat(),
+                "quotite": ligne.quotite,
+                "nature": ligne.nature,
+            }
+            for ligne in lignes
+        ],
+        "indice_majore": indice or affilie.indice_majore,
+        "enfants": [{"date_de_naissance": e.date_de_naissance.isoformat()} for e in enfants],
+    }
+    return cas
+
+
+def contenu_bilan(
+    affilie: Affilie,
+    lignes: Sequence[LigneCirTable],
+    enfants: Sequence[Enfant],
+    indice: int | None,
+    le: date,
+) -> dict[str, Any]:
+    cas = cas_pension(affilie, lignes, enfants, indice, le)
+    estimation = pension.estimer(cas)
+    donnees = estimation.model_dump(mode="json")
+    return {
+        "titre": "Bilan personnalisé retraite",
+        "etabli_le": le.isoformat(),
+        "indice_fin_de_carriere": cas["indice_majore"],
+        "cas": cas,
+        "estimation": donnees,
+        "points": [
+            {
+                "libelle": point["libelle"],
+                "age": point["age"],
+                "date_de_liquidation": point["date_de_liquidation"],
+                "pension_brute_mensuelle": point["pension_brute_mensuelle"],
+                "pension_brute_annuelle": point["pension_brute_annuelle"],
+            }
+            for point in donnees["points"]
+        ],
+    }

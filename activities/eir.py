@@ -1,0 +1,238 @@
+"""The EIR's side effects. Each method is one activity; the class holds its dependencies.
+
+Every write is idempotent (a retried or replayed step stores nothing twice, mails no one twice),
+and each state change is written with its history event in one transaction, so the API shows at
+once what a user just did.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.documents import contenu_bilan, contenu_ris
+from activities.mails import ExpediteurMails
+from domain.eir import (
+    CompletionTache,
+    EnregistrementEnquete,
+    MarquageTache,
+    NotificationEir,
+    NouvelleTache,
+    ProductionDocument,
+    Transition,
+)
+from domain.etats import Acteur, EtatTache, TypeDocument
+from persistence import depots
+from persistence.db import SessionFactory, transaction
+from persistence.models import Affilie, DemandeEirTable, Document, Employeur, ReponseEnqueteTable, Tache
+
+
+class ActivitesEir:
+    def __init__(self, sessions: SessionFactory, mails: ExpediteurMails, url_publique: str, mail_superviseurs: str) -> None:
+        self._sessions = sessions
+        self._mails = mails
+        self._url = url_publique.rstrip("/")
+        self._mail_superviseurs = mail_superviseurs
+
+    @activity.defn(name="eir_transition")
+    async def transition(self, transition: Transition) -> None:
+        async with transaction(self._sessions) as session:
+            await depots.appliquer_transition(session, transition)
+
+    @activity.defn(name="eir_creer_tache")
+    async def creer_tache(self, nouvelle: NouvelleTache) -> int:
+        async with transaction(self._sessions) as session:
+            demande = await _demande(session, nouvelle.demande_id)
+            tache, creee = await depots.creer_tache(
+                session,
+                Tache(
+                    cle=nouvelle.cle,
+                    type=nouvelle.type.value,
+                    workflow_id=nouvelle.workflow_id,
+                    demande_id=demande.id,
+                    employeur_id=demande.employeur_id,
+                    affilie_id=demande.affilie_id,
+                    etat=EtatTache.ouverte.value,
+                    echeance=nouvelle.echeance,
+                    creee_le=nouvelle.horodatage,
+                    details=nouvelle.details,
+                ),
+            )
+            if creee:
+                await depots.ajouter_evenement(
+                    session, demande.workflow_id, "tache_creee", Acteur.cnracl.value, nouvelle.horodatage,
+                    details={"tache_id": tache.id, "type": tache.type, "echeance": nouvelle.echeance.isoformat()},
+                )
+            assert tache.id is not None
+            return tache.id
+
+    @activity.defn(name="eir_marquer_tache")
+    async def marquer_tache(self, marquage: MarquageTache) -> None:
+        async with transaction(self._sessions) as session:
+            tache = await session.get(Tache, marquage.tache_id)
+            if tache is None:
+                raise ApplicationError(f"tâche {marquage.tache_id} inconnue", type="TacheInconnue", non_retryable=True)
+            if marquage.relancee and tache.relancee_le is None:
+                tache.relancee_le = marquage.horodatage
+            if marquage.escaladee and tache.escaladee_le is None:
+                tache.escaladee_le = marquage.horodatage
+            if marquage.etat is not None and tache.etat == EtatTache.ouverte.value:
+                tache.etat = marquage.etat.value
+                tache.terminee_le = marquage.horodatage
+            session.add(tache)
+
+    @activity.defn(name="eir_terminer_tache")
+    async def terminer_tache(self, completion: CompletionTache) -> None:
+        """Store the employer's answer: CIR corrections, end-of-career index, task done."""
+        reponse = completion.reponse
+        async with transaction(self._sessions) as session:
+            tache = await session.get(Tache, reponse.tache_id)
+            demande = await _demande(session, completion.demande_id)
+            if tache is None:
+                raise ApplicationError(f"tâche {reponse.tache_id} inconnue", type="TacheInconnue", non_retryable=True)
+            if tache.etat != EtatTache.ouverte.value:
+                return  # already stored by an earlier attempt of this activity
+            for ligne in reponse.corrections:
+                employeur_id = demande.employeur_id
+                if ligne.siret_employeur:
+                    autre = await depots.employeur_par_siret(session, ligne.siret_employeur)
+                    employeur_id = autre.id if autre else None
+                await depots.ecrire_ligne_cir(session, demande.affilie_id, ligne, employeur_id, completion.horodatage)
+            if reponse.indice_fin_de_carriere is not None:
+                demande.indice_fin_de_carriere = reponse.indice_fin_de_carriere
+                session.add(demande)
+            tache.etat = EtatTache.terminee.value
+            tache.terminee_le = completion.horodatage
+            tache.reponse = reponse.model_dump(mode="json")
+            session.add(tache)
+            await depots.ajouter_evenement(
+                session, demande.workflow_id, "tache_terminee", Acteur.employeur.value, completion.horodatage,
+                compte_id=reponse.compte_id or None,
+                details={
+                    "tache_id": tache.id,
+                    "type": tache.type,
+                    "corrections": len(reponse.corrections),
+                    "indice_fin_de_carriere": reponse.indice_fin_de_carriere,
+                },
+            )
+
+    @activity.defn(name="eir_generer_ris")
+    async def generer_ris(self, production: ProductionDocument) -> int:
+        async with transaction(self._sessions) as session:
+            demande = await _demande(session, production.demande_id)
+            affilie = await session.get(Affilie, demande.affilie_id)
+            assert affilie is not None
+            lignes = await depots.lignes_cir(session, affilie.id)  # type: ignore[arg-type]
+            document, _ = await depots.enregistrer_document(
+                session,
+                Document(
+                    cle=production.cle,
+                    type=TypeDocument.ris.value,
+                    affilie_id=affilie.id,
+                    demande_id=demande.id,
+                    cree_le=production.horodatage,
+                    contenu=contenu_ris(affilie, lignes, production.horodatage.date()),
+                ),
+            )
+            assert document.id is not None
+            return document.id
+
+    @activity.defn(name="eir_calculer_bilan")
+    async def calculer_bilan(self, production: ProductionDocument) -> int:
+        """Run the pension simulations with the chosen end-of-career index; store the bilan."""
+        async with transaction(self._sessions) as session:
+            demande = await _demande(session, production.demande_id)
+            affilie = await session.get(Affilie, demande.affilie_id)
+            assert affilie is not None
+            lignes = await depots.lignes_cir(session, affilie.id)  # type: ignore[arg-type]
+            enfants = await depots.enfants(session, affilie.id)  # type: ignore[arg-type]
+            contenu = contenu_bilan(
+                affilie, lignes, enfants, demande.indice_fin_de_carriere, production.horodatage.date()
+            )
+            document, _ = await depots.enregistrer_document(
+                session,
+                Document(
+                    cle=production.cle,
+                    type=TypeDocument.bilan.value,
+                    affilie_id=affilie.id,
+                    demande_id=demande.id,
+                    cree_le=production.horodatage,
+                    contenu=contenu,
+                ),
+            )
+            assert document.id is not None
+            return document.id
+
+    @activity.defn(name="eir_enregistrer_enquete")
+    async def enregistrer_enquete(self, enregistrement: EnregistrementEnquete) -> None:
+        async with transaction(self._sessions) as session:
+            await depots.enregistrer_enquete(
+                session,
+                ReponseEnqueteTable(
+                    demande_id=enregistrement.demande_id,
+                    reponses=enregistrement.reponses.reponses,
+                    commentaire=enregistrement.reponses.commentaire,
+                    recue_le=enregistrement.horodatage,
+                ),
+            )
+
+    @activity.defn(name="eir_notifier")
+    async def notifier(self, notification: NotificationEir) -> None:
+        """Mail one event to one recipient, once (the outbox key is the notification's ``cle``)."""
+        async with self._sessions() as session:
+            contexte, destinataire = await self._contexte(session, notification)
+        await self._mails.envoyer_une_fois(
+            cle=notification.cle,
+            evenement=notification.evenement,
+            destinataire=destinataire,
+            contexte=contexte,
+            processus_id=contexte["demande"]["workflow_id"],
+            horodatage=notification.horodatage,
+        )
+
+    async def _contexte(self, session, notification: NotificationEir) -> tuple[dict[str, Any], str]:
+        demande = await _demande(session, notification.demande_id)
+        affilie = await session.get(Affilie, demande.affilie_id)
+        employeur = await session.get(Employeur, demande.employeur_id) if demande.employeur_id else None
+        assert affilie is not None
+        contexte: dict[str, Any] = {
+            "url": self._url,
+            "affilie": {"prenom": affilie.prenom, "nom": affilie.nom},
+            "employeur": {"raison_sociale": employeur.raison_sociale if employeur else "votre dernier employeur CNRACL",
+                          "siret": employeur.siret if employeur else ""},
+            "demande": {
+                "id": demande.id,
+                "reference": f"EIR-{demande.id}",
+                "date_demande": demande.date_demande.isoformat(),
+                "workflow_id": demande.workflow_id,
+            },
+        }
+        if notification.tache_id is not None:
+            tache = await session.get(Tache, notification.tache_id)
+            assert tache is not None
+            annees = tache.details.get("annees", [])
+            contexte["tache"] = {
+                "id": tache.id,
+                "echeance": tache.echeance.isoformat() if tache.echeance else None,
+                "annees": ", ".join(str(a) for a in annees),
+            }
+        if notification.document_id is not None:
+            document = await session.get(Document, notification.document_id)
+            assert document is not None
+            contexte["document"] = document.contenu
+        if notification.destinataire is Acteur.affilie:
+            return contexte, affilie.email
+        if notification.destinataire is Acteur.employeur:
+            if employeur is None:
+                raise ApplicationError("aucun employeur pour cette demande", type="SansEmployeur", non_retryable=True)
+            return contexte, employeur.email
+        return contexte, self._mail_superviseurs
+
+
+async def _demande(session, demande_id: int) -> DemandeEirTable:
+    demande = await session.get(DemandeEirTable, demande_id)
+    if demande is None:
+        raise ApplicationError(f"demande EIR {demande_id} inconnue", type="DemandeInconnue", non_retryable=True)
+    return demande

@@ -1,0 +1,73 @@
+"""Sending a mail exactly once: render, store in the outbox under its key, send, mark sent."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from persistence import depots
+from persistence.db import SessionFactory, transaction
+from persistence.models import Mail
+from domain.etats import EtatMail
+from notifications.rendu import Gabarits, MessageRendu
+from notifications.transport import TransportSmtp
+
+
+class ExpediteurMails:
+    def __init__(self, sessions: SessionFactory, gabarits: Gabarits, transport: TransportSmtp) -> None:
+        self._sessions = sessions
+        self._gabarits = gabarits
+        self._transport = transport
+
+    async def envoyer_une_fois(
+        self,
+        cle: str,
+        evenement: str,
+        destinataire: str,
+        contexte: dict[str, Any],
+        processus_id: str | None,
+        horodatage: datetime,
+    ) -> bool:
+        """``True`` when sent now, ``False`` when this key was already sent.
+
+        The outbox row is written (and committed) before sending: persist first, notify after. A
+        retry after a failed send finds the row still ``a_envoyer`` and sends it; a retry after a
+        successful send finds it ``envoye`` and does nothing.
+        """
+        rendu = self._gabarits.rendre(evenement, contexte)
+        domaine = self._transport.expediteur.rsplit("@", 1)[-1].rstrip(">")
+        async with transaction(self._sessions) as session:
+            mail, _ = await depots.reserver_mail(
+                session,
+                Mail(
+                    cle=cle,
+                    evenement=evenement,
+                    processus_id=processus_id,
+                    destinataire=destinataire,
+                    sujet=rendu.sujet,
+                    corps_texte=rendu.texte,
+                    corps_html=rendu.html,
+                    message_id=f"<{_id_message(cle)}@{domaine}>",
+                    etat=EtatMail.a_envoyer.value,
+                    cree_le=horodatage,
+                ),
+            )
+            if mail.etat == EtatMail.envoye.value:
+                return False
+            mail_id, message_id = mail.id, mail.message_id
+            stocke = MessageRendu(sujet=mail.sujet, texte=mail.corps_texte, html=mail.corps_html)
+            adresse = mail.destinataire
+        await self._transport.envoyer(adresse, stocke, message_id)
+        async with transaction(self._sessions) as session:
+            envoye = await session.get(Mail, mail_id)
+            assert envoye is not None
+            envoye.etat = EtatMail.envoye.value
+            envoye.envoye_le = horodatage
+            session.add(envoye)
+        return True
+
+
+def _id_message(cle: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(cle.encode()).hexdigest()[:32]

@@ -1,0 +1,27 @@
+"""Sample contexts for every mail template: previews for supervisors and the rendering test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_COMMUN: dict[str, Any] = {
+    "url": "http://localhost:8000",
+    "affilie": {"prenom": "Camille", "nom": "Martin"},
+    "employeur": {"raison_sociale": "Commune de Saint-Exemple", "siret": "21330063500017"},
+    "demande": {"id": 42, "reference": "EIR-42", "date_demande": "2026-03-02", "workflow_id": "eir-7-1"},
+    "tache": {"id": 314, "echeance": "2026-03-17T09:00:00+00:00", "annees": "2004, 2005"},
+    "document": {
+        "nb_periodes": 28,
+        "trimestres": 112,
+        "indice_fin_de_carriere": 612,
+        "points": [
+            {"libelle": "À l'âge légal (64 ans)", "pension_brute_mensuelle": 1843.27},
+            {"libelle": "À 67 ans, âge d'annulation de la décote", "pension_brute_mensuelle": 2210.4},
+        ],
+    },
+}
+
+
+def contexte_exemple(evenement: str) -> dict[str, Any]:
+    """The sample context of one event (all events share one set of sample data)."""
+    return dict(_COMMUN)

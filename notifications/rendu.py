@@ -1,0 +1,71 @@
+"""Mail content: one template folder per event (sujet.txt, corps.txt, corps.html), in French."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+DOSSIER = Path(__file__).resolve().parent / "templates"
+PARIS = ZoneInfo("Europe/Paris")
+_MOIS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)
+
+
+@dataclass(frozen=True)
+class MessageRendu:
+    sujet: str
+    texte: str
+    html: str
+
+
+def date_fr(valeur: date | datetime | str | None) -> str:
+    """``12 mars 2026`` (dates and times shown in Paris time)."""
+    if valeur is None:
+        return ""
+    if isinstance(valeur, str):
+        valeur = datetime.fromisoformat(valeur) if "T" in valeur else date.fromisoformat(valeur)
+    if isinstance(valeur, datetime):
+        if valeur.tzinfo is not None:
+            valeur = valeur.astimezone(PARIS)
+        valeur = valeur.date()
+    premier = "1er" if valeur.day == 1 else str(valeur.day)
+    return f"{premier} {_MOIS[valeur.month - 1]} {valeur.year}"
+
+
+def euros(valeur: float | Decimal | str | None) -> str:
+    """``1 234,56 €`` (narrow no-break space for thousands, as French typography wants)."""
+    if valeur is None:
+        return ""
+    montant = f"{Decimal(str(valeur)):,.2f}".replace(",", "\u202f").replace(".", ",")
+    return f"{montant}\u00a0€"
+
+
+class Gabarits:
+    def __init__(self, dossier: Path = DOSSIER) -> None:
+        self._env = Environment(
+            loader=FileSystemLoader(dossier),
+            autoescape=select_autoescape(["html"]),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self._env.filters["date_fr"] = date_fr
+        self._env.filters["euros"] = euros
+        self._dossier = dossier
+
+    def evenements(self) -> list[str]:
+        return sorted(p.name for p in self._dossier.iterdir() if p.is_dir() and not p.name.startswith("_"))
+
+    def rendre(self, evenement: str, contexte: dict[str, Any]) -> MessageRendu:
+        def un(nom: str) -> str:
+            return self._env.get_template(f"{evenement}/{nom}").render(**contexte)
+
+        return MessageRendu(sujet=" ".join(un("sujet.txt").split()), texte=un("corps.txt").strip() + "\n", html=un("corps.html"))

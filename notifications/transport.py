@@ -1,0 +1,50 @@
+"""Mail transport: one message through any SMTP relay (aiosmtplib)."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import formatdate
+
+import aiosmtplib
+
+from notifications.rendu import MessageRendu
+
+
+class TransportSmtp:
+    def __init__(
+        self,
+        hote: str,
+        port: int,
+        expediteur: str,
+        utilisateur: str = "",
+        mot_de_passe: str = "",
+        starttls: bool = False,
+        delai: float = 30.0,
+    ) -> None:
+        self.hote, self.port, self.expediteur = hote, port, expediteur
+        self._utilisateur, self._mot_de_passe = utilisateur or None, mot_de_passe or None
+        self._starttls, self._delai = starttls, delai
+
+    def construire(self, destinataire: str, message: MessageRendu, message_id: str) -> EmailMessage:
+        courriel = EmailMessage()
+        courriel["From"] = self.expediteur
+        courriel["To"] = destinataire
+        courriel["Subject"] = message.sujet
+        courriel["Date"] = formatdate(localtime=False)
+        # A stable Message-ID derived from the idempotency key: a relay or a client that sees the
+        # same message twice (a retried send) can tell it is the same one.
+        courriel["Message-ID"] = message_id
+        courriel.set_content(message.texte)
+        courriel.add_alternative(message.html, subtype="html")
+        return courriel
+
+    async def envoyer(self, destinataire: str, message: MessageRendu, message_id: str) -> None:
+        await aiosmtplib.send(
+            self.construire(destinataire, message, message_id),
+            hostname=self.hote,
+            port=self.port,
+            username=self._utilisateur,
+            password=self._mot_de_passe,
+            start_tls=self._starttls,
+            timeout=self._delai,
+        )

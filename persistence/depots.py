@@ -1,0 +1,289 @@
+"""Repository functions: every read and write of the tables goes through here.
+
+Writes that a retried activity may repeat are idempotent: rows carry a unique key (``cle``) and a
+second write with the same key returns the row already stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.cir import LigneCir
+from domain.eir import Transition
+from domain.etats import ETATS_EIR_OUVERTS, EtatEir, EtatTache
+from persistence.models import (
+    Affilie,
+    Compte,
+    DemandeEirTable,
+    Document,
+    Employeur,
+    Enfant,
+    Evenement,
+    LigneCirTable,
+    Mail,
+    ReponseEnqueteTable,
+    Tache,
+)
+
+M = TypeVar("M", bound=SQLModel)
+
+
+async def _obtenir_ou_creer(session: AsyncSession, modele: type[M], cle: str, nouveau: M) -> tuple[M, bool]:
+    """The row with this ``cle``, or ``nouveau`` inserted; ``True`` when it was created now."""
+    existant = (await session.exec(select(modele).where(modele.cle == cle))).first()  # type: ignore[attr-defined]
+    if existant is not None:
+        return existant, False
+    try:
+        async with session.begin_nested():
+            session.add(nouveau)
+    except IntegrityError:
+        existant = (await session.exec(select(modele).where(modele.cle == cle))).one()  # type: ignore[attr-defined]
+        return existant, False
+    await session.flush()
+    return nouveau, True
+
+
+# --- history ---
+
+
+async def ajouter_evenement(
+    session: AsyncSession,
+    processus_id: str,
+    type: str,
+    acteur: str,
+    horodatage: datetime,
+    compte_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> Evenement:
+    evenement = Evenement(
+        processus_id=processus_id,
+        type=type,
+        acteur=acteur,
+        compte_id=compte_id,
+        horodatage=horodatage,
+        details=details or {},
+    )
+    session.add(evenement)
+    await session.flush()
+    return evenement
+
+
+async def historique(session: AsyncSession, processus_id: str) -> Sequence[Evenement]:
+    requete = select(Evenement).where(Evenement.processus_id == processus_id).order_by(col(Evenement.id))
+    return (await session.exec(requete)).all()
+
+
+# --- people ---
+
+
+async def affilie_par_nir(session: AsyncSession, nir: str) -> Affilie | None:
+    return (await session.exec(select(Affilie).where(Affilie.nir == nir))).first()
+
+
+async def employeur_par_siret(session: AsyncSession, siret: str) -> Employeur | None:
+    return (await session.exec(select(Employeur).where(Employeur.siret == siret))).first()
+
+
+async def compte_par_identifiant(session: AsyncSession, identifiant: str) -> Compte | None:
+    return (await session.exec(select(Compte).where(Compte.identifiant == identifiant))).first()
+
+
+async def enfants(session: AsyncSession, affilie_id: int) -> Sequence[Enfant]:
+    return (await session.exec(select(Enfant).where(Enfant.affilie_id == affilie_id))).all()
+
+
+# --- CIR ---
+
+
+async def lignes_cir(session: AsyncSession, affilie_id: int) -> Sequence[LigneCirTable]:
+    requete = (
+        select(LigneCirTable)
+        .where(LigneCirTable.affilie_id == affilie_id)
+        .order_by(col(LigneCirTable.date_debut))
+    )
+    return (await session.exec(requete)).all()
+
+
+async def ecrire_ligne_cir(
+    session: AsyncSession, affilie_id: int, ligne: LigneCir, employeur_id: int | None, horodatage: datetime
+) -> LigneCirTable:
+    """Create or replace the period starting on ``ligne.date_debut`` (one calendar year per line).
+
+    Writing the same line twice leaves one line: a retried correction never duplicates the CIR.
+    """
+    existante = (
+        await session.exec(
+            select(LigneCirTable).where(
+                LigneCirTable.affilie_id == affilie_id,
+                LigneCirTable.annee == ligne.annee,
+                LigneCirTable.date_debut == ligne.date_debut,
+            )
+        )
+    ).first()
+    if existante is None:
+        existante = LigneCirTable(affilie_id=affilie_id, annee=ligne.annee, date_debut=ligne.date_debut, date_fin=ligne.date_fin)
+    existante.date_fin = ligne.date_fin
+    existante.quotite = ligne.quotite
+    existante.nature = ligne.nature.value
+    existante.categorie = ligne.categorie
+    existante.indice_majore = ligne.indice_majore
+    existante.employeur_id = employeur_id
+    existante.modifiee_le = horodatage
+    session.add(existante)
+    await session.flush()
+    return existante
+
+
+async def chevauchements_cir(session: AsyncSession, affilie_id: int, ligne: LigneCir) -> Sequence[LigneCirTable]:
+    """Stored lines of another start date overlapping ``ligne`` (a period is counted once)."""
+    requete = select(LigneCirTable).where(
+        LigneCirTable.affilie_id == affilie_id,
+        LigneCirTable.date_debut != ligne.date_debut,
+        LigneCirTable.date_debut <= ligne.date_fin,
+        LigneCirTable.date_fin >= ligne.date_debut,
+    )
+    return (await session.exec(requete)).all()
+
+
+# --- EIR requests ---
+
+
+async def demandes_eir_recentes(session: AsyncSession, affilie_id: int, depuis: date) -> Sequence[DemandeEirTable]:
+    """Requests still open, or made on or after ``depuis`` and not withdrawn."""
+    requete = select(DemandeEirTable).where(
+        DemandeEirTable.affilie_id == affilie_id,
+        (col(DemandeEirTable.etat).in_([e.value for e in ETATS_EIR_OUVERTS]))
+        | ((DemandeEirTable.date_demande >= depuis) & (DemandeEirTable.etat != EtatEir.retiree.value)),
+    )
+    return (await session.exec(requete)).all()
+
+
+async def prochain_numero_eir(session: AsyncSession, affilie_id: int) -> int:
+    dernier = (
+        await session.exec(select(func.max(DemandeEirTable.numero)).where(DemandeEirTable.affilie_id == affilie_id))
+    ).one()
+    return (dernier or 0) + 1
+
+
+async def appliquer_transition(session: AsyncSession, transition: Transition) -> DemandeEirTable:
+    """Write the business state of an EIR and append its event, in one transaction."""
+    demande = await session.get(DemandeEirTable, transition.demande_id)
+    if demande is None:
+        raise LookupError(f"demande EIR {transition.demande_id} inconnue")
+    vue = transition.vue
+    demande.etape = vue.etape.value
+    demande.etat = vue.etat.value
+    demande.phase = vue.phase
+    demande.en_attente_de = vue.en_attente_de.value if vue.en_attente_de else None
+    demande.echeance = vue.echeance
+    demande.tache_id = vue.tache_id
+    demande.modifiee_le = transition.horodatage
+    if vue.etat.est_termine:
+        demande.terminee_le = transition.horodatage
+    session.add(demande)
+    await ajouter_evenement(
+        session,
+        transition.workflow_id,
+        transition.evenement,
+        transition.acteur.value,
+        transition.horodatage,
+        transition.compte_id,
+        transition.details,
+    )
+    await session.flush()
+    return demande
+
+
+# --- tasks ---
+
+
+async def creer_tache(session: AsyncSession, tache: Tache) -> tuple[Tache, bool]:
+    return await _obtenir_ou_creer(session, Tache, tache.cle, tache)
+
+
+async def taches_ouvertes_du_processus(session: AsyncSession, workflow_id: str) -> Sequence[Tache]:
+    requete = select(Tache).where(Tache.workflow_id == workflow_id, Tache.etat == EtatTache.ouverte.value)
+    return (await session.exec(requete)).all()
+
+
+async def lister_taches(
+    session: AsyncSession,
+    employeur_id: int | None = None,
+    etat: str | None = None,
+    type: str | None = None,
+    limite: int = 100,
+    decalage: int = 0,
+) -> Sequence[Tache]:
+    """The inbox, due dates first (overdue first)."""
+    requete = select(Tache)
+    if employeur_id is not None:
+        requete = requete.where(Tache.employeur_id == employeur_id)
+    if etat:
+        requete = requete.where(Tache.etat == etat)
+    if type:
+        requete = requete.where(Tache.type == type)
+    requete = requete.order_by(col(Tache.echeance), col(Tache.id)).offset(decalage).limit(limite)
+    return (await session.exec(requete)).all()
+
+
+# --- documents, mails, survey ---
+
+
+async def enregistrer_document(session: AsyncSession, document: Document) -> tuple[Document, bool]:
+    return await _obtenir_ou_creer(session, Document, document.cle, document)
+
+
+async def documents_de_la_demande(session: AsyncSession, demande_id: int, type: str | None = None) -> Sequence[Document]:
+    requete = select(Document).where(Document.demande_id == demande_id)
+    if type:
+        requete = requete.where(Document.type == type)
+    return (await session.exec(requete.order_by(col(Document.id)))).all()
+
+
+async def reserver_mail(session: AsyncSession, mail: Mail) -> tuple[Mail, bool]:
+    return await _obtenir_ou_creer(session, Mail, mail.cle, mail)
+
+
+async def enregistrer_enquete(session: AsyncSession, reponse: ReponseEnqueteTable) -> ReponseEnqueteTable:
+    existante = (
+        await session.exec(select(ReponseEnqueteTable).where(ReponseEnqueteTable.demande_id == reponse.demande_id))
+    ).first()
+    if existante is not None:
+        return existante
+    session.add(reponse)
+    await session.flush()
+    return reponse
+
+
+async def creer_demande_eir(
+    session: AsyncSession, affilie: Affilie, date_demande: date, canal: str, horodatage: datetime, workflow_id_de
+) -> DemandeEirTable:
+    """Store a new EIR request (rank n+1 for this affiliate); ``workflow_id_de(cle, n)`` names it."""
+    numero = await prochain_numero_eir(session, affilie.id)  # type: ignore[arg-type]
+    demande = DemandeEirTable(
+        workflow_id=workflow_id_de(affilie.cle, numero),
+        affilie_id=affilie.id,  # type: ignore[arg-type]
+        employeur_id=affilie.employeur_id,
+        numero=numero,
+        date_demande=date_demande,
+        canal=canal,
+        etape="enregistrement",
+        etat="enregistree",
+        en_attente_de="cnracl",
+        creee_le=horodatage,
+        modifiee_le=horodatage,
+    )
+    session.add(demande)
+    await session.flush()
+    await ajouter_evenement(
+        session, demande.workflow_id, "demande_enregistree", "affilie" if canal == "en_ligne" else "superviseur",
+        horodatage, details={"canal": canal, "date_demande": date_demande.isoformat()},
+    )
+    return demande

@@ -1,0 +1,237 @@
+"""The EIR with the real default delays, on Temporal's time-skipping server, with real activities
+(SQLite, the real SMTP server). Each mail is counted: exactly one of each."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlmodel import select
+
+from domain.eir import ActionAffilie, DemandeConsolidation, PeriodeASignaler, ReponsesEnquete, ReponseTache
+from domain.etats import EtatEir, EtatTache
+from domain.task_queues import id_workflow_eir
+from persistence import depots
+from persistence.db import transaction
+from persistence.models import DemandeEirTable, Document, Mail, ReponseEnqueteTable, Tache
+from settings import Settings
+from tests.conftest import BoiteMail, settings_de_test, texte
+from tests.fabriques import population
+from worker import creer_worker
+from workflows.client import delais_eir, demarrer_eir
+from workflows.eir import EirWorkflow
+
+AGENT = "camille.martin@exemple.fr"
+EMPLOYEUR = "rh@saint-exemple.fr"
+SUPERVISEURS = "superviseurs@cnracl.example.fr"
+
+
+async def attendre(condition: Callable[[], object], delai: float = 20.0) -> None:
+    """Poll (real time) until an activity's effect is visible: mails arrive over real SMTP."""
+    fin = asyncio.get_running_loop().time() + delai
+    while not await _evaluer(condition):
+        if asyncio.get_running_loop().time() > fin:
+            raise AssertionError("condition jamais remplie")
+        await asyncio.sleep(0.05)
+
+
+async def _evaluer(condition):
+    resultat = condition()
+    if asyncio.iscoroutine(resultat):
+        resultat = await resultat
+    return resultat
+
+
+class Banc:
+    """One EIR under test: its worker, its database, its mailbox."""
+
+    def __init__(self, env, settings: Settings, sessions, boite: BoiteMail, pop) -> None:
+        self.env, self.settings, self.sessions, self.boite, self.pop = env, settings, sessions, boite, pop
+        self.handle = None
+
+    async def demarrer(self) -> None:
+        async with transaction(self.sessions) as session:
+            demande = await depots.creer_demande_eir(
+                session, self.pop.affilie, date(2026, 3, 2), "en_ligne", datetime.now(timezone.utc), id_workflow_eir
+            )
+        self.demande_id = demande.id
+        self.handle = await demarrer_eir(
+            self.env.client, self.settings.task_queue, demande.id, demande.workflow_id, demande.date_demande,
+            delais_eir(self.settings),
+        )
+
+    async def demande(self) -> DemandeEirTable:
+        async with self.sessions() as session:
+            return await session.get(DemandeEirTable, self.demande_id)
+
+    async def taches(self) -> list[Tache]:
+        async with self.sessions() as session:
+            return list((await session.exec(select(Tache).order_by(Tache.id))).all())
+
+    async def etat(self) -> str:
+        return (await self.demande()).etat
+
+    async def en_etat(self, etat: EtatEir) -> None:
+        async def verifier():
+            return await self.etat() == etat.value
+        await attendre(verifier)
+
+    async def tache_ouverte(self) -> Tache:
+        taches = [t for t in await self.taches() if t.etat == EtatTache.ouverte.value]
+        assert len(taches) == 1
+        return taches[0]
+
+    async def completer(self, **reponse) -> None:
+        tache = await self.tache_ouverte()
+        await self.handle.execute_update(
+            EirWorkflow.completer_tache, ReponseTache(tache_id=tache.id, carriere_verifiee=True, **reponse)
+        )
+
+
+@pytest.fixture
+async def banc(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sqlite):
+    settings = settings_de_test(tmp_path, url_sqlite, boite_mail.port)
+    pop = await population(sessions_sqlite)
+    async with creer_worker(env_temps_accelere.client, settings, sessions_sqlite):
+        yield Banc(env_temps_accelere, settings, sessions_sqlite, boite_mail, pop)
+
+
+async def test_eir_complet_avec_les_delais_par_defaut(banc: Banc):
+    boite, env = banc.boite, banc.env
+    await banc.demarrer()
+    await attendre(lambda: len(boite.messages) == 2)
+    accuse, contact = boite.pour(AGENT)
+    assert accuse["Subject"] == "Votre demande d'entretien information retraite est enregistrée"
+    assert "enregistrée le 2 mars 2026" in texte(accuse)
+    assert "Commune de Saint-Exemple" in texte(contact)
+
+    # Day 5: not before.
+    await env.sleep(timedelta(days=5) - timedelta(minutes=5))
+    await asyncio.sleep(0.3)
+    assert boite.pour(EMPLOYEUR) == [] and await banc.taches() == []
+    debut_j5 = await env.get_current_time()
+    await env.sleep(timedelta(minutes=10))
+    await attendre(lambda: len(boite.pour(EMPLOYEUR)) == 1)
+    tache = await banc.tache_ouverte()
+    assert tache.type == "verification_carriere_eir"
+    assert timedelta(days=9, hours=23) < tache.echeance - debut_j5 <= timedelta(days=10, minutes=10)
+    assert f"n° {tache.id}" in texte(boite.pour(EMPLOYEUR)[0])
+    assert (await banc.demande()).en_attente_de == "employeur"
+
+    # Day 15: the reminder; day 25: the escalation to supervisors.
+    await env.sleep(timedelta(days=10))
+    await attendre(lambda: len(boite.pour(EMPLOYEUR)) == 2)
+    assert boite.pour(EMPLOYEUR)[1]["Subject"].startswith("Relance : vérification de carrière")
+    assert boite.pour(SUPERVISEURS) == []
+    await env.sleep(timedelta(days=10))
+    await attendre(lambda: len(boite.pour(SUPERVISEURS)) == 1)
+    assert "Commune de Saint-Exemple" in boite.pour(SUPERVISEURS)[0]["Subject"]
+    tache = await banc.tache_ouverte()
+    assert tache.relancee_le is not None and tache.escaladee_le is not None
+
+    # The employer answers: the end-of-career index and one corrected CIR line.
+    await banc.completer(indice_fin_de_carriere=612, corrections=[
+        {"date_debut": "2005-01-01", "date_fin": "2005-12-31", "quotite": 80, "indice_majore": 430}])
+    await attendre(lambda: len(boite.pour(AGENT)) == 3)
+    assert boite.pour(AGENT)[2]["Subject"] == "Votre relevé individuel de situation est disponible"
+    await banc.en_etat(EtatEir.ris_disponible)
+    async with banc.sessions() as session:
+        lignes = await depots.lignes_cir(session, banc.pop.affilie.id)
+    assert [(ligne.quotite, ligne.indice_majore) for ligne in lignes if ligne.annee == 2005] == [(80, 430)]
+
+    # Phase 2: a consolidation, then validation.
+    vue = await banc.handle.execute_update(
+        EirWorkflow.demander_consolidation,
+        DemandeConsolidation(periodes=[PeriodeASignaler(annee=1996, commentaire="Stage manquant")]),
+    )
+    assert vue.etat is EtatEir.consolidation_employeur
+    await attendre(lambda: len(boite.pour(EMPLOYEUR)) == 3)
+    assert "1996" in texte(boite.pour(EMPLOYEUR)[2])
+    await banc.completer(corrections=[{"date_debut": "1996-01-01", "date_fin": "1996-12-31", "nature": "stagiaire"}])
+    await attendre(lambda: len(boite.pour(AGENT)) == 4)
+    assert boite.pour(AGENT)[3]["Subject"] == "Votre relevé individuel de situation a été mis à jour"
+    await banc.en_etat(EtatEir.ris_disponible)
+    vue = await banc.handle.execute_update(EirWorkflow.valider_ris, ActionAffilie())
+    await attendre(lambda: len(boite.pour(AGENT)) == 5)
+    bilan_mail = boite.pour(AGENT)[4]
+    assert bilan_mail["Subject"] == "Votre bilan personnalisé retraite est disponible"
+    assert "612" in texte(bilan_mail) and "€ brut par mois" in texte(bilan_mail)
+    async with banc.sessions() as session:
+        bilan = (await session.exec(select(Document).where(Document.type == "bilan"))).one()
+    assert len(bilan.contenu["points"]) >= 2
+
+    # Day 14 after the bilan: the closure survey; then the answers.
+    await env.sleep(timedelta(days=14) - timedelta(hours=1))
+    await asyncio.sleep(0.3)
+    assert len(boite.pour(AGENT)) == 5
+    await env.sleep(timedelta(hours=2))
+    await attendre(lambda: len(boite.pour(AGENT)) == 6)
+    assert "donnez-nous votre avis" in boite.pour(AGENT)[5]["Subject"]
+    await banc.en_etat(EtatEir.enquete_envoyee)
+    vue = await banc.handle.execute_update(EirWorkflow.repondre_enquete, ReponsesEnquete(reponses=[5, 4, 4, 5, 3]))
+    assert vue.etat is EtatEir.close
+    assert (await banc.handle.result()).etat is EtatEir.close
+    async with banc.sessions() as session:
+        enquete = (await session.exec(select(ReponseEnqueteTable))).one()
+        mails = (await session.exec(select(Mail))).all()
+        evenements = [e.type for e in await depots.historique(session, banc.handle.id)]
+    assert enquete.reponses == [5, 4, 4, 5, 3]
+    # Exactly one of each mail, all marked sent.
+    assert sorted(m.evenement for m in mails) == sorted([
+        "accuse_reception", "contacter_employeur", "notification_employeur", "relance_employeur",
+        "escalade_superviseur", "ris_disponible", "consolidation_employeur", "ris_consolide",
+        "bilan_disponible", "cloture_enquete"])
+    assert len(boite.messages) == 10 and all(m.etat == "envoye" for m in mails)
+    assert evenements[0] == "demande_enregistree" and evenements[-1] == "enquete_repondue"
+    assert "relance_employeur" in evenements and "escalade_superviseur" in evenements
+
+
+async def _jusqua(banc: Banc, etape: str) -> None:
+    """Drive an EIR to the named point before withdrawing."""
+    await banc.demarrer()
+    await attendre(lambda: len(banc.boite.messages) == 2)
+    if etape == "attente_notification":
+        return
+    await banc.env.sleep(timedelta(days=5, minutes=1))
+    await banc.en_etat(EtatEir.verification_employeur)
+    if etape == "verification_employeur":
+        return
+    await banc.completer(indice_fin_de_carriere=600)
+    await banc.en_etat(EtatEir.ris_disponible)
+    if etape == "ris_disponible":
+        return
+    if etape == "consolidation_employeur":
+        await banc.handle.execute_update(
+            EirWorkflow.demander_consolidation,
+            DemandeConsolidation(periodes=[PeriodeASignaler(annee=2001, commentaire="Temps partiel")]))
+        return
+    await banc.handle.execute_update(EirWorkflow.valider_ris, ActionAffilie())
+    await banc.en_etat(EtatEir.bilan_disponible)
+
+
+@pytest.mark.parametrize(
+    "etape", ["attente_notification", "verification_employeur", "ris_disponible", "consolidation_employeur",
+              "bilan_disponible"])
+async def test_retrait_a_chaque_etape(banc: Banc, etape: str):
+    await _jusqua(banc, etape)
+    avant = len(banc.boite.messages)
+    tache_ouverte = [t for t in await banc.taches() if t.etat == "ouverte"]
+    vue = await banc.handle.execute_update(EirWorkflow.retirer, ActionAffilie())
+    assert vue.etat is EtatEir.retiree
+    assert await banc.etat() == "retiree"  # the projection is written when the update returns
+    assert (await banc.handle.result()).etat is EtatEir.retiree
+    await attendre(lambda: any("retirée" in s for s in banc.boite.sujets(AGENT)))
+    nouveaux = banc.boite.messages[avant:]
+    sujets = [str(m["Subject"]) for m in nouveaux]
+    assert sujets.count("Votre demande d'entretien information retraite est retirée") == 1
+    if tache_ouverte:
+        assert [t.etat for t in await banc.taches() if t.id == tache_ouverte[0].id] == ["annulee"]
+        assert [m["To"] for m in nouveaux if "annulée" in str(m["Subject"])] == [EMPLOYEUR]
+    else:
+        assert len(nouveaux) == 1
+    # Nothing more happens afterwards: no employer notification, no survey.
+    await banc.env.sleep(timedelta(days=40))
+    await asyncio.sleep(0.3)
+    assert len(banc.boite.messages) == avant + len(nouveaux)

@@ -1,0 +1,42 @@
+"""The Temporal client every process of ours uses (pydantic payloads: dates, durations, models)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from domain.eir import DelaisEir, DemandeEir, VueEir
+from workflows.eir import EirWorkflow
+
+
+async def connecter(adresse: str, namespace: str = "default") -> Client:
+    return await Client.connect(adresse, namespace=namespace, data_converter=pydantic_data_converter)
+
+
+def delais_eir(settings) -> DelaisEir:
+    """The EIR delays, read from the settings when a request starts and passed in its input."""
+    return DelaisEir(
+        notification_employeur=settings.eir_delai_notification_employeur,
+        relance_employeur=settings.relance_employeur,
+        escalade_superviseur=settings.escalade_superviseur,
+        enquete=settings.eir_delai_enquete,
+        reponse_enquete=settings.eir_delai_reponse_enquete,
+    )
+
+
+async def demarrer_eir(
+    client: Client, task_queue: str, demande_id: int, workflow_id: str, date_demande: date, delais: DelaisEir
+) -> WorkflowHandle[EirWorkflow, VueEir]:
+    """Start the EIR of a stored request. The id is the business key: a retried start never
+    starts a second process (the conflict policy returns the running one)."""
+    return await client.start_workflow(
+        EirWorkflow.run,
+        DemandeEir(demande_id=demande_id, date_demande=date_demande, delais=delais),
+        id=workflow_id,
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+    )
