@@ -1,0 +1,44 @@
+"""The FastAPI application: JSON API under /api/v1 (OpenAPI at /docs)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.deps import Etat
+from api.erreurs import gerer_http, gerer_inattendue, gerer_validation
+from api.routers import affilies, auth, eir, processus, sante, simulations, taches
+from persistence.db import creer_moteur, fabrique_sessions
+from settings import Settings, get_settings
+
+PREFIXE = "/api/v1"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def cycle(app: FastAPI) -> AsyncIterator[None]:
+        moteur = creer_moteur(settings.url_base_de_donnees)
+        app.state.cnracl = Etat(settings, fabrique_sessions(moteur))
+        try:
+            yield
+        finally:
+            await moteur.dispose()
+
+    app = FastAPI(
+        title="CNRACL — processus d'information retraite",
+        description="EIR, campagne DAI, rectifications, échéances de validation de services.",
+        version="0.1.0",
+        lifespan=cycle,
+    )
+    app.add_exception_handler(RequestValidationError, gerer_validation)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, gerer_http)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, gerer_inattendue)
+    for module in (sante, auth, eir, taches, affilies, simulations, processus):
+        app.include_router(module.router, prefix=PREFIXE)
+    return app

@@ -1,0 +1,94 @@
+"""Errors that speak to the person who made them: which field, which rule, what to do (in French)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+_MESSAGES = {
+    "missing": "ce champ est obligatoire",
+    "int_parsing": "un nombre entier est attendu",
+    "int_type": "un nombre entier est attendu",
+    "float_parsing": "un nombre est attendu",
+    "bool_parsing": "vrai ou faux (true/false) est attendu",
+    "bool_type": "vrai ou faux (true/false) est attendu",
+    "date_from_datetime_parsing": "une date au format AAAA-MM-JJ est attendue",
+    "date_parsing": "une date au format AAAA-MM-JJ est attendue",
+    "date_type": "une date au format AAAA-MM-JJ est attendue",
+    "string_type": "un texte est attendu",
+    "list_type": "une liste est attendue",
+    "extra_forbidden": "ce champ n'est pas attendu : retirez-le",
+    "json_invalid": "le corps de la requête n'est pas un JSON valide",
+    "model_attributes_type": "un objet JSON est attendu",
+    "dict_type": "un objet JSON est attendu",
+    "enum": "valeur inconnue",
+    "literal_error": "valeur inconnue",
+    "string_pattern_mismatch": "la valeur n'a pas la forme attendue",
+}
+
+
+def _message(erreur: dict[str, Any]) -> str:
+    type_, ctx = erreur.get("type", ""), erreur.get("ctx") or {}
+    if type_ == "value_error":
+        return str(ctx.get("error", erreur.get("msg", ""))).removeprefix("Value error, ")
+    if type_ in ("greater_than_equal", "greater_than"):
+        return f"la valeur doit être au moins {ctx.get('ge', ctx.get('gt'))}"
+    if type_ in ("less_than_equal", "less_than"):
+        return f"la valeur doit être au plus {ctx.get('le', ctx.get('lt'))}"
+    if type_ == "too_short":
+        return f"au moins {ctx.get('min_length')} élément(s) attendu(s)"
+    if type_ == "too_long":
+        return f"au plus {ctx.get('max_length')} élément(s) attendu(s)"
+    if type_ == "string_too_short":
+        return f"au moins {ctx.get('min_length')} caractère(s) attendu(s)"
+    if type_ == "string_too_long":
+        return f"au plus {ctx.get('max_length')} caractère(s) attendu(s)"
+    if type_ == "enum":
+        return f"valeur inconnue ; valeurs possibles : {ctx.get('expected', '')}"
+    return _MESSAGES.get(type_, erreur.get("msg", "valeur invalide"))
+
+
+def erreurs_francaises(erreurs: list[dict[str, Any]]) -> list[dict[str, str]]:
+    sortie = []
+    for erreur in erreurs:
+        chemin = [str(p) for p in erreur.get("loc", ()) if p not in ("body", "query", "path", "form")]
+        sortie.append({"champ": ".".join(chemin) or "corps", "regle": erreur.get("type", ""), "message": _message(erreur)})
+    return sortie
+
+
+def reponse_erreur(statut: int, message: str, erreurs: list[dict[str, str]] | None = None,
+                   entetes: dict[str, str] | None = None) -> JSONResponse:
+    corps: dict[str, Any] = {"detail": message}
+    if erreurs:
+        corps["erreurs"] = erreurs
+    return JSONResponse(corps, status_code=statut, headers=entetes)
+
+
+async def gerer_validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    erreurs = erreurs_francaises(list(exc.errors()))
+    resume = " ; ".join(f"{e['champ']} : {e['message']}" for e in erreurs)
+    return reponse_erreur(422, f"Données invalides — {resume}", erreurs)
+
+
+_HTTP = {
+    401: "Authentification requise : connectez-vous pour obtenir un jeton.",
+    403: "Accès refusé.",
+    404: "Ressource introuvable.",
+    405: "Méthode non permise sur cette adresse.",
+}
+
+
+async def gerer_http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail not in ("Not Found", "Method Not Allowed") else _HTTP.get(exc.status_code, str(exc.detail))
+    return reponse_erreur(exc.status_code, detail, entetes=getattr(exc, "headers", None))
+
+
+async def gerer_inattendue(_: Request, exc: Exception) -> JSONResponse:
+    import logging
+
+    logging.getLogger("cnracl.api").exception("erreur inattendue (%s)", type(exc).__name__)
+    return reponse_erreur(500, "Erreur interne du service : l'équipe technique est prévenue. Réessayez plus tard.")

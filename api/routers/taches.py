@@ -1,0 +1,129 @@
+"""The human-task inbox: an employer sees and answers its own tasks; a supervisor sees all."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Query, status
+from pydantic import BaseModel, Field, model_validator
+
+from api.deps import Employeur_ou_Superviseur, EtatDep, SessionDep
+from api.routers._temporal import mettre_a_jour
+from domain.cir import LigneCir
+from domain.eir import ReponseTache
+from domain.etats import EtatTache, Role, TypeTache
+from persistence import depots
+from persistence.models import Affilie, Compte, Tache
+from workflows.eir import EirWorkflow
+
+router = APIRouter(prefix="/taches", tags=["tâches"])
+
+
+class TachePublique(BaseModel):
+    id: int
+    type: str
+    etat: str
+    workflow_id: str
+    demande_id: int | None
+    employeur_id: int | None
+    echeance: datetime | None
+    en_retard: bool
+    creee_le: datetime | None
+    terminee_le: datetime | None
+    relancee_le: datetime | None
+    escaladee_le: datetime | None
+    agent: dict[str, Any] | None = None
+    details: dict[str, Any]
+    reponse: dict[str, Any] | None
+
+
+class Completion(BaseModel):
+    carriere_verifiee: bool = Field(description="Vous avez vérifié la carrière CNRACL de l'agent")
+    indice_fin_de_carriere: int | None = Field(default=None, ge=100, le=1500,
+                                               description="Indice majoré de fin de carrière retenu")
+    corrections: list[LigneCir] = Field(default_factory=list, description="Lignes du CIR, une année civile par ligne")
+    commentaire: str = Field(default="", max_length=2000)
+
+    @model_validator(mode="after")
+    def _une_ligne_par_periode(self) -> "Completion":
+        debuts = [ligne.date_debut for ligne in self.corrections]
+        if len(debuts) != len(set(debuts)):
+            raise ValueError("corrections : deux lignes commencent le même jour ; une période ne se saisit qu'une fois.")
+        return self
+
+
+async def _tache_visible(session, compte: Compte, tache_id: int) -> Tache:
+    tache = await session.get(Tache, tache_id)
+    if tache is None or (compte.role == Role.employeur.value and tache.employeur_id != compte.employeur_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Aucune tâche n° {tache_id} dans votre corbeille.")
+    return tache
+
+
+async def _publique(session, tache: Tache, avec_agent: bool = False) -> TachePublique:
+    from datetime import timezone
+
+    agent = None
+    if avec_agent and tache.affilie_id:
+        affilie = await session.get(Affilie, tache.affilie_id)
+        if affilie is not None:
+            lignes = await depots.lignes_cir(session, affilie.id)
+            agent = {
+                "nom": affilie.nom, "prenom": affilie.prenom, "nir": affilie.nir,
+                "date_de_naissance": affilie.date_de_naissance.isoformat(),
+                "cir": [{"annee": lg.annee, "date_debut": lg.date_debut.isoformat(), "date_fin": lg.date_fin.isoformat(),
+                         "quotite": lg.quotite, "nature": lg.nature, "indice_majore": lg.indice_majore}
+                        for lg in lignes],
+            }
+    assert tache.id is not None
+    return TachePublique(
+        id=tache.id, type=tache.type, etat=tache.etat, workflow_id=tache.workflow_id, demande_id=tache.demande_id,
+        employeur_id=tache.employeur_id, echeance=tache.echeance,
+        en_retard=bool(tache.etat == EtatTache.ouverte.value and tache.echeance
+                       and tache.echeance < datetime.now(timezone.utc)),
+        creee_le=tache.creee_le, terminee_le=tache.terminee_le, relancee_le=tache.relancee_le,
+        escaladee_le=tache.escaladee_le, agent=agent, details=tache.details, reponse=tache.reponse,
+    )
+
+
+@router.get("", response_model=list[TachePublique])
+async def corbeille(
+    compte: Employeur_ou_Superviseur,
+    session: SessionDep,
+    etat: EtatTache | None = Query(default=EtatTache.ouverte, description="ouverte, terminee ou annulee"),
+    type: TypeTache | None = None,
+    employeur_id: int | None = Query(default=None, description="Superviseur : les tâches d'un employeur"),
+    limite: int = Query(default=100, ge=1, le=500),
+    decalage: int = Query(default=0, ge=0),
+) -> list[TachePublique]:
+    """Due dates first, so overdue tasks come first."""
+    portee = compte.employeur_id if compte.role == Role.employeur.value else employeur_id
+    taches = await depots.lister_taches(session, portee, etat.value if etat else None, type.value if type else None,
+                                        limite, decalage)
+    return [await _publique(session, t) for t in taches]
+
+
+@router.get("/{tache_id}", response_model=TachePublique)
+async def consulter(tache_id: int, compte: Employeur_ou_Superviseur, session: SessionDep) -> TachePublique:
+    return await _publique(session, await _tache_visible(session, compte, tache_id), avec_agent=True)
+
+
+@router.post("/{tache_id}/completion", response_model=TachePublique)
+async def completer(tache_id: int, corps: Completion, compte: Employeur_ou_Superviseur, session: SessionDep,
+                    etat: EtatDep) -> TachePublique:
+    tache = await _tache_visible(session, compte, tache_id)
+    if tache.etat != EtatTache.ouverte.value:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"La tâche n° {tache_id} est déjà {tache.etat} : plus de réponse attendue.")
+    if tache.type == TypeTache.verification_carriere_eir.value:
+        if not corps.carriere_verifiee:
+            raise HTTPException(422, "carriere_verifiee : vérifiez la carrière de l'agent (et corrigez-la si besoin) "
+                                     "avant de valider la tâche.")
+        if corps.indice_fin_de_carriere is None:
+            raise HTTPException(422, "indice_fin_de_carriere : indiquez l'indice majoré de fin de carrière "
+                                     "choisi avec l'agent.")
+    await mettre_a_jour(await etat.client(), tache.workflow_id, EirWorkflow.completer_tache, ReponseTache(
+        tache_id=tache_id, compte_id=compte.id or 0, carriere_verifiee=corps.carriere_verifiee,
+        indice_fin_de_carriere=corps.indice_fin_de_carriere, corrections=corps.corrections,
+        commentaire=corps.commentaire))
+    session.expunge_all()
+    return await _publique(session, await _tache_visible(session, compte, tache_id))

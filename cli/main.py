@@ -1,0 +1,217 @@
+"""The ``cnracl`` command: run the whole service, or one component; accounts; data; calculation."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from settings import Settings, get_settings
+
+app = typer.Typer(help="Service des processus d'information retraite de la CNRACL.", no_args_is_help=True)
+comptes = typer.Typer(help="Comptes des affiliés, employeurs et superviseurs.", no_args_is_help=True)
+donnees = typer.Typer(help="Jeux de données (démonstration, population synthétique).", no_args_is_help=True)
+app.add_typer(comptes, name="comptes")
+app.add_typer(donnees, name="donnees")
+
+BIN = Path(sys.executable).parent
+
+
+def _sortie_erreur(message: str) -> None:
+    typer.secho(message, err=True, fg=typer.colors.RED)
+    raise typer.Exit(2)
+
+
+def _migrer(settings: Settings) -> None:
+    from persistence.migrations import migrer
+
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    migrer(settings.url_base_de_donnees)
+
+
+@app.command()
+def migrer() -> None:
+    """Apply the database migrations."""
+    settings = get_settings()
+    _migrer(settings)
+    typer.echo("Base de données à jour.")
+
+
+@app.command()
+def worker() -> None:
+    """Run one worker (workflows and activities)."""
+    import worker as module_worker
+
+    asyncio.run(module_worker.main(get_settings()))
+
+
+@app.command()
+def api(hote: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the API and the pages (uvicorn)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(get_settings()), host=hote, port=port, log_level="info")
+
+
+@app.command()
+def smtp(hote: str = "127.0.0.1", port: int = 8025) -> None:
+    """Run the local SMTP sink: each message is written to var/mail/*.eml."""
+    from notifications.puits import demarrer_puits
+
+    settings = get_settings()
+    controleur, _ = demarrer_puits(settings.dossier_mails, hote, port)
+    typer.echo(f"Serveur SMTP local sur {hote}:{port}, messages dans {settings.dossier_mails}")
+    signaux = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, signaux)
+    try:
+        signal.sigwait(signaux)
+    finally:
+        controleur.stop()
+
+
+@comptes.command("creer")
+def comptes_creer(
+    role: Annotated[str, typer.Option(help="affilie, employeur ou superviseur")],
+    identifiant: Annotated[str, typer.Option()],
+    code: Annotated[str, typer.Option(help="Code confidentiel (au moins 8 caractères)")],
+    nir: Annotated[Optional[str], typer.Option(help="NIR de l'affilié")] = None,
+    siret: Annotated[Optional[str], typer.Option(help="SIRET de l'employeur")] = None,
+    profil: Annotated[Optional[str], typer.Option(help="admin ou utilisateur (employeur)")] = None,
+) -> None:
+    """Create an account (the code is stored hashed)."""
+    from persistence.comptes import CompteInvalide, creer_compte, hacher
+    from persistence.db import creer_moteur, fabrique_sessions, transaction
+
+    if len(code) < 8:
+        _sortie_erreur("code : au moins 8 caractères.")
+
+    async def creer() -> int:
+        moteur = creer_moteur(get_settings().url_base_de_donnees)
+        try:
+            async with transaction(fabrique_sessions(moteur)) as session:
+                compte = await creer_compte(session, role=role, identifiant=identifiant, code_hash=hacher(code),
+                                            nir=nir, siret=siret, profil=profil)
+                return compte.id  # type: ignore[return-value]
+        finally:
+            await moteur.dispose()
+
+    try:
+        compte_id = asyncio.run(creer())
+    except CompteInvalide as erreur:
+        _sortie_erreur(str(erreur))
+    typer.echo(f"Compte {identifiant} ({role}) créé, n° {compte_id}.")
+
+
+@donnees.command("demo")
+def donnees_demo() -> None:
+    """Load the demo data set and write its accounts to var/demo.json."""
+    settings = get_settings()
+    _migrer(settings)
+    comptes_demo = asyncio.run(_charger_demo(settings, forcer=True))
+    _afficher_comptes(comptes_demo)
+
+
+async def _charger_demo(settings: Settings, forcer: bool) -> list[dict[str, str]] | None:
+    from persistence.db import creer_moteur, fabrique_sessions
+    from persistence.demo import base_vide, charger_demo
+
+    moteur = creer_moteur(settings.url_base_de_donnees)
+    try:
+        sessions = fabrique_sessions(moteur)
+        if not forcer and not await base_vide(sessions):
+            return None
+        return await charger_demo(sessions, settings.var_dir / "demo.json")
+    finally:
+        await moteur.dispose()
+
+
+def _afficher_comptes(comptes_demo: list[dict[str, str]]) -> None:
+    typer.echo("Comptes de démonstration (aussi dans var/demo.json) :")
+    for c in comptes_demo:
+        rattachement = c.get("nir") or c.get("siret") or ""
+        typer.echo(f"  {c['role']:<12} identifiant {c['identifiant']:<20} code {c['code']}  {rattachement}")
+
+
+def _attendre_port(hote: str, port: int, delai: float = 60.0) -> None:
+    fin = time.monotonic() + delai
+    while time.monotonic() < fin:
+        with socket.socket() as s:
+            s.settimeout(0.5)
+            if s.connect_ex((hote, port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"{hote}:{port} ne répond pas")
+
+
+@app.command()
+def run(port: int = 8000) -> None:
+    """Run the whole service: embedded Temporal, SMTP sink, worker and API (Ctrl-C stops all)."""
+    settings = get_settings()
+    _migrer(settings)
+    charges = asyncio.run(_charger_demo(settings, forcer=False))
+    environnement = dict(os.environ)
+    processus: list[tuple[str, subprocess.Popen]] = []
+
+    def lancer(nom: str, commande: list[str]) -> None:
+        journal = open(settings.var_dir / f"{nom}.log", "ab")
+        processus.append((nom, subprocess.Popen(commande, env=environnement, stdout=journal, stderr=subprocess.STDOUT,
+                                                start_new_session=True)))
+
+    try:
+        if not settings.temporal_address:
+            lancer("temporal", [str(BIN / "temporal"), "server", "start-dev", "--ip", "127.0.0.1", "--port", "7233",
+                                "--ui-port", "8233", "--db-filename", str(settings.var_dir / "temporal.db"),
+                                "--log-level", "warn"])
+            _attendre_port("127.0.0.1", 7233)
+        if not settings.smtp_host:
+            lancer("smtp", [str(BIN / "cnracl"), "smtp", "--port", str(settings.smtp_port)])
+            _attendre_port("127.0.0.1", settings.smtp_port)
+        lancer("worker", [str(BIN / "cnracl"), "worker"])
+        lancer("api", [str(BIN / "cnracl"), "api", "--port", str(port)])
+        _attendre_port("127.0.0.1", port)
+        typer.secho("\nService CNRACL démarré.", fg=typer.colors.GREEN, bold=True)
+        typer.echo(f"  API et pages      http://localhost:{port}   (documentation : http://localhost:{port}/docs)")
+        if not settings.temporal_address:
+            typer.echo("  Temporal Web UI   http://localhost:8233")
+        if not settings.smtp_host:
+            typer.echo(f"  Mails envoyés     {settings.dossier_mails}/*.eml")
+        typer.echo(f"  Journaux          {settings.var_dir}/*.log")
+        fichier_demo = settings.var_dir / "demo.json"
+        if fichier_demo.exists():
+            _afficher_comptes(json.loads(fichier_demo.read_text(encoding="utf-8")))
+        if charges is None:
+            typer.echo("  (base existante : les processus en cours reprennent où ils en étaient)")
+        typer.echo("\nCtrl-C pour tout arrêter.")
+        while True:
+            for nom, p in processus:
+                if p.poll() is not None:
+                    raise RuntimeError(f"le composant {nom} s'est arrêté (code {p.returncode}) : voir var/{nom}.log")
+            time.sleep(1)
+    except KeyboardInterrupt:
+        typer.echo("\nArrêt…")
+    except RuntimeError as erreur:
+        typer.secho(str(erreur), err=True, fg=typer.colors.RED)
+    finally:
+        for _, p in reversed(processus):
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+        for _, p in reversed(processus):
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+
+
+if __name__ == "__main__":
+    app()
