@@ -154,12 +154,18 @@ def _attendre_port(hote: str, port: int, delai: float = 60.0) -> None:
     raise RuntimeError(f"{hote}:{port} ne répond pas")
 
 
+def _arret_demande(*_: object) -> None:
+    """SIGTERM stops the whole service the way Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
 @app.command()
 def run(port: int = 8000) -> None:
     """Run the whole service: embedded Temporal, SMTP sink, worker and API (Ctrl-C stops all)."""
     settings = get_settings()
     _migrer(settings)
     charges = asyncio.run(_charger_demo(settings, forcer=False))
+    signal.signal(signal.SIGTERM, _arret_demande)
     environnement = dict(os.environ)
     processus: list[tuple[str, subprocess.Popen]] = []
 
