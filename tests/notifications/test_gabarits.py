@@ -1,0 +1,80 @@
+"""Every mail template renders with its sample data, in French, text and HTML; mails go out once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from sqlmodel import select
+
+from activities.mails import ExpediteurMails
+from notifications.exemples import contexte_exemple
+from notifications.rendu import Gabarits, date_fr, euros
+from notifications.transport import TransportSmtp
+from persistence.models import Mail
+from tests.conftest import texte
+
+GABARITS = Gabarits()
+
+
+@pytest.mark.parametrize("evenement", GABARITS.evenements())
+def test_chaque_gabarit_se_rend_avec_ses_donnees_exemple(evenement: str):
+    message = GABARITS.rendre(evenement, contexte_exemple(evenement))
+    assert message.sujet and "\n" not in message.sujet
+    assert "{{" not in message.texte and "{%" not in message.html
+    assert message.html.startswith("<!DOCTYPE html>") and 'lang="fr"' in message.html
+    assert "Bonjour" in message.texte
+
+
+def test_le_html_echappe_les_donnees():
+    contexte = contexte_exemple("accuse_reception") | {"affilie": {"prenom": "<script>", "nom": "O'Neil & Fils"}}
+    message = GABARITS.rendre("accuse_reception", contexte)
+    assert "<script>" not in message.html and "&lt;script&gt;" in message.html
+    assert "<script> O'Neil & Fils" in message.texte
+
+
+def test_une_variable_manquante_est_une_erreur_pas_un_trou():
+    from jinja2 import UndefinedError
+
+    with pytest.raises(UndefinedError):
+        GABARITS.rendre("accuse_reception", {"url": "x"})
+
+
+def test_formats_francais():
+    assert date_fr("2026-03-01") == "1er mars 2026"
+    assert date_fr(datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc)) == "1er janvier 2027"  # Paris time
+    assert euros(1843.2) == "1\u202f843,20\u00a0€"
+
+
+async def test_un_mail_n_est_envoye_qu_une_fois(sessions_sqlite, boite_mail):
+    transport = TransportSmtp("127.0.0.1", boite_mail.port, "CNRACL <ne-pas-repondre@cnracl.example.fr>")
+    expediteur = ExpediteurMails(sessions_sqlite, GABARITS, transport)
+    maintenant = datetime.now(timezone.utc)
+    envois = [
+        await expediteur.envoyer_une_fois("eir-x-1:accuse_reception:affilie:0", "accuse_reception", "a@exemple.fr",
+                                          contexte_exemple("accuse_reception"), "eir-x-1", maintenant)
+        for _ in range(3)
+    ]
+    assert envois == [True, False, False]
+    assert len(boite_mail.messages) == 1
+    recu = boite_mail.messages[0]
+    assert recu["Subject"] == "Votre demande d'entretien information retraite est enregistrée"
+    assert "2 mars 2026" in texte(recu) and recu["Message-ID"].endswith("@cnracl.example.fr>")
+    async with sessions_sqlite() as session:
+        assert [m.etat for m in (await session.exec(select(Mail))).all()] == ["envoye"]
+
+
+async def test_smtp_en_panne_puis_retabli(sessions_sqlite, boite_mail):
+    """The send fails while the server is down; the outbox keeps the mail; the retry sends it once."""
+    from tests.conftest import port_libre
+
+    maintenant = datetime.now(timezone.utc)
+    en_panne = ExpediteurMails(sessions_sqlite, GABARITS, TransportSmtp("127.0.0.1", port_libre(), "x@cnracl.fr", delai=2))
+    with pytest.raises(Exception):
+        await en_panne.envoyer_une_fois("k", "accuse_reception", "a@exemple.fr", contexte_exemple("x"), None, maintenant)
+    async with sessions_sqlite() as session:
+        assert [m.etat for m in (await session.exec(select(Mail))).all()] == ["a_envoyer"]
+    retabli = ExpediteurMails(sessions_sqlite, GABARITS, TransportSmtp("127.0.0.1", boite_mail.port, "x@cnracl.fr"))
+    assert await retabli.envoyer_une_fois("k", "accuse_reception", "a@exemple.fr", contexte_exemple("x"), None,
+                                          maintenant)
+    assert len(boite_mail.messages) == 1

@@ -1,0 +1,31 @@
+from datetime import timedelta
+
+import pytest
+from pydantic import ValidationError
+
+from settings import Settings
+
+
+def test_delais_iso_8601_depuis_l_environnement(monkeypatch):
+    monkeypatch.setenv("CNRACL_EIR_DELAI_NOTIFICATION_EMPLOYEUR", "PT30S")
+    monkeypatch.setenv("CNRACL_EIR_DELAI_ENQUETE", "P3W")
+    settings = Settings()
+    assert settings.eir_delai_notification_employeur == timedelta(seconds=30)
+    assert settings.eir_delai_enquete == timedelta(weeks=3)
+    assert settings.relance_employeur == timedelta(days=10) and settings.escalade_superviseur == timedelta(days=20)
+
+
+def test_production_refuse_les_secrets_absents():
+    with pytest.raises(ValidationError, match="CNRACL_SECRET_KEY"):
+        Settings(mode="production", database_url="postgresql+asyncpg://x/y", temporal_address="t:7233",
+                 smtp_host="smtp")
+
+
+def test_l_escalade_suit_la_relance():
+    with pytest.raises(ValidationError, match="ESCALADE"):
+        Settings(relance_employeur=timedelta(days=10), escalade_superviseur=timedelta(days=5))
+
+
+def test_demo_garde_sa_cle_entre_deux_demarrages(tmp_path):
+    premiere = Settings(var_dir=tmp_path).cle_secrete()
+    assert len(premiere) >= 32 and Settings(var_dir=tmp_path).cle_secrete() == premiere
