@@ -120,47 +120,29 @@ class ActivitesEir:
 
     @activity.defn(name="eir_generer_ris")
     async def generer_ris(self, production: ProductionDocument) -> int:
-        async with transaction(self._sessions) as session:
-            demande = await _demande(session, production.demande_id)
-            affilie = await session.get(Affilie, demande.affilie_id)
-            assert affilie is not None
-            lignes = await depots.lignes_cir(session, affilie.id)  # type: ignore[arg-type]
-            document, _ = await depots.enregistrer_document(
-                session,
-                Document(
-                    cle=production.cle,
-                    type=TypeDocument.ris.value,
-                    affilie_id=affilie.id,
-                    demande_id=demande.id,
-                    cree_le=production.horodatage,
-                    contenu=contenu_ris(affilie, lignes, production.horodatage.date()),
-                ),
-            )
-            assert document.id is not None
-            return document.id
+        """The RIS from the CIR as it stands now."""
+        return await self._produire(production, TypeDocument.ris, lambda affilie, lignes, enfants, demande:
+                                    contenu_ris(affilie, lignes, production.horodatage.date()))
 
     @activity.defn(name="eir_calculer_bilan")
     async def calculer_bilan(self, production: ProductionDocument) -> int:
         """Run the pension simulations with the chosen end-of-career index; store the bilan."""
+        return await self._produire(production, TypeDocument.bilan, lambda affilie, lignes, enfants, demande:
+                                    contenu_bilan(affilie, lignes, enfants, demande.indice_fin_de_carriere,
+                                                  production.horodatage.date()))
+
+    async def _produire(self, production: ProductionDocument, type: TypeDocument, contenu) -> int:
+        """Store one document of the request (once: its key is the process step)."""
         async with transaction(self._sessions) as session:
             demande = await _demande(session, production.demande_id)
             affilie = await session.get(Affilie, demande.affilie_id)
-            assert affilie is not None
-            lignes = await depots.lignes_cir(session, affilie.id)  # type: ignore[arg-type]
-            enfants = await depots.enfants(session, affilie.id)  # type: ignore[arg-type]
-            contenu = contenu_bilan(
-                affilie, lignes, enfants, demande.indice_fin_de_carriere, production.horodatage.date()
-            )
+            assert affilie is not None and affilie.id is not None
+            lignes = await depots.lignes_cir(session, affilie.id)
+            enfants = await depots.enfants(session, affilie.id)
             document, _ = await depots.enregistrer_document(
                 session,
-                Document(
-                    cle=production.cle,
-                    type=TypeDocument.bilan.value,
-                    affilie_id=affilie.id,
-                    demande_id=demande.id,
-                    cree_le=production.horodatage,
-                    contenu=contenu,
-                ),
+                Document(cle=production.cle, type=type.value, affilie_id=affilie.id, demande_id=demande.id,
+                         cree_le=production.horodatage, contenu=contenu(affilie, lignes, enfants, demande)),
             )
             assert document.id is not None
             return document.id

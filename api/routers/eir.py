@@ -195,22 +195,28 @@ async def demander_consolidation(demande_id: int, corps: Consolidation, compte: 
                            DemandeConsolidation(compte_id=compte.id or 0, periodes=corps.periodes))
 
 
+async def _dernier_document(session, compte, demande_id: int, type: TypeDocument, absent: str) -> dict[str, Any]:
+    demande = await _demande_visible(session, compte, demande_id)
+    documents = await depots.documents_de_la_demande(session, demande.id, type.value)  # type: ignore[arg-type]
+    if not documents:
+        raise HTTPException(404, absent)
+    return {"document_id": documents[-1].id, "cree_le": documents[-1].cree_le, **documents[-1].contenu}
+
+
 @router.get("/{demande_id}/ris")
 async def ris(demande_id: int, compte: CompteCourant, session: SessionDep) -> dict[str, Any]:
-    demande = await _demande_visible(session, compte, demande_id)
-    documents = await depots.documents_de_la_demande(session, demande.id, TypeDocument.ris.value)  # type: ignore[arg-type]
-    if not documents:
-        raise HTTPException(404, "Le relevé de situation n'est pas encore disponible : votre employeur vérifie votre carrière.")
-    return {"document_id": documents[-1].id, "cree_le": documents[-1].cree_le, **documents[-1].contenu}
+    """The latest RIS of the request."""
+    return await _dernier_document(session, compte, demande_id, TypeDocument.ris,
+                                   "Le relevé de situation n'est pas encore disponible : votre employeur vérifie "
+                                   "votre carrière.")
 
 
 @router.get("/{demande_id}/bilan")
 async def bilan(demande_id: int, compte: CompteCourant, session: SessionDep) -> dict[str, Any]:
-    demande = await _demande_visible(session, compte, demande_id)
-    documents = await depots.documents_de_la_demande(session, demande.id, TypeDocument.bilan.value)  # type: ignore[arg-type]
-    if not documents:
-        raise HTTPException(404, "Le bilan n'est pas encore disponible : il est produit après la validation de votre relevé.")
-    return {"document_id": documents[-1].id, "cree_le": documents[-1].cree_le, **documents[-1].contenu}
+    """The bilan personnalisé: rights and simulations at several departure ages."""
+    return await _dernier_document(session, compte, demande_id, TypeDocument.bilan,
+                                   "Le bilan n'est pas encore disponible : il est produit après la validation de "
+                                   "votre relevé.")
 
 
 @router.post("/{demande_id}/enquete", response_model=EtatDemande)

@@ -4,11 +4,16 @@
 from __future__ import annotations
 
 import asyncio
+import os
+from pathlib import Path
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlmodel import select
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
 
 from domain.eir import ActionAffilie, DemandeConsolidation, PeriodeASignaler, ReponsesEnquete, ReponseTache
 from domain.etats import EtatEir, EtatTache
@@ -26,6 +31,9 @@ from workflows.eir import EirWorkflow
 AGENT = "camille.martin@exemple.fr"
 EMPLOYEUR = "rh@saint-exemple.fr"
 SUPERVISEURS = "superviseurs@cnracl.example.fr"
+# A complete EIR (reminder, escalation, one consolidation, survey) recorded with the first version of
+# the workflow; regenerate only on purpose, with CNRACL_ENREGISTRER_HISTORIQUE=1.
+HISTORIQUE_EIR = Path(__file__).parent / "historiques" / "eir_complet.json"
 
 
 async def attendre(condition: Callable[[], object], delai: float = 20.0) -> None:
@@ -187,6 +195,12 @@ async def test_eir_complet_avec_les_delais_par_defaut(banc: Banc):
     assert evenements[0] == "demande_enregistree" and evenements[-1] == "enquete_repondue"
     assert "relance_employeur" in evenements and "escalade_superviseur" in evenements
 
+    # The history just recorded replays against the current code (no non-determinism).
+    historique = await banc.handle.fetch_history()
+    await Replayer(workflows=[EirWorkflow], data_converter=pydantic_data_converter).replay_workflow(historique)
+    if os.environ.get("CNRACL_ENREGISTRER_HISTORIQUE"):
+        HISTORIQUE_EIR.write_text(historique.to_json())
+
 
 async def _jusqua(banc: Banc, etape: str) -> None:
     """Drive an EIR to the named point before withdrawing."""
@@ -235,3 +249,10 @@ async def test_retrait_a_chaque_etape(banc: Banc, etape: str):
     await banc.env.sleep(timedelta(days=40))
     await asyncio.sleep(0.3)
     assert len(banc.boite.messages) == avant + len(nouveaux)
+
+
+async def test_rejeu_d_un_historique_enregistre():
+    """A process started by an earlier version must replay against the current code: a change that
+    breaks this needs ``workflow.patched()``."""
+    historique = WorkflowHistory.from_json("eir-enregistre", HISTORIQUE_EIR.read_text())
+    await Replayer(workflows=[EirWorkflow], data_converter=pydantic_data_converter).replay_workflow(historique)
