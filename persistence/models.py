@@ -52,6 +52,8 @@ class Affilie(SQLModel, table=True):
     categorie: str = Field(default="sedentaire", sa_type=String(20))
     indice_majore: int | None = None
     quotite: int = 100
+    date_titularisation: date | None = None
+    temps_non_complet: bool = False
 
 
 class Enfant(SQLModel, table=True):
@@ -136,6 +138,8 @@ class Tache(SQLModel, table=True):
     relancee_le: datetime | None = _horodatage(nullable=True)
     escaladee_le: datetime | None = _horodatage(nullable=True)
     assignee_compte_id: int | None = Field(default=None, foreign_key="compte.id")
+    # Whose inbox: an employer's (employeur_id) or the supervisors' queue.
+    destinataire: str = Field(default="employeur", sa_type=String(20), index=True)
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     reponse: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
@@ -191,3 +195,51 @@ class ReponseEnqueteTable(SQLModel, table=True):
     reponses: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     commentaire: str = ""
     recue_le: datetime | None = _horodatage()
+
+
+class RectificationTable(SQLModel, table=True):
+    """A rectificative RIS/EIG request and its business-state projection (DESIGN §4.3)."""
+
+    __tablename__ = "rectification"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workflow_id: str = Field(sa_type=String(100), unique=True, index=True)
+    affilie_id: int = Field(foreign_key="affilie.id", index=True)
+    type_document: str = Field(sa_type=String(10))
+    annee_document: int
+    periode_debut: date
+    periode_fin: date
+    motif: str
+    employeur_periode_siret: str | None = Field(default=None, sa_type=String(14))
+    employeur_periode_id: int | None = Field(default=None, foreign_key="employeur.id")
+    employeur_actuel_id: int | None = Field(default=None, foreign_key="employeur.id")
+    regime: str | None = Field(default=None, sa_type=String(40))
+    routage: str = Field(sa_type=String(30))
+    reclamation_eig: bool = False
+    etat: str = Field(sa_type=String(40), index=True)
+    en_attente_de: str | None = Field(default=None, sa_type=String(20))
+    echeance: datetime | None = _horodatage(nullable=True)
+    document_rectifie_id: int | None = None
+    creee_le: datetime | None = _horodatage()
+    modifiee_le: datetime | None = _horodatage()
+    terminee_le: datetime | None = _horodatage(nullable=True)
+
+
+class DossierValidationTable(SQLModel, table=True):
+    """The validation-of-services deadline of one eligible agent (DESIGN §4.4)."""
+
+    __tablename__ = "dossier_validation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workflow_id: str = Field(sa_type=String(100), unique=True, index=True)
+    affilie_id: int = Field(foreign_key="affilie.id", unique=True)
+    motif: str = Field(sa_type=String(30))
+    date_limite: date
+    regle: str
+    etat: str = Field(sa_type=String(40), index=True)
+    en_attente_de: str | None = Field(default=None, sa_type=String(20))
+    demande_le: date | None = None
+    decision: str | None = Field(default=None, sa_type=String(20))
+    creee_le: datetime | None = _horodatage()
+    modifiee_le: datetime | None = _horodatage()
+    terminee_le: datetime | None = _horodatage(nullable=True)
