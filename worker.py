@@ -11,6 +11,7 @@ from temporalio.worker import Worker
 
 from activities.eir import ActivitesEir
 from activities.mails import ExpediteurMails
+from activities.taches import ActivitesTaches
 from notifications.rendu import Gabarits
 from notifications.transport import TransportSmtp
 from persistence.db import SessionFactory, creer_moteur, fabrique_sessions
@@ -28,9 +29,11 @@ def activites(settings: Settings, sessions: SessionFactory) -> list:
     )
     mails = ExpediteurMails(sessions, Gabarits(), transport)
     eir = ActivitesEir(sessions, mails, settings.url_publique, settings.mail_superviseurs)
+    taches = ActivitesTaches(sessions)
     return [
-        eir.transition, eir.creer_tache, eir.marquer_tache, eir.terminer_tache,
+        eir.transition, eir.creer_tache, eir.terminer_tache,
         eir.generer_ris, eir.calculer_bilan, eir.enregistrer_enquete, eir.notifier,
+        taches.creer, taches.marquer, taches.terminer,
     ]
 
 

@@ -17,7 +17,6 @@ from activities.mails import ExpediteurMails
 from domain.eir import (
     CompletionTache,
     EnregistrementEnquete,
-    MarquageTache,
     NotificationEir,
     NouvelleTache,
     ProductionDocument,
@@ -68,21 +67,6 @@ class ActivitesEir:
             assert tache.id is not None
             return tache.id
 
-    @activity.defn(name="eir_marquer_tache")
-    async def marquer_tache(self, marquage: MarquageTache) -> None:
-        async with transaction(self._sessions) as session:
-            tache = await session.get(Tache, marquage.tache_id)
-            if tache is None:
-                raise ApplicationError(f"tâche {marquage.tache_id} inconnue", type="TacheInconnue", non_retryable=True)
-            if marquage.relancee and tache.relancee_le is None:
-                tache.relancee_le = marquage.horodatage
-            if marquage.escaladee and tache.escaladee_le is None:
-                tache.escaladee_le = marquage.horodatage
-            if marquage.etat is not None and tache.etat == EtatTache.ouverte.value:
-                tache.etat = marquage.etat.value
-                tache.terminee_le = marquage.horodatage
-            session.add(tache)
-
     @activity.defn(name="eir_terminer_tache")
     async def terminer_tache(self, completion: CompletionTache) -> None:
         """Store the employer's answer: CIR corrections, end-of-career index, task done."""
@@ -92,31 +76,11 @@ class ActivitesEir:
             demande = await _demande(session, completion.demande_id)
             if tache is None:
                 raise ApplicationError(f"tâche {reponse.tache_id} inconnue", type="TacheInconnue", non_retryable=True)
-            if tache.etat != EtatTache.ouverte.value:
-                return  # already stored by an earlier attempt of this activity
-            for ligne in reponse.corrections:
-                employeur_id = demande.employeur_id
-                if ligne.siret_employeur:
-                    autre = await depots.employeur_par_siret(session, ligne.siret_employeur)
-                    employeur_id = autre.id if autre else None
-                await depots.ecrire_ligne_cir(session, demande.affilie_id, ligne, employeur_id, completion.horodatage)
-            if reponse.indice_fin_de_carriere is not None:
-                demande.indice_fin_de_carriere = reponse.indice_fin_de_carriere
-                session.add(demande)
-            tache.etat = EtatTache.terminee.value
-            tache.terminee_le = completion.horodatage
-            tache.reponse = reponse.model_dump(mode="json")
-            session.add(tache)
-            await depots.ajouter_evenement(
-                session, demande.workflow_id, "tache_terminee", Acteur.employeur.value, completion.horodatage,
-                compte_id=reponse.compte_id or None,
-                details={
-                    "tache_id": tache.id,
-                    "type": tache.type,
-                    "corrections": len(reponse.corrections),
-                    "indice_fin_de_carriere": reponse.indice_fin_de_carriere,
-                },
-            )
+            if await depots.terminer_tache(session, tache, demande.affilie_id, demande.employeur_id, reponse,
+                                           completion.horodatage, demande.workflow_id):
+                if reponse.indice_fin_de_carriere is not None:
+                    demande.indice_fin_de_carriere = reponse.indice_fin_de_carriere
+                    session.add(demande)
 
     @activity.defn(name="eir_generer_ris")
     async def generer_ris(self, production: ProductionDocument) -> int:

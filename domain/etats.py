@@ -56,6 +56,11 @@ ETATS_EIR_OUVERTS = frozenset(EtatEir) - ETATS_EIR_TERMINES
 class TypeTache(StrEnum):
     verification_carriere_eir = "verification_carriere_eir"
     consolidation_eir = "consolidation_eir"
+    correction_cir_rectification = "correction_cir_rectification"
+    obtention_donnees_rectification = "obtention_donnees_rectification"
+    transmission_donnees_rectification = "transmission_donnees_rectification"
+    certificats_services_validation = "certificats_services_validation"
+    decision_validation = "decision_validation"
 
 
 class EtatTache(StrEnum):

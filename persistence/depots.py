@@ -287,3 +287,47 @@ async def creer_demande_eir(
         horodatage, details={"canal": canal, "date_demande": date_demande.isoformat()},
     )
     return demande
+
+
+async def marquer_tache(
+    session: AsyncSession, tache_id: int, horodatage: datetime, etat: str | None = None,
+    relancee: bool = False, escaladee: bool = False,
+) -> Tache | None:
+    """Note a reminder or an escalation, or close an open task (cancelled…); repeating it changes nothing."""
+    tache = await session.get(Tache, tache_id)
+    if tache is None:
+        return None
+    if relancee and tache.relancee_le is None:
+        tache.relancee_le = horodatage
+    if escaladee and tache.escaladee_le is None:
+        tache.escaladee_le = horodatage
+    if etat is not None and tache.etat == EtatTache.ouverte.value:
+        tache.etat = etat
+        tache.terminee_le = horodatage
+    session.add(tache)
+    return tache
+
+
+async def terminer_tache(
+    session: AsyncSession, tache: Tache, affilie_id: int, employeur_id: int | None, reponse, horodatage: datetime,
+    processus_id: str,
+) -> bool:
+    """Store an answer: the CIR corrections, the task closed, the event. ``False`` if already stored."""
+    if tache.etat != EtatTache.ouverte.value:
+        return False
+    for ligne in reponse.corrections:
+        employeur_ligne = employeur_id
+        if ligne.siret_employeur:
+            autre = await employeur_par_siret(session, ligne.siret_employeur)
+            employeur_ligne = autre.id if autre else None
+        await ecrire_ligne_cir(session, affilie_id, ligne, employeur_ligne, horodatage)
+    tache.etat = EtatTache.terminee.value
+    tache.terminee_le = horodatage
+    tache.reponse = reponse.model_dump(mode="json")
+    session.add(tache)
+    await ajouter_evenement(
+        session, processus_id, "tache_terminee", "superviseur" if tache.destinataire == "superviseur" else "employeur",
+        horodatage, compte_id=reponse.compte_id or None,
+        details={"tache_id": tache.id, "type": tache.type, "corrections": len(reponse.corrections)},
+    )
+    return True

@@ -18,6 +18,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.eir import ActivitesEir
+    from activities.taches import ActivitesTaches
     from domain.eir import (
         ActionAffilie,
         CompletionTache,
@@ -34,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         VueEir,
     )
     from domain.etats import Acteur, EtapeEir, EtatEir, EtatTache, TypeTache
+    from workflows._taches import attendre_reponse
 
 _COURTE = timedelta(seconds=30)
 _CALCUL = timedelta(minutes=2)
@@ -143,7 +145,7 @@ class EirWorkflow:
         if self._tache_ouverte is not None:
             tache = self._tache_ouverte
             await workflow.execute_activity_method(
-                ActivitesEir.marquer_tache, MarquageTache(tache, EtatTache.annulee, workflow.now()),
+                ActivitesTaches.marquer, MarquageTache(tache, EtatTache.annulee, workflow.now()),
                 start_to_close_timeout=_COURTE, retry_policy=_REESSAIS,
             )
             await self._notifier("tache_annulee", Acteur.employeur, tache_id=tache)
@@ -180,24 +182,26 @@ class EirWorkflow:
                          acteur=acteur, compte_id=demandeur, details=details)
         await self._notifier(evenement, Acteur.employeur, tache_id=tache)
 
-        if not await self._attendre(self._tache_repondue, d.relance_employeur):
+        async def relancer() -> None:
             await workflow.execute_activity_method(
-                ActivitesEir.marquer_tache, MarquageTache(tache, None, workflow.now(), relancee=True),
+                ActivitesTaches.marquer, MarquageTache(tache, None, workflow.now(), relancee=True),
                 start_to_close_timeout=_COURTE, retry_policy=_REESSAIS,
             )
             await self._etat(EtapeEir.preparation, etat, "relance_employeur", phase=phase,
                              en_attente_de=Acteur.employeur, echeance=echeance, tache_id=tache)
             await self._notifier("relance_employeur", Acteur.employeur, tache_id=tache)
-            if not await self._attendre(self._tache_repondue, d.escalade_superviseur - d.relance_employeur):
-                await workflow.execute_activity_method(
-                    ActivitesEir.marquer_tache, MarquageTache(tache, None, workflow.now(), escaladee=True),
-                    start_to_close_timeout=_COURTE, retry_policy=_REESSAIS,
-                )
-                await self._etat(EtapeEir.preparation, etat, "escalade_superviseur", phase=phase,
-                                 en_attente_de=Acteur.employeur, echeance=echeance, tache_id=tache)
-                await self._notifier("escalade_superviseur", Acteur.superviseur, tache_id=tache)
-                await self._attendre(self._tache_repondue)
 
+        async def escalader() -> None:
+            await workflow.execute_activity_method(
+                ActivitesTaches.marquer, MarquageTache(tache, None, workflow.now(), escaladee=True),
+                start_to_close_timeout=_COURTE, retry_policy=_REESSAIS,
+            )
+            await self._etat(EtapeEir.preparation, etat, "escalade_superviseur", phase=phase,
+                             en_attente_de=Acteur.employeur, echeance=echeance, tache_id=tache)
+            await self._notifier("escalade_superviseur", Acteur.superviseur, tache_id=tache)
+
+        await attendre_reponse(self._attendre, self._tache_repondue, d.relance_employeur, d.escalade_superviseur,
+                               relancer, escalader)
         reponse = self._reponse_tache
         assert reponse is not None
         self._reponse_tache = None
