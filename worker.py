@@ -11,6 +11,7 @@ from temporalio.worker import Worker
 
 from activities.eir import ActivitesEir
 from activities.mails import ExpediteurMails
+from activities.rectification import ActivitesRectification
 from activities.taches import ActivitesTaches
 from notifications.rendu import Gabarits
 from notifications.transport import TransportSmtp
@@ -18,8 +19,9 @@ from persistence.db import SessionFactory, creer_moteur, fabrique_sessions
 from settings import Settings, get_settings
 from workflows.client import connecter
 from workflows.eir import EirWorkflow
+from workflows.rectification import RectificationWorkflow
 
-WORKFLOWS: Sequence[type] = (EirWorkflow,)
+WORKFLOWS: Sequence[type] = (EirWorkflow, RectificationWorkflow)
 
 
 def activites(settings: Settings, sessions: SessionFactory) -> list:
@@ -30,10 +32,12 @@ def activites(settings: Settings, sessions: SessionFactory) -> list:
     mails = ExpediteurMails(sessions, Gabarits(), transport)
     eir = ActivitesEir(sessions, mails, settings.url_publique, settings.mail_superviseurs)
     taches = ActivitesTaches(sessions)
+    rectification = ActivitesRectification(sessions, mails, settings.url_publique, settings.mail_superviseurs)
     return [
         eir.transition, eir.creer_tache, eir.terminer_tache,
         eir.generer_ris, eir.calculer_bilan, eir.enregistrer_enquete, eir.notifier,
         taches.creer, taches.marquer, taches.terminer,
+        rectification.affilie, rectification.transition, rectification.produire_document, rectification.notifier,
     ]
 
 

@@ -96,3 +96,22 @@ def contenu_bilan(
             for point in donnees["points"]
         ],
     }
+
+
+def contenu_eig(
+    affilie: Affilie, lignes: Sequence[LigneCirTable], enfants: Sequence[Enfant], le: date
+) -> dict[str, Any]:
+    """The EIG (estimation indicative globale): the amounts of ``pension.estimer`` at the key ages."""
+    cas = cas_pension(affilie, lignes, enfants, None, le)
+    donnees = pension.estimer(cas).model_dump(mode="json")
+    return {
+        "titre": "Estimation indicative globale",
+        "etabli_le": le.isoformat(),
+        "cas": cas,
+        "estimation": donnees,
+        "points": [
+            {k: point[k] for k in ("libelle", "age", "date_de_liquidation", "pension_brute_mensuelle",
+                                   "pension_brute_annuelle")}
+            for point in donnees["points"]
+        ],
+    }

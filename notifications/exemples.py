@@ -8,6 +8,12 @@ _COMMUN: dict[str, Any] = {
     "url": "http://localhost:8000",
     "affilie": {"prenom": "Camille", "nom": "Martin"},
     "employeur": {"raison_sociale": "Commune de Saint-Exemple", "siret": "21330063500017"},
+    "rectification": {
+        "id": 7, "reference": "RECT-7", "workflow_id": "rectification-7-1", "document": "EIG", "annee_document": 2026,
+        "periode_debut": "2004-01-01", "periode_fin": "2004-12-31", "motif": "Temps partiel à 80 % non repris",
+        "reclamation_eig": True, "mention_eig": "Dossier instruit dans le cadre d'une réclamation sur l'EIG",
+    },
+    "regime": {"nom": "la Mutualité sociale agricole (MSA)", "contact": "https://www.msa.fr"},
     "demande": {"id": 42, "reference": "EIR-42", "date_demande": "2026-03-02", "workflow_id": "eir-7-1"},
     "tache": {"id": 314, "echeance": "2026-03-17T09:00:00+00:00", "annees": "2004, 2005"},
     "document": {

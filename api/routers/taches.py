@@ -16,8 +16,18 @@ from domain.etats import EtatTache, Role, TypeTache
 from persistence import depots
 from persistence.models import Affilie, Compte, Tache
 from workflows.eir import EirWorkflow
+from workflows.rectification import RectificationWorkflow
 
 router = APIRouter(prefix="/taches", tags=["tâches"])
+
+# Which workflow update answers which kind of task (typed references, never strings).
+_UPDATE_DE_COMPLETION = {
+    TypeTache.verification_carriere_eir: EirWorkflow.completer_tache,
+    TypeTache.consolidation_eir: EirWorkflow.completer_tache,
+    TypeTache.correction_cir_rectification: RectificationWorkflow.completer_tache,
+    TypeTache.obtention_donnees_rectification: RectificationWorkflow.completer_tache,
+    TypeTache.transmission_donnees_rectification: RectificationWorkflow.completer_tache,
+}
 
 
 class TachePublique(BaseModel):
@@ -121,7 +131,10 @@ async def completer(tache_id: int, corps: Completion, compte: Employeur_ou_Super
         if corps.indice_fin_de_carriere is None:
             raise HTTPException(422, "indice_fin_de_carriere : indiquez l'indice majoré de fin de carrière "
                                      "choisi avec l'agent.")
-    await mettre_a_jour(await etat.client(), tache.workflow_id, EirWorkflow.completer_tache, ReponseTache(
+    update = _UPDATE_DE_COMPLETION.get(tache.type)  # type: ignore[call-overload]
+    if update is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"Une tâche « {tache.type} » ne se complète pas par ce formulaire.")
+    await mettre_a_jour(await etat.client(), tache.workflow_id, update, ReponseTache(
         tache_id=tache_id, compte_id=compte.id or 0, carriere_verifiee=corps.carriere_verifiee,
         indice_fin_de_carriere=corps.indice_fin_de_carriere, corrections=corps.corrections,
         commentaire=corps.commentaire))

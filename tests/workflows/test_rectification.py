@@ -1,0 +1,191 @@
+"""Rectificative RIS/EIG requests through the API, on the time-skipping server, with the real SMTP
+server: every routing path, the EIG flag, the rectified document; each mail exactly once."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from persistence.fabrique import siret_valide
+from persistence.models import Document, Tache
+from tests.conftest import settings_de_test, texte
+from tests.service import Service, assembler
+from tests.workflows.test_eir_workflow import AGENT, EMPLOYEUR, SUPERVISEURS, attendre
+from worker import creer_worker
+
+DRH = "drh@ch-lautreville.fr"
+
+
+class Banc:
+    def __init__(self, service: Service, env, boite) -> None:
+        self.service, self.env, self.boite = service, env, boite
+
+    async def demander(self, **corps) -> dict:
+        agent = await self.service.http("camille")
+        reponse = await agent.post("/rectifications", json={"type_document": "ris", "annee_document": 2026,
+                                                             "motif": "Temps partiel non repris", **corps})
+        assert reponse.status_code == 201, reponse.text
+        return reponse.json()
+
+    async def etat(self, rectification_id: int) -> dict:
+        agent = await self.service.http("camille")
+        return (await agent.get(f"/rectifications/{rectification_id}")).json()
+
+    async def taches(self, identifiant: str) -> list[dict]:
+        return (await (await self.service.http(identifiant)).get("/taches")).json()
+
+    async def completer(self, identifiant: str, tache_id: int, corrections: list[dict]) -> None:
+        reponse = await (await self.service.http(identifiant)).post(
+            f"/taches/{tache_id}/completion", json={"carriere_verifiee": True, "corrections": corrections})
+        assert reponse.status_code == 200, reponse.text
+
+    async def attendre_etat(self, rectification_id: int, etat: str) -> dict:
+        resultat = {}
+
+        async def verifier():
+            resultat.update(await self.etat(rectification_id))
+            return resultat["etat"] == etat
+        await attendre(verifier)
+        return resultat
+
+
+@pytest.fixture
+async def banc(env_temps_accelere, tmp_path, boite_mail, url_sqlite):
+    settings = settings_de_test(tmp_path, url_sqlite, boite_mail.port,
+                                temporal_address=env_temps_accelere.client.service_client.config.target_host)
+    async with AsyncExitStack() as pile:
+        service = await assembler(settings, pile)
+        await pile.enter_async_context(creer_worker(env_temps_accelere.client, settings, service.sessions))
+        yield Banc(service, env_temps_accelere, boite_mail)
+
+
+async def test_periode_chez_l_employeur_actuel(banc: Banc):
+    r = await banc.demander(periode_debut="2005-01-01", periode_fin="2005-12-31")
+    assert r["routage"] == "employeur_actuel" and r["reclamation_eig"] is False
+    await attendre(lambda: len(banc.boite.pour(EMPLOYEUR)) == 1)
+    assert "période à corriger" in banc.boite.pour(EMPLOYEUR)[0]["Subject"]
+    [tache] = await banc.taches("rh-commune")
+    assert tache["type"] == "correction_cir_rectification"
+    assert await banc.taches("drh") == []
+    await banc.completer("rh-commune", tache["id"],
+                         [{"date_debut": "2005-01-01", "date_fin": "2005-12-31", "quotite": 80}])
+    etat = await banc.attendre_etat(r["id"], "document_rectifie")
+    await attendre(lambda: len(banc.boite.pour(AGENT)) == 2)
+    assert banc.boite.sujets(AGENT) == ["Votre demande de RIS rectificatif est enregistrée",
+                                        "Votre RIS rectificatif est disponible"]
+    async with banc.service.sessions() as session:
+        document = await session.get(Document, etat["document_rectifie_id"])
+    periode = [p for p in document.contenu["periodes"] if p["annee"] == 2005]
+    assert document.contenu["rectificatif"] is True and periode[0]["quotite"] == 80
+    assert len(banc.boite.messages) == 3
+
+
+async def test_employeur_precedent_dans_le_systeme(banc: Banc):
+    siret_hopital = banc.service.pop.autre_employeur.siret
+    r = await banc.demander(periode_debut="1993-01-01", periode_fin="1993-12-31", siret_employeur=siret_hopital)
+    assert r["routage"] == "employeur_precedent"
+    # First the former employer transmits; then the current one obtains and corrects.
+    await attendre(lambda: len(banc.boite.pour(DRH)) == 1)
+    assert banc.boite.pour(EMPLOYEUR) == []
+    [transmission] = await banc.taches("drh")
+    assert transmission["type"] == "transmission_donnees_rectification"
+    await banc.completer("drh", transmission["id"], [{"date_debut": "1993-01-01", "date_fin": "1993-12-31",
+                                                      "nature": "non_titulaire_valide"}])
+    await attendre(lambda: len(banc.boite.pour(EMPLOYEUR)) == 1)
+    assert "ancien employeur" in banc.boite.pour(EMPLOYEUR)[0]["Subject"]
+    [obtention] = await banc.taches("rh-commune")
+    assert obtention["type"] == "obtention_donnees_rectification"
+    await banc.completer("rh-commune", obtention["id"], [])
+    await banc.attendre_etat(r["id"], "document_rectifie")
+    await attendre(lambda: len(banc.boite.pour(AGENT)) == 2)
+    async with banc.service.sessions() as session:
+        ligne = [t for t in (await session.exec(select(Tache))).all()]
+    assert {t.etat for t in ligne} == {"terminee"}
+    assert len(banc.boite.messages) == 4
+
+
+async def test_employeur_precedent_hors_systeme(banc: Banc):
+    inconnu = siret_valide(99887766, 12)
+    r = await banc.demander(periode_debut="1992-01-01", periode_fin="1992-06-30", siret_employeur=inconnu)
+    assert r["routage"] == "employeur_precedent_hors_systeme"
+    await attendre(lambda: len(banc.boite.pour(EMPLOYEUR)) == 1)
+    [obtention] = await banc.taches("rh-commune")
+    assert obtention["type"] == "obtention_donnees_rectification"
+    await banc.completer("rh-commune", obtention["id"], [{"date_debut": "1992-01-01", "date_fin": "1992-06-30"}])
+    await banc.attendre_etat(r["id"], "document_rectifie")
+    await attendre(lambda: len(banc.boite.messages) == 3)
+
+
+async def test_autre_regime(banc: Banc):
+    r = await banc.demander(periode_debut="1990-07-01", periode_fin="1990-08-31", regime="msa")
+    assert r["routage"] == "autre_regime"
+    await banc.attendre_etat(r["id"], "orientee_autre_regime")
+    await attendre(lambda: len(banc.boite.pour(AGENT)) == 2)
+    orientation = banc.boite.pour(AGENT)[1]
+    assert orientation["Subject"] == "Votre demande de rectification : contactez la Mutualité sociale agricole (MSA)"
+    assert "https://www.msa.fr" in texte(orientation)
+    assert await banc.taches("rh-commune") == [] and len(banc.boite.messages) == 2
+
+
+async def test_eig_porte_la_reclamation(banc: Banc):
+    r = await banc.demander(type_document="eig", periode_debut="2010-01-01", periode_fin="2010-12-31")
+    assert r["reclamation_eig"] is True
+    await attendre(lambda: len(banc.boite.pour(EMPLOYEUR)) == 1)
+    assert "réclamation sur l'EIG" in texte(banc.boite.pour(EMPLOYEUR)[0])
+    [tache] = await banc.taches("rh-commune")
+    assert tache["details"]["reclamation_eig"] is True
+    await banc.completer("rh-commune", tache["id"], [{"date_debut": "2010-01-01", "date_fin": "2010-12-31",
+                                                      "indice_majore": 450}])
+    etat = await banc.attendre_etat(r["id"], "document_rectifie")
+    async with banc.service.sessions() as session:
+        document = await session.get(Document, etat["document_rectifie_id"])
+    assert document.type == "eig" and document.contenu["reclamation_eig"] is True
+    assert document.contenu["mention"] == "Dossier instruit dans le cadre d'une réclamation sur l'EIG"
+    assert len(document.contenu["points"]) >= 2
+    await attendre(lambda: len(banc.boite.pour(AGENT)) == 2)
+    assert "réclamation sur l'EIG" in texte(banc.boite.pour(AGENT)[1])
+
+
+async def test_relance_et_escalade_de_la_tache(banc: Banc):
+    r = await banc.demander(periode_debut="2005-01-01", periode_fin="2005-12-31")
+    await attendre(lambda: len(banc.boite.pour(EMPLOYEUR)) == 1)
+    await banc.env.sleep(timedelta(days=10, minutes=1))
+    await attendre(lambda: len(banc.boite.pour(EMPLOYEUR)) == 2)
+    assert banc.boite.pour(EMPLOYEUR)[1]["Subject"].startswith("Relance")
+    await banc.env.sleep(timedelta(days=10))
+    await attendre(lambda: len(banc.boite.pour(SUPERVISEURS)) == 1)
+    assert (await banc.etat(r["id"]))["historique"][-1]["type"] == "escalade_superviseur"
+
+
+async def test_autorisations(banc: Banc):
+    agent = await banc.service.http("camille")
+    reponse = await agent.post("/rectifications", json={
+        "type_document": "ris", "annee_document": 2026, "motif": "x" * 5, "periode_debut": "2005-01-01",
+        "periode_fin": "2005-12-31", "nir": banc.service.pop.collegue.nir})
+    assert reponse.status_code == 403
+    r = await banc.demander(periode_debut="2005-01-01", periode_fin="2005-12-31")
+    jean = await banc.service.http("jean")
+    assert (await jean.get(f"/rectifications/{r['id']}")).status_code == 404
+    assert [x["id"] for x in (await jean.get("/rectifications")).json()] == []
+    await attendre(lambda: len(banc.boite.pour(EMPLOYEUR)) == 1)
+    assert await banc.taches("drh") == []
+    [tache] = await banc.taches("rh-commune")
+    drh = await banc.service.http("drh")
+    assert (await drh.post(f"/taches/{tache['id']}/completion", json={"carriere_verifiee": True})).status_code == 404
+
+
+async def test_demande_mal_formee(banc: Banc):
+    agent = await banc.service.http("camille")
+    reponse = await agent.post("/rectifications", json={
+        "type_document": "bulletin", "annee_document": 2026, "motif": "erreur", "periode_debut": "2005-12-31",
+        "periode_fin": "2005-01-01"})
+    assert reponse.status_code == 422
+    champs = {e["champ"] for e in reponse.json()["erreurs"]}
+    assert "type_document" in champs
+    reponse = await agent.post("/rectifications", json={
+        "type_document": "ris", "annee_document": 2026, "motif": "erreur", "periode_debut": "1980-01-01",
+        "periode_fin": "1980-12-31"})
+    assert reponse.status_code == 422 and "SIRET" in reponse.json()["detail"]
