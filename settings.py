@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     eir_delai_enquete: timedelta = Field(default=timedelta(days=14))
     eir_delai_reponse_enquete: timedelta = Field(default=timedelta(days=30))
 
+    # Validation-of-services deadlines (DESIGN §4.4): reminders this long before the deadline.
+    validation_rappels: list[timedelta] = Field(default=[timedelta(days=180), timedelta(days=30)])
+
     @model_validator(mode="after")
     def _secrets_hors_demo(self) -> "Settings":
         if self.escalade_superviseur <= self.relance_employeur:

@@ -8,11 +8,13 @@ from collections.abc import Sequence
 
 from temporalio.client import Client
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.eir import ActivitesEir
 from activities.mails import ExpediteurMails
 from activities.rectification import ActivitesRectification
 from activities.taches import ActivitesTaches
+from activities.validation import ActivitesValidation
 from notifications.rendu import Gabarits
 from notifications.transport import TransportSmtp
 from persistence.db import SessionFactory, creer_moteur, fabrique_sessions
@@ -20,8 +22,12 @@ from settings import Settings, get_settings
 from workflows.client import connecter
 from workflows.eir import EirWorkflow
 from workflows.rectification import RectificationWorkflow
+from workflows.validation import EcheanceValidationWorkflow
 
-WORKFLOWS: Sequence[type] = (EirWorkflow, RectificationWorkflow)
+WORKFLOWS: Sequence[type] = (EirWorkflow, RectificationWorkflow, EcheanceValidationWorkflow)
+# Our modules that workflows import: pure data and rules (no I/O at import), safe to share.
+MODULES_PARTAGES = ("domain", "activities", "persistence", "notifications", "pension", "pydantic", "yaml",
+                    "sqlalchemy", "sqlmodel", "jinja2", "aiosmtplib", "argon2")
 
 
 def activites(settings: Settings, sessions: SessionFactory) -> list:
@@ -33,12 +39,21 @@ def activites(settings: Settings, sessions: SessionFactory) -> list:
     eir = ActivitesEir(sessions, mails, settings.url_publique, settings.mail_superviseurs)
     taches = ActivitesTaches(sessions)
     rectification = ActivitesRectification(sessions, mails, settings.url_publique, settings.mail_superviseurs)
+    validation = ActivitesValidation(sessions, mails, settings.url_publique, settings.mail_superviseurs)
     return [
         eir.transition, eir.creer_tache, eir.terminer_tache,
         eir.generer_ris, eir.calculer_bilan, eir.enregistrer_enquete, eir.notifier,
         taches.creer, taches.marquer, taches.terminer,
         rectification.affilie, rectification.transition, rectification.produire_document, rectification.notifier,
+        validation.transition, validation.notifier,
     ]
+
+
+def executant_workflows() -> SandboxedWorkflowRunner:
+    """The sandbox, with our own deterministic modules passed through (shared, imported once)."""
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(*MODULES_PARTAGES)
+    )
 
 
 def creer_worker(client: Client, settings: Settings, sessions: SessionFactory) -> Worker:
@@ -47,6 +62,7 @@ def creer_worker(client: Client, settings: Settings, sessions: SessionFactory) -
         task_queue=settings.task_queue,
         workflows=list(WORKFLOWS),
         activities=activites(settings, sessions),
+        workflow_runner=executant_workflows(),
     )
 
 

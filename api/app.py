@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import Etat
 from api.erreurs import gerer_http, gerer_inattendue, gerer_validation
-from api.routers import affilies, auth, eir, processus, rectifications, sante, simulations, taches
+from api.routers import affilies, auth, eir, processus, rectifications, sante, simulations, taches, validations
 from persistence.db import creer_moteur, fabrique_sessions
 from settings import Settings, get_settings
 
@@ -39,6 +39,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, gerer_validation)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, gerer_http)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, gerer_inattendue)
-    for module in (sante, auth, eir, taches, affilies, simulations, processus, rectifications):
+    for module in (sante, auth, eir, taches, affilies, simulations, processus, rectifications, validations):
         app.include_router(module.router, prefix=PREFIXE)
     return app

@@ -21,7 +21,9 @@ app = typer.Typer(help="Service des processus d'information retraite de la CNRAC
 comptes = typer.Typer(help="Comptes des affiliés, employeurs et superviseurs.", no_args_is_help=True)
 donnees = typer.Typer(help="Jeux de données (démonstration, population synthétique).", no_args_is_help=True)
 app.add_typer(comptes, name="comptes")
+echeances = typer.Typer(help="Échéances de validation de services.", no_args_is_help=True)
 app.add_typer(donnees, name="donnees")
+app.add_typer(echeances, name="echeances")
 
 BIN = Path(sys.executable).parent
 
@@ -111,6 +113,34 @@ def comptes_creer(
     except CompteInvalide as erreur:
         _sortie_erreur(str(erreur))
     typer.echo(f"Compte {identifiant} ({role}) créé, n° {compte_id}.")
+
+
+@echeances.command("demarrer")
+def echeances_demarrer() -> None:
+    """Start the validation-of-services deadline of every eligible agent (again: starts nothing twice)."""
+    from datetime import date
+
+    from domain.rectification import DelaisTache
+    from persistence.db import creer_moteur, fabrique_sessions
+    from workflows.client import connecter
+    from workflows.echeances import demarrer_echeances
+
+    settings = get_settings()
+
+    async def demarrer():
+        moteur = creer_moteur(settings.url_base_de_donnees)
+        try:
+            client = await connecter(settings.adresse_temporal, settings.temporal_namespace)
+            return await demarrer_echeances(fabrique_sessions(moteur), client, settings.task_queue,
+                                            settings.validation_rappels,
+                                            DelaisTache(settings.relance_employeur, settings.escalade_superviseur),
+                                            date.today())
+        finally:
+            await moteur.dispose()
+
+    bilan = asyncio.run(demarrer())
+    typer.echo(f"{bilan.eligibles} agents éligibles : {bilan.demarres} échéances démarrées, "
+               f"{bilan.deja_demarres} déjà en place.")
 
 
 @donnees.command("demo")

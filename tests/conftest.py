@@ -49,7 +49,7 @@ class BoiteMail:
         return [m for m in self.messages if m["To"] == destinataire]
 
     def sujets(self, destinataire: str | None = None) -> list[str]:
-        return [str(m["Subject"]) for m in (self.pour(destinataire) if destinataire else self.messages)]
+        return [str(m["Subject"]).strip() for m in (self.pour(destinataire) if destinataire else self.messages)]
 
     def vider(self) -> None:
         self.gestionnaire.recus.clear()

@@ -17,6 +17,7 @@ from persistence import depots
 from persistence.models import Affilie, Compte, Tache
 from workflows.eir import EirWorkflow
 from workflows.rectification import RectificationWorkflow
+from workflows.validation import EcheanceValidationWorkflow
 
 router = APIRouter(prefix="/taches", tags=["tâches"])
 
@@ -27,6 +28,7 @@ _UPDATE_DE_COMPLETION = {
     TypeTache.correction_cir_rectification: RectificationWorkflow.completer_tache,
     TypeTache.obtention_donnees_rectification: RectificationWorkflow.completer_tache,
     TypeTache.transmission_donnees_rectification: RectificationWorkflow.completer_tache,
+    TypeTache.certificats_services_validation: EcheanceValidationWorkflow.completer_tache,
 }
 
 

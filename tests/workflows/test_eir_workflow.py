@@ -24,7 +24,7 @@ from persistence.models import DemandeEirTable, Document, Mail, ReponseEnqueteTa
 from settings import Settings
 from tests.conftest import BoiteMail, settings_de_test, texte
 from tests.fabriques import population
-from worker import creer_worker
+from worker import creer_worker, executant_workflows
 from workflows.client import delais_eir, demarrer_eir
 from workflows.eir import EirWorkflow
 
@@ -197,7 +197,8 @@ async def test_eir_complet_avec_les_delais_par_defaut(banc: Banc):
 
     # The history just recorded replays against the current code (no non-determinism).
     historique = await banc.handle.fetch_history()
-    await Replayer(workflows=[EirWorkflow], data_converter=pydantic_data_converter).replay_workflow(historique)
+    await Replayer(workflows=[EirWorkflow], data_converter=pydantic_data_converter,
+                   workflow_runner=executant_workflows()).replay_workflow(historique)
     if os.environ.get("CNRACL_ENREGISTRER_HISTORIQUE"):
         HISTORIQUE_EIR.write_text(historique.to_json())
 
@@ -255,4 +256,5 @@ async def test_rejeu_d_un_historique_enregistre():
     """A process started by an earlier version must replay against the current code: a change that
     breaks this needs ``workflow.patched()``."""
     historique = WorkflowHistory.from_json("eir-enregistre", HISTORIQUE_EIR.read_text())
-    await Replayer(workflows=[EirWorkflow], data_converter=pydantic_data_converter).replay_workflow(historique)
+    await Replayer(workflows=[EirWorkflow], data_converter=pydantic_data_converter,
+                   workflow_runner=executant_workflows()).replay_workflow(historique)
