@@ -1,4 +1,4 @@
-"""Supervisors: every process, its state and history."""
+"""Supervisors: every process (EIR, rectifications, validation deadlines), its state and history."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from api.deps import EtatDep, SessionDep, Superviseur
 from persistence import depots
-from persistence.models import DemandeEirTable
+from persistence.models import DemandeEirTable, DossierValidationTable, RectificationTable
 
 router = APIRouter(prefix="/processus", tags=["supervision"])
 
@@ -20,7 +20,7 @@ class ProcessusResume(BaseModel):
     workflow_id: str
     type: str
     reference: str
-    etape: str
+    etape: str | None
     etat: str
     en_attente_de: str | None
     echeance: datetime | None
@@ -28,43 +28,64 @@ class ProcessusResume(BaseModel):
     modifie_le: datetime | None
 
 
-def _resume(d: DemandeEirTable) -> ProcessusResume:
-    return ProcessusResume(workflow_id=d.workflow_id, type="eir", reference=f"EIR-{d.id}", etape=d.etape, etat=d.etat,
-                           en_attente_de=d.en_attente_de, echeance=d.echeance, employeur_id=d.employeur_id,
-                           modifie_le=d.modifiee_le)
+# One projection table per process type: (table, reference prefix, employer column, deadline column, step column).
+_TYPES: dict[str, tuple[Any, str, str | None, str | None, str | None]] = {
+    "eir": (DemandeEirTable, "EIR", "employeur_id", "echeance", "etape"),
+    "rectification": (RectificationTable, "RECT", "employeur_actuel_id", "echeance", None),
+    "validation": (DossierValidationTable, "VAL", None, None, None),
+}
+
+
+def _resume(type_: str, ligne: Any) -> ProcessusResume:
+    _, prefixe, col_employeur, col_echeance, col_etape = _TYPES[type_]
+    return ProcessusResume(
+        workflow_id=ligne.workflow_id, type=type_, reference=f"{prefixe}-{ligne.id}",
+        etape=getattr(ligne, col_etape) if col_etape else None, etat=ligne.etat, en_attente_de=ligne.en_attente_de,
+        echeance=getattr(ligne, col_echeance) if col_echeance else None,
+        employeur_id=getattr(ligne, col_employeur) if col_employeur else None, modifie_le=ligne.modifiee_le)
 
 
 @router.get("", response_model=list[ProcessusResume])
 async def lister(
     _: Superviseur,
     session: SessionDep,
-    type: str | None = Query(default=None, description="eir"),
+    type: str | None = Query(default=None, description="eir, rectification ou validation"),
     etat: str | None = None,
     en_attente_de: str | None = None,
     employeur_id: int | None = None,
     limite: int = Query(default=100, ge=1, le=1000),
     decalage: int = Query(default=0, ge=0),
 ) -> list[ProcessusResume]:
-    if type not in (None, "eir"):
-        return []
-    requete = select(DemandeEirTable)
-    if etat:
-        requete = requete.where(DemandeEirTable.etat == etat)
-    if en_attente_de:
-        requete = requete.where(DemandeEirTable.en_attente_de == en_attente_de)
-    if employeur_id is not None:
-        requete = requete.where(DemandeEirTable.employeur_id == employeur_id)
-    requete = requete.order_by(col(DemandeEirTable.modifiee_le).desc()).offset(decalage).limit(limite)
-    return [_resume(d) for d in (await session.exec(requete)).all()]
+    """Most recently changed first."""
+    if type is not None and type not in _TYPES:
+        raise HTTPException(422, f"type : « {type} » inconnu ; valeurs possibles : {', '.join(_TYPES)}.")
+    resultats: list[ProcessusResume] = []
+    for nom, (table, _, col_employeur, _, _) in _TYPES.items():
+        if type not in (None, nom) or (employeur_id is not None and col_employeur is None):
+            continue
+        requete = select(table)
+        if etat:
+            requete = requete.where(table.etat == etat)
+        if en_attente_de:
+            requete = requete.where(table.en_attente_de == en_attente_de)
+        if employeur_id is not None:
+            requete = requete.where(getattr(table, col_employeur) == employeur_id)
+        requete = requete.order_by(col(table.modifiee_le).desc()).limit(limite + decalage)
+        resultats += [_resume(nom, ligne) for ligne in (await session.exec(requete)).all()]
+    resultats.sort(key=lambda p: p.modifie_le or datetime.min, reverse=True)
+    return resultats[decalage:decalage + limite]
 
 
 @router.get("/{workflow_id}")
 async def detail(workflow_id: str, _: Superviseur, session: SessionDep, etat: EtatDep) -> dict[str, Any]:
-    demande = (await session.exec(select(DemandeEirTable).where(DemandeEirTable.workflow_id == workflow_id))).first()
-    if demande is None:
+    for nom, (table, *_rest) in _TYPES.items():
+        ligne = (await session.exec(select(table).where(table.workflow_id == workflow_id))).first()
+        if ligne is not None:
+            break
+    else:
         raise HTTPException(404, f"Aucun processus {workflow_id}.")
     evenements = await depots.historique(session, workflow_id)
-    moteur: dict[str, Any] = {"statut": "inconnu"}
+    moteur: dict[str, Any]
     try:
         description = await (await etat.client()).get_workflow_handle(workflow_id).describe()
         moteur = {"statut": description.status.name if description.status else "inconnu",
@@ -75,9 +96,7 @@ async def detail(workflow_id: str, _: Superviseur, session: SessionDep, etat: Et
     except Exception:  # the process is not (or no longer) known to the engine
         moteur = {"statut": "introuvable dans le moteur"}
     return {
-        **_resume(demande).model_dump(),
-        "phase": demande.phase,
-        "tache_id": demande.tache_id,
+        **_resume(nom, ligne).model_dump(),
         "moteur": moteur,
         "historique": [{"type": e.type, "acteur": e.acteur, "horodatage": e.horodatage, "details": e.details}
                        for e in evenements],

@@ -189,3 +189,16 @@ async def test_demande_mal_formee(banc: Banc):
         "type_document": "ris", "annee_document": 2026, "motif": "erreur", "periode_debut": "1980-01-01",
         "periode_fin": "1980-12-31"})
     assert reponse.status_code == 422 and "SIRET" in reponse.json()["detail"]
+
+
+async def test_le_superviseur_voit_chaque_processus(banc: Banc):
+    r = await banc.demander(periode_debut="1990-07-01", periode_fin="1990-08-31", regime="regime_general")
+    await banc.attendre_etat(r["id"], "orientee_autre_regime")
+    superviseur = await banc.service.http("superviseur")
+    liste = (await superviseur.get("/processus", params={"type": "rectification"})).json()
+    assert [(p["reference"], p["etat"]) for p in liste] == [(f"RECT-{r['id']}", "orientee_autre_regime")]
+    detail = (await superviseur.get(f"/processus/{r['workflow_id']}")).json()
+    assert detail["moteur"]["statut"] == "COMPLETED"
+    assert [e["type"] for e in detail["historique"]] == ["rectification_demandee", "orientee_autre_regime"]
+    assert (await superviseur.get("/processus", params={"type": "inconnu"})).status_code == 422
+    assert (await (await banc.service.http("rh-commune")).get("/processus")).status_code == 403
