@@ -58,6 +58,18 @@ class Settings(BaseSettings):
     # Validation-of-services deadlines (DESIGN §4.4): reminders this long before the deadline.
     validation_rappels: list[timedelta] = Field(default=[timedelta(days=180), timedelta(days=30)])
 
+    # DAI campaign (DESIGN §4.2): cut-off after the launch, reminders before it, transmission after it,
+    # one tranche of documents per interval across September–December N+1; batch sizes for the fan-out.
+    campagne_delai_mise_a_jour: timedelta = Field(default=timedelta(days=150))
+    campagne_rappels: list[timedelta] = Field(default=[timedelta(days=30), timedelta(days=7)])
+    campagne_delai_transmission: timedelta = Field(default=timedelta(days=45))
+    campagne_intervalle_envoi: timedelta = Field(default=timedelta(days=7))
+    campagne_taille_lot_employeurs: int = Field(default=500, ge=1)
+    campagne_lots_en_parallele: int = Field(default=2, ge=1)
+    campagne_taille_paquet: int = Field(default=500, ge=1)
+    campagne_paquet_smtp: int = Field(default=50, ge=1)
+    campagne_collecteur: str = "fichiers"
+
     @model_validator(mode="after")
     def _secrets_hors_demo(self) -> "Settings":
         if self.escalade_superviseur <= self.relance_employeur:

@@ -10,6 +10,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.campagne import activites_campagne
 from activities.eir import ActivitesEir
 from activities.mails import ExpediteurMails
 from activities.rectification import ActivitesRectification
@@ -19,12 +20,13 @@ from notifications.rendu import Gabarits
 from notifications.transport import TransportSmtp
 from persistence.db import SessionFactory, creer_moteur, fabrique_sessions
 from settings import Settings, get_settings
+from workflows.campagne import WORKFLOWS_CAMPAGNE
 from workflows.client import connecter
 from workflows.eir import EirWorkflow
 from workflows.rectification import RectificationWorkflow
 from workflows.validation import EcheanceValidationWorkflow
 
-WORKFLOWS: Sequence[type] = (EirWorkflow, RectificationWorkflow, EcheanceValidationWorkflow)
+WORKFLOWS: Sequence[type] = (EirWorkflow, RectificationWorkflow, EcheanceValidationWorkflow, *WORKFLOWS_CAMPAGNE)
 # Our modules that workflows import: pure data and rules (no I/O at import), safe to share.
 MODULES_PARTAGES = ("domain", "activities", "persistence", "notifications", "pension", "pydantic", "yaml",
                     "sqlalchemy", "sqlmodel", "jinja2", "aiosmtplib", "argon2")
@@ -46,6 +48,7 @@ def activites(settings: Settings, sessions: SessionFactory) -> list:
         taches.creer, taches.marquer, taches.terminer,
         rectification.affilie, rectification.transition, rectification.produire_document, rectification.notifier,
         validation.transition, validation.notifier,
+        *activites_campagne(settings, sessions),
     ]
 
 

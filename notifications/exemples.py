@@ -19,6 +19,10 @@ _COMMUN: dict[str, Any] = {
     "regime": {"nom": "la Mutualité sociale agricole (MSA)", "contact": "https://www.msa.fr"},
     "demande": {"id": 42, "reference": "EIR-42", "date_demande": "2026-03-02", "workflow_id": "eir-7-1"},
     "tache": {"id": 314, "echeance": "2026-03-17T09:00:00+00:00", "annees": "2004, 2005"},
+    "campagne": {"annee": 2026, "annee_envoi": 2027, "date_limite": "2026-11-28T07:00:00+00:00"}, "rappel": 1,
+    "agents": [{"prenom": "Léa", "nom": "Petit", "annee_de_naissance": "1987", "tache_id": 501}], "nb_agents": 1,
+    "autres_agents": 0, "nb_employeurs": 1, "nb_taches": 3, "document_dai": {"id": 77, "titre": "Estimation indicative globale", "type": "eig"},
+    "employeurs": [{"raison_sociale": "Commune de Saint-Exemple", "siret": "21330063500017", "taches_ouvertes": 3, "nb_a_mettre_a_jour": 4, "rappels": 2}],
     "document": {
         "nb_periodes": 28,
         "trimestres": 112,

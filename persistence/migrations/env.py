@@ -5,6 +5,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 import persistence.models  # noqa: F401  (registers the tables)
+import persistence.models_campagne  # noqa: F401
 
 config = context.config
 cible = SQLModel.metadata

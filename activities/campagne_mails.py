@@ -1,0 +1,109 @@
+"""Mails of a campaign, many at a time, each exactly once — the outbox of ``ExpediteurMails``, in bulk.
+
+Same table, same keys, same rule: the outbox rows are written (and committed) before sending,
+in one ``INSERT … ON CONFLICT DO NOTHING``; then the rows still ``a_envoyer`` are sent over one
+SMTP connection and marked sent every few messages. A retried packet finds its mails already
+sent and sends nothing; the Message-ID is derived from the key, so a relay can tell a repeat.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosmtplib
+from sqlalchemy import bindparam, text
+
+from domain.etats import EtatMail
+from notifications.rendu import Gabarits, MessageRendu
+from notifications.transport import TransportSmtp
+from persistence.db import SessionFactory, transaction
+from persistence.depots_campagne import _inserer_sans_doublon
+from persistence.models import Mail
+from persistence.types import UtcDateTime
+
+
+@dataclass
+class MailCampagne:
+    cle: str
+    evenement: str
+    destinataire: str
+    contexte: dict[str, Any]
+
+
+class ExpediteurGroupe:
+    def __init__(self, sessions: SessionFactory, gabarits: Gabarits, transport: TransportSmtp,
+                 utilisateur: str = "", mot_de_passe: str = "", starttls: bool = False,
+                 paquet_smtp: int = 50) -> None:
+        self._sessions = sessions
+        self._gabarits = gabarits
+        self._transport = transport
+        self._utilisateur, self._mot_de_passe, self._starttls = utilisateur or None, mot_de_passe or None, starttls
+        self._paquet = max(1, paquet_smtp)
+
+    async def envoyer(self, mails: Sequence[MailCampagne], processus_id: str, horodatage: datetime,
+                      battement=None) -> int:
+        """Send each mail once; return how many of them are (now or already) sent."""
+        if not mails:
+            return 0
+        cles = [m.cle for m in mails]
+        async with transaction(self._sessions) as session:
+            connues = {c for (c,) in (await session.execute(text("SELECT cle FROM mail WHERE cle IN :cles")
+                                                             .bindparams(bindparam("cles", expanding=True)),
+                                                             {"cles": cles})).all()}
+            domaine = self._transport.expediteur.rsplit("@", 1)[-1].rstrip(">")
+            nouvelles = []
+            for m in mails:
+                if m.cle in connues:
+                    continue
+                rendu = self._gabarits.rendre(m.evenement, m.contexte)
+                nouvelles.append({
+                    "cle": m.cle, "evenement": m.evenement, "processus_id": processus_id,
+                    "destinataire": m.destinataire, "sujet": rendu.sujet, "corps_texte": rendu.texte,
+                    "corps_html": rendu.html, "message_id": f"<{hashlib.sha256(m.cle.encode()).hexdigest()[:32]}@{domaine}>",
+                    "etat": EtatMail.a_envoyer.value, "cree_le": horodatage, "envoye_le": None})
+            if nouvelles:
+                await session.execute(_inserer_sans_doublon(session, Mail.__table__, ["cle"]), nouvelles)  # type: ignore[attr-defined]
+        async with self._sessions() as session:
+            a_envoyer = (await session.execute(text(
+                "SELECT id, destinataire, sujet, corps_texte, corps_html, message_id FROM mail "
+                "WHERE cle IN :cles AND etat = :etat ORDER BY id").bindparams(bindparam("cles", expanding=True)),
+                {"cles": cles, "etat": EtatMail.a_envoyer.value})).all()
+        if a_envoyer:
+            await self._expedier(a_envoyer, horodatage, battement)
+        return len(mails)
+
+    async def _expedier(self, lignes, horodatage: datetime, battement) -> None:
+        client = aiosmtplib.SMTP(hostname=self._transport.hote, port=self._transport.port, timeout=30,
+                                 start_tls=self._starttls, username=self._utilisateur, password=self._mot_de_passe)
+        await client.connect()
+        envoyes: list[int] = []
+        try:
+            for ligne in lignes:
+                message = self._transport.construire(
+                    ligne.destinataire, MessageRendu(ligne.sujet, ligne.corps_texte, ligne.corps_html),
+                    ligne.message_id)
+                await client.send_message(message)
+                envoyes.append(ligne.id)
+                if len(envoyes) >= self._paquet:
+                    await self._marquer(envoyes, horodatage)
+                    envoyes = []
+                    if battement:
+                        battement()
+        finally:
+            if envoyes:
+                await self._marquer(envoyes, horodatage)
+            try:
+                await client.quit()
+            except aiosmtplib.SMTPException:
+                pass
+
+    async def _marquer(self, ids: list[int], horodatage: datetime) -> None:
+        async with transaction(self._sessions) as session:
+            await session.execute(
+                text("UPDATE mail SET etat = :etat, envoye_le = :h WHERE id IN :ids").bindparams(
+                    bindparam("ids", expanding=True), bindparam("h", type_=UtcDateTime())),
+                {"etat": EtatMail.envoye.value, "h": horodatage, "ids": ids})

@@ -1,0 +1,341 @@
+"""The annual DAI campaign (DESIGN §4.2): cohorts, calendar, and what crosses Temporal.
+
+Campaign year N (launch in July N) and sending year N+1 (documents from September to December
+N+1) are both explicit. Only ids and counts cross Temporal: names, NIR and addresses stay in the
+database and are read by activities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from domain.regles import parametre
+
+PARIS = ZoneInfo("Europe/Paris")
+TYPE_TACHE_CAMPAGNE = "maj_cir_campagne"
+SCHEDULE_CAMPAGNE = "campagne-dai-annuelle"
+
+
+def id_workflow_campagne(annee: int, simulation: bool = False) -> str:
+    return f"campagne-dai-{annee}-simulation" if simulation else f"campagne-dai-{annee}"
+
+
+class Cohorte(StrEnum):
+    ris = "ris"
+    eig = "eig"
+    information_generale = "information_generale"
+
+
+class EtapeCampagne(StrEnum):
+    """The campaign's steps, in calendar order (stable stored values)."""
+
+    planifiee = "planifiee"
+    selection = "selection"
+    mise_a_jour_employeurs = "mise_a_jour_employeurs"
+    transmission = "transmission"
+    attente_envoi = "attente_envoi"
+    envoi_documents = "envoi_documents"
+    terminee = "terminee"
+    simulee = "simulee"
+
+
+class EtatCible(StrEnum):
+    """Where one agent of a cohort stands."""
+
+    selectionne = "selectionne"
+    document_produit = "document_produit"
+    document_annonce = "document_annonce"
+    anomalie = "anomalie"  # the calculation refused the case: listed for supervisors, no document
+
+
+class TravailLot(StrEnum):
+    """What a batch child workflow does for its employers."""
+
+    notification = "notification"
+    rappel = "rappel"
+    transmission = "transmission"
+    documents = "documents"
+
+
+# --- cohorts -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cohortes:
+    """Who receives what, for one campaign: ages reached in the sending year, and the newcomers."""
+
+    annee_campagne: int
+    annee_envoi: int
+    ages_ris: tuple[int, ...]
+    ages_eig: tuple[int, ...]
+    trimestres_information_generale: int
+    annee_cir_complete: int  # the CIR must hold this year (with its index) for the agent's documents
+
+    def naissances(self, cohorte: Cohorte) -> dict[int, int]:
+        """Birth year → age reached in the sending year."""
+        ages = self.ages_ris if cohorte is Cohorte.ris else self.ages_eig
+        return {self.annee_envoi - age: age for age in ages}
+
+
+def cohortes(annee_campagne: int) -> Cohortes:
+    """The cohorts of campaign N, from the dated parameters in force on its launch day."""
+    le = date(annee_campagne, 7, 1)
+    premiere = parametre("campagne", "age_premiere_eig", le).valeur
+    pas = parametre("campagne", "periodicite_eig", le).valeur
+    derniere = parametre("campagne", "age_derniere_eig", le).valeur
+    return Cohortes(
+        annee_campagne=annee_campagne,
+        annee_envoi=annee_campagne + 1,
+        ages_ris=tuple(parametre("campagne", "ages_ris", le).valeur),
+        ages_eig=tuple(range(premiere, derniere + 1, pas)),
+        trimestres_information_generale=parametre("campagne", "trimestres_information_generale", le).valeur,
+        annee_cir_complete=annee_campagne - parametre("campagne", "decalage_annee_cir_complete", le).valeur,
+    )
+
+
+# --- calendar ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Calendrier:
+    """Every date of one campaign, computed once when it starts (UTC instants)."""
+
+    lancement: datetime
+    rappels: list[datetime]
+    date_limite: datetime
+    transmission: datetime
+    debut_envoi: datetime
+    fin_envoi: datetime
+    intervalle_envoi: timedelta
+
+    def tranches(self) -> list[datetime]:
+        """The instants at which a share of the documents goes out, across the sending window."""
+        instants, t = [], self.debut_envoi
+        while t <= self.fin_envoi or not instants:
+            instants.append(t)
+            t += self.intervalle_envoi
+        return instants
+
+
+def _jour(annee: int, mois_jour: str, heure: time = time(8, 0)) -> datetime:
+    mois, jour = (int(x) for x in mois_jour.split("-"))
+    return datetime.combine(date(annee, mois, jour), heure, tzinfo=PARIS).astimezone(timezone.utc)
+
+
+def calendrier_campagne(
+    annee_campagne: int,
+    delai_mise_a_jour: timedelta,
+    rappels_avant_limite: list[timedelta],
+    delai_transmission: timedelta,
+    intervalle_envoi: timedelta,
+) -> Calendrier:
+    """The calendar of campaign N: launch and sending window from the parameters, delays from the settings."""
+    le = date(annee_campagne, 7, 1)
+    lancement = _jour(annee_campagne, parametre("campagne", "lancement", le).valeur)
+    limite = lancement + delai_mise_a_jour
+    return Calendrier(
+        lancement=lancement,
+        rappels=sorted(limite - r for r in rappels_avant_limite if limite - r > lancement),
+        date_limite=limite,
+        transmission=limite + delai_transmission,
+        debut_envoi=_jour(annee_campagne + 1, parametre("campagne", "debut_envoi", le).valeur),
+        fin_envoi=_jour(annee_campagne + 1, parametre("campagne", "fin_envoi", le).valeur, time(18, 0)),
+        intervalle_envoi=intervalle_envoi,
+    )
+
+
+# --- workflow input, state, activities ----------------------------------------------------------
+
+
+@dataclass
+class ReglagesCampagne:
+    taille_lot_employeurs: int = 500  # employers per batch child workflow
+    lots_en_parallele: int = 2  # batch children running at once
+    taille_paquet: int = 500  # agents per activity call inside a batch
+    seuil_historique: int = 3000  # continue-as-new beyond this many events
+
+
+@dataclass
+class Compteurs:
+    agents: dict[str, int] = field(default_factory=dict)  # by cohort
+    a_mettre_a_jour: int = 0
+    employeurs: int = 0
+    employeurs_notifies: int = 0
+    taches: int = 0
+    rappels: int = 0
+    employeurs_en_retard: int = 0
+    exports: int = 0
+    lignes_exportees: int = 0
+    documents: int = 0
+    mails_agents: int = 0
+    anomalies: int = 0
+
+    def ajouter(self, bilan: "BilanLot") -> None:
+        self.employeurs_notifies += bilan.employeurs_notifies
+        self.taches += bilan.taches
+        self.rappels += bilan.rappels
+        self.exports += bilan.exports
+        self.lignes_exportees += bilan.lignes_exportees
+        self.documents += bilan.documents
+        self.mails_agents += bilan.mails_agents
+        self.anomalies += bilan.anomalies
+
+
+@dataclass
+class Avancement:
+    """What a campaign carries across continue-as-new."""
+
+    campagne_id: int
+    lots: list[int]
+    faits: list[str] = field(default_factory=list)  # keys of the steps already done
+    compteurs: Compteurs = field(default_factory=Compteurs)
+    en_pause: bool = False
+
+
+@dataclass
+class DemandeCampagne:
+    annee: int
+    calendrier: Calendrier
+    reglages: ReglagesCampagne = field(default_factory=ReglagesCampagne)
+    simulation: bool = False
+    avancement: Avancement | None = None
+
+    @property
+    def annee_envoi(self) -> int:
+        return self.annee + 1
+
+
+@dataclass
+class LancementAnnuel:
+    """The Schedule's input: the campaign year is the year of the launch (Europe/Paris)."""
+
+    delai_mise_a_jour: timedelta
+    rappels_avant_limite: list[timedelta]
+    delai_transmission: timedelta
+    intervalle_envoi: timedelta
+    reglages: ReglagesCampagne = field(default_factory=ReglagesCampagne)
+    annee: int = 0  # set by the launcher from its start date
+
+    def calendrier(self) -> Calendrier:
+        return calendrier_campagne(self.annee, self.delai_mise_a_jour, self.rappels_avant_limite,
+                                   self.delai_transmission, self.intervalle_envoi)
+
+
+@dataclass
+class VueCampagne:
+    annee: int
+    annee_envoi: int
+    simulation: bool
+    etape: EtapeCampagne
+    en_pause: bool
+    prochaine_echeance: datetime | None
+    compteurs: Compteurs
+    nb_lots: int = 0
+
+
+@dataclass
+class ActionSuperviseur:
+    compte_id: int = 0
+    motif: str = ""
+
+
+@dataclass
+class OuvertureCampagne:
+    workflow_id: str
+    annee: int
+    simulation: bool
+    calendrier: Calendrier
+    horodatage: datetime
+
+
+@dataclass
+class Selection:
+    campagne_id: int
+    annee: int
+    taille_lot_employeurs: int
+    nb_tranches: int
+    echeance_taches: datetime
+    horodatage: datetime
+    nouveaux_affilies: bool = False  # the newcomers of year N, selected once year N is closed
+
+
+@dataclass
+class ResultatSelection:
+    lots: list[int]
+    agents: dict[str, int]
+    a_mettre_a_jour: int
+    employeurs: int
+
+
+@dataclass
+class TransitionCampagne:
+    campagne_id: int
+    workflow_id: str
+    etape: EtapeCampagne
+    evenement: str
+    en_pause: bool
+    prochaine_echeance: datetime | None
+    compteurs: Compteurs
+    horodatage: datetime
+    compte_id: int | None = None
+    details: dict = field(default_factory=dict)
+
+
+@dataclass
+class TacheLot:
+    """The input of a batch child workflow, and of each of its activity calls."""
+
+    campagne_id: int
+    workflow_campagne: str
+    annee: int
+    lot: int
+    travail: TravailLot
+    rang: int  # the reminder's or the tranche's number
+    taille_paquet: int
+    horodatage: datetime
+    echeance: datetime | None = None
+    apres_id: int = 0  # resume point inside the batch (continue-as-new, next packet)
+    bilan: "BilanLot | None" = None
+    seuil_historique: int = 2000
+
+
+@dataclass
+class BilanLot:
+    employeurs_notifies: int = 0
+    taches: int = 0
+    rappels: int = 0
+    exports: int = 0
+    lignes_exportees: int = 0
+    documents: int = 0
+    mails_agents: int = 0
+    anomalies: int = 0
+    dernier_id: int = 0  # the last agent (or employer) handled in this packet
+    termine: bool = True
+
+    def plus(self, autre: "BilanLot") -> "BilanLot":
+        return BilanLot(
+            self.employeurs_notifies + autre.employeurs_notifies, self.taches + autre.taches,
+            self.rappels + autre.rappels, self.exports + autre.exports,
+            self.lignes_exportees + autre.lignes_exportees, self.documents + autre.documents,
+            self.mails_agents + autre.mails_agents, self.anomalies + autre.anomalies,
+            autre.dernier_id, autre.termine)
+
+
+@dataclass
+class Cloture:
+    campagne_id: int
+    workflow_id: str
+    annee: int
+    horodatage: datetime
+
+
+@dataclass
+class Previsionnel:
+    """The dry run's report: who would receive what, and the load week by week."""
+
+    campagne_id: int
+    calendrier: Calendrier
+    horodatage: datetime

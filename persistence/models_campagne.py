@@ -1,0 +1,91 @@
+"""The DAI campaign's tables: the campaign and its projection, its agents, its employers, its exports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from persistence.models import _horodatage
+
+
+class CampagneTable(SQLModel, table=True):
+    """One campaign (or its dry run) and its business-state projection, written at each change."""
+
+    __tablename__ = "campagne"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workflow_id: str = Field(sa_type=String(100), unique=True, index=True)
+    annee: int = Field(index=True)
+    annee_envoi: int
+    simulation: bool = False
+    etape: str = Field(sa_type=String(40))
+    en_pause: bool = False
+    prochaine_echeance: datetime | None = _horodatage(nullable=True)
+    calendrier: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    compteurs: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    previsionnel: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    creee_le: datetime | None = _horodatage()
+    modifiee_le: datetime | None = _horodatage()
+
+
+class CibleCampagne(SQLModel, table=True):
+    """One agent of one cohort in one campaign; written in bulk (INSERT … SELECT)."""
+
+    __tablename__ = "campagne_cible"
+    __table_args__ = (
+        UniqueConstraint("campagne_id", "affilie_id", "cohorte", name="uq_campagne_cible"),
+        Index("ix_campagne_cible_lot", "campagne_id", "lot", "tranche", "etat"),
+        Index("ix_campagne_cible_employeur", "campagne_id", "employeur_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    campagne_id: int = Field(foreign_key="campagne.id")
+    affilie_id: int = Field(foreign_key="affilie.id")
+    employeur_id: int | None = Field(default=None, foreign_key="employeur.id")
+    cohorte: str = Field(sa_type=String(30))
+    age: int
+    lot: int
+    tranche: int
+    a_mettre_a_jour: bool = False
+    etat: str = Field(default="selectionne", sa_type=String(20))
+    document_id: int | None = None
+
+
+class EmployeurCampagne(SQLModel, table=True):
+    """One employer of one campaign: its agents to update, its mail, its reminders, its lateness."""
+
+    __tablename__ = "campagne_employeur"
+    __table_args__ = (
+        UniqueConstraint("campagne_id", "employeur_id", name="uq_campagne_employeur"),
+        Index("ix_campagne_employeur_lot", "campagne_id", "lot"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    campagne_id: int = Field(foreign_key="campagne.id")
+    employeur_id: int = Field(foreign_key="employeur.id")
+    lot: int
+    nb_agents: int = 0
+    nb_a_mettre_a_jour: int = 0
+    notifie_le: datetime | None = _horodatage(nullable=True)
+    rappels: int = 0
+    en_retard: bool = False
+
+
+class ExportCampagne(SQLModel, table=True):
+    """One batch transmitted to the collector: once per batch (unique), with its manifest's data."""
+
+    __tablename__ = "campagne_export"
+    __table_args__ = (UniqueConstraint("campagne_id", "lot", name="uq_campagne_export"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campagne_id: int = Field(foreign_key="campagne.id", index=True)
+    lot: int
+    collecteur: str = Field(sa_type=String(40))
+    reference: str = Field(sa_type=String(300))
+    lignes: int
+    par_cohorte: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    sha256: str = Field(sa_type=String(64))
+    transmis_le: datetime | None = _horodatage()

@@ -1,0 +1,262 @@
+"""CampagneDaiWorkflow — the annual DAI campaign, as the seed describes it (DESIGN §4.2, slides 9–18).
+
+July N: the cohorts are selected; each employer gets one mail listing its agents whose CIR needs
+an update and one task per agent; reminders before the cut-off; at the cut-off, the late employers
+are listed for the supervisors. Then the data go to the GIP Info Retraite collector, one export per
+batch. From September to December N+1 the documents are produced and announced, tranche by
+tranche. Every step fans out to child workflows, one per batch of employers, a few at a time; the
+campaign continues as new between steps when its history grows. Supervisors pause and resume it.
+A dry run (``simulation``) selects and counts, and sends nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.workflow import ParentClosePolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities.campagne import ActivitesCampagne
+    from domain.campagne import (
+        PARIS,
+        ActionSuperviseur,
+        Avancement,
+        Cloture,
+        DemandeCampagne,
+        EtapeCampagne,
+        LancementAnnuel,
+        OuvertureCampagne,
+        Previsionnel,
+        ResultatSelection,
+        Selection,
+        TacheLot,
+        TransitionCampagne,
+        TravailLot,
+        VueCampagne,
+        id_workflow_campagne,
+    )
+    from workflows.campagne_lot import CampagneLotWorkflow
+
+_COURTE = timedelta(seconds=30)
+_SQL = timedelta(minutes=20)  # bulk selection over the whole population
+_REESSAIS = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+
+
+@workflow.defn
+class CampagneDaiWorkflow:
+    def __init__(self) -> None:
+        self._demande: DemandeCampagne | None = None
+        self._av: Avancement | None = None
+        self._etape = EtapeCampagne.planifiee
+        self._prochaine: datetime | None = None
+        self._sequence = 0
+        self._verrou = asyncio.Lock()
+
+    # ------------------------------------------------------------------ process
+
+    @workflow.run
+    async def run(self, demande: DemandeCampagne) -> VueCampagne:
+        self._demande = demande
+        cal = demande.calendrier
+        if demande.avancement is None:
+            campagne_id = await workflow.execute_activity_method(
+                ActivitesCampagne.ouvrir,
+                OuvertureCampagne(self._id, demande.annee, demande.simulation, cal, workflow.now()),
+                start_to_close_timeout=_SQL, retry_policy=_REESSAIS)
+            self._av = Avancement(campagne_id=campagne_id, lots=[])
+        else:
+            self._av = demande.avancement
+        if demande.simulation:
+            await self._simuler()
+        else:
+            await self._pas("selection", EtapeCampagne.selection, cal.lancement, self._selectionner)
+            await self._pas("notification", EtapeCampagne.mise_a_jour_employeurs, cal.lancement,
+                            lambda: self._lots(TravailLot.notification, 0))
+            for rang, instant in enumerate(cal.rappels):
+                await self._pas(f"rappel-{rang}", EtapeCampagne.mise_a_jour_employeurs, instant,
+                                lambda rang=rang: self._lots(TravailLot.rappel, rang), avant=cal.date_limite)
+            await self._pas("retardataires", EtapeCampagne.mise_a_jour_employeurs, cal.date_limite,
+                            self._retardataires)
+            await self._pas("nouveaux_affilies", EtapeCampagne.transmission, cal.transmission,
+                            lambda: self._selectionner(nouveaux_affilies=True))
+            await self._pas("transmission", EtapeCampagne.transmission, cal.transmission,
+                            lambda: self._lots(TravailLot.transmission, 0))
+            for rang, instant in enumerate(cal.tranches()):
+                etape = EtapeCampagne.attente_envoi if rang == 0 else EtapeCampagne.envoi_documents
+                await self._pas(f"documents-{rang}", etape, instant,
+                                lambda rang=rang: self._lots(TravailLot.documents, rang))
+            await self._etat(EtapeCampagne.terminee, "campagne_terminee", None)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._vue()
+
+    async def _pas(self, cle: str, etape: EtapeCampagne, quand: datetime,
+                   action: Callable[[], Awaitable[None]], avant: datetime | None = None) -> None:
+        """One step of the calendar: wait for its date (and for a resumption), do it, once."""
+        av = self._a
+        if cle in av.faits:
+            return
+        if quand > workflow.now():
+            await self._etat(etape, "en_attente", quand, {"pas": cle})
+            await asyncio.sleep((quand - workflow.now()).total_seconds())
+        await workflow.wait_condition(lambda: not av.en_pause)
+        if avant is not None and workflow.now() >= avant:
+            await self._terminer_pas(cle, etape, f"{cle}_sans_objet")  # a reminder after the cut-off: pointless
+            return
+        await self._etat(etape, f"{cle}_commence", None, {"pas": cle})
+        await action()
+        await self._terminer_pas(cle, etape, f"{cle}_termine")
+
+    async def _terminer_pas(self, cle: str, etape: EtapeCampagne, evenement: str) -> None:
+        self._a.faits.append(cle)
+        await self._etat(etape, evenement, None, {"pas": cle})
+        info = workflow.info()
+        if info.is_continue_as_new_suggested() or info.get_current_history_length() > self._d.reglages.seuil_historique:
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            workflow.continue_as_new(replace(self._d, avancement=self._a))
+
+    async def _selectionner(self, nouveaux_affilies: bool = False) -> None:
+        d = self._d
+        resultat: ResultatSelection = await workflow.execute_activity_method(
+            ActivitesCampagne.selectionner,
+            Selection(self._a.campagne_id, d.annee, d.reglages.taille_lot_employeurs,
+                      len(d.calendrier.tranches()), d.calendrier.date_limite, workflow.now(), nouveaux_affilies),
+            start_to_close_timeout=_SQL, retry_policy=_REESSAIS)
+        compteurs = self._a.compteurs
+        self._a.lots = resultat.lots
+        compteurs.agents = resultat.agents
+        compteurs.a_mettre_a_jour = resultat.a_mettre_a_jour
+        compteurs.employeurs = resultat.employeurs
+
+    async def _lots(self, travail: TravailLot, rang: int) -> None:
+        """Fan out to one child per batch of employers, a few at a time; pausing stops between groups."""
+        d, av = self._d, self._a
+        parallele = max(1, d.reglages.lots_en_parallele)
+        for debut in range(0, len(av.lots), parallele):
+            await workflow.wait_condition(lambda: not av.en_pause)
+            groupe = av.lots[debut:debut + parallele]
+            bilans = await asyncio.gather(*(
+                workflow.execute_child_workflow(
+                    CampagneLotWorkflow.run,
+                    TacheLot(av.campagne_id, self._id, d.annee, lot, travail, rang, d.reglages.taille_paquet,
+                             workflow.now(), d.calendrier.date_limite),
+                    id=f"{self._id}-{travail.value}-{rang}-lot-{lot}",
+                ) for lot in groupe))
+            for bilan in bilans:
+                av.compteurs.ajouter(bilan)
+
+    async def _retardataires(self) -> None:
+        self._a.compteurs.employeurs_en_retard = await workflow.execute_activity_method(
+            ActivitesCampagne.signaler_retardataires,
+            Cloture(self._a.campagne_id, self._id, self._d.annee, workflow.now()),
+            start_to_close_timeout=_SQL, retry_policy=_REESSAIS)
+
+    async def _simuler(self) -> None:
+        """The dry run: select (RIS, EIG and newcomers) and count; no mail, no task, no export, no document."""
+        await self._etat(EtapeCampagne.selection, "simulation_commencee", None)
+        await self._selectionner()
+        await self._selectionner(nouveaux_affilies=True)
+        await workflow.execute_activity_method(
+            ActivitesCampagne.previsionnel, Previsionnel(self._a.campagne_id, self._d.calendrier, workflow.now()),
+            start_to_close_timeout=_SQL, retry_policy=_REESSAIS)
+        await self._etat(EtapeCampagne.simulee, "simulation_terminee", None)
+
+    # ------------------------------------------------------------------ supervisors
+
+    @workflow.update
+    async def suspendre(self, action: ActionSuperviseur) -> VueCampagne:
+        self._a.en_pause = True
+        await self._etat(self._etape, "campagne_suspendue", self._prochaine, {"motif": action.motif},
+                         compte_id=action.compte_id or None)
+        return self._vue()
+
+    @suspendre.validator
+    def _valider_suspension(self, action: ActionSuperviseur) -> None:
+        if self._av is None or self._termine:
+            raise ValueError("La campagne ne peut pas être suspendue : elle est terminée (ou c'est une simulation).")
+        if self._av.en_pause:
+            raise ValueError("La campagne est déjà suspendue.")
+
+    @workflow.update
+    async def reprendre(self, action: ActionSuperviseur) -> VueCampagne:
+        self._a.en_pause = False
+        await self._etat(self._etape, "campagne_reprise", self._prochaine, {"motif": action.motif},
+                         compte_id=action.compte_id or None)
+        return self._vue()
+
+    @reprendre.validator
+    def _valider_reprise(self, action: ActionSuperviseur) -> None:
+        if self._av is None or not self._av.en_pause:
+            raise ValueError("La campagne n'est pas suspendue : il n'y a rien à reprendre.")
+
+    @workflow.query
+    def progression(self) -> VueCampagne:
+        return self._vue()
+
+    # ------------------------------------------------------------------ helpers
+
+    @property
+    def _termine(self) -> bool:
+        return self._etape in (EtapeCampagne.terminee, EtapeCampagne.simulee) or bool(
+            self._demande and self._demande.simulation)
+
+    @property
+    def _d(self) -> DemandeCampagne:
+        assert self._demande is not None
+        return self._demande
+
+    @property
+    def _a(self) -> Avancement:
+        assert self._av is not None
+        return self._av
+
+    @property
+    def _id(self) -> str:
+        return workflow.info().workflow_id
+
+    def _vue(self) -> VueCampagne:
+        av = self._av
+        return VueCampagne(annee=self._d.annee, annee_envoi=self._d.annee_envoi, simulation=self._d.simulation,
+                           etape=self._etape, en_pause=bool(av and av.en_pause), prochaine_echeance=self._prochaine,
+                           compteurs=av.compteurs if av else None, nb_lots=len(av.lots) if av else 0)  # type: ignore[arg-type]
+
+    async def _etat(self, etape: EtapeCampagne, evenement: str, prochaine: datetime | None,
+                    details: dict | None = None, compte_id: int | None = None) -> None:
+        """Write the projection (one at a time, so the last write carries the latest pause flag)."""
+        async with self._verrou:
+            self._etape, self._prochaine = etape, prochaine
+            av = self._a
+            await workflow.execute_activity_method(
+                ActivitesCampagne.transition,
+                TransitionCampagne(av.campagne_id, self._id, etape, evenement, av.en_pause, prochaine, av.compteurs,
+                                   workflow.now(), compte_id, details or {}),
+                start_to_close_timeout=_COURTE, retry_policy=_REESSAIS)
+            self._sequence += 1
+
+
+@workflow.defn
+class LancementCampagneWorkflow:
+    """What the Temporal Schedule starts each 1 July: the campaign of the current year (Europe/Paris)."""
+
+    @workflow.run
+    async def run(self, lancement: LancementAnnuel) -> str:
+        annee = workflow.now().astimezone(PARIS).year
+        lancement = replace(lancement, annee=annee)
+        calendrier = await workflow.execute_activity_method(
+            ActivitesCampagne.calendrier, lancement, start_to_close_timeout=_COURTE, retry_policy=_REESSAIS)
+        workflow_id = id_workflow_campagne(annee)
+        try:
+            await workflow.start_child_workflow(
+                CampagneDaiWorkflow.run, DemandeCampagne(annee, calendrier, lancement.reglages), id=workflow_id,
+                parent_close_policy=ParentClosePolicy.ABANDON)
+        except WorkflowAlreadyStartedError:
+            workflow.logger.info("campagne %s déjà lancée", annee)
+        return workflow_id
+
+
+WORKFLOWS_CAMPAGNE = (CampagneDaiWorkflow, CampagneLotWorkflow, LancementCampagneWorkflow)
