@@ -13,7 +13,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.documents import contenu_bilan, contenu_ris
-from activities.mails import ExpediteurMails
+from activities.mails import ExpediteurMails, adresse_de, contexte_tache
 from domain.eir import (
     CompletionTache,
     EnregistrementEnquete,
@@ -155,26 +155,12 @@ class ActivitesEir:
                 "workflow_id": demande.workflow_id,
             },
         }
-        if notification.tache_id is not None:
-            tache = await session.get(Tache, notification.tache_id)
-            assert tache is not None
-            annees = tache.details.get("annees", [])
-            contexte["tache"] = {
-                "id": tache.id,
-                "echeance": tache.echeance.isoformat() if tache.echeance else None,
-                "annees": ", ".join(str(a) for a in annees),
-            }
+        contexte |= await contexte_tache(session, notification.tache_id)
         if notification.document_id is not None:
             document = await session.get(Document, notification.document_id)
             assert document is not None
             contexte["document"] = document.contenu
-        if notification.destinataire is Acteur.affilie:
-            return contexte, affilie.email
-        if notification.destinataire is Acteur.employeur:
-            if employeur is None:
-                raise ApplicationError("aucun employeur pour cette demande", type="SansEmployeur", non_retryable=True)
-            return contexte, employeur.email
-        return contexte, self._mail_superviseurs
+        return contexte, adresse_de(notification.destinataire, affilie, employeur, self._mail_superviseurs)
 
 
 async def _demande(session, demande_id: int) -> DemandeEirTable:

@@ -7,8 +7,10 @@ from typing import Any
 
 from persistence import depots
 from persistence.db import SessionFactory, transaction
-from persistence.models import Mail
-from domain.etats import EtatMail
+from temporalio.exceptions import ApplicationError
+
+from domain.etats import Acteur, EtatMail
+from persistence.models import Affilie, Employeur, Mail, Tache
 from notifications.rendu import Gabarits, MessageRendu
 from notifications.transport import TransportSmtp
 
@@ -65,6 +67,27 @@ class ExpediteurMails:
             envoye.envoye_le = horodatage
             session.add(envoye)
         return True
+
+
+def adresse_de(acteur: Acteur, affilie: Affilie, employeur: Employeur | None, mail_superviseurs: str) -> str:
+    """The address of the recipient of a process mail: the agent, their employer, or the supervisors."""
+    if acteur is Acteur.affilie:
+        return affilie.email
+    if acteur is Acteur.employeur:
+        if employeur is None:
+            raise ApplicationError("aucun employeur destinataire", type="SansEmployeur", non_retryable=True)
+        return employeur.email
+    return mail_superviseurs
+
+
+async def contexte_tache(session, tache_id: int | None) -> dict[str, Any]:
+    """The ``tache`` part of a mail context (empty without a task)."""
+    if tache_id is None:
+        return {}
+    tache = await session.get(Tache, tache_id)
+    assert tache is not None
+    return {"tache": {"id": tache.id, "echeance": tache.echeance.isoformat() if tache.echeance else None,
+                      "annees": ", ".join(str(a) for a in tache.details.get("annees", []))}}
 
 
 def _id_message(cle: str) -> str:

@@ -8,13 +8,13 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.documents import contenu_eig, contenu_ris
-from activities.mails import ExpediteurMails
-from domain.etats import Acteur, TypeDocument
+from activities.mails import ExpediteurMails, adresse_de, contexte_tache
+from domain.etats import TypeDocument
 from domain.rectification import NotificationRectification, ProductionRectifie, TransitionRectification
 from domain.regles import parametre
 from persistence import depots
 from persistence.db import SessionFactory, transaction
-from persistence.models import Affilie, Document, Employeur, RectificationTable, Tache
+from persistence.models import Affilie, Document, Employeur, RectificationTable
 
 MENTION_RECLAMATION_EIG = "Dossier instruit dans le cadre d'une réclamation sur l'EIG"
 
@@ -100,18 +100,8 @@ class ActivitesRectification:
             if rectification.regime:
                 regimes = parametre("regimes", "regimes", rectification.creee_le.date()).valeur  # type: ignore[union-attr]
                 contexte["regime"] = regimes[rectification.regime]
-            if notification.tache_id is not None:
-                tache = await session.get(Tache, notification.tache_id)
-                assert tache is not None
-                contexte["tache"] = {"id": tache.id, "echeance": tache.echeance.isoformat() if tache.echeance else None}
-            if notification.destinataire is Acteur.affilie:
-                destinataire = affilie.email
-            elif notification.destinataire is Acteur.employeur:
-                if employeur is None:
-                    raise ApplicationError("employeur absent", type="SansEmployeur", non_retryable=True)
-                destinataire = employeur.email
-            else:
-                destinataire = self._mail_superviseurs
+            contexte |= await contexte_tache(session, notification.tache_id)
+            destinataire = adresse_de(notification.destinataire, affilie, employeur, self._mail_superviseurs)
         await self._mails.envoyer_une_fois(cle=notification.cle, evenement=notification.evenement,
                                            destinataire=destinataire, contexte=contexte,
                                            processus_id=rectification.workflow_id, horodatage=notification.horodatage)

@@ -7,12 +7,12 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.mails import ExpediteurMails
-from domain.etats import Acteur
+from activities.mails import ExpediteurMails, adresse_de, contexte_tache
+
 from domain.validation import NotificationValidation, TransitionValidation
 from persistence import depots
 from persistence.db import SessionFactory, transaction
-from persistence.models import Affilie, DossierValidationTable, Employeur, Tache
+from persistence.models import Affilie, DossierValidationTable, Employeur
 
 
 class ActivitesValidation:
@@ -58,18 +58,8 @@ class ActivitesValidation:
                             "date_limite": dossier.date_limite.isoformat(), "regle": dossier.regle,
                             "decision": dossier.decision or ""},
             }
-            if notification.tache_id is not None:
-                tache = await session.get(Tache, notification.tache_id)
-                assert tache is not None
-                contexte["tache"] = {"id": tache.id, "echeance": tache.echeance.isoformat() if tache.echeance else None}
-            if notification.destinataire is Acteur.affilie:
-                destinataire = affilie.email
-            elif notification.destinataire is Acteur.employeur:
-                if employeur is None:
-                    raise ApplicationError("employeur absent", type="SansEmployeur", non_retryable=True)
-                destinataire = employeur.email
-            else:
-                destinataire = self._mail_superviseurs
+            contexte |= await contexte_tache(session, notification.tache_id)
+            destinataire = adresse_de(notification.destinataire, affilie, employeur, self._mail_superviseurs)
         await self._mails.envoyer_une_fois(cle=notification.cle, evenement=notification.evenement,
                                            destinataire=destinataire, contexte=contexte,
                                            processus_id=dossier.workflow_id, horodatage=notification.horodatage)

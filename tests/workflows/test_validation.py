@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import AsyncExitStack
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import select
@@ -13,7 +13,7 @@ from domain.rectification import DelaisTache
 from domain.validation import EcheanceValidationEntree
 from persistence.db import transaction
 from persistence.models import Affilie, DossierValidationTable, Mail
-from tests.conftest import settings_de_test, texte
+from tests.conftest import settings_de_test
 from tests.service import Service, assembler
 from tests.workflows.test_eir_workflow import AGENT, EMPLOYEUR, SUPERVISEURS, attendre
 from worker import creer_worker
