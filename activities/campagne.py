@@ -36,6 +36,7 @@ from domain.campagne import (
 )
 from domain.regles import parametre
 from persistence import depots_campagne as depots
+from persistence.depots_campagne import _executer
 from persistence.db import SessionFactory, transaction
 from persistence.models_campagne import ExportCampagne
 
@@ -201,7 +202,7 @@ class ActivitesCampagne:
         recu = await self._collecteur.transmettre(
             LotATransmettre(t.workflow_campagne, t.annee, t.annee + 1, t.lot, lignes))
         async with transaction(self._sessions) as session:
-            await session.execute(depots._inserer_sans_doublon(session, ExportCampagne.__table__,  # type: ignore[attr-defined]
+            await _executer(session, depots._inserer_sans_doublon(session, ExportCampagne.__table__,  # type: ignore[attr-defined]
                                                                ["campagne_id", "lot"]),
                                   [{"campagne_id": t.campagne_id, "lot": t.lot, "collecteur": recu.collecteur,
                                     "reference": recu.reference, "lignes": recu.lignes,

@@ -21,7 +21,7 @@ from domain.etats import EtatMail
 from notifications.rendu import Gabarits, MessageRendu
 from notifications.transport import TransportSmtp
 from persistence.db import SessionFactory, transaction
-from persistence.depots_campagne import _inserer_sans_doublon
+from persistence.depots_campagne import _executer, _inserer_sans_doublon
 from persistence.models import Mail
 from persistence.types import UtcDateTime
 
@@ -51,7 +51,7 @@ class ExpediteurGroupe:
             return 0
         cles = [m.cle for m in mails]
         async with transaction(self._sessions) as session:
-            connues = {c for (c,) in (await session.execute(text("SELECT cle FROM mail WHERE cle IN :cles")
+            connues = {c for (c,) in (await _executer(session, text("SELECT cle FROM mail WHERE cle IN :cles")
                                                              .bindparams(bindparam("cles", expanding=True)),
                                                              {"cles": cles})).all()}
             domaine = self._transport.expediteur.rsplit("@", 1)[-1].rstrip(">")
@@ -66,9 +66,9 @@ class ExpediteurGroupe:
                     "corps_html": rendu.html, "message_id": f"<{hashlib.sha256(m.cle.encode()).hexdigest()[:32]}@{domaine}>",
                     "etat": EtatMail.a_envoyer.value, "cree_le": horodatage, "envoye_le": None})
             if nouvelles:
-                await session.execute(_inserer_sans_doublon(session, Mail.__table__, ["cle"]), nouvelles)  # type: ignore[attr-defined]
+                await _executer(session, _inserer_sans_doublon(session, Mail.__table__, ["cle"]), nouvelles)  # type: ignore[attr-defined]
         async with self._sessions() as session:
-            a_envoyer = (await session.execute(text(
+            a_envoyer = (await _executer(session, text(
                 "SELECT id, destinataire, sujet, corps_texte, corps_html, message_id FROM mail "
                 "WHERE cle IN :cles AND etat = :etat ORDER BY id").bindparams(bindparam("cles", expanding=True)),
                 {"cles": cles, "etat": EtatMail.a_envoyer.value})).all()
@@ -103,7 +103,7 @@ class ExpediteurGroupe:
 
     async def _marquer(self, ids: list[int], horodatage: datetime) -> None:
         async with transaction(self._sessions) as session:
-            await session.execute(
+            await _executer(session, 
                 text("UPDATE mail SET etat = :etat, envoye_le = :h WHERE id IN :ids").bindparams(
                     bindparam("ids", expanding=True), bindparam("h", type_=UtcDateTime())),
                 {"etat": EtatMail.envoye.value, "h": horodatage, "ids": ids})

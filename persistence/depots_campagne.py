@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, text
+from sqlalchemy.ext.asyncio import AsyncSession as SAAsyncSession
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,6 +32,11 @@ from persistence.models_campagne import CampagneTable
 from persistence.types import UtcDateTime
 
 _H = UtcDateTime()
+
+
+async def _executer(session: AsyncSession, requete, parametres=None):
+    """SQLAlchemy's ``execute`` (text and Core statements), without SQLModel's warning meant for ``select``."""
+    return await SAAsyncSession.execute(session, requete, parametres)
 
 
 def _dialecte(session: AsyncSession) -> str:
@@ -60,7 +66,7 @@ async def ouvrir(session: AsyncSession, ouverture: OuvertureCampagne) -> Campagn
         CampagneTable.workflow_id == ouverture.workflow_id))).first()
     if campagne is not None and ouverture.simulation:
         for table in ("campagne_cible", "campagne_employeur"):
-            await session.execute(text(f"DELETE FROM {table} WHERE campagne_id = :c"), {"c": campagne.id})
+            await _executer(session, text(f"DELETE FROM {table} WHERE campagne_id = :c"), {"c": campagne.id})
     if campagne is None:
         campagne = CampagneTable(workflow_id=ouverture.workflow_id, annee=ouverture.annee,
                                  annee_envoi=ouverture.annee + 1, simulation=ouverture.simulation,
@@ -127,7 +133,7 @@ async def selectionner(
     if not nouveaux_affilies:
         for cohorte in (Cohorte.ris, Cohorte.eig):
             for naissance, age in c.naissances(cohorte).items():
-                await session.execute(
+                await _executer(session, 
                     text(inserer.format(age=":age", maj=a_jour,
                                         condition="a.date_de_naissance BETWEEN :d1 AND :d2")),
                     commun | {"cohorte": cohorte.value, "age": age, "d1": date(naissance, 1, 1),
@@ -135,13 +141,13 @@ async def selectionner(
     else:
         # Reached the required trimestres for the first time during year N: affiliated between these dates.
         jours = c.trimestres_information_generale * jours_par_trimestre
-        await session.execute(
+        await _executer(session, 
             text(inserer.format(age=f":annee_envoi - {annee_naissance}", maj="false",
                                 condition="a.date_affiliation BETWEEN :d1 AND :d2")),
             commun | {"cohorte": Cohorte.information_generale.value, "annee_envoi": c.annee_envoi,
                       "d1": date(c.annee_campagne, 1, 1) - timedelta(days=jours - 1),
                       "d2": date(c.annee_campagne, 12, 31) - timedelta(days=jours - 1)})
-    await session.execute(text("""
+    await _executer(session, text("""
         INSERT INTO campagne_employeur (campagne_id, employeur_id, lot, nb_agents, nb_a_mettre_a_jour, rappels,
                                         en_retard)
         SELECT :c, employeur_id, MIN(lot), COUNT(*), SUM(CASE WHEN a_mettre_a_jour THEN 1 ELSE 0 END), 0, false
@@ -153,14 +159,14 @@ async def selectionner(
 
 
 async def resultat_selection(session: AsyncSession, campagne_id: int) -> ResultatSelection:
-    agents = {cohorte: n for cohorte, n in (await session.execute(text(
+    agents = {cohorte: n for cohorte, n in (await _executer(session, text(
         "SELECT cohorte, COUNT(*) FROM campagne_cible WHERE campagne_id = :c GROUP BY cohorte"),
         {"c": campagne_id})).all()}
-    a_mettre_a_jour = (await session.execute(text(
+    a_mettre_a_jour = (await _executer(session, text(
         "SELECT COUNT(*) FROM campagne_cible WHERE campagne_id = :c AND a_mettre_a_jour"), {"c": campagne_id})).scalar()
-    employeurs = (await session.execute(text(
+    employeurs = (await _executer(session, text(
         "SELECT COUNT(*) FROM campagne_employeur WHERE campagne_id = :c"), {"c": campagne_id})).scalar()
-    lots = [lot for (lot,) in (await session.execute(text(
+    lots = [lot for (lot,) in (await _executer(session, text(
         "SELECT DISTINCT lot FROM campagne_cible WHERE campagne_id = :c ORDER BY lot"), {"c": campagne_id})).all()]
     return ResultatSelection(lots=lots, agents={k: int(v) for k, v in agents.items()},
                              a_mettre_a_jour=int(a_mettre_a_jour or 0), employeurs=int(employeurs or 0))
@@ -179,7 +185,7 @@ async def employeurs_du_paquet(
         filtre = ("EXISTS (SELECT 1 FROM tache t WHERE t.workflow_id = :wf AND t.type = :type "
                   "AND t.employeur_id = ce.employeur_id AND t.etat = :ouverte)")
         valeurs |= {"wf": avec_taches_ouvertes, "type": TYPE_TACHE_CAMPAGNE, "ouverte": EtatTache.ouverte.value}
-    lignes = (await session.execute(text(f"""
+    lignes = (await _executer(session, text(f"""
         SELECT e.id, e.siret, e.raison_sociale, e.email, ce.nb_a_mettre_a_jour
         FROM campagne_employeur ce JOIN employeur e ON e.id = ce.employeur_id
         WHERE ce.campagne_id = :c AND ce.lot = :lot AND ce.employeur_id > :apres AND {filtre}
@@ -202,7 +208,7 @@ async def creer_taches(
         WHERE c.campagne_id = :c AND c.a_mettre_a_jour AND c.employeur_id IN :employeurs
         ON CONFLICT (cle) DO NOTHING""").bindparams(
         bindparam("echeance", type_=_H), bindparam("h", type_=_H), _liste("employeurs", employeurs))
-    await session.execute(requete, {"c": campagne_id, "wf": workflow_id, "type": TYPE_TACHE_CAMPAGNE,
+    await _executer(session, requete, {"c": campagne_id, "wf": workflow_id, "type": TYPE_TACHE_CAMPAGNE,
                                     "ouverte": EtatTache.ouverte.value, "echeance": echeance, "h": horodatage,
                                     "annee": annee})
 
@@ -219,7 +225,7 @@ async def agents_a_mettre_a_jour(session: AsyncSession, campagne_id: int, workfl
         WHERE c.campagne_id = :c AND c.a_mettre_a_jour AND c.employeur_id IN :employeurs {filtre}
         ORDER BY c.employeur_id, a.nom, a.prenom""").bindparams(_liste("employeurs", employeurs))
     par_employeur: dict[int, list[dict[str, Any]]] = {e: [] for e in employeurs}
-    for ligne in (await session.execute(requete, {"c": campagne_id, "wf": workflow_id, "type": TYPE_TACHE_CAMPAGNE,
+    for ligne in (await _executer(session, requete, {"c": campagne_id, "wf": workflow_id, "type": TYPE_TACHE_CAMPAGNE,
                                                   "ouverte": EtatTache.ouverte.value})).all():
         naissance = ligne.date_de_naissance
         par_employeur[ligne.employeur_id].append({
@@ -230,7 +236,7 @@ async def agents_a_mettre_a_jour(session: AsyncSession, campagne_id: int, workfl
 
 async def marquer_notifies(session: AsyncSession, campagne_id: int, employeurs: Sequence[int],
                            horodatage: datetime) -> None:
-    await session.execute(text(
+    await _executer(session, text(
         "UPDATE campagne_employeur SET notifie_le = :h WHERE campagne_id = :c AND employeur_id IN :employeurs "
         "AND notifie_le IS NULL").bindparams(bindparam("h", type_=_H), _liste("employeurs", employeurs)),
         {"c": campagne_id, "h": horodatage})
@@ -238,21 +244,21 @@ async def marquer_notifies(session: AsyncSession, campagne_id: int, employeurs: 
 
 async def marquer_relances(session: AsyncSession, campagne_id: int, workflow_id: str, employeurs: Sequence[int],
                            rang: int, horodatage: datetime) -> None:
-    await session.execute(text(
+    await _executer(session, text(
         "UPDATE tache SET relancee_le = :h WHERE workflow_id = :wf AND type = :type AND etat = :ouverte "
         "AND employeur_id IN :employeurs").bindparams(bindparam("h", type_=_H), _liste("employeurs", employeurs)),
         {"h": horodatage, "wf": workflow_id, "type": TYPE_TACHE_CAMPAGNE, "ouverte": EtatTache.ouverte.value})
-    await session.execute(text(
+    await _executer(session, text(
         "UPDATE campagne_employeur SET rappels = :n WHERE campagne_id = :c AND employeur_id IN :employeurs "
         "AND rappels < :n").bindparams(_liste("employeurs", employeurs)), {"n": rang + 1, "c": campagne_id})
 
 
 async def compter_lot(session: AsyncSession, campagne_id: int, workflow_id: str, lot: int) -> dict[str, int]:
     """Idempotent counts of one batch: employers notified, tasks, reminders sent."""
-    employeurs = (await session.execute(text(
+    employeurs = (await _executer(session, text(
         "SELECT COUNT(*) FROM campagne_employeur WHERE campagne_id = :c AND lot = :lot AND notifie_le IS NOT NULL"),
         {"c": campagne_id, "lot": lot})).scalar()
-    taches = (await session.execute(text(
+    taches = (await _executer(session, text(
         "SELECT COUNT(*) FROM tache t JOIN campagne_employeur ce ON ce.employeur_id = t.employeur_id "
         "WHERE ce.campagne_id = :c AND ce.lot = :lot AND t.workflow_id = :wf AND t.type = :type"),
         {"c": campagne_id, "lot": lot, "wf": workflow_id, "type": TYPE_TACHE_CAMPAGNE})).scalar()
@@ -261,7 +267,7 @@ async def compter_lot(session: AsyncSession, campagne_id: int, workflow_id: str,
 
 async def signaler_retardataires(session: AsyncSession, campagne_id: int, workflow_id: str) -> list[dict[str, Any]]:
     """At the cut-off: flag employers with open campaign tasks; return them (most open tasks first)."""
-    await session.execute(text("""
+    await _executer(session, text("""
         UPDATE campagne_employeur SET en_retard = EXISTS (
             SELECT 1 FROM tache t WHERE t.workflow_id = :wf AND t.type = :type AND t.etat = :ouverte
               AND t.employeur_id = campagne_employeur.employeur_id)
@@ -272,7 +278,7 @@ async def signaler_retardataires(session: AsyncSession, campagne_id: int, workfl
 
 async def retardataires(session: AsyncSession, campagne_id: int, workflow_id: str, limite: int = 100000,
                         decalage: int = 0) -> list[dict[str, Any]]:
-    lignes = (await session.execute(text("""
+    lignes = (await _executer(session, text("""
         SELECT e.id AS employeur_id, e.siret, e.raison_sociale, ce.nb_a_mettre_a_jour, ce.rappels,
                (SELECT COUNT(*) FROM tache t WHERE t.workflow_id = :wf AND t.type = :type AND t.etat = :ouverte
                   AND t.employeur_id = ce.employeur_id) AS taches_ouvertes
@@ -289,7 +295,7 @@ async def retardataires(session: AsyncSession, campagne_id: int, workflow_id: st
 
 async def lignes_export(session: AsyncSession, campagne_id: int, lot: int) -> list[dict[str, Any]]:
     """What the collector receives for one batch, in a stable order (the same file on every retry)."""
-    lignes = (await session.execute(text("""
+    lignes = (await _executer(session, text("""
         SELECT a.nir, a.nom, a.prenom, a.date_de_naissance, c.cohorte, c.age, e.siret AS siret_employeur,
                (SELECT COUNT(*) FROM ligne_cir l WHERE l.affilie_id = a.id) AS lignes_cir,
                (SELECT MAX(l.annee) FROM ligne_cir l WHERE l.affilie_id = a.id) AS derniere_annee_cir
@@ -304,7 +310,7 @@ async def lignes_export(session: AsyncSession, campagne_id: int, lot: int) -> li
 
 async def cibles_a_produire(session: AsyncSession, campagne_id: int, lot: int, tranche: int, apres: int,
                             limite: int) -> list[dict[str, Any]]:
-    lignes = (await session.execute(text("""
+    lignes = (await _executer(session, text("""
         SELECT id, affilie_id, cohorte, age, etat, document_id FROM campagne_cible
         WHERE campagne_id = :c AND lot = :lot AND tranche <= :tranche AND id > :apres
           AND etat IN (:selectionne, :produit)
@@ -336,9 +342,9 @@ async def enregistrer_documents(session: AsyncSession, documents: list[dict[str,
 
     if documents:
         table = Document.__table__  # type: ignore[attr-defined]
-        await session.execute(_inserer_sans_doublon(session, table, ["cle"]), documents)
+        await _executer(session, _inserer_sans_doublon(session, table, ["cle"]), documents)
     cles = [d["cle"] for d in documents]
-    lignes = (await session.execute(text("SELECT cle, id FROM document WHERE cle IN :cles").bindparams(
+    lignes = (await _executer(session, text("SELECT cle, id FROM document WHERE cle IN :cles").bindparams(
         _liste("cles", cles)))).all() if cles else []
     return {cle: id_ for cle, id_ in lignes}
 
@@ -354,12 +360,12 @@ def _inserer_sans_doublon(session: AsyncSession, table, conflit: list[str]):
 async def marquer_cibles(session: AsyncSession, etat: EtatCible, cibles: list[dict[str, Any]]) -> None:
     """``cibles``: ``{"id": …, "document_id": …}`` rows (executemany)."""
     if cibles:
-        await session.execute(text("UPDATE campagne_cible SET etat = :etat, document_id = :document_id WHERE id = :id"),
+        await _executer(session, text("UPDATE campagne_cible SET etat = :etat, document_id = :document_id WHERE id = :id"),
                               [{"etat": etat.value, **c} for c in cibles])
 
 
 async def compter_documents(session: AsyncSession, campagne_id: int, lot: int, tranche: int) -> dict[str, int]:
-    lignes = (await session.execute(text(
+    lignes = (await _executer(session, text(
         "SELECT etat, COUNT(*) FROM campagne_cible WHERE campagne_id = :c AND lot = :lot AND tranche = :t "
         "GROUP BY etat"), {"c": campagne_id, "lot": lot, "t": tranche})).all()
     return {etat: int(n) for etat, n in lignes}
@@ -372,18 +378,18 @@ async def progression(session: AsyncSession, campagne: CampagneTable) -> dict[st
     """Progress by cohort and state, employers, tasks, exports, documents (what GET /campagnes shows)."""
     c = {"c": campagne.id, "wf": campagne.workflow_id, "type": TYPE_TACHE_CAMPAGNE}
     par_cohorte: dict[str, dict[str, int]] = {}
-    for cohorte, etat, n in (await session.execute(text(
+    for cohorte, etat, n in (await _executer(session, text(
             "SELECT cohorte, etat, COUNT(*) FROM campagne_cible WHERE campagne_id = :c GROUP BY cohorte, etat"),
             c)).all():
         par_cohorte.setdefault(cohorte, {})[etat] = int(n)
-    taches = {etat: int(n) for etat, n in (await session.execute(text(
+    taches = {etat: int(n) for etat, n in (await _executer(session, text(
         "SELECT etat, COUNT(*) FROM tache WHERE workflow_id = :wf AND type = :type GROUP BY etat"), c)).all()}
-    employeurs = (await session.execute(text("""
+    employeurs = (await _executer(session, text("""
         SELECT COUNT(*) AS total, SUM(CASE WHEN nb_a_mettre_a_jour > 0 THEN 1 ELSE 0 END) AS concernes,
                SUM(CASE WHEN notifie_le IS NOT NULL THEN 1 ELSE 0 END) AS notifies,
                SUM(CASE WHEN en_retard THEN 1 ELSE 0 END) AS en_retard
         FROM campagne_employeur WHERE campagne_id = :c"""), c)).one()
-    exports = (await session.execute(text(
+    exports = (await _executer(session, text(
         "SELECT COUNT(*), COALESCE(SUM(lignes), 0) FROM campagne_export WHERE campagne_id = :c"), c)).one()
     return {
         "par_cohorte": par_cohorte,
@@ -396,7 +402,7 @@ async def progression(session: AsyncSession, campagne: CampagneTable) -> dict[st
 async def employeurs_de_la_campagne(session: AsyncSession, campagne: CampagneTable, en_retard: bool | None,
                                     limite: int, decalage: int) -> list[dict[str, Any]]:
     filtre = "" if en_retard is None else ("AND ce.en_retard" if en_retard else "AND NOT ce.en_retard")
-    lignes = (await session.execute(text(f"""
+    lignes = (await _executer(session, text(f"""
         SELECT e.id AS employeur_id, e.siret, e.raison_sociale, ce.lot, ce.nb_agents, ce.nb_a_mettre_a_jour,
                ce.notifie_le, ce.rappels, ce.en_retard,
                (SELECT COUNT(*) FROM tache t WHERE t.workflow_id = :wf AND t.type = :type AND t.etat = :ouverte
@@ -419,7 +425,7 @@ async def cibles_de_la_campagne(session: AsyncSession, campagne_id: int, employe
     if cohorte:
         filtres += " AND c.cohorte = :cohorte"
         valeurs["cohorte"] = cohorte
-    lignes = (await session.execute(text(f"""
+    lignes = (await _executer(session, text(f"""
         SELECT a.nir, a.nom, a.prenom, c.cohorte, c.age, c.employeur_id, c.a_mettre_a_jour, c.tranche, c.etat,
                c.document_id
         FROM campagne_cible c JOIN affilie a ON a.id = c.affilie_id
@@ -429,20 +435,20 @@ async def cibles_de_la_campagne(session: AsyncSession, campagne_id: int, employe
 
 async def charge_previsionnelle(session: AsyncSession, campagne_id: int) -> dict[str, Any]:
     """Counts for the dry run: per cohort and age, per tranche, the employers most concerned."""
-    par_age = [{"cohorte": c, "age": a, "agents": int(n)} for c, a, n in (await session.execute(text(
+    par_age = [{"cohorte": c, "age": a, "agents": int(n)} for c, a, n in (await _executer(session, text(
         "SELECT cohorte, age, COUNT(*) FROM campagne_cible WHERE campagne_id = :c GROUP BY cohorte, age "
         "ORDER BY cohorte, age"), {"c": campagne_id})).all()]
-    par_tranche = {int(t): int(n) for t, n in (await session.execute(text(
+    par_tranche = {int(t): int(n) for t, n in (await _executer(session, text(
         "SELECT tranche, COUNT(*) FROM campagne_cible WHERE campagne_id = :c GROUP BY tranche"),
         {"c": campagne_id})).all()}
-    employeurs = (await session.execute(text(
+    employeurs = (await _executer(session, text(
         "SELECT COUNT(*) FROM campagne_employeur WHERE campagne_id = :c AND nb_a_mettre_a_jour > 0"),
         {"c": campagne_id})).scalar()
-    taches = (await session.execute(text(
+    taches = (await _executer(session, text(
         "SELECT COUNT(*) FROM campagne_cible WHERE campagne_id = :c AND a_mettre_a_jour"), {"c": campagne_id})).scalar()
-    lots = (await session.execute(text(
+    lots = (await _executer(session, text(
         "SELECT COUNT(DISTINCT lot) FROM campagne_cible WHERE campagne_id = :c"), {"c": campagne_id})).scalar()
-    principaux = [dict(ligne._mapping) for ligne in (await session.execute(text("""
+    principaux = [dict(ligne._mapping) for ligne in (await _executer(session, text("""
         SELECT e.siret, e.raison_sociale, ce.nb_agents, ce.nb_a_mettre_a_jour
         FROM campagne_employeur ce JOIN employeur e ON e.id = ce.employeur_id
         WHERE ce.campagne_id = :c ORDER BY ce.nb_a_mettre_a_jour DESC, ce.nb_agents DESC, e.id LIMIT 20"""),

@@ -1,0 +1,75 @@
+"""A small campaign population: three employers, agents in and out of the cohorts, CIR up to date or not."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+from domain.cir import LigneCir
+from persistence import depots
+from persistence.db import SessionFactory, transaction
+from persistence.fabrique import creer_affilie, creer_employeur
+from persistence.models import Affilie, Employeur
+
+
+@dataclass
+class PopulationCampagne:
+    annee: int
+    employeurs: dict[str, Employeur]
+    agents: dict[str, Affilie]
+    attendus: dict[str, str]  # agent → document expected
+    a_mettre_a_jour: dict[str, set[str]]  # employer → agents whose CIR must be updated
+
+
+async def population_campagne(sessions: SessionFactory, annee: int, avec_eig: bool = True) -> PopulationCampagne:
+    """Campaign ``annee`` (sending year ``annee + 1``): ages below are reached in the sending year."""
+    envoi = annee + 1
+    annee_cir = annee - 1
+    async with transaction(sessions) as session:
+        employeurs = {
+            "commune": await creer_employeur(session, 21330063, "Commune de Saint-Exemple", "rh@saint-exemple.fr"),
+            "hopital": await creer_employeur(session, 26330108, "Centre hospitalier de Lautreville",
+                                             "drh@ch-lautreville.fr", type="hopital"),
+            "sdis": await creer_employeur(session, 28330001, "SDIS de l'Exemple", "rh@sdis-exemple.fr"),
+        }
+        agents: dict[str, Affilie] = {}
+        attendus: dict[str, str] = {}
+        a_jour: set[str] = set()
+        ordre = 0
+
+        async def agent(cle: str, age: int, employeur: str, document: str | None, cir_complet: bool,
+                        debut: date | None = None, radiation: date | None = None) -> None:
+            nonlocal ordre
+            ordre += 1
+            naissance = date(envoi - age, 3, 10 + ordre)
+            affilie = await creer_affilie(
+                session, nom=f"Nom{cle.capitalize()}", prenom=cle.capitalize(), naissance=naissance,
+                email=f"{cle}@agents.example.fr", employeur=employeurs[employeur],
+                debut_carriere=debut or date(naissance.year + 23, 9, 1), ordre=ordre, fin_carriere=radiation,
+                indice_majore=450 + 3 * age, enfants=(date(naissance.year + 30, 6, 1),) if age > 40 else ())
+            agents[cle] = affilie
+            if cir_complet:
+                a_jour.add(cle)
+                await depots.ecrire_ligne_cir(session, affilie.id, LigneCir(  # type: ignore[arg-type]
+                    date_debut=date(annee_cir, 1, 1), date_fin=date(annee_cir, 12, 31), indice_majore=400 + 4 * age),
+                    employeurs[employeur].id, datetime.now(timezone.utc))
+            if document:
+                attendus[cle] = document
+
+        await agent("alice", 35, "commune", "ris", cir_complet=False)
+        await agent("bruno", 40, "commune", "ris", cir_complet=True)
+        await agent("denis", 38, "commune", None, cir_complet=False)  # not in a cohort
+        await agent("emma", 50, "hopital", "ris", cir_complet=False)
+        await agent("chloe", 45, "sdis", "ris", cir_complet=True)
+        await agent("rachid", 35, "hopital", None, cir_complet=False, radiation=date(annee - 1, 6, 30))  # left
+        # A newcomer: 2 trimestres validated for the first time during year N.
+        await agent("nina", 26, "commune", "information_generale", cir_complet=False, debut=date(annee, 3, 1))
+        if avec_eig:
+            await agent("celine", 55, "commune", "eig", cir_complet=False)
+            await agent("henri", 60, "hopital", "eig", cir_complet=True)
+    a_mettre_a_jour: dict[str, set[str]] = {"commune": set(), "hopital": set(), "sdis": set()}
+    for cle, affilie in agents.items():
+        if cle in attendus and attendus[cle] != "information_generale" and cle not in a_jour:
+            nom = next(n for n, e in employeurs.items() if e.id == affilie.employeur_id)
+            a_mettre_a_jour[nom].add(cle)
+    return PopulationCampagne(annee, employeurs, agents, attendus, a_mettre_a_jour)

@@ -1,0 +1,272 @@
+"""The DAI campaign on Temporal's time-skipping server, through its whole calendar (July N to
+December N+1), with real activities (SQLite, the real SMTP server, export files): every employer
+mail, task, reminder, export, document and agent mail, each exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import hashlib
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+from temporalio.client import WorkflowUpdateFailedError
+
+import pension
+from domain.campagne import ActionSuperviseur, EtapeCampagne, TYPE_TACHE_CAMPAGNE
+from persistence import depots_campagne
+from persistence.db import transaction
+from persistence.models import Document, Mail, Tache
+from persistence.models_campagne import CampagneTable, CibleCampagne, ExportCampagne
+from tests.campagne.population import population_campagne
+from tests.conftest import settings_de_test, texte
+from tests.workflows.test_eir_workflow import attendre
+from worker import creer_worker
+from workflows.campagne import CampagneDaiWorkflow
+from workflows.campagne_client import demande_campagne, demarrer_campagne
+
+SUPERVISEURS = "superviseurs@cnracl.example.fr"
+AVEC_EIG = hasattr(pension, "estimer")
+
+
+async def _annee_de_campagne(env) -> int:
+    """A campaign whose July is still ahead of the test server's clock (shared by the session's tests)."""
+    return (await env.get_current_time()).year + 1
+
+
+@pytest.fixture
+async def banc(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sqlite):
+    settings = settings_de_test(tmp_path, url_sqlite, boite_mail.port, campagne_taille_lot_employeurs=2,
+                                campagne_taille_paquet=1, campagne_lots_en_parallele=2, campagne_paquet_smtp=1)
+    annee = await _annee_de_campagne(env_temps_accelere)
+    pop = await population_campagne(sessions_sqlite, annee, avec_eig=AVEC_EIG)
+    async with creer_worker(env_temps_accelere.client, settings, sessions_sqlite):
+        yield env_temps_accelere, settings, sessions_sqlite, boite_mail, pop
+
+
+async def _avancer_jusqua(env, instant: datetime) -> None:
+    maintenant = await env.get_current_time()
+    if instant > maintenant:
+        await env.sleep(instant - maintenant)
+
+
+async def _taches(sessions) -> list[Tache]:
+    async with sessions() as session:
+        return list((await session.exec(select(Tache).where(Tache.type == TYPE_TACHE_CAMPAGNE)
+                                        .order_by(Tache.id))).all())
+
+
+async def _campagne(sessions, annee: int) -> CampagneTable:
+    async with sessions() as session:
+        campagne = await depots_campagne.campagne_par_annee(session, annee)
+        assert campagne is not None
+        return campagne
+
+
+async def _completer(sessions, taches: list[Tache]) -> None:
+    """What the employer does through the API: its answer closes the task."""
+    async with transaction(sessions) as session:
+        for tache in taches:
+            assert await depots_campagne.terminer_tache_campagne(
+                session, tache.id, None, {"donnees_verifiees": True}, datetime.now(timezone.utc))
+
+
+async def test_campagne_complete_de_juillet_n_a_decembre_n_plus_1(banc):
+    env, settings, sessions, boite, pop = banc
+    annee = pop.annee
+    demande = demande_campagne(settings, annee)
+    # A tiny history threshold: the campaign continues as new between steps, and must still count right.
+    demande = replace(demande, reglages=replace(demande.reglages, seuil_historique=40))
+    cal = demande.calendrier
+    handle = await demarrer_campagne(env.client, settings.task_queue, demande)
+    commune, hopital, sdis = (pop.employeurs[n].email for n in ("commune", "hopital", "sdis"))
+
+    # Before 1 July N nothing happens.
+    await _avancer_jusqua(env, cal.lancement - timedelta(hours=1))
+    await asyncio.sleep(0.3)
+    assert boite.messages == [] and await _taches(sessions) == []
+
+    # July N: one mail per employer with agents to update, listing them; one task per agent.
+    await _avancer_jusqua(env, cal.lancement + timedelta(hours=1))
+    await attendre(lambda: len(boite.messages) == 2)
+    assert boite.pour(sdis) == []  # its agents' CIR are up to date
+    for nom, adresse in (("commune", commune), ("hopital", hopital)):
+        (mail,) = boite.pour(adresse)
+        assert mail["Subject"] == (f"Campagne droit à l'information {annee} : {len(pop.a_mettre_a_jour[nom])} "
+                                   "compte(s) individuel(s) retraite à mettre à jour")
+        corps = texte(mail)
+        for cle, agent in pop.agents.items():
+            assert (f"{agent.prenom} {agent.nom}" in corps) == (cle in pop.a_mettre_a_jour[nom]), (cle, corps)
+    taches = await _taches(sessions)
+    attendues = {pop.agents[c].id for agents in pop.a_mettre_a_jour.values() for c in agents}
+    assert sorted(t.affilie_id for t in taches) == sorted(attendues)
+    assert {t.destinataire for t in taches} == {"employeur"}
+    assert all(t.echeance == cal.date_limite and t.etat == "ouverte" for t in taches)
+    assert all(f"tâche n° {t.id}" in texte(boite.pour(commune if t.employeur_id == pop.employeurs["commune"].id
+                                                     else hopital)[0]) for t in taches)
+
+    # The commune updates its agents' CIR and completes its tasks; the hospital does not.
+    await _completer(sessions, [t for t in taches if t.employeur_id == pop.employeurs["commune"].id])
+
+    # Each reminder goes to the hospital only, once.
+    for rang, instant in enumerate(cal.rappels, start=1):
+        await _avancer_jusqua(env, instant + timedelta(hours=1))
+        await attendre(lambda: len(boite.pour(hopital)) == 1 + rang)
+        assert boite.pour(hopital)[-1]["Subject"].startswith(f"Rappel {rang} :")
+    assert len(boite.pour(commune)) == 1
+    taches = await _taches(sessions)
+    assert all((t.relancee_le is not None) == (t.employeur_id == pop.employeurs["hopital"].id) for t in taches)
+
+    # The cut-off: the supervisors get the list of late employers (the hospital).
+    await _avancer_jusqua(env, cal.date_limite + timedelta(hours=1))
+    await attendre(lambda: len(boite.pour(SUPERVISEURS)) == 1)
+    (alerte,) = boite.pour(SUPERVISEURS)
+    assert "1 employeur(s) en retard" in alerte["Subject"]
+    assert "Centre hospitalier de Lautreville" in texte(alerte) and "Saint-Exemple" not in texte(alerte)
+
+    # The rest of the calendar: transmission, then the documents from September to December N+1.
+    vue = await handle.result()
+    assert vue.etape is EtapeCampagne.terminee
+    campagne = await _campagne(sessions, annee)
+    assert cal.tranches()[-1] <= campagne.modifiee_le < datetime(annee + 2, 1, 1, tzinfo=timezone.utc)
+
+    # One export file and one manifest per batch, exactly once; all agents transmitted.
+    dossier = Path(settings.var_dir) / "exports" / f"campagne-dai-{annee}"
+    fichiers = sorted(p.name for p in dossier.iterdir())
+    async with sessions() as session:
+        exports = (await session.exec(select(ExportCampagne))).all()
+        cibles = (await session.exec(select(CibleCampagne))).all()
+        documents = (await session.exec(select(Document))).all()
+        mails = (await session.exec(select(Mail))).all()
+    assert fichiers == sorted([f"lot-{e.lot:05d}.csv" for e in exports] + [f"lot-{e.lot:05d}.manifest.json"
+                                                                             for e in exports])
+    assert len(exports) == len({e.lot for e in exports}) == 2
+    total = 0
+    for export in exports:
+        manifeste = json.loads((dossier / f"lot-{export.lot:05d}.manifest.json").read_text())
+        contenu = (dossier / f"lot-{export.lot:05d}.csv").read_bytes()
+        assert manifeste["sha256"] == hashlib.sha256(contenu).hexdigest() == export.sha256
+        assert manifeste["lignes"] == contenu.count(b"\n") - 1 == export.lignes
+        total += manifeste["lignes"]
+    assert total == len(pop.attendus)
+
+    # One document per agent of a cohort, of the right kind, and one mail announcing it.
+    par_affilie = {d.affilie_id: d for d in documents}
+    assert len(documents) == len(par_affilie) == len(pop.attendus)
+    for cle, attendu in pop.attendus.items():
+        document = par_affilie[pop.agents[cle].id]
+        assert document.type == {"information_generale": "info_generale"}.get(attendu, attendu)
+        assert document.contenu["campagne"] == {"annee": annee, "annee_envoi": annee + 1}
+        assert debut_envoi_ok(document.cree_le, cal)
+        (mail,) = boite.pour(pop.agents[cle].email)
+        assert f"document n° {document.id}" in texte(mail)
+        if attendu == "eig":
+            assert document.contenu["points"] and document.contenu["points"][0]["pension_brute_mensuelle"] > 0
+    assert {c.etat for c in cibles} == {"document_annonce"}
+    # Paced: the documents went out over several weeks of the window, not all at once.
+    assert len({d.cree_le.isocalendar()[1] for d in documents}) > 1
+
+    # Every mail exactly once: 2 launches + 2 × 1 reminders + 1 late list + one per document.
+    attendus = 2 + len(cal.rappels) + 1 + len(pop.attendus)
+    assert len(boite.messages) == len(mails) == attendus
+    assert len({m["Message-ID"] for m in boite.messages}) == attendus
+    assert {m.etat for m in mails} == {"envoye"}
+
+    # What the supervisors see.
+    campagne = await _campagne(sessions, annee)
+    assert campagne.etape == "terminee"
+    assert campagne.compteurs["documents"] == campagne.compteurs["mails_agents"] == len(pop.attendus)
+    assert campagne.compteurs["exports"] == 2 and campagne.compteurs["employeurs_en_retard"] == 1
+    assert campagne.compteurs["taches"] == sum(len(a) for a in pop.a_mettre_a_jour.values())
+    assert campagne.compteurs["rappels"] == len(cal.rappels)
+    async with sessions() as session:
+        progression = await depots_campagne.progression(session, campagne)
+    assert progression["employeurs"]["en_retard"] == 1
+    assert progression["exports"]["lignes"] == len(pop.attendus)
+
+
+def debut_envoi_ok(cree_le: datetime, cal) -> bool:
+    return cal.debut_envoi <= cree_le <= cal.fin_envoi + cal.intervalle_envoi
+
+
+async def test_pause_puis_reprise(banc):
+    """Paused before the launch, the campaign sends nothing, even past its dates; resumed, it catches up
+    (the launch mails at once; reminders whose date passed while paused are sent on resumption)."""
+    env, settings, sessions, boite, pop = banc
+    annee = pop.annee
+    demande = demande_campagne(settings, annee)
+    cal = demande.calendrier
+    handle = await demarrer_campagne(env.client, settings.task_queue, demande)
+    await attendre(lambda: _campagne_existe(sessions, annee))
+    vue = await handle.execute_update(CampagneDaiWorkflow.suspendre, ActionSuperviseur(motif="contrôle des listes"))
+    assert vue.en_pause
+    campagne = await _campagne(sessions, annee)
+    assert campagne.en_pause
+    assert "déjà suspendue" in await _refus(handle.execute_update(CampagneDaiWorkflow.suspendre, ActionSuperviseur()))
+
+    await _avancer_jusqua(env, cal.rappels[0] + timedelta(days=1))
+    await asyncio.sleep(0.5)
+    assert boite.messages == [] and await _taches(sessions) == []
+    assert (await handle.query(CampagneDaiWorkflow.progression)).en_pause
+
+    vue = await handle.execute_update(CampagneDaiWorkflow.reprendre, ActionSuperviseur())
+    assert not vue.en_pause
+    # Launch mails, then the first reminder (its date has passed), for both employers.
+    await attendre(lambda: len(boite.pour(pop.employeurs["hopital"].email)) == 2)
+    assert len(boite.pour(pop.employeurs["commune"].email)) == 2
+    assert len(await _taches(sessions)) == sum(len(a) for a in pop.a_mettre_a_jour.values())
+    assert "pas suspendue" in await _refus(handle.execute_update(CampagneDaiWorkflow.reprendre, ActionSuperviseur()))
+    async with sessions() as session:
+        from persistence import depots
+        evenements = [e.type for e in await depots.historique(session, f"campagne-dai-{annee}")]
+    assert "campagne_suspendue" in evenements and "campagne_reprise" in evenements
+    await handle.terminate()
+
+
+async def _refus(mise_a_jour) -> str:
+    with pytest.raises(WorkflowUpdateFailedError) as refus:
+        await mise_a_jour
+    return str(refus.value.cause)
+
+
+async def _campagne_existe(sessions, annee: int) -> bool:
+    async with sessions() as session:
+        return await depots_campagne.campagne_par_annee(session, annee) is not None
+
+
+async def test_simulation_n_envoie_rien(banc):
+    """The dry run reports who would receive what, and mails and tasks per week, without sending anything."""
+    env, settings, sessions, boite, pop = banc
+    annee = pop.annee
+    demande = demande_campagne(settings, annee, simulation=True)
+    handle = await demarrer_campagne(env.client, settings.task_queue, demande)
+    vue = await handle.result()
+    assert vue.etape is EtapeCampagne.simulee
+    await asyncio.sleep(0.3)
+    assert boite.messages == []
+    async with sessions() as session:
+        assert (await session.exec(select(Mail))).all() == []
+        assert (await session.exec(select(Tache))).all() == []
+        assert (await session.exec(select(Document))).all() == []
+        campagne = await depots_campagne.campagne_par_annee(session, annee, simulation=True)
+        assert campagne is not None
+        cibles = await depots_campagne.cibles_de_la_campagne(session, campagne.id, None, None, 100, 0)
+    assert not (Path(settings.var_dir) / "exports").exists()
+    assert {c["nom"]: c["cohorte"] for c in cibles} == {
+        pop.agents[cle].nom: attendu for cle, attendu in pop.attendus.items()}
+    rapport = campagne.previsionnel
+    taches = sum(len(a) for a in pop.a_mettre_a_jour.values())
+    assert rapport["taches"] == taches and rapport["employeurs_concernes"] == 2
+    semaines = rapport["semaines"]
+    lancement = next(s for s in semaines if s["taches"])
+    assert lancement["mails_employeurs"] == 2 and lancement["taches"] == taches
+    assert sum(s["documents"] for s in semaines) == sum(s["mails_agents"] for s in semaines) == len(pop.attendus)
+    # Running it again starts afresh and gives the same report.
+    handle = await demarrer_campagne(env.client, settings.task_queue, demande)
+    await handle.result()
+    async with sessions() as session:
+        campagne = await depots_campagne.campagne_par_annee(session, annee, simulation=True)
+    assert campagne.previsionnel == rapport
