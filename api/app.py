@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.deps import Etat
 from api.erreurs import gerer_http, gerer_inattendue, gerer_validation
 from api.routers import affilies, auth, eir, processus, rectifications, sante, simulations, taches, validations
+from api.routers import campagnes
 from persistence.db import creer_moteur, fabrique_sessions
 from settings import Settings, get_settings
 
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, gerer_validation)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, gerer_http)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, gerer_inattendue)
-    for module in (sante, auth, eir, taches, affilies, simulations, processus, rectifications, validations):
+    for module in (sante, auth, eir, taches, affilies, simulations, processus, rectifications, validations,
+                   campagnes):
         app.include_router(module.router, prefix=PREFIXE)
     return app

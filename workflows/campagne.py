@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         ActionSuperviseur,
         Avancement,
         Cloture,
+        Compteurs,
         DemandeCampagne,
         EtapeCampagne,
         LancementAnnuel,
@@ -55,7 +56,6 @@ class CampagneDaiWorkflow:
         self._av: Avancement | None = None
         self._etape = EtapeCampagne.planifiee
         self._prochaine: datetime | None = None
-        self._sequence = 0
         self._verrou = asyncio.Lock()
 
     # ------------------------------------------------------------------ process
@@ -223,7 +223,7 @@ class CampagneDaiWorkflow:
         av = self._av
         return VueCampagne(annee=self._d.annee, annee_envoi=self._d.annee_envoi, simulation=self._d.simulation,
                            etape=self._etape, en_pause=bool(av and av.en_pause), prochaine_echeance=self._prochaine,
-                           compteurs=av.compteurs if av else None, nb_lots=len(av.lots) if av else 0)  # type: ignore[arg-type]
+                           compteurs=av.compteurs if av else Compteurs(), nb_lots=len(av.lots) if av else 0)
 
     async def _etat(self, etape: EtapeCampagne, evenement: str, prochaine: datetime | None,
                     details: dict | None = None, compte_id: int | None = None) -> None:
@@ -236,7 +236,6 @@ class CampagneDaiWorkflow:
                 TransitionCampagne(av.campagne_id, self._id, etape, evenement, av.en_pause, prochaine, av.compteurs,
                                    workflow.now(), compte_id, details or {}),
                 start_to_close_timeout=_COURTE, retry_policy=_REESSAIS)
-            self._sequence += 1
 
 
 @workflow.defn

@@ -1,0 +1,117 @@
+"""The campaign through the API: start, dry run, progress, pause and resume, the employer's answer;
+bad input gets a French 422 naming the field."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from api.app import create_app
+from persistence.comptes import creer_compte, hacher
+from persistence.db import transaction
+from tests.campagne.population import population_campagne
+from tests.campagne.test_campagne_workflow import _annee_de_campagne, _avancer_jusqua, _taches
+from tests.conftest import settings_de_test
+from tests.workflows.test_eir_workflow import attendre
+from worker import creer_worker
+from workflows.campagne_client import demande_campagne
+
+CODE = "code-de-test-123"
+
+
+@pytest.fixture
+async def api(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sqlite):
+    env = env_temps_accelere
+    settings = settings_de_test(tmp_path, url_sqlite, boite_mail.port,
+                                temporal_address=env.client.service_client.config.target_host)
+    annee = await _annee_de_campagne(env)
+    pop = await population_campagne(sessions_sqlite, annee, avec_eig=False)
+    async with transaction(sessions_sqlite) as session:
+        for role, identifiant, cible in (("superviseur", "superviseur", {}),
+                                         ("employeur", "rh-commune", {"siret": pop.employeurs["commune"].siret}),
+                                         ("employeur", "drh", {"siret": pop.employeurs["hopital"].siret})):
+            await creer_compte(session, role=role, identifiant=identifiant, code_hash=hacher(CODE), **cible)
+    app = create_app(settings)
+    async with AsyncExitStack() as pile, creer_worker(env.client, settings, sessions_sqlite):
+        await pile.enter_async_context(app.router.lifespan_context(app))
+
+        async def client(identifiant: str) -> httpx.AsyncClient:
+            http = await pile.enter_async_context(httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://test/api/v1", timeout=60))
+            jeton = (await http.post("/auth/jeton", data={"username": identifiant, "password": CODE})).json()
+            http.headers["Authorization"] = f"Bearer {jeton['access_token']}"
+            return http
+
+        yield env, settings, sessions_sqlite, boite_mail, pop, client
+
+
+async def test_mauvaises_entrees_en_francais(api):
+    _, _, _, _, pop, client = api
+    superviseur, rh = await client("superviseur"), await client("rh-commune")
+    reponse = await superviseur.post("/campagnes/deux-mille")
+    assert reponse.status_code == 422 and reponse.json()["erreurs"][0]["champ"] == "annee"
+    assert "nombre entier" in reponse.json()["detail"]
+    reponse = await superviseur.post("/campagnes/1990")
+    assert reponse.status_code == 422 and "annee" in reponse.json()["detail"] and "au moins 2007" in reponse.json()["detail"]
+    reponse = await superviseur.get(f"/campagnes/{pop.annee}")
+    assert reponse.status_code == 404 and "Aucune campagne" in reponse.json()["detail"]
+    reponse = await superviseur.post(f"/campagnes/{pop.annee}/pause")
+    assert reponse.status_code == 404
+    assert (await rh.post(f"/campagnes/{pop.annee}")).status_code == 403
+    reponse = await superviseur.get(f"/campagnes/{pop.annee}/agents", params={"cohorte": "retraite"})
+    assert reponse.status_code == 422 and reponse.json()["erreurs"][0]["champ"] == "cohorte"
+
+
+async def test_simulation_lancement_pilotage_et_reponse_employeur(api):
+    env, settings, sessions, boite, pop, client = api
+    superviseur, rh, drh = await client("superviseur"), await client("rh-commune"), await client("drh")
+    annee = pop.annee
+
+    reponse = await superviseur.post(f"/campagnes/{annee}", params={"simulation": "true"})
+    assert reponse.status_code == 202, reponse.text
+    simulation = reponse.json()
+    assert simulation["simulation"] and simulation["etape"] == "simulee"
+    assert simulation["previsionnel"]["taches"] == 2 and boite.messages == []
+    qui = (await superviseur.get(f"/campagnes/{annee}/agents", params={"simulation": "true"})).json()
+    assert sorted((a["prenom"], a["cohorte"]) for a in qui) == sorted(
+        (pop.agents[c].prenom, d) for c, d in pop.attendus.items())
+
+    reponse = await superviseur.post(f"/campagnes/{annee}")
+    assert reponse.status_code == 202, reponse.text
+    assert reponse.json()["annee_envoi"] == annee + 1 and not reponse.json()["simulation"]
+    assert (await superviseur.post(f"/campagnes/{annee}")).json()["workflow_id"] == f"campagne-dai-{annee}"
+
+    assert (await superviseur.post(f"/campagnes/{annee}/pause", json={"motif": "vérification"})).json()["en_pause"]
+    reponse = await superviseur.post(f"/campagnes/{annee}/pause")
+    assert reponse.status_code == 409 and "déjà suspendue" in reponse.json()["detail"]
+    assert (await superviseur.get(f"/campagnes/{annee}")).json()["en_pause"]
+    assert not (await superviseur.post(f"/campagnes/{annee}/reprise")).json()["en_pause"]
+
+    demande = demande_campagne(settings, annee)
+    await _avancer_jusqua(env, demande.calendrier.lancement + timedelta(hours=1))
+    await attendre(lambda: len(boite.messages) == 2)
+    taches = await _taches(sessions)
+    commune = next(t for t in taches if t.employeur_id == pop.employeurs["commune"].id)
+    hopital = next(t for t in taches if t.employeur_id == pop.employeurs["hopital"].id)
+    # The employer sees its campaign tasks in its inbox, answers its own, not another's.
+    assert [t["id"] for t in (await rh.get("/taches")).json()] == [commune.id]
+    url = f"/campagnes/{annee}/taches/{hopital.id}/completion"
+    assert (await rh.post(url, json={"donnees_verifiees": True})).status_code == 404
+    url = f"/campagnes/{annee}/taches/{commune.id}/completion"
+    reponse = await rh.post(url, json={"donnees_verifiees": False})
+    assert reponse.status_code == 422 and "donnees_verifiees" in reponse.json()["detail"]
+    assert (await rh.post(url, json={"donnees_verifiees": True})).json()["etat"] == "terminee"
+    assert (await rh.post(url, json={"donnees_verifiees": True})).status_code == 409
+
+    etat = (await superviseur.get(f"/campagnes/{annee}")).json()
+    assert etat["progression"]["taches"] == {"ouverte": 1, "terminee": 1}
+    assert etat["progression"]["employeurs"]["notifies"] == 2
+    assert etat["progression"]["par_cohorte"]["ris"] == {"selectionne": 4}
+    par_employeur = (await superviseur.get(f"/campagnes/{annee}/employeurs")).json()
+    assert {e["raison_sociale"]: e["taches_ouvertes"] for e in par_employeur} == {
+        "Commune de Saint-Exemple": 0, "Centre hospitalier de Lautreville": 1, "SDIS de l'Exemple": 0}
+    assert (await drh.get(f"/campagnes/{annee}")).status_code == 403
+    await env.client.get_workflow_handle(f"campagne-dai-{annee}").terminate()
