@@ -1,0 +1,124 @@
+"""A realistic synthetic population for benchmarks: employers of realistic sizes (many small communes,
+a few large hospitals), agents of every age of a working life, careers in the CIR; bulk inserts.
+
+Realistic where the campaign looks: birth dates (cohorts), affiliation dates (newcomers), the
+employer of each agent, and the CIR of the last years, about one agent in ten missing last year's
+line or its index (their employer must update it). Names and NIR are fabricated (valid keys, no
+real person); the NIR uses departments other than the demo's.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from domain.identifiants import cle_nir
+from persistence.fabrique import siret_valide
+from persistence.models import Affilie, Employeur, LigneCirTable
+
+_NOMS = ("Martin", "Bernard", "Thomas", "Petit", "Robert", "Richard", "Durand", "Dubois", "Moreau", "Laurent",
+         "Simon", "Michel", "Lefebvre", "Leroy", "Roux", "David", "Bertrand", "Morel", "Fournier", "Girard",
+         "Bonnet", "Dupont", "Lambert", "Fontaine", "Rousseau", "Vincent", "Muller", "Lefevre", "Faure", "Andre")
+_PRENOMS = ("Camille", "Léa", "Manon", "Chloé", "Sarah", "Inès", "Julie", "Marie", "Nathalie", "Isabelle",
+            "Sylvie", "Sandrine", "Thomas", "Nicolas", "Julien", "Pierre", "Jean", "Philippe", "Laurent",
+            "Christophe", "Karim", "Sophie", "Céline", "Valérie", "Stéphane", "David", "Éric", "Patrick")
+_TYPES = (("Commune de", "collectivite", 0.80), ("Centre hospitalier de", "hopital", 0.08),
+          ("Communauté de communes de", "collectivite", 0.07), ("Département de", "collectivite", 0.03),
+          ("SDIS de", "collectivite", 0.02))
+_DEPARTEMENTS = [f"{d:02d}" for d in range(1, 96) if d not in (20, 33)]
+_LOT_SQL = 20000
+
+
+@dataclass
+class BilanSynthese:
+    employeurs: int
+    affilies: int
+    lignes_cir: int
+    secondes: float
+
+
+def _nir(rang: int, sexe: int, naissance: date) -> str:
+    ordre, reste = rang % 999 + 1, rang // 999
+    commune, reste = reste % 999 + 1, reste // 999
+    departement = _DEPARTEMENTS[reste % len(_DEPARTEMENTS)]
+    corps = f"{sexe}{naissance.year % 100:02d}{naissance.month:02d}{departement}{commune:03d}{ordre:03d}"
+    return corps + cle_nir(corps)
+
+
+async def generer(moteur: AsyncEngine, affilies: int, employeurs: int | None = None, annee: int | None = None,
+                  annees_cir: int = 3, graine: int = 2026, progression=None) -> BilanSynthese:
+    """Add ``affilies`` agents in ``employeurs`` employers (default: one per 55 agents, the CNRACL ratio).
+    ``annee`` is the current year: the CIR holds the ``annees_cir`` years before it."""
+    debut = time.monotonic()
+    hasard = random.Random(graine)
+    annee = annee or date.today().year
+    employeurs = employeurs or max(1, round(affilies / 55))
+    async with moteur.connect() as connexion:
+        base_employeur = (await connexion.execute(select(func.coalesce(func.max(Employeur.id), 0)))).scalar_one()
+        base_affilie = (await connexion.execute(select(func.coalesce(func.max(Affilie.id), 0)))).scalar_one()
+    # Employers: sizes from a log-normal law (median ~12 agents, a long tail of large hospitals).
+    lignes_employeurs, poids = [], []
+    for j in range(employeurs):
+        libelle, type_, _ = hasard.choices(_TYPES, weights=[t[2] for t in _TYPES])[0]
+        taille = hasard.lognormvariate(math.log(12), 1.5) * (8 if type_ == "hopital" else 1)
+        poids.append(taille)
+        siren = 90000000 + base_employeur + j
+        lignes_employeurs.append({"id": base_employeur + j + 1, "siret": siret_valide(siren, 17),
+                                  "raison_sociale": f"{libelle} Synthèse-{base_employeur + j + 1}",
+                                  "email": f"rh-{base_employeur + j + 1}@employeurs.example.fr", "type": type_})
+    async with moteur.begin() as connexion:
+        for i in range(0, len(lignes_employeurs), _LOT_SQL):
+            await connexion.execute(Employeur.__table__.insert(), lignes_employeurs[i:i + _LOT_SQL])  # type: ignore[attr-defined]
+    cumul, total = [], 0.0
+    for p in poids:
+        total += p
+        cumul.append(total)
+    maintenant = datetime.now(timezone.utc)
+    lignes_cir = 0
+    for debut_lot in range(0, affilies, _LOT_SQL):
+        agents, periodes = [], []
+        taille_lot = min(_LOT_SQL, affilies - debut_lot)
+        choisis = hasard.choices(range(employeurs), cum_weights=cumul, k=taille_lot)
+        for k in range(taille_lot):
+            rang = debut_lot + k
+            id_ = base_affilie + rang + 1
+            age = min(66, max(19, int(hasard.triangular(20, 66, 45))))
+            naissance = date(annee - age, 1, 1) + timedelta(days=hasard.randrange(365))
+            sexe = 2 if hasard.random() < 0.75 else 1  # the FPT and FPH are mostly women
+            entree = max(18, min(age, int(hasard.triangular(19, 45, 24))))
+            affiliation = date(naissance.year + entree, 1, 1) + timedelta(days=hasard.randrange(365))
+            if affiliation.year >= annee:
+                affiliation = date(annee - 1, 1, 1) + timedelta(days=hasard.randrange(300))
+            categorie = "active" if hasard.random() < 0.12 else "sedentaire"
+            indice = min(830, 340 + 9 * (age - entree) + hasard.randrange(40))
+            quotite = hasard.choices((100, 80, 50), weights=(85, 10, 5))[0]
+            employeur_id = base_employeur + choisis[k] + 1
+            agents.append({"id": id_, "cle": f"{hasard.getrandbits(48):012x}", "nir": _nir(rang, sexe, naissance),
+                           "nom": hasard.choice(_NOMS), "prenom": hasard.choice(_PRENOMS),
+                           "date_de_naissance": naissance, "email": f"agent-{id_}@agents.example.fr",
+                           "employeur_id": employeur_id, "date_affiliation": affiliation, "date_radiation": None,
+                           "categorie": categorie, "indice_majore": indice, "quotite": quotite,
+                           "date_titularisation": affiliation + timedelta(days=365), "temps_non_complet": False})
+            incomplet = hasard.random() < 0.10  # last year's line missing, or without its index
+            for a in range(max(affiliation.year, annee - annees_cir), annee):
+                if incomplet and a == annee - 1 and hasard.random() < 0.5:
+                    continue
+                periodes.append({"affilie_id": id_, "employeur_id": employeur_id, "annee": a,
+                                 "date_debut": max(affiliation, date(a, 1, 1)), "date_fin": date(a, 12, 31),
+                                 "quotite": quotite, "nature": "titulaire", "categorie": categorie,
+                                 "indice_majore": None if incomplet and a == annee - 1 else indice - 8 * (annee - 1 - a),
+                                 "modifiee_le": maintenant})
+        async with moteur.begin() as connexion:
+            await connexion.execute(Affilie.__table__.insert(), agents)  # type: ignore[attr-defined]
+            if periodes:
+                await connexion.execute(LigneCirTable.__table__.insert(), periodes)  # type: ignore[attr-defined]
+        lignes_cir += len(periodes)
+        if progression:
+            progression(debut_lot + taille_lot, affilies)
+    return BilanSynthese(employeurs, affilies, lignes_cir, time.monotonic() - debut)
