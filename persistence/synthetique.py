@@ -88,13 +88,14 @@ async def generer(moteur: AsyncEngine, affilies: int, employeurs: int | None = N
         for k in range(taille_lot):
             rang = debut_lot + k
             id_ = base_affilie + rang + 1
-            age = min(66, max(19, int(hasard.triangular(20, 66, 45))))
+            age = hasard.randint(20, 64) if hasard.random() < 0.97 else hasard.randint(65, 66)  # a flat pyramid
             naissance = date(annee - age, 1, 1) + timedelta(days=hasard.randrange(365))
             sexe = 2 if hasard.random() < 0.75 else 1  # the FPT and FPH are mostly women
             entree = max(18, min(age, int(hasard.triangular(19, 45, 24))))
             affiliation = date(naissance.year + entree, 1, 1) + timedelta(days=hasard.randrange(365))
-            if affiliation.year >= annee:
-                affiliation = date(annee - 1, 1, 1) + timedelta(days=hasard.randrange(300))
+            if affiliation.year >= annee:  # recruited recently: spread over the last years (about 3 % a year)
+                affiliation = date(annee - 1 - hasard.randrange(min(8, age - 18)), 1, 1) + timedelta(
+                    days=hasard.randrange(365))
             categorie = "active" if hasard.random() < 0.12 else "sedentaire"
             indice = min(830, 340 + 9 * (age - entree) + hasard.randrange(40))
             quotite = hasard.choices((100, 80, 50), weights=(85, 10, 5))[0]

@@ -1,0 +1,237 @@
+"""Benchmark (not a test): a whole DAI campaign on the embedded default (SQLite file, Temporal dev
+server, the local SMTP sink, one worker process), pacing compressed, on a synthetic population.
+
+    python -m bench.bench_campagne                     # 2,200,000 agents in 40,000 employers
+    python -m bench.bench_campagne --affilies 100000   # a quick run
+
+Measured in the same run: the campaign's wall time (selection → last document announced), documents
+per second, the raw throughput of the SMTP sink (the same rendered mail, as many connections as the
+worker uses), the worker's peak memory (VmHWM) and the longest workflow history.
+Targets (issue 4): < 30 min, >= 40 % of the raw SMTP throughput, < 1.5 GB, no history > 10,000 events.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+RACINE = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(RACINE))
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _attendre_port(port: int, delai: float = 60) -> None:
+    fin = time.monotonic() + delai
+    while time.monotonic() < fin:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"le port {port} ne répond pas")
+
+
+def _memoire_pic(pid: int) -> int:
+    """Peak resident memory of a process, in bytes (VmHWM)."""
+    for ligne in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if ligne.startswith("VmHWM:"):
+            return int(ligne.split()[1]) * 1024
+    return 0
+
+
+async def _debit_smtp_brut(port: int, connexions: int, messages: int) -> float:
+    """Messages per second the sink accepts: one rendered agent mail, sent as fast as possible."""
+    import aiosmtplib
+
+    from notifications.exemples import contexte_exemple
+    from notifications.rendu import Gabarits
+    from notifications.transport import TransportSmtp
+
+    transport = TransportSmtp("127.0.0.1", port, "CNRACL <ne-pas-repondre@cnracl.example.fr>")
+    rendu = Gabarits().rendre("campagne_document_disponible", contexte_exemple("campagne_document_disponible"))
+
+    async def envoyer(rang: int, n: int) -> None:
+        client = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, timeout=30)
+        await client.connect()
+        for i in range(n):
+            await client.send_message(transport.construire(f"brut-{rang}-{i}@agents.example.fr", rendu,
+                                                           f"<brut-{rang}-{i}@cnracl.example.fr>"))
+        await client.quit()
+
+    debut = time.monotonic()
+    await asyncio.gather(*(envoyer(r, messages // connexions) for r in range(connexions)))
+    return (messages // connexions * connexions) / (time.monotonic() - debut)
+
+
+async def _campagne(args, dossier: Path, env: dict[str, str], worker: subprocess.Popen) -> dict:
+    from sqlalchemy import text
+
+    from domain.campagne import Calendrier, DemandeCampagne, ReglagesCampagne
+    from persistence.db import creer_moteur
+    from workflows.campagne_client import demarrer_campagne
+    from workflows.client import connecter
+
+    annee = date.today().year
+    wid = f"campagne-dai-{annee}"
+    client = await connecter(env["CNRACL_TEMPORAL_ADDRESS"])
+    moteur = creer_moteur(env["CNRACL_DATABASE_URL"])
+    t0 = datetime.now(timezone.utc)
+    rappel = max(20.0, args.affilies / 15000)  # room for the launch mails before the reminder
+    limite = t0 + timedelta(seconds=rappel + 30)
+    calendrier = Calendrier(
+        lancement=t0 + timedelta(seconds=2), rappels=[t0 + timedelta(seconds=rappel)], date_limite=limite,
+        transmission=limite + timedelta(seconds=2), debut_envoi=limite + timedelta(seconds=10),
+        fin_envoi=limite + timedelta(seconds=10 + args.tranches - 1), intervalle_envoi=timedelta(seconds=1))
+    demande = DemandeCampagne(annee, calendrier, ReglagesCampagne(
+        taille_lot_employeurs=args.taille_lot, lots_en_parallele=args.lots_en_parallele,
+        taille_paquet=args.taille_paquet))
+    debut = time.monotonic()
+    handle = await demarrer_campagne(client, env["CNRACL_TASK_QUEUE"], demande)
+    jalons: dict[str, float] = {}
+    reponses_faites = False
+    documents: list[tuple[float, int]] = []
+    pic = 0
+    tache = asyncio.ensure_future(handle.result())
+    while not tache.done():
+        await asyncio.sleep(2)
+        pic = max(pic, _memoire_pic(worker.pid))
+        async with moteur.connect() as c:
+            evenements = [t for (t,) in (await c.execute(text(
+                "SELECT type FROM evenement WHERE processus_id = :wf"), {"wf": wid})).all()]
+            annonces = (await c.execute(text(
+                "SELECT COUNT(*) FROM mail WHERE evenement = 'campagne_document_disponible' AND etat = 'envoye'"
+            ))).scalar()
+        for e in evenements:
+            if e.endswith("_termine") and e not in jalons:
+                jalons[e] = round(time.monotonic() - debut, 1)
+                print(f"  {jalons[e]:>7} s  {e}", flush=True)
+        if "notification_termine" in evenements and not reponses_faites:
+            # Most employers answer before the reminder (the rest are reminded, then listed as late).
+            async with moteur.begin() as c:
+                await c.execute(text(
+                    "UPDATE tache SET etat = 'terminee', terminee_le = CURRENT_TIMESTAMP WHERE workflow_id = :wf "
+                    "AND type = 'maj_cir_campagne' AND employeur_id % 10 < :part"), {"wf": wid, "part": 7})
+            reponses_faites = True
+        if annonces or "transmission_termine" in evenements:
+            documents.append((time.monotonic(), int(annonces or 0)))
+    vue = tache.result()
+    duree = time.monotonic() - debut
+    pic = max(pic, _memoire_pic(worker.pid))
+    historiques = []
+    async for execution in client.list_workflows(f"WorkflowId STARTS_WITH '{wid}'"):
+        historiques.append(execution.history_length)
+    async with moteur.connect() as c:
+        mails = dict((await c.execute(text(
+            "SELECT evenement, COUNT(*) FROM mail GROUP BY evenement"))).all())
+        taches = (await c.execute(text("SELECT COUNT(*) FROM tache WHERE workflow_id = :wf"), {"wf": wid})).scalar()
+        docs = (await c.execute(text("SELECT COUNT(*) FROM document"))).scalar()
+    await moteur.dispose()
+    # From the last sample before the first announcement to the first sample showing them all.
+    total = documents[-1][1] if documents else 0
+    avant = [t for t, n in documents if n == 0] or [t for t, n in documents[:1]]
+    fin = next((t for t, n in documents if n == total), 0.0)
+    debit = total / (fin - avant[-1]) if documents and fin > avant[-1] else 0.0
+    return {"duree_campagne_s": round(duree, 1), "jalons_s": jalons, "compteurs": vue.compteurs.__dict__,
+            "documents": docs, "taches": taches, "mails": mails, "documents_par_s": round(debit, 1),
+            "memoire_pic_worker_mo": round(pic / 2**20), "historique_max": max(historiques, default=0),
+            "workflows": len(historiques)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark de la campagne DAI")
+    parser.add_argument("--affilies", type=int, default=2_200_000)
+    parser.add_argument("--employeurs", type=int, default=None, help="défaut : 40 000 pour 2,2 M (1 pour 55)")
+    parser.add_argument("--dossier", type=Path, default=RACINE / "var" / "bench-campagne")
+    parser.add_argument("--taille-lot", type=int, default=500, help="employeurs par lot")
+    parser.add_argument("--lots-en-parallele", type=int, default=2)
+    parser.add_argument("--taille-paquet", type=int, default=1000, help="agents par appel d'activité")
+    parser.add_argument("--tranches", type=int, default=6, help="tranches d'envoi (rythme compressé : 1 s)")
+    parser.add_argument("--messages-bruts", type=int, default=4000)
+    args = parser.parse_args(argv)
+    employeurs = args.employeurs or max(1, round(args.affilies / 55))
+
+    import pension
+
+    if not hasattr(pension, "estimer"):
+        print("pension.estimer n'est pas encore livré : les EIG ne peuvent pas être chiffrées. Benchmark annulé.")
+        return 1
+    dossier: Path = args.dossier
+    dossier.mkdir(parents=True, exist_ok=True)
+    population = dossier / f"population-{args.affilies}-{employeurs}.db"
+    base = dossier / "cnracl.db"
+    env = {**os.environ, "CNRACL_VAR_DIR": str(dossier), "CNRACL_DATABASE_URL": f"sqlite+aiosqlite:///{base}"}
+    if not population.exists():
+        print(f"Population synthétique : {args.affilies} agents, {employeurs} employeurs…", flush=True)
+        debut = time.monotonic()
+        subprocess.run([str(BIN / "cnracl"), "donnees", "synthetiques", "--affilies", str(args.affilies),
+                        "--employeurs", str(employeurs)], env={**env, "CNRACL_DATABASE_URL":
+                       f"sqlite+aiosqlite:///{population}"}, check=True)
+        print(f"  générée en {time.monotonic() - debut:.0f} s", flush=True)
+    for suffixe in ("", "-wal", "-shm"):
+        Path(f"{base}{suffixe}").unlink(missing_ok=True)
+    shutil.copyfile(population, base)
+    shutil.rmtree(dossier / "mail", ignore_errors=True)
+    shutil.rmtree(dossier / "exports", ignore_errors=True)
+
+    port_temporal, port_smtp = _port(), _port()
+    env |= {"CNRACL_TEMPORAL_ADDRESS": f"127.0.0.1:{port_temporal}", "CNRACL_SMTP_HOST": "127.0.0.1",
+            "CNRACL_SMTP_PORT": str(port_smtp), "CNRACL_TASK_QUEUE": "bench-campagne"}
+    processus: list[subprocess.Popen] = []
+    journal = open(dossier / "bench.log", "ab")
+
+    def lancer(commande: list[str]) -> subprocess.Popen:
+        p = subprocess.Popen(commande, env=env, stdout=journal, stderr=subprocess.STDOUT, start_new_session=True)
+        processus.append(p)
+        return p
+
+    try:
+        (dossier / "temporal.db").unlink(missing_ok=True)
+        lancer([str(BIN / "temporal"), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port_temporal),
+                "--headless", "--db-filename", str(dossier / "temporal.db"), "--log-level", "error"])
+        lancer([str(BIN / "cnracl"), "smtp", "--port", str(port_smtp)])
+        _attendre_port(port_temporal)
+        _attendre_port(port_smtp)
+        brut = asyncio.run(_debit_smtp_brut(port_smtp, args.lots_en_parallele, args.messages_bruts))
+        print(f"Débit brut du puits SMTP : {brut:.0f} messages/s ({args.lots_en_parallele} connexion(s))", flush=True)
+        worker = lancer([str(BIN / "cnracl"), "worker"])
+        resultat = asyncio.run(_campagne(args, dossier, env, worker))
+    finally:
+        for p in reversed(processus):
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in reversed(processus):
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+    resultat |= {"affilies": args.affilies, "employeurs": employeurs, "debit_smtp_brut_par_s": round(brut, 1),
+                 "part_du_debit_brut": round(resultat["documents_par_s"] / brut, 3) if brut else None}
+    objectifs = {
+        "campagne < 30 min": resultat["duree_campagne_s"] < 1800,
+        ">= 40 % du débit SMTP brut": (resultat["part_du_debit_brut"] or 0) >= 0.40,
+        "worker < 1,5 Go": resultat["memoire_pic_worker_mo"] < 1536,
+        "historique <= 10 000 événements": resultat["historique_max"] <= 10000,
+    }
+    resultat["objectifs"] = objectifs
+    (dossier / "rapport.json").write_text(json.dumps(resultat, ensure_ascii=False, indent=2, default=str))
+    print(json.dumps(resultat, ensure_ascii=False, indent=2, default=str))
+    return 0 if all(objectifs.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
