@@ -18,7 +18,7 @@ from temporalio.client import WorkflowUpdateFailedError
 import pension
 from domain.campagne import ActionSuperviseur, EtapeCampagne, TYPE_TACHE_CAMPAGNE
 from persistence import depots_campagne
-from persistence.db import transaction
+from persistence.db import creer_moteur, fabrique_sessions, transaction
 from persistence.models import Document, Mail, Tache
 from persistence.models_campagne import CampagneTable, CibleCampagne, ExportCampagne
 from tests.campagne.population import population_campagne
@@ -38,13 +38,19 @@ async def _annee_de_campagne(env) -> int:
 
 
 @pytest.fixture
-async def banc(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sqlite):
-    settings = settings_de_test(tmp_path, url_sqlite, boite_mail.port, campagne_taille_lot_employeurs=2,
+async def banc(env_temps_accelere, tmp_path, boite_mail, url_base):
+    """SQLite and PostgreSQL: the bulk SQL runs on both."""
+    settings = settings_de_test(tmp_path, url_base, boite_mail.port, campagne_taille_lot_employeurs=2,
                                 campagne_taille_paquet=1, campagne_lots_en_parallele=2, campagne_paquet_smtp=1)
+    moteur = creer_moteur(url_base)
+    sessions = fabrique_sessions(moteur)
     annee = await _annee_de_campagne(env_temps_accelere)
-    pop = await population_campagne(sessions_sqlite, annee, avec_eig=AVEC_EIG)
-    async with creer_worker(env_temps_accelere.client, settings, sessions_sqlite):
-        yield env_temps_accelere, settings, sessions_sqlite, boite_mail, pop
+    pop = await population_campagne(sessions, annee, avec_eig=AVEC_EIG)
+    try:
+        async with creer_worker(env_temps_accelere.client, settings, sessions):
+            yield env_temps_accelere, settings, sessions, boite_mail, pop
+    finally:
+        await moteur.dispose()
 
 
 async def _avancer_jusqua(env, instant: datetime) -> None:
