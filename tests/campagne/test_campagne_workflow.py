@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 from temporalio.client import WorkflowUpdateFailedError
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
 
 import pension
 from domain.campagne import ActionSuperviseur, EtapeCampagne, TYPE_TACHE_CAMPAGNE
@@ -24,8 +26,8 @@ from persistence.models_campagne import CampagneTable, CibleCampagne, ExportCamp
 from tests.campagne.population import population_campagne
 from tests.conftest import settings_de_test, texte
 from tests.workflows.test_eir_workflow import attendre
-from worker import creer_worker
-from workflows.campagne import CampagneDaiWorkflow
+from worker import creer_worker, executant_workflows
+from workflows.campagne import WORKFLOWS_CAMPAGNE, CampagneDaiWorkflow
 from workflows.campagne_client import demande_campagne, demarrer_campagne
 
 SUPERVISEURS = "superviseurs@cnracl.example.fr"
@@ -192,6 +194,12 @@ async def test_campagne_complete_de_juillet_n_a_decembre_n_plus_1(banc):
         progression = await depots_campagne.progression(session, campagne)
     assert progression["employeurs"]["en_retard"] == 1
     assert progression["exports"]["lignes"] == len(pop.attendus)
+
+    # Deterministic: the recorded histories (first run, and the last one after continue-as-new) replay.
+    rejoueur = Replayer(workflows=list(WORKFLOWS_CAMPAGNE), data_converter=pydantic_data_converter,
+                        workflow_runner=executant_workflows())
+    await rejoueur.replay_workflow(await handle.fetch_history())
+    await rejoueur.replay_workflow(await env.client.get_workflow_handle(handle.id).fetch_history())
 
 
 def debut_envoi_ok(cree_le: datetime, cal) -> bool:
