@@ -15,6 +15,7 @@ from temporalio.client import (
     WorkflowHandle,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from domain.campagne import (
     SCHEDULE_CAMPAGNE,
@@ -51,11 +52,15 @@ async def demarrer_campagne(client: Client, task_queue: str, demande: DemandeCam
                             ) -> WorkflowHandle[CampagneDaiWorkflow, VueCampagne]:
     """Start campaign N; the id is the business key: starting it again returns the running one.
     A dry run may be run again once finished (it starts afresh)."""
-    return await client.start_workflow(
-        CampagneDaiWorkflow.run, demande, id=id_workflow_campagne(demande.annee, demande.simulation),
-        task_queue=task_queue, id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        id_reuse_policy=(WorkflowIDReusePolicy.ALLOW_DUPLICATE if demande.simulation
-                         else WorkflowIDReusePolicy.REJECT_DUPLICATE))
+    workflow_id = id_workflow_campagne(demande.annee, demande.simulation)
+    try:
+        return await client.start_workflow(
+            CampagneDaiWorkflow.run, demande, id=workflow_id, task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=(WorkflowIDReusePolicy.ALLOW_DUPLICATE if demande.simulation
+                             else WorkflowIDReusePolicy.REJECT_DUPLICATE))
+    except WorkflowAlreadyStartedError:  # campaign N already ran to its end: it is never run twice
+        return client.get_workflow_handle_for(CampagneDaiWorkflow.run, workflow_id)
 
 
 async def planifier_campagnes(client: Client, task_queue: str, lancement: LancementAnnuel) -> bool:

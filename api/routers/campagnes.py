@@ -84,8 +84,6 @@ async def lancer(_: Superviseur, session: SessionDep, etat: EtatDep, annee: int 
             await handle.result()
         except WorkflowFailureError as exc:
             raise HTTPException(503, "La simulation n'a pas abouti : réessayez dans quelques minutes.") from exc
-    else:
-        await handle.query(CampagneDaiWorkflow.progression)  # the campaign row exists once this answers
     session.expunge_all()
     return await _publique(session, await _attendre_campagne(session, annee, simulation))
 

@@ -195,6 +195,11 @@ async def test_campagne_complete_de_juillet_n_a_decembre_n_plus_1(banc):
     assert progression["employeurs"]["en_retard"] == 1
     assert progression["exports"]["lignes"] == len(pop.attendus)
 
+    # Started again (a retried POST, the Schedule after a manual start): the same finished campaign, nothing resent.
+    encore = await demarrer_campagne(env.client, settings.task_queue, demande)
+    assert (await encore.result()).etape is EtapeCampagne.terminee
+    assert len(boite.messages) == attendus
+
     # Deterministic: the recorded histories (first run, and the last one after continue-as-new) replay.
     rejoueur = Replayer(workflows=list(WORKFLOWS_CAMPAGNE), data_converter=pydantic_data_converter,
                         workflow_runner=executant_workflows())
