@@ -24,8 +24,9 @@ app.add_typer(comptes, name="comptes")
 echeances = typer.Typer(help="Échéances de validation de services.", no_args_is_help=True)
 app.add_typer(donnees, name="donnees")
 app.add_typer(echeances, name="echeances")
-from cli import campagne as _campagne, synthetique as _synthetique  # noqa: E402
+from cli import campagne as _campagne, pension as _pension, synthetique as _synthetique  # noqa: E402
 app.add_typer(_campagne.app, name="campagne")
+app.add_typer(_pension.app, name="pension")
 donnees.command("synthetiques")(_synthetique.synthetiques)
 
 BIN = Path(sys.executable).parent

@@ -160,3 +160,15 @@ async def test_get_eir_repond_sans_moteur_ni_worker(service: Service):
     etat = (await (await service.http("camille")).get(f"/eir/{demande.id}")).json()
     assert etat["etat"] == "verification_employeur"
     assert etat["historique"][0]["type"] == "demande_enregistree"
+
+
+async def test_simulation_par_l_api(service: Service):
+    rh = await service.http("rh-commune")
+    cas = {"date_de_naissance": "1968-04-02", "date_de_liquidation": "2032-04-02", "indice_majore": 612,
+           "trimestres_services": 150}
+    reponse = await rh.post("/simulations", json=cas)
+    assert reponse.status_code == 200 and reponse.json()["decote_trimestres"] == 12
+    reponse = await rh.post("/simulations", json=cas | {"date_de_liquidation": "1950-01-01"})
+    assert reponse.status_code == 422
+    assert reponse.json()["erreurs"][0]["champ"] == "date_de_liquidation"
+    assert (await (await service.http("camille")).post("/simulations", json=cas)).status_code == 403

@@ -34,3 +34,36 @@ def test_donnees_demo_puis_creation_de_compte(tmp_path):
     doublon = cnracl(tmp_path, "comptes", "creer", "--role", "superviseur", "--identifiant", "gestionnaire.rh",
                      "--code", "un-code-solide")
     assert doublon.returncode == 2 and "déjà pris" in doublon.stderr
+
+
+CAS = {"date_de_naissance": "1968-04-02", "date_de_liquidation": "2032-04-02", "indice_majore": 612,
+       "periodes": [{"debut": "1994-09-01", "fin": "2032-04-01"}]}
+
+
+def test_pension_simuler_un_cas_et_un_lot(tmp_path):
+    fichier = tmp_path / "cas.json"
+    fichier.write_text(json.dumps(CAS))
+    un = cnracl(tmp_path, "pension", "simuler", str(fichier))
+    assert un.returncode == 0, un.stderr
+    assert json.loads(un.stdout)["trimestres_requis"] == 172
+
+    lot = tmp_path / "cas.jsonl"
+    mauvais = dict(CAS, categorie="militaire")
+    lot.write_text("\n".join(json.dumps(c) for c in (CAS, mauvais, CAS)) + "\n")
+    resultat = cnracl(tmp_path, "pension", "simuler", "--lot", str(lot))
+    lignes = [json.loads(ligne) for ligne in resultat.stdout.splitlines()]
+    assert resultat.returncode == 0 and len(lignes) == 3
+    assert lignes[1]["ligne"] == 2 and lignes[1]["erreurs"][0]["champ"] == "categorie"
+    assert lignes[0]["pension_brute_mensuelle"] == lignes[2]["pension_brute_mensuelle"] > 0
+
+
+def test_pension_estimer_depuis_l_entree_standard_et_erreur_claire(tmp_path):
+    env = {**os.environ, "CNRACL_VAR_DIR": str(tmp_path / "var")}
+    cas = {k: v for k, v in CAS.items() if k != "date_de_liquidation"}
+    estimation = subprocess.run([str(BIN / "cnracl"), "pension", "estimer", "-"], input=json.dumps(cas), env=env,
+                                capture_output=True, text=True, timeout=60)
+    assert estimation.returncode == 0, estimation.stderr
+    assert json.loads(estimation.stdout)["points"][0]["libelle"].startswith("À l'âge légal")
+    erreur = subprocess.run([str(BIN / "cnracl"), "pension", "simuler", "-"], input="{pas du json", env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert erreur.returncode == 2 and "JSON invalide" in erreur.stderr and "Traceback" not in erreur.stderr
