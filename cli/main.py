@@ -63,11 +63,17 @@ def worker() -> None:
 @app.command()
 def api(hote: str = "127.0.0.1", port: int = 8000) -> None:
     """Run the API and the pages (uvicorn)."""
+    import logging
+
     import uvicorn
 
     from api.app import create_app
+    from api.journal import MasqueDonneesPersonnelles
 
-    uvicorn.run(create_app(get_settings()), host=hote, port=port, log_level="info")
+    config = uvicorn.Config(create_app(get_settings()), host=hote, port=port, log_level="info")
+    serveur = uvicorn.Server(config)
+    logging.getLogger("uvicorn.access").addFilter(MasqueDonneesPersonnelles())
+    serveur.run()
 
 
 @app.command()
