@@ -172,3 +172,12 @@ async def test_simulation_par_l_api(service: Service):
     assert reponse.status_code == 422
     assert reponse.json()["erreurs"][0]["champ"] == "date_de_liquidation"
     assert (await (await service.http("camille")).post("/simulations", json=cas)).status_code == 403
+
+
+async def test_siret_invalide_par_l_api(service: Service):
+    reponse = await (await service.http("camille")).post("/rectifications", json={
+        "type_document": "ris", "annee_document": 2026, "motif": "Période manquante", "periode_debut": "1992-01-01",
+        "periode_fin": "1992-12-31", "siret_employeur": "21330063000175"})
+    assert reponse.status_code == 422
+    erreur = reponse.json()["erreurs"][0]
+    assert erreur["champ"] == "siret_employeur" and "Luhn" in erreur["message"]
