@@ -2,9 +2,10 @@
 
 This is the core the EIR bilan needs: legal age and limit age by generation and effect date,
 trimestres requis, services (30/360 count, 45-day rounding, part time pro rata for liquidation and
-full time for the durée d'assurance), the 75 % / 80 % caps, décote (20-trimestre cap), surcote
-(whole trimestres), majoration for 3+ children. Not modelled here: the minimum garanti, carrière
-longue, surcote parentale, the MDA for children born after 2004 (see the issue on the full rule set).
+full time for the durée d'assurance), the 75 % / 80 % caps, bonification for children born before
+2004, décote (20-trimestre cap), surcote (whole trimestres), minimum garanti (current rule),
+majoration for 3+ children. Not modelled here: the 2004–2013 transition of the minimum garanti,
+carrière longue, surcote parentale, the MDA for children born after 2004, the cumul ceiling.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pension.modeles import (
     Regle,
     ResultatPension,
 )
-from pension.parametres import Valeur, fichier, par_annee, par_generation, valeur
+from pension.parametres import Valeur, fichier, par_annee, par_generation, valeur, valeur_fichier
 
 
 def _cas(cas: CasPension | dict[str, Any]) -> CasPension:
@@ -113,11 +114,12 @@ def simuler(cas: CasPension | dict[str, Any]) -> ResultatPension:
     _regle(regles, "trimestres_requis", f"Trimestres requis : {trimestres_requis}", trimestres_requis, requis)
 
     services, assurance_cnracl = _services(cas, liq)
+    bonifications = cas.trimestres_bonifications + _bonification_enfants(cas, liq, regles)
     _regle(regles, "services", f"Services : {services} trimestres (temps partiel au prorata, fraction ≥ 45 jours "
            "comptée pour un trimestre)", services, valeur("seuil_arrondi_trimestre", liq))
     pmax = valeur("pourcentage_maximum", liq)
     pmax_bonif = valeur("pourcentage_maximum_bonifications", liq)
-    liquidables = min(services, trimestres_requis) + cas.trimestres_bonifications
+    liquidables = min(services, trimestres_requis) + bonifications
     plafond = int(trimestres_requis * pmax_bonif.valeur / pmax.valeur)
     liquidables = min(liquidables, plafond)
     taux = pmax.valeur * liquidables / trimestres_requis
@@ -125,7 +127,7 @@ def simuler(cas: CasPension | dict[str, Any]) -> ResultatPension:
            f"= {taux:.4%} (plafond {pmax_bonif.valeur:.0%} avec bonifications)", round(taux, 6), pmax)
 
     duree_assurance = cas.duree_assurance_tous_regimes if cas.duree_assurance_tous_regimes is not None else (
-        assurance_cnracl + cas.trimestres_bonifications + cas.duree_assurance_autres_regimes)
+        assurance_cnracl + bonifications + cas.duree_assurance_autres_regimes)
     _regle(regles, "duree_assurance", f"Durée d'assurance tous régimes : {duree_assurance} trimestres",
            duree_assurance, None)
 
@@ -164,6 +166,12 @@ def simuler(cas: CasPension | dict[str, Any]) -> ResultatPension:
         _regle(regles, "traitement", f"Traitement : indice {cas.indice_majore} × {point.valeur} €/an",
                _euros(traitement), point)
     pension = traitement * Decimal(str(taux)) * Decimal(str(coefficient))
+    avant_minimum = pension
+    minimum = _minimum_garanti(cas, liq, services, trimestres_requis, duree_assurance >= trimestres_requis
+                               or liq >= date_annulation or cas.invalidite or cas.handicap, regles)
+    minimum_applique = minimum is not None and minimum > pension
+    if minimum_applique:
+        pension = minimum  # type: ignore[assignment]
 
     majoration = Decimal(0)
     enfants = cas.enfants_eleves
@@ -181,10 +189,45 @@ def simuler(cas: CasPension | dict[str, Any]) -> ResultatPension:
         taux_de_liquidation=round(taux, 6), decote_trimestres=decote_trimestres, taux_decote=round(taux_decote, 6),
         surcote_trimestres=surcote_trimestres, taux_surcote=round(taux_surcote, 6),
         coefficient=round(coefficient, 6), traitement_de_reference_annuel=_euros(traitement),
-        pension_avant_minimum=_euros(pension), minimum_garanti=None, minimum_garanti_applique=False,
+        pension_avant_minimum=_euros(avant_minimum),
+        minimum_garanti=_euros(minimum) if minimum is not None else None, minimum_garanti_applique=minimum_applique,
         majoration_enfants=_euros(majoration), pension_brute_annuelle=annuelle,
         pension_brute_mensuelle=_euros(Decimal(str(annuelle)) / 12), explication=regles,
     )
+
+
+def _bonification_enfants(cas: CasPension, le: date, regles: list[Regle]) -> int:
+    """4 trimestres per child born or adopted before 2004 for whom activity was interrupted (art. 15-I-2°)."""
+    limite = date.fromisoformat(str(valeur("date_limite_bonification_enfant", le).valeur))
+    enfants = [e for e in cas.enfants if e.date_de_naissance < limite and e.interruption_activite]
+    if not enfants:
+        return 0
+    par_enfant = valeur("bonification_enfant_avant_2004", le)
+    _regle(regles, "bonification_enfants", f"Bonification pour {len(enfants)} enfant(s) né(s) avant 2004 avec "
+           f"interruption d'activité : {par_enfant.valeur} trimestres chacun", par_enfant.valeur * len(enfants), par_enfant)
+    return par_enfant.valeur * len(enfants)
+
+
+def _minimum_garanti(cas: CasPension, le: date, services: int, requis: int, eligible: bool,
+                     regles: list[Regle]) -> Decimal | None:
+    """The annual minimum garanti (art. 22), or ``None`` when its conditions are not met."""
+    if not eligible:
+        _regle(regles, "minimum_garanti", "Minimum garanti : non ouvert (durée d'assurance inférieure au nombre "
+               "requis avant l'âge d'annulation de la décote)", None, valeur_fichier("minimum_garanti", le))
+        return None
+    mg100 = valeur_fichier("minimum_garanti", le)
+    b = fichier("minimum_garanti")["bareme"]
+    annees = Decimal(services) / 4
+    if annees < b["annees_palier_1"]:
+        taux = Decimal(services) / Decimal(requis)
+    else:
+        taux = (Decimal(str(b["taux_palier_1"]))
+                + Decimal(str(b["points_par_an_jusqu_a_30"])) * (min(annees, Decimal(30)) - b["annees_palier_1"])
+                + Decimal(str(b["points_par_an_jusqu_a_40"])) * max(min(annees, Decimal(b["annees_taux_plein"])) - 30, 0))
+    montant = Decimal(str(mg100.valeur)) * 12 * taux
+    _regle(regles, "minimum_garanti", f"Minimum garanti : {mg100.valeur} €/mois × {float(taux):.2%} "
+           f"({float(annees):g} années de services), sans décote ni surcote", _euros(montant), mg100)
+    return montant
 
 
 def _poursuivre(cas: CasPension, depart: date) -> CasPension:

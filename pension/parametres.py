@@ -68,3 +68,9 @@ def par_annee(nom: str, annee: int, date_effet: date) -> Valeur:
         if ligne["jusqu_en"] is None or annee <= ligne["jusqu_en"]:
             return Valeur(ligne, _reference(table))
     raise LookupError(f"{nom} : année {annee} non couverte")
+
+
+def valeur_fichier(nom: str, date_effet: date) -> Valeur:
+    """The value in force of a file holding one parameter (``valeurs`` at its top level)."""
+    v = _en_vigueur(fichier(nom)["valeurs"], date_effet, nom)
+    return Valeur(v["valeur"], _reference(v))

@@ -133,3 +133,36 @@ def test_chaque_parametre_a_sa_reference_et_ses_generations_sans_trou():
                     bornes = [ligne.get("jusqu_au", ligne.get("jusqu_en")) for ligne in lignes]
                     assert bornes[-1] is None, f"{nom} : la dernière génération doit rester ouverte"
                     assert bornes[:-1] == sorted(bornes[:-1]), f"{nom} : générations dans le désordre"
+
+
+def test_minimum_garanti_moins_de_15_ans():
+    # service-public F13300 (2020): (1 174,34 × 52) / 167 = 365,66 €. The rule with the MG100 retained for 2020
+    # (1 182,53 €, see minimum_garanti.yaml: the 1 174,34 figure breaks the revaluation chain) gives 368,21 €.
+    r = simuler(date_de_naissance="1958-03-01", date_de_liquidation="2020-06-01", trimestres_services=52,
+                duree_assurance_autres_regimes=115, indice_majore=300)
+    assert r.minimum_garanti_applique and r.pension_brute_mensuelle == pytest.approx(1182.53 * 52 / 167, abs=0.01)
+    assert r.pension_avant_minimum < r.minimum_garanti
+
+
+def test_minimum_garanti_30_ans_de_services_95_pourcent_sans_decote():
+    r = simuler(date_de_naissance="1958-03-01", date_de_liquidation="2025-03-01", trimestres_services=120,
+                duree_assurance_autres_regimes=0, indice_majore=340)
+    # At 67, the décote is cancelled: the minimum is open; 30 years → 57,5 % + 15 × 2,5 = 95 % of MG100.
+    assert r.minimum_garanti == pytest.approx(1248.33 * 12 * 0.95, abs=0.01)
+    assert r.minimum_garanti_applique and r.pension_brute_mensuelle == pytest.approx(1248.33 * 0.95, abs=0.01)
+
+
+def test_minimum_garanti_ferme_avant_l_annulation_sans_le_nombre_requis():
+    r = simuler(date_de_naissance="1962-03-01", date_de_liquidation="2025-01-01", trimestres_services=100,
+                indice_majore=300)
+    assert r.minimum_garanti is None and not r.minimum_garanti_applique
+
+
+def test_bonification_enfant_ne_avant_2004():
+    sans = simuler(date_de_naissance="1962-03-01", date_de_liquidation="2026-01-01", trimestres_services=140,
+                   enfants=[{"date_de_naissance": "1999-05-01"}])
+    avec = simuler(date_de_naissance="1962-03-01", date_de_liquidation="2026-01-01", trimestres_services=140,
+                   enfants=[{"date_de_naissance": "1999-05-01", "interruption_activite": True},
+                            {"date_de_naissance": "2005-05-01", "interruption_activite": True}])
+    assert avec.trimestres_liquidables == sans.trimestres_liquidables + 4
+    assert avec.duree_assurance_tous_regimes == sans.duree_assurance_tous_regimes + 4
