@@ -24,6 +24,8 @@ app.add_typer(comptes, name="comptes")
 echeances = typer.Typer(help="Échéances de validation de services.", no_args_is_help=True)
 app.add_typer(donnees, name="donnees")
 app.add_typer(echeances, name="echeances")
+audit = typer.Typer(help="Historique infalsifiable (chaîne d'empreintes).", no_args_is_help=True)
+app.add_typer(audit, name="audit")
 from cli import campagne as _campagne, pension as _pension, synthetique as _synthetique  # noqa: E402
 app.add_typer(_campagne.app, name="campagne")
 app.add_typer(_pension.app, name="pension")
@@ -123,6 +125,30 @@ def comptes_creer(
     except CompteInvalide as erreur:
         _sortie_erreur(str(erreur))
     typer.echo(f"Compte {identifiant} ({role}) créé, n° {compte_id}.")
+
+
+@audit.command("verifier")
+def audit_verifier() -> None:
+    """Check the hash chain of the whole history: any altered or removed event is reported."""
+    from persistence.audit import verifier
+    from persistence.db import creer_moteur, fabrique_sessions
+
+    async def verifier_tout():
+        moteur = creer_moteur(get_settings().url_base_de_donnees)
+        try:
+            async with fabrique_sessions(moteur)() as session:
+                return await verifier(session)
+        finally:
+            await moteur.dispose()
+
+    resultat = asyncio.run(verifier_tout())
+    if resultat.intacte:
+        typer.echo(f"Historique intact : {resultat.evenements} événements, chaîne d'empreintes vérifiée.")
+        return
+    typer.secho(f"Historique altéré ({len(resultat.anomalies)} anomalie(s)) :", err=True, fg=typer.colors.RED)
+    for anomalie in resultat.anomalies[:50]:
+        typer.echo(f"  - {anomalie}", err=True)
+    raise typer.Exit(1)
 
 
 @echeances.command("demarrer")

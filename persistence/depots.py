@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.cir import LigneCir
 from domain.eir import Transition
 from domain.etats import ETATS_EIR_OUVERTS, EtatEir, EtatTache
+from persistence.audit import chainer
 from persistence.models import (
     Affilie,
     Compte,
@@ -70,6 +71,7 @@ async def ajouter_evenement(
         horodatage=horodatage,
         details=details or {},
     )
+    await chainer(session, evenement)
     session.add(evenement)
     await session.flush()
     return evenement

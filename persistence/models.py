@@ -185,6 +185,20 @@ class Evenement(SQLModel, table=True):
     compte_id: int | None = None
     horodatage: datetime | None = _horodatage()
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Hash chain (tamper evidence): sha256 of this event's content and of the previous event's hash.
+    empreinte: str | None = Field(default=None, sa_type=String(64))
+    empreinte_precedente: str | None = Field(default=None, sa_type=String(64))
+
+
+class AncreAudit(SQLModel, table=True):
+    """The head of the event chain (one row): its last hash and length. Writing it first serialises appends;
+    removing the last events leaves the head pointing at a hash that no longer exists."""
+
+    __tablename__ = "ancre_audit"
+
+    id: int = Field(default=1, primary_key=True)
+    empreinte: str | None = Field(default=None, sa_type=String(64))
+    nombre: int = 0
 
 
 class ReponseEnqueteTable(SQLModel, table=True):

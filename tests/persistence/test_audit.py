@@ -1,0 +1,71 @@
+"""The history is hash-chained: ``cnracl audit verifier`` detects an altered or a removed event."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import text
+
+from persistence import depots
+from persistence.audit import verifier
+from persistence.db import creer_moteur, fabrique_sessions, transaction
+from tests.conftest import BIN
+
+
+@pytest.fixture
+async def historique(url_base):
+    moteur = creer_moteur(url_base)
+    sessions = fabrique_sessions(moteur)
+    debut = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+    for i in range(6):
+        async with transaction(sessions) as session:
+            await depots.ajouter_evenement(session, f"eir-x-{i % 2}", "etape", "cnracl", debut + timedelta(hours=i),
+                                           details={"rang": i, "montant": 1843.27})
+    yield url_base, sessions
+    await moteur.dispose()
+
+
+async def _verifier(sessions):
+    async with sessions() as session:
+        return await verifier(session)
+
+
+async def test_historique_intact(historique):
+    _, sessions = historique
+    resultat = await _verifier(sessions)
+    assert resultat.intacte and resultat.evenements == 6
+
+
+async def test_evenement_modifie(historique):
+    _, sessions = historique
+    async with transaction(sessions) as session:
+        await session.exec(text("UPDATE evenement SET acteur = 'superviseur' WHERE id = 3"))
+    resultat = await _verifier(sessions)
+    assert [a for a in resultat.anomalies if "n° 3" in a and "contenu modifié" in a]
+
+
+async def test_evenement_supprime_au_milieu_et_a_la_fin(historique):
+    _, sessions = historique
+    async with transaction(sessions) as session:
+        await session.exec(text("DELETE FROM evenement WHERE id = 4"))
+    resultat = await _verifier(sessions)
+    assert any("n° 5" in a and "rompue" in a for a in resultat.anomalies)
+    async with transaction(sessions) as session:
+        await session.exec(text("DELETE FROM evenement WHERE id = 6"))
+    assert any("fin de l'historique" in a for a in (await _verifier(sessions)).anomalies)
+
+
+async def test_la_commande_dit_ce_qui_est_altere(historique):
+    url, sessions = historique
+    env = {**os.environ, "CNRACL_DATABASE_URL": url}
+    intact = subprocess.run([str(BIN / "cnracl"), "audit", "verifier"], env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert intact.returncode == 0 and "6 événements" in intact.stdout
+    async with transaction(sessions) as session:
+        await session.exec(text("UPDATE evenement SET type = 'autre' WHERE id = 2"))
+    altere = subprocess.run([str(BIN / "cnracl"), "audit", "verifier"], env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert altere.returncode == 1 and "n° 2" in altere.stderr and "Traceback" not in altere.stderr
