@@ -1,0 +1,103 @@
+"""Every route × every role × own and foreign resource, with the expected answer.
+
+``ok`` means the role passes the checks (the route may then answer 2xx, 409, 422 or 503 — Temporal is
+deliberately unreachable here); a number is the exact refusal expected.
+"""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from datetime import date, datetime, timezone
+
+import pytest
+
+from domain.task_queues import id_workflow_eir
+from persistence import depots
+from persistence.db import transaction
+from persistence.models import DossierValidationTable, RectificationTable, Tache
+from tests.conftest import settings_de_test
+from tests.service import assembler
+
+OK = "ok"
+ROLES = ("anonyme", "camille", "jean", "rh-commune", "drh", "superviseur")
+CONSOLIDATION = {"periodes": [{"annee": 2001, "commentaire": "x"}]}
+COMPLETION = {"carriere_verifiee": True, "indice_fin_de_carriere": 600}
+LIGNE = {"date_debut": "2010-01-01", "date_fin": "2010-12-31"}
+CAS = {"date_de_naissance": "1968-04-02", "date_de_liquidation": "2032-04-02", "indice_majore": 600,
+       "trimestres_services": 150}
+
+# (method, path, body, expected for: anonyme, camille (owner), jean (other agent), rh-commune (own employer),
+#  drh (other employer), superviseur)
+MATRICE = [
+    ("GET", "/sante", None, (OK, OK, OK, OK, OK, OK)),
+    ("GET", "/eir", None, (401, OK, OK, 403, 403, OK)),
+    ("POST", "/eir", {}, (401, OK, OK, 403, 403, OK)),
+    ("GET", "/eir/{eir}", None, (401, OK, 404, 404, 404, OK)),
+    ("GET", "/eir/{eir}/ris", None, (401, OK, 404, 404, 404, OK)),
+    ("GET", "/eir/{eir}/bilan", None, (401, OK, 404, 404, 404, OK)),
+    ("POST", "/eir/{eir}/ris/validation", None, (401, OK, 404, 404, 404, 403)),
+    ("POST", "/eir/{eir}/ris/consolidation", CONSOLIDATION, (401, OK, 404, 404, 404, 403)),
+    ("POST", "/eir/{eir}/enquete", {"reponses": [5, 5, 5, 5, 5]}, (401, OK, 404, 404, 404, 403)),
+    ("DELETE", "/eir/{eir}", None, (401, OK, 404, 404, 404, 403)),
+    ("GET", "/taches", None, (401, 403, 403, OK, OK, OK)),
+    ("GET", "/taches/{tache}", None, (401, 403, 403, OK, 404, OK)),
+    ("POST", "/taches/{tache}/completion", COMPLETION, (401, 403, 403, OK, 404, OK)),
+    ("GET", "/affilies/{nir}/cir", None, (401, 403, 403, OK, 404, OK)),
+    ("PUT", "/affilies/{nir}/cir/2010", LIGNE, (401, 403, 403, OK, 404, OK)),
+    ("POST", "/simulations", CAS, (401, 403, 403, OK, OK, OK)),
+    ("GET", "/rectifications", None, (401, OK, OK, 403, 403, OK)),
+    ("GET", "/rectifications/{rectification}", None, (401, OK, 404, 404, 404, OK)),
+    ("GET", "/validations", None, (401, OK, OK, 403, 403, OK)),
+    ("GET", "/validations/{validation}", None, (401, OK, 404, 404, 404, OK)),
+    ("POST", "/validations/{validation}/demande", None, (401, OK, 404, 404, 404, 403)),
+    ("POST", "/validations/{validation}/decision", {"decision": "acceptee"}, (401, 403, 403, 403, 403, OK)),
+    ("GET", "/processus", None, (401, 403, 403, 403, 403, OK)),
+    ("GET", "/processus/{workflow}", None, (401, 403, 403, 403, 403, OK)),
+]
+
+
+@pytest.fixture
+async def service(tmp_path, url_sqlite):
+    settings = settings_de_test(tmp_path, url_sqlite, 1, temporal_address="127.0.0.1:1")
+    async with AsyncExitStack() as pile:
+        service = await assembler(settings, pile)
+        pop = service.pop
+        maintenant = datetime.now(timezone.utc)
+        async with transaction(service.sessions) as session:
+            demande = await depots.creer_demande_eir(session, pop.affilie, date(2026, 1, 5), "en_ligne", maintenant,
+                                                     id_workflow_eir)
+            tache, _ = await depots.creer_tache(session, Tache(
+                cle="matrice", type="verification_carriere_eir", workflow_id=demande.workflow_id,
+                demande_id=demande.id, employeur_id=pop.employeur.id, affilie_id=pop.affilie.id,
+                echeance=maintenant, creee_le=maintenant))
+            rectification = RectificationTable(
+                workflow_id="rectification-matrice", affilie_id=pop.affilie.id, type_document="ris",
+                annee_document=2026, periode_debut=date(2005, 1, 1), periode_fin=date(2005, 12, 31), motif="x",
+                routage="employeur_actuel", etat="correction_employeur", creee_le=maintenant, modifiee_le=maintenant)
+            dossier = DossierValidationTable(
+                workflow_id="echeance-validation-matrice", affilie_id=pop.affilie.id, motif="titularisation",
+                date_limite=date(2030, 1, 1), regle="règle", etat="ouverte", creee_le=maintenant,
+                modifiee_le=maintenant)
+            session.add_all([rectification, dossier])
+            await session.flush()
+        service.valeurs = {"eir": demande.id, "tache": tache.id, "nir": pop.affilie.nir, "workflow": demande.workflow_id,
+                           "rectification": rectification.id, "validation": dossier.id}
+        yield service
+
+
+async def test_matrice(service):
+    clients = {role: await service.http(None if role == "anonyme" else role) for role in ROLES}
+    ecarts = []
+    for methode, chemin, corps, attendus in MATRICE:
+        url = chemin.format(**service.valeurs)
+        for role, attendu in zip(ROLES, attendus):
+            reponse = await clients[role].request(methode, url, json=corps)
+            if attendu == OK:
+                detail = reponse.json().get("detail", "") if reponse.status_code == 404 else ""
+                refus = reponse.status_code in (401, 403) or any(
+                    marque in detail for marque in ("dans votre espace", "dans votre corbeille", "parmi vos agents"))
+                if refus or reponse.status_code >= 500 and reponse.status_code != 503:
+                    ecarts.append(f"{methode} {chemin} {role}: {reponse.status_code} {reponse.text[:120]}")
+            elif reponse.status_code != attendu:
+                ecarts.append(f"{methode} {chemin} {role}: {reponse.status_code} au lieu de {attendu}")
+    assert ecarts == []
