@@ -28,7 +28,7 @@ class CampagneLotWorkflow:
         while True:
             paquet = await workflow.execute_activity_method(
                 ActivitesCampagne.traiter_lot, replace(tache, apres_id=apres, bilan=None),
-                start_to_close_timeout=timedelta(minutes=15), heartbeat_timeout=timedelta(minutes=2),
+                start_to_close_timeout=timedelta(minutes=15), heartbeat_timeout=timedelta(seconds=30),
                 retry_policy=_REESSAIS,
             )
             bilan = bilan.plus(paquet)

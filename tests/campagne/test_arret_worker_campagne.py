@@ -1,5 +1,5 @@
 """The worker process is killed (SIGKILL) three times in the middle of a campaign (calendar compressed
-to a minute on the dev server) and restarted: each export, document and mail exists exactly once."""
+to a minute and a half on the dev server) and restarted: each export, document and mail exists exactly once."""
 
 from __future__ import annotations
 
@@ -37,8 +37,8 @@ async def test_worker_tue_trois_fois_pendant_la_campagne(env_dev, tmp_path, boit
     t0 = datetime.now(timezone.utc)
     s = lambda n: t0 + timedelta(seconds=n)  # noqa: E731
     # Room for a restart (a killed worker's workflow tasks wait for its sticky queue to time out).
-    cal = Calendrier(lancement=s(3), rappels=[s(14)], date_limite=s(34), transmission=s(37), debut_envoi=s(42),
-                     fin_envoi=s(54), intervalle_envoi=timedelta(seconds=6))
+    cal = Calendrier(lancement=s(3), rappels=[s(20)], date_limite=s(60), transmission=s(63), debut_envoi=s(68),
+                     fin_envoi=s(80), intervalle_envoi=timedelta(seconds=6))
     demande = DemandeCampagne(annee, cal, ReglagesCampagne(taille_lot_employeurs=2, lots_en_parallele=2,
                                                            taille_paquet=1))
     worker = WorkerExterne(settings, tmp_path / "worker.log")
@@ -58,10 +58,10 @@ async def test_worker_tue_trois_fois_pendant_la_campagne(env_dev, tmp_path, boit
                                     if t.employeur_id == pop.employeurs["commune"].id])
         worker.tuer()  # while the campaign waits for the reminder
         worker.demarrer()
-        await attendre(lambda: evenement("rappel-0_termine"), delai=60)
+        await attendre(lambda: evenement("rappel-0_termine"), delai=90)
         worker.tuer()  # while it waits for the cut-off
         worker.demarrer()
-        await attendre(lambda: evenement("documents-0_termine"), delai=90)
+        await attendre(lambda: evenement("documents-0_termine"), delai=120)
         worker.tuer()  # between two tranches of documents
         worker.demarrer()
         vue = await handle.result()
