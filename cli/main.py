@@ -84,7 +84,7 @@ def smtp(hote: str = "127.0.0.1", port: int = 8025) -> None:
     from notifications.puits import demarrer_puits
 
     settings = get_settings()
-    controleur, _ = demarrer_puits(settings.dossier_mails, hote, port)
+    controleur, _ = demarrer_puits(settings.dossier_mails, hote, port, garder_en_memoire=False)
     typer.echo(f"Serveur SMTP local sur {hote}:{port}, messages dans {settings.dossier_mails}")
     signaux = {signal.SIGINT, signal.SIGTERM}
     signal.pthread_sigmask(signal.SIG_BLOCK, signaux)

@@ -61,6 +61,7 @@ class TypeTache(StrEnum):
     transmission_donnees_rectification = "transmission_donnees_rectification"
     certificats_services_validation = "certificats_services_validation"
     decision_validation = "decision_validation"
+    maj_cir_campagne = "maj_cir_campagne"
 
 
 class EtatTache(StrEnum):

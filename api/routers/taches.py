@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, status
@@ -13,7 +13,7 @@ from api.routers._temporal import mettre_a_jour
 from domain.cir import LigneCir
 from domain.eir import ReponseTache
 from domain.etats import EtatTache, Role, TypeTache
-from persistence import depots
+from persistence import depots, depots_campagne
 from persistence.models import Affilie, Compte, Tache
 from workflows.eir import EirWorkflow
 from workflows.rectification import RectificationWorkflow
@@ -73,8 +73,6 @@ async def _tache_visible(session, compte: Compte, tache_id: int) -> Tache:
 
 
 async def _publique(session, tache: Tache, avec_agent: bool = False) -> TachePublique:
-    from datetime import timezone
-
     agent = None
     if avec_agent and tache.affilie_id:
         affilie = await session.get(Affilie, tache.affilie_id)
@@ -133,6 +131,17 @@ async def completer(tache_id: int, corps: Completion, compte: Employeur_ou_Super
         if corps.indice_fin_de_carriere is None:
             raise HTTPException(422, "indice_fin_de_carriere : indiquez l'indice majoré de fin de carrière "
                                      "choisi avec l'agent.")
+    if tache.type == TypeTache.maj_cir_campagne.value:
+        # A campaign task records the employer's answer; the campaign counts what is done.
+        if not corps.carriere_verifiee:
+            raise HTTPException(422, "carriere_verifiee : mettez à jour le compte individuel retraite de l'agent "
+                                     "(carrière, famille, indice) avant de terminer la tâche.")
+        await depots_campagne.terminer_tache_campagne(
+            session, tache_id, compte.id, {"donnees_verifiees": True, "commentaire": corps.commentaire},
+            datetime.now(timezone.utc))
+        await session.commit()
+        session.expunge_all()
+        return await _publique(session, await _tache_visible(session, compte, tache_id))
     update = _UPDATE_DE_COMPLETION.get(tache.type)  # type: ignore[call-overload]
     if update is None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"Une tâche « {tache.type} » ne se complète pas par ce formulaire.")

@@ -181,3 +181,17 @@ async def test_siret_invalide_par_l_api(service: Service):
     assert reponse.status_code == 422
     erreur = reponse.json()["erreurs"][0]
     assert erreur["champ"] == "siret_employeur" and "Luhn" in erreur["message"]
+
+
+async def test_tache_de_campagne_par_la_corbeille(service: Service):
+    maintenant = datetime.now(timezone.utc)
+    async with transaction(service.sessions) as session:
+        tache, _ = await depots.creer_tache(session, Tache(
+            cle="campagne-dai-2026:maj:1", type="maj_cir_campagne", workflow_id="campagne-dai-2026",
+            employeur_id=service.pop.employeur.id, affilie_id=service.pop.affilie.id, echeance=maintenant,
+            creee_le=maintenant))
+    rh = await service.http("rh-commune")
+    assert [t["id"] for t in (await rh.get("/taches", params={"type": "maj_cir_campagne"})).json()] == [tache.id]
+    reponse = await rh.post(f"/taches/{tache.id}/completion", json={"carriere_verifiee": True})
+    assert reponse.status_code == 200 and reponse.json()["etat"] == "terminee"
+    assert (await rh.post(f"/taches/{tache.id}/completion", json={"carriere_verifiee": True})).status_code == 409
