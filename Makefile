@@ -5,7 +5,7 @@ OUTILS := .outils
 UV := $(OUTILS)/bin/uv
 VENV := .venv
 
-.PHONY: run test test-rapide bench installer clean
+.PHONY: run test test-rapide bench installer clean ressources-pages chromium
 
 $(UV):
 	$(PYTHON) -m venv $(OUTILS)
@@ -17,10 +17,24 @@ $(VENV)/.installe: $(UV) pyproject.toml uv.lock
 
 installer: $(VENV)/.installe
 
-run: installer
+# The pages' assets (Système de Design de l'État, htmx; axe-core for the accessibility tests), from package-lock.json.
+node_modules/.installe: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+ressources-pages: node_modules/.installe
+
+# Headless Chromium for the browser tests: Debian's package (Playwright never downloads a browser here).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	DEBIAN_FRONTEND=noninteractive apt-get install -y chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+chromium: $(CHROMIUM)
+
+run: installer ressources-pages
 	$(VENV)/bin/cnracl run
 
-test: installer
+test: installer ressources-pages chromium
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
 test-rapide: installer

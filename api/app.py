@@ -13,6 +13,7 @@ from api.deps import Etat
 from api.erreurs import gerer_http, gerer_inattendue, gerer_validation
 from api.routers import affilies, auth, eir, processus, rectifications, sante, simulations, taches, validations
 from api.routers import campagnes
+from api import pages
 from persistence.db import creer_moteur, fabrique_sessions
 from settings import Settings, get_settings
 
@@ -43,4 +44,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (sante, auth, eir, taches, affilies, simulations, processus, rectifications, validations,
                    campagnes):
         app.include_router(module.router, prefix=PREFIXE)
+    pages.monter(app)
     return app

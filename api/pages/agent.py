@@ -1,0 +1,251 @@
+"""The agent's pages: their requests, an EIR on a timeline and its answers, the bilan, the survey,
+the documents, and rectification requests. Each action calls the JSON route's function."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+
+from api.deps import EtatDep, SessionDep
+from api.pages.formulaires import FormulaireInvalide, construire
+from api.pages.libelles import ORDRE_ETAPES, QUESTIONS_ENQUETE
+from api.pages.rendu import Refus, appeler, graphique_pension, lire, rendre
+from api.pages.session import ErreurPage, exiger_compte, verifier_csrf
+from api.routers import eir, rectifications
+from domain.etats import Role
+from domain.regles import parametre
+from persistence import depots
+from persistence.models import Document
+
+router = APIRouter(include_in_schema=False)
+
+MESSAGES = {
+    "demande": "Votre demande d'entretien information retraite est enregistrée. Un accusé de réception vous est envoyé par courriel.",
+    "ris_valide": "Vous avez validé votre relevé de situation : votre bilan personnalisé est en préparation.",
+    "consolidation": "Votre demande de consolidation est transmise à votre employeur.",
+    "enquete": "Merci : vos réponses à l'enquête sont enregistrées.",
+    "retrait": "Votre demande est retirée.",
+    "rectification": "Votre demande de rectification est enregistrée.",
+}
+
+
+def _message(cle: str | None) -> str | None:
+    return MESSAGES.get(cle or "")
+
+
+@router.get("/eir")
+async def mes_demandes(request: Request, etat: EtatDep, session: SessionDep, message: str | None = None):
+    compte = await exiger_compte(request, session, etat.settings, Role.affilie)
+    return await _accueil(request, compte, session, message=_message(message))
+
+
+async def _accueil(request, compte, session, erreur: str | None = None, message: str | None = None, statut=200):
+    demandes = await lire(eir.mes_demandes(compte, session))
+    rects = await lire(rectifications.lister(compte, session))
+    en_cours = any(d.etat not in ("close", "retiree") for d in demandes)
+    return rendre(request, "agent/accueil.html", {"demandes": demandes, "rectifications": rects,
+                                                  "en_cours": en_cours, "erreur": erreur, "message": message},
+                  statut)
+
+
+@router.post("/eir")
+async def demander(request: Request, etat: EtatDep, session: SessionDep, csrf: Annotated[str, Form()] = ""):
+    compte = await exiger_compte(request, session, etat.settings, Role.affilie)
+    verifier_csrf(request, etat.settings, csrf)
+    try:
+        creee = await appeler(eir.demander(eir.NouvelleDemande(), compte, etat, session))
+    except Refus as refus:
+        return await _accueil(request, compte, session, erreur=refus.message, statut=refus.statut)
+    return RedirectResponse(f"/eir/{creee.id}?message=demande", status_code=303)
+
+
+def _frise(etape: str, etat_: str) -> dict:
+    termine = etat_ in ("close", "retiree")
+    rang = ORDRE_ETAPES.index(etape) if etape in ORDRE_ETAPES else 0
+    return {"rang": rang + 1, "total": len(ORDRE_ETAPES), "actuelle": ORDRE_ETAPES[rang],
+            "suivante": None if termine or rang + 1 >= len(ORDRE_ETAPES) else ORDRE_ETAPES[rang + 1]}
+
+
+async def _page_demande(request, compte, session, demande_id: int, erreur=None, erreurs=None, message=None,
+                        statut=200, saisie=None):
+    demande = await lire(eir.consulter(demande_id, compte, session))
+    documents = await depots.documents_de_la_demande(session, demande_id)
+    return rendre(request, "agent/demande.html", {
+        "demande": demande, "frise": _frise(demande.etape, demande.etat), "documents": documents,
+        "proprietaire": compte.role == Role.affilie.value, "erreur": erreur, "erreurs": erreurs or {},
+        "message": message, "saisie": saisie or {}, "questions": QUESTIONS_ENQUETE}, statut)
+
+
+@router.get("/eir/{demande_id}")
+async def demande(request: Request, demande_id: int, etat: EtatDep, session: SessionDep, message: str | None = None):
+    compte = await exiger_compte(request, session, etat.settings, Role.affilie, Role.superviseur)
+    return await _page_demande(request, compte, session, demande_id, message=_message(message))
+
+
+@router.post("/eir/{demande_id}/ris/validation")
+async def valider_ris(request: Request, demande_id: int, etat: EtatDep, session: SessionDep,
+                      csrf: Annotated[str, Form()] = ""):
+    compte = await exiger_compte(request, session, etat.settings, Role.affilie)
+    verifier_csrf(request, etat.settings, csrf)
+    try:
+        await appeler(eir.valider_ris(demande_id, compte, session, etat))
+    except Refus as refus:
+        return await _page_demande(request, compte, session, demande_id, erreur=refus.message, statut=refus.statut)
+    return RedirectResponse(f"/eir/{demande_id}?message=ris_valide", status_code=303)
+
+
+@router.post("/eir/{demande_id}/ris/consolidation")
+async def consolider(request: Request, demande_id: int, etat: EtatDep, session: SessionDep,
+                     annee: Annotated[list[str], Form()] = [], commentaire: Annotated[list[str], Form()] = [],
+                     csrf: Annotated[str, Form()] = ""):
+    compte = await exiger_compte(request, session, etat.settings, Role.affilie)
+    verifier_csrf(request, etat.settings, csrf)
+    periodes = [{"annee": a.strip(), "commentaire": c.strip()} for a, c in zip(annee, commentaire)
+                if a.strip() or c.strip()]
+    try:
+        corps = construire(eir.Consolidation, {"periodes": periodes})
+        await appeler(eir.demander_consolidation(demande_id, corps, compte, session, etat))
+    except FormulaireInvalide as invalide:
+        return await _page_demande(request, compte, session, demande_id, erreur=_resume_periodes(invalide),
+                                   statut=422, saisie={"periodes": periodes})
+    except Refus as refus:
+        return await _page_demande(request, compte, session, demande_id, erreur=refus.message, statut=refus.statut)
+    return RedirectResponse(f"/eir/{demande_id}?message=consolidation", status_code=303)
+
+
+def _resume_periodes(invalide: FormulaireInvalide) -> str:
+    if "periodes" in invalide.erreurs:
+        return "Indiquez au moins une année à compléter ou corriger, avec ce qui manque ou est faux."
+    parties = []
+    for champ, message in invalide.erreurs.items():
+        morceaux = champ.split(".")
+        if len(morceaux) == 3:
+            nom = {"annee": "année", "commentaire": "ce qui est à corriger"}.get(morceaux[2], morceaux[2])
+            parties.append(f"période {int(morceaux[1]) + 1}, {nom} : {message}")
+        else:
+            parties.append(message)
+    return "Consolidation non envoyée — " + " ; ".join(parties)
+
+
+@router.post("/eir/{demande_id}/retrait")
+async def retirer(request: Request, demande_id: int, etat: EtatDep, session: SessionDep,
+                  csrf: Annotated[str, Form()] = ""):
+    compte = await exiger_compte(request, session, etat.settings, Role.affilie)
+    verifier_csrf(request, etat.settings, csrf)
+    try:
+        await appeler(eir.retirer(demande_id, compte, session, etat))
+    except Refus as refus:
+        return await _page_demande(request, compte, session, demande_id, erreur=refus.message, statut=refus.statut)
+    return RedirectResponse(f"/eir/{demande_id}?message=retrait", status_code=303)
+
+
+@router.get("/eir/{demande_id}/bilan")
+async def bilan(request: Request, demande_id: int, etat: EtatDep, session: SessionDep):
+    compte = await exiger_compte(request, session, etat.settings, Role.affilie, Role.superviseur)
+    demande = await lire(eir.consulter(demande_id, compte, session))
+    contenu = await lire(eir.bilan(demande_id, compte, session))
+    return rendre(request, "agent/bilan.html", {"demande": demande, "bilan": contenu,
+                                                "graphique": graphique_pension(contenu["points"])})
+
+
+async def _page_enquete(request, compte, session, demande_id, erreur=None, statut=200, saisie=None):
+    demande = await lire(eir.consulter(demande_id, compte, session))
+    return rendre(request, "agent/enquete.html", {"demande": demande, "questions": QUESTIONS_ENQUETE,
+                                                  "erreur": erreur, "saisie": saisie or {}}, statut)
+
+
+@router.get("/eir/{demande_id}/enquete")
+async def enquete(request: Request, demande_id: int, etat: EtatDep, session: SessionDep):
+    compte = await exiger_compte(request, session, etat.settings, Role.affilie)
+    return await _page_enquete(request, compte, session, demande_id)
+
+
+@router.post("/eir/{demande_id}/enquete")
+async def repondre_enquete(request: Request, demande_id: int, etat: EtatDep, session: SessionDep):
+    compte = await exiger_compte(request, session, etat.settings, Role.affilie)
+    formulaire = await request.form()
+    verifier_csrf(request, etat.settings, str(formulaire.get("csrf", "")))
+    notes = [str(formulaire.get(f"q{i}", "")) for i in range(1, len(QUESTIONS_ENQUETE) + 1)]
+    commentaire = str(formulaire.get("commentaire", ""))
+    saisie = {"notes": notes, "commentaire": commentaire}
+    manquantes = [str(i) for i, n in enumerate(notes, 1) if not n]
+    if manquantes:
+        return await _page_enquete(request, compte, session, demande_id, statut=422, saisie=saisie,
+                                   erreur=f"Donnez une note de 1 à 5 à chaque question (sans réponse : question "
+                                          f"{', '.join(manquantes)}).")
+    try:
+        corps = construire(eir.Enquete, {"reponses": notes, "commentaire": commentaire})
+        await appeler(eir.enquete(demande_id, corps, compte, session, etat))
+    except FormulaireInvalide as invalide:
+        return await _page_enquete(request, compte, session, demande_id, erreur=invalide.resume, statut=422,
+                                   saisie=saisie)
+    except Refus as refus:
+        return await _page_enquete(request, compte, session, demande_id, erreur=refus.message, statut=refus.statut,
+                                   saisie=saisie)
+    return RedirectResponse(f"/eir/{demande_id}?message=enquete", status_code=303)
+
+
+@router.get("/eir/{demande_id}/documents/{document_id}")
+async def document(request: Request, demande_id: int, document_id: int, etat: EtatDep, session: SessionDep):
+    compte = await exiger_compte(request, session, etat.settings, Role.affilie, Role.superviseur)
+    demande = await lire(eir.consulter(demande_id, compte, session))  # the route's check: owner or supervisor
+    doc = await session.get(Document, document_id)
+    if doc is None or doc.demande_id != demande_id:
+        raise ErreurPage(404, f"Aucun document n° {document_id} dans la demande {demande.reference}.")
+    if doc.type == "bilan":
+        return RedirectResponse(f"/eir/{demande_id}/bilan", status_code=303)
+    return rendre(request, "agent/document.html", {"demande": demande, "document": doc, "contenu": doc.contenu})
+
+
+# --- rectifications ---
+
+
+def _regimes() -> dict[str, str]:
+    regimes = parametre("regimes", "regimes", date.today()).valeur
+    return {cle: (v.get("nom", cle) if isinstance(v, dict) else str(v)) for cle, v in regimes.items()}
+
+
+@router.get("/rectifications")
+async def mes_rectifications(request: Request, etat: EtatDep, session: SessionDep, message: str | None = None):
+    compte = await exiger_compte(request, session, etat.settings, Role.affilie)
+    return await _page_rectification(request, compte, session, message=_message(message))
+
+
+async def _page_rectification(request, compte, session, erreur=None, erreurs=None, saisie=None, message=None,
+                              statut=200):
+    rects = await lire(rectifications.lister(compte, session))
+    return rendre(request, "agent/rectifications.html", {
+        "rectifications": rects, "regimes": _regimes(), "erreur": erreur, "erreurs": erreurs or {},
+        "saisie": saisie or {}, "message": message}, statut)
+
+
+@router.post("/rectifications")
+async def demander_rectification(request: Request, etat: EtatDep, session: SessionDep):
+    compte = await exiger_compte(request, session, etat.settings, Role.affilie)
+    formulaire = await request.form()
+    verifier_csrf(request, etat.settings, str(formulaire.get("csrf", "")))
+    champs = ("type_document", "annee_document", "periode_debut", "periode_fin", "motif", "siret_employeur", "regime")
+    saisie = {c: str(formulaire.get(c, "")).strip() for c in champs}
+    try:
+        corps = construire(rectifications.NouvelleRectification, saisie)
+        creee = await appeler(rectifications.demander(corps, compte, session, etat))
+    except FormulaireInvalide as invalide:
+        return await _page_rectification(request, compte, session, erreur=invalide.resume, erreurs=invalide.erreurs,
+                                         saisie=saisie, statut=422)
+    except Refus as refus:
+        champ, _, texte = refus.message.partition(" : ")
+        erreurs = {champ: texte} if texte and champ in champs else {}
+        return await _page_rectification(request, compte, session, erreur=refus.message, erreurs=erreurs,
+                                         saisie=saisie, statut=refus.statut)
+    return RedirectResponse(f"/rectifications/{creee.id}?message=rectification", status_code=303)
+
+
+@router.get("/rectifications/{rectification_id}")
+async def rectification(request: Request, rectification_id: int, etat: EtatDep, session: SessionDep,
+                        message: str | None = None):
+    compte = await exiger_compte(request, session, etat.settings, Role.affilie, Role.superviseur)
+    rect = await lire(rectifications.consulter(rectification_id, compte, session))
+    return rendre(request, "agent/rectification.html", {"rectification": rect, "message": _message(message)})

@@ -1,0 +1,52 @@
+"""Signing in and out: the API's login (same lockout after repeated failures), its token in a cookie."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+
+from api.deps import EtatDep, SessionDep
+from api.pages.rendu import Refus, appeler, rendre
+from api.pages.session import (accueil_du_role, compte_connecte, effacer_session, poser_session, suite_sure,
+                               verifier_csrf)
+from api.routers import auth
+
+router = APIRouter()
+
+
+@router.get("/", include_in_schema=False)
+async def accueil(request: Request, etat: EtatDep, session: SessionDep):
+    compte = await compte_connecte(request, session, etat.settings)
+    return RedirectResponse(accueil_du_role(compte.role) if compte else "/connexion", status_code=303)
+
+
+@router.get("/connexion", include_in_schema=False)
+async def page_connexion(request: Request, suite: str | None = None):
+    return rendre(request, "connexion.html", {"suite": suite_sure(suite) or "", "identifiant": ""})
+
+
+@router.post("/connexion", include_in_schema=False)
+async def se_connecter(
+    request: Request, etat: EtatDep, session: SessionDep,
+    identifiant: Annotated[str, Form()] = "", code: Annotated[str, Form()] = "",
+    suite: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "",
+):
+    verifier_csrf(request, etat.settings, csrf)
+    try:
+        jeton = await appeler(auth.jeton(etat, session, identifiant=identifiant.strip() or None, code=code or None))
+    except Refus as refus:
+        return rendre(request, "connexion.html", {"suite": suite_sure(suite) or "", "identifiant": identifiant,
+                                                  "erreur": refus.message}, statut=refus.statut)
+    reponse = RedirectResponse(suite_sure(suite) or accueil_du_role(jeton.role), status_code=303)
+    poser_session(reponse, request, jeton.access_token, etat.settings)
+    return reponse
+
+
+@router.post("/deconnexion", include_in_schema=False)
+async def se_deconnecter(request: Request, etat: EtatDep, csrf: Annotated[str, Form()] = ""):
+    verifier_csrf(request, etat.settings, csrf)
+    reponse = RedirectResponse("/connexion", status_code=303)
+    effacer_session(reponse)
+    return reponse

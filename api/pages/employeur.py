@@ -1,0 +1,154 @@
+"""The employer's pages: the task inbox, the task forms, and the CIR one calendar year at a time.
+Supervisors open the same inbox (their own queue and every employer's). Each action calls the JSON route."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+from sqlmodel import col, select
+
+from api.deps import EtatDep, SessionDep
+from api.pages.formulaires import FormulaireInvalide, construire
+from api.pages.rendu import Refus, appeler, lire, rendre
+from api.pages.session import exiger_compte, verifier_csrf
+from api.routers import affilies, taches
+from domain.cir import LigneCir
+from domain.etats import EtatTache, Role, TypeTache
+from domain.identifiants import normaliser
+from persistence.models import Affilie, Employeur, Tache
+
+router = APIRouter(include_in_schema=False)
+
+MESSAGES = {
+    "tache": "La tâche est terminée : l'agent et la CNRACL en sont informés.",
+    "ligne": "La période est enregistrée dans le compte individuel retraite.",
+}
+CHAMPS_LIGNE = ("date_debut", "date_fin", "quotite", "nature", "categorie", "indice_majore")
+
+
+async def _agents(session, ids: set[int]) -> dict[int, Affilie]:
+    return {i: a for i in ids if (a := await session.get(Affilie, i)) is not None}
+
+
+@router.get("/taches")
+async def corbeille(request: Request, etat: EtatDep, session: SessionDep, etat_tache: str = "ouverte",
+                    type: str = "", retard: str = "", message: str | None = None):
+    compte = await exiger_compte(request, session, etat.settings, Role.employeur, Role.superviseur)
+    filtre_etat = EtatTache(etat_tache) if etat_tache in {e.value for e in EtatTache} else None
+    filtre_type = TypeTache(type) if type in {t.value for t in TypeTache} else None
+    liste = await lire(taches.corbeille(compte, session, etat=filtre_etat, type=filtre_type, employeur_id=None,
+                                        limite=500, decalage=0))
+    if retard:
+        liste = [t for t in liste if t.en_retard]
+    # Overdue first, then the nearest due date; tasks without a due date last.
+    loin = datetime.max.replace(tzinfo=timezone.utc)
+    liste.sort(key=lambda t: (not t.en_retard, t.echeance or loin, t.id))
+    lignes = {t.id: await session.get(Tache, t.id) for t in liste}
+    agents = await _agents(session, {ligne.affilie_id for ligne in lignes.values() if ligne and ligne.affilie_id})
+    noms = {tid: agents.get(ligne.affilie_id) if ligne and ligne.affilie_id else None for tid, ligne in lignes.items()}
+    return rendre(request, "employeur/corbeille.html", {
+        "taches": liste, "agents": noms, "filtres": {"etat_tache": etat_tache, "type": type, "retard": retard},
+        "message": MESSAGES.get(message or "")})
+
+
+async def _page_tache(request, compte, session, tache_id, erreur=None, erreurs=None, saisie=None, statut=200):
+    tache = await lire(taches.consulter(tache_id, compte, session))
+    annees: dict[int, list] = {}
+    for ligne in (tache.agent or {}).get("cir", []):
+        annees.setdefault(ligne["annee"], []).append(ligne)
+    return rendre(request, "employeur/tache.html", {
+        "tache": tache, "annees": sorted(annees.items()), "erreur": erreur, "erreurs": erreurs or {},
+        "saisie": saisie or {}}, statut)
+
+
+@router.get("/taches/{tache_id}")
+async def tache(request: Request, tache_id: int, etat: EtatDep, session: SessionDep):
+    compte = await exiger_compte(request, session, etat.settings, Role.employeur, Role.superviseur)
+    return await _page_tache(request, compte, session, tache_id)
+
+
+@router.post("/taches/{tache_id}")
+async def completer(request: Request, tache_id: int, etat: EtatDep, session: SessionDep):
+    compte = await exiger_compte(request, session, etat.settings, Role.employeur, Role.superviseur)
+    formulaire = await request.form()
+    verifier_csrf(request, etat.settings, str(formulaire.get("csrf", "")))
+    saisie = {c: str(formulaire.get(c, "")).strip() for c in ("indice_fin_de_carriere", "commentaire", *CHAMPS_LIGNE)}
+    saisie["carriere_verifiee"] = "oui" if formulaire.get("carriere_verifiee") else ""
+    ligne = {c: saisie[c] for c in CHAMPS_LIGNE}
+    corrections = [ligne] if ligne["date_debut"] or ligne["date_fin"] else []
+    try:
+        corps = construire(taches.Completion, {
+            "carriere_verifiee": bool(saisie["carriere_verifiee"]),
+            "indice_fin_de_carriere": saisie["indice_fin_de_carriere"], "commentaire": saisie["commentaire"],
+            "corrections": [{k: v for k, v in c.items() if v} for c in corrections]})
+        await appeler(taches.completer(tache_id, corps, compte, session, etat))
+    except FormulaireInvalide as invalide:
+        erreurs = {champ.rsplit(".", 1)[-1] if champ.startswith("corrections") else champ: m
+                   for champ, m in invalide.erreurs.items()}
+        return await _page_tache(request, compte, session, tache_id, erreur=invalide.resume, erreurs=erreurs,
+                                 saisie=saisie, statut=422)
+    except Refus as refus:
+        champ, _, texte = refus.message.partition(" : ")
+        return await _page_tache(request, compte, session, tache_id, erreur=refus.message,
+                                 erreurs={champ: texte} if texte and " " not in champ else {}, saisie=saisie,
+                                 statut=refus.statut)
+    return RedirectResponse("/taches?message=tache", status_code=303)
+
+
+# --- CIR, one calendar year at a time (seed 000) ---
+
+
+@router.get("/cir")
+async def recherche_cir(request: Request, etat: EtatDep, session: SessionDep, nir: str = ""):
+    compte = await exiger_compte(request, session, etat.settings, Role.employeur, Role.superviseur)
+    if nir.strip():
+        return RedirectResponse(f"/cir/{normaliser(nir)}", status_code=303)
+    agents: list[Affilie] = []
+    if compte.role == Role.employeur.value:
+        agents = list((await session.exec(select(Affilie).where(Affilie.employeur_id == compte.employeur_id)
+                                          .order_by(col(Affilie.nom), col(Affilie.prenom)).limit(200))).all())
+    return rendre(request, "employeur/recherche_cir.html", {"agents": agents})
+
+
+async def _page_cir(request, compte, session, nir, annee: int | None, erreur=None, erreurs=None, saisie=None,
+                    message=None, statut=200):
+    affilie = await lire(affilies._affilie_visible(session, compte, nir))
+    lignes = await lire(affilies.cir(nir, compte, session))
+    annees = sorted({ligne.annee for ligne in lignes} | {date.today().year})
+    annee = annee or (max(ligne.annee for ligne in lignes) if lignes else date.today().year)
+    employeur = await session.get(Employeur, affilie.employeur_id) if affilie.employeur_id else None
+    return rendre(request, "employeur/cir.html", {
+        "affilie": affilie, "nir": affilie.nir, "employeur": employeur, "annees": annees, "annee": annee,
+        "lignes": [ligne for ligne in lignes if ligne.annee == annee], "erreur": erreur, "erreurs": erreurs or {},
+        "saisie": saisie or {}, "message": message}, statut)
+
+
+@router.get("/cir/{nir}")
+async def cir(request: Request, nir: str, etat: EtatDep, session: SessionDep, annee: int | None = None,
+              message: str | None = None):
+    compte = await exiger_compte(request, session, etat.settings, Role.employeur, Role.superviseur)
+    return await _page_cir(request, compte, session, nir, annee, message=MESSAGES.get(message or ""))
+
+
+@router.post("/cir/{nir}/{annee}")
+async def ecrire_ligne(request: Request, nir: str, annee: int, etat: EtatDep, session: SessionDep,
+                       csrf: Annotated[str, Form()] = ""):
+    compte = await exiger_compte(request, session, etat.settings, Role.employeur, Role.superviseur)
+    verifier_csrf(request, etat.settings, csrf)
+    formulaire = await request.form()
+    saisie = {c: str(formulaire.get(c, "")).strip() for c in CHAMPS_LIGNE}
+    try:
+        ligne = construire(LigneCir, saisie)
+        await appeler(affilies.ecrire(nir, annee, ligne, compte, session))
+    except FormulaireInvalide as invalide:
+        return await _page_cir(request, compte, session, nir, annee, erreur=invalide.resume,
+                               erreurs=invalide.erreurs, saisie=saisie, statut=422)
+    except Refus as refus:
+        champ, _, texte = refus.message.partition(" : ")
+        return await _page_cir(request, compte, session, nir, annee, erreur=refus.message,
+                               erreurs={champ: texte} if champ in CHAMPS_LIGNE else {}, saisie=saisie,
+                               statut=refus.statut)
+    return RedirectResponse(f"/cir/{normaliser(nir)}?annee={annee}&message=ligne", status_code=303)

@@ -1,0 +1,39 @@
+"""From a submitted form to the JSON routes' models, with the French message of each field in error."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from api.erreurs import erreurs_francaises
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class FormulaireInvalide(Exception):
+    def __init__(self, erreurs: dict[str, str]) -> None:
+        self.erreurs = erreurs
+        super().__init__("; ".join(f"{c} : {m}" for c, m in erreurs.items()))
+
+    @property
+    def resume(self) -> str:
+        return "Le formulaire contient des erreurs : " + " ; ".join(self.erreurs.values())
+
+
+def par_champ(exc: ValidationError) -> dict[str, str]:
+    erreurs: dict[str, str] = {}
+    for erreur in erreurs_francaises(list(exc.errors())):  # type: ignore[arg-type]
+        champ, message = erreur["champ"], erreur["message"]
+        if champ == "corps" and " : " in message:  # a rule on the whole form names its field first
+            champ, message = message.split(" : ", 1)
+        erreurs.setdefault(champ, message)
+    return erreurs
+
+
+def construire(modele: type[M], donnees: dict[str, Any]) -> M:
+    """The model from the form's fields (empty fields are absent); ``FormulaireInvalide`` otherwise."""
+    try:
+        return modele.model_validate({k: v for k, v in donnees.items() if v not in ("", None)})
+    except ValidationError as exc:
+        raise FormulaireInvalide(par_champ(exc)) from exc

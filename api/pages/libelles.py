@@ -1,0 +1,112 @@
+"""French words for the stored values shown on the pages."""
+
+from __future__ import annotations
+
+ETATS = {
+    # EIR
+    "enregistree": "Demande enregistrée",
+    "attente_notification_employeur": "Transmission à l'employeur en préparation",
+    "verification_employeur": "Vérification de la carrière par l'employeur",
+    "ris_disponible": "Relevé de situation à valider",
+    "consolidation_employeur": "Consolidation du relevé par l'employeur",
+    "simulations_en_cours": "Calcul du bilan en cours",
+    "bilan_disponible": "Bilan disponible",
+    "enquete_envoyee": "Enquête de satisfaction ouverte",
+    "close": "Close",
+    "retiree": "Retirée",
+    # rectifications
+    "transmission_ancien_employeur": "Données demandées à l'ancien employeur",
+    "correction_employeur": "Correction par l'employeur",
+    "document_rectifie": "Document rectifié",
+    "orientee_autre_regime": "Orientée vers un autre régime",
+    # tasks
+    "ouverte": "Ouverte",
+    "terminee": "Terminée",
+    "annulee": "Annulée",
+}
+
+ETAPES = {
+    "enregistrement": "Enregistrement",
+    "preparation": "Préparation de l'entretien",
+    "realisation": "Réalisation",
+    "cloture": "Clôture",
+}
+ORDRE_ETAPES = list(ETAPES)
+
+ACTEURS = {
+    "affilie": "l'agent",
+    "employeur": "l'employeur",
+    "superviseur": "un superviseur de la CNRACL",
+    "cnracl": "la CNRACL (traitement automatique)",
+}
+
+TYPES_TACHE = {
+    "verification_carriere_eir": "Vérification de carrière (EIR)",
+    "consolidation_eir": "Consolidation du relevé (EIR)",
+    "correction_cir_rectification": "Correction du CIR (rectification)",
+    "obtention_donnees_rectification": "Données de l'ancien employeur (rectification)",
+    "transmission_donnees_rectification": "Transmission de données (rectification)",
+    "certificats_services_validation": "Certificats de services (validation)",
+    "decision_validation": "Décision de validation de services",
+    "maj_cir_campagne": "Mise à jour du CIR (campagne DAI)",
+}
+
+TYPES_PROCESSUS = {"eir": "Entretien information retraite", "rectification": "RIS/EIG rectificatif",
+                   "validation": "Validation de services"}
+
+EVENEMENTS = {
+    "demande_enregistree": "Demande enregistrée",
+    "accuse_reception": "Accusé de réception envoyé",
+    "preparation_commencee": "Préparation commencée",
+    "notification_employeur": "Employeur informé",
+    "tache_creee": "Tâche créée pour l'employeur",
+    "tache_terminee": "Tâche terminée par l'employeur",
+    "tache_annulee": "Tâche annulée",
+    "relance_employeur": "Employeur relancé",
+    "escalade_superviseur": "Signalé aux superviseurs",
+    "ris_disponible": "Relevé de situation disponible",
+    "ris_consolide": "Relevé de situation mis à jour",
+    "ris_valide": "Relevé validé par l'agent",
+    "consolidation_employeur": "Consolidation demandée par l'agent",
+    "bilan_disponible": "Bilan personnalisé disponible",
+    "enquete_envoyee": "Enquête de satisfaction envoyée",
+    "enquete_repondue": "Enquête de satisfaction répondue",
+    "cloture_enquete": "Clôture et enquête envoyées",
+    "cloture_sans_reponse": "Clôturée sans réponse à l'enquête",
+    "demande_retiree": "Demande retirée",
+    "retrait_confirme": "Retrait confirmé",
+    "rectification_demandee": "Rectification demandée",
+    "rectification_enregistree": "Rectification enregistrée",
+    "rectification_relance": "Employeur relancé",
+    "rectification_escalade": "Signalé aux superviseurs",
+    "rectification_autre_regime": "Orientée vers un autre régime",
+    "document_rectifie": "Document rectifié produit",
+    "orientee_autre_regime": "Orientée vers un autre régime",
+    "contacter_employeur": "Contact de l'employeur",
+    "ligne_cir_ecrite": "Ligne du CIR enregistrée",
+}
+
+NATURES = {
+    "titulaire": "Titulaire",
+    "stagiaire": "Stagiaire",
+    "non_titulaire_valide": "Non-titulaire (services validés)",
+    "disponibilite": "Disponibilité",
+    "conge_parental": "Congé parental",
+    "detachement": "Détachement",
+}
+
+CATEGORIES = {"sedentaire": "Sédentaire", "active": "Active"}
+
+QUESTIONS_ENQUETE = (
+    "La prise en compte de votre demande a-t-elle été rapide ?",
+    "Les échanges avec votre employeur ont-ils été utiles ?",
+    "Votre relevé de situation était-il clair ?",
+    "Votre bilan personnalisé répond-il à vos questions ?",
+    "Recommanderiez-vous ce service à un collègue ?",
+)
+
+
+def libelle(table: dict[str, str], valeur: str | None) -> str:
+    if valeur is None:
+        return ""
+    return table.get(valeur, valeur.replace("_", " ").capitalize())

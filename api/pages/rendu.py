@@ -1,0 +1,143 @@
+"""Rendering the pages (Jinja2, autoescape, StrictUndefined) and calling the JSON routes' functions,
+so that a page runs exactly the checks of its API route and shows their refusals in French."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable
+from datetime import datetime
+from html import escape
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from fastapi import HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from api.pages import libelles
+from api.pages.session import ErreurPage, jeton_csrf, poser_graine_csrf
+from notifications.rendu import date_fr, euros
+
+DOSSIER = Path(__file__).resolve().parent.parent / "templates"
+PARIS = ZoneInfo("Europe/Paris")
+T = TypeVar("T")
+
+
+def date_heure_fr(valeur: datetime | str | None) -> str:
+    """``12 mars 2026 à 14 h 05`` (Paris time)."""
+    if valeur is None:
+        return ""
+    if isinstance(valeur, str):
+        valeur = datetime.fromisoformat(valeur)
+    if valeur.tzinfo is not None:
+        valeur = valeur.astimezone(PARIS)
+    return f"{date_fr(valeur)} à {valeur.hour} h {valeur.minute:02d}"
+
+
+def age_fr(age: dict[str, int] | None) -> str:
+    if not age:
+        return ""
+    texte = f"{age['ans']} ans"
+    return texte + (f" et {age['mois']} mois" if age.get("mois") else "")
+
+
+def _environnement() -> Environment:
+    env = Environment(loader=FileSystemLoader(DOSSIER), autoescape=select_autoescape(["html"], default=True),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(date_fr=date_fr, euros=euros, date_heure_fr=date_heure_fr, age_fr=age_fr)
+    env.globals.update(
+        etat_fr=lambda v: libelles.libelle(libelles.ETATS, v),
+        etape_fr=lambda v: libelles.libelle(libelles.ETAPES, v),
+        acteur_fr=lambda v: libelles.libelle(libelles.ACTEURS, v),
+        type_tache_fr=lambda v: libelles.libelle(libelles.TYPES_TACHE, v),
+        type_processus_fr=lambda v: libelles.libelle(libelles.TYPES_PROCESSUS, v),
+        evenement_fr=lambda v: libelles.libelle(libelles.EVENEMENTS, v),
+        nature_fr=lambda v: libelles.libelle(libelles.NATURES, v),
+        categorie_fr=lambda v: libelles.libelle(libelles.CATEGORIES, v),
+        ORDRE_ETAPES=libelles.ORDRE_ETAPES, NATURES=libelles.NATURES, CATEGORIES=libelles.CATEGORIES,
+        TYPES_TACHE=libelles.TYPES_TACHE, TYPES_PROCESSUS=libelles.TYPES_PROCESSUS, ETATS=libelles.ETATS,
+        ACTEURS=libelles.ACTEURS,
+    )
+    return env
+
+
+_gabarits = Jinja2Templates(env=_environnement())
+
+
+def rendre(request: Request, gabarit: str, contexte: dict[str, Any], statut: int = 200) -> HTMLResponse:
+    etat = request.app.state.cnracl
+    reponse = _gabarits.TemplateResponse(request, gabarit, {
+        "compte": getattr(request.state, "compte", None), "csrf": jeton_csrf(request, etat.settings),
+        "message": None, "erreur": None, "erreurs": {}, **contexte}, status_code=statut)
+    poser_graine_csrf(reponse, request)
+    reponse.headers["Cache-Control"] = "no-store"
+    return reponse
+
+
+def message_de(reponse: JSONResponse) -> str:
+    return str(json.loads(bytes(reponse.body)).get("detail", "Demande refusée."))
+
+
+class Refus(Exception):
+    """A refusal of the JSON route's checks: its status and its French message."""
+
+    def __init__(self, statut: int, message: str) -> None:
+        self.statut = statut
+        self.message = message
+
+
+async def appeler(appel: Awaitable[T]) -> T:
+    """Await a JSON route function; its refusal (HTTPException or error response) becomes a ``Refus``."""
+    try:
+        resultat = await appel
+    except HTTPException as exc:
+        raise Refus(exc.status_code, str(exc.detail)) from exc
+    if isinstance(resultat, JSONResponse):
+        raise Refus(resultat.status_code, message_de(resultat))
+    return resultat
+
+
+async def lire(appel: Awaitable[T]) -> T:
+    """Like ``appeler`` for a page's main read: a refusal is the error page itself."""
+    try:
+        return await appeler(appel)
+    except Refus as refus:
+        raise ErreurPage(refus.statut, refus.message) from refus
+
+
+def graphique_pension(points: list[dict[str, Any]], identifiant: str = "graphique-pension") -> Markup:
+    """A bar chart of the monthly gross pension by departure age, as inline SVG (with its title and
+    description for screen readers; the same figures are in the table beside it)."""
+    largeur, hauteur, marge_g, marge_b, marge_h = 640, 300, 70, 50, 30
+    maximum = max((p["pension_brute_mensuelle"] for p in points), default=0) or 1
+    pas = (largeur - marge_g - 20) / max(len(points), 1)
+    utile = hauteur - marge_b - marge_h
+    morceaux = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {largeur} {hauteur}" role="img" '
+        f'aria-labelledby="{identifiant}-titre {identifiant}-desc" class="graphique-pension" width="100%">',
+        f'<title id="{identifiant}-titre">Pension brute mensuelle estimée selon l\'âge de départ</title>',
+        f'<desc id="{identifiant}-desc">'
+        + escape(" ; ".join(f"{age_fr(p['age'])} : {euros(p['pension_brute_mensuelle'])}" for p in points))
+        + "</desc>",
+        f'<line x1="{marge_g}" y1="{hauteur - marge_b}" x2="{largeur - 10}" y2="{hauteur - marge_b}" '
+        'stroke="#3a3a3a" stroke-width="1"/>',
+    ]
+    for i, point in enumerate(points):
+        montant = point["pension_brute_mensuelle"]
+        h = utile * montant / maximum
+        x = marge_g + i * pas + pas * 0.15
+        y = hauteur - marge_b - h
+        morceaux += [
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{pas * 0.7:.1f}" height="{h:.1f}" fill="#000091"/>',
+            f'<text x="{x + pas * 0.35:.1f}" y="{y - 6:.1f}" text-anchor="middle" font-size="13" fill="#161616">'
+            f'{escape(euros(montant))}</text>',
+            f'<text x="{x + pas * 0.35:.1f}" y="{hauteur - marge_b + 20:.1f}" text-anchor="middle" font-size="13" '
+            f'fill="#161616">{escape(age_fr(point["age"]))}</text>',
+        ]
+    morceaux += [f'<text x="{marge_g - 8}" y="{marge_h}" text-anchor="end" font-size="12" fill="#3a3a3a">€/mois</text>',
+                 f'<text x="{(largeur + marge_g) / 2:.0f}" y="{hauteur - 8}" text-anchor="middle" font-size="12" '
+                 'fill="#3a3a3a">Âge de départ</text>', "</svg>"]
+    return Markup("".join(morceaux))

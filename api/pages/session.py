@@ -1,0 +1,115 @@
+"""Who is on the page: the session cookie (the signed token of the API), the CSRF token of the forms,
+and the two exceptions a page raises instead of answering (a redirection, an error page)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from urllib.parse import quote
+
+from fastapi import Request, Response, status
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.securite import lire_jeton
+from domain.etats import Role
+from persistence.models import Compte
+from settings import Settings
+
+COOKIE_SESSION = "cnracl_session"
+COOKIE_CSRF = "cnracl_csrf"
+CHAMP_CSRF = "csrf"
+
+
+class Redirection(Exception):
+    def __init__(self, adresse: str) -> None:
+        self.adresse = adresse
+
+
+class ErreurPage(Exception):
+    """An error a person can read: the status, a title and what to do."""
+
+    def __init__(self, statut: int, message: str, titre: str | None = None) -> None:
+        self.statut = statut
+        self.message = message
+        self.titre = titre or {401: "Connexion requise", 403: "Accès refusé", 404: "Page introuvable",
+                               409: "Action impossible", 503: "Service momentanément indisponible"}.get(
+            statut, "Erreur")
+
+
+def _securise(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def poser_session(reponse: Response, request: Request, jeton: str, settings: Settings) -> None:
+    reponse.set_cookie(COOKIE_SESSION, jeton, max_age=int(settings.duree_jeton.total_seconds()), httponly=True,
+                       samesite="lax", secure=_securise(request), path="/")
+
+
+def effacer_session(reponse: Response) -> None:
+    reponse.delete_cookie(COOKIE_SESSION, path="/")
+
+
+def _graine_csrf(request: Request) -> str:
+    """The browser's CSRF seed (its own cookie); a new one is set on the response when absent."""
+    graine = request.cookies.get(COOKIE_CSRF)
+    if not graine:
+        graine = getattr(request.state, "graine_csrf", None) or secrets.token_urlsafe(32)
+        request.state.graine_csrf = graine
+    return graine
+
+
+def jeton_csrf(request: Request, settings: Settings) -> str:
+    """The hidden field of every POST form: an HMAC of the browser's seed with the service's key."""
+    graine = _graine_csrf(request)
+    return hmac.new(settings.cle_secrete().encode(), f"csrf:{graine}".encode(), hashlib.sha256).hexdigest()
+
+
+def poser_graine_csrf(reponse: Response, request: Request) -> None:
+    graine = getattr(request.state, "graine_csrf", None)
+    if graine and not request.cookies.get(COOKIE_CSRF):
+        reponse.set_cookie(COOKIE_CSRF, graine, httponly=True, samesite="lax", secure=_securise(request), path="/")
+
+
+def verifier_csrf(request: Request, settings: Settings, recu: str | None) -> None:
+    graine = request.cookies.get(COOKIE_CSRF)
+    attendu = jeton_csrf(request, settings) if graine else None
+    if not recu or not attendu or not hmac.compare_digest(recu, attendu):
+        raise ErreurPage(status.HTTP_403_FORBIDDEN,
+                         "Le formulaire a expiré ou ne vient pas de ce site. Rechargez la page et recommencez.",
+                         "Formulaire refusé")
+
+
+async def compte_connecte(request: Request, session: AsyncSession, settings: Settings) -> Compte | None:
+    jeton = request.cookies.get(COOKIE_SESSION)
+    if not jeton:
+        return None
+    compte_id = lire_jeton(jeton, settings.cle_secrete())
+    compte = await session.get(Compte, compte_id) if compte_id else None
+    if compte is None or not compte.actif:
+        return None
+    return compte
+
+
+async def exiger_compte(request: Request, session: AsyncSession, settings: Settings, *roles: Role) -> Compte:
+    """The signed-in account with one of these roles; otherwise to the login page (or an error page)."""
+    compte = await compte_connecte(request, session, settings)
+    if compte is None:
+        suite = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise Redirection(f"/connexion?suite={quote(suite, safe='')}")
+    request.state.compte = compte
+    if roles and compte.role not in {r.value for r in roles}:
+        raise ErreurPage(status.HTTP_403_FORBIDDEN, "Cette page est réservée à un autre profil d'utilisateur.")
+    return compte
+
+
+def accueil_du_role(role: str) -> str:
+    return {Role.affilie.value: "/eir", Role.employeur.value: "/taches", Role.superviseur.value: "/processus"}.get(
+        role, "/")
+
+
+def suite_sure(suite: str | None) -> str | None:
+    """Only a path of this site (never ``//autre.site`` nor an absolute address)."""
+    if suite and suite.startswith("/") and not suite.startswith("//") and "\\" not in suite:
+        return suite
+    return None

@@ -1,0 +1,46 @@
+"""A browser-like client of the pages for server-side tests: cookies, the CSRF field of forms, login."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from tests.service import CODE, Service
+
+_CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
+
+
+def csrf_de(page: str) -> str:
+    trouve = _CSRF.search(page)
+    assert trouve, "la page n'a pas de formulaire protégé"
+    return trouve.group(1)
+
+
+class Navigateur:
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self.csrf = ""
+
+    async def get(self, adresse: str, **options) -> httpx.Response:
+        reponse = await self.client.get(adresse, **options)
+        if 'name="csrf"' in reponse.text:
+            self.csrf = csrf_de(reponse.text)
+        return reponse
+
+    async def post(self, adresse: str, donnees: dict | None = None, **options) -> httpx.Response:
+        return await self.client.post(adresse, data={"csrf": self.csrf, **(donnees or {})}, **options)
+
+    async def connecter(self, identifiant: str, code: str = CODE) -> httpx.Response:
+        await self.get("/connexion")
+        return await self.post("/connexion", {"identifiant": identifiant, "code": code})
+
+
+async def navigateur(service: Service, identifiant: str | None = None) -> Navigateur:
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=service.app), base_url="http://test", timeout=60)
+    await service.pile.enter_async_context(client)
+    nav = Navigateur(client)
+    if identifiant:
+        reponse = await nav.connecter(identifiant)
+        assert reponse.status_code == 303, reponse.text
+    return nav

@@ -1,0 +1,162 @@
+"""Page access control and forms, server side (no browser): who may open which page, what a refusal says."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from markupsafe import escape
+
+from notifications.exemples import contexte_exemple
+from notifications.rendu import Gabarits
+
+from domain.task_queues import id_workflow_eir
+from persistence import depots
+from persistence.db import transaction
+from persistence.models import Tache
+from tests.conftest import port_libre, settings_de_test
+from tests.pages.outils import navigateur
+from tests.service import assembler
+
+
+@pytest.fixture
+async def service(tmp_path, url_sqlite):
+    async with AsyncExitStack() as pile:
+        yield await assembler(settings_de_test(tmp_path, url_sqlite, port_libre()), pile)
+
+
+async def _demande_et_tache(service, en_retard: bool = False):
+    """An EIR request of Camille and its career-verification task for her employer (as the worker writes them)."""
+    maintenant = datetime.now(timezone.utc)
+    async with transaction(service.sessions) as session:
+        demande = await depots.creer_demande_eir(session, service.pop.affilie, date.today(), "en_ligne", maintenant,
+                                                 id_workflow_eir)
+        tache, _ = await depots.creer_tache(session, Tache(
+            cle=f"test-{demande.id}", type="verification_carriere_eir", workflow_id=demande.workflow_id,
+            demande_id=demande.id, employeur_id=service.pop.employeur.id, affilie_id=service.pop.affilie.id,
+            echeance=maintenant + (timedelta(days=-2) if en_retard else timedelta(days=10)), creee_le=maintenant))
+    return demande, tache
+
+
+async def test_sans_session_la_page_renvoie_a_la_connexion(service):
+    anonyme = await navigateur(service)
+    reponse = await anonyme.get("/taches")
+    assert reponse.status_code == 303
+    assert reponse.headers["location"] == "/connexion?suite=%2Ftaches"
+    page = await anonyme.get("/connexion")
+    assert page.status_code == 200 and '<html lang="fr"' in page.text
+    assert 'href="#contenu"' in page.text and '<label class="fr-label" for="identifiant">' in page.text
+
+
+async def test_connexion_cookie_httponly_et_lax(service):
+    nav = await navigateur(service)
+    await nav.get("/connexion")
+    reponse = await nav.post("/connexion", {"identifiant": "camille", "code": "code-de-test-123"})
+    assert reponse.status_code == 303 and reponse.headers["location"] == "/eir"
+    cookie = [c for c in reponse.headers.get_list("set-cookie") if c.startswith("cnracl_session=")][0].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+
+
+async def test_un_formulaire_sans_jeton_csrf_est_refuse(service):
+    nav = await navigateur(service, "camille")
+    reponse = await nav.client.post("/eir", data={"csrf": "faux"})
+    assert reponse.status_code == 403
+    assert "Le formulaire a expiré ou ne vient pas de ce site" in reponse.text
+
+
+async def test_code_errone_puis_verrouillage_apres_cinq_echecs(service):
+    nav = await navigateur(service)
+    for _ in range(5):
+        reponse = await nav.connecter("camille", "mauvais-code")
+        assert reponse.status_code == 401
+        assert "Identifiant ou code confidentiel incorrect." in reponse.text
+    reponse = await nav.connecter("camille")  # the right code, but the account is now locked
+    assert reponse.status_code == 423
+    assert "Compte verrouillé" in reponse.text
+
+
+async def test_un_agent_n_ouvre_pas_l_eir_d_un_autre(service):
+    demande, _ = await _demande_et_tache(service)
+    camille, jean = await navigateur(service, "camille"), await navigateur(service, "jean")
+    page = await camille.get(f"/eir/{demande.id}")
+    assert page.status_code == 200 and f"EIR-{demande.id}" in page.text
+    assert "Vérification de la carrière" not in page.text  # not yet: the employer is not notified
+    refus = await jean.get(f"/eir/{demande.id}")
+    assert refus.status_code == 404
+    assert f"Aucune demande d&#39;EIR n° {demande.id} dans votre espace." in refus.text
+    assert "Martin" not in refus.text
+
+
+async def test_un_employeur_n_ouvre_pas_la_tache_d_un_autre(service):
+    _, tache = await _demande_et_tache(service)
+    rh, drh = await navigateur(service, "rh-commune"), await navigateur(service, "drh")
+    page = await rh.get(f"/taches/{tache.id}")
+    assert page.status_code == 200 and "Camille Martin" in page.text and "Vérification de carrière" in page.text
+    refus = await drh.get(f"/taches/{tache.id}")
+    assert refus.status_code == 404 and "Martin" not in refus.text
+    assert f"Aucune tâche n° {tache.id} dans votre corbeille." in refus.text
+    assert f"Tâche n° {tache.id}" not in (await drh.get("/taches")).text
+    # Nor the CIR of another employer's agent.
+    assert (await drh.get(f"/cir/{service.pop.affilie.nir}")).status_code == 404
+
+
+async def test_un_agent_n_ouvre_pas_les_pages_employeur_ni_superviseur(service):
+    camille = await navigateur(service, "camille")
+    for adresse in ("/taches", "/cir", "/processus", "/superviseur/gabarits"):
+        reponse = await camille.get(adresse)
+        assert reponse.status_code == 403, adresse
+        assert "réservée à un autre profil" in reponse.text
+
+
+async def test_corbeille_les_taches_en_retard_d_abord(service):
+    _, a_temps = await _demande_et_tache(service)
+    async with transaction(service.sessions) as session:
+        maintenant = datetime.now(timezone.utc)
+        retard, _ = await depots.creer_tache(session, Tache(
+            cle="test-retard", type="consolidation_eir", workflow_id="eir-x-9", employeur_id=service.pop.employeur.id,
+            affilie_id=service.pop.jeune.id, echeance=maintenant - timedelta(days=3), creee_le=maintenant))
+    rh = await navigateur(service, "rh-commune")
+    page = (await rh.get("/taches")).text
+    assert page.index(f"Tâche n° {retard.id}") < page.index(f"Tâche n° {a_temps.id}")
+    assert "En retard" in page
+    seulement = (await rh.get("/taches", params={"retard": "oui"})).text
+    assert f"Tâche n° {retard.id}" in seulement and f"Tâche n° {a_temps.id}" not in seulement
+    superviseur = await navigateur(service, "superviseur")
+    retards = (await superviseur.get("/superviseur/retards")).text
+    assert "Commune de Saint-Exemple : 1 tâche en retard" in retards
+
+
+async def test_cir_une_annee_a_la_fois(service):
+    rh = await navigateur(service, "rh-commune")
+    nir = service.pop.affilie.nir
+    page = await rh.get(f"/cir/{nir}", params={"annee": 2003})
+    assert page.status_code == 200 and "Année 2003" in page.text
+    reponse = await rh.post(f"/cir/{nir}/2003", {"date_debut": "2003-01-01", "date_fin": "2003-12-31",
+                                                 "quotite": "80", "nature": "titulaire", "categorie": "sedentaire"})
+    assert reponse.status_code == 303
+    page = await rh.get(reponse.headers["location"])
+    assert "La période est enregistrée" in page.text and 'value="80"' in page.text
+    # A period across two calendar years is refused with the rule, on the field.
+    refus = await rh.post(f"/cir/{nir}/2004", {"date_debut": "2004-06-01", "date_fin": "2005-02-01",
+                                               "quotite": "100", "nature": "titulaire", "categorie": "sedentaire"})
+    assert refus.status_code == 422
+    assert "une ligne du CIR porte sur une seule année civile" in refus.text
+    assert "fr-input--error" in refus.text
+
+
+async def test_chaque_modele_de_mail_a_son_apercu(service):
+    superviseur = await navigateur(service, "superviseur")
+    liste = await superviseur.get("/superviseur/gabarits")
+    assert liste.status_code == 200
+    evenements = Gabarits().evenements()
+    assert len(evenements) > 20
+    for evenement in evenements:
+        assert f'href="/superviseur/gabarits/{evenement}"' in liste.text
+        page = await superviseur.get(f"/superviseur/gabarits/{evenement}")
+        assert page.status_code == 200, evenement
+        mail = Gabarits().rendre(evenement, contexte_exemple(evenement))
+        assert f'<p id="sujet">{escape(mail.sujet)}</p>' in page.text
+        assert escape(mail.texte.splitlines()[0]) in page.text
+        assert f'srcdoc="{escape(mail.html)}"' in page.text and 'sandbox=""' in page.text
+    assert (await superviseur.get("/superviseur/gabarits/inconnu")).status_code == 404
