@@ -1,0 +1,208 @@
+"""Each role's main path in a real browser (Debian's headless Chromium driven by Playwright) on the running
+service: uvicorn on loopback, the Temporal dev server, a worker, the real SMTP server. A screenshot of each
+page goes to ``test-artefacts/pages/``; axe-core finds no serious or critical accessibility violation."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from contextlib import AsyncExitStack
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.async_api import Page, async_playwright, expect
+
+from api.app import create_app
+from tests.conftest import RACINE, port_libre, settings_de_test
+from tests.service import CODE, assembler
+from worker import creer_worker
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGUMENTS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+AXE = RACINE / "node_modules" / "axe-core" / "axe.min.js"
+ARTEFACTS = RACINE / "test-artefacts" / "pages"
+
+
+class Serveur:
+    """The service's app served by uvicorn in a thread, on a free loopback port."""
+
+    def __init__(self, app) -> None:
+        self.port = port_libre()
+        self.serveur = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.fil = threading.Thread(target=self.serveur.run, daemon=True)
+
+    async def __aenter__(self) -> str:
+        self.fil.start()
+        limite = time.monotonic() + 30
+        while not self.serveur.started:
+            assert time.monotonic() < limite, "le service n'a pas démarré"
+            await asyncio.sleep(0.05)
+        return f"http://127.0.0.1:{self.port}"
+
+    async def __aexit__(self, *_) -> None:
+        self.serveur.should_exit = True
+        await asyncio.to_thread(self.fil.join, 30)
+
+
+class Visite:
+    """Screenshots in order, and an axe check of every page shown."""
+
+    def __init__(self) -> None:
+        self.numero = 0
+        self.violations: dict[str, list] = {}
+        ARTEFACTS.mkdir(parents=True, exist_ok=True)
+
+    async def constater(self, page: Page, nom: str) -> None:
+        self.numero += 1
+        await page.screenshot(path=str(ARTEFACTS / f"{self.numero:02d}-{nom}.png"), full_page=True)
+        await page.add_script_tag(path=str(AXE))
+        graves = await page.evaluate("""async () => {
+            const r = await axe.run(document, {resultTypes: ['violations']});
+            return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
+                .map(v => `${v.id} (${v.impact}) : ${v.help} — ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')}`);
+        }""")
+        if graves:
+            self.violations[nom] = graves
+
+
+async def attendre_texte(page: Page, adresse: str, texte: str, delai: float = 90) -> None:
+    """Reload the page until it shows ``texte`` (the worker moves the process on in the background)."""
+    limite = time.monotonic() + delai
+    while True:
+        await page.goto(adresse)
+        if texte in await page.content():
+            return
+        assert time.monotonic() < limite, f"« {texte} » n'apparaît pas sur {adresse}"
+        await asyncio.sleep(0.5)
+
+
+async def connecter(page: Page, base: str, identifiant: str) -> None:
+    await page.goto(f"{base}/connexion")
+    await page.get_by_label("Identifiant").fill(identifiant)
+    await page.get_by_label("Code confidentiel").fill(CODE)
+    await page.get_by_role("button", name="Se connecter").click()
+    await page.wait_for_load_state()
+
+
+async def test_parcours_des_trois_profils(env_dev, tmp_path, boite_mail, url_sqlite):
+    assert CHROMIUM.exists(), "Chromium manque : `make test` l'installe (paquet Debian chromium)"
+    assert AXE.exists(), "axe-core manque : `make test` lance `npm ci`"
+    settings = settings_de_test(
+        tmp_path, url_sqlite, boite_mail.port, temporal_address=env_dev.client.service_client.config.target_host,
+        eir_delai_notification_employeur=timedelta(seconds=1), relance_employeur=timedelta(minutes=5),
+        escalade_superviseur=timedelta(minutes=10), eir_delai_enquete=timedelta(seconds=1))
+    visite = Visite()
+    async with AsyncExitStack() as pile:
+        service = await assembler(settings, pile)
+        await pile.enter_async_context(creer_worker(env_dev.client, settings, service.sessions))
+        base = await pile.enter_async_context(Serveur(create_app(settings)))
+        pw = await pile.enter_async_context(async_playwright())
+        navigateur = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGUMENTS)
+        pile.push_async_callback(navigateur.close)
+
+        # --- the agent asks for an EIR ---
+        agent = await (await navigateur.new_context(locale="fr-FR")).new_page()
+        await agent.goto(f"{base}/connexion")
+        await visite.constater(agent, "connexion")
+        await connecter(agent, base, "camille")
+        assert agent.url == f"{base}/eir"
+        await visite.constater(agent, "agent-accueil")
+        await agent.get_by_role("button", name="Demander un entretien information retraite").click()
+        await agent.wait_for_load_state()
+        assert "Votre demande d'entretien information retraite est enregistrée" in await agent.content()
+        adresse_demande = agent.url.split("?")[0]
+        await visite.constater(agent, "agent-demande")
+
+        # --- the employer verifies the career ---
+        employeur = await (await navigateur.new_context(locale="fr-FR")).new_page()
+        await connecter(employeur, base, "rh-commune")
+        await attendre_texte(employeur, f"{base}/taches", "Vérification de carrière (EIR)")
+        await visite.constater(employeur, "employeur-corbeille")
+        await employeur.get_by_role("link", name="Tâche n°").first.click()
+        await employeur.wait_for_load_state()
+        assert "Camille Martin" in await employeur.content()
+        await visite.constater(employeur, "employeur-tache")
+        await employeur.get_by_role("button", name="Terminer la tâche").click()  # without checking: refused
+        assert "vérifiez la carrière de l" in await employeur.content()
+        await employeur.locator("label[for=carriere_verifiee]").click()  # the DSFR draws the box on the label
+        await employeur.get_by_label("Indice majoré de fin de carrière retenu").fill("612")
+        await employeur.get_by_role("button", name="Terminer la tâche").click()
+        await employeur.wait_for_load_state()
+        assert "La tâche est terminée" in await employeur.content()
+        await employeur.goto(f"{base}/cir/{service.pop.affilie.nir}?annee=2003")
+        await visite.constater(employeur, "employeur-cir-2003")
+
+        # --- the agent reads and validates the RIS, reads the bilan, answers the survey ---
+        await attendre_texte(agent, adresse_demande, "Relevé de situation à valider")
+        await visite.constater(agent, "agent-ris-disponible")
+        await agent.get_by_role("link", name="Relevé individuel de situation").click()
+        await agent.wait_for_load_state()
+        assert "Périodes de services, une ligne par année civile" in await agent.content()
+        await visite.constater(agent, "agent-ris")
+        await agent.goto(adresse_demande)
+        await agent.get_by_role("button", name="Je valide mon relevé de situation").click()
+        await agent.wait_for_load_state()
+        assert "Vous avez validé votre relevé de situation" in await agent.content()
+        await attendre_texte(agent, adresse_demande, "Lire mon bilan personnalisé")
+        await agent.get_by_role("link", name="Lire mon bilan personnalisé").click()
+        await agent.wait_for_load_state()
+        graphique = agent.get_by_role("img", name="Pension brute mensuelle estimée selon l'âge de départ")
+        assert await graphique.count() == 1
+        assert "indice majoré de fin de carrière 612" in await agent.content()
+        await visite.constater(agent, "agent-bilan")
+        await attendre_texte(agent, adresse_demande, "Répondre à l'enquête de satisfaction")
+        await agent.get_by_role("link", name="Répondre à l'enquête de satisfaction").click()
+        await agent.wait_for_load_state()
+        await visite.constater(agent, "agent-enquete")
+        for question in range(1, 6):
+            await agent.locator(f"label[for=q{question}-5]").click()
+        await agent.get_by_role("button", name="Envoyer mes réponses").click()
+        await agent.wait_for_load_state()
+        assert "vos réponses à l'enquête sont enregistrées" in await agent.content()
+        assert "Enquête de satisfaction répondue" in await agent.content()
+        await visite.constater(agent, "agent-demande-close")
+
+        # --- the agent asks for a rectification (a period under another scheme) ---
+        await agent.goto(f"{base}/rectifications")
+        await visite.constater(agent, "agent-rectifications")
+        await agent.get_by_label("Année du document").fill("2025")
+        await agent.get_by_label("Début de la période erronée").fill("1990-01-01")
+        await agent.get_by_label("Fin de la période erronée").fill("1990-12-31")
+        await agent.get_by_label("Ce qui est faux sur cette période").fill("Emploi agricole manquant")
+        await agent.get_by_label("Ou : autre régime de la période").select_option("msa")
+        await agent.get_by_role("button", name="Envoyer la demande").click()
+        await agent.wait_for_load_state()
+        assert "Votre demande de rectification est enregistrée" in await agent.content()
+        await visite.constater(agent, "agent-rectification")
+
+        # --- the supervisor follows every process ---
+        superviseur = await (await navigateur.new_context(locale="fr-FR")).new_page()
+        await connecter(superviseur, base, "superviseur")
+        assert superviseur.url == f"{base}/processus"
+        await visite.constater(superviseur, "superviseur-processus")
+        await superviseur.get_by_label("Type de processus").select_option("eir")
+        # htmx swaps the results in place (and puts the filter in the address).
+        await expect(superviseur.locator("#resultats")).not_to_contain_text("RIS/EIG rectificatif")
+        await expect(superviseur).to_have_url(f"{base}/processus?type=eir&etat_processus=&en_attente_de=&employeur=")
+        await superviseur.get_by_role("link", name="EIR-").first.click()
+        await superviseur.wait_for_load_state()
+        assert "Relevé validé par l'agent" in await superviseur.content()
+        await visite.constater(superviseur, "superviseur-detail")
+        await superviseur.goto(f"{base}/superviseur/retards")
+        await visite.constater(superviseur, "superviseur-retards")
+        await superviseur.goto(f"{base}/superviseur/gabarits")
+        await visite.constater(superviseur, "superviseur-gabarits")
+        await superviseur.get_by_role("link", name="bilan_disponible").click()
+        await superviseur.wait_for_load_state()
+        assert "Votre bilan personnalisé retraite est disponible" in await superviseur.content()
+        await visite.constater(superviseur, "superviseur-gabarit")
+
+    assert not visite.violations, "violations d'accessibilité graves ou critiques :\n" + "\n".join(
+        f"{page} : {v}" for page, liste in visite.violations.items() for v in liste)
+    assert visite.numero >= 18
