@@ -160,3 +160,27 @@ async def test_chaque_modele_de_mail_a_son_apercu(service):
         assert escape(mail.texte.splitlines()[0]) in page.text
         assert f'srcdoc="{escape(mail.html)}"' in page.text and 'sandbox=""' in page.text
     assert (await superviseur.get("/superviseur/gabarits/inconnu")).status_code == 404
+
+
+async def test_rectification_une_erreur_de_saisie_est_dite_sur_son_champ(service):
+    camille = await navigateur(service, "camille")
+    await camille.get("/rectifications")
+    refus = await camille.post("/rectifications", {
+        "type_document": "ris", "annee_document": "2025", "periode_debut": "2004-12-31", "periode_fin": "2004-01-01",
+        "motif": "Temps partiel non repris", "siret_employeur": "", "regime": ""})
+    assert refus.status_code == 422
+    assert '<p id="periode_fin-erreur" class="fr-error-text">la fin de la période précède son début.</p>' in refus.text
+    assert 'value="Temps partiel non repris"' in refus.text  # what was typed is kept
+
+
+async def test_apres_connexion_retour_a_la_page_demandee_jamais_ailleurs(service):
+    nav = await navigateur(service)
+    await nav.get("/connexion?suite=%2Frectifications")
+    reponse = await nav.post("/connexion", {"identifiant": "camille", "code": "code-de-test-123",
+                                            "suite": "/rectifications"})
+    assert reponse.headers["location"] == "/rectifications"
+    autre = await navigateur(service)
+    await autre.get("/connexion")
+    reponse = await autre.post("/connexion", {"identifiant": "camille", "code": "code-de-test-123",
+                                              "suite": "//site.example/piege"})
+    assert reponse.headers["location"] == "/eir"
