@@ -1,76 +1,197 @@
-"""The calculation contract (DESIGN §5): a case in, a result out, a clear French error otherwise."""
+"""The calculation contract (DESIGN §5): a case in, a result out, a clear French error otherwise.
+
+Representation choices:
+
+* dates are ``datetime.date`` (ISO strings in JSON);
+* ages are ``Age`` ``{"ans": 62, "mois": 3}`` (whole years and months);
+* amounts are ``float`` euros with 2 decimals, rounded once from exact decimal arithmetic
+  (see ``parametres/arrondi_euros.yaml``: to the nearest cent, half up; the monthly pension is the rounded
+  annual amount divided by 12 and rounded again);
+* rates (``taux_de_liquidation``, ``taux_decote``, ``taux_surcote``, ``coefficient``) are fractions
+  (0.75 = 75 %) rounded to 6 decimals for display; the amounts are computed from the exact values.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+CHAMPS = {
+    "date_de_naissance": "la date de naissance",
+    "date_de_liquidation": "la date d'effet de la pension",
+    "date_de_situation": "la date de situation",
+    "categorie": "la catégorie",
+    "trimestres_services": "le nombre de trimestres de services",
+    "duree_services_jours": "la durée des services en jours",
+    "periodes": "les périodes de services",
+    "debut": "le début de la période",
+    "fin": "la fin de la période",
+    "quotite": "la quotité",
+    "nature": "la nature de la période",
+    "trimestres_bonifications": "les trimestres de bonification",
+    "duree_assurance_autres_regimes": "la durée d'assurance dans les autres régimes",
+    "duree_assurance_tous_regimes": "la durée d'assurance tous régimes",
+    "indice_majore": "l'indice majoré",
+    "traitement_indiciaire_brut_annuel": "le traitement indiciaire brut annuel",
+    "nombre_enfants": "le nombre d'enfants",
+    "enfants": "les enfants",
+    "carriere_longue": "la carrière longue",
+    "duree_cotisee": "la durée cotisée",
+    "trimestres_fin_annee": "les trimestres validés en début de carrière",
+    "trimestres_services_actifs": "les trimestres de services actifs",
+}
+
+MESSAGES = {
+    "missing": ("obligatoire", "{champ} est obligatoire : ajoutez ce champ."),
+    "extra_forbidden": ("champ_inconnu", "ce champ n'existe pas dans un cas de pension : retirez-le ou corrigez son nom."),
+    "date_from_datetime_parsing": ("format_date", "{champ} doit être une date au format AAAA-MM-JJ (par exemple 1962-04-15)."),
+    "date_from_datetime_inexact": ("format_date", "{champ} doit être une date sans heure, au format AAAA-MM-JJ."),
+    "date_parsing": ("format_date", "{champ} doit être une date au format AAAA-MM-JJ (par exemple 1962-04-15)."),
+    "date_type": ("format_date", "{champ} doit être une date au format AAAA-MM-JJ (par exemple 1962-04-15)."),
+    "int_parsing": ("nombre_entier", "{champ} doit être un nombre entier."),
+    "int_type": ("nombre_entier", "{champ} doit être un nombre entier."),
+    "int_from_float": ("nombre_entier", "{champ} doit être un nombre entier (sans décimales)."),
+    "float_parsing": ("nombre", "{champ} doit être un nombre."),
+    "float_type": ("nombre", "{champ} doit être un nombre."),
+    "bool_parsing": ("booleen", "{champ} doit valoir true ou false."),
+    "bool_type": ("booleen", "{champ} doit valoir true ou false."),
+    "list_type": ("liste", "{champ} doit être une liste."),
+    "dict_type": ("objet", "{champ} doit être un objet JSON."),
+    "model_type": ("objet", "{champ} doit être un objet JSON."),
+    "string_type": ("texte", "{champ} doit être un texte."),
+    "greater_than_equal": ("valeur_negative", "{champ} ne peut pas être négatif : indiquez une valeur positive ou nulle."),
+    "greater_than": ("valeur_positive", "{champ} doit être strictement positif."),
+    "less_than_equal": ("valeur_maximum", "{champ} dépasse la valeur maximale ({limite})."),
+}
 
 
 class ErreurCas(ValueError):
-    """Bad input: ``erreurs`` lists ``{champ, regle, message}`` in French."""
+    """Bad input: ``erreurs`` lists ``{"champ", "regle", "message"}``, the message in French."""
 
     def __init__(self, erreurs: list[dict[str, str]]) -> None:
         super().__init__("; ".join(f"{e['champ']} : {e['message']}" for e in erreurs))
         self.erreurs = erreurs
 
     @classmethod
+    def une(cls, champ: str, regle: str, message: str) -> "ErreurCas":
+        return cls([{"champ": champ, "regle": regle, "message": message}])
+
+    @classmethod
     def depuis_validation(cls, erreur: ValidationError) -> "ErreurCas":
-        messages = {
-            "missing": "champ obligatoire",
-            "extra_forbidden": "champ inconnu : retirez-le",
-            "date_from_datetime_parsing": "date attendue au format AAAA-MM-JJ",
-            "date_parsing": "date attendue au format AAAA-MM-JJ",
-            "literal_error": "valeur inconnue",
-            "int_parsing": "nombre entier attendu",
-            "float_parsing": "nombre attendu",
-            "greater_than_equal": "la valeur ne peut pas être négative",
-        }
         erreurs = []
         for e in erreur.errors():
-            champ = ".".join(str(p) for p in e["loc"] if p != "__root__") or "cas"
+            chemin = [str(p) for p in e["loc"]]
+            champ = ".".join(chemin) or "cas"
+            nom = next((p for p in reversed(chemin) if not p.isdigit()), "cas")
+            libelle = CHAMPS.get(nom, f"le champ {nom}")
             if e["type"] == "value_error":
-                message = str(e.get("ctx", {}).get("error", e["msg"])).removeprefix("Value error, ")
+                erreur_metier = e.get("ctx", {}).get("error")
+                if isinstance(erreur_metier, RegleCas):
+                    champ = ".".join([*chemin, erreur_metier.champ]) if erreur_metier.champ else champ
+                    erreurs.append({"champ": champ, "regle": erreur_metier.regle, "message": erreur_metier.message})
+                    continue
+                regle, message = "valeur_invalide", str(e["msg"]).removeprefix("Value error, ")
             elif e["type"] == "literal_error":
-                message = f"valeur inconnue ; valeurs possibles : {e.get('ctx', {}).get('expected', '')}"
+                possibles = e.get("ctx", {}).get("expected", "")
+                regle, message = "valeur_inconnue", f"{libelle} n'est pas reconnue : valeurs possibles {possibles}."
+            elif e["type"] in MESSAGES:
+                regle, modele = MESSAGES[e["type"]]
+                limite = e.get("ctx", {}).get("le", "")
+                message = modele.format(champ=libelle[0].upper() + libelle[1:], limite=limite)
+                if e["type"] == "extra_forbidden":
+                    message = f"« {nom} » : {message}"
             else:
-                message = messages.get(e["type"], e["msg"])
-            if champ == "cas" and " : " in message:  # a rule on the whole case names its field first
-                champ, message = message.split(" : ", 1)
-            erreurs.append({"champ": champ, "regle": e["type"], "message": message})
+                regle, message = e["type"], f"{libelle} est invalide ({e['msg']})."
+            erreurs.append({"champ": champ, "regle": regle, "message": message})
         return cls(erreurs)
 
 
-class Periode(BaseModel):
+class RegleCas(ValueError):
+    """A business check inside a model validator (converted by ``ErreurCas.depuis_validation``)."""
+
+    def __init__(self, champ: str, regle: str, message: str) -> None:
+        super().__init__(message)
+        self.champ, self.regle, self.message = champ, regle, message
+
+
+class Modele(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class Periode(Modele):
+    """A period of services, both ends included, at a quotité (% of full time).
+
+    ``nature``: ``services_effectifs`` (default), ``services_valides`` (non-titulaire services validated: they count
+    for the liquidation and the durée d'assurance but not for the minimum duration of services),
+    ``temps_partiel_enfant`` (part time, congé parental or disponibilité for a child born from 2004: counted
+    as full time), ``services_militaires``.
+    """
+
     debut: date
     fin: date
-    quotite: float = Field(default=100, gt=0, le=100, description="Quotité de travail en %")
-    nature: str = "titulaire"
+    quotite: float = Field(default=100, gt=0, le=100)
+    nature: Literal["services_effectifs", "services_valides", "temps_partiel_enfant", "services_militaires"] = (
+        "services_effectifs")
 
     @model_validator(mode="after")
     def _ordre(self) -> "Periode":
         if self.fin < self.debut:
-            raise ValueError("la fin de la période précède son début")
+            raise RegleCas("fin", "periode_ordonnee",
+                           f"La période se termine le {self.fin:%d/%m/%Y}, avant son début le {self.debut:%d/%m/%Y} : "
+                           "corrigez les dates de début et de fin.")
         return self
 
 
-class Enfant(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Enfant(Modele):
+    """A child. ``interruption_activite``: interruption of at least 2 continuous months (or part time of
+    droit for at least 4 months at 50 %, 5 at 60 %, 7 at 70 %) — opens the bonification for children born
+    before 2004. ``interruption_mois``: months of interruption or reduction of activity for a child born
+    from 2004, counted free in the services (capped). ``accouchement_apres_recrutement``: the agent gave
+    birth after recruitment (majoration de durée d'assurance for children born from 2004).
+    ``mois_education_handicap``: months raising the child with a disability ≥ 80 % before age 20.
+    ``eleve``: raised at least 9 years before age 16 (counts for the majoration for 3+ children)."""
+
     date_de_naissance: date
     interruption_activite: bool = False
+    interruption_mois: int = Field(default=0, ge=0)
+    accouchement_apres_recrutement: bool = False
+    mois_education_handicap: int = Field(default=0, ge=0)
+    eleve: bool = True
 
 
-class CasPension(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CarriereLongue(Modele):
+    """Data for an early departure (carrière longue): trimestres validated at the end of the civil year of
+    given birthdays (keys: ages 16, 17, 18, 20, 21) and the durée cotisée (cotisés and réputés cotisés, all
+    regimes, bonifications for children excluded)."""
+
+    trimestres_fin_annee: dict[int, int] = Field(default_factory=dict)
+    duree_cotisee: int = Field(ge=0)
+
+    @field_validator("trimestres_fin_annee")
+    @classmethod
+    def _positifs(cls, v: dict[int, int]) -> dict[int, int]:
+        for age, n in v.items():
+            if n < 0 or age < 0:
+                raise RegleCas(str(age), "valeur_negative",
+                               "Les âges et les nombres de trimestres de début de carrière ne peuvent pas être négatifs.")
+        return v
+
+
+class CasPension(Modele):
+    """A pension case. Services: one of ``periodes``, ``trimestres_services`` or ``duree_services_jours``.
+    ``date_de_situation``: the date the services are known up to (for ``estimer``; defaults to the day after
+    the last period)."""
 
     date_de_naissance: date
     date_de_liquidation: date | None = None
+    date_de_situation: date | None = None
     categorie: Literal["sedentaire", "active"] = "sedentaire"
     trimestres_services: int | None = Field(default=None, ge=0)
     duree_services_jours: int | None = Field(default=None, ge=0)
     periodes: list[Periode] | None = None
+    trimestres_services_actifs: int | None = Field(default=None, ge=0)
     trimestres_bonifications: int = Field(default=0, ge=0)
     duree_assurance_autres_regimes: int = Field(default=0, ge=0)
     duree_assurance_tous_regimes: int | None = Field(default=None, ge=0)
@@ -80,23 +201,45 @@ class CasPension(BaseModel):
     enfants: list[Enfant] = Field(default_factory=list)
     invalidite: bool = False
     handicap: bool = False
+    carriere_longue: CarriereLongue | None = None
 
     @model_validator(mode="after")
     def _coherence(self) -> "CasPension":
-        if self.date_de_liquidation is not None and self.date_de_liquidation <= self.date_de_naissance:
-            raise ValueError("date_de_liquidation : la liquidation ne peut précéder la naissance")
+        for champ in ("date_de_liquidation", "date_de_situation"):
+            jour = getattr(self, champ)
+            if jour is not None and jour <= self.date_de_naissance:
+                raise RegleCas(champ, "date_apres_naissance",
+                               f"{CHAMPS[champ][0].upper()}{CHAMPS[champ][1:]} ({jour:%d/%m/%Y}) précède la naissance "
+                               f"({self.date_de_naissance:%d/%m/%Y}) : corrigez l'une des deux dates.")
         if self.indice_majore is None and self.traitement_indiciaire_brut_annuel is None:
-            raise ValueError("indice_majore : indiquez l'indice majoré ou le traitement indiciaire brut annuel")
-        if self.trimestres_services is None and self.duree_services_jours is None and self.periodes is None:
-            raise ValueError("periodes : indiquez les services (periodes, trimestres_services ou duree_services_jours)")
+            raise RegleCas("indice_majore", "traitement_obligatoire",
+                           "Indiquez l'indice majoré détenu depuis au moins 6 mois (indice_majore) ou le traitement "
+                           "indiciaire brut annuel (traitement_indiciaire_brut_annuel) : la pension en dépend.")
+        formes = [c for c in ("periodes", "trimestres_services", "duree_services_jours") if getattr(self, c) is not None]
+        if not formes:
+            raise RegleCas("periodes", "services_obligatoires",
+                           "Indiquez les services : une liste de periodes, ou trimestres_services, ou duree_services_jours.")
+        if len(formes) > 1:
+            raise RegleCas(formes[1], "services_une_seule_forme",
+                           f"Les services sont donnés deux fois ({' et '.join(formes)}) : n'en gardez qu'une forme.")
+        for i, p in enumerate(self.periodes or []):
+            if p.debut < self.date_de_naissance:
+                raise RegleCas(f"periodes.{i}.debut", "periode_apres_naissance",
+                               f"La période commençant le {p.debut:%d/%m/%Y} précède la naissance : corrigez son début.")
+        for i, e in enumerate(self.enfants):
+            if e.date_de_naissance <= self.date_de_naissance:
+                raise RegleCas(f"enfants.{i}.date_de_naissance", "enfant_apres_parent",
+                               "L'enfant serait né avant son parent : corrigez sa date de naissance.")
+        if self.nombre_enfants is not None and self.nombre_enfants < len(self.enfants):
+            raise RegleCas("nombre_enfants", "nombre_enfants_coherent",
+                           f"nombre_enfants ({self.nombre_enfants}) est inférieur au nombre d'enfants décrits "
+                           f"({len(self.enfants)}) : corrigez l'un ou l'autre.")
         return self
-
-    @property
-    def enfants_eleves(self) -> int:
-        return self.nombre_enfants if self.nombre_enfants is not None else len(self.enfants)
 
 
 class Age(BaseModel):
+    """An age in whole years and months, e.g. ``{"ans": 62, "mois": 3}``."""
+
     ans: int
     mois: int
 
@@ -104,27 +247,39 @@ class Age(BaseModel):
         return f"{self.ans} ans" + (f" {self.mois} mois" if self.mois else "")
 
 
+class Reference(BaseModel):
+    titre: str
+    url: str
+
+
 class Regle(BaseModel):
+    """One applied rule: stable id, French label, the value used and its legal reference."""
+
     regle: str
     libelle: str
     valeur: Any
-    reference: dict[str, str]
+    reference: Reference
 
 
 class ResultatPension(BaseModel):
     date_de_liquidation: date
+    categorie_retenue: Literal["sedentaire", "active"]
     date_ouverture_droits: date
     age_ouverture_droits: Age
+    depart_anticipe: str | None = Field(description="« carriere_longue » ou « invalidite » quand le départ précède l'âge légal")
     age_annulation_decote: Age
+    date_annulation_decote: date
     limite_age: Age
     trimestres_requis: int
     trimestres_services: int
+    trimestres_bonifications: int
     trimestres_liquidables: int
     duree_assurance_tous_regimes: int
     taux_de_liquidation: float
     decote_trimestres: int
     taux_decote: float
     surcote_trimestres: int
+    surcote_parentale_trimestres: int
     taux_surcote: float
     coefficient: float
     traitement_de_reference_annuel: float
@@ -134,6 +289,7 @@ class ResultatPension(BaseModel):
     majoration_enfants: float
     pension_brute_annuelle: float
     pension_brute_mensuelle: float
+    plafond_cumul_emploi_retraite_annuel: float | None
     explication: list[Regle]
 
 
@@ -142,6 +298,7 @@ class PointEstimation(BaseModel):
     age: Age
     date_de_liquidation: date
     trimestres_liquidables: int
+    duree_assurance_tous_regimes: int
     taux_de_liquidation: float
     coefficient: float
     pension_brute_annuelle: float
@@ -150,4 +307,5 @@ class PointEstimation(BaseModel):
 
 class Estimation(BaseModel):
     hypothese: str
+    date_de_situation: date
     points: list[PointEstimation]

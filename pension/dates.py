@@ -1,0 +1,46 @@
+"""Calendar arithmetic of the pension rules: ages reached on the anniversary, 30-day months for services."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+from pension.parametres import Duree
+
+
+def ajouter_mois(jour: date, mois: int) -> date:
+    """``jour`` plus ``mois`` months; the day is clipped to the end of a shorter month."""
+    total = jour.year * 12 + jour.month - 1 + mois
+    annee, m = divmod(total, 12)
+    return date(annee, m + 1, min(jour.day, calendar.monthrange(annee, m + 1)[1]))
+
+
+def date_age(naissance: date, age: Duree) -> date:
+    """The day an age is reached (the anniversary: born 10/06/1954, 61 ans 7 mois → 10/01/2016)."""
+    return ajouter_mois(naissance, age.en_mois)
+
+
+def mois_entiers(debut: date, fin: date) -> tuple[int, bool]:
+    """(whole months from ``debut`` to ``fin``, whether a started month remains); (0, False) if ``fin`` ≤ ``debut``."""
+    if fin <= debut:
+        return 0, False
+    mois = (fin.year - debut.year) * 12 + fin.month - debut.month
+    if ajouter_mois(debut, mois) > fin:
+        mois -= 1
+    return mois, ajouter_mois(debut, mois) < fin
+
+
+def age_a(naissance: date, jour: date) -> Duree:
+    """Age in whole years and months on ``jour``."""
+    return Duree.depuis_mois(mois_entiers(naissance, jour)[0])
+
+
+def jours_360(debut: date, fin: date, jours_par_mois: int) -> int:
+    """Days of a period, both ends included, in months of ``jours_par_mois`` days (a full year = 12 months).
+
+    The last day of a month counts as the 30th (01/01–31/12 = 360 days, 01/02–28/02 = 30 days).
+    """
+    j1 = min(debut.day, jours_par_mois)
+    dernier = calendar.monthrange(fin.year, fin.month)[1]
+    j2 = jours_par_mois if fin.day == dernier else min(fin.day, jours_par_mois)
+    return ((fin.year - debut.year) * 12 + fin.month - debut.month) * jours_par_mois + (j2 - j1) + 1

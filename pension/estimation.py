@@ -1,0 +1,124 @@
+"""The amounts at the key ages the EIG and the EIR bilan show (REGLES §15): at the legal age, each year
+after it up to the age where the décote ends, and at that age (or at the limit age when there is no décote).
+
+Hypothesis (stated in the output): the services continue from the date of situation until each departure at
+the quotité of the last period (full time when services are given as a total), and the legal parameters
+are those in force on each departure date as known today (no future revaluation of the index point).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from pension.calcul import _simuler, lire_cas
+from pension.dates import age_a, date_age
+from pension.modeles import Age, CasPension, ErreurCas, Estimation, PointEstimation, ResultatPension
+from pension.parametres import Duree, ParametreNonCouvert, par_generation, valeur
+from pension.dates import jours_360
+
+HYPOTHESE = ("Services poursuivis du {situation} jusqu'à chaque date de départ {quotite} ; règles et valeurs "
+             "(point d'indice, minimum garanti) en vigueur à chaque date de départ telles que connues aujourd'hui, "
+             "sans revalorisation future.")
+
+
+def _situation(cas: CasPension) -> date:
+    if cas.date_de_situation is not None:
+        return cas.date_de_situation
+    if cas.periodes:
+        return max(p.fin for p in cas.periodes) + timedelta(days=1)
+    raise ErreurCas.une("date_de_situation", "obligatoire",
+                        "Indiquez la date à laquelle les services sont arrêtés (date_de_situation, AAAA-MM-JJ) : "
+                        "l'estimation les prolonge jusqu'à chaque âge de départ.")
+
+
+def _poursuivre(cas: CasPension, situation: date, depart: date) -> CasPension:
+    """The case with services continued from ``situation`` to the day before ``depart``."""
+    if depart <= situation:
+        return cas.model_copy(update={"date_de_liquidation": depart})
+    par_mois = valeur("jours_par_mois", depart).valeur
+    par_trimestre = valeur("jours_par_trimestre", depart).valeur
+    jours = jours_360(situation, depart - timedelta(days=1), par_mois)
+    trimestres = jours // par_trimestre
+    maj: dict[str, Any] = {"date_de_liquidation": depart}
+    if cas.periodes:
+        derniere = max(cas.periodes, key=lambda p: p.fin)
+        suite = derniere.model_copy(update={"debut": max(situation, derniere.fin + timedelta(days=1)),
+                                            "fin": depart - timedelta(days=1)})
+        maj["periodes"] = [*cas.periodes, suite]
+    elif cas.trimestres_services is not None:
+        maj["trimestres_services"] = None
+        maj["duree_services_jours"] = cas.trimestres_services * par_trimestre + jours
+    else:
+        maj["duree_services_jours"] = (cas.duree_services_jours or 0) + jours
+    if cas.duree_assurance_tous_regimes is not None:
+        maj["duree_assurance_tous_regimes"] = cas.duree_assurance_tous_regimes + trimestres
+    if cas.trimestres_services_actifs is not None and cas.categorie == "active":
+        maj["trimestres_services_actifs"] = cas.trimestres_services_actifs + trimestres
+    if cas.carriere_longue is not None:
+        maj["carriere_longue"] = cas.carriere_longue.model_copy(
+            update={"duree_cotisee": cas.carriere_longue.duree_cotisee + trimestres})
+    return cas.model_copy(update=maj)
+
+
+def _date_legale(cas: CasPension) -> date:
+    """The legal-age date under the rules in force on that date (a reform may move it: iterate to a fixed point)."""
+    jour = date(cas.date_de_naissance.year + 60, cas.date_de_naissance.month, 1)
+    for _ in range(4):
+        age = par_generation(f"age_ouverture_droits_{cas.categorie}", cas.date_de_naissance, jour).valeur
+        suivant = date_age(cas.date_de_naissance, age)
+        if suivant == jour:
+            break
+        jour = suivant
+    return jour
+
+
+def estimer(cas: CasPension | dict[str, Any]) -> Estimation:
+    """The pension at each key age (legal age, each year up to the end of the décote, that age or the limit age)."""
+    cas = lire_cas(cas)
+    situation = _situation(cas)
+    try:
+        legal = _date_legale(cas)
+        premier = _simuler(_poursuivre(cas, situation, legal), legal)
+    except ParametreNonCouvert as e:
+        raise ErreurCas.une("date_de_naissance", "periode_couverte",
+                            f"Aucune règle « {e.nom} » en vigueur le {e.date_effet:%d/%m/%Y} pour cette génération : "
+                            "l'estimation couvre les départs à partir du 01/01/2004.") from None
+    annulation = premier.date_annulation_decote
+    limite = date_age(cas.date_de_naissance, Duree(premier.limite_age.ans, premier.limite_age.mois))
+    departs: list[tuple[date, str]] = [(legal, "legal")]
+    n = 1
+    while date_age(legal, Duree(n, 0)) < annulation:
+        departs.append((date_age(legal, Duree(n, 0)), "annee"))
+        n += 1
+    fin = annulation if annulation > legal else limite
+    if fin > legal:
+        departs.append((fin, "annulation" if fin == annulation else "limite"))
+    points, resultats = [], {legal: premier}
+    departs = [(d, t) for d, t in departs if d >= situation] or [(situation, "situation")]
+    for depart, type_ in departs:
+        r = resultats.get(depart) or _simuler(_poursuivre(cas, situation, depart), depart)
+        age = age_a(cas.date_de_naissance, depart)
+        points.append(_point(r, Age(ans=age.ans, mois=age.mois), depart, type_, limite))
+    quotite = (f"à la quotité de la dernière période ({max(cas.periodes, key=lambda p: p.fin).quotite:g} %)"
+               if cas.periodes else "à temps plein")
+    return Estimation(hypothese=HYPOTHESE.format(situation=f"{situation:%d/%m/%Y}", quotite=quotite),
+                      date_de_situation=situation, points=points)
+
+
+def _point(r: ResultatPension, age: Age, depart: date, type_: str, limite: date) -> PointEstimation:
+    if type_ == "legal":
+        libelle = f"À l'âge légal ({age})"
+    elif type_ == "annulation":
+        libelle = f"À {age}, âge d'annulation de la décote" + (" (limite d'âge)" if depart == limite else "")
+    elif type_ == "limite":
+        libelle = f"À {age}, limite d'âge"
+    elif type_ == "situation":
+        libelle = f"Au {depart:%d/%m/%Y} ({age}), âge légal dépassé"
+    else:
+        libelle = f"À {age}"
+    return PointEstimation(
+        libelle=libelle, age=age, date_de_liquidation=depart, trimestres_liquidables=r.trimestres_liquidables,
+        duree_assurance_tous_regimes=r.duree_assurance_tous_regimes, taux_de_liquidation=r.taux_de_liquidation,
+        coefficient=r.coefficient, pension_brute_annuelle=r.pension_brute_annuelle,
+        pension_brute_mensuelle=r.pension_brute_mensuelle)
