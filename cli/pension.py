@@ -1,80 +1,111 @@
-"""``cnracl pension simuler|estimer``: one case as JSON (a file or ``-``), or ``--lot`` JSONL in, JSONL out."""
+"""``cnracl pension simuler|estimer``: one case as JSON (a file or ``-`` for stdin), or ``--lot`` JSONL in,
+JSONL out (one result, or ``{"ligne": n, "erreurs": [...]}``, per line). Bad input prints the French errors
+as ``{"erreurs": [...]}`` on stderr with exit code 2, never a traceback."""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Callable, Optional
+from typing import Annotated, Callable, Iterable, Iterator, Optional, TextIO
 
 import typer
 
 import pension
 
-app = typer.Typer(help="Calcul de la pension CNRACL (règles de liquidation, paramètres datés).", no_args_is_help=True)
+app = typer.Typer(help="Calcul de la pension CNRACL (règles de liquidation, paramètres datés et sourcés).",
+                  no_args_is_help=True)
+
+
+def _erreur_fichier(chemin: str, erreur: OSError) -> pension.ErreurCas:
+    return pension.ErreurCas.une("fichier", "fichier_lisible",
+                                 f"Impossible de lire « {chemin} » ({erreur.strerror or erreur}) : vérifiez le chemin.")
 
 
 def _lire(chemin: str) -> str:
-    return sys.stdin.read() if chemin == "-" else Path(chemin).read_text(encoding="utf-8")
+    if chemin == "-":
+        return sys.stdin.read()
+    try:
+        return Path(chemin).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as erreur:
+        raise _erreur_fichier(chemin, erreur if isinstance(erreur, OSError) else OSError(str(erreur))) from None
 
 
-def _un(calcul: Callable, texte: str) -> dict:
+def _decoder(texte: str) -> dict:
     try:
         cas = json.loads(texte)
     except json.JSONDecodeError as erreur:
-        raise pension.ErreurCas([{"champ": "cas", "regle": "json", "message": f"JSON invalide ({erreur.msg}, "
-                                  f"ligne {erreur.lineno})"}]) from None
+        raise pension.ErreurCas.une("cas", "json", f"JSON invalide ({erreur.msg}, ligne {erreur.lineno}, colonne "
+                                    f"{erreur.colno}) : corrigez la syntaxe du cas.") from None
     if not isinstance(cas, dict):
-        raise pension.ErreurCas([{"champ": "cas", "regle": "json", "message": "un objet JSON est attendu"}])
-    return calcul(cas).model_dump(mode="json")
+        raise pension.ErreurCas.une("cas", "json", "Un objet JSON est attendu (des champs entre accolades).")
+    return cas
+
+
+def calculer_lot(calcul: Callable, lignes: Iterable[str]) -> Iterator[dict]:
+    """One output object per non-empty input line: the result, or ``{"ligne": n, "erreurs": [...]}``."""
+    for numero, ligne in enumerate(lignes, start=1):
+        if not ligne.strip():
+            continue
+        try:
+            yield calcul(_decoder(ligne)).model_dump(mode="json")
+        except pension.ErreurCas as erreur:
+            yield {"ligne": numero, "erreurs": erreur.erreurs}
+
+
+def _ecrire_erreurs(erreur: pension.ErreurCas) -> None:
+    typer.echo(json.dumps({"erreurs": erreur.erreurs}, ensure_ascii=False), err=True)
 
 
 def _executer(calcul: Callable, cas: Optional[str], lot: Optional[Path], sortie: Optional[Path]) -> None:
     if lot is None:
         if cas is None:
-            typer.secho("Indiquez un fichier de cas (ou - pour l'entrée standard), ou --lot.", err=True)
+            _ecrire_erreurs(pension.ErreurCas.une("cas", "obligatoire",
+                                                  "Indiquez un fichier JSON de cas (ou - pour l'entrée standard), "
+                                                  "ou --lot FICHIER.jsonl."))
             raise typer.Exit(2)
         try:
-            typer.echo(json.dumps(_un(calcul, _lire(cas)), ensure_ascii=False))
+            resultat = calcul(_decoder(_lire(cas))).model_dump(mode="json")
         except pension.ErreurCas as erreur:
-            typer.echo(json.dumps({"erreurs": erreur.erreurs}, ensure_ascii=False), err=True)
+            _ecrire_erreurs(erreur)
             raise typer.Exit(2)
+        texte = json.dumps(resultat, ensure_ascii=False)
+        if sortie:
+            sortie.write_text(texte + "\n", encoding="utf-8")
+        else:
+            typer.echo(texte)
         return
-    flux = open(sortie, "w", encoding="utf-8") if sortie else sys.stdout
-    erreurs = 0
     try:
-        with open(lot, encoding="utf-8") as entree:
-            for numero, ligne in enumerate(entree, start=1):
-                if not ligne.strip():
-                    continue
-                try:
-                    resultat = _un(calcul, ligne)
-                except pension.ErreurCas as erreur:
-                    erreurs += 1
-                    resultat = {"ligne": numero, "erreurs": erreur.erreurs}
+        entree: TextIO = sys.stdin if str(lot) == "-" else open(lot, encoding="utf-8")
+    except OSError as erreur:
+        _ecrire_erreurs(_erreur_fichier(str(lot), erreur))
+        raise typer.Exit(2)
+    invalides = 0
+    flux = open(sortie, "w", encoding="utf-8") if sortie else sys.stdout
+    try:
+        with entree:
+            for resultat in calculer_lot(calcul, entree):
+                invalides += "erreurs" in resultat
                 flux.write(json.dumps(resultat, ensure_ascii=False) + "\n")
     finally:
         if sortie:
             flux.close()
-    if erreurs:
-        typer.secho(f"{erreurs} cas invalide(s) : voir les lignes « erreurs » du résultat.", err=True)
+    if invalides:
+        typer.echo(f"{invalides} cas invalide(s) : voir les lignes « erreurs » du résultat.", err=True)
+
+
+Cas = Annotated[Optional[str], typer.Argument(help="Fichier JSON du cas, ou - pour l'entrée standard")]
+Lot = Annotated[Optional[Path], typer.Option(help="Fichier JSONL : un cas par ligne (- : entrée standard)")]
+Sortie = Annotated[Optional[Path], typer.Option(help="Fichier de sortie (défaut : sortie standard)")]
 
 
 @app.command()
-def simuler(
-    cas: Annotated[Optional[str], typer.Argument(help="Fichier JSON du cas, ou - pour l'entrée standard")] = None,
-    lot: Annotated[Optional[Path], typer.Option(help="Fichier JSONL : un cas par ligne")] = None,
-    sortie: Annotated[Optional[Path], typer.Option(help="Fichier JSONL de sortie (défaut : sortie standard)")] = None,
-) -> None:
-    """The pension at the case's date_de_liquidation."""
+def simuler(cas: Cas = None, lot: Lot = None, sortie: Sortie = None) -> None:
+    """La pension à la date d'effet du cas (date_de_liquidation), avec l'explication des règles appliquées."""
     _executer(pension.simuler, cas, lot, sortie)
 
 
 @app.command()
-def estimer(
-    cas: Annotated[Optional[str], typer.Argument(help="Fichier JSON du cas, ou - pour l'entrée standard")] = None,
-    lot: Annotated[Optional[Path], typer.Option(help="Fichier JSONL : un cas par ligne")] = None,
-    sortie: Annotated[Optional[Path], typer.Option(help="Fichier JSONL de sortie")] = None,
-) -> None:
-    """The amounts at the key ages (legal age, each year to the end of the décote, that age)."""
+def estimer(cas: Cas = None, lot: Lot = None, sortie: Sortie = None) -> None:
+    """Les montants aux âges clés : âge légal, chaque année jusqu'à l'annulation de la décote, cet âge."""
     _executer(pension.estimer, cas, lot, sortie)

@@ -12,10 +12,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from pension.calcul import _simuler, lire_cas
-from pension.dates import age_a, date_age
+from pension.dates import age_a, date_age, jours_360
 from pension.modeles import Age, CasPension, ErreurCas, Estimation, PointEstimation, ResultatPension
-from pension.parametres import Duree, ParametreNonCouvert, par_generation, valeur
-from pension.dates import jours_360
+from pension.parametres import Duree, ParametreNonCouvert, par_generation, parametre, valeur
 
 HYPOTHESE = ("Services poursuivis du {situation} jusqu'à chaque date de départ {quotite} ; règles et valeurs "
              "(point d'indice, minimum garanti) en vigueur à chaque date de départ telles que connues aujourd'hui, "
@@ -63,9 +62,10 @@ def _poursuivre(cas: CasPension, situation: date, depart: date) -> CasPension:
 
 def _date_legale(cas: CasPension) -> date:
     """The legal-age date under the rules in force on that date (a reform may move it: iterate to a fixed point)."""
-    jour = date(cas.date_de_naissance.year + 60, cas.date_de_naissance.month, 1)
-    for _ in range(4):
-        age = par_generation(f"age_ouverture_droits_{cas.categorie}", cas.date_de_naissance, jour).valeur
+    nom = f"age_ouverture_droits_{cas.categorie}"
+    jour = max(cas.date_de_naissance, parametre(nom).dates[0])
+    for _ in range(len(parametre(nom).versions) + 1):
+        age = par_generation(nom, cas.date_de_naissance, jour).valeur
         suivant = date_age(cas.date_de_naissance, age)
         if suivant == jour:
             break

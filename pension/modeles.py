@@ -45,7 +45,8 @@ CHAMPS = {
 
 MESSAGES = {
     "missing": ("obligatoire", "{champ} est obligatoire : ajoutez ce champ."),
-    "extra_forbidden": ("champ_inconnu", "ce champ n'existe pas dans un cas de pension : retirez-le ou corrigez son nom."),
+    "extra_forbidden": ("champ_inconnu", "Le champ « {nom} » n'existe pas dans un cas de pension : retirez-le ou "
+                                         "corrigez son nom."),
     "date_from_datetime_parsing": ("format_date", "{champ} doit être une date au format AAAA-MM-JJ (par exemple 1962-04-15)."),
     "date_from_datetime_inexact": ("format_date", "{champ} doit être une date sans heure, au format AAAA-MM-JJ."),
     "date_parsing": ("format_date", "{champ} doit être une date au format AAAA-MM-JJ (par exemple 1962-04-15)."),
@@ -62,8 +63,8 @@ MESSAGES = {
     "model_type": ("objet", "{champ} doit être un objet JSON."),
     "string_type": ("texte", "{champ} doit être un texte."),
     "greater_than_equal": ("valeur_negative", "{champ} ne peut pas être négatif : indiquez une valeur positive ou nulle."),
-    "greater_than": ("valeur_positive", "{champ} doit être strictement positif."),
-    "less_than_equal": ("valeur_maximum", "{champ} dépasse la valeur maximale ({limite})."),
+    "greater_than": ("valeur_positive", "{champ} doit être strictement positif : indiquez une valeur supérieure à zéro."),
+    "less_than_equal": ("valeur_maximum", "{champ} dépasse la valeur maximale ({limite}) : indiquez une valeur au plus égale."),
 }
 
 
@@ -94,14 +95,14 @@ class ErreurCas(ValueError):
                     continue
                 regle, message = "valeur_invalide", str(e["msg"]).removeprefix("Value error, ")
             elif e["type"] == "literal_error":
-                possibles = e.get("ctx", {}).get("expected", "")
-                regle, message = "valeur_inconnue", f"{libelle} n'est pas reconnue : valeurs possibles {possibles}."
+                possibles = str(e.get("ctx", {}).get("expected", "")).replace(" or ", " ou ")
+                regle, message = "valeur_inconnue", (f"{libelle[0].upper()}{libelle[1:]} ({e.get('input')!r}) n'est "
+                                                     f"pas reconnue : valeurs possibles {possibles}.")
             elif e["type"] in MESSAGES:
                 regle, modele = MESSAGES[e["type"]]
                 limite = e.get("ctx", {}).get("le", "")
-                message = modele.format(champ=libelle[0].upper() + libelle[1:], limite=limite)
-                if e["type"] == "extra_forbidden":
-                    message = f"« {nom} » : {message}"
+                limite = f"{limite:g}" if isinstance(limite, (int, float)) else limite
+                message = modele.format(champ=libelle[0].upper() + libelle[1:], limite=limite, nom=nom)
             else:
                 regle, message = e["type"], f"{libelle} est invalide ({e['msg']})."
             erreurs.append({"champ": champ, "regle": regle, "message": message})
@@ -232,7 +233,7 @@ class CasPension(Modele):
                                "L'enfant serait né avant son parent : corrigez sa date de naissance.")
         if self.nombre_enfants is not None and self.nombre_enfants < len(self.enfants):
             raise RegleCas("nombre_enfants", "nombre_enfants_coherent",
-                           f"nombre_enfants ({self.nombre_enfants}) est inférieur au nombre d'enfants décrits "
+                           f"Le nombre d'enfants ({self.nombre_enfants}) est inférieur au nombre d'enfants décrits "
                            f"({len(self.enfants)}) : corrigez l'un ou l'autre.")
         return self
 

@@ -1,0 +1,95 @@
+"""``cnracl pension`` through a subprocess: one case, stdin, --lot with a bad line, French errors, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+RACINE = Path(__file__).resolve().parents[2]
+CAS = {"date_de_naissance": "1958-01-01", "date_de_liquidation": "2025-01-01", "trimestres_services": 167,
+       "indice_majore": 500, "nombre_enfants": 3}
+
+
+def cli(*args: str, entree: str | None = None) -> subprocess.CompletedProcess:
+    code = "import sys; from cli.pension import app; sys.argv = ['pension', *sys.argv[1:]]; app()"
+    return subprocess.run([sys.executable, "-c", code, *args], input=entree, capture_output=True, text=True,
+                          cwd=RACINE, timeout=60)
+
+
+def test_simuler_un_fichier(tmp_path):
+    chemin = tmp_path / "cas.json"
+    chemin.write_text(json.dumps(CAS), encoding="utf-8")
+    r = cli("simuler", str(chemin))
+    assert r.returncode == 0, r.stderr
+    resultat = json.loads(r.stdout)
+    assert resultat["pension_brute_annuelle"] == 24367.78 and resultat["majoration_enfants"] == 2215.25
+    assert resultat["explication"][0]["regle"] == "age_ouverture_droits"
+
+
+def test_simuler_depuis_l_entree_standard_et_estimer():
+    r = cli("simuler", "-", entree=json.dumps(CAS))
+    assert r.returncode == 0 and json.loads(r.stdout)["pension_brute_mensuelle"] == 2030.65
+    cas = {"date_de_naissance": "1970-03-10", "indice_majore": 550,
+           "periodes": [{"debut": "1995-01-01", "fin": "2025-12-31", "quotite": 80}]}
+    r = cli("estimer", "-", entree=json.dumps(cas))
+    assert r.returncode == 0, r.stderr
+    points = json.loads(r.stdout)["points"]
+    assert [p["age"]["ans"] for p in points] == [64, 65, 66, 67]
+
+
+@pytest.mark.parametrize("entree, champ", [
+    ("{pas du json", "cas"),
+    (json.dumps(CAS | {"trimestres_services": -1}), "trimestres_services"),
+    (json.dumps(CAS | {"date_de_liquidation": "2019-01-01"}), "date_de_liquidation"),
+])
+def test_erreur_en_francais_sur_stderr_code_2(entree, champ):
+    r = cli("simuler", "-", entree=entree)
+    assert r.returncode == 2 and r.stdout == ""
+    assert "Traceback" not in r.stderr
+    erreurs = json.loads(r.stderr)["erreurs"]
+    assert erreurs[0]["champ"] == champ and erreurs[0]["message"]
+
+
+def test_fichier_absent():
+    r = cli("simuler", "/nexiste/pas.json")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert json.loads(r.stderr)["erreurs"][0]["regle"] == "fichier_lisible"
+
+
+def test_lot_avec_une_ligne_fausse(tmp_path):
+    lot = tmp_path / "lot.jsonl"
+    lignes = [json.dumps(CAS), "{faux", "", json.dumps(CAS | {"categorie": "militaire"}),
+              json.dumps(CAS | {"nombre_enfants": 5})]
+    lot.write_text("\n".join(lignes) + "\n", encoding="utf-8")
+    sortie = tmp_path / "sortie.jsonl"
+    r = cli("simuler", "--lot", str(lot), "--sortie", str(sortie))
+    assert r.returncode == 0 and "2 cas invalide(s)" in r.stderr
+    resultats = [json.loads(l) for l in sortie.read_text(encoding="utf-8").splitlines()]
+    assert len(resultats) == 4
+    assert resultats[0]["pension_brute_annuelle"] == 24367.78
+    assert resultats[1]["ligne"] == 2 and resultats[1]["erreurs"][0]["regle"] == "json"
+    assert resultats[2]["ligne"] == 4 and resultats[2]["erreurs"][0]["champ"] == "categorie"
+    assert resultats[3]["pension_brute_annuelle"] == 26583.03
+
+
+def test_lot_sur_la_sortie_standard(tmp_path):
+    lot = tmp_path / "lot.jsonl"
+    lot.write_text(json.dumps(CAS) + "\n" + json.dumps(CAS) + "\n", encoding="utf-8")
+    r = cli("simuler", "--lot", str(lot))
+    assert r.returncode == 0 and len(r.stdout.splitlines()) == 2
+
+
+def test_l_application_se_monte_sous_cnracl_pension():
+    import typer
+    from typer.testing import CliRunner
+
+    from cli import pension as commandes
+
+    principale = typer.Typer()
+    principale.add_typer(commandes.app, name="pension")
+    r = CliRunner().invoke(principale, ["pension", "simuler", "-"], input=json.dumps(CAS))
+    assert r.exit_code == 0 and json.loads(r.stdout)["pension_brute_annuelle"] == 24367.78
