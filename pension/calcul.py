@@ -92,12 +92,17 @@ def _services(cas: CasPension, le: date, jours_gratuits: int) -> Services:
     max_an = valeur("duree_assurance_trimestres_par_an", le).valeur * par_trimestre
     arrondi = valeur("duree_assurance_arrondi", le).valeur
     if cas.periodes is not None:
+        natures = valeur("natures_de_periode", le).valeur
+        depuis = valeur("bonification_enfant_date_limite", le).valeur
         liquidation, effectifs, par_annee_civile = Decimal(jours_gratuits), 0, {}
         for p in cas.periodes:
             jours = jours_360(p.debut, p.fin, par_mois)
-            quotite = UN if p.nature == "temps_partiel_enfant" else Decimal(str(p.quotite)) / 100
-            liquidation += jours * quotite
-            if p.nature != "services_valides":
+            regle = natures[p.nature]
+            mode = regle.get("liquidation_depuis_2004", regle["liquidation"]) if p.debut >= depuis else regle["liquidation"]
+            if mode == "non":
+                continue
+            liquidation += jours * (UN if mode == "temps_plein" else Decimal(str(p.quotite)) / 100)
+            if regle["services_effectifs"]:
                 effectifs += jours
             for annee in range(p.debut.year, p.fin.year + 1):
                 debut, fin = max(p.debut, date(annee, 1, 1)), min(p.fin, date(annee, 12, 31))

@@ -124,17 +124,17 @@ class Modele(BaseModel):
 class Periode(Modele):
     """A period of services, both ends included, at a quotité (% of full time).
 
-    ``nature``: ``services_effectifs`` (default), ``services_valides`` (non-titulaire services validated: they count
-    for the liquidation and the durée d'assurance but not for the minimum duration of services),
-    ``temps_partiel_enfant`` (part time, congé parental or disponibilité for a child born from 2004: counted
-    as full time), ``services_militaires``.
+    ``nature`` (the CIR vocabulary, see ``parametres/natures_de_periode.yaml``): ``titulaire`` (default),
+    ``stagiaire``, ``detachement``, ``services_militaires`` (effective services at the quotité),
+    ``non_titulaire_valide`` (validated services: liquidation and durée d'assurance, not the 2-year minimum),
+    ``temps_partiel_enfant`` and ``conge_parental`` (free, full time, from 2004), ``disponibilite`` (not counted).
     """
 
     debut: date
     fin: date
     quotite: float = Field(default=100, gt=0, le=100)
-    nature: Literal["services_effectifs", "services_valides", "temps_partiel_enfant", "services_militaires"] = (
-        "services_effectifs")
+    nature: Literal["titulaire", "stagiaire", "detachement", "services_militaires", "non_titulaire_valide",
+                    "temps_partiel_enfant", "conge_parental", "disponibilite"] = "titulaire"
 
     @model_validator(mode="after")
     def _ordre(self) -> "Periode":
