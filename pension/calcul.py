@@ -325,7 +325,9 @@ def _simuler(cas: CasPension, liq: date) -> ResultatPension:
                                 "postérieure, ou indiquez invalidite si la retraite est prononcée pour invalidité.")
         depart_anticipe = "invalidite"
 
-    annee_ouverture = date_ouverture.year
+    # The year the age condition is met at the legal age (an early departure for carrière longue does not move
+    # the âge d'annulation: the durée is complete by construction) [D].
+    annee_ouverture = date_aod.year
     ecart = par_annee("decote_ecart_age_annulation", annee_ouverture, liq)
     taux_trimestre = par_annee("decote_taux", annee_ouverture, liq)
     age_annulation = aod.valeur if ecart.valeur is None else Duree.depuis_mois(la.valeur.en_mois - 3 * ecart.valeur)

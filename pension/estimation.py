@@ -60,9 +60,9 @@ def _poursuivre(cas: CasPension, situation: date, depart: date) -> CasPension:
     return cas.model_copy(update=maj)
 
 
-def _date_legale(cas: CasPension) -> date:
+def _date_legale(cas: CasPension, categorie: str) -> date:
     """The legal-age date under the rules in force on that date (a reform may move it: iterate to a fixed point)."""
-    nom = f"age_ouverture_droits_{cas.categorie}"
+    nom = f"age_ouverture_droits_{categorie}"
     jour = max(cas.date_de_naissance, parametre(nom).dates[0])
     for _ in range(len(parametre(nom).versions) + 1):
         age = par_generation(nom, cas.date_de_naissance, jour).valeur
@@ -78,8 +78,15 @@ def estimer(cas: CasPension | dict[str, Any]) -> Estimation:
     cas = lire_cas(cas)
     situation = _situation(cas)
     try:
-        legal = _date_legale(cas)
-        premier = _simuler(_poursuivre(cas, situation, legal), legal)
+        legal = _date_legale(cas, cas.categorie)
+        try:
+            premier = _simuler(_poursuivre(cas, situation, legal), legal)
+        except ErreurCas as erreur:
+            if cas.categorie != "active" or erreur.erreurs[0]["regle"] != "age_ouverture_droits":
+                raise
+            # Not enough services actifs: the rights open at the sedentary age.
+            legal = _date_legale(cas, "sedentaire")
+            premier = _simuler(_poursuivre(cas, situation, legal), legal)
     except ParametreNonCouvert as e:
         raise ErreurCas.une("date_de_naissance", "periode_couverte",
                             f"Aucune règle « {e.nom} » en vigueur le {e.date_effet:%d/%m/%Y} pour cette génération : "
@@ -87,6 +94,9 @@ def estimer(cas: CasPension | dict[str, Any]) -> Estimation:
     annulation = premier.date_annulation_decote
     limite = date_age(cas.date_de_naissance, Duree(premier.limite_age.ans, premier.limite_age.mois))
     departs: list[tuple[date, str]] = [(legal, "legal")]
+    anticipe = _depart_carriere_longue(cas, situation, premier, legal)
+    if anticipe is not None:
+        departs.insert(0, (anticipe, "carriere_longue"))
     n = 1
     while date_age(legal, Duree(n, 0)) < annulation:
         departs.append((date_age(legal, Duree(n, 0)), "annee"))
@@ -106,6 +116,19 @@ def estimer(cas: CasPension | dict[str, Any]) -> Estimation:
                       date_de_situation=situation, points=points)
 
 
+def _depart_carriere_longue(cas: CasPension, situation: date, premier: ResultatPension, legal: date) -> date | None:
+    """The earliest early-departure date for a carrière longue, the durée cotisée growing until that date."""
+    candidat = premier.date_ouverture_droits
+    while premier.depart_anticipe == "carriere_longue" and candidat < legal:
+        # The conditions judged with the career known on the candidate date (not on the legal age).
+        arrete = _poursuivre(cas, situation, candidat).model_copy(update={"date_de_liquidation": legal})
+        ouverture = _simuler(arrete, legal).date_ouverture_droits
+        if ouverture <= candidat:
+            return candidat
+        candidat = ouverture
+    return None
+
+
 def _point(r: ResultatPension, age: Age, depart: date, type_: str, limite: date) -> PointEstimation:
     if type_ == "legal":
         libelle = f"À l'âge légal ({age})"
@@ -113,6 +136,8 @@ def _point(r: ResultatPension, age: Age, depart: date, type_: str, limite: date)
         libelle = f"À {age}, âge d'annulation de la décote" + (" (limite d'âge)" if depart == limite else "")
     elif type_ == "limite":
         libelle = f"À {age}, limite d'âge"
+    elif type_ == "carriere_longue":
+        libelle = f"Départ anticipé pour carrière longue ({age})"
     elif type_ == "situation":
         libelle = f"Au {depart:%d/%m/%Y} ({age}), âge légal dépassé"
     else:

@@ -132,7 +132,7 @@ class Periode(Modele):
 
     debut: date
     fin: date
-    quotite: float = Field(default=100, gt=0, le=100)
+    quotite: float = Field(default=100, ge=0, le=100)
     nature: Literal["titulaire", "stagiaire", "detachement", "services_militaires", "non_titulaire_valide",
                     "temps_partiel_enfant", "conge_parental", "disponibilite"] = "titulaire"
 
