@@ -42,15 +42,15 @@ def _decoder(texte: str) -> dict:
     return cas
 
 
-def calculer_lot(calcul: Callable, lignes: Iterable[str]) -> Iterator[dict]:
-    """One output object per non-empty input line: the result, or ``{"ligne": n, "erreurs": [...]}``."""
+def calculer_lot(calcul: Callable, lignes: Iterable[str]) -> Iterator[str]:
+    """One JSON line per non-empty input line: the result, or ``{"ligne": n, "erreurs": [...]}``."""
     for numero, ligne in enumerate(lignes, start=1):
         if not ligne.strip():
             continue
         try:
-            yield calcul(_decoder(ligne)).model_dump(mode="json")
+            yield calcul(_decoder(ligne)).model_dump_json()
         except pension.ErreurCas as erreur:
-            yield {"ligne": numero, "erreurs": erreur.erreurs}
+            yield json.dumps({"ligne": numero, "erreurs": erreur.erreurs}, ensure_ascii=False)
 
 
 def _ecrire_erreurs(erreur: pension.ErreurCas) -> None:
@@ -85,8 +85,8 @@ def _executer(calcul: Callable, cas: Optional[str], lot: Optional[Path], sortie:
     try:
         with entree:
             for resultat in calculer_lot(calcul, entree):
-                invalides += "erreurs" in resultat
-                flux.write(json.dumps(resultat, ensure_ascii=False) + "\n")
+                invalides += resultat.startswith('{"ligne":')
+                flux.write(resultat + "\n")
     finally:
         if sortie:
             flux.close()

@@ -14,12 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
 
 from pension.dates import ajouter_mois, date_age, jours_360, mois_entiers
 from pension.modeles import Age, CasPension, ErreurCas, Reference, Regle, ResultatPension
+from pension.parametres import Reference as ReferenceParametre
 from pension.parametres import (
     Duree,
     ParametreNonCouvert,
@@ -48,8 +50,13 @@ def lire_cas(cas: CasPension | dict[str, Any]) -> CasPension:
 
 class Explication(list):
     def ajouter(self, regle: str, libelle: str, v: Any, source: Valeur) -> None:
-        self.append(Regle(regle=regle, libelle=libelle, valeur=v,
-                          reference=Reference(titre=source.reference.titre, url=source.reference.url)))
+        # Built without re-validation: every field comes from this module or from a parameter file.
+        self.append(Regle.model_construct(regle=regle, libelle=libelle, valeur=v, reference=_reference(source.reference)))
+
+
+@cache
+def _reference(reference: ReferenceParametre) -> Reference:
+    return Reference(titre=reference.titre, url=reference.url)
 
 
 def _euros(montant: Decimal, le: date) -> float:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -89,12 +89,17 @@ class Parametre:
     unite: str
     versions: tuple[Version, ...]
     dates: tuple[date, ...]
+    # Prebuilt answers: per version, the simple value or one Valeur per row (lookups only bisect and scan).
+    reponses: tuple[Any, ...] = ()
 
-    def en_vigueur(self, date_effet: date) -> Version:
+    def indice(self, date_effet: date) -> int:
         i = bisect_right(self.dates, date_effet)
         if i == 0:
             raise ParametreNonCouvert(self.nom, date_effet)
-        return self.versions[i - 1]
+        return i - 1
+
+    def en_vigueur(self, date_effet: date) -> Version:
+        return self.versions[self.indice(date_effet)]
 
 
 class ParametreNonCouvert(LookupError):
@@ -146,26 +151,29 @@ def brut(nom: str) -> dict[str, Any]:
 @cache
 def parametre(nom: str) -> Parametre:
     contenu = brut(nom)
-    versions = tuple(sorted((_version(v, contenu["unite"]) for v in contenu["valeurs"]), key=lambda v: v.date_effet))
-    return Parametre(nom, contenu["description"], contenu["unite"], versions, tuple(v.date_effet for v in versions))
+    unite = contenu["unite"]
+    versions = tuple(sorted((_version(v, unite) for v in contenu["valeurs"]), key=lambda v: v.date_effet))
+
+    def reponse(v: Version) -> Any:
+        if v.lignes is None:
+            return Valeur(nom, v.valeur, unite, v.date_effet, v.reference, v.note)
+        return tuple((l.debut, l.fin, Valeur(nom, l.valeur, unite, v.date_effet, v.reference, v.note)) for l in v.lignes)
+
+    return Parametre(nom, contenu["description"], unite, versions, tuple(v.date_effet for v in versions),
+                     tuple(reponse(v) for v in versions))
 
 
 def noms() -> list[str]:
     return sorted(p.stem for p in DOSSIER.glob("*.yaml"))
 
 
-def _resultat(p: Parametre, version: Version, v: Any) -> Valeur:
-    return Valeur(p.nom, v, p.unite, version.date_effet, version.reference, version.note)
-
-
-@lru_cache(maxsize=1 << 16)
 def valeur(nom: str, date_effet: date) -> Valeur:
     """The simple value of ``nom`` in force on ``date_effet``."""
     p = parametre(nom)
-    version = p.en_vigueur(date_effet)
-    if version.lignes is not None:
+    reponse = p.reponses[p.indice(date_effet)]
+    if not isinstance(reponse, Valeur):
         raise TypeError(f"{nom} est une table : utilisez par_generation ou par_annee")
-    return _resultat(p, version, version.valeur)
+    return reponse
 
 
 def valeurs_datees(nom: str) -> tuple[Version, ...]:
@@ -173,23 +181,22 @@ def valeurs_datees(nom: str) -> tuple[Version, ...]:
     return parametre(nom).versions
 
 
-@lru_cache(maxsize=1 << 16)
+def _ligne(nom: str, cle: Any, date_effet: date, detail: str) -> Valeur:
+    p = parametre(nom)
+    lignes = p.reponses[p.indice(date_effet)]
+    if isinstance(lignes, Valeur):
+        raise TypeError(f"{nom} n'est pas une table")
+    for debut, fin, v in lignes:
+        if (debut is None or debut <= cle) and (fin is None or cle <= fin):
+            return v
+    raise ParametreNonCouvert(nom, date_effet, detail)
+
+
 def par_generation(nom: str, date_de_naissance: date, date_effet: date) -> Valeur:
     """The row covering ``date_de_naissance`` in the version of table ``nom`` in force on ``date_effet``."""
-    p = parametre(nom)
-    version = p.en_vigueur(date_effet)
-    for ligne in version.lignes or ():
-        if (ligne.debut is None or ligne.debut <= date_de_naissance) and (ligne.fin is None or date_de_naissance <= ligne.fin):
-            return _resultat(p, version, ligne.valeur)
-    raise ParametreNonCouvert(nom, date_effet, f" pour la génération née le {date_de_naissance:%d/%m/%Y}")
+    return _ligne(nom, date_de_naissance, date_effet, f" pour la génération née le {date_de_naissance:%d/%m/%Y}")
 
 
-@lru_cache(maxsize=1 << 16)
 def par_annee(nom: str, annee: int, date_effet: date) -> Valeur:
     """The row covering ``annee`` in the version of table ``nom`` in force on ``date_effet``."""
-    p = parametre(nom)
-    version = p.en_vigueur(date_effet)
-    for ligne in version.lignes or ():
-        if (ligne.debut is None or ligne.debut <= annee) and (ligne.fin is None or annee <= ligne.fin):
-            return _resultat(p, version, ligne.valeur)
-    raise ParametreNonCouvert(nom, date_effet, f" pour l'année {annee}")
+    return _ligne(nom, annee, date_effet, f" pour l'année {annee}")
