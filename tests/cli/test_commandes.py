@@ -59,7 +59,9 @@ def test_pension_simuler_un_cas_et_un_lot(tmp_path):
 
 def test_pension_estimer_depuis_l_entree_standard_et_erreur_claire(tmp_path):
     env = {**os.environ, "CNRACL_VAR_DIR": str(tmp_path / "var")}
-    cas = {k: v for k, v in CAS.items() if k != "date_de_liquidation"}
+    # The career known today (to the end of last year); estimer projects it to each key age.
+    cas = {k: v for k, v in CAS.items() if k != "date_de_liquidation"} | {
+        "periodes": [{"debut": "1994-09-01", "fin": "2025-12-31"}]}
     estimation = subprocess.run([str(BIN / "cnracl"), "pension", "estimer", "-"], input=json.dumps(cas), env=env,
                                 capture_output=True, text=True, timeout=60)
     assert estimation.returncode == 0, estimation.stderr
