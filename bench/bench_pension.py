@@ -149,6 +149,10 @@ def expliquer(nous: dict, eux: dict) -> str:
     return "autre"
 
 
+def _n(x: float) -> str:
+    return f"{x:_.0f}".replace("_", " ")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cas", type=int, default=1_000_000)
@@ -166,7 +170,7 @@ def main() -> None:
 
         duree = notre_debit(morceaux)
         print(f"nous (cnracl pension simuler --lot, résultat complet avec explication) : {duree:.1f} s, "
-              f"{args.cas / duree:,.0f} cas/s".replace(",", " "))
+              f"{_n(args.cas / duree)} cas/s")
         if args.sans_openfisca:
             return
 
@@ -174,8 +178,8 @@ def main() -> None:
         duree_of, temps = openfisca(cas, sortie)
         calcul_of = temps["lecture_s"] + temps["calcul_et_ecriture_s"]
         print(f"openfisca-france-pension 0.1.3 : {duree_of:.1f} s de bout en bout ({temps['cas']} cas, dont "
-              f"{temps['chargement_s']:.1f} s de chargement du modèle), {temps['cas'] / duree_of:,.0f} cas/s ; "
-              f"hors chargement {temps['cas'] / calcul_of:,.0f} cas/s".replace(",", " "))
+              f"{temps['chargement_s']:.1f} s de chargement du modèle), {_n(temps['cas'] / duree_of)} cas/s ; "
+              f"hors chargement {_n(temps['cas'] / calcul_of)} cas/s")
         print(f"rapport nous / openfisca : {(args.cas / duree) / (temps['cas'] / duree_of):.2f} (bout en bout), "
               f"{(args.cas / duree) / (temps['cas'] / calcul_of):.2f} (hors chargement du modèle)")
 
