@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from pension.dates import ajouter_mois, date_age, jours_360, mois_entiers
-from pension.modeles import Age, CasPension, ErreurCas, Reference, Regle, ResultatPension
+from pension.modeles import Age, CasPension, ErreurCas, ResultatPension
 from pension.parametres import Reference as ReferenceParametre
 from pension.parametres import (
     Duree,
@@ -49,20 +49,24 @@ def lire_cas(cas: CasPension | dict[str, Any]) -> CasPension:
 
 
 class Explication(list):
+    """The rules applied, as plain dicts validated in one pass when the result is built."""
+
     def ajouter(self, regle: str, libelle: str, v: Any, source: Valeur) -> None:
-        # Built without re-validation: every field comes from this module or from a parameter file.
-        self.append(Regle.model_construct(regle=regle, libelle=libelle, valeur=v, reference=_reference(source.reference)))
+        self.append({"regle": regle, "libelle": libelle, "valeur": v, "reference": _reference(source.reference)})
 
 
 @cache
-def _reference(reference: ReferenceParametre) -> Reference:
-    return Reference(titre=reference.titre, url=reference.url)
+def _reference(reference: ReferenceParametre) -> dict[str, str]:
+    return {"titre": reference.titre, "url": reference.url}
 
 
 def _euros(montant: Decimal, le: date) -> float:
-    mode = valeur("arrondi_euros", le).valeur
-    pas = Decimal(1).scaleb(-int(mode["centimes"]))
-    return float(montant.quantize(pas, rounding=ROUND_HALF_UP))
+    return float(montant.quantize(_pas(valeur("arrondi_euros", le).valeur["centimes"]), rounding=ROUND_HALF_UP))
+
+
+@cache
+def _pas(centimes: int) -> Decimal:
+    return Decimal(1).scaleb(-centimes)
 
 
 def _pct(taux: Decimal) -> str:
