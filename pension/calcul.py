@@ -69,6 +69,20 @@ def _pas(centimes: int) -> Decimal:
     return Decimal(1).scaleb(-centimes)
 
 
+def _fr(nombre: Any) -> str:
+    """A number written the French way: 5 623,23 ; 0,85."""
+    texte = f"{nombre:,}" if isinstance(nombre, int) else f"{Decimal(str(nombre)).normalize():,f}"
+    return texte.translate(_FRANCAIS)
+
+
+def _fr_euros(montant: float) -> str:
+    """An amount already rounded to the cent, with its two decimals: 8 975,40."""
+    return f"{montant:,.2f}".translate(_FRANCAIS)
+
+
+_FRANCAIS = str.maketrans({",": " ", ".": ","})
+
+
 def _pct(taux: Decimal) -> str:
     return f"{float(taux) * 100:.4g} %".replace(".", ",")
 
@@ -289,8 +303,8 @@ def _simuler(cas: CasPension, liq: date) -> ResultatPension:
 
     enfants = _enfants(cas, liq, x)
     services = _services(cas, liq, enfants.jours_gratuits)
-    x.ajouter("services", f"Services : {services.jours_liquidation.normalize():f} jours (mois de 30 jours, temps partiel au "
-              f"prorata) soit {services.trimestres} trimestres, fraction d'au moins "
+    x.ajouter("services", f"Services : {_fr(services.jours_liquidation)} jours (mois de {valeur('jours_par_mois', liq).valeur} "
+              f"jours, temps partiel au prorata) soit {services.trimestres} trimestres, fraction d'au moins "
               f"{valeur('trimestre_seuil_arrondi_jours', liq).valeur} jours comptée pour un trimestre",
               services.trimestres, valeur("trimestre_seuil_arrondi_jours", liq))
     minimum = valeur("duree_services_minimum", liq)
@@ -378,18 +392,18 @@ def _simuler(cas: CasPension, liq: date) -> ResultatPension:
                                                     requis, enfants, liq, x)
     taux_surcote += taux_parentale
     coefficient = UN - taux_decote if decote else UN + taux_surcote
-    x.ajouter("coefficient", f"Coefficient : {float(coefficient):.6g}".replace(".", ","), round(float(coefficient), 6),
+    x.ajouter("coefficient", f"Coefficient : {_fr(round(float(coefficient), 6))}", round(float(coefficient), 6),
               taux_trimestre if decote else valeur("surcote_taux", liq))
 
     if cas.traitement_indiciaire_brut_annuel is not None:
         traitement = Decimal(str(cas.traitement_indiciaire_brut_annuel))
-        x.ajouter("traitement", f"Traitement indiciaire brut annuel fourni : {traitement} €", float(traitement),
+        x.ajouter("traitement", f"Traitement indiciaire brut annuel fourni : {_fr(traitement)} €", float(traitement),
                   valeur("point_indice", liq))
     else:
         point = valeur("point_indice", liq)
         traitement = Decimal(cas.indice_majore) * Decimal(str(point.valeur)) / 100  # type: ignore[arg-type]
-        x.ajouter("traitement", f"Traitement : indice majoré {cas.indice_majore} × {point.valeur} € / 100 = "
-                  f"{_euros(traitement, liq)} € par an", _euros(traitement, liq), point)
+        x.ajouter("traitement", f"Traitement : indice majoré {cas.indice_majore} × {_fr(point.valeur)} € / 100 = "
+                  f"{_fr_euros(_euros(traitement, liq))} € par an", _euros(traitement, liq), point)
 
     pension = traitement * taux * coefficient
     plafond = valeur("plafond_pension_traitement", liq)
@@ -399,7 +413,8 @@ def _simuler(cas: CasPension, liq: date) -> ResultatPension:
         x.ajouter("plafond_pension", f"Pension plafonnée à {_pct(Decimal(str(plafond.valeur)))} du traitement",
                   _euros(limite, liq), plafond)
     avant_minimum = pension
-    x.ajouter("pension", f"Pension : traitement × {_pct(taux)} × {float(coefficient):.6g} = {_euros(pension, liq)} € par an",
+    x.ajouter("pension", f"Pension : traitement × {_pct(taux)} × {_fr(round(float(coefficient), 6))} = {_fr_euros(_euros(pension, liq))} € "
+              "par an",
               _euros(pension, liq), valeur("pourcentage_maximum", liq))
 
     minimum = _minimum_garanti(cas, services.trimestres, requis, duree_assurance, date_ouverture, date_annulation,
@@ -411,7 +426,7 @@ def _simuler(cas: CasPension, liq: date) -> ResultatPension:
     majoration = _majoration_enfants(cas, pension, limite, liq, x)
     annuelle = _euros(pension + majoration, liq)
     mensuelle = _euros(Decimal(str(annuelle)) / 12, liq)
-    x.ajouter("arrondi", f"Montants arrondis au centime : {annuelle} € par an, {mensuelle} € par mois",
+    x.ajouter("arrondi", f"Montants arrondis au centime : {_fr_euros(annuelle)} € par an, {_fr_euros(mensuelle)} € par mois",
               {"annuelle": annuelle, "mensuelle": mensuelle}, valeur("arrondi_euros", liq))
     plafond_cumul = _plafond_cumul(annuelle, liq, x)
 
@@ -488,11 +503,11 @@ def _minimum_garanti(cas: CasPension, services: int, requis: int, duree_assuranc
                 + Decimal(str(v["points_palier_2"])) * max(min(annees, Decimal(v["annees_taux_plein"]))
                                                            - Decimal(str(v["fin_palier_1_annees"])), ZERO))
         taux = min(taux, Decimal(str(v["taux_maximum"])))
-        detail = f"{annees.normalize():f} années de services"
+        detail = f"{_fr(annees)} années de services"
     base = Decimal(str(mg100.valeur)) * 12 * v["indice"] / v["indice_reference"]
     montant = base * taux
-    x.ajouter("minimum_garanti", f"Minimum garanti : {mg100.valeur} € par mois (indice {v['indice_reference']}) × "
-              f"{v['indice']}/{v['indice_reference']} × 12 × {_pct(taux)} ({detail}) = {_euros(montant, le)} € par an, "
+    x.ajouter("minimum_garanti", f"Minimum garanti : {_fr(mg100.valeur)} € par mois (indice {v['indice_reference']}) × "
+              f"{v['indice']}/{v['indice_reference']} × 12 × {_pct(taux)} ({detail}) = {_fr_euros(_euros(montant, le))} € par an, "
               "sans décote ni surcote", _euros(montant, le), b)
     return montant
 
@@ -510,7 +525,7 @@ def _majoration_enfants(cas: CasPension, pension: Decimal, limite: Decimal, le: 
     taux = Decimal(str(trois.valeur)) + Decimal(str(supplement.valeur)) * (nombre - minimum.valeur)
     majoration = min(pension * taux, max(limite - pension, ZERO))
     x.ajouter("majoration_enfants", f"Majoration pour {nombre} enfants élevés au moins {duree.valeur} : {_pct(taux)}, "
-              f"pension majorée plafonnée au traitement = {_euros(majoration, le)} € par an", _euros(majoration, le),
+              f"pension majorée plafonnée au traitement = {_fr_euros(_euros(majoration, le))} € par an", _euros(majoration, le),
               trois)
     return majoration
 
@@ -524,5 +539,5 @@ def _plafond_cumul(annuelle: float, le: date, x: Explication) -> float | None:
     plafond = Decimal(str(annuelle)) * Decimal(str(fraction.valeur)) + Decimal(str(abattement.valeur))
     montant = _euros(plafond, le)
     x.ajouter("cumul_emploi_retraite", f"Cumul emploi-retraite plafonné : revenus d'activité jusqu'à un tiers de la "
-              f"pension + {abattement.valeur} € = {montant} € par année civile (au-delà, écrêtement)", montant, abattement)
+              f"pension + {_fr(abattement.valeur)} € = {_fr_euros(montant)} € par année civile (au-delà, écrêtement)", montant, abattement)
     return montant
