@@ -31,6 +31,10 @@ from datetime import date
 from pathlib import Path
 
 RACINE = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(RACINE))
+
+from bench.rapport import ecrire_section  # noqa: E402
+
 OPENFISCA = RACINE / "bench" / "openfisca"
 VENV_OPENFISCA = RACINE / "bench" / ".venv-openfisca"
 CLI = "import sys; from cli.pension import app; sys.argv = ['pension', *sys.argv[1:]]; app()"
@@ -153,13 +157,13 @@ def _n(x: float) -> str:
     return f"{x:_.0f}".replace("_", " ")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cas", type=int, default=1_000_000)
     parser.add_argument("--processus", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--graine", type=int, default=2026)
     parser.add_argument("--sans-openfisca", action="store_true")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="bench-pension-") as temp:
         dossier = Path(temp)
@@ -172,7 +176,12 @@ def main() -> None:
         print(f"nous (cnracl pension simuler --lot, résultat complet avec explication) : {duree:.1f} s, "
               f"{_n(args.cas / duree)} cas/s")
         if args.sans_openfisca:
-            return
+            ecrire_section("bench_pension", f"""## Calcul des pensions (`python -m bench.bench_pension --sans-openfisca`)
+
+{_n(args.cas)} cas par `cnracl pension simuler --lot` ({args.processus} processus, résultat complet avec explication) :
+{duree:.1f} s, {_n(args.cas / duree)} cas/s. Comparaison avec openfisca non demandée dans cette exécution.
+""")
+            return 0
 
         sortie = dossier / "openfisca.jsonl"
         duree_of, temps = openfisca(cas, sortie)
@@ -213,7 +222,27 @@ def main() -> None:
             i, a, b = exemples[regle]
             print(f"  désaccord — {regle} : {n} ({n / total:.1%}), ex. cas {i} : nous {a} €, openfisca {b} €\n"
                   f"    cause : {CAUSES[regle]}")
+        debit, debit_of = args.cas / duree, temps["cas"] / duree_of
+        lignes = "\n".join(f"| {regle} | {_n(n)} ({n / total:.1%}) | {CAUSES[regle]} |"
+                           for regle, n in desaccords.most_common())
+        ecrire_section("bench_pension", f"""## Calcul des pensions contre openfisca-france-pension (`python -m bench.bench_pension`)
+
+{_n(args.cas)} cas tirés au hasard (graine {args.graine}), les mêmes pour les deux modèles, dans la même exécution.
+
+| | durée | débit |
+|---|---|---|
+| nous : `cnracl pension simuler --lot`, résultat complet avec explication, {args.processus} processus | {duree:.1f} s | {_n(debit)} cas/s |
+| openfisca-france-pension 0.1.3, de bout en bout (dont {temps['chargement_s']:.1f} s de chargement) | {duree_of:.1f} s | {_n(debit_of)} cas/s |
+
+Rapport nous / openfisca : **{debit / debit_of:.2f}** (objectif de l'issue 3 : au moins 2).
+Accord sur les {_n(total)} cas où les deux modèles appliquent les mêmes règles : {_n(accord)} ({accord / max(total, 1):.1%}).
+
+| règle du premier écart | cas | cause |
+|---|---|---|
+{lignes}
+""")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

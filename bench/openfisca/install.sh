@@ -5,7 +5,7 @@
 set -euo pipefail
 ici="$(cd "$(dirname "$0")" && pwd)"
 venv="$ici/../.venv-openfisca"
-uv="${UV:-$(command -v uv || echo /tmp/uvenv/bin/uv)}"
+uv="${UV:-$(command -v uv || echo "$ici/../../.outils/bin/uv")}"
 if [ ! -x "$venv/bin/python" ]; then
   "$uv" venv --quiet --python 3.11 "$venv"
 fi
