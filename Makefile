@@ -5,7 +5,7 @@ OUTILS := .outils
 UV := $(OUTILS)/bin/uv
 VENV := .venv
 
-.PHONY: run test test-rapide bench installer clean ressources-pages chromium
+.PHONY: run test test-rapide chaos bench installer clean ressources-pages chromium
 
 $(UV):
 	$(PYTHON) -m venv $(OUTILS)
@@ -39,6 +39,12 @@ test: installer ressources-pages chromium
 
 test-rapide: installer
 	$(VENV)/bin/pytest -q -m "not postgres and not e2e"
+
+# The fault tests alone (they are also part of `make test`): worker or Temporal server killed, PostgreSQL
+# connections cut, SMTP down.
+chaos: installer
+	$(VENV)/bin/pytest -q -p no:cacheprovider tests/chaos tests/e2e/test_arret_worker.py \
+		tests/campagne/test_arret_worker_campagne.py tests/notifications/test_gabarits.py::test_smtp_en_panne_puis_retabli
 
 bench: installer
 	$(VENV)/bin/python -m bench

@@ -13,7 +13,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 RACINE = Path(__file__).resolve().parent
@@ -48,6 +48,19 @@ class Settings(BaseSettings):
     secret_key: str = ""
     duree_jeton: timedelta = timedelta(hours=8)
 
+    # Rate limits (api/limites.py), per client: login attempts of an address, API calls of a token.
+    limites_actives: bool = True
+    limite_connexions: str = "30/minute"
+    limite_api: str = "1200/minute"
+
+    # Observability. The scraper's bearer secret for /metrics (empty: supervisors' tokens only); the address
+    # where the worker serves the Temporal SDK's metrics (empty: not served); JSON logs; OpenTelemetry.
+    metriques_jeton: str = ""
+    worker_metriques: str = ""
+    journaux_json: bool = False
+    niveau_journaux: str = "INFO"
+    tracage_otel: bool = False
+
     # EIR delays (DESIGN §4.1).
     eir_delai_notification_employeur: timedelta = Field(default=timedelta(days=5))
     relance_employeur: timedelta = Field(default=timedelta(days=10))
@@ -69,6 +82,17 @@ class Settings(BaseSettings):
     campagne_taille_paquet: int = Field(default=500, ge=1)
     campagne_paquet_smtp: int = Field(default=50, ge=1)
     campagne_collecteur: str = "fichiers"
+
+    @field_validator("limite_connexions", "limite_api")
+    @classmethod
+    def _limite(cls, valeur: str) -> str:
+        from limits import parse
+
+        try:
+            parse(valeur)
+        except ValueError:
+            raise ValueError(f"« {valeur} » n'est pas une limite : écrivez par exemple 30/minute ou 1000/hour") from None
+        return valeur
 
     @model_validator(mode="after")
     def _secrets_hors_demo(self) -> "Settings":

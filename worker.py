@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Sequence
 
 from temporalio.client import Client
@@ -17,6 +16,8 @@ from activities.rectification import ActivitesRectification
 from activities.taches import ActivitesTaches
 from activities.validation import ActivitesValidation
 from notifications.rendu import Gabarits
+from observabilite.journaux import configurer_journaux
+from observabilite.metriques import runtime_temporal
 from notifications.transport import TransportSmtp
 from persistence.db import SessionFactory, creer_moteur, fabrique_sessions
 from settings import Settings, get_settings
@@ -71,9 +72,10 @@ def creer_worker(client: Client, settings: Settings, sessions: SessionFactory) -
 
 async def main(settings: Settings | None = None) -> None:
     settings = settings or get_settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configurer_journaux(settings, "worker")
     moteur = creer_moteur(settings.url_base_de_donnees)
-    client = await connecter(settings.adresse_temporal, settings.temporal_namespace)
+    client = await connecter(settings.adresse_temporal, settings.temporal_namespace, tracage=settings.tracage_otel,
+                             runtime=runtime_temporal(settings.worker_metriques))
     try:
         await creer_worker(client, settings, fabrique_sessions(moteur)).run()
     finally:

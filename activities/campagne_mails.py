@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, text
 from domain.etats import EtatMail
 from notifications.rendu import Gabarits, MessageRendu
 from notifications.transport import TransportSmtp
+from observabilite.compteurs import compter_echec_envoi
 from persistence.db import SessionFactory, transaction
 from persistence.depots_campagne import _executer, _inserer_sans_doublon
 from persistence.models import Mail
@@ -73,7 +74,11 @@ class ExpediteurGroupe:
                 "WHERE cle IN :cles AND etat = :etat ORDER BY id").bindparams(bindparam("cles", expanding=True)),
                 {"cles": cles, "etat": EtatMail.a_envoyer.value})).all()
         if a_envoyer:
-            await self._expedier(a_envoyer, horodatage, battement)
+            try:
+                await self._expedier(a_envoyer, horodatage, battement)
+            except Exception:
+                compter_echec_envoi("campagne")
+                raise
         return len(mails)
 
     async def _expedier(self, lignes, horodatage: datetime, battement) -> None:

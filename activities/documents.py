@@ -10,6 +10,7 @@ from typing import Any
 import pension
 from domain.regles import parametre
 from persistence.models import Affilie, Enfant, LigneCirTable
+from observabilite.compteurs import compter_calcul
 
 
 def _jours(ligne: LigneCirTable) -> int:
@@ -78,6 +79,7 @@ def contenu_bilan(
 ) -> dict[str, Any]:
     cas = cas_pension(affilie, lignes, enfants, indice, le)
     estimation = pension.estimer(cas)
+    compter_calcul("bilan")
     donnees = estimation.model_dump(mode="json")
     return {
         "titre": "Bilan personnalisé retraite",
@@ -104,6 +106,7 @@ def contenu_eig(
     """The EIG (estimation indicative globale): the amounts of ``pension.estimer`` at the key ages."""
     cas = cas_pension(affilie, lignes, enfants, None, le)
     donnees = pension.estimer(cas).model_dump(mode="json")
+    compter_calcul("eig")
     return {
         "titre": "Estimation indicative globale",
         "etabli_le": le.isoformat(),

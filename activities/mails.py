@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
+
+from sqlalchemy.exc import DBAPIError
 
 from persistence import depots
 from persistence.db import SessionFactory, transaction
@@ -13,6 +16,7 @@ from domain.etats import Acteur, EtatMail
 from persistence.models import Affilie, Employeur, Mail, Tache
 from notifications.rendu import Gabarits, MessageRendu
 from notifications.transport import TransportSmtp
+from observabilite.compteurs import compter_echec_envoi
 
 
 class ExpediteurMails:
@@ -59,14 +63,30 @@ class ExpediteurMails:
             mail_id, message_id = mail.id, mail.message_id
             stocke = MessageRendu(sujet=mail.sujet, texte=mail.corps_texte, html=mail.corps_html)
             adresse = mail.destinataire
-        await self._transport.envoyer(adresse, stocke, message_id)
-        async with transaction(self._sessions) as session:
-            envoye = await session.get(Mail, mail_id)
-            assert envoye is not None
-            envoye.etat = EtatMail.envoye.value
-            envoye.envoye_le = horodatage
-            session.add(envoye)
+        try:
+            await self._transport.envoyer(adresse, stocke, message_id)
+        except Exception:
+            compter_echec_envoi("processus")
+            raise
+        await self._marquer_envoye(mail_id, horodatage)
         return True
+
+    async def _marquer_envoye(self, mail_id: int, horodatage: datetime) -> None:
+        """Record the send. The mail has left: a database unreachable for a moment (a restart) is waited
+        for here, about 20 s, rather than failing the activity, whose retry would send it a second time."""
+        for pause in (0.5, 1, 2, 4, 4, 4, 4, None):
+            try:
+                async with transaction(self._sessions) as session:
+                    envoye = await session.get(Mail, mail_id)
+                    assert envoye is not None
+                    envoye.etat = EtatMail.envoye.value
+                    envoye.envoye_le = horodatage
+                    session.add(envoye)
+                return
+            except (DBAPIError, OSError):
+                if pause is None:
+                    raise
+                await asyncio.sleep(pause)
 
 
 def adresse_de(acteur: Acteur, affilie: Affilie, employeur: Employeur | None, mail_superviseurs: str) -> str:

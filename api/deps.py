@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Query, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
@@ -17,6 +17,11 @@ from persistence.db import SessionFactory
 from persistence.models import Compte
 from settings import Settings
 from workflows.client import connecter
+
+# Numbers of requests, tasks, dossiers… in paths and filters: positive, within the database's integers.
+NUMERO_MAX = 2**31 - 1
+Identifiant = Annotated[int, Path(ge=1, le=NUMERO_MAX, description="Numéro")]
+IdentifiantFacultatif = Annotated[int | None, Query(ge=1, le=NUMERO_MAX)]
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/jeton", auto_error=False)
 
@@ -35,7 +40,8 @@ class Etat:
         async with self._verrou:
             if self._client is None:
                 try:
-                    self._client = await connecter(self.settings.adresse_temporal, self.settings.temporal_namespace)
+                    self._client = await connecter(self.settings.adresse_temporal, self.settings.temporal_namespace,
+                                                  tracage=self.settings.tracage_otel)
                 except Exception as exc:  # the engine is unreachable
                     raise HTTPException(
                         status.HTTP_503_SERVICE_UNAVAILABLE,

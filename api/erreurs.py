@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 _MESSAGES = {
@@ -58,6 +59,35 @@ def erreurs_francaises(erreurs: list[dict[str, Any]]) -> list[dict[str, str]]:
         chemin = [str(p) for p in erreur.get("loc", ()) if p not in ("body", "query", "path", "form")]
         sortie.append({"champ": ".".join(chemin) or "corps", "regle": erreur.get("type", ""), "message": _message(erreur)})
     return sortie
+
+
+class ErreurChamp(BaseModel):
+    champ: str
+    regle: str
+    message: str
+
+
+class Erreur(BaseModel):
+    """Every error answer of the API: a French sentence, and for invalid data the field-by-field reasons."""
+
+    detail: str
+    erreurs: list[ErreurChamp] | None = None
+
+
+_ERREUR = {"model": Erreur}
+# Declared on every API route (api/app.py): what any of them may answer besides its success.
+REPONSES_ERREUR: dict[int | str, dict[str, Any]] = {
+    400: {**_ERREUR, "description": "Requête mal formée"},
+    401: {**_ERREUR, "description": "Authentification requise ou jeton invalide"},
+    403: {**_ERREUR, "description": "Profil non autorisé"},
+    404: {**_ERREUR, "description": "Introuvable, ou hors de votre périmètre"},
+    405: {**_ERREUR, "description": "Méthode non permise"},
+    409: {**_ERREUR, "description": "Conflit avec l'état du processus"},
+    422: {**_ERREUR, "description": "Données invalides : le champ et la règle sont nommés"},
+    423: {**_ERREUR, "description": "Compte verrouillé"},
+    429: {**_ERREUR, "description": "Trop de requêtes"},
+    503: {**_ERREUR, "description": "Moteur de processus indisponible"},
+}
 
 
 def reponse_erreur(statut: int, message: str, erreurs: list[dict[str, str]] | None = None,

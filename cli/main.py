@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
 import socket
@@ -32,6 +33,23 @@ app.add_typer(_pension.app, name="pension")
 donnees.command("synthetiques")(_synthetique.synthetiques)
 
 BIN = Path(sys.executable).parent
+
+
+@app.callback()
+def _journaux() -> None:
+    # Every command logs through the masked handler (JSON with CNRACL_JOURNAUX_JSON); `api` and `worker`
+    # reconfigure it with their own component name. Invalid settings are reported by the command itself.
+    from pydantic import ValidationError
+
+    from observabilite.journaux import configurer_journaux
+
+    try:
+        settings = get_settings()
+    except ValidationError:
+        return
+    configurer_journaux(settings, "cli")
+    if settings.niveau_journaux.upper() != "DEBUG":  # the migrations' step-by-step lines: only when asked
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def _sortie_erreur(message: str) -> None:
@@ -65,17 +83,14 @@ def worker() -> None:
 @app.command()
 def api(hote: str = "127.0.0.1", port: int = 8000) -> None:
     """Run the API and the pages (uvicorn)."""
-    import logging
-
     import uvicorn
 
     from api.app import create_app
-    from api.journal import MasqueDonneesPersonnelles
+    from observabilite.journaux import configurer_journaux
 
-    config = uvicorn.Config(create_app(get_settings()), host=hote, port=port, log_level="info")
-    serveur = uvicorn.Server(config)
-    logging.getLogger("uvicorn.access").addFilter(MasqueDonneesPersonnelles())
-    serveur.run()
+    settings = get_settings()
+    configurer_journaux(settings, "api")
+    uvicorn.Server(uvicorn.Config(create_app(settings), host=hote, port=port, log_config=None)).run()
 
 
 @app.command()
@@ -220,6 +235,18 @@ def _attendre_port(hote: str, port: int, delai: float = 60.0) -> None:
     raise RuntimeError(f"{hote}:{port} ne répond pas")
 
 
+PORT_METRIQUES_WORKER, PORT_METRIQUES_TEMPORAL = 9464, 9465
+
+
+def _port_disponible(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def _arret_demande(*_: object) -> None:
     """SIGTERM stops the whole service the way Ctrl-C does."""
     raise KeyboardInterrupt
@@ -240,11 +267,16 @@ def run(port: int = 8000) -> None:
         processus.append((nom, subprocess.Popen(commande, env=environnement, stdout=journal, stderr=subprocess.STDOUT,
                                                 start_new_session=True)))
 
+    # Prometheus metrics of the worker (Temporal SDK) and of the dev server, on fixed ports when they are free.
+    metriques_worker = settings.worker_metriques or (f"127.0.0.1:{PORT_METRIQUES_WORKER}"
+                                                     if _port_disponible(PORT_METRIQUES_WORKER) else "")
+    environnement["CNRACL_WORKER_METRIQUES"] = metriques_worker
+    metriques_temporal = ["--metrics-port", str(PORT_METRIQUES_TEMPORAL)] if _port_disponible(PORT_METRIQUES_TEMPORAL) else []
     try:
         if not settings.temporal_address:
             lancer("temporal", [str(BIN / "temporal"), "server", "start-dev", "--ip", "127.0.0.1", "--port", "7233",
                                 "--ui-port", "8233", "--db-filename", str(settings.var_dir / "temporal.db"),
-                                "--log-level", "warn"])
+                                "--log-level", "warn", *metriques_temporal])
             _attendre_port("127.0.0.1", 7233)
         if not settings.smtp_host:
             lancer("smtp", [str(BIN / "cnracl"), "smtp", "--port", str(settings.smtp_port)])
@@ -256,6 +288,11 @@ def run(port: int = 8000) -> None:
         typer.echo(f"  API et pages      http://localhost:{port}   (documentation : http://localhost:{port}/docs)")
         if not settings.temporal_address:
             typer.echo("  Temporal Web UI   http://localhost:8233")
+        typer.echo(f"  Métriques         http://localhost:{port}/metrics (jeton d'un superviseur ou CNRACL_METRIQUES_JETON)")
+        if metriques_worker:
+            typer.echo(f"                    http://{metriques_worker}/metrics (worker : SDK Temporal, calculs, échecs SMTP)")
+        if metriques_temporal and not settings.temporal_address:
+            typer.echo(f"                    http://127.0.0.1:{PORT_METRIQUES_TEMPORAL}/metrics (serveur Temporal)")
         if not settings.smtp_host:
             typer.echo(f"  Mails envoyés     {settings.dossier_mails}/*.eml")
         typer.echo(f"  Journaux          {settings.var_dir}/*.log")

@@ -1,4 +1,6 @@
-"""The async engine and session factory, built from the settings (never at import time)."""
+"""The async engine and session factory, built from the settings (never at import time).
+
+Statement parameters carry personal data: the engines never show them in logs or error messages."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 def creer_moteur(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
-        moteur = create_async_engine(url, connect_args={"timeout": 30})
+        moteur = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(moteur.sync_engine, "connect")
         def _pragmas(connexion, _):  # WAL lets the API read while the worker writes
@@ -23,7 +25,7 @@ def creer_moteur(url: str) -> AsyncEngine:
             curseur.close()
 
         return moteur
-    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True)
 
 
 SessionFactory = async_sessionmaker[AsyncSession]

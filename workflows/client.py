@@ -12,8 +12,13 @@ from domain.eir import DelaisEir, DemandeEir, VueEir
 from workflows.eir import EirWorkflow
 
 
-async def connecter(adresse: str, namespace: str = "default") -> Client:
-    return await Client.connect(adresse, namespace=namespace, data_converter=pydantic_data_converter)
+async def connecter(adresse: str, namespace: str = "default", *, tracage: bool = False, runtime=None) -> Client:
+    """The client; ``tracage`` adds OpenTelemetry spans, ``runtime`` a Temporal runtime (the worker's exports
+    its metrics)."""
+    from observabilite.tracage import intercepteurs
+
+    return await Client.connect(adresse, namespace=namespace, data_converter=pydantic_data_converter,
+                                interceptors=intercepteurs(tracage), runtime=runtime)
 
 
 def delais_eir(settings) -> DelaisEir:

@@ -39,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
 
 _COURTE = timedelta(seconds=30)
 _CALCUL = timedelta(minutes=2)
+_ATTENTE_RETRAIT = timedelta(seconds=10)
 _REESSAIS = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
 
@@ -261,7 +262,16 @@ class EirWorkflow:
     @workflow.update
     async def retirer(self, action: ActionAffilie) -> VueEir:
         self._retrait = action
-        await workflow.wait_condition(lambda: self._vue.etat is EtatEir.retiree)
+        if not workflow.patched("retrait-attente-bornee"):
+            await workflow.wait_condition(lambda: self._vue.etat is EtatEir.retiree)
+            return self._vue
+        # The withdrawal is recorded at once; it takes effect when the current step ends. A step held up
+        # (mail server down, an activity retrying) must not hold the agent's request: answer after a while
+        # with the state as it is, the withdrawal following.
+        try:
+            await workflow.wait_condition(lambda: self._vue.etat is EtatEir.retiree, timeout=_ATTENTE_RETRAIT)
+        except TimeoutError:
+            workflow.logger.info("retrait enregistré, en attente de la fin de l'étape en cours")
         return self._vue
 
     @retirer.validator

@@ -12,7 +12,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.pages import agent, connexion, employeur, superviseur
+import importlib
+import pkgutil
+
+import api.pages as _paquet
 from api.pages.rendu import rendre
 from api.pages.session import ErreurPage, Redirection
 
@@ -29,8 +32,15 @@ async def _erreur(request: Request, exc: Exception):
     return rendre(request, "erreur.html", {"titre": exc.titre, "texte": exc.message}, statut=exc.statut)
 
 
+def modules_de_pages() -> list:
+    """Every module of this package that defines a ``router``, in name order: a new page module is mounted
+    by existing, nothing to register."""
+    modules = [importlib.import_module(f"api.pages.{info.name}") for info in pkgutil.iter_modules(_paquet.__path__)]
+    return [module for module in modules if hasattr(module, "router")]
+
+
 def monter(app: FastAPI) -> None:
-    for module in (connexion, agent, employeur, superviseur):
+    for module in modules_de_pages():
         app.include_router(module.router)
     app.mount("/static/dsfr", StaticFiles(directory=MODULES_NPM / "@gouvfr" / "dsfr" / "dist", check_dir=False),
               name="dsfr")

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 from temporalio.client import WorkflowFailureError
 
-from api.deps import Employeur_ou_Superviseur, EtatDep, SessionDep, Superviseur
+from api.deps import Employeur_ou_Superviseur, EtatDep, Identifiant, IdentifiantFacultatif, SessionDep, Superviseur
 from api.routers._temporal import mettre_a_jour
 from domain.campagne import TYPE_TACHE_CAMPAGNE, ActionSuperviseur, Cohorte, id_workflow_campagne
 from domain.etats import Role
@@ -118,7 +118,7 @@ async def employeurs(_: Superviseur, session: SessionDep, annee: int = Annee,
 
 @router.get("/{annee}/agents")
 async def agents(_: Superviseur, session: SessionDep, annee: int = Annee, simulation: bool = False,
-                 employeur_id: int | None = None, cohorte: Cohorte | None = None,
+                 employeur_id: IdentifiantFacultatif = None, cohorte: Cohorte | None = None,
                  limite: int = Query(default=100, ge=1, le=1000), decalage: int = Query(default=0, ge=0)
                  ) -> list[dict[str, Any]]:
     """Who receives (or, for a dry run, would receive) which document."""
@@ -148,7 +148,7 @@ async def reprise(compte: Superviseur, etat: EtatDep, session: SessionDep, annee
 
 @router.post("/{annee}/taches/{tache_id}/completion")
 async def completer(corps: CompletionCampagne, compte: Employeur_ou_Superviseur, session: SessionDep,
-                    tache_id: int, annee: int = Annee) -> dict[str, Any]:
+                    tache_id: Identifiant, annee: int = Annee) -> dict[str, Any]:
     """The employer has updated the agent's CIR (``PUT /affilies/{nir}/cir/{annee}``) and says so."""
     tache = await session.get(Tache, tache_id)
     if (tache is None or tache.type != TYPE_TACHE_CAMPAGNE or tache.workflow_id != id_workflow_campagne(annee)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from api.deps import Affilie_ou_Superviseur, CompteCourant, EtatDep, SessionDep
+from api.deps import Affilie_ou_Superviseur, CompteCourant, EtatDep, Identifiant, SessionDep
 from api.erreurs import reponse_erreur
 from api.routers._temporal import mettre_a_jour
 from domain.eir import ActionAffilie, DemandeConsolidation, PeriodeASignaler, ReponsesEnquete
@@ -169,7 +169,7 @@ async def mes_demandes(compte: Affilie_ou_Superviseur, session: SessionDep) -> l
 
 
 @router.get("/{demande_id}", response_model=EtatDemande)
-async def consulter(demande_id: int, compte: CompteCourant, session: SessionDep) -> EtatDemande:
+async def consulter(demande_id: Identifiant, compte: CompteCourant, session: SessionDep) -> EtatDemande:
     """The business state, read from the projection written with each change (no worker needed)."""
     return await _etat_demande(session, await _demande_visible(session, compte, demande_id))
 
@@ -183,13 +183,13 @@ async def _repondre(demande_id, compte, session, etat, update, argument) -> Etat
 
 
 @router.post("/{demande_id}/ris/validation", response_model=EtatDemande)
-async def valider_ris(demande_id: int, compte: CompteCourant, session: SessionDep, etat: EtatDep):
+async def valider_ris(demande_id: Identifiant, compte: CompteCourant, session: SessionDep, etat: EtatDep):
     return await _repondre(demande_id, compte, session, etat, EirWorkflow.valider_ris,
                            ActionAffilie(compte_id=compte.id or 0))
 
 
 @router.post("/{demande_id}/ris/consolidation", response_model=EtatDemande)
-async def demander_consolidation(demande_id: int, corps: Consolidation, compte: CompteCourant, session: SessionDep,
+async def demander_consolidation(demande_id: Identifiant, corps: Consolidation, compte: CompteCourant, session: SessionDep,
                                  etat: EtatDep):
     return await _repondre(demande_id, compte, session, etat, EirWorkflow.demander_consolidation,
                            DemandeConsolidation(compte_id=compte.id or 0, periodes=corps.periodes))
@@ -204,7 +204,7 @@ async def _dernier_document(session, compte, demande_id: int, type: TypeDocument
 
 
 @router.get("/{demande_id}/ris")
-async def ris(demande_id: int, compte: CompteCourant, session: SessionDep) -> dict[str, Any]:
+async def ris(demande_id: Identifiant, compte: CompteCourant, session: SessionDep) -> dict[str, Any]:
     """The latest RIS of the request."""
     return await _dernier_document(session, compte, demande_id, TypeDocument.ris,
                                    "Le relevé de situation n'est pas encore disponible : votre employeur vérifie "
@@ -212,7 +212,7 @@ async def ris(demande_id: int, compte: CompteCourant, session: SessionDep) -> di
 
 
 @router.get("/{demande_id}/bilan")
-async def bilan(demande_id: int, compte: CompteCourant, session: SessionDep) -> dict[str, Any]:
+async def bilan(demande_id: Identifiant, compte: CompteCourant, session: SessionDep) -> dict[str, Any]:
     """The bilan personnalisé: rights and simulations at several departure ages."""
     return await _dernier_document(session, compte, demande_id, TypeDocument.bilan,
                                    "Le bilan n'est pas encore disponible : il est produit après la validation de "
@@ -220,13 +220,13 @@ async def bilan(demande_id: int, compte: CompteCourant, session: SessionDep) -> 
 
 
 @router.post("/{demande_id}/enquete", response_model=EtatDemande)
-async def enquete(demande_id: int, corps: Enquete, compte: CompteCourant, session: SessionDep, etat: EtatDep):
+async def enquete(demande_id: Identifiant, corps: Enquete, compte: CompteCourant, session: SessionDep, etat: EtatDep):
     return await _repondre(demande_id, compte, session, etat, EirWorkflow.repondre_enquete,
                            ReponsesEnquete(compte_id=compte.id or 0, reponses=corps.reponses,
                                            commentaire=corps.commentaire))
 
 
 @router.delete("/{demande_id}", response_model=EtatDemande)
-async def retirer(demande_id: int, compte: CompteCourant, session: SessionDep, etat: EtatDep):
+async def retirer(demande_id: Identifiant, compte: CompteCourant, session: SessionDep, etat: EtatDep):
     """Withdraw the request (at any step before the closure)."""
     return await _repondre(demande_id, compte, session, etat, EirWorkflow.retirer, ActionAffilie(compte_id=compte.id or 0))

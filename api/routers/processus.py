@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 from sqlmodel import col, select
 
-from api.deps import EtatDep, SessionDep, Superviseur
+from api.deps import EtatDep, Identifiant, IdentifiantFacultatif, SessionDep, Superviseur
 from persistence import depots
 from persistence.models import DemandeEirTable, DossierValidationTable, RectificationTable
 
@@ -52,7 +52,7 @@ async def lister(
     type: str | None = Query(default=None, description="eir, rectification ou validation"),
     etat: str | None = None,
     en_attente_de: str | None = None,
-    employeur_id: int | None = None,
+    employeur_id: IdentifiantFacultatif = None,
     limite: int = Query(default=100, ge=1, le=1000),
     decalage: int = Query(default=0, ge=0),
 ) -> list[ProcessusResume]:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlmodel import col, func, select
 
-from api.deps import Affilie_ou_Superviseur, CompteCourant, EtatDep, SessionDep
+from api.deps import Affilie_ou_Superviseur, CompteCourant, EtatDep, Identifiant, SessionDep
 from domain.etats import Acteur, Role
 from domain.identifiants import erreur_nir, erreur_siret, normaliser
 from domain.rectification import DelaisTache, DemandeRectification, EtatRectification, Routage
@@ -177,5 +177,5 @@ async def lister(compte: Affilie_ou_Superviseur, session: SessionDep) -> list[Et
 
 
 @router.get("/{rectification_id}", response_model=EtatRectificationPublic)
-async def consulter(rectification_id: int, compte: CompteCourant, session: SessionDep) -> EtatRectificationPublic:
+async def consulter(rectification_id: Identifiant, compte: CompteCourant, session: SessionDep) -> EtatRectificationPublic:
     return await _public(session, await _visible(session, compte, rectification_id))

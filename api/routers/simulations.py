@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body
 import pension
 from api.deps import Employeur_ou_Superviseur
 from api.erreurs import reponse_erreur
+from observabilite.metriques import compter_calcul
 
 router = APIRouter(tags=["simulations"])
 
@@ -17,6 +18,7 @@ router = APIRouter(tags=["simulations"])
 async def simuler(_: Employeur_ou_Superviseur, cas: dict[str, Any] = Body(description="Un cas (CasPension)")):
     try:
         resultat = pension.simuler(cas)
+        compter_calcul("api")
     except pension.ErreurCas as erreur:
         resume = " ; ".join(f"{e['champ']} : {e['message']}" for e in erreur.erreurs)
         return reponse_erreur(422, f"Cas de calcul invalide — {resume}", erreur.erreurs)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, Field, model_validator
 
-from api.deps import Employeur_ou_Superviseur, EtatDep, SessionDep
+from api.deps import Employeur_ou_Superviseur, EtatDep, Identifiant, NUMERO_MAX, SessionDep
 from api.routers._temporal import mettre_a_jour
 from domain.cir import LigneCir
 from domain.eir import ReponseTache
@@ -102,7 +102,7 @@ async def corbeille(
     session: SessionDep,
     etat: EtatTache | None = Query(default=EtatTache.ouverte, description="ouverte, terminee ou annulee"),
     type: TypeTache | None = None,
-    employeur_id: int | None = Query(default=None, description="Superviseur : les tâches d'un employeur"),
+    employeur_id: Annotated[int | None, Query(ge=1, le=NUMERO_MAX, description="Superviseur : les tâches d'un employeur")] = None,
     limite: int = Query(default=100, ge=1, le=500),
     decalage: int = Query(default=0, ge=0),
 ) -> list[TachePublique]:
@@ -114,12 +114,12 @@ async def corbeille(
 
 
 @router.get("/{tache_id}", response_model=TachePublique)
-async def consulter(tache_id: int, compte: Employeur_ou_Superviseur, session: SessionDep) -> TachePublique:
+async def consulter(tache_id: Identifiant, compte: Employeur_ou_Superviseur, session: SessionDep) -> TachePublique:
     return await _publique(session, await _tache_visible(session, compte, tache_id), avec_agent=True)
 
 
 @router.post("/{tache_id}/completion", response_model=TachePublique)
-async def completer(tache_id: int, corps: Completion, compte: Employeur_ou_Superviseur, session: SessionDep,
+async def completer(tache_id: Identifiant, corps: Completion, compte: Employeur_ou_Superviseur, session: SessionDep,
                     etat: EtatDep) -> TachePublique:
     tache = await _tache_visible(session, compte, tache_id)
     if tache.etat != EtatTache.ouverte.value:

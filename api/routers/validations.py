@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel
 from sqlmodel import col, select
 
-from api.deps import Affilie_ou_Superviseur, CompteCourant, EtatDep, SessionDep, Superviseur
+from api.deps import Affilie_ou_Superviseur, CompteCourant, EtatDep, Identifiant, SessionDep, Superviseur
 from api.erreurs import reponse_erreur
 from api.routers._temporal import mettre_a_jour
 from domain.etats import Role
@@ -62,12 +62,12 @@ async def lister(compte: Affilie_ou_Superviseur, session: SessionDep) -> list[Do
 
 
 @router.get("/{dossier_id}", response_model=DossierPublic)
-async def consulter(dossier_id: int, compte: CompteCourant, session: SessionDep) -> DossierPublic:
+async def consulter(dossier_id: Identifiant, compte: CompteCourant, session: SessionDep) -> DossierPublic:
     return await _public(session, await _visible(session, compte, dossier_id))
 
 
 @router.post("/{dossier_id}/demande", response_model=DossierPublic)
-async def demander(dossier_id: int, compte: CompteCourant, session: SessionDep, etat: EtatDep):
+async def demander(dossier_id: Identifiant, compte: CompteCourant, session: SessionDep, etat: EtatDep):
     """The agent asks the validation of their services (before the deadline)."""
     dossier = await _visible(session, compte, dossier_id)
     if compte.role != Role.affilie.value:
@@ -83,7 +83,7 @@ async def demander(dossier_id: int, compte: CompteCourant, session: SessionDep, 
 
 
 @router.post("/{dossier_id}/decision", response_model=DossierPublic)
-async def decider(dossier_id: int, corps: DecisionValidation, compte: Superviseur, session: SessionDep,
+async def decider(dossier_id: Identifiant, corps: DecisionValidation, compte: Superviseur, session: SessionDep,
                   etat: EtatDep):
     dossier = await _visible(session, compte, dossier_id)
     await mettre_a_jour(await etat.client(), dossier.workflow_id, EcheanceValidationWorkflow.decider,

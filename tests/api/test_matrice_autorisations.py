@@ -11,6 +11,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
+from domain.campagne import TYPE_TACHE_CAMPAGNE, id_workflow_campagne
 from domain.task_queues import id_workflow_eir
 from persistence import depots
 from persistence.db import transaction
@@ -53,6 +54,14 @@ MATRICE = [
     ("POST", "/validations/{validation}/decision", {"decision": "acceptee"}, (401, 403, 403, 403, 403, OK)),
     ("GET", "/processus", None, (401, 403, 403, 403, 403, OK)),
     ("GET", "/processus/{workflow}", None, (401, 403, 403, 403, 403, OK)),
+    ("POST", "/campagnes/2027", None, (401, 403, 403, 403, 403, OK)),
+    ("GET", "/campagnes/2027", None, (401, 403, 403, 403, 403, OK)),
+    ("GET", "/campagnes/2027/employeurs", None, (401, 403, 403, 403, 403, OK)),
+    ("GET", "/campagnes/2027/agents", None, (401, 403, 403, 403, 403, OK)),
+    ("POST", "/campagnes/2027/pause", None, (401, 403, 403, 403, 403, OK)),
+    ("POST", "/campagnes/2027/reprise", None, (401, 403, 403, 403, 403, OK)),
+    ("POST", "/campagnes/2027/taches/{tache_campagne}/completion", {"donnees_verifiees": True},
+     (401, 403, 403, OK, 404, OK)),
 ]
 
 
@@ -78,10 +87,14 @@ async def service(tmp_path, url_sqlite):
                 workflow_id="echeance-validation-matrice", affilie_id=pop.affilie.id, motif="titularisation",
                 date_limite=date(2030, 1, 1), regle="règle", etat="ouverte", creee_le=maintenant,
                 modifiee_le=maintenant)
+            tache_campagne, _ = await depots.creer_tache(session, Tache(
+                cle="matrice-campagne", type=TYPE_TACHE_CAMPAGNE, workflow_id=id_workflow_campagne(2027),
+                employeur_id=pop.employeur.id, affilie_id=pop.affilie.id, echeance=maintenant, creee_le=maintenant))
             session.add_all([rectification, dossier])
             await session.flush()
         service.valeurs = {"eir": demande.id, "tache": tache.id, "nir": pop.affilie.nir, "workflow": demande.workflow_id,
-                           "rectification": rectification.id, "validation": dossier.id}
+                           "rectification": rectification.id, "validation": dossier.id,
+                           "tache_campagne": tache_campagne.id}
         yield service
 
 

@@ -1,0 +1,66 @@
+"""Rate limits, per client, in memory (``limits``, moving window): the login attempts of an address, and the
+API calls of a token (or of an address without one). Beyond the limit: 429 in French with ``Retry-After``.
+
+The lockout after repeated wrong codes protects one account; this protects the service from an address
+trying many accounts, or a client looping on the API. With several API processes each keeps its own
+window (the limits are then per process): a shared storage (Redis) would be configured here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from settings import Settings
+
+CONNEXIONS = {("POST", "/api/v1/auth/jeton"), ("POST", "/connexion")}
+
+
+class LimiteDeDebit:
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.actives = settings.limites_actives
+        self.connexion = parse(settings.limite_connexions)
+        self.api = parse(settings.limite_api)
+        self.limiteur = MovingWindowRateLimiter(MemoryStorage())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.actives:
+            await self.app(scope, receive, send)
+            return
+        chemin, methode = scope["path"], scope["method"]
+        adresse = (scope.get("client") or ("inconnue", 0))[0]
+        if (methode, chemin) in CONNEXIONS:
+            limite, cle, quoi = self.connexion, f"connexion:{adresse}", "tentatives de connexion"
+        elif chemin.startswith("/api/"):
+            autorisation = dict(scope["headers"]).get(b"authorization", b"")
+            client = hashlib.sha256(autorisation).hexdigest()[:16] if autorisation else adresse
+            limite, cle, quoi = self.api, f"api:{client}", "requêtes"
+        else:
+            await self.app(scope, receive, send)
+            return
+        if not self.limiteur.hit(limite, cle):
+            fenetre = self.limiteur.get_window_stats(limite, cle)
+            attente = max(1, math.ceil(fenetre.reset_time - time.time()))
+            message = (f"Trop de {quoi} depuis votre poste : {limite.amount} au plus par "
+                       f"{_unite(limite)}. Réessayez dans {attente} secondes.")
+            entetes = {"Retry-After": str(attente)}
+            reponse = (JSONResponse({"detail": message}, status_code=429, headers=entetes)
+                       if chemin.startswith("/api/") else
+                       PlainTextResponse(message, status_code=429, headers=entetes))
+            await reponse(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _unite(limite) -> str:
+    unite = {"second": "seconde", "minute": "minute", "hour": "heure", "day": "jour"}.get(
+        limite.GRANULARITY.name, limite.GRANULARITY.name)
+    return unite if limite.multiples == 1 else f"{limite.multiples} {unite}s"

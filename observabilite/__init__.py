@@ -1,0 +1,1 @@
+"""Observability: Prometheus metrics, JSON logs without personal data, optional OpenTelemetry tracing."""

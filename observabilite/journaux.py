@@ -1,0 +1,59 @@
+"""Logs: one handler on the root logger, plain text or JSON lines (``CNRACL_JOURNAUX_JSON``), and a filter
+that masks personal data (NIR, e-mail addresses) in every record, whoever logs it (our code, uvicorn,
+the Temporal SDK, SQLAlchemy)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from pythonjsonlogger.json import JsonFormatter
+
+from api.journal import MasqueDonneesPersonnelles, masquer
+from settings import Settings
+
+_CHAMPS = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+class _JsonMasque(JsonFormatter):
+    """JSON lines, masked once more as a whole: extra fields (the Temporal SDK's workflow and activity
+    context, tracebacks) are not covered by the record filter."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return masquer(super().format(record))
+
+
+class _TexteMasque(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return masquer(super().format(record))
+
+
+def formateur(json: bool, composant: str) -> logging.Formatter:
+    if json:
+        return _JsonMasque(
+            _CHAMPS,
+            rename_fields={"asctime": "horodatage", "levelname": "niveau", "name": "journal"},
+            static_fields={"composant": composant},
+        )
+    return _TexteMasque(_CHAMPS)
+
+
+def configurer_journaux(settings: Settings, composant: str, flux=None) -> logging.Handler:
+    """Route every log record of this process through one masked handler; returns it."""
+    gestionnaire = logging.StreamHandler(flux or sys.stderr)
+    gestionnaire.setFormatter(formateur(settings.journaux_json, composant))
+    gestionnaire.addFilter(MasqueDonneesPersonnelles())
+    racine = logging.getLogger()
+    for ancien in list(racine.handlers):
+        racine.removeHandler(ancien)
+    racine.addHandler(gestionnaire)
+    racine.setLevel(settings.niveau_journaux.upper())
+    for nom in ("uvicorn", "uvicorn.access", "uvicorn.error"):  # uvicorn's own handlers would bypass the mask
+        journal = logging.getLogger(nom)
+        journal.handlers.clear()
+        journal.propagate = True
+    # The database and mail layers log statements with their parameters and mails with their text (names,
+    # NIR) at DEBUG/INFO: WARNING at least for them.
+    for nom in ("sqlalchemy", "aiosqlite", "asyncpg", "mail.log", "aiosmtplib"):
+        logging.getLogger(nom).setLevel(max(racine.level, logging.WARNING))
+    return gestionnaire

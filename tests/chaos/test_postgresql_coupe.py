@@ -1,0 +1,98 @@
+"""PostgreSQL cuts every connection of the service's database again and again (``pg_terminate_backend``, what
+a restart does to its clients) while an EIR runs with its worker in another process: the EIR completes, and
+no mail, task or document is lost or doubled. The API's readers retry as a user would (a refused read is
+counted, not hidden)."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import AsyncExitStack, suppress
+from datetime import timedelta
+
+import asyncpg
+import pytest
+from sqlmodel import select
+
+from persistence.models import Document, Mail, Tache
+from tests.conftest import PG_ADMIN, _base_postgres, _supprimer_base, settings_de_test
+from tests.e2e.test_arret_worker import WorkerExterne
+from tests.service import assembler
+from tests.workflows.test_eir_workflow import AGENT, EMPLOYEUR, attendre
+from persistence.migrations import migrer_async
+
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
+
+
+async def _couper(nom: str, arret: asyncio.Event, coupures: list[int]) -> None:
+    connexion = await asyncpg.connect(PG_ADMIN)
+    try:
+        while not arret.is_set():
+            coupees = await connexion.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = $1 AND pid <> pg_backend_pid()", nom)
+            coupures.append(coupees)
+            with suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(arret.wait(), 1.5)
+    finally:
+        await connexion.close()
+
+
+async def test_connexions_postgresql_coupees_pendant_un_eir(env_dev, tmp_path, boite_mail):
+    nom = await _base_postgres()
+    url = f"{PG_ADMIN.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+asyncpg://')}/{nom}"
+    await migrer_async(url)
+    settings = settings_de_test(
+        tmp_path, url, boite_mail.port, temporal_address=env_dev.client.service_client.config.target_host,
+        eir_delai_notification_employeur=timedelta(seconds=2), relance_employeur=timedelta(minutes=5),
+        escalade_superviseur=timedelta(minutes=10), eir_delai_enquete=timedelta(seconds=4),
+    )
+    worker = WorkerExterne(settings, tmp_path / "worker.log")
+    arret, coupures, refus = asyncio.Event(), [], []
+    async with AsyncExitStack() as pile:
+        pile.push_async_callback(_supprimer_base, nom)
+        pile.callback(worker.arreter)
+        service = await assembler(settings, pile)
+        agent, rh = await service.http("camille"), await service.http("rh-commune")
+        worker.demarrer()
+
+        async def appel(client, methode, chemin, **kw):
+            """A user's call: a refused call (the database connection just cut) is retried a moment later."""
+            for _ in range(20):
+                reponse = await client.request(methode, chemin, **kw)
+                if reponse.status_code < 500:
+                    return reponse
+                refus.append(reponse.status_code)
+                await asyncio.sleep(0.5)
+            raise AssertionError(f"{methode} {chemin} toujours refusé")
+
+        demande_id = (await appel(agent, "POST", "/eir", json={})).json()["id"]
+        coupeur = asyncio.create_task(_couper(nom, arret, coupures))
+        pile.push_async_callback(lambda: coupeur)
+        pile.callback(arret.set)
+        await attendre(lambda: len(boite_mail.pour(EMPLOYEUR)) == 1, delai=90)
+        tache = (await appel(rh, "GET", "/taches")).json()[0]
+        reponse = await appel(rh, "POST", f"/taches/{tache['id']}/completion",
+                              json={"carriere_verifiee": True, "indice_fin_de_carriere": 580})
+        assert reponse.status_code == 200, reponse.text
+
+        async def etat(attendu: str):
+            return (await appel(agent, "GET", f"/eir/{demande_id}")).json()["etat"] == attendu
+        await attendre(lambda: etat("ris_disponible"), delai=90)
+        assert (await appel(agent, "POST", f"/eir/{demande_id}/ris/validation")).status_code == 200
+        await attendre(lambda: len(boite_mail.pour(AGENT)) == 5, delai=90)  # bilan, then the survey mail
+        await attendre(lambda: etat("enquete_envoyee"), delai=60)
+        arret.set()
+        await coupeur
+        reponse = await appel(agent, "POST", f"/eir/{demande_id}/enquete", json={"reponses": [4, 4, 4, 4, 4]})
+        assert reponse.status_code == 200 and reponse.json()["etat"] == "close"
+
+        assert sum(coupures) > 0, "aucune connexion coupée : le test ne prouve rien"
+        sujets = boite_mail.sujets()
+        assert len(sujets) == 6 and len(set(sujets)) == 6, sujets
+        async with service.sessions() as session:
+            mails = (await session.exec(select(Mail))).all()
+            taches = (await session.exec(select(Tache))).all()
+            documents = (await session.exec(select(Document.type))).all()
+        assert len(mails) == 6 and {m.etat for m in mails} == {"envoye"}
+        assert len(taches) == 1 and sorted(documents) == ["bilan", "ris"]
+    print(f"connexions coupées : {sum(coupures)} en {len(coupures)} coupures ; appels refusés puis repris : {refus}")

@@ -1,0 +1,112 @@
+"""The Temporal server (dev server persisted to its file) is killed (SIGKILL) in the middle of an EIR, twice,
+and restarted on the same file: the EIR completes, and no mail, task or document is lost or doubled."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import time
+from contextlib import AsyncExitStack
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import func, select
+
+from persistence.models import Document, Mail, Tache
+from tests.conftest import BIN, port_libre, settings_de_test
+from tests.e2e.test_arret_worker import WorkerExterne
+from tests.service import assembler
+from tests.workflows.test_eir_workflow import AGENT, EMPLOYEUR, attendre
+
+pytestmark = pytest.mark.e2e
+
+
+class ServeurTemporal:
+    def __init__(self, fichier: Path, journal: Path) -> None:
+        self.port, self.fichier, self.journal = port_libre(), fichier, journal
+        self.processus: subprocess.Popen | None = None
+
+    @property
+    def adresse(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def demarrer(self) -> None:
+        with open(self.journal, "ab") as sortie:
+            self.processus = subprocess.Popen(
+                [str(BIN / "temporal"), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(self.port),
+                 "--headless", "--log-level", "error", "--db-filename", str(self.fichier)],
+                stdout=sortie, stderr=subprocess.STDOUT)
+        fin = time.monotonic() + 60
+        while time.monotonic() < fin:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.2)
+        raise RuntimeError("le serveur Temporal ne démarre pas")
+
+    def tuer(self) -> None:
+        assert self.processus is not None
+        self.processus.send_signal(signal.SIGKILL)
+        self.processus.wait(timeout=10)
+
+    def arreter(self) -> None:
+        if self.processus and self.processus.poll() is None:
+            self.processus.terminate()
+            self.processus.wait(timeout=20)
+
+
+async def test_serveur_temporal_tue_puis_relance(tmp_path, boite_mail, url_sqlite):
+    temporal = ServeurTemporal(tmp_path / "temporal.db", tmp_path / "temporal.log")
+    temporal.demarrer()
+    settings = settings_de_test(
+        tmp_path, url_sqlite, boite_mail.port, temporal_address=temporal.adresse,
+        eir_delai_notification_employeur=timedelta(seconds=2), relance_employeur=timedelta(minutes=5),
+        escalade_superviseur=timedelta(minutes=10), eir_delai_enquete=timedelta(seconds=8),
+    )
+    worker = WorkerExterne(settings, tmp_path / "worker.log")
+    async with AsyncExitStack() as pile:
+        pile.callback(temporal.arreter)
+        pile.callback(worker.arreter)
+        service = await assembler(settings, pile)
+        agent, rh = await service.http("camille"), await service.http("rh-commune")
+        worker.demarrer()
+        demande_id = (await agent.post("/eir", json={})).json()["id"]
+        await attendre(lambda: len(boite_mail.pour(EMPLOYEUR)) == 1, delai=60)
+
+        temporal.tuer()  # while the EIR waits for the employer
+        temporal.demarrer()
+        tache = (await rh.get("/taches")).json()[0]  # read from the database: no engine needed
+
+        async def completer():
+            reponse = await rh.post(f"/taches/{tache['id']}/completion",
+                                    json={"carriere_verifiee": True, "indice_fin_de_carriere": 580})
+            return reponse.status_code == 200
+        await attendre(completer, delai=60)  # the API's client reconnects to the restarted server
+
+        async def ris_disponible():
+            return (await agent.get(f"/eir/{demande_id}")).json()["etat"] == "ris_disponible"
+        await attendre(ris_disponible, delai=60)
+        assert (await agent.post(f"/eir/{demande_id}/ris/validation")).status_code == 200
+        await attendre(lambda: len(boite_mail.pour(AGENT)) == 4, delai=60)  # the bilan mail
+
+        temporal.tuer()  # while the survey timer runs: the timer is in the server's file
+        temporal.demarrer()
+        await attendre(lambda: len(boite_mail.pour(AGENT)) == 5, delai=90)
+
+        async def enquete_ouverte():
+            return (await agent.get(f"/eir/{demande_id}")).json()["etat"] == "enquete_envoyee"
+        await attendre(enquete_ouverte, delai=30)
+        reponse = await agent.post(f"/eir/{demande_id}/enquete", json={"reponses": [4, 4, 4, 4, 4]})
+        assert reponse.status_code == 200 and reponse.json()["etat"] == "close"
+
+        sujets = boite_mail.sujets()
+        assert len(sujets) == 6 and len(set(sujets)) == 6, sujets
+        async with service.sessions() as session:
+            mails = (await session.exec(select(Mail))).all()
+            taches = (await session.exec(select(func.count()).select_from(Tache))).one()
+            documents = (await session.exec(select(Document.type))).all()
+        assert len(mails) == 6 and {m.etat for m in mails} == {"envoye"}
+        assert taches == 1
+        assert sorted(documents) == ["bilan", "ris"]

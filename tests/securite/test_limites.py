@@ -1,0 +1,61 @@
+"""Rate limits: an address trying many logins, a token looping on the API, get a 429 in French with
+Retry-After; below the limits, or with them switched off, nothing changes."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+
+import httpx
+import pytest
+from pydantic import ValidationError
+
+from settings import Settings
+from tests.conftest import settings_de_test
+from tests.service import CODE, assembler
+
+
+async def _service(tmp_path, url_sqlite, **reglages):
+    pile = AsyncExitStack()
+    service = await assembler(settings_de_test(tmp_path, url_sqlite, 2525, **reglages), pile)
+    racine = httpx.AsyncClient(transport=httpx.ASGITransport(app=service.app), base_url="http://test")
+    await pile.enter_async_context(racine)
+    return pile, service, racine
+
+
+async def test_trop_de_connexions_depuis_une_adresse(tmp_path, url_sqlite):
+    pile, service, racine = await _service(tmp_path, url_sqlite, limite_connexions="3/minute")
+    async with pile:
+        essais = [await racine.post("/api/v1/auth/jeton", data={"username": f"inconnu-{i}", "password": "x"})
+                  for i in range(3)]
+        assert [r.status_code for r in essais] == [401, 401, 401]
+        refus = await racine.post("/api/v1/auth/jeton", data={"username": "camille", "password": CODE})
+        assert refus.status_code == 429
+        assert 1 <= int(refus.headers["Retry-After"]) <= 60
+        assert refus.json()["detail"].startswith("Trop de tentatives de connexion depuis votre poste : 3 au plus par minute")
+        page = await racine.post("/connexion", data={"identifiant": "camille", "code": CODE})
+        assert page.status_code == 429 and "Réessayez dans" in page.text
+        assert (await racine.get("/api/v1/sante")).status_code == 200
+
+
+async def test_trop_de_requetes_pour_un_jeton(tmp_path, url_sqlite):
+    pile, service, _ = await _service(tmp_path, url_sqlite, limite_api="5/minute")
+    async with pile:
+        rh = await service.http("rh-commune")  # the login counts among the login attempts, not here
+        statuts = [(await rh.get("/taches")).status_code for _ in range(6)]
+        assert statuts == [200] * 5 + [429]
+        superviseur = await service.http("superviseur")  # another token has its own window
+        assert (await superviseur.get("/processus")).status_code == 200
+        assert "Trop de requêtes" in (await rh.get("/taches")).json()["detail"]
+
+
+async def test_limites_desactivees(tmp_path, url_sqlite):
+    pile, service, racine = await _service(tmp_path, url_sqlite, limites_actives=False, limite_connexions="1/minute")
+    async with pile:
+        statuts = [(await racine.post("/api/v1/auth/jeton", data={"username": "x", "password": "y"})).status_code
+                   for _ in range(4)]
+        assert statuts == [401] * 4
+
+
+def test_limite_mal_ecrite():
+    with pytest.raises(ValidationError, match="n'est pas une limite : écrivez par exemple 30/minute"):
+        Settings(limite_api="beaucoup")
