@@ -53,6 +53,15 @@ class Settings(BaseSettings):
     limite_connexions: str = "30/minute"
     limite_api: str = "1200/minute"
 
+    # Lost identifier / confidential code (seed 002). The certification code shown after the secret question
+    # must be given at the next login; seed 002 (« Codes perdus : étape 4 ») : after 3 wrong tries the code
+    # must be regenerated again. The seed sets no validity: how long the provisional code and its
+    # certification code stay usable is our choice. The attempts of an address (identifier recovery, code
+    # regeneration, certification) and those aimed at one identifier are limited apart from the logins.
+    compte_validite_certification: timedelta = Field(default=timedelta(days=3))
+    compte_essais_certification: int = Field(default=3, ge=1)
+    limite_comptes: str = "10/hour"
+
     # Observability. The scraper's bearer secret for /metrics (empty: supervisors' tokens only); the address
     # where the worker serves the Temporal SDK's metrics (empty: not served); JSON logs; OpenTelemetry.
     metriques_jeton: str = ""
@@ -83,7 +92,7 @@ class Settings(BaseSettings):
     campagne_paquet_smtp: int = Field(default=50, ge=1)
     campagne_collecteur: str = "fichiers"
 
-    @field_validator("limite_connexions", "limite_api")
+    @field_validator("limite_connexions", "limite_api", "limite_comptes")
     @classmethod
     def _limite(cls, valeur: str) -> str:
         from limits import parse

@@ -23,6 +23,10 @@ _COMMUN: dict[str, Any] = {
     "agents": [{"prenom": "Léa", "nom": "Petit", "annee_de_naissance": "1987", "tache_id": 501}], "nb_agents": 1,
     "autres_agents": 0, "nb_employeurs": 1, "nb_taches": 3, "document_dai": {"id": 77, "titre": "Estimation indicative globale", "type": "eig"},
     "employeurs": [{"raison_sociale": "Commune de Saint-Exemple", "siret": "21330063500017", "taches_ouvertes": 3, "nb_a_mettre_a_jour": 4, "rappels": 2}],
+    # Account mails (seed 002): the holder, the identifier, a regenerated code (the seed's own examples).
+    "titulaire": {"prenom": "Marcel", "nom": "Dupont"},
+    "compte": {"identifiant": "IDENTXXXX"},
+    "codes": {"code_confidentiel": "FMWQS252", "expire_le": "2026-03-05T10:24:00+00:00"},
     "document": {
         "nb_periodes": 28,
         "trimestres": 112,

@@ -1,15 +1,29 @@
-"""Accounts: an agent bound to a NIR, an employer user bound to a SIRET, or a supervisor."""
+"""Accounts: an agent bound to a NIR, an employer user bound to a SIRET, or a supervisor.
+
+Lost codes (seed 002): the identifier is found again from the holder's identifying data; the confidential
+code is regenerated after the secret question, as a provisional code mailed to the account's address and
+a certification code shown once, which the next login must give; too many wrong tries cancel both.
+"""
 
 from __future__ import annotations
 
+import hmac
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.etats import ProfilEmployeur, Role
 from domain.identifiants import erreur_nir, erreur_siret, normaliser
 from persistence import depots
-from persistence.models import Compte
+from persistence.models import Affilie, Compte, ReferencesEmployeur
 
 
 _hacheur = PasswordHasher()
@@ -27,6 +41,18 @@ def verifier(code: str, empreinte: str) -> bool:
         return False
 
 
+# A hash of nothing anyone knows: checked when there is no account (or no answer) to compare with, so that
+# a refusal takes as long whether the account exists or not.
+_EMPREINTE_LEURRE = _hacheur.hash(secrets.token_urlsafe(16))
+
+
+def verifier_ou_leurre(secret: str, empreinte: str | None) -> bool:
+    if empreinte is None:
+        verifier(secret, _EMPREINTE_LEURRE)
+        return False
+    return verifier(secret, empreinte)
+
+
 class CompteInvalide(ValueError):
     """A French sentence saying what is wrong with the account asked for."""
 
@@ -41,6 +67,8 @@ async def creer_compte(
     siret: str | None = None,
     profil: str | None = None,
     email: str | None = None,
+    nom: str | None = None,
+    prenom: str | None = None,
 ) -> Compte:
     if role not in {r.value for r in Role}:
         raise CompteInvalide(f"role : « {role} » inconnu ; valeurs possibles : affilie, employeur, superviseur.")
@@ -48,7 +76,7 @@ async def creer_compte(
         raise CompteInvalide("identifiant : au moins 3 caractères.")
     if await depots.compte_par_identifiant(session, identifiant) is not None:
         raise CompteInvalide(f"identifiant : « {identifiant} » est déjà pris.")
-    compte = Compte(identifiant=identifiant, code_hash=code_hash, role=role, email=email)
+    compte = Compte(identifiant=identifiant, code_hash=code_hash, role=role, email=email, nom=nom, prenom=prenom)
     if role == Role.affilie.value:
         if not nir or (erreur := erreur_nir(nir)):
             raise CompteInvalide(f"nir : {erreur if nir else 'obligatoire pour un compte affilié.'}")
@@ -71,3 +99,175 @@ async def creer_compte(
     session.add(compte)
     await session.flush()
     return compte
+
+
+# --- lost identifier, lost confidential code (seed 002) ---
+
+# The questions offered at the first login (seed 002: « Sélectionnez la question que vous avez choisie lors de
+# votre inscription »); the key is stored, the label shown.
+QUESTIONS_SECRETES: dict[str, str] = {
+    "nom_naissance_mere": "Quel est le nom de naissance de votre mère ?",
+    "ville_naissance_pere": "Dans quelle ville votre père est-il né ?",
+    "premier_animal": "Quel était le nom de votre premier animal de compagnie ?",
+    "ecole_primaire": "Quel était le nom de votre école primaire ?",
+    "ami_enfance": "Quel est le prénom de votre meilleur ami d'enfance ?",
+}
+
+# Seed 002: a confidential code of 8 characters (« FMWQS252 »), a certification code of 10 (« XXXXXXXXXX »);
+# capitals and digits without the ones read one for another (0/O, 1/I/L).
+ALPHABET_CODES = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+LONGUEUR_CODE_CONFIDENTIEL = 8
+LONGUEUR_CODE_CERTIFICATION = 10
+
+
+def normaliser_texte(texte: str) -> str:
+    """Names and secret answers compared without case, accents nor spacing: « Élise  Dupont-Durand » and
+    « elise dupont durand » are the same."""
+    sans_accents = "".join(c for c in unicodedata.normalize("NFKD", texte or "") if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", sans_accents.casefold()).split())
+
+
+def _egaux(a: str | None, b: str | None) -> bool:
+    """Constant-time equality of two normalised texts."""
+    return hmac.compare_digest(normaliser_texte(a or "").encode(), normaliser_texte(b or "").encode())
+
+
+def code_aleatoire(longueur: int) -> str:
+    return "".join(secrets.choice(ALPHABET_CODES) for _ in range(longueur))
+
+
+def definir_question_secrete(compte: Compte, question: str, reponse: str) -> None:
+    if question not in QUESTIONS_SECRETES:
+        raise CompteInvalide("question : choisissez l'une des questions proposées.")
+    if len(normaliser_texte(reponse)) < 2:
+        raise CompteInvalide("reponse : au moins 2 lettres ou chiffres.")
+    compte.question_secrete = question
+    compte.reponse_secrete_hash = hacher(normaliser_texte(reponse))
+
+
+async def titulaire(session: AsyncSession, compte: Compte) -> tuple[str, str]:
+    """The holder's (nom, prénom): an agent's are those of their affiliation, the others' on the account."""
+    if compte.affilie_id is not None:
+        affilie = await session.get(Affilie, compte.affilie_id)
+        if affilie is not None:
+            return affilie.nom, affilie.prenom
+    return compte.nom or "", compte.prenom or ""
+
+
+async def comptes_employeur_identifies(
+    session: AsyncSession, *, siret: str, numero_bcr: str | None, numero_contrat: str | None, nom: str, prenom: str,
+) -> list[Compte]:
+    """The active accounts of this employer (found by SIRET and its BCR or contract number) held by this person."""
+    employeur = await depots.employeur_par_siret(session, normaliser(siret))
+    if employeur is None:
+        return []
+    references = (await session.exec(
+        select(ReferencesEmployeur).where(ReferencesEmployeur.employeur_id == employeur.id))).first()
+    if references is None:
+        return []
+    bcr_ok = bool(numero_bcr and references.numero_bcr and hmac.compare_digest(
+        normaliser(numero_bcr).encode(), normaliser(references.numero_bcr).encode()))
+    contrat_ok = bool(numero_contrat and references.numero_contrat and hmac.compare_digest(
+        normaliser(numero_contrat).encode(), normaliser(references.numero_contrat).encode()))
+    if not (bcr_ok or contrat_ok):
+        return []
+    comptes = (await session.exec(select(Compte).where(
+        Compte.employeur_id == employeur.id, Compte.role == Role.employeur.value, Compte.actif == True))).all()  # noqa: E712
+    return [c for c in comptes if _egaux(c.nom, nom) & _egaux(c.prenom, prenom)]
+
+
+async def comptes_affilie_identifies(
+    session: AsyncSession, *, nir: str, nom: str, prenom: str, date_de_naissance: date,
+) -> list[Compte]:
+    """The active accounts of the agent of this NIR, when name, first name and birth date are theirs too."""
+    affilie = await depots.affilie_par_nir(session, normaliser(nir))
+    if affilie is None or affilie.date_de_naissance != date_de_naissance:
+        return []
+    if not (_egaux(affilie.nom, nom) & _egaux(affilie.prenom, prenom)):
+        return []
+    return list((await session.exec(select(Compte).where(
+        Compte.affilie_id == affilie.id, Compte.role == Role.affilie.value, Compte.actif == True))).all())  # noqa: E712
+
+
+async def compte_pour_regeneration(
+    session: AsyncSession, *, identifiant: str, nom: str, prenom: str, email: str, question: str, reponse: str,
+) -> Compte | None:
+    """The account whose every field of the regeneration form matches (seed 002, step 3), else ``None`` —
+    whichever field is wrong, and whether the account exists or not, in about the same time."""
+    compte = await depots.compte_par_identifiant(session, identifiant.strip())
+    if compte is None or not compte.actif:
+        verifier_ou_leurre(normaliser_texte(reponse), None)
+        return None
+    nom_titulaire, prenom_titulaire = await titulaire(session, compte)
+    reponse_ok = verifier_ou_leurre(normaliser_texte(reponse), compte.reponse_secrete_hash)
+    identite_ok = _egaux(nom_titulaire, nom) & _egaux(prenom_titulaire, prenom)
+    email_ok = hmac.compare_digest((compte.email or "").strip().casefold().encode(), email.strip().casefold().encode())
+    question_ok = compte.question_secrete is not None and hmac.compare_digest(
+        compte.question_secrete.encode(), question.encode())
+    return compte if (reponse_ok & identite_ok & email_ok & question_ok) else None
+
+
+@dataclass(frozen=True)
+class CodesRegeneres:
+    """What a regeneration hands out once: the provisional code (mailed) and the certification code (shown)."""
+
+    code_confidentiel: str
+    code_certification: str
+    expire_le: datetime
+    numero: int
+
+
+def regenerer(compte: Compte, maintenant: datetime, validite) -> CodesRegeneres:
+    """A new provisional code replaces the old one (which stops working), with its certification code; the
+    lockout is lifted: the holder has just proved who they are."""
+    code = code_aleatoire(LONGUEUR_CODE_CONFIDENTIEL)
+    certification = code_aleatoire(LONGUEUR_CODE_CERTIFICATION)
+    compte.code_hash = hacher(code)
+    compte.certification_hash = hacher(certification)
+    compte.certification_expire_le = maintenant + validite
+    compte.certification_essais = 0
+    compte.echecs_connexion = 0
+    compte.verrouille_jusqua = None
+    compte.regenerations = (compte.regenerations or 0) + 1
+    return CodesRegeneres(code, certification, compte.certification_expire_le, compte.regenerations)
+
+
+class Certification(StrEnum):
+    """What the certification code given at login says."""
+
+    sans_objet = "sans_objet"  # no regeneration pending
+    acceptee = "acceptee"
+    absente = "absente"
+    erronee = "erronee"
+    epuisee = "epuisee"  # the last allowed try failed: the provisional code is cancelled
+    expiree = "expiree"
+
+
+def certifier(compte: Compte, code_certification: str | None, maintenant: datetime, essais_max: int) -> Certification:
+    """Check the certification code of a login whose provisional code was right; updates the account."""
+    if compte.certification_hash is None:
+        return Certification.sans_objet
+    if compte.certification_expire_le is not None and compte.certification_expire_le <= maintenant:
+        _annuler_regeneration(compte)
+        return Certification.expiree
+    if not code_certification:
+        return Certification.absente
+    if verifier(normaliser(code_certification), compte.certification_hash):
+        compte.certification_hash = None
+        compte.certification_expire_le = None
+        compte.certification_essais = 0
+        return Certification.acceptee
+    compte.certification_essais = (compte.certification_essais or 0) + 1
+    if compte.certification_essais >= essais_max:
+        _annuler_regeneration(compte)
+        return Certification.epuisee
+    return Certification.erronee
+
+
+def _annuler_regeneration(compte: Compte) -> None:
+    """The provisional code stops working (replaced by the hash of a code nobody knows): a new regeneration
+    is the only way back in."""
+    compte.code_hash = hacher(secrets.token_urlsafe(24))
+    compte.certification_hash = None
+    compte.certification_expire_le = None
+    compte.certification_essais = 0

@@ -1,4 +1,7 @@
-"""The demo data set: a few employers, agents with careers, and one account per role."""
+"""The demo data set: a few employers, agents with careers, and one account per role.
+
+Every demo account has a secret question (seed 002), so that the lost-code path can be tried with
+``make run``: its answer is in ``var/demo.json``, as are the employers' BCR and contract numbers."""
 
 from __future__ import annotations
 
@@ -9,10 +12,12 @@ from pathlib import Path
 
 from sqlmodel import func, select
 
-from persistence.comptes import creer_compte, hacher
+from persistence.comptes import QUESTIONS_SECRETES, creer_compte, definir_question_secrete, hacher
 from persistence.db import SessionFactory, transaction
 from persistence.fabrique import creer_affilie, creer_employeur
-from persistence.models import Affilie
+from persistence.models import Affilie, ReferencesEmployeur
+
+QUESTION_DEMO, REPONSE_DEMO = "nom_naissance_mere", "Durand"
 
 
 async def base_vide(sessions: SessionFactory) -> bool:
@@ -36,17 +41,38 @@ async def charger_demo(sessions: SessionFactory, fichier: Path) -> list[dict[str
                                    sexe=1, ordre=3, indice_majore=610, categorie="active")
         await creer_affilie(session, nom="Petit", prenom="Léa", naissance=date(1986, 1, 15), email="lea.petit@exemple.fr",
                             employeur=commune, debut_carriere=date(2010, 1, 1), ordre=2)
-        for role, identifiant, cible in (
-            ("affilie", "camille.martin", {"nir": camille.nir}),
-            ("affilie", "jean.bernard", {"nir": jean.nir}),
-            ("employeur", "rh.saint-exemple", {"siret": commune.siret, "profil": "admin"}),
-            ("employeur", "drh.lautreville", {"siret": hopital.siret, "profil": "admin"}),
-            ("superviseur", "superviseur", {}),
+        references = {commune.id: ReferencesEmployeur(employeur_id=commune.id, numero_bcr="01ABC111",
+                                                      numero_contrat="C2013000451"),
+                      hopital.id: ReferencesEmployeur(employeur_id=hopital.id, numero_bcr="33HOP204",
+                                                      numero_contrat="C2009001288")}
+        session.add_all(references.values())
+        for role, identifiant, cible, titulaire, employeur in (
+            ("affilie", "camille.martin", {"nir": camille.nir}, {}, None),
+            ("affilie", "jean.bernard", {"nir": jean.nir}, {}, None),
+            ("employeur", "rh.saint-exemple", {"siret": commune.siret, "profil": "admin"},
+             {"nom": "Dupont", "prenom": "Marcel"}, commune),
+            ("employeur", "drh.lautreville", {"siret": hopital.siret, "profil": "admin"},
+             {"nom": "Laurent", "prenom": "Sophie"}, hopital),
+            ("superviseur", "superviseur", {}, {"nom": "Moreau", "prenom": "Claire"}, None),
         ):
             code = secrets.token_urlsafe(9)
-            await creer_compte(session, role=role, identifiant=identifiant, code_hash=hacher(code), **cible)
-            comptes.append({"identifiant": identifiant, "code": code, "role": role,
-                            **{k: v for k, v in cible.items() if k in ("nir", "siret")}})
+            compte = await creer_compte(session, role=role, identifiant=identifiant, code_hash=hacher(code),
+                                        email="superviseurs@cnracl.example.fr" if role == "superviseur" else None,
+                                        **cible, **titulaire)
+            definir_question_secrete(compte, QUESTION_DEMO, REPONSE_DEMO)
+            session.add(compte)
+            ligne = {"identifiant": identifiant, "code": code, "role": role,
+                     **{k: v for k, v in cible.items() if k in ("nir", "siret")}, **titulaire,
+                     "email": compte.email or "", "question_secrete": QUESTIONS_SECRETES[QUESTION_DEMO],
+                     "reponse_secrete": REPONSE_DEMO}
+            if role == "affilie":  # the agent's identifying data, for the identifier recovery
+                agent = camille if cible["nir"] == camille.nir else jean
+                ligne |= {"nom": agent.nom, "prenom": agent.prenom,
+                          "date_de_naissance": agent.date_de_naissance.isoformat()}
+            if employeur is not None:
+                ref = references[employeur.id]
+                ligne |= {"numero_bcr": ref.numero_bcr or "", "numero_contrat": ref.numero_contrat or ""}
+            comptes.append(ligne)
     fichier.parent.mkdir(parents=True, exist_ok=True)
     fichier.write_text(json.dumps(comptes, ensure_ascii=False, indent=2), encoding="utf-8")
     fichier.chmod(0o600)

@@ -92,6 +92,31 @@ class Compte(SQLModel, table=True):
     actif: bool = True
     echecs_connexion: int = 0
     verrouille_jusqua: datetime | None = _horodatage(nullable=True)
+    # Who holds the account (employer and supervisor accounts; an agent's name is on their ``Affilie``):
+    # the "coordonnées professionnelles" of seed 002, checked when the identifier or the code is lost.
+    nom: str | None = Field(default=None, sa_type=String(100))
+    prenom: str | None = Field(default=None, sa_type=String(100))
+    # The secret question (a key of ``persistence.comptes.QUESTIONS_SECRETES``) and its answer, hashed.
+    question_secrete: str | None = Field(default=None, sa_type=String(40))
+    reponse_secrete_hash: str | None = Field(default=None, sa_type=String(200))
+    # After a regeneration: the certification code shown once (hashed), until when the provisional code
+    # and it are valid, the wrong tries so far; ``regenerations`` numbers the mails (idempotency key).
+    certification_hash: str | None = Field(default=None, sa_type=String(200))
+    certification_expire_le: datetime | None = _horodatage(nullable=True)
+    certification_essais: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    regenerations: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class ReferencesEmployeur(SQLModel, table=True):
+    """The numbers the CNRACL gives an employer, by which its staff recover their identifier (seed 002):
+    the BCR number (``01ABC111``) and the contract number."""
+
+    __tablename__ = "references_employeur"
+
+    id: int | None = Field(default=None, primary_key=True)
+    employeur_id: int = Field(foreign_key="employeur.id", unique=True)
+    numero_bcr: str | None = Field(default=None, sa_type=String(20), index=True)
+    numero_contrat: str | None = Field(default=None, sa_type=String(30), index=True)
 
 
 class DemandeEirTable(SQLModel, table=True):

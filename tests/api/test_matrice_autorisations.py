@@ -62,6 +62,19 @@ MATRICE = [
     ("POST", "/campagnes/2027/reprise", None, (401, 403, 403, 403, 403, OK)),
     ("POST", "/campagnes/2027/taches/{tache_campagne}/completion", {"donnees_verifiees": True},
      (401, 403, 403, OK, 404, OK)),
+    # Lost codes (seed 002): public on purpose, anonymous included; the answers never depend on who asks (the
+    # address's attempts are limited, so the later calls here may be 429s, which are not refusals of a role).
+    ("GET", "/auth/questions-secretes", None, (OK, OK, OK, OK, OK, OK)),
+    ("POST", "/auth/identifiant/employeur", {"siret": "21330063000174", "numero_bcr": "01ABC111", "nom": "Dupont",
+                                             "prenom": "Marcel"}, (OK, OK, OK, OK, OK, OK)),
+    ("POST", "/auth/identifiant/affilie", {"nir": "268043306300158", "nom": "Martin", "prenom": "Camille",
+                                           "date_de_naissance": "1968-04-02"}, (OK, OK, OK, OK, OK, OK)),
+    ("POST", "/auth/code-confidentiel", {"identifiant": "camille", "nom": "Martin", "prenom": "Camille",
+                                         "email": "camille.martin@exemple.fr", "question": "nom_naissance_mere",
+                                         "reponse": "Durand"}, (OK, OK, OK, OK, OK, OK)),
+    # Signed in, any role: one's own secret question.
+    ("PUT", "/auth/question-secrete", {"question": "premier_animal", "reponse": "Médor", "code": "code-de-test-123"},
+     (401, OK, OK, OK, OK, OK)),
 ]
 
 

@@ -78,3 +78,10 @@ async def test_smtp_en_panne_puis_retabli(sessions_sqlite, boite_mail):
     assert await retabli.envoyer_une_fois("k", "accuse_reception", "a@exemple.fr", contexte_exemple("x"), None,
                                           maintenant)
     assert len(boite_mail.messages) == 1
+
+
+def test_les_mails_des_comptes_sont_prevus():
+    """Seed 002's mails join the previewed and rendered list; the regenerated code is in its mail."""
+    assert {"identifiant_rappele", "code_regenere"} <= set(GABARITS.evenements())
+    message = GABARITS.rendre("code_regenere", contexte_exemple("code_regenere"))
+    assert message.sujet == "Régénération de code confidentiel" and "FMWQS252" in message.texte

@@ -1,0 +1,77 @@
+"""Mails of the synchronous account flows (seed 002), which no workflow sends: written to the outbox in the
+request's own transaction (with its idempotency key), sent once the answer has gone, then marked sent.
+
+Persist first, notify after: a crash between the commit and the send leaves the row ``a_envoyer`` (counted
+by ``cnracl_mails_en_souffrance``), never a changed account without its mail; the same key asked again
+(a retried identifier request within the hour) sends the waiting row or nothing. A mail carrying a code
+keeps it in the outbox only until it has left: the stored copy is then masked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime, timezone
+from functools import cache
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.etats import EtatMail
+from notifications.rendu import Gabarits, MessageRendu
+from notifications.transport import TransportSmtp
+from persistence import depots
+from persistence.db import SessionFactory, transaction
+from persistence.models import Mail
+from settings import Settings
+
+journal = logging.getLogger("cnracl.api.courriels")
+MASQUE = "(masqué après l'envoi)"
+
+
+@cache
+def _gabarits() -> Gabarits:
+    return Gabarits()
+
+
+def transport_de(settings: Settings) -> TransportSmtp:
+    return TransportSmtp(settings.hote_smtp, settings.smtp_port, settings.mail_expediteur,
+                         settings.smtp_user, settings.smtp_password, settings.smtp_starttls)
+
+
+async def deposer(session: AsyncSession, settings: Settings, *, cle: str, evenement: str, destinataire: str,
+                  contexte: dict[str, Any], maintenant: datetime) -> int | None:
+    """Write the mail in the outbox (not committed here); its id when it is still to send, else ``None``."""
+    rendu = _gabarits().rendre(evenement, {"url": settings.url_publique, **contexte})
+    domaine = settings.mail_expediteur.rsplit("@", 1)[-1].rstrip(">")
+    mail, _ = await depots.reserver_mail(session, Mail(
+        cle=cle, evenement=evenement, processus_id=None, destinataire=destinataire, sujet=rendu.sujet,
+        corps_texte=rendu.texte, corps_html=rendu.html,
+        message_id=f"<{hashlib.sha256(cle.encode()).hexdigest()[:32]}@{domaine}>",
+        etat=EtatMail.a_envoyer.value, cree_le=maintenant))
+    return mail.id if mail.etat == EtatMail.a_envoyer.value else None
+
+
+async def expedier(sessions: SessionFactory, settings: Settings, mail_id: int, secret: str | None = None) -> None:
+    """Send a committed outbox row once and mark it sent, masking ``secret`` in the stored copy. A refused
+    send leaves the row waiting (logged without its content)."""
+    async with sessions() as session:
+        mail = await session.get(Mail, mail_id)
+        if mail is None or mail.etat == EtatMail.envoye.value:
+            return
+        message = MessageRendu(sujet=mail.sujet, texte=mail.corps_texte, html=mail.corps_html)
+        adresse, message_id = mail.destinataire, mail.message_id
+    try:
+        await transport_de(settings).envoyer(adresse, message, message_id)
+    except Exception as exc:  # the relay is down: the row waits in the outbox
+        journal.warning("courriel %s non envoyé (%s) : il reste dans la boîte d'envoi", mail_id, type(exc).__name__)
+        return
+    async with transaction(sessions) as session:
+        envoye = await session.get(Mail, mail_id)
+        assert envoye is not None
+        envoye.etat = EtatMail.envoye.value
+        envoye.envoye_le = datetime.now(timezone.utc)
+        if secret:
+            envoye.corps_texte = envoye.corps_texte.replace(secret, MASQUE)
+            envoye.corps_html = envoye.corps_html.replace(secret, MASQUE)
+        session.add(envoye)

@@ -1,0 +1,185 @@
+"""Lost codes (seed 002) in pages: the identifier found again (employer or agent), the confidential code
+regenerated after the secret question with its certification code shown once, the first login with the
+new code; and, signed in, the choice of the secret question. Each form calls the JSON route's function."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, BackgroundTasks, HTTPException, Request
+from fastapi.responses import RedirectResponse
+
+from api.deps import EtatDep, SessionDep
+from api.pages.formulaires import FormulaireInvalide, construire
+from api.pages.rendu import Refus, appeler, rendre
+from api.pages.session import accueil_du_role, exiger_compte, poser_session, verifier_csrf
+from api.routers import auth, comptes
+from persistence.comptes import QUESTIONS_SECRETES
+
+router = APIRouter(include_in_schema=False)
+
+CHAMPS_EMPLOYEUR = ("siret", "numero_bcr", "numero_contrat", "nom", "prenom")
+CHAMPS_AFFILIE = ("nir", "nom", "prenom", "date_de_naissance")
+CHAMPS_REGENERATION = ("nom", "prenom", "identifiant", "email", "question", "reponse")
+CHAMPS_CERTIFICATION = ("identifiant", "code", "certification")
+
+
+async def _saisie(request: Request, etat: EtatDep, champs: tuple[str, ...]) -> dict[str, str]:
+    """The form's fields (after its CSRF check); secrets are never echoed back into the page."""
+    formulaire = await request.form()
+    verifier_csrf(request, etat.settings, str(formulaire.get("csrf", "")))
+    return {c: str(formulaire.get(c, "")).strip() for c in champs}
+
+
+def _erreurs_du_refus(refus: Refus, champs: tuple[str, ...]) -> dict[str, str]:
+    champ, _, texte = refus.message.partition(" : ")
+    return {champ: texte} if texte and champ in champs else {}
+
+
+def _questions() -> list[tuple[str, str]]:
+    return list(QUESTIONS_SECRETES.items())
+
+
+# --- identifier ---
+
+
+@router.get("/comptes/identifiant-oublie")
+async def identifiant_oublie(request: Request):
+    return rendre(request, "comptes/identifiant_oublie.html", {})
+
+
+async def _page_identifiant(request: Request, profil: str, saisie: dict[str, Any] | None = None, statut: int = 200,
+                            **contexte: Any):
+    return rendre(request, f"comptes/identifiant_{profil}.html", {"saisie": saisie or {}, **contexte}, statut)
+
+
+@router.get("/comptes/identifiant-oublie/employeur")
+async def identifiant_employeur(request: Request):
+    return await _page_identifiant(request, "employeur")
+
+
+@router.post("/comptes/identifiant-oublie/employeur")
+async def rechercher_identifiant_employeur(request: Request, etat: EtatDep, session: SessionDep,
+                                           taches: BackgroundTasks):
+    saisie = await _saisie(request, etat, CHAMPS_EMPLOYEUR)
+    try:
+        corps = construire(comptes.RechercheIdentifiantEmployeur, saisie)
+        accuse = await appeler(comptes.identifiant_employeur(corps, request, etat, session, taches))
+    except FormulaireInvalide as invalide:
+        return await _page_identifiant(request, "employeur", saisie, 422, erreur=invalide.resume,
+                                       erreurs=invalide.erreurs)
+    except Refus as refus:
+        return await _page_identifiant(request, "employeur", saisie, refus.statut, erreur=refus.message)
+    return await _page_identifiant(request, "employeur", message=accuse.message)
+
+
+@router.get("/comptes/identifiant-oublie/agent")
+async def identifiant_agent(request: Request):
+    return await _page_identifiant(request, "affilie")
+
+
+@router.post("/comptes/identifiant-oublie/agent")
+async def rechercher_identifiant_agent(request: Request, etat: EtatDep, session: SessionDep,
+                                       taches: BackgroundTasks):
+    saisie = await _saisie(request, etat, CHAMPS_AFFILIE)
+    try:
+        corps = construire(comptes.RechercheIdentifiantAffilie, saisie)
+        accuse = await appeler(comptes.identifiant_affilie(corps, request, etat, session, taches))
+    except FormulaireInvalide as invalide:
+        return await _page_identifiant(request, "affilie", saisie, 422, erreur=invalide.resume,
+                                       erreurs=invalide.erreurs)
+    except Refus as refus:
+        return await _page_identifiant(request, "affilie", saisie, refus.statut, erreur=refus.message)
+    return await _page_identifiant(request, "affilie", message=accuse.message)
+
+
+# --- confidential code ---
+
+
+def _page_regeneration(request: Request, saisie: dict[str, Any], statut: int = 200, **contexte: Any):
+    saisie = {k: v for k, v in saisie.items() if k != "reponse"}
+    return rendre(request, "comptes/code_oublie.html", {"saisie": saisie, "questions": _questions(), **contexte},
+                  statut)
+
+
+@router.get("/comptes/code-oublie")
+async def code_oublie(request: Request, identifiant: str = ""):
+    """Seed 002, step 3 (« Votre identifiant est renseigné automatiquement » from the identifier mail's link)."""
+    return _page_regeneration(request, {"identifiant": identifiant[:100]})
+
+
+@router.post("/comptes/code-oublie")
+async def regenerer_code(request: Request, etat: EtatDep, session: SessionDep, taches: BackgroundTasks):
+    saisie = await _saisie(request, etat, CHAMPS_REGENERATION)
+    try:
+        corps = construire(comptes.DemandeRegeneration, saisie)
+        codes = await appeler(comptes.regenerer_code(corps, request, etat, session, taches))
+    except FormulaireInvalide as invalide:
+        return _page_regeneration(request, saisie, 422, erreur=invalide.resume, erreurs=invalide.erreurs)
+    except Refus as refus:
+        return _page_regeneration(request, saisie, refus.statut, erreur=refus.message,
+                                  erreurs=_erreurs_du_refus(refus, CHAMPS_REGENERATION))
+    # Seed 002, step 4: the certification code, on this answer only (the page is not cached: no-store).
+    return rendre(request, "comptes/code_certification.html", {
+        "codes": codes, "identifiant": corps.identifiant, "essais": etat.settings.compte_essais_certification})
+
+
+# --- first login with the new code ---
+
+
+def _page_certification(request: Request, identifiant: str = "", statut: int = 200, **contexte: Any):
+    return rendre(request, "comptes/certification.html", {"identifiant": identifiant, **contexte}, statut)
+
+
+@router.get("/comptes/certification")
+async def certification(request: Request, identifiant: str = ""):
+    return _page_certification(request, identifiant[:100])
+
+
+@router.post("/comptes/certification")
+async def se_connecter_avec_certification(request: Request, etat: EtatDep, session: SessionDep):
+    saisie = await _saisie(request, etat, CHAMPS_CERTIFICATION)
+    try:
+        comptes.limiter(request, etat.settings)
+        jeton = await appeler(auth.jeton(etat, session, identifiant=saisie["identifiant"] or None,
+                                         code=saisie["code"] or None, certification=saisie["certification"] or None))
+    except HTTPException as exc:  # the attempts' limit
+        return _page_certification(request, saisie["identifiant"], exc.status_code, erreur=str(exc.detail))
+    except Refus as refus:
+        erreurs = {"certification": refus.message} if "certification" in refus.message else {}
+        return _page_certification(request, saisie["identifiant"], refus.statut, erreur=refus.message,
+                                   erreurs=erreurs)
+    reponse = RedirectResponse(accueil_du_role(jeton.role), status_code=303)
+    poser_session(reponse, request, jeton.access_token, etat.settings)
+    return reponse
+
+
+# --- secret question (signed in) ---
+
+
+@router.get("/comptes/question-secrete")
+async def question_secrete(request: Request, etat: EtatDep, session: SessionDep):
+    compte = await exiger_compte(request, session, etat.settings)
+    return rendre(request, "comptes/question_secrete.html", {
+        "questions": _questions(), "saisie": {"question": compte.question_secrete or ""},
+        "actuelle": QUESTIONS_SECRETES.get(compte.question_secrete or "")})
+
+
+@router.post("/comptes/question-secrete")
+async def choisir_question_secrete(request: Request, etat: EtatDep, session: SessionDep):
+    compte = await exiger_compte(request, session, etat.settings)
+    saisie = await _saisie(request, etat, ("question", "reponse", "code"))
+    contexte = {"questions": _questions(), "saisie": {"question": saisie["question"]},
+                "actuelle": QUESTIONS_SECRETES.get(compte.question_secrete or "")}
+    try:
+        corps = construire(comptes.ChoixQuestionSecrete, saisie)
+        accuse = await appeler(comptes.choisir_question_secrete(corps, compte, request, etat, session))
+    except FormulaireInvalide as invalide:
+        return rendre(request, "comptes/question_secrete.html",
+                      {**contexte, "erreur": invalide.resume, "erreurs": invalide.erreurs}, 422)
+    except Refus as refus:
+        return rendre(request, "comptes/question_secrete.html", {
+            **contexte, "erreur": refus.message, "erreurs": _erreurs_du_refus(refus, ("question", "reponse", "code"))},
+            refus.statut)
+    return rendre(request, "comptes/question_secrete.html", {
+        **contexte, "message": accuse.message, "actuelle": QUESTIONS_SECRETES[corps.question]})
