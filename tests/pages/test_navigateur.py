@@ -5,6 +5,7 @@ page goes to ``test-artefacts/pages/``; axe-core finds no serious or critical ac
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import time
 from contextlib import AsyncExitStack
@@ -206,3 +207,70 @@ async def test_parcours_des_trois_profils(env_dev, tmp_path, boite_mail, url_sql
     assert not visite.violations, "violations d'accessibilité graves ou critiques :\n" + "\n".join(
         f"{page} : {v}" for page, liste in visite.violations.items() for v in liste)
     assert visite.numero >= 18
+
+
+async def test_pages_des_codes_perdus(tmp_path, boite_mail, url_sqlite):
+    """Seed 002 in the browser, by keyboard where a user would type: each page of the lost-code path
+    (screenshots from ``90-``), axe on each; the identifier recovery and the regeneration with its code shown."""
+    from persistence import comptes as depot_comptes
+    from persistence.db import transaction
+    from persistence.models import Compte, ReferencesEmployeur
+    from sqlmodel import select
+
+    settings = settings_de_test(tmp_path, url_sqlite, boite_mail.port, temporal_address="127.0.0.1:1")
+    visite = Visite()
+    visite.numero = 89
+    async with AsyncExitStack() as pile:
+        service = await assembler(settings, pile)
+        async with transaction(service.sessions) as session:
+            session.add(ReferencesEmployeur(employeur_id=service.pop.employeur.id, numero_bcr="01ABC111"))
+            compte = (await session.exec(select(Compte).where(Compte.identifiant == "rh-commune"))).one()
+            compte.nom, compte.prenom = "Dupont", "Marcel"
+            depot_comptes.definir_question_secrete(compte, "nom_naissance_mere", "Durand")
+            session.add(compte)
+        base = await pile.enter_async_context(Serveur(create_app(settings)))
+        pw = await pile.enter_async_context(async_playwright())
+        navigateur = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGUMENTS)
+        pile.push_async_callback(navigateur.close)
+        page = await (await navigateur.new_context(locale="fr-FR")).new_page()
+
+        await page.goto(f"{base}/connexion")
+        await page.get_by_role("link", name="Identifiant oublié ?").click()
+        await page.wait_for_load_state()
+        await visite.constater(page, "identifiant-oublie")
+        await page.get_by_role("link", name="Je suis employeur").click()
+        await page.wait_for_load_state()
+        await visite.constater(page, "identifiant-oublie-employeur")
+        await page.get_by_label("Numéro SIRET").fill(service.pop.employeur.siret)
+        await page.get_by_label("Numéro BCR").fill("01ABC111")
+        await page.get_by_label("Votre nom").fill("Dupont")
+        await page.get_by_label("Votre prénom").fill("Marcel")
+        await page.get_by_label("Votre prénom").press("Enter")
+        await expect(page.get_by_role("status")).to_contain_text("Si ces informations correspondent à un compte")
+        await visite.constater(page, "identifiant-envoye")
+        await page.goto(f"{base}/comptes/identifiant-oublie/agent")
+        await visite.constater(page, "identifiant-oublie-agent")
+
+        await page.goto(f"{base}/connexion")
+        await page.get_by_role("link", name="Code confidentiel oublié ?").click()
+        await page.wait_for_load_state()
+        await page.get_by_label("Votre nom").fill("Dupont")
+        await page.get_by_label("Votre prénom").fill("Marcel")
+        await page.get_by_label("Identifiant").fill("rh-commune")
+        await page.get_by_label("Adresse électronique").fill("rh@saint-exemple.fr")
+        await page.get_by_label("Question choisie").select_option("nom_naissance_mere")
+        await page.get_by_label("Réponse").fill("mauvaise")
+        await page.get_by_role("button", name="Générer le code confidentiel").click()
+        await page.wait_for_load_state()
+        await visite.constater(page, "code-oublie-refus")
+        await page.get_by_label("Réponse").fill("durand")
+        await page.get_by_role("button", name="Générer le code confidentiel").click()
+        await page.wait_for_load_state()
+        await expect(page.locator("#code-certification")).to_have_text(re.compile(r"^[A-Z0-9]{10}$"))
+        await visite.constater(page, "code-certification")
+        await page.get_by_role("link", name="Terminer").click()
+        await page.wait_for_load_state()
+        await visite.constater(page, "certification")
+    assert len(boite_mail.pour("rh@saint-exemple.fr")) == 2
+    assert not visite.violations, "violations d'accessibilité graves ou critiques :\n" + "\n".join(
+        f"{page} : {v}" for page, liste in visite.violations.items() for v in liste)
