@@ -271,3 +271,9 @@ def _annuler_regeneration(compte: Compte) -> None:
     compte.certification_hash = None
     compte.certification_expire_le = None
     compte.certification_essais = 0
+
+
+async def comptes_de_l_employeur(session: AsyncSession, employeur_id: int) -> list[Compte]:
+    """The accounts of an establishment, by identifier (what its administrator manages, seed 000)."""
+    return list((await session.exec(select(Compte).where(
+        Compte.employeur_id == employeur_id, Compte.role == Role.employeur.value).order_by(Compte.identifiant))).all())

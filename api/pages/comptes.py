@@ -1,6 +1,7 @@
 """Lost codes (seed 002) in pages: the identifier found again (employer or agent), the confidential code
 regenerated after the secret question with its certification code shown once, the first login with the
-new code; and, signed in, the choice of the secret question. Each form calls the JSON route's function."""
+new code; signed in, the choice of the secret question; and the employer administrator's accounts of its
+establishment and their habilitation (seed 000). Each form calls the JSON route's function."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from fastapi.responses import RedirectResponse
 
 from api.deps import EtatDep, SessionDep
 from api.pages.formulaires import FormulaireInvalide, construire
-from api.pages.rendu import Refus, appeler, rendre
+from api.pages.rendu import Refus, appeler, lire, rendre
 from api.pages.session import accueil_du_role, exiger_compte, poser_session, verifier_csrf
 from api.routers import auth, comptes
+from domain.etats import Role
 from persistence.comptes import QUESTIONS_SECRETES
 
 router = APIRouter(include_in_schema=False)
@@ -183,3 +185,55 @@ async def choisir_question_secrete(request: Request, etat: EtatDep, session: Ses
             refus.statut)
     return rendre(request, "comptes/question_secrete.html", {
         **contexte, "message": accuse.message, "actuelle": QUESTIONS_SECRETES[corps.question]})
+
+
+# --- the employer's administrator: accounts of its establishment (seed 000) ---
+
+MESSAGES_UTILISATEURS = {
+    "cree": "Le compte est créé : son identifiant et son code confidentiel initial sont envoyés à son adresse.",
+    "modifie": "Le compte est modifié.",
+}
+CHAMPS_UTILISATEUR = ("identifiant", "nom", "prenom", "email", "profil")
+PROFILS = [("utilisateur", "Utilisateur (habilité au service)"), ("admin", "Administrateur (gère aussi les comptes)")]
+
+
+async def _page_utilisateurs(request: Request, compte, session, statut: int = 200, **contexte: Any):
+    liste = await lire(comptes.utilisateurs(compte, session))
+    return rendre(request, "comptes/utilisateurs.html", {
+        "utilisateurs": liste, "profils": PROFILS, "saisie": {"profil": "utilisateur"}, **contexte}, statut)
+
+
+@router.get("/employeur/utilisateurs")
+async def utilisateurs(request: Request, etat: EtatDep, session: SessionDep, message: str | None = None):
+    compte = await exiger_compte(request, session, etat.settings, Role.employeur)
+    return await _page_utilisateurs(request, compte, session, message=MESSAGES_UTILISATEURS.get(message or ""))
+
+
+@router.post("/employeur/utilisateurs")
+async def creer_utilisateur(request: Request, etat: EtatDep, session: SessionDep, taches: BackgroundTasks):
+    compte = await exiger_compte(request, session, etat.settings, Role.employeur)
+    saisie = await _saisie(request, etat, CHAMPS_UTILISATEUR)
+    try:
+        corps = construire(comptes.NouvelUtilisateur, saisie)
+        await appeler(comptes.creer_utilisateur(corps, compte, etat, session, taches))
+    except FormulaireInvalide as invalide:
+        return await _page_utilisateurs(request, compte, session, 422, saisie=saisie, erreur=invalide.resume,
+                                        erreurs=invalide.erreurs)
+    except Refus as refus:
+        return await _page_utilisateurs(request, compte, session, refus.statut, saisie=saisie, erreur=refus.message,
+                                        erreurs=_erreurs_du_refus(refus, CHAMPS_UTILISATEUR))
+    return RedirectResponse("/employeur/utilisateurs?message=cree", status_code=303)
+
+
+@router.post("/employeur/utilisateurs/{compte_id}")
+async def changer_utilisateur(request: Request, compte_id: int, etat: EtatDep, session: SessionDep):
+    compte = await exiger_compte(request, session, etat.settings, Role.employeur)
+    saisie = await _saisie(request, etat, ("profil", "actif"))
+    try:
+        corps = construire(comptes.ChangementUtilisateur, saisie)
+        await appeler(comptes.changer_utilisateur(compte_id, corps, compte, session))
+    except (FormulaireInvalide, Refus) as refus:
+        message = refus.resume if isinstance(refus, FormulaireInvalide) else refus.message
+        statut = 422 if isinstance(refus, FormulaireInvalide) else refus.statut
+        return await _page_utilisateurs(request, compte, session, statut, erreur=message)
+    return RedirectResponse("/employeur/utilisateurs?message=modifie", status_code=303)

@@ -1,5 +1,6 @@
 """Lost codes (seed 002), public routes: the identifier found again and mailed, the confidential code
-regenerated after the secret question. And, signed in, the choice of one's secret question.
+regenerated after the secret question. And, signed in, the choice of one's secret question; for an
+employer's administrator, the accounts of its establishment and their habilitation (seed 000).
 
 The identifier requests answer the same sentence whether or not the data match an account: only the
 account's own mailbox learns the identifier. Every attempt counts against the address's limit
@@ -20,13 +21,14 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from api import courriels
 from api.deps import CompteCourant, EtatDep, SessionDep
+from domain.etats import ProfilEmployeur, Role
 from domain.identifiants import erreur_nir, erreur_siret, normaliser
 from persistence import comptes as depot_comptes
 from persistence.comptes import QUESTIONS_SECRETES, normaliser_texte
-from persistence.models import Compte
+from persistence.models import Compte, Employeur
 from settings import Settings
 
-router = APIRouter(prefix="/auth", tags=["comptes"])
+router = APIRouter(tags=["comptes"])
 
 ACCUSE_EMPLOYEUR = (
     "Demande enregistrée. Si ces informations correspondent à un compte, son identifiant vient d'être envoyé par "
@@ -57,6 +59,12 @@ class _AvecNomPrenom(BaseModel):
         if not normaliser_texte(valeur):
             raise ValueError("ce champ est obligatoire")
         return valeur.strip()
+
+
+def _adresse(valeur: str) -> str:
+    if "@" not in valeur.strip()[1:-1]:
+        raise ValueError("une adresse électronique est attendue (nom@domaine.fr)")
+    return valeur.strip()
 
 
 def _question_connue(valeur: str) -> str:
@@ -108,13 +116,7 @@ class DemandeRegeneration(_AvecNomPrenom):
     question: str = Field(description="Clé de la question secrète choisie (GET /auth/questions-secretes)")
     reponse: str = Field(min_length=1, max_length=200)
 
-    @field_validator("email")
-    @classmethod
-    def _email(cls, valeur: str) -> str:
-        if "@" not in valeur.strip()[1:-1]:
-            raise ValueError("une adresse électronique est attendue (nom@domaine.fr)")
-        return valeur.strip()
-
+    _email = field_validator("email")(_adresse)
     _question = field_validator("question")(_question_connue)
 
 
@@ -175,13 +177,13 @@ def _duree(limite) -> str:
 # --- routes ---
 
 
-@router.get("/questions-secretes", response_model=list[QuestionSecrete])
+@router.get("/auth/questions-secretes", response_model=list[QuestionSecrete])
 async def questions_secretes() -> list[QuestionSecrete]:
     """The questions one may choose (public: the regeneration form lists them)."""
     return [QuestionSecrete(cle=cle, libelle=libelle) for cle, libelle in QUESTIONS_SECRETES.items()]
 
 
-@router.post("/identifiant/employeur", status_code=status.HTTP_202_ACCEPTED, response_model=Accuse)
+@router.post("/auth/identifiant/employeur", status_code=status.HTTP_202_ACCEPTED, response_model=Accuse)
 async def identifiant_employeur(corps: RechercheIdentifiantEmployeur, request: Request, etat: EtatDep,
                                 session: SessionDep, taches: BackgroundTasks) -> Accuse:
     """Public. Mails the identifier of the matching employer accounts; the same answer in every case."""
@@ -193,7 +195,7 @@ async def identifiant_employeur(corps: RechercheIdentifiantEmployeur, request: R
     return Accuse(message=ACCUSE_EMPLOYEUR)
 
 
-@router.post("/identifiant/affilie", status_code=status.HTTP_202_ACCEPTED, response_model=Accuse)
+@router.post("/auth/identifiant/affilie", status_code=status.HTTP_202_ACCEPTED, response_model=Accuse)
 async def identifiant_affilie(corps: RechercheIdentifiantAffilie, request: Request, etat: EtatDep,
                               session: SessionDep, taches: BackgroundTasks) -> Accuse:
     """Public. Mails the identifier of the agent's account when NIR, name and birth date are theirs."""
@@ -225,7 +227,7 @@ async def _envoyer_identifiants(trouves: list[Compte], request: Request, etat: E
         taches.add_task(courriels.expedier, etat.sessions, etat.settings, mail_id)
 
 
-@router.post("/code-confidentiel", status_code=status.HTTP_201_CREATED, response_model=CodeCertification)
+@router.post("/auth/code-confidentiel", status_code=status.HTTP_201_CREATED, response_model=CodeCertification)
 async def regenerer_code(corps: DemandeRegeneration, request: Request, etat: EtatDep, session: SessionDep,
                          taches: BackgroundTasks) -> CodeCertification:
     """Public. When every field matches: a new provisional code is mailed to the account's address (the old
@@ -257,7 +259,7 @@ async def regenerer_code(corps: DemandeRegeneration, request: Request, etat: Eta
                 "régénérer votre code confidentiel.")
 
 
-@router.put("/question-secrete", response_model=Accuse)
+@router.put("/auth/question-secrete", response_model=Accuse)
 async def choisir_question_secrete(corps: ChoixQuestionSecrete, compte: CompteCourant, request: Request,
                                    etat: EtatDep, session: SessionDep) -> Accuse:
     """Signed in, any role: choose (or change) one's secret question, confirmed by the current code."""
@@ -274,3 +276,104 @@ async def choisir_question_secrete(corps: ChoixQuestionSecrete, compte: CompteCo
     return Accuse(message="Votre question secrète est enregistrée : elle vous permettra de régénérer votre code "
                           "confidentiel si vous le perdez.")
 
+
+
+# --- the employer's administrator: accounts of its establishment (seed 000, « habilitation ») ---
+
+
+class NouvelUtilisateur(_AvecNomPrenom):
+    identifiant: str = Field(min_length=3, max_length=100)
+    email: str = Field(max_length=200, description="Adresse à laquelle le code confidentiel initial est envoyé")
+    profil: ProfilEmployeur = Field(default=ProfilEmployeur.utilisateur,
+                                    description="utilisateur (habilité au service) ou admin (administre aussi les comptes)")
+
+    _email = field_validator("email")(_adresse)
+
+
+class ChangementUtilisateur(BaseModel):
+    profil: ProfilEmployeur | None = Field(default=None, description="Nouvelle habilitation : utilisateur ou admin")
+    actif: bool | None = Field(default=None, description="false : le compte ne peut plus se connecter")
+
+
+class UtilisateurPublic(BaseModel):
+    id: int
+    identifiant: str
+    nom: str | None
+    prenom: str | None
+    email: str | None
+    profil: str | None
+    actif: bool
+    question_secrete_choisie: bool
+
+
+def _public(compte: Compte) -> UtilisateurPublic:
+    assert compte.id is not None
+    return UtilisateurPublic(id=compte.id, identifiant=compte.identifiant, nom=compte.nom, prenom=compte.prenom,
+                             email=compte.email, profil=compte.profil, actif=compte.actif,
+                             question_secrete_choisie=compte.reponse_secrete_hash is not None)
+
+
+def _administrateur(compte: Compte) -> int:
+    """The employer an administrator administers; 403 for anyone else (users, agents, supervisors)."""
+    if compte.role != Role.employeur.value or compte.profil != ProfilEmployeur.admin.value or not compte.employeur_id:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Accès refusé : seul un administrateur de l'espace employeur "
+                                                       "gère les comptes de son établissement.")
+    return compte.employeur_id
+
+
+@router.get("/employeur/utilisateurs", response_model=list[UtilisateurPublic])
+async def utilisateurs(compte: CompteCourant, session: SessionDep) -> list[UtilisateurPublic]:
+    """The accounts of the administrator's establishment."""
+    return [_public(c) for c in await depot_comptes.comptes_de_l_employeur(session, _administrateur(compte))]
+
+
+@router.post("/employeur/utilisateurs", status_code=status.HTTP_201_CREATED, response_model=UtilisateurPublic)
+async def creer_utilisateur(corps: NouvelUtilisateur, compte: CompteCourant, etat: EtatDep, session: SessionDep,
+                            taches: BackgroundTasks) -> UtilisateurPublic:
+    """A new account of the establishment, habilitated as asked; its initial code is mailed to it (never
+    answered): at its first login the user chooses a secret question."""
+    employeur_id = _administrateur(compte)
+    employeur = await session.get(Employeur, employeur_id)
+    assert employeur is not None
+    code = depot_comptes.code_aleatoire(depot_comptes.LONGUEUR_CODE_CONFIDENTIEL)
+    try:
+        nouveau = await depot_comptes.creer_compte(
+            session, role=Role.employeur.value, identifiant=corps.identifiant.strip(),
+            code_hash=depot_comptes.hacher(code), siret=employeur.siret, profil=corps.profil.value, email=corps.email,
+            nom=corps.nom, prenom=corps.prenom)
+    except depot_comptes.CompteInvalide as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT if "déjà pris" in str(exc) else 422, str(exc)) from exc
+    maintenant = datetime.now(timezone.utc)
+    mail_id = await courriels.deposer(
+        session, etat.settings, cle=f"compte-{nouveau.id}:compte_cree", evenement="compte_cree",
+        destinataire=corps.email, maintenant=maintenant,
+        contexte={"titulaire": {"nom": nouveau.nom, "prenom": nouveau.prenom},
+                  "compte": {"identifiant": nouveau.identifiant},
+                  "employeur": {"raison_sociale": employeur.raison_sociale, "siret": employeur.siret},
+                  "codes": {"code_confidentiel": code, "expire_le": maintenant.isoformat()}})
+    await session.commit()
+    if mail_id is not None:
+        taches.add_task(courriels.expedier, etat.sessions, etat.settings, mail_id, code)
+    return _public(nouveau)
+
+
+@router.patch("/employeur/utilisateurs/{compte_id}", response_model=UtilisateurPublic)
+async def changer_utilisateur(compte_id: int, corps: ChangementUtilisateur, compte: CompteCourant,
+                              session: SessionDep) -> UtilisateurPublic:
+    """Change an account's habilitation, deactivate or reactivate it — within one's own establishment, and
+    never one's own (another administrator does that: the establishment keeps an administrator)."""
+    employeur_id = _administrateur(compte)
+    cible = await session.get(Compte, compte_id) if 1 <= compte_id <= 2**31 - 1 else None
+    if cible is None or cible.employeur_id != employeur_id or cible.role != Role.employeur.value:
+        raise HTTPException(status.HTTP_404_NOT_FOUND,
+                            f"Compte n° {compte_id} introuvable dans votre espace : il n'est pas de votre établissement.")
+    if cible.id == compte.id and (corps.actif is False or corps.profil is ProfilEmployeur.utilisateur):
+        raise HTTPException(status.HTTP_409_CONFLICT, "Vous ne pouvez pas retirer vos propres droits "
+                                                      "d'administrateur : demandez-le à un autre administrateur.")
+    if corps.profil is not None:
+        cible.profil = corps.profil.value
+    if corps.actif is not None:
+        cible.actif = corps.actif
+    session.add(cible)
+    await session.commit()
+    return _public(cible)

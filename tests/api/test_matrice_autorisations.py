@@ -75,6 +75,13 @@ MATRICE = [
     # Signed in, any role: one's own secret question.
     ("PUT", "/auth/question-secrete", {"question": "premier_animal", "reponse": "Médor", "code": "code-de-test-123"},
      (401, OK, OK, OK, OK, OK)),
+    # The employer's administrator (rh-commune; drh is a mere user): the accounts of its establishment (seed 000).
+    ("GET", "/employeur/utilisateurs", None, (401, 403, 403, OK, 403, 403)),
+    ("POST", "/employeur/utilisateurs", {"identifiant": "matrice.rh", "nom": "Roux", "prenom": "Inès",
+                                         "email": "paie@saint-exemple.fr"}, (401, 403, 403, OK, 403, 403)),
+    # Account 7 is the one rh-commune just created (accounts 1–6 are the fixture's); 5 is drh, elsewhere.
+    ("PATCH", "/employeur/utilisateurs/7", {"profil": "admin"}, (401, 403, 403, OK, 403, 403)),
+    ("PATCH", "/employeur/utilisateurs/5", {"actif": False}, (401, 403, 403, 404, 403, 403)),
 ]
 
 

@@ -276,3 +276,53 @@ async def test_schema_des_comptes(url_base):
         await moteur.dispose()
     await asyncio.to_thread(command.downgrade, configuration(url_base), "0004")
     await migrer_async(url_base)
+
+
+async def test_l_administrateur_habilite_les_comptes_de_son_etablissement(service, boite_mail):
+    """Seed 000: the employer's administrator creates a user (its code mailed), changes its habilitation,
+    deactivates it; a mere user cannot, nor can anyone touch another establishment's accounts."""
+    admin = await navigateur(service, "rh-commune")
+    page = await admin.get("/employeur/utilisateurs")
+    assert page.status_code == 200 and "rh-commune" in page.text and "drh" not in page.text
+    cree = await admin.post("/employeur/utilisateurs", {"identifiant": "gestion.paie", "nom": "Roux", "prenom": "Inès",
+                                                        "email": "paie@saint-exemple.fr", "profil": "utilisateur"})
+    assert cree.status_code == 303
+    assert "Le compte est créé" in (await admin.get(cree.headers["location"])).text
+    [recu] = boite_mail.pour("paie@saint-exemple.fr")
+    code = re.search(r"code confidentiel initial :\s+([A-Z0-9]{8})\s", texte(recu)).group(1)
+    async with service.sessions() as session:
+        paie = (await session.exec(select(Compte).where(Compte.identifiant == "gestion.paie"))).one()
+        mail = (await session.exec(select(Mail).where(Mail.evenement == "compte_cree"))).one()
+    assert paie.employeur_id == service.pop.employeur.id and paie.profil == "utilisateur"
+    assert mail.etat == "envoye" and code not in mail.corps_texte
+
+    doublon = await admin.post("/employeur/utilisateurs", {"identifiant": "gestion.paie", "nom": "X", "prenom": "Y",
+                                                           "email": "x@saint-exemple.fr", "profil": "utilisateur"})
+    assert doublon.status_code == 409 and 'id="identifiant-erreur"' in doublon.text
+
+    # The new user signs in with the mailed code, but administers nothing.
+    utilisateur = await navigateur(service)
+    assert (await utilisateur.connecter("gestion.paie", code)).headers["location"] == "/taches"
+    assert (await utilisateur.get("/employeur/utilisateurs")).status_code == 403
+    api_utilisateur = await service.http("drh")  # a user (not admin) of the other employer
+    assert (await api_utilisateur.get("/employeur/utilisateurs")).status_code == 403
+    assert (await api_utilisateur.patch(f"/employeur/utilisateurs/{paie.id}", json={"actif": False})).status_code == 403
+
+    # Habilitation changed, then the account deactivated: it can no longer sign in.
+    await admin.get("/employeur/utilisateurs")
+    assert (await admin.post(f"/employeur/utilisateurs/{paie.id}", {"profil": "admin"})).status_code == 303
+    assert (await admin.post(f"/employeur/utilisateurs/{paie.id}", {"actif": "false"})).status_code == 303
+    async with service.sessions() as session:
+        paie = await session.get(Compte, paie.id)
+    assert paie.profil == "admin" and not paie.actif
+    assert (await (await navigateur(service)).connecter("gestion.paie", code)).status_code == 401
+
+    # Not another establishment's account, not one's own rights.
+    api_admin = await service.http("rh-commune")
+    async with service.sessions() as session:
+        drh = (await session.exec(select(Compte).where(Compte.identifiant == "drh"))).one()
+        moi = (await session.exec(select(Compte).where(Compte.identifiant == "rh-commune"))).one()
+    ailleurs = await api_admin.patch(f"/employeur/utilisateurs/{drh.id}", json={"actif": False})
+    assert ailleurs.status_code == 404 and "pas de votre établissement" in ailleurs.json()["detail"]
+    soi = await api_admin.patch(f"/employeur/utilisateurs/{moi.id}", json={"actif": False})
+    assert soi.status_code == 409 and "autre administrateur" in soi.json()["detail"]

@@ -214,6 +214,7 @@ async def test_pages_des_codes_perdus(tmp_path, boite_mail, url_sqlite):
     (screenshots from ``90-``), axe on each; the identifier recovery and the regeneration with its code shown."""
     from persistence import comptes as depot_comptes
     from persistence.db import transaction
+    from tests.conftest import texte
     from persistence.models import Compte, ReferencesEmployeur
     from sqlmodel import select
 
@@ -268,9 +269,26 @@ async def test_pages_des_codes_perdus(tmp_path, boite_mail, url_sqlite):
         await page.wait_for_load_state()
         await expect(page.locator("#code-certification")).to_have_text(re.compile(r"^[A-Z0-9]{10}$"))
         await visite.constater(page, "code-certification")
+        certification = await page.locator("#code-certification").inner_text()
         await page.get_by_role("link", name="Terminer").click()
         await page.wait_for_load_state()
         await visite.constater(page, "certification")
-    assert len(boite_mail.pour("rh@saint-exemple.fr")) == 2
+        recu = boite_mail.pour("rh@saint-exemple.fr")[-1]
+        code = re.search(r"code confidentiel est le suivant :\s+([A-Z0-9]{8})\s", texte(recu)).group(1)
+        await page.get_by_label("Nouveau code confidentiel").fill(code)
+        await page.get_by_label("Code de certification").fill(certification)
+        await page.get_by_label("Code de certification").press("Enter")
+        await page.wait_for_url(f"{base}/taches")
+
+        # The administrator of the establishment (seed 000): its accounts page, and a user created.
+        await page.goto(f"{base}/employeur/utilisateurs")
+        await page.get_by_label("Identifiant").fill("gestion.paie")
+        await page.get_by_label("Nom", exact=True).fill("Roux")
+        await page.get_by_label("Prénom", exact=True).fill("Inès")
+        await page.get_by_label("Adresse électronique professionnelle").fill("paie@saint-exemple.fr")
+        await page.get_by_role("button", name="Créer le compte").click()
+        await expect(page.get_by_role("status")).to_contain_text("Le compte est créé")
+        await visite.constater(page, "employeur-utilisateurs")
+    assert len(boite_mail.pour("rh@saint-exemple.fr")) == 2 and len(boite_mail.pour("paie@saint-exemple.fr")) == 1
     assert not visite.violations, "violations d'accessibilité graves ou critiques :\n" + "\n".join(
         f"{page} : {v}" for page, liste in visite.violations.items() for v in liste)
