@@ -10,7 +10,9 @@ account's own mailbox learns the identifier. Every attempt counts against the ad
 from __future__ import annotations
 
 import math
+import re
 import time
+import unicodedata
 from datetime import date, datetime, timezone
 
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, status
@@ -49,6 +51,13 @@ REFUS_REGENERATION = (
 # --- bodies and answers ---
 
 
+def _sans_controle(valeur: str) -> str:
+    """No control characters (a NUL, a line break in a mail header): refused by name, never stored."""
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Cs") for c in valeur):
+        raise ValueError("caractères de contrôle (retour à la ligne, tabulation…) interdits : retirez-les")
+    return valeur
+
+
 class _AvecNomPrenom(BaseModel):
     nom: str = Field(max_length=100)
     prenom: str = Field(max_length=100)
@@ -56,15 +65,29 @@ class _AvecNomPrenom(BaseModel):
     @field_validator("nom", "prenom")
     @classmethod
     def _rempli(cls, valeur: str) -> str:
-        if not normaliser_texte(valeur):
+        if not normaliser_texte(_sans_controle(valeur)):
             raise ValueError("ce champ est obligatoire")
         return valeur.strip()
 
 
+_ADRESSE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_IDENTIFIANT = re.compile(r"^[A-Za-z0-9._@-]+$")
+
+
 def _adresse(valeur: str) -> str:
-    if "@" not in valeur.strip()[1:-1]:
+    if not _ADRESSE.match(valeur.strip()):
         raise ValueError("une adresse électronique est attendue (nom@domaine.fr)")
     return valeur.strip()
+
+
+def _identifiant(valeur: str) -> str:
+    if not _IDENTIFIANT.match(valeur.strip()):
+        raise ValueError("lettres sans accents, chiffres et « . _ @ - » seulement")
+    return valeur.strip()
+
+
+def _texte_libre(valeur: str) -> str:
+    return _sans_controle(valeur)
 
 
 def _question_connue(valeur: str) -> str:
@@ -86,6 +109,9 @@ class RechercheIdentifiantEmployeur(_AvecNomPrenom):
         if erreur := erreur_siret(valeur):
             raise ValueError(erreur)
         return normaliser(valeur)
+
+    _texte = field_validator("numero_bcr", "numero_contrat")(
+        lambda valeur: _sans_controle(valeur) if valeur else valeur)
 
     @model_validator(mode="after")
     def _bcr_ou_contrat(self) -> "RechercheIdentifiantEmployeur":
@@ -117,6 +143,8 @@ class DemandeRegeneration(_AvecNomPrenom):
     reponse: str = Field(min_length=1, max_length=200)
 
     _email = field_validator("email")(_adresse)
+    _ident = field_validator("identifiant")(_identifiant)
+    _texte = field_validator("reponse")(_texte_libre)
     _question = field_validator("question")(_question_connue)
 
 
@@ -124,6 +152,8 @@ class ChoixQuestionSecrete(BaseModel):
     question: str = Field(description="Clé de la question (GET /auth/questions-secretes)")
     reponse: str = Field(min_length=2, max_length=200)
     code: str = Field(min_length=1, max_length=200, description="Votre code confidentiel actuel")
+
+    _texte = field_validator("reponse", "code")(_texte_libre)
 
     _question = field_validator("question")(_question_connue)
 
@@ -288,6 +318,7 @@ class NouvelUtilisateur(_AvecNomPrenom):
                                     description="utilisateur (habilité au service) ou admin (administre aussi les comptes)")
 
     _email = field_validator("email")(_adresse)
+    _ident = field_validator("identifiant")(_identifiant)
 
 
 class ChangementUtilisateur(BaseModel):
