@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+from itertools import islice
 from pathlib import Path
 from typing import Annotated, Callable, Iterable, Iterator, Optional, TextIO
 
@@ -42,15 +43,30 @@ def _decoder(texte: str) -> dict:
     return cas
 
 
-def calculer_lot(calcul: Callable, lignes: Iterable[str]) -> Iterator[str]:
-    """One JSON line per non-empty input line: the result, or ``{"ligne": n, "erreurs": [...]}``."""
-    for numero, ligne in enumerate(lignes, start=1):
-        if not ligne.strip():
-            continue
-        try:
-            yield calcul(_decoder(ligne)).model_dump_json()
-        except pension.ErreurCas as erreur:
-            yield json.dumps({"ligne": numero, "erreurs": erreur.erreurs}, ensure_ascii=False)
+TAILLE_LOT = 20_000  # lines computed together by the batch path: bounded memory (~6 KB of JSON a result)
+
+
+def _calculer_ligne(calcul: Callable, numero: int, ligne: str) -> str:
+    try:
+        return calcul(_decoder(ligne)).model_dump_json()
+    except pension.ErreurCas as erreur:
+        return json.dumps({"ligne": numero, "erreurs": erreur.erreurs}, ensure_ascii=False)
+
+
+def calculer_lot(calcul: Callable, lignes: Iterable[str], taille: int = TAILLE_LOT) -> Iterator[str]:
+    """One JSON line per non-empty input line, in order: the result, or ``{"ligne": n, "erreurs": [...]}``.
+    ``simuler`` goes through the batch path (``pension.lot``) ``taille`` lines at a time; it answers each line
+    as ``simuler`` would, and hands back to it the lines it does not cover."""
+    numerotees = ((numero, ligne) for numero, ligne in enumerate(lignes, start=1) if ligne.strip())
+    if calcul is not pension.simuler:
+        for numero, ligne in numerotees:
+            yield _calculer_ligne(calcul, numero, ligne)
+        return
+    from pension.lot import simuler_lot  # numpy only where the batch runs
+
+    while morceau := list(islice(numerotees, taille)):
+        numeros, textes = zip(*morceau)
+        yield from simuler_lot(textes, lambda i: _calculer_ligne(calcul, numeros[i], textes[i]))
 
 
 def _ecrire_erreurs(erreur: pension.ErreurCas) -> None:
@@ -86,7 +102,8 @@ def _executer(calcul: Callable, cas: Optional[str], lot: Optional[Path], sortie:
         with entree:
             for resultat in calculer_lot(calcul, entree):
                 invalides += resultat.startswith('{"ligne":')
-                flux.write(resultat + "\n")
+                flux.write(resultat)
+                flux.write("\n")
     finally:
         if sortie:
             flux.close()

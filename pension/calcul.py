@@ -479,7 +479,7 @@ def _surcote_parentale(naissance: date, date_aod: date, aod: Duree, fin_activite
 def _minimum_garanti(cas: CasPension, services: int, requis: int, duree_assurance: int, date_ouverture: date,
                      date_annulation: date, le: date, x: Explication) -> Decimal | None:
     """The annual minimum garanti (art. 22 and 65-V), or ``None`` when its conditions are not met."""
-    mg100 = valeur("minimum_garanti_mg100", le)
+    valeur("minimum_garanti_mg100", le)  # an uncovered date is reported on the MG100 first
     try:
         conditions = valeur("minimum_garanti_conditions_depuis", le)
     except ParametreNonCouvert:
@@ -490,6 +490,13 @@ def _minimum_garanti(cas: CasPension, services: int, requis: int, duree_assuranc
             x.ajouter("minimum_garanti", "Minimum garanti : non ouvert (durée d'assurance inférieure au nombre requis "
                       "et départ avant l'âge d'annulation de la décote, hors invalidité ou handicap)", None, conditions)
             return None
+    return _montant_minimum_garanti(services, requis, le, x)
+
+
+def _montant_minimum_garanti(services: int, requis: int, le: date, x: Explication) -> Decimal:
+    """The amount once the conditions are met: a function of the services, the requirement and the versions in
+    force on ``le`` only (the batch path computes it once per distinct key)."""
+    mg100 = valeur("minimum_garanti_mg100", le)
     b = valeur("minimum_garanti_bareme", le)
     v = b.valeur
     annees = Decimal(services) / 4
