@@ -90,7 +90,10 @@ def api(hote: str = "127.0.0.1", port: int = 8000) -> None:
 
     settings = get_settings()
     configurer_journaux(settings, "api")
-    uvicorn.Server(uvicorn.Config(create_app(settings), host=hote, port=port, log_config=None)).run()
+    # Idle keep-alive connections are kept longer than uvicorn's 5 s: a client reusing one just as the
+    # server closes it gets a reset instead of an answer.
+    uvicorn.Server(uvicorn.Config(create_app(settings), host=hote, port=port, log_config=None,
+                                  timeout_keep_alive=65)).run()
 
 
 @app.command()

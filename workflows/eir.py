@@ -41,6 +41,7 @@ _COURTE = timedelta(seconds=30)
 _CALCUL = timedelta(minutes=2)
 _ATTENTE_RETRAIT = timedelta(seconds=10)
 _REESSAIS = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+_ECRITURES_LOCALES = "ecritures-locales"  # patch: the process's own short writes as local activities
 
 
 class _Retrait(Exception):
@@ -130,11 +131,8 @@ class EirWorkflow:
         except TimeoutError:
             pass  # no answer within the delay: the request closes without one
         if self._enquete is not None:
-            await workflow.execute_activity_method(
-                ActivitesEir.enregistrer_enquete,
-                EnregistrementEnquete(self._d.demande_id, self._enquete, workflow.now()),
-                start_to_close_timeout=_COURTE, retry_policy=_REESSAIS,
-            )
+            await self._ecrire(ActivitesEir.enregistrer_enquete,
+                               EnregistrementEnquete(self._d.demande_id, self._enquete, workflow.now()))
             await self._etat(EtapeEir.cloture, EtatEir.close, "enquete_repondue", en_attente_de=None,
                              acteur=Acteur.affilie, compte_id=self._enquete.compte_id,
                              details={"reponses": self._enquete.reponses})
@@ -145,10 +143,7 @@ class EirWorkflow:
         assert self._retrait is not None
         if self._tache_ouverte is not None:
             tache = self._tache_ouverte
-            await workflow.execute_activity_method(
-                ActivitesTaches.marquer, MarquageTache(tache, EtatTache.annulee, workflow.now()),
-                start_to_close_timeout=_COURTE, retry_policy=_REESSAIS,
-            )
+            await self._ecrire(ActivitesTaches.marquer, MarquageTache(tache, EtatTache.annulee, workflow.now()))
             await self._notifier("tache_annulee", Acteur.employeur, tache_id=tache)
             self._tache_ouverte = None
         await self._etat(self._vue.etape, EtatEir.retiree, "demande_retiree", en_attente_de=None,
@@ -170,12 +165,9 @@ class EirWorkflow:
         d = self._d.delais
         cree_le = workflow.now()
         echeance = cree_le + d.relance_employeur
-        tache = await workflow.execute_activity_method(
-            ActivitesEir.creer_tache,
-            NouvelleTache(f"{self._id}:{type.value}:{self._tour}", self._d.demande_id, self._id, type, echeance,
-                          cree_le, details or {}),
-            start_to_close_timeout=_COURTE, retry_policy=_REESSAIS,
-        )
+        tache = await self._ecrire(ActivitesEir.creer_tache, NouvelleTache(
+            f"{self._id}:{type.value}:{self._tour}", self._d.demande_id, self._id, type, echeance, cree_le,
+            details or {}))
         self._tache_ouverte = tache
         acteur = Acteur.affilie if demandeur else Acteur.cnracl
         await self._etat(EtapeEir.preparation, etat, f"{type.value}_demandee", phase=phase,
@@ -184,19 +176,13 @@ class EirWorkflow:
         await self._notifier(evenement, Acteur.employeur, tache_id=tache)
 
         async def relancer() -> None:
-            await workflow.execute_activity_method(
-                ActivitesTaches.marquer, MarquageTache(tache, None, workflow.now(), relancee=True),
-                start_to_close_timeout=_COURTE, retry_policy=_REESSAIS,
-            )
+            await self._ecrire(ActivitesTaches.marquer, MarquageTache(tache, None, workflow.now(), relancee=True))
             await self._etat(EtapeEir.preparation, etat, "relance_employeur", phase=phase,
                              en_attente_de=Acteur.employeur, echeance=echeance, tache_id=tache)
             await self._notifier("relance_employeur", Acteur.employeur, tache_id=tache)
 
         async def escalader() -> None:
-            await workflow.execute_activity_method(
-                ActivitesTaches.marquer, MarquageTache(tache, None, workflow.now(), escaladee=True),
-                start_to_close_timeout=_COURTE, retry_policy=_REESSAIS,
-            )
+            await self._ecrire(ActivitesTaches.marquer, MarquageTache(tache, None, workflow.now(), escaladee=True))
             await self._etat(EtapeEir.preparation, etat, "escalade_superviseur", phase=phase,
                              en_attente_de=Acteur.employeur, echeance=echeance, tache_id=tache)
             await self._notifier("escalade_superviseur", Acteur.superviseur, tache_id=tache)
@@ -206,10 +192,7 @@ class EirWorkflow:
         reponse = self._reponse_tache
         assert reponse is not None
         self._reponse_tache = None
-        await workflow.execute_activity_method(
-            ActivitesEir.terminer_tache, CompletionTache(self._d.demande_id, reponse, workflow.now()),
-            start_to_close_timeout=_COURTE, retry_policy=_REESSAIS,
-        )
+        await self._ecrire(ActivitesEir.terminer_tache, CompletionTache(self._d.demande_id, reponse, workflow.now()))
         self._tache_ouverte = None
         await self._etat(EtapeEir.preparation, etat, f"{type.value}_terminee", phase=phase,
                          en_attente_de=Acteur.cnracl, acteur=Acteur.employeur, compte_id=reponse.compte_id,
@@ -333,14 +316,21 @@ class EirWorkflow:
     ) -> None:
         vue = VueEir(etape=etape, etat=etat, phase=phase, en_attente_de=en_attente_de, echeance=echeance,
                      tache_id=tache_id)
-        await workflow.execute_activity_method(
-            ActivitesEir.transition,
-            Transition(self._d.demande_id, self._id, vue, evenement, workflow.now(), acteur, compte_id or None,
-                       details or {}),
-            start_to_close_timeout=_COURTE, retry_policy=_REESSAIS,
-        )
+        await self._ecrire(ActivitesEir.transition, Transition(
+            self._d.demande_id, self._id, vue, evenement, workflow.now(), acteur, compte_id or None, details or {}))
         self._vue = vue
         self._sequence += 1
+
+    async def _ecrire(self, methode, argument):
+        """A short write of the process's own rows (its projection, its tasks, the survey) as a local activity:
+        run by this worker inside the workflow task, it does not wait behind the activity queue (mails,
+        documents, a campaign), so the answer a person just gave is written, and acknowledged, at once.
+        Processes started before this change keep regular activities (patch)."""
+        if workflow.patched(_ECRITURES_LOCALES):
+            return await workflow.execute_local_activity_method(methode, argument, start_to_close_timeout=_COURTE,
+                                                                retry_policy=_REESSAIS)
+        return await workflow.execute_activity_method(methode, argument, start_to_close_timeout=_COURTE,
+                                                      retry_policy=_REESSAIS)
 
     async def _notifier(self, evenement: str, destinataire: Acteur, tache_id: int | None = None,
                         document_id: int | None = None) -> None:

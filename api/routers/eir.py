@@ -177,7 +177,7 @@ async def consulter(demande_id: Identifiant, compte: CompteCourant, session: Ses
 async def _repondre(demande_id, compte, session, etat, update, argument) -> EtatDemande:
     demande = await _demande_visible(session, compte, demande_id)
     _proprietaire(compte, demande)
-    await mettre_a_jour(await etat.client(), demande.workflow_id, update, argument)
+    await mettre_a_jour(await etat.client(), demande.workflow_id, update, argument, session)
     session.expunge_all()
     return await consulter(demande_id, compte, session)
 

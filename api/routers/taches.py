@@ -145,9 +145,9 @@ async def completer(tache_id: Identifiant, corps: Completion, compte: Employeur_
     update = _UPDATE_DE_COMPLETION.get(tache.type)  # type: ignore[call-overload]
     if update is None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"Une tâche « {tache.type} » ne se complète pas par ce formulaire.")
-    await mettre_a_jour(await etat.client(), tache.workflow_id, update, ReponseTache(
-        tache_id=tache_id, compte_id=compte.id or 0, carriere_verifiee=corps.carriere_verifiee,
-        indice_fin_de_carriere=corps.indice_fin_de_carriere, corrections=corps.corrections,
-        commentaire=corps.commentaire))
+    reponse = ReponseTache(tache_id=tache_id, compte_id=compte.id or 0, carriere_verifiee=corps.carriere_verifiee,
+                           indice_fin_de_carriere=corps.indice_fin_de_carriere, corrections=corps.corrections,
+                           commentaire=corps.commentaire)
+    await mettre_a_jour(await etat.client(), tache.workflow_id, update, reponse, session)
     session.expunge_all()
     return await _publique(session, await _tache_visible(session, compte, tache_id))

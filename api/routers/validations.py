@@ -77,7 +77,7 @@ async def demander(dossier_id: Identifiant, compte: CompteCourant, session: Sess
                    f"{dossier.regle}.")
         return reponse_erreur(422, message, [{"champ": "demande", "regle": "delai_validation", "message": message}])
     await mettre_a_jour(await etat.client(), dossier.workflow_id, EcheanceValidationWorkflow.demander,
-                        DemandeValidation(compte_id=compte.id or 0))
+                        DemandeValidation(compte_id=compte.id or 0), session)
     session.expunge_all()
     return await _public(session, await _visible(session, compte, dossier_id))
 
@@ -87,6 +87,6 @@ async def decider(dossier_id: Identifiant, corps: DecisionValidation, compte: Su
                   etat: EtatDep):
     dossier = await _visible(session, compte, dossier_id)
     await mettre_a_jour(await etat.client(), dossier.workflow_id, EcheanceValidationWorkflow.decider,
-                        DecisionValidation(compte_id=compte.id or 0, decision=corps.decision, motif=corps.motif))
+                        DecisionValidation(compte_id=compte.id or 0, decision=corps.decision, motif=corps.motif), session)
     session.expunge_all()
     return await _public(session, await _visible(session, compte, dossier_id))
