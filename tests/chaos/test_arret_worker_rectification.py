@@ -3,6 +3,7 @@ employer, twice, and restarted: the rectified RIS is produced once, each mail se
 
 from __future__ import annotations
 
+from collections import Counter
 from contextlib import AsyncExitStack
 
 import pytest
@@ -16,6 +17,16 @@ from tests.workflows.test_eir_workflow import AGENT, EMPLOYEUR, attendre
 
 pytestmark = pytest.mark.e2e
 DRH = "drh@ch-lautreville.fr"
+
+
+async def _mails_envoyes(service, nombre: int) -> None:
+    """Wait until the outbox records ``nombre`` mails as sent. The worker is killed while the process waits for
+    a person, not in the instant between the relay's acceptance of a mail and the outbox's record of it: a
+    kill there is the one case where a mail leaves twice (same Message-ID: docs/fiabilite.md)."""
+    async def envoyes():
+        async with service.sessions() as session:
+            return len((await session.exec(select(Mail).where(Mail.etat == "envoye"))).all()) >= nombre
+    await attendre(envoyes, delai=60)
 
 
 async def test_worker_tue_pendant_une_rectification(env_dev, tmp_path, boite_mail, url_sqlite):
@@ -35,6 +46,7 @@ async def test_worker_tue_pendant_une_rectification(env_dev, tmp_path, boite_mai
         assert reponse.status_code == 201, reponse.text
         rectification_id = reponse.json()["id"]
         await attendre(lambda: len(boite_mail.pour(DRH)) == 1, delai=60)
+        await _mails_envoyes(service, 2)
 
         worker.tuer()  # while the former employer has to transmit
         worker.demarrer()
@@ -44,6 +56,7 @@ async def test_worker_tue_pendant_une_rectification(env_dev, tmp_path, boite_mai
             "corrections": [{"date_debut": "1993-01-01", "date_fin": "1993-12-31", "nature": "non_titulaire_valide"}]})
         assert reponse.status_code == 200, reponse.text
         await attendre(lambda: len(boite_mail.pour(EMPLOYEUR)) == 1, delai=60)
+        await _mails_envoyes(service, 3)
 
         worker.tuer()  # while the current employer has to obtain and correct
         worker.demarrer()
@@ -60,11 +73,13 @@ async def test_worker_tue_pendant_une_rectification(env_dev, tmp_path, boite_mai
 
         sujets = boite_mail.sujets()
         assert len(sujets) == len(set(sujets)) == 4, sujets
+        recus = Counter(str(m["Message-ID"]) for m in boite_mail.messages)
         async with service.sessions() as session:
             mails = (await session.exec(select(Mail))).all()
             taches = (await session.exec(select(Tache))).all()
             documents = (await session.exec(select(Document))).all()
         assert len(mails) == 4 and {m.etat for m in mails} == {"envoye"}
+        assert {m.message_id for m in mails} == set(recus) and set(recus.values()) == {1}
         assert sorted(t.type for t in taches) == ["obtention_donnees_rectification", "transmission_donnees_rectification"]
         assert {t.etat for t in taches} == {"terminee"}
         assert [d.contenu.get("rectificatif") for d in documents] == [True]
