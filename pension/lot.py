@@ -42,6 +42,7 @@ UN, ZERO = Decimal(1), Decimal(0)
 BAS, HAUT = np.iinfo(np.int64).min, np.iinfo(np.int64).max
 EPOQUE = date(1970, 1, 1).toordinal()
 ENTIER_MAX = 10**6  # a larger count is an input error: the scalar path answers it
+MEMOIRE_MAX = 200_000  # answers kept per key family
 TEMOINS = 4  # batch answers of each chunk recomputed by the scalar path (first, last and between)
 
 # Integer fields that may be absent or null, and those with a default (null refused by pydantic): minimum.
@@ -212,6 +213,8 @@ def par_cle(nom: str, f: Callable[[int], Any], *cles: np.ndarray, ou: np.ndarray
     if not len(lignes):
         raise RienACalculer
     memoire = _MEMOIRES.setdefault(nom, {})
+    if len(memoire) > MEMOIRE_MAX:  # unusual inputs (thousands of distinct indices…): start again
+        memoire.clear()
     cles = tuple(np.asarray(c, dtype=np.int64)[lignes] for c in cles)
     _, premiers, inverse = np.unique(_cle(cles), return_index=True, return_inverse=True)
     valeurs = []
@@ -540,7 +543,6 @@ def calculer(x: Entrees) -> tuple[list[str], np.ndarray]:
     avec_surcote = (decote == 0) & (excedent > 0) & (fin_activite > debut_surcote)
     surcote = np.zeros(n, dtype=np.int64)
     segments: list[tuple[Decimal, np.ndarray]] = []
-    cle_surcote = np.zeros(n, dtype=np.int64)
     if avec_surcote.any():
         refs = age_surcote_r.references()
         colonnes.append([f',{{"regle":"age_surcote","libelle":"Trimestres ouvrant la surcote : accomplis à partir de '
@@ -572,7 +574,6 @@ def calculer(x: Entrees) -> tuple[list[str], np.ndarray]:
         for nb, t, entier in comptes:
             surcote += nb
             segments.append((Decimal(str(t.valeur)), nb))
-            cle_surcote = cle_surcote * 1000 + nb
             debut = (f',{{"regle":"surcote","libelle":"Surcote : ', f' trimestre(s) × {_pct(Decimal(str(t.valeur)))} '
                      f'({"trimestres entiers" if entier else "trimestres commencés"} accomplis à partir du '
                      f'{t.date_effet:%d/%m/%Y})","valeur":', f',"reference":{_reference(t.reference)}}}')
@@ -598,7 +599,8 @@ def calculer(x: Entrees) -> tuple[list[str], np.ndarray]:
                 regle("coefficient", f"Coefficient : {_fr(affiche)}", _json(affiche), _reference(source.reference)),
                 float(c))
 
-    coefficients = par_cle("coefficient", coefficient, decote, tt_r.codes, cle_surcote, surcote_taux_r.codes, ou=ok)
+    coefficients = par_cle("coefficient", coefficient, decote, tt_r.codes, surcote_taux_r.codes, *(nb for _, nb in segments),
+                           ou=ok)
     colonnes.append([c[3] for c in coefficients])
 
     montants = _montants(x, liq, v, trimestres, requis, duree_assurance, date_ouverture, date_annulation, exempte,
