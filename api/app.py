@@ -13,7 +13,7 @@ from api.deps import Etat
 from api.erreurs import REPONSES_ERREUR, gerer_http, gerer_inattendue, gerer_validation
 from api.limites import LimiteDeDebit
 from api.routers import affilies, auth, eir, processus, rectifications, sante, simulations, taches, validations
-from api.routers import campagnes, comptes
+from api.routers import campagnes, comptes, documents
 from api import pages
 from observabilite import metriques
 from persistence.db import creer_moteur, fabrique_sessions
@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, gerer_http)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, gerer_inattendue)
     for module in (sante, auth, eir, taches, affilies, simulations, processus, rectifications, validations,
-                   campagnes, comptes):
+                   campagnes, comptes, documents):
         app.include_router(module.router, prefix=PREFIXE, responses=REPONSES_ERREUR)
     app.include_router(metriques.router)
     app.add_middleware(LimiteDeDebit, settings=settings)

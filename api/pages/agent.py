@@ -197,7 +197,8 @@ async def document(request: Request, demande_id: int, document_id: int, etat: Et
         raise ErreurPage(404, f"Aucun document n° {document_id} dans la demande {demande.reference}.")
     if doc.type == "bilan":
         return RedirectResponse(f"/eir/{demande_id}/bilan", status_code=303)
-    return rendre(request, "agent/document.html", {"demande": demande, "document": doc, "contenu": doc.contenu})
+    return rendre(request, "agent/document.html", {"demande": demande, "document": doc, "contenu": doc.contenu,
+                                                   "graphique": None})
 
 
 # --- rectifications ---

@@ -1,0 +1,216 @@
+"""An agent's document (RIS, EIG, bilan, rectified document, campaign document) as a PDF, with the content of
+its HTML page: the title, the dates, the periods and the tables of amounts, and the bar chart of the pension
+by departure age. The text is set in Marianne, the State's typeface shipped with the DSFR (its WOFF files
+in ``node_modules``), so accents, « » and € render."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from api.pages import libelles
+from api.pages.rendu import age_fr, date_heure_fr
+from notifications.rendu import date_fr, euros
+
+POLICES = Path(__file__).resolve().parents[1] / "node_modules" / "@gouvfr" / "dsfr" / "dist" / "fonts"
+POLICE = "Marianne"
+BLEU_FRANCE = (0, 0, 145)
+GRIS = (58, 58, 58)
+
+TITRES_PAR_TYPE = {"ris": "Relevé individuel de situation", "eig": "Estimation indicative globale",
+                   "bilan": "Bilan personnalisé retraite",
+                   "info_generale": "Document d'information générale sur la retraite"}
+
+
+class PoliceAbsente(RuntimeError):
+    """The DSFR's fonts are not installed (``npm ci`` was not run)."""
+
+
+def titre_du_document(type_: str, contenu: dict[str, Any]) -> str:
+    return str(contenu.get("titre") or TITRES_PAR_TYPE.get(type_, "Document"))
+
+
+def _texte(valeur: Any) -> str:
+    """Marianne has no narrow no-break space (French thousands separator): a no-break space instead."""
+    return str(valeur).replace("\u202f", "\u00a0")
+
+
+class _Pdf(FPDF):
+    def __init__(self, titre: str) -> None:
+        super().__init__(orientation="portrait", unit="mm", format="A4")
+        self._titre = titre
+        for style, fichier in (("", "Marianne-Regular.woff"), ("B", "Marianne-Bold.woff")):
+            chemin = POLICES / fichier
+            if not chemin.exists():
+                raise PoliceAbsente(f"police {chemin} absente : lancez « npm ci »")
+            self.add_font(POLICE, style, str(chemin))
+        self.set_lang("fr-FR")
+        self.set_title(titre)
+        self.set_author("CNRACL — Caisse nationale de retraites des agents des collectivités locales")
+        self.set_creator("CNRACL information retraite")
+        self.set_auto_page_break(True, margin=18)
+        self.set_margins(18, 18, 18)
+
+    def header(self) -> None:
+        self.set_font(POLICE, "B", 9)
+        self.set_text_color(*BLEU_FRANCE)
+        self.cell(0, 5, "RÉPUBLIQUE FRANÇAISE — CNRACL", new_x="LMARGIN", new_y="NEXT")
+        self.set_text_color(*GRIS)
+        self.set_font(POLICE, "", 8)
+        self.cell(0, 4, "Caisse nationale de retraites des agents des collectivités locales", new_x="LMARGIN",
+                  new_y="NEXT")
+        self.ln(4)
+        self.set_text_color(0, 0, 0)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(POLICE, "", 8)
+        self.set_text_color(*GRIS)
+        self.cell(0, 5, _texte(f"{self._titre} — page {self.page_no()} sur {{nb}}"), align="C")
+
+    # --- blocks ---
+
+    def titre(self, texte: str) -> None:
+        self.set_font(POLICE, "B", 18)
+        self.multi_cell(0, 9, _texte(texte), align="L", new_x="LMARGIN", new_y="NEXT")
+        self.ln(2)
+
+    def intertitre(self, texte: str) -> None:
+        self.ln(3)
+        self.set_font(POLICE, "B", 13)
+        self.multi_cell(0, 7, _texte(texte), align="L", new_x="LMARGIN", new_y="NEXT")
+        self.ln(1)
+
+    def paragraphe(self, texte: str, gras: bool = False) -> None:
+        self.set_font(POLICE, "B" if gras else "", 10.5)
+        self.multi_cell(0, 5.5, _texte(texte), align="L", new_x="LMARGIN", new_y="NEXT")
+        self.ln(1)
+
+    def tableau(self, legende: str, entetes: Sequence[str], lignes: Sequence[Sequence[Any]],
+                largeurs: Sequence[float] | None = None) -> None:
+        self.set_font(POLICE, "B", 10)
+        self.multi_cell(0, 6, _texte(legende), align="L", new_x="LMARGIN", new_y="NEXT")
+        self.set_font(POLICE, "", 9.5)
+        entete = FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=BLEU_FRANCE)
+        with self.table(col_widths=largeurs, headings_style=entete, line_height=6, text_align="LEFT",
+                        first_row_as_headings=True, repeat_headings=1) as table:
+            ligne = table.row()
+            for texte in entetes:
+                ligne.cell(_texte(texte))
+            for valeurs in lignes:
+                ligne = table.row()
+                for valeur in valeurs:
+                    ligne.cell(_texte(valeur))
+        self.ln(3)
+
+    def graphique(self, points: Sequence[dict[str, Any]]) -> None:
+        """Bars of the monthly gross pension by departure age (the figures are in the table below it)."""
+        if not points:
+            return
+        hauteur, base_y = 55.0, self.get_y() + 62
+        if base_y + 12 > self.h - self.b_margin:
+            self.add_page()
+            base_y = self.get_y() + 62
+        maximum = max(float(p["pension_brute_mensuelle"]) for p in points) or 1.0
+        x0, largeur = self.l_margin + 4, self.w - self.l_margin - self.r_margin - 8
+        pas = largeur / len(points)
+        self.set_draw_color(*GRIS)
+        self.line(x0, base_y, x0 + largeur, base_y)
+        self.set_font(POLICE, "", 8)
+        for i, point in enumerate(points):
+            montant = float(point["pension_brute_mensuelle"])
+            h = hauteur * montant / maximum
+            x = x0 + i * pas + pas * 0.15
+            self.set_fill_color(*BLEU_FRANCE)
+            self.rect(x, base_y - h, pas * 0.7, h, style="F")
+            self.set_xy(x - pas * 0.1, base_y - h - 5)
+            self.cell(pas * 0.9, 4, _texte(euros(montant)), align="C")
+            self.set_xy(x - pas * 0.1, base_y + 1)
+            self.cell(pas * 0.9, 4, _texte(age_fr(point.get("age"))), align="C")
+        self.set_xy(self.l_margin, base_y + 7)
+        self.set_font(POLICE, "", 8.5)
+        self.set_text_color(*GRIS)
+        self.multi_cell(0, 4.5, "Pension brute mensuelle estimée (en euros) selon l'âge de départ.", align="L",
+                        new_x="LMARGIN", new_y="NEXT")
+        self.set_text_color(0, 0, 0)
+        self.ln(2)
+
+
+def _periodes(pdf: _Pdf, periodes: Sequence[dict[str, Any]]) -> None:
+    pdf.tableau("Périodes de services, une ligne par année civile",
+                ("Année", "Du", "Au", "Quotité", "Nature", "Catégorie", "Indice majoré"),
+                [(p.get("annee", ""), date_fr(p.get("date_debut")), date_fr(p.get("date_fin")),
+                  f"{p.get('quotite', '')} %", libelles.libelle(libelles.NATURES, p.get("nature")),
+                  libelles.libelle(libelles.CATEGORIES, p.get("categorie")), p.get("indice_majore") or "—")
+                 for p in periodes],
+                largeurs=(12, 29, 29, 16, 38, 26, 24))
+
+
+def _montants(pdf: _Pdf, points: Sequence[dict[str, Any]], legende: str) -> None:
+    pdf.tableau(legende, ("Départ", "Âge", "Date de départ", "Pension brute mensuelle", "Pension brute annuelle"),
+                [(p.get("libelle", ""), age_fr(p.get("age")), date_fr(p.get("date_de_liquidation")),
+                  euros(p.get("pension_brute_mensuelle")), euros(p.get("pension_brute_annuelle"))) for p in points],
+                largeurs=(44, 26, 34, 35, 35))
+
+
+def rendre_pdf(type_: str, contenu: dict[str, Any], cree_le: Any, agent: str | None = None) -> bytes:
+    """The PDF of one stored document (its ``type`` and ``contenu`` as the activities wrote them)."""
+    titre = titre_du_document(type_, contenu)
+    pdf = _Pdf(titre)
+    pdf.add_page()
+    pdf.titre(titre)
+    if contenu.get("rectificatif"):
+        pdf.paragraphe(f"Document rectificatif (demande de rectification RECT-{contenu.get('rectification_id')}"
+                       + (f", document de {contenu['annee_document']}" if contenu.get("annee_document") else "")
+                       + ").", gras=True)
+    if contenu.get("mention"):
+        pdf.paragraphe(str(contenu["mention"]), gras=True)
+    if isinstance(contenu.get("campagne"), dict):
+        campagne = contenu["campagne"]
+        pdf.paragraphe(f"Droit à l'information retraite : campagne {campagne.get('annee')}, "
+                       f"envoi {campagne.get('annee_envoi')}.")
+    if agent:
+        pdf.paragraphe(f"Agent : {agent}" + (f", né(e) le {date_fr(contenu['date_de_naissance'])}"
+                                             if contenu.get("date_de_naissance") else "") + ".")
+    phrase = f"Établi le {date_fr(contenu.get('etabli_le') or cree_le)}"
+    if contenu.get("trimestres") is not None:
+        phrase += (f" : {contenu['trimestres']} trimestres de services sur {contenu.get('nb_periodes', 0)} "
+                   "périodes")
+    if type_ == "bilan" and contenu.get("indice_fin_de_carriere"):
+        phrase += (f", avec l'indice majoré de fin de carrière {contenu['indice_fin_de_carriere']}. Montants bruts "
+                   "estimés, selon la réglementation en vigueur à cette date")
+    pdf.paragraphe(phrase + ".")
+    if contenu.get("periodes"):
+        _periodes(pdf, contenu["periodes"])
+        if contenu.get("reference_decompte"):
+            pdf.paragraphe(f"Décompte des trimestres : {contenu['reference_decompte']}.")
+    if contenu.get("points"):
+        if type_ == "bilan":
+            pdf.intertitre("Votre pension selon l'âge de départ")
+            pdf.graphique(contenu["points"])
+            _montants(pdf, contenu["points"], "Simulations de pension")
+        else:
+            _montants(pdf, contenu["points"], "Montants estimés")
+    if contenu.get("themes"):
+        pdf.intertitre("Ce document vous informe sur")
+        for theme in contenu["themes"]:
+            pdf.paragraphe(f"• {theme}")
+        if contenu.get("reference"):
+            pdf.paragraphe(f"Référence : {contenu['reference']}.")
+    pdf.ln(4)
+    pdf.set_font(POLICE, "", 8)
+    pdf.set_text_color(*GRIS)
+    provenance = "Document téléchargé depuis votre espace CNRACL information retraite."
+    if cree_le:
+        provenance += f" Enregistré le {date_heure_fr(cree_le)}."
+    pdf.multi_cell(0, 4, _texte(provenance), align="L", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def nom_de_fichier(type_: str, document_id: int, contenu: dict[str, Any]) -> str:
+    etabli = str(contenu.get("etabli_le") or "")[:10]
+    return f"cnracl-{type_.replace('_', '-')}-{document_id}{'-' + etabli if etabli else ''}.pdf"

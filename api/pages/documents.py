@@ -1,0 +1,56 @@
+"""The agent's documents page: every RIS, EIG, bilan, rectified document and campaign document, each readable
+in the browser and downloadable as PDF. The page calls the JSON routes' functions (owner or supervisor)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+
+from api.deps import NUMERO_MAX, EtatDep, SessionDep
+from api.pages.rendu import graphique_pension, lire, rendre
+from api.pages.session import ErreurPage, exiger_compte
+from api.routers import documents
+from domain.etats import Role
+
+router = APIRouter(include_in_schema=False)
+
+
+def _numero(document_id: int) -> int:
+    if not 1 <= document_id <= NUMERO_MAX:
+        raise ErreurPage(404, f"Aucun document n° {document_id} dans votre espace.")
+    return document_id
+
+
+def _rubrique(doc: documents.DocumentResume) -> str:
+    if doc.rectificatif:
+        return "rectifies"
+    if doc.campagne:
+        return "campagne"
+    return "eir" if doc.demande_id else "autres"
+
+
+@router.get("/documents")
+async def mes_documents(request: Request, etat: EtatDep, session: SessionDep):
+    compte = await exiger_compte(request, session, etat.settings, Role.affilie)
+    liste = await lire(documents.lister(compte, session, nir=None, limite=500))
+    rubriques: dict[str, list] = {"eir": [], "rectifies": [], "campagne": [], "autres": []}
+    for doc in liste:
+        rubriques[_rubrique(doc)].append(doc)
+    return rendre(request, "agent/documents.html", {"rubriques": rubriques, "total": len(liste)})
+
+
+@router.get("/documents/{document_id}")
+async def document(request: Request, document_id: int, etat: EtatDep, session: SessionDep):
+    compte = await exiger_compte(request, session, etat.settings, Role.affilie, Role.superviseur)
+    doc = await lire(documents.consulter(_numero(document_id), compte, session))
+    if doc.type == "bilan" and doc.demande_id:
+        return RedirectResponse(f"/eir/{doc.demande_id}/bilan", status_code=303)
+    graphique = graphique_pension(doc.contenu["points"]) if doc.type == "bilan" and doc.contenu.get("points") else None
+    return rendre(request, "agent/document.html", {"demande": None, "document": doc, "contenu": doc.contenu,
+                                                   "graphique": graphique})
+
+
+@router.get("/documents/{document_id}/pdf")
+async def document_pdf(request: Request, document_id: int, etat: EtatDep, session: SessionDep):
+    compte = await exiger_compte(request, session, etat.settings, Role.affilie, Role.superviseur)
+    return await lire(documents.pdf(_numero(document_id), compte, session))
