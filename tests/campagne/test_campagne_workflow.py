@@ -234,8 +234,8 @@ async def test_pause_puis_reprise(banc):
     vue = await handle.execute_update(CampagneDaiWorkflow.reprendre, ActionSuperviseur())
     assert not vue.en_pause
     # Launch mails, then the first reminder (its date has passed), for both employers.
-    await attendre(lambda: len(boite.pour(pop.employeurs["hopital"].email)) == 2)
-    assert len(boite.pour(pop.employeurs["commune"].email)) == 2
+    await attendre(lambda: len(boite.pour(pop.employeurs["hopital"].email)) == 2
+                   and len(boite.pour(pop.employeurs["commune"].email)) == 2)
     assert len(await _taches(sessions)) == sum(len(a) for a in pop.a_mettre_a_jour.values())
     assert "pas suspendue" in await _refus(handle.execute_update(CampagneDaiWorkflow.reprendre, ActionSuperviseur()))
     async with sessions() as session:

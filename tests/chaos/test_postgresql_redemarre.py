@@ -103,6 +103,9 @@ async def test_postgresql_arrete_et_relance_pendant_un_eir(env_dev, tmp_path, bo
         async def etat(attendu: str):
             return (await appel(agent, "GET", f"/eir/{demande_id}")).json()["etat"] == attendu
         await attendre(lambda: etat("ris_disponible"), delai=120)
+        # On a fast machine the steps so far may fit between two faults: the agent answers once three faults
+        # have happened, the bilan, the mails and the survey following while the faults go on.
+        await attendre(lambda: len(arrets) >= 3, delai=60)
         assert (await appel(agent, "POST", f"/eir/{demande_id}/ris/validation")).status_code == 200
         await attendre(lambda: len(boite_mail.pour(AGENT)) == 5, delai=120)  # bilan, then the survey mail
         await attendre(lambda: etat("enquete_envoyee"), delai=60)
