@@ -333,3 +333,58 @@ async def terminer_tache(
         details={"tache_id": tache.id, "type": tache.type, "corrections": len(reponse.corrections)},
     )
     return True
+
+
+# --- task attribution (who holds a task in its employer's inbox) ---
+
+
+async def compte_de_l_employeur(session: AsyncSession, employeur_id: int, compte_id: int) -> Compte | None:
+    """An active account of this employer (its administrator or one of its users), or ``None``."""
+    compte = await session.get(Compte, compte_id)
+    if compte is None or compte.role != "employeur" or compte.employeur_id != employeur_id or not compte.actif:
+        return None
+    return compte
+
+
+async def comptes_actifs_de_l_employeur(session: AsyncSession, employeur_id: int) -> Sequence[Compte]:
+    requete = (select(Compte).where(Compte.employeur_id == employeur_id, Compte.role == "employeur",
+                                    col(Compte.actif).is_(True))
+               .order_by(col(Compte.nom), col(Compte.prenom), col(Compte.identifiant)))
+    return (await session.exec(requete)).all()
+
+
+class AttributionConcurrente(Exception):
+    """The task changed hands (or closed) since it was read: nothing written."""
+
+
+async def attribuer_tache(
+    session: AsyncSession, tache: Tache, compte_id: int | None, horodatage: datetime, acteur: str,
+    par_compte_id: int | None,
+) -> bool:
+    """Give the open task to ``compte_id`` (``None``: nobody holds it any more) and append the event to the
+    task's process history. ``False`` when it already stood so (nothing written). The row is changed only if
+    it still has the holder read with it, so two people taking the same task at once cannot both get it
+    (``AttributionConcurrente``)."""
+    if tache.attribuee_a == compte_id:
+        return False
+    from sqlalchemy import update
+    from sqlalchemy.ext.asyncio import AsyncSession as SAAsyncSession
+
+    precedent = tache.attribuee_a
+    tenue = col(Tache.attribuee_a).is_(None) if precedent is None else col(Tache.attribuee_a) == precedent
+    resultat = await SAAsyncSession.execute(session, update(Tache).where(
+        col(Tache.id) == tache.id, tenue, col(Tache.etat) == EtatTache.ouverte.value).values(
+        attribuee_a=compte_id, attribuee_le=horodatage if compte_id is not None else None))
+    if resultat.rowcount != 1:  # type: ignore[attr-defined]
+        raise AttributionConcurrente(f"tâche {tache.id}")
+    await session.refresh(tache)
+    if compte_id is None:
+        type_ = "tache_liberee"
+    elif compte_id == par_compte_id:
+        type_ = "tache_prise_en_charge"
+    else:
+        type_ = "tache_attribuee"
+    await ajouter_evenement(session, tache.workflow_id, type_, acteur, horodatage, par_compte_id,
+                            {"tache_id": tache.id, "type": tache.type, "attribuee_a": compte_id,
+                             "precedent": precedent})
+    return True

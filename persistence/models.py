@@ -163,6 +163,9 @@ class Tache(SQLModel, table=True):
     relancee_le: datetime | None = _horodatage(nullable=True)
     escaladee_le: datetime | None = _horodatage(nullable=True)
     assignee_compte_id: int | None = Field(default=None, foreign_key="compte.id")
+    # Who holds the task in its employer's inbox (taken or assigned), and since when; none: not assigned.
+    attribuee_a: int | None = Field(default=None, foreign_key="compte.id", index=True)
+    attribuee_le: datetime | None = _horodatage(nullable=True)
     # Whose inbox: an employer's (employeur_id) or the supervisors' queue.
     destinataire: str = Field(default="employeur", sa_type=String(20), index=True)
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -11,19 +11,30 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import col, select
 
 from api.deps import EtatDep, SessionDep
+from api.pages import libelles
 from api.pages.formulaires import FormulaireInvalide, construire
 from api.pages.rendu import Refus, appeler, lire, rendre
 from api.pages.session import exiger_compte, verifier_csrf
 from api.routers import affilies, taches
 from domain.cir import LigneCir
-from domain.etats import EtatTache, Role, TypeTache
+from domain.etats import EtatTache, ProfilEmployeur, Role, TypeTache
 from domain.identifiants import normaliser
-from persistence.models import Affilie, Employeur, Tache
+from persistence import depots
+from persistence.models import Affilie, Compte, Employeur, Tache
 
 router = APIRouter(include_in_schema=False)
 
+# The history labels of the attribution events (the shared table has no entry for them yet).
+for _type, _texte in (("tache_prise_en_charge", "Tâche prise en charge chez l'employeur"),
+                      ("tache_attribuee", "Tâche attribuée chez l'employeur"),
+                      ("tache_liberee", "Tâche remise à la disposition de l'établissement")):
+    libelles.EVENEMENTS.setdefault(_type, _texte)
+
 MESSAGES = {
     "tache": "La tâche est terminée : l'agent et la CNRACL en sont informés.",
+    "prise": "Vous avez pris la tâche en charge : elle figure dans « Mes tâches ».",
+    "attribuee": "La tâche est attribuée : la personne choisie la voit dans « Mes tâches ».",
+    "liberee": "La tâche n'est plus attribuée : toute personne de l'établissement peut la prendre en charge.",
     "ligne": "La période est enregistrée dans le compte individuel retraite.",
 }
 CHAMPS_LIGNE = ("date_debut", "date_fin", "quotite", "nature", "categorie", "indice_majore")
@@ -33,9 +44,20 @@ async def _agents(session, ids: set[int]) -> dict[int, Affilie]:
     return {i: a for i in ids if (a := await session.get(Affilie, i)) is not None}
 
 
+ATTRIBUTIONS = {"toutes": "Toutes les tâches", "mes": "Mes tâches", "non_attribuees": "Tâches non attribuées"}
+
+
+async def _titulaires(session, ids: set[int]) -> dict[int, Compte]:
+    return {i: c for i in ids if (c := await session.get(Compte, i)) is not None}
+
+
+def nom_du_compte(compte: Compte | None) -> str:
+    return taches._nom_du_compte(compte) or "—"
+
+
 @router.get("/taches")
 async def corbeille(request: Request, etat: EtatDep, session: SessionDep, etat_tache: str = "ouverte",
-                    type: str = "", retard: str = "", message: str | None = None):
+                    type: str = "", retard: str = "", attribution: str = "toutes", message: str | None = None):
     compte = await exiger_compte(request, session, etat.settings, Role.employeur, Role.superviseur)
     filtre_etat = EtatTache(etat_tache) if etat_tache in {e.value for e in EtatTache} else None
     filtre_type = TypeTache(type) if type in {t.value for t in TypeTache} else None
@@ -47,27 +69,73 @@ async def corbeille(request: Request, etat: EtatDep, session: SessionDep, etat_t
     loin = datetime.max.replace(tzinfo=timezone.utc)
     liste.sort(key=lambda t: (not t.en_retard, t.echeance or loin, t.id))
     lignes = {t.id: await session.get(Tache, t.id) for t in liste}
+    if attribution not in ATTRIBUTIONS or (attribution == "mes" and compte.role != Role.employeur.value):
+        attribution = "toutes"
+    if attribution == "mes":
+        liste = [t for t in liste if lignes[t.id] and lignes[t.id].attribuee_a == compte.id]
+    elif attribution == "non_attribuees":
+        liste = [t for t in liste if lignes[t.id] and lignes[t.id].attribuee_a is None]
     agents = await _agents(session, {ligne.affilie_id for ligne in lignes.values() if ligne and ligne.affilie_id})
     noms = {tid: agents.get(ligne.affilie_id) if ligne and ligne.affilie_id else None for tid, ligne in lignes.items()}
+    titulaires = await _titulaires(session, {ligne.attribuee_a for ligne in lignes.values() if ligne and ligne.attribuee_a})
+    tenues = {tid: titulaires.get(ligne.attribuee_a) if ligne and ligne.attribuee_a else None
+              for tid, ligne in lignes.items()}
+    options = [(k, v) for k, v in ATTRIBUTIONS.items() if k != "mes" or compte.role == Role.employeur.value]
     return rendre(request, "employeur/corbeille.html", {
-        "taches": liste, "agents": noms, "filtres": {"etat_tache": etat_tache, "type": type, "retard": retard},
+        "taches": liste, "agents": noms, "tenues": tenues, "nom_du_compte": nom_du_compte,
+        "options_attribution": options,
+        "filtres": {"etat_tache": etat_tache, "type": type, "retard": retard, "attribution": attribution},
         "message": MESSAGES.get(message or "")})
 
 
-async def _page_tache(request, compte, session, tache_id, erreur=None, erreurs=None, saisie=None, statut=200):
+async def _page_tache(request, compte, session, tache_id, erreur=None, erreurs=None, saisie=None, statut=200,
+                      message=None):
     tache = await lire(taches.consulter(tache_id, compte, session))
     annees: dict[int, list] = {}
     for ligne in (tache.agent or {}).get("cir", []):
         annees.setdefault(ligne["annee"], []).append(ligne)
+    tenue = await lire(taches.attribution(tache_id, compte, session))
+    administre = compte.role == Role.superviseur.value or compte.profil == ProfilEmployeur.admin.value
+    collegues = list(await depots.comptes_actifs_de_l_employeur(session, tache.employeur_id)) \
+        if administre and tache.employeur_id else []
     return rendre(request, "employeur/tache.html", {
         "tache": tache, "annees": sorted(annees.items()), "erreur": erreur, "erreurs": erreurs or {},
-        "saisie": saisie or {}}, statut)
+        "saisie": saisie or {}, "attribution": tenue, "administre": administre,
+        "collegues": [(c.id, f"{nom_du_compte(c)} ({c.identifiant})") for c in collegues],
+        "message": message}, statut)
 
 
 @router.get("/taches/{tache_id}")
-async def tache(request: Request, tache_id: int, etat: EtatDep, session: SessionDep):
+async def tache(request: Request, tache_id: int, etat: EtatDep, session: SessionDep, message: str | None = None):
     compte = await exiger_compte(request, session, etat.settings, Role.employeur, Role.superviseur)
-    return await _page_tache(request, compte, session, tache_id)
+    return await _page_tache(request, compte, session, tache_id, message=MESSAGES.get(message or ""))
+
+
+@router.post("/taches/{tache_id}/attribution")
+async def attribuer(request: Request, tache_id: int, etat: EtatDep, session: SessionDep,
+                    compte_id: Annotated[str, Form()] = "", retour: Annotated[str, Form()] = "",
+                    csrf: Annotated[str, Form()] = ""):
+    """« Je prends en charge » (``compte_id=moi``), an assignment chosen in the list, or « personne »."""
+    compte = await exiger_compte(request, session, etat.settings, Role.employeur, Role.superviseur)
+    verifier_csrf(request, etat.settings, csrf)
+    choix = compte_id.strip()
+    if choix == "moi":
+        choix = str(compte.id)
+    cle = "prise" if choix == str(compte.id) else ("liberee" if not choix else "attribuee")
+    try:
+        corps = construire(taches.Attribution, {"compte_id": choix}) if choix else taches.Attribution(compte_id=None)
+        await appeler(taches.attribuer(tache_id, corps, compte, session))
+    except FormulaireInvalide as invalide:
+        return await _page_tache(request, compte, session, tache_id, erreur=invalide.resume,
+                                 erreurs={"compte_id": invalide.erreurs.get("compte_id", invalide.resume)}, statut=422)
+    except Refus as refus:
+        champ, _, texte = refus.message.partition(" : ")
+        return await _page_tache(request, compte, session, tache_id, erreur=refus.message,
+                                 erreurs={"compte_id": texte} if champ == "compte_id" else {}, statut=refus.statut)
+    if retour == "corbeille":
+        return RedirectResponse(f"/taches?attribution=mes&message={cle}" if cle == "prise"
+                                else f"/taches?message={cle}", status_code=303)
+    return RedirectResponse(f"/taches/{tache_id}?message={cle}", status_code=303)
 
 
 @router.post("/taches/{tache_id}")

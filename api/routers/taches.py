@@ -12,7 +12,7 @@ from api.deps import Employeur_ou_Superviseur, EtatDep, Identifiant, NUMERO_MAX,
 from api.routers._temporal import mettre_a_jour
 from domain.cir import LigneCir
 from domain.eir import ReponseTache
-from domain.etats import EtatTache, Role, TypeTache
+from domain.etats import EtatTache, ProfilEmployeur, Role, TypeTache
 from persistence import depots, depots_campagne
 from persistence.models import Affilie, Compte, Tache
 from workflows.eir import EirWorkflow
@@ -151,3 +151,77 @@ async def completer(tache_id: Identifiant, corps: Completion, compte: Employeur_
     await mettre_a_jour(await etat.client(), tache.workflow_id, update, reponse, session)
     session.expunge_all()
     return await _publique(session, await _tache_visible(session, compte, tache_id))
+
+
+# --- attribution: who holds a task in its employer's inbox ---
+
+
+class Attribution(BaseModel):
+    compte_id: int | None = Field(ge=1, le=NUMERO_MAX, description="Le compte de l'établissement qui prend la tâche "
+                                                                   "en charge ; null : plus personne ne la tient")
+
+
+class AttributionPublique(BaseModel):
+    tache_id: int
+    attribuee_a: int | None
+    attribuee_a_nom: str | None
+    attribuee_le: datetime | None
+
+
+def _nom_du_compte(compte: Compte | None) -> str | None:
+    if compte is None:
+        return None
+    nom = " ".join(p for p in (compte.prenom, compte.nom) if p)
+    return nom or compte.identifiant
+
+
+async def _attribution(session, tache: Tache) -> AttributionPublique:
+    assert tache.id is not None
+    titulaire = await session.get(Compte, tache.attribuee_a) if tache.attribuee_a else None
+    return AttributionPublique(tache_id=tache.id, attribuee_a=tache.attribuee_a,
+                               attribuee_a_nom=_nom_du_compte(titulaire), attribuee_le=tache.attribuee_le)
+
+
+@router.get("/{tache_id}/attribution", response_model=AttributionPublique)
+async def attribution(tache_id: Identifiant, compte: Employeur_ou_Superviseur,
+                      session: SessionDep) -> AttributionPublique:
+    """Who holds the task (``attribuee_a`` null: nobody, any user of the employer may take it)."""
+    return await _attribution(session, await _tache_visible(session, compte, tache_id))
+
+
+@router.post("/{tache_id}/attribution", response_model=AttributionPublique)
+async def attribuer(tache_id: Identifiant, corps: Attribution, compte: Employeur_ou_Superviseur,
+                    session: SessionDep) -> AttributionPublique:
+    """Take the task (a user, for oneself, when nobody holds it), or assign it to an account of the same
+    employer or take it back (the employer's administrator, a supervisor). Recorded in the history."""
+    tache = await _tache_visible(session, compte, tache_id)
+    if tache.etat != EtatTache.ouverte.value:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"La tâche n° {tache_id} est déjà {tache.etat} : elle ne "
+                                                      "s'attribue plus.")
+    if tache.employeur_id is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"La tâche n° {tache_id} est dans la file des superviseurs : "
+                                                      "elle ne s'attribue pas à un employeur.")
+    if corps.compte_id is not None and await depots.compte_de_l_employeur(
+            session, tache.employeur_id, corps.compte_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"compte_id : aucun utilisateur actif n° {corps.compte_id} "
+                                                       "dans l'établissement de cette tâche.")
+    administre = compte.role == Role.superviseur.value or compte.profil == ProfilEmployeur.admin.value
+    if not administre:
+        if corps.compte_id is not None and corps.compte_id != compte.id:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "compte_id : vous pouvez prendre une tâche en charge pour "
+                                                           "vous-même ; seul l'administrateur de votre établissement "
+                                                           "l'attribue à un autre utilisateur.")
+        if tache.attribuee_a is not None and tache.attribuee_a != compte.id:
+            titulaire = _nom_du_compte(await session.get(Compte, tache.attribuee_a))
+            raise HTTPException(status.HTTP_409_CONFLICT, f"La tâche n° {tache_id} est déjà prise en charge par "
+                                                          f"{titulaire} : demandez à l'administrateur de votre "
+                                                          "établissement de vous l'attribuer.")
+    acteur = "superviseur" if compte.role == Role.superviseur.value else "employeur"
+    try:
+        await depots.attribuer_tache(session, tache, corps.compte_id, datetime.now(timezone.utc), acteur, compte.id)
+    except depots.AttributionConcurrente as exc:
+        await session.rollback()
+        raise HTTPException(status.HTTP_409_CONFLICT, f"La tâche n° {tache_id} vient de changer (prise en charge ou "
+                                                      "terminée par quelqu'un d'autre) : rechargez-la.") from exc
+    await session.commit()
+    return await _attribution(session, tache)

@@ -15,7 +15,7 @@ from domain.campagne import TYPE_TACHE_CAMPAGNE, id_workflow_campagne
 from domain.task_queues import id_workflow_eir
 from persistence import depots
 from persistence.db import transaction
-from persistence.models import DossierValidationTable, RectificationTable, Tache
+from persistence.models import Document, DossierValidationTable, RectificationTable, Tache
 from tests.conftest import settings_de_test
 from tests.service import assembler
 
@@ -82,6 +82,14 @@ MATRICE = [
     # Account 7 is the one rh-commune just created (accounts 1–6 are the fixture's); 5 is drh, elsewhere.
     ("PATCH", "/employeur/utilisateurs/7", {"profil": "admin"}, (401, 403, 403, OK, 403, 403)),
     ("PATCH", "/employeur/utilisateurs/5", {"actif": False}, (401, 403, 403, 404, 403, 403)),
+    # Who holds a task: its employer's accounts (account 4 is rh-commune, the administrator) and supervisors.
+    ("GET", "/taches/{tache}/attribution", None, (401, 403, 403, OK, 404, OK)),
+    ("POST", "/taches/{tache}/attribution", {"compte_id": 4}, (401, 403, 403, OK, 404, OK)),
+    ("POST", "/taches/{tache}/attribution", {"compte_id": 5}, (401, 403, 403, 404, 404, 404)),
+    # An agent's documents (Camille's RIS): the owner and supervisors; a supervisor names the agent (422 otherwise).
+    ("GET", "/documents", None, (401, OK, OK, 403, 403, OK)),
+    ("GET", "/documents/{document}", None, (401, OK, 404, 404, 404, OK)),
+    ("GET", "/documents/{document}/pdf", None, (401, OK, 404, 404, 404, OK)),
 ]
 
 
@@ -110,11 +118,14 @@ async def service(tmp_path, url_sqlite):
             tache_campagne, _ = await depots.creer_tache(session, Tache(
                 cle="matrice-campagne", type=TYPE_TACHE_CAMPAGNE, workflow_id=id_workflow_campagne(2027),
                 employeur_id=pop.employeur.id, affilie_id=pop.affilie.id, echeance=maintenant, creee_le=maintenant))
+            document, _ = await depots.enregistrer_document(session, Document(
+                cle="matrice-ris", type="ris", affilie_id=pop.affilie.id, demande_id=demande.id, cree_le=maintenant,
+                contenu={"titre": "Relevé individuel de situation", "etabli_le": "2026-01-05", "periodes": []}))
             session.add_all([rectification, dossier])
             await session.flush()
         service.valeurs = {"eir": demande.id, "tache": tache.id, "nir": pop.affilie.nir, "workflow": demande.workflow_id,
                            "rectification": rectification.id, "validation": dossier.id,
-                           "tache_campagne": tache_campagne.id}
+                           "tache_campagne": tache_campagne.id, "document": document.id}
         yield service
 
 
