@@ -388,3 +388,47 @@ async def attribuer_tache(
                             {"tache_id": tache.id, "type": tache.type, "attribuee_a": compte_id,
                              "precedent": precedent})
     return True
+
+
+# --- campaign lists for the pages (the campaign's own repository is persistence.depots_campagne) ---
+
+
+async def campagnes(session: AsyncSession, limite: int = 50) -> Sequence[Any]:
+    """Every campaign and dry run, the latest year first."""
+    from persistence.models_campagne import CampagneTable
+
+    requete = (select(CampagneTable).order_by(col(CampagneTable.annee).desc(), col(CampagneTable.simulation))
+               .limit(limite))
+    return (await session.exec(requete)).all()
+
+
+async def campagnes_de_l_employeur(session: AsyncSession, employeur_id: int) -> Sequence[Any]:
+    """The campaigns (not the dry runs) that target at least one agent of this employer, the latest first."""
+    from persistence.models_campagne import CampagneTable, CibleCampagne
+
+    cibles = select(CibleCampagne.campagne_id).where(CibleCampagne.employeur_id == employeur_id).distinct()
+    requete = (select(CampagneTable).where(col(CampagneTable.simulation).is_(False),
+                                           col(CampagneTable.id).in_(cibles))
+               .order_by(col(CampagneTable.annee).desc()))
+    return (await session.exec(requete)).all()
+
+
+async def agents_de_l_employeur_en_campagne(session: AsyncSession, campagne_id: int, workflow_id: str,
+                                            type_tache: str, employeur_id: int, limite: int = 1000
+                                            ) -> list[dict[str, Any]]:
+    """The employer's agents targeted by one campaign: cohort, age, document state, and their CIR task (if
+    their account needed an update) with its state; the tasks still open first."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import AsyncSession as SAAsyncSession
+
+    lignes = (await SAAsyncSession.execute(session, text("""
+        SELECT a.nir, a.nom, a.prenom, c.cohorte, c.age, c.a_mettre_a_jour, c.etat, c.document_id,
+               t.id AS tache_id, t.etat AS tache_etat, t.echeance AS tache_echeance
+        FROM campagne_cible c JOIN affilie a ON a.id = c.affilie_id
+        LEFT JOIN tache t ON t.workflow_id = :wf AND t.type = :type AND t.affilie_id = c.affilie_id
+                         AND t.employeur_id = :e
+        WHERE c.campagne_id = :c AND c.employeur_id = :e
+        ORDER BY CASE WHEN t.etat = :ouverte THEN 0 ELSE 1 END, a.nom, a.prenom, c.cohorte
+        LIMIT :limite"""), {"c": campagne_id, "wf": workflow_id, "type": type_tache, "e": employeur_id,
+                            "ouverte": EtatTache.ouverte.value, "limite": limite})).all()
+    return [dict(ligne._mapping) for ligne in lignes]

@@ -1,0 +1,150 @@
+"""The campaign pages on the real service (Temporal's time-skipping server, a worker, the real SMTP server,
+SQLite): the supervisor dry-runs and launches a campaign from the form, follows it on its dashboard (chart and
+tables), suspends and resumes it, sees the late employers after the cut-off; the employer lists its agents
+targeted by the campaign, answered or not, with the links to their tasks."""
+
+from __future__ import annotations
+
+import re
+from contextlib import AsyncExitStack
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from api.app import create_app
+from persistence.comptes import creer_compte, hacher
+from persistence.db import transaction
+from persistence.models import Evenement
+from tests.campagne.population import population_campagne
+from tests.campagne.test_campagne_workflow import _annee_de_campagne, _avancer_jusqua, _taches
+from tests.conftest import settings_de_test
+from tests.pages.outils import Navigateur
+from tests.service import CODE
+from tests.workflows.test_eir_workflow import attendre
+from worker import creer_worker
+from workflows.campagne_client import demande_campagne
+
+
+@pytest.fixture
+async def banc(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sqlite):
+    env = env_temps_accelere
+    settings = settings_de_test(tmp_path, url_sqlite, boite_mail.port,
+                                temporal_address=env.client.service_client.config.target_host)
+    annee = await _annee_de_campagne(env)
+    pop = await population_campagne(sessions_sqlite, annee, avec_eig=False)
+    async with transaction(sessions_sqlite) as session:
+        for role, identifiant, cible in (("superviseur", "superviseur", {}),
+                                         ("employeur", "rh-commune", {"siret": pop.employeurs["commune"].siret}),
+                                         ("employeur", "drh", {"siret": pop.employeurs["hopital"].siret})):
+            await creer_compte(session, role=role, identifiant=identifiant, code_hash=hacher(CODE), **cible)
+    app = create_app(settings)
+    async with AsyncExitStack() as pile, creer_worker(env.client, settings, sessions_sqlite):
+        await pile.enter_async_context(app.router.lifespan_context(app))
+
+        async def navigateur(identifiant: str) -> Navigateur:
+            client = await pile.enter_async_context(httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://test", timeout=60))
+            nav = Navigateur(client)
+            assert (await nav.connecter(identifiant)).status_code == 303
+            return nav
+
+        yield env, settings, sessions_sqlite, boite_mail, pop, navigateur
+        await env.client.get_workflow_handle(f"campagne-dai-{annee}").terminate()
+
+
+async def test_tableau_de_bord_pilotage_et_liste_employeur(banc):
+    env, settings, sessions, boite, pop, navigateur = banc
+    annee = pop.annee
+    superviseur = await navigateur("superviseur")
+    page = await superviseur.get("/superviseur/campagnes")
+    assert page.status_code == 200 and "Aucune campagne n&#39;a encore été lancée." not in page.text
+    assert "Aucune campagne n'a encore été lancée." in page.text
+    assert '<label class="fr-label" for="annee">Année N de la campagne' in page.text
+    # A year out of range is refused on its field.
+    refus = await superviseur.post("/superviseur/campagnes", {"annee": "1990"})
+    assert refus.status_code == 422
+    assert '<p id="annee-erreur" class="fr-error-text">indiquez l&#39;année N de la campagne, de 2007 à 2100' in refus.text
+    absente = await superviseur.get(f"/superviseur/campagnes/{annee}")
+    assert absente.status_code == 200 and f"Aucune campagne {annee} n'a été lancée." in absente.text
+    assert f'value="{annee}"' in absente.text  # the launch form, with the year filled in
+
+    # The dry run: counted, nothing sent.
+    reponse = await superviseur.post("/superviseur/campagnes", {"annee": str(annee), "simulation": "oui"})
+    assert reponse.status_code == 303
+    assert reponse.headers["location"] == f"/superviseur/campagnes/{annee}?simulation=oui&message=simulee"
+    page = await superviseur.get(reponse.headers["location"])
+    assert "La simulation est faite : rien n&#39;a été envoyé." in page.text
+    assert f"Simulation de la campagne {annee}" in page.text and "Prévisionnel de la simulation" in page.text
+    assert "Suspendre la campagne" not in page.text and boite.messages == []
+
+    # The campaign itself, then paused and resumed from its dashboard.
+    reponse = await superviseur.post("/superviseur/campagnes", {"annee": str(annee)})
+    assert reponse.status_code == 303 and reponse.headers["location"] == f"/superviseur/campagnes/{annee}?message=lancee"
+    page = await superviseur.get(reponse.headers["location"])
+    assert "La campagne est lancée." in page.text and "Suspendre la campagne" in page.text
+    reponse = await superviseur.post(f"/superviseur/campagnes/{annee}/pause", {"motif": "contrôle des cohortes"})
+    assert reponse.status_code == 303
+    page = await superviseur.get(reponse.headers["location"])
+    assert "La campagne est suspendue" in page.text and "Reprendre la campagne" in page.text
+    assert "Suspendue</span>" in page.text
+    refus = await superviseur.post(f"/superviseur/campagnes/{annee}/pause", {"motif": ""})
+    assert refus.status_code == 409 and "déjà suspendue" in refus.text
+    reponse = await superviseur.post(f"/superviseur/campagnes/{annee}/reprise", {"motif": ""})
+    assert reponse.status_code == 303
+    assert "La campagne reprend" in (await superviseur.get(reponse.headers["location"])).text
+    async with sessions() as session:
+        types = [e.type for e in (await session.exec(select(Evenement).where(
+            Evenement.processus_id == f"campagne-dai-{annee}"))).all()]
+    assert ["campagne_suspendue", "campagne_reprise"] == [t for t in types if t in ("campagne_suspendue",
+                                                                                     "campagne_reprise")]
+
+    # July N: the employers are told, one task per agent to update.
+    calendrier = demande_campagne(settings, annee).calendrier
+    await _avancer_jusqua(env, calendrier.lancement + timedelta(hours=1))
+    await attendre(lambda: len(boite.messages) == 2)
+    page = await superviseur.get(f"/superviseur/campagnes/{annee}")
+    assert 'role="img" aria-labelledby="graphique-campagne-titre graphique-campagne-desc"' in page.text
+    assert "<caption>Agents par cohorte et par état de leur document</caption>" in page.text
+    assert "Relevé individuel de situation (RIS)</th>" in page.text
+    taches = await _taches(sessions)
+    ouvertes = len([t for t in taches if t.etat == "ouverte"])
+    assert re.search(rf"Tâches de mise à jour ouvertes</th><td>{ouvertes}</td>", page.text)
+    for employeur in pop.employeurs.values():
+        assert employeur.raison_sociale.replace("'", "&#39;") in page.text
+
+    # The employer: its agents of the campaign, the ones to update first, with their task.
+    rh = await navigateur("rh-commune")
+    liste = await rh.get("/employeur/campagnes")
+    assert liste.status_code == 200 and f"Campagne {annee} (envoi des documents en {annee + 1})" in liste.text
+    commune = [t for t in taches if t.employeur_id == pop.employeurs["commune"].id]
+    assert commune
+    for tache in commune:
+        assert f'href="/taches/{tache.id}">Mettre à jour et répondre' in liste.text
+    for cle in pop.a_mettre_a_jour["commune"]:
+        assert f"{pop.agents[cle].prenom} {pop.agents[cle].nom}" in liste.text
+    hopital = [t for t in taches if t.employeur_id == pop.employeurs["hopital"].id]
+    for tache in hopital:
+        assert f'href="/taches/{tache.id}"' not in liste.text
+    # It answers one from the task form: now « Répondu ».
+    await rh.get(f"/taches/{commune[0].id}")
+    assert (await rh.post(f"/taches/{commune[0].id}", {"carriere_verifiee": "oui"})).status_code == 303
+    assert "Répondu</p>" in (await rh.get("/employeur/campagnes")).text
+
+    # After the cut-off, the late employers (open tasks left) are on the dashboard.
+    await _avancer_jusqua(env, calendrier.date_limite + timedelta(hours=1))
+
+    async def retard_affiche() -> bool:
+        texte = (await superviseur.get(f"/superviseur/campagnes/{annee}")).text
+        return "Centre hospitalier de Lautreville</td><td>" in texte.split('id="titre-retard"')[1].split("</section>")[0]
+
+    for _ in range(100):
+        if await retard_affiche():
+            break
+        await env.sleep(timedelta(hours=1))
+    assert await retard_affiche()
+    # Others are refused: an employer on the supervisors' pages, a supervisor on the employer's list.
+    assert (await rh.get(f"/superviseur/campagnes/{annee}")).status_code == 403
+    assert (await rh.post(f"/superviseur/campagnes/{annee}/pause", {"motif": ""})).status_code == 403
+    assert (await superviseur.get("/employeur/campagnes")).status_code == 403
