@@ -87,7 +87,7 @@ def graphique_campagne(par_cohorte: dict[str, dict[str, int]], identifiant: str 
             x += w
         morceaux.append(f'<text x="{x + 6:.1f}" y="{y + hauteur_barre * 0.68:.1f}" font-size="13" fill="#161616">'
                         f'{sum(etats.values())}</text>')
-    x = float(marge_g)
+    x = 20.0
     y = hauteur - 22
     for libelle, couleur in ETATS_CIBLE.values():
         morceaux += [f'<rect x="{x:.1f}" y="{y}" width="12" height="12" fill="{couleur}"/>',

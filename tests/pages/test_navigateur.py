@@ -129,6 +129,15 @@ async def test_parcours_des_trois_profils(env_dev, tmp_path, boite_mail, url_sql
         await employeur.wait_for_load_state()
         assert "Camille Martin" in await employeur.content()
         await visite.constater(employeur, "employeur-tache")
+        # The employer takes the task: « Mes tâches » then holds it.
+        await employeur.get_by_role("button", name="Je prends en charge").click()
+        await employeur.wait_for_load_state()
+        await expect(employeur.locator("#titulaire")).to_contain_text("Prise en charge par rh-commune")
+        adresse_tache = employeur.url.split("?")[0]
+        await employeur.goto(f"{base}/taches?attribution=mes")
+        await expect(employeur.get_by_role("link", name="Tâche n°")).to_have_count(1)
+        await visite.constater(employeur, "employeur-mes-taches")
+        await employeur.goto(adresse_tache)
         await employeur.get_by_role("button", name="Terminer la tâche").click()  # without checking: refused
         assert "vérifiez la carrière de l" in await employeur.content()
         await employeur.locator("label[for=carriere_verifiee]").click()  # the DSFR draws the box on the label
@@ -138,11 +147,15 @@ async def test_parcours_des_trois_profils(env_dev, tmp_path, boite_mail, url_sql
         assert "La tâche est terminée" in await employeur.content()
         await employeur.goto(f"{base}/cir/{service.pop.affilie.nir}?annee=2003")
         await visite.constater(employeur, "employeur-cir-2003")
+        await employeur.get_by_role("link", name="Campagnes").click()
+        await employeur.wait_for_load_state()
+        assert "Aucune campagne ne concerne vos agents" in await employeur.content()
+        await visite.constater(employeur, "employeur-campagnes")
 
         # --- the agent reads and validates the RIS, reads the bilan, answers the survey ---
         await attendre_texte(agent, adresse_demande, "Relevé de situation à valider")
         await visite.constater(agent, "agent-ris-disponible")
-        await agent.get_by_role("link", name="Relevé individuel de situation").click()
+        await agent.get_by_role("link", name="Relevé individuel de situation", exact=True).click()
         await agent.wait_for_load_state()
         assert "Périodes de services, une ligne par année civile" in await agent.content()
         await visite.constater(agent, "agent-ris")
@@ -157,6 +170,15 @@ async def test_parcours_des_trois_profils(env_dev, tmp_path, boite_mail, url_sql
         assert await graphique.count() == 1
         assert "indice majoré de fin de carrière 612" in await agent.content()
         await visite.constater(agent, "agent-bilan")
+        async with agent.expect_download() as telechargement:
+            await agent.get_by_role("link", name="Télécharger en PDF").click()
+        pdf = await (await telechargement.value).path()
+        assert Path(pdf).read_bytes().startswith(b"%PDF-")
+        assert (await telechargement.value).suggested_filename.startswith("cnracl-bilan-")
+        await agent.get_by_role("link", name="Mes documents").click()
+        await agent.wait_for_load_state()
+        await expect(agent.get_by_role("link", name="Bilan personnalisé retraite", exact=True)).to_have_count(1)
+        await visite.constater(agent, "agent-documents")
         await attendre_texte(agent, adresse_demande, "Répondre à l'enquête de satisfaction")
         await agent.get_by_role("link", name="Répondre à l'enquête de satisfaction").click()
         await agent.wait_for_load_state()
@@ -197,6 +219,17 @@ async def test_parcours_des_trois_profils(env_dev, tmp_path, boite_mail, url_sql
         await visite.constater(superviseur, "superviseur-detail")
         await superviseur.goto(f"{base}/superviseur/retards")
         await visite.constater(superviseur, "superviseur-retards")
+        await superviseur.get_by_role("link", name="Campagnes").click()
+        await superviseur.wait_for_load_state()
+        await visite.constater(superviseur, "superviseur-campagnes")
+        annee = time.gmtime().tm_year + 1
+        await superviseur.get_by_label("Année N de la campagne").fill(str(annee))
+        await superviseur.locator("label[for=simulation]").click()
+        await superviseur.get_by_role("button", name="Lancer").click()
+        await superviseur.wait_for_load_state()
+        await expect(superviseur.get_by_role("heading", level=1)).to_have_text(f"Simulation de la campagne {annee}")
+        assert await superviseur.get_by_role("img", name="Avancement de la campagne par cohorte et par état").count() == 1
+        await visite.constater(superviseur, "superviseur-campagne-simulation")
         await superviseur.goto(f"{base}/superviseur/gabarits")
         await visite.constater(superviseur, "superviseur-gabarits")
         await superviseur.get_by_role("link", name="bilan_disponible").click()
@@ -206,7 +239,7 @@ async def test_parcours_des_trois_profils(env_dev, tmp_path, boite_mail, url_sql
 
     assert not visite.violations, "violations d'accessibilité graves ou critiques :\n" + "\n".join(
         f"{page} : {v}" for page, liste in visite.violations.items() for v in liste)
-    assert visite.numero >= 18
+    assert visite.numero >= 23
 
 
 async def test_pages_des_codes_perdus(tmp_path, boite_mail, url_sqlite):
