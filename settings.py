@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     secret_key: str = ""
     duree_jeton: timedelta = timedelta(hours=8)
 
+    # Processes serving the API and the pages (uvicorn workers; each keeps its own rate-limit windows).
+    api_processus: int = Field(default=1, ge=1, le=64)
+
     # Rate limits (api/limites.py), per client: login attempts of an address, API calls of a token.
     limites_actives: bool = True
     limite_connexions: str = "30/minute"

@@ -50,3 +50,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(LimiteDeDebit, settings=settings)
     pages.monter(app)
     return app
+
+
+def application(settings: Settings | None = None) -> FastAPI:
+    """The application of one API process, its logs configured: ``cnracl api`` builds it, and so does each
+    process when several serve the API (uvicorn's factory)."""
+    from observabilite.journaux import configurer_journaux
+
+    settings = settings or get_settings()
+    configurer_journaux(settings, "api")
+    return create_app(settings)

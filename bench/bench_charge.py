@@ -162,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
                              "le temps de lire une page) ; 0 : boucle fermée, à saturation")
     parser.add_argument("--eir", type=int, default=400, help="EIR ouverts (donc tâches employeur) avant la charge")
     parser.add_argument("--population", type=int, default=3000)
+    parser.add_argument("--api-processus", type=int, default=1, help="processus d'API (CNRACL_API_PROCESSUS)")
     parser.add_argument("--sqlite", action="store_true", help="SQLite au lieu d'une base PostgreSQL dédiée")
     args = parser.parse_args(argv)
 
@@ -175,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with PileEmbarquee(dossier, args.url, {"CNRACL_EIR_DELAI_NOTIFICATION_EMPLOYEUR": "PT1S",
                                                "CNRACL_RELANCE_EMPLOYEUR": "PT1H", "CNRACL_ESCALADE_SUPERVISEUR": "PT2H",
-                                               "CNRACL_LIMITES_ACTIVES": "false"}) as pile:
+                                               "CNRACL_LIMITES_ACTIVES": "false",
+                                               "CNRACL_API_PROCESSUS": str(args.api_processus)}) as pile:
             pile.peupler(args.population)
             agents = asyncio.run(_preparer(args.url, args.eir))
             asyncio.run(_superviseur(args.url))

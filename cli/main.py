@@ -81,19 +81,22 @@ def worker() -> None:
 
 
 @app.command()
-def api(hote: str = "127.0.0.1", port: int = 8000) -> None:
-    """Run the API and the pages (uvicorn)."""
+def api(hote: str = "127.0.0.1", port: int = 8000,
+        processus: Optional[int] = typer.Option(None, help="processus d'API (défaut : CNRACL_API_PROCESSUS)")) -> None:
+    """Run the API and the pages (uvicorn), in one process or several sharing the port."""
     import uvicorn
 
-    from api.app import create_app
-    from observabilite.journaux import configurer_journaux
-
     settings = get_settings()
-    configurer_journaux(settings, "api")
+    nombre = processus or settings.api_processus
     # Idle keep-alive connections are kept longer than uvicorn's 5 s: a client reusing one just as the
     # server closes it gets a reset instead of an answer.
-    uvicorn.Server(uvicorn.Config(create_app(settings), host=hote, port=port, log_config=None,
-                                  timeout_keep_alive=65)).run()
+    options = dict(host=hote, port=port, log_config=None, timeout_keep_alive=65)
+    if nombre > 1:
+        uvicorn.run("api.app:application", factory=True, workers=nombre, **options)
+    else:
+        from api.app import application
+
+        uvicorn.Server(uvicorn.Config(application(settings), **options)).run()
 
 
 @app.command()
