@@ -8,7 +8,8 @@ import json
 import sys
 from itertools import islice
 from pathlib import Path
-from typing import Annotated, Callable, Iterable, Iterator, Optional, TextIO
+from functools import partial
+from typing import Annotated, BinaryIO, Callable, Iterable, Iterator, Optional
 
 import typer
 
@@ -53,20 +54,54 @@ def _calculer_ligne(calcul: Callable, numero: int, ligne: str) -> str:
         return json.dumps({"ligne": numero, "erreurs": erreur.erreurs}, ensure_ascii=False)
 
 
-def calculer_lot(calcul: Callable, lignes: Iterable[str], taille: int = TAILLE_LOT) -> Iterator[str]:
+def calculer_lot(calcul: Callable, lignes: Iterable[str | bytes], taille: int = TAILLE_LOT) -> Iterator[str]:
     """One JSON line per non-empty input line, in order: the result, or ``{"ligne": n, "erreurs": [...]}``.
     ``simuler`` goes through the batch path (``pension.lot``) ``taille`` lines at a time; it answers each line
     as ``simuler`` would, and hands back to it the lines it does not cover."""
-    numerotees = ((numero, ligne) for numero, ligne in enumerate(lignes, start=1) if ligne.strip())
+    for resultat in calculer_lot_octets(calcul, lignes, taille):
+        yield resultat.decode()
+
+
+# What str.strip() removes in ASCII (bytes.strip() leaves \x1c–\x1f); other whitespace is not ASCII
+_BLANCS = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def _vide(ligne: str | bytes) -> bool:
+    if isinstance(ligne, str):
+        return not ligne.strip()
+    reste = ligne.strip(_BLANCS)
+    return not reste or not reste.isascii() and not ligne.decode().strip()
+
+
+def calculer_lot_octets(calcul: Callable, lignes: Iterable[str | bytes], taille: int = TAILLE_LOT) -> Iterator[bytes]:
+    """``calculer_lot`` in UTF-8, what the CLI writes: the batch path builds its answers as UTF-8 (lines may be
+    given as bytes, as read from the file)."""
+    numerotees = ((numero, ligne) for numero, ligne in enumerate(lignes, start=1) if not _vide(ligne))
     if calcul is not pension.simuler:
         for numero, ligne in numerotees:
-            yield _calculer_ligne(calcul, numero, ligne)
+            yield _calculer_ligne(calcul, numero, ligne if isinstance(ligne, str) else ligne.decode()).encode()
         return
-    from pension.lot import simuler_lot  # numpy only where the batch runs
+    from pension.lot import simuler_lot_octets  # numpy only where the batch runs
+
+    def repli(numeros: tuple[int, ...], textes: tuple[str | bytes, ...], i: int) -> str:
+        texte = textes[i]
+        return _calculer_ligne(calcul, numeros[i], texte if isinstance(texte, str) else texte.decode())
 
     while morceau := list(islice(numerotees, taille)):
         numeros, textes = zip(*morceau)
-        yield from simuler_lot(textes, lambda i: _calculer_ligne(calcul, numeros[i], textes[i]))
+        yield from simuler_lot_octets(textes, partial(repli, numeros, textes))
+
+
+def _lignes_octets(entree: BinaryIO) -> Iterator[bytes]:
+    """The lines of a UTF-8 file as bytes, split as a text file reads them (\\n, \\r\\n and \\r end a line)."""
+    for ligne in entree:
+        if b"\r" in ligne:
+            *lignes, fin = ligne.decode().replace("\r\n", "\n").replace("\r", "\n").split("\n")
+            yield from (l.encode() + b"\n" for l in lignes)
+            if fin:
+                yield fin.encode()
+        else:
+            yield ligne
 
 
 def _ecrire_erreurs(erreur: pension.ErreurCas) -> None:
@@ -92,21 +127,24 @@ def _executer(calcul: Callable, cas: Optional[str], lot: Optional[Path], sortie:
             typer.echo(texte)
         return
     try:
-        entree: TextIO = sys.stdin if str(lot) == "-" else open(lot, encoding="utf-8")
+        entree: BinaryIO = sys.stdin.buffer if str(lot) == "-" else open(lot, "rb")
     except OSError as erreur:
         _ecrire_erreurs(_erreur_fichier(str(lot), erreur))
         raise typer.Exit(2)
     invalides = 0
-    flux = open(sortie, "w", encoding="utf-8") if sortie else sys.stdout
+    sys.stdout.flush()
+    flux: BinaryIO = open(sortie, "wb", buffering=1 << 20) if sortie else sys.stdout.buffer
     try:
         with entree:
-            for resultat in calculer_lot(calcul, entree):
-                invalides += resultat.startswith('{"ligne":')
+            for resultat in calculer_lot_octets(calcul, _lignes_octets(entree)):
+                invalides += resultat.startswith(b'{"ligne":')
                 flux.write(resultat)
-                flux.write("\n")
+                flux.write(b"\n")
     finally:
         if sortie:
             flux.close()
+        else:
+            flux.flush()
     if invalides:
         typer.echo(f"{invalides} cas invalide(s) : voir les lignes « erreurs » du résultat.", err=True)
 

@@ -183,6 +183,27 @@ class Jours:
         fr = self.fr if len(jours) == 0 else (self._couvrir(jours), self.fr)[1]
         return [fr[j] for j in (jours - self.premier).tolist()]
 
+    def en_iso_entete(self, jours: np.ndarray) -> list[bytes]:
+        """``{"date_de_liquidation":"AAAA-MM-JJ`` (UTF-8), the start of a result."""
+        if len(jours):
+            self._couvrir(jours)
+        entetes = _entetes_jours(self.premier, self.dernier)
+        return [entetes[j] for j in (jours - self.premier).tolist()]
+
+
+@cache
+def _entetes_jours(premier: int, dernier: int) -> list[bytes]:
+    return [b'{"date_de_liquidation":"' + s.encode() for s in _textes_jours(premier, dernier)[0]]
+
+
+def _iso_jour(jour: int) -> str:
+    return _date(jour).isoformat()
+
+
+def _fr_jour(jour: int) -> str:
+    s = _date(jour).isoformat()
+    return f"{s[8:10]}/{s[5:7]}/{s[:4]}"
+
 
 # --- fragments -----------------------------------------------------------------------------------------------
 
@@ -335,10 +356,16 @@ def lire(cas: list[dict]) -> tuple[Entrees, np.ndarray]:
 
 # --- the batch -----------------------------------------------------------------------------------------------
 
-def simuler_lot(lignes: Sequence[str], repli: Callable[[int], str]) -> list[str]:
+def simuler_lot(lignes: Sequence[str | bytes], repli: Callable[[int], str]) -> list[str]:
     """One JSON text per line, in order: ``simuler``'s result for the cases the batch covers, ``repli(i)`` (the
     scalar path, errors included) for line ``i`` otherwise."""
-    sorties: list[str | None] = [None] * len(lignes)
+    return [t.decode() for t in simuler_lot_octets(lignes, repli)]
+
+
+def simuler_lot_octets(lignes: Sequence[str | bytes], repli: Callable[[int], str]) -> list[bytes]:
+    """As ``simuler_lot``, in UTF-8 (what the CLI writes): the batch's answers are built from UTF-8 pieces, only
+    the scalar path's answers are encoded."""
+    sorties: list[bytes | None] = [None] * len(lignes)
     indices, cas = [], []
     for i, ligne in enumerate(lignes):
         try:
@@ -360,23 +387,24 @@ def simuler_lot(lignes: Sequence[str], repli: Callable[[int], str]) -> list[str]
             calcules = np.flatnonzero(bons)
             for k in calcules[np.linspace(0, len(calcules) - 1, min(TEMOINS, len(calcules))).astype(int)].tolist():
                 if not _conforme(lignes[indices[k]], textes[k]):
-                    return [repli(i) for i in range(len(lignes))]
+                    return [repli(i).encode() for i in range(len(lignes))]
             for i, texte, bon in zip(indices, textes, bons.tolist()):
                 if bon:
                     sorties[i] = texte
-    return [s if s is not None else repli(i) for i, s in enumerate(sorties)]
+    return [s if s is not None else repli(i).encode() for i, s in enumerate(sorties)]
 
 
-def _conforme(ligne: str, texte: str) -> bool:
+def _conforme(ligne: str | bytes, texte: bytes) -> bool:
     attendu = simuler(orjson.loads(ligne)).model_dump_json()
     if orjson.loads(attendu) == orjson.loads(texte):
         return True
     journal.error("calcul par lot différent du calcul unitaire pour %s (lot repris au calcul unitaire) : "
-                  "attendu %s, obtenu %s", ligne, attendu, texte)
+                  "attendu %s, obtenu %s", ligne if isinstance(ligne, str) else ligne.decode(errors="replace"), attendu,
+                  texte.decode(errors="replace"))
     return False
 
 
-def calculer(x: Entrees) -> tuple[list[str], np.ndarray]:
+def calculer(x: Entrees) -> tuple[list[bytes], np.ndarray]:
     """The result JSON of every row, and ``ok``: False where the scalar path raises (then it answers)."""
     naissance, liq, active = x.naissance, x.liq, x.active
     n = len(liq)
@@ -403,32 +431,18 @@ def calculer(x: Entrees) -> tuple[list[str], np.ndarray]:
     date_aod = ajouter_mois(naissance, aod_mois)
     la = par_categorie("limite_age")
     la_mois = la.champ(lambda o: o.valeur.en_mois)
-    refs = aod.references()
-    colonnes.append([f'{{"regle":"age_ouverture_droits","libelle":"Âge d\'ouverture des droits '
-                     f'({"catégorie active" if a else "sédentaire"}) : {Duree.depuis_mois(m)}, atteint le {j}",'
-                     f'"valeur":{_age(m)},"reference":{refs[k]}}}'
-                     for a, m, j, k in zip(active.tolist(), aod_mois.tolist(), jours.en_fr(date_aod), aod.codes.tolist())])
-    refs = la.references()
-    colonnes.append([f',{{"regle":"limite_age","libelle":"Limite d\'âge : {Duree.depuis_mois(m)}, atteinte le {j}",'
-                     f'"valeur":{_age(m)},"reference":{refs[k]}}}'
-                     for m, j, k in zip(la_mois.tolist(), jours.en_fr(ajouter_mois(naissance, la_mois)), la.codes.tolist())])
+    date_la = ajouter_mois(naissance, la_mois)
 
     # trimestres requis (actifs: the generation reaching the reference age on the opening date)
     generation = naissance
+    codes_reference = np.full(n, -1, dtype=np.int64)
+    reference = None
     if active.any():
         reference = couvert(par_date("trimestres_requis_active_age_reference", liq), ou=active)
         generation = np.where(active, ajouter_mois(date_aod, -reference.champ(lambda o: o.valeur.en_mois)), naissance)
-        refs = reference.references()
-        colonnes.append([f',{{"regle":"trimestres_requis_active","libelle":"Catégorie active : trimestres requis de la '
-                         f'génération qui atteint {reference.objets[k].valeur} à l\'ouverture des droits (née le {fr})",'
-                         f'"valeur":"{iso}","reference":{refs[k]}}}' if a else ""
-                         for a, k, fr, iso in zip(active.tolist(), reference.codes.tolist(), jours.en_fr(generation),
-                                                  jours.en_iso(generation))])
+        codes_reference = np.where(active, reference.codes, -1)
     requis_r = couvert(par_ligne("trimestres_requis", generation, liq))
     requis = requis_r.champ(lambda o: o.valeur, defaut=1)
-    textes = [regle("trimestres_requis", f"Trimestres requis pour le taux maximum et le taux plein : {o.valeur}",
-                    str(o.valeur), _reference(o.reference)) for o in requis_r.objets] + [""]
-    colonnes.append([textes[k] for k in requis_r.codes.tolist()])
 
     # services: no periods, no free periods for children
     jpt_r, jpm_r, seuil_r = v("jours_par_trimestre"), v("jours_par_mois"), v("trimestre_seuil_arrondi_jours")
@@ -439,48 +453,47 @@ def calculer(x: Entrees) -> tuple[list[str], np.ndarray]:
     trimestres = entiers + (reste >= seuil_r.champ(lambda o: o.valeur))
     superieur = v("duree_assurance_arrondi").champ(lambda o: o.valeur == "superieur", dtype=bool, defaut=False)
     trimestres_assurance = np.where(superieur, -(-services_jours // jpt), services_jours // jpt)
-    colonnes.append(par_cle("services", lambda r: regle(
+    ok &= (services_jours >= v("duree_services_minimum").champ(lambda o: o.valeur.en_mois) * jpm) | x.invalidite
+    services = par_cle("services", lambda r: regle(
         "services", f"Services : {_fr(Decimal(int(services_jours[r])))} jours (mois de {jpm_r[r].valeur} jours, temps "
                     f"partiel au prorata) soit {trimestres[r]} trimestres, fraction d'au moins {seuil_r[r].valeur} jours "
-                    "comptée pour un trimestre", str(trimestres[r]), _reference(seuil_r[r].reference)),
-        services_jours, jpt_r.codes, jpm_r.codes, seuil_r.codes, ou=ok))
-    ok &= (services_jours >= v("duree_services_minimum").champ(lambda o: o.valeur.en_mois) * jpm) | x.invalidite
+                    "comptée pour un trimestre", str(trimestres[r]), _reference(seuil_r[r].reference)).encode(),
+        services_jours, jpt_r.codes, jpm_r.codes, seuil_r.codes, ou=ok)
 
     # bonifications, taux de liquidation
     bonif = e["trimestres_bonifications"]
     pmax_r, pmaxb_r = v("pourcentage_maximum"), v("pourcentage_maximum_bonifications")
-    if bonif.any():
-        refs = pmaxb_r.references()
-        colonnes.append([f',{{"regle":"bonifications","libelle":"Bonifications (art. 15) : {b} trimestres",'
-                         f'"valeur":{b},"reference":{refs[k]}}}' if b else ""
-                         for b, k in zip(bonif.tolist(), pmaxb_r.codes.tolist())])
+    avec_bonif = bonif > 0
+    bonifications = par_cle("bonifications", lambda r: (
+        f',{{"regle":"bonifications","libelle":"Bonifications (art. 15) : {bonif[r]} trimestres",'
+        f'"valeur":{bonif[r]},"reference":{_reference(pmaxb_r[r].reference)}}}'.encode() if bonif[r] else b""),
+        bonif, np.where(avec_bonif, pmaxb_r.codes, -1), ou=ok) if avec_bonif.any() else None
     base_services = np.minimum(trimestres, requis)
 
-    def taux_de_liquidation(r: int) -> tuple[Decimal, str, str, str, float]:
+    def taux_de_liquidation(r: int) -> tuple[Decimal, str, bytes, bytes, float, bytes]:
         pmax, pmaxb, b, base, q = pmax_r[r], pmaxb_r[r], int(bonif[r]), int(base_services[r]), int(requis[r])
         taux = Decimal(str(pmax.valeur)) * (base + b) / q
         plafond = Decimal(str(pmaxb.valeur)) if b else Decimal(str(pmax.valeur))
         taux = min(taux, plafond)
         affiche = _json(round(float(taux), 6))
-        return taux, _pct(taux), affiche, regle(
+        return taux, _pct(taux), affiche.encode(), regle(
             "taux_de_liquidation", f"Taux de liquidation : {_pct(Decimal(str(pmax.valeur)))} × ({base} trimestres de "
             f"services retenus + {b} de bonifications) / {q} = {_pct(taux)} (services au-delà du nombre requis non "
-            f"rémunérés ; plafond {_pct(plafond)})", affiche, _reference((pmaxb if b else pmax).reference)), float(taux)
+            f"rémunérés ; plafond {_pct(plafond)})", affiche, _reference((pmaxb if b else pmax).reference)).encode(), \
+            float(taux), _pct(taux).encode()
 
     taux = par_cle("taux_de_liquidation", taux_de_liquidation, base_services, bonif, requis, pmax_r.codes, pmaxb_r.codes, ou=ok)
-    colonnes.append([t[3] for t in taux])
 
     # durée d'assurance
     donnee, autres = e["duree_assurance_tous_regimes"], e["duree_assurance_autres_regimes"]
     fournie = donnee >= 0
     duree_assurance = np.where(fournie, donnee, trimestres_assurance + bonif + autres)
     da_r = v("duree_assurance_trimestres_par_an")
-    refs = da_r.references()
-    colonnes.append([f',{{"regle":"duree_assurance","libelle":"Durée d\'assurance tous régimes : {d} trimestres ('
-                     + ("valeur fournie par le cas" if f else f"{ta} CNRACL à temps plein + {b} bonifications + "
-                        f"0 majorations + {a} autres régimes") + f')","valeur":{d},"reference":{refs[k]}}}'
-                     for d, f, ta, b, a, k in zip(duree_assurance.tolist(), fournie.tolist(), trimestres_assurance.tolist(),
-                                                  bonif.tolist(), autres.tolist(), da_r.codes.tolist())])
+
+    refs = [r.encode() for r in da_r.references()]  # many distinct values: a template filled per row
+    durees = [_DUREE_FOURNIE % (d, d, refs[k]) if f else _DUREE % (d, ta, b, a, d, refs[k])
+              for d, f, ta, b, a, k in zip(duree_assurance.tolist(), fournie.tolist(), trimestres_assurance.tolist(),
+                                           bonif.tolist(), autres.tolist(), da_r.codes.tolist())]
 
     # opening of rights (no carrière longue): before it, only for invalidité
     date_ouverture = date_aod
@@ -494,12 +507,42 @@ def calculer(x: Entrees) -> tuple[list[str], np.ndarray]:
     ecart = ecart_r.champ(lambda o: -1 if o.valeur is None else o.valeur)
     annulation_mois = np.where(ecart < 0, aod_mois, la_mois - 3 * ecart)
     date_annulation = ajouter_mois(naissance, annulation_mois)
-    refs = ecart_r.references()
-    colonnes.append([f',{{"regle":"age_annulation_decote","libelle":"Droits ouverts en {an} : âge d\'annulation de la décote '
-                     + (f"{Duree.depuis_mois(m)} (limite d'âge − {ec} trimestres)" if ec >= 0 else "sans objet (pas de décote)")
-                     + f', le {j}","valeur":{_age(m)},"reference":{refs[k]}}}'
-                     for an, m, ec, j, k in zip(annee_ouverture.tolist(), annulation_mois.tolist(), ecart.tolist(),
-                                                jours.en_fr(date_annulation), ecart_r.codes.tolist())])
+
+    def bloc_naissance(r: int) -> tuple[bytes, bytes, bytes]:
+        """What the birth date, the category and the versions in force decide: the header from
+        ``categorie_retenue`` to ``trimestres_services``, the first rules, the âge d'annulation's rule."""
+        a, am, lm, an, ec, q = bool(active[r]), int(aod_mois[r]), int(la_mois[r]), int(annulation_mois[r]), \
+            int(ecart[r]), int(requis[r])
+        ouverture, annulation = _iso_jour(int(date_aod[r])), _iso_jour(int(date_annulation[r]))
+        entete = (f'","categorie_retenue":"{"active" if a else "sedentaire"}","date_ouverture_droits":"{ouverture}",'
+                  f'"age_ouverture_droits":{_age(am)},"depart_anticipe":{INVALIDITE if depart_anticipe[r] else "null"},'
+                  f'"age_annulation_decote":{_age(an)},"date_annulation_decote":"{annulation}","limite_age":{_age(lm)},'
+                  f'"trimestres_requis":{q},"trimestres_services":')
+        regles = (f'{{"regle":"age_ouverture_droits","libelle":"Âge d\'ouverture des droits '
+                  f'({"catégorie active" if a else "sédentaire"}) : {Duree.depuis_mois(am)}, atteint le '
+                  f'{_fr_jour(int(date_aod[r]))}","valeur":{_age(am)},"reference":{_reference(aod[r].reference)}}}'
+                  f',{{"regle":"limite_age","libelle":"Limite d\'âge : {Duree.depuis_mois(lm)}, atteinte le '
+                  f'{_fr_jour(int(date_la[r]))}","valeur":{_age(lm)},"reference":{_reference(la[r].reference)}}}')
+        if a:
+            ref = reference[r]
+            regles += (f',{{"regle":"trimestres_requis_active","libelle":"Catégorie active : trimestres requis de la '
+                       f'génération qui atteint {ref.valeur} à l\'ouverture des droits (née le '
+                       f'{_fr_jour(int(generation[r]))})","valeur":"{_iso_jour(int(generation[r]))}","reference":'
+                       f'{_reference(ref.reference)}}}')
+        o = requis_r[r]
+        regles += regle("trimestres_requis", f"Trimestres requis pour le taux maximum et le taux plein : {o.valeur}",
+                        str(o.valeur), _reference(o.reference))
+        texte_annulation = (f',{{"regle":"age_annulation_decote","libelle":"Droits ouverts en {annee_ouverture[r]} : '
+                            f'âge d\'annulation de la décote '
+                            + (f"{Duree.depuis_mois(an)} (limite d'âge − {ec} trimestres)" if ec >= 0
+                               else "sans objet (pas de décote)")
+                            + f', le {_fr_jour(int(date_annulation[r]))}","valeur":{_age(an)},"reference":'
+                              f'{_reference(ecart_r[r].reference)}}}')
+        return entete.encode(), regles.encode(), texte_annulation.encode()
+
+    blocs = par_cle("naissance", bloc_naissance, naissance, active, depart_anticipe, aod.codes, la.codes,
+                    codes_reference, requis_r.codes, ecart_r.codes, ou=ok)
+
     plafond_decote_r = v("decote_plafond_trimestres")
     avec_decote = (~exempte & (duree_assurance < requis) & (liq < date_annulation)
                    & tt_r.champ(lambda o: bool(o.valeur), dtype=bool, defaut=False))
@@ -507,25 +550,23 @@ def calculer(x: Entrees) -> tuple[list[str], np.ndarray]:
     par_age, par_duree = -(-(mois + entame) // 3), requis - duree_assurance
     plafond_decote = plafond_decote_r.champ(lambda o: o.valeur)
     decote = np.where(avec_decote, np.minimum(np.minimum(par_age, par_duree), plafond_decote), 0)
+    manquants = None
     if avec_decote.any():
-        refs = plafond_decote_r.references()
-        colonnes.append([f',{{"regle":"decote_trimestres","libelle":"Trimestres manquants : le plus petit de {a} (jusqu\'à '
-                         f'l\'âge d\'annulation, arrondi au supérieur) et {d} (pour atteindre {q}), plafonné à {p} : {t}",'
-                         f'"valeur":{t},"reference":{refs[k]}}}' if avec else ""
-                         for avec, a, d, q, p, t, k in zip(avec_decote.tolist(), par_age.tolist(), par_duree.tolist(),
-                                                           requis.tolist(), plafond_decote.tolist(), decote.tolist(),
-                                                           plafond_decote_r.codes.tolist())])
+        refs = [r.encode() for r in plafond_decote_r.references()]
+        manquants = [_MANQUANTS % (a, d, q, p, t, t, refs[k]) if avec else b""
+                     for avec, a, d, q, p, t, k in zip(avec_decote.tolist(), par_age.tolist(), par_duree.tolist(),
+                                                       requis.tolist(), plafond_decote.tolist(), decote.tolist(),
+                                                       plafond_decote_r.codes.tolist())]
 
-    def taux_de_decote(r: int) -> tuple[Decimal, str, str]:
+    def taux_de_decote(r: int) -> tuple[Decimal, bytes, bytes]:
         tt = tt_r[r]
         t = Decimal(str(tt.valeur)) * int(decote[r])
         affiche = _json(round(float(t), 6))
-        return t, affiche, regle("decote", f"Décote : {decote[r]} × {_pct(Decimal(str(tt.valeur)))} = {_pct(t)}"
-                                 + (" (exonération : invalidité ou handicap)" if exempte[r] else ""), affiche,
-                                 _reference(tt.reference))
+        return t, affiche.encode(), regle("decote", f"Décote : {decote[r]} × {_pct(Decimal(str(tt.valeur)))} = {_pct(t)}"
+                                          + (" (exonération : invalidité ou handicap)" if exempte[r] else ""), affiche,
+                                          _reference(tt.reference)).encode()
 
     decotes = par_cle("taux_de_decote", taux_de_decote, decote, tt_r.codes, exempte, ou=ok)
-    colonnes.append([d[2] for d in decotes])
 
     # surcote: trimestres beyond the requirement, counted per period of the rate and of the counting mode
     surcote_taux_r = v("surcote_taux")
@@ -543,14 +584,17 @@ def calculer(x: Entrees) -> tuple[list[str], np.ndarray]:
     avec_surcote = (decote == 0) & (excedent > 0) & (fin_activite > debut_surcote)
     surcote = np.zeros(n, dtype=np.int64)
     segments: list[tuple[Decimal, np.ndarray]] = []
+    colonnes_surcote: list[list[bytes]] = []
     if avec_surcote.any():
-        refs = age_surcote_r.references()
-        colonnes.append([f',{{"regle":"age_surcote","libelle":"Trimestres ouvrant la surcote : accomplis à partir de '
-                         f'{Duree.depuis_mois(m)} ({j}) au-delà des {q} trimestres requis (bonifications autres que pour '
-                         f'enfants exclues), soit au plus {ex}","valeur":{ex},"reference":{refs[k]}}}' if s else ""
-                         for s, m, j, q, ex, k in zip(avec_surcote.tolist(), age_surcote_mois.tolist(),
-                                                      jours.en_fr(debut_surcote), requis.tolist(), excedent.tolist(),
-                                                      age_surcote_r.codes.tolist())])
+        debuts = par_cle("age_surcote", lambda r: (  # the age and its date, once per (age, day, version)
+            f',{{"regle":"age_surcote","libelle":"Trimestres ouvrant la surcote : accomplis à partir de '
+            f'{Duree.depuis_mois(int(age_surcote_mois[r]))} ({_fr_jour(int(debut_surcote[r]))}) au-delà des '.encode()
+            if avec_surcote[r] else b""), avec_surcote, *(np.where(avec_surcote, c, 0) for c in (
+                age_surcote_mois, debut_surcote, age_surcote_r.codes)), ou=ok)
+        refs = [r.encode() for r in age_surcote_r.references()]
+        colonnes_surcote.append([_AGE_SURCOTE % (d, q, ex, ex, refs[k]) if s else b""
+                                 for s, d, q, ex, k in zip(avec_surcote.tolist(), debuts, requis.tolist(),
+                                                           excedent.tolist(), age_surcote_r.codes.tolist())])
         coupures = sorted({int(j) for nom in ("surcote_taux", "surcote_decompte") for j in _dates_versions(nom)})
         comptes = []
         for a0, b0 in zip(coupures, [*coupures[1:], HAUT]):
@@ -574,59 +618,76 @@ def calculer(x: Entrees) -> tuple[list[str], np.ndarray]:
         for nb, t, entier in comptes:
             surcote += nb
             segments.append((Decimal(str(t.valeur)), nb))
+            if not nb.any():
+                continue
             debut = (f',{{"regle":"surcote","libelle":"Surcote : ', f' trimestre(s) × {_pct(Decimal(str(t.valeur)))} '
                      f'({"trimestres entiers" if entier else "trimestres commencés"} accomplis à partir du '
                      f'{t.date_effet:%d/%m/%Y})","valeur":', f',"reference":{_reference(t.reference)}}}')
-            colonnes.append([f"{debut[0]}{k}{debut[1]}{k}{debut[2]}" if k else "" for k in nb.tolist()])
+            textes_nb = {k: f"{debut[0]}{k}{debut[1]}{k}{debut[2]}".encode() if k else b"" for k in np.unique(nb).tolist()}
+            colonnes_surcote.append([textes_nb[k] for k in nb.tolist()])
         atteint = avec_surcote & (plafond >= 0) & (surcote == plafond)
         if atteint.any():
-            refs = plafond_r.references()
-            colonnes.append([f',{{"regle":"surcote_plafond","libelle":"Surcote plafonnée à {p} trimestres","valeur":{p},'
-                             f'"reference":{refs[k]}}}' if a else ""
-                             for a, p, k in zip(atteint.tolist(), plafond.tolist(), plafond_r.codes.tolist())])
+            refs = [r.encode() for r in plafond_r.references()]
+            gabarit = ',{"regle":"surcote_plafond","libelle":"Surcote plafonnée à %d trimestres","valeur":%d,"reference":%s}' \
+                .encode()
+            colonnes_surcote.append([gabarit % (p, p, refs[k]) if a else b""
+                                     for a, p, k in zip(atteint.tolist(), plafond.tolist(), plafond_r.codes.tolist())])
     # surcote parentale: needs a bonification or majoration for children, none without a list of children
     parentale = par_date("surcote_parentale_taux", liq)
     couvert(par_date("surcote_parentale_age_minimum", liq), ou=parentale.codes >= 0)
 
-    def coefficient(r: int) -> tuple[Decimal, str, str, str, float]:
+    def coefficient(r: int) -> tuple[Decimal, str, bytes, bytes, float, bytes, bytes]:
         taux_surcote = ZERO
         for t, nb in segments:
             taux_surcote += t * int(nb[r])
         c = UN - decotes[r][0] if decote[r] else UN + taux_surcote
         affiche = round(float(c), 6)
         source = tt_r[r] if decote[r] else surcote_taux_r[r]
-        return (c, _fr(affiche), _json(round(float(taux_surcote), 6)),
-                regle("coefficient", f"Coefficient : {_fr(affiche)}", _json(affiche), _reference(source.reference)),
-                float(c))
+        return (c, _fr(affiche), _json(round(float(taux_surcote), 6)).encode(),
+                regle("coefficient", f"Coefficient : {_fr(affiche)}", _json(affiche), _reference(source.reference)).encode(),
+                float(c), _json(affiche).encode(), _fr(affiche).encode())
 
     coefficients = par_cle("coefficient", coefficient, decote, tt_r.codes, surcote_taux_r.codes, *(nb for _, nb in segments),
                            ou=ok)
-    colonnes.append([c[3] for c in coefficients])
 
     montants = _montants(x, liq, v, trimestres, requis, duree_assurance, date_ouverture, date_annulation, exempte,
-                          taux, coefficients, ok)
+                         taux, coefficients, ok)
     for r in (aod, la, requis_r, ecart_r, tt_r):
         couvert(r)
-    entetes = []
-    for (lq, ouv, ann_j, am, lm, annul, a, dep, q, trim, b, lb, da, dec, sur, t, d, c, (fin, _)) in zip(
-            jours.en_iso(liq), jours.en_iso(date_ouverture), jours.en_iso(date_annulation), aod_mois.tolist(),
-            la_mois.tolist(), annulation_mois.tolist(), active.tolist(), depart_anticipe.tolist(), requis.tolist(),
-            trimestres.tolist(), bonif.tolist(), (base_services + bonif).tolist(), duree_assurance.tolist(),
-            decote.tolist(), surcote.tolist(), taux, decotes, coefficients, montants):
-        entetes.append(
-            f'{{"date_de_liquidation":"{lq}","categorie_retenue":"{"active" if a else "sedentaire"}",'
-            f'"date_ouverture_droits":"{ouv}","age_ouverture_droits":{_age(am)},'
-            f'"depart_anticipe":{INVALIDITE if dep else "null"},"age_annulation_decote":{_age(annul)},'
-            f'"date_annulation_decote":"{ann_j}","limite_age":{_age(lm)},"trimestres_requis":{q},'
-            f'"trimestres_services":{trim},"trimestres_bonifications":{b},"trimestres_liquidables":{lb},'
-            f'"duree_assurance_tous_regimes":{da},"taux_de_liquidation":{t[2]},"decote_trimestres":{dec},'
-            f'"taux_decote":{d[1]},"surcote_trimestres":{sur},"surcote_parentale_trimestres":0,'
-            f'"taux_surcote":{c[2]},"coefficient":{_json(round(float(c[0]), 6))},{fin},"explication":[')
-    textes = ["".join(t) for t in zip(entetes, *colonnes, (m[1] for m in montants), repeat("]}"))]
+    entetes = [b'%s%s%d,"trimestres_bonifications":%d,"trimestres_liquidables":%d,"duree_assurance_tous_regimes":%d,'
+               b'"taux_de_liquidation":%s,"decote_trimestres":%d,"taux_decote":%s,"surcote_trimestres":%d,'
+               b'"surcote_parentale_trimestres":0,"taux_surcote":%s,"coefficient":%s,%s,"explication":[%s%s'
+               % (lq, bloc[0], trim, b, lb, da, t[2], dec, d[1], sur, c[2], c[5], m[0], bloc[1], s)
+               for lq, bloc, trim, b, lb, da, dec, sur, t, d, c, m, s in zip(
+                   jours.en_iso_entete(liq), blocs, trimestres.tolist(), bonif.tolist(), (base_services + bonif).tolist(),
+                   duree_assurance.tolist(), decote.tolist(), surcote.tolist(), taux, decotes, coefficients, montants,
+                   services)]
+    colonnes = [entetes]
+    if bonifications is not None:
+        colonnes.append(bonifications)
+    colonnes += [[t[3] for t in taux], durees, [b[2] for b in blocs]]
+    if manquants is not None:
+        colonnes.append(manquants)
+    colonnes.append([d[2] for d in decotes])
+    colonnes += colonnes_surcote
+    colonnes.append([c[3] for c in coefficients])
+    colonnes.append([m[1] for m in montants])
+    colonnes.append(repeat(b"]}"))
+    textes = [b"".join(t) for t in zip(*colonnes)]
     return textes, ok
 
 
 INVALIDITE = '"invalidite"'
+# Rules with many distinct values, filled per row (UTF-8; the same texts as pension.calcul)
+_DUREE = (',{"regle":"duree_assurance","libelle":"Durée d\'assurance tous régimes : %d trimestres (%d CNRACL à temps '
+          'plein + %d bonifications + 0 majorations + %d autres régimes)","valeur":%d,"reference":%s}').encode()
+_DUREE_FOURNIE = (',{"regle":"duree_assurance","libelle":"Durée d\'assurance tous régimes : %d trimestres (valeur '
+                  'fournie par le cas)","valeur":%d,"reference":%s}').encode()
+_MANQUANTS = (',{"regle":"decote_trimestres","libelle":"Trimestres manquants : le plus petit de %d (jusqu\'à l\'âge '
+              'd\'annulation, arrondi au supérieur) et %d (pour atteindre %d), plafonné à %d : %d","valeur":%d,'
+              '"reference":%s}').encode()
+_AGE_SURCOTE = ('%s%d trimestres requis (bonifications autres que pour enfants exclues), soit au plus %d","valeur":%d,'
+                '"reference":%s}').encode()
 
 
 def _centimes(euros: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -643,32 +704,32 @@ def _proches(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.abs(a - b) <= 1e-9 * np.maximum(np.abs(a), np.abs(b))
 
 
-_TROIS = [f"{i:03d}" for i in range(1000)]
-_DEUX = [f"{i:02d}" for i in range(100)]
-_DECIMALES = ["0" if i == 0 else str(i // 10) if i % 10 == 0 else f"{i:02d}" for i in range(100)]
+_TROIS = [b"%03d" % i for i in range(1000)]
+_DEUX = [b"%02d" % i for i in range(100)]
+_DECIMALES = [b"0" if i == 0 else b"%d" % (i // 10) if i % 10 == 0 else b"%02d" % i for i in range(100)]
 
 
-def _fr_c(centimes: int) -> str:
-    """``_fr_euros(centimes / 100)`` from the integer (8 975,40)."""
+def _fr_c(centimes: int) -> bytes:
+    """``_fr_euros(centimes / 100)`` from the integer (8 975,40), in UTF-8."""
     e, d = divmod(centimes, 100)
     if e < 1000:
-        return f"{e},{_DEUX[d]}"
+        return b"%d,%s" % (e, _DEUX[d])
     m, u = divmod(e, 1000)
     if m < 1000:
-        return f"{m} {_TROIS[u]},{_DEUX[d]}"
-    return f"{m // 1000} {_TROIS[m % 1000]} {_TROIS[u]},{_DEUX[d]}"
+        return b"%d %s,%s" % (m, _TROIS[u], _DEUX[d])
+    return b"%d %s %s,%s" % (m // 1000, _TROIS[m % 1000], _TROIS[u], _DEUX[d])
 
 
-def _json_c(centimes: int) -> str:
-    """``repr(centimes / 100)``, the float pydantic writes (8975.4, 100.0)."""
+def _json_c(centimes: int) -> bytes:
+    """``repr(centimes / 100)``, the float pydantic writes (8975.4, 100.0), in UTF-8."""
     e, d = divmod(centimes, 100)
-    return f"{e}.{_DECIMALES[d]}"
+    return b"%d.%s" % (e, _DECIMALES[d])
 
 
 def _montants(x: Entrees, liq: np.ndarray, v: Callable[[str], Recherche], trimestres: np.ndarray, requis: np.ndarray,
               duree_assurance: np.ndarray, date_ouverture: np.ndarray, date_annulation: np.ndarray,
               exempte: np.ndarray, taux: list[tuple], coefficients: list[tuple],
-              ok: np.ndarray) -> list[tuple[str, str]]:
+              ok: np.ndarray) -> list[tuple[bytes, bytes]]:
     """(the result fields from ``traitement_de_reference_annuel`` on, the rules from ``traitement`` on) as JSON
     text: in float64 with integer cents where no rounding or comparison is doubtful, else in Decimal as
     ``_simuler`` computes them."""
@@ -683,13 +744,14 @@ def _montants(x: Entrees, liq: np.ndarray, v: Callable[[str], Recherche], trimes
     donne = np.array([t is not None for t in x.traitement_donne], dtype=bool)
     refs_point = point_r.references()
 
-    def traitement_indice(r: int) -> tuple[Decimal, float, int, str]:
+    def traitement_indice(r: int) -> tuple[Decimal, float, int, str, bytes, bytes]:
         point = point_r[r]
         t = Decimal(int(im[r])) * Decimal(str(point.valeur)) / 100
         e = float(t.quantize(pas[arrondi_r.codes[r]], rounding=ROUND_HALF_UP))
-        return t, float(t), round(e * 100), (
-            f',{{"regle":"traitement","libelle":"Traitement : indice majoré {im[r]} × {_fr(point.valeur)} € / 100 = '
-            f'{_fr_euros(e)} € par an","valeur":{e!r},"reference":{_reference(point.reference)}}}')
+        texte = (f',{{"regle":"traitement","libelle":"Traitement : indice majoré {im[r]} × {_fr(point.valeur)} € / 100 = '
+                 f'{_fr_euros(e)} € par an","valeur":{e!r},"reference":{_reference(point.reference)}}}')
+        return t, float(t), round(e * 100), texte, texte.encode(), \
+            b'"traitement_de_reference_annuel":%s,' % _json_c(round(e * 100))
 
     traitements = par_cle("traitement", traitement_indice, np.where(donne, 0, im), point_r.codes, arrondi_r.codes, ou=ok)
 
@@ -700,13 +762,15 @@ def _montants(x: Entrees, liq: np.ndarray, v: Callable[[str], Recherche], trimes
     fermes = [regle("minimum_garanti", "Minimum garanti : non ouvert (durée d'assurance inférieure au nombre requis et "
                     "départ avant l'âge d'annulation de la décote, hors invalidité ou handicap)", "null",
                     _reference(o.reference)) for o in conditions_r.objets] + [""]
+    fermes_o = [f.encode() for f in fermes]
 
-    def minimum(r: int) -> tuple[Decimal, float, int, str]:
+    def minimum(r: int) -> tuple[Decimal, float, int, str, bytes, bytes]:
         e = Explication()
         montant = _montant_minimum_garanti(int(trimestres[r]), int(requis[r]), _date(int(liq[r])), e)
         (entree,) = e
-        return montant, float(montant), round(entree["valeur"] * 100), regle(
-            entree["regle"], entree["libelle"], _json(entree["valeur"]), orjson.dumps(entree["reference"]).decode())
+        texte = regle(entree["regle"], entree["libelle"], _json(entree["valeur"]), orjson.dumps(entree["reference"]).decode())
+        return montant, float(montant), round(entree["valeur"] * 100), texte, texte.encode(), \
+            _json_c(round(entree["valeur"] * 100))
 
     minimums = par_cle("minimum", minimum, trimestres, requis, mg_r.codes, bareme_r.codes, arrondi_r.codes, ou=ok)
 
@@ -716,11 +780,12 @@ def _montants(x: Entrees, liq: np.ndarray, v: Callable[[str], Recherche], trimes
     nombre = np.maximum(x.entiers["nombre_enfants"], 0)
     avec_majoration = nombre >= nombre_r.champ(lambda o: o.valeur)
 
-    def taux_majoration(r: int) -> tuple[Decimal, float, str, str]:
+    def taux_majoration(r: int) -> tuple[Decimal, float, str, str, bytes, bytes]:
         t = Decimal(str(trois_r[r].valeur)) + Decimal(str(supplement_r[r].valeur)) * (int(nombre[r]) - nombre_r[r].valeur)
-        return t, float(t), (f',{{"regle":"majoration_enfants","libelle":"Majoration pour {nombre[r]} enfants élevés au '
-                             f'moins {education_r[r].valeur} : {_pct(t)}, pension majorée plafonnée au traitement = '), \
-            f',"reference":{_reference(trois_r[r].reference)}}}'
+        debut = (f',{{"regle":"majoration_enfants","libelle":"Majoration pour {nombre[r]} enfants élevés au '
+                 f'moins {education_r[r].valeur} : {_pct(t)}, pension majorée plafonnée au traitement = ')
+        fin = f',"reference":{_reference(trois_r[r].reference)}}}'
+        return t, float(t), debut, fin, debut.encode(), fin.encode()
 
     majorations = par_cle("taux_majoration", taux_majoration, np.where(avec_majoration, nombre, 0), nombre_r.codes,
                           trois_r.codes, supplement_r.codes, education_r.codes, ou=ok)
@@ -731,18 +796,21 @@ def _montants(x: Entrees, liq: np.ndarray, v: Callable[[str], Recherche], trimes
     ok[(abattement_r.codes >= 0) & (fraction_r.codes < 0)] = False
     avec_cumul = (abattement_r.codes >= 0) & (fraction_r.codes >= 0)
 
-    def cumul(r: int) -> tuple[Decimal, Decimal, float, float, str, str] | None:
+    def cumul(r: int) -> tuple[Decimal, Decimal, float, float, str, str, bytes, bytes] | None:
         if not avec_cumul[r]:
             return None
         a, f = abattement_r[r], fraction_r[r]
         return (Decimal(str(f.valeur)), Decimal(str(a.valeur)), float(f.valeur), float(a.valeur), _fr(a.valeur),
-                _reference(a.reference))
+                _reference(a.reference), _CUMUL_DEBUT % _fr(a.valeur).encode(), _reference(a.reference).encode())
 
     cumuls = par_cle("cumul", cumul, abattement_r.codes, fraction_r.codes, ou=ok)
 
     plafonds = [Decimal(str(o.valeur)) for o in plafond_r.objets] + [UN]
     plafonds_pct = [_pct(p) for p in plafonds]
     refs_plafond, refs_pmax, refs_arrondi = plafond_r.references(), pmax_r.references(), arrondi_r.references()
+    plafonds_pct_o = [p.encode() for p in plafonds_pct]
+    refs_plafond_o, refs_arrondi_o = [r.encode() for r in refs_plafond], [r.encode() for r in refs_arrondi]
+    refs_pmax_o = [r.encode() for r in refs_pmax]
 
     def exacte(r: int) -> tuple[str, str]:
         """The row in Decimal, as ``_simuler``."""
@@ -758,7 +826,7 @@ def _montants(x: Entrees, liq: np.ndarray, v: Callable[[str], Recherche], trimes
             frags = [f',{{"regle":"traitement","libelle":"Traitement indiciaire brut annuel fourni : {_fr(traitement)} €",'
                      f'"valeur":{float(traitement)!r},"reference":{refs_point[pt_k]}}}']
         else:
-            traitement, _, _, texte = traitements[r]
+            traitement, _, _, texte, _, _ = traitements[r]
             t_euros = euros(traitement)
             frags = [texte]
         pension = traitement * taux[r][0] * coefficients[r][0]
@@ -772,7 +840,7 @@ def _montants(x: Entrees, liq: np.ndarray, v: Callable[[str], Recherche], trimes
                      f'{_fr_euros(avant)} € par an","valeur":{avant!r},"reference":{refs_pmax[pmax_r.codes[r]]}}}')
         applique, mg_json = False, "null"
         if eligible[r]:
-            mg, _, _, texte = minimums[r]
+            mg, _, _, texte, _, _ = minimums[r]
             frags.append(texte)
             applique, mg_json = mg > pension, repr(euros(mg))
             if applique:
@@ -781,7 +849,7 @@ def _montants(x: Entrees, liq: np.ndarray, v: Callable[[str], Recherche], trimes
             frags.append(fermes[conditions_r.codes[r]])
         majoration = ZERO
         if avec_majoration[r]:
-            taux_m, _, debut, fin = majorations[r]
+            taux_m, _, debut, fin, _, _ = majorations[r]
             majoration = min(pension * taux_m, max(limite - pension, ZERO))
             frags.append(f'{debut}{_fr_euros(euros(majoration))} € par an","valeur":{euros(majoration)!r}{fin}')
         annuelle = euros(pension + majoration)
@@ -791,7 +859,7 @@ def _montants(x: Entrees, liq: np.ndarray, v: Callable[[str], Recherche], trimes
                      f'"reference":{refs_arrondi[arrondi_r.codes[r]]}}}')
         cumul_json = "null"
         if cumuls[r] is not None:
-            fraction, abattement, _, _, abattement_fr, reference = cumuls[r]
+            fraction, abattement, _, _, abattement_fr, reference, _, _ = cumuls[r]
             plafond_cumul = euros(Decimal(str(annuelle)) * fraction + abattement)
             cumul_json = repr(plafond_cumul)
             frags.append(f',{{"regle":"cumul_emploi_retraite","libelle":"Cumul emploi-retraite plafonné : revenus '
@@ -829,41 +897,50 @@ def _montants(x: Entrees, liq: np.ndarray, v: Callable[[str], Recherche], trimes
     douteux |= d & avec_cumul
 
     sorties = []
-    for r, (dt, (_, _, t_c, t_texte), (_, tpct, _, _, _), (_, cfr, _, _, _), pl, pl_k, av, lim, el, ferme_k,
-            (_, _, mg_c, mg_texte), ap, am, (_, _, maj_debut, maj_fin), maj_c, a_c, m_c, cu, cu_c, pm_k, ar_k) in enumerate(
-            zip(douteux.tolist(), traitements, taux, coefficients, plafonne.tolist(), plafond_r.codes.tolist(),
-                avant_c.tolist(), limite_c.tolist(), eligible.tolist(), conditions_r.codes.tolist(), minimums,
-                applique.tolist(), avec_majoration.tolist(), majorations, majoration_c.tolist(), annuelle_c.tolist(),
-                mensuelle_c.tolist(), cumuls, cumul_c.tolist(), pmax_r.codes.tolist(), arrondi_r.codes.tolist())):
+    for r, (dt, t, tx, co, pl, pl_k, av, lim, el, ferme_k, mg, ap, am, maj, maj_c, a_c, m_c, cu, cu_c, pm_k,
+            ar_k) in enumerate(zip(
+            douteux.tolist(), traitements, taux, coefficients, plafonne.tolist(), plafond_r.codes.tolist(),
+            avant_c.tolist(), limite_c.tolist(), eligible.tolist(), conditions_r.codes.tolist(), minimums,
+            applique.tolist(), avec_majoration.tolist(), majorations, majoration_c.tolist(), annuelle_c.tolist(),
+            mensuelle_c.tolist(), cumuls, cumul_c.tolist(), pmax_r.codes.tolist(), arrondi_r.codes.tolist())):
         if dt:
-            sorties.append(exacte(r))
+            entete, regles = exacte(r)
+            sorties.append((entete.encode(), regles.encode()))
             continue
-        frags = [t_texte]
+        av_json = _json_c(av)
+        frags = [t[4]]
         if pl:
-            frags.append(f',{{"regle":"plafond_pension","libelle":"Pension plafonnée à {plafonds_pct[pl_k]} du '
-                         f'traitement","valeur":{_json_c(lim)},"reference":{refs_plafond[pl_k]}}}')
-        frags.append(f',{{"regle":"pension","libelle":"Pension : traitement × {tpct} × {cfr} = {_fr_c(av)} € par an",'
-                     f'"valeur":{_json_c(av)},"reference":{refs_pmax[pm_k]}}}')
-        frags.append(mg_texte if el else fermes[ferme_k])
+            frags.append(_PLAFOND % (plafonds_pct_o[pl_k], _json_c(lim), refs_plafond_o[pl_k]))
+        frags.append(_PENSION % (tx[5], co[6], _fr_c(av), av_json, refs_pmax_o[pm_k]))
+        frags.append(mg[4] if el else fermes_o[ferme_k])
         if am:
             maj_json = _json_c(maj_c)
-            frags.append(f'{maj_debut}{_fr_c(maj_c)} € par an","valeur":{maj_json}{maj_fin}')
+            frags.append(_MAJORATION % (maj[4], _fr_c(maj_c), maj_json, maj[5]))
         else:
-            maj_json = "0.0"
+            maj_json = b"0.0"
         a_json, m_json = _json_c(a_c), _json_c(m_c)
-        frags.append(f',{{"regle":"arrondi","libelle":"Montants arrondis au centime : {_fr_c(a_c)} € par an, '
-                     f'{_fr_c(m_c)} € par mois","valeur":{{"annuelle":{a_json},"mensuelle":{m_json}}},'
-                     f'"reference":{refs_arrondi[ar_k]}}}')
+        frags.append(_ARRONDI % (_fr_c(a_c), _fr_c(m_c), a_json, m_json, refs_arrondi_o[ar_k]))
         if cu is not None:
             cumul_json = _json_c(cu_c)
-            frags.append(f',{{"regle":"cumul_emploi_retraite","libelle":"Cumul emploi-retraite plafonné : revenus '
-                         f'd\'activité jusqu\'à un tiers de la pension + {cu[4]} € = {_fr_c(cu_c)} € par année civile '
-                         f'(au-delà, écrêtement)","valeur":{cumul_json},"reference":{cu[5]}}}')
+            frags.append(_CUMUL % (cu[6], _fr_c(cu_c), cumul_json, cu[7]))
         else:
-            cumul_json = "null"
-        sorties.append((
-            f'"traitement_de_reference_annuel":{_json_c(t_c)},"pension_avant_minimum":{_json_c(av)},'
-            f'"minimum_garanti":{_json_c(mg_c) if el else "null"},"minimum_garanti_applique":{"true" if ap else "false"},'
-            f'"majoration_enfants":{maj_json},"pension_brute_annuelle":{a_json},"pension_brute_mensuelle":{m_json},'
-            f'"plafond_cumul_emploi_retraite_annuel":{cumul_json}', "".join(frags)))
+            cumul_json = b"null"
+        sorties.append((_ENTETE_MONTANTS % (t[5], av_json, mg[5] if el else b"null", b"true" if ap else b"false",
+                                            maj_json, a_json, m_json, cumul_json), b"".join(frags)))
     return sorties
+
+
+# The fast path's templates, in UTF-8 (the same texts as exacte() and pension.calcul)
+_PLAFOND = ',{"regle":"plafond_pension","libelle":"Pension plafonnée à %s du traitement","valeur":%s,"reference":%s}' \
+    .encode()
+_PENSION = ',{"regle":"pension","libelle":"Pension : traitement × %s × %s = %s € par an","valeur":%s,"reference":%s}' \
+    .encode()
+_MAJORATION = '%s%s € par an","valeur":%s%s'.encode()
+_ARRONDI = (',{"regle":"arrondi","libelle":"Montants arrondis au centime : %s € par an, %s € par mois","valeur":'
+            '{"annuelle":%s,"mensuelle":%s},"reference":%s}').encode()
+_CUMUL_DEBUT = (',{"regle":"cumul_emploi_retraite","libelle":"Cumul emploi-retraite plafonné : revenus d\'activité '
+                'jusqu\'à un tiers de la pension + %s € = ').encode()
+_CUMUL = '%s%s € par année civile (au-delà, écrêtement)","valeur":%s,"reference":%s}'.encode()
+_ENTETE_MONTANTS = (b'%s"pension_avant_minimum":%s,"minimum_garanti":%s,"minimum_garanti_applique":%s,'
+                    b'"majoration_enfants":%s,"pension_brute_annuelle":%s,"pension_brute_mensuelle":%s,'
+                    b'"plafond_cumul_emploi_retraite_annuel":%s')

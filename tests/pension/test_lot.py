@@ -191,7 +191,7 @@ def test_un_ecart_avec_le_calcul_unitaire_reprend_le_morceau(monkeypatch, caplog
     """A drift between the two paths is caught on the chunk's first case: the chunk is redone by the scalar path
     and the difference logged."""
     lignes = [json.dumps(c) for c in cas_limites(200, 13)]
-    monkeypatch.setattr(lot, "_fr_c", lambda centimes: "faux")
+    monkeypatch.setattr(lot, "_fr_c", lambda centimes: b"faux")
     with caplog.at_level(logging.ERROR, logger="pension.lot"):
         obtenu, replis = par_lot(lignes)
     assert len(replis) == len(lignes)
@@ -203,5 +203,5 @@ def test_un_ecart_avec_le_calcul_unitaire_reprend_le_morceau(monkeypatch, caplog
 def test_formats_des_montants(centimes):
     from pension.calcul import _fr_euros
 
-    assert lot._json_c(centimes) == repr(centimes / 100)
-    assert lot._fr_c(centimes) == _fr_euros(centimes / 100)
+    assert lot._json_c(centimes).decode() == repr(centimes / 100)
+    assert lot._fr_c(centimes).decode() == _fr_euros(centimes / 100)
