@@ -222,11 +222,18 @@ async def lister_taches(
     type: str | None = None,
     limite: int = 100,
     decalage: int = 0,
+    attribuee_a: int | None = None,
+    non_attribuees: bool = False,
 ) -> Sequence[Tache]:
-    """The inbox, due dates first (overdue first)."""
+    """The inbox, due dates first (overdue first); ``attribuee_a``: the tasks one user holds;
+    ``non_attribuees``: those nobody holds."""
     requete = select(Tache)
     if employeur_id is not None:
         requete = requete.where(Tache.employeur_id == employeur_id)
+    if attribuee_a is not None:
+        requete = requete.where(Tache.attribuee_a == attribuee_a)
+    if non_attribuees:
+        requete = requete.where(col(Tache.attribuee_a).is_(None))
     if etat:
         requete = requete.where(Tache.etat == etat)
     if type:

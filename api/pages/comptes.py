@@ -60,19 +60,26 @@ async def identifiant_employeur(request: Request):
     return await _page_identifiant(request, "employeur")
 
 
+async def _rechercher_identifiant(request: Request, etat: EtatDep, session: SessionDep, taches: BackgroundTasks,
+                                  profil: str, champs, modele, route):
+    """One recovery form (employer or agent): the JSON route's function, its refusals said on the page."""
+    saisie = await _saisie(request, etat, champs)
+    try:
+        corps = construire(modele, saisie)
+        accuse = await appeler(route(corps, request, etat, session, taches))
+    except FormulaireInvalide as invalide:
+        return await _page_identifiant(request, profil, saisie, 422, erreur=invalide.resume,
+                                       erreurs=invalide.erreurs)
+    except Refus as refus:
+        return await _page_identifiant(request, profil, saisie, refus.statut, erreur=refus.message)
+    return await _page_identifiant(request, profil, message=accuse.message)
+
+
 @router.post("/comptes/identifiant-oublie/employeur")
 async def rechercher_identifiant_employeur(request: Request, etat: EtatDep, session: SessionDep,
                                            taches: BackgroundTasks):
-    saisie = await _saisie(request, etat, CHAMPS_EMPLOYEUR)
-    try:
-        corps = construire(comptes.RechercheIdentifiantEmployeur, saisie)
-        accuse = await appeler(comptes.identifiant_employeur(corps, request, etat, session, taches))
-    except FormulaireInvalide as invalide:
-        return await _page_identifiant(request, "employeur", saisie, 422, erreur=invalide.resume,
-                                       erreurs=invalide.erreurs)
-    except Refus as refus:
-        return await _page_identifiant(request, "employeur", saisie, refus.statut, erreur=refus.message)
-    return await _page_identifiant(request, "employeur", message=accuse.message)
+    return await _rechercher_identifiant(request, etat, session, taches, "employeur", CHAMPS_EMPLOYEUR,
+                                         comptes.RechercheIdentifiantEmployeur, comptes.identifiant_employeur)
 
 
 @router.get("/comptes/identifiant-oublie/agent")
@@ -83,16 +90,8 @@ async def identifiant_agent(request: Request):
 @router.post("/comptes/identifiant-oublie/agent")
 async def rechercher_identifiant_agent(request: Request, etat: EtatDep, session: SessionDep,
                                        taches: BackgroundTasks):
-    saisie = await _saisie(request, etat, CHAMPS_AFFILIE)
-    try:
-        corps = construire(comptes.RechercheIdentifiantAffilie, saisie)
-        accuse = await appeler(comptes.identifiant_affilie(corps, request, etat, session, taches))
-    except FormulaireInvalide as invalide:
-        return await _page_identifiant(request, "affilie", saisie, 422, erreur=invalide.resume,
-                                       erreurs=invalide.erreurs)
-    except Refus as refus:
-        return await _page_identifiant(request, "affilie", saisie, refus.statut, erreur=refus.message)
-    return await _page_identifiant(request, "affilie", message=accuse.message)
+    return await _rechercher_identifiant(request, etat, session, taches, "affilie", CHAMPS_AFFILIE,
+                                         comptes.RechercheIdentifiantAffilie, comptes.identifiant_affilie)
 
 
 # --- confidential code ---

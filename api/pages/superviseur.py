@@ -61,7 +61,7 @@ async def retards(request: Request, etat: EtatDep, session: SessionDep):
     """Overdue open tasks grouped by employer, the employer with most overdue tasks first."""
     compte = await exiger_compte(request, session, etat.settings, Role.superviseur)
     ouvertes = await lire(taches.corbeille(compte, session, etat=EtatTache.ouverte, type=None, employeur_id=None,
-                                           limite=500, decalage=0))
+                                           limite=500, decalage=0, attribution="toutes"))
     par_employeur: dict[int | None, list] = {}
     for t in ouvertes:
         if t.en_retard:

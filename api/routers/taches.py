@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, Field, model_validator
@@ -45,6 +45,8 @@ class TachePublique(BaseModel):
     terminee_le: datetime | None
     relancee_le: datetime | None
     escaladee_le: datetime | None
+    attribuee_a: int | None = Field(default=None, description="Compte qui a pris la tâche en charge (null : personne)")
+    attribuee_le: datetime | None = None
     agent: dict[str, Any] | None = None
     details: dict[str, Any]
     reponse: dict[str, Any] | None
@@ -92,7 +94,7 @@ async def _publique(session, tache: Tache, avec_agent: bool = False) -> TachePub
         en_retard=bool(tache.etat == EtatTache.ouverte.value and tache.echeance
                        and tache.echeance < datetime.now(timezone.utc)),
         creee_le=tache.creee_le, terminee_le=tache.terminee_le, relancee_le=tache.relancee_le,
-        escaladee_le=tache.escaladee_le, agent=agent, details=tache.details, reponse=tache.reponse,
+        escaladee_le=tache.escaladee_le, attribuee_a=tache.attribuee_a, attribuee_le=tache.attribuee_le, agent=agent, details=tache.details, reponse=tache.reponse,
     )
 
 
@@ -105,11 +107,14 @@ async def corbeille(
     employeur_id: Annotated[int | None, Query(ge=1, le=NUMERO_MAX, description="Superviseur : les tâches d'un employeur")] = None,
     limite: int = Query(default=100, ge=1, le=500),
     decalage: int = Query(default=0, ge=0),
+    attribution: Literal["toutes", "mes", "non_attribuees"] = Query(
+        default="toutes", description="mes : celles que vous avez prises en charge ; non_attribuees : celles de personne"),
 ) -> list[TachePublique]:
     """Due dates first, so overdue tasks come first."""
     portee = compte.employeur_id if compte.role == Role.employeur.value else employeur_id
     taches = await depots.lister_taches(session, portee, etat.value if etat else None, type.value if type else None,
-                                        limite, decalage)
+                                        limite, decalage, attribuee_a=compte.id if attribution == "mes" else None,
+                                        non_attribuees=attribution == "non_attribuees")
     return [await _publique(session, t) for t in taches]
 
 

@@ -184,3 +184,19 @@ async def test_un_collegue_termine_la_tache_prise_par_un_autre(service):
     # A closed task is no longer assigned.
     refus = await api.post(f"/taches/{campagne}/attribution", json={"compte_id": None})
     assert refus.status_code == 409 and "ne s'attribue plus" in refus.json()["detail"]
+
+
+async def test_la_corbeille_json_dit_qui_tient_chaque_tache_et_filtre(service):
+    eir, campagne = service.taches["eir"], service.taches["campagne"]
+    paie, carrieres = await service.http("paie"), await service.http("carrieres")
+    assert (await paie.post(f"/taches/{eir}/attribution", json={"compte_id": service.comptes["paie"]})).status_code == 200
+
+    toutes = {t["id"]: t for t in (await paie.get("/taches")).json()}
+    assert toutes[eir]["attribuee_a"] == service.comptes["paie"] and toutes[eir]["attribuee_le"] is not None
+    assert toutes[campagne]["attribuee_a"] is None
+    assert [t["id"] for t in (await paie.get("/taches", params={"attribution": "mes"})).json()] == [eir]
+    assert [t["id"] for t in (await carrieres.get("/taches", params={"attribution": "mes"})).json()] == []
+    libres = [t["id"] for t in (await carrieres.get("/taches", params={"attribution": "non_attribuees"})).json()]
+    assert libres == [campagne]
+    refus = await paie.get("/taches", params={"attribution": "quelques-unes"})
+    assert refus.status_code == 422 and "attribution" in refus.text
