@@ -44,7 +44,7 @@ def _decoder(texte: str) -> dict:
     return cas
 
 
-TAILLE_LOT = 10_000  # lines computed together by the batch path: bounded memory (~6 KB of JSON a result)
+TAILLE_LOT = 25_000  # lines computed together by the batch path: bounded memory (~7 KB of JSON a result)
 
 
 def _calculer_ligne(calcul: Callable, numero: int, ligne: str) -> str:

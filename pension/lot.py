@@ -207,7 +207,7 @@ def _fr_jour(jour: int) -> str:
 
 # --- fragments -----------------------------------------------------------------------------------------------
 
-_MEMOIRES: dict[str, dict[tuple[int, ...], Any]] = {}
+_MEMOIRES: dict[str, dict[bytes, Any]] = {}
 
 
 def _cle(cles: Sequence[np.ndarray]) -> np.ndarray:
@@ -238,17 +238,20 @@ def par_cle(nom: str, f: Callable[[int], Any], *cles: np.ndarray, ou: np.ndarray
         memoire.clear()
     cles = tuple(np.asarray(c, dtype=np.int64)[lignes] for c in cles)
     _, premiers, inverse = np.unique(_cle(cles), return_index=True, return_inverse=True)
+    # each distinct key as the bytes of its integers (one C call for all: no tuple per key)
+    distinctes = np.ascontiguousarray(np.stack(cles, axis=1)[premiers]).view(f"V{8 * len(cles)}").reshape(-1).tolist()
     valeurs = []
-    for r, cle in zip(lignes[premiers].tolist(), map(tuple, np.stack(cles, axis=1)[premiers].tolist())):
-        if cle not in memoire:
-            memoire[cle] = f(r)
-        valeurs.append(memoire[cle])
+    for r, cle in zip(lignes[premiers].tolist(), distinctes):
+        v = memoire.get(cle)
+        if v is None:
+            v = memoire[cle] = f(r)
+        valeurs.append(v)
+    tableau = np.fromiter(valeurs, dtype=object, count=len(valeurs))
     if len(lignes) == len(ou):
-        return [valeurs[i] for i in inverse.reshape(-1).tolist()]
-    sortie = [valeurs[0]] * len(ou)
-    for r, i in zip(lignes.tolist(), inverse.reshape(-1).tolist()):
-        sortie[r] = valeurs[i]
-    return sortie
+        return tableau[inverse.reshape(-1)].tolist()
+    sortie = np.fromiter(repeat(valeurs[0], len(ou)), dtype=object, count=len(ou))
+    sortie[lignes] = tableau[inverse.reshape(-1)]
+    return sortie.tolist()
 
 
 @cache
