@@ -76,7 +76,8 @@ def _vide(ligne: str | bytes) -> bool:
 def calculer_lot_octets(calcul: Callable, lignes: Iterable[str | bytes], taille: int = TAILLE_LOT) -> Iterator[bytes]:
     """``calculer_lot`` in UTF-8, what the CLI writes: the batch path builds its answers as UTF-8 (lines may be
     given as bytes, as read from the file)."""
-    numerotees = ((numero, ligne) for numero, ligne in enumerate(lignes, start=1) if not _vide(ligne))
+    numerotees = ((numero, ligne) for numero, ligne in enumerate(lignes, start=1)
+                  if (type(ligne) is bytes and (reste := ligne.strip(_BLANCS)) and reste.isascii()) or not _vide(ligne))
     if calcul is not pension.simuler:
         for numero, ligne in numerotees:
             yield _calculer_ligne(calcul, numero, ligne if isinstance(ligne, str) else ligne.decode()).encode()

@@ -657,15 +657,11 @@ def calculer(x: Entrees) -> tuple[list[bytes], np.ndarray]:
                          taux, coefficients, ok)
     for r in (aod, la, requis_r, ecart_r, tt_r):
         couvert(r)
-    entetes = [b'%s%s%d,"trimestres_bonifications":%d,"trimestres_liquidables":%d,"duree_assurance_tous_regimes":%d,'
-               b'"taux_de_liquidation":%s,"decote_trimestres":%d,"taux_decote":%s,"surcote_trimestres":%d,'
-               b'"surcote_parentale_trimestres":0,"taux_surcote":%s,"coefficient":%s,%s,"explication":[%s%s'
-               % (lq, bloc[0], trim, b, lb, da, t[2], dec, d[1], sur, c[2], c[5], m[0], bloc[1], s)
-               for lq, bloc, trim, b, lb, da, dec, sur, t, d, c, m, s in zip(
-                   jours.en_iso_entete(liq), blocs, trimestres.tolist(), bonif.tolist(), (base_services + bonif).tolist(),
-                   duree_assurance.tolist(), decote.tolist(), surcote.tolist(), taux, decotes, coefficients, montants,
-                   services)]
-    colonnes = [entetes]
+    # one template per chunk (its optional rules as %s) filled once per row: no intermediate text
+    colonnes: list[Any] = [jours.en_iso_entete(liq), [b[0] for b in blocs], trimestres.tolist(), bonif.tolist(),
+                           (base_services + bonif).tolist(), duree_assurance.tolist(), [t[2] for t in taux],
+                           decote.tolist(), [d[1] for d in decotes], surcote.tolist(), [c[2] for c in coefficients],
+                           [c[5] for c in coefficients], [m[0] for m in montants], [b[1] for b in blocs], services]
     if bonifications is not None:
         colonnes.append(bonifications)
     colonnes += [[t[3] for t in taux], durees, [b[2] for b in blocs]]
@@ -673,10 +669,12 @@ def calculer(x: Entrees) -> tuple[list[bytes], np.ndarray]:
         colonnes.append(manquants)
     colonnes.append([d[2] for d in decotes])
     colonnes += colonnes_surcote
-    colonnes.append([c[3] for c in coefficients])
-    colonnes.append([m[1] for m in montants])
-    colonnes.append(repeat(b"]}"))
-    textes = [b"".join(t) for t in zip(*colonnes)]
+    colonnes += [[c[3] for c in coefficients], [m[1] for m in montants]]
+    gabarit = (b'%s%s%d,"trimestres_bonifications":%d,"trimestres_liquidables":%d,"duree_assurance_tous_regimes":%d,'
+               b'"taux_de_liquidation":%s,"decote_trimestres":%d,"taux_decote":%s,"surcote_trimestres":%d,'
+               b'"surcote_parentale_trimestres":0,"taux_surcote":%s,"coefficient":%s,%s,"explication":[%s%s'
+               + b"%s" * (len(colonnes) - 15) + b"]}")
+    textes = [gabarit % t for t in zip(*colonnes)]
     return textes, ok
 
 
