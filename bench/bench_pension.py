@@ -7,8 +7,9 @@
    taking effect 2012–2034.
 2. Ours: the ``cnracl pension simuler --lot`` path, one CLI process per core on a slice of the file, the
    full result (explanation included) written as JSON lines (to /dev/null: 1,000,000 full results are ~6 GB).
-   ``--lot`` runs the batch path (``pension/lot.py``, 10,000 lines at a time): the same JSON as ``simuler``
-   case by case (``tests/pension/test_lot.py``), the bench cases all computed by it.
+   ``--lot`` runs the batch path (``pension/lot.py``, ``cli.pension.TAILLE_LOT`` lines at a time, results built
+   as UTF-8 bytes): the same JSON as ``simuler`` case by case (``tests/pension/test_lot.py``), the bench cases
+   all computed by it.
 3. OpenFisca: ``bench/openfisca/calcul_openfisca.py`` in its own venv (``bench/openfisca/install.sh``, pinned
    lock file), vectorised simulations grouped by liquidation year.
 4. Agreement on the cases where both models apply the same rules (sédentaire, no bonification, pension
@@ -36,6 +37,7 @@ RACINE = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(RACINE))
 
 from bench.rapport import ecrire_section  # noqa: E402
+from cli.pension import TAILLE_LOT  # noqa: E402
 
 OPENFISCA = RACINE / "bench" / "openfisca"
 VENV_OPENFISCA = RACINE / "bench" / ".venv-openfisca"
@@ -241,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
 
 Rapport nous / openfisca : **{debit / debit_of:.2f}** (objectif de l'issue 3 : au moins 2) ; sans compter le chargement
 du modèle openfisca ({_n(temps['cas'] / calcul_of)} cas/s) : {debit / (temps['cas'] / calcul_of):.2f}. Notre chemin `--lot` calcule
-par lots de 10 000 lignes (`pension/lot.py`), le même JSON que `simuler` cas par cas (`tests/pension/test_lot.py`).
+par lots de {_n(TAILLE_LOT)} lignes (`pension/lot.py`), le même JSON que `simuler` cas par cas (`tests/pension/test_lot.py`).
 Accord sur les {_n(total)} cas où les deux modèles appliquent les mêmes règles : {_n(accord)} ({accord / max(total, 1):.1%}).
 
 | règle du premier écart | cas | cause |

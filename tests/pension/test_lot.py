@@ -205,3 +205,21 @@ def test_formats_des_montants(centimes):
 
     assert lot._json_c(centimes).decode() == repr(centimes / 100)
     assert lot._fr_c(centimes).decode() == _fr_euros(centimes / 100)
+
+
+def test_lecture_en_octets_comme_un_fichier_texte():
+    """The CLI reads the file as bytes (the batch parses and writes UTF-8): lines end as a text file's do (\\n,
+    \\r\\n, \\r), blank lines (Unicode blanks included) are skipped, numbers and errors stay those of the text
+    reading, the batch's bytes are simuler's JSON in UTF-8."""
+    import io
+
+    from cli.pension import _lignes_octets, calculer_lot_octets
+
+    bonnes = [json.dumps(c, ensure_ascii=False) for c in cas_limites(40, 17)]
+    contenu = ("\r\n".join(bonnes[:10]) + "\r" + "\r".join(bonnes[10:20]) + "\n\u00a0\n\x1c\n  \n"
+               + "\n".join(bonnes[20:]) + "\n{pas du json\r\n" + json.dumps(BASE | {"nom": "Zoé"}, ensure_ascii=False))
+    texte = io.TextIOWrapper(io.BytesIO(contenu.encode()), encoding="utf-8")
+    attendu = [a.encode() for a in scalaire(list(texte))]
+    obtenu = list(calculer_lot_octets(pension.simuler, _lignes_octets(io.BytesIO(contenu.encode())), taille=16))
+    assert obtenu == attendu
+    assert sum(o.startswith(b'{"ligne":') for o in obtenu) >= 2
