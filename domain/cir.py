@@ -1,11 +1,25 @@
-"""A CIR line (compte individuel retraite): one period of one calendar year with one employer."""
+"""A CIR line (compte individuel retraite): one period of one calendar year with one employer.
+
+A line holds the administrative data of the period (dates, quotité, nature, catégorie, indice) and its
+contribution data as the employer declares it on the « Cotisations CNR » page (seed 000): the assiette
+(traitement indiciaire brut soumis à retenue + NBI), the retenue salariale and the contribution employeur.
+Both are saved together. The rates are dated parameters (``domain/regles/cotisations.yaml``).
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from domain.regles import parametre, tous_les_parametres
+
+CENTIME = Decimal("0.01")
+MONTANT_MAXIMUM = Decimal("10000000")  # a bound on input, not a legal number: no period reaches ten million euros
 
 
 class NatureService(StrEnum):
@@ -17,11 +31,63 @@ class NatureService(StrEnum):
     detachement = "detachement"
 
 
+LIBELLES_CHAMPS = {
+    "traitement_brut": "traitement indiciaire brut soumis à retenue",
+    "nbi": "nouvelle bonification indiciaire (NBI) soumise à retenue",
+    "retenue_salariale": "retenue salariale (part de l'agent)",
+    "contribution_employeur": "contribution employeur",
+}
+CHAMPS_COTISATIONS = tuple(LIBELLES_CHAMPS)
+# Each declared amount and the rate that produces it from the assiette.
+TAUX_DES_CHAMPS = {"retenue_salariale": "taux_retenue_agent", "contribution_employeur": "taux_contribution_employeur"}
+
+
+def _montant(valeur: Any) -> Any:
+    """An amount in euros, with a dot or a French comma and at most two decimals (« 1 234,56 »)."""
+    if valeur is None or isinstance(valeur, Decimal):
+        montant = valeur
+    elif isinstance(valeur, bool):
+        raise ValueError("un montant en euros est attendu, par exemple 1234,56")
+    elif isinstance(valeur, (int, float)):
+        montant = Decimal(str(valeur))
+    elif isinstance(valeur, str):
+        texte = valeur.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
+        if texte == "":
+            return None
+        try:
+            montant = Decimal(texte)
+        except InvalidOperation:
+            raise ValueError("un montant en euros est attendu, par exemple 1234,56") from None
+    else:
+        raise ValueError("un montant en euros est attendu, par exemple 1234,56")
+    if montant is None:
+        return None
+    if not montant.is_finite():
+        raise ValueError("un montant en euros est attendu, par exemple 1234,56")
+    if montant < 0:
+        raise ValueError("le montant ne peut pas être négatif")
+    if montant >= MONTANT_MAXIMUM:
+        raise ValueError("le montant est hors de proportion avec une période d'une année : vérifiez la saisie")
+    if montant != montant.quantize(CENTIME):
+        raise ValueError("un montant en euros a au plus deux décimales (centimes)")
+    return montant.quantize(CENTIME)
+
+
+Montant = Annotated[Decimal | None, BeforeValidator(_montant)]
+
+
+def natures_sans_cotisation(a_la_date: date) -> frozenset[str]:
+    """The natures of period that carry no contribution (the earliest list for an older period)."""
+    premiere = _dates_d_effet("natures_sans_cotisation")[0]
+    return frozenset(parametre("cotisations", "natures_sans_cotisation", max(a_la_date, premiere)).valeur)
+
+
 class LigneCir(BaseModel):
     """Administrative and contribution data of one period, saved together (seed 000)."""
 
     model_config = ConfigDict(extra="forbid")
 
+    # --- données administratives ---
     date_debut: date = Field(description="Premier jour de la période")
     date_fin: date = Field(description="Dernier jour de la période, dans la même année civile")
     quotite: int = Field(default=100, ge=1, le=100, description="Quotité de travail en %")
@@ -29,6 +95,11 @@ class LigneCir(BaseModel):
     categorie: str = Field(default="sedentaire", pattern="^(sedentaire|active)$")
     indice_majore: int | None = Field(default=None, ge=100, le=1500)
     siret_employeur: str | None = Field(default=None, description="SIRET de l'employeur de la période")
+    # --- cotisations (page « Cotisations CNR »), en euros, pour la période ---
+    traitement_brut: Montant = Field(default=None, description="Traitement indiciaire brut soumis à retenue de la période, en euros")
+    nbi: Montant = Field(default=None, description="NBI soumise à retenue de la période, en euros (absente = 0)")
+    retenue_salariale: Montant = Field(default=None, description="Retenue pour pension à la charge de l'agent, en euros")
+    contribution_employeur: Montant = Field(default=None, description="Contribution de l'employeur à la CNRACL, en euros")
 
     @model_validator(mode="after")
     def _une_annee_civile(self) -> "LigneCir":
@@ -44,6 +115,114 @@ class LigneCir(BaseModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _bloc_cotisations_complet(self) -> "LigneCir":
+        """The contribution block is empty or complete (the NBI may be absent); a period of a nature that
+        carries no contribution (disponibilité…) has an empty block."""
+        saisis = [c for c in CHAMPS_COTISATIONS if getattr(self, c) is not None]
+        if not saisis:
+            return self
+        if self.nature.value in natures_sans_cotisation(self.date_debut):
+            raise ValueError(
+                f"{saisis[0]} : une période de nature « {self.nature.value} » ne porte aucune cotisation ; "
+                "laissez le bloc « Cotisations » vide pour cette période."
+            )
+        for champ in ("traitement_brut", "retenue_salariale", "contribution_employeur"):
+            if getattr(self, champ) is None:
+                raise ValueError(
+                    f"{champ} : le bloc « Cotisations » est incomplet ; saisissez aussi la "
+                    f"{LIBELLES_CHAMPS[champ]} de la période (ou laissez tout le bloc vide)."
+                )
+        return self
+
     @property
     def annee(self) -> int:
         return self.date_debut.year
+
+    @property
+    def a_des_cotisations(self) -> bool:
+        return self.traitement_brut is not None
+
+    @property
+    def assiette(self) -> Decimal | None:
+        if self.traitement_brut is None:
+            return None
+        return self.traitement_brut + (self.nbi or Decimal(0))
+
+
+# --- the check of the declared contributions against assiette × rate ---
+
+
+@dataclass(frozen=True)
+class EcartCotisation:
+    """A declared amount outside the tolerance around assiette × rate in force."""
+
+    champ: str
+    regle: str
+    declare: Decimal | None
+    attendu: Decimal | None
+    message: str
+
+
+def _dates_d_effet(nom: str) -> list[date]:
+    return sorted(date.fromisoformat(str(v["date_effet"])) for v in tous_les_parametres()["cotisations"][nom]["valeurs"])
+
+
+def taux_moyen(nom: str, debut: date, fin: date) -> Decimal:
+    """The rate (in %) in force over ``debut``–``fin``, weighted by days when it changes within the period.
+    ``LookupError`` when no rate is known for part of the period."""
+    bornes = [debut] + [d for d in _dates_d_effet(nom) if debut < d <= fin] + [fin + timedelta(days=1)]
+    total = Decimal(0)
+    for du, au in zip(bornes, bornes[1:]):
+        taux = Decimal(str(parametre("cotisations", nom, du).valeur))
+        total += taux * (au - du).days
+    return total / (fin - debut + timedelta(days=1)).days
+
+
+def montant_attendu(nom_taux: str, assiette: Decimal, debut: date, fin: date) -> Decimal:
+    return (assiette * taux_moyen(nom_taux, debut, fin) / 100).quantize(CENTIME, rounding=ROUND_HALF_UP)
+
+
+def cotisations_attendues(assiette: Decimal, debut: date, fin: date) -> dict[str, Decimal]:
+    """The retenue salariale and the contribution employeur of ``assiette`` over the period."""
+    return {champ: montant_attendu(nom, assiette, debut, fin) for champ, nom in TAUX_DES_CHAMPS.items()}
+
+
+def _euros(montant: Decimal) -> str:
+    entier, _, centimes = f"{montant:.2f}".partition(".")
+    groupes = f"{int(entier):,}".replace(",", "\u202f")
+    return f"{groupes},{centimes} €"
+
+
+def _pourcent(taux: Decimal) -> str:
+    return f"{taux.quantize(Decimal('0.001')).normalize():f}".replace(".", ",") + " %"
+
+
+def ecarts_cotisations(ligne: LigneCir) -> list[EcartCotisation]:
+    """Each declared contribution checked against assiette × the rate in force for the period, within the
+    tolerance (``tolerance_euros`` or ``tolerance_pourcentage`` of the expected amount, whichever is larger)."""
+    assiette = ligne.assiette
+    if assiette is None:
+        return []
+    ecarts = []
+    tolerance_euros = Decimal(str(parametre("cotisations", "tolerance_euros", ligne.date_debut).valeur))
+    tolerance_pct = Decimal(str(parametre("cotisations", "tolerance_pourcentage", ligne.date_debut).valeur))
+    periode = f"du {ligne.date_debut:%d/%m/%Y} au {ligne.date_fin:%d/%m/%Y}"
+    for champ, nom in TAUX_DES_CHAMPS.items():
+        declare = getattr(ligne, champ)
+        try:
+            taux = taux_moyen(nom, ligne.date_debut, ligne.date_fin)
+        except LookupError:
+            ecarts.append(EcartCotisation(champ, nom, declare, None, (
+                f"{champ} : aucun taux « {nom} » n'est connu pour la période {periode} ; le service ne peut pas "
+                "contrôler cette cotisation : laissez le bloc « Cotisations » vide et adressez-vous à la CNRACL.")))
+            continue
+        attendu = (assiette * taux / 100).quantize(CENTIME, rounding=ROUND_HALF_UP)
+        tolere = max(tolerance_euros, attendu * tolerance_pct / 100)
+        if abs(declare - attendu) > tolere:
+            ecarts.append(EcartCotisation(champ, nom, declare, attendu, (
+                f"{champ} : la {LIBELLES_CHAMPS[champ]} déclarée ({_euros(declare)}) ne correspond pas à "
+                f"l'assiette ({_euros(assiette)}) × le taux « {nom} » en vigueur pour la période {periode} "
+                f"({_pourcent(taux)}) ; montant attendu : {_euros(attendu)} (écart toléré : "
+                f"{_euros(tolere.quantize(CENTIME))}). Corrigez le montant ou l'assiette.")))
+    return ecarts

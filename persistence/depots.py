@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import func
@@ -15,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.cir import LigneCir
+from domain.cir import LigneCir, natures_sans_cotisation
 from domain.eir import Transition
 from domain.etats import ETATS_EIR_OUVERTS, EtatEir, EtatTache
 from persistence.audit import chainer
@@ -113,12 +114,25 @@ async def lignes_cir(session: AsyncSession, affilie_id: int) -> Sequence[LigneCi
     return (await session.exec(requete)).all()
 
 
-async def ecrire_ligne_cir(
-    session: AsyncSession, affilie_id: int, ligne: LigneCir, employeur_id: int | None, horodatage: datetime
-) -> LigneCirTable:
-    """Create or replace the period starting on ``ligne.date_debut`` (one calendar year per line).
+def _centimes(montant: Decimal | None) -> int | None:
+    return None if montant is None else int((montant * 100).to_integral_value())
 
-    Writing the same line twice leaves one line: a retried correction never duplicates the CIR.
+
+def euros(centimes: int | None) -> Decimal | None:
+    """A stored amount (cents) back in euros."""
+    return None if centimes is None else (Decimal(centimes) / 100).quantize(Decimal("0.01"))
+
+
+async def ecrire_ligne_cir(
+    session: AsyncSession, affilie_id: int, ligne: LigneCir, employeur_id: int | None, horodatage: datetime,
+    garder_cotisations: bool = True,
+) -> LigneCirTable:
+    """Create or replace the period starting on ``ligne.date_debut`` (one calendar year per line), its
+    administrative and contribution data together, in the caller's transaction.
+
+    Writing the same line twice leaves one line: a retried correction never duplicates the CIR. A line
+    without contribution data keeps the stored ones when ``garder_cotisations`` (the administrative-only
+    corrections of a task), unless its nature carries none; the CIR page and ``PUT`` replace both blocks.
     """
     existante = (
         await session.exec(
@@ -136,6 +150,11 @@ async def ecrire_ligne_cir(
     existante.nature = ligne.nature.value
     existante.categorie = ligne.categorie
     existante.indice_majore = ligne.indice_majore
+    if ligne.a_des_cotisations or not garder_cotisations or ligne.nature.value in natures_sans_cotisation(ligne.date_debut):
+        existante.traitement_brut_centimes = _centimes(ligne.traitement_brut)
+        existante.nbi_centimes = _centimes(ligne.nbi)
+        existante.retenue_salariale_centimes = _centimes(ligne.retenue_salariale)
+        existante.contribution_employeur_centimes = _centimes(ligne.contribution_employeur)
     existante.employeur_id = employeur_id
     existante.modifiee_le = horodatage
     session.add(existante)

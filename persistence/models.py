@@ -77,6 +77,12 @@ class LigneCirTable(SQLModel, table=True):
     nature: str = Field(default="titulaire", sa_type=String(40))
     categorie: str = Field(default="sedentaire", sa_type=String(20))
     indice_majore: int | None = None
+    # Contribution data (page « Cotisations CNR »), in cents of euro so that SQLite and PostgreSQL store them
+    # exactly; all empty for a period without contributions or a line written before migration 0007.
+    traitement_brut_centimes: int | None = None
+    nbi_centimes: int | None = None
+    retenue_salariale_centimes: int | None = None
+    contribution_employeur_centimes: int | None = None
     modifiee_le: datetime | None = _horodatage(nullable=True)
 
 

@@ -3,11 +3,12 @@ Supervisors open the same inbox (their own queue and every employer's). Each act
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timezone
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse
 from sqlmodel import col, select
 
 from api.deps import EtatDep, SessionDep
@@ -16,7 +17,7 @@ from api.pages.formulaires import FormulaireInvalide, construire
 from api.pages.rendu import Refus, appeler, lire, rendre
 from api.pages.session import exiger_compte, verifier_csrf
 from api.routers import affilies, taches
-from domain.cir import LigneCir
+from domain.cir import CHAMPS_COTISATIONS, TAUX_DES_CHAMPS, LigneCir, taux_moyen
 from domain.etats import EtatTache, ProfilEmployeur, Role, TypeTache
 from domain.identifiants import normaliser
 from persistence import depots
@@ -35,9 +36,11 @@ MESSAGES = {
     "prise": "Vous avez pris la tâche en charge : elle figure dans « Mes tâches ».",
     "attribuee": "La tâche est attribuée : la personne choisie la voit dans « Mes tâches ».",
     "liberee": "La tâche n'est plus attribuée : toute personne de l'établissement peut la prendre en charge.",
-    "ligne": "La période est enregistrée dans le compte individuel retraite.",
+    "ligne": "La période est enregistrée dans le compte individuel retraite : l'année est validée, ses données "
+             "administratives et ses cotisations ensemble.",
 }
 CHAMPS_LIGNE = ("date_debut", "date_fin", "quotite", "nature", "categorie", "indice_majore")
+CHAMPS_CIR = (*CHAMPS_LIGNE, *CHAMPS_COTISATIONS)
 
 
 async def _agents(session, ids: set[int]) -> dict[int, Affilie]:
@@ -181,6 +184,18 @@ async def recherche_cir(request: Request, etat: EtatDep, session: SessionDep, ni
     return rendre(request, "employeur/recherche_cir.html", {"agents": agents})
 
 
+def _taux_de_l_annee(annee: int) -> dict[str, str]:
+    """The rates in force on 1 January of the year, shown as a hint beside the contribution fields."""
+    taux = {}
+    for champ, nom in TAUX_DES_CHAMPS.items():
+        try:
+            valeur = taux_moyen(nom, date(annee, 1, 1), date(annee, 1, 1))
+        except LookupError:
+            continue
+        taux[champ] = f"{valeur.normalize():f}".replace(".", ",") + " %"
+    return taux
+
+
 async def _page_cir(request, compte, session, nir, annee: int | None, erreur=None, erreurs=None, saisie=None,
                     message=None, statut=200):
     affilie = await lire(affilies._affilie_visible(session, compte, nir))
@@ -188,10 +203,16 @@ async def _page_cir(request, compte, session, nir, annee: int | None, erreur=Non
     annees = sorted({ligne.annee for ligne in lignes} | {date.today().year})
     annee = annee or (max(ligne.annee for ligne in lignes) if lignes else date.today().year)
     employeur = await session.get(Employeur, affilie.employeur_id) if affilie.employeur_id else None
+    de_l_annee = [ligne for ligne in lignes if ligne.annee == annee]
+    saisie = saisie or {}
+    # The form in error is the period the user sent (by its first day), or the new period's form.
+    en_erreur = saisie.get("date_debut", "") if saisie else ""
+    if en_erreur and en_erreur not in {str(ligne.date_debut) for ligne in de_l_annee}:
+        en_erreur = "nouvelle"
     return rendre(request, "employeur/cir.html", {
         "affilie": affilie, "nir": affilie.nir, "employeur": employeur, "annees": annees, "annee": annee,
-        "lignes": [ligne for ligne in lignes if ligne.annee == annee], "erreur": erreur, "erreurs": erreurs or {},
-        "saisie": saisie or {}, "message": message}, statut)
+        "lignes": de_l_annee, "erreur": erreur, "erreurs": erreurs or {}, "en_erreur": en_erreur,
+        "saisie": saisie, "message": message, "taux": _taux_de_l_annee(annee)}, statut)
 
 
 @router.get("/cir/{nir}")
@@ -204,19 +225,26 @@ async def cir(request: Request, nir: str, etat: EtatDep, session: SessionDep, an
 @router.post("/cir/{nir}/{annee}")
 async def ecrire_ligne(request: Request, nir: str, annee: int, etat: EtatDep, session: SessionDep,
                        csrf: Annotated[str, Form()] = ""):
+    """« Valider l'année »: the period's administrative and contribution blocks in one ``PUT``, all or nothing."""
     compte = await exiger_compte(request, session, etat.settings, Role.employeur, Role.superviseur)
     verifier_csrf(request, etat.settings, csrf)
     formulaire = await request.form()
-    saisie = {c: str(formulaire.get(c, "")).strip() for c in CHAMPS_LIGNE}
+    saisie = {c: str(formulaire.get(c, "")).strip() for c in CHAMPS_CIR}
     try:
         ligne = construire(LigneCir, saisie)
-        await appeler(affilies.ecrire(nir, annee, ligne, compte, session))
+        reponse = await affilies.ecrire(nir, annee, ligne, compte, session)
     except FormulaireInvalide as invalide:
         return await _page_cir(request, compte, session, nir, annee, erreur=invalide.resume,
                                erreurs=invalide.erreurs, saisie=saisie, statut=422)
-    except Refus as refus:
-        champ, _, texte = refus.message.partition(" : ")
-        return await _page_cir(request, compte, session, nir, annee, erreur=refus.message,
-                               erreurs={champ: texte} if champ in CHAMPS_LIGNE else {}, saisie=saisie,
-                               statut=refus.statut)
+    except HTTPException as exc:
+        champ, _, texte = str(exc.detail).partition(" : ")
+        return await _page_cir(request, compte, session, nir, annee, erreur=str(exc.detail),
+                               erreurs={champ: texte} if champ in CHAMPS_CIR else {}, saisie=saisie,
+                               statut=exc.status_code)
+    if isinstance(reponse, JSONResponse):  # the contributions do not match the rates: each on its field
+        corps = json.loads(bytes(reponse.body))
+        erreurs = {e["champ"]: e["message"] for e in corps.get("erreurs", []) if e.get("champ") in CHAMPS_CIR}
+        return await _page_cir(request, compte, session, nir, annee,
+                               erreur="L'année n'est pas validée, rien n'est enregistré : " + corps["detail"],
+                               erreurs=erreurs, saisie=saisie, statut=reponse.status_code)
     return RedirectResponse(f"/cir/{normaliser(nir)}?annee={annee}&message=ligne", status_code=303)
