@@ -301,7 +301,8 @@ def _entiers(valeurs: list[Any], ok: np.ndarray, minimum: int, nul_permis: bool)
 
 def _dates(valeurs: list[Any], ok: np.ndarray) -> np.ndarray:
     """Days since 1970 of strict ISO dates (AAAA-MM-JJ, 1900–2199); any other value marks its row not ok."""
-    propres = [v if type(v) is str and len(v) == 10 else "1970-01-01" for v in valeurs]
+    textes = [type(v) is str and len(v) == 10 for v in valeurs]
+    propres = [v if t else "1970-01-01" for v, t in zip(valeurs, textes)]
     try:
         jours = np.array(propres, dtype="M8[D]")
     except ValueError:
@@ -311,9 +312,9 @@ def _dates(valeurs: list[Any], ok: np.ndarray) -> np.ndarray:
                 jours[k] = np.datetime64(v, "D")
             except ValueError:
                 ok[k] = False
-    for k, (v, relu) in enumerate(zip(valeurs, np.datetime_as_string(jours).tolist())):
-        if v != relu or not "1900" <= relu[:4] <= "2199":
-            ok[k] = False
+    # the text read back must be the text given (no "2024-02-30" → 2024-03-01), within 1900–2199
+    ok &= np.array(textes, dtype=bool) & (np.array(propres, dtype="U10") == np.datetime_as_string(jours)) \
+        & (jours >= np.datetime64("1900-01-01")) & (jours <= np.datetime64("2199-12-31"))
     return jours.astype(np.int64)
 
 
