@@ -226,3 +226,35 @@ def ecarts_cotisations(ligne: LigneCir) -> list[EcartCotisation]:
                 f"({_pourcent(taux)}) ; montant attendu : {_euros(attendu)} (écart toléré : "
                 f"{_euros(tolere.quantize(CENTIME))}). Corrigez le montant ou l'assiette.")))
     return ecarts
+
+
+# --- estimated contributions of a period (demo data, synthetic population) ---
+
+
+def traitement_d_un_point(debut: date, fin: date) -> Decimal:
+    """The traitement brut of one point of indice majoré over the period at full time, in euros: the yearly
+    value of the point (``point_indice``, per 100 points) pro rata of the days, weighted when it changes.
+    ``LookupError`` when the value of the point is not known for the whole period."""
+    from pension.parametres import valeur, valeurs_datees  # the pension rules' own parameter
+
+    changements = [v.date_effet for v in valeurs_datees("point_indice") if debut < v.date_effet <= fin]
+    bornes = [debut, *changements, fin + timedelta(days=1)]
+    total = Decimal(0)
+    for du, au in zip(bornes, bornes[1:]):
+        try:
+            point = Decimal(str(valeur("point_indice", du).valeur))
+        except Exception as exc:  # before the first known value
+            raise LookupError(f"point_indice inconnu le {du.isoformat()}") from exc
+        jours_annee = (date(du.year + 1, 1, 1) - date(du.year, 1, 1)).days
+        total += point / 100 * (au - du).days / jours_annee
+    return total
+
+
+def cotisations_estimees(indice_majore: int, quotite: int, debut: date, fin: date) -> dict[str, Decimal] | None:
+    """A consistent contribution block for a period (indice × point × quotité, then × the rates), or ``None``
+    when the point or a rate is not known for the period (such a line keeps an empty block)."""
+    try:
+        traitement = (indice_majore * traitement_d_un_point(debut, fin) * quotite / 100).quantize(CENTIME, ROUND_HALF_UP)
+        return {"traitement_brut": traitement, "nbi": Decimal("0.00"), **cotisations_attendues(traitement, debut, fin)}
+    except LookupError:
+        return None

@@ -10,12 +10,14 @@ import secrets
 from datetime import date
 from pathlib import Path
 
-from sqlmodel import func, select
+from sqlmodel import col, func, select
+
+from domain.cir import cotisations_estimees, natures_sans_cotisation
 
 from persistence.comptes import QUESTIONS_SECRETES, creer_compte, definir_question_secrete, hacher
 from persistence.db import SessionFactory, transaction
 from persistence.fabrique import creer_affilie, creer_employeur
-from persistence.models import Affilie, ReferencesEmployeur
+from persistence.models import Affilie, LigneCirTable, ReferencesEmployeur
 
 QUESTION_DEMO, REPONSE_DEMO = "nom_naissance_mere", "Durand"
 
@@ -23,6 +25,25 @@ QUESTION_DEMO, REPONSE_DEMO = "nom_naissance_mere", "Durand"
 async def base_vide(sessions: SessionFactory) -> bool:
     async with sessions() as session:
         return (await session.exec(select(func.count()).select_from(Affilie))).one() == 0
+
+
+async def declarer_cotisations(session, affilies: list[int]) -> None:
+    """Fill the contribution block of the agents' CIR lines as their employer would declare it (indice × point
+    × quotité, then the dated rates of ``domain/regles/cotisations.yaml``); lines of years whose point or
+    rates are not known keep an empty block."""
+    lignes = (await session.exec(select(LigneCirTable).where(col(LigneCirTable.affilie_id).in_(affilies)))).all()
+    for ligne in lignes:
+        if ligne.indice_majore is None or ligne.nature in natures_sans_cotisation(ligne.date_debut):
+            continue
+        bloc = cotisations_estimees(ligne.indice_majore, ligne.quotite, ligne.date_debut, ligne.date_fin)
+        if bloc is None:
+            continue
+        ligne.traitement_brut_centimes = int(bloc["traitement_brut"] * 100)
+        ligne.nbi_centimes = int(bloc["nbi"] * 100)
+        ligne.retenue_salariale_centimes = int(bloc["retenue_salariale"] * 100)
+        ligne.contribution_employeur_centimes = int(bloc["contribution_employeur"] * 100)
+        session.add(ligne)
+    await session.flush()
 
 
 async def charger_demo(sessions: SessionFactory, fichier: Path) -> list[dict[str, str]]:
@@ -39,8 +60,10 @@ async def charger_demo(sessions: SessionFactory, fichier: Path) -> list[dict[str
         jean = await creer_affilie(session, nom="Bernard", prenom="Jean", naissance=date(1966, 11, 20),
                                    email="jean.bernard@exemple.fr", employeur=hopital, debut_carriere=date(1990, 3, 1),
                                    sexe=1, ordre=3, indice_majore=610, categorie="active")
-        await creer_affilie(session, nom="Petit", prenom="Léa", naissance=date(1986, 1, 15), email="lea.petit@exemple.fr",
-                            employeur=commune, debut_carriere=date(2010, 1, 1), ordre=2)
+        lea = await creer_affilie(session, nom="Petit", prenom="Léa", naissance=date(1986, 1, 15),
+                                  email="lea.petit@exemple.fr", employeur=commune, debut_carriere=date(2010, 1, 1),
+                                  ordre=2)
+        await declarer_cotisations(session, [camille.id, jean.id, lea.id])  # type: ignore[list-item]
         references = {commune.id: ReferencesEmployeur(employeur_id=commune.id, numero_bcr="01ABC111",
                                                       numero_contrat="C2013000451"),
                       hopital.id: ReferencesEmployeur(employeur_id=hopital.id, numero_bcr="33HOP204",

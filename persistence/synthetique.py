@@ -3,7 +3,9 @@ a few large hospitals), agents of every age of a working life, careers in the CI
 
 Realistic where the campaign looks: birth dates (cohorts), affiliation dates (newcomers), the
 employer of each agent, and the CIR of the last years, about one agent in ten missing last year's
-line or its index (their employer must update it). Names and NIR are fabricated (valid keys, no
+line or its index (their employer must update it). Each complete line carries its contribution block
+(indice × point × quotité, then the dated rates of ``domain/regles/cotisations.yaml``), computed from
+factors memoised per period so that the bulk insert stays fast. Names and NIR are fabricated (valid keys, no
 real person); the NIR uses departments other than the demo's.
 """
 
@@ -18,6 +20,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from domain.cir import TAUX_DES_CHAMPS, taux_moyen, traitement_d_un_point
 from domain.identifiants import cle_nir
 from persistence.fabrique import siret_valide
 from persistence.models import Affilie, Employeur, LigneCirTable
@@ -41,6 +44,33 @@ class BilanSynthese:
     affilies: int
     lignes_cir: int
     secondes: float
+
+
+_SANS_COTISATION = {"traitement_brut_centimes": None, "nbi_centimes": None, "retenue_salariale_centimes": None,
+                    "contribution_employeur_centimes": None}
+
+
+def _facteurs(cache: dict, debut: date, fin: date) -> tuple[float, float, float] | None:
+    """Per period: the traitement of one index point at full time (in cents per % of quotité), and the two
+    rates (in %); ``None`` when the point or a rate is unknown for the period."""
+    if (debut, fin) not in cache:
+        try:
+            cache[(debut, fin)] = (float(traitement_d_un_point(debut, fin)),
+                                   *(float(taux_moyen(nom, debut, fin)) for nom in TAUX_DES_CHAMPS.values()))
+        except LookupError:
+            cache[(debut, fin)] = None
+    return cache[(debut, fin)]
+
+
+def _cotisations(cache: dict, indice: int | None, quotite: int, debut: date, fin: date) -> dict[str, int | None]:
+    facteurs = _facteurs(cache, debut, fin) if indice is not None else None
+    if facteurs is None:
+        return _SANS_COTISATION
+    point, taux_agent, taux_employeur = facteurs
+    traitement = round(indice * point * quotite)  # euros × 100 (cents) ÷ 100 (quotité in %)
+    return {"traitement_brut_centimes": traitement, "nbi_centimes": 0,
+            "retenue_salariale_centimes": round(traitement * taux_agent / 100),
+            "contribution_employeur_centimes": round(traitement * taux_employeur / 100)}
 
 
 def _nir(rang: int, sexe: int, naissance: date) -> str:
@@ -81,6 +111,7 @@ async def generer(moteur: AsyncEngine, affilies: int, employeurs: int | None = N
         cumul.append(total)
     maintenant = datetime.now(timezone.utc)
     lignes_cir = 0
+    facteurs: dict = {}
     for debut_lot in range(0, affilies, _LOT_SQL):
         agents, periodes = [], []
         taille_lot = min(_LOT_SQL, affilies - debut_lot)
@@ -110,11 +141,13 @@ async def generer(moteur: AsyncEngine, affilies: int, employeurs: int | None = N
             for a in range(max(affiliation.year, annee - annees_cir), annee):
                 if incomplet and a == annee - 1 and hasard.random() < 0.5:
                     continue
+                debut_periode, indice_annee = max(affiliation, date(a, 1, 1)), (
+                    None if incomplet and a == annee - 1 else indice - 8 * (annee - 1 - a))
                 periodes.append({"affilie_id": id_, "employeur_id": employeur_id, "annee": a,
-                                 "date_debut": max(affiliation, date(a, 1, 1)), "date_fin": date(a, 12, 31),
+                                 "date_debut": debut_periode, "date_fin": date(a, 12, 31),
                                  "quotite": quotite, "nature": "titulaire", "categorie": categorie,
-                                 "indice_majore": None if incomplet and a == annee - 1 else indice - 8 * (annee - 1 - a),
-                                 "modifiee_le": maintenant})
+                                 "indice_majore": indice_annee, "modifiee_le": maintenant,
+                                 **_cotisations(facteurs, indice_annee, quotite, debut_periode, date(a, 12, 31))})
         async with moteur.begin() as connexion:
             await connexion.execute(Affilie.__table__.insert(), agents)  # type: ignore[attr-defined]
             if periodes:
