@@ -154,3 +154,22 @@ async def test_page_une_annee_deux_blocs_un_bouton(service: Service):
     assert 'value="50"' in refus.text  # the user's input is kept on the form
     [relue] = await _annee(await service.http("rh-commune"), nir, 2022)
     assert relue["quotite"] == 100 and Decimal(relue["contribution_employeur"]) == Decimal("7356.00")
+
+
+async def test_correction_administrative_d_une_tache_garde_les_cotisations(service: Service):
+    """The task form's corrections stay administrative: the contributions saved for the period are kept."""
+    from datetime import datetime, timezone
+
+    from domain.cir import LigneCir
+    from persistence import depots
+    from persistence.db import transaction
+
+    rh = await service.http("rh-commune")
+    nir = service.pop.affilie.nir
+    assert (await rh.put(f"/affilies/{nir}/cir/2022", json=_ligne(2022, "24000.00"))).status_code == 200
+    async with transaction(service.sessions) as session:
+        await depots.ecrire_ligne_cir(session, service.pop.affilie.id, LigneCir(
+            date_debut=date(2022, 1, 1), date_fin=date(2022, 12, 31), indice_majore=530),
+            service.pop.employeur.id, datetime.now(timezone.utc))
+    [relue] = await _annee(rh, nir, 2022)
+    assert relue["indice_majore"] == 530 and Decimal(relue["retenue_salariale"]) == Decimal("2664.00")
