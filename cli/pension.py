@@ -33,7 +33,13 @@ def _lire(chemin: str) -> str:
         raise _erreur_fichier(chemin, erreur if isinstance(erreur, OSError) else OSError(str(erreur))) from None
 
 
-def _decoder(texte: str) -> dict:
+def _decoder(texte: str | bytes) -> dict:
+    if isinstance(texte, bytes):
+        try:
+            texte = texte.decode()
+        except UnicodeDecodeError as erreur:
+            raise pension.ErreurCas.une("cas", "encodage", f"La ligne n'est pas en UTF-8 (octet illisible en position "
+                                        f"{erreur.start + 1}) : enregistrez le fichier en UTF-8.") from None
     try:
         cas = json.loads(texte)
     except json.JSONDecodeError as erreur:
@@ -47,7 +53,7 @@ def _decoder(texte: str) -> dict:
 TAILLE_LOT = 25_000  # lines computed together by the batch path: bounded memory (~7 KB of JSON a result)
 
 
-def _calculer_ligne(calcul: Callable, numero: int, ligne: str) -> str:
+def _calculer_ligne(calcul: Callable, numero: int, ligne: str | bytes) -> str:
     try:
         return calcul(_decoder(ligne)).model_dump_json()
     except pension.ErreurCas as erreur:
@@ -70,7 +76,7 @@ def _vide(ligne: str | bytes) -> bool:
     if isinstance(ligne, str):
         return not ligne.strip()
     reste = ligne.strip(_BLANCS)
-    return not reste or not reste.isascii() and not ligne.decode().strip()
+    return not reste or not reste.isascii() and not ligne.decode(errors="replace").strip()
 
 
 def calculer_lot_octets(calcul: Callable, lignes: Iterable[str | bytes], taille: int = TAILLE_LOT) -> Iterator[bytes]:
@@ -80,13 +86,12 @@ def calculer_lot_octets(calcul: Callable, lignes: Iterable[str | bytes], taille:
                   if (type(ligne) is bytes and (reste := ligne.strip(_BLANCS)) and reste.isascii()) or not _vide(ligne))
     if calcul is not pension.simuler:
         for numero, ligne in numerotees:
-            yield _calculer_ligne(calcul, numero, ligne if isinstance(ligne, str) else ligne.decode()).encode()
+            yield _calculer_ligne(calcul, numero, ligne).encode()
         return
     from pension.lot import simuler_lot_octets  # numpy only where the batch runs
 
     def repli(numeros: tuple[int, ...], textes: tuple[str | bytes, ...], i: int) -> str:
-        texte = textes[i]
-        return _calculer_ligne(calcul, numeros[i], texte if isinstance(texte, str) else texte.decode())
+        return _calculer_ligne(calcul, numeros[i], textes[i])
 
     while morceau := list(islice(numerotees, taille)):
         numeros, textes = zip(*morceau)
@@ -97,10 +102,11 @@ def _lignes_octets(entree: BinaryIO) -> Iterator[bytes]:
     """The lines of a UTF-8 file as bytes, split as a text file reads them (\\n, \\r\\n and \\r end a line)."""
     for ligne in entree:
         if b"\r" in ligne:
-            *lignes, fin = ligne.decode().replace("\r\n", "\n").replace("\r", "\n").split("\n")
-            yield from (l.encode() + b"\n" for l in lignes)
+            # surrogateescape keeps bytes that are not UTF-8 as they are: the line's own error says so.
+            *lignes, fin = ligne.decode(errors="surrogateescape").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+            yield from (l.encode(errors="surrogateescape") + b"\n" for l in lignes)
             if fin:
-                yield fin.encode()
+                yield fin.encode(errors="surrogateescape")
         else:
             yield ligne
 

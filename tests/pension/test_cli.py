@@ -76,6 +76,20 @@ def test_lot_avec_une_ligne_fausse(tmp_path):
     assert resultats[3]["pension_brute_annuelle"] == 26583.03
 
 
+def test_lot_une_ligne_qui_n_est_pas_en_utf8(tmp_path):
+    """A line saved in Latin-1 (« sédentaire ») is refused on its own, by its number; the others are computed."""
+    lot = tmp_path / "lot.jsonl"
+    bon = json.dumps(CAS).encode()
+    lot.write_bytes(bon + b"\n" + b'{"categorie": "s\xe9dentaire"}\r\n' + bon + b"\r\n")
+    sortie = tmp_path / "sortie.jsonl"
+    r = cli("simuler", "--lot", str(lot), "--sortie", str(sortie))
+    assert r.returncode == 0 and "1 cas invalide(s)" in r.stderr and "Traceback" not in r.stderr
+    resultats = [json.loads(l) for l in sortie.read_text(encoding="utf-8").splitlines()]
+    assert [r.get("pension_brute_annuelle") for r in resultats] == [24367.78, None, 24367.78]
+    assert resultats[1]["ligne"] == 2 and resultats[1]["erreurs"][0]["regle"] == "encodage"
+    assert "UTF-8" in resultats[1]["erreurs"][0]["message"]
+
+
 def test_lot_sur_la_sortie_standard(tmp_path):
     lot = tmp_path / "lot.jsonl"
     lot.write_text(json.dumps(CAS) + "\n" + json.dumps(CAS) + "\n", encoding="utf-8")
