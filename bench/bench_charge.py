@@ -1,15 +1,17 @@
 """Benchmark (not a test): 200 concurrent clients for 60 seconds on the embedded stack, on loopback.
 
     python -m bench.bench_charge                         # 200 clients, 60 s, PostgreSQL
-    python -m bench.bench_charge --clients 50 --duree 20 --sqlite
+    python -m bench.bench_charge --clients 50 --duree 20 --sqlite --pause 0
 
 The stack as ``make run`` starts it (Temporal dev server persisted to a file, the SMTP sink, one worker, the
 API under uvicorn), on a dedicated PostgreSQL database created and dropped by the run (127.0.0.1:5432) or on
-SQLite. Before the measure, supervisors open ``--eir`` EIRs by phone; their employer tasks appear after one
-second. Then each client loops, as its role would: employers read their inbox (``GET /taches``) and complete
-the tasks in it (``POST /taches/{id}/completion``), supervisors read process states (``GET /eir/{id}``) and
-the process list (``GET /processus``). Reported per kind: count, p50, p99, errors (any 5xx, any transport
-error, any unexpected 4xx). Targets (issue 7): zero errors, p99 of a task completion under 500 ms.
+SQLite. Before the measure, supervisors open ``--eir`` EIRs by phone; the measure starts once every one waits
+for its employer. Then each client loops, as its role would, with a pause between actions (``--pause``):
+employers read their inbox (``GET /taches``) and complete the tasks in it (``POST /taches/{id}/completion``),
+supervisors read process states (``GET /eir/{id}``) and the process list (``GET /processus``). A tenth of the
+clients first run for ``--duree-reference`` seconds, then all of them for ``--duree``, on the same stack: the
+report puts the two side by side. Reported per kind: count, p50, p99, errors (any 5xx, any transport error,
+any unexpected 4xx). Targets (issue 7): zero errors, p99 of a task completion under 500 ms.
 """
 
 from __future__ import annotations
@@ -89,80 +91,111 @@ async def _charge(port_api: int, agents, args) -> dict:
             reponse = await http.post("/eir", json={"nir": nir}, headers=superviseur)
             reponse.raise_for_status()
             demandes.append(reponse.json()["id"])
-        for _ in range(600):
+        # The measure starts in the steady state: every EIR waits for its employer (task open, the three mails
+        # of its first steps sent), none still running the steps of its start.
+        for _ in range(1200):
             async with moteur.connect() as connexion:
-                ouvertes = (await connexion.execute(text("SELECT count(*) FROM tache WHERE etat = 'ouverte'"))).scalar()
-            if ouvertes >= len(demandes):
+                en_attente = (await connexion.execute(text(
+                    "SELECT count(*) FROM demande_eir WHERE etat = 'verification_employeur'"))).scalar()
+                a_envoyer = (await connexion.execute(text(
+                    "SELECT count(*) FROM mail WHERE etat = 'a_envoyer'"))).scalar()
+                envoyes = (await connexion.execute(text("SELECT count(*) FROM mail WHERE etat = 'envoye'"))).scalar()
+            if en_attente >= len(demandes) and a_envoyer == 0 and envoyes >= 3 * len(demandes):
                 break
             await asyncio.sleep(0.5)
+        else:
+            raise SystemExit("les EIR ouverts n'ont pas atteint l'attente de l'employeur en 10 minutes")
         await moteur.dispose()
 
     # The load itself through aiohttp: httpx's connection pool, with 200 connections in flight, costs more CPU
     # than the service under test (measured: 223 requests/s on a route answering 4,000/s to aiohttp).
     import aiohttp
 
-    mesures: dict[str, list[float]] = defaultdict(list)
-    erreurs: dict[str, int] = defaultdict(int)
-    exemples: dict[str, str] = {}
     prises: set[int] = set()
     connecteur = aiohttp.TCPConnector(limit=args.clients + 20)
     async with aiohttp.ClientSession(f"http://127.0.0.1:{port_api}", connector=connecteur,
                                      timeout=aiohttp.ClientTimeout(total=30)) as http:
-        fin = time.monotonic() + args.duree
+        async def phase(clients: int, duree: float) -> dict:
+            mesures: dict[str, list[float]] = defaultdict(list)
+            erreurs: dict[str, int] = defaultdict(int)
+            exemples: dict[str, str] = {}
+            fin = time.monotonic() + duree
 
-        async def appel(nature: str, methode: str, chemin: str, entete, **kw) -> tuple[int, object] | None:
-            debut = time.perf_counter()
-            try:
-                async with http.request(methode, "/api/v1" + chemin, headers=entete, **kw) as reponse:
-                    corps = await reponse.json() if reponse.status == 200 else await reponse.text()
-                    statut = reponse.status
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                erreurs[nature] += 1
-                exemples.setdefault(nature, repr(exc))
-                return None
-            mesures[nature].append((time.perf_counter() - debut) * 1000)
-            if statut >= 500 or (statut >= 400 and statut != 409):
-                erreurs[nature] += 1
-                exemples.setdefault(nature, f"{statut} {str(corps)[:200]}")
-            return statut, corps
+            async def appel(nature: str, methode: str, chemin: str, entete, **kw) -> tuple[int, object] | None:
+                debut = time.perf_counter()
+                try:
+                    async with http.request(methode, "/api/v1" + chemin, headers=entete, **kw) as reponse:
+                        corps = await reponse.json() if reponse.status == 200 else await reponse.text()
+                        statut = reponse.status
+                except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                    erreurs[nature] += 1
+                    exemples.setdefault(nature, repr(exc))
+                    return None
+                mesures[nature].append((time.perf_counter() - debut) * 1000)
+                if statut >= 500 or (statut >= 400 and statut != 409):
+                    erreurs[nature] += 1
+                    exemples.setdefault(nature, f"{statut} {str(corps)[:200]}")
+                return statut, corps
 
-        async def client(rang: int) -> None:
-            hasard = random.Random(rang)
-            employeur = list(employeurs.values())[rang % len(employeurs)]
-            while time.monotonic() < fin:
-                tirage = hasard.random()
-                if tirage < 0.45:
-                    reponse = await appel("corbeille", "GET", "/taches", employeur)
-                    if reponse is not None and reponse[0] == 200 and hasard.random() < 0.3:
-                        libres = [t["id"] for t in reponse[1] if t["etat"] == "ouverte" and t["id"] not in prises]
-                        if libres:
-                            tache_id = hasard.choice(libres)
-                            prises.add(tache_id)
-                            await appel("completion", "POST", f"/taches/{tache_id}/completion", employeur,
-                                        json={"carriere_verifiee": True, "indice_fin_de_carriere": 600})
-                elif tirage < 0.85:
-                    await appel("etat_processus", "GET", f"/eir/{hasard.choice(demandes)}", superviseur)
-                else:
-                    await appel("liste_processus", "GET", "/processus", superviseur)
-                if args.pause:
+            async def client(rang: int) -> None:
+                hasard = random.Random(rang)
+                employeur = list(employeurs.values())[rang % len(employeurs)]
+                if args.pause:  # clients arrive over one pause, not all in the same millisecond
                     await asyncio.sleep(hasard.uniform(0, 2 * args.pause))
+                while time.monotonic() < fin:
+                    tirage = hasard.random()
+                    if tirage < 0.45:
+                        reponse = await appel("corbeille", "GET", "/taches", employeur)
+                        if reponse is not None and reponse[0] == 200 and hasard.random() < 0.3:
+                            libres = [t["id"] for t in reponse[1] if t["etat"] == "ouverte" and t["id"] not in prises]
+                            if libres:
+                                tache_id = hasard.choice(libres)
+                                prises.add(tache_id)
+                                await appel("completion", "POST", f"/taches/{tache_id}/completion", employeur,
+                                            json={"carriere_verifiee": True, "indice_fin_de_carriere": 600})
+                    elif tirage < 0.85:
+                        await appel("etat_processus", "GET", f"/eir/{hasard.choice(demandes)}", superviseur)
+                    else:
+                        await appel("liste_processus", "GET", "/processus", superviseur)
+                    if args.pause:
+                        await asyncio.sleep(hasard.uniform(0, 2 * args.pause))
 
-        debut = time.monotonic()
-        await asyncio.gather(*(client(i) for i in range(args.clients)))
-        duree = time.monotonic() - debut
-    return {"duree_s": duree, "eir": len(demandes), "mesures": mesures, "erreurs": erreurs, "exemples": exemples}
+            debut = time.monotonic()
+            await asyncio.gather(*(client(i) for i in range(clients)))
+            return {"clients": clients, "duree_s": time.monotonic() - debut, "mesures": mesures, "erreurs": erreurs,
+                    "exemples": exemples}
+
+        # A light load first (the same clients' behaviour, a tenth of them), then the full load, on the same
+        # stack and the same processes: the ratio of the two says what the load itself costs.
+        reference = await phase(max(1, args.clients // 10), args.duree_reference) if args.duree_reference else None
+        pleine = await phase(args.clients, args.duree)
+    return {"eir": len(demandes), "phases": [p for p in (reference, pleine) if p]}
+
+
+NATURES = ("corbeille", "etat_processus", "liste_processus", "completion")
+
+
+def _resume(phase: dict) -> tuple[int, int, dict[str, tuple[int, float, float, int]]]:
+    lignes = {}
+    for nature in NATURES:
+        valeurs = phase["mesures"].get(nature, [])
+        lignes[nature] = (len(valeurs), _quantile(valeurs, 0.5), _quantile(valeurs, 0.99), phase["erreurs"].get(nature, 0))
+    return sum(len(v) for v in phase["mesures"].values()), sum(phase["erreurs"].values()), lignes
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--duree", type=float, default=60.0, help="secondes de charge")
+    parser.add_argument("--duree-reference", type=float, default=20.0,
+                        help="secondes d'une charge légère (un dixième des clients) mesurée d'abord ; 0 : aucune")
     parser.add_argument("--pause", type=float, default=1.0,
                         help="pause moyenne d'un client entre deux actions, en secondes (tirée entre 0 et le double : "
                              "le temps de lire une page) ; 0 : boucle fermée, à saturation")
     parser.add_argument("--eir", type=int, default=400, help="EIR ouverts (donc tâches employeur) avant la charge")
     parser.add_argument("--population", type=int, default=3000)
     parser.add_argument("--api-processus", type=int, default=1, help="processus d'API (CNRACL_API_PROCESSUS)")
+    parser.add_argument("--workers", type=int, default=1, help="processus worker sur la file de tâches")
     parser.add_argument("--sqlite", action="store_true", help="SQLite au lieu d'une base PostgreSQL dédiée")
     args = parser.parse_args(argv)
 
@@ -181,40 +214,55 @@ def main(argv: list[str] | None = None) -> int:
             pile.peupler(args.population)
             agents = asyncio.run(_preparer(args.url, args.eir))
             asyncio.run(_superviseur(args.url))
-            pile.demarrer()
+            pile.demarrer(workers=args.workers)
             r = asyncio.run(_charge(pile.port_api, agents, args))
     finally:
         if not args.sqlite:
             asyncio.run(_base_postgres(nom_base, creer=False))
         shutil.rmtree(dossier, ignore_errors=True)
 
-    lignes, total_erreurs = [], 0
-    for nature in ("corbeille", "etat_processus", "liste_processus", "completion"):
-        valeurs = r["mesures"].get(nature, [])
-        total_erreurs += r["erreurs"].get(nature, 0)
-        lignes.append(f"| {nature.replace('_', ' ')} | {len(valeurs)} | {_quantile(valeurs, 0.5):.0f} ms | "
-                      f"{_quantile(valeurs, 0.99):.0f} ms | {r['erreurs'].get(nature, 0)} |")
-    requetes = sum(len(v) for v in r["mesures"].values())
-    completion_p99 = _quantile(r["mesures"].get("completion", []), 0.99)
-    tableau = "\n".join(lignes)
-    print(f"{requetes} requêtes en {r['duree_s']:.0f} s ({requetes / r['duree_s']:.0f}/s), {total_erreurs} erreurs")
-    print(tableau)
-    for nature, exemple in r["exemples"].items():
-        print(f"  exemple d'erreur ({nature}) : {exemple}")
+    resumes = [_resume(p) for p in r["phases"]]
+    pleine, (requetes, total_erreurs, lignes) = r["phases"][-1], resumes[-1]
+    for phase, (n, e, _) in zip(r["phases"], resumes):
+        print(f"{phase['clients']} clients : {n} requêtes en {phase['duree_s']:.0f} s ({n / phase['duree_s']:.0f}/s), "
+              f"{e} erreurs")
+        for nature, exemple in phase["exemples"].items():
+            print(f"  exemple d'erreur ({nature}) : {exemple}")
+    if len(resumes) == 2:
+        ref = resumes[0][2]
+        entete = (f"| requête | {r['phases'][0]['clients']} clients : p50 | p99 | {pleine['clients']} clients : nombre | "
+                  "p50 | p99 | erreurs | p99 / p99 à faible charge |\n|---|---|---|---|---|---|---|---|")
+        tableau = "\n".join(
+            f"| {nature.replace('_', ' ')} | {ref[nature][1]:.0f} ms | {ref[nature][2]:.0f} ms | {n} | {p50:.0f} ms | "
+            f"{p99:.0f} ms | {e} | {p99 / ref[nature][2]:.1f} |"
+            for nature, (n, p50, p99, e) in lignes.items())
+    else:
+        entete = "| requête | nombre | p50 | p99 | erreurs |\n|---|---|---|---|---|"
+        tableau = "\n".join(f"| {nature.replace('_', ' ')} | {n} | {p50:.0f} ms | {p99:.0f} ms | {e} |"
+                            for nature, (n, p50, p99, e) in lignes.items())
+    print(entete + "\n" + tableau)
+    completion_p99 = lignes["completion"][2]
+    completions_s = lignes["completion"][0] / pleine["duree_s"]
     base = "SQLite" if args.sqlite else "PostgreSQL (base dédiée)"
+    pause = (f"chaque client marque une pause tirée entre 0 et {2 * args.pause:g} s entre deux actions (le temps de lire "
+             "une page) et arrive pendant la première" if args.pause else "sans pause (boucle fermée, à saturation)")
     ecrire_section("bench_charge", f"""## Charge : {args.clients} clients pendant {args.duree:.0f} s (`python -m bench.bench_charge`)
 
-Pile embarquée sur la boucle locale (serveur Temporal de développement persisté, un worker, l'API sous uvicorn en un
-processus, {base}), {r['eir']} EIR ouverts avant la mesure. Chaque client joue un employeur (corbeille, puis
-complétion d'une tâche de sa corbeille une fois sur trois environ) ou un superviseur (état d'un processus, liste).
-{requetes} requêtes en {r['duree_s']:.0f} s ({requetes / r['duree_s']:.0f} par seconde), **{total_erreurs} erreur(s)**.
+Pile embarquée sur la boucle locale (serveur Temporal de développement persisté, {args.workers} worker(s), l'API sous
+uvicorn en {args.api_processus} processus, {base}), générateur de charge aiohttp sur la même machine. {r['eir']} EIR
+ouverts par téléphone avant la mesure, qui commence quand tous attendent leur employeur (tâche ouverte, mails envoyés).
+Chaque client joue un employeur (corbeille, puis complétion d'une tâche de sa corbeille une fois sur trois environ) ou
+un superviseur (état d'un processus, liste des processus) ; {pause}. Dans la même exécution, sur la même pile :
+{r['phases'][0]['clients']} clients pendant {r['phases'][0]['duree_s']:.0f} s, puis {pleine['clients']} clients pendant
+{pleine['duree_s']:.0f} s ({requetes} requêtes, {requetes / pleine['duree_s']:.0f} par seconde, {completions_s:.1f}
+complétions par seconde), **{total_erreurs} erreur(s)**.
 
-| requête | nombre | p50 | p99 | erreurs |
-|---|---|---|---|---|
+{entete}
 {tableau}
 
-Objectifs de l'issue 7 : aucune erreur ; p99 d'une complétion de tâche sous 500 ms (mesuré : {completion_p99:.0f} ms).
-Une complétion attend que le processus ait écrit son état suivant (lecture de sa propre écriture).
+Objectifs de l'issue 7 : aucune erreur ; p99 d'une complétion de tâche sous 500 ms (mesuré à {pleine['clients']} clients :
+{completion_p99:.0f} ms). Une complétion attend que le processus ait écrit son état suivant (lecture de sa propre
+écriture) : un aller-retour par le serveur Temporal et le worker, qui enchaîne ensuite le RIS et les mails de l'étape.
 """)
     return 0 if total_erreurs == 0 else 1
 

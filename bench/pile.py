@@ -32,13 +32,14 @@ class PileEmbarquee:
         self._processus.append(subprocess.Popen(commande, env=self.env, stdout=self._journal,
                                                 stderr=subprocess.STDOUT, start_new_session=True))
 
-    def demarrer(self, temporal_persiste: bool = True) -> None:
+    def demarrer(self, temporal_persiste: bool = True, workers: int = 1) -> None:
         persistance = ["--db-filename", str(self.dossier / "temporal.db")] if temporal_persiste else []
         self.lancer([str(BIN / "temporal"), "server", "start-dev", "--ip", "127.0.0.1", "--port",
                      str(self.port_temporal), "--headless", "--log-level", "error", *persistance])
         _attendre_port(self.port_temporal)
         self.lancer([str(BIN / "cnracl"), "smtp", "--port", str(self.port_smtp)])
-        self.lancer([str(BIN / "cnracl"), "worker"])
+        for _ in range(workers):
+            self.lancer([str(BIN / "cnracl"), "worker"])
         self.lancer([str(BIN / "cnracl"), "api", "--port", str(self.port_api)])
         _attendre_port(self.port_smtp)
         _attendre_port(self.port_api)
