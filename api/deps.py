@@ -95,3 +95,14 @@ def exiger(*roles: Role):
 Affilie_ou_Superviseur = Annotated[Compte, exiger(Role.affilie, Role.superviseur)]
 Employeur_ou_Superviseur = Annotated[Compte, exiger(Role.employeur, Role.superviseur)]
 Superviseur = Annotated[Compte, exiger(Role.superviseur)]
+
+
+async def affaire_de_l_agent(session: AsyncSession, compte: Compte, table, identifiant: int, introuvable: str):
+    """The row of ``table`` (a request, dossier or document bound to an agent by ``affilie_id``) if this account
+    may see it: the agent it belongs to, or a supervisor. Otherwise 404 with ``introuvable``: another person's
+    file is not revealed to exist."""
+    ligne = await session.get(table, identifiant)
+    if ligne is None or not (compte.role == Role.superviseur.value
+                             or (compte.role == Role.affilie.value and compte.affilie_id == ligne.affilie_id)):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, introuvable)
+    return ligne

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlmodel import col, select
 
-from api.deps import Affilie_ou_Superviseur, CompteCourant, Identifiant, SessionDep
+from api.deps import Affilie_ou_Superviseur, CompteCourant, Identifiant, SessionDep, affaire_de_l_agent
 from api.documents_pdf import PoliceAbsente, nom_de_fichier, rendre_pdf, titre_du_document
 from domain.etats import Role
 from domain.identifiants import erreur_nir, normaliser
@@ -49,13 +49,8 @@ def _resume(document: Document) -> dict[str, Any]:
 
 async def document_visible(session, compte: Compte, document_id: int) -> Document:
     """The document if this account may read it: the agent it belongs to, or a supervisor. Otherwise 404."""
-    document = await session.get(Document, document_id)
-    if document is None or not (
-        compte.role == Role.superviseur.value
-        or (compte.role == Role.affilie.value and compte.affilie_id == document.affilie_id)
-    ):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Aucun document n° {document_id} dans votre espace.")
-    return document
+    return await affaire_de_l_agent(session, compte, Document, document_id,
+                                    f"Aucun document n° {document_id} dans votre espace.")
 
 
 @router.get("", response_model=list[DocumentResume])

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from api.deps import Affilie_ou_Superviseur, CompteCourant, EtatDep, Identifiant, SessionDep
+from api.deps import Affilie_ou_Superviseur, CompteCourant, EtatDep, Identifiant, SessionDep, affaire_de_l_agent
 from api.erreurs import reponse_erreur
 from api.routers._temporal import mettre_a_jour
 from domain.eir import ActionAffilie, DemandeConsolidation, PeriodeASignaler, ReponsesEnquete
@@ -89,13 +89,8 @@ class Enquete(BaseModel):
 
 async def _demande_visible(session, compte: Compte, demande_id: int) -> DemandeEirTable:
     """The request if this account may see it: its owner, or a supervisor. Otherwise 404."""
-    demande = await session.get(DemandeEirTable, demande_id)
-    if demande is None or not (
-        compte.role == Role.superviseur.value
-        or (compte.role == Role.affilie.value and compte.affilie_id == demande.affilie_id)
-    ):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Aucune demande d'EIR n° {demande_id} dans votre espace.")
-    return demande
+    return await affaire_de_l_agent(session, compte, DemandeEirTable, demande_id,
+                                    f"Aucune demande d'EIR n° {demande_id} dans votre espace.")
 
 
 def _proprietaire(compte: Compte, demande: DemandeEirTable) -> None:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 from sqlmodel import col, select
 
-from api.deps import EtatDep, Identifiant, IdentifiantFacultatif, SessionDep, Superviseur
+from api.deps import EtatDep, IdentifiantFacultatif, SessionDep, Superviseur
 from persistence import depots
 from persistence.models import DemandeEirTable, DossierValidationTable, RectificationTable
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlmodel import col, func, select
 
-from api.deps import Affilie_ou_Superviseur, CompteCourant, EtatDep, Identifiant, SessionDep
+from api.deps import Affilie_ou_Superviseur, CompteCourant, EtatDep, Identifiant, SessionDep, affaire_de_l_agent
 from domain.etats import Acteur, Role
 from domain.identifiants import erreur_nir, erreur_siret, normaliser
 from domain.rectification import DelaisTache, DemandeRectification, EtatRectification, Routage
@@ -100,11 +100,8 @@ async def _router(session, affilie: Affilie, corps: NouvelleRectification):
 
 
 async def _visible(session, compte: Compte, rectification_id: int) -> RectificationTable:
-    rectification = await session.get(RectificationTable, rectification_id)
-    if rectification is None or not (compte.role == Role.superviseur.value or (
-            compte.role == Role.affilie.value and compte.affilie_id == rectification.affilie_id)):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Aucune demande de rectification n° {rectification_id} dans votre espace.")
-    return rectification
+    return await affaire_de_l_agent(session, compte, RectificationTable, rectification_id,
+                                    f"Aucune demande de rectification n° {rectification_id} dans votre espace.")
 
 
 async def _public(session, r: RectificationTable) -> EtatRectificationPublic:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 from sqlmodel import col, select
 
-from api.deps import Affilie_ou_Superviseur, CompteCourant, EtatDep, Identifiant, SessionDep, Superviseur
+from api.deps import (Affilie_ou_Superviseur, CompteCourant, EtatDep, Identifiant, SessionDep, Superviseur,
+                      affaire_de_l_agent)
 from api.erreurs import reponse_erreur
 from api.routers._temporal import mettre_a_jour
 from domain.etats import Role
@@ -36,11 +37,8 @@ class DossierPublic(BaseModel):
 
 
 async def _visible(session, compte: Compte, dossier_id: int) -> DossierValidationTable:
-    dossier = await session.get(DossierValidationTable, dossier_id)
-    if dossier is None or not (compte.role == Role.superviseur.value or (
-            compte.role == Role.affilie.value and compte.affilie_id == dossier.affilie_id)):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Aucun dossier de validation n° {dossier_id} dans votre espace.")
-    return dossier
+    return await affaire_de_l_agent(session, compte, DossierValidationTable, dossier_id,
+                                    f"Aucun dossier de validation n° {dossier_id} dans votre espace.")
 
 
 async def _public(session, d: DossierValidationTable) -> DossierPublic:
