@@ -7,6 +7,7 @@ is counted)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import Counter
 from contextlib import AsyncExitStack
@@ -51,10 +52,8 @@ async def _redemarrer(serveur, arret: asyncio.Event, arrets: list[tuple[str, flo
             await asyncio.sleep(ARRET)
             await asyncio.to_thread(serveur.demarrer)
             arrets.append((mode, time.monotonic() - debut))
-        try:
+        with contextlib.suppress(asyncio.TimeoutError):  # service for MARCHE seconds, unless told to end
             await asyncio.wait_for(arret.wait(), MARCHE)
-        except asyncio.TimeoutError:
-            pass
 
 
 async def test_postgresql_arrete_et_relance_pendant_un_eir(env_dev, tmp_path, boite_mail, postgresql_prive):
