@@ -50,6 +50,10 @@ class Settings(BaseSettings):
 
     # Processes serving the API and the pages (uvicorn workers; each keeps its own rate-limit windows).
     api_processus: int = Field(default=1, ge=1, le=64)
+    # PostgreSQL connections each process (API process, worker) keeps open, and half as many again opened for a
+    # peak and closed after (each costs a PostgreSQL process). Under 200 clients the API used ~25 at once; with
+    # the defaults, one API process and one worker stay within PostgreSQL's 100 connections with room left.
+    db_pool: int = Field(default=20, ge=1, le=500)
 
     # Rate limits (api/limites.py), per client: login attempts of an address, API calls of a token.
     limites_actives: bool = True

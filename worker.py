@@ -17,6 +17,7 @@ from activities.taches import ActivitesTaches
 from activities.validation import ActivitesValidation
 from notifications.rendu import Gabarits
 from observabilite.journaux import configurer_journaux
+from observabilite.memoire import figer_memoire
 from observabilite.metriques import runtime_temporal
 from notifications.transport import TransportSmtp
 from persistence.db import SessionFactory, creer_moteur, fabrique_sessions
@@ -73,11 +74,13 @@ def creer_worker(client: Client, settings: Settings, sessions: SessionFactory) -
 async def main(settings: Settings | None = None) -> None:
     settings = settings or get_settings()
     configurer_journaux(settings, "worker")
-    moteur = creer_moteur(settings.url_base_de_donnees)
+    moteur = creer_moteur(settings.url_base_de_donnees, settings.db_pool)
     client = await connecter(settings.adresse_temporal, settings.temporal_namespace, tracage=settings.tracage_otel,
                              runtime=runtime_temporal(settings.worker_metriques))
     try:
-        await creer_worker(client, settings, fabrique_sessions(moteur)).run()
+        le_worker = creer_worker(client, settings, fabrique_sessions(moteur))
+        figer_memoire()
+        await le_worker.run()
     finally:
         await moteur.dispose()
 

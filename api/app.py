@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def cycle(app: FastAPI) -> AsyncIterator[None]:
-        moteur = creer_moteur(settings.url_base_de_donnees)
+        moteur = creer_moteur(settings.url_base_de_donnees, settings.db_pool)
         app.state.cnracl = Etat(settings, fabrique_sessions(moteur))
         try:
             yield
@@ -56,7 +56,11 @@ def application(settings: Settings | None = None) -> FastAPI:
     """The application of one API process, its logs configured: ``cnracl api`` builds it, and so does each
     process when several serve the API (uvicorn's factory)."""
     from observabilite.journaux import configurer_journaux
+    from observabilite.memoire import figer_memoire
 
     settings = settings or get_settings()
     configurer_journaux(settings, "api")
-    return create_app(settings)
+    app = create_app(settings)
+    figer_memoire()
+    return app
+

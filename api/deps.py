@@ -50,7 +50,7 @@ class Etat:
             return self._client
 
 
-def _etat(request: Request) -> Etat:
+async def _etat(request: Request) -> Etat:  # async: a plain def would run in a thread, for each request
     return request.app.state.cnracl
 
 

@@ -29,6 +29,8 @@ RACINE = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(RACINE))
 
+from workflows.client import persistance_serveur_dev  # noqa: E402
+
 
 def _port() -> int:
     with socket.socket() as s:
@@ -202,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         (dossier / "temporal.db").unlink(missing_ok=True)
         lancer([str(BIN / "temporal"), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port_temporal),
-                "--headless", "--db-filename", str(dossier / "temporal.db"), "--log-level", "error"])
+                "--headless", *persistance_serveur_dev(dossier / "temporal.db"), "--log-level", "error"])
         lancer([str(BIN / "cnracl"), "smtp", "--port", str(port_smtp)])
         _attendre_port(port_temporal)
         _attendre_port(port_smtp)

@@ -117,9 +117,11 @@ async def _charge(port_api: int, agents, args) -> dict:
                                      timeout=aiohttp.ClientTimeout(total=30)) as http:
         async def phase(clients: int, duree: float) -> dict:
             mesures: dict[str, list[float]] = defaultdict(list)
+            chronologie: list[tuple[float, str, float]] = []  # (seconds into the phase, kind, ms)
             erreurs: dict[str, int] = defaultdict(int)
             exemples: dict[str, str] = {}
             fin = time.monotonic() + duree
+            debut_phase = time.perf_counter()
 
             async def appel(nature: str, methode: str, chemin: str, entete, **kw) -> tuple[int, object] | None:
                 debut = time.perf_counter()
@@ -132,6 +134,7 @@ async def _charge(port_api: int, agents, args) -> dict:
                     exemples.setdefault(nature, repr(exc))
                     return None
                 mesures[nature].append((time.perf_counter() - debut) * 1000)
+                chronologie.append((debut - debut_phase, nature, mesures[nature][-1]))
                 if statut >= 500 or (statut >= 400 and statut != 409):
                     erreurs[nature] += 1
                     exemples.setdefault(nature, f"{statut} {str(corps)[:200]}")
@@ -163,7 +166,7 @@ async def _charge(port_api: int, agents, args) -> dict:
             debut = time.monotonic()
             await asyncio.gather(*(client(i) for i in range(clients)))
             return {"clients": clients, "duree_s": time.monotonic() - debut, "mesures": mesures, "erreurs": erreurs,
-                    "exemples": exemples}
+                    "exemples": exemples, "chronologie": chronologie}
 
         # A light load first (the same clients' behaviour, a tenth of them), then the full load, on the same
         # stack and the same processes: the ratio of the two says what the load itself costs.
@@ -181,6 +184,23 @@ def _resume(phase: dict) -> tuple[int, int, dict[str, tuple[int, float, float, i
         valeurs = phase["mesures"].get(nature, [])
         lignes[nature] = (len(valeurs), _quantile(valeurs, 0.5), _quantile(valeurs, 0.99), phase["erreurs"].get(nature, 0))
     return sum(len(v) for v in phase["mesures"].values()), sum(phase["erreurs"].values()), lignes
+
+
+def _tranches(phase: dict, largeur: float = 10.0) -> str:
+    """The full phase by slices of ``largeur`` seconds: where in the minute the slow answers are."""
+    tranches: dict[int, list[tuple[str, float]]] = defaultdict(list)
+    for seconde, nature, ms in phase["chronologie"]:
+        tranches[int(seconde // largeur)].append((nature, ms))
+    lignes = ["| de … à (s) | requêtes | lectures : p50 | p99 | complétions | p50 | p99 |", "|---|---|---|---|---|---|---|"]
+    for rang in sorted(tranches):
+        lectures = [ms for nature, ms in tranches[rang] if nature != "completion"]
+        completions = [ms for nature, ms in tranches[rang] if nature == "completion"]
+        fin = min((rang + 1) * largeur, phase["duree_s"])
+        lignes.append(
+            f"| {rang * largeur:.0f} … {fin:.0f} | {len(tranches[rang])} | {_quantile(lectures, 0.5):.0f} ms | "
+            f"{_quantile(lectures, 0.99):.0f} ms | {len(completions)} | "
+            + (f"{_quantile(completions, 0.5):.0f} ms | {_quantile(completions, 0.99):.0f} ms |" if completions else "– | – |"))
+    return "\n".join(lignes)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -241,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
         tableau = "\n".join(f"| {nature.replace('_', ' ')} | {n} | {p50:.0f} ms | {p99:.0f} ms | {e} |"
                             for nature, (n, p50, p99, e) in lignes.items())
     print(entete + "\n" + tableau)
+    chronologie = _tranches(pleine)
+    print(chronologie)
     completion_p99 = lignes["completion"][2]
     completions_s = lignes["completion"][0] / pleine["duree_s"]
     base = "SQLite" if args.sqlite else "PostgreSQL (base dédiée)"
@@ -259,6 +281,11 @@ complétions par seconde), **{total_erreurs} erreur(s)**.
 
 {entete}
 {tableau}
+
+La même minute à {pleine['clients']} clients, par tranches de 10 s (les clients arrivent pendant les 2 premières secondes,
+face aux tâches ouvertes de tous les EIR ; les complétions s'espacent quand ces tâches sont faites) :
+
+{chronologie}
 
 Objectifs de l'issue 7 : aucune erreur ; p99 d'une complétion de tâche sous 500 ms (mesuré à {pleine['clients']} clients :
 {completion_p99:.0f} ms). Une complétion attend que le processus ait écrit son état suivant (lecture de sa propre

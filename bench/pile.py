@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from bench.bench_campagne import _attendre_port, _port
+from workflows.client import persistance_serveur_dev
 
 BIN = Path(sys.executable).parent
 
@@ -33,7 +34,7 @@ class PileEmbarquee:
                                                 stderr=subprocess.STDOUT, start_new_session=True))
 
     def demarrer(self, temporal_persiste: bool = True, workers: int = 1) -> None:
-        persistance = ["--db-filename", str(self.dossier / "temporal.db")] if temporal_persiste else []
+        persistance = persistance_serveur_dev(self.dossier / "temporal.db") if temporal_persiste else []
         self.lancer([str(BIN / "temporal"), "server", "start-dev", "--ip", "127.0.0.1", "--port",
                      str(self.port_temporal), "--headless", "--log-level", "error", *persistance])
         _attendre_port(self.port_temporal)

@@ -261,6 +261,8 @@ def _arret_demande(*_: object) -> None:
 @app.command()
 def run(port: int = 8000) -> None:
     """Run the whole service: embedded Temporal, SMTP sink, worker and API (Ctrl-C stops all)."""
+    from workflows.client import persistance_serveur_dev
+
     settings = get_settings()
     _migrer(settings)
     charges = asyncio.run(_charger_demo(settings, forcer=False))
@@ -281,7 +283,7 @@ def run(port: int = 8000) -> None:
     try:
         if not settings.temporal_address:
             lancer("temporal", [str(BIN / "temporal"), "server", "start-dev", "--ip", "127.0.0.1", "--port", "7233",
-                                "--ui-port", "8233", "--db-filename", str(settings.var_dir / "temporal.db"),
+                                "--ui-port", "8233", *persistance_serveur_dev(settings.var_dir / "temporal.db"),
                                 "--log-level", "warn", *metriques_temporal])
             _attendre_port("127.0.0.1", 7233)
         if not settings.smtp_host:

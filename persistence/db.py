@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
-def creer_moteur(url: str) -> AsyncEngine:
+def creer_moteur(url: str, pool: int = 5) -> AsyncEngine:
+    """``pool``: connections kept open (PostgreSQL); half as many again may open for a peak, closed after use."""
     if url.startswith("sqlite"):
         moteur = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
@@ -25,7 +26,7 @@ def creer_moteur(url: str) -> AsyncEngine:
             curseur.close()
 
         return moteur
-    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True)
+    return create_async_engine(url, pool_size=pool, max_overflow=max(1, pool // 2), pool_pre_ping=True, hide_parameters=True)
 
 
 SessionFactory = async_sessionmaker[AsyncSession]

@@ -78,8 +78,12 @@ async def ajouter_evenement(
     return evenement
 
 
-async def historique(session: AsyncSession, processus_id: str) -> Sequence[Evenement]:
-    requete = select(Evenement).where(Evenement.processus_id == processus_id).order_by(col(Evenement.id))
+async def historique(session: AsyncSession, processus_id: str) -> Sequence[Any]:
+    """The events of a process, oldest first, as rows (``type``, ``acteur``, ``compte_id``, ``horodatage``,
+    ``details``): read on every state page, they are not loaded as ORM objects."""
+    requete = (select(Evenement.id, Evenement.type, Evenement.acteur, Evenement.compte_id, Evenement.horodatage,
+                      Evenement.details)
+               .where(Evenement.processus_id == processus_id).order_by(col(Evenement.id)))
     return (await session.exec(requete)).all()
 
 
@@ -246,7 +250,27 @@ async def lister_taches(
 ) -> Sequence[Tache]:
     """The inbox, due dates first (overdue first); ``attribuee_a``: the tasks one user holds;
     ``non_attribuees``: those nobody holds."""
-    requete = select(Tache)
+    return (await session.exec(_filtre_taches(select(Tache), employeur_id, etat, type, limite, decalage, attribuee_a,
+                                              non_attribuees))).all()
+
+
+async def corbeille(
+    session: AsyncSession,
+    employeur_id: int | None = None,
+    etat: str | None = None,
+    type: str | None = None,
+    limite: int = 100,
+    decalage: int = 0,
+    attribuee_a: int | None = None,
+    non_attribuees: bool = False,
+) -> Sequence[Any]:
+    """``lister_taches`` as rows of the task's columns: the inbox is the most read page of the service, and
+    rows cost a fraction of ORM objects (no identity map, no instrumented instances)."""
+    return (await session.exec(_filtre_taches(select(*Tache.__table__.columns), employeur_id, etat, type, limite,
+                                              decalage, attribuee_a, non_attribuees))).all()
+
+
+def _filtre_taches(requete, employeur_id, etat, type, limite, decalage, attribuee_a, non_attribuees):
     if employeur_id is not None:
         requete = requete.where(Tache.employeur_id == employeur_id)
     if attribuee_a is not None:
@@ -257,8 +281,7 @@ async def lister_taches(
         requete = requete.where(Tache.etat == etat)
     if type:
         requete = requete.where(Tache.type == type)
-    requete = requete.order_by(col(Tache.echeance), col(Tache.id)).offset(decalage).limit(limite)
-    return (await session.exec(requete)).all()
+    return requete.order_by(col(Tache.echeance), col(Tache.id)).offset(decalage).limit(limite)
 
 
 # --- documents, mails, survey ---

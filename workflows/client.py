@@ -21,6 +21,14 @@ async def connecter(adresse: str, namespace: str = "default", *, tracage: bool =
                                 interceptors=intercepteurs(tracage), runtime=runtime)
 
 
+def persistance_serveur_dev(fichier) -> list[str]:
+    """The options of ``temporal server start-dev`` that persist its state to ``fichier`` (SQLite). In WAL mode
+    with ``synchronous=NORMAL`` a committed write survives the server process being killed (a power cut may
+    lose the last ones); the default rollback journal, synced on each commit, cost the embedded server 5 times
+    the processor under load (bench/bench_charge.py, 02/12/2026)."""
+    return ["--db-filename", str(fichier), "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
+
+
 def delais_eir(settings) -> DelaisEir:
     """The EIR delays, read from the settings when a request starts and passed in its input."""
     return DelaisEir(

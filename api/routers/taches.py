@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, status
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, TypeAdapter, model_validator
 
 from api.deps import Employeur_ou_Superviseur, EtatDep, Identifiant, NUMERO_MAX, SessionDep
 from api.routers._temporal import mettre_a_jour
@@ -50,6 +50,9 @@ class TachePublique(BaseModel):
     agent: dict[str, Any] | None = None
     details: dict[str, Any]
     reponse: dict[str, Any] | None
+
+
+_LISTE_PUBLIQUE = TypeAdapter(list[TachePublique])
 
 
 class Completion(BaseModel):
@@ -112,10 +115,15 @@ async def corbeille(
 ) -> list[TachePublique]:
     """Due dates first, so overdue tasks come first."""
     portee = compte.employeur_id if compte.role == Role.employeur.value else employeur_id
-    taches = await depots.lister_taches(session, portee, etat.value if etat else None, type.value if type else None,
-                                        limite, decalage, attribuee_a=compte.id if attribution == "mes" else None,
-                                        non_attribuees=attribution == "non_attribuees")
-    return [await _publique(session, t) for t in taches]
+    lignes = await depots.corbeille(session, portee, etat.value if etat else None, type.value if type else None,
+                                    limite, decalage, attribuee_a=compte.id if attribution == "mes" else None,
+                                    non_attribuees=attribution == "non_attribuees")
+    maintenant = datetime.now(timezone.utc)
+    # Rows validated in one pass by pydantic-core, not one model built in Python per task.
+    return _LISTE_PUBLIQUE.validate_python([
+        {**ligne._mapping, "en_retard": bool(ligne.etat == EtatTache.ouverte.value and ligne.echeance  # type: ignore[misc]
+                                             and ligne.echeance < maintenant)}
+        for ligne in lignes])
 
 
 @router.get("/{tache_id}", response_model=TachePublique)

@@ -19,6 +19,7 @@ from tests.conftest import BIN, port_libre, settings_de_test
 from tests.e2e.test_arret_worker import WorkerExterne
 from tests.service import assembler
 from tests.workflows.test_eir_workflow import AGENT, EMPLOYEUR, attendre
+from workflows.client import persistance_serveur_dev
 
 pytestmark = pytest.mark.e2e
 
@@ -36,7 +37,7 @@ class ServeurTemporal:
         with open(self.journal, "ab") as sortie:
             self.processus = subprocess.Popen(
                 [str(BIN / "temporal"), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(self.port),
-                 "--headless", "--log-level", "error", "--db-filename", str(self.fichier)],
+                 "--headless", "--log-level", "error", *persistance_serveur_dev(self.fichier)],
                 stdout=sortie, stderr=subprocess.STDOUT)
         fin = time.monotonic() + 60
         while time.monotonic() < fin:

@@ -123,7 +123,9 @@ async def test_parcours_des_trois_profils(env_dev, tmp_path, boite_mail, url_sql
         # --- the employer verifies the career ---
         employeur = await (await navigateur.new_context(locale="fr-FR")).new_page()
         await connecter(employeur, base, "rh-commune")
-        await attendre_texte(employeur, f"{base}/taches", "Vérification de carrière (EIR)")
+        # The task's link (the type's name is also in the filter's options, there before any task).
+        await attendre_texte(employeur, f"{base}/taches", ">Tâche n° ")
+        assert "<td>Vérification de carrière (EIR)</td>" in await employeur.content()
         await visite.constater(employeur, "employeur-corbeille")
         await employeur.get_by_role("link", name="Tâche n°").first.click()
         await employeur.wait_for_load_state()
