@@ -46,7 +46,7 @@ def activites(settings: Settings, sessions: SessionFactory) -> list:
     validation = ActivitesValidation(sessions, mails, settings.url_publique, settings.mail_superviseurs)
     return [
         eir.transition, eir.creer_tache, eir.terminer_tache,
-        eir.generer_ris, eir.calculer_bilan, eir.enregistrer_enquete, eir.notifier,
+        eir.generer_ris, eir.publier_ris, eir.calculer_bilan, eir.enregistrer_enquete, eir.notifier,
         taches.creer, taches.marquer, taches.terminer,
         rectification.affilie, rectification.transition, rectification.produire_document, rectification.notifier,
         validation.transition, validation.notifier,

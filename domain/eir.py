@@ -154,6 +154,14 @@ class ProductionDocument:
 
 
 @dataclass
+class PublicationRis:
+    """A RIS produced, then mailed to the agent (``avis``: its notification, without the document's number)."""
+
+    production: ProductionDocument
+    avis: NotificationEir
+
+
+@dataclass
 class EnregistrementEnquete:
     demande_id: int
     reponses: ReponsesEnquete

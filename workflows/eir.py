@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         NotificationEir,
         NouvelleTache,
         ProductionDocument,
+        PublicationRis,
         ReponsesEnquete,
         ReponseTache,
         Transition,
@@ -42,6 +43,7 @@ _CALCUL = timedelta(minutes=2)
 _ATTENTE_RETRAIT = timedelta(seconds=10)
 _REESSAIS = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 _ECRITURES_LOCALES = "ecritures-locales"  # patch: the process's own short writes as local activities
+_RIS_PUBLIE = "ris-publie"  # patch: the RIS and its mail in one activity
 
 
 class _Retrait(Exception):
@@ -89,8 +91,7 @@ class EirWorkflow:
         await self._attendre(lambda: False, d.notification_employeur)
         await self._tache_employeur(TypeTache.verification_carriere_eir, "notification_employeur",
                                     EtatEir.verification_employeur, phase=1)
-        ris = await self._document(ActivitesEir.generer_ris, "ris-0")
-        await self._notifier("ris_disponible", Acteur.affilie, document_id=ris)
+        await self._publier_ris("ris-0", "ris_disponible")
         # Phase 2: validate, or ask a consolidation and loop.
         while True:
             await self._etat(EtapeEir.preparation, EtatEir.ris_disponible, "ris_disponible", phase=2,
@@ -108,8 +109,7 @@ class EirWorkflow:
                          "periodes": [p.model_dump() for p in consolidation.periodes]},
                 demandeur=consolidation.compte_id,
             )
-            ris = await self._document(ActivitesEir.generer_ris, f"ris-{self._tour}")
-            await self._notifier("ris_consolide", Acteur.affilie, document_id=ris)
+            await self._publier_ris(f"ris-{self._tour}", "ris_consolide")
 
     async def _realisation(self) -> None:
         assert self._validation is not None
@@ -334,12 +334,28 @@ class EirWorkflow:
 
     async def _notifier(self, evenement: str, destinataire: Acteur, tache_id: int | None = None,
                         document_id: int | None = None) -> None:
-        cle = f"{self._id}:{evenement}:{destinataire.value}:{self._tour}"
         await workflow.execute_activity_method(
-            ActivitesEir.notifier,
-            NotificationEir(cle, self._d.demande_id, evenement, destinataire, workflow.now(), tache_id, document_id),
+            ActivitesEir.notifier, self._notification(evenement, destinataire, tache_id, document_id),
             start_to_close_timeout=timedelta(minutes=1), retry_policy=_REESSAIS,
         )
+
+    async def _publier_ris(self, suffixe: str, evenement: str) -> int:
+        """The RIS, then its mail to the agent: one activity (patch), two before."""
+        if not workflow.patched(_RIS_PUBLIE):
+            ris = await self._document(ActivitesEir.generer_ris, suffixe)
+            await self._notifier(evenement, Acteur.affilie, document_id=ris)
+            return ris
+        return await workflow.execute_activity_method(
+            ActivitesEir.publier_ris,
+            PublicationRis(ProductionDocument(f"{self._id}:{suffixe}", self._d.demande_id, workflow.now()),
+                           self._notification(evenement, Acteur.affilie)),
+            start_to_close_timeout=timedelta(minutes=1) + _COURTE, retry_policy=_REESSAIS,
+        )
+
+    def _notification(self, evenement: str, destinataire: Acteur, tache_id: int | None = None,
+                      document_id: int | None = None) -> NotificationEir:
+        return NotificationEir(f"{self._id}:{evenement}:{destinataire.value}:{self._tour}", self._d.demande_id,
+                               evenement, destinataire, workflow.now(), tache_id, document_id)
 
     async def _document(self, methode, suffixe: str, timeout: timedelta = _COURTE) -> int:
         return await workflow.execute_activity_method(
