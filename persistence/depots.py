@@ -247,27 +247,14 @@ async def lister_taches(
     decalage: int = 0,
     attribuee_a: int | None = None,
     non_attribuees: bool = False,
-) -> Sequence[Tache]:
-    """The inbox, due dates first (overdue first); ``attribuee_a``: the tasks one user holds;
-    ``non_attribuees``: those nobody holds."""
-    return (await session.exec(_filtre_taches(select(Tache), employeur_id, etat, type, limite, decalage, attribuee_a,
-                                              non_attribuees))).all()
-
-
-async def corbeille(
-    session: AsyncSession,
-    employeur_id: int | None = None,
-    etat: str | None = None,
-    type: str | None = None,
-    limite: int = 100,
-    decalage: int = 0,
-    attribuee_a: int | None = None,
-    non_attribuees: bool = False,
+    en_lignes: bool = False,
 ) -> Sequence[Any]:
-    """``lister_taches`` as rows of the task's columns: the inbox is the most read page of the service, and
-    rows cost a fraction of ORM objects (no identity map, no instrumented instances)."""
-    return (await session.exec(_filtre_taches(select(*Tache.__table__.columns), employeur_id, etat, type, limite,
-                                              decalage, attribuee_a, non_attribuees))).all()
+    """The inbox, due dates first (overdue first); ``attribuee_a``: the tasks one user holds;
+    ``non_attribuees``: those nobody holds. ``en_lignes``: rows of the task's columns instead of ``Tache``
+    objects, for the inbox route, the most read of the service (rows cost a fraction of ORM objects)."""
+    requete = select(*Tache.__table__.columns) if en_lignes else select(Tache)
+    return (await session.exec(_filtre_taches(requete, employeur_id, etat, type, limite, decalage, attribuee_a,
+                                              non_attribuees))).all()
 
 
 def _filtre_taches(requete, employeur_id, etat, type, limite, decalage, attribuee_a, non_attribuees):

@@ -115,9 +115,9 @@ async def corbeille(
 ) -> list[TachePublique]:
     """Due dates first, so overdue tasks come first."""
     portee = compte.employeur_id if compte.role == Role.employeur.value else employeur_id
-    lignes = await depots.corbeille(session, portee, etat.value if etat else None, type.value if type else None,
-                                    limite, decalage, attribuee_a=compte.id if attribution == "mes" else None,
-                                    non_attribuees=attribution == "non_attribuees")
+    lignes = await depots.lister_taches(session, portee, etat.value if etat else None, type.value if type else None,
+                                        limite, decalage, attribuee_a=compte.id if attribution == "mes" else None,
+                                        non_attribuees=attribution == "non_attribuees", en_lignes=True)
     maintenant = datetime.now(timezone.utc)
     # Rows validated in one pass by pydantic-core, not one model built in Python per task.
     return _LISTE_PUBLIQUE.validate_python([

@@ -11,22 +11,12 @@ from sqlmodel import select
 
 from persistence.models import Document, Mail, Tache
 from tests.conftest import settings_de_test
-from tests.e2e.test_arret_worker import WorkerExterne
+from tests.e2e.test_arret_worker import WorkerExterne, mails_envoyes
 from tests.service import assembler
 from tests.workflows.test_eir_workflow import AGENT, EMPLOYEUR, attendre
 
 pytestmark = pytest.mark.e2e
 DRH = "drh@ch-lautreville.fr"
-
-
-async def _mails_envoyes(service, nombre: int) -> None:
-    """Wait until the outbox records ``nombre`` mails as sent. The worker is killed while the process waits for
-    a person, not in the instant between the relay's acceptance of a mail and the outbox's record of it: a
-    kill there is the one case where a mail leaves twice (same Message-ID: docs/fiabilite.md)."""
-    async def envoyes():
-        async with service.sessions() as session:
-            return len((await session.exec(select(Mail).where(Mail.etat == "envoye"))).all()) >= nombre
-    await attendre(envoyes, delai=60)
 
 
 async def test_worker_tue_pendant_une_rectification(env_dev, tmp_path, boite_mail, url_sqlite):
@@ -46,7 +36,7 @@ async def test_worker_tue_pendant_une_rectification(env_dev, tmp_path, boite_mai
         assert reponse.status_code == 201, reponse.text
         rectification_id = reponse.json()["id"]
         await attendre(lambda: len(boite_mail.pour(DRH)) == 1, delai=60)
-        await _mails_envoyes(service, 2)
+        await mails_envoyes(service, 2)
 
         worker.tuer()  # while the former employer has to transmit
         worker.demarrer()
@@ -56,7 +46,7 @@ async def test_worker_tue_pendant_une_rectification(env_dev, tmp_path, boite_mai
             "corrections": [{"date_debut": "1993-01-01", "date_fin": "1993-12-31", "nature": "non_titulaire_valide"}]})
         assert reponse.status_code == 200, reponse.text
         await attendre(lambda: len(boite_mail.pour(EMPLOYEUR)) == 1, delai=60)
-        await _mails_envoyes(service, 3)
+        await mails_envoyes(service, 3)
 
         worker.tuer()  # while the current employer has to obtain and correct
         worker.demarrer()

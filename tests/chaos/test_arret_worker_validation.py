@@ -14,7 +14,7 @@ from domain.validation import EcheanceValidationEntree
 from persistence.db import transaction
 from persistence.models import DossierValidationTable, Mail, Tache
 from tests.conftest import settings_de_test
-from tests.e2e.test_arret_worker import WorkerExterne
+from tests.e2e.test_arret_worker import WorkerExterne, mails_envoyes
 from tests.service import assembler
 from tests.workflows.test_eir_workflow import AGENT, EMPLOYEUR, SUPERVISEURS, attendre
 from tests.workflows.test_validation import REGLE
@@ -54,6 +54,7 @@ async def test_worker_tue_pendant_une_validation_de_services(env_dev, tmp_path, 
         reponse = await agent.post(f"/validations/{dossier.id}/demande")
         assert reponse.status_code == 200, reponse.text
         await attendre(lambda: len(boite_mail.pour(EMPLOYEUR)) == 1, delai=60)
+        await mails_envoyes(service, len(boite_mail.sujets()))
 
         worker.tuer()  # while the employer gathers the service certificates
         worker.demarrer()
@@ -63,6 +64,7 @@ async def test_worker_tue_pendant_une_validation_de_services(env_dev, tmp_path, 
                                                         "nature": "non_titulaire_valide"}]})
         assert reponse.status_code == 200, reponse.text
         await attendre(lambda: len(boite_mail.pour(SUPERVISEURS)) == 1, delai=60)
+        await mails_envoyes(service, len(boite_mail.sujets()))
 
         worker.tuer()  # while a supervisor has to decide
         worker.demarrer()

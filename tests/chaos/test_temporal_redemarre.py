@@ -16,7 +16,7 @@ from sqlmodel import func, select
 
 from persistence.models import Document, Mail, Tache
 from tests.conftest import BIN, port_libre, settings_de_test
-from tests.e2e.test_arret_worker import WorkerExterne
+from tests.e2e.test_arret_worker import WorkerExterne, mails_envoyes
 from tests.service import assembler
 from tests.workflows.test_eir_workflow import AGENT, EMPLOYEUR, attendre
 from workflows.client import persistance_serveur_dev
@@ -75,6 +75,7 @@ async def test_serveur_temporal_tue_puis_relance(tmp_path, boite_mail, url_sqlit
         worker.demarrer()
         demande_id = (await agent.post("/eir", json={})).json()["id"]
         await attendre(lambda: len(boite_mail.pour(EMPLOYEUR)) == 1, delai=60)
+        await mails_envoyes(service, len(boite_mail.sujets()))
 
         temporal.tuer()  # while the EIR waits for the employer
         temporal.demarrer()
@@ -91,6 +92,7 @@ async def test_serveur_temporal_tue_puis_relance(tmp_path, boite_mail, url_sqlit
         await attendre(ris_disponible, delai=60)
         assert (await agent.post(f"/eir/{demande_id}/ris/validation")).status_code == 200
         await attendre(lambda: len(boite_mail.pour(AGENT)) == 4, delai=60)  # the bilan mail
+        await mails_envoyes(service, len(boite_mail.sujets()))
 
         temporal.tuer()  # while the survey timer runs: the timer is in the server's file
         temporal.demarrer()

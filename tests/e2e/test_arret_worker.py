@@ -53,6 +53,16 @@ class WorkerExterne:
             self.processus.wait(timeout=10)
 
 
+async def mails_envoyes(service, nombre: int) -> None:
+    """Wait until the outbox records ``nombre`` mails as sent. The worker is killed while the process waits for
+    a person, not in the instant between the relay's acceptance of a mail and the outbox's record of it: a
+    kill there is the one case where a mail leaves twice (same Message-ID: docs/fiabilite.md)."""
+    async def envoyes():
+        async with service.sessions() as session:
+            return len((await session.exec(select(Mail).where(Mail.etat == "envoye"))).all()) >= nombre
+    await attendre(envoyes, delai=60)
+
+
 async def test_worker_tue_puis_relance(env_dev, tmp_path, boite_mail, url_sqlite):
     settings = settings_de_test(
         tmp_path, url_sqlite, boite_mail.port, temporal_address=env_dev.client.service_client.config.target_host,
@@ -67,6 +77,7 @@ async def test_worker_tue_puis_relance(env_dev, tmp_path, boite_mail, url_sqlite
         worker.demarrer()
         demande_id = (await agent.post("/eir", json={})).json()["id"]
         await attendre(lambda: len(boite_mail.pour(EMPLOYEUR)) == 1, delai=60)
+        await mails_envoyes(service, len(boite_mail.sujets()))
 
         worker.tuer()  # while the EIR waits for the employer
         worker.demarrer()
@@ -80,6 +91,7 @@ async def test_worker_tue_puis_relance(env_dev, tmp_path, boite_mail, url_sqlite
         await attendre(ris_disponible, delai=60)
         assert (await agent.post(f"/eir/{demande_id}/ris/validation")).status_code == 200
         await attendre(lambda: len(boite_mail.pour(AGENT)) == 4, delai=60)  # the bilan mail
+        await mails_envoyes(service, len(boite_mail.sujets()))
 
         worker.tuer()  # while the survey delay runs
         worker.demarrer()
