@@ -70,7 +70,7 @@ def _quantile(valeurs: list[float], q: float) -> float:
     return statistics.quantiles(valeurs, n=100, method="inclusive")[round(q * 100) - 1]
 
 
-async def _charge(port_api: int, agents, args) -> dict:
+async def _charge(port_api: int, port_temporal: int, agents, args) -> dict:
     import httpx
 
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port_api}/api/v1", timeout=30) as http:
@@ -118,6 +118,7 @@ async def _charge(port_api: int, agents, args) -> dict:
         async def phase(clients: int, duree: float) -> dict:
             mesures: dict[str, list[float]] = defaultdict(list)
             chronologie: list[tuple[float, str, float]] = []  # (seconds into the phase, kind, ms)
+            completions: list[tuple[float, float, float, str]] = []  # (s into the phase, wall-clock start, ms, workflow)
             erreurs: dict[str, int] = defaultdict(int)
             exemples: dict[str, str] = {}
             fin = time.monotonic() + duree
@@ -154,8 +155,12 @@ async def _charge(port_api: int, agents, args) -> dict:
                             if libres:
                                 tache_id = hasard.choice(libres)
                                 prises.add(tache_id)
-                                await appel("completion", "POST", f"/taches/{tache_id}/completion", employeur,
-                                            json={"carriere_verifiee": True, "indice_fin_de_carriere": 600})
+                                horloge = time.time()
+                                faite = await appel("completion", "POST", f"/taches/{tache_id}/completion", employeur,
+                                                    json={"carriere_verifiee": True, "indice_fin_de_carriere": 600})
+                                if faite is not None and faite[0] == 200:
+                                    seconde, _, ms = chronologie[-1]
+                                    completions.append((seconde, horloge, ms, faite[1]["workflow_id"]))
                     elif tirage < 0.85:
                         await appel("etat_processus", "GET", f"/eir/{hasard.choice(demandes)}", superviseur)
                     else:
@@ -166,13 +171,41 @@ async def _charge(port_api: int, agents, args) -> dict:
             debut = time.monotonic()
             await asyncio.gather(*(client(i) for i in range(clients)))
             return {"clients": clients, "duree_s": time.monotonic() - debut, "mesures": mesures, "erreurs": erreurs,
-                    "exemples": exemples, "chronologie": chronologie}
+                    "exemples": exemples, "chronologie": chronologie, "completions": completions}
 
         # A light load first (the same clients' behaviour, a tenth of them), then the full load, on the same
         # stack and the same processes: the ratio of the two says what the load itself costs.
         reference = await phase(max(1, args.clients // 10), args.duree_reference) if args.duree_reference else None
         pleine = await phase(args.clients, args.duree)
+    pleine["decomposition"] = await _decomposer(port_temporal, pleine["completions"])
     return {"eir": len(demandes), "phases": [p for p in (reference, pleine) if p]}
+
+
+async def _decomposer(port_temporal: int, completions) -> list[tuple[float, float, float, float, float]]:
+    """Where a completion's time goes, from each process's Temporal history: the update arrives (workflow task
+    scheduled), waits for the worker (task started), runs its local activities (task completed); the rest is
+    the API before and after, and the round trips. ``(s into the phase, ms total, ms before the task is
+    scheduled, ms waiting for the worker, ms in the worker, ms after)``."""
+    from temporalio.api.enums.v1 import EventType
+    from temporalio.client import Client
+
+    client = await Client.connect(f"127.0.0.1:{port_temporal}")
+    parts = []
+    for seconde, horloge, ms, workflow_id in completions:
+        evenements = [e async for e in client.get_workflow_handle(workflow_id).fetch_history_events()]
+        accepte = next((i for i, e in enumerate(evenements)
+                        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED), None)
+        if accepte is None:
+            continue
+        def avant(type_, depuis):
+            return next(e for e in reversed(evenements[:depuis]) if e.event_type == type_)
+        termine = avant(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, accepte)
+        debute = avant(EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED, accepte)
+        planifie = avant(EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, accepte)
+        t = [e.event_time.ToDatetime().timestamp() for e in (planifie, debute, termine)]
+        avant_ms, attente, travail = (t[0] - horloge) * 1000, (t[1] - t[0]) * 1000, (t[2] - t[1]) * 1000
+        parts.append((seconde, ms, avant_ms, attente, travail, ms - avant_ms - attente - travail))
+    return parts
 
 
 NATURES = ("corbeille", "etat_processus", "liste_processus", "completion")
@@ -200,6 +233,19 @@ def _tranches(phase: dict, largeur: float = 10.0) -> str:
             f"| {rang * largeur:.0f} … {fin:.0f} | {len(tranches[rang])} | {_quantile(lectures, 0.5):.0f} ms | "
             f"{_quantile(lectures, 0.99):.0f} ms | {len(completions)} | "
             + (f"{_quantile(completions, 0.5):.0f} ms | {_quantile(completions, 0.99):.0f} ms |" if completions else "– | – |"))
+    return "\n".join(lignes)
+
+
+def _decomposition(parts, largeur: float = 10.0) -> str:
+    """The completions' time by part, first slice and the rest, p50 / p99 of each part."""
+    lignes = ["| complétions | nombre | totale | avant la tâche de workflow | attente du worker | dans le worker | "
+              "après |", "|---|---|---|---|---|---|---|"]
+    for nom, choix in ((f"0 … {largeur:.0f} s", [p for p in parts if p[0] < largeur]),
+                       (f"après {largeur:.0f} s", [p for p in parts if p[0] >= largeur])):
+        if choix:
+            colonnes = [" / ".join(f"{_quantile([p[i] for p in choix], q):.0f}" for q in (0.5, 0.99))
+                        for i in range(1, 6)]
+            lignes.append(f"| {nom} | {len(choix)} | " + " | ".join(f"{c} ms" for c in colonnes) + " |")
     return "\n".join(lignes)
 
 
@@ -235,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
             agents = asyncio.run(_preparer(args.url, args.eir))
             asyncio.run(_superviseur(args.url))
             pile.demarrer(workers=args.workers)
-            r = asyncio.run(_charge(pile.port_api, agents, args))
+            r = asyncio.run(_charge(pile.port_api, pile.port_temporal, agents, args))
     finally:
         if not args.sqlite:
             asyncio.run(_base_postgres(nom_base, creer=False))
@@ -263,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     print(entete + "\n" + tableau)
     chronologie = _tranches(pleine)
     print(chronologie)
+    decomposition = _decomposition(pleine["decomposition"])
+    print(decomposition)
     completion_p99 = lignes["completion"][2]
     completions_s = lignes["completion"][0] / pleine["duree_s"]
     base = "SQLite" if args.sqlite else "PostgreSQL (base dédiée)"
@@ -286,6 +334,12 @@ La même minute à {pleine['clients']} clients, par tranches de 10 s (les client
 face aux tâches ouvertes de tous les EIR ; les complétions s'espacent quand ces tâches sont faites) :
 
 {chronologie}
+
+Où passe le temps d'une complétion (p50 / p99 de chaque part ; horodatages de l'historique Temporal de chaque
+processus : la tâche de workflow planifiée à l'arrivée de la mise à jour, prise par le worker, terminée après ses
+activités locales) :
+
+{decomposition}
 
 Objectifs de l'issue 7 : aucune erreur ; p99 d'une complétion de tâche sous 500 ms (mesuré à {pleine['clients']} clients :
 {completion_p99:.0f} ms). Une complétion attend que le processus ait écrit son état suivant (lecture de sa propre
