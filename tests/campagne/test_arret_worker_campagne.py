@@ -21,7 +21,6 @@ from tests.campagne.test_campagne_workflow import AVEC_EIG, _completer, _taches
 from tests.conftest import settings_de_test
 from tests.e2e.test_arret_worker import WorkerExterne
 from tests.workflows.test_eir_workflow import attendre
-from workflows.campagne import CampagneDaiWorkflow
 from workflows.campagne_client import demarrer_campagne
 
 pytestmark = pytest.mark.e2e

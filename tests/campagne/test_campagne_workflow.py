@@ -8,7 +8,7 @@ import asyncio
 import json
 import hashlib
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from persistence.models import Document, Mail, Tache
+from persistence.models import Document, Tache
 from tests.conftest import BIN, port_libre, settings_de_test
-from tests.e2e.test_arret_worker import WorkerExterne, mails_envoyes
+from tests.e2e.test_arret_worker import WorkerExterne, mails_envoyes, repondre_a_l_enquete, valider_le_ris
 from tests.service import assembler
 from tests.workflows.test_eir_workflow import AGENT, EMPLOYEUR, attendre
 from workflows.client import persistance_serveur_dev
@@ -86,30 +86,14 @@ async def test_serveur_temporal_tue_puis_relance(tmp_path, boite_mail, url_sqlit
                                     json={"carriere_verifiee": True, "indice_fin_de_carriere": 580})
             return reponse.status_code == 200
         await attendre(completer, delai=60)  # the API's client reconnects to the restarted server
-
-        async def ris_disponible():
-            return (await agent.get(f"/eir/{demande_id}")).json()["etat"] == "ris_disponible"
-        await attendre(ris_disponible, delai=60)
-        assert (await agent.post(f"/eir/{demande_id}/ris/validation")).status_code == 200
-        await attendre(lambda: len(boite_mail.pour(AGENT)) == 4, delai=60)  # the bilan mail
-        await mails_envoyes(service, len(boite_mail.sujets()))
+        await valider_le_ris(service, agent, demande_id, boite_mail)
 
         temporal.tuer()  # while the survey timer runs: the timer is in the server's file
         temporal.demarrer()
         await attendre(lambda: len(boite_mail.pour(AGENT)) == 5, delai=90)
-
-        async def enquete_ouverte():
-            return (await agent.get(f"/eir/{demande_id}")).json()["etat"] == "enquete_envoyee"
-        await attendre(enquete_ouverte, delai=30)
-        reponse = await agent.post(f"/eir/{demande_id}/enquete", json={"reponses": [4, 4, 4, 4, 4]})
-        assert reponse.status_code == 200 and reponse.json()["etat"] == "close"
-
-        sujets = boite_mail.sujets()
-        assert len(sujets) == 6 and len(set(sujets)) == 6, sujets
+        await repondre_a_l_enquete(service, agent, demande_id, boite_mail)
         async with service.sessions() as session:
-            mails = (await session.exec(select(Mail))).all()
             taches = (await session.exec(select(func.count()).select_from(Tache))).one()
             documents = (await session.exec(select(Document.type))).all()
-        assert len(mails) == 6 and {m.etat for m in mails} == {"envoye"}
         assert taches == 1
         assert sorted(documents) == ["bilan", "ris"]

@@ -63,6 +63,30 @@ async def mails_envoyes(service, nombre: int) -> None:
     await attendre(envoyes, delai=60)
 
 
+
+async def valider_le_ris(service, agent, demande_id: int, boite_mail) -> None:
+    """Once the RIS is out, the agent validates it; wait for the bilan's mail and its record in the outbox."""
+    async def ris_disponible():
+        return (await agent.get(f"/eir/{demande_id}")).json()["etat"] == "ris_disponible"
+    await attendre(ris_disponible, delai=60)
+    assert (await agent.post(f"/eir/{demande_id}/ris/validation")).status_code == 200
+    await attendre(lambda: len(boite_mail.pour(AGENT)) == 4, delai=60)  # the bilan mail
+    await mails_envoyes(service, len(boite_mail.sujets()))
+
+
+async def repondre_a_l_enquete(service, agent, demande_id: int, boite_mail) -> None:
+    """The agent answers the survey: the EIR closes, its six mails each arrived once and are recorded sent."""
+    async def enquete_ouverte():
+        return (await agent.get(f"/eir/{demande_id}")).json()["etat"] == "enquete_envoyee"
+    await attendre(enquete_ouverte, delai=30)
+    reponse = await agent.post(f"/eir/{demande_id}/enquete", json={"reponses": [3, 3, 3, 3, 3]})
+    assert reponse.status_code == 200 and reponse.json()["etat"] == "close"
+    sujets = boite_mail.sujets()
+    assert len(sujets) == 6 and len(set(sujets)) == 6, sujets
+    async with service.sessions() as session:
+        mails = (await session.exec(select(Mail))).all()
+    assert len(mails) == 6 and {m.etat for m in mails} == {"envoye"}
+
 async def test_worker_tue_puis_relance(env_dev, tmp_path, boite_mail, url_sqlite):
     settings = settings_de_test(
         tmp_path, url_sqlite, boite_mail.port, temporal_address=env_dev.client.service_client.config.target_host,
@@ -85,25 +109,9 @@ async def test_worker_tue_puis_relance(env_dev, tmp_path, boite_mail, url_sqlite
         reponse = await rh.post(f"/taches/{tache['id']}/completion",
                                 json={"carriere_verifiee": True, "indice_fin_de_carriere": 580})
         assert reponse.status_code == 200, reponse.text
-
-        async def ris_disponible():
-            return (await agent.get(f"/eir/{demande_id}")).json()["etat"] == "ris_disponible"
-        await attendre(ris_disponible, delai=60)
-        assert (await agent.post(f"/eir/{demande_id}/ris/validation")).status_code == 200
-        await attendre(lambda: len(boite_mail.pour(AGENT)) == 4, delai=60)  # the bilan mail
-        await mails_envoyes(service, len(boite_mail.sujets()))
+        await valider_le_ris(service, agent, demande_id, boite_mail)
 
         worker.tuer()  # while the survey delay runs
         worker.demarrer()
         await attendre(lambda: len(boite_mail.pour(AGENT)) == 5, delai=60)
-        async def enquete_ouverte():
-            return (await agent.get(f"/eir/{demande_id}")).json()["etat"] == "enquete_envoyee"
-        await attendre(enquete_ouverte, delai=30)
-        reponse = await agent.post(f"/eir/{demande_id}/enquete", json={"reponses": [3, 3, 3, 3, 3]})
-        assert reponse.status_code == 200 and reponse.json()["etat"] == "close"
-
-        sujets = boite_mail.sujets()
-        assert len(sujets) == 6 and len(set(sujets)) == 6, sujets
-        async with service.sessions() as session:
-            mails = (await session.exec(select(Mail))).all()
-        assert len(mails) == 6 and {m.etat for m in mails} == {"envoye"}
+        await repondre_a_l_enquete(service, agent, demande_id, boite_mail)
