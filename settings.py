@@ -13,7 +13,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 RACINE = Path(__file__).resolve().parent
@@ -26,6 +26,7 @@ class Mode(StrEnum):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CNRACL_", env_file=None, extra="ignore")
+    _cle_demo: str | None = PrivateAttr(default=None)
 
     mode: Mode = Mode.demo
     var_dir: Path = RACINE / "var"
@@ -155,15 +156,18 @@ class Settings(BaseSettings):
         return self.var_dir / "mail"
 
     def cle_secrete(self) -> str:
-        """The token-signing key; in demo mode a random key kept in ``var/`` across restarts."""
+        """The token-signing key; in demo mode a random key kept in ``var/`` across restarts (read once: every
+        request checks a token with it)."""
         if self.secret_key:
             return self.secret_key
-        fichier = self.var_dir / "secret_key"
-        if not fichier.exists():
-            self.var_dir.mkdir(parents=True, exist_ok=True)
-            fichier.write_text(secrets.token_urlsafe(48))
-            fichier.chmod(0o600)
-        return fichier.read_text().strip()
+        if self._cle_demo is None:
+            fichier = self.var_dir / "secret_key"
+            if not fichier.exists():
+                self.var_dir.mkdir(parents=True, exist_ok=True)
+                fichier.write_text(secrets.token_urlsafe(48))
+                fichier.chmod(0o600)
+            self._cle_demo = fichier.read_text().strip()
+        return self._cle_demo
 
 
 @lru_cache

@@ -45,7 +45,7 @@ def activites(settings: Settings, sessions: SessionFactory) -> list:
     rectification = ActivitesRectification(sessions, mails, settings.url_publique, settings.mail_superviseurs)
     validation = ActivitesValidation(sessions, mails, settings.url_publique, settings.mail_superviseurs)
     return [
-        eir.transition, eir.creer_tache, eir.terminer_tache,
+        eir.transition, eir.creer_tache, eir.terminer_tache, eir.terminer_et_transiter,
         eir.generer_ris, eir.publier_ris, eir.calculer_bilan, eir.enregistrer_enquete, eir.notifier,
         taches.creer, taches.marquer, taches.terminer,
         rectification.affilie, rectification.transition, rectification.produire_document, rectification.notifier,

@@ -22,6 +22,7 @@ from domain.eir import (
     NouvelleTache,
     ProductionDocument,
     PublicationRis,
+    TerminaisonTache,
     Transition,
 )
 from domain.etats import Acteur, EtatTache, TypeDocument
@@ -72,17 +73,16 @@ class ActivitesEir:
     @activity.defn(name="eir_terminer_tache")
     async def terminer_tache(self, completion: CompletionTache) -> None:
         """Store the employer's answer: CIR corrections, end-of-career index, task done."""
-        reponse = completion.reponse
         async with transaction(self._sessions) as session:
-            tache = await session.get(Tache, reponse.tache_id)
-            demande = await _demande(session, completion.demande_id)
-            if tache is None:
-                raise ApplicationError(f"tâche {reponse.tache_id} inconnue", type="TacheInconnue", non_retryable=True)
-            if await depots.terminer_tache(session, tache, demande.affilie_id, demande.employeur_id, reponse,
-                                           completion.horodatage, demande.workflow_id):
-                if reponse.indice_fin_de_carriere is not None:
-                    demande.indice_fin_de_carriere = reponse.indice_fin_de_carriere
-                    session.add(demande)
+            await _terminer(session, completion)
+
+    @activity.defn(name="eir_terminer_tache_et_transition")
+    async def terminer_et_transiter(self, terminaison: TerminaisonTache) -> None:
+        """``terminer_tache`` then ``transition`` in one transaction: the answer and the state it leads to are
+        written together, one local activity (and one round of the workflow task) fewer per answer."""
+        async with transaction(self._sessions) as session:
+            await _terminer(session, terminaison.completion)
+            await depots.appliquer_transition(session, terminaison.transition)
 
     @activity.defn(name="eir_generer_ris")
     async def generer_ris(self, production: ProductionDocument) -> int:
@@ -172,6 +172,19 @@ class ActivitesEir:
             assert document is not None
             contexte["document"] = document.contenu
         return contexte, adresse_de(notification.destinataire, affilie, employeur, self._mail_superviseurs)
+
+
+async def _terminer(session, completion: CompletionTache) -> None:
+    reponse = completion.reponse
+    tache = await session.get(Tache, reponse.tache_id)
+    demande = await _demande(session, completion.demande_id)
+    if tache is None:
+        raise ApplicationError(f"tâche {reponse.tache_id} inconnue", type="TacheInconnue", non_retryable=True)
+    if await depots.terminer_tache(session, tache, demande.affilie_id, demande.employeur_id, reponse,
+                                   completion.horodatage, demande.workflow_id):
+        if reponse.indice_fin_de_carriere is not None:
+            demande.indice_fin_de_carriere = reponse.indice_fin_de_carriere
+            session.add(demande)
 
 
 async def _demande(session, demande_id: int) -> DemandeEirTable:

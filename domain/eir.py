@@ -154,6 +154,14 @@ class ProductionDocument:
 
 
 @dataclass
+class TerminaisonTache:
+    """The employer's answer stored, then the state that follows it: one transaction, one local activity."""
+
+    completion: CompletionTache
+    transition: Transition
+
+
+@dataclass
 class PublicationRis:
     """A RIS produced, then mailed to the agent (``avis``: its notification, without the document's number)."""
 

@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         PublicationRis,
         ReponsesEnquete,
         ReponseTache,
+        TerminaisonTache,
         Transition,
         VueEir,
     )
@@ -44,6 +45,7 @@ _ATTENTE_RETRAIT = timedelta(seconds=10)
 _REESSAIS = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 _ECRITURES_LOCALES = "ecritures-locales"  # patch: the process's own short writes as local activities
 _RIS_PUBLIE = "ris-publie"  # patch: the RIS and its mail in one activity
+_TERMINAISON_UNIQUE = "terminaison-unique"  # patch: an answer and the state after it in one local activity
 
 
 class _Retrait(Exception):
@@ -192,12 +194,16 @@ class EirWorkflow:
         reponse = self._reponse_tache
         assert reponse is not None
         self._reponse_tache = None
-        await self._ecrire(ActivitesEir.terminer_tache, CompletionTache(self._d.demande_id, reponse, workflow.now()))
+        completion = CompletionTache(self._d.demande_id, reponse, workflow.now())
+        unique = workflow.patched(_TERMINAISON_UNIQUE)
+        if not unique:
+            await self._ecrire(ActivitesEir.terminer_tache, completion)
         self._tache_ouverte = None
         await self._etat(EtapeEir.preparation, etat, f"{type.value}_terminee", phase=phase,
                          en_attente_de=Acteur.cnracl, acteur=Acteur.employeur, compte_id=reponse.compte_id,
                          details={"indice_fin_de_carriere": reponse.indice_fin_de_carriere,
-                                  "corrections": len(reponse.corrections)})
+                                  "corrections": len(reponse.corrections)},
+                         completion=completion if unique else None)
 
     def _tache_repondue(self) -> bool:
         return self._reponse_tache is not None
@@ -313,11 +319,19 @@ class EirWorkflow:
         acteur: Acteur = Acteur.cnracl,
         compte_id: int | None = None,
         details: dict | None = None,
+        completion: CompletionTache | None = None,
     ) -> None:
+        """Write the new state (with ``completion``: the answer that leads to it, in the same local activity)."""
         vue = VueEir(etape=etape, etat=etat, phase=phase, en_attente_de=en_attente_de, echeance=echeance,
                      tache_id=tache_id)
-        await self._ecrire(ActivitesEir.transition, Transition(
-            self._d.demande_id, self._id, vue, evenement, workflow.now(), acteur, compte_id or None, details or {}))
+        transition = Transition(self._d.demande_id, self._id, vue, evenement, workflow.now(), acteur,
+                                compte_id or None, details or {})
+        if completion is None:
+            await self._ecrire(ActivitesEir.transition, transition)
+        else:
+            await workflow.execute_local_activity_method(
+                ActivitesEir.terminer_et_transiter, TerminaisonTache(completion, transition),
+                start_to_close_timeout=_COURTE, retry_policy=_REESSAIS)
         self._vue = vue
         self._sequence += 1
 
