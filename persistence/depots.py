@@ -78,6 +78,25 @@ async def ajouter_evenement(
     return evenement
 
 
+async def ajouter_evenement_de_transition(
+    session: AsyncSession,
+    processus_id: str,
+    type: str,
+    acteur: str,
+    horodatage: datetime,
+    compte_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """The event of a state change, once. The activity that writes it may run again after its commit (the worker
+    stopped before Temporal recorded it): it rewrites the same state, and finds its event there. A transition is
+    named by its process, its event and the workflow time (fixed within a workflow task, identical on replay)."""
+    deja = (await session.exec(select(Evenement.id).where(
+        Evenement.processus_id == processus_id, Evenement.type == type, Evenement.horodatage == horodatage)
+        .limit(1))).first()
+    if deja is None:
+        await ajouter_evenement(session, processus_id, type, acteur, horodatage, compte_id, details)
+
+
 async def historique(session: AsyncSession, processus_id: str) -> Sequence[Any]:
     """The events of a process, oldest first, as rows (``type``, ``acteur``, ``compte_id``, ``horodatage``,
     ``details``): read on every state page, they are not loaded as ORM objects."""
@@ -213,15 +232,9 @@ async def appliquer_transition(session: AsyncSession, transition: Transition) ->
     if vue.etat.est_termine:
         demande.terminee_le = transition.horodatage
     session.add(demande)
-    await ajouter_evenement(
-        session,
-        transition.workflow_id,
-        transition.evenement,
-        transition.acteur.value,
-        transition.horodatage,
-        transition.compte_id,
-        transition.details,
-    )
+    await ajouter_evenement_de_transition(session, transition.workflow_id, transition.evenement,
+                                          transition.acteur.value, transition.horodatage, transition.compte_id,
+                                          transition.details)
     await session.flush()
     return demande
 
