@@ -46,9 +46,9 @@ class ActivitesRectification:
             if "document_id" in transition.details:
                 rectification.document_rectifie_id = transition.details["document_id"]
             session.add(rectification)
-            await depots.ajouter_evenement_de_transition(session, transition.workflow_id, transition.evenement,
-                                                         transition.acteur.value, transition.horodatage,
-                                                         transition.compte_id, transition.details)
+            await depots.ajouter_evenement(session, transition.workflow_id, transition.evenement,
+                                           transition.acteur.value, transition.horodatage, transition.compte_id,
+                                           transition.details, une_fois=True)
 
     @activity.defn(name="rectification_produire_document")
     async def produire_document(self, production: ProductionRectifie) -> int:

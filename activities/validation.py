@@ -38,9 +38,9 @@ class ActivitesValidation:
             if vue.termine:
                 dossier.terminee_le = transition.horodatage
             session.add(dossier)
-            await depots.ajouter_evenement_de_transition(session, transition.workflow_id, transition.evenement,
-                                                         transition.acteur.value, transition.horodatage,
-                                                         transition.compte_id, transition.details)
+            await depots.ajouter_evenement(session, transition.workflow_id, transition.evenement,
+                                           transition.acteur.value, transition.horodatage, transition.compte_id,
+                                           transition.details, une_fois=True)
 
     @activity.defn(name="validation_notifier")
     async def notifier(self, notification: NotificationValidation) -> None:

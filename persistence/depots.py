@@ -63,7 +63,17 @@ async def ajouter_evenement(
     horodatage: datetime,
     compte_id: int | None = None,
     details: dict[str, Any] | None = None,
+    une_fois: bool = False,
 ) -> Evenement:
+    """Append an event to the chained history. ``une_fois``: the event of a state change, which its activity may
+    write again after its commit (the worker stopped before Temporal recorded it): the same process, type and
+    workflow time (fixed within a workflow task, identical on replay) find the event already there."""
+    if une_fois:
+        deja = (await session.exec(select(Evenement).where(
+            Evenement.processus_id == processus_id, Evenement.type == type, Evenement.horodatage == horodatage)
+            .limit(1))).first()
+        if deja is not None:
+            return deja
     evenement = Evenement(
         processus_id=processus_id,
         type=type,
@@ -76,25 +86,6 @@ async def ajouter_evenement(
     session.add(evenement)
     await session.flush()
     return evenement
-
-
-async def ajouter_evenement_de_transition(
-    session: AsyncSession,
-    processus_id: str,
-    type: str,
-    acteur: str,
-    horodatage: datetime,
-    compte_id: int | None = None,
-    details: dict[str, Any] | None = None,
-) -> None:
-    """The event of a state change, once. The activity that writes it may run again after its commit (the worker
-    stopped before Temporal recorded it): it rewrites the same state, and finds its event there. A transition is
-    named by its process, its event and the workflow time (fixed within a workflow task, identical on replay)."""
-    deja = (await session.exec(select(Evenement.id).where(
-        Evenement.processus_id == processus_id, Evenement.type == type, Evenement.horodatage == horodatage)
-        .limit(1))).first()
-    if deja is None:
-        await ajouter_evenement(session, processus_id, type, acteur, horodatage, compte_id, details)
 
 
 async def historique(session: AsyncSession, processus_id: str) -> Sequence[Any]:
@@ -232,9 +223,8 @@ async def appliquer_transition(session: AsyncSession, transition: Transition) ->
     if vue.etat.est_termine:
         demande.terminee_le = transition.horodatage
     session.add(demande)
-    await ajouter_evenement_de_transition(session, transition.workflow_id, transition.evenement,
-                                          transition.acteur.value, transition.horodatage, transition.compte_id,
-                                          transition.details)
+    await ajouter_evenement(session, transition.workflow_id, transition.evenement, transition.acteur.value,
+                            transition.horodatage, transition.compte_id, transition.details, une_fois=True)
     await session.flush()
     return demande
 
