@@ -160,7 +160,7 @@ async def completer(corps: CompletionCampagne, compte: Employeur_ou_Superviseur,
                                  "(carrière, famille, indice) avant de terminer la tâche.")
     if not await depots_campagne.terminer_tache_campagne(
             session, tache_id, compte.id, corps.model_dump(), datetime.now(timezone.utc)):
-        raise HTTPException(status.HTTP_409_CONFLICT, f"La tâche n° {tache_id} est déjà {tache.etat} : "
-                                                      "plus de réponse attendue.")
+        raise HTTPException(status.HTTP_409_CONFLICT, f"La tâche n° {tache_id} n'attend plus de réponse : "
+                                                      "elle est déjà terminée ou annulée.")
     await session.commit()
     return {"id": tache_id, "etat": "terminee"}

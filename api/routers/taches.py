@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, Field, TypeAdapter, model_validator
 
 from api.deps import Employeur_ou_Superviseur, EtatDep, Identifiant, NUMERO_MAX, SessionDep
+from api.pages.libelles import ETATS, libelle
 from api.routers._temporal import mettre_a_jour
 from domain.cir import LigneCir
 from domain.eir import ReponseTache
@@ -136,7 +137,8 @@ async def completer(tache_id: Identifiant, corps: Completion, compte: Employeur_
                     etat: EtatDep) -> TachePublique:
     tache = await _tache_visible(session, compte, tache_id)
     if tache.etat != EtatTache.ouverte.value:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"La tâche n° {tache_id} est déjà {tache.etat} : plus de réponse attendue.")
+        raise HTTPException(status.HTTP_409_CONFLICT, f"La tâche n° {tache_id} est déjà "
+                                                      f"{libelle(ETATS, tache.etat).lower()} : plus de réponse attendue.")
     if tache.type == TypeTache.verification_carriere_eir.value:
         if not corps.carriere_verifiee:
             raise HTTPException(422, "carriere_verifiee : vérifiez la carrière de l'agent (et corrigez-la si besoin) "
@@ -209,8 +211,8 @@ async def attribuer(tache_id: Identifiant, corps: Attribution, compte: Employeur
     employer or take it back (the employer's administrator, a supervisor). Recorded in the history."""
     tache = await _tache_visible(session, compte, tache_id)
     if tache.etat != EtatTache.ouverte.value:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"La tâche n° {tache_id} est déjà {tache.etat} : elle ne "
-                                                      "s'attribue plus.")
+        raise HTTPException(status.HTTP_409_CONFLICT, f"La tâche n° {tache_id} est déjà "
+                                                      f"{libelle(ETATS, tache.etat).lower()} : elle ne s'attribue plus.")
     if tache.employeur_id is None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"La tâche n° {tache_id} est dans la file des superviseurs : "
                                                       "elle ne s'attribue pas à un employeur.")

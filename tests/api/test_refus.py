@@ -194,4 +194,5 @@ async def test_tache_de_campagne_par_la_corbeille(service: Service):
     assert [t["id"] for t in (await rh.get("/taches", params={"type": "maj_cir_campagne"})).json()] == [tache.id]
     reponse = await rh.post(f"/taches/{tache.id}/completion", json={"carriere_verifiee": True})
     assert reponse.status_code == 200 and reponse.json()["etat"] == "terminee"
-    assert (await rh.post(f"/taches/{tache.id}/completion", json={"carriere_verifiee": True})).status_code == 409
+    deuxieme = await rh.post(f"/taches/{tache.id}/completion", json={"carriere_verifiee": True})
+    assert deuxieme.status_code == 409 and "est déjà terminée" in deuxieme.json()["detail"], deuxieme.text
