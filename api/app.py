@@ -7,10 +7,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as AttenteDuPool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import Etat
-from api.erreurs import REPONSES_ERREUR, gerer_http, gerer_inattendue, gerer_validation
+from api.erreurs import REPONSES_ERREUR, gerer_base, gerer_http, gerer_inattendue, gerer_validation
 from api.limites import LimiteDeDebit
 from api.routers import affilies, auth, eir, processus, rectifications, sante, simulations, taches, validations
 from api.routers import campagnes, comptes, documents
@@ -42,6 +44,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_exception_handler(RequestValidationError, gerer_validation)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, gerer_http)  # type: ignore[arg-type]
+    for panne in (DBAPIError, ConnectionError, AttenteDuPool):  # 503 when the database is down, 500 otherwise
+        app.add_exception_handler(panne, gerer_base)
     app.add_exception_handler(Exception, gerer_inattendue)
     for module in (sante, auth, eir, taches, affilies, simulations, processus, rectifications, validations,
                    campagnes, comptes, documents):

@@ -86,7 +86,7 @@ REPONSES_ERREUR: dict[int | str, dict[str, Any]] = {
     422: {**_ERREUR, "description": "Données invalides : le champ et la règle sont nommés"},
     423: {**_ERREUR, "description": "Compte verrouillé"},
     429: {**_ERREUR, "description": "Trop de requêtes"},
-    503: {**_ERREUR, "description": "Moteur de processus indisponible"},
+    503: {**_ERREUR, "description": "Moteur de processus ou base de données momentanément indisponible"},
 }
 
 
@@ -122,3 +122,25 @@ async def gerer_inattendue(_: Request, exc: Exception) -> JSONResponse:
 
     logging.getLogger("cnracl.api").exception("erreur inattendue (%s)", type(exc).__name__)
     return reponse_erreur(500, "Erreur interne du service : l'équipe technique est prévenue. Réessayez plus tard.")
+
+
+def base_indisponible(exc: Exception) -> bool:
+    """The database cannot be reached now (down, restarting, refusing connections, every connection busy),
+    as opposed to a statement it refused: the former is worth calling again in a moment."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as AttenteDuPool
+
+    if isinstance(exc, (ConnectionError, AttenteDuPool)):
+        return True
+    return isinstance(exc, DBAPIError) and (exc.connection_invalidated or exc.statement is None
+                                            or isinstance(exc, (OperationalError, InterfaceError)))
+
+
+async def gerer_base(requete: Request, exc: Exception) -> JSONResponse:
+    if not base_indisponible(exc):
+        return await gerer_inattendue(requete, exc)
+    import logging
+
+    logging.getLogger("cnracl.api").warning("base de données indisponible (%s)", type(exc).__name__)
+    return reponse_erreur(503, "La base de données du service est momentanément indisponible : réessayez dans "
+                               "un instant.", entetes={"Retry-After": "5"})

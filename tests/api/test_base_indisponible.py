@@ -1,0 +1,77 @@
+"""The API and its PostgreSQL connections: a connection the server closed is replaced before use (the next
+call succeeds), and while the database refuses connections the API answers 503 in French, not 500."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import AsyncExitStack
+
+import asyncpg
+import pytest
+
+from persistence.migrations import migrer_async
+from tests.conftest import PG_ADMIN, _base_postgres, _supprimer_base, settings_de_test
+from tests.service import assembler
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+async def base():
+    nom = await _base_postgres()
+    url = f"{PG_ADMIN.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+asyncpg://')}/{nom}"
+    await migrer_async(url)
+    try:
+        yield nom, url
+    finally:
+        admin = await asyncpg.connect(PG_ADMIN)
+        try:
+            await admin.execute(f'ALTER DATABASE "{nom}" ALLOW_CONNECTIONS true')
+        finally:
+            await admin.close()
+        await _supprimer_base(nom)
+
+
+async def _couper(nom: str, refuser: bool | None = None) -> int:
+    """Close every connection to the database ``nom`` from the server side (what a restart does to its
+    clients); ``refuser``: and refuse new ones (True) or accept them again (False)."""
+    admin = await asyncpg.connect(PG_ADMIN)
+    try:
+        if refuser is not None:
+            await admin.execute(f'ALTER DATABASE "{nom}" ALLOW_CONNECTIONS {"false" if refuser else "true"}')
+        coupees = await admin.fetchval("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                       "WHERE datname = $1", nom)
+    finally:
+        await admin.close()
+    await asyncio.sleep(0.3)  # the clients' event loop reads the end of each stream
+    return coupees
+
+
+async def test_une_connexion_coupee_par_le_serveur_est_remplacee(tmp_path, base):
+    nom, url = base
+    settings = settings_de_test(tmp_path, url, 1, temporal_address="127.0.0.1:1")
+    async with AsyncExitStack() as pile:
+        service = await assembler(settings, pile)
+        http = await service.http("superviseur")
+        for _ in range(3):  # a few connections in the pool
+            assert (await http.get("/processus")).status_code == 200
+        assert await _couper(nom) >= 1
+        for _ in range(5):
+            reponse = await http.get("/processus")
+            assert reponse.status_code == 200, reponse.text
+
+
+async def test_base_injoignable_503_puis_reprise(tmp_path, base):
+    nom, url = base
+    settings = settings_de_test(tmp_path, url, 1, temporal_address="127.0.0.1:1")
+    async with AsyncExitStack() as pile:
+        service = await assembler(settings, pile)
+        http = await service.http("superviseur")
+        assert (await http.get("/processus")).status_code == 200
+        await _couper(nom, refuser=True)
+        reponse = await http.get("/processus")
+        assert reponse.status_code == 503, reponse.text
+        assert "base de données" in reponse.json()["detail"] and "réessayez" in reponse.json()["detail"]
+        assert reponse.headers.get("Retry-After")
+        await _couper(nom, refuser=False)
+        assert (await http.get("/processus")).status_code == 200
