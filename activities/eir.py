@@ -87,40 +87,52 @@ class ActivitesEir:
     @activity.defn(name="eir_generer_ris")
     async def generer_ris(self, production: ProductionDocument) -> int:
         """The RIS from the CIR as it stands now."""
-        return await self._produire(production, TypeDocument.ris, lambda affilie, lignes, enfants, demande:
+        async with transaction(self._sessions) as session:
+            return await self._produire_ris(session, production)
+
+    async def _produire_ris(self, session, production: ProductionDocument) -> int:
+        return await self._produire(session, production, TypeDocument.ris, lambda affilie, lignes, enfants, demande:
                                     contenu_ris(affilie, lignes, production.horodatage.date()))
 
     @activity.defn(name="eir_publier_ris")
     async def publier_ris(self, publication: PublicationRis) -> int:
-        """``generer_ris`` then ``notifier`` in one activity: one workflow task and one activity task fewer
-        after each answer of the employer. Both steps are idempotent by their keys, so a retry after the RIS
-        is stored finds it and sends the mail (once)."""
-        document_id = await self.generer_ris(publication.production)
-        await self.notifier(replace(publication.avis, document_id=document_id))
+        """``generer_ris`` then ``notifier`` in one activity (one workflow task and one activity task fewer
+        after each answer of the employer) and one transaction: the RIS and its mail in the outbox are
+        committed together, the mail sent after; then, with ``transition``, the state « RIS disponible » in
+        the transaction that marks the mail sent (one local activity fewer). All are idempotent: a retry finds
+        the RIS, sends the mail once, finds the state's event."""
+        async with transaction(self._sessions) as session:
+            document_id = await self._produire_ris(session, publication.production)
+            reserve = await self._reserver(session, replace(publication.avis, document_id=document_id))
+        transition = publication.transition
+        await self._mails.expedier(reserve, ensuite=None if transition is None else
+                                   lambda session: depots.appliquer_transition(session, transition))
         return document_id
 
     @activity.defn(name="eir_calculer_bilan")
     async def calculer_bilan(self, production: ProductionDocument) -> int:
         """Run the pension simulations with the chosen end-of-career index; store the bilan."""
-        return await self._produire(production, TypeDocument.bilan, lambda affilie, lignes, enfants, demande:
-                                    contenu_bilan(affilie, lignes, enfants, demande.indice_fin_de_carriere,
-                                                  production.horodatage.date()))
-
-    async def _produire(self, production: ProductionDocument, type: TypeDocument, contenu) -> int:
-        """Store one document of the request (once: its key is the process step)."""
         async with transaction(self._sessions) as session:
-            demande = await _demande(session, production.demande_id)
-            affilie = await session.get(Affilie, demande.affilie_id)
-            assert affilie is not None and affilie.id is not None
-            lignes = await depots.lignes_cir(session, affilie.id)
-            enfants = await depots.enfants(session, affilie.id)
-            document, _ = await depots.enregistrer_document(
-                session,
-                Document(cle=production.cle, type=type.value, affilie_id=affilie.id, demande_id=demande.id,
-                         cree_le=production.horodatage, contenu=contenu(affilie, lignes, enfants, demande)),
-            )
-            assert document.id is not None
-            return document.id
+            return await self._produire(session, production, TypeDocument.bilan,
+                                        lambda affilie, lignes, enfants, demande: contenu_bilan(
+                                            affilie, lignes, enfants, demande.indice_fin_de_carriere,
+                                            production.horodatage.date()))
+
+    @staticmethod
+    async def _produire(session, production: ProductionDocument, type: TypeDocument, contenu) -> int:
+        """Store one document of the request (once: its key is the process step)."""
+        demande = await _demande(session, production.demande_id)
+        affilie = await session.get(Affilie, demande.affilie_id)
+        assert affilie is not None and affilie.id is not None
+        lignes = await depots.lignes_cir(session, affilie.id)
+        enfants = await depots.enfants(session, affilie.id)
+        document, _ = await depots.enregistrer_document(
+            session,
+            Document(cle=production.cle, type=type.value, affilie_id=affilie.id, demande_id=demande.id,
+                     cree_le=production.horodatage, contenu=contenu(affilie, lignes, enfants, demande)),
+        )
+        assert document.id is not None
+        return document.id
 
     @activity.defn(name="eir_enregistrer_enquete")
     async def enregistrer_enquete(self, enregistrement: EnregistrementEnquete) -> None:
@@ -137,17 +149,18 @@ class ActivitesEir:
 
     @activity.defn(name="eir_notifier")
     async def notifier(self, notification: NotificationEir) -> None:
-        """Mail one event to one recipient, once (the outbox key is the notification's ``cle``)."""
-        async with self._sessions() as session:
-            contexte, destinataire = await self._contexte(session, notification)
-        await self._mails.envoyer_une_fois(
-            cle=notification.cle,
-            evenement=notification.evenement,
-            destinataire=destinataire,
-            contexte=contexte,
-            processus_id=contexte["demande"]["workflow_id"],
-            horodatage=notification.horodatage,
-        )
+        """Mail one event to one recipient, once (the outbox key is the notification's ``cle``): its context
+        read and the mail stored in the outbox in one transaction, sent after."""
+        async with transaction(self._sessions) as session:
+            reserve = await self._reserver(session, notification)
+        await self._mails.expedier(reserve)
+
+    async def _reserver(self, session, notification: NotificationEir):
+        contexte, destinataire = await self._contexte(session, notification)
+        return await self._mails.reserver(session, cle=notification.cle, evenement=notification.evenement,
+                                          destinataire=destinataire, contexte=contexte,
+                                          processus_id=contexte["demande"]["workflow_id"],
+                                          horodatage=notification.horodatage)
 
     async def _contexte(self, session, notification: NotificationEir) -> tuple[dict[str, Any], str]:
         demande = await _demande(session, notification.demande_id)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError
+from sqlmodel import col
 
 from persistence import depots
 from persistence.db import SessionFactory, transaction
@@ -17,6 +21,20 @@ from persistence.models import Affilie, Employeur, Mail, Tache
 from notifications.rendu import Gabarits, MessageRendu
 from notifications.transport import TransportSmtp
 from observabilite.compteurs import compter_echec_envoi
+
+
+Ecriture = Callable[[Any], Awaitable[object]]  # a write in a given session
+
+
+@dataclass(frozen=True)
+class MailReserve:
+    """A mail stored in the outbox, not sent yet: what ``ExpediteurMails.expedier`` needs to send it."""
+
+    mail_id: int
+    message_id: str
+    adresse: str
+    horodatage: datetime
+    message: MessageRendu
 
 
 class ExpediteurMails:
@@ -40,48 +58,73 @@ class ExpediteurMails:
         retry after a failed send finds the row still ``a_envoyer`` and sends it; a retry after a
         successful send finds it ``envoye`` and does nothing.
         """
+        async with transaction(self._sessions) as session:
+            reserve = await self.reserver(session, cle, evenement, destinataire, contexte, processus_id, horodatage)
+        return await self.expedier(reserve)
+
+    async def reserver(
+        self,
+        session,
+        cle: str,
+        evenement: str,
+        destinataire: str,
+        contexte: dict[str, Any],
+        processus_id: str | None,
+        horodatage: datetime,
+    ) -> MailReserve | None:
+        """The first half of ``envoyer_une_fois``, in the caller's transaction (the activity that builds the
+        mail's context in the same one): the mail rendered and stored in the outbox under its key. ``None``
+        when this key was already sent. Commit, then ``expedier``."""
         rendu = self._gabarits.rendre(evenement, contexte)
         domaine = self._transport.expediteur.rsplit("@", 1)[-1].rstrip(">")
-        async with transaction(self._sessions) as session:
-            mail, _ = await depots.reserver_mail(
-                session,
-                Mail(
-                    cle=cle,
-                    evenement=evenement,
-                    processus_id=processus_id,
-                    destinataire=destinataire,
-                    sujet=rendu.sujet,
-                    corps_texte=rendu.texte,
-                    corps_html=rendu.html,
-                    message_id=f"<{_id_message(cle)}@{domaine}>",
-                    etat=EtatMail.a_envoyer.value,
-                    cree_le=horodatage,
-                ),
-            )
-            if mail.etat == EtatMail.envoye.value:
-                return False
-            mail_id, message_id = mail.id, mail.message_id
-            stocke = MessageRendu(sujet=mail.sujet, texte=mail.corps_texte, html=mail.corps_html)
-            adresse = mail.destinataire
+        mail, _ = await depots.reserver_mail(
+            session,
+            Mail(
+                cle=cle,
+                evenement=evenement,
+                processus_id=processus_id,
+                destinataire=destinataire,
+                sujet=rendu.sujet,
+                corps_texte=rendu.texte,
+                corps_html=rendu.html,
+                message_id=f"<{_id_message(cle)}@{domaine}>",
+                etat=EtatMail.a_envoyer.value,
+                cree_le=horodatage,
+            ),
+        )
+        if mail.etat == EtatMail.envoye.value:
+            return None
+        assert mail.id is not None
+        return MailReserve(mail.id, mail.message_id, mail.destinataire, horodatage,
+                           MessageRendu(sujet=mail.sujet, texte=mail.corps_texte, html=mail.corps_html))
+
+    async def expedier(self, reserve: MailReserve | None, ensuite: Ecriture | None = None) -> bool:
+        """The second half: send a reserved mail (committed), then mark it sent. ``False`` for ``None`` (sent
+        before). ``ensuite``: a write of the caller's, done once the mail has left, in the transaction that
+        marks it sent (or alone when it was sent before: the caller's retry); it must be idempotent."""
+        if reserve is None:
+            if ensuite is not None:
+                async with transaction(self._sessions) as session:
+                    await ensuite(session)
+            return False
         try:
-            await self._transport.envoyer(adresse, stocke, message_id)
+            await self._transport.envoyer(reserve.adresse, reserve.message, reserve.message_id)
         except Exception:
             compter_echec_envoi("processus")
             raise
-        await self._marquer_envoye(mail_id, horodatage)
+        await self._marquer_envoye(reserve.mail_id, reserve.horodatage, ensuite)
         return True
 
-    async def _marquer_envoye(self, mail_id: int, horodatage: datetime) -> None:
+    async def _marquer_envoye(self, mail_id: int, horodatage: datetime, ensuite: Ecriture | None = None) -> None:
         """Record the send. The mail has left: a database unreachable for a moment (a restart) is waited
         for here, about 20 s, rather than failing the activity, whose retry would send it a second time."""
         for pause in (0.5, 1, 2, 4, 4, 4, 4, None):
             try:
                 async with transaction(self._sessions) as session:
-                    envoye = await session.get(Mail, mail_id)
-                    assert envoye is not None
-                    envoye.etat = EtatMail.envoye.value
-                    envoye.envoye_le = horodatage
-                    session.add(envoye)
+                    await session.exec(update(Mail).where(col(Mail.id) == mail_id)
+                                          .values(etat=EtatMail.envoye.value, envoye_le=horodatage))
+                    if ensuite is not None:
+                        await ensuite(session)
                 return
             except (DBAPIError, OSError):
                 if pause is None:

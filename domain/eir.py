@@ -163,10 +163,12 @@ class TerminaisonTache:
 
 @dataclass
 class PublicationRis:
-    """A RIS produced, then mailed to the agent (``avis``: its notification, without the document's number)."""
+    """A RIS produced, then mailed to the agent (``avis``: its notification, without the document's number);
+    ``transition``: the state the request is in once the mail has left (« RIS disponible »), written with it."""
 
     production: ProductionDocument
     avis: NotificationEir
+    transition: Transition | None = None
 
 
 @dataclass

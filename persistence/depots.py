@@ -12,7 +12,9 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as insert_postgresql
+from sqlalchemy.dialects.sqlite import insert as insert_sqlite
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -38,17 +40,22 @@ M = TypeVar("M", bound=SQLModel)
 
 
 async def _obtenir_ou_creer(session: AsyncSession, modele: type[M], cle: str, nouveau: M) -> tuple[M, bool]:
-    """The row with this ``cle``, or ``nouveau`` inserted; ``True`` when it was created now."""
-    existant = (await session.exec(select(modele).where(modele.cle == cle))).first()  # type: ignore[attr-defined]
-    if existant is not None:
-        return existant, False
-    try:
-        async with session.begin_nested():
-            session.add(nouveau)
-    except IntegrityError:
+    """The row with this ``cle``, or ``nouveau`` inserted; ``True`` when it was created now.
+
+    One statement when the key is new: ``INSERT … ON CONFLICT (cle) DO NOTHING RETURNING id`` (PostgreSQL and
+    SQLite), a second to read the row already there. A concurrent insert of the same key waits for the other
+    transaction, then finds its row: no savepoint, no error to catch."""
+    insertion = (insert_postgresql if session.bind.dialect.name == "postgresql" else insert_sqlite)(modele)
+    table = modele.__table__  # type: ignore[attr-defined]
+    valeurs = {colonne.key: getattr(nouveau, colonne.key) for colonne in table.columns if not colonne.primary_key}
+    identifiant = (await session.exec(
+        insertion.values(**valeurs).on_conflict_do_nothing(index_elements=["cle"]).returning(table.c.id))).scalar()
+    if identifiant is None:
         existant = (await session.exec(select(modele).where(modele.cle == cle))).one()  # type: ignore[attr-defined]
         return existant, False
-    await session.flush()
+    nouveau.id = identifiant  # type: ignore[attr-defined]
+    make_transient_to_detached(nouveau)  # the row as just written: in the session, nothing left to insert
+    session.add(nouveau)
     return nouveau, True
 
 

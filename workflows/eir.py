@@ -46,6 +46,7 @@ _REESSAIS = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=
 _ECRITURES_LOCALES = "ecritures-locales"  # patch: the process's own short writes as local activities
 _RIS_PUBLIE = "ris-publie"  # patch: the RIS and its mail in one activity
 _TERMINAISON_UNIQUE = "terminaison-unique"  # patch: an answer and the state after it in one local activity
+_RIS_ET_ETAT = "ris-et-etat"  # patch: the state « RIS disponible » written by the RIS's activity
 
 
 class _Retrait(Exception):
@@ -96,8 +97,6 @@ class EirWorkflow:
         await self._publier_ris("ris-0", "ris_disponible")
         # Phase 2: validate, or ask a consolidation and loop.
         while True:
-            await self._etat(EtapeEir.preparation, EtatEir.ris_disponible, "ris_disponible", phase=2,
-                             en_attente_de=Acteur.affilie)
             await self._attendre(lambda: self._validation is not None or self._consolidation is not None)
             if self._validation is not None:
                 break
@@ -322,16 +321,36 @@ class EirWorkflow:
         completion: CompletionTache | None = None,
     ) -> None:
         """Write the new state (with ``completion``: the answer that leads to it, in the same local activity)."""
-        vue = VueEir(etape=etape, etat=etat, phase=phase, en_attente_de=en_attente_de, echeance=echeance,
-                     tache_id=tache_id)
-        transition = Transition(self._d.demande_id, self._id, vue, evenement, workflow.now(), acteur,
-                                compte_id or None, details or {})
+        transition = self._transition(etape, etat, evenement, phase, en_attente_de, echeance, tache_id, acteur,
+                                      compte_id, details)
         if completion is None:
             await self._ecrire(ActivitesEir.transition, transition)
         else:
             await workflow.execute_local_activity_method(
                 ActivitesEir.terminer_et_transiter, TerminaisonTache(completion, transition),
                 start_to_close_timeout=_COURTE, retry_policy=_REESSAIS)
+        self._ecrit(transition.vue)
+
+    def _transition(
+        self,
+        etape: EtapeEir,
+        etat: EtatEir,
+        evenement: str,
+        phase: int | None = None,
+        en_attente_de: Acteur | None = None,
+        echeance: datetime | None = None,
+        tache_id: int | None = None,
+        acteur: Acteur = Acteur.cnracl,
+        compte_id: int | None = None,
+        details: dict | None = None,
+    ) -> Transition:
+        vue = VueEir(etape=etape, etat=etat, phase=phase, en_attente_de=en_attente_de, echeance=echeance,
+                     tache_id=tache_id)
+        return Transition(self._d.demande_id, self._id, vue, evenement, workflow.now(), acteur, compte_id or None,
+                          details or {})
+
+    def _ecrit(self, vue: VueEir) -> None:
+        """The state just written (by a local activity or an activity): queries and updates answer with it."""
         self._vue = vue
         self._sequence += 1
 
@@ -353,18 +372,27 @@ class EirWorkflow:
             start_to_close_timeout=timedelta(minutes=1), retry_policy=_REESSAIS,
         )
 
-    async def _publier_ris(self, suffixe: str, evenement: str) -> int:
-        """The RIS, then its mail to the agent: one activity (patch), two before."""
+    async def _publier_ris(self, suffixe: str, evenement: str) -> None:
+        """The RIS, its mail to the agent, then the state « RIS disponible » (phase 2, the agent's turn): one
+        activity (patches), three steps before."""
+        etat = (EtapeEir.preparation, EtatEir.ris_disponible, "ris_disponible")
+        attente = dict(phase=2, en_attente_de=Acteur.affilie)
         if not workflow.patched(_RIS_PUBLIE):
             ris = await self._document(ActivitesEir.generer_ris, suffixe)
             await self._notifier(evenement, Acteur.affilie, document_id=ris)
-            return ris
-        return await workflow.execute_activity_method(
+            await self._etat(*etat, **attente)
+            return
+        transition = self._transition(*etat, **attente) if workflow.patched(_RIS_ET_ETAT) else None
+        await workflow.execute_activity_method(
             ActivitesEir.publier_ris,
             PublicationRis(ProductionDocument(f"{self._id}:{suffixe}", self._d.demande_id, workflow.now()),
-                           self._notification(evenement, Acteur.affilie)),
+                           self._notification(evenement, Acteur.affilie), transition),
             start_to_close_timeout=timedelta(minutes=1) + _COURTE, retry_policy=_REESSAIS,
         )
+        if transition is None:
+            await self._etat(*etat, **attente)
+        else:
+            self._ecrit(transition.vue)
 
     def _notification(self, evenement: str, destinataire: Acteur, tache_id: int | None = None,
                       document_id: int | None = None) -> NotificationEir:

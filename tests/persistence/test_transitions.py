@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+import pytest
 from sqlmodel import select
 
 from domain.eir import Transition, VueEir
@@ -41,5 +42,59 @@ async def test_une_transition_rejouee_n_ajoute_pas_d_evenement(url_base):
         assert types.count("ris_disponible") == 2
         assert ecrite is not None and ecrite.etat == "ris_disponible"
         assert chaine.intacte
+    finally:
+        await moteur.dispose()
+
+
+async def test_le_ris_publie_ecrit_son_etat_une_fois_le_mail_parti(url_base, boite_mail):
+    """``publier_ris`` with its transition: while the mail server is down, the RIS and its mail wait in the
+    database and the request keeps its state (the agent is not told « RIS disponible » before the mail); once
+    the server is back, the retry sends the mail and writes the state; a run again doubles nothing."""
+    from activities.eir import ActivitesEir
+    from activities.mails import ExpediteurMails
+    from domain.eir import NotificationEir, ProductionDocument, PublicationRis
+    from notifications.rendu import Gabarits
+    from notifications.transport import TransportSmtp
+    from persistence.models import Document, Mail
+    from tests.conftest import port_libre
+
+    moteur = creer_moteur(url_base)
+    sessions = fabrique_sessions(moteur)
+    try:
+        pop = await population(sessions)
+        maintenant = datetime(2026, 3, 9, 9, tzinfo=timezone.utc)
+        async with transaction(sessions) as session:
+            demande = await depots.creer_demande_eir(session, pop.affilie, date(2026, 3, 2), "en_ligne", maintenant,
+                                                     lambda cle, n: f"eir-{cle}-{n}")
+        vue = VueEir(etape=EtapeEir.preparation, etat=EtatEir.ris_disponible, phase=2, en_attente_de=Acteur.affilie)
+        publication = PublicationRis(
+            ProductionDocument(f"{demande.workflow_id}:ris-0", demande.id, maintenant),
+            NotificationEir(f"{demande.workflow_id}:ris_disponible:affilie:0", demande.id, "ris_disponible",
+                            Acteur.affilie, maintenant),
+            Transition(demande.id, demande.workflow_id, vue, "ris_disponible", maintenant))
+
+        def activites(port: int) -> ActivitesEir:
+            transport = TransportSmtp("127.0.0.1", port, "CNRACL <ne-pas-repondre@cnracl.example.fr>", delai=2)
+            return ActivitesEir(sessions, ExpediteurMails(sessions, Gabarits(), transport), "https://cnracl.test",
+                                "superviseurs@cnracl.example.fr")
+
+        async def lire():
+            async with sessions() as session:
+                return ((await session.get(DemandeEirTable, demande.id)).etat,
+                        [m.etat for m in (await session.exec(select(Mail))).all()],
+                        len((await session.exec(select(Document))).all()),
+                        (await session.exec(select(Evenement.type).where(
+                            Evenement.processus_id == demande.workflow_id))).all().count("ris_disponible"))
+
+        with pytest.raises(OSError):  # no mail server on this port
+            await activites(port_libre()).publier_ris(publication)
+        assert await lire() == ("enregistree", ["a_envoyer"], 1, 0)
+        document_id = await activites(boite_mail.port).publier_ris(publication)
+        assert await lire() == ("ris_disponible", ["envoye"], 1, 1)
+        assert await activites(boite_mail.port).publier_ris(publication) == document_id  # run again
+        assert await lire() == ("ris_disponible", ["envoye"], 1, 1)
+        assert len(boite_mail.messages) == 1
+        async with sessions() as session:
+            assert (await verifier(session)).intacte
     finally:
         await moteur.dispose()

@@ -253,9 +253,12 @@ async def test_retrait_a_chaque_etape(banc: Banc, etape: str):
     assert len(banc.boite.messages) == avant + len(nouveaux)
 
 
-async def test_rejeu_d_un_historique_enregistre():
+@pytest.mark.parametrize("fichier", ["eir_complet.json", "eir_terminaison_unique.json"])
+async def test_rejeu_d_un_historique_enregistre(fichier: str):
     """A process started by an earlier version must replay against the current code: a change that
-    breaks this needs ``workflow.patched()``."""
-    historique = WorkflowHistory.from_json("eir-enregistre", HISTORIQUE_EIR.read_text())
+    breaks this needs ``workflow.patched()``. ``eir_complet``: the first version; ``eir_terminaison_unique``:
+    recorded on 02/12/2026 before the patch ``ris-et-etat`` (the state « RIS disponible » then still written
+    by a local activity of its own)."""
+    historique = WorkflowHistory.from_json("eir-enregistre", (HISTORIQUE_EIR.parent / fichier).read_text())
     await Replayer(workflows=[EirWorkflow], data_converter=pydantic_data_converter,
                    workflow_runner=executant_workflows()).replay_workflow(historique)
