@@ -306,23 +306,10 @@ class EirWorkflow:
             raise _Retrait()
         return True
 
-    async def _etat(
-        self,
-        etape: EtapeEir,
-        etat: EtatEir,
-        evenement: str,
-        phase: int | None = None,
-        en_attente_de: Acteur | None = None,
-        echeance: datetime | None = None,
-        tache_id: int | None = None,
-        acteur: Acteur = Acteur.cnracl,
-        compte_id: int | None = None,
-        details: dict | None = None,
-        completion: CompletionTache | None = None,
-    ) -> None:
-        """Write the new state (with ``completion``: the answer that leads to it, in the same local activity)."""
-        transition = self._transition(etape, etat, evenement, phase, en_attente_de, echeance, tache_id, acteur,
-                                      compte_id, details)
+    async def _etat(self, *etat, completion: CompletionTache | None = None, **precisions) -> None:
+        """Write the new state (the arguments of ``_transition``); with ``completion``: the answer that leads to
+        it, in the same local activity."""
+        transition = self._transition(*etat, **precisions)
         if completion is None:
             await self._ecrire(ActivitesEir.transition, transition)
         else:

@@ -16,16 +16,24 @@ from persistence.models import DemandeEirTable, Evenement
 from tests.fabriques import population
 
 
+RIS_DISPONIBLE = VueEir(etape=EtapeEir.preparation, etat=EtatEir.ris_disponible, phase=2, en_attente_de=Acteur.affilie)
+
+
+async def _demande(sessions, maintenant: datetime) -> DemandeEirTable:
+    """An agent's EIR request, just stored (« enregistrée »)."""
+    pop = await population(sessions)
+    async with transaction(sessions) as session:
+        return await depots.creer_demande_eir(session, pop.affilie, date(2026, 3, 2), "en_ligne", maintenant,
+                                              lambda cle, n: f"eir-{cle}-{n}")
+
+
 async def test_une_transition_rejouee_n_ajoute_pas_d_evenement(url_base):
     moteur = creer_moteur(url_base)
     sessions = fabrique_sessions(moteur)
     try:
-        pop = await population(sessions)
         maintenant = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
-        async with transaction(sessions) as session:
-            demande = await depots.creer_demande_eir(session, pop.affilie, date(2026, 3, 2), "en_ligne", maintenant,
-                                                     lambda cle, n: f"eir-{cle}-{n}")
-        vue = VueEir(etape=EtapeEir.preparation, etat=EtatEir.ris_disponible, phase=2, en_attente_de=Acteur.affilie)
+        demande = await _demande(sessions, maintenant)
+        vue = RIS_DISPONIBLE
         transition = Transition(demande.id, demande.workflow_id, vue, "ris_disponible", maintenant + timedelta(days=6))
         for _ in range(2):  # the activity, then its run again
             async with transaction(sessions) as session:
@@ -61,17 +69,13 @@ async def test_le_ris_publie_ecrit_son_etat_une_fois_le_mail_parti(url_base, boi
     moteur = creer_moteur(url_base)
     sessions = fabrique_sessions(moteur)
     try:
-        pop = await population(sessions)
         maintenant = datetime(2026, 3, 9, 9, tzinfo=timezone.utc)
-        async with transaction(sessions) as session:
-            demande = await depots.creer_demande_eir(session, pop.affilie, date(2026, 3, 2), "en_ligne", maintenant,
-                                                     lambda cle, n: f"eir-{cle}-{n}")
-        vue = VueEir(etape=EtapeEir.preparation, etat=EtatEir.ris_disponible, phase=2, en_attente_de=Acteur.affilie)
+        demande = await _demande(sessions, maintenant)
         publication = PublicationRis(
             ProductionDocument(f"{demande.workflow_id}:ris-0", demande.id, maintenant),
             NotificationEir(f"{demande.workflow_id}:ris_disponible:affilie:0", demande.id, "ris_disponible",
                             Acteur.affilie, maintenant),
-            Transition(demande.id, demande.workflow_id, vue, "ris_disponible", maintenant))
+            Transition(demande.id, demande.workflow_id, RIS_DISPONIBLE, "ris_disponible", maintenant))
 
         def activites(port: int) -> ActivitesEir:
             transport = TransportSmtp("127.0.0.1", port, "CNRACL <ne-pas-repondre@cnracl.example.fr>", delai=2)
