@@ -98,8 +98,8 @@ class ActivitesEir:
     async def publier_ris(self, publication: PublicationRis) -> int:
         """``generer_ris`` then ``notifier`` in one activity (one workflow task and one activity task fewer
         after each answer of the employer) and one transaction: the RIS and its mail in the outbox are
-        committed together, the mail sent after; then, with ``transition``, the state « RIS disponible » in
-        the transaction that marks the mail sent (one local activity fewer). All are idempotent: a retry finds
+        committed together, the mail sent after; then, with ``transition``, the state « RIS disponible », once
+        the mail is marked sent (one local activity fewer). All are idempotent: a retry finds
         the RIS, sends the mail once, finds the state's event."""
         async with transaction(self._sessions) as session:
             document_id = await self._produire_ris(session, publication.production)

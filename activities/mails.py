@@ -100,22 +100,23 @@ class ExpediteurMails:
 
     async def expedier(self, reserve: MailReserve | None, ensuite: Ecriture | None = None) -> bool:
         """The second half: send a reserved mail (committed), then mark it sent. ``False`` for ``None`` (sent
-        before). ``ensuite``: a write of the caller's, done once the mail has left, in the transaction that
-        marks it sent (or alone when it was sent before: the caller's retry); it must be idempotent."""
-        if reserve is None:
-            if ensuite is not None:
-                async with transaction(self._sessions) as session:
-                    await ensuite(session)
-            return False
-        try:
-            await self._transport.envoyer(reserve.adresse, reserve.message, reserve.message_id)
-        except Exception:
-            compter_echec_envoi("processus")
-            raise
-        await self._marquer_envoye(reserve.mail_id, reserve.horodatage, ensuite)
-        return True
+        before). ``ensuite``: a write of the caller's, done once the mail has left and is marked sent, in a
+        transaction of its own (whatever becomes of it, the mail stays marked: a retry finds it sent and does
+        the write alone); it must be idempotent."""
+        envoye = reserve is not None
+        if reserve is not None:
+            try:
+                await self._transport.envoyer(reserve.adresse, reserve.message, reserve.message_id)
+            except Exception:
+                compter_echec_envoi("processus")
+                raise
+            await self._marquer_envoye(reserve.mail_id, reserve.horodatage)
+        if ensuite is not None:
+            async with transaction(self._sessions) as session:
+                await ensuite(session)
+        return envoye
 
-    async def _marquer_envoye(self, mail_id: int, horodatage: datetime, ensuite: Ecriture | None = None) -> None:
+    async def _marquer_envoye(self, mail_id: int, horodatage: datetime) -> None:
         """Record the send. The mail has left: a database unreachable for a moment (a restart) is waited
         for here, about 20 s, rather than failing the activity, whose retry would send it a second time."""
         for pause in (0.5, 1, 2, 4, 4, 4, 4, None):
@@ -123,8 +124,6 @@ class ExpediteurMails:
                 async with transaction(self._sessions) as session:
                     await session.exec(update(Mail).where(col(Mail.id) == mail_id)
                                           .values(etat=EtatMail.envoye.value, envoye_le=horodatage))
-                    if ensuite is not None:
-                        await ensuite(session)
                 return
             except (DBAPIError, OSError):
                 if pause is None:

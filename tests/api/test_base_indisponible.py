@@ -47,31 +47,30 @@ async def _couper(nom: str, refuser: bool | None = None) -> int:
     return coupees
 
 
-async def test_une_connexion_coupee_par_le_serveur_est_remplacee(tmp_path, base):
-    nom, url = base
-    settings = settings_de_test(tmp_path, url, 1, temporal_address="127.0.0.1:1")
+@pytest.fixture
+async def superviseur(tmp_path, base):
+    """The API on that database (Temporal unreachable: not needed here), a supervisor's client."""
+    _, url = base
     async with AsyncExitStack() as pile:
-        service = await assembler(settings, pile)
-        http = await service.http("superviseur")
-        for _ in range(3):  # a few connections in the pool
-            assert (await http.get("/processus")).status_code == 200
-        assert await _couper(nom) >= 1
-        for _ in range(5):
-            reponse = await http.get("/processus")
-            assert reponse.status_code == 200, reponse.text
+        service = await assembler(settings_de_test(tmp_path, url, 1, temporal_address="127.0.0.1:1"), pile)
+        yield await service.http("superviseur")
 
 
-async def test_base_injoignable_503_puis_reprise(tmp_path, base):
-    nom, url = base
-    settings = settings_de_test(tmp_path, url, 1, temporal_address="127.0.0.1:1")
-    async with AsyncExitStack() as pile:
-        service = await assembler(settings, pile)
-        http = await service.http("superviseur")
-        assert (await http.get("/processus")).status_code == 200
-        await _couper(nom, refuser=True)
-        reponse = await http.get("/processus")
-        assert reponse.status_code == 503, reponse.text
-        assert "base de données" in reponse.json()["detail"] and "réessayez" in reponse.json()["detail"]
-        assert reponse.headers.get("Retry-After")
-        await _couper(nom, refuser=False)
-        assert (await http.get("/processus")).status_code == 200
+async def test_une_connexion_coupee_par_le_serveur_est_remplacee(base, superviseur):
+    for _ in range(3):  # a few connections in the pool
+        assert (await superviseur.get("/processus")).status_code == 200
+    assert await _couper(base[0]) >= 1
+    for _ in range(5):
+        reponse = await superviseur.get("/processus")
+        assert reponse.status_code == 200, reponse.text
+
+
+async def test_base_injoignable_503_puis_reprise(base, superviseur):
+    assert (await superviseur.get("/processus")).status_code == 200
+    await _couper(base[0], refuser=True)
+    reponse = await superviseur.get("/processus")
+    assert reponse.status_code == 503, reponse.text
+    assert "base de données" in reponse.json()["detail"] and "réessayez" in reponse.json()["detail"]
+    assert reponse.headers.get("Retry-After")
+    await _couper(base[0], refuser=False)
+    assert (await superviseur.get("/processus")).status_code == 200

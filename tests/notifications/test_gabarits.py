@@ -80,6 +80,35 @@ async def test_smtp_en_panne_puis_retabli(sessions_sqlite, boite_mail):
     assert len(boite_mail.messages) == 1
 
 
+async def test_un_mail_parti_reste_marque_envoye_quand_l_ecriture_suivante_echoue(sessions_sqlite, boite_mail):
+    """``expedier(…, ensuite=…)``: the caller's write after the send fails; the mail stays marked sent, and the
+    retry does the write alone, without sending the mail again."""
+    from persistence.db import transaction
+
+    expediteur = ExpediteurMails(sessions_sqlite, GABARITS, TransportSmtp("127.0.0.1", boite_mail.port, "x@cnracl.fr"))
+    maintenant = datetime.now(timezone.utc)
+    ecritures: list[str] = []
+
+    async def en_echec(_session):
+        raise LookupError("demande inconnue")
+
+    async def ecrire(_session):
+        ecritures.append("faite")
+
+    for ensuite in (en_echec, ecrire):  # the activity, then its retry
+        async with transaction(sessions_sqlite) as session:
+            reserve = await expediteur.reserver(session, "k", "accuse_reception", "a@exemple.fr",
+                                                contexte_exemple("accuse_reception"), None, maintenant)
+        if ensuite is en_echec:
+            with pytest.raises(LookupError):
+                await expediteur.expedier(reserve, ensuite)
+        else:
+            assert reserve is None and not await expediteur.expedier(reserve, ensuite)
+    assert len(boite_mail.messages) == 1 and ecritures == ["faite"]
+    async with sessions_sqlite() as session:
+        assert [m.etat for m in (await session.exec(select(Mail))).all()] == ["envoye"]
+
+
 def test_les_mails_des_comptes_sont_prevus():
     """Seed 002's mails join the previewed and rendered list; the regenerated code is in its mail."""
     assert {"identifiant_rappele", "code_regenere"} <= set(GABARITS.evenements())
