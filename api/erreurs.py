@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -98,8 +98,37 @@ def reponse_erreur(statut: int, message: str, erreurs: list[dict[str, str]] | No
     return JSONResponse(corps, status_code=statut, headers=entetes)
 
 
-async def gerer_validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+# Addresses that answer programs (JSON, metrics, files), whoever calls them; everything else is a page.
+_POUR_LES_PROGRAMMES = ("/api/", "/metrics", "/static/", "/docs", "/redoc", "/openapi.json")
+
+
+def _pour_une_page(requete: Request) -> bool:
+    """A page was asked for (not by a program that wants JSON only): the error is a page too, in the service's
+    layout, not JSON."""
+    accepte = requete.headers.get("accept", "")
+    return (not requete.url.path.startswith(_POUR_LES_PROGRAMMES)
+            and ("text/html" in accepte or "application/json" not in accepte))
+
+
+def repondre(requete: Request, statut: int, message: str, erreurs: list[dict[str, str]] | None = None,
+             entetes: dict[str, str] | None = None) -> Response:
+    """The error answer: JSON for the API (``Erreur``), the error page for a browser on a page."""
+    if _pour_une_page(requete):
+        from api.pages.rendu import rendre
+        from api.pages.session import ErreurPage
+
+        texte = message + "".join(f" {e['champ']} : {e['message']}." for e in erreurs or [])
+        page = rendre(requete, "erreur.html", {"titre": ErreurPage(statut, message).titre, "texte": texte},
+                      statut=statut)
+        page.headers.update(entetes or {})
+        return page
+    return reponse_erreur(statut, message, erreurs, entetes)
+
+
+async def gerer_validation(requete: Request, exc: RequestValidationError) -> Response:
     erreurs = erreurs_francaises(list(exc.errors()))
+    if _pour_une_page(requete):
+        return repondre(requete, 422, "Données invalides :", erreurs)
     resume = " ; ".join(f"{e['champ']} : {e['message']}" for e in erreurs)
     return reponse_erreur(422, f"Données invalides — {resume}", erreurs)
 
@@ -112,16 +141,16 @@ _HTTP = {
 }
 
 
-async def gerer_http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def gerer_http(requete: Request, exc: StarletteHTTPException) -> Response:
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail not in ("Not Found", "Method Not Allowed") else _HTTP.get(exc.status_code, str(exc.detail))
-    return reponse_erreur(exc.status_code, detail, entetes=getattr(exc, "headers", None))
+    return repondre(requete, exc.status_code, detail, entetes=getattr(exc, "headers", None))
 
 
-async def gerer_inattendue(_: Request, exc: Exception) -> JSONResponse:
+async def gerer_inattendue(requete: Request, exc: Exception) -> Response:
     import logging
 
     logging.getLogger("cnracl.api").exception("erreur inattendue (%s)", type(exc).__name__)
-    return reponse_erreur(500, "Erreur interne du service : l'équipe technique est prévenue. Réessayez plus tard.")
+    return repondre(requete, 500, "Erreur interne du service : l'équipe technique est prévenue. Réessayez plus tard.")
 
 
 def base_indisponible(exc: Exception) -> bool:
@@ -136,11 +165,11 @@ def base_indisponible(exc: Exception) -> bool:
                                             or isinstance(exc, (OperationalError, InterfaceError)))
 
 
-async def gerer_base(requete: Request, exc: Exception) -> JSONResponse:
+async def gerer_base(requete: Request, exc: Exception) -> Response:
     if not base_indisponible(exc):
         return await gerer_inattendue(requete, exc)
     import logging
 
     logging.getLogger("cnracl.api").warning("base de données indisponible (%s)", type(exc).__name__)
-    return reponse_erreur(503, "La base de données du service est momentanément indisponible : réessayez dans "
-                               "un instant.", entetes={"Retry-After": "5"})
+    return repondre(requete, 503, "La base de données du service est momentanément indisponible : réessayez "
+                                  "dans un instant.", entetes={"Retry-After": "5"})

@@ -15,9 +15,10 @@ import time
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.erreurs import repondre
 from settings import Settings
 
 CONNEXIONS = {("POST", "/api/v1/auth/jeton"), ("POST", "/connexion")}
@@ -51,11 +52,7 @@ class LimiteDeDebit:
             attente = max(1, math.ceil(fenetre.reset_time - time.time()))
             message = (f"Trop de {quoi} depuis votre poste : {limite.amount} au plus par "
                        f"{_unite(limite)}. Réessayez dans {attente} secondes.")
-            entetes = {"Retry-After": str(attente)}
-            reponse = (JSONResponse({"detail": message}, status_code=429, headers=entetes)
-                       if chemin.startswith("/api/") else
-                       PlainTextResponse(message, status_code=429, headers=entetes))
-            await reponse(scope, receive, send)
+            await repondre(Request(scope), 429, message, entetes={"Retry-After": str(attente)})(scope, receive, send)
             return
         await self.app(scope, receive, send)
 

@@ -33,8 +33,9 @@ class ErreurPage(Exception):
         self.statut = statut
         self.message = message
         self.titre = titre or {401: "Connexion requise", 403: "Accès refusé", 404: "Page introuvable",
-                               409: "Action impossible", 503: "Service momentanément indisponible"}.get(
-            statut, "Erreur")
+                               405: "Action impossible à cette adresse", 409: "Action impossible",
+                               422: "Données invalides", 429: "Trop de requêtes", 500: "Erreur du service",
+                               503: "Service momentanément indisponible"}.get(statut, "Erreur")
 
 
 def _securise(request: Request) -> bool:

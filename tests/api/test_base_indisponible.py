@@ -11,6 +11,7 @@ import pytest
 
 from persistence.migrations import migrer_async
 from tests.conftest import PG_ADMIN, _base_postgres, _supprimer_base, settings_de_test
+from tests.pages.outils import navigateur
 from tests.service import assembler
 
 pytestmark = pytest.mark.postgres
@@ -48,12 +49,17 @@ async def _couper(nom: str, refuser: bool | None = None) -> int:
 
 
 @pytest.fixture
-async def superviseur(tmp_path, base):
-    """The API on that database (Temporal unreachable: not needed here), a supervisor's client."""
+async def service(tmp_path, base):
+    """The API on that database (Temporal unreachable: not needed here)."""
     _, url = base
     async with AsyncExitStack() as pile:
-        service = await assembler(settings_de_test(tmp_path, url, 1, temporal_address="127.0.0.1:1"), pile)
-        yield await service.http("superviseur")
+        yield await assembler(settings_de_test(tmp_path, url, 1, temporal_address="127.0.0.1:1"), pile)
+
+
+@pytest.fixture
+async def superviseur(service):
+    """A supervisor's client of the API."""
+    return await service.http("superviseur")
 
 
 async def test_une_connexion_coupee_par_le_serveur_est_remplacee(base, superviseur):
@@ -74,3 +80,17 @@ async def test_base_injoignable_503_puis_reprise(base, superviseur):
     assert reponse.headers.get("Retry-After")
     await _couper(base[0], refuser=False)
     assert (await superviseur.get("/processus")).status_code == 200
+
+
+async def test_une_page_pendant_la_panne_dit_de_revenir(base, service):
+    """A supervisor on the pages when the database stops: the page of the service says so in French (503,
+    Retry-After), not a JSON body; the same page works again once the database is back."""
+    nav = await navigateur(service, "superviseur")
+    assert (await nav.get("/processus")).status_code == 200
+    await _couper(base[0], refuser=True)
+    page = await nav.get("/processus", headers={"Accept": "text/html"})
+    assert page.status_code == 503 and page.headers["content-type"].startswith("text/html")
+    assert "<h1>Service momentanément indisponible</h1>" in page.text and "réessayez" in page.text
+    assert page.headers.get("Retry-After")
+    await _couper(base[0], refuser=False)
+    assert (await nav.get("/processus")).status_code == 200

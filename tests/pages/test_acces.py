@@ -184,3 +184,20 @@ async def test_apres_connexion_retour_a_la_page_demandee_jamais_ailleurs(service
     reponse = await autre.post("/connexion", {"identifiant": "camille", "code": "code-de-test-123",
                                               "suite": "//site.example/piege"})
     assert reponse.headers["location"] == "/eir"
+
+
+async def test_une_erreur_sur_une_page_est_une_page(service):
+    """A person who mistypes an address, or sends a page a malformed number, reads a page of the service in
+    French (its layout, a way back), not the API's JSON; the API itself keeps answering JSON."""
+    nav = await navigateur(service, "superviseur")
+    introuvable = await nav.get("/nulle-part", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert introuvable.status_code == 404 and introuvable.headers["content-type"].startswith("text/html")
+    assert "<h1>Page introuvable</h1>" in introuvable.text and 'href="/"' in introuvable.text
+    assert '<html lang="fr"' in introuvable.text
+    malforme = await nav.get("/documents/douze")
+    assert malforme.status_code == 422 and malforme.headers["content-type"].startswith("text/html")
+    assert "document_id : un nombre entier est attendu" in malforme.text
+    api = await nav.client.get("/api/v1/nulle-part", headers={"Accept": "text/html"})
+    assert api.status_code == 404 and api.json()["detail"] == "Ressource introuvable."
+    programme = await nav.client.get("/nulle-part", headers={"Accept": "application/json"})
+    assert programme.status_code == 404 and programme.json()["detail"] == "Ressource introuvable."

@@ -34,6 +34,7 @@ async def test_trop_de_connexions_depuis_une_adresse(tmp_path, url_sqlite):
         assert refus.json()["detail"].startswith("Trop de tentatives de connexion depuis votre poste : 3 au plus par minute")
         page = await racine.post("/connexion", data={"identifiant": "camille", "code": CODE})
         assert page.status_code == 429 and "Réessayez dans" in page.text
+        assert "<h1>Trop de requêtes</h1>" in page.text and int(page.headers["Retry-After"]) >= 1  # a page
         assert (await racine.get("/api/v1/sante")).status_code == 200
 
 
