@@ -62,6 +62,18 @@ async def _base_postgres(nom: str, creer: bool) -> None:
         await connexion.close()
 
 
+def vitesse_machine(essais: int = 3) -> list[float]:
+    """Seconds for a pure Python loop, ``essais`` times: this shared host's speed drifts by tens of percent
+    from one minute to the next, so a run's figures are read beside it (lower is faster)."""
+    durees = []
+    for _ in range(essais):
+        debut, total = time.perf_counter(), 0
+        for i in range(10_000_000):
+            total += i
+        durees.append(time.perf_counter() - debut)
+    return durees
+
+
 def _quantile(valeurs: list[float], q: float) -> float:
     if not valeurs:
         return float("nan")
@@ -175,10 +187,13 @@ async def _charge(port_api: int, port_temporal: int, agents, args) -> dict:
 
         # A light load first (the same clients' behaviour, a tenth of them), then the full load, on the same
         # stack and the same processes: the ratio of the two says what the load itself costs.
+        vitesse = vitesse_machine()
         reference = await phase(max(1, args.clients // 10), args.duree_reference) if args.duree_reference else None
         pleine = await phase(args.clients, args.duree)
+    await asyncio.sleep(5)  # the stack drains what the load left
+    vitesse += vitesse_machine()
     pleine["decomposition"] = await _decomposer(port_temporal, pleine["completions"])
-    return {"eir": len(demandes), "phases": [p for p in (reference, pleine) if p]}
+    return {"eir": len(demandes), "phases": [p for p in (reference, pleine) if p], "vitesse": vitesse}
 
 
 async def _decomposer(port_temporal: int, completions) -> list[tuple[float, float, float, float, float]]:
@@ -309,8 +324,15 @@ def main(argv: list[str] | None = None) -> int:
     print(entete + "\n" + tableau)
     chronologie = _tranches(pleine)
     print(chronologie)
+    # The first slice second by second: the clients all arrive within it (where the slow answers were).
+    debut_seconde = _tranches({**pleine, "chronologie": [c for c in pleine["chronologie"] if c[0] < 10]}, 1.0)
+    print(debut_seconde)
     decomposition = _decomposition(pleine["decomposition"])
     print(decomposition)
+    vitesse = (f"{min(r['vitesse']):.2f} à {max(r['vitesse']):.2f} s (avant la mesure : "
+               + ", ".join(f"{v:.2f}" for v in r["vitesse"][:3]) + " ; après : "
+               + ", ".join(f"{v:.2f}" for v in r["vitesse"][3:]) + ")")
+    print(f"vitesse de la machine (boucle de référence) : {vitesse}")
     completion_p99 = lignes["completion"][2]
     completions_s = lignes["completion"][0] / pleine["duree_s"]
     base = "SQLite" if args.sqlite else "PostgreSQL (base dédiée)"
@@ -325,7 +347,9 @@ Chaque client joue un employeur (corbeille, puis complétion d'une tâche de sa 
 un superviseur (état d'un processus, liste des processus) ; {pause}. Dans la même exécution, sur la même pile :
 {r['phases'][0]['clients']} clients pendant {r['phases'][0]['duree_s']:.0f} s, puis {pleine['clients']} clients pendant
 {pleine['duree_s']:.0f} s ({requetes} requêtes, {requetes / pleine['duree_s']:.0f} par seconde, {completions_s:.1f}
-complétions par seconde), **{total_erreurs} erreur(s)**.
+complétions par seconde), **{total_erreurs} erreur(s)**. Vitesse de la machine partagée pendant l'exécution, une
+boucle Python de référence mesurée avant et après : {vitesse} (plus c'est long, plus les autres occupants de la
+machine prennent de processeur : comparer deux exécutions à vitesse semblable).
 
 {entete}
 {tableau}
@@ -334,6 +358,10 @@ La même minute à {pleine['clients']} clients, par tranches de 10 s (les client
 face aux tâches ouvertes de tous les EIR ; les complétions s'espacent quand ces tâches sont faites) :
 
 {chronologie}
+
+Les 10 premières secondes, seconde par seconde (les 200 clients arrivent pendant les deux premières) :
+
+{debut_seconde}
 
 Où passe le temps d'une complétion (p50 / p99 de chaque part ; horodatages de l'historique Temporal de chaque
 processus : la tâche de workflow planifiée à l'arrivée de la mise à jour, prise par le worker, terminée après ses
