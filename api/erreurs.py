@@ -141,8 +141,19 @@ _HTTP = {
 }
 
 
+# The same refusals on a page, when no route gave its own sentence: said to a person, not a program.
+_HTTP_PAGES = {
+    404: "Cette adresse ne correspond à aucune page du service : vérifiez-la, ou repartez de l'accueil.",
+    405: "Cette page ne reçoit pas de formulaire à cette adresse : repartez de l'accueil.",
+}
+
+
 async def gerer_http(requete: Request, exc: StarletteHTTPException) -> Response:
-    detail = exc.detail if isinstance(exc.detail, str) and exc.detail not in ("Not Found", "Method Not Allowed") else _HTTP.get(exc.status_code, str(exc.detail))
+    if isinstance(exc.detail, str) and exc.detail not in ("Not Found", "Method Not Allowed"):
+        detail = exc.detail
+    else:
+        generique = _HTTP_PAGES if _pour_une_page(requete) else _HTTP
+        detail = generique.get(exc.status_code) or _HTTP.get(exc.status_code, str(exc.detail))
     return repondre(requete, exc.status_code, detail, entetes=getattr(exc, "headers", None))
 
 

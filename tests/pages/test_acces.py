@@ -193,6 +193,7 @@ async def test_une_erreur_sur_une_page_est_une_page(service):
     introuvable = await nav.get("/nulle-part", headers={"Accept": "text/html,application/xhtml+xml"})
     assert introuvable.status_code == 404 and introuvable.headers["content-type"].startswith("text/html")
     assert "<h1>Page introuvable</h1>" in introuvable.text and 'href="/"' in introuvable.text
+    assert "Cette adresse ne correspond à aucune page du service" in introuvable.text
     assert '<html lang="fr"' in introuvable.text
     malforme = await nav.get("/documents/douze")
     assert malforme.status_code == 422 and malforme.headers["content-type"].startswith("text/html")
