@@ -117,8 +117,7 @@ def repondre(requete: Request, statut: int, message: str, erreurs: list[dict[str
         from api.pages.rendu import rendre
         from api.pages.session import ErreurPage
 
-        texte = message + "".join(f" {e['champ']} : {e['message']}." for e in erreurs or [])
-        page = rendre(requete, "erreur.html", {"titre": ErreurPage(statut, message).titre, "texte": texte},
+        page = rendre(requete, "erreur.html", {"titre": ErreurPage(statut, message).titre, "texte": message},
                       statut=statut)
         page.headers.update(entetes or {})
         return page
@@ -127,10 +126,8 @@ def repondre(requete: Request, statut: int, message: str, erreurs: list[dict[str
 
 async def gerer_validation(requete: Request, exc: RequestValidationError) -> Response:
     erreurs = erreurs_francaises(list(exc.errors()))
-    if _pour_une_page(requete):
-        return repondre(requete, 422, "Données invalides :", erreurs)
     resume = " ; ".join(f"{e['champ']} : {e['message']}" for e in erreurs)
-    return reponse_erreur(422, f"Données invalides — {resume}", erreurs)
+    return repondre(requete, 422, f"Données invalides — {resume}", erreurs)
 
 
 _HTTP = {
