@@ -189,11 +189,46 @@ async def _charge(port_api: int, port_temporal: int, agents, args) -> dict:
         # stack and the same processes: the ratio of the two says what the load itself costs.
         vitesse = vitesse_machine()
         reference = await phase(max(1, args.clients // 10), args.duree_reference) if args.duree_reference else None
+        releve = None if args.sqlite else asyncio.create_task(_attentes_de_verrou(args.url))
         pleine = await phase(args.clients, args.duree)
+        if releve is not None:
+            releve.cancel()
+            pleine["verrous"] = await releve
     await asyncio.sleep(5)  # the stack drains what the load left
     vitesse += vitesse_machine()
     pleine["decomposition"] = await _decomposer(port_temporal, pleine["completions"])
     return {"eir": len(demandes), "phases": [p for p in (reference, pleine) if p], "vitesse": vitesse}
+
+
+async def _attentes_de_verrou(url: str, pas: float = 0.1) -> list[tuple[float, int]]:
+    """Every ``pas`` seconds until cancelled, the sessions of the bench's database waiting for a lock
+    (``pg_stat_activity``): a row every transaction must take (the history's anchor) shows here first."""
+    import asyncpg
+
+    connexion = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    debut, releve = time.perf_counter(), []
+    try:
+        while True:
+            attente = await connexion.fetchval("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                               "current_database() AND wait_event_type = 'Lock'")
+            releve.append((time.perf_counter() - debut, attente))
+            await asyncio.sleep(pas)
+    except asyncio.CancelledError:
+        return releve
+    finally:
+        await connexion.close()
+
+
+def _verrous(releve: list[tuple[float, int]]) -> str:
+    if not releve:
+        return "relevé des verrous : PostgreSQL seulement"
+    parts = []
+    for nom, choix in (("les 10 premières secondes", [n for t, n in releve if t < 10]),
+                       ("ensuite", [n for t, n in releve if t >= 10])):
+        if choix:
+            parts.append(f"{nom} : en moyenne {statistics.fmean(choix):.2f}, au plus {max(choix)}")
+    return (f"sessions PostgreSQL en attente d'un verrou ({len(releve)} relevés de `pg_stat_activity`, toutes les "
+            "0,1 s) : " + " ; ".join(parts))
 
 
 async def _decomposer(port_temporal: int, completions) -> list[tuple[float, float, float, float, float]]:
@@ -329,6 +364,8 @@ def main(argv: list[str] | None = None) -> int:
     print(debut_seconde)
     decomposition = _decomposition(pleine["decomposition"])
     print(decomposition)
+    verrous = _verrous(pleine.get("verrous", []))
+    print(verrous)
     vitesse = (f"{min(r['vitesse']):.2f} à {max(r['vitesse']):.2f} s (avant la mesure : "
                + ", ".join(f"{v:.2f}" for v in r["vitesse"][:3]) + " ; après : "
                + ", ".join(f"{v:.2f}" for v in r["vitesse"][3:]) + ")")
@@ -368,6 +405,8 @@ processus : la tâche de workflow planifiée à l'arrivée de la mise à jour, p
 activités locales) :
 
 {decomposition}
+
+Pendant la minute à {pleine['clients']} clients, {verrous}.
 
 Objectifs de l'issue 7 : aucune erreur ; p99 d'une complétion de tâche sous 500 ms (mesuré à {pleine['clients']} clients :
 {completion_p99:.0f} ms). Une complétion attend que le processus ait écrit son état suivant (lecture de sa propre

@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.cir import LigneCir, natures_sans_cotisation
 from domain.eir import Transition
 from domain.etats import ETATS_EIR_OUVERTS, EtatEir, EtatTache
-from persistence.audit import chainer
+from persistence.audit import a_chainer, chainer
 from persistence.models import (
     Affilie,
     Compte,
@@ -72,13 +72,17 @@ async def ajouter_evenement(
     details: dict[str, Any] | None = None,
     une_fois: bool = False,
 ) -> Evenement:
-    """Append an event to the chained history. ``une_fois``: the event of a state change, which its activity may
-    write again after its commit (the worker stopped before Temporal recorded it): the same process, type and
-    workflow time (fixed within a workflow task, identical on replay) find the event already there."""
+    """Append an event to the chained history, when the transaction commits (``persistence.audit``).
+    ``une_fois``: the event of a state change, which its activity may write again after its commit (the worker
+    stopped before Temporal recorded it): the same process, type and workflow time (fixed within a workflow task,
+    identical on replay) find the event already there, or already queued by this transaction."""
     if une_fois:
-        deja = (await session.exec(select(Evenement).where(
-            Evenement.processus_id == processus_id, Evenement.type == type, Evenement.horodatage == horodatage)
-            .limit(1))).first()
+        cle = (processus_id, type, horodatage)
+        deja = next((e for e in a_chainer(session) if (e.processus_id, e.type, e.horodatage) == cle), None)
+        if deja is None:
+            deja = (await session.exec(select(Evenement).where(
+                Evenement.processus_id == processus_id, Evenement.type == type, Evenement.horodatage == horodatage)
+                .limit(1))).first()
         if deja is not None:
             return deja
     evenement = Evenement(
@@ -89,9 +93,7 @@ async def ajouter_evenement(
         horodatage=horodatage,
         details=details or {},
     )
-    await chainer(session, evenement)
-    session.add(evenement)
-    await session.flush()
+    chainer(session, evenement)
     return evenement
 
 

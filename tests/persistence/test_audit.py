@@ -69,3 +69,55 @@ async def test_la_commande_dit_ce_qui_est_altere(historique):
     altere = subprocess.run([str(BIN / "cnracl"), "audit", "verifier"], env=env, capture_output=True, text=True,
                             timeout=60)
     assert altere.returncode == 1 and "n° 2" in altere.stderr and "Traceback" not in altere.stderr
+
+
+async def test_ajouts_concurrents_une_seule_chaine(historique):
+    """Twenty transactions at once, three events each, and one rolled back: one unbroken chain, in id order,
+    with every committed event and none of the cancelled one."""
+    import asyncio
+
+    _, sessions = historique
+    debut = datetime(2026, 4, 1, 9, tzinfo=timezone.utc)
+
+    async def processus(rang: int) -> None:
+        async with transaction(sessions) as session:
+            for etape in range(3):
+                await depots.ajouter_evenement(session, f"eir-c-{rang}", f"etape-{etape}", "cnracl",
+                                               debut + timedelta(minutes=rang), details={"rang": rang})
+                await asyncio.sleep(0)
+
+    async def annule() -> None:  # then, in the same session, a transaction that commits an event of its own
+        async with sessions() as session:
+            with pytest.raises(RuntimeError):
+                async with session.begin():
+                    await depots.ajouter_evenement(session, "eir-annule", "etape", "cnracl", debut)
+                    raise RuntimeError("abandon")
+            async with session.begin():
+                await depots.ajouter_evenement(session, "eir-apres", "etape", "cnracl", debut)
+
+    await asyncio.gather(*(processus(r) for r in range(20)), annule())
+    resultat = await _verifier(sessions)
+    assert resultat.intacte, resultat.anomalies
+    assert resultat.evenements == 6 + 60 + 1
+    async with sessions() as session:
+        types = (await session.exec(text("SELECT processus_id, type FROM evenement WHERE processus_id LIKE 'eir-c-%' "
+                                         "ORDER BY id"))).all()
+        assert not (await session.exec(text("SELECT count(*) FROM evenement WHERE processus_id = 'eir-annule'"))).one()[0]
+    # Each transaction's events stay together and in their order.
+    par_processus: dict[str, list[str]] = {}
+    for processus_id, type_ in types:
+        par_processus.setdefault(processus_id, []).append(type_)
+    assert all(v == ["etape-0", "etape-1", "etape-2"] for v in par_processus.values()) and len(par_processus) == 20
+
+
+async def test_une_fois_dans_la_meme_transaction(historique):
+    _, sessions = historique
+    moment = datetime(2026, 5, 1, 9, tzinfo=timezone.utc)
+    async with transaction(sessions) as session:
+        for _ in range(2):
+            await depots.ajouter_evenement(session, "eir-u", "ris_disponible", "cnracl", moment, une_fois=True)
+    async with transaction(sessions) as session:
+        await depots.ajouter_evenement(session, "eir-u", "ris_disponible", "cnracl", moment, une_fois=True)
+    async with sessions() as session:
+        assert (await session.exec(text("SELECT count(*) FROM evenement WHERE processus_id = 'eir-u'"))).one()[0] == 1
+    assert (await _verifier(sessions)).intacte
