@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     # peak and closed after (each costs a PostgreSQL process). Under 200 clients the API used ~25 at once; with
     # the defaults, one API process and one worker stay within PostgreSQL's 100 connections with room left.
     db_pool: int = Field(default=20, ge=1, le=500)
+    # Seconds an API process keeps the account behind a token after reading it (0: read at every request). A
+    # change made through this process (deactivation, habilitation) applies at the next request; one made
+    # elsewhere (another API process, the command line) within this delay. Reading the account was a fifth of
+    # the API's processor under load (docs/fiabilite.md, §4).
+    duree_cache_comptes: float = Field(default=5.0, ge=0, le=60)
 
     # Rate limits (api/limites.py), per client: login attempts of an address, API calls of a token.
     limites_actives: bool = True

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import time
+import weakref
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Query, Request, status
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
@@ -23,7 +27,47 @@ NUMERO_MAX = 2**31 - 1
 Identifiant = Annotated[int, Path(ge=1, le=NUMERO_MAX, description="Numéro")]
 IdentifiantFacultatif = Annotated[int | None, Query(ge=1, le=NUMERO_MAX)]
 
+INCONNU = "Authentification requise : jeton absent, invalide ou expiré. Reconnectez-vous."
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/jeton", auto_error=False)
+
+
+class CacheComptes:
+    """The accounts behind the tokens of recent requests, each kept ``duree`` seconds from its reading: a
+    request gets its own copy (a ``Compte`` outside any session), never an object another request holds. Any
+    flush of this process that changes, adds or deletes an account drops it at once (``_oublier_les_changes``)."""
+
+    _tous: "weakref.WeakSet[CacheComptes]" = weakref.WeakSet()
+
+    def __init__(self, duree: float) -> None:
+        self.duree = duree
+        self._lignes: dict[int, tuple[float, dict]] = {}
+        CacheComptes._tous.add(self)
+
+    def lire(self, compte_id: int) -> Compte | None:
+        ligne = self._lignes.get(compte_id)
+        if ligne is None or ligne[0] < time.monotonic():
+            return None
+        return Compte(**ligne[1])
+
+    def garder(self, compte: Compte) -> None:
+        if self.duree > 0 and compte.id is not None:
+            if len(self._lignes) > 50_000:  # a bound; expired entries go first, then all
+                maintenant = time.monotonic()
+                self._lignes = {k: v for k, v in self._lignes.items() if v[0] >= maintenant} or {}
+                if len(self._lignes) > 50_000:
+                    self._lignes.clear()
+            self._lignes[compte.id] = (time.monotonic() + self.duree, compte.model_dump())
+
+    def oublier(self, compte_id: int | None) -> None:
+        self._lignes.pop(compte_id, None)  # type: ignore[arg-type]
+
+
+@event.listens_for(Session, "after_flush")
+def _oublier_les_changes(session: Session, _contexte) -> None:
+    for objet in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(objet, Compte):
+            for cache in CacheComptes._tous:
+                cache.oublier(objet.id)
 
 
 class Etat:
@@ -32,6 +76,7 @@ class Etat:
     def __init__(self, settings: Settings, sessions: SessionFactory) -> None:
         self.settings = settings
         self.sessions = sessions
+        self.comptes = CacheComptes(settings.duree_cache_comptes)
         self._client: Client | None = None
         self._verrou = asyncio.Lock()
 
@@ -64,23 +109,35 @@ async def _compte(
     session: Annotated[AsyncSession, Depends(_session)],
     jeton: Annotated[str | None, Depends(oauth2)],
 ) -> Compte:
-    inconnu = HTTPException(
-        status.HTTP_401_UNAUTHORIZED,
-        "Authentification requise : jeton absent, invalide ou expiré. Reconnectez-vous.",
-        headers={"WWW-Authenticate": "Bearer"},
-    )
+    inconnu = HTTPException(status.HTTP_401_UNAUTHORIZED, INCONNU, headers={"WWW-Authenticate": "Bearer"})
     if not jeton:
         raise inconnu
     compte_id = lire_jeton(jeton, etat.settings.cle_secrete())
-    compte = await session.get(Compte, compte_id) if compte_id else None
+    if not compte_id:
+        raise inconnu
+    compte = etat.comptes.lire(compte_id)
+    if compte is None:
+        compte = await session.get(Compte, compte_id)
+        if compte is not None:
+            etat.comptes.garder(compte)
     if compte is None or not compte.actif:
         raise inconnu
     return compte
 
 
+async def _compte_a_jour(compte: Annotated[Compte, Depends(_compte)],
+                         session: Annotated[AsyncSession, Depends(_session)]) -> Compte:
+    """The account read from the database in this request's session: for a route that changes it."""
+    frais = await session.get(Compte, compte.id)
+    if frais is None or not frais.actif:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, INCONNU, headers={"WWW-Authenticate": "Bearer"})
+    return frais
+
+
 EtatDep = Annotated[Etat, Depends(_etat)]
 SessionDep = Annotated[AsyncSession, Depends(_session)]
 CompteCourant = Annotated[Compte, Depends(_compte)]
+CompteAJour = Annotated[Compte, Depends(_compte_a_jour)]
 
 
 def exiger(*roles: Role):

@@ -31,7 +31,7 @@ from pathlib import Path
 RACINE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RACINE))
 
-from bench.pile import PileEmbarquee  # noqa: E402
+from bench.pile import PileEmbarquee, ecart  # noqa: E402
 from bench.bench_eir import CODE, _jeton, _preparer  # noqa: E402
 from bench.rapport import ecrire_section  # noqa: E402
 
@@ -82,7 +82,7 @@ def _quantile(valeurs: list[float], q: float) -> float:
     return statistics.quantiles(valeurs, n=100, method="inclusive")[round(q * 100) - 1]
 
 
-async def _charge(port_api: int, port_temporal: int, agents, args) -> dict:
+async def _charge(port_api: int, port_temporal: int, agents, args, processeur) -> dict:
     import httpx
 
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port_api}/api/v1", timeout=30) as http:
@@ -190,7 +190,12 @@ async def _charge(port_api: int, port_temporal: int, agents, args) -> dict:
         vitesse = vitesse_machine()
         reference = await phase(max(1, args.clients // 10), args.duree_reference) if args.duree_reference else None
         releve = None if args.sqlite else asyncio.create_task(_attentes_de_verrou(args.url))
+        avant = processeur()
+        par_seconde = asyncio.create_task(_processeur_par_seconde(processeur, 12))
         pleine = await phase(args.clients, args.duree)
+        apres = processeur()
+        pleine["processeur_par_seconde"] = await par_seconde
+        pleine["processeur"], pleine["connexions"] = ecart(avant, apres)
         if releve is not None:
             releve.cancel()
             pleine["verrous"] = await releve
@@ -217,6 +222,20 @@ async def _attentes_de_verrou(url: str, pas: float = 0.1) -> list[tuple[float, i
         return releve
     finally:
         await connexion.close()
+
+
+async def _processeur_par_seconde(processeur, secondes: int) -> list[dict[str, float]]:
+    """The first ``secondes`` of the phase, second by second: the share of a core each part of the stack used."""
+    releves, precedent, debut = [], processeur(), time.perf_counter()
+    instant_precedent = debut
+    for rang in range(1, secondes + 1):
+        await asyncio.sleep(max(0.0, debut + rang - time.perf_counter()))
+        courant, instant = processeur(), time.perf_counter()
+        parts, connexions = ecart(precedent, courant)
+        releve = {nom: 100 * s / max(instant - instant_precedent, 1e-3) for nom, s in parts.items()}
+        releves.append({**releve, "connexions": connexions})
+        precedent, instant_precedent = courant, instant
+    return releves
 
 
 def _verrous(releve: list[tuple[float, int]]) -> str:
@@ -286,6 +305,34 @@ def _tranches(phase: dict, largeur: float = 10.0) -> str:
     return "\n".join(lignes)
 
 
+_PARTIES = {"api": "API", "worker": "worker", "temporal": "serveur Temporal", "postgres": "PostgreSQL",
+            "smtp": "serveur SMTP", "banc": "générateur de charge"}
+
+
+def _processeur(phase: dict) -> str:
+    """Where the machine's processor went during the phase: seconds per part, its share of the two cores'
+    time, and per request for the service's parts."""
+    duree, requetes = phase["duree_s"], sum(len(v) for v in phase["mesures"].values())
+    disponible = duree * (os.cpu_count() or 1)
+    lignes = ["| partie | processeur | part des cœurs | par requête |", "|---|---|---|---|"]
+    for nom, secondes in sorted(phase["processeur"].items(), key=lambda p: -p[1]):
+        lignes.append(f"| {_PARTIES.get(nom, nom)} | {secondes:.1f} s | {100 * secondes / disponible:.0f} % | "
+                      f"{1000 * secondes / max(requetes, 1):.1f} ms |")
+    total = sum(phase["processeur"].values())
+    lignes.append(f"| total | {total:.1f} s | {100 * total / disponible:.0f} % | {1000 * total / max(requetes, 1):.1f} ms |")
+    return "\n".join(lignes)
+
+
+def _processeur_secondes(releves: list[dict[str, float]]) -> str:
+    noms = [n for n in ("api", "worker", "temporal", "postgres", "banc", "smtp") if releves and n in releves[0]]
+    lignes = ["| seconde | " + " | ".join(_PARTIES[n] for n in noms) + " | total | connexions PostgreSQL ouvertes |",
+              "|---|" + "---|" * (len(noms) + 2)]
+    for rang, releve in enumerate(releves):
+        lignes.append(f"| {rang} … {rang + 1} | " + " | ".join(f"{releve[n]:.0f} %" for n in noms)
+                      + f" | {sum(releve[n] for n in noms):.0f} % | {releve['connexions']} |")
+    return "\n".join(lignes)
+
+
 def _decomposition(parts, largeur: float = 10.0) -> str:
     """The completions' time by part, first slice and the rest, p50 / p99 of each part."""
     lignes = ["| complétions | nombre | totale | avant la tâche de workflow | attente du worker | dans le worker | "
@@ -331,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
             agents = asyncio.run(_preparer(args.url, args.eir))
             asyncio.run(_superviseur(args.url))
             pile.demarrer(workers=args.workers)
-            r = asyncio.run(_charge(pile.port_api, pile.port_temporal, agents, args))
+            r = asyncio.run(_charge(pile.port_api, pile.port_temporal, agents, args, pile.processeur))
     finally:
         if not args.sqlite:
             asyncio.run(_base_postgres(nom_base, creer=False))
@@ -366,6 +413,11 @@ def main(argv: list[str] | None = None) -> int:
     print(decomposition)
     verrous = _verrous(pleine.get("verrous", []))
     print(verrous)
+    processeur = _processeur(pleine)
+    print(processeur)
+    print(f"connexions PostgreSQL ouvertes pendant la minute : {pleine['connexions']}")
+    processeur_secondes = _processeur_secondes(pleine["processeur_par_seconde"])
+    print(processeur_secondes)
     vitesse = (f"{min(r['vitesse']):.2f} à {max(r['vitesse']):.2f} s (avant la mesure : "
                + ", ".join(f"{v:.2f}" for v in r["vitesse"][:3]) + " ; après : "
                + ", ".join(f"{v:.2f}" for v in r["vitesse"][3:]) + ")")
@@ -407,6 +459,17 @@ activités locales) :
 {decomposition}
 
 Pendant la minute à {pleine['clients']} clients, {verrous}.
+
+Le processeur de la machine pendant cette minute ({os.cpu_count()} cœurs, `/proc` de chaque processus ; PostgreSQL :
+tous ses processus sur la machine ; « par requête » : divisé par toutes les requêtes de la minute, complétions et
+leurs suites comprises ; {pleine['connexions']} connexions PostgreSQL ouvertes pendant la minute) :
+
+{processeur}
+
+Les 12 premières secondes, seconde par seconde, en part d'un cœur (la machine en a {os.cpu_count()}, soit
+{100 * (os.cpu_count() or 1)} %) :
+
+{processeur_secondes}
 
 Objectifs de l'issue 7 : aucune erreur ; p99 d'une complétion de tâche sous 500 ms (mesuré à {pleine['clients']} clients :
 {completion_p99:.0f} ms). Une complétion attend que le processus ait écrit son état suivant (lecture de sa propre

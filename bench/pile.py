@@ -14,6 +14,22 @@ from workflows.client import persistance_serveur_dev
 BIN = Path(sys.executable).parent
 
 
+def _processus_de_la_machine() -> dict[int, tuple[str, int, float]]:
+    """pid → (name, parent pid, processor seconds, user and system), from ``/proc``."""
+    tic = os.sysconf("SC_CLK_TCK")
+    resultat = {}
+    for entree in os.listdir("/proc"):
+        if not entree.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entree}/stat").read_text()
+        except OSError:  # ended meanwhile
+            continue
+        nom, reste = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        resultat[int(entree)] = (nom, int(reste[1]), (int(reste[11]) + int(reste[12])) / tic)
+    return resultat
+
+
 class PileEmbarquee:
     def __init__(self, dossier: Path, url: str, reglages: dict[str, str]) -> None:
         self.dossier = dossier
@@ -32,6 +48,29 @@ class PileEmbarquee:
     def lancer(self, commande: list[str]) -> None:
         self._processus.append(subprocess.Popen(commande, env=self.env, stdout=self._journal,
                                                 stderr=subprocess.STDOUT, start_new_session=True))
+
+    def processeur(self) -> dict[str, dict[int, float]]:
+        """Processor seconds used so far by each process of each part of the stack (a process and its children:
+        uvicorn's workers), of every PostgreSQL process of the machine, and of this process (the load
+        generator). Two readings are compared with ``ecart``."""
+        arbre = _processus_de_la_machine()
+        enfants: dict[int, list[int]] = {}
+        for pid, (_, parent, _) in arbre.items():
+            enfants.setdefault(parent, []).append(pid)
+
+        def descendance(pid: int) -> dict[int, float]:
+            lignes = {pid: arbre[pid][2]} if pid in arbre else {}
+            for enfant in enfants.get(pid, []):
+                lignes.update(descendance(enfant))
+            return lignes
+
+        releve: dict[str, dict[int, float]] = {}
+        for p in self._processus:
+            nom = Path(str(p.args[0])).name if p.args[0] != str(BIN / "cnracl") else str(p.args[1])
+            releve.setdefault(nom, {}).update(descendance(p.pid))
+        releve["postgres"] = {pid: s for pid, (nom, _, s) in arbre.items() if nom == "postgres"}
+        releve["banc"] = {os.getpid(): arbre.get(os.getpid(), ("", 0, 0.0))[2]}
+        return releve
 
     def demarrer(self, temporal_persiste: bool = True, workers: int = 1) -> None:
         persistance = persistance_serveur_dev(self.dossier / "temporal.db") if temporal_persiste else []
@@ -57,3 +96,12 @@ class PileEmbarquee:
             except subprocess.TimeoutExpired:
                 p.kill()
         self._journal.close()
+
+
+def ecart(avant: dict[str, dict[int, float]], apres: dict[str, dict[int, float]]) -> tuple[dict[str, float], int]:
+    """Processor seconds of each part between two readings, and the PostgreSQL processes started between them
+    (a connection each). A process ended in between is not counted: its last seconds are lost (PostgreSQL
+    connections closed by a pool)."""
+    parts = {nom: sum(s - avant.get(nom, {}).get(pid, 0.0) for pid, s in lignes.items())
+             for nom, lignes in apres.items()}
+    return parts, len(set(apres.get("postgres", {})) - set(avant.get("postgres", {})))

@@ -22,7 +22,7 @@ from limits.strategies import MovingWindowRateLimiter
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from api import courriels
-from api.deps import CompteCourant, EtatDep, SessionDep
+from api.deps import CompteAJour, CompteCourant, EtatDep, SessionDep
 from domain.etats import ProfilEmployeur, Role
 from domain.identifiants import erreur_nir, erreur_siret, normaliser
 from persistence import comptes as depot_comptes
@@ -290,7 +290,7 @@ async def regenerer_code(corps: DemandeRegeneration, request: Request, etat: Eta
 
 
 @router.put("/auth/question-secrete", response_model=Accuse)
-async def choisir_question_secrete(corps: ChoixQuestionSecrete, compte: CompteCourant, request: Request,
+async def choisir_question_secrete(corps: ChoixQuestionSecrete, compte: CompteAJour, request: Request,
                                    etat: EtatDep, session: SessionDep) -> Accuse:
     """Signed in, any role: choose (or change) one's secret question, confirmed by the current code."""
     limiter(request, etat.settings, f"identifiant:{normaliser_texte(compte.identifiant)}")
