@@ -61,24 +61,34 @@ def executant_workflows() -> SandboxedWorkflowRunner:
     )
 
 
-def creer_worker(client: Client, settings: Settings, sessions: SessionFactory) -> Worker:
+PARTS = ("tout", "workflows", "activites")
+
+
+def creer_worker(client: Client, settings: Settings, sessions: SessionFactory, part: str = "tout") -> Worker:
+    """``part``: ``tout`` runs both; ``workflows`` runs the workflow tasks and their local activities (the short
+    writes a person's answer waits for); ``activites`` runs the other activities (documents, mails, campaign
+    batches). Split, the two run as separate processes, the second at a lower system priority: when the
+    processor is short, the answers go first and the documents and mails follow."""
+    if part not in PARTS:
+        raise ValueError(f"part : {part!r} inconnue ; choisissez parmi {', '.join(PARTS)}.")
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=list(WORKFLOWS),
+        workflows=list(WORKFLOWS) if part != "activites" else [],
         activities=activites(settings, sessions),
         workflow_runner=executant_workflows(),
+        no_remote_activities=part == "workflows",
     )
 
 
-async def main(settings: Settings | None = None) -> None:
+async def main(settings: Settings | None = None, part: str = "tout") -> None:
     settings = settings or get_settings()
     configurer_journaux(settings, "worker")
     moteur = creer_moteur(settings.url_base_de_donnees, settings.db_pool)
     client = await connecter(settings.adresse_temporal, settings.temporal_namespace, tracage=settings.tracage_otel,
                              runtime=runtime_temporal(settings.worker_metriques))
     try:
-        le_worker = creer_worker(client, settings, fabrique_sessions(moteur))
+        le_worker = creer_worker(client, settings, fabrique_sessions(moteur), part)
         figer_memoire()
         await le_worker.run()
     finally:

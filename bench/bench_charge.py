@@ -135,6 +135,7 @@ async def _charge(port_api: int, port_temporal: int, agents, args, processeur) -
             exemples: dict[str, str] = {}
             fin = time.monotonic() + duree
             debut_phase = time.perf_counter()
+            print(f"{clients} clients pendant {duree:g} s…", file=sys.stderr, flush=True)
 
             async def appel(nature: str, methode: str, chemin: str, entete, **kw) -> tuple[int, object] | None:
                 debut = time.perf_counter()
@@ -305,7 +306,8 @@ def _tranches(phase: dict, largeur: float = 10.0) -> str:
     return "\n".join(lignes)
 
 
-_PARTIES = {"api": "API", "worker": "worker", "temporal": "serveur Temporal", "postgres": "PostgreSQL",
+_PARTIES = {"api": "API", "worker": "worker", "worker-workflows": "worker (workflows)",
+            "worker-activites": "worker (activités)", "temporal": "serveur Temporal", "postgres": "PostgreSQL",
             "smtp": "serveur SMTP", "banc": "générateur de charge"}
 
 
@@ -324,7 +326,7 @@ def _processeur(phase: dict) -> str:
 
 
 def _processeur_secondes(releves: list[dict[str, float]]) -> str:
-    noms = [n for n in ("api", "worker", "temporal", "postgres", "banc", "smtp") if releves and n in releves[0]]
+    noms = [n for n in ("api", "worker", "worker-workflows", "worker-activites", "temporal", "postgres", "banc", "smtp") if releves and n in releves[0]]
     lignes = ["| seconde | " + " | ".join(_PARTIES[n] for n in noms) + " | total | connexions PostgreSQL ouvertes |",
               "|---|" + "---|" * (len(noms) + 2)]
     for rang, releve in enumerate(releves):
@@ -359,6 +361,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--population", type=int, default=3000)
     parser.add_argument("--api-processus", type=int, default=1, help="processus d'API (CNRACL_API_PROCESSUS)")
     parser.add_argument("--workers", type=int, default=1, help="processus worker sur la file de tâches")
+    parser.add_argument("--workers-separes", action="store_true",
+                        help="chaque worker en deux processus : workflows, et activités sous nice")
     parser.add_argument("--sqlite", action="store_true", help="SQLite au lieu d'une base PostgreSQL dédiée")
     args = parser.parse_args(argv)
 
@@ -377,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
             pile.peupler(args.population)
             agents = asyncio.run(_preparer(args.url, args.eir))
             asyncio.run(_superviseur(args.url))
-            pile.demarrer(workers=args.workers)
+            pile.demarrer(workers=args.workers, separes=args.workers_separes)
             r = asyncio.run(_charge(pile.port_api, pile.port_temporal, agents, args, pile.processeur))
     finally:
         if not args.sqlite:
@@ -427,9 +431,11 @@ def main(argv: list[str] | None = None) -> int:
     base = "SQLite" if args.sqlite else "PostgreSQL (base dédiée)"
     pause = (f"chaque client marque une pause tirée entre 0 et {2 * args.pause:g} s entre deux actions (le temps de lire "
              "une page) et arrive pendant la première" if args.pause else "sans pause (boucle fermée, à saturation)")
+    separes = (" en deux processus chacun, workflows et activités, celui des activités sous `nice -n 10`"
+               if args.workers_separes else "")
     ecrire_section("bench_charge", f"""## Charge : {args.clients} clients pendant {args.duree:.0f} s (`python -m bench.bench_charge`)
 
-Pile embarquée sur la boucle locale (serveur Temporal de développement persisté, {args.workers} worker(s), l'API sous
+Pile embarquée sur la boucle locale (serveur Temporal de développement persisté, {args.workers} worker(s){separes}, l'API sous
 uvicorn en {args.api_processus} processus, {base}), générateur de charge aiohttp sur la même machine. {r['eir']} EIR
 ouverts par téléphone avant la mesure, qui commence quand tous attendent leur employeur (tâche ouverte, mails envoyés).
 Chaque client joue un employeur (corbeille, puis complétion d'une tâche de sa corbeille une fois sur trois environ) ou

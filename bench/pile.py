@@ -30,6 +30,15 @@ def _processus_de_la_machine() -> dict[int, tuple[str, int, float]]:
     return resultat
 
 
+def _partie(commande: list[str]) -> str:
+    """The name of a part of the stack from its command: ``temporal``, ``api``, ``worker``, ``worker-activites``."""
+    cnracl = str(BIN / "cnracl")
+    if cnracl not in commande:
+        return Path(commande[0]).name
+    nom = commande[commande.index(cnracl) + 1]
+    return f"{nom}-{commande[commande.index('--part') + 1]}" if "--part" in commande else nom
+
+
 class PileEmbarquee:
     def __init__(self, dossier: Path, url: str, reglages: dict[str, str]) -> None:
         self.dossier = dossier
@@ -66,20 +75,25 @@ class PileEmbarquee:
 
         releve: dict[str, dict[int, float]] = {}
         for p in self._processus:
-            nom = Path(str(p.args[0])).name if p.args[0] != str(BIN / "cnracl") else str(p.args[1])
+            nom = _partie(list(map(str, p.args)))
             releve.setdefault(nom, {}).update(descendance(p.pid))
         releve["postgres"] = {pid: s for pid, (nom, _, s) in arbre.items() if nom == "postgres"}
         releve["banc"] = {os.getpid(): arbre.get(os.getpid(), ("", 0, 0.0))[2]}
         return releve
 
-    def demarrer(self, temporal_persiste: bool = True, workers: int = 1) -> None:
+    def demarrer(self, temporal_persiste: bool = True, workers: int = 1, separes: bool = False) -> None:
+        """``separes``: each worker as two processes, workflows and activities, the second under ``nice``."""
         persistance = persistance_serveur_dev(self.dossier / "temporal.db") if temporal_persiste else []
         self.lancer([str(BIN / "temporal"), "server", "start-dev", "--ip", "127.0.0.1", "--port",
                      str(self.port_temporal), "--headless", "--log-level", "error", *persistance])
         _attendre_port(self.port_temporal)
         self.lancer([str(BIN / "cnracl"), "smtp", "--port", str(self.port_smtp)])
         for _ in range(workers):
-            self.lancer([str(BIN / "cnracl"), "worker"])
+            if separes:
+                self.lancer([str(BIN / "cnracl"), "worker", "--part", "workflows"])
+                self.lancer(["nice", "-n", "10", str(BIN / "cnracl"), "worker", "--part", "activites"])
+            else:
+                self.lancer([str(BIN / "cnracl"), "worker"])
         self.lancer([str(BIN / "cnracl"), "api", "--port", str(self.port_api)])
         _attendre_port(self.port_smtp)
         _attendre_port(self.port_api)

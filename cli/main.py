@@ -73,15 +73,20 @@ def migrer() -> None:
 
 
 @app.command()
-def worker() -> None:
-    """Run one worker (workflows and activities)."""
+def worker(part: str = typer.Option("tout", help="tout ; workflows (les réponses et leurs écritures) ; activites "
+                                                  "(documents, mails, lots de campagne)")) -> None:
+    """Run one worker: workflows and activities, or one of the two."""
     import uvloop
 
     import worker as module_worker
 
+    if part not in module_worker.PARTS:
+        raise typer.BadParameter(f"{part!r} inconnue ; choisissez parmi {', '.join(module_worker.PARTS)}.",
+                                 param_hint="--part")
+
     # uvloop, as uvicorn uses for the API: the worker's own I/O (database, SMTP, the SDK's callbacks from its
     # threads) costs less processor than on asyncio's default loop.
-    uvloop.run(module_worker.main(get_settings()))
+    uvloop.run(module_worker.main(get_settings(), part))
 
 
 @app.command()

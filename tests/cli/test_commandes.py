@@ -69,3 +69,9 @@ def test_pension_estimer_depuis_l_entree_standard_et_erreur_claire(tmp_path):
     erreur = subprocess.run([str(BIN / "cnracl"), "pension", "simuler", "-"], input="{pas du json", env=env,
                             capture_output=True, text=True, timeout=60)
     assert erreur.returncode == 2 and "JSON invalide" in erreur.stderr and "Traceback" not in erreur.stderr
+
+
+def test_worker_une_part_inconnue_est_refusee_avant_de_se_connecter(tmp_path):
+    refuse = cnracl(tmp_path, "worker", "--part", "mails")
+    assert refuse.returncode == 2 and "--part" in refuse.stderr and "workflows" in refuse.stderr
+    assert "Traceback" not in refuse.stderr

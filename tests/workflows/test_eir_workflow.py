@@ -262,3 +262,34 @@ async def test_rejeu_d_un_historique_enregistre(fichier: str):
     historique = WorkflowHistory.from_json("eir-enregistre", (HISTORIQUE_EIR.parent / fichier).read_text())
     await Replayer(workflows=[EirWorkflow], data_converter=pydantic_data_converter,
                    workflow_runner=executant_workflows()).replay_workflow(historique)
+
+
+async def test_un_worker_en_deux_parts_accuse_la_reponse_meme_sans_sa_part_activites(
+        env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sqlite):
+    """`cnracl worker --part workflows` and `--part activites`: the employer's answer is written and acknowledged
+    by the workflows part alone; the RIS and its mail wait for the activities part, then come once."""
+    settings = settings_de_test(tmp_path, url_sqlite, boite_mail.port)
+    banc = Banc(env_temps_accelere, settings, sessions_sqlite, boite_mail, await population(sessions_sqlite))
+    client, boite = env_temps_accelere.client, boite_mail
+    async with creer_worker(client, settings, sessions_sqlite, "workflows"):
+        async with creer_worker(client, settings, sessions_sqlite, "activites"):
+            await banc.demarrer()
+            await attendre(lambda: len(boite.messages) == 2)
+            await env_temps_accelere.sleep(timedelta(days=5, minutes=5))
+            await attendre(lambda: len(boite.pour(EMPLOYEUR)) == 1)
+        # The activities part is stopped: the answer is still taken and written at once.
+        await banc.completer(indice_fin_de_carriere=612)
+        assert [t.etat for t in await banc.taches()] == [EtatTache.terminee.value]
+        await asyncio.sleep(1.0)
+        assert len(boite.pour(AGENT)) == 2 and await banc.etat() != EtatEir.ris_disponible.value
+        async with creer_worker(client, settings, sessions_sqlite, "activites"):
+            await attendre(lambda: len(boite.pour(AGENT)) == 3)
+            await banc.en_etat(EtatEir.ris_disponible)
+    assert boite.pour(AGENT)[2]["Subject"] == "Votre relevé individuel de situation est disponible"
+    async with sessions_sqlite() as session:
+        assert len((await session.exec(select(Document))).all()) == 1
+
+
+def test_une_part_de_worker_inconnue_est_refusee_en_francais():
+    with pytest.raises(ValueError, match="part : 'tout-sauf' inconnue"):
+        creer_worker(None, None, None, "tout-sauf")  # type: ignore[arg-type]
