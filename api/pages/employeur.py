@@ -64,8 +64,8 @@ async def corbeille(request: Request, etat: EtatDep, session: SessionDep, etat_t
     compte = await exiger_compte(request, session, etat.settings, Role.employeur, Role.superviseur)
     filtre_etat = EtatTache(etat_tache) if etat_tache in {e.value for e in EtatTache} else None
     filtre_type = TypeTache(type) if type in {t.value for t in TypeTache} else None
-    liste = await lire(taches.corbeille(compte, session, etat=filtre_etat, type=filtre_type, employeur_id=None,
-                                        limite=500, decalage=0, attribution="toutes"))
+    liste = await lire(taches.taches_de_la_corbeille(compte, session, etat=filtre_etat, type=filtre_type,
+                                                     employeur_id=None, limite=500, decalage=0, attribution="toutes"))
     if retard:
         liste = [t for t in liste if t.en_retard]
     # Overdue first, then the nearest due date; tasks without a due date last.

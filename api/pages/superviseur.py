@@ -60,8 +60,9 @@ async def detail(request: Request, workflow_id: str, etat: EtatDep, session: Ses
 async def retards(request: Request, etat: EtatDep, session: SessionDep):
     """Overdue open tasks grouped by employer, the employer with most overdue tasks first."""
     compte = await exiger_compte(request, session, etat.settings, Role.superviseur)
-    ouvertes = await lire(taches.corbeille(compte, session, etat=EtatTache.ouverte, type=None, employeur_id=None,
-                                           limite=500, decalage=0, attribution="toutes"))
+    ouvertes = await lire(taches.taches_de_la_corbeille(compte, session, etat=EtatTache.ouverte, type=None,
+                                                        employeur_id=None, limite=500, decalage=0,
+                                                        attribution="toutes"))
     par_employeur: dict[int | None, list] = {}
     for t in ouvertes:
         if t.en_retard:

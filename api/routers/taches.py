@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field, TypeAdapter, model_validator
 
 from api.deps import Employeur_ou_Superviseur, EtatDep, Identifiant, NUMERO_MAX, SessionDep
 from api.pages.libelles import ETATS, libelle
+from api.reponses import json_ecrit
 from api.routers._temporal import mettre_a_jour
 from domain.cir import LigneCir
 from domain.eir import ReponseTache
@@ -113,18 +114,25 @@ async def corbeille(
     decalage: int = Query(default=0, ge=0),
     attribution: Literal["toutes", "mes", "non_attribuees"] = Query(
         default="toutes", description="mes : celles que vous avez prises en charge ; non_attribuees : celles de personne"),
-) -> list[TachePublique]:
+) -> Response:
     """Due dates first, so overdue tasks come first."""
+    return json_ecrit(_LISTE_PUBLIQUE, await taches_de_la_corbeille(compte, session, etat, type, employeur_id, limite,
+                                                                    decalage, attribution))
+
+
+async def taches_de_la_corbeille(compte: Compte, session, etat: EtatTache | None, type: TypeTache | None,
+                                 employeur_id: int | None, limite: int, decalage: int,
+                                 attribution: str) -> list[TachePublique]:
+    """The inbox of the route, for the pages too."""
     portee = compte.employeur_id if compte.role == Role.employeur.value else employeur_id
     lignes = await depots.lister_taches(session, portee, etat.value if etat else None, type.value if type else None,
                                         limite, decalage, attribuee_a=compte.id if attribution == "mes" else None,
                                         non_attribuees=attribution == "non_attribuees", en_lignes=True)
-    maintenant = datetime.now(timezone.utc)
+    maintenant, ouverte = datetime.now(timezone.utc), EtatTache.ouverte.value
+    for ligne in lignes:
+        ligne["en_retard"] = bool(ligne["etat"] == ouverte and ligne["echeance"] and ligne["echeance"] < maintenant)
     # Rows validated in one pass by pydantic-core, not one model built in Python per task.
-    return _LISTE_PUBLIQUE.validate_python([
-        {**ligne._mapping, "en_retard": bool(ligne.etat == EtatTache.ouverte.value and ligne.echeance  # type: ignore[misc]
-                                             and ligne.echeance < maintenant)}
-        for ligne in lignes])
+    return _LISTE_PUBLIQUE.validate_python(lignes)
 
 
 @router.get("/{tache_id}", response_model=TachePublique)
