@@ -272,11 +272,9 @@ async def lister_taches(
     """The inbox, due dates first (overdue first); ``attribuee_a``: the tasks one user holds;
     ``non_attribuees``: those nobody holds. ``en_lignes``: dicts of the task's columns instead of ``Tache``
     objects, for the inbox route, the most read of the service (they cost a fraction of ORM objects)."""
-    if en_lignes:
-        return await en_dicts(session, _filtre_taches(select(*Tache.__table__.columns), employeur_id, etat, type,
-                                                      limite, decalage, attribuee_a, non_attribuees))
-    return (await session.exec(_filtre_taches(select(Tache), employeur_id, etat, type, limite, decalage, attribuee_a,
-                                              non_attribuees))).all()
+    requete = _filtre_taches(select(*Tache.__table__.columns) if en_lignes else select(Tache), employeur_id, etat,
+                             type, limite, decalage, attribuee_a, non_attribuees)
+    return await en_dicts(session, requete) if en_lignes else (await session.exec(requete)).all()
 
 
 def _filtre_taches(requete, employeur_id, etat, type, limite, decalage, attribuee_a, non_attribuees):
