@@ -47,6 +47,7 @@ _ECRITURES_LOCALES = "ecritures-locales"  # patch: the process's own short write
 _RIS_PUBLIE = "ris-publie"  # patch: the RIS and its mail in one activity
 _TERMINAISON_UNIQUE = "terminaison-unique"  # patch: an answer and the state after it in one local activity
 _RIS_ET_ETAT = "ris-et-etat"  # patch: the state « RIS disponible » written by the RIS's activity
+_RETRAIT_BORNE = "retrait-attente-bornee"  # patch: the withdrawal answered after a while at most
 
 
 class _Retrait(Exception):
@@ -194,7 +195,7 @@ class EirWorkflow:
         assert reponse is not None
         self._reponse_tache = None
         completion = CompletionTache(self._d.demande_id, reponse, workflow.now())
-        unique = workflow.patched(_TERMINAISON_UNIQUE)
+        unique = self._patch(_TERMINAISON_UNIQUE)
         if not unique:
             await self._ecrire(ActivitesEir.terminer_tache, completion)
         self._tache_ouverte = None
@@ -250,7 +251,7 @@ class EirWorkflow:
     @workflow.update
     async def retirer(self, action: ActionAffilie) -> VueEir:
         self._retrait = action
-        if not workflow.patched("retrait-attente-bornee"):
+        if not self._patch(_RETRAIT_BORNE):
             await workflow.wait_condition(lambda: self._vue.etat is EtatEir.retiree)
             return self._vue
         # The withdrawal is recorded at once; it takes effect when the current step ends. A step held up
@@ -291,6 +292,11 @@ class EirWorkflow:
     def _d(self) -> DemandeEir:
         assert self._demande is not None
         return self._demande
+
+    def _patch(self, nom: str) -> bool:
+        """Whether this process runs the code after the change ``nom``: always from version 2 on (no marker);
+        before, as its history recorded it (``workflow.patched``)."""
+        return self._d.version >= 2 or workflow.patched(nom)
 
     @property
     def _id(self) -> str:
@@ -346,7 +352,7 @@ class EirWorkflow:
         run by this worker inside the workflow task, it does not wait behind the activity queue (mails,
         documents, a campaign), so the answer a person just gave is written, and acknowledged, at once.
         Processes started before this change keep regular activities (patch)."""
-        if workflow.patched(_ECRITURES_LOCALES):
+        if self._patch(_ECRITURES_LOCALES):
             return await workflow.execute_local_activity_method(methode, argument, start_to_close_timeout=_COURTE,
                                                                 retry_policy=_REESSAIS)
         return await workflow.execute_activity_method(methode, argument, start_to_close_timeout=_COURTE,
@@ -364,12 +370,12 @@ class EirWorkflow:
         activity (patches), three steps before."""
         etat = (EtapeEir.preparation, EtatEir.ris_disponible, "ris_disponible")
         attente = dict(phase=2, en_attente_de=Acteur.affilie)
-        if not workflow.patched(_RIS_PUBLIE):
+        if not self._patch(_RIS_PUBLIE):
             ris = await self._document(ActivitesEir.generer_ris, suffixe)
             await self._notifier(evenement, Acteur.affilie, document_id=ris)
             await self._etat(*etat, **attente)
             return
-        transition = self._transition(*etat, **attente) if workflow.patched(_RIS_ET_ETAT) else None
+        transition = self._transition(*etat, **attente) if self._patch(_RIS_ET_ETAT) else None
         await workflow.execute_activity_method(
             ActivitesEir.publier_ris,
             PublicationRis(ProductionDocument(f"{self._id}:{suffixe}", self._d.demande_id, workflow.now()),
