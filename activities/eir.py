@@ -122,7 +122,7 @@ class ActivitesEir:
     async def _produire(session, production: ProductionDocument, type: TypeDocument, contenu) -> int:
         """Store one document of the request (once: its key is the process step)."""
         demande = await _demande(session, production.demande_id)
-        affilie = await session.get(Affilie, demande.affilie_id)
+        affilie = await _lire(session, Affilie, demande.affilie_id)
         assert affilie is not None and affilie.id is not None
         lignes = await depots.lignes_cir(session, affilie.id)
         enfants = await depots.enfants(session, affilie.id)
@@ -131,6 +131,7 @@ class ActivitesEir:
             Document(cle=production.cle, type=type.value, affilie_id=affilie.id, demande_id=demande.id,
                      cree_le=production.horodatage, contenu=contenu(affilie, lignes, enfants, demande)),
         )
+        _garder(session, document)
         assert document.id is not None
         return document.id
 
@@ -164,8 +165,8 @@ class ActivitesEir:
 
     async def _contexte(self, session, notification: NotificationEir) -> tuple[dict[str, Any], str]:
         demande = await _demande(session, notification.demande_id)
-        affilie = await session.get(Affilie, demande.affilie_id)
-        employeur = await session.get(Employeur, demande.employeur_id) if demande.employeur_id else None
+        affilie = await _lire(session, Affilie, demande.affilie_id)
+        employeur = await _lire(session, Employeur, demande.employeur_id) if demande.employeur_id else None
         assert affilie is not None
         contexte: dict[str, Any] = {
             "url": self._url,
@@ -181,7 +182,7 @@ class ActivitesEir:
         }
         contexte |= await contexte_tache(session, notification.tache_id)
         if notification.document_id is not None:
-            document = await session.get(Document, notification.document_id)
+            document = await _lire(session, Document, notification.document_id)
             assert document is not None
             contexte["document"] = document.contenu
         return contexte, adresse_de(notification.destinataire, affilie, employeur, self._mail_superviseurs)
@@ -201,7 +202,20 @@ async def _terminer(session, completion: CompletionTache) -> None:
 
 
 async def _demande(session, demande_id: int) -> DemandeEirTable:
-    demande = await session.get(DemandeEirTable, demande_id)
+    demande = await _lire(session, DemandeEirTable, demande_id)
     if demande is None:
         raise ApplicationError(f"demande EIR {demande_id} inconnue", type="DemandeInconnue", non_retryable=True)
     return demande
+
+
+async def _lire(session, modele, identifiant: int):
+    """``session.get``, the row then kept until the transaction ends. The session's identity map holds the rows
+    it has not changed weakly: without this, an activity that reads a row twice in one transaction (the
+    request and the agent for the RIS, then again for its mail's context) would send the query twice."""
+    return _garder(session, await session.get(modele, identifiant))
+
+
+def _garder(session, ligne):
+    if ligne is not None:
+        session.info.setdefault("lues", []).append(ligne)
+    return ligne

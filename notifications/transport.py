@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from email.message import EmailMessage
 from email.utils import formatdate
 
 import aiosmtplib
 
 from notifications.rendu import MessageRendu
+
+
+_nom_local: str | None = None
+
+
+async def nom_local() -> str:
+    """The name this machine gives at EHLO, looked up once per process (in a thread: it may ask the resolver);
+    aiosmtplib would otherwise look it up at each connection."""
+    global _nom_local
+    if _nom_local is None:
+        _nom_local = await asyncio.to_thread(socket.getfqdn)
+    return _nom_local
 
 
 class TransportSmtp:
@@ -47,4 +61,5 @@ class TransportSmtp:
             password=self._mot_de_passe,
             start_tls=self._starttls,
             timeout=self._delai,
+            local_hostname=await nom_local(),
         )
