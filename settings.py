@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     # elsewhere (another API process, the command line) within this delay. Reading the account was a fifth of
     # the API's processor under load (docs/fiabilite.md, §4).
     duree_cache_comptes: float = Field(default=5.0, ge=0, le=60)
+    # Reads (GET) each API process serves at once, the others waiting their turn, so that at a peak the answers
+    # (POST) do not queue behind them (api/priorite.py); 0: no limit. Measured at 200 clients on 2 cores
+    # (docs/fiabilite.md, §4): completion p99 730 and 1 295 ms without a limit, 209 to 359 ms with 4, 318 with 2,
+    # 428 with 8; the reads' p99 lower too.
+    lectures_simultanees: int = Field(default=4, ge=0, le=10_000)
 
     # Rate limits (api/limites.py), per client: login attempts of an address, API calls of a token.
     limites_actives: bool = True

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.deps import Etat
 from api.erreurs import REPONSES_ERREUR, gerer_base, gerer_http, gerer_inattendue, gerer_validation
 from api.limites import LimiteDeDebit
+from api.priorite import PrioriteAuxEcritures
 from api.routers import affilies, auth, eir, processus, rectifications, sante, simulations, taches, validations
 from api.routers import campagnes, comptes, documents
 from api import pages
@@ -51,7 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    campagnes, comptes, documents):
         app.include_router(module.router, prefix=PREFIXE, responses=REPONSES_ERREUR)
     app.include_router(metriques.router)
-    app.add_middleware(LimiteDeDebit, settings=settings)
+    app.add_middleware(PrioriteAuxEcritures, places=settings.lectures_simultanees)
+    app.add_middleware(LimiteDeDebit, settings=settings)  # added last, so it runs first: a 429 waits for nothing
     pages.monter(app)
     return app
 
