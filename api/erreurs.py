@@ -49,7 +49,8 @@ def _message(erreur: dict[str, Any]) -> str:
     if type_ == "string_too_long":
         return f"au plus {ctx.get('max_length')} caractère(s) attendu(s)"
     if type_ == "enum":
-        return f"valeur inconnue ; valeurs possibles : {ctx.get('expected', '')}"
+        possibles = str(ctx.get("expected", "")).replace("' or '", "' ou '")  # pydantic: "'a', 'b' or 'c'"
+        return f"valeur inconnue ; valeurs possibles : {possibles}"
     return _MESSAGES.get(type_, erreur.get("msg", "valeur invalide"))
 
 

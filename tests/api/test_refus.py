@@ -196,3 +196,11 @@ async def test_tache_de_campagne_par_la_corbeille(service: Service):
     assert reponse.status_code == 200 and reponse.json()["etat"] == "terminee"
     deuxieme = await rh.post(f"/taches/{tache.id}/completion", json={"carriere_verifiee": True})
     assert deuxieme.status_code == 409 and "est déjà terminée" in deuxieme.json()["detail"], deuxieme.text
+
+
+async def test_filtre_inconnu_de_la_corbeille(service: Service):
+    reponse = await (await service.http("rh-commune")).get("/taches", params={"etat": "perdue"})
+    assert reponse.status_code == 422
+    erreur = reponse.json()["erreurs"][0]
+    assert erreur["champ"] == "etat"
+    assert erreur["message"] == "valeur inconnue ; valeurs possibles : 'ouverte', 'terminee' ou 'annulee'"
