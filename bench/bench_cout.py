@@ -2,6 +2,7 @@
 
     python -m bench.bench_cout                   # 300 reads of each kind, 100 completions, PostgreSQL
     python -m bench.bench_cout --lectures 100 --completions 30
+    python -m bench.bench_cout --comparer HEAD~1 --tours 3 --lectures 20 --completions 150
 
 The stack of ``bench_charge`` (Temporal dev server persisted, the SMTP sink, one worker, the API), on a dedicated
 PostgreSQL database. Requests are sent one at a time, so nothing queues: the processor time each process
@@ -11,14 +12,21 @@ workflow task of the update, the employer's answer written, the RIS stored, its 
 written (the measure ends when every process is in that state and every mail sent). Processor counters, not
 clocks: what the load test runs out of (bench_charge: the first seconds of 200 clients saturate the 2 cores).
 The machine's own speed drifts on a shared host (a pure Python loop: 0.83 to 1.23 s within a minute, 02/12/2026),
-so compare two versions by running them in turns (A, B, A, B), and read a single run by its ratios: a
-completion against a read.
+so compare two versions by running them in turns, and read a single run by its ratios: a completion against
+a read.
+
+``--comparer REV`` does the turns: the service of the revision ``REV`` (a git worktree made for the run) and the
+one of this tree, each on a stack of its own, ``--tours`` times, in the order A B, B A, A B… (the machine's drift
+falls on both); it prints each run and, per process, the mean of this tree over the mean of ``REV``. The stack's
+processes import the tree under test (``PYTHONPATH``); this harness (the population, the EIRs opened) stays the
+current one: ``REV`` must share the current schema. Nothing is written to ``bench/sections``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import shutil
 import subprocess
@@ -117,11 +125,61 @@ async def _mesurer(port_api: int, url: str, args) -> dict[str, dict[str, float]]
     return couts
 
 
+NOMS = ("api", "worker", "temporal", "postgresql")
+
+
+def _comparer(args) -> int:
+    """Run the revision ``args.comparer`` and this tree in turns; print the runs and the ratios."""
+    depot = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=RACINE, capture_output=True, text=True)
+    if depot.returncode != 0:
+        raise SystemExit("--comparer : ce dossier n'est pas un dépôt git.")
+    arbre = Path(tempfile.mkdtemp(prefix="banc-cout-rev-")) / "arbre"
+    ajout = subprocess.run(["git", "worktree", "add", "--detach", str(arbre), args.comparer], cwd=RACINE,
+                           capture_output=True, text=True)
+    if ajout.returncode != 0:
+        raise SystemExit(f"--comparer : révision {args.comparer!r} introuvable ({ajout.stderr.strip()}).")
+    mesures: dict[str, list[dict]] = {args.comparer: [], "ce code": []}
+    try:
+        for tour in range(args.tours):
+            ordre = [(args.comparer, arbre), ("ce code", RACINE)]
+            for nom, racine in (ordre if tour % 2 == 0 else ordre[::-1]):
+                with tempfile.NamedTemporaryFile(suffix=".json") as sortie:
+                    subprocess.run([sys.executable, "-m", "bench.bench_cout", "--lectures", str(args.lectures),
+                                    "--completions", str(args.completions), "--json", sortie.name], cwd=RACINE,
+                                   env={**os.environ, "PYTHONPATH": str(racine)}, check=True)
+                    couts = json.loads(Path(sortie.name).read_text())
+                mesures[nom].append(couts)
+                print(f"tour {tour + 1}, {nom} : complétion " + ", ".join(
+                    f"{p} {couts['completion'][p]:.1f}" for p in NOMS) + " ms ; corbeille "
+                      + f"{sum(couts['corbeille'][p] for p in NOMS):.1f} ms", flush=True)
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(arbre)], cwd=RACINE, capture_output=True)
+        shutil.rmtree(arbre.parent, ignore_errors=True)
+
+    def moyenne(nom: str, nature: str, partie: str | None) -> float:
+        valeurs = [sum(c[nature][p] for p in NOMS) if partie is None else c[nature][partie] for c in mesures[nom]]
+        return sum(valeurs) / len(valeurs)
+
+    print(f"| requête | partie | {args.comparer} (ms) | ce code (ms) | ce code / {args.comparer} |\n|---|---|---|---|---|")
+    for nature in ("corbeille", "etat_processus", "liste_processus", "completion"):
+        for partie in (*NOMS, None):
+            avant, apres = moyenne(args.comparer, nature, partie), moyenne("ce code", nature, partie)
+            if avant or apres:
+                rapport = f"{apres / avant:.2f}" if avant else "–"
+                print(f"| {nature.replace('_', ' ')} | {partie or '**total**'} | {avant:.1f} | {apres:.1f} | {rapport} |")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lectures", type=int, default=300, help="lectures de chaque sorte")
     parser.add_argument("--completions", type=int, default=100, help="tâches complétées (autant d'EIR ouverts)")
+    parser.add_argument("--comparer", metavar="REV", help="révision git à mesurer à tour de rôle avec ce code")
+    parser.add_argument("--tours", type=int, default=3, help="avec --comparer : exécutions de chaque version")
+    parser.add_argument("--json", metavar="FICHIER", help=argparse.SUPPRESS)  # one run of --comparer
     args = parser.parse_args(argv)
+    if args.comparer:
+        return _comparer(args)
 
     dossier = Path(tempfile.mkdtemp(prefix="banc-cout-"))
     nom_base = f"banc_cout_{os.getpid()}"
@@ -140,7 +198,10 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_base_postgres(nom_base, creer=False))
         shutil.rmtree(dossier, ignore_errors=True)
 
-    noms = ("api", "worker", "temporal", "postgresql")
+    if args.json:
+        Path(args.json).write_text(json.dumps(couts))
+        return 0
+    noms = NOMS
     lecture_moyenne = sum(sum(couts[n][p] for p in noms) for n in couts if n != "completion") / 3
     lignes = []
     for nature, cout in couts.items():
