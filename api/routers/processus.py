@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timezone
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, TypeAdapter
 from sqlmodel import col, select
+from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import EtatDep, IdentifiantFacultatif, SessionDep, Superviseur
 from persistence import depots
 from persistence.models import DemandeEirTable, DossierValidationTable, RectificationTable
 
 router = APIRouter(prefix="/processus", tags=["supervision"])
+# The engine's part of a process's detail is waited for this long: the Temporal client retries an unreachable
+# server for ~9 s, and a read holds one of its API process's places meanwhile (api/priorite.py).
+ATTENTE_MOTEUR = 3.0
 
 
 class ProcessusResume(BaseModel):
@@ -95,14 +100,16 @@ async def detail(workflow_id: str, _: Superviseur, session: SessionDep, etat: Et
     evenements = await depots.historique(session, workflow_id)
     moteur: dict[str, Any]
     try:
-        description = await (await etat.client()).get_workflow_handle(workflow_id).describe()
+        description = await asyncio.wait_for(
+            (await etat.client()).get_workflow_handle(workflow_id).describe(), ATTENTE_MOTEUR)
         moteur = {"statut": description.status.name if description.status else "inconnu",
                   "demarre_le": description.start_time, "termine_le": description.close_time,
                   "evenements": description.history_length}
-    except HTTPException:
+    except (HTTPException, TimeoutError):
         moteur = {"statut": "moteur indisponible"}
-    except Exception:  # the process is not (or no longer) known to the engine
-        moteur = {"statut": "introuvable dans le moteur"}
+    except RPCError as exc:
+        moteur = {"statut": "introuvable dans le moteur" if exc.status == RPCStatusCode.NOT_FOUND
+                  else "moteur indisponible"}
     return {
         **_resume(nom, ligne),
         "moteur": moteur,
