@@ -1,8 +1,8 @@
 """Under load, the answers people give go first: each API process serves at most ``lectures_simultanees``
 reads (GET, HEAD) at a time; the others wait their turn, in order of arrival, before any work is done for
-them. Writes (an employer's answer, an agent's request) never wait here, nor do the health check, the
-metrics and the pages' static files. At a peak the reads then queue rather than the answers: an answer's latency is its own work, not the
-queue of the inboxes being refreshed around it."""
+them. Writes (an employer's answer, an agent's request) never wait here, nor do the health check, the metrics
+and the pages' static files. At a peak the reads then queue rather than the answers: an answer's latency is its
+own work, not the queue of the inboxes being refreshed around it."""
 
 from __future__ import annotations
 

@@ -48,6 +48,7 @@ _RIS_PUBLIE = "ris-publie"  # patch: the RIS and its mail in one activity
 _TERMINAISON_UNIQUE = "terminaison-unique"  # patch: an answer and the state after it in one local activity
 _RIS_ET_ETAT = "ris-et-etat"  # patch: the state « RIS disponible » written by the RIS's activity
 _RETRAIT_BORNE = "retrait-attente-bornee"  # patch: the withdrawal answered after a while at most
+_SANS_MARQUEURS = 2  # the first version (domain.eir.VERSION_EIR) that takes all the patches above without asking
 
 
 class _Retrait(Exception):
@@ -296,7 +297,7 @@ class EirWorkflow:
     def _patch(self, nom: str) -> bool:
         """Whether this process runs the code after the change ``nom``: always from version 2 on (no marker);
         before, as its history recorded it (``workflow.patched``)."""
-        return self._d.version >= 2 or workflow.patched(nom)
+        return self._d.version >= _SANS_MARQUEURS or workflow.patched(nom)
 
     @property
     def _id(self) -> str:
