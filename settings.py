@@ -118,11 +118,13 @@ class Settings(BaseSettings):
         try:
             parse(valeur)
         except ValueError:
-            raise ValueError(f"« {valeur} » n'est pas une limite : écrivez par exemple 30/minute ou 1000/hour") from None
+            raise ValueError(
+                f"« {valeur} » n'est pas une limite : écrivez par exemple 30/minute ou 1000/hour"
+            ) from None
         return valeur
 
     @model_validator(mode="after")
-    def _secrets_hors_demo(self) -> "Settings":
+    def _secrets_hors_demo(self) -> Settings:
         if self.escalade_superviseur <= self.relance_employeur:
             raise ValueError(
                 "CNRACL_ESCALADE_SUPERVISEUR doit être plus long que CNRACL_RELANCE_EMPLOYEUR "

@@ -16,10 +16,10 @@ from activities.rectification import ActivitesRectification
 from activities.taches import ActivitesTaches
 from activities.validation import ActivitesValidation
 from notifications.rendu import Gabarits
+from notifications.transport import TransportSmtp
 from observabilite.journaux import configurer_journaux
 from observabilite.memoire import figer_memoire
 from observabilite.metriques import runtime_temporal
-from notifications.transport import TransportSmtp
 from persistence.db import SessionFactory, creer_moteur, fabrique_sessions
 from settings import Settings, get_settings
 from workflows.campagne import WORKFLOWS_CAMPAGNE
@@ -30,14 +30,30 @@ from workflows.validation import EcheanceValidationWorkflow
 
 WORKFLOWS: Sequence[type] = (EirWorkflow, RectificationWorkflow, EcheanceValidationWorkflow, *WORKFLOWS_CAMPAGNE)
 # Our modules that workflows import: pure data and rules (no I/O at import), safe to share.
-MODULES_PARTAGES = ("domain", "activities", "persistence", "notifications", "pension", "pydantic", "yaml",
-                    "sqlalchemy", "sqlmodel", "jinja2", "aiosmtplib", "argon2")
+MODULES_PARTAGES = (
+    "domain",
+    "activities",
+    "persistence",
+    "notifications",
+    "pension",
+    "pydantic",
+    "yaml",
+    "sqlalchemy",
+    "sqlmodel",
+    "jinja2",
+    "aiosmtplib",
+    "argon2",
+)
 
 
 def activites(settings: Settings, sessions: SessionFactory) -> list:
     transport = TransportSmtp(
-        settings.hote_smtp, settings.smtp_port, settings.mail_expediteur,
-        settings.smtp_user, settings.smtp_password, settings.smtp_starttls,
+        settings.hote_smtp,
+        settings.smtp_port,
+        settings.mail_expediteur,
+        settings.smtp_user,
+        settings.smtp_password,
+        settings.smtp_starttls,
     )
     mails = ExpediteurMails(sessions, Gabarits(), transport)
     eir = ActivitesEir(sessions, mails, settings.url_publique, settings.mail_superviseurs)
@@ -45,20 +61,31 @@ def activites(settings: Settings, sessions: SessionFactory) -> list:
     rectification = ActivitesRectification(sessions, mails, settings.url_publique, settings.mail_superviseurs)
     validation = ActivitesValidation(sessions, mails, settings.url_publique, settings.mail_superviseurs)
     return [
-        eir.transition, eir.creer_tache, eir.terminer_tache, eir.terminer_et_transiter,
-        eir.generer_ris, eir.publier_ris, eir.calculer_bilan, eir.enregistrer_enquete, eir.notifier,
-        taches.creer, taches.marquer, taches.terminer,
-        rectification.affilie, rectification.transition, rectification.produire_document, rectification.notifier,
-        validation.transition, validation.notifier,
+        eir.transition,
+        eir.creer_tache,
+        eir.terminer_tache,
+        eir.terminer_et_transiter,
+        eir.generer_ris,
+        eir.publier_ris,
+        eir.calculer_bilan,
+        eir.enregistrer_enquete,
+        eir.notifier,
+        taches.creer,
+        taches.marquer,
+        taches.terminer,
+        rectification.affilie,
+        rectification.transition,
+        rectification.produire_document,
+        rectification.notifier,
+        validation.transition,
+        validation.notifier,
         *activites_campagne(settings, sessions),
     ]
 
 
 def executant_workflows() -> SandboxedWorkflowRunner:
     """The sandbox, with our own deterministic modules passed through (shared, imported once)."""
-    return SandboxedWorkflowRunner(
-        restrictions=SandboxRestrictions.default.with_passthrough_modules(*MODULES_PARTAGES)
-    )
+    return SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(*MODULES_PARTAGES))
 
 
 PARTS = ("tout", "workflows", "activites")
@@ -85,8 +112,12 @@ async def main(settings: Settings | None = None, part: str = "tout") -> None:
     settings = settings or get_settings()
     configurer_journaux(settings, "worker")
     moteur = creer_moteur(settings.url_base_de_donnees, settings.db_pool)
-    client = await connecter(settings.adresse_temporal, settings.temporal_namespace, tracage=settings.tracage_otel,
-                             runtime=runtime_temporal(settings.worker_metriques))
+    client = await connecter(
+        settings.adresse_temporal,
+        settings.temporal_namespace,
+        tracage=settings.tracage_otel,
+        runtime=runtime_temporal(settings.worker_metriques),
+    )
     try:
         le_worker = creer_worker(client, settings, fabrique_sessions(moteur), part)
         figer_memoire()

@@ -36,8 +36,8 @@ from domain.campagne import (
 )
 from domain.regles import parametre
 from persistence import depots_campagne as depots
-from persistence.depots_campagne import _executer
 from persistence.db import SessionFactory, transaction
+from persistence.depots_campagne import _executer
 from persistence.models_campagne import ExportCampagne
 
 AGENTS_AFFICHES = 100  # agents listed in one employer mail; the inbox holds them all
@@ -56,8 +56,14 @@ _TITRES = {
 
 
 class ActivitesCampagne:
-    def __init__(self, sessions: SessionFactory, mails: ExpediteurGroupe, collecteur: Collecteur, url_publique: str,
-                 mail_superviseurs: str) -> None:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        mails: ExpediteurGroupe,
+        collecteur: Collecteur,
+        url_publique: str,
+        mail_superviseurs: str,
+    ) -> None:
         self._sessions = sessions
         self._mails = mails
         self._collecteur = collecteur
@@ -88,9 +94,14 @@ class ActivitesCampagne:
         le = date(selection.annee, 7, 1)
         async with transaction(self._sessions) as session:
             return await depots.selectionner(
-                session, selection.campagne_id, cohortes(selection.annee), selection.taille_lot_employeurs,
-                selection.nb_tranches, parametre("ris", "jours_par_trimestre", le).valeur,
-                selection.nouveaux_affilies)
+                session,
+                selection.campagne_id,
+                cohortes(selection.annee),
+                selection.taille_lot_employeurs,
+                selection.nb_tranches,
+                parametre("ris", "jours_par_trimestre", le).valeur,
+                selection.nouveaux_affilies,
+            )
 
     @activity.defn(name="campagne_signaler_retardataires")
     async def signaler_retardataires(self, cloture: Cloture) -> int:
@@ -98,11 +109,24 @@ class ActivitesCampagne:
         async with transaction(self._sessions) as session:
             retard = await depots.signaler_retardataires(session, cloture.campagne_id, cloture.workflow_id)
         if retard:
-            await self._mails.envoyer([MailCampagne(
-                f"{cloture.workflow_id}:retardataires:superviseur", "campagne_retardataires", self._mail_superviseurs,
-                {"url": self._url, "campagne": {"annee": cloture.annee, "annee_envoi": cloture.annee + 1},
-                 "nb_employeurs": len(retard), "nb_taches": sum(r["taches_ouvertes"] for r in retard),
-                 "employeurs": retard[:AGENTS_AFFICHES]})], cloture.workflow_id, cloture.horodatage)
+            await self._mails.envoyer(
+                [
+                    MailCampagne(
+                        f"{cloture.workflow_id}:retardataires:superviseur",
+                        "campagne_retardataires",
+                        self._mail_superviseurs,
+                        {
+                            "url": self._url,
+                            "campagne": {"annee": cloture.annee, "annee_envoi": cloture.annee + 1},
+                            "nb_employeurs": len(retard),
+                            "nb_taches": sum(r["taches_ouvertes"] for r in retard),
+                            "employeurs": retard[:AGENTS_AFFICHES],
+                        },
+                    )
+                ],
+                cloture.workflow_id,
+                cloture.horodatage,
+            )
         return len(retard)
 
     @activity.defn(name="campagne_previsionnel")
@@ -112,8 +136,11 @@ class ActivitesCampagne:
             charge = await depots.charge_previsionnelle(session, demande.campagne_id)
             rapport = charge | {"semaines": _semaines(demande.calendrier, charge)}
             await depots.enregistrer_previsionnel(session, demande.campagne_id, rapport)
-        return {"agents": sum(p["agents"] for p in charge["par_age"]), "taches": charge["taches"],
-                "employeurs": charge["employeurs_concernes"]}
+        return {
+            "agents": sum(p["agents"] for p in charge["par_age"]),
+            "taches": charge["taches"],
+            "employeurs": charge["employeurs_concernes"],
+        }
 
     # ------------------------------------------------------------------ one packet of one batch
 
@@ -137,16 +164,27 @@ class ActivitesCampagne:
             employeurs = await depots.employeurs_du_paquet(session, t.campagne_id, t.lot, t.apres_id, t.taille_paquet)
             ids = [e["id"] for e in employeurs]
             if ids:
-                await depots.creer_taches(session, t.campagne_id, t.workflow_campagne, str(t.annee), ids,
-                                          t.echeance, t.horodatage)
+                await depots.creer_taches(
+                    session, t.campagne_id, t.workflow_campagne, str(t.annee), ids, t.echeance, t.horodatage
+                )
         if ids:
             async with self._sessions() as session:
                 agents = await depots.agents_a_mettre_a_jour(session, t.campagne_id, t.workflow_campagne, ids)
             activity.heartbeat(ids[-1])
             await self._mails.envoyer(
-                [MailCampagne(f"{t.workflow_campagne}:lancement:employeur-{e['id']}", "campagne_lancement_employeur",
-                              e["email"], self._contexte_employeur(t, e, agents[e["id"]])) for e in employeurs],
-                t.workflow_campagne, t.horodatage, activity.heartbeat)
+                [
+                    MailCampagne(
+                        f"{t.workflow_campagne}:lancement:employeur-{e['id']}",
+                        "campagne_lancement_employeur",
+                        e["email"],
+                        self._contexte_employeur(t, e, agents[e["id"]]),
+                    )
+                    for e in employeurs
+                ],
+                t.workflow_campagne,
+                t.horodatage,
+                activity.heartbeat,
+            )
             async with transaction(self._sessions) as session:
                 await depots.marquer_notifies(session, t.campagne_id, ids, t.horodatage)
         return await self._fin_de_paquet(t, ids)
@@ -154,15 +192,31 @@ class ActivitesCampagne:
     async def _rappeler(self, t: TacheLot) -> BilanLot:
         """Remind the employers of the batch that still have open campaign tasks (once per reminder)."""
         async with self._sessions() as session:
-            employeurs = await depots.employeurs_du_paquet(session, t.campagne_id, t.lot, t.apres_id, t.taille_paquet,
-                                                           avec_taches_ouvertes=t.workflow_campagne)
+            employeurs = await depots.employeurs_du_paquet(
+                session, t.campagne_id, t.lot, t.apres_id, t.taille_paquet, avec_taches_ouvertes=t.workflow_campagne
+            )
             ids = [e["id"] for e in employeurs]
-            agents = await depots.agents_a_mettre_a_jour(session, t.campagne_id, t.workflow_campagne, ids,
-                                                         seulement_ouvertes=True) if ids else {}
+            agents = (
+                await depots.agents_a_mettre_a_jour(
+                    session, t.campagne_id, t.workflow_campagne, ids, seulement_ouvertes=True
+                )
+                if ids
+                else {}
+            )
         envoyes = await self._mails.envoyer(
-            [MailCampagne(f"{t.workflow_campagne}:rappel-{t.rang}:employeur-{e['id']}", "campagne_rappel_employeur",
-                          e["email"], self._contexte_employeur(t, e, agents[e["id"]]) | {"rappel": t.rang + 1})
-             for e in employeurs], t.workflow_campagne, t.horodatage, activity.heartbeat)
+            [
+                MailCampagne(
+                    f"{t.workflow_campagne}:rappel-{t.rang}:employeur-{e['id']}",
+                    "campagne_rappel_employeur",
+                    e["email"],
+                    self._contexte_employeur(t, e, agents[e["id"]]) | {"rappel": t.rang + 1},
+                )
+                for e in employeurs
+            ],
+            t.workflow_campagne,
+            t.horodatage,
+            activity.heartbeat,
+        )
         if ids:
             async with transaction(self._sessions) as session:
                 await depots.marquer_relances(session, t.campagne_id, t.workflow_campagne, ids, t.rang, t.horodatage)
@@ -177,15 +231,19 @@ class ActivitesCampagne:
             return BilanLot(dernier_id=ids[-1] if ids else t.apres_id)
         async with self._sessions() as session:
             compte = await depots.compter_lot(session, t.campagne_id, t.workflow_campagne, t.lot)
-        return BilanLot(employeurs_notifies=compte["employeurs"], taches=compte["taches"],
-                        dernier_id=ids[-1] if ids else t.apres_id)
+        return BilanLot(
+            employeurs_notifies=compte["employeurs"], taches=compte["taches"], dernier_id=ids[-1] if ids else t.apres_id
+        )
 
     def _contexte_employeur(self, t: TacheLot, employeur: dict[str, Any], agents: list[dict[str, Any]]) -> dict:
         return {
             "url": self._url,
             "employeur": {"raison_sociale": employeur["raison_sociale"], "siret": employeur["siret"]},
-            "campagne": {"annee": t.annee, "annee_envoi": t.annee + 1,
-                         "date_limite": t.echeance.isoformat() if t.echeance else ""},
+            "campagne": {
+                "annee": t.annee,
+                "annee_envoi": t.annee + 1,
+                "date_limite": t.echeance.isoformat() if t.echeance else "",
+            },
             "agents": agents[:AGENTS_AFFICHES],
             "nb_agents": len(agents),
             "autres_agents": max(0, len(agents) - AGENTS_AFFICHES),
@@ -194,20 +252,40 @@ class ActivitesCampagne:
     async def _transmettre(self, t: TacheLot) -> BilanLot:
         """The batch to the collector, exactly once (the receipt is stored under a unique key)."""
         async with self._sessions() as session:
-            deja = (await session.exec(select(ExportCampagne).where(
-                ExportCampagne.campagne_id == t.campagne_id, ExportCampagne.lot == t.lot))).first()
+            deja = (
+                await session.exec(
+                    select(ExportCampagne).where(
+                        ExportCampagne.campagne_id == t.campagne_id, ExportCampagne.lot == t.lot
+                    )
+                )
+            ).first()
             if deja is not None:
                 return BilanLot(exports=1, lignes_exportees=deja.lignes)
             lignes = await depots.lignes_export(session, t.campagne_id, t.lot)
         recu = await self._collecteur.transmettre(
-            LotATransmettre(t.workflow_campagne, t.annee, t.annee + 1, t.lot, lignes))
+            LotATransmettre(t.workflow_campagne, t.annee, t.annee + 1, t.lot, lignes)
+        )
         async with transaction(self._sessions) as session:
-            await _executer(session, depots._inserer_sans_doublon(session, ExportCampagne.__table__,  # type: ignore[attr-defined]
-                                                               ["campagne_id", "lot"]),
-                                  [{"campagne_id": t.campagne_id, "lot": t.lot, "collecteur": recu.collecteur,
-                                    "reference": recu.reference, "lignes": recu.lignes,
-                                    "par_cohorte": recu.par_cohorte, "sha256": recu.sha256,
-                                    "transmis_le": t.horodatage}])
+            await _executer(
+                session,
+                depots._inserer_sans_doublon(
+                    session,
+                    ExportCampagne.__table__,  # type: ignore[attr-defined]
+                    ["campagne_id", "lot"],
+                ),
+                [
+                    {
+                        "campagne_id": t.campagne_id,
+                        "lot": t.lot,
+                        "collecteur": recu.collecteur,
+                        "reference": recu.reference,
+                        "lignes": recu.lignes,
+                        "par_cohorte": recu.par_cohorte,
+                        "sha256": recu.sha256,
+                        "transmis_le": t.horodatage,
+                    }
+                ],
+            )
         return BilanLot(exports=1, lignes_exportees=recu.lignes)
 
     async def _produire(self, t: TacheLot) -> BilanLot:
@@ -226,45 +304,82 @@ class ActivitesCampagne:
                 contenu = _contenu(c["cohorte"], affilie, lignes[affilie.id], enfants[affilie.id], le)
             except pension.ErreurCas as erreur:
                 anomalies.append({"id": c["id"], "document_id": None})
-                activity.logger.warning("campagne : cas refusé par le calcul (cible %s, %s erreur(s))", c["id"],
-                                        len(getattr(erreur, "erreurs", []) or []))
+                activity.logger.warning(
+                    "campagne : cas refusé par le calcul (cible %s, %s erreur(s))",
+                    c["id"],
+                    len(getattr(erreur, "erreurs", []) or []),
+                )
                 continue
-            contenu |= {"campagne": {"annee": t.annee, "annee_envoi": t.annee + 1}, "cohorte": c["cohorte"],
-                        "age": c["age"]}
-            documents.append({"cle": _cle_document(t, c), "type": _type_document(c["cohorte"]),
-                              "affilie_id": affilie.id, "demande_id": None, "cree_le": t.horodatage,
-                              "contenu": contenu})
+            contenu |= {
+                "campagne": {"annee": t.annee, "annee_envoi": t.annee + 1},
+                "cohorte": c["cohorte"],
+                "age": c["age"],
+            }
+            documents.append(
+                {
+                    "cle": _cle_document(t, c),
+                    "type": _type_document(c["cohorte"]),
+                    "affilie_id": affilie.id,
+                    "demande_id": None,
+                    "cree_le": t.horodatage,
+                    "contenu": contenu,
+                }
+            )
         async with transaction(self._sessions) as session:
             par_cle = await depots.enregistrer_documents(session, documents)
-            await depots.marquer_cibles(session, EtatCible.document_produit,
-                                        [{"id": c["id"], "document_id": par_cle[_cle_document(t, c)]}
-                                         for c in cibles if _cle_document(t, c) in par_cle])
+            await depots.marquer_cibles(
+                session,
+                EtatCible.document_produit,
+                [
+                    {"id": c["id"], "document_id": par_cle[_cle_document(t, c)]}
+                    for c in cibles
+                    if _cle_document(t, c) in par_cle
+                ],
+            )
             await depots.marquer_cibles(session, EtatCible.anomalie, anomalies)
         activity.heartbeat(t.apres_id)
         refuses = {a["id"] for a in anomalies}
-        annonces = [c | {"document_id": par_cle.get(_cle_document(t, c), c["document_id"])}
-                    for c in cibles if c["id"] not in refuses]
+        annonces = [
+            c | {"document_id": par_cle.get(_cle_document(t, c), c["document_id"])}
+            for c in cibles
+            if c["id"] not in refuses
+        ]
         await self._mails.envoyer(
-            [MailCampagne(f"{t.workflow_campagne}:document:{c['cohorte']}:affilie-{c['affilie_id']}",
-                          "campagne_document_disponible", affilies[c["affilie_id"]].email,
-                          {"url": self._url,
-                           "affilie": {"prenom": affilies[c["affilie_id"]].prenom,
-                                       "nom": affilies[c["affilie_id"]].nom},
-                           "campagne": {"annee": t.annee, "annee_envoi": t.annee + 1},
-                           "document_dai": {"id": c["document_id"], "titre": _TITRES[c["cohorte"]],
-                                        "type": c["cohorte"]}})
-             for c in annonces], t.workflow_campagne, t.horodatage, activity.heartbeat)
+            [
+                MailCampagne(
+                    f"{t.workflow_campagne}:document:{c['cohorte']}:affilie-{c['affilie_id']}",
+                    "campagne_document_disponible",
+                    affilies[c["affilie_id"]].email,
+                    {
+                        "url": self._url,
+                        "affilie": {"prenom": affilies[c["affilie_id"]].prenom, "nom": affilies[c["affilie_id"]].nom},
+                        "campagne": {"annee": t.annee, "annee_envoi": t.annee + 1},
+                        "document_dai": {"id": c["document_id"], "titre": _TITRES[c["cohorte"]], "type": c["cohorte"]},
+                    },
+                )
+                for c in annonces
+            ],
+            t.workflow_campagne,
+            t.horodatage,
+            activity.heartbeat,
+        )
         async with transaction(self._sessions) as session:
-            await depots.marquer_cibles(session, EtatCible.document_annonce,
-                                        [{"id": c["id"], "document_id": c["document_id"]} for c in annonces])
+            await depots.marquer_cibles(
+                session,
+                EtatCible.document_annonce,
+                [{"id": c["id"], "document_id": c["document_id"]} for c in annonces],
+            )
         if len(cibles) == t.taille_paquet:
             return BilanLot(dernier_id=cibles[-1]["id"], termine=False)
         async with self._sessions() as session:
             compte = await depots.compter_documents(session, t.campagne_id, t.lot, t.rang)
         annonce = compte.get(EtatCible.document_annonce.value, 0)
-        return BilanLot(documents=annonce + compte.get(EtatCible.document_produit.value, 0), mails_agents=annonce,
-                        anomalies=compte.get(EtatCible.anomalie.value, 0),
-                        dernier_id=cibles[-1]["id"] if cibles else t.apres_id)
+        return BilanLot(
+            documents=annonce + compte.get(EtatCible.document_produit.value, 0),
+            mails_agents=annonce,
+            anomalies=compte.get(EtatCible.anomalie.value, 0),
+            dernier_id=cibles[-1]["id"] if cibles else t.apres_id,
+        )
 
 
 def _cle_document(t: TacheLot, cible: dict[str, Any]) -> str:
@@ -280,8 +395,12 @@ def _contenu(cohorte: str, affilie, lignes, enfants, le: date) -> dict[str, Any]
         return contenu_eig(affilie, lignes, enfants, le)
     if cohorte == Cohorte.ris.value:
         return contenu_ris(affilie, lignes, le)
-    return {"titre": _TITRES[cohorte], "etabli_le": le.isoformat(), "themes": _INFORMATION_GENERALE,
-            "reference": parametre("campagne", "trimestres_information_generale", le).reference_titre}
+    return {
+        "titre": _TITRES[cohorte],
+        "etabli_le": le.isoformat(),
+        "themes": _INFORMATION_GENERALE,
+        "reference": parametre("campagne", "trimestres_information_generale", le).reference_titre,
+    }
 
 
 def _semaines(calendrier, charge: dict[str, Any]) -> list[dict[str, Any]]:
@@ -290,9 +409,17 @@ def _semaines(calendrier, charge: dict[str, Any]) -> list[dict[str, Any]]:
 
     def ajouter(instant, **nombres: int) -> None:
         annee, semaine, _ = instant.isocalendar()
-        ligne = semaines.setdefault(f"{annee}-S{semaine:02d}", {
-            "mails_employeurs": 0, "taches": 0, "mails_superviseurs": 0, "exports": 0, "documents": 0,
-            "mails_agents": 0})
+        ligne = semaines.setdefault(
+            f"{annee}-S{semaine:02d}",
+            {
+                "mails_employeurs": 0,
+                "taches": 0,
+                "mails_superviseurs": 0,
+                "exports": 0,
+                "documents": 0,
+                "mails_agents": 0,
+            },
+        )
         for cle, n in nombres.items():
             ligne[cle] += n
 
@@ -314,9 +441,28 @@ def activites_campagne(settings, sessions: SessionFactory) -> list:
     from notifications.transport import TransportSmtp
 
     transport = TransportSmtp(settings.hote_smtp, settings.smtp_port, settings.mail_expediteur)
-    mails = ExpediteurGroupe(sessions, Gabarits(), transport, settings.smtp_user, settings.smtp_password,
-                             settings.smtp_starttls, settings.campagne_paquet_smtp)
-    campagne = ActivitesCampagne(sessions, mails, collecteur(settings.campagne_collecteur, settings.var_dir),
-                                 settings.url_publique, settings.mail_superviseurs)
-    return [campagne.ouvrir, campagne.calendrier, campagne.transition, campagne.selectionner,
-            campagne.signaler_retardataires, campagne.previsionnel, campagne.traiter_lot]
+    mails = ExpediteurGroupe(
+        sessions,
+        Gabarits(),
+        transport,
+        settings.smtp_user,
+        settings.smtp_password,
+        settings.smtp_starttls,
+        settings.campagne_paquet_smtp,
+    )
+    campagne = ActivitesCampagne(
+        sessions,
+        mails,
+        collecteur(settings.campagne_collecteur, settings.var_dir),
+        settings.url_publique,
+        settings.mail_superviseurs,
+    )
+    return [
+        campagne.ouvrir,
+        campagne.calendrier,
+        campagne.transition,
+        campagne.selectionner,
+        campagne.signaler_retardataires,
+        campagne.previsionnel,
+        campagne.traiter_lot,
+    ]

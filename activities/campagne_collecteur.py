@@ -46,8 +46,17 @@ class Collecteur(Protocol):
     async def transmettre(self, lot: LotATransmettre) -> Recu: ...
 
 
-COLONNES = ("nir", "nom", "prenom", "date_de_naissance", "cohorte", "age", "siret_employeur", "lignes_cir",
-            "derniere_annee_cir")
+COLONNES = (
+    "nir",
+    "nom",
+    "prenom",
+    "date_de_naissance",
+    "cohorte",
+    "age",
+    "siret_employeur",
+    "lignes_cir",
+    "derniere_annee_cir",
+)
 
 
 class CollecteurFichiers:
@@ -72,13 +81,21 @@ class CollecteurFichiers:
         fichier = dossier / f"lot-{lot.lot:05d}.csv"
         par_cohorte = dict(sorted(Counter(str(ligne["cohorte"]) for ligne in lot.lignes).items()))
         manifeste = {
-            "campagne": lot.workflow_id, "annee_campagne": lot.annee, "annee_envoi": lot.annee_envoi,
-            "lot": lot.lot, "fichier": fichier.name, "lignes": len(lot.lignes), "par_cohorte": par_cohorte,
-            "sha256": empreinte, "colonnes": list(COLONNES),
+            "campagne": lot.workflow_id,
+            "annee_campagne": lot.annee,
+            "annee_envoi": lot.annee_envoi,
+            "lot": lot.lot,
+            "fichier": fichier.name,
+            "lignes": len(lot.lignes),
+            "par_cohorte": par_cohorte,
+            "sha256": empreinte,
+            "colonnes": list(COLONNES),
         }
         _ecrire_atomiquement(fichier, contenu)
-        _ecrire_atomiquement(dossier / f"lot-{lot.lot:05d}.manifest.json",
-                             json.dumps(manifeste, ensure_ascii=False, indent=2).encode("utf-8"))
+        _ecrire_atomiquement(
+            dossier / f"lot-{lot.lot:05d}.manifest.json",
+            json.dumps(manifeste, ensure_ascii=False, indent=2).encode("utf-8"),
+        )
         return Recu(self.nom, str(fichier), len(lot.lignes), par_cohorte, empreinte)
 
 

@@ -8,6 +8,7 @@ sent and sends nothing; the Message-ID is derived from the key, so a relay can t
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,43 +37,74 @@ class MailCampagne:
 
 
 class ExpediteurGroupe:
-    def __init__(self, sessions: SessionFactory, gabarits: Gabarits, transport: TransportSmtp,
-                 utilisateur: str = "", mot_de_passe: str = "", starttls: bool = False,
-                 paquet_smtp: int = 50) -> None:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        gabarits: Gabarits,
+        transport: TransportSmtp,
+        utilisateur: str = "",
+        mot_de_passe: str = "",
+        starttls: bool = False,
+        paquet_smtp: int = 50,
+    ) -> None:
         self._sessions = sessions
         self._gabarits = gabarits
         self._transport = transport
         self._utilisateur, self._mot_de_passe, self._starttls = utilisateur or None, mot_de_passe or None, starttls
         self._paquet = max(1, paquet_smtp)
 
-    async def envoyer(self, mails: Sequence[MailCampagne], processus_id: str, horodatage: datetime,
-                      battement=None) -> int:
+    async def envoyer(
+        self, mails: Sequence[MailCampagne], processus_id: str, horodatage: datetime, battement=None
+    ) -> int:
         """Send each mail once; return how many of them are (now or already) sent."""
         if not mails:
             return 0
         cles = [m.cle for m in mails]
         async with transaction(self._sessions) as session:
-            connues = {c for (c,) in (await _executer(session, text("SELECT cle FROM mail WHERE cle IN :cles")
-                                                             .bindparams(bindparam("cles", expanding=True)),
-                                                             {"cles": cles})).all()}
+            connues = {
+                c
+                for (c,) in (
+                    await _executer(
+                        session,
+                        text("SELECT cle FROM mail WHERE cle IN :cles").bindparams(bindparam("cles", expanding=True)),
+                        {"cles": cles},
+                    )
+                ).all()
+            }
             domaine = self._transport.expediteur.rsplit("@", 1)[-1].rstrip(">")
             nouvelles = []
             for m in mails:
                 if m.cle in connues:
                     continue
                 rendu = self._gabarits.rendre(m.evenement, m.contexte)
-                nouvelles.append({
-                    "cle": m.cle, "evenement": m.evenement, "processus_id": processus_id,
-                    "destinataire": m.destinataire, "sujet": rendu.sujet, "corps_texte": rendu.texte,
-                    "corps_html": rendu.html, "message_id": f"<{hashlib.sha256(m.cle.encode()).hexdigest()[:32]}@{domaine}>",
-                    "etat": EtatMail.a_envoyer.value, "cree_le": horodatage, "envoye_le": None})
+                nouvelles.append(
+                    {
+                        "cle": m.cle,
+                        "evenement": m.evenement,
+                        "processus_id": processus_id,
+                        "destinataire": m.destinataire,
+                        "sujet": rendu.sujet,
+                        "corps_texte": rendu.texte,
+                        "corps_html": rendu.html,
+                        "message_id": f"<{hashlib.sha256(m.cle.encode()).hexdigest()[:32]}@{domaine}>",
+                        "etat": EtatMail.a_envoyer.value,
+                        "cree_le": horodatage,
+                        "envoye_le": None,
+                    }
+                )
             if nouvelles:
                 await _executer(session, _inserer_sans_doublon(session, Mail.__table__, ["cle"]), nouvelles)  # type: ignore[attr-defined]
         async with self._sessions() as session:
-            a_envoyer = (await _executer(session, text(
-                "SELECT id, destinataire, sujet, corps_texte, corps_html, message_id FROM mail "
-                "WHERE cle IN :cles AND etat = :etat ORDER BY id").bindparams(bindparam("cles", expanding=True)),
-                {"cles": cles, "etat": EtatMail.a_envoyer.value})).all()
+            a_envoyer = (
+                await _executer(
+                    session,
+                    text(
+                        "SELECT id, destinataire, sujet, corps_texte, corps_html, message_id FROM mail "
+                        "WHERE cle IN :cles AND etat = :etat ORDER BY id"
+                    ).bindparams(bindparam("cles", expanding=True)),
+                    {"cles": cles, "etat": EtatMail.a_envoyer.value},
+                )
+            ).all()
         if a_envoyer:
             try:
                 await self._expedier(a_envoyer, horodatage, battement)
@@ -82,15 +114,21 @@ class ExpediteurGroupe:
         return len(mails)
 
     async def _expedier(self, lignes, horodatage: datetime, battement) -> None:
-        client = aiosmtplib.SMTP(hostname=self._transport.hote, port=self._transport.port, timeout=30,
-                                 start_tls=self._starttls, username=self._utilisateur, password=self._mot_de_passe)
+        client = aiosmtplib.SMTP(
+            hostname=self._transport.hote,
+            port=self._transport.port,
+            timeout=30,
+            start_tls=self._starttls,
+            username=self._utilisateur,
+            password=self._mot_de_passe,
+        )
         await client.connect()
         envoyes: list[int] = []
         try:
             for ligne in lignes:
                 message = self._transport.construire(
-                    ligne.destinataire, MessageRendu(ligne.sujet, ligne.corps_texte, ligne.corps_html),
-                    ligne.message_id)
+                    ligne.destinataire, MessageRendu(ligne.sujet, ligne.corps_texte, ligne.corps_html), ligne.message_id
+                )
                 await client.send_message(message)
                 envoyes.append(ligne.id)
                 if len(envoyes) >= self._paquet:
@@ -101,14 +139,15 @@ class ExpediteurGroupe:
         finally:
             if envoyes:
                 await self._marquer(envoyes, horodatage)
-            try:
+            with contextlib.suppress(aiosmtplib.SMTPException):
                 await client.quit()
-            except aiosmtplib.SMTPException:
-                pass
 
     async def _marquer(self, ids: list[int], horodatage: datetime) -> None:
         async with transaction(self._sessions) as session:
-            await _executer(session, 
+            await _executer(
+                session,
                 text("UPDATE mail SET etat = :etat, envoye_le = :h WHERE id IN :ids").bindparams(
-                    bindparam("ids", expanding=True), bindparam("h", type_=UtcDateTime())),
-                {"etat": EtatMail.envoye.value, "h": horodatage, "ids": ids})
+                    bindparam("ids", expanding=True), bindparam("h", type_=UtcDateTime())
+                ),
+                {"etat": EtatMail.envoye.value, "h": horodatage, "ids": ids},
+            )

@@ -9,8 +9,8 @@ from typing import Any
 
 import pension
 from domain.regles import parametre
-from persistence.models import Affilie, Enfant, LigneCirTable
 from observabilite.compteurs import compter_calcul
+from persistence.models import Affilie, Enfant, LigneCirTable
 
 
 def _jours(ligne: LigneCirTable) -> int:
@@ -113,8 +113,10 @@ def contenu_eig(
         "cas": cas,
         "estimation": donnees,
         "points": [
-            {k: point[k] for k in ("libelle", "age", "date_de_liquidation", "pension_brute_mensuelle",
-                                   "pension_brute_annuelle")}
+            {
+                k: point[k]
+                for k in ("libelle", "age", "date_de_liquidation", "pension_brute_mensuelle", "pension_brute_annuelle")
+            }
             for point in donnees["points"]
         ],
     }

@@ -32,7 +32,9 @@ from persistence.models import Affilie, DemandeEirTable, Document, Employeur, Re
 
 
 class ActivitesEir:
-    def __init__(self, sessions: SessionFactory, mails: ExpediteurMails, url_publique: str, mail_superviseurs: str) -> None:
+    def __init__(
+        self, sessions: SessionFactory, mails: ExpediteurMails, url_publique: str, mail_superviseurs: str
+    ) -> None:
         self._sessions = sessions
         self._mails = mails
         self._url = url_publique.rstrip("/")
@@ -64,7 +66,11 @@ class ActivitesEir:
             )
             if creee:
                 await depots.ajouter_evenement(
-                    session, demande.workflow_id, "tache_creee", Acteur.cnracl.value, nouvelle.horodatage,
+                    session,
+                    demande.workflow_id,
+                    "tache_creee",
+                    Acteur.cnracl.value,
+                    nouvelle.horodatage,
                     details={"tache_id": tache.id, "type": tache.type, "echeance": nouvelle.echeance.isoformat()},
                 )
             assert tache.id is not None
@@ -91,8 +97,12 @@ class ActivitesEir:
             return await self._produire_ris(session, production)
 
     async def _produire_ris(self, session, production: ProductionDocument) -> int:
-        return await self._produire(session, production, TypeDocument.ris, lambda affilie, lignes, enfants, demande:
-                                    contenu_ris(affilie, lignes, production.horodatage.date()))
+        return await self._produire(
+            session,
+            production,
+            TypeDocument.ris,
+            lambda affilie, lignes, enfants, demande: contenu_ris(affilie, lignes, production.horodatage.date()),
+        )
 
     @activity.defn(name="eir_publier_ris")
     async def publier_ris(self, publication: PublicationRis) -> int:
@@ -105,18 +115,24 @@ class ActivitesEir:
             document_id = await self._produire_ris(session, publication.production)
             reserve = await self._reserver(session, replace(publication.avis, document_id=document_id))
         transition = publication.transition
-        await self._mails.expedier(reserve, ensuite=None if transition is None else
-                                   lambda session: depots.appliquer_transition(session, transition))
+        await self._mails.expedier(
+            reserve,
+            ensuite=None if transition is None else lambda session: depots.appliquer_transition(session, transition),
+        )
         return document_id
 
     @activity.defn(name="eir_calculer_bilan")
     async def calculer_bilan(self, production: ProductionDocument) -> int:
         """Run the pension simulations with the chosen end-of-career index; store the bilan."""
         async with transaction(self._sessions) as session:
-            return await self._produire(session, production, TypeDocument.bilan,
-                                        lambda affilie, lignes, enfants, demande: contenu_bilan(
-                                            affilie, lignes, enfants, demande.indice_fin_de_carriere,
-                                            production.horodatage.date()))
+            return await self._produire(
+                session,
+                production,
+                TypeDocument.bilan,
+                lambda affilie, lignes, enfants, demande: contenu_bilan(
+                    affilie, lignes, enfants, demande.indice_fin_de_carriere, production.horodatage.date()
+                ),
+            )
 
     @staticmethod
     async def _produire(session, production: ProductionDocument, type: TypeDocument, contenu) -> int:
@@ -128,8 +144,14 @@ class ActivitesEir:
         enfants = await depots.enfants(session, affilie.id)
         document, _ = await depots.enregistrer_document(
             session,
-            Document(cle=production.cle, type=type.value, affilie_id=affilie.id, demande_id=demande.id,
-                     cree_le=production.horodatage, contenu=contenu(affilie, lignes, enfants, demande)),
+            Document(
+                cle=production.cle,
+                type=type.value,
+                affilie_id=affilie.id,
+                demande_id=demande.id,
+                cree_le=production.horodatage,
+                contenu=contenu(affilie, lignes, enfants, demande),
+            ),
         )
         _garder(session, document)
         assert document.id is not None
@@ -158,10 +180,15 @@ class ActivitesEir:
 
     async def _reserver(self, session, notification: NotificationEir):
         contexte, destinataire = await self._contexte(session, notification)
-        return await self._mails.reserver(session, cle=notification.cle, evenement=notification.evenement,
-                                          destinataire=destinataire, contexte=contexte,
-                                          processus_id=contexte["demande"]["workflow_id"],
-                                          horodatage=notification.horodatage)
+        return await self._mails.reserver(
+            session,
+            cle=notification.cle,
+            evenement=notification.evenement,
+            destinataire=destinataire,
+            contexte=contexte,
+            processus_id=contexte["demande"]["workflow_id"],
+            horodatage=notification.horodatage,
+        )
 
     async def _contexte(self, session, notification: NotificationEir) -> tuple[dict[str, Any], str]:
         demande = await _demande(session, notification.demande_id)
@@ -171,8 +198,10 @@ class ActivitesEir:
         contexte: dict[str, Any] = {
             "url": self._url,
             "affilie": {"prenom": affilie.prenom, "nom": affilie.nom},
-            "employeur": {"raison_sociale": employeur.raison_sociale if employeur else "votre dernier employeur CNRACL",
-                          "siret": employeur.siret if employeur else ""},
+            "employeur": {
+                "raison_sociale": employeur.raison_sociale if employeur else "votre dernier employeur CNRACL",
+                "siret": employeur.siret if employeur else "",
+            },
             "demande": {
                 "id": demande.id,
                 "reference": f"EIR-{demande.id}",
@@ -194,11 +223,20 @@ async def _terminer(session, completion: CompletionTache) -> None:
     demande = await _demande(session, completion.demande_id)
     if tache is None:
         raise ApplicationError(f"tâche {reponse.tache_id} inconnue", type="TacheInconnue", non_retryable=True)
-    if await depots.terminer_tache(session, tache, demande.affilie_id, demande.employeur_id, reponse,
-                                   completion.horodatage, demande.workflow_id):
-        if reponse.indice_fin_de_carriere is not None:
-            demande.indice_fin_de_carriere = reponse.indice_fin_de_carriere
-            session.add(demande)
+    if (
+        await depots.terminer_tache(
+            session,
+            tache,
+            demande.affilie_id,
+            demande.employeur_id,
+            reponse,
+            completion.horodatage,
+            demande.workflow_id,
+        )
+        and reponse.indice_fin_de_carriere is not None
+    ):
+        demande.indice_fin_de_carriere = reponse.indice_fin_de_carriere
+        session.add(demande)
 
 
 async def _demande(session, demande_id: int) -> DemandeEirTable:

@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import col
-
-from persistence import depots
-from persistence.db import SessionFactory, transaction
 from temporalio.exceptions import ApplicationError
 
 from domain.etats import Acteur, EtatMail
-from persistence.models import Affilie, Employeur, Mail, Tache
 from notifications.rendu import Gabarits, MessageRendu
 from notifications.transport import TransportSmtp
 from observabilite.compteurs import compter_echec_envoi
-
+from persistence import depots
+from persistence.db import SessionFactory, transaction
+from persistence.models import Affilie, Employeur, Mail, Tache
 
 Ecriture = Callable[[Any], Awaitable[object]]  # a write in a given session
 
@@ -95,8 +93,13 @@ class ExpediteurMails:
         if mail.etat == EtatMail.envoye.value:
             return None
         assert mail.id is not None
-        return MailReserve(mail.id, mail.message_id, mail.destinataire, horodatage,
-                           MessageRendu(sujet=mail.sujet, texte=mail.corps_texte, html=mail.corps_html))
+        return MailReserve(
+            mail.id,
+            mail.message_id,
+            mail.destinataire,
+            horodatage,
+            MessageRendu(sujet=mail.sujet, texte=mail.corps_texte, html=mail.corps_html),
+        )
 
     async def expedier(self, reserve: MailReserve | None, ensuite: Ecriture | None = None) -> bool:
         """The second half: send a reserved mail (committed), then mark it sent. ``False`` for ``None`` (sent
@@ -122,8 +125,11 @@ class ExpediteurMails:
         for pause in (0.5, 1, 2, 4, 4, 4, 4, None):
             try:
                 async with transaction(self._sessions) as session:
-                    await session.exec(update(Mail).where(col(Mail.id) == mail_id)
-                                          .values(etat=EtatMail.envoye.value, envoye_le=horodatage))
+                    await session.exec(
+                        update(Mail)
+                        .where(col(Mail.id) == mail_id)
+                        .values(etat=EtatMail.envoye.value, envoye_le=horodatage)
+                    )
                 return
             except (DBAPIError, OSError):
                 if pause is None:
@@ -148,8 +154,13 @@ async def contexte_tache(session, tache_id: int | None) -> dict[str, Any]:
         return {}
     tache = await session.get(Tache, tache_id)
     assert tache is not None
-    return {"tache": {"id": tache.id, "echeance": tache.echeance.isoformat() if tache.echeance else None,
-                      "annees": ", ".join(str(a) for a in tache.details.get("annees", []))}}
+    return {
+        "tache": {
+            "id": tache.id,
+            "echeance": tache.echeance.isoformat() if tache.echeance else None,
+            "annees": ", ".join(str(a) for a in tache.details.get("annees", [])),
+        }
+    }
 
 
 def _id_message(cle: str) -> str:

@@ -20,8 +20,9 @@ MENTION_RECLAMATION_EIG = "Dossier instruit dans le cadre d'une réclamation sur
 
 
 class ActivitesRectification:
-    def __init__(self, sessions: SessionFactory, mails: ExpediteurMails, url_publique: str,
-                 mail_superviseurs: str) -> None:
+    def __init__(
+        self, sessions: SessionFactory, mails: ExpediteurMails, url_publique: str, mail_superviseurs: str
+    ) -> None:
         self._sessions = sessions
         self._mails = mails
         self._url = url_publique.rstrip("/")
@@ -46,9 +47,16 @@ class ActivitesRectification:
             if "document_id" in transition.details:
                 rectification.document_rectifie_id = transition.details["document_id"]
             session.add(rectification)
-            await depots.ajouter_evenement(session, transition.workflow_id, transition.evenement,
-                                           transition.acteur.value, transition.horodatage, transition.compte_id,
-                                           transition.details, une_fois=True)
+            await depots.ajouter_evenement(
+                session,
+                transition.workflow_id,
+                transition.evenement,
+                transition.acteur.value,
+                transition.horodatage,
+                transition.compte_id,
+                transition.details,
+                une_fois=True,
+            )
 
     @activity.defn(name="rectification_produire_document")
     async def produire_document(self, production: ProductionRectifie) -> int:
@@ -65,11 +73,19 @@ class ActivitesRectification:
                 contenu["mention"] = MENTION_RECLAMATION_EIG
             else:
                 contenu = contenu_ris(affilie, lignes, aujourd_hui)
-            contenu.update(rectificatif=True, annee_document=rectification.annee_document,
-                           rectification_id=rectification.id)
-            document, _ = await depots.enregistrer_document(session, Document(
-                cle=f"{rectification.workflow_id}:document", type=rectification.type_document,
-                affilie_id=affilie.id, cree_le=production.horodatage, contenu=contenu))
+            contenu.update(
+                rectificatif=True, annee_document=rectification.annee_document, rectification_id=rectification.id
+            )
+            document, _ = await depots.enregistrer_document(
+                session,
+                Document(
+                    cle=f"{rectification.workflow_id}:document",
+                    type=rectification.type_document,
+                    affilie_id=affilie.id,
+                    cree_le=production.horodatage,
+                    contenu=contenu,
+                ),
+            )
             assert document.id is not None
             return document.id
 
@@ -84,7 +100,8 @@ class ActivitesRectification:
                 "url": self._url,
                 "affilie": {"prenom": affilie.prenom, "nom": affilie.nom},
                 "rectification": {
-                    "id": rectification.id, "reference": f"RECT-{rectification.id}",
+                    "id": rectification.id,
+                    "reference": f"RECT-{rectification.id}",
                     "workflow_id": rectification.workflow_id,
                     "document": "EIG" if rectification.type_document == TypeDocument.eig.value else "RIS",
                     "annee_document": rectification.annee_document,
@@ -94,22 +111,30 @@ class ActivitesRectification:
                     "reclamation_eig": rectification.reclamation_eig,
                     "mention_eig": MENTION_RECLAMATION_EIG,
                 },
-                "employeur": {"raison_sociale": employeur.raison_sociale if employeur else "",
-                              "siret": employeur.siret if employeur else ""},
+                "employeur": {
+                    "raison_sociale": employeur.raison_sociale if employeur else "",
+                    "siret": employeur.siret if employeur else "",
+                },
             }
             if rectification.regime:
                 regimes = parametre("regimes", "regimes", rectification.creee_le.date()).valeur  # type: ignore[union-attr]
                 contexte["regime"] = regimes[rectification.regime]
             contexte |= await contexte_tache(session, notification.tache_id)
             destinataire = adresse_de(notification.destinataire, affilie, employeur, self._mail_superviseurs)
-        await self._mails.envoyer_une_fois(cle=notification.cle, evenement=notification.evenement,
-                                           destinataire=destinataire, contexte=contexte,
-                                           processus_id=rectification.workflow_id, horodatage=notification.horodatage)
+        await self._mails.envoyer_une_fois(
+            cle=notification.cle,
+            evenement=notification.evenement,
+            destinataire=destinataire,
+            contexte=contexte,
+            processus_id=rectification.workflow_id,
+            horodatage=notification.horodatage,
+        )
 
 
 async def _rectification(session, rectification_id: int) -> RectificationTable:
     rectification = await session.get(RectificationTable, rectification_id)
     if rectification is None:
-        raise ApplicationError(f"rectification {rectification_id} inconnue", type="RectificationInconnue",
-                               non_retryable=True)
+        raise ApplicationError(
+            f"rectification {rectification_id} inconnue", type="RectificationInconnue", non_retryable=True
+        )
     return rectification

@@ -20,24 +20,44 @@ class ActivitesTaches:
     @activity.defn(name="tache_creer")
     async def creer(self, nouvelle: NouvelleTacheProcessus) -> int:
         async with transaction(self._sessions) as session:
-            tache, creee = await depots.creer_tache(session, Tache(
-                cle=nouvelle.cle, type=nouvelle.type.value, workflow_id=nouvelle.workflow_id,
-                employeur_id=nouvelle.employeur_id, affilie_id=nouvelle.affilie_id,
-                destinataire=nouvelle.destinataire, etat=EtatTache.ouverte.value, echeance=nouvelle.echeance,
-                creee_le=nouvelle.horodatage, details=nouvelle.details))
+            tache, creee = await depots.creer_tache(
+                session,
+                Tache(
+                    cle=nouvelle.cle,
+                    type=nouvelle.type.value,
+                    workflow_id=nouvelle.workflow_id,
+                    employeur_id=nouvelle.employeur_id,
+                    affilie_id=nouvelle.affilie_id,
+                    destinataire=nouvelle.destinataire,
+                    etat=EtatTache.ouverte.value,
+                    echeance=nouvelle.echeance,
+                    creee_le=nouvelle.horodatage,
+                    details=nouvelle.details,
+                ),
+            )
             if creee:
                 await depots.ajouter_evenement(
-                    session, nouvelle.workflow_id, "tache_creee", Acteur.cnracl.value, nouvelle.horodatage,
-                    details={"tache_id": tache.id, "type": tache.type, "echeance": nouvelle.echeance.isoformat()})
+                    session,
+                    nouvelle.workflow_id,
+                    "tache_creee",
+                    Acteur.cnracl.value,
+                    nouvelle.horodatage,
+                    details={"tache_id": tache.id, "type": tache.type, "echeance": nouvelle.echeance.isoformat()},
+                )
             assert tache.id is not None
             return tache.id
 
     @activity.defn(name="tache_marquer")
     async def marquer(self, marquage: MarquageTache) -> None:
         async with transaction(self._sessions) as session:
-            tache = await depots.marquer_tache(session, marquage.tache_id, marquage.horodatage,
-                                               marquage.etat.value if marquage.etat else None,
-                                               marquage.relancee, marquage.escaladee)
+            tache = await depots.marquer_tache(
+                session,
+                marquage.tache_id,
+                marquage.horodatage,
+                marquage.etat.value if marquage.etat else None,
+                marquage.relancee,
+                marquage.escaladee,
+            )
             if tache is None:
                 raise ApplicationError(f"tâche {marquage.tache_id} inconnue", type="TacheInconnue", non_retryable=True)
 
@@ -46,7 +66,15 @@ class ActivitesTaches:
         async with transaction(self._sessions) as session:
             tache = await session.get(Tache, completion.reponse.tache_id)
             if tache is None:
-                raise ApplicationError(f"tâche {completion.reponse.tache_id} inconnue", type="TacheInconnue",
-                                       non_retryable=True)
-            await depots.terminer_tache(session, tache, completion.affilie_id, completion.employeur_id,
-                                        completion.reponse, completion.horodatage, completion.workflow_id)
+                raise ApplicationError(
+                    f"tâche {completion.reponse.tache_id} inconnue", type="TacheInconnue", non_retryable=True
+                )
+            await depots.terminer_tache(
+                session,
+                tache,
+                completion.affilie_id,
+                completion.employeur_id,
+                completion.reponse,
+                completion.horodatage,
+                completion.workflow_id,
+            )

@@ -8,7 +8,6 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.mails import ExpediteurMails, adresse_de, contexte_tache
-
 from domain.validation import NotificationValidation, TransitionValidation
 from persistence import depots
 from persistence.db import SessionFactory, transaction
@@ -16,8 +15,9 @@ from persistence.models import Affilie, DossierValidationTable, Employeur
 
 
 class ActivitesValidation:
-    def __init__(self, sessions: SessionFactory, mails: ExpediteurMails, url_publique: str,
-                 mail_superviseurs: str) -> None:
+    def __init__(
+        self, sessions: SessionFactory, mails: ExpediteurMails, url_publique: str, mail_superviseurs: str
+    ) -> None:
         self._sessions = sessions
         self._mails = mails
         self._url = url_publique.rstrip("/")
@@ -38,9 +38,16 @@ class ActivitesValidation:
             if vue.termine:
                 dossier.terminee_le = transition.horodatage
             session.add(dossier)
-            await depots.ajouter_evenement(session, transition.workflow_id, transition.evenement,
-                                           transition.acteur.value, transition.horodatage, transition.compte_id,
-                                           transition.details, une_fois=True)
+            await depots.ajouter_evenement(
+                session,
+                transition.workflow_id,
+                transition.evenement,
+                transition.acteur.value,
+                transition.horodatage,
+                transition.compte_id,
+                transition.details,
+                une_fois=True,
+            )
 
     @activity.defn(name="validation_notifier")
     async def notifier(self, notification: NotificationValidation) -> None:
@@ -52,17 +59,29 @@ class ActivitesValidation:
             contexte: dict[str, Any] = {
                 "url": self._url,
                 "affilie": {"prenom": affilie.prenom, "nom": affilie.nom},
-                "employeur": {"raison_sociale": employeur.raison_sociale if employeur else "",
-                              "siret": employeur.siret if employeur else ""},
-                "dossier": {"id": dossier.id, "reference": f"VAL-{dossier.id}", "workflow_id": dossier.workflow_id,
-                            "date_limite": dossier.date_limite.isoformat(), "regle": dossier.regle,
-                            "decision": dossier.decision or ""},
+                "employeur": {
+                    "raison_sociale": employeur.raison_sociale if employeur else "",
+                    "siret": employeur.siret if employeur else "",
+                },
+                "dossier": {
+                    "id": dossier.id,
+                    "reference": f"VAL-{dossier.id}",
+                    "workflow_id": dossier.workflow_id,
+                    "date_limite": dossier.date_limite.isoformat(),
+                    "regle": dossier.regle,
+                    "decision": dossier.decision or "",
+                },
             }
             contexte |= await contexte_tache(session, notification.tache_id)
             destinataire = adresse_de(notification.destinataire, affilie, employeur, self._mail_superviseurs)
-        await self._mails.envoyer_une_fois(cle=notification.cle, evenement=notification.evenement,
-                                           destinataire=destinataire, contexte=contexte,
-                                           processus_id=dossier.workflow_id, horodatage=notification.horodatage)
+        await self._mails.envoyer_une_fois(
+            cle=notification.cle,
+            evenement=notification.evenement,
+            destinataire=destinataire,
+            contexte=contexte,
+            processus_id=dossier.workflow_id,
+            horodatage=notification.horodatage,
+        )
 
 
 async def _dossier(session, dossier_id: int) -> DossierValidationTable:

@@ -11,13 +11,25 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as AttenteDuPool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api import pages
 from api.deps import Etat
 from api.erreurs import REPONSES_ERREUR, gerer_base, gerer_http, gerer_inattendue, gerer_validation
 from api.limites import LimiteDeDebit
 from api.priorite import PrioriteAuxEcritures
-from api.routers import affilies, auth, eir, processus, rectifications, sante, simulations, taches, validations
-from api.routers import campagnes, comptes, documents
-from api import pages
+from api.routers import (
+    affilies,
+    auth,
+    campagnes,
+    comptes,
+    documents,
+    eir,
+    processus,
+    rectifications,
+    sante,
+    simulations,
+    taches,
+    validations,
+)
 from observabilite import metriques
 from persistence.db import creer_moteur, fabrique_sessions
 from settings import Settings, get_settings
@@ -48,8 +60,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for panne in (DBAPIError, ConnectionError, AttenteDuPool):  # 503 when the database is down, 500 otherwise
         app.add_exception_handler(panne, gerer_base)
     app.add_exception_handler(Exception, gerer_inattendue)
-    for module in (sante, auth, eir, taches, affilies, simulations, processus, rectifications, validations,
-                   campagnes, comptes, documents):
+    for module in (
+        sante,
+        auth,
+        eir,
+        taches,
+        affilies,
+        simulations,
+        processus,
+        rectifications,
+        validations,
+        campagnes,
+        comptes,
+        documents,
+    ):
         app.include_router(module.router, prefix=PREFIXE, responses=REPONSES_ERREUR)
     app.include_router(metriques.router)
     app.add_middleware(PrioriteAuxEcritures, places=settings.lectures_simultanees)
@@ -69,4 +93,3 @@ def application(settings: Settings | None = None) -> FastAPI:
     app = create_app(settings)
     figer_memoire()
     return app
-

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -35,20 +35,44 @@ def _gabarits() -> Gabarits:
 
 
 def transport_de(settings: Settings) -> TransportSmtp:
-    return TransportSmtp(settings.hote_smtp, settings.smtp_port, settings.mail_expediteur,
-                         settings.smtp_user, settings.smtp_password, settings.smtp_starttls)
+    return TransportSmtp(
+        settings.hote_smtp,
+        settings.smtp_port,
+        settings.mail_expediteur,
+        settings.smtp_user,
+        settings.smtp_password,
+        settings.smtp_starttls,
+    )
 
 
-async def deposer(session: AsyncSession, settings: Settings, *, cle: str, evenement: str, destinataire: str,
-                  contexte: dict[str, Any], maintenant: datetime) -> int | None:
+async def deposer(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    cle: str,
+    evenement: str,
+    destinataire: str,
+    contexte: dict[str, Any],
+    maintenant: datetime,
+) -> int | None:
     """Write the mail in the outbox (not committed here); its id when it is still to send, else ``None``."""
     rendu = _gabarits().rendre(evenement, {"url": settings.url_publique, **contexte})
     domaine = settings.mail_expediteur.rsplit("@", 1)[-1].rstrip(">")
-    mail, _ = await depots.reserver_mail(session, Mail(
-        cle=cle, evenement=evenement, processus_id=None, destinataire=destinataire, sujet=rendu.sujet,
-        corps_texte=rendu.texte, corps_html=rendu.html,
-        message_id=f"<{hashlib.sha256(cle.encode()).hexdigest()[:32]}@{domaine}>",
-        etat=EtatMail.a_envoyer.value, cree_le=maintenant))
+    mail, _ = await depots.reserver_mail(
+        session,
+        Mail(
+            cle=cle,
+            evenement=evenement,
+            processus_id=None,
+            destinataire=destinataire,
+            sujet=rendu.sujet,
+            corps_texte=rendu.texte,
+            corps_html=rendu.html,
+            message_id=f"<{hashlib.sha256(cle.encode()).hexdigest()[:32]}@{domaine}>",
+            etat=EtatMail.a_envoyer.value,
+            cree_le=maintenant,
+        ),
+    )
     return mail.id if mail.etat == EtatMail.a_envoyer.value else None
 
 
@@ -70,7 +94,7 @@ async def expedier(sessions: SessionFactory, settings: Settings, mail_id: int, s
         envoye = await session.get(Mail, mail_id)
         assert envoye is not None
         envoye.etat = EtatMail.envoye.value
-        envoye.envoye_le = datetime.now(timezone.utc)
+        envoye.envoye_le = datetime.now(UTC)
         if secret:
             envoye.corps_texte = envoye.corps_texte.replace(secret, MASQUE)
             envoye.corps_html = envoye.corps_html.replace(secret, MASQUE)

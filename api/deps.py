@@ -36,7 +36,7 @@ class CacheComptes:
     request gets its own copy (a ``Compte`` outside any session), never an object another request holds. Any
     flush of this process that changes, adds or deletes an account drops it at once (``_oublier_les_changes``)."""
 
-    _tous: "weakref.WeakSet[CacheComptes]" = weakref.WeakSet()
+    _tous: weakref.WeakSet[CacheComptes] = weakref.WeakSet()
 
     def __init__(self, duree: float) -> None:
         self.duree = duree
@@ -85,8 +85,11 @@ class Etat:
         async with self._verrou:
             if self._client is None:
                 try:
-                    self._client = await connecter(self.settings.adresse_temporal, self.settings.temporal_namespace,
-                                                  tracage=self.settings.tracage_otel)
+                    self._client = await connecter(
+                        self.settings.adresse_temporal,
+                        self.settings.temporal_namespace,
+                        tracage=self.settings.tracage_otel,
+                    )
                 except Exception as exc:  # the engine is unreachable
                     raise HTTPException(
                         status.HTTP_503_SERVICE_UNAVAILABLE,
@@ -125,8 +128,9 @@ async def _compte(
     return compte
 
 
-async def _compte_a_jour(compte: Annotated[Compte, Depends(_compte)],
-                         session: Annotated[AsyncSession, Depends(_session)]) -> Compte:
+async def _compte_a_jour(
+    compte: Annotated[Compte, Depends(_compte)], session: Annotated[AsyncSession, Depends(_session)]
+) -> Compte:
     """The account read from the database in this request's session: for a route that changes it."""
     frais = await session.get(Compte, compte.id)
     if frais is None or not frais.actif:
@@ -143,7 +147,9 @@ CompteAJour = Annotated[Compte, Depends(_compte_a_jour)]
 def exiger(*roles: Role):
     async def verifier(compte: CompteCourant) -> Compte:
         if compte.role not in {r.value for r in roles}:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "Accès refusé : cette action est réservée à un autre profil.")
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, "Accès refusé : cette action est réservée à un autre profil."
+            )
         return compte
 
     return Depends(verifier)
@@ -159,7 +165,9 @@ async def affaire_de_l_agent(session: AsyncSession, compte: Compte, table, ident
     may see it: the agent it belongs to, or a supervisor. Otherwise 404 with ``introuvable``: another person's
     file is not revealed to exist."""
     ligne = await session.get(table, identifiant)
-    if ligne is None or not (compte.role == Role.superviseur.value
-                             or (compte.role == Role.affilie.value and compte.affilie_id == ligne.affilie_id)):
+    if ligne is None or not (
+        compte.role == Role.superviseur.value
+        or (compte.role == Role.affilie.value and compte.affilie_id == ligne.affilie_id)
+    ):
         raise HTTPException(status.HTTP_404_NOT_FOUND, introuvable)
     return ligne

@@ -21,9 +21,12 @@ POLICE = "Marianne"
 BLEU_FRANCE = (0, 0, 145)
 GRIS = (58, 58, 58)
 
-TITRES_PAR_TYPE = {"ris": "Relevé individuel de situation", "eig": "Estimation indicative globale",
-                   "bilan": "Bilan personnalisé retraite",
-                   "info_generale": "Document d'information générale sur la retraite"}
+TITRES_PAR_TYPE = {
+    "ris": "Relevé individuel de situation",
+    "eig": "Estimation indicative globale",
+    "bilan": "Bilan personnalisé retraite",
+    "info_generale": "Document d'information générale sur la retraite",
+}
 
 
 class PoliceAbsente(RuntimeError):
@@ -61,8 +64,9 @@ class _Pdf(FPDF):
         self.cell(0, 5, "RÉPUBLIQUE FRANÇAISE — CNRACL", new_x="LMARGIN", new_y="NEXT")
         self.set_text_color(*GRIS)
         self.set_font(POLICE, "", 8)
-        self.cell(0, 4, "Caisse nationale de retraites des agents des collectivités locales", new_x="LMARGIN",
-                  new_y="NEXT")
+        self.cell(
+            0, 4, "Caisse nationale de retraites des agents des collectivités locales", new_x="LMARGIN", new_y="NEXT"
+        )
         self.ln(4)
         self.set_text_color(0, 0, 0)
 
@@ -90,14 +94,25 @@ class _Pdf(FPDF):
         self.multi_cell(0, 5.5, _texte(texte), align="L", new_x="LMARGIN", new_y="NEXT")
         self.ln(1)
 
-    def tableau(self, legende: str, entetes: Sequence[str], lignes: Sequence[Sequence[Any]],
-                largeurs: Sequence[float] | None = None) -> None:
+    def tableau(
+        self,
+        legende: str,
+        entetes: Sequence[str],
+        lignes: Sequence[Sequence[Any]],
+        largeurs: Sequence[float] | None = None,
+    ) -> None:
         self.set_font(POLICE, "B", 10)
         self.multi_cell(0, 6, _texte(legende), align="L", new_x="LMARGIN", new_y="NEXT")
         self.set_font(POLICE, "", 9.5)
         entete = FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=BLEU_FRANCE)
-        with self.table(col_widths=largeurs, headings_style=entete, line_height=6, text_align="LEFT",
-                        first_row_as_headings=True, repeat_headings=1) as table:
+        with self.table(
+            col_widths=largeurs,
+            headings_style=entete,
+            line_height=6,
+            text_align="LEFT",
+            first_row_as_headings=True,
+            repeat_headings=1,
+        ) as table:
             ligne = table.row()
             for texte in entetes:
                 ligne.cell(_texte(texte))
@@ -134,27 +149,54 @@ class _Pdf(FPDF):
         self.set_xy(self.l_margin, base_y + 7)
         self.set_font(POLICE, "", 8.5)
         self.set_text_color(*GRIS)
-        self.multi_cell(0, 4.5, "Pension brute mensuelle estimée (en euros) selon l'âge de départ.", align="L",
-                        new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(
+            0,
+            4.5,
+            "Pension brute mensuelle estimée (en euros) selon l'âge de départ.",
+            align="L",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
         self.set_text_color(0, 0, 0)
         self.ln(2)
 
 
 def _periodes(pdf: _Pdf, periodes: Sequence[dict[str, Any]]) -> None:
-    pdf.tableau("Périodes de services, une ligne par année civile",
-                ("Année", "Du", "Au", "Quotité", "Nature", "Catégorie", "Indice majoré"),
-                [(p.get("annee", ""), date_fr(p.get("date_debut")), date_fr(p.get("date_fin")),
-                  f"{p.get('quotite', '')} %", libelles.libelle(libelles.NATURES, p.get("nature")),
-                  libelles.libelle(libelles.CATEGORIES, p.get("categorie")), p.get("indice_majore") or "—")
-                 for p in periodes],
-                largeurs=(12, 29, 29, 16, 38, 26, 24))
+    pdf.tableau(
+        "Périodes de services, une ligne par année civile",
+        ("Année", "Du", "Au", "Quotité", "Nature", "Catégorie", "Indice majoré"),
+        [
+            (
+                p.get("annee", ""),
+                date_fr(p.get("date_debut")),
+                date_fr(p.get("date_fin")),
+                f"{p.get('quotite', '')} %",
+                libelles.libelle(libelles.NATURES, p.get("nature")),
+                libelles.libelle(libelles.CATEGORIES, p.get("categorie")),
+                p.get("indice_majore") or "—",
+            )
+            for p in periodes
+        ],
+        largeurs=(12, 29, 29, 16, 38, 26, 24),
+    )
 
 
 def _montants(pdf: _Pdf, points: Sequence[dict[str, Any]], legende: str) -> None:
-    pdf.tableau(legende, ("Départ", "Âge", "Date de départ", "Pension brute mensuelle", "Pension brute annuelle"),
-                [(p.get("libelle", ""), age_fr(p.get("age")), date_fr(p.get("date_de_liquidation")),
-                  euros(p.get("pension_brute_mensuelle")), euros(p.get("pension_brute_annuelle"))) for p in points],
-                largeurs=(44, 26, 34, 35, 35))
+    pdf.tableau(
+        legende,
+        ("Départ", "Âge", "Date de départ", "Pension brute mensuelle", "Pension brute annuelle"),
+        [
+            (
+                p.get("libelle", ""),
+                age_fr(p.get("age")),
+                date_fr(p.get("date_de_liquidation")),
+                euros(p.get("pension_brute_mensuelle")),
+                euros(p.get("pension_brute_annuelle")),
+            )
+            for p in points
+        ],
+        largeurs=(44, 26, 34, 35, 35),
+    )
 
 
 def rendre_pdf(type_: str, contenu: dict[str, Any], cree_le: Any, agent: str | None = None) -> bytes:
@@ -164,25 +206,33 @@ def rendre_pdf(type_: str, contenu: dict[str, Any], cree_le: Any, agent: str | N
     pdf.add_page()
     pdf.titre(titre)
     if contenu.get("rectificatif"):
-        pdf.paragraphe(f"Document rectificatif (demande de rectification RECT-{contenu.get('rectification_id')}"
-                       + (f", document de {contenu['annee_document']}" if contenu.get("annee_document") else "")
-                       + ").", gras=True)
+        pdf.paragraphe(
+            f"Document rectificatif (demande de rectification RECT-{contenu.get('rectification_id')}"
+            + (f", document de {contenu['annee_document']}" if contenu.get("annee_document") else "")
+            + ").",
+            gras=True,
+        )
     if contenu.get("mention"):
         pdf.paragraphe(str(contenu["mention"]), gras=True)
     if isinstance(contenu.get("campagne"), dict):
         campagne = contenu["campagne"]
-        pdf.paragraphe(f"Droit à l'information retraite : campagne {campagne.get('annee')}, "
-                       f"envoi {campagne.get('annee_envoi')}.")
+        pdf.paragraphe(
+            f"Droit à l'information retraite : campagne {campagne.get('annee')}, envoi {campagne.get('annee_envoi')}."
+        )
     if agent:
-        pdf.paragraphe(f"Agent : {agent}" + (f", né(e) le {date_fr(contenu['date_de_naissance'])}"
-                                             if contenu.get("date_de_naissance") else "") + ".")
+        pdf.paragraphe(
+            f"Agent : {agent}"
+            + (f", né(e) le {date_fr(contenu['date_de_naissance'])}" if contenu.get("date_de_naissance") else "")
+            + "."
+        )
     phrase = f"Établi le {date_fr(contenu.get('etabli_le') or cree_le)}"
     if contenu.get("trimestres") is not None:
-        phrase += (f" : {contenu['trimestres']} trimestres de services sur {contenu.get('nb_periodes', 0)} "
-                   "périodes")
+        phrase += f" : {contenu['trimestres']} trimestres de services sur {contenu.get('nb_periodes', 0)} périodes"
     if type_ == "bilan" and contenu.get("indice_fin_de_carriere"):
-        phrase += (f", avec l'indice majoré de fin de carrière {contenu['indice_fin_de_carriere']}. Montants bruts "
-                   "estimés, selon la réglementation en vigueur à cette date")
+        phrase += (
+            f", avec l'indice majoré de fin de carrière {contenu['indice_fin_de_carriere']}. Montants bruts "
+            "estimés, selon la réglementation en vigueur à cette date"
+        )
     pdf.paragraphe(phrase + ".")
     if contenu.get("periodes"):
         _periodes(pdf, contenu["periodes"])

@@ -58,7 +58,9 @@ def erreurs_francaises(erreurs: list[dict[str, Any]]) -> list[dict[str, str]]:
     sortie = []
     for erreur in erreurs:
         chemin = [str(p) for p in erreur.get("loc", ()) if p not in ("body", "query", "path", "form")]
-        sortie.append({"champ": ".".join(chemin) or "corps", "regle": erreur.get("type", ""), "message": _message(erreur)})
+        sortie.append(
+            {"champ": ".".join(chemin) or "corps", "regle": erreur.get("type", ""), "message": _message(erreur)}
+        )
     return sortie
 
 
@@ -91,8 +93,9 @@ REPONSES_ERREUR: dict[int | str, dict[str, Any]] = {
 }
 
 
-def reponse_erreur(statut: int, message: str, erreurs: list[dict[str, str]] | None = None,
-                   entetes: dict[str, str] | None = None) -> JSONResponse:
+def reponse_erreur(
+    statut: int, message: str, erreurs: list[dict[str, str]] | None = None, entetes: dict[str, str] | None = None
+) -> JSONResponse:
     corps: dict[str, Any] = {"detail": message}
     if erreurs:
         corps["erreurs"] = erreurs
@@ -107,19 +110,26 @@ def _pour_une_page(requete: Request) -> bool:
     """A page was asked for (not by a program that wants JSON only): the error is a page too, in the service's
     layout, not JSON."""
     accepte = requete.headers.get("accept", "")
-    return (not requete.url.path.startswith(_POUR_LES_PROGRAMMES)
-            and ("text/html" in accepte or "application/json" not in accepte))
+    return not requete.url.path.startswith(_POUR_LES_PROGRAMMES) and (
+        "text/html" in accepte or "application/json" not in accepte
+    )
 
 
-def repondre(requete: Request, statut: int, message: str, erreurs: list[dict[str, str]] | None = None,
-             entetes: dict[str, str] | None = None) -> Response:
+def repondre(
+    requete: Request,
+    statut: int,
+    message: str,
+    erreurs: list[dict[str, str]] | None = None,
+    entetes: dict[str, str] | None = None,
+) -> Response:
     """The error answer: JSON for the API (``Erreur``), the error page for a browser on a page."""
     if _pour_une_page(requete):
         from api.pages.rendu import rendre
         from api.pages.session import ErreurPage
 
-        page = rendre(requete, "erreur.html", {"titre": ErreurPage(statut, message).titre, "texte": message},
-                      statut=statut)
+        page = rendre(
+            requete, "erreur.html", {"titre": ErreurPage(statut, message).titre, "texte": message}, statut=statut
+        )
         page.headers.update(entetes or {})
         return page
     return reponse_erreur(statut, message, erreurs, entetes)
@@ -170,8 +180,9 @@ def base_indisponible(exc: Exception) -> bool:
 
     if isinstance(exc, (ConnectionError, AttenteDuPool)):
         return True
-    return isinstance(exc, DBAPIError) and (exc.connection_invalidated or exc.statement is None
-                                            or isinstance(exc, (OperationalError, InterfaceError)))
+    return isinstance(exc, DBAPIError) and (
+        exc.connection_invalidated or exc.statement is None or isinstance(exc, (OperationalError, InterfaceError))
+    )
 
 
 async def gerer_base(requete: Request, exc: Exception) -> Response:
@@ -180,5 +191,9 @@ async def gerer_base(requete: Request, exc: Exception) -> Response:
     import logging
 
     logging.getLogger("cnracl.api").warning("base de données indisponible (%s)", type(exc).__name__)
-    return repondre(requete, 503, "La base de données du service est momentanément indisponible : réessayez "
-                                  "dans un instant.", entetes={"Retry-After": "5"})
+    return repondre(
+        requete,
+        503,
+        "La base de données du service est momentanément indisponible : réessayez dans un instant.",
+        entetes={"Retry-After": "5"},
+    )

@@ -50,8 +50,10 @@ class LimiteDeDebit:
         if not self.limiteur.hit(limite, cle):
             fenetre = self.limiteur.get_window_stats(limite, cle)
             attente = max(1, math.ceil(fenetre.reset_time - time.time()))
-            message = (f"Trop de {quoi} depuis votre poste : {limite.amount} au plus par "
-                       f"{_unite(limite)}. Réessayez dans {attente} secondes.")
+            message = (
+                f"Trop de {quoi} depuis votre poste : {limite.amount} au plus par "
+                f"{_unite(limite)}. Réessayez dans {attente} secondes."
+            )
             await repondre(Request(scope), 429, message, entetes={"Retry-After": str(attente)})(scope, receive, send)
             return
         await self.app(scope, receive, send)
@@ -59,5 +61,6 @@ class LimiteDeDebit:
 
 def _unite(limite) -> str:
     unite = {"second": "seconde", "minute": "minute", "hour": "heure", "day": "jour"}.get(
-        limite.GRANULARITY.name, limite.GRANULARITY.name)
+        limite.GRANULARITY.name, limite.GRANULARITY.name
+    )
     return unite if limite.multiples == 1 else f"{limite.multiples} {unite}s"

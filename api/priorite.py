@@ -19,8 +19,13 @@ class PrioriteAuxEcritures:
         self._places = asyncio.Semaphore(places) if places else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (self._places is None or scope["type"] != "http" or scope["method"] not in ("GET", "HEAD")
-                or scope["path"] in EXEMPTES or scope["path"].startswith("/static/")):
+        if (
+            self._places is None
+            or scope["type"] != "http"
+            or scope["method"] not in ("GET", "HEAD")
+            or scope["path"] in EXEMPTES
+            or scope["path"].startswith("/static/")
+        ):
             await self.app(scope, receive, send)
             return
         async with self._places:

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 
 from persistence.comptes import hacher, verifier
 
-__all__ = ["hacher", "verifier", "emettre_jeton", "lire_jeton"]
+__all__ = ["emettre_jeton", "hacher", "lire_jeton", "verifier"]
 ALGORITHME = "HS256"
 
 
 def emettre_jeton(compte_id: int, role: str, cle: str, duree: timedelta) -> str:
-    maintenant = datetime.now(timezone.utc)
-    return jwt.encode({"sub": str(compte_id), "role": role, "iat": maintenant, "exp": maintenant + duree}, cle, ALGORITHME)
+    maintenant = datetime.now(UTC)
+    return jwt.encode(
+        {"sub": str(compte_id), "role": role, "iat": maintenant, "exp": maintenant + duree}, cle, ALGORITHME
+    )
 
 
 # Tokens already checked, with their account and expiry: a client sends the same token with each request, and

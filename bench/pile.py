@@ -25,7 +25,7 @@ def _processus_de_la_machine() -> dict[int, tuple[str, int, float]]:
             stat = Path(f"/proc/{entree}/stat").read_text()
         except OSError:  # ended meanwhile
             continue
-        nom, reste = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        nom, reste = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
         resultat[int(entree)] = (nom, int(reste[1]), (int(reste[11]) + int(reste[12])) / tic)
     return resultat
 
@@ -43,9 +43,15 @@ class PileEmbarquee:
     def __init__(self, dossier: Path, url: str, reglages: dict[str, str]) -> None:
         self.dossier = dossier
         self.port_temporal, self.port_smtp, self.port_api = _port(), _port(), _port()
-        self.env = {**os.environ, "CNRACL_VAR_DIR": str(dossier), "CNRACL_DATABASE_URL": url,
-                    "CNRACL_TEMPORAL_ADDRESS": f"127.0.0.1:{self.port_temporal}", "CNRACL_SMTP_HOST": "127.0.0.1",
-                    "CNRACL_SMTP_PORT": str(self.port_smtp), **reglages}
+        self.env = {
+            **os.environ,
+            "CNRACL_VAR_DIR": str(dossier),
+            "CNRACL_DATABASE_URL": url,
+            "CNRACL_TEMPORAL_ADDRESS": f"127.0.0.1:{self.port_temporal}",
+            "CNRACL_SMTP_HOST": "127.0.0.1",
+            "CNRACL_SMTP_PORT": str(self.port_smtp),
+            **reglages,
+        }
         self._journal = open(dossier / "processus.log", "ab")
         self._processus: list[subprocess.Popen] = []
 
@@ -55,8 +61,11 @@ class PileEmbarquee:
             subprocess.run([str(BIN / "cnracl"), *commande], env=self.env, check=True, capture_output=True)
 
     def lancer(self, commande: list[str]) -> None:
-        self._processus.append(subprocess.Popen(commande, env=self.env, stdout=self._journal,
-                                                stderr=subprocess.STDOUT, start_new_session=True))
+        self._processus.append(
+            subprocess.Popen(
+                commande, env=self.env, stdout=self._journal, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        )
 
     def processeur(self) -> dict[str, dict[int, float]]:
         """Processor seconds used so far by each process of each part of the stack (a process and its children:
@@ -84,8 +93,21 @@ class PileEmbarquee:
     def demarrer(self, temporal_persiste: bool = True, workers: int = 1, separes: bool = False) -> None:
         """``separes``: each worker as two processes, workflows and activities, the second under ``nice``."""
         persistance = persistance_serveur_dev(self.dossier / "temporal.db") if temporal_persiste else []
-        self.lancer([str(BIN / "temporal"), "server", "start-dev", "--ip", "127.0.0.1", "--port",
-                     str(self.port_temporal), "--headless", "--log-level", "error", *persistance])
+        self.lancer(
+            [
+                str(BIN / "temporal"),
+                "server",
+                "start-dev",
+                "--ip",
+                "127.0.0.1",
+                "--port",
+                str(self.port_temporal),
+                "--headless",
+                "--log-level",
+                "error",
+                *persistance,
+            ]
+        )
         _attendre_port(self.port_temporal)
         self.lancer([str(BIN / "cnracl"), "smtp", "--port", str(self.port_smtp)])
         for _ in range(workers):
@@ -98,7 +120,7 @@ class PileEmbarquee:
         _attendre_port(self.port_smtp)
         _attendre_port(self.port_api)
 
-    def __enter__(self) -> "PileEmbarquee":
+    def __enter__(self) -> PileEmbarquee:
         return self
 
     def __exit__(self, *_) -> None:
@@ -116,6 +138,7 @@ def ecart(avant: dict[str, dict[int, float]], apres: dict[str, dict[int, float]]
     """Processor seconds of each part between two readings, and the PostgreSQL processes started between them
     (a connection each). A process ended in between is not counted: its last seconds are lost (PostgreSQL
     connections closed by a pool)."""
-    parts = {nom: sum(s - avant.get(nom, {}).get(pid, 0.0) for pid, s in lignes.items())
-             for nom, lignes in apres.items()}
+    parts = {
+        nom: sum(s - avant.get(nom, {}).get(pid, 0.0) for pid, s in lignes.items()) for nom, lignes in apres.items()
+    }
     return parts, len(set(apres.get("postgres", {})) - set(avant.get("postgres", {})))

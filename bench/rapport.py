@@ -20,9 +20,11 @@ DOSSIER_SECTIONS = Path(__file__).resolve().parent / "sections"
 def ecrire_section(nom: str, markdown: str) -> Path:
     DOSSIER_SECTIONS.mkdir(parents=True, exist_ok=True)
     chemin = DOSSIER_SECTIONS / f"{nom}.md"
-    chemin.write_text(f"{markdown.rstrip()}\n\n_Mesuré le {datetime.now():%d/%m/%Y à %H:%M} sur {processeur()}, "
-                      f"{os.cpu_count()} cœurs, charge moyenne {os.getloadavg()[0]:.1f} à la fin de la mesure._\n",
-                      encoding="utf-8")
+    chemin.write_text(
+        f"{markdown.rstrip()}\n\n_Mesuré le {datetime.now():%d/%m/%Y à %H:%M} sur {processeur()}, "
+        f"{os.cpu_count()} cœurs, charge moyenne {os.getloadavg()[0]:.1f} à la fin de la mesure._\n",
+        encoding="utf-8",
+    )
     return chemin
 
 
@@ -31,10 +33,14 @@ def processeur() -> str:
         lignes = Path("/proc/cpuinfo").read_text().splitlines()
     except OSError:
         return "processeur inconnu"
-    return next((ligne.split(":", 1)[1].strip() for ligne in lignes if ligne.startswith("model name")),
-                "processeur inconnu")
+    return next(
+        (ligne.split(":", 1)[1].strip() for ligne in lignes if ligne.startswith("model name")), "processeur inconnu"
+    )
 
 
 def lire_sections(noms: list[str]) -> list[str]:
-    return [(DOSSIER_SECTIONS / f"{nom}.md").read_text(encoding="utf-8")
-            for nom in noms if (DOSSIER_SECTIONS / f"{nom}.md").exists()]
+    return [
+        (DOSSIER_SECTIONS / f"{nom}.md").read_text(encoding="utf-8")
+        for nom in noms
+        if (DOSSIER_SECTIONS / f"{nom}.md").exists()
+    ]

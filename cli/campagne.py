@@ -32,14 +32,17 @@ def planifier() -> None:
         return await planifier_campagnes(client, settings.task_queue, lancement_annuel(settings))
 
     cree = asyncio.run(creer())
-    typer.echo(("Planification créée" if cree else "Planification mise à jour")
-               + " : campagne DAI lancée chaque 1er juillet à 8 h (Europe/Paris), identifiant campagne-dai-annuelle.")
+    typer.echo(
+        ("Planification créée" if cree else "Planification mise à jour")
+        + " : campagne DAI lancée chaque 1er juillet à 8 h (Europe/Paris), identifiant campagne-dai-annuelle."
+    )
 
 
 @app.command()
 def lancer(
-    annee: Annotated[int, typer.Option(help="Année de campagne N (envoi des documents en N+1)",
-                                       callback=_annee_valide)],
+    annee: Annotated[
+        int, typer.Option(help="Année de campagne N (envoi des documents en N+1)", callback=_annee_valide)
+    ],
     simulation: Annotated[bool, typer.Option(help="Compter sans rien envoyer ni créer")] = False,
 ) -> None:
     """Start campaign N now (again: nothing starts twice). With --simulation, print the dry run's report."""
@@ -66,8 +69,9 @@ def lancer(
 
     rapport = asyncio.run(demarrer())
     if rapport is None:
-        typer.echo(f"Campagne {annee} lancée (identifiant campagne-dai-{annee}) ; "
-                   f"suivi : cnracl campagne etat --annee {annee}")
+        typer.echo(
+            f"Campagne {annee} lancée (identifiant campagne-dai-{annee}) ; suivi : cnracl campagne etat --annee {annee}"
+        )
         return
     typer.echo(f"Simulation de la campagne {annee} (aucun envoi) :")
     typer.echo(json.dumps(rapport, ensure_ascii=False, indent=2, default=str))
@@ -88,15 +92,22 @@ def etat(annee: Annotated[int, typer.Option(help="Année de campagne N", callbac
                 campagne = await depots_campagne.campagne_par_annee(session, annee)
                 if campagne is None:
                     return None
-                return {"etape": campagne.etape, "en_pause": campagne.en_pause,
-                        "prochaine_echeance": campagne.prochaine_echeance, "compteurs": campagne.compteurs,
-                        **await depots_campagne.progression(session, campagne)}
+                return {
+                    "etape": campagne.etape,
+                    "en_pause": campagne.en_pause,
+                    "prochaine_echeance": campagne.prochaine_echeance,
+                    "compteurs": campagne.compteurs,
+                    **await depots_campagne.progression(session, campagne),
+                }
         finally:
             await moteur.dispose()
 
     vue = asyncio.run(lire())
     if vue is None:
-        typer.secho(f"Aucune campagne {annee} : lancez-la avec cnracl campagne lancer --annee {annee}.", err=True,
-                    fg=typer.colors.RED)
+        typer.secho(
+            f"Aucune campagne {annee} : lancez-la avec cnracl campagne lancer --annee {annee}.",
+            err=True,
+            fg=typer.colors.RED,
+        )
         raise typer.Exit(2)
     typer.echo(json.dumps(vue, ensure_ascii=False, indent=2, default=str))

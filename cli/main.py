@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -27,7 +27,10 @@ app.add_typer(donnees, name="donnees")
 app.add_typer(echeances, name="echeances")
 audit = typer.Typer(help="Historique infalsifiable (chaîne d'empreintes).", no_args_is_help=True)
 app.add_typer(audit, name="audit")
-from cli import campagne as _campagne, pension as _pension, synthetique as _synthetique  # noqa: E402
+from cli import campagne as _campagne  # noqa: E402
+from cli import pension as _pension
+from cli import synthetique as _synthetique
+
 app.add_typer(_campagne.app, name="campagne")
 app.add_typer(_pension.app, name="pension")
 donnees.command("synthetiques")(_synthetique.synthetiques)
@@ -73,16 +76,21 @@ def migrer() -> None:
 
 
 @app.command()
-def worker(part: str = typer.Option("tout", help="tout ; workflows (les réponses et leurs écritures) ; activites "
-                                                  "(documents, mails, lots de campagne)")) -> None:
+def worker(
+    part: str = typer.Option(
+        "tout",
+        help="tout ; workflows (les réponses et leurs écritures) ; activites (documents, mails, lots de campagne)",
+    ),
+) -> None:
     """Run one worker: workflows and activities, or one of the two."""
     import uvloop
 
     import worker as module_worker
 
     if part not in module_worker.PARTS:
-        raise typer.BadParameter(f"{part!r} inconnue ; choisissez parmi {', '.join(module_worker.PARTS)}.",
-                                 param_hint="--part")
+        raise typer.BadParameter(
+            f"{part!r} inconnue ; choisissez parmi {', '.join(module_worker.PARTS)}.", param_hint="--part"
+        )
 
     # uvloop, as uvicorn uses for the API: the worker's own I/O (database, SMTP, the SDK's callbacks from its
     # threads) costs less processor than on asyncio's default loop.
@@ -90,8 +98,11 @@ def worker(part: str = typer.Option("tout", help="tout ; workflows (les réponse
 
 
 @app.command()
-def api(hote: str = "127.0.0.1", port: int = 8000,
-        processus: Optional[int] = typer.Option(None, help="processus d'API (défaut : CNRACL_API_PROCESSUS)")) -> None:
+def api(
+    hote: str = "127.0.0.1",
+    port: int = 8000,
+    processus: int | None = typer.Option(None, help="processus d'API (défaut : CNRACL_API_PROCESSUS)"),
+) -> None:
     """Run the API and the pages (uvicorn), in one process or several sharing the port."""
     import uvicorn
 
@@ -99,7 +110,7 @@ def api(hote: str = "127.0.0.1", port: int = 8000,
     nombre = processus or settings.api_processus
     # Idle keep-alive connections are kept longer than uvicorn's 5 s: a client reusing one just as the
     # server closes it gets a reset instead of an answer.
-    options = dict(host=hote, port=port, log_config=None, timeout_keep_alive=65)
+    options = {"host": hote, "port": port, "log_config": None, "timeout_keep_alive": 65}
     if nombre > 1:
         uvicorn.run("api.app:application", factory=True, workers=nombre, **options)
     else:
@@ -129,9 +140,9 @@ def comptes_creer(
     role: Annotated[str, typer.Option(help="affilie, employeur ou superviseur")],
     identifiant: Annotated[str, typer.Option()],
     code: Annotated[str, typer.Option(help="Code confidentiel (au moins 8 caractères)")],
-    nir: Annotated[Optional[str], typer.Option(help="NIR de l'affilié")] = None,
-    siret: Annotated[Optional[str], typer.Option(help="SIRET de l'employeur")] = None,
-    profil: Annotated[Optional[str], typer.Option(help="admin ou utilisateur (employeur)")] = None,
+    nir: Annotated[str | None, typer.Option(help="NIR de l'affilié")] = None,
+    siret: Annotated[str | None, typer.Option(help="SIRET de l'employeur")] = None,
+    profil: Annotated[str | None, typer.Option(help="admin ou utilisateur (employeur)")] = None,
 ) -> None:
     """Create an account (the code is stored hashed)."""
     from persistence.comptes import CompteInvalide, creer_compte, hacher
@@ -144,8 +155,15 @@ def comptes_creer(
         moteur = creer_moteur(get_settings().url_base_de_donnees)
         try:
             async with transaction(fabrique_sessions(moteur)) as session:
-                compte = await creer_compte(session, role=role, identifiant=identifiant, code_hash=hacher(code),
-                                            nir=nir, siret=siret, profil=profil)
+                compte = await creer_compte(
+                    session,
+                    role=role,
+                    identifiant=identifiant,
+                    code_hash=hacher(code),
+                    nir=nir,
+                    siret=siret,
+                    profil=profil,
+                )
                 return compte.id  # type: ignore[return-value]
         finally:
             await moteur.dispose()
@@ -197,16 +215,22 @@ def echeances_demarrer() -> None:
         moteur = creer_moteur(settings.url_base_de_donnees)
         try:
             client = await connecter(settings.adresse_temporal, settings.temporal_namespace)
-            return await demarrer_echeances(fabrique_sessions(moteur), client, settings.task_queue,
-                                            settings.validation_rappels,
-                                            DelaisTache(settings.relance_employeur, settings.escalade_superviseur),
-                                            date.today())
+            return await demarrer_echeances(
+                fabrique_sessions(moteur),
+                client,
+                settings.task_queue,
+                settings.validation_rappels,
+                DelaisTache(settings.relance_employeur, settings.escalade_superviseur),
+                date.today(),
+            )
         finally:
             await moteur.dispose()
 
     bilan = asyncio.run(demarrer())
-    typer.echo(f"{bilan.eligibles} agents éligibles : {bilan.demarres} échéances démarrées, "
-               f"{bilan.deja_demarres} déjà en place.")
+    typer.echo(
+        f"{bilan.eligibles} agents éligibles : {bilan.demarres} échéances démarrées, "
+        f"{bilan.deja_demarres} déjà en place."
+    )
 
 
 @donnees.command("demo")
@@ -281,19 +305,43 @@ def run(port: int = 8000) -> None:
 
     def lancer(nom: str, commande: list[str]) -> None:
         journal = open(settings.var_dir / f"{nom}.log", "ab")
-        processus.append((nom, subprocess.Popen(commande, env=environnement, stdout=journal, stderr=subprocess.STDOUT,
-                                                start_new_session=True)))
+        processus.append(
+            (
+                nom,
+                subprocess.Popen(
+                    commande, env=environnement, stdout=journal, stderr=subprocess.STDOUT, start_new_session=True
+                ),
+            )
+        )
 
     # Prometheus metrics of the worker (Temporal SDK) and of the dev server, on fixed ports when they are free.
-    metriques_worker = settings.worker_metriques or (f"127.0.0.1:{PORT_METRIQUES_WORKER}"
-                                                     if _port_disponible(PORT_METRIQUES_WORKER) else "")
+    metriques_worker = settings.worker_metriques or (
+        f"127.0.0.1:{PORT_METRIQUES_WORKER}" if _port_disponible(PORT_METRIQUES_WORKER) else ""
+    )
     environnement["CNRACL_WORKER_METRIQUES"] = metriques_worker
-    metriques_temporal = ["--metrics-port", str(PORT_METRIQUES_TEMPORAL)] if _port_disponible(PORT_METRIQUES_TEMPORAL) else []
+    metriques_temporal = (
+        ["--metrics-port", str(PORT_METRIQUES_TEMPORAL)] if _port_disponible(PORT_METRIQUES_TEMPORAL) else []
+    )
     try:
         if not settings.temporal_address:
-            lancer("temporal", [str(BIN / "temporal"), "server", "start-dev", "--ip", "127.0.0.1", "--port", "7233",
-                                "--ui-port", "8233", *persistance_serveur_dev(settings.var_dir / "temporal.db"),
-                                "--log-level", "warn", *metriques_temporal])
+            lancer(
+                "temporal",
+                [
+                    str(BIN / "temporal"),
+                    "server",
+                    "start-dev",
+                    "--ip",
+                    "127.0.0.1",
+                    "--port",
+                    "7233",
+                    "--ui-port",
+                    "8233",
+                    *persistance_serveur_dev(settings.var_dir / "temporal.db"),
+                    "--log-level",
+                    "warn",
+                    *metriques_temporal,
+                ],
+            )
             _attendre_port("127.0.0.1", 7233)
         if not settings.smtp_host:
             lancer("smtp", [str(BIN / "cnracl"), "smtp", "--port", str(settings.smtp_port)])
@@ -305,9 +353,13 @@ def run(port: int = 8000) -> None:
         typer.echo(f"  API et pages      http://localhost:{port}   (documentation : http://localhost:{port}/docs)")
         if not settings.temporal_address:
             typer.echo("  Temporal Web UI   http://localhost:8233")
-        typer.echo(f"  Métriques         http://localhost:{port}/metrics (jeton d'un superviseur ou CNRACL_METRIQUES_JETON)")
+        typer.echo(
+            f"  Métriques         http://localhost:{port}/metrics (jeton d'un superviseur ou CNRACL_METRIQUES_JETON)"
+        )
         if metriques_worker:
-            typer.echo(f"                    http://{metriques_worker}/metrics (worker : SDK Temporal, calculs, échecs SMTP)")
+            typer.echo(
+                f"                    http://{metriques_worker}/metrics (worker : SDK Temporal, calculs, échecs SMTP)"
+            )
         if metriques_temporal and not settings.temporal_address:
             typer.echo(f"                    http://127.0.0.1:{PORT_METRIQUES_TEMPORAL}/metrics (serveur Temporal)")
         if not settings.smtp_host:

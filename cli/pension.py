@@ -6,22 +6,27 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from itertools import islice
 from pathlib import Path
-from functools import partial
-from typing import Annotated, BinaryIO, Callable, Iterable, Iterator, Optional
+from typing import Annotated, BinaryIO
 
 import typer
 
 import pension
 
-app = typer.Typer(help="Calcul de la pension CNRACL (règles de liquidation, paramètres datés et sourcés).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Calcul de la pension CNRACL (règles de liquidation, paramètres datés et sourcés).", no_args_is_help=True
+)
 
 
 def _erreur_fichier(chemin: str, erreur: OSError) -> pension.ErreurCas:
-    return pension.ErreurCas.une("fichier", "fichier_lisible",
-                                 f"Impossible de lire « {chemin} » ({erreur.strerror or erreur}) : vérifiez le chemin.")
+    return pension.ErreurCas.une(
+        "fichier",
+        "fichier_lisible",
+        f"Impossible de lire « {chemin} » ({erreur.strerror or erreur}) : vérifiez le chemin.",
+    )
 
 
 def _lire(chemin: str) -> str:
@@ -38,13 +43,21 @@ def _decoder(texte: str | bytes) -> dict:
         try:
             texte = texte.decode()
         except UnicodeDecodeError as erreur:
-            raise pension.ErreurCas.une("cas", "encodage", f"La ligne n'est pas en UTF-8 (octet illisible en position "
-                                        f"{erreur.start + 1}) : enregistrez le fichier en UTF-8.") from None
+            raise pension.ErreurCas.une(
+                "cas",
+                "encodage",
+                f"La ligne n'est pas en UTF-8 (octet illisible en position "
+                f"{erreur.start + 1}) : enregistrez le fichier en UTF-8.",
+            ) from None
     try:
         cas = json.loads(texte)
     except json.JSONDecodeError as erreur:
-        raise pension.ErreurCas.une("cas", "json", f"JSON invalide ({erreur.msg}, ligne {erreur.lineno}, colonne "
-                                    f"{erreur.colno}) : corrigez la syntaxe du cas.") from None
+        raise pension.ErreurCas.une(
+            "cas",
+            "json",
+            f"JSON invalide ({erreur.msg}, ligne {erreur.lineno}, colonne "
+            f"{erreur.colno}) : corrigez la syntaxe du cas.",
+        ) from None
     if not isinstance(cas, dict):
         raise pension.ErreurCas.une("cas", "json", "Un objet JSON est attendu (des champs entre accolades).")
     return cas
@@ -76,14 +89,17 @@ def _vide(ligne: str | bytes) -> bool:
     if isinstance(ligne, str):
         return not ligne.strip()
     reste = ligne.strip(_BLANCS)
-    return not reste or not reste.isascii() and not ligne.decode(errors="replace").strip()
+    return not reste or (not reste.isascii() and not ligne.decode(errors="replace").strip())
 
 
 def calculer_lot_octets(calcul: Callable, lignes: Iterable[str | bytes], taille: int = TAILLE_LOT) -> Iterator[bytes]:
     """``calculer_lot`` in UTF-8, what the CLI writes: the batch path builds its answers as UTF-8 (lines may be
     given as bytes, as read from the file)."""
-    numerotees = ((numero, ligne) for numero, ligne in enumerate(lignes, start=1)
-                  if (type(ligne) is bytes and (reste := ligne.strip(_BLANCS)) and reste.isascii()) or not _vide(ligne))
+    numerotees = (
+        (numero, ligne)
+        for numero, ligne in enumerate(lignes, start=1)
+        if (type(ligne) is bytes and (reste := ligne.strip(_BLANCS)) and reste.isascii()) or not _vide(ligne)
+    )
     if calcul is not pension.simuler:
         for numero, ligne in numerotees:
             yield _calculer_ligne(calcul, numero, ligne).encode()
@@ -94,7 +110,7 @@ def calculer_lot_octets(calcul: Callable, lignes: Iterable[str | bytes], taille:
         return _calculer_ligne(calcul, numeros[i], textes[i])
 
     while morceau := list(islice(numerotees, taille)):
-        numeros, textes = zip(*morceau)
+        numeros, textes = zip(*morceau, strict=False)
         yield from simuler_lot_octets(textes, partial(repli, numeros, textes))
 
 
@@ -115,12 +131,16 @@ def _ecrire_erreurs(erreur: pension.ErreurCas) -> None:
     typer.echo(json.dumps({"erreurs": erreur.erreurs}, ensure_ascii=False), err=True)
 
 
-def _executer(calcul: Callable, cas: Optional[str], lot: Optional[Path], sortie: Optional[Path]) -> None:
+def _executer(calcul: Callable, cas: str | None, lot: Path | None, sortie: Path | None) -> None:
     if lot is None:
         if cas is None:
-            _ecrire_erreurs(pension.ErreurCas.une("cas", "obligatoire",
-                                                  "Indiquez un fichier JSON de cas (ou - pour l'entrée standard), "
-                                                  "ou --lot FICHIER.jsonl."))
+            _ecrire_erreurs(
+                pension.ErreurCas.une(
+                    "cas",
+                    "obligatoire",
+                    "Indiquez un fichier JSON de cas (ou - pour l'entrée standard), ou --lot FICHIER.jsonl.",
+                )
+            )
             raise typer.Exit(2)
         try:
             resultat = calcul(_decoder(_lire(cas))).model_dump(mode="json")
@@ -156,9 +176,9 @@ def _executer(calcul: Callable, cas: Optional[str], lot: Optional[Path], sortie:
         typer.echo(f"{invalides} cas invalide(s) : voir les lignes « erreurs » du résultat.", err=True)
 
 
-Cas = Annotated[Optional[str], typer.Argument(help="Fichier JSON du cas, ou - pour l'entrée standard")]
-Lot = Annotated[Optional[Path], typer.Option(help="Fichier JSONL : un cas par ligne (- : entrée standard)")]
-Sortie = Annotated[Optional[Path], typer.Option(help="Fichier de sortie (défaut : sortie standard)")]
+Cas = Annotated[str | None, typer.Argument(help="Fichier JSON du cas, ou - pour l'entrée standard")]
+Lot = Annotated[Path | None, typer.Option(help="Fichier JSONL : un cas par ligne (- : entrée standard)")]
+Sortie = Annotated[Path | None, typer.Option(help="Fichier de sortie (défaut : sortie standard)")]
 
 
 @app.command()

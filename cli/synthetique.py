@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -12,7 +12,9 @@ from settings import get_settings
 
 def synthetiques(
     affilies: Annotated[int, typer.Option(min=1, max=5_000_000, help="Nombre d'agents à créer")],
-    employeurs: Annotated[Optional[int], typer.Option(min=1, help="Nombre d'employeurs (défaut : un pour 55 agents)")] = None,
+    employeurs: Annotated[
+        int | None, typer.Option(min=1, help="Nombre d'employeurs (défaut : un pour 55 agents)")
+    ] = None,
     annees_cir: Annotated[int, typer.Option(min=1, max=45, help="Années de CIR par agent (les dernières)")] = 3,
 ) -> None:
     """Generate employers of realistic sizes and agents (ages, careers, CIR) with bulk inserts."""
@@ -36,5 +38,7 @@ def synthetiques(
             await moteur.dispose()
 
     bilan = asyncio.run(creer())
-    typer.echo(f"{bilan.affilies} agents, {bilan.employeurs} employeurs, {bilan.lignes_cir} lignes de CIR "
-               f"créés en {bilan.secondes:.1f} s.")
+    typer.echo(
+        f"{bilan.affilies} agents, {bilan.employeurs} employeurs, {bilan.lignes_cir} lignes de CIR "
+        f"créés en {bilan.secondes:.1f} s."
+    )

@@ -8,7 +8,7 @@ database and are read by activities.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -122,7 +122,7 @@ class Calendrier:
 
 def _jour(annee: int, mois_jour: str, heure: time = time(8, 0)) -> datetime:
     mois, jour = (int(x) for x in mois_jour.split("-"))
-    return datetime.combine(date(annee, mois, jour), heure, tzinfo=PARIS).astimezone(timezone.utc)
+    return datetime.combine(date(annee, mois, jour), heure, tzinfo=PARIS).astimezone(UTC)
 
 
 def calendrier_campagne(
@@ -173,7 +173,7 @@ class Compteurs:
     mails_agents: int = 0
     anomalies: int = 0
 
-    def ajouter(self, bilan: "BilanLot") -> None:
+    def ajouter(self, bilan: BilanLot) -> None:
         self.employeurs_notifies += bilan.employeurs_notifies
         self.taches += bilan.taches
         self.rappels += bilan.rappels
@@ -220,8 +220,13 @@ class LancementAnnuel:
     annee: int = 0  # set by the launcher from its start date
 
     def calendrier(self) -> Calendrier:
-        return calendrier_campagne(self.annee, self.delai_mise_a_jour, self.rappels_avant_limite,
-                                   self.delai_transmission, self.intervalle_envoi)
+        return calendrier_campagne(
+            self.annee,
+            self.delai_mise_a_jour,
+            self.rappels_avant_limite,
+            self.delai_transmission,
+            self.intervalle_envoi,
+        )
 
 
 @dataclass
@@ -298,7 +303,7 @@ class TacheLot:
     horodatage: datetime
     echeance: datetime | None = None
     apres_id: int = 0  # resume point inside the batch (continue-as-new, next packet)
-    bilan: "BilanLot | None" = None
+    bilan: BilanLot | None = None
     seuil_historique: int = 2000
 
 
@@ -315,13 +320,19 @@ class BilanLot:
     dernier_id: int = 0  # the last agent (or employer) handled in this packet
     termine: bool = True
 
-    def plus(self, autre: "BilanLot") -> "BilanLot":
+    def plus(self, autre: BilanLot) -> BilanLot:
         return BilanLot(
-            self.employeurs_notifies + autre.employeurs_notifies, self.taches + autre.taches,
-            self.rappels + autre.rappels, self.exports + autre.exports,
-            self.lignes_exportees + autre.lignes_exportees, self.documents + autre.documents,
-            self.mails_agents + autre.mails_agents, self.anomalies + autre.anomalies,
-            autre.dernier_id, autre.termine)
+            self.employeurs_notifies + autre.employeurs_notifies,
+            self.taches + autre.taches,
+            self.rappels + autre.rappels,
+            self.exports + autre.exports,
+            self.lignes_exportees + autre.lignes_exportees,
+            self.documents + autre.documents,
+            self.mails_agents + autre.mails_agents,
+            self.anomalies + autre.anomalies,
+            autre.dernier_id,
+            autre.termine,
+        )
 
 
 @dataclass

@@ -8,6 +8,7 @@ Both are saved together. The rates are dated parameters (``domain/regles/cotisat
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -96,13 +97,19 @@ class LigneCir(BaseModel):
     indice_majore: int | None = Field(default=None, ge=100, le=1500)
     siret_employeur: str | None = Field(default=None, description="SIRET de l'employeur de la période")
     # --- cotisations (page « Cotisations CNR »), en euros, pour la période ---
-    traitement_brut: Montant = Field(default=None, description="Traitement indiciaire brut soumis à retenue de la période, en euros")
+    traitement_brut: Montant = Field(
+        default=None, description="Traitement indiciaire brut soumis à retenue de la période, en euros"
+    )
     nbi: Montant = Field(default=None, description="NBI soumise à retenue de la période, en euros (absente = 0)")
-    retenue_salariale: Montant = Field(default=None, description="Retenue pour pension à la charge de l'agent, en euros")
-    contribution_employeur: Montant = Field(default=None, description="Contribution de l'employeur à la CNRACL, en euros")
+    retenue_salariale: Montant = Field(
+        default=None, description="Retenue pour pension à la charge de l'agent, en euros"
+    )
+    contribution_employeur: Montant = Field(
+        default=None, description="Contribution de l'employeur à la CNRACL, en euros"
+    )
 
     @model_validator(mode="after")
-    def _une_annee_civile(self) -> "LigneCir":
+    def _une_annee_civile(self) -> LigneCir:
         if self.date_fin < self.date_debut:
             raise ValueError(
                 "date_fin : la fin de la période précède son début ; saisissez une date de fin "
@@ -116,7 +123,7 @@ class LigneCir(BaseModel):
         return self
 
     @model_validator(mode="after")
-    def _bloc_cotisations_complet(self) -> "LigneCir":
+    def _bloc_cotisations_complet(self) -> LigneCir:
         """The contribution block is empty or complete (the NBI may be absent); a period of a nature that
         carries no contribution (disponibilité…) has an empty block."""
         saisis = [c for c in CHAMPS_COTISATIONS if getattr(self, c) is not None]
@@ -165,7 +172,9 @@ class EcartCotisation:
 
 
 def _dates_d_effet(nom: str) -> list[date]:
-    return sorted(date.fromisoformat(str(v["date_effet"])) for v in tous_les_parametres()["cotisations"][nom]["valeurs"])
+    return sorted(
+        date.fromisoformat(str(v["date_effet"])) for v in tous_les_parametres()["cotisations"][nom]["valeurs"]
+    )
 
 
 def taux_moyen(nom: str, debut: date, fin: date) -> Decimal:
@@ -173,7 +182,7 @@ def taux_moyen(nom: str, debut: date, fin: date) -> Decimal:
     ``LookupError`` when no rate is known for part of the period."""
     bornes = [debut] + [d for d in _dates_d_effet(nom) if debut < d <= fin] + [fin + timedelta(days=1)]
     total = Decimal(0)
-    for du, au in zip(bornes, bornes[1:]):
+    for du, au in itertools.pairwise(bornes):
         taux = Decimal(str(parametre("cotisations", nom, du).valeur))
         total += taux * (au - du).days
     return total / (fin - debut + timedelta(days=1)).days
@@ -213,18 +222,36 @@ def ecarts_cotisations(ligne: LigneCir) -> list[EcartCotisation]:
         try:
             taux = taux_moyen(nom, ligne.date_debut, ligne.date_fin)
         except LookupError:
-            ecarts.append(EcartCotisation(champ, nom, declare, None, (
-                f"{champ} : aucun taux « {nom} » n'est connu pour la période {periode} ; le service ne peut pas "
-                "contrôler cette cotisation : laissez le bloc « Cotisations » vide et adressez-vous à la CNRACL.")))
+            ecarts.append(
+                EcartCotisation(
+                    champ,
+                    nom,
+                    declare,
+                    None,
+                    (
+                        f"{champ} : aucun taux « {nom} » n'est connu pour la période {periode} ; le service ne peut pas "
+                        "contrôler cette cotisation : laissez le bloc « Cotisations » vide et adressez-vous à la CNRACL."
+                    ),
+                )
+            )
             continue
         attendu = (assiette * taux / 100).quantize(CENTIME, rounding=ROUND_HALF_UP)
         tolere = max(tolerance_euros, attendu * tolerance_pct / 100)
         if abs(declare - attendu) > tolere:
-            ecarts.append(EcartCotisation(champ, nom, declare, attendu, (
-                f"{champ} : la {LIBELLES_CHAMPS[champ]} déclarée ({_euros(declare)}) ne correspond pas à "
-                f"l'assiette ({_euros(assiette)}) × le taux « {nom} » en vigueur pour la période {periode} "
-                f"({_pourcent(taux)}) ; montant attendu : {_euros(attendu)} (écart toléré : "
-                f"{_euros(tolere.quantize(CENTIME))}). Corrigez le montant ou l'assiette.")))
+            ecarts.append(
+                EcartCotisation(
+                    champ,
+                    nom,
+                    declare,
+                    attendu,
+                    (
+                        f"{champ} : la {LIBELLES_CHAMPS[champ]} déclarée ({_euros(declare)}) ne correspond pas à "
+                        f"l'assiette ({_euros(assiette)}) × le taux « {nom} » en vigueur pour la période {periode} "
+                        f"({_pourcent(taux)}) ; montant attendu : {_euros(attendu)} (écart toléré : "
+                        f"{_euros(tolere.quantize(CENTIME))}). Corrigez le montant ou l'assiette."
+                    ),
+                )
+            )
     return ecarts
 
 
@@ -240,7 +267,7 @@ def traitement_d_un_point(debut: date, fin: date) -> Decimal:
     changements = [v.date_effet for v in valeurs_datees("point_indice") if debut < v.date_effet <= fin]
     bornes = [debut, *changements, fin + timedelta(days=1)]
     total = Decimal(0)
-    for du, au in zip(bornes, bornes[1:]):
+    for du, au in itertools.pairwise(bornes):
         try:
             point = Decimal(str(valeur("point_indice", du).valeur))
         except Exception as exc:  # before the first known value
@@ -254,7 +281,9 @@ def cotisations_estimees(indice_majore: int, quotite: int, debut: date, fin: dat
     """A consistent contribution block for a period (indice × point × quotité, then × the rates), or ``None``
     when the point or a rate is not known for the period (such a line keeps an empty block)."""
     try:
-        traitement = (indice_majore * traitement_d_un_point(debut, fin) * quotite / 100).quantize(CENTIME, ROUND_HALF_UP)
+        traitement = (indice_majore * traitement_d_un_point(debut, fin) * quotite / 100).quantize(
+            CENTIME, ROUND_HALF_UP
+        )
         return {"traitement_brut": traitement, "nbi": Decimal("0.00"), **cotisations_attendues(traitement, debut, fin)}
     except LookupError:
         return None

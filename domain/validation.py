@@ -1,7 +1,5 @@
 """Validation-of-services deadlines (DESIGN §4.4): who may ask, until when, and what crosses Temporal."""
 
-
-
 from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -51,8 +49,9 @@ def _plus_mois(jour: date, mois: int) -> date:
     return date(annee, m + 1, min(jour.day, monthrange(annee, m + 1)[1]))
 
 
-def echeance_validation(date_titularisation: date | None, temps_non_complet: bool,
-                        date_affiliation: date | None, le: date) -> Echeance | None:
+def echeance_validation(
+    date_titularisation: date | None, temps_non_complet: bool, date_affiliation: date | None, le: date
+) -> Echeance | None:
     """The deadline of an agent's validation request, or ``None`` when not eligible (dated parameters)."""
     candidates: list[Echeance] = []
     if date_titularisation is not None:
@@ -61,19 +60,27 @@ def echeance_validation(date_titularisation: date | None, temps_non_complet: boo
             delai = parametre("validation", "delai_apres_titularisation", le)
             butoir = parametre("validation", "demande_au_plus_tard_titularisation", le)
             limite = min(_plus_mois(date_titularisation, delai.valeur), date.fromisoformat(butoir.valeur))
-            candidates.append(Echeance(
-                MotifValidation.titularisation, limite,
-                f"titularisé au plus tard le {date.fromisoformat(au_plus_tard.valeur):%d/%m/%Y} : demande dans les "
-                f"{delai.valeur} mois de la titularisation et au plus tard le "
-                f"{date.fromisoformat(butoir.valeur):%d/%m/%Y} ({delai.reference_titre} ; {butoir.reference_titre})"))
+            candidates.append(
+                Echeance(
+                    MotifValidation.titularisation,
+                    limite,
+                    f"titularisé au plus tard le {date.fromisoformat(au_plus_tard.valeur):%d/%m/%Y} : demande dans les "
+                    f"{delai.valeur} mois de la titularisation et au plus tard le "
+                    f"{date.fromisoformat(butoir.valeur):%d/%m/%Y} ({delai.reference_titre} ; {butoir.reference_titre})",
+                )
+            )
     if temps_non_complet and date_affiliation is not None:
         au_plus_tard = parametre("validation", "affiliation_tnc_au_plus_tard", le)
         if date_affiliation <= date.fromisoformat(au_plus_tard.valeur):
             butoir = parametre("validation", "demande_au_plus_tard_tnc", le)
-            candidates.append(Echeance(
-                MotifValidation.temps_non_complet, date.fromisoformat(butoir.valeur),
-                f"temps non complet affilié au plus tard le {date.fromisoformat(au_plus_tard.valeur):%d/%m/%Y} : "
-                f"demande au plus tard le {date.fromisoformat(butoir.valeur):%d/%m/%Y} ({butoir.reference_titre})"))
+            candidates.append(
+                Echeance(
+                    MotifValidation.temps_non_complet,
+                    date.fromisoformat(butoir.valeur),
+                    f"temps non complet affilié au plus tard le {date.fromisoformat(au_plus_tard.valeur):%d/%m/%Y} : "
+                    f"demande au plus tard le {date.fromisoformat(butoir.valeur):%d/%m/%Y} ({butoir.reference_titre})",
+                )
+            )
     return max(candidates, key=lambda e: e.date_limite) if candidates else None
 
 

@@ -31,8 +31,9 @@ class GestionnairePuits:
         return "250 Message accepté"
 
 
-def demarrer_puits(dossier: Path, hote: str = "127.0.0.1", port: int = 8025,
-                   garder_en_memoire: bool = True) -> tuple[Controller, GestionnairePuits]:
+def demarrer_puits(
+    dossier: Path, hote: str = "127.0.0.1", port: int = 8025, garder_en_memoire: bool = True
+) -> tuple[Controller, GestionnairePuits]:
     gestionnaire = GestionnairePuits(dossier, garder_en_memoire)
     controleur = Controller(gestionnaire, hostname=hote, port=port)
     controleur.start()

@@ -14,8 +14,18 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 DOSSIER = Path(__file__).resolve().parent / "templates"
 PARIS = ZoneInfo("Europe/Paris")
 _MOIS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
 )
 
 
@@ -68,4 +78,6 @@ class Gabarits:
         def un(nom: str) -> str:
             return self._env.get_template(f"{evenement}/{nom}").render(**contexte)
 
-        return MessageRendu(sujet=" ".join(un("sujet.txt").split()), texte=un("corps.txt").strip() + "\n", html=un("corps.html"))
+        return MessageRendu(
+            sujet=" ".join(un("sujet.txt").split()), texte=un("corps.txt").strip() + "\n", html=un("corps.html")
+        )

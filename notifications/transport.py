@@ -11,7 +11,6 @@ import aiosmtplib
 
 from notifications.rendu import MessageRendu
 
-
 _nom_local: str | None = None
 
 

@@ -22,12 +22,23 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from api.securite import lire_jeton
 from domain.etats import Role
-from persistence.models import Compte, DemandeEirTable, Document, DossierValidationTable, Mail, RectificationTable, Tache
+from persistence.models import (
+    Compte,
+    DemandeEirTable,
+    Document,
+    DossierValidationTable,
+    Mail,
+    RectificationTable,
+    Tache,
+)
 from persistence.models_campagne import CampagneTable, CibleCampagne
 
 REGISTRE = CollectorRegistry(auto_describe=True)
 CALCULS = Counter(
-    "cnracl_calculs", "Calculs de pension demandés à ce processus d'API (POST /simulations), par origine.", ["origine"], registry=REGISTRE,
+    "cnracl_calculs",
+    "Calculs de pension demandés à ce processus d'API (POST /simulations), par origine.",
+    ["origine"],
+    registry=REGISTRE,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -66,30 +77,62 @@ async def etat_du_service(session: AsyncSession, maintenant: datetime | None = N
     maintenant = maintenant or datetime.now(UTC)
     ouvertes = Tache.etat == "ouverte"
     processus = []
-    for type_, table in (("eir", DemandeEirTable), ("rectification", RectificationTable),
-                         ("validation_services", DossierValidationTable)):
+    for type_, table in (
+        ("eir", DemandeEirTable),
+        ("rectification", RectificationTable),
+        ("validation_services", DossierValidationTable),
+    ):
         processus += [(type_, etat, n) for etat, n in await _par(session, table.etat)]
-    souffrance = await session.scalar(select(func.count()).where(
-        (Mail.etat == "a_envoyer") & (Mail.cree_le < maintenant - timedelta(minutes=5))))
+    souffrance = await session.scalar(
+        select(func.count()).where((Mail.etat == "a_envoyer") & (Mail.cree_le < maintenant - timedelta(minutes=5)))
+    )
     campagnes = (await session.exec(select(CampagneTable).where(CampagneTable.simulation.is_(False)))).all()
     cibles = {(c, e): n for c, e, n in await _par(session, CibleCampagne.campagne_id, CibleCampagne.etat)}
     progression = [(c.annee, etat, n) for c in campagnes for (cid, etat), n in cibles.items() if cid == c.id]
     return [
-        _jauge("cnracl_taches_ouvertes", "Tâches humaines ouvertes, par type et destinataire.",
-               ["type", "destinataire"], await _par(session, Tache.type, Tache.destinataire, filtre=ouvertes)),
-        _jauge("cnracl_taches_en_retard", "Tâches ouvertes dont l'échéance est passée, par type.",
-               ["type"], await _par(session, Tache.type, filtre=ouvertes & (Tache.echeance < maintenant))),
-        _jauge("cnracl_mails", "Mails de la boîte d'envoi, par état (a_envoyer, envoye).",
-               ["etat"], await _par(session, Mail.etat)),
-        _jauge("cnracl_mails_en_souffrance", "Mails à envoyer depuis plus de cinq minutes (SMTP en panne ?).",
-               [], [(souffrance,)]),
-        _jauge("cnracl_documents", "Documents produits (RIS, EIG, bilans : chacun issu d'un calcul), par type.",
-               ["type"], await _par(session, Document.type)),
+        _jauge(
+            "cnracl_taches_ouvertes",
+            "Tâches humaines ouvertes, par type et destinataire.",
+            ["type", "destinataire"],
+            await _par(session, Tache.type, Tache.destinataire, filtre=ouvertes),
+        ),
+        _jauge(
+            "cnracl_taches_en_retard",
+            "Tâches ouvertes dont l'échéance est passée, par type.",
+            ["type"],
+            await _par(session, Tache.type, filtre=ouvertes & (Tache.echeance < maintenant)),
+        ),
+        _jauge(
+            "cnracl_mails",
+            "Mails de la boîte d'envoi, par état (a_envoyer, envoye).",
+            ["etat"],
+            await _par(session, Mail.etat),
+        ),
+        _jauge(
+            "cnracl_mails_en_souffrance",
+            "Mails à envoyer depuis plus de cinq minutes (SMTP en panne ?).",
+            [],
+            [(souffrance,)],
+        ),
+        _jauge(
+            "cnracl_documents",
+            "Documents produits (RIS, EIG, bilans : chacun issu d'un calcul), par type.",
+            ["type"],
+            await _par(session, Document.type),
+        ),
         _jauge("cnracl_processus", "Processus par type et état métier.", ["type", "etat"], processus),
-        _jauge("cnracl_campagne_cibles", "Agents ciblés par campagne DAI (hors simulations), par état.",
-               ["annee", "etat"], progression),
-        _jauge("cnracl_campagne_en_pause", "1 si la campagne de l'année est en pause.", ["annee"],
-               [(c.annee, int(c.en_pause)) for c in campagnes]),
+        _jauge(
+            "cnracl_campagne_cibles",
+            "Agents ciblés par campagne DAI (hors simulations), par état.",
+            ["annee", "etat"],
+            progression,
+        ),
+        _jauge(
+            "cnracl_campagne_en_pause",
+            "1 si la campagne de l'année est en pause.",
+            ["annee"],
+            [(c.annee, int(c.en_pause)) for c in campagnes],
+        ),
     ]
 
 

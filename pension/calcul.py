@@ -11,6 +11,7 @@ written here: they are all in ``pension/parametres/*.yaml``.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -21,7 +22,6 @@ from pydantic import ValidationError
 
 from pension.dates import ajouter_mois, date_age, jours_360, mois_entiers
 from pension.modeles import Age, CasPension, ErreurCas, ResultatPension
-from pension.parametres import Reference as ReferenceParametre
 from pension.parametres import (
     Duree,
     ParametreNonCouvert,
@@ -31,6 +31,7 @@ from pension.parametres import (
     valeur,
     valeurs_datees,
 )
+from pension.parametres import Reference as ReferenceParametre
 
 UN = Decimal(1)
 ZERO = Decimal(0)
@@ -123,7 +124,11 @@ def _services(cas: CasPension, le: date, jours_gratuits: int) -> Services:
         for p in cas.periodes:
             jours = jours_360(p.debut, p.fin, par_mois)
             regle = natures[p.nature]
-            mode = regle.get("liquidation_depuis_2004", regle["liquidation"]) if p.debut >= depuis else regle["liquidation"]
+            mode = (
+                regle.get("liquidation_depuis_2004", regle["liquidation"])
+                if p.debut >= depuis
+                else regle["liquidation"]
+            )
             if mode == "non":
                 continue
             liquidation += jours * (UN if mode == "temps_plein" else Decimal(str(p.quotite)) / 100)
@@ -162,27 +167,48 @@ def _enfants(cas: CasPension, le: date, x: Explication) -> Enfants:
     apres = [e for e in cas.enfants if limite.valeur <= e.date_de_naissance <= le]
     bonification = par_enfant.valeur * len(avant)
     if avant:
-        x.ajouter("bonification_enfants", f"Bonification pour {len(avant)} enfant(s) né(s) avant le "
-                  f"{limite.valeur:%d/%m/%Y} avec interruption d'activité : {par_enfant.valeur} trimestres chacun",
-                  bonification, par_enfant)
+        x.ajouter(
+            "bonification_enfants",
+            f"Bonification pour {len(avant)} enfant(s) né(s) avant le "
+            f"{limite.valeur:%d/%m/%Y} avec interruption d'activité : {par_enfant.valeur} trimestres chacun",
+            bonification,
+            par_enfant,
+        )
     mois_gratuits = sum(min(e.interruption_mois, plafond_gratuit.valeur) for e in apres)
     if mois_gratuits:
-        x.ajouter("interruptions_enfants", f"Interruptions ou réductions d'activité pour enfants nés à partir de "
-                  f"{limite.valeur:%Y} comptées gratuitement dans les services : {mois_gratuits} mois "
-                  f"(au plus {plafond_gratuit.valeur} mois par enfant)", mois_gratuits, plafond_gratuit)
+        x.ajouter(
+            "interruptions_enfants",
+            f"Interruptions ou réductions d'activité pour enfants nés à partir de "
+            f"{limite.valeur:%Y} comptées gratuitement dans les services : {mois_gratuits} mois "
+            f"(au plus {plafond_gratuit.valeur} mois par enfant)",
+            mois_gratuits,
+            plafond_gratuit,
+        )
     avec_mda = [e for e in apres if e.accouchement_apres_recrutement and e.interruption_mois < seuil_mda.valeur]
     majoration = mda.valeur * len(avec_mda)
     if avec_mda:
-        x.ajouter("majoration_duree_enfants", f"Majoration de durée d'assurance pour {len(avec_mda)} enfant(s) né(s) "
-                  f"à partir de {limite.valeur:%Y} : {mda.valeur} trimestres chacun (durée d'assurance seulement ; "
-                  f"supprimée si l'interruption atteint {seuil_mda.valeur} mois)", majoration, mda)
-    mda_handicap = sum(min(e.mois_education_handicap // handicap.valeur["mois_par_trimestre"],
-                           handicap.valeur["plafond_trimestres"]) for e in cas.enfants)
+        x.ajouter(
+            "majoration_duree_enfants",
+            f"Majoration de durée d'assurance pour {len(avec_mda)} enfant(s) né(s) "
+            f"à partir de {limite.valeur:%Y} : {mda.valeur} trimestres chacun (durée d'assurance seulement ; "
+            f"supprimée si l'interruption atteint {seuil_mda.valeur} mois)",
+            majoration,
+            mda,
+        )
+    mda_handicap = sum(
+        min(e.mois_education_handicap // handicap.valeur["mois_par_trimestre"], handicap.valeur["plafond_trimestres"])
+        for e in cas.enfants
+    )
     if mda_handicap:
         majoration += mda_handicap
-        x.ajouter("majoration_duree_enfant_handicape", f"Majoration pour enfant handicapé : 1 trimestre par "
-                  f"{handicap.valeur['mois_par_trimestre']} mois d'éducation, au plus "
-                  f"{handicap.valeur['plafond_trimestres']} par enfant", mda_handicap, handicap)
+        x.ajouter(
+            "majoration_duree_enfant_handicape",
+            f"Majoration pour enfant handicapé : 1 trimestre par "
+            f"{handicap.valeur['mois_par_trimestre']} mois d'éducation, au plus "
+            f"{handicap.valeur['plafond_trimestres']} par enfant",
+            mda_handicap,
+            handicap,
+        )
     return Enfants(bonification, majoration, mois_gratuits * par_mois)
 
 
@@ -194,10 +220,13 @@ def _carriere_longue(cas: CasPension, naissance: date, le: date, requis: int, x:
         table = par_generation("carriere_longue", naissance, le)
         debut = valeur("carriere_longue_trimestres_debut", le)
     except ParametreNonCouvert:
-        raise ErreurCas.une("carriere_longue", "carriere_longue_periode",
-                            f"Les règles de carrière longue en vigueur le {le:%d/%m/%Y} ne sont pas couvertes "
-                            "(dispositif modélisé pour les pensions prenant effet à partir du 01/11/2012) : "
-                            "retirez carriere_longue ou choisissez une date postérieure.") from None
+        raise ErreurCas.une(
+            "carriere_longue",
+            "carriere_longue_periode",
+            f"Les règles de carrière longue en vigueur le {le:%d/%m/%Y} ne sont pas couvertes "
+            "(dispositif modélisé pour les pensions prenant effet à partir du 01/11/2012) : "
+            "retirez carriere_longue ou choisissez une date postérieure.",
+        ) from None
     seuil_debut = debut.valeur["ne_au_dernier_trimestre" if naissance.month >= 10 else "general"]
     retenu = None
     for s in sorted(table.valeur, key=lambda s: s["age_depart"]):
@@ -207,15 +236,24 @@ def _carriere_longue(cas: CasPension, naissance: date, le: date, requis: int, x:
             retenu = (s, duree)
             break
     if retenu is None:
-        x.ajouter("carriere_longue", f"Carrière longue : conditions non remplies (au moins {seuil_debut} trimestres "
-                  "à la fin de l'année de l'anniversaire de début et durée cotisée suffisante)", None, table)
+        x.ajouter(
+            "carriere_longue",
+            f"Carrière longue : conditions non remplies (au moins {seuil_debut} trimestres "
+            "à la fin de l'année de l'anniversaire de début et durée cotisée suffisante)",
+            None,
+            table,
+        )
         return None
     s, duree = retenu
     jour = date_age(naissance, s["age_depart"])
-    x.ajouter("carriere_longue", f"Carrière longue : début avant la fin de l'année des {s['age_debut']} ans "
-              f"({seuil_debut} trimestres), {cl.duree_cotisee} trimestres cotisés pour {duree} exigés : départ possible "
-              f"à {s['age_depart']}, le {jour:%d/%m/%Y}", {"age_depart": _age(s["age_depart"]).model_dump(),
-                                                          "duree_cotisee_exigee": duree}, table)
+    x.ajouter(
+        "carriere_longue",
+        f"Carrière longue : début avant la fin de l'année des {s['age_debut']} ans "
+        f"({seuil_debut} trimestres), {cl.duree_cotisee} trimestres cotisés pour {duree} exigés : départ possible "
+        f"à {s['age_depart']}, le {jour:%d/%m/%Y}",
+        {"age_depart": _age(s["age_depart"]).model_dump(), "duree_cotisee_exigee": duree},
+        table,
+    )
     return jour
 
 
@@ -223,11 +261,10 @@ def _segments(debut: date, fin: date, noms: tuple[str, ...]) -> list[tuple[date,
     """[debut, fin) cut at every date a version of one of the parameters ``noms`` starts."""
     coupures = sorted({v.date_effet for n in noms for v in valeurs_datees(n) if debut < v.date_effet < fin})
     bornes = [debut, *coupures, fin]
-    return list(zip(bornes, bornes[1:]))
+    return list(itertools.pairwise(bornes))
 
 
-def _surcote(naissance: date, debut: date, fin: date, excedent: int, le: date,
-             x: Explication) -> tuple[int, Decimal]:
+def _surcote(naissance: date, debut: date, fin: date, excedent: int, le: date, x: Explication) -> tuple[int, Decimal]:
     """(trimestres, rate) of surcote for the trimestres accomplished in [debut, fin), at most ``excedent``."""
     comptes = []
     for a, b in _segments(debut, fin, ("surcote_taux", "surcote_decompte")):
@@ -247,9 +284,14 @@ def _surcote(naissance: date, debut: date, fin: date, excedent: int, le: date,
     taux_total = sum((Decimal(str(c[1].valeur)) * c[0] for c in comptes), ZERO)
     for n, taux, mode in comptes:
         if n:
-            x.ajouter("surcote", f"Surcote : {n} trimestre(s) × {_pct(Decimal(str(taux.valeur)))} "
-                      f"({'trimestres entiers' if mode.valeur == 'trimestre_entier' else 'trimestres commencés'} "
-                      f"accomplis à partir du {taux.date_effet:%d/%m/%Y})", n, taux)
+            x.ajouter(
+                "surcote",
+                f"Surcote : {n} trimestre(s) × {_pct(Decimal(str(taux.valeur)))} "
+                f"({'trimestres entiers' if mode.valeur == 'trimestre_entier' else 'trimestres commencés'} "
+                f"accomplis à partir du {taux.date_effet:%d/%m/%Y})",
+                n,
+                taux,
+            )
     if plafond.valeur is not None and total == plafond.valeur:
         x.ajouter("surcote_plafond", f"Surcote plafonnée à {plafond.valeur} trimestres", plafond.valeur, plafond)
     return total, taux_total
@@ -259,14 +301,20 @@ def simuler(cas: CasPension | dict[str, Any]) -> ResultatPension:
     """The pension taking effect on ``date_de_liquidation``, with the ordered rules applied (``explication``)."""
     cas = lire_cas(cas)
     if cas.date_de_liquidation is None:
-        raise ErreurCas.une("date_de_liquidation", "obligatoire",
-                            "Indiquez la date d'effet de la pension à simuler (date_de_liquidation, AAAA-MM-JJ).")
+        raise ErreurCas.une(
+            "date_de_liquidation",
+            "obligatoire",
+            "Indiquez la date d'effet de la pension à simuler (date_de_liquidation, AAAA-MM-JJ).",
+        )
     try:
         return _simuler(cas, cas.date_de_liquidation)
     except ParametreNonCouvert as e:
-        raise ErreurCas.une("date_de_liquidation", "periode_couverte",
-                            f"Aucune règle « {e.nom} » en vigueur le {e.date_effet:%d/%m/%Y} : ce module calcule les "
-                            "pensions prenant effet à partir du 01/01/2004 ; choisissez une date postérieure.") from None
+        raise ErreurCas.une(
+            "date_de_liquidation",
+            "periode_couverte",
+            f"Aucune règle « {e.nom} » en vigueur le {e.date_effet:%d/%m/%Y} : ce module calcule les "
+            "pensions prenant effet à partir du 01/01/2004 ; choisissez une date postérieure.",
+        ) from None
 
 
 def _simuler(cas: CasPension, liq: date) -> ResultatPension:
@@ -277,66 +325,110 @@ def _simuler(cas: CasPension, liq: date) -> ResultatPension:
         requis_actifs = par_generation("duree_services_actifs_requise", naissance, liq)
         suffisant = cas.trimestres_services_actifs * 3 >= requis_actifs.valeur.en_mois
         categorie = "active" if suffisant else "sedentaire"
-        x.ajouter("services_actifs", f"Services actifs : {cas.trimestres_services_actifs} trimestres pour "
-                  f"{requis_actifs.valeur} exigés — {'catégorie active' if suffisant else 'droits de la catégorie sédentaire'}",
-                  cas.trimestres_services_actifs, requis_actifs)
+        x.ajouter(
+            "services_actifs",
+            f"Services actifs : {cas.trimestres_services_actifs} trimestres pour "
+            f"{requis_actifs.valeur} exigés — {'catégorie active' if suffisant else 'droits de la catégorie sédentaire'}",
+            cas.trimestres_services_actifs,
+            requis_actifs,
+        )
 
     aod = par_generation(f"age_ouverture_droits_{categorie}", naissance, liq)
     date_aod = date_age(naissance, aod.valeur)
-    x.ajouter("age_ouverture_droits", f"Âge d'ouverture des droits ({'catégorie active' if categorie == 'active' else 'sédentaire'}) : "
-              f"{aod.valeur}, atteint le {date_aod:%d/%m/%Y}", _age(aod.valeur).model_dump(), aod)
+    x.ajouter(
+        "age_ouverture_droits",
+        f"Âge d'ouverture des droits ({'catégorie active' if categorie == 'active' else 'sédentaire'}) : "
+        f"{aod.valeur}, atteint le {date_aod:%d/%m/%Y}",
+        _age(aod.valeur).model_dump(),
+        aod,
+    )
     la = par_generation(f"limite_age_{categorie}", naissance, liq)
-    x.ajouter("limite_age", f"Limite d'âge : {la.valeur}, atteinte le {date_age(naissance, la.valeur):%d/%m/%Y}",
-              _age(la.valeur).model_dump(), la)
+    x.ajouter(
+        "limite_age",
+        f"Limite d'âge : {la.valeur}, atteinte le {date_age(naissance, la.valeur):%d/%m/%Y}",
+        _age(la.valeur).model_dump(),
+        la,
+    )
 
     if categorie == "active":
         reference_active = valeur("trimestres_requis_active_age_reference", liq)
         generation = ajouter_mois(date_aod, -reference_active.valeur.en_mois)
-        x.ajouter("trimestres_requis_active", f"Catégorie active : trimestres requis de la génération qui atteint "
-                  f"{reference_active.valeur} à l'ouverture des droits (née le {generation:%d/%m/%Y})",
-                  generation.isoformat(), reference_active)
+        x.ajouter(
+            "trimestres_requis_active",
+            f"Catégorie active : trimestres requis de la génération qui atteint "
+            f"{reference_active.valeur} à l'ouverture des droits (née le {generation:%d/%m/%Y})",
+            generation.isoformat(),
+            reference_active,
+        )
     else:
         generation = naissance
     requis_v = par_generation("trimestres_requis", generation, liq)
     requis = requis_v.valeur
-    x.ajouter("trimestres_requis", f"Trimestres requis pour le taux maximum et le taux plein : {requis}", requis, requis_v)
+    x.ajouter(
+        "trimestres_requis", f"Trimestres requis pour le taux maximum et le taux plein : {requis}", requis, requis_v
+    )
 
     enfants = _enfants(cas, liq, x)
     services = _services(cas, liq, enfants.jours_gratuits)
-    x.ajouter("services", f"Services : {_fr(services.jours_liquidation)} jours (mois de {valeur('jours_par_mois', liq).valeur} "
-              f"jours, temps partiel au prorata) soit {services.trimestres} trimestres, fraction d'au moins "
-              f"{valeur('trimestre_seuil_arrondi_jours', liq).valeur} jours comptée pour un trimestre",
-              services.trimestres, valeur("trimestre_seuil_arrondi_jours", liq))
+    x.ajouter(
+        "services",
+        f"Services : {_fr(services.jours_liquidation)} jours (mois de {valeur('jours_par_mois', liq).valeur} "
+        f"jours, temps partiel au prorata) soit {services.trimestres} trimestres, fraction d'au moins "
+        f"{valeur('trimestre_seuil_arrondi_jours', liq).valeur} jours comptée pour un trimestre",
+        services.trimestres,
+        valeur("trimestre_seuil_arrondi_jours", liq),
+    )
     minimum = valeur("duree_services_minimum", liq)
     if services.jours_effectifs < minimum.valeur.en_mois * valeur("jours_par_mois", liq).valeur and not cas.invalidite:
-        raise ErreurCas.une("periodes" if cas.periodes is not None else "trimestres_services", "duree_services_minimum",
-                            f"Moins de {minimum.valeur} de services effectifs : pas de pension CNRACL (les services sont "
-                            "repris au régime général et à l'Ircantec). Vérifiez les services indiqués.")
+        raise ErreurCas.une(
+            "periodes" if cas.periodes is not None else "trimestres_services",
+            "duree_services_minimum",
+            f"Moins de {minimum.valeur} de services effectifs : pas de pension CNRACL (les services sont "
+            "repris au régime général et à l'Ircantec). Vérifiez les services indiqués.",
+        )
 
     bonifications = cas.trimestres_bonifications + enfants.bonification
     if cas.trimestres_bonifications:
-        x.ajouter("bonifications", f"Bonifications (art. 15) : {cas.trimestres_bonifications} trimestres",
-                  cas.trimestres_bonifications, valeur("pourcentage_maximum_bonifications", liq))
+        x.ajouter(
+            "bonifications",
+            f"Bonifications (art. 15) : {cas.trimestres_bonifications} trimestres",
+            cas.trimestres_bonifications,
+            valeur("pourcentage_maximum_bonifications", liq),
+        )
     pmax, pmax_bonif = valeur("pourcentage_maximum", liq), valeur("pourcentage_maximum_bonifications", liq)
     base_services = min(services.trimestres, requis)
     taux = Decimal(str(pmax.valeur)) * (base_services + bonifications) / requis
     plafond_taux = Decimal(str(pmax_bonif.valeur)) if bonifications else Decimal(str(pmax.valeur))
     taux = min(taux, plafond_taux)
-    x.ajouter("taux_de_liquidation", f"Taux de liquidation : {_pct(Decimal(str(pmax.valeur)))} × ({base_services} "
-              f"trimestres de services retenus + {bonifications} de bonifications) / {requis} = {_pct(taux)} (services "
-              f"au-delà du nombre requis non rémunérés ; plafond {_pct(plafond_taux)})", round(float(taux), 6),
-              pmax_bonif if bonifications else pmax)
+    x.ajouter(
+        "taux_de_liquidation",
+        f"Taux de liquidation : {_pct(Decimal(str(pmax.valeur)))} × ({base_services} "
+        f"trimestres de services retenus + {bonifications} de bonifications) / {requis} = {_pct(taux)} (services "
+        f"au-delà du nombre requis non rémunérés ; plafond {_pct(plafond_taux)})",
+        round(float(taux), 6),
+        pmax_bonif if bonifications else pmax,
+    )
 
     if cas.duree_assurance_tous_regimes is not None:
         duree_assurance = cas.duree_assurance_tous_regimes
         detail = "valeur fournie par le cas"
     else:
-        duree_assurance = (services.trimestres_assurance + bonifications + enfants.majoration_duree
-                           + cas.duree_assurance_autres_regimes)
-        detail = (f"{services.trimestres_assurance} CNRACL à temps plein + {bonifications} bonifications + "
-                  f"{enfants.majoration_duree} majorations + {cas.duree_assurance_autres_regimes} autres régimes")
-    x.ajouter("duree_assurance", f"Durée d'assurance tous régimes : {duree_assurance} trimestres ({detail})",
-              duree_assurance, valeur("duree_assurance_trimestres_par_an", liq))
+        duree_assurance = (
+            services.trimestres_assurance
+            + bonifications
+            + enfants.majoration_duree
+            + cas.duree_assurance_autres_regimes
+        )
+        detail = (
+            f"{services.trimestres_assurance} CNRACL à temps plein + {bonifications} bonifications + "
+            f"{enfants.majoration_duree} majorations + {cas.duree_assurance_autres_regimes} autres régimes"
+        )
+    x.ajouter(
+        "duree_assurance",
+        f"Durée d'assurance tous régimes : {duree_assurance} trimestres ({detail})",
+        duree_assurance,
+        valeur("duree_assurance_trimestres_par_an", liq),
+    )
 
     date_ouverture, depart_anticipe = date_aod, None
     date_cl = _carriere_longue(cas, naissance, liq, requis, x)
@@ -344,10 +436,13 @@ def _simuler(cas: CasPension, liq: date) -> ResultatPension:
         date_ouverture, depart_anticipe = date_cl, "carriere_longue"
     if liq < date_ouverture:
         if not cas.invalidite:
-            raise ErreurCas.une("date_de_liquidation", "age_ouverture_droits",
-                                f"La pension ne peut prendre effet le {liq:%d/%m/%Y}, avant l'ouverture des droits le "
-                                f"{date_ouverture:%d/%m/%Y} (âge légal {aod.valeur}) : choisissez une date d'effet "
-                                "postérieure, ou indiquez invalidite si la retraite est prononcée pour invalidité.")
+            raise ErreurCas.une(
+                "date_de_liquidation",
+                "age_ouverture_droits",
+                f"La pension ne peut prendre effet le {liq:%d/%m/%Y}, avant l'ouverture des droits le "
+                f"{date_ouverture:%d/%m/%Y} (âge légal {aod.valeur}) : choisissez une date d'effet "
+                "postérieure, ou indiquez invalidite si la retraite est prononcée pour invalidité.",
+            )
         depart_anticipe = "invalidite"
 
     # The year the age condition is met at the legal age (an early departure for carrière longue does not move
@@ -357,10 +452,18 @@ def _simuler(cas: CasPension, liq: date) -> ResultatPension:
     taux_trimestre = par_annee("decote_taux", annee_ouverture, liq)
     age_annulation = aod.valeur if ecart.valeur is None else Duree.depuis_mois(la.valeur.en_mois - 3 * ecart.valeur)
     date_annulation = date_age(naissance, age_annulation)
-    x.ajouter("age_annulation_decote", f"Droits ouverts en {annee_ouverture} : âge d'annulation de la décote "
-              + (f"{age_annulation} (limite d'âge − {ecart.valeur} trimestres)" if ecart.valeur is not None
-                 else "sans objet (pas de décote)") + f", le {date_annulation:%d/%m/%Y}",
-              _age(age_annulation).model_dump(), ecart)
+    x.ajouter(
+        "age_annulation_decote",
+        f"Droits ouverts en {annee_ouverture} : âge d'annulation de la décote "
+        + (
+            f"{age_annulation} (limite d'âge − {ecart.valeur} trimestres)"
+            if ecart.valeur is not None
+            else "sans objet (pas de décote)"
+        )
+        + f", le {date_annulation:%d/%m/%Y}",
+        _age(age_annulation).model_dump(),
+        ecart,
+    )
 
     decote = 0
     exempte = cas.invalidite or cas.handicap
@@ -370,13 +473,22 @@ def _simuler(cas: CasPension, liq: date) -> ResultatPension:
         par_duree = requis - duree_assurance
         plafond_decote = valeur("decote_plafond_trimestres", liq)
         decote = min(par_age, par_duree, plafond_decote.valeur)
-        x.ajouter("decote_trimestres", f"Trimestres manquants : le plus petit de {par_age} (jusqu'à l'âge d'annulation, "
-                  f"arrondi au supérieur) et {par_duree} (pour atteindre {requis}), plafonné à {plafond_decote.valeur} : "
-                  f"{decote}", decote, plafond_decote)
+        x.ajouter(
+            "decote_trimestres",
+            f"Trimestres manquants : le plus petit de {par_age} (jusqu'à l'âge d'annulation, "
+            f"arrondi au supérieur) et {par_duree} (pour atteindre {requis}), plafonné à {plafond_decote.valeur} : "
+            f"{decote}",
+            decote,
+            plafond_decote,
+        )
     taux_decote = Decimal(str(taux_trimestre.valeur)) * decote
-    x.ajouter("decote", f"Décote : {decote} × {_pct(Decimal(str(taux_trimestre.valeur)))} = {_pct(taux_decote)}"
-              + (" (exonération : invalidité ou handicap)" if exempte else ""), round(float(taux_decote), 6),
-              taux_trimestre)
+    x.ajouter(
+        "decote",
+        f"Décote : {decote} × {_pct(Decimal(str(taux_trimestre.valeur)))} = {_pct(taux_decote)}"
+        + (" (exonération : invalidité ou handicap)" if exempte else ""),
+        round(float(taux_decote), 6),
+        taux_trimestre,
+    )
 
     surcote, taux_surcote, parentale = 0, ZERO, 0
     age_surcote = aod if categorie == "sedentaire" else par_generation("age_surcote_active", naissance, liq)
@@ -384,41 +496,69 @@ def _simuler(cas: CasPension, liq: date) -> ResultatPension:
     fin_activite = min(liq, services.fin) if services.fin else liq
     excedent = duree_assurance - cas.trimestres_bonifications - requis
     if decote == 0 and excedent > 0 and fin_activite > debut_surcote:
-        x.ajouter("age_surcote", f"Trimestres ouvrant la surcote : accomplis à partir de {age_surcote.valeur} "
-                  f"({debut_surcote:%d/%m/%Y}) au-delà des {requis} trimestres requis (bonifications autres que pour "
-                  f"enfants exclues), soit au plus {excedent}", excedent, age_surcote)
+        x.ajouter(
+            "age_surcote",
+            f"Trimestres ouvrant la surcote : accomplis à partir de {age_surcote.valeur} "
+            f"({debut_surcote:%d/%m/%Y}) au-delà des {requis} trimestres requis (bonifications autres que pour "
+            f"enfants exclues), soit au plus {excedent}",
+            excedent,
+            age_surcote,
+        )
         surcote, taux_surcote = _surcote(naissance, debut_surcote, fin_activite, excedent, liq, x)
-    parentale, taux_parentale = _surcote_parentale(naissance, date_aod, aod.valeur, fin_activite, duree_assurance,
-                                                    requis, enfants, liq, x)
+    parentale, taux_parentale = _surcote_parentale(
+        naissance, date_aod, aod.valeur, fin_activite, duree_assurance, requis, enfants, liq, x
+    )
     taux_surcote += taux_parentale
     coefficient = UN - taux_decote if decote else UN + taux_surcote
-    x.ajouter("coefficient", f"Coefficient : {_fr(round(float(coefficient), 6))}", round(float(coefficient), 6),
-              taux_trimestre if decote else valeur("surcote_taux", liq))
+    x.ajouter(
+        "coefficient",
+        f"Coefficient : {_fr(round(float(coefficient), 6))}",
+        round(float(coefficient), 6),
+        taux_trimestre if decote else valeur("surcote_taux", liq),
+    )
 
     if cas.traitement_indiciaire_brut_annuel is not None:
         traitement = Decimal(str(cas.traitement_indiciaire_brut_annuel))
-        x.ajouter("traitement", f"Traitement indiciaire brut annuel fourni : {_fr(traitement)} €", float(traitement),
-                  valeur("point_indice", liq))
+        x.ajouter(
+            "traitement",
+            f"Traitement indiciaire brut annuel fourni : {_fr(traitement)} €",
+            float(traitement),
+            valeur("point_indice", liq),
+        )
     else:
         point = valeur("point_indice", liq)
         traitement = Decimal(cas.indice_majore) * Decimal(str(point.valeur)) / 100  # type: ignore[arg-type]
-        x.ajouter("traitement", f"Traitement : indice majoré {cas.indice_majore} × {_fr(point.valeur)} € / 100 = "
-                  f"{_fr_euros(_euros(traitement, liq))} € par an", _euros(traitement, liq), point)
+        x.ajouter(
+            "traitement",
+            f"Traitement : indice majoré {cas.indice_majore} × {_fr(point.valeur)} € / 100 = "
+            f"{_fr_euros(_euros(traitement, liq))} € par an",
+            _euros(traitement, liq),
+            point,
+        )
 
     pension = traitement * taux * coefficient
     plafond = valeur("plafond_pension_traitement", liq)
     limite = traitement * Decimal(str(plafond.valeur))
     if pension > limite:
         pension = limite
-        x.ajouter("plafond_pension", f"Pension plafonnée à {_pct(Decimal(str(plafond.valeur)))} du traitement",
-                  _euros(limite, liq), plafond)
+        x.ajouter(
+            "plafond_pension",
+            f"Pension plafonnée à {_pct(Decimal(str(plafond.valeur)))} du traitement",
+            _euros(limite, liq),
+            plafond,
+        )
     avant_minimum = pension
-    x.ajouter("pension", f"Pension : traitement × {_pct(taux)} × {_fr(round(float(coefficient), 6))} = {_fr_euros(_euros(pension, liq))} € "
-              "par an",
-              _euros(pension, liq), valeur("pourcentage_maximum", liq))
+    x.ajouter(
+        "pension",
+        f"Pension : traitement × {_pct(taux)} × {_fr(round(float(coefficient), 6))} = {_fr_euros(_euros(pension, liq))} € "
+        "par an",
+        _euros(pension, liq),
+        valeur("pourcentage_maximum", liq),
+    )
 
-    minimum = _minimum_garanti(cas, services.trimestres, requis, duree_assurance, date_ouverture, date_annulation,
-                               liq, x)
+    minimum = _minimum_garanti(
+        cas, services.trimestres, requis, duree_assurance, date_ouverture, date_annulation, liq, x
+    )
     minimum_applique = minimum is not None and minimum > pension
     if minimum_applique:
         pension = minimum  # type: ignore[assignment]
@@ -426,30 +566,58 @@ def _simuler(cas: CasPension, liq: date) -> ResultatPension:
     majoration = _majoration_enfants(cas, pension, limite, liq, x)
     annuelle = _euros(pension + majoration, liq)
     mensuelle = _euros(Decimal(str(annuelle)) / 12, liq)
-    x.ajouter("arrondi", f"Montants arrondis au centime : {_fr_euros(annuelle)} € par an, {_fr_euros(mensuelle)} € par mois",
-              {"annuelle": annuelle, "mensuelle": mensuelle}, valeur("arrondi_euros", liq))
+    x.ajouter(
+        "arrondi",
+        f"Montants arrondis au centime : {_fr_euros(annuelle)} € par an, {_fr_euros(mensuelle)} € par mois",
+        {"annuelle": annuelle, "mensuelle": mensuelle},
+        valeur("arrondi_euros", liq),
+    )
     plafond_cumul = _plafond_cumul(annuelle, liq, x)
 
     return ResultatPension(
-        date_de_liquidation=liq, categorie_retenue=categorie, date_ouverture_droits=date_ouverture,
-        age_ouverture_droits=_age(aod.valeur), depart_anticipe=depart_anticipe,
-        age_annulation_decote=_age(age_annulation), date_annulation_decote=date_annulation,
-        limite_age=_age(la.valeur), trimestres_requis=requis, trimestres_services=services.trimestres,
-        trimestres_bonifications=bonifications, trimestres_liquidables=base_services + bonifications,
-        duree_assurance_tous_regimes=duree_assurance, taux_de_liquidation=round(float(taux), 6),
-        decote_trimestres=decote, taux_decote=round(float(taux_decote), 6), surcote_trimestres=surcote,
-        surcote_parentale_trimestres=parentale, taux_surcote=round(float(taux_surcote), 6),
-        coefficient=round(float(coefficient), 6), traitement_de_reference_annuel=_euros(traitement, liq),
+        date_de_liquidation=liq,
+        categorie_retenue=categorie,
+        date_ouverture_droits=date_ouverture,
+        age_ouverture_droits=_age(aod.valeur),
+        depart_anticipe=depart_anticipe,
+        age_annulation_decote=_age(age_annulation),
+        date_annulation_decote=date_annulation,
+        limite_age=_age(la.valeur),
+        trimestres_requis=requis,
+        trimestres_services=services.trimestres,
+        trimestres_bonifications=bonifications,
+        trimestres_liquidables=base_services + bonifications,
+        duree_assurance_tous_regimes=duree_assurance,
+        taux_de_liquidation=round(float(taux), 6),
+        decote_trimestres=decote,
+        taux_decote=round(float(taux_decote), 6),
+        surcote_trimestres=surcote,
+        surcote_parentale_trimestres=parentale,
+        taux_surcote=round(float(taux_surcote), 6),
+        coefficient=round(float(coefficient), 6),
+        traitement_de_reference_annuel=_euros(traitement, liq),
         pension_avant_minimum=_euros(avant_minimum, liq),
         minimum_garanti=_euros(minimum, liq) if minimum is not None else None,
-        minimum_garanti_applique=minimum_applique, majoration_enfants=_euros(majoration, liq),
-        pension_brute_annuelle=annuelle, pension_brute_mensuelle=mensuelle,
-        plafond_cumul_emploi_retraite_annuel=plafond_cumul, explication=list(x),
+        minimum_garanti_applique=minimum_applique,
+        majoration_enfants=_euros(majoration, liq),
+        pension_brute_annuelle=annuelle,
+        pension_brute_mensuelle=mensuelle,
+        plafond_cumul_emploi_retraite_annuel=plafond_cumul,
+        explication=list(x),
     )
 
 
-def _surcote_parentale(naissance: date, date_aod: date, aod: Duree, fin_activite: date, duree_assurance: int,
-                       requis: int, enfants: Enfants, le: date, x: Explication) -> tuple[int, Decimal]:
+def _surcote_parentale(
+    naissance: date,
+    date_aod: date,
+    aod: Duree,
+    fin_activite: date,
+    duree_assurance: int,
+    requis: int,
+    enfants: Enfants,
+    le: date,
+    x: Explication,
+) -> tuple[int, Decimal]:
     """Trimestres accomplished between the minimum age (63) and the legal age, the requirement already met
     then, for a parent with at least one trimestre of bonification or majoration for children."""
     try:
@@ -465,19 +633,35 @@ def _surcote_parentale(naissance: date, date_aod: date, aod: Duree, fin_activite
         return 0, ZERO
     accomplis_depuis = mois_entiers(debut, fin_activite)[0] // 3
     if duree_assurance - accomplis_depuis < requis:
-        x.ajouter("surcote_parentale", f"Surcote parentale : durée requise ({requis}) non atteinte à "
-                  f"{age_minimum.valeur}", 0, taux)
+        x.ajouter(
+            "surcote_parentale",
+            f"Surcote parentale : durée requise ({requis}) non atteinte à {age_minimum.valeur}",
+            0,
+            taux,
+        )
         return 0, ZERO
     plafond = valeur("surcote_parentale_plafond_trimestres", le)
     n = min(mois_entiers(debut, fin)[0] // 3, plafond.valeur)
-    x.ajouter("surcote_parentale", f"Surcote parentale : {n} trimestre(s) accompli(s) entre {age_minimum.valeur} et "
-              f"l'âge légal, durée requise atteinte, × {_pct(Decimal(str(taux.valeur)))} (au plus {plafond.valeur})",
-              n, taux)
+    x.ajouter(
+        "surcote_parentale",
+        f"Surcote parentale : {n} trimestre(s) accompli(s) entre {age_minimum.valeur} et "
+        f"l'âge légal, durée requise atteinte, × {_pct(Decimal(str(taux.valeur)))} (au plus {plafond.valeur})",
+        n,
+        taux,
+    )
     return n, Decimal(str(taux.valeur)) * n
 
 
-def _minimum_garanti(cas: CasPension, services: int, requis: int, duree_assurance: int, date_ouverture: date,
-                     date_annulation: date, le: date, x: Explication) -> Decimal | None:
+def _minimum_garanti(
+    cas: CasPension,
+    services: int,
+    requis: int,
+    duree_assurance: int,
+    date_ouverture: date,
+    date_annulation: date,
+    le: date,
+    x: Explication,
+) -> Decimal | None:
     """The annual minimum garanti (art. 22 and 65-V), or ``None`` when its conditions are not met."""
     valeur("minimum_garanti_mg100", le)  # an uncovered date is reported on the MG100 first
     try:
@@ -485,10 +669,15 @@ def _minimum_garanti(cas: CasPension, services: int, requis: int, duree_assuranc
     except ParametreNonCouvert:
         conditions = None
     if conditions is not None and date_ouverture >= conditions.valeur:
-        eligible = (cas.invalidite or cas.handicap or duree_assurance >= requis or le >= date_annulation)
+        eligible = cas.invalidite or cas.handicap or duree_assurance >= requis or le >= date_annulation
         if not eligible:
-            x.ajouter("minimum_garanti", "Minimum garanti : non ouvert (durée d'assurance inférieure au nombre requis "
-                      "et départ avant l'âge d'annulation de la décote, hors invalidité ou handicap)", None, conditions)
+            x.ajouter(
+                "minimum_garanti",
+                "Minimum garanti : non ouvert (durée d'assurance inférieure au nombre requis "
+                "et départ avant l'âge d'annulation de la décote, hors invalidité ou handicap)",
+                None,
+                conditions,
+            )
             return None
     return _montant_minimum_garanti(services, requis, le, x)
 
@@ -504,18 +693,25 @@ def _montant_minimum_garanti(services: int, requis: int, le: date, x: Explicatio
         taux = Decimal(services) / requis
         detail = f"{services} trimestres / {requis}"
     else:
-        taux = (Decimal(str(v["taux_15_ans"]))
-                + Decimal(str(v["points_palier_1"])) * (min(annees, Decimal(str(v["fin_palier_1_annees"])))
-                                                        - v["annees_minimum"])
-                + Decimal(str(v["points_palier_2"])) * max(min(annees, Decimal(v["annees_taux_plein"]))
-                                                           - Decimal(str(v["fin_palier_1_annees"])), ZERO))
+        taux = (
+            Decimal(str(v["taux_15_ans"]))
+            + Decimal(str(v["points_palier_1"]))
+            * (min(annees, Decimal(str(v["fin_palier_1_annees"]))) - v["annees_minimum"])
+            + Decimal(str(v["points_palier_2"]))
+            * max(min(annees, Decimal(v["annees_taux_plein"])) - Decimal(str(v["fin_palier_1_annees"])), ZERO)
+        )
         taux = min(taux, Decimal(str(v["taux_maximum"])))
         detail = f"{_fr(annees)} années de services"
     base = Decimal(str(mg100.valeur)) * 12 * v["indice"] / v["indice_reference"]
     montant = base * taux
-    x.ajouter("minimum_garanti", f"Minimum garanti : {_fr(mg100.valeur)} € par mois (indice {v['indice_reference']}) × "
-              f"{v['indice']}/{v['indice_reference']} × 12 × {_pct(taux)} ({detail}) = {_fr_euros(_euros(montant, le))} € par an, "
-              "sans décote ni surcote", _euros(montant, le), b)
+    x.ajouter(
+        "minimum_garanti",
+        f"Minimum garanti : {_fr(mg100.valeur)} € par mois (indice {v['indice_reference']}) × "
+        f"{v['indice']}/{v['indice_reference']} × 12 × {_pct(taux)} ({detail}) = {_fr_euros(_euros(montant, le))} € par an, "
+        "sans décote ni surcote",
+        _euros(montant, le),
+        b,
+    )
     return montant
 
 
@@ -528,12 +724,19 @@ def _majoration_enfants(cas: CasPension, pension: Decimal, limite: Decimal, le: 
         nombre = sum(1 for e in cas.enfants if e.eleve and date_age(e.date_de_naissance, duree.valeur) <= le)
     if nombre < minimum.valeur:
         return ZERO
-    trois, supplement = valeur("majoration_enfants_taux_trois", le), valeur("majoration_enfants_taux_supplementaire", le)
+    trois, supplement = (
+        valeur("majoration_enfants_taux_trois", le),
+        valeur("majoration_enfants_taux_supplementaire", le),
+    )
     taux = Decimal(str(trois.valeur)) + Decimal(str(supplement.valeur)) * (nombre - minimum.valeur)
     majoration = min(pension * taux, max(limite - pension, ZERO))
-    x.ajouter("majoration_enfants", f"Majoration pour {nombre} enfants élevés au moins {duree.valeur} : {_pct(taux)}, "
-              f"pension majorée plafonnée au traitement = {_fr_euros(_euros(majoration, le))} € par an", _euros(majoration, le),
-              trois)
+    x.ajouter(
+        "majoration_enfants",
+        f"Majoration pour {nombre} enfants élevés au moins {duree.valeur} : {_pct(taux)}, "
+        f"pension majorée plafonnée au traitement = {_fr_euros(_euros(majoration, le))} € par an",
+        _euros(majoration, le),
+        trois,
+    )
     return majoration
 
 
@@ -545,6 +748,11 @@ def _plafond_cumul(annuelle: float, le: date, x: Explication) -> float | None:
     fraction = valeur("cumul_emploi_retraite_fraction_pension", le)
     plafond = Decimal(str(annuelle)) * Decimal(str(fraction.valeur)) + Decimal(str(abattement.valeur))
     montant = _euros(plafond, le)
-    x.ajouter("cumul_emploi_retraite", f"Cumul emploi-retraite plafonné : revenus d'activité jusqu'à un tiers de la "
-              f"pension + {_fr(abattement.valeur)} € = {_fr_euros(montant)} € par année civile (au-delà, écrêtement)", montant, abattement)
+    x.ajouter(
+        "cumul_emploi_retraite",
+        f"Cumul emploi-retraite plafonné : revenus d'activité jusqu'à un tiers de la "
+        f"pension + {_fr(abattement.valeur)} € = {_fr_euros(montant)} € par année civile (au-delà, écrêtement)",
+        montant,
+        abattement,
+    )
     return montant

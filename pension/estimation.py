@@ -16,9 +16,11 @@ from pension.dates import age_a, date_age, jours_360
 from pension.modeles import Age, CasPension, ErreurCas, Estimation, PointEstimation, ResultatPension
 from pension.parametres import Duree, ParametreNonCouvert, par_generation, parametre, valeur
 
-HYPOTHESE = ("Services poursuivis du {situation} jusqu'à chaque date de départ {quotite} ; règles et valeurs "
-             "(point d'indice, minimum garanti) en vigueur à chaque date de départ telles que connues aujourd'hui, "
-             "sans revalorisation future.")
+HYPOTHESE = (
+    "Services poursuivis du {situation} jusqu'à chaque date de départ {quotite} ; règles et valeurs "
+    "(point d'indice, minimum garanti) en vigueur à chaque date de départ telles que connues aujourd'hui, "
+    "sans revalorisation future."
+)
 
 
 def _situation(cas: CasPension) -> date:
@@ -26,9 +28,12 @@ def _situation(cas: CasPension) -> date:
         return cas.date_de_situation
     if cas.periodes:
         return max(p.fin for p in cas.periodes) + timedelta(days=1)
-    raise ErreurCas.une("date_de_situation", "obligatoire",
-                        "Indiquez la date à laquelle les services sont arrêtés (date_de_situation, AAAA-MM-JJ) : "
-                        "l'estimation les prolonge jusqu'à chaque âge de départ.")
+    raise ErreurCas.une(
+        "date_de_situation",
+        "obligatoire",
+        "Indiquez la date à laquelle les services sont arrêtés (date_de_situation, AAAA-MM-JJ) : "
+        "l'estimation les prolonge jusqu'à chaque âge de départ.",
+    )
 
 
 def _poursuivre(cas: CasPension, situation: date, depart: date) -> CasPension:
@@ -42,8 +47,9 @@ def _poursuivre(cas: CasPension, situation: date, depart: date) -> CasPension:
     maj: dict[str, Any] = {"date_de_liquidation": depart}
     if cas.periodes:
         derniere = max(cas.periodes, key=lambda p: p.fin)
-        suite = derniere.model_copy(update={"debut": max(situation, derniere.fin + timedelta(days=1)),
-                                            "fin": depart - timedelta(days=1)})
+        suite = derniere.model_copy(
+            update={"debut": max(situation, derniere.fin + timedelta(days=1)), "fin": depart - timedelta(days=1)}
+        )
         maj["periodes"] = [*cas.periodes, suite]
     elif cas.trimestres_services is not None:
         maj["trimestres_services"] = None
@@ -56,7 +62,8 @@ def _poursuivre(cas: CasPension, situation: date, depart: date) -> CasPension:
         maj["trimestres_services_actifs"] = cas.trimestres_services_actifs + trimestres
     if cas.carriere_longue is not None:
         maj["carriere_longue"] = cas.carriere_longue.model_copy(
-            update={"duree_cotisee": cas.carriere_longue.duree_cotisee + trimestres})
+            update={"duree_cotisee": cas.carriere_longue.duree_cotisee + trimestres}
+        )
     return cas.model_copy(update=maj)
 
 
@@ -88,9 +95,12 @@ def estimer(cas: CasPension | dict[str, Any]) -> Estimation:
             legal = _date_legale(cas, "sedentaire")
             premier = _simuler(_poursuivre(cas, situation, legal), legal)
     except ParametreNonCouvert as e:
-        raise ErreurCas.une("date_de_naissance", "periode_couverte",
-                            f"Aucune règle « {e.nom} » en vigueur le {e.date_effet:%d/%m/%Y} pour cette génération : "
-                            "l'estimation couvre les départs à partir du 01/01/2004.") from None
+        raise ErreurCas.une(
+            "date_de_naissance",
+            "periode_couverte",
+            f"Aucune règle « {e.nom} » en vigueur le {e.date_effet:%d/%m/%Y} pour cette génération : "
+            "l'estimation couvre les départs à partir du 01/01/2004.",
+        ) from None
     annulation = premier.date_annulation_decote
     limite = date_age(cas.date_de_naissance, Duree(premier.limite_age.ans, premier.limite_age.mois))
     departs: list[tuple[date, str]] = [(legal, "legal")]
@@ -110,10 +120,16 @@ def estimer(cas: CasPension | dict[str, Any]) -> Estimation:
         r = resultats.get(depart) or _simuler(_poursuivre(cas, situation, depart), depart)
         age = age_a(cas.date_de_naissance, depart)
         points.append(_point(r, Age(ans=age.ans, mois=age.mois), depart, type_, limite))
-    quotite = (f"à la quotité de la dernière période ({max(cas.periodes, key=lambda p: p.fin).quotite:g} %)"
-               if cas.periodes else "à temps plein")
-    return Estimation(hypothese=HYPOTHESE.format(situation=f"{situation:%d/%m/%Y}", quotite=quotite),
-                      date_de_situation=situation, points=points)
+    quotite = (
+        f"à la quotité de la dernière période ({max(cas.periodes, key=lambda p: p.fin).quotite:g} %)"
+        if cas.periodes
+        else "à temps plein"
+    )
+    return Estimation(
+        hypothese=HYPOTHESE.format(situation=f"{situation:%d/%m/%Y}", quotite=quotite),
+        date_de_situation=situation,
+        points=points,
+    )
 
 
 def _depart_carriere_longue(cas: CasPension, situation: date, premier: ResultatPension, legal: date) -> date | None:
@@ -143,7 +159,13 @@ def _point(r: ResultatPension, age: Age, depart: date, type_: str, limite: date)
     else:
         libelle = f"À {age}"
     return PointEstimation(
-        libelle=libelle, age=age, date_de_liquidation=depart, trimestres_liquidables=r.trimestres_liquidables,
-        duree_assurance_tous_regimes=r.duree_assurance_tous_regimes, taux_de_liquidation=r.taux_de_liquidation,
-        coefficient=r.coefficient, pension_brute_annuelle=r.pension_brute_annuelle,
-        pension_brute_mensuelle=r.pension_brute_mensuelle)
+        libelle=libelle,
+        age=age,
+        date_de_liquidation=depart,
+        trimestres_liquidables=r.trimestres_liquidables,
+        duree_assurance_tous_regimes=r.duree_assurance_tous_regimes,
+        taux_de_liquidation=r.taux_de_liquidation,
+        coefficient=r.coefficient,
+        pension_brute_annuelle=r.pension_brute_annuelle,
+        pension_brute_mensuelle=r.pension_brute_mensuelle,
+    )

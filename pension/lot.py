@@ -23,12 +23,13 @@ is redone by the scalar path and the difference logged. ``tests/pension/test_lot
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from itertools import repeat
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import orjson
@@ -46,16 +47,33 @@ MEMOIRE_MAX = 200_000  # answers kept per key family
 TEMOINS = 4  # batch answers of each chunk recomputed by the scalar path (first, last and between)
 
 # Integer fields that may be absent or null, and those with a default (null refused by pydantic): minimum.
-ENTIERS_OPTIONNELS = {"trimestres_services": 0, "duree_services_jours": 0, "duree_assurance_tous_regimes": 0,
-                      "indice_majore": 1, "nombre_enfants": 0}
+ENTIERS_OPTIONNELS = {
+    "trimestres_services": 0,
+    "duree_services_jours": 0,
+    "duree_assurance_tous_regimes": 0,
+    "indice_majore": 1,
+    "nombre_enfants": 0,
+}
 ENTIERS_PAR_DEFAUT = {"trimestres_bonifications": 0, "duree_assurance_autres_regimes": 0}
 BOOLEENS = ("invalidite", "handicap")
 NULS = ("periodes", "carriere_longue", "trimestres_services_actifs", "date_de_situation")
-CHAMPS_COUVERTS = frozenset({"date_de_naissance", "date_de_liquidation", "categorie", "traitement_indiciaire_brut_annuel",
-                             "enfants", *ENTIERS_OPTIONNELS, *ENTIERS_PAR_DEFAUT, *BOOLEENS, *NULS})
+CHAMPS_COUVERTS = frozenset(
+    {
+        "date_de_naissance",
+        "date_de_liquidation",
+        "categorie",
+        "traitement_indiciaire_brut_annuel",
+        "enfants",
+        *ENTIERS_OPTIONNELS,
+        *ENTIERS_PAR_DEFAUT,
+        *BOOLEENS,
+        *NULS,
+    }
+)
 
 
 # --- parameters as arrays ------------------------------------------------------------------------------------
+
 
 def _en_jours(valeurs: Sequence[date | None], vide: int) -> np.ndarray:
     return np.array([vide if v is None else v.toordinal() - EPOQUE for v in valeurs], dtype=np.int64)
@@ -126,6 +144,7 @@ def par_ligne(nom: str, cles: np.ndarray, jours: np.ndarray) -> Recherche:
 
 # --- calendar, as pension.dates ------------------------------------------------------------------------------
 
+
 def ajouter_mois(jours: np.ndarray, mois: np.ndarray) -> np.ndarray:
     """As ``pension.dates.ajouter_mois`` (days since 1970): the day clipped to the end of a shorter month."""
     j = jours.astype("M8[D]")
@@ -138,6 +157,7 @@ def ajouter_mois(jours: np.ndarray, mois: np.ndarray) -> np.ndarray:
 
 def mois_entiers(debut: np.ndarray, fin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """As ``pension.dates.mois_entiers``: (whole months, a started month remains); (0, False) if fin ≤ debut."""
+
     def en_mois(j: np.ndarray) -> np.ndarray:
         return j.astype("M8[D]").astype("M8[M]").astype(np.int64)
 
@@ -241,7 +261,7 @@ def par_cle(nom: str, f: Callable[[int], Any], *cles: np.ndarray, ou: np.ndarray
     # each distinct key as the bytes of its integers (one C call for all: no tuple per key)
     distinctes = np.ascontiguousarray(np.stack(cles, axis=1)[premiers]).view(f"V{8 * len(cles)}").reshape(-1).tolist()
     valeurs = []
-    for r, cle in zip(lignes[premiers].tolist(), distinctes):
+    for r, cle in zip(lignes[premiers].tolist(), distinctes, strict=False):
         v = memoire.get(cle)
         if v is None:
             v = memoire[cle] = f(r)
@@ -265,8 +285,10 @@ def _json(v: Any) -> str:
 
 
 def regle(nom: str, libelle: str, valeur_json: str, reference_json: str) -> str:
-    return (f',{{"regle":"{nom}","libelle":{orjson.dumps(libelle).decode()},"valeur":{valeur_json},'
-            f'"reference":{reference_json}}}')
+    return (
+        f',{{"regle":"{nom}","libelle":{orjson.dumps(libelle).decode()},"valeur":{valeur_json},'
+        f'"reference":{reference_json}}}'
+    )
 
 
 def _age(mois: int) -> str:
@@ -279,6 +301,7 @@ def _pas(centimes: int) -> Decimal:
 
 
 # --- reading -------------------------------------------------------------------------------------------------
+
 
 def _colonne(cas: list[dict], nom: str, defaut: Any = None) -> list[Any]:
     return [d.get(nom, defaut) for d in cas]
@@ -302,7 +325,7 @@ def _entiers(valeurs: list[Any], ok: np.ndarray, minimum: int, nul_permis: bool)
 def _dates(valeurs: list[Any], ok: np.ndarray) -> np.ndarray:
     """Days since 1970 of strict ISO dates (AAAA-MM-JJ, 1900–2199); any other value marks its row not ok."""
     textes = [type(v) is str and len(v) == 10 for v in valeurs]
-    propres = [v if t else "1970-01-01" for v, t in zip(valeurs, textes)]
+    propres = [v if t else "1970-01-01" for v, t in zip(valeurs, textes, strict=False)]
     try:
         jours = np.array(propres, dtype="M8[D]")
     except ValueError:
@@ -313,8 +336,12 @@ def _dates(valeurs: list[Any], ok: np.ndarray) -> np.ndarray:
             except ValueError:
                 ok[k] = False
     # the text read back must be the text given (no "2024-02-30" → 2024-03-01), within 1900–2199
-    ok &= np.array(textes, dtype=bool) & (np.array(propres, dtype="U10") == np.datetime_as_string(jours)) \
-        & (jours >= np.datetime64("1900-01-01")) & (jours <= np.datetime64("2199-12-31"))
+    ok &= (
+        np.array(textes, dtype=bool)
+        & (np.array(propres, dtype="U10") == np.datetime_as_string(jours))
+        & (jours >= np.datetime64("1900-01-01"))
+        & (jours <= np.datetime64("2199-12-31"))
+    )
     return jours.astype(np.int64)
 
 
@@ -328,16 +355,25 @@ class Entrees:
     handicap: np.ndarray
     traitement_donne: list[Any]  # traitement_indiciaire_brut_annuel (float) or None
 
-    def __getitem__(self, garder: np.ndarray) -> "Entrees":
-        return Entrees(self.naissance[garder], self.liq[garder], self.active[garder],
-                       {k: v[garder] for k, v in self.entiers.items()}, self.invalidite[garder], self.handicap[garder],
-                       [self.traitement_donne[i] for i in garder.tolist()])
+    def __getitem__(self, garder: np.ndarray) -> Entrees:
+        return Entrees(
+            self.naissance[garder],
+            self.liq[garder],
+            self.active[garder],
+            {k: v[garder] for k, v in self.entiers.items()},
+            self.invalidite[garder],
+            self.handicap[garder],
+            [self.traitement_donne[i] for i in garder.tolist()],
+        )
 
 
 def lire(cas: list[dict]) -> tuple[Entrees, np.ndarray]:
     """The columns of the cases, and which rows the batch covers (pydantic would accept them unchanged)."""
-    ok = np.array([v is None for nom in NULS for v in _colonne(cas, nom)], dtype=bool).reshape(len(NULS), -1).all(0) \
-        if cas else np.ones(0, dtype=bool)
+    ok = (
+        np.array([v is None for nom in NULS for v in _colonne(cas, nom)], dtype=bool).reshape(len(NULS), -1).all(0)
+        if cas
+        else np.ones(0, dtype=bool)
+    )
     ok &= np.array([d.get("enfants", []) == [] for d in cas], dtype=bool)
     naissance, liq = _dates(_colonne(cas, "date_de_naissance"), ok), _dates(_colonne(cas, "date_de_liquidation"), ok)
     ok &= liq > naissance
@@ -351,7 +387,7 @@ def lire(cas: list[dict]) -> tuple[Entrees, np.ndarray]:
         ok &= np.array([type(v) is bool for v in valeurs], dtype=bool)
         drapeaux.append(np.array([v is True for v in valeurs], dtype=bool))
     traitement = _colonne(cas, "traitement_indiciaire_brut_annuel")
-    ok &= np.array([t is None or type(t) is float and t > 0 for t in traitement], dtype=bool)
+    ok &= np.array([t is None or (type(t) is float and t > 0) for t in traitement], dtype=bool)
     ok &= (entiers["indice_majore"] >= 1) | np.array([t is not None for t in traitement], dtype=bool)
     ok &= (entiers["trimestres_services"] >= 0) ^ (entiers["duree_services_jours"] >= 0)
     active = np.array([c == "active" for c in categories], dtype=bool)
@@ -359,6 +395,7 @@ def lire(cas: list[dict]) -> tuple[Entrees, np.ndarray]:
 
 
 # --- the batch -----------------------------------------------------------------------------------------------
+
 
 def simuler_lot(lignes: Sequence[str | bytes], repli: Callable[[int], str]) -> list[str]:
     """One JSON text per line, in order: ``simuler``'s result for the cases the batch covers, ``repli(i)`` (the
@@ -392,7 +429,7 @@ def simuler_lot_octets(lignes: Sequence[str | bytes], repli: Callable[[int], str
             for k in calcules[np.linspace(0, len(calcules) - 1, min(TEMOINS, len(calcules))).astype(int)].tolist():
                 if not _conforme(lignes[indices[k]], textes[k]):
                     return [repli(i).encode() for i in range(len(lignes))]
-            for i, texte, bon in zip(indices, textes, bons.tolist()):
+            for i, texte, bon in zip(indices, textes, bons.tolist(), strict=False):
                 if bon:
                     sorties[i] = texte
     return [s if s is not None else repli(i).encode() for i, s in enumerate(sorties)]
@@ -402,9 +439,12 @@ def _conforme(ligne: str | bytes, texte: bytes) -> bool:
     attendu = simuler(orjson.loads(ligne)).model_dump_json()
     if orjson.loads(attendu) == orjson.loads(texte):
         return True
-    journal.error("calcul par lot différent du calcul unitaire pour %s (lot repris au calcul unitaire) : "
-                  "attendu %s, obtenu %s", ligne if isinstance(ligne, str) else ligne.decode(errors="replace"), attendu,
-                  texte.decode(errors="replace"))
+    journal.error(
+        "calcul par lot différent du calcul unitaire pour %s (lot repris au calcul unitaire) : attendu %s, obtenu %s",
+        ligne if isinstance(ligne, str) else ligne.decode(errors="replace"),
+        attendu,
+        texte.decode(errors="replace"),
+    )
     return False
 
 
@@ -458,20 +498,43 @@ def calculer(x: Entrees) -> tuple[list[bytes], np.ndarray]:
     superieur = v("duree_assurance_arrondi").champ(lambda o: o.valeur == "superieur", dtype=bool, defaut=False)
     trimestres_assurance = np.where(superieur, -(-services_jours // jpt), services_jours // jpt)
     ok &= (services_jours >= v("duree_services_minimum").champ(lambda o: o.valeur.en_mois) * jpm) | x.invalidite
-    services = par_cle("services", lambda r: regle(
-        "services", f"Services : {_fr(Decimal(int(services_jours[r])))} jours (mois de {jpm_r[r].valeur} jours, temps "
-                    f"partiel au prorata) soit {trimestres[r]} trimestres, fraction d'au moins {seuil_r[r].valeur} jours "
-                    "comptée pour un trimestre", str(trimestres[r]), _reference(seuil_r[r].reference)).encode(),
-        services_jours, jpt_r.codes, jpm_r.codes, seuil_r.codes, ou=ok)
+    services = par_cle(
+        "services",
+        lambda r: regle(
+            "services",
+            f"Services : {_fr(Decimal(int(services_jours[r])))} jours (mois de {jpm_r[r].valeur} jours, temps "
+            f"partiel au prorata) soit {trimestres[r]} trimestres, fraction d'au moins {seuil_r[r].valeur} jours "
+            "comptée pour un trimestre",
+            str(trimestres[r]),
+            _reference(seuil_r[r].reference),
+        ).encode(),
+        services_jours,
+        jpt_r.codes,
+        jpm_r.codes,
+        seuil_r.codes,
+        ou=ok,
+    )
 
     # bonifications, taux de liquidation
     bonif = e["trimestres_bonifications"]
     pmax_r, pmaxb_r = v("pourcentage_maximum"), v("pourcentage_maximum_bonifications")
     avec_bonif = bonif > 0
-    bonifications = par_cle("bonifications", lambda r: (
-        f',{{"regle":"bonifications","libelle":"Bonifications (art. 15) : {bonif[r]} trimestres",'
-        f'"valeur":{bonif[r]},"reference":{_reference(pmaxb_r[r].reference)}}}'.encode() if bonif[r] else b""),
-        bonif, np.where(avec_bonif, pmaxb_r.codes, -1), ou=ok) if avec_bonif.any() else None
+    bonifications = (
+        par_cle(
+            "bonifications",
+            lambda r: (
+                f',{{"regle":"bonifications","libelle":"Bonifications (art. 15) : {bonif[r]} trimestres",'
+                f'"valeur":{bonif[r]},"reference":{_reference(pmaxb_r[r].reference)}}}'.encode()
+                if bonif[r]
+                else b""
+            ),
+            bonif,
+            np.where(avec_bonif, pmaxb_r.codes, -1),
+            ou=ok,
+        )
+        if avec_bonif.any()
+        else None
+    )
     base_services = np.minimum(trimestres, requis)
 
     def taux_de_liquidation(r: int) -> tuple[Decimal, str, bytes, bytes, float, bytes]:
@@ -480,13 +543,25 @@ def calculer(x: Entrees) -> tuple[list[bytes], np.ndarray]:
         plafond = Decimal(str(pmaxb.valeur)) if b else Decimal(str(pmax.valeur))
         taux = min(taux, plafond)
         affiche = _json(round(float(taux), 6))
-        return taux, _pct(taux), affiche.encode(), regle(
-            "taux_de_liquidation", f"Taux de liquidation : {_pct(Decimal(str(pmax.valeur)))} × ({base} trimestres de "
-            f"services retenus + {b} de bonifications) / {q} = {_pct(taux)} (services au-delà du nombre requis non "
-            f"rémunérés ; plafond {_pct(plafond)})", affiche, _reference((pmaxb if b else pmax).reference)).encode(), \
-            float(taux), _pct(taux).encode()
+        return (
+            taux,
+            _pct(taux),
+            affiche.encode(),
+            regle(
+                "taux_de_liquidation",
+                f"Taux de liquidation : {_pct(Decimal(str(pmax.valeur)))} × ({base} trimestres de "
+                f"services retenus + {b} de bonifications) / {q} = {_pct(taux)} (services au-delà du nombre requis non "
+                f"rémunérés ; plafond {_pct(plafond)})",
+                affiche,
+                _reference((pmaxb if b else pmax).reference),
+            ).encode(),
+            float(taux),
+            _pct(taux).encode(),
+        )
 
-    taux = par_cle("taux_de_liquidation", taux_de_liquidation, base_services, bonif, requis, pmax_r.codes, pmaxb_r.codes, ou=ok)
+    taux = par_cle(
+        "taux_de_liquidation", taux_de_liquidation, base_services, bonif, requis, pmax_r.codes, pmaxb_r.codes, ou=ok
+    )
 
     # durée d'assurance
     donnee, autres = e["duree_assurance_tous_regimes"], e["duree_assurance_autres_regimes"]
@@ -495,9 +570,18 @@ def calculer(x: Entrees) -> tuple[list[bytes], np.ndarray]:
     da_r = v("duree_assurance_trimestres_par_an")
 
     refs = [r.encode() for r in da_r.references()]  # many distinct values: a template filled per row
-    durees = [_DUREE_FOURNIE % (d, d, refs[k]) if f else _DUREE % (d, ta, b, a, d, refs[k])
-              for d, f, ta, b, a, k in zip(duree_assurance.tolist(), fournie.tolist(), trimestres_assurance.tolist(),
-                                           bonif.tolist(), autres.tolist(), da_r.codes.tolist())]
+    durees = [
+        _DUREE_FOURNIE % (d, d, refs[k]) if f else _DUREE % (d, ta, b, a, d, refs[k])
+        for d, f, ta, b, a, k in zip(
+            duree_assurance.tolist(),
+            fournie.tolist(),
+            trimestres_assurance.tolist(),
+            bonif.tolist(),
+            autres.tolist(),
+            da_r.codes.tolist(),
+            strict=False,
+        )
+    ]
 
     # opening of rights (no carrière longue): before it, only for invalidité
     date_ouverture = date_aod
@@ -515,41 +599,73 @@ def calculer(x: Entrees) -> tuple[list[bytes], np.ndarray]:
     def bloc_naissance(r: int) -> tuple[bytes, bytes, bytes]:
         """What the birth date, the category and the versions in force decide: the header from
         ``categorie_retenue`` to ``trimestres_services``, the first rules, the âge d'annulation's rule."""
-        a, am, lm, an, ec, q = bool(active[r]), int(aod_mois[r]), int(la_mois[r]), int(annulation_mois[r]), \
-            int(ecart[r]), int(requis[r])
+        a, am, lm, an, ec, q = (
+            bool(active[r]),
+            int(aod_mois[r]),
+            int(la_mois[r]),
+            int(annulation_mois[r]),
+            int(ecart[r]),
+            int(requis[r]),
+        )
         ouverture, annulation = _iso_jour(int(date_aod[r])), _iso_jour(int(date_annulation[r]))
-        entete = (f'","categorie_retenue":"{"active" if a else "sedentaire"}","date_ouverture_droits":"{ouverture}",'
-                  f'"age_ouverture_droits":{_age(am)},"depart_anticipe":{INVALIDITE if depart_anticipe[r] else "null"},'
-                  f'"age_annulation_decote":{_age(an)},"date_annulation_decote":"{annulation}","limite_age":{_age(lm)},'
-                  f'"trimestres_requis":{q},"trimestres_services":')
-        regles = (f'{{"regle":"age_ouverture_droits","libelle":"Âge d\'ouverture des droits '
-                  f'({"catégorie active" if a else "sédentaire"}) : {Duree.depuis_mois(am)}, atteint le '
-                  f'{_fr_jour(int(date_aod[r]))}","valeur":{_age(am)},"reference":{_reference(aod[r].reference)}}}'
-                  f',{{"regle":"limite_age","libelle":"Limite d\'âge : {Duree.depuis_mois(lm)}, atteinte le '
-                  f'{_fr_jour(int(date_la[r]))}","valeur":{_age(lm)},"reference":{_reference(la[r].reference)}}}')
+        entete = (
+            f'","categorie_retenue":"{"active" if a else "sedentaire"}","date_ouverture_droits":"{ouverture}",'
+            f'"age_ouverture_droits":{_age(am)},"depart_anticipe":{INVALIDITE if depart_anticipe[r] else "null"},'
+            f'"age_annulation_decote":{_age(an)},"date_annulation_decote":"{annulation}","limite_age":{_age(lm)},'
+            f'"trimestres_requis":{q},"trimestres_services":'
+        )
+        regles = (
+            f'{{"regle":"age_ouverture_droits","libelle":"Âge d\'ouverture des droits '
+            f"({'catégorie active' if a else 'sédentaire'}) : {Duree.depuis_mois(am)}, atteint le "
+            f'{_fr_jour(int(date_aod[r]))}","valeur":{_age(am)},"reference":{_reference(aod[r].reference)}}}'
+            f',{{"regle":"limite_age","libelle":"Limite d\'âge : {Duree.depuis_mois(lm)}, atteinte le '
+            f'{_fr_jour(int(date_la[r]))}","valeur":{_age(lm)},"reference":{_reference(la[r].reference)}}}'
+        )
         if a:
             ref = reference[r]
-            regles += (f',{{"regle":"trimestres_requis_active","libelle":"Catégorie active : trimestres requis de la '
-                       f'génération qui atteint {ref.valeur} à l\'ouverture des droits (née le '
-                       f'{_fr_jour(int(generation[r]))})","valeur":"{_iso_jour(int(generation[r]))}","reference":'
-                       f'{_reference(ref.reference)}}}')
+            regles += (
+                f',{{"regle":"trimestres_requis_active","libelle":"Catégorie active : trimestres requis de la '
+                f"génération qui atteint {ref.valeur} à l'ouverture des droits (née le "
+                f'{_fr_jour(int(generation[r]))})","valeur":"{_iso_jour(int(generation[r]))}","reference":'
+                f"{_reference(ref.reference)}}}"
+            )
         o = requis_r[r]
-        regles += regle("trimestres_requis", f"Trimestres requis pour le taux maximum et le taux plein : {o.valeur}",
-                        str(o.valeur), _reference(o.reference))
-        texte_annulation = (f',{{"regle":"age_annulation_decote","libelle":"Droits ouverts en {annee_ouverture[r]} : '
-                            f'âge d\'annulation de la décote '
-                            + (f"{Duree.depuis_mois(an)} (limite d'âge − {ec} trimestres)" if ec >= 0
-                               else "sans objet (pas de décote)")
-                            + f', le {_fr_jour(int(date_annulation[r]))}","valeur":{_age(an)},"reference":'
-                              f'{_reference(ecart_r[r].reference)}}}')
+        regles += regle(
+            "trimestres_requis",
+            f"Trimestres requis pour le taux maximum et le taux plein : {o.valeur}",
+            str(o.valeur),
+            _reference(o.reference),
+        )
+        texte_annulation = (
+            f',{{"regle":"age_annulation_decote","libelle":"Droits ouverts en {annee_ouverture[r]} : '
+            f"âge d'annulation de la décote "
+            + (f"{Duree.depuis_mois(an)} (limite d'âge − {ec} trimestres)" if ec >= 0 else "sans objet (pas de décote)")
+            + f', le {_fr_jour(int(date_annulation[r]))}","valeur":{_age(an)},"reference":'
+            f"{_reference(ecart_r[r].reference)}}}"
+        )
         return entete.encode(), regles.encode(), texte_annulation.encode()
 
-    blocs = par_cle("naissance", bloc_naissance, naissance, active, depart_anticipe, aod.codes, la.codes,
-                    codes_reference, requis_r.codes, ecart_r.codes, ou=ok)
+    blocs = par_cle(
+        "naissance",
+        bloc_naissance,
+        naissance,
+        active,
+        depart_anticipe,
+        aod.codes,
+        la.codes,
+        codes_reference,
+        requis_r.codes,
+        ecart_r.codes,
+        ou=ok,
+    )
 
     plafond_decote_r = v("decote_plafond_trimestres")
-    avec_decote = (~exempte & (duree_assurance < requis) & (liq < date_annulation)
-                   & tt_r.champ(lambda o: bool(o.valeur), dtype=bool, defaut=False))
+    avec_decote = (
+        ~exempte
+        & (duree_assurance < requis)
+        & (liq < date_annulation)
+        & tt_r.champ(lambda o: bool(o.valeur), dtype=bool, defaut=False)
+    )
     mois, entame = mois_entiers(liq, date_annulation)
     par_age, par_duree = -(-(mois + entame) // 3), requis - duree_assurance
     plafond_decote = plafond_decote_r.champ(lambda o: o.valeur)
@@ -557,18 +673,35 @@ def calculer(x: Entrees) -> tuple[list[bytes], np.ndarray]:
     manquants = None
     if avec_decote.any():
         refs = [r.encode() for r in plafond_decote_r.references()]
-        manquants = [_MANQUANTS % (a, d, q, p, t, t, refs[k]) if avec else b""
-                     for avec, a, d, q, p, t, k in zip(avec_decote.tolist(), par_age.tolist(), par_duree.tolist(),
-                                                       requis.tolist(), plafond_decote.tolist(), decote.tolist(),
-                                                       plafond_decote_r.codes.tolist())]
+        manquants = [
+            _MANQUANTS % (a, d, q, p, t, t, refs[k]) if avec else b""
+            for avec, a, d, q, p, t, k in zip(
+                avec_decote.tolist(),
+                par_age.tolist(),
+                par_duree.tolist(),
+                requis.tolist(),
+                plafond_decote.tolist(),
+                decote.tolist(),
+                plafond_decote_r.codes.tolist(),
+                strict=False,
+            )
+        ]
 
     def taux_de_decote(r: int) -> tuple[Decimal, bytes, bytes]:
         tt = tt_r[r]
         t = Decimal(str(tt.valeur)) * int(decote[r])
         affiche = _json(round(float(t), 6))
-        return t, affiche.encode(), regle("decote", f"Décote : {decote[r]} × {_pct(Decimal(str(tt.valeur)))} = {_pct(t)}"
-                                          + (" (exonération : invalidité ou handicap)" if exempte[r] else ""), affiche,
-                                          _reference(tt.reference)).encode()
+        return (
+            t,
+            affiche.encode(),
+            regle(
+                "decote",
+                f"Décote : {decote[r]} × {_pct(Decimal(str(tt.valeur)))} = {_pct(t)}"
+                + (" (exonération : invalidité ou handicap)" if exempte[r] else ""),
+                affiche,
+                _reference(tt.reference),
+            ).encode(),
+        )
 
     decotes = par_cle("taux_de_decote", taux_de_decote, decote, tt_r.codes, exempte, ou=ok)
 
@@ -576,13 +709,16 @@ def calculer(x: Entrees) -> tuple[list[bytes], np.ndarray]:
     surcote_taux_r = v("surcote_taux")
     if active.any():  # actifs: their own table; sédentaires: the âge d'ouverture des droits
         surc = couvert(par_ligne("age_surcote_active", naissance, liq), ou=active)
-        age_surcote_r = Recherche(np.where(active, surc.codes, np.where(aod.codes < 0, -1, aod.codes + len(surc.objets))),
-                                  surc.objets + aod.objets)
+        age_surcote_r = Recherche(
+            np.where(active, surc.codes, np.where(aod.codes < 0, -1, aod.codes + len(surc.objets))),
+            surc.objets + aod.objets,
+        )
     else:
         age_surcote_r = aod
     age_surcote_mois = age_surcote_r.champ(lambda o: o.valeur.en_mois)
-    debut_surcote = np.maximum(ajouter_mois(naissance, age_surcote_mois),
-                               _en_jours([valeurs_datees("surcote_taux")[0].date_effet], 0)[0])
+    debut_surcote = np.maximum(
+        ajouter_mois(naissance, age_surcote_mois), _en_jours([valeurs_datees("surcote_taux")[0].date_effet], 0)[0]
+    )
     fin_activite = liq
     excedent = duree_assurance - bonif - requis
     avec_surcote = (decote == 0) & (excedent > 0) & (fin_activite > debut_surcote)
@@ -590,18 +726,35 @@ def calculer(x: Entrees) -> tuple[list[bytes], np.ndarray]:
     segments: list[tuple[Decimal, np.ndarray]] = []
     colonnes_surcote: list[list[bytes]] = []
     if avec_surcote.any():
-        debuts = par_cle("age_surcote", lambda r: (  # the age and its date, once per (age, day, version)
-            f',{{"regle":"age_surcote","libelle":"Trimestres ouvrant la surcote : accomplis à partir de '
-            f'{Duree.depuis_mois(int(age_surcote_mois[r]))} ({_fr_jour(int(debut_surcote[r]))}) au-delà des '.encode()
-            if avec_surcote[r] else b""), avec_surcote, *(np.where(avec_surcote, c, 0) for c in (
-                age_surcote_mois, debut_surcote, age_surcote_r.codes)), ou=ok)
+        debuts = par_cle(
+            "age_surcote",
+            lambda r: (  # the age and its date, once per (age, day, version)
+                f',{{"regle":"age_surcote","libelle":"Trimestres ouvrant la surcote : accomplis à partir de '
+                f"{Duree.depuis_mois(int(age_surcote_mois[r]))} ({_fr_jour(int(debut_surcote[r]))}) au-delà des ".encode()
+                if avec_surcote[r]
+                else b""
+            ),
+            avec_surcote,
+            *(np.where(avec_surcote, c, 0) for c in (age_surcote_mois, debut_surcote, age_surcote_r.codes)),
+            ou=ok,
+        )
         refs = [r.encode() for r in age_surcote_r.references()]
-        colonnes_surcote.append([_AGE_SURCOTE % (d, q, ex, ex, refs[k]) if s else b""
-                                 for s, d, q, ex, k in zip(avec_surcote.tolist(), debuts, requis.tolist(),
-                                                           excedent.tolist(), age_surcote_r.codes.tolist())])
+        colonnes_surcote.append(
+            [
+                _AGE_SURCOTE % (d, q, ex, ex, refs[k]) if s else b""
+                for s, d, q, ex, k in zip(
+                    avec_surcote.tolist(),
+                    debuts,
+                    requis.tolist(),
+                    excedent.tolist(),
+                    age_surcote_r.codes.tolist(),
+                    strict=False,
+                )
+            ]
+        )
         coupures = sorted({int(j) for nom in ("surcote_taux", "surcote_decompte") for j in _dates_versions(nom)})
         comptes = []
-        for a0, b0 in zip(coupures, [*coupures[1:], HAUT]):
+        for a0, b0 in zip(coupures, [*coupures[1:], HAUT], strict=False):
             a, b = np.maximum(debut_surcote, a0), np.minimum(fin_activite, b0)
             present = avec_surcote & (a < b)  # every period kept, even unused here: keys stay the same per chunk
             mode, t = par_date("surcote_decompte", np.array([a0])), par_date("surcote_taux", np.array([a0]))
@@ -614,7 +767,8 @@ def calculer(x: Entrees) -> tuple[list[bytes], np.ndarray]:
         plafond_r = v("surcote_plafond_trimestres")
         plafond = plafond_r.champ(lambda o: -1 if o.valeur is None else o.valeur)
         surplus = sum((c[0] for c in comptes), np.zeros(n, dtype=np.int64)) - np.where(
-            plafond < 0, excedent, np.minimum(excedent, plafond))
+            plafond < 0, excedent, np.minimum(excedent, plafond)
+        )
         for c in comptes:  # the trimestres beyond the requirement are the latest: drop the earliest first
             retire = np.minimum(c[0], np.maximum(surplus, 0))
             c[0] = c[0] - retire
@@ -624,18 +778,27 @@ def calculer(x: Entrees) -> tuple[list[bytes], np.ndarray]:
             segments.append((Decimal(str(t.valeur)), nb))
             if not nb.any():
                 continue
-            debut = (f',{{"regle":"surcote","libelle":"Surcote : ', f' trimestre(s) × {_pct(Decimal(str(t.valeur)))} '
-                     f'({"trimestres entiers" if entier else "trimestres commencés"} accomplis à partir du '
-                     f'{t.date_effet:%d/%m/%Y})","valeur":', f',"reference":{_reference(t.reference)}}}')
-            textes_nb = {k: f"{debut[0]}{k}{debut[1]}{k}{debut[2]}".encode() if k else b"" for k in np.unique(nb).tolist()}
+            debut = (
+                ',{"regle":"surcote","libelle":"Surcote : ',
+                f" trimestre(s) × {_pct(Decimal(str(t.valeur)))} "
+                f"({'trimestres entiers' if entier else 'trimestres commencés'} accomplis à partir du "
+                f'{t.date_effet:%d/%m/%Y})","valeur":',
+                f',"reference":{_reference(t.reference)}}}',
+            )
+            textes_nb = {
+                k: f"{debut[0]}{k}{debut[1]}{k}{debut[2]}".encode() if k else b"" for k in np.unique(nb).tolist()
+            }
             colonnes_surcote.append([textes_nb[k] for k in nb.tolist()])
         atteint = avec_surcote & (plafond >= 0) & (surcote == plafond)
         if atteint.any():
             refs = [r.encode() for r in plafond_r.references()]
-            gabarit = ',{"regle":"surcote_plafond","libelle":"Surcote plafonnée à %d trimestres","valeur":%d,"reference":%s}' \
-                .encode()
-            colonnes_surcote.append([gabarit % (p, p, refs[k]) if a else b""
-                                     for a, p, k in zip(atteint.tolist(), plafond.tolist(), plafond_r.codes.tolist())])
+            gabarit = ',{"regle":"surcote_plafond","libelle":"Surcote plafonnée à %d trimestres","valeur":%d,"reference":%s}'.encode()
+            colonnes_surcote.append(
+                [
+                    gabarit % (p, p, refs[k]) if a else b""
+                    for a, p, k in zip(atteint.tolist(), plafond.tolist(), plafond_r.codes.tolist(), strict=False)
+                ]
+            )
     # surcote parentale: needs a bonification or majoration for children, none without a list of children
     parentale = par_date("surcote_parentale_taux", liq)
     couvert(par_date("surcote_parentale_age_minimum", liq), ou=parentale.codes >= 0)
@@ -647,22 +810,45 @@ def calculer(x: Entrees) -> tuple[list[bytes], np.ndarray]:
         c = UN - decotes[r][0] if decote[r] else UN + taux_surcote
         affiche = round(float(c), 6)
         source = tt_r[r] if decote[r] else surcote_taux_r[r]
-        return (c, _fr(affiche), _json(round(float(taux_surcote), 6)).encode(),
-                regle("coefficient", f"Coefficient : {_fr(affiche)}", _json(affiche), _reference(source.reference)).encode(),
-                float(c), _json(affiche).encode(), _fr(affiche).encode())
+        return (
+            c,
+            _fr(affiche),
+            _json(round(float(taux_surcote), 6)).encode(),
+            regle(
+                "coefficient", f"Coefficient : {_fr(affiche)}", _json(affiche), _reference(source.reference)
+            ).encode(),
+            float(c),
+            _json(affiche).encode(),
+            _fr(affiche).encode(),
+        )
 
-    coefficients = par_cle("coefficient", coefficient, decote, tt_r.codes, surcote_taux_r.codes, *(nb for _, nb in segments),
-                           ou=ok)
+    coefficients = par_cle(
+        "coefficient", coefficient, decote, tt_r.codes, surcote_taux_r.codes, *(nb for _, nb in segments), ou=ok
+    )
 
-    montants = _montants(x, liq, v, trimestres, requis, duree_assurance, date_ouverture, date_annulation, exempte,
-                         taux, coefficients, ok)
+    montants = _montants(
+        x, liq, v, trimestres, requis, duree_assurance, date_ouverture, date_annulation, exempte, taux, coefficients, ok
+    )
     for r in (aod, la, requis_r, ecart_r, tt_r):
         couvert(r)
     # one template per chunk (its optional rules as %s) filled once per row: no intermediate text
-    colonnes: list[Any] = [jours.en_iso_entete(liq), [b[0] for b in blocs], trimestres.tolist(), bonif.tolist(),
-                           (base_services + bonif).tolist(), duree_assurance.tolist(), [t[2] for t in taux],
-                           decote.tolist(), [d[1] for d in decotes], surcote.tolist(), [c[2] for c in coefficients],
-                           [c[5] for c in coefficients], [m[0] for m in montants], [b[1] for b in blocs], services]
+    colonnes: list[Any] = [
+        jours.en_iso_entete(liq),
+        [b[0] for b in blocs],
+        trimestres.tolist(),
+        bonif.tolist(),
+        (base_services + bonif).tolist(),
+        duree_assurance.tolist(),
+        [t[2] for t in taux],
+        decote.tolist(),
+        [d[1] for d in decotes],
+        surcote.tolist(),
+        [c[2] for c in coefficients],
+        [c[5] for c in coefficients],
+        [m[0] for m in montants],
+        [b[1] for b in blocs],
+        services,
+    ]
     if bonifications is not None:
         colonnes.append(bonifications)
     colonnes += [[t[3] for t in taux], durees, [b[2] for b in blocs]]
@@ -671,25 +857,36 @@ def calculer(x: Entrees) -> tuple[list[bytes], np.ndarray]:
     colonnes.append([d[2] for d in decotes])
     colonnes += colonnes_surcote
     colonnes += [[c[3] for c in coefficients], [m[1] for m in montants]]
-    gabarit = (b'%s%s%d,"trimestres_bonifications":%d,"trimestres_liquidables":%d,"duree_assurance_tous_regimes":%d,'
-               b'"taux_de_liquidation":%s,"decote_trimestres":%d,"taux_decote":%s,"surcote_trimestres":%d,'
-               b'"surcote_parentale_trimestres":0,"taux_surcote":%s,"coefficient":%s,%s,"explication":[%s%s'
-               + b"%s" * (len(colonnes) - 15) + b"]}")
-    textes = [gabarit % t for t in zip(*colonnes)]
+    gabarit = (
+        b'%s%s%d,"trimestres_bonifications":%d,"trimestres_liquidables":%d,"duree_assurance_tous_regimes":%d,'
+        b'"taux_de_liquidation":%s,"decote_trimestres":%d,"taux_decote":%s,"surcote_trimestres":%d,'
+        b'"surcote_parentale_trimestres":0,"taux_surcote":%s,"coefficient":%s,%s,"explication":[%s%s'
+        + b"%s" * (len(colonnes) - 15)
+        + b"]}"
+    )
+    textes = [gabarit % t for t in zip(*colonnes, strict=False)]
     return textes, ok
 
 
 INVALIDITE = '"invalidite"'
 # Rules with many distinct values, filled per row (UTF-8; the same texts as pension.calcul)
-_DUREE = (',{"regle":"duree_assurance","libelle":"Durée d\'assurance tous régimes : %d trimestres (%d CNRACL à temps '
-          'plein + %d bonifications + 0 majorations + %d autres régimes)","valeur":%d,"reference":%s}').encode()
-_DUREE_FOURNIE = (',{"regle":"duree_assurance","libelle":"Durée d\'assurance tous régimes : %d trimestres (valeur '
-                  'fournie par le cas)","valeur":%d,"reference":%s}').encode()
-_MANQUANTS = (',{"regle":"decote_trimestres","libelle":"Trimestres manquants : le plus petit de %d (jusqu\'à l\'âge '
-              'd\'annulation, arrondi au supérieur) et %d (pour atteindre %d), plafonné à %d : %d","valeur":%d,'
-              '"reference":%s}').encode()
-_AGE_SURCOTE = ('%s%d trimestres requis (bonifications autres que pour enfants exclues), soit au plus %d","valeur":%d,'
-                '"reference":%s}').encode()
+_DUREE = (
+    ',{"regle":"duree_assurance","libelle":"Durée d\'assurance tous régimes : %d trimestres (%d CNRACL à temps '
+    'plein + %d bonifications + 0 majorations + %d autres régimes)","valeur":%d,"reference":%s}'
+).encode()
+_DUREE_FOURNIE = (
+    ',{"regle":"duree_assurance","libelle":"Durée d\'assurance tous régimes : %d trimestres (valeur '
+    'fournie par le cas)","valeur":%d,"reference":%s}'
+).encode()
+_MANQUANTS = (
+    ',{"regle":"decote_trimestres","libelle":"Trimestres manquants : le plus petit de %d (jusqu\'à l\'âge '
+    'd\'annulation, arrondi au supérieur) et %d (pour atteindre %d), plafonné à %d : %d","valeur":%d,'
+    '"reference":%s}'
+).encode()
+_AGE_SURCOTE = (
+    b'%s%d trimestres requis (bonifications autres que pour enfants exclues), soit au plus %d","valeur":%d,'
+    b'"reference":%s}'
+)
 
 
 def _centimes(euros: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -728,15 +925,29 @@ def _json_c(centimes: int) -> bytes:
     return b"%d.%s" % (e, _DECIMALES[d])
 
 
-def _montants(x: Entrees, liq: np.ndarray, v: Callable[[str], Recherche], trimestres: np.ndarray, requis: np.ndarray,
-              duree_assurance: np.ndarray, date_ouverture: np.ndarray, date_annulation: np.ndarray,
-              exempte: np.ndarray, taux: list[tuple], coefficients: list[tuple],
-              ok: np.ndarray) -> list[tuple[bytes, bytes]]:
+def _montants(
+    x: Entrees,
+    liq: np.ndarray,
+    v: Callable[[str], Recherche],
+    trimestres: np.ndarray,
+    requis: np.ndarray,
+    duree_assurance: np.ndarray,
+    date_ouverture: np.ndarray,
+    date_annulation: np.ndarray,
+    exempte: np.ndarray,
+    taux: list[tuple],
+    coefficients: list[tuple],
+    ok: np.ndarray,
+) -> list[tuple[bytes, bytes]]:
     """(the result fields from ``traitement_de_reference_annuel`` on, the rules from ``traitement`` on) as JSON
     text: in float64 with integer cents where no rounding or comparison is doubtful, else in Decimal as
     ``_simuler`` computes them."""
-    arrondi_r, point_r, plafond_r, pmax_r = (v("arrondi_euros"), v("point_indice"), v("plafond_pension_traitement"),
-                                             v("pourcentage_maximum"))
+    arrondi_r, point_r, plafond_r, pmax_r = (
+        v("arrondi_euros"),
+        v("point_indice"),
+        v("plafond_pension_traitement"),
+        v("pourcentage_maximum"),
+    )
     mg_r, bareme_r = v("minimum_garanti_mg100"), v("minimum_garanti_bareme")
     pas = [_pas(o.valeur["centimes"]) for o in arrondi_r.objets] + [_pas(2)]
     au_centime = arrondi_r.champ(lambda o: o.valeur["centimes"] == 2, dtype=bool, defaut=False)
@@ -750,29 +961,54 @@ def _montants(x: Entrees, liq: np.ndarray, v: Callable[[str], Recherche], trimes
         point = point_r[r]
         t = Decimal(int(im[r])) * Decimal(str(point.valeur)) / 100
         e = float(t.quantize(pas[arrondi_r.codes[r]], rounding=ROUND_HALF_UP))
-        texte = (f',{{"regle":"traitement","libelle":"Traitement : indice majoré {im[r]} × {_fr(point.valeur)} € / 100 = '
-                 f'{_fr_euros(e)} € par an","valeur":{e!r},"reference":{_reference(point.reference)}}}')
-        return t, float(t), round(e * 100), texte, texte.encode(), \
-            b'"traitement_de_reference_annuel":%s,' % _json_c(round(e * 100))
+        texte = (
+            f',{{"regle":"traitement","libelle":"Traitement : indice majoré {im[r]} × {_fr(point.valeur)} € / 100 = '
+            f'{_fr_euros(e)} € par an","valeur":{e!r},"reference":{_reference(point.reference)}}}'
+        )
+        return (
+            t,
+            float(t),
+            round(e * 100),
+            texte,
+            texte.encode(),
+            b'"traitement_de_reference_annuel":%s,' % _json_c(round(e * 100)),
+        )
 
-    traitements = par_cle("traitement", traitement_indice, np.where(donne, 0, im), point_r.codes, arrondi_r.codes, ou=ok)
+    traitements = par_cle(
+        "traitement", traitement_indice, np.where(donne, 0, im), point_r.codes, arrondi_r.codes, ou=ok
+    )
 
     # minimum garanti: conditions per row, amount once per (services, requis, versions)
     conditions_r = par_date("minimum_garanti_conditions_depuis", liq)
     depuis = conditions_r.champ(lambda o: o.valeur.toordinal() - EPOQUE, defaut=HAUT)
     eligible = exempte | (duree_assurance >= requis) | (liq >= date_annulation) | (date_ouverture < depuis)
-    fermes = [regle("minimum_garanti", "Minimum garanti : non ouvert (durée d'assurance inférieure au nombre requis et "
-                    "départ avant l'âge d'annulation de la décote, hors invalidité ou handicap)", "null",
-                    _reference(o.reference)) for o in conditions_r.objets] + [""]
+    fermes = [
+        regle(
+            "minimum_garanti",
+            "Minimum garanti : non ouvert (durée d'assurance inférieure au nombre requis et "
+            "départ avant l'âge d'annulation de la décote, hors invalidité ou handicap)",
+            "null",
+            _reference(o.reference),
+        )
+        for o in conditions_r.objets
+    ] + [""]
     fermes_o = [f.encode() for f in fermes]
 
     def minimum(r: int) -> tuple[Decimal, float, int, str, bytes, bytes]:
         e = Explication()
         montant = _montant_minimum_garanti(int(trimestres[r]), int(requis[r]), _date(int(liq[r])), e)
         (entree,) = e
-        texte = regle(entree["regle"], entree["libelle"], _json(entree["valeur"]), orjson.dumps(entree["reference"]).decode())
-        return montant, float(montant), round(entree["valeur"] * 100), texte, texte.encode(), \
-            _json_c(round(entree["valeur"] * 100))
+        texte = regle(
+            entree["regle"], entree["libelle"], _json(entree["valeur"]), orjson.dumps(entree["reference"]).decode()
+        )
+        return (
+            montant,
+            float(montant),
+            round(entree["valeur"] * 100),
+            texte,
+            texte.encode(),
+            _json_c(round(entree["valeur"] * 100)),
+        )
 
     minimums = par_cle("minimum", minimum, trimestres, requis, mg_r.codes, bareme_r.codes, arrondi_r.codes, ou=ok)
 
@@ -783,14 +1019,26 @@ def _montants(x: Entrees, liq: np.ndarray, v: Callable[[str], Recherche], trimes
     avec_majoration = nombre >= nombre_r.champ(lambda o: o.valeur)
 
     def taux_majoration(r: int) -> tuple[Decimal, float, str, str, bytes, bytes]:
-        t = Decimal(str(trois_r[r].valeur)) + Decimal(str(supplement_r[r].valeur)) * (int(nombre[r]) - nombre_r[r].valeur)
-        debut = (f',{{"regle":"majoration_enfants","libelle":"Majoration pour {nombre[r]} enfants élevés au '
-                 f'moins {education_r[r].valeur} : {_pct(t)}, pension majorée plafonnée au traitement = ')
+        t = Decimal(str(trois_r[r].valeur)) + Decimal(str(supplement_r[r].valeur)) * (
+            int(nombre[r]) - nombre_r[r].valeur
+        )
+        debut = (
+            f',{{"regle":"majoration_enfants","libelle":"Majoration pour {nombre[r]} enfants élevés au '
+            f"moins {education_r[r].valeur} : {_pct(t)}, pension majorée plafonnée au traitement = "
+        )
         fin = f',"reference":{_reference(trois_r[r].reference)}}}'
         return t, float(t), debut, fin, debut.encode(), fin.encode()
 
-    majorations = par_cle("taux_majoration", taux_majoration, np.where(avec_majoration, nombre, 0), nombre_r.codes,
-                          trois_r.codes, supplement_r.codes, education_r.codes, ou=ok)
+    majorations = par_cle(
+        "taux_majoration",
+        taux_majoration,
+        np.where(avec_majoration, nombre, 0),
+        nombre_r.codes,
+        trois_r.codes,
+        supplement_r.codes,
+        education_r.codes,
+        ou=ok,
+    )
 
     # cumul emploi-retraite (from its first version)
     abattement_r = par_date("cumul_emploi_retraite_abattement", liq)
@@ -802,8 +1050,16 @@ def _montants(x: Entrees, liq: np.ndarray, v: Callable[[str], Recherche], trimes
         if not avec_cumul[r]:
             return None
         a, f = abattement_r[r], fraction_r[r]
-        return (Decimal(str(f.valeur)), Decimal(str(a.valeur)), float(f.valeur), float(a.valeur), _fr(a.valeur),
-                _reference(a.reference), _CUMUL_DEBUT % _fr(a.valeur).encode(), _reference(a.reference).encode())
+        return (
+            Decimal(str(f.valeur)),
+            Decimal(str(a.valeur)),
+            float(f.valeur),
+            float(a.valeur),
+            _fr(a.valeur),
+            _reference(a.reference),
+            _CUMUL_DEBUT % _fr(a.valeur).encode(),
+            _reference(a.reference).encode(),
+        )
 
     cumuls = par_cle("cumul", cumul, abattement_r.codes, fraction_r.codes, ou=ok)
 
@@ -825,8 +1081,10 @@ def _montants(x: Entrees, liq: np.ndarray, v: Callable[[str], Recherche], trimes
         if donne[r]:
             traitement = Decimal(str(x.traitement_donne[r]))
             t_euros = euros(traitement)
-            frags = [f',{{"regle":"traitement","libelle":"Traitement indiciaire brut annuel fourni : {_fr(traitement)} €",'
-                     f'"valeur":{float(traitement)!r},"reference":{refs_point[pt_k]}}}']
+            frags = [
+                f',{{"regle":"traitement","libelle":"Traitement indiciaire brut annuel fourni : {_fr(traitement)} €",'
+                f'"valeur":{float(traitement)!r},"reference":{refs_point[pt_k]}}}'
+            ]
         else:
             traitement, _, _, texte, _, _ = traitements[r]
             t_euros = euros(traitement)
@@ -835,11 +1093,15 @@ def _montants(x: Entrees, liq: np.ndarray, v: Callable[[str], Recherche], trimes
         limite = traitement * plafonds[pl_k]
         if pension > limite:
             pension = limite
-            frags.append(f',{{"regle":"plafond_pension","libelle":"Pension plafonnée à {plafonds_pct[pl_k]} du '
-                         f'traitement","valeur":{euros(limite)!r},"reference":{refs_plafond[pl_k]}}}')
+            frags.append(
+                f',{{"regle":"plafond_pension","libelle":"Pension plafonnée à {plafonds_pct[pl_k]} du '
+                f'traitement","valeur":{euros(limite)!r},"reference":{refs_plafond[pl_k]}}}'
+            )
         avant = euros(pension)
-        frags.append(f',{{"regle":"pension","libelle":"Pension : traitement × {taux[r][1]} × {coefficients[r][1]} = '
-                     f'{_fr_euros(avant)} € par an","valeur":{avant!r},"reference":{refs_pmax[pmax_r.codes[r]]}}}')
+        frags.append(
+            f',{{"regle":"pension","libelle":"Pension : traitement × {taux[r][1]} × {coefficients[r][1]} = '
+            f'{_fr_euros(avant)} € par an","valeur":{avant!r},"reference":{refs_pmax[pmax_r.codes[r]]}}}'
+        )
         applique, mg_json = False, "null"
         if eligible[r]:
             mg, _, _, texte, _, _ = minimums[r]
@@ -856,25 +1118,31 @@ def _montants(x: Entrees, liq: np.ndarray, v: Callable[[str], Recherche], trimes
             frags.append(f'{debut}{_fr_euros(euros(majoration))} € par an","valeur":{euros(majoration)!r}{fin}')
         annuelle = euros(pension + majoration)
         mensuelle = euros(Decimal(str(annuelle)) / 12)
-        frags.append(f',{{"regle":"arrondi","libelle":"Montants arrondis au centime : {_fr_euros(annuelle)} € par an, '
-                     f'{_fr_euros(mensuelle)} € par mois","valeur":{{"annuelle":{annuelle!r},"mensuelle":{mensuelle!r}}},'
-                     f'"reference":{refs_arrondi[arrondi_r.codes[r]]}}}')
+        frags.append(
+            f',{{"regle":"arrondi","libelle":"Montants arrondis au centime : {_fr_euros(annuelle)} € par an, '
+            f'{_fr_euros(mensuelle)} € par mois","valeur":{{"annuelle":{annuelle!r},"mensuelle":{mensuelle!r}}},'
+            f'"reference":{refs_arrondi[arrondi_r.codes[r]]}}}'
+        )
         cumul_json = "null"
         if cumuls[r] is not None:
             fraction, abattement, _, _, abattement_fr, reference, _, _ = cumuls[r]
             plafond_cumul = euros(Decimal(str(annuelle)) * fraction + abattement)
             cumul_json = repr(plafond_cumul)
-            frags.append(f',{{"regle":"cumul_emploi_retraite","libelle":"Cumul emploi-retraite plafonné : revenus '
-                         f'd\'activité jusqu\'à un tiers de la pension + {abattement_fr} € = {_fr_euros(plafond_cumul)} € '
-                         f'par année civile (au-delà, écrêtement)","valeur":{cumul_json},"reference":{reference}}}')
-        return (f'"traitement_de_reference_annuel":{t_euros!r},"pension_avant_minimum":{avant!r},'
-                f'"minimum_garanti":{mg_json},"minimum_garanti_applique":{"true" if applique else "false"},'
-                f'"majoration_enfants":{euros(majoration)!r},"pension_brute_annuelle":{annuelle!r},'
-                f'"pension_brute_mensuelle":{mensuelle!r},"plafond_cumul_emploi_retraite_annuel":{cumul_json}',
-                "".join(frags))
+            frags.append(
+                f',{{"regle":"cumul_emploi_retraite","libelle":"Cumul emploi-retraite plafonné : revenus '
+                f"d'activité jusqu'à un tiers de la pension + {abattement_fr} € = {_fr_euros(plafond_cumul)} € "
+                f'par année civile (au-delà, écrêtement)","valeur":{cumul_json},"reference":{reference}}}'
+            )
+        return (
+            f'"traitement_de_reference_annuel":{t_euros!r},"pension_avant_minimum":{avant!r},'
+            f'"minimum_garanti":{mg_json},"minimum_garanti_applique":{"true" if applique else "false"},'
+            f'"majoration_enfants":{euros(majoration)!r},"pension_brute_annuelle":{annuelle!r},'
+            f'"pension_brute_mensuelle":{mensuelle!r},"plafond_cumul_emploi_retraite_annuel":{cumul_json}',
+            "".join(frags),
+        )
 
     # float64 for every row; the doubtful ones are redone by exacte()
-    t_f = np.array([0.0 if d else t[1] for t, d in zip(traitements, donne.tolist())])
+    t_f = np.array([0.0 if d else t[1] for t, d in zip(traitements, donne.tolist(), strict=False)])
     pension = t_f * np.array([t[4] for t in taux]) * np.array([c[4] for c in coefficients])
     limite = t_f * np.array([float(p) for p in plafonds])[plafond_r.codes]
     douteux = donne | ~au_centime | _proches(pension, limite)
@@ -899,12 +1167,54 @@ def _montants(x: Entrees, liq: np.ndarray, v: Callable[[str], Recherche], trimes
     douteux |= d & avec_cumul
 
     sorties = []
-    for r, (dt, t, tx, co, pl, pl_k, av, lim, el, ferme_k, mg, ap, am, maj, maj_c, a_c, m_c, cu, cu_c, pm_k,
-            ar_k) in enumerate(zip(
-            douteux.tolist(), traitements, taux, coefficients, plafonne.tolist(), plafond_r.codes.tolist(),
-            avant_c.tolist(), limite_c.tolist(), eligible.tolist(), conditions_r.codes.tolist(), minimums,
-            applique.tolist(), avec_majoration.tolist(), majorations, majoration_c.tolist(), annuelle_c.tolist(),
-            mensuelle_c.tolist(), cumuls, cumul_c.tolist(), pmax_r.codes.tolist(), arrondi_r.codes.tolist())):
+    for r, (
+        dt,
+        t,
+        tx,
+        co,
+        pl,
+        pl_k,
+        av,
+        lim,
+        el,
+        ferme_k,
+        mg,
+        ap,
+        am,
+        maj,
+        maj_c,
+        a_c,
+        m_c,
+        cu,
+        cu_c,
+        pm_k,
+        ar_k,
+    ) in enumerate(
+        zip(
+            douteux.tolist(),
+            traitements,
+            taux,
+            coefficients,
+            plafonne.tolist(),
+            plafond_r.codes.tolist(),
+            avant_c.tolist(),
+            limite_c.tolist(),
+            eligible.tolist(),
+            conditions_r.codes.tolist(),
+            minimums,
+            applique.tolist(),
+            avec_majoration.tolist(),
+            majorations,
+            majoration_c.tolist(),
+            annuelle_c.tolist(),
+            mensuelle_c.tolist(),
+            cumuls,
+            cumul_c.tolist(),
+            pmax_r.codes.tolist(),
+            arrondi_r.codes.tolist(),
+            strict=False,
+        )
+    ):
         if dt:
             entete, regles = exacte(r)
             sorties.append((entete.encode(), regles.encode()))
@@ -927,22 +1237,44 @@ def _montants(x: Entrees, liq: np.ndarray, v: Callable[[str], Recherche], trimes
             frags.append(_CUMUL % (cu[6], _fr_c(cu_c), cumul_json, cu[7]))
         else:
             cumul_json = b"null"
-        sorties.append((_ENTETE_MONTANTS % (t[5], av_json, mg[5] if el else b"null", b"true" if ap else b"false",
-                                            maj_json, a_json, m_json, cumul_json), b"".join(frags)))
+        sorties.append(
+            (
+                _ENTETE_MONTANTS
+                % (
+                    t[5],
+                    av_json,
+                    mg[5] if el else b"null",
+                    b"true" if ap else b"false",
+                    maj_json,
+                    a_json,
+                    m_json,
+                    cumul_json,
+                ),
+                b"".join(frags),
+            )
+        )
     return sorties
 
 
 # The fast path's templates, in UTF-8 (the same texts as exacte() and pension.calcul)
-_PLAFOND = ',{"regle":"plafond_pension","libelle":"Pension plafonnée à %s du traitement","valeur":%s,"reference":%s}' \
-    .encode()
-_PENSION = ',{"regle":"pension","libelle":"Pension : traitement × %s × %s = %s € par an","valeur":%s,"reference":%s}' \
-    .encode()
+_PLAFOND = (
+    ',{"regle":"plafond_pension","libelle":"Pension plafonnée à %s du traitement","valeur":%s,"reference":%s}'.encode()
+)
+_PENSION = (
+    ',{"regle":"pension","libelle":"Pension : traitement × %s × %s = %s € par an","valeur":%s,"reference":%s}'.encode()
+)
 _MAJORATION = '%s%s € par an","valeur":%s%s'.encode()
-_ARRONDI = (',{"regle":"arrondi","libelle":"Montants arrondis au centime : %s € par an, %s € par mois","valeur":'
-            '{"annuelle":%s,"mensuelle":%s},"reference":%s}').encode()
-_CUMUL_DEBUT = (',{"regle":"cumul_emploi_retraite","libelle":"Cumul emploi-retraite plafonné : revenus d\'activité '
-                'jusqu\'à un tiers de la pension + %s € = ').encode()
+_ARRONDI = (
+    ',{"regle":"arrondi","libelle":"Montants arrondis au centime : %s € par an, %s € par mois","valeur":'
+    '{"annuelle":%s,"mensuelle":%s},"reference":%s}'
+).encode()
+_CUMUL_DEBUT = (
+    ',{"regle":"cumul_emploi_retraite","libelle":"Cumul emploi-retraite plafonné : revenus d\'activité '
+    "jusqu'à un tiers de la pension + %s € = "
+).encode()
 _CUMUL = '%s%s € par année civile (au-delà, écrêtement)","valeur":%s,"reference":%s}'.encode()
-_ENTETE_MONTANTS = (b'%s"pension_avant_minimum":%s,"minimum_garanti":%s,"minimum_garanti_applique":%s,'
-                    b'"majoration_enfants":%s,"pension_brute_annuelle":%s,"pension_brute_mensuelle":%s,'
-                    b'"plafond_cumul_emploi_retraite_annuel":%s')
+_ENTETE_MONTANTS = (
+    b'%s"pension_avant_minimum":%s,"minimum_garanti":%s,"minimum_garanti_applique":%s,'
+    b'"majoration_enfants":%s,"pension_brute_annuelle":%s,"pension_brute_mensuelle":%s,'
+    b'"plafond_cumul_emploi_retraite_annuel":%s'
+)

@@ -45,9 +45,14 @@ CHAMPS = {
 
 MESSAGES = {
     "missing": ("obligatoire", "{champ} est obligatoire : ajoutez ce champ."),
-    "extra_forbidden": ("champ_inconnu", "Le champ « {nom} » n'existe pas dans un cas de pension : retirez-le ou "
-                                         "corrigez son nom."),
-    "date_from_datetime_parsing": ("format_date", "{champ} doit être une date au format AAAA-MM-JJ (par exemple 1962-04-15)."),
+    "extra_forbidden": (
+        "champ_inconnu",
+        "Le champ « {nom} » n'existe pas dans un cas de pension : retirez-le ou corrigez son nom.",
+    ),
+    "date_from_datetime_parsing": (
+        "format_date",
+        "{champ} doit être une date au format AAAA-MM-JJ (par exemple 1962-04-15).",
+    ),
     "date_from_datetime_inexact": ("format_date", "{champ} doit être une date sans heure, au format AAAA-MM-JJ."),
     "date_parsing": ("format_date", "{champ} doit être une date au format AAAA-MM-JJ (par exemple 1962-04-15)."),
     "date_type": ("format_date", "{champ} doit être une date au format AAAA-MM-JJ (par exemple 1962-04-15)."),
@@ -62,9 +67,18 @@ MESSAGES = {
     "dict_type": ("objet", "{champ} doit être un objet JSON."),
     "model_type": ("objet", "{champ} doit être un objet JSON."),
     "string_type": ("texte", "{champ} doit être un texte."),
-    "greater_than_equal": ("valeur_negative", "{champ} ne peut pas être négatif : indiquez une valeur positive ou nulle."),
-    "greater_than": ("valeur_positive", "{champ} doit être strictement positif : indiquez une valeur supérieure à zéro."),
-    "less_than_equal": ("valeur_maximum", "{champ} dépasse la valeur maximale ({limite}) : indiquez une valeur au plus égale."),
+    "greater_than_equal": (
+        "valeur_negative",
+        "{champ} ne peut pas être négatif : indiquez une valeur positive ou nulle.",
+    ),
+    "greater_than": (
+        "valeur_positive",
+        "{champ} doit être strictement positif : indiquez une valeur supérieure à zéro.",
+    ),
+    "less_than_equal": (
+        "valeur_maximum",
+        "{champ} dépasse la valeur maximale ({limite}) : indiquez une valeur au plus égale.",
+    ),
 }
 
 
@@ -76,11 +90,11 @@ class ErreurCas(ValueError):
         self.erreurs = erreurs
 
     @classmethod
-    def une(cls, champ: str, regle: str, message: str) -> "ErreurCas":
+    def une(cls, champ: str, regle: str, message: str) -> ErreurCas:
         return cls([{"champ": champ, "regle": regle, "message": message}])
 
     @classmethod
-    def depuis_validation(cls, erreur: ValidationError) -> "ErreurCas":
+    def depuis_validation(cls, erreur: ValidationError) -> ErreurCas:
         erreurs = []
         for e in erreur.errors():
             chemin = [str(p) for p in e["loc"]]
@@ -96,8 +110,13 @@ class ErreurCas(ValueError):
                 regle, message = "valeur_invalide", str(e["msg"]).removeprefix("Value error, ")
             elif e["type"] == "literal_error":
                 possibles = str(e.get("ctx", {}).get("expected", "")).replace(" or ", " ou ")
-                regle, message = "valeur_inconnue", (f"{libelle[0].upper()}{libelle[1:]} ({e.get('input')!r}) n'est "
-                                                     f"pas reconnue : valeurs possibles {possibles}.")
+                regle, message = (
+                    "valeur_inconnue",
+                    (
+                        f"{libelle[0].upper()}{libelle[1:]} ({e.get('input')!r}) n'est "
+                        f"pas reconnue : valeurs possibles {possibles}."
+                    ),
+                )
             elif e["type"] in MESSAGES:
                 regle, modele = MESSAGES[e["type"]]
                 limite = e.get("ctx", {}).get("le", "")
@@ -133,15 +152,26 @@ class Periode(Modele):
     debut: date
     fin: date
     quotite: float = Field(default=100, ge=0, le=100)
-    nature: Literal["titulaire", "stagiaire", "detachement", "services_militaires", "non_titulaire_valide",
-                    "temps_partiel_enfant", "conge_parental", "disponibilite"] = "titulaire"
+    nature: Literal[
+        "titulaire",
+        "stagiaire",
+        "detachement",
+        "services_militaires",
+        "non_titulaire_valide",
+        "temps_partiel_enfant",
+        "conge_parental",
+        "disponibilite",
+    ] = "titulaire"
 
     @model_validator(mode="after")
-    def _ordre(self) -> "Periode":
+    def _ordre(self) -> Periode:
         if self.fin < self.debut:
-            raise RegleCas("fin", "periode_ordonnee",
-                           f"La période se termine le {self.fin:%d/%m/%Y}, avant son début le {self.debut:%d/%m/%Y} : "
-                           "corrigez les dates de début et de fin.")
+            raise RegleCas(
+                "fin",
+                "periode_ordonnee",
+                f"La période se termine le {self.fin:%d/%m/%Y}, avant son début le {self.debut:%d/%m/%Y} : "
+                "corrigez les dates de début et de fin.",
+            )
         return self
 
 
@@ -175,8 +205,11 @@ class CarriereLongue(Modele):
     def _positifs(cls, v: dict[int, int]) -> dict[int, int]:
         for age, n in v.items():
             if n < 0 or age < 0:
-                raise RegleCas(str(age), "valeur_negative",
-                               "Les âges et les nombres de trimestres de début de carrière ne peuvent pas être négatifs.")
+                raise RegleCas(
+                    str(age),
+                    "valeur_negative",
+                    "Les âges et les nombres de trimestres de début de carrière ne peuvent pas être négatifs.",
+                )
         return v
 
 
@@ -205,36 +238,59 @@ class CasPension(Modele):
     carriere_longue: CarriereLongue | None = None
 
     @model_validator(mode="after")
-    def _coherence(self) -> "CasPension":
+    def _coherence(self) -> CasPension:
         for champ in ("date_de_liquidation", "date_de_situation"):
             jour = getattr(self, champ)
             if jour is not None and jour <= self.date_de_naissance:
-                raise RegleCas(champ, "date_apres_naissance",
-                               f"{CHAMPS[champ][0].upper()}{CHAMPS[champ][1:]} ({jour:%d/%m/%Y}) précède la naissance "
-                               f"({self.date_de_naissance:%d/%m/%Y}) : corrigez l'une des deux dates.")
+                raise RegleCas(
+                    champ,
+                    "date_apres_naissance",
+                    f"{CHAMPS[champ][0].upper()}{CHAMPS[champ][1:]} ({jour:%d/%m/%Y}) précède la naissance "
+                    f"({self.date_de_naissance:%d/%m/%Y}) : corrigez l'une des deux dates.",
+                )
         if self.indice_majore is None and self.traitement_indiciaire_brut_annuel is None:
-            raise RegleCas("indice_majore", "traitement_obligatoire",
-                           "Indiquez l'indice majoré détenu depuis au moins 6 mois (indice_majore) ou le traitement "
-                           "indiciaire brut annuel (traitement_indiciaire_brut_annuel) : la pension en dépend.")
-        formes = [c for c in ("periodes", "trimestres_services", "duree_services_jours") if getattr(self, c) is not None]
+            raise RegleCas(
+                "indice_majore",
+                "traitement_obligatoire",
+                "Indiquez l'indice majoré détenu depuis au moins 6 mois (indice_majore) ou le traitement "
+                "indiciaire brut annuel (traitement_indiciaire_brut_annuel) : la pension en dépend.",
+            )
+        formes = [
+            c for c in ("periodes", "trimestres_services", "duree_services_jours") if getattr(self, c) is not None
+        ]
         if not formes:
-            raise RegleCas("periodes", "services_obligatoires",
-                           "Indiquez les services : une liste de periodes, ou trimestres_services, ou duree_services_jours.")
+            raise RegleCas(
+                "periodes",
+                "services_obligatoires",
+                "Indiquez les services : une liste de periodes, ou trimestres_services, ou duree_services_jours.",
+            )
         if len(formes) > 1:
-            raise RegleCas(formes[1], "services_une_seule_forme",
-                           f"Les services sont donnés deux fois ({' et '.join(formes)}) : n'en gardez qu'une forme.")
+            raise RegleCas(
+                formes[1],
+                "services_une_seule_forme",
+                f"Les services sont donnés deux fois ({' et '.join(formes)}) : n'en gardez qu'une forme.",
+            )
         for i, p in enumerate(self.periodes or []):
             if p.debut < self.date_de_naissance:
-                raise RegleCas(f"periodes.{i}.debut", "periode_apres_naissance",
-                               f"La période commençant le {p.debut:%d/%m/%Y} précède la naissance : corrigez son début.")
+                raise RegleCas(
+                    f"periodes.{i}.debut",
+                    "periode_apres_naissance",
+                    f"La période commençant le {p.debut:%d/%m/%Y} précède la naissance : corrigez son début.",
+                )
         for i, e in enumerate(self.enfants):
             if e.date_de_naissance <= self.date_de_naissance:
-                raise RegleCas(f"enfants.{i}.date_de_naissance", "enfant_apres_parent",
-                               "L'enfant serait né avant son parent : corrigez sa date de naissance.")
+                raise RegleCas(
+                    f"enfants.{i}.date_de_naissance",
+                    "enfant_apres_parent",
+                    "L'enfant serait né avant son parent : corrigez sa date de naissance.",
+                )
         if self.nombre_enfants is not None and self.nombre_enfants < len(self.enfants):
-            raise RegleCas("nombre_enfants", "nombre_enfants_coherent",
-                           f"Le nombre d'enfants ({self.nombre_enfants}) est inférieur au nombre d'enfants décrits "
-                           f"({len(self.enfants)}) : corrigez l'un ou l'autre.")
+            raise RegleCas(
+                "nombre_enfants",
+                "nombre_enfants_coherent",
+                f"Le nombre d'enfants ({self.nombre_enfants}) est inférieur au nombre d'enfants décrits "
+                f"({len(self.enfants)}) : corrigez l'un ou l'autre.",
+            )
         return self
 
 
@@ -267,7 +323,9 @@ class ResultatPension(BaseModel):
     categorie_retenue: Literal["sedentaire", "active"]
     date_ouverture_droits: date
     age_ouverture_droits: Age
-    depart_anticipe: str | None = Field(description="« carriere_longue » ou « invalidite » quand le départ précède l'âge légal")
+    depart_anticipe: str | None = Field(
+        description="« carriere_longue » ou « invalidite » quand le départ précède l'âge légal"
+    )
     age_annulation_decote: Age
     date_annulation_decote: date
     limite_age: Age

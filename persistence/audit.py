@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import UTC
 
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
@@ -22,11 +22,15 @@ from persistence.models import AncreAudit, Evenement
 def empreinte(evenement: Evenement, precedente: str | None) -> str:
     horodatage = evenement.horodatage
     if horodatage is not None:
-        horodatage = horodatage.astimezone(timezone.utc) if horodatage.tzinfo else horodatage.replace(tzinfo=timezone.utc)
+        horodatage = horodatage.astimezone(UTC) if horodatage.tzinfo else horodatage.replace(tzinfo=UTC)
     contenu = {
-        "processus_id": evenement.processus_id, "type": evenement.type, "acteur": evenement.acteur,
-        "compte_id": evenement.compte_id, "horodatage": horodatage.isoformat() if horodatage else None,
-        "details": evenement.details, "precedente": precedente,
+        "processus_id": evenement.processus_id,
+        "type": evenement.type,
+        "acteur": evenement.acteur,
+        "compte_id": evenement.compte_id,
+        "horodatage": horodatage.isoformat() if horodatage else None,
+        "details": evenement.details,
+        "precedente": precedente,
     }
     return hashlib.sha256(json.dumps(contenu, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
@@ -53,8 +57,9 @@ def _chainer_au_commit(session: Session) -> None:
     if not evenements:
         return
     # The statements before this one (the transaction's other writes) are flushed first, outside the lock.
-    ligne = session.execute(text("UPDATE ancre_audit SET nombre = nombre + :n WHERE id = 1 RETURNING empreinte"),
-                            {"n": len(evenements)}).first()
+    ligne = session.execute(
+        text("UPDATE ancre_audit SET nombre = nombre + :n WHERE id = 1 RETURNING empreinte"), {"n": len(evenements)}
+    ).first()
     if ligne is None:
         session.add(AncreAudit(id=1, empreinte=None, nombre=len(evenements)))
         session.flush()
@@ -90,8 +95,11 @@ async def verifier(session: AsyncSession, lot: int = 5000) -> Verification:
     precedente: str | None = None
     dernier_id = 0
     while True:
-        evenements = (await session.exec(select(Evenement).where(Evenement.id > dernier_id)
-                                         .order_by(col(Evenement.id)).limit(lot))).all()
+        evenements = (
+            await session.exec(
+                select(Evenement).where(Evenement.id > dernier_id).order_by(col(Evenement.id)).limit(lot)
+            )
+        ).all()
         if not evenements:
             break
         for e in evenements:
@@ -99,7 +107,8 @@ async def verifier(session: AsyncSession, lot: int = 5000) -> Verification:
             if e.empreinte_precedente != precedente:
                 resultat.anomalies.append(
                     f"événement n° {e.id} : la chaîne est rompue juste avant lui (un événement a été supprimé "
-                    "ou inséré)")
+                    "ou inséré)"
+                )
             if e.empreinte != empreinte(e, e.empreinte_precedente):
                 resultat.anomalies.append(f"événement n° {e.id} ({e.type}, {e.processus_id}) : contenu modifié")
             precedente = e.empreinte
@@ -109,5 +118,6 @@ async def verifier(session: AsyncSession, lot: int = 5000) -> Verification:
     if attendu != (precedente, resultat.evenements):
         resultat.anomalies.append(
             f"fin de l'historique : l'ancre attend {attendu[1]} événements, {resultat.evenements} trouvés "
-            "(des derniers événements ont été supprimés ou ajoutés hors du service)")
+            "(des derniers événements ont été supprimés ou ajoutés hors du service)"
+        )
     return resultat

@@ -25,7 +25,6 @@ from domain.identifiants import erreur_nir, erreur_siret, normaliser
 from persistence import depots
 from persistence.models import Affilie, Compte, ReferencesEmployeur
 
-
 _hacheur = PasswordHasher()
 
 
@@ -155,29 +154,50 @@ async def titulaire(session: AsyncSession, compte: Compte) -> tuple[str, str]:
 
 
 async def comptes_employeur_identifies(
-    session: AsyncSession, *, siret: str, numero_bcr: str | None, numero_contrat: str | None, nom: str, prenom: str,
+    session: AsyncSession,
+    *,
+    siret: str,
+    numero_bcr: str | None,
+    numero_contrat: str | None,
+    nom: str,
+    prenom: str,
 ) -> list[Compte]:
     """The active accounts of this employer (found by SIRET and its BCR or contract number) held by this person."""
     employeur = await depots.employeur_par_siret(session, normaliser(siret))
     if employeur is None:
         return []
-    references = (await session.exec(
-        select(ReferencesEmployeur).where(ReferencesEmployeur.employeur_id == employeur.id))).first()
+    references = (
+        await session.exec(select(ReferencesEmployeur).where(ReferencesEmployeur.employeur_id == employeur.id))
+    ).first()
     if references is None:
         return []
-    bcr_ok = bool(numero_bcr and references.numero_bcr and hmac.compare_digest(
-        normaliser(numero_bcr).encode(), normaliser(references.numero_bcr).encode()))
-    contrat_ok = bool(numero_contrat and references.numero_contrat and hmac.compare_digest(
-        normaliser(numero_contrat).encode(), normaliser(references.numero_contrat).encode()))
+    bcr_ok = bool(
+        numero_bcr
+        and references.numero_bcr
+        and hmac.compare_digest(normaliser(numero_bcr).encode(), normaliser(references.numero_bcr).encode())
+    )
+    contrat_ok = bool(
+        numero_contrat
+        and references.numero_contrat
+        and hmac.compare_digest(normaliser(numero_contrat).encode(), normaliser(references.numero_contrat).encode())
+    )
     if not (bcr_ok or contrat_ok):
         return []
-    comptes = (await session.exec(select(Compte).where(
-        Compte.employeur_id == employeur.id, Compte.role == Role.employeur.value, Compte.actif == True))).all()  # noqa: E712
+    comptes = (
+        await session.exec(
+            select(Compte).where(Compte.employeur_id == employeur.id, Compte.role == Role.employeur.value, Compte.actif)
+        )
+    ).all()
     return [c for c in comptes if _egaux(c.nom, nom) & _egaux(c.prenom, prenom)]
 
 
 async def comptes_affilie_identifies(
-    session: AsyncSession, *, nir: str, nom: str, prenom: str, date_de_naissance: date,
+    session: AsyncSession,
+    *,
+    nir: str,
+    nom: str,
+    prenom: str,
+    date_de_naissance: date,
 ) -> list[Compte]:
     """The active accounts of the agent of this NIR, when name, first name and birth date are theirs too."""
     affilie = await depots.affilie_par_nir(session, normaliser(nir))
@@ -185,12 +205,24 @@ async def comptes_affilie_identifies(
         return []
     if not (_egaux(affilie.nom, nom) & _egaux(affilie.prenom, prenom)):
         return []
-    return list((await session.exec(select(Compte).where(
-        Compte.affilie_id == affilie.id, Compte.role == Role.affilie.value, Compte.actif == True))).all())  # noqa: E712
+    return list(
+        (
+            await session.exec(
+                select(Compte).where(Compte.affilie_id == affilie.id, Compte.role == Role.affilie.value, Compte.actif)
+            )
+        ).all()
+    )
 
 
 async def compte_pour_regeneration(
-    session: AsyncSession, *, identifiant: str, nom: str, prenom: str, email: str, question: str, reponse: str,
+    session: AsyncSession,
+    *,
+    identifiant: str,
+    nom: str,
+    prenom: str,
+    email: str,
+    question: str,
+    reponse: str,
 ) -> Compte | None:
     """The account whose every field of the regeneration form matches (seed 002, step 3), else ``None`` —
     whichever field is wrong, and whether the account exists or not, in about the same time."""
@@ -203,7 +235,8 @@ async def compte_pour_regeneration(
     identite_ok = _egaux(nom_titulaire, nom) & _egaux(prenom_titulaire, prenom)
     email_ok = hmac.compare_digest((compte.email or "").strip().casefold().encode(), email.strip().casefold().encode())
     question_ok = compte.question_secrete is not None and hmac.compare_digest(
-        compte.question_secrete.encode(), question.encode())
+        compte.question_secrete.encode(), question.encode()
+    )
     return compte if (reponse_ok & identite_ok & email_ok & question_ok) else None
 
 
@@ -275,5 +308,12 @@ def _annuler_regeneration(compte: Compte) -> None:
 
 async def comptes_de_l_employeur(session: AsyncSession, employeur_id: int) -> list[Compte]:
     """The accounts of an establishment, by identifier (what its administrator manages, seed 000)."""
-    return list((await session.exec(select(Compte).where(
-        Compte.employeur_id == employeur_id, Compte.role == Role.employeur.value).order_by(Compte.identifiant))).all())
+    return list(
+        (
+            await session.exec(
+                select(Compte)
+                .where(Compte.employeur_id == employeur_id, Compte.role == Role.employeur.value)
+                .order_by(Compte.identifiant)
+            )
+        ).all()
+    )

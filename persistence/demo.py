@@ -13,7 +13,6 @@ from pathlib import Path
 from sqlmodel import col, func, select
 
 from domain.cir import cotisations_estimees, natures_sans_cotisation
-
 from persistence.comptes import QUESTIONS_SECRETES, creer_compte, definir_question_secrete, hacher
 from persistence.db import SessionFactory, transaction
 from persistence.fabrique import creer_affilie, creer_employeur
@@ -51,47 +50,101 @@ async def charger_demo(sessions: SessionFactory, fichier: Path) -> list[dict[str
     comptes: list[dict[str, str]] = []
     async with transaction(sessions) as session:
         commune = await creer_employeur(session, 21330063, "Commune de Saint-Exemple", "rh@saint-exemple.fr")
-        hopital = await creer_employeur(session, 26330108, "Centre hospitalier de Lautreville", "drh@ch-lautreville.fr",
-                                        type="hopital")
-        camille = await creer_affilie(session, nom="Martin", prenom="Camille", naissance=date(1968, 4, 2),
-                                      email="camille.martin@exemple.fr", employeur=commune,
-                                      debut_carriere=date(1994, 9, 1), indice_majore=560,
-                                      enfants=(date(1999, 5, 1), date(2002, 7, 14)))
-        jean = await creer_affilie(session, nom="Bernard", prenom="Jean", naissance=date(1966, 11, 20),
-                                   email="jean.bernard@exemple.fr", employeur=hopital, debut_carriere=date(1990, 3, 1),
-                                   sexe=1, ordre=3, indice_majore=610, categorie="active")
-        lea = await creer_affilie(session, nom="Petit", prenom="Léa", naissance=date(1986, 1, 15),
-                                  email="lea.petit@exemple.fr", employeur=commune, debut_carriere=date(2010, 1, 1),
-                                  ordre=2)
+        hopital = await creer_employeur(
+            session, 26330108, "Centre hospitalier de Lautreville", "drh@ch-lautreville.fr", type="hopital"
+        )
+        camille = await creer_affilie(
+            session,
+            nom="Martin",
+            prenom="Camille",
+            naissance=date(1968, 4, 2),
+            email="camille.martin@exemple.fr",
+            employeur=commune,
+            debut_carriere=date(1994, 9, 1),
+            indice_majore=560,
+            enfants=(date(1999, 5, 1), date(2002, 7, 14)),
+        )
+        jean = await creer_affilie(
+            session,
+            nom="Bernard",
+            prenom="Jean",
+            naissance=date(1966, 11, 20),
+            email="jean.bernard@exemple.fr",
+            employeur=hopital,
+            debut_carriere=date(1990, 3, 1),
+            sexe=1,
+            ordre=3,
+            indice_majore=610,
+            categorie="active",
+        )
+        lea = await creer_affilie(
+            session,
+            nom="Petit",
+            prenom="Léa",
+            naissance=date(1986, 1, 15),
+            email="lea.petit@exemple.fr",
+            employeur=commune,
+            debut_carriere=date(2010, 1, 1),
+            ordre=2,
+        )
         await declarer_cotisations(session, [camille.id, jean.id, lea.id])  # type: ignore[list-item]
-        references = {commune.id: ReferencesEmployeur(employeur_id=commune.id, numero_bcr="01ABC111",
-                                                      numero_contrat="C2013000451"),
-                      hopital.id: ReferencesEmployeur(employeur_id=hopital.id, numero_bcr="33HOP204",
-                                                      numero_contrat="C2009001288")}
+        references = {
+            commune.id: ReferencesEmployeur(
+                employeur_id=commune.id, numero_bcr="01ABC111", numero_contrat="C2013000451"
+            ),
+            hopital.id: ReferencesEmployeur(
+                employeur_id=hopital.id, numero_bcr="33HOP204", numero_contrat="C2009001288"
+            ),
+        }
         session.add_all(references.values())
         for role, identifiant, cible, titulaire, employeur in (
             ("affilie", "camille.martin", {"nir": camille.nir}, {}, None),
             ("affilie", "jean.bernard", {"nir": jean.nir}, {}, None),
-            ("employeur", "rh.saint-exemple", {"siret": commune.siret, "profil": "admin"},
-             {"nom": "Dupont", "prenom": "Marcel"}, commune),
-            ("employeur", "drh.lautreville", {"siret": hopital.siret, "profil": "admin"},
-             {"nom": "Laurent", "prenom": "Sophie"}, hopital),
+            (
+                "employeur",
+                "rh.saint-exemple",
+                {"siret": commune.siret, "profil": "admin"},
+                {"nom": "Dupont", "prenom": "Marcel"},
+                commune,
+            ),
+            (
+                "employeur",
+                "drh.lautreville",
+                {"siret": hopital.siret, "profil": "admin"},
+                {"nom": "Laurent", "prenom": "Sophie"},
+                hopital,
+            ),
             ("superviseur", "superviseur", {}, {"nom": "Moreau", "prenom": "Claire"}, None),
         ):
             code = secrets.token_urlsafe(9)
-            compte = await creer_compte(session, role=role, identifiant=identifiant, code_hash=hacher(code),
-                                        email="superviseurs@cnracl.example.fr" if role == "superviseur" else None,
-                                        **cible, **titulaire)
+            compte = await creer_compte(
+                session,
+                role=role,
+                identifiant=identifiant,
+                code_hash=hacher(code),
+                email="superviseurs@cnracl.example.fr" if role == "superviseur" else None,
+                **cible,
+                **titulaire,
+            )
             definir_question_secrete(compte, QUESTION_DEMO, REPONSE_DEMO)
             session.add(compte)
-            ligne = {"identifiant": identifiant, "code": code, "role": role,
-                     **{k: v for k, v in cible.items() if k in ("nir", "siret")}, **titulaire,
-                     "email": compte.email or "", "question_secrete": QUESTIONS_SECRETES[QUESTION_DEMO],
-                     "reponse_secrete": REPONSE_DEMO}
+            ligne = {
+                "identifiant": identifiant,
+                "code": code,
+                "role": role,
+                **{k: v for k, v in cible.items() if k in ("nir", "siret")},
+                **titulaire,
+                "email": compte.email or "",
+                "question_secrete": QUESTIONS_SECRETES[QUESTION_DEMO],
+                "reponse_secrete": REPONSE_DEMO,
+            }
             if role == "affilie":  # the agent's identifying data, for the identifier recovery
                 agent = camille if cible["nir"] == camille.nir else jean
-                ligne |= {"nom": agent.nom, "prenom": agent.prenom,
-                          "date_de_naissance": agent.date_de_naissance.isoformat()}
+                ligne |= {
+                    "nom": agent.nom,
+                    "prenom": agent.prenom,
+                    "date_de_naissance": agent.date_de_naissance.isoformat(),
+                }
             if employeur is not None:
                 ref = references[employeur.id]
                 ligne |= {"numero_bcr": ref.numero_bcr or "", "numero_contrat": ref.numero_contrat or ""}

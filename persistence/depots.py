@@ -48,8 +48,11 @@ async def _obtenir_ou_creer(session: AsyncSession, modele: type[M], cle: str, no
     insertion = (insert_postgresql if session.bind.dialect.name == "postgresql" else insert_sqlite)(modele)
     table = modele.__table__  # type: ignore[attr-defined]
     valeurs = {colonne.key: getattr(nouveau, colonne.key) for colonne in table.columns if not colonne.primary_key}
-    identifiant = (await session.exec(
-        insertion.values(**valeurs).on_conflict_do_nothing(index_elements=["cle"]).returning(table.c.id))).scalar()
+    identifiant = (
+        await session.exec(
+            insertion.values(**valeurs).on_conflict_do_nothing(index_elements=["cle"]).returning(table.c.id)
+        )
+    ).scalar()
     if identifiant is None:
         existant = (await session.exec(select(modele).where(modele.cle == cle))).one()  # type: ignore[attr-defined]
         return existant, False
@@ -80,9 +83,17 @@ async def ajouter_evenement(
         cle = (processus_id, type, horodatage)
         deja = next((e for e in a_chainer(session) if (e.processus_id, e.type, e.horodatage) == cle), None)
         if deja is None:
-            deja = (await session.exec(select(Evenement).where(
-                Evenement.processus_id == processus_id, Evenement.type == type, Evenement.horodatage == horodatage)
-                .limit(1))).first()
+            deja = (
+                await session.exec(
+                    select(Evenement)
+                    .where(
+                        Evenement.processus_id == processus_id,
+                        Evenement.type == type,
+                        Evenement.horodatage == horodatage,
+                    )
+                    .limit(1)
+                )
+            ).first()
         if deja is not None:
             return deja
     evenement = Evenement(
@@ -100,9 +111,13 @@ async def ajouter_evenement(
 async def historique(session: AsyncSession, processus_id: str) -> Sequence[Any]:
     """The events of a process, oldest first, as rows (``type``, ``acteur``, ``compte_id``, ``horodatage``,
     ``details``): read on every state page, they are not loaded as ORM objects."""
-    requete = (select(Evenement.id, Evenement.type, Evenement.acteur, Evenement.compte_id, Evenement.horodatage,
-                      Evenement.details)
-               .where(Evenement.processus_id == processus_id).order_by(col(Evenement.id)))
+    requete = (
+        select(
+            Evenement.id, Evenement.type, Evenement.acteur, Evenement.compte_id, Evenement.horodatage, Evenement.details
+        )
+        .where(Evenement.processus_id == processus_id)
+        .order_by(col(Evenement.id))
+    )
     return (await session.exec(requete)).all()
 
 
@@ -111,7 +126,7 @@ async def en_dicts(session: AsyncSession, requete) -> list[dict[str, Any]]:
     ``_mapping`` built per row costs more than the query itself on a list of a hundred rows."""
     resultat = await session.exec(requete)
     cles = tuple(resultat.keys())
-    return [dict(zip(cles, ligne)) for ligne in resultat]
+    return [dict(zip(cles, ligne, strict=False)) for ligne in resultat]
 
 
 # --- people ---
@@ -138,9 +153,7 @@ async def enfants(session: AsyncSession, affilie_id: int) -> Sequence[Enfant]:
 
 async def lignes_cir(session: AsyncSession, affilie_id: int) -> Sequence[LigneCirTable]:
     requete = (
-        select(LigneCirTable)
-        .where(LigneCirTable.affilie_id == affilie_id)
-        .order_by(col(LigneCirTable.date_debut))
+        select(LigneCirTable).where(LigneCirTable.affilie_id == affilie_id).order_by(col(LigneCirTable.date_debut))
     )
     return (await session.exec(requete)).all()
 
@@ -155,7 +168,11 @@ def euros(centimes: int | None) -> Decimal | None:
 
 
 async def ecrire_ligne_cir(
-    session: AsyncSession, affilie_id: int, ligne: LigneCir, employeur_id: int | None, horodatage: datetime,
+    session: AsyncSession,
+    affilie_id: int,
+    ligne: LigneCir,
+    employeur_id: int | None,
+    horodatage: datetime,
     garder_cotisations: bool = True,
 ) -> LigneCirTable:
     """Create or replace the period starting on ``ligne.date_debut`` (one calendar year per line), its
@@ -175,13 +192,19 @@ async def ecrire_ligne_cir(
         )
     ).first()
     if existante is None:
-        existante = LigneCirTable(affilie_id=affilie_id, annee=ligne.annee, date_debut=ligne.date_debut, date_fin=ligne.date_fin)
+        existante = LigneCirTable(
+            affilie_id=affilie_id, annee=ligne.annee, date_debut=ligne.date_debut, date_fin=ligne.date_fin
+        )
     existante.date_fin = ligne.date_fin
     existante.quotite = ligne.quotite
     existante.nature = ligne.nature.value
     existante.categorie = ligne.categorie
     existante.indice_majore = ligne.indice_majore
-    if ligne.a_des_cotisations or not garder_cotisations or ligne.nature.value in natures_sans_cotisation(ligne.date_debut):
+    if (
+        ligne.a_des_cotisations
+        or not garder_cotisations
+        or ligne.nature.value in natures_sans_cotisation(ligne.date_debut)
+    ):
         existante.traitement_brut_centimes = _centimes(ligne.traitement_brut)
         existante.nbi_centimes = _centimes(ligne.nbi)
         existante.retenue_salariale_centimes = _centimes(ligne.retenue_salariale)
@@ -240,8 +263,16 @@ async def appliquer_transition(session: AsyncSession, transition: Transition) ->
     if vue.etat.est_termine:
         demande.terminee_le = transition.horodatage
     session.add(demande)
-    await ajouter_evenement(session, transition.workflow_id, transition.evenement, transition.acteur.value,
-                            transition.horodatage, transition.compte_id, transition.details, une_fois=True)
+    await ajouter_evenement(
+        session,
+        transition.workflow_id,
+        transition.evenement,
+        transition.acteur.value,
+        transition.horodatage,
+        transition.compte_id,
+        transition.details,
+        une_fois=True,
+    )
     await session.flush()
     return demande
 
@@ -272,8 +303,16 @@ async def lister_taches(
     """The inbox, due dates first (overdue first); ``attribuee_a``: the tasks one user holds;
     ``non_attribuees``: those nobody holds. ``en_lignes``: dicts of the task's columns instead of ``Tache``
     objects, for the inbox route, the most read of the service (they cost a fraction of ORM objects)."""
-    requete = _filtre_taches(select(*Tache.__table__.columns) if en_lignes else select(Tache), employeur_id, etat,
-                             type, limite, decalage, attribuee_a, non_attribuees)
+    requete = _filtre_taches(
+        select(*Tache.__table__.columns) if en_lignes else select(Tache),
+        employeur_id,
+        etat,
+        type,
+        limite,
+        decalage,
+        attribuee_a,
+        non_attribuees,
+    )
     return await en_dicts(session, requete) if en_lignes else (await session.exec(requete)).all()
 
 
@@ -298,7 +337,9 @@ async def enregistrer_document(session: AsyncSession, document: Document) -> tup
     return await _obtenir_ou_creer(session, Document, document.cle, document)
 
 
-async def documents_de_la_demande(session: AsyncSession, demande_id: int, type: str | None = None) -> Sequence[Document]:
+async def documents_de_la_demande(
+    session: AsyncSession, demande_id: int, type: str | None = None
+) -> Sequence[Document]:
     requete = select(Document).where(Document.demande_id == demande_id)
     if type:
         requete = requete.where(Document.type == type)
@@ -341,15 +382,23 @@ async def creer_demande_eir(
     session.add(demande)
     await session.flush()
     await ajouter_evenement(
-        session, demande.workflow_id, "demande_enregistree", "affilie" if canal == "en_ligne" else "superviseur",
-        horodatage, details={"canal": canal, "date_demande": date_demande.isoformat()},
+        session,
+        demande.workflow_id,
+        "demande_enregistree",
+        "affilie" if canal == "en_ligne" else "superviseur",
+        horodatage,
+        details={"canal": canal, "date_demande": date_demande.isoformat()},
     )
     return demande
 
 
 async def marquer_tache(
-    session: AsyncSession, tache_id: int, horodatage: datetime, etat: str | None = None,
-    relancee: bool = False, escaladee: bool = False,
+    session: AsyncSession,
+    tache_id: int,
+    horodatage: datetime,
+    etat: str | None = None,
+    relancee: bool = False,
+    escaladee: bool = False,
 ) -> Tache | None:
     """Note a reminder or an escalation, or close an open task (cancelled…); repeating it changes nothing."""
     tache = await session.get(Tache, tache_id)
@@ -367,7 +416,12 @@ async def marquer_tache(
 
 
 async def terminer_tache(
-    session: AsyncSession, tache: Tache, affilie_id: int, employeur_id: int | None, reponse, horodatage: datetime,
+    session: AsyncSession,
+    tache: Tache,
+    affilie_id: int,
+    employeur_id: int | None,
+    reponse,
+    horodatage: datetime,
     processus_id: str,
 ) -> bool:
     """Store an answer: the CIR corrections, the task closed, the event. ``False`` if already stored."""
@@ -384,8 +438,12 @@ async def terminer_tache(
     tache.reponse = reponse.model_dump(mode="json")
     session.add(tache)
     await ajouter_evenement(
-        session, processus_id, "tache_terminee", "superviseur" if tache.destinataire == "superviseur" else "employeur",
-        horodatage, compte_id=reponse.compte_id or None,
+        session,
+        processus_id,
+        "tache_terminee",
+        "superviseur" if tache.destinataire == "superviseur" else "employeur",
+        horodatage,
+        compte_id=reponse.compte_id or None,
         details={"tache_id": tache.id, "type": tache.type, "corrections": len(reponse.corrections)},
     )
     return True
@@ -403,9 +461,11 @@ async def compte_de_l_employeur(session: AsyncSession, employeur_id: int, compte
 
 
 async def comptes_actifs_de_l_employeur(session: AsyncSession, employeur_id: int) -> Sequence[Compte]:
-    requete = (select(Compte).where(Compte.employeur_id == employeur_id, Compte.role == "employeur",
-                                    col(Compte.actif).is_(True))
-               .order_by(col(Compte.nom), col(Compte.prenom), col(Compte.identifiant)))
+    requete = (
+        select(Compte)
+        .where(Compte.employeur_id == employeur_id, Compte.role == "employeur", col(Compte.actif).is_(True))
+        .order_by(col(Compte.nom), col(Compte.prenom), col(Compte.identifiant))
+    )
     return (await session.exec(requete)).all()
 
 
@@ -414,7 +474,11 @@ class AttributionConcurrente(Exception):
 
 
 async def attribuer_tache(
-    session: AsyncSession, tache: Tache, compte_id: int | None, horodatage: datetime, acteur: str,
+    session: AsyncSession,
+    tache: Tache,
+    compte_id: int | None,
+    horodatage: datetime,
+    acteur: str,
     par_compte_id: int | None,
 ) -> bool:
     """Give the open task to ``compte_id`` (``None``: nobody holds it any more) and append the event to the
@@ -428,9 +492,12 @@ async def attribuer_tache(
 
     precedent = tache.attribuee_a
     tenue = col(Tache.attribuee_a).is_(None) if precedent is None else col(Tache.attribuee_a) == precedent
-    resultat = await SAAsyncSession.execute(session, update(Tache).where(
-        col(Tache.id) == tache.id, tenue, col(Tache.etat) == EtatTache.ouverte.value).values(
-        attribuee_a=compte_id, attribuee_le=horodatage if compte_id is not None else None))
+    resultat = await SAAsyncSession.execute(
+        session,
+        update(Tache)
+        .where(col(Tache.id) == tache.id, tenue, col(Tache.etat) == EtatTache.ouverte.value)
+        .values(attribuee_a=compte_id, attribuee_le=horodatage if compte_id is not None else None),
+    )
     if resultat.rowcount != 1:  # type: ignore[attr-defined]
         raise AttributionConcurrente(f"tâche {tache.id}")
     await session.refresh(tache)
@@ -440,9 +507,15 @@ async def attribuer_tache(
         type_ = "tache_prise_en_charge"
     else:
         type_ = "tache_attribuee"
-    await ajouter_evenement(session, tache.workflow_id, type_, acteur, horodatage, par_compte_id,
-                            {"tache_id": tache.id, "type": tache.type, "attribuee_a": compte_id,
-                             "precedent": precedent})
+    await ajouter_evenement(
+        session,
+        tache.workflow_id,
+        type_,
+        acteur,
+        horodatage,
+        par_compte_id,
+        {"tache_id": tache.id, "type": tache.type, "attribuee_a": compte_id, "precedent": precedent},
+    )
     return True
 
 
@@ -453,8 +526,9 @@ async def campagnes(session: AsyncSession, limite: int = 50) -> Sequence[Any]:
     """Every campaign and dry run, the latest year first."""
     from persistence.models_campagne import CampagneTable
 
-    requete = (select(CampagneTable).order_by(col(CampagneTable.annee).desc(), col(CampagneTable.simulation))
-               .limit(limite))
+    requete = (
+        select(CampagneTable).order_by(col(CampagneTable.annee).desc(), col(CampagneTable.simulation)).limit(limite)
+    )
     return (await session.exec(requete)).all()
 
 
@@ -463,21 +537,26 @@ async def campagnes_de_l_employeur(session: AsyncSession, employeur_id: int) -> 
     from persistence.models_campagne import CampagneTable, CibleCampagne
 
     cibles = select(CibleCampagne.campagne_id).where(CibleCampagne.employeur_id == employeur_id).distinct()
-    requete = (select(CampagneTable).where(col(CampagneTable.simulation).is_(False),
-                                           col(CampagneTable.id).in_(cibles))
-               .order_by(col(CampagneTable.annee).desc()))
+    requete = (
+        select(CampagneTable)
+        .where(col(CampagneTable.simulation).is_(False), col(CampagneTable.id).in_(cibles))
+        .order_by(col(CampagneTable.annee).desc())
+    )
     return (await session.exec(requete)).all()
 
 
-async def agents_de_l_employeur_en_campagne(session: AsyncSession, campagne_id: int, workflow_id: str,
-                                            type_tache: str, employeur_id: int, limite: int = 1000
-                                            ) -> list[dict[str, Any]]:
+async def agents_de_l_employeur_en_campagne(
+    session: AsyncSession, campagne_id: int, workflow_id: str, type_tache: str, employeur_id: int, limite: int = 1000
+) -> list[dict[str, Any]]:
     """The employer's agents targeted by one campaign: cohort, age, document state, and their CIR task (if
     their account needed an update) with its state; the tasks still open first."""
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import AsyncSession as SAAsyncSession
 
-    lignes = (await SAAsyncSession.execute(session, text("""
+    lignes = (
+        await SAAsyncSession.execute(
+            session,
+            text("""
         SELECT a.nir, a.nom, a.prenom, c.cohorte, c.age, c.a_mettre_a_jour, c.etat, c.document_id,
                t.id AS tache_id, t.etat AS tache_etat, t.echeance AS tache_echeance
         FROM campagne_cible c JOIN affilie a ON a.id = c.affilie_id
@@ -485,6 +564,15 @@ async def agents_de_l_employeur_en_campagne(session: AsyncSession, campagne_id: 
                          AND t.employeur_id = :e
         WHERE c.campagne_id = :c AND c.employeur_id = :e
         ORDER BY CASE WHEN t.etat = :ouverte THEN 0 ELSE 1 END, a.nom, a.prenom, c.cohorte
-        LIMIT :limite"""), {"c": campagne_id, "wf": workflow_id, "type": type_tache, "e": employeur_id,
-                            "ouverte": EtatTache.ouverte.value, "limite": limite})).all()
+        LIMIT :limite"""),
+            {
+                "c": campagne_id,
+                "wf": workflow_id,
+                "type": type_tache,
+                "e": employeur_id,
+                "ouverte": EtatTache.ouverte.value,
+                "limite": limite,
+            },
+        )
+    ).all()
     return [dict(ligne._mapping) for ligne in lignes]

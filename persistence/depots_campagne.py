@@ -62,15 +62,21 @@ def _liste(nom: str, valeurs: Sequence[Any]):
 
 async def ouvrir(session: AsyncSession, ouverture: OuvertureCampagne) -> CampagneTable:
     """The campaign of this workflow id, created on first call (a dry run starts afresh each time)."""
-    campagne = (await session.exec(select(CampagneTable).where(
-        CampagneTable.workflow_id == ouverture.workflow_id))).first()
+    campagne = (
+        await session.exec(select(CampagneTable).where(CampagneTable.workflow_id == ouverture.workflow_id))
+    ).first()
     if campagne is not None and ouverture.simulation:
         for table in ("campagne_cible", "campagne_employeur"):
             await _executer(session, text(f"DELETE FROM {table} WHERE campagne_id = :c"), {"c": campagne.id})
     if campagne is None:
-        campagne = CampagneTable(workflow_id=ouverture.workflow_id, annee=ouverture.annee,
-                                 annee_envoi=ouverture.annee + 1, simulation=ouverture.simulation,
-                                 etape="planifiee", creee_le=ouverture.horodatage)
+        campagne = CampagneTable(
+            workflow_id=ouverture.workflow_id,
+            annee=ouverture.annee,
+            annee_envoi=ouverture.annee + 1,
+            simulation=ouverture.simulation,
+            etape="planifiee",
+            creee_le=ouverture.horodatage,
+        )
     campagne.calendrier = _calendrier_json(ouverture.calendrier)
     campagne.modifiee_le = ouverture.horodatage
     campagne.previsionnel = None
@@ -81,9 +87,18 @@ async def ouvrir(session: AsyncSession, ouverture: OuvertureCampagne) -> Campagn
 
 def _calendrier_json(calendrier) -> dict[str, Any]:
     donnees = asdict(calendrier)
-    return {k: ([x.isoformat() for x in v] if isinstance(v, list) else
-                v.isoformat() if isinstance(v, datetime) else str(v) if isinstance(v, timedelta) else v)
-            for k, v in donnees.items()}
+    return {
+        k: (
+            [x.isoformat() for x in v]
+            if isinstance(v, list)
+            else v.isoformat()
+            if isinstance(v, datetime)
+            else str(v)
+            if isinstance(v, timedelta)
+            else v
+        )
+        for k, v in donnees.items()
+    }
 
 
 async def appliquer_transition(session: AsyncSession, transition: TransitionCampagne) -> CampagneTable:
@@ -96,106 +111,193 @@ async def appliquer_transition(session: AsyncSession, transition: TransitionCamp
     campagne.compteurs = asdict(transition.compteurs)
     campagne.modifiee_le = transition.horodatage
     session.add(campagne)
-    await depots.ajouter_evenement(session, transition.workflow_id, transition.evenement, "cnracl"
-                                   if transition.compte_id is None else "superviseur", transition.horodatage,
-                                   transition.compte_id, transition.details)
+    await depots.ajouter_evenement(
+        session,
+        transition.workflow_id,
+        transition.evenement,
+        "cnracl" if transition.compte_id is None else "superviseur",
+        transition.horodatage,
+        transition.compte_id,
+        transition.details,
+    )
     return campagne
 
 
 async def campagne_par_annee(session: AsyncSession, annee: int, simulation: bool = False) -> CampagneTable | None:
-    return (await session.exec(select(CampagneTable).where(
-        CampagneTable.annee == annee, CampagneTable.simulation == simulation))).first()
+    return (
+        await session.exec(
+            select(CampagneTable).where(CampagneTable.annee == annee, CampagneTable.simulation == simulation)
+        )
+    ).first()
 
 
 # --- selection -----------------------------------------------------------------------------------
 
 
 async def selectionner(
-    session: AsyncSession, campagne_id: int, c: Cohortes, taille_lot: int, nb_tranches: int,
-    jours_par_trimestre: int, nouveaux_affilies: bool,
+    session: AsyncSession,
+    campagne_id: int,
+    c: Cohortes,
+    taille_lot: int,
+    nb_tranches: int,
+    jours_par_trimestre: int,
+    nouveaux_affilies: bool,
 ) -> ResultatSelection:
     """Insert the campaign's agents in bulk: RIS and EIG cohorts by birth year (actives with a CNRACL
     employer), or the newcomers who validated their first trimestres during year N."""
     annee_naissance = _annee_de(session, "a.date_de_naissance")
-    commun = {"c": campagne_id, "taille": taille_lot, "nt": max(nb_tranches, 1), "annee_cir": c.annee_cir_complete,
-              "etat": EtatCible.selectionne.value, "le": date(c.annee_campagne, 7, 1)}
-    inserer = f"""
+    commun = {
+        "c": campagne_id,
+        "taille": taille_lot,
+        "nt": max(nb_tranches, 1),
+        "annee_cir": c.annee_cir_complete,
+        "etat": EtatCible.selectionne.value,
+        "le": date(c.annee_campagne, 7, 1),
+    }
+    inserer = """
         INSERT INTO campagne_cible (campagne_id, affilie_id, employeur_id, cohorte, age, lot, tranche,
                                     a_mettre_a_jour, etat)
-        SELECT :c, a.id, a.employeur_id, :cohorte, {{age}}, a.employeur_id / :taille, a.id % :nt,
-               {{maj}}, :etat
+        SELECT :c, a.id, a.employeur_id, :cohorte, {age}, a.employeur_id / :taille, a.id % :nt,
+               {maj}, :etat
         FROM affilie a
         WHERE a.employeur_id IS NOT NULL AND (a.date_radiation IS NULL OR a.date_radiation > :le)
-          AND {{condition}}
+          AND {condition}
         ON CONFLICT (campagne_id, affilie_id, cohorte) DO NOTHING"""
-    a_jour = ("NOT EXISTS (SELECT 1 FROM ligne_cir l WHERE l.affilie_id = a.id AND l.annee = :annee_cir "
-              "AND l.indice_majore IS NOT NULL)")
+    a_jour = (
+        "NOT EXISTS (SELECT 1 FROM ligne_cir l WHERE l.affilie_id = a.id AND l.annee = :annee_cir "
+        "AND l.indice_majore IS NOT NULL)"
+    )
     if not nouveaux_affilies:
         for cohorte in (Cohorte.ris, Cohorte.eig):
             for naissance, age in c.naissances(cohorte).items():
-                await _executer(session, 
-                    text(inserer.format(age=":age", maj=a_jour,
-                                        condition="a.date_de_naissance BETWEEN :d1 AND :d2")),
-                    commun | {"cohorte": cohorte.value, "age": age, "d1": date(naissance, 1, 1),
-                              "d2": date(naissance, 12, 31)})
+                await _executer(
+                    session,
+                    text(inserer.format(age=":age", maj=a_jour, condition="a.date_de_naissance BETWEEN :d1 AND :d2")),
+                    commun
+                    | {
+                        "cohorte": cohorte.value,
+                        "age": age,
+                        "d1": date(naissance, 1, 1),
+                        "d2": date(naissance, 12, 31),
+                    },
+                )
     else:
         # Reached the required trimestres for the first time during year N: affiliated between these dates.
         jours = c.trimestres_information_generale * jours_par_trimestre
-        await _executer(session, 
-            text(inserer.format(age=f":annee_envoi - {annee_naissance}", maj="false",
-                                condition="a.date_affiliation BETWEEN :d1 AND :d2")),
-            commun | {"cohorte": Cohorte.information_generale.value, "annee_envoi": c.annee_envoi,
-                      "d1": date(c.annee_campagne, 1, 1) - timedelta(days=jours - 1),
-                      "d2": date(c.annee_campagne, 12, 31) - timedelta(days=jours - 1)})
-    await _executer(session, text("""
+        await _executer(
+            session,
+            text(
+                inserer.format(
+                    age=f":annee_envoi - {annee_naissance}",
+                    maj="false",
+                    condition="a.date_affiliation BETWEEN :d1 AND :d2",
+                )
+            ),
+            commun
+            | {
+                "cohorte": Cohorte.information_generale.value,
+                "annee_envoi": c.annee_envoi,
+                "d1": date(c.annee_campagne, 1, 1) - timedelta(days=jours - 1),
+                "d2": date(c.annee_campagne, 12, 31) - timedelta(days=jours - 1),
+            },
+        )
+    await _executer(
+        session,
+        text("""
         INSERT INTO campagne_employeur (campagne_id, employeur_id, lot, nb_agents, nb_a_mettre_a_jour, rappels,
                                         en_retard)
         SELECT :c, employeur_id, MIN(lot), COUNT(*), SUM(CASE WHEN a_mettre_a_jour THEN 1 ELSE 0 END), 0, false
         FROM campagne_cible WHERE campagne_id = :c AND employeur_id IS NOT NULL
         GROUP BY employeur_id
         ON CONFLICT (campagne_id, employeur_id) DO UPDATE
-        SET nb_agents = excluded.nb_agents, nb_a_mettre_a_jour = excluded.nb_a_mettre_a_jour"""), {"c": campagne_id})
+        SET nb_agents = excluded.nb_agents, nb_a_mettre_a_jour = excluded.nb_a_mettre_a_jour"""),
+        {"c": campagne_id},
+    )
     return await resultat_selection(session, campagne_id)
 
 
 async def resultat_selection(session: AsyncSession, campagne_id: int) -> ResultatSelection:
-    agents = {cohorte: n for cohorte, n in (await _executer(session, text(
-        "SELECT cohorte, COUNT(*) FROM campagne_cible WHERE campagne_id = :c GROUP BY cohorte"),
-        {"c": campagne_id})).all()}
-    a_mettre_a_jour = (await _executer(session, text(
-        "SELECT COUNT(*) FROM campagne_cible WHERE campagne_id = :c AND a_mettre_a_jour"), {"c": campagne_id})).scalar()
-    employeurs = (await _executer(session, text(
-        "SELECT COUNT(*) FROM campagne_employeur WHERE campagne_id = :c"), {"c": campagne_id})).scalar()
-    lots = [lot for (lot,) in (await _executer(session, text(
-        "SELECT DISTINCT lot FROM campagne_cible WHERE campagne_id = :c ORDER BY lot"), {"c": campagne_id})).all()]
-    return ResultatSelection(lots=lots, agents={k: int(v) for k, v in agents.items()},
-                             a_mettre_a_jour=int(a_mettre_a_jour or 0), employeurs=int(employeurs or 0))
+    agents = dict(
+        (
+            await _executer(
+                session,
+                text("SELECT cohorte, COUNT(*) FROM campagne_cible WHERE campagne_id = :c GROUP BY cohorte"),
+                {"c": campagne_id},
+            )
+        ).all()
+    )
+    a_mettre_a_jour = (
+        await _executer(
+            session,
+            text("SELECT COUNT(*) FROM campagne_cible WHERE campagne_id = :c AND a_mettre_a_jour"),
+            {"c": campagne_id},
+        )
+    ).scalar()
+    employeurs = (
+        await _executer(
+            session, text("SELECT COUNT(*) FROM campagne_employeur WHERE campagne_id = :c"), {"c": campagne_id}
+        )
+    ).scalar()
+    lots = [
+        lot
+        for (lot,) in (
+            await _executer(
+                session,
+                text("SELECT DISTINCT lot FROM campagne_cible WHERE campagne_id = :c ORDER BY lot"),
+                {"c": campagne_id},
+            )
+        ).all()
+    ]
+    return ResultatSelection(
+        lots=lots,
+        agents={k: int(v) for k, v in agents.items()},
+        a_mettre_a_jour=int(a_mettre_a_jour or 0),
+        employeurs=int(employeurs or 0),
+    )
 
 
 # --- employers: notification, tasks, reminders, lateness ------------------------------------------
 
 
 async def employeurs_du_paquet(
-    session: AsyncSession, campagne_id: int, lot: int, apres: int, limite: int, avec_taches_ouvertes: str | None = None,
+    session: AsyncSession,
+    campagne_id: int,
+    lot: int,
+    apres: int,
+    limite: int,
+    avec_taches_ouvertes: str | None = None,
 ) -> list[dict[str, Any]]:
     """The next employers of a batch having agents to update (or, for reminders, open campaign tasks)."""
     filtre = "ce.nb_a_mettre_a_jour > 0"
     valeurs: dict[str, Any] = {"c": campagne_id, "lot": lot, "apres": apres, "limite": limite}
     if avec_taches_ouvertes:
-        filtre = ("EXISTS (SELECT 1 FROM tache t WHERE t.workflow_id = :wf AND t.type = :type "
-                  "AND t.employeur_id = ce.employeur_id AND t.etat = :ouverte)")
+        filtre = (
+            "EXISTS (SELECT 1 FROM tache t WHERE t.workflow_id = :wf AND t.type = :type "
+            "AND t.employeur_id = ce.employeur_id AND t.etat = :ouverte)"
+        )
         valeurs |= {"wf": avec_taches_ouvertes, "type": TYPE_TACHE_CAMPAGNE, "ouverte": EtatTache.ouverte.value}
-    lignes = (await _executer(session, text(f"""
+    lignes = (
+        await _executer(
+            session,
+            text(f"""
         SELECT e.id, e.siret, e.raison_sociale, e.email, ce.nb_a_mettre_a_jour
         FROM campagne_employeur ce JOIN employeur e ON e.id = ce.employeur_id
         WHERE ce.campagne_id = :c AND ce.lot = :lot AND ce.employeur_id > :apres AND {filtre}
-        ORDER BY ce.employeur_id LIMIT :limite"""), valeurs)).all()
+        ORDER BY ce.employeur_id LIMIT :limite"""),
+            valeurs,
+        )
+    ).all()
     return [dict(ligne._mapping) for ligne in lignes]
 
 
 async def creer_taches(
-    session: AsyncSession, campagne_id: int, workflow_id: str, annee: int, employeurs: Sequence[int],
-    echeance: datetime, horodatage: datetime,
+    session: AsyncSession,
+    campagne_id: int,
+    workflow_id: str,
+    annee: int,
+    employeurs: Sequence[int],
+    echeance: datetime,
+    horodatage: datetime,
 ) -> None:
     """One inbox task per agent to update, for these employers, in one INSERT … SELECT."""
     details = _json(session, "'{\"annee\": ' || :annee || ', \"cohorte\": \"' || c.cohorte || '\"}'")
@@ -207,15 +309,30 @@ async def creer_taches(
         FROM campagne_cible c
         WHERE c.campagne_id = :c AND c.a_mettre_a_jour AND c.employeur_id IN :employeurs
         ON CONFLICT (cle) DO NOTHING""").bindparams(
-        bindparam("echeance", type_=_H), bindparam("h", type_=_H), _liste("employeurs", employeurs))
-    await _executer(session, requete, {"c": campagne_id, "wf": workflow_id, "type": TYPE_TACHE_CAMPAGNE,
-                                    "ouverte": EtatTache.ouverte.value, "echeance": echeance, "h": horodatage,
-                                    "annee": annee})
+        bindparam("echeance", type_=_H), bindparam("h", type_=_H), _liste("employeurs", employeurs)
+    )
+    await _executer(
+        session,
+        requete,
+        {
+            "c": campagne_id,
+            "wf": workflow_id,
+            "type": TYPE_TACHE_CAMPAGNE,
+            "ouverte": EtatTache.ouverte.value,
+            "echeance": echeance,
+            "h": horodatage,
+            "annee": annee,
+        },
+    )
 
 
-async def agents_a_mettre_a_jour(session: AsyncSession, campagne_id: int, workflow_id: str,
-                                 employeurs: Sequence[int], seulement_ouvertes: bool = False
-                                 ) -> dict[int, list[dict[str, Any]]]:
+async def agents_a_mettre_a_jour(
+    session: AsyncSession,
+    campagne_id: int,
+    workflow_id: str,
+    employeurs: Sequence[int],
+    seulement_ouvertes: bool = False,
+) -> dict[int, list[dict[str, Any]]]:
     """Per employer, its agents to update and their task (the content of the employer's mail)."""
     filtre = "AND t.etat = :ouverte" if seulement_ouvertes else ""
     requete = text(f"""
@@ -225,68 +342,126 @@ async def agents_a_mettre_a_jour(session: AsyncSession, campagne_id: int, workfl
         WHERE c.campagne_id = :c AND c.a_mettre_a_jour AND c.employeur_id IN :employeurs {filtre}
         ORDER BY c.employeur_id, a.nom, a.prenom""").bindparams(_liste("employeurs", employeurs))
     par_employeur: dict[int, list[dict[str, Any]]] = {e: [] for e in employeurs}
-    for ligne in (await _executer(session, requete, {"c": campagne_id, "wf": workflow_id, "type": TYPE_TACHE_CAMPAGNE,
-                                                  "ouverte": EtatTache.ouverte.value})).all():
+    for ligne in (
+        await _executer(
+            session,
+            requete,
+            {"c": campagne_id, "wf": workflow_id, "type": TYPE_TACHE_CAMPAGNE, "ouverte": EtatTache.ouverte.value},
+        )
+    ).all():
         naissance = ligne.date_de_naissance
-        par_employeur[ligne.employeur_id].append({
-            "nom": ligne.nom, "prenom": ligne.prenom, "tache_id": ligne.tache_id, "cohorte": ligne.cohorte,
-            "annee_de_naissance": str(naissance)[:4]})
+        par_employeur[ligne.employeur_id].append(
+            {
+                "nom": ligne.nom,
+                "prenom": ligne.prenom,
+                "tache_id": ligne.tache_id,
+                "cohorte": ligne.cohorte,
+                "annee_de_naissance": str(naissance)[:4],
+            }
+        )
     return par_employeur
 
 
-async def marquer_notifies(session: AsyncSession, campagne_id: int, employeurs: Sequence[int],
-                           horodatage: datetime) -> None:
-    await _executer(session, text(
-        "UPDATE campagne_employeur SET notifie_le = :h WHERE campagne_id = :c AND employeur_id IN :employeurs "
-        "AND notifie_le IS NULL").bindparams(bindparam("h", type_=_H), _liste("employeurs", employeurs)),
-        {"c": campagne_id, "h": horodatage})
+async def marquer_notifies(
+    session: AsyncSession, campagne_id: int, employeurs: Sequence[int], horodatage: datetime
+) -> None:
+    await _executer(
+        session,
+        text(
+            "UPDATE campagne_employeur SET notifie_le = :h WHERE campagne_id = :c AND employeur_id IN :employeurs "
+            "AND notifie_le IS NULL"
+        ).bindparams(bindparam("h", type_=_H), _liste("employeurs", employeurs)),
+        {"c": campagne_id, "h": horodatage},
+    )
 
 
-async def marquer_relances(session: AsyncSession, campagne_id: int, workflow_id: str, employeurs: Sequence[int],
-                           rang: int, horodatage: datetime) -> None:
-    await _executer(session, text(
-        "UPDATE tache SET relancee_le = :h WHERE workflow_id = :wf AND type = :type AND etat = :ouverte "
-        "AND employeur_id IN :employeurs").bindparams(bindparam("h", type_=_H), _liste("employeurs", employeurs)),
-        {"h": horodatage, "wf": workflow_id, "type": TYPE_TACHE_CAMPAGNE, "ouverte": EtatTache.ouverte.value})
-    await _executer(session, text(
-        "UPDATE campagne_employeur SET rappels = :n WHERE campagne_id = :c AND employeur_id IN :employeurs "
-        "AND rappels < :n").bindparams(_liste("employeurs", employeurs)), {"n": rang + 1, "c": campagne_id})
+async def marquer_relances(
+    session: AsyncSession,
+    campagne_id: int,
+    workflow_id: str,
+    employeurs: Sequence[int],
+    rang: int,
+    horodatage: datetime,
+) -> None:
+    await _executer(
+        session,
+        text(
+            "UPDATE tache SET relancee_le = :h WHERE workflow_id = :wf AND type = :type AND etat = :ouverte "
+            "AND employeur_id IN :employeurs"
+        ).bindparams(bindparam("h", type_=_H), _liste("employeurs", employeurs)),
+        {"h": horodatage, "wf": workflow_id, "type": TYPE_TACHE_CAMPAGNE, "ouverte": EtatTache.ouverte.value},
+    )
+    await _executer(
+        session,
+        text(
+            "UPDATE campagne_employeur SET rappels = :n WHERE campagne_id = :c AND employeur_id IN :employeurs "
+            "AND rappels < :n"
+        ).bindparams(_liste("employeurs", employeurs)),
+        {"n": rang + 1, "c": campagne_id},
+    )
 
 
 async def compter_lot(session: AsyncSession, campagne_id: int, workflow_id: str, lot: int) -> dict[str, int]:
     """Idempotent counts of one batch: employers notified, tasks, reminders sent."""
-    employeurs = (await _executer(session, text(
-        "SELECT COUNT(*) FROM campagne_employeur WHERE campagne_id = :c AND lot = :lot AND notifie_le IS NOT NULL"),
-        {"c": campagne_id, "lot": lot})).scalar()
-    taches = (await _executer(session, text(
-        "SELECT COUNT(*) FROM tache t JOIN campagne_employeur ce ON ce.employeur_id = t.employeur_id "
-        "WHERE ce.campagne_id = :c AND ce.lot = :lot AND t.workflow_id = :wf AND t.type = :type"),
-        {"c": campagne_id, "lot": lot, "wf": workflow_id, "type": TYPE_TACHE_CAMPAGNE})).scalar()
+    employeurs = (
+        await _executer(
+            session,
+            text(
+                "SELECT COUNT(*) FROM campagne_employeur WHERE campagne_id = :c AND lot = :lot AND notifie_le IS NOT NULL"
+            ),
+            {"c": campagne_id, "lot": lot},
+        )
+    ).scalar()
+    taches = (
+        await _executer(
+            session,
+            text(
+                "SELECT COUNT(*) FROM tache t JOIN campagne_employeur ce ON ce.employeur_id = t.employeur_id "
+                "WHERE ce.campagne_id = :c AND ce.lot = :lot AND t.workflow_id = :wf AND t.type = :type"
+            ),
+            {"c": campagne_id, "lot": lot, "wf": workflow_id, "type": TYPE_TACHE_CAMPAGNE},
+        )
+    ).scalar()
     return {"employeurs": int(employeurs or 0), "taches": int(taches or 0)}
 
 
 async def signaler_retardataires(session: AsyncSession, campagne_id: int, workflow_id: str) -> list[dict[str, Any]]:
     """At the cut-off: flag employers with open campaign tasks; return them (most open tasks first)."""
-    await _executer(session, text("""
+    await _executer(
+        session,
+        text("""
         UPDATE campagne_employeur SET en_retard = EXISTS (
             SELECT 1 FROM tache t WHERE t.workflow_id = :wf AND t.type = :type AND t.etat = :ouverte
               AND t.employeur_id = campagne_employeur.employeur_id)
         WHERE campagne_id = :c"""),
-        {"c": campagne_id, "wf": workflow_id, "type": TYPE_TACHE_CAMPAGNE, "ouverte": EtatTache.ouverte.value})
+        {"c": campagne_id, "wf": workflow_id, "type": TYPE_TACHE_CAMPAGNE, "ouverte": EtatTache.ouverte.value},
+    )
     return await retardataires(session, campagne_id, workflow_id)
 
 
-async def retardataires(session: AsyncSession, campagne_id: int, workflow_id: str, limite: int = 100000,
-                        decalage: int = 0) -> list[dict[str, Any]]:
-    lignes = (await _executer(session, text("""
+async def retardataires(
+    session: AsyncSession, campagne_id: int, workflow_id: str, limite: int = 100000, decalage: int = 0
+) -> list[dict[str, Any]]:
+    lignes = (
+        await _executer(
+            session,
+            text("""
         SELECT e.id AS employeur_id, e.siret, e.raison_sociale, ce.nb_a_mettre_a_jour, ce.rappels,
                (SELECT COUNT(*) FROM tache t WHERE t.workflow_id = :wf AND t.type = :type AND t.etat = :ouverte
                   AND t.employeur_id = ce.employeur_id) AS taches_ouvertes
         FROM campagne_employeur ce JOIN employeur e ON e.id = ce.employeur_id
         WHERE ce.campagne_id = :c AND ce.en_retard
         ORDER BY taches_ouvertes DESC, e.id LIMIT :limite OFFSET :decalage"""),
-        {"c": campagne_id, "wf": workflow_id, "type": TYPE_TACHE_CAMPAGNE, "ouverte": EtatTache.ouverte.value,
-         "limite": limite, "decalage": decalage})).all()
+            {
+                "c": campagne_id,
+                "wf": workflow_id,
+                "type": TYPE_TACHE_CAMPAGNE,
+                "ouverte": EtatTache.ouverte.value,
+                "limite": limite,
+                "decalage": decalage,
+            },
+        )
+    ).all()
     return [dict(ligne._mapping) for ligne in lignes]
 
 
@@ -295,28 +470,47 @@ async def retardataires(session: AsyncSession, campagne_id: int, workflow_id: st
 
 async def lignes_export(session: AsyncSession, campagne_id: int, lot: int) -> list[dict[str, Any]]:
     """What the collector receives for one batch, in a stable order (the same file on every retry)."""
-    lignes = (await _executer(session, text("""
+    lignes = (
+        await _executer(
+            session,
+            text("""
         SELECT a.nir, a.nom, a.prenom, a.date_de_naissance, c.cohorte, c.age, e.siret AS siret_employeur,
                (SELECT COUNT(*) FROM ligne_cir l WHERE l.affilie_id = a.id) AS lignes_cir,
                (SELECT MAX(l.annee) FROM ligne_cir l WHERE l.affilie_id = a.id) AS derniere_annee_cir
         FROM campagne_cible c JOIN affilie a ON a.id = c.affilie_id LEFT JOIN employeur e ON e.id = c.employeur_id
         WHERE c.campagne_id = :c AND c.lot = :lot
-        ORDER BY c.affilie_id, c.cohorte"""), {"c": campagne_id, "lot": lot})).all()
+        ORDER BY c.affilie_id, c.cohorte"""),
+            {"c": campagne_id, "lot": lot},
+        )
+    ).all()
     return [dict(ligne._mapping) for ligne in lignes]
 
 
 # --- documents -----------------------------------------------------------------------------------
 
 
-async def cibles_a_produire(session: AsyncSession, campagne_id: int, lot: int, tranche: int, apres: int,
-                            limite: int) -> list[dict[str, Any]]:
-    lignes = (await _executer(session, text("""
+async def cibles_a_produire(
+    session: AsyncSession, campagne_id: int, lot: int, tranche: int, apres: int, limite: int
+) -> list[dict[str, Any]]:
+    lignes = (
+        await _executer(
+            session,
+            text("""
         SELECT id, affilie_id, cohorte, age, etat, document_id FROM campagne_cible
         WHERE campagne_id = :c AND lot = :lot AND tranche <= :tranche AND id > :apres
           AND etat IN (:selectionne, :produit)
         ORDER BY id LIMIT :limite"""),
-        {"c": campagne_id, "lot": lot, "tranche": tranche, "apres": apres, "limite": limite,
-         "selectionne": EtatCible.selectionne.value, "produit": EtatCible.document_produit.value})).all()
+            {
+                "c": campagne_id,
+                "lot": lot,
+                "tranche": tranche,
+                "apres": apres,
+                "limite": limite,
+                "selectionne": EtatCible.selectionne.value,
+                "produit": EtatCible.document_produit.value,
+            },
+        )
+    ).all()
     return [dict(ligne._mapping) for ligne in lignes]
 
 
@@ -324,11 +518,15 @@ async def dossiers_affilies(session: AsyncSession, affilie_ids: Sequence[int]):
     """Affiliates, their CIR lines and children, for a packet, in three queries."""
     from persistence.models import Affilie, Enfant, LigneCirTable
 
-    affilies = {a.id: a for a in (await session.exec(select(Affilie).where(
-        Affilie.id.in_(affilie_ids)))).all()}  # type: ignore[union-attr]
+    affilies = {a.id: a for a in (await session.exec(select(Affilie).where(Affilie.id.in_(affilie_ids)))).all()}  # type: ignore[union-attr]
     lignes: dict[int, list] = {i: [] for i in affilie_ids}
-    for ligne in (await session.exec(select(LigneCirTable).where(LigneCirTable.affilie_id.in_(affilie_ids))  # type: ignore[attr-defined]
-                                     .order_by(LigneCirTable.affilie_id, LigneCirTable.date_debut))).all():
+    for ligne in (
+        await session.exec(
+            select(LigneCirTable)
+            .where(LigneCirTable.affilie_id.in_(affilie_ids))  # type: ignore[attr-defined]
+            .order_by(LigneCirTable.affilie_id, LigneCirTable.date_debut)
+        )
+    ).all():
         lignes[ligne.affilie_id].append(ligne)
     enfants: dict[int, list] = {i: [] for i in affilie_ids}
     for enfant in (await session.exec(select(Enfant).where(Enfant.affilie_id.in_(affilie_ids)))).all():  # type: ignore[attr-defined]
@@ -344,9 +542,16 @@ async def enregistrer_documents(session: AsyncSession, documents: list[dict[str,
         table = Document.__table__  # type: ignore[attr-defined]
         await _executer(session, _inserer_sans_doublon(session, table, ["cle"]), documents)
     cles = [d["cle"] for d in documents]
-    lignes = (await _executer(session, text("SELECT cle, id FROM document WHERE cle IN :cles").bindparams(
-        _liste("cles", cles)))).all() if cles else []
-    return {cle: id_ for cle, id_ in lignes}
+    lignes = (
+        (
+            await _executer(
+                session, text("SELECT cle, id FROM document WHERE cle IN :cles").bindparams(_liste("cles", cles))
+            )
+        ).all()
+        if cles
+        else []
+    )
+    return dict(lignes)
 
 
 def _inserer_sans_doublon(session: AsyncSession, table, conflit: list[str]):
@@ -360,14 +565,24 @@ def _inserer_sans_doublon(session: AsyncSession, table, conflit: list[str]):
 async def marquer_cibles(session: AsyncSession, etat: EtatCible, cibles: list[dict[str, Any]]) -> None:
     """``cibles``: ``{"id": …, "document_id": …}`` rows (executemany)."""
     if cibles:
-        await _executer(session, text("UPDATE campagne_cible SET etat = :etat, document_id = :document_id WHERE id = :id"),
-                              [{"etat": etat.value, **c} for c in cibles])
+        await _executer(
+            session,
+            text("UPDATE campagne_cible SET etat = :etat, document_id = :document_id WHERE id = :id"),
+            [{"etat": etat.value, **c} for c in cibles],
+        )
 
 
 async def compter_documents(session: AsyncSession, campagne_id: int, lot: int, tranche: int) -> dict[str, int]:
-    lignes = (await _executer(session, text(
-        "SELECT etat, COUNT(*) FROM campagne_cible WHERE campagne_id = :c AND lot = :lot AND tranche = :t "
-        "GROUP BY etat"), {"c": campagne_id, "lot": lot, "t": tranche})).all()
+    lignes = (
+        await _executer(
+            session,
+            text(
+                "SELECT etat, COUNT(*) FROM campagne_cible WHERE campagne_id = :c AND lot = :lot AND tranche = :t "
+                "GROUP BY etat"
+            ),
+            {"c": campagne_id, "lot": lot, "t": tranche},
+        )
+    ).all()
     return {etat: int(n) for etat, n in lignes}
 
 
@@ -378,19 +593,40 @@ async def progression(session: AsyncSession, campagne: CampagneTable) -> dict[st
     """Progress by cohort and state, employers, tasks, exports, documents (what GET /campagnes shows)."""
     c = {"c": campagne.id, "wf": campagne.workflow_id, "type": TYPE_TACHE_CAMPAGNE}
     par_cohorte: dict[str, dict[str, int]] = {}
-    for cohorte, etat, n in (await _executer(session, text(
-            "SELECT cohorte, etat, COUNT(*) FROM campagne_cible WHERE campagne_id = :c GROUP BY cohorte, etat"),
-            c)).all():
+    for cohorte, etat, n in (
+        await _executer(
+            session,
+            text("SELECT cohorte, etat, COUNT(*) FROM campagne_cible WHERE campagne_id = :c GROUP BY cohorte, etat"),
+            c,
+        )
+    ).all():
         par_cohorte.setdefault(cohorte, {})[etat] = int(n)
-    taches = {etat: int(n) for etat, n in (await _executer(session, text(
-        "SELECT etat, COUNT(*) FROM tache WHERE workflow_id = :wf AND type = :type GROUP BY etat"), c)).all()}
-    employeurs = (await _executer(session, text("""
+    taches = {
+        etat: int(n)
+        for etat, n in (
+            await _executer(
+                session,
+                text("SELECT etat, COUNT(*) FROM tache WHERE workflow_id = :wf AND type = :type GROUP BY etat"),
+                c,
+            )
+        ).all()
+    }
+    employeurs = (
+        await _executer(
+            session,
+            text("""
         SELECT COUNT(*) AS total, SUM(CASE WHEN nb_a_mettre_a_jour > 0 THEN 1 ELSE 0 END) AS concernes,
                SUM(CASE WHEN notifie_le IS NOT NULL THEN 1 ELSE 0 END) AS notifies,
                SUM(CASE WHEN en_retard THEN 1 ELSE 0 END) AS en_retard
-        FROM campagne_employeur WHERE campagne_id = :c"""), c)).one()
-    exports = (await _executer(session, text(
-        "SELECT COUNT(*), COALESCE(SUM(lignes), 0) FROM campagne_export WHERE campagne_id = :c"), c)).one()
+        FROM campagne_employeur WHERE campagne_id = :c"""),
+            c,
+        )
+    ).one()
+    exports = (
+        await _executer(
+            session, text("SELECT COUNT(*), COALESCE(SUM(lignes), 0) FROM campagne_export WHERE campagne_id = :c"), c
+        )
+    ).one()
     return {
         "par_cohorte": par_cohorte,
         "taches": taches,
@@ -399,10 +635,14 @@ async def progression(session: AsyncSession, campagne: CampagneTable) -> dict[st
     }
 
 
-async def employeurs_de_la_campagne(session: AsyncSession, campagne: CampagneTable, en_retard: bool | None,
-                                    limite: int, decalage: int) -> list[dict[str, Any]]:
+async def employeurs_de_la_campagne(
+    session: AsyncSession, campagne: CampagneTable, en_retard: bool | None, limite: int, decalage: int
+) -> list[dict[str, Any]]:
     filtre = "" if en_retard is None else ("AND ce.en_retard" if en_retard else "AND NOT ce.en_retard")
-    lignes = (await _executer(session, text(f"""
+    lignes = (
+        await _executer(
+            session,
+            text(f"""
         SELECT e.id AS employeur_id, e.siret, e.raison_sociale, ce.lot, ce.nb_agents, ce.nb_a_mettre_a_jour,
                ce.notifie_le, ce.rappels, ce.en_retard,
                (SELECT COUNT(*) FROM tache t WHERE t.workflow_id = :wf AND t.type = :type AND t.etat = :ouverte
@@ -410,13 +650,22 @@ async def employeurs_de_la_campagne(session: AsyncSession, campagne: CampagneTab
         FROM campagne_employeur ce JOIN employeur e ON e.id = ce.employeur_id
         WHERE ce.campagne_id = :c {filtre}
         ORDER BY ce.en_retard DESC, ce.nb_a_mettre_a_jour DESC, e.id LIMIT :limite OFFSET :decalage"""),
-        {"c": campagne.id, "wf": campagne.workflow_id, "type": TYPE_TACHE_CAMPAGNE,
-         "ouverte": EtatTache.ouverte.value, "limite": limite, "decalage": decalage})).all()
+            {
+                "c": campagne.id,
+                "wf": campagne.workflow_id,
+                "type": TYPE_TACHE_CAMPAGNE,
+                "ouverte": EtatTache.ouverte.value,
+                "limite": limite,
+                "decalage": decalage,
+            },
+        )
+    ).all()
     return [dict(ligne._mapping) for ligne in lignes]
 
 
-async def cibles_de_la_campagne(session: AsyncSession, campagne_id: int, employeur_id: int | None,
-                                cohorte: str | None, limite: int, decalage: int) -> list[dict[str, Any]]:
+async def cibles_de_la_campagne(
+    session: AsyncSession, campagne_id: int, employeur_id: int | None, cohorte: str | None, limite: int, decalage: int
+) -> list[dict[str, Any]]:
     """Who receives (or, in a dry run, would receive) which document."""
     filtres, valeurs = "", {"c": campagne_id, "limite": limite, "decalage": decalage}
     if employeur_id is not None:
@@ -425,36 +674,85 @@ async def cibles_de_la_campagne(session: AsyncSession, campagne_id: int, employe
     if cohorte:
         filtres += " AND c.cohorte = :cohorte"
         valeurs["cohorte"] = cohorte
-    lignes = (await _executer(session, text(f"""
+    lignes = (
+        await _executer(
+            session,
+            text(f"""
         SELECT a.nir, a.nom, a.prenom, c.cohorte, c.age, c.employeur_id, c.a_mettre_a_jour, c.tranche, c.etat,
                c.document_id
         FROM campagne_cible c JOIN affilie a ON a.id = c.affilie_id
-        WHERE c.campagne_id = :c {filtres} ORDER BY c.id LIMIT :limite OFFSET :decalage"""), valeurs)).all()
+        WHERE c.campagne_id = :c {filtres} ORDER BY c.id LIMIT :limite OFFSET :decalage"""),
+            valeurs,
+        )
+    ).all()
     return [dict(ligne._mapping) for ligne in lignes]
 
 
 async def charge_previsionnelle(session: AsyncSession, campagne_id: int) -> dict[str, Any]:
     """Counts for the dry run: per cohort and age, per tranche, the employers most concerned."""
-    par_age = [{"cohorte": c, "age": a, "agents": int(n)} for c, a, n in (await _executer(session, text(
-        "SELECT cohorte, age, COUNT(*) FROM campagne_cible WHERE campagne_id = :c GROUP BY cohorte, age "
-        "ORDER BY cohorte, age"), {"c": campagne_id})).all()]
-    par_tranche = {int(t): int(n) for t, n in (await _executer(session, text(
-        "SELECT tranche, COUNT(*) FROM campagne_cible WHERE campagne_id = :c GROUP BY tranche"),
-        {"c": campagne_id})).all()}
-    employeurs = (await _executer(session, text(
-        "SELECT COUNT(*) FROM campagne_employeur WHERE campagne_id = :c AND nb_a_mettre_a_jour > 0"),
-        {"c": campagne_id})).scalar()
-    taches = (await _executer(session, text(
-        "SELECT COUNT(*) FROM campagne_cible WHERE campagne_id = :c AND a_mettre_a_jour"), {"c": campagne_id})).scalar()
-    lots = (await _executer(session, text(
-        "SELECT COUNT(DISTINCT lot) FROM campagne_cible WHERE campagne_id = :c"), {"c": campagne_id})).scalar()
-    principaux = [dict(ligne._mapping) for ligne in (await _executer(session, text("""
+    par_age = [
+        {"cohorte": c, "age": a, "agents": int(n)}
+        for c, a, n in (
+            await _executer(
+                session,
+                text(
+                    "SELECT cohorte, age, COUNT(*) FROM campagne_cible WHERE campagne_id = :c GROUP BY cohorte, age "
+                    "ORDER BY cohorte, age"
+                ),
+                {"c": campagne_id},
+            )
+        ).all()
+    ]
+    par_tranche = {
+        int(t): int(n)
+        for t, n in (
+            await _executer(
+                session,
+                text("SELECT tranche, COUNT(*) FROM campagne_cible WHERE campagne_id = :c GROUP BY tranche"),
+                {"c": campagne_id},
+            )
+        ).all()
+    }
+    employeurs = (
+        await _executer(
+            session,
+            text("SELECT COUNT(*) FROM campagne_employeur WHERE campagne_id = :c AND nb_a_mettre_a_jour > 0"),
+            {"c": campagne_id},
+        )
+    ).scalar()
+    taches = (
+        await _executer(
+            session,
+            text("SELECT COUNT(*) FROM campagne_cible WHERE campagne_id = :c AND a_mettre_a_jour"),
+            {"c": campagne_id},
+        )
+    ).scalar()
+    lots = (
+        await _executer(
+            session, text("SELECT COUNT(DISTINCT lot) FROM campagne_cible WHERE campagne_id = :c"), {"c": campagne_id}
+        )
+    ).scalar()
+    principaux = [
+        dict(ligne._mapping)
+        for ligne in (
+            await _executer(
+                session,
+                text("""
         SELECT e.siret, e.raison_sociale, ce.nb_agents, ce.nb_a_mettre_a_jour
         FROM campagne_employeur ce JOIN employeur e ON e.id = ce.employeur_id
         WHERE ce.campagne_id = :c ORDER BY ce.nb_a_mettre_a_jour DESC, ce.nb_agents DESC, e.id LIMIT 20"""),
-        {"c": campagne_id})).all()]
-    return {"par_age": par_age, "par_tranche": par_tranche, "employeurs_concernes": int(employeurs or 0),
-            "taches": int(taches or 0), "lots": int(lots or 0), "principaux_employeurs": principaux}
+                {"c": campagne_id},
+            )
+        ).all()
+    ]
+    return {
+        "par_age": par_age,
+        "par_tranche": par_tranche,
+        "employeurs_concernes": int(employeurs or 0),
+        "taches": int(taches or 0),
+        "lots": int(lots or 0),
+        "principaux_employeurs": principaux,
+    }
 
 
 async def enregistrer_previsionnel(session: AsyncSession, campagne_id: int, rapport: dict[str, Any]) -> None:
@@ -464,8 +762,9 @@ async def enregistrer_previsionnel(session: AsyncSession, campagne_id: int, rapp
     session.add(campagne)
 
 
-async def terminer_tache_campagne(session: AsyncSession, tache_id: int, compte_id: int | None,
-                                  reponse: dict[str, Any], horodatage: datetime) -> bool:
+async def terminer_tache_campagne(
+    session: AsyncSession, tache_id: int, compte_id: int | None, reponse: dict[str, Any], horodatage: datetime
+) -> bool:
     """An employer's answer to a campaign task: done, with its answer; ``False`` if no longer open."""
     from persistence.models import Tache
 
@@ -477,6 +776,13 @@ async def terminer_tache_campagne(session: AsyncSession, tache_id: int, compte_i
     tache.assignee_compte_id = compte_id
     tache.reponse = reponse
     session.add(tache)
-    await depots.ajouter_evenement(session, tache.workflow_id, "tache_terminee", "employeur", horodatage, compte_id,
-                                   {"tache_id": tache_id, "type": tache.type})
+    await depots.ajouter_evenement(
+        session,
+        tache.workflow_id,
+        "tache_terminee",
+        "employeur",
+        horodatage,
+        compte_id,
+        {"tache_id": tache_id, "type": tache.type},
+    )
     return True

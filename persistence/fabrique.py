@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,8 +19,9 @@ def siret_valide(siren8: int, nic: int) -> str:
     return completer_siret(f"{siren8:08d}{nic:05d}"[:13])
 
 
-async def creer_employeur(session: AsyncSession, siren8: int, raison_sociale: str, email: str,
-                          type: str = "collectivite") -> Employeur:
+async def creer_employeur(
+    session: AsyncSession, siren8: int, raison_sociale: str, email: str, type: str = "collectivite"
+) -> Employeur:
     employeur = Employeur(siret=siret_valide(siren8, 17), raison_sociale=raison_sociale, email=email, type=type)
     session.add(employeur)
     await session.flush()
@@ -74,7 +75,7 @@ async def creer_affilie(
                 nature="titulaire",
                 categorie=categorie,
                 indice_majore=max(300, indice_majore - 8 * (fin.year - annee)),
-                modifiee_le=datetime.now(timezone.utc),
+                modifiee_le=datetime.now(UTC),
             )
         )
     for i, naissance_enfant in enumerate(enfants):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, String, UniqueConstraint
@@ -12,7 +12,7 @@ from persistence.types import UtcDateTime
 
 
 def maintenant() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _horodatage(nullable: bool = False, index: bool = False) -> Any:

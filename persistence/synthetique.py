@@ -15,7 +15,7 @@ import math
 import random
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -25,15 +25,75 @@ from domain.identifiants import cle_nir
 from persistence.fabrique import siret_valide
 from persistence.models import Affilie, Employeur, LigneCirTable
 
-_NOMS = ("Martin", "Bernard", "Thomas", "Petit", "Robert", "Richard", "Durand", "Dubois", "Moreau", "Laurent",
-         "Simon", "Michel", "Lefebvre", "Leroy", "Roux", "David", "Bertrand", "Morel", "Fournier", "Girard",
-         "Bonnet", "Dupont", "Lambert", "Fontaine", "Rousseau", "Vincent", "Muller", "Lefevre", "Faure", "Andre")
-_PRENOMS = ("Camille", "Léa", "Manon", "Chloé", "Sarah", "Inès", "Julie", "Marie", "Nathalie", "Isabelle",
-            "Sylvie", "Sandrine", "Thomas", "Nicolas", "Julien", "Pierre", "Jean", "Philippe", "Laurent",
-            "Christophe", "Karim", "Sophie", "Céline", "Valérie", "Stéphane", "David", "Éric", "Patrick")
-_TYPES = (("Commune de", "collectivite", 0.80), ("Centre hospitalier de", "hopital", 0.08),
-          ("Communauté de communes de", "collectivite", 0.07), ("Département de", "collectivite", 0.03),
-          ("SDIS de", "collectivite", 0.02))
+_NOMS = (
+    "Martin",
+    "Bernard",
+    "Thomas",
+    "Petit",
+    "Robert",
+    "Richard",
+    "Durand",
+    "Dubois",
+    "Moreau",
+    "Laurent",
+    "Simon",
+    "Michel",
+    "Lefebvre",
+    "Leroy",
+    "Roux",
+    "David",
+    "Bertrand",
+    "Morel",
+    "Fournier",
+    "Girard",
+    "Bonnet",
+    "Dupont",
+    "Lambert",
+    "Fontaine",
+    "Rousseau",
+    "Vincent",
+    "Muller",
+    "Lefevre",
+    "Faure",
+    "Andre",
+)
+_PRENOMS = (
+    "Camille",
+    "Léa",
+    "Manon",
+    "Chloé",
+    "Sarah",
+    "Inès",
+    "Julie",
+    "Marie",
+    "Nathalie",
+    "Isabelle",
+    "Sylvie",
+    "Sandrine",
+    "Thomas",
+    "Nicolas",
+    "Julien",
+    "Pierre",
+    "Jean",
+    "Philippe",
+    "Laurent",
+    "Christophe",
+    "Karim",
+    "Sophie",
+    "Céline",
+    "Valérie",
+    "Stéphane",
+    "David",
+    "Éric",
+    "Patrick",
+)
+_TYPES = (
+    ("Commune de", "collectivite", 0.80),
+    ("Centre hospitalier de", "hopital", 0.08),
+    ("Communauté de communes de", "collectivite", 0.07),
+    ("Département de", "collectivite", 0.03),
+    ("SDIS de", "collectivite", 0.02),
+)
 _DEPARTEMENTS = [f"{d:02d}" for d in range(1, 96) if d not in (20, 33)]
 _LOT_SQL = 20000
 
@@ -46,8 +106,12 @@ class BilanSynthese:
     secondes: float
 
 
-_SANS_COTISATION = {"traitement_brut_centimes": None, "nbi_centimes": None, "retenue_salariale_centimes": None,
-                    "contribution_employeur_centimes": None}
+_SANS_COTISATION = {
+    "traitement_brut_centimes": None,
+    "nbi_centimes": None,
+    "retenue_salariale_centimes": None,
+    "contribution_employeur_centimes": None,
+}
 
 
 def _facteurs(cache: dict, debut: date, fin: date) -> tuple[float, float, float] | None:
@@ -55,8 +119,10 @@ def _facteurs(cache: dict, debut: date, fin: date) -> tuple[float, float, float]
     rates (in %); ``None`` when the point or a rate is unknown for the period."""
     if (debut, fin) not in cache:
         try:
-            cache[(debut, fin)] = (float(traitement_d_un_point(debut, fin)),
-                                   *(float(taux_moyen(nom, debut, fin)) for nom in TAUX_DES_CHAMPS.values()))
+            cache[(debut, fin)] = (
+                float(traitement_d_un_point(debut, fin)),
+                *(float(taux_moyen(nom, debut, fin)) for nom in TAUX_DES_CHAMPS.values()),
+            )
         except LookupError:
             cache[(debut, fin)] = None
     return cache[(debut, fin)]
@@ -68,9 +134,12 @@ def _cotisations(cache: dict, indice: int | None, quotite: int, debut: date, fin
         return _SANS_COTISATION
     point, taux_agent, taux_employeur = facteurs
     traitement = round(indice * point * quotite)  # euros × 100 (cents) ÷ 100 (quotité in %)
-    return {"traitement_brut_centimes": traitement, "nbi_centimes": 0,
-            "retenue_salariale_centimes": round(traitement * taux_agent / 100),
-            "contribution_employeur_centimes": round(traitement * taux_employeur / 100)}
+    return {
+        "traitement_brut_centimes": traitement,
+        "nbi_centimes": 0,
+        "retenue_salariale_centimes": round(traitement * taux_agent / 100),
+        "contribution_employeur_centimes": round(traitement * taux_employeur / 100),
+    }
 
 
 def _nir(rang: int, sexe: int, naissance: date) -> str:
@@ -81,8 +150,15 @@ def _nir(rang: int, sexe: int, naissance: date) -> str:
     return corps + cle_nir(corps)
 
 
-async def generer(moteur: AsyncEngine, affilies: int, employeurs: int | None = None, annee: int | None = None,
-                  annees_cir: int = 3, graine: int = 2026, progression=None) -> BilanSynthese:
+async def generer(
+    moteur: AsyncEngine,
+    affilies: int,
+    employeurs: int | None = None,
+    annee: int | None = None,
+    annees_cir: int = 3,
+    graine: int = 2026,
+    progression=None,
+) -> BilanSynthese:
     """Add ``affilies`` agents in ``employeurs`` employers (default: one per 55 agents, the CNRACL ratio).
     ``annee`` is the current year: the CIR holds the ``annees_cir`` years before it."""
     debut = time.monotonic()
@@ -99,17 +175,23 @@ async def generer(moteur: AsyncEngine, affilies: int, employeurs: int | None = N
         taille = hasard.lognormvariate(math.log(12), 1.5) * (8 if type_ == "hopital" else 1)
         poids.append(taille)
         siren = 90000000 + base_employeur + j
-        lignes_employeurs.append({"id": base_employeur + j + 1, "siret": siret_valide(siren, 17),
-                                  "raison_sociale": f"{libelle} Synthèse-{base_employeur + j + 1}",
-                                  "email": f"rh-{base_employeur + j + 1}@employeurs.example.fr", "type": type_})
+        lignes_employeurs.append(
+            {
+                "id": base_employeur + j + 1,
+                "siret": siret_valide(siren, 17),
+                "raison_sociale": f"{libelle} Synthèse-{base_employeur + j + 1}",
+                "email": f"rh-{base_employeur + j + 1}@employeurs.example.fr",
+                "type": type_,
+            }
+        )
     async with moteur.begin() as connexion:
         for i in range(0, len(lignes_employeurs), _LOT_SQL):
-            await connexion.execute(Employeur.__table__.insert(), lignes_employeurs[i:i + _LOT_SQL])  # type: ignore[attr-defined]
+            await connexion.execute(Employeur.__table__.insert(), lignes_employeurs[i : i + _LOT_SQL])  # type: ignore[attr-defined]
     cumul, total = [], 0.0
     for p in poids:
         total += p
         cumul.append(total)
-    maintenant = datetime.now(timezone.utc)
+    maintenant = datetime.now(UTC)
     lignes_cir = 0
     facteurs: dict = {}
     for debut_lot in range(0, affilies, _LOT_SQL):
@@ -126,28 +208,54 @@ async def generer(moteur: AsyncEngine, affilies: int, employeurs: int | None = N
             affiliation = date(naissance.year + entree, 1, 1) + timedelta(days=hasard.randrange(365))
             if affiliation.year >= annee:  # recruited recently: spread over the last years (about 3 % a year)
                 affiliation = date(annee - 1 - hasard.randrange(min(8, age - 18)), 1, 1) + timedelta(
-                    days=hasard.randrange(365))
+                    days=hasard.randrange(365)
+                )
             categorie = "active" if hasard.random() < 0.12 else "sedentaire"
             indice = min(830, 340 + 9 * (age - entree) + hasard.randrange(40))
             quotite = hasard.choices((100, 80, 50), weights=(85, 10, 5))[0]
             employeur_id = base_employeur + choisis[k] + 1
-            agents.append({"id": id_, "cle": f"{hasard.getrandbits(48):012x}", "nir": _nir(rang, sexe, naissance),
-                           "nom": hasard.choice(_NOMS), "prenom": hasard.choice(_PRENOMS),
-                           "date_de_naissance": naissance, "email": f"agent-{id_}@agents.example.fr",
-                           "employeur_id": employeur_id, "date_affiliation": affiliation, "date_radiation": None,
-                           "categorie": categorie, "indice_majore": indice, "quotite": quotite,
-                           "date_titularisation": affiliation + timedelta(days=365), "temps_non_complet": False})
+            agents.append(
+                {
+                    "id": id_,
+                    "cle": f"{hasard.getrandbits(48):012x}",
+                    "nir": _nir(rang, sexe, naissance),
+                    "nom": hasard.choice(_NOMS),
+                    "prenom": hasard.choice(_PRENOMS),
+                    "date_de_naissance": naissance,
+                    "email": f"agent-{id_}@agents.example.fr",
+                    "employeur_id": employeur_id,
+                    "date_affiliation": affiliation,
+                    "date_radiation": None,
+                    "categorie": categorie,
+                    "indice_majore": indice,
+                    "quotite": quotite,
+                    "date_titularisation": affiliation + timedelta(days=365),
+                    "temps_non_complet": False,
+                }
+            )
             incomplet = hasard.random() < 0.10  # last year's line missing, or without its index
             for a in range(max(affiliation.year, annee - annees_cir), annee):
                 if incomplet and a == annee - 1 and hasard.random() < 0.5:
                     continue
-                debut_periode, indice_annee = max(affiliation, date(a, 1, 1)), (
-                    None if incomplet and a == annee - 1 else indice - 8 * (annee - 1 - a))
-                periodes.append({"affilie_id": id_, "employeur_id": employeur_id, "annee": a,
-                                 "date_debut": debut_periode, "date_fin": date(a, 12, 31),
-                                 "quotite": quotite, "nature": "titulaire", "categorie": categorie,
-                                 "indice_majore": indice_annee, "modifiee_le": maintenant,
-                                 **_cotisations(facteurs, indice_annee, quotite, debut_periode, date(a, 12, 31))})
+                debut_periode, indice_annee = (
+                    max(affiliation, date(a, 1, 1)),
+                    (None if incomplet and a == annee - 1 else indice - 8 * (annee - 1 - a)),
+                )
+                periodes.append(
+                    {
+                        "affilie_id": id_,
+                        "employeur_id": employeur_id,
+                        "annee": a,
+                        "date_debut": debut_periode,
+                        "date_fin": date(a, 12, 31),
+                        "quotite": quotite,
+                        "nature": "titulaire",
+                        "categorie": categorie,
+                        "indice_majore": indice_annee,
+                        "modifiee_le": maintenant,
+                        **_cotisations(facteurs, indice_annee, quotite, debut_periode, date(a, 12, 31)),
+                    }
+                )
         async with moteur.begin() as connexion:
             await connexion.execute(Affilie.__table__.insert(), agents)  # type: ignore[attr-defined]
             if periodes:

@@ -14,26 +14,48 @@ from persistence.models import Affilie, Employeur
 class Population:
     employeur: Employeur
     autre_employeur: Employeur
-    affilie: Affilie       # 58 years old, eligible
-    jeune: Affilie         # 40 years old
-    collegue: Affilie      # another eligible agent of the same employer
+    affilie: Affilie  # 58 years old, eligible
+    jeune: Affilie  # 40 years old
+    collegue: Affilie  # another eligible agent of the same employer
 
 
 async def population(sessions: SessionFactory) -> Population:
     async with transaction(sessions) as session:
         employeur = await creer_employeur(session, 21330063, "Commune de Saint-Exemple", "rh@saint-exemple.fr")
-        autre = await creer_employeur(session, 26330108, "Centre hospitalier de Lautreville", "drh@ch-lautreville.fr",
-                                      type="hopital")
+        autre = await creer_employeur(
+            session, 26330108, "Centre hospitalier de Lautreville", "drh@ch-lautreville.fr", type="hopital"
+        )
         affilie = await creer_affilie(
-            session, nom="Martin", prenom="Camille", naissance=date(1968, 4, 2), email="camille.martin@exemple.fr",
-            employeur=employeur, debut_carriere=date(1994, 9, 1), indice_majore=560, enfants=(date(1999, 5, 1),),
+            session,
+            nom="Martin",
+            prenom="Camille",
+            naissance=date(1968, 4, 2),
+            email="camille.martin@exemple.fr",
+            employeur=employeur,
+            debut_carriere=date(1994, 9, 1),
+            indice_majore=560,
+            enfants=(date(1999, 5, 1),),
         )
         jeune = await creer_affilie(
-            session, nom="Petit", prenom="Léa", naissance=date(1986, 1, 15), email="lea.petit@exemple.fr",
-            employeur=employeur, debut_carriere=date(2010, 1, 1), ordre=2,
+            session,
+            nom="Petit",
+            prenom="Léa",
+            naissance=date(1986, 1, 15),
+            email="lea.petit@exemple.fr",
+            employeur=employeur,
+            debut_carriere=date(2010, 1, 1),
+            ordre=2,
         )
         collegue = await creer_affilie(
-            session, nom="Bernard", prenom="Jean", naissance=date(1966, 11, 20), email="jean.bernard@exemple.fr",
-            employeur=autre, debut_carriere=date(1990, 3, 1), sexe=1, ordre=3, indice_majore=610,
+            session,
+            nom="Bernard",
+            prenom="Jean",
+            naissance=date(1966, 11, 20),
+            email="jean.bernard@exemple.fr",
+            employeur=autre,
+            debut_carriere=date(1990, 3, 1),
+            sexe=1,
+            ordre=3,
+            indice_majore=610,
         )
     return Population(employeur, autre, affilie, jeune, collegue)

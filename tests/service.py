@@ -26,8 +26,9 @@ class Service:
     jetons: dict[str, str] = field(default_factory=dict)
 
     async def http(self, identifiant: str | None = None) -> httpx.AsyncClient:
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://test/api/v1",
-                                   timeout=60)
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app), base_url="http://test/api/v1", timeout=60
+        )
         await self.pile.enter_async_context(client)
         if identifiant:
             reponse = await client.post("/auth/jeton", data={"username": identifiant, "password": CODE})

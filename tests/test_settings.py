@@ -17,8 +17,9 @@ def test_delais_iso_8601_depuis_l_environnement(monkeypatch):
 
 def test_production_refuse_les_secrets_absents():
     with pytest.raises(ValidationError, match="CNRACL_SECRET_KEY"):
-        Settings(mode="production", database_url="postgresql+asyncpg://x/y", temporal_address="t:7233",
-                 smtp_host="smtp")
+        Settings(
+            mode="production", database_url="postgresql+asyncpg://x/y", temporal_address="t:7233", smtp_host="smtp"
+        )
 
 
 def test_l_escalade_suit_la_relance():

@@ -68,7 +68,9 @@ class CampagneDaiWorkflow:
             campagne_id = await workflow.execute_activity_method(
                 ActivitesCampagne.ouvrir,
                 OuvertureCampagne(self._id, demande.annee, demande.simulation, cal, workflow.now()),
-                start_to_close_timeout=_SQL, retry_policy=_REESSAIS)
+                start_to_close_timeout=_SQL,
+                retry_policy=_REESSAIS,
+            )
             self._av = Avancement(campagne_id=campagne_id, lots=[])
         else:
             self._av = demande.avancement
@@ -76,27 +78,50 @@ class CampagneDaiWorkflow:
             await self._simuler()
         else:
             await self._pas("selection", EtapeCampagne.selection, cal.lancement, self._selectionner)
-            await self._pas("notification", EtapeCampagne.mise_a_jour_employeurs, cal.lancement,
-                            lambda: self._lots(TravailLot.notification, 0))
+            await self._pas(
+                "notification",
+                EtapeCampagne.mise_a_jour_employeurs,
+                cal.lancement,
+                lambda: self._lots(TravailLot.notification, 0),
+            )
             for rang, instant in enumerate(cal.rappels):
-                await self._pas(f"rappel-{rang}", EtapeCampagne.mise_a_jour_employeurs, instant,
-                                lambda rang=rang: self._lots(TravailLot.rappel, rang), avant=cal.date_limite)
-            await self._pas("retardataires", EtapeCampagne.mise_a_jour_employeurs, cal.date_limite,
-                            self._retardataires)
-            await self._pas("nouveaux_affilies", EtapeCampagne.transmission, cal.transmission,
-                            lambda: self._selectionner(nouveaux_affilies=True))
-            await self._pas("transmission", EtapeCampagne.transmission, cal.transmission,
-                            lambda: self._lots(TravailLot.transmission, 0))
+                await self._pas(
+                    f"rappel-{rang}",
+                    EtapeCampagne.mise_a_jour_employeurs,
+                    instant,
+                    lambda rang=rang: self._lots(TravailLot.rappel, rang),
+                    avant=cal.date_limite,
+                )
+            await self._pas("retardataires", EtapeCampagne.mise_a_jour_employeurs, cal.date_limite, self._retardataires)
+            await self._pas(
+                "nouveaux_affilies",
+                EtapeCampagne.transmission,
+                cal.transmission,
+                lambda: self._selectionner(nouveaux_affilies=True),
+            )
+            await self._pas(
+                "transmission",
+                EtapeCampagne.transmission,
+                cal.transmission,
+                lambda: self._lots(TravailLot.transmission, 0),
+            )
             for rang, instant in enumerate(cal.tranches()):
                 etape = EtapeCampagne.attente_envoi if rang == 0 else EtapeCampagne.envoi_documents
-                await self._pas(f"documents-{rang}", etape, instant,
-                                lambda rang=rang: self._lots(TravailLot.documents, rang))
+                await self._pas(
+                    f"documents-{rang}", etape, instant, lambda rang=rang: self._lots(TravailLot.documents, rang)
+                )
             await self._etat(EtapeCampagne.terminee, "campagne_terminee", None)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._vue()
 
-    async def _pas(self, cle: str, etape: EtapeCampagne, quand: datetime,
-                   action: Callable[[], Awaitable[None]], avant: datetime | None = None) -> None:
+    async def _pas(
+        self,
+        cle: str,
+        etape: EtapeCampagne,
+        quand: datetime,
+        action: Callable[[], Awaitable[None]],
+        avant: datetime | None = None,
+    ) -> None:
         """One step of the calendar: wait for its date (and for a resumption), do it, once."""
         av = self._a
         if cle in av.faits:
@@ -124,9 +149,18 @@ class CampagneDaiWorkflow:
         d = self._d
         resultat: ResultatSelection = await workflow.execute_activity_method(
             ActivitesCampagne.selectionner,
-            Selection(self._a.campagne_id, d.annee, d.reglages.taille_lot_employeurs,
-                      len(d.calendrier.tranches()), d.calendrier.date_limite, workflow.now(), nouveaux_affilies),
-            start_to_close_timeout=_SQL, retry_policy=_REESSAIS)
+            Selection(
+                self._a.campagne_id,
+                d.annee,
+                d.reglages.taille_lot_employeurs,
+                len(d.calendrier.tranches()),
+                d.calendrier.date_limite,
+                workflow.now(),
+                nouveaux_affilies,
+            ),
+            start_to_close_timeout=_SQL,
+            retry_policy=_REESSAIS,
+        )
         compteurs = self._a.compteurs
         self._a.lots = resultat.lots
         compteurs.agents = resultat.agents
@@ -139,14 +173,27 @@ class CampagneDaiWorkflow:
         parallele = max(1, d.reglages.lots_en_parallele)
         for debut in range(0, len(av.lots), parallele):
             await workflow.wait_condition(lambda: not av.en_pause)
-            groupe = av.lots[debut:debut + parallele]
-            bilans = await asyncio.gather(*(
-                workflow.execute_child_workflow(
-                    CampagneLotWorkflow.run,
-                    TacheLot(av.campagne_id, self._id, d.annee, lot, travail, rang, d.reglages.taille_paquet,
-                             workflow.now(), d.calendrier.date_limite),
-                    id=f"{self._id}-{travail.value}-{rang}-lot-{lot}",
-                ) for lot in groupe))
+            groupe = av.lots[debut : debut + parallele]
+            bilans = await asyncio.gather(
+                *(
+                    workflow.execute_child_workflow(
+                        CampagneLotWorkflow.run,
+                        TacheLot(
+                            av.campagne_id,
+                            self._id,
+                            d.annee,
+                            lot,
+                            travail,
+                            rang,
+                            d.reglages.taille_paquet,
+                            workflow.now(),
+                            d.calendrier.date_limite,
+                        ),
+                        id=f"{self._id}-{travail.value}-{rang}-lot-{lot}",
+                    )
+                    for lot in groupe
+                )
+            )
             for bilan in bilans:
                 av.compteurs.ajouter(bilan)
 
@@ -154,7 +201,9 @@ class CampagneDaiWorkflow:
         self._a.compteurs.employeurs_en_retard = await workflow.execute_activity_method(
             ActivitesCampagne.signaler_retardataires,
             Cloture(self._a.campagne_id, self._id, self._d.annee, workflow.now()),
-            start_to_close_timeout=_SQL, retry_policy=_REESSAIS)
+            start_to_close_timeout=_SQL,
+            retry_policy=_REESSAIS,
+        )
 
     async def _simuler(self) -> None:
         """The dry run: select (RIS, EIG and newcomers) and count; no mail, no task, no export, no document."""
@@ -162,8 +211,11 @@ class CampagneDaiWorkflow:
         await self._selectionner()
         await self._selectionner(nouveaux_affilies=True)
         await workflow.execute_activity_method(
-            ActivitesCampagne.previsionnel, Previsionnel(self._a.campagne_id, self._d.calendrier, workflow.now()),
-            start_to_close_timeout=_SQL, retry_policy=_REESSAIS)
+            ActivitesCampagne.previsionnel,
+            Previsionnel(self._a.campagne_id, self._d.calendrier, workflow.now()),
+            start_to_close_timeout=_SQL,
+            retry_policy=_REESSAIS,
+        )
         await self._etat(EtapeCampagne.simulee, "simulation_terminee", None)
 
     # ------------------------------------------------------------------ supervisors
@@ -171,8 +223,13 @@ class CampagneDaiWorkflow:
     @workflow.update
     async def suspendre(self, action: ActionSuperviseur) -> VueCampagne:
         self._a.en_pause = True
-        await self._etat(self._etape, "campagne_suspendue", self._prochaine, {"motif": action.motif},
-                         compte_id=action.compte_id or None)
+        await self._etat(
+            self._etape,
+            "campagne_suspendue",
+            self._prochaine,
+            {"motif": action.motif},
+            compte_id=action.compte_id or None,
+        )
         return self._vue()
 
     @suspendre.validator
@@ -185,8 +242,13 @@ class CampagneDaiWorkflow:
     @workflow.update
     async def reprendre(self, action: ActionSuperviseur) -> VueCampagne:
         self._a.en_pause = False
-        await self._etat(self._etape, "campagne_reprise", self._prochaine, {"motif": action.motif},
-                         compte_id=action.compte_id or None)
+        await self._etat(
+            self._etape,
+            "campagne_reprise",
+            self._prochaine,
+            {"motif": action.motif},
+            compte_id=action.compte_id or None,
+        )
         return self._vue()
 
     @reprendre.validator
@@ -203,7 +265,8 @@ class CampagneDaiWorkflow:
     @property
     def _termine(self) -> bool:
         return self._etape in (EtapeCampagne.terminee, EtapeCampagne.simulee) or bool(
-            self._demande and self._demande.simulation)
+            self._demande and self._demande.simulation
+        )
 
     @property
     def _d(self) -> DemandeCampagne:
@@ -221,21 +284,46 @@ class CampagneDaiWorkflow:
 
     def _vue(self) -> VueCampagne:
         av = self._av
-        return VueCampagne(annee=self._d.annee, annee_envoi=self._d.annee_envoi, simulation=self._d.simulation,
-                           etape=self._etape, en_pause=bool(av and av.en_pause), prochaine_echeance=self._prochaine,
-                           compteurs=av.compteurs if av else Compteurs(), nb_lots=len(av.lots) if av else 0)
+        return VueCampagne(
+            annee=self._d.annee,
+            annee_envoi=self._d.annee_envoi,
+            simulation=self._d.simulation,
+            etape=self._etape,
+            en_pause=bool(av and av.en_pause),
+            prochaine_echeance=self._prochaine,
+            compteurs=av.compteurs if av else Compteurs(),
+            nb_lots=len(av.lots) if av else 0,
+        )
 
-    async def _etat(self, etape: EtapeCampagne, evenement: str, prochaine: datetime | None,
-                    details: dict | None = None, compte_id: int | None = None) -> None:
+    async def _etat(
+        self,
+        etape: EtapeCampagne,
+        evenement: str,
+        prochaine: datetime | None,
+        details: dict | None = None,
+        compte_id: int | None = None,
+    ) -> None:
         """Write the projection (one at a time, so the last write carries the latest pause flag)."""
         async with self._verrou:
             self._etape, self._prochaine = etape, prochaine
             av = self._a
             await workflow.execute_activity_method(
                 ActivitesCampagne.transition,
-                TransitionCampagne(av.campagne_id, self._id, etape, evenement, av.en_pause, prochaine, av.compteurs,
-                                   workflow.now(), compte_id, details or {}),
-                start_to_close_timeout=_COURTE, retry_policy=_REESSAIS)
+                TransitionCampagne(
+                    av.campagne_id,
+                    self._id,
+                    etape,
+                    evenement,
+                    av.en_pause,
+                    prochaine,
+                    av.compteurs,
+                    workflow.now(),
+                    compte_id,
+                    details or {},
+                ),
+                start_to_close_timeout=_COURTE,
+                retry_policy=_REESSAIS,
+            )
 
 
 @workflow.defn
@@ -247,12 +335,16 @@ class LancementCampagneWorkflow:
         annee = workflow.now().astimezone(PARIS).year
         lancement = replace(lancement, annee=annee)
         calendrier = await workflow.execute_activity_method(
-            ActivitesCampagne.calendrier, lancement, start_to_close_timeout=_COURTE, retry_policy=_REESSAIS)
+            ActivitesCampagne.calendrier, lancement, start_to_close_timeout=_COURTE, retry_policy=_REESSAIS
+        )
         workflow_id = id_workflow_campagne(annee)
         try:
             await workflow.start_child_workflow(
-                CampagneDaiWorkflow.run, DemandeCampagne(annee, calendrier, lancement.reglages), id=workflow_id,
-                parent_close_policy=ParentClosePolicy.ABANDON)
+                CampagneDaiWorkflow.run,
+                DemandeCampagne(annee, calendrier, lancement.reglages),
+                id=workflow_id,
+                parent_close_policy=ParentClosePolicy.ABANDON,
+            )
         except WorkflowAlreadyStartedError:
             workflow.logger.info("campagne %s déjà lancée", annee)
         return workflow_id

@@ -30,51 +30,79 @@ from workflows.campagne import CampagneDaiWorkflow, LancementCampagneWorkflow
 
 
 def reglages_campagne(settings) -> ReglagesCampagne:
-    return ReglagesCampagne(taille_lot_employeurs=settings.campagne_taille_lot_employeurs,
-                            lots_en_parallele=settings.campagne_lots_en_parallele,
-                            taille_paquet=settings.campagne_taille_paquet)
+    return ReglagesCampagne(
+        taille_lot_employeurs=settings.campagne_taille_lot_employeurs,
+        lots_en_parallele=settings.campagne_lots_en_parallele,
+        taille_paquet=settings.campagne_taille_paquet,
+    )
 
 
 def lancement_annuel(settings) -> LancementAnnuel:
-    return LancementAnnuel(settings.campagne_delai_mise_a_jour, list(settings.campagne_rappels),
-                           settings.campagne_delai_transmission, settings.campagne_intervalle_envoi,
-                           reglages_campagne(settings))
+    return LancementAnnuel(
+        settings.campagne_delai_mise_a_jour,
+        list(settings.campagne_rappels),
+        settings.campagne_delai_transmission,
+        settings.campagne_intervalle_envoi,
+        reglages_campagne(settings),
+    )
 
 
 def demande_campagne(settings, annee: int, simulation: bool = False) -> DemandeCampagne:
-    calendrier = calendrier_campagne(annee, settings.campagne_delai_mise_a_jour, list(settings.campagne_rappels),
-                                     settings.campagne_delai_transmission, settings.campagne_intervalle_envoi)
-    return DemandeCampagne(annee=annee, calendrier=calendrier, reglages=reglages_campagne(settings),
-                           simulation=simulation)
+    calendrier = calendrier_campagne(
+        annee,
+        settings.campagne_delai_mise_a_jour,
+        list(settings.campagne_rappels),
+        settings.campagne_delai_transmission,
+        settings.campagne_intervalle_envoi,
+    )
+    return DemandeCampagne(
+        annee=annee, calendrier=calendrier, reglages=reglages_campagne(settings), simulation=simulation
+    )
 
 
-async def demarrer_campagne(client: Client, task_queue: str, demande: DemandeCampagne
-                            ) -> WorkflowHandle[CampagneDaiWorkflow, VueCampagne]:
+async def demarrer_campagne(
+    client: Client, task_queue: str, demande: DemandeCampagne
+) -> WorkflowHandle[CampagneDaiWorkflow, VueCampagne]:
     """Start campaign N; the id is the business key: starting it again returns the running one.
     A dry run may be run again once finished (it starts afresh)."""
     workflow_id = id_workflow_campagne(demande.annee, demande.simulation)
     try:
         return await client.start_workflow(
-            CampagneDaiWorkflow.run, demande, id=workflow_id, task_queue=task_queue,
+            CampagneDaiWorkflow.run,
+            demande,
+            id=workflow_id,
+            task_queue=task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=(WorkflowIDReusePolicy.ALLOW_DUPLICATE if demande.simulation
-                             else WorkflowIDReusePolicy.REJECT_DUPLICATE))
+            id_reuse_policy=(
+                WorkflowIDReusePolicy.ALLOW_DUPLICATE if demande.simulation else WorkflowIDReusePolicy.REJECT_DUPLICATE
+            ),
+        )
     except WorkflowAlreadyStartedError:  # campaign N already ran to its end: it is never run twice
         return client.get_workflow_handle_for(CampagneDaiWorkflow.run, workflow_id)
 
 
 async def planifier_campagnes(client: Client, task_queue: str, lancement: LancementAnnuel) -> bool:
     """The yearly Schedule: each 1 July at 08:00 Europe/Paris. ``True`` when created, ``False`` when updated."""
-    action = ScheduleActionStartWorkflow(LancementCampagneWorkflow.run, lancement, id="campagne-dai-lancement",
-                                         task_queue=task_queue)
-    spec = ScheduleSpec(calendars=[ScheduleCalendarSpec(month=(ScheduleRange(7),), day_of_month=(ScheduleRange(1),),
-                                                        hour=(ScheduleRange(8),), minute=(ScheduleRange(0),),
-                                                        second=(ScheduleRange(0),))],
-                        time_zone_name="Europe/Paris")
+    action = ScheduleActionStartWorkflow(
+        LancementCampagneWorkflow.run, lancement, id="campagne-dai-lancement", task_queue=task_queue
+    )
+    spec = ScheduleSpec(
+        calendars=[
+            ScheduleCalendarSpec(
+                month=(ScheduleRange(7),),
+                day_of_month=(ScheduleRange(1),),
+                hour=(ScheduleRange(8),),
+                minute=(ScheduleRange(0),),
+                second=(ScheduleRange(0),),
+            )
+        ],
+        time_zone_name="Europe/Paris",
+    )
     try:
         await client.create_schedule(SCHEDULE_CAMPAGNE, Schedule(action=action, spec=spec))
         return True
     except ScheduleAlreadyRunningError:
+
         def remplacer(entree: ScheduleUpdateInput) -> ScheduleUpdate:
             return ScheduleUpdate(schedule=Schedule(action=action, spec=spec, state=entree.description.schedule.state))
 

@@ -27,8 +27,10 @@ class CampagneLotWorkflow:
         apres = tache.apres_id
         while True:
             paquet = await workflow.execute_activity_method(
-                ActivitesCampagne.traiter_lot, replace(tache, apres_id=apres, bilan=None),
-                start_to_close_timeout=timedelta(minutes=15), heartbeat_timeout=timedelta(seconds=30),
+                ActivitesCampagne.traiter_lot,
+                replace(tache, apres_id=apres, bilan=None),
+                start_to_close_timeout=timedelta(minutes=15),
+                heartbeat_timeout=timedelta(seconds=30),
                 retry_policy=_REESSAIS,
             )
             bilan = bilan.plus(paquet)

@@ -17,8 +17,13 @@ async def connecter(adresse: str, namespace: str = "default", *, tracage: bool =
     its metrics)."""
     from observabilite.tracage import intercepteurs
 
-    return await Client.connect(adresse, namespace=namespace, data_converter=pydantic_data_converter,
-                                interceptors=intercepteurs(tracage), runtime=runtime)
+    return await Client.connect(
+        adresse,
+        namespace=namespace,
+        data_converter=pydantic_data_converter,
+        interceptors=intercepteurs(tracage),
+        runtime=runtime,
+    )
 
 
 def persistance_serveur_dev(fichier) -> list[str]:
@@ -26,7 +31,14 @@ def persistance_serveur_dev(fichier) -> list[str]:
     with ``synchronous=NORMAL`` a committed write survives the server process being killed (a power cut may
     lose the last ones); the default rollback journal, synced on each commit, cost the embedded server 5 times
     the processor under load (bench/bench_charge.py, 02/12/2026)."""
-    return ["--db-filename", str(fichier), "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
+    return [
+        "--db-filename",
+        str(fichier),
+        "--sqlite-pragma",
+        "journal_mode=wal",
+        "--sqlite-pragma",
+        "synchronous=normal",
+    ]
 
 
 def delais_eir(settings) -> DelaisEir:
@@ -41,7 +53,12 @@ def delais_eir(settings) -> DelaisEir:
 
 
 async def demarrer_eir(
-    client: Client, task_queue: str, demande_id: int, workflow_id: str, date_demande: date, delais: DelaisEir,
+    client: Client,
+    task_queue: str,
+    demande_id: int,
+    workflow_id: str,
+    date_demande: date,
+    delais: DelaisEir,
     version: int = VERSION_EIR,
 ) -> WorkflowHandle[EirWorkflow, VueEir]:
     """Start the EIR of a stored request. The id is the business key: a retried start never

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import select
 from temporalio.client import Client
@@ -28,37 +28,66 @@ def id_workflow_validation(cle_affilie: str) -> str:
     return f"echeance-validation-{cle_affilie}"
 
 
-async def demarrer_echeances(sessions: SessionFactory, client: Client, task_queue: str, rappels: list[timedelta],
-                             delais: DelaisTache, le: date, lot: int = 500) -> BilanDemarrage:
+async def demarrer_echeances(
+    sessions: SessionFactory,
+    client: Client,
+    task_queue: str,
+    rappels: list[timedelta],
+    delais: DelaisTache,
+    le: date,
+    lot: int = 500,
+) -> BilanDemarrage:
     """One dossier and one workflow per eligible agent; running it again starts nothing twice
     (a unique dossier per agent, and the workflow id as business key)."""
     bilan = BilanDemarrage()
     dernier_id = 0
     while True:
         async with transaction(sessions) as session:
-            affilies = (await session.exec(
-                select(Affilie).where(Affilie.id > dernier_id,
-                                      (Affilie.date_titularisation.is_not(None)) | (Affilie.temps_non_complet))  # type: ignore[union-attr]
-                .order_by(Affilie.id).limit(lot))).all()
+            affilies = (
+                await session.exec(
+                    select(Affilie)
+                    .where(
+                        Affilie.id > dernier_id,
+                        (Affilie.date_titularisation.is_not(None)) | (Affilie.temps_non_complet),
+                    )  # type: ignore[union-attr]
+                    .order_by(Affilie.id)
+                    .limit(lot)
+                )
+            ).all()
             if not affilies:
                 return bilan
             dernier_id = affilies[-1].id  # type: ignore[assignment]
-            existants = {d.affilie_id: d for d in (await session.exec(select(DossierValidationTable).where(
-                DossierValidationTable.affilie_id.in_([a.id for a in affilies])))).all()}  # type: ignore[attr-defined]
+            existants = {
+                d.affilie_id: d
+                for d in (
+                    await session.exec(
+                        select(DossierValidationTable).where(
+                            DossierValidationTable.affilie_id.in_([a.id for a in affilies])
+                        )
+                    )
+                ).all()
+            }  # type: ignore[attr-defined]
             a_demarrer: list[tuple[DossierValidationTable, Affilie]] = []
             for affilie in affilies:
-                echeance = echeance_validation(affilie.date_titularisation, affilie.temps_non_complet,
-                                               affilie.date_affiliation, le)
+                echeance = echeance_validation(
+                    affilie.date_titularisation, affilie.temps_non_complet, affilie.date_affiliation, le
+                )
                 if echeance is None:
                     continue
                 bilan.eligibles += 1
                 dossier = existants.get(affilie.id)  # type: ignore[arg-type]
                 if dossier is None:
-                    maintenant = datetime.now(timezone.utc)
+                    maintenant = datetime.now(UTC)
                     dossier = DossierValidationTable(
-                        workflow_id=id_workflow_validation(affilie.cle), affilie_id=affilie.id,  # type: ignore[arg-type]
-                        motif=echeance.motif.value, date_limite=echeance.date_limite, regle=echeance.regle,
-                        etat=EtatValidation.ouverte.value, creee_le=maintenant, modifiee_le=maintenant)
+                        workflow_id=id_workflow_validation(affilie.cle),
+                        affilie_id=affilie.id,  # type: ignore[arg-type]
+                        motif=echeance.motif.value,
+                        date_limite=echeance.date_limite,
+                        regle=echeance.regle,
+                        etat=EtatValidation.ouverte.value,
+                        creee_le=maintenant,
+                        modifiee_le=maintenant,
+                    )
                     session.add(dossier)
                 a_demarrer.append((dossier, affilie))
             await session.flush()
@@ -66,11 +95,20 @@ async def demarrer_echeances(sessions: SessionFactory, client: Client, task_queu
             try:
                 await client.start_workflow(
                     EcheanceValidationWorkflow.run,
-                    EcheanceValidationEntree(dossier.id, affilie.id, affilie.employeur_id, dossier.date_limite,  # type: ignore[arg-type]
-                                             dossier.regle, rappels, delais),
-                    id=dossier.workflow_id, task_queue=task_queue,
+                    EcheanceValidationEntree(
+                        dossier.id,
+                        affilie.id,
+                        affilie.employeur_id,
+                        dossier.date_limite,  # type: ignore[arg-type]
+                        dossier.regle,
+                        rappels,
+                        delais,
+                    ),
+                    id=dossier.workflow_id,
+                    task_queue=task_queue,
                     id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                )
                 bilan.demarres += 1
             except WorkflowAlreadyStartedError:
                 bilan.deja_demarres += 1

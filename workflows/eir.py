@@ -86,16 +86,22 @@ class EirWorkflow:
     async def _enregistrement(self) -> None:
         await self._notifier("accuse_reception", Acteur.affilie)
         # Phase 1: the agent contacts the employer; the employer is notified after the delay.
-        await self._etat(EtapeEir.preparation, EtatEir.attente_notification_employeur, "preparation_commencee",
-                         phase=1, en_attente_de=Acteur.affilie,
-                         echeance=workflow.now() + self._d.delais.notification_employeur)
+        await self._etat(
+            EtapeEir.preparation,
+            EtatEir.attente_notification_employeur,
+            "preparation_commencee",
+            phase=1,
+            en_attente_de=Acteur.affilie,
+            echeance=workflow.now() + self._d.delais.notification_employeur,
+        )
         await self._notifier("contacter_employeur", Acteur.affilie)
 
     async def _preparation(self) -> None:
         d = self._d.delais
         await self._attendre(lambda: False, d.notification_employeur)
-        await self._tache_employeur(TypeTache.verification_carriere_eir, "notification_employeur",
-                                    EtatEir.verification_employeur, phase=1)
+        await self._tache_employeur(
+            TypeTache.verification_carriere_eir, "notification_employeur", EtatEir.verification_employeur, phase=1
+        )
         await self._publier_ris("ris-0", "ris_disponible")
         # Phase 2: validate, or ask a consolidation and loop.
         while True:
@@ -107,38 +113,68 @@ class EirWorkflow:
             self._consolidation = None
             self._tour += 1
             await self._tache_employeur(
-                TypeTache.consolidation_eir, "consolidation_employeur", EtatEir.consolidation_employeur, phase=2,
-                details={"annees": sorted({p.annee for p in consolidation.periodes}),
-                         "periodes": [p.model_dump() for p in consolidation.periodes]},
+                TypeTache.consolidation_eir,
+                "consolidation_employeur",
+                EtatEir.consolidation_employeur,
+                phase=2,
+                details={
+                    "annees": sorted({p.annee for p in consolidation.periodes}),
+                    "periodes": [p.model_dump() for p in consolidation.periodes],
+                },
                 demandeur=consolidation.compte_id,
             )
             await self._publier_ris(f"ris-{self._tour}", "ris_consolide")
 
     async def _realisation(self) -> None:
         assert self._validation is not None
-        await self._etat(EtapeEir.realisation, EtatEir.simulations_en_cours, "ris_valide",
-                         en_attente_de=Acteur.cnracl, acteur=Acteur.affilie, compte_id=self._validation.compte_id)
+        await self._etat(
+            EtapeEir.realisation,
+            EtatEir.simulations_en_cours,
+            "ris_valide",
+            en_attente_de=Acteur.cnracl,
+            acteur=Acteur.affilie,
+            compte_id=self._validation.compte_id,
+        )
         bilan = await self._document(ActivitesEir.calculer_bilan, "bilan", timeout=_CALCUL)
         delai_enquete = self._d.delais.enquete
-        await self._etat(EtapeEir.realisation, EtatEir.bilan_disponible, "bilan_disponible", en_attente_de=None,
-                         echeance=workflow.now() + delai_enquete, details={"document_id": bilan})
+        await self._etat(
+            EtapeEir.realisation,
+            EtatEir.bilan_disponible,
+            "bilan_disponible",
+            en_attente_de=None,
+            echeance=workflow.now() + delai_enquete,
+            details={"document_id": bilan},
+        )
         await self._notifier("bilan_disponible", Acteur.affilie, document_id=bilan)
         await self._attendre(lambda: False, delai_enquete)
         # Closure: the survey; answers are awaited for a while, then the request closes anyway.
         delai_reponse = self._d.delais.reponse_enquete
-        await self._etat(EtapeEir.cloture, EtatEir.enquete_envoyee, "enquete_envoyee", en_attente_de=Acteur.affilie,
-                         echeance=workflow.now() + delai_reponse)
+        await self._etat(
+            EtapeEir.cloture,
+            EtatEir.enquete_envoyee,
+            "enquete_envoyee",
+            en_attente_de=Acteur.affilie,
+            echeance=workflow.now() + delai_reponse,
+        )
         await self._notifier("cloture_enquete", Acteur.affilie)
         try:
             await workflow.wait_condition(lambda: self._enquete is not None, timeout=delai_reponse)
         except TimeoutError:
             pass  # no answer within the delay: the request closes without one
         if self._enquete is not None:
-            await self._ecrire(ActivitesEir.enregistrer_enquete,
-                               EnregistrementEnquete(self._d.demande_id, self._enquete, workflow.now()))
-            await self._etat(EtapeEir.cloture, EtatEir.close, "enquete_repondue", en_attente_de=None,
-                             acteur=Acteur.affilie, compte_id=self._enquete.compte_id,
-                             details={"reponses": self._enquete.reponses})
+            await self._ecrire(
+                ActivitesEir.enregistrer_enquete,
+                EnregistrementEnquete(self._d.demande_id, self._enquete, workflow.now()),
+            )
+            await self._etat(
+                EtapeEir.cloture,
+                EtatEir.close,
+                "enquete_repondue",
+                en_attente_de=None,
+                acteur=Acteur.affilie,
+                compte_id=self._enquete.compte_id,
+                details={"reponses": self._enquete.reponses},
+            )
         else:
             await self._etat(EtapeEir.cloture, EtatEir.close, "cloture_sans_reponse", en_attente_de=None)
 
@@ -149,8 +185,14 @@ class EirWorkflow:
             await self._ecrire(ActivitesTaches.marquer, MarquageTache(tache, EtatTache.annulee, workflow.now()))
             await self._notifier("tache_annulee", Acteur.employeur, tache_id=tache)
             self._tache_ouverte = None
-        await self._etat(self._vue.etape, EtatEir.retiree, "demande_retiree", en_attente_de=None,
-                         acteur=Acteur.affilie, compte_id=self._retrait.compte_id)
+        await self._etat(
+            self._vue.etape,
+            EtatEir.retiree,
+            "demande_retiree",
+            en_attente_de=None,
+            acteur=Acteur.affilie,
+            compte_id=self._retrait.compte_id,
+        )
         await self._notifier("retrait_confirme", Acteur.affilie)
 
     # ------------------------------------------------------------------ human tasks
@@ -168,30 +210,63 @@ class EirWorkflow:
         d = self._d.delais
         cree_le = workflow.now()
         echeance = cree_le + d.relance_employeur
-        tache = await self._ecrire(ActivitesEir.creer_tache, NouvelleTache(
-            f"{self._id}:{type.value}:{self._tour}", self._d.demande_id, self._id, type, echeance, cree_le,
-            details or {}))
+        tache = await self._ecrire(
+            ActivitesEir.creer_tache,
+            NouvelleTache(
+                f"{self._id}:{type.value}:{self._tour}",
+                self._d.demande_id,
+                self._id,
+                type,
+                echeance,
+                cree_le,
+                details or {},
+            ),
+        )
         self._tache_ouverte = tache
         acteur = Acteur.affilie if demandeur else Acteur.cnracl
-        await self._etat(EtapeEir.preparation, etat, f"{type.value}_demandee", phase=phase,
-                         en_attente_de=Acteur.employeur, echeance=echeance, tache_id=tache,
-                         acteur=acteur, compte_id=demandeur, details=details)
+        await self._etat(
+            EtapeEir.preparation,
+            etat,
+            f"{type.value}_demandee",
+            phase=phase,
+            en_attente_de=Acteur.employeur,
+            echeance=echeance,
+            tache_id=tache,
+            acteur=acteur,
+            compte_id=demandeur,
+            details=details,
+        )
         await self._notifier(evenement, Acteur.employeur, tache_id=tache)
 
         async def relancer() -> None:
             await self._ecrire(ActivitesTaches.marquer, MarquageTache(tache, None, workflow.now(), relancee=True))
-            await self._etat(EtapeEir.preparation, etat, "relance_employeur", phase=phase,
-                             en_attente_de=Acteur.employeur, echeance=echeance, tache_id=tache)
+            await self._etat(
+                EtapeEir.preparation,
+                etat,
+                "relance_employeur",
+                phase=phase,
+                en_attente_de=Acteur.employeur,
+                echeance=echeance,
+                tache_id=tache,
+            )
             await self._notifier("relance_employeur", Acteur.employeur, tache_id=tache)
 
         async def escalader() -> None:
             await self._ecrire(ActivitesTaches.marquer, MarquageTache(tache, None, workflow.now(), escaladee=True))
-            await self._etat(EtapeEir.preparation, etat, "escalade_superviseur", phase=phase,
-                             en_attente_de=Acteur.employeur, echeance=echeance, tache_id=tache)
+            await self._etat(
+                EtapeEir.preparation,
+                etat,
+                "escalade_superviseur",
+                phase=phase,
+                en_attente_de=Acteur.employeur,
+                echeance=echeance,
+                tache_id=tache,
+            )
             await self._notifier("escalade_superviseur", Acteur.superviseur, tache_id=tache)
 
-        await attendre_reponse(self._attendre, self._tache_repondue, d.relance_employeur, d.escalade_superviseur,
-                               relancer, escalader)
+        await attendre_reponse(
+            self._attendre, self._tache_repondue, d.relance_employeur, d.escalade_superviseur, relancer, escalader
+        )
         reponse = self._reponse_tache
         assert reponse is not None
         self._reponse_tache = None
@@ -200,11 +275,17 @@ class EirWorkflow:
         if not unique:
             await self._ecrire(ActivitesEir.terminer_tache, completion)
         self._tache_ouverte = None
-        await self._etat(EtapeEir.preparation, etat, f"{type.value}_terminee", phase=phase,
-                         en_attente_de=Acteur.cnracl, acteur=Acteur.employeur, compte_id=reponse.compte_id,
-                         details={"indice_fin_de_carriere": reponse.indice_fin_de_carriere,
-                                  "corrections": len(reponse.corrections)},
-                         completion=completion if unique else None)
+        await self._etat(
+            EtapeEir.preparation,
+            etat,
+            f"{type.value}_terminee",
+            phase=phase,
+            en_attente_de=Acteur.cnracl,
+            acteur=Acteur.employeur,
+            compte_id=reponse.compte_id,
+            details={"indice_fin_de_carriere": reponse.indice_fin_de_carriere, "corrections": len(reponse.corrections)},
+            completion=completion if unique else None,
+        )
 
     def _tache_repondue(self) -> bool:
         return self._reponse_tache is not None
@@ -274,8 +355,11 @@ class EirWorkflow:
         return self._vue
 
     def _exiger_ris_disponible(self, action: str) -> None:
-        if (self._vue.etat is not EtatEir.ris_disponible or self._validation is not None
-                or self._consolidation is not None):
+        if (
+            self._vue.etat is not EtatEir.ris_disponible
+            or self._validation is not None
+            or self._consolidation is not None
+        ):
             raise ValueError(
                 f"Impossible de {action} maintenant : le relevé de situation n'attend pas votre réponse "
                 f"(état actuel : {self._vue.etat.value})."
@@ -321,8 +405,11 @@ class EirWorkflow:
             await self._ecrire(ActivitesEir.transition, transition)
         else:
             await workflow.execute_local_activity_method(
-                ActivitesEir.terminer_et_transiter, TerminaisonTache(completion, transition),
-                start_to_close_timeout=_COURTE, retry_policy=_REESSAIS)
+                ActivitesEir.terminer_et_transiter,
+                TerminaisonTache(completion, transition),
+                start_to_close_timeout=_COURTE,
+                retry_policy=_REESSAIS,
+            )
         self._ecrit(transition.vue)
 
     def _transition(
@@ -338,10 +425,12 @@ class EirWorkflow:
         compte_id: int | None = None,
         details: dict | None = None,
     ) -> Transition:
-        vue = VueEir(etape=etape, etat=etat, phase=phase, en_attente_de=en_attente_de, echeance=echeance,
-                     tache_id=tache_id)
-        return Transition(self._d.demande_id, self._id, vue, evenement, workflow.now(), acteur, compte_id or None,
-                          details or {})
+        vue = VueEir(
+            etape=etape, etat=etat, phase=phase, en_attente_de=en_attente_de, echeance=echeance, tache_id=tache_id
+        )
+        return Transition(
+            self._d.demande_id, self._id, vue, evenement, workflow.now(), acteur, compte_id or None, details or {}
+        )
 
     def _ecrit(self, vue: VueEir) -> None:
         """The state just written (by a local activity or an activity): queries and updates answer with it."""
@@ -354,23 +443,28 @@ class EirWorkflow:
         documents, a campaign), so the answer a person just gave is written, and acknowledged, at once.
         Processes started before this change keep regular activities (patch)."""
         if self._patch(_ECRITURES_LOCALES):
-            return await workflow.execute_local_activity_method(methode, argument, start_to_close_timeout=_COURTE,
-                                                                retry_policy=_REESSAIS)
-        return await workflow.execute_activity_method(methode, argument, start_to_close_timeout=_COURTE,
-                                                      retry_policy=_REESSAIS)
+            return await workflow.execute_local_activity_method(
+                methode, argument, start_to_close_timeout=_COURTE, retry_policy=_REESSAIS
+            )
+        return await workflow.execute_activity_method(
+            methode, argument, start_to_close_timeout=_COURTE, retry_policy=_REESSAIS
+        )
 
-    async def _notifier(self, evenement: str, destinataire: Acteur, tache_id: int | None = None,
-                        document_id: int | None = None) -> None:
+    async def _notifier(
+        self, evenement: str, destinataire: Acteur, tache_id: int | None = None, document_id: int | None = None
+    ) -> None:
         await workflow.execute_activity_method(
-            ActivitesEir.notifier, self._notification(evenement, destinataire, tache_id, document_id),
-            start_to_close_timeout=timedelta(minutes=1), retry_policy=_REESSAIS,
+            ActivitesEir.notifier,
+            self._notification(evenement, destinataire, tache_id, document_id),
+            start_to_close_timeout=timedelta(minutes=1),
+            retry_policy=_REESSAIS,
         )
 
     async def _publier_ris(self, suffixe: str, evenement: str) -> None:
         """The RIS, its mail to the agent, then the state « RIS disponible » (phase 2, the agent's turn): one
         activity (patches), three steps before."""
         etat = (EtapeEir.preparation, EtatEir.ris_disponible, "ris_disponible")
-        attente = dict(phase=2, en_attente_de=Acteur.affilie)
+        attente = {"phase": 2, "en_attente_de": Acteur.affilie}
         if not self._patch(_RIS_PUBLIE):
             ris = await self._document(ActivitesEir.generer_ris, suffixe)
             await self._notifier(evenement, Acteur.affilie, document_id=ris)
@@ -379,22 +473,36 @@ class EirWorkflow:
         transition = self._transition(*etat, **attente) if self._patch(_RIS_ET_ETAT) else None
         await workflow.execute_activity_method(
             ActivitesEir.publier_ris,
-            PublicationRis(ProductionDocument(f"{self._id}:{suffixe}", self._d.demande_id, workflow.now()),
-                           self._notification(evenement, Acteur.affilie), transition),
-            start_to_close_timeout=timedelta(minutes=1) + _COURTE, retry_policy=_REESSAIS,
+            PublicationRis(
+                ProductionDocument(f"{self._id}:{suffixe}", self._d.demande_id, workflow.now()),
+                self._notification(evenement, Acteur.affilie),
+                transition,
+            ),
+            start_to_close_timeout=timedelta(minutes=1) + _COURTE,
+            retry_policy=_REESSAIS,
         )
         if transition is None:
             await self._etat(*etat, **attente)
         else:
             self._ecrit(transition.vue)
 
-    def _notification(self, evenement: str, destinataire: Acteur, tache_id: int | None = None,
-                      document_id: int | None = None) -> NotificationEir:
-        return NotificationEir(f"{self._id}:{evenement}:{destinataire.value}:{self._tour}", self._d.demande_id,
-                               evenement, destinataire, workflow.now(), tache_id, document_id)
+    def _notification(
+        self, evenement: str, destinataire: Acteur, tache_id: int | None = None, document_id: int | None = None
+    ) -> NotificationEir:
+        return NotificationEir(
+            f"{self._id}:{evenement}:{destinataire.value}:{self._tour}",
+            self._d.demande_id,
+            evenement,
+            destinataire,
+            workflow.now(),
+            tache_id,
+            document_id,
+        )
 
     async def _document(self, methode, suffixe: str, timeout: timedelta = _COURTE) -> int:
         return await workflow.execute_activity_method(
-            methode, ProductionDocument(f"{self._id}:{suffixe}", self._d.demande_id, workflow.now()),
-            start_to_close_timeout=timeout, retry_policy=_REESSAIS,
+            methode,
+            ProductionDocument(f"{self._id}:{suffixe}", self._d.demande_id, workflow.now()),
+            start_to_close_timeout=timeout,
+            retry_policy=_REESSAIS,
         )

@@ -58,19 +58,31 @@ class RectificationWorkflow:
             return self._vue
 
         if demande.routage is Routage.employeur_precedent and demande.employeur_precedent_id is not None:
-            await self._tache(TypeTache.transmission_donnees_rectification, demande.employeur_precedent_id,
-                              EtatRectification.transmission_ancien_employeur)
+            await self._tache(
+                TypeTache.transmission_donnees_rectification,
+                demande.employeur_precedent_id,
+                EtatRectification.transmission_ancien_employeur,
+            )
         correcteur = demande.employeur_actuel_id or demande.employeur_precedent_id
         assert correcteur is not None
-        type_correction = (TypeTache.correction_cir_rectification if demande.routage is Routage.employeur_actuel
-                           or demande.employeur_actuel_id is None else TypeTache.obtention_donnees_rectification)
+        type_correction = (
+            TypeTache.correction_cir_rectification
+            if demande.routage is Routage.employeur_actuel or demande.employeur_actuel_id is None
+            else TypeTache.obtention_donnees_rectification
+        )
         await self._tache(type_correction, correcteur, EtatRectification.correction_employeur)
 
-        document = await self._executer(ActivitesRectification.produire_document,
-                                        ProductionRectifie(demande.rectification_id, workflow.now()),
-                                        timeout=timedelta(minutes=2))
-        await self._etat(EtatRectification.document_rectifie, "document_rectifie", termine=True,
-                         details={"document_id": document, "reclamation_eig": demande.reclamation_eig})
+        document = await self._executer(
+            ActivitesRectification.produire_document,
+            ProductionRectifie(demande.rectification_id, workflow.now()),
+            timeout=timedelta(minutes=2),
+        )
+        await self._etat(
+            EtatRectification.document_rectifie,
+            "document_rectifie",
+            termine=True,
+            details={"document_id": document, "reclamation_eig": demande.reclamation_eig},
+        )
         await self._notifier("document_rectifie", Acteur.affilie)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._vue
@@ -78,39 +90,67 @@ class RectificationWorkflow:
     async def _tache(self, type: TypeTache, employeur_id: int, etat: EtatRectification) -> None:
         d = self._d
         echeance = workflow.now() + d.delais.relance
-        tache = await self._executer(ActivitesTaches.creer, NouvelleTacheProcessus(
-            cle=f"{self._id}:{type.value}", type=type, workflow_id=self._id, affilie_id=self._affilie_id,
-            employeur_id=employeur_id, destinataire="employeur", echeance=echeance, horodatage=workflow.now(),
-            details={"rectification_id": d.rectification_id, "reclamation_eig": d.reclamation_eig}))
+        tache = await self._executer(
+            ActivitesTaches.creer,
+            NouvelleTacheProcessus(
+                cle=f"{self._id}:{type.value}",
+                type=type,
+                workflow_id=self._id,
+                affilie_id=self._affilie_id,
+                employeur_id=employeur_id,
+                destinataire="employeur",
+                echeance=echeance,
+                horodatage=workflow.now(),
+                details={"rectification_id": d.rectification_id, "reclamation_eig": d.reclamation_eig},
+            ),
+        )
         self._tache_ouverte = tache
-        await self._etat(etat, f"{type.value}_demandee", en_attente_de=Acteur.employeur, echeance=echeance,
-                         tache_id=tache)
+        await self._etat(
+            etat, f"{type.value}_demandee", en_attente_de=Acteur.employeur, echeance=echeance, tache_id=tache
+        )
         await self._notifier(f"rectification_{type.value}", Acteur.employeur, tache_id=tache, employeur_id=employeur_id)
 
         async def relancer() -> None:
             await self._executer(ActivitesTaches.marquer, MarquageTache(tache, None, workflow.now(), relancee=True))
-            await self._etat(etat, "relance_employeur", en_attente_de=Acteur.employeur, echeance=echeance,
-                             tache_id=tache)
+            await self._etat(
+                etat, "relance_employeur", en_attente_de=Acteur.employeur, echeance=echeance, tache_id=tache
+            )
             await self._notifier("rectification_relance", Acteur.employeur, tache_id=tache, employeur_id=employeur_id)
 
         async def escalader() -> None:
             await self._executer(ActivitesTaches.marquer, MarquageTache(tache, None, workflow.now(), escaladee=True))
-            await self._etat(etat, "escalade_superviseur", en_attente_de=Acteur.employeur, echeance=echeance,
-                             tache_id=tache)
-            await self._notifier("rectification_escalade", Acteur.superviseur, tache_id=tache,
-                                 employeur_id=employeur_id)
+            await self._etat(
+                etat, "escalade_superviseur", en_attente_de=Acteur.employeur, echeance=echeance, tache_id=tache
+            )
+            await self._notifier(
+                "rectification_escalade", Acteur.superviseur, tache_id=tache, employeur_id=employeur_id
+            )
 
-        await attendre_reponse(self._attendre, lambda: self._reponse is not None, d.delais.relance,
-                               d.delais.escalade, relancer, escalader)
+        await attendre_reponse(
+            self._attendre, lambda: self._reponse is not None, d.delais.relance, d.delais.escalade, relancer, escalader
+        )
         reponse = self._reponse
         assert reponse is not None
         self._reponse = None
-        await self._executer(ActivitesTaches.terminer, CompletionTacheProcessus(
-            workflow_id=self._id, affilie_id=self._affilie_id, employeur_id=employeur_id, reponse=reponse,
-            horodatage=workflow.now()))
+        await self._executer(
+            ActivitesTaches.terminer,
+            CompletionTacheProcessus(
+                workflow_id=self._id,
+                affilie_id=self._affilie_id,
+                employeur_id=employeur_id,
+                reponse=reponse,
+                horodatage=workflow.now(),
+            ),
+        )
         self._tache_ouverte = None
-        await self._etat(etat, f"{type.value}_terminee", en_attente_de=Acteur.cnracl, acteur=Acteur.employeur,
-                         compte_id=reponse.compte_id, details={"corrections": len(reponse.corrections)})
+        await self._etat(
+            etat,
+            f"{type.value}_terminee",
+            en_attente_de=Acteur.cnracl,
+            acteur=Acteur.employeur,
+            compte_id=reponse.compte_id,
+            details={"corrections": len(reponse.corrections)},
+        )
 
     # ---- update and query
 
@@ -149,22 +189,54 @@ class RectificationWorkflow:
         return True
 
     async def _executer(self, methode, argument, timeout: timedelta = _COURTE):
-        return await workflow.execute_activity_method(methode, argument, start_to_close_timeout=timeout,
-                                                      retry_policy=_REESSAIS)
+        return await workflow.execute_activity_method(
+            methode, argument, start_to_close_timeout=timeout, retry_policy=_REESSAIS
+        )
 
-    async def _etat(self, etat: EtatRectification, evenement: str, en_attente_de: Acteur | None = None,
-                    echeance=None, tache_id: int | None = None, termine: bool = False,
-                    acteur: Acteur = Acteur.cnracl, compte_id: int | None = None, details: dict | None = None) -> None:
-        vue = VueRectification(etat=etat, en_attente_de=en_attente_de, echeance=echeance, tache_id=tache_id,
-                               termine=termine)
-        await self._executer(ActivitesRectification.transition, TransitionRectification(
-            self._d.rectification_id, self._id, vue, evenement, workflow.now(), acteur, compte_id or None,
-            details or {}))
+    async def _etat(
+        self,
+        etat: EtatRectification,
+        evenement: str,
+        en_attente_de: Acteur | None = None,
+        echeance=None,
+        tache_id: int | None = None,
+        termine: bool = False,
+        acteur: Acteur = Acteur.cnracl,
+        compte_id: int | None = None,
+        details: dict | None = None,
+    ) -> None:
+        vue = VueRectification(
+            etat=etat, en_attente_de=en_attente_de, echeance=echeance, tache_id=tache_id, termine=termine
+        )
+        await self._executer(
+            ActivitesRectification.transition,
+            TransitionRectification(
+                self._d.rectification_id,
+                self._id,
+                vue,
+                evenement,
+                workflow.now(),
+                acteur,
+                compte_id or None,
+                details or {},
+            ),
+        )
         self._vue = vue
         self._sequence += 1
 
-    async def _notifier(self, evenement: str, destinataire: Acteur, tache_id: int | None = None,
-                        employeur_id: int | None = None) -> None:
-        await self._executer(ActivitesRectification.notifier, NotificationRectification(
-            f"{self._id}:{evenement}:{destinataire.value}", self._d.rectification_id, evenement, destinataire,
-            workflow.now(), tache_id, employeur_id), timeout=timedelta(minutes=1))
+    async def _notifier(
+        self, evenement: str, destinataire: Acteur, tache_id: int | None = None, employeur_id: int | None = None
+    ) -> None:
+        await self._executer(
+            ActivitesRectification.notifier,
+            NotificationRectification(
+                f"{self._id}:{evenement}:{destinataire.value}",
+                self._d.rectification_id,
+                evenement,
+                destinataire,
+                workflow.now(),
+                tache_id,
+                employeur_id,
+            ),
+            timeout=timedelta(minutes=1),
+        )

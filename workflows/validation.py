@@ -63,10 +63,14 @@ class EcheanceValidationWorkflow:
             await self._notifier("validation_rappel_agent", Acteur.affilie, rang)
             if entree.employeur_id is not None:
                 await self._notifier("validation_rappel_employeur", Acteur.employeur, rang)
-            await self._etat(EtatValidation.ouverte, "rappel_envoye", en_attente_de=Acteur.affilie, echeance=fin,
-                             details={"rang": rang})
-        if self._demande is None and not await self._attendre(lambda: self._demande is not None,
-                                                              fin - workflow.now()):
+            await self._etat(
+                EtatValidation.ouverte,
+                "rappel_envoye",
+                en_attente_de=Acteur.affilie,
+                echeance=fin,
+                details={"rang": rang},
+            )
+        if self._demande is None and not await self._attendre(lambda: self._demande is not None, fin - workflow.now()):
             await self._etat(EtatValidation.forclose, "forclos", termine=True)
             await self._notifier("validation_forclusion", Acteur.affilie)
             await workflow.wait_condition(workflow.all_handlers_finished)
@@ -78,15 +82,27 @@ class EcheanceValidationWorkflow:
     async def _instruire(self) -> None:
         entree = self._e
         assert self._demande is not None
-        await self._etat(EtatValidation.instruction_employeur, "demande_recue", en_attente_de=Acteur.employeur,
-                         acteur=Acteur.affilie, compte_id=self._demande.compte_id)
+        await self._etat(
+            EtatValidation.instruction_employeur,
+            "demande_recue",
+            en_attente_de=Acteur.employeur,
+            acteur=Acteur.affilie,
+            compte_id=self._demande.compte_id,
+        )
         await self._notifier("validation_demande_recue", Acteur.affilie)
         if entree.employeur_id is not None:
-            await self._tache(TypeTache.certificats_services_validation, entree.employeur_id, "employeur",
-                              EtatValidation.instruction_employeur, Acteur.employeur, "validation_certificats_employeur")
+            await self._tache(
+                TypeTache.certificats_services_validation,
+                entree.employeur_id,
+                "employeur",
+                EtatValidation.instruction_employeur,
+                Acteur.employeur,
+                "validation_certificats_employeur",
+            )
             self._reponse = None
-        tache = await self._creer_tache(TypeTache.decision_validation, None, "superviseur",
-                                        EtatValidation.decision_superviseur, Acteur.superviseur)
+        tache = await self._creer_tache(
+            TypeTache.decision_validation, None, "superviseur", EtatValidation.decision_superviseur, Acteur.superviseur
+        )
         await self._notifier("validation_decision_attendue", Acteur.superviseur, tache_id=tache)
         await self._attendre(lambda: self._decision is not None, None)
         decision = self._decision
@@ -94,26 +110,49 @@ class EcheanceValidationWorkflow:
         await self._executer(ActivitesTaches.marquer, MarquageTache(tache, EtatTache.terminee, workflow.now()))
         self._tache_ouverte = None
         etat = EtatValidation(decision.decision)
-        await self._etat(etat, f"decision_{decision.decision}", termine=True, acteur=Acteur.superviseur,
-                         compte_id=decision.compte_id, details={"motif": decision.motif})
+        await self._etat(
+            etat,
+            f"decision_{decision.decision}",
+            termine=True,
+            acteur=Acteur.superviseur,
+            compte_id=decision.compte_id,
+            details={"motif": decision.motif},
+        )
         await self._notifier("validation_decision_agent", Acteur.affilie)
         if entree.employeur_id is not None:
             await self._notifier("validation_decision_employeur", Acteur.employeur)
 
-    async def _creer_tache(self, type: TypeTache, employeur_id: int | None, destinataire: str,
-                           etat: EtatValidation, en_attente_de: Acteur) -> int:
+    async def _creer_tache(
+        self, type: TypeTache, employeur_id: int | None, destinataire: str, etat: EtatValidation, en_attente_de: Acteur
+    ) -> int:
         echeance = workflow.now() + self._e.delais.relance
-        tache = await self._executer(ActivitesTaches.creer, NouvelleTacheProcessus(
-            cle=f"{self._id}:{type.value}", type=type, workflow_id=self._id, affilie_id=self._e.affilie_id,
-            employeur_id=employeur_id, destinataire=destinataire, echeance=echeance, horodatage=workflow.now(),
-            details={"dossier_id": self._e.dossier_id}))
+        tache = await self._executer(
+            ActivitesTaches.creer,
+            NouvelleTacheProcessus(
+                cle=f"{self._id}:{type.value}",
+                type=type,
+                workflow_id=self._id,
+                affilie_id=self._e.affilie_id,
+                employeur_id=employeur_id,
+                destinataire=destinataire,
+                echeance=echeance,
+                horodatage=workflow.now(),
+                details={"dossier_id": self._e.dossier_id},
+            ),
+        )
         self._tache_ouverte = tache
-        await self._etat(etat, f"{type.value}_demandee", en_attente_de=en_attente_de, echeance=echeance,
-                         tache_id=tache)
+        await self._etat(etat, f"{type.value}_demandee", en_attente_de=en_attente_de, echeance=echeance, tache_id=tache)
         return tache
 
-    async def _tache(self, type: TypeTache, employeur_id: int, destinataire: str, etat: EtatValidation,
-                     en_attente_de: Acteur, evenement: str) -> None:
+    async def _tache(
+        self,
+        type: TypeTache,
+        employeur_id: int,
+        destinataire: str,
+        etat: EtatValidation,
+        en_attente_de: Acteur,
+        evenement: str,
+    ) -> None:
         tache = await self._creer_tache(type, employeur_id, destinataire, etat, en_attente_de)
         await self._notifier(evenement, Acteur.employeur, tache_id=tache)
 
@@ -126,13 +165,21 @@ class EcheanceValidationWorkflow:
             await self._notifier("validation_escalade", Acteur.superviseur, tache_id=tache)
 
         d = self._e.delais
-        await attendre_reponse(self._attendre, lambda: self._reponse is not None, d.relance, d.escalade,
-                               relancer, escalader)
+        await attendre_reponse(
+            self._attendre, lambda: self._reponse is not None, d.relance, d.escalade, relancer, escalader
+        )
         reponse = self._reponse
         assert reponse is not None
-        await self._executer(ActivitesTaches.terminer, CompletionTacheProcessus(
-            workflow_id=self._id, affilie_id=self._e.affilie_id, employeur_id=employeur_id, reponse=reponse,
-            horodatage=workflow.now()))
+        await self._executer(
+            ActivitesTaches.terminer,
+            CompletionTacheProcessus(
+                workflow_id=self._id,
+                affilie_id=self._e.affilie_id,
+                employeur_id=employeur_id,
+                reponse=reponse,
+                horodatage=workflow.now(),
+            ),
+        )
         self._tache_ouverte = None
 
     # ---- updates and query
@@ -145,8 +192,10 @@ class EcheanceValidationWorkflow:
     @demander.validator
     def _valider_demande(self, demande: DemandeValidation) -> None:
         if workflow.now() >= self._fin_du_delai or self._vue.etat is EtatValidation.forclose:
-            raise ValueError(f"Demande hors délai, refusée : la date limite était le "
-                             f"{self._e.date_limite:%d/%m/%Y} — {self._e.regle}.")
+            raise ValueError(
+                f"Demande hors délai, refusée : la date limite était le "
+                f"{self._e.date_limite:%d/%m/%Y} — {self._e.regle}."
+            )
         if self._demande is not None:
             raise ValueError("Votre demande de validation est déjà enregistrée.")
 
@@ -157,8 +206,11 @@ class EcheanceValidationWorkflow:
 
     @completer_tache.validator
     def _valider_completion(self, reponse: ReponseTache) -> None:
-        if self._vue.etat is not EtatValidation.instruction_employeur or reponse.tache_id != self._tache_ouverte \
-                or self._reponse is not None:
+        if (
+            self._vue.etat is not EtatValidation.instruction_employeur
+            or reponse.tache_id != self._tache_ouverte
+            or self._reponse is not None
+        ):
             raise ValueError("Cette tâche n'attend plus de réponse : elle est déjà traitée.")
 
     @workflow.update
@@ -169,8 +221,9 @@ class EcheanceValidationWorkflow:
     @decider.validator
     def _valider_decision(self, decision: DecisionValidation) -> None:
         if self._vue.etat is not EtatValidation.decision_superviseur or self._decision is not None:
-            raise ValueError("Aucune décision n'est attendue sur ce dossier maintenant "
-                             f"(état : {self._vue.etat.value}).")
+            raise ValueError(
+                f"Aucune décision n'est attendue sur ce dossier maintenant (état : {self._vue.etat.value})."
+            )
 
     @workflow.query
     def etat(self) -> VueValidation:
@@ -204,22 +257,45 @@ class EcheanceValidationWorkflow:
         return True
 
     async def _executer(self, methode, argument):
-        return await workflow.execute_activity_method(methode, argument, start_to_close_timeout=_COURTE,
-                                                      retry_policy=_REESSAIS)
+        return await workflow.execute_activity_method(
+            methode, argument, start_to_close_timeout=_COURTE, retry_policy=_REESSAIS
+        )
 
-    async def _etat(self, etat: EtatValidation, evenement: str, en_attente_de: Acteur | None = None,
-                    echeance: datetime | None = None, tache_id: int | None = None, termine: bool = False,
-                    acteur: Acteur = Acteur.cnracl, compte_id: int | None = None, details: dict | None = None) -> None:
-        vue = VueValidation(etat=etat, en_attente_de=en_attente_de, echeance=echeance, tache_id=tache_id,
-                            termine=termine)
-        await self._executer(ActivitesValidation.transition, TransitionValidation(
-            self._e.dossier_id, self._id, vue, evenement, workflow.now(), acteur, compte_id or None, details or {}))
+    async def _etat(
+        self,
+        etat: EtatValidation,
+        evenement: str,
+        en_attente_de: Acteur | None = None,
+        echeance: datetime | None = None,
+        tache_id: int | None = None,
+        termine: bool = False,
+        acteur: Acteur = Acteur.cnracl,
+        compte_id: int | None = None,
+        details: dict | None = None,
+    ) -> None:
+        vue = VueValidation(
+            etat=etat, en_attente_de=en_attente_de, echeance=echeance, tache_id=tache_id, termine=termine
+        )
+        await self._executer(
+            ActivitesValidation.transition,
+            TransitionValidation(
+                self._e.dossier_id, self._id, vue, evenement, workflow.now(), acteur, compte_id or None, details or {}
+            ),
+        )
         self._vue = vue
         self._sequence += 1
 
     async def _notifier(self, evenement: str, destinataire: Acteur, rang: int = 0, tache_id: int | None = None) -> None:
         await workflow.execute_activity_method(
             ActivitesValidation.notifier,
-            NotificationValidation(f"{self._id}:{evenement}:{destinataire.value}:{rang}", self._e.dossier_id,
-                                   evenement, destinataire, workflow.now(), tache_id),
-            start_to_close_timeout=timedelta(minutes=1), retry_policy=_REESSAIS)
+            NotificationValidation(
+                f"{self._id}:{evenement}:{destinataire.value}:{rang}",
+                self._e.dossier_id,
+                evenement,
+                destinataire,
+                workflow.now(),
+                tache_id,
+            ),
+            start_to_close_timeout=timedelta(minutes=1),
+            retry_policy=_REESSAIS,
+        )

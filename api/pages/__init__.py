@@ -6,14 +6,13 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
-
-import importlib
-import pkgutil
 
 import api.pages as _paquet
 from api.pages.rendu import rendre
@@ -42,8 +41,9 @@ def modules_de_pages() -> list:
 def monter(app: FastAPI) -> None:
     for module in modules_de_pages():
         app.include_router(module.router)
-    app.mount("/static/dsfr", StaticFiles(directory=MODULES_NPM / "@gouvfr" / "dsfr" / "dist", check_dir=False),
-              name="dsfr")
+    app.mount(
+        "/static/dsfr", StaticFiles(directory=MODULES_NPM / "@gouvfr" / "dsfr" / "dist", check_dir=False), name="dsfr"
+    )
     app.mount("/static/htmx", StaticFiles(directory=MODULES_NPM / "htmx.org" / "dist", check_dir=False), name="htmx")
     app.add_exception_handler(Redirection, _redirection)
     app.add_exception_handler(ErreurPage, _erreur)

@@ -46,9 +46,12 @@ async def _accueil(request, compte, session, erreur: str | None = None, message:
     demandes = await lire(eir.mes_demandes(compte, session))
     rects = await lire(rectifications.lister(compte, session))
     en_cours = any(d.etat not in ("close", "retiree") for d in demandes)
-    return rendre(request, "agent/accueil.html", {"demandes": demandes, "rectifications": rects,
-                                                  "en_cours": en_cours, "erreur": erreur, "message": message},
-                  statut)
+    return rendre(
+        request,
+        "agent/accueil.html",
+        {"demandes": demandes, "rectifications": rects, "en_cours": en_cours, "erreur": erreur, "message": message},
+        statut,
+    )
 
 
 @router.post("/eir")
@@ -65,18 +68,35 @@ async def demander(request: Request, etat: EtatDep, session: SessionDep, csrf: A
 def _frise(etape: str, etat_: str) -> dict:
     termine = etat_ in ("close", "retiree")
     rang = ORDRE_ETAPES.index(etape) if etape in ORDRE_ETAPES else 0
-    return {"rang": rang + 1, "total": len(ORDRE_ETAPES), "actuelle": ORDRE_ETAPES[rang],
-            "suivante": None if termine or rang + 1 >= len(ORDRE_ETAPES) else ORDRE_ETAPES[rang + 1]}
+    return {
+        "rang": rang + 1,
+        "total": len(ORDRE_ETAPES),
+        "actuelle": ORDRE_ETAPES[rang],
+        "suivante": None if termine or rang + 1 >= len(ORDRE_ETAPES) else ORDRE_ETAPES[rang + 1],
+    }
 
 
-async def _page_demande(request, compte, session, demande_id: int, erreur=None, erreurs=None, message=None,
-                        statut=200, saisie=None):
+async def _page_demande(
+    request, compte, session, demande_id: int, erreur=None, erreurs=None, message=None, statut=200, saisie=None
+):
     demande = await lire(eir.consulter(demande_id, compte, session))
     documents = await depots.documents_de_la_demande(session, demande_id)
-    return rendre(request, "agent/demande.html", {
-        "demande": demande, "frise": _frise(demande.etape, demande.etat), "documents": documents,
-        "proprietaire": compte.role == Role.affilie.value, "erreur": erreur, "erreurs": erreurs or {},
-        "message": message, "saisie": saisie or {}, "questions": QUESTIONS_ENQUETE}, statut)
+    return rendre(
+        request,
+        "agent/demande.html",
+        {
+            "demande": demande,
+            "frise": _frise(demande.etape, demande.etat),
+            "documents": documents,
+            "proprietaire": compte.role == Role.affilie.value,
+            "erreur": erreur,
+            "erreurs": erreurs or {},
+            "message": message,
+            "saisie": saisie or {},
+            "questions": QUESTIONS_ENQUETE,
+        },
+        statut,
+    )
 
 
 @router.get("/eir/{demande_id}")
@@ -86,8 +106,9 @@ async def demande(request: Request, demande_id: int, etat: EtatDep, session: Ses
 
 
 @router.post("/eir/{demande_id}/ris/validation")
-async def valider_ris(request: Request, demande_id: int, etat: EtatDep, session: SessionDep,
-                      csrf: Annotated[str, Form()] = ""):
+async def valider_ris(
+    request: Request, demande_id: int, etat: EtatDep, session: SessionDep, csrf: Annotated[str, Form()] = ""
+):
     compte = await exiger_compte(request, session, etat.settings, Role.affilie)
     verifier_csrf(request, etat.settings, csrf)
     try:
@@ -98,19 +119,39 @@ async def valider_ris(request: Request, demande_id: int, etat: EtatDep, session:
 
 
 @router.post("/eir/{demande_id}/ris/consolidation")
-async def consolider(request: Request, demande_id: int, etat: EtatDep, session: SessionDep,
-                     annee: Annotated[list[str], Form()] = [], commentaire: Annotated[list[str], Form()] = [],
-                     csrf: Annotated[str, Form()] = ""):
+async def consolider(
+    request: Request,
+    demande_id: int,
+    etat: EtatDep,
+    session: SessionDep,
+    annee: Annotated[list[str] | None, Form()] = None,
+    commentaire: Annotated[list[str] | None, Form()] = None,
+    csrf: Annotated[str, Form()] = "",
+):
+    if commentaire is None:
+        commentaire = []
+    if annee is None:
+        annee = []
     compte = await exiger_compte(request, session, etat.settings, Role.affilie)
     verifier_csrf(request, etat.settings, csrf)
-    periodes = [{"annee": a.strip(), "commentaire": c.strip()} for a, c in zip(annee, commentaire)
-                if a.strip() or c.strip()]
+    periodes = [
+        {"annee": a.strip(), "commentaire": c.strip()}
+        for a, c in zip(annee, commentaire, strict=False)
+        if a.strip() or c.strip()
+    ]
     try:
         corps = construire(eir.Consolidation, {"periodes": periodes})
         await appeler(eir.demander_consolidation(demande_id, corps, compte, session, etat))
     except FormulaireInvalide as invalide:
-        return await _page_demande(request, compte, session, demande_id, erreur=_resume_periodes(invalide),
-                                   statut=422, saisie={"periodes": periodes})
+        return await _page_demande(
+            request,
+            compte,
+            session,
+            demande_id,
+            erreur=_resume_periodes(invalide),
+            statut=422,
+            saisie={"periodes": periodes},
+        )
     except Refus as refus:
         return await _page_demande(request, compte, session, demande_id, erreur=refus.message, statut=refus.statut)
     return RedirectResponse(f"/eir/{demande_id}?message=consolidation", status_code=303)
@@ -131,8 +172,9 @@ def _resume_periodes(invalide: FormulaireInvalide) -> str:
 
 
 @router.post("/eir/{demande_id}/retrait")
-async def retirer(request: Request, demande_id: int, etat: EtatDep, session: SessionDep,
-                  csrf: Annotated[str, Form()] = ""):
+async def retirer(
+    request: Request, demande_id: int, etat: EtatDep, session: SessionDep, csrf: Annotated[str, Form()] = ""
+):
     compte = await exiger_compte(request, session, etat.settings, Role.affilie)
     verifier_csrf(request, etat.settings, csrf)
     try:
@@ -147,14 +189,21 @@ async def bilan(request: Request, demande_id: int, etat: EtatDep, session: Sessi
     compte = await exiger_compte(request, session, etat.settings, Role.affilie, Role.superviseur)
     demande = await lire(eir.consulter(demande_id, compte, session))
     contenu = await lire(eir.bilan(demande_id, compte, session))
-    return rendre(request, "agent/bilan.html", {"demande": demande, "bilan": contenu,
-                                                "graphique": graphique_pension(contenu["points"])})
+    return rendre(
+        request,
+        "agent/bilan.html",
+        {"demande": demande, "bilan": contenu, "graphique": graphique_pension(contenu["points"])},
+    )
 
 
 async def _page_enquete(request, compte, session, demande_id, erreur=None, statut=200, saisie=None):
     demande = await lire(eir.consulter(demande_id, compte, session))
-    return rendre(request, "agent/enquete.html", {"demande": demande, "questions": QUESTIONS_ENQUETE,
-                                                  "erreur": erreur, "saisie": saisie or {}}, statut)
+    return rendre(
+        request,
+        "agent/enquete.html",
+        {"demande": demande, "questions": QUESTIONS_ENQUETE, "erreur": erreur, "saisie": saisie or {}},
+        statut,
+    )
 
 
 @router.get("/eir/{demande_id}/enquete")
@@ -173,18 +222,26 @@ async def repondre_enquete(request: Request, demande_id: int, etat: EtatDep, ses
     saisie = {"notes": notes, "commentaire": commentaire}
     manquantes = [str(i) for i, n in enumerate(notes, 1) if not n]
     if manquantes:
-        return await _page_enquete(request, compte, session, demande_id, statut=422, saisie=saisie,
-                                   erreur=f"Donnez une note de 1 à 5 à chaque question (sans réponse : question "
-                                          f"{', '.join(manquantes)}).")
+        return await _page_enquete(
+            request,
+            compte,
+            session,
+            demande_id,
+            statut=422,
+            saisie=saisie,
+            erreur=f"Donnez une note de 1 à 5 à chaque question (sans réponse : question {', '.join(manquantes)}).",
+        )
     try:
         corps = construire(eir.Enquete, {"reponses": notes, "commentaire": commentaire})
         await appeler(eir.enquete(demande_id, corps, compte, session, etat))
     except FormulaireInvalide as invalide:
-        return await _page_enquete(request, compte, session, demande_id, erreur=invalide.resume, statut=422,
-                                   saisie=saisie)
+        return await _page_enquete(
+            request, compte, session, demande_id, erreur=invalide.resume, statut=422, saisie=saisie
+        )
     except Refus as refus:
-        return await _page_enquete(request, compte, session, demande_id, erreur=refus.message, statut=refus.statut,
-                                   saisie=saisie)
+        return await _page_enquete(
+            request, compte, session, demande_id, erreur=refus.message, statut=refus.statut, saisie=saisie
+        )
     return RedirectResponse(f"/eir/{demande_id}?message=enquete", status_code=303)
 
 
@@ -197,8 +254,9 @@ async def document(request: Request, demande_id: int, document_id: int, etat: Et
         raise ErreurPage(404, f"Aucun document n° {document_id} dans la demande {demande.reference}.")
     if doc.type == "bilan":
         return RedirectResponse(f"/eir/{demande_id}/bilan", status_code=303)
-    return rendre(request, "agent/document.html", {"demande": demande, "document": doc, "contenu": doc.contenu,
-                                                   "graphique": None})
+    return rendre(
+        request, "agent/document.html", {"demande": demande, "document": doc, "contenu": doc.contenu, "graphique": None}
+    )
 
 
 # --- rectifications ---
@@ -215,12 +273,23 @@ async def mes_rectifications(request: Request, etat: EtatDep, session: SessionDe
     return await _page_rectification(request, compte, session, message=_message(message))
 
 
-async def _page_rectification(request, compte, session, erreur=None, erreurs=None, saisie=None, message=None,
-                              statut=200):
+async def _page_rectification(
+    request, compte, session, erreur=None, erreurs=None, saisie=None, message=None, statut=200
+):
     rects = await lire(rectifications.lister(compte, session))
-    return rendre(request, "agent/rectifications.html", {
-        "rectifications": rects, "regimes": _regimes(), "erreur": erreur, "erreurs": erreurs or {},
-        "saisie": saisie or {}, "message": message}, statut)
+    return rendre(
+        request,
+        "agent/rectifications.html",
+        {
+            "rectifications": rects,
+            "regimes": _regimes(),
+            "erreur": erreur,
+            "erreurs": erreurs or {},
+            "saisie": saisie or {},
+            "message": message,
+        },
+        statut,
+    )
 
 
 @router.post("/rectifications")
@@ -234,19 +303,22 @@ async def demander_rectification(request: Request, etat: EtatDep, session: Sessi
         corps = construire(rectifications.NouvelleRectification, saisie)
         creee = await appeler(rectifications.demander(corps, compte, session, etat))
     except FormulaireInvalide as invalide:
-        return await _page_rectification(request, compte, session, erreur=invalide.resume, erreurs=invalide.erreurs,
-                                         saisie=saisie, statut=422)
+        return await _page_rectification(
+            request, compte, session, erreur=invalide.resume, erreurs=invalide.erreurs, saisie=saisie, statut=422
+        )
     except Refus as refus:
         champ, _, texte = refus.message.partition(" : ")
         erreurs = {champ: texte} if texte and champ in champs else {}
-        return await _page_rectification(request, compte, session, erreur=refus.message, erreurs=erreurs,
-                                         saisie=saisie, statut=refus.statut)
+        return await _page_rectification(
+            request, compte, session, erreur=refus.message, erreurs=erreurs, saisie=saisie, statut=refus.statut
+        )
     return RedirectResponse(f"/rectifications/{creee.id}?message=rectification", status_code=303)
 
 
 @router.get("/rectifications/{rectification_id}")
-async def rectification(request: Request, rectification_id: int, etat: EtatDep, session: SessionDep,
-                        message: str | None = None):
+async def rectification(
+    request: Request, rectification_id: int, etat: EtatDep, session: SessionDep, message: str | None = None
+):
     compte = await exiger_compte(request, session, etat.settings, Role.affilie, Role.superviseur)
     rect = await lire(rectifications.consulter(rectification_id, compte, session))
     return rendre(request, "agent/rectification.html", {"rectification": rect, "message": _message(message)})

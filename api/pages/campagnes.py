@@ -5,7 +5,7 @@ the JSON route's function."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape
 from typing import Annotated, Any
 
@@ -25,27 +25,42 @@ router = APIRouter(include_in_schema=False)
 
 ANNEE_MIN, ANNEE_MAX = 2007, 2100
 ETAPES = {
-    "planifiee": "Planifiée", "selection": "Sélection des agents", "mise_a_jour_employeurs": "Mise à jour par les employeurs",
-    "transmission": "Transmission au GIP Info Retraite", "attente_envoi": "En attente de l'envoi des documents",
-    "envoi_documents": "Envoi des documents", "terminee": "Terminée", "simulee": "Simulation terminée",
+    "planifiee": "Planifiée",
+    "selection": "Sélection des agents",
+    "mise_a_jour_employeurs": "Mise à jour par les employeurs",
+    "transmission": "Transmission au GIP Info Retraite",
+    "attente_envoi": "En attente de l'envoi des documents",
+    "envoi_documents": "Envoi des documents",
+    "terminee": "Terminée",
+    "simulee": "Simulation terminée",
 }
-COHORTES = {"ris": "Relevé individuel de situation (RIS)", "eig": "Estimation indicative globale (EIG)",
-            "information_generale": "Information générale (nouveaux affiliés)"}
+COHORTES = {
+    "ris": "Relevé individuel de situation (RIS)",
+    "eig": "Estimation indicative globale (EIG)",
+    "information_generale": "Information générale (nouveaux affiliés)",
+}
 # The state of one agent of a cohort, in order, with its colour (contrast ≥ 3:1 on white, and a pattern-free
 # legend with the same words as the table).
-ETATS_CIBLE = {"selectionne": ("Sélectionné", "#6a6af4"), "document_produit": ("Document produit", "#000091"),
-               "document_annonce": ("Document envoyé", "#18753c"), "anomalie": ("Anomalie de calcul", "#ce0500")}
+ETATS_CIBLE = {
+    "selectionne": ("Sélectionné", "#6a6af4"),
+    "document_produit": ("Document produit", "#000091"),
+    "document_annonce": ("Document envoyé", "#18753c"),
+    "anomalie": ("Anomalie de calcul", "#ce0500"),
+}
 ETATS_TACHE = {"ouverte": "Ouvertes", "terminee": "Terminées", "annulee": "Annulées"}
-MESSAGES = {"pause": "La campagne est suspendue : plus aucun envoi ni rappel jusqu'à sa reprise.",
-            "reprise": "La campagne reprend là où elle s'était arrêtée.",
-            "lancee": "La campagne est lancée.", "simulee": "La simulation est faite : rien n'a été envoyé."}
+MESSAGES = {
+    "pause": "La campagne est suspendue : plus aucun envoi ni rappel jusqu'à sa reprise.",
+    "reprise": "La campagne reprend là où elle s'était arrêtée.",
+    "lancee": "La campagne est lancée.",
+    "simulee": "La simulation est faite : rien n'a été envoyé.",
+}
 
 
 def _instant(valeur: Any) -> datetime | None:
     if isinstance(valeur, str):
         valeur = datetime.fromisoformat(valeur)
     if isinstance(valeur, datetime) and valeur.tzinfo is None:
-        valeur = valeur.replace(tzinfo=timezone.utc)
+        valeur = valeur.replace(tzinfo=UTC)
     return valeur
 
 
@@ -59,15 +74,20 @@ def graphique_campagne(par_cohorte: dict[str, dict[str, int]], identifiant: str 
     """Horizontal stacked bars, one per cohort, its agents by state (inline SVG with title and description;
     the same figures are in the table below it)."""
     largeur, marge_g, hauteur_barre, pas = 680, 230, 26, 44
-    lignes = [(c, par_cohorte[c]) for c in COHORTES if c in par_cohorte] + \
-        [(c, v) for c, v in par_cohorte.items() if c not in COHORTES]
+    lignes = [(c, par_cohorte[c]) for c in COHORTES if c in par_cohorte] + [
+        (c, v) for c, v in par_cohorte.items() if c not in COHORTES
+    ]
     hauteur = 40 + pas * max(len(lignes), 1) + 40
     maximum = max((sum(v.values()) for _, v in lignes), default=0) or 1
     utile = largeur - marge_g - 70
-    description = " ; ".join(
-        f"{COHORTES.get(c, c)} : {sum(v.values())} agents dont "
-        + ", ".join(f"{n} {ETATS_CIBLE.get(e, (e, ''))[0].lower()}" for e, n in v.items())
-        for c, v in lignes) or "aucun agent sélectionné"
+    description = (
+        " ; ".join(
+            f"{COHORTES.get(c, c)} : {sum(v.values())} agents dont "
+            + ", ".join(f"{n} {ETATS_CIBLE.get(e, (e, ''))[0].lower()}" for e, n in v.items())
+            for c, v in lignes
+        )
+        or "aucun agent sélectionné"
+    )
     morceaux = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {largeur} {hauteur}" role="img" '
         f'aria-labelledby="{identifiant}-titre {identifiant}-desc" class="graphique-pension" width="100%">',
@@ -76,8 +96,10 @@ def graphique_campagne(par_cohorte: dict[str, dict[str, int]], identifiant: str 
     ]
     for i, (cohorte, etats) in enumerate(lignes):
         y = 30 + i * pas
-        morceaux.append(f'<text x="{marge_g - 8}" y="{y + hauteur_barre * 0.68:.1f}" text-anchor="end" '
-                        f'font-size="13" fill="#161616">{escape(COHORTES.get(cohorte, cohorte).split(" (")[0])}</text>')
+        morceaux.append(
+            f'<text x="{marge_g - 8}" y="{y + hauteur_barre * 0.68:.1f}" text-anchor="end" '
+            f'font-size="13" fill="#161616">{escape(COHORTES.get(cohorte, cohorte).split(" (")[0])}</text>'
+        )
         x = float(marge_g)
         ordre = [e for e in ETATS_CIBLE if e in etats] + [e for e in etats if e not in ETATS_CIBLE]
         for etat in ordre:
@@ -85,13 +107,17 @@ def graphique_campagne(par_cohorte: dict[str, dict[str, int]], identifiant: str 
             couleur = ETATS_CIBLE.get(etat, (etat, "#3a3a3a"))[1]
             morceaux.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{hauteur_barre}" fill="{couleur}"/>')
             x += w
-        morceaux.append(f'<text x="{x + 6:.1f}" y="{y + hauteur_barre * 0.68:.1f}" font-size="13" fill="#161616">'
-                        f'{sum(etats.values())}</text>')
+        morceaux.append(
+            f'<text x="{x + 6:.1f}" y="{y + hauteur_barre * 0.68:.1f}" font-size="13" fill="#161616">'
+            f"{sum(etats.values())}</text>"
+        )
     x = 20.0
     y = hauteur - 22
     for libelle, couleur in ETATS_CIBLE.values():
-        morceaux += [f'<rect x="{x:.1f}" y="{y}" width="12" height="12" fill="{couleur}"/>',
-                     f'<text x="{x + 16:.1f}" y="{y + 11}" font-size="12" fill="#161616">{escape(libelle)}</text>']
+        morceaux += [
+            f'<rect x="{x:.1f}" y="{y}" width="12" height="12" fill="{couleur}"/>',
+            f'<text x="{x + 16:.1f}" y="{y + 11}" font-size="12" fill="#161616">{escape(libelle)}</text>',
+        ]
         x += 18 + 7.2 * len(libelle)
     morceaux.append("</svg>")
     return Markup("".join(morceaux))
@@ -101,9 +127,18 @@ def graphique_campagne(par_cohorte: dict[str, dict[str, int]], identifiant: str 
 
 
 async def _liste(request, compte, session, erreur=None, erreurs=None, saisie=None, statut=200):
-    return rendre(request, "superviseur/campagnes.html", {
-        "campagnes": await depots.campagnes(session), "ETAPES_CAMPAGNE": ETAPES, "erreur": erreur,
-        "erreurs": erreurs or {}, "saisie": saisie or {}}, statut)
+    return rendre(
+        request,
+        "superviseur/campagnes.html",
+        {
+            "campagnes": await depots.campagnes(session),
+            "ETAPES_CAMPAGNE": ETAPES,
+            "erreur": erreur,
+            "erreurs": erreurs or {},
+            "saisie": saisie or {},
+        },
+        statut,
+    )
 
 
 @router.get("/superviseur/campagnes")
@@ -113,16 +148,29 @@ async def liste(request: Request, etat: EtatDep, session: SessionDep):
 
 
 @router.post("/superviseur/campagnes")
-async def lancer(request: Request, etat: EtatDep, session: SessionDep, annee: Annotated[str, Form()] = "",
-                 simulation: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = ""):
+async def lancer(
+    request: Request,
+    etat: EtatDep,
+    session: SessionDep,
+    annee: Annotated[str, Form()] = "",
+    simulation: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+):
     """Launch campaign N, or its dry run (same function as ``POST /campagnes/{annee}``)."""
     compte = await exiger_compte(request, session, etat.settings, Role.superviseur)
     verifier_csrf(request, etat.settings, csrf)
     saisie = {"annee": annee.strip(), "simulation": simulation}
     if not saisie["annee"].isdigit() or not ANNEE_MIN <= int(saisie["annee"]) <= ANNEE_MAX:
         message = f"indiquez l'année N de la campagne, de {ANNEE_MIN} à {ANNEE_MAX} (lancement en juillet N)."
-        return await _liste(request, compte, session, erreur=f"Campagne non lancée — année : {message}",
-                            erreurs={"annee": message}, saisie=saisie, statut=422)
+        return await _liste(
+            request,
+            compte,
+            session,
+            erreur=f"Campagne non lancée — année : {message}",
+            erreurs={"annee": message},
+            saisie=saisie,
+            statut=422,
+        )
     valeur = int(saisie["annee"])
     try:
         await appeler(campagnes.lancer(compte, session, etat, valeur, bool(simulation)))
@@ -133,36 +181,66 @@ async def lancer(request: Request, etat: EtatDep, session: SessionDep, annee: An
     return RedirectResponse(f"/superviseur/campagnes/{valeur}?message=lancee", status_code=303)
 
 
-async def _tableau(request, compte, session, annee: int, simulation: bool, erreur=None, message=None,
-                   statut=200, saisie=None):
+async def _tableau(
+    request, compte, session, annee: int, simulation: bool, erreur=None, message=None, statut=200, saisie=None
+):
     try:
         campagne = await appeler(campagnes.consulter(compte, session, annee, simulation))
     except Refus as refus:
         if refus.statut != 404:
             raise ErreurPage(refus.statut, refus.message) from refus
-        return rendre(request, "superviseur/campagne.html", {
-            "annee": annee, "simulation": simulation, "campagne": None, "erreur": erreur, "message": message,
-            "erreurs": {}, "saisie": saisie or {"annee": str(annee), "simulation": "oui" if simulation else ""},
-            "ETAPES_CAMPAGNE": ETAPES}, statut)
-    employeurs = await lire(campagnes.employeurs(compte, session, annee, en_retard=None, simulation=simulation,
-                                                 limite=100, decalage=0))
+        return rendre(
+            request,
+            "superviseur/campagne.html",
+            {
+                "annee": annee,
+                "simulation": simulation,
+                "campagne": None,
+                "erreur": erreur,
+                "message": message,
+                "erreurs": {},
+                "saisie": saisie or {"annee": str(annee), "simulation": "oui" if simulation else ""},
+                "ETAPES_CAMPAGNE": ETAPES,
+            },
+            statut,
+        )
+    employeurs = await lire(
+        campagnes.employeurs(compte, session, annee, en_retard=None, simulation=simulation, limite=100, decalage=0)
+    )
     for ligne in employeurs:  # raw SQL on SQLite gives the instant as text, naive UTC
         ligne["notifie_le"] = _instant(ligne.get("notifie_le"))
     par_cohorte = campagne.progression.get("par_cohorte", {})
-    return rendre(request, "superviseur/campagne.html", {
-        "annee": annee, "simulation": simulation, "campagne": campagne, "employeurs": employeurs,
-        "graphique": graphique_campagne(par_cohorte), "par_cohorte": par_cohorte,
-        "etats_cible": {e: v[0] for e, v in ETATS_CIBLE.items()}, "COHORTES": COHORTES, "ETATS_TACHE": ETATS_TACHE,
-        "ETAPES_CAMPAGNE": ETAPES, "erreur": erreur, "message": message, "erreurs": {}, "saisie": saisie or {}},
-        statut)
+    return rendre(
+        request,
+        "superviseur/campagne.html",
+        {
+            "annee": annee,
+            "simulation": simulation,
+            "campagne": campagne,
+            "employeurs": employeurs,
+            "graphique": graphique_campagne(par_cohorte),
+            "par_cohorte": par_cohorte,
+            "etats_cible": {e: v[0] for e, v in ETATS_CIBLE.items()},
+            "COHORTES": COHORTES,
+            "ETATS_TACHE": ETATS_TACHE,
+            "ETAPES_CAMPAGNE": ETAPES,
+            "erreur": erreur,
+            "message": message,
+            "erreurs": {},
+            "saisie": saisie or {},
+        },
+        statut,
+    )
 
 
 @router.get("/superviseur/campagnes/{annee}")
-async def tableau(request: Request, annee: int, etat: EtatDep, session: SessionDep, simulation: str = "",
-                  message: str | None = None):
+async def tableau(
+    request: Request, annee: int, etat: EtatDep, session: SessionDep, simulation: str = "", message: str | None = None
+):
     compte = await exiger_compte(request, session, etat.settings, Role.superviseur)
-    return await _tableau(request, compte, session, _annee_valide(annee), bool(simulation),
-                          message=MESSAGES.get(message or ""))
+    return await _tableau(
+        request, compte, session, _annee_valide(annee), bool(simulation), message=MESSAGES.get(message or "")
+    )
 
 
 async def _piloter(request, etat, session, annee: int, action, cle: str, motif: str, csrf: str):
@@ -178,14 +256,26 @@ async def _piloter(request, etat, session, annee: int, action, cle: str, motif: 
 
 
 @router.post("/superviseur/campagnes/{annee}/pause")
-async def suspendre(request: Request, annee: int, etat: EtatDep, session: SessionDep,
-                    motif: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = ""):
+async def suspendre(
+    request: Request,
+    annee: int,
+    etat: EtatDep,
+    session: SessionDep,
+    motif: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+):
     return await _piloter(request, etat, session, annee, campagnes.pause, "pause", motif, csrf)
 
 
 @router.post("/superviseur/campagnes/{annee}/reprise")
-async def reprendre(request: Request, annee: int, etat: EtatDep, session: SessionDep,
-                    motif: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = ""):
+async def reprendre(
+    request: Request,
+    annee: int,
+    etat: EtatDep,
+    session: SessionDep,
+    motif: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+):
     return await _piloter(request, etat, session, annee, campagnes.reprise, "reprise", motif, csrf)
 
 
@@ -207,14 +297,30 @@ async def campagnes_employeur(request: Request, etat: EtatDep, session: SessionD
     compte = await exiger_compte(request, session, etat.settings, Role.employeur)
     assert compte.employeur_id is not None
     liste_campagnes = list(await depots.campagnes_de_l_employeur(session, compte.employeur_id))
-    choisie = next((c for c in liste_campagnes if str(c.annee) == annee), liste_campagnes[0] if liste_campagnes else None)
+    choisie = next(
+        (c for c in liste_campagnes if str(c.annee) == annee), liste_campagnes[0] if liste_campagnes else None
+    )
     agents: list[dict[str, Any]] = []
     if choisie is not None:
         assert choisie.id is not None
-        agents = await depots.agents_de_l_employeur_en_campagne(session, choisie.id, choisie.workflow_id,
-                                                                TYPE_TACHE_CAMPAGNE, compte.employeur_id)
-    resume = {"total": len(agents), "ouvertes": sum(1 for a in agents if a["tache_etat"] == "ouverte"),
-              "repondues": sum(1 for a in agents if a["tache_etat"] == "terminee")}
-    return rendre(request, "employeur/campagnes.html", {
-        "campagnes": liste_campagnes, "choisie": choisie, "agents": agents, "resume": resume,
-        "etat_de_l_agent": etat_de_l_agent, "COHORTES": COHORTES, "ETAPES_CAMPAGNE": ETAPES})
+        agents = await depots.agents_de_l_employeur_en_campagne(
+            session, choisie.id, choisie.workflow_id, TYPE_TACHE_CAMPAGNE, compte.employeur_id
+        )
+    resume = {
+        "total": len(agents),
+        "ouvertes": sum(1 for a in agents if a["tache_etat"] == "ouverte"),
+        "repondues": sum(1 for a in agents if a["tache_etat"] == "terminee"),
+    }
+    return rendre(
+        request,
+        "employeur/campagnes.html",
+        {
+            "campagnes": liste_campagnes,
+            "choisie": choisie,
+            "agents": agents,
+            "resume": resume,
+            "etat_de_l_agent": etat_de_l_agent,
+            "COHORTES": COHORTES,
+            "ETAPES_CAMPAGNE": ETAPES,
+        },
+    )

@@ -50,8 +50,9 @@ async def identifiant_oublie(request: Request):
     return rendre(request, "comptes/identifiant_oublie.html", {})
 
 
-async def _page_identifiant(request: Request, profil: str, saisie: dict[str, Any] | None = None, statut: int = 200,
-                            **contexte: Any):
+async def _page_identifiant(
+    request: Request, profil: str, saisie: dict[str, Any] | None = None, statut: int = 200, **contexte: Any
+):
     return rendre(request, f"comptes/identifiant_{profil}.html", {"saisie": saisie or {}, **contexte}, statut)
 
 
@@ -60,26 +61,35 @@ async def identifiant_employeur(request: Request):
     return await _page_identifiant(request, "employeur")
 
 
-async def _rechercher_identifiant(request: Request, etat: EtatDep, session: SessionDep, taches: BackgroundTasks,
-                                  profil: str, champs, modele, route):
+async def _rechercher_identifiant(
+    request: Request, etat: EtatDep, session: SessionDep, taches: BackgroundTasks, profil: str, champs, modele, route
+):
     """One recovery form (employer or agent): the JSON route's function, its refusals said on the page."""
     saisie = await _saisie(request, etat, champs)
     try:
         corps = construire(modele, saisie)
         accuse = await appeler(route(corps, request, etat, session, taches))
     except FormulaireInvalide as invalide:
-        return await _page_identifiant(request, profil, saisie, 422, erreur=invalide.resume,
-                                       erreurs=invalide.erreurs)
+        return await _page_identifiant(request, profil, saisie, 422, erreur=invalide.resume, erreurs=invalide.erreurs)
     except Refus as refus:
         return await _page_identifiant(request, profil, saisie, refus.statut, erreur=refus.message)
     return await _page_identifiant(request, profil, message=accuse.message)
 
 
 @router.post("/comptes/identifiant-oublie/employeur")
-async def rechercher_identifiant_employeur(request: Request, etat: EtatDep, session: SessionDep,
-                                           taches: BackgroundTasks):
-    return await _rechercher_identifiant(request, etat, session, taches, "employeur", CHAMPS_EMPLOYEUR,
-                                         comptes.RechercheIdentifiantEmployeur, comptes.identifiant_employeur)
+async def rechercher_identifiant_employeur(
+    request: Request, etat: EtatDep, session: SessionDep, taches: BackgroundTasks
+):
+    return await _rechercher_identifiant(
+        request,
+        etat,
+        session,
+        taches,
+        "employeur",
+        CHAMPS_EMPLOYEUR,
+        comptes.RechercheIdentifiantEmployeur,
+        comptes.identifiant_employeur,
+    )
 
 
 @router.get("/comptes/identifiant-oublie/agent")
@@ -88,10 +98,17 @@ async def identifiant_agent(request: Request):
 
 
 @router.post("/comptes/identifiant-oublie/agent")
-async def rechercher_identifiant_agent(request: Request, etat: EtatDep, session: SessionDep,
-                                       taches: BackgroundTasks):
-    return await _rechercher_identifiant(request, etat, session, taches, "affilie", CHAMPS_AFFILIE,
-                                         comptes.RechercheIdentifiantAffilie, comptes.identifiant_affilie)
+async def rechercher_identifiant_agent(request: Request, etat: EtatDep, session: SessionDep, taches: BackgroundTasks):
+    return await _rechercher_identifiant(
+        request,
+        etat,
+        session,
+        taches,
+        "affilie",
+        CHAMPS_AFFILIE,
+        comptes.RechercheIdentifiantAffilie,
+        comptes.identifiant_affilie,
+    )
 
 
 # --- confidential code ---
@@ -99,8 +116,9 @@ async def rechercher_identifiant_agent(request: Request, etat: EtatDep, session:
 
 def _page_regeneration(request: Request, saisie: dict[str, Any], statut: int = 200, **contexte: Any):
     saisie = {k: v for k, v in saisie.items() if k != "reponse"}
-    return rendre(request, "comptes/code_oublie.html", {"saisie": saisie, "questions": _questions(), **contexte},
-                  statut)
+    return rendre(
+        request, "comptes/code_oublie.html", {"saisie": saisie, "questions": _questions(), **contexte}, statut
+    )
 
 
 @router.get("/comptes/code-oublie")
@@ -118,11 +136,15 @@ async def regenerer_code(request: Request, etat: EtatDep, session: SessionDep, t
     except FormulaireInvalide as invalide:
         return _page_regeneration(request, saisie, 422, erreur=invalide.resume, erreurs=invalide.erreurs)
     except Refus as refus:
-        return _page_regeneration(request, saisie, refus.statut, erreur=refus.message,
-                                  erreurs=_erreurs_du_refus(refus, CHAMPS_REGENERATION))
+        return _page_regeneration(
+            request, saisie, refus.statut, erreur=refus.message, erreurs=_erreurs_du_refus(refus, CHAMPS_REGENERATION)
+        )
     # Seed 002, step 4: the certification code, on this answer only (the page is not cached: no-store).
-    return rendre(request, "comptes/code_certification.html", {
-        "codes": codes, "identifiant": corps.identifiant, "essais": etat.settings.compte_essais_certification})
+    return rendre(
+        request,
+        "comptes/code_certification.html",
+        {"codes": codes, "identifiant": corps.identifiant, "essais": etat.settings.compte_essais_certification},
+    )
 
 
 # --- first login with the new code ---
@@ -142,14 +164,20 @@ async def se_connecter_avec_certification(request: Request, etat: EtatDep, sessi
     saisie = await _saisie(request, etat, CHAMPS_CERTIFICATION)
     try:
         comptes.limiter(request, etat.settings)
-        jeton = await appeler(auth.jeton(etat, session, identifiant=saisie["identifiant"] or None,
-                                         code=saisie["code"] or None, certification=saisie["certification"] or None))
+        jeton = await appeler(
+            auth.jeton(
+                etat,
+                session,
+                identifiant=saisie["identifiant"] or None,
+                code=saisie["code"] or None,
+                certification=saisie["certification"] or None,
+            )
+        )
     except HTTPException as exc:  # the attempts' limit
         return _page_certification(request, saisie["identifiant"], exc.status_code, erreur=str(exc.detail))
     except Refus as refus:
         erreurs = {"certification": refus.message} if "certification" in refus.message else {}
-        return _page_certification(request, saisie["identifiant"], refus.statut, erreur=refus.message,
-                                   erreurs=erreurs)
+        return _page_certification(request, saisie["identifiant"], refus.statut, erreur=refus.message, erreurs=erreurs)
     reponse = RedirectResponse(accueil_du_role(jeton.role), status_code=303)
     poser_session(reponse, request, jeton.access_token, etat.settings)
     return reponse
@@ -161,29 +189,48 @@ async def se_connecter_avec_certification(request: Request, etat: EtatDep, sessi
 @router.get("/comptes/question-secrete")
 async def question_secrete(request: Request, etat: EtatDep, session: SessionDep):
     compte = await exiger_compte(request, session, etat.settings)
-    return rendre(request, "comptes/question_secrete.html", {
-        "questions": _questions(), "saisie": {"question": compte.question_secrete or ""},
-        "actuelle": QUESTIONS_SECRETES.get(compte.question_secrete or "")})
+    return rendre(
+        request,
+        "comptes/question_secrete.html",
+        {
+            "questions": _questions(),
+            "saisie": {"question": compte.question_secrete or ""},
+            "actuelle": QUESTIONS_SECRETES.get(compte.question_secrete or ""),
+        },
+    )
 
 
 @router.post("/comptes/question-secrete")
 async def choisir_question_secrete(request: Request, etat: EtatDep, session: SessionDep):
     compte = await exiger_compte(request, session, etat.settings)
     saisie = await _saisie(request, etat, ("question", "reponse", "code"))
-    contexte = {"questions": _questions(), "saisie": {"question": saisie["question"]},
-                "actuelle": QUESTIONS_SECRETES.get(compte.question_secrete or "")}
+    contexte = {
+        "questions": _questions(),
+        "saisie": {"question": saisie["question"]},
+        "actuelle": QUESTIONS_SECRETES.get(compte.question_secrete or ""),
+    }
     try:
         corps = construire(comptes.ChoixQuestionSecrete, saisie)
         accuse = await appeler(comptes.choisir_question_secrete(corps, compte, request, etat, session))
     except FormulaireInvalide as invalide:
-        return rendre(request, "comptes/question_secrete.html",
-                      {**contexte, "erreur": invalide.resume, "erreurs": invalide.erreurs}, 422)
+        return rendre(
+            request,
+            "comptes/question_secrete.html",
+            {**contexte, "erreur": invalide.resume, "erreurs": invalide.erreurs},
+            422,
+        )
     except Refus as refus:
-        return rendre(request, "comptes/question_secrete.html", {
-            **contexte, "erreur": refus.message, "erreurs": _erreurs_du_refus(refus, ("question", "reponse", "code"))},
-            refus.statut)
-    return rendre(request, "comptes/question_secrete.html", {
-        **contexte, "message": accuse.message, "actuelle": QUESTIONS_SECRETES[corps.question]})
+        return rendre(
+            request,
+            "comptes/question_secrete.html",
+            {**contexte, "erreur": refus.message, "erreurs": _erreurs_du_refus(refus, ("question", "reponse", "code"))},
+            refus.statut,
+        )
+    return rendre(
+        request,
+        "comptes/question_secrete.html",
+        {**contexte, "message": accuse.message, "actuelle": QUESTIONS_SECRETES[corps.question]},
+    )
 
 
 # --- the employer's administrator: accounts of its establishment (seed 000) ---
@@ -198,8 +245,12 @@ PROFILS = [("utilisateur", "Utilisateur (habilité au service)"), ("admin", "Adm
 
 async def _page_utilisateurs(request: Request, compte, session, statut: int = 200, **contexte: Any):
     liste = await lire(comptes.utilisateurs(compte, session))
-    return rendre(request, "comptes/utilisateurs.html", {
-        "utilisateurs": liste, "profils": PROFILS, "saisie": {"profil": "utilisateur"}, **contexte}, statut)
+    return rendre(
+        request,
+        "comptes/utilisateurs.html",
+        {"utilisateurs": liste, "profils": PROFILS, "saisie": {"profil": "utilisateur"}, **contexte},
+        statut,
+    )
 
 
 @router.get("/employeur/utilisateurs")
@@ -216,11 +267,19 @@ async def creer_utilisateur(request: Request, etat: EtatDep, session: SessionDep
         corps = construire(comptes.NouvelUtilisateur, saisie)
         await appeler(comptes.creer_utilisateur(corps, compte, etat, session, taches))
     except FormulaireInvalide as invalide:
-        return await _page_utilisateurs(request, compte, session, 422, saisie=saisie, erreur=invalide.resume,
-                                        erreurs=invalide.erreurs)
+        return await _page_utilisateurs(
+            request, compte, session, 422, saisie=saisie, erreur=invalide.resume, erreurs=invalide.erreurs
+        )
     except Refus as refus:
-        return await _page_utilisateurs(request, compte, session, refus.statut, saisie=saisie, erreur=refus.message,
-                                        erreurs=_erreurs_du_refus(refus, CHAMPS_UTILISATEUR))
+        return await _page_utilisateurs(
+            request,
+            compte,
+            session,
+            refus.statut,
+            saisie=saisie,
+            erreur=refus.message,
+            erreurs=_erreurs_du_refus(refus, CHAMPS_UTILISATEUR),
+        )
     return RedirectResponse("/employeur/utilisateurs?message=cree", status_code=303)
 
 

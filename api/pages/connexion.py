@@ -9,8 +9,14 @@ from fastapi.responses import RedirectResponse
 
 from api.deps import EtatDep, SessionDep
 from api.pages.rendu import Refus, appeler, rendre
-from api.pages.session import (accueil_du_role, compte_connecte, effacer_session, poser_session, suite_sure,
-                               verifier_csrf)
+from api.pages.session import (
+    accueil_du_role,
+    compte_connecte,
+    effacer_session,
+    poser_session,
+    suite_sure,
+    verifier_csrf,
+)
 from api.routers import auth
 
 router = APIRouter()
@@ -29,16 +35,24 @@ async def page_connexion(request: Request, suite: str | None = None):
 
 @router.post("/connexion", include_in_schema=False)
 async def se_connecter(
-    request: Request, etat: EtatDep, session: SessionDep,
-    identifiant: Annotated[str, Form()] = "", code: Annotated[str, Form()] = "",
-    suite: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "",
+    request: Request,
+    etat: EtatDep,
+    session: SessionDep,
+    identifiant: Annotated[str, Form()] = "",
+    code: Annotated[str, Form()] = "",
+    suite: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
 ):
     verifier_csrf(request, etat.settings, csrf)
     try:
         jeton = await appeler(auth.jeton(etat, session, identifiant=identifiant.strip() or None, code=code or None))
     except Refus as refus:
-        return rendre(request, "connexion.html", {"suite": suite_sure(suite) or "", "identifiant": identifiant,
-                                                  "erreur": refus.message}, statut=refus.statut)
+        return rendre(
+            request,
+            "connexion.html",
+            {"suite": suite_sure(suite) or "", "identifiant": identifiant, "erreur": refus.message},
+            statut=refus.statut,
+        )
     reponse = RedirectResponse(suite_sure(suite) or accueil_du_role(jeton.role), status_code=303)
     poser_session(reponse, request, jeton.access_token, etat.settings)
     return reponse

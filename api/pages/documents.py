@@ -46,8 +46,11 @@ async def document(request: Request, document_id: int, etat: EtatDep, session: S
     if doc.type == "bilan" and doc.demande_id:
         return RedirectResponse(f"/eir/{doc.demande_id}/bilan", status_code=303)
     graphique = graphique_pension(doc.contenu["points"]) if doc.type == "bilan" and doc.contenu.get("points") else None
-    return rendre(request, "agent/document.html", {"demande": None, "document": doc, "contenu": doc.contenu,
-                                                   "graphique": graphique})
+    return rendre(
+        request,
+        "agent/document.html",
+        {"demande": None, "document": doc, "contenu": doc.contenu, "graphique": graphique},
+    )
 
 
 @router.get("/documents/{document_id}/pdf")

@@ -51,8 +51,11 @@ TYPES_TACHE = {
     "maj_cir_campagne": "Mise à jour du CIR (campagne DAI)",
 }
 
-TYPES_PROCESSUS = {"eir": "Entretien information retraite", "rectification": "RIS/EIG rectificatif",
-                   "validation": "Validation de services"}
+TYPES_PROCESSUS = {
+    "eir": "Entretien information retraite",
+    "rectification": "RIS/EIG rectificatif",
+    "validation": "Validation de services",
+}
 
 EVENEMENTS = {
     "demande_enregistree": "Demande enregistrée",

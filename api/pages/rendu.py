@@ -45,8 +45,13 @@ def age_fr(age: dict[str, int] | None) -> str:
 
 
 def _environnement() -> Environment:
-    env = Environment(loader=FileSystemLoader(DOSSIER), autoescape=select_autoescape(["html"], default=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(DOSSIER),
+        autoescape=select_autoescape(["html"], default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters.update(date_fr=date_fr, euros=euros, date_heure_fr=date_heure_fr, age_fr=age_fr)
     env.globals.update(
         etat_fr=lambda v: libelles.libelle(libelles.ETATS, v),
@@ -57,8 +62,12 @@ def _environnement() -> Environment:
         evenement_fr=lambda v: libelles.libelle(libelles.EVENEMENTS, v),
         nature_fr=lambda v: libelles.libelle(libelles.NATURES, v),
         categorie_fr=lambda v: libelles.libelle(libelles.CATEGORIES, v),
-        ORDRE_ETAPES=libelles.ORDRE_ETAPES, NATURES=libelles.NATURES, CATEGORIES=libelles.CATEGORIES,
-        TYPES_TACHE=libelles.TYPES_TACHE, TYPES_PROCESSUS=libelles.TYPES_PROCESSUS, ETATS=libelles.ETATS,
+        ORDRE_ETAPES=libelles.ORDRE_ETAPES,
+        NATURES=libelles.NATURES,
+        CATEGORIES=libelles.CATEGORIES,
+        TYPES_TACHE=libelles.TYPES_TACHE,
+        TYPES_PROCESSUS=libelles.TYPES_PROCESSUS,
+        ETATS=libelles.ETATS,
         ACTEURS=libelles.ACTEURS,
     )
     return env
@@ -69,9 +78,19 @@ _gabarits = Jinja2Templates(env=_environnement())
 
 def rendre(request: Request, gabarit: str, contexte: dict[str, Any], statut: int = 200) -> HTMLResponse:
     etat = request.app.state.cnracl
-    reponse = _gabarits.TemplateResponse(request, gabarit, {
-        "compte": getattr(request.state, "compte", None), "csrf": jeton_csrf(request, etat.settings),
-        "message": None, "erreur": None, "erreurs": {}, **contexte}, status_code=statut)
+    reponse = _gabarits.TemplateResponse(
+        request,
+        gabarit,
+        {
+            "compte": getattr(request.state, "compte", None),
+            "csrf": jeton_csrf(request, etat.settings),
+            "message": None,
+            "erreur": None,
+            "erreurs": {},
+            **contexte,
+        },
+        status_code=statut,
+    )
     poser_graine_csrf(reponse, request)
     reponse.headers["Cache-Control"] = "no-store"
     return reponse
@@ -133,11 +152,14 @@ def graphique_pension(points: list[dict[str, Any]], identifiant: str = "graphiqu
         morceaux += [
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{pas * 0.7:.1f}" height="{h:.1f}" fill="#000091"/>',
             f'<text x="{x + pas * 0.35:.1f}" y="{y - 6:.1f}" text-anchor="middle" font-size="13" fill="#161616">'
-            f'{escape(euros(montant))}</text>',
+            f"{escape(euros(montant))}</text>",
             f'<text x="{x + pas * 0.35:.1f}" y="{hauteur - marge_b + 20:.1f}" text-anchor="middle" font-size="13" '
             f'fill="#161616">{escape(age_fr(point["age"]))}</text>',
         ]
-    morceaux += [f'<text x="{marge_g - 8}" y="{marge_h}" text-anchor="end" font-size="12" fill="#3a3a3a">€/mois</text>',
-                 f'<text x="{(largeur + marge_g) / 2:.0f}" y="{hauteur - 8}" text-anchor="middle" font-size="12" '
-                 'fill="#3a3a3a">Âge de départ</text>', "</svg>"]
+    morceaux += [
+        f'<text x="{marge_g - 8}" y="{marge_h}" text-anchor="end" font-size="12" fill="#3a3a3a">€/mois</text>',
+        f'<text x="{(largeur + marge_g) / 2:.0f}" y="{hauteur - 8}" text-anchor="middle" font-size="12" '
+        'fill="#3a3a3a">Âge de départ</text>',
+        "</svg>",
+    ]
     return Markup("".join(morceaux))

@@ -32,10 +32,17 @@ class ErreurPage(Exception):
     def __init__(self, statut: int, message: str, titre: str | None = None) -> None:
         self.statut = statut
         self.message = message
-        self.titre = titre or {401: "Connexion requise", 403: "Accès refusé", 404: "Page introuvable",
-                               405: "Action impossible à cette adresse", 409: "Action impossible",
-                               422: "Données invalides", 429: "Trop de requêtes", 500: "Erreur du service",
-                               503: "Service momentanément indisponible"}.get(statut, "Erreur")
+        self.titre = titre or {
+            401: "Connexion requise",
+            403: "Accès refusé",
+            404: "Page introuvable",
+            405: "Action impossible à cette adresse",
+            409: "Action impossible",
+            422: "Données invalides",
+            429: "Trop de requêtes",
+            500: "Erreur du service",
+            503: "Service momentanément indisponible",
+        }.get(statut, "Erreur")
 
 
 def _securise(request: Request) -> bool:
@@ -43,8 +50,15 @@ def _securise(request: Request) -> bool:
 
 
 def poser_session(reponse: Response, request: Request, jeton: str, settings: Settings) -> None:
-    reponse.set_cookie(COOKIE_SESSION, jeton, max_age=int(settings.duree_jeton.total_seconds()), httponly=True,
-                       samesite="lax", secure=_securise(request), path="/")
+    reponse.set_cookie(
+        COOKIE_SESSION,
+        jeton,
+        max_age=int(settings.duree_jeton.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=_securise(request),
+        path="/",
+    )
 
 
 def effacer_session(reponse: Response) -> None:
@@ -76,9 +90,11 @@ def verifier_csrf(request: Request, settings: Settings, recu: str | None) -> Non
     graine = request.cookies.get(COOKIE_CSRF)
     attendu = jeton_csrf(request, settings) if graine else None
     if not recu or not attendu or not hmac.compare_digest(recu, attendu):
-        raise ErreurPage(status.HTTP_403_FORBIDDEN,
-                         "Le formulaire a expiré ou ne vient pas de ce site. Rechargez la page et recommencez.",
-                         "Formulaire refusé")
+        raise ErreurPage(
+            status.HTTP_403_FORBIDDEN,
+            "Le formulaire a expiré ou ne vient pas de ce site. Rechargez la page et recommencez.",
+            "Formulaire refusé",
+        )
 
 
 async def compte_connecte(request: Request, session: AsyncSession, settings: Settings) -> Compte | None:
@@ -106,7 +122,8 @@ async def exiger_compte(request: Request, session: AsyncSession, settings: Setti
 
 def accueil_du_role(role: str) -> str:
     return {Role.affilie.value: "/eir", Role.employeur.value: "/taches", Role.superviseur.value: "/processus"}.get(
-        role, "/")
+        role, "/"
+    )
 
 
 def suite_sure(suite: str | None) -> str | None:

@@ -25,18 +25,44 @@ async def accueil(request: Request, etat: EtatDep, session: SessionDep):
 
 
 @router.get("/processus")
-async def liste(request: Request, etat: EtatDep, session: SessionDep, type: str = "", etat_processus: str = "",
-                en_attente_de: str = "", employeur: str = ""):
+async def liste(
+    request: Request,
+    etat: EtatDep,
+    session: SessionDep,
+    type: str = "",
+    etat_processus: str = "",
+    en_attente_de: str = "",
+    employeur: str = "",
+):
     compte = await exiger_compte(request, session, etat.settings, Role.superviseur)
     employeur_id = int(employeur) if employeur.isdigit() else None
-    resultats = await lire(processus.lister(compte, session, type=type or None, etat=etat_processus or None,
-                                            en_attente_de=en_attente_de or None, employeur_id=employeur_id,
-                                            limite=200, decalage=0))
+    resultats = await lire(
+        processus.lister(
+            compte,
+            session,
+            type=type or None,
+            etat=etat_processus or None,
+            en_attente_de=en_attente_de or None,
+            employeur_id=employeur_id,
+            limite=200,
+            decalage=0,
+        )
+    )
     employeurs = await _employeurs(session, {p.employeur_id for p in resultats if p.employeur_id})
-    return rendre(request, "superviseur/processus.html", {
-        "processus": resultats, "employeurs": employeurs,
-        "filtres": {"type": type, "etat_processus": etat_processus, "en_attente_de": en_attente_de,
-                    "employeur": employeur}})
+    return rendre(
+        request,
+        "superviseur/processus.html",
+        {
+            "processus": resultats,
+            "employeurs": employeurs,
+            "filtres": {
+                "type": type,
+                "etat_processus": etat_processus,
+                "en_attente_de": en_attente_de,
+                "employeur": employeur,
+            },
+        },
+    )
 
 
 async def _employeurs(session, ids: set[int]) -> dict[int, Employeur]:
@@ -60,9 +86,18 @@ async def detail(request: Request, workflow_id: str, etat: EtatDep, session: Ses
 async def retards(request: Request, etat: EtatDep, session: SessionDep):
     """Overdue open tasks grouped by employer, the employer with most overdue tasks first."""
     compte = await exiger_compte(request, session, etat.settings, Role.superviseur)
-    ouvertes = await lire(taches.taches_de_la_corbeille(compte, session, etat=EtatTache.ouverte, type=None,
-                                                        employeur_id=None, limite=500, decalage=0,
-                                                        attribution="toutes"))
+    ouvertes = await lire(
+        taches.taches_de_la_corbeille(
+            compte,
+            session,
+            etat=EtatTache.ouverte,
+            type=None,
+            employeur_id=None,
+            limite=500,
+            decalage=0,
+            attribution="toutes",
+        )
+    )
     par_employeur: dict[int | None, list] = {}
     for t in ouvertes:
         if t.en_retard:
@@ -86,5 +121,8 @@ async def gabarit(request: Request, evenement: str, etat: EtatDep, session: Sess
     gab = Gabarits()
     if evenement not in gab.evenements():
         raise ErreurPage(404, f"Aucun modèle de mail « {evenement} ».")
-    return rendre(request, "superviseur/gabarit.html", {"evenement": evenement,
-                                                        "mail": gab.rendre(evenement, contexte_exemple(evenement))})
+    return rendre(
+        request,
+        "superviseur/gabarit.html",
+        {"evenement": evenement, "mail": gab.rendre(evenement, contexte_exemple(evenement))},
+    )

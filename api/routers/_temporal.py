@@ -18,12 +18,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
-
 RATTRAPAGE = (0.05, 0.1, 0.2, 0.4, 0.8)  # seconds between tries while the workflow catches up
 
 
-async def mettre_a_jour(client: Client, workflow_id: str, update: Any, argument: Any,
-                        session: AsyncSession | None = None) -> Any:
+async def mettre_a_jour(
+    client: Client, workflow_id: str, update: Any, argument: Any, session: AsyncSession | None = None
+) -> Any:
     """``session``: the route's session, closed before the call (its objects stay readable, detached); the
     route reads the new state with it afterwards."""
     if session is not None:

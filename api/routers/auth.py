@@ -5,7 +5,7 @@ at the regeneration; a few wrong tries of it cancel the provisional code (a new 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, status
@@ -36,19 +36,24 @@ async def jeton(
     password: Annotated[str | None, Form(description="Code confidentiel")] = None,
     identifiant: Annotated[str | None, Form()] = None,
     code: Annotated[str | None, Form()] = None,
-    certification: Annotated[str | None, Form(
-        description="Code de certification, à la première connexion après une régénération du code confidentiel")] = None,
+    certification: Annotated[
+        str | None,
+        Form(description="Code de certification, à la première connexion après une régénération du code confidentiel"),
+    ] = None,
 ) -> Jeton:
     ident, secret = identifiant or username, code or password
-    refus = HTTPException(status.HTTP_401_UNAUTHORIZED, "Identifiant ou code confidentiel incorrect.",
-                          headers={"WWW-Authenticate": "Bearer"})
+    refus = HTTPException(
+        status.HTTP_401_UNAUTHORIZED,
+        "Identifiant ou code confidentiel incorrect.",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
     if not ident or not secret:
         raise HTTPException(422, "Saisissez votre identifiant et votre code confidentiel.")
     compte = await depots.compte_par_identifiant(session, ident)
     if compte is None or not compte.actif:
         verifier_ou_leurre(secret, None)  # as long as a wrong code: the answer does not tell the account exists
         raise refus
-    maintenant = datetime.now(timezone.utc)
+    maintenant = datetime.now(UTC)
     if compte.verrouille_jusqua and compte.verrouille_jusqua > maintenant:
         raise HTTPException(
             status.HTTP_423_LOCKED,
@@ -71,8 +76,11 @@ async def jeton(
         session.add(compte)
         await session.commit()
         if resultat is not Certification.acceptee:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, _MESSAGES_CERTIFICATION[resultat].format(
-                restants=restants, pluriel="s" if restants > 1 else ""), headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                _MESSAGES_CERTIFICATION[resultat].format(restants=restants, pluriel="s" if restants > 1 else ""),
+                headers={"WWW-Authenticate": "Bearer"},
+            )
     elif compte.echecs_connexion:
         compte.echecs_connexion = 0
         session.add(compte)
@@ -87,12 +95,12 @@ async def jeton(
 _REGENERER = "régénérez un code confidentiel (lien « Code confidentiel oublié ? » de la page de connexion)."
 _MESSAGES_CERTIFICATION = {
     Certification.absente: "Code de certification requis : votre code confidentiel vient d'être régénéré. Saisissez-le "
-                           "avec le code de certification affiché lors de la régénération, sur la page "
-                           "« Première connexion avec un nouveau code » (/comptes/certification).",
+    "avec le code de certification affiché lors de la régénération, sur la page "
+    "« Première connexion avec un nouveau code » (/comptes/certification).",
     Certification.erronee: "Code de certification erroné : vérifiez le code noté lors de la régénération (ce n'est pas "
-                           "le code confidentiel reçu par courriel). Il vous reste {restants} essai{pluriel}.",
+    "le code confidentiel reçu par courriel). Il vous reste {restants} essai{pluriel}.",
     Certification.epuisee: "Code de certification erroné trop de fois : votre code confidentiel provisoire est annulé. "
-                           "Pour vous connecter, " + _REGENERER,
+    "Pour vous connecter, " + _REGENERER,
     Certification.expiree: "Votre code confidentiel provisoire a expiré sans avoir servi : il est annulé. "
-                           "Pour vous connecter, " + _REGENERER,
+    "Pour vous connecter, " + _REGENERER,
 }

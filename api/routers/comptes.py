@@ -13,7 +13,7 @@ import math
 import re
 import time
 import unicodedata
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, status
 from limits import parse
@@ -36,16 +36,19 @@ ACCUSE_EMPLOYEUR = (
     "Demande enregistrée. Si ces informations correspondent à un compte, son identifiant vient d'être envoyé par "
     "courriel à l'adresse enregistrée sur ce compte. Rien reçu d'ici quelques minutes ? Vérifiez le numéro BCR ou "
     "de contrat, et vos nom et prénom tels que déclarés à l'inscription ; sinon, adressez-vous à l'administrateur "
-    "de l'espace employeur de votre établissement.")
+    "de l'espace employeur de votre établissement."
+)
 ACCUSE_AFFILIE = (
     "Demande enregistrée. Si ces informations correspondent à un compte, son identifiant vient d'être envoyé par "
     "courriel à l'adresse enregistrée sur ce compte. Rien reçu d'ici quelques minutes ? Vérifiez votre numéro de "
-    "sécurité sociale, vos nom, prénom et date de naissance tels qu'ils figurent sur vos relevés de carrière.")
+    "sécurité sociale, vos nom, prénom et date de naissance tels qu'ils figurent sur vos relevés de carrière."
+)
 REFUS_REGENERATION = (
     "Ces informations ne permettent pas de régénérer un code confidentiel. Vérifiez vos nom et prénom, votre "
     "identifiant, l'adresse électronique de votre compte, la question choisie et sa réponse. La régénération "
     "suppose d'avoir choisi une question secrète lors d'une première connexion et d'avoir une adresse électronique "
-    "valide sur le compte ; sinon, demandez à un administrateur de votre établissement de régénérer votre code.")
+    "valide sur le compte ; sinon, demandez à un administrateur de votre établissement de régénérer votre code."
+)
 
 
 # --- bodies and answers ---
@@ -111,10 +114,11 @@ class RechercheIdentifiantEmployeur(_AvecNomPrenom):
         return normaliser(valeur)
 
     _texte = field_validator("numero_bcr", "numero_contrat")(
-        lambda valeur: _sans_controle(valeur) if valeur else valeur)
+        lambda valeur: _sans_controle(valeur) if valeur else valeur
+    )
 
     @model_validator(mode="after")
-    def _bcr_ou_contrat(self) -> "RechercheIdentifiantEmployeur":
+    def _bcr_ou_contrat(self) -> RechercheIdentifiantEmployeur:
         if not (self.numero_bcr or "").strip() and not (self.numero_contrat or "").strip():
             raise ValueError("numero_bcr : saisissez le numéro BCR ou le numéro de contrat (au moins l'un des deux).")
         return self
@@ -195,12 +199,14 @@ def limiter(request: Request, settings: Settings, *cles: str) -> None:
                 status.HTTP_429_TOO_MANY_REQUESTS,
                 f"Trop de demandes de récupération de codes : {limite.amount} au plus par période de "
                 f"{_duree(limite)}. Réessayez dans {math.ceil(attente / 60)} minute(s).",
-                headers={"Retry-After": str(attente)})
+                headers={"Retry-After": str(attente)},
+            )
 
 
 def _duree(limite) -> str:
     unite = {"second": "seconde", "minute": "minute", "hour": "heure", "day": "jour"}.get(
-        limite.GRANULARITY.name, limite.GRANULARITY.name)
+        limite.GRANULARITY.name, limite.GRANULARITY.name
+    )
     return unite if limite.multiples == 1 else f"{limite.multiples} {unite}s"
 
 
@@ -214,42 +220,56 @@ async def questions_secretes() -> list[QuestionSecrete]:
 
 
 @router.post("/auth/identifiant/employeur", status_code=status.HTTP_202_ACCEPTED, response_model=Accuse)
-async def identifiant_employeur(corps: RechercheIdentifiantEmployeur, request: Request, etat: EtatDep,
-                                session: SessionDep, taches: BackgroundTasks) -> Accuse:
+async def identifiant_employeur(
+    corps: RechercheIdentifiantEmployeur, request: Request, etat: EtatDep, session: SessionDep, taches: BackgroundTasks
+) -> Accuse:
     """Public. Mails the identifier of the matching employer accounts; the same answer in every case."""
     limiter(request, etat.settings)
     trouves = await depot_comptes.comptes_employeur_identifies(
-        session, siret=corps.siret, numero_bcr=corps.numero_bcr, numero_contrat=corps.numero_contrat,
-        nom=corps.nom, prenom=corps.prenom)
+        session,
+        siret=corps.siret,
+        numero_bcr=corps.numero_bcr,
+        numero_contrat=corps.numero_contrat,
+        nom=corps.nom,
+        prenom=corps.prenom,
+    )
     await _envoyer_identifiants(trouves, request, etat, session, taches)
     return Accuse(message=ACCUSE_EMPLOYEUR)
 
 
 @router.post("/auth/identifiant/affilie", status_code=status.HTTP_202_ACCEPTED, response_model=Accuse)
-async def identifiant_affilie(corps: RechercheIdentifiantAffilie, request: Request, etat: EtatDep,
-                              session: SessionDep, taches: BackgroundTasks) -> Accuse:
+async def identifiant_affilie(
+    corps: RechercheIdentifiantAffilie, request: Request, etat: EtatDep, session: SessionDep, taches: BackgroundTasks
+) -> Accuse:
     """Public. Mails the identifier of the agent's account when NIR, name and birth date are theirs."""
     limiter(request, etat.settings)
     trouves = await depot_comptes.comptes_affilie_identifies(
-        session, nir=corps.nir, nom=corps.nom, prenom=corps.prenom, date_de_naissance=corps.date_de_naissance)
+        session, nir=corps.nir, nom=corps.nom, prenom=corps.prenom, date_de_naissance=corps.date_de_naissance
+    )
     await _envoyer_identifiants(trouves, request, etat, session, taches)
     return Accuse(message=ACCUSE_AFFILIE)
 
 
-async def _envoyer_identifiants(trouves: list[Compte], request: Request, etat: EtatDep, session: SessionDep,
-                                taches: BackgroundTasks) -> None:
+async def _envoyer_identifiants(
+    trouves: list[Compte], request: Request, etat: EtatDep, session: SessionDep, taches: BackgroundTasks
+) -> None:
     """One mail per account and per hour (its idempotency key), sent after the answer: the answer takes as
     long whether an account was found or not."""
-    maintenant = datetime.now(timezone.utc)
+    maintenant = datetime.now(UTC)
     a_envoyer = []
     for compte in trouves:
         if not compte.email:
             continue
         nom, prenom = await depot_comptes.titulaire(session, compte)
         mail_id = await courriels.deposer(
-            session, etat.settings, cle=f"compte-{compte.id}:identifiant_rappele:{maintenant:%Y-%m-%dT%H}",
-            evenement="identifiant_rappele", destinataire=compte.email, maintenant=maintenant,
-            contexte={"titulaire": {"nom": nom, "prenom": prenom}, "compte": {"identifiant": compte.identifiant}})
+            session,
+            etat.settings,
+            cle=f"compte-{compte.id}:identifiant_rappele:{maintenant:%Y-%m-%dT%H}",
+            evenement="identifiant_rappele",
+            destinataire=compte.email,
+            maintenant=maintenant,
+            contexte={"titulaire": {"nom": nom, "prenom": prenom}, "compte": {"identifiant": compte.identifiant}},
+        )
         if mail_id is not None:
             a_envoyer.append(mail_id)
     await session.commit()
@@ -258,54 +278,75 @@ async def _envoyer_identifiants(trouves: list[Compte], request: Request, etat: E
 
 
 @router.post("/auth/code-confidentiel", status_code=status.HTTP_201_CREATED, response_model=CodeCertification)
-async def regenerer_code(corps: DemandeRegeneration, request: Request, etat: EtatDep, session: SessionDep,
-                         taches: BackgroundTasks) -> CodeCertification:
+async def regenerer_code(
+    corps: DemandeRegeneration, request: Request, etat: EtatDep, session: SessionDep, taches: BackgroundTasks
+) -> CodeCertification:
     """Public. When every field matches: a new provisional code is mailed to the account's address (the old
     one stops working, a lockout is lifted) and the certification code is answered, once; the next login
     gives both. Otherwise 400, the same sentence whichever field is wrong."""
     limiter(request, etat.settings, f"identifiant:{normaliser_texte(corps.identifiant)}")
     compte = await depot_comptes.compte_pour_regeneration(
-        session, identifiant=corps.identifiant, nom=corps.nom, prenom=corps.prenom, email=corps.email,
-        question=corps.question, reponse=corps.reponse)
+        session,
+        identifiant=corps.identifiant,
+        nom=corps.nom,
+        prenom=corps.prenom,
+        email=corps.email,
+        question=corps.question,
+        reponse=corps.reponse,
+    )
     if compte is None or not compte.email:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, REFUS_REGENERATION)
-    maintenant = datetime.now(timezone.utc)
+    maintenant = datetime.now(UTC)
     codes = depot_comptes.regenerer(compte, maintenant, etat.settings.compte_validite_certification)
     nom, prenom = await depot_comptes.titulaire(session, compte)
     session.add(compte)
     mail_id = await courriels.deposer(
-        session, etat.settings, cle=f"compte-{compte.id}:code_regenere:{codes.numero}", evenement="code_regenere",
-        destinataire=compte.email, maintenant=maintenant,
-        contexte={"titulaire": {"nom": nom, "prenom": prenom}, "compte": {"identifiant": compte.identifiant},
-                  "codes": {"code_confidentiel": codes.code_confidentiel, "expire_le": codes.expire_le.isoformat()}})
+        session,
+        etat.settings,
+        cle=f"compte-{compte.id}:code_regenere:{codes.numero}",
+        evenement="code_regenere",
+        destinataire=compte.email,
+        maintenant=maintenant,
+        contexte={
+            "titulaire": {"nom": nom, "prenom": prenom},
+            "compte": {"identifiant": compte.identifiant},
+            "codes": {"code_confidentiel": codes.code_confidentiel, "expire_le": codes.expire_le.isoformat()},
+        },
+    )
     await session.commit()
     if mail_id is not None:
         taches.add_task(courriels.expedier, etat.sessions, etat.settings, mail_id, codes.code_confidentiel)
     return CodeCertification(
-        code_certification=codes.code_certification, expire_le=codes.expire_le,
+        code_certification=codes.code_certification,
+        expire_le=codes.expire_le,
         message="Votre nouveau code confidentiel vous est envoyé par courriel à l'adresse de votre compte. Notez le "
-                "code de certification : ce n'est pas votre code confidentiel, il vous sera demandé à votre prochaine "
-                f"connexion. Après {etat.settings.compte_essais_certification} essais infructueux, vous devrez "
-                "régénérer votre code confidentiel.")
+        "code de certification : ce n'est pas votre code confidentiel, il vous sera demandé à votre prochaine "
+        f"connexion. Après {etat.settings.compte_essais_certification} essais infructueux, vous devrez "
+        "régénérer votre code confidentiel.",
+    )
 
 
 @router.put("/auth/question-secrete", response_model=Accuse)
-async def choisir_question_secrete(corps: ChoixQuestionSecrete, compte: CompteAJour, request: Request,
-                                   etat: EtatDep, session: SessionDep) -> Accuse:
+async def choisir_question_secrete(
+    corps: ChoixQuestionSecrete, compte: CompteAJour, request: Request, etat: EtatDep, session: SessionDep
+) -> Accuse:
     """Signed in, any role: choose (or change) one's secret question, confirmed by the current code."""
     limiter(request, etat.settings, f"identifiant:{normaliser_texte(compte.identifiant)}")
     if not depot_comptes.verifier_ou_leurre(corps.code, compte.code_hash):
-        raise HTTPException(status.HTTP_403_FORBIDDEN,
-                            "code : ce n'est pas votre code confidentiel actuel ; la question n'est pas changée.")
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "code : ce n'est pas votre code confidentiel actuel ; la question n'est pas changée.",
+        )
     try:
         depot_comptes.definir_question_secrete(compte, corps.question, corps.reponse)
     except depot_comptes.CompteInvalide as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
     session.add(compte)
     await session.commit()
-    return Accuse(message="Votre question secrète est enregistrée : elle vous permettra de régénérer votre code "
-                          "confidentiel si vous le perdez.")
-
+    return Accuse(
+        message="Votre question secrète est enregistrée : elle vous permettra de régénérer votre code "
+        "confidentiel si vous le perdez."
+    )
 
 
 # --- the employer's administrator: accounts of its establishment (seed 000, « habilitation ») ---
@@ -314,8 +355,10 @@ async def choisir_question_secrete(corps: ChoixQuestionSecrete, compte: CompteAJ
 class NouvelUtilisateur(_AvecNomPrenom):
     identifiant: str = Field(min_length=3, max_length=100)
     email: str = Field(max_length=200, description="Adresse à laquelle le code confidentiel initial est envoyé")
-    profil: ProfilEmployeur = Field(default=ProfilEmployeur.utilisateur,
-                                    description="utilisateur (habilité au service) ou admin (administre aussi les comptes)")
+    profil: ProfilEmployeur = Field(
+        default=ProfilEmployeur.utilisateur,
+        description="utilisateur (habilité au service) ou admin (administre aussi les comptes)",
+    )
 
     _email = field_validator("email")(_adresse)
     _ident = field_validator("identifiant")(_identifiant)
@@ -339,16 +382,25 @@ class UtilisateurPublic(BaseModel):
 
 def _public(compte: Compte) -> UtilisateurPublic:
     assert compte.id is not None
-    return UtilisateurPublic(id=compte.id, identifiant=compte.identifiant, nom=compte.nom, prenom=compte.prenom,
-                             email=compte.email, profil=compte.profil, actif=compte.actif,
-                             question_secrete_choisie=compte.reponse_secrete_hash is not None)
+    return UtilisateurPublic(
+        id=compte.id,
+        identifiant=compte.identifiant,
+        nom=compte.nom,
+        prenom=compte.prenom,
+        email=compte.email,
+        profil=compte.profil,
+        actif=compte.actif,
+        question_secrete_choisie=compte.reponse_secrete_hash is not None,
+    )
 
 
 def _administrateur(compte: Compte) -> int:
     """The employer an administrator administers; 403 for anyone else (users, agents, supervisors)."""
     if compte.role != Role.employeur.value or compte.profil != ProfilEmployeur.admin.value or not compte.employeur_id:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "Accès refusé : seul un administrateur de l'espace employeur "
-                                                       "gère les comptes de son établissement.")
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "Accès refusé : seul un administrateur de l'espace employeur gère les comptes de son établissement.",
+        )
     return compte.employeur_id
 
 
@@ -359,8 +411,9 @@ async def utilisateurs(compte: CompteCourant, session: SessionDep) -> list[Utili
 
 
 @router.post("/employeur/utilisateurs", status_code=status.HTTP_201_CREATED, response_model=UtilisateurPublic)
-async def creer_utilisateur(corps: NouvelUtilisateur, compte: CompteCourant, etat: EtatDep, session: SessionDep,
-                            taches: BackgroundTasks) -> UtilisateurPublic:
+async def creer_utilisateur(
+    corps: NouvelUtilisateur, compte: CompteCourant, etat: EtatDep, session: SessionDep, taches: BackgroundTasks
+) -> UtilisateurPublic:
     """A new account of the establishment, habilitated as asked; its initial code is mailed to it (never
     answered): at its first login the user chooses a secret question."""
     employeur_id = _administrateur(compte)
@@ -369,19 +422,33 @@ async def creer_utilisateur(corps: NouvelUtilisateur, compte: CompteCourant, eta
     code = depot_comptes.code_aleatoire(depot_comptes.LONGUEUR_CODE_CONFIDENTIEL)
     try:
         nouveau = await depot_comptes.creer_compte(
-            session, role=Role.employeur.value, identifiant=corps.identifiant.strip(),
-            code_hash=depot_comptes.hacher(code), siret=employeur.siret, profil=corps.profil.value, email=corps.email,
-            nom=corps.nom, prenom=corps.prenom)
+            session,
+            role=Role.employeur.value,
+            identifiant=corps.identifiant.strip(),
+            code_hash=depot_comptes.hacher(code),
+            siret=employeur.siret,
+            profil=corps.profil.value,
+            email=corps.email,
+            nom=corps.nom,
+            prenom=corps.prenom,
+        )
     except depot_comptes.CompteInvalide as exc:
         raise HTTPException(status.HTTP_409_CONFLICT if "déjà pris" in str(exc) else 422, str(exc)) from exc
-    maintenant = datetime.now(timezone.utc)
+    maintenant = datetime.now(UTC)
     mail_id = await courriels.deposer(
-        session, etat.settings, cle=f"compte-{nouveau.id}:compte_cree", evenement="compte_cree",
-        destinataire=corps.email, maintenant=maintenant,
-        contexte={"titulaire": {"nom": nouveau.nom, "prenom": nouveau.prenom},
-                  "compte": {"identifiant": nouveau.identifiant},
-                  "employeur": {"raison_sociale": employeur.raison_sociale, "siret": employeur.siret},
-                  "codes": {"code_confidentiel": code, "expire_le": maintenant.isoformat()}})
+        session,
+        etat.settings,
+        cle=f"compte-{nouveau.id}:compte_cree",
+        evenement="compte_cree",
+        destinataire=corps.email,
+        maintenant=maintenant,
+        contexte={
+            "titulaire": {"nom": nouveau.nom, "prenom": nouveau.prenom},
+            "compte": {"identifiant": nouveau.identifiant},
+            "employeur": {"raison_sociale": employeur.raison_sociale, "siret": employeur.siret},
+            "codes": {"code_confidentiel": code, "expire_le": maintenant.isoformat()},
+        },
+    )
     await session.commit()
     if mail_id is not None:
         taches.add_task(courriels.expedier, etat.sessions, etat.settings, mail_id, code)
@@ -389,18 +456,23 @@ async def creer_utilisateur(corps: NouvelUtilisateur, compte: CompteCourant, eta
 
 
 @router.patch("/employeur/utilisateurs/{compte_id}", response_model=UtilisateurPublic)
-async def changer_utilisateur(compte_id: int, corps: ChangementUtilisateur, compte: CompteCourant,
-                              session: SessionDep) -> UtilisateurPublic:
+async def changer_utilisateur(
+    compte_id: int, corps: ChangementUtilisateur, compte: CompteCourant, session: SessionDep
+) -> UtilisateurPublic:
     """Change an account's habilitation, deactivate or reactivate it — within one's own establishment, and
     never one's own (another administrator does that: the establishment keeps an administrator)."""
     employeur_id = _administrateur(compte)
     cible = await session.get(Compte, compte_id) if 1 <= compte_id <= 2**31 - 1 else None
     if cible is None or cible.employeur_id != employeur_id or cible.role != Role.employeur.value:
-        raise HTTPException(status.HTTP_404_NOT_FOUND,
-                            f"Compte n° {compte_id} introuvable dans votre espace : il n'est pas de votre établissement.")
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            f"Compte n° {compte_id} introuvable dans votre espace : il n'est pas de votre établissement.",
+        )
     if cible.id == compte.id and (corps.actif is False or corps.profil is ProfilEmployeur.utilisateur):
-        raise HTTPException(status.HTTP_409_CONFLICT, "Vous ne pouvez pas retirer vos propres droits "
-                                                      "d'administrateur : demandez-le à un autre administrateur.")
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            "Vous ne pouvez pas retirer vos propres droits d'administrateur : demandez-le à un autre administrateur.",
+        )
     if corps.profil is not None:
         cible.profil = corps.profil.value
     if corps.actif is not None:

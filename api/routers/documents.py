@@ -40,23 +40,32 @@ class DocumentPublic(DocumentResume):
 def _resume(document: Document) -> dict[str, Any]:
     assert document.id is not None
     contenu = document.contenu or {}
-    return {"id": document.id, "type": document.type, "titre": titre_du_document(document.type, contenu),
-            "cree_le": document.cree_le, "demande_id": document.demande_id,
-            "rectification_id": contenu.get("rectification_id"),
-            "campagne": contenu.get("campagne") if isinstance(contenu.get("campagne"), dict) else None,
-            "rectificatif": bool(contenu.get("rectificatif"))}
+    return {
+        "id": document.id,
+        "type": document.type,
+        "titre": titre_du_document(document.type, contenu),
+        "cree_le": document.cree_le,
+        "demande_id": document.demande_id,
+        "rectification_id": contenu.get("rectification_id"),
+        "campagne": contenu.get("campagne") if isinstance(contenu.get("campagne"), dict) else None,
+        "rectificatif": bool(contenu.get("rectificatif")),
+    }
 
 
 async def document_visible(session, compte: Compte, document_id: int) -> Document:
     """The document if this account may read it: the agent it belongs to, or a supervisor. Otherwise 404."""
-    return await affaire_de_l_agent(session, compte, Document, document_id,
-                                    f"Aucun document n° {document_id} dans votre espace.")
+    return await affaire_de_l_agent(
+        session, compte, Document, document_id, f"Aucun document n° {document_id} dans votre espace."
+    )
 
 
 @router.get("", response_model=list[DocumentResume])
-async def lister(compte: Affilie_ou_Superviseur, session: SessionDep,
-                 nir: str | None = Query(default=None, description="Superviseur : les documents de cet agent"),
-                 limite: int = Query(default=200, ge=1, le=500)) -> list[DocumentResume]:
+async def lister(
+    compte: Affilie_ou_Superviseur,
+    session: SessionDep,
+    nir: str | None = Query(default=None, description="Superviseur : les documents de cet agent"),
+    limite: int = Query(default=200, ge=1, le=500),
+) -> list[DocumentResume]:
     """The agent's own documents, the newest first (a supervisor names the agent by NIR)."""
     if compte.role == Role.affilie.value:
         affilie_id = compte.affilie_id
@@ -69,9 +78,14 @@ async def lister(compte: Affilie_ou_Superviseur, session: SessionDep,
         if affilie is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"Aucun agent de NIR {normaliser(nir)}.")
         affilie_id = affilie.id
-    documents = (await session.exec(select(Document).where(Document.affilie_id == affilie_id)
-                                    .order_by(col(Document.cree_le).desc(), col(Document.id).desc())
-                                    .limit(limite))).all()
+    documents = (
+        await session.exec(
+            select(Document)
+            .where(Document.affilie_id == affilie_id)
+            .order_by(col(Document.cree_le).desc(), col(Document.id).desc())
+            .limit(limite)
+        )
+    ).all()
     return [DocumentResume(**_resume(d)) for d in documents]
 
 
@@ -81,8 +95,11 @@ async def consulter(document_id: Identifiant, compte: CompteCourant, session: Se
     return DocumentPublic(**_resume(document), contenu=document.contenu)
 
 
-@router.get("/{document_id}/pdf", response_class=Response,
-            responses={200: {"content": {"application/pdf": {}}, "description": "Le document en PDF"}})
+@router.get(
+    "/{document_id}/pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "Le document en PDF"}},
+)
 async def pdf(document_id: Identifiant, compte: CompteCourant, session: SessionDep) -> Response:
     """The document as a PDF (same content as its page): title, dates, periods and amounts."""
     document = await document_visible(session, compte, document_id)
@@ -91,10 +108,18 @@ async def pdf(document_id: Identifiant, compte: CompteCourant, session: SessionD
     try:
         contenu = await asyncio.to_thread(rendre_pdf, document.type, document.contenu, document.cree_le, agent)
     except PoliceAbsente as exc:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                            "Le PDF ne peut pas être produit pour l'instant (polices absentes du serveur) : "
-                            "consultez le document en ligne et réessayez plus tard.") from exc
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "Le PDF ne peut pas être produit pour l'instant (polices absentes du serveur) : "
+            "consultez le document en ligne et réessayez plus tard.",
+        ) from exc
     fichier = nom_de_fichier(document.type, document_id, document.contenu)
-    return Response(contenu, media_type="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{fichier}"', "Cache-Control": "private, no-store",
-        "X-Content-Type-Options": "nosniff"})
+    return Response(
+        contenu,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{fichier}"',
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

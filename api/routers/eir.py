@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -89,8 +89,9 @@ class Enquete(BaseModel):
 
 async def _demande_visible(session, compte: Compte, demande_id: int) -> DemandeEirTable:
     """The request if this account may see it: its owner, or a supervisor. Otherwise 404."""
-    return await affaire_de_l_agent(session, compte, DemandeEirTable, demande_id,
-                                    f"Aucune demande d'EIR n° {demande_id} dans votre espace.")
+    return await affaire_de_l_agent(
+        session, compte, DemandeEirTable, demande_id, f"Aucune demande d'EIR n° {demande_id} dans votre espace."
+    )
 
 
 def _proprietaire(compte: Compte, demande: DemandeEirTable) -> None:
@@ -102,23 +103,40 @@ async def _etat_demande(session, demande: DemandeEirTable) -> EtatDemande:
     evenements = await depots.historique(session, demande.workflow_id)
     assert demande.id is not None
     return EtatDemande(
-        id=demande.id, reference=f"EIR-{demande.id}", workflow_id=demande.workflow_id,
-        date_demande=demande.date_demande, canal=demande.canal, etape=demande.etape, phase=demande.phase,
-        etat=demande.etat, en_attente_de=demande.en_attente_de, echeance=demande.echeance,
-        tache_id=demande.tache_id, indice_fin_de_carriere=demande.indice_fin_de_carriere,
-        historique=[EvenementPublic(type=e.type, acteur=e.acteur, horodatage=e.horodatage, details=e.details)
-                    for e in evenements],
+        id=demande.id,
+        reference=f"EIR-{demande.id}",
+        workflow_id=demande.workflow_id,
+        date_demande=demande.date_demande,
+        canal=demande.canal,
+        etape=demande.etape,
+        phase=demande.phase,
+        etat=demande.etat,
+        en_attente_de=demande.en_attente_de,
+        echeance=demande.echeance,
+        tache_id=demande.tache_id,
+        indice_fin_de_carriere=demande.indice_fin_de_carriere,
+        historique=[
+            EvenementPublic(type=e.type, acteur=e.acteur, horodatage=e.horodatage, details=e.details)
+            for e in evenements
+        ],
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=DemandeCreee,
-             responses={409: {"description": "Une demande est déjà en cours"}, 422: {"description": "Inéligible"}})
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DemandeCreee,
+    responses={409: {"description": "Une demande est déjà en cours"}, 422: {"description": "Inéligible"}},
+)
 async def demander(corps: NouvelleDemande, compte: Affilie_ou_Superviseur, etat: EtatDep, session: SessionDep):
     """Start an EIR: the agent for themself, or a supervisor for a phone request (``nir``)."""
     if compte.role == Role.superviseur.value:
         if corps.nir is None:
-            return reponse_erreur(422, "nir : indiquez le NIR de l'agent pour une demande par téléphone.",
-                                  [{"champ": "nir", "regle": "obligatoire", "message": "NIR de l'agent requis"}])
+            return reponse_erreur(
+                422,
+                "nir : indiquez le NIR de l'agent pour une demande par téléphone.",
+                [{"champ": "nir", "regle": "obligatoire", "message": "NIR de l'agent requis"}],
+            )
         affilie = await depots.affilie_par_nir(session, corps.nir)
         canal = "telephone"
     else:
@@ -127,30 +145,42 @@ async def demander(corps: NouvelleDemande, compte: Affilie_ou_Superviseur, etat:
     aujourd_hui = datetime.now(PARIS).date()
     refus = await verifier_eligibilite_eir(session, affilie, aujourd_hui)
     if refus is not None:
-        return reponse_erreur(409 if refus.conflit else 422, refus.message,
-                              [{"champ": "nir" if canal == "telephone" else "demande", "regle": refus.regle,
-                                "message": refus.message}])
+        return reponse_erreur(
+            409 if refus.conflit else 422,
+            refus.message,
+            [{"champ": "nir" if canal == "telephone" else "demande", "regle": refus.regle, "message": refus.message}],
+        )
     assert affilie is not None
     client = await etat.client()
     try:
-        demande = await depots.creer_demande_eir(session, affilie, aujourd_hui, canal, datetime.now(timezone.utc),
-                                                 id_workflow_eir)
+        demande = await depots.creer_demande_eir(
+            session, affilie, aujourd_hui, canal, datetime.now(UTC), id_workflow_eir
+        )
         await session.commit()
     except IntegrityError:
         await session.rollback()
         return reponse_erreur(409, "Une demande d'entretien vient d'être enregistrée pour cet agent.")
     try:
-        await demarrer_eir(client, etat.settings.task_queue, demande.id, demande.workflow_id, demande.date_demande,
-                           delais_eir(etat.settings))
+        await demarrer_eir(
+            client,
+            etat.settings.task_queue,
+            demande.id,
+            demande.workflow_id,
+            demande.date_demande,
+            delais_eir(etat.settings),
+        )
     except Exception:
         # Not started: remove the request so that the agent can simply try again.
         await session.delete(demande)
         await session.commit()
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                            "Le moteur de processus est momentanément indisponible : réessayez dans quelques minutes.")
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "Le moteur de processus est momentanément indisponible : réessayez dans quelques minutes.",
+        )
     assert demande.id is not None
-    return DemandeCreee(id=demande.id, reference=f"EIR-{demande.id}", workflow_id=demande.workflow_id,
-                        etat=demande.etat)
+    return DemandeCreee(
+        id=demande.id, reference=f"EIR-{demande.id}", workflow_id=demande.workflow_id, etat=demande.etat
+    )
 
 
 @router.get("", response_model=list[EtatDemande])
@@ -179,15 +209,23 @@ async def _repondre(demande_id, compte, session, etat, update, argument) -> Etat
 
 @router.post("/{demande_id}/ris/validation", response_model=EtatDemande)
 async def valider_ris(demande_id: Identifiant, compte: CompteCourant, session: SessionDep, etat: EtatDep):
-    return await _repondre(demande_id, compte, session, etat, EirWorkflow.valider_ris,
-                           ActionAffilie(compte_id=compte.id or 0))
+    return await _repondre(
+        demande_id, compte, session, etat, EirWorkflow.valider_ris, ActionAffilie(compte_id=compte.id or 0)
+    )
 
 
 @router.post("/{demande_id}/ris/consolidation", response_model=EtatDemande)
-async def demander_consolidation(demande_id: Identifiant, corps: Consolidation, compte: CompteCourant, session: SessionDep,
-                                 etat: EtatDep):
-    return await _repondre(demande_id, compte, session, etat, EirWorkflow.demander_consolidation,
-                           DemandeConsolidation(compte_id=compte.id or 0, periodes=corps.periodes))
+async def demander_consolidation(
+    demande_id: Identifiant, corps: Consolidation, compte: CompteCourant, session: SessionDep, etat: EtatDep
+):
+    return await _repondre(
+        demande_id,
+        compte,
+        session,
+        etat,
+        EirWorkflow.demander_consolidation,
+        DemandeConsolidation(compte_id=compte.id or 0, periodes=corps.periodes),
+    )
 
 
 async def _dernier_document(session, compte, demande_id: int, type: TypeDocument, absent: str) -> dict[str, Any]:
@@ -201,27 +239,42 @@ async def _dernier_document(session, compte, demande_id: int, type: TypeDocument
 @router.get("/{demande_id}/ris")
 async def ris(demande_id: Identifiant, compte: CompteCourant, session: SessionDep) -> dict[str, Any]:
     """The latest RIS of the request."""
-    return await _dernier_document(session, compte, demande_id, TypeDocument.ris,
-                                   "Le relevé de situation n'est pas encore disponible : votre employeur vérifie "
-                                   "votre carrière.")
+    return await _dernier_document(
+        session,
+        compte,
+        demande_id,
+        TypeDocument.ris,
+        "Le relevé de situation n'est pas encore disponible : votre employeur vérifie votre carrière.",
+    )
 
 
 @router.get("/{demande_id}/bilan")
 async def bilan(demande_id: Identifiant, compte: CompteCourant, session: SessionDep) -> dict[str, Any]:
     """The bilan personnalisé: rights and simulations at several departure ages."""
-    return await _dernier_document(session, compte, demande_id, TypeDocument.bilan,
-                                   "Le bilan n'est pas encore disponible : il est produit après la validation de "
-                                   "votre relevé.")
+    return await _dernier_document(
+        session,
+        compte,
+        demande_id,
+        TypeDocument.bilan,
+        "Le bilan n'est pas encore disponible : il est produit après la validation de votre relevé.",
+    )
 
 
 @router.post("/{demande_id}/enquete", response_model=EtatDemande)
 async def enquete(demande_id: Identifiant, corps: Enquete, compte: CompteCourant, session: SessionDep, etat: EtatDep):
-    return await _repondre(demande_id, compte, session, etat, EirWorkflow.repondre_enquete,
-                           ReponsesEnquete(compte_id=compte.id or 0, reponses=corps.reponses,
-                                           commentaire=corps.commentaire))
+    return await _repondre(
+        demande_id,
+        compte,
+        session,
+        etat,
+        EirWorkflow.repondre_enquete,
+        ReponsesEnquete(compte_id=compte.id or 0, reponses=corps.reponses, commentaire=corps.commentaire),
+    )
 
 
 @router.delete("/{demande_id}", response_model=EtatDemande)
 async def retirer(demande_id: Identifiant, compte: CompteCourant, session: SessionDep, etat: EtatDep):
     """Withdraw the request (at any step before the closure)."""
-    return await _repondre(demande_id, compte, session, etat, EirWorkflow.retirer, ActionAffilie(compte_id=compte.id or 0))
+    return await _repondre(
+        demande_id, compte, session, etat, EirWorkflow.retirer, ActionAffilie(compte_id=compte.id or 0)
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query
@@ -41,18 +41,24 @@ _TYPES: dict[str, tuple[Any, str, str | None, str | None, str | None]] = {
 }
 
 
-_JADIS = datetime.min.replace(tzinfo=timezone.utc)
+_JADIS = datetime.min.replace(tzinfo=UTC)
 _LISTE = TypeAdapter(list[ProcessusResume])
 
 
 def _resume(type_: str, ligne: Any) -> dict[str, Any]:
     """A ``ProcessusResume`` as a dict: the list validates them in one pass (pydantic-core)."""
     _, prefixe, col_employeur, col_echeance, col_etape = _TYPES[type_]
-    return dict(
-        workflow_id=ligne.workflow_id, type=type_, reference=f"{prefixe}-{ligne.id}",
-        etape=getattr(ligne, col_etape) if col_etape else None, etat=ligne.etat, en_attente_de=ligne.en_attente_de,
-        echeance=getattr(ligne, col_echeance) if col_echeance else None,
-        employeur_id=getattr(ligne, col_employeur) if col_employeur else None, modifie_le=ligne.modifiee_le)
+    return {
+        "workflow_id": ligne.workflow_id,
+        "type": type_,
+        "reference": f"{prefixe}-{ligne.id}",
+        "etape": getattr(ligne, col_etape) if col_etape else None,
+        "etat": ligne.etat,
+        "en_attente_de": ligne.en_attente_de,
+        "echeance": getattr(ligne, col_echeance) if col_echeance else None,
+        "employeur_id": getattr(ligne, col_employeur) if col_employeur else None,
+        "modifie_le": ligne.modifiee_le,
+    }
 
 
 @router.get("", response_model=list[ProcessusResume])
@@ -74,8 +80,14 @@ async def lister(
         if type not in (None, nom) or (employeur_id is not None and col_employeur is None):
             continue
         # The columns of the summary only, as rows: the list reads up to 3 × 100 rows on each call.
-        colonnes = ["id", "workflow_id", "etat", "en_attente_de", "modifiee_le",
-                    *(c for c in (col_employeur, col_echeance, col_etape) if c)]
+        colonnes = [
+            "id",
+            "workflow_id",
+            "etat",
+            "en_attente_de",
+            "modifiee_le",
+            *(c for c in (col_employeur, col_echeance, col_etape) if c),
+        ]
         requete = select(*(getattr(table, c) for c in colonnes))
         if etat:
             requete = requete.where(table.etat == etat)
@@ -86,7 +98,7 @@ async def lister(
         requete = requete.order_by(col(table.modifiee_le).desc()).limit(limite + decalage)
         resultats += [_resume(nom, ligne) for ligne in (await session.exec(requete)).all()]
     resultats.sort(key=lambda p: p["modifie_le"] or _JADIS, reverse=True)
-    return _LISTE.validate_python(resultats[decalage:decalage + limite])
+    return _LISTE.validate_python(resultats[decalage : decalage + limite])
 
 
 @router.get("/{workflow_id}")
@@ -101,18 +113,24 @@ async def detail(workflow_id: str, _: Superviseur, session: SessionDep, etat: Et
     moteur: dict[str, Any]
     try:
         description = await asyncio.wait_for(
-            (await etat.client()).get_workflow_handle(workflow_id).describe(), ATTENTE_MOTEUR)
-        moteur = {"statut": description.status.name if description.status else "inconnu",
-                  "demarre_le": description.start_time, "termine_le": description.close_time,
-                  "evenements": description.history_length}
+            (await etat.client()).get_workflow_handle(workflow_id).describe(), ATTENTE_MOTEUR
+        )
+        moteur = {
+            "statut": description.status.name if description.status else "inconnu",
+            "demarre_le": description.start_time,
+            "termine_le": description.close_time,
+            "evenements": description.history_length,
+        }
     except (HTTPException, TimeoutError):
         moteur = {"statut": "moteur indisponible"}
     except RPCError as exc:
-        moteur = {"statut": "introuvable dans le moteur" if exc.status == RPCStatusCode.NOT_FOUND
-                  else "moteur indisponible"}
+        moteur = {
+            "statut": "introuvable dans le moteur" if exc.status == RPCStatusCode.NOT_FOUND else "moteur indisponible"
+        }
     return {
         **_resume(nom, ligne),
         "moteur": moteur,
-        "historique": [{"type": e.type, "acteur": e.acteur, "horodatage": e.horodatage, "details": e.details}
-                       for e in evenements],
+        "historique": [
+            {"type": e.type, "acteur": e.acteur, "horodatage": e.horodatage, "details": e.details} for e in evenements
+        ],
     }

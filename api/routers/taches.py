@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field, TypeAdapter, model_validator
 
-from api.deps import Employeur_ou_Superviseur, EtatDep, Identifiant, NUMERO_MAX, SessionDep
+from api.deps import NUMERO_MAX, Employeur_ou_Superviseur, EtatDep, Identifiant, SessionDep
 from api.pages.libelles import ETATS, libelle
 from api.reponses import json_ecrit
 from api.routers._temporal import mettre_a_jour
@@ -59,16 +59,19 @@ _LISTE_PUBLIQUE = TypeAdapter(list[TachePublique])
 
 class Completion(BaseModel):
     carriere_verifiee: bool = Field(description="Vous avez vérifié la carrière CNRACL de l'agent")
-    indice_fin_de_carriere: int | None = Field(default=None, ge=100, le=1500,
-                                               description="Indice majoré de fin de carrière retenu")
+    indice_fin_de_carriere: int | None = Field(
+        default=None, ge=100, le=1500, description="Indice majoré de fin de carrière retenu"
+    )
     corrections: list[LigneCir] = Field(default_factory=list, description="Lignes du CIR, une année civile par ligne")
     commentaire: str = Field(default="", max_length=2000)
 
     @model_validator(mode="after")
-    def _une_ligne_par_periode(self) -> "Completion":
+    def _une_ligne_par_periode(self) -> Completion:
         debuts = [ligne.date_debut for ligne in self.corrections]
         if len(debuts) != len(set(debuts)):
-            raise ValueError("corrections : deux lignes commencent le même jour ; une période ne se saisit qu'une fois.")
+            raise ValueError(
+                "corrections : deux lignes commencent le même jour ; une période ne se saisit qu'une fois."
+            )
         return self
 
 
@@ -86,20 +89,41 @@ async def _publique(session, tache: Tache, avec_agent: bool = False) -> TachePub
         if affilie is not None:
             lignes = await depots.lignes_cir(session, affilie.id)
             agent = {
-                "nom": affilie.nom, "prenom": affilie.prenom, "nir": affilie.nir,
+                "nom": affilie.nom,
+                "prenom": affilie.prenom,
+                "nir": affilie.nir,
                 "date_de_naissance": affilie.date_de_naissance.isoformat(),
-                "cir": [{"annee": lg.annee, "date_debut": lg.date_debut.isoformat(), "date_fin": lg.date_fin.isoformat(),
-                         "quotite": lg.quotite, "nature": lg.nature, "indice_majore": lg.indice_majore}
-                        for lg in lignes],
+                "cir": [
+                    {
+                        "annee": lg.annee,
+                        "date_debut": lg.date_debut.isoformat(),
+                        "date_fin": lg.date_fin.isoformat(),
+                        "quotite": lg.quotite,
+                        "nature": lg.nature,
+                        "indice_majore": lg.indice_majore,
+                    }
+                    for lg in lignes
+                ],
             }
     assert tache.id is not None
     return TachePublique(
-        id=tache.id, type=tache.type, etat=tache.etat, workflow_id=tache.workflow_id, demande_id=tache.demande_id,
-        employeur_id=tache.employeur_id, echeance=tache.echeance,
-        en_retard=bool(tache.etat == EtatTache.ouverte.value and tache.echeance
-                       and tache.echeance < datetime.now(timezone.utc)),
-        creee_le=tache.creee_le, terminee_le=tache.terminee_le, relancee_le=tache.relancee_le,
-        escaladee_le=tache.escaladee_le, attribuee_a=tache.attribuee_a, attribuee_le=tache.attribuee_le, agent=agent, details=tache.details, reponse=tache.reponse,
+        id=tache.id,
+        type=tache.type,
+        etat=tache.etat,
+        workflow_id=tache.workflow_id,
+        demande_id=tache.demande_id,
+        employeur_id=tache.employeur_id,
+        echeance=tache.echeance,
+        en_retard=bool(tache.etat == EtatTache.ouverte.value and tache.echeance and tache.echeance < datetime.now(UTC)),
+        creee_le=tache.creee_le,
+        terminee_le=tache.terminee_le,
+        relancee_le=tache.relancee_le,
+        escaladee_le=tache.escaladee_le,
+        attribuee_a=tache.attribuee_a,
+        attribuee_le=tache.attribuee_le,
+        agent=agent,
+        details=tache.details,
+        reponse=tache.reponse,
     )
 
 
@@ -109,26 +133,47 @@ async def corbeille(
     session: SessionDep,
     etat: EtatTache | None = Query(default=EtatTache.ouverte, description="ouverte, terminee ou annulee"),
     type: TypeTache | None = None,
-    employeur_id: Annotated[int | None, Query(ge=1, le=NUMERO_MAX, description="Superviseur : les tâches d'un employeur")] = None,
+    employeur_id: Annotated[
+        int | None, Query(ge=1, le=NUMERO_MAX, description="Superviseur : les tâches d'un employeur")
+    ] = None,
     limite: int = Query(default=100, ge=1, le=500),
     decalage: int = Query(default=0, ge=0),
     attribution: Literal["toutes", "mes", "non_attribuees"] = Query(
-        default="toutes", description="mes : celles que vous avez prises en charge ; non_attribuees : celles de personne"),
+        default="toutes",
+        description="mes : celles que vous avez prises en charge ; non_attribuees : celles de personne",
+    ),
 ) -> Response:
     """Due dates first, so overdue tasks come first."""
-    return json_ecrit(_LISTE_PUBLIQUE, await taches_de_la_corbeille(compte, session, etat, type, employeur_id, limite,
-                                                                    decalage, attribution))
+    return json_ecrit(
+        _LISTE_PUBLIQUE,
+        await taches_de_la_corbeille(compte, session, etat, type, employeur_id, limite, decalage, attribution),
+    )
 
 
-async def taches_de_la_corbeille(compte: Compte, session, etat: EtatTache | None, type: TypeTache | None,
-                                 employeur_id: int | None, limite: int, decalage: int,
-                                 attribution: str) -> list[TachePublique]:
+async def taches_de_la_corbeille(
+    compte: Compte,
+    session,
+    etat: EtatTache | None,
+    type: TypeTache | None,
+    employeur_id: int | None,
+    limite: int,
+    decalage: int,
+    attribution: str,
+) -> list[TachePublique]:
     """The inbox of the route, for the pages too."""
     portee = compte.employeur_id if compte.role == Role.employeur.value else employeur_id
-    lignes = await depots.lister_taches(session, portee, etat.value if etat else None, type.value if type else None,
-                                        limite, decalage, attribuee_a=compte.id if attribution == "mes" else None,
-                                        non_attribuees=attribution == "non_attribuees", en_lignes=True)
-    maintenant, ouverte = datetime.now(timezone.utc), EtatTache.ouverte.value
+    lignes = await depots.lister_taches(
+        session,
+        portee,
+        etat.value if etat else None,
+        type.value if type else None,
+        limite,
+        decalage,
+        attribuee_a=compte.id if attribution == "mes" else None,
+        non_attribuees=attribution == "non_attribuees",
+        en_lignes=True,
+    )
+    maintenant, ouverte = datetime.now(UTC), EtatTache.ouverte.value
     for ligne in lignes:
         ligne["en_retard"] = bool(ligne["etat"] == ouverte and ligne["echeance"] and ligne["echeance"] < maintenant)
     # Rows validated in one pass by pydantic-core, not one model built in Python per task.
@@ -141,36 +186,57 @@ async def consulter(tache_id: Identifiant, compte: Employeur_ou_Superviseur, ses
 
 
 @router.post("/{tache_id}/completion", response_model=TachePublique)
-async def completer(tache_id: Identifiant, corps: Completion, compte: Employeur_ou_Superviseur, session: SessionDep,
-                    etat: EtatDep) -> TachePublique:
+async def completer(
+    tache_id: Identifiant, corps: Completion, compte: Employeur_ou_Superviseur, session: SessionDep, etat: EtatDep
+) -> TachePublique:
     tache = await _tache_visible(session, compte, tache_id)
     if tache.etat != EtatTache.ouverte.value:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"La tâche n° {tache_id} est déjà "
-                                                      f"{libelle(ETATS, tache.etat).lower()} : plus de réponse attendue.")
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"La tâche n° {tache_id} est déjà {libelle(ETATS, tache.etat).lower()} : plus de réponse attendue.",
+        )
     if tache.type == TypeTache.verification_carriere_eir.value:
         if not corps.carriere_verifiee:
-            raise HTTPException(422, "carriere_verifiee : vérifiez la carrière de l'agent (et corrigez-la si besoin) "
-                                     "avant de valider la tâche.")
+            raise HTTPException(
+                422,
+                "carriere_verifiee : vérifiez la carrière de l'agent (et corrigez-la si besoin) "
+                "avant de valider la tâche.",
+            )
         if corps.indice_fin_de_carriere is None:
-            raise HTTPException(422, "indice_fin_de_carriere : indiquez l'indice majoré de fin de carrière "
-                                     "choisi avec l'agent.")
+            raise HTTPException(
+                422, "indice_fin_de_carriere : indiquez l'indice majoré de fin de carrière choisi avec l'agent."
+            )
     if tache.type == TypeTache.maj_cir_campagne.value:
         # A campaign task records the employer's answer; the campaign counts what is done.
         if not corps.carriere_verifiee:
-            raise HTTPException(422, "carriere_verifiee : mettez à jour le compte individuel retraite de l'agent "
-                                     "(carrière, famille, indice) avant de terminer la tâche.")
+            raise HTTPException(
+                422,
+                "carriere_verifiee : mettez à jour le compte individuel retraite de l'agent "
+                "(carrière, famille, indice) avant de terminer la tâche.",
+            )
         await depots_campagne.terminer_tache_campagne(
-            session, tache_id, compte.id, {"donnees_verifiees": True, "commentaire": corps.commentaire},
-            datetime.now(timezone.utc))
+            session,
+            tache_id,
+            compte.id,
+            {"donnees_verifiees": True, "commentaire": corps.commentaire},
+            datetime.now(UTC),
+        )
         await session.commit()
         session.expunge_all()
         return await _publique(session, await _tache_visible(session, compte, tache_id))
     update = _UPDATE_DE_COMPLETION.get(tache.type)  # type: ignore[call-overload]
     if update is None:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"Une tâche « {tache.type} » ne se complète pas par ce formulaire.")
-    reponse = ReponseTache(tache_id=tache_id, compte_id=compte.id or 0, carriere_verifiee=corps.carriere_verifiee,
-                           indice_fin_de_carriere=corps.indice_fin_de_carriere, corrections=corps.corrections,
-                           commentaire=corps.commentaire)
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"Une tâche « {tache.type} » ne se complète pas par ce formulaire."
+        )
+    reponse = ReponseTache(
+        tache_id=tache_id,
+        compte_id=compte.id or 0,
+        carriere_verifiee=corps.carriere_verifiee,
+        indice_fin_de_carriere=corps.indice_fin_de_carriere,
+        corrections=corps.corrections,
+        commentaire=corps.commentaire,
+    )
     await mettre_a_jour(await etat.client(), tache.workflow_id, update, reponse, session)
     session.expunge_all()
     return await _publique(session, await _tache_visible(session, compte, tache_id))
@@ -180,8 +246,11 @@ async def completer(tache_id: Identifiant, corps: Completion, compte: Employeur_
 
 
 class Attribution(BaseModel):
-    compte_id: int | None = Field(ge=1, le=NUMERO_MAX, description="Le compte de l'établissement qui prend la tâche "
-                                                                   "en charge ; null : plus personne ne la tient")
+    compte_id: int | None = Field(
+        ge=1,
+        le=NUMERO_MAX,
+        description="Le compte de l'établissement qui prend la tâche en charge ; null : plus personne ne la tient",
+    )
 
 
 class AttributionPublique(BaseModel):
@@ -201,50 +270,73 @@ def _nom_du_compte(compte: Compte | None) -> str | None:
 async def _attribution(session, tache: Tache) -> AttributionPublique:
     assert tache.id is not None
     titulaire = await session.get(Compte, tache.attribuee_a) if tache.attribuee_a else None
-    return AttributionPublique(tache_id=tache.id, attribuee_a=tache.attribuee_a,
-                               attribuee_a_nom=_nom_du_compte(titulaire), attribuee_le=tache.attribuee_le)
+    return AttributionPublique(
+        tache_id=tache.id,
+        attribuee_a=tache.attribuee_a,
+        attribuee_a_nom=_nom_du_compte(titulaire),
+        attribuee_le=tache.attribuee_le,
+    )
 
 
 @router.get("/{tache_id}/attribution", response_model=AttributionPublique)
-async def attribution(tache_id: Identifiant, compte: Employeur_ou_Superviseur,
-                      session: SessionDep) -> AttributionPublique:
+async def attribution(
+    tache_id: Identifiant, compte: Employeur_ou_Superviseur, session: SessionDep
+) -> AttributionPublique:
     """Who holds the task (``attribuee_a`` null: nobody, any user of the employer may take it)."""
     return await _attribution(session, await _tache_visible(session, compte, tache_id))
 
 
 @router.post("/{tache_id}/attribution", response_model=AttributionPublique)
-async def attribuer(tache_id: Identifiant, corps: Attribution, compte: Employeur_ou_Superviseur,
-                    session: SessionDep) -> AttributionPublique:
+async def attribuer(
+    tache_id: Identifiant, corps: Attribution, compte: Employeur_ou_Superviseur, session: SessionDep
+) -> AttributionPublique:
     """Take the task (a user, for oneself, when nobody holds it), or assign it to an account of the same
     employer or take it back (the employer's administrator, a supervisor). Recorded in the history."""
     tache = await _tache_visible(session, compte, tache_id)
     if tache.etat != EtatTache.ouverte.value:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"La tâche n° {tache_id} est déjà "
-                                                      f"{libelle(ETATS, tache.etat).lower()} : elle ne s'attribue plus.")
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"La tâche n° {tache_id} est déjà {libelle(ETATS, tache.etat).lower()} : elle ne s'attribue plus.",
+        )
     if tache.employeur_id is None:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"La tâche n° {tache_id} est dans la file des superviseurs : "
-                                                      "elle ne s'attribue pas à un employeur.")
-    if corps.compte_id is not None and await depots.compte_de_l_employeur(
-            session, tache.employeur_id, corps.compte_id) is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"compte_id : aucun utilisateur actif n° {corps.compte_id} "
-                                                       "dans l'établissement de cette tâche.")
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"La tâche n° {tache_id} est dans la file des superviseurs : elle ne s'attribue pas à un employeur.",
+        )
+    if (
+        corps.compte_id is not None
+        and await depots.compte_de_l_employeur(session, tache.employeur_id, corps.compte_id) is None
+    ):
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            f"compte_id : aucun utilisateur actif n° {corps.compte_id} dans l'établissement de cette tâche.",
+        )
     administre = compte.role == Role.superviseur.value or compte.profil == ProfilEmployeur.admin.value
     if not administre:
         if corps.compte_id is not None and corps.compte_id != compte.id:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "compte_id : vous pouvez prendre une tâche en charge pour "
-                                                           "vous-même ; seul l'administrateur de votre établissement "
-                                                           "l'attribue à un autre utilisateur.")
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                "compte_id : vous pouvez prendre une tâche en charge pour "
+                "vous-même ; seul l'administrateur de votre établissement "
+                "l'attribue à un autre utilisateur.",
+            )
         if tache.attribuee_a is not None and tache.attribuee_a != compte.id:
             titulaire = _nom_du_compte(await session.get(Compte, tache.attribuee_a))
-            raise HTTPException(status.HTTP_409_CONFLICT, f"La tâche n° {tache_id} est déjà prise en charge par "
-                                                          f"{titulaire} : demandez à l'administrateur de votre "
-                                                          "établissement de vous l'attribuer.")
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"La tâche n° {tache_id} est déjà prise en charge par "
+                f"{titulaire} : demandez à l'administrateur de votre "
+                "établissement de vous l'attribuer.",
+            )
     acteur = "superviseur" if compte.role == Role.superviseur.value else "employeur"
     try:
-        await depots.attribuer_tache(session, tache, corps.compte_id, datetime.now(timezone.utc), acteur, compte.id)
+        await depots.attribuer_tache(session, tache, corps.compte_id, datetime.now(UTC), acteur, compte.id)
     except depots.AttributionConcurrente as exc:
         await session.rollback()
-        raise HTTPException(status.HTTP_409_CONFLICT, f"La tâche n° {tache_id} vient de changer (prise en charge ou "
-                                                      "terminée par quelqu'un d'autre) : rechargez-la.") from exc
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"La tâche n° {tache_id} vient de changer (prise en charge ou "
+            "terminée par quelqu'un d'autre) : rechargez-la.",
+        ) from exc
     await session.commit()
     return await _attribution(session, tache)

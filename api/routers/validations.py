@@ -9,8 +9,15 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 from sqlmodel import col, select
 
-from api.deps import (Affilie_ou_Superviseur, CompteCourant, EtatDep, Identifiant, SessionDep, Superviseur,
-                      affaire_de_l_agent)
+from api.deps import (
+    Affilie_ou_Superviseur,
+    CompteCourant,
+    EtatDep,
+    Identifiant,
+    SessionDep,
+    Superviseur,
+    affaire_de_l_agent,
+)
 from api.erreurs import reponse_erreur
 from api.routers._temporal import mettre_a_jour
 from domain.etats import Role
@@ -37,18 +44,33 @@ class DossierPublic(BaseModel):
 
 
 async def _visible(session, compte: Compte, dossier_id: int) -> DossierValidationTable:
-    return await affaire_de_l_agent(session, compte, DossierValidationTable, dossier_id,
-                                    f"Aucun dossier de validation n° {dossier_id} dans votre espace.")
+    return await affaire_de_l_agent(
+        session,
+        compte,
+        DossierValidationTable,
+        dossier_id,
+        f"Aucun dossier de validation n° {dossier_id} dans votre espace.",
+    )
 
 
 async def _public(session, d: DossierValidationTable) -> DossierPublic:
     assert d.id is not None
     evenements = await depots.historique(session, d.workflow_id)
-    return DossierPublic(id=d.id, reference=f"VAL-{d.id}", workflow_id=d.workflow_id, motif=d.motif,
-                         date_limite=d.date_limite, regle=d.regle, etat=d.etat, en_attente_de=d.en_attente_de,
-                         demande_le=d.demande_le, decision=d.decision,
-                         historique=[{"type": e.type, "acteur": e.acteur, "horodatage": e.horodatage,
-                                      "details": e.details} for e in evenements])
+    return DossierPublic(
+        id=d.id,
+        reference=f"VAL-{d.id}",
+        workflow_id=d.workflow_id,
+        motif=d.motif,
+        date_limite=d.date_limite,
+        regle=d.regle,
+        etat=d.etat,
+        en_attente_de=d.en_attente_de,
+        demande_le=d.demande_le,
+        decision=d.decision,
+        historique=[
+            {"type": e.type, "acteur": e.acteur, "horodatage": e.horodatage, "details": e.details} for e in evenements
+        ],
+    )
 
 
 @router.get("", response_model=list[DossierPublic])
@@ -71,20 +93,32 @@ async def demander(dossier_id: Identifiant, compte: CompteCourant, session: Sess
     if compte.role != Role.affilie.value:
         raise HTTPException(403, "Seul l'agent concerné peut demander la validation de ses services.")
     if dossier.etat == EtatValidation.forclose.value or date.today() > dossier.date_limite:
-        message = (f"Demande hors délai, refusée : la date limite était le {dossier.date_limite:%d/%m/%Y} — "
-                   f"{dossier.regle}.")
+        message = (
+            f"Demande hors délai, refusée : la date limite était le {dossier.date_limite:%d/%m/%Y} — {dossier.regle}."
+        )
         return reponse_erreur(422, message, [{"champ": "demande", "regle": "delai_validation", "message": message}])
-    await mettre_a_jour(await etat.client(), dossier.workflow_id, EcheanceValidationWorkflow.demander,
-                        DemandeValidation(compte_id=compte.id or 0), session)
+    await mettre_a_jour(
+        await etat.client(),
+        dossier.workflow_id,
+        EcheanceValidationWorkflow.demander,
+        DemandeValidation(compte_id=compte.id or 0),
+        session,
+    )
     session.expunge_all()
     return await _public(session, await _visible(session, compte, dossier_id))
 
 
 @router.post("/{dossier_id}/decision", response_model=DossierPublic)
-async def decider(dossier_id: Identifiant, corps: DecisionValidation, compte: Superviseur, session: SessionDep,
-                  etat: EtatDep):
+async def decider(
+    dossier_id: Identifiant, corps: DecisionValidation, compte: Superviseur, session: SessionDep, etat: EtatDep
+):
     dossier = await _visible(session, compte, dossier_id)
-    await mettre_a_jour(await etat.client(), dossier.workflow_id, EcheanceValidationWorkflow.decider,
-                        DecisionValidation(compte_id=compte.id or 0, decision=corps.decision, motif=corps.motif), session)
+    await mettre_a_jour(
+        await etat.client(),
+        dossier.workflow_id,
+        EcheanceValidationWorkflow.decider,
+        DecisionValidation(compte_id=compte.id or 0, decision=corps.decision, motif=corps.motif),
+        session,
+    )
     session.expunge_all()
     return await _public(session, await _visible(session, compte, dossier_id))

@@ -49,8 +49,12 @@ def simuler_groupe(tbs, annee: int, cas: list[tuple[int, dict]]) -> dict[str, np
     naissance = np.array([c["date_de_naissance"] for _, c in cas], dtype="datetime64[D]")
     liquidation = np.array([c["date_de_liquidation"] for _, c in cas], dtype="datetime64[D]")
     services = np.array([float(c["trimestres_services"]) for _, c in cas])
-    assurance = np.array([c["trimestres_services"] + c.get("trimestres_bonifications", 0)
-                          + c.get("duree_assurance_autres_regimes", 0) for _, c in cas])
+    assurance = np.array(
+        [
+            c["trimestres_services"] + c.get("trimestres_bonifications", 0) + c.get("duree_assurance_autres_regimes", 0)
+            for _, c in cas
+        ]
+    )
     sim.set_input("date_de_naissance", "eternity", naissance)
     sim.set_input("cnracl_liquidation_date", "eternity", liquidation)
     sim.set_input("fonction_publique_liquidation_date", "eternity", liquidation)
@@ -85,14 +89,26 @@ def main() -> None:
         for annee in sorted(groupes):
             cas = groupes[annee]
             resultats = simuler_groupe(tbs, annee, cas)
-            colonnes = {cle: valeurs.astype(float).round(6 if cle == "coefficient_de_proratisation" else 2).tolist()
-                        for cle, valeurs in resultats.items()}
+            colonnes = {
+                cle: valeurs.astype(float).round(6 if cle == "coefficient_de_proratisation" else 2).tolist()
+                for cle, valeurs in resultats.items()
+            }
             for k, (i, _) in enumerate(cas):
                 f.write(json.dumps({"i": i, **{cle: colonnes[cle][k] for cle in colonnes}}) + "\n")
             n += len(cas)
     fin = time.perf_counter()
-    print(json.dumps({"cas": n, "chargement_s": round(charge - debut, 3), "lecture_s": round(lu - charge, 3),
-                      "calcul_et_ecriture_s": round(fin - lu, 3), "total_s": round(fin - debut, 3)}), file=sys.stderr)
+    print(
+        json.dumps(
+            {
+                "cas": n,
+                "chargement_s": round(charge - debut, 3),
+                "lecture_s": round(lu - charge, 3),
+                "calcul_et_ecriture_s": round(fin - lu, 3),
+                "total_s": round(fin - debut, 3),
+            }
+        ),
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ class Duree:
         return self.ans * 12 + self.mois
 
     @classmethod
-    def depuis_mois(cls, mois: int) -> "Duree":
+    def depuis_mois(cls, mois: int) -> Duree:
         return cls(mois // 12, mois % 12)
 
     def __str__(self) -> str:
@@ -130,11 +130,16 @@ def _convertir(v: Any, unite: str) -> Any:
 
 def _version(v: dict[str, Any], unite: str) -> Version:
     reference = Reference(str(v["reference"]["titre"]), str(v["reference"]["url"]))
-    commun = dict(date_effet=_jour(v["date_effet"]), reference=reference, verifie_le=_jour(v["verifie_le"]),
-                  note=v.get("note"))
+    commun = {
+        "date_effet": _jour(v["date_effet"]),
+        "reference": reference,
+        "verifie_le": _jour(v["verifie_le"]),
+        "note": v.get("note"),
+    }
     if "generations" in v:
-        lignes = tuple(Ligne(_jour(l["nes_du"]), _jour(l["nes_au"]), _convertir(l["valeur"], unite))
-                       for l in v["generations"])
+        lignes = tuple(
+            Ligne(_jour(l["nes_du"]), _jour(l["nes_au"]), _convertir(l["valeur"], unite)) for l in v["generations"]
+        )
         return Version(**commun, lignes=lignes, axe="generations")
     if "annees" in v:
         lignes = tuple(Ligne(l["du"], l["au"], _convertir(l["valeur"], unite)) for l in v["annees"])
@@ -157,10 +162,18 @@ def parametre(nom: str) -> Parametre:
     def reponse(v: Version) -> Any:
         if v.lignes is None:
             return Valeur(nom, v.valeur, unite, v.date_effet, v.reference, v.note)
-        return tuple((l.debut, l.fin, Valeur(nom, l.valeur, unite, v.date_effet, v.reference, v.note)) for l in v.lignes)
+        return tuple(
+            (l.debut, l.fin, Valeur(nom, l.valeur, unite, v.date_effet, v.reference, v.note)) for l in v.lignes
+        )
 
-    return Parametre(nom, contenu["description"], unite, versions, tuple(v.date_effet for v in versions),
-                     tuple(reponse(v) for v in versions))
+    return Parametre(
+        nom,
+        contenu["description"],
+        unite,
+        versions,
+        tuple(v.date_effet for v in versions),
+        tuple(reponse(v) for v in versions),
+    )
 
 
 def noms() -> list[str]:

@@ -4,7 +4,7 @@ from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
-import persistence.models  # noqa: F401  (registers the tables)
+import persistence.models
 import persistence.models_campagne  # noqa: F401
 
 config = context.config

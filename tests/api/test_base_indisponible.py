@@ -40,8 +40,9 @@ async def _couper(nom: str, refuser: bool | None = None) -> int:
     try:
         if refuser is not None:
             await admin.execute(f'ALTER DATABASE "{nom}" ALLOW_CONNECTIONS {"false" if refuser else "true"}')
-        coupees = await admin.fetchval("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                       "WHERE datname = $1", nom)
+        coupees = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1", nom
+        )
     finally:
         await admin.close()
     await asyncio.sleep(0.3)  # the clients' event loop reads the end of each stream

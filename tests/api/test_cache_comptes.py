@@ -27,8 +27,14 @@ async def service(tmp_path, url_sqlite, boite_mail):
     async with AsyncExitStack() as pile:
         service = await assembler(settings, pile)
         async with transaction(service.sessions) as session:  # a second administrator of the commune
-            await creer_compte(session, role="employeur", identifiant="paie", code_hash=hacher(CODE),
-                               siret=service.pop.employeur.siret, profil="admin")
+            await creer_compte(
+                session,
+                role="employeur",
+                identifiant="paie",
+                code_hash=hacher(CODE),
+                siret=service.pop.employeur.siret,
+                profil="admin",
+            )
         yield service
 
 
@@ -71,8 +77,9 @@ async def test_la_question_secrete_change_le_compte_enregistre(service):
     async with service.sessions() as session:  # meanwhile, elsewhere: the name is filled in
         await session.exec(text("UPDATE compte SET nom = 'Roux' WHERE identifiant = 'paie'"))  # type: ignore[call-overload]
         await session.commit()
-    reponse = await paie.put("/auth/question-secrete", json={"code": CODE, "question": "nom_naissance_mere",
-                                                             "reponse": "Durand"})
+    reponse = await paie.put(
+        "/auth/question-secrete", json={"code": CODE, "question": "nom_naissance_mere", "reponse": "Durand"}
+    )
     assert reponse.status_code == 200, reponse.text
     async with service.sessions() as session:
         compte = (await session.exec(select(Compte).where(Compte.identifiant == "paie"))).one()

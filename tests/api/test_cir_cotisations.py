@@ -4,7 +4,7 @@ declared contributions checked against assiette × the rate in force for the per
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 
 import pytest
@@ -33,9 +33,17 @@ def _ligne(annee: int, traitement: str, nbi: str = "0", **autres) -> dict:
     assiette = Decimal(traitement) + Decimal(nbi)
     debut, fin = date(annee, 1, 1), date(annee, 12, 31)
     attendu = cotisations_attendues(assiette, debut, fin)
-    return {"date_debut": debut.isoformat(), "date_fin": fin.isoformat(), "quotite": 100, "indice_majore": 500,
-            "traitement_brut": traitement, "nbi": nbi, "retenue_salariale": str(attendu["retenue_salariale"]),
-            "contribution_employeur": str(attendu["contribution_employeur"]), **autres}
+    return {
+        "date_debut": debut.isoformat(),
+        "date_fin": fin.isoformat(),
+        "quotite": 100,
+        "indice_majore": 500,
+        "traitement_brut": traitement,
+        "nbi": nbi,
+        "retenue_salariale": str(attendu["retenue_salariale"]),
+        "contribution_employeur": str(attendu["contribution_employeur"]),
+        **autres,
+    }
 
 
 async def _annee(rh, nir: str, annee: int) -> list[dict]:
@@ -52,9 +60,14 @@ async def test_une_annee_enregistree_avec_ses_deux_blocs_puis_relue(service: Ser
     assert reponse.status_code == 200, reponse.text
     [relue] = await _annee(rh, nir, 2022)
     assert (relue["quotite"], relue["indice_majore"]) == (80, 500)
-    assert {c: Decimal(relue[c]) for c in ("traitement_brut", "nbi", "retenue_salariale", "contribution_employeur")} \
-        == {"traitement_brut": Decimal("24000"), "nbi": Decimal("600"), "retenue_salariale": Decimal("2730.60"),
-            "contribution_employeur": Decimal("7539.90")}
+    assert {
+        c: Decimal(relue[c]) for c in ("traitement_brut", "nbi", "retenue_salariale", "contribution_employeur")
+    } == {
+        "traitement_brut": Decimal("24000"),
+        "nbi": Decimal("600"),
+        "retenue_salariale": Decimal("2730.60"),
+        "contribution_employeur": Decimal("7539.90"),
+    }
 
 
 async def test_cotisation_fausse_refusee_et_rien_de_l_annee_ne_change(service: Service):
@@ -94,8 +107,13 @@ async def test_periode_sans_cotisation_acceptee_et_cotisation_refusee(service: S
     assert (await rh.put(f"/affilies/{nir}/cir/2020", json={**dispo, "date_debut": "2020-01-01"})).status_code == 200
     [relue] = await _annee(rh, nir, 2020)
     assert relue["nature"] == "disponibilite" and relue["retenue_salariale"] is None
-    avec = {**dispo, "date_debut": "2020-01-01", "traitement_brut": "1000", "retenue_salariale": "111",
-            "contribution_employeur": "306.50"}
+    avec = {
+        **dispo,
+        "date_debut": "2020-01-01",
+        "traitement_brut": "1000",
+        "retenue_salariale": "111",
+        "contribution_employeur": "306.50",
+    }
     reponse = await rh.put(f"/affilies/{nir}/cir/2020", json=avec)
     assert reponse.status_code == 422
     assert "ne porte aucune cotisation" in reponse.json()["erreurs"][0]["message"]
@@ -107,7 +125,9 @@ async def test_bloc_cotisations_incomplet_ou_illisible(service: Service):
     incomplet = {"date_debut": "2019-01-01", "date_fin": "2019-12-31", "traitement_brut": "20000"}
     reponse = await rh.put(f"/affilies/{nir}/cir/2019", json=incomplet)
     assert reponse.status_code == 422
-    assert reponse.json()["erreurs"][0]["message"].startswith("retenue_salariale : le bloc « Cotisations » est incomplet")
+    assert reponse.json()["erreurs"][0]["message"].startswith(
+        "retenue_salariale : le bloc « Cotisations » est incomplet"
+    )
     for valeur in ("abc", "-5", "12.345", True):
         reponse = await rh.put(f"/affilies/{nir}/cir/2019", json={**_ligne(2019, "20000"), "retenue_salariale": valeur})
         assert reponse.status_code == 422, valeur
@@ -125,11 +145,15 @@ async def test_chaque_periode_a_ses_taux(service: Service):
     assert l2005["contribution_employeur"] != l2022["contribution_employeur"]
     assert (await rh.put(f"/affilies/{nir}/cir/2005", json=l2005)).status_code == 200
     assert (await rh.put(f"/affilies/{nir}/cir/2022", json=l2022)).status_code == 200
-    croisee = dict(l2005, retenue_salariale=l2022["retenue_salariale"], contribution_employeur=l2022["contribution_employeur"])
+    croisee = dict(
+        l2005, retenue_salariale=l2022["retenue_salariale"], contribution_employeur=l2022["contribution_employeur"]
+    )
     reponse = await rh.put(f"/affilies/{nir}/cir/2005", json=croisee)
     assert reponse.status_code == 422
     assert {e["champ"]: e["attendu"] for e in reponse.json()["erreurs"]} == {
-        "retenue_salariale": l2005["retenue_salariale"], "contribution_employeur": l2005["contribution_employeur"]}
+        "retenue_salariale": l2005["retenue_salariale"],
+        "contribution_employeur": l2005["contribution_employeur"],
+    }
 
 
 async def test_page_une_annee_deux_blocs_un_bouton(service: Service):
@@ -137,8 +161,8 @@ async def test_page_une_annee_deux_blocs_un_bouton(service: Service):
     nir = service.pop.affilie.nir
     page = await rh.get(f"/cir/{nir}", params={"annee": 2022})
     assert page.status_code == 200
-    assert "<legend class=\"fr-fieldset__legend\">Données administratives</legend>" in page.text
-    assert "<legend class=\"fr-fieldset__legend\">Cotisations</legend>" in page.text
+    assert '<legend class="fr-fieldset__legend">Données administratives</legend>' in page.text
+    assert '<legend class="fr-fieldset__legend">Cotisations</legend>' in page.text
     assert "Valider l'année 2022" in page.text
     ligne = {k: str(v) for k, v in _ligne(2022, "24000.00").items()}
     ligne.update(nature="titulaire", categorie="sedentaire", traitement_brut="24 000,00")
@@ -158,7 +182,7 @@ async def test_page_une_annee_deux_blocs_un_bouton(service: Service):
 
 async def test_correction_administrative_d_une_tache_garde_les_cotisations(service: Service):
     """The task form's corrections stay administrative: the contributions saved for the period are kept."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from domain.cir import LigneCir
     from persistence import depots
@@ -168,8 +192,12 @@ async def test_correction_administrative_d_une_tache_garde_les_cotisations(servi
     nir = service.pop.affilie.nir
     assert (await rh.put(f"/affilies/{nir}/cir/2022", json=_ligne(2022, "24000.00"))).status_code == 200
     async with transaction(service.sessions) as session:
-        await depots.ecrire_ligne_cir(session, service.pop.affilie.id, LigneCir(
-            date_debut=date(2022, 1, 1), date_fin=date(2022, 12, 31), indice_majore=530),
-            service.pop.employeur.id, datetime.now(timezone.utc))
+        await depots.ecrire_ligne_cir(
+            session,
+            service.pop.affilie.id,
+            LigneCir(date_debut=date(2022, 1, 1), date_fin=date(2022, 12, 31), indice_majore=530),
+            service.pop.employeur.id,
+            datetime.now(UTC),
+        )
     [relue] = await _annee(rh, nir, 2022)
     assert relue["indice_majore"] == 530 and Decimal(relue["retenue_salariale"]) == Decimal("2664.00")

@@ -7,7 +7,7 @@ deliberately unreachable here); a number is the exact refusal expected.
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -24,8 +24,12 @@ ROLES = ("anonyme", "camille", "jean", "rh-commune", "drh", "superviseur")
 CONSOLIDATION = {"periodes": [{"annee": 2001, "commentaire": "x"}]}
 COMPLETION = {"carriere_verifiee": True, "indice_fin_de_carriere": 600}
 LIGNE = {"date_debut": "2010-01-01", "date_fin": "2010-12-31"}
-CAS = {"date_de_naissance": "1968-04-02", "date_de_liquidation": "2032-04-02", "indice_majore": 600,
-       "trimestres_services": 150}
+CAS = {
+    "date_de_naissance": "1968-04-02",
+    "date_de_liquidation": "2032-04-02",
+    "indice_majore": 600,
+    "trimestres_services": 150,
+}
 
 # (method, path, body, expected for: anonyme, camille (owner), jean (other agent), rh-commune (own employer),
 #  drh (other employer), superviseur)
@@ -60,25 +64,55 @@ MATRICE = [
     ("GET", "/campagnes/2027/agents", None, (401, 403, 403, 403, 403, OK)),
     ("POST", "/campagnes/2027/pause", None, (401, 403, 403, 403, 403, OK)),
     ("POST", "/campagnes/2027/reprise", None, (401, 403, 403, 403, 403, OK)),
-    ("POST", "/campagnes/2027/taches/{tache_campagne}/completion", {"donnees_verifiees": True},
-     (401, 403, 403, OK, 404, OK)),
+    (
+        "POST",
+        "/campagnes/2027/taches/{tache_campagne}/completion",
+        {"donnees_verifiees": True},
+        (401, 403, 403, OK, 404, OK),
+    ),
     # Lost codes (seed 002): public on purpose, anonymous included; the answers never depend on who asks (the
     # address's attempts are limited, so the later calls here may be 429s, which are not refusals of a role).
     ("GET", "/auth/questions-secretes", None, (OK, OK, OK, OK, OK, OK)),
-    ("POST", "/auth/identifiant/employeur", {"siret": "21330063000174", "numero_bcr": "01ABC111", "nom": "Dupont",
-                                             "prenom": "Marcel"}, (OK, OK, OK, OK, OK, OK)),
-    ("POST", "/auth/identifiant/affilie", {"nir": "268043306300158", "nom": "Martin", "prenom": "Camille",
-                                           "date_de_naissance": "1968-04-02"}, (OK, OK, OK, OK, OK, OK)),
-    ("POST", "/auth/code-confidentiel", {"identifiant": "camille", "nom": "Martin", "prenom": "Camille",
-                                         "email": "camille.martin@exemple.fr", "question": "nom_naissance_mere",
-                                         "reponse": "Durand"}, (OK, OK, OK, OK, OK, OK)),
+    (
+        "POST",
+        "/auth/identifiant/employeur",
+        {"siret": "21330063000174", "numero_bcr": "01ABC111", "nom": "Dupont", "prenom": "Marcel"},
+        (OK, OK, OK, OK, OK, OK),
+    ),
+    (
+        "POST",
+        "/auth/identifiant/affilie",
+        {"nir": "268043306300158", "nom": "Martin", "prenom": "Camille", "date_de_naissance": "1968-04-02"},
+        (OK, OK, OK, OK, OK, OK),
+    ),
+    (
+        "POST",
+        "/auth/code-confidentiel",
+        {
+            "identifiant": "camille",
+            "nom": "Martin",
+            "prenom": "Camille",
+            "email": "camille.martin@exemple.fr",
+            "question": "nom_naissance_mere",
+            "reponse": "Durand",
+        },
+        (OK, OK, OK, OK, OK, OK),
+    ),
     # Signed in, any role: one's own secret question.
-    ("PUT", "/auth/question-secrete", {"question": "premier_animal", "reponse": "Médor", "code": "code-de-test-123"},
-     (401, OK, OK, OK, OK, OK)),
+    (
+        "PUT",
+        "/auth/question-secrete",
+        {"question": "premier_animal", "reponse": "Médor", "code": "code-de-test-123"},
+        (401, OK, OK, OK, OK, OK),
+    ),
     # The employer's administrator (rh-commune; drh is a mere user): the accounts of its establishment (seed 000).
     ("GET", "/employeur/utilisateurs", None, (401, 403, 403, OK, 403, 403)),
-    ("POST", "/employeur/utilisateurs", {"identifiant": "matrice.rh", "nom": "Roux", "prenom": "Inès",
-                                         "email": "paie@saint-exemple.fr"}, (401, 403, 403, OK, 403, 403)),
+    (
+        "POST",
+        "/employeur/utilisateurs",
+        {"identifiant": "matrice.rh", "nom": "Roux", "prenom": "Inès", "email": "paie@saint-exemple.fr"},
+        (401, 403, 403, OK, 403, 403),
+    ),
     # Account 7 is the one rh-commune just created (accounts 1–6 are the fixture's); 5 is drh, elsewhere.
     ("PATCH", "/employeur/utilisateurs/7", {"profil": "admin"}, (401, 403, 403, OK, 403, 403)),
     ("PATCH", "/employeur/utilisateurs/5", {"actif": False}, (401, 403, 403, 404, 403, 403)),
@@ -99,33 +133,82 @@ async def service(tmp_path, url_sqlite):
     async with AsyncExitStack() as pile:
         service = await assembler(settings, pile)
         pop = service.pop
-        maintenant = datetime.now(timezone.utc)
+        maintenant = datetime.now(UTC)
         async with transaction(service.sessions) as session:
-            demande = await depots.creer_demande_eir(session, pop.affilie, date(2026, 1, 5), "en_ligne", maintenant,
-                                                     id_workflow_eir)
-            tache, _ = await depots.creer_tache(session, Tache(
-                cle="matrice", type="verification_carriere_eir", workflow_id=demande.workflow_id,
-                demande_id=demande.id, employeur_id=pop.employeur.id, affilie_id=pop.affilie.id,
-                echeance=maintenant, creee_le=maintenant))
+            demande = await depots.creer_demande_eir(
+                session, pop.affilie, date(2026, 1, 5), "en_ligne", maintenant, id_workflow_eir
+            )
+            tache, _ = await depots.creer_tache(
+                session,
+                Tache(
+                    cle="matrice",
+                    type="verification_carriere_eir",
+                    workflow_id=demande.workflow_id,
+                    demande_id=demande.id,
+                    employeur_id=pop.employeur.id,
+                    affilie_id=pop.affilie.id,
+                    echeance=maintenant,
+                    creee_le=maintenant,
+                ),
+            )
             rectification = RectificationTable(
-                workflow_id="rectification-matrice", affilie_id=pop.affilie.id, type_document="ris",
-                annee_document=2026, periode_debut=date(2005, 1, 1), periode_fin=date(2005, 12, 31), motif="x",
-                routage="employeur_actuel", etat="correction_employeur", creee_le=maintenant, modifiee_le=maintenant)
+                workflow_id="rectification-matrice",
+                affilie_id=pop.affilie.id,
+                type_document="ris",
+                annee_document=2026,
+                periode_debut=date(2005, 1, 1),
+                periode_fin=date(2005, 12, 31),
+                motif="x",
+                routage="employeur_actuel",
+                etat="correction_employeur",
+                creee_le=maintenant,
+                modifiee_le=maintenant,
+            )
             dossier = DossierValidationTable(
-                workflow_id="echeance-validation-matrice", affilie_id=pop.affilie.id, motif="titularisation",
-                date_limite=date(2030, 1, 1), regle="règle", etat="ouverte", creee_le=maintenant,
-                modifiee_le=maintenant)
-            tache_campagne, _ = await depots.creer_tache(session, Tache(
-                cle="matrice-campagne", type=TYPE_TACHE_CAMPAGNE, workflow_id=id_workflow_campagne(2027),
-                employeur_id=pop.employeur.id, affilie_id=pop.affilie.id, echeance=maintenant, creee_le=maintenant))
-            document, _ = await depots.enregistrer_document(session, Document(
-                cle="matrice-ris", type="ris", affilie_id=pop.affilie.id, demande_id=demande.id, cree_le=maintenant,
-                contenu={"titre": "Relevé individuel de situation", "etabli_le": "2026-01-05", "periodes": []}))
+                workflow_id="echeance-validation-matrice",
+                affilie_id=pop.affilie.id,
+                motif="titularisation",
+                date_limite=date(2030, 1, 1),
+                regle="règle",
+                etat="ouverte",
+                creee_le=maintenant,
+                modifiee_le=maintenant,
+            )
+            tache_campagne, _ = await depots.creer_tache(
+                session,
+                Tache(
+                    cle="matrice-campagne",
+                    type=TYPE_TACHE_CAMPAGNE,
+                    workflow_id=id_workflow_campagne(2027),
+                    employeur_id=pop.employeur.id,
+                    affilie_id=pop.affilie.id,
+                    echeance=maintenant,
+                    creee_le=maintenant,
+                ),
+            )
+            document, _ = await depots.enregistrer_document(
+                session,
+                Document(
+                    cle="matrice-ris",
+                    type="ris",
+                    affilie_id=pop.affilie.id,
+                    demande_id=demande.id,
+                    cree_le=maintenant,
+                    contenu={"titre": "Relevé individuel de situation", "etabli_le": "2026-01-05", "periodes": []},
+                ),
+            )
             session.add_all([rectification, dossier])
             await session.flush()
-        service.valeurs = {"eir": demande.id, "tache": tache.id, "nir": pop.affilie.nir, "workflow": demande.workflow_id,
-                           "rectification": rectification.id, "validation": dossier.id,
-                           "tache_campagne": tache_campagne.id, "document": document.id}
+        service.valeurs = {
+            "eir": demande.id,
+            "tache": tache.id,
+            "nir": pop.affilie.nir,
+            "workflow": demande.workflow_id,
+            "rectification": rectification.id,
+            "validation": dossier.id,
+            "tache_campagne": tache_campagne.id,
+            "document": document.id,
+        }
         yield service
 
 
@@ -134,13 +217,14 @@ async def test_matrice(service):
     ecarts = []
     for methode, chemin, corps, attendus in MATRICE:
         url = chemin.format(**service.valeurs)
-        for role, attendu in zip(ROLES, attendus):
+        for role, attendu in zip(ROLES, attendus, strict=False):
             reponse = await clients[role].request(methode, url, json=corps)
             if attendu == OK:
                 detail = reponse.json().get("detail", "") if reponse.status_code == 404 else ""
                 refus = reponse.status_code in (401, 403) or any(
-                    marque in detail for marque in ("dans votre espace", "dans votre corbeille", "parmi vos agents"))
-                if refus or reponse.status_code >= 500 and reponse.status_code != 503:
+                    marque in detail for marque in ("dans votre espace", "dans votre corbeille", "parmi vos agents")
+                )
+                if refus or (reponse.status_code >= 500 and reponse.status_code != 503):
                     ecarts.append(f"{methode} {chemin} {role}: {reponse.status_code} {reponse.text[:120]}")
             elif reponse.status_code != attendu:
                 ecarts.append(f"{methode} {chemin} {role}: {reponse.status_code} au lieu de {attendu}")

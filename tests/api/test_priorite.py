@@ -22,9 +22,18 @@ def _application(places: int, entree: asyncio.Event, sortie: asyncio.Event) -> P
     async def rapide(request):
         return PlainTextResponse(request.method)
 
-    return PrioriteAuxEcritures(Starlette(routes=[
-        Route("/lente", lente), Route("/lecture", rapide), Route("/ecriture", rapide, methods=["POST"]),
-        Route("/api/v1/sante", rapide), Route("/static/dsfr/dsfr.min.css", rapide)]), places=places)
+    return PrioriteAuxEcritures(
+        Starlette(
+            routes=[
+                Route("/lente", lente),
+                Route("/lecture", rapide),
+                Route("/ecriture", rapide, methods=["POST"]),
+                Route("/api/v1/sante", rapide),
+                Route("/static/dsfr/dsfr.min.css", rapide),
+            ]
+        ),
+        places=places,
+    )
 
 
 async def test_une_lecture_attend_son_tour_une_reponse_passe():

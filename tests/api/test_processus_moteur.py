@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from contextlib import AsyncExitStack
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from domain.task_queues import id_workflow_eir
 from persistence import depots
@@ -23,8 +23,14 @@ async def test_detail_d_un_processus_quand_le_moteur_s_arrete(tmp_path, url_sqli
         pile.callback(temporal.arreter)
         service = await assembler(settings, pile)
         async with transaction(service.sessions) as session:
-            demande = await depots.creer_demande_eir(session, service.pop.affilie, datetime.now(timezone.utc).date(),
-                                                     "en_ligne", datetime.now(timezone.utc), id_workflow_eir)
+            demande = await depots.creer_demande_eir(
+                session,
+                service.pop.affilie,
+                datetime.now(UTC).date(),
+                "en_ligne",
+                datetime.now(UTC),
+                id_workflow_eir,
+            )
         superviseur = await service.http("superviseur")
         chemin = f"/processus/{demande.workflow_id}"
         # The request is stored but its process was never started: the engine does not know it.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -25,10 +25,11 @@ async def service(tmp_path, url_sqlite):
 
 
 async def _demande_existante(service: Service, il_y_a: timedelta, etat: str) -> DemandeEirTable:
-    maintenant = datetime.now(timezone.utc)
+    maintenant = datetime.now(UTC)
     async with transaction(service.sessions) as session:
-        demande = await depots.creer_demande_eir(session, service.pop.affilie, (maintenant - il_y_a).date(),
-                                                 "en_ligne", maintenant, id_workflow_eir)
+        demande = await depots.creer_demande_eir(
+            session, service.pop.affilie, (maintenant - il_y_a).date(), "en_ligne", maintenant, id_workflow_eir
+        )
         demande.etat = etat
         demande.terminee_le = None if etat != "close" else maintenant
         session.add(demande)
@@ -91,8 +92,10 @@ async def test_ligne_cir_sur_deux_annees(service: Service):
 async def test_ligne_cir_correcte_puis_relue(service: Service):
     rh = await service.http("rh-commune")
     nir = service.pop.affilie.nir
-    reponse = await rh.put(f"/affilies/{nir}/cir/2010", json={"date_debut": "2010-01-01", "date_fin": "2010-12-31",
-                                                                 "quotite": 80, "indice_majore": 480})
+    reponse = await rh.put(
+        f"/affilies/{nir}/cir/2010",
+        json={"date_debut": "2010-01-01", "date_fin": "2010-12-31", "quotite": 80, "indice_majore": 480},
+    )
     assert reponse.status_code == 200, reponse.text
     lignes = (await rh.get(f"/affilies/{nir}/cir")).json()
     assert [(ligne["quotite"], ligne["indice_majore"]) for ligne in lignes if ligne["annee"] == 2010] == [(80, 480)]
@@ -100,9 +103,14 @@ async def test_ligne_cir_correcte_puis_relue(service: Service):
 
 async def test_completion_avec_ligne_sur_deux_annees(service: Service):
     rh = await service.http("rh-commune")
-    reponse = await rh.post("/taches/1/completion", json={
-        "carriere_verifiee": True, "indice_fin_de_carriere": 600,
-        "corrections": [{"date_debut": "2019-12-01", "date_fin": "2020-01-31"}]})
+    reponse = await rh.post(
+        "/taches/1/completion",
+        json={
+            "carriere_verifiee": True,
+            "indice_fin_de_carriere": 600,
+            "corrections": [{"date_debut": "2019-12-01", "date_fin": "2020-01-31"}],
+        },
+    )
     assert reponse.status_code == 422
     assert reponse.json()["erreurs"][0]["champ"] == "corrections.0"
 
@@ -110,14 +118,26 @@ async def test_completion_avec_ligne_sur_deux_annees(service: Service):
 async def test_employeur_ne_voit_pas_la_tache_d_un_autre(service: Service):
     demande = await _demande_existante(service, timedelta(days=1), "verification_employeur")
     async with transaction(service.sessions) as session:
-        tache, _ = await depots.creer_tache(session, Tache(
-            cle="t1", type="verification_carriere_eir", workflow_id=demande.workflow_id, demande_id=demande.id,
-            employeur_id=service.pop.employeur.id, affilie_id=service.pop.affilie.id,
-            echeance=datetime.now(timezone.utc), creee_le=datetime.now(timezone.utc)))
+        tache, _ = await depots.creer_tache(
+            session,
+            Tache(
+                cle="t1",
+                type="verification_carriere_eir",
+                workflow_id=demande.workflow_id,
+                demande_id=demande.id,
+                employeur_id=service.pop.employeur.id,
+                affilie_id=service.pop.affilie.id,
+                echeance=datetime.now(UTC),
+                creee_le=datetime.now(UTC),
+            ),
+        )
     drh = await service.http("drh")
     assert (await drh.get(f"/taches/{tache.id}")).status_code == 404
-    assert (await drh.post(f"/taches/{tache.id}/completion",
-                           json={"carriere_verifiee": True, "indice_fin_de_carriere": 600})).status_code == 404
+    assert (
+        await drh.post(
+            f"/taches/{tache.id}/completion", json={"carriere_verifiee": True, "indice_fin_de_carriere": 600}
+        )
+    ).status_code == 404
     assert (await drh.get("/taches")).json() == []
     assert (await drh.get(f"/affilies/{service.pop.affilie.nir}/cir")).status_code == 404
     rh = await service.http("rh-commune")
@@ -128,8 +148,13 @@ async def test_employeur_ne_voit_pas_la_tache_d_un_autre(service: Service):
 async def test_agent_ne_lit_pas_l_eir_d_un_autre(service: Service):
     demande = await _demande_existante(service, timedelta(days=1), "verification_employeur")
     jean = await service.http("jean")
-    for methode, chemin in (("GET", ""), ("GET", "/bilan"), ("GET", "/ris"), ("POST", "/ris/validation"),
-                            ("DELETE", "")):
+    for methode, chemin in (
+        ("GET", ""),
+        ("GET", "/bilan"),
+        ("GET", "/ris"),
+        ("POST", "/ris/validation"),
+        ("DELETE", ""),
+    ):
         reponse = await jean.request(methode, f"/eir/{demande.id}{chemin}")
         assert reponse.status_code == 404, (methode, chemin)
     assert (await (await service.http("camille")).get(f"/eir/{demande.id}")).status_code == 200
@@ -164,8 +189,12 @@ async def test_get_eir_repond_sans_moteur_ni_worker(service: Service):
 
 async def test_simulation_par_l_api(service: Service):
     rh = await service.http("rh-commune")
-    cas = {"date_de_naissance": "1968-04-02", "date_de_liquidation": "2032-04-02", "indice_majore": 612,
-           "trimestres_services": 150}
+    cas = {
+        "date_de_naissance": "1968-04-02",
+        "date_de_liquidation": "2032-04-02",
+        "indice_majore": 612,
+        "trimestres_services": 150,
+    }
     reponse = await rh.post("/simulations", json=cas)
     assert reponse.status_code == 200 and reponse.json()["decote_trimestres"] == 12
     reponse = await rh.post("/simulations", json=cas | {"date_de_liquidation": "1950-01-01"})
@@ -175,21 +204,37 @@ async def test_simulation_par_l_api(service: Service):
 
 
 async def test_siret_invalide_par_l_api(service: Service):
-    reponse = await (await service.http("camille")).post("/rectifications", json={
-        "type_document": "ris", "annee_document": 2026, "motif": "Période manquante", "periode_debut": "1992-01-01",
-        "periode_fin": "1992-12-31", "siret_employeur": "21330063000175"})
+    reponse = await (await service.http("camille")).post(
+        "/rectifications",
+        json={
+            "type_document": "ris",
+            "annee_document": 2026,
+            "motif": "Période manquante",
+            "periode_debut": "1992-01-01",
+            "periode_fin": "1992-12-31",
+            "siret_employeur": "21330063000175",
+        },
+    )
     assert reponse.status_code == 422
     erreur = reponse.json()["erreurs"][0]
     assert erreur["champ"] == "siret_employeur" and "Luhn" in erreur["message"]
 
 
 async def test_tache_de_campagne_par_la_corbeille(service: Service):
-    maintenant = datetime.now(timezone.utc)
+    maintenant = datetime.now(UTC)
     async with transaction(service.sessions) as session:
-        tache, _ = await depots.creer_tache(session, Tache(
-            cle="campagne-dai-2026:maj:1", type="maj_cir_campagne", workflow_id="campagne-dai-2026",
-            employeur_id=service.pop.employeur.id, affilie_id=service.pop.affilie.id, echeance=maintenant,
-            creee_le=maintenant))
+        tache, _ = await depots.creer_tache(
+            session,
+            Tache(
+                cle="campagne-dai-2026:maj:1",
+                type="maj_cir_campagne",
+                workflow_id="campagne-dai-2026",
+                employeur_id=service.pop.employeur.id,
+                affilie_id=service.pop.affilie.id,
+                echeance=maintenant,
+                creee_le=maintenant,
+            ),
+        )
     rh = await service.http("rh-commune")
     assert [t["id"] for t in (await rh.get("/taches", params={"type": "maj_cir_campagne"})).json()] == [tache.id]
     reponse = await rh.post(f"/taches/{tache.id}/completion", json={"carriere_verifiee": True})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from domain.cir import LigneCir
 from persistence import depots
@@ -28,8 +28,9 @@ async def population_campagne(sessions: SessionFactory, annee: int, avec_eig: bo
     async with transaction(sessions) as session:
         employeurs = {
             "commune": await creer_employeur(session, 21330063, "Commune de Saint-Exemple", "rh@saint-exemple.fr"),
-            "hopital": await creer_employeur(session, 26330108, "Centre hospitalier de Lautreville",
-                                             "drh@ch-lautreville.fr", type="hopital"),
+            "hopital": await creer_employeur(
+                session, 26330108, "Centre hospitalier de Lautreville", "drh@ch-lautreville.fr", type="hopital"
+            ),
             "sdis": await creer_employeur(session, 28330001, "SDIS de l'Exemple", "rh@sdis-exemple.fr"),
         }
         agents: dict[str, Affilie] = {}
@@ -37,22 +38,43 @@ async def population_campagne(sessions: SessionFactory, annee: int, avec_eig: bo
         a_jour: set[str] = set()
         ordre = 0
 
-        async def agent(cle: str, age: int, employeur: str, document: str | None, cir_complet: bool,
-                        debut: date | None = None, radiation: date | None = None) -> None:
+        async def agent(
+            cle: str,
+            age: int,
+            employeur: str,
+            document: str | None,
+            cir_complet: bool,
+            debut: date | None = None,
+            radiation: date | None = None,
+        ) -> None:
             nonlocal ordre
             ordre += 1
             naissance = date(envoi - age, 3, 10 + ordre)
             affilie = await creer_affilie(
-                session, nom=f"Nom{cle.capitalize()}", prenom=cle.capitalize(), naissance=naissance,
-                email=f"{cle}@agents.example.fr", employeur=employeurs[employeur],
-                debut_carriere=debut or date(naissance.year + 23, 9, 1), ordre=ordre, fin_carriere=radiation,
-                indice_majore=450 + 3 * age, enfants=(date(naissance.year + 30, 6, 1),) if age > 40 else ())
+                session,
+                nom=f"Nom{cle.capitalize()}",
+                prenom=cle.capitalize(),
+                naissance=naissance,
+                email=f"{cle}@agents.example.fr",
+                employeur=employeurs[employeur],
+                debut_carriere=debut or date(naissance.year + 23, 9, 1),
+                ordre=ordre,
+                fin_carriere=radiation,
+                indice_majore=450 + 3 * age,
+                enfants=(date(naissance.year + 30, 6, 1),) if age > 40 else (),
+            )
             agents[cle] = affilie
             if cir_complet:
                 a_jour.add(cle)
-                await depots.ecrire_ligne_cir(session, affilie.id, LigneCir(  # type: ignore[arg-type]
-                    date_debut=date(annee_cir, 1, 1), date_fin=date(annee_cir, 12, 31), indice_majore=400 + 4 * age),
-                    employeurs[employeur].id, datetime.now(timezone.utc))
+                await depots.ecrire_ligne_cir(
+                    session,
+                    affilie.id,
+                    LigneCir(  # type: ignore[arg-type]
+                        date_debut=date(annee_cir, 1, 1), date_fin=date(annee_cir, 12, 31), indice_majore=400 + 4 * age
+                    ),
+                    employeurs[employeur].id,
+                    datetime.now(UTC),
+                )
             if document:
                 attendus[cle] = document
 

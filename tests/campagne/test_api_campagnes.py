@@ -25,22 +25,26 @@ CODE = "code-de-test-123"
 @pytest.fixture
 async def api(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sqlite):
     env = env_temps_accelere
-    settings = settings_de_test(tmp_path, url_sqlite, boite_mail.port,
-                                temporal_address=env.client.service_client.config.target_host)
+    settings = settings_de_test(
+        tmp_path, url_sqlite, boite_mail.port, temporal_address=env.client.service_client.config.target_host
+    )
     annee = await _annee_de_campagne(env)
     pop = await population_campagne(sessions_sqlite, annee, avec_eig=False)
     async with transaction(sessions_sqlite) as session:
-        for role, identifiant, cible in (("superviseur", "superviseur", {}),
-                                         ("employeur", "rh-commune", {"siret": pop.employeurs["commune"].siret}),
-                                         ("employeur", "drh", {"siret": pop.employeurs["hopital"].siret})):
+        for role, identifiant, cible in (
+            ("superviseur", "superviseur", {}),
+            ("employeur", "rh-commune", {"siret": pop.employeurs["commune"].siret}),
+            ("employeur", "drh", {"siret": pop.employeurs["hopital"].siret}),
+        ):
             await creer_compte(session, role=role, identifiant=identifiant, code_hash=hacher(CODE), **cible)
     app = create_app(settings)
     async with AsyncExitStack() as pile, creer_worker(env.client, settings, sessions_sqlite):
         await pile.enter_async_context(app.router.lifespan_context(app))
 
         async def client(identifiant: str) -> httpx.AsyncClient:
-            http = await pile.enter_async_context(httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://test/api/v1", timeout=60))
+            http = await pile.enter_async_context(
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test/api/v1", timeout=60)
+            )
             jeton = (await http.post("/auth/jeton", data={"username": identifiant, "password": CODE})).json()
             http.headers["Authorization"] = f"Bearer {jeton['access_token']}"
             return http
@@ -55,7 +59,11 @@ async def test_mauvaises_entrees_en_francais(api):
     assert reponse.status_code == 422 and reponse.json()["erreurs"][0]["champ"] == "annee"
     assert "nombre entier" in reponse.json()["detail"]
     reponse = await superviseur.post("/campagnes/1990")
-    assert reponse.status_code == 422 and "annee" in reponse.json()["detail"] and "au moins 2007" in reponse.json()["detail"]
+    assert (
+        reponse.status_code == 422
+        and "annee" in reponse.json()["detail"]
+        and "au moins 2007" in reponse.json()["detail"]
+    )
     reponse = await superviseur.get(f"/campagnes/{pop.annee}")
     assert reponse.status_code == 404 and "Aucune campagne" in reponse.json()["detail"]
     reponse = await superviseur.post(f"/campagnes/{pop.annee}/pause")
@@ -77,7 +85,8 @@ async def test_simulation_lancement_pilotage_et_reponse_employeur(api):
     assert simulation["previsionnel"]["taches"] == 2 and boite.messages == []
     qui = (await superviseur.get(f"/campagnes/{annee}/agents", params={"simulation": "true"})).json()
     assert sorted((a["prenom"], a["cohorte"]) for a in qui) == sorted(
-        (pop.agents[c].prenom, d) for c, d in pop.attendus.items())
+        (pop.agents[c].prenom, d) for c, d in pop.attendus.items()
+    )
 
     reponse = await superviseur.post(f"/campagnes/{annee}")
     assert reponse.status_code == 202, reponse.text
@@ -112,6 +121,9 @@ async def test_simulation_lancement_pilotage_et_reponse_employeur(api):
     assert etat["progression"]["par_cohorte"]["ris"] == {"selectionne": 4}
     par_employeur = (await superviseur.get(f"/campagnes/{annee}/employeurs")).json()
     assert {e["raison_sociale"]: e["taches_ouvertes"] for e in par_employeur} == {
-        "Commune de Saint-Exemple": 0, "Centre hospitalier de Lautreville": 1, "SDIS de l'Exemple": 0}
+        "Commune de Saint-Exemple": 0,
+        "Centre hospitalier de Lautreville": 1,
+        "SDIS de l'Exemple": 0,
+    }
     assert (await drh.get(f"/campagnes/{annee}")).status_code == 403
     await env.client.get_workflow_handle(f"campagne-dai-{annee}").terminate()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from contextlib import AsyncExitStack
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -27,19 +27,28 @@ pytestmark = pytest.mark.e2e
 
 
 async def test_worker_tue_trois_fois_pendant_la_campagne(env_dev, tmp_path, boite_mail, url_sqlite):
-    settings = settings_de_test(tmp_path, url_sqlite, boite_mail.port,
-                                temporal_address=env_dev.client.service_client.config.target_host)
+    settings = settings_de_test(
+        tmp_path, url_sqlite, boite_mail.port, temporal_address=env_dev.client.service_client.config.target_host
+    )
     moteur = creer_moteur(url_sqlite)
     sessions = fabrique_sessions(moteur)
-    annee = datetime.now(timezone.utc).year + 1
+    annee = datetime.now(UTC).year + 1
     pop = await population_campagne(sessions, annee, avec_eig=AVEC_EIG)
-    t0 = datetime.now(timezone.utc)
+    t0 = datetime.now(UTC)
     s = lambda n: t0 + timedelta(seconds=n)  # noqa: E731
     # Room for a restart (a killed worker's workflow tasks wait for its sticky queue to time out).
-    cal = Calendrier(lancement=s(3), rappels=[s(20)], date_limite=s(60), transmission=s(63), debut_envoi=s(68),
-                     fin_envoi=s(80), intervalle_envoi=timedelta(seconds=6))
-    demande = DemandeCampagne(annee, cal, ReglagesCampagne(taille_lot_employeurs=2, lots_en_parallele=2,
-                                                           taille_paquet=1))
+    cal = Calendrier(
+        lancement=s(3),
+        rappels=[s(20)],
+        date_limite=s(60),
+        transmission=s(63),
+        debut_envoi=s(68),
+        fin_envoi=s(80),
+        intervalle_envoi=timedelta(seconds=6),
+    )
+    demande = DemandeCampagne(
+        annee, cal, ReglagesCampagne(taille_lot_employeurs=2, lots_en_parallele=2, taille_paquet=1)
+    )
     worker = WorkerExterne(settings, tmp_path / "worker.log")
     wid = f"campagne-dai-{annee}"
 
@@ -53,8 +62,9 @@ async def test_worker_tue_trois_fois_pendant_la_campagne(env_dev, tmp_path, boit
         worker.demarrer()
         handle = await demarrer_campagne(env_dev.client, settings.task_queue, demande)
         await attendre(lambda: len(boite_mail.messages) == 2, delai=60)  # the launch mails
-        await _completer(sessions, [t for t in await _taches(sessions)
-                                    if t.employeur_id == pop.employeurs["commune"].id])
+        await _completer(
+            sessions, [t for t in await _taches(sessions) if t.employeur_id == pop.employeurs["commune"].id]
+        )
         worker.tuer()  # while the campaign waits for the reminder
         worker.demarrer()
         await attendre(lambda: evenement("rappel-0_termine"), delai=90)
@@ -83,7 +93,8 @@ async def test_worker_tue_trois_fois_pendant_la_campagne(env_dev, tmp_path, boit
     assert len(exports) == 2
     dossier = Path(settings.var_dir) / "exports" / wid
     assert sorted(p.name for p in dossier.iterdir()) == sorted(
-        n for e in exports for n in (f"lot-{e.lot:05d}.csv", f"lot-{e.lot:05d}.manifest.json"))
+        n for e in exports for n in (f"lot-{e.lot:05d}.csv", f"lot-{e.lot:05d}.manifest.json")
+    )
     for e in exports:
         assert hashlib.sha256((dossier / f"lot-{e.lot:05d}.csv").read_bytes()).hexdigest() == e.sha256
     assert campagne.compteurs["documents"] == campagne.compteurs["mails_agents"] == len(pop.attendus)

@@ -5,10 +5,10 @@ mail, task, reminder, export, document and agent mail, each exactly once."""
 from __future__ import annotations
 
 import asyncio
-import json
 import hashlib
+import json
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 import pension
-from domain.campagne import ActionSuperviseur, EtapeCampagne, TYPE_TACHE_CAMPAGNE
+from domain.campagne import TYPE_TACHE_CAMPAGNE, ActionSuperviseur, EtapeCampagne
 from persistence import depots_campagne
 from persistence.db import creer_moteur, fabrique_sessions, transaction
 from persistence.models import Document, Mail, Tache
@@ -42,8 +42,15 @@ async def _annee_de_campagne(env) -> int:
 @pytest.fixture
 async def banc(env_temps_accelere, tmp_path, boite_mail, url_base):
     """SQLite and PostgreSQL: the bulk SQL runs on both."""
-    settings = settings_de_test(tmp_path, url_base, boite_mail.port, campagne_taille_lot_employeurs=2,
-                                campagne_taille_paquet=1, campagne_lots_en_parallele=2, campagne_paquet_smtp=1)
+    settings = settings_de_test(
+        tmp_path,
+        url_base,
+        boite_mail.port,
+        campagne_taille_lot_employeurs=2,
+        campagne_taille_paquet=1,
+        campagne_lots_en_parallele=2,
+        campagne_paquet_smtp=1,
+    )
     moteur = creer_moteur(url_base)
     sessions = fabrique_sessions(moteur)
     annee = await _annee_de_campagne(env_temps_accelere)
@@ -63,8 +70,9 @@ async def _avancer_jusqua(env, instant: datetime) -> None:
 
 async def _taches(sessions) -> list[Tache]:
     async with sessions() as session:
-        return list((await session.exec(select(Tache).where(Tache.type == TYPE_TACHE_CAMPAGNE)
-                                        .order_by(Tache.id))).all())
+        return list(
+            (await session.exec(select(Tache).where(Tache.type == TYPE_TACHE_CAMPAGNE).order_by(Tache.id))).all()
+        )
 
 
 async def _campagne(sessions, annee: int) -> CampagneTable:
@@ -79,7 +87,8 @@ async def _completer(sessions, taches: list[Tache]) -> None:
     async with transaction(sessions) as session:
         for tache in taches:
             assert await depots_campagne.terminer_tache_campagne(
-                session, tache.id, None, {"donnees_verifiees": True}, datetime.now(timezone.utc))
+                session, tache.id, None, {"donnees_verifiees": True}, datetime.now(UTC)
+            )
 
 
 async def test_campagne_complete_de_juillet_n_a_decembre_n_plus_1(banc):
@@ -103,8 +112,10 @@ async def test_campagne_complete_de_juillet_n_a_decembre_n_plus_1(banc):
     assert boite.pour(sdis) == []  # its agents' CIR are up to date
     for nom, adresse in (("commune", commune), ("hopital", hopital)):
         (mail,) = boite.pour(adresse)
-        assert mail["Subject"] == (f"Campagne droit à l'information {annee} : {len(pop.a_mettre_a_jour[nom])} "
-                                   "compte(s) individuel(s) retraite à mettre à jour")
+        assert mail["Subject"] == (
+            f"Campagne droit à l'information {annee} : {len(pop.a_mettre_a_jour[nom])} "
+            "compte(s) individuel(s) retraite à mettre à jour"
+        )
         corps = texte(mail)
         for cle, agent in pop.agents.items():
             assert (f"{agent.prenom} {agent.nom}" in corps) == (cle in pop.a_mettre_a_jour[nom]), (cle, corps)
@@ -113,8 +124,11 @@ async def test_campagne_complete_de_juillet_n_a_decembre_n_plus_1(banc):
     assert sorted(t.affilie_id for t in taches) == sorted(attendues)
     assert {t.destinataire for t in taches} == {"employeur"}
     assert all(t.echeance == cal.date_limite and t.etat == "ouverte" for t in taches)
-    assert all(f"tâche n° {t.id}" in texte(boite.pour(commune if t.employeur_id == pop.employeurs["commune"].id
-                                                     else hopital)[0]) for t in taches)
+    assert all(
+        f"tâche n° {t.id}"
+        in texte(boite.pour(commune if t.employeur_id == pop.employeurs["commune"].id else hopital)[0])
+        for t in taches
+    )
 
     # The commune updates its agents' CIR and completes its tasks; the hospital does not.
     await _completer(sessions, [t for t in taches if t.employeur_id == pop.employeurs["commune"].id])
@@ -139,7 +153,7 @@ async def test_campagne_complete_de_juillet_n_a_decembre_n_plus_1(banc):
     vue = await handle.result()
     assert vue.etape is EtapeCampagne.terminee
     campagne = await _campagne(sessions, annee)
-    assert cal.tranches()[-1] <= campagne.modifiee_le < datetime(annee + 2, 1, 1, tzinfo=timezone.utc)
+    assert cal.tranches()[-1] <= campagne.modifiee_le < datetime(annee + 2, 1, 1, tzinfo=UTC)
 
     # One export file and one manifest per batch, exactly once; all agents transmitted.
     dossier = Path(settings.var_dir) / "exports" / f"campagne-dai-{annee}"
@@ -149,8 +163,9 @@ async def test_campagne_complete_de_juillet_n_a_decembre_n_plus_1(banc):
         cibles = (await session.exec(select(CibleCampagne))).all()
         documents = (await session.exec(select(Document))).all()
         mails = (await session.exec(select(Mail))).all()
-    assert fichiers == sorted([f"lot-{e.lot:05d}.csv" for e in exports] + [f"lot-{e.lot:05d}.manifest.json"
-                                                                             for e in exports])
+    assert fichiers == sorted(
+        [f"lot-{e.lot:05d}.csv" for e in exports] + [f"lot-{e.lot:05d}.manifest.json" for e in exports]
+    )
     assert len(exports) == len({e.lot for e in exports}) == 2
     total = 0
     for export in exports:
@@ -201,8 +216,11 @@ async def test_campagne_complete_de_juillet_n_a_decembre_n_plus_1(banc):
     assert len(boite.messages) == attendus
 
     # Deterministic: the recorded histories (first run, and the last one after continue-as-new) replay.
-    rejoueur = Replayer(workflows=list(WORKFLOWS_CAMPAGNE), data_converter=pydantic_data_converter,
-                        workflow_runner=executant_workflows())
+    rejoueur = Replayer(
+        workflows=list(WORKFLOWS_CAMPAGNE),
+        data_converter=pydantic_data_converter,
+        workflow_runner=executant_workflows(),
+    )
     await rejoueur.replay_workflow(await handle.fetch_history())
     await rejoueur.replay_workflow(await env.client.get_workflow_handle(handle.id).fetch_history())
 
@@ -234,12 +252,17 @@ async def test_pause_puis_reprise(banc):
     vue = await handle.execute_update(CampagneDaiWorkflow.reprendre, ActionSuperviseur())
     assert not vue.en_pause
     # Launch mails, then the first reminder (its date has passed), for both employers.
-    await attendre(lambda: len(boite.pour(pop.employeurs["hopital"].email)) == 2
-                   and len(boite.pour(pop.employeurs["commune"].email)) == 2)
+    await attendre(
+        lambda: (
+            len(boite.pour(pop.employeurs["hopital"].email)) == 2
+            and len(boite.pour(pop.employeurs["commune"].email)) == 2
+        )
+    )
     assert len(await _taches(sessions)) == sum(len(a) for a in pop.a_mettre_a_jour.values())
     assert "pas suspendue" in await _refus(handle.execute_update(CampagneDaiWorkflow.reprendre, ActionSuperviseur()))
     async with sessions() as session:
         from persistence import depots
+
         evenements = [e.type for e in await depots.historique(session, f"campagne-dai-{annee}")]
     assert "campagne_suspendue" in evenements and "campagne_reprise" in evenements
     await handle.terminate()
@@ -275,7 +298,8 @@ async def test_simulation_n_envoie_rien(banc):
         cibles = await depots_campagne.cibles_de_la_campagne(session, campagne.id, None, None, 100, 0)
     assert not (Path(settings.var_dir) / "exports").exists()
     assert {c["nom"]: c["cohorte"] for c in cibles} == {
-        pop.agents[cle].nom: attendu for cle, attendu in pop.attendus.items()}
+        pop.agents[cle].nom: attendu for cle, attendu in pop.attendus.items()
+    }
     rapport = campagne.previsionnel
     taches = sum(len(a) for a in pop.a_mettre_a_jour.values())
     assert rapport["taches"] == taches and rapport["employeurs_concernes"] == 2

@@ -20,8 +20,9 @@ def test_les_cohortes_de_la_campagne_2015_sont_celles_du_diaporama():
 
 
 def test_le_calendrier_va_de_juillet_n_a_decembre_n_plus_1_heure_de_paris():
-    cal = calendrier_campagne(2026, timedelta(days=150), [timedelta(days=30), timedelta(days=7)],
-                              timedelta(days=45), timedelta(days=7))
+    cal = calendrier_campagne(
+        2026, timedelta(days=150), [timedelta(days=30), timedelta(days=7)], timedelta(days=45), timedelta(days=7)
+    )
     assert cal.lancement.isoformat() == "2026-07-01T06:00:00+00:00"  # 8 h à Paris (heure d'été)
     assert cal.rappels == [cal.date_limite - timedelta(days=30), cal.date_limite - timedelta(days=7)]
     assert cal.debut_envoi.isoformat() == "2027-09-01T06:00:00+00:00"
@@ -31,13 +32,23 @@ def test_le_calendrier_va_de_juillet_n_a_decembre_n_plus_1_heure_de_paris():
 
 
 def test_un_rappel_plus_long_que_la_periode_de_mise_a_jour_est_ignore():
-    cal = calendrier_campagne(2026, timedelta(days=20), [timedelta(days=30), timedelta(days=7)],
-                              timedelta(days=1), timedelta(days=7))
+    cal = calendrier_campagne(
+        2026, timedelta(days=20), [timedelta(days=30), timedelta(days=7)], timedelta(days=1), timedelta(days=7)
+    )
     assert cal.rappels == [cal.date_limite - timedelta(days=7)]
 
 
 def test_chaque_parametre_de_campagne_cite_sa_source():
-    for nom in ("ages_ris", "age_premiere_eig", "periodicite_eig", "age_derniere_eig", "lancement", "debut_envoi",
-                "fin_envoi", "trimestres_information_generale", "decalage_annee_cir_complete"):
+    for nom in (
+        "ages_ris",
+        "age_premiere_eig",
+        "periodicite_eig",
+        "age_derniere_eig",
+        "lancement",
+        "debut_envoi",
+        "fin_envoi",
+        "trimestres_information_generale",
+        "decalage_annee_cir_complete",
+    ):
         valeur = parametre("campagne", nom, date(2026, 7, 1))
         assert valeur.reference_titre and valeur.reference_url.startswith("http"), nom

@@ -43,6 +43,7 @@ async def test_planification_annuelle(env_dev, tmp_path, boite_mail, sessions_sq
                     return True
                 except Exception:
                     return False
+
             await attendre(lancee, delai=30)
             await client.get_workflow_handle(f"campagne-dai-{annee}").terminate()
     finally:

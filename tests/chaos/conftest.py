@@ -50,13 +50,30 @@ class PostgresqlPrive:
         subprocess.run([*prefixe, *commande], check=True, capture_output=True, timeout=60)
 
     def initialiser(self) -> None:
-        self._executer(str(self.binaires / "initdb"), "-D", str(self.donnees), "--auth=trust", "-U", "postgres",
-                       "-E", "UTF8", "--no-sync")
+        self._executer(
+            str(self.binaires / "initdb"),
+            "-D",
+            str(self.donnees),
+            "--auth=trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
 
     def demarrer(self) -> None:
-        self._executer(str(self.binaires / "pg_ctl"), "-D", str(self.donnees), "-l", str(self.journal), "-w",
-                       "-o", f"-p {self.port} -k {self.dossier} -c listen_addresses=127.0.0.1 -c fsync=off",
-                       "start")
+        self._executer(
+            str(self.binaires / "pg_ctl"),
+            "-D",
+            str(self.donnees),
+            "-l",
+            str(self.journal),
+            "-w",
+            "-o",
+            f"-p {self.port} -k {self.dossier} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        )
 
     def arreter(self, mode: str = "fast") -> None:
         """``fast``: a clean shutdown (clients cut); ``immediate``: a crash, recovered at the next start."""

@@ -20,19 +20,26 @@ DRH = "drh@ch-lautreville.fr"
 
 
 async def test_worker_tue_pendant_une_rectification(env_dev, tmp_path, boite_mail, url_sqlite):
-    settings = settings_de_test(tmp_path, url_sqlite, boite_mail.port,
-                                temporal_address=env_dev.client.service_client.config.target_host)
+    settings = settings_de_test(
+        tmp_path, url_sqlite, boite_mail.port, temporal_address=env_dev.client.service_client.config.target_host
+    )
     worker = WorkerExterne(settings, tmp_path / "worker.log")
     async with AsyncExitStack() as pile:
         pile.callback(worker.arreter)
         service = await assembler(settings, pile)
-        agent, rh, drh = (await service.http("camille"), await service.http("rh-commune"),
-                          await service.http("drh"))
+        agent, rh, drh = (await service.http("camille"), await service.http("rh-commune"), await service.http("drh"))
         worker.demarrer()
-        reponse = await agent.post("/rectifications", json={
-            "type_document": "ris", "annee_document": 2026, "motif": "Contrat à l'hôpital absent",
-            "periode_debut": "1993-01-01", "periode_fin": "1993-12-31",
-            "siret_employeur": service.pop.autre_employeur.siret})
+        reponse = await agent.post(
+            "/rectifications",
+            json={
+                "type_document": "ris",
+                "annee_document": 2026,
+                "motif": "Contrat à l'hôpital absent",
+                "periode_debut": "1993-01-01",
+                "periode_fin": "1993-12-31",
+                "siret_employeur": service.pop.autre_employeur.siret,
+            },
+        )
         assert reponse.status_code == 201, reponse.text
         rectification_id = reponse.json()["id"]
         await attendre(lambda: len(boite_mail.pour(DRH)) == 1, delai=60)
@@ -41,9 +48,15 @@ async def test_worker_tue_pendant_une_rectification(env_dev, tmp_path, boite_mai
         worker.tuer()  # while the former employer has to transmit
         worker.demarrer()
         [transmission] = (await drh.get("/taches")).json()
-        reponse = await drh.post(f"/taches/{transmission['id']}/completion", json={
-            "carriere_verifiee": True,
-            "corrections": [{"date_debut": "1993-01-01", "date_fin": "1993-12-31", "nature": "non_titulaire_valide"}]})
+        reponse = await drh.post(
+            f"/taches/{transmission['id']}/completion",
+            json={
+                "carriere_verifiee": True,
+                "corrections": [
+                    {"date_debut": "1993-01-01", "date_fin": "1993-12-31", "nature": "non_titulaire_valide"}
+                ],
+            },
+        )
         assert reponse.status_code == 200, reponse.text
         await attendre(lambda: len(boite_mail.pour(EMPLOYEUR)) == 1, delai=60)
         await mails_envoyes(service, 3)
@@ -51,13 +64,20 @@ async def test_worker_tue_pendant_une_rectification(env_dev, tmp_path, boite_mai
         worker.tuer()  # while the current employer has to obtain and correct
         worker.demarrer()
         [obtention] = (await rh.get("/taches")).json()
-        reponse = await rh.post(f"/taches/{obtention['id']}/completion", json={
-            "carriere_verifiee": True,
-            "corrections": [{"date_debut": "1993-01-01", "date_fin": "1993-12-31", "nature": "non_titulaire_valide"}]})
+        reponse = await rh.post(
+            f"/taches/{obtention['id']}/completion",
+            json={
+                "carriere_verifiee": True,
+                "corrections": [
+                    {"date_debut": "1993-01-01", "date_fin": "1993-12-31", "nature": "non_titulaire_valide"}
+                ],
+            },
+        )
         assert reponse.status_code == 200, reponse.text
 
         async def rectifie():
             return (await agent.get(f"/rectifications/{rectification_id}")).json()["etat"] == "document_rectifie"
+
         await attendre(rectifie, delai=60)
         await attendre(lambda: len(boite_mail.pour(AGENT)) == 2, delai=60)
 
@@ -70,6 +90,9 @@ async def test_worker_tue_pendant_une_rectification(env_dev, tmp_path, boite_mai
             documents = (await session.exec(select(Document))).all()
         assert len(mails) == 4 and {m.etat for m in mails} == {"envoye"}
         assert {m.message_id for m in mails} == set(recus) and set(recus.values()) == {1}
-        assert sorted(t.type for t in taches) == ["obtention_donnees_rectification", "transmission_donnees_rectification"]
+        assert sorted(t.type for t in taches) == [
+            "obtention_donnees_rectification",
+            "transmission_donnees_rectification",
+        ]
         assert {t.etat for t in taches} == {"terminee"}
         assert [d.contenu.get("rectificatif") for d in documents] == [True]

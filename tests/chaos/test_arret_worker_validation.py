@@ -4,7 +4,7 @@ decision is reached, each mail sent once, no task doubled."""
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -24,32 +24,52 @@ pytestmark = pytest.mark.e2e
 
 
 async def test_worker_tue_pendant_une_validation_de_services(env_dev, tmp_path, boite_mail, url_sqlite):
-    settings = settings_de_test(tmp_path, url_sqlite, boite_mail.port,
-                                temporal_address=env_dev.client.service_client.config.target_host)
+    settings = settings_de_test(
+        tmp_path, url_sqlite, boite_mail.port, temporal_address=env_dev.client.service_client.config.target_host
+    )
     worker = WorkerExterne(settings, tmp_path / "worker.log")
     async with AsyncExitStack() as pile:
         pile.callback(worker.arreter)
         service = await assembler(settings, pile)
         pop = service.pop
-        maintenant = datetime.now(timezone.utc)
+        maintenant = datetime.now(UTC)
         limite = (maintenant + timedelta(days=100)).date()
         async with transaction(service.sessions) as session:
-            dossier = DossierValidationTable(workflow_id=f"echeance-validation-{pop.affilie.cle}",
-                                             affilie_id=pop.affilie.id, motif="titularisation", date_limite=limite,
-                                             regle=REGLE, etat="ouverte", creee_le=maintenant, modifiee_le=maintenant)
+            dossier = DossierValidationTable(
+                workflow_id=f"echeance-validation-{pop.affilie.cle}",
+                affilie_id=pop.affilie.id,
+                motif="titularisation",
+                date_limite=limite,
+                regle=REGLE,
+                etat="ouverte",
+                creee_le=maintenant,
+                modifiee_le=maintenant,
+            )
             session.add(dossier)
         await env_dev.client.start_workflow(
             EcheanceValidationWorkflow.run,
-            EcheanceValidationEntree(dossier.id, pop.affilie.id, pop.employeur.id, limite, REGLE,
-                                     settings.validation_rappels,
-                                     DelaisTache(settings.relance_employeur, settings.escalade_superviseur)),
-            id=dossier.workflow_id, task_queue=settings.task_queue)
+            EcheanceValidationEntree(
+                dossier.id,
+                pop.affilie.id,
+                pop.employeur.id,
+                limite,
+                REGLE,
+                settings.validation_rappels,
+                DelaisTache(settings.relance_employeur, settings.escalade_superviseur),
+            ),
+            id=dossier.workflow_id,
+            task_queue=settings.task_queue,
+        )
         worker.demarrer()
-        agent, rh, superviseur = (await service.http("camille"), await service.http("rh-commune"),
-                                  await service.http("superviseur"))
+        agent, rh, superviseur = (
+            await service.http("camille"),
+            await service.http("rh-commune"),
+            await service.http("superviseur"),
+        )
 
         async def ouverte():
             return (await agent.get(f"/validations/{dossier.id}")).json()["etat"] == "ouverte"
+
         await attendre(ouverte, delai=60)
         reponse = await agent.post(f"/validations/{dossier.id}/demande")
         assert reponse.status_code == 200, reponse.text
@@ -59,17 +79,24 @@ async def test_worker_tue_pendant_une_validation_de_services(env_dev, tmp_path, 
         worker.tuer()  # while the employer gathers the service certificates
         worker.demarrer()
         [tache] = (await rh.get("/taches")).json()
-        reponse = await rh.post(f"/taches/{tache['id']}/completion", json={
-            "carriere_verifiee": True, "corrections": [{"date_debut": "1993-01-01", "date_fin": "1993-12-31",
-                                                        "nature": "non_titulaire_valide"}]})
+        reponse = await rh.post(
+            f"/taches/{tache['id']}/completion",
+            json={
+                "carriere_verifiee": True,
+                "corrections": [
+                    {"date_debut": "1993-01-01", "date_fin": "1993-12-31", "nature": "non_titulaire_valide"}
+                ],
+            },
+        )
         assert reponse.status_code == 200, reponse.text
         await attendre(lambda: len(boite_mail.pour(SUPERVISEURS)) == 1, delai=60)
         await mails_envoyes(service, len(boite_mail.sujets()))
 
         worker.tuer()  # while a supervisor has to decide
         worker.demarrer()
-        reponse = await superviseur.post(f"/validations/{dossier.id}/decision",
-                                         json={"decision": "acceptee", "motif": "Certificats conformes"})
+        reponse = await superviseur.post(
+            f"/validations/{dossier.id}/decision", json={"decision": "acceptee", "motif": "Certificats conformes"}
+        )
         assert reponse.status_code == 200, reponse.text
         assert reponse.json()["etat"] == "acceptee"
         await attendre(lambda: any("acceptée" in s for s in boite_mail.sujets(AGENT)), delai=60)

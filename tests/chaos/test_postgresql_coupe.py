@@ -13,12 +13,12 @@ import asyncpg
 import pytest
 from sqlmodel import select
 
+from persistence.migrations import migrer_async
 from persistence.models import Document, Mail, Tache
 from tests.conftest import PG_ADMIN, _base_postgres, _supprimer_base, settings_de_test
 from tests.e2e.test_arret_worker import WorkerExterne
 from tests.service import assembler
 from tests.workflows.test_eir_workflow import AGENT, EMPLOYEUR, attendre
-from persistence.migrations import migrer_async
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
@@ -29,7 +29,9 @@ async def _couper(nom: str, arret: asyncio.Event, coupures: list[int]) -> None:
         while not arret.is_set():
             coupees = await connexion.fetchval(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = $1 AND pid <> pg_backend_pid()", nom)
+                "WHERE datname = $1 AND pid <> pg_backend_pid()",
+                nom,
+            )
             coupures.append(coupees)
             with suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(arret.wait(), 1.5)
@@ -42,9 +44,14 @@ async def test_connexions_postgresql_coupees_pendant_un_eir(env_dev, tmp_path, b
     url = f"{PG_ADMIN.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+asyncpg://')}/{nom}"
     await migrer_async(url)
     settings = settings_de_test(
-        tmp_path, url, boite_mail.port, temporal_address=env_dev.client.service_client.config.target_host,
-        eir_delai_notification_employeur=timedelta(seconds=2), relance_employeur=timedelta(minutes=5),
-        escalade_superviseur=timedelta(minutes=10), eir_delai_enquete=timedelta(seconds=4),
+        tmp_path,
+        url,
+        boite_mail.port,
+        temporal_address=env_dev.client.service_client.config.target_host,
+        eir_delai_notification_employeur=timedelta(seconds=2),
+        relance_employeur=timedelta(minutes=5),
+        escalade_superviseur=timedelta(minutes=10),
+        eir_delai_enquete=timedelta(seconds=4),
     )
     worker = WorkerExterne(settings, tmp_path / "worker.log")
     arret, coupures, refus = asyncio.Event(), [], []
@@ -71,12 +78,17 @@ async def test_connexions_postgresql_coupees_pendant_un_eir(env_dev, tmp_path, b
         pile.callback(arret.set)
         await attendre(lambda: len(boite_mail.pour(EMPLOYEUR)) == 1, delai=90)
         tache = (await appel(rh, "GET", "/taches")).json()[0]
-        reponse = await appel(rh, "POST", f"/taches/{tache['id']}/completion",
-                              json={"carriere_verifiee": True, "indice_fin_de_carriere": 580})
+        reponse = await appel(
+            rh,
+            "POST",
+            f"/taches/{tache['id']}/completion",
+            json={"carriere_verifiee": True, "indice_fin_de_carriere": 580},
+        )
         assert reponse.status_code == 200, reponse.text
 
         async def etat(attendu: str):
             return (await appel(agent, "GET", f"/eir/{demande_id}")).json()["etat"] == attendu
+
         await attendre(lambda: etat("ris_disponible"), delai=90)
         assert (await appel(agent, "POST", f"/eir/{demande_id}/ris/validation")).status_code == 200
         await attendre(lambda: len(boite_mail.pour(AGENT)) == 5, delai=90)  # bilan, then the survey mail

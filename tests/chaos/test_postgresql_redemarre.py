@@ -33,8 +33,10 @@ async def _couper_connexions(serveur) -> int:
     """What a restart does to the clients, without the wait: ``pg_terminate_backend`` on every other session."""
     connexion = await asyncpg.connect(serveur.url.replace("+asyncpg", ""))
     try:
-        return await connexion.fetchval("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                        "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()")
+        return await connexion.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        )
     finally:
         await connexion.close()
 
@@ -60,9 +62,14 @@ async def test_postgresql_arrete_et_relance_pendant_un_eir(env_dev, tmp_path, bo
     url = postgresql_prive.url
     await migrer_async(url)
     settings = settings_de_test(
-        tmp_path, url, boite_mail.port, temporal_address=env_dev.client.service_client.config.target_host,
-        eir_delai_notification_employeur=timedelta(seconds=2), relance_employeur=timedelta(minutes=5),
-        escalade_superviseur=timedelta(minutes=10), eir_delai_enquete=timedelta(seconds=4),
+        tmp_path,
+        url,
+        boite_mail.port,
+        temporal_address=env_dev.client.service_client.config.target_host,
+        eir_delai_notification_employeur=timedelta(seconds=2),
+        relance_employeur=timedelta(minutes=5),
+        escalade_superviseur=timedelta(minutes=10),
+        eir_delai_enquete=timedelta(seconds=4),
     )
     worker = WorkerExterne(settings, tmp_path / "worker.log")
     arret, arrets, refus = asyncio.Event(), [], Counter()
@@ -94,13 +101,23 @@ async def test_postgresql_arrete_et_relance_pendant_un_eir(env_dev, tmp_path, bo
         demande_id = (await appel(agent, "POST", "/eir", json={})).json()["id"]
         await attendre(lambda: len(boite_mail.pour(EMPLOYEUR)) == 1, delai=120)
         tache = (await appel(rh, "GET", "/taches")).json()[0]
-        reponse = await appel(rh, "POST", f"/taches/{tache['id']}/completion", json={
-            "carriere_verifiee": True, "indice_fin_de_carriere": 580,
-            "corrections": [{"date_debut": "1993-01-01", "date_fin": "1993-12-31", "nature": "non_titulaire_valide"}]})
+        reponse = await appel(
+            rh,
+            "POST",
+            f"/taches/{tache['id']}/completion",
+            json={
+                "carriere_verifiee": True,
+                "indice_fin_de_carriere": 580,
+                "corrections": [
+                    {"date_debut": "1993-01-01", "date_fin": "1993-12-31", "nature": "non_titulaire_valide"}
+                ],
+            },
+        )
         assert reponse.status_code == 200, reponse.text
 
         async def etat(attendu: str):
             return (await appel(agent, "GET", f"/eir/{demande_id}")).json()["etat"] == attendu
+
         await attendre(lambda: etat("ris_disponible"), delai=120)
         # On a fast machine the steps so far may fit between two faults: the agent answers once three faults
         # have happened, the bilan, the mails and the survey following while the faults go on.
@@ -124,10 +141,15 @@ async def test_postgresql_arrete_et_relance_pendant_un_eir(env_dev, tmp_path, bo
         assert {m.message_id for m in mails} == set(recus) and {m.etat for m in mails} == {"envoye"}
         assert len(taches) == 1 and taches[0].etat == "terminee"
         assert sorted(documents) == ["bilan", "ris"]
-        corrigees = [ligne for ligne in cir
-                     if ligne.affilie_id == service.pop.affilie.id and ligne.date_debut.isoformat() == "1993-01-01"]
+        corrigees = [
+            ligne
+            for ligne in cir
+            if ligne.affilie_id == service.pop.affilie.id and ligne.date_debut.isoformat() == "1993-01-01"
+        ]
         assert len(cir) == cir_avant + 1 and len(corrigees) == 1  # the 1993 contract, added once
         assert corrigees[0].nature == "non_titulaire_valide"
     echecs = (tmp_path / "worker.log").read_text(errors="replace").count("Completing activity as failed")
-    print(f"arrêts de PostgreSQL : {[(m, round(d, 1)) for m, d in arrets]} ; activités échouées puis réessayées : "
-          f"{echecs} ; appels refusés puis repris : {dict(refus)}")
+    print(
+        f"arrêts de PostgreSQL : {[(m, round(d, 1)) for m, d in arrets]} ; activités échouées puis réessayées : "
+        f"{echecs} ; appels refusés puis repris : {dict(refus)}"
+    )

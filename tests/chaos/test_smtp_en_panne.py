@@ -11,7 +11,7 @@ import re
 import time
 from collections import Counter
 from contextlib import AsyncExitStack
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -38,42 +38,73 @@ CORRECTION = [{"date_debut": "1989-01-01", "date_fin": "1989-12-31", "nature": "
 
 async def test_smtp_arrete_deux_minutes_pendant_trois_processus(env_dev, tmp_path, url_sqlite):
     port_smtp = port_libre()
-    settings = settings_de_test(tmp_path, url_sqlite, port_smtp,
-                                temporal_address=env_dev.client.service_client.config.target_host,
-                                eir_delai_notification_employeur=timedelta(minutes=5))
+    settings = settings_de_test(
+        tmp_path,
+        url_sqlite,
+        port_smtp,
+        temporal_address=env_dev.client.service_client.config.target_host,
+        eir_delai_notification_employeur=timedelta(minutes=5),
+    )
     worker = WorkerExterne(settings, tmp_path / "worker.log")
     async with AsyncExitStack() as pile:
         pile.callback(worker.arreter)
         service = await assembler(settings, pile)
         pop = service.pop
         camille, jean, lea = (await service.http("camille"), await service.http("jean"), await service.http("lea"))
-        rh, drh, superviseur = (await service.http("rh-commune"), await service.http("drh"),
-                                await service.http("superviseur"))
-        maintenant = datetime.now(timezone.utc)
+        rh, drh, superviseur = (
+            await service.http("rh-commune"),
+            await service.http("drh"),
+            await service.http("superviseur"),
+        )
+        maintenant = datetime.now(UTC)
         limite = (maintenant + timedelta(days=100)).date()
         async with transaction(service.sessions) as session:
-            dossier = DossierValidationTable(workflow_id=f"echeance-validation-{pop.jeune.cle}",
-                                             affilie_id=pop.jeune.id, motif="titularisation", date_limite=limite,
-                                             regle=REGLE, etat="ouverte", creee_le=maintenant, modifiee_le=maintenant)
+            dossier = DossierValidationTable(
+                workflow_id=f"echeance-validation-{pop.jeune.cle}",
+                affilie_id=pop.jeune.id,
+                motif="titularisation",
+                date_limite=limite,
+                regle=REGLE,
+                etat="ouverte",
+                creee_le=maintenant,
+                modifiee_le=maintenant,
+            )
             session.add(dossier)
         worker.demarrer()
         await env_dev.client.start_workflow(
             EcheanceValidationWorkflow.run,
-            EcheanceValidationEntree(dossier.id, pop.jeune.id, pop.employeur.id, limite, REGLE,
-                                     settings.validation_rappels,
-                                     DelaisTache(settings.relance_employeur, settings.escalade_superviseur)),
-            id=dossier.workflow_id, task_queue=settings.task_queue)
+            EcheanceValidationEntree(
+                dossier.id,
+                pop.jeune.id,
+                pop.employeur.id,
+                limite,
+                REGLE,
+                settings.validation_rappels,
+                DelaisTache(settings.relance_employeur, settings.escalade_superviseur),
+            ),
+            id=dossier.workflow_id,
+            task_queue=settings.task_queue,
+        )
 
         debut = time.monotonic()  # the server is down from here on
         demande_id = (await camille.post("/eir", json={})).json()["id"]
-        reponse = await jean.post("/rectifications", json={
-            "type_document": "ris", "annee_document": 2026, "motif": "Contrat de 1989 absent",
-            "periode_debut": "1989-01-01", "periode_fin": "1989-12-31", "siret_employeur": pop.autre_employeur.siret})
+        reponse = await jean.post(
+            "/rectifications",
+            json={
+                "type_document": "ris",
+                "annee_document": 2026,
+                "motif": "Contrat de 1989 absent",
+                "periode_debut": "1989-01-01",
+                "periode_fin": "1989-12-31",
+                "siret_employeur": pop.autre_employeur.siret,
+            },
+        )
         assert reponse.status_code == 201, reponse.text
         rectification_id = reponse.json()["id"]
 
         async def ouverte():
             return (await lea.get(f"/validations/{dossier.id}")).json()["etat"] == "ouverte"
+
         await attendre(ouverte, delai=60)
         avant = time.monotonic()
         assert (await lea.post(f"/validations/{dossier.id}/demande")).status_code == 200
@@ -98,47 +129,60 @@ async def test_smtp_arrete_deux_minutes_pendant_trois_processus(env_dev, tmp_pat
 
         async def retiree():
             return (await camille.get(f"/eir/{demande_id}")).json()["etat"] == "retiree"
+
         await attendre(retiree, delai=120)
-        await attendre(lambda: len(boite.pour(AGENT)) == 3 and boite.pour(DRH) and boite.pour(pop.employeur.email),
-                       delai=120)
+        await attendre(
+            lambda: len(boite.pour(AGENT)) == 3 and boite.pour(DRH) and boite.pour(pop.employeur.email), delai=120
+        )
         premier_envoi = time.monotonic() - retour
         # The processes go on once the server is back: the employers answer, a supervisor decides.
         [correction] = (await drh.get("/taches")).json()
-        reponse = await drh.post(f"/taches/{correction['id']}/completion",
-                                 json={"carriere_verifiee": True, "corrections": CORRECTION})
+        reponse = await drh.post(
+            f"/taches/{correction['id']}/completion", json={"carriere_verifiee": True, "corrections": CORRECTION}
+        )
         assert reponse.status_code == 200, reponse.text
         [certificats] = (await rh.get("/taches")).json()
-        reponse = await rh.post(f"/taches/{certificats['id']}/completion",
-                                json={"carriere_verifiee": True, "corrections": CORRECTION})
+        reponse = await rh.post(
+            f"/taches/{certificats['id']}/completion", json={"carriere_verifiee": True, "corrections": CORRECTION}
+        )
         assert reponse.status_code == 200, reponse.text
         await attendre(lambda: boite.pour(SUPERVISEURS), delai=60)
-        reponse = await superviseur.post(f"/validations/{dossier.id}/decision",
-                                         json={"decision": "acceptee", "motif": "Certificats conformes"})
+        reponse = await superviseur.post(
+            f"/validations/{dossier.id}/decision", json={"decision": "acceptee", "motif": "Certificats conformes"}
+        )
         assert reponse.status_code == 200 and reponse.json()["etat"] == "acceptee", reponse.text
 
         async def rectifie():
             return (await jean.get(f"/rectifications/{rectification_id}")).json()["etat"] == "document_rectifie"
+
         await attendre(rectifie, delai=60)
         await attendre(lambda: len(boite.messages) == 11, delai=60)
         await asyncio.sleep(2)  # nothing more comes
 
         # The step under way (acknowledgement, then the advice to contact the employer) ends, then the withdrawal.
-        assert boite.sujets(AGENT) == ["Votre demande d'entretien information retraite est enregistrée",
-                                       "Préparez votre entretien : contactez votre employeur",
-                                       "Votre demande d'entretien information retraite est retirée"]
+        assert boite.sujets(AGENT) == [
+            "Votre demande d'entretien information retraite est enregistrée",
+            "Préparez votre entretien : contactez votre employeur",
+            "Votre demande d'entretien information retraite est retirée",
+        ]
         recus = Counter(str(m["Message-ID"]) for m in boite.messages)
         assert len(recus) == 11 and set(recus.values()) == {1}, recus
         async with service.sessions() as session:
             mails = (await session.exec(select(Mail))).all()
             taches = (await session.exec(select(Tache))).all()
         assert {m.message_id for m in mails} == set(recus) and {m.etat for m in mails} == {"envoye"}
-        assert sorted(t.type for t in taches) == ["certificats_services_validation", "correction_cir_rectification",
-                                                  "decision_validation"]
+        assert sorted(t.type for t in taches) == [
+            "certificats_services_validation",
+            "correction_cir_rectification",
+            "decision_validation",
+        ]
         assert {t.etat for t in taches} == {"terminee"}
 
     journal = (tmp_path / "worker.log").read_text(errors="replace")
     tentatives = [int(n) for n in re.findall(r"Completing activity as failed .*'attempt': (\d+)", journal)]
     assert max(tentatives) >= 6, tentatives  # the outage spanned several retries of the same send
-    print(f"SMTP arrêté {PANNE} s : {len(tentatives)} envois échoués (jusqu'à la tentative {max(tentatives)}) ; "
-          f"premiers mails {premier_envoi:.1f} s après le retour ; {len(recus)} mails, chacun une fois ; pendant la panne, "
-          f"demande de validation répondue en {attente_demande:.1f} s, retrait en {attente_retrait:.1f} s")
+    print(
+        f"SMTP arrêté {PANNE} s : {len(tentatives)} envois échoués (jusqu'à la tentative {max(tentatives)}) ; "
+        f"premiers mails {premier_envoi:.1f} s après le retour ; {len(recus)} mails, chacun une fois ; pendant la panne, "
+        f"demande de validation répondue en {attente_demande:.1f} s, retrait en {attente_retrait:.1f} s"
+    )

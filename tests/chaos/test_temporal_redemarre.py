@@ -36,9 +36,22 @@ class ServeurTemporal:
     def demarrer(self) -> None:
         with open(self.journal, "ab") as sortie:
             self.processus = subprocess.Popen(
-                [str(BIN / "temporal"), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(self.port),
-                 "--headless", "--log-level", "error", *persistance_serveur_dev(self.fichier)],
-                stdout=sortie, stderr=subprocess.STDOUT)
+                [
+                    str(BIN / "temporal"),
+                    "server",
+                    "start-dev",
+                    "--ip",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--headless",
+                    "--log-level",
+                    "error",
+                    *persistance_serveur_dev(self.fichier),
+                ],
+                stdout=sortie,
+                stderr=subprocess.STDOUT,
+            )
         fin = time.monotonic() + 60
         while time.monotonic() < fin:
             with socket.socket() as s:
@@ -62,9 +75,14 @@ async def test_serveur_temporal_tue_puis_relance(tmp_path, boite_mail, url_sqlit
     temporal = ServeurTemporal(tmp_path / "temporal.db", tmp_path / "temporal.log")
     temporal.demarrer()
     settings = settings_de_test(
-        tmp_path, url_sqlite, boite_mail.port, temporal_address=temporal.adresse,
-        eir_delai_notification_employeur=timedelta(seconds=2), relance_employeur=timedelta(minutes=5),
-        escalade_superviseur=timedelta(minutes=10), eir_delai_enquete=timedelta(seconds=8),
+        tmp_path,
+        url_sqlite,
+        boite_mail.port,
+        temporal_address=temporal.adresse,
+        eir_delai_notification_employeur=timedelta(seconds=2),
+        relance_employeur=timedelta(minutes=5),
+        escalade_superviseur=timedelta(minutes=10),
+        eir_delai_enquete=timedelta(seconds=8),
     )
     worker = WorkerExterne(settings, tmp_path / "worker.log")
     async with AsyncExitStack() as pile:
@@ -82,9 +100,11 @@ async def test_serveur_temporal_tue_puis_relance(tmp_path, boite_mail, url_sqlit
         tache = (await rh.get("/taches")).json()[0]  # read from the database: no engine needed
 
         async def completer():
-            reponse = await rh.post(f"/taches/{tache['id']}/completion",
-                                    json={"carriere_verifiee": True, "indice_fin_de_carriere": 580})
+            reponse = await rh.post(
+                f"/taches/{tache['id']}/completion", json={"carriere_verifiee": True, "indice_fin_de_carriere": 580}
+            )
             return reponse.status_code == 200
+
         await attendre(completer, delai=60)  # the API's client reconnects to the restarted server
         await valider_le_ris(service, agent, demande_id, boite_mail)
 

@@ -23,21 +23,56 @@ def test_donnees_demo_puis_creation_de_compte(tmp_path):
     employeur = next(c for c in comptes if c["role"] == "employeur")
     assert employeur["siret"] in demo.stdout
 
-    cree = cnracl(tmp_path, "comptes", "creer", "--role", "employeur", "--identifiant", "gestionnaire.rh",
-                  "--code", "un-code-solide", "--siret", employeur["siret"])
+    cree = cnracl(
+        tmp_path,
+        "comptes",
+        "creer",
+        "--role",
+        "employeur",
+        "--identifiant",
+        "gestionnaire.rh",
+        "--code",
+        "un-code-solide",
+        "--siret",
+        employeur["siret"],
+    )
     assert cree.returncode == 0 and "créé" in cree.stdout
 
-    refuse = cnracl(tmp_path, "comptes", "creer", "--role", "employeur", "--identifiant", "autre",
-                    "--code", "un-code-solide", "--siret", "21330063000175")
+    refuse = cnracl(
+        tmp_path,
+        "comptes",
+        "creer",
+        "--role",
+        "employeur",
+        "--identifiant",
+        "autre",
+        "--code",
+        "un-code-solide",
+        "--siret",
+        "21330063000175",
+    )
     assert refuse.returncode == 2 and "clé du SIRET" in refuse.stderr and "Traceback" not in refuse.stderr
 
-    doublon = cnracl(tmp_path, "comptes", "creer", "--role", "superviseur", "--identifiant", "gestionnaire.rh",
-                     "--code", "un-code-solide")
+    doublon = cnracl(
+        tmp_path,
+        "comptes",
+        "creer",
+        "--role",
+        "superviseur",
+        "--identifiant",
+        "gestionnaire.rh",
+        "--code",
+        "un-code-solide",
+    )
     assert doublon.returncode == 2 and "déjà pris" in doublon.stderr
 
 
-CAS = {"date_de_naissance": "1968-04-02", "date_de_liquidation": "2032-04-02", "indice_majore": 612,
-       "periodes": [{"debut": "1994-09-01", "fin": "2032-04-01"}]}
+CAS = {
+    "date_de_naissance": "1968-04-02",
+    "date_de_liquidation": "2032-04-02",
+    "indice_majore": 612,
+    "periodes": [{"debut": "1994-09-01", "fin": "2032-04-01"}],
+}
 
 
 def test_pension_simuler_un_cas_et_un_lot(tmp_path):
@@ -61,13 +96,26 @@ def test_pension_estimer_depuis_l_entree_standard_et_erreur_claire(tmp_path):
     env = {**os.environ, "CNRACL_VAR_DIR": str(tmp_path / "var")}
     # The career known today (to the end of last year); estimer projects it to each key age.
     cas = {k: v for k, v in CAS.items() if k != "date_de_liquidation"} | {
-        "periodes": [{"debut": "1994-09-01", "fin": "2025-12-31"}]}
-    estimation = subprocess.run([str(BIN / "cnracl"), "pension", "estimer", "-"], input=json.dumps(cas), env=env,
-                                capture_output=True, text=True, timeout=60)
+        "periodes": [{"debut": "1994-09-01", "fin": "2025-12-31"}]
+    }
+    estimation = subprocess.run(
+        [str(BIN / "cnracl"), "pension", "estimer", "-"],
+        input=json.dumps(cas),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert estimation.returncode == 0, estimation.stderr
     assert json.loads(estimation.stdout)["points"][0]["libelle"].startswith("À l'âge légal")
-    erreur = subprocess.run([str(BIN / "cnracl"), "pension", "simuler", "-"], input="{pas du json", env=env,
-                            capture_output=True, text=True, timeout=60)
+    erreur = subprocess.run(
+        [str(BIN / "cnracl"), "pension", "simuler", "-"],
+        input="{pas du json",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert erreur.returncode == 2 and "JSON invalide" in erreur.stderr and "Traceback" not in erreur.stderr
 
 

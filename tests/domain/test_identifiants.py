@@ -6,20 +6,26 @@ from domain.identifiants import erreur_nir, erreur_siret
 from persistence.fabrique import nir_valide, siret_valide
 
 
-@pytest.mark.parametrize("nir", [
-    "2 68 04 33 063 001 58",      # spaces are accepted
-    nir_valide(1, date(1970, 5, 1), "2A", 4, 12),   # Corsica
-    nir_valide(2, date(1959, 12, 1), "99", 350, 7),  # born abroad
-])
+@pytest.mark.parametrize(
+    "nir",
+    [
+        "2 68 04 33 063 001 58",  # spaces are accepted
+        nir_valide(1, date(1970, 5, 1), "2A", 4, 12),  # Corsica
+        nir_valide(2, date(1959, 12, 1), "99", 350, 7),  # born abroad
+    ],
+)
 def test_nir_valides(nir):
     assert erreur_nir(nir) is None
 
 
-@pytest.mark.parametrize("nir, morceau", [
-    ("268043306300159", "clé du NIR"),
-    ("26804330630015", "15 caractères"),
-    ("568043306300158", "forme attendue"),
-])
+@pytest.mark.parametrize(
+    "nir, morceau",
+    [
+        ("268043306300159", "clé du NIR"),
+        ("26804330630015", "15 caractères"),
+        ("568043306300158", "forme attendue"),
+    ],
+)
 def test_nir_invalides(nir, morceau):
     assert morceau in erreur_nir(nir)
 

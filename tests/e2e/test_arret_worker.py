@@ -39,8 +39,9 @@ class WorkerExterne:
 
     def demarrer(self) -> None:
         with open(self.journal, "ab") as sortie:
-            self.processus = subprocess.Popen([str(BIN / "cnracl"), "worker"], env=self.env, stdout=sortie,
-                                              stderr=subprocess.STDOUT)
+            self.processus = subprocess.Popen(
+                [str(BIN / "cnracl"), "worker"], env=self.env, stdout=sortie, stderr=subprocess.STDOUT
+            )
 
     def tuer(self) -> None:
         assert self.processus is not None
@@ -57,17 +58,20 @@ async def mails_envoyes(service, nombre: int) -> None:
     """Wait until the outbox records ``nombre`` mails as sent. The worker is killed while the process waits for
     a person, not in the instant between the relay's acceptance of a mail and the outbox's record of it: a
     kill there is the one case where a mail leaves twice (same Message-ID: docs/fiabilite.md)."""
+
     async def envoyes():
         async with service.sessions() as session:
             return len((await session.exec(select(Mail).where(Mail.etat == "envoye"))).all()) >= nombre
-    await attendre(envoyes, delai=60)
 
+    await attendre(envoyes, delai=60)
 
 
 async def valider_le_ris(service, agent, demande_id: int, boite_mail) -> None:
     """Once the RIS is out, the agent validates it; wait for the bilan's mail and its record in the outbox."""
+
     async def ris_disponible():
         return (await agent.get(f"/eir/{demande_id}")).json()["etat"] == "ris_disponible"
+
     await attendre(ris_disponible, delai=60)
     assert (await agent.post(f"/eir/{demande_id}/ris/validation")).status_code == 200
     await attendre(lambda: len(boite_mail.pour(AGENT)) == 4, delai=60)  # the bilan mail
@@ -76,8 +80,10 @@ async def valider_le_ris(service, agent, demande_id: int, boite_mail) -> None:
 
 async def repondre_a_l_enquete(service, agent, demande_id: int, boite_mail) -> None:
     """The agent answers the survey: the EIR closes, its six mails each arrived once and are recorded sent."""
+
     async def enquete_ouverte():
         return (await agent.get(f"/eir/{demande_id}")).json()["etat"] == "enquete_envoyee"
+
     await attendre(enquete_ouverte, delai=30)
     reponse = await agent.post(f"/eir/{demande_id}/enquete", json={"reponses": [3, 3, 3, 3, 3]})
     assert reponse.status_code == 200 and reponse.json()["etat"] == "close"
@@ -87,11 +93,17 @@ async def repondre_a_l_enquete(service, agent, demande_id: int, boite_mail) -> N
         mails = (await session.exec(select(Mail))).all()
     assert len(mails) == 6 and {m.etat for m in mails} == {"envoye"}
 
+
 async def test_worker_tue_puis_relance(env_dev, tmp_path, boite_mail, url_sqlite):
     settings = settings_de_test(
-        tmp_path, url_sqlite, boite_mail.port, temporal_address=env_dev.client.service_client.config.target_host,
-        eir_delai_notification_employeur=timedelta(seconds=2), relance_employeur=timedelta(minutes=5),
-        escalade_superviseur=timedelta(minutes=10), eir_delai_enquete=timedelta(seconds=4),
+        tmp_path,
+        url_sqlite,
+        boite_mail.port,
+        temporal_address=env_dev.client.service_client.config.target_host,
+        eir_delai_notification_employeur=timedelta(seconds=2),
+        relance_employeur=timedelta(minutes=5),
+        escalade_superviseur=timedelta(minutes=10),
+        eir_delai_enquete=timedelta(seconds=4),
     )
     worker = WorkerExterne(settings, tmp_path / "worker.log")
     async with AsyncExitStack() as pile:
@@ -106,8 +118,9 @@ async def test_worker_tue_puis_relance(env_dev, tmp_path, boite_mail, url_sqlite
         worker.tuer()  # while the EIR waits for the employer
         worker.demarrer()
         tache = (await rh.get("/taches")).json()[0]
-        reponse = await rh.post(f"/taches/{tache['id']}/completion",
-                                json={"carriere_verifiee": True, "indice_fin_de_carriere": 580})
+        reponse = await rh.post(
+            f"/taches/{tache['id']}/completion", json={"carriere_verifiee": True, "indice_fin_de_carriere": 580}
+        )
         assert reponse.status_code == 200, reponse.text
         await valider_le_ris(service, agent, demande_id, boite_mail)
 

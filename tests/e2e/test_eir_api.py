@@ -24,9 +24,14 @@ async def _etat(http, demande_id: int) -> str:
 
 async def test_eir_complet_par_l_api(env_dev, tmp_path, boite_mail, url_base):
     settings = settings_de_test(
-        tmp_path, url_base, boite_mail.port, temporal_address=env_dev.client.service_client.config.target_host,
-        eir_delai_notification_employeur=timedelta(seconds=2), relance_employeur=timedelta(minutes=5),
-        escalade_superviseur=timedelta(minutes=10), eir_delai_enquete=timedelta(seconds=2),
+        tmp_path,
+        url_base,
+        boite_mail.port,
+        temporal_address=env_dev.client.service_client.config.target_host,
+        eir_delai_notification_employeur=timedelta(seconds=2),
+        relance_employeur=timedelta(minutes=5),
+        escalade_superviseur=timedelta(minutes=10),
+        eir_delai_enquete=timedelta(seconds=2),
     )
     async with AsyncExitStack() as pile:
         service = await assembler(settings, pile)
@@ -50,9 +55,14 @@ async def test_eir_complet_par_l_api(env_dev, tmp_path, boite_mail, url_base):
         detail = (await rh.get(f"/taches/{tache['id']}")).json()
         assert detail["agent"]["nom"] == "Martin" and len(detail["agent"]["cir"]) > 20
 
-        reponse = await rh.post(f"/taches/{tache['id']}/completion", json={
-            "carriere_verifiee": True, "indice_fin_de_carriere": 612,
-            "corrections": [{"date_debut": "2003-01-01", "date_fin": "2003-12-31", "quotite": 50}]})
+        reponse = await rh.post(
+            f"/taches/{tache['id']}/completion",
+            json={
+                "carriere_verifiee": True,
+                "indice_fin_de_carriere": 612,
+                "corrections": [{"date_debut": "2003-01-01", "date_fin": "2003-12-31", "quotite": 50}],
+            },
+        )
         assert reponse.status_code == 200, reponse.text
         assert reponse.json()["etat"] == "terminee"
         await attendre(lambda: len(boite_mail.pour(AGENT)) == 3)
@@ -60,22 +70,31 @@ async def test_eir_complet_par_l_api(env_dev, tmp_path, boite_mail, url_base):
 
         async def ris_disponible():
             return await _etat(agent, demande_id) == "ris_disponible"
+
         await attendre(ris_disponible)
         ris = (await agent.get(f"/eir/{demande_id}/ris")).json()
         assert [p["quotite"] for p in ris["periodes"] if p["annee"] == 2003] == [50]
 
         # Consolidation: what the agent just did is what the next read shows.
-        reponse = await agent.post(f"/eir/{demande_id}/ris/consolidation",
-                                   json={"periodes": [{"annee": 1995, "commentaire": "Contrat manquant"}]})
+        reponse = await agent.post(
+            f"/eir/{demande_id}/ris/consolidation",
+            json={"periodes": [{"annee": 1995, "commentaire": "Contrat manquant"}]},
+        )
         assert reponse.status_code == 200, reponse.text
         assert reponse.json()["etat"] == "consolidation_employeur"
         assert reponse.json()["en_attente_de"] == "employeur"
         await attendre(lambda: len(boite_mail.pour(EMPLOYEUR)) == 2)
         consolidation = [t for t in (await rh.get("/taches")).json() if t["type"] == "consolidation_eir"]
         assert len(consolidation) == 1 and "1995" in texte(boite_mail.pour(EMPLOYEUR)[1])
-        reponse = await rh.post(f"/taches/{consolidation[0]['id']}/completion", json={
-            "carriere_verifiee": True,
-            "corrections": [{"date_debut": "1995-01-01", "date_fin": "1995-06-30", "nature": "non_titulaire_valide"}]})
+        reponse = await rh.post(
+            f"/taches/{consolidation[0]['id']}/completion",
+            json={
+                "carriere_verifiee": True,
+                "corrections": [
+                    {"date_debut": "1995-01-01", "date_fin": "1995-06-30", "nature": "non_titulaire_valide"}
+                ],
+            },
+        )
         assert reponse.status_code == 200, reponse.text
         await attendre(lambda: len(boite_mail.pour(AGENT)) == 4)
         assert boite_mail.pour(AGENT)[3]["Subject"] == "Votre relevé individuel de situation a été mis à jour"
@@ -98,6 +117,7 @@ async def test_eir_complet_par_l_api(env_dev, tmp_path, boite_mail, url_base):
 
         async def enquete_ouverte():
             return await _etat(agent, demande_id) == "enquete_envoyee"
+
         await attendre(enquete_ouverte)
         reponse = await agent.post(f"/eir/{demande_id}/enquete", json={"reponses": [5, 5, 4, 4, 5]})
         assert reponse.status_code == 200, reponse.text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import select
@@ -42,17 +42,23 @@ def test_une_variable_manquante_est_une_erreur_pas_un_trou():
 
 def test_formats_francais():
     assert date_fr("2026-03-01") == "1er mars 2026"
-    assert date_fr(datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc)) == "1er janvier 2027"  # Paris time
+    assert date_fr(datetime(2026, 12, 31, 23, 30, tzinfo=UTC)) == "1er janvier 2027"  # Paris time
     assert euros(1843.2) == "1\u202f843,20\u00a0€"
 
 
 async def test_un_mail_n_est_envoye_qu_une_fois(sessions_sqlite, boite_mail):
     transport = TransportSmtp("127.0.0.1", boite_mail.port, "CNRACL <ne-pas-repondre@cnracl.example.fr>")
     expediteur = ExpediteurMails(sessions_sqlite, GABARITS, transport)
-    maintenant = datetime.now(timezone.utc)
+    maintenant = datetime.now(UTC)
     envois = [
-        await expediteur.envoyer_une_fois("eir-x-1:accuse_reception:affilie:0", "accuse_reception", "a@exemple.fr",
-                                          contexte_exemple("accuse_reception"), "eir-x-1", maintenant)
+        await expediteur.envoyer_une_fois(
+            "eir-x-1:accuse_reception:affilie:0",
+            "accuse_reception",
+            "a@exemple.fr",
+            contexte_exemple("accuse_reception"),
+            "eir-x-1",
+            maintenant,
+        )
         for _ in range(3)
     ]
     assert envois == [True, False, False]
@@ -68,15 +74,20 @@ async def test_smtp_en_panne_puis_retabli(sessions_sqlite, boite_mail):
     """The send fails while the server is down; the outbox keeps the mail; the retry sends it once."""
     from tests.conftest import port_libre
 
-    maintenant = datetime.now(timezone.utc)
-    en_panne = ExpediteurMails(sessions_sqlite, GABARITS, TransportSmtp("127.0.0.1", port_libre(), "x@cnracl.fr", delai=2))
+    maintenant = datetime.now(UTC)
+    en_panne = ExpediteurMails(
+        sessions_sqlite, GABARITS, TransportSmtp("127.0.0.1", port_libre(), "x@cnracl.fr", delai=2)
+    )
     with pytest.raises(Exception):
-        await en_panne.envoyer_une_fois("k", "accuse_reception", "a@exemple.fr", contexte_exemple("x"), None, maintenant)
+        await en_panne.envoyer_une_fois(
+            "k", "accuse_reception", "a@exemple.fr", contexte_exemple("x"), None, maintenant
+        )
     async with sessions_sqlite() as session:
         assert [m.etat for m in (await session.exec(select(Mail))).all()] == ["a_envoyer"]
     retabli = ExpediteurMails(sessions_sqlite, GABARITS, TransportSmtp("127.0.0.1", boite_mail.port, "x@cnracl.fr"))
-    assert await retabli.envoyer_une_fois("k", "accuse_reception", "a@exemple.fr", contexte_exemple("x"), None,
-                                          maintenant)
+    assert await retabli.envoyer_une_fois(
+        "k", "accuse_reception", "a@exemple.fr", contexte_exemple("x"), None, maintenant
+    )
     assert len(boite_mail.messages) == 1
 
 
@@ -86,7 +97,7 @@ async def test_un_mail_parti_reste_marque_envoye_quand_l_ecriture_suivante_echou
     from persistence.db import transaction
 
     expediteur = ExpediteurMails(sessions_sqlite, GABARITS, TransportSmtp("127.0.0.1", boite_mail.port, "x@cnracl.fr"))
-    maintenant = datetime.now(timezone.utc)
+    maintenant = datetime.now(UTC)
     ecritures: list[str] = []
 
     async def en_echec(_session):
@@ -97,8 +108,9 @@ async def test_un_mail_parti_reste_marque_envoye_quand_l_ecriture_suivante_echou
 
     for ensuite in (en_echec, ecrire):  # the activity, then its retry
         async with transaction(sessions_sqlite) as session:
-            reserve = await expediteur.reserver(session, "k", "accuse_reception", "a@exemple.fr",
-                                                contexte_exemple("accuse_reception"), None, maintenant)
+            reserve = await expediteur.reserver(
+                session, "k", "accuse_reception", "a@exemple.fr", contexte_exemple("accuse_reception"), None, maintenant
+            )
         if ensuite is en_echec:
             with pytest.raises(LookupError):
                 await expediteur.expedier(reserve, ensuite)

@@ -9,19 +9,30 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.workflows.test_eir_workflow import AGENT, EMPLOYEUR, attendre
 
-CAS = {"date_de_naissance": "1965-03-10", "date_de_liquidation": "2028-01-01", "categorie": "sedentaire",
-       "trimestres_services": 160, "indice_majore": 560}
+CAS = {
+    "date_de_naissance": "1965-03-10",
+    "date_de_liquidation": "2028-01-01",
+    "categorie": "sedentaire",
+    "trimestres_services": 160,
+    "indice_majore": 560,
+}
 
 
 def delais(**autres):
-    return dict(eir_delai_notification_employeur=timedelta(seconds=1), relance_employeur=timedelta(minutes=5),
-                escalade_superviseur=timedelta(minutes=10), eir_delai_enquete=timedelta(seconds=1), **autres)
+    return dict(
+        eir_delai_notification_employeur=timedelta(seconds=1),
+        relance_employeur=timedelta(minutes=5),
+        escalade_superviseur=timedelta(minutes=10),
+        eir_delai_enquete=timedelta(seconds=1),
+        **autres,
+    )
 
 
 def series(exposition: str) -> list[tuple[str, dict[str, str], float]]:
     """Every sample of a Prometheus exposition: (name, labels, value)."""
-    return [(e.name, e.labels, e.value) for famille in text_string_to_metric_families(exposition)
-            for e in famille.samples]
+    return [
+        (e.name, e.labels, e.value) for famille in text_string_to_metric_families(exposition) for e in famille.samples
+    ]
 
 
 def valeur(exposition: str, nom: str, **etiquettes: str) -> float | None:
@@ -37,12 +48,14 @@ async def eir_jusqu_au_bilan(agent, rh, boite_mail, nir: str | None = None) -> i
     tache = (await rh.get("/taches")).json()[0]
     if nir:
         assert (await rh.get(f"/affilies/{nir}/cir")).status_code == 200
-    reponse = await rh.post(f"/taches/{tache['id']}/completion",
-                            json={"carriere_verifiee": True, "indice_fin_de_carriere": 600})
+    reponse = await rh.post(
+        f"/taches/{tache['id']}/completion", json={"carriere_verifiee": True, "indice_fin_de_carriere": 600}
+    )
     assert reponse.status_code == 200, reponse.text
 
     async def ris_disponible():
         return (await agent.get(f"/eir/{demande['id']}")).json()["etat"] == "ris_disponible"
+
     await attendre(ris_disponible)
     assert (await agent.post(f"/eir/{demande['id']}/ris/validation")).status_code == 200
     await attendre(lambda: len(boite_mail.pour(AGENT)) == 4)

@@ -27,13 +27,26 @@ from worker import creer_worker
 
 pytestmark = pytest.mark.e2e
 
-JOURNAUX_BAVARDS = {"": logging.DEBUG, "uvicorn": logging.DEBUG, "uvicorn.access": logging.DEBUG,
-                    "uvicorn.error": logging.DEBUG, "temporalio": logging.DEBUG, "sqlalchemy": logging.INFO}
+JOURNAUX_BAVARDS = {
+    "": logging.DEBUG,
+    "uvicorn": logging.DEBUG,
+    "uvicorn.access": logging.DEBUG,
+    "uvicorn.error": logging.DEBUG,
+    "temporalio": logging.DEBUG,
+    "sqlalchemy": logging.INFO,
+}
 
 
 async def test_journaux_json_sans_donnees_personnelles(env_dev, tmp_path, boite_mail, url_sqlite):
-    settings = settings_de_test(tmp_path, url_sqlite, boite_mail.port, journaux_json=True, niveau_journaux="DEBUG",
-                                temporal_address=env_dev.client.service_client.config.target_host, **delais())
+    settings = settings_de_test(
+        tmp_path,
+        url_sqlite,
+        boite_mail.port,
+        journaux_json=True,
+        niveau_journaux="DEBUG",
+        temporal_address=env_dev.client.service_client.config.target_host,
+        **delais(),
+    )
     flux = io.StringIO()
     racine = logging.getLogger()
     avant = (list(racine.handlers), {nom: logging.getLogger(nom).level for nom in JOURNAUX_BAVARDS})
@@ -45,8 +58,11 @@ async def test_journaux_json_sans_donnees_personnelles(env_dev, tmp_path, boite_
             service = await assembler(settings, pile)
             await pile.enter_async_context(creer_worker(env_dev.client, settings, service.sessions))
             port = port_libre()
-            serveur = uvicorn.Server(uvicorn.Config(service.app, host="127.0.0.1", port=port, log_config=None,
-                                                    lifespan="off", access_log=True))
+            serveur = uvicorn.Server(
+                uvicorn.Config(
+                    service.app, host="127.0.0.1", port=port, log_config=None, lifespan="off", access_log=True
+                )
+            )
             tache_serveur = asyncio.create_task(serveur.serve())
             pile.push_async_callback(lambda: tache_serveur)
             pile.callback(setattr, serveur, "should_exit", True)
@@ -65,13 +81,15 @@ async def test_journaux_json_sans_donnees_personnelles(env_dev, tmp_path, boite_
 
             async def enquete_ouverte():
                 return (await agent.get(f"/eir/{demande_id}")).json()["etat"] == "enquete_envoyee"
+
             await attendre(enquete_ouverte)
             reponse = await agent.post(f"/eir/{demande_id}/enquete", json={"reponses": [5, 4, 4, 5, 5]})
             assert reponse.status_code == 200 and reponse.json()["etat"] == "close"
             assert (await superviseur.get("/processus")).status_code == 200
             assert (await rh.post("/eir", json={"nir": service.pop.affilie.nir})).status_code in (403, 409)
-            assert (await agent.post("/auth/jeton", data={"username": "camille", "password": "mauvais-code"})
-                    ).status_code == 401
+            assert (
+                await agent.post("/auth/jeton", data={"username": "camille", "password": "mauvais-code"})
+            ).status_code == 401
     finally:
         racine.removeHandler(gestionnaire)
         for ancien in avant[0]:
@@ -89,8 +107,12 @@ async def test_journaux_json_sans_donnees_personnelles(env_dev, tmp_path, boite_
     personnes = (pop.affilie, pop.jeune, pop.collegue)
     interdits = [a.nir for a in personnes] + [x for a in personnes for x in (a.nom, a.prenom, a.email)]
     interdits += [pop.employeur.email, pop.autre_employeur.email]
-    fuites = [(mot, ligne[:300]) for mot in interdits for ligne in lignes
-              if re.search(rf"\b{re.escape(mot)}\b", ligne, re.IGNORECASE)]
+    fuites = [
+        (mot, ligne[:300])
+        for mot in interdits
+        for ligne in lignes
+        if re.search(rf"\b{re.escape(mot)}\b", ligne, re.IGNORECASE)
+    ]
     assert fuites == [], f"données personnelles dans les journaux : {fuites[:5]}"
     assert "***NIR***" in flux.getvalue()  # the CIR route's path was logged, masked
 
@@ -98,10 +120,15 @@ async def test_journaux_json_sans_donnees_personnelles(env_dev, tmp_path, boite_
 def test_la_commande_ecrit_ses_journaux_en_json(tmp_path: Path):
     """The CLI configures the same logs: a migration, with ``CNRACL_JOURNAUX_JSON`` and DEBUG, logs JSON lines
     (at INFO the migrations' step-by-step lines are left out)."""
-    env = {"CNRACL_VAR_DIR": str(tmp_path), "CNRACL_JOURNAUX_JSON": "true", "CNRACL_NIVEAU_JOURNAUX": "DEBUG",
-           "PATH": "/usr/bin:/bin"}
-    sortie = subprocess.run([str(Path(sys.executable).parent / "cnracl"), "migrer"], env=env, capture_output=True,
-                            text=True, timeout=120)
+    env = {
+        "CNRACL_VAR_DIR": str(tmp_path),
+        "CNRACL_JOURNAUX_JSON": "true",
+        "CNRACL_NIVEAU_JOURNAUX": "DEBUG",
+        "PATH": "/usr/bin:/bin",
+    }
+    sortie = subprocess.run(
+        [str(Path(sys.executable).parent / "cnracl"), "migrer"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert sortie.returncode == 0, sortie.stderr
     enregistrements = [json.loads(ligne) for ligne in sortie.stderr.splitlines()]
     assert enregistrements and all(e["composant"] == "cli" for e in enregistrements), sortie.stderr

@@ -21,19 +21,30 @@ pytestmark = pytest.mark.e2e
 
 
 async def test_metriques_du_service_apres_une_tache_et_des_mails(env_dev, tmp_path, boite_mail, url_sqlite):
-    settings = settings_de_test(tmp_path, url_sqlite, boite_mail.port, metriques_jeton="jeton-du-collecteur-" + "y" * 20,
-                                temporal_address=env_dev.client.service_client.config.target_host, **delais())
+    settings = settings_de_test(
+        tmp_path,
+        url_sqlite,
+        boite_mail.port,
+        metriques_jeton="jeton-du-collecteur-" + "y" * 20,
+        temporal_address=env_dev.client.service_client.config.target_host,
+        **delais(),
+    )
     async with AsyncExitStack() as pile:
         service = await assembler(settings, pile)
         await pile.enter_async_context(creer_worker(env_dev.client, settings, service.sessions))
-        agent, rh, superviseur = (await service.http("camille"), await service.http("rh-commune"),
-                                  await service.http("superviseur"))
+        agent, rh, superviseur = (
+            await service.http("camille"),
+            await service.http("rh-commune"),
+            await service.http("superviseur"),
+        )
         racine = httpx.AsyncClient(transport=httpx.ASGITransport(app=service.app), base_url="http://test")
         await pile.enter_async_context(racine)
 
         anonyme = await racine.get("/metrics")
         assert anonyme.status_code == 401 and "cnracl_" not in anonyme.text
-        assert (await racine.get("/metrics", headers={"Authorization": agent.headers["Authorization"]})).status_code == 401
+        assert (
+            await racine.get("/metrics", headers={"Authorization": agent.headers["Authorization"]})
+        ).status_code == 401
         assert (await racine.get("/metrics", headers={"Authorization": rh.headers["Authorization"]})).status_code == 401
         assert (await racine.get("/metrics", headers={"Authorization": "Bearer mauvais"})).status_code == 401
 
@@ -49,8 +60,10 @@ async def test_metriques_du_service_apres_une_tache_et_des_mails(env_dev, tmp_pa
         assert reponse.status_code == 200 and reponse.headers["content-type"].startswith("text/plain")
         exposition = reponse.text
         # The EIR waits for its employer: one open task of that kind, not yet overdue.
-        assert valeur(exposition, "cnracl_taches_ouvertes", type="verification_carriere_eir",
-                      destinataire="employeur") == 1
+        assert (
+            valeur(exposition, "cnracl_taches_ouvertes", type="verification_carriere_eir", destinataire="employeur")
+            == 1
+        )
         assert valeur(exposition, "cnracl_taches_en_retard", type="verification_carriere_eir") is None
         assert valeur(exposition, "cnracl_processus", type="eir", etat="verification_employeur") == 1
         # Mails: acknowledgement and contact-your-employer to the agent, notification to the employer.
@@ -66,10 +79,12 @@ async def test_metriques_du_service_apres_une_tache_et_des_mails(env_dev, tmp_pa
         assert pop.affilie.nir not in collecteur.text and pop.affilie.nom not in collecteur.text
 
 
-async def test_sans_jeton_de_collecteur_seul_un_superviseur_lit_les_metriques(env_dev, tmp_path, boite_mail,
-                                                                              url_sqlite):
-    settings = settings_de_test(tmp_path, url_sqlite, boite_mail.port,
-                                temporal_address=env_dev.client.service_client.config.target_host)
+async def test_sans_jeton_de_collecteur_seul_un_superviseur_lit_les_metriques(
+    env_dev, tmp_path, boite_mail, url_sqlite
+):
+    settings = settings_de_test(
+        tmp_path, url_sqlite, boite_mail.port, temporal_address=env_dev.client.service_client.config.target_host
+    )
     assert settings.metriques_jeton == ""
     async with AsyncExitStack() as pile:
         service = await assembler(settings, pile)
@@ -77,8 +92,9 @@ async def test_sans_jeton_de_collecteur_seul_un_superviseur_lit_les_metriques(en
         racine = httpx.AsyncClient(transport=httpx.ASGITransport(app=service.app), base_url="http://test")
         await pile.enter_async_context(racine)
         assert (await racine.get("/metrics", headers={"Authorization": "Bearer "})).status_code == 401
-        assert (await racine.get("/metrics", headers={"Authorization": superviseur.headers["Authorization"]})
-                ).status_code == 200
+        assert (
+            await racine.get("/metrics", headers={"Authorization": superviseur.headers["Authorization"]})
+        ).status_code == 200
 
 
 async def test_le_worker_sert_les_metriques_du_sdk_et_ses_calculs(env_dev, tmp_path, boite_mail, url_sqlite):
@@ -86,8 +102,14 @@ async def test_le_worker_sert_les_metriques_du_sdk_et_ses_calculs(env_dev, tmp_p
     the calculations done by its activities (the bilan of an EIR)."""
     port = port_libre()
     adresse = env_dev.client.service_client.config.target_host
-    settings = settings_de_test(tmp_path, url_sqlite, boite_mail.port, temporal_address=adresse,
-                                worker_metriques=f"127.0.0.1:{port}", **delais())
+    settings = settings_de_test(
+        tmp_path,
+        url_sqlite,
+        boite_mail.port,
+        temporal_address=adresse,
+        worker_metriques=f"127.0.0.1:{port}",
+        **delais(),
+    )
     async with AsyncExitStack() as pile:
         service = await assembler(settings, pile)
         client = await connecter(adresse, runtime=runtime_temporal(settings.worker_metriques))
@@ -100,8 +122,16 @@ async def test_le_worker_sert_les_metriques_du_sdk_et_ses_calculs(env_dev, tmp_p
     noms = {nom for nom, _, _ in series(exposition)}
     assert any(n.startswith("temporal_activity_execution_latency") for n in noms), sorted(noms)
     assert any(n.startswith("temporal_workflow_task_execution_latency") for n in noms), sorted(noms)
-    assert valeur(exposition, "cnracl_calculs_total", origine="bilan", activity_type="eir_calculer_bilan",
-                  task_queue=settings.task_queue) == 1, [s for s in series(exposition) if "calcul" in s[0]]
+    assert (
+        valeur(
+            exposition,
+            "cnracl_calculs_total",
+            origine="bilan",
+            activity_type="eir_calculer_bilan",
+            task_queue=settings.task_queue,
+        )
+        == 1
+    ), [s for s in series(exposition) if "calcul" in s[0]]
     assert runtime_temporal("") is None
 
 
@@ -110,8 +140,9 @@ async def test_smtp_injoignable_mail_en_attente_et_echecs_comptes(env_dev, tmp_p
     refused attempt of the activity is counted by the worker (``cnracl_mails_echecs``)."""
     port = port_libre()
     adresse = env_dev.client.service_client.config.target_host
-    settings = settings_de_test(tmp_path, url_sqlite, port_libre(), temporal_address=adresse,
-                                worker_metriques=f"127.0.0.1:{port}", **delais())
+    settings = settings_de_test(
+        tmp_path, url_sqlite, port_libre(), temporal_address=adresse, worker_metriques=f"127.0.0.1:{port}", **delais()
+    )
     async with AsyncExitStack() as pile:
         service = await assembler(settings, pile)
         client = await connecter(adresse, runtime=runtime_temporal(settings.worker_metriques))
@@ -128,7 +159,9 @@ async def test_smtp_injoignable_mail_en_attente_et_echecs_comptes(env_dev, tmp_p
         await attendre(deux_echecs, delai=30)
         racine = httpx.AsyncClient(transport=httpx.ASGITransport(app=service.app), base_url="http://test")
         await pile.enter_async_context(racine)
-        exposition = (await racine.get("/metrics", headers={"Authorization": superviseur.headers["Authorization"]})).text
+        exposition = (
+            await racine.get("/metrics", headers={"Authorization": superviseur.headers["Authorization"]})
+        ).text
         assert valeur(exposition, "cnracl_mails", etat="a_envoyer") == 1
         assert valeur(exposition, "cnracl_mails", etat="envoye") is None
         assert valeur(exposition, "cnracl_mails_en_souffrance") == 0  # not yet five minutes

@@ -29,8 +29,9 @@ async def test_tracage_opentelemetry(env_dev, tmp_path, boite_mail, url_sqlite):
         trace.set_tracer_provider(fournisseur)
     fournisseur.add_span_processor(SimpleSpanProcessor(exportateur))
     adresse = env_dev.client.service_client.config.target_host
-    settings = settings_de_test(tmp_path, url_sqlite, boite_mail.port, tracage_otel=True, temporal_address=adresse,
-                                **delais())
+    settings = settings_de_test(
+        tmp_path, url_sqlite, boite_mail.port, tracage_otel=True, temporal_address=adresse, **delais()
+    )
     assert intercepteurs(False) == []
     async with AsyncExitStack() as pile:
         service = await assembler(settings, pile)  # the API connects its client with the setting: traced

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from markupsafe import escape
 
+from domain.task_queues import id_workflow_eir
 from notifications.exemples import contexte_exemple
 from notifications.rendu import Gabarits
-
-from domain.task_queues import id_workflow_eir
 from persistence import depots
 from persistence.db import transaction
 from persistence.models import Tache
@@ -28,14 +27,24 @@ async def service(tmp_path, url_sqlite):
 
 async def _demande_et_tache(service, en_retard: bool = False):
     """An EIR request of Camille and its career-verification task for her employer (as the worker writes them)."""
-    maintenant = datetime.now(timezone.utc)
+    maintenant = datetime.now(UTC)
     async with transaction(service.sessions) as session:
-        demande = await depots.creer_demande_eir(session, service.pop.affilie, date.today(), "en_ligne", maintenant,
-                                                 id_workflow_eir)
-        tache, _ = await depots.creer_tache(session, Tache(
-            cle=f"test-{demande.id}", type="verification_carriere_eir", workflow_id=demande.workflow_id,
-            demande_id=demande.id, employeur_id=service.pop.employeur.id, affilie_id=service.pop.affilie.id,
-            echeance=maintenant + (timedelta(days=-2) if en_retard else timedelta(days=10)), creee_le=maintenant))
+        demande = await depots.creer_demande_eir(
+            session, service.pop.affilie, date.today(), "en_ligne", maintenant, id_workflow_eir
+        )
+        tache, _ = await depots.creer_tache(
+            session,
+            Tache(
+                cle=f"test-{demande.id}",
+                type="verification_carriere_eir",
+                workflow_id=demande.workflow_id,
+                demande_id=demande.id,
+                employeur_id=service.pop.employeur.id,
+                affilie_id=service.pop.affilie.id,
+                echeance=maintenant + (timedelta(days=-2) if en_retard else timedelta(days=10)),
+                creee_le=maintenant,
+            ),
+        )
     return demande, tache
 
 
@@ -54,7 +63,7 @@ async def test_connexion_cookie_httponly_et_lax(service):
     await nav.get("/connexion")
     reponse = await nav.post("/connexion", {"identifiant": "camille", "code": "code-de-test-123"})
     assert reponse.status_code == 303 and reponse.headers["location"] == "/eir"
-    cookie = [c for c in reponse.headers.get_list("set-cookie") if c.startswith("cnracl_session=")][0].lower()
+    cookie = next(c for c in reponse.headers.get_list("set-cookie") if c.startswith("cnracl_session=")).lower()
     assert "httponly" in cookie and "samesite=lax" in cookie
 
 
@@ -112,10 +121,19 @@ async def test_un_agent_n_ouvre_pas_les_pages_employeur_ni_superviseur(service):
 async def test_corbeille_les_taches_en_retard_d_abord(service):
     _, a_temps = await _demande_et_tache(service)
     async with transaction(service.sessions) as session:
-        maintenant = datetime.now(timezone.utc)
-        retard, _ = await depots.creer_tache(session, Tache(
-            cle="test-retard", type="consolidation_eir", workflow_id="eir-x-9", employeur_id=service.pop.employeur.id,
-            affilie_id=service.pop.jeune.id, echeance=maintenant - timedelta(days=3), creee_le=maintenant))
+        maintenant = datetime.now(UTC)
+        retard, _ = await depots.creer_tache(
+            session,
+            Tache(
+                cle="test-retard",
+                type="consolidation_eir",
+                workflow_id="eir-x-9",
+                employeur_id=service.pop.employeur.id,
+                affilie_id=service.pop.jeune.id,
+                echeance=maintenant - timedelta(days=3),
+                creee_le=maintenant,
+            ),
+        )
     rh = await navigateur(service, "rh-commune")
     page = (await rh.get("/taches")).text
     assert page.index(f"Tâche n° {retard.id}") < page.index(f"Tâche n° {a_temps.id}")
@@ -132,14 +150,30 @@ async def test_cir_une_annee_a_la_fois(service):
     nir = service.pop.affilie.nir
     page = await rh.get(f"/cir/{nir}", params={"annee": 2003})
     assert page.status_code == 200 and "Année 2003" in page.text
-    reponse = await rh.post(f"/cir/{nir}/2003", {"date_debut": "2003-01-01", "date_fin": "2003-12-31",
-                                                 "quotite": "80", "nature": "titulaire", "categorie": "sedentaire"})
+    reponse = await rh.post(
+        f"/cir/{nir}/2003",
+        {
+            "date_debut": "2003-01-01",
+            "date_fin": "2003-12-31",
+            "quotite": "80",
+            "nature": "titulaire",
+            "categorie": "sedentaire",
+        },
+    )
     assert reponse.status_code == 303
     page = await rh.get(reponse.headers["location"])
     assert "La période est enregistrée" in page.text and 'value="80"' in page.text
     # A period across two calendar years is refused with the rule, on the field.
-    refus = await rh.post(f"/cir/{nir}/2004", {"date_debut": "2004-06-01", "date_fin": "2005-02-01",
-                                               "quotite": "100", "nature": "titulaire", "categorie": "sedentaire"})
+    refus = await rh.post(
+        f"/cir/{nir}/2004",
+        {
+            "date_debut": "2004-06-01",
+            "date_fin": "2005-02-01",
+            "quotite": "100",
+            "nature": "titulaire",
+            "categorie": "sedentaire",
+        },
+    )
     assert refus.status_code == 422
     assert "une ligne du CIR porte sur une seule année civile" in refus.text
     assert "fr-input--error" in refus.text
@@ -165,9 +199,18 @@ async def test_chaque_modele_de_mail_a_son_apercu(service):
 async def test_rectification_une_erreur_de_saisie_est_dite_sur_son_champ(service):
     camille = await navigateur(service, "camille")
     await camille.get("/rectifications")
-    refus = await camille.post("/rectifications", {
-        "type_document": "ris", "annee_document": "2025", "periode_debut": "2004-12-31", "periode_fin": "2004-01-01",
-        "motif": "Temps partiel non repris", "siret_employeur": "", "regime": ""})
+    refus = await camille.post(
+        "/rectifications",
+        {
+            "type_document": "ris",
+            "annee_document": "2025",
+            "periode_debut": "2004-12-31",
+            "periode_fin": "2004-01-01",
+            "motif": "Temps partiel non repris",
+            "siret_employeur": "",
+            "regime": "",
+        },
+    )
     assert refus.status_code == 422
     assert '<p id="periode_fin-erreur" class="fr-error-text">la fin de la période précède son début.</p>' in refus.text
     assert 'value="Temps partiel non repris"' in refus.text  # what was typed is kept
@@ -176,13 +219,15 @@ async def test_rectification_une_erreur_de_saisie_est_dite_sur_son_champ(service
 async def test_apres_connexion_retour_a_la_page_demandee_jamais_ailleurs(service):
     nav = await navigateur(service)
     await nav.get("/connexion?suite=%2Frectifications")
-    reponse = await nav.post("/connexion", {"identifiant": "camille", "code": "code-de-test-123",
-                                            "suite": "/rectifications"})
+    reponse = await nav.post(
+        "/connexion", {"identifiant": "camille", "code": "code-de-test-123", "suite": "/rectifications"}
+    )
     assert reponse.headers["location"] == "/rectifications"
     autre = await navigateur(service)
     await autre.get("/connexion")
-    reponse = await autre.post("/connexion", {"identifiant": "camille", "code": "code-de-test-123",
-                                              "suite": "//site.example/piege"})
+    reponse = await autre.post(
+        "/connexion", {"identifiant": "camille", "code": "code-de-test-123", "suite": "//site.example/piege"}
+    )
     assert reponse.headers["location"] == "/eir"
 
 

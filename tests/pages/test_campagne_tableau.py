@@ -30,22 +30,26 @@ from workflows.campagne_client import demande_campagne
 @pytest.fixture
 async def banc(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sqlite):
     env = env_temps_accelere
-    settings = settings_de_test(tmp_path, url_sqlite, boite_mail.port,
-                                temporal_address=env.client.service_client.config.target_host)
+    settings = settings_de_test(
+        tmp_path, url_sqlite, boite_mail.port, temporal_address=env.client.service_client.config.target_host
+    )
     annee = await _annee_de_campagne(env)
     pop = await population_campagne(sessions_sqlite, annee, avec_eig=False)
     async with transaction(sessions_sqlite) as session:
-        for role, identifiant, cible in (("superviseur", "superviseur", {}),
-                                         ("employeur", "rh-commune", {"siret": pop.employeurs["commune"].siret}),
-                                         ("employeur", "drh", {"siret": pop.employeurs["hopital"].siret})):
+        for role, identifiant, cible in (
+            ("superviseur", "superviseur", {}),
+            ("employeur", "rh-commune", {"siret": pop.employeurs["commune"].siret}),
+            ("employeur", "drh", {"siret": pop.employeurs["hopital"].siret}),
+        ):
             await creer_compte(session, role=role, identifiant=identifiant, code_hash=hacher(CODE), **cible)
     app = create_app(settings)
     async with AsyncExitStack() as pile, creer_worker(env.client, settings, sessions_sqlite):
         await pile.enter_async_context(app.router.lifespan_context(app))
 
         async def navigateur(identifiant: str) -> Navigateur:
-            client = await pile.enter_async_context(httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://test", timeout=60))
+            client = await pile.enter_async_context(
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test", timeout=60)
+            )
             nav = Navigateur(client)
             assert (await nav.connecter(identifiant)).status_code == 303
             return nav
@@ -65,7 +69,9 @@ async def test_tableau_de_bord_pilotage_et_liste_employeur(banc):
     # A year out of range is refused on its field.
     refus = await superviseur.post("/superviseur/campagnes", {"annee": "1990"})
     assert refus.status_code == 422
-    assert '<p id="annee-erreur" class="fr-error-text">indiquez l&#39;année N de la campagne, de 2007 à 2100' in refus.text
+    assert (
+        '<p id="annee-erreur" class="fr-error-text">indiquez l&#39;année N de la campagne, de 2007 à 2100' in refus.text
+    )
     absente = await superviseur.get(f"/superviseur/campagnes/{annee}")
     assert absente.status_code == 200 and f"Aucune campagne {annee} n'a été lancée." in absente.text
     assert f'value="{annee}"' in absente.text  # the launch form, with the year filled in
@@ -81,7 +87,9 @@ async def test_tableau_de_bord_pilotage_et_liste_employeur(banc):
 
     # The campaign itself, then paused and resumed from its dashboard.
     reponse = await superviseur.post("/superviseur/campagnes", {"annee": str(annee)})
-    assert reponse.status_code == 303 and reponse.headers["location"] == f"/superviseur/campagnes/{annee}?message=lancee"
+    assert (
+        reponse.status_code == 303 and reponse.headers["location"] == f"/superviseur/campagnes/{annee}?message=lancee"
+    )
     page = await superviseur.get(reponse.headers["location"])
     assert "La campagne est lancée." in page.text and "Suspendre la campagne" in page.text
     reponse = await superviseur.post(f"/superviseur/campagnes/{annee}/pause", {"motif": "contrôle des cohortes"})
@@ -95,10 +103,16 @@ async def test_tableau_de_bord_pilotage_et_liste_employeur(banc):
     assert reponse.status_code == 303
     assert "La campagne reprend" in (await superviseur.get(reponse.headers["location"])).text
     async with sessions() as session:
-        types = [e.type for e in (await session.exec(select(Evenement).where(
-            Evenement.processus_id == f"campagne-dai-{annee}"))).all()]
-    assert ["campagne_suspendue", "campagne_reprise"] == [t for t in types if t in ("campagne_suspendue",
-                                                                                     "campagne_reprise")]
+        types = [
+            e.type
+            for e in (
+                await session.exec(select(Evenement).where(Evenement.processus_id == f"campagne-dai-{annee}"))
+            ).all()
+        ]
+    assert [t for t in types if t in ("campagne_suspendue", "campagne_reprise")] == [
+        "campagne_suspendue",
+        "campagne_reprise",
+    ]
 
     # July N: the employers are told, one task per agent to update.
     calendrier = demande_campagne(settings, annee).calendrier
@@ -137,7 +151,9 @@ async def test_tableau_de_bord_pilotage_et_liste_employeur(banc):
 
     async def retard_affiche() -> bool:
         texte = (await superviseur.get(f"/superviseur/campagnes/{annee}")).text
-        return "Centre hospitalier de Lautreville</td><td>" in texte.split('id="titre-retard"')[1].split("</section>")[0]
+        return (
+            "Centre hospitalier de Lautreville</td><td>" in texte.split('id="titre-retard"')[1].split("</section>")[0]
+        )
 
     for _ in range(100):
         if await retard_affiche():

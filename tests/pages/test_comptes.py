@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import re
 from contextlib import AsyncExitStack
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
@@ -51,8 +51,15 @@ async def service(tmp_path, url_sqlite, boite_mail):
 
 
 def _regeneration(**autres: str) -> dict[str, str]:
-    return {"nom": "DUPONT", "prenom": "marcel", "identifiant": "rh-commune", "email": RH,
-            "question": "nom_naissance_mere", "reponse": " durand ", **autres}
+    return {
+        "nom": "DUPONT",
+        "prenom": "marcel",
+        "identifiant": "rh-commune",
+        "email": RH,
+        "question": "nom_naissance_mere",
+        "reponse": " durand ",
+        **autres,
+    }
 
 
 async def _regenerer(nav, boite_mail) -> tuple[str, str]:
@@ -74,8 +81,9 @@ async def _regenerer(nav, boite_mail) -> tuple[str, str]:
 
 async def _certifier(nav, code: str, certification: str):
     await nav.get("/comptes/certification?identifiant=rh-commune")
-    return await nav.post("/comptes/certification",
-                          {"identifiant": "rh-commune", "code": code, "certification": certification})
+    return await nav.post(
+        "/comptes/certification", {"identifiant": "rh-commune", "code": code, "certification": certification}
+    )
 
 
 async def test_code_perdu_de_bout_en_bout(service, boite_mail):
@@ -151,11 +159,14 @@ async def test_identifiant_employeur_retrouve(service, boite_mail):
     await nav.get("/comptes/identifiant-oublie/employeur")
     siret = service.pop.employeur.siret
     bon = {"siret": siret, "numero_bcr": BCR.lower(), "nom": "Dupont", "prenom": "Marcel"}
-    reponses = [await nav.post("/comptes/identifiant-oublie/employeur", donnees) for donnees in (
-        {**bon, "numero_bcr": "99ZZZ999"},                                # wrong BCR
-        {**bon, "prenom": "Marcelle"},                                    # someone else
-        {**bon, "siret": service.pop.autre_employeur.siret},              # another employer
-    )]
+    reponses = [
+        await nav.post("/comptes/identifiant-oublie/employeur", donnees)
+        for donnees in (
+            {**bon, "numero_bcr": "99ZZZ999"},  # wrong BCR
+            {**bon, "prenom": "Marcelle"},  # someone else
+            {**bon, "siret": service.pop.autre_employeur.siret},  # another employer
+        )
+    ]
     assert boite_mail.messages == []
     juste = await nav.post("/comptes/identifiant-oublie/employeur", bon)
     assert {r.status_code for r in [*reponses, juste]} == {200}
@@ -187,8 +198,9 @@ async def test_identifiant_agent_retrouve(service, boite_mail):
     assert faux.status_code == 200 and boite_mail.messages == []
     juste = await nav.post("/comptes/identifiant-oublie/agent", bon)
     assert juste.status_code == 200
-    assert re.search(r'role="status"><p>(.*?)</p>', juste.text, re.S).group(1) == \
-        re.search(r'role="status"><p>(.*?)</p>', faux.text, re.S).group(1)
+    assert re.search(r'role="status"><p>(.*?)</p>', juste.text, re.S).group(1) == re.search(
+        r'role="status"><p>(.*?)</p>', faux.text, re.S
+    ).group(1)
     [recu] = boite_mail.messages
     assert recu["To"] == camille.email and "camille" in texte(recu)
     mauvais_nir = await nav.post("/comptes/identifiant-oublie/agent", {**bon, "nir": camille.nir[:-2] + "00"})
@@ -214,8 +226,9 @@ async def test_routes_json(service, boite_mail):
     code = _CODE_MAILE.search(texte(boite_mail.pour(RH)[-1])).group(1)
     sans = await api.post("/auth/jeton", data={"username": "rh-commune", "password": code})
     assert sans.status_code == 401 and "Code de certification requis" in sans.json()["detail"]
-    avec = await api.post("/auth/jeton", data={"username": "rh-commune", "password": code,
-                                               "certification": certification})
+    avec = await api.post(
+        "/auth/jeton", data={"username": "rh-commune", "password": code, "certification": certification}
+    )
     assert avec.status_code == 200 and avec.json()["role"] == "employeur"
 
 
@@ -223,15 +236,24 @@ async def test_question_secrete_choisie_une_fois_connecte(service, boite_mail):
     nav = await navigateur(service, "lea")
     page = await nav.get("/comptes/question-secrete")
     assert "Vous n'avez pas encore choisi de question secrète" in page.text
-    refus = await nav.post("/comptes/question-secrete", {"question": "premier_animal", "reponse": "Médor",
-                                                         "code": "pas-le-bon"})
+    refus = await nav.post(
+        "/comptes/question-secrete", {"question": "premier_animal", "reponse": "Médor", "code": "pas-le-bon"}
+    )
     assert refus.status_code == 403 and 'id="code-erreur"' in refus.text
     ok = await nav.post("/comptes/question-secrete", {"question": "premier_animal", "reponse": "Médor", "code": CODE})
     assert ok.status_code == 200 and "Votre question secrète est enregistrée" in ok.text
     api = await service.http()
-    regeneration = await api.post("/auth/code-confidentiel", json={
-        "nom": "petit", "prenom": "LEA", "identifiant": "lea", "email": service.pop.jeune.email,
-        "question": "premier_animal", "reponse": "medor"})
+    regeneration = await api.post(
+        "/auth/code-confidentiel",
+        json={
+            "nom": "petit",
+            "prenom": "LEA",
+            "identifiant": "lea",
+            "email": service.pop.jeune.email,
+            "question": "premier_animal",
+            "reponse": "medor",
+        },
+    )
     assert regeneration.status_code == 201
     assert boite_mail.pour(service.pop.jeune.email)[-1]["Subject"] == "Régénération de code confidentiel"
 
@@ -255,23 +277,37 @@ async def test_schema_des_comptes(url_base):
     sessions = fabrique_sessions(moteur)
     try:
         async with transaction(sessions) as session:
-            compte = Compte(identifiant="essai", code_hash=depot_comptes.hacher("x"), role="superviseur",
-                            nom="Moreau", prenom="Claire", email="c@exemple.fr")
+            compte = Compte(
+                identifiant="essai",
+                code_hash=depot_comptes.hacher("x"),
+                role="superviseur",
+                nom="Moreau",
+                prenom="Claire",
+                email="c@exemple.fr",
+            )
             depot_comptes.definir_question_secrete(compte, "ecole_primaire", "Jules Ferry")
             session.add(compte)
         async with transaction(sessions) as session:
             compte = (await session.exec(select(Compte).where(Compte.identifiant == "essai"))).one()
-            maintenant = datetime.now(timezone.utc)
+            maintenant = datetime.now(UTC)
             codes = depot_comptes.regenerer(compte, maintenant, timedelta(days=3))
             session.add(compte)
         async with sessions() as session:
             trouve = await depot_comptes.compte_pour_regeneration(
-                session, identifiant="essai", nom="MOREAU", prenom="claire", email="C@exemple.fr",
-                question="ecole_primaire", reponse="jules  ferry")
+                session,
+                identifiant="essai",
+                nom="MOREAU",
+                prenom="claire",
+                email="C@exemple.fr",
+                question="ecole_primaire",
+                reponse="jules  ferry",
+            )
             assert trouve is not None and trouve.regenerations == 1
             assert trouve.certification_expire_le > maintenant
-            assert depot_comptes.certifier(trouve, codes.code_certification, maintenant, 3) is \
-                depot_comptes.Certification.acceptee
+            assert (
+                depot_comptes.certifier(trouve, codes.code_certification, maintenant, 3)
+                is depot_comptes.Certification.acceptee
+            )
     finally:
         await moteur.dispose()
     await asyncio.to_thread(command.downgrade, configuration(url_base), "0004")
@@ -284,8 +320,16 @@ async def test_l_administrateur_habilite_les_comptes_de_son_etablissement(servic
     admin = await navigateur(service, "rh-commune")
     page = await admin.get("/employeur/utilisateurs")
     assert page.status_code == 200 and "rh-commune" in page.text and "drh" not in page.text
-    cree = await admin.post("/employeur/utilisateurs", {"identifiant": "gestion.paie", "nom": "Roux", "prenom": "Inès",
-                                                        "email": "paie@saint-exemple.fr", "profil": "utilisateur"})
+    cree = await admin.post(
+        "/employeur/utilisateurs",
+        {
+            "identifiant": "gestion.paie",
+            "nom": "Roux",
+            "prenom": "Inès",
+            "email": "paie@saint-exemple.fr",
+            "profil": "utilisateur",
+        },
+    )
     assert cree.status_code == 303
     assert "Le compte est créé" in (await admin.get(cree.headers["location"])).text
     [recu] = boite_mail.pour("paie@saint-exemple.fr")
@@ -296,8 +340,16 @@ async def test_l_administrateur_habilite_les_comptes_de_son_etablissement(servic
     assert paie.employeur_id == service.pop.employeur.id and paie.profil == "utilisateur"
     assert mail.etat == "envoye" and code not in mail.corps_texte
 
-    doublon = await admin.post("/employeur/utilisateurs", {"identifiant": "gestion.paie", "nom": "X", "prenom": "Y",
-                                                           "email": "x@saint-exemple.fr", "profil": "utilisateur"})
+    doublon = await admin.post(
+        "/employeur/utilisateurs",
+        {
+            "identifiant": "gestion.paie",
+            "nom": "X",
+            "prenom": "Y",
+            "email": "x@saint-exemple.fr",
+            "profil": "utilisateur",
+        },
+    )
     assert doublon.status_code == 409 and 'id="identifiant-erreur"' in doublon.text
 
     # The new user signs in with the mailed code, but administers nothing.

@@ -6,7 +6,7 @@ get them, anyone else is told there is no such document."""
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from markupsafe import escape
@@ -27,7 +27,7 @@ from tests.service import assembler
 async def service(tmp_path, url_sqlite):
     async with AsyncExitStack() as pile:
         service = await assembler(settings_de_test(tmp_path, url_sqlite, port_libre()), pile)
-        maintenant = datetime.now(timezone.utc)
+        maintenant = datetime.now(UTC)
         le = date.today()
         async with transaction(service.sessions) as session:
             affilie = await session.get(Affilie, service.pop.affilie.id)
@@ -36,16 +36,34 @@ async def service(tmp_path, url_sqlite):
             demande = await depots.creer_demande_eir(session, affilie, le, "en_ligne", maintenant, id_workflow_eir)
             ris = contenu_ris(affilie, lignes, le)
             bilan = contenu_bilan(affilie, lignes, enfants, 612, le)
-            rectifie = contenu_ris(affilie, lignes, le) | {"rectificatif": True, "annee_document": 2025,
-                                                           "rectification_id": 4}
-            eig = contenu_eig(affilie, lignes, enfants, le) | {"campagne": {"annee": 2025, "annee_envoi": 2026},
-                                                               "cohorte": "eig", "age": 58}
+            rectifie = contenu_ris(affilie, lignes, le) | {
+                "rectificatif": True,
+                "annee_document": 2025,
+                "rectification_id": 4,
+            }
+            eig = contenu_eig(affilie, lignes, enfants, le) | {
+                "campagne": {"annee": 2025, "annee_envoi": 2026},
+                "cohorte": "eig",
+                "age": 58,
+            }
             docs = {}
-            for nom, type_, contenu, demande_id in (("ris", "ris", ris, demande.id), ("bilan", "bilan", bilan, demande.id),
-                                                    ("rectifie", "ris", rectifie, None), ("eig", "eig", eig, None)):
-                doc, _ = await depots.enregistrer_document(session, Document(
-                    cle=f"test:{nom}", type=type_, affilie_id=affilie.id, demande_id=demande_id, cree_le=maintenant,
-                    contenu=contenu))
+            for nom, type_, contenu, demande_id in (
+                ("ris", "ris", ris, demande.id),
+                ("bilan", "bilan", bilan, demande.id),
+                ("rectifie", "ris", rectifie, None),
+                ("eig", "eig", eig, None),
+            ):
+                doc, _ = await depots.enregistrer_document(
+                    session,
+                    Document(
+                        cle=f"test:{nom}",
+                        type=type_,
+                        affilie_id=affilie.id,
+                        demande_id=demande_id,
+                        cree_le=maintenant,
+                        contenu=contenu,
+                    ),
+                )
                 docs[nom] = doc
         service.docs = {nom: d.id for nom, d in docs.items()}
         service.contenus = {"ris": ris, "bilan": bilan, "rectifie": rectifie, "eig": eig}
@@ -90,8 +108,12 @@ async def test_le_bilan_en_pdf_porte_les_montants_de_la_page(service):
     assert "Camille Martin" in texte
     assert len(bilan["points"]) >= 2
     for point in bilan["points"]:
-        _contient(texte, point["libelle"], _montant(point["pension_brute_mensuelle"]),
-                  _montant(point["pension_brute_annuelle"]))
+        _contient(
+            texte,
+            point["libelle"],
+            _montant(point["pension_brute_mensuelle"]),
+            _montant(point["pension_brute_annuelle"]),
+        )
 
 
 async def test_le_ris_en_pdf_porte_chaque_periode(service):

@@ -24,8 +24,16 @@ from worker import creer_worker
 pytestmark = pytest.mark.e2e
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGUMENTS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGUMENTS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 AXE = RACINE / "node_modules" / "axe-core" / "axe.min.js"
 ARTEFACTS = RACINE / "test-artefacts" / "pages"
 
@@ -95,9 +103,15 @@ async def test_parcours_des_trois_profils(env_dev, tmp_path, boite_mail, url_sql
     assert CHROMIUM.exists(), "Chromium manque : `make test` l'installe (paquet Debian chromium)"
     assert AXE.exists(), "axe-core manque : `make test` lance `npm ci`"
     settings = settings_de_test(
-        tmp_path, url_sqlite, boite_mail.port, temporal_address=env_dev.client.service_client.config.target_host,
-        eir_delai_notification_employeur=timedelta(seconds=1), relance_employeur=timedelta(minutes=5),
-        escalade_superviseur=timedelta(minutes=10), eir_delai_enquete=timedelta(seconds=1))
+        tmp_path,
+        url_sqlite,
+        boite_mail.port,
+        temporal_address=env_dev.client.service_client.config.target_host,
+        eir_delai_notification_employeur=timedelta(seconds=1),
+        relance_employeur=timedelta(minutes=5),
+        escalade_superviseur=timedelta(minutes=10),
+        eir_delai_enquete=timedelta(seconds=1),
+    )
     visite = Visite()
     async with AsyncExitStack() as pile:
         service = await assembler(settings, pile)
@@ -230,7 +244,9 @@ async def test_parcours_des_trois_profils(env_dev, tmp_path, boite_mail, url_sql
         await superviseur.get_by_role("button", name="Lancer").click()
         await superviseur.wait_for_load_state()
         await expect(superviseur.get_by_role("heading", level=1)).to_have_text(f"Simulation de la campagne {annee}")
-        assert await superviseur.get_by_role("img", name="Avancement de la campagne par cohorte et par état").count() == 1
+        assert (
+            await superviseur.get_by_role("img", name="Avancement de la campagne par cohorte et par état").count() == 1
+        )
         await visite.constater(superviseur, "superviseur-campagne-simulation")
         await superviseur.goto(f"{base}/superviseur/gabarits")
         await visite.constater(superviseur, "superviseur-gabarits")
@@ -240,18 +256,20 @@ async def test_parcours_des_trois_profils(env_dev, tmp_path, boite_mail, url_sql
         await visite.constater(superviseur, "superviseur-gabarit")
 
     assert not visite.violations, "violations d'accessibilité graves ou critiques :\n" + "\n".join(
-        f"{page} : {v}" for page, liste in visite.violations.items() for v in liste)
+        f"{page} : {v}" for page, liste in visite.violations.items() for v in liste
+    )
     assert visite.numero >= 23
 
 
 async def test_pages_des_codes_perdus(tmp_path, boite_mail, url_sqlite):
     """Seed 002 in the browser, by keyboard where a user would type: each page of the lost-code path
     (screenshots from ``90-``), axe on each; the identifier recovery and the regeneration with its code shown."""
+    from sqlmodel import select
+
     from persistence import comptes as depot_comptes
     from persistence.db import transaction
-    from tests.conftest import texte
     from persistence.models import Compte, ReferencesEmployeur
-    from sqlmodel import select
+    from tests.conftest import texte
 
     settings = settings_de_test(tmp_path, url_sqlite, boite_mail.port, temporal_address="127.0.0.1:1")
     visite = Visite()
@@ -326,4 +344,5 @@ async def test_pages_des_codes_perdus(tmp_path, boite_mail, url_sqlite):
         await visite.constater(page, "employeur-utilisateurs")
     assert len(boite_mail.pour("rh@saint-exemple.fr")) == 2 and len(boite_mail.pour("paie@saint-exemple.fr")) == 1
     assert not visite.violations, "violations d'accessibilité graves ou critiques :\n" + "\n".join(
-        f"{page} : {v}" for page, liste in visite.violations.items() for v in liste)
+        f"{page} : {v}" for page, liste in visite.violations.items() for v in liste
+    )

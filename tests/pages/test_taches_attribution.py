@@ -5,7 +5,7 @@ event of the process's history (hash chain intact); another establishment never 
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -27,26 +27,49 @@ async def service(tmp_path, url_sqlite):
     async with AsyncExitStack() as pile:
         service = await assembler(settings_de_test(tmp_path, url_sqlite, port_libre()), pile)
         pop = service.pop
-        maintenant = datetime.now(timezone.utc)
+        maintenant = datetime.now(UTC)
         async with transaction(service.sessions) as session:
             comptes = {}
             for identifiant, prenom, nom in (("paie", "Inès", "Roux"), ("carrieres", "Paul", "Lefèvre")):
-                compte = await creer_compte(session, role="employeur", identifiant=identifiant, code_hash=hacher(CODE),
-                                            siret=pop.employeur.siret)
+                compte = await creer_compte(
+                    session,
+                    role="employeur",
+                    identifiant=identifiant,
+                    code_hash=hacher(CODE),
+                    siret=pop.employeur.siret,
+                )
                 compte.prenom, compte.nom = prenom, nom
                 session.add(compte)
                 comptes[identifiant] = compte
             await session.flush()
-            demande = await depots.creer_demande_eir(session, pop.affilie, date.today(), "en_ligne", maintenant,
-                                                     id_workflow_eir)
-            eir, _ = await depots.creer_tache(session, Tache(
-                cle="attribution-eir", type="verification_carriere_eir", workflow_id=demande.workflow_id,
-                demande_id=demande.id, employeur_id=pop.employeur.id, affilie_id=pop.affilie.id,
-                echeance=maintenant + timedelta(days=10), creee_le=maintenant))
-            campagne, _ = await depots.creer_tache(session, Tache(
-                cle="attribution-campagne", type=TYPE_TACHE_CAMPAGNE, workflow_id=id_workflow_campagne(2027),
-                employeur_id=pop.employeur.id, affilie_id=pop.jeune.id, echeance=maintenant + timedelta(days=20),
-                creee_le=maintenant))
+            demande = await depots.creer_demande_eir(
+                session, pop.affilie, date.today(), "en_ligne", maintenant, id_workflow_eir
+            )
+            eir, _ = await depots.creer_tache(
+                session,
+                Tache(
+                    cle="attribution-eir",
+                    type="verification_carriere_eir",
+                    workflow_id=demande.workflow_id,
+                    demande_id=demande.id,
+                    employeur_id=pop.employeur.id,
+                    affilie_id=pop.affilie.id,
+                    echeance=maintenant + timedelta(days=10),
+                    creee_le=maintenant,
+                ),
+            )
+            campagne, _ = await depots.creer_tache(
+                session,
+                Tache(
+                    cle="attribution-campagne",
+                    type=TYPE_TACHE_CAMPAGNE,
+                    workflow_id=id_workflow_campagne(2027),
+                    employeur_id=pop.employeur.id,
+                    affilie_id=pop.jeune.id,
+                    echeance=maintenant + timedelta(days=20),
+                    creee_le=maintenant,
+                ),
+            )
         comptes_ids = {}
         async with service.sessions() as session:
             for c in (await session.exec(select(Compte))).all():
@@ -95,7 +118,8 @@ async def test_un_utilisateur_prend_en_charge_depuis_la_corbeille(service):
     # The event is in the process's history, by her account; the chain holds.
     evenements = await _evenements(service, service.workflow_eir)
     assert [(e.type, e.compte_id, e.details["attribuee_a"]) for e in evenements] == [
-        ("tache_prise_en_charge", service.comptes["paie"], service.comptes["paie"])]
+        ("tache_prise_en_charge", service.comptes["paie"], service.comptes["paie"])
+    ]
     async with service.sessions() as session:
         assert (await verifier(session)).intacte
     # She lets it go: nobody holds it any more.
@@ -116,7 +140,9 @@ async def test_un_utilisateur_n_attribue_pas_a_un_collegue(service):
     assert pris.status_code == 200
     assert pris.json()["attribuee_a"] == service.comptes["paie"] and pris.json()["attribuee_a_nom"] == "Inès Roux"
     # Taking it again changes nothing (no second event).
-    assert (await api.post(f"/taches/{eir}/attribution", json={"compte_id": service.comptes["paie"]})).status_code == 200
+    assert (
+        await api.post(f"/taches/{eir}/attribution", json={"compte_id": service.comptes["paie"]})
+    ).status_code == 200
     assert len(await _evenements(service, service.workflow_eir)) == 1
     lu = await api.get(f"/taches/{eir}/attribution")
     assert lu.json()["attribuee_le"] is not None
@@ -142,15 +168,18 @@ async def test_l_administrateur_attribue_dans_son_etablissement_seulement(servic
     assert (await drh.post(f"/taches/{eir}/attribution", json={"compte_id": service.comptes["drh"]})).status_code == 404
     assert (await drh.get(f"/taches/{eir}/attribution")).status_code == 404
     # An agent may not.
-    assert (await (await service.http("camille")).post(f"/taches/{eir}/attribution",
-                                                       json={"compte_id": None})).status_code == 403
+    assert (
+        await (await service.http("camille")).post(f"/taches/{eir}/attribution", json={"compte_id": None})
+    ).status_code == 403
     assert (await _tache(service, eir)).attribuee_a == service.comptes["carrieres"]
 
 
 async def test_le_superviseur_reattribue_et_retire(service):
     eir = service.taches["eir"]
     api = await service.http("superviseur")
-    assert (await api.post(f"/taches/{eir}/attribution", json={"compte_id": service.comptes["paie"]})).status_code == 200
+    assert (
+        await api.post(f"/taches/{eir}/attribution", json={"compte_id": service.comptes["paie"]})
+    ).status_code == 200
     superviseur = await navigateur(service, "superviseur")
     page = await superviseur.get(f"/taches/{eir}")
     assert "Réattribuer la tâche" in page.text and "Je prends en charge" not in page.text
@@ -164,7 +193,8 @@ async def test_le_superviseur_reattribue_et_retire(service):
     assert [(e.type, e.acteur, e.details["precedent"]) for e in evenements] == [
         ("tache_attribuee", "superviseur", None),
         ("tache_attribuee", "superviseur", service.comptes["paie"]),
-        ("tache_liberee", "superviseur", service.comptes["carrieres"])]
+        ("tache_liberee", "superviseur", service.comptes["carrieres"]),
+    ]
     detail = await superviseur.get(f"/processus/{service.workflow_eir}")
     assert "Tâche attribuée chez l&#39;employeur" in detail.text
     async with service.sessions() as session:
@@ -175,7 +205,9 @@ async def test_un_collegue_termine_la_tache_prise_par_un_autre(service):
     """Completing stays open to every user of the establishment (the holder says who works on it)."""
     campagne = service.taches["campagne"]
     api = await service.http("paie")
-    assert (await api.post(f"/taches/{campagne}/attribution", json={"compte_id": service.comptes["paie"]})).status_code == 200
+    assert (
+        await api.post(f"/taches/{campagne}/attribution", json={"compte_id": service.comptes["paie"]})
+    ).status_code == 200
     carrieres = await navigateur(service, "carrieres")
     await carrieres.get(f"/taches/{campagne}")
     reponse = await carrieres.post(f"/taches/{campagne}", {"carriere_verifiee": "oui", "commentaire": ""})
@@ -189,7 +221,9 @@ async def test_un_collegue_termine_la_tache_prise_par_un_autre(service):
 async def test_la_corbeille_json_dit_qui_tient_chaque_tache_et_filtre(service):
     eir, campagne = service.taches["eir"], service.taches["campagne"]
     paie, carrieres = await service.http("paie"), await service.http("carrieres")
-    assert (await paie.post(f"/taches/{eir}/attribution", json={"compte_id": service.comptes["paie"]})).status_code == 200
+    assert (
+        await paie.post(f"/taches/{eir}/attribution", json={"compte_id": service.comptes["paie"]})
+    ).status_code == 200
 
     toutes = {t["id"]: t for t in (await paie.get("/taches")).json()}
     assert toutes[eir]["attribuee_a"] == service.comptes["paie"] and toutes[eir]["attribuee_le"] is not None

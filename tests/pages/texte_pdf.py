@@ -13,11 +13,13 @@ _BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
 _PAIRE = re.compile(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>")
 _POLICES = re.compile(rb"/Font\s*<<(.*?)>>", re.S)
 _RESSOURCE = re.compile(rb"/(\w+)\s+(\d+) 0 R")
-_OPERATION = re.compile(rb"/(?P<police>\w+)\s+[\d.]+\s+Tf|\((?P<chaine>(?:\\.|[^\\)])*)\)\s*Tj"
-                        rb"|\[(?P<tableau>(?:\((?:\\.|[^\\)])*\)|[^\]()])*)\]\s*TJ", re.S)
+_OPERATION = re.compile(
+    rb"/(?P<police>\w+)\s+[\d.]+\s+Tf|\((?P<chaine>(?:\\.|[^\\)])*)\)\s*Tj"
+    rb"|\[(?P<tableau>(?:\((?:\\.|[^\\)])*\)|[^\]()])*)\]\s*TJ",
+    re.S,
+)
 _MORCEAU = re.compile(rb"\((?P<chaine>(?:\\.|[^\\)])*)\)", re.S)
-_ECHAPPEMENTS = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f", b"(": b"(", b")": b")",
-                 b"\\": b"\\"}
+_ECHAPPEMENTS = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f", b"(": b"(", b")": b")", b"\\": b"\\"}
 
 
 def _objets(pdf: bytes) -> dict[int, tuple[bytes, bytes | None]]:
@@ -38,24 +40,27 @@ def _objets(pdf: bytes) -> dict[int, tuple[bytes, bytes | None]]:
 def _litterale(chaine: bytes) -> bytes:
     sortie, i = bytearray(), 0
     while i < len(chaine):
-        if chaine[i:i + 1] == b"\\":
-            octal = re.match(rb"[0-7]{1,3}", chaine[i + 1:i + 4])
+        if chaine[i : i + 1] == b"\\":
+            octal = re.match(rb"[0-7]{1,3}", chaine[i + 1 : i + 4])
             if octal:
                 sortie.append(int(octal.group(0), 8) & 0xFF)
                 i += 1 + len(octal.group(0))
                 continue
-            suivant = chaine[i + 1:i + 2]
+            suivant = chaine[i + 1 : i + 2]
             sortie += _ECHAPPEMENTS.get(suivant, suivant)
             i += 2
             continue
-        sortie += chaine[i:i + 1]
+        sortie += chaine[i : i + 1]
         i += 1
     return bytes(sortie)
 
 
 def _table(cmap: bytes) -> dict[int, str]:
-    return {int(code, 16): bytes.fromhex(unicode.decode()).decode("utf-16-be")
-            for bloc in _BFCHAR.findall(cmap) for code, unicode in _PAIRE.findall(bloc)}
+    return {
+        int(code, 16): bytes.fromhex(unicode.decode()).decode("utf-16-be")
+        for bloc in _BFCHAR.findall(cmap)
+        for code, unicode in _PAIRE.findall(bloc)
+    }
 
 
 def texte_pdf(pdf: bytes) -> str:
@@ -77,9 +82,13 @@ def texte_pdf(pdf: bytes) -> str:
             if operation.group("police"):
                 table = tables.get(noms.get(operation.group("police"), -1), {})
                 continue
-            chaines = ([operation.group("chaine")] if operation.group("chaine") is not None
-                       else _MORCEAU.findall(operation.group("tableau")))
+            chaines = (
+                [operation.group("chaine")]
+                if operation.group("chaine") is not None
+                else _MORCEAU.findall(operation.group("tableau"))
+            )
             brut = b"".join(_litterale(c) for c in chaines)
-            lignes.append("".join(table.get(int.from_bytes(brut[i:i + 2], "big"), "\ufffd")
-                                  for i in range(0, len(brut) - 1, 2)))
+            lignes.append(
+                "".join(table.get(int.from_bytes(brut[i : i + 2], "big"), "\ufffd") for i in range(0, len(brut) - 1, 2))
+            )
     return "\n".join(lignes)

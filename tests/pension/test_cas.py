@@ -38,7 +38,7 @@ def _comparer(obtenu: Any, attendu: Any, marge: float, chemin: str) -> None:
             _comparer(obtenu[cle], valeur, marge, f"{chemin}.{cle}")
     elif isinstance(attendu, list):
         assert len(obtenu) == len(attendu), f"{chemin} : {len(obtenu)} éléments au lieu de {len(attendu)}"
-        for i, (o, a) in enumerate(zip(obtenu, attendu)):
+        for i, (o, a) in enumerate(zip(obtenu, attendu, strict=False)):
             _comparer(o, a, marge, f"{chemin}[{i}]")
     elif isinstance(attendu, float) and not isinstance(attendu, bool):
         assert obtenu is not None and abs(obtenu - attendu) <= marge + 1e-9, f"{chemin} : {obtenu} au lieu de {attendu}"

@@ -10,14 +10,20 @@ from pathlib import Path
 import pytest
 
 RACINE = Path(__file__).resolve().parents[2]
-CAS = {"date_de_naissance": "1958-01-01", "date_de_liquidation": "2025-01-01", "trimestres_services": 167,
-       "indice_majore": 500, "nombre_enfants": 3}
+CAS = {
+    "date_de_naissance": "1958-01-01",
+    "date_de_liquidation": "2025-01-01",
+    "trimestres_services": 167,
+    "indice_majore": 500,
+    "nombre_enfants": 3,
+}
 
 
 def cli(*args: str, entree: str | None = None) -> subprocess.CompletedProcess:
     code = "import sys; from cli.pension import app; sys.argv = ['pension', *sys.argv[1:]]; app()"
-    return subprocess.run([sys.executable, "-c", code, *args], input=entree, capture_output=True, text=True,
-                          cwd=RACINE, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], input=entree, capture_output=True, text=True, cwd=RACINE, timeout=60
+    )
 
 
 def test_simuler_un_fichier(tmp_path):
@@ -33,19 +39,25 @@ def test_simuler_un_fichier(tmp_path):
 def test_simuler_depuis_l_entree_standard_et_estimer():
     r = cli("simuler", "-", entree=json.dumps(CAS))
     assert r.returncode == 0 and json.loads(r.stdout)["pension_brute_mensuelle"] == 2030.65
-    cas = {"date_de_naissance": "1970-03-10", "indice_majore": 550,
-           "periodes": [{"debut": "1995-01-01", "fin": "2025-12-31", "quotite": 80}]}
+    cas = {
+        "date_de_naissance": "1970-03-10",
+        "indice_majore": 550,
+        "periodes": [{"debut": "1995-01-01", "fin": "2025-12-31", "quotite": 80}],
+    }
     r = cli("estimer", "-", entree=json.dumps(cas))
     assert r.returncode == 0, r.stderr
     points = json.loads(r.stdout)["points"]
     assert [p["age"]["ans"] for p in points] == [64, 65, 66, 67]
 
 
-@pytest.mark.parametrize("entree, champ", [
-    ("{pas du json", "cas"),
-    (json.dumps(CAS | {"trimestres_services": -1}), "trimestres_services"),
-    (json.dumps(CAS | {"date_de_liquidation": "2019-01-01"}), "date_de_liquidation"),
-])
+@pytest.mark.parametrize(
+    "entree, champ",
+    [
+        ("{pas du json", "cas"),
+        (json.dumps(CAS | {"trimestres_services": -1}), "trimestres_services"),
+        (json.dumps(CAS | {"date_de_liquidation": "2019-01-01"}), "date_de_liquidation"),
+    ],
+)
 def test_erreur_en_francais_sur_stderr_code_2(entree, champ):
     r = cli("simuler", "-", entree=entree)
     assert r.returncode == 2 and r.stdout == ""
@@ -62,8 +74,13 @@ def test_fichier_absent():
 
 def test_lot_avec_une_ligne_fausse(tmp_path):
     lot = tmp_path / "lot.jsonl"
-    lignes = [json.dumps(CAS), "{faux", "", json.dumps(CAS | {"categorie": "militaire"}),
-              json.dumps(CAS | {"nombre_enfants": 5})]
+    lignes = [
+        json.dumps(CAS),
+        "{faux",
+        "",
+        json.dumps(CAS | {"categorie": "militaire"}),
+        json.dumps(CAS | {"nombre_enfants": 5}),
+    ]
     lot.write_text("\n".join(lignes) + "\n", encoding="utf-8")
     sortie = tmp_path / "sortie.jsonl"
     r = cli("simuler", "--lot", str(lot), "--sortie", str(sortie))

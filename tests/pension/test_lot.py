@@ -25,8 +25,9 @@ CAS_LEGAUX = Path(__file__).parent / "cas"
 
 def scalaire(lignes: list[str]) -> list[str]:
     """The per-line path the CLI had before the batch: ``simuler`` then ``model_dump_json``, or the errors."""
-    return [_calculer_ligne(pension.simuler, numero, ligne)
-            for numero, ligne in enumerate(lignes, start=1) if ligne.strip()]
+    return [
+        _calculer_ligne(pension.simuler, numero, ligne) for numero, ligne in enumerate(lignes, start=1) if ligne.strip()
+    ]
 
 
 def par_lot(lignes: list[str], taille: int = 5_000) -> tuple[list[str], set[int]]:
@@ -39,7 +40,7 @@ def par_lot(lignes: list[str], taille: int = 5_000) -> tuple[list[str], set[int]
 
     sorties = []
     for debut in range(0, len(lignes), taille):
-        sorties += lot.simuler_lot(lignes[debut:debut + taille], lambda i: repli(debut + i))
+        sorties += lot.simuler_lot(lignes[debut : debut + taille], lambda i: repli(debut + i))
     return sorties, replis
 
 
@@ -49,7 +50,7 @@ def erreurs(sorties: list[str]) -> set[int]:
 
 def comparer(lignes: list[str], obtenu: list[str], attendu: list[str]) -> None:
     assert len(obtenu) == len(attendu)
-    for ligne, o, a in zip(lignes, obtenu, attendu):
+    for ligne, o, a in zip(lignes, obtenu, attendu, strict=False):
         assert orjson.loads(o) == orjson.loads(a), f"cas {ligne}"
 
 
@@ -76,12 +77,24 @@ def test_cas_du_benchmark_identiques_octet_pour_octet(tmp_path):
 
 
 def _jour(rng: random.Random, autour: list[date]) -> date:
-    return rng.choice(autour) + timedelta(days=rng.randint(-400, 400)) if rng.random() < 0.6 else \
-        date(rng.randint(2004, 2040), rng.randint(1, 12), rng.randint(1, 28))
+    return (
+        rng.choice(autour) + timedelta(days=rng.randint(-400, 400))
+        if rng.random() < 0.6
+        else date(rng.randint(2004, 2040), rng.randint(1, 12), rng.randint(1, 28))
+    )
 
 
-TRANSITIONS = [date(2003, 12, 31), date(2004, 1, 1), date(2009, 1, 1), date(2010, 7, 1), date(2010, 11, 11),
-               date(2011, 1, 1), date(2011, 7, 1), date(2023, 9, 1), date(2026, 9, 1)]
+TRANSITIONS = [
+    date(2003, 12, 31),
+    date(2004, 1, 1),
+    date(2009, 1, 1),
+    date(2010, 7, 1),
+    date(2010, 11, 11),
+    date(2011, 1, 1),
+    date(2011, 7, 1),
+    date(2023, 9, 1),
+    date(2026, 9, 1),
+]
 
 
 def cas_limites(n: int, graine: int) -> list[dict]:
@@ -108,10 +121,12 @@ def cas_limites(n: int, graine: int) -> list[dict]:
             c["indice_majore"] = rng.randint(200, 1500)
         if "indice_majore" not in c or rng.random() < 0.05:
             c["traitement_indiciaire_brut_annuel"] = round(rng.uniform(15_000, 90_000), rng.choice([0, 1, 2, 3]))
-        for champ, chance, bornes in (("trimestres_bonifications", 0.2, (0, 24)),
-                                      ("duree_assurance_autres_regimes", 0.5, (0, 80)),
-                                      ("duree_assurance_tous_regimes", 0.1, (0, 220)),
-                                      ("nombre_enfants", 0.5, (0, 8))):
+        for champ, chance, bornes in (
+            ("trimestres_bonifications", 0.2, (0, 24)),
+            ("duree_assurance_autres_regimes", 0.5, (0, 80)),
+            ("duree_assurance_tous_regimes", 0.1, (0, 220)),
+            ("nombre_enfants", 0.5, (0, 8)),
+        ):
             if rng.random() < chance:
                 c[champ] = rng.randint(*bornes)
         if invalidite or rng.random() < 0.05:
@@ -130,38 +145,66 @@ def test_cas_limites_egaux_au_calcul_unitaire():
     assert len(replis) < len(lignes) // 3  # departures before the legal age, services under the minimum
     resultats = [orjson.loads(o) for o in obtenu]
     regles = {e["regle"] for r in resultats for e in r.get("explication", ())}
-    assert {"decote_trimestres", "surcote", "surcote_plafond", "majoration_enfants", "plafond_pension",
-            "trimestres_requis_active", "cumul_emploi_retraite", "bonifications"} <= regles
+    assert {
+        "decote_trimestres",
+        "surcote",
+        "surcote_plafond",
+        "majoration_enfants",
+        "plafond_pension",
+        "trimestres_requis_active",
+        "cumul_emploi_retraite",
+        "bonifications",
+    } <= regles
     assert any(r.get("minimum_garanti_applique") for r in resultats)
     assert any(r.get("depart_anticipe") == "invalidite" for r in resultats)
     assert any(r.get("decote_trimestres") == 20 for r in resultats)
 
 
-BASE = {"date_de_naissance": "1960-03-10", "date_de_liquidation": "2024-06-10", "trimestres_services": 150,
-        "indice_majore": 520}
+BASE = {
+    "date_de_naissance": "1960-03-10",
+    "date_de_liquidation": "2024-06-10",
+    "trimestres_services": 150,
+    "indice_majore": 520,
+}
 
 MAUVAISES = [
-    "{pas du json", "[1, 2]", '"texte"', "null", '{"date_de_naissance": "1960-03-10", "x": NaN}',
-    json.dumps(BASE | {"trimestres_services": -1}), json.dumps(BASE | {"trimestres_services": "cent"}),
+    "{pas du json",
+    "[1, 2]",
+    '"texte"',
+    "null",
+    '{"date_de_naissance": "1960-03-10", "x": NaN}',
+    json.dumps(BASE | {"trimestres_services": -1}),
+    json.dumps(BASE | {"trimestres_services": "cent"}),
     json.dumps(BASE | {"indice_majore": 0}),
-    json.dumps(BASE | {"categorie": "militaire"}), json.dumps(BASE | {"date_de_liquidation": "2024-02-30"}),
-    json.dumps(BASE | {"date_de_liquidation": "10/06/2024"}), json.dumps(BASE | {"date_de_liquidation": "1950-01-01"}),
-    json.dumps(BASE | {"date_de_liquidation": "2019-01-01"}), json.dumps(BASE | {"trimestres_services": 3}),
-    json.dumps(BASE | {"trimestres_bonifications": None}), json.dumps(BASE | {"duree_services_jours": 100}),
-    json.dumps(BASE | {"age": 64}), json.dumps({k: v for k, v in BASE.items() if k != "indice_majore"}),
+    json.dumps(BASE | {"categorie": "militaire"}),
+    json.dumps(BASE | {"date_de_liquidation": "2024-02-30"}),
+    json.dumps(BASE | {"date_de_liquidation": "10/06/2024"}),
+    json.dumps(BASE | {"date_de_liquidation": "1950-01-01"}),
+    json.dumps(BASE | {"date_de_liquidation": "2019-01-01"}),
+    json.dumps(BASE | {"trimestres_services": 3}),
+    json.dumps(BASE | {"trimestres_bonifications": None}),
+    json.dumps(BASE | {"duree_services_jours": 100}),
+    json.dumps(BASE | {"age": 64}),
+    json.dumps({k: v for k, v in BASE.items() if k != "indice_majore"}),
     json.dumps(BASE | {"date_de_naissance": "1940-01-01", "date_de_liquidation": "2003-06-01"}),
-    json.dumps(BASE | {"invalidite": "oui"}), json.dumps(BASE | {"traitement_indiciaire_brut_annuel": -5.0}),
+    json.dumps(BASE | {"invalidite": "oui"}),
+    json.dumps(BASE | {"traitement_indiciaire_brut_annuel": -5.0}),
 ]
 
 REPLIS = [  # valid cases of another shape: the scalar path computes them
     BASE | {"trimestres_services": None, "periodes": [{"debut": "1990-01-01", "fin": "2024-06-09", "quotite": 80}]},
     BASE | {"enfants": [{"date_de_naissance": "1990-05-01", "interruption_activite": True}], "nombre_enfants": 3},
     BASE | {"enfants": [{"date_de_naissance": "2005-05-01", "interruption_mois": 12}]},
-    BASE | {"carriere_longue": {"trimestres_fin_annee": {"20": 8}, "duree_cotisee": 175},
-            "date_de_liquidation": "2022-06-10"},
+    BASE
+    | {
+        "carriere_longue": {"trimestres_fin_annee": {"20": 8}, "duree_cotisee": 175},
+        "date_de_liquidation": "2022-06-10",
+    },
     BASE | {"categorie": "active", "trimestres_services_actifs": 60},
     BASE | {"date_de_situation": "2020-01-01"},
-    BASE | {"trimestres_services": 150.0}, BASE | {"indice_majore": "520"}, BASE | {"trimestres_services": True},
+    BASE | {"trimestres_services": 150.0},
+    BASE | {"indice_majore": "520"},
+    BASE | {"trimestres_services": True},
     BASE | {"traitement_indiciaire_brut_annuel": 40000},
     BASE | {"date_de_naissance": "1960-03-10T00:00:00"},
 ]
@@ -216,8 +259,15 @@ def test_lecture_en_octets_comme_un_fichier_texte():
     from cli.pension import _lignes_octets, calculer_lot_octets
 
     bonnes = [json.dumps(c, ensure_ascii=False) for c in cas_limites(40, 17)]
-    contenu = ("\r\n".join(bonnes[:10]) + "\r" + "\r".join(bonnes[10:20]) + "\n\u00a0\n\x1c\n  \n"
-               + "\n".join(bonnes[20:]) + "\n{pas du json\r\n" + json.dumps(BASE | {"nom": "Zoé"}, ensure_ascii=False))
+    contenu = (
+        "\r\n".join(bonnes[:10])
+        + "\r"
+        + "\r".join(bonnes[10:20])
+        + "\n\u00a0\n\x1c\n  \n"
+        + "\n".join(bonnes[20:])
+        + "\n{pas du json\r\n"
+        + json.dumps(BASE | {"nom": "Zoé"}, ensure_ascii=False)
+    )
     texte = io.TextIOWrapper(io.BytesIO(contenu.encode()), encoding="utf-8")
     attendu = [a.encode() for a in scalaire(list(texte))]
     obtenu = list(calculer_lot_octets(pension.simuler, _lignes_octets(io.BytesIO(contenu.encode())), taille=16))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import itertools
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -50,23 +51,28 @@ def test_table_par_generation_sans_trou(nom, version):
     lignes = version["generations"]
     assert lignes[0]["nes_du"] is None, f"{nom} : la première génération doit être ouverte (nes_du: null)"
     assert lignes[-1]["nes_au"] is None, f"{nom} : la dernière génération doit être ouverte (nes_au: null)"
-    for avant, apres in zip(lignes, lignes[1:]):
+    for avant, apres in itertools.pairwise(lignes):
         assert avant["nes_au"] is not None and apres["nes_du"] is not None
         assert apres["nes_du"] == avant["nes_au"] + timedelta(days=1), (
-            f"{nom} : trou ou chevauchement entre {avant['nes_au']} et {apres['nes_du']}")
+            f"{nom} : trou ou chevauchement entre {avant['nes_au']} et {apres['nes_du']}"
+        )
 
 
 @pytest.mark.parametrize("nom, version", list(_tables("annees")))
 def test_table_par_annee_sans_trou(nom, version):
     lignes = version["annees"]
     assert lignes[0]["du"] is None and lignes[-1]["au"] is None, f"{nom} : bornes extrêmes ouvertes"
-    for avant, apres in zip(lignes, lignes[1:]):
+    for avant, apres in itertools.pairwise(lignes):
         assert apres["du"] == avant["au"] + 1, f"{nom} : trou entre {avant['au']} et {apres['du']}"
 
 
 def test_le_detecteur_de_trou_echoue_sur_une_table_trouee():
-    trouee = {"generations": [{"nes_du": None, "nes_au": date(1951, 6, 30), "valeur": 1},
-                              {"nes_du": date(1951, 8, 1), "nes_au": None, "valeur": 2}]}
+    trouee = {
+        "generations": [
+            {"nes_du": None, "nes_au": date(1951, 6, 30), "valeur": 1},
+            {"nes_du": date(1951, 8, 1), "nes_au": None, "valeur": 2},
+        ]
+    }
     with pytest.raises(AssertionError):
         test_table_par_generation_sans_trou("exemple", trouee)
 
@@ -91,10 +97,13 @@ def test_pas_de_nombre_legal_dans_le_code():
     permis = {0, 1, 3, 4, 6, 10, 12, 31, 100}
     for fichier in ("calcul.py", "estimation.py", "dates.py"):
         arbre = ast.parse((Path(pension.__file__).parent / fichier).read_text(encoding="utf-8"))
-        nombres = {n.value for n in ast.walk(arbre) if isinstance(n, ast.Constant)
-                   and isinstance(n.value, (int, float)) and not isinstance(n.value, bool)}
+        nombres = {
+            n.value
+            for n in ast.walk(arbre)
+            if isinstance(n, ast.Constant) and isinstance(n.value, (int, float)) and not isinstance(n.value, bool)
+        }
         assert nombres <= permis, f"{fichier} : nombres en dur {sorted(nombres - permis)}"
 
 
 def test_les_fichiers_sont_dans_le_paquet():
-    assert DOSSIER == Path(pension.__file__).parent / "parametres"
+    assert Path(pension.__file__).parent / "parametres" == DOSSIER

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -19,11 +19,17 @@ from tests.conftest import BIN
 async def historique(url_base):
     moteur = creer_moteur(url_base)
     sessions = fabrique_sessions(moteur)
-    debut = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+    debut = datetime(2026, 3, 2, 9, tzinfo=UTC)
     for i in range(6):
         async with transaction(sessions) as session:
-            await depots.ajouter_evenement(session, f"eir-x-{i % 2}", "etape", "cnracl", debut + timedelta(hours=i),
-                                           details={"rang": i, "montant": 1843.27})
+            await depots.ajouter_evenement(
+                session,
+                f"eir-x-{i % 2}",
+                "etape",
+                "cnracl",
+                debut + timedelta(hours=i),
+                details={"rang": i, "montant": 1843.27},
+            )
     yield url_base, sessions
     await moteur.dispose()
 
@@ -61,13 +67,15 @@ async def test_evenement_supprime_au_milieu_et_a_la_fin(historique):
 async def test_la_commande_dit_ce_qui_est_altere(historique):
     url, sessions = historique
     env = {**os.environ, "CNRACL_DATABASE_URL": url}
-    intact = subprocess.run([str(BIN / "cnracl"), "audit", "verifier"], env=env, capture_output=True, text=True,
-                            timeout=60)
+    intact = subprocess.run(
+        [str(BIN / "cnracl"), "audit", "verifier"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert intact.returncode == 0 and "6 événements" in intact.stdout
     async with transaction(sessions) as session:
         await session.exec(text("UPDATE evenement SET type = 'autre' WHERE id = 2"))
-    altere = subprocess.run([str(BIN / "cnracl"), "audit", "verifier"], env=env, capture_output=True, text=True,
-                            timeout=60)
+    altere = subprocess.run(
+        [str(BIN / "cnracl"), "audit", "verifier"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert altere.returncode == 1 and "n° 2" in altere.stderr and "Traceback" not in altere.stderr
 
 
@@ -77,13 +85,19 @@ async def test_ajouts_concurrents_une_seule_chaine(historique):
     import asyncio
 
     _, sessions = historique
-    debut = datetime(2026, 4, 1, 9, tzinfo=timezone.utc)
+    debut = datetime(2026, 4, 1, 9, tzinfo=UTC)
 
     async def processus(rang: int) -> None:
         async with transaction(sessions) as session:
             for etape in range(3):
-                await depots.ajouter_evenement(session, f"eir-c-{rang}", f"etape-{etape}", "cnracl",
-                                               debut + timedelta(minutes=rang), details={"rang": rang})
+                await depots.ajouter_evenement(
+                    session,
+                    f"eir-c-{rang}",
+                    f"etape-{etape}",
+                    "cnracl",
+                    debut + timedelta(minutes=rang),
+                    details={"rang": rang},
+                )
                 await asyncio.sleep(0)
 
     async def annule() -> None:  # then, in the same session, a transaction that commits an event of its own
@@ -100,9 +114,14 @@ async def test_ajouts_concurrents_une_seule_chaine(historique):
     assert resultat.intacte, resultat.anomalies
     assert resultat.evenements == 6 + 60 + 1
     async with sessions() as session:
-        types = (await session.exec(text("SELECT processus_id, type FROM evenement WHERE processus_id LIKE 'eir-c-%' "
-                                         "ORDER BY id"))).all()
-        assert not (await session.exec(text("SELECT count(*) FROM evenement WHERE processus_id = 'eir-annule'"))).one()[0]
+        types = (
+            await session.exec(
+                text("SELECT processus_id, type FROM evenement WHERE processus_id LIKE 'eir-c-%' ORDER BY id")
+            )
+        ).all()
+        assert not (await session.exec(text("SELECT count(*) FROM evenement WHERE processus_id = 'eir-annule'"))).one()[
+            0
+        ]
     # Each transaction's events stay together and in their order.
     par_processus: dict[str, list[str]] = {}
     for processus_id, type_ in types:
@@ -112,7 +131,7 @@ async def test_ajouts_concurrents_une_seule_chaine(historique):
 
 async def test_une_fois_dans_la_meme_transaction(historique):
     _, sessions = historique
-    moment = datetime(2026, 5, 1, 9, tzinfo=timezone.utc)
+    moment = datetime(2026, 5, 1, 9, tzinfo=UTC)
     async with transaction(sessions) as session:
         for _ in range(2):
             await depots.ajouter_evenement(session, "eir-u", "ris_disponible", "cnracl", moment, une_fois=True)

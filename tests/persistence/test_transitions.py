@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -15,7 +15,6 @@ from persistence.db import creer_moteur, fabrique_sessions, transaction
 from persistence.models import DemandeEirTable, Evenement
 from tests.fabriques import population
 
-
 RIS_DISPONIBLE = VueEir(etape=EtapeEir.preparation, etat=EtatEir.ris_disponible, phase=2, en_attente_de=Acteur.affilie)
 
 
@@ -23,15 +22,16 @@ async def _demande(sessions, maintenant: datetime) -> DemandeEirTable:
     """An agent's EIR request, just stored (« enregistrée »)."""
     pop = await population(sessions)
     async with transaction(sessions) as session:
-        return await depots.creer_demande_eir(session, pop.affilie, date(2026, 3, 2), "en_ligne", maintenant,
-                                              lambda cle, n: f"eir-{cle}-{n}")
+        return await depots.creer_demande_eir(
+            session, pop.affilie, date(2026, 3, 2), "en_ligne", maintenant, lambda cle, n: f"eir-{cle}-{n}"
+        )
 
 
 async def test_une_transition_rejouee_n_ajoute_pas_d_evenement(url_base):
     moteur = creer_moteur(url_base)
     sessions = fabrique_sessions(moteur)
     try:
-        maintenant = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+        maintenant = datetime(2026, 3, 2, 9, tzinfo=UTC)
         demande = await _demande(sessions, maintenant)
         vue = RIS_DISPONIBLE
         transition = Transition(demande.id, demande.workflow_id, vue, "ris_disponible", maintenant + timedelta(days=6))
@@ -40,11 +40,14 @@ async def test_une_transition_rejouee_n_ajoute_pas_d_evenement(url_base):
                 await depots.appliquer_transition(session, transition)
         # The same event later in the process (another consolidation round) is a new event.
         async with transaction(sessions) as session:
-            await depots.appliquer_transition(session, Transition(demande.id, demande.workflow_id, vue, "ris_disponible",
-                                                                  maintenant + timedelta(days=20)))
+            await depots.appliquer_transition(
+                session,
+                Transition(demande.id, demande.workflow_id, vue, "ris_disponible", maintenant + timedelta(days=20)),
+            )
         async with sessions() as session:
-            types = (await session.exec(select(Evenement.type).where(
-                Evenement.processus_id == demande.workflow_id))).all()
+            types = (
+                await session.exec(select(Evenement.type).where(Evenement.processus_id == demande.workflow_id))
+            ).all()
             ecrite = await session.get(DemandeEirTable, demande.id)
             chaine = await verifier(session)
         assert types.count("ris_disponible") == 2
@@ -69,26 +72,39 @@ async def test_le_ris_publie_ecrit_son_etat_une_fois_le_mail_parti(url_base, boi
     moteur = creer_moteur(url_base)
     sessions = fabrique_sessions(moteur)
     try:
-        maintenant = datetime(2026, 3, 9, 9, tzinfo=timezone.utc)
+        maintenant = datetime(2026, 3, 9, 9, tzinfo=UTC)
         demande = await _demande(sessions, maintenant)
         publication = PublicationRis(
             ProductionDocument(f"{demande.workflow_id}:ris-0", demande.id, maintenant),
-            NotificationEir(f"{demande.workflow_id}:ris_disponible:affilie:0", demande.id, "ris_disponible",
-                            Acteur.affilie, maintenant),
-            Transition(demande.id, demande.workflow_id, RIS_DISPONIBLE, "ris_disponible", maintenant))
+            NotificationEir(
+                f"{demande.workflow_id}:ris_disponible:affilie:0",
+                demande.id,
+                "ris_disponible",
+                Acteur.affilie,
+                maintenant,
+            ),
+            Transition(demande.id, demande.workflow_id, RIS_DISPONIBLE, "ris_disponible", maintenant),
+        )
 
         def activites(port: int) -> ActivitesEir:
             transport = TransportSmtp("127.0.0.1", port, "CNRACL <ne-pas-repondre@cnracl.example.fr>", delai=2)
-            return ActivitesEir(sessions, ExpediteurMails(sessions, Gabarits(), transport), "https://cnracl.test",
-                                "superviseurs@cnracl.example.fr")
+            return ActivitesEir(
+                sessions,
+                ExpediteurMails(sessions, Gabarits(), transport),
+                "https://cnracl.test",
+                "superviseurs@cnracl.example.fr",
+            )
 
         async def lire():
             async with sessions() as session:
-                return ((await session.get(DemandeEirTable, demande.id)).etat,
-                        [m.etat for m in (await session.exec(select(Mail))).all()],
-                        len((await session.exec(select(Document))).all()),
-                        (await session.exec(select(Evenement.type).where(
-                            Evenement.processus_id == demande.workflow_id))).all().count("ris_disponible"))
+                return (
+                    (await session.get(DemandeEirTable, demande.id)).etat,
+                    [m.etat for m in (await session.exec(select(Mail))).all()],
+                    len((await session.exec(select(Document))).all()),
+                    (await session.exec(select(Evenement.type).where(Evenement.processus_id == demande.workflow_id)))
+                    .all()
+                    .count("ris_disponible"),
+                )
 
         with pytest.raises(OSError):  # no mail server on this port
             await activites(port_libre()).publier_ris(publication)

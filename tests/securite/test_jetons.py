@@ -36,7 +36,7 @@ def test_un_jeton_verifie_avec_une_cle_ne_vaut_pas_pour_une_autre():
 
 def test_un_jeton_altere_ou_sans_expiration_est_refuse():
     jeton = emettre_jeton(5, "agent", CLE, timedelta(minutes=5))
-    entete, contenu, signature = jeton.split(".")
+    entete, _contenu, signature = jeton.split(".")
     autre = emettre_jeton(6, "superviseur", CLE, timedelta(minutes=5)).split(".")[1]
     assert lire_jeton(f"{entete}.{autre}.{signature}", CLE) is None
     sans_expiration = jwt.encode({"sub": "5", "role": "agent"}, CLE, "HS256")

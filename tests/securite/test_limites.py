@@ -25,13 +25,17 @@ async def _service(tmp_path, url_sqlite, **reglages):
 async def test_trop_de_connexions_depuis_une_adresse(tmp_path, url_sqlite):
     pile, service, racine = await _service(tmp_path, url_sqlite, limite_connexions="3/minute")
     async with pile:
-        essais = [await racine.post("/api/v1/auth/jeton", data={"username": f"inconnu-{i}", "password": "x"})
-                  for i in range(3)]
+        essais = [
+            await racine.post("/api/v1/auth/jeton", data={"username": f"inconnu-{i}", "password": "x"})
+            for i in range(3)
+        ]
         assert [r.status_code for r in essais] == [401, 401, 401]
         refus = await racine.post("/api/v1/auth/jeton", data={"username": "camille", "password": CODE})
         assert refus.status_code == 429
         assert 1 <= int(refus.headers["Retry-After"]) <= 60
-        assert refus.json()["detail"].startswith("Trop de tentatives de connexion depuis votre poste : 3 au plus par minute")
+        assert refus.json()["detail"].startswith(
+            "Trop de tentatives de connexion depuis votre poste : 3 au plus par minute"
+        )
         page = await racine.post("/connexion", data={"identifiant": "camille", "code": CODE})
         assert page.status_code == 429 and "Réessayez dans" in page.text
         assert "<h1>Trop de requêtes</h1>" in page.text and int(page.headers["Retry-After"]) >= 1  # a page
@@ -52,8 +56,10 @@ async def test_trop_de_requetes_pour_un_jeton(tmp_path, url_sqlite):
 async def test_limites_desactivees(tmp_path, url_sqlite):
     pile, service, racine = await _service(tmp_path, url_sqlite, limites_actives=False, limite_connexions="1/minute")
     async with pile:
-        statuts = [(await racine.post("/api/v1/auth/jeton", data={"username": "x", "password": "y"})).status_code
-                   for _ in range(4)]
+        statuts = [
+            (await racine.post("/api/v1/auth/jeton", data={"username": "x", "password": "y"})).status_code
+            for _ in range(4)
+        ]
         assert statuts == [401] * 4
 
 

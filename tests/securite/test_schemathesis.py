@@ -14,7 +14,6 @@ import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.conftest import port_libre
@@ -41,27 +40,47 @@ def _attendre(url: str, processus: list[subprocess.Popen]) -> None:
 def service_en_marche(tmp_path_factory):
     dossier = tmp_path_factory.mktemp("schemathesis")
     port_temporal, port_api = port_libre(), port_libre()
-    env = {**os.environ, "CNRACL_VAR_DIR": str(dossier), "CNRACL_DATABASE_URL": f"sqlite+aiosqlite:///{dossier}/c.db",
-           "CNRACL_TEMPORAL_ADDRESS": f"127.0.0.1:{port_temporal}", "CNRACL_SMTP_HOST": "127.0.0.1",
-           "CNRACL_SMTP_PORT": str(port_libre()), "CNRACL_LIMITES_ACTIVES": "false"}
+    env = {
+        **os.environ,
+        "CNRACL_VAR_DIR": str(dossier),
+        "CNRACL_DATABASE_URL": f"sqlite+aiosqlite:///{dossier}/c.db",
+        "CNRACL_TEMPORAL_ADDRESS": f"127.0.0.1:{port_temporal}",
+        "CNRACL_SMTP_HOST": "127.0.0.1",
+        "CNRACL_SMTP_PORT": str(port_libre()),
+        "CNRACL_LIMITES_ACTIVES": "false",
+    }
     subprocess.run([str(BIN / "cnracl"), "migrer"], env=env, check=True, capture_output=True)
     subprocess.run([str(BIN / "cnracl"), "donnees", "demo"], env=env, check=True, capture_output=True)
     comptes = json.loads((dossier / "demo.json").read_text())
     journal = open(dossier / "service.log", "ab")
-    processus = [subprocess.Popen(commande, env=env, stdout=journal, stderr=subprocess.STDOUT) for commande in (
-        [str(BIN / "temporal"), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port_temporal),
-         "--headless", "--log-level", "error"],
-        [str(BIN / "cnracl"), "worker"],
-        [str(BIN / "cnracl"), "api", "--port", str(port_api)],
-    )]
+    processus = [
+        subprocess.Popen(commande, env=env, stdout=journal, stderr=subprocess.STDOUT)
+        for commande in (
+            [
+                str(BIN / "temporal"),
+                "server",
+                "start-dev",
+                "--ip",
+                "127.0.0.1",
+                "--port",
+                str(port_temporal),
+                "--headless",
+                "--log-level",
+                "error",
+            ],
+            [str(BIN / "cnracl"), "worker"],
+            [str(BIN / "cnracl"), "api", "--port", str(port_api)],
+        )
+    ]
     base = f"http://127.0.0.1:{port_api}"
     try:
         _attendre(f"{base}/api/v1/sante", processus)
         jetons = {}
         for role in ROLES:
             compte = next(c for c in comptes if c["role"] == role)
-            reponse = httpx.post(f"{base}/api/v1/auth/jeton",
-                                 data={"username": compte["identifiant"], "password": compte["code"]})
+            reponse = httpx.post(
+                f"{base}/api/v1/auth/jeton", data={"username": compte["identifiant"], "password": compte["code"]}
+            )
             jetons[role] = reponse.json()["access_token"]
         yield base, jetons
     finally:
@@ -82,13 +101,15 @@ def test_api_conforme(role, service_en_marche):
         operation = resultat.ok()
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
-                  database=None)
+        @settings(
+            max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None
+        )
         def essayer(case):
             # A request valid for the schema may still break a business rule (age, open request, deadline…):
             # the 422 that names the rule is the expected answer, so positive_data_acceptance does not apply.
-            case.call_and_validate(base_url=base, headers=entetes, excluded_checks=[positive_data_acceptance],
-                                   timeout=30)
+            case.call_and_validate(
+                base_url=base, headers=entetes, excluded_checks=[positive_data_acceptance], timeout=30
+            )
 
         try:
             essayer()

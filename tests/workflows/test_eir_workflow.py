@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-from pathlib import Path
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -64,12 +64,17 @@ class Banc:
     async def demarrer(self, version: int = VERSION_EIR) -> None:
         async with transaction(self.sessions) as session:
             demande = await depots.creer_demande_eir(
-                session, self.pop.affilie, date(2026, 3, 2), "en_ligne", datetime.now(timezone.utc), id_workflow_eir
+                session, self.pop.affilie, date(2026, 3, 2), "en_ligne", datetime.now(UTC), id_workflow_eir
             )
         self.demande_id = demande.id
         self.handle = await demarrer_eir(
-            self.env.client, self.settings.task_queue, demande.id, demande.workflow_id, demande.date_demande,
-            delais_eir(self.settings), version,
+            self.env.client,
+            self.settings.task_queue,
+            demande.id,
+            demande.workflow_id,
+            demande.date_demande,
+            delais_eir(self.settings),
+            version,
         )
 
     async def demande(self) -> DemandeEirTable:
@@ -86,6 +91,7 @@ class Banc:
     async def en_etat(self, etat: EtatEir) -> None:
         async def verifier():
             return await self.etat() == etat.value
+
         await attendre(verifier)
 
     async def tache_ouverte(self) -> Tache:
@@ -144,8 +150,10 @@ async def test_eir_complet_avec_les_delais_par_defaut(banc: Banc, version: int):
     assert tache.relancee_le is not None and tache.escaladee_le is not None
 
     # The employer answers: the end-of-career index and one corrected CIR line.
-    await banc.completer(indice_fin_de_carriere=612, corrections=[
-        {"date_debut": "2005-01-01", "date_fin": "2005-12-31", "quotite": 80, "indice_majore": 430}])
+    await banc.completer(
+        indice_fin_de_carriere=612,
+        corrections=[{"date_debut": "2005-01-01", "date_fin": "2005-12-31", "quotite": 80, "indice_majore": 430}],
+    )
     await attendre(lambda: len(boite.pour(AGENT)) == 3)
     assert boite.pour(AGENT)[2]["Subject"] == "Votre relevé individuel de situation est disponible"
     await banc.en_etat(EtatEir.ris_disponible)
@@ -191,21 +199,35 @@ async def test_eir_complet_avec_les_delais_par_defaut(banc: Banc, version: int):
         evenements = [e.type for e in await depots.historique(session, banc.handle.id)]
     assert enquete.reponses == [5, 4, 4, 5, 3]
     # Exactly one of each mail, all marked sent.
-    assert sorted(m.evenement for m in mails) == sorted([
-        "accuse_reception", "contacter_employeur", "notification_employeur", "relance_employeur",
-        "escalade_superviseur", "ris_disponible", "consolidation_employeur", "ris_consolide",
-        "bilan_disponible", "cloture_enquete"])
+    assert sorted(m.evenement for m in mails) == sorted(
+        [
+            "accuse_reception",
+            "contacter_employeur",
+            "notification_employeur",
+            "relance_employeur",
+            "escalade_superviseur",
+            "ris_disponible",
+            "consolidation_employeur",
+            "ris_consolide",
+            "bilan_disponible",
+            "cloture_enquete",
+        ]
+    )
     assert len(boite.messages) == 10 and all(m.etat == "envoye" for m in mails)
     assert evenements[0] == "demande_enregistree" and evenements[-1] == "enquete_repondue"
     assert "relance_employeur" in evenements and "escalade_superviseur" in evenements
 
     # The history just recorded replays against the current code (no non-determinism).
     historique = await banc.handle.fetch_history()
-    await Replayer(workflows=[EirWorkflow], data_converter=pydantic_data_converter,
-                   workflow_runner=executant_workflows()).replay_workflow(historique)
+    await Replayer(
+        workflows=[EirWorkflow], data_converter=pydantic_data_converter, workflow_runner=executant_workflows()
+    ).replay_workflow(historique)
     # The current version asks no patch: no marker of one, no upsert of the search attribute it brings.
-    marqueurs = [e.marker_recorded_event_attributes.marker_name for e in historique.events
-                 if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED]
+    marqueurs = [
+        e.marker_recorded_event_attributes.marker_name
+        for e in historique.events
+        if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+    ]
     upserts = [e for e in historique.events if e.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES]
     if version == VERSION_EIR:
         assert "core_patch" not in marqueurs and upserts == []
@@ -233,7 +255,8 @@ async def _jusqua(banc: Banc, etape: str, version: int = VERSION_EIR) -> None:
     if etape == "consolidation_employeur":
         await banc.handle.execute_update(
             EirWorkflow.demander_consolidation,
-            DemandeConsolidation(periodes=[PeriodeASignaler(annee=2001, commentaire="Temps partiel")]))
+            DemandeConsolidation(periodes=[PeriodeASignaler(annee=2001, commentaire="Temps partiel")]),
+        )
         return
     await banc.handle.execute_update(EirWorkflow.valider_ris, ActionAffilie())
     await banc.en_etat(EtatEir.bilan_disponible)
@@ -241,9 +264,16 @@ async def _jusqua(banc: Banc, etape: str, version: int = VERSION_EIR) -> None:
 
 
 @pytest.mark.parametrize(
-    ("etape", "version"), [("attente_notification", VERSION_EIR), ("verification_employeur", VERSION_EIR),
-                           ("ris_disponible", VERSION_EIR), ("ris_disponible", 1),
-                           ("consolidation_employeur", VERSION_EIR), ("bilan_disponible", VERSION_EIR)])
+    ("etape", "version"),
+    [
+        ("attente_notification", VERSION_EIR),
+        ("verification_employeur", VERSION_EIR),
+        ("ris_disponible", VERSION_EIR),
+        ("ris_disponible", 1),
+        ("consolidation_employeur", VERSION_EIR),
+        ("bilan_disponible", VERSION_EIR),
+    ],
+)
 async def test_retrait_a_chaque_etape(banc: Banc, etape: str, version: int):
     await _jusqua(banc, etape, version)
     avant = len(banc.boite.messages)
@@ -275,12 +305,14 @@ async def test_rejeu_d_un_historique_enregistre(fichier: str):
     by a local activity of its own); ``eir_version_2``: the first process of version 2 (no patch asked),
     04/12/2026."""
     historique = WorkflowHistory.from_json("eir-enregistre", (HISTORIQUES / fichier).read_text())
-    await Replayer(workflows=[EirWorkflow], data_converter=pydantic_data_converter,
-                   workflow_runner=executant_workflows()).replay_workflow(historique)
+    await Replayer(
+        workflows=[EirWorkflow], data_converter=pydantic_data_converter, workflow_runner=executant_workflows()
+    ).replay_workflow(historique)
 
 
 async def test_un_worker_en_deux_parts_accuse_la_reponse_meme_sans_sa_part_activites(
-        env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sqlite):
+    env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sqlite
+):
     """`cnracl worker --part workflows` and `--part activites`: the employer's answer is written and acknowledged
     by the workflows part alone; the RIS and its mail wait for the activities part, then come once."""
     settings = settings_de_test(tmp_path, url_sqlite, boite_mail.port)

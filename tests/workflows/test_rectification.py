@@ -25,8 +25,10 @@ class Banc:
 
     async def demander(self, **corps) -> dict:
         agent = await self.service.http("camille")
-        reponse = await agent.post("/rectifications", json={"type_document": "ris", "annee_document": 2026,
-                                                             "motif": "Temps partiel non repris", **corps})
+        reponse = await agent.post(
+            "/rectifications",
+            json={"type_document": "ris", "annee_document": 2026, "motif": "Temps partiel non repris", **corps},
+        )
         assert reponse.status_code == 201, reponse.text
         return reponse.json()
 
@@ -39,7 +41,8 @@ class Banc:
 
     async def completer(self, identifiant: str, tache_id: int, corrections: list[dict]) -> None:
         reponse = await (await self.service.http(identifiant)).post(
-            f"/taches/{tache_id}/completion", json={"carriere_verifiee": True, "corrections": corrections})
+            f"/taches/{tache_id}/completion", json={"carriere_verifiee": True, "corrections": corrections}
+        )
         assert reponse.status_code == 200, reponse.text
 
     async def attendre_etat(self, rectification_id: int, etat: str) -> dict:
@@ -48,14 +51,19 @@ class Banc:
         async def verifier():
             resultat.update(await self.etat(rectification_id))
             return resultat["etat"] == etat
+
         await attendre(verifier)
         return resultat
 
 
 @pytest.fixture
 async def banc(env_temps_accelere, tmp_path, boite_mail, url_sqlite):
-    settings = settings_de_test(tmp_path, url_sqlite, boite_mail.port,
-                                temporal_address=env_temps_accelere.client.service_client.config.target_host)
+    settings = settings_de_test(
+        tmp_path,
+        url_sqlite,
+        boite_mail.port,
+        temporal_address=env_temps_accelere.client.service_client.config.target_host,
+    )
     async with AsyncExitStack() as pile:
         service = await assembler(settings, pile)
         await pile.enter_async_context(creer_worker(env_temps_accelere.client, settings, service.sessions))
@@ -70,12 +78,15 @@ async def test_periode_chez_l_employeur_actuel(banc: Banc):
     [tache] = await banc.taches("rh-commune")
     assert tache["type"] == "correction_cir_rectification"
     assert await banc.taches("drh") == []
-    await banc.completer("rh-commune", tache["id"],
-                         [{"date_debut": "2005-01-01", "date_fin": "2005-12-31", "quotite": 80}])
+    await banc.completer(
+        "rh-commune", tache["id"], [{"date_debut": "2005-01-01", "date_fin": "2005-12-31", "quotite": 80}]
+    )
     etat = await banc.attendre_etat(r["id"], "document_rectifie")
     await attendre(lambda: len(banc.boite.pour(AGENT)) == 2)
-    assert banc.boite.sujets(AGENT) == ["Votre demande de RIS rectificatif est enregistrée",
-                                        "Votre RIS rectificatif est disponible"]
+    assert banc.boite.sujets(AGENT) == [
+        "Votre demande de RIS rectificatif est enregistrée",
+        "Votre RIS rectificatif est disponible",
+    ]
     async with banc.service.sessions() as session:
         document = await session.get(Document, etat["document_rectifie_id"])
     periode = [p for p in document.contenu["periodes"] if p["annee"] == 2005]
@@ -92,8 +103,11 @@ async def test_employeur_precedent_dans_le_systeme(banc: Banc):
     assert banc.boite.pour(EMPLOYEUR) == []
     [transmission] = await banc.taches("drh")
     assert transmission["type"] == "transmission_donnees_rectification"
-    await banc.completer("drh", transmission["id"], [{"date_debut": "1993-01-01", "date_fin": "1993-12-31",
-                                                      "nature": "non_titulaire_valide"}])
+    await banc.completer(
+        "drh",
+        transmission["id"],
+        [{"date_debut": "1993-01-01", "date_fin": "1993-12-31", "nature": "non_titulaire_valide"}],
+    )
     await attendre(lambda: len(banc.boite.pour(EMPLOYEUR)) == 1)
     assert "ancien employeur" in banc.boite.pour(EMPLOYEUR)[0]["Subject"]
     [obtention] = await banc.taches("rh-commune")
@@ -102,7 +116,7 @@ async def test_employeur_precedent_dans_le_systeme(banc: Banc):
     await banc.attendre_etat(r["id"], "document_rectifie")
     await attendre(lambda: len(banc.boite.pour(AGENT)) == 2)
     async with banc.service.sessions() as session:
-        ligne = [t for t in (await session.exec(select(Tache))).all()]
+        ligne = list((await session.exec(select(Tache))).all())
     assert {t.etat for t in ligne} == {"terminee"}
     assert len(banc.boite.messages) == 4
 
@@ -137,8 +151,9 @@ async def test_eig_porte_la_reclamation(banc: Banc):
     assert "réclamation sur l'EIG" in texte(banc.boite.pour(EMPLOYEUR)[0])
     [tache] = await banc.taches("rh-commune")
     assert tache["details"]["reclamation_eig"] is True
-    await banc.completer("rh-commune", tache["id"], [{"date_debut": "2010-01-01", "date_fin": "2010-12-31",
-                                                      "indice_majore": 450}])
+    await banc.completer(
+        "rh-commune", tache["id"], [{"date_debut": "2010-01-01", "date_fin": "2010-12-31", "indice_majore": 450}]
+    )
     etat = await banc.attendre_etat(r["id"], "document_rectifie")
     async with banc.service.sessions() as session:
         document = await session.get(Document, etat["document_rectifie_id"])
@@ -162,9 +177,17 @@ async def test_relance_et_escalade_de_la_tache(banc: Banc):
 
 async def test_autorisations(banc: Banc):
     agent = await banc.service.http("camille")
-    reponse = await agent.post("/rectifications", json={
-        "type_document": "ris", "annee_document": 2026, "motif": "x" * 5, "periode_debut": "2005-01-01",
-        "periode_fin": "2005-12-31", "nir": banc.service.pop.collegue.nir})
+    reponse = await agent.post(
+        "/rectifications",
+        json={
+            "type_document": "ris",
+            "annee_document": 2026,
+            "motif": "x" * 5,
+            "periode_debut": "2005-01-01",
+            "periode_fin": "2005-12-31",
+            "nir": banc.service.pop.collegue.nir,
+        },
+    )
     assert reponse.status_code == 403
     r = await banc.demander(periode_debut="2005-01-01", periode_fin="2005-12-31")
     jean = await banc.service.http("jean")
@@ -179,15 +202,29 @@ async def test_autorisations(banc: Banc):
 
 async def test_demande_mal_formee(banc: Banc):
     agent = await banc.service.http("camille")
-    reponse = await agent.post("/rectifications", json={
-        "type_document": "bulletin", "annee_document": 2026, "motif": "erreur", "periode_debut": "2005-12-31",
-        "periode_fin": "2005-01-01"})
+    reponse = await agent.post(
+        "/rectifications",
+        json={
+            "type_document": "bulletin",
+            "annee_document": 2026,
+            "motif": "erreur",
+            "periode_debut": "2005-12-31",
+            "periode_fin": "2005-01-01",
+        },
+    )
     assert reponse.status_code == 422
     champs = {e["champ"] for e in reponse.json()["erreurs"]}
     assert "type_document" in champs
-    reponse = await agent.post("/rectifications", json={
-        "type_document": "ris", "annee_document": 2026, "motif": "erreur", "periode_debut": "1980-01-01",
-        "periode_fin": "1980-12-31"})
+    reponse = await agent.post(
+        "/rectifications",
+        json={
+            "type_document": "ris",
+            "annee_document": 2026,
+            "motif": "erreur",
+            "periode_debut": "1980-01-01",
+            "periode_fin": "1980-12-31",
+        },
+    )
     assert reponse.status_code == 422 and "SIRET" in reponse.json()["detail"]
 
 

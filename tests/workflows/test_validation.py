@@ -33,16 +33,32 @@ class Banc:
         limite = (maintenant + timedelta(days=jours_avant_limite)).date()
         pop = self.service.pop
         async with transaction(self.service.sessions) as session:
-            dossier = DossierValidationTable(workflow_id=f"echeance-validation-{pop.affilie.cle}",
-                                             affilie_id=pop.affilie.id, motif="titularisation", date_limite=limite,
-                                             regle=REGLE, etat="ouverte", creee_le=maintenant, modifiee_le=maintenant)
+            dossier = DossierValidationTable(
+                workflow_id=f"echeance-validation-{pop.affilie.cle}",
+                affilie_id=pop.affilie.id,
+                motif="titularisation",
+                date_limite=limite,
+                regle=REGLE,
+                etat="ouverte",
+                creee_le=maintenant,
+                modifiee_le=maintenant,
+            )
             session.add(dossier)
         s = self.service.settings
         await self.env.client.start_workflow(
             EcheanceValidationWorkflow.run,
-            EcheanceValidationEntree(dossier.id, pop.affilie.id, pop.employeur.id, limite, REGLE,
-                                     s.validation_rappels, DelaisTache(s.relance_employeur, s.escalade_superviseur)),
-            id=dossier.workflow_id, task_queue=s.task_queue)
+            EcheanceValidationEntree(
+                dossier.id,
+                pop.affilie.id,
+                pop.employeur.id,
+                limite,
+                REGLE,
+                s.validation_rappels,
+                DelaisTache(s.relance_employeur, s.escalade_superviseur),
+            ),
+            id=dossier.workflow_id,
+            task_queue=s.task_queue,
+        )
         self.dossier_id = dossier.id
         return dossier.id
 
@@ -52,13 +68,18 @@ class Banc:
     async def en_etat(self, etat: str) -> None:
         async def verifier():
             return (await self.etat())["etat"] == etat
+
         await attendre(verifier)
 
 
 @pytest.fixture
 async def banc(env_temps_accelere, tmp_path, boite_mail, url_sqlite):
-    settings = settings_de_test(tmp_path, url_sqlite, boite_mail.port,
-                                temporal_address=env_temps_accelere.client.service_client.config.target_host)
+    settings = settings_de_test(
+        tmp_path,
+        url_sqlite,
+        boite_mail.port,
+        temporal_address=env_temps_accelere.client.service_client.config.target_host,
+    )
     async with AsyncExitStack() as pile:
         service = await assembler(settings, pile)
         await pile.enter_async_context(creer_worker(env_temps_accelere.client, settings, service.sessions))
@@ -71,16 +92,16 @@ async def test_rappels_a_leurs_dates_puis_forclusion_et_demande_tardive(banc: Ba
     await banc.env.sleep(timedelta(days=18))
     await asyncio.sleep(0.3)
     assert banc.boite.messages == []
-    await banc.env.sleep(timedelta(days=4))   # 180 days before the deadline
+    await banc.env.sleep(timedelta(days=4))  # 180 days before the deadline
     await attendre(lambda: len(banc.boite.messages) == 2)
     assert banc.boite.sujets(AGENT)[0].startswith("Validation de services : votre demande est possible")
     assert len(banc.boite.pour(EMPLOYEUR)) == 1
     await banc.env.sleep(timedelta(days=147))
     await asyncio.sleep(0.3)
     assert len(banc.boite.messages) == 2
-    await banc.env.sleep(timedelta(days=3))    # 30 days before
+    await banc.env.sleep(timedelta(days=3))  # 30 days before
     await attendre(lambda: len(banc.boite.messages) == 4)
-    await banc.env.sleep(timedelta(days=32))   # past the deadline: forclos
+    await banc.env.sleep(timedelta(days=32))  # past the deadline: forclos
     await banc.en_etat("forclose")
     await attendre(lambda: len(banc.boite.pour(AGENT)) == 3)
     assert "délai de demande est expiré" in banc.boite.sujets(AGENT)[2]
@@ -103,9 +124,13 @@ async def test_demande_dans_le_delai_puis_decision(banc: Banc):
     rh = await banc.service.http("rh-commune")
     [tache] = (await rh.get("/taches")).json()
     assert tache["type"] == "certificats_services_validation"
-    reponse = await rh.post(f"/taches/{tache['id']}/completion", json={
-        "carriere_verifiee": True, "corrections": [{"date_debut": "1993-01-01", "date_fin": "1993-12-31",
-                                                    "nature": "non_titulaire_valide"}]})
+    reponse = await rh.post(
+        f"/taches/{tache['id']}/completion",
+        json={
+            "carriere_verifiee": True,
+            "corrections": [{"date_debut": "1993-01-01", "date_fin": "1993-12-31", "nature": "non_titulaire_valide"}],
+        },
+    )
     assert reponse.status_code == 200, reponse.text
     await attendre(lambda: len(banc.boite.pour(SUPERVISEURS)) == 1)
     superviseur = await banc.service.http("superviseur")
@@ -113,9 +138,12 @@ async def test_demande_dans_le_delai_puis_decision(banc: Banc):
     assert len(decisions) == 1
     # A second request is refused; a decision from an agent is refused.
     assert (await agent.post(f"/validations/{banc.dossier_id}/demande")).status_code == 409
-    assert (await agent.post(f"/validations/{banc.dossier_id}/decision", json={"decision": "acceptee"})).status_code == 403
-    reponse = await superviseur.post(f"/validations/{banc.dossier_id}/decision",
-                                     json={"decision": "acceptee", "motif": "Certificats conformes"})
+    assert (
+        await agent.post(f"/validations/{banc.dossier_id}/decision", json={"decision": "acceptee"})
+    ).status_code == 403
+    reponse = await superviseur.post(
+        f"/validations/{banc.dossier_id}/decision", json={"decision": "acceptee", "motif": "Certificats conformes"}
+    )
     assert reponse.status_code == 200, reponse.text
     assert reponse.json()["etat"] == "acceptee" and reponse.json()["decision"] == "acceptee"
     await attendre(lambda: len(banc.boite.messages) == 5)
@@ -128,17 +156,21 @@ async def test_demande_dans_le_delai_puis_decision(banc: Banc):
 async def test_demarrer_la_population_deux_fois(banc: Banc):
     s = banc.service.settings
     async with transaction(banc.service.sessions) as session:
-        for affilie, titularisation in ((banc.service.pop.affilie, date(2012, 3, 1)),
-                                        (banc.service.pop.collegue, date(2011, 9, 1)),
-                                        (banc.service.pop.jeune, date(2016, 1, 1))):
+        for affilie, titularisation in (
+            (banc.service.pop.affilie, date(2012, 3, 1)),
+            (banc.service.pop.collegue, date(2011, 9, 1)),
+            (banc.service.pop.jeune, date(2016, 1, 1)),
+        ):
             a = await session.get(Affilie, affilie.id)
             a.date_titularisation = titularisation
             session.add(a)
     delais = DelaisTache(s.relance_employeur, s.escalade_superviseur)
-    premier = await demarrer_echeances(banc.service.sessions, banc.env.client, s.task_queue, s.validation_rappels,
-                                       delais, date(2026, 11, 22))
-    second = await demarrer_echeances(banc.service.sessions, banc.env.client, s.task_queue, s.validation_rappels,
-                                      delais, date(2026, 11, 22))
+    premier = await demarrer_echeances(
+        banc.service.sessions, banc.env.client, s.task_queue, s.validation_rappels, delais, date(2026, 11, 22)
+    )
+    second = await demarrer_echeances(
+        banc.service.sessions, banc.env.client, s.task_queue, s.validation_rappels, delais, date(2026, 11, 22)
+    )
     assert (premier.eligibles, premier.demarres, premier.deja_demarres) == (2, 2, 0)
     assert (second.eligibles, second.demarres, second.deja_demarres) == (2, 0, 2)
 
@@ -146,6 +178,7 @@ async def test_demarrer_la_population_deux_fois(banc: Banc):
         async with banc.service.sessions() as session:
             dossiers = (await session.exec(select(DossierValidationTable))).all()
         return len(dossiers) == 2 and {d.etat for d in dossiers} == {"forclose"}
+
     await attendre(forclos)
     # Deadlines of 2014 lapsed long ago: closed without mailing anyone.
     async with banc.service.sessions() as session:
