@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
-from domain.etats import Acteur
+from domain.processus import VueDossier
+from domain.taches import DelaisTache
+
+MENTION_RECLAMATION_EIG = "Dossier instruit dans le cadre d'une réclamation sur l'EIG"
 
 
 class Routage(StrEnum):
@@ -26,12 +28,6 @@ class EtatRectification(StrEnum):
 
 
 @dataclass
-class DelaisTache:
-    relance: timedelta
-    escalade: timedelta
-
-
-@dataclass
 class DemandeRectification:
     """The workflow input; the routing was decided (and stored) when the request was registered."""
 
@@ -43,47 +39,9 @@ class DemandeRectification:
     delais: DelaisTache
 
 
-@dataclass
-class VueRectification:
+@dataclass(kw_only=True)
+class VueRectification(VueDossier):
     etat: EtatRectification
-    en_attente_de: Acteur | None = None
-    echeance: datetime | None = None
-    tache_id: int | None = None
-    termine: bool = False
-
-
-@dataclass
-class TransitionRectification:
-    rectification_id: int
-    workflow_id: str
-    vue: VueRectification
-    evenement: str
-    horodatage: datetime
-    acteur: Acteur = Acteur.cnracl
-    compte_id: int | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class TacheRectification:
-    cle: str
-    rectification_id: int
-    workflow_id: str
-    type: str
-    employeur_id: int
-    echeance: datetime
-    horodatage: datetime
-
-
-@dataclass
-class NotificationRectification:
-    cle: str
-    rectification_id: int
-    evenement: str
-    destinataire: Acteur
-    horodatage: datetime
-    tache_id: int | None = None
-    employeur_id: int | None = None
 
 
 @dataclass

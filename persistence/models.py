@@ -16,7 +16,7 @@ def maintenant() -> datetime:
 
 
 def _horodatage(nullable: bool = False, index: bool = False) -> Any:
-    return Field(default=None if nullable else None, sa_column=Column(UtcDateTime(), nullable=nullable, index=index))
+    return Field(default=None, sa_column=Column(UtcDateTime(), nullable=nullable, index=index))
 
 
 def _texte(longueur: int, index: bool = False, nullable: bool = False) -> Any:
@@ -145,6 +145,8 @@ class DemandeEirTable(SQLModel, table=True):
     echeance: datetime | None = _horodatage(nullable=True)
     tache_id: int | None = None
     indice_fin_de_carriere: int | None = None
+    # The workflow's sequence number of the state this row shows (see domain.processus.Transition).
+    sequence: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     creee_le: datetime | None = _horodatage()
     modifiee_le: datetime | None = _horodatage()
     terminee_le: datetime | None = _horodatage(nullable=True)
@@ -176,6 +178,8 @@ class Tache(SQLModel, table=True):
     destinataire: str = Field(default="employeur", sa_type=String(20), index=True)
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     reponse: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # The workflow's sequence number of the state this row shows (see domain.processus.Transition).
+    sequence: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Document(SQLModel, table=True):
@@ -268,6 +272,8 @@ class RectificationTable(SQLModel, table=True):
     en_attente_de: str | None = Field(default=None, sa_type=String(20))
     echeance: datetime | None = _horodatage(nullable=True)
     document_rectifie_id: int | None = None
+    # The workflow's sequence number of the state this row shows (see domain.processus.Transition).
+    sequence: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     creee_le: datetime | None = _horodatage()
     modifiee_le: datetime | None = _horodatage()
     terminee_le: datetime | None = _horodatage(nullable=True)
@@ -288,6 +294,8 @@ class DossierValidationTable(SQLModel, table=True):
     en_attente_de: str | None = Field(default=None, sa_type=String(20))
     demande_le: date | None = None
     decision: str | None = Field(default=None, sa_type=String(20))
+    # The workflow's sequence number of the state this row shows (see domain.processus.Transition).
+    sequence: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     creee_le: datetime | None = _horodatage()
     modifiee_le: datetime | None = _horodatage()
     terminee_le: datetime | None = _horodatage(nullable=True)

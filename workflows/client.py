@@ -8,7 +8,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from domain.eir import VERSION_EIR, DelaisEir, DemandeEir, VueEir
+from domain.eir import DelaisEir, DemandeEir, VueEir
 from workflows.eir import EirWorkflow
 
 
@@ -59,14 +59,12 @@ async def demarrer_eir(
     workflow_id: str,
     date_demande: date,
     delais: DelaisEir,
-    version: int = VERSION_EIR,
 ) -> WorkflowHandle[EirWorkflow, VueEir]:
     """Start the EIR of a stored request. The id is the business key: a retried start never
-    starts a second process (the conflict policy returns the running one). ``version``: the current code;
-    tests start an earlier one to run the path of processes already under way."""
+    starts a second process (the conflict policy returns the running one)."""
     return await client.start_workflow(
         EirWorkflow.run,
-        DemandeEir(demande_id=demande_id, date_demande=date_demande, delais=delais, version=version),
+        DemandeEir(demande_id=demande_id, date_demande=date_demande, delais=delais),
         id=workflow_id,
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

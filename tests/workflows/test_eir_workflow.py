@@ -4,20 +4,18 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from domain.eir import VERSION_EIR, ActionAffilie, DemandeConsolidation, PeriodeASignaler, ReponsesEnquete, ReponseTache
+from domain.eir import ActionAffilie, DemandeConsolidation, PeriodeASignaler, ReponsesEnquete
 from domain.etats import EtatEir, EtatTache
+from domain.taches import ReponseTache
 from domain.task_queues import id_workflow_eir
 from persistence import depots
 from persistence.db import transaction
@@ -32,10 +30,6 @@ from workflows.eir import EirWorkflow
 AGENT = "camille.martin@exemple.fr"
 EMPLOYEUR = "rh@saint-exemple.fr"
 SUPERVISEURS = "superviseurs@cnracl.example.fr"
-# Complete EIRs (reminder, escalation, one consolidation, survey) recorded by earlier versions of the code
-# (``test_rejeu_d_un_historique_enregistre``); record one on purpose only, with
-# CNRACL_ENREGISTRER_HISTORIQUE=<file name>: the run of the current version is written there.
-HISTORIQUES = Path(__file__).parent / "historiques"
 
 
 async def attendre(condition: Callable[[], object], delai: float = 20.0) -> None:
@@ -61,7 +55,7 @@ class Banc:
         self.env, self.settings, self.sessions, self.boite, self.pop = env, settings, sessions, boite, pop
         self.handle = None
 
-    async def demarrer(self, version: int = VERSION_EIR) -> None:
+    async def demarrer(self) -> None:
         async with transaction(self.sessions) as session:
             demande = await depots.creer_demande_eir(
                 session, self.pop.affilie, date(2026, 3, 2), "en_ligne", datetime.now(UTC), id_workflow_eir
@@ -74,7 +68,6 @@ class Banc:
             demande.workflow_id,
             demande.date_demande,
             delais_eir(self.settings),
-            version,
         )
 
     async def demande(self) -> DemandeEirTable:
@@ -114,11 +107,9 @@ async def banc(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sq
         yield Banc(env_temps_accelere, settings, sessions_sqlite, boite_mail, pop)
 
 
-@pytest.mark.parametrize("version", [VERSION_EIR, 1])
-async def test_eir_complet_avec_les_delais_par_defaut(banc: Banc, version: int):
-    """``version`` 1: a process started before 04/12/2026 goes on with the current code, by its patches."""
+async def test_eir_complet_avec_les_delais_par_defaut(banc: Banc):
     boite, env = banc.boite, banc.env
-    await banc.demarrer(version)
+    await banc.demarrer()
     await attendre(lambda: len(boite.messages) == 2)
     accuse, contact = boite.pour(AGENT)
     assert accuse["Subject"] == "Votre demande d'entretien information retraite est enregistrée"
@@ -222,25 +213,18 @@ async def test_eir_complet_avec_les_delais_par_defaut(banc: Banc, version: int):
     await Replayer(
         workflows=[EirWorkflow], data_converter=pydantic_data_converter, workflow_runner=executant_workflows()
     ).replay_workflow(historique)
-    # The current version asks no patch: no marker of one, no upsert of the search attribute it brings.
+    # One path: the code asks no patch, so its history has no marker of one.
     marqueurs = [
         e.marker_recorded_event_attributes.marker_name
         for e in historique.events
         if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
     ]
-    upserts = [e for e in historique.events if e.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES]
-    if version == VERSION_EIR:
-        assert "core_patch" not in marqueurs and upserts == []
-        if os.environ.get("CNRACL_ENREGISTRER_HISTORIQUE"):
-            (HISTORIQUES / os.environ["CNRACL_ENREGISTRER_HISTORIQUE"]).write_text(historique.to_json())
-    else:
-        # écritures locales, terminaison unique, RIS publié, RIS et état: each asked once, its marker recorded
-        assert marqueurs.count("core_patch") == 4 and len(upserts) == 4
+    assert "core_patch" not in marqueurs
 
 
-async def _jusqua(banc: Banc, etape: str, version: int = VERSION_EIR) -> None:
+async def _jusqua(banc: Banc, etape: str) -> None:
     """Drive an EIR to the named point before withdrawing."""
-    await banc.demarrer(version)
+    await banc.demarrer()
     await attendre(lambda: len(banc.boite.messages) == 2)
     if etape == "attente_notification":
         return
@@ -264,18 +248,11 @@ async def _jusqua(banc: Banc, etape: str, version: int = VERSION_EIR) -> None:
 
 
 @pytest.mark.parametrize(
-    ("etape", "version"),
-    [
-        ("attente_notification", VERSION_EIR),
-        ("verification_employeur", VERSION_EIR),
-        ("ris_disponible", VERSION_EIR),
-        ("ris_disponible", 1),
-        ("consolidation_employeur", VERSION_EIR),
-        ("bilan_disponible", VERSION_EIR),
-    ],
+    "etape",
+    ["attente_notification", "verification_employeur", "ris_disponible", "consolidation_employeur", "bilan_disponible"],
 )
-async def test_retrait_a_chaque_etape(banc: Banc, etape: str, version: int):
-    await _jusqua(banc, etape, version)
+async def test_retrait_a_chaque_etape(banc: Banc, etape: str):
+    await _jusqua(banc, etape)
     avant = len(banc.boite.messages)
     tache_ouverte = [t for t in await banc.taches() if t.etat == "ouverte"]
     vue = await banc.handle.execute_update(EirWorkflow.retirer, ActionAffilie())
@@ -295,19 +272,6 @@ async def test_retrait_a_chaque_etape(banc: Banc, etape: str, version: int):
     await banc.env.sleep(timedelta(days=40))
     await asyncio.sleep(0.3)
     assert len(banc.boite.messages) == avant + len(nouveaux)
-
-
-@pytest.mark.parametrize("fichier", ["eir_complet.json", "eir_terminaison_unique.json", "eir_version_2.json"])
-async def test_rejeu_d_un_historique_enregistre(fichier: str):
-    """A process started by an earlier version must replay against the current code: a change that
-    breaks this needs ``workflow.patched()``. ``eir_complet``: the first version; ``eir_terminaison_unique``:
-    recorded on 02/12/2026 before the patch ``ris-et-etat`` (the state « RIS disponible » then still written
-    by a local activity of its own); ``eir_version_2``: the first process of version 2 (no patch asked),
-    04/12/2026."""
-    historique = WorkflowHistory.from_json("eir-enregistre", (HISTORIQUES / fichier).read_text())
-    await Replayer(
-        workflows=[EirWorkflow], data_converter=pydantic_data_converter, workflow_runner=executant_workflows()
-    ).replay_workflow(historique)
 
 
 async def test_un_worker_en_deux_parts_accuse_la_reponse_meme_sans_sa_part_activites(

@@ -13,11 +13,11 @@ from domain.rectification import DelaisTache
 from domain.validation import EcheanceValidationEntree
 from persistence.db import transaction
 from persistence.models import Affilie, DossierValidationTable, Mail
+from services.echeances import demarrer_echeances
 from tests.conftest import settings_de_test
 from tests.service import Service, assembler
 from tests.workflows.test_eir_workflow import AGENT, EMPLOYEUR, SUPERVISEURS, attendre
 from worker import creer_worker
-from workflows.echeances import demarrer_echeances
 from workflows.validation import EcheanceValidationWorkflow
 
 REGLE = "titularisé au plus tard le 01/01/2013 : demande dans les 24 mois de la titularisation"
