@@ -264,7 +264,7 @@ _TABLES_DE_PROJECTION: dict[TypeProcessus, type[Projection]] = {
 async def projection(session: AsyncSession, reference: ReferenceProcessus) -> Projection:
     """The projection row of a process; ``LookupError`` when there is none."""
     ligne = await session.get(_TABLES_DE_PROJECTION[reference.processus], reference.projection_id)
-    if ligne is None:
+    if not isinstance(ligne, DemandeEirTable | RectificationTable | DossierValidationTable):
         raise LookupError(f"{reference.processus.value} {reference.projection_id} inconnu")
     return ligne
 

@@ -15,6 +15,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -89,7 +91,7 @@ class CampagneDaiWorkflow:
                     f"rappel-{rang}",
                     EtapeCampagne.mise_a_jour_employeurs,
                     instant,
-                    lambda rang=rang: self._lots(TravailLot.rappel, rang),
+                    partial(self._lots, TravailLot.rappel, rang),
                     avant=cal.date_limite,
                 )
             await self._pas("retardataires", EtapeCampagne.mise_a_jour_employeurs, cal.date_limite, self._retardataires)
@@ -107,9 +109,7 @@ class CampagneDaiWorkflow:
             )
             for rang, instant in enumerate(cal.tranches()):
                 etape = EtapeCampagne.attente_envoi if rang == 0 else EtapeCampagne.envoi_documents
-                await self._pas(
-                    f"documents-{rang}", etape, instant, lambda rang=rang: self._lots(TravailLot.documents, rang)
-                )
+                await self._pas(f"documents-{rang}", etape, instant, partial(self._lots, TravailLot.documents, rang))
             await self._etat(EtapeCampagne.terminee, "campagne_terminee", None)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._vue()
@@ -300,7 +300,7 @@ class CampagneDaiWorkflow:
         etape: EtapeCampagne,
         evenement: str,
         prochaine: datetime | None,
-        details: dict | None = None,
+        details: dict[str, Any] | None = None,
         compte_id: int | None = None,
     ) -> None:
         """Write the projection (one at a time, so the last write carries the latest pause flag)."""

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from datetime import date
+from os import PathLike
+from typing import TYPE_CHECKING
 
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import Runtime
 
 from domain.eir import DelaisEir, DemandeEir, VueEir
 from workflows.eir import EirWorkflow
 
+if TYPE_CHECKING:
+    from settings import Settings
 
-async def connecter(adresse: str, namespace: str = "default", *, tracage: bool = False, runtime=None) -> Client:
+
+async def connecter(
+    adresse: str, namespace: str = "default", *, tracage: bool = False, runtime: Runtime | None = None
+) -> Client:
     """The client; ``tracage`` adds OpenTelemetry spans, ``runtime`` a Temporal runtime (the worker's exports
     its metrics)."""
     from observabilite.tracage import intercepteurs
@@ -26,7 +34,7 @@ async def connecter(adresse: str, namespace: str = "default", *, tracage: bool =
     )
 
 
-def persistance_serveur_dev(fichier) -> list[str]:
+def persistance_serveur_dev(fichier: str | PathLike[str]) -> list[str]:
     """The options of ``temporal server start-dev`` that persist its state to ``fichier`` (SQLite). In WAL mode
     with ``synchronous=NORMAL`` a committed write survives the server process being killed (a power cut may
     lose the last ones); the default rollback journal, synced on each commit, cost the embedded server 5 times
@@ -41,7 +49,7 @@ def persistance_serveur_dev(fichier) -> list[str]:
     ]
 
 
-def delais_eir(settings) -> DelaisEir:
+def delais_eir(settings: Settings) -> DelaisEir:
     """The EIR delays, read from the settings when a request starts and passed in its input."""
     return DelaisEir(
         notification_employeur=settings.eir_delai_notification_employeur,

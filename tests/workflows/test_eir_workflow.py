@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
@@ -304,3 +305,49 @@ async def test_un_worker_en_deux_parts_accuse_la_reponse_meme_sans_sa_part_activ
 def test_une_part_de_worker_inconnue_est_refusee_en_francais():
     with pytest.raises(ValueError, match="part : 'tout-sauf' inconnue"):
         creer_worker(None, None, None, "tout-sauf")  # type: ignore[arg-type]
+
+
+async def test_une_reponse_en_avance_sur_le_processus_attend_qu_il_la_rattrape(banc: Banc):
+    """The projection is written a moment before the workflow learns it: an answer carrying the sequence of a
+    state the workflow has not reached yet is held until it has, then checked (here: accepted)."""
+    await _jusqua(banc, "verification_employeur")
+    tache = await banc.tache_ouverte()
+    demande = await banc.demande()
+    assert demande.sequence == tache.sequence > 0  # the task carries the sequence of the state that opened it
+    # After the answer: the state « answer stored » (+1), then « RIS disponible » (+2).
+    validation = asyncio.create_task(
+        banc.handle.execute_update(EirWorkflow.valider_ris, ActionAffilie(sequence=tache.sequence + 2))
+    )
+    await asyncio.sleep(0.5)
+    assert not validation.done()  # accepted, and waiting for the RIS
+    await banc.handle.execute_update(
+        EirWorkflow.completer_tache,
+        ReponseTache(tache_id=tache.id, carriere_verifiee=True, indice_fin_de_carriere=600, sequence=tache.sequence),
+    )
+    vue = await asyncio.wait_for(validation, 20)
+    assert vue.etat in (EtatEir.simulations_en_cours, EtatEir.bilan_disponible)
+    await banc.en_etat(EtatEir.bilan_disponible)
+
+
+async def test_une_reponse_a_un_etat_passe_est_refusee_en_francais(banc: Banc):
+    """An answer to a state the process has left is refused with the rule it breaks; one sent ahead whose
+    state, once reached, does not take it is refused in the same words."""
+    await _jusqua(banc, "verification_employeur")
+    tache = await banc.tache_ouverte()
+    # Ahead: the state after the answer (« answer stored », +1) is not the agent's turn either.
+    en_avance = asyncio.create_task(
+        banc.handle.execute_update(EirWorkflow.valider_ris, ActionAffilie(sequence=tache.sequence + 1))
+    )
+    reponse = ReponseTache(tache_id=tache.id, carriere_verifiee=True, sequence=tache.sequence)
+    await banc.handle.execute_update(EirWorkflow.completer_tache, reponse)
+    with pytest.raises(WorkflowUpdateFailedError) as refus_en_avance:
+        await asyncio.wait_for(en_avance, 20)
+    assert refus_en_avance.value.cause.type == "Refus"
+    assert "Impossible de valider le relevé maintenant" in refus_en_avance.value.cause.message
+    # Stale: the same answer again, to the task already done.
+    with pytest.raises(WorkflowUpdateFailedError) as refus_perime:
+        await banc.handle.execute_update(EirWorkflow.completer_tache, reponse)
+    assert refus_perime.value.cause.type == "Refus"
+    assert (
+        refus_perime.value.cause.message == "Cette tâche n'attend plus de réponse : elle est déjà traitée ou annulée."
+    )
