@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.mails import ExpediteurMails, MailReserve, adresse_de, contexte_tache
+from activities.mails import Courrier, ExpediteurMails, MailReserve, adresse_de, contexte_tache
 from domain.etats import Acteur, EtatTache, TypeDocument
 from domain.processus import Notification, Parties, ReferenceProcessus, Transition
 from domain.rectification import MENTION_RECLAMATION_EIG
@@ -151,14 +151,12 @@ class ActivitesProcessus:
         contexte |= await contexte_tache(session, notification.tache_id)
         if notification.document_id is not None:
             contexte["document"] = (await _lire(session, Document, notification.document_id)).contenu
+        adresse = adresse_de(notification.destinataire, affilie, employeur, self._mail_superviseurs)
         return await self._mails.reserver(
             session,
-            cle=notification.cle,
-            evenement=notification.evenement,
-            destinataire=adresse_de(notification.destinataire, affilie, employeur, self._mail_superviseurs),
-            contexte=contexte,
-            processus_id=ligne.workflow_id,
-            horodatage=notification.horodatage,
+            Courrier(
+                notification.cle, notification.evenement, adresse, contexte, ligne.workflow_id, notification.horodatage
+            ),
         )
 
 

@@ -13,7 +13,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.etats import Acteur, EtapeEir, EtatEir
-from domain.processus import Intervention, Notification, Projection, Transition
+from domain.processus import Intervention, Notification, Projection, Transition, projection_de
 from domain.taches import DelaisTache
 
 
@@ -78,15 +78,7 @@ class VueEir:
     tache_id: int | None = None
 
     def projection(self) -> Projection:
-        return Projection(
-            etat=self.etat.value,
-            en_attente_de=self.en_attente_de,
-            echeance=self.echeance,
-            tache_id=self.tache_id,
-            termine=self.etat.est_termine,
-            etape=self.etape.value,
-            phase=self.phase,
-        )
+        return projection_de(self, self.etat.est_termine, self.etape.value, self.phase)
 
 
 # --- activity inputs ---

@@ -54,6 +54,26 @@ class Projection:
     phase: int | None = None  # EIR only
 
 
+class Visible(Protocol):
+    """What every process's state shows: its state, who must act next, by when, on which task."""
+
+    @property
+    def etat(self) -> StrEnum: ...
+
+    @property
+    def en_attente_de(self) -> Acteur | None: ...
+
+    @property
+    def echeance(self) -> datetime | None: ...
+
+    @property
+    def tache_id(self) -> int | None: ...
+
+
+def projection_de(vue: Visible, termine: bool, etape: str | None = None, phase: int | None = None) -> Projection:
+    return Projection(vue.etat.value, vue.en_attente_de, vue.echeance, vue.tache_id, termine, etape, phase)
+
+
 class Vue(Protocol):
     """The business state a process's query answers with (one dataclass per process)."""
 
@@ -77,13 +97,7 @@ class VueDossier:
     termine: bool = False
 
     def projection(self) -> Projection:
-        return Projection(
-            etat=self.etat.value,
-            en_attente_de=self.en_attente_de,
-            echeance=self.echeance,
-            tache_id=self.tache_id,
-            termine=self.termine,
-        )
+        return projection_de(self, self.termine)
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypedDict, TypeVar, Unpack
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -51,6 +51,15 @@ class Interruption(Exception):
 def refus(message: str) -> ApplicationError:
     """The refusal of a person's answer, in French, the same from a validator and from a handler."""
     return ApplicationError(message, type="Refus", non_retryable=True)
+
+
+class PrecisionsMail(TypedDict, total=False):
+    """What a mail names besides its process: an employer, a task, a document; ``tour``: its round."""
+
+    employeur_id: int | None
+    tache_id: int | None
+    document_id: int | None
+    tour: int | None
 
 
 @dataclass(frozen=True)
@@ -170,17 +179,13 @@ class Deroulement(Generic[VueT]):
     # ------------------------------------------------------------------ mails
 
     async def notification(
-        self,
-        evenement: str,
-        destinataire: Acteur,
-        employeur_id: int | None = None,
-        tache_id: int | None = None,
-        document_id: int | None = None,
-        tour: int | None = None,
+        self, evenement: str, destinataire: Acteur, **precisions: Unpack[PrecisionsMail]
     ) -> Notification:
         """``employeur_id``: the employer the mail names (by default the process's own)."""
+        employeur_id = precisions.get("employeur_id")
         if employeur_id is None:
             employeur_id = (await self.parties()).employeur_id
+        tour = precisions.get("tour")
         return Notification(
             cle_notification(self.workflow_id, evenement, destinataire, self.tour if tour is None else tour),
             self.reference,
@@ -188,25 +193,14 @@ class Deroulement(Generic[VueT]):
             destinataire,
             workflow.now(),
             employeur_id,
-            tache_id,
-            document_id,
+            precisions.get("tache_id"),
+            precisions.get("document_id"),
         )
 
-    async def notifier(
-        self,
-        evenement: str,
-        destinataire: Acteur,
-        employeur_id: int | None = None,
-        tache_id: int | None = None,
-        document_id: int | None = None,
-        tour: int | None = None,
-    ) -> None:
+    async def notifier(self, evenement: str, destinataire: Acteur, **precisions: Unpack[PrecisionsMail]) -> None:
         """Mail one event to one recipient, once."""
-        await self.executer(
-            ActivitesProcessus.notifier,
-            await self.notification(evenement, destinataire, employeur_id, tache_id, document_id, tour),
-            ENVOI,
-        )
+        notification = await self.notification(evenement, destinataire, **precisions)
+        await self.executer(ActivitesProcessus.notifier, notification, ENVOI)
 
     # ------------------------------------------------------------------ waits
 
@@ -257,14 +251,18 @@ class Deroulement(Generic[VueT]):
         CNRACL). Returns the answer."""
         tache_id = await self.ouvrir_tache(demande)
         self._reponse_attendue = tache_id
-        await self.notifier(mails.demande, demande.destinataire, demande.employeur_id, tache_id)
+        await self.notifier(mails.demande, demande.destinataire, employeur_id=demande.employeur_id, tache_id=tache_id)
         delais = demande.delais
         if not await self.attendre(self._repondue, delais.relance):
             await self._marquer(tache_id, "relance_employeur", relancee=True)
-            await self.notifier(mails.relance, demande.destinataire, demande.employeur_id, tache_id)
+            await self.notifier(
+                mails.relance, demande.destinataire, employeur_id=demande.employeur_id, tache_id=tache_id
+            )
             if not await self.attendre(self._repondue, delais.escalade - delais.relance):
                 await self._marquer(tache_id, "escalade_superviseur", escaladee=True)
-                await self.notifier(mails.escalade, Acteur.superviseur, demande.employeur_id, tache_id)
+                await self.notifier(
+                    mails.escalade, Acteur.superviseur, employeur_id=demande.employeur_id, tache_id=tache_id
+                )
                 await self.attendre(self._repondue)
         reponse = self.reponse
         if reponse is None:  # ``attendre`` returns only once answered (or raises)
