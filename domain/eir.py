@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.etats import Acteur, EtapeEir, EtatEir
+from domain.etats import ETATS_EIR_TERMINES, Acteur, EtapeEir, EtatEir
 from domain.processus import Intervention, Notification, Projection, Transition, projection_de
 from domain.taches import DelaisTache
 
@@ -78,7 +78,7 @@ class VueEir:
     tache_id: int | None = None
 
     def projection(self) -> Projection:
-        return projection_de(self, self.etat.est_termine, self.etape.value, self.phase)
+        return projection_de(self, self.etat in ETATS_EIR_TERMINES, self.etape.value, self.phase)
 
 
 # --- activity inputs ---

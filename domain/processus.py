@@ -18,13 +18,8 @@ from pydantic import Field as Champ
 
 from domain.etats import Acteur
 
-
-class TypeProcessus(StrEnum):
-    """Which process, hence which projection table."""
-
-    eir = "eir"
-    rectification = "rectification"
-    validation = "validation"
+# Which process, hence which projection table.
+TypeProcessus = StrEnum("TypeProcessus", "eir rectification validation")
 
 
 @dataclass(frozen=True)

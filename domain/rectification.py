@@ -12,19 +12,12 @@ from domain.taches import DelaisTache
 MENTION_RECLAMATION_EIG = "Dossier instruit dans le cadre d'une réclamation sur l'EIG"
 
 
-class Routage(StrEnum):
-    employeur_actuel = "employeur_actuel"
-    employeur_precedent = "employeur_precedent"
-    employeur_precedent_hors_systeme = "employeur_precedent_hors_systeme"
-    autre_regime = "autre_regime"
-
-
-class EtatRectification(StrEnum):
-    enregistree = "enregistree"
-    transmission_ancien_employeur = "transmission_ancien_employeur"
-    correction_employeur = "correction_employeur"
-    document_rectifie = "document_rectifie"
-    orientee_autre_regime = "orientee_autre_regime"
+# Who corrects the period (decided when the request is registered); stored values are the names.
+Routage = StrEnum("Routage", "employeur_actuel employeur_precedent employeur_precedent_hors_systeme autre_regime")
+EtatRectification = StrEnum(
+    "EtatRectification",
+    "enregistree transmission_ancien_employeur correction_employeur document_rectifie orientee_autre_regime",
+)
 
 
 @dataclass

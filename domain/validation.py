@@ -13,21 +13,10 @@ from domain.processus import Intervention, VueDossier
 from domain.regles import parametre
 from domain.taches import DelaisTache
 
-
-class MotifValidation(StrEnum):
-    titularisation = "titularisation"
-    temps_non_complet = "temps_non_complet"
-
-
-class EtatValidation(StrEnum):
-    ouverte = "ouverte"
-    instruction_employeur = "instruction_employeur"
-    decision_superviseur = "decision_superviseur"
-    acceptee = "acceptee"
-    rejetee = "rejetee"
-    forclose = "forclose"
-
-
+MotifValidation = StrEnum("MotifValidation", "titularisation temps_non_complet")
+EtatValidation = StrEnum(
+    "EtatValidation", "ouverte instruction_employeur decision_superviseur acceptee rejetee forclose"
+)
 DECISIONS_VALIDATION = frozenset({EtatValidation.acceptee.value, EtatValidation.rejetee.value})
 EVENEMENT_DEMANDE_VALIDATION = "demande_recue"  # the agent's request received: the dossier notes its date
 

@@ -129,7 +129,9 @@ class ProjectionProcessus(SQLModel):
     """The columns every process's projection shares (EIR request, rectification, validation dossier): its
     workflow, its state, who must act next, the workflow's sequence number of that state, its dates."""
 
+    id: int | None = Field(default=None, primary_key=True)
     workflow_id: str = Field(sa_type=String(100), unique=True, index=True)
+    affilie_id: int = Field(foreign_key="affilie.id", index=True)
     etat: str = Field(sa_type=String(40), index=True)
     en_attente_de: str | None = Field(default=None, sa_type=String(20))
     # The workflow's sequence number of the state this row shows (see domain.processus.Transition).
@@ -145,8 +147,6 @@ class DemandeEirTable(ProjectionProcessus, table=True):
     __tablename__ = "demande_eir"
     __table_args__ = (UniqueConstraint("affilie_id", "numero", name="uq_demande_eir_rang"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    affilie_id: int = Field(foreign_key="affilie.id", index=True)
     employeur_id: int | None = Field(default=None, foreign_key="employeur.id", index=True)
     numero: int
     date_demande: date
@@ -260,8 +260,6 @@ class RectificationTable(ProjectionProcessus, table=True):
 
     __tablename__ = "rectification"
 
-    id: int | None = Field(default=None, primary_key=True)
-    affilie_id: int = Field(foreign_key="affilie.id", index=True)
     type_document: str = Field(sa_type=String(10))
     annee_document: int
     periode_debut: date
@@ -282,8 +280,7 @@ class DossierValidationTable(ProjectionProcessus, table=True):
 
     __tablename__ = "dossier_validation"
 
-    id: int | None = Field(default=None, primary_key=True)
-    affilie_id: int = Field(foreign_key="affilie.id", unique=True)
+    affilie_id: int = Field(foreign_key="affilie.id", unique=True)  # one deadline per agent
     motif: str = Field(sa_type=String(30))
     date_limite: date
     regle: str

@@ -27,7 +27,7 @@ with workflow.unsafe.imports_passed_through():
         ReponsesEnquete,
         VueEir,
     )
-    from domain.etats import Acteur, EtapeEir, EtatEir, EtatTache, TypeTache
+    from domain.etats import ETATS_EIR_TERMINES, Acteur, EtapeEir, EtatEir, EtatTache, TypeTache
     from domain.processus import ReferenceProcessus, TypeProcessus
     from domain.taches import ReponseTache
     from workflows.processus import (
@@ -121,8 +121,8 @@ class EirWorkflow:
         await processus.etat(
             VueEir(etape=EtapeEir.realisation, etat=EtatEir.simulations_en_cours, en_attente_de=Acteur.cnracl),
             "ris_valide",
-            Acteur.affilie,
-            self._validation.compte_id if self._validation else None,
+            acteur=Acteur.affilie,
+            compte_id=self._validation.compte_id if self._validation else None,
         )
         bilan = await processus.executer(ActivitesEir.calculer_bilan, self._production("bilan"), _CALCUL)
         await processus.etat(
@@ -153,7 +153,11 @@ class EirWorkflow:
             EnregistrementEnquete(self._demande.demande_id, self._enquete, workflow.now()),
         )
         await processus.etat(
-            close, "enquete_repondue", Acteur.affilie, self._enquete.compte_id, {"reponses": self._enquete.reponses}
+            close,
+            "enquete_repondue",
+            acteur=Acteur.affilie,
+            compte_id=self._enquete.compte_id,
+            details={"reponses": self._enquete.reponses},
         )
 
     async def _retirer(self) -> None:
@@ -162,7 +166,7 @@ class EirWorkflow:
         retiree = VueEir(etape=processus.vue.etape, etat=EtatEir.retiree)
         tache = processus.tache_ouverte
         if tache is None:
-            await processus.etat(retiree, "demande_retiree", Acteur.affilie, compte_id)
+            await processus.etat(retiree, "demande_retiree", acteur=Acteur.affilie, compte_id=compte_id)
         else:
             await processus.clore_tache(
                 tache, retiree, "demande_retiree", etat=EtatTache.annulee, acteur=Acteur.affilie, compte_id=compte_id
@@ -299,5 +303,5 @@ class EirWorkflow:
 
     def _verifier_retrait(self) -> None:
         vue = self._processus.vue
-        if vue.etape is EtapeEir.cloture or vue.etat.est_termine or self._retrait is not None:
+        if vue.etape is EtapeEir.cloture or vue.etat in ETATS_EIR_TERMINES or self._retrait is not None:
             raise refus("La demande ne peut plus être retirée : l'entretien est déjà terminé.")

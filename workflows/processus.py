@@ -53,6 +53,14 @@ def refus(message: str) -> ApplicationError:
     return ApplicationError(message, type="Refus", non_retryable=True)
 
 
+class Auteur(TypedDict, total=False):
+    """Who caused a new state (by default the CNRACL), with which account, and what the history notes."""
+
+    acteur: Acteur
+    compte_id: int | None
+    details: dict[str, Any] | None
+
+
 class PrecisionsMail(TypedDict, total=False):
     """What a mail names besides its process: an employer, a task, a document; ``tour``: its round."""
 
@@ -118,14 +126,7 @@ class Deroulement(Generic[VueT]):
 
     # ------------------------------------------------------------------ states
 
-    def transition(
-        self,
-        vue: VueT,
-        evenement: str,
-        acteur: Acteur = Acteur.cnracl,
-        compte_id: int | None = None,
-        details: dict[str, Any] | None = None,
-    ) -> Transition:
+    def transition(self, vue: VueT, evenement: str, **auteur: Unpack[Auteur]) -> Transition:
         """The next state, numbered, not written yet."""
         return Transition(
             self.reference,
@@ -134,9 +135,9 @@ class Deroulement(Generic[VueT]):
             vue.projection(),
             evenement,
             workflow.now(),
-            acteur,
-            compte_id or None,
-            details or {},
+            auteur.get("acteur", Acteur.cnracl),
+            auteur.get("compte_id") or None,
+            auteur.get("details") or {},
         )
 
     def ecrit(self, transition: Transition, vue: VueT) -> None:
@@ -144,16 +145,9 @@ class Deroulement(Generic[VueT]):
         self.vue = vue
         self.sequence = transition.sequence
 
-    async def etat(
-        self,
-        vue: VueT,
-        evenement: str,
-        acteur: Acteur = Acteur.cnracl,
-        compte_id: int | None = None,
-        details: dict[str, Any] | None = None,
-    ) -> None:
+    async def etat(self, vue: VueT, evenement: str, **auteur: Unpack[Auteur]) -> None:
         """Write a new state: the projection row and the history event."""
-        transition = self.transition(vue, evenement, acteur, compte_id, details)
+        transition = self.transition(vue, evenement, **auteur)
         await self.ecrire(ActivitesProcessus.transition, transition)
         self.ecrit(transition, vue)
 
@@ -226,7 +220,11 @@ class Deroulement(Generic[VueT]):
         echeance = horodatage + demande.delais.relance
         vue = replace(demande.vue, en_attente_de=demande.destinataire, echeance=echeance, tache_id=None)
         transition = self.transition(
-            vue, evenement or f"{demande.type.value}_demandee", demande.acteur, demande.compte_id, demande.details
+            vue,
+            evenement or f"{demande.type.value}_demandee",
+            acteur=demande.acteur,
+            compte_id=demande.compte_id,
+            details=demande.details,
         )
         nouvelle = NouvelleTache(
             cle=f"{self.workflow_id}:{demande.type.value}:{self.tour}",
@@ -287,13 +285,11 @@ class Deroulement(Generic[VueT]):
         evenement: str,
         reponse: ReponseTache | None = None,
         etat: EtatTache = EtatTache.terminee,
-        acteur: Acteur = Acteur.cnracl,
-        compte_id: int | None = None,
-        details: dict[str, Any] | None = None,
+        **auteur: Unpack[Auteur],
     ) -> None:
         """Close the task (with ``reponse``: the answer stored; else as ``etat``) and write ``vue``, in one
         local activity."""
-        transition = self.transition(vue, evenement, acteur, compte_id, details)
+        transition = self.transition(vue, evenement, **auteur)
         await self.ecrire(
             ActivitesProcessus.clore_tache, ClotureTache(tache_id, workflow.now(), transition, reponse, etat)
         )

@@ -71,8 +71,8 @@ class EcheanceValidationWorkflow:
         await processus.etat(
             VueValidation(etat=EtatValidation.instruction_employeur, en_attente_de=Acteur.employeur),
             "demande_recue",
-            Acteur.affilie,
-            self._demande.compte_id if self._demande else None,
+            acteur=Acteur.affilie,
+            compte_id=self._demande.compte_id if self._demande else None,
         )
         await processus.notifier("validation_demande_recue", Acteur.affilie)
         if entree.employeur_id is not None:
