@@ -214,14 +214,14 @@ class Deroulement(Generic[VueT]):
 
     # ------------------------------------------------------------------ human tasks
 
-    async def ouvrir_tache(self, demande: DemandeTache[VueT], evenement: str | None = None) -> int:
+    async def ouvrir_tache(self, demande: DemandeTache[VueT]) -> int:
         """Create the task (with its due date) and write the state that opens it, in one local activity."""
         horodatage = workflow.now()
         echeance = horodatage + demande.delais.relance
         vue = replace(demande.vue, en_attente_de=demande.destinataire, echeance=echeance, tache_id=None)
         transition = self.transition(
             vue,
-            evenement or f"{demande.type.value}_demandee",
+            f"{demande.type.value}_demandee",
             acteur=demande.acteur,
             compte_id=demande.compte_id,
             details=demande.details,
@@ -249,18 +249,18 @@ class Deroulement(Generic[VueT]):
         CNRACL). Returns the answer."""
         tache_id = await self.ouvrir_tache(demande)
         self._reponse_attendue = tache_id
-        await self.notifier(mails.demande, demande.destinataire, employeur_id=demande.employeur_id, tache_id=tache_id)
+
+        async def annoncer(evenement: str, destinataire: Acteur) -> None:
+            await self.notifier(evenement, destinataire, employeur_id=demande.employeur_id, tache_id=tache_id)
+
+        await annoncer(mails.demande, demande.destinataire)
         delais = demande.delais
         if not await self.attendre(self._repondue, delais.relance):
             await self._marquer(tache_id, "relance_employeur", relancee=True)
-            await self.notifier(
-                mails.relance, demande.destinataire, employeur_id=demande.employeur_id, tache_id=tache_id
-            )
+            await annoncer(mails.relance, demande.destinataire)
             if not await self.attendre(self._repondue, delais.escalade - delais.relance):
                 await self._marquer(tache_id, "escalade_superviseur", escaladee=True)
-                await self.notifier(
-                    mails.escalade, Acteur.superviseur, employeur_id=demande.employeur_id, tache_id=tache_id
-                )
+                await annoncer(mails.escalade, Acteur.superviseur)
                 await self.attendre(self._repondue)
         reponse = self.reponse
         if reponse is None:  # ``attendre`` returns only once answered (or raises)
