@@ -314,32 +314,32 @@ class ActivitesCampagne:
             cibles = await depots.cibles_a_produire(
                 session, tache.campagne_id, tache.lot, tache.rang, tache.apres_id, tache.taille_paquet
             )
-            ids = [c["affilie_id"] for c in cibles]
+            ids = [cible["affilie_id"] for cible in cibles]
             affilies, lignes, enfants = await depots.dossiers_affilies(session, ids) if ids else ({}, {}, {})
         documents, anomalies = [], []
-        for c in cibles:
-            if c["etat"] != EtatCible.selectionne.value:
+        for cible in cibles:
+            if cible["etat"] != EtatCible.selectionne.value:
                 continue
-            affilie = affilies[c["affilie_id"]]
+            affilie = affilies[cible["affilie_id"]]
             try:
-                contenu = _contenu(c["cohorte"], affilie, lignes[affilie.id], enfants[affilie.id], le)
+                contenu = _contenu(cible["cohorte"], affilie, lignes[affilie.id], enfants[affilie.id], le)
             except pension.ErreurCas as erreur:
-                anomalies.append({"id": c["id"], "document_id": None})
+                anomalies.append({"id": cible["id"], "document_id": None})
                 activity.logger.warning(
                     "campagne : cas refusé par le calcul (cible %s, %s erreur(s))",
-                    c["id"],
+                    cible["id"],
                     len(getattr(erreur, "erreurs", []) or []),
                 )
                 continue
             contenu |= {
                 "campagne": {"annee": tache.annee, "annee_envoi": tache.annee + 1},
-                "cohorte": c["cohorte"],
-                "age": c["age"],
+                "cohorte": cible["cohorte"],
+                "age": cible["age"],
             }
             documents.append(
                 {
-                    "cle": _cle_document(tache, c),
-                    "type": _type_document(c["cohorte"]),
+                    "cle": _cle_document(tache, cible),
+                    "type": _type_document(cible["cohorte"]),
                     "affilie_id": affilie.id,
                     "demande_id": None,
                     "cree_le": tache.horodatage,
@@ -352,33 +352,40 @@ class ActivitesCampagne:
                 session,
                 EtatCible.document_produit,
                 [
-                    {"id": c["id"], "document_id": par_cle[_cle_document(tache, c)]}
-                    for c in cibles
-                    if _cle_document(tache, c) in par_cle
+                    {"id": cible["id"], "document_id": par_cle[_cle_document(tache, cible)]}
+                    for cible in cibles
+                    if _cle_document(tache, cible) in par_cle
                 ],
             )
             await depots.marquer_cibles(session, EtatCible.anomalie, anomalies)
         activity.heartbeat(tache.apres_id)
-        refuses = {a["id"] for a in anomalies}
+        refuses = {anomalie["id"] for anomalie in anomalies}
         annonces = [
-            c | {"document_id": par_cle.get(_cle_document(tache, c), c["document_id"])}
-            for c in cibles
-            if c["id"] not in refuses
+            cible | {"document_id": par_cle.get(_cle_document(tache, cible), cible["document_id"])}
+            for cible in cibles
+            if cible["id"] not in refuses
         ]
         await self._mails.envoyer(
             [
                 MailCampagne(
-                    f"{tache.workflow_campagne}:document:{c['cohorte']}:affilie-{c['affilie_id']}",
+                    f"{tache.workflow_campagne}:document:{cible['cohorte']}:affilie-{cible['affilie_id']}",
                     "campagne_document_disponible",
-                    affilies[c["affilie_id"]].email,
+                    affilies[cible["affilie_id"]].email,
                     {
                         "url": self._url,
-                        "affilie": {"prenom": affilies[c["affilie_id"]].prenom, "nom": affilies[c["affilie_id"]].nom},
+                        "affilie": {
+                            "prenom": affilies[cible["affilie_id"]].prenom,
+                            "nom": affilies[cible["affilie_id"]].nom,
+                        },
                         "campagne": {"annee": tache.annee, "annee_envoi": tache.annee + 1},
-                        "document_dai": {"id": c["document_id"], "titre": _TITRES[c["cohorte"]], "type": c["cohorte"]},
+                        "document_dai": {
+                            "id": cible["document_id"],
+                            "titre": _TITRES[cible["cohorte"]],
+                            "type": cible["cohorte"],
+                        },
                     },
                 )
-                for c in annonces
+                for cible in annonces
             ],
             tache.workflow_campagne,
             tache.horodatage,
@@ -388,7 +395,7 @@ class ActivitesCampagne:
             await depots.marquer_cibles(
                 session,
                 EtatCible.document_annonce,
-                [{"id": c["id"], "document_id": c["document_id"]} for c in annonces],
+                [{"id": cible["id"], "document_id": cible["document_id"]} for cible in annonces],
             )
         if len(cibles) == tache.taille_paquet:
             return BilanLot(dernier_id=cibles[-1]["id"], termine=False)
@@ -450,9 +457,9 @@ def _semaines(calendrier, charge: dict[str, Any]) -> list[dict[str, Any]]:
     ajouter(calendrier.date_limite, mails_superviseurs=1)
     ajouter(calendrier.transmission, exports=charge["lots"])
     for rang, instant in enumerate(calendrier.tranches()):
-        n = charge["par_tranche"].get(rang, 0)
-        ajouter(instant, documents=n, mails_agents=n)
-    return [{"semaine": s, **v} for s, v in sorted(semaines.items())]
+        nombre = charge["par_tranche"].get(rang, 0)
+        ajouter(instant, documents=nombre, mails_agents=nombre)
+    return [{"semaine": semaine, **nombres} for semaine, nombres in sorted(semaines.items())]
 
 
 def activites_campagne(settings, sessions: SessionFactory) -> list:

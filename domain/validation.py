@@ -37,9 +37,9 @@ def fin_du_delai(date_limite: date) -> datetime:
 
 
 def _plus_mois(jour: date, mois: int) -> date:
-    annee, m = divmod(jour.month - 1 + mois, 12)
-    annee += jour.year
-    return date(annee, m + 1, min(jour.day, monthrange(annee, m + 1)[1]))
+    annees, mois_de_l_annee = divmod(jour.month - 1 + mois, 12)
+    annee, numero_du_mois = jour.year + annees, mois_de_l_annee + 1
+    return date(annee, numero_du_mois, min(jour.day, monthrange(annee, numero_du_mois)[1]))
 
 
 def echeance_validation(
@@ -74,7 +74,7 @@ def echeance_validation(
                     f"demande au plus tard le {date.fromisoformat(butoir.valeur):%d/%m/%Y} ({butoir.reference_titre})",
                 )
             )
-    return max(candidates, key=lambda e: e.date_limite) if candidates else None
+    return max(candidates, key=lambda echeance: echeance.date_limite) if candidates else None
 
 
 @dataclass
