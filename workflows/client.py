@@ -37,8 +37,8 @@ async def connecter(
 def persistance_serveur_dev(fichier: str | PathLike[str]) -> list[str]:
     """The options of ``temporal server start-dev`` that persist its state to ``fichier`` (SQLite). In WAL mode
     with ``synchronous=NORMAL`` a committed write survives the server process being killed (a power cut may
-    lose the last ones); the default rollback journal, synced on each commit, cost the embedded server 5 times
-    the processor under load (bench/bench_charge.py, 02/12/2026)."""
+    lose the last ones); the default rollback journal, synced on each commit, costs the embedded server much more
+    processor under load (bench/bench_charge.py measures it)."""
     return [
         "--db-filename",
         str(fichier),
