@@ -325,13 +325,18 @@ async def enregistrer(noms: list[str], dossier: Path = HISTORIQUES) -> list[Path
         with tempfile.TemporaryDirectory() as temporaire:
             async with banc(Path(temporaire), avec_population) as le_banc:
                 historiques = await scenario(le_banc)
-        for ancien in dossier.glob(f"{nom}.*.json"):
-            ancien.unlink()
-        for historique in historiques:
-            fichier = dossier / f"{nom}.{historique.workflow_id}.json"
-            fichier.write_text(historique.to_json())
-            ecrits.append(fichier)
+        ecrits += _remplacer(dossier, nom, historiques)
     return ecrits
+
+
+def _remplacer(dossier: Path, nom: str, historiques: list[WorkflowHistory]) -> list[Path]:
+    """The scenario's files: the former ones removed, one per history written."""
+    for ancien in dossier.glob(f"{nom}.*.json"):
+        ancien.unlink()
+    fichiers = [dossier / f"{nom}.{historique.workflow_id}.json" for historique in historiques]
+    for fichier, historique in zip(fichiers, historiques, strict=True):
+        fichier.write_text(historique.to_json())
+    return fichiers
 
 
 def main() -> None:

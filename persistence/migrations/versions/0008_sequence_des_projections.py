@@ -8,9 +8,8 @@ Issue 21: each projection row (demande_eir, rectification, dossier_validation) a
 sequence number of the workflow state they show. A person's answer sends back the sequence it read, so the
 workflow waits until it has reached that state instead of refusing an answer the page offered.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0008'
 down_revision = '0007'
