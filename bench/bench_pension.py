@@ -37,7 +37,7 @@ RACINE = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(RACINE))
 
 from bench.rapport import ecrire_section  # noqa: E402
-from cli.pension import TAILLE_LOT  # noqa: E402
+from pension.lot import TAILLE_MORCEAU  # noqa: E402
 
 OPENFISCA = RACINE / "bench" / "openfisca"
 VENV_OPENFISCA = RACINE / "bench" / ".venv-openfisca"
@@ -276,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
 
 Rapport nous / openfisca : **{debit / debit_of:.2f}** (objectif de l'issue 3 : au moins 2) ; sans compter le chargement
 du modèle openfisca ({_n(temps["cas"] / calcul_of)} cas/s) : {debit / (temps["cas"] / calcul_of):.2f}. Notre chemin `--lot` calcule
-par lots de {_n(TAILLE_LOT)} lignes (`pension/lot.py`), le même JSON que `simuler` cas par cas (`tests/pension/test_lot.py`).
+par lots de {_n(TAILLE_MORCEAU)} lignes (`pension/lot.py`), le même JSON que `simuler` cas par cas (`tests/pension/test_lot.py`).
 Accord sur les {_n(total)} cas où les deux modèles appliquent les mêmes règles : {_n(accord)} ({accord / max(total, 1):.1%}).
 
 | règle du premier écart | cas | cause |

@@ -18,7 +18,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -52,9 +52,10 @@ class Duree:
         return f"{self.ans} ans" + (f" {self.mois} mois" if self.mois else "")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Valeur:
-    """A value in force, with what a reader needs to check it."""
+    """A value in force, with what a reader needs to check it. Compared and hashed by identity: each version (or
+    row of a table) has one ``Valeur``, a key for the rules memoised on the parameters in force."""
 
     nom: str
     valeur: Any
@@ -116,54 +117,62 @@ def _jour(v: Any) -> date | None:
     return date.fromisoformat(str(v))
 
 
-def _convertir(v: Any, unite: str) -> Any:
-    if isinstance(v, dict) and set(v) == {"ans", "mois"}:
-        return Duree(int(v["ans"]), int(v["mois"]))
-    if isinstance(v, list):
-        return tuple(_convertir(x, unite) for x in v)
-    if isinstance(v, dict):
-        return {k: _convertir(x, unite) for k, x in v.items()}
-    if unite == "date" and isinstance(v, str):
-        return date.fromisoformat(v)
-    return v
+def _convertir(brute: Any, unite: str) -> Any:
+    if isinstance(brute, dict) and set(brute) == {"ans", "mois"}:
+        return Duree(int(brute["ans"]), int(brute["mois"]))
+    if isinstance(brute, list):
+        return tuple(_convertir(element, unite) for element in brute)
+    if isinstance(brute, dict):
+        return {cle: _convertir(element, unite) for cle, element in brute.items()}
+    if unite == "date" and isinstance(brute, str):
+        return date.fromisoformat(brute)
+    return brute
 
 
-def _version(v: dict[str, Any], unite: str) -> Version:
-    reference = Reference(str(v["reference"]["titre"]), str(v["reference"]["url"]))
-    commun = {
-        "date_effet": _jour(v["date_effet"]),
-        "reference": reference,
-        "verifie_le": _jour(v["verifie_le"]),
-        "note": v.get("note"),
-    }
-    if "generations" in v:
+def _date_obligatoire(brute: Any) -> date:
+    jour = _jour(brute)
+    if jour is None:
+        raise ValueError(f"date manquante dans un fichier de paramètres : {brute!r}")
+    return jour
+
+
+def _version(ecrite: dict[str, Any], unite: str) -> Version:
+    reference = Reference(str(ecrite["reference"]["titre"]), str(ecrite["reference"]["url"]))
+    date_effet, verifie_le = _date_obligatoire(ecrite["date_effet"]), _date_obligatoire(ecrite["verifie_le"])
+    note = ecrite.get("note")
+    if "generations" in ecrite:
         lignes = tuple(
-            Ligne(_jour(l["nes_du"]), _jour(l["nes_au"]), _convertir(l["valeur"], unite)) for l in v["generations"]
+            Ligne(_jour(rang["nes_du"]), _jour(rang["nes_au"]), _convertir(rang["valeur"], unite))
+            for rang in ecrite["generations"]
         )
-        return Version(**commun, lignes=lignes, axe="generations")
-    if "annees" in v:
-        lignes = tuple(Ligne(l["du"], l["au"], _convertir(l["valeur"], unite)) for l in v["annees"])
-        return Version(**commun, lignes=lignes, axe="annees")
-    return Version(**commun, valeur=_convertir(v["valeur"], unite))
+        return Version(date_effet, reference, verifie_le, note, lignes=lignes, axe="generations")
+    if "annees" in ecrite:
+        lignes = tuple(Ligne(rang["du"], rang["au"], _convertir(rang["valeur"], unite)) for rang in ecrite["annees"])
+        return Version(date_effet, reference, verifie_le, note, lignes=lignes, axe="annees")
+    return Version(date_effet, reference, verifie_le, note, valeur=_convertir(ecrite["valeur"], unite))
 
 
 @cache
 def brut(nom: str) -> dict[str, Any]:
     """The file as written (for the provenance tests)."""
-    return yaml.safe_load((DOSSIER / f"{nom}.yaml").read_text(encoding="utf-8"))
+    contenu: dict[str, Any] = yaml.safe_load((DOSSIER / f"{nom}.yaml").read_text(encoding="utf-8"))
+    return contenu
 
 
 @cache
 def parametre(nom: str) -> Parametre:
     contenu = brut(nom)
     unite = contenu["unite"]
-    versions = tuple(sorted((_version(v, unite) for v in contenu["valeurs"]), key=lambda v: v.date_effet))
+    versions = tuple(
+        sorted((_version(ecrite, unite) for ecrite in contenu["valeurs"]), key=lambda version: version.date_effet)
+    )
 
-    def reponse(v: Version) -> Any:
-        if v.lignes is None:
-            return Valeur(nom, v.valeur, unite, v.date_effet, v.reference, v.note)
+    def reponse(version: Version) -> Any:
+        if version.lignes is None:
+            return Valeur(nom, version.valeur, unite, version.date_effet, version.reference, version.note)
         return tuple(
-            (l.debut, l.fin, Valeur(nom, l.valeur, unite, v.date_effet, v.reference, v.note)) for l in v.lignes
+            (rang.debut, rang.fin, Valeur(nom, rang.valeur, unite, version.date_effet, version.reference, version.note))
+            for rang in version.lignes
         )
 
     return Parametre(
@@ -171,19 +180,20 @@ def parametre(nom: str) -> Parametre:
         contenu["description"],
         unite,
         versions,
-        tuple(v.date_effet for v in versions),
+        tuple(version.date_effet for version in versions),
         tuple(reponse(v) for v in versions),
     )
 
 
 def noms() -> list[str]:
-    return sorted(p.stem for p in DOSSIER.glob("*.yaml"))
+    return sorted(fichier.stem for fichier in DOSSIER.glob("*.yaml"))
 
 
+@lru_cache(maxsize=1 << 16)
 def valeur(nom: str, date_effet: date) -> Valeur:
     """The simple value of ``nom`` in force on ``date_effet``."""
-    p = parametre(nom)
-    reponse = p.reponses[p.indice(date_effet)]
+    simple = parametre(nom)
+    reponse = simple.reponses[simple.indice(date_effet)]
     if not isinstance(reponse, Valeur):
         raise TypeError(f"{nom} est une table : utilisez par_generation ou par_annee")
     return reponse
@@ -195,21 +205,24 @@ def valeurs_datees(nom: str) -> tuple[Version, ...]:
 
 
 def _ligne(nom: str, cle: Any, date_effet: date, detail: str) -> Valeur:
-    p = parametre(nom)
-    lignes = p.reponses[p.indice(date_effet)]
+    table = parametre(nom)
+    lignes = table.reponses[table.indice(date_effet)]
     if isinstance(lignes, Valeur):
         raise TypeError(f"{nom} n'est pas une table")
-    for debut, fin, v in lignes:
+    for debut, fin, rang in lignes:
         if (debut is None or debut <= cle) and (fin is None or cle <= fin):
-            return v
+            valeur_du_rang: Valeur = rang
+            return valeur_du_rang
     raise ParametreNonCouvert(nom, date_effet, detail)
 
 
+@lru_cache(maxsize=1 << 16)
 def par_generation(nom: str, date_de_naissance: date, date_effet: date) -> Valeur:
     """The row covering ``date_de_naissance`` in the version of table ``nom`` in force on ``date_effet``."""
     return _ligne(nom, date_de_naissance, date_effet, f" pour la génération née le {date_de_naissance:%d/%m/%Y}")
 
 
+@lru_cache(maxsize=1 << 14)
 def par_annee(nom: str, annee: int, date_effet: date) -> Valeur:
     """The row covering ``annee`` in the version of table ``nom`` in force on ``date_effet``."""
     return _ligne(nom, annee, date_effet, f" pour l'année {annee}")

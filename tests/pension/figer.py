@@ -9,7 +9,7 @@ The random lines come from a seeded generator (``lignes_du_bloc``): every shape 
 carrière longue; services actifs; traitement as index or amount; invalidité, handicap; date de situation) and
 invalid lines (bad JSON, bad UTF-8, unknown or mistyped fields, impossible dates, departures before the legal
 age, …) that must answer with their French errors. Lines are answered by the CLI's batch function
-(``cli.pension.calculer_lot_octets``), exactly what ``cnracl pension simuler|estimer --lot`` writes: one block of
+(``pension.lot.calculer_lot``), exactly what ``cnracl pension simuler|estimer --lot`` writes: one block of
 1,000 lines in ten goes through ``estimer``, the others through ``simuler``. ``make test`` checks a
 deterministic tenth of the blocks (``BLOCS_RAPIDES``); this command checks all of them.
 """
@@ -26,9 +26,11 @@ import tempfile
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
+
+from pension.modeles import Periode
 
 RACINE = Path(__file__).resolve().parents[2]
 DOSSIER = Path(__file__).resolve().parent
@@ -62,18 +64,7 @@ def _jour_sur(rng: random.Random, debut: int, fin: int) -> date:
             continue
 
 
-NATURES = (
-    "titulaire",
-    "titulaire",
-    "titulaire",
-    "stagiaire",
-    "detachement",
-    "services_militaires",
-    "non_titulaire_valide",
-    "temps_partiel_enfant",
-    "conge_parental",
-    "disponibilite",
-)
+NATURES = ("titulaire", "titulaire", *get_args(Periode.model_fields["nature"].annotation))
 
 
 def _periodes(rng: random.Random, naissance: date, fin_max: date) -> list[dict[str, Any]]:
@@ -229,11 +220,9 @@ def lignes_du_bloc(bloc: int) -> list[bytes]:
 
 def reponses_du_bloc(bloc: int) -> list[bytes]:
     """What ``cnracl pension simuler|estimer --lot`` writes for the block's lines (one answer per non-blank line)."""
-    import pension
-    from cli.pension import calculer_lot_octets
+    from pension.lot import calculer_lot
 
-    calcul = pension.estimer if fonction_du_bloc(bloc) == "estimer" else pension.simuler
-    return list(calculer_lot_octets(calcul, lignes_du_bloc(bloc)))
+    return list(calculer_lot("estimer" if fonction_du_bloc(bloc) == "estimer" else "simuler", lignes_du_bloc(bloc)))
 
 
 def empreinte(reponses: list[bytes]) -> str:
