@@ -833,8 +833,9 @@ def _minimum_garanti(
         if not eligible:
             explication.append(_regle_minimum_non_ouvert(conditions))
             return None
+    regle_invalidite = valeur("minimum_garanti_invalidite", le) if cas.invalidite else None
     montant, regle_minimum = _montant_minimum_garanti(
-        services, requis, mg100, valeur("minimum_garanti_bareme", le), _arrondi(le)
+        services, requis, mg100, valeur("minimum_garanti_bareme", le), regle_invalidite, _arrondi(le)
     )
     explication.append(regle_minimum)
     return montant
@@ -853,13 +854,22 @@ def _regle_minimum_non_ouvert(conditions: Valeur) -> Regle:
 
 @cache
 def _montant_minimum_garanti(
-    services: int, requis: int, mg100: Valeur, bareme: Valeur, pas: Decimal
+    services: int, requis: int, mg100: Valeur, bareme: Valeur, invalidite: Valeur | None, pas: Decimal
 ) -> tuple[Decimal, Regle]:
     """The amount once the conditions are met: a function of the services, the requirement and the versions in
-    force only (computed once per distinct input)."""
+    force only (computed once per distinct input). ``invalidite``: the rule for an invalidity pension of less
+    than 15 years, when the pension is one."""
     echelle = bareme.valeur
     annees = Decimal(services) / 4
-    if annees < echelle["annees_minimum"]:
+    source = bareme
+    if annees < echelle["annees_minimum"] and invalidite is not None and invalidite.valeur == "quinzieme_par_annee":
+        taux = decimal(echelle["taux_15_ans"]) * annees / echelle["annees_minimum"]
+        detail = (
+            f"pension d'invalidité : {nombre_fr(annees)} années de services × 1/{echelle['annees_minimum']} "
+            f"de {pourcentage_fr(decimal(echelle['taux_15_ans']))}"
+        )
+        source = invalidite
+    elif annees < echelle["annees_minimum"]:
         taux = Decimal(services) / requis
         detail = f"{services} trimestres / {requis}"
     else:
@@ -880,7 +890,7 @@ def _montant_minimum_garanti(
         f"{echelle['indice']}/{echelle['indice_reference']} × 12 × {pourcentage_fr(taux)} ({detail}) = "
         f"{somme_fr(euros(montant, pas))} € par an, sans décote ni surcote",
         euros(montant, pas),
-        bareme,
+        source,
     )
 
 
