@@ -26,7 +26,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from pension.dates import ajouter_mois, date_age, jours_360, mois_entiers
+from pension.dates import ajouter_mois, date_age, jours_360, jours_trimestres_calendaires, mois_entiers
 from pension.format import date_fr, nombre_fr, pourcentage_fr, somme_fr
 from pension.modeles import CasPension, ErreurCas, ResultatPension
 from pension.parametres import (
@@ -126,9 +126,13 @@ def _services(cas: CasPension, le: date, jours_gratuits: int) -> Services:
     if cas.periodes is not None:
         natures = valeur("natures_de_periode", le).valeur
         depuis = valeur("bonification_enfant_date_limite", le).valeur
+        calendaires = valeur("decompte_fraction_trimestre", le).valeur == "jours_calendaires"
         liquidation, effectifs, par_annee_civile = Decimal(jours_gratuits), 0, dict[int, int]()
         for periode in cas.periodes:
             jours = jours_360(periode.debut, periode.fin, par_mois)
+            jours_liquidation = (
+                jours_trimestres_calendaires(periode.debut, periode.fin, par_trimestre) if calendaires else jours
+            )
             prise_en_compte = natures[periode.nature]
             mode = (
                 prise_en_compte.get("liquidation_depuis_2004", prise_en_compte["liquidation"])
@@ -137,7 +141,7 @@ def _services(cas: CasPension, le: date, jours_gratuits: int) -> Services:
             )
             if mode == "non":
                 continue
-            liquidation += jours * (UN if mode == "temps_plein" else decimal(periode.quotite) / 100)
+            liquidation += jours_liquidation * (UN if mode == "temps_plein" else decimal(periode.quotite) / 100)
             if prise_en_compte["services_effectifs"]:
                 effectifs += jours
             for annee in range(periode.debut.year, periode.fin.year + 1):
@@ -400,14 +404,22 @@ def _regle_trimestres_requis(requis: Valeur) -> Regle:
 
 
 @cache
-def _regle_services(jours: Decimal, trimestres: int, par_mois: int, seuil: Valeur) -> Regle:
+def _regle_services(jours: Decimal, trimestres: int, decompte: str, seuil: Valeur) -> Regle:
     return regle(
         "services",
-        f"Services : {nombre_fr(jours)} jours (mois de {par_mois} jours, temps partiel au prorata) soit "
+        f"Services : {nombre_fr(jours)} jours ({decompte}, temps partiel au prorata) soit "
         f"{trimestres} trimestres, fraction d'au moins {seuil.valeur} jours comptée pour un trimestre",
         trimestres,
         seuil,
     )
+
+
+def _decompte(cas: CasPension, le: date) -> str:
+    """How the days of the services were counted, for the explanation."""
+    if cas.periodes is not None and valeur("decompte_fraction_trimestre", le).valeur == "jours_calendaires":
+        par_trimestre = valeur("jours_par_trimestre", le).valeur
+        return f"trimestres entiers de {par_trimestre} jours, fraction en jours calendaires"
+    return f"mois de {valeur('jours_par_mois', le).valeur} jours"
 
 
 @cache
@@ -588,7 +600,7 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
         _regle_services(
             services.jours_liquidation,
             services.trimestres,
-            par_mois,
+            _decompte(cas, liquidation),
             valeur("trimestre_seuil_arrondi_jours", liquidation),
         )
     )

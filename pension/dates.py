@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import date, timedelta
 
 from pension.parametres import Duree
 
@@ -44,3 +44,11 @@ def jours_360(debut: date, fin: date, jours_par_mois: int) -> int:
     dernier = calendar.monthrange(fin.year, fin.month)[1]
     j2 = jours_par_mois if fin.day == dernier else min(fin.day, jours_par_mois)
     return ((fin.year - debut.year) * 12 + fin.month - debut.month) * jours_par_mois + (j2 - j1) + 1
+
+
+def jours_trimestres_calendaires(debut: date, fin: date, jours_par_trimestre: int) -> int:
+    """Days of a period, both ends included: each whole trimestre (3 months from date to date from ``debut``)
+    counts ``jours_par_trimestre``, the remaining fraction its calendar days (01/01–14/02 = 45 days)."""
+    lendemain = fin + timedelta(days=1)
+    trimestres = mois_entiers(debut, lendemain)[0] // 3
+    return trimestres * jours_par_trimestre + (lendemain - ajouter_mois(debut, 3 * trimestres)).days
