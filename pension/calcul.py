@@ -30,10 +30,12 @@ from pension.dates import ajouter_mois, date_age, jours_360, jours_trimestres_ca
 from pension.format import date_fr, nombre_fr, pourcentage_fr, somme_fr
 from pension.modeles import CasPension, ErreurCas, ResultatPension
 from pension.parametres import (
+    MEMOIRE,
     Duree,
     ParametreNonCouvert,
     Reference,
     Valeur,
+    epoque,
     par_annee,
     par_generation,
     valeur,
@@ -68,7 +70,7 @@ def regle(nom: str, libelle: str, valeur_utilisee: Any, source: Valeur) -> Regle
     return {"regle": nom, "libelle": libelle, "valeur": valeur_utilisee, "reference": _reference(source.reference)}
 
 
-@lru_cache(maxsize=None, typed=True)
+@lru_cache(maxsize=MEMOIRE, typed=True)
 def decimal(nombre: float | int) -> Decimal:
     """A parameter's number as the Decimal it is written as (0.0125 → Decimal('0.0125'))."""
     return Decimal(str(nombre))
@@ -328,7 +330,7 @@ def _surcote(debut: date, fin: date, excedent: int, le: date, explication: list[
     return total, taux_total
 
 
-@cache
+@lru_cache(maxsize=MEMOIRE)
 def _regle_surcote(nombre: int, taux: Valeur, decompte: str) -> Regle:
     return regle(
         "surcote",
@@ -393,7 +395,7 @@ def _surcote_parentale(
 # Rules whose explanation depends only on a few integers and the parameter versions: one fragment per input
 
 
-@cache
+@lru_cache(maxsize=MEMOIRE)
 def _regle_trimestres_requis(requis: Valeur) -> Regle:
     return regle(
         "trimestres_requis",
@@ -403,7 +405,7 @@ def _regle_trimestres_requis(requis: Valeur) -> Regle:
     )
 
 
-@cache
+@lru_cache(maxsize=MEMOIRE)
 def _regle_services(jours: Decimal, trimestres: int, decompte: str, seuil: Valeur) -> Regle:
     return regle(
         "services",
@@ -422,7 +424,7 @@ def _decompte(cas: CasPension, le: date) -> str:
     return f"mois de {valeur('jours_par_mois', le).valeur} jours"
 
 
-@cache
+@lru_cache(maxsize=MEMOIRE)
 def _taux_de_liquidation(
     base_services: int, bonifications: int, requis: int, maximum: Valeur, maximum_bonifications: Valeur
 ) -> tuple[Decimal, Regle]:
@@ -439,7 +441,7 @@ def _taux_de_liquidation(
     )
 
 
-@cache
+@lru_cache(maxsize=MEMOIRE)
 def _regle_duree_assurance(
     duree: int, donnee: bool, services: int, bonifications: int, majorations: int, autres: int, source: Valeur
 ) -> Regle:
@@ -452,7 +454,7 @@ def _regle_duree_assurance(
     return regle("duree_assurance", f"Durée d'assurance tous régimes : {duree} trimestres ({detail})", duree, source)
 
 
-@cache
+@lru_cache(maxsize=MEMOIRE)
 def _regle_decote_trimestres(par_age: int, par_duree: int, requis: int, plafond: Valeur, decote: int) -> Regle:
     return regle(
         "decote_trimestres",
@@ -463,7 +465,7 @@ def _regle_decote_trimestres(par_age: int, par_duree: int, requis: int, plafond:
     )
 
 
-@cache
+@lru_cache(maxsize=MEMOIRE)
 def _decote(decote: int, taux_trimestre: Valeur, exempte: bool) -> tuple[Decimal, Regle]:
     taux_decote = decimal(taux_trimestre.valeur) * decote
     return taux_decote, regle(
@@ -475,13 +477,13 @@ def _decote(decote: int, taux_trimestre: Valeur, exempte: bool) -> tuple[Decimal
     )
 
 
-@cache
+@lru_cache(maxsize=MEMOIRE)
 def _regle_coefficient(coefficient: Decimal, source: Valeur) -> Regle:
     arrondi = round(float(coefficient), 6)
     return regle("coefficient", f"Coefficient : {nombre_fr(arrondi)}", arrondi, source)
 
 
-@cache
+@lru_cache(maxsize=MEMOIRE)
 def _traitement_indiciaire(indice: int, point: Valeur, pas: Decimal) -> tuple[Decimal, Regle]:
     traitement = Decimal(indice) * decimal(point.valeur) / 100
     montant = euros(traitement, pas)
@@ -493,7 +495,7 @@ def _traitement_indiciaire(indice: int, point: Valeur, pas: Decimal) -> tuple[De
     )
 
 
-@lru_cache(maxsize=None, typed=True)
+@lru_cache(maxsize=MEMOIRE, typed=True)
 def _traitement_fourni(traitement: float, point: Valeur) -> tuple[Decimal, Regle]:
     montant = decimal(traitement)
     return montant, regle(
@@ -503,6 +505,110 @@ def _traitement_fourni(traitement: float, point: Valeur) -> tuple[Decimal, Regle
 
 # ---------------------------------------------------------------------------------------------------------------
 # The calculation
+
+
+@dataclass(frozen=True, slots=True)
+class Generation:
+    """What the birth date, the category and the parameters in force decide, with its rules' explanation."""
+
+    age_legal: Valeur
+    date_legale: date
+    limite_age: Valeur
+    requis: int
+    regles: tuple[Regle, ...]  # âge d'ouverture des droits, limite d'âge, trimestres requis
+    age_annulation: Duree
+    date_annulation: date
+    taux_trimestre: Valeur  # décote per missing trimestre
+    regle_annulation: Regle
+
+
+_GENERATIONS: dict[tuple[date, str, int], Generation] = {}
+_GENERATIONS_MAX = MEMOIRE
+
+
+def _generation(naissance: date, categorie: str, liquidation: date) -> Generation:
+    """``_nouvelle_generation``, memoised per birth date, category and epoch of the parameters."""
+    cle = (naissance, categorie, epoque(liquidation))
+    generation = _GENERATIONS.get(cle)
+    if generation is None:
+        generation = _nouvelle_generation(naissance, categorie, liquidation)
+        if len(_GENERATIONS) >= _GENERATIONS_MAX:
+            _GENERATIONS.clear()
+        _GENERATIONS[cle] = generation
+    return generation
+
+
+def _nouvelle_generation(naissance: date, categorie: str, liquidation: date) -> Generation:
+    regles = []
+    age_legal = par_generation(f"age_ouverture_droits_{categorie}", naissance, liquidation)
+    date_legale = date_age(naissance, age_legal.valeur)
+    regles.append(
+        regle(
+            "age_ouverture_droits",
+            f"Âge d'ouverture des droits ({'catégorie active' if categorie == 'active' else 'sédentaire'}) : "
+            f"{age_legal.valeur}, atteint le {date_fr(date_legale)}",
+            _age(age_legal.valeur),
+            age_legal,
+        )
+    )
+    limite_age = par_generation(f"limite_age_{categorie}", naissance, liquidation)
+    regles.append(
+        regle(
+            "limite_age",
+            f"Limite d'âge : {limite_age.valeur}, atteinte le {date_fr(date_age(naissance, limite_age.valeur))}",
+            _age(limite_age.valeur),
+            limite_age,
+        )
+    )
+    if categorie == "active":
+        reference_active = valeur("trimestres_requis_active_age_reference", liquidation)
+        generation = ajouter_mois(date_legale, -reference_active.valeur.en_mois)
+        regles.append(
+            regle(
+                "trimestres_requis_active",
+                f"Catégorie active : trimestres requis de la génération qui atteint "
+                f"{reference_active.valeur} à l'ouverture des droits (née le {date_fr(generation)})",
+                generation.isoformat(),
+                reference_active,
+            )
+        )
+    else:
+        generation = naissance
+    requis_en_vigueur = par_generation("trimestres_requis", generation, liquidation)
+    regles.append(_regle_trimestres_requis(requis_en_vigueur))
+
+    # The year the age condition is met at the legal age (an early departure for carrière longue does not move
+    # the âge d'annulation: the durée is complete by construction) [D].
+    annee_ouverture = date_legale.year
+    ecart = par_annee("decote_ecart_age_annulation", annee_ouverture, liquidation)
+    taux_trimestre = par_annee("decote_taux", annee_ouverture, liquidation)
+    age_annulation = (
+        age_legal.valeur if ecart.valeur is None else Duree.depuis_mois(limite_age.valeur.en_mois - 3 * ecart.valeur)
+    )
+    date_annulation = date_age(naissance, age_annulation)
+    regle_annulation = regle(
+        "age_annulation_decote",
+        f"Droits ouverts en {annee_ouverture} : âge d'annulation de la décote "
+        + (
+            f"{age_annulation} (limite d'âge − {ecart.valeur} trimestres)"
+            if ecart.valeur is not None
+            else "sans objet (pas de décote)"
+        )
+        + f", le {date_fr(date_annulation)}",
+        _age(age_annulation),
+        ecart,
+    )
+    return Generation(
+        age_legal,
+        date_legale,
+        limite_age,
+        requis_en_vigueur.valeur,
+        tuple(regles),
+        age_annulation,
+        date_annulation,
+        taux_trimestre,
+        regle_annulation,
+    )
 
 
 def simuler(cas: CasPension | dict[str, Any]) -> ResultatPension:
@@ -554,44 +660,10 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
             )
         )
 
-    age_legal = par_generation(f"age_ouverture_droits_{categorie}", naissance, liquidation)
-    date_legale = date_age(naissance, age_legal.valeur)
-    explication.append(
-        regle(
-            "age_ouverture_droits",
-            f"Âge d'ouverture des droits ({'catégorie active' if categorie == 'active' else 'sédentaire'}) : "
-            f"{age_legal.valeur}, atteint le {date_fr(date_legale)}",
-            _age(age_legal.valeur),
-            age_legal,
-        )
-    )
-    limite_age = par_generation(f"limite_age_{categorie}", naissance, liquidation)
-    explication.append(
-        regle(
-            "limite_age",
-            f"Limite d'âge : {limite_age.valeur}, atteinte le {date_fr(date_age(naissance, limite_age.valeur))}",
-            _age(limite_age.valeur),
-            limite_age,
-        )
-    )
-
-    if categorie == "active":
-        reference_active = valeur("trimestres_requis_active_age_reference", liquidation)
-        generation = ajouter_mois(date_legale, -reference_active.valeur.en_mois)
-        explication.append(
-            regle(
-                "trimestres_requis_active",
-                f"Catégorie active : trimestres requis de la génération qui atteint "
-                f"{reference_active.valeur} à l'ouverture des droits (née le {date_fr(generation)})",
-                generation.isoformat(),
-                reference_active,
-            )
-        )
-    else:
-        generation = naissance
-    requis_en_vigueur = par_generation("trimestres_requis", generation, liquidation)
-    requis: int = requis_en_vigueur.valeur
-    explication.append(_regle_trimestres_requis(requis_en_vigueur))
+    generation = _generation(naissance, categorie, liquidation)
+    explication.extend(generation.regles)
+    age_legal, date_legale, limite_age = generation.age_legal, generation.date_legale, generation.limite_age
+    requis = generation.requis
 
     enfants = _enfants(cas, liquidation, explication)
     services = _services(cas, liquidation, enfants.jours_gratuits)
@@ -665,29 +737,8 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
             )
         depart_anticipe = "invalidite"
 
-    # The year the age condition is met at the legal age (an early departure for carrière longue does not move
-    # the âge d'annulation: the durée is complete by construction) [D].
-    annee_ouverture = date_legale.year
-    ecart = par_annee("decote_ecart_age_annulation", annee_ouverture, liquidation)
-    taux_trimestre = par_annee("decote_taux", annee_ouverture, liquidation)
-    age_annulation = (
-        age_legal.valeur if ecart.valeur is None else Duree.depuis_mois(limite_age.valeur.en_mois - 3 * ecart.valeur)
-    )
-    date_annulation = date_age(naissance, age_annulation)
-    explication.append(
-        regle(
-            "age_annulation_decote",
-            f"Droits ouverts en {annee_ouverture} : âge d'annulation de la décote "
-            + (
-                f"{age_annulation} (limite d'âge − {ecart.valeur} trimestres)"
-                if ecart.valeur is not None
-                else "sans objet (pas de décote)"
-            )
-            + f", le {date_fr(date_annulation)}",
-            _age(age_annulation),
-            ecart,
-        )
-    )
+    explication.append(generation.regle_annulation)
+    date_annulation, taux_trimestre = generation.date_annulation, generation.taux_trimestre
 
     decote = 0
     exempte = cas.invalidite or cas.handicap
@@ -797,7 +848,7 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
         "date_ouverture_droits": date_ouverture,
         "age_ouverture_droits": _age(age_legal.valeur),
         "depart_anticipe": depart_anticipe,
-        "age_annulation_decote": _age(age_annulation),
+        "age_annulation_decote": _age(generation.age_annulation),
         "date_annulation_decote": date_annulation,
         "limite_age": _age(limite_age.valeur),
         "trimestres_requis": requis,
@@ -853,7 +904,7 @@ def _minimum_garanti(
     return montant
 
 
-@cache
+@lru_cache(maxsize=MEMOIRE)
 def _regle_minimum_non_ouvert(conditions: Valeur) -> Regle:
     return regle(
         "minimum_garanti",
@@ -864,7 +915,7 @@ def _regle_minimum_non_ouvert(conditions: Valeur) -> Regle:
     )
 
 
-@cache
+@lru_cache(maxsize=MEMOIRE)
 def _montant_minimum_garanti(
     services: int, requis: int, mg100: Valeur, bareme: Valeur, invalidite: Valeur | None, pas: Decimal
 ) -> tuple[Decimal, Regle]:

@@ -6,6 +6,8 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
+from pension.parametres import MEMOIRE
+
 _FRANCAIS = str.maketrans({",": " ", ".": ","})
 
 
@@ -25,7 +27,7 @@ def pourcentage_fr(taux: float | Decimal) -> str:
     return f"{float(taux) * 100:.4g} %".replace(".", ",")
 
 
-@lru_cache(maxsize=1 << 14)
+@lru_cache(maxsize=MEMOIRE)
 def date_fr(jour: date) -> str:
     """31/12/2026."""
     return f"{jour:%d/%m/%Y}"

@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 DOSSIER = Path(__file__).resolve().parent
+MEMOIRE = 1 << 16  # answers kept per memoised lookup or rule: bounded in a long-running worker
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,11 +190,38 @@ def noms() -> list[str]:
     return sorted(fichier.stem for fichier in DOSSIER.glob("*.yaml"))
 
 
-@lru_cache(maxsize=1 << 16)
+@cache
+def _bornes() -> tuple[date, ...]:
+    """Every date on which a version of some parameter takes effect: between two of them nothing changes."""
+    return tuple(sorted({jour for nom in noms() for jour in parametre(nom).dates}))
+
+
+@cache
+def _reponse(nom: str, epoque: int) -> Any:
+    """The answer of ``nom`` in force in an epoch (an interval between two ``_bornes``), ``None`` if none is."""
+    if epoque == 0:
+        return None
+    table = parametre(nom)
+    indice = bisect_right(table.dates, _bornes()[epoque - 1])
+    return table.reponses[indice - 1] if indice else None
+
+
+def epoque(date_effet: date) -> int:
+    """The interval between two dates of effect that holds ``date_effet``: on two days of the same epoch, every
+    parameter has the same value (a key for what the rules memoise)."""
+    return bisect_right(_bornes(), date_effet)
+
+
+def _en_vigueur(nom: str, date_effet: date) -> Any:
+    reponse = _reponse(nom, bisect_right(_bornes(), date_effet))
+    if reponse is None:
+        raise ParametreNonCouvert(nom, date_effet)
+    return reponse
+
+
 def valeur(nom: str, date_effet: date) -> Valeur:
     """The simple value of ``nom`` in force on ``date_effet``."""
-    simple = parametre(nom)
-    reponse = simple.reponses[simple.indice(date_effet)]
+    reponse = _en_vigueur(nom, date_effet)
     if not isinstance(reponse, Valeur):
         raise TypeError(f"{nom} est une table : utilisez par_generation ou par_annee")
     return reponse
@@ -204,25 +232,34 @@ def valeurs_datees(nom: str) -> tuple[Version, ...]:
     return parametre(nom).versions
 
 
-def _ligne(nom: str, cle: Any, date_effet: date, detail: str) -> Valeur:
-    table = parametre(nom)
-    lignes = table.reponses[table.indice(date_effet)]
+@lru_cache(maxsize=MEMOIRE)
+def _rang(nom: str, epoque: int, cle: Any) -> Valeur | None:
+    lignes = _reponse(nom, epoque)
     if isinstance(lignes, Valeur):
         raise TypeError(f"{nom} n'est pas une table")
     for debut, fin, rang in lignes:
         if (debut is None or debut <= cle) and (fin is None or cle <= fin):
             valeur_du_rang: Valeur = rang
             return valeur_du_rang
-    raise ParametreNonCouvert(nom, date_effet, detail)
+    return None
 
 
-@lru_cache(maxsize=1 << 16)
+def _ligne(nom: str, cle: date | int, date_effet: date) -> Valeur:
+    epoque = bisect_right(_bornes(), date_effet)
+    if _reponse(nom, epoque) is None:
+        raise ParametreNonCouvert(nom, date_effet)
+    rang = _rang(nom, epoque, cle)
+    if rang is None:
+        detail = f" pour la génération née le {cle:%d/%m/%Y}" if isinstance(cle, date) else f" pour l'année {cle}"
+        raise ParametreNonCouvert(nom, date_effet, detail)
+    return rang
+
+
 def par_generation(nom: str, date_de_naissance: date, date_effet: date) -> Valeur:
     """The row covering ``date_de_naissance`` in the version of table ``nom`` in force on ``date_effet``."""
-    return _ligne(nom, date_de_naissance, date_effet, f" pour la génération née le {date_de_naissance:%d/%m/%Y}")
+    return _ligne(nom, date_de_naissance, date_effet)
 
 
-@lru_cache(maxsize=1 << 14)
 def par_annee(nom: str, annee: int, date_effet: date) -> Valeur:
     """The row covering ``annee`` in the version of table ``nom`` in force on ``date_effet``."""
-    return _ligne(nom, annee, date_effet, f" pour l'année {annee}")
+    return _ligne(nom, annee, date_effet)
