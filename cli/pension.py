@@ -16,7 +16,7 @@ from typing import Annotated, BinaryIO
 import typer
 
 import pension
-from pension.lot import Fonction, calculer_lot, decoder
+from pension.lot import Fonction, calculer_morceaux, decoder
 
 app = typer.Typer(
     help="Calcul de la pension CNRACL (règles de liquidation, paramètres datés et sourcés).", no_args_is_help=True
@@ -85,10 +85,9 @@ def _un_cas(fonction: Fonction, cas: str | None, sortie: Path | None) -> None:
 def _ecrire_lot(fonction: Fonction, entree: BinaryIO, flux: BinaryIO, processus: int) -> int:
     """Writes one answer per line; the number of invalid lines."""
     invalides = 0
-    for resultat in calculer_lot(fonction, _lignes_octets(entree), processus):
-        invalides += resultat.startswith(b'{"ligne":')
-        flux.write(resultat)
-        flux.write(b"\n")
+    for bloc, erreurs in calculer_morceaux(fonction, _lignes_octets(entree), processus):
+        flux.write(bloc)
+        invalides += erreurs
     return invalides
 
 

@@ -7,6 +7,7 @@ Large inputs are cut into chunks computed by a pool of processes; the answers ke
 
 from __future__ import annotations
 
+import itertools
 import json
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
@@ -76,9 +77,12 @@ def repondre(fonction: Fonction, numero: int, ligne: Ligne) -> bytes:
         return json.dumps({"ligne": numero, "erreurs": erreur.erreurs}, ensure_ascii=False).encode()
 
 
-def _repondre_morceau(travail: tuple[Fonction, list[tuple[int, Ligne]]]) -> list[bytes]:
+def _repondre_morceau(travail: tuple[Fonction, list[tuple[int, Ligne]]]) -> tuple[bytes, int]:
+    """The answers of a chunk as one block of lines (cheap to send back from a process), and how many are errors."""
     fonction, morceau = travail
-    return [repondre(fonction, numero, ligne) for numero, ligne in morceau]
+    reponses = [repondre(fonction, numero, ligne) for numero, ligne in morceau]
+    erreurs = sum(1 for reponse in reponses if reponse.startswith(b'{"ligne":'))
+    return b"".join(reponse + b"\n" for reponse in reponses), erreurs
 
 
 def _vide(ligne: Ligne) -> bool:
@@ -91,24 +95,28 @@ def _vide(ligne: Ligne) -> bool:
 def calculer_lot(
     fonction: Fonction, lignes: Iterable[Ligne], processus: int = 1, taille: int = TAILLE_MORCEAU
 ) -> Iterator[bytes]:
-    """One answer (UTF-8 JSON) per non-blank line, in input order; ``processus`` > 1 spreads the chunks of
-    ``taille`` lines over that many processes (only when there is more than one chunk)."""
+    """One answer (UTF-8 JSON) per non-blank line, in input order."""
+    for bloc, _ in calculer_morceaux(fonction, lignes, processus, taille):
+        yield from bloc.split(b"\n")[:-1]
+
+
+def calculer_morceaux(
+    fonction: Fonction, lignes: Iterable[Ligne], processus: int = 1, taille: int = TAILLE_MORCEAU
+) -> Iterator[tuple[bytes, int]]:
+    """The answers by chunks of ``taille`` lines, in input order: each a block of lines (one answer, ending with
+    a newline, per non-blank input line) and its number of errors. ``processus`` > 1 spreads the chunks over that
+    many processes (only when there is more than one chunk). JSON answers hold no raw newline."""
     numerotees = ((numero, ligne) for numero, ligne in enumerate(lignes, start=1) if not _vide(ligne))
-    premier = list(islice(numerotees, taille))
-    suivant = list(islice(numerotees, taille))
-    if processus <= 1 or not suivant:
-        yield from _repondre_morceau((fonction, premier))
-        yield from _repondre_morceau((fonction, suivant))
-        while morceau := list(islice(numerotees, taille)):
-            yield from _repondre_morceau((fonction, morceau))
-        return
 
     def travaux() -> Iterator[tuple[Fonction, list[tuple[int, Ligne]]]]:
-        yield fonction, premier
-        yield fonction, suivant
         while morceau := list(islice(numerotees, taille)):
             yield fonction, morceau
 
+    suite = travaux()
+    premiers = list(islice(suite, 2))
+    if processus <= 1 or len(premiers) < 2:
+        for travail in itertools.chain(premiers, suite):
+            yield _repondre_morceau(travail)
+        return
     with multiprocessing.get_context("fork").Pool(processus) as pool:
-        for reponses in pool.imap(_repondre_morceau, travaux()):
-            yield from reponses
+        yield from pool.imap(_repondre_morceau, itertools.chain(premiers, suite))
