@@ -81,8 +81,8 @@ def _pas(centimes: int) -> Decimal:
     return Decimal(1).scaleb(-centimes)
 
 
-def _arrondi(le: date) -> Decimal:
-    return _pas(valeur("arrondi_euros", le).valeur["centimes"])
+def _arrondi(date_effet: date) -> Decimal:
+    return _pas(valeur("arrondi_euros", date_effet).valeur["centimes"])
 
 
 def euros(montant: Decimal, pas: Decimal) -> float:
@@ -112,23 +112,23 @@ class Services:
     fin: date | None  # day after the last period, when periods are given
 
 
-def _trimestres(jours: Decimal, le: date) -> int:
-    par_trimestre = valeur("jours_par_trimestre", le).valeur
-    seuil = valeur("trimestre_seuil_arrondi_jours", le).valeur
+def _trimestres(jours: Decimal, date_effet: date) -> int:
+    par_trimestre = valeur("jours_par_trimestre", date_effet).valeur
+    seuil = valeur("trimestre_seuil_arrondi_jours", date_effet).valeur
     entiers, reste = divmod(jours, par_trimestre)
     return int(entiers) + (1 if reste >= seuil else 0)
 
 
-def _services(cas: CasPension, le: date, jours_gratuits: int) -> Services:
-    par_mois = valeur("jours_par_mois", le).valeur
-    par_trimestre = valeur("jours_par_trimestre", le).valeur
-    max_an = valeur("duree_assurance_trimestres_par_an", le).valeur * par_trimestre
-    arrondi = valeur("duree_assurance_arrondi", le).valeur
+def _services(cas: CasPension, date_effet: date, jours_gratuits: int) -> Services:
+    par_mois = valeur("jours_par_mois", date_effet).valeur
+    par_trimestre = valeur("jours_par_trimestre", date_effet).valeur
+    max_an = valeur("duree_assurance_trimestres_par_an", date_effet).valeur * par_trimestre
+    arrondi = valeur("duree_assurance_arrondi", date_effet).valeur
     fin: date | None = None
     if cas.periodes is not None:
-        natures = valeur("natures_de_periode", le).valeur
-        depuis = valeur("bonification_enfant_date_limite", le).valeur
-        calendaires = valeur("decompte_fraction_trimestre", le).valeur == "jours_calendaires"
+        natures = valeur("natures_de_periode", date_effet).valeur
+        depuis = valeur("bonification_enfant_date_limite", date_effet).valeur
+        calendaires = valeur("decompte_fraction_trimestre", date_effet).valeur == "jours_calendaires"
         liquidation, effectifs, par_annee_civile = Decimal(jours_gratuits), 0, dict[int, int]()
         for periode in cas.periodes:
             jours = jours_360(periode.debut, periode.fin, par_mois)
@@ -162,7 +162,7 @@ def _services(cas: CasPension, le: date, jours_gratuits: int) -> Services:
     trimestres_assurance = (
         _division_haute(assurance, par_trimestre) if arrondi == "superieur" else assurance // par_trimestre
     )
-    return Services(liquidation, _trimestres(liquidation, le), trimestres_assurance, effectifs, fin)
+    return Services(liquidation, _trimestres(liquidation, date_effet), trimestres_assurance, effectifs, fin)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,18 +172,20 @@ class Enfants:
     jours_gratuits: int  # free periods counted in the services (born from 2004)
 
 
-def _enfants(cas: CasPension, le: date, explication: list[Regle]) -> Enfants:
+def _enfants(cas: CasPension, date_effet: date, explication: list[Regle]) -> Enfants:
     if not cas.enfants:
         return Enfants(0, 0, 0)
-    limite = valeur("bonification_enfant_date_limite", le)
-    par_enfant = valeur("bonification_enfant_trimestres", le)
-    mda = valeur("mda_enfant_trimestres", le)
-    seuil_mda = valeur("mda_enfant_seuil_interruption_mois", le)
-    plafond_gratuit = valeur("interruption_enfant_plafond_mois", le)
-    handicap = valeur("mda_enfant_handicape", le)
-    par_mois = valeur("jours_par_mois", le).valeur
-    avant = [e for e in cas.enfants if e.date_de_naissance < limite.valeur and e.interruption_activite]
-    apres = [e for e in cas.enfants if limite.valeur <= e.date_de_naissance <= le]
+    limite = valeur("bonification_enfant_date_limite", date_effet)
+    par_enfant = valeur("bonification_enfant_trimestres", date_effet)
+    mda = valeur("mda_enfant_trimestres", date_effet)
+    seuil_mda = valeur("mda_enfant_seuil_interruption_mois", date_effet)
+    plafond_gratuit = valeur("interruption_enfant_plafond_mois", date_effet)
+    handicap = valeur("mda_enfant_handicape", date_effet)
+    par_mois = valeur("jours_par_mois", date_effet).valeur
+    avant = [
+        enfant for enfant in cas.enfants if enfant.date_de_naissance < limite.valeur and enfant.interruption_activite
+    ]
+    apres = [enfant for enfant in cas.enfants if limite.valeur <= enfant.date_de_naissance <= date_effet]
     bonification = par_enfant.valeur * len(avant)
     if avant:
         explication.append(
@@ -195,7 +197,7 @@ def _enfants(cas: CasPension, le: date, explication: list[Regle]) -> Enfants:
                 par_enfant,
             )
         )
-    mois_gratuits = sum(min(e.interruption_mois, plafond_gratuit.valeur) for e in apres)
+    mois_gratuits = sum(min(enfant.interruption_mois, plafond_gratuit.valeur) for enfant in apres)
     if mois_gratuits:
         explication.append(
             regle(
@@ -207,7 +209,11 @@ def _enfants(cas: CasPension, le: date, explication: list[Regle]) -> Enfants:
                 plafond_gratuit,
             )
         )
-    avec_mda = [e for e in apres if e.accouchement_apres_recrutement and e.interruption_mois < seuil_mda.valeur]
+    avec_mda = [
+        enfant
+        for enfant in apres
+        if enfant.accouchement_apres_recrutement and enfant.interruption_mois < seuil_mda.valeur
+    ]
     majoration = mda.valeur * len(avec_mda)
     if avec_mda:
         explication.append(
@@ -221,7 +227,9 @@ def _enfants(cas: CasPension, le: date, explication: list[Regle]) -> Enfants:
             )
         )
     mois_par_trimestre, plafond_handicap = handicap.valeur["mois_par_trimestre"], handicap.valeur["plafond_trimestres"]
-    mda_handicap = sum(min(e.mois_education_handicap // mois_par_trimestre, plafond_handicap) for e in cas.enfants)
+    mda_handicap = sum(
+        min(enfant.mois_education_handicap // mois_par_trimestre, plafond_handicap) for enfant in cas.enfants
+    )
     if mda_handicap:
         majoration += mda_handicap
         explication.append(
@@ -240,25 +248,29 @@ def _enfants(cas: CasPension, le: date, explication: list[Regle]) -> Enfants:
 # Early departure, surcote
 
 
-def _carriere_longue(cas: CasPension, naissance: date, le: date, requis: int, explication: list[Regle]) -> date | None:
+def _carriere_longue(
+    cas: CasPension, naissance: date, date_effet: date, requis: int, explication: list[Regle]
+) -> date | None:
     donnees = cas.carriere_longue
     if donnees is None:
         return None
     try:
-        table = par_generation("carriere_longue", naissance, le)
-        debut = valeur("carriere_longue_trimestres_debut", le)
+        table = par_generation("carriere_longue", naissance, date_effet)
+        debut = valeur("carriere_longue_trimestres_debut", date_effet)
     except ParametreNonCouvert:
         raise ErreurCas.une(
             "carriere_longue",
             "carriere_longue_periode",
-            f"Les règles de carrière longue en vigueur le {le:%d/%m/%Y} ne sont pas couvertes "
+            f"Les règles de carrière longue en vigueur le {date_effet:%d/%m/%Y} ne sont pas couvertes "
             "(dispositif modélisé pour les pensions prenant effet à partir du 01/11/2012) : "
             "retirez carriere_longue ou choisissez une date postérieure.",
         ) from None
     seuil_debut = debut.valeur["ne_au_dernier_trimestre" if naissance.month >= 10 else "general"]
     retenu = None
     for palier in sorted(table.valeur, key=lambda palier: palier["age_depart"]):
-        jeune = max((n for age, n in donnees.trimestres_fin_annee.items() if age <= palier["age_debut"]), default=0)
+        jeune = max(
+            (nombre for age, nombre in donnees.trimestres_fin_annee.items() if age <= palier["age_debut"]), default=0
+        )
         duree = requis + palier["trimestres_en_sus"]
         if jeune >= seuil_debut and donnees.duree_cotisee >= duree:
             retenu = (palier, duree)
@@ -291,7 +303,9 @@ def _carriere_longue(cas: CasPension, naissance: date, le: date, requis: int, ex
 
 def _segments(debut: date, fin: date, noms: tuple[str, ...]) -> list[tuple[date, date]]:
     """[debut, fin) cut at every date a version of one of the parameters ``noms`` starts."""
-    coupures = sorted({v.date_effet for nom in noms for v in valeurs_datees(nom) if debut < v.date_effet < fin})
+    coupures = sorted(
+        {version.date_effet for nom in noms for version in valeurs_datees(nom) if debut < version.date_effet < fin}
+    )
     return list(itertools.pairwise([debut, *coupures, fin]))
 
 
@@ -302,7 +316,7 @@ class TrimestresSurcote:
     decompte: Valeur
 
 
-def _surcote(debut: date, fin: date, excedent: int, le: date, explication: list[Regle]) -> tuple[int, Decimal]:
+def _surcote(debut: date, fin: date, excedent: int, date_effet: date, explication: list[Regle]) -> tuple[int, Decimal]:
     """(trimestres, rate) of surcote for the trimestres accomplished in [debut, fin), at most ``excedent``."""
     comptes = []
     for debut_segment, fin_segment in _segments(debut, fin, ("surcote_taux", "surcote_decompte")):
@@ -311,7 +325,7 @@ def _surcote(debut: date, fin: date, excedent: int, le: date, explication: list[
         mois, entame = mois_entiers(debut_segment, fin_segment)
         nombre = mois // 3 if decompte.valeur == "trimestre_entier" else _division_haute(mois + (1 if entame else 0), 3)
         comptes.append(TrimestresSurcote(nombre, taux, decompte))
-    plafond = valeur("surcote_plafond_trimestres", le)
+    plafond = valeur("surcote_plafond_trimestres", date_effet)
     limite = excedent if plafond.valeur is None else min(excedent, plafond.valeur)
     surplus = sum(compte.nombre for compte in comptes) - limite
     for compte in comptes:  # the trimestres beyond the requirement are the latest ones: drop the earliest first
@@ -350,16 +364,16 @@ def _surcote_parentale(
     duree_assurance: int,
     requis: int,
     enfants: Enfants,
-    le: date,
+    date_effet: date,
     explication: list[Regle],
 ) -> tuple[int, Decimal]:
     """Trimestres accomplished between the minimum age (63) and the legal age, the requirement already met
     then, for a parent with at least one trimestre of bonification or majoration for children."""
     try:
-        taux = valeur("surcote_parentale_taux", le)
+        taux = valeur("surcote_parentale_taux", date_effet)
     except ParametreNonCouvert:
         return 0, ZERO
-    age_minimum = valeur("surcote_parentale_age_minimum", le)
+    age_minimum = valeur("surcote_parentale_age_minimum", date_effet)
     if enfants.bonification + enfants.majoration_duree < 1 or age_legal < age_minimum.valeur:
         return 0, ZERO
     debut = date_age(naissance, age_minimum.valeur)
@@ -377,7 +391,7 @@ def _surcote_parentale(
             )
         )
         return 0, ZERO
-    plafond = valeur("surcote_parentale_plafond_trimestres", le)
+    plafond = valeur("surcote_parentale_plafond_trimestres", date_effet)
     nombre = min(mois_entiers(debut, fin)[0] // 3, plafond.valeur)
     explication.append(
         regle(
@@ -416,12 +430,12 @@ def _regle_services(jours: Decimal, trimestres: int, decompte: str, seuil: Valeu
     )
 
 
-def _decompte(cas: CasPension, le: date) -> str:
+def _decompte(cas: CasPension, date_effet: date) -> str:
     """How the days of the services were counted, for the explanation."""
-    if cas.periodes is not None and valeur("decompte_fraction_trimestre", le).valeur == "jours_calendaires":
-        par_trimestre = valeur("jours_par_trimestre", le).valeur
+    if cas.periodes is not None and valeur("decompte_fraction_trimestre", date_effet).valeur == "jours_calendaires":
+        par_trimestre = valeur("jours_par_trimestre", date_effet).valeur
         return f"trimestres entiers de {par_trimestre} jours, fraction en jours calendaires"
-    return f"mois de {valeur('jours_par_mois', le).valeur} jours"
+    return f"mois de {valeur('jours_par_mois', date_effet).valeur} jours"
 
 
 @lru_cache(maxsize=MEMOIRE)
@@ -882,23 +896,23 @@ def _minimum_garanti(
     duree_assurance: int,
     date_ouverture: date,
     date_annulation: date,
-    le: date,
+    date_effet: date,
     explication: list[Regle],
 ) -> Decimal | None:
     """The annual minimum garanti (art. 22 and 65-V), or ``None`` when its conditions are not met."""
-    mg100 = valeur("minimum_garanti_mg100", le)  # an uncovered date is reported on the MG100 first
+    mg100 = valeur("minimum_garanti_mg100", date_effet)  # an uncovered date is reported on the MG100 first
     try:
-        conditions = valeur("minimum_garanti_conditions_depuis", le)
+        conditions = valeur("minimum_garanti_conditions_depuis", date_effet)
     except ParametreNonCouvert:
         conditions = None
     if conditions is not None and date_ouverture >= conditions.valeur:
-        eligible = cas.invalidite or cas.handicap or duree_assurance >= requis or le >= date_annulation
+        eligible = cas.invalidite or cas.handicap or duree_assurance >= requis or date_effet >= date_annulation
         if not eligible:
             explication.append(_regle_minimum_non_ouvert(conditions))
             return None
-    regle_invalidite = valeur("minimum_garanti_invalidite", le) if cas.invalidite else None
+    regle_invalidite = valeur("minimum_garanti_invalidite", date_effet) if cas.invalidite else None
     montant, regle_minimum = _montant_minimum_garanti(
-        services, requis, mg100, valeur("minimum_garanti_bareme", le), regle_invalidite, _arrondi(le)
+        services, requis, mg100, valeur("minimum_garanti_bareme", date_effet), regle_invalidite, _arrondi(date_effet)
     )
     explication.append(regle_minimum)
     return montant
@@ -958,18 +972,22 @@ def _montant_minimum_garanti(
 
 
 def _majoration_enfants(
-    cas: CasPension, pension: Decimal, limite: Decimal, le: date, pas: Decimal, explication: list[Regle]
+    cas: CasPension, pension: Decimal, limite: Decimal, date_effet: date, pas: Decimal, explication: list[Regle]
 ) -> Decimal:
-    minimum = valeur("majoration_enfants_nombre_minimum", le)
-    duree = valeur("majoration_enfants_duree_education", le)
+    minimum = valeur("majoration_enfants_nombre_minimum", date_effet)
+    duree = valeur("majoration_enfants_duree_education", date_effet)
     if cas.nombre_enfants is not None:
         nombre = cas.nombre_enfants
     else:
-        nombre = sum(1 for e in cas.enfants if e.eleve and date_age(e.date_de_naissance, duree.valeur) <= le)
+        nombre = sum(
+            1
+            for enfant in cas.enfants
+            if enfant.eleve and date_age(enfant.date_de_naissance, duree.valeur) <= date_effet
+        )
     if nombre < minimum.valeur:
         return ZERO
-    trois = valeur("majoration_enfants_taux_trois", le)
-    supplement = valeur("majoration_enfants_taux_supplementaire", le)
+    trois = valeur("majoration_enfants_taux_trois", date_effet)
+    supplement = valeur("majoration_enfants_taux_supplementaire", date_effet)
     taux = decimal(trois.valeur) + decimal(supplement.valeur) * (nombre - minimum.valeur)
     majoration: Decimal = min(pension * taux, max(limite - pension, ZERO))
     montant = euros(majoration, pas)
@@ -985,12 +1003,12 @@ def _majoration_enfants(
     return majoration
 
 
-def _plafond_cumul(annuelle: float, le: date, pas: Decimal, explication: list[Regle]) -> float | None:
+def _plafond_cumul(annuelle: float, date_effet: date, pas: Decimal, explication: list[Regle]) -> float | None:
     try:
-        abattement = valeur("cumul_emploi_retraite_abattement", le)
+        abattement = valeur("cumul_emploi_retraite_abattement", date_effet)
     except ParametreNonCouvert:
         return None
-    fraction = valeur("cumul_emploi_retraite_fraction_pension", le)
+    fraction = valeur("cumul_emploi_retraite_fraction_pension", date_effet)
     montant = euros(decimal(annuelle) * decimal(fraction.valeur) + decimal(abattement.valeur), pas)
     explication.append(
         regle(

@@ -40,7 +40,7 @@ def _situation(cas: CasPension) -> date:
     if cas.date_de_situation is not None:
         return cas.date_de_situation
     if cas.periodes:
-        return max(p.fin for p in cas.periodes) + timedelta(days=1)
+        return max(periode.fin for periode in cas.periodes) + timedelta(days=1)
     raise ErreurCas.une(
         "date_de_situation",
         "obligatoire",
@@ -59,7 +59,7 @@ def _poursuivre(cas: CasPension, situation: date, depart: date) -> CasPension:
     trimestres = jours // par_trimestre
     maj: dict[str, Any] = {"date_de_liquidation": depart}
     if cas.periodes:
-        derniere = max(cas.periodes, key=lambda p: p.fin)
+        derniere = max(cas.periodes, key=lambda periode: periode.fin)
         suite = derniere.model_copy(
             update={"debut": max(situation, derniere.fin + timedelta(days=1)), "fin": depart - timedelta(days=1)}
         )
@@ -107,11 +107,11 @@ def estimer(cas: CasPension | dict[str, Any]) -> Estimation:
             # Not enough services actifs: the rights open at the sedentary age.
             legal = _date_legale(cas, "sedentaire")
             premier = calculer(_poursuivre(cas, situation, legal), legal)
-    except ParametreNonCouvert as e:
+    except ParametreNonCouvert as erreur:
         raise ErreurCas.une(
             "date_de_naissance",
             "periode_couverte",
-            f"Aucune règle « {e.nom} » en vigueur le {e.date_effet:%d/%m/%Y} pour cette génération : "
+            f"Aucune règle « {erreur.nom} » en vigueur le {erreur.date_effet:%d/%m/%Y} pour cette génération : "
             "l'estimation couvre les départs à partir du 01/01/2004.",
         ) from None
     annulation: date = premier["date_annulation_decote"]

@@ -95,10 +95,10 @@ class Parametre:
     reponses: tuple[Any, ...] = ()
 
     def indice(self, date_effet: date) -> int:
-        i = bisect_right(self.dates, date_effet)
-        if i == 0:
+        indice = bisect_right(self.dates, date_effet)
+        if indice == 0:
             raise ParametreNonCouvert(self.nom, date_effet)
-        return i - 1
+        return indice - 1
 
     def en_vigueur(self, date_effet: date) -> Version:
         return self.versions[self.indice(date_effet)]
@@ -112,10 +112,10 @@ class ParametreNonCouvert(LookupError):
         super().__init__(f"{nom} : aucune valeur en vigueur le {date_effet:%d/%m/%Y}{detail}")
 
 
-def _jour(v: Any) -> date | None:
-    if v is None or isinstance(v, date):
-        return v
-    return date.fromisoformat(str(v))
+def _jour(brute: Any) -> date | None:
+    if brute is None or isinstance(brute, date):
+        return brute
+    return date.fromisoformat(str(brute))
 
 
 def _convertir(brute: Any, unite: str) -> Any:
@@ -182,7 +182,7 @@ def parametre(nom: str) -> Parametre:
         unite,
         versions,
         tuple(version.date_effet for version in versions),
-        tuple(reponse(v) for v in versions),
+        tuple(reponse(version) for version in versions),
     )
 
 
