@@ -130,3 +130,20 @@ def test_l_application_se_monte_sous_cnracl_pension():
     principale.add_typer(commandes.app, name="pension")
     r = CliRunner().invoke(principale, ["pension", "simuler", "-"], input=json.dumps(CAS))
     assert r.exit_code == 0 and json.loads(r.stdout)["pension_brute_annuelle"] == 24367.78
+
+
+def test_lot_avec_plusieurs_processus(tmp_path):
+    """More than one chunk (2,000 lines): computed by 2 processes, the same lines in the same order as by 1."""
+    lot = tmp_path / "lot.jsonl"
+    lignes = [json.dumps(CAS | {"trimestres_services": 100 + i % 60, "indice_majore": 400 + i}) for i in range(2_100)]
+    lot.write_text("\n".join(lignes) + "\n", encoding="utf-8")
+    un, deux = tmp_path / "un.jsonl", tmp_path / "deux.jsonl"
+    assert cli("simuler", "--lot", str(lot), "--processus", "1", "--sortie", str(un)).returncode == 0
+    assert cli("simuler", "--lot", str(lot), "--processus", "2", "--sortie", str(deux)).returncode == 0
+    assert un.read_bytes() == deux.read_bytes()
+    assert len(un.read_bytes().splitlines()) == 2_100
+
+
+def test_processus_invalide():
+    r = cli("simuler", "--lot", "-", "--processus", "0", entree=json.dumps(CAS))
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "--processus" in r.stderr
