@@ -39,6 +39,7 @@ from pension.parametres import (
     par_annee,
     par_generation,
     valeur,
+    valeur_eventuelle,
     valeurs_datees,
 )
 
@@ -369,9 +370,8 @@ def _surcote_parentale(
 ) -> tuple[int, Decimal]:
     """Trimestres accomplished between the minimum age (63) and the legal age, the requirement already met
     then, for a parent with at least one trimestre of bonification or majoration for children."""
-    try:
-        taux = valeur("surcote_parentale_taux", date_effet)
-    except ParametreNonCouvert:
+    taux = valeur_eventuelle("surcote_parentale_taux", date_effet)
+    if taux is None:
         return 0, ZERO
     age_minimum = valeur("surcote_parentale_age_minimum", date_effet)
     if enfants.bonification + enfants.majoration_duree < 1 or age_legal < age_minimum.valeur:
@@ -901,10 +901,7 @@ def _minimum_garanti(
 ) -> Decimal | None:
     """The annual minimum garanti (art. 22 and 65-V), or ``None`` when its conditions are not met."""
     mg100 = valeur("minimum_garanti_mg100", date_effet)  # an uncovered date is reported on the MG100 first
-    try:
-        conditions = valeur("minimum_garanti_conditions_depuis", date_effet)
-    except ParametreNonCouvert:
-        conditions = None
+    conditions = valeur_eventuelle("minimum_garanti_conditions_depuis", date_effet)
     if conditions is not None and date_ouverture >= conditions.valeur:
         eligible = cas.invalidite or cas.handicap or duree_assurance >= requis or date_effet >= date_annulation
         if not eligible:
@@ -1004,9 +1001,8 @@ def _majoration_enfants(
 
 
 def _plafond_cumul(annuelle: float, date_effet: date, pas: Decimal, explication: list[Regle]) -> float | None:
-    try:
-        abattement = valeur("cumul_emploi_retraite_abattement", date_effet)
-    except ParametreNonCouvert:
+    abattement = valeur_eventuelle("cumul_emploi_retraite_abattement", date_effet)
+    if abattement is None:
         return None
     fraction = valeur("cumul_emploi_retraite_fraction_pension", date_effet)
     montant = euros(decimal(annuelle) * decimal(fraction.valeur) + decimal(abattement.valeur), pas)

@@ -219,6 +219,15 @@ def _en_vigueur(nom: str, date_effet: date) -> Any:
     return reponse
 
 
+def valeur_eventuelle(nom: str, date_effet: date) -> Valeur | None:
+    """The simple value of ``nom`` in force on ``date_effet``, or ``None`` before its first version (a rule that
+    did not exist yet)."""
+    reponse = _reponse(nom, bisect_right(_bornes(), date_effet))
+    if reponse is not None and not isinstance(reponse, Valeur):
+        raise TypeError(f"{nom} est une table : utilisez par_generation ou par_annee")
+    return reponse
+
+
 def valeur(nom: str, date_effet: date) -> Valeur:
     """The simple value of ``nom`` in force on ``date_effet``."""
     reponse = _en_vigueur(nom, date_effet)
