@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 import weakref
 from collections.abc import AsyncIterator
@@ -13,14 +12,13 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
-from temporalio.client import Client
 
 from api.securite import lire_jeton
 from domain.etats import Role
-from persistence.db import SessionFactory
-from persistence.models import Compte
+from services.base import SessionFactory
+from services.comptes import Compte, compte_actif
+from services.moteur import Moteur
 from settings import Settings
-from workflows.client import connecter
 
 # Numbers of requests, tasks, dossiers… in paths and filters: positive, within the database's integers.
 NUMERO_MAX = 2**31 - 1
@@ -77,25 +75,7 @@ class Etat:
         self.settings = settings
         self.sessions = sessions
         self.comptes = CacheComptes(settings.duree_cache_comptes)
-        self._client: Client | None = None
-        self._verrou = asyncio.Lock()
-
-    async def client(self) -> Client:
-        """Connect to Temporal on first need: pages that only read the database work without it."""
-        async with self._verrou:
-            if self._client is None:
-                try:
-                    self._client = await connecter(
-                        self.settings.adresse_temporal,
-                        self.settings.temporal_namespace,
-                        tracage=self.settings.tracage_otel,
-                    )
-                except Exception as exc:  # the engine is unreachable
-                    raise HTTPException(
-                        status.HTTP_503_SERVICE_UNAVAILABLE,
-                        "Le moteur de processus est momentanément indisponible : réessayez dans quelques minutes.",
-                    ) from exc
-            return self._client
+        self.moteur = Moteur(settings)
 
 
 async def _etat(request: Request) -> Etat:  # async: a plain def would run in a thread, for each request
@@ -120,7 +100,7 @@ async def _compte(
         raise inconnu
     compte = etat.comptes.lire(compte_id)
     if compte is None:
-        compte = await session.get(Compte, compte_id)
+        compte = await compte_actif(session, compte_id)
         if compte is not None:
             etat.comptes.garder(compte)
     if compte is None or not compte.actif:
@@ -132,13 +112,20 @@ async def _compte_a_jour(
     compte: Annotated[Compte, Depends(_compte)], session: Annotated[AsyncSession, Depends(_session)]
 ) -> Compte:
     """The account read from the database in this request's session: for a route that changes it."""
-    frais = await session.get(Compte, compte.id)
-    if frais is None or not frais.actif:
+    frais = await compte_actif(session, compte.id)
+    if frais is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, INCONNU, headers={"WWW-Authenticate": "Bearer"})
     return frais
 
 
 EtatDep = Annotated[Etat, Depends(_etat)]
+
+
+async def _moteur(etat: EtatDep) -> Moteur:
+    return etat.moteur
+
+
+MoteurDep = Annotated[Moteur, Depends(_moteur)]
 SessionDep = Annotated[AsyncSession, Depends(_session)]
 CompteCourant = Annotated[Compte, Depends(_compte)]
 CompteAJour = Annotated[Compte, Depends(_compte_a_jour)]
@@ -158,16 +145,3 @@ def exiger(*roles: Role):
 Affilie_ou_Superviseur = Annotated[Compte, exiger(Role.affilie, Role.superviseur)]
 Employeur_ou_Superviseur = Annotated[Compte, exiger(Role.employeur, Role.superviseur)]
 Superviseur = Annotated[Compte, exiger(Role.superviseur)]
-
-
-async def affaire_de_l_agent(session: AsyncSession, compte: Compte, table, identifiant: int, introuvable: str):
-    """The row of ``table`` (a request, dossier or document bound to an agent by ``affilie_id``) if this account
-    may see it: the agent it belongs to, or a supervisor. Otherwise 404 with ``introuvable``: another person's
-    file is not revealed to exist."""
-    ligne = await session.get(table, identifiant)
-    if ligne is None or not (
-        compte.role == Role.superviseur.value
-        or (compte.role == Role.affilie.value and compte.affilie_id == ligne.affilie_id)
-    ):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, introuvable)
-    return ligne

@@ -10,6 +10,11 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.pages.rendu import rendre
+from api.pages.session import ErreurPage
+from api.statuts import entetes_de, statut_de
+from domain.erreurs import ErreurMetier
+
 _MESSAGES = {
     "missing": "ce champ est obligatoire",
     "int_parsing": "un nombre entier est attendu",
@@ -124,15 +129,18 @@ def repondre(
 ) -> Response:
     """The error answer: JSON for the API (``Erreur``), the error page for a browser on a page."""
     if _pour_une_page(requete):
-        from api.pages.rendu import rendre
-        from api.pages.session import ErreurPage
-
         page = rendre(
             requete, "erreur.html", {"titre": ErreurPage(statut, message).titre, "texte": message}, statut=statut
         )
         page.headers.update(entetes or {})
         return page
     return reponse_erreur(statut, message, erreurs, entetes)
+
+
+async def gerer_metier(requete: Request, exc: ErreurMetier) -> Response:
+    """A use case's refusal, for a program (JSON ``Erreur``) or a person (the error page)."""
+    erreurs = [e.en_dict() for e in exc.erreurs] or None
+    return repondre(requete, statut_de(exc), exc.message, erreurs, entetes_de(exc))
 
 
 async def gerer_validation(requete: Request, exc: RequestValidationError) -> Response:

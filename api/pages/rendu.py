@@ -1,9 +1,7 @@
-"""Rendering the pages (Jinja2, autoescape, StrictUndefined) and calling the JSON routes' functions,
-so that a page runs exactly the checks of its API route and shows their refusals in French."""
+"""Rendering the pages (Jinja2, autoescape, StrictUndefined), and a use case's refusal shown on its form."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable
 from datetime import datetime
 from html import escape
@@ -12,13 +10,15 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from fastapi import HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from api.pages import libelles
 from api.pages.session import ErreurPage, jeton_csrf, poser_graine_csrf
+from api.statuts import statut_de
+from domain.erreurs import ErreurMetier
 from notifications.rendu import date_fr, euros
 
 DOSSIER = Path(__file__).resolve().parent.parent / "templates"
@@ -96,12 +96,13 @@ def rendre(request: Request, gabarit: str, contexte: dict[str, Any], statut: int
     return reponse
 
 
-def message_de(reponse: JSONResponse) -> str:
-    return str(json.loads(bytes(reponse.body)).get("detail", "Demande refusée."))
+def refus_de(erreur: ErreurMetier) -> tuple[int, str, dict[str, str]]:
+    """A use case's refusal shown on the form that caused it: status, sentence, and the message of each field."""
+    return statut_de(erreur), erreur.message, {e.champ: e.message for e in erreur.erreurs}
 
 
 class Refus(Exception):
-    """A refusal of the JSON route's checks: its status and its French message."""
+    """A refusal of an account route's checks (the account pages still call those routes): status and message."""
 
     def __init__(self, statut: int, message: str) -> None:
         self.statut = statut
@@ -109,14 +110,13 @@ class Refus(Exception):
 
 
 async def appeler(appel: Awaitable[T]) -> T:
-    """Await a JSON route function; its refusal (HTTPException or error response) becomes a ``Refus``."""
+    """Await an account route function; its refusal (HTTPException or typed error) becomes a ``Refus``."""
     try:
-        resultat = await appel
+        return await appel
     except HTTPException as exc:
         raise Refus(exc.status_code, str(exc.detail)) from exc
-    if isinstance(resultat, JSONResponse):
-        raise Refus(resultat.status_code, message_de(resultat))
-    return resultat
+    except ErreurMetier as exc:
+        raise Refus(statut_de(exc), exc.message) from exc
 
 
 async def lire(appel: Awaitable[T]) -> T:

@@ -7,17 +7,17 @@ import asyncio
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlmodel import col, select
 
-from api.deps import Affilie_ou_Superviseur, CompteCourant, Identifiant, SessionDep, affaire_de_l_agent
+from api.deps import Affilie_ou_Superviseur, CompteCourant, Identifiant, SessionDep
 from api.documents_pdf import PoliceAbsente, nom_de_fichier, rendre_pdf, titre_du_document
-from domain.etats import Role
-from domain.identifiants import erreur_nir, normaliser
-from persistence import depots
-from persistence.models import Affilie, Compte, Document
+from domain.erreurs import Indisponible
+from services import documents
+from services.acces import numero
+from services.base import AsyncSession
+from services.documents import Document
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 
@@ -37,25 +37,17 @@ class DocumentPublic(DocumentResume):
     contenu: dict[str, Any]
 
 
-def _resume(document: Document) -> dict[str, Any]:
-    assert document.id is not None
+def resume(document: Document) -> DocumentResume:
     contenu = document.contenu or {}
-    return {
-        "id": document.id,
-        "type": document.type,
-        "titre": titre_du_document(document.type, contenu),
-        "cree_le": document.cree_le,
-        "demande_id": document.demande_id,
-        "rectification_id": contenu.get("rectification_id"),
-        "campagne": contenu.get("campagne") if isinstance(contenu.get("campagne"), dict) else None,
-        "rectificatif": bool(contenu.get("rectificatif")),
-    }
-
-
-async def document_visible(session, compte: Compte, document_id: int) -> Document:
-    """The document if this account may read it: the agent it belongs to, or a supervisor. Otherwise 404."""
-    return await affaire_de_l_agent(
-        session, compte, Document, document_id, f"Aucun document n° {document_id} dans votre espace."
+    return DocumentResume(
+        id=numero(document),
+        type=document.type,
+        titre=titre_du_document(document.type, contenu),
+        cree_le=document.cree_le,
+        demande_id=document.demande_id,
+        rectification_id=contenu.get("rectification_id"),
+        campagne=contenu.get("campagne") if isinstance(contenu.get("campagne"), dict) else None,
+        rectificatif=bool(contenu.get("rectificatif")),
     )
 
 
@@ -67,32 +59,12 @@ async def lister(
     limite: int = Query(default=200, ge=1, le=500),
 ) -> list[DocumentResume]:
     """The agent's own documents, the newest first (a supervisor names the agent by NIR)."""
-    if compte.role == Role.affilie.value:
-        affilie_id = compte.affilie_id
-    else:
-        if not nir:
-            raise HTTPException(422, "nir : indiquez le NIR de l'agent dont vous voulez les documents.")
-        if (erreur := erreur_nir(nir)) is not None:
-            raise HTTPException(422, f"nir : {erreur}")
-        affilie = await depots.affilie_par_nir(session, normaliser(nir))
-        if affilie is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"Aucun agent de NIR {normaliser(nir)}.")
-        affilie_id = affilie.id
-    documents = (
-        await session.exec(
-            select(Document)
-            .where(Document.affilie_id == affilie_id)
-            .order_by(col(Document.cree_le).desc(), col(Document.id).desc())
-            .limit(limite)
-        )
-    ).all()
-    return [DocumentResume(**_resume(d)) for d in documents]
+    return [resume(d) for d in await documents.lister(session, compte, nir, limite)]
 
 
 @router.get("/{document_id}", response_model=DocumentPublic)
 async def consulter(document_id: Identifiant, compte: CompteCourant, session: SessionDep) -> DocumentPublic:
-    document = await document_visible(session, compte, document_id)
-    return DocumentPublic(**_resume(document), contenu=document.contenu)
+    return public(await documents.document_visible(session, compte, document_id))
 
 
 @router.get(
@@ -102,18 +74,24 @@ async def consulter(document_id: Identifiant, compte: CompteCourant, session: Se
 )
 async def pdf(document_id: Identifiant, compte: CompteCourant, session: SessionDep) -> Response:
     """The document as a PDF (same content as its page): title, dates, periods and amounts."""
-    document = await document_visible(session, compte, document_id)
-    affilie = await session.get(Affilie, document.affilie_id)
-    agent = f"{affilie.prenom} {affilie.nom}" if affilie else None
+    return await reponse_pdf(session, await documents.document_visible(session, compte, document_id))
+
+
+def public(document: Document) -> DocumentPublic:
+    return DocumentPublic(**resume(document).model_dump(), contenu=document.contenu)
+
+
+async def reponse_pdf(session: AsyncSession, document: Document) -> Response:
+    """The document as a PDF file to download (the route's answer, and the page's)."""
+    agent = await documents.nom_de_l_agent(session, document)
     try:
         contenu = await asyncio.to_thread(rendre_pdf, document.type, document.contenu, document.cree_le, agent)
     except PoliceAbsente as exc:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
+        raise Indisponible(
             "Le PDF ne peut pas être produit pour l'instant (polices absentes du serveur) : "
-            "consultez le document en ligne et réessayez plus tard.",
+            "consultez le document en ligne et réessayez plus tard."
         ) from exc
-    fichier = nom_de_fichier(document.type, document_id, document.contenu)
+    fichier = nom_de_fichier(document.type, numero(document), document.contenu)
     return Response(
         contenu,
         media_type="application/pdf",
