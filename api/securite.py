@@ -1,4 +1,4 @@
-"""Bearer tokens (signed JWT); confidential codes are hashed in ``persistence.comptes``."""
+"""Bearer tokens (signed JWT); confidential codes are hashed by ``services.comptes``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
-from persistence.comptes import hacher, verifier
+from services.comptes import hacher, verifier
 
 __all__ = ["emettre_jeton", "hacher", "lire_jeton", "verifier"]
 ALGORITHME = "HS256"

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from domain.erreurs import Conflit, ErreurChamp, Refus
+from domain.erreurs import Conflit, Refus
 from domain.regles import parametre
 
 
@@ -76,4 +76,4 @@ def refus_eir(
 
 
 def _conflit(message: str, champ: str) -> Conflit:
-    return Conflit(message, [ErreurChamp(champ, "demande_ouverte", message)])
+    return Conflit(message, champ, "demande_ouverte")

@@ -24,10 +24,15 @@ class ErreurChamp:
 
 
 class ErreurMetier(Exception):
-    """A refusal a person can read. ``erreurs``: the fields in error, when the refusal is about fields."""
+    """A refusal a person can read. ``erreurs``: the fields in error, when the refusal is about fields; ``champ``
+    and ``regle`` name the one field (the message then starts with « champ : »)."""
 
-    def __init__(self, message: str, erreurs: list[ErreurChamp] | None = None) -> None:
+    def __init__(
+        self, message: str, champ: str | None = None, regle: str = "", erreurs: list[ErreurChamp] | None = None
+    ) -> None:
         super().__init__(message)
+        if champ is not None and erreurs is None:
+            erreurs = [ErreurChamp(champ, regle or champ, message.removeprefix(f"{champ} : "))]
         self.message = message
         self.erreurs = erreurs or []
 
@@ -39,13 +44,6 @@ class ErreurMetier(Exception):
 
 class Refus(ErreurMetier):
     """The data break a rule (an invalid field, an ineligible request): the person corrects and sends again."""
-
-    def __init__(
-        self, message: str, champ: str | None = None, regle: str = "", erreurs: list[ErreurChamp] | None = None
-    ) -> None:
-        if champ is not None and erreurs is None:
-            erreurs = [ErreurChamp(champ, regle or champ, message.removeprefix(f"{champ} : "))]
-        super().__init__(message, erreurs)
 
 
 class DemandeIncorrecte(ErreurMetier):

@@ -120,7 +120,9 @@ async def _demandeur(session: AsyncSession, compte: Compte, nir: str | None) -> 
             raise Refus("nir : aucun affilié de ce NIR à la CNRACL.", "nir", "affiliation")
         return affilie
     if nir:
-        raise Interdit("nir : un agent ne demande la rectification que de ses propres documents.")
+        raise Interdit(
+            "nir : un agent ne demande la rectification que de ses propres documents.", "nir", "proprietaire"
+        )
     affilie = await session.get(Affilie, compte.affilie_id) if compte.affilie_id else None
     if affilie is None:
         raise Interdit("Seul un agent affilié demande la rectification de ses documents.")

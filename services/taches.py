@@ -362,12 +362,16 @@ async def attribuer(session: AsyncSession, compte: Compte, tache_id: int, corps:
         )
     cible = corps.compte_id
     if cible is not None and await depots.compte_de_l_employeur(session, tache.employeur_id, cible) is None:
-        raise Introuvable(f"compte_id : aucun utilisateur actif n° {cible} dans l'établissement de cette tâche.")
+        raise Introuvable(
+            f"compte_id : aucun utilisateur actif n° {cible} dans l'établissement de cette tâche.", "compte_id"
+        )
     if not administre(compte):
         if cible is not None and cible != compte.id:
             raise Interdit(
                 "compte_id : vous pouvez prendre une tâche en charge pour vous-même ; seul l'administrateur de "
-                "votre établissement l'attribue à un autre utilisateur."
+                "votre établissement l'attribue à un autre utilisateur.",
+                "compte_id",
+                "attribution_par_l_administrateur",
             )
         if tache.attribuee_a is not None and tache.attribuee_a != compte.id:
             titulaire = nom_du_compte(await session.get(Compte, tache.attribuee_a))

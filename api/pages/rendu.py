@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from datetime import datetime
 from html import escape
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import HTTPException, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from api.pages import libelles
-from api.pages.session import ErreurPage, jeton_csrf, poser_graine_csrf
+from api.pages.session import jeton_csrf, poser_graine_csrf
 from api.statuts import statut_de
 from domain.erreurs import ErreurMetier
 from notifications.rendu import date_fr, euros
 
 DOSSIER = Path(__file__).resolve().parent.parent / "templates"
 PARIS = ZoneInfo("Europe/Paris")
-T = TypeVar("T")
 
 
 def date_heure_fr(valeur: datetime | str | None) -> str:
@@ -99,32 +97,6 @@ def rendre(request: Request, gabarit: str, contexte: dict[str, Any], statut: int
 def refus_de(erreur: ErreurMetier) -> tuple[int, str, dict[str, str]]:
     """A use case's refusal shown on the form that caused it: status, sentence, and the message of each field."""
     return statut_de(erreur), erreur.message, {e.champ: e.message for e in erreur.erreurs}
-
-
-class Refus(Exception):
-    """A refusal of an account route's checks (the account pages still call those routes): status and message."""
-
-    def __init__(self, statut: int, message: str) -> None:
-        self.statut = statut
-        self.message = message
-
-
-async def appeler(appel: Awaitable[T]) -> T:
-    """Await an account route function; its refusal (HTTPException or typed error) becomes a ``Refus``."""
-    try:
-        return await appel
-    except HTTPException as exc:
-        raise Refus(exc.status_code, str(exc.detail)) from exc
-    except ErreurMetier as exc:
-        raise Refus(statut_de(exc), exc.message) from exc
-
-
-async def lire(appel: Awaitable[T]) -> T:
-    """Like ``appeler`` for a page's main read: a refusal is the error page itself."""
-    try:
-        return await appeler(appel)
-    except Refus as refus:
-        raise ErreurPage(refus.statut, refus.message) from refus
 
 
 def graphique_pension(points: list[dict[str, Any]], identifiant: str = "graphique-pension") -> Markup:
