@@ -252,7 +252,7 @@ def _arret_demande(*_: object) -> None:
 @app.command()
 def run(port: int = 8000) -> None:
     """Run the whole service: embedded Temporal, SMTP sink, worker and API (Ctrl-C stops all)."""
-    from workflows.client import persistance_serveur_dev
+    from services.moteur import commande_serveur_dev
 
     settings = get_settings()
     _migrer(settings)
@@ -282,24 +282,8 @@ def run(port: int = 8000) -> None:
     )
     try:
         if not settings.temporal_address:
-            lancer(
-                "temporal",
-                [
-                    str(BIN / "temporal"),
-                    "server",
-                    "start-dev",
-                    "--ip",
-                    "127.0.0.1",
-                    "--port",
-                    "7233",
-                    "--ui-port",
-                    "8233",
-                    *persistance_serveur_dev(settings.var_dir / "temporal.db"),
-                    "--log-level",
-                    "warn",
-                    *metriques_temporal,
-                ],
-            )
+            commande = commande_serveur_dev(7233, settings.var_dir / "temporal.db", 8233, "warn", *metriques_temporal)
+            lancer("temporal", commande)
             _attendre_port("127.0.0.1", 7233)
         if not settings.smtp_host:
             lancer("smtp", [str(BIN / "cnracl"), "smtp", "--port", str(settings.smtp_port)])

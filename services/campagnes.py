@@ -58,19 +58,14 @@ async def _campagne(session: AsyncSession, annee: int, simulation: bool) -> Camp
 
 
 async def _publique(session: AsyncSession, campagne: CampagneTable) -> CampagnePublique:
-    return CampagnePublique(
-        annee=campagne.annee,
-        annee_envoi=campagne.annee_envoi,
-        workflow_id=campagne.workflow_id,
-        simulation=campagne.simulation,
-        etape=campagne.etape,
-        en_pause=campagne.en_pause,
-        prochaine_echeance=campagne.prochaine_echeance,
-        calendrier=campagne.calendrier,
-        compteurs=campagne.compteurs,
-        progression=await depots_campagne.progression(session, campagne),
-        retardataires=await depots_campagne.retardataires(session, numero(campagne), campagne.workflow_id, limite=20),
-        previsionnel=campagne.previsionnel,
+    return CampagnePublique.model_validate(
+        {
+            **campagne.model_dump(),
+            "progression": await depots_campagne.progression(session, campagne),
+            "retardataires": await depots_campagne.retardataires(
+                session, numero(campagne), campagne.workflow_id, limite=20
+            ),
+        }
     )
 
 

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -295,6 +296,41 @@ async def connecter(
     return compte
 
 
+# --- mails ---
+
+
+async def _deposer_avec_code(
+    session: AsyncSession,
+    settings: Settings,
+    compte: Compte,
+    evenement: str,
+    cle: str,
+    titulaire: tuple[str | None, str | None],
+    code: str,
+    expire_le: datetime,
+    contexte: dict[str, Any] | None = None,
+) -> list[Envoi]:
+    """A mail carrying a confidential code, written to the outbox and committed with the account's change; the
+    code is masked in the stored copy once the mail has left."""
+    nom, prenom = titulaire
+    mail_id = await courriels.deposer(
+        session,
+        settings,
+        cle=cle,
+        evenement=evenement,
+        destinataire=compte.email or "",
+        maintenant=datetime.now(UTC),
+        contexte={
+            "titulaire": {"nom": nom, "prenom": prenom},
+            "compte": {"identifiant": compte.identifiant},
+            "codes": {"code_confidentiel": code, "expire_le": expire_le.isoformat()},
+            **(contexte or {}),
+        },
+    )
+    await session.commit()
+    return [Envoi(mail_id, code)] if mail_id is not None else []
+
+
 # --- lost codes ---
 
 
@@ -365,22 +401,17 @@ async def regenerer_code(
         raise DemandeIncorrecte(REFUS_REGENERATION)
     maintenant = datetime.now(UTC)
     codes = depot_comptes.regenerer(compte, maintenant, settings.compte_validite_certification)
-    nom, prenom = await depot_comptes.titulaire(session, compte)
     session.add(compte)
-    mail_id = await courriels.deposer(
+    envois = await _deposer_avec_code(
         session,
         settings,
-        cle=f"compte-{compte.id}:code_regenere:{codes.numero}",
-        evenement="code_regenere",
-        destinataire=compte.email,
-        maintenant=maintenant,
-        contexte={
-            "titulaire": {"nom": nom, "prenom": prenom},
-            "compte": {"identifiant": compte.identifiant},
-            "codes": {"code_confidentiel": codes.code_confidentiel, "expire_le": codes.expire_le.isoformat()},
-        },
+        compte,
+        "code_regenere",
+        f"compte-{compte.id}:code_regenere:{codes.numero}",
+        await depot_comptes.titulaire(session, compte),
+        codes.code_confidentiel,
+        codes.expire_le,
     )
-    await session.commit()
     reponse = CodeCertification(
         code_certification=codes.code_certification,
         expire_le=codes.expire_le,
@@ -389,7 +420,7 @@ async def regenerer_code(
         f"connexion. Après {settings.compte_essais_certification} essais infructueux, vous devrez "
         "régénérer votre code confidentiel.",
     )
-    return reponse, [Envoi(mail_id, codes.code_confidentiel)] if mail_id is not None else []
+    return reponse, envois
 
 
 async def choisir_question_secrete(session: AsyncSession, compte: Compte, corps: ChoixQuestionSecrete) -> Accuse:
@@ -463,23 +494,18 @@ async def creer_utilisateur(
         )
     except depot_comptes.CompteInvalide as exc:
         raise _refus_du_compte(exc, Conflit if "déjà pris" in str(exc) else Refus) from exc
-    maintenant = datetime.now(UTC)
-    mail_id = await courriels.deposer(
+    envois = await _deposer_avec_code(
         session,
         settings,
-        cle=f"compte-{nouveau.id}:compte_cree",
-        evenement="compte_cree",
-        destinataire=corps.email,
-        maintenant=maintenant,
-        contexte={
-            "titulaire": {"nom": nouveau.nom, "prenom": nouveau.prenom},
-            "compte": {"identifiant": nouveau.identifiant},
-            "employeur": {"raison_sociale": employeur.raison_sociale, "siret": employeur.siret},
-            "codes": {"code_confidentiel": code, "expire_le": maintenant.isoformat()},
-        },
+        nouveau,
+        "compte_cree",
+        f"compte-{nouveau.id}:compte_cree",
+        (nouveau.nom, nouveau.prenom),
+        code,
+        datetime.now(UTC),
+        {"employeur": {"raison_sociale": employeur.raison_sociale, "siret": employeur.siret}},
     )
-    await session.commit()
-    return _public(nouveau), [Envoi(mail_id, code)] if mail_id is not None else []
+    return _public(nouveau), envois
 
 
 async def changer_utilisateur(

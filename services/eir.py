@@ -150,20 +150,12 @@ async def demande_visible(session: AsyncSession, compte: Compte, demande_id: int
 
 
 async def _etat(session: AsyncSession, demande: DemandeEirTable) -> EtatDemande:
-    return EtatDemande(
-        id=numero(demande),
-        reference=f"EIR-{demande.id}",
-        workflow_id=demande.workflow_id,
-        date_demande=demande.date_demande,
-        canal=demande.canal,
-        etape=demande.etape,
-        phase=demande.phase,
-        etat=demande.etat,
-        en_attente_de=demande.en_attente_de,
-        echeance=demande.echeance,
-        tache_id=demande.tache_id,
-        indice_fin_de_carriere=demande.indice_fin_de_carriere,
-        historique=await historique(session, demande.workflow_id),
+    return EtatDemande.model_validate(
+        {
+            **demande.model_dump(),
+            "reference": f"EIR-{demande.id}",
+            "historique": await historique(session, demande.workflow_id),
+        }
     )
 
 

@@ -7,8 +7,10 @@ never refused because the workflow had not yet caught up with its own projection
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -24,7 +26,7 @@ from temporalio.service import RPCStatusCode
 
 from domain.erreurs import Conflit, MoteurIndisponible
 from settings import Settings
-from workflows.client import connecter
+from workflows.client import connecter, persistance_serveur_dev
 
 R = TypeVar("R")
 M = TypeVar("M", bound=BaseModel)
@@ -115,3 +117,24 @@ async def demarrer_ou_retirer(session: AsyncSession, ligne: object, depart: Awai
         await session.delete(ligne)
         await session.commit()
         raise MoteurIndisponible() from exc
+
+
+def commande_serveur_dev(
+    port: int, fichier: Path | None = None, ui_port: int | None = None, journal: str = "error", *options: str
+) -> list[str]:
+    """The command line of the embedded engine (``temporal server start-dev`` from the venv) on 127.0.0.1:``port``;
+    ``fichier``: its state persisted there (else in memory); ``ui_port``: its Web UI (else headless)."""
+    return [
+        str(Path(sys.executable).parent / "temporal"),
+        "server",
+        "start-dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *(["--ui-port", str(ui_port)] if ui_port else ["--headless"]),
+        *(persistance_serveur_dev(fichier) if fichier else []),
+        "--log-level",
+        journal,
+        *options,
+    ]

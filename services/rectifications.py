@@ -197,21 +197,8 @@ async def demander(
 
 
 async def _public(session: AsyncSession, r: RectificationTable) -> EtatRectificationPublic:
-    return EtatRectificationPublic(
-        id=numero(r),
-        reference=f"RECT-{r.id}",
-        workflow_id=r.workflow_id,
-        type_document=r.type_document,
-        annee_document=r.annee_document,
-        periode_debut=r.periode_debut,
-        periode_fin=r.periode_fin,
-        routage=r.routage,
-        reclamation_eig=r.reclamation_eig,
-        etat=r.etat,
-        en_attente_de=r.en_attente_de,
-        echeance=r.echeance,
-        document_rectifie_id=r.document_rectifie_id,
-        historique=await historique(session, r.workflow_id),
+    return EtatRectificationPublic.model_validate(
+        {**r.model_dump(), "reference": f"RECT-{r.id}", "historique": await historique(session, r.workflow_id)}
     )
 
 

@@ -142,24 +142,12 @@ async def _agent(session: AsyncSession, affilie_id: int | None) -> dict[str, Any
 
 
 async def _publique(session: AsyncSession, tache: Tache, avec_agent: bool = False) -> TachePublique:
-    return TachePublique(
-        id=numero(tache),
-        type=tache.type,
-        etat=tache.etat,
-        workflow_id=tache.workflow_id,
-        demande_id=tache.demande_id,
-        employeur_id=tache.employeur_id,
-        echeance=tache.echeance,
-        en_retard=_en_retard(tache.etat, tache.echeance, datetime.now(UTC)),
-        creee_le=tache.creee_le,
-        terminee_le=tache.terminee_le,
-        relancee_le=tache.relancee_le,
-        escaladee_le=tache.escaladee_le,
-        attribuee_a=tache.attribuee_a,
-        attribuee_le=tache.attribuee_le,
-        agent=await _agent(session, tache.affilie_id) if avec_agent else None,
-        details=tache.details,
-        reponse=tache.reponse,
+    return TachePublique.model_validate(
+        {
+            **tache.model_dump(),
+            "en_retard": _en_retard(tache.etat, tache.echeance, datetime.now(UTC)),
+            "agent": await _agent(session, tache.affilie_id) if avec_agent else None,
+        }
     )
 
 

@@ -42,18 +42,8 @@ async def _visible(session: AsyncSession, compte: Compte, dossier_id: int) -> Do
 
 
 async def _public(session: AsyncSession, d: DossierValidationTable) -> DossierPublic:
-    return DossierPublic(
-        id=numero(d),
-        reference=f"VAL-{d.id}",
-        workflow_id=d.workflow_id,
-        motif=d.motif,
-        date_limite=d.date_limite,
-        regle=d.regle,
-        etat=d.etat,
-        en_attente_de=d.en_attente_de,
-        demande_le=d.demande_le,
-        decision=d.decision,
-        historique=await historique(session, d.workflow_id),
+    return DossierPublic.model_validate(
+        {**d.model_dump(), "reference": f"VAL-{d.id}", "historique": await historique(session, d.workflow_id)}
     )
 
 

@@ -3,10 +3,11 @@ the documents, and rectification requests. Each action calls the use case of its
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
 from api.deps import EtatDep, MoteurDep, SessionDep
 from api.pages.formulaires import FormulaireInvalide, construire
@@ -105,49 +106,32 @@ async def demande(request: Request, demande_id: int, etat: EtatDep, session: Ses
     return await _page_demande(request, compte, session, demande_id, message=_message(message))
 
 
-async def _repondre(
-    request: Request,
-    demande_id: int,
-    etat: EtatDep,
-    moteur: MoteurDep,
-    session: SessionDep,
-    csrf: str,
-    action,
-    cle: str,
-):
-    """One of the agent's one-click answers (validate the RIS, withdraw): back to the request with its message."""
-    compte = await exiger_compte(request, session, etat.settings, Role.affilie)
-    verifier_csrf(request, etat.settings, csrf)
-    try:
-        await action(session, moteur, compte, demande_id)
-    except ErreurMetier as refus:
-        statut, message, _ = refus_de(refus)
-        return await _page_demande(request, compte, session, demande_id, erreur=message, statut=statut)
-    return RedirectResponse(f"/eir/{demande_id}?message={cle}", status_code=303)
+def _reponse_en_un_clic(action: Callable[..., Awaitable[Any]], cle: str) -> Callable[..., Awaitable[Response]]:
+    """The page of one of the agent's one-click answers (validate the RIS, withdraw): back to the request with
+    its message, or the request's page with the refusal."""
+
+    async def repondre(
+        request: Request,
+        demande_id: int,
+        etat: EtatDep,
+        moteur: MoteurDep,
+        session: SessionDep,
+        csrf: Annotated[str, Form()] = "",
+    ) -> Response:
+        compte = await exiger_compte(request, session, etat.settings, Role.affilie)
+        verifier_csrf(request, etat.settings, csrf)
+        try:
+            await action(session, moteur, compte, demande_id)
+        except ErreurMetier as refus:
+            statut, message, _ = refus_de(refus)
+            return await _page_demande(request, compte, session, demande_id, erreur=message, statut=statut)
+        return RedirectResponse(f"/eir/{demande_id}?message={cle}", status_code=303)
+
+    return repondre
 
 
-@router.post("/eir/{demande_id}/ris/validation")
-async def valider_ris(
-    request: Request,
-    demande_id: int,
-    etat: EtatDep,
-    moteur: MoteurDep,
-    session: SessionDep,
-    csrf: Annotated[str, Form()] = "",
-):
-    return await _repondre(request, demande_id, etat, moteur, session, csrf, eir.valider_ris, "ris_valide")
-
-
-@router.post("/eir/{demande_id}/retrait")
-async def retirer(
-    request: Request,
-    demande_id: int,
-    etat: EtatDep,
-    moteur: MoteurDep,
-    session: SessionDep,
-    csrf: Annotated[str, Form()] = "",
-):
-    return await _repondre(request, demande_id, etat, moteur, session, csrf, eir.retirer, "retrait")
+router.post("/eir/{demande_id}/ris/validation")(_reponse_en_un_clic(eir.valider_ris, "ris_valide"))
+router.post("/eir/{demande_id}/retrait")(_reponse_en_un_clic(eir.retirer, "retrait"))
 
 
 @router.post("/eir/{demande_id}/ris/consolidation")

@@ -72,12 +72,12 @@ async def _rechercher_identifiant(
     try:
         corps = construire(modele, saisie)
         limiter(request, etat.settings)
-        accuse, envois = await cas(session, etat.settings, corps)
+        resultat = await cas(session, etat.settings, corps)
     except FormulaireInvalide as invalide:
         return await _page_identifiant(request, profil, saisie, 422, erreur=invalide.resume, erreurs=invalide.erreurs)
     except HTTPException as exc:  # the attempts' limit
         return await _page_identifiant(request, profil, saisie, exc.status_code, erreur=str(exc.detail))
-    expedier_apres(taches, etat, envois)
+    accuse = expedier_apres(taches, etat, resultat)
     return await _page_identifiant(request, profil, message=accuse.message)
 
 
@@ -138,7 +138,7 @@ async def regenerer_code(request: Request, etat: EtatDep, session: SessionDep, t
     try:
         corps = construire(comptes.DemandeRegeneration, saisie)
         limiter(request, etat.settings, f"identifiant:{comptes.normaliser_texte(corps.identifiant)}")
-        codes, envois = await comptes.regenerer_code(session, etat.settings, corps)
+        resultat = await comptes.regenerer_code(session, etat.settings, corps)
     except FormulaireInvalide as invalide:
         return _page_regeneration(request, saisie, 422, erreur=invalide.resume, erreurs=invalide.erreurs)
     except HTTPException as exc:  # the attempts' limit
@@ -147,7 +147,7 @@ async def regenerer_code(request: Request, etat: EtatDep, session: SessionDep, t
         statut, message, _ = refus_de(refus)
         erreurs = _erreurs_du_refus(refus, CHAMPS_REGENERATION)
         return _page_regeneration(request, saisie, statut, erreur=message, erreurs=erreurs)
-    expedier_apres(taches, etat, envois)
+    codes = expedier_apres(taches, etat, resultat)
     # Seed 002, step 4: the certification code, on this answer only (the page is not cached: no-store).
     return rendre(
         request,
@@ -278,7 +278,7 @@ async def creer_utilisateur(request: Request, etat: EtatDep, session: SessionDep
     saisie = await _saisie(request, etat, CHAMPS_UTILISATEUR)
     try:
         corps = construire(comptes.NouvelUtilisateur, saisie)
-        _, envois = await comptes.creer_utilisateur(session, etat.settings, compte, corps)
+        resultat = await comptes.creer_utilisateur(session, etat.settings, compte, corps)
     except FormulaireInvalide as invalide:
         return await _page_utilisateurs(
             request, compte, session, 422, saisie=saisie, erreur=invalide.resume, erreurs=invalide.erreurs
@@ -289,7 +289,7 @@ async def creer_utilisateur(request: Request, etat: EtatDep, session: SessionDep
         return await _page_utilisateurs(
             request, compte, session, statut, saisie=saisie, erreur=message, erreurs=erreurs
         )
-    expedier_apres(taches, etat, envois)
+    expedier_apres(taches, etat, resultat)
     return RedirectResponse("/employeur/utilisateurs?message=cree", status_code=303)
 
 

@@ -7,6 +7,8 @@ the limit of the identifier it aims at."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from fastapi import APIRouter, BackgroundTasks, Request, status
 
 from api.deps import CompteAJour, CompteCourant, Etat, EtatDep, SessionDep
@@ -29,12 +31,16 @@ from services.comptes import (
 )
 
 router = APIRouter(tags=["comptes"])
+R = TypeVar("R")
 
 
-def expedier_apres(taches: BackgroundTasks, etat: Etat, envois: list[Envoi]) -> None:
-    """Send the mails once the answer has gone: it takes as long whether an account was found or not."""
+def expedier_apres(taches: BackgroundTasks, etat: Etat, resultat: tuple[R, list[Envoi]]) -> R:
+    """The use case's answer; its mails are sent once the answer has gone (it takes as long whether an account
+    was found or not)."""
+    reponse, envois = resultat
     for envoi in envois:
         taches.add_task(courriels.expedier, etat.sessions, etat.settings, envoi.mail_id, envoi.secret)
+    return reponse
 
 
 @router.get("/auth/questions-secretes", response_model=list[QuestionSecrete])
@@ -49,9 +55,7 @@ async def identifiant_employeur(
 ) -> Accuse:
     """Public. Mails the identifier of the matching employer accounts; the same answer in every case."""
     limiter(request, etat.settings)
-    accuse, envois = await comptes.rappeler_identifiant_employeur(session, etat.settings, corps)
-    expedier_apres(taches, etat, envois)
-    return accuse
+    return expedier_apres(taches, etat, await comptes.rappeler_identifiant_employeur(session, etat.settings, corps))
 
 
 @router.post("/auth/identifiant/affilie", status_code=status.HTTP_202_ACCEPTED, response_model=Accuse)
@@ -60,9 +64,7 @@ async def identifiant_affilie(
 ) -> Accuse:
     """Public. Mails the identifier of the agent's account when NIR, name and birth date are theirs."""
     limiter(request, etat.settings)
-    accuse, envois = await comptes.rappeler_identifiant_affilie(session, etat.settings, corps)
-    expedier_apres(taches, etat, envois)
-    return accuse
+    return expedier_apres(taches, etat, await comptes.rappeler_identifiant_affilie(session, etat.settings, corps))
 
 
 @router.post("/auth/code-confidentiel", status_code=status.HTTP_201_CREATED, response_model=CodeCertification)
@@ -73,9 +75,7 @@ async def regenerer_code(
     one stops working, a lockout is lifted) and the certification code is answered, once; the next login
     gives both. Otherwise 400, the same sentence whichever field is wrong."""
     limiter(request, etat.settings, f"identifiant:{normaliser_texte(corps.identifiant)}")
-    codes, envois = await comptes.regenerer_code(session, etat.settings, corps)
-    expedier_apres(taches, etat, envois)
-    return codes
+    return expedier_apres(taches, etat, await comptes.regenerer_code(session, etat.settings, corps))
 
 
 @router.put("/auth/question-secrete", response_model=Accuse)
@@ -99,9 +99,7 @@ async def creer_utilisateur(
 ) -> UtilisateurPublic:
     """A new account of the establishment, habilitated as asked; its initial code is mailed to it (never
     answered): at its first login the user chooses a secret question."""
-    cree, envois = await comptes.creer_utilisateur(session, etat.settings, compte, corps)
-    expedier_apres(taches, etat, envois)
-    return cree
+    return expedier_apres(taches, etat, await comptes.creer_utilisateur(session, etat.settings, compte, corps))
 
 
 @router.patch("/employeur/utilisateurs/{compte_id}", response_model=UtilisateurPublic)
