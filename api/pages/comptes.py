@@ -56,7 +56,9 @@ async def identifiant_oublie(request: Request):
 async def _page_identifiant(
     request: Request, profil: str, saisie: dict[str, Any] | None = None, statut: int = 200, **contexte: Any
 ):
-    return rendre(request, f"comptes/identifiant_{profil}.html", {"saisie": saisie or {}, **contexte}, statut)
+    qui = "employeur" if profil == "employeur" else "agent"
+    contexte = {"saisie": saisie or {}, "qui": qui, **contexte}
+    return rendre(request, f"comptes/identifiant_{profil}.html", contexte, statut)
 
 
 @router.get("/comptes/identifiant-oublie/employeur")
