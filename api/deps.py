@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import weakref
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from fastapi import Depends, HTTPException, Path, Query, Request, status
 from fastapi.security import OAuth2PasswordBearer
@@ -34,7 +34,7 @@ class CacheComptes:
     request gets its own copy (a ``Compte`` outside any session), never an object another request holds. Any
     flush of this process that changes, adds or deletes an account drops it at once (``_oublier_les_changes``)."""
 
-    _tous: weakref.WeakSet[CacheComptes] = weakref.WeakSet()
+    _tous: ClassVar[weakref.WeakSet[CacheComptes]] = weakref.WeakSet()
 
     def __init__(self, duree: float) -> None:
         self.duree = duree
@@ -57,7 +57,8 @@ class CacheComptes:
             self._lignes[compte.id] = (time.monotonic() + self.duree, compte.model_dump())
 
     def oublier(self, compte_id: int | None) -> None:
-        self._lignes.pop(compte_id, None)  # type: ignore[arg-type]
+        if compte_id is not None:
+            self._lignes.pop(compte_id, None)
 
 
 @event.listens_for(Session, "after_flush")

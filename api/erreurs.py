@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import Request
@@ -37,7 +38,7 @@ _MESSAGES = {
 }
 
 
-def _message(erreur: dict[str, Any]) -> str:
+def _message(erreur: Mapping[str, Any]) -> str:
     type_, ctx = erreur.get("type", ""), erreur.get("ctx") or {}
     if type_ == "value_error":
         return str(ctx.get("error", erreur.get("msg", ""))).removeprefix("Value error, ")
@@ -59,7 +60,7 @@ def _message(erreur: dict[str, Any]) -> str:
     return _MESSAGES.get(type_, erreur.get("msg", "valeur invalide"))
 
 
-def erreurs_francaises(erreurs: list[dict[str, Any]]) -> list[dict[str, str]]:
+def erreurs_francaises(erreurs: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     sortie = []
     for erreur in erreurs:
         chemin = [str(p) for p in erreur.get("loc", ()) if p not in ("body", "query", "path", "form")]

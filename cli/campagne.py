@@ -28,15 +28,9 @@ def _annee_valide(annee: int) -> int:
 @app.command()
 def planifier() -> None:
     """Create (or update) the Temporal Schedule: each 1 July at 08:00, Europe/Paris."""
-    from workflows.campagne_client import lancement_annuel, planifier_campagnes
+    from services import campagnes
 
-    settings = get_settings()
-
-    async def creer() -> bool:
-        client = await Moteur(settings).client()
-        return await planifier_campagnes(client, settings.task_queue, lancement_annuel(settings))
-
-    cree = _executer(creer())
+    cree = _executer(campagnes.planifier(Moteur(get_settings())))
     typer.echo(
         ("Planification créée" if cree else "Planification mise à jour")
         + " : campagne DAI lancée chaque 1er juillet à 8 h (Europe/Paris), identifiant campagne-dai-annuelle."

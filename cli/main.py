@@ -109,13 +109,24 @@ def api(
     nombre = processus or settings.api_processus
     # Idle keep-alive connections are kept longer than uvicorn's 5 s: a client reusing one just as the
     # server closes it gets a reset instead of an answer.
-    options = {"host": hote, "port": port, "log_config": None, "timeout_keep_alive": 65}
+    attente = 65
     if nombre > 1:
-        uvicorn.run("api.app:application", factory=True, workers=nombre, **options)
+        uvicorn.run(
+            "api.app:application",
+            factory=True,
+            workers=nombre,
+            host=hote,
+            port=port,
+            log_config=None,
+            timeout_keep_alive=attente,
+        )
     else:
         from api.app import application
 
-        uvicorn.Server(uvicorn.Config(application(settings), **options)).run()
+        config = uvicorn.Config(
+            application(settings), host=hote, port=port, log_config=None, timeout_keep_alive=attente
+        )
+        uvicorn.Server(config).run()
 
 
 @app.command()
@@ -205,7 +216,7 @@ def donnees_demo() -> None:
     settings = get_settings()
     _migrer(settings)
     comptes_demo = asyncio.run(_charger_demo(settings, forcer=True))
-    _afficher_comptes(comptes_demo)
+    _afficher_comptes(comptes_demo or [])
 
 
 async def _charger_demo(settings: Settings, forcer: bool) -> list[dict[str, str]] | None:

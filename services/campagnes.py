@@ -20,7 +20,7 @@ from persistence.models_campagne import CampagneTable
 from services.acces import numero
 from services.moteur import Moteur, joignable, mettre_a_jour
 from workflows.campagne import CampagneDaiWorkflow
-from workflows.campagne_client import demande_campagne, demarrer_campagne
+from workflows.campagne_client import demande_campagne, demarrer_campagne, lancement_annuel, planifier_campagnes
 
 
 class CampagnePublique(BaseModel):
@@ -163,3 +163,10 @@ async def de_l_employeur(
         session, numero(choisie), choisie.workflow_id, TYPE_TACHE_CAMPAGNE, employeur_id
     )
     return liste, choisie, agents_
+
+
+async def planifier(moteur: Moteur) -> bool:
+    """The yearly Schedule of the campaign (each 1 July, 08:00 Europe/Paris): ``True`` created, ``False`` updated."""
+    async with joignable():
+        client = await moteur.client()
+        return await planifier_campagnes(client, moteur.settings.task_queue, lancement_annuel(moteur.settings))

@@ -10,7 +10,7 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.cir import TAUX_DES_CHAMPS, LigneCir, ecarts_cotisations, taux_moyen
+from domain.cir import CHAMPS_COTISATIONS, TAUX_DES_CHAMPS, LigneCir, ecarts_cotisations, taux_moyen
 from domain.erreurs import ErreurChamp, Introuvable, Refus
 from domain.etats import Acteur, Role
 from domain.identifiants import erreur_nir, normaliser
@@ -45,20 +45,9 @@ async def affilie_visible(session: AsyncSession, compte: Compte, nir: str) -> Af
 
 
 def _publique(ligne: LigneCirTable) -> LigneCirPublique:
-    return LigneCirPublique(
-        annee=ligne.annee,
-        date_debut=ligne.date_debut,
-        date_fin=ligne.date_fin,
-        quotite=ligne.quotite,
-        nature=ligne.nature,
-        categorie=ligne.categorie,
-        indice_majore=ligne.indice_majore,
-        employeur_id=ligne.employeur_id,
-        traitement_brut=depots.euros(ligne.traitement_brut_centimes),
-        nbi=depots.euros(ligne.nbi_centimes),
-        retenue_salariale=depots.euros(ligne.retenue_salariale_centimes),
-        contribution_employeur=depots.euros(ligne.contribution_employeur_centimes),
-    )
+    """The line with its contributions in euros (stored in cents)."""
+    euros = {champ: depots.euros(getattr(ligne, f"{champ}_centimes")) for champ in CHAMPS_COTISATIONS}
+    return LigneCirPublique.model_validate({**ligne.model_dump(), **euros})
 
 
 async def lignes(session: AsyncSession, compte: Compte, nir: str) -> list[LigneCirPublique]:

@@ -357,29 +357,18 @@ async def _deposer_identifiants(session: AsyncSession, settings: Settings, trouv
     return envois
 
 
-async def rappeler_identifiant_employeur(
-    session: AsyncSession, settings: Settings, corps: RechercheIdentifiantEmployeur
+async def rappeler_identifiant(
+    session: AsyncSession, settings: Settings, corps: RechercheIdentifiantEmployeur | RechercheIdentifiantAffilie
 ) -> tuple[Accuse, list[Envoi]]:
-    """The identifier of the matching employer accounts, mailed to them; the same answer in every case."""
-    trouves = await depot_comptes.comptes_employeur_identifies(
-        session,
-        siret=corps.siret,
-        numero_bcr=corps.numero_bcr,
-        numero_contrat=corps.numero_contrat,
-        nom=corps.nom,
-        prenom=corps.prenom,
-    )
-    return Accuse(message=ACCUSE_EMPLOYEUR), await _deposer_identifiants(session, settings, trouves)
-
-
-async def rappeler_identifiant_affilie(
-    session: AsyncSession, settings: Settings, corps: RechercheIdentifiantAffilie
-) -> tuple[Accuse, list[Envoi]]:
-    """The identifier of the agent's account when NIR, name and birth date are theirs; the same answer always."""
-    trouves = await depot_comptes.comptes_affilie_identifies(
-        session, nir=corps.nir, nom=corps.nom, prenom=corps.prenom, date_de_naissance=corps.date_de_naissance
-    )
-    return Accuse(message=ACCUSE_AFFILIE), await _deposer_identifiants(session, settings, trouves)
+    """The identifier of the accounts these data describe, mailed to them: an employer's (SIRET, BCR or contract
+    number, name), or an agent's (NIR, name, birth date). The same answer in every case."""
+    if isinstance(corps, RechercheIdentifiantEmployeur):
+        trouves = await depot_comptes.comptes_employeur_identifies(session, **corps.model_dump())
+        accuse = ACCUSE_EMPLOYEUR
+    else:
+        trouves = await depot_comptes.comptes_affilie_identifies(session, **corps.model_dump())
+        accuse = ACCUSE_AFFILIE
+    return Accuse(message=accuse), await _deposer_identifiants(session, settings, trouves)
 
 
 async def regenerer_code(

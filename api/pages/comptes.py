@@ -67,14 +67,14 @@ async def identifiant_employeur(request: Request):
 
 
 async def _rechercher_identifiant(
-    request: Request, etat: EtatDep, session: SessionDep, taches: BackgroundTasks, profil: str, champs, modele, cas
+    request: Request, etat: EtatDep, session: SessionDep, taches: BackgroundTasks, profil: str, champs, modele
 ):
-    """One recovery form (employer or agent): its use case (``cas``), its refusals said on the page."""
+    """One recovery form (employer or agent): its use case, its refusals said on the page."""
     saisie = await _saisie(request, etat, champs)
     try:
         corps = construire(modele, saisie)
         limiter(request, etat.settings)
-        resultat = await cas(session, etat.settings, corps)
+        resultat = await comptes.rappeler_identifiant(session, etat.settings, corps)
     except FormulaireInvalide as invalide:
         return await _page_identifiant(request, profil, saisie, 422, erreur=invalide.resume, erreurs=invalide.erreurs)
     except HTTPException as exc:  # the attempts' limit
@@ -95,7 +95,6 @@ async def rechercher_identifiant_employeur(
         "employeur",
         CHAMPS_EMPLOYEUR,
         comptes.RechercheIdentifiantEmployeur,
-        comptes.rappeler_identifiant_employeur,
     )
 
 
@@ -114,7 +113,6 @@ async def rechercher_identifiant_agent(request: Request, etat: EtatDep, session:
         "affilie",
         CHAMPS_AFFILIE,
         comptes.RechercheIdentifiantAffilie,
-        comptes.rappeler_identifiant_affilie,
     )
 
 

@@ -66,8 +66,10 @@ async def corbeille(
     filtre_etat = EtatTache(etat_tache) if etat_tache in {e.value for e in EtatTache} else None
     filtre_type = TypeTache(type) if type in {t.value for t in TypeTache} else None
     filtre: taches.Filtre = "toutes"
-    if attribution == "non_attribuees" or (attribution == "mes" and compte.role == Role.employeur.value):
-        filtre = attribution
+    if attribution == "non_attribuees":
+        filtre = "non_attribuees"
+    elif attribution == "mes" and compte.role == Role.employeur.value:  # a supervisor holds no employer's task
+        filtre = "mes"
     lignes = await taches.corbeille_detaillee(session, compte, filtre_etat, filtre_type, filtre)
     if retard:
         lignes = [ligne for ligne in lignes if ligne.tache.en_retard]

@@ -55,7 +55,7 @@ async def identifiant_employeur(
 ) -> Accuse:
     """Public. Mails the identifier of the matching employer accounts; the same answer in every case."""
     limiter(request, etat.settings)
-    return expedier_apres(taches, etat, await comptes.rappeler_identifiant_employeur(session, etat.settings, corps))
+    return expedier_apres(taches, etat, await comptes.rappeler_identifiant(session, etat.settings, corps))
 
 
 @router.post("/auth/identifiant/affilie", status_code=status.HTTP_202_ACCEPTED, response_model=Accuse)
@@ -64,7 +64,7 @@ async def identifiant_affilie(
 ) -> Accuse:
     """Public. Mails the identifier of the agent's account when NIR, name and birth date are theirs."""
     limiter(request, etat.settings)
-    return expedier_apres(taches, etat, await comptes.rappeler_identifiant_affilie(session, etat.settings, corps))
+    return expedier_apres(taches, etat, await comptes.rappeler_identifiant(session, etat.settings, corps))
 
 
 @router.post("/auth/code-confidentiel", status_code=status.HTTP_201_CREATED, response_model=CodeCertification)

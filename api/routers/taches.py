@@ -19,17 +19,17 @@ router = APIRouter(prefix="/taches", tags=["tâches"])
 async def corbeille(
     compte: Employeur_ou_Superviseur,
     session: SessionDep,
-    etat: EtatTache | None = Query(default=EtatTache.ouverte, description="ouverte, terminee ou annulee"),
+    etat: Annotated[EtatTache | None, Query(description="ouverte, terminee ou annulee")] = EtatTache.ouverte,
     type: TypeTache | None = None,
     employeur_id: Annotated[
         int | None, Query(ge=1, le=NUMERO_MAX, description="Superviseur : les tâches d'un employeur")
     ] = None,
-    limite: int = Query(default=100, ge=1, le=500),
-    decalage: int = Query(default=0, ge=0),
-    attribution: Filtre = Query(
-        default="toutes",
-        description="mes : celles que vous avez prises en charge ; non_attribuees : celles de personne",
-    ),
+    limite: Annotated[int, Query(ge=1, le=500)] = 100,
+    decalage: Annotated[int, Query(ge=0)] = 0,
+    attribution: Annotated[
+        Filtre,
+        Query(description="mes : celles que vous avez prises en charge ; non_attribuees : celles de personne"),
+    ] = "toutes",
 ) -> Response:
     """Due dates first, so overdue tasks come first."""
     liste = await taches.corbeille(session, compte, etat, type, employeur_id, limite, decalage, attribution)
