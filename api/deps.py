@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 import weakref
 from collections.abc import AsyncIterator
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, TypeVar
 
-from fastapi import Depends, HTTPException, Path, Query, Request, status
+from fastapi import BackgroundTasks, Depends, HTTPException, Path, Query, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -15,8 +15,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.securite import lire_jeton
 from domain.etats import Role
+from services import courriels
 from services.base import SessionFactory
-from services.comptes import Compte, compte_actif
+from services.comptes import Compte, Envoi, compte_actif
 from services.moteur import Moteur
 from settings import Settings
 
@@ -25,6 +26,7 @@ NUMERO_MAX = 2**31 - 1
 Identifiant = Annotated[int, Path(ge=1, le=NUMERO_MAX, description="Numéro")]
 IdentifiantFacultatif = Annotated[int | None, Query(ge=1, le=NUMERO_MAX)]
 
+R = TypeVar("R")
 INCONNU = "Authentification requise : jeton absent, invalide ou expiré. Reconnectez-vous."
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/jeton", auto_error=False)
 
@@ -146,3 +148,12 @@ def exiger(*roles: Role):
 Affilie_ou_Superviseur = Annotated[Compte, exiger(Role.affilie, Role.superviseur)]
 Employeur_ou_Superviseur = Annotated[Compte, exiger(Role.employeur, Role.superviseur)]
 Superviseur = Annotated[Compte, exiger(Role.superviseur)]
+
+
+def expedier_apres(taches: BackgroundTasks, etat: Etat, resultat: tuple[R, list[Envoi]]) -> R:
+    """The use case's answer; its mails are sent once the answer has gone (it takes as long whether an account
+    was found or not)."""
+    reponse, envois = resultat
+    for envoi in envois:
+        taches.add_task(courriels.expedier, etat.sessions, etat.settings, envoi.mail_id, envoi.secret)
+    return reponse

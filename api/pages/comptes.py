@@ -10,13 +10,12 @@ from typing import Any
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
-from api.deps import EtatDep, SessionDep
+from api.deps import EtatDep, SessionDep, expedier_apres
 from api.limites import limiter
 from api.pages.formulaires import FormulaireInvalide, construire
 from api.pages.rendu import refus_de, rendre
 from api.pages.session import accueil_du_role, exiger_compte, poser_session, verifier_csrf
-from api.routers.auth import jeton_de
-from api.routers.comptes import expedier_apres
+from api.securite import jeton_de
 from domain.erreurs import ErreurMetier
 from domain.etats import Role
 from services import comptes

@@ -17,7 +17,7 @@ from api.pages.session import (
     suite_sure,
     verifier_csrf,
 )
-from api.routers.auth import jeton_de
+from api.securite import jeton_de
 from domain.erreurs import ErreurMetier
 from services import comptes
 

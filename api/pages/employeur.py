@@ -11,7 +11,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from api.deps import EtatDep, MoteurDep, SessionDep
-from api.pages import libelles
 from api.pages.formulaires import FormulaireInvalide, construire
 from api.pages.rendu import refus_de, rendre
 from api.pages.session import exiger_compte, verifier_csrf
@@ -23,14 +22,6 @@ from services import cir, taches
 from services.comptes import Compte
 
 router = APIRouter(include_in_schema=False)
-
-# The history labels of the attribution events (the shared table has no entry for them yet).
-for _type, _texte in (
-    ("tache_prise_en_charge", "Tâche prise en charge chez l'employeur"),
-    ("tache_attribuee", "Tâche attribuée chez l'employeur"),
-    ("tache_liberee", "Tâche remise à la disposition de l'établissement"),
-):
-    libelles.EVENEMENTS.setdefault(_type, _texte)
 
 MESSAGES = {
     "tache": "La tâche est terminée : l'agent et la CNRACL en sont informés.",

@@ -8,28 +8,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form
-from pydantic import BaseModel
 
 from api.deps import EtatDep, SessionDep
-from api.securite import emettre_jeton
+from api.securite import Jeton, jeton_de
 from services import comptes
-from services.comptes import Compte
-from settings import Settings
 
 router = APIRouter(tags=["authentification"])
-
-
-class Jeton(BaseModel):
-    access_token: str
-    token_type: str = "bearer"
-    role: str
-
-
-def jeton_de(compte: Compte, settings: Settings) -> Jeton:
-    return Jeton(
-        access_token=emettre_jeton(compte.id or 0, compte.role, settings.cle_secrete(), settings.duree_jeton),
-        role=compte.role,
-    )
 
 
 @router.post("/auth/jeton", response_model=Jeton)

@@ -7,13 +7,11 @@ the limit of the identifier it aims at."""
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 from fastapi import APIRouter, BackgroundTasks, Request, status
 
-from api.deps import CompteAJour, CompteCourant, Etat, EtatDep, SessionDep
+from api.deps import CompteAJour, CompteCourant, EtatDep, SessionDep, expedier_apres
 from api.limites import limiter
-from services import comptes, courriels
+from services import comptes
 from services.comptes import (
     QUESTIONS_SECRETES,
     Accuse,
@@ -21,7 +19,6 @@ from services.comptes import (
     ChoixQuestionSecrete,
     CodeCertification,
     DemandeRegeneration,
-    Envoi,
     NouvelUtilisateur,
     QuestionSecrete,
     RechercheIdentifiantAffilie,
@@ -31,16 +28,6 @@ from services.comptes import (
 )
 
 router = APIRouter(tags=["comptes"])
-R = TypeVar("R")
-
-
-def expedier_apres(taches: BackgroundTasks, etat: Etat, resultat: tuple[R, list[Envoi]]) -> R:
-    """The use case's answer; its mails are sent once the answer has gone (it takes as long whether an account
-    was found or not)."""
-    reponse, envois = resultat
-    for envoi in envois:
-        taches.add_task(courriels.expedier, etat.sessions, etat.settings, envoi.mail_id, envoi.secret)
-    return reponse
 
 
 @router.get("/auth/questions-secretes", response_model=list[QuestionSecrete])
