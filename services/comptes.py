@@ -28,12 +28,12 @@ from domain.erreurs import (
     Verrouille,
 )
 from domain.etats import ProfilEmployeur, Role
-from domain.identifiants import erreur_nir, erreur_siret, normaliser
 from persistence import comptes as depot_comptes
 from persistence import depots
 from persistence.comptes import QUESTIONS_SECRETES, Certification, hacher, normaliser_texte, verifier
 from persistence.models import Compte, Employeur
 from services import courriels
+from services.champs import Nir, Siret
 from settings import Settings
 
 __all__ = ["QUESTIONS_SECRETES", "Compte", "compte_actif", "hacher", "normaliser_texte", "verifier"]
@@ -111,16 +111,9 @@ def _question_connue(valeur: str) -> str:
 class RechercheIdentifiantEmployeur(_AvecNomPrenom):
     """Seed 002, step 2: the establishment (SIRET, and its BCR or contract number) and the person."""
 
-    siret: str = Field(max_length=20, description="SIRET de l'établissement (14 chiffres)")
+    siret: Siret = Field(max_length=20, description="SIRET de l'établissement (14 chiffres)")
     numero_bcr: str | None = Field(default=None, max_length=20, description="Numéro BCR (exemple 01ABC111)")
     numero_contrat: str | None = Field(default=None, max_length=30, description="Numéro de contrat")
-
-    @field_validator("siret")
-    @classmethod
-    def _siret(cls, valeur: str) -> str:
-        if erreur := erreur_siret(valeur):
-            raise ValueError(erreur)
-        return normaliser(valeur)
 
     _texte = field_validator("numero_bcr", "numero_contrat")(
         lambda valeur: _sans_controle(valeur) if valeur else valeur
@@ -136,15 +129,8 @@ class RechercheIdentifiantEmployeur(_AvecNomPrenom):
 class RechercheIdentifiantAffilie(_AvecNomPrenom):
     """An agent: the NIR and what the CNRACL knows of them (name, first name, birth date)."""
 
-    nir: str = Field(max_length=21, description="Numéro de sécurité sociale (15 caractères avec la clé)")
+    nir: Nir = Field(max_length=21, description="Numéro de sécurité sociale (15 caractères avec la clé)")
     date_de_naissance: date
-
-    @field_validator("nir")
-    @classmethod
-    def _nir(cls, valeur: str) -> str:
-        if erreur := erreur_nir(valeur):
-            raise ValueError(erreur)
-        return normaliser(valeur)
 
 
 class DemandeRegeneration(_AvecNomPrenom):

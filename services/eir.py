@@ -15,11 +15,11 @@ from domain.eir import ActionAffilie, DemandeConsolidation, PeriodeASignaler, Re
 from domain.eligibilite import DemandeAnterieure, debut_fenetre_eir, refus_eir
 from domain.erreurs import Conflit, Introuvable, Refus
 from domain.etats import Role, TypeDocument
-from domain.identifiants import erreur_nir, normaliser
 from domain.task_queues import id_workflow_eir
 from persistence import depots, lectures
 from persistence.models import Affilie, Compte, DemandeEirTable, Document
 from services.acces import EvenementPublic, affaire_de_l_agent, aujourd_hui, exiger_l_agent, historique, numero
+from services.champs import Nir
 from services.moteur import Moteur, avec_sequence, demarrer_ou_retirer, mettre_a_jour
 from workflows.client import delais_eir, demarrer_eir
 from workflows.eir import EirWorkflow
@@ -28,16 +28,7 @@ from workflows.eir import EirWorkflow
 
 
 class NouvelleDemande(BaseModel):
-    nir: str | None = Field(default=None, description="NIR de l'agent (demande par téléphone, superviseur seulement)")
-
-    @field_validator("nir")
-    @classmethod
-    def _nir(cls, valeur: str | None) -> str | None:
-        if valeur is None:
-            return None
-        if (erreur := erreur_nir(valeur)) is not None:
-            raise ValueError(erreur)
-        return normaliser(valeur)
+    nir: Nir | None = Field(default=None, description="NIR de l'agent (demande par téléphone, superviseur seulement)")
 
 
 class Consolidation(BaseModel):

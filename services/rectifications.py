@@ -6,17 +6,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, model_validator
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.erreurs import Interdit, Refus
 from domain.etats import Acteur, Role
-from domain.identifiants import erreur_nir, erreur_siret, normaliser
 from domain.rectification import DelaisTache, DemandeRectification, EtatRectification, Routage
 from domain.regles import parametre
 from persistence import depots, lectures
 from persistence.models import Affilie, Compte, RectificationTable
 from services.acces import EvenementPublic, affaire_de_l_agent, historique, numero
+from services.champs import Nir, Siret
 from services.moteur import Moteur, demarrer_ou_retirer
 from workflows.rectification import RectificationWorkflow
 
@@ -27,23 +27,9 @@ class NouvelleRectification(BaseModel):
     periode_debut: date
     periode_fin: date
     motif: str = Field(min_length=3, max_length=2000, description="Ce qui est faux sur cette période")
-    siret_employeur: str | None = Field(default=None, description="SIRET de l'employeur public de la période")
+    siret_employeur: Siret | None = Field(default=None, description="SIRET de l'employeur public de la période")
     regime: str | None = Field(default=None, description="Autre régime : regime_general, msa, ircantec…")
-    nir: str | None = Field(default=None, description="Superviseur : NIR de l'agent")
-
-    @field_validator("siret_employeur")
-    @classmethod
-    def _siret(cls, valeur: str | None) -> str | None:
-        if valeur is not None and (erreur := erreur_siret(valeur)):
-            raise ValueError(erreur)
-        return normaliser(valeur) if valeur else None
-
-    @field_validator("nir")
-    @classmethod
-    def _nir(cls, valeur: str | None) -> str | None:
-        if valeur is not None and (erreur := erreur_nir(valeur)):
-            raise ValueError(erreur)
-        return normaliser(valeur) if valeur else None
+    nir: Nir | None = Field(default=None, description="Superviseur : NIR de l'agent")
 
     @model_validator(mode="after")
     def _periode(self) -> NouvelleRectification:
