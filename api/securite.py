@@ -1,4 +1,4 @@
-"""Bearer tokens (signed JWT); confidential codes are hashed in ``persistence.comptes``."""
+"""Bearer tokens (signed JWT); confidential codes are hashed by ``services.comptes``."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import jwt
+from pydantic import BaseModel
 
-from persistence.comptes import hacher, verifier
+from services.comptes import Compte, hacher, verifier
+from settings import Settings
 
-__all__ = ["emettre_jeton", "hacher", "lire_jeton", "verifier"]
+__all__ = ["Jeton", "emettre_jeton", "hacher", "jeton_de", "lire_jeton", "verifier"]
 ALGORITHME = "HS256"
 
 
@@ -40,3 +42,15 @@ def lire_jeton(jeton: str, cle: str) -> int | None:
         _VERIFIES.clear()
     _VERIFIES[(cle, jeton)] = (compte_id, expire)
     return compte_id
+
+
+class Jeton(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    role: str
+
+
+def jeton_de(compte: Compte, settings: Settings) -> Jeton:
+    """The bearer token of a signed-in account (the API's answer, and the pages' session cookie)."""
+    cle, duree = settings.cle_secrete(), settings.duree_jeton
+    return Jeton(access_token=emettre_jeton(compte.id or 0, compte.role, cle, duree), role=compte.role)

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from domain.rectification import DelaisTache
+from domain.taches import DelaisTache
 from domain.validation import EcheanceValidationEntree
 from notifications.puits import demarrer_puits
 from persistence.db import transaction
