@@ -1,36 +1,22 @@
 """The client side of the processes: which failures mean « engine out of reach », and the sequence an update
-carries (the projection row's, when the row has one)."""
+carries (the sequence of the projection or task row the caller read)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from pydantic import BaseModel
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.statuts import statut_de
 from domain.erreurs import Conflit, MoteurIndisponible, Refus
+from domain.taches import ReponseTache
+from persistence.models import Tache
 from services.moteur import avec_sequence, moteur_en_panne
 
 
-class Reponse(BaseModel):
-    compte_id: int
-    sequence: int | None = None
-
-
-@dataclass
-class Ligne:
-    sequence: int
-
-
-@dataclass
-class LigneSansSequence:
-    id: int
-
-
 def test_la_mise_a_jour_porte_la_sequence_de_la_ligne_lue():
-    assert avec_sequence(Reponse(compte_id=3), Ligne(sequence=12)).sequence == 12
-    assert avec_sequence(Reponse(compte_id=3), LigneSansSequence(id=1)).sequence is None
+    reponse = ReponseTache(tache_id=7, compte_id=3, carriere_verifiee=True)
+    envoyee = avec_sequence(reponse, Tache(id=7, sequence=12))
+    assert envoyee.sequence == 12
+    assert envoyee.model_dump(exclude={"sequence"}) == reponse.model_dump(exclude={"sequence"})
 
 
 def test_panne_du_moteur_ou_refus_du_processus():
