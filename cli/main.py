@@ -244,6 +244,7 @@ def donnees_demo() -> None:
 
 async def _charger_demo(settings: Settings, forcer: bool) -> list[dict[str, str]] | None:
     from persistence.db import creer_moteur, fabrique_sessions
+    from pension.parametres import valeurs_datees
     from persistence.demo import base_vide, charger_demo
 
     moteur = creer_moteur(settings.url_base_de_donnees)
@@ -251,7 +252,7 @@ async def _charger_demo(settings: Settings, forcer: bool) -> list[dict[str, str]
         sessions = fabrique_sessions(moteur)
         if not forcer and not await base_vide(sessions):
             return None
-        return await charger_demo(sessions, settings.var_dir / "demo.json")
+        return await charger_demo(sessions, settings.var_dir / "demo.json", valeurs_datees("point_indice"))
     finally:
         await moteur.dispose()
 

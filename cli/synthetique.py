@@ -20,6 +20,7 @@ def synthetiques(
     """Generate employers of realistic sizes and agents (ages, careers, CIR) with bulk inserts."""
     from persistence.db import creer_moteur
     from persistence.migrations import migrer
+    from pension.parametres import valeurs_datees
     from persistence.synthetique import generer
 
     settings = get_settings()
@@ -33,7 +34,14 @@ def synthetiques(
     async def creer():
         moteur = creer_moteur(settings.url_base_de_donnees)
         try:
-            return await generer(moteur, affilies, employeurs, annees_cir=annees_cir, progression=avancer)
+            return await generer(
+                moteur,
+                affilies,
+                employeurs,
+                annees_cir=annees_cir,
+                progression=avancer,
+                valeurs_du_point=valeurs_datees("point_indice"),
+            )
         finally:
             await moteur.dispose()
 

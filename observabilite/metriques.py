@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
-from api.securite import lire_jeton
 from domain.etats import Role
+from domain.jetons import lire_jeton
 from persistence.models import (
     Compte,
     DemandeEirTable,
