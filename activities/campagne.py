@@ -440,7 +440,7 @@ def activites_campagne(settings, sessions: SessionFactory) -> list:
     from notifications.rendu import Gabarits
     from notifications.transport import TransportSmtp
 
-    transport = TransportSmtp(settings.hote_smtp, settings.smtp_port, settings.mail_expediteur)
+    transport = TransportSmtp(settings.smtp_host, settings.smtp_port, settings.mail_expediteur)
     mails = ExpediteurGroupe(
         sessions,
         Gabarits(),

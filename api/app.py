@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def cycle(app: FastAPI) -> AsyncIterator[None]:
-        moteur = creer_moteur(settings.url_base_de_donnees, settings.db_pool)
+        moteur = creer_moteur(settings.database_url, settings.db_pool)
         app.state.cnracl = Etat(settings, fabrique_sessions(moteur))
         try:
             yield

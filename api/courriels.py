@@ -36,7 +36,7 @@ def _gabarits() -> Gabarits:
 
 def transport_de(settings: Settings) -> TransportSmtp:
     return TransportSmtp(
-        settings.hote_smtp,
+        settings.smtp_host,
         settings.smtp_port,
         settings.mail_expediteur,
         settings.smtp_user,

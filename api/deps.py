@@ -86,7 +86,7 @@ class Etat:
             if self._client is None:
                 try:
                     self._client = await connecter(
-                        self.settings.adresse_temporal,
+                        self.settings.temporal_address,
                         self.settings.temporal_namespace,
                         tracage=self.settings.tracage_otel,
                     )

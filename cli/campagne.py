@@ -28,7 +28,7 @@ def planifier() -> None:
     settings = get_settings()
 
     async def creer() -> bool:
-        client = await connecter(settings.adresse_temporal, settings.temporal_namespace)
+        client = await connecter(settings.temporal_address, settings.temporal_namespace)
         return await planifier_campagnes(client, settings.task_queue, lancement_annuel(settings))
 
     cree = asyncio.run(creer())
@@ -54,12 +54,12 @@ def lancer(
     settings = get_settings()
 
     async def demarrer() -> dict | None:
-        client = await connecter(settings.adresse_temporal, settings.temporal_namespace)
+        client = await connecter(settings.temporal_address, settings.temporal_namespace)
         handle = await demarrer_campagne(client, settings.task_queue, demande_campagne(settings, annee, simulation))
         if not simulation:
             return None
         await handle.result()
-        moteur = creer_moteur(settings.url_base_de_donnees)
+        moteur = creer_moteur(settings.database_url)
         try:
             async with fabrique_sessions(moteur)() as session:
                 campagne = await depots_campagne.campagne_par_annee(session, annee, simulation=True)
@@ -86,7 +86,7 @@ def etat(annee: Annotated[int, typer.Option(help="Année de campagne N", callbac
     settings = get_settings()
 
     async def lire() -> dict | None:
-        moteur = creer_moteur(settings.url_base_de_donnees)
+        moteur = creer_moteur(settings.database_url)
         try:
             async with fabrique_sessions(moteur)() as session:
                 campagne = await depots_campagne.campagne_par_annee(session, annee)

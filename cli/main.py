@@ -64,7 +64,7 @@ def _migrer(settings: Settings) -> None:
     from persistence.migrations import migrer
 
     settings.var_dir.mkdir(parents=True, exist_ok=True)
-    migrer(settings.url_base_de_donnees)
+    migrer(settings.database_url)
 
 
 @app.command()
@@ -152,7 +152,7 @@ def comptes_creer(
         _sortie_erreur("code : au moins 8 caractères.")
 
     async def creer() -> int:
-        moteur = creer_moteur(get_settings().url_base_de_donnees)
+        moteur = creer_moteur(get_settings().database_url)
         try:
             async with transaction(fabrique_sessions(moteur)) as session:
                 compte = await creer_compte(
@@ -182,7 +182,7 @@ def audit_verifier() -> None:
     from persistence.db import creer_moteur, fabrique_sessions
 
     async def verifier_tout():
-        moteur = creer_moteur(get_settings().url_base_de_donnees)
+        moteur = creer_moteur(get_settings().database_url)
         try:
             async with fabrique_sessions(moteur)() as session:
                 return await verifier(session)
@@ -212,9 +212,9 @@ def echeances_demarrer() -> None:
     settings = get_settings()
 
     async def demarrer():
-        moteur = creer_moteur(settings.url_base_de_donnees)
+        moteur = creer_moteur(settings.database_url)
         try:
-            client = await connecter(settings.adresse_temporal, settings.temporal_namespace)
+            client = await connecter(settings.temporal_address, settings.temporal_namespace)
             return await demarrer_echeances(
                 fabrique_sessions(moteur),
                 client,
@@ -247,7 +247,7 @@ async def _charger_demo(settings: Settings, forcer: bool) -> list[dict[str, str]
     from pension.parametres import valeurs_datees
     from persistence.demo import base_vide, charger_demo
 
-    moteur = creer_moteur(settings.url_base_de_donnees)
+    moteur = creer_moteur(settings.database_url)
     try:
         sessions = fabrique_sessions(moteur)
         if not forcer and not await base_vide(sessions):
@@ -324,7 +324,7 @@ def run(port: int = 8000) -> None:
         ["--metrics-port", str(PORT_METRIQUES_TEMPORAL)] if _port_disponible(PORT_METRIQUES_TEMPORAL) else []
     )
     try:
-        if not settings.temporal_address:
+        if settings.temporal_embarque:
             lancer(
                 "temporal",
                 [
@@ -344,7 +344,7 @@ def run(port: int = 8000) -> None:
                 ],
             )
             _attendre_port("127.0.0.1", 7233)
-        if not settings.smtp_host:
+        if settings.smtp_embarque:
             lancer("smtp", [str(BIN / "cnracl"), "smtp", "--port", str(settings.smtp_port)])
             _attendre_port("127.0.0.1", settings.smtp_port)
         lancer("worker", [str(BIN / "cnracl"), "worker"])
@@ -352,7 +352,7 @@ def run(port: int = 8000) -> None:
         _attendre_port("127.0.0.1", port)
         typer.secho("\nService CNRACL démarré.", fg=typer.colors.GREEN, bold=True)
         typer.echo(f"  API et pages      http://localhost:{port}   (documentation : http://localhost:{port}/docs)")
-        if not settings.temporal_address:
+        if settings.temporal_embarque:
             typer.echo("  Temporal Web UI   http://localhost:8233")
         typer.echo(
             f"  Métriques         http://localhost:{port}/metrics (jeton d'un superviseur ou CNRACL_METRIQUES_JETON)"
@@ -361,9 +361,9 @@ def run(port: int = 8000) -> None:
             typer.echo(
                 f"                    http://{metriques_worker}/metrics (worker : SDK Temporal, calculs, échecs SMTP)"
             )
-        if metriques_temporal and not settings.temporal_address:
+        if metriques_temporal and settings.temporal_embarque:
             typer.echo(f"                    http://127.0.0.1:{PORT_METRIQUES_TEMPORAL}/metrics (serveur Temporal)")
-        if not settings.smtp_host:
+        if settings.smtp_embarque:
             typer.echo(f"  Mails envoyés     {settings.dossier_mails}/*.eml")
         typer.echo(f"  Journaux          {settings.var_dir}/*.log")
         fichier_demo = settings.var_dir / "demo.json"

@@ -25,14 +25,14 @@ def synthetiques(
 
     settings = get_settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
-    migrer(settings.url_base_de_donnees)
+    migrer(settings.database_url)
 
     def avancer(faits: int, total: int) -> None:
         if faits == total or faits % 200_000 < 20_000:
             typer.echo(f"  {faits} / {total} agents")
 
     async def creer():
-        moteur = creer_moteur(settings.url_base_de_donnees)
+        moteur = creer_moteur(settings.database_url)
         try:
             return await generer(
                 moteur,

@@ -39,7 +39,7 @@ class Service:
 
 async def assembler(settings: Settings, pile: AsyncExitStack) -> Service:
     """Accounts: agent ``camille``, ``lea`` (40), ``jean`` (other employer); ``rh-commune`` and ``drh``; ``superviseur``."""
-    moteur = creer_moteur(settings.url_base_de_donnees)
+    moteur = creer_moteur(settings.database_url)
     pile.push_async_callback(moteur.dispose)
     sessions = fabrique_sessions(moteur)
     pop = await population(sessions)
