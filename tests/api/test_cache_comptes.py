@@ -15,8 +15,8 @@ from sqlmodel import select
 from persistence.comptes import creer_compte, hacher
 from persistence.db import transaction
 from persistence.models import Compte
-from tests.conftest import settings_de_test
-from tests.service import CODE, assembler
+from tests.support.environnement import settings_de_test
+from tests.support.service import CODE, assembler
 
 DELAI = 1.0
 

@@ -11,9 +11,9 @@ import pytest
 
 from domain.cir import cotisations_attendues
 from domain.regles import parametre
-from tests.conftest import settings_de_test
-from tests.pages.outils import navigateur
-from tests.service import Service, assembler
+from tests.support.environnement import settings_de_test
+from tests.support.navigateur import navigateur
+from tests.support.service import Service, assembler
 
 
 @pytest.fixture

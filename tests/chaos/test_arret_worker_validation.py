@@ -13,11 +13,12 @@ from domain.rectification import DelaisTache
 from domain.validation import EcheanceValidationEntree
 from persistence.db import transaction
 from persistence.models import DossierValidationTable, Mail, Tache
-from tests.conftest import settings_de_test
-from tests.e2e.test_arret_worker import WorkerExterne, mails_envoyes
-from tests.service import assembler
-from tests.workflows.test_eir_workflow import AGENT, EMPLOYEUR, SUPERVISEURS, attendre
-from tests.workflows.test_validation import REGLE
+from tests.support.attente import attendre
+from tests.support.environnement import settings_de_test
+from tests.support.fabriques import AGENT, EMPLOYEUR, REGLE, SUPERVISEURS
+from tests.support.parcours_eir import mails_envoyes
+from tests.support.processus_externes import WorkerExterne
+from tests.support.service import assembler
 from workflows.validation import EcheanceValidationWorkflow
 
 pytestmark = pytest.mark.e2e

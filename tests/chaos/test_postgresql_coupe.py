@@ -15,10 +15,11 @@ from sqlmodel import select
 
 from persistence.migrations import migrer_async
 from persistence.models import Document, Mail, Tache
-from tests.conftest import PG_ADMIN, _base_postgres, _supprimer_base, settings_de_test
-from tests.e2e.test_arret_worker import WorkerExterne
-from tests.service import assembler
-from tests.workflows.test_eir_workflow import AGENT, EMPLOYEUR, attendre
+from tests.support.attente import attendre
+from tests.support.environnement import PG_ADMIN, creer_base_postgres, settings_de_test, supprimer_base_postgres
+from tests.support.fabriques import AGENT, EMPLOYEUR
+from tests.support.processus_externes import WorkerExterne
+from tests.support.service import assembler
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
@@ -40,7 +41,7 @@ async def _couper(nom: str, arret: asyncio.Event, coupures: list[int]) -> None:
 
 
 async def test_connexions_postgresql_coupees_pendant_un_eir(env_dev, tmp_path, boite_mail):
-    nom = await _base_postgres()
+    nom = await creer_base_postgres()
     url = f"{PG_ADMIN.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+asyncpg://')}/{nom}"
     await migrer_async(url)
     settings = settings_de_test(
@@ -56,7 +57,7 @@ async def test_connexions_postgresql_coupees_pendant_un_eir(env_dev, tmp_path, b
     worker = WorkerExterne(settings, tmp_path / "worker.log")
     arret, coupures, refus = asyncio.Event(), [], []
     async with AsyncExitStack() as pile:
-        pile.push_async_callback(_supprimer_base, nom)
+        pile.push_async_callback(supprimer_base_postgres, nom)
         pile.callback(worker.arreter)
         service = await assembler(settings, pile)
         agent, rh = await service.http("camille"), await service.http("rh-commune")

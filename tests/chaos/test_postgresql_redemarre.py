@@ -19,10 +19,11 @@ from sqlmodel import select
 
 from persistence.migrations import migrer_async
 from persistence.models import Document, LigneCirTable, Mail, Tache
-from tests.conftest import settings_de_test
-from tests.e2e.test_arret_worker import WorkerExterne
-from tests.service import assembler
-from tests.workflows.test_eir_workflow import AGENT, EMPLOYEUR, attendre
+from tests.support.attente import attendre
+from tests.support.environnement import settings_de_test
+from tests.support.fabriques import AGENT, EMPLOYEUR
+from tests.support.processus_externes import WorkerExterne
+from tests.support.service import assembler
 
 pytestmark = pytest.mark.e2e
 ARRET = 4.0  # seconds without a database at each stop

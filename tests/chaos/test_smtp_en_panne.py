@@ -21,11 +21,11 @@ from domain.validation import EcheanceValidationEntree
 from notifications.puits import demarrer_puits
 from persistence.db import transaction
 from persistence.models import DossierValidationTable, Mail, Tache
-from tests.conftest import BoiteMail, port_libre, settings_de_test
-from tests.e2e.test_arret_worker import WorkerExterne
-from tests.service import assembler
-from tests.workflows.test_eir_workflow import AGENT, SUPERVISEURS, attendre
-from tests.workflows.test_validation import REGLE
+from tests.support.attente import attendre
+from tests.support.environnement import BoiteMail, port_libre, settings_de_test
+from tests.support.fabriques import AGENT, REGLE, SUPERVISEURS
+from tests.support.processus_externes import WorkerExterne
+from tests.support.service import assembler
 from workflows.validation import EcheanceValidationWorkflow
 
 pytestmark = pytest.mark.e2e

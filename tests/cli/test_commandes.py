@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 
-from tests.conftest import BIN
+from tests.support.environnement import BIN
 
 
 def cnracl(tmp_path, *arguments: str) -> subprocess.CompletedProcess:

@@ -12,7 +12,7 @@ from notifications.exemples import contexte_exemple
 from notifications.rendu import Gabarits, date_fr, euros
 from notifications.transport import TransportSmtp
 from persistence.models import Mail
-from tests.conftest import texte
+from tests.support.environnement import texte
 
 GABARITS = Gabarits()
 
@@ -72,7 +72,7 @@ async def test_un_mail_n_est_envoye_qu_une_fois(sessions_sqlite, boite_mail):
 
 async def test_smtp_en_panne_puis_retabli(sessions_sqlite, boite_mail):
     """The send fails while the server is down; the outbox keeps the mail; the retry sends it once."""
-    from tests.conftest import port_libre
+    from tests.support.environnement import port_libre
 
     maintenant = datetime.now(UTC)
     en_panne = ExpediteurMails(

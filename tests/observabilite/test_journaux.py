@@ -19,10 +19,12 @@ import pytest
 import uvicorn
 
 from observabilite.journaux import configurer_journaux
-from tests.conftest import port_libre, settings_de_test
-from tests.observabilite.outils import delais, eir_jusqu_au_bilan
-from tests.service import CODE, assembler
-from tests.workflows.test_eir_workflow import AGENT, attendre
+from tests.support.attente import attendre
+from tests.support.environnement import port_libre, settings_de_test
+from tests.support.fabriques import AGENT
+from tests.support.observabilite import delais
+from tests.support.parcours_eir import eir_jusqu_au_bilan
+from tests.support.service import CODE, assembler
 from worker import creer_worker
 
 pytestmark = pytest.mark.e2e

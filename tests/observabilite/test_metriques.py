@@ -10,10 +10,12 @@ import httpx
 import pytest
 
 from observabilite.metriques import runtime_temporal
-from tests.conftest import port_libre, settings_de_test
-from tests.observabilite.outils import CAS, delais, eir_jusqu_au_bilan, series, valeur
-from tests.service import assembler
-from tests.workflows.test_eir_workflow import AGENT, EMPLOYEUR, attendre
+from tests.support.attente import attendre
+from tests.support.environnement import port_libre, settings_de_test
+from tests.support.fabriques import AGENT, EMPLOYEUR
+from tests.support.observabilite import CAS, delais, series, valeur
+from tests.support.parcours_eir import eir_jusqu_au_bilan
+from tests.support.service import assembler
 from worker import creer_worker
 from workflows.client import connecter
 

@@ -11,10 +11,11 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from observabilite.tracage import intercepteurs
-from tests.conftest import settings_de_test
-from tests.observabilite.outils import delais
-from tests.service import assembler
-from tests.workflows.test_eir_workflow import EMPLOYEUR, attendre
+from tests.support.attente import attendre
+from tests.support.environnement import settings_de_test
+from tests.support.fabriques import EMPLOYEUR
+from tests.support.observabilite import delais
+from tests.support.service import assembler
 from worker import creer_worker
 from workflows.client import connecter
 

@@ -17,8 +17,8 @@ import uvicorn
 from playwright.async_api import Page, async_playwright, expect
 
 from api.app import create_app
-from tests.conftest import RACINE, port_libre, settings_de_test
-from tests.service import CODE, assembler
+from tests.support.environnement import RACINE, port_libre, settings_de_test
+from tests.support.service import CODE, assembler
 from worker import creer_worker
 
 pytestmark = pytest.mark.e2e
@@ -269,7 +269,7 @@ async def test_pages_des_codes_perdus(tmp_path, boite_mail, url_sqlite):
     from persistence import comptes as depot_comptes
     from persistence.db import transaction
     from persistence.models import Compte, ReferencesEmployeur
-    from tests.conftest import texte
+    from tests.support.environnement import texte
 
     settings = settings_de_test(tmp_path, url_sqlite, boite_mail.port, temporal_address="127.0.0.1:1")
     visite = Visite()

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from persistence import depots
 from persistence.audit import verifier
 from persistence.db import creer_moteur, fabrique_sessions, transaction
-from tests.conftest import BIN
+from tests.support.environnement import BIN
 
 
 @pytest.fixture

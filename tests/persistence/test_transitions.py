@@ -13,7 +13,7 @@ from persistence import depots
 from persistence.audit import verifier
 from persistence.db import creer_moteur, fabrique_sessions, transaction
 from persistence.models import DemandeEirTable, Evenement
-from tests.fabriques import population
+from tests.support.fabriques import population
 
 RIS_DISPONIBLE = VueEir(etape=EtapeEir.preparation, etat=EtatEir.ris_disponible, phase=2, en_attente_de=Acteur.affilie)
 
@@ -67,7 +67,7 @@ async def test_le_ris_publie_ecrit_son_etat_une_fois_le_mail_parti(url_base, boi
     from notifications.rendu import Gabarits
     from notifications.transport import TransportSmtp
     from persistence.models import Document, Mail
-    from tests.conftest import port_libre
+    from tests.support.environnement import port_libre
 
     moteur = creer_moteur(url_base)
     sessions = fabrique_sessions(moteur)

@@ -10,8 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from settings import Settings
-from tests.conftest import settings_de_test
-from tests.service import CODE, assembler
+from tests.support.environnement import settings_de_test
+from tests.support.service import CODE, assembler
 
 
 async def _service(tmp_path, url_sqlite, **reglages):

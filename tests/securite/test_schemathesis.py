@@ -16,7 +16,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.conftest import port_libre
+from tests.support.environnement import port_libre
 
 pytestmark = pytest.mark.e2e
 BIN = Path(sys.executable).parent

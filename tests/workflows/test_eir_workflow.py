@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -23,35 +22,17 @@ from persistence import depots
 from persistence.db import transaction
 from persistence.models import DemandeEirTable, Document, Mail, ReponseEnqueteTable, Tache
 from settings import Settings
-from tests.conftest import BoiteMail, settings_de_test, texte
-from tests.fabriques import population
+from tests.support.attente import attendre
+from tests.support.environnement import BoiteMail, settings_de_test, texte
+from tests.support.fabriques import AGENT, EMPLOYEUR, SUPERVISEURS, population
 from worker import creer_worker, executant_workflows
 from workflows.client import delais_eir, demarrer_eir
 from workflows.eir import EirWorkflow
 
-AGENT = "camille.martin@exemple.fr"
-EMPLOYEUR = "rh@saint-exemple.fr"
-SUPERVISEURS = "superviseurs@cnracl.example.fr"
 # Complete EIRs (reminder, escalation, one consolidation, survey) recorded by earlier versions of the code
 # (``test_rejeu_d_un_historique_enregistre``); record one on purpose only, with
 # CNRACL_ENREGISTRER_HISTORIQUE=<file name>: the run of the current version is written there.
 HISTORIQUES = Path(__file__).parent / "historiques"
-
-
-async def attendre(condition: Callable[[], object], delai: float = 20.0) -> None:
-    """Poll (real time) until an activity's effect is visible: mails arrive over real SMTP."""
-    fin = asyncio.get_running_loop().time() + delai
-    while not await _evaluer(condition):
-        if asyncio.get_running_loop().time() > fin:
-            raise AssertionError("condition jamais remplie")
-        await asyncio.sleep(0.05)
-
-
-async def _evaluer(condition):
-    resultat = condition()
-    if asyncio.iscoroutine(resultat):
-        resultat = await resultat
-    return resultat
 
 
 class Banc:

@@ -11,9 +11,10 @@ from sqlmodel import select
 
 from persistence.fabrique import siret_valide
 from persistence.models import Document, Tache
-from tests.conftest import settings_de_test, texte
-from tests.service import Service, assembler
-from tests.workflows.test_eir_workflow import AGENT, EMPLOYEUR, SUPERVISEURS, attendre
+from tests.support.attente import attendre
+from tests.support.environnement import settings_de_test, texte
+from tests.support.fabriques import AGENT, EMPLOYEUR, SUPERVISEURS
+from tests.support.service import Service, assembler
 from worker import creer_worker
 
 DRH = "drh@ch-lautreville.fr"

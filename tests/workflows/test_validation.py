@@ -13,14 +13,13 @@ from domain.rectification import DelaisTache
 from domain.validation import EcheanceValidationEntree
 from persistence.db import transaction
 from persistence.models import Affilie, DossierValidationTable, Mail
-from tests.conftest import settings_de_test
-from tests.service import Service, assembler
-from tests.workflows.test_eir_workflow import AGENT, EMPLOYEUR, SUPERVISEURS, attendre
+from tests.support.attente import attendre
+from tests.support.environnement import settings_de_test
+from tests.support.fabriques import AGENT, EMPLOYEUR, REGLE, SUPERVISEURS
+from tests.support.service import Service, assembler
 from worker import creer_worker
 from workflows.echeances import demarrer_echeances
 from workflows.validation import EcheanceValidationWorkflow
-
-REGLE = "titularisé au plus tard le 01/01/2013 : demande dans les 24 mois de la titularisation"
 
 
 class Banc:

@@ -11,7 +11,7 @@ from api.app import create_app
 from persistence.comptes import creer_compte, hacher
 from persistence.db import SessionFactory, creer_moteur, fabrique_sessions, transaction
 from settings import Settings
-from tests.fabriques import Population, population
+from tests.support.fabriques import Population, population
 
 CODE = "code-de-test-123"
 
