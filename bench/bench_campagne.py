@@ -18,7 +18,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,26 +25,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 RACINE = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 sys.path.insert(0, str(RACINE))
 
-from workflows.client import persistance_serveur_dev  # noqa: E402
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _attendre_port(port: int, delai: float = 60) -> None:
-    fin = time.monotonic() + delai
-    while time.monotonic() < fin:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"le port {port} ne répond pas")
+from bench.pile import BIN, attendre_port, commande_temporal, port_libre  # noqa: E402
 
 
 def _memoire_pic(pid: int) -> int:
@@ -233,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(dossier / "mail", ignore_errors=True)
     shutil.rmtree(dossier / "exports", ignore_errors=True)
 
-    port_temporal, port_smtp = _port(), _port()
+    port_temporal, port_smtp = port_libre(), port_libre()
     env |= {
         "CNRACL_TEMPORAL_ADDRESS": f"127.0.0.1:{port_temporal}",
         "CNRACL_SMTP_HOST": "127.0.0.1",
@@ -250,24 +232,10 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         (dossier / "temporal.db").unlink(missing_ok=True)
-        lancer(
-            [
-                str(BIN / "temporal"),
-                "server",
-                "start-dev",
-                "--ip",
-                "127.0.0.1",
-                "--port",
-                str(port_temporal),
-                "--headless",
-                *persistance_serveur_dev(dossier / "temporal.db"),
-                "--log-level",
-                "error",
-            ]
-        )
+        lancer(commande_temporal(port_temporal, dossier / "temporal.db"))
         lancer([str(BIN / "cnracl"), "smtp", "--port", str(port_smtp)])
-        _attendre_port(port_temporal)
-        _attendre_port(port_smtp)
+        attendre_port(port_temporal)
+        attendre_port(port_smtp)
         brut = asyncio.run(_debit_smtp_brut(port_smtp, args.lots_en_parallele, args.messages_bruts))
         print(f"Débit brut du puits SMTP : {brut:.0f} messages/s ({args.lots_en_parallele} connexion(s))", flush=True)
         worker = lancer([str(BIN / "cnracl"), "worker"])

@@ -32,7 +32,7 @@ RACINE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RACINE))
 
 from bench.bench_eir import CODE, _jeton, _preparer  # noqa: E402
-from bench.pile import PileEmbarquee, ecart  # noqa: E402
+from bench.pile import PileEmbarquee, ecart, option_population  # noqa: E402
 from bench.rapport import ecrire_section  # noqa: E402
 
 POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432"
@@ -445,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
         "le temps de lire une page) ; 0 : boucle fermée, à saturation",
     )
     parser.add_argument("--eir", type=int, default=400, help="EIR ouverts (donc tâches employeur) avant la charge")
-    parser.add_argument("--population", type=int, default=3000)
+    option_population(parser)
     parser.add_argument("--api-processus", type=int, default=1, help="processus d'API (CNRACL_API_PROCESSUS)")
     parser.add_argument("--workers", type=int, default=1, help="processus worker sur la file de tâches")
     parser.add_argument(

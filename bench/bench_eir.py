@@ -27,7 +27,7 @@ from pathlib import Path
 RACINE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RACINE))
 
-from bench.pile import PileEmbarquee  # noqa: E402
+from bench.pile import PileEmbarquee, option_population  # noqa: E402
 from bench.rapport import ecrire_section  # noqa: E402
 
 CODE = "code-du-banc-eir"
@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="serveur Temporal sans fichier (par défaut : persisté, comme make run)",
     )
-    parser.add_argument("--population", type=int, default=3000, help="agents synthétiques en base")
+    option_population(parser)
     args = parser.parse_args(argv)
 
     dossier = Path(tempfile.mkdtemp(prefix="banc-eir-"))

@@ -3,15 +3,56 @@ the API under uvicorn, each a process of its own, on free ports; stopped when th
 
 from __future__ import annotations
 
+import argparse
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from bench.bench_campagne import _attendre_port, _port
 from workflows.client import persistance_serveur_dev
 
 BIN = Path(sys.executable).parent
+
+
+def port_libre() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def attendre_port(port: int, delai: float = 60) -> None:
+    fin = time.monotonic() + delai
+    while time.monotonic() < fin:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"le port {port} ne répond pas")
+
+
+def commande_temporal(port: int, fichier: Path | None) -> list[str]:
+    """The Temporal dev server on ``port``, without its web UI, persisted to ``fichier`` (None: in memory)."""
+    persistance = persistance_serveur_dev(fichier) if fichier is not None else []
+    return [
+        str(BIN / "temporal"),
+        "server",
+        "start-dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--headless",
+        "--log-level",
+        "error",
+        *persistance,
+    ]
+
+
+def option_population(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--population", type=int, default=3000, help="agents synthétiques en base")
 
 
 def _processus_de_la_machine() -> dict[int, tuple[str, int, float]]:
@@ -42,7 +83,7 @@ def _partie(commande: list[str]) -> str:
 class PileEmbarquee:
     def __init__(self, dossier: Path, url: str, reglages: dict[str, str]) -> None:
         self.dossier = dossier
-        self.port_temporal, self.port_smtp, self.port_api = _port(), _port(), _port()
+        self.port_temporal, self.port_smtp, self.port_api = port_libre(), port_libre(), port_libre()
         self.env = {
             **os.environ,
             "CNRACL_VAR_DIR": str(dossier),
@@ -92,23 +133,8 @@ class PileEmbarquee:
 
     def demarrer(self, temporal_persiste: bool = True, workers: int = 1, separes: bool = False) -> None:
         """``separes``: each worker as two processes, workflows and activities, the second under ``nice``."""
-        persistance = persistance_serveur_dev(self.dossier / "temporal.db") if temporal_persiste else []
-        self.lancer(
-            [
-                str(BIN / "temporal"),
-                "server",
-                "start-dev",
-                "--ip",
-                "127.0.0.1",
-                "--port",
-                str(self.port_temporal),
-                "--headless",
-                "--log-level",
-                "error",
-                *persistance,
-            ]
-        )
-        _attendre_port(self.port_temporal)
+        self.lancer(commande_temporal(self.port_temporal, self.dossier / "temporal.db" if temporal_persiste else None))
+        attendre_port(self.port_temporal)
         self.lancer([str(BIN / "cnracl"), "smtp", "--port", str(self.port_smtp)])
         for _ in range(workers):
             if separes:
@@ -117,8 +143,8 @@ class PileEmbarquee:
             else:
                 self.lancer([str(BIN / "cnracl"), "worker"])
         self.lancer([str(BIN / "cnracl"), "api", "--port", str(self.port_api)])
-        _attendre_port(self.port_smtp)
-        _attendre_port(self.port_api)
+        attendre_port(self.port_smtp)
+        attendre_port(self.port_api)
 
     def __enter__(self) -> PileEmbarquee:
         return self

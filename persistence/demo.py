@@ -18,8 +18,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.cir import ValeursDuPoint, cotisations_estimees, natures_sans_cotisation
 from persistence.comptes import QUESTIONS_SECRETES, creer_compte, definir_question_secrete, hacher
 from persistence.db import SessionFactory, transaction
-from persistence.fabrique import creer_affilie, creer_employeur
-from persistence.models import Affilie, Employeur, LigneCirTable, ReferencesEmployeur
+from persistence.fabrique import creer_affilie, creer_employeur, identifiant
+from persistence.models import Affilie, LigneCirTable, ReferencesEmployeur
 
 QUESTION_DEMO, REPONSE_DEMO = "nom_naissance_mere", "Durand"
 
@@ -65,13 +65,6 @@ _AGENTS: tuple[tuple[str, dict[str, Any]], ...] = (
 )
 
 
-def _id(ligne: Affilie | Employeur) -> int:
-    """The key of a row just flushed."""
-    if ligne.id is None:
-        raise RuntimeError(f"{type(ligne).__name__} sans identifiant après écriture")
-    return ligne.id
-
-
 async def base_vide(sessions: SessionFactory) -> bool:
     async with sessions() as session:
         return (await session.exec(select(func.count()).select_from(Affilie))).one() == 0
@@ -113,16 +106,18 @@ async def charger_demo(
         camille, jean, lea = [
             await creer_affilie(session, employeur=employeurs[employeur], **donnees) for employeur, donnees in _AGENTS
         ]
-        await declarer_cotisations(session, [_id(camille), _id(jean), _id(lea)], valeurs_du_point)
+        await declarer_cotisations(
+            session, [identifiant(camille), identifiant(jean), identifiant(lea)], valeurs_du_point
+        )
         references = {
-            _id(commune): ReferencesEmployeur(
-                employeur_id=_id(commune), numero_bcr="01ABC111", numero_contrat="C2013000451"
+            identifiant(commune): ReferencesEmployeur(
+                employeur_id=identifiant(commune), numero_bcr="01ABC111", numero_contrat="C2013000451"
             ),
-            _id(hopital): ReferencesEmployeur(
-                employeur_id=_id(hopital), numero_bcr="33HOP204", numero_contrat="C2009001288"
+            identifiant(hopital): ReferencesEmployeur(
+                employeur_id=identifiant(hopital), numero_bcr="33HOP204", numero_contrat="C2009001288"
             ),
         }
-        for role, identifiant, cible, titulaire, employeur in (
+        for role, identifiant_compte, cible, titulaire, employeur in (
             ("affilie", "camille.martin", {"nir": camille.nir}, {}, None),
             ("affilie", "jean.bernard", {"nir": jean.nir}, {}, None),
             (
@@ -145,7 +140,7 @@ async def charger_demo(
             compte = await creer_compte(
                 session,
                 role=role,
-                identifiant=identifiant,
+                identifiant=identifiant_compte,
                 code_hash=hacher(code),
                 email="superviseurs@cnracl.example.fr" if role == "superviseur" else None,
                 **cible,
@@ -154,7 +149,7 @@ async def charger_demo(
             definir_question_secrete(compte, QUESTION_DEMO, REPONSE_DEMO)
             session.add(compte)
             ligne = {
-                "identifiant": identifiant,
+                "identifiant": identifiant_compte,
                 "code": code,
                 "role": role,
                 **{k: v for k, v in cible.items() if k in ("nir", "siret")},
@@ -171,7 +166,7 @@ async def charger_demo(
                     "date_de_naissance": agent.date_de_naissance.isoformat(),
                 }
             if employeur is not None:
-                ref = references[_id(employeur)]
+                ref = references[identifiant(employeur)]
                 ligne |= {"numero_bcr": ref.numero_bcr or "", "numero_contrat": ref.numero_contrat or ""}
             comptes.append(ligne)
     await asyncio.to_thread(_ecrire_comptes, fichier, comptes)

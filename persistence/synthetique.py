@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.cir import TAUX_DES_CHAMPS, ValeursDuPoint, taux_moyen, traitement_d_un_point
@@ -195,7 +195,7 @@ async def generer(
         )
     async with moteur.begin() as connexion:
         for i in range(0, len(lignes_employeurs), _LOT_SQL):
-            await connexion.execute(Employeur.__table__.insert(), lignes_employeurs[i : i + _LOT_SQL])  # type: ignore[attr-defined]
+            await connexion.execute(insert(Employeur), lignes_employeurs[i : i + _LOT_SQL])
     cumul, total = [], 0.0
     for p in poids:
         total += p
@@ -266,9 +266,9 @@ async def generer(
                     }
                 )
         async with moteur.begin() as connexion:
-            await connexion.execute(Affilie.__table__.insert(), agents)  # type: ignore[attr-defined]
+            await connexion.execute(insert(Affilie), agents)
             if periodes:
-                await connexion.execute(LigneCirTable.__table__.insert(), periodes)  # type: ignore[attr-defined]
+                await connexion.execute(insert(LigneCirTable), periodes)
         lignes_cir += len(periodes)
         if progression:
             progression(debut_lot + taille_lot, affilies)

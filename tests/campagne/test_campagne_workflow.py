@@ -4,7 +4,6 @@ mail, task, reminder, export, document and agent mail, each exactly once."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 from dataclasses import replace
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from sqlmodel import select
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
@@ -78,9 +78,14 @@ async def test_campagne_complete_de_juillet_n_a_decembre_n_plus_1(banc):
     handle = await demarrer_campagne(env.client, settings.task_queue, demande)
     commune, hopital, sdis = (pop.employeurs[n].email for n in ("commune", "hopital", "sdis"))
 
-    # Before 1 July N nothing happens.
+    # Before 1 July N nothing happens: the campaign waits for its launch.
     await avancer_jusqua(env, cal.lancement - timedelta(hours=1))
-    await asyncio.sleep(0.3)
+
+    async def attend_son_lancement() -> bool:
+        vue = await handle.query(CampagneDaiWorkflow.progression)
+        return (vue.etape, vue.prochaine_echeance) == (EtapeCampagne.selection, cal.lancement)
+
+    await attendre(attend_son_lancement)
     assert boite.messages == [] and await taches_de_campagne(sessions) == []
 
     # July N: one mail per employer with agents to update, listing them; one task per agent.
@@ -113,7 +118,7 @@ async def test_campagne_complete_de_juillet_n_a_decembre_n_plus_1(banc):
     # Each reminder goes to the hospital only, once.
     for rang, instant in enumerate(cal.rappels, start=1):
         await avancer_jusqua(env, instant + timedelta(hours=1))
-        await attendre(lambda: len(boite.pour(hopital)) == 1 + rang)
+        await attendre(lambda rang=rang: len(boite.pour(hopital)) == 1 + rang)
         assert boite.pour(hopital)[-1]["Subject"].startswith(f"Rappel {rang} :")
     assert len(boite.pour(commune)) == 1
     taches = await taches_de_campagne(sessions)
@@ -222,7 +227,20 @@ async def test_pause_puis_reprise(banc):
     assert "déjà suspendue" in await _refus(handle.execute_update(CampagneDaiWorkflow.suspendre, ActionSuperviseur()))
 
     await avancer_jusqua(env, cal.rappels[0] + timedelta(days=1))
-    await asyncio.sleep(0.5)
+
+    async def lancement_passe_en_pause() -> bool:
+        """The launch timer fired and the workflow's task that followed completed."""
+        evenements = [e.event_type for e in (await handle.fetch_history()).events]
+        return (
+            EventType.EVENT_TYPE_TIMER_FIRED in evenements
+            and evenements[-1] == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+        )
+
+    await attendre(lancement_passe_en_pause)
+    evenements = [e.event_type for e in (await handle.fetch_history()).events]
+    apres_lancement = evenements[evenements.index(EventType.EVENT_TYPE_TIMER_FIRED) :]
+    assert EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED not in apres_lancement
+    assert EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED not in apres_lancement
     assert boite.messages == [] and await taches_de_campagne(sessions) == []
     assert (await handle.query(CampagneDaiWorkflow.progression)).en_pause
 
@@ -263,8 +281,7 @@ async def test_simulation_n_envoie_rien(banc):
     demande = demande_campagne(settings, annee, simulation=True)
     handle = await demarrer_campagne(env.client, settings.task_queue, demande)
     vue = await handle.result()
-    assert vue.etape is EtapeCampagne.simulee
-    await asyncio.sleep(0.3)
+    assert vue.etape is EtapeCampagne.simulee  # finished: none of its activities is still running
     assert boite.messages == []
     async with sessions() as session:
         assert (await session.exec(select(Mail))).all() == []

@@ -110,7 +110,12 @@ async def test_smtp_arrete_deux_minutes_pendant_trois_processus(env_dev, tmp_pat
         assert (await lea.post(f"/validations/{dossier.id}/demande")).status_code == 200
         attente_demande = time.monotonic() - avant
         assert attente_demande < 15  # answered although the step under way waits for the mail server
-        await asyncio.sleep(3)
+
+        async def mails_a_envoyer(nombre: int) -> bool:
+            async with service.sessions() as session:
+                return len((await session.exec(select(Mail).where(Mail.etat == "a_envoyer"))).all()) == nombre
+
+        await attendre(lambda: mails_a_envoyer(3), delai=60)  # each process's step is held by the outage
 
         avant = time.monotonic()
         reponse = await camille.delete(f"/eir/{demande_id}")
@@ -157,7 +162,13 @@ async def test_smtp_arrete_deux_minutes_pendant_trois_processus(env_dev, tmp_pat
 
         await attendre(rectifie, delai=60)
         await attendre(lambda: len(boite.messages) == 11, delai=60)
-        await asyncio.sleep(2)  # nothing more comes
+
+        async def boite_d_envoi_videe() -> bool:
+            async with service.sessions() as session:
+                mails = (await session.exec(select(Mail))).all()
+            return len(mails) == 11 and {m.etat for m in mails} == {"envoye"}
+
+        await attendre(boite_d_envoi_videe, delai=60)  # every mail leaves from the outbox: none is on its way
 
         # The step under way (acknowledgement, then the advice to contact the employer) ends, then the withdrawal.
         assert boite.sujets(AGENT) == [

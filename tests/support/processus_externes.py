@@ -5,37 +5,26 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import time
 from pathlib import Path
 
+from bench.pile import attendre_port, commande_temporal
 from settings import Settings
 from tests.support.environnement import BIN, port_libre
-from workflows.client import persistance_serveur_dev
 
 
-class WorkerExterne:
-    """``cnracl worker`` in its own process, configured through the environment as in production."""
+class _ProcessusExterne:
+    """A command started in its own process, its output appended to ``journal``; killed or stopped."""
 
-    def __init__(self, settings: Settings, journal: Path) -> None:
-        self.env = {
-            **os.environ,
-            "CNRACL_DATABASE_URL": settings.database_url,
-            "CNRACL_TEMPORAL_ADDRESS": settings.temporal_address,
-            "CNRACL_SMTP_HOST": settings.smtp_host,
-            "CNRACL_SMTP_PORT": str(settings.smtp_port),
-            "CNRACL_TASK_QUEUE": settings.task_queue,
-            "CNRACL_VAR_DIR": str(settings.var_dir),
-        }
-        self.journal = journal
-        self.processus: subprocess.Popen | None = None
+    delai_arret = 10.0
 
-    def demarrer(self) -> None:
+    def __init__(self, journal: Path, env: dict[str, str] | None = None) -> None:
+        self.journal, self.env = journal, env
+        self.processus: subprocess.Popen[bytes] | None = None
+
+    def _lancer(self, commande: list[str]) -> None:
         with open(self.journal, "ab") as sortie:
-            self.processus = subprocess.Popen(
-                [str(BIN / "cnracl"), "worker"], env=self.env, stdout=sortie, stderr=subprocess.STDOUT
-            )
+            self.processus = subprocess.Popen(commande, env=self.env, stdout=sortie, stderr=subprocess.STDOUT)
 
     def tuer(self) -> None:
         assert self.processus is not None
@@ -45,51 +34,43 @@ class WorkerExterne:
     def arreter(self) -> None:
         if self.processus and self.processus.poll() is None:
             self.processus.terminate()
-            self.processus.wait(timeout=10)
+            self.processus.wait(timeout=self.delai_arret)
 
 
-class ServeurTemporal:
+class WorkerExterne(_ProcessusExterne):
+    """``cnracl worker`` in its own process, configured through the environment as in production."""
+
+    def __init__(self, settings: Settings, journal: Path) -> None:
+        super().__init__(
+            journal,
+            {
+                **os.environ,
+                "CNRACL_DATABASE_URL": settings.database_url,
+                "CNRACL_TEMPORAL_ADDRESS": settings.temporal_address,
+                "CNRACL_SMTP_HOST": settings.smtp_host,
+                "CNRACL_SMTP_PORT": str(settings.smtp_port),
+                "CNRACL_TASK_QUEUE": settings.task_queue,
+                "CNRACL_VAR_DIR": str(settings.var_dir),
+            },
+        )
+
+    def demarrer(self) -> None:
+        self._lancer([str(BIN / "cnracl"), "worker"])
+
+
+class ServeurTemporal(_ProcessusExterne):
+    """The Temporal dev server persisted to ``fichier``: restarted on the same file, it resumes its processes."""
+
+    delai_arret = 20.0
+
     def __init__(self, fichier: Path, journal: Path) -> None:
-        self.port, self.fichier, self.journal = port_libre(), fichier, journal
-        self.processus: subprocess.Popen | None = None
+        super().__init__(journal)
+        self.port, self.fichier = port_libre(), fichier
 
     @property
     def adresse(self) -> str:
         return f"127.0.0.1:{self.port}"
 
     def demarrer(self) -> None:
-        with open(self.journal, "ab") as sortie:
-            self.processus = subprocess.Popen(
-                [
-                    str(BIN / "temporal"),
-                    "server",
-                    "start-dev",
-                    "--ip",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                    "--headless",
-                    "--log-level",
-                    "error",
-                    *persistance_serveur_dev(self.fichier),
-                ],
-                stdout=sortie,
-                stderr=subprocess.STDOUT,
-            )
-        fin = time.monotonic() + 60
-        while time.monotonic() < fin:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.2)
-        raise RuntimeError("le serveur Temporal ne démarre pas")
-
-    def tuer(self) -> None:
-        assert self.processus is not None
-        self.processus.send_signal(signal.SIGKILL)
-        self.processus.wait(timeout=10)
-
-    def arreter(self) -> None:
-        if self.processus and self.processus.poll() is None:
-            self.processus.terminate()
-            self.processus.wait(timeout=20)
+        self._lancer(commande_temporal(self.port, self.fichier))
+        attendre_port(self.port)
