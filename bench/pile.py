@@ -93,8 +93,9 @@ class PileEmbarquee:
             "CNRACL_SMTP_PORT": str(self.port_smtp),
             **reglages,
         }
-        self._journal = open(dossier / "processus.log", "ab")
-        self._processus: list[subprocess.Popen] = []
+        self._journal = open(dossier / "processus.log", "ab")  # noqa: SIM115 (closed by __exit__)
+        self._processus: list[subprocess.Popen[bytes]] = []
+        self._parties: dict[int, str] = {}  # pid → part of the stack
 
     def peupler(self, affilies: int) -> None:
         """Migrations, then a synthetic population of ``affilies`` agents."""
@@ -102,11 +103,11 @@ class PileEmbarquee:
             subprocess.run([str(BIN / "cnracl"), *commande], env=self.env, check=True, capture_output=True)
 
     def lancer(self, commande: list[str]) -> None:
-        self._processus.append(
-            subprocess.Popen(
-                commande, env=self.env, stdout=self._journal, stderr=subprocess.STDOUT, start_new_session=True
-            )
+        processus = subprocess.Popen(
+            commande, env=self.env, stdout=self._journal, stderr=subprocess.STDOUT, start_new_session=True
         )
+        self._processus.append(processus)
+        self._parties[processus.pid] = _partie(commande)
 
     def processeur(self) -> dict[str, dict[int, float]]:
         """Processor seconds used so far by each process of each part of the stack (a process and its children:
@@ -125,7 +126,7 @@ class PileEmbarquee:
 
         releve: dict[str, dict[int, float]] = {}
         for p in self._processus:
-            nom = _partie(list(map(str, p.args)))
+            nom = self._parties[p.pid]
             releve.setdefault(nom, {}).update(descendance(p.pid))
         releve["postgres"] = {pid: s for pid, (nom, _, s) in arbre.items() if nom == "postgres"}
         releve["banc"] = {os.getpid(): arbre.get(os.getpid(), ("", 0, 0.0))[2]}

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 from enum import StrEnum, auto
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.regles import parametre

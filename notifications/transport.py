@@ -17,7 +17,7 @@ _nom_local: str | None = None
 async def nom_local() -> str:
     """The name this machine gives at EHLO, looked up once per process (in a thread: it may ask the resolver);
     aiosmtplib would otherwise look it up at each connection."""
-    global _nom_local
+    global _nom_local  # noqa: PLW0603 (looked up once per process)
     if _nom_local is None:
         _nom_local = await asyncio.to_thread(socket.getfqdn)
     return _nom_local

@@ -11,7 +11,9 @@ from tests.support.environnement import BIN
 
 def cnracl(tmp_path, *arguments: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "CNRACL_VAR_DIR": str(tmp_path / "var")}
-    return subprocess.run([str(BIN / "cnracl"), *arguments], env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [str(BIN / "cnracl"), *arguments], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def test_donnees_demo_puis_creation_de_compte(tmp_path):
@@ -105,6 +107,7 @@ def test_pension_estimer_depuis_l_entree_standard_et_erreur_claire(tmp_path):
         capture_output=True,
         text=True,
         timeout=60,
+        check=False,
     )
     assert estimation.returncode == 0, estimation.stderr
     assert json.loads(estimation.stdout)["points"][0]["libelle"].startswith("À l'âge légal")
@@ -115,6 +118,7 @@ def test_pension_estimer_depuis_l_entree_standard_et_erreur_claire(tmp_path):
         capture_output=True,
         text=True,
         timeout=60,
+        check=False,
     )
     assert erreur.returncode == 2 and "JSON invalide" in erreur.stderr and "Traceback" not in erreur.stderr
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import aiosmtplib
 import pytest
 from sqlmodel import select
 
@@ -78,7 +79,7 @@ async def test_smtp_en_panne_puis_retabli(sessions_sqlite, boite_mail):
     en_panne = ExpediteurMails(
         sessions_sqlite, GABARITS, TransportSmtp("127.0.0.1", port_libre(), "x@cnracl.fr", delai=2)
     )
-    with pytest.raises(Exception):
+    with pytest.raises((aiosmtplib.SMTPException, OSError)):
         await en_panne.envoyer_une_fois(
             "k", "accuse_reception", "a@exemple.fr", contexte_exemple("x"), None, maintenant
         )

@@ -129,7 +129,12 @@ def test_la_commande_ecrit_ses_journaux_en_json(tmp_path: Path):
         "PATH": "/usr/bin:/bin",
     }
     sortie = subprocess.run(
-        [str(Path(sys.executable).parent / "cnracl"), "migrer"], env=env, capture_output=True, text=True, timeout=120
+        [str(Path(sys.executable).parent / "cnracl"), "migrer"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert sortie.returncode == 0, sortie.stderr
     enregistrements = [json.loads(ligne) for ligne in sortie.stderr.splitlines()]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 from temporalio.testing import WorkflowEnvironment
 
 import pension
@@ -14,7 +14,7 @@ from domain.campagne import TYPE_TACHE_CAMPAGNE
 from domain.cir import LigneCir
 from persistence import depots, depots_campagne
 from persistence.db import SessionFactory, transaction
-from persistence.fabrique import creer_affilie, creer_employeur
+from persistence.fabrique import creer_affilie, creer_employeur, identifiant
 from persistence.models import Affilie, Employeur, Tache
 
 # The EIG of the campaign needs the pension estimate.
@@ -77,8 +77,8 @@ async def population_campagne(sessions: SessionFactory, annee: int, avec_eig: bo
                 a_jour.add(cle)
                 await depots.ecrire_ligne_cir(
                     session,
-                    affilie.id,
-                    LigneCir(  # type: ignore[arg-type]
+                    identifiant(affilie),
+                    LigneCir(
                         date_debut=date(annee_cir, 1, 1), date_fin=date(annee_cir, 12, 31), indice_majore=400 + 4 * age
                     ),
                     employeurs[employeur].id,
@@ -120,7 +120,7 @@ async def avancer_jusqua(env: WorkflowEnvironment, instant: datetime) -> None:
 async def taches_de_campagne(sessions: SessionFactory) -> list[Tache]:
     async with sessions() as session:
         return list(
-            (await session.exec(select(Tache).where(Tache.type == TYPE_TACHE_CAMPAGNE).order_by(Tache.id))).all()
+            (await session.exec(select(Tache).where(Tache.type == TYPE_TACHE_CAMPAGNE).order_by(col(Tache.id)))).all()
         )
 
 

@@ -6,6 +6,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 
 import httpx
+from fastapi import FastAPI
 
 from api.app import create_app
 from persistence.comptes import creer_compte, hacher
@@ -21,7 +22,7 @@ class Service:
     settings: Settings
     sessions: SessionFactory
     pop: Population
-    app: object
+    app: FastAPI
     pile: AsyncExitStack = field(default_factory=AsyncExitStack)
     jetons: dict[str, str] = field(default_factory=dict)
 
