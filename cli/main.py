@@ -243,8 +243,8 @@ def donnees_demo() -> None:
 
 
 async def _charger_demo(settings: Settings, forcer: bool) -> list[dict[str, str]] | None:
-    from persistence.db import creer_moteur, fabrique_sessions
     from pension.parametres import valeurs_datees
+    from persistence.db import creer_moteur, fabrique_sessions
     from persistence.demo import base_vide, charger_demo
 
     moteur = creer_moteur(settings.database_url)

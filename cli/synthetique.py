@@ -18,9 +18,9 @@ def synthetiques(
     annees_cir: Annotated[int, typer.Option(min=1, max=45, help="Années de CIR par agent (les dernières)")] = 3,
 ) -> None:
     """Generate employers of realistic sizes and agents (ages, careers, CIR) with bulk inserts."""
+    from pension.parametres import valeurs_datees
     from persistence.db import creer_moteur
     from persistence.migrations import migrer
-    from pension.parametres import valeurs_datees
     from persistence.synthetique import generer
 
     settings = get_settings()
