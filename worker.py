@@ -47,15 +47,7 @@ MODULES_PARTAGES = (
 
 
 def activites(settings: Settings, sessions: SessionFactory) -> list:
-    transport = TransportSmtp(
-        settings.smtp_host,
-        settings.smtp_port,
-        settings.mail_expediteur,
-        settings.smtp_user,
-        settings.smtp_password,
-        settings.smtp_starttls,
-    )
-    mails = ExpediteurMails(sessions, Gabarits(), transport)
+    mails = ExpediteurMails(sessions, Gabarits(), TransportSmtp.depuis(settings))
     eir = ActivitesEir(sessions, mails, settings.url_publique, settings.mail_superviseurs)
     taches = ActivitesTaches(sessions)
     rectification = ActivitesRectification(sessions, mails, settings.url_publique, settings.mail_superviseurs)

@@ -293,12 +293,13 @@ async def creer_taches(
     session: AsyncSession,
     campagne_id: int,
     workflow_id: str,
-    annee: int,
+    annee: str,
     employeurs: Sequence[int],
     echeance: datetime,
     horodatage: datetime,
 ) -> None:
-    """One inbox task per agent to update, for these employers, in one INSERT … SELECT."""
+    """One inbox task per agent to update, for these employers, in one INSERT … SELECT (``annee`` as text: it is
+    concatenated into the task's JSON details)."""
     details = _json(session, "'{\"annee\": ' || :annee || ', \"cohorte\": \"' || c.cohorte || '\"}'")
     requete = text(f"""
         INSERT INTO tache (cle, type, workflow_id, employeur_id, affilie_id, etat, echeance, creee_le,
