@@ -4,14 +4,13 @@ and restarted on the same file: the EIR completes, and no mail, task or document
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
-from datetime import timedelta
 
 import pytest
 from sqlmodel import func, select
 
 from persistence.models import Document, Tache
 from tests.support.attente import attendre
-from tests.support.environnement import settings_de_test
+from tests.support.environnement import delais_eir_courts, settings_de_test
 from tests.support.fabriques import AGENT, EMPLOYEUR
 from tests.support.parcours_eir import mails_envoyes, repondre_a_l_enquete, valider_le_ris
 from tests.support.processus_externes import ServeurTemporal, WorkerExterne
@@ -28,10 +27,7 @@ async def test_serveur_temporal_tue_puis_relance(tmp_path, boite_mail, url_sqlit
         url_sqlite,
         boite_mail.port,
         temporal_address=temporal.adresse,
-        eir_delai_notification_employeur=timedelta(seconds=2),
-        relance_employeur=timedelta(minutes=5),
-        escalade_superviseur=timedelta(minutes=10),
-        eir_delai_enquete=timedelta(seconds=8),
+        **delais_eir_courts(notification=2, enquete=8),
     )
     worker = WorkerExterne(settings, tmp_path / "worker.log")
     async with AsyncExitStack() as pile:

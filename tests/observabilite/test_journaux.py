@@ -20,9 +20,8 @@ import uvicorn
 
 from observabilite.journaux import configurer_journaux
 from tests.support.attente import attendre
-from tests.support.environnement import port_libre, settings_de_test
+from tests.support.environnement import delais_eir_courts, port_libre, settings_de_test
 from tests.support.fabriques import AGENT
-from tests.support.observabilite import delais
 from tests.support.parcours_eir import eir_jusqu_au_bilan
 from tests.support.service import CODE, assembler
 from worker import creer_worker
@@ -47,7 +46,7 @@ async def test_journaux_json_sans_donnees_personnelles(env_dev, tmp_path, boite_
         journaux_json=True,
         niveau_journaux="DEBUG",
         temporal_address=env_dev.client.service_client.config.target_host,
-        **delais(),
+        **delais_eir_courts(),
     )
     flux = io.StringIO()
     racine = logging.getLogger()

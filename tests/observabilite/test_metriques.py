@@ -11,9 +11,9 @@ import pytest
 
 from observabilite.metriques import runtime_temporal
 from tests.support.attente import attendre
-from tests.support.environnement import port_libre, settings_de_test
+from tests.support.environnement import delais_eir_courts, port_libre, settings_de_test
 from tests.support.fabriques import AGENT, EMPLOYEUR
-from tests.support.observabilite import CAS, delais, series, valeur
+from tests.support.observabilite import CAS, series, valeur
 from tests.support.parcours_eir import eir_jusqu_au_bilan
 from tests.support.service import assembler
 from worker import creer_worker
@@ -29,7 +29,7 @@ async def test_metriques_du_service_apres_une_tache_et_des_mails(env_dev, tmp_pa
         boite_mail.port,
         metriques_jeton="jeton-du-collecteur-" + "y" * 20,
         temporal_address=env_dev.client.service_client.config.target_host,
-        **delais(),
+        **delais_eir_courts(),
     )
     async with AsyncExitStack() as pile:
         service = await assembler(settings, pile)
@@ -110,7 +110,7 @@ async def test_le_worker_sert_les_metriques_du_sdk_et_ses_calculs(env_dev, tmp_p
         boite_mail.port,
         temporal_address=adresse,
         worker_metriques=f"127.0.0.1:{port}",
-        **delais(),
+        **delais_eir_courts(),
     )
     async with AsyncExitStack() as pile:
         service = await assembler(settings, pile)
@@ -143,7 +143,12 @@ async def test_smtp_injoignable_mail_en_attente_et_echecs_comptes(env_dev, tmp_p
     port = port_libre()
     adresse = env_dev.client.service_client.config.target_host
     settings = settings_de_test(
-        tmp_path, url_sqlite, port_libre(), temporal_address=adresse, worker_metriques=f"127.0.0.1:{port}", **delais()
+        tmp_path,
+        url_sqlite,
+        port_libre(),
+        temporal_address=adresse,
+        worker_metriques=f"127.0.0.1:{port}",
+        **delais_eir_courts(),
     )
     async with AsyncExitStack() as pile:
         service = await assembler(settings, pile)

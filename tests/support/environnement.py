@@ -8,6 +8,7 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,17 @@ def settings_de_test(tmp_path: Path, url: str, port_smtp: int, **autres: Any) ->
         task_queue=f"test-{uuid.uuid4().hex[:8]}",
         **autres,
     )
+
+
+def delais_eir_courts(notification: float = 1, enquete: float = 1) -> dict[str, timedelta]:
+    """EIR delays for a run in real time on the dev server: the employer notified and the survey sent within
+    seconds, the reminder and the escalation out of the test's reach."""
+    return {
+        "eir_delai_notification_employeur": timedelta(seconds=notification),
+        "relance_employeur": timedelta(minutes=5),
+        "escalade_superviseur": timedelta(minutes=10),
+        "eir_delai_enquete": timedelta(seconds=enquete),
+    }
 
 
 async def creer_base_postgres() -> str:

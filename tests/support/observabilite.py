@@ -1,8 +1,6 @@
-"""What the observability tests share: short EIR delays, a pension case, a Prometheus exposition reader."""
+"""What the observability tests share: a pension case, a Prometheus exposition reader."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -13,16 +11,6 @@ CAS = {
     "trimestres_services": 160,
     "indice_majore": 560,
 }
-
-
-def delais(**autres):
-    return dict(
-        eir_delai_notification_employeur=timedelta(seconds=1),
-        relance_employeur=timedelta(minutes=5),
-        escalade_superviseur=timedelta(minutes=10),
-        eir_delai_enquete=timedelta(seconds=1),
-        **autres,
-    )
 
 
 def series(exposition: str) -> list[tuple[str, dict[str, str], float]]:
