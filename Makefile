@@ -57,5 +57,10 @@ chaos: installer
 bench: installer
 	$(VENV)/bin/python -m bench
 
+# Record the histories the replay test replays, one per process (docs/versions.md: when to re-record).
+.PHONY: historiques
+historiques: installer
+	$(VENV)/bin/python -m tests.workflows.enregistrer
+
 clean:
 	rm -rf $(VENV) $(OUTILS) var

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -12,9 +13,8 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.campagne import activites_campagne
 from activities.eir import ActivitesEir
 from activities.mails import ExpediteurMails
+from activities.processus import ActivitesProcessus
 from activities.rectification import ActivitesRectification
-from activities.taches import ActivitesTaches
-from activities.validation import ActivitesValidation
 from notifications.rendu import Gabarits
 from notifications.transport import TransportSmtp
 from observabilite.journaux import configurer_journaux
@@ -46,31 +46,22 @@ MODULES_PARTAGES = (
 )
 
 
-def activites(settings: Settings, sessions: SessionFactory) -> list:
+def activites(settings: Settings, sessions: SessionFactory) -> list[Callable[..., Any]]:
     mails = ExpediteurMails(sessions, Gabarits(), TransportSmtp.depuis(settings))
-    eir = ActivitesEir(sessions, mails, settings.url_publique, settings.mail_superviseurs)
-    taches = ActivitesTaches(sessions)
-    rectification = ActivitesRectification(sessions, mails, settings.url_publique, settings.mail_superviseurs)
-    validation = ActivitesValidation(sessions, mails, settings.url_publique, settings.mail_superviseurs)
+    processus = ActivitesProcessus(sessions, mails, settings.url_publique, settings.mail_superviseurs)
+    eir = ActivitesEir(sessions, mails, processus)
+    rectification = ActivitesRectification(sessions)
     return [
-        eir.transition,
-        eir.creer_tache,
-        eir.terminer_tache,
-        eir.terminer_et_transiter,
-        eir.generer_ris,
+        processus.parties,
+        processus.transition,
+        processus.ouvrir_tache,
+        processus.marquer_tache,
+        processus.clore_tache,
+        processus.notifier,
         eir.publier_ris,
         eir.calculer_bilan,
         eir.enregistrer_enquete,
-        eir.notifier,
-        taches.creer,
-        taches.marquer,
-        taches.terminer,
-        rectification.affilie,
-        rectification.transition,
         rectification.produire_document,
-        rectification.notifier,
-        validation.transition,
-        validation.notifier,
         *activites_campagne(settings, sessions),
     ]
 

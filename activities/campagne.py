@@ -76,7 +76,8 @@ class ActivitesCampagne:
     async def ouvrir(self, ouverture: OuvertureCampagne) -> int:
         async with transaction(self._sessions) as session:
             campagne = await depots.ouvrir(session, ouverture)
-            assert campagne.id is not None
+            if campagne.id is None:
+                raise ApplicationError("campagne enregistrée sans numéro", type="CampagneSansNumero")
             return campagne.id
 
     @activity.defn(name="campagne_calendrier")
@@ -157,48 +158,62 @@ class ActivitesCampagne:
                 return await self._produire(tache)
         raise ApplicationError(f"travail inconnu : {tache.travail}", type="TravailInconnu", non_retryable=True)
 
-    async def _notifier(self, t: TacheLot) -> BilanLot:
+    async def _notifier(self, tache: TacheLot) -> BilanLot:
         """The next employers of the batch: their tasks (one per agent), then their mail listing them."""
-        assert t.echeance is not None
+        if tache.echeance is None:
+            raise ApplicationError("lot de notification sans échéance", type="LotSansEcheance", non_retryable=True)
         async with transaction(self._sessions) as session:
-            employeurs = await depots.employeurs_du_paquet(session, t.campagne_id, t.lot, t.apres_id, t.taille_paquet)
-            ids = [e["id"] for e in employeurs]
+            employeurs = await depots.employeurs_du_paquet(
+                session, tache.campagne_id, tache.lot, tache.apres_id, tache.taille_paquet
+            )
+            ids = [employeur["id"] for employeur in employeurs]
             if ids:
                 await depots.creer_taches(
-                    session, t.campagne_id, t.workflow_campagne, str(t.annee), ids, t.echeance, t.horodatage
+                    session,
+                    tache.campagne_id,
+                    tache.workflow_campagne,
+                    str(tache.annee),
+                    ids,
+                    tache.echeance,
+                    tache.horodatage,
                 )
         if ids:
             async with self._sessions() as session:
-                agents = await depots.agents_a_mettre_a_jour(session, t.campagne_id, t.workflow_campagne, ids)
+                agents = await depots.agents_a_mettre_a_jour(session, tache.campagne_id, tache.workflow_campagne, ids)
             activity.heartbeat(ids[-1])
             await self._mails.envoyer(
                 [
                     MailCampagne(
-                        f"{t.workflow_campagne}:lancement:employeur-{e['id']}",
+                        f"{tache.workflow_campagne}:lancement:employeur-{employeur['id']}",
                         "campagne_lancement_employeur",
-                        e["email"],
-                        self._contexte_employeur(t, e, agents[e["id"]]),
+                        employeur["email"],
+                        self._contexte_employeur(tache, employeur, agents[employeur["id"]]),
                     )
-                    for e in employeurs
+                    for employeur in employeurs
                 ],
-                t.workflow_campagne,
-                t.horodatage,
+                tache.workflow_campagne,
+                tache.horodatage,
                 activity.heartbeat,
             )
             async with transaction(self._sessions) as session:
-                await depots.marquer_notifies(session, t.campagne_id, ids, t.horodatage)
-        return await self._fin_de_paquet(t, ids)
+                await depots.marquer_notifies(session, tache.campagne_id, ids, tache.horodatage)
+        return await self._fin_de_paquet(tache, ids)
 
-    async def _rappeler(self, t: TacheLot) -> BilanLot:
+    async def _rappeler(self, tache: TacheLot) -> BilanLot:
         """Remind the employers of the batch that still have open campaign tasks (once per reminder)."""
         async with self._sessions() as session:
             employeurs = await depots.employeurs_du_paquet(
-                session, t.campagne_id, t.lot, t.apres_id, t.taille_paquet, avec_taches_ouvertes=t.workflow_campagne
+                session,
+                tache.campagne_id,
+                tache.lot,
+                tache.apres_id,
+                tache.taille_paquet,
+                avec_taches_ouvertes=tache.workflow_campagne,
             )
-            ids = [e["id"] for e in employeurs]
+            ids = [employeur["id"] for employeur in employeurs]
             agents = (
                 await depots.agents_a_mettre_a_jour(
-                    session, t.campagne_id, t.workflow_campagne, ids, seulement_ouvertes=True
+                    session, tache.campagne_id, tache.workflow_campagne, ids, seulement_ouvertes=True
                 )
                 if ids
                 else {}
@@ -206,64 +221,68 @@ class ActivitesCampagne:
         envoyes = await self._mails.envoyer(
             [
                 MailCampagne(
-                    f"{t.workflow_campagne}:rappel-{t.rang}:employeur-{e['id']}",
+                    f"{tache.workflow_campagne}:rappel-{tache.rang}:employeur-{employeur['id']}",
                     "campagne_rappel_employeur",
-                    e["email"],
-                    self._contexte_employeur(t, e, agents[e["id"]]) | {"rappel": t.rang + 1},
+                    employeur["email"],
+                    self._contexte_employeur(tache, employeur, agents[employeur["id"]]) | {"rappel": tache.rang + 1},
                 )
-                for e in employeurs
+                for employeur in employeurs
             ],
-            t.workflow_campagne,
-            t.horodatage,
+            tache.workflow_campagne,
+            tache.horodatage,
             activity.heartbeat,
         )
         if ids:
             async with transaction(self._sessions) as session:
-                await depots.marquer_relances(session, t.campagne_id, t.workflow_campagne, ids, t.rang, t.horodatage)
-        bilan = await self._fin_de_paquet(t, ids)
+                await depots.marquer_relances(
+                    session, tache.campagne_id, tache.workflow_campagne, ids, tache.rang, tache.horodatage
+                )
+        bilan = await self._fin_de_paquet(tache, ids)
         bilan.rappels = envoyes
         return bilan
 
-    async def _fin_de_paquet(self, t: TacheLot, ids: list[int]) -> BilanLot:
-        if len(ids) == t.taille_paquet:
+    async def _fin_de_paquet(self, tache: TacheLot, ids: list[int]) -> BilanLot:
+        if len(ids) == tache.taille_paquet:
             return BilanLot(dernier_id=ids[-1], termine=False)
-        if t.travail is not TravailLot.notification:
-            return BilanLot(dernier_id=ids[-1] if ids else t.apres_id)
+        if tache.travail is not TravailLot.notification:
+            return BilanLot(dernier_id=ids[-1] if ids else tache.apres_id)
         async with self._sessions() as session:
-            compte = await depots.compter_lot(session, t.campagne_id, t.workflow_campagne, t.lot)
+            compte = await depots.compter_lot(session, tache.campagne_id, tache.workflow_campagne, tache.lot)
         return BilanLot(
-            employeurs_notifies=compte["employeurs"], taches=compte["taches"], dernier_id=ids[-1] if ids else t.apres_id
+            employeurs_notifies=compte["employeurs"],
+            taches=compte["taches"],
+            dernier_id=ids[-1] if ids else tache.apres_id,
         )
 
-    def _contexte_employeur(self, t: TacheLot, employeur: dict[str, Any], agents: list[dict[str, Any]]) -> dict:
+    def _contexte_employeur(self, tache: TacheLot, employeur: dict[str, Any], agents: list[dict[str, Any]]) -> dict:
         return {
             "url": self._url,
             "employeur": {"raison_sociale": employeur["raison_sociale"], "siret": employeur["siret"]},
             "campagne": {
-                "annee": t.annee,
-                "annee_envoi": t.annee + 1,
-                "date_limite": t.echeance.isoformat() if t.echeance else "",
+                "annee": tache.annee,
+                "annee_envoi": tache.annee + 1,
+                "date_limite": tache.echeance.isoformat() if tache.echeance else "",
             },
             "agents": agents[:AGENTS_AFFICHES],
             "nb_agents": len(agents),
             "autres_agents": max(0, len(agents) - AGENTS_AFFICHES),
         }
 
-    async def _transmettre(self, t: TacheLot) -> BilanLot:
+    async def _transmettre(self, tache: TacheLot) -> BilanLot:
         """The batch to the collector, exactly once (the receipt is stored under a unique key)."""
         async with self._sessions() as session:
             deja = (
                 await session.exec(
                     select(ExportCampagne).where(
-                        ExportCampagne.campagne_id == t.campagne_id, ExportCampagne.lot == t.lot
+                        ExportCampagne.campagne_id == tache.campagne_id, ExportCampagne.lot == tache.lot
                     )
                 )
             ).first()
             if deja is not None:
                 return BilanLot(exports=1, lignes_exportees=deja.lignes)
-            lignes = await depots.lignes_export(session, t.campagne_id, t.lot)
+            lignes = await depots.lignes_export(session, tache.campagne_id, tache.lot)
         recu = await self._collecteur.transmettre(
-            LotATransmettre(t.workflow_campagne, t.annee, t.annee + 1, t.lot, lignes)
+            LotATransmettre(tache.workflow_campagne, tache.annee, tache.annee + 1, tache.lot, lignes)
         )
         async with transaction(self._sessions) as session:
             await _executer(
@@ -275,53 +294,55 @@ class ActivitesCampagne:
                 ),
                 [
                     {
-                        "campagne_id": t.campagne_id,
-                        "lot": t.lot,
+                        "campagne_id": tache.campagne_id,
+                        "lot": tache.lot,
                         "collecteur": recu.collecteur,
                         "reference": recu.reference,
                         "lignes": recu.lignes,
                         "par_cohorte": recu.par_cohorte,
                         "sha256": recu.sha256,
-                        "transmis_le": t.horodatage,
+                        "transmis_le": tache.horodatage,
                     }
                 ],
             )
         return BilanLot(exports=1, lignes_exportees=recu.lignes)
 
-    async def _produire(self, t: TacheLot) -> BilanLot:
+    async def _produire(self, tache: TacheLot) -> BilanLot:
         """The next agents of this tranche: documents stored, then announced by mail."""
-        le = t.horodatage.date()
+        le = tache.horodatage.date()
         async with self._sessions() as session:
-            cibles = await depots.cibles_a_produire(session, t.campagne_id, t.lot, t.rang, t.apres_id, t.taille_paquet)
-            ids = [c["affilie_id"] for c in cibles]
+            cibles = await depots.cibles_a_produire(
+                session, tache.campagne_id, tache.lot, tache.rang, tache.apres_id, tache.taille_paquet
+            )
+            ids = [cible["affilie_id"] for cible in cibles]
             affilies, lignes, enfants = await depots.dossiers_affilies(session, ids) if ids else ({}, {}, {})
         documents, anomalies = [], []
-        for c in cibles:
-            if c["etat"] != EtatCible.selectionne.value:
+        for cible in cibles:
+            if cible["etat"] != EtatCible.selectionne.value:
                 continue
-            affilie = affilies[c["affilie_id"]]
+            affilie = affilies[cible["affilie_id"]]
             try:
-                contenu = _contenu(c["cohorte"], affilie, lignes[affilie.id], enfants[affilie.id], le)
+                contenu = _contenu(cible["cohorte"], affilie, lignes[affilie.id], enfants[affilie.id], le)
             except pension.ErreurCas as erreur:
-                anomalies.append({"id": c["id"], "document_id": None})
+                anomalies.append({"id": cible["id"], "document_id": None})
                 activity.logger.warning(
                     "campagne : cas refusé par le calcul (cible %s, %s erreur(s))",
-                    c["id"],
+                    cible["id"],
                     len(getattr(erreur, "erreurs", []) or []),
                 )
                 continue
             contenu |= {
-                "campagne": {"annee": t.annee, "annee_envoi": t.annee + 1},
-                "cohorte": c["cohorte"],
-                "age": c["age"],
+                "campagne": {"annee": tache.annee, "annee_envoi": tache.annee + 1},
+                "cohorte": cible["cohorte"],
+                "age": cible["age"],
             }
             documents.append(
                 {
-                    "cle": _cle_document(t, c),
-                    "type": _type_document(c["cohorte"]),
+                    "cle": _cle_document(tache, cible),
+                    "type": _type_document(cible["cohorte"]),
                     "affilie_id": affilie.id,
                     "demande_id": None,
-                    "cree_le": t.horodatage,
+                    "cree_le": tache.horodatage,
                     "contenu": contenu,
                 }
             )
@@ -331,59 +352,66 @@ class ActivitesCampagne:
                 session,
                 EtatCible.document_produit,
                 [
-                    {"id": c["id"], "document_id": par_cle[_cle_document(t, c)]}
-                    for c in cibles
-                    if _cle_document(t, c) in par_cle
+                    {"id": cible["id"], "document_id": par_cle[_cle_document(tache, cible)]}
+                    for cible in cibles
+                    if _cle_document(tache, cible) in par_cle
                 ],
             )
             await depots.marquer_cibles(session, EtatCible.anomalie, anomalies)
-        activity.heartbeat(t.apres_id)
-        refuses = {a["id"] for a in anomalies}
+        activity.heartbeat(tache.apres_id)
+        refuses = {anomalie["id"] for anomalie in anomalies}
         annonces = [
-            c | {"document_id": par_cle.get(_cle_document(t, c), c["document_id"])}
-            for c in cibles
-            if c["id"] not in refuses
+            cible | {"document_id": par_cle.get(_cle_document(tache, cible), cible["document_id"])}
+            for cible in cibles
+            if cible["id"] not in refuses
         ]
         await self._mails.envoyer(
             [
                 MailCampagne(
-                    f"{t.workflow_campagne}:document:{c['cohorte']}:affilie-{c['affilie_id']}",
+                    f"{tache.workflow_campagne}:document:{cible['cohorte']}:affilie-{cible['affilie_id']}",
                     "campagne_document_disponible",
-                    affilies[c["affilie_id"]].email,
+                    affilies[cible["affilie_id"]].email,
                     {
                         "url": self._url,
-                        "affilie": {"prenom": affilies[c["affilie_id"]].prenom, "nom": affilies[c["affilie_id"]].nom},
-                        "campagne": {"annee": t.annee, "annee_envoi": t.annee + 1},
-                        "document_dai": {"id": c["document_id"], "titre": _TITRES[c["cohorte"]], "type": c["cohorte"]},
+                        "affilie": {
+                            "prenom": affilies[cible["affilie_id"]].prenom,
+                            "nom": affilies[cible["affilie_id"]].nom,
+                        },
+                        "campagne": {"annee": tache.annee, "annee_envoi": tache.annee + 1},
+                        "document_dai": {
+                            "id": cible["document_id"],
+                            "titre": _TITRES[cible["cohorte"]],
+                            "type": cible["cohorte"],
+                        },
                     },
                 )
-                for c in annonces
+                for cible in annonces
             ],
-            t.workflow_campagne,
-            t.horodatage,
+            tache.workflow_campagne,
+            tache.horodatage,
             activity.heartbeat,
         )
         async with transaction(self._sessions) as session:
             await depots.marquer_cibles(
                 session,
                 EtatCible.document_annonce,
-                [{"id": c["id"], "document_id": c["document_id"]} for c in annonces],
+                [{"id": cible["id"], "document_id": cible["document_id"]} for cible in annonces],
             )
-        if len(cibles) == t.taille_paquet:
+        if len(cibles) == tache.taille_paquet:
             return BilanLot(dernier_id=cibles[-1]["id"], termine=False)
         async with self._sessions() as session:
-            compte = await depots.compter_documents(session, t.campagne_id, t.lot, t.rang)
+            compte = await depots.compter_documents(session, tache.campagne_id, tache.lot, tache.rang)
         annonce = compte.get(EtatCible.document_annonce.value, 0)
         return BilanLot(
             documents=annonce + compte.get(EtatCible.document_produit.value, 0),
             mails_agents=annonce,
             anomalies=compte.get(EtatCible.anomalie.value, 0),
-            dernier_id=cibles[-1]["id"] if cibles else t.apres_id,
+            dernier_id=cibles[-1]["id"] if cibles else tache.apres_id,
         )
 
 
-def _cle_document(t: TacheLot, cible: dict[str, Any]) -> str:
-    return f"{t.workflow_campagne}:{cible['cohorte']}:{cible['affilie_id']}"
+def _cle_document(tache: TacheLot, cible: dict[str, Any]) -> str:
+    return f"{tache.workflow_campagne}:{cible['cohorte']}:{cible['affilie_id']}"
 
 
 def _type_document(cohorte: str) -> str:
@@ -429,9 +457,9 @@ def _semaines(calendrier, charge: dict[str, Any]) -> list[dict[str, Any]]:
     ajouter(calendrier.date_limite, mails_superviseurs=1)
     ajouter(calendrier.transmission, exports=charge["lots"])
     for rang, instant in enumerate(calendrier.tranches()):
-        n = charge["par_tranche"].get(rang, 0)
-        ajouter(instant, documents=n, mails_agents=n)
-    return [{"semaine": s, **v} for s, v in sorted(semaines.items())]
+        nombre = charge["par_tranche"].get(rang, 0)
+        ajouter(instant, documents=nombre, mails_agents=nombre)
+    return [{"semaine": semaine, **nombres} for semaine, nombres in sorted(semaines.items())]
 
 
 def activites_campagne(settings, sessions: SessionFactory) -> list:

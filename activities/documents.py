@@ -12,6 +12,9 @@ from domain.regles import parametre
 from observabilite.compteurs import compter_calcul
 from persistence.models import Affilie, Enfant, LigneCirTable
 
+LignesCir = Sequence[LigneCirTable]
+Enfants = Sequence[Enfant]
+
 
 def _jours(ligne: LigneCirTable) -> int:
     return (ligne.date_fin - ligne.date_debut).days + 1
@@ -43,13 +46,7 @@ def contenu_ris(affilie: Affilie, lignes: Sequence[LigneCirTable], le: date) -> 
     }
 
 
-def cas_pension(
-    affilie: Affilie,
-    lignes: Sequence[LigneCirTable],
-    enfants: Sequence[Enfant],
-    indice: int | None,
-    le: date,
-) -> dict[str, Any]:
+def cas_pension(affilie: Affilie, lignes: LignesCir, enfants: Enfants, indice: int | None, le: date) -> dict[str, Any]:
     """The calculation case of an affiliate from the CIR (DESIGN §5 input)."""
     cas: dict[str, Any] = {
         "date_de_naissance": affilie.date_de_naissance.isoformat(),
@@ -71,11 +68,7 @@ def cas_pension(
 
 
 def contenu_bilan(
-    affilie: Affilie,
-    lignes: Sequence[LigneCirTable],
-    enfants: Sequence[Enfant],
-    indice: int | None,
-    le: date,
+    affilie: Affilie, lignes: LignesCir, enfants: Enfants, indice: int | None, le: date
 ) -> dict[str, Any]:
     cas = cas_pension(affilie, lignes, enfants, indice, le)
     estimation = pension.estimer(cas)
@@ -100,9 +93,7 @@ def contenu_bilan(
     }
 
 
-def contenu_eig(
-    affilie: Affilie, lignes: Sequence[LigneCirTable], enfants: Sequence[Enfant], le: date
-) -> dict[str, Any]:
+def contenu_eig(affilie: Affilie, lignes: LignesCir, enfants: Enfants, le: date) -> dict[str, Any]:
     """The EIG (estimation indicative globale): the amounts of ``pension.estimer`` at the key ages."""
     cas = cas_pension(affilie, lignes, enfants, None, le)
     donnees = pension.estimer(cas).model_dump(mode="json")

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.exceptions import ApplicationError
 
 from domain.etats import Acteur, EtatMail
@@ -22,6 +23,18 @@ from persistence.db import SessionFactory, transaction
 from persistence.models import Affilie, Employeur, Mail, Tache
 
 Ecriture = Callable[[Any], Awaitable[object]]  # a write in a given session
+
+
+@dataclass(frozen=True)
+class Courrier:
+    """One mail to send once: its outbox key, its template (the event), where, what it says, whose process."""
+
+    cle: str
+    evenement: str
+    destinataire: str
+    contexte: dict[str, Any]
+    processus_id: str | None
+    horodatage: datetime
 
 
 @dataclass(frozen=True)
@@ -56,32 +69,25 @@ class ExpediteurMails:
         retry after a failed send finds the row still ``a_envoyer`` and sends it; a retry after a
         successful send finds it ``envoye`` and does nothing.
         """
+        courrier = Courrier(cle, evenement, destinataire, contexte, processus_id, horodatage)
         async with transaction(self._sessions) as session:
-            reserve = await self.reserver(session, cle, evenement, destinataire, contexte, processus_id, horodatage)
+            reserve = await self.reserver(session, courrier)
         return await self.expedier(reserve)
 
-    async def reserver(
-        self,
-        session,
-        cle: str,
-        evenement: str,
-        destinataire: str,
-        contexte: dict[str, Any],
-        processus_id: str | None,
-        horodatage: datetime,
-    ) -> MailReserve | None:
+    async def reserver(self, session: AsyncSession, courrier: Courrier) -> MailReserve | None:
         """The first half of ``envoyer_une_fois``, in the caller's transaction (the activity that builds the
         mail's context in the same one): the mail rendered and stored in the outbox under its key. ``None``
         when this key was already sent. Commit, then ``expedier``."""
-        rendu = self._gabarits.rendre(evenement, contexte)
+        cle, evenement, horodatage = courrier.cle, courrier.evenement, courrier.horodatage
+        rendu = self._gabarits.rendre(evenement, courrier.contexte)
         domaine = self._transport.expediteur.rsplit("@", 1)[-1].rstrip(">")
         mail, _ = await depots.reserver_mail(
             session,
             Mail(
                 cle=cle,
                 evenement=evenement,
-                processus_id=processus_id,
-                destinataire=destinataire,
+                processus_id=courrier.processus_id,
+                destinataire=courrier.destinataire,
                 sujet=rendu.sujet,
                 corps_texte=rendu.texte,
                 corps_html=rendu.html,
@@ -92,7 +98,8 @@ class ExpediteurMails:
         )
         if mail.etat == EtatMail.envoye.value:
             return None
-        assert mail.id is not None
+        if mail.id is None:
+            raise ApplicationError("mail réservé sans numéro", type="MailSansNumero")
         return MailReserve(
             mail.id,
             mail.message_id,
@@ -148,12 +155,13 @@ def adresse_de(acteur: Acteur, affilie: Affilie, employeur: Employeur | None, ma
     return mail_superviseurs
 
 
-async def contexte_tache(session, tache_id: int | None) -> dict[str, Any]:
+async def contexte_tache(session: AsyncSession, tache_id: int | None) -> dict[str, Any]:
     """The ``tache`` part of a mail context (empty without a task)."""
     if tache_id is None:
         return {}
     tache = await session.get(Tache, tache_id)
-    assert tache is not None
+    if tache is None:
+        raise ApplicationError(f"tâche {tache_id} inconnue", type="TacheInconnue", non_retryable=True)
     return {
         "tache": {
             "id": tache.id,

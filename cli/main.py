@@ -206,8 +206,8 @@ def echeances_demarrer() -> None:
 
     from domain.rectification import DelaisTache
     from persistence.db import creer_moteur, fabrique_sessions
+    from services.echeances import demarrer_echeances
     from workflows.client import connecter
-    from workflows.echeances import demarrer_echeances
 
     settings = get_settings()
 

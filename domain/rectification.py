@@ -2,33 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
-from domain.etats import Acteur
+from domain.processus import VueDossier
+from domain.taches import DelaisTache
 
-
-class Routage(StrEnum):
-    employeur_actuel = "employeur_actuel"
-    employeur_precedent = "employeur_precedent"
-    employeur_precedent_hors_systeme = "employeur_precedent_hors_systeme"
-    autre_regime = "autre_regime"
+MENTION_RECLAMATION_EIG = "Dossier instruit dans le cadre d'une réclamation sur l'EIG"
 
 
-class EtatRectification(StrEnum):
-    enregistree = "enregistree"
-    transmission_ancien_employeur = "transmission_ancien_employeur"
-    correction_employeur = "correction_employeur"
-    document_rectifie = "document_rectifie"
-    orientee_autre_regime = "orientee_autre_regime"
-
-
-@dataclass
-class DelaisTache:
-    relance: timedelta
-    escalade: timedelta
+# Who corrects the period (decided when the request is registered); stored values are the names.
+Routage = StrEnum("Routage", "employeur_actuel employeur_precedent employeur_precedent_hors_systeme autre_regime")
+EtatRectification = StrEnum(
+    "EtatRectification",
+    "enregistree transmission_ancien_employeur correction_employeur document_rectifie orientee_autre_regime",
+)
 
 
 @dataclass
@@ -43,47 +32,9 @@ class DemandeRectification:
     delais: DelaisTache
 
 
-@dataclass
-class VueRectification:
+@dataclass(kw_only=True)
+class VueRectification(VueDossier):
     etat: EtatRectification
-    en_attente_de: Acteur | None = None
-    echeance: datetime | None = None
-    tache_id: int | None = None
-    termine: bool = False
-
-
-@dataclass
-class TransitionRectification:
-    rectification_id: int
-    workflow_id: str
-    vue: VueRectification
-    evenement: str
-    horodatage: datetime
-    acteur: Acteur = Acteur.cnracl
-    compte_id: int | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class TacheRectification:
-    cle: str
-    rectification_id: int
-    workflow_id: str
-    type: str
-    employeur_id: int
-    echeance: datetime
-    horodatage: datetime
-
-
-@dataclass
-class NotificationRectification:
-    cle: str
-    rectification_id: int
-    evenement: str
-    destinataire: Acteur
-    horodatage: datetime
-    tache_id: int | None = None
-    employeur_id: int | None = None
 
 
 @dataclass

@@ -1,34 +1,78 @@
-"""Human tasks shared by every process: creation, marking, completion (activity inputs)."""
+"""Human tasks, shared by every process: an answer, and the activity inputs of a task's life (opening,
+reminder and escalation, closing)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from domain.eir import ReponseTache
-from domain.etats import TypeTache
+from pydantic import Field
+
+from domain.cir import LigneCir
+from domain.etats import Acteur, EtatTache, TypeTache
+from domain.processus import Intervention, Transition
 
 
 @dataclass
-class NouvelleTacheProcessus:
+class DelaisTache:
+    """After ``relance`` an open task is reminded to its recipient; after ``escalade`` supervisors are told."""
+
+    relance: timedelta
+    escalade: timedelta
+
+
+class ReponseTache(Intervention):
+    """An answer to a task (``POST /taches/{id}/completion``)."""
+
+    tache_id: int = 0
+    carriere_verifiee: bool = Field(description="L'employeur a vérifié la carrière CNRACL")
+    indice_fin_de_carriere: int | None = Field(default=None, ge=100, le=1500)
+    corrections: list[LigneCir] = Field(default_factory=list)
+    commentaire: str = Field(default="", max_length=2000)
+
+
+@dataclass
+class NouvelleTache:
     cle: str
     type: TypeTache
     workflow_id: str
     affilie_id: int
     employeur_id: int | None
-    destinataire: str  # "employeur" or "superviseur"
+    destinataire: Acteur  # whose inbox: an employer's or the supervisors'
     echeance: datetime
     horodatage: datetime
     details: dict[str, Any] = field(default_factory=dict)
+    demande_id: int | None = None  # the EIR request, for its documents and inbox links
 
 
 @dataclass
-class CompletionTacheProcessus:
-    """An answer to store: the task closed, its CIR corrections written (once)."""
+class OuvertureTache:
+    """A task created and the state that opens it written, in one transaction: the task row carries the
+    transition's sequence, and the transition's projection the task's id."""
 
-    workflow_id: str
-    affilie_id: int
-    employeur_id: int | None
-    reponse: ReponseTache
+    tache: NouvelleTache
+    transition: Transition
+
+
+@dataclass
+class MarquageTache:
+    """A reminder or an escalation noted on an open task, with the state that records it."""
+
+    tache_id: int
     horodatage: datetime
+    transition: Transition
+    relancee: bool = False
+    escaladee: bool = False
+
+
+@dataclass
+class ClotureTache:
+    """A task closed, and the state that follows, in one transaction: with ``reponse`` the answer is stored
+    (CIR corrections written once) and the task done; without, the task takes ``etat`` (done, cancelled)."""
+
+    tache_id: int
+    horodatage: datetime
+    transition: Transition
+    reponse: ReponseTache | None = None
+    etat: EtatTache = EtatTache.terminee

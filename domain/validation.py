@@ -1,31 +1,24 @@
 """Validation-of-services deadlines (DESIGN §4.4): who may ask, until when, and what crosses Temporal."""
 
 from calendar import monthrange
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from domain.etats import Acteur
-from domain.rectification import DelaisTache
+from domain.processus import Intervention, VueDossier
 from domain.regles import parametre
+from domain.taches import DelaisTache
 
-
-class MotifValidation(StrEnum):
-    titularisation = "titularisation"
-    temps_non_complet = "temps_non_complet"
-
-
-class EtatValidation(StrEnum):
-    ouverte = "ouverte"
-    instruction_employeur = "instruction_employeur"
-    decision_superviseur = "decision_superviseur"
-    acceptee = "acceptee"
-    rejetee = "rejetee"
-    forclose = "forclose"
+MotifValidation = StrEnum("MotifValidation", "titularisation temps_non_complet")
+EtatValidation = StrEnum(
+    "EtatValidation", "ouverte instruction_employeur decision_superviseur acceptee rejetee forclose"
+)
+DECISIONS_VALIDATION = frozenset({EtatValidation.acceptee.value, EtatValidation.rejetee.value})
+EVENEMENT_DEMANDE_VALIDATION = "demande_recue"  # the agent's request received: the dossier notes its date
 
 
 @dataclass(frozen=True)
@@ -44,9 +37,9 @@ def fin_du_delai(date_limite: date) -> datetime:
 
 
 def _plus_mois(jour: date, mois: int) -> date:
-    annee, m = divmod(jour.month - 1 + mois, 12)
-    annee += jour.year
-    return date(annee, m + 1, min(jour.day, monthrange(annee, m + 1)[1]))
+    annees, mois_de_l_annee = divmod(jour.month - 1 + mois, 12)
+    annee, numero_du_mois = jour.year + annees, mois_de_l_annee + 1
+    return date(annee, numero_du_mois, min(jour.day, monthrange(annee, numero_du_mois)[1]))
 
 
 def echeance_validation(
@@ -81,7 +74,7 @@ def echeance_validation(
                     f"demande au plus tard le {date.fromisoformat(butoir.valeur):%d/%m/%Y} ({butoir.reference_titre})",
                 )
             )
-    return max(candidates, key=lambda e: e.date_limite) if candidates else None
+    return max(candidates, key=lambda echeance: echeance.date_limite) if candidates else None
 
 
 @dataclass
@@ -95,44 +88,15 @@ class EcheanceValidationEntree:
     delais: DelaisTache
 
 
-class DemandeValidation(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    compte_id: int = 0
+class DemandeValidation(Intervention):
+    """The agent asks the validation of their services."""
 
 
-class DecisionValidation(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    compte_id: int = 0
+class DecisionValidation(Intervention):
     decision: Literal["acceptee", "rejetee"]
     motif: str = Field(default="", max_length=2000)
 
 
-@dataclass
-class VueValidation:
+@dataclass(kw_only=True)
+class VueValidation(VueDossier):
     etat: EtatValidation
-    en_attente_de: Acteur | None = None
-    echeance: datetime | None = None
-    tache_id: int | None = None
-    termine: bool = False
-
-
-@dataclass
-class TransitionValidation:
-    dossier_id: int
-    workflow_id: str
-    vue: VueValidation
-    evenement: str
-    horodatage: datetime
-    acteur: Acteur = Acteur.cnracl
-    compte_id: int | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class NotificationValidation:
-    cle: str
-    dossier_id: int
-    evenement: str
-    destinataire: Acteur
-    horodatage: datetime
-    tache_id: int | None = None

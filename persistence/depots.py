@@ -19,19 +19,23 @@ from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.cir import LigneCir, natures_sans_cotisation
-from domain.eir import Transition
 from domain.etats import ETATS_EIR_OUVERTS, EtatEir, EtatTache
+from domain.processus import ReferenceProcessus, Transition, TypeProcessus
+from domain.taches import ReponseTache
+from domain.validation import DECISIONS_VALIDATION, EVENEMENT_DEMANDE_VALIDATION
 from persistence.audit import a_chainer, chainer
 from persistence.models import (
     Affilie,
     Compte,
     DemandeEirTable,
     Document,
+    DossierValidationTable,
     Employeur,
     Enfant,
     Evenement,
     LigneCirTable,
     Mail,
+    RectificationTable,
     ReponseEnqueteTable,
     Tache,
 )
@@ -247,22 +251,52 @@ async def prochain_numero_eir(session: AsyncSession, affilie_id: int) -> int:
     return (dernier or 0) + 1
 
 
-async def appliquer_transition(session: AsyncSession, transition: Transition) -> DemandeEirTable:
-    """Write the business state of an EIR and append its event, in one transaction."""
-    demande = await session.get(DemandeEirTable, transition.demande_id)
-    if demande is None:
-        raise LookupError(f"demande EIR {transition.demande_id} inconnue")
-    vue = transition.vue
-    demande.etape = vue.etape.value
-    demande.etat = vue.etat.value
-    demande.phase = vue.phase
-    demande.en_attente_de = vue.en_attente_de.value if vue.en_attente_de else None
-    demande.echeance = vue.echeance
-    demande.tache_id = vue.tache_id
-    demande.modifiee_le = transition.horodatage
-    if vue.etat.est_termine:
-        demande.terminee_le = transition.horodatage
-    session.add(demande)
+# --- process projections (EIR, rectification, validation) ---
+
+Projection = DemandeEirTable | RectificationTable | DossierValidationTable
+_TABLES_DE_PROJECTION: dict[TypeProcessus, type[Projection]] = {
+    TypeProcessus.eir: DemandeEirTable,
+    TypeProcessus.rectification: RectificationTable,
+    TypeProcessus.validation: DossierValidationTable,
+}
+
+
+async def projection(session: AsyncSession, reference: ReferenceProcessus) -> Projection:
+    """The projection row of a process; ``LookupError`` when there is none."""
+    ligne = await session.get(_TABLES_DE_PROJECTION[reference.processus], reference.projection_id)
+    if not isinstance(ligne, DemandeEirTable | RectificationTable | DossierValidationTable):
+        raise LookupError(f"{reference.processus.value} {reference.projection_id} inconnu")
+    return ligne
+
+
+async def appliquer_transition(session: AsyncSession, transition: Transition) -> Projection:
+    """Write the business state of a process (its projection row, with the state's sequence) and append its
+    event, in one transaction."""
+    ligne = await projection(session, transition.reference)
+    etat = transition.projection
+    ligne.etat = etat.etat
+    ligne.en_attente_de = etat.en_attente_de.value if etat.en_attente_de else None
+    ligne.sequence = transition.sequence
+    ligne.modifiee_le = transition.horodatage
+    if etat.termine:
+        ligne.terminee_le = transition.horodatage
+    if isinstance(ligne, DemandeEirTable):
+        ligne.etape = etat.etape or ligne.etape
+        ligne.phase = etat.phase
+        ligne.echeance = etat.echeance
+        ligne.tache_id = etat.tache_id
+        if transition.details.get("indice_fin_de_carriere") is not None:
+            ligne.indice_fin_de_carriere = transition.details["indice_fin_de_carriere"]
+    elif isinstance(ligne, RectificationTable):
+        ligne.echeance = etat.echeance
+        if "document_id" in transition.details:
+            ligne.document_rectifie_id = transition.details["document_id"]
+    else:
+        if transition.evenement == EVENEMENT_DEMANDE_VALIDATION:
+            ligne.demande_le = transition.horodatage.date()
+        if etat.etat in DECISIONS_VALIDATION:
+            ligne.decision = etat.etat
+    session.add(ligne)
     await ajouter_evenement(
         session,
         transition.workflow_id,
@@ -274,7 +308,7 @@ async def appliquer_transition(session: AsyncSession, transition: Transition) ->
         une_fois=True,
     )
     await session.flush()
-    return demande
+    return ligne
 
 
 # --- tasks ---
@@ -418,28 +452,28 @@ async def marquer_tache(
 async def terminer_tache(
     session: AsyncSession,
     tache: Tache,
-    affilie_id: int,
-    employeur_id: int | None,
-    reponse,
+    reponse: ReponseTache,
     horodatage: datetime,
-    processus_id: str,
 ) -> bool:
-    """Store an answer: the CIR corrections, the task closed, the event. ``False`` if already stored."""
+    """Store an answer: the CIR corrections of the task's agent, the task closed, the event in its process's
+    history. ``False`` if already stored."""
     if tache.etat != EtatTache.ouverte.value:
         return False
+    if tache.affilie_id is None:
+        raise LookupError(f"tâche {tache.id} sans affilié : aucune correction possible")
     for ligne in reponse.corrections:
-        employeur_ligne = employeur_id
+        employeur_ligne = tache.employeur_id
         if ligne.siret_employeur:
             autre = await employeur_par_siret(session, ligne.siret_employeur)
             employeur_ligne = autre.id if autre else None
-        await ecrire_ligne_cir(session, affilie_id, ligne, employeur_ligne, horodatage)
+        await ecrire_ligne_cir(session, tache.affilie_id, ligne, employeur_ligne, horodatage)
     tache.etat = EtatTache.terminee.value
     tache.terminee_le = horodatage
-    tache.reponse = reponse.model_dump(mode="json")
+    tache.reponse = reponse.model_dump(mode="json", exclude={"sequence"})
     session.add(tache)
     await ajouter_evenement(
         session,
-        processus_id,
+        tache.workflow_id,
         "tache_terminee",
         "superviseur" if tache.destinataire == "superviseur" else "employeur",
         horodatage,

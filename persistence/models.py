@@ -16,7 +16,7 @@ def maintenant() -> datetime:
 
 
 def _horodatage(nullable: bool = False, index: bool = False) -> Any:
-    return Field(default=None if nullable else None, sa_column=Column(UtcDateTime(), nullable=nullable, index=index))
+    return Field(default=None, sa_column=Column(UtcDateTime(), nullable=nullable, index=index))
 
 
 def _texte(longueur: int, index: bool = False, nullable: bool = False) -> Any:
@@ -125,29 +125,37 @@ class ReferencesEmployeur(SQLModel, table=True):
     numero_contrat: str | None = Field(default=None, sa_type=String(30), index=True)
 
 
-class DemandeEirTable(SQLModel, table=True):
+class ProjectionProcessus(SQLModel):
+    """The columns every process's projection shares (EIR request, rectification, validation dossier): its
+    workflow, its state, who must act next, the workflow's sequence number of that state, its dates."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workflow_id: str = Field(sa_type=String(100), unique=True, index=True)
+    affilie_id: int = Field(foreign_key="affilie.id", index=True)
+    etat: str = Field(sa_type=String(40), index=True)
+    en_attente_de: str | None = Field(default=None, sa_type=String(20))
+    # The workflow's sequence number of the state this row shows (see domain.processus.Transition).
+    sequence: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    creee_le: datetime | None = Field(default=None, sa_type=UtcDateTime(), nullable=False)
+    modifiee_le: datetime | None = Field(default=None, sa_type=UtcDateTime(), nullable=False)
+    terminee_le: datetime | None = Field(default=None, sa_type=UtcDateTime(), nullable=True)
+
+
+class DemandeEirTable(ProjectionProcessus, table=True):
     """The EIR request and its business-state projection, written in the same step as each change."""
 
     __tablename__ = "demande_eir"
     __table_args__ = (UniqueConstraint("affilie_id", "numero", name="uq_demande_eir_rang"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    workflow_id: str = Field(sa_type=String(100), unique=True, index=True)
-    affilie_id: int = Field(foreign_key="affilie.id", index=True)
     employeur_id: int | None = Field(default=None, foreign_key="employeur.id", index=True)
     numero: int
     date_demande: date
     canal: str = Field(default="en_ligne", sa_type=String(20))
     etape: str = Field(sa_type=String(30))
-    etat: str = Field(sa_type=String(40), index=True)
     phase: int | None = None
-    en_attente_de: str | None = Field(default=None, sa_type=String(20))
     echeance: datetime | None = _horodatage(nullable=True)
     tache_id: int | None = None
     indice_fin_de_carriere: int | None = None
-    creee_le: datetime | None = _horodatage()
-    modifiee_le: datetime | None = _horodatage()
-    terminee_le: datetime | None = _horodatage(nullable=True)
 
 
 class Tache(SQLModel, table=True):
@@ -176,6 +184,8 @@ class Tache(SQLModel, table=True):
     destinataire: str = Field(default="employeur", sa_type=String(20), index=True)
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     reponse: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # The workflow's sequence number of the state this row shows (see domain.processus.Transition).
+    sequence: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Document(SQLModel, table=True):
@@ -245,14 +255,11 @@ class ReponseEnqueteTable(SQLModel, table=True):
     recue_le: datetime | None = _horodatage()
 
 
-class RectificationTable(SQLModel, table=True):
+class RectificationTable(ProjectionProcessus, table=True):
     """A rectificative RIS/EIG request and its business-state projection (DESIGN §4.3)."""
 
     __tablename__ = "rectification"
 
-    id: int | None = Field(default=None, primary_key=True)
-    workflow_id: str = Field(sa_type=String(100), unique=True, index=True)
-    affilie_id: int = Field(foreign_key="affilie.id", index=True)
     type_document: str = Field(sa_type=String(10))
     annee_document: int
     periode_debut: date
@@ -264,30 +271,18 @@ class RectificationTable(SQLModel, table=True):
     regime: str | None = Field(default=None, sa_type=String(40))
     routage: str = Field(sa_type=String(30))
     reclamation_eig: bool = False
-    etat: str = Field(sa_type=String(40), index=True)
-    en_attente_de: str | None = Field(default=None, sa_type=String(20))
     echeance: datetime | None = _horodatage(nullable=True)
     document_rectifie_id: int | None = None
-    creee_le: datetime | None = _horodatage()
-    modifiee_le: datetime | None = _horodatage()
-    terminee_le: datetime | None = _horodatage(nullable=True)
 
 
-class DossierValidationTable(SQLModel, table=True):
+class DossierValidationTable(ProjectionProcessus, table=True):
     """The validation-of-services deadline of one eligible agent (DESIGN §4.4)."""
 
     __tablename__ = "dossier_validation"
 
-    id: int | None = Field(default=None, primary_key=True)
-    workflow_id: str = Field(sa_type=String(100), unique=True, index=True)
-    affilie_id: int = Field(foreign_key="affilie.id", unique=True)
+    affilie_id: int = Field(foreign_key="affilie.id", unique=True)  # one deadline per agent
     motif: str = Field(sa_type=String(30))
     date_limite: date
     regle: str
-    etat: str = Field(sa_type=String(40), index=True)
-    en_attente_de: str | None = Field(default=None, sa_type=String(20))
     demande_le: date | None = None
     decision: str | None = Field(default=None, sa_type=String(20))
-    creee_le: datetime | None = _horodatage()
-    modifiee_le: datetime | None = _horodatage()
-    terminee_le: datetime | None = _horodatage(nullable=True)

@@ -15,6 +15,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -51,9 +53,10 @@ _REESSAIS = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=
 
 @workflow.defn
 class CampagneDaiWorkflow:
-    def __init__(self) -> None:
-        self._demande: DemandeCampagne | None = None
-        self._av: Avancement | None = None
+    @workflow.init
+    def __init__(self, demande: DemandeCampagne) -> None:
+        self._demande = demande
+        self._avancement: Avancement | None = None
         self._etape = EtapeCampagne.planifiee
         self._prochaine: datetime | None = None
         self._verrou = asyncio.Lock()
@@ -62,54 +65,53 @@ class CampagneDaiWorkflow:
 
     @workflow.run
     async def run(self, demande: DemandeCampagne) -> VueCampagne:
-        self._demande = demande
-        cal = demande.calendrier
+        calendrier = demande.calendrier
         if demande.avancement is None:
             campagne_id = await workflow.execute_activity_method(
                 ActivitesCampagne.ouvrir,
-                OuvertureCampagne(self._id, demande.annee, demande.simulation, cal, workflow.now()),
+                OuvertureCampagne(self._id, demande.annee, demande.simulation, calendrier, workflow.now()),
                 start_to_close_timeout=_SQL,
                 retry_policy=_REESSAIS,
             )
-            self._av = Avancement(campagne_id=campagne_id, lots=[])
+            self._avancement = Avancement(campagne_id=campagne_id, lots=[])
         else:
-            self._av = demande.avancement
+            self._avancement = demande.avancement
         if demande.simulation:
             await self._simuler()
         else:
-            await self._pas("selection", EtapeCampagne.selection, cal.lancement, self._selectionner)
+            await self._pas("selection", EtapeCampagne.selection, calendrier.lancement, self._selectionner)
             await self._pas(
                 "notification",
                 EtapeCampagne.mise_a_jour_employeurs,
-                cal.lancement,
+                calendrier.lancement,
                 lambda: self._lots(TravailLot.notification, 0),
             )
-            for rang, instant in enumerate(cal.rappels):
+            for rang, instant in enumerate(calendrier.rappels):
                 await self._pas(
                     f"rappel-{rang}",
                     EtapeCampagne.mise_a_jour_employeurs,
                     instant,
-                    lambda rang=rang: self._lots(TravailLot.rappel, rang),
-                    avant=cal.date_limite,
+                    partial(self._lots, TravailLot.rappel, rang),
+                    avant=calendrier.date_limite,
                 )
-            await self._pas("retardataires", EtapeCampagne.mise_a_jour_employeurs, cal.date_limite, self._retardataires)
+            await self._pas(
+                "retardataires", EtapeCampagne.mise_a_jour_employeurs, calendrier.date_limite, self._retardataires
+            )
             await self._pas(
                 "nouveaux_affilies",
                 EtapeCampagne.transmission,
-                cal.transmission,
+                calendrier.transmission,
                 lambda: self._selectionner(nouveaux_affilies=True),
             )
             await self._pas(
                 "transmission",
                 EtapeCampagne.transmission,
-                cal.transmission,
+                calendrier.transmission,
                 lambda: self._lots(TravailLot.transmission, 0),
             )
-            for rang, instant in enumerate(cal.tranches()):
+            for rang, instant in enumerate(calendrier.tranches()):
                 etape = EtapeCampagne.attente_envoi if rang == 0 else EtapeCampagne.envoi_documents
-                await self._pas(
-                    f"documents-{rang}", etape, instant, lambda rang=rang: self._lots(TravailLot.documents, rang)
-                )
+                await self._pas(f"documents-{rang}", etape, instant, partial(self._lots, TravailLot.documents, rang))
             await self._etat(EtapeCampagne.terminee, "campagne_terminee", None)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._vue()
@@ -123,13 +125,13 @@ class CampagneDaiWorkflow:
         avant: datetime | None = None,
     ) -> None:
         """One step of the calendar: wait for its date (and for a resumption), do it, once."""
-        av = self._a
-        if cle in av.faits:
+        avancement = self._avancement_ouvert
+        if cle in avancement.faits:
             return
         if quand > workflow.now():
             await self._etat(etape, "en_attente", quand, {"pas": cle})
             await asyncio.sleep((quand - workflow.now()).total_seconds())
-        await workflow.wait_condition(lambda: not av.en_pause)
+        await workflow.wait_condition(lambda: not avancement.en_pause)
         if avant is not None and workflow.now() >= avant:
             await self._terminer_pas(cle, etape, f"{cle}_sans_objet")  # a reminder after the cut-off: pointless
             return
@@ -138,56 +140,59 @@ class CampagneDaiWorkflow:
         await self._terminer_pas(cle, etape, f"{cle}_termine")
 
     async def _terminer_pas(self, cle: str, etape: EtapeCampagne, evenement: str) -> None:
-        self._a.faits.append(cle)
+        self._avancement_ouvert.faits.append(cle)
         await self._etat(etape, evenement, None, {"pas": cle})
         info = workflow.info()
-        if info.is_continue_as_new_suggested() or info.get_current_history_length() > self._d.reglages.seuil_historique:
+        if (
+            info.is_continue_as_new_suggested()
+            or info.get_current_history_length() > self._demande.reglages.seuil_historique
+        ):
             await workflow.wait_condition(workflow.all_handlers_finished)
-            workflow.continue_as_new(replace(self._d, avancement=self._a))
+            workflow.continue_as_new(replace(self._demande, avancement=self._avancement_ouvert))
 
     async def _selectionner(self, nouveaux_affilies: bool = False) -> None:
-        d = self._d
+        demande = self._demande
         resultat: ResultatSelection = await workflow.execute_activity_method(
             ActivitesCampagne.selectionner,
             Selection(
-                self._a.campagne_id,
-                d.annee,
-                d.reglages.taille_lot_employeurs,
-                len(d.calendrier.tranches()),
-                d.calendrier.date_limite,
+                self._avancement_ouvert.campagne_id,
+                demande.annee,
+                demande.reglages.taille_lot_employeurs,
+                len(demande.calendrier.tranches()),
+                demande.calendrier.date_limite,
                 workflow.now(),
                 nouveaux_affilies,
             ),
             start_to_close_timeout=_SQL,
             retry_policy=_REESSAIS,
         )
-        compteurs = self._a.compteurs
-        self._a.lots = resultat.lots
+        compteurs = self._avancement_ouvert.compteurs
+        self._avancement_ouvert.lots = resultat.lots
         compteurs.agents = resultat.agents
         compteurs.a_mettre_a_jour = resultat.a_mettre_a_jour
         compteurs.employeurs = resultat.employeurs
 
     async def _lots(self, travail: TravailLot, rang: int) -> None:
         """Fan out to one child per batch of employers, a few at a time; pausing stops between groups."""
-        d, av = self._d, self._a
-        parallele = max(1, d.reglages.lots_en_parallele)
-        for debut in range(0, len(av.lots), parallele):
-            await workflow.wait_condition(lambda: not av.en_pause)
-            groupe = av.lots[debut : debut + parallele]
+        demande, avancement = self._demande, self._avancement_ouvert
+        parallele = max(1, demande.reglages.lots_en_parallele)
+        for debut in range(0, len(avancement.lots), parallele):
+            await workflow.wait_condition(lambda: not avancement.en_pause)
+            groupe = avancement.lots[debut : debut + parallele]
             bilans = await asyncio.gather(
                 *(
                     workflow.execute_child_workflow(
                         CampagneLotWorkflow.run,
                         TacheLot(
-                            av.campagne_id,
+                            avancement.campagne_id,
                             self._id,
-                            d.annee,
+                            demande.annee,
                             lot,
                             travail,
                             rang,
-                            d.reglages.taille_paquet,
+                            demande.reglages.taille_paquet,
                             workflow.now(),
-                            d.calendrier.date_limite,
+                            demande.calendrier.date_limite,
                         ),
                         id=f"{self._id}-{travail.value}-{rang}-lot-{lot}",
                     )
@@ -195,12 +200,12 @@ class CampagneDaiWorkflow:
                 )
             )
             for bilan in bilans:
-                av.compteurs.ajouter(bilan)
+                avancement.compteurs.ajouter(bilan)
 
     async def _retardataires(self) -> None:
-        self._a.compteurs.employeurs_en_retard = await workflow.execute_activity_method(
+        self._avancement_ouvert.compteurs.employeurs_en_retard = await workflow.execute_activity_method(
             ActivitesCampagne.signaler_retardataires,
-            Cloture(self._a.campagne_id, self._id, self._d.annee, workflow.now()),
+            Cloture(self._avancement_ouvert.campagne_id, self._id, self._demande.annee, workflow.now()),
             start_to_close_timeout=_SQL,
             retry_policy=_REESSAIS,
         )
@@ -212,7 +217,7 @@ class CampagneDaiWorkflow:
         await self._selectionner(nouveaux_affilies=True)
         await workflow.execute_activity_method(
             ActivitesCampagne.previsionnel,
-            Previsionnel(self._a.campagne_id, self._d.calendrier, workflow.now()),
+            Previsionnel(self._avancement_ouvert.campagne_id, self._demande.calendrier, workflow.now()),
             start_to_close_timeout=_SQL,
             retry_policy=_REESSAIS,
         )
@@ -222,7 +227,7 @@ class CampagneDaiWorkflow:
 
     @workflow.update
     async def suspendre(self, action: ActionSuperviseur) -> VueCampagne:
-        self._a.en_pause = True
+        self._avancement_ouvert.en_pause = True
         await self._etat(
             self._etape,
             "campagne_suspendue",
@@ -234,14 +239,14 @@ class CampagneDaiWorkflow:
 
     @suspendre.validator
     def _valider_suspension(self, action: ActionSuperviseur) -> None:
-        if self._av is None or self._termine:
+        if self._avancement is None or self._termine:
             raise ValueError("La campagne ne peut pas être suspendue : elle est terminée (ou c'est une simulation).")
-        if self._av.en_pause:
+        if self._avancement.en_pause:
             raise ValueError("La campagne est déjà suspendue.")
 
     @workflow.update
     async def reprendre(self, action: ActionSuperviseur) -> VueCampagne:
-        self._a.en_pause = False
+        self._avancement_ouvert.en_pause = False
         await self._etat(
             self._etape,
             "campagne_reprise",
@@ -253,7 +258,7 @@ class CampagneDaiWorkflow:
 
     @reprendre.validator
     def _valider_reprise(self, action: ActionSuperviseur) -> None:
-        if self._av is None or not self._av.en_pause:
+        if self._avancement is None or not self._avancement.en_pause:
             raise ValueError("La campagne n'est pas suspendue : il n'y a rien à reprendre.")
 
     @workflow.query
@@ -264,35 +269,30 @@ class CampagneDaiWorkflow:
 
     @property
     def _termine(self) -> bool:
-        return self._etape in (EtapeCampagne.terminee, EtapeCampagne.simulee) or bool(
-            self._demande and self._demande.simulation
-        )
+        return self._etape in (EtapeCampagne.terminee, EtapeCampagne.simulee) or bool(self._demande.simulation)
 
     @property
-    def _d(self) -> DemandeCampagne:
-        assert self._demande is not None
-        return self._demande
-
-    @property
-    def _a(self) -> Avancement:
-        assert self._av is not None
-        return self._av
+    def _avancement_ouvert(self) -> Avancement:
+        """The progress, once the campaign is opened (the first step of ``run``)."""
+        if self._avancement is None:
+            raise RuntimeError("campagne pas encore ouverte")
+        return self._avancement
 
     @property
     def _id(self) -> str:
         return workflow.info().workflow_id
 
     def _vue(self) -> VueCampagne:
-        av = self._av
+        avancement = self._avancement
         return VueCampagne(
-            annee=self._d.annee,
-            annee_envoi=self._d.annee_envoi,
-            simulation=self._d.simulation,
+            annee=self._demande.annee,
+            annee_envoi=self._demande.annee_envoi,
+            simulation=self._demande.simulation,
             etape=self._etape,
-            en_pause=bool(av and av.en_pause),
+            en_pause=bool(avancement and avancement.en_pause),
             prochaine_echeance=self._prochaine,
-            compteurs=av.compteurs if av else Compteurs(),
-            nb_lots=len(av.lots) if av else 0,
+            compteurs=avancement.compteurs if avancement else Compteurs(),
+            nb_lots=len(avancement.lots) if avancement else 0,
         )
 
     async def _etat(
@@ -300,23 +300,23 @@ class CampagneDaiWorkflow:
         etape: EtapeCampagne,
         evenement: str,
         prochaine: datetime | None,
-        details: dict | None = None,
+        details: dict[str, Any] | None = None,
         compte_id: int | None = None,
     ) -> None:
         """Write the projection (one at a time, so the last write carries the latest pause flag)."""
         async with self._verrou:
             self._etape, self._prochaine = etape, prochaine
-            av = self._a
+            avancement = self._avancement_ouvert
             await workflow.execute_activity_method(
                 ActivitesCampagne.transition,
                 TransitionCampagne(
-                    av.campagne_id,
+                    avancement.campagne_id,
                     self._id,
                     etape,
                     evenement,
-                    av.en_pause,
+                    avancement.en_pause,
                     prochaine,
-                    av.compteurs,
+                    avancement.compteurs,
                     workflow.now(),
                     compte_id,
                     details or {},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from temporalio.client import (
     Client,
     Schedule,
@@ -28,8 +30,11 @@ from domain.campagne import (
 )
 from workflows.campagne import CampagneDaiWorkflow, LancementCampagneWorkflow
 
+if TYPE_CHECKING:
+    from settings import Settings
 
-def reglages_campagne(settings) -> ReglagesCampagne:
+
+def reglages_campagne(settings: Settings) -> ReglagesCampagne:
     return ReglagesCampagne(
         taille_lot_employeurs=settings.campagne_taille_lot_employeurs,
         lots_en_parallele=settings.campagne_lots_en_parallele,
@@ -37,7 +42,7 @@ def reglages_campagne(settings) -> ReglagesCampagne:
     )
 
 
-def lancement_annuel(settings) -> LancementAnnuel:
+def lancement_annuel(settings: Settings) -> LancementAnnuel:
     return LancementAnnuel(
         settings.campagne_delai_mise_a_jour,
         list(settings.campagne_rappels),
@@ -47,7 +52,7 @@ def lancement_annuel(settings) -> LancementAnnuel:
     )
 
 
-def demande_campagne(settings, annee: int, simulation: bool = False) -> DemandeCampagne:
+def demande_campagne(settings: Settings, annee: int, simulation: bool = False) -> DemandeCampagne:
     calendrier = calendrier_campagne(
         annee,
         settings.campagne_delai_mise_a_jour,

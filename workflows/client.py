@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from datetime import date
+from os import PathLike
+from typing import TYPE_CHECKING
 
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import Runtime
 
-from domain.eir import VERSION_EIR, DelaisEir, DemandeEir, VueEir
+from domain.eir import DelaisEir, DemandeEir, VueEir
 from workflows.eir import EirWorkflow
 
+if TYPE_CHECKING:
+    from settings import Settings
 
-async def connecter(adresse: str, namespace: str = "default", *, tracage: bool = False, runtime=None) -> Client:
+
+async def connecter(
+    adresse: str, namespace: str = "default", *, tracage: bool = False, runtime: Runtime | None = None
+) -> Client:
     """The client; ``tracage`` adds OpenTelemetry spans, ``runtime`` a Temporal runtime (the worker's exports
     its metrics)."""
     from observabilite.tracage import intercepteurs
@@ -26,11 +34,11 @@ async def connecter(adresse: str, namespace: str = "default", *, tracage: bool =
     )
 
 
-def persistance_serveur_dev(fichier) -> list[str]:
+def persistance_serveur_dev(fichier: str | PathLike[str]) -> list[str]:
     """The options of ``temporal server start-dev`` that persist its state to ``fichier`` (SQLite). In WAL mode
     with ``synchronous=NORMAL`` a committed write survives the server process being killed (a power cut may
-    lose the last ones); the default rollback journal, synced on each commit, cost the embedded server 5 times
-    the processor under load (bench/bench_charge.py, 02/12/2026)."""
+    lose the last ones); the default rollback journal, synced on each commit, costs the embedded server much more
+    processor under load (bench/bench_charge.py measures it)."""
     return [
         "--db-filename",
         str(fichier),
@@ -41,7 +49,7 @@ def persistance_serveur_dev(fichier) -> list[str]:
     ]
 
 
-def delais_eir(settings) -> DelaisEir:
+def delais_eir(settings: Settings) -> DelaisEir:
     """The EIR delays, read from the settings when a request starts and passed in its input."""
     return DelaisEir(
         notification_employeur=settings.eir_delai_notification_employeur,
@@ -59,14 +67,12 @@ async def demarrer_eir(
     workflow_id: str,
     date_demande: date,
     delais: DelaisEir,
-    version: int = VERSION_EIR,
 ) -> WorkflowHandle[EirWorkflow, VueEir]:
     """Start the EIR of a stored request. The id is the business key: a retried start never
-    starts a second process (the conflict policy returns the running one). ``version``: the current code;
-    tests start an earlier one to run the path of processes already under way."""
+    starts a second process (the conflict policy returns the running one)."""
     return await client.start_workflow(
         EirWorkflow.run,
-        DemandeEir(demande_id=demande_id, date_demande=date_demande, delais=delais, version=version),
+        DemandeEir(demande_id=demande_id, date_demande=date_demande, delais=delais),
         id=workflow_id,
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

@@ -7,295 +7,169 @@ with the rule that refuses it; no request → closed as *forclos*.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.taches import ActivitesTaches
-    from activities.validation import ActivitesValidation
-    from domain.eir import MarquageTache, ReponseTache
-    from domain.etats import Acteur, EtatTache, TypeTache
-    from domain.taches import CompletionTacheProcessus, NouvelleTacheProcessus
+    from domain.etats import Acteur, TypeTache
+    from domain.processus import Parties, ReferenceProcessus, TypeProcessus
+    from domain.taches import ReponseTache
     from domain.validation import (
         DecisionValidation,
         DemandeValidation,
         EcheanceValidationEntree,
         EtatValidation,
-        NotificationValidation,
-        TransitionValidation,
         VueValidation,
         fin_du_delai,
     )
-    from workflows._taches import attendre_reponse
-
-_COURTE = timedelta(seconds=30)
-_REESSAIS = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+    from workflows.processus import DemandeTache, Deroulement, MailsTache, refus
 
 
 @workflow.defn
 class EcheanceValidationWorkflow:
-    def __init__(self) -> None:
-        self._vue = VueValidation(etat=EtatValidation.ouverte, en_attente_de=Acteur.affilie)
-        self._entree: EcheanceValidationEntree | None = None
-        self._sequence = 0
+    @workflow.init
+    def __init__(self, entree: EcheanceValidationEntree) -> None:
+        self._entree = entree
         self._demande: DemandeValidation | None = None
-        self._tache_ouverte: int | None = None
-        self._reponse: ReponseTache | None = None
         self._decision: DecisionValidation | None = None
+        self._processus = Deroulement(
+            ReferenceProcessus(TypeProcessus.validation, entree.dossier_id),
+            VueValidation(etat=EtatValidation.ouverte, en_attente_de=Acteur.affilie),
+            Parties(entree.affilie_id, entree.employeur_id),
+        )
 
     @workflow.run
     async def run(self, entree: EcheanceValidationEntree) -> VueValidation:
-        self._entree = entree
-        fin = self._fin_du_delai
+        processus, fin = self._processus, self._fin_du_delai
         if workflow.now() >= fin:
             # Started after the deadline: closed without mailing anyone (the right lapsed long ago).
-            await self._etat(EtatValidation.forclose, "forclos_au_demarrage", termine=True)
-            return self._vue
-        await self._etat(EtatValidation.ouverte, "echeance_ouverte", en_attente_de=Acteur.affilie, echeance=fin)
+            await processus.etat(VueValidation(etat=EtatValidation.forclose, termine=True), "forclos_au_demarrage")
+            return processus.vue
+        ouverte = VueValidation(etat=EtatValidation.ouverte, en_attente_de=Acteur.affilie, echeance=fin)
+        await processus.etat(ouverte, "echeance_ouverte")
         for rang, avance in enumerate(sorted(entree.rappels, reverse=True)):
             moment = fin - avance
             if moment <= workflow.now():
                 continue
-            if await self._attendre(lambda: self._demande is not None, moment - workflow.now()):
+            if await processus.attendre(self._demandee, moment - workflow.now()):
                 break
-            await self._notifier("validation_rappel_agent", Acteur.affilie, rang)
+            await processus.notifier("validation_rappel_agent", Acteur.affilie, tour=rang)
             if entree.employeur_id is not None:
-                await self._notifier("validation_rappel_employeur", Acteur.employeur, rang)
-            await self._etat(
-                EtatValidation.ouverte,
-                "rappel_envoye",
-                en_attente_de=Acteur.affilie,
-                echeance=fin,
-                details={"rang": rang},
-            )
-        if self._demande is None and not await self._attendre(lambda: self._demande is not None, fin - workflow.now()):
-            await self._etat(EtatValidation.forclose, "forclos", termine=True)
-            await self._notifier("validation_forclusion", Acteur.affilie)
-            await workflow.wait_condition(workflow.all_handlers_finished)
-            return self._vue
-        await self._instruire()
+                await processus.notifier("validation_rappel_employeur", Acteur.employeur, tour=rang)
+            await processus.etat(ouverte, "rappel_envoye", details={"rang": rang})
+        if self._demande is None and not await processus.attendre(self._demandee, fin - workflow.now()):
+            await processus.etat(VueValidation(etat=EtatValidation.forclose, termine=True), "forclos")
+            await processus.notifier("validation_forclusion", Acteur.affilie)
+        else:
+            await self._instruire()
         await workflow.wait_condition(workflow.all_handlers_finished)
-        return self._vue
+        return processus.vue
 
     async def _instruire(self) -> None:
-        entree = self._e
-        assert self._demande is not None
-        await self._etat(
-            EtatValidation.instruction_employeur,
+        processus, entree = self._processus, self._entree
+        await processus.etat(
+            VueValidation(etat=EtatValidation.instruction_employeur, en_attente_de=Acteur.employeur),
             "demande_recue",
-            en_attente_de=Acteur.employeur,
             acteur=Acteur.affilie,
-            compte_id=self._demande.compte_id,
+            compte_id=self._demande.compte_id if self._demande else None,
         )
-        await self._notifier("validation_demande_recue", Acteur.affilie)
+        await processus.notifier("validation_demande_recue", Acteur.affilie)
         if entree.employeur_id is not None:
-            await self._tache(
-                TypeTache.certificats_services_validation,
-                entree.employeur_id,
-                "employeur",
-                EtatValidation.instruction_employeur,
-                Acteur.employeur,
-                "validation_certificats_employeur",
+            await processus.tache(
+                self._demande_de_tache(
+                    TypeTache.certificats_services_validation, EtatValidation.instruction_employeur, Acteur.employeur
+                ),
+                MailsTache("validation_certificats_employeur", "validation_relance", "validation_escalade"),
             )
-            self._reponse = None
-        tache = await self._creer_tache(
-            TypeTache.decision_validation, None, "superviseur", EtatValidation.decision_superviseur, Acteur.superviseur
+        tache = await processus.ouvrir_tache(
+            self._demande_de_tache(
+                TypeTache.decision_validation, EtatValidation.decision_superviseur, Acteur.superviseur
+            )
         )
-        await self._notifier("validation_decision_attendue", Acteur.superviseur, tache_id=tache)
-        await self._attendre(lambda: self._decision is not None, None)
+        await processus.notifier("validation_decision_attendue", Acteur.superviseur, tache_id=tache)
+        await processus.attendre(lambda: self._decision is not None)
         decision = self._decision
-        assert decision is not None
-        await self._executer(ActivitesTaches.marquer, MarquageTache(tache, EtatTache.terminee, workflow.now()))
-        self._tache_ouverte = None
-        etat = EtatValidation(decision.decision)
-        await self._etat(
-            etat,
+        if decision is None:  # ``attendre`` returns once decided
+            raise RuntimeError("dossier sans décision")
+        await processus.clore_tache(
+            tache,
+            VueValidation(etat=EtatValidation(decision.decision), termine=True),
             f"decision_{decision.decision}",
-            termine=True,
             acteur=Acteur.superviseur,
             compte_id=decision.compte_id,
             details={"motif": decision.motif},
         )
-        await self._notifier("validation_decision_agent", Acteur.affilie)
+        await processus.notifier("validation_decision_agent", Acteur.affilie)
         if entree.employeur_id is not None:
-            await self._notifier("validation_decision_employeur", Acteur.employeur)
+            await processus.notifier("validation_decision_employeur", Acteur.employeur)
 
-    async def _creer_tache(
-        self, type: TypeTache, employeur_id: int | None, destinataire: str, etat: EtatValidation, en_attente_de: Acteur
-    ) -> int:
-        echeance = workflow.now() + self._e.delais.relance
-        tache = await self._executer(
-            ActivitesTaches.creer,
-            NouvelleTacheProcessus(
-                cle=f"{self._id}:{type.value}",
-                type=type,
-                workflow_id=self._id,
-                affilie_id=self._e.affilie_id,
-                employeur_id=employeur_id,
-                destinataire=destinataire,
-                echeance=echeance,
-                horodatage=workflow.now(),
-                details={"dossier_id": self._e.dossier_id},
-            ),
+    def _demande_de_tache(
+        self, type: TypeTache, etat: EtatValidation, destinataire: Acteur
+    ) -> DemandeTache[VueValidation]:
+        entree = self._entree
+        return DemandeTache(
+            type,
+            VueValidation(etat=etat),
+            destinataire,
+            entree.employeur_id if destinataire is Acteur.employeur else None,
+            entree.delais,
+            {"dossier_id": entree.dossier_id},
         )
-        self._tache_ouverte = tache
-        await self._etat(etat, f"{type.value}_demandee", en_attente_de=en_attente_de, echeance=echeance, tache_id=tache)
-        return tache
 
-    async def _tache(
-        self,
-        type: TypeTache,
-        employeur_id: int,
-        destinataire: str,
-        etat: EtatValidation,
-        en_attente_de: Acteur,
-        evenement: str,
-    ) -> None:
-        tache = await self._creer_tache(type, employeur_id, destinataire, etat, en_attente_de)
-        await self._notifier(evenement, Acteur.employeur, tache_id=tache)
+    def _demandee(self) -> bool:
+        return self._demande is not None
 
-        async def relancer() -> None:
-            await self._executer(ActivitesTaches.marquer, MarquageTache(tache, None, workflow.now(), relancee=True))
-            await self._notifier("validation_relance", Acteur.employeur, tache_id=tache)
-
-        async def escalader() -> None:
-            await self._executer(ActivitesTaches.marquer, MarquageTache(tache, None, workflow.now(), escaladee=True))
-            await self._notifier("validation_escalade", Acteur.superviseur, tache_id=tache)
-
-        d = self._e.delais
-        await attendre_reponse(
-            self._attendre, lambda: self._reponse is not None, d.relance, d.escalade, relancer, escalader
-        )
-        reponse = self._reponse
-        assert reponse is not None
-        await self._executer(
-            ActivitesTaches.terminer,
-            CompletionTacheProcessus(
-                workflow_id=self._id,
-                affilie_id=self._e.affilie_id,
-                employeur_id=employeur_id,
-                reponse=reponse,
-                horodatage=workflow.now(),
-            ),
-        )
-        self._tache_ouverte = None
+    @property
+    def _fin_du_delai(self) -> datetime:
+        return fin_du_delai(self._entree.date_limite)
 
     # ---- updates and query
 
     @workflow.update
     async def demander(self, demande: DemandeValidation) -> VueValidation:
+        await self._processus.rattraper(demande.sequence, self._verifier_demande)
         self._demande = demande
-        return await self._apres_ecriture()
+        return await self._processus.apres_ecriture()
 
     @demander.validator
     def _valider_demande(self, demande: DemandeValidation) -> None:
-        if workflow.now() >= self._fin_du_delai or self._vue.etat is EtatValidation.forclose:
-            raise ValueError(
-                f"Demande hors délai, refusée : la date limite était le "
-                f"{self._e.date_limite:%d/%m/%Y} — {self._e.regle}."
-            )
-        if self._demande is not None:
-            raise ValueError("Votre demande de validation est déjà enregistrée.")
+        self._processus.valider(demande.sequence, self._verifier_demande)
 
     @workflow.update
     async def completer_tache(self, reponse: ReponseTache) -> VueValidation:
-        self._reponse = reponse
-        return await self._apres_ecriture()
+        return await self._processus.recevoir_reponse(reponse)
 
     @completer_tache.validator
     def _valider_completion(self, reponse: ReponseTache) -> None:
-        if (
-            self._vue.etat is not EtatValidation.instruction_employeur
-            or reponse.tache_id != self._tache_ouverte
-            or self._reponse is not None
-        ):
-            raise ValueError("Cette tâche n'attend plus de réponse : elle est déjà traitée.")
+        self._processus.valider_reponse(reponse)
 
     @workflow.update
     async def decider(self, decision: DecisionValidation) -> VueValidation:
+        await self._processus.rattraper(decision.sequence, self._verifier_decision)
         self._decision = decision
-        return await self._apres_ecriture()
+        return await self._processus.apres_ecriture()
 
     @decider.validator
     def _valider_decision(self, decision: DecisionValidation) -> None:
-        if self._vue.etat is not EtatValidation.decision_superviseur or self._decision is not None:
-            raise ValueError(
-                f"Aucune décision n'est attendue sur ce dossier maintenant (état : {self._vue.etat.value})."
-            )
+        self._processus.valider(decision.sequence, self._verifier_decision)
 
     @workflow.query
     def etat(self) -> VueValidation:
-        return self._vue
+        return self._processus.vue
 
-    # ---- helpers
+    # ---- checks of a person's answers
 
-    @property
-    def _e(self) -> EcheanceValidationEntree:
-        assert self._entree is not None
-        return self._entree
+    def _verifier_demande(self) -> None:
+        if workflow.now() >= self._fin_du_delai or self._processus.vue.etat is EtatValidation.forclose:
+            raise refus(
+                f"Demande hors délai, refusée : la date limite était le "
+                f"{self._entree.date_limite:%d/%m/%Y} — {self._entree.regle}."
+            )
+        if self._demande is not None:
+            raise refus("Votre demande de validation est déjà enregistrée.")
 
-    @property
-    def _id(self) -> str:
-        return workflow.info().workflow_id
-
-    @property
-    def _fin_du_delai(self) -> datetime:
-        return fin_du_delai(self._e.date_limite)
-
-    async def _apres_ecriture(self) -> VueValidation:
-        sequence = self._sequence
-        await workflow.wait_condition(lambda: self._sequence > sequence)
-        return self._vue
-
-    async def _attendre(self, condition, timeout: timedelta | None) -> bool:
-        try:
-            await workflow.wait_condition(condition, timeout=timeout)
-        except TimeoutError:
-            return False
-        return True
-
-    async def _executer(self, methode, argument):
-        return await workflow.execute_activity_method(
-            methode, argument, start_to_close_timeout=_COURTE, retry_policy=_REESSAIS
-        )
-
-    async def _etat(
-        self,
-        etat: EtatValidation,
-        evenement: str,
-        en_attente_de: Acteur | None = None,
-        echeance: datetime | None = None,
-        tache_id: int | None = None,
-        termine: bool = False,
-        acteur: Acteur = Acteur.cnracl,
-        compte_id: int | None = None,
-        details: dict | None = None,
-    ) -> None:
-        vue = VueValidation(
-            etat=etat, en_attente_de=en_attente_de, echeance=echeance, tache_id=tache_id, termine=termine
-        )
-        await self._executer(
-            ActivitesValidation.transition,
-            TransitionValidation(
-                self._e.dossier_id, self._id, vue, evenement, workflow.now(), acteur, compte_id or None, details or {}
-            ),
-        )
-        self._vue = vue
-        self._sequence += 1
-
-    async def _notifier(self, evenement: str, destinataire: Acteur, rang: int = 0, tache_id: int | None = None) -> None:
-        await workflow.execute_activity_method(
-            ActivitesValidation.notifier,
-            NotificationValidation(
-                f"{self._id}:{evenement}:{destinataire.value}:{rang}",
-                self._e.dossier_id,
-                evenement,
-                destinataire,
-                workflow.now(),
-                tache_id,
-            ),
-            start_to_close_timeout=timedelta(minutes=1),
-            retry_policy=_REESSAIS,
-        )
+    def _verifier_decision(self) -> None:
+        etat = self._processus.vue.etat
+        if etat is not EtatValidation.decision_superviseur or self._decision is not None:
+            raise refus(f"Aucune décision n'est attendue sur ce dossier maintenant (état : {etat.value}).")

@@ -13,8 +13,8 @@ from api.pages.libelles import ETATS, libelle
 from api.reponses import json_ecrit
 from api.routers._temporal import mettre_a_jour
 from domain.cir import LigneCir
-from domain.eir import ReponseTache
 from domain.etats import EtatTache, ProfilEmployeur, Role, TypeTache
+from domain.taches import ReponseTache
 from persistence import depots, depots_campagne
 from persistence.models import Affilie, Compte, Tache
 from workflows.eir import EirWorkflow

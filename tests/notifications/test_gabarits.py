@@ -8,7 +8,7 @@ import aiosmtplib
 import pytest
 from sqlmodel import select
 
-from activities.mails import ExpediteurMails
+from activities.mails import Courrier, ExpediteurMails
 from notifications.exemples import contexte_exemple
 from notifications.rendu import Gabarits, date_fr, euros
 from notifications.transport import TransportSmtp
@@ -110,7 +110,10 @@ async def test_un_mail_parti_reste_marque_envoye_quand_l_ecriture_suivante_echou
     for ensuite in (en_echec, ecrire):  # the activity, then its retry
         async with transaction(sessions_sqlite) as session:
             reserve = await expediteur.reserver(
-                session, "k", "accuse_reception", "a@exemple.fr", contexte_exemple("accuse_reception"), None, maintenant
+                session,
+                Courrier(
+                    "k", "accuse_reception", "a@exemple.fr", contexte_exemple("accuse_reception"), None, maintenant
+                ),
             )
         if ensuite is en_echec:
             with pytest.raises(LookupError):

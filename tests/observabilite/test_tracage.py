@@ -42,7 +42,7 @@ async def test_tracage_opentelemetry(env_dev, tmp_path, boite_mail, url_sqlite):
         await attendre(lambda: len(boite_mail.pour(EMPLOYEUR)) == 1)
     spans = exportateur.get_finished_spans()
     noms = {span.name for span in spans}
-    assert {"StartWorkflow:EirWorkflow", "RunWorkflow:EirWorkflow", "RunActivity:eir_creer_tache"} <= noms, noms
+    assert {"StartWorkflow:EirWorkflow", "RunWorkflow:EirWorkflow", "RunActivity:tache_ouvrir"} <= noms, noms
     depart = next(s for s in spans if s.name == "StartWorkflow:EirWorkflow")
     execution = next(s for s in spans if s.name == "RunWorkflow:EirWorkflow")
     assert execution.context.trace_id == depart.context.trace_id  # one trace from the API call to the workflow

@@ -7,15 +7,28 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from domain.eir import Transition, VueEir
+from domain.eir import VueEir
 from domain.etats import Acteur, EtapeEir, EtatEir
+from domain.processus import ReferenceProcessus, Transition, TypeProcessus
 from persistence import depots
 from persistence.audit import verifier
 from persistence.db import creer_moteur, fabrique_sessions, transaction
+from persistence.fabrique import identifiant
 from persistence.models import DemandeEirTable, Evenement
 from tests.support.fabriques import population
 
 RIS_DISPONIBLE = VueEir(etape=EtapeEir.preparation, etat=EtatEir.ris_disponible, phase=2, en_attente_de=Acteur.affilie)
+
+
+def _transition(demande: DemandeEirTable, sequence: int, horodatage: datetime) -> Transition:
+    return Transition(
+        ReferenceProcessus(TypeProcessus.eir, identifiant(demande)),
+        demande.workflow_id,
+        sequence,
+        RIS_DISPONIBLE.projection(),
+        "ris_disponible",
+        horodatage,
+    )
 
 
 async def _demande(sessions, maintenant: datetime) -> DemandeEirTable:
@@ -33,17 +46,13 @@ async def test_une_transition_rejouee_n_ajoute_pas_d_evenement(url_base):
     try:
         maintenant = datetime(2026, 3, 2, 9, tzinfo=UTC)
         demande = await _demande(sessions, maintenant)
-        vue = RIS_DISPONIBLE
-        transition = Transition(demande.id, demande.workflow_id, vue, "ris_disponible", maintenant + timedelta(days=6))
+        transition = _transition(demande, 3, maintenant + timedelta(days=6))
         for _ in range(2):  # the activity, then its run again
             async with transaction(sessions) as session:
                 await depots.appliquer_transition(session, transition)
         # The same event later in the process (another consolidation round) is a new event.
         async with transaction(sessions) as session:
-            await depots.appliquer_transition(
-                session,
-                Transition(demande.id, demande.workflow_id, vue, "ris_disponible", maintenant + timedelta(days=20)),
-            )
+            await depots.appliquer_transition(session, _transition(demande, 7, maintenant + timedelta(days=20)))
         async with sessions() as session:
             types = (
                 await session.exec(select(Evenement.type).where(Evenement.processus_id == demande.workflow_id))
@@ -51,7 +60,7 @@ async def test_une_transition_rejouee_n_ajoute_pas_d_evenement(url_base):
             ecrite = await session.get(DemandeEirTable, demande.id)
             chaine = await verifier(session)
         assert types.count("ris_disponible") == 2
-        assert ecrite is not None and ecrite.etat == "ris_disponible"
+        assert ecrite is not None and (ecrite.etat, ecrite.sequence) == ("ris_disponible", 7)
         assert chaine.intacte
     finally:
         await moteur.dispose()
@@ -63,7 +72,9 @@ async def test_le_ris_publie_ecrit_son_etat_une_fois_le_mail_parti(url_base, boi
     the server is back, the retry sends the mail and writes the state; a run again doubles nothing."""
     from activities.eir import ActivitesEir
     from activities.mails import ExpediteurMails
-    from domain.eir import NotificationEir, ProductionDocument, PublicationRis
+    from activities.processus import ActivitesProcessus
+    from domain.eir import ProductionDocument, PublicationRis
+    from domain.processus import Notification
     from notifications.rendu import Gabarits
     from notifications.transport import TransportSmtp
     from persistence.models import Document, Mail
@@ -76,24 +87,21 @@ async def test_le_ris_publie_ecrit_son_etat_une_fois_le_mail_parti(url_base, boi
         demande = await _demande(sessions, maintenant)
         publication = PublicationRis(
             ProductionDocument(f"{demande.workflow_id}:ris-0", demande.id, maintenant),
-            NotificationEir(
+            Notification(
                 f"{demande.workflow_id}:ris_disponible:affilie:0",
-                demande.id,
+                ReferenceProcessus(TypeProcessus.eir, identifiant(demande)),
                 "ris_disponible",
                 Acteur.affilie,
                 maintenant,
             ),
-            Transition(demande.id, demande.workflow_id, RIS_DISPONIBLE, "ris_disponible", maintenant),
+            _transition(demande, 4, maintenant),
         )
 
         def activites(port: int) -> ActivitesEir:
             transport = TransportSmtp("127.0.0.1", port, "CNRACL <ne-pas-repondre@cnracl.example.fr>", delai=2)
-            return ActivitesEir(
-                sessions,
-                ExpediteurMails(sessions, Gabarits(), transport),
-                "https://cnracl.test",
-                "superviseurs@cnracl.example.fr",
-            )
+            mails = ExpediteurMails(sessions, Gabarits(), transport)
+            processus = ActivitesProcessus(sessions, mails, "https://cnracl.test", "superviseurs@cnracl.example.fr")
+            return ActivitesEir(sessions, mails, processus)
 
         async def lire():
             async with sessions() as session:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from temporalio.client import Client
 
-from domain.rectification import DelaisTache
+from domain.taches import DelaisTache
 from domain.validation import EcheanceValidationEntree
 from persistence.db import transaction
 from persistence.fabrique import identifiant

@@ -4,19 +4,18 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowHistory
+from temporalio.client import WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from domain.eir import VERSION_EIR, ActionAffilie, DemandeConsolidation, PeriodeASignaler, ReponsesEnquete, ReponseTache
+from domain.eir import ActionAffilie, DemandeConsolidation, PeriodeASignaler, ReponsesEnquete
 from domain.etats import EtatEir, EtatTache
+from domain.taches import ReponseTache
 from domain.task_queues import id_workflow_eir
 from persistence import depots
 from persistence.db import transaction
@@ -29,11 +28,6 @@ from worker import creer_worker, executant_workflows
 from workflows.client import delais_eir, demarrer_eir
 from workflows.eir import EirWorkflow
 
-# Complete EIRs (reminder, escalation, one consolidation, survey) recorded by earlier versions of the code
-# (``test_rejeu_d_un_historique_enregistre``); record one on purpose only, with
-# CNRACL_ENREGISTRER_HISTORIQUE=<file name>: the run of the current version is written there.
-HISTORIQUES = Path(__file__).parent / "historiques"
-
 
 class Banc:
     """One EIR under test: its worker, its database, its mailbox."""
@@ -42,7 +36,7 @@ class Banc:
         self.env, self.settings, self.sessions, self.boite, self.pop = env, settings, sessions, boite, pop
         self.handle = None
 
-    async def demarrer(self, version: int = VERSION_EIR) -> None:
+    async def demarrer(self) -> None:
         async with transaction(self.sessions) as session:
             demande = await depots.creer_demande_eir(
                 session, self.pop.affilie, date(2026, 3, 2), "en_ligne", datetime.now(UTC), id_workflow_eir
@@ -55,7 +49,6 @@ class Banc:
             demande.workflow_id,
             demande.date_demande,
             delais_eir(self.settings),
-            version,
         )
 
     async def demande(self) -> DemandeEirTable:
@@ -95,11 +88,9 @@ async def banc(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sq
         yield Banc(env_temps_accelere, settings, sessions_sqlite, boite_mail, pop)
 
 
-@pytest.mark.parametrize("version", [VERSION_EIR, 1])
-async def test_eir_complet_avec_les_delais_par_defaut(banc: Banc, version: int):
-    """``version`` 1: a process started before 04/12/2026 goes on with the current code, by its patches."""
+async def test_eir_complet_avec_les_delais_par_defaut(banc: Banc):
     boite, env = banc.boite, banc.env
-    await banc.demarrer(version)
+    await banc.demarrer()
     await attendre(lambda: len(boite.messages) == 2)
     accuse, contact = boite.pour(AGENT)
     assert accuse["Subject"] == "Votre demande d'entretien information retraite est enregistrée"
@@ -203,25 +194,18 @@ async def test_eir_complet_avec_les_delais_par_defaut(banc: Banc, version: int):
     await Replayer(
         workflows=[EirWorkflow], data_converter=pydantic_data_converter, workflow_runner=executant_workflows()
     ).replay_workflow(historique)
-    # The current version asks no patch: no marker of one, no upsert of the search attribute it brings.
+    # One path: the code asks no patch, so its history has no marker of one.
     marqueurs = [
         e.marker_recorded_event_attributes.marker_name
         for e in historique.events
         if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
     ]
-    upserts = [e for e in historique.events if e.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES]
-    if version == VERSION_EIR:
-        assert "core_patch" not in marqueurs and upserts == []
-        if os.environ.get("CNRACL_ENREGISTRER_HISTORIQUE"):
-            (HISTORIQUES / os.environ["CNRACL_ENREGISTRER_HISTORIQUE"]).write_text(historique.to_json())
-    else:
-        # écritures locales, terminaison unique, RIS publié, RIS et état: each asked once, its marker recorded
-        assert marqueurs.count("core_patch") == 4 and len(upserts) == 4
+    assert "core_patch" not in marqueurs
 
 
-async def _jusqua(banc: Banc, etape: str, version: int = VERSION_EIR) -> None:
+async def _jusqua(banc: Banc, etape: str) -> None:
     """Drive an EIR to the named point before withdrawing."""
-    await banc.demarrer(version)
+    await banc.demarrer()
     await attendre(lambda: len(banc.boite.messages) == 2)
     if etape == "attente_notification":
         return
@@ -245,18 +229,11 @@ async def _jusqua(banc: Banc, etape: str, version: int = VERSION_EIR) -> None:
 
 
 @pytest.mark.parametrize(
-    ("etape", "version"),
-    [
-        ("attente_notification", VERSION_EIR),
-        ("verification_employeur", VERSION_EIR),
-        ("ris_disponible", VERSION_EIR),
-        ("ris_disponible", 1),
-        ("consolidation_employeur", VERSION_EIR),
-        ("bilan_disponible", VERSION_EIR),
-    ],
+    "etape",
+    ["attente_notification", "verification_employeur", "ris_disponible", "consolidation_employeur", "bilan_disponible"],
 )
-async def test_retrait_a_chaque_etape(banc: Banc, etape: str, version: int):
-    await _jusqua(banc, etape, version)
+async def test_retrait_a_chaque_etape(banc: Banc, etape: str):
+    await _jusqua(banc, etape)
     avant = len(banc.boite.messages)
     tache_ouverte = [t for t in await banc.taches() if t.etat == "ouverte"]
     vue = await banc.handle.execute_update(EirWorkflow.retirer, ActionAffilie())
@@ -276,19 +253,6 @@ async def test_retrait_a_chaque_etape(banc: Banc, etape: str, version: int):
     await banc.env.sleep(timedelta(days=40))
     await asyncio.sleep(0.3)
     assert len(banc.boite.messages) == avant + len(nouveaux)
-
-
-@pytest.mark.parametrize("fichier", ["eir_complet.json", "eir_terminaison_unique.json", "eir_version_2.json"])
-async def test_rejeu_d_un_historique_enregistre(fichier: str):
-    """A process started by an earlier version must replay against the current code: a change that
-    breaks this needs ``workflow.patched()``. ``eir_complet``: the first version; ``eir_terminaison_unique``:
-    recorded on 02/12/2026 before the patch ``ris-et-etat`` (the state « RIS disponible » then still written
-    by a local activity of its own); ``eir_version_2``: the first process of version 2 (no patch asked),
-    04/12/2026."""
-    historique = WorkflowHistory.from_json("eir-enregistre", (HISTORIQUES / fichier).read_text())
-    await Replayer(
-        workflows=[EirWorkflow], data_converter=pydantic_data_converter, workflow_runner=executant_workflows()
-    ).replay_workflow(historique)
 
 
 async def test_un_worker_en_deux_parts_accuse_la_reponse_meme_sans_sa_part_activites(
@@ -321,3 +285,49 @@ async def test_un_worker_en_deux_parts_accuse_la_reponse_meme_sans_sa_part_activ
 def test_une_part_de_worker_inconnue_est_refusee_en_francais():
     with pytest.raises(ValueError, match="part : 'tout-sauf' inconnue"):
         creer_worker(None, None, None, "tout-sauf")  # type: ignore[arg-type]
+
+
+async def test_une_reponse_en_avance_sur_le_processus_attend_qu_il_la_rattrape(banc: Banc):
+    """The projection is written a moment before the workflow learns it: an answer carrying the sequence of a
+    state the workflow has not reached yet is held until it has, then checked (here: accepted)."""
+    await _jusqua(banc, "verification_employeur")
+    tache = await banc.tache_ouverte()
+    demande = await banc.demande()
+    assert demande.sequence == tache.sequence > 0  # the task carries the sequence of the state that opened it
+    # After the answer: the state « answer stored » (+1), then « RIS disponible » (+2).
+    validation = asyncio.create_task(
+        banc.handle.execute_update(EirWorkflow.valider_ris, ActionAffilie(sequence=tache.sequence + 2))
+    )
+    await asyncio.sleep(0.5)
+    assert not validation.done()  # accepted, and waiting for the RIS
+    await banc.handle.execute_update(
+        EirWorkflow.completer_tache,
+        ReponseTache(tache_id=tache.id, carriere_verifiee=True, indice_fin_de_carriere=600, sequence=tache.sequence),
+    )
+    vue = await asyncio.wait_for(validation, 20)
+    assert vue.etat in (EtatEir.simulations_en_cours, EtatEir.bilan_disponible)
+    await banc.en_etat(EtatEir.bilan_disponible)
+
+
+async def test_une_reponse_a_un_etat_passe_est_refusee_en_francais(banc: Banc):
+    """An answer to a state the process has left is refused with the rule it breaks; one sent ahead whose
+    state, once reached, does not take it is refused in the same words."""
+    await _jusqua(banc, "verification_employeur")
+    tache = await banc.tache_ouverte()
+    # Ahead: the state after the answer (« answer stored », +1) is not the agent's turn either.
+    en_avance = asyncio.create_task(
+        banc.handle.execute_update(EirWorkflow.valider_ris, ActionAffilie(sequence=tache.sequence + 1))
+    )
+    reponse = ReponseTache(tache_id=tache.id, carriere_verifiee=True, sequence=tache.sequence)
+    await banc.handle.execute_update(EirWorkflow.completer_tache, reponse)
+    with pytest.raises(WorkflowUpdateFailedError) as refus_en_avance:
+        await asyncio.wait_for(en_avance, 20)
+    assert refus_en_avance.value.cause.type == "Refus"
+    assert "Impossible de valider le relevé maintenant" in refus_en_avance.value.cause.message
+    # Stale: the same answer again, to the task already done.
+    with pytest.raises(WorkflowUpdateFailedError) as refus_perime:
+        await banc.handle.execute_update(EirWorkflow.completer_tache, reponse)
+    assert refus_perime.value.cause.type == "Refus"
+    assert (
+        refus_perime.value.cause.message == "Cette tâche n'attend plus de réponse : elle est déjà traitée ou annulée."
+    )

@@ -13,12 +13,12 @@ from domain.rectification import DelaisTache
 from domain.validation import EcheanceValidationEntree
 from persistence.db import transaction
 from persistence.models import Affilie, DossierValidationTable, Mail
+from services.echeances import demarrer_echeances
 from tests.support.attente import attendre
 from tests.support.environnement import settings_de_test
 from tests.support.fabriques import AGENT, EMPLOYEUR, REGLE, SUPERVISEURS
 from tests.support.service import Service, assembler
 from worker import creer_worker
-from workflows.echeances import demarrer_echeances
 from workflows.validation import EcheanceValidationWorkflow
 
 

@@ -1,16 +1,17 @@
-"""Starting the validation-of-services deadlines of a population, idempotently (client side)."""
+"""Starting the validation-of-services deadlines of a population, idempotently: one dossier per eligible
+agent, then its workflow (the use case behind ``cnracl echeances demarrer``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from domain.rectification import DelaisTache
+from domain.taches import DelaisTache
 from domain.validation import EcheanceValidationEntree, EtatValidation, echeance_validation
 from persistence.db import SessionFactory, transaction
 from persistence.models import Affilie, DossierValidationTable
@@ -47,26 +48,26 @@ async def demarrer_echeances(
                 await session.exec(
                     select(Affilie)
                     .where(
-                        Affilie.id > dernier_id,
-                        (Affilie.date_titularisation.is_not(None)) | (Affilie.temps_non_complet),
-                    )  # type: ignore[union-attr]
-                    .order_by(Affilie.id)
+                        col(Affilie.id) > dernier_id,
+                        col(Affilie.date_titularisation).is_not(None) | col(Affilie.temps_non_complet),
+                    )
+                    .order_by(col(Affilie.id))
                     .limit(lot)
                 )
             ).all()
             if not affilies:
                 return bilan
-            dernier_id = affilies[-1].id  # type: ignore[assignment]
+            dernier_id = max(affilie.id or 0 for affilie in affilies)
             existants = {
-                d.affilie_id: d
-                for d in (
+                dossier.affilie_id: dossier
+                for dossier in (
                     await session.exec(
                         select(DossierValidationTable).where(
-                            DossierValidationTable.affilie_id.in_([a.id for a in affilies])
+                            col(DossierValidationTable.affilie_id).in_([affilie.id for affilie in affilies])
                         )
                     )
                 ).all()
-            }  # type: ignore[attr-defined]
+            }
             a_demarrer: list[tuple[DossierValidationTable, Affilie]] = []
             for affilie in affilies:
                 echeance = echeance_validation(
@@ -75,12 +76,14 @@ async def demarrer_echeances(
                 if echeance is None:
                     continue
                 bilan.eligibles += 1
-                dossier = existants.get(affilie.id)  # type: ignore[arg-type]
+                if affilie.id is None:
+                    continue
+                dossier = existants.get(affilie.id)
                 if dossier is None:
                     maintenant = datetime.now(UTC)
                     dossier = DossierValidationTable(
                         workflow_id=id_workflow_validation(affilie.cle),
-                        affilie_id=affilie.id,  # type: ignore[arg-type]
+                        affilie_id=affilie.id,
                         motif=echeance.motif.value,
                         date_limite=echeance.date_limite,
                         regle=echeance.regle,
@@ -92,6 +95,8 @@ async def demarrer_echeances(
                 a_demarrer.append((dossier, affilie))
             await session.flush()
         for dossier, affilie in a_demarrer:
+            if dossier.id is None or affilie.id is None:
+                raise LookupError("dossier de validation non enregistré")
             try:
                 await client.start_workflow(
                     EcheanceValidationWorkflow.run,
@@ -99,7 +104,7 @@ async def demarrer_echeances(
                         dossier.id,
                         affilie.id,
                         affilie.employeur_id,
-                        dossier.date_limite,  # type: ignore[arg-type]
+                        dossier.date_limite,
                         dossier.regle,
                         rappels,
                         delais,

@@ -1,0 +1,227 @@
+"""The side effects every process shares: its transitions (projection + history), its human tasks, its mails.
+
+Each method is one activity; the class holds its dependencies. Every write is idempotent (a retried or
+replayed step stores nothing twice, mails no one twice), and a task is created, reminded or closed in the
+same transaction as the state that records it, so the inbox and the process's page agree at every moment.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.mails import Courrier, ExpediteurMails, MailReserve, adresse_de, contexte_tache
+from domain.etats import Acteur, EtatTache, TypeDocument
+from domain.processus import Notification, Parties, ReferenceProcessus, Transition
+from domain.rectification import MENTION_RECLAMATION_EIG
+from domain.regles import parametre
+from domain.taches import ClotureTache, MarquageTache, OuvertureTache
+from persistence import depots
+from persistence.db import SessionFactory, transaction
+from persistence.models import (
+    Affilie,
+    DemandeEirTable,
+    Document,
+    Employeur,
+    RectificationTable,
+    Tache,
+)
+
+Ligne = TypeVar("Ligne", Affilie, Document)
+
+
+SANS_EMPLOYEUR = "votre dernier employeur CNRACL"  # how an EIR's mails name the employer when none is known
+
+
+class ActivitesProcessus:
+    def __init__(
+        self, sessions: SessionFactory, mails: ExpediteurMails, url_publique: str, mail_superviseurs: str
+    ) -> None:
+        self._sessions = sessions
+        self._mails = mails
+        self._url = url_publique.rstrip("/")
+        self._mail_superviseurs = mail_superviseurs
+
+    @activity.defn(name="processus_parties")
+    async def parties(self, reference: ReferenceProcessus) -> Parties:
+        """The agent of a process and the employer that answers its tasks."""
+        async with self._sessions() as session:
+            ligne = await _projection(session, reference)
+            if isinstance(ligne, DemandeEirTable):
+                return Parties(ligne.affilie_id, ligne.employeur_id)
+            if isinstance(ligne, RectificationTable):
+                return Parties(ligne.affilie_id, ligne.employeur_actuel_id)
+            affilie = await _lire(session, Affilie, ligne.affilie_id)
+            return Parties(ligne.affilie_id, affilie.employeur_id)
+
+    @activity.defn(name="processus_transition")
+    async def transition(self, transition: Transition) -> None:
+        async with transaction(self._sessions) as session:
+            await _appliquer(session, transition)
+
+    @activity.defn(name="tache_ouvrir")
+    async def ouvrir_tache(self, ouverture: OuvertureTache) -> int:
+        """Create the task (once: its key) with the sequence of the state that opens it, then write that state
+        with the task's number."""
+        nouvelle, transition = ouverture.tache, ouverture.transition
+        async with transaction(self._sessions) as session:
+            tache, creee = await depots.creer_tache(
+                session,
+                Tache(
+                    cle=nouvelle.cle,
+                    type=nouvelle.type.value,
+                    workflow_id=nouvelle.workflow_id,
+                    demande_id=nouvelle.demande_id,
+                    employeur_id=nouvelle.employeur_id,
+                    affilie_id=nouvelle.affilie_id,
+                    destinataire=nouvelle.destinataire.value,
+                    etat=EtatTache.ouverte.value,
+                    echeance=nouvelle.echeance,
+                    creee_le=nouvelle.horodatage,
+                    details=nouvelle.details,
+                    sequence=transition.sequence,
+                ),
+            )
+            if tache.id is None:
+                raise ApplicationError("tâche créée sans numéro", type="TacheSansNumero")
+            if creee:
+                await depots.ajouter_evenement(
+                    session,
+                    nouvelle.workflow_id,
+                    "tache_creee",
+                    Acteur.cnracl.value,
+                    nouvelle.horodatage,
+                    details={"tache_id": tache.id, "type": tache.type, "echeance": nouvelle.echeance.isoformat()},
+                )
+            transition.projection.tache_id = tache.id
+            await _appliquer(session, transition)
+            return tache.id
+
+    @activity.defn(name="tache_marquer")
+    async def marquer_tache(self, marquage: MarquageTache) -> None:
+        """Note a reminder or an escalation on the task, and the state that records it."""
+        async with transaction(self._sessions) as session:
+            tache = await depots.marquer_tache(
+                session, marquage.tache_id, marquage.horodatage, None, marquage.relancee, marquage.escaladee
+            )
+            if tache is None:
+                raise _tache_inconnue(marquage.tache_id)
+            await _appliquer(session, marquage.transition)
+
+    @activity.defn(name="tache_clore")
+    async def clore_tache(self, cloture: ClotureTache) -> None:
+        """Store the answer (CIR corrections, task done) or close the task as ``etat``; then the next state."""
+        async with transaction(self._sessions) as session:
+            if cloture.reponse is None:
+                tache = await depots.marquer_tache(session, cloture.tache_id, cloture.horodatage, cloture.etat.value)
+                if tache is None:
+                    raise _tache_inconnue(cloture.tache_id)
+            else:
+                tache = await session.get(Tache, cloture.tache_id)
+                if tache is None:
+                    raise _tache_inconnue(cloture.tache_id)
+                await depots.terminer_tache(session, tache, cloture.reponse, cloture.horodatage)
+            await _appliquer(session, cloture.transition)
+
+    @activity.defn(name="processus_notifier")
+    async def notifier(self, notification: Notification) -> None:
+        """Mail one event to one recipient, once (the outbox key is the notification's ``cle``): its context
+        read and the mail stored in the outbox in one transaction, sent after."""
+        async with transaction(self._sessions) as session:
+            reserve = await self.reserver(session, notification)
+        await self._mails.expedier(reserve)
+
+    async def reserver(self, session: AsyncSession, notification: Notification) -> MailReserve | None:
+        """The mail of ``notification`` rendered and stored in the outbox, in the caller's transaction."""
+        ligne = await _projection(session, notification.reference)
+        affilie = await _lire(session, Affilie, ligne.affilie_id)
+        employeur = await session.get(Employeur, notification.employeur_id) if notification.employeur_id else None
+        contexte: dict[str, Any] = {
+            "url": self._url,
+            "affilie": {"prenom": affilie.prenom, "nom": affilie.nom},
+            "employeur": {
+                "raison_sociale": employeur.raison_sociale if employeur else "",
+                "siret": employeur.siret if employeur else "",
+            },
+        }
+        contexte |= _contexte_du_processus(ligne)
+        contexte |= await contexte_tache(session, notification.tache_id)
+        if notification.document_id is not None:
+            contexte["document"] = (await _lire(session, Document, notification.document_id)).contenu
+        adresse = adresse_de(notification.destinataire, affilie, employeur, self._mail_superviseurs)
+        return await self._mails.reserver(
+            session,
+            Courrier(
+                notification.cle, notification.evenement, adresse, contexte, ligne.workflow_id, notification.horodatage
+            ),
+        )
+
+
+def _contexte_du_processus(ligne: depots.Projection) -> dict[str, Any]:
+    """What a process's mails say about it: the EIR request, the rectification, the validation dossier."""
+    if isinstance(ligne, DemandeEirTable):
+        return {
+            "demande": {
+                "id": ligne.id,
+                "reference": f"EIR-{ligne.id}",
+                "date_demande": ligne.date_demande.isoformat(),
+                "workflow_id": ligne.workflow_id,
+            },
+            **({} if ligne.employeur_id else {"employeur": {"raison_sociale": SANS_EMPLOYEUR, "siret": ""}}),
+        }
+    if isinstance(ligne, RectificationTable):
+        contexte: dict[str, Any] = {
+            "rectification": {
+                "id": ligne.id,
+                "reference": f"RECT-{ligne.id}",
+                "workflow_id": ligne.workflow_id,
+                "document": "EIG" if ligne.type_document == TypeDocument.eig.value else "RIS",
+                "annee_document": ligne.annee_document,
+                "periode_debut": ligne.periode_debut.isoformat(),
+                "periode_fin": ligne.periode_fin.isoformat(),
+                "motif": ligne.motif,
+                "reclamation_eig": ligne.reclamation_eig,
+                "mention_eig": MENTION_RECLAMATION_EIG,
+            }
+        }
+        if ligne.regime and ligne.creee_le is not None:
+            contexte["regime"] = parametre("regimes", "regimes", ligne.creee_le.date()).valeur[ligne.regime]
+        return contexte
+    return {
+        "dossier": {
+            "id": ligne.id,
+            "reference": f"VAL-{ligne.id}",
+            "workflow_id": ligne.workflow_id,
+            "date_limite": ligne.date_limite.isoformat(),
+            "regle": ligne.regle,
+            "decision": ligne.decision or "",
+        }
+    }
+
+
+async def _appliquer(session: AsyncSession, transition: Transition) -> None:
+    try:
+        await depots.appliquer_transition(session, transition)
+    except LookupError as absente:
+        raise ApplicationError(str(absente), type="ProcessusInconnu", non_retryable=True) from absente
+
+
+async def _projection(session: AsyncSession, reference: ReferenceProcessus) -> depots.Projection:
+    try:
+        return await depots.projection(session, reference)
+    except LookupError as absente:
+        raise ApplicationError(str(absente), type="ProcessusInconnu", non_retryable=True) from absente
+
+
+async def _lire(session: AsyncSession, modele: type[Ligne], identifiant: int) -> Ligne:
+    ligne = await session.get(modele, identifiant)
+    if ligne is None:
+        raise ApplicationError(f"{modele.__name__} {identifiant} introuvable", type="LigneAbsente", non_retryable=True)
+    return ligne
+
+
+def _tache_inconnue(tache_id: int) -> ApplicationError:
+    return ApplicationError(f"tâche {tache_id} inconnue", type="TacheInconnue", non_retryable=True)

@@ -1,0 +1,352 @@
+"""Record the histories the replay test replays (``make historiques``): each process run end to end on
+Temporal's time-skipping server, with the real activities (a migrated SQLite database, the real SMTP sink),
+its history written to ``tests/workflows/historiques/<scenario>.<workflow id>.json`` (a replay needs the id: a
+campaign names its children after it).
+
+Re-record after a change of a workflow's code once no process started by the old code runs anywhere
+(docs/versions.md); until then, the old histories must keep replaying.
+
+    .venv/bin/python -m tests.workflows.enregistrer [NAME…]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import select
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowHandle, WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from domain.eir import ActionAffilie, DemandeConsolidation, PeriodeASignaler, ReponsesEnquete
+from domain.etats import EtatTache
+from domain.rectification import DemandeRectification, Routage
+from domain.taches import DelaisTache, ReponseTache
+from domain.task_queues import id_workflow_eir
+from domain.validation import DecisionValidation, DemandeValidation, EcheanceValidationEntree
+from notifications.puits import demarrer_puits
+from persistence import depots
+from persistence.db import SessionFactory, creer_moteur, fabrique_sessions, transaction
+from persistence.migrations import migrer_async
+from persistence.models import DossierValidationTable, RectificationTable, Tache
+from settings import Settings
+from tests.support.campagne import population_campagne
+from tests.support.environnement import BIN, port_libre, settings_de_test
+from tests.support.fabriques import Population, population
+from worker import creer_worker
+from workflows.campagne import LancementCampagneWorkflow
+from workflows.campagne_client import demande_campagne, demarrer_campagne, lancement_annuel
+from workflows.client import delais_eir, demarrer_eir
+from workflows.eir import EirWorkflow
+from workflows.rectification import RectificationWorkflow
+from workflows.validation import EcheanceValidationWorkflow
+
+HISTORIQUES = Path(__file__).parent / "historiques"
+ATTENTE = 30.0  # seconds (real time) for an activity's effect to show
+
+
+@dataclass
+class Banc:
+    """One process's stack: its time-skipping server, database, worker settings and population."""
+
+    env: WorkflowEnvironment
+    settings: Settings
+    sessions: SessionFactory
+    pop: Population | None
+
+
+Scenario = Callable[[Banc], Awaitable[list[WorkflowHistory]]]
+
+
+@asynccontextmanager
+async def banc(dossier: Path, avec_population: bool = True) -> AsyncIterator[Banc]:
+    url = f"sqlite+aiosqlite:///{dossier / 'cnracl.db'}"
+    await migrer_async(url)
+    moteur = creer_moteur(url)
+    sessions = fabrique_sessions(moteur)
+    port = port_libre()
+    controleur, _ = demarrer_puits(dossier / "mail", port=port)
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(BIN / "temporal-test-server"), data_converter=pydantic_data_converter
+    )
+    settings = settings_de_test(dossier, url, port)
+    try:
+        pop = await population(sessions) if avec_population else None
+        async with creer_worker(env.client, settings, sessions):
+            yield Banc(env, settings, sessions, pop)
+    finally:
+        await env.shutdown()
+        controleur.stop()
+        await moteur.dispose()
+
+
+async def _tache_ouverte(banc: Banc, workflow_id: str) -> Tache:
+    """The open task of the process, once its activity has written it."""
+    fin = asyncio.get_running_loop().time() + ATTENTE
+    while True:
+        async with banc.sessions() as session:
+            taches = (await session.exec(select(Tache).where(Tache.workflow_id == workflow_id))).all()
+        ouvertes = [tache for tache in taches if tache.etat == EtatTache.ouverte.value]
+        if ouvertes:
+            return ouvertes[0]
+        if asyncio.get_running_loop().time() > fin:
+            raise TimeoutError(f"{workflow_id} : aucune tâche ouverte")
+        await asyncio.sleep(0.05)
+
+
+async def _etat_eir(handle: WorkflowHandle[Any, Any], etat: str) -> None:
+    fin = asyncio.get_running_loop().time() + ATTENTE
+    while (await handle.query(EirWorkflow.etat)).etat.value != etat:
+        if asyncio.get_running_loop().time() > fin:
+            raise TimeoutError(f"{handle.id} : jamais dans l'état {etat}")
+        await asyncio.sleep(0.05)
+
+
+async def _repondre(banc: Banc, handle: WorkflowHandle[Any, Any], completer_tache: Any, **reponse: Any) -> None:
+    """The open task's recipient answers it (``completer_tache``: the process's own update)."""
+    tache = await _tache_ouverte(banc, handle.id)
+    await handle.execute_update(
+        completer_tache,
+        ReponseTache(tache_id=tache.id or 0, carriere_verifiee=True, sequence=tache.sequence, **reponse),
+    )
+
+
+async def _demarrer_eir(banc: Banc) -> WorkflowHandle[Any, Any]:
+    if banc.pop is None:
+        raise ValueError("l'EIR demande la population de test")
+    async with transaction(banc.sessions) as session:
+        demande = await depots.creer_demande_eir(
+            session, banc.pop.affilie, date(2026, 3, 2), "en_ligne", datetime.now(UTC), id_workflow_eir
+        )
+    if demande.id is None:
+        raise ValueError("demande non enregistrée")
+    return await demarrer_eir(
+        banc.env.client,
+        banc.settings.task_queue,
+        demande.id,
+        demande.workflow_id,
+        demande.date_demande,
+        delais_eir(banc.settings),
+    )
+
+
+async def eir_complet(banc: Banc) -> list[WorkflowHistory]:
+    """Reminder and escalation of the employer's task, one consolidation round, the survey answered."""
+    handle = await _demarrer_eir(banc)
+    await banc.env.sleep(timedelta(days=25, minutes=5))
+    await _repondre(
+        banc,
+        handle,
+        EirWorkflow.completer_tache,
+        indice_fin_de_carriere=612,
+        corrections=[{"date_debut": "2005-01-01", "date_fin": "2005-12-31", "quotite": 80}],
+    )
+    await _etat_eir(handle, "ris_disponible")
+    await handle.execute_update(
+        EirWorkflow.demander_consolidation,
+        DemandeConsolidation(periodes=[PeriodeASignaler(annee=1996, commentaire="Stage manquant")]),
+    )
+    await _repondre(banc, handle, EirWorkflow.completer_tache)
+    await _etat_eir(handle, "ris_disponible")
+    await handle.execute_update(EirWorkflow.valider_ris, ActionAffilie())
+    await _etat_eir(handle, "bilan_disponible")
+    await banc.env.sleep(timedelta(days=14, hours=1))
+    await _etat_eir(handle, "enquete_envoyee")
+    await handle.execute_update(EirWorkflow.repondre_enquete, ReponsesEnquete(reponses=[5, 4, 4, 5, 3]))
+    await handle.result()
+    return [await handle.fetch_history()]
+
+
+async def eir_retrait(banc: Banc) -> list[WorkflowHistory]:
+    """The agent withdraws while the employer's task is open: the task is cancelled."""
+    handle = await _demarrer_eir(banc)
+    await banc.env.sleep(timedelta(days=5, minutes=5))
+    await _tache_ouverte(banc, handle.id)
+    await handle.execute_update(EirWorkflow.retirer, ActionAffilie())
+    await handle.result()
+    return [await handle.fetch_history()]
+
+
+async def rectification(banc: Banc) -> list[WorkflowHistory]:
+    """An EIG period at a former employer in the system: its transmission (reminded, escalated), then the
+    current employer's task, then the rectified document."""
+    if banc.pop is None:
+        raise ValueError("la rectification demande la population de test")
+    maintenant = datetime.now(UTC)
+    actuel, precedent = banc.pop.employeur, banc.pop.autre_employeur
+    async with transaction(banc.sessions) as session:
+        ligne = RectificationTable(
+            workflow_id=f"rectification-{banc.pop.affilie.cle}-1",
+            affilie_id=banc.pop.affilie.id or 0,
+            type_document="eig",
+            annee_document=2026,
+            periode_debut=date(1993, 1, 1),
+            periode_fin=date(1993, 12, 31),
+            motif="Période manquante",
+            employeur_periode_siret=precedent.siret,
+            employeur_periode_id=precedent.id,
+            employeur_actuel_id=actuel.id,
+            routage=Routage.employeur_precedent.value,
+            reclamation_eig=True,
+            etat="enregistree",
+            creee_le=maintenant,
+            modifiee_le=maintenant,
+        )
+        session.add(ligne)
+        await session.flush()
+    settings = banc.settings
+    handle = await banc.env.client.start_workflow(
+        RectificationWorkflow.run,
+        DemandeRectification(
+            ligne.id or 0,
+            Routage.employeur_precedent,
+            True,
+            actuel.id,
+            precedent.id,
+            DelaisTache(settings.relance_employeur, settings.escalade_superviseur),
+        ),
+        id=ligne.workflow_id,
+        task_queue=settings.task_queue,
+    )
+    await _tache_ouverte(banc, handle.id)
+    await banc.env.sleep(settings.escalade_superviseur + timedelta(minutes=5))
+    await _repondre(
+        banc,
+        handle,
+        RectificationWorkflow.completer_tache,
+        corrections=[{"date_debut": "1993-01-01", "date_fin": "1993-12-31", "nature": "non_titulaire_valide"}],
+    )
+    await _repondre(banc, handle, RectificationWorkflow.completer_tache)
+    await handle.result()
+    return [await handle.fetch_history()]
+
+
+async def validation(banc: Banc) -> list[WorkflowHistory]:
+    """A deadline 200 days ahead: the first reminder, the agent's request, the employer's certificates, the
+    supervisor's decision."""
+    if banc.pop is None:
+        raise ValueError("la validation demande la population de test")
+    settings, pop = banc.settings, banc.pop
+    maintenant = await banc.env.get_current_time()
+    limite = (maintenant + timedelta(days=200)).date()
+    regle = "titularisé au plus tard le 01/01/2013 : demande dans les 24 mois de la titularisation"
+    async with transaction(banc.sessions) as session:
+        dossier = DossierValidationTable(
+            workflow_id=f"echeance-validation-{pop.affilie.cle}",
+            affilie_id=pop.affilie.id or 0,
+            motif="titularisation",
+            date_limite=limite,
+            regle=regle,
+            etat="ouverte",
+            creee_le=maintenant,
+            modifiee_le=maintenant,
+        )
+        session.add(dossier)
+        await session.flush()
+    handle = await banc.env.client.start_workflow(
+        EcheanceValidationWorkflow.run,
+        EcheanceValidationEntree(
+            dossier.id or 0,
+            pop.affilie.id or 0,
+            pop.employeur.id,
+            limite,
+            regle,
+            settings.validation_rappels,
+            DelaisTache(settings.relance_employeur, settings.escalade_superviseur),
+        ),
+        id=dossier.workflow_id,
+        task_queue=settings.task_queue,
+    )
+    await banc.env.sleep(timedelta(days=30))  # past the first reminder (180 days before the deadline)
+    await handle.execute_update(EcheanceValidationWorkflow.demander, DemandeValidation())
+    await _repondre(banc, handle, EcheanceValidationWorkflow.completer_tache)
+    decision = await _tache_ouverte(banc, handle.id)  # the supervisor's
+    await handle.execute_update(
+        EcheanceValidationWorkflow.decider,
+        DecisionValidation(decision="acceptee", motif="Services justifiés", sequence=decision.sequence),
+    )
+    await handle.result()
+    return [await handle.fetch_history()]
+
+
+async def campagne(banc: Banc) -> list[WorkflowHistory]:
+    """A DAI campaign through its whole calendar, two batches of employers; its history and one batch's."""
+    annee = (await banc.env.get_current_time()).year + 1
+    await population_campagne(banc.sessions, annee)
+    settings = banc.settings.model_copy(update={"campagne_taille_lot_employeurs": 2, "campagne_taille_paquet": 1})
+    handle = await demarrer_campagne(banc.env.client, settings.task_queue, demande_campagne(settings, annee))
+    await handle.result()
+    historique = await handle.fetch_history()
+    lots = [
+        event.start_child_workflow_execution_initiated_event_attributes.workflow_id
+        for event in historique.events
+        if event.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED
+    ]
+    if not lots:
+        raise ValueError("la campagne n'a lancé aucun lot")
+    return [historique, await banc.env.client.get_workflow_handle(lots[0]).fetch_history()]
+
+
+async def lancement_campagne(banc: Banc) -> list[WorkflowHistory]:
+    """What the yearly Schedule starts: the campaign of the current year (left running when the server stops)."""
+    handle = await banc.env.client.start_workflow(
+        LancementCampagneWorkflow.run,
+        lancement_annuel(banc.settings),
+        id="campagne-dai-lancement",
+        task_queue=banc.settings.task_queue,
+    )
+    await handle.result()
+    return [await handle.fetch_history()]
+
+
+SCENARIOS: dict[str, tuple[Scenario, bool]] = {
+    "eir_complet": (eir_complet, True),
+    "eir_retrait": (eir_retrait, True),
+    "rectification": (rectification, True),
+    "validation": (validation, True),
+    "campagne": (campagne, False),
+    "lancement_campagne": (lancement_campagne, False),
+}
+
+
+async def enregistrer(noms: list[str], dossier: Path = HISTORIQUES) -> list[Path]:
+    ecrits: list[Path] = []
+    for nom in noms:
+        scenario, avec_population = SCENARIOS[nom]
+        with tempfile.TemporaryDirectory() as temporaire:
+            async with banc(Path(temporaire), avec_population) as le_banc:
+                historiques = await scenario(le_banc)
+        ecrits += _remplacer(dossier, nom, historiques)
+    return ecrits
+
+
+def _remplacer(dossier: Path, nom: str, historiques: list[WorkflowHistory]) -> list[Path]:
+    """The scenario's files: the former ones removed, one per history written."""
+    for ancien in dossier.glob(f"{nom}.*.json"):
+        ancien.unlink()
+    fichiers = [dossier / f"{nom}.{historique.workflow_id}.json" for historique in historiques]
+    for fichier, historique in zip(fichiers, historiques, strict=True):
+        fichier.write_text(historique.to_json())
+    return fichiers
+
+
+def main() -> None:
+    noms = sys.argv[1:] or list(SCENARIOS)
+    inconnus = [nom for nom in noms if nom not in SCENARIOS]
+    if inconnus:
+        sys.exit(f"scénario(s) inconnu(s) : {', '.join(inconnus)} ; choisissez parmi {', '.join(SCENARIOS)}.")
+    for fichier in asyncio.run(enregistrer(noms)):
+        print(fichier.relative_to(Path.cwd()) if fichier.is_relative_to(Path.cwd()) else fichier)
+
+
+if __name__ == "__main__":
+    main()
