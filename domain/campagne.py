@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum, auto
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,44 +24,18 @@ def id_workflow_campagne(annee: int, simulation: bool = False) -> str:
     return f"campagne-dai-{annee}-simulation" if simulation else f"campagne-dai-{annee}"
 
 
-# The members' values are their names, stored in the database: tests/domain/test_campagne.py pins them.
-
-
-class Cohorte(StrEnum):
-    ris = auto()
-    eig = auto()
-    information_generale = auto()
-
-
-class EtapeCampagne(StrEnum):
-    """The campaign's steps, in calendar order."""
-
-    planifiee = auto()
-    selection = auto()
-    mise_a_jour_employeurs = auto()
-    transmission = auto()
-    attente_envoi = auto()
-    envoi_documents = auto()
-    terminee = auto()
-    simulee = auto()
-
-
-class EtatCible(StrEnum):
-    """Where one agent of a cohort stands."""
-
-    selectionne = auto()
-    document_produit = auto()
-    document_annonce = auto()
-    anomalie = auto()  # the calculation refused the case: listed for supervisors, no document
-
-
-class TravailLot(StrEnum):
-    """What a batch child workflow does for its employers."""
-
-    notification = auto()
-    rappel = auto()
-    transmission = auto()
-    documents = auto()
+# Stored values (a member's value is its name, as in ``domain.etats``): tests/domain/test_campagne.py pins them.
+Cohorte = StrEnum("Cohorte", "ris eig information_generale")
+# The campaign's steps, in calendar order.
+EtapeCampagne = StrEnum(
+    "EtapeCampagne",
+    "planifiee selection mise_a_jour_employeurs transmission attente_envoi envoi_documents terminee simulee",
+)
+# Where one agent of a cohort stands; ``anomalie``: the calculation refused the case (listed for supervisors, no
+# document).
+EtatCible = StrEnum("EtatCible", "selectionne document_produit document_annonce anomalie")
+# What a batch child workflow does for its employers.
+TravailLot = StrEnum("TravailLot", "notification rappel transmission documents")
 
 
 # --- cohorts -----------------------------------------------------------------------------------
