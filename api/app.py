@@ -11,10 +11,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as AttenteDuPool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import pages
 from api.deps import Etat
-from api.erreurs import REPONSES_ERREUR, gerer_base, gerer_http, gerer_inattendue, gerer_validation
+from api.erreurs import REPONSES_ERREUR, gerer_base, gerer_http, gerer_inattendue, gerer_metier, gerer_validation
 from api.limites import LimiteDeDebit
+from api.pages.montage import monter
 from api.priorite import PrioriteAuxEcritures
 from api.routers import (
     affilies,
@@ -30,8 +30,9 @@ from api.routers import (
     taches,
     validations,
 )
+from domain.erreurs import ErreurMetier
 from observabilite import metriques
-from persistence.db import creer_moteur, fabrique_sessions
+from services.base import base_de_donnees
 from settings import Settings, get_settings
 
 PREFIXE = "/api/v1"
@@ -42,12 +43,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def cycle(app: FastAPI) -> AsyncIterator[None]:
-        moteur = creer_moteur(settings.database_url, settings.db_pool)
-        app.state.cnracl = Etat(settings, fabrique_sessions(moteur))
-        try:
+        async with base_de_donnees(settings, settings.db_pool) as sessions:
+            app.state.cnracl = Etat(settings, sessions)
             yield
-        finally:
-            await moteur.dispose()
 
     app = FastAPI(
         title="CNRACL — processus d'information retraite",
@@ -55,8 +53,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=cycle,
     )
+    # Starlette types a handler as taking any Exception; each of these is registered for its own type only.
     app.add_exception_handler(RequestValidationError, gerer_validation)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, gerer_http)  # type: ignore[arg-type]
+    app.add_exception_handler(ErreurMetier, gerer_metier)  # type: ignore[arg-type]
     for panne in (DBAPIError, ConnectionError, AttenteDuPool):  # 503 when the database is down, 500 otherwise
         app.add_exception_handler(panne, gerer_base)
     app.add_exception_handler(Exception, gerer_inattendue)
@@ -78,7 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metriques.router)
     app.add_middleware(PrioriteAuxEcritures, places=settings.lectures_simultanees)
     app.add_middleware(LimiteDeDebit, settings=settings)  # added last, so it runs first: a 429 waits for nothing
-    pages.monter(app)
+    monter(app)
     return app
 
 

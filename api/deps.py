@@ -2,31 +2,31 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 import weakref
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, ClassVar, TypeVar
 
-from fastapi import Depends, HTTPException, Path, Query, Request, status
+from fastapi import BackgroundTasks, Depends, HTTPException, Path, Query, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
-from temporalio.client import Client
 
 from api.securite import lire_jeton
 from domain.etats import Role
-from persistence.db import SessionFactory
-from persistence.models import Compte
+from services import courriels
+from services.base import SessionFactory
+from services.comptes import Compte, Envoi, compte_actif
+from services.moteur import Moteur
 from settings import Settings
-from workflows.client import connecter
 
 # Numbers of requests, tasks, dossiers… in paths and filters: positive, within the database's integers.
 NUMERO_MAX = 2**31 - 1
 Identifiant = Annotated[int, Path(ge=1, le=NUMERO_MAX, description="Numéro")]
 IdentifiantFacultatif = Annotated[int | None, Query(ge=1, le=NUMERO_MAX)]
 
+R = TypeVar("R")
 INCONNU = "Authentification requise : jeton absent, invalide ou expiré. Reconnectez-vous."
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/jeton", auto_error=False)
 
@@ -36,7 +36,7 @@ class CacheComptes:
     request gets its own copy (a ``Compte`` outside any session), never an object another request holds. Any
     flush of this process that changes, adds or deletes an account drops it at once (``_oublier_les_changes``)."""
 
-    _tous: weakref.WeakSet[CacheComptes] = weakref.WeakSet()
+    _tous: ClassVar[weakref.WeakSet[CacheComptes]] = weakref.WeakSet()
 
     def __init__(self, duree: float) -> None:
         self.duree = duree
@@ -59,7 +59,8 @@ class CacheComptes:
             self._lignes[compte.id] = (time.monotonic() + self.duree, compte.model_dump())
 
     def oublier(self, compte_id: int | None) -> None:
-        self._lignes.pop(compte_id, None)  # type: ignore[arg-type]
+        if compte_id is not None:
+            self._lignes.pop(compte_id, None)
 
 
 @event.listens_for(Session, "after_flush")
@@ -77,25 +78,7 @@ class Etat:
         self.settings = settings
         self.sessions = sessions
         self.comptes = CacheComptes(settings.duree_cache_comptes)
-        self._client: Client | None = None
-        self._verrou = asyncio.Lock()
-
-    async def client(self) -> Client:
-        """Connect to Temporal on first need: pages that only read the database work without it."""
-        async with self._verrou:
-            if self._client is None:
-                try:
-                    self._client = await connecter(
-                        self.settings.temporal_address,
-                        self.settings.temporal_namespace,
-                        tracage=self.settings.tracage_otel,
-                    )
-                except Exception as exc:  # the engine is unreachable
-                    raise HTTPException(
-                        status.HTTP_503_SERVICE_UNAVAILABLE,
-                        "Le moteur de processus est momentanément indisponible : réessayez dans quelques minutes.",
-                    ) from exc
-            return self._client
+        self.moteur = Moteur(settings)
 
 
 async def _etat(request: Request) -> Etat:  # async: a plain def would run in a thread, for each request
@@ -120,7 +103,7 @@ async def _compte(
         raise inconnu
     compte = etat.comptes.lire(compte_id)
     if compte is None:
-        compte = await session.get(Compte, compte_id)
+        compte = await compte_actif(session, compte_id)
         if compte is not None:
             etat.comptes.garder(compte)
     if compte is None or not compte.actif:
@@ -132,13 +115,20 @@ async def _compte_a_jour(
     compte: Annotated[Compte, Depends(_compte)], session: Annotated[AsyncSession, Depends(_session)]
 ) -> Compte:
     """The account read from the database in this request's session: for a route that changes it."""
-    frais = await session.get(Compte, compte.id)
-    if frais is None or not frais.actif:
+    frais = await compte_actif(session, compte.id)
+    if frais is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, INCONNU, headers={"WWW-Authenticate": "Bearer"})
     return frais
 
 
 EtatDep = Annotated[Etat, Depends(_etat)]
+
+
+async def _moteur(etat: EtatDep) -> Moteur:
+    return etat.moteur
+
+
+MoteurDep = Annotated[Moteur, Depends(_moteur)]
 SessionDep = Annotated[AsyncSession, Depends(_session)]
 CompteCourant = Annotated[Compte, Depends(_compte)]
 CompteAJour = Annotated[Compte, Depends(_compte_a_jour)]
@@ -160,14 +150,10 @@ Employeur_ou_Superviseur = Annotated[Compte, exiger(Role.employeur, Role.supervi
 Superviseur = Annotated[Compte, exiger(Role.superviseur)]
 
 
-async def affaire_de_l_agent(session: AsyncSession, compte: Compte, table, identifiant: int, introuvable: str):
-    """The row of ``table`` (a request, dossier or document bound to an agent by ``affilie_id``) if this account
-    may see it: the agent it belongs to, or a supervisor. Otherwise 404 with ``introuvable``: another person's
-    file is not revealed to exist."""
-    ligne = await session.get(table, identifiant)
-    if ligne is None or not (
-        compte.role == Role.superviseur.value
-        or (compte.role == Role.affilie.value and compte.affilie_id == ligne.affilie_id)
-    ):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, introuvable)
-    return ligne
+def expedier_apres(taches: BackgroundTasks, etat: Etat, resultat: tuple[R, list[Envoi]]) -> R:
+    """The use case's answer; its mails are sent once the answer has gone (it takes as long whether an account
+    was found or not)."""
+    reponse, envois = resultat
+    for envoi in envois:
+        taches.add_task(courriels.expedier, etat.sessions, etat.settings, envoi.mail_id, envoi.secret)
+    return reponse

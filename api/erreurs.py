@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import Request
@@ -9,6 +10,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.pages.rendu import rendre
+from api.pages.session import ErreurPage
+from api.statuts import entetes_de, statut_de
+from domain.erreurs import ErreurMetier
 
 _MESSAGES = {
     "missing": "ce champ est obligatoire",
@@ -32,7 +38,7 @@ _MESSAGES = {
 }
 
 
-def _message(erreur: dict[str, Any]) -> str:
+def _message(erreur: Mapping[str, Any]) -> str:
     type_, ctx = erreur.get("type", ""), erreur.get("ctx") or {}
     if type_ == "value_error":
         return str(ctx.get("error", erreur.get("msg", ""))).removeprefix("Value error, ")
@@ -54,7 +60,7 @@ def _message(erreur: dict[str, Any]) -> str:
     return _MESSAGES.get(type_, erreur.get("msg", "valeur invalide"))
 
 
-def erreurs_francaises(erreurs: list[dict[str, Any]]) -> list[dict[str, str]]:
+def erreurs_francaises(erreurs: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     sortie = []
     for erreur in erreurs:
         chemin = [str(p) for p in erreur.get("loc", ()) if p not in ("body", "query", "path", "form")]
@@ -124,15 +130,18 @@ def repondre(
 ) -> Response:
     """The error answer: JSON for the API (``Erreur``), the error page for a browser on a page."""
     if _pour_une_page(requete):
-        from api.pages.rendu import rendre
-        from api.pages.session import ErreurPage
-
         page = rendre(
             requete, "erreur.html", {"titre": ErreurPage(statut, message).titre, "texte": message}, statut=statut
         )
         page.headers.update(entetes or {})
         return page
     return reponse_erreur(statut, message, erreurs, entetes)
+
+
+async def gerer_metier(requete: Request, exc: ErreurMetier) -> Response:
+    """A use case's refusal, for a program (JSON ``Erreur``) or a person (the error page)."""
+    erreurs = [e.en_dict() for e in exc.erreurs] or None
+    return repondre(requete, statut_de(exc), exc.message, erreurs, entetes_de(exc))
 
 
 async def gerer_validation(requete: Request, exc: RequestValidationError) -> Response:

@@ -12,6 +12,7 @@ import hashlib
 import math
 import time
 
+from fastapi import HTTPException
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
@@ -60,6 +61,34 @@ class LimiteDeDebit:
 
 
 def _unite(limite) -> str:
+    unite = {"second": "seconde", "minute": "minute", "hour": "heure", "day": "jour"}.get(
+        limite.GRANULARITY.name, limite.GRANULARITY.name
+    )
+    return unite if limite.multiples == 1 else f"{limite.multiples} {unite}s"
+
+
+def limiter(request: Request, settings: Settings, *cles: str) -> None:
+    """Count one attempt for each key (the address, and maybe an identifier); 429 in French beyond the limit."""
+    if not settings.limites_actives:
+        return
+    etat = request.app.state
+    if getattr(etat, "limiteur_comptes", None) is None:
+        etat.limiteur_comptes = (MovingWindowRateLimiter(MemoryStorage()), parse(settings.limite_comptes))
+    limiteur, limite = etat.limiteur_comptes
+    adresse = request.client.host if request.client else "inconnue"
+    for cle in (f"adresse:{adresse}", *cles):
+        if not limiteur.hit(limite, "comptes", cle):
+            fenetre = limiteur.get_window_stats(limite, "comptes", cle)
+            attente = max(1, math.ceil(fenetre.reset_time - time.time()))
+            raise HTTPException(
+                429,
+                f"Trop de demandes de récupération de codes : {limite.amount} au plus par période de "
+                f"{_duree(limite)}. Réessayez dans {math.ceil(attente / 60)} minute(s).",
+                headers={"Retry-After": str(attente)},
+            )
+
+
+def _duree(limite) -> str:
     unite = {"second": "seconde", "minute": "minute", "hour": "heure", "day": "jour"}.get(
         limite.GRANULARITY.name, limite.GRANULARITY.name
     )

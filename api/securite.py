@@ -1,8 +1,23 @@
-"""Bearer tokens (``domain.jetons``); confidential codes are hashed in ``persistence.comptes``."""
+"""Bearer tokens (signed JWT, ``domain.jetons``); confidential codes are hashed by ``services.comptes``."""
 
 from __future__ import annotations
 
-from domain.jetons import ALGORITHME, emettre_jeton, lire_jeton
-from persistence.comptes import hacher, verifier
+from pydantic import BaseModel
 
-__all__ = ["ALGORITHME", "emettre_jeton", "hacher", "lire_jeton", "verifier"]
+from domain.jetons import emettre_jeton, lire_jeton
+from services.comptes import Compte, hacher, verifier
+from settings import Settings
+
+__all__ = ["Jeton", "emettre_jeton", "hacher", "jeton_de", "lire_jeton", "verifier"]
+
+
+class Jeton(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    role: str
+
+
+def jeton_de(compte: Compte, settings: Settings) -> Jeton:
+    """The bearer token of a signed-in account (the API's answer, and the pages' session cookie)."""
+    cle, duree = settings.cle_secrete(), settings.duree_jeton
+    return Jeton(access_token=emettre_jeton(compte.id or 0, compte.role, cle, duree), role=compte.role)

@@ -1,18 +1,22 @@
-"""Benchmark of the pension module against openfisca-france-pension 0.1.3, on the same cases.
+"""Benchmark of the pension module against openfisca-france-pension 0.1.3: same cases, same number of processes,
+throughput reported per core.
 
-    python -m bench.bench_pension [--cas 1000000] [--processus 2] [--graine 2026] [--sans-openfisca]
+    python -m bench.bench_pension [--cas 300000] [--processus 2] [--graine 2026] [--sans-openfisca]
+    (or through make bench's machinery: python -m bench pension -- --cas 300000)
 
 1. Generates ``--cas`` synthetic cases (JSONL, deterministic for a seed): sédentaires and actifs born
    1948–1970, services as trimestres, other regimes, bonifications, children, index 340–900, pensions
    taking effect 2012–2034.
-2. Ours: the ``cnracl pension simuler --lot`` path, one CLI process per core on a slice of the file, the
-   full result (explanation included) written as JSON lines (to /dev/null: 1,000,000 full results are ~6 GB).
-   ``--lot`` runs the batch path (``pension/lot.py``, ``cli.pension.TAILLE_LOT`` lines at a time, results built
-   as UTF-8 bytes): the same JSON as ``simuler`` case by case (``tests/pension/test_lot.py``), the bench cases
-   all computed by it.
+2. Ours: ``cnracl pension simuler --lot FILE --processus N`` (one command, a pool of N processes), the full
+   result (explanation included) written as JSON lines to /dev/null; wall time from the command's start, so
+   our start-up is counted. Run twice, before and after openfisca, to see the machine's drift; the mean counts.
 3. OpenFisca: ``bench/openfisca/calcul_openfisca.py`` in its own venv (``bench/openfisca/install.sh``, pinned
-   lock file), vectorised simulations grouped by liquidation year.
-4. Agreement on the cases where both models apply the same rules (sédentaire, no bonification, pension
+   lock file), N processes at once, one slice of the same file each, vectorised simulations grouped by
+   liquidation year, seven output numbers a case (no explanation). Each process reports its model loading
+   time and its reading + computing time: « with loading » is the wall time of the N processes, « without
+   loading » sums each process's cases over its own reading + computing time.
+4. Per core = throughput ÷ N. The ratio ours ÷ openfisca is computed on those figures of the same run.
+5. Agreement on the cases where both models apply the same rules (sédentaire, no bonification, pension
    taking effect from 2012 to 31/08/2023: openfisca 0.1.3 does not model the 2023 reform nor the 2026
    suspension): ours ``pension_brute_annuelle − majoration_enfants`` vs openfisca ``cnracl_pension_brute``
    within 0.05 € (openfisca computes in float32). Each disagreement is attributed to the first rule whose
@@ -25,6 +29,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -32,12 +37,12 @@ import time
 from collections import Counter
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 RACINE = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(RACINE))
 
 from bench.rapport import ecrire_section  # noqa: E402
-from cli.pension import TAILLE_LOT  # noqa: E402
 
 OPENFISCA = RACINE / "bench" / "openfisca"
 VENV_OPENFISCA = RACINE / "bench" / ".venv-openfisca"
@@ -83,21 +88,36 @@ def decouper(chemin: Path, parts: int, dossier: Path) -> list[Path]:
     return morceaux
 
 
-def notre_debit(morceaux: list[Path]) -> float:
-    """Wall time of the --lot CLI path, one process per slice, full results written to /dev/null."""
-    debut = time.perf_counter()
-    processus = [
-        subprocess.Popen(
-            [sys.executable, "-c", CLI, "simuler", "--lot", str(m), "--sortie", os.devnull],
-            cwd=RACINE,
-            stderr=subprocess.DEVNULL,
-        )
-        for m in morceaux
-    ]
-    codes = [p.wait() for p in processus]
-    if any(codes):
-        raise SystemExit(f"le calcul par lot a échoué : codes {codes}")
-    return time.perf_counter() - debut
+def _processeur_des_enfants() -> float:
+    """Processor seconds (user + system) of the finished child processes and their own children."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def notre_debit(cas: Path, processus: int) -> tuple[float, float]:
+    """Wall time and processor time of ``cnracl pension simuler --lot`` with ``processus`` processes, full
+    results to /dev/null."""
+    debut, debut_cpu = time.perf_counter(), _processeur_des_enfants()
+    resultat = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CLI,
+            "simuler",
+            "--lot",
+            str(cas),
+            "--processus",
+            str(processus),
+            "--sortie",
+            os.devnull,
+        ],
+        cwd=RACINE,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
+    if resultat.returncode:
+        raise SystemExit(f"le calcul par lot a échoué : code {resultat.returncode}")
+    return time.perf_counter() - debut, _processeur_des_enfants() - debut_cpu
 
 
 def comparable(cas: dict) -> bool:
@@ -109,39 +129,45 @@ def comparable(cas: dict) -> bool:
 
 
 def nos_resultats(chemin: Path) -> dict[int, dict]:
-    """Our results on the comparable cases: the CLI's batch function (``calculer_lot`` with ``simuler``, the
-    batch path of the timed run), outside the timed run."""
+    """Our results on the comparable cases, through the function the timed command runs, outside the timing."""
     import orjson
 
-    import pension
-    from cli.pension import calculer_lot
+    from pension.lot import calculer_lot
 
     lignes = chemin.read_text(encoding="utf-8").splitlines()
-    indices = [i for i, l in enumerate(lignes) if comparable(orjson.loads(l))]
-    resultats = calculer_lot(pension.simuler, (lignes[i] for i in indices))
-    return {i: orjson.loads(r) for i, r in zip(indices, resultats, strict=False)}
+    indices = [i for i, ligne in enumerate(lignes) if comparable(orjson.loads(ligne))]
+    resultats = calculer_lot("simuler", (lignes[i] for i in indices), processus=os.cpu_count() or 1)
+    return {i: orjson.loads(r) for i, r in zip(indices, resultats, strict=True)}
 
 
-def openfisca(chemin: Path, sortie: Path) -> tuple[float, dict]:
+def openfisca(morceaux: list[Path], dossier: Path) -> tuple[float, list[dict[str, Any]], list[Path]]:
+    """Wall time of one openfisca process per slice, all at once; each process's timings (wall and processor,
+    model loading apart); their outputs."""
     if not (VENV_OPENFISCA / "bin" / "python").exists():
         subprocess.run(["bash", str(OPENFISCA / "install.sh")], check=True)
+    sorties = [dossier / f"openfisca_{k}.jsonl" for k in range(len(morceaux))]
     debut = time.perf_counter()
-    r = subprocess.run(
-        [
-            str(VENV_OPENFISCA / "bin" / "python"),
-            "-W",
-            "ignore",
-            str(OPENFISCA / "calcul_openfisca.py"),
-            str(chemin),
-            str(sortie),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    lances = [
+        subprocess.Popen(
+            [
+                str(VENV_OPENFISCA / "bin" / "python"),
+                "-W",
+                "ignore",
+                str(OPENFISCA / "calcul_openfisca.py"),
+                str(morceau),
+                str(sortie),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for morceau, sortie in zip(morceaux, sorties, strict=True)
+    ]
+    erreurs = [lance.communicate()[1] for lance in lances]
     duree = time.perf_counter() - debut
-    if r.returncode:
-        raise SystemExit(f"openfisca a échoué :\n{r.stderr[-3000:]}")
-    return duree, json.loads(r.stderr.strip().splitlines()[-1])
+    if any(lance.returncode for lance in lances):
+        raise SystemExit(f"openfisca a échoué :\n{''.join(erreurs)[-3000:]}")
+    return duree, [json.loads(erreur.strip().splitlines()[-1]) for erreur in erreurs], sorties
 
 
 CAUSES = {
@@ -181,102 +207,127 @@ def _n(x: float) -> str:
     return f"{x:_.0f}".replace("_", " ")
 
 
+def _accord(
+    nous: dict[int, dict[str, Any]], eux: dict[int, dict[str, Any]]
+) -> tuple[int, Counter[str], dict[str, Any], int]:
+    accord, desaccords, exemples, erreurs = 0, Counter[str](), dict[str, Any](), 0
+    for i, resultat in nous.items():
+        if "erreurs" in resultat:
+            erreurs += 1
+            continue
+        if i not in eux:
+            continue
+        base = resultat["pension_brute_annuelle"] - resultat["majoration_enfants"]
+        if abs(base - eux[i]["pension_brute"]) <= TOLERANCE:
+            accord += 1
+        else:
+            regle = expliquer(resultat, eux[i])
+            desaccords[regle] += 1
+            exemples.setdefault(regle, (i, round(base, 2), eux[i]["pension_brute"]))
+    return accord, desaccords, exemples, erreurs
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cas", type=int, default=1_000_000)
+    parser.add_argument("--cas", type=int, default=300_000)
     parser.add_argument("--processus", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--graine", type=int, default=2026)
     parser.add_argument("--sans-openfisca", action="store_true")
     args = parser.parse_args(argv)
+    processus = args.processus
+    commande = f"python -m bench.bench_pension --cas {args.cas} --processus {processus} --graine {args.graine}"
 
     with tempfile.TemporaryDirectory(prefix="bench-pension-") as temp:
         dossier = Path(temp)
         cas = dossier / "cas.jsonl"
         generer(args.cas, args.graine, cas)
-        morceaux = decouper(cas, args.processus, dossier)
-        print(f"{args.cas} cas, {args.processus} processus")
+        print(f"{args.cas} cas, {processus} processus pour chaque modèle")
 
-        duree = notre_debit(morceaux)
-        print(
-            f"nous (cnracl pension simuler --lot, résultat complet avec explication) : {duree:.1f} s, "
-            f"{_n(args.cas / duree)} cas/s"
-        )
+        avant, avant_cpu = notre_debit(cas, processus)
+        print(f"nous (simuler --lot --processus {processus}) : {avant:.1f} s, {avant_cpu:.1f} s de processeur")
         if args.sans_openfisca:
             ecrire_section(
                 "bench_pension",
-                f"""## Calcul des pensions (`python -m bench.bench_pension --sans-openfisca`)
+                f"""## Calcul des pensions (`{commande} --sans-openfisca`)
 
-{_n(args.cas)} cas par `cnracl pension simuler --lot` ({args.processus} processus, résultat complet avec explication) :
-{duree:.1f} s, {_n(args.cas / duree)} cas/s. Comparaison avec openfisca non demandée dans cette exécution.
+{_n(args.cas)} cas par `cnracl pension simuler --lot --processus {processus}` (résultat complet avec explication) :
+{avant:.1f} s, {_n(args.cas / avant)} cas/s ; {_n(args.cas / avant_cpu)} cas par seconde de processeur.
+Comparaison avec openfisca non demandée dans cette exécution.
 """,
             )
             return 0
 
-        sortie = dossier / "openfisca.jsonl"
-        duree_of, temps = openfisca(cas, sortie)
-        calcul_of = temps["lecture_s"] + temps["calcul_et_ecriture_s"]
+        morceaux = decouper(cas, processus, dossier)
+        duree_of, temps, sorties = openfisca(morceaux, dossier)
+        apres, apres_cpu = notre_debit(cas, processus)
+        print(f"openfisca ({processus} processus) : {duree_of:.1f} s ; nous de nouveau : {apres:.1f} s")
+
+        cas_of = sum(t["cas"] for t in temps)
+        duree, duree_cpu = (avant + apres) / 2, (avant_cpu + apres_cpu) / 2
+        # Per core, by the wall clock: throughput ÷ processes (what N dedicated cores would give)
+        nous_mur = args.cas / duree / processus
+        of_mur = cas_of / duree_of / processus
+        of_mur_sans = sum(t["cas"] / (t["lecture_s"] + t["calcul_et_ecriture_s"]) for t in temps) / processus
+        # Per core, by the processor time the processes used (what a shared machine's load does not skew)
+        nous_cpu = args.cas / duree_cpu
+        of_cpu = cas_of / sum(t["chargement_cpu_s"] + t["lecture_calcul_cpu_s"] for t in temps)
+        of_cpu_sans = cas_of / sum(t["lecture_calcul_cpu_s"] for t in temps)
+        chargement = max(t["chargement_s"] for t in temps)
         print(
-            f"openfisca-france-pension 0.1.3 : {duree_of:.1f} s de bout en bout ({temps['cas']} cas, dont "
-            f"{temps['chargement_s']:.1f} s de chargement du modèle), {_n(temps['cas'] / duree_of)} cas/s ; "
-            f"hors chargement {_n(temps['cas'] / calcul_of)} cas/s"
-        )
-        print(
-            f"rapport nous / openfisca : {(args.cas / duree) / (temps['cas'] / duree_of):.2f} (bout en bout), "
-            f"{(args.cas / duree) / (temps['cas'] / calcul_of):.2f} (hors chargement du modèle)"
+            f"par cœur (horloge) : nous {_n(nous_mur)}, openfisca {_n(of_mur)} avec chargement, {_n(of_mur_sans)} sans"
+            f" ; par seconde de processeur : nous {_n(nous_cpu)}, openfisca {_n(of_cpu)} / {_n(of_cpu_sans)}"
         )
 
         nous = nos_resultats(cas)
+        taille = -(-args.cas // processus)  # decouper's slice size: openfisca numbers lines within its slice
         eux = {}
-        with open(sortie, encoding="utf-8") as f:
-            for ligne in f:
-                r = json.loads(ligne)
-                if r["i"] in nous:
-                    eux[r["i"]] = r
-        accord, desaccords, exemples, erreurs = 0, Counter(), {}, 0
-        for i, r in nous.items():
-            if "erreurs" in r:
-                erreurs += 1
-                continue
-            if i not in eux:
-                continue
-            base = r["pension_brute_annuelle"] - r["majoration_enfants"]
-            if abs(base - eux[i]["pension_brute"]) <= TOLERANCE:
-                accord += 1
-            else:
-                regle = expliquer(r, eux[i])
-                desaccords[regle] += 1
-                exemples.setdefault(regle, (i, round(base, 2), eux[i]["pension_brute"]))
+        for k, sortie in enumerate(sorties):
+            with open(sortie, encoding="utf-8") as fichier:
+                for ligne in fichier:
+                    resultat = json.loads(ligne)
+                    if resultat["i"] + k * taille in nous:
+                        eux[resultat["i"] + k * taille] = resultat
+        accord, desaccords, exemples, erreurs = _accord(nous, eux)
         total = accord + sum(desaccords.values())
-        print(
-            f"cas comparables (sédentaire, sans bonification, effet 2012 → 31/08/2023) : {total} "
-            f"({erreurs} refusés par nous : départ avant l'âge légal…)"
-        )
-        if total:
-            print(f"accord à {TOLERANCE} € près : {accord} ({accord / total:.1%})")
-        for regle, n in desaccords.most_common():
-            i, a, b = exemples[regle]
-            print(
-                f"  désaccord — {regle} : {n} ({n / total:.1%}), ex. cas {i} : nous {a} €, openfisca {b} €\n"
-                f"    cause : {CAUSES[regle]}"
-            )
-        debit, debit_of = args.cas / duree, temps["cas"] / duree_of
+        print(f"cas comparables : {total} ({erreurs} refusés par nous), accord {accord}")
+        for regle, nombre in desaccords.most_common():
+            i, chez_nous, chez_eux = exemples[regle]
+            print(f"  désaccord — {regle} : {nombre}, ex. cas {i} : nous {chez_nous} €, openfisca {chez_eux} €")
         lignes = "\n".join(
             f"| {regle} | {_n(n)} ({n / total:.1%}) | {CAUSES[regle]} |" for regle, n in desaccords.most_common()
         )
         ecrire_section(
             "bench_pension",
-            f"""## Calcul des pensions contre openfisca-france-pension (`python -m bench.bench_pension`)
+            f"""## Calcul des pensions contre openfisca-france-pension, par cœur (`{commande}`)
 
-{_n(args.cas)} cas tirés au hasard (graine {args.graine}), les mêmes pour les deux modèles, dans la même exécution.
+{_n(args.cas)} cas tirés au hasard (graine {args.graine}), les mêmes pour les deux modèles, {processus} processus pour
+chacun, l'un après l'autre dans la même exécution (nous, openfisca, nous de nouveau : la moyenne de nos deux passages
+compte). Par cœur, deux mesures : à l'horloge (débit ÷ {processus}, ce que donneraient {processus} cœurs dédiés) et par
+seconde de processeur consommée par les processus du modèle (user + system, ce que la charge des autres occupants
+d'une machine partagée ne fausse pas).
 
-| | durée | débit |
-|---|---|---|
-| nous : `cnracl pension simuler --lot`, résultat complet avec explication, {args.processus} processus | {duree:.1f} s | {_n(debit)} cas/s |
-| openfisca-france-pension 0.1.3, de bout en bout (dont {temps["chargement_s"]:.1f} s de chargement) | {duree_of:.1f} s | {_n(debit_of)} cas/s |
+| | durée | processeur | par cœur (horloge) | par seconde de processeur |
+|---|---|---|---|---|
+| nous : `cnracl pension simuler --lot --processus {processus}`, résultat complet avec explication (avant / après openfisca : {avant:.1f} s / {apres:.1f} s) | {duree:.1f} s | {duree_cpu:.1f} s | **{_n(nous_mur)} cas/s** | **{_n(nous_cpu)} cas/s** |
+| openfisca-france-pension 0.1.3, {processus} processus, de bout en bout (chargement du modèle : {chargement:.1f} s) | {duree_of:.1f} s | {sum(t["chargement_cpu_s"] + t["lecture_calcul_cpu_s"] for t in temps):.1f} s | {_n(of_mur)} cas/s | {_n(of_cpu)} cas/s |
+| openfisca, hors chargement du modèle (lecture + calcul de chaque processus) | — | {sum(t["lecture_calcul_cpu_s"] for t in temps):.1f} s | **{_n(of_mur_sans)} cas/s** | **{_n(of_cpu_sans)} cas/s** |
 
-Rapport nous / openfisca : **{debit / debit_of:.2f}** (objectif de l'issue 3 : au moins 2) ; sans compter le chargement
-du modèle openfisca ({_n(temps["cas"] / calcul_of)} cas/s) : {debit / (temps["cas"] / calcul_of):.2f}. Notre chemin `--lot` calcule
-par lots de {_n(TAILLE_LOT)} lignes (`pension/lot.py`), le même JSON que `simuler` cas par cas (`tests/pension/test_lot.py`).
+Rapport nous / openfisca par cœur, **hors chargement du modèle openfisca : {nous_mur / of_mur_sans:.2f} à l'horloge,
+{nous_cpu / of_cpu_sans:.2f} par seconde de processeur** (objectif de l'issue 21 : au moins 2) ; chargement compris :
+{nous_mur / of_mur:.2f} et {nous_cpu / of_cpu:.2f}. Objectif non atteint.
+
+Ce qui nous limite : chaque cas passe seul par la validation du cas (pydantic), les règles en arithmétique décimale
+et l'explication (15 à 20 règles en français avec leur référence, ~6,8 Ko de JSON par cas, écrits) ; openfisca calcule
+sept nombres par cas, en vecteurs numpy par année de liquidation, sans explication. Depuis l'issue 21 chaque règle
+n'est écrite qu'une fois (`pension/calcul.py`, les mêmes fonctions pour `simuler`, `estimer` et `--lot`) : le chemin
+numpy qui réécrivait toutes les règles (`pension/lot.py`, 0,78 × openfisca sur un processus d'après l'issue) est
+supprimé, la vitesse vient de la mémoïsation (paramètres par époque, règles par génération, fragments d'explication
+par valeur distincte) et d'un groupe de processus. Mesuré sur un processus (10 000 cas, mémoires chaudes) : ~60 µs de
+règles et d'explication, ~8 µs de validation, ~17 µs d'écriture JSON par cas ; le groupe de processus ajoute ~25 % de
+processeur (envoi des résultats au processus parent). Atteindre 2 × demanderait d'écrire les règles comme fonctions
+de tableaux sur un lot (un cas = un lot de un) avec l'explication produite par gabarits par valeur distincte :
+une réécriture de tout le module, non faite ici.
+
 Accord sur les {_n(total)} cas où les deux modèles appliquent les mêmes règles : {_n(accord)} ({accord / max(total, 1):.1%}).
 
 | règle du premier écart | cas | cause |

@@ -16,6 +16,9 @@ from typing import Annotated
 
 import typer
 
+from cli import campagne as _campagne
+from cli import pension as _pension
+from cli import synthetique as _synthetique
 from settings import Settings, get_settings
 
 app = typer.Typer(help="Service des processus d'information retraite de la CNRACL.", no_args_is_help=True)
@@ -27,9 +30,6 @@ app.add_typer(donnees, name="donnees")
 app.add_typer(echeances, name="echeances")
 audit = typer.Typer(help="Historique infalsifiable (chaîne d'empreintes).", no_args_is_help=True)
 app.add_typer(audit, name="audit")
-from cli import campagne as _campagne  # noqa: E402
-from cli import pension as _pension
-from cli import synthetique as _synthetique
 
 app.add_typer(_campagne.app, name="campagne")
 app.add_typer(_pension.app, name="pension")
@@ -61,10 +61,9 @@ def _sortie_erreur(message: str) -> None:
 
 
 def _migrer(settings: Settings) -> None:
-    from persistence.migrations import migrer
+    from services.donnees import mettre_a_jour_la_base
 
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    migrer(settings.database_url)
+    mettre_a_jour_la_base(settings)
 
 
 @app.command()
@@ -110,13 +109,24 @@ def api(
     nombre = processus or settings.api_processus
     # Idle keep-alive connections are kept longer than uvicorn's 5 s: a client reusing one just as the
     # server closes it gets a reset instead of an answer.
-    options = {"host": hote, "port": port, "log_config": None, "timeout_keep_alive": 65}
+    attente = 65
     if nombre > 1:
-        uvicorn.run("api.app:application", factory=True, workers=nombre, **options)
+        uvicorn.run(
+            "api.app:application",
+            factory=True,
+            workers=nombre,
+            host=hote,
+            port=port,
+            log_config=None,
+            timeout_keep_alive=attente,
+        )
     else:
         from api.app import application
 
-        uvicorn.Server(uvicorn.Config(application(settings), **options)).run()
+        config = uvicorn.Config(
+            application(settings), host=hote, port=port, log_config=None, timeout_keep_alive=attente
+        )
+        uvicorn.Server(config).run()
 
 
 @app.command()
@@ -145,51 +155,22 @@ def comptes_creer(
     profil: Annotated[str | None, typer.Option(help="admin ou utilisateur (employeur)")] = None,
 ) -> None:
     """Create an account (the code is stored hashed)."""
-    from persistence.comptes import CompteInvalide, creer_compte, hacher
-    from persistence.db import creer_moteur, fabrique_sessions, transaction
-
-    if len(code) < 8:
-        _sortie_erreur("code : au moins 8 caractères.")
-
-    async def creer() -> int:
-        moteur = creer_moteur(get_settings().database_url)
-        try:
-            async with transaction(fabrique_sessions(moteur)) as session:
-                compte = await creer_compte(
-                    session,
-                    role=role,
-                    identifiant=identifiant,
-                    code_hash=hacher(code),
-                    nir=nir,
-                    siret=siret,
-                    profil=profil,
-                )
-                return compte.id  # type: ignore[return-value]
-        finally:
-            await moteur.dispose()
+    from domain.erreurs import Refus
+    from services.donnees import creer_un_compte
 
     try:
-        compte_id = asyncio.run(creer())
-    except CompteInvalide as erreur:
-        _sortie_erreur(str(erreur))
+        compte_id = asyncio.run(creer_un_compte(get_settings(), role, identifiant, code, nir, siret, profil))
+    except Refus as erreur:
+        _sortie_erreur(erreur.message)
     typer.echo(f"Compte {identifiant} ({role}) créé, n° {compte_id}.")
 
 
 @audit.command("verifier")
 def audit_verifier() -> None:
     """Check the hash chain of the whole history: any altered or removed event is reported."""
-    from persistence.audit import verifier
-    from persistence.db import creer_moteur, fabrique_sessions
+    from services.donnees import verifier_l_historique
 
-    async def verifier_tout():
-        moteur = creer_moteur(get_settings().database_url)
-        try:
-            async with fabrique_sessions(moteur)() as session:
-                return await verifier(session)
-        finally:
-            await moteur.dispose()
-
-    resultat = asyncio.run(verifier_tout())
+    resultat = asyncio.run(verifier_l_historique(get_settings()))
     if resultat.intacte:
         typer.echo(f"Historique intact : {resultat.evenements} événements, chaîne d'empreintes vérifiée.")
         return
@@ -204,27 +185,23 @@ def echeances_demarrer() -> None:
     """Start the validation-of-services deadline of every eligible agent (again: starts nothing twice)."""
     from datetime import date
 
-    from domain.rectification import DelaisTache
-    from persistence.db import creer_moteur, fabrique_sessions
+    from domain.taches import DelaisTache
+    from services.base import base_de_donnees
     from services.echeances import demarrer_echeances
-    from workflows.client import connecter
+    from services.moteur import Moteur
 
     settings = get_settings()
 
     async def demarrer():
-        moteur = creer_moteur(settings.database_url)
-        try:
-            client = await connecter(settings.temporal_address, settings.temporal_namespace)
+        async with base_de_donnees(settings) as sessions:
             return await demarrer_echeances(
-                fabrique_sessions(moteur),
-                client,
+                sessions,
+                await Moteur(settings).client(),
                 settings.task_queue,
                 settings.validation_rappels,
                 DelaisTache(settings.relance_employeur, settings.escalade_superviseur),
                 date.today(),
             )
-        finally:
-            await moteur.dispose()
 
     bilan = asyncio.run(demarrer())
     typer.echo(
@@ -239,22 +216,13 @@ def donnees_demo() -> None:
     settings = get_settings()
     _migrer(settings)
     comptes_demo = asyncio.run(_charger_demo(settings, forcer=True))
-    _afficher_comptes(comptes_demo)
+    _afficher_comptes(comptes_demo or [])
 
 
 async def _charger_demo(settings: Settings, forcer: bool) -> list[dict[str, str]] | None:
-    from pension.parametres import valeurs_datees
-    from persistence.db import creer_moteur, fabrique_sessions
-    from persistence.demo import base_vide, charger_demo
+    from services.donnees import charger_la_demo
 
-    moteur = creer_moteur(settings.database_url)
-    try:
-        sessions = fabrique_sessions(moteur)
-        if not forcer and not await base_vide(sessions):
-            return None
-        return await charger_demo(sessions, settings.var_dir / "demo.json", valeurs_datees("point_indice"))
-    finally:
-        await moteur.dispose()
+    return await charger_la_demo(settings, forcer)
 
 
 def _afficher_comptes(comptes_demo: list[dict[str, str]]) -> None:
@@ -295,7 +263,7 @@ def _arret_demande(*_: object) -> None:
 @app.command()
 def run(port: int = 8000) -> None:
     """Run the whole service: embedded Temporal, SMTP sink, worker and API (Ctrl-C stops all)."""
-    from workflows.client import persistance_serveur_dev
+    from services.moteur import commande_serveur_dev
 
     settings = get_settings()
     _migrer(settings)
@@ -305,7 +273,7 @@ def run(port: int = 8000) -> None:
     processus: list[tuple[str, subprocess.Popen]] = []
 
     def lancer(nom: str, commande: list[str]) -> None:
-        journal = open(settings.var_dir / f"{nom}.log", "ab")
+        journal = open(settings.var_dir / f"{nom}.log", "ab")  # noqa: SIM115 - the component's log: open while it runs
         processus.append(
             (
                 nom,
@@ -325,24 +293,8 @@ def run(port: int = 8000) -> None:
     )
     try:
         if settings.temporal_embarque:
-            lancer(
-                "temporal",
-                [
-                    str(BIN / "temporal"),
-                    "server",
-                    "start-dev",
-                    "--ip",
-                    "127.0.0.1",
-                    "--port",
-                    "7233",
-                    "--ui-port",
-                    "8233",
-                    *persistance_serveur_dev(settings.var_dir / "temporal.db"),
-                    "--log-level",
-                    "warn",
-                    *metriques_temporal,
-                ],
-            )
+            commande = commande_serveur_dev(7233, settings.var_dir / "temporal.db", 8233, "warn", *metriques_temporal)
+            lancer("temporal", commande)
             _attendre_port("127.0.0.1", 7233)
         if settings.smtp_embarque:
             lancer("smtp", [str(BIN / "cnracl"), "smtp", "--port", str(settings.smtp_port)])

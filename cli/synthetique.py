@@ -18,34 +18,16 @@ def synthetiques(
     annees_cir: Annotated[int, typer.Option(min=1, max=45, help="Années de CIR par agent (les dernières)")] = 3,
 ) -> None:
     """Generate employers of realistic sizes and agents (ages, careers, CIR) with bulk inserts."""
-    from pension.parametres import valeurs_datees
-    from persistence.db import creer_moteur
-    from persistence.migrations import migrer
-    from persistence.synthetique import generer
+    from services.donnees import mettre_a_jour_la_base, population_synthetique
 
     settings = get_settings()
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    migrer(settings.database_url)
+    mettre_a_jour_la_base(settings)
 
     def avancer(faits: int, total: int) -> None:
         if faits == total or faits % 200_000 < 20_000:
             typer.echo(f"  {faits} / {total} agents")
 
-    async def creer():
-        moteur = creer_moteur(settings.database_url)
-        try:
-            return await generer(
-                moteur,
-                affilies,
-                employeurs,
-                annees_cir=annees_cir,
-                progression=avancer,
-                valeurs_du_point=valeurs_datees("point_indice"),
-            )
-        finally:
-            await moteur.dispose()
-
-    bilan = asyncio.run(creer())
+    bilan = asyncio.run(population_synthetique(settings, affilies, employeurs, annees_cir, avancer))
     typer.echo(
         f"{bilan.affilies} agents, {bilan.employeurs} employeurs, {bilan.lignes_cir} lignes de CIR "
         f"créés en {bilan.secondes:.1f} s."

@@ -1,12 +1,17 @@
-"""The CNRACL liquidation rules (décret n° 2003-1306, CPCMR): a pure function over dated parameters.
+"""The CNRACL liquidation rules (décret n° 2003-1306, CPCMR): each rule written once, over dated parameters.
 
-``simuler(cas)`` applies, in order: category (services actifs), âge d'ouverture des droits, limite d'âge,
-trimestres requis, services (30-day months, part time pro rata, 45-day rounding), children (bonification
-before 2004, free periods and MDA after, disabled child), liquidation rate with the 75 % / 80 % caps,
-durée d'assurance, carrière longue, décote, surcote and surcote parentale, traitement, 100 % cap, minimum
-garanti, majoration for 3+ children, rounding, cumul emploi-retraite ceiling. Every step adds a ``Regle``
-to ``explication`` with the value used and the reference of the parameter it comes from. No legal number is
+``calculer(cas, date_de_liquidation)`` applies, in order: category (services actifs), âge d'ouverture des droits,
+limite d'âge, trimestres requis, services (30-day months, part time pro rata, 45-day rounding), children
+(bonification before 2004, free periods and MDA after, disabled child), liquidation rate with the 75 % / 80 %
+caps, durée d'assurance, carrière longue, décote, surcote and surcote parentale, traitement, 100 % cap, minimum
+garanti, majoration for 3+ children, rounding, cumul emploi-retraite ceiling. Every step adds a rule to
+``explication`` with the value used and the reference of the parameter it comes from. No legal number is
 written here: they are all in ``pension/parametres/*.yaml``.
+
+The result is built as a plain dict in the field order of ``ResultatPension``: ``simuler`` validates it into
+the model, ``simuler_json`` writes it as the same JSON bytes without building the model (``--lot``). The rules
+whose inputs repeat from case to case (rates, requirement, traitement by index, minimum garanti) keep their
+explanation fragment per distinct input (``functools.cache``): the same text, computed once.
 """
 
 from __future__ import annotations
@@ -15,26 +20,33 @@ import itertools
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 
-from pension.dates import ajouter_mois, date_age, jours_360, mois_entiers
-from pension.modeles import Age, CasPension, ErreurCas, ResultatPension
+from pension.dates import ajouter_mois, date_age, jours_360, jours_trimestres_calendaires, mois_entiers
+from pension.format import date_fr, nombre_fr, pourcentage_fr, somme_fr
+from pension.modeles import CasPension, ErreurCas, ResultatPension
 from pension.parametres import (
+    MEMOIRE,
     Duree,
     ParametreNonCouvert,
+    Reference,
     Valeur,
+    epoque,
     par_annee,
     par_generation,
     valeur,
+    valeur_eventuelle,
     valeurs_datees,
 )
-from pension.parametres import Reference as ReferenceParametre
 
 UN = Decimal(1)
 ZERO = Decimal(0)
+
+Regle = dict[str, Any]
 
 
 def lire_cas(cas: CasPension | dict[str, Any]) -> CasPension:
@@ -49,20 +61,20 @@ def lire_cas(cas: CasPension | dict[str, Any]) -> CasPension:
         raise ErreurCas.depuis_validation(erreur) from None
 
 
-class Explication(list):
-    """The rules applied, as plain dicts validated in one pass when the result is built."""
-
-    def ajouter(self, regle: str, libelle: str, v: Any, source: Valeur) -> None:
-        self.append({"regle": regle, "libelle": libelle, "valeur": v, "reference": _reference(source.reference)})
-
-
 @cache
-def _reference(reference: ReferenceParametre) -> dict[str, str]:
+def _reference(reference: Reference) -> dict[str, str]:
     return {"titre": reference.titre, "url": reference.url}
 
 
-def _euros(montant: Decimal, le: date) -> float:
-    return float(montant.quantize(_pas(valeur("arrondi_euros", le).valeur["centimes"]), rounding=ROUND_HALF_UP))
+def regle(nom: str, libelle: str, valeur_utilisee: Any, source: Valeur) -> Regle:
+    """One rule of the explanation: id, French label, value used, legal reference of its parameter."""
+    return {"regle": nom, "libelle": libelle, "valeur": valeur_utilisee, "reference": _reference(source.reference)}
+
+
+@lru_cache(maxsize=MEMOIRE, typed=True)
+def decimal(nombre: float | int) -> Decimal:
+    """A parameter's number as the Decimal it is written as (0.0125 → Decimal('0.0125'))."""
+    return Decimal(str(nombre))
 
 
 @cache
@@ -70,33 +82,29 @@ def _pas(centimes: int) -> Decimal:
     return Decimal(1).scaleb(-centimes)
 
 
-def _fr(nombre: Any) -> str:
-    """A number written the French way: 5 623,23 ; 0,85."""
-    texte = f"{nombre:,}" if isinstance(nombre, int) else f"{Decimal(str(nombre)).normalize():,f}"
-    return texte.translate(_FRANCAIS)
+def _arrondi(date_effet: date) -> Decimal:
+    return _pas(valeur("arrondi_euros", date_effet).valeur["centimes"])
 
 
-def _fr_euros(montant: float) -> str:
-    """An amount already rounded to the cent, with its two decimals: 8 975,40."""
-    return f"{montant:,.2f}".translate(_FRANCAIS)
+def euros(montant: Decimal, pas: Decimal) -> float:
+    """An amount rounded once to ``pas`` (the cent), half up."""
+    return float(montant.quantize(pas, rounding=ROUND_HALF_UP))
 
 
-_FRANCAIS = str.maketrans({",": " ", ".": ","})
+@cache
+def _age(duree: Duree) -> dict[str, int]:
+    return {"ans": duree.ans, "mois": duree.mois}
 
 
-def _pct(taux: Decimal) -> str:
-    return f"{float(taux) * 100:.4g} %".replace(".", ",")
+def _division_haute(dividende: int, diviseur: int) -> int:
+    return -(-dividende // diviseur)
 
 
-def _age(d: Duree) -> Age:
-    return Age(ans=d.ans, mois=d.mois)
+# ---------------------------------------------------------------------------------------------------------------
+# Services and children
 
 
-def _ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
-
-
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Services:
     jours_liquidation: Decimal  # quotité applied, free child periods at full time
     trimestres: int  # after the final 45-day rounding
@@ -105,200 +113,529 @@ class Services:
     fin: date | None  # day after the last period, when periods are given
 
 
-def _trimestres(jours: Decimal, le: date) -> int:
-    par_trimestre = valeur("jours_par_trimestre", le).valeur
-    seuil = valeur("trimestre_seuil_arrondi_jours", le).valeur
+def _trimestres(jours: Decimal, date_effet: date) -> int:
+    par_trimestre = valeur("jours_par_trimestre", date_effet).valeur
+    seuil = valeur("trimestre_seuil_arrondi_jours", date_effet).valeur
     entiers, reste = divmod(jours, par_trimestre)
     return int(entiers) + (1 if reste >= seuil else 0)
 
 
-def _services(cas: CasPension, le: date, jours_gratuits: int) -> Services:
-    par_mois = valeur("jours_par_mois", le).valeur
-    par_trimestre = valeur("jours_par_trimestre", le).valeur
-    max_an = valeur("duree_assurance_trimestres_par_an", le).valeur * par_trimestre
-    arrondi = valeur("duree_assurance_arrondi", le).valeur
+def _services(cas: CasPension, date_effet: date, jours_gratuits: int) -> Services:
+    par_mois = valeur("jours_par_mois", date_effet).valeur
+    par_trimestre = valeur("jours_par_trimestre", date_effet).valeur
+    max_an = valeur("duree_assurance_trimestres_par_an", date_effet).valeur * par_trimestre
+    arrondi = valeur("duree_assurance_arrondi", date_effet).valeur
+    fin: date | None = None
     if cas.periodes is not None:
-        natures = valeur("natures_de_periode", le).valeur
-        depuis = valeur("bonification_enfant_date_limite", le).valeur
-        liquidation, effectifs, par_annee_civile = Decimal(jours_gratuits), 0, {}
-        for p in cas.periodes:
-            jours = jours_360(p.debut, p.fin, par_mois)
-            regle = natures[p.nature]
+        natures = valeur("natures_de_periode", date_effet).valeur
+        depuis = valeur("bonification_enfant_date_limite", date_effet).valeur
+        calendaires = valeur("decompte_fraction_trimestre", date_effet).valeur == "jours_calendaires"
+        liquidation, effectifs, par_annee_civile = Decimal(jours_gratuits), 0, dict[int, int]()
+        for periode in cas.periodes:
+            jours = jours_360(periode.debut, periode.fin, par_mois)
+            jours_liquidation = (
+                jours_trimestres_calendaires(periode.debut, periode.fin, par_trimestre) if calendaires else jours
+            )
+            prise_en_compte = natures[periode.nature]
             mode = (
-                regle.get("liquidation_depuis_2004", regle["liquidation"])
-                if p.debut >= depuis
-                else regle["liquidation"]
+                prise_en_compte.get("liquidation_depuis_2004", prise_en_compte["liquidation"])
+                if periode.debut >= depuis
+                else prise_en_compte["liquidation"]
             )
             if mode == "non":
                 continue
-            liquidation += jours * (UN if mode == "temps_plein" else Decimal(str(p.quotite)) / 100)
-            if regle["services_effectifs"]:
+            liquidation += jours_liquidation * (UN if mode == "temps_plein" else decimal(periode.quotite) / 100)
+            if prise_en_compte["services_effectifs"]:
                 effectifs += jours
-            for annee in range(p.debut.year, p.fin.year + 1):
-                debut, fin = max(p.debut, date(annee, 1, 1)), min(p.fin, date(annee, 12, 31))
-                par_annee_civile[annee] = par_annee_civile.get(annee, 0) + jours_360(debut, fin, par_mois)
-        assurance = sum(min(j, max_an) for j in par_annee_civile.values()) + jours_gratuits
-        fin = max(p.fin for p in cas.periodes) + timedelta(days=1) if cas.periodes else None
+            for annee in range(periode.debut.year, periode.fin.year + 1):
+                debut, fin_annee = max(periode.debut, date(annee, 1, 1)), min(periode.fin, date(annee, 12, 31))
+                par_annee_civile[annee] = par_annee_civile.get(annee, 0) + jours_360(debut, fin_annee, par_mois)
+        assurance = sum(min(jours, max_an) for jours in par_annee_civile.values()) + jours_gratuits
+        if cas.periodes:
+            fin = max(periode.fin for periode in cas.periodes) + timedelta(days=1)
     else:
-        jours = cas.duree_services_jours if cas.trimestres_services is None else cas.trimestres_services * par_trimestre
-        liquidation, effectifs, assurance, fin = Decimal(jours + jours_gratuits), jours, jours + jours_gratuits, None
-    trimestres_assurance = _ceil_div(assurance, par_trimestre) if arrondi == "superieur" else assurance // par_trimestre
-    return Services(liquidation, _trimestres(liquidation, le), trimestres_assurance, effectifs, fin)
+        jours = (
+            (cas.duree_services_jours or 0)
+            if cas.trimestres_services is None
+            else cas.trimestres_services * par_trimestre
+        )
+        liquidation, effectifs, assurance = Decimal(jours + jours_gratuits), jours, jours + jours_gratuits
+    trimestres_assurance = (
+        _division_haute(assurance, par_trimestre) if arrondi == "superieur" else assurance // par_trimestre
+    )
+    return Services(liquidation, _trimestres(liquidation, date_effet), trimestres_assurance, effectifs, fin)
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Enfants:
     bonification: int  # liquidation and durée d'assurance (born before 2004)
     majoration_duree: int  # durée d'assurance only (MDA born from 2004, disabled child)
     jours_gratuits: int  # free periods counted in the services (born from 2004)
 
 
-def _enfants(cas: CasPension, le: date, x: Explication) -> Enfants:
+def _enfants(cas: CasPension, date_effet: date, explication: list[Regle]) -> Enfants:
     if not cas.enfants:
         return Enfants(0, 0, 0)
-    limite = valeur("bonification_enfant_date_limite", le)
-    par_enfant = valeur("bonification_enfant_trimestres", le)
-    mda = valeur("mda_enfant_trimestres", le)
-    seuil_mda = valeur("mda_enfant_seuil_interruption_mois", le)
-    plafond_gratuit = valeur("interruption_enfant_plafond_mois", le)
-    handicap = valeur("mda_enfant_handicape", le)
-    par_mois = valeur("jours_par_mois", le).valeur
-    avant = [e for e in cas.enfants if e.date_de_naissance < limite.valeur and e.interruption_activite]
-    apres = [e for e in cas.enfants if limite.valeur <= e.date_de_naissance <= le]
+    limite = valeur("bonification_enfant_date_limite", date_effet)
+    par_enfant = valeur("bonification_enfant_trimestres", date_effet)
+    mda = valeur("mda_enfant_trimestres", date_effet)
+    seuil_mda = valeur("mda_enfant_seuil_interruption_mois", date_effet)
+    plafond_gratuit = valeur("interruption_enfant_plafond_mois", date_effet)
+    handicap = valeur("mda_enfant_handicape", date_effet)
+    par_mois = valeur("jours_par_mois", date_effet).valeur
+    avant = [
+        enfant for enfant in cas.enfants if enfant.date_de_naissance < limite.valeur and enfant.interruption_activite
+    ]
+    apres = [enfant for enfant in cas.enfants if limite.valeur <= enfant.date_de_naissance <= date_effet]
     bonification = par_enfant.valeur * len(avant)
     if avant:
-        x.ajouter(
-            "bonification_enfants",
-            f"Bonification pour {len(avant)} enfant(s) né(s) avant le "
-            f"{limite.valeur:%d/%m/%Y} avec interruption d'activité : {par_enfant.valeur} trimestres chacun",
-            bonification,
-            par_enfant,
+        explication.append(
+            regle(
+                "bonification_enfants",
+                f"Bonification pour {len(avant)} enfant(s) né(s) avant le "
+                f"{limite.valeur:%d/%m/%Y} avec interruption d'activité : {par_enfant.valeur} trimestres chacun",
+                bonification,
+                par_enfant,
+            )
         )
-    mois_gratuits = sum(min(e.interruption_mois, plafond_gratuit.valeur) for e in apres)
+    mois_gratuits = sum(min(enfant.interruption_mois, plafond_gratuit.valeur) for enfant in apres)
     if mois_gratuits:
-        x.ajouter(
-            "interruptions_enfants",
-            f"Interruptions ou réductions d'activité pour enfants nés à partir de "
-            f"{limite.valeur:%Y} comptées gratuitement dans les services : {mois_gratuits} mois "
-            f"(au plus {plafond_gratuit.valeur} mois par enfant)",
-            mois_gratuits,
-            plafond_gratuit,
+        explication.append(
+            regle(
+                "interruptions_enfants",
+                f"Interruptions ou réductions d'activité pour enfants nés à partir de "
+                f"{limite.valeur:%Y} comptées gratuitement dans les services : {mois_gratuits} mois "
+                f"(au plus {plafond_gratuit.valeur} mois par enfant)",
+                mois_gratuits,
+                plafond_gratuit,
+            )
         )
-    avec_mda = [e for e in apres if e.accouchement_apres_recrutement and e.interruption_mois < seuil_mda.valeur]
+    avec_mda = [
+        enfant
+        for enfant in apres
+        if enfant.accouchement_apres_recrutement and enfant.interruption_mois < seuil_mda.valeur
+    ]
     majoration = mda.valeur * len(avec_mda)
     if avec_mda:
-        x.ajouter(
-            "majoration_duree_enfants",
-            f"Majoration de durée d'assurance pour {len(avec_mda)} enfant(s) né(s) "
-            f"à partir de {limite.valeur:%Y} : {mda.valeur} trimestres chacun (durée d'assurance seulement ; "
-            f"supprimée si l'interruption atteint {seuil_mda.valeur} mois)",
-            majoration,
-            mda,
+        explication.append(
+            regle(
+                "majoration_duree_enfants",
+                f"Majoration de durée d'assurance pour {len(avec_mda)} enfant(s) né(s) "
+                f"à partir de {limite.valeur:%Y} : {mda.valeur} trimestres chacun (durée d'assurance seulement ; "
+                f"supprimée si l'interruption atteint {seuil_mda.valeur} mois)",
+                majoration,
+                mda,
+            )
         )
+    mois_par_trimestre, plafond_handicap = handicap.valeur["mois_par_trimestre"], handicap.valeur["plafond_trimestres"]
     mda_handicap = sum(
-        min(e.mois_education_handicap // handicap.valeur["mois_par_trimestre"], handicap.valeur["plafond_trimestres"])
-        for e in cas.enfants
+        min(enfant.mois_education_handicap // mois_par_trimestre, plafond_handicap) for enfant in cas.enfants
     )
     if mda_handicap:
         majoration += mda_handicap
-        x.ajouter(
-            "majoration_duree_enfant_handicape",
-            f"Majoration pour enfant handicapé : 1 trimestre par "
-            f"{handicap.valeur['mois_par_trimestre']} mois d'éducation, au plus "
-            f"{handicap.valeur['plafond_trimestres']} par enfant",
-            mda_handicap,
-            handicap,
+        explication.append(
+            regle(
+                "majoration_duree_enfant_handicape",
+                f"Majoration pour enfant handicapé : 1 trimestre par {mois_par_trimestre} mois d'éducation, au plus "
+                f"{plafond_handicap} par enfant",
+                mda_handicap,
+                handicap,
+            )
         )
     return Enfants(bonification, majoration, mois_gratuits * par_mois)
 
 
-def _carriere_longue(cas: CasPension, naissance: date, le: date, requis: int, x: Explication) -> date | None:
-    cl = cas.carriere_longue
-    if cl is None:
+# ---------------------------------------------------------------------------------------------------------------
+# Early departure, surcote
+
+
+def _carriere_longue(
+    cas: CasPension, naissance: date, date_effet: date, requis: int, explication: list[Regle]
+) -> date | None:
+    donnees = cas.carriere_longue
+    if donnees is None:
         return None
     try:
-        table = par_generation("carriere_longue", naissance, le)
-        debut = valeur("carriere_longue_trimestres_debut", le)
+        table = par_generation("carriere_longue", naissance, date_effet)
+        debut = valeur("carriere_longue_trimestres_debut", date_effet)
     except ParametreNonCouvert:
         raise ErreurCas.une(
             "carriere_longue",
             "carriere_longue_periode",
-            f"Les règles de carrière longue en vigueur le {le:%d/%m/%Y} ne sont pas couvertes "
+            f"Les règles de carrière longue en vigueur le {date_effet:%d/%m/%Y} ne sont pas couvertes "
             "(dispositif modélisé pour les pensions prenant effet à partir du 01/11/2012) : "
             "retirez carriere_longue ou choisissez une date postérieure.",
         ) from None
     seuil_debut = debut.valeur["ne_au_dernier_trimestre" if naissance.month >= 10 else "general"]
     retenu = None
-    for s in sorted(table.valeur, key=lambda s: s["age_depart"]):
-        jeune = max((n for a, n in cl.trimestres_fin_annee.items() if a <= s["age_debut"]), default=0)
-        duree = requis + s["trimestres_en_sus"]
-        if jeune >= seuil_debut and cl.duree_cotisee >= duree:
-            retenu = (s, duree)
+    for palier in sorted(table.valeur, key=lambda palier: palier["age_depart"]):
+        jeune = max(
+            (nombre for age, nombre in donnees.trimestres_fin_annee.items() if age <= palier["age_debut"]), default=0
+        )
+        duree = requis + palier["trimestres_en_sus"]
+        if jeune >= seuil_debut and donnees.duree_cotisee >= duree:
+            retenu = (palier, duree)
             break
     if retenu is None:
-        x.ajouter(
-            "carriere_longue",
-            f"Carrière longue : conditions non remplies (au moins {seuil_debut} trimestres "
-            "à la fin de l'année de l'anniversaire de début et durée cotisée suffisante)",
-            None,
-            table,
+        explication.append(
+            regle(
+                "carriere_longue",
+                f"Carrière longue : conditions non remplies (au moins {seuil_debut} trimestres "
+                "à la fin de l'année de l'anniversaire de début et durée cotisée suffisante)",
+                None,
+                table,
+            )
         )
         return None
-    s, duree = retenu
-    jour = date_age(naissance, s["age_depart"])
-    x.ajouter(
-        "carriere_longue",
-        f"Carrière longue : début avant la fin de l'année des {s['age_debut']} ans "
-        f"({seuil_debut} trimestres), {cl.duree_cotisee} trimestres cotisés pour {duree} exigés : départ possible "
-        f"à {s['age_depart']}, le {jour:%d/%m/%Y}",
-        {"age_depart": _age(s["age_depart"]).model_dump(), "duree_cotisee_exigee": duree},
-        table,
+    palier, duree = retenu
+    jour = date_age(naissance, palier["age_depart"])
+    explication.append(
+        regle(
+            "carriere_longue",
+            f"Carrière longue : début avant la fin de l'année des {palier['age_debut']} ans "
+            f"({seuil_debut} trimestres), {donnees.duree_cotisee} trimestres cotisés pour {duree} exigés : "
+            f"départ possible à {palier['age_depart']}, le {jour:%d/%m/%Y}",
+            {"age_depart": _age(palier["age_depart"]), "duree_cotisee_exigee": duree},
+            table,
+        )
     )
     return jour
 
 
 def _segments(debut: date, fin: date, noms: tuple[str, ...]) -> list[tuple[date, date]]:
     """[debut, fin) cut at every date a version of one of the parameters ``noms`` starts."""
-    coupures = sorted({v.date_effet for n in noms for v in valeurs_datees(n) if debut < v.date_effet < fin})
-    bornes = [debut, *coupures, fin]
-    return list(itertools.pairwise(bornes))
+    coupures = sorted(
+        {version.date_effet for nom in noms for version in valeurs_datees(nom) if debut < version.date_effet < fin}
+    )
+    return list(itertools.pairwise([debut, *coupures, fin]))
 
 
-def _surcote(naissance: date, debut: date, fin: date, excedent: int, le: date, x: Explication) -> tuple[int, Decimal]:
+@dataclass(slots=True)
+class TrimestresSurcote:
+    nombre: int
+    taux: Valeur
+    decompte: Valeur
+
+
+def _surcote(debut: date, fin: date, excedent: int, date_effet: date, explication: list[Regle]) -> tuple[int, Decimal]:
     """(trimestres, rate) of surcote for the trimestres accomplished in [debut, fin), at most ``excedent``."""
     comptes = []
-    for a, b in _segments(debut, fin, ("surcote_taux", "surcote_decompte")):
-        mode = valeur("surcote_decompte", a)
-        taux = valeur("surcote_taux", a)
-        mois, entame = mois_entiers(a, b)
-        n = mois // 3 if mode.valeur == "trimestre_entier" else _ceil_div(mois + (1 if entame else 0), 3)
-        comptes.append([n, taux, mode])
-    plafond = valeur("surcote_plafond_trimestres", le)
+    for debut_segment, fin_segment in _segments(debut, fin, ("surcote_taux", "surcote_decompte")):
+        decompte = valeur("surcote_decompte", debut_segment)
+        taux = valeur("surcote_taux", debut_segment)
+        mois, entame = mois_entiers(debut_segment, fin_segment)
+        nombre = mois // 3 if decompte.valeur == "trimestre_entier" else _division_haute(mois + (1 if entame else 0), 3)
+        comptes.append(TrimestresSurcote(nombre, taux, decompte))
+    plafond = valeur("surcote_plafond_trimestres", date_effet)
     limite = excedent if plafond.valeur is None else min(excedent, plafond.valeur)
-    surplus = sum(c[0] for c in comptes) - limite
-    for c in comptes:  # the trimestres beyond the requirement are the latest ones: drop the earliest first
-        retire = min(c[0], max(surplus, 0))
-        c[0] -= retire
+    surplus = sum(compte.nombre for compte in comptes) - limite
+    for compte in comptes:  # the trimestres beyond the requirement are the latest ones: drop the earliest first
+        retire = min(compte.nombre, max(surplus, 0))
+        compte.nombre -= retire
         surplus -= retire
-    total = sum(c[0] for c in comptes)
-    taux_total = sum((Decimal(str(c[1].valeur)) * c[0] for c in comptes), ZERO)
-    for n, taux, mode in comptes:
-        if n:
-            x.ajouter(
-                "surcote",
-                f"Surcote : {n} trimestre(s) × {_pct(Decimal(str(taux.valeur)))} "
-                f"({'trimestres entiers' if mode.valeur == 'trimestre_entier' else 'trimestres commencés'} "
-                f"accomplis à partir du {taux.date_effet:%d/%m/%Y})",
-                n,
+    total = sum(compte.nombre for compte in comptes)
+    taux_total = sum((decimal(compte.taux.valeur) * compte.nombre for compte in comptes), ZERO)
+    for compte in comptes:
+        if compte.nombre:
+            explication.append(_regle_surcote(compte.nombre, compte.taux, compte.decompte.valeur))
+    if plafond.valeur is not None and total == plafond.valeur:
+        explication.append(
+            regle("surcote_plafond", f"Surcote plafonnée à {plafond.valeur} trimestres", plafond.valeur, plafond)
+        )
+    return total, taux_total
+
+
+@lru_cache(maxsize=MEMOIRE)
+def _regle_surcote(nombre: int, taux: Valeur, decompte: str) -> Regle:
+    return regle(
+        "surcote",
+        f"Surcote : {nombre} trimestre(s) × {pourcentage_fr(decimal(taux.valeur))} "
+        f"({'trimestres entiers' if decompte == 'trimestre_entier' else 'trimestres commencés'} "
+        f"accomplis à partir du {taux.date_effet:%d/%m/%Y})",
+        nombre,
+        taux,
+    )
+
+
+def _surcote_parentale(
+    naissance: date,
+    date_legale: date,
+    age_legal: Duree,
+    fin_activite: date,
+    duree_assurance: int,
+    requis: int,
+    enfants: Enfants,
+    date_effet: date,
+    explication: list[Regle],
+) -> tuple[int, Decimal]:
+    """Trimestres accomplished between the minimum age (63) and the legal age, the requirement already met
+    then, for a parent with at least one trimestre of bonification or majoration for children."""
+    taux = valeur_eventuelle("surcote_parentale_taux", date_effet)
+    if taux is None:
+        return 0, ZERO
+    age_minimum = valeur("surcote_parentale_age_minimum", date_effet)
+    if enfants.bonification + enfants.majoration_duree < 1 or age_legal < age_minimum.valeur:
+        return 0, ZERO
+    debut = date_age(naissance, age_minimum.valeur)
+    fin = min(date_legale, fin_activite)
+    if fin <= debut:
+        return 0, ZERO
+    accomplis_depuis = mois_entiers(debut, fin_activite)[0] // 3
+    if duree_assurance - accomplis_depuis < requis:
+        explication.append(
+            regle(
+                "surcote_parentale",
+                f"Surcote parentale : durée requise ({requis}) non atteinte à {age_minimum.valeur}",
+                0,
                 taux,
             )
-    if plafond.valeur is not None and total == plafond.valeur:
-        x.ajouter("surcote_plafond", f"Surcote plafonnée à {plafond.valeur} trimestres", plafond.valeur, plafond)
-    return total, taux_total
+        )
+        return 0, ZERO
+    plafond = valeur("surcote_parentale_plafond_trimestres", date_effet)
+    nombre = min(mois_entiers(debut, fin)[0] // 3, plafond.valeur)
+    explication.append(
+        regle(
+            "surcote_parentale",
+            f"Surcote parentale : {nombre} trimestre(s) accompli(s) entre {age_minimum.valeur} et "
+            f"l'âge légal, durée requise atteinte, × {pourcentage_fr(decimal(taux.valeur))} (au plus {plafond.valeur})",
+            nombre,
+            taux,
+        )
+    )
+    return nombre, decimal(taux.valeur) * nombre
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Rules whose explanation depends only on a few integers and the parameter versions: one fragment per input
+
+
+@lru_cache(maxsize=MEMOIRE)
+def _regle_trimestres_requis(requis: Valeur) -> Regle:
+    return regle(
+        "trimestres_requis",
+        f"Trimestres requis pour le taux maximum et le taux plein : {requis.valeur}",
+        requis.valeur,
+        requis,
+    )
+
+
+@lru_cache(maxsize=MEMOIRE)
+def _regle_services(jours: Decimal, trimestres: int, decompte: str, seuil: Valeur) -> Regle:
+    return regle(
+        "services",
+        f"Services : {nombre_fr(jours)} jours ({decompte}, temps partiel au prorata) soit "
+        f"{trimestres} trimestres, fraction d'au moins {seuil.valeur} jours comptée pour un trimestre",
+        trimestres,
+        seuil,
+    )
+
+
+def _decompte(cas: CasPension, date_effet: date) -> str:
+    """How the days of the services were counted, for the explanation."""
+    if cas.periodes is not None and valeur("decompte_fraction_trimestre", date_effet).valeur == "jours_calendaires":
+        par_trimestre = valeur("jours_par_trimestre", date_effet).valeur
+        return f"trimestres entiers de {par_trimestre} jours, fraction en jours calendaires"
+    return f"mois de {valeur('jours_par_mois', date_effet).valeur} jours"
+
+
+@lru_cache(maxsize=MEMOIRE)
+def _taux_de_liquidation(
+    base_services: int, bonifications: int, requis: int, maximum: Valeur, maximum_bonifications: Valeur
+) -> tuple[Decimal, Regle]:
+    taux = decimal(maximum.valeur) * (base_services + bonifications) / requis
+    plafond_taux = decimal(maximum_bonifications.valeur) if bonifications else decimal(maximum.valeur)
+    taux = min(taux, plafond_taux)
+    return taux, regle(
+        "taux_de_liquidation",
+        f"Taux de liquidation : {pourcentage_fr(decimal(maximum.valeur))} × ({base_services} "
+        f"trimestres de services retenus + {bonifications} de bonifications) / {requis} = {pourcentage_fr(taux)} "
+        f"(services au-delà du nombre requis non rémunérés ; plafond {pourcentage_fr(plafond_taux)})",
+        round(float(taux), 6),
+        maximum_bonifications if bonifications else maximum,
+    )
+
+
+@lru_cache(maxsize=MEMOIRE)
+def _regle_duree_assurance(
+    duree: int, donnee: bool, services: int, bonifications: int, majorations: int, autres: int, source: Valeur
+) -> Regle:
+    detail = (
+        "valeur fournie par le cas"
+        if donnee
+        else f"{services} CNRACL à temps plein + {bonifications} bonifications + {majorations} majorations + "
+        f"{autres} autres régimes"
+    )
+    return regle("duree_assurance", f"Durée d'assurance tous régimes : {duree} trimestres ({detail})", duree, source)
+
+
+@lru_cache(maxsize=MEMOIRE)
+def _regle_decote_trimestres(par_age: int, par_duree: int, requis: int, plafond: Valeur, decote: int) -> Regle:
+    return regle(
+        "decote_trimestres",
+        f"Trimestres manquants : le plus petit de {par_age} (jusqu'à l'âge d'annulation, "
+        f"arrondi au supérieur) et {par_duree} (pour atteindre {requis}), plafonné à {plafond.valeur} : {decote}",
+        decote,
+        plafond,
+    )
+
+
+@lru_cache(maxsize=MEMOIRE)
+def _decote(decote: int, taux_trimestre: Valeur, exempte: bool) -> tuple[Decimal, Regle]:
+    taux_decote = decimal(taux_trimestre.valeur) * decote
+    return taux_decote, regle(
+        "decote",
+        f"Décote : {decote} × {pourcentage_fr(decimal(taux_trimestre.valeur))} = {pourcentage_fr(taux_decote)}"
+        + (" (exonération : invalidité ou handicap)" if exempte else ""),
+        round(float(taux_decote), 6),
+        taux_trimestre,
+    )
+
+
+@lru_cache(maxsize=MEMOIRE)
+def _regle_coefficient(coefficient: Decimal, source: Valeur) -> Regle:
+    arrondi = round(float(coefficient), 6)
+    return regle("coefficient", f"Coefficient : {nombre_fr(arrondi)}", arrondi, source)
+
+
+@lru_cache(maxsize=MEMOIRE)
+def _traitement_indiciaire(indice: int, point: Valeur, pas: Decimal) -> tuple[Decimal, Regle]:
+    traitement = Decimal(indice) * decimal(point.valeur) / 100
+    montant = euros(traitement, pas)
+    return traitement, regle(
+        "traitement",
+        f"Traitement : indice majoré {indice} × {nombre_fr(point.valeur)} € / 100 = {somme_fr(montant)} € par an",
+        montant,
+        point,
+    )
+
+
+@lru_cache(maxsize=MEMOIRE, typed=True)
+def _traitement_fourni(traitement: float, point: Valeur) -> tuple[Decimal, Regle]:
+    montant = decimal(traitement)
+    return montant, regle(
+        "traitement", f"Traitement indiciaire brut annuel fourni : {nombre_fr(montant)} €", float(montant), point
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The calculation
+
+
+@dataclass(frozen=True, slots=True)
+class Generation:
+    """What the birth date, the category and the parameters in force decide, with its rules' explanation."""
+
+    age_legal: Valeur
+    date_legale: date
+    limite_age: Valeur
+    requis: int
+    regles: tuple[Regle, ...]  # âge d'ouverture des droits, limite d'âge, trimestres requis
+    age_annulation: Duree
+    date_annulation: date
+    taux_trimestre: Valeur  # décote per missing trimestre
+    regle_annulation: Regle
+
+
+_GENERATIONS: dict[tuple[date, str, int], Generation] = {}
+_GENERATIONS_MAX = MEMOIRE
+
+
+def _generation(naissance: date, categorie: str, liquidation: date) -> Generation:
+    """``_nouvelle_generation``, memoised per birth date, category and epoch of the parameters."""
+    cle = (naissance, categorie, epoque(liquidation))
+    generation = _GENERATIONS.get(cle)
+    if generation is None:
+        generation = _nouvelle_generation(naissance, categorie, liquidation)
+        if len(_GENERATIONS) >= _GENERATIONS_MAX:
+            _GENERATIONS.clear()
+        _GENERATIONS[cle] = generation
+    return generation
+
+
+def _nouvelle_generation(naissance: date, categorie: str, liquidation: date) -> Generation:
+    regles = []
+    age_legal = par_generation(f"age_ouverture_droits_{categorie}", naissance, liquidation)
+    date_legale = date_age(naissance, age_legal.valeur)
+    regles.append(
+        regle(
+            "age_ouverture_droits",
+            f"Âge d'ouverture des droits ({'catégorie active' if categorie == 'active' else 'sédentaire'}) : "
+            f"{age_legal.valeur}, atteint le {date_fr(date_legale)}",
+            _age(age_legal.valeur),
+            age_legal,
+        )
+    )
+    limite_age = par_generation(f"limite_age_{categorie}", naissance, liquidation)
+    regles.append(
+        regle(
+            "limite_age",
+            f"Limite d'âge : {limite_age.valeur}, atteinte le {date_fr(date_age(naissance, limite_age.valeur))}",
+            _age(limite_age.valeur),
+            limite_age,
+        )
+    )
+    if categorie == "active":
+        reference_active = valeur("trimestres_requis_active_age_reference", liquidation)
+        generation = ajouter_mois(date_legale, -reference_active.valeur.en_mois)
+        regles.append(
+            regle(
+                "trimestres_requis_active",
+                f"Catégorie active : trimestres requis de la génération qui atteint "
+                f"{reference_active.valeur} à l'ouverture des droits (née le {date_fr(generation)})",
+                generation.isoformat(),
+                reference_active,
+            )
+        )
+    else:
+        generation = naissance
+    requis_en_vigueur = par_generation("trimestres_requis", generation, liquidation)
+    regles.append(_regle_trimestres_requis(requis_en_vigueur))
+
+    # The year the age condition is met at the legal age (an early departure for carrière longue does not move
+    # the âge d'annulation: the durée is complete by construction) [D].
+    annee_ouverture = date_legale.year
+    ecart = par_annee("decote_ecart_age_annulation", annee_ouverture, liquidation)
+    taux_trimestre = par_annee("decote_taux", annee_ouverture, liquidation)
+    age_annulation = (
+        age_legal.valeur if ecart.valeur is None else Duree.depuis_mois(limite_age.valeur.en_mois - 3 * ecart.valeur)
+    )
+    date_annulation = date_age(naissance, age_annulation)
+    regle_annulation = regle(
+        "age_annulation_decote",
+        f"Droits ouverts en {annee_ouverture} : âge d'annulation de la décote "
+        + (
+            f"{age_annulation} (limite d'âge − {ecart.valeur} trimestres)"
+            if ecart.valeur is not None
+            else "sans objet (pas de décote)"
+        )
+        + f", le {date_fr(date_annulation)}",
+        _age(age_annulation),
+        ecart,
+    )
+    return Generation(
+        age_legal,
+        date_legale,
+        limite_age,
+        requis_en_vigueur.valeur,
+        tuple(regles),
+        age_annulation,
+        date_annulation,
+        taux_trimestre,
+        regle_annulation,
+    )
 
 
 def simuler(cas: CasPension | dict[str, Any]) -> ResultatPension:
     """The pension taking effect on ``date_de_liquidation``, with the ordered rules applied (``explication``)."""
+    return ResultatPension.model_validate(_calculer_cas(cas))
+
+
+def simuler_json(cas: CasPension | dict[str, Any]) -> bytes:
+    """``simuler(cas).model_dump_json()`` as UTF-8 bytes, without building the model."""
+    return orjson.dumps(_calculer_cas(cas))
+
+
+def _calculer_cas(cas: CasPension | dict[str, Any]) -> dict[str, Any]:
     cas = lire_cas(cas)
     if cas.date_de_liquidation is None:
         raise ErreurCas.une(
@@ -307,349 +644,249 @@ def simuler(cas: CasPension | dict[str, Any]) -> ResultatPension:
             "Indiquez la date d'effet de la pension à simuler (date_de_liquidation, AAAA-MM-JJ).",
         )
     try:
-        return _simuler(cas, cas.date_de_liquidation)
-    except ParametreNonCouvert as e:
+        return calculer(cas, cas.date_de_liquidation)
+    except ParametreNonCouvert as erreur:
         raise ErreurCas.une(
             "date_de_liquidation",
             "periode_couverte",
-            f"Aucune règle « {e.nom} » en vigueur le {e.date_effet:%d/%m/%Y} : ce module calcule les "
+            f"Aucune règle « {erreur.nom} » en vigueur le {erreur.date_effet:%d/%m/%Y} : ce module calcule les "
             "pensions prenant effet à partir du 01/01/2004 ; choisissez une date postérieure.",
         ) from None
 
 
-def _simuler(cas: CasPension, liq: date) -> ResultatPension:
-    naissance, x = cas.date_de_naissance, Explication()
+def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
+    """The result of ``cas`` taking effect on ``liquidation``, as a dict in ``ResultatPension``'s field order.
+    Raises ``ErreurCas`` (a rule refuses the case) or ``ParametreNonCouvert`` (no rule in force)."""
+    naissance, explication = cas.date_de_naissance, list[Regle]()
 
     categorie = cas.categorie
     if categorie == "active" and cas.trimestres_services_actifs is not None:
-        requis_actifs = par_generation("duree_services_actifs_requise", naissance, liq)
+        requis_actifs = par_generation("duree_services_actifs_requise", naissance, liquidation)
         suffisant = cas.trimestres_services_actifs * 3 >= requis_actifs.valeur.en_mois
         categorie = "active" if suffisant else "sedentaire"
-        x.ajouter(
-            "services_actifs",
-            f"Services actifs : {cas.trimestres_services_actifs} trimestres pour "
-            f"{requis_actifs.valeur} exigés — {'catégorie active' if suffisant else 'droits de la catégorie sédentaire'}",
-            cas.trimestres_services_actifs,
-            requis_actifs,
+        explication.append(
+            regle(
+                "services_actifs",
+                f"Services actifs : {cas.trimestres_services_actifs} trimestres pour {requis_actifs.valeur} exigés "
+                f"— {'catégorie active' if suffisant else 'droits de la catégorie sédentaire'}",
+                cas.trimestres_services_actifs,
+                requis_actifs,
+            )
         )
 
-    aod = par_generation(f"age_ouverture_droits_{categorie}", naissance, liq)
-    date_aod = date_age(naissance, aod.valeur)
-    x.ajouter(
-        "age_ouverture_droits",
-        f"Âge d'ouverture des droits ({'catégorie active' if categorie == 'active' else 'sédentaire'}) : "
-        f"{aod.valeur}, atteint le {date_aod:%d/%m/%Y}",
-        _age(aod.valeur).model_dump(),
-        aod,
-    )
-    la = par_generation(f"limite_age_{categorie}", naissance, liq)
-    x.ajouter(
-        "limite_age",
-        f"Limite d'âge : {la.valeur}, atteinte le {date_age(naissance, la.valeur):%d/%m/%Y}",
-        _age(la.valeur).model_dump(),
-        la,
-    )
+    generation = _generation(naissance, categorie, liquidation)
+    explication.extend(generation.regles)
+    age_legal, date_legale, limite_age = generation.age_legal, generation.date_legale, generation.limite_age
+    requis = generation.requis
 
-    if categorie == "active":
-        reference_active = valeur("trimestres_requis_active_age_reference", liq)
-        generation = ajouter_mois(date_aod, -reference_active.valeur.en_mois)
-        x.ajouter(
-            "trimestres_requis_active",
-            f"Catégorie active : trimestres requis de la génération qui atteint "
-            f"{reference_active.valeur} à l'ouverture des droits (née le {generation:%d/%m/%Y})",
-            generation.isoformat(),
-            reference_active,
+    enfants = _enfants(cas, liquidation, explication)
+    services = _services(cas, liquidation, enfants.jours_gratuits)
+    par_mois = valeur("jours_par_mois", liquidation).valeur
+    explication.append(
+        _regle_services(
+            services.jours_liquidation,
+            services.trimestres,
+            _decompte(cas, liquidation),
+            valeur("trimestre_seuil_arrondi_jours", liquidation),
         )
-    else:
-        generation = naissance
-    requis_v = par_generation("trimestres_requis", generation, liq)
-    requis = requis_v.valeur
-    x.ajouter(
-        "trimestres_requis", f"Trimestres requis pour le taux maximum et le taux plein : {requis}", requis, requis_v
     )
-
-    enfants = _enfants(cas, liq, x)
-    services = _services(cas, liq, enfants.jours_gratuits)
-    x.ajouter(
-        "services",
-        f"Services : {_fr(services.jours_liquidation)} jours (mois de {valeur('jours_par_mois', liq).valeur} "
-        f"jours, temps partiel au prorata) soit {services.trimestres} trimestres, fraction d'au moins "
-        f"{valeur('trimestre_seuil_arrondi_jours', liq).valeur} jours comptée pour un trimestre",
-        services.trimestres,
-        valeur("trimestre_seuil_arrondi_jours", liq),
-    )
-    minimum = valeur("duree_services_minimum", liq)
-    if services.jours_effectifs < minimum.valeur.en_mois * valeur("jours_par_mois", liq).valeur and not cas.invalidite:
+    minimum_services = valeur("duree_services_minimum", liquidation)
+    if services.jours_effectifs < minimum_services.valeur.en_mois * par_mois and not cas.invalidite:
         raise ErreurCas.une(
             "periodes" if cas.periodes is not None else "trimestres_services",
             "duree_services_minimum",
-            f"Moins de {minimum.valeur} de services effectifs : pas de pension CNRACL (les services sont "
+            f"Moins de {minimum_services.valeur} de services effectifs : pas de pension CNRACL (les services sont "
             "repris au régime général et à l'Ircantec). Vérifiez les services indiqués.",
         )
 
     bonifications = cas.trimestres_bonifications + enfants.bonification
+    maximum = valeur("pourcentage_maximum", liquidation)
+    maximum_bonifications = valeur("pourcentage_maximum_bonifications", liquidation)
     if cas.trimestres_bonifications:
-        x.ajouter(
-            "bonifications",
-            f"Bonifications (art. 15) : {cas.trimestres_bonifications} trimestres",
-            cas.trimestres_bonifications,
-            valeur("pourcentage_maximum_bonifications", liq),
+        explication.append(
+            regle(
+                "bonifications",
+                f"Bonifications (art. 15) : {cas.trimestres_bonifications} trimestres",
+                cas.trimestres_bonifications,
+                maximum_bonifications,
+            )
         )
-    pmax, pmax_bonif = valeur("pourcentage_maximum", liq), valeur("pourcentage_maximum_bonifications", liq)
     base_services = min(services.trimestres, requis)
-    taux = Decimal(str(pmax.valeur)) * (base_services + bonifications) / requis
-    plafond_taux = Decimal(str(pmax_bonif.valeur)) if bonifications else Decimal(str(pmax.valeur))
-    taux = min(taux, plafond_taux)
-    x.ajouter(
-        "taux_de_liquidation",
-        f"Taux de liquidation : {_pct(Decimal(str(pmax.valeur)))} × ({base_services} "
-        f"trimestres de services retenus + {bonifications} de bonifications) / {requis} = {_pct(taux)} (services "
-        f"au-delà du nombre requis non rémunérés ; plafond {_pct(plafond_taux)})",
-        round(float(taux), 6),
-        pmax_bonif if bonifications else pmax,
+    taux, regle_taux = _taux_de_liquidation(base_services, bonifications, requis, maximum, maximum_bonifications)
+    explication.append(regle_taux)
+
+    donnee = cas.duree_assurance_tous_regimes is not None
+    duree_assurance = (
+        cas.duree_assurance_tous_regimes
+        if cas.duree_assurance_tous_regimes is not None
+        else services.trimestres_assurance
+        + bonifications
+        + enfants.majoration_duree
+        + cas.duree_assurance_autres_regimes
+    )
+    explication.append(
+        _regle_duree_assurance(
+            duree_assurance,
+            donnee,
+            services.trimestres_assurance,
+            bonifications,
+            enfants.majoration_duree,
+            cas.duree_assurance_autres_regimes,
+            valeur("duree_assurance_trimestres_par_an", liquidation),
+        )
     )
 
-    if cas.duree_assurance_tous_regimes is not None:
-        duree_assurance = cas.duree_assurance_tous_regimes
-        detail = "valeur fournie par le cas"
-    else:
-        duree_assurance = (
-            services.trimestres_assurance
-            + bonifications
-            + enfants.majoration_duree
-            + cas.duree_assurance_autres_regimes
-        )
-        detail = (
-            f"{services.trimestres_assurance} CNRACL à temps plein + {bonifications} bonifications + "
-            f"{enfants.majoration_duree} majorations + {cas.duree_assurance_autres_regimes} autres régimes"
-        )
-    x.ajouter(
-        "duree_assurance",
-        f"Durée d'assurance tous régimes : {duree_assurance} trimestres ({detail})",
-        duree_assurance,
-        valeur("duree_assurance_trimestres_par_an", liq),
-    )
-
-    date_ouverture, depart_anticipe = date_aod, None
-    date_cl = _carriere_longue(cas, naissance, liq, requis, x)
-    if date_cl is not None and date_cl < date_aod:
-        date_ouverture, depart_anticipe = date_cl, "carriere_longue"
-    if liq < date_ouverture:
+    date_ouverture, depart_anticipe = date_legale, None
+    date_carriere_longue = _carriere_longue(cas, naissance, liquidation, requis, explication)
+    if date_carriere_longue is not None and date_carriere_longue < date_legale:
+        date_ouverture, depart_anticipe = date_carriere_longue, "carriere_longue"
+    if liquidation < date_ouverture:
         if not cas.invalidite:
             raise ErreurCas.une(
                 "date_de_liquidation",
                 "age_ouverture_droits",
-                f"La pension ne peut prendre effet le {liq:%d/%m/%Y}, avant l'ouverture des droits le "
-                f"{date_ouverture:%d/%m/%Y} (âge légal {aod.valeur}) : choisissez une date d'effet "
+                f"La pension ne peut prendre effet le {liquidation:%d/%m/%Y}, avant l'ouverture des droits le "
+                f"{date_ouverture:%d/%m/%Y} (âge légal {age_legal.valeur}) : choisissez une date d'effet "
                 "postérieure, ou indiquez invalidite si la retraite est prononcée pour invalidité.",
             )
         depart_anticipe = "invalidite"
 
-    # The year the age condition is met at the legal age (an early departure for carrière longue does not move
-    # the âge d'annulation: the durée is complete by construction) [D].
-    annee_ouverture = date_aod.year
-    ecart = par_annee("decote_ecart_age_annulation", annee_ouverture, liq)
-    taux_trimestre = par_annee("decote_taux", annee_ouverture, liq)
-    age_annulation = aod.valeur if ecart.valeur is None else Duree.depuis_mois(la.valeur.en_mois - 3 * ecart.valeur)
-    date_annulation = date_age(naissance, age_annulation)
-    x.ajouter(
-        "age_annulation_decote",
-        f"Droits ouverts en {annee_ouverture} : âge d'annulation de la décote "
-        + (
-            f"{age_annulation} (limite d'âge − {ecart.valeur} trimestres)"
-            if ecart.valeur is not None
-            else "sans objet (pas de décote)"
-        )
-        + f", le {date_annulation:%d/%m/%Y}",
-        _age(age_annulation).model_dump(),
-        ecart,
-    )
+    explication.append(generation.regle_annulation)
+    date_annulation, taux_trimestre = generation.date_annulation, generation.taux_trimestre
 
     decote = 0
     exempte = cas.invalidite or cas.handicap
-    if not exempte and duree_assurance < requis and liq < date_annulation and taux_trimestre.valeur:
-        mois, entame = mois_entiers(liq, date_annulation)
-        par_age = _ceil_div(mois + (1 if entame else 0), 3)
+    if not exempte and duree_assurance < requis and liquidation < date_annulation and taux_trimestre.valeur:
+        mois, entame = mois_entiers(liquidation, date_annulation)
+        par_age = _division_haute(mois + (1 if entame else 0), 3)
         par_duree = requis - duree_assurance
-        plafond_decote = valeur("decote_plafond_trimestres", liq)
+        plafond_decote = valeur("decote_plafond_trimestres", liquidation)
         decote = min(par_age, par_duree, plafond_decote.valeur)
-        x.ajouter(
-            "decote_trimestres",
-            f"Trimestres manquants : le plus petit de {par_age} (jusqu'à l'âge d'annulation, "
-            f"arrondi au supérieur) et {par_duree} (pour atteindre {requis}), plafonné à {plafond_decote.valeur} : "
-            f"{decote}",
-            decote,
-            plafond_decote,
-        )
-    taux_decote = Decimal(str(taux_trimestre.valeur)) * decote
-    x.ajouter(
-        "decote",
-        f"Décote : {decote} × {_pct(Decimal(str(taux_trimestre.valeur)))} = {_pct(taux_decote)}"
-        + (" (exonération : invalidité ou handicap)" if exempte else ""),
-        round(float(taux_decote), 6),
-        taux_trimestre,
-    )
+        explication.append(_regle_decote_trimestres(par_age, par_duree, requis, plafond_decote, decote))
+    taux_decote, regle_decote = _decote(decote, taux_trimestre, exempte)
+    explication.append(regle_decote)
 
-    surcote, taux_surcote, parentale = 0, ZERO, 0
-    age_surcote = aod if categorie == "sedentaire" else par_generation("age_surcote_active", naissance, liq)
+    surcote, taux_surcote = 0, ZERO
+    age_surcote = (
+        age_legal if categorie == "sedentaire" else par_generation("age_surcote_active", naissance, liquidation)
+    )
     debut_surcote = max(date_age(naissance, age_surcote.valeur), valeurs_datees("surcote_taux")[0].date_effet)
-    fin_activite = min(liq, services.fin) if services.fin else liq
+    fin_activite = min(liquidation, services.fin) if services.fin else liquidation
     excedent = duree_assurance - cas.trimestres_bonifications - requis
     if decote == 0 and excedent > 0 and fin_activite > debut_surcote:
-        x.ajouter(
-            "age_surcote",
-            f"Trimestres ouvrant la surcote : accomplis à partir de {age_surcote.valeur} "
-            f"({debut_surcote:%d/%m/%Y}) au-delà des {requis} trimestres requis (bonifications autres que pour "
-            f"enfants exclues), soit au plus {excedent}",
-            excedent,
-            age_surcote,
+        explication.append(
+            regle(
+                "age_surcote",
+                f"Trimestres ouvrant la surcote : accomplis à partir de {age_surcote.valeur} "
+                f"({date_fr(debut_surcote)}) au-delà des {requis} trimestres requis (bonifications autres que pour "
+                f"enfants exclues), soit au plus {excedent}",
+                excedent,
+                age_surcote,
+            )
         )
-        surcote, taux_surcote = _surcote(naissance, debut_surcote, fin_activite, excedent, liq, x)
+        surcote, taux_surcote = _surcote(debut_surcote, fin_activite, excedent, liquidation, explication)
     parentale, taux_parentale = _surcote_parentale(
-        naissance, date_aod, aod.valeur, fin_activite, duree_assurance, requis, enfants, liq, x
+        naissance,
+        date_legale,
+        age_legal.valeur,
+        fin_activite,
+        duree_assurance,
+        requis,
+        enfants,
+        liquidation,
+        explication,
     )
     taux_surcote += taux_parentale
     coefficient = UN - taux_decote if decote else UN + taux_surcote
-    x.ajouter(
-        "coefficient",
-        f"Coefficient : {_fr(round(float(coefficient), 6))}",
-        round(float(coefficient), 6),
-        taux_trimestre if decote else valeur("surcote_taux", liq),
+    explication.append(
+        _regle_coefficient(coefficient, taux_trimestre if decote else valeur("surcote_taux", liquidation))
     )
 
+    point = valeur("point_indice", liquidation)
+    pas = _arrondi(liquidation)
     if cas.traitement_indiciaire_brut_annuel is not None:
-        traitement = Decimal(str(cas.traitement_indiciaire_brut_annuel))
-        x.ajouter(
-            "traitement",
-            f"Traitement indiciaire brut annuel fourni : {_fr(traitement)} €",
-            float(traitement),
-            valeur("point_indice", liq),
-        )
-    else:
-        point = valeur("point_indice", liq)
-        traitement = Decimal(cas.indice_majore) * Decimal(str(point.valeur)) / 100  # type: ignore[arg-type]
-        x.ajouter(
-            "traitement",
-            f"Traitement : indice majoré {cas.indice_majore} × {_fr(point.valeur)} € / 100 = "
-            f"{_fr_euros(_euros(traitement, liq))} € par an",
-            _euros(traitement, liq),
-            point,
-        )
+        traitement, regle_traitement = _traitement_fourni(cas.traitement_indiciaire_brut_annuel, point)
+    elif cas.indice_majore is not None:
+        traitement, regle_traitement = _traitement_indiciaire(cas.indice_majore, point, pas)
+    else:  # CasPension refuses a case without either
+        raise ErreurCas.une("indice_majore", "traitement_obligatoire", "Indiquez l'indice majoré ou le traitement.")
+    explication.append(regle_traitement)
 
     pension = traitement * taux * coefficient
-    plafond = valeur("plafond_pension_traitement", liq)
-    limite = traitement * Decimal(str(plafond.valeur))
+    plafond = valeur("plafond_pension_traitement", liquidation)
+    limite = traitement * decimal(plafond.valeur)
     if pension > limite:
         pension = limite
-        x.ajouter(
-            "plafond_pension",
-            f"Pension plafonnée à {_pct(Decimal(str(plafond.valeur)))} du traitement",
-            _euros(limite, liq),
-            plafond,
+        explication.append(
+            regle(
+                "plafond_pension",
+                f"Pension plafonnée à {pourcentage_fr(decimal(plafond.valeur))} du traitement",
+                euros(limite, pas),
+                plafond,
+            )
         )
-    avant_minimum = pension
-    x.ajouter(
-        "pension",
-        f"Pension : traitement × {_pct(taux)} × {_fr(round(float(coefficient), 6))} = {_fr_euros(_euros(pension, liq))} € "
-        "par an",
-        _euros(pension, liq),
-        valeur("pourcentage_maximum", liq),
+    avant_minimum = euros(pension, pas)
+    explication.append(
+        regle(
+            "pension",
+            f"Pension : traitement × {pourcentage_fr(taux)} × {nombre_fr(round(float(coefficient), 6))} = "
+            f"{somme_fr(avant_minimum)} € par an",
+            avant_minimum,
+            maximum,
+        )
     )
 
     minimum = _minimum_garanti(
-        cas, services.trimestres, requis, duree_assurance, date_ouverture, date_annulation, liq, x
+        cas, services.trimestres, requis, duree_assurance, date_ouverture, date_annulation, liquidation, explication
     )
     minimum_applique = minimum is not None and minimum > pension
-    if minimum_applique:
-        pension = minimum  # type: ignore[assignment]
+    if minimum is not None and minimum_applique:
+        pension = minimum
 
-    majoration = _majoration_enfants(cas, pension, limite, liq, x)
-    annuelle = _euros(pension + majoration, liq)
-    mensuelle = _euros(Decimal(str(annuelle)) / 12, liq)
-    x.ajouter(
-        "arrondi",
-        f"Montants arrondis au centime : {_fr_euros(annuelle)} € par an, {_fr_euros(mensuelle)} € par mois",
-        {"annuelle": annuelle, "mensuelle": mensuelle},
-        valeur("arrondi_euros", liq),
-    )
-    plafond_cumul = _plafond_cumul(annuelle, liq, x)
-
-    return ResultatPension(
-        date_de_liquidation=liq,
-        categorie_retenue=categorie,
-        date_ouverture_droits=date_ouverture,
-        age_ouverture_droits=_age(aod.valeur),
-        depart_anticipe=depart_anticipe,
-        age_annulation_decote=_age(age_annulation),
-        date_annulation_decote=date_annulation,
-        limite_age=_age(la.valeur),
-        trimestres_requis=requis,
-        trimestres_services=services.trimestres,
-        trimestres_bonifications=bonifications,
-        trimestres_liquidables=base_services + bonifications,
-        duree_assurance_tous_regimes=duree_assurance,
-        taux_de_liquidation=round(float(taux), 6),
-        decote_trimestres=decote,
-        taux_decote=round(float(taux_decote), 6),
-        surcote_trimestres=surcote,
-        surcote_parentale_trimestres=parentale,
-        taux_surcote=round(float(taux_surcote), 6),
-        coefficient=round(float(coefficient), 6),
-        traitement_de_reference_annuel=_euros(traitement, liq),
-        pension_avant_minimum=_euros(avant_minimum, liq),
-        minimum_garanti=_euros(minimum, liq) if minimum is not None else None,
-        minimum_garanti_applique=minimum_applique,
-        majoration_enfants=_euros(majoration, liq),
-        pension_brute_annuelle=annuelle,
-        pension_brute_mensuelle=mensuelle,
-        plafond_cumul_emploi_retraite_annuel=plafond_cumul,
-        explication=list(x),
-    )
-
-
-def _surcote_parentale(
-    naissance: date,
-    date_aod: date,
-    aod: Duree,
-    fin_activite: date,
-    duree_assurance: int,
-    requis: int,
-    enfants: Enfants,
-    le: date,
-    x: Explication,
-) -> tuple[int, Decimal]:
-    """Trimestres accomplished between the minimum age (63) and the legal age, the requirement already met
-    then, for a parent with at least one trimestre of bonification or majoration for children."""
-    try:
-        taux = valeur("surcote_parentale_taux", le)
-    except ParametreNonCouvert:
-        return 0, ZERO
-    age_minimum = valeur("surcote_parentale_age_minimum", le)
-    if enfants.bonification + enfants.majoration_duree < 1 or aod < age_minimum.valeur:
-        return 0, ZERO
-    debut = date_age(naissance, age_minimum.valeur)
-    fin = min(date_aod, fin_activite)
-    if fin <= debut:
-        return 0, ZERO
-    accomplis_depuis = mois_entiers(debut, fin_activite)[0] // 3
-    if duree_assurance - accomplis_depuis < requis:
-        x.ajouter(
-            "surcote_parentale",
-            f"Surcote parentale : durée requise ({requis}) non atteinte à {age_minimum.valeur}",
-            0,
-            taux,
+    majoration = _majoration_enfants(cas, pension, limite, liquidation, pas, explication)
+    annuelle = euros(pension + majoration, pas)
+    mensuelle = euros(decimal(annuelle) / 12, pas)
+    explication.append(
+        regle(
+            "arrondi",
+            f"Montants arrondis au centime : {somme_fr(annuelle)} € par an, {somme_fr(mensuelle)} € par mois",
+            {"annuelle": annuelle, "mensuelle": mensuelle},
+            valeur("arrondi_euros", liquidation),
         )
-        return 0, ZERO
-    plafond = valeur("surcote_parentale_plafond_trimestres", le)
-    n = min(mois_entiers(debut, fin)[0] // 3, plafond.valeur)
-    x.ajouter(
-        "surcote_parentale",
-        f"Surcote parentale : {n} trimestre(s) accompli(s) entre {age_minimum.valeur} et "
-        f"l'âge légal, durée requise atteinte, × {_pct(Decimal(str(taux.valeur)))} (au plus {plafond.valeur})",
-        n,
-        taux,
     )
-    return n, Decimal(str(taux.valeur)) * n
+    plafond_cumul = _plafond_cumul(annuelle, liquidation, pas, explication)
+
+    return {
+        "date_de_liquidation": liquidation,
+        "categorie_retenue": categorie,
+        "date_ouverture_droits": date_ouverture,
+        "age_ouverture_droits": _age(age_legal.valeur),
+        "depart_anticipe": depart_anticipe,
+        "age_annulation_decote": _age(generation.age_annulation),
+        "date_annulation_decote": date_annulation,
+        "limite_age": _age(limite_age.valeur),
+        "trimestres_requis": requis,
+        "trimestres_services": services.trimestres,
+        "trimestres_bonifications": bonifications,
+        "trimestres_liquidables": base_services + bonifications,
+        "duree_assurance_tous_regimes": duree_assurance,
+        "taux_de_liquidation": round(float(taux), 6),
+        "decote_trimestres": decote,
+        "taux_decote": round(float(taux_decote), 6),
+        "surcote_trimestres": surcote,
+        "surcote_parentale_trimestres": parentale,
+        "taux_surcote": round(float(taux_surcote), 6),
+        "coefficient": round(float(coefficient), 6),
+        "traitement_de_reference_annuel": euros(traitement, pas),
+        "pension_avant_minimum": avant_minimum,
+        "minimum_garanti": euros(minimum, pas) if minimum is not None else None,
+        "minimum_garanti_applique": minimum_applique,
+        "majoration_enfants": euros(majoration, pas),
+        "pension_brute_annuelle": annuelle,
+        "pension_brute_mensuelle": mensuelle,
+        "plafond_cumul_emploi_retraite_annuel": plafond_cumul,
+        "explication": explication,
+    }
 
 
 def _minimum_garanti(
@@ -659,100 +896,123 @@ def _minimum_garanti(
     duree_assurance: int,
     date_ouverture: date,
     date_annulation: date,
-    le: date,
-    x: Explication,
+    date_effet: date,
+    explication: list[Regle],
 ) -> Decimal | None:
     """The annual minimum garanti (art. 22 and 65-V), or ``None`` when its conditions are not met."""
-    valeur("minimum_garanti_mg100", le)  # an uncovered date is reported on the MG100 first
-    try:
-        conditions = valeur("minimum_garanti_conditions_depuis", le)
-    except ParametreNonCouvert:
-        conditions = None
+    mg100 = valeur("minimum_garanti_mg100", date_effet)  # an uncovered date is reported on the MG100 first
+    conditions = valeur_eventuelle("minimum_garanti_conditions_depuis", date_effet)
     if conditions is not None and date_ouverture >= conditions.valeur:
-        eligible = cas.invalidite or cas.handicap or duree_assurance >= requis or le >= date_annulation
+        eligible = cas.invalidite or cas.handicap or duree_assurance >= requis or date_effet >= date_annulation
         if not eligible:
-            x.ajouter(
-                "minimum_garanti",
-                "Minimum garanti : non ouvert (durée d'assurance inférieure au nombre requis "
-                "et départ avant l'âge d'annulation de la décote, hors invalidité ou handicap)",
-                None,
-                conditions,
-            )
+            explication.append(_regle_minimum_non_ouvert(conditions))
             return None
-    return _montant_minimum_garanti(services, requis, le, x)
-
-
-def _montant_minimum_garanti(services: int, requis: int, le: date, x: Explication) -> Decimal:
-    """The amount once the conditions are met: a function of the services, the requirement and the versions in
-    force on ``le`` only (the batch path computes it once per distinct key)."""
-    mg100 = valeur("minimum_garanti_mg100", le)
-    b = valeur("minimum_garanti_bareme", le)
-    v = b.valeur
-    annees = Decimal(services) / 4
-    if annees < v["annees_minimum"]:
-        taux = Decimal(services) / requis
-        detail = f"{services} trimestres / {requis}"
-    else:
-        taux = (
-            Decimal(str(v["taux_15_ans"]))
-            + Decimal(str(v["points_palier_1"]))
-            * (min(annees, Decimal(str(v["fin_palier_1_annees"]))) - v["annees_minimum"])
-            + Decimal(str(v["points_palier_2"]))
-            * max(min(annees, Decimal(v["annees_taux_plein"])) - Decimal(str(v["fin_palier_1_annees"])), ZERO)
-        )
-        taux = min(taux, Decimal(str(v["taux_maximum"])))
-        detail = f"{_fr(annees)} années de services"
-    base = Decimal(str(mg100.valeur)) * 12 * v["indice"] / v["indice_reference"]
-    montant = base * taux
-    x.ajouter(
-        "minimum_garanti",
-        f"Minimum garanti : {_fr(mg100.valeur)} € par mois (indice {v['indice_reference']}) × "
-        f"{v['indice']}/{v['indice_reference']} × 12 × {_pct(taux)} ({detail}) = {_fr_euros(_euros(montant, le))} € par an, "
-        "sans décote ni surcote",
-        _euros(montant, le),
-        b,
+    regle_invalidite = valeur("minimum_garanti_invalidite", date_effet) if cas.invalidite else None
+    montant, regle_minimum = _montant_minimum_garanti(
+        services, requis, mg100, valeur("minimum_garanti_bareme", date_effet), regle_invalidite, _arrondi(date_effet)
     )
+    explication.append(regle_minimum)
     return montant
 
 
-def _majoration_enfants(cas: CasPension, pension: Decimal, limite: Decimal, le: date, x: Explication) -> Decimal:
-    minimum = valeur("majoration_enfants_nombre_minimum", le)
-    duree = valeur("majoration_enfants_duree_education", le)
+@lru_cache(maxsize=MEMOIRE)
+def _regle_minimum_non_ouvert(conditions: Valeur) -> Regle:
+    return regle(
+        "minimum_garanti",
+        "Minimum garanti : non ouvert (durée d'assurance inférieure au nombre requis "
+        "et départ avant l'âge d'annulation de la décote, hors invalidité ou handicap)",
+        None,
+        conditions,
+    )
+
+
+@lru_cache(maxsize=MEMOIRE)
+def _montant_minimum_garanti(
+    services: int, requis: int, mg100: Valeur, bareme: Valeur, invalidite: Valeur | None, pas: Decimal
+) -> tuple[Decimal, Regle]:
+    """The amount once the conditions are met: a function of the services, the requirement and the versions in
+    force only (computed once per distinct input). ``invalidite``: the rule for an invalidity pension of less
+    than 15 years, when the pension is one."""
+    echelle = bareme.valeur
+    annees = Decimal(services) / 4
+    source = bareme
+    if annees < echelle["annees_minimum"] and invalidite is not None and invalidite.valeur == "quinzieme_par_annee":
+        taux = decimal(echelle["taux_15_ans"]) * annees / echelle["annees_minimum"]
+        detail = (
+            f"pension d'invalidité : {nombre_fr(annees)} années de services × 1/{echelle['annees_minimum']} "
+            f"de {pourcentage_fr(decimal(echelle['taux_15_ans']))}"
+        )
+        source = invalidite
+    elif annees < echelle["annees_minimum"]:
+        taux = Decimal(services) / requis
+        detail = f"{services} trimestres / {requis}"
+    else:
+        fin_palier_1 = decimal(echelle["fin_palier_1_annees"])
+        taux = (
+            decimal(echelle["taux_15_ans"])
+            + decimal(echelle["points_palier_1"]) * (min(annees, fin_palier_1) - echelle["annees_minimum"])
+            + decimal(echelle["points_palier_2"])
+            * max(min(annees, Decimal(echelle["annees_taux_plein"])) - fin_palier_1, ZERO)
+        )
+        taux = min(taux, decimal(echelle["taux_maximum"]))
+        detail = f"{nombre_fr(annees)} années de services"
+    base = decimal(mg100.valeur) * 12 * echelle["indice"] / echelle["indice_reference"]
+    montant = base * taux
+    return montant, regle(
+        "minimum_garanti",
+        f"Minimum garanti : {nombre_fr(mg100.valeur)} € par mois (indice {echelle['indice_reference']}) × "
+        f"{echelle['indice']}/{echelle['indice_reference']} × 12 × {pourcentage_fr(taux)} ({detail}) = "
+        f"{somme_fr(euros(montant, pas))} € par an, sans décote ni surcote",
+        euros(montant, pas),
+        source,
+    )
+
+
+def _majoration_enfants(
+    cas: CasPension, pension: Decimal, limite: Decimal, date_effet: date, pas: Decimal, explication: list[Regle]
+) -> Decimal:
+    minimum = valeur("majoration_enfants_nombre_minimum", date_effet)
+    duree = valeur("majoration_enfants_duree_education", date_effet)
     if cas.nombre_enfants is not None:
         nombre = cas.nombre_enfants
     else:
-        nombre = sum(1 for e in cas.enfants if e.eleve and date_age(e.date_de_naissance, duree.valeur) <= le)
+        nombre = sum(
+            1
+            for enfant in cas.enfants
+            if enfant.eleve and date_age(enfant.date_de_naissance, duree.valeur) <= date_effet
+        )
     if nombre < minimum.valeur:
         return ZERO
-    trois, supplement = (
-        valeur("majoration_enfants_taux_trois", le),
-        valeur("majoration_enfants_taux_supplementaire", le),
-    )
-    taux = Decimal(str(trois.valeur)) + Decimal(str(supplement.valeur)) * (nombre - minimum.valeur)
-    majoration = min(pension * taux, max(limite - pension, ZERO))
-    x.ajouter(
-        "majoration_enfants",
-        f"Majoration pour {nombre} enfants élevés au moins {duree.valeur} : {_pct(taux)}, "
-        f"pension majorée plafonnée au traitement = {_fr_euros(_euros(majoration, le))} € par an",
-        _euros(majoration, le),
-        trois,
+    trois = valeur("majoration_enfants_taux_trois", date_effet)
+    supplement = valeur("majoration_enfants_taux_supplementaire", date_effet)
+    taux = decimal(trois.valeur) + decimal(supplement.valeur) * (nombre - minimum.valeur)
+    majoration: Decimal = min(pension * taux, max(limite - pension, ZERO))
+    montant = euros(majoration, pas)
+    explication.append(
+        regle(
+            "majoration_enfants",
+            f"Majoration pour {nombre} enfants élevés au moins {duree.valeur} : {pourcentage_fr(taux)}, "
+            f"pension majorée plafonnée au traitement = {somme_fr(montant)} € par an",
+            montant,
+            trois,
+        )
     )
     return majoration
 
 
-def _plafond_cumul(annuelle: float, le: date, x: Explication) -> float | None:
-    try:
-        abattement = valeur("cumul_emploi_retraite_abattement", le)
-    except ParametreNonCouvert:
+def _plafond_cumul(annuelle: float, date_effet: date, pas: Decimal, explication: list[Regle]) -> float | None:
+    abattement = valeur_eventuelle("cumul_emploi_retraite_abattement", date_effet)
+    if abattement is None:
         return None
-    fraction = valeur("cumul_emploi_retraite_fraction_pension", le)
-    plafond = Decimal(str(annuelle)) * Decimal(str(fraction.valeur)) + Decimal(str(abattement.valeur))
-    montant = _euros(plafond, le)
-    x.ajouter(
-        "cumul_emploi_retraite",
-        f"Cumul emploi-retraite plafonné : revenus d'activité jusqu'à un tiers de la "
-        f"pension + {_fr(abattement.valeur)} € = {_fr_euros(montant)} € par année civile (au-delà, écrêtement)",
-        montant,
-        abattement,
+    fraction = valeur("cumul_emploi_retraite_fraction_pension", date_effet)
+    montant = euros(decimal(annuelle) * decimal(fraction.valeur) + decimal(abattement.valeur), pas)
+    explication.append(
+        regle(
+            "cumul_emploi_retraite",
+            f"Cumul emploi-retraite plafonné : revenus d'activité jusqu'à un tiers de la "
+            f"pension + {nombre_fr(abattement.valeur)} € = {somme_fr(montant)} € par année civile (au-delà, écrêtement)",
+            montant,
+            abattement,
+        )
     )
     return montant

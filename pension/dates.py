@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import date, timedelta
 
 from pension.parametres import Duree
 
@@ -11,8 +11,8 @@ from pension.parametres import Duree
 def ajouter_mois(jour: date, mois: int) -> date:
     """``jour`` plus ``mois`` months; the day is clipped to the end of a shorter month."""
     total = jour.year * 12 + jour.month - 1 + mois
-    annee, m = divmod(total, 12)
-    return date(annee, m + 1, min(jour.day, calendar.monthrange(annee, m + 1)[1]))
+    annee, indice_mois = divmod(total, 12)
+    return date(annee, indice_mois + 1, min(jour.day, calendar.monthrange(annee, indice_mois + 1)[1]))
 
 
 def date_age(naissance: date, age: Duree) -> date:
@@ -40,7 +40,15 @@ def jours_360(debut: date, fin: date, jours_par_mois: int) -> int:
 
     The last day of a month counts as the 30th (01/01–31/12 = 360 days, 01/02–28/02 = 30 days).
     """
-    j1 = min(debut.day, jours_par_mois)
+    jour_debut = min(debut.day, jours_par_mois)
     dernier = calendar.monthrange(fin.year, fin.month)[1]
-    j2 = jours_par_mois if fin.day == dernier else min(fin.day, jours_par_mois)
-    return ((fin.year - debut.year) * 12 + fin.month - debut.month) * jours_par_mois + (j2 - j1) + 1
+    jour_fin = jours_par_mois if fin.day == dernier else min(fin.day, jours_par_mois)
+    return ((fin.year - debut.year) * 12 + fin.month - debut.month) * jours_par_mois + (jour_fin - jour_debut) + 1
+
+
+def jours_trimestres_calendaires(debut: date, fin: date, jours_par_trimestre: int) -> int:
+    """Days of a period, both ends included: each whole trimestre (3 months from date to date from ``debut``)
+    counts ``jours_par_trimestre``, the remaining fraction its calendar days (01/01–14/02 = 45 days)."""
+    lendemain = fin + timedelta(days=1)
+    trimestres = mois_entiers(debut, lendemain)[0] // 3
+    return trimestres * jours_par_trimestre + (lendemain - ajouter_mois(debut, 3 * trimestres)).days

@@ -11,10 +11,23 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from pension.calcul import _simuler, lire_cas
+from pension.calcul import calculer, lire_cas
 from pension.dates import age_a, date_age, jours_360
-from pension.modeles import Age, CasPension, ErreurCas, Estimation, PointEstimation, ResultatPension
+from pension.format import date_fr
+from pension.modeles import Age, CasPension, ErreurCas, Estimation, PointEstimation
 from pension.parametres import Duree, ParametreNonCouvert, par_generation, parametre, valeur
+
+Resultat = dict[str, Any]  # calculer's result
+
+# What a point copies from the result at its departure date
+CHAMPS_DU_RESULTAT = (
+    "trimestres_liquidables",
+    "duree_assurance_tous_regimes",
+    "taux_de_liquidation",
+    "coefficient",
+    "pension_brute_annuelle",
+    "pension_brute_mensuelle",
+)
 
 HYPOTHESE = (
     "Services poursuivis du {situation} jusqu'à chaque date de départ {quotite} ; règles et valeurs "
@@ -27,7 +40,7 @@ def _situation(cas: CasPension) -> date:
     if cas.date_de_situation is not None:
         return cas.date_de_situation
     if cas.periodes:
-        return max(p.fin for p in cas.periodes) + timedelta(days=1)
+        return max(periode.fin for periode in cas.periodes) + timedelta(days=1)
     raise ErreurCas.une(
         "date_de_situation",
         "obligatoire",
@@ -46,7 +59,7 @@ def _poursuivre(cas: CasPension, situation: date, depart: date) -> CasPension:
     trimestres = jours // par_trimestre
     maj: dict[str, Any] = {"date_de_liquidation": depart}
     if cas.periodes:
-        derniere = max(cas.periodes, key=lambda p: p.fin)
+        derniere = max(cas.periodes, key=lambda periode: periode.fin)
         suite = derniere.model_copy(
             update={"debut": max(situation, derniere.fin + timedelta(days=1)), "fin": depart - timedelta(days=1)}
         )
@@ -87,39 +100,39 @@ def estimer(cas: CasPension | dict[str, Any]) -> Estimation:
     try:
         legal = _date_legale(cas, cas.categorie)
         try:
-            premier = _simuler(_poursuivre(cas, situation, legal), legal)
+            premier = calculer(_poursuivre(cas, situation, legal), legal)
         except ErreurCas as erreur:
             if cas.categorie != "active" or erreur.erreurs[0]["regle"] != "age_ouverture_droits":
                 raise
             # Not enough services actifs: the rights open at the sedentary age.
             legal = _date_legale(cas, "sedentaire")
-            premier = _simuler(_poursuivre(cas, situation, legal), legal)
-    except ParametreNonCouvert as e:
+            premier = calculer(_poursuivre(cas, situation, legal), legal)
+    except ParametreNonCouvert as erreur:
         raise ErreurCas.une(
             "date_de_naissance",
             "periode_couverte",
-            f"Aucune règle « {e.nom} » en vigueur le {e.date_effet:%d/%m/%Y} pour cette génération : "
+            f"Aucune règle « {erreur.nom} » en vigueur le {erreur.date_effet:%d/%m/%Y} pour cette génération : "
             "l'estimation couvre les départs à partir du 01/01/2004.",
         ) from None
-    annulation = premier.date_annulation_decote
-    limite = date_age(cas.date_de_naissance, Duree(premier.limite_age.ans, premier.limite_age.mois))
+    annulation: date = premier["date_annulation_decote"]
+    limite = date_age(cas.date_de_naissance, Duree(premier["limite_age"]["ans"], premier["limite_age"]["mois"]))
     departs: list[tuple[date, str]] = [(legal, "legal")]
     anticipe = _depart_carriere_longue(cas, situation, premier, legal)
     if anticipe is not None:
         departs.insert(0, (anticipe, "carriere_longue"))
-    n = 1
-    while date_age(legal, Duree(n, 0)) < annulation:
-        departs.append((date_age(legal, Duree(n, 0)), "annee"))
-        n += 1
+    annees = 1
+    while date_age(legal, Duree(annees, 0)) < annulation:
+        departs.append((date_age(legal, Duree(annees, 0)), "annee"))
+        annees += 1
     fin = annulation if annulation > legal else limite
     if fin > legal:
         departs.append((fin, "annulation" if fin == annulation else "limite"))
     points, resultats = [], {legal: premier}
-    departs = [(d, t) for d, t in departs if d >= situation] or [(situation, "situation")]
-    for depart, type_ in departs:
-        r = resultats.get(depart) or _simuler(_poursuivre(cas, situation, depart), depart)
+    departs = [(jour, genre) for jour, genre in departs if jour >= situation] or [(situation, "situation")]
+    for depart, genre in departs:
+        resultat = resultats.get(depart) or calculer(_poursuivre(cas, situation, depart), depart)
         age = age_a(cas.date_de_naissance, depart)
-        points.append(_point(r, Age(ans=age.ans, mois=age.mois), depart, type_, limite))
+        points.append(_point(resultat, Age(ans=age.ans, mois=age.mois), depart, genre, limite))
     quotite = (
         f"à la quotité de la dernière période ({max(cas.periodes, key=lambda p: p.fin).quotite:g} %)"
         if cas.periodes
@@ -132,40 +145,33 @@ def estimer(cas: CasPension | dict[str, Any]) -> Estimation:
     )
 
 
-def _depart_carriere_longue(cas: CasPension, situation: date, premier: ResultatPension, legal: date) -> date | None:
+def _depart_carriere_longue(cas: CasPension, situation: date, premier: Resultat, legal: date) -> date | None:
     """The earliest early-departure date for a carrière longue, the durée cotisée growing until that date."""
-    candidat = premier.date_ouverture_droits
-    while premier.depart_anticipe == "carriere_longue" and candidat < legal:
+    candidat: date = premier["date_ouverture_droits"]
+    while premier["depart_anticipe"] == "carriere_longue" and candidat < legal:
         # The conditions judged with the career known on the candidate date (not on the legal age).
         arrete = _poursuivre(cas, situation, candidat).model_copy(update={"date_de_liquidation": legal})
-        ouverture = _simuler(arrete, legal).date_ouverture_droits
+        ouverture: date = calculer(arrete, legal)["date_ouverture_droits"]
         if ouverture <= candidat:
             return candidat
         candidat = ouverture
     return None
 
 
-def _point(r: ResultatPension, age: Age, depart: date, type_: str, limite: date) -> PointEstimation:
-    if type_ == "legal":
+def _point(resultat: Resultat, age: Age, depart: date, genre: str, limite: date) -> PointEstimation:
+    if genre == "legal":
         libelle = f"À l'âge légal ({age})"
-    elif type_ == "annulation":
+    elif genre == "annulation":
         libelle = f"À {age}, âge d'annulation de la décote" + (" (limite d'âge)" if depart == limite else "")
-    elif type_ == "limite":
+    elif genre == "limite":
         libelle = f"À {age}, limite d'âge"
-    elif type_ == "carriere_longue":
+    elif genre == "carriere_longue":
         libelle = f"Départ anticipé pour carrière longue ({age})"
-    elif type_ == "situation":
-        libelle = f"Au {depart:%d/%m/%Y} ({age}), âge légal dépassé"
+    elif genre == "situation":
+        libelle = f"Au {date_fr(depart)} ({age}), âge légal dépassé"
     else:
         libelle = f"À {age}"
-    return PointEstimation(
-        libelle=libelle,
-        age=age,
-        date_de_liquidation=depart,
-        trimestres_liquidables=r.trimestres_liquidables,
-        duree_assurance_tous_regimes=r.duree_assurance_tous_regimes,
-        taux_de_liquidation=r.taux_de_liquidation,
-        coefficient=r.coefficient,
-        pension_brute_annuelle=r.pension_brute_annuelle,
-        pension_brute_mensuelle=r.pension_brute_mensuelle,
+    return PointEstimation.model_validate(
+        {"libelle": libelle, "age": age, "date_de_liquidation": depart}
+        | {champ: resultat[champ] for champ in CHAMPS_DU_RESULTAT}
     )

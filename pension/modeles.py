@@ -86,7 +86,7 @@ class ErreurCas(ValueError):
     """Bad input: ``erreurs`` lists ``{"champ", "regle", "message"}``, the message in French."""
 
     def __init__(self, erreurs: list[dict[str, str]]) -> None:
-        super().__init__("; ".join(f"{e['champ']} : {e['message']}" for e in erreurs))
+        super().__init__("; ".join(f"{erreur['champ']} : {erreur['message']}" for erreur in erreurs))
         self.erreurs = erreurs
 
     @classmethod
@@ -96,34 +96,34 @@ class ErreurCas(ValueError):
     @classmethod
     def depuis_validation(cls, erreur: ValidationError) -> ErreurCas:
         erreurs = []
-        for e in erreur.errors():
-            chemin = [str(p) for p in e["loc"]]
+        for detail in erreur.errors():
+            chemin = [str(partie) for partie in detail["loc"]]
             champ = ".".join(chemin) or "cas"
-            nom = next((p for p in reversed(chemin) if not p.isdigit()), "cas")
+            nom = next((partie for partie in reversed(chemin) if not partie.isdigit()), "cas")
             libelle = CHAMPS.get(nom, f"le champ {nom}")
-            if e["type"] == "value_error":
-                erreur_metier = e.get("ctx", {}).get("error")
+            if detail["type"] == "value_error":
+                erreur_metier = detail.get("ctx", {}).get("error")
                 if isinstance(erreur_metier, RegleCas):
                     champ = ".".join([*chemin, erreur_metier.champ]) if erreur_metier.champ else champ
                     erreurs.append({"champ": champ, "regle": erreur_metier.regle, "message": erreur_metier.message})
                     continue
-                regle, message = "valeur_invalide", str(e["msg"]).removeprefix("Value error, ")
-            elif e["type"] == "literal_error":
-                possibles = str(e.get("ctx", {}).get("expected", "")).replace(" or ", " ou ")
+                regle, message = "valeur_invalide", str(detail["msg"]).removeprefix("Value error, ")
+            elif detail["type"] == "literal_error":
+                possibles = str(detail.get("ctx", {}).get("expected", "")).replace(" or ", " ou ")
                 regle, message = (
                     "valeur_inconnue",
                     (
-                        f"{libelle[0].upper()}{libelle[1:]} ({e.get('input')!r}) n'est "
+                        f"{libelle[0].upper()}{libelle[1:]} ({detail.get('input')!r}) n'est "
                         f"pas reconnue : valeurs possibles {possibles}."
                     ),
                 )
-            elif e["type"] in MESSAGES:
-                regle, modele = MESSAGES[e["type"]]
-                limite = e.get("ctx", {}).get("le", "")
+            elif detail["type"] in MESSAGES:
+                regle, modele = MESSAGES[detail["type"]]
+                limite = detail.get("ctx", {}).get("le", "")
                 limite = f"{limite:g}" if isinstance(limite, (int, float)) else limite
                 message = modele.format(champ=libelle[0].upper() + libelle[1:], limite=limite, nom=nom)
             else:
-                regle, message = e["type"], f"{libelle} est invalide ({e['msg']})."
+                regle, message = detail["type"], f"{libelle} est invalide ({detail['msg']})."
             erreurs.append({"champ": champ, "regle": regle, "message": message})
         return cls(erreurs)
 
@@ -202,15 +202,15 @@ class CarriereLongue(Modele):
 
     @field_validator("trimestres_fin_annee")
     @classmethod
-    def _positifs(cls, v: dict[int, int]) -> dict[int, int]:
-        for age, n in v.items():
-            if n < 0 or age < 0:
+    def _positifs(cls, trimestres: dict[int, int]) -> dict[int, int]:
+        for age, nombre in trimestres.items():
+            if nombre < 0 or age < 0:
                 raise RegleCas(
                     str(age),
                     "valeur_negative",
                     "Les âges et les nombres de trimestres de début de carrière ne peuvent pas être négatifs.",
                 )
-        return v
+        return trimestres
 
 
 class CasPension(Modele):
@@ -256,7 +256,9 @@ class CasPension(Modele):
                 "indiciaire brut annuel (traitement_indiciaire_brut_annuel) : la pension en dépend.",
             )
         formes = [
-            c for c in ("periodes", "trimestres_services", "duree_services_jours") if getattr(self, c) is not None
+            champ
+            for champ in ("periodes", "trimestres_services", "duree_services_jours")
+            if getattr(self, champ) is not None
         ]
         if not formes:
             raise RegleCas(
@@ -270,17 +272,17 @@ class CasPension(Modele):
                 "services_une_seule_forme",
                 f"Les services sont donnés deux fois ({' et '.join(formes)}) : n'en gardez qu'une forme.",
             )
-        for i, p in enumerate(self.periodes or []):
-            if p.debut < self.date_de_naissance:
+        for rang, periode in enumerate(self.periodes or []):
+            if periode.debut < self.date_de_naissance:
                 raise RegleCas(
-                    f"periodes.{i}.debut",
+                    f"periodes.{rang}.debut",
                     "periode_apres_naissance",
-                    f"La période commençant le {p.debut:%d/%m/%Y} précède la naissance : corrigez son début.",
+                    f"La période commençant le {periode.debut:%d/%m/%Y} précède la naissance : corrigez son début.",
                 )
-        for i, e in enumerate(self.enfants):
-            if e.date_de_naissance <= self.date_de_naissance:
+        for rang, enfant in enumerate(self.enfants):
+            if enfant.date_de_naissance <= self.date_de_naissance:
                 raise RegleCas(
-                    f"enfants.{i}.date_de_naissance",
+                    f"enfants.{rang}.date_de_naissance",
                     "enfant_apres_parent",
                     "L'enfant serait né avant son parent : corrigez sa date de naissance.",
                 )

@@ -1,24 +1,22 @@
 """The agent's pages: their requests, an EIR on a timeline and its answers, the bilan, the survey,
-the documents, and rectification requests. Each action calls the JSON route's function."""
+the documents, and rectification requests. Each action calls the use case of its JSON route."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
-from api.deps import EtatDep, SessionDep
+from api.deps import EtatDep, MoteurDep, SessionDep
 from api.pages.formulaires import FormulaireInvalide, construire
 from api.pages.libelles import ORDRE_ETAPES, QUESTIONS_ENQUETE
-from api.pages.rendu import Refus, appeler, graphique_pension, lire, rendre
-from api.pages.session import ErreurPage, exiger_compte, verifier_csrf
-from api.routers import eir, rectifications
-from domain.etats import Role
-from domain.regles import parametre
-from persistence import depots
-from persistence.models import Document
+from api.pages.rendu import graphique_pension, refus_de, rendre
+from api.pages.session import exiger_compte, verifier_csrf
+from domain.erreurs import ErreurMetier
+from domain.etats import Role, TypeDocument
+from services import eir, rectifications
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,8 +41,8 @@ async def mes_demandes(request: Request, etat: EtatDep, session: SessionDep, mes
 
 
 async def _accueil(request, compte, session, erreur: str | None = None, message: str | None = None, statut=200):
-    demandes = await lire(eir.mes_demandes(compte, session))
-    rects = await lire(rectifications.lister(compte, session))
+    demandes = await eir.mes_demandes(session, compte)
+    rects = await rectifications.lister(session, compte)
     en_cours = any(d.etat not in ("close", "retiree") for d in demandes)
     return rendre(
         request,
@@ -55,13 +53,16 @@ async def _accueil(request, compte, session, erreur: str | None = None, message:
 
 
 @router.post("/eir")
-async def demander(request: Request, etat: EtatDep, session: SessionDep, csrf: Annotated[str, Form()] = ""):
+async def demander(
+    request: Request, etat: EtatDep, moteur: MoteurDep, session: SessionDep, csrf: Annotated[str, Form()] = ""
+):
     compte = await exiger_compte(request, session, etat.settings, Role.affilie)
     verifier_csrf(request, etat.settings, csrf)
     try:
-        creee = await appeler(eir.demander(eir.NouvelleDemande(), compte, etat, session))
-    except Refus as refus:
-        return await _accueil(request, compte, session, erreur=refus.message, statut=refus.statut)
+        creee = await eir.demander(session, moteur, compte, eir.NouvelleDemande())
+    except ErreurMetier as refus:
+        statut, message, _ = refus_de(refus)
+        return await _accueil(request, compte, session, erreur=message, statut=statut)
     return RedirectResponse(f"/eir/{creee.id}?message=demande", status_code=303)
 
 
@@ -79,8 +80,8 @@ def _frise(etape: str, etat_: str) -> dict:
 async def _page_demande(
     request, compte, session, demande_id: int, erreur=None, erreurs=None, message=None, statut=200, saisie=None
 ):
-    demande = await lire(eir.consulter(demande_id, compte, session))
-    documents = await depots.documents_de_la_demande(session, demande_id)
+    demande = await eir.consulter(session, compte, demande_id)
+    documents = await eir.documents(session, compte, demande_id)
     return rendre(
         request,
         "agent/demande.html",
@@ -105,17 +106,32 @@ async def demande(request: Request, demande_id: int, etat: EtatDep, session: Ses
     return await _page_demande(request, compte, session, demande_id, message=_message(message))
 
 
-@router.post("/eir/{demande_id}/ris/validation")
-async def valider_ris(
-    request: Request, demande_id: int, etat: EtatDep, session: SessionDep, csrf: Annotated[str, Form()] = ""
-):
-    compte = await exiger_compte(request, session, etat.settings, Role.affilie)
-    verifier_csrf(request, etat.settings, csrf)
-    try:
-        await appeler(eir.valider_ris(demande_id, compte, session, etat))
-    except Refus as refus:
-        return await _page_demande(request, compte, session, demande_id, erreur=refus.message, statut=refus.statut)
-    return RedirectResponse(f"/eir/{demande_id}?message=ris_valide", status_code=303)
+def _reponse_en_un_clic(action: Callable[..., Awaitable[Any]], cle: str) -> Callable[..., Awaitable[Response]]:
+    """The page of one of the agent's one-click answers (validate the RIS, withdraw): back to the request with
+    its message, or the request's page with the refusal."""
+
+    async def repondre(
+        request: Request,
+        demande_id: int,
+        etat: EtatDep,
+        moteur: MoteurDep,
+        session: SessionDep,
+        csrf: Annotated[str, Form()] = "",
+    ) -> Response:
+        compte = await exiger_compte(request, session, etat.settings, Role.affilie)
+        verifier_csrf(request, etat.settings, csrf)
+        try:
+            await action(session, moteur, compte, demande_id)
+        except ErreurMetier as refus:
+            statut, message, _ = refus_de(refus)
+            return await _page_demande(request, compte, session, demande_id, erreur=message, statut=statut)
+        return RedirectResponse(f"/eir/{demande_id}?message={cle}", status_code=303)
+
+    return repondre
+
+
+router.post("/eir/{demande_id}/ris/validation")(_reponse_en_un_clic(eir.valider_ris, "ris_valide"))
+router.post("/eir/{demande_id}/retrait")(_reponse_en_un_clic(eir.retirer, "retrait"))
 
 
 @router.post("/eir/{demande_id}/ris/consolidation")
@@ -123,25 +139,22 @@ async def consolider(
     request: Request,
     demande_id: int,
     etat: EtatDep,
+    moteur: MoteurDep,
     session: SessionDep,
     annee: Annotated[list[str] | None, Form()] = None,
     commentaire: Annotated[list[str] | None, Form()] = None,
     csrf: Annotated[str, Form()] = "",
 ):
-    if commentaire is None:
-        commentaire = []
-    if annee is None:
-        annee = []
     compte = await exiger_compte(request, session, etat.settings, Role.affilie)
     verifier_csrf(request, etat.settings, csrf)
     periodes = [
         {"annee": a.strip(), "commentaire": c.strip()}
-        for a, c in zip(annee, commentaire, strict=False)
+        for a, c in zip(annee or [], commentaire or [], strict=False)
         if a.strip() or c.strip()
     ]
     try:
         corps = construire(eir.Consolidation, {"periodes": periodes})
-        await appeler(eir.demander_consolidation(demande_id, corps, compte, session, etat))
+        await eir.demander_consolidation(session, moteur, compte, demande_id, corps)
     except FormulaireInvalide as invalide:
         return await _page_demande(
             request,
@@ -152,8 +165,9 @@ async def consolider(
             statut=422,
             saisie={"periodes": periodes},
         )
-    except Refus as refus:
-        return await _page_demande(request, compte, session, demande_id, erreur=refus.message, statut=refus.statut)
+    except ErreurMetier as refus:
+        statut, message, _ = refus_de(refus)
+        return await _page_demande(request, compte, session, demande_id, erreur=message, statut=statut)
     return RedirectResponse(f"/eir/{demande_id}?message=consolidation", status_code=303)
 
 
@@ -171,24 +185,11 @@ def _resume_periodes(invalide: FormulaireInvalide) -> str:
     return "Consolidation non envoyée — " + " ; ".join(parties)
 
 
-@router.post("/eir/{demande_id}/retrait")
-async def retirer(
-    request: Request, demande_id: int, etat: EtatDep, session: SessionDep, csrf: Annotated[str, Form()] = ""
-):
-    compte = await exiger_compte(request, session, etat.settings, Role.affilie)
-    verifier_csrf(request, etat.settings, csrf)
-    try:
-        await appeler(eir.retirer(demande_id, compte, session, etat))
-    except Refus as refus:
-        return await _page_demande(request, compte, session, demande_id, erreur=refus.message, statut=refus.statut)
-    return RedirectResponse(f"/eir/{demande_id}?message=retrait", status_code=303)
-
-
 @router.get("/eir/{demande_id}/bilan")
 async def bilan(request: Request, demande_id: int, etat: EtatDep, session: SessionDep):
     compte = await exiger_compte(request, session, etat.settings, Role.affilie, Role.superviseur)
-    demande = await lire(eir.consulter(demande_id, compte, session))
-    contenu = await lire(eir.bilan(demande_id, compte, session))
+    demande = await eir.consulter(session, compte, demande_id)
+    contenu = await eir.dernier_document(session, compte, demande_id, TypeDocument.bilan)
     return rendre(
         request,
         "agent/bilan.html",
@@ -197,7 +198,7 @@ async def bilan(request: Request, demande_id: int, etat: EtatDep, session: Sessi
 
 
 async def _page_enquete(request, compte, session, demande_id, erreur=None, statut=200, saisie=None):
-    demande = await lire(eir.consulter(demande_id, compte, session))
+    demande = await eir.consulter(session, compte, demande_id)
     return rendre(
         request,
         "agent/enquete.html",
@@ -213,7 +214,7 @@ async def enquete(request: Request, demande_id: int, etat: EtatDep, session: Ses
 
 
 @router.post("/eir/{demande_id}/enquete")
-async def repondre_enquete(request: Request, demande_id: int, etat: EtatDep, session: SessionDep):
+async def repondre_enquete(request: Request, demande_id: int, etat: EtatDep, moteur: MoteurDep, session: SessionDep):
     compte = await exiger_compte(request, session, etat.settings, Role.affilie)
     formulaire = await request.form()
     verifier_csrf(request, etat.settings, str(formulaire.get("csrf", "")))
@@ -233,25 +234,22 @@ async def repondre_enquete(request: Request, demande_id: int, etat: EtatDep, ses
         )
     try:
         corps = construire(eir.Enquete, {"reponses": notes, "commentaire": commentaire})
-        await appeler(eir.enquete(demande_id, corps, compte, session, etat))
+        await eir.repondre_enquete(session, moteur, compte, demande_id, corps)
     except FormulaireInvalide as invalide:
         return await _page_enquete(
             request, compte, session, demande_id, erreur=invalide.resume, statut=422, saisie=saisie
         )
-    except Refus as refus:
-        return await _page_enquete(
-            request, compte, session, demande_id, erreur=refus.message, statut=refus.statut, saisie=saisie
-        )
+    except ErreurMetier as refus:
+        statut, message, _ = refus_de(refus)
+        return await _page_enquete(request, compte, session, demande_id, erreur=message, statut=statut, saisie=saisie)
     return RedirectResponse(f"/eir/{demande_id}?message=enquete", status_code=303)
 
 
 @router.get("/eir/{demande_id}/documents/{document_id}")
 async def document(request: Request, demande_id: int, document_id: int, etat: EtatDep, session: SessionDep):
     compte = await exiger_compte(request, session, etat.settings, Role.affilie, Role.superviseur)
-    demande = await lire(eir.consulter(demande_id, compte, session))  # the route's check: owner or supervisor
-    doc = await session.get(Document, document_id)
-    if doc is None or doc.demande_id != demande_id:
-        raise ErreurPage(404, f"Aucun document n° {document_id} dans la demande {demande.reference}.")
+    demande = await eir.consulter(session, compte, demande_id)
+    doc = await eir.document(session, compte, demande_id, document_id)
     if doc.type == "bilan":
         return RedirectResponse(f"/eir/{demande_id}/bilan", status_code=303)
     return rendre(
@@ -260,11 +258,6 @@ async def document(request: Request, demande_id: int, document_id: int, etat: Et
 
 
 # --- rectifications ---
-
-
-def _regimes() -> dict[str, str]:
-    regimes = parametre("regimes", "regimes", date.today()).valeur
-    return {cle: (v.get("nom", cle) if isinstance(v, dict) else str(v)) for cle, v in regimes.items()}
 
 
 @router.get("/rectifications")
@@ -276,13 +269,12 @@ async def mes_rectifications(request: Request, etat: EtatDep, session: SessionDe
 async def _page_rectification(
     request, compte, session, erreur=None, erreurs=None, saisie=None, message=None, statut=200
 ):
-    rects = await lire(rectifications.lister(compte, session))
     return rendre(
         request,
         "agent/rectifications.html",
         {
-            "rectifications": rects,
-            "regimes": _regimes(),
+            "rectifications": await rectifications.lister(session, compte),
+            "regimes": rectifications.regimes(),
             "erreur": erreur,
             "erreurs": erreurs or {},
             "saisie": saisie or {},
@@ -293,7 +285,7 @@ async def _page_rectification(
 
 
 @router.post("/rectifications")
-async def demander_rectification(request: Request, etat: EtatDep, session: SessionDep):
+async def demander_rectification(request: Request, etat: EtatDep, moteur: MoteurDep, session: SessionDep):
     compte = await exiger_compte(request, session, etat.settings, Role.affilie)
     formulaire = await request.form()
     verifier_csrf(request, etat.settings, str(formulaire.get("csrf", "")))
@@ -301,16 +293,21 @@ async def demander_rectification(request: Request, etat: EtatDep, session: Sessi
     saisie = {c: str(formulaire.get(c, "")).strip() for c in champs}
     try:
         corps = construire(rectifications.NouvelleRectification, saisie)
-        creee = await appeler(rectifications.demander(corps, compte, session, etat))
+        creee = await rectifications.demander(session, moteur, compte, corps)
     except FormulaireInvalide as invalide:
         return await _page_rectification(
             request, compte, session, erreur=invalide.resume, erreurs=invalide.erreurs, saisie=saisie, statut=422
         )
-    except Refus as refus:
-        champ, _, texte = refus.message.partition(" : ")
-        erreurs = {champ: texte} if texte and champ in champs else {}
+    except ErreurMetier as refus:
+        statut, message, erreurs = refus_de(refus)
         return await _page_rectification(
-            request, compte, session, erreur=refus.message, erreurs=erreurs, saisie=saisie, statut=refus.statut
+            request,
+            compte,
+            session,
+            erreur=message,
+            erreurs={c: m for c, m in erreurs.items() if c in champs},
+            saisie=saisie,
+            statut=statut,
         )
     return RedirectResponse(f"/rectifications/{creee.id}?message=rectification", status_code=303)
 
@@ -320,5 +317,5 @@ async def rectification(
     request: Request, rectification_id: int, etat: EtatDep, session: SessionDep, message: str | None = None
 ):
     compte = await exiger_compte(request, session, etat.settings, Role.affilie, Role.superviseur)
-    rect = await lire(rectifications.consulter(rectification_id, compte, session))
+    rect = await rectifications.consulter(session, compte, rectification_id)
     return rendre(request, "agent/rectification.html", {"rectification": rect, "message": _message(message)})

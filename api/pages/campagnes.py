@@ -7,19 +7,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from html import escape
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from markupsafe import Markup
 
-from api.deps import EtatDep, SessionDep
-from api.pages.rendu import Refus, appeler, lire, rendre
+from api.deps import EtatDep, MoteurDep, SessionDep
+from api.pages.rendu import refus_de, rendre
 from api.pages.session import ErreurPage, exiger_compte, verifier_csrf
-from api.routers import campagnes
-from domain.campagne import TYPE_TACHE_CAMPAGNE
+from domain.erreurs import ErreurMetier, Introuvable
 from domain.etats import Role
-from persistence import depots
+from services import campagnes
 
 router = APIRouter(include_in_schema=False)
 
@@ -131,7 +130,7 @@ async def _liste(request, compte, session, erreur=None, erreurs=None, saisie=Non
         request,
         "superviseur/campagnes.html",
         {
-            "campagnes": await depots.campagnes(session),
+            "campagnes": await campagnes.toutes(session),
             "ETAPES_CAMPAGNE": ETAPES,
             "erreur": erreur,
             "erreurs": erreurs or {},
@@ -151,6 +150,7 @@ async def liste(request: Request, etat: EtatDep, session: SessionDep):
 async def lancer(
     request: Request,
     etat: EtatDep,
+    moteur: MoteurDep,
     session: SessionDep,
     annee: Annotated[str, Form()] = "",
     simulation: Annotated[str, Form()] = "",
@@ -173,9 +173,10 @@ async def lancer(
         )
     valeur = int(saisie["annee"])
     try:
-        await appeler(campagnes.lancer(compte, session, etat, valeur, bool(simulation)))
-    except Refus as refus:
-        return await _liste(request, compte, session, erreur=refus.message, saisie=saisie, statut=refus.statut)
+        await campagnes.lancer(session, moteur, valeur, bool(simulation))
+    except ErreurMetier as refus:
+        statut, message, _ = refus_de(refus)
+        return await _liste(request, compte, session, erreur=message, saisie=saisie, statut=statut)
     if simulation:
         return RedirectResponse(f"/superviseur/campagnes/{valeur}?simulation=oui&message=simulee", status_code=303)
     return RedirectResponse(f"/superviseur/campagnes/{valeur}?message=lancee", status_code=303)
@@ -185,10 +186,8 @@ async def _tableau(
     request, compte, session, annee: int, simulation: bool, erreur=None, message=None, statut=200, saisie=None
 ):
     try:
-        campagne = await appeler(campagnes.consulter(compte, session, annee, simulation))
-    except Refus as refus:
-        if refus.statut != 404:
-            raise ErreurPage(refus.statut, refus.message) from refus
+        campagne = await campagnes.consulter(session, annee, simulation)
+    except Introuvable:
         return rendre(
             request,
             "superviseur/campagne.html",
@@ -204,9 +203,7 @@ async def _tableau(
             },
             statut,
         )
-    employeurs = await lire(
-        campagnes.employeurs(compte, session, annee, en_retard=None, simulation=simulation, limite=100, decalage=0)
-    )
+    employeurs = await campagnes.employeurs(session, annee, None, simulation, 100, 0)
     for ligne in employeurs:  # raw SQL on SQLite gives the instant as text, naive UTC
         ligne["notifie_le"] = _instant(ligne.get("notifie_le"))
     par_cohorte = campagne.progression.get("par_cohorte", {})
@@ -243,40 +240,32 @@ async def tableau(
     )
 
 
-async def _piloter(request, etat, session, annee: int, action, cle: str, motif: str, csrf: str):
+async def _piloter(request, etat, moteur, session, annee: int, action, cle: str, motif: str, csrf: str):
     compte = await exiger_compte(request, session, etat.settings, Role.superviseur)
     verifier_csrf(request, etat.settings, csrf)
     annee = _annee_valide(annee)
     try:
-        corps = campagnes.Pilotage(motif=motif.strip()[:500])
-        await appeler(action(compte, etat, session, annee, corps))
-    except Refus as refus:
-        return await _tableau(request, compte, session, annee, False, erreur=refus.message, statut=refus.statut)
+        await action(session, moteur, compte, annee, campagnes.Pilotage(motif=motif.strip()[:500]))
+    except ErreurMetier as refus:
+        statut, message, _ = refus_de(refus)
+        return await _tableau(request, compte, session, annee, False, erreur=message, statut=statut)
     return RedirectResponse(f"/superviseur/campagnes/{annee}?message={cle}", status_code=303)
 
 
-@router.post("/superviseur/campagnes/{annee}/pause")
-async def suspendre(
+@router.post("/superviseur/campagnes/{annee}/{action}")
+async def piloter(
     request: Request,
     annee: int,
+    action: Literal["pause", "reprise"],
     etat: EtatDep,
+    moteur: MoteurDep,
     session: SessionDep,
     motif: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
 ):
-    return await _piloter(request, etat, session, annee, campagnes.pause, "pause", motif, csrf)
-
-
-@router.post("/superviseur/campagnes/{annee}/reprise")
-async def reprendre(
-    request: Request,
-    annee: int,
-    etat: EtatDep,
-    session: SessionDep,
-    motif: Annotated[str, Form()] = "",
-    csrf: Annotated[str, Form()] = "",
-):
-    return await _piloter(request, etat, session, annee, campagnes.reprise, "reprise", motif, csrf)
+    """Pause or resume the campaign (``/pause``, ``/reprise``)."""
+    faire = campagnes.suspendre if action == "pause" else campagnes.reprendre
+    return await _piloter(request, etat, moteur, session, annee, faire, action, motif, csrf)
 
 
 # --- employers ---
@@ -295,17 +284,7 @@ def etat_de_l_agent(ligne: dict[str, Any]) -> str:
 async def campagnes_employeur(request: Request, etat: EtatDep, session: SessionDep, annee: str = ""):
     """The employer's agents targeted by each campaign, answered or not, with the task forms."""
     compte = await exiger_compte(request, session, etat.settings, Role.employeur)
-    assert compte.employeur_id is not None
-    liste_campagnes = list(await depots.campagnes_de_l_employeur(session, compte.employeur_id))
-    choisie = next(
-        (c for c in liste_campagnes if str(c.annee) == annee), liste_campagnes[0] if liste_campagnes else None
-    )
-    agents: list[dict[str, Any]] = []
-    if choisie is not None:
-        assert choisie.id is not None
-        agents = await depots.agents_de_l_employeur_en_campagne(
-            session, choisie.id, choisie.workflow_id, TYPE_TACHE_CAMPAGNE, compte.employeur_id
-        )
+    liste_campagnes, choisie, agents = await campagnes.de_l_employeur(session, compte.employeur_id or 0, annee)
     resume = {
         "total": len(agents),
         "ouvertes": sum(1 for a in agents if a["tache_etat"] == "ouverte"),

@@ -1,7 +1,7 @@
 """Lost codes (seed 002) in pages: the identifier found again (employer or agent), the confidential code
 regenerated after the secret question with its certification code shown once, the first login with the
 new code; signed in, the choice of the secret question; and the employer administrator's accounts of its
-establishment and their habilitation (seed 000). Each form calls the JSON route's function."""
+establishment and their habilitation (seed 000). Each form calls the use case of its JSON route."""
 
 from __future__ import annotations
 
@@ -10,13 +10,16 @@ from typing import Any
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
-from api.deps import EtatDep, SessionDep
+from api.deps import EtatDep, SessionDep, expedier_apres
+from api.limites import limiter
 from api.pages.formulaires import FormulaireInvalide, construire
-from api.pages.rendu import Refus, appeler, lire, rendre
+from api.pages.rendu import refus_de, rendre
 from api.pages.session import accueil_du_role, exiger_compte, poser_session, verifier_csrf
-from api.routers import auth, comptes
+from api.securite import jeton_de
+from domain.erreurs import ErreurMetier
 from domain.etats import Role
-from persistence.comptes import QUESTIONS_SECRETES
+from services import comptes
+from services.comptes import QUESTIONS_SECRETES
 
 router = APIRouter(include_in_schema=False)
 
@@ -33,9 +36,8 @@ async def _saisie(request: Request, etat: EtatDep, champs: tuple[str, ...]) -> d
     return {c: str(formulaire.get(c, "")).strip() for c in champs}
 
 
-def _erreurs_du_refus(refus: Refus, champs: tuple[str, ...]) -> dict[str, str]:
-    champ, _, texte = refus.message.partition(" : ")
-    return {champ: texte} if texte and champ in champs else {}
+def _erreurs_du_refus(refus: ErreurMetier, champs: tuple[str, ...]) -> dict[str, str]:
+    return {champ: message for champ, message in refus_de(refus)[2].items() if champ in champs}
 
 
 def _questions() -> list[tuple[str, str]]:
@@ -53,7 +55,9 @@ async def identifiant_oublie(request: Request):
 async def _page_identifiant(
     request: Request, profil: str, saisie: dict[str, Any] | None = None, statut: int = 200, **contexte: Any
 ):
-    return rendre(request, f"comptes/identifiant_{profil}.html", {"saisie": saisie or {}, **contexte}, statut)
+    qui = "employeur" if profil == "employeur" else "agent"
+    contexte = {"saisie": saisie or {}, "qui": qui, **contexte}
+    return rendre(request, f"comptes/identifiant_{profil}.html", contexte, statut)
 
 
 @router.get("/comptes/identifiant-oublie/employeur")
@@ -62,17 +66,19 @@ async def identifiant_employeur(request: Request):
 
 
 async def _rechercher_identifiant(
-    request: Request, etat: EtatDep, session: SessionDep, taches: BackgroundTasks, profil: str, champs, modele, route
+    request: Request, etat: EtatDep, session: SessionDep, taches: BackgroundTasks, profil: str, champs, modele
 ):
-    """One recovery form (employer or agent): the JSON route's function, its refusals said on the page."""
+    """One recovery form (employer or agent): its use case, its refusals said on the page."""
     saisie = await _saisie(request, etat, champs)
     try:
         corps = construire(modele, saisie)
-        accuse = await appeler(route(corps, request, etat, session, taches))
+        limiter(request, etat.settings)
+        resultat = await comptes.rappeler_identifiant(session, etat.settings, corps)
     except FormulaireInvalide as invalide:
         return await _page_identifiant(request, profil, saisie, 422, erreur=invalide.resume, erreurs=invalide.erreurs)
-    except Refus as refus:
-        return await _page_identifiant(request, profil, saisie, refus.statut, erreur=refus.message)
+    except HTTPException as exc:  # the attempts' limit
+        return await _page_identifiant(request, profil, saisie, exc.status_code, erreur=str(exc.detail))
+    accuse = expedier_apres(taches, etat, resultat)
     return await _page_identifiant(request, profil, message=accuse.message)
 
 
@@ -88,7 +94,6 @@ async def rechercher_identifiant_employeur(
         "employeur",
         CHAMPS_EMPLOYEUR,
         comptes.RechercheIdentifiantEmployeur,
-        comptes.identifiant_employeur,
     )
 
 
@@ -107,7 +112,6 @@ async def rechercher_identifiant_agent(request: Request, etat: EtatDep, session:
         "affilie",
         CHAMPS_AFFILIE,
         comptes.RechercheIdentifiantAffilie,
-        comptes.identifiant_affilie,
     )
 
 
@@ -132,13 +136,17 @@ async def regenerer_code(request: Request, etat: EtatDep, session: SessionDep, t
     saisie = await _saisie(request, etat, CHAMPS_REGENERATION)
     try:
         corps = construire(comptes.DemandeRegeneration, saisie)
-        codes = await appeler(comptes.regenerer_code(corps, request, etat, session, taches))
+        limiter(request, etat.settings, f"identifiant:{comptes.normaliser_texte(corps.identifiant)}")
+        resultat = await comptes.regenerer_code(session, etat.settings, corps)
     except FormulaireInvalide as invalide:
         return _page_regeneration(request, saisie, 422, erreur=invalide.resume, erreurs=invalide.erreurs)
-    except Refus as refus:
-        return _page_regeneration(
-            request, saisie, refus.statut, erreur=refus.message, erreurs=_erreurs_du_refus(refus, CHAMPS_REGENERATION)
-        )
+    except HTTPException as exc:  # the attempts' limit
+        return _page_regeneration(request, saisie, exc.status_code, erreur=str(exc.detail))
+    except ErreurMetier as refus:
+        statut, message, _ = refus_de(refus)
+        erreurs = _erreurs_du_refus(refus, CHAMPS_REGENERATION)
+        return _page_regeneration(request, saisie, statut, erreur=message, erreurs=erreurs)
+    codes = expedier_apres(taches, etat, resultat)
     # Seed 002, step 4: the certification code, on this answer only (the page is not cached: no-store).
     return rendre(
         request,
@@ -163,21 +171,21 @@ async def certification(request: Request, identifiant: str = ""):
 async def se_connecter_avec_certification(request: Request, etat: EtatDep, session: SessionDep):
     saisie = await _saisie(request, etat, CHAMPS_CERTIFICATION)
     try:
-        comptes.limiter(request, etat.settings)
-        jeton = await appeler(
-            auth.jeton(
-                etat,
-                session,
-                identifiant=saisie["identifiant"] or None,
-                code=saisie["code"] or None,
-                certification=saisie["certification"] or None,
-            )
+        limiter(request, etat.settings)
+        compte = await comptes.connecter(
+            session,
+            etat.settings,
+            saisie["identifiant"] or None,
+            saisie["code"] or None,
+            saisie["certification"] or None,
         )
     except HTTPException as exc:  # the attempts' limit
         return _page_certification(request, saisie["identifiant"], exc.status_code, erreur=str(exc.detail))
-    except Refus as refus:
-        erreurs = {"certification": refus.message} if "certification" in refus.message else {}
-        return _page_certification(request, saisie["identifiant"], refus.statut, erreur=refus.message, erreurs=erreurs)
+    except ErreurMetier as refus:
+        statut, message, _ = refus_de(refus)
+        erreurs = {"certification": message} if "certification" in message else {}
+        return _page_certification(request, saisie["identifiant"], statut, erreur=message, erreurs=erreurs)
+    jeton = jeton_de(compte, etat.settings)
     reponse = RedirectResponse(accueil_du_role(jeton.role), status_code=303)
     poser_session(reponse, request, jeton.access_token, etat.settings)
     return reponse
@@ -211,7 +219,8 @@ async def choisir_question_secrete(request: Request, etat: EtatDep, session: Ses
     }
     try:
         corps = construire(comptes.ChoixQuestionSecrete, saisie)
-        accuse = await appeler(comptes.choisir_question_secrete(corps, compte, request, etat, session))
+        limiter(request, etat.settings, f"identifiant:{comptes.normaliser_texte(compte.identifiant)}")
+        accuse = await comptes.choisir_question_secrete(session, compte, corps)
     except FormulaireInvalide as invalide:
         return rendre(
             request,
@@ -219,12 +228,15 @@ async def choisir_question_secrete(request: Request, etat: EtatDep, session: Ses
             {**contexte, "erreur": invalide.resume, "erreurs": invalide.erreurs},
             422,
         )
-    except Refus as refus:
+    except HTTPException as exc:  # the attempts' limit
         return rendre(
-            request,
-            "comptes/question_secrete.html",
-            {**contexte, "erreur": refus.message, "erreurs": _erreurs_du_refus(refus, ("question", "reponse", "code"))},
-            refus.statut,
+            request, "comptes/question_secrete.html", {**contexte, "erreur": str(exc.detail)}, exc.status_code
+        )
+    except ErreurMetier as refus:
+        statut, message, _ = refus_de(refus)
+        erreurs = _erreurs_du_refus(refus, ("question", "reponse", "code"))
+        return rendre(
+            request, "comptes/question_secrete.html", {**contexte, "erreur": message, "erreurs": erreurs}, statut
         )
     return rendre(
         request,
@@ -244,7 +256,7 @@ PROFILS = [("utilisateur", "Utilisateur (habilité au service)"), ("admin", "Adm
 
 
 async def _page_utilisateurs(request: Request, compte, session, statut: int = 200, **contexte: Any):
-    liste = await lire(comptes.utilisateurs(compte, session))
+    liste = await comptes.utilisateurs(session, compte)
     return rendre(
         request,
         "comptes/utilisateurs.html",
@@ -265,21 +277,18 @@ async def creer_utilisateur(request: Request, etat: EtatDep, session: SessionDep
     saisie = await _saisie(request, etat, CHAMPS_UTILISATEUR)
     try:
         corps = construire(comptes.NouvelUtilisateur, saisie)
-        await appeler(comptes.creer_utilisateur(corps, compte, etat, session, taches))
+        resultat = await comptes.creer_utilisateur(session, etat.settings, compte, corps)
     except FormulaireInvalide as invalide:
         return await _page_utilisateurs(
             request, compte, session, 422, saisie=saisie, erreur=invalide.resume, erreurs=invalide.erreurs
         )
-    except Refus as refus:
+    except ErreurMetier as refus:
+        statut, message, _ = refus_de(refus)
+        erreurs = _erreurs_du_refus(refus, CHAMPS_UTILISATEUR)
         return await _page_utilisateurs(
-            request,
-            compte,
-            session,
-            refus.statut,
-            saisie=saisie,
-            erreur=refus.message,
-            erreurs=_erreurs_du_refus(refus, CHAMPS_UTILISATEUR),
+            request, compte, session, statut, saisie=saisie, erreur=message, erreurs=erreurs
         )
+    expedier_apres(taches, etat, resultat)
     return RedirectResponse("/employeur/utilisateurs?message=cree", status_code=303)
 
 
@@ -289,9 +298,10 @@ async def changer_utilisateur(request: Request, compte_id: int, etat: EtatDep, s
     saisie = await _saisie(request, etat, ("profil", "actif"))
     try:
         corps = construire(comptes.ChangementUtilisateur, saisie)
-        await appeler(comptes.changer_utilisateur(compte_id, corps, compte, session))
-    except (FormulaireInvalide, Refus) as refus:
-        message = refus.resume if isinstance(refus, FormulaireInvalide) else refus.message
-        statut = 422 if isinstance(refus, FormulaireInvalide) else refus.statut
+        await comptes.changer_utilisateur(session, compte, compte_id, corps)
+    except FormulaireInvalide as invalide:
+        return await _page_utilisateurs(request, compte, session, 422, erreur=invalide.resume)
+    except ErreurMetier as refus:
+        statut, message, _ = refus_de(refus)
         return await _page_utilisateurs(request, compte, session, statut, erreur=message)
     return RedirectResponse("/employeur/utilisateurs?message=modifie", status_code=303)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from api.deps import EtatDep, SessionDep
-from api.pages.rendu import Refus, appeler, rendre
+from api.pages.rendu import refus_de, rendre
 from api.pages.session import (
     accueil_du_role,
     compte_connecte,
@@ -17,7 +17,9 @@ from api.pages.session import (
     suite_sure,
     verifier_csrf,
 )
-from api.routers import auth
+from api.securite import jeton_de
+from domain.erreurs import ErreurMetier
+from services import comptes
 
 router = APIRouter()
 
@@ -45,14 +47,12 @@ async def se_connecter(
 ):
     verifier_csrf(request, etat.settings, csrf)
     try:
-        jeton = await appeler(auth.jeton(etat, session, identifiant=identifiant.strip() or None, code=code or None))
-    except Refus as refus:
-        return rendre(
-            request,
-            "connexion.html",
-            {"suite": suite_sure(suite) or "", "identifiant": identifiant, "erreur": refus.message},
-            statut=refus.statut,
-        )
+        compte = await comptes.connecter(session, etat.settings, identifiant.strip() or None, code or None, None)
+    except ErreurMetier as refus:
+        statut, message, _ = refus_de(refus)
+        contexte = {"suite": suite_sure(suite) or "", "identifiant": identifiant, "erreur": message}
+        return rendre(request, "connexion.html", contexte, statut=statut)
+    jeton = jeton_de(compte, etat.settings)
     reponse = RedirectResponse(suite_sure(suite) or accueil_du_role(jeton.role), status_code=303)
     poser_session(reponse, request, jeton.access_token, etat.settings)
     return reponse

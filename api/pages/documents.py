@@ -6,11 +6,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
+from api import vues_documents
 from api.deps import NUMERO_MAX, EtatDep, SessionDep
-from api.pages.rendu import graphique_pension, lire, rendre
+from api.pages.rendu import graphique_pension, rendre
 from api.pages.session import ErreurPage, exiger_compte
-from api.routers import documents
 from domain.etats import Role
+from services import documents
 
 router = APIRouter(include_in_schema=False)
 
@@ -21,7 +22,7 @@ def _numero(document_id: int) -> int:
     return document_id
 
 
-def _rubrique(doc: documents.DocumentResume) -> str:
+def _rubrique(doc: vues_documents.DocumentResume) -> str:
     if doc.rectificatif:
         return "rectifies"
     if doc.campagne:
@@ -32,7 +33,7 @@ def _rubrique(doc: documents.DocumentResume) -> str:
 @router.get("/documents")
 async def mes_documents(request: Request, etat: EtatDep, session: SessionDep):
     compte = await exiger_compte(request, session, etat.settings, Role.affilie)
-    liste = await lire(documents.lister(compte, session, nir=None, limite=500))
+    liste = [vues_documents.resume(d) for d in await documents.lister(session, compte, None, 500)]
     rubriques: dict[str, list] = {"eir": [], "rectifies": [], "campagne": [], "autres": []}
     for doc in liste:
         rubriques[_rubrique(doc)].append(doc)
@@ -42,7 +43,7 @@ async def mes_documents(request: Request, etat: EtatDep, session: SessionDep):
 @router.get("/documents/{document_id}")
 async def document(request: Request, document_id: int, etat: EtatDep, session: SessionDep):
     compte = await exiger_compte(request, session, etat.settings, Role.affilie, Role.superviseur)
-    doc = await lire(documents.consulter(_numero(document_id), compte, session))
+    doc = vues_documents.public(await documents.document_visible(session, compte, _numero(document_id)))
     if doc.type == "bilan" and doc.demande_id:
         return RedirectResponse(f"/eir/{doc.demande_id}/bilan", status_code=303)
     graphique = graphique_pension(doc.contenu["points"]) if doc.type == "bilan" and doc.contenu.get("points") else None
@@ -56,4 +57,6 @@ async def document(request: Request, document_id: int, etat: EtatDep, session: S
 @router.get("/documents/{document_id}/pdf")
 async def document_pdf(request: Request, document_id: int, etat: EtatDep, session: SessionDep):
     compte = await exiger_compte(request, session, etat.settings, Role.affilie, Role.superviseur)
-    return await lire(documents.pdf(_numero(document_id), compte, session))
+    return await vues_documents.reponse_pdf(
+        session, await documents.document_visible(session, compte, _numero(document_id))
+    )

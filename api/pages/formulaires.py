@@ -23,7 +23,7 @@ class FormulaireInvalide(Exception):
 
 def par_champ(exc: ValidationError) -> dict[str, str]:
     erreurs: dict[str, str] = {}
-    for erreur in erreurs_francaises(list(exc.errors())):  # type: ignore[arg-type]
+    for erreur in erreurs_francaises(exc.errors()):
         champ, message = erreur["champ"], erreur["message"]
         if champ == "corps" and " : " in message:  # a rule on the whole form names its field first
             champ, message = message.split(" : ", 1)

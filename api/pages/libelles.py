@@ -87,6 +87,9 @@ EVENEMENTS = {
     "orientee_autre_regime": "Orientée vers un autre régime",
     "contacter_employeur": "Contact de l'employeur",
     "ligne_cir_ecrite": "Ligne du CIR enregistrée",
+    "tache_prise_en_charge": "Tâche prise en charge chez l'employeur",
+    "tache_attribuee": "Tâche attribuée chez l'employeur",
+    "tache_liberee": "Tâche remise à la disposition de l'établissement",
 }
 
 NATURES = {

@@ -1,29 +1,27 @@
-"""Rendering the pages (Jinja2, autoescape, StrictUndefined) and calling the JSON routes' functions,
-so that a page runs exactly the checks of its API route and shows their refusals in French."""
+"""Rendering the pages (Jinja2, autoescape, StrictUndefined), and a use case's refusal shown on its form."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable
 from datetime import datetime
 from html import escape
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import Request
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from api.pages import libelles
-from api.pages.session import ErreurPage, jeton_csrf, poser_graine_csrf
+from api.pages.session import jeton_csrf, poser_graine_csrf
+from api.statuts import statut_de
+from domain.erreurs import ErreurMetier
 from notifications.rendu import date_fr, euros
 
 DOSSIER = Path(__file__).resolve().parent.parent / "templates"
 PARIS = ZoneInfo("Europe/Paris")
-T = TypeVar("T")
 
 
 def date_heure_fr(valeur: datetime | str | None) -> str:
@@ -96,35 +94,9 @@ def rendre(request: Request, gabarit: str, contexte: dict[str, Any], statut: int
     return reponse
 
 
-def message_de(reponse: JSONResponse) -> str:
-    return str(json.loads(bytes(reponse.body)).get("detail", "Demande refusée."))
-
-
-class Refus(Exception):
-    """A refusal of the JSON route's checks: its status and its French message."""
-
-    def __init__(self, statut: int, message: str) -> None:
-        self.statut = statut
-        self.message = message
-
-
-async def appeler(appel: Awaitable[T]) -> T:
-    """Await a JSON route function; its refusal (HTTPException or error response) becomes a ``Refus``."""
-    try:
-        resultat = await appel
-    except HTTPException as exc:
-        raise Refus(exc.status_code, str(exc.detail)) from exc
-    if isinstance(resultat, JSONResponse):
-        raise Refus(resultat.status_code, message_de(resultat))
-    return resultat
-
-
-async def lire(appel: Awaitable[T]) -> T:
-    """Like ``appeler`` for a page's main read: a refusal is the error page itself."""
-    try:
-        return await appeler(appel)
-    except Refus as refus:
-        raise ErreurPage(refus.statut, refus.message) from refus
+def refus_de(erreur: ErreurMetier) -> tuple[int, str, dict[str, str]]:
+    """A use case's refusal shown on the form that caused it: status, sentence, and the message of each field."""
+    return statut_de(erreur), erreur.message, {e.champ: e.message for e in erreur.erreurs}
 
 
 def graphique_pension(points: list[dict[str, Any]], identifiant: str = "graphique-pension") -> Markup:

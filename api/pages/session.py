@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.securite import lire_jeton
 from domain.etats import Role
-from persistence.models import Compte
+from services.comptes import Compte, compte_actif
 from settings import Settings
 
 COOKIE_SESSION = "cnracl_session"
@@ -101,11 +101,7 @@ async def compte_connecte(request: Request, session: AsyncSession, settings: Set
     jeton = request.cookies.get(COOKIE_SESSION)
     if not jeton:
         return None
-    compte_id = lire_jeton(jeton, settings.cle_secrete())
-    compte = await session.get(Compte, compte_id) if compte_id else None
-    if compte is None or not compte.actif:
-        return None
-    return compte
+    return await compte_actif(session, lire_jeton(jeton, settings.cle_secrete()))
 
 
 async def exiger_compte(request: Request, session: AsyncSession, settings: Settings, *roles: Role) -> Compte:

@@ -6,14 +6,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from api.deps import EtatDep, SessionDep
-from api.pages.rendu import lire, rendre
+from api.deps import EtatDep, MoteurDep, SessionDep
+from api.pages.rendu import rendre
 from api.pages.session import ErreurPage, exiger_compte
-from api.routers import processus, taches
-from domain.etats import EtatTache, Role
+from domain.etats import Role
 from notifications.exemples import contexte_exemple
 from notifications.rendu import Gabarits
-from persistence.models import Employeur
+from services import processus
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,27 +33,17 @@ async def liste(
     en_attente_de: str = "",
     employeur: str = "",
 ):
-    compte = await exiger_compte(request, session, etat.settings, Role.superviseur)
+    await exiger_compte(request, session, etat.settings, Role.superviseur)
     employeur_id = int(employeur) if employeur.isdigit() else None
-    resultats = await lire(
-        processus.lister(
-            compte,
-            session,
-            type=type or None,
-            etat=etat_processus or None,
-            en_attente_de=en_attente_de or None,
-            employeur_id=employeur_id,
-            limite=200,
-            decalage=0,
-        )
+    resultats = await processus.lister(
+        session, type or None, etat_processus or None, en_attente_de or None, employeur_id, limite=200
     )
-    employeurs = await _employeurs(session, {p.employeur_id for p in resultats if p.employeur_id})
     return rendre(
         request,
         "superviseur/processus.html",
         {
             "processus": resultats,
-            "employeurs": employeurs,
+            "employeurs": await processus.employeurs(session, {p.employeur_id for p in resultats if p.employeur_id}),
             "filtres": {
                 "type": type,
                 "etat_processus": etat_processus,
@@ -65,45 +54,23 @@ async def liste(
     )
 
 
-async def _employeurs(session, ids: set[int]) -> dict[int, Employeur]:
-    return {i: e for i in ids if (e := await session.get(Employeur, i)) is not None}
-
-
 @router.get("/processus/{workflow_id}")
-async def detail(request: Request, workflow_id: str, etat: EtatDep, session: SessionDep):
-    compte = await exiger_compte(request, session, etat.settings, Role.superviseur)
-    fiche = await lire(processus.detail(workflow_id, compte, session, etat))
-    employeur = await session.get(Employeur, fiche["employeur_id"]) if fiche.get("employeur_id") else None
-    lien = None
-    if fiche["type"] == "eir":
-        lien = f"/eir/{fiche['reference'].removeprefix('EIR-')}"
-    elif fiche["type"] == "rectification":
-        lien = f"/rectifications/{fiche['reference'].removeprefix('RECT-')}"
-    return rendre(request, "superviseur/detail.html", {"fiche": fiche, "employeur": employeur, "lien": lien})
+async def detail(request: Request, workflow_id: str, etat: EtatDep, moteur: MoteurDep, session: SessionDep):
+    await exiger_compte(request, session, etat.settings, Role.superviseur)
+    fiche = await processus.detail(session, moteur, workflow_id)
+    employeurs = await processus.employeurs(session, {fiche["employeur_id"]} if fiche.get("employeur_id") else set())
+    return rendre(
+        request,
+        "superviseur/detail.html",
+        {"fiche": fiche, "employeur": employeurs.get(fiche["employeur_id"]), "lien": processus.lien_de(fiche)},
+    )
 
 
 @router.get("/superviseur/retards")
 async def retards(request: Request, etat: EtatDep, session: SessionDep):
     """Overdue open tasks grouped by employer, the employer with most overdue tasks first."""
     compte = await exiger_compte(request, session, etat.settings, Role.superviseur)
-    ouvertes = await lire(
-        taches.taches_de_la_corbeille(
-            compte,
-            session,
-            etat=EtatTache.ouverte,
-            type=None,
-            employeur_id=None,
-            limite=500,
-            decalage=0,
-            attribution="toutes",
-        )
-    )
-    par_employeur: dict[int | None, list] = {}
-    for t in ouvertes:
-        if t.en_retard:
-            par_employeur.setdefault(t.employeur_id, []).append(t)
-    employeurs = await _employeurs(session, {i for i in par_employeur if i})
-    groupes = sorted(par_employeur.items(), key=lambda kv: (-len(kv[1]), kv[0] or 0))
+    groupes, employeurs = await processus.retards_par_employeur(session, compte)
     return rendre(request, "superviseur/retards.html", {"groupes": groupes, "employeurs": employeurs})
 
 

@@ -3,7 +3,7 @@
 Input: the bench JSONL (one CasPension a line). Output: one JSON line per case,
 ``{"i": n, "pension_brute": x, "pension_avant_minimum": x, "decote_trimestres": x, "surcote_trimestres": x,
 "coefficient_de_proratisation": x, "salaire_de_reference": x, "minimum_garanti": x}`` and, on stderr, a JSON
-line of timings. Cases are grouped by liquidation year (an OpenFisca simulation computes one period) and
+line of timings (wall and processor time, model loading apart). Cases are grouped by liquidation year (an OpenFisca simulation computes one period) and
 each group is one vectorised simulation. Career variables that openfisca builds year by year are given
 directly for the liquidation year (services, durée d'assurance, last index), so both models read the same
 totals. Only cases openfisca can take (services as trimestres, index, no carrière longue) are sent.
@@ -77,11 +77,11 @@ def simuler_groupe(tbs, annee: int, cas: list[tuple[int, dict]]) -> dict[str, np
 
 def main() -> None:
     entree, sortie = sys.argv[1], sys.argv[2]
-    debut = time.perf_counter()
+    debut, debut_cpu = time.perf_counter(), time.process_time()
     from openfisca_france_pension import CountryTaxBenefitSystem
 
     tbs = CountryTaxBenefitSystem()
-    charge = time.perf_counter()
+    charge, charge_cpu = time.perf_counter(), time.process_time()
     groupes = lire(entree)
     lu = time.perf_counter()
     n = 0
@@ -96,7 +96,7 @@ def main() -> None:
             for k, (i, _) in enumerate(cas):
                 f.write(json.dumps({"i": i, **{cle: colonnes[cle][k] for cle in colonnes}}) + "\n")
             n += len(cas)
-    fin = time.perf_counter()
+    fin, fin_cpu = time.perf_counter(), time.process_time()
     print(
         json.dumps(
             {
@@ -105,6 +105,8 @@ def main() -> None:
                 "lecture_s": round(lu - charge, 3),
                 "calcul_et_ecriture_s": round(fin - lu, 3),
                 "total_s": round(fin - debut, 3),
+                "chargement_cpu_s": round(charge_cpu - debut_cpu, 3),
+                "lecture_calcul_cpu_s": round(fin_cpu - charge_cpu, 3),
             }
         ),
         file=sys.stderr,

@@ -18,13 +18,14 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 DOSSIER = Path(__file__).resolve().parent
+MEMOIRE = 1 << 16  # answers kept per memoised lookup or rule: bounded in a long-running worker
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +53,10 @@ class Duree:
         return f"{self.ans} ans" + (f" {self.mois} mois" if self.mois else "")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Valeur:
-    """A value in force, with what a reader needs to check it."""
+    """A value in force, with what a reader needs to check it. Compared and hashed by identity: each version (or
+    row of a table) has one ``Valeur``, a key for the rules memoised on the parameters in force."""
 
     nom: str
     valeur: Any
@@ -93,10 +95,10 @@ class Parametre:
     reponses: tuple[Any, ...] = ()
 
     def indice(self, date_effet: date) -> int:
-        i = bisect_right(self.dates, date_effet)
-        if i == 0:
+        indice = bisect_right(self.dates, date_effet)
+        if indice == 0:
             raise ParametreNonCouvert(self.nom, date_effet)
-        return i - 1
+        return indice - 1
 
     def en_vigueur(self, date_effet: date) -> Version:
         return self.versions[self.indice(date_effet)]
@@ -110,60 +112,68 @@ class ParametreNonCouvert(LookupError):
         super().__init__(f"{nom} : aucune valeur en vigueur le {date_effet:%d/%m/%Y}{detail}")
 
 
-def _jour(v: Any) -> date | None:
-    if v is None or isinstance(v, date):
-        return v
-    return date.fromisoformat(str(v))
+def _jour(brute: Any) -> date | None:
+    if brute is None or isinstance(brute, date):
+        return brute
+    return date.fromisoformat(str(brute))
 
 
-def _convertir(v: Any, unite: str) -> Any:
-    if isinstance(v, dict) and set(v) == {"ans", "mois"}:
-        return Duree(int(v["ans"]), int(v["mois"]))
-    if isinstance(v, list):
-        return tuple(_convertir(x, unite) for x in v)
-    if isinstance(v, dict):
-        return {k: _convertir(x, unite) for k, x in v.items()}
-    if unite == "date" and isinstance(v, str):
-        return date.fromisoformat(v)
-    return v
+def _convertir(brute: Any, unite: str) -> Any:
+    if isinstance(brute, dict) and set(brute) == {"ans", "mois"}:
+        return Duree(int(brute["ans"]), int(brute["mois"]))
+    if isinstance(brute, list):
+        return tuple(_convertir(element, unite) for element in brute)
+    if isinstance(brute, dict):
+        return {cle: _convertir(element, unite) for cle, element in brute.items()}
+    if unite == "date" and isinstance(brute, str):
+        return date.fromisoformat(brute)
+    return brute
 
 
-def _version(v: dict[str, Any], unite: str) -> Version:
-    reference = Reference(str(v["reference"]["titre"]), str(v["reference"]["url"]))
-    commun = {
-        "date_effet": _jour(v["date_effet"]),
-        "reference": reference,
-        "verifie_le": _jour(v["verifie_le"]),
-        "note": v.get("note"),
-    }
-    if "generations" in v:
+def _date_obligatoire(brute: Any) -> date:
+    jour = _jour(brute)
+    if jour is None:
+        raise ValueError(f"date manquante dans un fichier de paramètres : {brute!r}")
+    return jour
+
+
+def _version(ecrite: dict[str, Any], unite: str) -> Version:
+    reference = Reference(str(ecrite["reference"]["titre"]), str(ecrite["reference"]["url"]))
+    date_effet, verifie_le = _date_obligatoire(ecrite["date_effet"]), _date_obligatoire(ecrite["verifie_le"])
+    note = ecrite.get("note")
+    if "generations" in ecrite:
         lignes = tuple(
-            Ligne(_jour(l["nes_du"]), _jour(l["nes_au"]), _convertir(l["valeur"], unite)) for l in v["generations"]
+            Ligne(_jour(rang["nes_du"]), _jour(rang["nes_au"]), _convertir(rang["valeur"], unite))
+            for rang in ecrite["generations"]
         )
-        return Version(**commun, lignes=lignes, axe="generations")
-    if "annees" in v:
-        lignes = tuple(Ligne(l["du"], l["au"], _convertir(l["valeur"], unite)) for l in v["annees"])
-        return Version(**commun, lignes=lignes, axe="annees")
-    return Version(**commun, valeur=_convertir(v["valeur"], unite))
+        return Version(date_effet, reference, verifie_le, note, lignes=lignes, axe="generations")
+    if "annees" in ecrite:
+        lignes = tuple(Ligne(rang["du"], rang["au"], _convertir(rang["valeur"], unite)) for rang in ecrite["annees"])
+        return Version(date_effet, reference, verifie_le, note, lignes=lignes, axe="annees")
+    return Version(date_effet, reference, verifie_le, note, valeur=_convertir(ecrite["valeur"], unite))
 
 
 @cache
 def brut(nom: str) -> dict[str, Any]:
     """The file as written (for the provenance tests)."""
-    return yaml.safe_load((DOSSIER / f"{nom}.yaml").read_text(encoding="utf-8"))
+    contenu: dict[str, Any] = yaml.safe_load((DOSSIER / f"{nom}.yaml").read_text(encoding="utf-8"))
+    return contenu
 
 
 @cache
 def parametre(nom: str) -> Parametre:
     contenu = brut(nom)
     unite = contenu["unite"]
-    versions = tuple(sorted((_version(v, unite) for v in contenu["valeurs"]), key=lambda v: v.date_effet))
+    versions = tuple(
+        sorted((_version(ecrite, unite) for ecrite in contenu["valeurs"]), key=lambda version: version.date_effet)
+    )
 
-    def reponse(v: Version) -> Any:
-        if v.lignes is None:
-            return Valeur(nom, v.valeur, unite, v.date_effet, v.reference, v.note)
+    def reponse(version: Version) -> Any:
+        if version.lignes is None:
+            return Valeur(nom, version.valeur, unite, version.date_effet, version.reference, version.note)
         return tuple(
-            (l.debut, l.fin, Valeur(nom, l.valeur, unite, v.date_effet, v.reference, v.note)) for l in v.lignes
+            (rang.debut, rang.fin, Valeur(nom, rang.valeur, unite, version.date_effet, version.reference, version.note))
+            for rang in version.lignes
         )
 
     return Parametre(
@@ -171,19 +181,56 @@ def parametre(nom: str) -> Parametre:
         contenu["description"],
         unite,
         versions,
-        tuple(v.date_effet for v in versions),
-        tuple(reponse(v) for v in versions),
+        tuple(version.date_effet for version in versions),
+        tuple(reponse(version) for version in versions),
     )
 
 
 def noms() -> list[str]:
-    return sorted(p.stem for p in DOSSIER.glob("*.yaml"))
+    return sorted(fichier.stem for fichier in DOSSIER.glob("*.yaml"))
+
+
+@cache
+def _bornes() -> tuple[date, ...]:
+    """Every date on which a version of some parameter takes effect: between two of them nothing changes."""
+    return tuple(sorted({jour for nom in noms() for jour in parametre(nom).dates}))
+
+
+@cache
+def _reponse(nom: str, epoque: int) -> Any:
+    """The answer of ``nom`` in force in an epoch (an interval between two ``_bornes``), ``None`` if none is."""
+    if epoque == 0:
+        return None
+    table = parametre(nom)
+    indice = bisect_right(table.dates, _bornes()[epoque - 1])
+    return table.reponses[indice - 1] if indice else None
+
+
+def epoque(date_effet: date) -> int:
+    """The interval between two dates of effect that holds ``date_effet``: on two days of the same epoch, every
+    parameter has the same value (a key for what the rules memoise)."""
+    return bisect_right(_bornes(), date_effet)
+
+
+def _en_vigueur(nom: str, date_effet: date) -> Any:
+    reponse = _reponse(nom, bisect_right(_bornes(), date_effet))
+    if reponse is None:
+        raise ParametreNonCouvert(nom, date_effet)
+    return reponse
+
+
+def valeur_eventuelle(nom: str, date_effet: date) -> Valeur | None:
+    """The simple value of ``nom`` in force on ``date_effet``, or ``None`` before its first version (a rule that
+    did not exist yet)."""
+    reponse = _reponse(nom, bisect_right(_bornes(), date_effet))
+    if reponse is not None and not isinstance(reponse, Valeur):
+        raise TypeError(f"{nom} est une table : utilisez par_generation ou par_annee")
+    return reponse
 
 
 def valeur(nom: str, date_effet: date) -> Valeur:
     """The simple value of ``nom`` in force on ``date_effet``."""
-    p = parametre(nom)
-    reponse = p.reponses[p.indice(date_effet)]
+    reponse = _en_vigueur(nom, date_effet)
     if not isinstance(reponse, Valeur):
         raise TypeError(f"{nom} est une table : utilisez par_generation ou par_annee")
     return reponse
@@ -194,22 +241,34 @@ def valeurs_datees(nom: str) -> tuple[Version, ...]:
     return parametre(nom).versions
 
 
-def _ligne(nom: str, cle: Any, date_effet: date, detail: str) -> Valeur:
-    p = parametre(nom)
-    lignes = p.reponses[p.indice(date_effet)]
+@lru_cache(maxsize=MEMOIRE)
+def _rang(nom: str, epoque: int, cle: Any) -> Valeur | None:
+    lignes = _reponse(nom, epoque)
     if isinstance(lignes, Valeur):
         raise TypeError(f"{nom} n'est pas une table")
-    for debut, fin, v in lignes:
+    for debut, fin, rang in lignes:
         if (debut is None or debut <= cle) and (fin is None or cle <= fin):
-            return v
-    raise ParametreNonCouvert(nom, date_effet, detail)
+            valeur_du_rang: Valeur = rang
+            return valeur_du_rang
+    return None
+
+
+def _ligne(nom: str, cle: date | int, date_effet: date) -> Valeur:
+    epoque = bisect_right(_bornes(), date_effet)
+    if _reponse(nom, epoque) is None:
+        raise ParametreNonCouvert(nom, date_effet)
+    rang = _rang(nom, epoque, cle)
+    if rang is None:
+        detail = f" pour la génération née le {cle:%d/%m/%Y}" if isinstance(cle, date) else f" pour l'année {cle}"
+        raise ParametreNonCouvert(nom, date_effet, detail)
+    return rang
 
 
 def par_generation(nom: str, date_de_naissance: date, date_effet: date) -> Valeur:
     """The row covering ``date_de_naissance`` in the version of table ``nom`` in force on ``date_effet``."""
-    return _ligne(nom, date_de_naissance, date_effet, f" pour la génération née le {date_de_naissance:%d/%m/%Y}")
+    return _ligne(nom, date_de_naissance, date_effet)
 
 
 def par_annee(nom: str, annee: int, date_effet: date) -> Valeur:
     """The row covering ``annee`` in the version of table ``nom`` in force on ``date_effet``."""
-    return _ligne(nom, annee, date_effet, f" pour l'année {annee}")
+    return _ligne(nom, annee, date_effet)

@@ -85,7 +85,8 @@ async def expedier(sessions: SessionFactory, settings: Settings, mail_id: int, s
         return
     async with transaction(sessions) as session:
         envoye = await session.get(Mail, mail_id)
-        assert envoye is not None
+        if envoye is None:  # removed meanwhile: nothing to mark
+            return
         envoye.etat = EtatMail.envoye.value
         envoye.envoye_le = datetime.now(UTC)
         if secret:

@@ -1,0 +1,33 @@
+"""Numbers, amounts, rates and dates written the French way, for the explanation and for letters."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+
+from pension.parametres import MEMOIRE
+
+_FRANCAIS = str.maketrans({",": " ", ".": ","})
+
+
+def nombre_fr(nombre: int | float | Decimal) -> str:
+    """A number written the French way, without trailing zeros: 5 623,23 ; 0,85 ; 12 000."""
+    texte = f"{nombre:,}" if isinstance(nombre, int) else f"{Decimal(str(nombre)).normalize():,f}"
+    return texte.translate(_FRANCAIS)
+
+
+def somme_fr(montant: float | Decimal) -> str:
+    """An amount with its two decimals: 8 975,40 (the caller adds « € »)."""
+    return f"{montant:,.2f}".translate(_FRANCAIS)
+
+
+def pourcentage_fr(taux: float | Decimal) -> str:
+    """A rate given as a fraction, as a percentage with 4 significant digits: 0.0125 → « 1,25 % »."""
+    return f"{float(taux) * 100:.4g} %".replace(".", ",")
+
+
+@lru_cache(maxsize=MEMOIRE)
+def date_fr(jour: date) -> str:
+    """31/12/2026."""
+    return f"{jour:%d/%m/%Y}"

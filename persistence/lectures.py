@@ -1,0 +1,127 @@
+"""Reads the use cases of ``services`` need and no activity does: lists and lookups for the routes and pages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from persistence.models import (
+    Affilie,
+    DemandeEirTable,
+    Document,
+    DossierValidationTable,
+    LigneCirTable,
+    RectificationTable,
+)
+
+
+async def employeurs_des_periodes(session: AsyncSession, affilie_id: int, debut: date, fin: date) -> set[int]:
+    """The employers of the agent's CIR lines that overlap ``debut``–``fin``."""
+    lignes = await session.exec(
+        select(LigneCirTable.employeur_id).where(
+            LigneCirTable.affilie_id == affilie_id, LigneCirTable.date_debut <= fin, LigneCirTable.date_fin >= debut
+        )
+    )
+    return {employeur_id for employeur_id in lignes.all() if employeur_id}
+
+
+async def nombre_de_rectifications(session: AsyncSession, affilie_id: int) -> int:
+    requete = select(func.count()).select_from(RectificationTable).where(RectificationTable.affilie_id == affilie_id)
+    return (await session.exec(requete)).one()
+
+
+async def rectifications(
+    session: AsyncSession, affilie_id: int | None, limite: int = 100
+) -> Sequence[RectificationTable]:
+    """The newest first; ``affilie_id`` None: everyone's."""
+    requete = select(RectificationTable).order_by(col(RectificationTable.id).desc()).limit(limite)
+    if affilie_id is not None:
+        requete = requete.where(RectificationTable.affilie_id == affilie_id)
+    return (await session.exec(requete)).all()
+
+
+async def dossiers_de_validation(
+    session: AsyncSession, affilie_id: int | None, limite: int = 200
+) -> Sequence[DossierValidationTable]:
+    """In the order they were opened; ``affilie_id`` None: everyone's."""
+    requete = select(DossierValidationTable).order_by(col(DossierValidationTable.id)).limit(limite)
+    if affilie_id is not None:
+        requete = requete.where(DossierValidationTable.affilie_id == affilie_id)
+    return (await session.exec(requete)).all()
+
+
+async def demandes_eir(session: AsyncSession, affilie_id: int | None, limite: int = 100) -> Sequence[DemandeEirTable]:
+    """The newest first; ``affilie_id`` None: everyone's."""
+    requete = select(DemandeEirTable).order_by(col(DemandeEirTable.id).desc()).limit(limite)
+    if affilie_id is not None:
+        requete = requete.where(DemandeEirTable.affilie_id == affilie_id)
+    return (await session.exec(requete)).all()
+
+
+async def documents_de_l_agent(session: AsyncSession, affilie_id: int | None, limite: int) -> Sequence[Document]:
+    """The newest first."""
+    requete = (
+        select(Document)
+        .where(Document.affilie_id == affilie_id)
+        .order_by(col(Document.cree_le).desc(), col(Document.id).desc())
+        .limit(limite)
+    )
+    return (await session.exec(requete)).all()
+
+
+async def agents_de_l_employeur(
+    session: AsyncSession, employeur_id: int | None, limite: int = 200
+) -> Sequence[Affilie]:
+    """By name."""
+    requete = (
+        select(Affilie)
+        .where(Affilie.employeur_id == employeur_id)
+        .order_by(col(Affilie.nom), col(Affilie.prenom))
+        .limit(limite)
+    )
+    return (await session.exec(requete)).all()
+
+
+# One projection table per process type: (table, reference prefix, employer column, deadline column, step column).
+PROJECTIONS: dict[str, tuple[Any, str, str | None, str | None, str | None]] = {
+    "eir": (DemandeEirTable, "EIR", "employeur_id", "echeance", "etape"),
+    "rectification": (RectificationTable, "RECT", "employeur_actuel_id", "echeance", None),
+    "validation": (DossierValidationTable, "VAL", None, None, None),
+}
+
+
+async def resumes_de_processus(
+    session: AsyncSession,
+    type_: str,
+    etat: str | None,
+    en_attente_de: str | None,
+    employeur_id: int | None,
+    limite: int,
+) -> Sequence[Any]:
+    """The columns of a summary only, as rows (``id``, ``workflow_id``, ``etat``, ``en_attente_de``,
+    ``modifiee_le`` and the type's employer, deadline and step columns), most recently changed first."""
+    table, _, col_employeur, col_echeance, col_etape = PROJECTIONS[type_]
+    colonnes = ["id", "workflow_id", "etat", "en_attente_de", "modifiee_le"]
+    colonnes += [c for c in (col_employeur, col_echeance, col_etape) if c]
+    requete = select(*(getattr(table, c) for c in colonnes))
+    if etat:
+        requete = requete.where(table.etat == etat)
+    if en_attente_de:
+        requete = requete.where(table.en_attente_de == en_attente_de)
+    if employeur_id is not None and col_employeur is not None:
+        requete = requete.where(getattr(table, col_employeur) == employeur_id)
+    requete = requete.order_by(col(table.modifiee_le).desc()).limit(limite)
+    return (await session.exec(requete)).all()
+
+
+async def projection_du_processus(session: AsyncSession, workflow_id: str) -> tuple[str, Any] | None:
+    """(type, projection row) of a process, None when no projection bears that id."""
+    for type_, (table, *_reste) in PROJECTIONS.items():
+        ligne = (await session.exec(select(table).where(table.workflow_id == workflow_id))).first()
+        if ligne is not None:
+            return type_, ligne
+    return None

@@ -1,0 +1,172 @@
+"""The annual DAI campaign (DESIGN §4.2): supervisors start it (or its dry run), follow, pause and resume it;
+employers see their agents it targets."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import WorkflowFailureError
+
+from domain.campagne import TYPE_TACHE_CAMPAGNE, ActionSuperviseur, Cohorte, id_workflow_campagne
+from domain.erreurs import Indisponible, Introuvable
+from persistence import depots, depots_campagne
+from persistence.models import Compte
+from persistence.models_campagne import CampagneTable
+from services.acces import numero
+from services.moteur import Moteur, joignable, mettre_a_jour
+from workflows.campagne import CampagneDaiWorkflow
+from workflows.campagne_client import demande_campagne, demarrer_campagne, lancement_annuel, planifier_campagnes
+
+
+class CampagnePublique(BaseModel):
+    annee: int
+    annee_envoi: int
+    workflow_id: str
+    simulation: bool
+    etape: str
+    en_pause: bool
+    prochaine_echeance: datetime | None
+    calendrier: dict[str, Any]
+    compteurs: dict[str, Any]
+    progression: dict[str, Any]
+    retardataires: list[dict[str, Any]]
+    previsionnel: dict[str, Any] | None = None
+
+
+class Pilotage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    motif: str = Field(default="", max_length=500, description="Pourquoi (consigné dans l'historique)")
+
+
+class EtatPilotage(BaseModel):
+    annee: int
+    en_pause: bool
+    etape: str
+
+
+async def _campagne(session: AsyncSession, annee: int, simulation: bool) -> CampagneTable:
+    campagne = await depots_campagne.campagne_par_annee(session, annee, simulation)
+    if campagne is None:
+        quoi = "Aucune simulation de la campagne" if simulation else "Aucune campagne"
+        raise Introuvable(f"{quoi} {annee} : lancez-la d'abord (POST /campagnes/{annee}).")
+    return campagne
+
+
+async def _publique(session: AsyncSession, campagne: CampagneTable) -> CampagnePublique:
+    return CampagnePublique.model_validate(
+        {
+            **campagne.model_dump(),
+            "progression": await depots_campagne.progression(session, campagne),
+            "retardataires": await depots_campagne.retardataires(
+                session, numero(campagne), campagne.workflow_id, limite=20
+            ),
+        }
+    )
+
+
+async def _ouverte(session: AsyncSession, annee: int, simulation: bool) -> CampagneTable:
+    """The campaign's row, written by its first activity a moment after the start."""
+    for _ in range(100):
+        campagne = await depots_campagne.campagne_par_annee(session, annee, simulation)
+        if campagne is not None:
+            return campagne
+        await asyncio.sleep(0.1)
+    raise Indisponible(f"La campagne démarre : consultez-la dans quelques instants (GET /campagnes/{annee}).")
+
+
+async def lancer(session: AsyncSession, moteur: Moteur, annee: int, simulation: bool) -> CampagnePublique:
+    """Start campaign N (again: the running one). A dry run is awaited: its report says who would receive what,
+    mails and tasks per week; nothing is sent."""
+    async with joignable():
+        handle = await demarrer_campagne(
+            await moteur.client(), moteur.settings.task_queue, demande_campagne(moteur.settings, annee, simulation)
+        )
+        if simulation:
+            try:
+                await handle.result()
+            except WorkflowFailureError as exc:
+                raise Indisponible("La simulation n'a pas abouti : réessayez dans quelques minutes.") from exc
+    session.expunge_all()
+    return await _publique(session, await _ouverte(session, annee, simulation))
+
+
+async def consulter(session: AsyncSession, annee: int, simulation: bool = False) -> CampagnePublique:
+    """Progress by cohort and state, by employer (late ones first), exports, documents."""
+    return await _publique(session, await _campagne(session, annee, simulation))
+
+
+async def employeurs(
+    session: AsyncSession, annee: int, en_retard: bool | None, simulation: bool, limite: int, decalage: int
+) -> list[dict[str, Any]]:
+    campagne = await _campagne(session, annee, simulation)
+    return await depots_campagne.employeurs_de_la_campagne(session, campagne, en_retard, limite, decalage)
+
+
+async def agents(
+    session: AsyncSession,
+    annee: int,
+    simulation: bool,
+    employeur_id: int | None,
+    cohorte: Cohorte | None,
+    limite: int,
+    decalage: int,
+) -> list[dict[str, Any]]:
+    """Who receives (or, for a dry run, would receive) which document."""
+    campagne = await _campagne(session, annee, simulation)
+    return await depots_campagne.cibles_de_la_campagne(
+        session, numero(campagne), employeur_id, cohorte.value if cohorte else None, limite, decalage
+    )
+
+
+async def _piloter(
+    session: AsyncSession, moteur: Moteur, compte: Compte, annee: int, update: Any, corps: Pilotage | None
+) -> EtatPilotage:
+    await _campagne(session, annee, False)
+    vue = await mettre_a_jour(
+        moteur, id_workflow_campagne(annee), update, ActionSuperviseur(compte.id or 0, corps.motif if corps else "")
+    )
+    return EtatPilotage(annee=annee, en_pause=vue.en_pause, etape=vue.etape)
+
+
+async def suspendre(
+    session: AsyncSession, moteur: Moteur, compte: Compte, annee: int, corps: Pilotage | None = None
+) -> EtatPilotage:
+    return await _piloter(session, moteur, compte, annee, CampagneDaiWorkflow.suspendre, corps)
+
+
+async def reprendre(
+    session: AsyncSession, moteur: Moteur, compte: Compte, annee: int, corps: Pilotage | None = None
+) -> EtatPilotage:
+    return await _piloter(session, moteur, compte, annee, CampagneDaiWorkflow.reprendre, corps)
+
+
+async def toutes(session: AsyncSession) -> Sequence[CampagneTable]:
+    """Every campaign and dry run, the latest year first."""
+    return await depots.campagnes(session)
+
+
+async def de_l_employeur(
+    session: AsyncSession, employeur_id: int, annee: str
+) -> tuple[Sequence[CampagneTable], CampagneTable | None, list[dict[str, Any]]]:
+    """The campaigns that target the employer's agents, the one chosen (``annee``, else the latest), and its
+    agents with their CIR task and its state, the tasks still open first."""
+    liste = await depots.campagnes_de_l_employeur(session, employeur_id)
+    choisie = next((c for c in liste if str(c.annee) == annee), liste[0] if liste else None)
+    if choisie is None:
+        return liste, None, []
+    agents_ = await depots.agents_de_l_employeur_en_campagne(
+        session, numero(choisie), choisie.workflow_id, TYPE_TACHE_CAMPAGNE, employeur_id
+    )
+    return liste, choisie, agents_
+
+
+async def planifier(moteur: Moteur) -> bool:
+    """The yearly Schedule of the campaign (each 1 July, 08:00 Europe/Paris): ``True`` created, ``False`` updated."""
+    async with joignable():
+        client = await moteur.client()
+        return await planifier_campagnes(client, moteur.settings.task_queue, lancement_annuel(moteur.settings))

@@ -1,0 +1,24 @@
+"""The identifiers the use cases receive, checked and normalised once: a NIR or a SIRET in error is refused with
+the rule it breaks, in French; a valid one is stored without spaces."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+from domain.identifiants import erreur_nir, erreur_siret, normaliser
+
+
+def _identifiant(erreur_de: Callable[[str], str | None]) -> Callable[[str], str]:
+    def valider(valeur: str) -> str:
+        if (erreur := erreur_de(valeur)) is not None:
+            raise ValueError(erreur)
+        return normaliser(valeur)
+
+    return valider
+
+
+Nir = Annotated[str, AfterValidator(_identifiant(erreur_nir))]
+Siret = Annotated[str, AfterValidator(_identifiant(erreur_siret))]

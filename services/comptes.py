@@ -1,0 +1,505 @@
+"""Accounts: who is signed in, the login (lockout after repeated failures, certification after a regeneration),
+lost codes (seed 002), the secret question, and an employer's administrator managing the accounts of its
+establishment (seed 000).
+
+The identifier requests answer the same sentence whether or not the data match an account: only the account's own
+mailbox learns the identifier. Mails are written to the outbox in the request's transaction; the caller sends each
+``Envoi`` once its answer has gone (``services.courriels.expedier``)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.erreurs import (
+    Conflit,
+    DemandeIncorrecte,
+    ErreurMetier,
+    Interdit,
+    Introuvable,
+    NonAuthentifie,
+    Refus,
+    Verrouille,
+)
+from domain.etats import ProfilEmployeur, Role
+from persistence import comptes as depot_comptes
+from persistence import depots
+from persistence.comptes import QUESTIONS_SECRETES, Certification, hacher, normaliser_texte, verifier
+from persistence.models import Compte, Employeur
+from services import courriels
+from services.champs import Nir, Siret
+from settings import Settings
+
+__all__ = ["QUESTIONS_SECRETES", "Compte", "compte_actif", "hacher", "normaliser_texte", "verifier"]
+
+ECHECS_AVANT_VERROU = 5
+DUREE_VERROU = timedelta(minutes=15)
+
+ACCUSE_EMPLOYEUR = (
+    "Demande enregistrée. Si ces informations correspondent à un compte, son identifiant vient d'être envoyé par "
+    "courriel à l'adresse enregistrée sur ce compte. Rien reçu d'ici quelques minutes ? Vérifiez le numéro BCR ou "
+    "de contrat, et vos nom et prénom tels que déclarés à l'inscription ; sinon, adressez-vous à l'administrateur "
+    "de l'espace employeur de votre établissement."
+)
+ACCUSE_AFFILIE = (
+    "Demande enregistrée. Si ces informations correspondent à un compte, son identifiant vient d'être envoyé par "
+    "courriel à l'adresse enregistrée sur ce compte. Rien reçu d'ici quelques minutes ? Vérifiez votre numéro de "
+    "sécurité sociale, vos nom, prénom et date de naissance tels qu'ils figurent sur vos relevés de carrière."
+)
+REFUS_REGENERATION = (
+    "Ces informations ne permettent pas de régénérer un code confidentiel. Vérifiez vos nom et prénom, votre "
+    "identifiant, l'adresse électronique de votre compte, la question choisie et sa réponse. La régénération "
+    "suppose d'avoir choisi une question secrète lors d'une première connexion et d'avoir une adresse électronique "
+    "valide sur le compte ; sinon, demandez à un administrateur de votre établissement de régénérer votre code."
+)
+
+
+# --- bodies and answers ---
+
+
+def _sans_controle(valeur: str) -> str:
+    """No control characters (a NUL, a line break in a mail header): refused by name, never stored."""
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Cs") for c in valeur):
+        raise ValueError("caractères de contrôle (retour à la ligne, tabulation…) interdits : retirez-les")
+    return valeur
+
+
+class _AvecNomPrenom(BaseModel):
+    nom: str = Field(max_length=100)
+    prenom: str = Field(max_length=100)
+
+    @field_validator("nom", "prenom")
+    @classmethod
+    def _rempli(cls, valeur: str) -> str:
+        if not normaliser_texte(_sans_controle(valeur)):
+            raise ValueError("ce champ est obligatoire")
+        return valeur.strip()
+
+
+_ADRESSE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_IDENTIFIANT = re.compile(r"^[A-Za-z0-9._@-]+$")
+
+
+def _adresse(valeur: str) -> str:
+    if not _ADRESSE.match(valeur.strip()):
+        raise ValueError("une adresse électronique est attendue (nom@domaine.fr)")
+    return valeur.strip()
+
+
+def _identifiant(valeur: str) -> str:
+    if not _IDENTIFIANT.match(valeur.strip()):
+        raise ValueError("lettres sans accents, chiffres et « . _ @ - » seulement")
+    return valeur.strip()
+
+
+def _texte_libre(valeur: str) -> str:
+    return _sans_controle(valeur)
+
+
+def _question_connue(valeur: str) -> str:
+    if valeur not in QUESTIONS_SECRETES:
+        raise ValueError("choisissez l'une des questions proposées")
+    return valeur
+
+
+class RechercheIdentifiantEmployeur(_AvecNomPrenom):
+    """Seed 002, step 2: the establishment (SIRET, and its BCR or contract number) and the person."""
+
+    siret: Siret = Field(max_length=20, description="SIRET de l'établissement (14 chiffres)")
+    numero_bcr: str | None = Field(default=None, max_length=20, description="Numéro BCR (exemple 01ABC111)")
+    numero_contrat: str | None = Field(default=None, max_length=30, description="Numéro de contrat")
+
+    _texte = field_validator("numero_bcr", "numero_contrat")(
+        lambda valeur: _sans_controle(valeur) if valeur else valeur
+    )
+
+    @model_validator(mode="after")
+    def _bcr_ou_contrat(self) -> RechercheIdentifiantEmployeur:
+        if not (self.numero_bcr or "").strip() and not (self.numero_contrat or "").strip():
+            raise ValueError("numero_bcr : saisissez le numéro BCR ou le numéro de contrat (au moins l'un des deux).")
+        return self
+
+
+class RechercheIdentifiantAffilie(_AvecNomPrenom):
+    """An agent: the NIR and what the CNRACL knows of them (name, first name, birth date)."""
+
+    nir: Nir = Field(max_length=21, description="Numéro de sécurité sociale (15 caractères avec la clé)")
+    date_de_naissance: date
+
+
+class DemandeRegeneration(_AvecNomPrenom):
+    """Seed 002, step 3: every field must match the account."""
+
+    identifiant: str = Field(min_length=1, max_length=100)
+    email: str = Field(max_length=200, description="L'adresse électronique enregistrée sur le compte")
+    question: str = Field(description="Clé de la question secrète choisie (GET /auth/questions-secretes)")
+    reponse: str = Field(min_length=1, max_length=200)
+
+    _email = field_validator("email")(_adresse)
+    _ident = field_validator("identifiant")(_identifiant)
+    _texte = field_validator("reponse")(_texte_libre)
+    _question = field_validator("question")(_question_connue)
+
+
+class ChoixQuestionSecrete(BaseModel):
+    question: str = Field(description="Clé de la question (GET /auth/questions-secretes)")
+    reponse: str = Field(min_length=2, max_length=200)
+    code: str = Field(min_length=1, max_length=200, description="Votre code confidentiel actuel")
+
+    _texte = field_validator("reponse", "code")(_texte_libre)
+
+    _question = field_validator("question")(_question_connue)
+
+
+class Accuse(BaseModel):
+    message: str
+
+
+class QuestionSecrete(BaseModel):
+    cle: str
+    libelle: str
+
+
+class CodeCertification(BaseModel):
+    """Shown once: it is kept nowhere in clear, and the new confidential code goes by mail only."""
+
+    code_certification: str
+    expire_le: datetime
+    message: str
+
+
+class NouvelUtilisateur(_AvecNomPrenom):
+    identifiant: str = Field(min_length=3, max_length=100)
+    email: str = Field(max_length=200, description="Adresse à laquelle le code confidentiel initial est envoyé")
+    profil: ProfilEmployeur = Field(
+        default=ProfilEmployeur.utilisateur,
+        description="utilisateur (habilité au service) ou admin (administre aussi les comptes)",
+    )
+
+    _email = field_validator("email")(_adresse)
+    _ident = field_validator("identifiant")(_identifiant)
+
+
+class ChangementUtilisateur(BaseModel):
+    profil: ProfilEmployeur | None = Field(default=None, description="Nouvelle habilitation : utilisateur ou admin")
+    actif: bool | None = Field(default=None, description="false : le compte ne peut plus se connecter")
+
+
+class UtilisateurPublic(BaseModel):
+    id: int
+    identifiant: str
+    nom: str | None
+    prenom: str | None
+    email: str | None
+    profil: str | None
+    actif: bool
+    question_secrete_choisie: bool
+
+
+@dataclass(frozen=True)
+class Envoi:
+    """A mail committed to the outbox, to send after the answer; ``secret``: masked in the stored copy once sent."""
+
+    mail_id: int
+    secret: str | None = None
+
+
+async def compte_actif(session: AsyncSession, compte_id: int | None) -> Compte | None:
+    """The account of a token, if it still exists and may sign in."""
+    compte = await session.get(Compte, compte_id) if compte_id else None
+    return compte if compte is not None and compte.actif else None
+
+
+def _refus_du_compte(exc: depot_comptes.CompteInvalide, type_: type[ErreurMetier]) -> ErreurMetier:
+    """An account refused by its repository (« champ : ce qui ne va pas ») as a typed error on that field."""
+    champ = str(exc).partition(" : ")[0]
+    return type_(str(exc), champ, "compte")
+
+
+# --- login ---
+
+_REGENERER = "régénérez un code confidentiel (lien « Code confidentiel oublié ? » de la page de connexion)."
+_MESSAGES_CERTIFICATION = {
+    Certification.absente: "Code de certification requis : votre code confidentiel vient d'être régénéré. Saisissez-le "
+    "avec le code de certification affiché lors de la régénération, sur la page "
+    "« Première connexion avec un nouveau code » (/comptes/certification).",
+    Certification.erronee: "Code de certification erroné : vérifiez le code noté lors de la régénération (ce n'est pas "
+    "le code confidentiel reçu par courriel). Il vous reste {restants} essai{pluriel}.",
+    Certification.epuisee: "Code de certification erroné trop de fois : votre code confidentiel provisoire est annulé. "
+    "Pour vous connecter, " + _REGENERER,
+    Certification.expiree: "Votre code confidentiel provisoire a expiré sans avoir servi : il est annulé. "
+    "Pour vous connecter, " + _REGENERER,
+}
+
+
+async def connecter(
+    session: AsyncSession, settings: Settings, identifiant: str | None, code: str | None, certification: str | None
+) -> Compte:
+    """The account these codes open. Repeated wrong codes lock it a while; after a regeneration the code is
+    provisional and the certification code is asked too (a few wrong tries of it cancel the provisional code)."""
+    if not identifiant or not code:
+        raise Refus("Saisissez votre identifiant et votre code confidentiel.")
+    refus = NonAuthentifie("Identifiant ou code confidentiel incorrect.")
+    compte = await depots.compte_par_identifiant(session, identifiant)
+    if compte is None or not compte.actif:
+        depot_comptes.verifier_ou_leurre(code, None)  # as long as a wrong code: the answer does not tell it exists
+        raise refus
+    maintenant = datetime.now(UTC)
+    if compte.verrouille_jusqua and compte.verrouille_jusqua > maintenant:
+        raise Verrouille(
+            "Compte verrouillé après plusieurs codes erronés : réessayez dans quelques minutes "
+            "ou régénérez votre code confidentiel."
+        )
+    if not depot_comptes.verifier_ou_leurre(code, compte.code_hash):
+        compte.echecs_connexion += 1
+        if compte.echecs_connexion >= ECHECS_AVANT_VERROU:
+            compte.verrouille_jusqua = maintenant + DUREE_VERROU
+            compte.echecs_connexion = 0
+        session.add(compte)
+        await session.commit()
+        raise refus
+    essais_max = settings.compte_essais_certification
+    resultat = depot_comptes.certifier(compte, certification, maintenant, essais_max)
+    if resultat is not Certification.sans_objet:
+        restants = essais_max - compte.certification_essais
+        compte.echecs_connexion = 0
+        session.add(compte)
+        await session.commit()
+        if resultat is not Certification.acceptee:
+            raise NonAuthentifie(
+                _MESSAGES_CERTIFICATION[resultat].format(restants=restants, pluriel="s" if restants > 1 else "")
+            )
+    elif compte.echecs_connexion:
+        compte.echecs_connexion = 0
+        session.add(compte)
+        await session.commit()
+    return compte
+
+
+# --- mails ---
+
+
+async def _deposer_avec_code(
+    session: AsyncSession,
+    settings: Settings,
+    compte: Compte,
+    evenement: str,
+    cle: str,
+    titulaire: tuple[str | None, str | None],
+    code: str,
+    expire_le: datetime,
+    contexte: dict[str, Any] | None = None,
+) -> list[Envoi]:
+    """A mail carrying a confidential code, written to the outbox and committed with the account's change; the
+    code is masked in the stored copy once the mail has left."""
+    nom, prenom = titulaire
+    mail_id = await courriels.deposer(
+        session,
+        settings,
+        cle=cle,
+        evenement=evenement,
+        destinataire=compte.email or "",
+        maintenant=datetime.now(UTC),
+        contexte={
+            "titulaire": {"nom": nom, "prenom": prenom},
+            "compte": {"identifiant": compte.identifiant},
+            "codes": {"code_confidentiel": code, "expire_le": expire_le.isoformat()},
+            **(contexte or {}),
+        },
+    )
+    await session.commit()
+    return [Envoi(mail_id, code)] if mail_id is not None else []
+
+
+# --- lost codes ---
+
+
+async def _deposer_identifiants(session: AsyncSession, settings: Settings, trouves: list[Compte]) -> list[Envoi]:
+    """One mail per account and per hour (its idempotency key)."""
+    maintenant = datetime.now(UTC)
+    envois = []
+    for compte in trouves:
+        if not compte.email:
+            continue
+        nom, prenom = await depot_comptes.titulaire(session, compte)
+        mail_id = await courriels.deposer(
+            session,
+            settings,
+            cle=f"compte-{compte.id}:identifiant_rappele:{maintenant:%Y-%m-%dT%H}",
+            evenement="identifiant_rappele",
+            destinataire=compte.email,
+            maintenant=maintenant,
+            contexte={"titulaire": {"nom": nom, "prenom": prenom}, "compte": {"identifiant": compte.identifiant}},
+        )
+        if mail_id is not None:
+            envois.append(Envoi(mail_id))
+    await session.commit()
+    return envois
+
+
+async def rappeler_identifiant(
+    session: AsyncSession, settings: Settings, corps: RechercheIdentifiantEmployeur | RechercheIdentifiantAffilie
+) -> tuple[Accuse, list[Envoi]]:
+    """The identifier of the accounts these data describe, mailed to them: an employer's (SIRET, BCR or contract
+    number, name), or an agent's (NIR, name, birth date). The same answer in every case."""
+    if isinstance(corps, RechercheIdentifiantEmployeur):
+        trouves = await depot_comptes.comptes_employeur_identifies(session, **corps.model_dump())
+        accuse = ACCUSE_EMPLOYEUR
+    else:
+        trouves = await depot_comptes.comptes_affilie_identifies(session, **corps.model_dump())
+        accuse = ACCUSE_AFFILIE
+    return Accuse(message=accuse), await _deposer_identifiants(session, settings, trouves)
+
+
+async def regenerer_code(
+    session: AsyncSession, settings: Settings, corps: DemandeRegeneration
+) -> tuple[CodeCertification, list[Envoi]]:
+    """When every field matches: a new provisional code mailed to the account's address (the old one stops
+    working, a lockout is lifted) and the certification code, answered once. Otherwise the same refusal
+    whichever field is wrong."""
+    compte = await depot_comptes.compte_pour_regeneration(
+        session,
+        identifiant=corps.identifiant,
+        nom=corps.nom,
+        prenom=corps.prenom,
+        email=corps.email,
+        question=corps.question,
+        reponse=corps.reponse,
+    )
+    if compte is None or not compte.email:
+        raise DemandeIncorrecte(REFUS_REGENERATION)
+    maintenant = datetime.now(UTC)
+    codes = depot_comptes.regenerer(compte, maintenant, settings.compte_validite_certification)
+    session.add(compte)
+    envois = await _deposer_avec_code(
+        session,
+        settings,
+        compte,
+        "code_regenere",
+        f"compte-{compte.id}:code_regenere:{codes.numero}",
+        await depot_comptes.titulaire(session, compte),
+        codes.code_confidentiel,
+        codes.expire_le,
+    )
+    reponse = CodeCertification(
+        code_certification=codes.code_certification,
+        expire_le=codes.expire_le,
+        message="Votre nouveau code confidentiel vous est envoyé par courriel à l'adresse de votre compte. Notez le "
+        "code de certification : ce n'est pas votre code confidentiel, il vous sera demandé à votre prochaine "
+        f"connexion. Après {settings.compte_essais_certification} essais infructueux, vous devrez "
+        "régénérer votre code confidentiel.",
+    )
+    return reponse, envois
+
+
+async def choisir_question_secrete(session: AsyncSession, compte: Compte, corps: ChoixQuestionSecrete) -> Accuse:
+    """Choose (or change) one's secret question, confirmed by the current code."""
+    if not depot_comptes.verifier_ou_leurre(corps.code, compte.code_hash):
+        raise Interdit(
+            "code : ce n'est pas votre code confidentiel actuel ; la question n'est pas changée.", "code", "code_actuel"
+        )
+    try:
+        depot_comptes.definir_question_secrete(compte, corps.question, corps.reponse)
+    except depot_comptes.CompteInvalide as exc:
+        raise _refus_du_compte(exc, Refus) from exc
+    session.add(compte)
+    await session.commit()
+    return Accuse(
+        message="Votre question secrète est enregistrée : elle vous permettra de régénérer votre code "
+        "confidentiel si vous le perdez."
+    )
+
+
+# --- the employer's administrator: accounts of its establishment (seed 000, « habilitation ») ---
+
+
+def _public(compte: Compte) -> UtilisateurPublic:
+    return UtilisateurPublic(
+        id=compte.id or 0,
+        identifiant=compte.identifiant,
+        nom=compte.nom,
+        prenom=compte.prenom,
+        email=compte.email,
+        profil=compte.profil,
+        actif=compte.actif,
+        question_secrete_choisie=compte.reponse_secrete_hash is not None,
+    )
+
+
+def _administrateur(compte: Compte) -> int:
+    """The employer an administrator administers; ``Interdit`` for anyone else (users, agents, supervisors)."""
+    if compte.role != Role.employeur.value or compte.profil != ProfilEmployeur.admin.value or not compte.employeur_id:
+        raise Interdit(
+            "Accès refusé : seul un administrateur de l'espace employeur gère les comptes de son établissement."
+        )
+    return compte.employeur_id
+
+
+async def utilisateurs(session: AsyncSession, compte: Compte) -> list[UtilisateurPublic]:
+    """The accounts of the administrator's establishment."""
+    return [_public(c) for c in await depot_comptes.comptes_de_l_employeur(session, _administrateur(compte))]
+
+
+async def creer_utilisateur(
+    session: AsyncSession, settings: Settings, compte: Compte, corps: NouvelUtilisateur
+) -> tuple[UtilisateurPublic, list[Envoi]]:
+    """A new account of the establishment, habilitated as asked; its initial code is mailed to it (never
+    answered): at its first login the user chooses a secret question."""
+    employeur = await session.get(Employeur, _administrateur(compte))
+    if employeur is None:
+        raise Introuvable("L'établissement de votre compte n'existe plus : contactez la CNRACL.")
+    code = depot_comptes.code_aleatoire(depot_comptes.LONGUEUR_CODE_CONFIDENTIEL)
+    try:
+        nouveau = await depot_comptes.creer_compte(
+            session,
+            role=Role.employeur.value,
+            identifiant=corps.identifiant.strip(),
+            code_hash=hacher(code),
+            siret=employeur.siret,
+            profil=corps.profil.value,
+            email=corps.email,
+            nom=corps.nom,
+            prenom=corps.prenom,
+        )
+    except depot_comptes.CompteInvalide as exc:
+        raise _refus_du_compte(exc, Conflit if "déjà pris" in str(exc) else Refus) from exc
+    envois = await _deposer_avec_code(
+        session,
+        settings,
+        nouveau,
+        "compte_cree",
+        f"compte-{nouveau.id}:compte_cree",
+        (nouveau.nom, nouveau.prenom),
+        code,
+        datetime.now(UTC),
+        {"employeur": {"raison_sociale": employeur.raison_sociale, "siret": employeur.siret}},
+    )
+    return _public(nouveau), envois
+
+
+async def changer_utilisateur(
+    session: AsyncSession, compte: Compte, compte_id: int, corps: ChangementUtilisateur
+) -> UtilisateurPublic:
+    """Change an account's habilitation, deactivate or reactivate it — within one's own establishment, and
+    never one's own (another administrator does that: the establishment keeps an administrator)."""
+    employeur_id = _administrateur(compte)
+    cible = await session.get(Compte, compte_id) if 1 <= compte_id <= 2**31 - 1 else None
+    if cible is None or cible.employeur_id != employeur_id or cible.role != Role.employeur.value:
+        raise Introuvable(f"Compte n° {compte_id} introuvable dans votre espace : il n'est pas de votre établissement.")
+    if cible.id == compte.id and (corps.actif is False or corps.profil is ProfilEmployeur.utilisateur):
+        raise Conflit(
+            "Vous ne pouvez pas retirer vos propres droits d'administrateur : demandez-le à un autre administrateur."
+        )
+    if corps.profil is not None:
+        cible.profil = corps.profil.value
+    if corps.actif is not None:
+        cible.actif = corps.actif
+    session.add(cible)
+    await session.commit()
+    return _public(cible)

@@ -1,0 +1,95 @@
+"""The command line's data use cases: migrations, accounts, the demo and synthetic data sets, the audit of the
+history. Each opens the database of the settings it is given and closes it when done."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from domain.erreurs import Refus
+from pension.parametres import valeurs_datees
+from persistence.audit import Verification, verifier
+from persistence.comptes import CompteInvalide, creer_compte, hacher
+from persistence.demo import base_vide, charger_demo
+from persistence.migrations import migrer
+from persistence.synthetique import BilanSynthese, generer
+from services.acces import numero
+from services.base import base_de_donnees, moteur_de_base, transaction
+from settings import Settings
+
+__all__ = [
+    "BilanSynthese",
+    "Verification",
+    "charger_la_demo",
+    "creer_un_compte",
+    "mettre_a_jour_la_base",
+    "population_synthetique",
+    "verifier_l_historique",
+]
+
+
+def mettre_a_jour_la_base(settings: Settings) -> None:
+    """Apply the migrations (the ``var`` folder of an embedded SQLite base created first)."""
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    migrer(settings.database_url)
+
+
+async def creer_un_compte(
+    settings: Settings,
+    role: str,
+    identifiant: str,
+    code: str,
+    nir: str | None,
+    siret: str | None,
+    profil: str | None,
+) -> int:
+    """An account, its code stored hashed; its number. ``Refus`` naming the field otherwise."""
+    if len(code) < 8:
+        raise Refus("code : au moins 8 caractères.", "code", "longueur_minimale")
+    async with base_de_donnees(settings) as sessions, transaction(sessions) as session:
+        try:
+            compte = await creer_compte(
+                session,
+                role=role,
+                identifiant=identifiant,
+                code_hash=hacher(code),
+                nir=nir,
+                siret=siret,
+                profil=profil,
+            )
+        except CompteInvalide as exc:
+            raise Refus(str(exc), str(exc).partition(" : ")[0], "compte") from exc
+        return numero(compte)
+
+
+async def verifier_l_historique(settings: Settings) -> Verification:
+    """The hash chain of the whole history checked: any altered or removed event is reported."""
+    async with base_de_donnees(settings) as sessions, sessions() as session:
+        return await verifier(session)
+
+
+async def charger_la_demo(settings: Settings, forcer: bool) -> list[dict[str, str]] | None:
+    """Load the demo data set (``forcer``: even on a base that has data) and write its accounts to
+    ``var/demo.json``; None when the base already had data."""
+    async with base_de_donnees(settings) as sessions:
+        if not forcer and not await base_vide(sessions):
+            return None
+        return await charger_demo(sessions, settings.var_dir / "demo.json", valeurs_datees("point_indice"))
+
+
+async def population_synthetique(
+    settings: Settings,
+    affilies: int,
+    employeurs: int | None,
+    annees_cir: int,
+    progression: Callable[[int, int], None] | None = None,
+) -> BilanSynthese:
+    """Employers of realistic sizes and agents (ages, careers, CIR), inserted in bulk."""
+    async with moteur_de_base(settings) as moteur:
+        return await generer(
+            moteur,
+            affilies,
+            employeurs,
+            annees_cir=annees_cir,
+            progression=progression,
+            valeurs_du_point=valeurs_datees("point_indice"),
+        )

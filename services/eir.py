@@ -1,0 +1,236 @@
+"""EIR use cases (DESIGN §4.1): the agent (or a supervisor, by phone) starts a request; the agent answers its
+steps; the owner and supervisors read its state, its RIS and its bilan."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.eir import ActionAffilie, DemandeConsolidation, PeriodeASignaler, ReponsesEnquete
+from domain.eligibilite import DemandeAnterieure, debut_fenetre_eir, refus_eir
+from domain.erreurs import Conflit, Introuvable, Refus
+from domain.etats import Role, TypeDocument
+from domain.processus import Intervention
+from domain.task_queues import id_workflow_eir
+from persistence import depots, lectures
+from persistence.models import Affilie, Compte, DemandeEirTable, Document
+from services.acces import EvenementPublic, affaire_de_l_agent, aujourd_hui, exiger_l_agent, historique, numero
+from services.champs import Nir
+from services.moteur import Moteur, avec_sequence, demarrer_ou_retirer, mettre_a_jour
+from workflows.client import delais_eir, demarrer_eir
+from workflows.eir import EirWorkflow
+
+# --- what comes in ---
+
+
+class NouvelleDemande(BaseModel):
+    nir: Nir | None = Field(default=None, description="NIR de l'agent (demande par téléphone, superviseur seulement)")
+
+
+class Consolidation(BaseModel):
+    periodes: list[PeriodeASignaler] = Field(min_length=1, description="Périodes à compléter ou corriger")
+
+
+class Enquete(BaseModel):
+    reponses: list[int] = Field(min_length=5, max_length=5, description="Cinq notes de 1 à 5")
+    commentaire: str = Field(default="", max_length=2000)
+
+    @field_validator("reponses")
+    @classmethod
+    def _notes(cls, notes: list[int]) -> list[int]:
+        if any(not 1 <= n <= 5 for n in notes):
+            raise ValueError("chaque note va de 1 (pas du tout satisfait) à 5 (très satisfait)")
+        return notes
+
+
+# --- what goes out ---
+
+
+class DemandeCreee(BaseModel):
+    id: int
+    reference: str
+    workflow_id: str
+    etat: str
+
+
+class EtatDemande(BaseModel):
+    id: int
+    reference: str
+    workflow_id: str
+    date_demande: date
+    canal: str
+    etape: str
+    phase: int | None
+    etat: str
+    en_attente_de: str | None
+    echeance: datetime | None
+    tache_id: int | None
+    indice_fin_de_carriere: int | None
+    historique: list[EvenementPublic]
+
+
+# --- starting ---
+
+
+async def _demandeur(session: AsyncSession, compte: Compte, corps: NouvelleDemande) -> tuple[Affilie | None, str]:
+    """The agent the request is for, and its channel."""
+    if compte.role == Role.superviseur.value:
+        if corps.nir is None:
+            raise Refus("nir : indiquez le NIR de l'agent pour une demande par téléphone.", "nir", "obligatoire")
+        return await depots.affilie_par_nir(session, corps.nir), "telephone"
+    affilie = await session.get(Affilie, compte.affilie_id) if compte.affilie_id else None
+    return affilie, "en_ligne"
+
+
+async def demander(session: AsyncSession, moteur: Moteur, compte: Compte, corps: NouvelleDemande) -> DemandeCreee:
+    """Check the eligibility, store the request, start its process (or remove the request if it cannot start)."""
+    affilie, canal = await _demandeur(session, compte, corps)
+    date_demande = aujourd_hui()
+    anterieures: Sequence[DemandeEirTable] = []
+    if affilie is not None and affilie.id is not None:
+        anterieures = await depots.demandes_eir_recentes(session, affilie.id, debut_fenetre_eir(date_demande))
+    refus = refus_eir(
+        affilie.date_de_naissance if affilie else None,
+        date_demande,
+        [DemandeAnterieure(numero(d), d.date_demande, d.terminee_le is None) for d in anterieures],
+        "nir" if canal == "telephone" else "demande",
+    )
+    if refus is not None:
+        raise refus
+    if affilie is None:  # refus_eir refuses an agent that is not affiliated
+        raise Introuvable("Aucun agent de ce NIR à la CNRACL.")
+    client = await moteur.client()  # before the insert: the engine out of reach leaves nothing behind
+    try:
+        demande = await depots.creer_demande_eir(
+            session, affilie, date_demande, canal, datetime.now(UTC), id_workflow_eir
+        )
+        await session.commit()
+    except IntegrityError as exc:
+        await session.rollback()
+        raise Conflit("Une demande d'entretien vient d'être enregistrée pour cet agent.") from exc
+    reglages = moteur.settings
+    await demarrer_ou_retirer(
+        session,
+        demande,
+        demarrer_eir(
+            client,
+            reglages.task_queue,
+            numero(demande),
+            demande.workflow_id,
+            demande.date_demande,
+            delais_eir(reglages),
+        ),
+    )
+    return DemandeCreee(
+        id=numero(demande), reference=f"EIR-{demande.id}", workflow_id=demande.workflow_id, etat=demande.etat
+    )
+
+
+# --- reading ---
+
+
+async def demande_visible(session: AsyncSession, compte: Compte, demande_id: int) -> DemandeEirTable:
+    """The request if this account may see it: its owner, or a supervisor."""
+    return await affaire_de_l_agent(
+        session, compte, DemandeEirTable, demande_id, f"Aucune demande d'EIR n° {demande_id} dans votre espace."
+    )
+
+
+async def _etat(session: AsyncSession, demande: DemandeEirTable) -> EtatDemande:
+    return EtatDemande.model_validate(
+        {
+            **demande.model_dump(),
+            "reference": f"EIR-{demande.id}",
+            "historique": await historique(session, demande.workflow_id),
+        }
+    )
+
+
+async def mes_demandes(session: AsyncSession, compte: Compte) -> list[EtatDemande]:
+    """The agent's own requests, the newest first (a supervisor: the latest of all)."""
+    affilie_id = compte.affilie_id if compte.role == Role.affilie.value else None
+    return [await _etat(session, d) for d in await lectures.demandes_eir(session, affilie_id)]
+
+
+async def consulter(session: AsyncSession, compte: Compte, demande_id: int) -> EtatDemande:
+    """The business state, read from the projection written with each change (no worker needed)."""
+    return await _etat(session, await demande_visible(session, compte, demande_id))
+
+
+async def documents(session: AsyncSession, compte: Compte, demande_id: int) -> Sequence[Document]:
+    return await depots.documents_de_la_demande(session, numero(await demande_visible(session, compte, demande_id)))
+
+
+async def document(session: AsyncSession, compte: Compte, demande_id: int, document_id: int) -> Document:
+    """One document of a request the account may see."""
+    demande = await demande_visible(session, compte, demande_id)
+    doc = await session.get(Document, document_id)
+    if doc is None or doc.demande_id != demande.id:
+        raise Introuvable(f"Aucun document n° {document_id} dans la demande EIR-{demande.id}.")
+    return doc
+
+
+_ABSENTS = {
+    TypeDocument.ris: "Le relevé de situation n'est pas encore disponible : votre employeur vérifie votre carrière.",
+    TypeDocument.bilan: "Le bilan n'est pas encore disponible : il est produit après la validation de votre relevé.",
+}
+
+
+async def dernier_document(
+    session: AsyncSession, compte: Compte, demande_id: int, type: TypeDocument
+) -> dict[str, Any]:
+    """The latest RIS or bilan of the request, its content with its number and date."""
+    demande = await demande_visible(session, compte, demande_id)
+    docs = await depots.documents_de_la_demande(session, numero(demande), type.value)
+    if not docs:
+        raise Introuvable(_ABSENTS[type])
+    return {"document_id": docs[-1].id, "cree_le": docs[-1].cree_le, **docs[-1].contenu}
+
+
+# --- the agent's answers ---
+
+
+async def _repondre(
+    session: AsyncSession, moteur: Moteur, compte: Compte, demande_id: int, update: Any, argument: Intervention
+) -> EtatDemande:
+    demande = await demande_visible(session, compte, demande_id)
+    exiger_l_agent(compte, demande, "Seul l'agent qui a fait la demande peut y répondre.")
+    # The update may wait for the process's next state: the connection serves other requests meanwhile.
+    await session.close()
+    await mettre_a_jour(moteur, demande.workflow_id, update, avec_sequence(argument, demande))
+    session.expunge_all()
+    return await consulter(session, compte, demande_id)
+
+
+def _compte_id(compte: Compte) -> int:
+    return compte.id or 0
+
+
+async def valider_ris(session: AsyncSession, moteur: Moteur, compte: Compte, demande_id: int) -> EtatDemande:
+    action = ActionAffilie(compte_id=_compte_id(compte))
+    return await _repondre(session, moteur, compte, demande_id, EirWorkflow.valider_ris, action)
+
+
+async def demander_consolidation(
+    session: AsyncSession, moteur: Moteur, compte: Compte, demande_id: int, corps: Consolidation
+) -> EtatDemande:
+    demande = DemandeConsolidation(compte_id=_compte_id(compte), periodes=corps.periodes)
+    return await _repondre(session, moteur, compte, demande_id, EirWorkflow.demander_consolidation, demande)
+
+
+async def repondre_enquete(
+    session: AsyncSession, moteur: Moteur, compte: Compte, demande_id: int, corps: Enquete
+) -> EtatDemande:
+    reponses = ReponsesEnquete(compte_id=_compte_id(compte), reponses=corps.reponses, commentaire=corps.commentaire)
+    return await _repondre(session, moteur, compte, demande_id, EirWorkflow.repondre_enquete, reponses)
+
+
+async def retirer(session: AsyncSession, moteur: Moteur, compte: Compte, demande_id: int) -> EtatDemande:
+    """Withdraw the request (at any step before the closure)."""
+    action = ActionAffilie(compte_id=_compte_id(compte))
+    return await _repondre(session, moteur, compte, demande_id, EirWorkflow.retirer, action)

@@ -1,0 +1,139 @@
+"""The client side of the processes: connecting to the engine, starting a process, sending it an update.
+
+An update is sent once. It carries the sequence of the projection row the caller read (``avec_sequence``): the
+workflow waits until it has reached that state before it checks the update, so an answer the page offered is
+never refused because the workflow had not yet caught up with its own projection."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import (
+    Client,
+    RPCError,
+    RPCTimeoutOrCancelledError,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.service import RPCStatusCode
+
+from domain.erreurs import Conflit, MoteurIndisponible
+from domain.processus import Intervention
+from settings import Settings
+from workflows.client import connecter, persistance_serveur_dev
+
+R = TypeVar("R")
+EntreeT = TypeVar("EntreeT", bound=Intervention)
+
+TERMINE = "Ce processus est terminé : il n'attend plus de réponse."
+# The engine's own failures to answer, as opposed to its answer that the process is not there (any more).
+_PANNES = frozenset({RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED})
+
+
+def moteur_en_panne(exc: BaseException) -> bool:
+    """The engine could not be reached or did not answer in time."""
+    if isinstance(exc, RPCError):
+        return exc.status in _PANNES
+    return isinstance(
+        exc,
+        (ConnectionError, OSError, TimeoutError, RPCTimeoutOrCancelledError, WorkflowUpdateRPCTimeoutOrCancelledError),
+    )
+
+
+class Moteur:
+    """The engine as the use cases see it: connected on first need (reads of the database work without it)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._client: Client | None = None
+        self._verrou = asyncio.Lock()
+
+    async def client(self) -> Client:
+        async with self._verrou:
+            if self._client is None:
+                try:
+                    self._client = await connecter(
+                        self.settings.temporal_address,
+                        self.settings.temporal_namespace,
+                        tracage=self.settings.tracage_otel,
+                    )
+                except Exception as exc:  # whatever the transport says, the engine is out of reach
+                    raise MoteurIndisponible() from exc
+            return self._client
+
+
+class LigneSequencee(Protocol):
+    """A projection row or a task row: the workflow's sequence of the state it shows."""
+
+    sequence: int
+
+
+def avec_sequence(argument: EntreeT, ligne: LigneSequencee) -> EntreeT:
+    """The update's input, with the sequence of ``ligne``: the workflow reaches that state before checking it."""
+    return argument.model_copy(update={"sequence": ligne.sequence})
+
+
+async def mettre_a_jour(moteur: Moteur, workflow_id: str, update: Any, argument: Any) -> Any:
+    """Send ``update`` (a typed reference, ``EirWorkflow.valider_ris``) once. The workflow's refusal → ``Conflit``
+    with its French message; no such process, or closed → ``Conflit`` « terminé »; the engine out of reach →
+    ``MoteurIndisponible``."""
+    async with joignable():
+        handle = (await moteur.client()).get_workflow_handle(workflow_id)
+        try:
+            return await handle.execute_update(update, argument)
+        except WorkflowUpdateFailedError as exc:
+            cause = exc.cause
+            raise Conflit(getattr(cause, "message", None) or str(cause or exc)) from exc
+        except RPCError as exc:
+            if moteur_en_panne(exc):
+                raise
+            raise Conflit(TERMINE) from exc
+
+
+@asynccontextmanager
+async def joignable() -> AsyncIterator[None]:
+    """Around a call to the engine: its being out of reach becomes ``MoteurIndisponible``."""
+    try:
+        yield
+    except Exception as exc:
+        if moteur_en_panne(exc):
+            raise MoteurIndisponible() from exc
+        raise
+
+
+async def demarrer_ou_retirer(session: AsyncSession, ligne: object, depart: Awaitable[R]) -> R:
+    """Start the process of a request already stored and committed (``ligne``). If it does not start, the request
+    is removed, so that the person simply tries again, and the engine is said out of reach."""
+    try:
+        return await depart
+    except Exception as exc:
+        await session.delete(ligne)
+        await session.commit()
+        raise MoteurIndisponible() from exc
+
+
+def commande_serveur_dev(
+    port: int, fichier: Path | None = None, ui_port: int | None = None, journal: str = "error", *options: str
+) -> list[str]:
+    """The command line of the embedded engine (``temporal server start-dev`` from the venv) on 127.0.0.1:``port``;
+    ``fichier``: its state persisted there (else in memory); ``ui_port``: its Web UI (else headless)."""
+    return [
+        str(Path(sys.executable).parent / "temporal"),
+        "server",
+        "start-dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *(["--ui-port", str(ui_port)] if ui_port else ["--headless"]),
+        *(persistance_serveur_dev(fichier) if fichier else []),
+        "--log-level",
+        journal,
+        *options,
+    ]

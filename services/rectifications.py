@@ -1,0 +1,206 @@
+"""Rectificative RIS/EIG requests (DESIGN §4.3): the agent (or a supervisor for them) files one; its routing by
+the period's employer is decided here, stored, and passed to its process."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.erreurs import Interdit, Refus
+from domain.etats import Acteur, Role
+from domain.rectification import DemandeRectification, EtatRectification, Routage
+from domain.regles import parametre
+from domain.taches import DelaisTache
+from persistence import depots, lectures
+from persistence.models import Affilie, Compte, RectificationTable
+from services.acces import EvenementPublic, affaire_de_l_agent, historique, numero
+from services.champs import Nir, Siret
+from services.moteur import Moteur, demarrer_ou_retirer
+from workflows.rectification import RectificationWorkflow
+
+
+class NouvelleRectification(BaseModel):
+    type_document: Literal["ris", "eig"] = Field(description="Le document erroné : ris ou eig")
+    annee_document: int = Field(ge=2007, le=2100, description="Année du document")
+    periode_debut: date
+    periode_fin: date
+    motif: str = Field(min_length=3, max_length=2000, description="Ce qui est faux sur cette période")
+    siret_employeur: Siret | None = Field(default=None, description="SIRET de l'employeur public de la période")
+    regime: str | None = Field(default=None, description="Autre régime : regime_general, msa, ircantec…")
+    nir: Nir | None = Field(default=None, description="Superviseur : NIR de l'agent")
+
+    @model_validator(mode="after")
+    def _periode(self) -> NouvelleRectification:
+        if self.periode_fin < self.periode_debut:
+            raise ValueError("periode_fin : la fin de la période précède son début.")
+        if self.siret_employeur and self.regime:
+            raise ValueError(
+                "regime : indiquez soit le SIRET de l'employeur public, soit l'autre régime, pas les deux."
+            )
+        return self
+
+
+class EtatRectificationPublic(BaseModel):
+    id: int
+    reference: str
+    workflow_id: str
+    type_document: str
+    annee_document: int
+    periode_debut: date
+    periode_fin: date
+    routage: str
+    reclamation_eig: bool
+    etat: str
+    en_attente_de: str | None
+    echeance: datetime | None
+    document_rectifie_id: int | None
+    historique: list[EvenementPublic]
+
+
+def regimes() -> dict[str, str]:
+    """The other regimes an agent may be sent to, by key, with their names."""
+    valeurs = parametre("regimes", "regimes", date.today()).valeur
+    return {cle: (v.get("nom", cle) if isinstance(v, dict) else str(v)) for cle, v in valeurs.items()}
+
+
+async def _routage(session: AsyncSession, affilie: Affilie, corps: NouvelleRectification) -> tuple[Routage, int | None]:
+    """(routage, employer of the period) — or a ``Refus`` saying what is missing."""
+    if corps.regime:
+        connus = regimes()
+        if corps.regime not in connus:
+            raise Refus(
+                f"regime : « {corps.regime} » inconnu ; valeurs possibles : {', '.join(connus)}.", "regime", "enum"
+            )
+        return Routage.autre_regime, None
+    if corps.siret_employeur:
+        employeur = await depots.employeur_par_siret(session, corps.siret_employeur)
+        if employeur is None:
+            return Routage.employeur_precedent_hors_systeme, None
+        employeur_periode_id = employeur.id
+    else:
+        employeurs = await lectures.employeurs_des_periodes(
+            session, numero(affilie), corps.periode_debut, corps.periode_fin
+        )
+        if not employeurs:
+            raise Refus(
+                "siret_employeur : aucune période CNRACL connue à ces dates ; indiquez le SIRET "
+                "de l'employeur public de la période, ou le régime (regime) s'il s'agit d'un "
+                "emploi privé ou d'un autre régime.",
+                "siret_employeur",
+                "periode_inconnue",
+            )
+        employeur_periode_id = affilie.employeur_id if affilie.employeur_id in employeurs else min(employeurs)
+    if employeur_periode_id == affilie.employeur_id:
+        return Routage.employeur_actuel, employeur_periode_id
+    return Routage.employeur_precedent, employeur_periode_id
+
+
+async def _demandeur(session: AsyncSession, compte: Compte, nir: str | None) -> Affilie:
+    if compte.role == Role.superviseur.value:
+        if not nir:
+            raise Refus("nir : indiquez le NIR de l'agent pour qui vous faites la demande.", "nir", "obligatoire")
+        affilie = await depots.affilie_par_nir(session, nir)
+        if affilie is None:
+            raise Refus("nir : aucun affilié de ce NIR à la CNRACL.", "nir", "affiliation")
+        return affilie
+    if nir:
+        raise Interdit(
+            "nir : un agent ne demande la rectification que de ses propres documents.", "nir", "proprietaire"
+        )
+    affilie = await session.get(Affilie, compte.affilie_id) if compte.affilie_id else None
+    if affilie is None:
+        raise Interdit("Seul un agent affilié demande la rectification de ses documents.")
+    return affilie
+
+
+async def demander(
+    session: AsyncSession, moteur: Moteur, compte: Compte, corps: NouvelleRectification
+) -> EtatRectificationPublic:
+    """Route the request, store it with its first event, start its process (or remove it if it cannot start)."""
+    affilie = await _demandeur(session, compte, corps.nir)
+    routage, employeur_periode_id = await _routage(session, affilie, corps)
+    if routage is not Routage.autre_regime and affilie.employeur_id is None and employeur_periode_id is None:
+        raise Refus(
+            "siret_employeur : aucun employeur CNRACL ne peut corriger cette période ; contactez la CNRACL.",
+            "siret_employeur",
+            "employeur_introuvable",
+        )
+    client = await moteur.client()  # before the insert: the engine out of reach leaves nothing behind
+    rang = await lectures.nombre_de_rectifications(session, numero(affilie)) + 1
+    maintenant = datetime.now(UTC)
+    rectification = RectificationTable(
+        workflow_id=f"rectification-{affilie.cle}-{rang}",
+        affilie_id=numero(affilie),
+        type_document=corps.type_document,
+        annee_document=corps.annee_document,
+        periode_debut=corps.periode_debut,
+        periode_fin=corps.periode_fin,
+        motif=corps.motif,
+        employeur_periode_siret=corps.siret_employeur,
+        employeur_periode_id=employeur_periode_id,
+        employeur_actuel_id=affilie.employeur_id,
+        regime=corps.regime,
+        routage=routage.value,
+        reclamation_eig=corps.type_document == "eig",
+        etat=EtatRectification.enregistree.value,
+        en_attente_de=Acteur.cnracl.value,
+        creee_le=maintenant,
+        modifiee_le=maintenant,
+    )
+    session.add(rectification)
+    await session.flush()
+    await depots.ajouter_evenement(
+        session,
+        rectification.workflow_id,
+        "rectification_demandee",
+        compte.role,
+        maintenant,
+        compte.id,
+        {"routage": routage.value, "document": corps.type_document},
+    )
+    await session.commit()
+    reglages = moteur.settings
+    await demarrer_ou_retirer(
+        session,
+        rectification,
+        client.start_workflow(
+            RectificationWorkflow.run,
+            DemandeRectification(
+                numero(rectification),
+                routage,
+                rectification.reclamation_eig,
+                affilie.employeur_id,
+                employeur_periode_id if routage is Routage.employeur_precedent else None,
+                DelaisTache(reglages.relance_employeur, reglages.escalade_superviseur),
+            ),
+            id=rectification.workflow_id,
+            task_queue=reglages.task_queue,
+        ),
+    )
+    return await _public(session, rectification)
+
+
+async def _public(session: AsyncSession, r: RectificationTable) -> EtatRectificationPublic:
+    return EtatRectificationPublic.model_validate(
+        {**r.model_dump(), "reference": f"RECT-{r.id}", "historique": await historique(session, r.workflow_id)}
+    )
+
+
+async def lister(session: AsyncSession, compte: Compte) -> list[EtatRectificationPublic]:
+    """The agent's own requests, the newest first (a supervisor: the latest of all)."""
+    affilie_id = compte.affilie_id if compte.role == Role.affilie.value else None
+    return [await _public(session, r) for r in await lectures.rectifications(session, affilie_id)]
+
+
+async def consulter(session: AsyncSession, compte: Compte, rectification_id: int) -> EtatRectificationPublic:
+    rectification = await affaire_de_l_agent(
+        session,
+        compte,
+        RectificationTable,
+        rectification_id,
+        f"Aucune demande de rectification n° {rectification_id} dans votre espace.",
+    )
+    return await _public(session, rectification)

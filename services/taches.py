@@ -1,0 +1,380 @@
+"""The human-task inbox: an employer sees and answers its own tasks, and shares them among its accounts; a
+supervisor sees all. A task of a process is answered by the process (an update); a campaign task is recorded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, TypeAdapter, model_validator
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.campagne import id_workflow_campagne
+from domain.cir import LigneCir
+from domain.erreurs import Conflit, Interdit, Introuvable, Refus
+from domain.etats import EtatTache, ProfilEmployeur, Role, TypeTache
+from domain.taches import ReponseTache
+from persistence import depots, depots_campagne
+from persistence.models import Affilie, Compte, Tache
+from services.acces import numero
+from services.moteur import Moteur, avec_sequence, mettre_a_jour
+from workflows.eir import EirWorkflow
+from workflows.rectification import RectificationWorkflow
+from workflows.validation import EcheanceValidationWorkflow
+
+NUMERO_MAX = 2**31 - 1
+
+# Which workflow update answers which kind of task (typed references, never strings).
+_UPDATE_DE_COMPLETION: dict[str, Any] = {
+    TypeTache.verification_carriere_eir: EirWorkflow.completer_tache,
+    TypeTache.consolidation_eir: EirWorkflow.completer_tache,
+    TypeTache.correction_cir_rectification: RectificationWorkflow.completer_tache,
+    TypeTache.obtention_donnees_rectification: RectificationWorkflow.completer_tache,
+    TypeTache.transmission_donnees_rectification: RectificationWorkflow.completer_tache,
+    TypeTache.certificats_services_validation: EcheanceValidationWorkflow.completer_tache,
+}
+_ETAT_FR = {
+    EtatTache.ouverte.value: "ouverte",
+    EtatTache.terminee.value: "terminée",
+    EtatTache.annulee.value: "annulée",
+}
+_METTRE_A_JOUR_LE_CIR = (
+    "mettez à jour le compte individuel retraite de l'agent (carrière, famille, indice) avant de terminer la tâche."
+)
+
+
+class TachePublique(BaseModel):
+    id: int
+    type: str
+    etat: str
+    workflow_id: str
+    demande_id: int | None
+    employeur_id: int | None
+    echeance: datetime | None
+    en_retard: bool
+    creee_le: datetime | None
+    terminee_le: datetime | None
+    relancee_le: datetime | None
+    escaladee_le: datetime | None
+    attribuee_a: int | None = Field(default=None, description="Compte qui a pris la tâche en charge (null : personne)")
+    attribuee_le: datetime | None = None
+    agent: dict[str, Any] | None = None
+    details: dict[str, Any]
+    reponse: dict[str, Any] | None
+
+
+LISTE_PUBLIQUE = TypeAdapter(list[TachePublique])
+
+
+class Completion(BaseModel):
+    carriere_verifiee: bool = Field(description="Vous avez vérifié la carrière CNRACL de l'agent")
+    indice_fin_de_carriere: int | None = Field(
+        default=None, ge=100, le=1500, description="Indice majoré de fin de carrière retenu"
+    )
+    corrections: list[LigneCir] = Field(default_factory=list, description="Lignes du CIR, une année civile par ligne")
+    commentaire: str = Field(default="", max_length=2000)
+
+    @model_validator(mode="after")
+    def _une_ligne_par_periode(self) -> Completion:
+        debuts = [ligne.date_debut for ligne in self.corrections]
+        if len(debuts) != len(set(debuts)):
+            raise ValueError(
+                "corrections : deux lignes commencent le même jour ; une période ne se saisit qu'une fois."
+            )
+        return self
+
+
+class Attribution(BaseModel):
+    compte_id: int | None = Field(
+        ge=1,
+        le=NUMERO_MAX,
+        description="Le compte de l'établissement qui prend la tâche en charge ; null : plus personne ne la tient",
+    )
+
+
+class AttributionPublique(BaseModel):
+    tache_id: int
+    attribuee_a: int | None
+    attribuee_a_nom: str | None
+    attribuee_le: datetime | None
+
+
+Filtre = Literal["toutes", "mes", "non_attribuees"]
+
+
+# --- reading ---
+
+
+async def tache_visible(session: AsyncSession, compte: Compte, tache_id: int) -> Tache:
+    tache = await session.get(Tache, tache_id)
+    if tache is None or (compte.role == Role.employeur.value and tache.employeur_id != compte.employeur_id):
+        raise Introuvable(f"Aucune tâche n° {tache_id} dans votre corbeille.")
+    return tache
+
+
+def _en_retard(etat: str, echeance: datetime | None, maintenant: datetime) -> bool:
+    return bool(etat == EtatTache.ouverte.value and echeance and echeance < maintenant)
+
+
+async def _agent(session: AsyncSession, affilie_id: int | None) -> dict[str, Any] | None:
+    """The agent of a task with their CIR, for the employer who verifies it."""
+    affilie = await session.get(Affilie, affilie_id) if affilie_id else None
+    if affilie is None:
+        return None
+    return {
+        "nom": affilie.nom,
+        "prenom": affilie.prenom,
+        "nir": affilie.nir,
+        "date_de_naissance": affilie.date_de_naissance.isoformat(),
+        "cir": [
+            {
+                "annee": ligne.annee,
+                "date_debut": ligne.date_debut.isoformat(),
+                "date_fin": ligne.date_fin.isoformat(),
+                "quotite": ligne.quotite,
+                "nature": ligne.nature,
+                "indice_majore": ligne.indice_majore,
+            }
+            for ligne in await depots.lignes_cir(session, numero(affilie))
+        ],
+    }
+
+
+async def _publique(session: AsyncSession, tache: Tache, avec_agent: bool = False) -> TachePublique:
+    return TachePublique.model_validate(
+        {
+            **tache.model_dump(),
+            "en_retard": _en_retard(tache.etat, tache.echeance, datetime.now(UTC)),
+            "agent": await _agent(session, tache.affilie_id) if avec_agent else None,
+        }
+    )
+
+
+async def corbeille(
+    session: AsyncSession,
+    compte: Compte,
+    etat: EtatTache | None = EtatTache.ouverte,
+    type: TypeTache | None = None,
+    employeur_id: int | None = None,
+    limite: int = 100,
+    decalage: int = 0,
+    attribution: Filtre = "toutes",
+) -> list[TachePublique]:
+    """The inbox, due dates first (so overdue tasks first). An employer sees its own; a supervisor all, or one
+    employer's (``employeur_id``)."""
+    portee = compte.employeur_id if compte.role == Role.employeur.value else employeur_id
+    lignes = await depots.lister_taches(
+        session,
+        portee,
+        etat.value if etat else None,
+        type.value if type else None,
+        limite,
+        decalage,
+        attribuee_a=compte.id if attribution == "mes" else None,
+        non_attribuees=attribution == "non_attribuees",
+        en_lignes=True,
+    )
+    maintenant = datetime.now(UTC)
+    for ligne in lignes:
+        ligne["en_retard"] = _en_retard(ligne["etat"], ligne["echeance"], maintenant)
+    # Rows validated in one pass by pydantic-core, not one model built in Python per task.
+    return LISTE_PUBLIQUE.validate_python(lignes)
+
+
+async def consulter(session: AsyncSession, compte: Compte, tache_id: int) -> TachePublique:
+    """The task with its agent and the agent's CIR."""
+    return await _publique(session, await tache_visible(session, compte, tache_id), avec_agent=True)
+
+
+@dataclass
+class TacheDeLaCorbeille:
+    """A line of the inbox page: the task, its agent, who holds it."""
+
+    tache: TachePublique
+    agent: Affilie | None
+    titulaire: Compte | None
+
+
+async def corbeille_detaillee(
+    session: AsyncSession, compte: Compte, etat: EtatTache | None, type: TypeTache | None, filtre: Filtre
+) -> list[TacheDeLaCorbeille]:
+    """The inbox page's lines: overdue first, then the nearest due date, tasks without a due date last."""
+    taches = await corbeille(session, compte, etat, type, None, 500, 0, filtre)
+    loin = datetime.max.replace(tzinfo=UTC)
+    taches.sort(key=lambda t: (not t.en_retard, t.echeance or loin, t.id))
+    agents: dict[int, Affilie | None] = {}
+    titulaires: dict[int, Compte | None] = {}
+    lignes = []
+    for tache in taches:
+        ligne = await session.get(Tache, tache.id)
+        affilie_id = ligne.affilie_id if ligne else None
+        if affilie_id and affilie_id not in agents:
+            agents[affilie_id] = await session.get(Affilie, affilie_id)
+        if tache.attribuee_a and tache.attribuee_a not in titulaires:
+            titulaires[tache.attribuee_a] = await session.get(Compte, tache.attribuee_a)
+        lignes.append(
+            TacheDeLaCorbeille(
+                tache,
+                agents.get(affilie_id) if affilie_id else None,
+                titulaires.get(tache.attribuee_a) if tache.attribuee_a else None,
+            )
+        )
+    return lignes
+
+
+# --- answering ---
+
+
+async def terminer_tache_de_campagne(
+    session: AsyncSession, compte: Compte, tache: Tache, donnees_verifiees: bool, commentaire: str
+) -> None:
+    """A campaign task records the employer's answer; the campaign counts what is done."""
+    if not donnees_verifiees:
+        raise Refus(f"donnees_verifiees : {_METTRE_A_JOUR_LE_CIR}", "donnees_verifiees", "obligatoire")
+    reponse = {"donnees_verifiees": True, "commentaire": commentaire}
+    if not await depots_campagne.terminer_tache_campagne(session, numero(tache), compte.id, reponse, datetime.now(UTC)):
+        raise Conflit(f"La tâche n° {tache.id} n'attend plus de réponse : elle est déjà terminée ou annulée.")
+    await session.commit()
+
+
+async def tache_de_campagne(session: AsyncSession, compte: Compte, annee: int, tache_id: int) -> Tache:
+    """A task of campaign ``annee`` in this account's inbox."""
+    tache = await session.get(Tache, tache_id)
+    if (
+        tache is None
+        or tache.type != TypeTache.maj_cir_campagne.value
+        or tache.workflow_id != id_workflow_campagne(annee)
+        or (compte.role == Role.employeur.value and tache.employeur_id != compte.employeur_id)
+    ):
+        raise Introuvable(f"Aucune tâche n° {tache_id} de la campagne {annee} dans votre corbeille.")
+    return tache
+
+
+def _verifier_completion(tache: Tache, corps: Completion) -> None:
+    if tache.type != TypeTache.verification_carriere_eir.value:
+        return
+    if not corps.carriere_verifiee:
+        raise Refus(
+            "carriere_verifiee : vérifiez la carrière de l'agent (et corrigez-la si besoin) avant de valider la tâche.",
+            "carriere_verifiee",
+            "obligatoire",
+        )
+    if corps.indice_fin_de_carriere is None:
+        raise Refus(
+            "indice_fin_de_carriere : indiquez l'indice majoré de fin de carrière choisi avec l'agent.",
+            "indice_fin_de_carriere",
+            "obligatoire",
+        )
+
+
+async def completer(
+    session: AsyncSession, moteur: Moteur, compte: Compte, tache_id: int, corps: Completion
+) -> TachePublique:
+    """The employer's answer to its task: sent to the task's process, or recorded for a campaign task."""
+    tache = await tache_visible(session, compte, tache_id)
+    if tache.etat != EtatTache.ouverte.value:
+        raise Conflit(
+            f"La tâche n° {tache_id} est déjà {_ETAT_FR.get(tache.etat, tache.etat)} : plus de réponse attendue."
+        )
+    _verifier_completion(tache, corps)
+    if tache.type == TypeTache.maj_cir_campagne.value:
+        if not corps.carriere_verifiee:
+            raise Refus(f"carriere_verifiee : {_METTRE_A_JOUR_LE_CIR}", "carriere_verifiee", "obligatoire")
+        await terminer_tache_de_campagne(session, compte, tache, True, corps.commentaire)
+    else:
+        update = _UPDATE_DE_COMPLETION.get(tache.type)
+        if update is None:
+            raise Conflit(f"Une tâche « {tache.type} » ne se complète pas par ce formulaire.")
+        reponse = ReponseTache(
+            tache_id=tache_id,
+            compte_id=compte.id or 0,
+            carriere_verifiee=corps.carriere_verifiee,
+            indice_fin_de_carriere=corps.indice_fin_de_carriere,
+            corrections=corps.corrections,
+            commentaire=corps.commentaire,
+        )
+        await session.close()  # the connection serves other requests while the process answers
+        await mettre_a_jour(moteur, tache.workflow_id, update, avec_sequence(reponse, tache))
+    session.expunge_all()
+    return await _publique(session, await tache_visible(session, compte, tache_id))
+
+
+# --- attribution: who holds a task in its employer's inbox ---
+
+
+def nom_du_compte(compte: Compte | None) -> str | None:
+    if compte is None:
+        return None
+    return " ".join(p for p in (compte.prenom, compte.nom) if p) or compte.identifiant
+
+
+async def _attribution(session: AsyncSession, tache: Tache) -> AttributionPublique:
+    titulaire = await session.get(Compte, tache.attribuee_a) if tache.attribuee_a else None
+    return AttributionPublique(
+        tache_id=numero(tache),
+        attribuee_a=tache.attribuee_a,
+        attribuee_a_nom=nom_du_compte(titulaire),
+        attribuee_le=tache.attribuee_le,
+    )
+
+
+async def attribution(session: AsyncSession, compte: Compte, tache_id: int) -> AttributionPublique:
+    """Who holds the task (``attribuee_a`` null: nobody, any user of the employer may take it)."""
+    return await _attribution(session, await tache_visible(session, compte, tache_id))
+
+
+def administre(compte: Compte) -> bool:
+    """This account assigns its employer's tasks to others (the employer's administrator, a supervisor)."""
+    return compte.role == Role.superviseur.value or compte.profil == ProfilEmployeur.admin.value
+
+
+async def collegues(session: AsyncSession, compte: Compte, tache: TachePublique) -> list[Compte]:
+    """The accounts a task may be assigned to, for whoever may assign it."""
+    if not administre(compte) or not tache.employeur_id:
+        return []
+    return list(await depots.comptes_actifs_de_l_employeur(session, tache.employeur_id))
+
+
+async def attribuer(session: AsyncSession, compte: Compte, tache_id: int, corps: Attribution) -> AttributionPublique:
+    """Take the task (a user, for oneself, when nobody holds it), or assign it to an account of the same
+    employer or take it back (the employer's administrator, a supervisor). Recorded in the history."""
+    tache = await tache_visible(session, compte, tache_id)
+    if tache.etat != EtatTache.ouverte.value:
+        raise Conflit(
+            f"La tâche n° {tache_id} est déjà {_ETAT_FR.get(tache.etat, tache.etat)} : elle ne s'attribue plus."
+        )
+    if tache.employeur_id is None:
+        raise Conflit(
+            f"La tâche n° {tache_id} est dans la file des superviseurs : elle ne s'attribue pas à un employeur."
+        )
+    cible = corps.compte_id
+    if cible is not None and await depots.compte_de_l_employeur(session, tache.employeur_id, cible) is None:
+        raise Introuvable(
+            f"compte_id : aucun utilisateur actif n° {cible} dans l'établissement de cette tâche.", "compte_id"
+        )
+    if not administre(compte):
+        if cible is not None and cible != compte.id:
+            raise Interdit(
+                "compte_id : vous pouvez prendre une tâche en charge pour vous-même ; seul l'administrateur de "
+                "votre établissement l'attribue à un autre utilisateur.",
+                "compte_id",
+                "attribution_par_l_administrateur",
+            )
+        if tache.attribuee_a is not None and tache.attribuee_a != compte.id:
+            titulaire = nom_du_compte(await session.get(Compte, tache.attribuee_a))
+            raise Conflit(
+                f"La tâche n° {tache_id} est déjà prise en charge par {titulaire} : demandez à l'administrateur "
+                "de votre établissement de vous l'attribuer."
+            )
+    acteur = "superviseur" if compte.role == Role.superviseur.value else "employeur"
+    try:
+        await depots.attribuer_tache(session, tache, cible, datetime.now(UTC), acteur, compte.id)
+    except depots.AttributionConcurrente as exc:
+        await session.rollback()
+        raise Conflit(
+            f"La tâche n° {tache_id} vient de changer (prise en charge ou terminée par quelqu'un d'autre) : "
+            "rechargez-la."
+        ) from exc
+    await session.commit()
+    return await _attribution(session, tache)
