@@ -34,7 +34,7 @@ chromium: $(CHROMIUM)
 run: installer ressources-pages
 	$(VENV)/bin/cnracl run
 
-test: installer ressources-pages chromium
+test: check ressources-pages chromium
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
 # What keeps the code as it is: lint, format, types (strict on domain, pension, workflows, services) and the

@@ -63,7 +63,7 @@ async def test_un_changement_hors_du_processus_vaut_dans_le_delai(service):
     paie = await service.http("paie")
     assert (await paie.get("/taches")).status_code == 200
     async with service.sessions() as session:  # as another process would: no flush of an account here
-        await session.exec(text("UPDATE compte SET actif = false WHERE identifiant = 'paie'"))  # type: ignore[call-overload]
+        await session.exec(text("UPDATE compte SET actif = false WHERE identifiant = 'paie'"))
         await session.commit()
     await asyncio.sleep(DELAI + 0.2)
     assert (await paie.get("/taches")).status_code == 401
@@ -75,7 +75,7 @@ async def test_la_question_secrete_change_le_compte_enregistre(service):
     paie = await service.http("paie")
     assert (await paie.get("/taches")).status_code == 200  # the copy is kept
     async with service.sessions() as session:  # meanwhile, elsewhere: the name is filled in
-        await session.exec(text("UPDATE compte SET nom = 'Roux' WHERE identifiant = 'paie'"))  # type: ignore[call-overload]
+        await session.exec(text("UPDATE compte SET nom = 'Roux' WHERE identifiant = 'paie'"))
         await session.commit()
     reponse = await paie.put(
         "/auth/question-secrete", json={"code": CODE, "question": "nom_naissance_mere", "reponse": "Durand"}

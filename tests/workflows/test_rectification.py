@@ -90,6 +90,7 @@ async def test_periode_chez_l_employeur_actuel(banc: Banc):
     ]
     async with banc.service.sessions() as session:
         document = await session.get(Document, etat["document_rectifie_id"])
+    assert document is not None
     periode = [p for p in document.contenu["periodes"] if p["annee"] == 2005]
     assert document.contenu["rectificatif"] is True and periode[0]["quotite"] == 80
     assert len(banc.boite.messages) == 3
@@ -158,6 +159,7 @@ async def test_eig_porte_la_reclamation(banc: Banc):
     etat = await banc.attendre_etat(r["id"], "document_rectifie")
     async with banc.service.sessions() as session:
         document = await session.get(Document, etat["document_rectifie_id"])
+    assert document is not None
     assert document.type == "eig" and document.contenu["reclamation_eig"] is True
     assert document.contenu["mention"] == "Dossier instruit dans le cadre d'une réclamation sur l'EIG"
     assert len(document.contenu["points"]) >= 2
