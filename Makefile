@@ -5,7 +5,7 @@ OUTILS := .outils
 UV := $(OUTILS)/bin/uv
 VENV := .venv
 
-.PHONY: run test test-rapide chaos bench installer clean ressources-pages chromium
+.PHONY: run test check test-rapide chaos bench installer clean ressources-pages chromium
 
 $(UV):
 	$(PYTHON) -m venv $(OUTILS)
@@ -34,8 +34,16 @@ chromium: $(CHROMIUM)
 run: installer ressources-pages
 	$(VENV)/bin/cnracl run
 
-test: installer ressources-pages chromium
+test: check ressources-pages chromium
 	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+# What keeps the code as it is: lint, format, types (strict on domain, pension, workflows, services) and the
+# layers' import contracts (pyproject.toml). Each check runs; the target fails if one of them fails.
+CONTROLES := "ruff check ." "ruff format --check ." "mypy" "lint-imports"
+check: installer
+	@echec=0; for controle in $(CONTROLES); do \
+		echo "== $$controle"; $(VENV)/bin/$$controle || echec=1; \
+	done; exit $$echec
 
 test-rapide: installer
 	$(VENV)/bin/pytest -q -m "not postgres and not e2e"

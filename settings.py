@@ -27,11 +27,13 @@ class Mode(StrEnum):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CNRACL_", env_file=None, extra="ignore")
     _cle_demo: str | None = PrivateAttr(default=None)
+    _temporal_embarque: bool = PrivateAttr(default=True)
+    _smtp_embarque: bool = PrivateAttr(default=True)
 
     mode: Mode = Mode.demo
     var_dir: Path = RACINE / "var"
 
-    # Components. Empty means "the embedded one" (make run starts it).
+    # Components. Left empty, the embedded one (make run starts it): the value then holds its address.
     database_url: str = ""
     temporal_address: str = ""
     temporal_namespace: str = "default"
@@ -51,19 +53,14 @@ class Settings(BaseSettings):
 
     # Processes serving the API and the pages (uvicorn workers; each keeps its own rate-limit windows).
     api_processus: int = Field(default=1, ge=1, le=64)
-    # PostgreSQL connections each process (API process, worker) keeps open, and half as many again opened for a
-    # peak and closed after (each costs a PostgreSQL process). Under 200 clients the API used ~25 at once; with
-    # the defaults, one API process and one worker stay within PostgreSQL's 100 connections with room left.
+    # PostgreSQL connections each process keeps open (half as many again for a peak): one API process and one
+    # worker stay within PostgreSQL's 100 connections.
     db_pool: int = Field(default=20, ge=1, le=500)
-    # Seconds an API process keeps the account behind a token after reading it (0: read at every request). A
-    # change made through this process (deactivation, habilitation) applies at the next request; one made
-    # elsewhere (another API process, the command line) within this delay. Reading the account was a fifth of
-    # the API's processor under load (docs/fiabilite.md, §4).
+    # Seconds an API process keeps the account behind a token (0: read at every request), since reading it at
+    # each request is costly under load; a change made elsewhere (another process, the CLI) applies within it.
     duree_cache_comptes: float = Field(default=5.0, ge=0, le=60)
-    # Reads (GET) each API process serves at once, the others waiting their turn, so that at a peak the answers
-    # (POST) do not queue behind them (api/priorite.py); 0: no limit. Measured at 200 clients on 2 cores
-    # (docs/fiabilite.md, §4): completion p99 730 and 1 295 ms without a limit, 209 to 359 ms with 4, 318 with 2,
-    # 428 with 8; the reads' p99 lower too.
+    # Reads (GET) each API process serves at once, so that at a peak the answers (POST) do not queue behind them
+    # (api/priorite.py; measurements in docs/fiabilite.md, §4); 0: no limit.
     lectures_simultanees: int = Field(default=4, ge=0, le=10_000)
 
     # Rate limits (api/limites.py), per client: login attempts of an address, API calls of a token.
@@ -150,18 +147,24 @@ class Settings(BaseSettings):
                 raise ValueError("CNRACL_SECRET_KEY doit compter au moins 32 caractères.")
         return self
 
-    # Resolved values (embedded defaults only in demo mode).
-    @property
-    def url_base_de_donnees(self) -> str:
-        return self.database_url or f"sqlite+aiosqlite:///{self.var_dir / 'cnracl.db'}"
+    @model_validator(mode="after")
+    def _composants_embarques(self) -> Settings:
+        """An empty address means the embedded component: remember it, and give its address."""
+        self._temporal_embarque, self._smtp_embarque = not self.temporal_address, not self.smtp_host
+        self.database_url = self.database_url or f"sqlite+aiosqlite:///{self.var_dir / 'cnracl.db'}"
+        self.temporal_address = self.temporal_address or "127.0.0.1:7233"
+        self.smtp_host = self.smtp_host or "127.0.0.1"
+        return self
 
     @property
-    def adresse_temporal(self) -> str:
-        return self.temporal_address or "127.0.0.1:7233"
+    def temporal_embarque(self) -> bool:
+        """No Temporal address given: ``make run`` starts the dev server."""
+        return self._temporal_embarque
 
     @property
-    def hote_smtp(self) -> str:
-        return self.smtp_host or "127.0.0.1"
+    def smtp_embarque(self) -> bool:
+        """No SMTP relay given: ``make run`` starts the local sink writing to ``var/mail``."""
+        return self._smtp_embarque
 
     @property
     def dossier_mails(self) -> Path:

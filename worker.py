@@ -47,15 +47,7 @@ MODULES_PARTAGES = (
 
 
 def activites(settings: Settings, sessions: SessionFactory) -> list[Callable[..., Any]]:
-    transport = TransportSmtp(
-        settings.hote_smtp,
-        settings.smtp_port,
-        settings.mail_expediteur,
-        settings.smtp_user,
-        settings.smtp_password,
-        settings.smtp_starttls,
-    )
-    mails = ExpediteurMails(sessions, Gabarits(), transport)
+    mails = ExpediteurMails(sessions, Gabarits(), TransportSmtp.depuis(settings))
     processus = ActivitesProcessus(sessions, mails, settings.url_publique, settings.mail_superviseurs)
     eir = ActivitesEir(sessions, mails, processus)
     rectification = ActivitesRectification(sessions)
@@ -102,9 +94,9 @@ def creer_worker(client: Client, settings: Settings, sessions: SessionFactory, p
 async def main(settings: Settings | None = None, part: str = "tout") -> None:
     settings = settings or get_settings()
     configurer_journaux(settings, "worker")
-    moteur = creer_moteur(settings.url_base_de_donnees, settings.db_pool)
+    moteur = creer_moteur(settings.database_url, settings.db_pool)
     client = await connecter(
-        settings.adresse_temporal,
+        settings.temporal_address,
         settings.temporal_namespace,
         tracage=settings.tracage_otel,
         runtime=runtime_temporal(settings.worker_metriques),

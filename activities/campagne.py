@@ -468,16 +468,7 @@ def activites_campagne(settings, sessions: SessionFactory) -> list:
     from notifications.rendu import Gabarits
     from notifications.transport import TransportSmtp
 
-    transport = TransportSmtp(settings.hote_smtp, settings.smtp_port, settings.mail_expediteur)
-    mails = ExpediteurGroupe(
-        sessions,
-        Gabarits(),
-        transport,
-        settings.smtp_user,
-        settings.smtp_password,
-        settings.smtp_starttls,
-        settings.campagne_paquet_smtp,
-    )
+    mails = ExpediteurGroupe(sessions, Gabarits(), TransportSmtp.depuis(settings), settings.campagne_paquet_smtp)
     campagne = ActivitesCampagne(
         sessions,
         mails,

@@ -42,15 +42,11 @@ class ExpediteurGroupe:
         sessions: SessionFactory,
         gabarits: Gabarits,
         transport: TransportSmtp,
-        utilisateur: str = "",
-        mot_de_passe: str = "",
-        starttls: bool = False,
         paquet_smtp: int = 50,
     ) -> None:
         self._sessions = sessions
         self._gabarits = gabarits
         self._transport = transport
-        self._utilisateur, self._mot_de_passe, self._starttls = utilisateur or None, mot_de_passe or None, starttls
         self._paquet = max(1, paquet_smtp)
 
     async def envoyer(
@@ -114,15 +110,7 @@ class ExpediteurGroupe:
         return len(mails)
 
     async def _expedier(self, lignes, horodatage: datetime, battement) -> None:
-        client = aiosmtplib.SMTP(
-            hostname=self._transport.hote,
-            port=self._transport.port,
-            timeout=30,
-            start_tls=self._starttls,
-            username=self._utilisateur,
-            password=self._mot_de_passe,
-        )
-        await client.connect()
+        client = await self._transport.ouvrir()
         envoyes: list[int] = []
         try:
             for ligne in lignes:

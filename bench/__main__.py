@@ -24,7 +24,7 @@ from bench.rapport import lire_sections, processeur  # noqa: E402
 
 def _sortie(*commande: str) -> str:
     try:
-        return subprocess.run(commande, capture_output=True, text=True, timeout=30).stdout.strip()
+        return subprocess.run(commande, capture_output=True, text=True, timeout=30, check=False).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "absent"
 

@@ -18,34 +18,17 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import IO, Any
 
 RACINE = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 sys.path.insert(0, str(RACINE))
 
-from workflows.client import persistance_serveur_dev  # noqa: E402
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _attendre_port(port: int, delai: float = 60) -> None:
-    fin = time.monotonic() + delai
-    while time.monotonic() < fin:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"le port {port} ne répond pas")
+from bench.pile import BIN, attendre_port, commande_temporal, port_libre  # noqa: E402
 
 
 def _memoire_pic(pid: int) -> int:
@@ -164,7 +147,9 @@ async def _campagne(args, dossier: Path, env: dict[str, str], worker: subprocess
     async for execution in client.list_workflows(f"WorkflowId STARTS_WITH '{wid}'"):
         historiques.append(execution.history_length)
     async with moteur.connect() as c:
-        mails = dict((await c.execute(text("SELECT evenement, COUNT(*) FROM mail GROUP BY evenement"))).all())
+        mails: dict[str, int] = dict(
+            (await c.execute(text("SELECT evenement, COUNT(*) FROM mail GROUP BY evenement"))).tuples().all()
+        )
         taches = (await c.execute(text("SELECT COUNT(*) FROM tache WHERE workflow_id = :wf"), {"wf": wid})).scalar()
         docs = (await c.execute(text("SELECT COUNT(*) FROM document"))).scalar()
     await moteur.dispose()
@@ -185,6 +170,44 @@ async def _campagne(args, dossier: Path, env: dict[str, str], worker: subprocess
         "historique_max": max(historiques, default=0),
         "workflows": len(historiques),
     }
+
+
+def _lancer_et_mesurer(
+    args: argparse.Namespace,
+    dossier: Path,
+    env: dict[str, str],
+    journal: IO[bytes],
+    port_temporal: int,
+    port_smtp: int,
+) -> tuple[dict[str, Any], float]:
+    """The Temporal server, the SMTP sink (its raw rate measured first) and a worker; the campaign measured."""
+    processus: list[subprocess.Popen[bytes]] = []
+
+    def lancer(commande: list[str]) -> subprocess.Popen[bytes]:
+        p = subprocess.Popen(commande, env=env, stdout=journal, stderr=subprocess.STDOUT, start_new_session=True)
+        processus.append(p)
+        return p
+
+    try:
+        (dossier / "temporal.db").unlink(missing_ok=True)
+        lancer(commande_temporal(port_temporal, dossier / "temporal.db"))
+        lancer([str(BIN / "cnracl"), "smtp", "--port", str(port_smtp)])
+        attendre_port(port_temporal)
+        attendre_port(port_smtp)
+        brut = asyncio.run(_debit_smtp_brut(port_smtp, args.lots_en_parallele, args.messages_bruts))
+        print(f"Débit brut du puits SMTP : {brut:.0f} messages/s ({args.lots_en_parallele} connexion(s))", flush=True)
+        worker = lancer([str(BIN / "cnracl"), "worker"])
+        resultat = asyncio.run(_campagne(args, dossier, env, worker))
+    finally:
+        for p in reversed(processus):
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in reversed(processus):
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+    return resultat, brut
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -233,54 +256,15 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(dossier / "mail", ignore_errors=True)
     shutil.rmtree(dossier / "exports", ignore_errors=True)
 
-    port_temporal, port_smtp = _port(), _port()
+    port_temporal, port_smtp = port_libre(), port_libre()
     env |= {
         "CNRACL_TEMPORAL_ADDRESS": f"127.0.0.1:{port_temporal}",
         "CNRACL_SMTP_HOST": "127.0.0.1",
         "CNRACL_SMTP_PORT": str(port_smtp),
         "CNRACL_TASK_QUEUE": "bench-campagne",
     }
-    processus: list[subprocess.Popen] = []
-    journal = open(dossier / "bench.log", "ab")
-
-    def lancer(commande: list[str]) -> subprocess.Popen:
-        p = subprocess.Popen(commande, env=env, stdout=journal, stderr=subprocess.STDOUT, start_new_session=True)
-        processus.append(p)
-        return p
-
-    try:
-        (dossier / "temporal.db").unlink(missing_ok=True)
-        lancer(
-            [
-                str(BIN / "temporal"),
-                "server",
-                "start-dev",
-                "--ip",
-                "127.0.0.1",
-                "--port",
-                str(port_temporal),
-                "--headless",
-                *persistance_serveur_dev(dossier / "temporal.db"),
-                "--log-level",
-                "error",
-            ]
-        )
-        lancer([str(BIN / "cnracl"), "smtp", "--port", str(port_smtp)])
-        _attendre_port(port_temporal)
-        _attendre_port(port_smtp)
-        brut = asyncio.run(_debit_smtp_brut(port_smtp, args.lots_en_parallele, args.messages_bruts))
-        print(f"Débit brut du puits SMTP : {brut:.0f} messages/s ({args.lots_en_parallele} connexion(s))", flush=True)
-        worker = lancer([str(BIN / "cnracl"), "worker"])
-        resultat = asyncio.run(_campagne(args, dossier, env, worker))
-    finally:
-        for p in reversed(processus):
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGTERM)
-        for p in reversed(processus):
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
+    with open(dossier / "bench.log", "ab") as journal:
+        resultat, brut = _lancer_et_mesurer(args, dossier, env, journal, port_temporal, port_smtp)
     resultat |= {
         "affilies": args.affilies,
         "employeurs": employeurs,

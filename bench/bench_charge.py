@@ -27,12 +27,13 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 RACINE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RACINE))
 
 from bench.bench_eir import CODE, _jeton, _preparer  # noqa: E402
-from bench.pile import PileEmbarquee, ecart  # noqa: E402
+from bench.pile import PileEmbarquee, ecart, option_population  # noqa: E402
 from bench.rapport import ecrire_section  # noqa: E402
 
 POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432"
@@ -119,11 +120,13 @@ async def _charge(port_api: int, port_temporal: int, agents, args, processeur) -
                     await connexion.execute(
                         text("SELECT count(*) FROM demande_eir WHERE etat = 'verification_employeur'")
                     )
-                ).scalar()
+                ).scalar() or 0
                 a_envoyer = (
                     await connexion.execute(text("SELECT count(*) FROM mail WHERE etat = 'a_envoyer'"))
                 ).scalar()
-                envoyes = (await connexion.execute(text("SELECT count(*) FROM mail WHERE etat = 'envoye'"))).scalar()
+                envoyes = (
+                    await connexion.execute(text("SELECT count(*) FROM mail WHERE etat = 'envoye'"))
+                ).scalar() or 0
             if en_attente >= len(demandes) and a_envoyer == 0 and envoyes >= 3 * len(demandes):
                 break
             await asyncio.sleep(0.5)
@@ -139,7 +142,7 @@ async def _charge(port_api: int, port_temporal: int, agents, args, processeur) -
     connecteur = aiohttp.TCPConnector(limit=args.clients + 20)
     async with aiohttp.ClientSession(
         f"http://127.0.0.1:{port_api}", connector=connecteur, timeout=aiohttp.ClientTimeout(total=30)
-    ) as http:
+    ) as aio:
 
         async def phase(clients: int, duree: float) -> dict:
             mesures: dict[str, list[float]] = defaultdict(list)
@@ -153,10 +156,12 @@ async def _charge(port_api: int, port_temporal: int, agents, args, processeur) -
             debut_phase = time.perf_counter()
             print(f"{clients} clients pendant {duree:g} s…", file=sys.stderr, flush=True)
 
-            async def appel(nature: str, methode: str, chemin: str, entete, **kw) -> tuple[int, object] | None:
+            async def appel(
+                nature: str, methode: str, chemin: str, entete: dict[str, str], **kw: Any
+            ) -> tuple[int, Any] | None:
                 debut = time.perf_counter()
                 try:
-                    async with http.request(methode, "/api/v1" + chemin, headers=entete, **kw) as reponse:
+                    async with aio.request(methode, "/api/v1" + chemin, headers=entete, **kw) as reponse:
                         corps = await reponse.json() if reponse.status == 200 else await reponse.text()
                         statut = reponse.status
                 except (TimeoutError, aiohttp.ClientError) as exc:
@@ -284,7 +289,7 @@ def _verrous(releve: list[tuple[float, int]]) -> str:
     )
 
 
-async def _decomposer(port_temporal: int, completions) -> list[tuple[float, float, float, float, float]]:
+async def _decomposer(port_temporal: int, completions) -> list[tuple[float, float, float, float, float, float]]:
     """Where a completion's time goes, from each process's Temporal history: the update arrives (workflow task
     scheduled), waits for the worker (task started), runs its local activities (task completed); the rest is
     the API before and after, and the round trips. ``(s into the phase, ms total, ms before the task is
@@ -306,14 +311,15 @@ async def _decomposer(port_temporal: int, completions) -> list[tuple[float, floa
         )
         if accepte is None:
             continue
-
-        def avant(type_, depuis):
-            return next(e for e in reversed(evenements[:depuis]) if e.event_type == type_)
-
-        termine = avant(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, accepte)
-        debute = avant(EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED, accepte)
-        planifie = avant(EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, accepte)
-        t = [e.event_time.ToDatetime().timestamp() for e in (planifie, debute, termine)]
+        avant = evenements[:accepte]
+        t = [
+            next(e for e in reversed(avant) if e.event_type == type_).event_time.ToDatetime().timestamp()
+            for type_ in (
+                EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+                EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+                EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+            )
+        ]
         avant_ms, attente, travail = (t[0] - horloge) * 1000, (t[1] - t[0]) * 1000, (t[2] - t[1]) * 1000
         parts.append((seconde, ms, avant_ms, attente, travail, ms - avant_ms - attente - travail))
     return parts
@@ -445,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
         "le temps de lire une page) ; 0 : boucle fermée, à saturation",
     )
     parser.add_argument("--eir", type=int, default=400, help="EIR ouverts (donc tâches employeur) avant la charge")
-    parser.add_argument("--population", type=int, default=3000)
+    option_population(parser)
     parser.add_argument("--api-processus", type=int, default=1, help="processus d'API (CNRACL_API_PROCESSUS)")
     parser.add_argument("--workers", type=int, default=1, help="processus worker sur la file de tâches")
     parser.add_argument(

@@ -57,7 +57,7 @@ def _tops(pid: str) -> int:
 
 
 def _pids(motif: str) -> list[str]:
-    return subprocess.run(["pgrep", "-f", motif], capture_output=True, text=True).stdout.split()
+    return subprocess.run(["pgrep", "-f", motif], capture_output=True, text=True, check=False).stdout.split()
 
 
 def _releve() -> dict[str, int]:
@@ -142,12 +142,18 @@ NOMS = ("api", "worker", "temporal", "postgresql")
 
 def _comparer(args) -> int:
     """Run the revision ``args.comparer`` and this tree in turns; print the runs and the ratios."""
-    depot = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=RACINE, capture_output=True, text=True)
+    depot = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel"], cwd=RACINE, capture_output=True, text=True, check=False
+    )
     if depot.returncode != 0:
         raise SystemExit("--comparer : ce dossier n'est pas un dépôt git.")
     arbre = Path(tempfile.mkdtemp(prefix="banc-cout-rev-")) / "arbre"
     ajout = subprocess.run(
-        ["git", "worktree", "add", "--detach", str(arbre), args.comparer], cwd=RACINE, capture_output=True, text=True
+        ["git", "worktree", "add", "--detach", str(arbre), args.comparer],
+        cwd=RACINE,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if ajout.returncode != 0:
         raise SystemExit(f"--comparer : révision {args.comparer!r} introuvable ({ajout.stderr.strip()}).")
@@ -183,7 +189,9 @@ def _comparer(args) -> int:
                     flush=True,
                 )
     finally:
-        subprocess.run(["git", "worktree", "remove", "--force", str(arbre)], cwd=RACINE, capture_output=True)
+        subprocess.run(
+            ["git", "worktree", "remove", "--force", str(arbre)], cwd=RACINE, capture_output=True, check=False
+        )
         shutil.rmtree(arbre.parent, ignore_errors=True)
 
     def moyenne(nom: str, nature: str, partie: str | None) -> float:

@@ -27,7 +27,7 @@ from pathlib import Path
 RACINE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RACINE))
 
-from bench.pile import PileEmbarquee  # noqa: E402
+from bench.pile import PileEmbarquee, option_population  # noqa: E402
 from bench.rapport import ecrire_section  # noqa: E402
 
 CODE = "code-du-banc-eir"
@@ -38,7 +38,7 @@ async def _preparer(url: str, nombre: int) -> list[tuple[str, int]]:
     """Accounts for ``nombre`` eligible agents and their employers; returns (agent identifier, employer id)."""
     from datetime import date
 
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from persistence.comptes import creer_compte, hacher
     from persistence.db import creer_moteur, fabrique_sessions, transaction
@@ -52,18 +52,18 @@ async def _preparer(url: str, nombre: int) -> list[tuple[str, int]]:
             agents = (
                 await session.exec(
                     select(Affilie)
-                    .where(
-                        Affilie.date_de_naissance <= limite,  # type: ignore[call-overload]
-                        Affilie.employeur_id.is_not(None),
-                    )
-                    .order_by(Affilie.id)
+                    .where(col(Affilie.date_de_naissance) <= limite, col(Affilie.employeur_id).is_not(None))
+                    .order_by(col(Affilie.id))
                     .limit(nombre)
                 )
             ).all()
             if len(agents) < nombre:
                 raise SystemExit(f"population trop petite : {len(agents)} agents éligibles pour {nombre}")
-            for employeur_id in {a.employeur_id for a in agents}:
+            rattachements = [(f"agent-{a.id}", a.employeur_id) for a in agents if a.employeur_id is not None]
+            for employeur_id in {e for _, e in rattachements}:
                 employeur = await session.get(Employeur, employeur_id)
+                if employeur is None:
+                    raise SystemExit(f"employeur {employeur_id} introuvable")
                 await creer_compte(
                     session,
                     role="employeur",
@@ -76,7 +76,7 @@ async def _preparer(url: str, nombre: int) -> list[tuple[str, int]]:
                 await creer_compte(
                     session, role="affilie", identifiant=f"agent-{agent.id}", code_hash=empreinte, nir=agent.nir
                 )
-            return [(f"agent-{a.id}", a.employeur_id) for a in agents]
+            return rattachements
     finally:
         await moteur.dispose()
 
@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="serveur Temporal sans fichier (par défaut : persisté, comme make run)",
     )
-    parser.add_argument("--population", type=int, default=3000, help="agents synthétiques en base")
+    option_population(parser)
     args = parser.parse_args(argv)
 
     dossier = Path(tempfile.mkdtemp(prefix="banc-eir-"))

@@ -3,15 +3,56 @@ the API under uvicorn, each a process of its own, on free ports; stopped when th
 
 from __future__ import annotations
 
+import argparse
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from bench.bench_campagne import _attendre_port, _port
 from workflows.client import persistance_serveur_dev
 
 BIN = Path(sys.executable).parent
+
+
+def port_libre() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def attendre_port(port: int, delai: float = 60) -> None:
+    fin = time.monotonic() + delai
+    while time.monotonic() < fin:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"le port {port} ne répond pas")
+
+
+def commande_temporal(port: int, fichier: Path | None) -> list[str]:
+    """The Temporal dev server on ``port``, without its web UI, persisted to ``fichier`` (None: in memory)."""
+    persistance = persistance_serveur_dev(fichier) if fichier is not None else []
+    return [
+        str(BIN / "temporal"),
+        "server",
+        "start-dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--headless",
+        "--log-level",
+        "error",
+        *persistance,
+    ]
+
+
+def option_population(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--population", type=int, default=3000, help="agents synthétiques en base")
 
 
 def _processus_de_la_machine() -> dict[int, tuple[str, int, float]]:
@@ -42,7 +83,7 @@ def _partie(commande: list[str]) -> str:
 class PileEmbarquee:
     def __init__(self, dossier: Path, url: str, reglages: dict[str, str]) -> None:
         self.dossier = dossier
-        self.port_temporal, self.port_smtp, self.port_api = _port(), _port(), _port()
+        self.port_temporal, self.port_smtp, self.port_api = port_libre(), port_libre(), port_libre()
         self.env = {
             **os.environ,
             "CNRACL_VAR_DIR": str(dossier),
@@ -52,8 +93,9 @@ class PileEmbarquee:
             "CNRACL_SMTP_PORT": str(self.port_smtp),
             **reglages,
         }
-        self._journal = open(dossier / "processus.log", "ab")
-        self._processus: list[subprocess.Popen] = []
+        self._journal = open(dossier / "processus.log", "ab")  # noqa: SIM115 (closed by __exit__)
+        self._processus: list[subprocess.Popen[bytes]] = []
+        self._parties: dict[int, str] = {}  # pid → part of the stack
 
     def peupler(self, affilies: int) -> None:
         """Migrations, then a synthetic population of ``affilies`` agents."""
@@ -61,11 +103,11 @@ class PileEmbarquee:
             subprocess.run([str(BIN / "cnracl"), *commande], env=self.env, check=True, capture_output=True)
 
     def lancer(self, commande: list[str]) -> None:
-        self._processus.append(
-            subprocess.Popen(
-                commande, env=self.env, stdout=self._journal, stderr=subprocess.STDOUT, start_new_session=True
-            )
+        processus = subprocess.Popen(
+            commande, env=self.env, stdout=self._journal, stderr=subprocess.STDOUT, start_new_session=True
         )
+        self._processus.append(processus)
+        self._parties[processus.pid] = _partie(commande)
 
     def processeur(self) -> dict[str, dict[int, float]]:
         """Processor seconds used so far by each process of each part of the stack (a process and its children:
@@ -84,7 +126,7 @@ class PileEmbarquee:
 
         releve: dict[str, dict[int, float]] = {}
         for p in self._processus:
-            nom = _partie(list(map(str, p.args)))
+            nom = self._parties[p.pid]
             releve.setdefault(nom, {}).update(descendance(p.pid))
         releve["postgres"] = {pid: s for pid, (nom, _, s) in arbre.items() if nom == "postgres"}
         releve["banc"] = {os.getpid(): arbre.get(os.getpid(), ("", 0, 0.0))[2]}
@@ -92,23 +134,8 @@ class PileEmbarquee:
 
     def demarrer(self, temporal_persiste: bool = True, workers: int = 1, separes: bool = False) -> None:
         """``separes``: each worker as two processes, workflows and activities, the second under ``nice``."""
-        persistance = persistance_serveur_dev(self.dossier / "temporal.db") if temporal_persiste else []
-        self.lancer(
-            [
-                str(BIN / "temporal"),
-                "server",
-                "start-dev",
-                "--ip",
-                "127.0.0.1",
-                "--port",
-                str(self.port_temporal),
-                "--headless",
-                "--log-level",
-                "error",
-                *persistance,
-            ]
-        )
-        _attendre_port(self.port_temporal)
+        self.lancer(commande_temporal(self.port_temporal, self.dossier / "temporal.db" if temporal_persiste else None))
+        attendre_port(self.port_temporal)
         self.lancer([str(BIN / "cnracl"), "smtp", "--port", str(self.port_smtp)])
         for _ in range(workers):
             if separes:
@@ -117,8 +144,8 @@ class PileEmbarquee:
             else:
                 self.lancer([str(BIN / "cnracl"), "worker"])
         self.lancer([str(BIN / "cnracl"), "api", "--port", str(self.port_api)])
-        _attendre_port(self.port_smtp)
-        _attendre_port(self.port_api)
+        attendre_port(self.port_smtp)
+        attendre_port(self.port_api)
 
     def __enter__(self) -> PileEmbarquee:
         return self

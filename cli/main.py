@@ -187,8 +187,8 @@ def echeances_demarrer() -> None:
 
     from domain.taches import DelaisTache
     from services.base import base_de_donnees
-    from services.moteur import Moteur
     from services.echeances import demarrer_echeances
+    from services.moteur import Moteur
 
     settings = get_settings()
 
@@ -292,11 +292,11 @@ def run(port: int = 8000) -> None:
         ["--metrics-port", str(PORT_METRIQUES_TEMPORAL)] if _port_disponible(PORT_METRIQUES_TEMPORAL) else []
     )
     try:
-        if not settings.temporal_address:
+        if settings.temporal_embarque:
             commande = commande_serveur_dev(7233, settings.var_dir / "temporal.db", 8233, "warn", *metriques_temporal)
             lancer("temporal", commande)
             _attendre_port("127.0.0.1", 7233)
-        if not settings.smtp_host:
+        if settings.smtp_embarque:
             lancer("smtp", [str(BIN / "cnracl"), "smtp", "--port", str(settings.smtp_port)])
             _attendre_port("127.0.0.1", settings.smtp_port)
         lancer("worker", [str(BIN / "cnracl"), "worker"])
@@ -304,7 +304,7 @@ def run(port: int = 8000) -> None:
         _attendre_port("127.0.0.1", port)
         typer.secho("\nService CNRACL démarré.", fg=typer.colors.GREEN, bold=True)
         typer.echo(f"  API et pages      http://localhost:{port}   (documentation : http://localhost:{port}/docs)")
-        if not settings.temporal_address:
+        if settings.temporal_embarque:
             typer.echo("  Temporal Web UI   http://localhost:8233")
         typer.echo(
             f"  Métriques         http://localhost:{port}/metrics (jeton d'un superviseur ou CNRACL_METRIQUES_JETON)"
@@ -313,9 +313,9 @@ def run(port: int = 8000) -> None:
             typer.echo(
                 f"                    http://{metriques_worker}/metrics (worker : SDK Temporal, calculs, échecs SMTP)"
             )
-        if metriques_temporal and not settings.temporal_address:
+        if metriques_temporal and settings.temporal_embarque:
             typer.echo(f"                    http://127.0.0.1:{PORT_METRIQUES_TEMPORAL}/metrics (serveur Temporal)")
-        if not settings.smtp_host:
+        if settings.smtp_embarque:
             typer.echo(f"  Mails envoyés     {settings.dossier_mails}/*.eml")
         typer.echo(f"  Journaux          {settings.var_dir}/*.log")
         fichier_demo = settings.var_dir / "demo.json"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.regles import parametre
@@ -23,41 +24,18 @@ def id_workflow_campagne(annee: int, simulation: bool = False) -> str:
     return f"campagne-dai-{annee}-simulation" if simulation else f"campagne-dai-{annee}"
 
 
-class Cohorte(StrEnum):
-    ris = "ris"
-    eig = "eig"
-    information_generale = "information_generale"
-
-
-class EtapeCampagne(StrEnum):
-    """The campaign's steps, in calendar order (stable stored values)."""
-
-    planifiee = "planifiee"
-    selection = "selection"
-    mise_a_jour_employeurs = "mise_a_jour_employeurs"
-    transmission = "transmission"
-    attente_envoi = "attente_envoi"
-    envoi_documents = "envoi_documents"
-    terminee = "terminee"
-    simulee = "simulee"
-
-
-class EtatCible(StrEnum):
-    """Where one agent of a cohort stands."""
-
-    selectionne = "selectionne"
-    document_produit = "document_produit"
-    document_annonce = "document_annonce"
-    anomalie = "anomalie"  # the calculation refused the case: listed for supervisors, no document
-
-
-class TravailLot(StrEnum):
-    """What a batch child workflow does for its employers."""
-
-    notification = "notification"
-    rappel = "rappel"
-    transmission = "transmission"
-    documents = "documents"
+# Stored values (a member's value is its name, as in ``domain.etats``): tests/domain/test_campagne.py pins them.
+Cohorte = StrEnum("Cohorte", "ris eig information_generale")
+# The campaign's steps, in calendar order.
+EtapeCampagne = StrEnum(
+    "EtapeCampagne",
+    "planifiee selection mise_a_jour_employeurs transmission attente_envoi envoi_documents terminee simulee",
+)
+# Where one agent of a cohort stands; ``anomalie``: the calculation refused the case (listed for supervisors, no
+# document).
+EtatCible = StrEnum("EtatCible", "selectionne document_produit document_annonce anomalie")
+# What a batch child workflow does for its employers.
+TravailLot = StrEnum("TravailLot", "notification rappel transmission documents")
 
 
 # --- cohorts -----------------------------------------------------------------------------------
@@ -113,7 +91,8 @@ class Calendrier:
 
     def tranches(self) -> list[datetime]:
         """The instants at which a share of the documents goes out, across the sending window."""
-        instants, t = [], self.debut_envoi
+        instants: list[datetime] = []
+        t = self.debut_envoi
         while t <= self.fin_envoi or not instants:
             instants.append(t)
             t += self.intervalle_envoi
@@ -286,7 +265,7 @@ class TransitionCampagne:
     compteurs: Compteurs
     horodatage: datetime
     compte_id: int | None = None
-    details: dict = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

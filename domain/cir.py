@@ -9,11 +9,12 @@ Both are saved together. The rates are dated parameters (``domain/regles/cotisat
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -258,30 +259,44 @@ def ecarts_cotisations(ligne: LigneCir) -> list[EcartCotisation]:
 # --- estimated contributions of a period (demo data, synthetic population) ---
 
 
-def traitement_d_un_point(debut: date, fin: date) -> Decimal:
-    """The traitement brut of one point of indice majoré over the period at full time, in euros: the yearly
-    value of the point (``point_indice``, per 100 points) pro rata of the days, weighted when it changes.
-    ``LookupError`` when the value of the point is not known for the whole period."""
-    from pension.parametres import valeur, valeurs_datees  # the pension rules' own parameter
+class ValeurDatee(Protocol):
+    """A value with its effect date (a version of a parameter of ``pension/parametres``)."""
 
-    changements = [v.date_effet for v in valeurs_datees("point_indice") if debut < v.date_effet <= fin]
+    @property
+    def date_effet(self) -> date: ...
+
+    @property
+    def valeur(self) -> Any: ...
+
+
+ValeursDuPoint = Sequence[ValeurDatee]
+"""The yearly traitement of indice majoré 100 by effect date, oldest first: the versions of
+``pension/parametres/point_indice.yaml``, read by the caller (the domain imports nothing of ours)."""
+
+
+def traitement_d_un_point(debut: date, fin: date, valeurs_du_point: ValeursDuPoint) -> Decimal:
+    """The traitement brut of one point of indice majoré over the period at full time, in euros: the yearly
+    value of the point (per 100 points) pro rata of the days, weighted when it changes.
+    ``LookupError`` when the value of the point is not known for the whole period."""
+    changements = [v.date_effet for v in valeurs_du_point if debut < v.date_effet <= fin]
     bornes = [debut, *changements, fin + timedelta(days=1)]
     total = Decimal(0)
     for du, au in itertools.pairwise(bornes):
-        try:
-            point = Decimal(str(valeur("point_indice", du).valeur))
-        except Exception as exc:  # before the first known value
-            raise LookupError(f"point_indice inconnu le {du.isoformat()}") from exc
+        en_vigueur = [v.valeur for v in valeurs_du_point if v.date_effet <= du]
+        if not en_vigueur:
+            raise LookupError(f"point_indice inconnu le {du.isoformat()}")
         jours_annee = (date(du.year + 1, 1, 1) - date(du.year, 1, 1)).days
-        total += point / 100 * (au - du).days / jours_annee
+        total += Decimal(str(en_vigueur[-1])) / 100 * (au - du).days / jours_annee
     return total
 
 
-def cotisations_estimees(indice_majore: int, quotite: int, debut: date, fin: date) -> dict[str, Decimal] | None:
+def cotisations_estimees(
+    indice_majore: int, quotite: int, debut: date, fin: date, valeurs_du_point: ValeursDuPoint
+) -> dict[str, Decimal] | None:
     """A consistent contribution block for a period (indice × point × quotité, then × the rates), or ``None``
     when the point or a rate is not known for the period (such a line keeps an empty block)."""
     try:
-        traitement = (indice_majore * traitement_d_un_point(debut, fin) * quotite / 100).quantize(
+        traitement = (indice_majore * traitement_d_un_point(debut, fin, valeurs_du_point) * quotite / 100).quantize(
             CENTIME, ROUND_HALF_UP
         )
         return {"traitement_brut": traitement, "nbi": Decimal("0.00"), **cotisations_attendues(traitement, debut, fin)}

@@ -19,9 +19,8 @@ class GestionnairePuits:
         self.nombre = 0
 
     async def handle_DATA(self, server, session, envelope: Envelope) -> str:
-        contenu = envelope.original_content or envelope.content
-        if isinstance(contenu, str):
-            contenu = contenu.encode()
+        brut = envelope.original_content or envelope.content or b""
+        contenu = brut.encode() if isinstance(brut, str) else brut
         self.nombre += 1
         if self.garder_en_memoire:
             self.recus.append(contenu)

@@ -10,18 +10,22 @@ address of ``CNRACL_WORKER_METRIQUES`` (see :func:`runtime_temporal`).
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 from fastapi.exceptions import HTTPException
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import GaugeMetricFamily
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func
+from sqlalchemy import select as select_colonnes
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
-from api.securite import lire_jeton
 from domain.etats import Role
+from domain.jetons import lire_jeton
 from persistence.models import (
     Compte,
     DemandeEirTable,
@@ -54,28 +58,31 @@ class _Instantane:
     def __init__(self, familles: list[GaugeMetricFamily]) -> None:
         self._familles = familles
 
-    def collect(self):
+    def collect(self) -> Iterator[GaugeMetricFamily]:
         yield from self._familles
 
 
-def _jauge(nom: str, aide: str, etiquettes: list[str], lignes) -> GaugeMetricFamily:
+def _jauge(nom: str, aide: str, etiquettes: list[str], lignes: Iterable[Sequence[Any]]) -> GaugeMetricFamily:
     famille = GaugeMetricFamily(nom, aide, labels=etiquettes)
     for *valeurs, nombre in lignes:
         famille.add_metric([str(v) for v in valeurs], float(nombre or 0))
     return famille
 
 
-async def _par(session: AsyncSession, *colonnes, filtre=None):
-    requete = select(*colonnes, func.count()).group_by(*colonnes)
+async def _par(
+    session: AsyncSession, *colonnes: Any, filtre: ColumnElement[bool] | None = None
+) -> list[tuple[Any, ...]]:
+    """Counts grouped by ``colonnes`` (a Core query: SQLModel's ``select`` takes at most four columns)."""
+    requete = select_colonnes(*colonnes, func.count()).group_by(*colonnes)
     if filtre is not None:
         requete = requete.where(filtre)
-    return (await session.exec(requete)).all()  # type: ignore[call-overload]
+    return [tuple(ligne) for ligne in (await (await session.connection()).execute(requete)).all()]
 
 
 async def etat_du_service(session: AsyncSession, maintenant: datetime | None = None) -> list[GaugeMetricFamily]:
     """Every gauge of the service's state, counted in the database."""
     maintenant = maintenant or datetime.now(UTC)
-    ouvertes = Tache.etat == "ouverte"
+    ouvertes = col(Tache.etat) == "ouverte"
     processus = []
     for type_, table in (
         ("eir", DemandeEirTable),
@@ -84,9 +91,11 @@ async def etat_du_service(session: AsyncSession, maintenant: datetime | None = N
     ):
         processus += [(type_, etat, n) for etat, n in await _par(session, table.etat)]
     souffrance = await session.scalar(
-        select(func.count()).where((Mail.etat == "a_envoyer") & (Mail.cree_le < maintenant - timedelta(minutes=5)))
+        select(func.count()).where(
+            (col(Mail.etat) == "a_envoyer") & (col(Mail.cree_le) < maintenant - timedelta(minutes=5))
+        )
     )
-    campagnes = (await session.exec(select(CampagneTable).where(CampagneTable.simulation.is_(False)))).all()
+    campagnes = (await session.exec(select(CampagneTable).where(col(CampagneTable.simulation).is_(False)))).all()
     cibles = {(c, e): n for c, e, n in await _par(session, CibleCampagne.campagne_id, CibleCampagne.etat)}
     progression = [(c.annee, etat, n) for c in campagnes for (cid, etat), n in cibles.items() if cid == c.id]
     return [
@@ -100,7 +109,7 @@ async def etat_du_service(session: AsyncSession, maintenant: datetime | None = N
             "cnracl_taches_en_retard",
             "Tâches ouvertes dont l'échéance est passée, par type.",
             ["type"],
-            await _par(session, Tache.type, filtre=ouvertes & (Tache.echeance < maintenant)),
+            await _par(session, Tache.type, filtre=ouvertes & (col(Tache.echeance) < maintenant)),
         ),
         _jauge(
             "cnracl_mails",

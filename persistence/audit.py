@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from persistence.fabrique import identifiant
 from persistence.models import AncreAudit, Evenement
 
 
@@ -97,7 +98,7 @@ async def verifier(session: AsyncSession, lot: int = 5000) -> Verification:
     while True:
         evenements = (
             await session.exec(
-                select(Evenement).where(Evenement.id > dernier_id).order_by(col(Evenement.id)).limit(lot)
+                select(Evenement).where(col(Evenement.id) > dernier_id).order_by(col(Evenement.id)).limit(lot)
             )
         ).all()
         if not evenements:
@@ -112,7 +113,7 @@ async def verifier(session: AsyncSession, lot: int = 5000) -> Verification:
             if e.empreinte != empreinte(e, e.empreinte_precedente):
                 resultat.anomalies.append(f"événement n° {e.id} ({e.type}, {e.processus_id}) : contenu modifié")
             precedente = e.empreinte
-            dernier_id = e.id  # type: ignore[assignment]
+            dernier_id = identifiant(e)
     ancre = await session.get(AncreAudit, 1)
     attendu = (ancre.empreinte, ancre.nombre) if ancre else (None, 0)
     if attendu != (precedente, resultat.evenements):

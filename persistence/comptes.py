@@ -11,9 +11,11 @@ import hmac
 import re
 import secrets
 import unicodedata
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -52,8 +54,29 @@ def verifier_ou_leurre(secret: str, empreinte: str | None) -> bool:
     return verifier(secret, empreinte)
 
 
+T = TypeVar("T")
+
+
 class CompteInvalide(ValueError):
     """A French sentence saying what is wrong with the account asked for."""
+
+
+async def _titulaire(
+    session: AsyncSession,
+    champ: str,
+    valeur: str | None,
+    erreur_de: Callable[[str], str | None],
+    lire: Callable[[AsyncSession, str], Awaitable[T | None]],
+    manquant: str,
+    inconnu: str,
+) -> T:
+    """The agent or employer an account is bound to, by its NIR or SIRET, checked first."""
+    if not valeur or (erreur := erreur_de(valeur)):
+        raise CompteInvalide(f"{champ} : {erreur if valeur else manquant}")
+    titulaire = await lire(session, normaliser(valeur))
+    if titulaire is None:
+        raise CompteInvalide(f"{champ} : {inconnu}")
+    return titulaire
 
 
 async def creer_compte(
@@ -77,19 +100,27 @@ async def creer_compte(
         raise CompteInvalide(f"identifiant : « {identifiant} » est déjà pris.")
     compte = Compte(identifiant=identifiant, code_hash=code_hash, role=role, email=email, nom=nom, prenom=prenom)
     if role == Role.affilie.value:
-        if not nir or (erreur := erreur_nir(nir)):
-            raise CompteInvalide(f"nir : {erreur if nir else 'obligatoire pour un compte affilié.'}")
-        affilie = await depots.affilie_par_nir(session, normaliser(nir))
-        if affilie is None:
-            raise CompteInvalide("nir : aucun affilié de ce NIR à la CNRACL.")
+        affilie = await _titulaire(
+            session,
+            "nir",
+            nir,
+            erreur_nir,
+            depots.affilie_par_nir,
+            "obligatoire pour un compte affilié.",
+            "aucun affilié de ce NIR à la CNRACL.",
+        )
         compte.affilie_id = affilie.id
         compte.email = email or affilie.email
     elif role == Role.employeur.value:
-        if not siret or (erreur := erreur_siret(siret)):
-            raise CompteInvalide(f"siret : {erreur if siret else 'obligatoire pour un compte employeur.'}")
-        employeur = await depots.employeur_par_siret(session, normaliser(siret))
-        if employeur is None:
-            raise CompteInvalide("siret : aucun employeur de ce SIRET n'est connu de la CNRACL.")
+        employeur = await _titulaire(
+            session,
+            "siret",
+            siret,
+            erreur_siret,
+            depots.employeur_par_siret,
+            "obligatoire pour un compte employeur.",
+            "aucun employeur de ce SIRET n'est connu de la CNRACL.",
+        )
         compte.employeur_id = employeur.id
         compte.profil = profil or ProfilEmployeur.utilisateur.value
         if compte.profil not in {p.value for p in ProfilEmployeur}:
@@ -250,7 +281,7 @@ class CodesRegeneres:
     numero: int
 
 
-def regenerer(compte: Compte, maintenant: datetime, validite) -> CodesRegeneres:
+def regenerer(compte: Compte, maintenant: datetime, validite: timedelta) -> CodesRegeneres:
     """A new provisional code replaces the old one (which stops working), with its certification code; the
     lockout is lifted: the holder has just proved who they are."""
     code = code_aleatoire(LONGUEUR_CODE_CONFIDENTIEL)

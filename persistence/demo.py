@@ -5,20 +5,64 @@ Every demo account has a secret question (seed 002), so that the lost-code path 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.cir import cotisations_estimees, natures_sans_cotisation
+from domain.cir import ValeursDuPoint, cotisations_estimees, natures_sans_cotisation
 from persistence.comptes import QUESTIONS_SECRETES, creer_compte, definir_question_secrete, hacher
 from persistence.db import SessionFactory, transaction
-from persistence.fabrique import creer_affilie, creer_employeur
+from persistence.fabrique import creer_affilie, creer_employeur, identifiant
 from persistence.models import Affilie, LigneCirTable, ReferencesEmployeur
 
 QUESTION_DEMO, REPONSE_DEMO = "nom_naissance_mere", "Durand"
+
+# The demo's agents (Camille, Jean, Léa), each with the key of its employer.
+_AGENTS: tuple[tuple[str, dict[str, Any]], ...] = (
+    (
+        "commune",
+        {
+            "nom": "Martin",
+            "prenom": "Camille",
+            "naissance": date(1968, 4, 2),
+            "email": "camille.martin@exemple.fr",
+            "debut_carriere": date(1994, 9, 1),
+            "indice_majore": 560,
+            "enfants": (date(1999, 5, 1), date(2002, 7, 14)),
+        },
+    ),
+    (
+        "hopital",
+        {
+            "nom": "Bernard",
+            "prenom": "Jean",
+            "naissance": date(1966, 11, 20),
+            "email": "jean.bernard@exemple.fr",
+            "debut_carriere": date(1990, 3, 1),
+            "sexe": 1,
+            "ordre": 3,
+            "indice_majore": 610,
+            "categorie": "active",
+        },
+    ),
+    (
+        "commune",
+        {
+            "nom": "Petit",
+            "prenom": "Léa",
+            "naissance": date(1986, 1, 15),
+            "email": "lea.petit@exemple.fr",
+            "debut_carriere": date(2010, 1, 1),
+            "ordre": 2,
+        },
+    ),
+)
 
 
 async def base_vide(sessions: SessionFactory) -> bool:
@@ -26,7 +70,7 @@ async def base_vide(sessions: SessionFactory) -> bool:
         return (await session.exec(select(func.count()).select_from(Affilie))).one() == 0
 
 
-async def declarer_cotisations(session, affilies: list[int]) -> None:
+async def declarer_cotisations(session: AsyncSession, affilies: list[int], valeurs_du_point: ValeursDuPoint) -> None:
     """Fill the contribution block of the agents' CIR lines as their employer would declare it (indice × point
     × quotité, then the dated rates of ``domain/regles/cotisations.yaml``); lines of years whose point or
     rates are not known keep an empty block."""
@@ -34,7 +78,9 @@ async def declarer_cotisations(session, affilies: list[int]) -> None:
     for ligne in lignes:
         if ligne.indice_majore is None or ligne.nature in natures_sans_cotisation(ligne.date_debut):
             continue
-        bloc = cotisations_estimees(ligne.indice_majore, ligne.quotite, ligne.date_debut, ligne.date_fin)
+        bloc = cotisations_estimees(
+            ligne.indice_majore, ligne.quotite, ligne.date_debut, ligne.date_fin, valeurs_du_point
+        )
         if bloc is None:
             continue
         ligne.traitement_brut_centimes = int(bloc["traitement_brut"] * 100)
@@ -45,59 +91,33 @@ async def declarer_cotisations(session, affilies: list[int]) -> None:
     await session.flush()
 
 
-async def charger_demo(sessions: SessionFactory, fichier: Path) -> list[dict[str, str]]:
-    """Load the demo data and write the accounts created (with their codes) to ``fichier``."""
+async def charger_demo(
+    sessions: SessionFactory, fichier: Path, valeurs_du_point: ValeursDuPoint
+) -> list[dict[str, str]]:
+    """Load the demo data and write the accounts created (with their codes) to ``fichier``; ``valeurs_du_point``
+    prices the contribution blocks (``pension/parametres/point_indice.yaml``)."""
     comptes: list[dict[str, str]] = []
     async with transaction(sessions) as session:
         commune = await creer_employeur(session, 21330063, "Commune de Saint-Exemple", "rh@saint-exemple.fr")
         hopital = await creer_employeur(
             session, 26330108, "Centre hospitalier de Lautreville", "drh@ch-lautreville.fr", type="hopital"
         )
-        camille = await creer_affilie(
-            session,
-            nom="Martin",
-            prenom="Camille",
-            naissance=date(1968, 4, 2),
-            email="camille.martin@exemple.fr",
-            employeur=commune,
-            debut_carriere=date(1994, 9, 1),
-            indice_majore=560,
-            enfants=(date(1999, 5, 1), date(2002, 7, 14)),
+        employeurs = {"commune": commune, "hopital": hopital}
+        camille, jean, lea = [
+            await creer_affilie(session, employeur=employeurs[employeur], **donnees) for employeur, donnees in _AGENTS
+        ]
+        await declarer_cotisations(
+            session, [identifiant(camille), identifiant(jean), identifiant(lea)], valeurs_du_point
         )
-        jean = await creer_affilie(
-            session,
-            nom="Bernard",
-            prenom="Jean",
-            naissance=date(1966, 11, 20),
-            email="jean.bernard@exemple.fr",
-            employeur=hopital,
-            debut_carriere=date(1990, 3, 1),
-            sexe=1,
-            ordre=3,
-            indice_majore=610,
-            categorie="active",
-        )
-        lea = await creer_affilie(
-            session,
-            nom="Petit",
-            prenom="Léa",
-            naissance=date(1986, 1, 15),
-            email="lea.petit@exemple.fr",
-            employeur=commune,
-            debut_carriere=date(2010, 1, 1),
-            ordre=2,
-        )
-        await declarer_cotisations(session, [camille.id, jean.id, lea.id])  # type: ignore[list-item]
         references = {
-            commune.id: ReferencesEmployeur(
-                employeur_id=commune.id, numero_bcr="01ABC111", numero_contrat="C2013000451"
+            identifiant(commune): ReferencesEmployeur(
+                employeur_id=identifiant(commune), numero_bcr="01ABC111", numero_contrat="C2013000451"
             ),
-            hopital.id: ReferencesEmployeur(
-                employeur_id=hopital.id, numero_bcr="33HOP204", numero_contrat="C2009001288"
+            identifiant(hopital): ReferencesEmployeur(
+                employeur_id=identifiant(hopital), numero_bcr="33HOP204", numero_contrat="C2009001288"
             ),
         }
-        session.add_all(references.values())
-        for role, identifiant, cible, titulaire, employeur in (
+        for role, identifiant_compte, cible, titulaire, employeur in (
             ("affilie", "camille.martin", {"nir": camille.nir}, {}, None),
             ("affilie", "jean.bernard", {"nir": jean.nir}, {}, None),
             (
@@ -120,7 +140,7 @@ async def charger_demo(sessions: SessionFactory, fichier: Path) -> list[dict[str
             compte = await creer_compte(
                 session,
                 role=role,
-                identifiant=identifiant,
+                identifiant=identifiant_compte,
                 code_hash=hacher(code),
                 email="superviseurs@cnracl.example.fr" if role == "superviseur" else None,
                 **cible,
@@ -129,7 +149,7 @@ async def charger_demo(sessions: SessionFactory, fichier: Path) -> list[dict[str
             definir_question_secrete(compte, QUESTION_DEMO, REPONSE_DEMO)
             session.add(compte)
             ligne = {
-                "identifiant": identifiant,
+                "identifiant": identifiant_compte,
                 "code": code,
                 "role": role,
                 **{k: v for k, v in cible.items() if k in ("nir", "siret")},
@@ -146,10 +166,15 @@ async def charger_demo(sessions: SessionFactory, fichier: Path) -> list[dict[str
                     "date_de_naissance": agent.date_de_naissance.isoformat(),
                 }
             if employeur is not None:
-                ref = references[employeur.id]
+                ref = references[identifiant(employeur)]
                 ligne |= {"numero_bcr": ref.numero_bcr or "", "numero_contrat": ref.numero_contrat or ""}
             comptes.append(ligne)
+    await asyncio.to_thread(_ecrire_comptes, fichier, comptes)
+    return comptes
+
+
+def _ecrire_comptes(fichier: Path, comptes: list[dict[str, str]]) -> None:
+    """The accounts with their codes, readable by this user only."""
     fichier.parent.mkdir(parents=True, exist_ok=True)
     fichier.write_text(json.dumps(comptes, ensure_ascii=False, indent=2), encoding="utf-8")
     fichier.chmod(0o600)
-    return comptes

@@ -49,7 +49,7 @@ async def _obtenir_ou_creer(session: AsyncSession, modele: type[M], cle: str, no
     One statement when the key is new: ``INSERT … ON CONFLICT (cle) DO NOTHING RETURNING id`` (PostgreSQL and
     SQLite), a second to read the row already there. A concurrent insert of the same key waits for the other
     transaction, then finds its row: no savepoint, no error to catch."""
-    insertion = (insert_postgresql if session.bind.dialect.name == "postgresql" else insert_sqlite)(modele)
+    insertion = (insert_postgresql if session.get_bind().dialect.name == "postgresql" else insert_sqlite)(modele)
     table = modele.__table__  # type: ignore[attr-defined]
     valeurs = {colonne.key: getattr(nouveau, colonne.key) for colonne in table.columns if not colonne.primary_key}
     identifiant = (
@@ -60,7 +60,7 @@ async def _obtenir_ou_creer(session: AsyncSession, modele: type[M], cle: str, no
     if identifiant is None:
         existant = (await session.exec(select(modele).where(modele.cle == cle))).one()  # type: ignore[attr-defined]
         return existant, False
-    nouveau.id = identifiant  # type: ignore[attr-defined]
+    nouveau.id = identifiant
     make_transient_to_detached(nouveau)  # the row as just written: in the session, nothing left to insert
     session.add(nouveau)
     return nouveau, True
@@ -116,7 +116,7 @@ async def historique(session: AsyncSession, processus_id: str) -> Sequence[Any]:
     """The events of a process, oldest first, as rows (``type``, ``acteur``, ``compte_id``, ``horodatage``,
     ``details``): read on every state page, they are not loaded as ORM objects."""
     requete = (
-        select(
+        select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
             Evenement.id, Evenement.type, Evenement.acteur, Evenement.compte_id, Evenement.horodatage, Evenement.details
         )
         .where(Evenement.processus_id == processus_id)
@@ -338,7 +338,7 @@ async def lister_taches(
     ``non_attribuees``: those nobody holds. ``en_lignes``: dicts of the task's columns instead of ``Tache``
     objects, for the inbox route, the most read of the service (they cost a fraction of ORM objects)."""
     requete = _filtre_taches(
-        select(*Tache.__table__.columns) if en_lignes else select(Tache),
+        select(*Tache.metadata.tables["tache"].columns) if en_lignes else select(Tache),
         employeur_id,
         etat,
         type,

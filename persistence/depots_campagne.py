@@ -13,8 +13,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession as SAAsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.campagne import (
@@ -39,8 +40,31 @@ async def _executer(session: AsyncSession, requete, parametres=None):
     return await SAAsyncSession.execute(session, requete, parametres)
 
 
+async def _dictionnaires(session: AsyncSession, requete: str, valeurs: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows of a query, each as a dict of its columns."""
+    return [dict(ligne._mapping) for ligne in (await _executer(session, text(requete), valeurs)).all()]
+
+
+async def _lignes(session: AsyncSession, requete: str, valeurs: dict[str, Any]) -> list[tuple[Any, ...]]:
+    return [tuple(ligne) for ligne in (await _executer(session, text(requete), valeurs)).all()]
+
+
+async def _nombre(session: AsyncSession, requete: str, valeurs: dict[str, Any]) -> int:
+    """The count a query returns."""
+    return int((await _executer(session, text(requete), valeurs)).scalar() or 0)
+
+
+# The open campaign tasks of a campaign employer (``ce``), for the lists of employers.
+_TACHES_OUVERTES = """(SELECT COUNT(*) FROM tache t WHERE t.workflow_id = :wf AND t.type = :type AND t.etat = :ouverte
+                  AND t.employeur_id = ce.employeur_id) AS taches_ouvertes"""
+
+
+def _parametres_taches_ouvertes(workflow_id: str) -> dict[str, Any]:
+    return {"wf": workflow_id, "type": TYPE_TACHE_CAMPAGNE, "ouverte": EtatTache.ouverte.value}
+
+
 def _dialecte(session: AsyncSession) -> str:
-    return session.bind.dialect.name  # type: ignore[union-attr]
+    return session.get_bind().dialect.name
 
 
 def _annee_de(session: AsyncSession, colonne: str) -> str:
@@ -217,42 +241,20 @@ async def selectionner(
 
 
 async def resultat_selection(session: AsyncSession, campagne_id: int) -> ResultatSelection:
-    agents = dict(
-        (
-            await _executer(
-                session,
-                text("SELECT cohorte, COUNT(*) FROM campagne_cible WHERE campagne_id = :c GROUP BY cohorte"),
-                {"c": campagne_id},
-            )
-        ).all()
+    parametres = {"c": campagne_id}
+    agents = await _lignes(
+        session, "SELECT cohorte, COUNT(*) FROM campagne_cible WHERE campagne_id = :c GROUP BY cohorte", parametres
     )
-    a_mettre_a_jour = (
-        await _executer(
-            session,
-            text("SELECT COUNT(*) FROM campagne_cible WHERE campagne_id = :c AND a_mettre_a_jour"),
-            {"c": campagne_id},
-        )
-    ).scalar()
-    employeurs = (
-        await _executer(
-            session, text("SELECT COUNT(*) FROM campagne_employeur WHERE campagne_id = :c"), {"c": campagne_id}
-        )
-    ).scalar()
-    lots = [
-        lot
-        for (lot,) in (
-            await _executer(
-                session,
-                text("SELECT DISTINCT lot FROM campagne_cible WHERE campagne_id = :c ORDER BY lot"),
-                {"c": campagne_id},
-            )
-        ).all()
-    ]
+    lots = await _lignes(
+        session, "SELECT DISTINCT lot FROM campagne_cible WHERE campagne_id = :c ORDER BY lot", parametres
+    )
     return ResultatSelection(
-        lots=lots,
-        agents={k: int(v) for k, v in agents.items()},
-        a_mettre_a_jour=int(a_mettre_a_jour or 0),
-        employeurs=int(employeurs or 0),
+        lots=[lot for (lot,) in lots],
+        agents={cohorte: int(nombre) for cohorte, nombre in agents},
+        a_mettre_a_jour=await _nombre(
+            session, "SELECT COUNT(*) FROM campagne_cible WHERE campagne_id = :c AND a_mettre_a_jour", parametres
+        ),
+        employeurs=await _nombre(session, "SELECT COUNT(*) FROM campagne_employeur WHERE campagne_id = :c", parametres),
     )
 
 
@@ -276,30 +278,28 @@ async def employeurs_du_paquet(
             "AND t.employeur_id = ce.employeur_id AND t.etat = :ouverte)"
         )
         valeurs |= {"wf": avec_taches_ouvertes, "type": TYPE_TACHE_CAMPAGNE, "ouverte": EtatTache.ouverte.value}
-    lignes = (
-        await _executer(
-            session,
-            text(f"""
+    return await _dictionnaires(
+        session,
+        f"""
         SELECT e.id, e.siret, e.raison_sociale, e.email, ce.nb_a_mettre_a_jour
         FROM campagne_employeur ce JOIN employeur e ON e.id = ce.employeur_id
         WHERE ce.campagne_id = :c AND ce.lot = :lot AND ce.employeur_id > :apres AND {filtre}
-        ORDER BY ce.employeur_id LIMIT :limite"""),
-            valeurs,
-        )
-    ).all()
-    return [dict(ligne._mapping) for ligne in lignes]
+        ORDER BY ce.employeur_id LIMIT :limite""",
+        valeurs,
+    )
 
 
 async def creer_taches(
     session: AsyncSession,
     campagne_id: int,
     workflow_id: str,
-    annee: int,
+    annee: str,
     employeurs: Sequence[int],
     echeance: datetime,
     horodatage: datetime,
 ) -> None:
-    """One inbox task per agent to update, for these employers, in one INSERT … SELECT."""
+    """One inbox task per agent to update, for these employers, in one INSERT … SELECT (``annee`` as text: it is
+    concatenated into the task's JSON details)."""
     details = _json(session, "'{\"annee\": ' || :annee || ', \"cohorte\": \"' || c.cohorte || '\"}'")
     requete = text(f"""
         INSERT INTO tache (cle, type, workflow_id, employeur_id, affilie_id, etat, echeance, creee_le,
@@ -365,12 +365,11 @@ async def agents_a_mettre_a_jour(
 async def marquer_notifies(
     session: AsyncSession, campagne_id: int, employeurs: Sequence[int], horodatage: datetime
 ) -> None:
-    await _executer(
+    await _modifier_employeurs(
         session,
-        text(
-            "UPDATE campagne_employeur SET notifie_le = :h WHERE campagne_id = :c AND employeur_id IN :employeurs "
-            "AND notifie_le IS NULL"
-        ).bindparams(bindparam("h", type_=_H), _liste("employeurs", employeurs)),
+        "UPDATE campagne_employeur SET notifie_le = :h WHERE campagne_id = :c AND employeur_id IN :employeurs "
+        "AND notifie_le IS NULL",
+        employeurs,
         {"c": campagne_id, "h": horodatage},
     )
 
@@ -383,46 +382,46 @@ async def marquer_relances(
     rang: int,
     horodatage: datetime,
 ) -> None:
-    await _executer(
+    await _modifier_employeurs(
         session,
-        text(
-            "UPDATE tache SET relancee_le = :h WHERE workflow_id = :wf AND type = :type AND etat = :ouverte "
-            "AND employeur_id IN :employeurs"
-        ).bindparams(bindparam("h", type_=_H), _liste("employeurs", employeurs)),
+        "UPDATE tache SET relancee_le = :h WHERE workflow_id = :wf AND type = :type AND etat = :ouverte "
+        "AND employeur_id IN :employeurs",
+        employeurs,
         {"h": horodatage, "wf": workflow_id, "type": TYPE_TACHE_CAMPAGNE, "ouverte": EtatTache.ouverte.value},
     )
-    await _executer(
+    await _modifier_employeurs(
         session,
-        text(
-            "UPDATE campagne_employeur SET rappels = :n WHERE campagne_id = :c AND employeur_id IN :employeurs "
-            "AND rappels < :n"
-        ).bindparams(_liste("employeurs", employeurs)),
+        "UPDATE campagne_employeur SET rappels = :n WHERE campagne_id = :c AND employeur_id IN :employeurs "
+        "AND rappels < :n",
+        employeurs,
         {"n": rang + 1, "c": campagne_id},
     )
 
 
+async def _modifier_employeurs(
+    session: AsyncSession, requete: str, employeurs: Sequence[int], valeurs: dict[str, Any]
+) -> None:
+    """An UPDATE over a list of employers (``:employeurs``); ``:h``, when given, is a timestamp."""
+    liens = [_liste("employeurs", employeurs), *([bindparam("h", type_=_H)] if "h" in valeurs else [])]
+    await _executer(session, text(requete).bindparams(*liens), valeurs)
+
+
 async def compter_lot(session: AsyncSession, campagne_id: int, workflow_id: str, lot: int) -> dict[str, int]:
     """Idempotent counts of one batch: employers notified, tasks, reminders sent."""
-    employeurs = (
-        await _executer(
+    valeurs = {"c": campagne_id, "lot": lot, "wf": workflow_id, "type": TYPE_TACHE_CAMPAGNE}
+    return {
+        "employeurs": await _nombre(
             session,
-            text(
-                "SELECT COUNT(*) FROM campagne_employeur WHERE campagne_id = :c AND lot = :lot AND notifie_le IS NOT NULL"
-            ),
-            {"c": campagne_id, "lot": lot},
-        )
-    ).scalar()
-    taches = (
-        await _executer(
+            "SELECT COUNT(*) FROM campagne_employeur WHERE campagne_id = :c AND lot = :lot AND notifie_le IS NOT NULL",
+            valeurs,
+        ),
+        "taches": await _nombre(
             session,
-            text(
-                "SELECT COUNT(*) FROM tache t JOIN campagne_employeur ce ON ce.employeur_id = t.employeur_id "
-                "WHERE ce.campagne_id = :c AND ce.lot = :lot AND t.workflow_id = :wf AND t.type = :type"
-            ),
-            {"c": campagne_id, "lot": lot, "wf": workflow_id, "type": TYPE_TACHE_CAMPAGNE},
-        )
-    ).scalar()
-    return {"employeurs": int(employeurs or 0), "taches": int(taches or 0)}
+            "SELECT COUNT(*) FROM tache t JOIN campagne_employeur ce ON ce.employeur_id = t.employeur_id "
+            "WHERE ce.campagne_id = :c AND ce.lot = :lot AND t.workflow_id = :wf AND t.type = :type",
+            valeurs,
+        ),
+    }
 
 
 async def signaler_retardataires(session: AsyncSession, campagne_id: int, workflow_id: str) -> list[dict[str, Any]]:
@@ -442,27 +441,16 @@ async def signaler_retardataires(session: AsyncSession, campagne_id: int, workfl
 async def retardataires(
     session: AsyncSession, campagne_id: int, workflow_id: str, limite: int = 100000, decalage: int = 0
 ) -> list[dict[str, Any]]:
-    lignes = (
-        await _executer(
-            session,
-            text("""
+    return await _dictionnaires(
+        session,
+        f"""
         SELECT e.id AS employeur_id, e.siret, e.raison_sociale, ce.nb_a_mettre_a_jour, ce.rappels,
-               (SELECT COUNT(*) FROM tache t WHERE t.workflow_id = :wf AND t.type = :type AND t.etat = :ouverte
-                  AND t.employeur_id = ce.employeur_id) AS taches_ouvertes
+               {_TACHES_OUVERTES}
         FROM campagne_employeur ce JOIN employeur e ON e.id = ce.employeur_id
         WHERE ce.campagne_id = :c AND ce.en_retard
-        ORDER BY taches_ouvertes DESC, e.id LIMIT :limite OFFSET :decalage"""),
-            {
-                "c": campagne_id,
-                "wf": workflow_id,
-                "type": TYPE_TACHE_CAMPAGNE,
-                "ouverte": EtatTache.ouverte.value,
-                "limite": limite,
-                "decalage": decalage,
-            },
-        )
-    ).all()
-    return [dict(ligne._mapping) for ligne in lignes]
+        ORDER BY taches_ouvertes DESC, e.id LIMIT :limite OFFSET :decalage""",
+        {"c": campagne_id, "limite": limite, "decalage": decalage} | _parametres_taches_ouvertes(workflow_id),
+    )
 
 
 # --- transmission --------------------------------------------------------------------------------
@@ -470,20 +458,17 @@ async def retardataires(
 
 async def lignes_export(session: AsyncSession, campagne_id: int, lot: int) -> list[dict[str, Any]]:
     """What the collector receives for one batch, in a stable order (the same file on every retry)."""
-    lignes = (
-        await _executer(
-            session,
-            text("""
+    return await _dictionnaires(
+        session,
+        """
         SELECT a.nir, a.nom, a.prenom, a.date_de_naissance, c.cohorte, c.age, e.siret AS siret_employeur,
                (SELECT COUNT(*) FROM ligne_cir l WHERE l.affilie_id = a.id) AS lignes_cir,
                (SELECT MAX(l.annee) FROM ligne_cir l WHERE l.affilie_id = a.id) AS derniere_annee_cir
         FROM campagne_cible c JOIN affilie a ON a.id = c.affilie_id LEFT JOIN employeur e ON e.id = c.employeur_id
         WHERE c.campagne_id = :c AND c.lot = :lot
-        ORDER BY c.affilie_id, c.cohorte"""),
-            {"c": campagne_id, "lot": lot},
-        )
-    ).all()
-    return [dict(ligne._mapping) for ligne in lignes]
+        ORDER BY c.affilie_id, c.cohorte""",
+        {"c": campagne_id, "lot": lot},
+    )
 
 
 # --- documents -----------------------------------------------------------------------------------
@@ -492,44 +477,41 @@ async def lignes_export(session: AsyncSession, campagne_id: int, lot: int) -> li
 async def cibles_a_produire(
     session: AsyncSession, campagne_id: int, lot: int, tranche: int, apres: int, limite: int
 ) -> list[dict[str, Any]]:
-    lignes = (
-        await _executer(
-            session,
-            text("""
+    return await _dictionnaires(
+        session,
+        """
         SELECT id, affilie_id, cohorte, age, etat, document_id FROM campagne_cible
         WHERE campagne_id = :c AND lot = :lot AND tranche <= :tranche AND id > :apres
           AND etat IN (:selectionne, :produit)
-        ORDER BY id LIMIT :limite"""),
-            {
-                "c": campagne_id,
-                "lot": lot,
-                "tranche": tranche,
-                "apres": apres,
-                "limite": limite,
-                "selectionne": EtatCible.selectionne.value,
-                "produit": EtatCible.document_produit.value,
-            },
-        )
-    ).all()
-    return [dict(ligne._mapping) for ligne in lignes]
+        ORDER BY id LIMIT :limite""",
+        {
+            "c": campagne_id,
+            "lot": lot,
+            "tranche": tranche,
+            "apres": apres,
+            "limite": limite,
+            "selectionne": EtatCible.selectionne.value,
+            "produit": EtatCible.document_produit.value,
+        },
+    )
 
 
 async def dossiers_affilies(session: AsyncSession, affilie_ids: Sequence[int]):
     """Affiliates, their CIR lines and children, for a packet, in three queries."""
     from persistence.models import Affilie, Enfant, LigneCirTable
 
-    affilies = {a.id: a for a in (await session.exec(select(Affilie).where(Affilie.id.in_(affilie_ids)))).all()}  # type: ignore[union-attr]
+    affilies = {a.id: a for a in (await session.exec(select(Affilie).where(col(Affilie.id).in_(affilie_ids)))).all()}
     lignes: dict[int, list] = {i: [] for i in affilie_ids}
     for ligne in (
         await session.exec(
             select(LigneCirTable)
-            .where(LigneCirTable.affilie_id.in_(affilie_ids))  # type: ignore[attr-defined]
-            .order_by(LigneCirTable.affilie_id, LigneCirTable.date_debut)
+            .where(col(LigneCirTable.affilie_id).in_(affilie_ids))
+            .order_by(col(LigneCirTable.affilie_id), col(LigneCirTable.date_debut))
         )
     ).all():
         lignes[ligne.affilie_id].append(ligne)
     enfants: dict[int, list] = {i: [] for i in affilie_ids}
-    for enfant in (await session.exec(select(Enfant).where(Enfant.affilie_id.in_(affilie_ids)))).all():  # type: ignore[attr-defined]
+    for enfant in (await session.exec(select(Enfant).where(col(Enfant.affilie_id).in_(affilie_ids)))).all():
         enfants[enfant.affilie_id].append(enfant)
     return affilies, lignes, enfants
 
@@ -539,8 +521,7 @@ async def enregistrer_documents(session: AsyncSession, documents: list[dict[str,
     from persistence.models import Document
 
     if documents:
-        table = Document.__table__  # type: ignore[attr-defined]
-        await _executer(session, _inserer_sans_doublon(session, table, ["cle"]), documents)
+        await _executer(session, _inserer_sans_doublon(session, Document, ["cle"]), documents)
     cles = [d["cle"] for d in documents]
     lignes = (
         (
@@ -554,12 +535,10 @@ async def enregistrer_documents(session: AsyncSession, documents: list[dict[str,
     return dict(lignes)
 
 
-def _inserer_sans_doublon(session: AsyncSession, table, conflit: list[str]):
+def _inserer_sans_doublon(session: AsyncSession, table: Any, conflit: list[str]) -> postgresql.Insert | sqlite.Insert:
     if _dialecte(session) == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table).on_conflict_do_nothing(index_elements=conflit)
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=conflit)
+    return sqlite.insert(table).on_conflict_do_nothing(index_elements=conflit)
 
 
 async def marquer_cibles(session: AsyncSession, etat: EtatCible, cibles: list[dict[str, Any]]) -> None:
@@ -639,125 +618,88 @@ async def employeurs_de_la_campagne(
     session: AsyncSession, campagne: CampagneTable, en_retard: bool | None, limite: int, decalage: int
 ) -> list[dict[str, Any]]:
     filtre = "" if en_retard is None else ("AND ce.en_retard" if en_retard else "AND NOT ce.en_retard")
-    lignes = (
-        await _executer(
-            session,
-            text(f"""
+    return await _dictionnaires(
+        session,
+        f"""
         SELECT e.id AS employeur_id, e.siret, e.raison_sociale, ce.lot, ce.nb_agents, ce.nb_a_mettre_a_jour,
                ce.notifie_le, ce.rappels, ce.en_retard,
-               (SELECT COUNT(*) FROM tache t WHERE t.workflow_id = :wf AND t.type = :type AND t.etat = :ouverte
-                  AND t.employeur_id = ce.employeur_id) AS taches_ouvertes
+               {_TACHES_OUVERTES}
         FROM campagne_employeur ce JOIN employeur e ON e.id = ce.employeur_id
         WHERE ce.campagne_id = :c {filtre}
-        ORDER BY ce.en_retard DESC, ce.nb_a_mettre_a_jour DESC, e.id LIMIT :limite OFFSET :decalage"""),
-            {
-                "c": campagne.id,
-                "wf": campagne.workflow_id,
-                "type": TYPE_TACHE_CAMPAGNE,
-                "ouverte": EtatTache.ouverte.value,
-                "limite": limite,
-                "decalage": decalage,
-            },
-        )
-    ).all()
-    return [dict(ligne._mapping) for ligne in lignes]
+        ORDER BY ce.en_retard DESC, ce.nb_a_mettre_a_jour DESC, e.id LIMIT :limite OFFSET :decalage""",
+        {"c": campagne.id, "limite": limite, "decalage": decalage} | _parametres_taches_ouvertes(campagne.workflow_id),
+    )
 
 
 async def cibles_de_la_campagne(
     session: AsyncSession, campagne_id: int, employeur_id: int | None, cohorte: str | None, limite: int, decalage: int
 ) -> list[dict[str, Any]]:
     """Who receives (or, in a dry run, would receive) which document."""
-    filtres, valeurs = "", {"c": campagne_id, "limite": limite, "decalage": decalage}
+    filtres = ""
+    valeurs: dict[str, Any] = {"c": campagne_id, "limite": limite, "decalage": decalage}
     if employeur_id is not None:
         filtres += " AND c.employeur_id = :e"
         valeurs["e"] = employeur_id
     if cohorte:
         filtres += " AND c.cohorte = :cohorte"
         valeurs["cohorte"] = cohorte
-    lignes = (
-        await _executer(
-            session,
-            text(f"""
+    return await _dictionnaires(
+        session,
+        f"""
         SELECT a.nir, a.nom, a.prenom, c.cohorte, c.age, c.employeur_id, c.a_mettre_a_jour, c.tranche, c.etat,
                c.document_id
         FROM campagne_cible c JOIN affilie a ON a.id = c.affilie_id
-        WHERE c.campagne_id = :c {filtres} ORDER BY c.id LIMIT :limite OFFSET :decalage"""),
-            valeurs,
-        )
-    ).all()
-    return [dict(ligne._mapping) for ligne in lignes]
+        WHERE c.campagne_id = :c {filtres} ORDER BY c.id LIMIT :limite OFFSET :decalage""",
+        valeurs,
+    )
 
 
 async def charge_previsionnelle(session: AsyncSession, campagne_id: int) -> dict[str, Any]:
     """Counts for the dry run: per cohort and age, per tranche, the employers most concerned."""
-    par_age = [
-        {"cohorte": c, "age": a, "agents": int(n)}
-        for c, a, n in (
-            await _executer(
-                session,
-                text(
-                    "SELECT cohorte, age, COUNT(*) FROM campagne_cible WHERE campagne_id = :c GROUP BY cohorte, age "
-                    "ORDER BY cohorte, age"
-                ),
-                {"c": campagne_id},
-            )
-        ).all()
-    ]
-    par_tranche = {
-        int(t): int(n)
-        for t, n in (
-            await _executer(
-                session,
-                text("SELECT tranche, COUNT(*) FROM campagne_cible WHERE campagne_id = :c GROUP BY tranche"),
-                {"c": campagne_id},
-            )
-        ).all()
-    }
-    employeurs = (
-        await _executer(
-            session,
-            text("SELECT COUNT(*) FROM campagne_employeur WHERE campagne_id = :c AND nb_a_mettre_a_jour > 0"),
-            {"c": campagne_id},
-        )
-    ).scalar()
-    taches = (
-        await _executer(
-            session,
-            text("SELECT COUNT(*) FROM campagne_cible WHERE campagne_id = :c AND a_mettre_a_jour"),
-            {"c": campagne_id},
-        )
-    ).scalar()
-    lots = (
-        await _executer(
-            session, text("SELECT COUNT(DISTINCT lot) FROM campagne_cible WHERE campagne_id = :c"), {"c": campagne_id}
-        )
-    ).scalar()
-    principaux = [
-        dict(ligne._mapping)
-        for ligne in (
-            await _executer(
-                session,
-                text("""
+    parametres = {"c": campagne_id}
+    par_age = await _lignes(
+        session,
+        "SELECT cohorte, age, COUNT(*) FROM campagne_cible WHERE campagne_id = :c GROUP BY cohorte, age "
+        "ORDER BY cohorte, age",
+        parametres,
+    )
+    par_tranche = await _lignes(
+        session,
+        "SELECT tranche, COUNT(*) FROM campagne_cible WHERE campagne_id = :c GROUP BY tranche",
+        parametres,
+    )
+    principaux = await _dictionnaires(
+        session,
+        """
         SELECT e.siret, e.raison_sociale, ce.nb_agents, ce.nb_a_mettre_a_jour
         FROM campagne_employeur ce JOIN employeur e ON e.id = ce.employeur_id
-        WHERE ce.campagne_id = :c ORDER BY ce.nb_a_mettre_a_jour DESC, ce.nb_agents DESC, e.id LIMIT 20"""),
-                {"c": campagne_id},
-            )
-        ).all()
-    ]
+        WHERE ce.campagne_id = :c ORDER BY ce.nb_a_mettre_a_jour DESC, ce.nb_agents DESC, e.id LIMIT 20""",
+        parametres,
+    )
     return {
-        "par_age": par_age,
-        "par_tranche": par_tranche,
-        "employeurs_concernes": int(employeurs or 0),
-        "taches": int(taches or 0),
-        "lots": int(lots or 0),
+        "par_age": [{"cohorte": cohorte, "age": age, "agents": int(n)} for cohorte, age, n in par_age],
+        "par_tranche": {int(t): int(n) for t, n in par_tranche},
+        "employeurs_concernes": await _nombre(
+            session,
+            "SELECT COUNT(*) FROM campagne_employeur WHERE campagne_id = :c AND nb_a_mettre_a_jour > 0",
+            parametres,
+        ),
+        "taches": await _nombre(
+            session,
+            "SELECT COUNT(*) FROM campagne_cible WHERE campagne_id = :c AND a_mettre_a_jour",
+            parametres,
+        ),
+        "lots": await _nombre(
+            session, "SELECT COUNT(DISTINCT lot) FROM campagne_cible WHERE campagne_id = :c", parametres
+        ),
         "principaux_employeurs": principaux,
     }
 
 
 async def enregistrer_previsionnel(session: AsyncSession, campagne_id: int, rapport: dict[str, Any]) -> None:
     campagne = await session.get(CampagneTable, campagne_id)
-    assert campagne is not None
+    if campagne is None:
+        raise LookupError(f"campagne {campagne_id} inconnue")
     campagne.previsionnel = rapport
     session.add(campagne)
 

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Protocol
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.identifiants import cle_nir, completer_siret
 from persistence.models import Affilie, Employeur, Enfant, LigneCirTable
+
+
+class _Ligne(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def identifiant(ligne: _Ligne) -> int:
+    """The key of a row once written (flushed): the database gave it."""
+    if ligne.id is None:
+        raise RuntimeError(f"{type(ligne).__name__} sans identifiant : écrivez-la (flush) d'abord")
+    return ligne.id
 
 
 def nir_valide(sexe: int, naissance: date, departement: str, commune: int, ordre: int) -> str:
@@ -61,12 +74,13 @@ async def creer_affilie(
     )
     session.add(affilie)
     await session.flush()
+    affilie_id = identifiant(affilie)
     fin = fin_carriere or date(date.today().year - 1, 12, 31)
     for annee in range(debut_carriere.year, fin.year + 1):
         debut = max(debut_carriere, date(annee, 1, 1))
         session.add(
             LigneCirTable(
-                affilie_id=affilie.id,  # type: ignore[arg-type]
+                affilie_id=affilie_id,
                 employeur_id=employeur.id if employeur else None,
                 annee=annee,
                 date_debut=debut,
@@ -79,6 +93,6 @@ async def creer_affilie(
             )
         )
     for i, naissance_enfant in enumerate(enfants):
-        session.add(Enfant(affilie_id=affilie.id, prenom=f"Enfant {i + 1}", date_de_naissance=naissance_enfant))  # type: ignore[arg-type]
+        session.add(Enfant(affilie_id=affilie_id, prenom=f"Enfant {i + 1}", date_de_naissance=naissance_enfant))
     await session.flush()
     return affilie

@@ -14,13 +14,14 @@ from __future__ import annotations
 import math
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.cir import TAUX_DES_CHAMPS, taux_moyen, traitement_d_un_point
+from domain.cir import TAUX_DES_CHAMPS, ValeursDuPoint, taux_moyen, traitement_d_un_point
 from domain.identifiants import cle_nir
 from persistence.fabrique import siret_valide
 from persistence.models import Affilie, Employeur, LigneCirTable
@@ -106,7 +107,7 @@ class BilanSynthese:
     secondes: float
 
 
-_SANS_COTISATION = {
+_SANS_COTISATION: dict[str, int | None] = {
     "traitement_brut_centimes": None,
     "nbi_centimes": None,
     "retenue_salariale_centimes": None,
@@ -114,32 +115,37 @@ _SANS_COTISATION = {
 }
 
 
-def _facteurs(cache: dict, debut: date, fin: date) -> tuple[float, float, float] | None:
-    """Per period: the traitement of one index point at full time (in cents per % of quotité), and the two
-    rates (in %); ``None`` when the point or a rate is unknown for the period."""
-    if (debut, fin) not in cache:
-        try:
-            cache[(debut, fin)] = (
-                float(traitement_d_un_point(debut, fin)),
-                *(float(taux_moyen(nom, debut, fin)) for nom in TAUX_DES_CHAMPS.values()),
-            )
-        except LookupError:
-            cache[(debut, fin)] = None
-    return cache[(debut, fin)]
+class _Cotisations:
+    """Contribution blocks from factors memoised per period, so that the bulk insert stays fast."""
 
+    def __init__(self, valeurs_du_point: ValeursDuPoint) -> None:
+        self._valeurs_du_point = valeurs_du_point
+        self._facteurs: dict[tuple[date, date], tuple[float, float, float] | None] = {}
 
-def _cotisations(cache: dict, indice: int | None, quotite: int, debut: date, fin: date) -> dict[str, int | None]:
-    facteurs = _facteurs(cache, debut, fin) if indice is not None else None
-    if facteurs is None:
-        return _SANS_COTISATION
-    point, taux_agent, taux_employeur = facteurs
-    traitement = round(indice * point * quotite)  # euros × 100 (cents) ÷ 100 (quotité in %)
-    return {
-        "traitement_brut_centimes": traitement,
-        "nbi_centimes": 0,
-        "retenue_salariale_centimes": round(traitement * taux_agent / 100),
-        "contribution_employeur_centimes": round(traitement * taux_employeur / 100),
-    }
+    def _facteurs_de(self, debut: date, fin: date) -> tuple[float, float, float] | None:
+        """The traitement of one index point at full time (in cents per % of quotité), and the two rates (in %);
+        ``None`` when the point or a rate is unknown for the period."""
+        if (debut, fin) not in self._facteurs:
+            try:
+                taux_agent, taux_employeur = (float(taux_moyen(nom, debut, fin)) for nom in TAUX_DES_CHAMPS.values())
+                point = float(traitement_d_un_point(debut, fin, self._valeurs_du_point))
+                self._facteurs[(debut, fin)] = (point, taux_agent, taux_employeur)
+            except LookupError:
+                self._facteurs[(debut, fin)] = None
+        return self._facteurs[(debut, fin)]
+
+    def bloc(self, indice: int | None, quotite: int, debut: date, fin: date) -> dict[str, int | None]:
+        facteurs = self._facteurs_de(debut, fin) if indice is not None else None
+        if indice is None or facteurs is None:
+            return _SANS_COTISATION
+        point, taux_agent, taux_employeur = facteurs
+        traitement = round(indice * point * quotite)  # euros × 100 (cents) ÷ 100 (quotité in %)
+        return {
+            "traitement_brut_centimes": traitement,
+            "nbi_centimes": 0,
+            "retenue_salariale_centimes": round(traitement * taux_agent / 100),
+            "contribution_employeur_centimes": round(traitement * taux_employeur / 100),
+        }
 
 
 def _nir(rang: int, sexe: int, naissance: date) -> str:
@@ -157,17 +163,20 @@ async def generer(
     annee: int | None = None,
     annees_cir: int = 3,
     graine: int = 2026,
-    progression=None,
+    progression: Callable[[int, int], None] | None = None,
+    *,
+    valeurs_du_point: ValeursDuPoint,
 ) -> BilanSynthese:
     """Add ``affilies`` agents in ``employeurs`` employers (default: one per 55 agents, the CNRACL ratio).
-    ``annee`` is the current year: the CIR holds the ``annees_cir`` years before it."""
+    ``annee`` is the current year: the CIR holds the ``annees_cir`` years before it; ``valeurs_du_point`` prices
+    the contribution blocks (``pension/parametres/point_indice.yaml``)."""
     debut = time.monotonic()
     hasard = random.Random(graine)
     annee = annee or date.today().year
     employeurs = employeurs or max(1, round(affilies / 55))
     async with moteur.connect() as connexion:
-        base_employeur = (await connexion.execute(select(func.coalesce(func.max(Employeur.id), 0)))).scalar_one()
-        base_affilie = (await connexion.execute(select(func.coalesce(func.max(Affilie.id), 0)))).scalar_one()
+        base_employeur = (await connexion.execute(select(func.max(Employeur.id)))).scalar_one() or 0
+        base_affilie = (await connexion.execute(select(func.max(Affilie.id)))).scalar_one() or 0
     # Employers: sizes from a log-normal law (median ~12 agents, a long tail of large hospitals).
     lignes_employeurs, poids = [], []
     for j in range(employeurs):
@@ -186,14 +195,14 @@ async def generer(
         )
     async with moteur.begin() as connexion:
         for i in range(0, len(lignes_employeurs), _LOT_SQL):
-            await connexion.execute(Employeur.__table__.insert(), lignes_employeurs[i : i + _LOT_SQL])  # type: ignore[attr-defined]
+            await connexion.execute(insert(Employeur), lignes_employeurs[i : i + _LOT_SQL])
     cumul, total = [], 0.0
     for p in poids:
         total += p
         cumul.append(total)
     maintenant = datetime.now(UTC)
     lignes_cir = 0
-    facteurs: dict = {}
+    cotisations = _Cotisations(valeurs_du_point)
     for debut_lot in range(0, affilies, _LOT_SQL):
         agents, periodes = [], []
         taille_lot = min(_LOT_SQL, affilies - debut_lot)
@@ -253,13 +262,13 @@ async def generer(
                         "categorie": categorie,
                         "indice_majore": indice_annee,
                         "modifiee_le": maintenant,
-                        **_cotisations(facteurs, indice_annee, quotite, debut_periode, date(a, 12, 31)),
+                        **cotisations.bloc(indice_annee, quotite, debut_periode, date(a, 12, 31)),
                     }
                 )
         async with moteur.begin() as connexion:
-            await connexion.execute(Affilie.__table__.insert(), agents)  # type: ignore[attr-defined]
+            await connexion.execute(insert(Affilie), agents)
             if periodes:
-                await connexion.execute(LigneCirTable.__table__.insert(), periodes)  # type: ignore[attr-defined]
+                await connexion.execute(insert(LigneCirTable), periodes)
         lignes_cir += len(periodes)
         if progression:
             progression(debut_lot + taille_lot, affilies)

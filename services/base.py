@@ -17,7 +17,7 @@ __all__ = ["AsyncSession", "SessionFactory", "base_de_donnees", "moteur_de_base"
 @asynccontextmanager
 async def moteur_de_base(settings: Settings, taille_pool: int = 5) -> AsyncIterator[AsyncEngine]:
     """The database engine of ``settings``, closed on the way out."""
-    moteur = creer_moteur(settings.url_base_de_donnees, taille_pool)
+    moteur = creer_moteur(settings.database_url, taille_pool)
     try:
         yield moteur
     finally:

@@ -35,14 +35,7 @@ def _gabarits() -> Gabarits:
 
 
 def transport_de(settings: Settings) -> TransportSmtp:
-    return TransportSmtp(
-        settings.hote_smtp,
-        settings.smtp_port,
-        settings.mail_expediteur,
-        settings.smtp_user,
-        settings.smtp_password,
-        settings.smtp_starttls,
-    )
+    return TransportSmtp.depuis(settings)
 
 
 async def deposer(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from domain.erreurs import Refus
+from pension.parametres import valeurs_datees
 from persistence.audit import Verification, verifier
 from persistence.comptes import CompteInvalide, creer_compte, hacher
 from persistence.demo import base_vide, charger_demo
@@ -29,7 +30,7 @@ __all__ = [
 def mettre_a_jour_la_base(settings: Settings) -> None:
     """Apply the migrations (the ``var`` folder of an embedded SQLite base created first)."""
     settings.var_dir.mkdir(parents=True, exist_ok=True)
-    migrer(settings.url_base_de_donnees)
+    migrer(settings.database_url)
 
 
 async def creer_un_compte(
@@ -72,7 +73,7 @@ async def charger_la_demo(settings: Settings, forcer: bool) -> list[dict[str, st
     async with base_de_donnees(settings) as sessions:
         if not forcer and not await base_vide(sessions):
             return None
-        return await charger_demo(sessions, settings.var_dir / "demo.json")
+        return await charger_demo(sessions, settings.var_dir / "demo.json", valeurs_datees("point_indice"))
 
 
 async def population_synthetique(
@@ -84,4 +85,11 @@ async def population_synthetique(
 ) -> BilanSynthese:
     """Employers of realistic sizes and agents (ages, careers, CIR), inserted in bulk."""
     async with moteur_de_base(settings) as moteur:
-        return await generer(moteur, affilies, employeurs, annees_cir=annees_cir, progression=progression)
+        return await generer(
+            moteur,
+            affilies,
+            employeurs,
+            annees_cir=annees_cir,
+            progression=progression,
+            valeurs_du_point=valeurs_datees("point_indice"),
+        )

@@ -59,7 +59,7 @@ class Moteur:
             if self._client is None:
                 try:
                     self._client = await connecter(
-                        self.settings.adresse_temporal,
+                        self.settings.temporal_address,
                         self.settings.temporal_namespace,
                         tracage=self.settings.tracage_otel,
                     )

@@ -6,10 +6,10 @@ from pydantic import ValidationError
 from settings import Settings
 
 
-def test_delais_iso_8601_depuis_l_environnement(monkeypatch):
+def test_delais_iso_8601_depuis_l_environnement(monkeypatch, tmp_path):
     monkeypatch.setenv("CNRACL_EIR_DELAI_NOTIFICATION_EMPLOYEUR", "PT30S")
     monkeypatch.setenv("CNRACL_EIR_DELAI_ENQUETE", "P3W")
-    settings = Settings()
+    settings = Settings(var_dir=tmp_path)
     assert settings.eir_delai_notification_employeur == timedelta(seconds=30)
     assert settings.eir_delai_enquete == timedelta(weeks=3)
     assert settings.relance_employeur == timedelta(days=10) and settings.escalade_superviseur == timedelta(days=20)
@@ -30,3 +30,16 @@ def test_l_escalade_suit_la_relance():
 def test_demo_garde_sa_cle_entre_deux_demarrages(tmp_path):
     premiere = Settings(var_dir=tmp_path).cle_secrete()
     assert len(premiere) >= 32 and Settings(var_dir=tmp_path).cle_secrete() == premiere
+
+
+def test_une_adresse_vide_designe_le_composant_embarque(tmp_path):
+    embarques = Settings(var_dir=tmp_path)
+    assert embarques.temporal_embarque and embarques.smtp_embarque
+    assert (embarques.database_url, embarques.temporal_address, embarques.smtp_host) == (
+        f"sqlite+aiosqlite:///{tmp_path / 'cnracl.db'}",
+        "127.0.0.1:7233",
+        "127.0.0.1",
+    )
+    donnes = Settings(var_dir=tmp_path, temporal_address="temporal:7233", smtp_host="relais")
+    assert not donnes.temporal_embarque and not donnes.smtp_embarque
+    assert (donnes.temporal_address, donnes.smtp_host) == ("temporal:7233", "relais")

@@ -23,7 +23,8 @@ class Valeur:
 
 @cache
 def _fichier(nom: str) -> dict[str, Any]:
-    return yaml.safe_load((DOSSIER / f"{nom}.yaml").read_text(encoding="utf-8"))
+    contenu: dict[str, Any] = yaml.safe_load((DOSSIER / f"{nom}.yaml").read_text(encoding="utf-8"))
+    return contenu
 
 
 def parametre(fichier: str, nom: str, a_la_date: date) -> Valeur:

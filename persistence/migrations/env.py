@@ -23,7 +23,10 @@ def _executer(connexion) -> None:
 
 
 async def _en_ligne() -> None:
-    moteur = create_async_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("sqlalchemy.url manquant dans la configuration d'Alembic")
+    moteur = create_async_engine(url)
     async with moteur.connect() as connexion:
         await connexion.run_sync(_executer)
     await moteur.dispose()

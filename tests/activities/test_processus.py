@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
@@ -21,9 +21,10 @@ from notifications.rendu import Gabarits
 from notifications.transport import TransportSmtp
 from persistence import depots
 from persistence.db import transaction
+from persistence.fabrique import identifiant
 from persistence.models import DemandeEirTable, Evenement, LigneCirTable, Tache
-from tests.conftest import texte
-from tests.fabriques import population
+from tests.support.environnement import texte
+from tests.support.fabriques import population
 
 MAINTENANT = datetime(2026, 3, 9, 9, tzinfo=UTC)
 SUPERVISEURS = "superviseurs@cnracl.example.fr"
@@ -37,7 +38,7 @@ class Banc:
         self.activites = ActivitesProcessus(
             sessions, ExpediteurMails(sessions, Gabarits(), transport), "https://cnracl.test", SUPERVISEURS
         )
-        self.reference = ReferenceProcessus(TypeProcessus.eir, demande.id)
+        self.reference = ReferenceProcessus(TypeProcessus.eir, identifiant(demande))
         self.env = ActivityEnvironment()
 
     def transition(self, sequence: int, vue: VueEir, evenement: str, minutes: int = 0) -> Transition:
@@ -85,7 +86,7 @@ class Banc:
                     await session.exec(
                         select(Evenement.type)
                         .where(Evenement.processus_id == self.demande.workflow_id)
-                        .order_by(Evenement.id)
+                        .order_by(col(Evenement.id))
                     )
                 ).all()
             )
@@ -152,6 +153,7 @@ async def test_une_reponse_ecrit_le_cir_ferme_la_tache_et_ecrit_l_etat_suivant(b
     for _ in range(2):
         await banc.env.run(banc.activites.clore_tache, cloture)
     demande, [tache], evenements = await banc.lire()
+    assert tache.reponse is not None
     assert (tache.etat, tache.reponse["indice_fin_de_carriere"]) == ("terminee", 612)
     assert "sequence" not in tache.reponse  # the inbox shows the answer, not the protocol
     assert (demande.sequence, demande.indice_fin_de_carriere, demande.tache_id) == (4, 612, None)

@@ -10,16 +10,16 @@ import asyncpg
 import pytest
 
 from persistence.migrations import migrer_async
-from tests.conftest import PG_ADMIN, _base_postgres, _supprimer_base, settings_de_test
-from tests.pages.outils import navigateur
-from tests.service import assembler
+from tests.support.environnement import PG_ADMIN, creer_base_postgres, settings_de_test, supprimer_base_postgres
+from tests.support.navigateur import navigateur
+from tests.support.service import assembler
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
 async def base():
-    nom = await _base_postgres()
+    nom = await creer_base_postgres()
     url = f"{PG_ADMIN.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+asyncpg://')}/{nom}"
     await migrer_async(url)
     try:
@@ -30,7 +30,7 @@ async def base():
             await admin.execute(f'ALTER DATABASE "{nom}" ALLOW_CONNECTIONS true')
         finally:
             await admin.close()
-        await _supprimer_base(nom)
+        await supprimer_base_postgres(nom)
 
 
 async def _couper(nom: str, refuser: bool | None = None) -> int:

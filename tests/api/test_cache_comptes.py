@@ -15,8 +15,8 @@ from sqlmodel import select
 from persistence.comptes import creer_compte, hacher
 from persistence.db import transaction
 from persistence.models import Compte
-from tests.conftest import settings_de_test
-from tests.service import CODE, assembler
+from tests.support.environnement import settings_de_test
+from tests.support.service import CODE, assembler
 
 DELAI = 1.0
 
@@ -63,7 +63,7 @@ async def test_un_changement_hors_du_processus_vaut_dans_le_delai(service):
     paie = await service.http("paie")
     assert (await paie.get("/taches")).status_code == 200
     async with service.sessions() as session:  # as another process would: no flush of an account here
-        await session.exec(text("UPDATE compte SET actif = false WHERE identifiant = 'paie'"))  # type: ignore[call-overload]
+        await session.exec(text("UPDATE compte SET actif = false WHERE identifiant = 'paie'"))
         await session.commit()
     await asyncio.sleep(DELAI + 0.2)
     assert (await paie.get("/taches")).status_code == 401
@@ -75,7 +75,7 @@ async def test_la_question_secrete_change_le_compte_enregistre(service):
     paie = await service.http("paie")
     assert (await paie.get("/taches")).status_code == 200  # the copy is kept
     async with service.sessions() as session:  # meanwhile, elsewhere: the name is filled in
-        await session.exec(text("UPDATE compte SET nom = 'Roux' WHERE identifiant = 'paie'"))  # type: ignore[call-overload]
+        await session.exec(text("UPDATE compte SET nom = 'Roux' WHERE identifiant = 'paie'"))
         await session.commit()
     reponse = await paie.put(
         "/auth/question-secrete", json={"code": CODE, "question": "nom_naissance_mere", "reponse": "Durand"}

@@ -11,9 +11,9 @@ import pytest
 
 from domain.cir import cotisations_attendues
 from domain.regles import parametre
-from tests.conftest import settings_de_test
-from tests.pages.outils import navigateur
-from tests.service import Service, assembler
+from tests.support.environnement import settings_de_test
+from tests.support.navigateur import navigateur
+from tests.support.service import Service, assembler
 
 
 @pytest.fixture
@@ -187,6 +187,7 @@ async def test_correction_administrative_d_une_tache_garde_les_cotisations(servi
     from domain.cir import LigneCir
     from persistence import depots
     from persistence.db import transaction
+    from persistence.fabrique import identifiant
 
     rh = await service.http("rh-commune")
     nir = service.pop.affilie.nir
@@ -194,7 +195,7 @@ async def test_correction_administrative_d_une_tache_garde_les_cotisations(servi
     async with transaction(service.sessions) as session:
         await depots.ecrire_ligne_cir(
             session,
-            service.pop.affilie.id,
+            identifiant(service.pop.affilie),
             LigneCir(date_debut=date(2022, 1, 1), date_fin=date(2022, 12, 31), indice_majore=530),
             service.pop.employeur.id,
             datetime.now(UTC),

@@ -16,8 +16,8 @@ from domain.task_queues import id_workflow_eir
 from persistence import depots
 from persistence.db import transaction
 from persistence.models import Document, DossierValidationTable, RectificationTable, Tache
-from tests.conftest import settings_de_test
-from tests.service import assembler
+from tests.support.environnement import settings_de_test
+from tests.support.service import assembler
 
 OK = "ok"
 ROLES = ("anonyme", "camille", "jean", "rh-commune", "drh", "superviseur")

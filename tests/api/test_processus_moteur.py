@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from domain.task_queues import id_workflow_eir
 from persistence import depots
 from persistence.db import transaction
-from tests.chaos.test_temporal_redemarre import ServeurTemporal
-from tests.conftest import settings_de_test
-from tests.service import assembler
+from tests.support.environnement import settings_de_test
+from tests.support.processus_externes import ServeurTemporal
+from tests.support.service import assembler
 
 
 async def test_detail_d_un_processus_quand_le_moteur_s_arrete(tmp_path, url_sqlite):

@@ -12,8 +12,8 @@ from persistence import depots
 from persistence.db import transaction
 from persistence.fabrique import nir_valide
 from persistence.models import DemandeEirTable, Tache
-from tests.conftest import settings_de_test
-from tests.service import Service, assembler
+from tests.support.environnement import settings_de_test
+from tests.support.service import Service, assembler
 
 
 @pytest.fixture

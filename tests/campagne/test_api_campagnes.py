@@ -12,10 +12,9 @@ import pytest
 from api.app import create_app
 from persistence.comptes import creer_compte, hacher
 from persistence.db import transaction
-from tests.campagne.population import population_campagne
-from tests.campagne.test_campagne_workflow import _annee_de_campagne, _avancer_jusqua, _taches
-from tests.conftest import settings_de_test
-from tests.workflows.test_eir_workflow import attendre
+from tests.support.attente import attendre
+from tests.support.campagne import annee_de_campagne, avancer_jusqua, population_campagne, taches_de_campagne
+from tests.support.environnement import settings_de_test
 from worker import creer_worker
 from workflows.campagne_client import demande_campagne
 
@@ -28,7 +27,7 @@ async def api(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sql
     settings = settings_de_test(
         tmp_path, url_sqlite, boite_mail.port, temporal_address=env.client.service_client.config.target_host
     )
-    annee = await _annee_de_campagne(env)
+    annee = await annee_de_campagne(env)
     pop = await population_campagne(sessions_sqlite, annee, avec_eig=False)
     async with transaction(sessions_sqlite) as session:
         for role, identifiant, cible in (
@@ -100,9 +99,9 @@ async def test_simulation_lancement_pilotage_et_reponse_employeur(api):
     assert not (await superviseur.post(f"/campagnes/{annee}/reprise")).json()["en_pause"]
 
     demande = demande_campagne(settings, annee)
-    await _avancer_jusqua(env, demande.calendrier.lancement + timedelta(hours=1))
+    await avancer_jusqua(env, demande.calendrier.lancement + timedelta(hours=1))
     await attendre(lambda: len(boite.messages) == 2)
-    taches = await _taches(sessions)
+    taches = await taches_de_campagne(sessions)
     commune = next(t for t in taches if t.employeur_id == pop.employeurs["commune"].id)
     hopital = next(t for t in taches if t.employeur_id == pop.employeurs["hopital"].id)
     # The employer sees its campaign tasks in its inbox, answers its own, not another's.

@@ -16,11 +16,10 @@ from persistence import depots
 from persistence.db import creer_moteur, fabrique_sessions
 from persistence.models import Document, Mail
 from persistence.models_campagne import CampagneTable, ExportCampagne
-from tests.campagne.population import population_campagne
-from tests.campagne.test_campagne_workflow import AVEC_EIG, _completer, _taches
-from tests.conftest import settings_de_test
-from tests.e2e.test_arret_worker import WorkerExterne
-from tests.workflows.test_eir_workflow import attendre
+from tests.support.attente import attendre
+from tests.support.campagne import AVEC_EIG, completer_taches, population_campagne, taches_de_campagne
+from tests.support.environnement import settings_de_test
+from tests.support.processus_externes import WorkerExterne
 from workflows.campagne_client import demarrer_campagne
 
 pytestmark = pytest.mark.e2e
@@ -62,8 +61,8 @@ async def test_worker_tue_trois_fois_pendant_la_campagne(env_dev, tmp_path, boit
         worker.demarrer()
         handle = await demarrer_campagne(env_dev.client, settings.task_queue, demande)
         await attendre(lambda: len(boite_mail.messages) == 2, delai=60)  # the launch mails
-        await _completer(
-            sessions, [t for t in await _taches(sessions) if t.employeur_id == pop.employeurs["commune"].id]
+        await completer_taches(
+            sessions, [t for t in await taches_de_campagne(sessions) if t.employeur_id == pop.employeurs["commune"].id]
         )
         worker.tuer()  # while the campaign waits for the reminder
         worker.demarrer()

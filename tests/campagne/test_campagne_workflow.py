@@ -4,7 +4,6 @@ mail, task, reminder, export, document and agent mail, each exactly once."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 from dataclasses import replace
@@ -13,30 +12,30 @@ from pathlib import Path
 
 import pytest
 from sqlmodel import select
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-import pension
-from domain.campagne import TYPE_TACHE_CAMPAGNE, ActionSuperviseur, EtapeCampagne
+from domain.campagne import ActionSuperviseur, EtapeCampagne
 from persistence import depots_campagne
-from persistence.db import creer_moteur, fabrique_sessions, transaction
+from persistence.db import creer_moteur, fabrique_sessions
 from persistence.models import Document, Mail, Tache
 from persistence.models_campagne import CampagneTable, CibleCampagne, ExportCampagne
-from tests.campagne.population import population_campagne
-from tests.conftest import settings_de_test, texte
-from tests.workflows.test_eir_workflow import attendre
+from tests.support.attente import attendre
+from tests.support.campagne import (
+    AVEC_EIG,
+    annee_de_campagne,
+    avancer_jusqua,
+    completer_taches,
+    population_campagne,
+    taches_de_campagne,
+)
+from tests.support.environnement import settings_de_test, texte
+from tests.support.fabriques import SUPERVISEURS
 from worker import creer_worker, executant_workflows
 from workflows.campagne import WORKFLOWS_CAMPAGNE, CampagneDaiWorkflow
 from workflows.campagne_client import demande_campagne, demarrer_campagne
-
-SUPERVISEURS = "superviseurs@cnracl.example.fr"
-AVEC_EIG = hasattr(pension, "estimer")
-
-
-async def _annee_de_campagne(env) -> int:
-    """A campaign whose July is still ahead of the test server's clock (shared by the session's tests)."""
-    return (await env.get_current_time()).year + 1
 
 
 @pytest.fixture
@@ -53,7 +52,7 @@ async def banc(env_temps_accelere, tmp_path, boite_mail, url_base):
     )
     moteur = creer_moteur(url_base)
     sessions = fabrique_sessions(moteur)
-    annee = await _annee_de_campagne(env_temps_accelere)
+    annee = await annee_de_campagne(env_temps_accelere)
     pop = await population_campagne(sessions, annee, avec_eig=AVEC_EIG)
     try:
         async with creer_worker(env_temps_accelere.client, settings, sessions):
@@ -62,33 +61,11 @@ async def banc(env_temps_accelere, tmp_path, boite_mail, url_base):
         await moteur.dispose()
 
 
-async def _avancer_jusqua(env, instant: datetime) -> None:
-    maintenant = await env.get_current_time()
-    if instant > maintenant:
-        await env.sleep(instant - maintenant)
-
-
-async def _taches(sessions) -> list[Tache]:
-    async with sessions() as session:
-        return list(
-            (await session.exec(select(Tache).where(Tache.type == TYPE_TACHE_CAMPAGNE).order_by(Tache.id))).all()
-        )
-
-
 async def _campagne(sessions, annee: int) -> CampagneTable:
     async with sessions() as session:
         campagne = await depots_campagne.campagne_par_annee(session, annee)
         assert campagne is not None
         return campagne
-
-
-async def _completer(sessions, taches: list[Tache]) -> None:
-    """What the employer does through the API: its answer closes the task."""
-    async with transaction(sessions) as session:
-        for tache in taches:
-            assert await depots_campagne.terminer_tache_campagne(
-                session, tache.id, None, {"donnees_verifiees": True}, datetime.now(UTC)
-            )
 
 
 async def test_campagne_complete_de_juillet_n_a_decembre_n_plus_1(banc):
@@ -101,13 +78,18 @@ async def test_campagne_complete_de_juillet_n_a_decembre_n_plus_1(banc):
     handle = await demarrer_campagne(env.client, settings.task_queue, demande)
     commune, hopital, sdis = (pop.employeurs[n].email for n in ("commune", "hopital", "sdis"))
 
-    # Before 1 July N nothing happens.
-    await _avancer_jusqua(env, cal.lancement - timedelta(hours=1))
-    await asyncio.sleep(0.3)
-    assert boite.messages == [] and await _taches(sessions) == []
+    # Before 1 July N nothing happens: the campaign waits for its launch.
+    await avancer_jusqua(env, cal.lancement - timedelta(hours=1))
+
+    async def attend_son_lancement() -> bool:
+        vue = await handle.query(CampagneDaiWorkflow.progression)
+        return (vue.etape, vue.prochaine_echeance) == (EtapeCampagne.selection, cal.lancement)
+
+    await attendre(attend_son_lancement)
+    assert boite.messages == [] and await taches_de_campagne(sessions) == []
 
     # July N: one mail per employer with agents to update, listing them; one task per agent.
-    await _avancer_jusqua(env, cal.lancement + timedelta(hours=1))
+    await avancer_jusqua(env, cal.lancement + timedelta(hours=1))
     await attendre(lambda: len(boite.messages) == 2)
     assert boite.pour(sdis) == []  # its agents' CIR are up to date
     for nom, adresse in (("commune", commune), ("hopital", hopital)):
@@ -119,7 +101,7 @@ async def test_campagne_complete_de_juillet_n_a_decembre_n_plus_1(banc):
         corps = texte(mail)
         for cle, agent in pop.agents.items():
             assert (f"{agent.prenom} {agent.nom}" in corps) == (cle in pop.a_mettre_a_jour[nom]), (cle, corps)
-    taches = await _taches(sessions)
+    taches = await taches_de_campagne(sessions)
     attendues = {pop.agents[c].id for agents in pop.a_mettre_a_jour.values() for c in agents}
     assert sorted(t.affilie_id for t in taches) == sorted(attendues)
     assert {t.destinataire for t in taches} == {"employeur"}
@@ -131,19 +113,19 @@ async def test_campagne_complete_de_juillet_n_a_decembre_n_plus_1(banc):
     )
 
     # The commune updates its agents' CIR and completes its tasks; the hospital does not.
-    await _completer(sessions, [t for t in taches if t.employeur_id == pop.employeurs["commune"].id])
+    await completer_taches(sessions, [t for t in taches if t.employeur_id == pop.employeurs["commune"].id])
 
     # Each reminder goes to the hospital only, once.
     for rang, instant in enumerate(cal.rappels, start=1):
-        await _avancer_jusqua(env, instant + timedelta(hours=1))
-        await attendre(lambda: len(boite.pour(hopital)) == 1 + rang)
+        await avancer_jusqua(env, instant + timedelta(hours=1))
+        await attendre(lambda rang=rang: len(boite.pour(hopital)) == 1 + rang)
         assert boite.pour(hopital)[-1]["Subject"].startswith(f"Rappel {rang} :")
     assert len(boite.pour(commune)) == 1
-    taches = await _taches(sessions)
+    taches = await taches_de_campagne(sessions)
     assert all((t.relancee_le is not None) == (t.employeur_id == pop.employeurs["hopital"].id) for t in taches)
 
     # The cut-off: the supervisors get the list of late employers (the hospital).
-    await _avancer_jusqua(env, cal.date_limite + timedelta(hours=1))
+    await avancer_jusqua(env, cal.date_limite + timedelta(hours=1))
     await attendre(lambda: len(boite.pour(SUPERVISEURS)) == 1)
     (alerte,) = boite.pour(SUPERVISEURS)
     assert "1 employeur(s) en retard" in alerte["Subject"]
@@ -244,9 +226,22 @@ async def test_pause_puis_reprise(banc):
     assert campagne.en_pause
     assert "déjà suspendue" in await _refus(handle.execute_update(CampagneDaiWorkflow.suspendre, ActionSuperviseur()))
 
-    await _avancer_jusqua(env, cal.rappels[0] + timedelta(days=1))
-    await asyncio.sleep(0.5)
-    assert boite.messages == [] and await _taches(sessions) == []
+    await avancer_jusqua(env, cal.rappels[0] + timedelta(days=1))
+
+    async def lancement_passe_en_pause() -> bool:
+        """The launch timer fired and the workflow's task that followed completed."""
+        evenements = [e.event_type for e in (await handle.fetch_history()).events]
+        return (
+            EventType.EVENT_TYPE_TIMER_FIRED in evenements
+            and evenements[-1] == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+        )
+
+    await attendre(lancement_passe_en_pause)
+    evenements = [e.event_type for e in (await handle.fetch_history()).events]
+    apres_lancement = evenements[evenements.index(EventType.EVENT_TYPE_TIMER_FIRED) :]
+    assert EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED not in apres_lancement
+    assert EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED not in apres_lancement
+    assert boite.messages == [] and await taches_de_campagne(sessions) == []
     assert (await handle.query(CampagneDaiWorkflow.progression)).en_pause
 
     vue = await handle.execute_update(CampagneDaiWorkflow.reprendre, ActionSuperviseur())
@@ -258,7 +253,7 @@ async def test_pause_puis_reprise(banc):
             and len(boite.pour(pop.employeurs["commune"].email)) == 2
         )
     )
-    assert len(await _taches(sessions)) == sum(len(a) for a in pop.a_mettre_a_jour.values())
+    assert len(await taches_de_campagne(sessions)) == sum(len(a) for a in pop.a_mettre_a_jour.values())
     assert "pas suspendue" in await _refus(handle.execute_update(CampagneDaiWorkflow.reprendre, ActionSuperviseur()))
     async with sessions() as session:
         from persistence import depots
@@ -286,8 +281,7 @@ async def test_simulation_n_envoie_rien(banc):
     demande = demande_campagne(settings, annee, simulation=True)
     handle = await demarrer_campagne(env.client, settings.task_queue, demande)
     vue = await handle.result()
-    assert vue.etape is EtapeCampagne.simulee
-    await asyncio.sleep(0.3)
+    assert vue.etape is EtapeCampagne.simulee  # finished: none of its activities is still running
     assert boite.messages == []
     async with sessions() as session:
         assert (await session.exec(select(Mail))).all() == []

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from domain.campagne import SCHEDULE_CAMPAGNE
-from tests.conftest import settings_de_test
-from tests.workflows.test_eir_workflow import attendre
+from tests.support.attente import attendre
+from tests.support.environnement import settings_de_test
 from worker import creer_worker
 from workflows.campagne_client import lancement_annuel, planifier_campagnes
 

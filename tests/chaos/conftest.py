@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import port_libre
+from tests.support.environnement import port_libre
 
 CHAOS = Path(__file__).resolve().parent
 

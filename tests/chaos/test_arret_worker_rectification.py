@@ -10,10 +10,12 @@ import pytest
 from sqlmodel import select
 
 from persistence.models import Document, Mail, Tache
-from tests.conftest import settings_de_test
-from tests.e2e.test_arret_worker import WorkerExterne, mails_envoyes
-from tests.service import assembler
-from tests.workflows.test_eir_workflow import AGENT, EMPLOYEUR, attendre
+from tests.support.attente import attendre
+from tests.support.environnement import settings_de_test
+from tests.support.fabriques import AGENT, EMPLOYEUR
+from tests.support.parcours_eir import mails_envoyes
+from tests.support.processus_externes import WorkerExterne
+from tests.support.service import assembler
 
 pytestmark = pytest.mark.e2e
 DRH = "drh@ch-lautreville.fr"

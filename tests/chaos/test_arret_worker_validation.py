@@ -4,21 +4,19 @@ decision is reached, each mail sent once, no task doubled."""
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import select
 
-from domain.taches import DelaisTache
-from domain.validation import EcheanceValidationEntree
-from persistence.db import transaction
-from persistence.models import DossierValidationTable, Mail, Tache
-from tests.conftest import settings_de_test
-from tests.e2e.test_arret_worker import WorkerExterne, mails_envoyes
-from tests.service import assembler
-from tests.workflows.test_eir_workflow import AGENT, EMPLOYEUR, SUPERVISEURS, attendre
-from tests.workflows.test_validation import REGLE
-from workflows.validation import EcheanceValidationWorkflow
+from persistence.models import Mail, Tache
+from tests.support.attente import attendre
+from tests.support.environnement import settings_de_test
+from tests.support.fabriques import AGENT, EMPLOYEUR, SUPERVISEURS
+from tests.support.parcours_eir import mails_envoyes
+from tests.support.processus_externes import WorkerExterne
+from tests.support.service import assembler
+from tests.support.validation import ouvrir_dossier_validation
 
 pytestmark = pytest.mark.e2e
 
@@ -32,34 +30,7 @@ async def test_worker_tue_pendant_une_validation_de_services(env_dev, tmp_path, 
         pile.callback(worker.arreter)
         service = await assembler(settings, pile)
         pop = service.pop
-        maintenant = datetime.now(UTC)
-        limite = (maintenant + timedelta(days=100)).date()
-        async with transaction(service.sessions) as session:
-            dossier = DossierValidationTable(
-                workflow_id=f"echeance-validation-{pop.affilie.cle}",
-                affilie_id=pop.affilie.id,
-                motif="titularisation",
-                date_limite=limite,
-                regle=REGLE,
-                etat="ouverte",
-                creee_le=maintenant,
-                modifiee_le=maintenant,
-            )
-            session.add(dossier)
-        await env_dev.client.start_workflow(
-            EcheanceValidationWorkflow.run,
-            EcheanceValidationEntree(
-                dossier.id,
-                pop.affilie.id,
-                pop.employeur.id,
-                limite,
-                REGLE,
-                settings.validation_rappels,
-                DelaisTache(settings.relance_employeur, settings.escalade_superviseur),
-            ),
-            id=dossier.workflow_id,
-            task_queue=settings.task_queue,
-        )
+        dossier = await ouvrir_dossier_validation(service, env_dev.client, pop.affilie, datetime.now(UTC))
         worker.demarrer()
         agent, rh, superviseur = (
             await service.http("camille"),

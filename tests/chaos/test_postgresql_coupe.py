@@ -6,19 +6,29 @@ counted, not hidden)."""
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from contextlib import AsyncExitStack, suppress
-from datetime import timedelta
+from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 from sqlmodel import select
 
 from persistence.migrations import migrer_async
 from persistence.models import Document, Mail, Tache
-from tests.conftest import PG_ADMIN, _base_postgres, _supprimer_base, settings_de_test
-from tests.e2e.test_arret_worker import WorkerExterne
-from tests.service import assembler
-from tests.workflows.test_eir_workflow import AGENT, EMPLOYEUR, attendre
+from tests.support.appels import appel_repete
+from tests.support.attente import attendre
+from tests.support.environnement import (
+    PG_ADMIN,
+    creer_base_postgres,
+    delais_eir_courts,
+    settings_de_test,
+    supprimer_base_postgres,
+)
+from tests.support.fabriques import AGENT, EMPLOYEUR
+from tests.support.processus_externes import WorkerExterne
+from tests.support.service import assembler
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
@@ -40,7 +50,7 @@ async def _couper(nom: str, arret: asyncio.Event, coupures: list[int]) -> None:
 
 
 async def test_connexions_postgresql_coupees_pendant_un_eir(env_dev, tmp_path, boite_mail):
-    nom = await _base_postgres()
+    nom = await creer_base_postgres()
     url = f"{PG_ADMIN.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+asyncpg://')}/{nom}"
     await migrer_async(url)
     settings = settings_de_test(
@@ -48,29 +58,19 @@ async def test_connexions_postgresql_coupees_pendant_un_eir(env_dev, tmp_path, b
         url,
         boite_mail.port,
         temporal_address=env_dev.client.service_client.config.target_host,
-        eir_delai_notification_employeur=timedelta(seconds=2),
-        relance_employeur=timedelta(minutes=5),
-        escalade_superviseur=timedelta(minutes=10),
-        eir_delai_enquete=timedelta(seconds=4),
+        **delais_eir_courts(notification=2, enquete=4),
     )
     worker = WorkerExterne(settings, tmp_path / "worker.log")
-    arret, coupures, refus = asyncio.Event(), [], []
+    arret, coupures, refus = asyncio.Event(), [], Counter[str]()
     async with AsyncExitStack() as pile:
-        pile.push_async_callback(_supprimer_base, nom)
+        pile.push_async_callback(supprimer_base_postgres, nom)
         pile.callback(worker.arreter)
         service = await assembler(settings, pile)
         agent, rh = await service.http("camille"), await service.http("rh-commune")
         worker.demarrer()
 
-        async def appel(client, methode, chemin, **kw):
-            """A user's call: a refused call (the database connection just cut) is retried a moment later."""
-            for _ in range(20):
-                reponse = await client.request(methode, chemin, **kw)
-                if reponse.status_code < 500:
-                    return reponse
-                refus.append(reponse.status_code)
-                await asyncio.sleep(0.5)
-            raise AssertionError(f"{methode} {chemin} toujours refusé")
+        async def appel(client: httpx.AsyncClient, methode: str, chemin: str, **options: Any) -> httpx.Response:
+            return await appel_repete(client, methode, chemin, refus, 20, **options)
 
         demande_id = (await appel(agent, "POST", "/eir", json={})).json()["id"]
         coupeur = asyncio.create_task(_couper(nom, arret, coupures))
@@ -107,4 +107,6 @@ async def test_connexions_postgresql_coupees_pendant_un_eir(env_dev, tmp_path, b
             documents = (await session.exec(select(Document.type))).all()
         assert len(mails) == 6 and {m.etat for m in mails} == {"envoye"}
         assert len(taches) == 1 and sorted(documents) == ["bilan", "ris"]
-    print(f"connexions coupées : {sum(coupures)} en {len(coupures)} coupures ; appels refusés puis repris : {refus}")
+    print(
+        f"connexions coupées : {sum(coupures)} en {len(coupures)} coupures ; appels refusés puis repris : {dict(refus)}"
+    )

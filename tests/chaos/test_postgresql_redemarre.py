@@ -11,18 +11,21 @@ import contextlib
 import time
 from collections import Counter
 from contextlib import AsyncExitStack
-from datetime import timedelta
+from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 from sqlmodel import select
 
 from persistence.migrations import migrer_async
 from persistence.models import Document, LigneCirTable, Mail, Tache
-from tests.conftest import settings_de_test
-from tests.e2e.test_arret_worker import WorkerExterne
-from tests.service import assembler
-from tests.workflows.test_eir_workflow import AGENT, EMPLOYEUR, attendre
+from tests.support.appels import appel_repete
+from tests.support.attente import attendre
+from tests.support.environnement import delais_eir_courts, settings_de_test
+from tests.support.fabriques import AGENT, EMPLOYEUR
+from tests.support.processus_externes import WorkerExterne
+from tests.support.service import assembler
 
 pytestmark = pytest.mark.e2e
 ARRET = 4.0  # seconds without a database at each stop
@@ -66,13 +69,10 @@ async def test_postgresql_arrete_et_relance_pendant_un_eir(env_dev, tmp_path, bo
         url,
         boite_mail.port,
         temporal_address=env_dev.client.service_client.config.target_host,
-        eir_delai_notification_employeur=timedelta(seconds=2),
-        relance_employeur=timedelta(minutes=5),
-        escalade_superviseur=timedelta(minutes=10),
-        eir_delai_enquete=timedelta(seconds=4),
+        **delais_eir_courts(notification=2, enquete=4),
     )
     worker = WorkerExterne(settings, tmp_path / "worker.log")
-    arret, arrets, refus = asyncio.Event(), [], Counter()
+    arret, arrets, refus = asyncio.Event(), [], Counter[str]()
     async with AsyncExitStack() as pile:
         pile.callback(worker.arreter)
         service = await assembler(settings, pile)
@@ -81,19 +81,8 @@ async def test_postgresql_arrete_et_relance_pendant_un_eir(env_dev, tmp_path, bo
             cir_avant = len((await session.exec(select(LigneCirTable))).all())
         worker.demarrer()
 
-        async def appel(client, methode, chemin, **kw):
-            """A user's call: refused while the database is down, called again a moment later."""
-            for _ in range(60):
-                try:
-                    reponse = await client.request(methode, chemin, **kw)
-                except Exception as erreur:  # the in-process transport re-raises what the 500 answered
-                    refus[type(erreur).__name__] += 1
-                else:
-                    if reponse.status_code < 500:
-                        return reponse
-                    refus[reponse.status_code] += 1
-                await asyncio.sleep(0.5)
-            raise AssertionError(f"{methode} {chemin} toujours refusé")
+        async def appel(client: httpx.AsyncClient, methode: str, chemin: str, **options: Any) -> httpx.Response:
+            return await appel_repete(client, methode, chemin, refus, 60, **options)
 
         coupeur = asyncio.create_task(_redemarrer(postgresql_prive, arret, arrets))
         pile.push_async_callback(lambda: coupeur)

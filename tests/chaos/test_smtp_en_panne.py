@@ -16,17 +16,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from domain.taches import DelaisTache
-from domain.validation import EcheanceValidationEntree
 from notifications.puits import demarrer_puits
-from persistence.db import transaction
-from persistence.models import DossierValidationTable, Mail, Tache
-from tests.conftest import BoiteMail, port_libre, settings_de_test
-from tests.e2e.test_arret_worker import WorkerExterne
-from tests.service import assembler
-from tests.workflows.test_eir_workflow import AGENT, SUPERVISEURS, attendre
-from tests.workflows.test_validation import REGLE
-from workflows.validation import EcheanceValidationWorkflow
+from persistence.models import Mail, Tache
+from tests.support.attente import attendre
+from tests.support.environnement import BoiteMail, port_libre, settings_de_test
+from tests.support.fabriques import AGENT, SUPERVISEURS
+from tests.support.processus_externes import WorkerExterne
+from tests.support.service import assembler
+from tests.support.validation import ouvrir_dossier_validation
 
 pytestmark = pytest.mark.e2e
 # Seconds. The first failed send is retried after 1, 3, 7, 15, 31, 63 and 123 s: the server comes back just
@@ -56,35 +53,8 @@ async def test_smtp_arrete_deux_minutes_pendant_trois_processus(env_dev, tmp_pat
             await service.http("drh"),
             await service.http("superviseur"),
         )
-        maintenant = datetime.now(UTC)
-        limite = (maintenant + timedelta(days=100)).date()
-        async with transaction(service.sessions) as session:
-            dossier = DossierValidationTable(
-                workflow_id=f"echeance-validation-{pop.jeune.cle}",
-                affilie_id=pop.jeune.id,
-                motif="titularisation",
-                date_limite=limite,
-                regle=REGLE,
-                etat="ouverte",
-                creee_le=maintenant,
-                modifiee_le=maintenant,
-            )
-            session.add(dossier)
         worker.demarrer()
-        await env_dev.client.start_workflow(
-            EcheanceValidationWorkflow.run,
-            EcheanceValidationEntree(
-                dossier.id,
-                pop.jeune.id,
-                pop.employeur.id,
-                limite,
-                REGLE,
-                settings.validation_rappels,
-                DelaisTache(settings.relance_employeur, settings.escalade_superviseur),
-            ),
-            id=dossier.workflow_id,
-            task_queue=settings.task_queue,
-        )
+        dossier = await ouvrir_dossier_validation(service, env_dev.client, pop.jeune, datetime.now(UTC))
 
         debut = time.monotonic()  # the server is down from here on
         demande_id = (await camille.post("/eir", json={})).json()["id"]
@@ -110,7 +80,12 @@ async def test_smtp_arrete_deux_minutes_pendant_trois_processus(env_dev, tmp_pat
         assert (await lea.post(f"/validations/{dossier.id}/demande")).status_code == 200
         attente_demande = time.monotonic() - avant
         assert attente_demande < 15  # answered although the step under way waits for the mail server
-        await asyncio.sleep(3)
+
+        async def mails_a_envoyer(nombre: int) -> bool:
+            async with service.sessions() as session:
+                return len((await session.exec(select(Mail).where(Mail.etat == "a_envoyer"))).all()) == nombre
+
+        await attendre(lambda: mails_a_envoyer(3), delai=60)  # each process's step is held by the outage
 
         avant = time.monotonic()
         reponse = await camille.delete(f"/eir/{demande_id}")
@@ -157,7 +132,13 @@ async def test_smtp_arrete_deux_minutes_pendant_trois_processus(env_dev, tmp_pat
 
         await attendre(rectifie, delai=60)
         await attendre(lambda: len(boite.messages) == 11, delai=60)
-        await asyncio.sleep(2)  # nothing more comes
+
+        async def boite_d_envoi_videe() -> bool:
+            async with service.sessions() as session:
+                mails = (await session.exec(select(Mail))).all()
+            return len(mails) == 11 and {m.etat for m in mails} == {"envoye"}
+
+        await attendre(boite_d_envoi_videe, delai=60)  # every mail leaves from the outbox: none is on its way
 
         # The step under way (acknowledgement, then the advice to contact the employer) ends, then the withdrawal.
         assert boite.sujets(AGENT) == [

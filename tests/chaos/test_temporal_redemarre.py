@@ -3,72 +3,20 @@ and restarted on the same file: the EIR completes, and no mail, task or document
 
 from __future__ import annotations
 
-import signal
-import socket
-import subprocess
-import time
 from contextlib import AsyncExitStack
-from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlmodel import func, select
 
 from persistence.models import Document, Tache
-from tests.conftest import BIN, port_libre, settings_de_test
-from tests.e2e.test_arret_worker import WorkerExterne, mails_envoyes, repondre_a_l_enquete, valider_le_ris
-from tests.service import assembler
-from tests.workflows.test_eir_workflow import AGENT, EMPLOYEUR, attendre
-from workflows.client import persistance_serveur_dev
+from tests.support.attente import attendre
+from tests.support.environnement import delais_eir_courts, settings_de_test
+from tests.support.fabriques import AGENT, EMPLOYEUR
+from tests.support.parcours_eir import mails_envoyes, repondre_a_l_enquete, valider_le_ris
+from tests.support.processus_externes import ServeurTemporal, WorkerExterne
+from tests.support.service import assembler
 
 pytestmark = pytest.mark.e2e
-
-
-class ServeurTemporal:
-    def __init__(self, fichier: Path, journal: Path) -> None:
-        self.port, self.fichier, self.journal = port_libre(), fichier, journal
-        self.processus: subprocess.Popen | None = None
-
-    @property
-    def adresse(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def demarrer(self) -> None:
-        with open(self.journal, "ab") as sortie:
-            self.processus = subprocess.Popen(
-                [
-                    str(BIN / "temporal"),
-                    "server",
-                    "start-dev",
-                    "--ip",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                    "--headless",
-                    "--log-level",
-                    "error",
-                    *persistance_serveur_dev(self.fichier),
-                ],
-                stdout=sortie,
-                stderr=subprocess.STDOUT,
-            )
-        fin = time.monotonic() + 60
-        while time.monotonic() < fin:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.2)
-        raise RuntimeError("le serveur Temporal ne démarre pas")
-
-    def tuer(self) -> None:
-        assert self.processus is not None
-        self.processus.send_signal(signal.SIGKILL)
-        self.processus.wait(timeout=10)
-
-    def arreter(self) -> None:
-        if self.processus and self.processus.poll() is None:
-            self.processus.terminate()
-            self.processus.wait(timeout=20)
 
 
 async def test_serveur_temporal_tue_puis_relance(tmp_path, boite_mail, url_sqlite):
@@ -79,10 +27,7 @@ async def test_serveur_temporal_tue_puis_relance(tmp_path, boite_mail, url_sqlit
         url_sqlite,
         boite_mail.port,
         temporal_address=temporal.adresse,
-        eir_delai_notification_employeur=timedelta(seconds=2),
-        relance_employeur=timedelta(minutes=5),
-        escalade_superviseur=timedelta(minutes=10),
-        eir_delai_enquete=timedelta(seconds=8),
+        **delais_eir_courts(notification=2, enquete=8),
     )
     worker = WorkerExterne(settings, tmp_path / "worker.log")
     async with AsyncExitStack() as pile:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from pathlib import Path
 
-from tests.conftest import BIN
+from tests.support.environnement import BIN
 
 
-def cnracl(tmp_path, *arguments: str) -> subprocess.CompletedProcess:
+def cnracl(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CNRACL_VAR_DIR": str(tmp_path / "var")}
-    return subprocess.run([str(BIN / "cnracl"), *arguments], env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [str(BIN / "cnracl"), *arguments], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def test_donnees_demo_puis_creation_de_compte(tmp_path):
@@ -23,47 +26,25 @@ def test_donnees_demo_puis_creation_de_compte(tmp_path):
     employeur = next(c for c in comptes if c["role"] == "employeur")
     assert employeur["siret"] in demo.stdout
 
-    cree = cnracl(
-        tmp_path,
-        "comptes",
-        "creer",
-        "--role",
-        "employeur",
-        "--identifiant",
-        "gestionnaire.rh",
-        "--code",
-        "un-code-solide",
-        "--siret",
-        employeur["siret"],
-    )
+    def creer_compte(role: str, identifiant: str, *cible: str) -> subprocess.CompletedProcess[str]:
+        return cnracl(
+            tmp_path,
+            "comptes",
+            "creer",
+            "--role",
+            role,
+            "--identifiant",
+            identifiant,
+            "--code",
+            "un-code-solide",
+            *cible,
+        )
+
+    cree = creer_compte("employeur", "gestionnaire.rh", "--siret", employeur["siret"])
     assert cree.returncode == 0 and "créé" in cree.stdout
-
-    refuse = cnracl(
-        tmp_path,
-        "comptes",
-        "creer",
-        "--role",
-        "employeur",
-        "--identifiant",
-        "autre",
-        "--code",
-        "un-code-solide",
-        "--siret",
-        "21330063000175",
-    )
+    refuse = creer_compte("employeur", "autre", "--siret", "21330063000175")
     assert refuse.returncode == 2 and "clé du SIRET" in refuse.stderr and "Traceback" not in refuse.stderr
-
-    doublon = cnracl(
-        tmp_path,
-        "comptes",
-        "creer",
-        "--role",
-        "superviseur",
-        "--identifiant",
-        "gestionnaire.rh",
-        "--code",
-        "un-code-solide",
-    )
+    doublon = creer_compte("superviseur", "gestionnaire.rh")
     assert doublon.returncode == 2 and "déjà pris" in doublon.stderr
 
 
@@ -105,6 +86,7 @@ def test_pension_estimer_depuis_l_entree_standard_et_erreur_claire(tmp_path):
         capture_output=True,
         text=True,
         timeout=60,
+        check=False,
     )
     assert estimation.returncode == 0, estimation.stderr
     assert json.loads(estimation.stdout)["points"][0]["libelle"].startswith("À l'âge légal")
@@ -115,6 +97,7 @@ def test_pension_estimer_depuis_l_entree_standard_et_erreur_claire(tmp_path):
         capture_output=True,
         text=True,
         timeout=60,
+        check=False,
     )
     assert erreur.returncode == 2 and "JSON invalide" in erreur.stderr and "Traceback" not in erreur.stderr
 

@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from notifications.rendu import date_fr
-from tests.conftest import settings_de_test, texte
-from tests.service import assembler
-from tests.workflows.test_eir_workflow import AGENT, EMPLOYEUR, attendre
+from tests.support.attente import attendre
+from tests.support.environnement import settings_de_test, texte
+from tests.support.fabriques import AGENT, EMPLOYEUR
+from tests.support.service import assembler
 from worker import creer_worker
 
 pytestmark = pytest.mark.e2e

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import aiosmtplib
 import pytest
 from sqlmodel import select
 
@@ -12,7 +13,7 @@ from notifications.exemples import contexte_exemple
 from notifications.rendu import Gabarits, date_fr, euros
 from notifications.transport import TransportSmtp
 from persistence.models import Mail
-from tests.conftest import texte
+from tests.support.environnement import texte
 
 GABARITS = Gabarits()
 
@@ -72,13 +73,13 @@ async def test_un_mail_n_est_envoye_qu_une_fois(sessions_sqlite, boite_mail):
 
 async def test_smtp_en_panne_puis_retabli(sessions_sqlite, boite_mail):
     """The send fails while the server is down; the outbox keeps the mail; the retry sends it once."""
-    from tests.conftest import port_libre
+    from tests.support.environnement import port_libre
 
     maintenant = datetime.now(UTC)
     en_panne = ExpediteurMails(
         sessions_sqlite, GABARITS, TransportSmtp("127.0.0.1", port_libre(), "x@cnracl.fr", delai=2)
     )
-    with pytest.raises(Exception):
+    with pytest.raises((aiosmtplib.SMTPException, OSError)):
         await en_panne.envoyer_une_fois(
             "k", "accuse_reception", "a@exemple.fr", contexte_exemple("x"), None, maintenant
         )

@@ -19,10 +19,11 @@ import pytest
 import uvicorn
 
 from observabilite.journaux import configurer_journaux
-from tests.conftest import port_libre, settings_de_test
-from tests.observabilite.outils import delais, eir_jusqu_au_bilan
-from tests.service import CODE, assembler
-from tests.workflows.test_eir_workflow import AGENT, attendre
+from tests.support.attente import attendre
+from tests.support.environnement import delais_eir_courts, port_libre, settings_de_test
+from tests.support.fabriques import AGENT
+from tests.support.parcours_eir import eir_jusqu_au_bilan
+from tests.support.service import CODE, assembler
 from worker import creer_worker
 
 pytestmark = pytest.mark.e2e
@@ -45,7 +46,7 @@ async def test_journaux_json_sans_donnees_personnelles(env_dev, tmp_path, boite_
         journaux_json=True,
         niveau_journaux="DEBUG",
         temporal_address=env_dev.client.service_client.config.target_host,
-        **delais(),
+        **delais_eir_courts(),
     )
     flux = io.StringIO()
     racine = logging.getLogger()
@@ -127,7 +128,12 @@ def test_la_commande_ecrit_ses_journaux_en_json(tmp_path: Path):
         "PATH": "/usr/bin:/bin",
     }
     sortie = subprocess.run(
-        [str(Path(sys.executable).parent / "cnracl"), "migrer"], env=env, capture_output=True, text=True, timeout=120
+        [str(Path(sys.executable).parent / "cnracl"), "migrer"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert sortie.returncode == 0, sortie.stderr
     enregistrements = [json.loads(ligne) for ligne in sortie.stderr.splitlines()]

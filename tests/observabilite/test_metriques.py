@@ -5,15 +5,19 @@ Temporal SDK's metrics and the activities' calculation counter."""
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
+from pathlib import Path
 
 import httpx
 import pytest
+from temporalio.testing import WorkflowEnvironment
 
 from observabilite.metriques import runtime_temporal
-from tests.conftest import port_libre, settings_de_test
-from tests.observabilite.outils import CAS, delais, eir_jusqu_au_bilan, series, valeur
-from tests.service import assembler
-from tests.workflows.test_eir_workflow import AGENT, EMPLOYEUR, attendre
+from tests.support.attente import attendre
+from tests.support.environnement import delais_eir_courts, port_libre, settings_de_test
+from tests.support.fabriques import AGENT, EMPLOYEUR
+from tests.support.observabilite import CAS, series, valeur
+from tests.support.parcours_eir import eir_jusqu_au_bilan
+from tests.support.service import Service, assembler
 from worker import creer_worker
 from workflows.client import connecter
 
@@ -27,7 +31,7 @@ async def test_metriques_du_service_apres_une_tache_et_des_mails(env_dev, tmp_pa
         boite_mail.port,
         metriques_jeton="jeton-du-collecteur-" + "y" * 20,
         temporal_address=env_dev.client.service_client.config.target_host,
-        **delais(),
+        **delais_eir_courts(),
     )
     async with AsyncExitStack() as pile:
         service = await assembler(settings, pile)
@@ -100,20 +104,9 @@ async def test_sans_jeton_de_collecteur_seul_un_superviseur_lit_les_metriques(
 async def test_le_worker_sert_les_metriques_du_sdk_et_ses_calculs(env_dev, tmp_path, boite_mail, url_sqlite):
     """``CNRACL_WORKER_METRIQUES``: the worker's runtime serves the SDK's metrics (polls, task latencies) and
     the calculations done by its activities (the bilan of an EIR)."""
-    port = port_libre()
-    adresse = env_dev.client.service_client.config.target_host
-    settings = settings_de_test(
-        tmp_path,
-        url_sqlite,
-        boite_mail.port,
-        temporal_address=adresse,
-        worker_metriques=f"127.0.0.1:{port}",
-        **delais(),
-    )
     async with AsyncExitStack() as pile:
-        service = await assembler(settings, pile)
-        client = await connecter(adresse, runtime=runtime_temporal(settings.worker_metriques))
-        await pile.enter_async_context(creer_worker(client, settings, service.sessions))
+        service, port = await _worker_et_ses_metriques(pile, env_dev, tmp_path, url_sqlite, boite_mail.port)
+        settings = service.settings
         agent, rh = await service.http("camille"), await service.http("rh-commune")
         await eir_jusqu_au_bilan(agent, rh, boite_mail)
         assert len(boite_mail.pour(AGENT)) == 4
@@ -138,15 +131,8 @@ async def test_le_worker_sert_les_metriques_du_sdk_et_ses_calculs(env_dev, tmp_p
 async def test_smtp_injoignable_mail_en_attente_et_echecs_comptes(env_dev, tmp_path, url_sqlite):
     """No SMTP relay: the acknowledgement waits in the outbox (``cnracl_mails{etat="a_envoyer"}``) and each
     refused attempt of the activity is counted by the worker (``cnracl_mails_echecs``)."""
-    port = port_libre()
-    adresse = env_dev.client.service_client.config.target_host
-    settings = settings_de_test(
-        tmp_path, url_sqlite, port_libre(), temporal_address=adresse, worker_metriques=f"127.0.0.1:{port}", **delais()
-    )
     async with AsyncExitStack() as pile:
-        service = await assembler(settings, pile)
-        client = await connecter(adresse, runtime=runtime_temporal(settings.worker_metriques))
-        await pile.enter_async_context(creer_worker(client, settings, service.sessions))
+        service, port = await _worker_et_ses_metriques(pile, env_dev, tmp_path, url_sqlite, port_libre())
         agent, superviseur = await service.http("camille"), await service.http("superviseur")
         assert (await agent.post("/eir", json={})).status_code == 201
         http = httpx.AsyncClient()
@@ -165,3 +151,18 @@ async def test_smtp_injoignable_mail_en_attente_et_echecs_comptes(env_dev, tmp_p
         assert valeur(exposition, "cnracl_mails", etat="a_envoyer") == 1
         assert valeur(exposition, "cnracl_mails", etat="envoye") is None
         assert valeur(exposition, "cnracl_mails_en_souffrance") == 0  # not yet five minutes
+
+
+async def _worker_et_ses_metriques(
+    pile: AsyncExitStack, env_dev: WorkflowEnvironment, tmp_path: Path, url: str, port_smtp: int
+) -> tuple[Service, int]:
+    """The service and a worker whose runtime serves its metrics on a free port (returned)."""
+    port = port_libre()
+    adresse = env_dev.client.service_client.config.target_host
+    settings = settings_de_test(
+        tmp_path, url, port_smtp, temporal_address=adresse, worker_metriques=f"127.0.0.1:{port}", **delais_eir_courts()
+    )
+    service = await assembler(settings, pile)
+    client = await connecter(adresse, runtime=runtime_temporal(settings.worker_metriques))
+    await pile.enter_async_context(creer_worker(client, settings, service.sessions))
+    return service, port

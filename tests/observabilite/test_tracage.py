@@ -11,10 +11,10 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from observabilite.tracage import intercepteurs
-from tests.conftest import settings_de_test
-from tests.observabilite.outils import delais
-from tests.service import assembler
-from tests.workflows.test_eir_workflow import EMPLOYEUR, attendre
+from tests.support.attente import attendre
+from tests.support.environnement import delais_eir_courts, settings_de_test
+from tests.support.fabriques import EMPLOYEUR
+from tests.support.service import assembler
 from worker import creer_worker
 from workflows.client import connecter
 
@@ -30,7 +30,7 @@ async def test_tracage_opentelemetry(env_dev, tmp_path, boite_mail, url_sqlite):
     fournisseur.add_span_processor(SimpleSpanProcessor(exportateur))
     adresse = env_dev.client.service_client.config.target_host
     settings = settings_de_test(
-        tmp_path, url_sqlite, boite_mail.port, tracage_otel=True, temporal_address=adresse, **delais()
+        tmp_path, url_sqlite, boite_mail.port, tracage_otel=True, temporal_address=adresse, **delais_eir_courts()
     )
     assert intercepteurs(False) == []
     async with AsyncExitStack() as pile:

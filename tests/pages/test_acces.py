@@ -14,9 +14,9 @@ from notifications.rendu import Gabarits
 from persistence import depots
 from persistence.db import transaction
 from persistence.models import Tache
-from tests.conftest import port_libre, settings_de_test
-from tests.pages.outils import navigateur
-from tests.service import assembler
+from tests.support.environnement import port_libre, settings_de_test
+from tests.support.navigateur import navigateur
+from tests.support.service import assembler
 
 
 @pytest.fixture

@@ -17,12 +17,11 @@ from api.app import create_app
 from persistence.comptes import creer_compte, hacher
 from persistence.db import transaction
 from persistence.models import Evenement
-from tests.campagne.population import population_campagne
-from tests.campagne.test_campagne_workflow import _annee_de_campagne, _avancer_jusqua, _taches
-from tests.conftest import settings_de_test
-from tests.pages.outils import Navigateur
-from tests.service import CODE
-from tests.workflows.test_eir_workflow import attendre
+from tests.support.attente import attendre
+from tests.support.campagne import annee_de_campagne, avancer_jusqua, population_campagne, taches_de_campagne
+from tests.support.environnement import settings_de_test
+from tests.support.navigateur import Navigateur
+from tests.support.service import CODE
 from worker import creer_worker
 from workflows.campagne_client import demande_campagne
 
@@ -33,7 +32,7 @@ async def banc(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sq
     settings = settings_de_test(
         tmp_path, url_sqlite, boite_mail.port, temporal_address=env.client.service_client.config.target_host
     )
-    annee = await _annee_de_campagne(env)
+    annee = await annee_de_campagne(env)
     pop = await population_campagne(sessions_sqlite, annee, avec_eig=False)
     async with transaction(sessions_sqlite) as session:
         for role, identifiant, cible in (
@@ -116,13 +115,13 @@ async def test_tableau_de_bord_pilotage_et_liste_employeur(banc):
 
     # July N: the employers are told, one task per agent to update.
     calendrier = demande_campagne(settings, annee).calendrier
-    await _avancer_jusqua(env, calendrier.lancement + timedelta(hours=1))
+    await avancer_jusqua(env, calendrier.lancement + timedelta(hours=1))
     await attendre(lambda: len(boite.messages) == 2)
     page = await superviseur.get(f"/superviseur/campagnes/{annee}")
     assert 'role="img" aria-labelledby="graphique-campagne-titre graphique-campagne-desc"' in page.text
     assert "<caption>Agents par cohorte et par état de leur document</caption>" in page.text
     assert "Relevé individuel de situation (RIS)</th>" in page.text
-    taches = await _taches(sessions)
+    taches = await taches_de_campagne(sessions)
     ouvertes = len([t for t in taches if t.etat == "ouverte"])
     assert re.search(rf"Tâches de mise à jour ouvertes</th><td>{ouvertes}</td>", page.text)
     for employeur in pop.employeurs.values():
@@ -147,7 +146,7 @@ async def test_tableau_de_bord_pilotage_et_liste_employeur(banc):
     assert "Répondu</p>" in (await rh.get("/employeur/campagnes")).text
 
     # After the cut-off, the late employers (open tasks left) are on the dashboard.
-    await _avancer_jusqua(env, calendrier.date_limite + timedelta(hours=1))
+    await avancer_jusqua(env, calendrier.date_limite + timedelta(hours=1))
 
     async def retard_affiche() -> bool:
         texte = (await superviseur.get(f"/superviseur/campagnes/{annee}")).text

@@ -18,9 +18,9 @@ from persistence import comptes as depot_comptes
 from persistence.db import creer_moteur, fabrique_sessions, transaction
 from persistence.migrations import configuration, migrer_async
 from persistence.models import Compte, Mail, ReferencesEmployeur
-from tests.conftest import settings_de_test, texte
-from tests.pages.outils import navigateur
-from tests.service import CODE, assembler
+from tests.support.environnement import settings_de_test, texte
+from tests.support.navigateur import navigateur
+from tests.support.service import CODE, assembler
 
 REPONSE = "Durand"
 BCR, CONTRAT = "01ABC111", "C2013000451"

@@ -17,10 +17,10 @@ from notifications.rendu import euros
 from persistence import depots
 from persistence.db import transaction
 from persistence.models import Affilie, Document
-from tests.conftest import port_libre, settings_de_test
-from tests.pages.outils import navigateur
-from tests.pages.texte_pdf import texte_pdf
-from tests.service import assembler
+from tests.support.environnement import port_libre, settings_de_test
+from tests.support.navigateur import navigateur
+from tests.support.service import assembler
+from tests.support.texte_pdf import texte_pdf
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ import uvicorn
 from playwright.async_api import Page, async_playwright, expect
 
 from api.app import create_app
-from tests.conftest import RACINE, port_libre, settings_de_test
-from tests.service import CODE, assembler
+from tests.support.environnement import RACINE, port_libre, settings_de_test
+from tests.support.service import CODE, assembler
 from worker import creer_worker
 
 pytestmark = pytest.mark.e2e
@@ -99,9 +99,13 @@ async def connecter(page: Page, base: str, identifiant: str) -> None:
     await page.wait_for_load_state()
 
 
-async def test_parcours_des_trois_profils(env_dev, tmp_path, boite_mail, url_sqlite):
+def _outils_du_navigateur_presents() -> None:
     assert CHROMIUM.exists(), "Chromium manque : `make test` l'installe (paquet Debian chromium)"
     assert AXE.exists(), "axe-core manque : `make test` lance `npm ci`"
+
+
+async def test_parcours_des_trois_profils(env_dev, tmp_path, boite_mail, url_sqlite):
+    _outils_du_navigateur_presents()
     settings = settings_de_test(
         tmp_path,
         url_sqlite,
@@ -189,7 +193,7 @@ async def test_parcours_des_trois_profils(env_dev, tmp_path, boite_mail, url_sql
         async with agent.expect_download() as telechargement:
             await agent.get_by_role("link", name="Télécharger en PDF").click()
         pdf = await (await telechargement.value).path()
-        assert Path(pdf).read_bytes().startswith(b"%PDF-")
+        assert (await asyncio.to_thread(Path(pdf).read_bytes)).startswith(b"%PDF-")
         assert (await telechargement.value).suggested_filename.startswith("cnracl-bilan-")
         await agent.get_by_role("link", name="Mes documents").click()
         await agent.wait_for_load_state()
@@ -269,7 +273,7 @@ async def test_pages_des_codes_perdus(tmp_path, boite_mail, url_sqlite):
     from persistence import comptes as depot_comptes
     from persistence.db import transaction
     from persistence.models import Compte, ReferencesEmployeur
-    from tests.conftest import texte
+    from tests.support.environnement import texte
 
     settings = settings_de_test(tmp_path, url_sqlite, boite_mail.port, temporal_address="127.0.0.1:1")
     visite = Visite()

@@ -17,9 +17,9 @@ from persistence.audit import verifier
 from persistence.comptes import creer_compte, hacher
 from persistence.db import transaction
 from persistence.models import Compte, Evenement, Tache
-from tests.conftest import port_libre, settings_de_test
-from tests.pages.outils import navigateur
-from tests.service import CODE, assembler
+from tests.support.environnement import port_libre, settings_de_test
+from tests.support.navigateur import navigateur
+from tests.support.service import CODE, assembler
 
 
 @pytest.fixture

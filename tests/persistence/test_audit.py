@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 from datetime import UTC, datetime, timedelta
@@ -12,7 +13,7 @@ from sqlalchemy import text
 from persistence import depots
 from persistence.audit import verifier
 from persistence.db import creer_moteur, fabrique_sessions, transaction
-from tests.conftest import BIN
+from tests.support.environnement import BIN
 
 
 @pytest.fixture
@@ -67,15 +68,11 @@ async def test_evenement_supprime_au_milieu_et_a_la_fin(historique):
 async def test_la_commande_dit_ce_qui_est_altere(historique):
     url, sessions = historique
     env = {**os.environ, "CNRACL_DATABASE_URL": url}
-    intact = subprocess.run(
-        [str(BIN / "cnracl"), "audit", "verifier"], env=env, capture_output=True, text=True, timeout=60
-    )
+    intact = await _cnracl_audit(env)
     assert intact.returncode == 0 and "6 événements" in intact.stdout
     async with transaction(sessions) as session:
         await session.exec(text("UPDATE evenement SET type = 'autre' WHERE id = 2"))
-    altere = subprocess.run(
-        [str(BIN / "cnracl"), "audit", "verifier"], env=env, capture_output=True, text=True, timeout=60
-    )
+    altere = await _cnracl_audit(env)
     assert altere.returncode == 1 and "n° 2" in altere.stderr and "Traceback" not in altere.stderr
 
 
@@ -140,3 +137,16 @@ async def test_une_fois_dans_la_meme_transaction(historique):
     async with sessions() as session:
         assert (await session.exec(text("SELECT count(*) FROM evenement WHERE processus_id = 'eir-u'"))).one()[0] == 1
     assert (await _verifier(sessions)).intacte
+
+
+async def _cnracl_audit(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``cnracl audit verifier`` in a thread: the test's event loop keeps serving meanwhile."""
+    return await asyncio.to_thread(
+        subprocess.run,
+        [str(BIN / "cnracl"), "audit", "verifier"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )

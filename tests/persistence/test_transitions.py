@@ -13,15 +13,16 @@ from domain.processus import ReferenceProcessus, Transition, TypeProcessus
 from persistence import depots
 from persistence.audit import verifier
 from persistence.db import creer_moteur, fabrique_sessions, transaction
+from persistence.fabrique import identifiant
 from persistence.models import DemandeEirTable, Evenement
-from tests.fabriques import population
+from tests.support.fabriques import population
 
 RIS_DISPONIBLE = VueEir(etape=EtapeEir.preparation, etat=EtatEir.ris_disponible, phase=2, en_attente_de=Acteur.affilie)
 
 
 def _transition(demande: DemandeEirTable, sequence: int, horodatage: datetime) -> Transition:
     return Transition(
-        ReferenceProcessus(TypeProcessus.eir, demande.id),
+        ReferenceProcessus(TypeProcessus.eir, identifiant(demande)),
         demande.workflow_id,
         sequence,
         RIS_DISPONIBLE.projection(),
@@ -77,7 +78,7 @@ async def test_le_ris_publie_ecrit_son_etat_une_fois_le_mail_parti(url_base, boi
     from notifications.rendu import Gabarits
     from notifications.transport import TransportSmtp
     from persistence.models import Document, Mail
-    from tests.conftest import port_libre
+    from tests.support.environnement import port_libre
 
     moteur = creer_moteur(url_base)
     sessions = fabrique_sessions(moteur)
@@ -88,7 +89,7 @@ async def test_le_ris_publie_ecrit_son_etat_une_fois_le_mail_parti(url_base, boi
             ProductionDocument(f"{demande.workflow_id}:ris-0", demande.id, maintenant),
             Notification(
                 f"{demande.workflow_id}:ris_disponible:affilie:0",
-                ReferenceProcessus(TypeProcessus.eir, demande.id),
+                ReferenceProcessus(TypeProcessus.eir, identifiant(demande)),
                 "ris_disponible",
                 Acteur.affilie,
                 maintenant,

@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import jwt
 
-from api import securite
 from api.securite import emettre_jeton, lire_jeton
 
 CLE = "une-cle-de-test-suffisamment-longue-pour-hs256"
@@ -24,7 +23,7 @@ def test_un_jeton_deja_verifie_est_refuse_une_fois_expire(monkeypatch):
     jeton = emettre_jeton(7, "employeur", CLE, timedelta(seconds=30))
     assert lire_jeton(jeton, CLE) == 7
     plus_tard = time.time() + 31
-    monkeypatch.setattr(securite.time, "time", lambda: plus_tard)
+    monkeypatch.setattr(time, "time", lambda: plus_tard)
     assert lire_jeton(jeton, CLE) is None
 
 

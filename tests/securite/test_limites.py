@@ -10,8 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from settings import Settings
-from tests.conftest import settings_de_test
-from tests.service import CODE, assembler
+from tests.support.environnement import settings_de_test
+from tests.support.service import CODE, assembler
 
 
 async def _service(tmp_path, url_sqlite, **reglages):
@@ -23,7 +23,7 @@ async def _service(tmp_path, url_sqlite, **reglages):
 
 
 async def test_trop_de_connexions_depuis_une_adresse(tmp_path, url_sqlite):
-    pile, service, racine = await _service(tmp_path, url_sqlite, limite_connexions="3/minute")
+    pile, _, racine = await _service(tmp_path, url_sqlite, limite_connexions="3/minute")
     async with pile:
         essais = [
             await racine.post("/api/v1/auth/jeton", data={"username": f"inconnu-{i}", "password": "x"})
@@ -54,7 +54,7 @@ async def test_trop_de_requetes_pour_un_jeton(tmp_path, url_sqlite):
 
 
 async def test_limites_desactivees(tmp_path, url_sqlite):
-    pile, service, racine = await _service(tmp_path, url_sqlite, limites_actives=False, limite_connexions="1/minute")
+    pile, _, racine = await _service(tmp_path, url_sqlite, limites_actives=False, limite_connexions="1/minute")
     async with pile:
         statuts = [
             (await racine.post("/api/v1/auth/jeton", data={"username": "x", "password": "y"})).status_code

@@ -16,7 +16,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.conftest import port_libre
+from bench.pile import commande_temporal
+from tests.support.environnement import port_libre
 
 pytestmark = pytest.mark.e2e
 BIN = Path(sys.executable).parent
@@ -52,43 +53,31 @@ def service_en_marche(tmp_path_factory):
     subprocess.run([str(BIN / "cnracl"), "migrer"], env=env, check=True, capture_output=True)
     subprocess.run([str(BIN / "cnracl"), "donnees", "demo"], env=env, check=True, capture_output=True)
     comptes = json.loads((dossier / "demo.json").read_text())
-    journal = open(dossier / "service.log", "ab")
-    processus = [
-        subprocess.Popen(commande, env=env, stdout=journal, stderr=subprocess.STDOUT)
-        for commande in (
-            [
-                str(BIN / "temporal"),
-                "server",
-                "start-dev",
-                "--ip",
-                "127.0.0.1",
-                "--port",
-                str(port_temporal),
-                "--headless",
-                "--log-level",
-                "error",
-            ],
-            [str(BIN / "cnracl"), "worker"],
-            [str(BIN / "cnracl"), "api", "--port", str(port_api)],
-        )
-    ]
-    base = f"http://127.0.0.1:{port_api}"
-    try:
-        _attendre(f"{base}/api/v1/sante", processus)
-        jetons = {}
-        for role in ROLES:
-            compte = next(c for c in comptes if c["role"] == role)
-            reponse = httpx.post(
-                f"{base}/api/v1/auth/jeton", data={"username": compte["identifiant"], "password": compte["code"]}
+    with open(dossier / "service.log", "ab") as journal:
+        processus = [
+            subprocess.Popen(commande, env=env, stdout=journal, stderr=subprocess.STDOUT)
+            for commande in (
+                commande_temporal(port_temporal, None),
+                [str(BIN / "cnracl"), "worker"],
+                [str(BIN / "cnracl"), "api", "--port", str(port_api)],
             )
-            jetons[role] = reponse.json()["access_token"]
-        yield base, jetons
-    finally:
-        for p in processus:
-            p.terminate()
-        for p in processus:
-            p.wait(timeout=20)
-        journal.close()
+        ]
+        base = f"http://127.0.0.1:{port_api}"
+        try:
+            _attendre(f"{base}/api/v1/sante", processus)
+            jetons = {}
+            for role in ROLES:
+                compte = next(c for c in comptes if c["role"] == role)
+                reponse = httpx.post(
+                    f"{base}/api/v1/auth/jeton", data={"username": compte["identifiant"], "password": compte["code"]}
+                )
+                jetons[role] = reponse.json()["access_token"]
+            yield base, jetons
+        finally:
+            for p in processus:
+                p.terminate()
+            for p in processus:
+                p.wait(timeout=20)
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -10,9 +10,9 @@ from domain.erreurs import MoteurIndisponible
 from domain.task_queues import id_workflow_eir
 from persistence import depots
 from persistence.db import transaction
-from tests.chaos.test_temporal_redemarre import ServeurTemporal
-from tests.conftest import port_libre, settings_de_test
-from tests.service import assembler
+from tests.support.environnement import port_libre, settings_de_test
+from tests.support.processus_externes import ServeurTemporal
+from tests.support.service import assembler
 
 
 async def test_moteur_jamais_joignable_503_et_rien_d_enregistre(tmp_path, url_sqlite):

@@ -39,9 +39,9 @@ from persistence.db import SessionFactory, creer_moteur, fabrique_sessions, tran
 from persistence.migrations import migrer_async
 from persistence.models import DossierValidationTable, RectificationTable, Tache
 from settings import Settings
-from tests.campagne.population import population_campagne
-from tests.conftest import BIN, port_libre, settings_de_test
-from tests.fabriques import Population, population
+from tests.support.campagne import population_campagne
+from tests.support.environnement import BIN, port_libre, settings_de_test
+from tests.support.fabriques import Population, population
 from worker import creer_worker
 from workflows.campagne import LancementCampagneWorkflow
 from workflows.campagne_client import demande_campagne, demarrer_campagne, lancement_annuel

@@ -4,49 +4,31 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import ApplicationError
 from temporalio.worker import Replayer
 
-from domain.eir import ActionAffilie, DemandeConsolidation, PeriodeASignaler, ReponsesEnquete
+from domain.eir import ActionAffilie, DemandeConsolidation, PeriodeASignaler, ReponsesEnquete, VueEir
 from domain.etats import EtatEir, EtatTache
 from domain.taches import ReponseTache
 from domain.task_queues import id_workflow_eir
 from persistence import depots
 from persistence.db import transaction
+from persistence.fabrique import identifiant
 from persistence.models import DemandeEirTable, Document, Mail, ReponseEnqueteTable, Tache
 from settings import Settings
-from tests.conftest import BoiteMail, settings_de_test, texte
-from tests.fabriques import population
+from tests.support.attente import attendre
+from tests.support.environnement import BoiteMail, settings_de_test, texte
+from tests.support.fabriques import AGENT, EMPLOYEUR, SUPERVISEURS, population
 from worker import creer_worker, executant_workflows
 from workflows.client import delais_eir, demarrer_eir
 from workflows.eir import EirWorkflow
-
-AGENT = "camille.martin@exemple.fr"
-EMPLOYEUR = "rh@saint-exemple.fr"
-SUPERVISEURS = "superviseurs@cnracl.example.fr"
-
-
-async def attendre(condition: Callable[[], object], delai: float = 20.0) -> None:
-    """Poll (real time) until an activity's effect is visible: mails arrive over real SMTP."""
-    fin = asyncio.get_running_loop().time() + delai
-    while not await _evaluer(condition):
-        if asyncio.get_running_loop().time() > fin:
-            raise AssertionError("condition jamais remplie")
-        await asyncio.sleep(0.05)
-
-
-async def _evaluer(condition):
-    resultat = condition()
-    if asyncio.iscoroutine(resultat):
-        resultat = await resultat
-    return resultat
 
 
 class Banc:
@@ -54,18 +36,23 @@ class Banc:
 
     def __init__(self, env, settings: Settings, sessions, boite: BoiteMail, pop) -> None:
         self.env, self.settings, self.sessions, self.boite, self.pop = env, settings, sessions, boite, pop
-        self.handle = None
+        self._handle: WorkflowHandle[EirWorkflow, VueEir] | None = None
+
+    @property
+    def handle(self) -> WorkflowHandle[EirWorkflow, VueEir]:
+        assert self._handle is not None, "EIR pas encore démarré"
+        return self._handle
 
     async def demarrer(self) -> None:
         async with transaction(self.sessions) as session:
             demande = await depots.creer_demande_eir(
                 session, self.pop.affilie, date(2026, 3, 2), "en_ligne", datetime.now(UTC), id_workflow_eir
             )
-        self.demande_id = demande.id
-        self.handle = await demarrer_eir(
+        self.demande_id = identifiant(demande)
+        self._handle = await demarrer_eir(
             self.env.client,
             self.settings.task_queue,
-            demande.id,
+            self.demande_id,
             demande.workflow_id,
             demande.date_demande,
             delais_eir(self.settings),
@@ -77,7 +64,7 @@ class Banc:
 
     async def taches(self) -> list[Tache]:
         async with self.sessions() as session:
-            return list((await session.exec(select(Tache).order_by(Tache.id))).all())
+            return list((await session.exec(select(Tache).order_by(col(Tache.id)))).all())
 
     async def etat(self) -> str:
         return (await self.demande()).etat
@@ -304,7 +291,7 @@ async def test_un_worker_en_deux_parts_accuse_la_reponse_meme_sans_sa_part_activ
 
 def test_une_part_de_worker_inconnue_est_refusee_en_francais():
     with pytest.raises(ValueError, match="part : 'tout-sauf' inconnue"):
-        creer_worker(None, None, None, "tout-sauf")  # type: ignore[arg-type]
+        creer_worker(None, None, None, "tout-sauf")
 
 
 async def test_une_reponse_en_avance_sur_le_processus_attend_qu_il_la_rattrape(banc: Banc):
@@ -342,12 +329,12 @@ async def test_une_reponse_a_un_etat_passe_est_refusee_en_francais(banc: Banc):
     await banc.handle.execute_update(EirWorkflow.completer_tache, reponse)
     with pytest.raises(WorkflowUpdateFailedError) as refus_en_avance:
         await asyncio.wait_for(en_avance, 20)
-    assert refus_en_avance.value.cause.type == "Refus"
-    assert "Impossible de valider le relevé maintenant" in refus_en_avance.value.cause.message
+    en_avance_refusee = refus_en_avance.value.cause
+    assert isinstance(en_avance_refusee, ApplicationError) and en_avance_refusee.type == "Refus"
+    assert "Impossible de valider le relevé maintenant" in en_avance_refusee.message
     # Stale: the same answer again, to the task already done.
     with pytest.raises(WorkflowUpdateFailedError) as refus_perime:
         await banc.handle.execute_update(EirWorkflow.completer_tache, reponse)
-    assert refus_perime.value.cause.type == "Refus"
-    assert (
-        refus_perime.value.cause.message == "Cette tâche n'attend plus de réponse : elle est déjà traitée ou annulée."
-    )
+    perimee = refus_perime.value.cause
+    assert isinstance(perimee, ApplicationError) and perimee.type == "Refus"
+    assert perimee.message == "Cette tâche n'attend plus de réponse : elle est déjà traitée ou annulée."

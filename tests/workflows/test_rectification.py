@@ -11,9 +11,10 @@ from sqlmodel import select
 
 from persistence.fabrique import siret_valide
 from persistence.models import Document, Tache
-from tests.conftest import settings_de_test, texte
-from tests.service import Service, assembler
-from tests.workflows.test_eir_workflow import AGENT, EMPLOYEUR, SUPERVISEURS, attendre
+from tests.support.attente import attendre
+from tests.support.environnement import settings_de_test, texte
+from tests.support.fabriques import AGENT, EMPLOYEUR, SUPERVISEURS
+from tests.support.service import Service, assembler
 from worker import creer_worker
 
 DRH = "drh@ch-lautreville.fr"
@@ -89,6 +90,7 @@ async def test_periode_chez_l_employeur_actuel(banc: Banc):
     ]
     async with banc.service.sessions() as session:
         document = await session.get(Document, etat["document_rectifie_id"])
+    assert document is not None
     periode = [p for p in document.contenu["periodes"] if p["annee"] == 2005]
     assert document.contenu["rectificatif"] is True and periode[0]["quotite"] == 80
     assert len(banc.boite.messages) == 3
@@ -157,6 +159,7 @@ async def test_eig_porte_la_reclamation(banc: Banc):
     etat = await banc.attendre_etat(r["id"], "document_rectifie")
     async with banc.service.sessions() as session:
         document = await session.get(Document, etat["document_rectifie_id"])
+    assert document is not None
     assert document.type == "eig" and document.contenu["reclamation_eig"] is True
     assert document.contenu["mention"] == "Dossier instruit dans le cadre d'une réclamation sur l'EIG"
     assert len(document.contenu["points"]) >= 2

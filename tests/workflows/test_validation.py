@@ -10,17 +10,16 @@ import pytest
 from sqlmodel import select
 
 from domain.taches import DelaisTache
-from domain.validation import EcheanceValidationEntree
 from persistence.db import transaction
+from persistence.fabrique import identifiant
 from persistence.models import Affilie, DossierValidationTable, Mail
 from services.echeances import demarrer_echeances
-from tests.conftest import settings_de_test
-from tests.service import Service, assembler
-from tests.workflows.test_eir_workflow import AGENT, EMPLOYEUR, SUPERVISEURS, attendre
+from tests.support.attente import attendre
+from tests.support.environnement import settings_de_test
+from tests.support.fabriques import AGENT, EMPLOYEUR, REGLE, SUPERVISEURS
+from tests.support.service import Service, assembler
+from tests.support.validation import ouvrir_dossier_validation
 from worker import creer_worker
-from workflows.validation import EcheanceValidationWorkflow
-
-REGLE = "titularisé au plus tard le 01/01/2013 : demande dans les 24 mois de la titularisation"
 
 
 class Banc:
@@ -29,38 +28,15 @@ class Banc:
 
     async def ouvrir(self, jours_avant_limite: int) -> int:
         """A dossier whose deadline is ``jours_avant_limite`` days ahead of the engine's clock."""
-        maintenant = await self.env.get_current_time()
-        limite = (maintenant + timedelta(days=jours_avant_limite)).date()
-        pop = self.service.pop
-        async with transaction(self.service.sessions) as session:
-            dossier = DossierValidationTable(
-                workflow_id=f"echeance-validation-{pop.affilie.cle}",
-                affilie_id=pop.affilie.id,
-                motif="titularisation",
-                date_limite=limite,
-                regle=REGLE,
-                etat="ouverte",
-                creee_le=maintenant,
-                modifiee_le=maintenant,
-            )
-            session.add(dossier)
-        s = self.service.settings
-        await self.env.client.start_workflow(
-            EcheanceValidationWorkflow.run,
-            EcheanceValidationEntree(
-                dossier.id,
-                pop.affilie.id,
-                pop.employeur.id,
-                limite,
-                REGLE,
-                s.validation_rappels,
-                DelaisTache(s.relance_employeur, s.escalade_superviseur),
-            ),
-            id=dossier.workflow_id,
-            task_queue=s.task_queue,
+        dossier = await ouvrir_dossier_validation(
+            self.service,
+            self.env.client,
+            self.service.pop.affilie,
+            await self.env.get_current_time(),
+            jours_avant_limite,
         )
-        self.dossier_id = dossier.id
-        return dossier.id
+        self.dossier_id = identifiant(dossier)
+        return self.dossier_id
 
     async def etat(self) -> dict:
         return (await (await self.service.http("camille")).get(f"/validations/{self.dossier_id}")).json()
@@ -162,6 +138,7 @@ async def test_demarrer_la_population_deux_fois(banc: Banc):
             (banc.service.pop.jeune, date(2016, 1, 1)),
         ):
             a = await session.get(Affilie, affilie.id)
+            assert a is not None
             a.date_titularisation = titularisation
             session.add(a)
     delais = DelaisTache(s.relance_employeur, s.escalade_superviseur)

@@ -1,15 +1,24 @@
-"""A small campaign population: three employers, agents in and out of the cohorts, CIR up to date or not."""
+"""A campaign under test: a small population (three employers, agents in and out of the cohorts, CIR up to date or
+not), the campaign year, the test server's clock moved forward, the employers' tasks and their answers."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from sqlmodel import col, select
+from temporalio.testing import WorkflowEnvironment
+
+import pension
+from domain.campagne import TYPE_TACHE_CAMPAGNE
 from domain.cir import LigneCir
-from persistence import depots
+from persistence import depots, depots_campagne
 from persistence.db import SessionFactory, transaction
-from persistence.fabrique import creer_affilie, creer_employeur
-from persistence.models import Affilie, Employeur
+from persistence.fabrique import creer_affilie, creer_employeur, identifiant
+from persistence.models import Affilie, Employeur, Tache
+
+# The EIG of the campaign needs the pension estimate.
+AVEC_EIG = hasattr(pension, "estimer")
 
 
 @dataclass
@@ -68,8 +77,8 @@ async def population_campagne(sessions: SessionFactory, annee: int, avec_eig: bo
                 a_jour.add(cle)
                 await depots.ecrire_ligne_cir(
                     session,
-                    affilie.id,
-                    LigneCir(  # type: ignore[arg-type]
+                    identifiant(affilie),
+                    LigneCir(
                         date_debut=date(annee_cir, 1, 1), date_fin=date(annee_cir, 12, 31), indice_majore=400 + 4 * age
                     ),
                     employeurs[employeur].id,
@@ -95,3 +104,31 @@ async def population_campagne(sessions: SessionFactory, annee: int, avec_eig: bo
             nom = next(n for n, e in employeurs.items() if e.id == affilie.employeur_id)
             a_mettre_a_jour[nom].add(cle)
     return PopulationCampagne(annee, employeurs, agents, attendus, a_mettre_a_jour)
+
+
+async def annee_de_campagne(env: WorkflowEnvironment) -> int:
+    """A campaign whose July is still ahead of the test server's clock (shared by the session's tests)."""
+    return (await env.get_current_time()).year + 1
+
+
+async def avancer_jusqua(env: WorkflowEnvironment, instant: datetime) -> None:
+    maintenant = await env.get_current_time()
+    if instant > maintenant:
+        await env.sleep(instant - maintenant)
+
+
+async def taches_de_campagne(sessions: SessionFactory) -> list[Tache]:
+    async with sessions() as session:
+        return list(
+            (await session.exec(select(Tache).where(Tache.type == TYPE_TACHE_CAMPAGNE).order_by(col(Tache.id)))).all()
+        )
+
+
+async def completer_taches(sessions: SessionFactory, taches: list[Tache]) -> None:
+    """What the employer does through the API: its answer closes the task."""
+    async with transaction(sessions) as session:
+        for tache in taches:
+            assert tache.id is not None
+            assert await depots_campagne.terminer_tache_campagne(
+                session, tache.id, None, {"donnees_verifiees": True}, datetime.now(UTC)
+            )

@@ -6,12 +6,13 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 
 import httpx
+from fastapi import FastAPI
 
 from api.app import create_app
 from persistence.comptes import creer_compte, hacher
 from persistence.db import SessionFactory, creer_moteur, fabrique_sessions, transaction
 from settings import Settings
-from tests.fabriques import Population, population
+from tests.support.fabriques import Population, population
 
 CODE = "code-de-test-123"
 
@@ -21,7 +22,7 @@ class Service:
     settings: Settings
     sessions: SessionFactory
     pop: Population
-    app: object
+    app: FastAPI
     pile: AsyncExitStack = field(default_factory=AsyncExitStack)
     jetons: dict[str, str] = field(default_factory=dict)
 
@@ -39,7 +40,7 @@ class Service:
 
 async def assembler(settings: Settings, pile: AsyncExitStack) -> Service:
     """Accounts: agent ``camille``, ``lea`` (40), ``jean`` (other employer); ``rh-commune`` and ``drh``; ``superviseur``."""
-    moteur = creer_moteur(settings.url_base_de_donnees)
+    moteur = creer_moteur(settings.database_url)
     pile.push_async_callback(moteur.dispose)
     sessions = fabrique_sessions(moteur)
     pop = await population(sessions)

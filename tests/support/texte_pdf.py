@@ -75,7 +75,7 @@ def texte_pdf(pdf: bytes) -> str:
         for bloc in _POLICES.findall(dico):
             noms.update({nom: int(n) for nom, n in _RESSOURCE.findall(bloc)})
     lignes, table = [], {}
-    for dico, donnees in objets.values():
+    for _dico, donnees in objets.values():
         if donnees is None or b"begincmap" in donnees or b"Tj" not in donnees:
             continue
         for operation in _OPERATION.finditer(donnees):

@@ -9,6 +9,13 @@ from persistence.db import SessionFactory, transaction
 from persistence.fabrique import creer_affilie, creer_employeur
 from persistence.models import Affilie, Employeur
 
+# The mail addresses of the population's agent, of its employer, and of the supervisors.
+AGENT = "camille.martin@exemple.fr"
+EMPLOYEUR = "rh@saint-exemple.fr"
+SUPERVISEURS = "superviseurs@cnracl.example.fr"
+# The validation-of-services rule the population's agent falls under.
+REGLE = "titularisé au plus tard le 01/01/2013 : demande dans les 24 mois de la titularisation"
+
 
 @dataclass
 class Population:

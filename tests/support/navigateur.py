@@ -6,7 +6,7 @@ import re
 
 import httpx
 
-from tests.service import CODE, Service
+from tests.support.service import CODE, Service
 
 _CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 

@@ -1,0 +1,19 @@
+"""The campaign's stored values: a renamed member would orphan the rows written before."""
+
+from domain.campagne import Cohorte, EtapeCampagne, EtatCible, TravailLot
+
+
+def test_les_valeurs_stockees_de_la_campagne_ne_changent_pas():
+    assert [c.value for c in Cohorte] == ["ris", "eig", "information_generale"]
+    assert [e.value for e in EtapeCampagne] == [
+        "planifiee",
+        "selection",
+        "mise_a_jour_employeurs",
+        "transmission",
+        "attente_envoi",
+        "envoi_documents",
+        "terminee",
+        "simulee",
+    ]
+    assert [e.value for e in EtatCible] == ["selectionne", "document_produit", "document_annonce", "anomalie"]
+    assert [t.value for t in TravailLot] == ["notification", "rappel", "transmission", "documents"]

@@ -1,0 +1,76 @@
+"""Components in processes of their own, killed and restarted by the fault tests: the worker, the Temporal
+dev server persisted to a file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+from bench.pile import attendre_port, commande_temporal
+from settings import Settings
+from tests.support.environnement import BIN, port_libre
+
+
+class _ProcessusExterne:
+    """A command started in its own process, its output appended to ``journal``; killed or stopped."""
+
+    delai_arret = 10.0
+
+    def __init__(self, journal: Path, env: dict[str, str] | None = None) -> None:
+        self.journal, self.env = journal, env
+        self.processus: subprocess.Popen[bytes] | None = None
+
+    def _lancer(self, commande: list[str]) -> None:
+        with open(self.journal, "ab") as sortie:
+            self.processus = subprocess.Popen(commande, env=self.env, stdout=sortie, stderr=subprocess.STDOUT)
+
+    def tuer(self) -> None:
+        assert self.processus is not None
+        self.processus.send_signal(signal.SIGKILL)
+        self.processus.wait(timeout=10)
+
+    def arreter(self) -> None:
+        if self.processus and self.processus.poll() is None:
+            self.processus.terminate()
+            self.processus.wait(timeout=self.delai_arret)
+
+
+class WorkerExterne(_ProcessusExterne):
+    """``cnracl worker`` in its own process, configured through the environment as in production."""
+
+    def __init__(self, settings: Settings, journal: Path) -> None:
+        super().__init__(
+            journal,
+            {
+                **os.environ,
+                "CNRACL_DATABASE_URL": settings.database_url,
+                "CNRACL_TEMPORAL_ADDRESS": settings.temporal_address,
+                "CNRACL_SMTP_HOST": settings.smtp_host,
+                "CNRACL_SMTP_PORT": str(settings.smtp_port),
+                "CNRACL_TASK_QUEUE": settings.task_queue,
+                "CNRACL_VAR_DIR": str(settings.var_dir),
+            },
+        )
+
+    def demarrer(self) -> None:
+        self._lancer([str(BIN / "cnracl"), "worker"])
+
+
+class ServeurTemporal(_ProcessusExterne):
+    """The Temporal dev server persisted to ``fichier``: restarted on the same file, it resumes its processes."""
+
+    delai_arret = 20.0
+
+    def __init__(self, fichier: Path, journal: Path) -> None:
+        super().__init__(journal)
+        self.port, self.fichier = port_libre(), fichier
+
+    @property
+    def adresse(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def demarrer(self) -> None:
+        self._lancer(commande_temporal(self.port, self.fichier))
+        attendre_port(self.port)
