@@ -23,7 +23,7 @@ from persistence.db import transaction
 from persistence.fabrique import identifiant
 from persistence.models import DemandeEirTable, Document, Mail, ReponseEnqueteTable, Tache
 from settings import Settings
-from tests.support.attente import attendre
+from tests.support.attente import attendre, au_repos
 from tests.support.environnement import BoiteMail, settings_de_test, texte
 from tests.support.fabriques import AGENT, EMPLOYEUR, SUPERVISEURS, population
 from worker import creer_worker, executant_workflows
@@ -106,7 +106,7 @@ async def test_eir_complet_avec_les_delais_par_defaut(banc: Banc):
 
     # Day 5: not before.
     await env.sleep(timedelta(days=5) - timedelta(minutes=5))
-    await asyncio.sleep(0.3)
+    await au_repos(banc.handle)
     assert boite.pour(EMPLOYEUR) == [] and await banc.taches() == []
     debut_j5 = await env.get_current_time()
     await env.sleep(timedelta(minutes=10))
@@ -163,7 +163,7 @@ async def test_eir_complet_avec_les_delais_par_defaut(banc: Banc):
 
     # Day 14 after the bilan: the closure survey; then the answers.
     await env.sleep(timedelta(days=14) - timedelta(hours=1))
-    await asyncio.sleep(0.3)
+    await au_repos(banc.handle)
     assert len(boite.pour(AGENT)) == 5
     await env.sleep(timedelta(hours=2))
     await attendre(lambda: len(boite.pour(AGENT)) == 6)
@@ -258,7 +258,7 @@ async def test_retrait_a_chaque_etape(banc: Banc, etape: str):
         assert len(nouveaux) == 1, sujets
     # Nothing more happens afterwards: no employer notification, no survey.
     await banc.env.sleep(timedelta(days=40))
-    await asyncio.sleep(0.3)
+    await au_repos(banc.handle)
     assert len(banc.boite.messages) == avant + len(nouveaux)
 
 
@@ -279,7 +279,11 @@ async def test_un_worker_en_deux_parts_accuse_la_reponse_meme_sans_sa_part_activ
         # The activities part is stopped: the answer is still taken and written at once.
         await banc.completer(indice_fin_de_carriere=612)
         assert [t.etat for t in await banc.taches()] == [EtatTache.terminee.value]
-        await asyncio.sleep(1.0)
+
+        async def activite_en_attente() -> bool:  # the next step waits for the activities part
+            return bool((await banc.handle.describe()).raw_description.pending_activities)
+
+        await attendre(activite_en_attente)
         assert len(boite.pour(AGENT)) == 2 and await banc.etat() != EtatEir.ris_disponible.value
         async with creer_worker(client, settings, sessions_sqlite, "activites"):
             await attendre(lambda: len(boite.pour(AGENT)) == 3)
@@ -301,11 +305,21 @@ async def test_une_reponse_en_avance_sur_le_processus_attend_qu_il_la_rattrape(b
     tache = await banc.tache_ouverte()
     demande = await banc.demande()
     assert demande.sequence == tache.sequence > 0  # the task carries the sequence of the state that opened it
+
+    async def mises_a_jour_acceptees() -> int:
+        evenements = [e.event_type async for e in banc.handle.fetch_history_events()]
+        return evenements.count(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)
+
+    avant = await mises_a_jour_acceptees()
     # After the answer: the state « answer stored » (+1), then « RIS disponible » (+2).
     validation = asyncio.create_task(
         banc.handle.execute_update(EirWorkflow.valider_ris, ActionAffilie(sequence=tache.sequence + 2))
     )
-    await asyncio.sleep(0.5)
+
+    async def validation_acceptee() -> bool:
+        return await mises_a_jour_acceptees() > avant
+
+    await attendre(validation_acceptee)
     assert not validation.done()  # accepted, and waiting for the RIS
     await banc.handle.execute_update(
         EirWorkflow.completer_tache,

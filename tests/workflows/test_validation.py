@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 from contextlib import AsyncExitStack
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import select
+from temporalio.client import WorkflowHandle
 
 from domain.taches import DelaisTache
 from persistence.db import transaction
 from persistence.fabrique import identifiant
 from persistence.models import Affilie, DossierValidationTable, Mail
 from services.echeances import demarrer_echeances
-from tests.support.attente import attendre
+from tests.support.attente import attendre, au_repos
 from tests.support.environnement import settings_de_test
 from tests.support.fabriques import AGENT, EMPLOYEUR, REGLE, SUPERVISEURS
 from tests.support.service import Service, assembler
@@ -35,8 +36,12 @@ class Banc:
             await self.env.get_current_time(),
             jours_avant_limite,
         )
-        self.dossier_id = identifiant(dossier)
+        self.dossier_id, self.workflow_id = identifiant(dossier), dossier.workflow_id
         return self.dossier_id
+
+    def echeance(self) -> WorkflowHandle[Any, Any]:
+        """The deadline process of the dossier opened."""
+        return self.env.client.get_workflow_handle(self.workflow_id)
 
     async def etat(self) -> dict:
         return (await (await self.service.http("camille")).get(f"/validations/{self.dossier_id}")).json()
@@ -66,14 +71,14 @@ async def test_rappels_a_leurs_dates_puis_forclusion_et_demande_tardive(banc: Ba
     await banc.ouvrir(200)
     await banc.en_etat("ouverte")
     await banc.env.sleep(timedelta(days=18))
-    await asyncio.sleep(0.3)
+    await au_repos(banc.echeance())
     assert banc.boite.messages == []
     await banc.env.sleep(timedelta(days=4))  # 180 days before the deadline
     await attendre(lambda: len(banc.boite.messages) == 2)
     assert banc.boite.sujets(AGENT)[0].startswith("Validation de services : votre demande est possible")
     assert len(banc.boite.pour(EMPLOYEUR)) == 1
     await banc.env.sleep(timedelta(days=147))
-    await asyncio.sleep(0.3)
+    await au_repos(banc.echeance())
     assert len(banc.boite.messages) == 2
     await banc.env.sleep(timedelta(days=3))  # 30 days before
     await attendre(lambda: len(banc.boite.messages) == 4)
