@@ -28,7 +28,8 @@ from typing import IO, Any
 RACINE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RACINE))
 
-from bench.pile import BIN, attendre_port, commande_temporal, port_libre  # noqa: E402
+from bench.pile import BIN, attendre_port, port_libre  # noqa: E402
+from services.moteur import commande_serveur_dev  # noqa: E402
 
 
 def _memoire_pic(pid: int) -> int:
@@ -190,7 +191,7 @@ def _lancer_et_mesurer(
 
     try:
         (dossier / "temporal.db").unlink(missing_ok=True)
-        lancer(commande_temporal(port_temporal, dossier / "temporal.db"))
+        lancer(commande_serveur_dev(port_temporal, dossier / "temporal.db"))
         lancer([str(BIN / "cnracl"), "smtp", "--port", str(port_smtp)])
         attendre_port(port_temporal)
         attendre_port(port_smtp)

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from workflows.client import persistance_serveur_dev
+from services.moteur import commande_serveur_dev
 
 BIN = Path(sys.executable).parent
 
@@ -31,24 +31,6 @@ def attendre_port(port: int, delai: float = 60) -> None:
                 return
         time.sleep(0.2)
     raise RuntimeError(f"le port {port} ne répond pas")
-
-
-def commande_temporal(port: int, fichier: Path | None) -> list[str]:
-    """The Temporal dev server on ``port``, without its web UI, persisted to ``fichier`` (None: in memory)."""
-    persistance = persistance_serveur_dev(fichier) if fichier is not None else []
-    return [
-        str(BIN / "temporal"),
-        "server",
-        "start-dev",
-        "--ip",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--headless",
-        "--log-level",
-        "error",
-        *persistance,
-    ]
 
 
 def option_population(parser: argparse.ArgumentParser) -> None:
@@ -134,7 +116,9 @@ class PileEmbarquee:
 
     def demarrer(self, temporal_persiste: bool = True, workers: int = 1, separes: bool = False) -> None:
         """``separes``: each worker as two processes, workflows and activities, the second under ``nice``."""
-        self.lancer(commande_temporal(self.port_temporal, self.dossier / "temporal.db" if temporal_persiste else None))
+        self.lancer(
+            commande_serveur_dev(self.port_temporal, self.dossier / "temporal.db" if temporal_persiste else None)
+        )
         attendre_port(self.port_temporal)
         self.lancer([str(BIN / "cnracl"), "smtp", "--port", str(self.port_smtp)])
         for _ in range(workers):

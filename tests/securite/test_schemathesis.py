@@ -16,7 +16,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from bench.pile import commande_temporal
+from services.moteur import commande_serveur_dev
 from tests.support.environnement import port_libre
 
 pytestmark = pytest.mark.e2e
@@ -57,7 +57,7 @@ def service_en_marche(tmp_path_factory):
         processus = [
             subprocess.Popen(commande, env=env, stdout=journal, stderr=subprocess.STDOUT)
             for commande in (
-                commande_temporal(port_temporal, None),
+                commande_serveur_dev(port_temporal, None),
                 [str(BIN / "cnracl"), "worker"],
                 [str(BIN / "cnracl"), "api", "--port", str(port_api)],
             )

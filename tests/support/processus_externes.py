@@ -8,7 +8,8 @@ import signal
 import subprocess
 from pathlib import Path
 
-from bench.pile import attendre_port, commande_temporal
+from bench.pile import attendre_port
+from services.moteur import commande_serveur_dev
 from settings import Settings
 from tests.support.environnement import BIN, port_libre
 
@@ -72,5 +73,5 @@ class ServeurTemporal(_ProcessusExterne):
         return f"127.0.0.1:{self.port}"
 
     def demarrer(self) -> None:
-        self._lancer(commande_temporal(self.port, self.fichier))
+        self._lancer(commande_serveur_dev(self.port, self.fichier))
         attendre_port(self.port)
