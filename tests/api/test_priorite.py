@@ -13,13 +13,20 @@ from starlette.routing import Route
 from api.priorite import PrioriteAuxEcritures
 
 
-def _application(places: int, entree: asyncio.Event, sortie: asyncio.Event) -> PrioriteAuxEcritures:
+def _application(
+    places: int, entree: asyncio.Event, sortie: asyncio.Event, servies: list[str] | None = None
+) -> PrioriteAuxEcritures:
+    """``servies``: the paths in the order their handlers ran (the slow read's end marked ``/lente:fin``)."""
+    ordre = servies if servies is not None else []
+
     async def lente(request):
         entree.set()
         await sortie.wait()
+        ordre.append("/lente:fin")
         return PlainTextResponse("lente")
 
     async def rapide(request):
+        ordre.append(request.url.path)
         return PlainTextResponse(request.method)
 
     return PrioriteAuxEcritures(
@@ -38,7 +45,8 @@ def _application(places: int, entree: asyncio.Event, sortie: asyncio.Event) -> P
 
 async def test_une_lecture_attend_son_tour_une_reponse_passe():
     entree, sortie = asyncio.Event(), asyncio.Event()
-    transport = httpx.ASGITransport(app=_application(1, entree, sortie))
+    servies: list[str] = []
+    transport = httpx.ASGITransport(app=_application(1, entree, sortie, servies))
     async with httpx.AsyncClient(transport=transport, base_url="http://cnracl") as http:
         premiere = asyncio.create_task(http.get("/lente"))
         await entree.wait()  # the one place is taken
@@ -47,11 +55,11 @@ async def test_une_lecture_attend_son_tour_une_reponse_passe():
         sante = await asyncio.wait_for(http.get("/api/v1/sante"), 5)
         style = await asyncio.wait_for(http.get("/static/dsfr/dsfr.min.css"), 5)
         assert (ecriture.status_code, ecriture.text, sante.status_code, style.status_code) == (200, "POST", 200, 200)
-        await asyncio.sleep(0.1)
-        assert not seconde.done()  # it waits for the read before it
         sortie.set()
         assert (await premiere).text == "lente"
         assert (await asyncio.wait_for(seconde, 5)).text == "GET"
+    # The read sent before the write was served last, once the read holding the place had ended.
+    assert servies == ["/ecriture", "/api/v1/sante", "/static/dsfr/dsfr.min.css", "/lente:fin", "/lecture"]
 
 
 async def test_sans_limite_les_lectures_ne_s_attendent_pas():
