@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from workflows.client import persistance_serveur_dev
+from services.moteur import commande_serveur_dev
 
 BIN = Path(sys.executable).parent
 
@@ -35,20 +35,7 @@ def attendre_port(port: int, delai: float = 60) -> None:
 
 def commande_temporal(port: int, fichier: Path | None) -> list[str]:
     """The Temporal dev server on ``port``, without its web UI, persisted to ``fichier`` (None: in memory)."""
-    persistance = persistance_serveur_dev(fichier) if fichier is not None else []
-    return [
-        str(BIN / "temporal"),
-        "server",
-        "start-dev",
-        "--ip",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--headless",
-        "--log-level",
-        "error",
-        *persistance,
-    ]
+    return commande_serveur_dev(port, fichier)
 
 
 def option_population(parser: argparse.ArgumentParser) -> None:
