@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from domain.etats import EtapeEir
+
 ETATS = {
     # EIR
     "enregistree": "Demande enregistrée",
@@ -31,7 +33,7 @@ ETAPES = {
     "realisation": "Réalisation",
     "cloture": "Clôture",
 }
-ORDRE_ETAPES = list(ETAPES)
+ORDRE_ETAPES = [etape.value for etape in EtapeEir]  # the steps in the order of the process
 
 ACTEURS = {
     "affilie": "l'agent",
