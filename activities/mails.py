@@ -80,21 +80,15 @@ class ExpediteurMails:
         when this key was already sent. Commit, then ``expedier``."""
         cle, evenement, horodatage = courrier.cle, courrier.evenement, courrier.horodatage
         rendu = self._gabarits.rendre(evenement, courrier.contexte)
-        domaine = self._transport.expediteur.rsplit("@", 1)[-1].rstrip(">")
-        mail, _ = await depots.reserver_mail(
+        mail = await depots.reserver_mail(
             session,
-            Mail(
-                cle=cle,
-                evenement=evenement,
-                processus_id=courrier.processus_id,
-                destinataire=courrier.destinataire,
-                sujet=rendu.sujet,
-                corps_texte=rendu.texte,
-                corps_html=rendu.html,
-                message_id=f"<{_id_message(cle)}@{domaine}>",
-                etat=EtatMail.a_envoyer.value,
-                cree_le=horodatage,
-            ),
+            cle,
+            evenement,
+            courrier.destinataire,
+            rendu,
+            self._transport.expediteur,
+            horodatage,
+            courrier.processus_id,
         )
         if mail.etat == EtatMail.envoye.value:
             return None
@@ -169,9 +163,3 @@ async def contexte_tache(session: AsyncSession, tache_id: int | None) -> dict[st
             "annees": ", ".join(str(a) for a in tache.details.get("annees", [])),
         }
     }
-
-
-def _id_message(cle: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(cle.encode()).hexdigest()[:32]

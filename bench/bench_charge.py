@@ -33,7 +33,7 @@ RACINE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RACINE))
 
 from bench.bench_eir import CODE, _jeton, _preparer  # noqa: E402
-from bench.pile import PileEmbarquee, ecart, option_population  # noqa: E402
+from bench.pile import PileEmbarquee, ecart, option_population, options_pile  # noqa: E402
 from bench.rapport import ecrire_section  # noqa: E402
 
 POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432"
@@ -453,12 +453,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eir", type=int, default=400, help="EIR ouverts (donc tâches employeur) avant la charge")
     option_population(parser)
     parser.add_argument("--api-processus", type=int, default=1, help="processus d'API (CNRACL_API_PROCESSUS)")
-    parser.add_argument("--workers", type=int, default=1, help="processus worker sur la file de tâches")
-    parser.add_argument(
-        "--workers-separes",
-        action="store_true",
-        help="chaque worker en deux processus : workflows, et activités sous nice",
-    )
+    options_pile(parser)
     parser.add_argument("--sqlite", action="store_true", help="SQLite au lieu d'une base PostgreSQL dédiée")
     args = parser.parse_args(argv)
 
@@ -484,7 +479,7 @@ def main(argv: list[str] | None = None) -> int:
             pile.peupler(args.population)
             agents = asyncio.run(_preparer(args.url, args.eir))
             asyncio.run(_superviseur(args.url))
-            pile.demarrer(workers=args.workers, separes=args.workers_separes)
+            pile.demarrer_selon(args)
             r = asyncio.run(_charge(pile.port_api, pile.port_temporal, agents, args, pile.processeur))
     finally:
         if not args.sqlite:
@@ -558,7 +553,7 @@ def main(argv: list[str] | None = None) -> int:
         "bench_charge",
         f"""## Charge : {args.clients} clients pendant {args.duree:.0f} s (`python -m bench.bench_charge`)
 
-Pile embarquée sur la boucle locale (serveur Temporal de développement persisté, {args.workers} worker(s){separes}, l'API sous
+Pile embarquée sur la boucle locale (serveur Temporal de développement {"en mémoire" if args.temporal_en_memoire else "persisté"}, {args.workers} worker(s){separes}, l'API sous
 uvicorn en {args.api_processus} processus, {base}), générateur de charge aiohttp sur la même machine. {r["eir"]} EIR
 ouverts par téléphone avant la mesure, qui commence quand tous attendent leur employeur (tâche ouverte, mails envoyés).
 Chaque client joue un employeur (corbeille, puis complétion d'une tâche de sa corbeille une fois sur trois environ) ou

@@ -27,7 +27,7 @@ from pathlib import Path
 RACINE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RACINE))
 
-from bench.pile import PileEmbarquee, option_population  # noqa: E402
+from bench.pile import PileEmbarquee, option_population, options_pile  # noqa: E402
 from bench.rapport import ecrire_section  # noqa: E402
 
 CODE = "code-du-banc-eir"
@@ -191,12 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eir", type=int, default=200, help="nombre d'EIR conduits jusqu'à la clôture")
     parser.add_argument("--concurrence", type=int, default=50, help="EIR (et flux nus) menés en même temps")
     parser.add_argument("--concurrence-nue", type=int, default=200, help="flux nus menés en même temps")
-    parser.add_argument(
-        "--temporal-en-memoire",
-        action="store_true",
-        help="serveur Temporal sans fichier (par défaut : persisté, comme make run)",
-    )
     option_population(parser)
+    options_pile(parser)
     args = parser.parse_args(argv)
 
     dossier = Path(tempfile.mkdtemp(prefix="banc-eir-"))
@@ -215,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     ) as pile:
         pile.peupler(args.population)
         agents = asyncio.run(_preparer(base, args.eir))
-        pile.demarrer(temporal_persiste=not args.temporal_en_memoire)
+        pile.demarrer_selon(args)
         pile.lancer([sys.executable, "-m", "bench.eir_nu", f"127.0.0.1:{pile.port_temporal}", FILE_NUE])
         resultats = asyncio.run(_mesurer(pile.port_api, pile.port_temporal, agents, args))
     shutil.rmtree(dossier, ignore_errors=True)
@@ -238,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
 {args.eir} EIR menés jusqu'à la clôture par l'API ({args.concurrence} à la fois : demande, tâche de l'employeur,
 validation du RIS, bilan, enquête ; délais raccourcis à 1 s), puis autant de flux nus à une activité vide que nos EIR
 ont exécuté d'activités ({args.concurrence_nue} en vol : le plafond de la machine), sur le même serveur Temporal de
-développement ({"en mémoire" if args.temporal_en_memoire else "persisté dans un fichier, comme `make run`"}), un worker chacun.
+développement ({"en mémoire" if args.temporal_en_memoire else "persisté dans un fichier, comme `make run`"}), {args.workers} worker(s) pour les EIR, un pour le flux nu.
 Base SQLite.
 
 | | processus | durée | processus/s | activités | activités/s |

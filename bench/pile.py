@@ -37,6 +37,21 @@ def option_population(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--population", type=int, default=3000, help="agents synthétiques en base")
 
 
+def options_pile(parser: argparse.ArgumentParser) -> None:
+    """How the stack runs, as ``PileEmbarquee.demarrer_selon`` reads it."""
+    parser.add_argument("--workers", type=int, default=1, help="processus worker sur la file de tâches")
+    parser.add_argument(
+        "--workers-separes",
+        action="store_true",
+        help="chaque worker en deux processus : workflows, et activités sous nice",
+    )
+    parser.add_argument(
+        "--temporal-en-memoire",
+        action="store_true",
+        help="serveur Temporal sans fichier (par défaut : persisté, comme make run)",
+    )
+
+
 def _processus_de_la_machine() -> dict[int, tuple[str, int, float]]:
     """pid → (name, parent pid, processor seconds, user and system), from ``/proc``."""
     tic = os.sysconf("SC_CLK_TCK")
@@ -113,6 +128,10 @@ class PileEmbarquee:
         releve["postgres"] = {pid: s for pid, (nom, _, s) in arbre.items() if nom == "postgres"}
         releve["banc"] = {os.getpid(): arbre.get(os.getpid(), ("", 0, 0.0))[2]}
         return releve
+
+    def demarrer_selon(self, options: argparse.Namespace) -> None:
+        """``demarrer`` with the options ``options_pile`` declares."""
+        self.demarrer(not options.temporal_en_memoire, options.workers, options.workers_separes)
 
     def demarrer(self, temporal_persiste: bool = True, workers: int = 1, separes: bool = False) -> None:
         """``separes``: each worker as two processes, workflows and activities, the second under ``nice``."""

@@ -6,10 +6,11 @@ second write with the same key returns the row already stored.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert as insert_postgresql
@@ -19,7 +20,7 @@ from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.cir import LigneCir, natures_sans_cotisation
-from domain.etats import ETATS_EIR_OUVERTS, EtatEir, EtatTache
+from domain.etats import ETATS_EIR_OUVERTS, EtatEir, EtatMail, EtatTache
 from domain.processus import ReferenceProcessus, Transition, TypeProcessus
 from domain.taches import ReponseTache
 from domain.validation import DECISIONS_VALIDATION, EVENEMENT_DEMANDE_VALIDATION
@@ -380,8 +381,46 @@ async def documents_de_la_demande(
     return (await session.exec(requete.order_by(col(Document.id)))).all()
 
 
-async def reserver_mail(session: AsyncSession, mail: Mail) -> tuple[Mail, bool]:
-    return await _obtenir_ou_creer(session, Mail, mail.cle, mail)
+class Rendu(Protocol):
+    """A rendered mail (``notifications.rendu.MessageRendu``), as the outbox stores it."""
+
+    @property
+    def sujet(self) -> str: ...
+
+    @property
+    def texte(self) -> str: ...
+
+    @property
+    def html(self) -> str: ...
+
+
+async def reserver_mail(
+    session: AsyncSession,
+    cle: str,
+    evenement: str,
+    destinataire: str,
+    rendu: Rendu,
+    expediteur: str,
+    horodatage: datetime,
+    processus_id: str | None = None,
+) -> Mail:
+    """The outbox row of ``cle``: written now, to send, or the one already there (the same key is the same mail).
+    Its Message-ID derives from the key, on the sender's domain, so that a resent mail keeps it."""
+    domaine = expediteur.rsplit("@", 1)[-1].rstrip(">")
+    mail = Mail(
+        cle=cle,
+        evenement=evenement,
+        processus_id=processus_id,
+        destinataire=destinataire,
+        sujet=rendu.sujet,
+        corps_texte=rendu.texte,
+        corps_html=rendu.html,
+        message_id=f"<{hashlib.sha256(cle.encode()).hexdigest()[:32]}@{domaine}>",
+        etat=EtatMail.a_envoyer.value,
+        cree_le=horodatage,
+    )
+    reserve, _ = await _obtenir_ou_creer(session, Mail, cle, mail)
+    return reserve
 
 
 async def enregistrer_enquete(session: AsyncSession, reponse: ReponseEnqueteTable) -> ReponseEnqueteTable:

@@ -69,6 +69,33 @@ async def historique(session: AsyncSession, workflow_id: str) -> list[EvenementP
     ]
 
 
+class _LigneDeProcessus(Protocol):
+    id: int | None
+    workflow_id: str
+
+    def model_dump(self) -> dict[str, Any]: ...
+
+
+V = TypeVar("V", bound=BaseModel)
+
+
+async def vue_publique(session: AsyncSession, vue: type[V], ligne: _LigneDeProcessus, prefixe: str) -> V:
+    """A process's row as its owner and supervisors read it: its fields, its reference (``prefixe-id``) and its
+    history."""
+    return vue.model_validate(
+        {
+            **ligne.model_dump(),
+            "reference": f"{prefixe}-{ligne.id}",
+            "historique": await historique(session, ligne.workflow_id),
+        }
+    )
+
+
+def agent_vu(compte: Compte) -> int | None:
+    """Whose files a list shows: the agent's own, or every agent's (``None``) for a supervisor."""
+    return compte.affilie_id if compte.role == Role.affilie.value else None
+
+
 def numero(ligne: SQLModel) -> int:
     """The id of a stored row (a row read from the database always has one)."""
     valeur = getattr(ligne, "id", None)

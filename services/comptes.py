@@ -363,15 +363,7 @@ async def regenerer_code(
     """When every field matches: a new provisional code mailed to the account's address (the old one stops
     working, a lockout is lifted) and the certification code, answered once. Otherwise the same refusal
     whichever field is wrong."""
-    compte = await depot_comptes.compte_pour_regeneration(
-        session,
-        identifiant=corps.identifiant,
-        nom=corps.nom,
-        prenom=corps.prenom,
-        email=corps.email,
-        question=corps.question,
-        reponse=corps.reponse,
-    )
+    compte = await depot_comptes.compte_pour_regeneration(session, **corps.model_dump())
     if compte is None or not compte.email:
         raise DemandeIncorrecte(REFUS_REGENERATION)
     maintenant = datetime.now(UTC)
@@ -420,15 +412,12 @@ async def choisir_question_secrete(session: AsyncSession, compte: Compte, corps:
 
 
 def _public(compte: Compte) -> UtilisateurPublic:
-    return UtilisateurPublic(
-        id=compte.id or 0,
-        identifiant=compte.identifiant,
-        nom=compte.nom,
-        prenom=compte.prenom,
-        email=compte.email,
-        profil=compte.profil,
-        actif=compte.actif,
-        question_secrete_choisie=compte.reponse_secrete_hash is not None,
+    return UtilisateurPublic.model_validate(
+        {
+            **compte.model_dump(include=set(UtilisateurPublic.model_fields)),
+            "id": compte.id or 0,
+            "question_secrete_choisie": compte.reponse_secrete_hash is not None,
+        }
     )
 
 

@@ -9,7 +9,6 @@ keeps it in the outbox only until it has left: the stored copy is then masked.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from datetime import UTC, datetime
 from functools import cache
@@ -50,21 +49,8 @@ async def deposer(
 ) -> int | None:
     """Write the mail in the outbox (not committed here); its id when it is still to send, else ``None``."""
     rendu = _gabarits().rendre(evenement, {"url": settings.url_publique, **contexte})
-    domaine = settings.mail_expediteur.rsplit("@", 1)[-1].rstrip(">")
-    mail, _ = await depots.reserver_mail(
-        session,
-        Mail(
-            cle=cle,
-            evenement=evenement,
-            processus_id=None,
-            destinataire=destinataire,
-            sujet=rendu.sujet,
-            corps_texte=rendu.texte,
-            corps_html=rendu.html,
-            message_id=f"<{hashlib.sha256(cle.encode()).hexdigest()[:32]}@{domaine}>",
-            etat=EtatMail.a_envoyer.value,
-            cree_le=maintenant,
-        ),
+    mail = await depots.reserver_mail(
+        session, cle, evenement, destinataire, rendu, settings.mail_expediteur, maintenant
     )
     return mail.id if mail.etat == EtatMail.a_envoyer.value else None
 

@@ -19,7 +19,15 @@ from domain.processus import Intervention
 from domain.task_queues import id_workflow_eir
 from persistence import depots, lectures
 from persistence.models import Affilie, Compte, DemandeEirTable, Document
-from services.acces import EvenementPublic, affaire_de_l_agent, aujourd_hui, exiger_l_agent, historique, numero
+from services.acces import (
+    EvenementPublic,
+    affaire_de_l_agent,
+    agent_vu,
+    aujourd_hui,
+    exiger_l_agent,
+    historique,
+    numero,
+)
 from services.champs import Nir
 from services.moteur import Moteur, avec_sequence, demarrer_ou_retirer, mettre_a_jour
 from workflows.client import delais_eir, demarrer_eir
@@ -153,8 +161,7 @@ async def _etat(session: AsyncSession, demande: DemandeEirTable) -> EtatDemande:
 
 async def mes_demandes(session: AsyncSession, compte: Compte) -> list[EtatDemande]:
     """The agent's own requests, the newest first (a supervisor: the latest of all)."""
-    affilie_id = compte.affilie_id if compte.role == Role.affilie.value else None
-    return [await _etat(session, d) for d in await lectures.demandes_eir(session, affilie_id)]
+    return [await _etat(session, d) for d in await lectures.demandes_eir(session, agent_vu(compte))]
 
 
 async def consulter(session: AsyncSession, compte: Compte, demande_id: int) -> EtatDemande:

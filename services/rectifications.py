@@ -16,7 +16,7 @@ from domain.regles import parametre
 from domain.taches import DelaisTache
 from persistence import depots, lectures
 from persistence.models import Affilie, Compte, RectificationTable
-from services.acces import EvenementPublic, affaire_de_l_agent, historique, numero
+from services.acces import EvenementPublic, affaire_de_l_agent, agent_vu, numero, vue_publique
 from services.champs import Nir, Siret
 from services.moteur import Moteur, demarrer_ou_retirer
 from workflows.rectification import RectificationWorkflow
@@ -41,6 +41,10 @@ class NouvelleRectification(BaseModel):
                 "regime : indiquez soit le SIRET de l'employeur public, soit l'autre régime, pas les deux."
             )
         return self
+
+
+# The fields of a request stored as filed.
+_CHAMPS_DE_LA_DEMANDE = {"type_document", "annee_document", "periode_debut", "periode_fin", "motif", "regime"}
 
 
 class EtatRectificationPublic(BaseModel):
@@ -134,15 +138,10 @@ async def demander(
     rectification = RectificationTable(
         workflow_id=f"rectification-{affilie.cle}-{rang}",
         affilie_id=numero(affilie),
-        type_document=corps.type_document,
-        annee_document=corps.annee_document,
-        periode_debut=corps.periode_debut,
-        periode_fin=corps.periode_fin,
-        motif=corps.motif,
+        **corps.model_dump(include=_CHAMPS_DE_LA_DEMANDE),
         employeur_periode_siret=corps.siret_employeur,
         employeur_periode_id=employeur_periode_id,
         employeur_actuel_id=affilie.employeur_id,
-        regime=corps.regime,
         routage=routage.value,
         reclamation_eig=corps.type_document == "eig",
         etat=EtatRectification.enregistree.value,
@@ -184,15 +183,12 @@ async def demander(
 
 
 async def _public(session: AsyncSession, r: RectificationTable) -> EtatRectificationPublic:
-    return EtatRectificationPublic.model_validate(
-        {**r.model_dump(), "reference": f"RECT-{r.id}", "historique": await historique(session, r.workflow_id)}
-    )
+    return await vue_publique(session, EtatRectificationPublic, r, "RECT")
 
 
 async def lister(session: AsyncSession, compte: Compte) -> list[EtatRectificationPublic]:
     """The agent's own requests, the newest first (a supervisor: the latest of all)."""
-    affilie_id = compte.affilie_id if compte.role == Role.affilie.value else None
-    return [await _public(session, r) for r in await lectures.rectifications(session, affilie_id)]
+    return [await _public(session, r) for r in await lectures.rectifications(session, agent_vu(compte))]
 
 
 async def consulter(session: AsyncSession, compte: Compte, rectification_id: int) -> EtatRectificationPublic:

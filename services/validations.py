@@ -13,7 +13,7 @@ from domain.processus import Intervention
 from domain.validation import DecisionValidation, DemandeValidation, EtatValidation
 from persistence import lectures
 from persistence.models import Compte, DossierValidationTable
-from services.acces import EvenementPublic, affaire_de_l_agent, exiger_role, historique, numero
+from services.acces import EvenementPublic, affaire_de_l_agent, agent_vu, exiger_role, numero, vue_publique
 from services.moteur import Moteur, avec_sequence, mettre_a_jour
 from workflows.validation import EcheanceValidationWorkflow
 
@@ -43,14 +43,11 @@ async def _visible(session: AsyncSession, compte: Compte, dossier_id: int) -> Do
 
 
 async def _public(session: AsyncSession, d: DossierValidationTable) -> DossierPublic:
-    return DossierPublic.model_validate(
-        {**d.model_dump(), "reference": f"VAL-{d.id}", "historique": await historique(session, d.workflow_id)}
-    )
+    return await vue_publique(session, DossierPublic, d, "VAL")
 
 
 async def lister(session: AsyncSession, compte: Compte) -> list[DossierPublic]:
-    affilie_id = compte.affilie_id if compte.role == Role.affilie.value else None
-    return [await _public(session, d) for d in await lectures.dossiers_de_validation(session, affilie_id)]
+    return [await _public(session, d) for d in await lectures.dossiers_de_validation(session, agent_vu(compte))]
 
 
 async def consulter(session: AsyncSession, compte: Compte, dossier_id: int) -> DossierPublic:

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from api.deps import EtatDep, MoteurDep, SessionDep
 from api.pages.formulaires import FormulaireInvalide, construire
-from api.pages.libelles import ORDRE_ETAPES, QUESTIONS_ENQUETE
+from api.pages.libelles import ORDRE_ETAPES, QUESTIONS_ENQUETE, avis
 from api.pages.rendu import graphique_pension, refus_de, rendre
 from api.pages.session import exiger_compte, verifier_csrf
 from domain.erreurs import ErreurMetier
@@ -20,24 +20,11 @@ from services import eir, rectifications
 
 router = APIRouter(include_in_schema=False)
 
-MESSAGES = {
-    "demande": "Votre demande d'entretien information retraite est enregistrée. Un accusé de réception vous est envoyé par courriel.",
-    "ris_valide": "Vous avez validé votre relevé de situation : votre bilan personnalisé est en préparation.",
-    "consolidation": "Votre demande de consolidation est transmise à votre employeur.",
-    "enquete": "Merci : vos réponses à l'enquête sont enregistrées.",
-    "retrait": "Votre demande est retirée.",
-    "rectification": "Votre demande de rectification est enregistrée.",
-}
-
-
-def _message(cle: str | None) -> str | None:
-    return MESSAGES.get(cle or "")
-
 
 @router.get("/eir")
 async def mes_demandes(request: Request, etat: EtatDep, session: SessionDep, message: str | None = None):
     compte = await exiger_compte(request, session, etat.settings, Role.affilie)
-    return await _accueil(request, compte, session, message=_message(message))
+    return await _accueil(request, compte, session, message=avis(message))
 
 
 async def _accueil(request, compte, session, erreur: str | None = None, message: str | None = None, statut=200):
@@ -103,7 +90,7 @@ async def _page_demande(
 @router.get("/eir/{demande_id}")
 async def demande(request: Request, demande_id: int, etat: EtatDep, session: SessionDep, message: str | None = None):
     compte = await exiger_compte(request, session, etat.settings, Role.affilie, Role.superviseur)
-    return await _page_demande(request, compte, session, demande_id, message=_message(message))
+    return await _page_demande(request, compte, session, demande_id, message=avis(message))
 
 
 def _reponse_en_un_clic(action: Callable[..., Awaitable[Any]], cle: str) -> Callable[..., Awaitable[Response]]:
@@ -263,7 +250,7 @@ async def document(request: Request, demande_id: int, document_id: int, etat: Et
 @router.get("/rectifications")
 async def mes_rectifications(request: Request, etat: EtatDep, session: SessionDep, message: str | None = None):
     compte = await exiger_compte(request, session, etat.settings, Role.affilie)
-    return await _page_rectification(request, compte, session, message=_message(message))
+    return await _page_rectification(request, compte, session, message=avis(message))
 
 
 async def _page_rectification(
@@ -318,4 +305,4 @@ async def rectification(
 ):
     compte = await exiger_compte(request, session, etat.settings, Role.affilie, Role.superviseur)
     rect = await rectifications.consulter(session, compte, rectification_id)
-    return rendre(request, "agent/rectification.html", {"rectification": rect, "message": _message(message)})
+    return rendre(request, "agent/rectification.html", {"rectification": rect, "message": avis(message)})

@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse
 from markupsafe import Markup
 
 from api.deps import EtatDep, MoteurDep, SessionDep
+from api.pages.libelles import avis
 from api.pages.rendu import refus_de, rendre
 from api.pages.session import ErreurPage, exiger_compte, verifier_csrf
 from domain.erreurs import ErreurMetier, Introuvable
@@ -47,12 +48,6 @@ ETATS_CIBLE = {
     "anomalie": ("Anomalie de calcul", "#ce0500"),
 }
 ETATS_TACHE = {"ouverte": "Ouvertes", "terminee": "Terminées", "annulee": "Annulées"}
-MESSAGES = {
-    "pause": "La campagne est suspendue : plus aucun envoi ni rappel jusqu'à sa reprise.",
-    "reprise": "La campagne reprend là où elle s'était arrêtée.",
-    "lancee": "La campagne est lancée.",
-    "simulee": "La simulation est faite : rien n'a été envoyé.",
-}
 
 
 def _instant(valeur: Any) -> datetime | None:
@@ -235,9 +230,7 @@ async def tableau(
     request: Request, annee: int, etat: EtatDep, session: SessionDep, simulation: str = "", message: str | None = None
 ):
     compte = await exiger_compte(request, session, etat.settings, Role.superviseur)
-    return await _tableau(
-        request, compte, session, _annee_valide(annee), bool(simulation), message=MESSAGES.get(message or "")
-    )
+    return await _tableau(request, compte, session, _annee_valide(annee), bool(simulation), message=avis(message))
 
 
 async def _piloter(request, etat, moteur, session, annee: int, action, cle: str, motif: str, csrf: str):

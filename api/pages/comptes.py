@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse
 from api.deps import EtatDep, SessionDep, expedier_apres
 from api.limites import limiter
 from api.pages.formulaires import FormulaireInvalide, construire
+from api.pages.libelles import avis
 from api.pages.rendu import refus_de, rendre
 from api.pages.session import accueil_du_role, exiger_compte, poser_session, verifier_csrf
 from api.securite import jeton_de
@@ -247,10 +248,6 @@ async def choisir_question_secrete(request: Request, etat: EtatDep, session: Ses
 
 # --- the employer's administrator: accounts of its establishment (seed 000) ---
 
-MESSAGES_UTILISATEURS = {
-    "cree": "Le compte est créé : son identifiant et son code confidentiel initial sont envoyés à son adresse.",
-    "modifie": "Le compte est modifié.",
-}
 CHAMPS_UTILISATEUR = ("identifiant", "nom", "prenom", "email", "profil")
 PROFILS = [("utilisateur", "Utilisateur (habilité au service)"), ("admin", "Administrateur (gère aussi les comptes)")]
 
@@ -268,7 +265,7 @@ async def _page_utilisateurs(request: Request, compte, session, statut: int = 20
 @router.get("/employeur/utilisateurs")
 async def utilisateurs(request: Request, etat: EtatDep, session: SessionDep, message: str | None = None):
     compte = await exiger_compte(request, session, etat.settings, Role.employeur)
-    return await _page_utilisateurs(request, compte, session, message=MESSAGES_UTILISATEURS.get(message or ""))
+    return await _page_utilisateurs(request, compte, session, message=avis(message))
 
 
 @router.post("/employeur/utilisateurs")

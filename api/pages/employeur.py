@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 
 from api.deps import EtatDep, MoteurDep, SessionDep
 from api.pages.formulaires import FormulaireInvalide, construire
+from api.pages.libelles import avis
 from api.pages.rendu import refus_de, rendre
 from api.pages.session import exiger_compte, verifier_csrf
 from domain.cir import CHAMPS_COTISATIONS, LigneCir
@@ -23,14 +24,6 @@ from services.comptes import Compte
 
 router = APIRouter(include_in_schema=False)
 
-MESSAGES = {
-    "tache": "La tâche est terminée : l'agent et la CNRACL en sont informés.",
-    "prise": "Vous avez pris la tâche en charge : elle figure dans « Mes tâches ».",
-    "attribuee": "La tâche est attribuée : la personne choisie la voit dans « Mes tâches ».",
-    "liberee": "La tâche n'est plus attribuée : toute personne de l'établissement peut la prendre en charge.",
-    "ligne": "La période est enregistrée dans le compte individuel retraite : l'année est validée, ses données "
-    "administratives et ses cotisations ensemble.",
-}
 CHAMPS_LIGNE = ("date_debut", "date_fin", "quotite", "nature", "categorie", "indice_majore")
 CHAMPS_CIR = (*CHAMPS_LIGNE, *CHAMPS_COTISATIONS)
 
@@ -75,7 +68,7 @@ async def corbeille(
             "nom_du_compte": nom_du_compte,
             "options_attribution": options,
             "filtres": {"etat_tache": etat_tache, "type": type, "retard": retard, "attribution": filtre},
-            "message": MESSAGES.get(message or ""),
+            "message": avis(message),
         },
     )
 
@@ -110,7 +103,7 @@ async def _page_tache(
 @router.get("/taches/{tache_id}")
 async def tache(request: Request, tache_id: int, etat: EtatDep, session: SessionDep, message: str | None = None):
     compte = await exiger_compte(request, session, etat.settings, Role.employeur, Role.superviseur)
-    return await _page_tache(request, compte, session, tache_id, message=MESSAGES.get(message or ""))
+    return await _page_tache(request, compte, session, tache_id, message=avis(message))
 
 
 @router.post("/taches/{tache_id}/attribution")
@@ -238,7 +231,7 @@ async def page_cir(
     request: Request, nir: str, etat: EtatDep, session: SessionDep, annee: int | None = None, message: str | None = None
 ):
     compte = await exiger_compte(request, session, etat.settings, Role.employeur, Role.superviseur)
-    return await _page_cir(request, compte, session, nir, annee, message=MESSAGES.get(message or ""))
+    return await _page_cir(request, compte, session, nir, annee, message=avis(message))
 
 
 @router.post("/cir/{nir}/{annee}")

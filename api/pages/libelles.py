@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from domain.etats import EtapeEir
+
 ETATS = {
     # EIR
     "enregistree": "Demande enregistrée",
@@ -31,7 +33,7 @@ ETAPES = {
     "realisation": "Réalisation",
     "cloture": "Clôture",
 }
-ORDRE_ETAPES = list(ETAPES)
+ORDRE_ETAPES = [etape.value for etape in EtapeEir]  # the steps in the order of the process
 
 ACTEURS = {
     "affilie": "l'agent",
@@ -116,3 +118,34 @@ def libelle(table: dict[str, str], valeur: str | None) -> str:
     if valeur is None:
         return ""
     return table.get(valeur, valeur.replace("_", " ").capitalize())
+
+
+# The notice a page shows after an action, by the ``message`` key of the redirect that follows it.
+AVIS = {
+    # the agent
+    "demande": "Votre demande d'entretien information retraite est enregistrée. Un accusé de réception vous est envoyé par courriel.",
+    "ris_valide": "Vous avez validé votre relevé de situation : votre bilan personnalisé est en préparation.",
+    "consolidation": "Votre demande de consolidation est transmise à votre employeur.",
+    "enquete": "Merci : vos réponses à l'enquête sont enregistrées.",
+    "retrait": "Votre demande est retirée.",
+    "rectification": "Votre demande de rectification est enregistrée.",
+    # the employer
+    "tache": "La tâche est terminée : l'agent et la CNRACL en sont informés.",
+    "prise": "Vous avez pris la tâche en charge : elle figure dans « Mes tâches ».",
+    "attribuee": "La tâche est attribuée : la personne choisie la voit dans « Mes tâches ».",
+    "liberee": "La tâche n'est plus attribuée : toute personne de l'établissement peut la prendre en charge.",
+    "ligne": "La période est enregistrée dans le compte individuel retraite : l'année est validée, ses données "
+    "administratives et ses cotisations ensemble.",
+    # campaigns
+    "pause": "La campagne est suspendue : plus aucun envoi ni rappel jusqu'à sa reprise.",
+    "reprise": "La campagne reprend là où elle s'était arrêtée.",
+    "lancee": "La campagne est lancée.",
+    "simulee": "La simulation est faite : rien n'a été envoyé.",
+    # the establishment's accounts
+    "cree": "Le compte est créé : son identifiant et son code confidentiel initial sont envoyés à son adresse.",
+    "modifie": "Le compte est modifié.",
+}
+
+
+def avis(cle: str | None) -> str | None:
+    return AVIS.get(cle or "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,21 @@ def age_fr(age: dict[str, int] | None) -> str:
     return texte + (f" et {age['mois']} mois" if age.get("mois") else "")
 
 
+# Each table of labels whose value the templates translate with ``<name>_fr(value)``.
+_TRADUITS = {
+    "etat": libelles.ETATS,
+    "etape": libelles.ETAPES,
+    "acteur": libelles.ACTEURS,
+    "type_tache": libelles.TYPES_TACHE,
+    "type_processus": libelles.TYPES_PROCESSUS,
+    "evenement": libelles.EVENEMENTS,
+    "nature": libelles.NATURES,
+    "categorie": libelles.CATEGORIES,
+}
+# The tables the templates read whole (options of a list, the order of the steps).
+_TABLES_DES_GABARITS = ("ORDRE_ETAPES", "NATURES", "CATEGORIES", "TYPES_TACHE", "TYPES_PROCESSUS", "ETATS", "ACTEURS")
+
+
 def _environnement() -> Environment:
     env = Environment(
         loader=FileSystemLoader(DOSSIER),
@@ -51,23 +67,8 @@ def _environnement() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(date_fr=date_fr, euros=euros, date_heure_fr=date_heure_fr, age_fr=age_fr)
-    env.globals.update(
-        etat_fr=lambda v: libelles.libelle(libelles.ETATS, v),
-        etape_fr=lambda v: libelles.libelle(libelles.ETAPES, v),
-        acteur_fr=lambda v: libelles.libelle(libelles.ACTEURS, v),
-        type_tache_fr=lambda v: libelles.libelle(libelles.TYPES_TACHE, v),
-        type_processus_fr=lambda v: libelles.libelle(libelles.TYPES_PROCESSUS, v),
-        evenement_fr=lambda v: libelles.libelle(libelles.EVENEMENTS, v),
-        nature_fr=lambda v: libelles.libelle(libelles.NATURES, v),
-        categorie_fr=lambda v: libelles.libelle(libelles.CATEGORIES, v),
-        ORDRE_ETAPES=libelles.ORDRE_ETAPES,
-        NATURES=libelles.NATURES,
-        CATEGORIES=libelles.CATEGORIES,
-        TYPES_TACHE=libelles.TYPES_TACHE,
-        TYPES_PROCESSUS=libelles.TYPES_PROCESSUS,
-        ETATS=libelles.ETATS,
-        ACTEURS=libelles.ACTEURS,
-    )
+    env.globals.update({f"{nom}_fr": partial(libelles.libelle, table) for nom, table in _TRADUITS.items()})
+    env.globals.update({nom: getattr(libelles, nom) for nom in _TABLES_DES_GABARITS})
     return env
 
 

@@ -8,6 +8,7 @@ the limit of the identifier it aims at."""
 from __future__ import annotations
 
 from fastapi import APIRouter, BackgroundTasks, Request, status
+from pydantic import BaseModel
 
 from api.deps import CompteAJour, CompteCourant, EtatDep, SessionDep, expedier_apres
 from api.limites import limiter
@@ -36,22 +37,37 @@ async def questions_secretes() -> list[QuestionSecrete]:
     return [QuestionSecrete(cle=cle, libelle=libelle) for cle, libelle in QUESTIONS_SECRETES.items()]
 
 
-@router.post("/auth/identifiant/employeur", status_code=status.HTTP_202_ACCEPTED, response_model=Accuse)
-async def identifiant_employeur(
-    corps: RechercheIdentifiantEmployeur, request: Request, etat: EtatDep, session: SessionDep, taches: BackgroundTasks
-) -> Accuse:
-    """Public. Mails the identifier of the matching employer accounts; the same answer in every case."""
-    limiter(request, etat.settings)
-    return expedier_apres(taches, etat, await comptes.rappeler_identifiant(session, etat.settings, corps))
+def _rappel_identifiant(chemin: str, nom: str, formulaire: type[BaseModel], description: str) -> None:
+    """The employer's and the agent's identifier reminders: one use case, each its own form."""
+
+    async def rappeler(
+        corps: RechercheIdentifiantEmployeur | RechercheIdentifiantAffilie,
+        request: Request,
+        etat: EtatDep,
+        session: SessionDep,
+        taches: BackgroundTasks,
+    ) -> Accuse:
+        limiter(request, etat.settings)
+        return expedier_apres(taches, etat, await comptes.rappeler_identifiant(session, etat.settings, corps))
+
+    rappeler.__annotations__["corps"] = formulaire  # the body FastAPI validates: this route's form alone
+    router.post(chemin, status_code=status.HTTP_202_ACCEPTED, response_model=Accuse, name=nom, description=description)(
+        rappeler
+    )
 
 
-@router.post("/auth/identifiant/affilie", status_code=status.HTTP_202_ACCEPTED, response_model=Accuse)
-async def identifiant_affilie(
-    corps: RechercheIdentifiantAffilie, request: Request, etat: EtatDep, session: SessionDep, taches: BackgroundTasks
-) -> Accuse:
-    """Public. Mails the identifier of the agent's account when NIR, name and birth date are theirs."""
-    limiter(request, etat.settings)
-    return expedier_apres(taches, etat, await comptes.rappeler_identifiant(session, etat.settings, corps))
+_rappel_identifiant(
+    "/auth/identifiant/employeur",
+    "identifiant_employeur",
+    RechercheIdentifiantEmployeur,
+    "Public. Mails the identifier of the matching employer accounts; the same answer in every case.",
+)
+_rappel_identifiant(
+    "/auth/identifiant/affilie",
+    "identifiant_affilie",
+    RechercheIdentifiantAffilie,
+    "Public. Mails the identifier of the agent's account when NIR, name and birth date are theirs.",
+)
 
 
 @router.post("/auth/code-confidentiel", status_code=status.HTTP_201_CREATED, response_model=CodeCertification)

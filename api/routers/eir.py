@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, status
 
 from api.deps import Affilie_ou_Superviseur, CompteCourant, Identifiant, MoteurDep, SessionDep
+from api.routers.consultation import routes_de_consultation
 from domain.etats import TypeDocument
 from services import eir
 from services.eir import Consolidation, DemandeCreee, Enquete, EtatDemande, NouvelleDemande
@@ -27,16 +28,16 @@ async def demander(
     return await eir.demander(session, moteur, compte, corps)
 
 
-@router.get("", response_model=list[EtatDemande])
-async def mes_demandes(compte: Affilie_ou_Superviseur, session: SessionDep) -> list[EtatDemande]:
-    """The agent's own requests (a supervisor lists every process at ``/processus``)."""
-    return await eir.mes_demandes(session, compte)
-
-
-@router.get("/{demande_id}", response_model=EtatDemande)
-async def consulter(demande_id: Identifiant, compte: CompteCourant, session: SessionDep) -> EtatDemande:
-    """The business state, read from the projection written with each change (no worker needed)."""
-    return await eir.consulter(session, compte, demande_id)
+routes_de_consultation(
+    router,
+    EtatDemande,
+    "demande_id",
+    eir.mes_demandes,
+    eir.consulter,
+    nom_liste="mes_demandes",
+    description_liste="The agent's own requests (a supervisor lists every process at ``/processus``).",
+    description_fiche="The business state, read from the projection written with each change (no worker needed).",
+)
 
 
 @router.post("/{demande_id}/ris/validation", response_model=EtatDemande)

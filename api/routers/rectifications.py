@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from api.deps import Affilie_ou_Superviseur, CompteCourant, Identifiant, MoteurDep, SessionDep
+from api.deps import Affilie_ou_Superviseur, MoteurDep, SessionDep
+from api.routers.consultation import routes_de_consultation
 from services import rectifications
 from services.rectifications import EtatRectificationPublic, NouvelleRectification
 
@@ -18,13 +19,6 @@ async def demander(
     return await rectifications.demander(session, moteur, compte, corps)
 
 
-@router.get("", response_model=list[EtatRectificationPublic])
-async def lister(compte: Affilie_ou_Superviseur, session: SessionDep) -> list[EtatRectificationPublic]:
-    return await rectifications.lister(session, compte)
-
-
-@router.get("/{rectification_id}", response_model=EtatRectificationPublic)
-async def consulter(
-    rectification_id: Identifiant, compte: CompteCourant, session: SessionDep
-) -> EtatRectificationPublic:
-    return await rectifications.consulter(session, compte, rectification_id)
+routes_de_consultation(
+    router, EtatRectificationPublic, "rectification_id", rectifications.lister, rectifications.consulter
+)

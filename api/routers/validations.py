@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import Affilie_ou_Superviseur, CompteCourant, Identifiant, MoteurDep, SessionDep, Superviseur
+from api.deps import CompteCourant, Identifiant, MoteurDep, SessionDep, Superviseur
+from api.routers.consultation import routes_de_consultation
 from domain.validation import DecisionValidation
 from services import validations
 from services.validations import DossierPublic
@@ -12,14 +13,7 @@ from services.validations import DossierPublic
 router = APIRouter(prefix="/validations", tags=["validation de services"])
 
 
-@router.get("", response_model=list[DossierPublic])
-async def lister(compte: Affilie_ou_Superviseur, session: SessionDep) -> list[DossierPublic]:
-    return await validations.lister(session, compte)
-
-
-@router.get("/{dossier_id}", response_model=DossierPublic)
-async def consulter(dossier_id: Identifiant, compte: CompteCourant, session: SessionDep) -> DossierPublic:
-    return await validations.consulter(session, compte, dossier_id)
+routes_de_consultation(router, DossierPublic, "dossier_id", validations.lister, validations.consulter)
 
 
 @router.post("/{dossier_id}/demande", response_model=DossierPublic)
