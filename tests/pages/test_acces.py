@@ -53,6 +53,10 @@ async def test_sans_session_la_page_renvoie_a_la_connexion(service):
     reponse = await anonyme.get("/taches")
     assert reponse.status_code == 303
     assert reponse.headers["location"] == "/connexion?suite=%2Ftaches"
+    # Who is asking is settled before the parameters are read: a malformed one is for a signed-in user to see.
+    malforme = await anonyme.get("/documents/douze?vue=pdf")
+    assert malforme.status_code == 303
+    assert malforme.headers["location"] == "/connexion?suite=%2Fdocuments%2Fdouze%3Fvue%3Dpdf"
     page = await anonyme.get("/connexion")
     assert page.status_code == 200 and '<html lang="fr"' in page.text
     assert 'href="#contenu"' in page.text and '<label class="fr-label" for="identifiant">' in page.text
