@@ -9,11 +9,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from api.deps import EtatDep, MoteurDep, SessionDep
+from api.deps import MoteurDep, SessionDep
 from api.pages.formulaires import FormulaireInvalide, construire
 from api.pages.libelles import ORDRE_ETAPES, QUESTIONS_ENQUETE, avis
 from api.pages.rendu import graphique_pension, refus_de, rendre
-from api.pages.session import CompteAffilie, CompteAffilieOuSuperviseur, verifier_csrf
+from api.pages.session import CompteAffilie, CompteAffilieOuSuperviseur, CsrfVerifie
 from domain.erreurs import ErreurMetier
 from domain.etats import Role, TypeDocument
 from services import eir, rectifications
@@ -41,13 +41,11 @@ async def _accueil(request, compte, session, erreur: str | None = None, message:
 @router.post("/eir")
 async def demander(
     request: Request,
-    etat: EtatDep,
     moteur: MoteurDep,
     session: SessionDep,
     compte: CompteAffilie,
-    csrf: Annotated[str, Form()] = "",
+    csrf: CsrfVerifie,
 ):
-    verifier_csrf(request, etat.settings, csrf)
     try:
         creee = await eir.demander(session, moteur, compte, eir.NouvelleDemande())
     except ErreurMetier as refus:
@@ -108,13 +106,11 @@ def _reponse_en_un_clic(action: Callable[..., Awaitable[Any]], cle: str) -> Call
     async def repondre(
         request: Request,
         demande_id: int,
-        etat: EtatDep,
         moteur: MoteurDep,
         session: SessionDep,
         compte: CompteAffilie,
-        csrf: Annotated[str, Form()] = "",
+        csrf: CsrfVerifie,
     ) -> Response:
-        verifier_csrf(request, etat.settings, csrf)
         try:
             await action(session, moteur, compte, demande_id)
         except ErreurMetier as refus:
@@ -133,15 +129,13 @@ router.post("/eir/{demande_id}/retrait")(_reponse_en_un_clic(eir.retirer, "retra
 async def consolider(
     request: Request,
     demande_id: int,
-    etat: EtatDep,
     moteur: MoteurDep,
     session: SessionDep,
     compte: CompteAffilie,
+    csrf: CsrfVerifie,
     annee: Annotated[list[str] | None, Form()] = None,
     commentaire: Annotated[list[str] | None, Form()] = None,
-    csrf: Annotated[str, Form()] = "",
 ):
-    verifier_csrf(request, etat.settings, csrf)
     periodes = [
         {"annee": a.strip(), "commentaire": c.strip()}
         for a, c in zip(annee or [], commentaire or [], strict=False)
@@ -208,10 +202,9 @@ async def enquete(request: Request, demande_id: int, compte: CompteAffilie, sess
 
 @router.post("/eir/{demande_id}/enquete")
 async def repondre_enquete(
-    request: Request, demande_id: int, etat: EtatDep, moteur: MoteurDep, session: SessionDep, compte: CompteAffilie
+    request: Request, demande_id: int, moteur: MoteurDep, session: SessionDep, compte: CompteAffilie, csrf: CsrfVerifie
 ):
     formulaire = await request.form()
-    verifier_csrf(request, etat.settings, str(formulaire.get("csrf", "")))
     notes = [str(formulaire.get(f"q{i}", "")) for i in range(1, len(QUESTIONS_ENQUETE) + 1)]
     commentaire = str(formulaire.get("commentaire", ""))
     saisie = {"notes": notes, "commentaire": commentaire}
@@ -280,10 +273,9 @@ async def _page_rectification(
 
 @router.post("/rectifications")
 async def demander_rectification(
-    request: Request, etat: EtatDep, moteur: MoteurDep, session: SessionDep, compte: CompteAffilie
+    request: Request, moteur: MoteurDep, session: SessionDep, compte: CompteAffilie, csrf: CsrfVerifie
 ):
     formulaire = await request.form()
-    verifier_csrf(request, etat.settings, str(formulaire.get("csrf", "")))
     champs = ("type_document", "annee_document", "periode_debut", "periode_fin", "motif", "siret_employeur", "regime")
     saisie = {c: str(formulaire.get(c, "")).strip() for c in champs}
     try:

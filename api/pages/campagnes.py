@@ -13,10 +13,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from markupsafe import Markup
 
-from api.deps import EtatDep, MoteurDep, SessionDep
+from api.deps import MoteurDep, SessionDep
 from api.pages.libelles import avis
 from api.pages.rendu import refus_de, rendre
-from api.pages.session import CompteEmployeur, CompteSuperviseur, ErreurPage, verifier_csrf
+from api.pages.session import CompteEmployeur, CompteSuperviseur, CsrfVerifie, ErreurPage
 from domain.erreurs import ErreurMetier, Introuvable
 from services import campagnes
 
@@ -142,16 +142,14 @@ async def liste(request: Request, compte: CompteSuperviseur, session: SessionDep
 @router.post("/superviseur/campagnes")
 async def lancer(
     request: Request,
-    etat: EtatDep,
     moteur: MoteurDep,
     session: SessionDep,
     compte: CompteSuperviseur,
+    csrf: CsrfVerifie,
     annee: Annotated[str, Form()] = "",
     simulation: Annotated[str, Form()] = "",
-    csrf: Annotated[str, Form()] = "",
 ):
     """Launch campaign N, or its dry run (same function as ``POST /campagnes/{annee}``)."""
-    verifier_csrf(request, etat.settings, csrf)
     saisie = {"annee": annee.strip(), "simulation": simulation}
     if not saisie["annee"].isdigit() or not ANNEE_MIN <= int(saisie["annee"]) <= ANNEE_MAX:
         message = f"indiquez l'année N de la campagne, de {ANNEE_MIN} à {ANNEE_MAX} (lancement en juillet N)."
@@ -235,8 +233,7 @@ async def tableau(
     return await _tableau(request, compte, session, _annee_valide(annee), bool(simulation), message=avis(message))
 
 
-async def _piloter(request, etat, moteur, session, compte, annee: int, action, cle: str, motif: str, csrf: str):
-    verifier_csrf(request, etat.settings, csrf)
+async def _piloter(request, moteur, session, compte, annee: int, action, cle: str, motif: str):
     annee = _annee_valide(annee)
     try:
         await action(session, moteur, compte, annee, campagnes.Pilotage(motif=motif.strip()[:500]))
@@ -251,16 +248,15 @@ async def piloter(
     request: Request,
     annee: int,
     action: Literal["pause", "reprise"],
-    etat: EtatDep,
     moteur: MoteurDep,
     session: SessionDep,
     compte: CompteSuperviseur,
+    csrf: CsrfVerifie,
     motif: Annotated[str, Form()] = "",
-    csrf: Annotated[str, Form()] = "",
 ):
     """Pause or resume the campaign (``/pause``, ``/reprise``)."""
     faire = campagnes.suspendre if action == "pause" else campagnes.reprendre
-    return await _piloter(request, etat, moteur, session, compte, annee, faire, action, motif, csrf)
+    return await _piloter(request, moteur, session, compte, annee, faire, action, motif)
 
 
 # --- employers ---

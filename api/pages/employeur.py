@@ -10,11 +10,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from api.deps import EtatDep, MoteurDep, SessionDep
+from api.deps import MoteurDep, SessionDep
 from api.pages.formulaires import FormulaireInvalide, construire
 from api.pages.libelles import avis
 from api.pages.rendu import refus_de, rendre
-from api.pages.session import CompteEmployeurOuSuperviseur, verifier_csrf
+from api.pages.session import CompteEmployeurOuSuperviseur, CsrfVerifie
 from domain.cir import CHAMPS_COTISATIONS, LigneCir
 from domain.erreurs import ErreurMetier
 from domain.etats import EtatTache, Role, TypeTache
@@ -114,15 +114,13 @@ async def tache(
 async def attribuer(
     request: Request,
     tache_id: int,
-    etat: EtatDep,
     session: SessionDep,
     compte: CompteEmployeurOuSuperviseur,
+    csrf: CsrfVerifie,
     compte_id: Annotated[str, Form()] = "",
     retour: Annotated[str, Form()] = "",
-    csrf: Annotated[str, Form()] = "",
 ):
     """« Je prends en charge » (``compte_id=moi``), an assignment chosen in the list, or « personne »."""
-    verifier_csrf(request, etat.settings, csrf)
     choix = compte_id.strip()
     if choix == "moi":
         choix = str(compte.id)
@@ -148,13 +146,12 @@ async def attribuer(
 async def completer(
     request: Request,
     tache_id: int,
-    etat: EtatDep,
     moteur: MoteurDep,
     session: SessionDep,
     compte: CompteEmployeurOuSuperviseur,
+    csrf: CsrfVerifie,
 ):
     formulaire = await request.form()
-    verifier_csrf(request, etat.settings, str(formulaire.get("csrf", "")))
     saisie = {c: str(formulaire.get(c, "")).strip() for c in ("indice_fin_de_carriere", "commentaire", *CHAMPS_LIGNE)}
     saisie["carriere_verifiee"] = "oui" if formulaire.get("carriere_verifiee") else ""
     ligne = {c: saisie[c] for c in CHAMPS_LIGNE}
@@ -252,13 +249,11 @@ async def ecrire_ligne(
     request: Request,
     nir: str,
     annee: int,
-    etat: EtatDep,
     session: SessionDep,
     compte: CompteEmployeurOuSuperviseur,
-    csrf: Annotated[str, Form()] = "",
+    csrf: CsrfVerifie,
 ):
     """« Valider l'année »: the period's administrative and contribution blocks in one write, all or nothing."""
-    verifier_csrf(request, etat.settings, csrf)
     formulaire = await request.form()
     saisie = {c: str(formulaire.get(c, "")).strip() for c in CHAMPS_CIR}
     try:

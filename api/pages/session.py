@@ -9,7 +9,7 @@ import secrets
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Request, Response, status
+from fastapi import Depends, Form, Request, Response, status
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import EtatDep, SessionDep, restreindre
@@ -131,6 +131,16 @@ CompteAffilieOuSuperviseur = Annotated[Compte, _reservee_a(Role.affilie, Role.su
 CompteEmployeur = Annotated[Compte, _reservee_a(Role.employeur)]
 CompteEmployeurOuSuperviseur = Annotated[Compte, _reservee_a(Role.employeur, Role.superviseur)]
 CompteSuperviseur = Annotated[Compte, _reservee_a(Role.superviseur)]
+
+
+async def _csrf_verifie(request: Request, etat: EtatDep, csrf: Annotated[str, Form()] = "") -> str:
+    verifier_csrf(request, etat.settings, csrf)
+    return csrf
+
+
+# The form's CSRF token, checked. Declared after the page's account: FastAPI settles a handler's dependencies in
+# the order of its parameters, and an anonymous visitor is sent to the login page before his form is judged.
+CsrfVerifie = Annotated[str, Depends(_csrf_verifie)]
 
 
 def accueil_du_role(role: str) -> str:

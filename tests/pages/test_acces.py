@@ -76,6 +76,16 @@ async def test_un_formulaire_sans_jeton_csrf_est_refuse(service):
     reponse = await nav.client.post("/eir", data={"csrf": "faux"})
     assert reponse.status_code == 403
     assert "Le formulaire a expiré ou ne vient pas de ce site" in reponse.text
+    for adresse in ("/rectifications", "/eir/1/enquete", "/eir/1/retrait"):  # without any token either
+        refus = await nav.client.post(adresse, data={"motif": "x"})
+        assert refus.status_code == 403 and "Le formulaire a expiré" in refus.text, adresse
+    # Who is asking is judged before the form: anonymous to the login page, another profile to its refusal.
+    anonyme = await navigateur(service)
+    renvoi = await anonyme.client.post("/eir", data={"csrf": "faux"})
+    assert renvoi.status_code == 303 and renvoi.headers["location"] == "/connexion?suite=%2Feir"
+    rh = await navigateur(service, "rh-commune")
+    autre_profil = await rh.client.post("/eir", data={"csrf": "faux"})
+    assert autre_profil.status_code == 403 and "réservée à un autre profil" in autre_profil.text
 
 
 async def test_code_errone_puis_verrouillage_apres_cinq_echecs(service):
