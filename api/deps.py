@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 import weakref
-from collections.abc import AsyncIterator
-from typing import Annotated, ClassVar, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from fastapi import BackgroundTasks, Depends, HTTPException, Path, Query, Request, status
 from fastapi.security import OAuth2PasswordBearer
@@ -134,15 +134,26 @@ CompteCourant = Annotated[Compte, Depends(_compte)]
 CompteAJour = Annotated[Compte, Depends(_compte_a_jour)]
 
 
-def exiger(*roles: Role):
-    async def verifier(compte: CompteCourant) -> Compte:
-        if compte.role not in {r.value for r in roles}:
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN, "Accès refusé : cette action est réservée à un autre profil."
-            )
+def restreindre(source: Callable[..., Awaitable[Compte]], refus: Callable[[], Exception], *roles: Role) -> Any:
+    """The dependency on the account given by ``source`` when it has one of these roles (any role when none is
+    named); otherwise the ``refus`` error. The JSON routes and the pages each give their own source and refusal."""
+
+    async def verifier(compte: Compte) -> Compte:
+        if roles and compte.role not in {r.value for r in roles}:
+            raise refus()
         return compte
 
+    # Given as an object, not as text: under postponed annotations FastAPI would look ``source`` up in the globals.
+    verifier.__annotations__["compte"] = Annotated[Compte, Depends(source)]
     return Depends(verifier)
+
+
+def _refus_api() -> HTTPException:
+    return HTTPException(status.HTTP_403_FORBIDDEN, "Accès refusé : cette action est réservée à un autre profil.")
+
+
+def exiger(*roles: Role) -> Any:
+    return restreindre(_compte, _refus_api, *roles)
 
 
 Affilie_ou_Superviseur = Annotated[Compte, exiger(Role.affilie, Role.superviseur)]

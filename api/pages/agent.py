@@ -9,11 +9,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from api.deps import EtatDep, MoteurDep, SessionDep
+from api.deps import MoteurDep, SessionDep
 from api.pages.formulaires import FormulaireInvalide, construire
 from api.pages.libelles import ORDRE_ETAPES, QUESTIONS_ENQUETE, avis
 from api.pages.rendu import graphique_pension, refus_de, rendre
-from api.pages.session import exiger_compte, verifier_csrf
+from api.pages.session import CompteAffilie, CompteAffilieOuSuperviseur, CsrfVerifie
 from domain.erreurs import ErreurMetier
 from domain.etats import Role, TypeDocument
 from services import eir, rectifications
@@ -22,8 +22,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/eir")
-async def mes_demandes(request: Request, etat: EtatDep, session: SessionDep, message: str | None = None):
-    compte = await exiger_compte(request, session, etat.settings, Role.affilie)
+async def mes_demandes(request: Request, compte: CompteAffilie, session: SessionDep, message: str | None = None):
     return await _accueil(request, compte, session, message=avis(message))
 
 
@@ -41,10 +40,12 @@ async def _accueil(request, compte, session, erreur: str | None = None, message:
 
 @router.post("/eir")
 async def demander(
-    request: Request, etat: EtatDep, moteur: MoteurDep, session: SessionDep, csrf: Annotated[str, Form()] = ""
+    request: Request,
+    moteur: MoteurDep,
+    session: SessionDep,
+    compte: CompteAffilie,
+    csrf: CsrfVerifie,
 ):
-    compte = await exiger_compte(request, session, etat.settings, Role.affilie)
-    verifier_csrf(request, etat.settings, csrf)
     try:
         creee = await eir.demander(session, moteur, compte, eir.NouvelleDemande())
     except ErreurMetier as refus:
@@ -88,8 +89,13 @@ async def _page_demande(
 
 
 @router.get("/eir/{demande_id}")
-async def demande(request: Request, demande_id: int, etat: EtatDep, session: SessionDep, message: str | None = None):
-    compte = await exiger_compte(request, session, etat.settings, Role.affilie, Role.superviseur)
+async def demande(
+    request: Request,
+    demande_id: int,
+    compte: CompteAffilieOuSuperviseur,
+    session: SessionDep,
+    message: str | None = None,
+):
     return await _page_demande(request, compte, session, demande_id, message=avis(message))
 
 
@@ -100,13 +106,11 @@ def _reponse_en_un_clic(action: Callable[..., Awaitable[Any]], cle: str) -> Call
     async def repondre(
         request: Request,
         demande_id: int,
-        etat: EtatDep,
         moteur: MoteurDep,
         session: SessionDep,
-        csrf: Annotated[str, Form()] = "",
+        compte: CompteAffilie,
+        csrf: CsrfVerifie,
     ) -> Response:
-        compte = await exiger_compte(request, session, etat.settings, Role.affilie)
-        verifier_csrf(request, etat.settings, csrf)
         try:
             await action(session, moteur, compte, demande_id)
         except ErreurMetier as refus:
@@ -125,15 +129,13 @@ router.post("/eir/{demande_id}/retrait")(_reponse_en_un_clic(eir.retirer, "retra
 async def consolider(
     request: Request,
     demande_id: int,
-    etat: EtatDep,
     moteur: MoteurDep,
     session: SessionDep,
+    compte: CompteAffilie,
+    csrf: CsrfVerifie,
     annee: Annotated[list[str] | None, Form()] = None,
     commentaire: Annotated[list[str] | None, Form()] = None,
-    csrf: Annotated[str, Form()] = "",
 ):
-    compte = await exiger_compte(request, session, etat.settings, Role.affilie)
-    verifier_csrf(request, etat.settings, csrf)
     periodes = [
         {"annee": a.strip(), "commentaire": c.strip()}
         for a, c in zip(annee or [], commentaire or [], strict=False)
@@ -173,8 +175,7 @@ def _resume_periodes(invalide: FormulaireInvalide) -> str:
 
 
 @router.get("/eir/{demande_id}/bilan")
-async def bilan(request: Request, demande_id: int, etat: EtatDep, session: SessionDep):
-    compte = await exiger_compte(request, session, etat.settings, Role.affilie, Role.superviseur)
+async def bilan(request: Request, demande_id: int, compte: CompteAffilieOuSuperviseur, session: SessionDep):
     demande = await eir.consulter(session, compte, demande_id)
     contenu = await eir.dernier_document(session, compte, demande_id, TypeDocument.bilan)
     return rendre(
@@ -195,16 +196,15 @@ async def _page_enquete(request, compte, session, demande_id, erreur=None, statu
 
 
 @router.get("/eir/{demande_id}/enquete")
-async def enquete(request: Request, demande_id: int, etat: EtatDep, session: SessionDep):
-    compte = await exiger_compte(request, session, etat.settings, Role.affilie)
+async def enquete(request: Request, demande_id: int, compte: CompteAffilie, session: SessionDep):
     return await _page_enquete(request, compte, session, demande_id)
 
 
 @router.post("/eir/{demande_id}/enquete")
-async def repondre_enquete(request: Request, demande_id: int, etat: EtatDep, moteur: MoteurDep, session: SessionDep):
-    compte = await exiger_compte(request, session, etat.settings, Role.affilie)
+async def repondre_enquete(
+    request: Request, demande_id: int, moteur: MoteurDep, session: SessionDep, compte: CompteAffilie, csrf: CsrfVerifie
+):
     formulaire = await request.form()
-    verifier_csrf(request, etat.settings, str(formulaire.get("csrf", "")))
     notes = [str(formulaire.get(f"q{i}", "")) for i in range(1, len(QUESTIONS_ENQUETE) + 1)]
     commentaire = str(formulaire.get("commentaire", ""))
     saisie = {"notes": notes, "commentaire": commentaire}
@@ -233,8 +233,9 @@ async def repondre_enquete(request: Request, demande_id: int, etat: EtatDep, mot
 
 
 @router.get("/eir/{demande_id}/documents/{document_id}")
-async def document(request: Request, demande_id: int, document_id: int, etat: EtatDep, session: SessionDep):
-    compte = await exiger_compte(request, session, etat.settings, Role.affilie, Role.superviseur)
+async def document(
+    request: Request, demande_id: int, document_id: int, compte: CompteAffilieOuSuperviseur, session: SessionDep
+):
     demande = await eir.consulter(session, compte, demande_id)
     doc = await eir.document(session, compte, demande_id, document_id)
     if doc.type == "bilan":
@@ -248,8 +249,7 @@ async def document(request: Request, demande_id: int, document_id: int, etat: Et
 
 
 @router.get("/rectifications")
-async def mes_rectifications(request: Request, etat: EtatDep, session: SessionDep, message: str | None = None):
-    compte = await exiger_compte(request, session, etat.settings, Role.affilie)
+async def mes_rectifications(request: Request, compte: CompteAffilie, session: SessionDep, message: str | None = None):
     return await _page_rectification(request, compte, session, message=avis(message))
 
 
@@ -272,10 +272,10 @@ async def _page_rectification(
 
 
 @router.post("/rectifications")
-async def demander_rectification(request: Request, etat: EtatDep, moteur: MoteurDep, session: SessionDep):
-    compte = await exiger_compte(request, session, etat.settings, Role.affilie)
+async def demander_rectification(
+    request: Request, moteur: MoteurDep, session: SessionDep, compte: CompteAffilie, csrf: CsrfVerifie
+):
     formulaire = await request.form()
-    verifier_csrf(request, etat.settings, str(formulaire.get("csrf", "")))
     champs = ("type_document", "annee_document", "periode_debut", "periode_fin", "motif", "siret_employeur", "regime")
     saisie = {c: str(formulaire.get(c, "")).strip() for c in champs}
     try:
@@ -301,8 +301,11 @@ async def demander_rectification(request: Request, etat: EtatDep, moteur: Moteur
 
 @router.get("/rectifications/{rectification_id}")
 async def rectification(
-    request: Request, rectification_id: int, etat: EtatDep, session: SessionDep, message: str | None = None
+    request: Request,
+    rectification_id: int,
+    compte: CompteAffilieOuSuperviseur,
+    session: SessionDep,
+    message: str | None = None,
 ):
-    compte = await exiger_compte(request, session, etat.settings, Role.affilie, Role.superviseur)
     rect = await rectifications.consulter(session, compte, rectification_id)
     return rendre(request, "agent/rectification.html", {"rectification": rect, "message": avis(message)})

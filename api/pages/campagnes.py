@@ -13,12 +13,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from markupsafe import Markup
 
-from api.deps import EtatDep, MoteurDep, SessionDep
+from api.deps import MoteurDep, SessionDep
 from api.pages.libelles import avis
 from api.pages.rendu import refus_de, rendre
-from api.pages.session import ErreurPage, exiger_compte, verifier_csrf
+from api.pages.session import CompteEmployeur, CompteSuperviseur, CsrfVerifie, ErreurPage
 from domain.erreurs import ErreurMetier, Introuvable
-from domain.etats import Role
 from services import campagnes
 
 router = APIRouter(include_in_schema=False)
@@ -136,24 +135,21 @@ async def _liste(request, compte, session, erreur=None, erreurs=None, saisie=Non
 
 
 @router.get("/superviseur/campagnes")
-async def liste(request: Request, etat: EtatDep, session: SessionDep):
-    compte = await exiger_compte(request, session, etat.settings, Role.superviseur)
+async def liste(request: Request, compte: CompteSuperviseur, session: SessionDep):
     return await _liste(request, compte, session)
 
 
 @router.post("/superviseur/campagnes")
 async def lancer(
     request: Request,
-    etat: EtatDep,
     moteur: MoteurDep,
     session: SessionDep,
+    compte: CompteSuperviseur,
+    csrf: CsrfVerifie,
     annee: Annotated[str, Form()] = "",
     simulation: Annotated[str, Form()] = "",
-    csrf: Annotated[str, Form()] = "",
 ):
     """Launch campaign N, or its dry run (same function as ``POST /campagnes/{annee}``)."""
-    compte = await exiger_compte(request, session, etat.settings, Role.superviseur)
-    verifier_csrf(request, etat.settings, csrf)
     saisie = {"annee": annee.strip(), "simulation": simulation}
     if not saisie["annee"].isdigit() or not ANNEE_MIN <= int(saisie["annee"]) <= ANNEE_MAX:
         message = f"indiquez l'année N de la campagne, de {ANNEE_MIN} à {ANNEE_MAX} (lancement en juillet N)."
@@ -227,15 +223,17 @@ async def _tableau(
 
 @router.get("/superviseur/campagnes/{annee}")
 async def tableau(
-    request: Request, annee: int, etat: EtatDep, session: SessionDep, simulation: str = "", message: str | None = None
+    request: Request,
+    annee: int,
+    compte: CompteSuperviseur,
+    session: SessionDep,
+    simulation: str = "",
+    message: str | None = None,
 ):
-    compte = await exiger_compte(request, session, etat.settings, Role.superviseur)
     return await _tableau(request, compte, session, _annee_valide(annee), bool(simulation), message=avis(message))
 
 
-async def _piloter(request, etat, moteur, session, annee: int, action, cle: str, motif: str, csrf: str):
-    compte = await exiger_compte(request, session, etat.settings, Role.superviseur)
-    verifier_csrf(request, etat.settings, csrf)
+async def _piloter(request, moteur, session, compte, annee: int, action, cle: str, motif: str):
     annee = _annee_valide(annee)
     try:
         await action(session, moteur, compte, annee, campagnes.Pilotage(motif=motif.strip()[:500]))
@@ -250,15 +248,15 @@ async def piloter(
     request: Request,
     annee: int,
     action: Literal["pause", "reprise"],
-    etat: EtatDep,
     moteur: MoteurDep,
     session: SessionDep,
+    compte: CompteSuperviseur,
+    csrf: CsrfVerifie,
     motif: Annotated[str, Form()] = "",
-    csrf: Annotated[str, Form()] = "",
 ):
     """Pause or resume the campaign (``/pause``, ``/reprise``)."""
     faire = campagnes.suspendre if action == "pause" else campagnes.reprendre
-    return await _piloter(request, etat, moteur, session, annee, faire, action, motif, csrf)
+    return await _piloter(request, moteur, session, compte, annee, faire, action, motif)
 
 
 # --- employers ---
@@ -274,9 +272,8 @@ def etat_de_l_agent(ligne: dict[str, Any]) -> str:
 
 
 @router.get("/employeur/campagnes")
-async def campagnes_employeur(request: Request, etat: EtatDep, session: SessionDep, annee: str = ""):
+async def campagnes_employeur(request: Request, compte: CompteEmployeur, session: SessionDep, annee: str = ""):
     """The employer's agents targeted by each campaign, answered or not, with the task forms."""
-    compte = await exiger_compte(request, session, etat.settings, Role.employeur)
     liste_campagnes, choisie, agents = await campagnes.de_l_employeur(session, compte.employeur_id or 0, annee)
     resume = {
         "total": len(agents),

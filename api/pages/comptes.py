@@ -15,10 +15,9 @@ from api.limites import limiter
 from api.pages.formulaires import FormulaireInvalide, construire
 from api.pages.libelles import avis
 from api.pages.rendu import refus_de, rendre
-from api.pages.session import accueil_du_role, exiger_compte, poser_session, verifier_csrf
+from api.pages.session import CompteConnecte, CompteEmployeur, accueil_du_role, poser_session, verifier_csrf
 from api.securite import jeton_de
 from domain.erreurs import ErreurMetier
-from domain.etats import Role
 from services import comptes
 from services.comptes import QUESTIONS_SECRETES
 
@@ -196,8 +195,7 @@ async def se_connecter_avec_certification(request: Request, etat: EtatDep, sessi
 
 
 @router.get("/comptes/question-secrete")
-async def question_secrete(request: Request, etat: EtatDep, session: SessionDep):
-    compte = await exiger_compte(request, session, etat.settings)
+async def question_secrete(request: Request, compte: CompteConnecte, session: SessionDep):
     return rendre(
         request,
         "comptes/question_secrete.html",
@@ -210,8 +208,7 @@ async def question_secrete(request: Request, etat: EtatDep, session: SessionDep)
 
 
 @router.post("/comptes/question-secrete")
-async def choisir_question_secrete(request: Request, etat: EtatDep, session: SessionDep):
-    compte = await exiger_compte(request, session, etat.settings)
+async def choisir_question_secrete(request: Request, etat: EtatDep, session: SessionDep, compte: CompteConnecte):
     saisie = await _saisie(request, etat, ("question", "reponse", "code"))
     contexte = {
         "questions": _questions(),
@@ -263,14 +260,14 @@ async def _page_utilisateurs(request: Request, compte, session, statut: int = 20
 
 
 @router.get("/employeur/utilisateurs")
-async def utilisateurs(request: Request, etat: EtatDep, session: SessionDep, message: str | None = None):
-    compte = await exiger_compte(request, session, etat.settings, Role.employeur)
+async def utilisateurs(request: Request, compte: CompteEmployeur, session: SessionDep, message: str | None = None):
     return await _page_utilisateurs(request, compte, session, message=avis(message))
 
 
 @router.post("/employeur/utilisateurs")
-async def creer_utilisateur(request: Request, etat: EtatDep, session: SessionDep, taches: BackgroundTasks):
-    compte = await exiger_compte(request, session, etat.settings, Role.employeur)
+async def creer_utilisateur(
+    request: Request, etat: EtatDep, session: SessionDep, compte: CompteEmployeur, taches: BackgroundTasks
+):
     saisie = await _saisie(request, etat, CHAMPS_UTILISATEUR)
     try:
         corps = construire(comptes.NouvelUtilisateur, saisie)
@@ -290,8 +287,9 @@ async def creer_utilisateur(request: Request, etat: EtatDep, session: SessionDep
 
 
 @router.post("/employeur/utilisateurs/{compte_id}")
-async def changer_utilisateur(request: Request, compte_id: int, etat: EtatDep, session: SessionDep):
-    compte = await exiger_compte(request, session, etat.settings, Role.employeur)
+async def changer_utilisateur(
+    request: Request, compte_id: int, etat: EtatDep, session: SessionDep, compte: CompteEmployeur
+):
     saisie = await _saisie(request, etat, ("profil", "actif"))
     try:
         corps = construire(comptes.ChangementUtilisateur, saisie)

@@ -7,10 +7,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from api import vues_documents
-from api.deps import NUMERO_MAX, EtatDep, SessionDep
+from api.deps import NUMERO_MAX, SessionDep
 from api.pages.rendu import graphique_pension, rendre
-from api.pages.session import ErreurPage, exiger_compte
-from domain.etats import Role
+from api.pages.session import CompteAffilie, CompteAffilieOuSuperviseur, ErreurPage
 from services import documents
 
 router = APIRouter(include_in_schema=False)
@@ -31,8 +30,7 @@ def _rubrique(doc: vues_documents.DocumentResume) -> str:
 
 
 @router.get("/documents")
-async def mes_documents(request: Request, etat: EtatDep, session: SessionDep):
-    compte = await exiger_compte(request, session, etat.settings, Role.affilie)
+async def mes_documents(request: Request, compte: CompteAffilie, session: SessionDep):
     liste = [vues_documents.resume(d) for d in await documents.lister(session, compte, None, 500)]
     rubriques: dict[str, list] = {"eir": [], "rectifies": [], "campagne": [], "autres": []}
     for doc in liste:
@@ -41,8 +39,7 @@ async def mes_documents(request: Request, etat: EtatDep, session: SessionDep):
 
 
 @router.get("/documents/{document_id}")
-async def document(request: Request, document_id: int, etat: EtatDep, session: SessionDep):
-    compte = await exiger_compte(request, session, etat.settings, Role.affilie, Role.superviseur)
+async def document(request: Request, document_id: int, compte: CompteAffilieOuSuperviseur, session: SessionDep):
     doc = vues_documents.public(await documents.document_visible(session, compte, _numero(document_id)))
     if doc.type == "bilan" and doc.demande_id:
         return RedirectResponse(f"/eir/{doc.demande_id}/bilan", status_code=303)
@@ -55,8 +52,7 @@ async def document(request: Request, document_id: int, etat: EtatDep, session: S
 
 
 @router.get("/documents/{document_id}/pdf")
-async def document_pdf(request: Request, document_id: int, etat: EtatDep, session: SessionDep):
-    compte = await exiger_compte(request, session, etat.settings, Role.affilie, Role.superviseur)
+async def document_pdf(document_id: int, compte: CompteAffilieOuSuperviseur, session: SessionDep):
     return await vues_documents.reponse_pdf(
         session, await documents.document_visible(session, compte, _numero(document_id))
     )

@@ -10,11 +10,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from api.deps import EtatDep, MoteurDep, SessionDep
+from api.deps import MoteurDep, SessionDep
 from api.pages.formulaires import FormulaireInvalide, construire
 from api.pages.libelles import avis
 from api.pages.rendu import refus_de, rendre
-from api.pages.session import exiger_compte, verifier_csrf
+from api.pages.session import CompteEmployeurOuSuperviseur, CsrfVerifie
 from domain.cir import CHAMPS_COTISATIONS, LigneCir
 from domain.erreurs import ErreurMetier
 from domain.etats import EtatTache, Role, TypeTache
@@ -38,7 +38,7 @@ def nom_du_compte(compte: Compte | None) -> str:
 @router.get("/taches")
 async def corbeille(
     request: Request,
-    etat: EtatDep,
+    compte: CompteEmployeurOuSuperviseur,
     session: SessionDep,
     etat_tache: str = "ouverte",
     type: str = "",
@@ -46,7 +46,6 @@ async def corbeille(
     attribution: str = "toutes",
     message: str | None = None,
 ):
-    compte = await exiger_compte(request, session, etat.settings, Role.employeur, Role.superviseur)
     filtre_etat = EtatTache(etat_tache) if etat_tache in {e.value for e in EtatTache} else None
     filtre_type = TypeTache(type) if type in {t.value for t in TypeTache} else None
     filtre: taches.Filtre = "toutes"
@@ -101,8 +100,13 @@ async def _page_tache(
 
 
 @router.get("/taches/{tache_id}")
-async def tache(request: Request, tache_id: int, etat: EtatDep, session: SessionDep, message: str | None = None):
-    compte = await exiger_compte(request, session, etat.settings, Role.employeur, Role.superviseur)
+async def tache(
+    request: Request,
+    tache_id: int,
+    compte: CompteEmployeurOuSuperviseur,
+    session: SessionDep,
+    message: str | None = None,
+):
     return await _page_tache(request, compte, session, tache_id, message=avis(message))
 
 
@@ -110,15 +114,13 @@ async def tache(request: Request, tache_id: int, etat: EtatDep, session: Session
 async def attribuer(
     request: Request,
     tache_id: int,
-    etat: EtatDep,
     session: SessionDep,
+    compte: CompteEmployeurOuSuperviseur,
+    csrf: CsrfVerifie,
     compte_id: Annotated[str, Form()] = "",
     retour: Annotated[str, Form()] = "",
-    csrf: Annotated[str, Form()] = "",
 ):
     """« Je prends en charge » (``compte_id=moi``), an assignment chosen in the list, or « personne »."""
-    compte = await exiger_compte(request, session, etat.settings, Role.employeur, Role.superviseur)
-    verifier_csrf(request, etat.settings, csrf)
     choix = compte_id.strip()
     if choix == "moi":
         choix = str(compte.id)
@@ -141,10 +143,15 @@ async def attribuer(
 
 
 @router.post("/taches/{tache_id}")
-async def completer(request: Request, tache_id: int, etat: EtatDep, moteur: MoteurDep, session: SessionDep):
-    compte = await exiger_compte(request, session, etat.settings, Role.employeur, Role.superviseur)
+async def completer(
+    request: Request,
+    tache_id: int,
+    moteur: MoteurDep,
+    session: SessionDep,
+    compte: CompteEmployeurOuSuperviseur,
+    csrf: CsrfVerifie,
+):
     formulaire = await request.form()
-    verifier_csrf(request, etat.settings, str(formulaire.get("csrf", "")))
     saisie = {c: str(formulaire.get(c, "")).strip() for c in ("indice_fin_de_carriere", "commentaire", *CHAMPS_LIGNE)}
     saisie["carriere_verifiee"] = "oui" if formulaire.get("carriere_verifiee") else ""
     ligne = {c: saisie[c] for c in CHAMPS_LIGNE}
@@ -176,8 +183,7 @@ async def completer(request: Request, tache_id: int, etat: EtatDep, moteur: Mote
 
 
 @router.get("/cir")
-async def recherche_cir(request: Request, etat: EtatDep, session: SessionDep, nir: str = ""):
-    compte = await exiger_compte(request, session, etat.settings, Role.employeur, Role.superviseur)
+async def recherche_cir(request: Request, compte: CompteEmployeurOuSuperviseur, session: SessionDep, nir: str = ""):
     if nir.strip():
         return RedirectResponse(f"/cir/{normaliser(nir)}", status_code=303)
     agents = await cir.agents_de_l_employeur(session, compte)
@@ -228,19 +234,26 @@ async def _page_cir(
 
 @router.get("/cir/{nir}")
 async def page_cir(
-    request: Request, nir: str, etat: EtatDep, session: SessionDep, annee: int | None = None, message: str | None = None
+    request: Request,
+    nir: str,
+    compte: CompteEmployeurOuSuperviseur,
+    session: SessionDep,
+    annee: int | None = None,
+    message: str | None = None,
 ):
-    compte = await exiger_compte(request, session, etat.settings, Role.employeur, Role.superviseur)
     return await _page_cir(request, compte, session, nir, annee, message=avis(message))
 
 
 @router.post("/cir/{nir}/{annee}")
 async def ecrire_ligne(
-    request: Request, nir: str, annee: int, etat: EtatDep, session: SessionDep, csrf: Annotated[str, Form()] = ""
+    request: Request,
+    nir: str,
+    annee: int,
+    session: SessionDep,
+    compte: CompteEmployeurOuSuperviseur,
+    csrf: CsrfVerifie,
 ):
     """« Valider l'année »: the period's administrative and contribution blocks in one write, all or nothing."""
-    compte = await exiger_compte(request, session, etat.settings, Role.employeur, Role.superviseur)
-    verifier_csrf(request, etat.settings, csrf)
     formulaire = await request.form()
     saisie = {c: str(formulaire.get(c, "")).strip() for c in CHAMPS_CIR}
     try:

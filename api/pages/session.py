@@ -6,11 +6,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Request, Response, status
+from fastapi import Depends, Form, Request, Response, status
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.deps import EtatDep, SessionDep, restreindre
 from api.securite import lire_jeton
 from domain.etats import Role
 from services.comptes import Compte, compte_actif
@@ -104,16 +106,41 @@ async def compte_connecte(request: Request, session: AsyncSession, settings: Set
     return await compte_actif(session, lire_jeton(jeton, settings.cle_secrete()))
 
 
-async def exiger_compte(request: Request, session: AsyncSession, settings: Settings, *roles: Role) -> Compte:
-    """The signed-in account with one of these roles; otherwise to the login page (or an error page)."""
-    compte = await compte_connecte(request, session, settings)
+async def _connecte(request: Request, etat: EtatDep, session: SessionDep) -> Compte:
+    """The signed-in account (kept for the page's header); an anonymous visitor goes to the login page and back."""
+    compte = await compte_connecte(request, session, etat.settings)
     if compte is None:
         suite = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise Redirection(f"/connexion?suite={quote(suite, safe='')}")
     request.state.compte = compte
-    if roles and compte.role not in {r.value for r in roles}:
-        raise ErreurPage(status.HTTP_403_FORBIDDEN, "Cette page est réservée à un autre profil d'utilisateur.")
     return compte
+
+
+def _autre_profil() -> ErreurPage:
+    return ErreurPage(status.HTTP_403_FORBIDDEN, "Cette page est réservée à un autre profil d'utilisateur.")
+
+
+def _reservee_a(*roles: Role) -> Any:
+    return restreindre(_connecte, _autre_profil, *roles)
+
+
+# The account of a page, by the roles that may open it (any role for CompteConnecte).
+CompteConnecte = Annotated[Compte, _reservee_a()]
+CompteAffilie = Annotated[Compte, _reservee_a(Role.affilie)]
+CompteAffilieOuSuperviseur = Annotated[Compte, _reservee_a(Role.affilie, Role.superviseur)]
+CompteEmployeur = Annotated[Compte, _reservee_a(Role.employeur)]
+CompteEmployeurOuSuperviseur = Annotated[Compte, _reservee_a(Role.employeur, Role.superviseur)]
+CompteSuperviseur = Annotated[Compte, _reservee_a(Role.superviseur)]
+
+
+async def _csrf_verifie(request: Request, etat: EtatDep, csrf: Annotated[str, Form()] = "") -> str:
+    verifier_csrf(request, etat.settings, csrf)
+    return csrf
+
+
+# The form's CSRF token, checked. Declared after the page's account: FastAPI settles a handler's dependencies in
+# the order of its parameters, and an anonymous visitor is sent to the login page before his form is judged.
+CsrfVerifie = Annotated[str, Depends(_csrf_verifie)]
 
 
 def accueil_du_role(role: str) -> str:

@@ -6,10 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from api.deps import EtatDep, MoteurDep, SessionDep
+from api.deps import MoteurDep, SessionDep
 from api.pages.rendu import rendre
-from api.pages.session import ErreurPage, exiger_compte
-from domain.etats import Role
+from api.pages.session import CompteSuperviseur, ErreurPage
 from notifications.exemples import contexte_exemple
 from notifications.rendu import Gabarits
 from services import processus
@@ -18,22 +17,20 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/superviseur")
-async def accueil(request: Request, etat: EtatDep, session: SessionDep):
-    await exiger_compte(request, session, etat.settings, Role.superviseur)
+async def accueil(compte: CompteSuperviseur):
     return RedirectResponse("/processus", status_code=303)
 
 
 @router.get("/processus")
 async def liste(
     request: Request,
-    etat: EtatDep,
+    compte: CompteSuperviseur,
     session: SessionDep,
     type: str = "",
     etat_processus: str = "",
     en_attente_de: str = "",
     employeur: str = "",
 ):
-    await exiger_compte(request, session, etat.settings, Role.superviseur)
     employeur_id = int(employeur) if employeur.isdigit() else None
     resultats = await processus.lister(
         session, type or None, etat_processus or None, en_attente_de or None, employeur_id, limite=200
@@ -55,8 +52,7 @@ async def liste(
 
 
 @router.get("/processus/{workflow_id}")
-async def detail(request: Request, workflow_id: str, etat: EtatDep, moteur: MoteurDep, session: SessionDep):
-    await exiger_compte(request, session, etat.settings, Role.superviseur)
+async def detail(request: Request, workflow_id: str, compte: CompteSuperviseur, moteur: MoteurDep, session: SessionDep):
     fiche = await processus.detail(session, moteur, workflow_id)
     employeurs = await processus.employeurs(session, {fiche["employeur_id"]} if fiche.get("employeur_id") else set())
     return rendre(
@@ -67,24 +63,21 @@ async def detail(request: Request, workflow_id: str, etat: EtatDep, moteur: Mote
 
 
 @router.get("/superviseur/retards")
-async def retards(request: Request, etat: EtatDep, session: SessionDep):
+async def retards(request: Request, compte: CompteSuperviseur, session: SessionDep):
     """Overdue open tasks grouped by employer, the employer with most overdue tasks first."""
-    compte = await exiger_compte(request, session, etat.settings, Role.superviseur)
     groupes, employeurs = await processus.retards_par_employeur(session, compte)
     return rendre(request, "superviseur/retards.html", {"groupes": groupes, "employeurs": employeurs})
 
 
 @router.get("/superviseur/gabarits")
-async def gabarits(request: Request, etat: EtatDep, session: SessionDep):
-    await exiger_compte(request, session, etat.settings, Role.superviseur)
+async def gabarits(request: Request, compte: CompteSuperviseur):
     gab = Gabarits()
     apercus = [(e, gab.rendre(e, contexte_exemple(e)).sujet) for e in gab.evenements()]
     return rendre(request, "superviseur/gabarits.html", {"apercus": apercus})
 
 
 @router.get("/superviseur/gabarits/{evenement}")
-async def gabarit(request: Request, evenement: str, etat: EtatDep, session: SessionDep):
-    await exiger_compte(request, session, etat.settings, Role.superviseur)
+async def gabarit(request: Request, evenement: str, compte: CompteSuperviseur):
     gab = Gabarits()
     if evenement not in gab.evenements():
         raise ErreurPage(404, f"Aucun modèle de mail « {evenement} ».")

@@ -53,6 +53,10 @@ async def test_sans_session_la_page_renvoie_a_la_connexion(service):
     reponse = await anonyme.get("/taches")
     assert reponse.status_code == 303
     assert reponse.headers["location"] == "/connexion?suite=%2Ftaches"
+    # Who is asking is settled before the parameters are read: a malformed one is for a signed-in user to see.
+    malforme = await anonyme.get("/documents/douze?vue=pdf")
+    assert malforme.status_code == 303
+    assert malforme.headers["location"] == "/connexion?suite=%2Fdocuments%2Fdouze%3Fvue%3Dpdf"
     page = await anonyme.get("/connexion")
     assert page.status_code == 200 and '<html lang="fr"' in page.text
     assert 'href="#contenu"' in page.text and '<label class="fr-label" for="identifiant">' in page.text
@@ -72,6 +76,16 @@ async def test_un_formulaire_sans_jeton_csrf_est_refuse(service):
     reponse = await nav.client.post("/eir", data={"csrf": "faux"})
     assert reponse.status_code == 403
     assert "Le formulaire a expiré ou ne vient pas de ce site" in reponse.text
+    for adresse in ("/rectifications", "/eir/1/enquete", "/eir/1/retrait"):  # without any token either
+        refus = await nav.client.post(adresse, data={"motif": "x"})
+        assert refus.status_code == 403 and "Le formulaire a expiré" in refus.text, adresse
+    # Who is asking is judged before the form: anonymous to the login page, another profile to its refusal.
+    anonyme = await navigateur(service)
+    renvoi = await anonyme.client.post("/eir", data={"csrf": "faux"})
+    assert renvoi.status_code == 303 and renvoi.headers["location"] == "/connexion?suite=%2Feir"
+    rh = await navigateur(service, "rh-commune")
+    autre_profil = await rh.client.post("/eir", data={"csrf": "faux"})
+    assert autre_profil.status_code == 403 and "réservée à un autre profil" in autre_profil.text
 
 
 async def test_code_errone_puis_verrouillage_apres_cinq_echecs(service):
