@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
 from zoneinfo import ZoneInfo
 
+from domain.processus import EvenementTransition
 from domain.regles import parametre
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -254,18 +254,15 @@ class ResultatSelection:
     employeurs: int
 
 
-@dataclass
-class TransitionCampagne:
+@dataclass(kw_only=True)
+class TransitionCampagne(EvenementTransition):
+    """A new state of a campaign: its row written and its history event appended, in one transaction."""
+
     campagne_id: int
-    workflow_id: str
     etape: EtapeCampagne
-    evenement: str
     en_pause: bool
     prochaine_echeance: datetime | None
     compteurs: Compteurs
-    horodatage: datetime
-    compte_id: int | None = None
-    details: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

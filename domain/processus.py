@@ -95,20 +95,27 @@ class VueDossier:
         return projection_de(self, self.termine)
 
 
-@dataclass
-class Transition:
-    """A new state of a process: its projection row written and its history event appended, in one
-    transaction; ``sequence`` is the process's number of that state."""
+@dataclass(kw_only=True)
+class EvenementTransition:
+    """The history event every new state appends (of a process or of a campaign): which workflow, what
+    happened, when, and who did it."""
 
-    reference: ReferenceProcessus
     workflow_id: str
-    sequence: int
-    projection: Projection
     evenement: str
     horodatage: datetime
     acteur: Acteur = Acteur.cnracl
     compte_id: int | None = None
     details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(kw_only=True)
+class Transition(EvenementTransition):
+    """A new state of a process: its projection row written and its history event appended, in one
+    transaction; ``sequence`` is the process's number of that state."""
+
+    reference: ReferenceProcessus
+    sequence: int
+    projection: Projection
 
 
 @dataclass

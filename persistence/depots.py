@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.cir import LigneCir, natures_sans_cotisation
 from domain.etats import ETATS_EIR_OUVERTS, EtatEir, EtatMail, EtatTache
-from domain.processus import ReferenceProcessus, Transition, TypeProcessus
+from domain.processus import EvenementTransition, ReferenceProcessus, Transition, TypeProcessus
 from domain.taches import ReponseTache
 from domain.validation import DECISIONS_VALIDATION, EVENEMENT_DEMANDE_VALIDATION
 from persistence.audit import a_chainer, chainer
@@ -111,6 +111,22 @@ async def ajouter_evenement(
     )
     chainer(session, evenement)
     return evenement
+
+
+async def ajouter_evenement_de(
+    session: AsyncSession, transition: EvenementTransition, une_fois: bool = False
+) -> Evenement:
+    """Append the history event of a new state (of a process or a campaign)."""
+    return await ajouter_evenement(
+        session,
+        transition.workflow_id,
+        transition.evenement,
+        transition.acteur.value,
+        transition.horodatage,
+        transition.compte_id,
+        transition.details,
+        une_fois=une_fois,
+    )
 
 
 async def historique(session: AsyncSession, processus_id: str) -> Sequence[Any]:
@@ -298,16 +314,7 @@ async def appliquer_transition(session: AsyncSession, transition: Transition) ->
         if etat.etat in DECISIONS_VALIDATION:
             ligne.decision = etat.etat
     session.add(ligne)
-    await ajouter_evenement(
-        session,
-        transition.workflow_id,
-        transition.evenement,
-        transition.acteur.value,
-        transition.horodatage,
-        transition.compte_id,
-        transition.details,
-        une_fois=True,
-    )
+    await ajouter_evenement_de(session, transition, une_fois=True)
     await session.flush()
     return ligne
 

@@ -135,15 +135,7 @@ async def appliquer_transition(session: AsyncSession, transition: TransitionCamp
     campagne.compteurs = asdict(transition.compteurs)
     campagne.modifiee_le = transition.horodatage
     session.add(campagne)
-    await depots.ajouter_evenement(
-        session,
-        transition.workflow_id,
-        transition.evenement,
-        "cnracl" if transition.compte_id is None else "superviseur",
-        transition.horodatage,
-        transition.compte_id,
-        transition.details,
-    )
+    await depots.ajouter_evenement_de(session, transition)
     return campagne
 
 

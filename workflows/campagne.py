@@ -44,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
         VueCampagne,
         id_workflow_campagne,
     )
+    from domain.etats import Acteur
     from workflows.campagne_lot import CampagneLotWorkflow
 
 _COURTE = timedelta(seconds=30)
@@ -310,16 +311,17 @@ class CampagneDaiWorkflow:
             await workflow.execute_activity_method(
                 ActivitesCampagne.transition,
                 TransitionCampagne(
-                    avancement.campagne_id,
-                    self._id,
-                    etape,
-                    evenement,
-                    avancement.en_pause,
-                    prochaine,
-                    avancement.compteurs,
-                    workflow.now(),
-                    compte_id,
-                    details or {},
+                    campagne_id=avancement.campagne_id,
+                    workflow_id=self._id,
+                    etape=etape,
+                    evenement=evenement,
+                    en_pause=avancement.en_pause,
+                    prochaine_echeance=prochaine,
+                    compteurs=avancement.compteurs,
+                    horodatage=workflow.now(),
+                    acteur=Acteur.cnracl if compte_id is None else Acteur.superviseur,
+                    compte_id=compte_id,
+                    details=details or {},
                 ),
                 start_to_close_timeout=_COURTE,
                 retry_policy=_REESSAIS,

@@ -129,15 +129,15 @@ class Deroulement(Generic[VueT]):
     def transition(self, vue: VueT, evenement: str, **auteur: Unpack[Auteur]) -> Transition:
         """The next state, numbered, not written yet."""
         return Transition(
-            self.reference,
-            self.workflow_id,
-            self.sequence + 1,
-            vue.projection(),
-            evenement,
-            workflow.now(),
-            auteur.get("acteur", Acteur.cnracl),
-            auteur.get("compte_id") or None,
-            auteur.get("details") or {},
+            reference=self.reference,
+            workflow_id=self.workflow_id,
+            sequence=self.sequence + 1,
+            projection=vue.projection(),
+            evenement=evenement,
+            horodatage=workflow.now(),
+            acteur=auteur.get("acteur", Acteur.cnracl),
+            compte_id=auteur.get("compte_id") or None,
+            details=auteur.get("details") or {},
         )
 
     def ecrit(self, transition: Transition, vue: VueT) -> None:

@@ -43,12 +43,12 @@ class Banc:
 
     def transition(self, sequence: int, vue: VueEir, evenement: str, minutes: int = 0) -> Transition:
         return Transition(
-            self.reference,
-            self.demande.workflow_id,
-            sequence,
-            vue.projection(),
-            evenement,
-            MAINTENANT + timedelta(minutes=minutes),
+            reference=self.reference,
+            workflow_id=self.demande.workflow_id,
+            sequence=sequence,
+            projection=vue.projection(),
+            evenement=evenement,
+            horodatage=MAINTENANT + timedelta(minutes=minutes),
         )
 
     async def ouvrir(self) -> int:

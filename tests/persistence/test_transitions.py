@@ -22,12 +22,12 @@ RIS_DISPONIBLE = VueEir(etape=EtapeEir.preparation, etat=EtatEir.ris_disponible,
 
 def _transition(demande: DemandeEirTable, sequence: int, horodatage: datetime) -> Transition:
     return Transition(
-        ReferenceProcessus(TypeProcessus.eir, identifiant(demande)),
-        demande.workflow_id,
-        sequence,
-        RIS_DISPONIBLE.projection(),
-        "ris_disponible",
-        horodatage,
+        reference=ReferenceProcessus(TypeProcessus.eir, identifiant(demande)),
+        workflow_id=demande.workflow_id,
+        sequence=sequence,
+        projection=RIS_DISPONIBLE.projection(),
+        evenement="ris_disponible",
+        horodatage=horodatage,
     )
 
 
