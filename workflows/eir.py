@@ -292,9 +292,10 @@ class EirWorkflow:
     def _exiger_ris_disponible(self, action: str) -> None:
         vue = self._processus.vue
         if vue.etat is not EtatEir.ris_disponible or self._validation is not None or self._consolidation is not None:
+            # The state's stored value is a code, not words for the agent: the request's page says where it stands.
             raise refus(
-                f"Impossible de {action} maintenant : le relevé de situation n'attend pas votre réponse "
-                f"(état actuel : {vue.etat.value})."
+                f"Impossible de {action} maintenant : le relevé de situation n'attend pas votre réponse. "
+                "La page de votre demande indique l'étape en cours et qui doit agir."
             )
 
     def _verifier_enquete(self) -> None:

@@ -172,4 +172,7 @@ class EcheanceValidationWorkflow:
     def _verifier_decision(self) -> None:
         etat = self._processus.vue.etat
         if etat is not EtatValidation.decision_superviseur or self._decision is not None:
-            raise refus(f"Aucune décision n'est attendue sur ce dossier maintenant (état : {etat.value}).")
+            raise refus(
+                "Aucune décision n'est attendue sur ce dossier maintenant : il n'est pas (ou plus) à l'étape de la "
+                "décision. Sa page indique l'étape en cours."
+            )

@@ -346,6 +346,7 @@ async def test_une_reponse_a_un_etat_passe_est_refusee_en_francais(banc: Banc):
     en_avance_refusee = refus_en_avance.value.cause
     assert isinstance(en_avance_refusee, ApplicationError) and en_avance_refusee.type == "Refus"
     assert "Impossible de valider le relevé maintenant" in en_avance_refusee.message
+    assert not any(etat.value in en_avance_refusee.message for etat in EtatEir)  # words for the agent, no codes
     # Stale: the same answer again, to the task already done.
     with pytest.raises(WorkflowUpdateFailedError) as refus_perime:
         await banc.handle.execute_update(EirWorkflow.completer_tache, reponse)
