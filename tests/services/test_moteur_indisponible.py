@@ -4,15 +4,10 @@ the update, and a request that could not start its process leaves nothing behind
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
-from datetime import UTC, datetime
 
 from domain.erreurs import MoteurIndisponible
-from domain.task_queues import id_workflow_eir
-from persistence import depots
-from persistence.db import transaction
 from tests.support.environnement import port_libre, settings_de_test
-from tests.support.processus_externes import ServeurTemporal
-from tests.support.service import assembler
+from tests.support.service import assembler, service_sur_moteur_arretable
 
 
 async def test_moteur_jamais_joignable_503_et_rien_d_enregistre(tmp_path, url_sqlite):
@@ -28,16 +23,7 @@ async def test_moteur_jamais_joignable_503_et_rien_d_enregistre(tmp_path, url_sq
 
 
 async def test_mise_a_jour_moteur_arrete_503_en_francais(tmp_path, url_sqlite):
-    temporal = ServeurTemporal(tmp_path / "temporal.db", tmp_path / "temporal.log")
-    temporal.demarrer()
-    settings = settings_de_test(tmp_path, url_sqlite, 1, temporal_address=temporal.adresse)
-    async with AsyncExitStack() as pile:
-        pile.callback(temporal.arreter)
-        service = await assembler(settings, pile)
-        async with transaction(service.sessions) as session:
-            demande = await depots.creer_demande_eir(
-                session, service.pop.affilie, datetime.now(UTC).date(), "en_ligne", datetime.now(UTC), id_workflow_eir
-            )
+    async with service_sur_moteur_arretable(tmp_path, url_sqlite) as (service, temporal, demande):
         agent = await service.http("camille")
         # The engine is up but the process was never started: closed as far as the agent can tell.
         reponse = await agent.post(f"/eir/{demande.id}/ris/validation")

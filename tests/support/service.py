@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
 
 from api.app import create_app
+from domain.task_queues import id_workflow_eir
+from persistence import depots
 from persistence.comptes import creer_compte, hacher
 from persistence.db import SessionFactory, creer_moteur, fabrique_sessions, transaction
+from persistence.models import DemandeEirTable
 from settings import Settings
+from tests.support.environnement import settings_de_test
 from tests.support.fabriques import Population, population
+from tests.support.processus_externes import ServeurTemporal
 
 CODE = "code-de-test-123"
 
@@ -58,3 +66,23 @@ async def assembler(settings: Settings, pile: AsyncExitStack) -> Service:
     app = create_app(settings)
     await pile.enter_async_context(app.router.lifespan_context(app))
     return Service(settings, sessions, pop, app, pile)
+
+
+@asynccontextmanager
+async def service_sur_moteur_arretable(
+    tmp_path: Path, url: str
+) -> AsyncIterator[tuple[Service, ServeurTemporal, DemandeEirTable]]:
+    """The service on a dev server of its own that the test may kill, with an EIR request stored whose process
+    was never started (the engine does not know it)."""
+    temporal = ServeurTemporal(tmp_path / "temporal.db", tmp_path / "temporal.log")
+    temporal.demarrer()
+    settings = settings_de_test(tmp_path, url, 1, temporal_address=temporal.adresse)
+    async with AsyncExitStack() as pile:
+        pile.callback(temporal.arreter)
+        service = await assembler(settings, pile)
+        maintenant = datetime.now(UTC)
+        async with transaction(service.sessions) as session:
+            demande = await depots.creer_demande_eir(
+                session, service.pop.affilie, maintenant.date(), "en_ligne", maintenant, id_workflow_eir
+            )
+        yield service, temporal, demande
