@@ -4,12 +4,11 @@ the EIR completes and no mail is sent twice."""
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
-from datetime import timedelta
 
 import pytest
 
 from tests.support.attente import attendre
-from tests.support.environnement import settings_de_test
+from tests.support.environnement import delais_eir_courts, settings_de_test
 from tests.support.fabriques import AGENT, EMPLOYEUR
 from tests.support.parcours_eir import mails_envoyes, repondre_a_l_enquete, valider_le_ris
 from tests.support.processus_externes import WorkerExterne
@@ -24,10 +23,7 @@ async def test_worker_tue_puis_relance(env_dev, tmp_path, boite_mail, url_sqlite
         url_sqlite,
         boite_mail.port,
         temporal_address=env_dev.client.service_client.config.target_host,
-        eir_delai_notification_employeur=timedelta(seconds=2),
-        relance_employeur=timedelta(minutes=5),
-        escalade_superviseur=timedelta(minutes=10),
-        eir_delai_enquete=timedelta(seconds=4),
+        **delais_eir_courts(notification=2, enquete=4),
     )
     worker = WorkerExterne(settings, tmp_path / "worker.log")
     async with AsyncExitStack() as pile:

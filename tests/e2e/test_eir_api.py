@@ -4,14 +4,14 @@ once on SQLite and once on PostgreSQL. Each mail is checked and counted: exactly
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from notifications.rendu import date_fr
 from tests.support.attente import attendre
-from tests.support.environnement import settings_de_test, texte
+from tests.support.environnement import delais_eir_courts, settings_de_test, texte
 from tests.support.fabriques import AGENT, EMPLOYEUR
 from tests.support.service import assembler
 from worker import creer_worker
@@ -29,10 +29,7 @@ async def test_eir_complet_par_l_api(env_dev, tmp_path, boite_mail, url_base):
         url_base,
         boite_mail.port,
         temporal_address=env_dev.client.service_client.config.target_host,
-        eir_delai_notification_employeur=timedelta(seconds=2),
-        relance_employeur=timedelta(minutes=5),
-        escalade_superviseur=timedelta(minutes=10),
-        eir_delai_enquete=timedelta(seconds=2),
+        **delais_eir_courts(notification=2, enquete=2),
     )
     async with AsyncExitStack() as pile:
         service = await assembler(settings, pile)

@@ -9,7 +9,6 @@ import re
 import threading
 import time
 from contextlib import AsyncExitStack
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ import uvicorn
 from playwright.async_api import Page, async_playwright, expect
 
 from api.app import create_app
-from tests.support.environnement import RACINE, port_libre, settings_de_test
+from tests.support.environnement import RACINE, delais_eir_courts, port_libre, settings_de_test
 from tests.support.service import CODE, assembler
 from worker import creer_worker
 
@@ -111,10 +110,7 @@ async def test_parcours_des_trois_profils(env_dev, tmp_path, boite_mail, url_sql
         url_sqlite,
         boite_mail.port,
         temporal_address=env_dev.client.service_client.config.target_host,
-        eir_delai_notification_employeur=timedelta(seconds=1),
-        relance_employeur=timedelta(minutes=5),
-        escalade_superviseur=timedelta(minutes=10),
-        eir_delai_enquete=timedelta(seconds=1),
+        **delais_eir_courts(),
     )
     visite = Visite()
     async with AsyncExitStack() as pile:
