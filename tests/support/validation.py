@@ -3,26 +3,34 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle
 
 from domain.taches import DelaisTache
 from domain.validation import EcheanceValidationEntree
-from persistence.db import transaction
+from persistence.db import SessionFactory, transaction
 from persistence.fabrique import identifiant
 from persistence.models import Affilie, DossierValidationTable
+from settings import Settings
 from tests.support.fabriques import REGLE
 from tests.support.service import Service
 from workflows.validation import EcheanceValidationWorkflow
 
 
-async def ouvrir_dossier_validation(
-    service: Service, client: Client, agent: Affilie, maintenant: datetime, jours_avant_limite: int = 100
-) -> DossierValidationTable:
+async def demarrer_echeance_validation(
+    sessions: SessionFactory,
+    client: Client,
+    settings: Settings,
+    agent: Affilie,
+    employeur_id: int | None,
+    maintenant: datetime,
+    jours_avant_limite: int = 100,
+) -> tuple[DossierValidationTable, WorkflowHandle[Any, Any]]:
     """The agent's dossier (titularisation, rule ``REGLE``), its deadline ``jours_avant_limite`` days after
-    ``maintenant``, and its ``EcheanceValidationWorkflow`` started on the service's task queue."""
+    ``maintenant``, and its ``EcheanceValidationWorkflow`` started on the settings' task queue."""
     limite = (maintenant + timedelta(days=jours_avant_limite)).date()
-    async with transaction(service.sessions) as session:
+    async with transaction(sessions) as session:
         dossier = DossierValidationTable(
             workflow_id=f"echeance-validation-{agent.cle}",
             affilie_id=identifiant(agent),
@@ -34,13 +42,12 @@ async def ouvrir_dossier_validation(
             modifiee_le=maintenant,
         )
         session.add(dossier)
-    settings = service.settings
-    await client.start_workflow(
+    handle = await client.start_workflow(
         EcheanceValidationWorkflow.run,
         EcheanceValidationEntree(
             identifiant(dossier),
             identifiant(agent),
-            service.pop.employeur.id,
+            employeur_id,
             limite,
             REGLE,
             settings.validation_rappels,
@@ -48,5 +55,15 @@ async def ouvrir_dossier_validation(
         ),
         id=dossier.workflow_id,
         task_queue=settings.task_queue,
+    )
+    return dossier, handle
+
+
+async def ouvrir_dossier_validation(
+    service: Service, client: Client, agent: Affilie, maintenant: datetime, jours_avant_limite: int = 100
+) -> DossierValidationTable:
+    """The dossier of an agent of the service's population, its deadline process started."""
+    dossier, _ = await demarrer_echeance_validation(
+        service.sessions, client, service.settings, agent, service.pop.employeur.id, maintenant, jours_avant_limite
     )
     return dossier

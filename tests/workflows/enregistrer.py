@@ -32,16 +32,17 @@ from domain.etats import EtatTache
 from domain.rectification import DemandeRectification, Routage
 from domain.taches import DelaisTache, ReponseTache
 from domain.task_queues import id_workflow_eir
-from domain.validation import DecisionValidation, DemandeValidation, EcheanceValidationEntree
+from domain.validation import DecisionValidation, DemandeValidation
 from notifications.puits import demarrer_puits
 from persistence import depots
 from persistence.db import SessionFactory, creer_moteur, fabrique_sessions, transaction
 from persistence.migrations import migrer_async
-from persistence.models import DossierValidationTable, RectificationTable, Tache
+from persistence.models import RectificationTable, Tache
 from settings import Settings
 from tests.support.campagne import population_campagne
 from tests.support.environnement import BIN, port_libre, settings_de_test
 from tests.support.fabriques import Population, population
+from tests.support.validation import demarrer_echeance_validation
 from worker import creer_worker
 from workflows.campagne import LancementCampagneWorkflow
 from workflows.campagne_client import demande_campagne, demarrer_campagne, lancement_annuel
@@ -236,35 +237,8 @@ async def validation(banc: Banc) -> list[WorkflowHistory]:
     if banc.pop is None:
         raise ValueError("la validation demande la population de test")
     settings, pop = banc.settings, banc.pop
-    maintenant = await banc.env.get_current_time()
-    limite = (maintenant + timedelta(days=200)).date()
-    regle = "titularisé au plus tard le 01/01/2013 : demande dans les 24 mois de la titularisation"
-    async with transaction(banc.sessions) as session:
-        dossier = DossierValidationTable(
-            workflow_id=f"echeance-validation-{pop.affilie.cle}",
-            affilie_id=pop.affilie.id or 0,
-            motif="titularisation",
-            date_limite=limite,
-            regle=regle,
-            etat="ouverte",
-            creee_le=maintenant,
-            modifiee_le=maintenant,
-        )
-        session.add(dossier)
-        await session.flush()
-    handle = await banc.env.client.start_workflow(
-        EcheanceValidationWorkflow.run,
-        EcheanceValidationEntree(
-            dossier.id or 0,
-            pop.affilie.id or 0,
-            pop.employeur.id,
-            limite,
-            regle,
-            settings.validation_rappels,
-            DelaisTache(settings.relance_employeur, settings.escalade_superviseur),
-        ),
-        id=dossier.workflow_id,
-        task_queue=settings.task_queue,
+    _, handle = await demarrer_echeance_validation(
+        banc.sessions, banc.env.client, settings, pop.affilie, pop.employeur.id, await banc.env.get_current_time(), 200
     )
     await banc.env.sleep(timedelta(days=30))  # past the first reminder (180 days before the deadline)
     await handle.execute_update(EcheanceValidationWorkflow.demander, DemandeValidation())
