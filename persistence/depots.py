@@ -113,10 +113,9 @@ async def ajouter_evenement(
     return evenement
 
 
-async def ajouter_evenement_de(
-    session: AsyncSession, transition: EvenementTransition, une_fois: bool = False
-) -> Evenement:
-    """Append the history event of a new state (of a process or a campaign)."""
+async def ajouter_evenement_de(session: AsyncSession, transition: EvenementTransition) -> Evenement:
+    """Append the history event of a new state (of a process or a campaign), once: its activity may run again
+    after its commit (see ``ajouter_evenement``'s ``une_fois``)."""
     return await ajouter_evenement(
         session,
         transition.workflow_id,
@@ -125,7 +124,7 @@ async def ajouter_evenement_de(
         transition.horodatage,
         transition.compte_id,
         transition.details,
-        une_fois=une_fois,
+        une_fois=True,
     )
 
 
@@ -314,7 +313,7 @@ async def appliquer_transition(session: AsyncSession, transition: Transition) ->
         if etat.etat in DECISIONS_VALIDATION:
             ligne.decision = etat.etat
     session.add(ligne)
-    await ajouter_evenement_de(session, transition, une_fois=True)
+    await ajouter_evenement_de(session, transition)
     await session.flush()
     return ligne
 

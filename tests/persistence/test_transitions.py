@@ -126,3 +126,49 @@ async def test_le_ris_publie_ecrit_son_etat_une_fois_le_mail_parti(url_base, boi
             assert (await verifier(session)).intacte
     finally:
         await moteur.dispose()
+
+
+async def test_une_transition_de_campagne_rejouee_n_ajoute_pas_d_evenement(url_base):
+    """A campaign's state written again by its activity (run again after its commit) appends its event once."""
+    from domain.campagne import Compteurs, EtapeCampagne, TransitionCampagne
+    from persistence import depots_campagne
+    from persistence.models_campagne import CampagneTable
+
+    moteur = creer_moteur(url_base)
+    sessions = fabrique_sessions(moteur)
+    try:
+        maintenant = datetime(2026, 7, 1, 8, tzinfo=UTC)
+        async with transaction(sessions) as session:
+            campagne = CampagneTable(
+                workflow_id="campagne-dai-2026",
+                annee=2026,
+                annee_envoi=2027,
+                etape="planifiee",
+                creee_le=maintenant,
+                modifiee_le=maintenant,
+            )
+            session.add(campagne)
+            await session.flush()
+            campagne_id = identifiant(campagne)
+        transition = TransitionCampagne(
+            workflow_id="campagne-dai-2026",
+            evenement="selection_commence",
+            horodatage=maintenant,
+            campagne_id=campagne_id,
+            etape=EtapeCampagne.selection,
+            en_pause=False,
+            prochaine_echeance=None,
+            compteurs=Compteurs(),
+        )
+        for _ in range(2):
+            async with transaction(sessions) as session:
+                await depots_campagne.appliquer_transition(session, transition)
+        async with sessions() as session:
+            types = (
+                await session.exec(select(Evenement.type).where(Evenement.processus_id == "campagne-dai-2026"))
+            ).all()
+            chaine = await verifier(session)
+        assert types == ["selection_commence"]
+        assert chaine.intacte
+    finally:
+        await moteur.dispose()
