@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlmodel import select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -18,27 +17,11 @@ import pension
 from activities.campagne_collecteur import Collecteur, LotATransmettre
 from activities.campagne_mails import ExpediteurGroupe, MailCampagne
 from activities.documents import contenu_eig, contenu_ris
-from domain.campagne import (
-    BilanLot,
-    Calendrier,
-    Cloture,
-    Cohorte,
-    EtatCible,
-    LancementAnnuel,
-    OuvertureCampagne,
-    Previsionnel,
-    ResultatSelection,
-    Selection,
-    TacheLot,
-    TransitionCampagne,
-    TravailLot,
-    cohortes,
-)
+from domain import campagne as dai
+from domain.campagne import BilanLot, Cohorte, EtatCible, TacheLot, TravailLot
 from domain.regles import parametre
 from persistence import depots_campagne as depots
 from persistence.db import SessionFactory, transaction
-from persistence.depots_campagne import _executer
-from persistence.models_campagne import ExportCampagne
 
 AGENTS_AFFICHES = 100  # agents listed in one employer mail; the inbox holds them all
 
@@ -73,7 +56,7 @@ class ActivitesCampagne:
     # ------------------------------------------------------------------ campaign
 
     @activity.defn(name="campagne_ouvrir")
-    async def ouvrir(self, ouverture: OuvertureCampagne) -> int:
+    async def ouvrir(self, ouverture: dai.OuvertureCampagne) -> int:
         async with transaction(self._sessions) as session:
             campagne = await depots.ouvrir(session, ouverture)
             if campagne.id is None:
@@ -81,23 +64,23 @@ class ActivitesCampagne:
             return campagne.id
 
     @activity.defn(name="campagne_calendrier")
-    async def calendrier(self, lancement: LancementAnnuel) -> Calendrier:
+    async def calendrier(self, lancement: dai.LancementAnnuel) -> dai.Calendrier:
         """The calendar of a scheduled campaign (dated parameters are read here, not in the workflow)."""
         return lancement.calendrier()
 
     @activity.defn(name="campagne_transition")
-    async def transition(self, transition: TransitionCampagne) -> None:
+    async def transition(self, transition: dai.TransitionCampagne) -> None:
         async with transaction(self._sessions) as session:
             await depots.appliquer_transition(session, transition)
 
     @activity.defn(name="campagne_selectionner")
-    async def selectionner(self, selection: Selection) -> ResultatSelection:
+    async def selectionner(self, selection: dai.Selection) -> dai.ResultatSelection:
         le = date(selection.annee, 7, 1)
         async with transaction(self._sessions) as session:
             return await depots.selectionner(
                 session,
                 selection.campagne_id,
-                cohortes(selection.annee),
+                dai.cohortes(selection.annee),
                 selection.taille_lot_employeurs,
                 selection.nb_tranches,
                 parametre("ris", "jours_par_trimestre", le).valeur,
@@ -105,7 +88,7 @@ class ActivitesCampagne:
             )
 
     @activity.defn(name="campagne_signaler_retardataires")
-    async def signaler_retardataires(self, cloture: Cloture) -> int:
+    async def signaler_retardataires(self, cloture: dai.Cloture) -> int:
         """At the cut-off: flag the late employers and mail their list to the supervisors, once."""
         async with transaction(self._sessions) as session:
             retard = await depots.signaler_retardataires(session, cloture.campagne_id, cloture.workflow_id)
@@ -131,7 +114,7 @@ class ActivitesCampagne:
         return len(retard)
 
     @activity.defn(name="campagne_previsionnel")
-    async def previsionnel(self, demande: Previsionnel) -> dict[str, int]:
+    async def previsionnel(self, demande: dai.Previsionnel) -> dict[str, int]:
         """The dry run's report, stored with the campaign: cohorts, employers, the load week by week."""
         async with transaction(self._sessions) as session:
             charge = await depots.charge_previsionnelle(session, demande.campagne_id)
@@ -271,13 +254,7 @@ class ActivitesCampagne:
     async def _transmettre(self, tache: TacheLot) -> BilanLot:
         """The batch to the collector, exactly once (the receipt is stored under a unique key)."""
         async with self._sessions() as session:
-            deja = (
-                await session.exec(
-                    select(ExportCampagne).where(
-                        ExportCampagne.campagne_id == tache.campagne_id, ExportCampagne.lot == tache.lot
-                    )
-                )
-            ).first()
+            deja = await depots.export_du_lot(session, tache.campagne_id, tache.lot)
             if deja is not None:
                 return BilanLot(exports=1, lignes_exportees=deja.lignes)
             lignes = await depots.lignes_export(session, tache.campagne_id, tache.lot)
@@ -285,25 +262,18 @@ class ActivitesCampagne:
             LotATransmettre(tache.workflow_campagne, tache.annee, tache.annee + 1, tache.lot, lignes)
         )
         async with transaction(self._sessions) as session:
-            await _executer(
+            await depots.enregistrer_export(
                 session,
-                depots._inserer_sans_doublon(
-                    session,
-                    ExportCampagne.__table__,  # type: ignore[attr-defined]
-                    ["campagne_id", "lot"],
-                ),
-                [
-                    {
-                        "campagne_id": tache.campagne_id,
-                        "lot": tache.lot,
-                        "collecteur": recu.collecteur,
-                        "reference": recu.reference,
-                        "lignes": recu.lignes,
-                        "par_cohorte": recu.par_cohorte,
-                        "sha256": recu.sha256,
-                        "transmis_le": tache.horodatage,
-                    }
-                ],
+                {
+                    "campagne_id": tache.campagne_id,
+                    "lot": tache.lot,
+                    "collecteur": recu.collecteur,
+                    "reference": recu.reference,
+                    "lignes": recu.lignes,
+                    "par_cohorte": recu.par_cohorte,
+                    "sha256": recu.sha256,
+                    "transmis_le": tache.horodatage,
+                },
             )
         return BilanLot(exports=1, lignes_exportees=recu.lignes)
 

@@ -29,7 +29,7 @@ from domain.campagne import (
 )
 from domain.etats import EtatTache
 from persistence import depots
-from persistence.models_campagne import CampagneTable
+from persistence.models_campagne import CampagneTable, ExportCampagne
 from persistence.types import UtcDateTime
 
 _H = UtcDateTime()
@@ -446,6 +446,18 @@ async def retardataires(
 
 
 # --- transmission --------------------------------------------------------------------------------
+
+
+async def export_du_lot(session: AsyncSession, campagne_id: int, lot: int) -> ExportCampagne | None:
+    """The collector's receipt of a batch already transmitted."""
+    requete = select(ExportCampagne).where(ExportCampagne.campagne_id == campagne_id, ExportCampagne.lot == lot)
+    return (await session.exec(requete)).first()
+
+
+async def enregistrer_export(session: AsyncSession, recu: dict[str, Any]) -> None:
+    """Store a batch's receipt once (unique on campaign and batch: a retried transmission adds nothing)."""
+    table = ExportCampagne.__table__  # type: ignore[attr-defined]
+    await _executer(session, _inserer_sans_doublon(session, table, ["campagne_id", "lot"]), [recu])
 
 
 async def lignes_export(session: AsyncSession, campagne_id: int, lot: int) -> list[dict[str, Any]]:
