@@ -58,3 +58,21 @@ async def test_vingt_demandes_identiques_en_parallele(service, env_dev):
     )
     assert autre.status_code == 201, autre.text
     assert autre.json()["workflow_id"] != creee["workflow_id"]
+
+
+async def test_des_periodes_differentes_en_parallele_sont_toutes_enregistrees(service):
+    # They all read the same count of the agent's requests: the numbers collide and are taken again, no 409.
+    camille = await service.http("camille")
+    demandes = [
+        {
+            "type_document": "ris",
+            "annee_document": 2026,
+            "motif": "Temps partiel non repris",
+            "periode_debut": f"{annee}-01-01",
+            "periode_fin": f"{annee}-12-31",
+        }
+        for annee in range(2001, 2006)
+    ]
+    reponses = await asyncio.gather(*(camille.post("/rectifications", json=demande) for demande in demandes))
+    assert [r.status_code for r in reponses] == [201] * len(demandes), [r.text for r in reponses]
+    assert len({r.json()["workflow_id"] for r in reponses}) == len(demandes)
