@@ -1,11 +1,15 @@
-"""What crosses Temporal for a rectificative RIS/EIG request (DESIGN §4.3): ids and dates only."""
+"""A rectificative RIS/EIG request (DESIGN §4.3): what crosses Temporal (ids and dates only), and the pure rules of
+who may correct the disputed period, what that employer sees and what it may write."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
+from typing import Protocol
 
+from domain.erreurs import ErreurChamp, Refus
 from domain.processus import VueDossier
 from domain.taches import DelaisTache
 
@@ -41,3 +45,83 @@ class VueRectification(VueDossier):
 class ProductionRectifie:
     rectification_id: int
     horodatage: datetime
+
+
+# --- who corrects the disputed period, and what it may see and write ---
+
+
+class _Periode(Protocol):
+    date_debut: date
+    date_fin: date
+
+
+def _fr(jour: date) -> str:
+    return f"{jour:%d/%m/%Y}"
+
+
+def chevauche(ligne: _Periode, debut: date, fin: date) -> bool:
+    """The line has at least one day within ``debut``–``fin``."""
+    return ligne.date_debut <= fin and ligne.date_fin >= debut
+
+
+def refus_employeur_de_la_periode(
+    employeur_id: int,
+    employeur_actuel_id: int | None,
+    employeurs_de_la_periode: Collection[int],
+    employeurs_de_la_carriere: Collection[int],
+    debut: date,
+    fin: date,
+) -> Refus | None:
+    """Why the employer the agent names (by SIRET, known to the service) may not correct ``debut``–``fin``
+    (None: it may). A task gives its employer the agent's identity and CIR, and its completion writes CIR lines, so
+    the agent's word alone does not open them to any employer:
+
+    - the agent's current employer may: it already sees the whole CIR as the agent's employer;
+    - when the CIR has lines overlapping the period, only their employers may: the CIR already says who declared
+      the period, and that employer holds the data (a line wrongly attributed is corrected by whoever declared it);
+    - when the CIR has no line in the period (a missing period, the usual reason for a rectification), the period
+      cannot vouch for anyone: the employer must appear on some other line of the agent's CIR, which proves it
+      employed the agent as a CNRACL employer. A former employer the CIR never shows goes through the current
+      employer (or, outside the service, through the « hors système » route), never through a task of its own.
+    """
+    if employeur_id == employeur_actuel_id:
+        return None
+    if employeurs_de_la_periode:
+        if employeur_id in employeurs_de_la_periode:
+            return None
+        return Refus(
+            "siret_employeur : cet employeur n'apparaît pas dans votre carrière pour cette période "
+            f"(du {_fr(debut)} au {_fr(fin)}) : votre compte individuel retraite la rattache à un autre employeur, "
+            "seul à pouvoir la corriger. Indiquez le SIRET de cet employeur, ou laissez le champ vide ; si une "
+            "partie de la période manque à votre compte, faites pour cette partie une demande distincte.",
+            "siret_employeur",
+            "employeur_de_la_periode",
+        )
+    if employeur_id in employeurs_de_la_carriere:
+        return None
+    return Refus(
+        "siret_employeur : cet employeur n'apparaît pas dans votre carrière pour cette période "
+        f"(du {_fr(debut)} au {_fr(fin)}), ni sur aucune autre période de votre compte individuel retraite : il "
+        "ne peut pas recevoir votre demande. Indiquez le SIRET de votre employeur actuel, qui obtiendra les "
+        "informations de l'ancien employeur, ou celui d'un employeur public qui figure dans votre carrière.",
+        "siret_employeur",
+        "employeur_de_la_periode",
+    )
+
+
+def refus_correction_hors_periode(corrections: Sequence[_Periode], debut: date, fin: date) -> Refus | None:
+    """Why an employer that is not the agent's current one may not write these CIR lines (None: it may). Its task is
+    about the disputed period ``debut``–``fin`` alone: every line it writes lies within it."""
+    for rang, ligne in enumerate(corrections):
+        if ligne.date_debut < debut or ligne.date_fin > fin:
+            message = (
+                f"corrections : la période du {_fr(ligne.date_debut)} au {_fr(ligne.date_fin)} sort de la période "
+                f"contestée par l'agent (du {_fr(debut)} au {_fr(fin)}). Un ancien employeur ne corrige que cette "
+                "période : saisissez des dates comprises entre ces deux jours."
+            )
+            champ = f"corrections.{rang}.date_debut" if ligne.date_debut < debut else f"corrections.{rang}.date_fin"
+            return Refus(
+                message,
+                erreurs=[ErreurChamp(champ, "periode_contestee", message.removeprefix("corrections : "))],
+            )
+    return None

@@ -29,6 +29,30 @@ async def employeurs_des_periodes(session: AsyncSession, affilie_id: int, debut:
     return {employeur_id for employeur_id in lignes.all() if employeur_id}
 
 
+async def employeurs_de_la_carriere(session: AsyncSession, affilie_id: int) -> set[int]:
+    """The employers of any of the agent's CIR lines."""
+    lignes = await session.exec(select(LigneCirTable.employeur_id).where(LigneCirTable.affilie_id == affilie_id))
+    return {employeur_id for employeur_id in lignes.all() if employeur_id}
+
+
+async def rectification_ouverte(
+    session: AsyncSession, affilie_id: int, debut: date, fin: date
+) -> RectificationTable | None:
+    """The agent's open request (not closed) on exactly ``debut``–``fin``: the business key of a rectification."""
+    requete = select(RectificationTable).where(
+        RectificationTable.affilie_id == affilie_id,
+        RectificationTable.periode_debut == debut,
+        RectificationTable.periode_fin == fin,
+        col(RectificationTable.terminee_le).is_(None),
+    )
+    return (await session.exec(requete)).first()
+
+
+async def rectification_du_processus(session: AsyncSession, workflow_id: str) -> RectificationTable | None:
+    requete = select(RectificationTable).where(RectificationTable.workflow_id == workflow_id)
+    return (await session.exec(requete)).first()
+
+
 async def nombre_de_rectifications(session: AsyncSession, affilie_id: int) -> int:
     requete = select(func.count()).select_from(RectificationTable).where(RectificationTable.affilie_id == affilie_id)
     return (await session.exec(requete)).one()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, String, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from persistence.types import UtcDateTime
@@ -259,6 +259,19 @@ class RectificationTable(ProjectionProcessus, table=True):
     """A rectificative RIS/EIG request and its business-state projection (DESIGN §4.3)."""
 
     __tablename__ = "rectification"
+    # One open request per agent and disputed period: a double click, or the same request sent twice in parallel,
+    # stores one row and the others meet this index (a conflict, 409), whatever the database.
+    __table_args__ = (
+        Index(
+            "uq_rectification_ouverte_periode",
+            "affilie_id",
+            "periode_debut",
+            "periode_fin",
+            unique=True,
+            postgresql_where=text("terminee_le IS NULL"),
+            sqlite_where=text("terminee_le IS NULL"),
+        ),
+    )
 
     type_document: str = Field(sa_type=String(10))
     annee_document: int

@@ -7,11 +7,12 @@ from datetime import UTC, date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
+from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.erreurs import Interdit, Refus
+from domain.erreurs import Conflit, Interdit, Refus
 from domain.etats import Acteur, Role
-from domain.rectification import DemandeRectification, EtatRectification, Routage
+from domain.rectification import DemandeRectification, EtatRectification, Routage, refus_employeur_de_la_periode
 from domain.regles import parametre
 from domain.taches import DelaisTache
 from persistence import depots, lectures
@@ -71,7 +72,10 @@ def regimes() -> dict[str, str]:
 
 
 async def _routage(session: AsyncSession, affilie: Affilie, corps: NouvelleRectification) -> tuple[Routage, int | None]:
-    """(routage, employer of the period) — or a ``Refus`` saying what is missing."""
+    """(routage, employer of the period) — or a ``Refus`` saying what is missing. An employer the agent names must
+    be one the CIR shows for the period, or a former CNRACL employer of the agent
+    (:func:`domain.rectification.refus_employeur_de_la_periode` says which and why); a SIRET unknown to the service
+    goes to the current employer (« hors système »), so nobody outside the agent's career receives a task."""
     if corps.regime:
         connus = regimes()
         if corps.regime not in connus:
@@ -79,16 +83,26 @@ async def _routage(session: AsyncSession, affilie: Affilie, corps: NouvelleRecti
                 f"regime : « {corps.regime} » inconnu ; valeurs possibles : {', '.join(connus)}.", "regime", "enum"
             )
         return Routage.autre_regime, None
+    employeurs_de_la_periode = await lectures.employeurs_des_periodes(
+        session, numero(affilie), corps.periode_debut, corps.periode_fin
+    )
     if corps.siret_employeur:
         employeur = await depots.employeur_par_siret(session, corps.siret_employeur)
         if employeur is None:
             return Routage.employeur_precedent_hors_systeme, None
-        employeur_periode_id = employeur.id
-    else:
-        employeurs = await lectures.employeurs_des_periodes(
-            session, numero(affilie), corps.periode_debut, corps.periode_fin
+        employeur_periode_id = numero(employeur)
+        refus = refus_employeur_de_la_periode(
+            employeur_periode_id,
+            affilie.employeur_id,
+            employeurs_de_la_periode,
+            set() if employeurs_de_la_periode else await lectures.employeurs_de_la_carriere(session, numero(affilie)),
+            corps.periode_debut,
+            corps.periode_fin,
         )
-        if not employeurs:
+        if refus is not None:
+            raise refus
+    else:
+        if not employeurs_de_la_periode:
             raise Refus(
                 "siret_employeur : aucune période CNRACL connue à ces dates ; indiquez le SIRET "
                 "de l'employeur public de la période, ou le régime (regime) s'il s'agit d'un "
@@ -96,7 +110,9 @@ async def _routage(session: AsyncSession, affilie: Affilie, corps: NouvelleRecti
                 "siret_employeur",
                 "periode_inconnue",
             )
-        employeur_periode_id = affilie.employeur_id if affilie.employeur_id in employeurs else min(employeurs)
+        employeur_periode_id = (
+            affilie.employeur_id if affilie.employeur_id in employeurs_de_la_periode else min(employeurs_de_la_periode)
+        )
     if employeur_periode_id == affilie.employeur_id:
         return Routage.employeur_actuel, employeur_periode_id
     return Routage.employeur_precedent, employeur_periode_id
@@ -132,35 +148,9 @@ async def demander(
             "siret_employeur",
             "employeur_introuvable",
         )
+    employeur_actuel_id = affilie.employeur_id
     client = await moteur.client()  # before the insert: the engine out of reach leaves nothing behind
-    rang = await lectures.nombre_de_rectifications(session, numero(affilie)) + 1
-    maintenant = datetime.now(UTC)
-    rectification = RectificationTable(
-        workflow_id=f"rectification-{affilie.cle}-{rang}",
-        affilie_id=numero(affilie),
-        **corps.model_dump(include=_CHAMPS_DE_LA_DEMANDE),
-        employeur_periode_siret=corps.siret_employeur,
-        employeur_periode_id=employeur_periode_id,
-        employeur_actuel_id=affilie.employeur_id,
-        routage=routage.value,
-        reclamation_eig=corps.type_document == "eig",
-        etat=EtatRectification.enregistree.value,
-        en_attente_de=Acteur.cnracl.value,
-        creee_le=maintenant,
-        modifiee_le=maintenant,
-    )
-    session.add(rectification)
-    await session.flush()
-    await depots.ajouter_evenement(
-        session,
-        rectification.workflow_id,
-        "rectification_demandee",
-        compte.role,
-        maintenant,
-        compte.id,
-        {"routage": routage.value, "document": corps.type_document},
-    )
-    await session.commit()
+    rectification = await _enregistrer(session, compte, affilie, corps, routage, employeur_periode_id)
     reglages = moteur.settings
     await demarrer_ou_retirer(
         session,
@@ -171,7 +161,7 @@ async def demander(
                 numero(rectification),
                 routage,
                 rectification.reclamation_eig,
-                affilie.employeur_id,
+                employeur_actuel_id,
                 employeur_periode_id if routage is Routage.employeur_precedent else None,
                 DelaisTache(reglages.relance_employeur, reglages.escalade_superviseur),
             ),
@@ -180,6 +170,70 @@ async def demander(
         ),
     )
     return await _public(session, rectification)
+
+
+# A request numbered like one being stored at the same moment (another period) takes the next number.
+_ESSAIS_DE_NUMERO = 5
+
+
+async def _enregistrer(
+    session: AsyncSession,
+    compte: Compte,
+    affilie: Affilie,
+    corps: NouvelleRectification,
+    routage: Routage,
+    employeur_periode_id: int | None,
+) -> RectificationTable:
+    """Store the request and its first event, committed. Its business key (the agent and the disputed period, while
+    the request is open) is a unique index: of parallel duplicates (a double click) one is stored and the others
+    get ``Conflit``, atomically on both databases. Its number ``n`` (workflow ``rectification-{clé}-{n}``) is
+    taken again if another request of the agent took it meanwhile."""
+    # Read before any rollback, which expires the rows of the session.
+    affilie_id, cle, employeur_actuel_id = numero(affilie), affilie.cle, affilie.employeur_id
+    role, compte_id = compte.role, compte.id
+    rang = await lectures.nombre_de_rectifications(session, affilie_id) + 1
+    for _ in range(_ESSAIS_DE_NUMERO):
+        maintenant = datetime.now(UTC)
+        rectification = RectificationTable(
+            workflow_id=f"rectification-{cle}-{rang}",
+            affilie_id=affilie_id,
+            **corps.model_dump(include=_CHAMPS_DE_LA_DEMANDE),
+            employeur_periode_siret=corps.siret_employeur,
+            employeur_periode_id=employeur_periode_id,
+            employeur_actuel_id=employeur_actuel_id,
+            routage=routage.value,
+            reclamation_eig=corps.type_document == "eig",
+            etat=EtatRectification.enregistree.value,
+            en_attente_de=Acteur.cnracl.value,
+            creee_le=maintenant,
+            modifiee_le=maintenant,
+        )
+        try:
+            session.add(rectification)
+            await session.flush()
+            await depots.ajouter_evenement(
+                session,
+                rectification.workflow_id,
+                "rectification_demandee",
+                role,
+                maintenant,
+                compte_id,
+                {"routage": routage.value, "document": corps.type_document},
+            )
+            await session.commit()
+            return rectification
+        except IntegrityError:
+            await session.rollback()
+        existante = await lectures.rectification_ouverte(session, affilie_id, corps.periode_debut, corps.periode_fin)
+        if existante is not None:
+            raise Conflit(
+                "Une demande de rectification est déjà en cours pour cette période "
+                f"(du {corps.periode_debut:%d/%m/%Y} au {corps.periode_fin:%d/%m/%Y}) : RECT-{existante.id}. "
+                "Suivez-la dans vos demandes de rectification ; une nouvelle demande pour cette période sera "
+                "possible une fois celle-ci close."
+            )
+        rang += 1
+    raise Conflit("Votre demande n'a pas pu être enregistrée : d'autres demandes arrivaient en même temps. Réessayez.")
 
 
 async def _public(session: AsyncSession, r: RectificationTable) -> EtatRectificationPublic:

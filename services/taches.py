@@ -4,7 +4,7 @@ supervisor sees all. A task of a process is answered by the process (an update);
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter, model_validator
@@ -14,8 +14,9 @@ from domain.campagne import id_workflow_campagne
 from domain.cir import LigneCir
 from domain.erreurs import Conflit, Interdit, Introuvable, Refus
 from domain.etats import EtatTache, ProfilEmployeur, Role, TypeTache
+from domain.rectification import chevauche, refus_correction_hors_periode
 from domain.taches import ReponseTache
-from persistence import depots, depots_campagne
+from persistence import depots, depots_campagne, lectures
 from persistence.models import Affilie, Compte, Tache
 from services.acces import numero
 from services.moteur import Moteur, avec_sequence, mettre_a_jour
@@ -44,6 +45,22 @@ _METTRE_A_JOUR_LE_CIR = (
 )
 
 
+# The tasks of a rectification: each is about the period the agent disputes.
+_TACHES_DE_RECTIFICATION = frozenset(
+    {
+        TypeTache.correction_cir_rectification.value,
+        TypeTache.obtention_donnees_rectification.value,
+        TypeTache.transmission_donnees_rectification.value,
+    }
+)
+Perimetre = Literal["carriere", "periode_contestee"]
+
+
+class PeriodeContestee(BaseModel):
+    debut: date = Field(description="Premier jour de la période contestée par l'agent")
+    fin: date = Field(description="Dernier jour de la période contestée par l'agent")
+
+
 class TachePublique(BaseModel):
     id: int
     type: str
@@ -62,6 +79,14 @@ class TachePublique(BaseModel):
     agent: dict[str, Any] | None = None
     details: dict[str, Any]
     reponse: dict[str, Any] | None
+    periode_contestee: PeriodeContestee | None = Field(
+        default=None, description="Rectification : la période que l'agent conteste"
+    )
+    perimetre: Perimetre | None = Field(
+        default=None,
+        description="Ce que la tâche montre de l'agent : toute sa carrière (carriere), ou, pour un employeur qui "
+        "n'est plus le sien, la seule période contestée, sans NIR (periode_contestee) ; vide dans la corbeille",
+    )
 
 
 LISTE_PUBLIQUE = TypeAdapter(list[TachePublique])
@@ -117,15 +142,45 @@ def _en_retard(etat: str, echeance: datetime | None, maintenant: datetime) -> bo
     return bool(etat == EtatTache.ouverte.value and echeance and echeance < maintenant)
 
 
-async def _agent(session: AsyncSession, affilie_id: int | None) -> dict[str, Any] | None:
-    """The agent of a task with their CIR, for the employer who verifies it."""
+@dataclass(frozen=True)
+class _Portee:
+    """What a task shows of its agent to this account: the disputed period (a rectification's task), and whether
+    the account sees only that period."""
+
+    periode: PeriodeContestee | None = None
+    restreinte: bool = False
+
+
+async def _portee(session: AsyncSession, compte: Compte, tache: Tache) -> _Portee:
+    """An employer that is not the agent's current one (``Affilie.employeur_id``) sees, of a rectification's task,
+    the disputed period only: the CIR lines overlapping it, and the agent's name and date of birth, by which it
+    finds the agent in its own files, but not the NIR, a national identifier it does not need to correct a
+    period (and the CIR pages refuse it anyway). The current employer sees the agent's whole career, as for
+    any task; a supervisor sees everything."""
+    if tache.type not in _TACHES_DE_RECTIFICATION:
+        return _Portee()
+    rectification = await lectures.rectification_du_processus(session, tache.workflow_id)
+    if rectification is None:
+        return _Portee()
+    periode = PeriodeContestee(debut=rectification.periode_debut, fin=rectification.periode_fin)
+    if compte.role != Role.employeur.value:
+        return _Portee(periode)
+    affilie = await session.get(Affilie, tache.affilie_id) if tache.affilie_id else None
+    return _Portee(periode, restreinte=affilie is None or affilie.employeur_id != tache.employeur_id)
+
+
+async def _agent(session: AsyncSession, affilie_id: int | None, portee: _Portee) -> dict[str, Any] | None:
+    """The agent of a task with their CIR, for the employer who verifies it (see :func:`_portee`)."""
     affilie = await session.get(Affilie, affilie_id) if affilie_id else None
     if affilie is None:
         return None
+    lignes = await depots.lignes_cir(session, numero(affilie))
+    if portee.restreinte and portee.periode is not None:
+        lignes = [ligne for ligne in lignes if chevauche(ligne, portee.periode.debut, portee.periode.fin)]
     return {
         "nom": affilie.nom,
         "prenom": affilie.prenom,
-        "nir": affilie.nir,
+        **({} if portee.restreinte else {"nir": affilie.nir}),
         "date_de_naissance": affilie.date_de_naissance.isoformat(),
         "cir": [
             {
@@ -136,17 +191,21 @@ async def _agent(session: AsyncSession, affilie_id: int | None) -> dict[str, Any
                 "nature": ligne.nature,
                 "indice_majore": ligne.indice_majore,
             }
-            for ligne in await depots.lignes_cir(session, numero(affilie))
+            for ligne in lignes
         ],
     }
 
 
-async def _publique(session: AsyncSession, tache: Tache, avec_agent: bool = False) -> TachePublique:
+async def _publique(session: AsyncSession, compte: Compte, tache: Tache, avec_agent: bool = False) -> TachePublique:
+    """The task as this account may see it; ``avec_agent``: with its agent and their CIR."""
+    portee = await _portee(session, compte, tache)
     return TachePublique.model_validate(
         {
             **tache.model_dump(),
             "en_retard": _en_retard(tache.etat, tache.echeance, datetime.now(UTC)),
-            "agent": await _agent(session, tache.affilie_id) if avec_agent else None,
+            "agent": await _agent(session, tache.affilie_id, portee) if avec_agent else None,
+            "periode_contestee": portee.periode,
+            "perimetre": "periode_contestee" if portee.restreinte else "carriere",
         }
     )
 
@@ -183,8 +242,8 @@ async def corbeille(
 
 
 async def consulter(session: AsyncSession, compte: Compte, tache_id: int) -> TachePublique:
-    """The task with its agent and the agent's CIR."""
-    return await _publique(session, await tache_visible(session, compte, tache_id), avec_agent=True)
+    """The task with its agent and the agent's CIR (the disputed period only, for a former employer)."""
+    return await _publique(session, compte, await tache_visible(session, compte, tache_id), avec_agent=True)
 
 
 @dataclass
@@ -278,6 +337,11 @@ async def completer(
             f"La tâche n° {tache_id} est déjà {_ETAT_FR.get(tache.etat, tache.etat)} : plus de réponse attendue."
         )
     _verifier_completion(tache, corps)
+    portee = await _portee(session, compte, tache)
+    if portee.restreinte and portee.periode is not None:
+        refus = refus_correction_hors_periode(corps.corrections, portee.periode.debut, portee.periode.fin)
+        if refus is not None:
+            raise refus
     if tache.type == TypeTache.maj_cir_campagne.value:
         if not corps.carriere_verifiee:
             raise Refus(f"carriere_verifiee : {_METTRE_A_JOUR_LE_CIR}", "carriere_verifiee", "obligatoire")
@@ -297,7 +361,7 @@ async def completer(
         await session.close()  # the connection serves other requests while the process answers
         await mettre_a_jour(moteur, tache.workflow_id, update, avec_sequence(reponse, tache))
     session.expunge_all()
-    return await _publique(session, await tache_visible(session, compte, tache_id))
+    return await _publique(session, compte, await tache_visible(session, compte, tache_id))
 
 
 # --- attribution: who holds a task in its employer's inbox ---

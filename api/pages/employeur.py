@@ -174,7 +174,10 @@ async def completer(
         }
         return await _page_tache(request, compte, session, tache_id, invalide.resume, erreurs, saisie, 422)
     except ErreurMetier as refus:
-        statut, message, erreurs = refus_de(refus)
+        statut, message, par_champ = refus_de(refus)
+        erreurs = {
+            champ.rsplit(".", 1)[-1] if champ.startswith("corrections") else champ: m for champ, m in par_champ.items()
+        }
         return await _page_tache(request, compte, session, tache_id, message, erreurs, saisie, statut)
     return RedirectResponse("/taches?message=tache", status_code=303)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from contextlib import AsyncExitStack
+from datetime import date
 
 import pytest
 from sqlmodel import select
@@ -12,7 +13,7 @@ from sqlmodel import select
 from persistence.models import Document, Mail, Tache
 from tests.support.attente import attendre
 from tests.support.environnement import settings_de_test
-from tests.support.fabriques import AGENT, EMPLOYEUR
+from tests.support.fabriques import AGENT, EMPLOYEUR, ligne_chez
 from tests.support.parcours_eir import mails_envoyes
 from tests.support.processus_externes import WorkerExterne
 from tests.support.service import assembler
@@ -30,6 +31,9 @@ async def test_worker_tue_pendant_une_rectification(env_dev, tmp_path, boite_mai
         pile.callback(worker.arreter)
         service = await assembler(settings, pile)
         agent, rh, drh = (await service.http("camille"), await service.http("rh-commune"), await service.http("drh"))
+        # The hospital employed the agent in 1992 (its line is on the CIR); 1993 is missing.
+        pop = service.pop
+        await ligne_chez(service.sessions, pop.affilie, pop.autre_employeur, date(1992, 1, 1), date(1992, 12, 31))
         worker.demarrer()
         reponse = await agent.post(
             "/rectifications",

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from persistence.db import SessionFactory, transaction
-from persistence.fabrique import creer_affilie, creer_employeur
-from persistence.models import Affilie, Employeur
+from persistence.fabrique import creer_affilie, creer_employeur, identifiant
+from persistence.models import Affilie, Employeur, LigneCirTable
 
 # The mail addresses of the population's agent, of its employer, and of the supervisors.
 AGENT = "camille.martin@exemple.fr"
@@ -66,3 +66,20 @@ async def population(sessions: SessionFactory) -> Population:
             indice_majore=610,
         )
     return Population(employeur, autre, affilie, jeune, collegue)
+
+
+async def ligne_chez(sessions: SessionFactory, affilie: Affilie, employeur: Employeur, debut: date, fin: date) -> None:
+    """A CIR line of ``affilie`` declared by ``employeur`` (one calendar year): a former employer in the career."""
+    async with transaction(sessions) as session:
+        session.add(
+            LigneCirTable(
+                affilie_id=identifiant(affilie),
+                employeur_id=employeur.id,
+                annee=debut.year,
+                date_debut=debut,
+                date_fin=fin,
+                nature="non_titulaire_valide",
+                indice_majore=350,
+                modifiee_le=datetime.now(UTC),
+            )
+        )

@@ -4,7 +4,7 @@ server: every routing path, the EIG flag, the rectified document; each mail exac
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import select
@@ -13,7 +13,7 @@ from persistence.fabrique import siret_valide
 from persistence.models import Document, Tache
 from tests.support.attente import attendre
 from tests.support.environnement import settings_de_test, texte
-from tests.support.fabriques import AGENT, EMPLOYEUR, SUPERVISEURS
+from tests.support.fabriques import AGENT, EMPLOYEUR, SUPERVISEURS, ligne_chez
 from tests.support.service import Service, assembler
 from worker import creer_worker
 
@@ -97,14 +97,28 @@ async def test_periode_chez_l_employeur_actuel(banc: Banc):
 
 
 async def test_employeur_precedent_dans_le_systeme(banc: Banc):
-    siret_hopital = banc.service.pop.autre_employeur.siret
-    r = await banc.demander(periode_debut="1993-01-01", periode_fin="1993-12-31", siret_employeur=siret_hopital)
+    pop = banc.service.pop
+    # The hospital employed the agent in 1992 (its line is on the CIR); 1993 is missing.
+    await ligne_chez(banc.service.sessions, pop.affilie, pop.autre_employeur, date(1992, 1, 1), date(1992, 12, 31))
+    r = await banc.demander(
+        periode_debut="1993-01-01", periode_fin="1993-12-31", siret_employeur=pop.autre_employeur.siret
+    )
     assert r["routage"] == "employeur_precedent"
     # First the former employer transmits; then the current one obtains and corrects.
     await attendre(lambda: len(banc.boite.pour(DRH)) == 1)
     assert banc.boite.pour(EMPLOYEUR) == []
     [transmission] = await banc.taches("drh")
     assert transmission["type"] == "transmission_donnees_rectification"
+    # The former employer sees the disputed period only (no line of the CIR in it, no NIR), and writes nothing
+    # outside it.
+    drh = await banc.service.http("drh")
+    vue = (await drh.get(f"/taches/{transmission['id']}")).json()
+    assert vue["perimetre"] == "periode_contestee" and vue["agent"]["cir"] == [] and "nir" not in vue["agent"]
+    refus = await drh.post(
+        f"/taches/{transmission['id']}/completion",
+        json={"carriere_verifiee": True, "corrections": [{"date_debut": "1992-01-01", "date_fin": "1992-12-31"}]},
+    )
+    assert refus.status_code == 422 and refus.json()["erreurs"][0]["regle"] == "periode_contestee"
     await banc.completer(
         "drh",
         transmission["id"],
