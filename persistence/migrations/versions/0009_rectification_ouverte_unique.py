@@ -1,6 +1,6 @@
 """rectification ouverte unique par période
 
-Revision ID: 0010
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-05 01:30:00.000000
 
@@ -11,7 +11,7 @@ one row and the others answer 409 instead of a second process or a 500.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010'
+revision = '0009'
 down_revision = '0008'
 branch_labels = None
 depends_on = None
