@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Protocol
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from domain.erreurs import ErreurChamp, Refus
 from domain.regles import parametre, tous_les_parametres
@@ -121,14 +122,16 @@ class LigneCir(BaseModel):
     @model_validator(mode="after")
     def _une_annee_civile(self) -> LigneCir:
         if self.date_fin < self.date_debut:
-            raise ValueError(
+            raise PydanticCustomError(
+                "ordre_des_dates",
                 "date_fin : la fin de la période précède son début ; saisissez une date de fin "
-                "postérieure ou égale à la date de début."
+                "postérieure ou égale à la date de début.",
             )
         if self.date_fin.year != self.date_debut.year:
-            raise ValueError(
+            raise PydanticCustomError(
+                "annee_civile",
                 "date_fin : une ligne du CIR porte sur une seule année civile "
-                f"({self.date_debut.year}) ; saisissez une ligne par année."
+                f"({self.date_debut.year}) ; saisissez une ligne par année.",
             )
         return self
 
@@ -140,15 +143,17 @@ class LigneCir(BaseModel):
         if not saisis:
             return self
         if self.nature.value in natures_sans_cotisation(self.date_debut):
-            raise ValueError(
+            raise PydanticCustomError(
+                "nature_sans_cotisation",
                 f"{saisis[0]} : une période de nature « {self.nature.value} » ne porte aucune cotisation ; "
-                "laissez le bloc « Cotisations » vide pour cette période."
+                "laissez le bloc « Cotisations » vide pour cette période.",
             )
         for champ in ("traitement_brut", "retenue_salariale", "contribution_employeur"):
             if getattr(self, champ) is None:
-                raise ValueError(
+                raise PydanticCustomError(
+                    "bloc_cotisations_complet",
                     f"{champ} : le bloc « Cotisations » est incomplet ; saisissez aussi la "
-                    f"{LIBELLES_CHAMPS[champ]} de la période (ou laissez tout le bloc vide)."
+                    f"{LIBELLES_CHAMPS[champ]} de la période (ou laissez tout le bloc vide).",
                 )
         return self
 
