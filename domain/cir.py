@@ -354,11 +354,11 @@ def _anniversaire(naissance: date, ans: int) -> date:
 def age_minimum_de_travail(date_de_naissance: date) -> tuple[int, str]:
     """The age of admission to work of the agent's generation, in years, and its legal reference
     (``domain/regles/cir.yaml``, indexed on the birth date; the earliest value for an older generation)."""
-    premiere = min(
-        date.fromisoformat(str(v["date_effet"])) for v in tous_les_parametres()["cir"]["age_minimum_travail"]["valeurs"]
-    )
+    valeurs = tous_les_parametres()["cir"]["age_minimum_travail"]["valeurs"]
+    premiere = min(date.fromisoformat(str(v["date_effet"])) for v in valeurs)
     valeur = parametre("cir", "age_minimum_travail", max(date_de_naissance, premiere))
-    return int(valeur.valeur), valeur.reference_titre
+    brute = next(v for v in valeurs if date.fromisoformat(str(v["date_effet"])) == valeur.date_effet)
+    return int(valeur.valeur), str(brute.get("libelle") or valeur.reference_titre)
 
 
 def _erreur(prefixe: str, champ: str, regle: str, message: str) -> ErreurChamp:

@@ -19,7 +19,7 @@ from domain.cir import (
     lignes_remplacees,
     taux_moyen,
 )
-from domain.erreurs import Conflit, ErreurChamp, ErreurMetier, Interdit, Introuvable, Refus
+from domain.erreurs import Conflit, ErreurChamp, Interdit, Introuvable, Refus
 from domain.etats import Acteur, Role
 from domain.identifiants import erreur_nir, normaliser
 from persistence import depots, lectures
@@ -157,11 +157,9 @@ async def ecrire(
             ],
         )
     employeur_id = compte.employeur_id if compte.role == Role.employeur.value else affilie.employeur_id
-    try:
-        return await _ecrire_sous_verrou(session, compte, affilie, annee, ligne, employeur_id, motif, projetee)
-    except ErreurMetier:
-        await session.rollback()  # the agent's lock is released at once
-        raise
+    # A refusal leaves the transaction to the request's end, which rolls it back (a rollback here would expire
+    # the account the page still shows).
+    return await _ecrire_sous_verrou(session, compte, affilie, annee, ligne, employeur_id, motif, projetee)
 
 
 async def _ecrire_sous_verrou(
@@ -240,16 +238,12 @@ async def supprimer(
     affilie_id = numero(affilie)
     await depots.verrouiller_cir(session, affilie_id)
     stockee = await depots.ligne_cir(session, affilie_id, date_debut)
-    try:
-        if stockee is None:
-            raise Introuvable(
-                f"Aucune période du CIR de cet agent ne commence le {date_debut:%d/%m/%Y} : elle a peut-être déjà "
-                "été supprimée ou corrigée. Rechargez le CIR."
-            )
-        _verifier_employeur_de_la_ligne(compte, stockee, "supprimer")
-    except ErreurMetier:
-        await session.rollback()
-        raise
+    if stockee is None:
+        raise Introuvable(
+            f"Aucune période du CIR de cet agent ne commence le {date_debut:%d/%m/%Y} : elle a peut-être déjà "
+            "été supprimée ou corrigée. Rechargez le CIR."
+        )
+    _verifier_employeur_de_la_ligne(compte, stockee, "supprimer")
     avant = await depots.supprimer_ligne_cir(session, affilie_id, date_debut)
     await depots.ajouter_evenement(
         session,

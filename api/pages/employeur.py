@@ -327,7 +327,6 @@ async def supprimer_ligne(
         if isinstance(refus, Introuvable):
             raise
         statut, message, par_champ = refus_de(refus)
-        await session.rollback()
         return await _page_suppression(
             request, compte, session, nir, annee, date_debut, message, par_champ, saisie, statut=statut
         )
