@@ -18,6 +18,7 @@ from domain.rectification import chevauche, refus_correction_hors_periode
 from domain.taches import ReponseTache
 from persistence import depots, depots_campagne, lectures
 from persistence.models import Affilie, Compte, Tache
+from services import cir
 from services.acces import numero
 from services.moteur import Moteur, avec_sequence, mettre_a_jour
 from workflows.eir import EirWorkflow
@@ -342,9 +343,14 @@ async def completer(
         refus = refus_correction_hors_periode(corps.corrections, portee.periode.debut, portee.periode.fin)
         if refus is not None:
             raise refus
+    # The CIR's invariants (domain.cir), checked against the agent's current CIR before the process gets them.
+    await cir.verifier_corrections(session, tache.affilie_id, corps.corrections)
     if tache.type == TypeTache.maj_cir_campagne.value:
         if not corps.carriere_verifiee:
             raise Refus(f"carriere_verifiee : {_METTRE_A_JOUR_LE_CIR}", "carriere_verifiee", "obligatoire")
+        await cir.ecrire_corrections_de_campagne(
+            session, compte, numero(tache), tache.affilie_id, tache.employeur_id, corps.corrections, corps.commentaire
+        )
         await terminer_tache_de_campagne(session, compte, tache, True, corps.commentaire)
     else:
         update = _UPDATE_DE_COMPLETION.get(tache.type)
