@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, update
+from sqlalchemy import delete, or_, update
 from sqlalchemy.dialects.postgresql import insert as insert_postgresql
 from sqlalchemy.dialects.sqlite import insert as insert_sqlite
 from sqlalchemy.orm import make_transient_to_detached
@@ -165,44 +165,33 @@ def revoquer_sessions(compte: Compte) -> None:
 # --- wrong codes and lockout, by identifier typed (an account or not) ---
 
 
-@dataclass(frozen=True)
-class EtatTentatives:
-    echecs: int
-    verrouille_jusqua: datetime | None
-
-
-async def tentatives(session: AsyncSession, cle: str) -> EtatTentatives | None:
-    """The wrong codes and lockout of the identifier of digest ``cle``; ``None`` when nothing is counted."""
-    ligne = (
-        await session.exec(
-            select(TentativeConnexion.echecs, TentativeConnexion.verrouille_jusqua).where(TentativeConnexion.cle == cle)
-        )
-    ).first()
-    return EtatTentatives(ligne[0], ligne[1]) if ligne is not None else None
-
-
-async def compter_echec(
-    session: AsyncSession, cle: str, maintenant: datetime, echecs_max: int, duree_verrou: timedelta
-) -> bool:
-    """One more wrong code for this identifier, counted in one statement (parallel tries each count); ``True``
-    when it locks the identifier now (the count starts again after the lockout)."""
+async def compter_essai(session: AsyncSession, cle: str, maintenant: datetime) -> int | None:
+    """Count one more try for the identifier of digest ``cle`` before its code is checked, in one statement: the
+    how-manieth try it is since the last lockout or success, or ``None`` while the identifier is locked (nothing
+    counted then). Parallel tries each get their own number, so a burst of them cannot try more codes than the
+    lockout allows."""
     insertion = _insertion(session, TentativeConnexion).values(cle=cle, echecs=1, modifiee_le=maintenant)
-    echecs = (
+    ouverte = or_(
+        col(TentativeConnexion.verrouille_jusqua).is_(None), col(TentativeConnexion.verrouille_jusqua) <= maintenant
+    )
+    return (
         await session.exec(
             insertion.on_conflict_do_update(
                 index_elements=["cle"],
                 set_={"echecs": TentativeConnexion.echecs + 1, "modifiee_le": insertion.excluded.modifiee_le},
+                where=ouverte,
             ).returning(TentativeConnexion.echecs)
         )
-    ).scalar_one()
-    if echecs < echecs_max:
-        return False
+    ).scalar()
+
+
+async def verrouiller(session: AsyncSession, cle: str, maintenant: datetime, duree: timedelta) -> None:
+    """Lock the identifier of digest ``cle`` until ``maintenant + duree``; its count starts again after."""
     await session.exec(
         update(TentativeConnexion)
         .where(col(TentativeConnexion.cle) == cle)
-        .values(echecs=0, verrouille_jusqua=maintenant + duree_verrou, modifiee_le=maintenant)
+        .values(echecs=0, verrouille_jusqua=maintenant + duree, modifiee_le=maintenant)
     )
-    return True
 
 
 async def effacer_tentatives(session: AsyncSession, cle: str) -> None:

@@ -298,23 +298,26 @@ async def connecter(
         raise Refus("Saisissez votre identifiant et votre code confidentiel.")
     maintenant = datetime.now(UTC)
     cle = _cle_tentatives(settings, identifiant)
-    tentatives = await depot_comptes.tentatives(session, cle)
-    if tentatives is not None and tentatives.verrouille_jusqua and tentatives.verrouille_jusqua > maintenant:
+    essai = await depot_comptes.compter_essai(session, cle, maintenant)
+    if essai is None or essai > ECHECS_AVANT_VERROU:
+        if essai is not None:  # its tries spent by a burst of parallel ones, not yet judged: locked now
+            await depot_comptes.verrouiller(session, cle, maintenant, DUREE_VERROU)
+        await session.commit()  # ends the statement's transaction (its row lock) before answering
         raise Verrouille(VERROUILLE)
     compte = await depots.compte_par_identifiant(session, identifiant)
     if compte is not None and not compte.actif:
         compte = None  # a deactivated account is answered as an unknown one
     # An unknown identifier's code is checked against a decoy hash: as long as a wrong code.
     if not depot_comptes.verifier_ou_leurre(code, compte.code_hash if compte is not None else None):
-        verrouille = await depot_comptes.compter_echec(session, cle, maintenant, ECHECS_AVANT_VERROU, DUREE_VERROU)
-        if verrouille and compte is not None:
-            depot_comptes.revoquer_sessions(compte)  # locked: its open sessions close too
-            session.add(compte)
+        if essai >= ECHECS_AVANT_VERROU:
+            await depot_comptes.verrouiller(session, cle, maintenant, DUREE_VERROU)
+            if compte is not None:
+                depot_comptes.revoquer_sessions(compte)  # locked: its open sessions close too
+                session.add(compte)
         await session.commit()
         raise NonAuthentifie("Identifiant ou code confidentiel incorrect.")
     assert compte is not None  # a right code is an account's
-    if tentatives is not None:
-        await depot_comptes.effacer_tentatives(session, cle)
+    await depot_comptes.effacer_tentatives(session, cle)
     essais_max = settings.compte_essais_certification
     resultat = depot_comptes.certifier(compte, certification, maintenant, essais_max)
     if resultat is not Certification.sans_objet:
@@ -325,7 +328,7 @@ async def connecter(
             raise NonAuthentifie(
                 _MESSAGES_CERTIFICATION[resultat].format(restants=restants, pluriel="s" if restants > 1 else "")
             )
-    elif tentatives is not None:
+    else:
         await session.commit()
     return compte
 

@@ -5,8 +5,10 @@ flush. And a lockout answers an unknown identifier exactly as an existing one.""
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import time
+from collections import Counter
 from contextlib import AsyncExitStack
 
 import httpx
@@ -169,3 +171,16 @@ async def test_un_identifiant_inconnu_coute_autant_qu_un_code_errone(service):
     existant = statistics.median([await duree("camille") for _ in range(4)])
     inconnu = statistics.median([await duree(f"personne-{i}") for i in range(4)])
     assert inconnu > existant / 3, (existant, inconnu)
+
+
+@pytest.mark.parametrize("identifiant", ["paie", "personne"])
+async def test_des_essais_simultanes_ne_tentent_pas_plus_de_cinq_codes(service, identifiant):
+    """Twenty wrong codes sent at once, for an account or an unknown identifier: five are judged (401), the others
+    find the tries spent (423), none is a 5xx; then even the right code is refused until the lockout ends."""
+    anonyme = await service.http()
+    reponses = await asyncio.gather(
+        *(anonyme.post("/auth/jeton", data={"username": identifiant, "password": f"faux-{n}"}) for n in range(20))
+    )
+    assert Counter(r.status_code for r in reponses) == {401: 5, 423: 15}
+    apres = await anonyme.post("/auth/jeton", data={"username": identifiant, "password": CODE})
+    assert apres.status_code == 423 and "Compte verrouillé" in apres.json()["detail"]
