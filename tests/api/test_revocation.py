@@ -88,6 +88,17 @@ async def test_deconnexion_par_la_page(service):
     await _fermees(service, api, page)
 
 
+async def test_deconnexion_ferme_aussi_les_metriques(service):
+    """A supervisor's token opens ``/metrics`` until its logout."""
+    superviseur = await service.http("superviseur")
+    metriques = httpx.AsyncClient(transport=httpx.ASGITransport(app=service.app), base_url="http://test")
+    await service.pile.enter_async_context(metriques)
+    metriques.headers["Authorization"] = superviseur.headers["Authorization"]
+    assert (await metriques.get("/metrics")).status_code == 200
+    assert (await superviseur.post("/auth/deconnexion")).status_code == 204
+    assert (await metriques.get("/metrics")).status_code == 401
+
+
 async def test_regeneration_du_code(service):
     api, page = await _ouvertes(service, "paie")
     anonyme = await service.http()
