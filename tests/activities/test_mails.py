@@ -5,6 +5,7 @@ taken over after ``DELAI_REPRISE_MAIL`` — on SQLite and PostgreSQL, at a real 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from temporalio.exceptions import ApplicationError
 
+from activities.campagne_mails import ExpediteurGroupe, MailCampagne
 from activities.mails import Courrier, ExpediteurMails
 from notifications.exemples import contexte_exemple
 from notifications.rendu import Gabarits
@@ -75,3 +77,32 @@ async def test_une_reservation_abandonnee_est_reprise_apres_son_delai(expediteur
     assert len(boite_mail.messages) == 1
     async with sessions() as session:
         assert (await session.exec(select(Mail.etat).where(col(Mail.id) == reserve.mail_id))).one() == "envoye"
+
+
+async def test_deux_essais_d_un_paquet_de_campagne_n_envoient_chaque_mail_qu_une_fois(expediteur, boite_mail):
+    """The campaign's packets claim their rows too: two attempts of one packet at once (a retry started while
+    the first still runs) send each mail once; the one that finds rows held fails to be retried, and its retry
+    finds them sent."""
+    expediteur, sessions = expediteur
+    transport = TransportSmtp("127.0.0.1", boite_mail.port, "CNRACL <ne-pas-repondre@cnracl.example.fr>")
+    groupe = ExpediteurGroupe(sessions, Gabarits(), transport, paquet_smtp=3)
+    mails = [
+        MailCampagne(
+            f"campagne-dai-2027:ris:{n}",
+            "accuse_reception",
+            f"agent{n}@exemple.fr",
+            contexte_exemple("accuse_reception"),
+        )
+        for n in range(8)
+    ]
+    maintenant = datetime.now(UTC)
+    resultats = await asyncio.gather(
+        *(groupe.envoyer(mails, "campagne-dai-2027", maintenant) for _ in range(2)), return_exceptions=True
+    )
+    for resultat in resultats:
+        assert resultat == len(mails) or (
+            isinstance(resultat, ApplicationError) and resultat.type == "MailEnCoursEnvoi"
+        ), resultat
+    assert await groupe.envoyer(mails, "campagne-dai-2027", maintenant) == len(mails)  # the retry
+    recus = Counter(m["Message-ID"] for m in boite_mail.messages)
+    assert len(recus) == len(mails) and set(recus.values()) == {1}
