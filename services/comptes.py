@@ -299,10 +299,12 @@ async def connecter(
     maintenant = datetime.now(UTC)
     cle = _cle_tentatives(settings, identifiant)
     essai = await depot_comptes.compter_essai(session, cle, maintenant)
+    if essai is not None and essai > ECHECS_AVANT_VERROU:  # tries spent by a burst of parallel ones: locked now
+        await depot_comptes.verrouiller(session, cle, maintenant, DUREE_VERROU)
+    # Committed before the code is checked: the count's row lock (the database's, on SQLite) is not held while
+    # the hash is computed.
+    await session.commit()
     if essai is None or essai > ECHECS_AVANT_VERROU:
-        if essai is not None:  # its tries spent by a burst of parallel ones, not yet judged: locked now
-            await depot_comptes.verrouiller(session, cle, maintenant, DUREE_VERROU)
-        await session.commit()  # ends the statement's transaction (its row lock) before answering
         raise Verrouille(VERROUILLE)
     compte = await depots.compte_par_identifiant(session, identifiant)
     if compte is not None and not compte.actif:
