@@ -1,8 +1,9 @@
 """Mails of a campaign, many at a time, each exactly once — the outbox of ``ExpediteurMails``, in bulk.
 
 Same table, same keys, same rule: the outbox rows are written (and committed) before sending,
-in one ``INSERT … ON CONFLICT DO NOTHING``; then the rows still ``a_envoyer`` are sent over one
-SMTP connection and marked sent every few messages. A retried packet finds its mails already
+in one ``INSERT … ON CONFLICT DO NOTHING``; then the rows still ``a_envoyer`` are claimed (one ``UPDATE …
+RETURNING``), sent over one SMTP connection and marked sent every few messages. Rows another attempt holds are
+left to it, and this attempt fails to be retried. A retried packet finds its mails already
 sent and sends nothing; the Message-ID is derived from the key, so a relay can tell a repeat.
 """
 
@@ -12,20 +13,40 @@ import contextlib
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import aiosmtplib
 from sqlalchemy import bindparam, text
+from temporalio.exceptions import ApplicationError
 
 from domain.etats import EtatMail
 from notifications.rendu import Gabarits, MessageRendu
 from notifications.transport import TransportSmtp
 from observabilite.compteurs import compter_echec_envoi
+from persistence.boite_envoi import DELAI_REPRISE_MAIL
 from persistence.db import SessionFactory, transaction
 from persistence.depots_campagne import _executer, _inserer_sans_doublon
 from persistence.models import Mail
 from persistence.types import UtcDateTime
+
+# The packet's rows still to send, claimed in one statement (``persistence.boite_envoi``: one sender at a time; a
+# dead sender's claim lapses after ``DELAI_REPRISE_MAIL``); a failed send gives back the claims not yet sent.
+_A_ENVOYER = {"etat": EtatMail.a_envoyer.value}
+_PRENDRE = text(
+    "UPDATE mail SET pris_le = :pris_le WHERE cle IN :cles AND etat = :etat AND (pris_le IS NULL OR pris_le < :limite) "
+    "RETURNING id, destinataire, sujet, corps_texte, corps_html, message_id"
+).bindparams(
+    bindparam("cles", expanding=True),
+    bindparam("pris_le", type_=UtcDateTime()),
+    bindparam("limite", type_=UtcDateTime()),
+)
+_RENDRE = text("UPDATE mail SET pris_le = NULL WHERE cle IN :cles AND etat = :etat AND pris_le = :pris_le").bindparams(
+    bindparam("cles", expanding=True), bindparam("pris_le", type_=UtcDateTime())
+)
+_TENUS = text("SELECT COUNT(*) FROM mail WHERE cle IN :cles AND etat = :etat").bindparams(
+    bindparam("cles", expanding=True)
+)
 
 
 @dataclass
@@ -90,24 +111,32 @@ class ExpediteurGroupe:
                 )
             if nouvelles:
                 await _executer(session, _inserer_sans_doublon(session, Mail.__table__, ["cle"]), nouvelles)  # type: ignore[attr-defined]
-        async with self._sessions() as session:
-            a_envoyer = (
-                await _executer(
-                    session,
-                    text(
-                        "SELECT id, destinataire, sujet, corps_texte, corps_html, message_id FROM mail "
-                        "WHERE cle IN :cles AND etat = :etat ORDER BY id"
-                    ).bindparams(bindparam("cles", expanding=True)),
-                    {"cles": cles, "etat": EtatMail.a_envoyer.value},
-                )
-            ).all()
+        pris_le = datetime.now(UTC)
+        async with transaction(self._sessions) as session:
+            a_envoyer = sorted(
+                (await _executer(session, _PRENDRE, self._prise(cles, pris_le))).all(), key=lambda ligne: ligne.id
+            )
         if a_envoyer:
             try:
                 await self._expedier(a_envoyer, horodatage, battement)
             except Exception:
                 compter_echec_envoi("campagne")
+                with contextlib.suppress(Exception):  # the database down too: the claims lapse by themselves
+                    async with transaction(self._sessions) as session:
+                        await _executer(session, _RENDRE, {"cles": cles, "pris_le": pris_le, **_A_ENVOYER})
                 raise
+        async with self._sessions() as session:
+            tenus = (await _executer(session, _TENUS, {"cles": cles, **_A_ENVOYER})).scalar()
+        if tenus:
+            raise ApplicationError(
+                f"{tenus} mail(s) du paquet en cours d'envoi par un autre essai : repris après leur délai",
+                type="MailEnCoursEnvoi",
+            )
         return len(mails)
+
+    @staticmethod
+    def _prise(cles: list[str], pris_le: datetime) -> dict[str, Any]:
+        return {"cles": cles, "pris_le": pris_le, "limite": pris_le - DELAI_REPRISE_MAIL, **_A_ENVOYER}
 
     async def _expedier(self, lignes, horodatage: datetime, battement) -> None:
         client = await self._transport.ouvrir()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import update
@@ -18,7 +19,8 @@ from domain.etats import Acteur, EtatMail
 from notifications.rendu import Gabarits, MessageRendu
 from notifications.transport import TransportSmtp
 from observabilite.compteurs import compter_echec_envoi
-from persistence import depots
+from persistence import boite_envoi, depots
+from persistence.boite_envoi import Prise
 from persistence.db import SessionFactory, transaction
 from persistence.models import Affilie, Employeur, Mail, Tache
 
@@ -107,18 +109,36 @@ class ExpediteurMails:
         before). ``ensuite``: a write of the caller's, done once the mail has left and is marked sent, in a
         transaction of its own (whatever becomes of it, the mail stays marked: a retry finds it sent and does
         the write alone); it must be idempotent."""
-        envoye = reserve is not None
-        if reserve is not None:
-            try:
-                await self._transport.envoyer(reserve.adresse, reserve.message, reserve.message_id)
-            except Exception:
-                compter_echec_envoi("processus")
-                raise
-            await self._marquer_envoye(reserve.mail_id, reserve.horodatage)
+        envoye = reserve is not None and await self._envoyer(reserve)
         if ensuite is not None:
             async with transaction(self._sessions) as session:
                 await ensuite(session)
         return envoye
+
+    async def _envoyer(self, reserve: MailReserve) -> bool:
+        """Claim the row, send it, mark it sent; ``False`` when it was sent meanwhile. Held by another sender (an
+        attempt of this activity still running, or dead less than ``DELAI_REPRISE_MAIL`` ago): a retryable error,
+        so the activity's next attempt finds the row sent, or takes it over."""
+        pris_le = datetime.now(UTC)
+        async with transaction(self._sessions) as session:
+            prise = await boite_envoi.prendre_mail(session, reserve.mail_id, pris_le)
+        if prise is Prise.envoye:
+            return False
+        if prise is Prise.en_cours:
+            raise ApplicationError(
+                f"mail {reserve.mail_id} en cours d'envoi par un autre essai : repris après son délai",
+                type="MailEnCoursEnvoi",
+            )
+        try:
+            await self._transport.envoyer(reserve.adresse, reserve.message, reserve.message_id)
+        except Exception:
+            compter_echec_envoi("processus")
+            with contextlib.suppress(Exception):  # the database down too: the claim lapses by itself
+                async with transaction(self._sessions) as session:
+                    await boite_envoi.rendre_mail(session, reserve.mail_id, pris_le)
+            raise
+        await self._marquer_envoye(reserve.mail_id, reserve.horodatage)
+        return True
 
     async def _marquer_envoye(self, mail_id: int, horodatage: datetime) -> None:
         """Record the send. The mail has left: a database unreachable for a moment (a restart) is waited

@@ -13,11 +13,11 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.securite import lire_jeton
+from api.securite import lire_session
 from domain.etats import Role
 from services import courriels
 from services.base import SessionFactory
-from services.comptes import Compte, Envoi, compte_actif
+from services.comptes import Compte, Envoi, compte_actif, session_ouverte
 from services.moteur import Moteur
 from settings import Settings
 
@@ -98,16 +98,17 @@ async def _compte(
     inconnu = HTTPException(status.HTTP_401_UNAUTHORIZED, INCONNU, headers={"WWW-Authenticate": "Bearer"})
     if not jeton:
         raise inconnu
-    compte_id = lire_jeton(jeton, etat.settings.cle_secrete())
-    if not compte_id:
+    lu = lire_session(jeton, etat.settings.cle_secrete())
+    if lu is None:
         raise inconnu
-    compte = etat.comptes.lire(compte_id)
+    compte = etat.comptes.lire(lu.compte_id)
     if compte is None:
-        compte = await compte_actif(session, compte_id)
+        compte = await compte_actif(session, lu.compte_id)
         if compte is not None:
             etat.comptes.garder(compte)
-    if compte is None or not compte.actif:
+    if not session_ouverte(compte, lu):  # deactivated, or its sessions revoked since this token
         raise inconnu
+    assert compte is not None
     return compte
 
 
@@ -116,7 +117,7 @@ async def _compte_a_jour(
 ) -> Compte:
     """The account read from the database in this request's session: for a route that changes it."""
     frais = await compte_actif(session, compte.id)
-    if frais is None:
+    if frais is None or frais.version_jeton != compte.version_jeton:  # revoked since the kept copy was read
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, INCONNU, headers={"WWW-Authenticate": "Bearer"})
     return frais
 

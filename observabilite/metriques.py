@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from domain.etats import Role
-from domain.jetons import lire_jeton
+from domain.jetons import lire_session
 from persistence.models import (
     Compte,
     DemandeEirTable,
@@ -154,9 +154,11 @@ async def _autorise(request: Request, session: AsyncSession) -> bool:
         return False
     if settings.metriques_jeton and hmac.compare_digest(jeton, settings.metriques_jeton):
         return True
-    compte_id = lire_jeton(jeton, settings.cle_secrete())
-    compte = await session.get(Compte, compte_id) if compte_id else None
-    return compte is not None and compte.actif and compte.role == Role.superviseur.value
+    lu = lire_session(jeton, settings.cle_secrete())
+    compte = await session.get(Compte, lu.compte_id) if lu is not None else None
+    if compte is None or lu is None or compte.version_jeton != lu.version:  # unknown, or its sessions revoked
+        return False
+    return compte.actif and compte.role == Role.superviseur.value
 
 
 @router.get("/metrics")

@@ -15,17 +15,21 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import select
+from sqlalchemy import delete, or_, update
+from sqlalchemy.dialects.postgresql import insert as insert_postgresql
+from sqlalchemy.dialects.sqlite import insert as insert_sqlite
+from sqlalchemy.orm import make_transient_to_detached
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.etats import ProfilEmployeur, Role
 from domain.identifiants import erreur_nir, erreur_siret, normaliser
 from persistence import depots
-from persistence.models import Affilie, Compte, ReferencesEmployeur
+from persistence.models import Affilie, Compte, ReferencesEmployeur, TentativeConnexion
 
 _hacheur = PasswordHasher()
 
@@ -126,9 +130,73 @@ async def creer_compte(
         if compte.profil not in {p.value for p in ProfilEmployeur}:
             raise CompteInvalide("profil : admin ou utilisateur.")
         compte.email = email or employeur.email
+    return await _inserer_compte(session, compte)
+
+
+def _insertion(session: AsyncSession, table: type) -> Any:
+    return (insert_postgresql if session.get_bind().dialect.name == "postgresql" else insert_sqlite)(table)
+
+
+async def _inserer_compte(session: AsyncSession, compte: Compte) -> Compte:
+    """The account inserted, unless its identifier is taken meanwhile (the check above and this insert are apart:
+    parallel requests for one identifier all pass the check). ``INSERT … ON CONFLICT DO NOTHING RETURNING id``
+    on both databases: a concurrent insert of the same identifier waits for the other transaction, then finds it
+    taken — no error to catch, the transaction stays usable."""
+    table = Compte.__table__  # type: ignore[attr-defined]
+    valeurs = {colonne.key: getattr(compte, colonne.key) for colonne in table.columns if not colonne.primary_key}
+    insertion = _insertion(session, Compte).values(**valeurs)
+    identifiant = (
+        await session.exec(insertion.on_conflict_do_nothing(index_elements=["identifiant"]).returning(table.c.id))
+    ).scalar()
+    if identifiant is None:
+        raise CompteInvalide(f"identifiant : « {compte.identifiant} » est déjà pris.")
+    compte.id = identifiant
+    make_transient_to_detached(compte)  # the row as just written: in the session, nothing left to insert
     session.add(compte)
-    await session.flush()
     return compte
+
+
+def revoquer_sessions(compte: Compte) -> None:
+    """Every token and page session issued to this account so far stops working (its next check reads the new
+    version). Changed on the ORM object, so that the flush drops the API's cached copy of the account."""
+    compte.version_jeton = (compte.version_jeton or 0) + 1
+
+
+# --- wrong codes and lockout, by identifier typed (an account or not) ---
+
+
+async def compter_essai(session: AsyncSession, cle: str, maintenant: datetime) -> int | None:
+    """Count one more try for the identifier of digest ``cle`` before its code is checked, in one statement: the
+    how-manieth try it is since the last lockout or success, or ``None`` while the identifier is locked (nothing
+    counted then). Parallel tries each get their own number, so a burst of them cannot try more codes than the
+    lockout allows."""
+    insertion = _insertion(session, TentativeConnexion).values(cle=cle, echecs=1, modifiee_le=maintenant)
+    ouverte = or_(
+        col(TentativeConnexion.verrouille_jusqua).is_(None), col(TentativeConnexion.verrouille_jusqua) <= maintenant
+    )
+    return (
+        await session.exec(
+            insertion.on_conflict_do_update(
+                index_elements=["cle"],
+                set_={"echecs": TentativeConnexion.echecs + 1, "modifiee_le": insertion.excluded.modifiee_le},
+                where=ouverte,
+            ).returning(TentativeConnexion.echecs)
+        )
+    ).scalar()
+
+
+async def verrouiller(session: AsyncSession, cle: str, maintenant: datetime, duree: timedelta) -> None:
+    """Lock the identifier of digest ``cle`` until ``maintenant + duree``; its count starts again after."""
+    await session.exec(
+        update(TentativeConnexion)
+        .where(col(TentativeConnexion.cle) == cle)
+        .values(echecs=0, verrouille_jusqua=maintenant + duree, modifiee_le=maintenant)
+    )
+
+
+async def effacer_tentatives(session: AsyncSession, cle: str) -> None:
+    """The count and lockout of this identifier lifted (a right code, a regeneration)."""
+    await session.exec(delete(TentativeConnexion).where(col(TentativeConnexion.cle) == cle))
 
 
 # --- lost identifier, lost confidential code (seed 002) ---
@@ -282,17 +350,17 @@ class CodesRegeneres:
 
 
 def regenerer(compte: Compte, maintenant: datetime, validite: timedelta) -> CodesRegeneres:
-    """A new provisional code replaces the old one (which stops working), with its certification code; the
-    lockout is lifted: the holder has just proved who they are."""
+    """A new provisional code replaces the old one (which stops working, and the sessions opened with it), with
+    its certification code. The caller lifts the lockout (``effacer_tentatives``): the holder has just proved
+    who they are."""
     code = code_aleatoire(LONGUEUR_CODE_CONFIDENTIEL)
     certification = code_aleatoire(LONGUEUR_CODE_CERTIFICATION)
     compte.code_hash = hacher(code)
     compte.certification_hash = hacher(certification)
     compte.certification_expire_le = maintenant + validite
     compte.certification_essais = 0
-    compte.echecs_connexion = 0
-    compte.verrouille_jusqua = None
     compte.regenerations = (compte.regenerations or 0) + 1
+    revoquer_sessions(compte)
     return CodesRegeneres(code, certification, compte.certification_expire_le, compte.regenerations)
 
 

@@ -96,8 +96,9 @@ class Compte(SQLModel, table=True):
     employeur_id: int | None = Field(default=None, foreign_key="employeur.id", index=True)
     email: str | None = Field(default=None, sa_type=String(200))
     actif: bool = True
-    echecs_connexion: int = 0
-    verrouille_jusqua: datetime | None = _horodatage(nullable=True)
+    # The version of the account's sessions, written in each token and page cookie: logout, a code regeneration,
+    # a deactivation and a lockout bump it, and the sessions of an older version stop working.
+    version_jeton: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # Who holds the account (employer and supervisor accounts; an agent's name is on their ``Affilie``):
     # the "coordonnées professionnelles" of seed 002, checked when the identifier or the code is lost.
     nom: str | None = Field(default=None, sa_type=String(100))
@@ -111,6 +112,18 @@ class Compte(SQLModel, table=True):
     certification_expire_le: datetime | None = _horodatage(nullable=True)
     certification_essais: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     regenerations: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class TentativeConnexion(SQLModel, table=True):
+    """The wrong codes typed for one identifier, and its lockout: kept by a digest of the identifier typed, whether
+    an account has it or not, so that an unknown identifier is answered exactly as an existing one."""
+
+    __tablename__ = "tentative_connexion"
+
+    cle: str = Field(sa_type=String(64), primary_key=True)
+    echecs: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    verrouille_jusqua: datetime | None = _horodatage(nullable=True)
+    modifiee_le: datetime | None = _horodatage()
 
 
 class ReferencesEmployeur(SQLModel, table=True):
@@ -217,6 +230,9 @@ class Mail(SQLModel, table=True):
     etat: str = Field(default="a_envoyer", sa_type=String(20), index=True)
     cree_le: datetime | None = _horodatage()
     envoye_le: datetime | None = _horodatage(nullable=True)
+    # When a sender claimed the row (``depots.prendre_mail``): one sender at a time; a claim older than
+    # ``DELAI_REPRISE_MAIL`` (its sender died) may be taken again.
+    pris_le: datetime | None = _horodatage(nullable=True)
 
 
 class Evenement(SQLModel, table=True):

@@ -8,6 +8,8 @@ mailbox learns the identifier. Mails are written to the outbox in the request's 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ from domain.erreurs import (
     Verrouille,
 )
 from domain.etats import ProfilEmployeur, Role
+from domain.jetons import JetonLu
 from persistence import comptes as depot_comptes
 from persistence import depots
 from persistence.comptes import QUESTIONS_SECRETES, Certification, hacher, normaliser_texte, verifier
@@ -36,7 +39,17 @@ from services import courriels
 from services.champs import Nir, Siret
 from settings import Settings
 
-__all__ = ["QUESTIONS_SECRETES", "Compte", "compte_actif", "hacher", "normaliser_texte", "verifier"]
+__all__ = [
+    "QUESTIONS_SECRETES",
+    "Compte",
+    "JetonLu",
+    "compte_actif",
+    "compte_de_session",
+    "hacher",
+    "normaliser_texte",
+    "session_ouverte",
+    "verifier",
+]
 
 ECHECS_AVANT_VERROU = 5
 DUREE_VERROU = timedelta(minutes=15)
@@ -216,6 +229,29 @@ async def compte_actif(session: AsyncSession, compte_id: int | None) -> Compte |
     return compte if compte is not None and compte.actif else None
 
 
+def session_ouverte(compte: Compte | None, jeton: JetonLu | None) -> bool:
+    """Whether a token (or page cookie) still opens this account: the account may sign in, and the token was
+    issued since its sessions were last revoked (logout, code regeneration, deactivation, lockout)."""
+    return compte is not None and jeton is not None and compte.actif and compte.version_jeton == jeton.version
+
+
+async def compte_de_session(session: AsyncSession, jeton: JetonLu | None) -> Compte | None:
+    """The account a token or page cookie opens now, read from the database; ``None`` when revoked."""
+    compte = await compte_actif(session, jeton.compte_id) if jeton is not None else None
+    return compte if session_ouverte(compte, jeton) else None
+
+
+async def deconnecter(session: AsyncSession, jeton: JetonLu | None) -> None:
+    """Logout: every token and page session of the account stops working at once, on every device (one version
+    per account). A token already revoked changes nothing."""
+    compte = await compte_de_session(session, jeton)
+    if compte is None:
+        return
+    depot_comptes.revoquer_sessions(compte)
+    session.add(compte)
+    await session.commit()
+
+
 def _refus_du_compte(exc: depot_comptes.CompteInvalide, type_: type[ErreurMetier]) -> ErreurMetier:
     """An account refused by its repository (« champ : ce qui ne va pas ») as a typed error on that field."""
     champ = str(exc).partition(" : ")[0]
@@ -238,46 +274,63 @@ _MESSAGES_CERTIFICATION = {
 }
 
 
+def _cle_tentatives(settings: Settings, identifiant: str) -> str:
+    """The key of an identifier's wrong codes: a keyed digest, so the table never holds what was typed (a code
+    typed in the identifier field, a NIR)."""
+    cle = settings.cle_secrete().encode()
+    return hmac.new(cle, f"connexion:{identifiant}".encode(), hashlib.sha256).hexdigest()
+
+
+VERROUILLE = (
+    "Compte verrouillé après plusieurs codes erronés : réessayez dans quelques minutes "
+    "ou régénérez votre code confidentiel."
+)
+
+
 async def connecter(
     session: AsyncSession, settings: Settings, identifiant: str | None, code: str | None, certification: str | None
 ) -> Compte:
-    """The account these codes open. Repeated wrong codes lock it a while; after a regeneration the code is
-    provisional and the certification code is asked too (a few wrong tries of it cancel the provisional code)."""
+    """The account these codes open. Repeated wrong codes lock the identifier a while — whether an account has it
+    or not: the answers (wrong code, lockout) and their time are the same, and do not tell which identifiers
+    exist. After a regeneration the code is provisional and the certification code is asked too (a few wrong
+    tries of it cancel the provisional code)."""
     if not identifiant or not code:
         raise Refus("Saisissez votre identifiant et votre code confidentiel.")
-    refus = NonAuthentifie("Identifiant ou code confidentiel incorrect.")
-    compte = await depots.compte_par_identifiant(session, identifiant)
-    if compte is None or not compte.actif:
-        depot_comptes.verifier_ou_leurre(code, None)  # as long as a wrong code: the answer does not tell it exists
-        raise refus
     maintenant = datetime.now(UTC)
-    if compte.verrouille_jusqua and compte.verrouille_jusqua > maintenant:
-        raise Verrouille(
-            "Compte verrouillé après plusieurs codes erronés : réessayez dans quelques minutes "
-            "ou régénérez votre code confidentiel."
-        )
-    if not depot_comptes.verifier_ou_leurre(code, compte.code_hash):
-        compte.echecs_connexion += 1
-        if compte.echecs_connexion >= ECHECS_AVANT_VERROU:
-            compte.verrouille_jusqua = maintenant + DUREE_VERROU
-            compte.echecs_connexion = 0
-        session.add(compte)
+    cle = _cle_tentatives(settings, identifiant)
+    essai = await depot_comptes.compter_essai(session, cle, maintenant)
+    if essai is not None and essai > ECHECS_AVANT_VERROU:  # tries spent by a burst of parallel ones: locked now
+        await depot_comptes.verrouiller(session, cle, maintenant, DUREE_VERROU)
+    # Committed before the code is checked: the count's row lock (the database's, on SQLite) is not held while
+    # the hash is computed.
+    await session.commit()
+    if essai is None or essai > ECHECS_AVANT_VERROU:
+        raise Verrouille(VERROUILLE)
+    compte = await depots.compte_par_identifiant(session, identifiant)
+    if compte is not None and not compte.actif:
+        compte = None  # a deactivated account is answered as an unknown one
+    # An unknown identifier's code is checked against a decoy hash: as long as a wrong code.
+    if not depot_comptes.verifier_ou_leurre(code, compte.code_hash if compte is not None else None):
+        if essai >= ECHECS_AVANT_VERROU:
+            await depot_comptes.verrouiller(session, cle, maintenant, DUREE_VERROU)
+            if compte is not None:
+                depot_comptes.revoquer_sessions(compte)  # locked: its open sessions close too
+                session.add(compte)
         await session.commit()
-        raise refus
+        raise NonAuthentifie("Identifiant ou code confidentiel incorrect.")
+    assert compte is not None  # a right code is an account's
+    await depot_comptes.effacer_tentatives(session, cle)
     essais_max = settings.compte_essais_certification
     resultat = depot_comptes.certifier(compte, certification, maintenant, essais_max)
     if resultat is not Certification.sans_objet:
         restants = essais_max - compte.certification_essais
-        compte.echecs_connexion = 0
         session.add(compte)
         await session.commit()
         if resultat is not Certification.acceptee:
             raise NonAuthentifie(
                 _MESSAGES_CERTIFICATION[resultat].format(restants=restants, pluriel="s" if restants > 1 else "")
             )
-    elif compte.echecs_connexion:
-        compte.echecs_connexion = 0
-        session.add(compte)
+    else:
         await session.commit()
     return compte
 
@@ -368,6 +421,7 @@ async def regenerer_code(
         raise DemandeIncorrecte(REFUS_REGENERATION)
     maintenant = datetime.now(UTC)
     codes = depot_comptes.regenerer(compte, maintenant, settings.compte_validite_certification)
+    await depot_comptes.effacer_tentatives(session, _cle_tentatives(settings, compte.identifiant))
     session.add(compte)
     envois = await _deposer_avec_code(
         session,
@@ -487,6 +541,8 @@ async def changer_utilisateur(
         )
     if corps.profil is not None:
         cible.profil = corps.profil.value
+    if corps.actif is False and cible.actif:
+        depot_comptes.revoquer_sessions(cible)  # its open sessions close, and stay closed if reactivated
     if corps.actif is not None:
         cible.actif = corps.actif
     session.add(cible)

@@ -3,12 +3,14 @@ request's own transaction (with its idempotency key), sent once the answer has g
 
 Persist first, notify after: a crash between the commit and the send leaves the row ``a_envoyer`` (counted
 by ``cnracl_mails_en_souffrance``), never a changed account without its mail; the same key asked again
-(a retried identifier request within the hour) sends the waiting row or nothing. A mail carrying a code
+(a retried identifier request within the hour, or two at once) sends the waiting row or nothing: the row is
+claimed before it is sent. A mail carrying a code
 keeps it in the outbox only until it has left: the stored copy is then masked.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import UTC, datetime
 from functools import cache
@@ -19,7 +21,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.etats import EtatMail
 from notifications.rendu import Gabarits, MessageRendu
 from notifications.transport import TransportSmtp
-from persistence import depots
+from persistence import boite_envoi, depots
+from persistence.boite_envoi import Prise
 from persistence.db import SessionFactory, transaction
 from persistence.models import Mail
 from settings import Settings
@@ -56,11 +59,16 @@ async def deposer(
 
 
 async def expedier(sessions: SessionFactory, settings: Settings, mail_id: int, secret: str | None = None) -> None:
-    """Send a committed outbox row once and mark it sent, masking ``secret`` in the stored copy. A refused
-    send leaves the row waiting (logged without its content)."""
-    async with sessions() as session:
+    """Send a committed outbox row once and mark it sent, masking ``secret`` in the stored copy. The row is claimed
+    first (``boite_envoi.prendre_mail``): requests racing on one row (the same identifier asked twice at once)
+    send it once, the others leave it. A refused send gives the claim back and leaves the row waiting (logged
+    without its content)."""
+    pris_le = datetime.now(UTC)
+    async with transaction(sessions) as session:
+        if await boite_envoi.prendre_mail(session, mail_id, pris_le) is not Prise.prise:
+            return  # sent already, or being sent by another request
         mail = await session.get(Mail, mail_id)
-        if mail is None or mail.etat == EtatMail.envoye.value:
+        if mail is None:
             return
         message = MessageRendu(sujet=mail.sujet, texte=mail.corps_texte, html=mail.corps_html)
         adresse, message_id = mail.destinataire, mail.message_id
@@ -68,6 +76,9 @@ async def expedier(sessions: SessionFactory, settings: Settings, mail_id: int, s
         await transport_de(settings).envoyer(adresse, message, message_id)
     except Exception as exc:  # the relay is down: the row waits in the outbox
         journal.warning("courriel %s non envoyé (%s) : il reste dans la boîte d'envoi", mail_id, type(exc).__name__)
+        with contextlib.suppress(Exception):  # the database down too: the claim lapses by itself
+            async with transaction(sessions) as session:
+                await boite_envoi.rendre_mail(session, mail_id, pris_le)
         return
     async with transaction(sessions) as session:
         envoye = await session.get(Mail, mail_id)

@@ -14,6 +14,7 @@ from api.pages.session import (
     compte_connecte,
     effacer_session,
     poser_session,
+    session_de,
     suite_sure,
     verifier_csrf,
 )
@@ -59,8 +60,10 @@ async def se_connecter(
 
 
 @router.post("/deconnexion", include_in_schema=False)
-async def se_deconnecter(request: Request, etat: EtatDep, csrf: Annotated[str, Form()] = ""):
+async def se_deconnecter(request: Request, etat: EtatDep, session: SessionDep, csrf: Annotated[str, Form()] = ""):
+    """The cookie is deleted and the session revoked: a copy of the cookie kept elsewhere no longer opens it."""
     verifier_csrf(request, etat.settings, csrf)
+    await comptes.deconnecter(session, session_de(request, etat.settings))
     reponse = RedirectResponse("/connexion", status_code=303)
     effacer_session(reponse)
     return reponse

@@ -13,9 +13,9 @@ from fastapi import Depends, Form, Request, Response, status
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import EtatDep, SessionDep, restreindre
-from api.securite import lire_jeton
+from api.securite import JetonLu, lire_session
 from domain.etats import Role
-from services.comptes import Compte, compte_actif
+from services.comptes import Compte, compte_de_session
 from settings import Settings
 
 COOKIE_SESSION = "cnracl_session"
@@ -99,11 +99,16 @@ def verifier_csrf(request: Request, settings: Settings, recu: str | None) -> Non
         )
 
 
-async def compte_connecte(request: Request, session: AsyncSession, settings: Settings) -> Compte | None:
+def session_de(request: Request, settings: Settings) -> JetonLu | None:
+    """What the page's session cookie says (unchecked against the account)."""
     jeton = request.cookies.get(COOKIE_SESSION)
-    if not jeton:
-        return None
-    return await compte_actif(session, lire_jeton(jeton, settings.cle_secrete()))
+    return lire_session(jeton, settings.cle_secrete()) if jeton else None
+
+
+async def compte_connecte(request: Request, session: AsyncSession, settings: Settings) -> Compte | None:
+    """The account the session cookie opens, unless it was revoked since (logout, code regeneration,
+    deactivation, lockout)."""
+    return await compte_de_session(session, session_de(request, settings))
 
 
 async def _connecte(request: Request, etat: EtatDep, session: SessionDep) -> Compte:

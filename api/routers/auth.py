@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Depends, Form, Response, status
 
-from api.deps import EtatDep, SessionDep
-from api.securite import Jeton, jeton_de
+from api.deps import CompteCourant, EtatDep, SessionDep, oauth2
+from api.securite import Jeton, jeton_de, lire_session
 from services import comptes
 
 router = APIRouter(tags=["authentification"])
@@ -31,3 +31,13 @@ async def jeton(
 ) -> Jeton:
     compte = await comptes.connecter(session, etat.settings, identifiant or username, code or password, certification)
     return jeton_de(compte, etat.settings)
+
+
+@router.post("/auth/deconnexion", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+async def deconnexion(
+    _compte: CompteCourant, jeton: Annotated[str, Depends(oauth2)], etat: EtatDep, session: SessionDep
+) -> Response:
+    """Logout: this token, and every other token and page session of the account, stop working at once (a new
+    login issues a new one)."""
+    await comptes.deconnecter(session, lire_session(jeton, etat.settings.cle_secrete()))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

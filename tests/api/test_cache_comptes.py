@@ -85,3 +85,15 @@ async def test_la_question_secrete_change_le_compte_enregistre(service):
         compte = (await session.exec(select(Compte).where(Compte.identifiant == "paie"))).one()
     assert compte.question_secrete == "nom_naissance_mere" and compte.nom == "Roux"
     assert compte.actif
+
+
+async def test_une_revocation_hors_du_processus_vaut_dans_le_delai(service):
+    """Sessions revoked by another API process (its logout, a lockout there): this one's kept copy of the account
+    still has the old version, at most ``CNRACL_DUREE_CACHE_COMPTES`` seconds."""
+    paie = await service.http("paie")
+    assert (await paie.get("/taches")).status_code == 200
+    async with service.sessions() as session:  # as another process would: no flush of an account here
+        await session.exec(text("UPDATE compte SET version_jeton = version_jeton + 1 WHERE identifiant = 'paie'"))
+        await session.commit()
+    await asyncio.sleep(DELAI + 0.2)
+    assert (await paie.get("/taches")).status_code == 401

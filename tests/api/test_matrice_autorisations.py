@@ -125,6 +125,8 @@ MATRICE = [
     ("GET", "/documents", None, (401, OK, OK, 403, 403, OK)),
     ("GET", "/documents/{document}", None, (401, OK, 404, 404, 404, OK)),
     ("GET", "/documents/{document}/pdf", None, (401, OK, 404, 404, 404, OK)),
+    # Logout, any role: last, since it revokes the token of each role (tests/api/test_revocation.py).
+    ("POST", "/auth/deconnexion", None, (401, OK, OK, OK, OK, OK)),
 ]
 
 
