@@ -1,7 +1,7 @@
 """revocation des jetons, verrou uniforme, reservation des mails
 
-Revision ID: 0011
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-05 01:30:00.000000
 
 Issue 22: each account carries the version of its sessions (``version_jeton``), written into its tokens and page
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 import persistence.types
 
 
-revision = '0011'
-down_revision = '0008'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
