@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, delete, select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -29,6 +29,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.eir import ActionAffilie, DemandeConsolidation, PeriodeASignaler, ReponsesEnquete
 from domain.etats import EtatTache
+from domain.processus import ActionSuperviseur
 from domain.rectification import DemandeRectification, Routage
 from domain.taches import DelaisTache, ReponseTache
 from domain.task_queues import id_workflow_eir
@@ -37,7 +38,7 @@ from notifications.puits import demarrer_puits
 from persistence import depots
 from persistence.db import SessionFactory, creer_moteur, fabrique_sessions, transaction
 from persistence.migrations import migrer_async
-from persistence.models import RectificationTable, Tache
+from persistence.models import LigneCirTable, RectificationTable, Tache
 from settings import Settings
 from tests.support.campagne import population_campagne
 from tests.support.environnement import BIN, port_libre, settings_de_test
@@ -177,6 +178,56 @@ async def eir_retrait(banc: Banc) -> list[WorkflowHistory]:
     return [await handle.fetch_history()]
 
 
+async def _eir_en_incident(banc: Banc) -> WorkflowHandle[Any, Any]:
+    """Up to the RIS; a CIR line before the agent's birth slips in; the RIS validated: the bilan's calculation
+    refuses the line, the request enters a business incident."""
+    if banc.pop is None:
+        raise ValueError("l'EIR demande la population de test")
+    handle = await _demarrer_eir(banc)
+    await banc.env.sleep(timedelta(days=5, minutes=5))
+    await _repondre(banc, handle, EirWorkflow.completer_tache, indice_fin_de_carriere=600)
+    await _etat_eir(handle, "ris_disponible")
+    async with transaction(banc.sessions) as session:
+        session.add(
+            LigneCirTable(
+                affilie_id=banc.pop.affilie.id or 0,
+                annee=1800,
+                date_debut=date(1800, 1, 1),
+                date_fin=date(1800, 12, 31),
+            )
+        )
+    await handle.execute_update(EirWorkflow.valider_ris, ActionAffilie())
+    await _etat_eir(handle, "incident")
+    return handle
+
+
+async def eir_incident(banc: Banc) -> list[WorkflowHistory]:
+    """A business incident resumed once before the fix (it fails again), then after it: the bilan, the survey
+    left unanswered."""
+    handle = await _eir_en_incident(banc)
+    await handle.execute_update(EirWorkflow.reprendre, ActionSuperviseur(motif="essai avant correction"))
+    fin = asyncio.get_running_loop().time() + ATTENTE
+    while (incident := (await handle.query(EirWorkflow.etat)).incident) is None or incident.tentatives < 2:
+        if asyncio.get_running_loop().time() > fin:
+            raise TimeoutError(f"{handle.id} : la reprise n'a pas échoué à nouveau")
+        await asyncio.sleep(0.05)
+    async with transaction(banc.sessions) as session:
+        await session.exec(delete(LigneCirTable).where(col(LigneCirTable.annee) == 1800))
+    await handle.execute_update(EirWorkflow.reprendre, ActionSuperviseur(motif="ligne supprimée"))
+    await _etat_eir(handle, "bilan_disponible")
+    await banc.env.sleep(timedelta(days=50))
+    await handle.result()
+    return [await handle.fetch_history()]
+
+
+async def eir_incident_annule(banc: Banc) -> list[WorkflowHistory]:
+    """A business incident cancelled by a supervisor, with its reason."""
+    handle = await _eir_en_incident(banc)
+    await handle.execute_update(EirWorkflow.annuler, ActionSuperviseur(motif="Carrière à reconstituer"))
+    await handle.result()
+    return [await handle.fetch_history()]
+
+
 async def rectification(banc: Banc) -> list[WorkflowHistory]:
     """An EIG period at a former employer in the system: its transmission (reminded, escalated), then the
     current employer's task, then the rectified document."""
@@ -285,6 +336,8 @@ async def lancement_campagne(banc: Banc) -> list[WorkflowHistory]:
 SCENARIOS: dict[str, tuple[Scenario, bool]] = {
     "eir_complet": (eir_complet, True),
     "eir_retrait": (eir_retrait, True),
+    "eir_incident": (eir_incident, True),
+    "eir_incident_annule": (eir_incident_annule, True),
     "rectification": (rectification, True),
     "validation": (validation, True),
     "campagne": (campagne, False),
