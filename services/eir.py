@@ -79,6 +79,11 @@ class EtatDemande(BaseModel):
     echeance: datetime | None
     tache_id: int | None
     indice_fin_de_carriere: int | None
+    incident: dict[str, Any] | None = Field(
+        default=None,
+        description="Quand la demande est arrêtée (état « incident ») : type (metier ou technique), motif, depuis, "
+        "tentatives, étape",
+    )
     historique: list[EvenementPublic]
 
 

@@ -151,6 +151,11 @@ AVIS = {
     "reprise": "La campagne reprend là où elle s'était arrêtée.",
     "lancee": "La campagne est lancée.",
     "simulee": "La simulation est faite : rien n'a été envoyé.",
+    # incidents
+    "incident_relance": "Le processus est relancé : l'étape arrêtée est exécutée à nouveau. S'il échoue encore, il "
+    "reste dans la liste avec le nouveau motif.",
+    "incident_annule": "Le processus est annulé : ses tâches sont annulées et la raison est gardée dans l'historique.",
+    "incident_reattribue": "L'incident est confié au superviseur choisi.",
     # the establishment's accounts
     "cree": "Le compte est créé : son identifiant et son code confidentiel initial sont envoyés à son adresse.",
     "modifie": "Le compte est modifié.",
