@@ -17,7 +17,9 @@ from enum import StrEnum
 from typing import Annotated, Any, Protocol
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
+from domain.erreurs import ErreurChamp, Refus
 from domain.regles import parametre, tous_les_parametres
 
 CENTIME = Decimal("0.01")
@@ -108,18 +110,28 @@ class LigneCir(BaseModel):
     contribution_employeur: Montant = Field(
         default=None, description="Contribution de l'employeur à la CNRACL, en euros"
     )
+    # --- correction ---
+    remplace: date | None = Field(
+        default=None,
+        description=(
+            "Correction d'une période : date de début de la ligne de la même année que celle-ci remplace "
+            "(elle est supprimée dans la même transaction) ; absente : la ligne commençant le même jour est remplacée"
+        ),
+    )
 
     @model_validator(mode="after")
     def _une_annee_civile(self) -> LigneCir:
         if self.date_fin < self.date_debut:
-            raise ValueError(
+            raise PydanticCustomError(
+                "ordre_des_dates",
                 "date_fin : la fin de la période précède son début ; saisissez une date de fin "
-                "postérieure ou égale à la date de début."
+                "postérieure ou égale à la date de début.",
             )
         if self.date_fin.year != self.date_debut.year:
-            raise ValueError(
+            raise PydanticCustomError(
+                "annee_civile",
                 "date_fin : une ligne du CIR porte sur une seule année civile "
-                f"({self.date_debut.year}) ; saisissez une ligne par année."
+                f"({self.date_debut.year}) ; saisissez une ligne par année.",
             )
         return self
 
@@ -131,15 +143,17 @@ class LigneCir(BaseModel):
         if not saisis:
             return self
         if self.nature.value in natures_sans_cotisation(self.date_debut):
-            raise ValueError(
+            raise PydanticCustomError(
+                "nature_sans_cotisation",
                 f"{saisis[0]} : une période de nature « {self.nature.value} » ne porte aucune cotisation ; "
-                "laissez le bloc « Cotisations » vide pour cette période."
+                "laissez le bloc « Cotisations » vide pour cette période.",
             )
         for champ in ("traitement_brut", "retenue_salariale", "contribution_employeur"):
             if getattr(self, champ) is None:
-                raise ValueError(
+                raise PydanticCustomError(
+                    "bloc_cotisations_complet",
                     f"{champ} : le bloc « Cotisations » est incomplet ; saisissez aussi la "
-                    f"{LIBELLES_CHAMPS[champ]} de la période (ou laissez tout le bloc vide)."
+                    f"{LIBELLES_CHAMPS[champ]} de la période (ou laissez tout le bloc vide).",
                 )
         return self
 
@@ -302,3 +316,240 @@ def cotisations_estimees(
         return {"traitement_brut": traitement, "nbi": Decimal("0.00"), **cotisations_attendues(traitement, debut, fin)}
     except LookupError:
         return None
+
+
+# --- the invariants of a line, whatever the entry (PUT, page, task corrections, consolidations, CLI) ---
+#
+# Pure checks: the caller reads the agent's birth date, today's date and the agent's stored lines, and writes
+# only if they pass, in the transaction that holds the agent's lock (``persistence.depots.verrouiller_cir``).
+
+QUOTITE_BORNES = (1, 100)
+"""Quotité in %: the bounds of the field (``LigneCir.quotite``), not a legal parameter — a part-time or
+non-complete post has any share of a full time up to 100 %."""
+INDICE_MAJORE_BORNES = (100, 1500)
+"""Indice majoré: the bounds of the field (``LigneCir.indice_majore``), a plausibility bound on input, not a legal
+grid (the lowest grid of the public service is above 300 since 2006, the highest letter « hors échelle G » near
+1500): the exact grids are dated and per corps, out of this service's data."""
+
+
+@dataclass(frozen=True)
+class Periode:
+    """A stored line as the checks see it."""
+
+    date_debut: date
+    date_fin: date
+
+
+def _jj_mm_aaaa(jour: date) -> str:
+    return f"{jour:%d/%m/%Y}"
+
+
+def _anniversaire(naissance: date, ans: int) -> date:
+    try:
+        return naissance.replace(year=naissance.year + ans)
+    except ValueError:  # born on 29 February
+        return date(naissance.year + ans, 3, 1)
+
+
+def age_minimum_de_travail(date_de_naissance: date) -> tuple[int, str]:
+    """The age of admission to work of the agent's generation, in years, and its legal reference
+    (``domain/regles/cir.yaml``, indexed on the birth date; the earliest value for an older generation)."""
+    valeurs = tous_les_parametres()["cir"]["age_minimum_travail"]["valeurs"]
+    premiere = min(date.fromisoformat(str(v["date_effet"])) for v in valeurs)
+    valeur = parametre("cir", "age_minimum_travail", max(date_de_naissance, premiere))
+    brute = next(v for v in valeurs if date.fromisoformat(str(v["date_effet"])) == valeur.date_effet)
+    return int(valeur.valeur), str(brute.get("libelle") or valeur.reference_titre)
+
+
+def _erreur(prefixe: str, champ: str, regle: str, message: str) -> ErreurChamp:
+    return ErreurChamp(f"{prefixe}{champ}", regle, message)
+
+
+def erreurs_de_la_ligne(
+    ligne: LigneCir, date_de_naissance: date, aujourd_hui: date, projetee: bool = False, prefixe: str = ""
+) -> list[ErreurChamp]:
+    """The bounds of one line, each broken rule once: one calendar year; not before the agent could work; not
+    after today unless ``projetee`` (a process asking for a projected period); quotité and indice majoré within
+    their bounds. ``prefixe`` names the line in a list (``corrections.0.``)."""
+    erreurs = []
+    if ligne.date_fin < ligne.date_debut:
+        erreurs.append(
+            _erreur(
+                prefixe,
+                "date_fin",
+                "ordre_des_dates",
+                "la fin de la période précède son début ; saisissez une date de fin postérieure ou égale à la date "
+                "de début.",
+            )
+        )
+    elif ligne.date_fin.year != ligne.date_debut.year:
+        erreurs.append(
+            _erreur(
+                prefixe,
+                "date_fin",
+                "annee_civile",
+                f"une ligne du CIR porte sur une seule année civile ({ligne.date_debut.year}) ; saisissez une "
+                "ligne par année.",
+            )
+        )
+    ans, reference = age_minimum_de_travail(date_de_naissance)
+    premier_jour = _anniversaire(date_de_naissance, ans)
+    if ligne.date_debut < premier_jour:
+        erreurs.append(
+            _erreur(
+                prefixe,
+                "date_debut",
+                "age_minimum_travail",
+                f"la période commence le {_jj_mm_aaaa(ligne.date_debut)}, avant que l'agent, né le "
+                f"{_jj_mm_aaaa(date_de_naissance)}, ait l'âge minimum d'admission au travail ({ans} ans : "
+                f"{reference}) ; saisissez une date de début à partir du {_jj_mm_aaaa(premier_jour)}.",
+            )
+        )
+    if not projetee and ligne.date_fin > aujourd_hui:
+        erreurs.append(
+            _erreur(
+                prefixe,
+                "date_fin",
+                "periode_future",
+                f"la période se termine le {_jj_mm_aaaa(ligne.date_fin)}, après aujourd'hui "
+                f"({_jj_mm_aaaa(aujourd_hui)}) : le CIR ne décrit que des services déjà accomplis ; saisissez "
+                "une date de fin au plus tard aujourd'hui.",
+            )
+        )
+    bas, haut = QUOTITE_BORNES
+    if not bas <= ligne.quotite <= haut:
+        erreurs.append(
+            _erreur(
+                prefixe,
+                "quotite",
+                "quotite_bornes",
+                f"la quotité de travail ({ligne.quotite} %) doit être comprise entre {bas} et {haut} % ; "
+                "saisissez la part d'un temps plein travaillée pendant la période.",
+            )
+        )
+    bas, haut = INDICE_MAJORE_BORNES
+    if ligne.indice_majore is not None and not bas <= ligne.indice_majore <= haut:
+        erreurs.append(
+            _erreur(
+                prefixe,
+                "indice_majore",
+                "indice_majore_bornes",
+                f"l'indice majoré ({ligne.indice_majore}) doit être compris entre {bas} et {haut} ; saisissez "
+                "l'indice majoré de la grille de l'agent pendant la période.",
+            )
+        )
+    return erreurs
+
+
+def lignes_remplacees(ligne: LigneCir) -> set[date]:
+    """The start dates of the stored lines this one takes the place of: the line of the same start date
+    (create or replace) and the one it names in ``remplace``."""
+    return {ligne.date_debut} | ({ligne.remplace} if ligne.remplace is not None else set())
+
+
+def erreurs_d_ecriture(
+    ligne: LigneCir,
+    existantes: Sequence[Periode],
+    date_de_naissance: date,
+    aujourd_hui: date,
+    projetee: bool = False,
+    prefixe: str = "",
+) -> list[ErreurChamp]:
+    """Every rule ``ligne`` breaks when written over the agent's ``existantes`` lines: its bounds, the line it
+    names in ``remplace`` (of the same year, stored), and no overlap with another line of the agent."""
+    erreurs = erreurs_de_la_ligne(ligne, date_de_naissance, aujourd_hui, projetee, prefixe)
+    debuts = {p.date_debut for p in existantes}
+    if ligne.remplace is not None:
+        if ligne.remplace.year != ligne.date_debut.year:
+            erreurs.append(
+                _erreur(
+                    prefixe,
+                    "remplace",
+                    "annee_civile",
+                    f"la ligne corrigée (du {_jj_mm_aaaa(ligne.remplace)}) n'est pas de l'année "
+                    f"{ligne.date_debut.year} ; une correction remplace une ligne de sa propre année civile.",
+                )
+            )
+        elif ligne.remplace not in debuts:
+            erreurs.append(
+                _erreur(
+                    prefixe,
+                    "remplace",
+                    "ligne_remplacee_introuvable",
+                    f"aucune ligne du CIR de l'agent ne commence le {_jj_mm_aaaa(ligne.remplace)} ; indiquez la date "
+                    "de début de la ligne à corriger, telle que le CIR la montre.",
+                )
+            )
+    remplacees = lignes_remplacees(ligne)
+    for autre in existantes:
+        if autre.date_debut in remplacees:
+            continue
+        if autre.date_debut <= ligne.date_fin and autre.date_fin >= ligne.date_debut:
+            erreurs.append(
+                _erreur(
+                    prefixe,
+                    "date_debut",
+                    "chevauchement",
+                    f"la période du {_jj_mm_aaaa(ligne.date_debut)} au {_jj_mm_aaaa(ligne.date_fin)} chevauche "
+                    f"celle du {_jj_mm_aaaa(autre.date_debut)} au {_jj_mm_aaaa(autre.date_fin)} déjà au CIR ; "
+                    "corrigez cette ligne (« Corriger », ou « remplace » : sa date de début) plutôt que d'en "
+                    "ajouter une autre.",
+                )
+            )
+            break
+    return erreurs
+
+
+def refus(erreurs: Sequence[ErreurChamp]) -> Refus:
+    """The refusal of these errors, its message naming each field and rule (« champ : … »)."""
+    message = " ; ".join(f"{e.champ} : {e.message}" for e in erreurs)
+    return Refus(message, erreurs=list(erreurs))
+
+
+def appliquer(existantes: Sequence[Periode], ligne: LigneCir) -> list[Periode]:
+    """The agent's periods once ``ligne`` is written (checked before)."""
+    remplacees = lignes_remplacees(ligne)
+    reste = [p for p in existantes if p.date_debut not in remplacees]
+    return sorted([*reste, Periode(ligne.date_debut, ligne.date_fin)], key=lambda p: p.date_debut)
+
+
+def controler_ecriture(
+    ligne: LigneCir,
+    existantes: Sequence[Periode],
+    date_de_naissance: date,
+    aujourd_hui: date,
+    projetee: bool = False,
+    prefixe: str = "",
+) -> list[Periode]:
+    """``Refus`` naming every broken rule, or the agent's periods once the line is written."""
+    if erreurs := erreurs_d_ecriture(ligne, existantes, date_de_naissance, aujourd_hui, projetee, prefixe):
+        raise refus(erreurs)
+    return appliquer(existantes, ligne)
+
+
+def controler_corrections(
+    corrections: Sequence[LigneCir],
+    existantes: Sequence[Periode],
+    date_de_naissance: date,
+    aujourd_hui: date,
+    projetee: bool = False,
+) -> list[Periode]:
+    """A task's corrections, written in order over the agent's CIR: ``Refus`` naming each line in error
+    (``corrections.N.champ``), or the agent's periods once all are written."""
+    periodes = list(existantes)
+    erreurs: list[ErreurChamp] = []
+    for i, ligne in enumerate(corrections):
+        fautes = erreurs_d_ecriture(ligne, periodes, date_de_naissance, aujourd_hui, projetee, f"corrections.{i}.")
+        if fautes:
+            erreurs += fautes
+        else:
+            periodes = appliquer(periodes, ligne)
+    if erreurs:
+        raise refus(erreurs)
+    return periodes
+
+
+def chevauchements(periodes: Sequence[Periode]) -> list[tuple[Periode, Periode]]:
+    """The pairs of periods that overlap (for the checks of the whole CIR)."""
+    triees = sorted(periodes, key=lambda p: (p.date_debut, p.date_fin))
+    return [(a, b) for a, b in itertools.pairwise(triees) if b.date_debut <= a.date_fin]

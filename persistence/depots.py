@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
@@ -19,7 +20,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.cir import LigneCir, natures_sans_cotisation
+from domain.cir import LigneCir, Periode, controler_corrections, controler_ecriture, natures_sans_cotisation
 from domain.etats import ETATS_EIR_OUVERTS, EtatEir, EtatMail, EtatTache
 from domain.processus import EvenementTransition, ReferenceProcessus, Transition, TypeProcessus
 from domain.taches import ReponseTache
@@ -179,7 +180,7 @@ async def lignes_cir(session: AsyncSession, affilie_id: int) -> Sequence[LigneCi
     return (await session.exec(requete)).all()
 
 
-def _centimes(montant: Decimal | None) -> int | None:
+def centimes(montant: Decimal | None) -> int | None:
     return None if montant is None else int((montant * 100).to_integral_value())
 
 
@@ -226,10 +227,10 @@ async def ecrire_ligne_cir(
         or not garder_cotisations
         or ligne.nature.value in natures_sans_cotisation(ligne.date_debut)
     ):
-        existante.traitement_brut_centimes = _centimes(ligne.traitement_brut)
-        existante.nbi_centimes = _centimes(ligne.nbi)
-        existante.retenue_salariale_centimes = _centimes(ligne.retenue_salariale)
-        existante.contribution_employeur_centimes = _centimes(ligne.contribution_employeur)
+        existante.traitement_brut_centimes = centimes(ligne.traitement_brut)
+        existante.nbi_centimes = centimes(ligne.nbi)
+        existante.retenue_salariale_centimes = centimes(ligne.retenue_salariale)
+        existante.contribution_employeur_centimes = centimes(ligne.contribution_employeur)
     existante.employeur_id = employeur_id
     existante.modifiee_le = horodatage
     session.add(existante)
@@ -246,6 +247,119 @@ async def chevauchements_cir(session: AsyncSession, affilie_id: int, ligne: Lign
         LigneCirTable.date_fin >= ligne.date_debut,
     )
     return (await session.exec(requete)).all()
+
+
+async def verrouiller_cir(session: AsyncSession, affilie_id: int) -> None:
+    """Take the agent's CIR for the rest of the transaction: its writers run one after the other, so a check
+    (bounds, overlap) and the write it allows see the same lines.
+
+    PostgreSQL: the affiliate's row ``FOR UPDATE`` (another writer of the same agent waits for the commit, then
+    reads the lines committed). SQLite: an ``UPDATE`` of that row as the transaction's first write takes the
+    database's single write lock at once (a writer that read first could not upgrade its snapshot); reads done
+    before it in the session ran outside any transaction (the driver opens one at the first write). Taking it
+    twice in a transaction is harmless."""
+    from sqlalchemy import text
+
+    if session.get_bind().dialect.name == "postgresql":
+        requete = text("SELECT id FROM affilie WHERE id = :id FOR UPDATE")
+    else:
+        requete = text("UPDATE affilie SET id = id WHERE id = :id")
+    await session.exec(requete.bindparams(id=affilie_id))  # type: ignore[call-overload]
+
+
+def periodes(lignes: Sequence[LigneCirTable]) -> list[Periode]:
+    return [Periode(ligne.date_debut, ligne.date_fin) for ligne in lignes]
+
+
+def valeurs_cir(ligne: LigneCirTable) -> dict[str, Any]:
+    """A stored line as plain values (the before/after of a change in the history)."""
+    return {
+        "date_debut": ligne.date_debut.isoformat(),
+        "date_fin": ligne.date_fin.isoformat(),
+        "quotite": ligne.quotite,
+        "nature": ligne.nature,
+        "categorie": ligne.categorie,
+        "indice_majore": ligne.indice_majore,
+        "employeur_id": ligne.employeur_id,
+        "traitement_brut_centimes": ligne.traitement_brut_centimes,
+        "nbi_centimes": ligne.nbi_centimes,
+        "retenue_salariale_centimes": ligne.retenue_salariale_centimes,
+        "contribution_employeur_centimes": ligne.contribution_employeur_centimes,
+    }
+
+
+@dataclass
+class EcritureCir:
+    """One line written: the stored lines it replaced (their values before) and the line after."""
+
+    avant: list[dict[str, Any]]
+    apres: LigneCirTable
+
+
+async def ecrire_cir_controle(
+    session: AsyncSession,
+    affilie_id: int,
+    lignes: Sequence[tuple[LigneCir, int | None]],
+    horodatage: datetime,
+    aujourd_hui: date,
+    *,
+    projetee: bool = False,
+    garder_cotisations: bool = True,
+    en_liste: bool = False,
+) -> list[EcritureCir]:
+    """Write ``lignes`` (each with its employer) into the agent's CIR in the caller's transaction, under the
+    agent's lock, if together they keep its invariants (``domain.cir``: bounds, ``remplace``, no overlap);
+    otherwise ``Refus`` naming each field and rule, and nothing written. ``en_liste``: the lines are a task's
+    ``corrections`` (fields named ``corrections.N.champ``). The line a correction names in ``remplace`` is
+    deleted in the same transaction."""
+    await verrouiller_cir(session, affilie_id)
+    affilie = await session.get(Affilie, affilie_id)
+    if affilie is None:
+        raise LookupError(f"affilié {affilie_id} inconnu")
+    stockees = list(await lignes_cir(session, affilie_id))
+    if en_liste:
+        controler_corrections(
+            [ligne for ligne, _ in lignes], periodes(stockees), affilie.date_de_naissance, aujourd_hui, projetee
+        )
+    else:
+        existantes = periodes(stockees)
+        for ligne, _ in lignes:
+            existantes = controler_ecriture(ligne, existantes, affilie.date_de_naissance, aujourd_hui, projetee)
+    ecritures = []
+    for ligne, employeur_id in lignes:
+        avant = []
+        if ligne.remplace is not None and ligne.remplace != ligne.date_debut:
+            remplacee = await supprimer_ligne_cir(session, affilie_id, ligne.remplace)
+            if remplacee is not None:
+                avant.append(remplacee)
+        meme = await ligne_cir(session, affilie_id, ligne.date_debut)
+        if meme is not None:
+            avant.append(valeurs_cir(meme))
+        apres = await ecrire_ligne_cir(session, affilie_id, ligne, employeur_id, horodatage, garder_cotisations)
+        ecritures.append(EcritureCir(avant, apres))
+    return ecritures
+
+
+async def ligne_cir(session: AsyncSession, affilie_id: int, date_debut: date) -> LigneCirTable | None:
+    """The agent's line starting on ``date_debut`` (one line per start date)."""
+    requete = select(LigneCirTable).where(
+        LigneCirTable.affilie_id == affilie_id,
+        LigneCirTable.annee == date_debut.year,
+        LigneCirTable.date_debut == date_debut,
+    )
+    return (await session.exec(requete)).first()
+
+
+async def supprimer_ligne_cir(session: AsyncSession, affilie_id: int, date_debut: date) -> dict[str, Any] | None:
+    """Delete the agent's line starting on ``date_debut``, in the caller's transaction (which holds the agent's
+    lock); its values before, or ``None`` when there is none."""
+    ligne = await ligne_cir(session, affilie_id, date_debut)
+    if ligne is None:
+        return None
+    valeurs = valeurs_cir(ligne)
+    await session.delete(ligne)
+    await session.flush()
+    return valeurs
 
 
 # --- EIR requests ---
@@ -508,12 +622,16 @@ async def terminer_tache(
         return False
     if tache.affilie_id is None:
         raise LookupError(f"tâche {tache.id} sans affilié : aucune correction possible")
-    for ligne in reponse.corrections:
-        employeur_ligne = tache.employeur_id
-        if ligne.siret_employeur:
-            autre = await employeur_par_siret(session, ligne.siret_employeur)
-            employeur_ligne = autre.id if autre else None
-        await ecrire_ligne_cir(session, tache.affilie_id, ligne, employeur_ligne, horodatage)
+    await ecrire_corrections_cir(
+        session,
+        tache.affilie_id,
+        tache.employeur_id,
+        reponse.corrections,
+        horodatage,
+        "superviseur" if tache.destinataire == "superviseur" else "employeur",
+        reponse.compte_id or None,
+        {"tache_id": tache.id, "processus": tache.workflow_id, "motif": reponse.commentaire or None},
+    )
     tache.etat = EtatTache.terminee.value
     tache.terminee_le = horodatage
     tache.reponse = reponse.model_dump(mode="json", exclude={"sequence"})
@@ -528,6 +646,50 @@ async def terminer_tache(
         details={"tache_id": tache.id, "type": tache.type, "corrections": len(reponse.corrections)},
     )
     return True
+
+
+async def ecrire_corrections_cir(
+    session: AsyncSession,
+    affilie_id: int,
+    employeur_id: int | None,
+    corrections: Sequence[LigneCir],
+    horodatage: datetime,
+    acteur: str,
+    compte_id: int | None,
+    contexte: dict[str, Any],
+) -> list[EcritureCir]:
+    """A task's corrections written into the agent's CIR, checked together under the agent's lock
+    (``ecrire_cir_controle``), each change in the CIR's history (``cir-{cle}``) with who and why. A line names
+    its employer by ``siret_employeur`` (unknown SIRET: no employer), the task's employer otherwise. Writing the
+    same corrections again (a retried activity) leaves the same lines."""
+    if not corrections:
+        return []
+    lignes = []
+    for ligne in corrections:
+        employeur_ligne = employeur_id
+        if ligne.siret_employeur:
+            autre = await employeur_par_siret(session, ligne.siret_employeur)
+            employeur_ligne = autre.id if autre else None
+        lignes.append((ligne, employeur_ligne))
+    ecritures = await ecrire_cir_controle(session, affilie_id, lignes, horodatage, horodatage.date(), en_liste=True)
+    affilie = await session.get(Affilie, affilie_id)
+    for (ligne, _), ecriture in zip(lignes, ecritures, strict=True):
+        await ajouter_evenement(
+            session,
+            f"cir-{affilie.cle}",  # type: ignore[union-attr]
+            "ligne_cir_remplacee" if ligne.remplace not in (None, ligne.date_debut) else "ligne_cir_ecrite",
+            acteur,
+            horodatage,
+            compte_id,
+            {
+                "annee": ligne.annee,
+                "date_debut": ligne.date_debut.isoformat(),
+                **contexte,
+                "avant": ecriture.avant,
+                "apres": valeurs_cir(ecriture.apres),
+            },
+        )
+    return ecritures
 
 
 # --- task attribution (who holds a task in its employer's inbox) ---

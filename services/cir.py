@@ -10,8 +10,16 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.cir import CHAMPS_COTISATIONS, TAUX_DES_CHAMPS, LigneCir, ecarts_cotisations, taux_moyen
-from domain.erreurs import ErreurChamp, Introuvable, Refus
+from domain.cir import (
+    CHAMPS_COTISATIONS,
+    TAUX_DES_CHAMPS,
+    LigneCir,
+    controler_corrections,
+    ecarts_cotisations,
+    lignes_remplacees,
+    taux_moyen,
+)
+from domain.erreurs import Conflit, ErreurChamp, Interdit, Introuvable, Refus
 from domain.etats import Acteur, Role
 from domain.identifiants import erreur_nir, normaliser
 from persistence import depots, lectures
@@ -77,11 +85,56 @@ def taux_de_l_annee(annee: int) -> dict[str, Decimal]:
     return taux
 
 
-async def ecrire(session: AsyncSession, compte: Compte, nir: str, annee: int, ligne: LigneCir) -> LigneCirPublique:
-    """Create or replace the year's period starting on ``date_debut``: its administrative and contribution data
-    together, in one transaction, or nothing. The declared contributions must match the assiette × the rates in
-    force for the period (``domain/regles/cotisations.yaml``, within its tolerance); a period of a nature without
-    contributions (disponibilité, congé parental, services validés) has none."""
+def _acteur(compte: Compte) -> str:
+    return Acteur.employeur.value if compte.role == Role.employeur.value else Acteur.superviseur.value
+
+
+def _motif(motif: str | None) -> str | None:
+    return (motif or "").strip() or None
+
+
+def _verifier_employeur_de_la_ligne(compte: Compte, ligne: LigneCirTable, action: str) -> None:
+    """Only the employer of a period (its ``employeur_id``) or a supervisor corrects or deletes it."""
+    if compte.role == Role.employeur.value and ligne.employeur_id != compte.employeur_id:
+        raise Interdit(
+            f"date_debut : la période du {ligne.date_debut:%d/%m/%Y} au {ligne.date_fin:%d/%m/%Y} a été déclarée "
+            f"par un autre employeur ; seul l'employeur de la période ou la CNRACL peut la {action}. "
+            "Adressez-vous à votre correspondant CNRACL.",
+            "date_debut",
+            "employeur_de_la_periode",
+        )
+
+
+def _identique(stockee: LigneCirTable, ligne: LigneCir, employeur_id: int | None) -> bool:
+    valeurs = depots.valeurs_cir(stockee)
+    return valeurs == {
+        "date_debut": ligne.date_debut.isoformat(),
+        "date_fin": ligne.date_fin.isoformat(),
+        "quotite": ligne.quotite,
+        "nature": ligne.nature.value,
+        "categorie": ligne.categorie,
+        "indice_majore": ligne.indice_majore,
+        "employeur_id": employeur_id,
+        **{f"{champ}_centimes": depots.centimes(getattr(ligne, champ)) for champ in CHAMPS_COTISATIONS},
+    }
+
+
+async def ecrire(
+    session: AsyncSession,
+    compte: Compte,
+    nir: str,
+    annee: int,
+    ligne: LigneCir,
+    motif: str | None = None,
+    projetee: bool = False,
+) -> LigneCirPublique:
+    """Create or correct a period of year ``annee``: its administrative and contribution data together, in one
+    transaction, or nothing. The line of the same start date is replaced; ``ligne.remplace`` names another line
+    of the year it takes the place of (deleted in the same transaction). The line keeps the CIR's invariants
+    (``domain.cir``: one calendar year, not before the agent could work, not after today unless ``projetee``,
+    quotité and indice within bounds, no overlap), checked under the agent's lock; its declared contributions
+    match the assiette × the rates in force (``domain/regles/cotisations.yaml``, within its tolerance). Only the
+    employer of a replaced period or a supervisor may correct it. The change goes into the CIR's history."""
     affilie = await affilie_visible(session, compte, nir)
     if ligne.annee != annee:
         raise Refus(
@@ -103,27 +156,161 @@ async def ecrire(session: AsyncSession, compte: Compte, nir: str, annee: int, li
                 for e in ecarts
             ],
         )
-    if chevauche := await depots.chevauchements_cir(session, numero(affilie), ligne):
-        autre = chevauche[0]
-        raise Refus(
-            f"date_debut : la période chevauche celle du {autre.date_debut:%d/%m/%Y} au "
-            f"{autre.date_fin:%d/%m/%Y} ; modifiez cette période plutôt que d'en créer une autre.",
-            "date_debut",
-            "chevauchement",
-        )
     employeur_id = compte.employeur_id if compte.role == Role.employeur.value else affilie.employeur_id
+    # A refusal leaves the transaction to the request's end, which rolls it back (a rollback here would expire
+    # the account the page still shows).
+    return await _ecrire_sous_verrou(session, compte, affilie, annee, ligne, employeur_id, motif, projetee)
+
+
+async def _ecrire_sous_verrou(
+    session: AsyncSession,
+    compte: Compte,
+    affilie: Affilie,
+    annee: int,
+    ligne: LigneCir,
+    employeur_id: int | None,
+    motif: str | None,
+    projetee: bool,
+) -> LigneCirPublique:
+    affilie_id = numero(affilie)
+    await depots.verrouiller_cir(session, affilie_id)
+    for debut in sorted(lignes_remplacees(ligne)):
+        stockee = await depots.ligne_cir(session, affilie_id, debut)
+        if stockee is None:
+            continue
+        _verifier_employeur_de_la_ligne(compte, stockee, "corriger")
+        if debut == ligne.date_debut and ligne.remplace in (None, debut) and _identique(stockee, ligne, employeur_id):
+            raise Conflit(
+                f"date_debut : la période du {ligne.date_debut:%d/%m/%Y} au {ligne.date_fin:%d/%m/%Y} est déjà au "
+                "CIR, à l'identique : rien n'a changé. Rechargez le CIR pour voir la ligne enregistrée.",
+                "date_debut",
+                "deja_enregistree",
+            )
     maintenant = datetime.now(UTC)
-    ecrite = await depots.ecrire_ligne_cir(
-        session, numero(affilie), ligne, employeur_id, maintenant, garder_cotisations=False
+    [ecriture] = await depots.ecrire_cir_controle(
+        session,
+        affilie_id,
+        [(ligne, employeur_id)],
+        maintenant,
+        date.today(),
+        projetee=projetee,
+        garder_cotisations=False,
     )
     await depots.ajouter_evenement(
         session,
         f"cir-{affilie.cle}",
-        "ligne_cir_ecrite",
-        Acteur.employeur.value if compte.role == Role.employeur.value else Acteur.superviseur.value,
+        "ligne_cir_remplacee" if ligne.remplace not in (None, ligne.date_debut) else "ligne_cir_ecrite",
+        _acteur(compte),
         maintenant,
         compte.id,
-        {"annee": annee, "date_debut": ligne.date_debut.isoformat()},
+        {
+            "annee": annee,
+            "date_debut": ligne.date_debut.isoformat(),
+            "motif": _motif(motif),
+            "avant": ecriture.avant,
+            "apres": depots.valeurs_cir(ecriture.apres),
+        },
     )
     await session.commit()
-    return _publique(ecrite)
+    return _publique(ecriture.apres)
+
+
+async def supprimer(
+    session: AsyncSession, compte: Compte, nir: str, annee: int, date_debut: date, motif: str | None
+) -> None:
+    """Delete the period of year ``annee`` starting on ``date_debut``, with the reason (required), under the
+    agent's lock; only its employer or a supervisor may. The line's values go into the CIR's history."""
+    affilie = await affilie_visible(session, compte, nir)
+    if (motif := _motif(motif)) is None:
+        raise Refus(
+            "motif : indiquez pourquoi vous supprimez cette période (par exemple « période déclarée en double ») ; "
+            "le motif est conservé dans l'historique du CIR.",
+            "motif",
+            "obligatoire",
+        )
+    if date_debut.year != annee:
+        raise Refus(
+            f"date_debut : la période du {date_debut:%d/%m/%Y} n'est pas de l'année {annee} ; une ligne du CIR "
+            "se désigne dans son année civile.",
+            "date_debut",
+            "annee_civile",
+        )
+    affilie_id = numero(affilie)
+    await depots.verrouiller_cir(session, affilie_id)
+    stockee = await depots.ligne_cir(session, affilie_id, date_debut)
+    if stockee is None:
+        raise Introuvable(
+            f"Aucune période du CIR de cet agent ne commence le {date_debut:%d/%m/%Y} : elle a peut-être déjà "
+            "été supprimée ou corrigée. Rechargez le CIR."
+        )
+    _verifier_employeur_de_la_ligne(compte, stockee, "supprimer")
+    avant = await depots.supprimer_ligne_cir(session, affilie_id, date_debut)
+    await depots.ajouter_evenement(
+        session,
+        f"cir-{affilie.cle}",
+        "ligne_cir_supprimee",
+        _acteur(compte),
+        datetime.now(UTC),
+        compte.id,
+        {"annee": annee, "date_debut": date_debut.isoformat(), "motif": motif, "avant": [avant]},
+    )
+    await session.commit()
+
+
+async def verifier_corrections(session: AsyncSession, affilie_id: int | None, corrections: list[LigneCir]) -> None:
+    """A task's corrections checked against the agent's current CIR before they reach the process: ``Refus``
+    naming each line in error (``corrections.N.champ``) and its rule. The process's write checks them again
+    under the agent's lock."""
+    if not corrections:
+        return
+    if affilie_id is None:
+        raise Refus(
+            "corrections : cette tâche ne porte sur aucun agent ; aucune ligne du CIR ne peut y être corrigée.",
+            "corrections",
+            "sans_agent",
+        )
+    affilie = await session.get(Affilie, affilie_id)
+    if affilie is None:
+        raise Introuvable("L'agent de cette tâche n'existe plus.")
+    for i, ligne in enumerate(corrections):
+        if ecarts := ecarts_cotisations(ligne):
+            raise Refus(
+                " ; ".join(f"corrections.{i}.{e.message}" for e in ecarts),
+                erreurs=[
+                    ErreurChamp(
+                        f"corrections.{i}.{e.champ}",
+                        e.regle,
+                        e.message.partition(" : ")[2],
+                        f"{e.attendu:.2f}" if e.attendu is not None else None,
+                    )
+                    for e in ecarts
+                ],
+            )
+    existantes = depots.periodes(await depots.lignes_cir(session, affilie_id))
+    controler_corrections(corrections, existantes, affilie.date_de_naissance, date.today())
+
+
+async def ecrire_corrections_de_campagne(
+    session: AsyncSession,
+    compte: Compte,
+    tache_id: int,
+    affilie_id: int | None,
+    employeur_id: int | None,
+    corrections: list[LigneCir],
+    commentaire: str,
+) -> None:
+    """A campaign task's corrections written into the agent's CIR in the caller's transaction (committed with the
+    task's answer), checked under the agent's lock."""
+    if not corrections:
+        return
+    await verifier_corrections(session, affilie_id, corrections)
+    await depots.ecrire_corrections_cir(
+        session,
+        affilie_id,  # type: ignore[arg-type]
+        employeur_id,
+        corrections,
+        datetime.now(UTC),
+        _acteur(compte),
+        compte.id,
+        {"tache_id": tache_id, "motif": commentaire or None},
+    )

@@ -17,6 +17,7 @@ from domain.etats import EtatTache, ProfilEmployeur, Role, TypeTache
 from domain.taches import ReponseTache
 from persistence import depots, depots_campagne
 from persistence.models import Affilie, Compte, Tache
+from services import cir
 from services.acces import numero
 from services.moteur import Moteur, avec_sequence, mettre_a_jour
 from workflows.eir import EirWorkflow
@@ -278,9 +279,14 @@ async def completer(
             f"La tâche n° {tache_id} est déjà {_ETAT_FR.get(tache.etat, tache.etat)} : plus de réponse attendue."
         )
     _verifier_completion(tache, corps)
+    # The CIR's invariants (domain.cir), checked against the agent's current CIR before the process gets them.
+    await cir.verifier_corrections(session, tache.affilie_id, corps.corrections)
     if tache.type == TypeTache.maj_cir_campagne.value:
         if not corps.carriere_verifiee:
             raise Refus(f"carriere_verifiee : {_METTRE_A_JOUR_LE_CIR}", "carriere_verifiee", "obligatoire")
+        await cir.ecrire_corrections_de_campagne(
+            session, compte, numero(tache), tache.affilie_id, tache.employeur_id, corps.corrections, corps.commentaire
+        )
         await terminer_tache_de_campagne(session, compte, tache, True, corps.commentaire)
     else:
         update = _UPDATE_DE_COMPLETION.get(tache.type)

@@ -16,7 +16,7 @@ from api.pages.libelles import avis
 from api.pages.rendu import refus_de, rendre
 from api.pages.session import CompteEmployeurOuSuperviseur, CsrfVerifie
 from domain.cir import CHAMPS_COTISATIONS, LigneCir
-from domain.erreurs import ErreurMetier
+from domain.erreurs import ErreurMetier, Introuvable
 from domain.etats import EtatTache, Role, TypeTache
 from domain.identifiants import normaliser
 from services import cir, taches
@@ -26,6 +26,7 @@ router = APIRouter(include_in_schema=False)
 
 CHAMPS_LIGNE = ("date_debut", "date_fin", "quotite", "nature", "categorie", "indice_majore")
 CHAMPS_CIR = (*CHAMPS_LIGNE, *CHAMPS_COTISATIONS)
+CHAMPS_FORMULAIRE_CIR = (*CHAMPS_CIR, "remplace", "motif")
 
 
 ATTRIBUTIONS = {"toutes": "Toutes les tâches", "mes": "Mes tâches", "non_attribuees": "Tâches non attribuées"}
@@ -208,7 +209,7 @@ async def _page_cir(
     de_l_annee = [ligne for ligne in lignes if ligne.annee == annee]
     saisie = saisie or {}
     # The form in error is the period the user sent (by its first day), or the new period's form.
-    en_erreur = saisie.get("date_debut", "") if saisie else ""
+    en_erreur = (saisie.get("remplace") or saisie.get("date_debut", "")) if saisie else ""
     if en_erreur and en_erreur not in {str(ligne.date_debut) for ligne in de_l_annee}:
         en_erreur = "nouvelle"
     return rendre(
@@ -253,11 +254,13 @@ async def ecrire_ligne(
     compte: CompteEmployeurOuSuperviseur,
     csrf: CsrfVerifie,
 ):
-    """« Valider l'année »: the period's administrative and contribution blocks in one write, all or nothing."""
+    """« Ajouter la période » or « Corriger la période » (``remplace``: the first day of the period shown): the
+    period's administrative and contribution blocks in one write, all or nothing, with the reason if given."""
     formulaire = await request.form()
-    saisie = {c: str(formulaire.get(c, "")).strip() for c in CHAMPS_CIR}
+    saisie = {c: str(formulaire.get(c, "")).strip() for c in CHAMPS_FORMULAIRE_CIR}
     try:
-        await cir.ecrire(session, compte, nir, annee, construire(LigneCir, saisie))
+        ligne = construire(LigneCir, {c: v for c, v in saisie.items() if c != "motif"})
+        await cir.ecrire(session, compte, nir, annee, ligne, saisie["motif"][:500] or None)
     except FormulaireInvalide as invalide:
         return await _page_cir(
             request, compte, session, nir, annee, invalide.resume, invalide.erreurs, saisie, statut=422
@@ -266,6 +269,65 @@ async def ecrire_ligne(
         statut, message, par_champ = refus_de(refus)
         if any(e.champ in CHAMPS_COTISATIONS for e in refus.erreurs):  # the contributions do not match the rates
             message = "L'année n'est pas validée, rien n'est enregistré : " + message
-        erreurs = {champ: texte for champ, texte in par_champ.items() if champ in CHAMPS_CIR}
+        erreurs = {champ: texte for champ, texte in par_champ.items() if champ in CHAMPS_FORMULAIRE_CIR}
         return await _page_cir(request, compte, session, nir, annee, message, erreurs, saisie, statut=statut)
     return RedirectResponse(f"/cir/{normaliser(nir)}?annee={annee}&message=ligne", status_code=303)
+
+
+async def _page_suppression(
+    request, compte, session, nir, annee: int, date_debut: date, message=None, erreurs=None, saisie=None, statut=200
+):
+    affilie = await cir.affilie_visible(session, compte, nir)
+    ligne = next((x for x in await cir.lignes(session, compte, nir) if x.date_debut == date_debut), None)
+    if ligne is None or ligne.annee != annee:
+        raise Introuvable(
+            f"Aucune période du CIR de cet agent ne commence le {date_debut:%d/%m/%Y} : elle a peut-être déjà été "
+            "supprimée ou corrigée."
+        )
+    return rendre(
+        request,
+        "employeur/cir_suppression.html",
+        {
+            "affilie": affilie,
+            "nir": affilie.nir,
+            "annee": annee,
+            "ligne": ligne,
+            "message": message,
+            "erreurs": erreurs or {},
+            "saisie": saisie or {},
+        },
+        statut,
+    )
+
+
+@router.get("/cir/{nir}/{annee}/{date_debut}/suppression")
+async def confirmer_suppression(
+    request: Request, nir: str, annee: int, date_debut: date, compte: CompteEmployeurOuSuperviseur, session: SessionDep
+):
+    """The confirmation step of « Supprimer la période »: the period, and its reason to give."""
+    return await _page_suppression(request, compte, session, nir, annee, date_debut)
+
+
+@router.post("/cir/{nir}/{annee}/{date_debut}/suppression")
+async def supprimer_ligne(
+    request: Request,
+    nir: str,
+    annee: int,
+    date_debut: date,
+    session: SessionDep,
+    compte: CompteEmployeurOuSuperviseur,
+    csrf: CsrfVerifie,
+):
+    """« Confirmer la suppression »: the period removed with its reason (kept in the CIR's history)."""
+    formulaire = await request.form()
+    saisie = {"motif": str(formulaire.get("motif", "")).strip()[:500]}
+    try:
+        await cir.supprimer(session, compte, nir, annee, date_debut, saisie["motif"])
+    except ErreurMetier as refus:
+        if isinstance(refus, Introuvable):
+            raise
+        statut, message, par_champ = refus_de(refus)
+        return await _page_suppression(
+            request, compte, session, nir, annee, date_debut, message, par_champ, saisie, statut=statut
+        )
+    return RedirectResponse(f"/cir/{normaliser(nir)}?annee={annee}&message=ligne_supprimee", status_code=303)

@@ -146,6 +146,8 @@ AVIS = {
     "liberee": "La tâche n'est plus attribuée : toute personne de l'établissement peut la prendre en charge.",
     "ligne": "La période est enregistrée dans le compte individuel retraite : l'année est validée, ses données "
     "administratives et ses cotisations ensemble.",
+    "ligne_supprimee": "La période est supprimée du compte individuel retraite ; elle reste, avec votre motif, "
+    "dans l'historique du compte.",
     # campaigns
     "pause": "La campagne est suspendue : plus aucun envoi ni rappel jusqu'à sa reprise.",
     "reprise": "La campagne reprend là où elle s'était arrêtée.",

@@ -1,8 +1,13 @@
-"""CIR lines (compte individuel retraite), one calendar year per line (seed 000)."""
+"""CIR lines (compte individuel retraite), one calendar year per line (seed 000): read, written, corrected and
+deleted by the employer of the period or a supervisor."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import Field
 
 from api.deps import Employeur_ou_Superviseur, SessionDep
 from domain.cir import LigneCir
@@ -10,6 +15,16 @@ from services import cir
 from services.cir import LigneCirPublique
 
 router = APIRouter(prefix="/affilies", tags=["CIR"])
+
+MOTIF_MAX = 500
+
+
+class SaisieLigneCir(LigneCir):
+    """A line to write, with the reason of a correction."""
+
+    motif: str | None = Field(
+        default=None, max_length=MOTIF_MAX, description="Pourquoi la période est saisie ou corrigée (historique)"
+    )
 
 
 @router.get("/{nir}/cir", response_model=list[LigneCirPublique])
@@ -19,8 +34,30 @@ async def lignes(nir: str, compte: Employeur_ou_Superviseur, session: SessionDep
 
 @router.put("/{nir}/cir/{annee}", response_model=LigneCirPublique)
 async def ecrire(
-    nir: str, annee: int, ligne: LigneCir, compte: Employeur_ou_Superviseur, session: SessionDep
+    nir: str, annee: int, ligne: SaisieLigneCir, compte: Employeur_ou_Superviseur, session: SessionDep
 ) -> LigneCirPublique:
-    """Create or replace the year's period starting on ``date_debut``: its administrative and contribution data
-    together, in one transaction, or nothing (the declared contributions must match the rates in force)."""
-    return await cir.ecrire(session, compte, nir, annee, ligne)
+    """Create or replace the year's period starting on ``date_debut``, or correct the line of the year starting
+    on ``remplace`` (removed in the same transaction): administrative and contribution data together, in one
+    transaction, or nothing. The line keeps the CIR's invariants (one calendar year, not before the agent could
+    work nor after today, quotité and indice within bounds, no overlap with another period: 422 naming the field
+    and the rule); the same line sent again answers 409. Only the employer of a corrected period or a supervisor
+    may correct it (403)."""
+    return await cir.ecrire(
+        session, compte, nir, annee, LigneCir.model_validate(ligne.model_dump(exclude={"motif"})), ligne.motif
+    )
+
+
+@router.delete("/{nir}/cir/{annee}/{date_debut}", status_code=204, response_class=Response)
+async def supprimer(
+    nir: str,
+    annee: int,
+    date_debut: date,
+    compte: Employeur_ou_Superviseur,
+    session: SessionDep,
+    motif: Annotated[str, Query(max_length=MOTIF_MAX, description="Pourquoi la période est supprimée")] = "",
+) -> Response:
+    """Delete the period of year ``annee`` starting on ``date_debut`` (404 if there is none), with its reason
+    (``motif``, required: 422); only the employer of the period or a supervisor may (403). Kept in the CIR's
+    history with who and why."""
+    await cir.supprimer(session, compte, nir, annee, date_debut, motif)
+    return Response(status_code=204)

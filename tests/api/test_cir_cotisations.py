@@ -163,7 +163,7 @@ async def test_page_une_annee_deux_blocs_un_bouton(service: Service):
     assert page.status_code == 200
     assert '<legend class="fr-fieldset__legend">Données administratives</legend>' in page.text
     assert '<legend class="fr-fieldset__legend">Cotisations</legend>' in page.text
-    assert "Valider l'année 2022" in page.text
+    assert "Corriger la période" in page.text and "Supprimer la période" in page.text
     ligne = {k: str(v) for k, v in _ligne(2022, "24000.00").items()}
     ligne.update(nature="titulaire", categorie="sedentaire", traitement_brut="24 000,00")
     reponse = await rh.post(f"/cir/{nir}/2022", ligne)
