@@ -16,7 +16,6 @@ from api.pages.libelles import avis
 from api.pages.rendu import refus_de, rendre
 from api.pages.session import CompteSuperviseur, CsrfVerifie
 from domain.erreurs import ErreurMetier
-from persistence.models import Compte
 from services import incidents
 from services.incidents import Annulation, Reattribution, Reprise
 
@@ -145,12 +144,11 @@ async def reattribuer(
             statut=422,
         )
     corps = Reattribution(compte_id=int(compte_id))
-    acteur: Compte = compte
     return await _agir(
         request,
         session,
         workflow_id,
-        lambda: incidents.reattribuer(session, acteur, workflow_id, corps),
+        lambda: incidents.reattribuer(session, compte, workflow_id, corps),
         "incident_reattribue",
         {},
     )
