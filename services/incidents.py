@@ -58,7 +58,7 @@ class Reprise(BaseModel):
 
 
 class Annulation(BaseModel):
-    motif: str = Field(min_length=1, max_length=2000, description="Pourquoi annuler (gardé dans l'historique)")
+    motif: str = Field(max_length=2000, description="Pourquoi annuler (gardé dans l'historique)")
 
     @field_validator("motif")
     @classmethod
