@@ -176,6 +176,10 @@ async def completer(
         return await _page_tache(request, compte, session, tache_id, invalide.resume, erreurs, saisie, 422)
     except ErreurMetier as refus:
         statut, message, erreurs = refus_de(refus)
+        # the CIR's checks name the line (corrections.0.date_debut): the form has one, its fields bare
+        erreurs = {
+            champ.rsplit(".", 1)[-1] if champ.startswith("corrections") else champ: m for champ, m in erreurs.items()
+        }
         return await _page_tache(request, compte, session, tache_id, message, erreurs, saisie, statut)
     return RedirectResponse("/taches?message=tache", status_code=303)
 

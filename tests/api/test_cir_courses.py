@@ -9,6 +9,7 @@ from collections import Counter
 from contextlib import AsyncExitStack
 from datetime import date
 
+import httpx
 import pytest
 
 from tests.support.cir import infractions_du_cir
@@ -25,7 +26,7 @@ async def service(tmp_path, url_base):
         yield await assembler(settings, pile)
 
 
-async def _annee_liberee(service: Service) -> tuple[object, str, int]:
+async def _annee_liberee(service: Service) -> tuple[httpx.AsyncClient, str, int]:
     """Léa's CIR with last year's line deleted: a year where a new period fits."""
     rh = await service.http("rh-commune")
     nir = service.pop.jeune.nir

@@ -250,3 +250,31 @@ async def test_page_corriger_puis_supprimer_avec_confirmation(service: Service):
     assert supprimee.status_code == 303
     page = await rh.get(supprimee.headers["location"])
     assert "La période est supprimée" in page.text and "Aucune période en 2025" in page.text
+
+
+async def test_formulaire_de_tache_correction_sur_l_annee_pleine_refusee_sur_le_champ(service: Service):
+    """The task form's « Correction d'une période »: 1 Sep–31 Dec 2025 over the full year 2025 is refused on the
+    page, on the field, before the process is asked."""
+    rh = await navigateur(service, "rh-commune")
+    tache_id = await ouvrir_tache(
+        service.sessions,
+        service.pop.affilie,
+        service.pop.employeur.id,
+        TypeTache.verification_carriere_eir,
+        f"eir-{service.pop.affilie.cle}-1",
+    )
+    assert (await rh.get(f"/taches/{tache_id}")).status_code == 200
+    reponse = await rh.post(
+        f"/taches/{tache_id}",
+        {
+            "carriere_verifiee": "oui",
+            "indice_fin_de_carriere": "612",
+            "date_debut": "2025-09-01",
+            "date_fin": "2025-12-31",
+            "quotite": "100",
+            "nature": "titulaire",
+            "categorie": "sedentaire",
+        },
+    )
+    assert reponse.status_code == 422
+    assert "chevauche celle du 01/01/2025 au 31/12/2025" in reponse.text and "fr-input--error" in reponse.text

@@ -31,6 +31,8 @@ pytestmark = pytest.mark.e2e
 PANNE = 120
 DRH = "drh@ch-lautreville.fr"
 CORRECTION = [{"date_debut": "1989-01-01", "date_fin": "1989-12-31", "nature": "non_titulaire_valide"}]
+# Léa (born 1986) could not work in 1989 (the CIR's checks refuse it): her services before her career, in 2009.
+CERTIFICATS = [{"date_debut": "2009-01-01", "date_fin": "2009-12-31", "nature": "non_titulaire_valide"}]
 
 
 async def test_smtp_arrete_deux_minutes_pendant_trois_processus(env_dev, tmp_path, url_sqlite):
@@ -118,7 +120,7 @@ async def test_smtp_arrete_deux_minutes_pendant_trois_processus(env_dev, tmp_pat
         assert reponse.status_code == 200, reponse.text
         [certificats] = (await rh.get("/taches")).json()
         reponse = await rh.post(
-            f"/taches/{certificats['id']}/completion", json={"carriere_verifiee": True, "corrections": CORRECTION}
+            f"/taches/{certificats['id']}/completion", json={"carriere_verifiee": True, "corrections": CERTIFICATS}
         )
         assert reponse.status_code == 200, reponse.text
         await attendre(lambda: boite.pour(SUPERVISEURS), delai=60)
