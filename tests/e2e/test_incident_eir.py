@@ -7,7 +7,6 @@ A withdrawal during an incident closes the process."""
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
-from datetime import date
 
 import httpx
 import pytest
@@ -15,9 +14,10 @@ from sqlmodel import select
 
 from persistence.comptes import creer_compte, hacher
 from persistence.db import transaction
-from persistence.models import Affilie, Compte, Evenement, LigneCirTable, Tache
+from persistence.models import Affilie, Compte, Evenement, Tache
 from tests.support.attente import attendre
 from tests.support.environnement import delais_eir_courts, settings_de_test
+from tests.support.incidents import inserer_ligne_de_1800
 from tests.support.navigateur import navigateur
 from tests.support.service import CODE, Service, assembler
 from worker import creer_worker
@@ -45,16 +45,7 @@ async def _jusqu_a_l_incident(service: Service, boite_mail, agent, rh, affilie: 
         return (await agent.get(f"/eir/{demande['id']}")).json()["etat"] == "ris_disponible"
 
     await attendre(ris_disponible, delai=60)
-    async with transaction(service.sessions) as session:  # data stored before the entry checks existed
-        session.add(
-            LigneCirTable(
-                affilie_id=affilie.id,
-                employeur_id=service.pop.employeur.id,
-                annee=1800,
-                date_debut=date(1800, 1, 1),
-                date_fin=date(1800, 12, 31),
-            )
-        )
+    await inserer_ligne_de_1800(service.sessions, affilie, service.pop.employeur)
     assert (await agent.post(f"/eir/{demande['id']}/ris/validation")).status_code == 200
 
     async def en_incident():

@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import col, delete, select
+from sqlmodel import select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -38,11 +38,12 @@ from notifications.puits import demarrer_puits
 from persistence import depots
 from persistence.db import SessionFactory, creer_moteur, fabrique_sessions, transaction
 from persistence.migrations import migrer_async
-from persistence.models import LigneCirTable, RectificationTable, Tache
+from persistence.models import RectificationTable, Tache
 from settings import Settings
 from tests.support.campagne import population_campagne
 from tests.support.environnement import BIN, port_libre, settings_de_test
 from tests.support.fabriques import Population, population
+from tests.support.incidents import inserer_ligne_de_1800, supprimer_ligne_de_1800
 from tests.support.validation import demarrer_echeance_validation
 from worker import creer_worker
 from workflows.campagne import LancementCampagneWorkflow
@@ -187,15 +188,7 @@ async def _eir_en_incident(banc: Banc) -> WorkflowHandle[Any, Any]:
     await banc.env.sleep(timedelta(days=5, minutes=5))
     await _repondre(banc, handle, EirWorkflow.completer_tache, indice_fin_de_carriere=600)
     await _etat_eir(handle, "ris_disponible")
-    async with transaction(banc.sessions) as session:
-        session.add(
-            LigneCirTable(
-                affilie_id=banc.pop.affilie.id or 0,
-                annee=1800,
-                date_debut=date(1800, 1, 1),
-                date_fin=date(1800, 12, 31),
-            )
-        )
+    await inserer_ligne_de_1800(banc.sessions, banc.pop.affilie, banc.pop.employeur)
     await handle.execute_update(EirWorkflow.valider_ris, ActionAffilie())
     await _etat_eir(handle, "incident")
     return handle
@@ -211,8 +204,7 @@ async def eir_incident(banc: Banc) -> list[WorkflowHistory]:
         if asyncio.get_running_loop().time() > fin:
             raise TimeoutError(f"{handle.id} : la reprise n'a pas échoué à nouveau")
         await asyncio.sleep(0.05)
-    async with transaction(banc.sessions) as session:
-        await session.exec(delete(LigneCirTable).where(col(LigneCirTable.annee) == 1800))
+    await supprimer_ligne_de_1800(banc.sessions)
     await handle.execute_update(EirWorkflow.reprendre, ActionSuperviseur(motif="ligne supprimée"))
     await _etat_eir(handle, "bilan_disponible")
     await banc.env.sleep(timedelta(days=50))

@@ -4,10 +4,10 @@ after its attempts; the supervisor resumes or cancels; the agent's withdrawal al
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
-from sqlmodel import col, delete, select
+from sqlmodel import select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowUpdateFailedError
 
@@ -15,12 +15,12 @@ from domain.eir import ActionAffilie
 from domain.etats import EtatEir
 from domain.processus import ActionSuperviseur
 from notifications.puits import demarrer_puits
-from persistence.db import transaction
-from persistence.models import Document, LigneCirTable, Mail, Tache
+from persistence.models import Document, Mail, Tache
 from tests.support.attente import attendre, au_repos
 from tests.support.banc_eir import Banc, jusqua
 from tests.support.environnement import BoiteMail, port_libre, settings_de_test
 from tests.support.fabriques import AGENT, EMPLOYEUR, population
+from tests.support.incidents import inserer_ligne_de_1800, supprimer_ligne_de_1800
 from worker import creer_worker
 from workflows.eir import EirWorkflow
 
@@ -35,29 +35,10 @@ async def banc(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sq
         yield Banc(env_temps_accelere, settings, sessions_sqlite, boite_mail, pop)
 
 
-async def _ligne_de_1800(banc: Banc) -> None:
-    """A CIR line stored before the entry checks existed: a year before the agent's birth."""
-    async with transaction(banc.sessions) as session:
-        session.add(
-            LigneCirTable(
-                affilie_id=banc.pop.affilie.id,
-                employeur_id=banc.pop.employeur.id,
-                annee=1800,
-                date_debut=date(1800, 1, 1),
-                date_fin=date(1800, 12, 31),
-            )
-        )
-
-
-async def _supprimer_la_ligne_de_1800(banc: Banc) -> None:
-    async with transaction(banc.sessions) as session:
-        await session.exec(delete(LigneCirTable).where(col(LigneCirTable.annee) == 1800))
-
-
 async def _en_incident(banc: Banc) -> None:
     """Up to the RIS, a bad line slipped in, the RIS validated: the bilan's calculation refuses it."""
     await jusqua(banc, "ris_disponible")
-    await _ligne_de_1800(banc)
+    await inserer_ligne_de_1800(banc.sessions, banc.pop.affilie, banc.pop.employeur)
     await banc.handle.execute_update(EirWorkflow.valider_ris, ActionAffilie())
     await banc.en_etat(EtatEir.incident)
 
@@ -112,7 +93,7 @@ async def test_un_echec_metier_ouvre_un_incident_sans_reessai_puis_la_reprise_pr
     assert await banc.etat() == "incident" and len(await _taches_incident(banc)) == 1
 
     # The employer deletes the line; the supervisor resumes: the bilan once, the state restored.
-    await _supprimer_la_ligne_de_1800(banc)
+    await supprimer_ligne_de_1800(banc.sessions)
     await banc.handle.execute_update(EirWorkflow.reprendre, ActionSuperviseur(motif="ligne supprimée"))
     await banc.en_etat(EtatEir.bilan_disponible)
     await attendre(lambda: BILAN in banc.boite.sujets(AGENT))

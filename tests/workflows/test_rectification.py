@@ -4,17 +4,17 @@ server: every routing path, the EIG flag, the rectified document; each mail exac
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
-from persistence.db import transaction
 from persistence.fabrique import siret_valide
-from persistence.models import Document, LigneCirTable, Tache
+from persistence.models import Document, Tache
 from tests.support.attente import attendre
 from tests.support.environnement import settings_de_test, texte
 from tests.support.fabriques import AGENT, EMPLOYEUR, SUPERVISEURS
+from tests.support.incidents import inserer_ligne_de_1800
 from tests.support.service import Service, assembler
 from worker import creer_worker
 
@@ -249,16 +249,7 @@ async def test_un_eig_rectificatif_refuse_par_le_calcul_est_un_incident_que_le_s
     """The same incident step as the EIR's: the rectified EIG's calculation refuses a CIR line of 1800 (stored
     before the entry checks); the supervisor sees it and cancels the request with a reason through the API."""
     service = banc.service
-    async with transaction(service.sessions) as session:
-        session.add(
-            LigneCirTable(
-                affilie_id=service.pop.affilie.id,
-                employeur_id=service.pop.employeur.id,
-                annee=1800,
-                date_debut=date(1800, 1, 1),
-                date_fin=date(1800, 12, 31),
-            )
-        )
+    await inserer_ligne_de_1800(service.sessions, service.pop.affilie, service.pop.employeur)
     r = await banc.demander(type_document="eig", periode_debut="2005-01-01", periode_fin="2005-12-31")
     await attendre(lambda: len(banc.boite.pour(EMPLOYEUR)) == 1)
     [tache] = await banc.taches("rh-commune")
