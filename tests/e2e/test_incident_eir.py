@@ -124,6 +124,8 @@ async def test_une_ligne_fausse_arrete_le_bilan_puis_la_correction_et_la_relance
         assert reponse.status_code == 303, reponse.text
         [incident] = (await superviseur.get("/incidents")).json()
         assert incident["attribuee_a"] == deuxieme.id and incident["tache_id"] == autre.id
+        page = (await console.get(f"/taches/{autre.id}")).text  # in the supervisors' inbox too
+        assert "Incident à traiter" in page and "console des incidents" in page and "Terminer la tâche" not in page
 
         # A cancellation without its reason or confirmation is refused on the page, saying which.
         await console.get("/superviseur/incidents")
