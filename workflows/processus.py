@@ -138,6 +138,7 @@ class Deroulement(Generic[VueT]):
         self._incidents = 0  # incidents so far: part of their tasks' keys
         self._reprise: ActionSuperviseur | None = None
         self.annulation: ActionSuperviseur | None = None
+        self._decision_attendue = False  # in incident, waiting for a resumption or a cancellation (not re-running)
 
     @property
     def workflow_id(self) -> str:
@@ -293,7 +294,11 @@ class Deroulement(Generic[VueT]):
     async def _attendre_issue(self) -> None:
         incident = self.incident
         automatique = self._regles.reprise_automatique if incident and incident.type is TypeIncident.technique else None
-        await self.attendre(lambda: self._reprise is not None or self.annulation is not None, automatique)
+        self._decision_attendue = True
+        try:
+            await self.attendre(lambda: self._reprise is not None or self.annulation is not None, automatique)
+        finally:
+            self._decision_attendue = False
         if self.annulation is not None:
             raise Annulation()
         reprise, self._reprise = self._reprise, None
@@ -318,18 +323,22 @@ class Deroulement(Generic[VueT]):
             await self._clore(self.tache_incident, vue, "incident_resolu", details={"tentatives": tentatives})
         self.incident, self.tache_incident, self._avant_incident = None, None, None
 
+    def _exiger_decision_attendue(self, action: str) -> None:
+        if self.incident is None:
+            raise refus(f"Ce processus n'est pas en incident : il n'y a rien à {action}. Sa page indique où il en est.")
+        if not self._decision_attendue or self._reprise is not None or self.annulation is not None:
+            raise refus(
+                f"Impossible de {action} maintenant : l'étape arrêtée est en train d'être essayée de nouveau. "
+                "Rechargez la page dans un instant : l'incident sera résolu, ou de nouveau en attente."
+            )
+
     def verifier_reprise(self) -> None:
-        if self.incident is None or self._reprise is not None or self.annulation is not None:
-            raise refus("Ce processus n'est pas en incident : il n'y a rien à relancer. Sa page indique où il en est.")
+        self._exiger_decision_attendue("relancer")
 
     def verifier_annulation(self, action: ActionSuperviseur) -> None:
         if not action.motif.strip():
             raise refus("motif : indiquez pourquoi le processus est annulé ; la raison est gardée dans l'historique.")
-        if self.incident is None or self.annulation is not None:
-            raise refus(
-                "Seul un processus en incident peut être annulé ici : celui-ci ne l'est pas (ou plus). Sa page "
-                "indique où il en est."
-            )
+        self._exiger_decision_attendue("annuler")
 
     def valider_reprise(self, action: ActionSuperviseur) -> None:
         """The ``reprendre`` validator of every process."""

@@ -57,6 +57,11 @@ async def _essais_du_calcul(banc: Banc) -> list[int]:
     return essais
 
 
+async def _action(banc: Banc, motif: str) -> ActionSuperviseur:
+    """A supervisor's action on the state they read (its sequence, as the console sends it)."""
+    return ActionSuperviseur(motif=motif, sequence=(await banc.demande()).sequence)
+
+
 async def _taches_incident(banc: Banc) -> list[Tache]:
     return [t for t in await banc.taches() if t.type == "incident"]
 
@@ -82,7 +87,7 @@ async def test_un_echec_metier_ouvre_un_incident_sans_reessai_puis_la_reprise_pr
     assert BILAN not in banc.boite.sujets(AGENT)
 
     # A reprise before the fix fails again, once: the incident stays, its attempts counted.
-    vue = await banc.handle.execute_update(EirWorkflow.reprendre, ActionSuperviseur(compte_id=0, motif="essai"))
+    vue = await banc.handle.execute_update(EirWorkflow.reprendre, await _action(banc, "essai"))
     assert vue.etat is EtatEir.incident
 
     async def deux_essais() -> bool:
@@ -94,7 +99,7 @@ async def test_un_echec_metier_ouvre_un_incident_sans_reessai_puis_la_reprise_pr
 
     # The employer deletes the line; the supervisor resumes: the bilan once, the state restored.
     await supprimer_ligne_de_1800(banc.sessions)
-    await banc.handle.execute_update(EirWorkflow.reprendre, ActionSuperviseur(motif="ligne supprimée"))
+    await banc.handle.execute_update(EirWorkflow.reprendre, await _action(banc, "ligne supprimée"))
     await banc.en_etat(EtatEir.bilan_disponible)
     await attendre(lambda: BILAN in banc.boite.sujets(AGENT))
     demande = await banc.demande()
@@ -123,10 +128,10 @@ async def _historique(session, workflow_id: str):
 async def test_l_annulation_d_un_incident_clot_le_processus_et_previent_l_agent(banc: Banc):
     await _en_incident(banc)
     with pytest.raises(WorkflowUpdateFailedError) as sans_motif:
-        await banc.handle.execute_update(EirWorkflow.annuler, ActionSuperviseur(motif=" "))
+        await banc.handle.execute_update(EirWorkflow.annuler, await _action(banc, " "))
     assert "motif : indiquez pourquoi" in str(sans_motif.value.cause)
     vue = await banc.handle.execute_update(
-        EirWorkflow.annuler, ActionSuperviseur(motif="Carrière à reconstituer entièrement")
+        EirWorkflow.annuler, await _action(banc, "Carrière à reconstituer entièrement")
     )
     assert vue.etat is EtatEir.annulee
     assert (await banc.handle.result()).etat is EtatEir.annulee
@@ -146,7 +151,7 @@ async def test_un_processus_sans_incident_ne_peut_etre_ni_relance_ni_annule(banc
     for update in (EirWorkflow.reprendre, EirWorkflow.annuler):
         with pytest.raises(WorkflowUpdateFailedError) as refus:
             await banc.handle.execute_update(update, ActionSuperviseur(motif="par erreur"))
-        assert "n'est pas en incident" in str(refus.value.cause) or "pas (ou plus)" in str(refus.value.cause)
+        assert "Ce processus n'est pas en incident" in str(refus.value.cause)
     assert await banc.etat() == "verification_employeur"
 
 
