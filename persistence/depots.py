@@ -198,7 +198,8 @@ async def ecrire_ligne_cir(
     garder_cotisations: bool = True,
 ) -> LigneCirTable:
     """Create or replace the period starting on ``ligne.date_debut`` (one calendar year per line), its
-    administrative and contribution data together, in the caller's transaction.
+    administrative and contribution data together, in the caller's transaction. Unchecked: the writers of the
+    service go through ``ecrire_cir_controle`` (the CIR's invariants under the agent's lock), which calls it.
 
     Writing the same line twice leaves one line: a retried correction never duplicates the CIR. A line
     without contribution data keeps the stored ones when ``garder_cotisations`` (the administrative-only
@@ -236,17 +237,6 @@ async def ecrire_ligne_cir(
     session.add(existante)
     await session.flush()
     return existante
-
-
-async def chevauchements_cir(session: AsyncSession, affilie_id: int, ligne: LigneCir) -> Sequence[LigneCirTable]:
-    """Stored lines of another start date overlapping ``ligne`` (a period is counted once)."""
-    requete = select(LigneCirTable).where(
-        LigneCirTable.affilie_id == affilie_id,
-        LigneCirTable.date_debut != ligne.date_debut,
-        LigneCirTable.date_debut <= ligne.date_fin,
-        LigneCirTable.date_fin >= ligne.date_debut,
-    )
-    return (await session.exec(requete)).all()
 
 
 async def verrouiller_cir(session: AsyncSession, affilie_id: int) -> None:

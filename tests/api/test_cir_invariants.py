@@ -130,6 +130,8 @@ async def test_seul_l_employeur_de_la_periode_ou_un_superviseur_la_corrige(servi
         ).one()
         ligne.employeur_id = service.pop.autre_employeur.id
         session.add(ligne)
+    page = await (await navigateur(service, "rh-commune")).get(f"/cir/{nir}", params={"annee": 2010})
+    assert "Période déclarée par un autre employeur" in page.text and "/2010-01-01/suppression" not in page.text
     interdite = await rh.delete(f"/affilies/{nir}/cir/2010/2010-01-01", params={"motif": "erreur"})
     assert interdite.status_code == 403 and _regles(interdite) == {"employeur_de_la_periode"}
     assert "seul l'employeur de la période ou la CNRACL" in interdite.json()["detail"]

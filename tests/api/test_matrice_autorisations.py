@@ -49,6 +49,7 @@ MATRICE = [
     ("POST", "/taches/{tache}/completion", COMPLETION, (401, 403, 403, OK, 404, OK)),
     ("GET", "/affilies/{nir}/cir", None, (401, 403, 403, OK, 404, OK)),
     ("PUT", "/affilies/{nir}/cir/2010", LIGNE, (401, 403, 403, OK, 404, OK)),
+    ("DELETE", "/affilies/{nir}/cir/2011/2011-01-01?motif=doublon", None, (401, 403, 403, OK, 404, OK)),
     ("POST", "/simulations", CAS, (401, 403, 403, OK, OK, OK)),
     ("GET", "/rectifications", None, (401, OK, OK, 403, 403, OK)),
     ("GET", "/rectifications/{rectification}", None, (401, OK, 404, 404, 404, OK)),

@@ -168,7 +168,7 @@ async def _appliquer(service: Service, clients: dict, affilie: Affilie, operatio
             assert any(c in ACCENTS for c in refus.message)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(suite=st.lists(operations, min_size=1, max_size=8))
 async def test_aucune_suite_d_ecritures_ne_casse_le_cir(service: Service, suite: list[tuple]):
     if id(service) not in _CLIENTS:  # one login per account for all the examples
