@@ -114,7 +114,9 @@ async def test_une_ligne_fausse_arrete_le_bilan_puis_la_correction_et_la_relance
         assert await _metrique(service, superviseur, "metier") == 1.0
         assert await _metrique(service, superviseur, "technique") == 0.0
 
-        # Handed to another supervisor (in the history).
+        # Handed to another supervisor (in the history); never to an agent's or an employer's account.
+        refus = await superviseur.post(f"/processus/{workflow_id}/reattribution", json={"compte_id": 1})
+        assert refus.status_code == 422 and "aucun superviseur actif n° 1" in refus.text
         async with service.sessions() as session:
             autre = (await session.exec(select(Tache).where(Tache.type == "incident"))).one()
             deuxieme = (await session.exec(select(Compte).where(Compte.identifiant == "superviseur2"))).one()
