@@ -99,7 +99,6 @@ EVENEMENTS = {
     "incident_persistant": "Incident toujours en cours",
     "incident_relance": "Relancé par un superviseur",
     "incident_resolu": "Incident résolu, le processus reprend",
-    "incident_reattribue": "Incident confié à un autre superviseur",
     "processus_annule": "Annulé par un superviseur",
     "eir_annulee": "Annulation annoncée à l'agent",
 }
