@@ -92,6 +92,13 @@ class Settings(BaseSettings):
     eir_delai_enquete: timedelta = Field(default=timedelta(days=14))
     eir_delai_reponse_enquete: timedelta = Field(default=timedelta(days=30))
 
+    # Incidents (issue 22): the attempts of a failing step (bounded backoff, up to a minute apart: 20 last about
+    # a quarter of an hour) before it is a technical incident; how often such an incident is tried again on its
+    # own; the due date of the supervisors' incident task.
+    tentatives_avant_incident: int = Field(default=20, ge=1, le=1000)
+    incident_reprise_automatique: timedelta = Field(default=timedelta(minutes=30))
+    incident_delai_traitement: timedelta = Field(default=timedelta(days=2))
+
     # Validation-of-services deadlines (DESIGN §4.4): reminders this long before the deadline.
     validation_rappels: list[timedelta] = Field(default=[timedelta(days=180), timedelta(days=30)])
 

@@ -7,7 +7,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from temporalio.exceptions import ApplicationError
+
 import pension
+from domain.processus import DONNEES_INVALIDES
 from domain.regles import parametre
 from observabilite.compteurs import compter_calcul
 from persistence.models import Affilie, Enfant, LigneCirTable
@@ -67,11 +70,41 @@ def cas_pension(affilie: Affilie, lignes: LignesCir, enfants: Enfants, indice: i
     return cas
 
 
+def donnees_invalides(erreur: pension.ErreurCas, lignes: LignesCir, document: str) -> ApplicationError:
+    """The calculation's refusal of the agent's data, as the non-retryable error of a business incident: what is
+    wrong, in French, and who must act. A refused period is named by its CIR line (the case's ``periodes`` are
+    the lines, in order)."""
+    motifs = []
+    for detail in erreur.erreurs:
+        partie = detail["champ"].split(".")
+        if partie[0] == "periodes" and len(partie) > 1 and partie[1].isdigit() and int(partie[1]) < len(lignes):
+            ligne = lignes[int(partie[1])]
+            motifs.append(
+                f"La ligne de carrière (CIR) de {ligne.annee}, du {ligne.date_debut:%d/%m/%Y} au "
+                f"{ligne.date_fin:%d/%m/%Y}, est refusée par le calcul du {document} : {detail['message']} "
+                "L'employeur de cette période doit corriger ou supprimer la ligne ; un superviseur relance "
+                "ensuite le processus."
+            )
+        else:
+            motifs.append(
+                f"Le calcul du {document} refuse les données de l'agent : {detail['message']} Un superviseur doit "
+                "faire corriger le dossier de l'agent, puis relancer le processus."
+            )
+    return ApplicationError(" ".join(motifs), type=DONNEES_INVALIDES, non_retryable=True)
+
+
+def _estimer(cas: dict[str, Any], lignes: LignesCir, document: str) -> pension.Estimation:
+    try:
+        return pension.estimer(cas)
+    except pension.ErreurCas as erreur:
+        raise donnees_invalides(erreur, lignes, document) from None
+
+
 def contenu_bilan(
     affilie: Affilie, lignes: LignesCir, enfants: Enfants, indice: int | None, le: date
 ) -> dict[str, Any]:
     cas = cas_pension(affilie, lignes, enfants, indice, le)
-    estimation = pension.estimer(cas)
+    estimation = _estimer(cas, lignes, "bilan personnalisé")
     compter_calcul("bilan")
     donnees = estimation.model_dump(mode="json")
     return {
@@ -96,7 +129,7 @@ def contenu_bilan(
 def contenu_eig(affilie: Affilie, lignes: LignesCir, enfants: Enfants, le: date) -> dict[str, Any]:
     """The EIG (estimation indicative globale): the amounts of ``pension.estimer`` at the key ages."""
     cas = cas_pension(affilie, lignes, enfants, None, le)
-    donnees = pension.estimer(cas).model_dump(mode="json")
+    donnees = _estimer(cas, lignes, "document d'information").model_dump(mode="json")
     compter_calcul("eig")
     return {
         "titre": "Estimation indicative globale",

@@ -113,7 +113,8 @@ class ActivitesProcessus:
 
     @activity.defn(name="tache_clore")
     async def clore_tache(self, cloture: ClotureTache) -> None:
-        """Store the answer (CIR corrections, task done) or close the task as ``etat``; then the next state."""
+        """Store the answer (CIR corrections, task done) or close the task as ``etat`` (and the ``autres`` tasks of
+        the process as ``etat``); then the next state."""
         async with transaction(self._sessions) as session:
             if cloture.reponse is None:
                 tache = await depots.marquer_tache(session, cloture.tache_id, cloture.horodatage, cloture.etat.value)
@@ -124,6 +125,8 @@ class ActivitesProcessus:
                 if tache is None:
                     raise _tache_inconnue(cloture.tache_id)
                 await depots.terminer_tache(session, tache, cloture.reponse, cloture.horodatage)
+            for autre in cloture.autres:
+                await depots.marquer_tache(session, autre, cloture.horodatage, cloture.etat.value)
             await _appliquer(session, cloture.transition)
 
     @activity.defn(name="processus_notifier")

@@ -185,10 +185,10 @@ def echeances_demarrer() -> None:
     """Start the validation-of-services deadline of every eligible agent (again: starts nothing twice)."""
     from datetime import date
 
-    from domain.taches import DelaisTache
     from services.base import base_de_donnees
     from services.echeances import demarrer_echeances
     from services.moteur import Moteur
+    from workflows.client import delais_taches
 
     settings = get_settings()
 
@@ -199,7 +199,7 @@ def echeances_demarrer() -> None:
                 await Moteur(settings).client(),
                 settings.task_queue,
                 settings.validation_rappels,
-                DelaisTache(settings.relance_employeur, settings.escalade_superviseur),
+                delais_taches(settings),
                 date.today(),
             )
 

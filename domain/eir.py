@@ -6,14 +6,14 @@ read by activities.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.etats import ETATS_EIR_TERMINES, Acteur, EtapeEir, EtatEir
-from domain.processus import Intervention, Notification, Projection, Transition, projection_de
+from domain.processus import Incident, Intervention, Notification, Projection, ReglesIncident, Transition, projection_de
 from domain.taches import DelaisTache
 
 
@@ -24,10 +24,11 @@ class DelaisEir:
     escalade_superviseur: timedelta
     enquete: timedelta
     reponse_enquete: timedelta
+    incidents: ReglesIncident = field(default_factory=ReglesIncident)
 
     @property
     def taches(self) -> DelaisTache:
-        return DelaisTache(relance=self.relance_employeur, escalade=self.escalade_superviseur)
+        return DelaisTache(relance=self.relance_employeur, escalade=self.escalade_superviseur, incidents=self.incidents)
 
 
 @dataclass
@@ -76,6 +77,7 @@ class VueEir:
     en_attente_de: Acteur | None = None
     echeance: datetime | None = None
     tache_id: int | None = None
+    incident: Incident | None = None
 
     def projection(self) -> Projection:
         return projection_de(self, self.etat in ETATS_EIR_TERMINES, self.etape.value, self.phase)

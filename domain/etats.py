@@ -17,16 +17,20 @@ EtapeEir = StrEnum("EtapeEir", "enregistrement preparation realisation cloture")
 EtatEir = StrEnum(
     "EtatEir",
     "enregistree attente_notification_employeur verification_employeur ris_disponible consolidation_employeur "
-    "simulations_en_cours bilan_disponible enquete_envoyee close retiree",
+    "simulations_en_cours bilan_disponible enquete_envoyee close retiree incident annulee",
 )
-ETATS_EIR_TERMINES = frozenset({EtatEir.close, EtatEir.retiree})
+ETATS_EIR_TERMINES = frozenset({EtatEir.close, EtatEir.retiree, EtatEir.annulee})
 ETATS_EIR_OUVERTS = frozenset(EtatEir) - ETATS_EIR_TERMINES
 
 TypeTache = StrEnum(
     "TypeTache",
     "verification_carriere_eir consolidation_eir correction_cir_rectification obtention_donnees_rectification "
-    "transmission_donnees_rectification certificats_services_validation decision_validation maj_cir_campagne",
+    "transmission_donnees_rectification certificats_services_validation decision_validation maj_cir_campagne "
+    "incident",
 )
+# A process stopped on a failed step (see domain.processus.Incident): the data break a rule (``metier``: someone
+# must correct them) or a component keeps failing (``technique``: retried on its own).
+TypeIncident = StrEnum("TypeIncident", "metier technique")
 EtatTache = StrEnum("EtatTache", "ouverte terminee annulee")
 
 TypeDocument = StrEnum("TypeDocument", "ris bilan eig")

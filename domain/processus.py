@@ -9,14 +9,14 @@ sent a moment ahead of it (wait, then check) from an answer to a state that has 
 from __future__ import annotations
 
 from dataclasses import Field, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as Champ
 
-from domain.etats import Acteur
+from domain.etats import Acteur, TypeIncident
 
 # Which process, hence which projection table.
 TypeProcessus = StrEnum("TypeProcessus", "eir rectification validation")
@@ -36,6 +36,56 @@ class Parties:
     employeur_id: int | None
 
 
+# The type of the non-retryable ``ApplicationError`` an activity raises when the data break a rule or the
+# calculation refuses its input: retrying cannot help, someone must correct the data (a business incident).
+DONNEES_INVALIDES = "DonneesInvalides"
+
+# The steps that may fail, by activity name, as a supervisor reads them.
+ETAPES: dict[str, str] = {
+    "eir_calculer_bilan": "calcul du bilan personnalisé",
+    "eir_publier_ris": "publication du relevé individuel de situation",
+    "processus_notifier": "envoi d'un courriel",
+    "rectification_produire_document": "production du document rectifié",
+}
+
+
+@dataclass
+class ReglesIncident:
+    """When a failing step becomes an incident (read from the settings when a process starts, passed in its
+    input): ``tentatives``: attempts of a technical failure, with a bounded backoff, before it is one;
+    ``reprise_automatique``: after this a technical incident is tried again on its own (as many attempts);
+    ``delai_traitement``: the due date of the supervisors' incident task."""
+
+    tentatives: int = 20
+    reprise_automatique: timedelta = timedelta(minutes=30)
+    delai_traitement: timedelta = timedelta(days=2)
+
+
+@dataclass
+class Incident:
+    """Why a process stopped on a step: ``motif`` in French (what is wrong, who must act), since when, how many
+    attempts so far; for a technical incident the last error; ``etape``: the step, as a supervisor reads it."""
+
+    type: TypeIncident
+    motif: str
+    depuis: datetime
+    tentatives: int
+    etape: str
+    derniere_erreur: str | None = None
+    tache_id: int | None = None
+
+    def en_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type.value,
+            "motif": self.motif,
+            "depuis": self.depuis.isoformat(),
+            "tentatives": self.tentatives,
+            "etape": self.etape,
+            "derniere_erreur": self.derniere_erreur,
+            "tache_id": self.tache_id,
+        }
+
+
 @dataclass
 class Projection:
     """The columns of a projection row that a transition writes."""
@@ -47,6 +97,7 @@ class Projection:
     termine: bool = False
     etape: str | None = None  # EIR only
     phase: int | None = None  # EIR only
+    incident: dict[str, Any] | None = None  # ``Incident.en_dict`` while the process is in incident
 
 
 class Visible(Protocol):
@@ -64,18 +115,27 @@ class Visible(Protocol):
     @property
     def tache_id(self) -> int | None: ...
 
+    @property
+    def incident(self) -> Incident | None: ...
+
 
 def projection_de(vue: Visible, termine: bool, etape: str | None = None, phase: int | None = None) -> Projection:
-    return Projection(vue.etat.value, vue.en_attente_de, vue.echeance, vue.tache_id, termine, etape, phase)
+    incident = vue.incident.en_dict() if vue.incident is not None else None
+    return Projection(vue.etat.value, vue.en_attente_de, vue.echeance, vue.tache_id, termine, etape, phase, incident)
 
 
 class Vue(Protocol):
     """The business state a process's query answers with (one dataclass per process)."""
 
     __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+
+    @property
+    def etat(self) -> StrEnum: ...
+
     en_attente_de: Acteur | None
     echeance: datetime | None
     tache_id: int | None
+    incident: Incident | None
 
     def projection(self) -> Projection: ...
 
@@ -90,6 +150,7 @@ class VueDossier:
     echeance: datetime | None = None
     tache_id: int | None = None
     termine: bool = False
+    incident: Incident | None = None
 
     def projection(self) -> Projection:
         return projection_de(self, self.termine)
@@ -148,3 +209,10 @@ class Intervention(BaseModel):
         ge=0,
         description="La séquence de l'état lu (colonne « sequence » de la projection ou de la tâche)",
     )
+
+
+class ActionSuperviseur(Intervention):
+    """A supervisor's action on a process in incident: resume it (``motif``: why, for the history) or cancel
+    it (``motif`` required)."""
+
+    motif: str = Champ(default="", max_length=2000, description="La raison de l'action, gardée dans l'historique")

@@ -20,7 +20,8 @@ MENTION_RECLAMATION_EIG = "Dossier instruit dans le cadre d'une réclamation sur
 Routage = StrEnum("Routage", "employeur_actuel employeur_precedent employeur_precedent_hors_systeme autre_regime")
 EtatRectification = StrEnum(
     "EtatRectification",
-    "enregistree transmission_ancien_employeur correction_employeur document_rectifie orientee_autre_regime",
+    "enregistree transmission_ancien_employeur correction_employeur document_rectifie orientee_autre_regime incident "
+    "annulee",
 )
 
 

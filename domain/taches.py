@@ -11,15 +11,17 @@ from pydantic import Field
 
 from domain.cir import LigneCir
 from domain.etats import Acteur, EtatTache, TypeTache
-from domain.processus import Intervention, Transition
+from domain.processus import Intervention, ReglesIncident, Transition
 
 
 @dataclass
 class DelaisTache:
-    """After ``relance`` an open task is reminded to its recipient; after ``escalade`` supervisors are told."""
+    """After ``relance`` an open task is reminded to its recipient; after ``escalade`` supervisors are told;
+    ``incidents``: when a failing step of the process becomes an incident."""
 
     relance: timedelta
     escalade: timedelta
+    incidents: ReglesIncident = field(default_factory=ReglesIncident)
 
 
 class ReponseTache(Intervention):
@@ -76,3 +78,4 @@ class ClotureTache:
     transition: Transition
     reponse: ReponseTache | None = None
     etat: EtatTache = EtatTache.terminee
+    autres: list[int] = field(default_factory=list)  # other open tasks of the process closed as ``etat`` too

@@ -15,7 +15,7 @@ from domain.taches import DelaisTache
 
 MotifValidation = StrEnum("MotifValidation", "titularisation temps_non_complet")
 EtatValidation = StrEnum(
-    "EtatValidation", "ouverte instruction_employeur decision_superviseur acceptee rejetee forclose"
+    "EtatValidation", "ouverte instruction_employeur decision_superviseur acceptee rejetee forclose incident annulee"
 )
 DECISIONS_VALIDATION = frozenset({EtatValidation.acceptee.value, EtatValidation.rejetee.value})
 EVENEMENT_DEMANDE_VALIDATION = "demande_recue"  # the agent's request received: the dossier notes its date

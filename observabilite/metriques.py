@@ -84,12 +84,16 @@ async def etat_du_service(session: AsyncSession, maintenant: datetime | None = N
     maintenant = maintenant or datetime.now(UTC)
     ouvertes = col(Tache.etat) == "ouverte"
     processus = []
+    incidents = dict.fromkeys(("metier", "technique"), 0)
     for type_, table in (
         ("eir", DemandeEirTable),
         ("rectification", RectificationTable),
         ("validation_services", DossierValidationTable),
     ):
         processus += [(type_, etat, n) for etat, n in await _par(session, table.etat)]
+        for incident in (await session.exec(select(table.incident).where(table.etat == "incident"))).all():
+            type_incident = (incident or {}).get("type", "technique")
+            incidents[type_incident] = incidents.get(type_incident, 0) + 1
     souffrance = await session.scalar(
         select(func.count()).where(
             (col(Mail.etat) == "a_envoyer") & (col(Mail.cree_le) < maintenant - timedelta(minutes=5))
@@ -130,6 +134,13 @@ async def etat_du_service(session: AsyncSession, maintenant: datetime | None = N
             await _par(session, Document.type),
         ),
         _jauge("cnracl_processus", "Processus par type et état métier.", ["type", "etat"], processus),
+        _jauge(
+            "cnracl_incidents",
+            "Processus arrêtés sur un incident, par type (metier : données à corriger ; technique : composant en "
+            "panne après ses tentatives).",
+            ["type"],
+            sorted(incidents.items()),
+        ),
         _jauge(
             "cnracl_campagne_cibles",
             "Agents ciblés par campagne DAI (hors simulations), par état.",

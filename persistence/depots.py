@@ -398,6 +398,7 @@ async def appliquer_transition(session: AsyncSession, transition: Transition) ->
     ligne.en_attente_de = etat.en_attente_de.value if etat.en_attente_de else None
     ligne.sequence = transition.sequence
     ligne.modifiee_le = transition.horodatage
+    ligne.incident = etat.incident
     if etat.termine:
         ligne.terminee_le = transition.horodatage
     if isinstance(ligne, DemandeEirTable):

@@ -11,11 +11,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from persistence.models import (
     Affilie,
+    Compte,
     DemandeEirTable,
     Document,
     DossierValidationTable,
     LigneCirTable,
     RectificationTable,
+    Tache,
 )
 
 
@@ -149,3 +151,36 @@ async def projection_du_processus(session: AsyncSession, workflow_id: str) -> tu
         if ligne is not None:
             return type_, ligne
     return None
+
+
+async def processus_en_incident(session: AsyncSession) -> list[tuple[str, Any, Affilie, Tache | None]]:
+    """Every process in incident: (type, projection row, its agent, its open incident task), the oldest incident
+    first."""
+    trouves: list[tuple[str, Any, Affilie, Tache | None]] = []
+    for type_, (table, *_reste) in PROJECTIONS.items():
+        lignes = await session.exec(
+            select(table, Affilie).join(Affilie, col(Affilie.id) == table.affilie_id).where(table.etat == "incident")
+        )
+        trouves += [(type_, ligne, affilie, None) for ligne, affilie in lignes.all()]
+    if not trouves:
+        return []
+    taches = await session.exec(
+        select(Tache).where(
+            col(Tache.workflow_id).in_([ligne.workflow_id for _, ligne, _, _ in trouves]),
+            Tache.type == "incident",
+            Tache.etat == "ouverte",
+        )
+    )
+    par_processus = {tache.workflow_id: tache for tache in taches.all()}
+    trouves = [(type_, ligne, affilie, par_processus.get(ligne.workflow_id)) for type_, ligne, affilie, _ in trouves]
+    return sorted(trouves, key=lambda trouve: str((trouve[1].incident or {}).get("depuis", "")))
+
+
+async def comptes_superviseurs(session: AsyncSession) -> Sequence[Compte]:
+    """The active supervisor accounts, by name (an incident is assigned to one of them)."""
+    requete = (
+        select(Compte)
+        .where(Compte.role == "superviseur", col(Compte.actif).is_(True))
+        .order_by(col(Compte.nom), col(Compte.prenom), col(Compte.identifiant))
+    )
+    return (await session.exec(requete)).all()

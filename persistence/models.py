@@ -152,6 +152,9 @@ class ProjectionProcessus(SQLModel):
     creee_le: datetime | None = Field(default=None, sa_type=UtcDateTime(), nullable=False)
     modifiee_le: datetime | None = Field(default=None, sa_type=UtcDateTime(), nullable=False)
     terminee_le: datetime | None = Field(default=None, sa_type=UtcDateTime(), nullable=True)
+    # While the process is in incident (``etat`` = incident): its type, reason, since when, attempts, step
+    # (``domain.processus.Incident.en_dict``); empty otherwise.
+    incident: dict[str, Any] | None = Field(default=None, sa_type=JSON, nullable=True)
 
 
 class DemandeEirTable(ProjectionProcessus, table=True):

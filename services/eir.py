@@ -79,6 +79,11 @@ class EtatDemande(BaseModel):
     echeance: datetime | None
     tache_id: int | None
     indice_fin_de_carriere: int | None
+    incident: dict[str, Any] | None = Field(
+        default=None,
+        description="Quand la demande est arrêtée (état « incident ») : type (metier ou technique), motif, depuis, "
+        "tentatives, étape",
+    )
     historique: list[EvenementPublic]
 
 
@@ -149,10 +154,24 @@ async def demande_visible(session: AsyncSession, compte: Compte, demande_id: int
     )
 
 
+def _incident_vu_par_l_agent(incident: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The incident as the agent reads it: a technical one in plain words (the last error is for supervisors)."""
+    if incident is None:
+        return None
+    vu = {cle: incident.get(cle) for cle in ("type", "motif", "depuis", "tentatives", "etape")}
+    if incident.get("type") != "metier":
+        vu["motif"] = (
+            f"Un incident technique retarde l'étape « {incident.get('etape')} » : elle est réessayée "
+            "automatiquement et les équipes de la CNRACL sont prévenues. Vous n'avez rien à faire."
+        )
+    return vu
+
+
 async def _etat(session: AsyncSession, demande: DemandeEirTable) -> EtatDemande:
     return EtatDemande.model_validate(
         {
             **demande.model_dump(),
+            "incident": _incident_vu_par_l_agent(demande.incident),
             "reference": f"EIR-{demande.id}",
             "historique": await historique(session, demande.workflow_id),
         }

@@ -105,6 +105,7 @@ async def detail(session: AsyncSession, moteur: Moteur, workflow_id: str) -> dic
     evenements = await historique(session, workflow_id)
     return {
         **_resume(type_, ligne),
+        "incident": ligne.incident,
         "moteur": await _dans_le_moteur(moteur, workflow_id),
         "historique": [e.model_dump() for e in evenements],
     }

@@ -14,12 +14,12 @@ from domain.erreurs import Conflit, Interdit, Refus
 from domain.etats import Acteur, Role
 from domain.rectification import DemandeRectification, EtatRectification, Routage, refus_employeur_de_la_periode
 from domain.regles import parametre
-from domain.taches import DelaisTache
 from persistence import depots, lectures
 from persistence.models import Affilie, Compte, RectificationTable
 from services.acces import EvenementPublic, affaire_de_l_agent, agent_vu, numero, vue_publique
 from services.champs import Nir, Siret
 from services.moteur import Moteur, demarrer_ou_retirer
+from workflows.client import delais_taches
 from workflows.rectification import RectificationWorkflow
 
 
@@ -163,7 +163,7 @@ async def demander(
                 rectification.reclamation_eig,
                 employeur_actuel_id,
                 employeur_periode_id if routage is Routage.employeur_precedent else None,
-                DelaisTache(reglages.relance_employeur, reglages.escalade_superviseur),
+                delais_taches(reglages),
             ),
             id=rectification.workflow_id,
             task_queue=reglages.task_queue,

@@ -12,6 +12,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import Runtime
 
 from domain.eir import DelaisEir, DemandeEir, VueEir
+from domain.processus import ReglesIncident
+from domain.taches import DelaisTache
 from workflows.eir import EirWorkflow
 
 if TYPE_CHECKING:
@@ -57,7 +59,22 @@ def delais_eir(settings: Settings) -> DelaisEir:
         escalade_superviseur=settings.escalade_superviseur,
         enquete=settings.eir_delai_enquete,
         reponse_enquete=settings.eir_delai_reponse_enquete,
+        incidents=regles_incident(settings),
     )
+
+
+def regles_incident(settings: Settings) -> ReglesIncident:
+    """When a failing step becomes an incident, read from the settings when a process starts (in its input)."""
+    return ReglesIncident(
+        tentatives=settings.tentatives_avant_incident,
+        reprise_automatique=settings.incident_reprise_automatique,
+        delai_traitement=settings.incident_delai_traitement,
+    )
+
+
+def delais_taches(settings: Settings) -> DelaisTache:
+    """The delays of a process's human tasks (reminder, escalation) and its incident rules, from the settings."""
+    return DelaisTache(settings.relance_employeur, settings.escalade_superviseur, regles_incident(settings))
 
 
 async def demarrer_eir(

@@ -27,12 +27,13 @@ with workflow.unsafe.imports_passed_through():
         ReponsesEnquete,
         VueEir,
     )
-    from domain.etats import ETATS_EIR_TERMINES, Acteur, EtapeEir, EtatEir, EtatTache, TypeTache
-    from domain.processus import ReferenceProcessus, TypeProcessus
+    from domain.etats import ETATS_EIR_TERMINES, Acteur, EtapeEir, EtatEir, TypeTache
+    from domain.processus import ActionSuperviseur, ReferenceProcessus, TypeProcessus
     from domain.taches import ReponseTache
     from workflows.processus import (
         COURTE,
         ENVOI,
+        Annulation,
         DemandeTache,
         Deroulement,
         Interruption,
@@ -60,6 +61,7 @@ class EirWorkflow:
             ReferenceProcessus(TypeProcessus.eir, demande.demande_id),
             VueEir(etape=EtapeEir.enregistrement, etat=EtatEir.enregistree, en_attente_de=Acteur.cnracl),
             interrompu=lambda: self._retrait is not None,
+            regles=demande.delais.incidents,
         )
 
     # ------------------------------------------------------------------ process
@@ -70,6 +72,8 @@ class EirWorkflow:
             await self._enregistrement()
             await self._preparation()
             await self._realisation()
+        except Annulation:
+            await self._annuler()
         except Interruption:
             await self._retirer()
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -165,14 +169,18 @@ class EirWorkflow:
         compte_id = self._retrait.compte_id if self._retrait else None
         retiree = VueEir(etape=processus.vue.etape, etat=EtatEir.retiree)
         tache = processus.tache_ouverte
-        if tache is None:
-            await processus.etat(retiree, "demande_retiree", acteur=Acteur.affilie, compte_id=compte_id)
-        else:
-            await processus.clore_tache(
-                tache, retiree, "demande_retiree", etat=EtatTache.annulee, acteur=Acteur.affilie, compte_id=compte_id
-            )
+        await processus.terminer(retiree, "demande_retiree", acteur=Acteur.affilie, compte_id=compte_id)
+        if tache is not None:
             await processus.notifier("tache_annulee", Acteur.employeur, tache_id=tache)
         await processus.notifier("retrait_confirme", Acteur.affilie)
+
+    async def _annuler(self) -> None:
+        """A supervisor cancelled the request in incident: its tasks cancelled, the employer and the agent told."""
+        processus = self._processus
+        tache = await processus.terminer_annule(VueEir(etape=processus.vue.etape, etat=EtatEir.annulee))
+        if tache is not None:
+            await processus.notifier("tache_annulee", Acteur.employeur, tache_id=tache)
+        await processus.notifier("eir_annulee", Acteur.affilie)
 
     # ------------------------------------------------------------------ steps
 
@@ -205,17 +213,15 @@ class EirWorkflow:
         activity."""
         processus = self._processus
         vue = VueEir(etape=EtapeEir.preparation, etat=EtatEir.ris_disponible, phase=2, en_attente_de=Acteur.affilie)
-        transition = processus.transition(vue, "ris_disponible")
-        await processus.executer(
+        production = self._production(f"ris-{processus.tour}")
+        avis = await processus.notification(evenement, Acteur.affilie)
+        await processus.executer_et_ecrire(
             ActivitesEir.publier_ris,
-            PublicationRis(
-                self._production(f"ris-{processus.tour}"),
-                await processus.notification(evenement, Acteur.affilie),
-                transition,
-            ),
+            lambda transition: PublicationRis(production, avis, transition),
+            vue,
+            "ris_disponible",
             ENVOI + COURTE,
         )
-        processus.ecrit(transition, vue)
 
     def _production(self, etape: str) -> ProductionDocument:
         return ProductionDocument(f"{self._processus.workflow_id}:{etape}", self._demande.demande_id, workflow.now())
@@ -276,6 +282,22 @@ class EirWorkflow:
     @retirer.validator
     def _valider_retrait(self, action: ActionAffilie) -> None:
         self._processus.valider(action.sequence, self._verifier_retrait)
+
+    @workflow.update
+    async def reprendre(self, action: ActionSuperviseur) -> VueEir:
+        return await self._processus.reprendre(action)
+
+    @reprendre.validator
+    def _valider_reprise(self, action: ActionSuperviseur) -> None:
+        self._processus.valider_reprise(action)
+
+    @workflow.update
+    async def annuler(self, action: ActionSuperviseur) -> VueEir:
+        return await self._processus.annuler(action)
+
+    @annuler.validator
+    def _valider_annulation(self, action: ActionSuperviseur) -> None:
+        self._processus.valider_annulation(action)
 
     @workflow.query
     def etat(self) -> VueEir:

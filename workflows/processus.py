@@ -15,15 +15,20 @@ from typing import Any, Generic, TypedDict, TypeVar, Unpack
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, RetryState
 
 with workflow.unsafe.imports_passed_through():
     from activities.processus import ActivitesProcessus
-    from domain.etats import Acteur, EtatTache, TypeTache
+    from domain.etats import Acteur, EtatTache, TypeIncident, TypeTache
     from domain.processus import (
+        DONNEES_INVALIDES,
+        ETAPES,
+        ActionSuperviseur,
+        Incident,
         Notification,
         Parties,
         ReferenceProcessus,
+        ReglesIncident,
         Transition,
         TypeProcessus,
         Vue,
@@ -33,6 +38,8 @@ with workflow.unsafe.imports_passed_through():
 
 COURTE = timedelta(seconds=30)  # a write of the process's own rows
 ENVOI = timedelta(minutes=1)  # a mail (rendering, outbox, SMTP)
+# A write of the process's own rows (local activity): retried until the database answers, since the incident
+# itself could not be written without it.
 REESSAIS = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 # How long an answer sent ahead of the process waits for the state it read (workflow time): past it, the
 # sequence it carries is not one this process will write.
@@ -46,6 +53,10 @@ Resultat = TypeVar("Resultat")
 
 class Interruption(Exception):
     """Raised by a wait once the process's interruption (the agent's withdrawal) has come."""
+
+
+class Annulation(Exception):
+    """Raised while the process is in incident, once a supervisor has cancelled it."""
 
 
 def refus(message: str) -> ApplicationError:
@@ -103,6 +114,7 @@ class Deroulement(Generic[VueT]):
         vue: VueT,
         parties: Parties | None = None,
         interrompu: Callable[[], bool] = lambda: False,
+        regles: ReglesIncident | None = None,
     ) -> None:
         self.reference = reference
         self.vue = vue
@@ -113,6 +125,20 @@ class Deroulement(Generic[VueT]):
         self.reponse: ReponseTache | None = None
         self._reponse_attendue: int | None = None  # the task whose answer ``completer_tache`` takes
         self._interrompu = interrompu
+        # Incidents: the failed step waits for a supervisor's resumption (or, technical, its own) or cancellation.
+        self._regles = regles or ReglesIncident()
+        self._reessais = RetryPolicy(
+            initial_interval=timedelta(seconds=1),
+            maximum_interval=timedelta(minutes=1),
+            maximum_attempts=max(1, self._regles.tentatives),
+        )
+        self.incident: Incident | None = None
+        self.tache_incident: int | None = None
+        self._avant_incident: VueT | None = None
+        self._incidents = 0  # incidents so far: part of their tasks' keys
+        self._reprise: ActionSuperviseur | None = None
+        self.annulation: ActionSuperviseur | None = None
+        self._decision_attendue = False  # in incident, waiting for a resumption or a cancellation (not re-running)
 
     @property
     def workflow_id(self) -> str:
@@ -165,10 +191,198 @@ class Deroulement(Generic[VueT]):
         argument: Argument,
         delai: timedelta = COURTE,
     ) -> Resultat:
-        """A side effect that may take time (a document, a calculation): a regular activity."""
-        return await workflow.execute_activity_method(
-            activite, argument, start_to_close_timeout=delai, retry_policy=REESSAIS
+        """A side effect that may take time (a document, a calculation, a mail): a regular activity. Its failure
+        is an incident (see ``_incident``): once resumed, the step runs again."""
+        return await self._executer(activite, lambda: argument, delai)
+
+    async def executer_et_ecrire(
+        self,
+        activite: Callable[[Any, Argument], Awaitable[Resultat]],
+        argument: Callable[[Transition], Argument],
+        vue: VueT,
+        evenement: str,
+        delai: timedelta = COURTE,
+    ) -> Resultat:
+        """An activity that writes the process's next state itself (``vue``) once its side effect is done: its input
+        is built for each run around that state's transition, numbered after any incident's states."""
+        transitions: list[Transition] = []
+
+        def construire() -> Argument:
+            transitions.append(self.transition(vue, evenement))
+            return argument(transitions[-1])
+
+        return await self._executer(activite, construire, delai, lambda: self.ecrit(transitions[-1], vue))
+
+    async def _executer(
+        self,
+        activite: Callable[[Any, Argument], Awaitable[Resultat]],
+        construire: Callable[[], Argument],
+        delai: timedelta,
+        ecrite: Callable[[], None] | None = None,
+    ) -> Resultat:
+        while True:
+            try:
+                resultat = await workflow.execute_activity_method(
+                    activite, construire(), start_to_close_timeout=delai, retry_policy=self._reessais
+                )
+            except ActivityError as echec:
+                await self._incident(echec)
+                continue
+            if ecrite is not None:
+                ecrite()
+            if self.incident is not None:
+                await self._resoudre(etat_ecrit=ecrite is not None)
+            return resultat
+
+    # ------------------------------------------------------------------ incidents
+
+    async def _incident(self, echec: ActivityError) -> None:
+        """The step failed: a business failure (the data break a rule: not retried) or a technical one (retried
+        with a bounded backoff until the attempts ran out). The process enters the incident state, a supervisors'
+        task opens; it waits to be resumed (returns: the step runs again), cancelled (``Annulation``) or
+        withdrawn (``Interruption``). A technical incident is tried again on its own after a while."""
+        cause = echec.cause
+        etape = ETAPES.get(echec.activity_type, echec.activity_type)
+        precedent = self.incident
+        epuise = echec.retry_state == RetryState.MAXIMUM_ATTEMPTS_REACHED
+        tentatives = (precedent.tentatives if precedent else 0) + (self._regles.tentatives if epuise else 1)
+        if isinstance(cause, ApplicationError) and cause.type == DONNEES_INVALIDES:
+            incident = Incident(TypeIncident.metier, cause.message, workflow.now(), tentatives, etape)
+        else:
+            erreur = _erreur(cause)
+            incident = Incident(
+                TypeIncident.technique,
+                f"L'étape « {etape} » échoue après {tentatives} tentatives (dernière erreur : {erreur}). L'équipe "
+                f"d'exploitation doit rétablir le composant en cause ; le processus réessaie de lui-même toutes les "
+                f"{_duree(self._regles.reprise_automatique)}, ou un superviseur le relance.",
+                workflow.now(),
+                tentatives,
+                etape,
+                erreur,
+            )
+        if precedent is None or self.tache_incident is None:
+            await self._ouvrir_incident(incident)
+        else:
+            incident = replace(incident, depuis=precedent.depuis)
+            self.incident = incident
+            await self.etat(
+                replace(self.vue, incident=incident),
+                "incident_persistant",
+                details={"tentatives": tentatives, "motif": incident.motif},
+            )
+        await self._attendre_issue()
+
+    async def _ouvrir_incident(self, incident: Incident) -> None:
+        self._avant_incident = self.vue
+        self._incidents += 1
+        self.incident = incident
+        vue = replace(self.vue, etat=type(self.vue.etat)("incident"), incident=incident)
+        details = {"type": incident.type.value, "etape": incident.etape, "motif": incident.motif}
+        self.tache_incident = await self._creer_tache(
+            DemandeTache(
+                TypeTache.incident,
+                vue,
+                Acteur.superviseur,
+                None,
+                DelaisTache(self._regles.delai_traitement, self._regles.delai_traitement),
+                details | {"tentatives": incident.tentatives},
+            ),
+            "incident_ouvert",
+            f"{self.workflow_id}:incident:{self._incidents}",
         )
+
+    async def _attendre_issue(self) -> None:
+        incident = self.incident
+        automatique = self._regles.reprise_automatique if incident and incident.type is TypeIncident.technique else None
+        self._decision_attendue = True
+        try:
+            await self.attendre(lambda: self._reprise is not None or self.annulation is not None, automatique)
+        finally:
+            self._decision_attendue = False
+        if self.annulation is not None:
+            raise Annulation()
+        reprise, self._reprise = self._reprise, None
+        if reprise is not None:
+            await self.etat(
+                self.vue,
+                "incident_relance",
+                acteur=Acteur.superviseur,
+                compte_id=reprise.compte_id or None,
+                details={"motif": reprise.motif},
+            )
+
+    async def _resoudre(self, etat_ecrit: bool) -> None:
+        """The step succeeded after an incident: its task closed, the state before it written back (or the one
+        the step itself wrote)."""
+        avant = self.vue if etat_ecrit or self._avant_incident is None else self._avant_incident
+        vue = replace(avant, incident=None)
+        tentatives = self.incident.tentatives if self.incident else 0
+        if self.tache_incident is None:
+            await self.etat(vue, "incident_resolu", details={"tentatives": tentatives})
+        else:
+            await self._clore(self.tache_incident, vue, "incident_resolu", details={"tentatives": tentatives})
+        self.incident, self.tache_incident, self._avant_incident = None, None, None
+
+    def _exiger_decision_attendue(self, action: str) -> None:
+        if self.incident is None:
+            raise refus(f"Ce processus n'est pas en incident : il n'y a rien à {action}. Sa page indique où il en est.")
+        if not self._decision_attendue or self._reprise is not None or self.annulation is not None:
+            raise refus(
+                f"Impossible de {action} maintenant : l'étape arrêtée est en train d'être essayée de nouveau. "
+                "Rechargez la page dans un instant : l'incident sera résolu, ou de nouveau en attente."
+            )
+
+    def verifier_reprise(self) -> None:
+        self._exiger_decision_attendue("relancer")
+
+    def verifier_annulation(self, action: ActionSuperviseur) -> None:
+        if not action.motif.strip():
+            raise refus("motif : indiquez pourquoi le processus est annulé ; la raison est gardée dans l'historique.")
+        self._exiger_decision_attendue("annuler")
+
+    def valider_reprise(self, action: ActionSuperviseur) -> None:
+        """The ``reprendre`` validator of every process."""
+        self.valider(action.sequence, self.verifier_reprise)
+
+    async def reprendre(self, action: ActionSuperviseur) -> VueT:
+        """The ``reprendre`` update of every process: the failed step runs again."""
+        await self.rattraper(action.sequence, self.verifier_reprise)
+        self._reprise = action
+        return await self.apres_ecriture()
+
+    def valider_annulation(self, action: ActionSuperviseur) -> None:
+        """The ``annuler`` validator of every process."""
+        self.valider(action.sequence, lambda: self.verifier_annulation(action))
+
+    async def annuler(self, action: ActionSuperviseur) -> VueT:
+        """The ``annuler`` update of every process: it ends, cancelled (see ``terminer_annule``)."""
+        await self.rattraper(action.sequence, lambda: self.verifier_annulation(action))
+        self.annulation = action
+        return await self.apres_ecriture()
+
+    async def terminer(self, vue: VueT, evenement: str, **auteur: Unpack[Auteur]) -> None:
+        """End the process in ``vue`` (withdrawn, cancelled): its open tasks (a person's, an incident's)
+        cancelled with that state, in one write."""
+        taches = [t for t in (self.tache_ouverte, self.tache_incident) if t is not None]
+        if not taches:
+            await self.etat(vue, evenement, **auteur)
+        else:
+            await self._clore(taches[0], vue, evenement, etat=EtatTache.annulee, autres=taches[1:], **auteur)
+        self.tache_ouverte, self.tache_incident, self.incident, self._reponse_attendue = None, None, None, None
+
+    async def terminer_annule(self, vue: VueT) -> int | None:
+        """A supervisor cancelled the process in incident: it ends in ``vue``, its tasks cancelled, the reason in
+        the history. Returns the person's task that was open (its recipient may be told)."""
+        action = self.annulation
+        tache = self.tache_ouverte
+        await self.terminer(
+            replace(vue, incident=None),
+            "processus_annule",
+            acteur=Acteur.superviseur,
+            compte_id=action.compte_id if action else None,
+            details={"motif": action.motif if action else ""},
+        )
+        return tache
 
     # ------------------------------------------------------------------ mails
 
@@ -216,18 +430,25 @@ class Deroulement(Generic[VueT]):
 
     async def ouvrir_tache(self, demande: DemandeTache[VueT]) -> int:
         """Create the task (with its due date) and write the state that opens it, in one local activity."""
+        tache_id = await self._creer_tache(
+            demande, f"{demande.type.value}_demandee", f"{self.workflow_id}:{demande.type.value}:{self.tour}"
+        )
+        self.tache_ouverte = tache_id
+        return tache_id
+
+    async def _creer_tache(self, demande: DemandeTache[VueT], evenement: str, cle: str) -> int:
         horodatage = workflow.now()
         echeance = horodatage + demande.delais.relance
         vue = replace(demande.vue, en_attente_de=demande.destinataire, echeance=echeance, tache_id=None)
         transition = self.transition(
             vue,
-            f"{demande.type.value}_demandee",
+            evenement,
             acteur=demande.acteur,
             compte_id=demande.compte_id,
             details=demande.details,
         )
         nouvelle = NouvelleTache(
-            cle=f"{self.workflow_id}:{demande.type.value}:{self.tour}",
+            cle=cle,
             type=demande.type,
             workflow_id=self.workflow_id,
             affilie_id=(await self.parties()).affilie_id,
@@ -239,7 +460,6 @@ class Deroulement(Generic[VueT]):
             demande_id=self.reference.projection_id if self.reference.processus is TypeProcessus.eir else None,
         )
         tache_id = await self.ecrire(ActivitesProcessus.ouvrir_tache, OuvertureTache(nouvelle, transition))
-        self.tache_ouverte = tache_id
         self.ecrit(transition, replace(vue, tache_id=tache_id))
         return tache_id
 
@@ -289,12 +509,25 @@ class Deroulement(Generic[VueT]):
     ) -> None:
         """Close the task (with ``reponse``: the answer stored; else as ``etat``) and write ``vue``, in one
         local activity."""
-        transition = self.transition(vue, evenement, **auteur)
-        await self.ecrire(
-            ActivitesProcessus.clore_tache, ClotureTache(tache_id, workflow.now(), transition, reponse, etat)
-        )
+        await self._clore(tache_id, vue, evenement, reponse, etat, **auteur)
         self.tache_ouverte = None
         self._reponse_attendue = None
+
+    async def _clore(
+        self,
+        tache_id: int,
+        vue: VueT,
+        evenement: str,
+        reponse: ReponseTache | None = None,
+        etat: EtatTache = EtatTache.terminee,
+        autres: list[int] | None = None,
+        **auteur: Unpack[Auteur],
+    ) -> None:
+        transition = self.transition(vue, evenement, **auteur)
+        await self.ecrire(
+            ActivitesProcessus.clore_tache,
+            ClotureTache(tache_id, workflow.now(), transition, reponse, etat, list(autres or [])),
+        )
         self.ecrit(transition, vue)
 
     async def _marquer(self, tache_id: int, evenement: str, relancee: bool = False, escaladee: bool = False) -> None:
@@ -350,3 +583,22 @@ class Deroulement(Generic[VueT]):
         sequence = self.sequence
         await workflow.wait_condition(lambda: self.sequence > sequence)
         return self.vue
+
+
+def _erreur(cause: BaseException | None) -> str:
+    """The last error of a failing step, as the engine reported it."""
+    if isinstance(cause, ApplicationError):
+        return f"{cause.type} : {cause.message}" if cause.type else cause.message
+    if cause is None:
+        return "inconnue"
+    return str(cause) or type(cause).__name__
+
+
+def _duree(duree: timedelta) -> str:
+    """``30 minutes``, ``2 heures``, ``1 jour``: the period of a technical incident's own retries, in words."""
+    secondes = int(duree.total_seconds())
+    for unite, nom in ((86400, "jour"), (3600, "heure"), (60, "minute")):
+        if secondes >= unite and secondes % unite == 0:
+            nombre = secondes // unite
+            return f"{nombre} {nom}{'s' if nombre > 1 else ''}"
+    return f"{secondes} secondes"

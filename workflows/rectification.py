@@ -18,7 +18,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.rectification import ActivitesRectification
     from domain.etats import Acteur, TypeTache
-    from domain.processus import ReferenceProcessus, TypeProcessus
+    from domain.processus import ActionSuperviseur, ReferenceProcessus, TypeProcessus
     from domain.rectification import (
         DemandeRectification,
         EtatRectification,
@@ -27,7 +27,7 @@ with workflow.unsafe.imports_passed_through():
         VueRectification,
     )
     from domain.taches import ReponseTache
-    from workflows.processus import DemandeTache, Deroulement, MailsTache
+    from workflows.processus import Annulation, DemandeTache, Deroulement, MailsTache
 
 _PRODUCTION = timedelta(minutes=2)
 _MAILS_TACHE = ("rectification_relance", "rectification_escalade")
@@ -41,10 +41,23 @@ class RectificationWorkflow:
         self._processus = Deroulement(
             ReferenceProcessus(TypeProcessus.rectification, demande.rectification_id),
             VueRectification(etat=EtatRectification.enregistree, en_attente_de=Acteur.cnracl),
+            regles=demande.delais.incidents,
         )
 
     @workflow.run
     async def run(self, demande: DemandeRectification) -> VueRectification:
+        try:
+            await self._instruire(demande)
+        except Annulation:
+            tache = await self._processus.terminer_annule(
+                VueRectification(etat=EtatRectification.annulee, termine=True)
+            )
+            if tache is not None:
+                await self._processus.notifier("tache_annulee", Acteur.employeur, tache_id=tache)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._processus.vue
+
+    async def _instruire(self, demande: DemandeRectification) -> None:
         processus = self._processus
         await processus.notifier("rectification_enregistree", Acteur.affilie)
         if demande.routage is Routage.autre_regime:
@@ -52,8 +65,7 @@ class RectificationWorkflow:
             await processus.etat(
                 VueRectification(etat=EtatRectification.orientee_autre_regime, termine=True), "orientee_autre_regime"
             )
-            await workflow.wait_condition(workflow.all_handlers_finished)
-            return processus.vue
+            return
 
         if demande.routage is Routage.employeur_precedent and demande.employeur_precedent_id is not None:
             await self._tache(
@@ -74,8 +86,6 @@ class RectificationWorkflow:
             details={"document_id": document, "reclamation_eig": demande.reclamation_eig},
         )
         await processus.notifier("document_rectifie", Acteur.affilie)
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        return processus.vue
 
     @property
     def _correcteur(self) -> int:
@@ -117,6 +127,22 @@ class RectificationWorkflow:
     @completer_tache.validator
     def _valider_completion(self, reponse: ReponseTache) -> None:
         self._processus.valider_reponse(reponse)
+
+    @workflow.update
+    async def reprendre(self, action: ActionSuperviseur) -> VueRectification:
+        return await self._processus.reprendre(action)
+
+    @reprendre.validator
+    def _valider_reprise(self, action: ActionSuperviseur) -> None:
+        self._processus.valider_reprise(action)
+
+    @workflow.update
+    async def annuler(self, action: ActionSuperviseur) -> VueRectification:
+        return await self._processus.annuler(action)
+
+    @annuler.validator
+    def _valider_annulation(self, action: ActionSuperviseur) -> None:
+        self._processus.valider_annulation(action)
 
     @workflow.query
     def etat(self) -> VueRectification:

@@ -13,7 +13,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain.etats import Acteur, TypeTache
-    from domain.processus import Parties, ReferenceProcessus, TypeProcessus
+    from domain.processus import ActionSuperviseur, Parties, ReferenceProcessus, TypeProcessus
     from domain.taches import ReponseTache
     from domain.validation import (
         DecisionValidation,
@@ -23,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
         VueValidation,
         fin_du_delai,
     )
-    from workflows.processus import DemandeTache, Deroulement, MailsTache, refus
+    from workflows.processus import Annulation, DemandeTache, Deroulement, MailsTache, refus
 
 
 @workflow.defn
@@ -37,15 +37,26 @@ class EcheanceValidationWorkflow:
             ReferenceProcessus(TypeProcessus.validation, entree.dossier_id),
             VueValidation(etat=EtatValidation.ouverte, en_attente_de=Acteur.affilie),
             Parties(entree.affilie_id, entree.employeur_id),
+            regles=entree.delais.incidents,
         )
 
     @workflow.run
     async def run(self, entree: EcheanceValidationEntree) -> VueValidation:
+        try:
+            await self._suivre(entree)
+        except Annulation:
+            tache = await self._processus.terminer_annule(VueValidation(etat=EtatValidation.annulee, termine=True))
+            if tache is not None and entree.employeur_id is not None:
+                await self._processus.notifier("tache_annulee", Acteur.employeur, tache_id=tache)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._processus.vue
+
+    async def _suivre(self, entree: EcheanceValidationEntree) -> None:
         processus, fin = self._processus, self._fin_du_delai
         if workflow.now() >= fin:
             # Started after the deadline: closed without mailing anyone (the right lapsed long ago).
             await processus.etat(VueValidation(etat=EtatValidation.forclose, termine=True), "forclos_au_demarrage")
-            return processus.vue
+            return
         ouverte = VueValidation(etat=EtatValidation.ouverte, en_attente_de=Acteur.affilie, echeance=fin)
         await processus.etat(ouverte, "echeance_ouverte")
         for rang, avance in enumerate(sorted(entree.rappels, reverse=True)):
@@ -63,8 +74,6 @@ class EcheanceValidationWorkflow:
             await processus.notifier("validation_forclusion", Acteur.affilie)
         else:
             await self._instruire()
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        return processus.vue
 
     async def _instruire(self) -> None:
         processus, entree = self._processus, self._entree
@@ -153,6 +162,22 @@ class EcheanceValidationWorkflow:
     @decider.validator
     def _valider_decision(self, decision: DecisionValidation) -> None:
         self._processus.valider(decision.sequence, self._verifier_decision)
+
+    @workflow.update
+    async def reprendre(self, action: ActionSuperviseur) -> VueValidation:
+        return await self._processus.reprendre(action)
+
+    @reprendre.validator
+    def _valider_reprise(self, action: ActionSuperviseur) -> None:
+        self._processus.valider_reprise(action)
+
+    @workflow.update
+    async def annuler(self, action: ActionSuperviseur) -> VueValidation:
+        return await self._processus.annuler(action)
+
+    @annuler.validator
+    def _valider_annulation(self, action: ActionSuperviseur) -> None:
+        self._processus.valider_annulation(action)
 
     @workflow.query
     def etat(self) -> VueValidation:

@@ -55,7 +55,7 @@ async def demander(
 
 
 def _frise(etape: str, etat_: str) -> dict:
-    termine = etat_ in ("close", "retiree")
+    termine = etat_ in ("close", "retiree", "annulee")
     rang = ORDRE_ETAPES.index(etape) if etape in ORDRE_ETAPES else 0
     return {
         "rang": rang + 1,

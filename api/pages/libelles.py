@@ -16,6 +16,8 @@ ETATS = {
     "enquete_envoyee": "Enquête de satisfaction ouverte",
     "close": "Close",
     "retiree": "Retirée",
+    # every process
+    "incident": "Arrêtée sur un incident",
     # rectifications
     "transmission_ancien_employeur": "Données demandées à l'ancien employeur",
     "correction_employeur": "Correction par l'employeur",
@@ -51,6 +53,7 @@ TYPES_TACHE = {
     "certificats_services_validation": "Certificats de services (validation)",
     "decision_validation": "Décision de validation de services",
     "maj_cir_campagne": "Mise à jour du CIR (campagne DAI)",
+    "incident": "Incident à traiter (processus arrêté)",
 }
 
 TYPES_PROCESSUS = {
@@ -92,6 +95,12 @@ EVENEMENTS = {
     "tache_prise_en_charge": "Tâche prise en charge chez l'employeur",
     "tache_attribuee": "Tâche attribuée chez l'employeur",
     "tache_liberee": "Tâche remise à la disposition de l'établissement",
+    "incident_ouvert": "Incident : le processus est arrêté",
+    "incident_persistant": "Incident toujours en cours",
+    "incident_relance": "Relancé par un superviseur",
+    "incident_resolu": "Incident résolu, le processus reprend",
+    "processus_annule": "Annulé par un superviseur",
+    "eir_annulee": "Annulation annoncée à l'agent",
 }
 
 NATURES = {
@@ -143,6 +152,11 @@ AVIS = {
     "reprise": "La campagne reprend là où elle s'était arrêtée.",
     "lancee": "La campagne est lancée.",
     "simulee": "La simulation est faite : rien n'a été envoyé.",
+    # incidents
+    "incident_relance": "Le processus est relancé : l'étape arrêtée est exécutée à nouveau. S'il échoue encore, il "
+    "reste dans la liste avec le nouveau motif.",
+    "incident_annule": "Le processus est annulé : ses tâches sont annulées et la raison est gardée dans l'historique.",
+    "incident_reattribue": "L'incident est confié au superviseur choisi.",
     # the establishment's accounts
     "cree": "Le compte est créé : son identifiant et son code confidentiel initial sont envoyés à son adresse.",
     "modifie": "Le compte est modifié.",

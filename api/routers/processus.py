@@ -1,4 +1,5 @@
-"""Supervisors: every process (EIR, rectifications, validation deadlines), its state and history."""
+"""Supervisors: every process (EIR, rectifications, validation deadlines), its state and history; the processes
+in incident, and the actions on them (resume, cancel, hand to another supervisor)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from api.deps import IdentifiantFacultatif, MoteurDep, SessionDep, Superviseur
-from services import processus
+from services import incidents, processus
+from services.incidents import Annulation, IncidentPublic, Reattribution, Reprise
 from services.processus import ProcessusResume
 
-router = APIRouter(prefix="/processus", tags=["supervision"])
+router = APIRouter(tags=["supervision"])
 
 
-@router.get("", response_model=list[ProcessusResume])
+@router.get("/processus", response_model=list[ProcessusResume])
 async def lister(
     _: Superviseur,
     session: SessionDep,
@@ -28,6 +30,36 @@ async def lister(
     return await processus.lister(session, type, etat, en_attente_de, employeur_id, limite, decalage)
 
 
-@router.get("/{workflow_id}")
+@router.get("/processus/{workflow_id}")
 async def detail(workflow_id: str, _: Superviseur, session: SessionDep, moteur: MoteurDep) -> dict[str, Any]:
     return await processus.detail(session, moteur, workflow_id)
+
+
+@router.get("/incidents", response_model=list[IncidentPublic])
+async def lister_incidents(_: Superviseur, session: SessionDep) -> list[IncidentPublic]:
+    """The processes stopped on an incident, the oldest first: agent, step, since when, reason, attempts."""
+    return await incidents.lister(session)
+
+
+@router.post("/processus/{workflow_id}/reprise")
+async def reprendre(
+    workflow_id: str, corps: Reprise, compte: Superviseur, session: SessionDep, moteur: MoteurDep
+) -> dict[str, Any]:
+    """Run the failed step of a process in incident again (409 when it is not in incident)."""
+    return await incidents.reprendre(session, moteur, compte, workflow_id, corps)
+
+
+@router.post("/processus/{workflow_id}/annulation")
+async def annuler(
+    workflow_id: str, corps: Annulation, compte: Superviseur, session: SessionDep, moteur: MoteurDep
+) -> dict[str, Any]:
+    """End a process in incident, cancelled, with the reason (``{"motif"}``); its tasks are cancelled."""
+    return await incidents.annuler(session, moteur, compte, workflow_id, corps)
+
+
+@router.post("/processus/{workflow_id}/reattribution", response_model=IncidentPublic)
+async def reattribuer(
+    workflow_id: str, corps: Reattribution, compte: Superviseur, session: SessionDep
+) -> IncidentPublic:
+    """Hand the incident to another supervisor."""
+    return await incidents.reattribuer(session, compte, workflow_id, corps)

@@ -29,6 +29,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.eir import ActionAffilie, DemandeConsolidation, PeriodeASignaler, ReponsesEnquete
 from domain.etats import EtatTache
+from domain.processus import ActionSuperviseur
 from domain.rectification import DemandeRectification, Routage
 from domain.taches import DelaisTache, ReponseTache
 from domain.task_queues import id_workflow_eir
@@ -42,6 +43,7 @@ from settings import Settings
 from tests.support.campagne import population_campagne
 from tests.support.environnement import BIN, port_libre, settings_de_test
 from tests.support.fabriques import Population, population
+from tests.support.incidents import inserer_ligne_de_1800, supprimer_ligne_de_1800
 from tests.support.validation import demarrer_echeance_validation
 from worker import creer_worker
 from workflows.campagne import LancementCampagneWorkflow
@@ -177,6 +179,47 @@ async def eir_retrait(banc: Banc) -> list[WorkflowHistory]:
     return [await handle.fetch_history()]
 
 
+async def _eir_en_incident(banc: Banc) -> WorkflowHandle[Any, Any]:
+    """Up to the RIS; a CIR line before the agent's birth slips in; the RIS validated: the bilan's calculation
+    refuses the line, the request enters a business incident."""
+    if banc.pop is None:
+        raise ValueError("l'EIR demande la population de test")
+    handle = await _demarrer_eir(banc)
+    await banc.env.sleep(timedelta(days=5, minutes=5))
+    await _repondre(banc, handle, EirWorkflow.completer_tache, indice_fin_de_carriere=600)
+    await _etat_eir(handle, "ris_disponible")
+    await inserer_ligne_de_1800(banc.sessions, banc.pop.affilie, banc.pop.employeur)
+    await handle.execute_update(EirWorkflow.valider_ris, ActionAffilie())
+    await _etat_eir(handle, "incident")
+    return handle
+
+
+async def eir_incident(banc: Banc) -> list[WorkflowHistory]:
+    """A business incident resumed once before the fix (it fails again), then after it: the bilan, the survey
+    left unanswered."""
+    handle = await _eir_en_incident(banc)
+    await handle.execute_update(EirWorkflow.reprendre, ActionSuperviseur(motif="essai avant correction"))
+    fin = asyncio.get_running_loop().time() + ATTENTE
+    while (incident := (await handle.query(EirWorkflow.etat)).incident) is None or incident.tentatives < 2:
+        if asyncio.get_running_loop().time() > fin:
+            raise TimeoutError(f"{handle.id} : la reprise n'a pas échoué à nouveau")
+        await asyncio.sleep(0.05)
+    await supprimer_ligne_de_1800(banc.sessions)
+    await handle.execute_update(EirWorkflow.reprendre, ActionSuperviseur(motif="ligne supprimée"))
+    await _etat_eir(handle, "bilan_disponible")
+    await banc.env.sleep(timedelta(days=50))
+    await handle.result()
+    return [await handle.fetch_history()]
+
+
+async def eir_incident_annule(banc: Banc) -> list[WorkflowHistory]:
+    """A business incident cancelled by a supervisor, with its reason."""
+    handle = await _eir_en_incident(banc)
+    await handle.execute_update(EirWorkflow.annuler, ActionSuperviseur(motif="Carrière à reconstituer"))
+    await handle.result()
+    return [await handle.fetch_history()]
+
+
 async def rectification(banc: Banc) -> list[WorkflowHistory]:
     """An EIG period at a former employer in the system: its transmission (reminded, escalated), then the
     current employer's task, then the rectified document."""
@@ -285,6 +328,8 @@ async def lancement_campagne(banc: Banc) -> list[WorkflowHistory]:
 SCENARIOS: dict[str, tuple[Scenario, bool]] = {
     "eir_complet": (eir_complet, True),
     "eir_retrait": (eir_retrait, True),
+    "eir_incident": (eir_incident, True),
+    "eir_incident_annule": (eir_incident_annule, True),
     "rectification": (rectification, True),
     "validation": (validation, True),
     "campagne": (campagne, False),

@@ -4,87 +4,27 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from sqlmodel import col, select
+from sqlmodel import select
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Replayer
 
-from domain.eir import ActionAffilie, DemandeConsolidation, PeriodeASignaler, ReponsesEnquete, VueEir
+from domain.eir import ActionAffilie, DemandeConsolidation, PeriodeASignaler, ReponsesEnquete
 from domain.etats import EtatEir, EtatTache
 from domain.taches import ReponseTache
-from domain.task_queues import id_workflow_eir
 from persistence import depots
-from persistence.db import transaction
-from persistence.fabrique import identifiant
-from persistence.models import DemandeEirTable, Document, Mail, ReponseEnqueteTable, Tache
-from settings import Settings
+from persistence.models import Document, Mail, ReponseEnqueteTable
 from tests.support.attente import attendre, au_repos
-from tests.support.environnement import BoiteMail, settings_de_test, texte
+from tests.support.banc_eir import Banc, jusqua
+from tests.support.environnement import settings_de_test, texte
 from tests.support.fabriques import AGENT, EMPLOYEUR, SUPERVISEURS, population
 from worker import creer_worker, executant_workflows
-from workflows.client import delais_eir, demarrer_eir
 from workflows.eir import EirWorkflow
-
-
-class Banc:
-    """One EIR under test: its worker, its database, its mailbox."""
-
-    def __init__(self, env, settings: Settings, sessions, boite: BoiteMail, pop) -> None:
-        self.env, self.settings, self.sessions, self.boite, self.pop = env, settings, sessions, boite, pop
-        self._handle: WorkflowHandle[EirWorkflow, VueEir] | None = None
-
-    @property
-    def handle(self) -> WorkflowHandle[EirWorkflow, VueEir]:
-        assert self._handle is not None, "EIR pas encore démarré"
-        return self._handle
-
-    async def demarrer(self) -> None:
-        async with transaction(self.sessions) as session:
-            demande = await depots.creer_demande_eir(
-                session, self.pop.affilie, date(2026, 3, 2), "en_ligne", datetime.now(UTC), id_workflow_eir
-            )
-        self.demande_id = identifiant(demande)
-        self._handle = await demarrer_eir(
-            self.env.client,
-            self.settings.task_queue,
-            self.demande_id,
-            demande.workflow_id,
-            demande.date_demande,
-            delais_eir(self.settings),
-        )
-
-    async def demande(self) -> DemandeEirTable:
-        async with self.sessions() as session:
-            return await session.get(DemandeEirTable, self.demande_id)
-
-    async def taches(self) -> list[Tache]:
-        async with self.sessions() as session:
-            return list((await session.exec(select(Tache).order_by(col(Tache.id)))).all())
-
-    async def etat(self) -> str:
-        return (await self.demande()).etat
-
-    async def en_etat(self, etat: EtatEir) -> None:
-        async def verifier():
-            return await self.etat() == etat.value
-
-        await attendre(verifier)
-
-    async def tache_ouverte(self) -> Tache:
-        taches = [t for t in await self.taches() if t.etat == EtatTache.ouverte.value]
-        assert len(taches) == 1
-        return taches[0]
-
-    async def completer(self, **reponse) -> None:
-        tache = await self.tache_ouverte()
-        await self.handle.execute_update(
-            EirWorkflow.completer_tache, ReponseTache(tache_id=tache.id, carriere_verifiee=True, **reponse)
-        )
 
 
 @pytest.fixture
@@ -210,37 +150,12 @@ async def test_eir_complet_avec_les_delais_par_defaut(banc: Banc):
     assert "core_patch" not in marqueurs
 
 
-async def _jusqua(banc: Banc, etape: str) -> None:
-    """Drive an EIR to the named point before withdrawing."""
-    await banc.demarrer()
-    await attendre(lambda: len(banc.boite.messages) == 2)
-    if etape == "attente_notification":
-        return
-    await banc.env.sleep(timedelta(days=5, minutes=1))
-    await banc.en_etat(EtatEir.verification_employeur)
-    if etape == "verification_employeur":
-        return
-    await banc.completer(indice_fin_de_carriere=600)
-    await banc.en_etat(EtatEir.ris_disponible)
-    if etape == "ris_disponible":
-        return
-    if etape == "consolidation_employeur":
-        await banc.handle.execute_update(
-            EirWorkflow.demander_consolidation,
-            DemandeConsolidation(periodes=[PeriodeASignaler(annee=2001, commentaire="Temps partiel")]),
-        )
-        return
-    await banc.handle.execute_update(EirWorkflow.valider_ris, ActionAffilie())
-    await banc.en_etat(EtatEir.bilan_disponible)
-    await attendre(lambda: any("bilan" in s for s in banc.boite.sujets(AGENT)))  # the step's own mail
-
-
 @pytest.mark.parametrize(
     "etape",
     ["attente_notification", "verification_employeur", "ris_disponible", "consolidation_employeur", "bilan_disponible"],
 )
 async def test_retrait_a_chaque_etape(banc: Banc, etape: str):
-    await _jusqua(banc, etape)
+    await jusqua(banc, etape)
     avant = len(banc.boite.messages)
     tache_ouverte = [t for t in await banc.taches() if t.etat == "ouverte"]
     vue = await banc.handle.execute_update(EirWorkflow.retirer, ActionAffilie())
@@ -301,7 +216,7 @@ def test_une_part_de_worker_inconnue_est_refusee_en_francais():
 async def test_une_reponse_en_avance_sur_le_processus_attend_qu_il_la_rattrape(banc: Banc):
     """The projection is written a moment before the workflow learns it: an answer carrying the sequence of a
     state the workflow has not reached yet is held until it has, then checked (here: accepted)."""
-    await _jusqua(banc, "verification_employeur")
+    await jusqua(banc, "verification_employeur")
     tache = await banc.tache_ouverte()
     demande = await banc.demande()
     assert demande.sequence == tache.sequence > 0  # the task carries the sequence of the state that opened it
@@ -333,7 +248,7 @@ async def test_une_reponse_en_avance_sur_le_processus_attend_qu_il_la_rattrape(b
 async def test_une_reponse_a_un_etat_passe_est_refusee_en_francais(banc: Banc):
     """An answer to a state the process has left is refused with the rule it breaks; one sent ahead whose
     state, once reached, does not take it is refused in the same words."""
-    await _jusqua(banc, "verification_employeur")
+    await jusqua(banc, "verification_employeur")
     tache = await banc.tache_ouverte()
     # Ahead: the state after the answer (« answer stored », +1) is not the agent's turn either.
     en_avance = asyncio.create_task(

@@ -14,6 +14,7 @@ from persistence.models import Document, Tache
 from tests.support.attente import attendre
 from tests.support.environnement import settings_de_test, texte
 from tests.support.fabriques import AGENT, EMPLOYEUR, SUPERVISEURS, ligne_chez
+from tests.support.incidents import inserer_ligne_de_1800
 from tests.support.service import Service, assembler
 from worker import creer_worker
 
@@ -256,3 +257,33 @@ async def test_le_superviseur_voit_chaque_processus(banc: Banc):
     assert [e["type"] for e in detail["historique"]] == ["rectification_demandee", "orientee_autre_regime"]
     assert (await superviseur.get("/processus", params={"type": "inconnu"})).status_code == 422
     assert (await (await banc.service.http("rh-commune")).get("/processus")).status_code == 403
+
+
+async def test_un_eig_rectificatif_refuse_par_le_calcul_est_un_incident_que_le_superviseur_annule(banc: Banc):
+    """The same incident step as the EIR's: the rectified EIG's calculation refuses a CIR line of 1800 (stored
+    before the entry checks); the supervisor sees it and cancels the request with a reason through the API."""
+    service = banc.service
+    await inserer_ligne_de_1800(service.sessions, service.pop.affilie, service.pop.employeur)
+    r = await banc.demander(type_document="eig", periode_debut="2005-01-01", periode_fin="2005-12-31")
+    await attendre(lambda: len(banc.boite.pour(EMPLOYEUR)) == 1)
+    [tache] = await banc.taches("rh-commune")
+    await banc.completer("rh-commune", tache["id"], [])
+    await banc.attendre_etat(r["id"], "incident")
+    superviseur = await service.http("superviseur")
+    [incident] = (await superviseur.get("/incidents")).json()
+    assert incident["processus"] == "rectification" and incident["type"] == "metier"
+    assert incident["etape"] == "production du document rectifié" and "1800" in incident["motif"]
+    refus = await superviseur.post(f"/processus/{incident['workflow_id']}/annulation", json={"motif": "  "})
+    assert refus.status_code == 422 and "indiquez pourquoi" in refus.text
+    reponse = await superviseur.post(
+        f"/processus/{incident['workflow_id']}/annulation", json={"motif": "Carrière reprise par un autre dossier"}
+    )
+    assert reponse.status_code == 200, reponse.text
+    assert reponse.json()["etat"] == "annulee"
+    assert (await superviseur.get("/incidents")).json() == []
+    encore = await superviseur.post(f"/processus/{incident['workflow_id']}/reprise", json={})
+    assert encore.status_code == 409 and "n'est pas en incident" in encore.json()["detail"]
+    async with service.sessions() as session:
+        documents = (await session.exec(select(Document))).all()
+        taches = (await session.exec(select(Tache).where(Tache.type == "incident"))).all()
+    assert documents == [] and [t.etat for t in taches] == ["annulee"]

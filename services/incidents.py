@@ -1,0 +1,171 @@
+"""Supervisors: the processes stopped on an incident, and what may be done about them — resume the failed step,
+cancel the process (with a reason), hand the incident to another supervisor. Each action is in the history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.erreurs import Conflit, Introuvable, Refus
+from domain.etats import Role
+from domain.processus import ActionSuperviseur
+from persistence import depots, lectures
+from persistence.models import Compte, Tache
+from services.moteur import Moteur, avec_sequence, mettre_a_jour
+from services.taches import nom_du_compte
+from workflows.eir import EirWorkflow
+from workflows.rectification import RectificationWorkflow
+from workflows.validation import EcheanceValidationWorkflow
+
+# Each process type's updates (typed references: the workflow's own methods).
+_REPRISES: dict[str, Any] = {
+    "eir": EirWorkflow.reprendre,
+    "rectification": RectificationWorkflow.reprendre,
+    "validation": EcheanceValidationWorkflow.reprendre,
+}
+_ANNULATIONS: dict[str, Any] = {
+    "eir": EirWorkflow.annuler,
+    "rectification": RectificationWorkflow.annuler,
+    "validation": EcheanceValidationWorkflow.annuler,
+}
+
+
+class IncidentPublic(BaseModel):
+    """A process in incident, as the console and ``GET /incidents`` show it."""
+
+    workflow_id: str
+    processus: str = Field(description="eir, rectification ou validation")
+    reference: str
+    agent: str = Field(description="Prénom et nom de l'agent")
+    agent_cle: str = Field(description="Clé opaque de l'agent (celle des identifiants de processus)")
+    etape: str = Field(description="L'étape qui a échoué")
+    depuis: datetime
+    motif: str = Field(description="Ce qui ne va pas et qui doit agir")
+    tentatives: int
+    type: str = Field(description="metier (données à corriger) ou technique (composant en panne)")
+    derniere_erreur: str | None = None
+    tache_id: int | None = Field(default=None, description="La tâche d'incident des superviseurs")
+    attribuee_a: int | None = None
+    attribuee_a_nom: str | None = None
+    sequence: int = Field(description="La séquence de l'état lu, à renvoyer avec une action")
+
+
+class Reprise(BaseModel):
+    motif: str = Field(default="", max_length=2000, description="Pourquoi relancer (gardé dans l'historique)")
+
+
+class Annulation(BaseModel):
+    motif: str = Field(max_length=2000, description="Pourquoi annuler (gardé dans l'historique)")
+
+    @field_validator("motif")
+    @classmethod
+    def _non_vide(cls, motif: str) -> str:
+        if not motif.strip():
+            raise ValueError("indiquez pourquoi le processus est annulé ; la raison est gardée dans l'historique")
+        return motif.strip()
+
+
+class Reattribution(BaseModel):
+    compte_id: int = Field(ge=1, le=2**31 - 1, description="Le compte du superviseur à qui confier l'incident")
+
+
+async def lister(session: AsyncSession) -> list[IncidentPublic]:
+    """The processes in incident, the oldest incident first."""
+    incidents = []
+    for type_, ligne, affilie, tache in await lectures.processus_en_incident(session):
+        incident: dict[str, Any] = ligne.incident or {}
+        titulaire = await session.get(Compte, tache.attribuee_a) if tache and tache.attribuee_a else None
+        incidents.append(
+            IncidentPublic(
+                workflow_id=ligne.workflow_id,
+                processus=type_,
+                reference=f"{lectures.PROJECTIONS[type_][1]}-{ligne.id}",
+                agent=f"{affilie.prenom} {affilie.nom}",
+                agent_cle=affilie.cle,
+                etape=incident.get("etape", ""),
+                depuis=incident.get("depuis") or ligne.modifiee_le,
+                motif=incident.get("motif", ""),
+                tentatives=incident.get("tentatives", 0),
+                type=incident.get("type", "technique"),
+                derniere_erreur=incident.get("derniere_erreur"),
+                tache_id=tache.id if tache else None,
+                attribuee_a=tache.attribuee_a if tache else None,
+                attribuee_a_nom=nom_du_compte(titulaire),
+                sequence=ligne.sequence,
+            )
+        )
+    return incidents
+
+
+async def _en_incident(session: AsyncSession, workflow_id: str) -> tuple[str, Any]:
+    trouve = await lectures.projection_du_processus(session, workflow_id)
+    if trouve is None:
+        raise Introuvable(f"Aucun processus {workflow_id}.")
+    type_, ligne = trouve
+    if ligne.etat != "incident":
+        raise Conflit(
+            f"Le processus {workflow_id} n'est pas en incident : il n'y a rien à relancer ni à annuler ici. "
+            "Sa page indique où il en est."
+        )
+    return type_, ligne
+
+
+async def _agir(
+    session: AsyncSession, moteur: Moteur, workflow_id: str, updates: dict[str, Any], action: ActionSuperviseur
+) -> dict[str, Any]:
+    type_, ligne = await _en_incident(session, workflow_id)
+    # The update waits for the process's next state: the connection serves other requests meanwhile.
+    await session.close()
+    await mettre_a_jour(moteur, workflow_id, updates[type_], avec_sequence(action, ligne))
+    session.expunge_all()
+    trouve = await lectures.projection_du_processus(session, workflow_id)
+    ligne = trouve[1] if trouve else ligne
+    return {"workflow_id": workflow_id, "etat": ligne.etat, "incident": ligne.incident}
+
+
+async def reprendre(
+    session: AsyncSession, moteur: Moteur, compte: Compte, workflow_id: str, corps: Reprise
+) -> dict[str, Any]:
+    """Run the failed step again (once the data are corrected, or the component back)."""
+    action = ActionSuperviseur(compte_id=compte.id or 0, motif=corps.motif.strip())
+    return await _agir(session, moteur, workflow_id, _REPRISES, action)
+
+
+async def annuler(
+    session: AsyncSession, moteur: Moteur, compte: Compte, workflow_id: str, corps: Annulation
+) -> dict[str, Any]:
+    """End the process in incident, cancelled: its tasks cancelled, the reason in the history."""
+    action = ActionSuperviseur(compte_id=compte.id or 0, motif=corps.motif)
+    return await _agir(session, moteur, workflow_id, _ANNULATIONS, action)
+
+
+async def reattribuer(session: AsyncSession, compte: Compte, workflow_id: str, corps: Reattribution) -> IncidentPublic:
+    """Hand the incident's task to another supervisor (in the history: who gave it to whom)."""
+    await _en_incident(session, workflow_id)
+    incident = next((i for i in await lister(session) if i.workflow_id == workflow_id), None)
+    tache = await session.get(Tache, incident.tache_id) if incident and incident.tache_id else None
+    if tache is None:
+        raise Conflit(f"Le processus {workflow_id} n'a pas de tâche d'incident ouverte : rechargez la page.")
+    cible = await session.get(Compte, corps.compte_id)
+    if cible is None or cible.role != Role.superviseur.value or not cible.actif:
+        raise Refus(
+            f"compte_id : aucun superviseur actif n° {corps.compte_id} ; choisissez un compte de superviseur.",
+            "compte_id",
+            "superviseur_actif",
+        )
+    try:
+        await depots.attribuer_tache(session, tache, cible.id, datetime.now(UTC), Role.superviseur.value, compte.id)
+    except depots.AttributionConcurrente as exc:
+        await session.rollback()
+        raise Conflit(f"L'incident de {workflow_id} vient de changer : rechargez la page.") from exc
+    await session.commit()
+    session.expunge_all()
+    return next(i for i in await lister(session) if i.workflow_id == workflow_id)
+
+
+async def superviseurs(session: AsyncSession) -> list[tuple[int, str]]:
+    """The supervisors an incident may be handed to: (account, name)."""
+    return [(c.id or 0, nom_du_compte(c) or c.identifiant) for c in await lectures.comptes_superviseurs(session)]
