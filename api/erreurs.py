@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.pages.rendu import rendre
 from api.pages.session import ErreurPage
+from api.parametres import NUMERO_INCONNU
 from api.statuts import entetes_de, statut_de
 from domain.erreurs import ErreurMetier
 
@@ -147,6 +148,9 @@ async def gerer_metier(requete: Request, exc: ErreurMetier) -> Response:
 async def gerer_validation(requete: Request, exc: RequestValidationError) -> Response:
     erreurs = erreurs_francaises(list(exc.errors()))
     resume = " ; ".join(f"{e['champ']} : {e['message']}" for e in erreurs)
+    inconnus = [e for e in erreurs if e["regle"] == NUMERO_INCONNU]
+    if inconnus:  # a number in the address that cannot name a record: nothing lives there
+        return repondre(requete, 404, f"Introuvable — {inconnus[0]['champ']} : {inconnus[0]['message']}.", inconnus)
     return repondre(requete, 422, f"Données invalides — {resume}", erreurs)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import Employeur_ou_Superviseur, SessionDep
+from api.parametres import Annee
 from domain.cir import LigneCir
 from services import cir
 from services.cir import LigneCirPublique
@@ -19,7 +20,7 @@ async def lignes(nir: str, compte: Employeur_ou_Superviseur, session: SessionDep
 
 @router.put("/{nir}/cir/{annee}", response_model=LigneCirPublique)
 async def ecrire(
-    nir: str, annee: int, ligne: LigneCir, compte: Employeur_ou_Superviseur, session: SessionDep
+    nir: str, annee: Annee, ligne: LigneCir, compte: Employeur_ou_Superviseur, session: SessionDep
 ) -> LigneCirPublique:
     """Create or replace the year's period starting on ``date_debut``: its administrative and contribution data
     together, in one transaction, or nothing (the declared contributions must match the rates in force)."""

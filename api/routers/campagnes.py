@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import Employeur_ou_Superviseur, Identifiant, IdentifiantFacultatif, MoteurDep, SessionDep, Superviseur
+from api.parametres import Decalage
 from domain.campagne import Cohorte
 from services import campagnes, taches
 from services.campagnes import CampagnePublique, EtatPilotage, Pilotage
@@ -56,7 +57,7 @@ async def employeurs(
     en_retard: bool | None = Query(default=None, description="true : les retardataires seuls"),
     simulation: bool = False,
     limite: int = Query(default=100, ge=1, le=1000),
-    decalage: int = Query(default=0, ge=0),
+    decalage: Decalage = 0,
 ) -> list[dict[str, Any]]:
     return await campagnes.employeurs(session, annee, en_retard, simulation, limite, decalage)
 
@@ -70,7 +71,7 @@ async def agents(
     employeur_id: IdentifiantFacultatif = None,
     cohorte: Cohorte | None = None,
     limite: int = Query(default=100, ge=1, le=1000),
-    decalage: int = Query(default=0, ge=0),
+    decalage: Decalage = 0,
 ) -> list[dict[str, Any]]:
     """Who receives (or, for a dry run, would receive) which document."""
     return await campagnes.agents(session, annee, simulation, employeur_id, cohorte, limite, decalage)
