@@ -53,3 +53,80 @@ async def test_les_pages_refusent_les_nombres_hors_bornes_en_francais(service):
     cir = await employeur.get(f"/cir/{service.pop.affilie.nir}?annee=99999")
     assert cir.status_code == 422 and "annee : la valeur doit être au plus 2100" in cir.text
     assert (await employeur.get(f"/taches/{ENORME}")).status_code == 404
+
+
+async def test_un_corps_trop_volumineux_est_refuse_avant_d_etre_lu(service):
+    camille = await service.http("camille")
+    enorme = b'{"motif": "' + b"x" * (1_048_576 + 1) + b'"}'
+    annonce = await camille.post("/rectifications", content=enorme, headers={"Content-Type": "application/json"})
+    assert annonce.status_code == 413
+    assert annonce.json()["detail"].startswith("Requête trop volumineuse : son corps dépasse 1 Mo")
+
+    async def par_morceaux():  # no Content-Length: counted while it is read
+        for _ in range(20):
+            yield b"x" * 100_000
+
+    en_flux = await camille.post(
+        "/rectifications", content=par_morceaux(), headers={"Content-Type": "application/json"}
+    )
+    assert "content-length" not in en_flux.request.headers
+    assert en_flux.status_code == 413 and "1 Mo" in en_flux.json()["detail"]
+    page = await navigateur(service, "camille")
+    await page.get("/rectifications")
+    formulaire = await page.client.post(
+        "/rectifications", content=par_morceaux(), headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert formulaire.status_code == 413 and "<h1>" in formulaire.text and "Requête trop volumineuse" in formulaire.text
+    petit = await camille.post("/rectifications", json={"motif": "x" * 1000})
+    assert petit.status_code == 422  # under the limit, the body is read and its fields checked
+
+
+async def test_un_corps_illisible_est_refuse_en_francais(service):
+    camille = await service.http("camille")
+    json = {"Content-Type": "application/json"}
+    syntaxe = await camille.post("/rectifications", content=b'{"motif": ', headers=json)
+    assert syntaxe.status_code == 422
+    assert syntaxe.json()["erreurs"] == [
+        {
+            "champ": "corps",
+            "regle": "json_invalid",
+            "message": "le corps de la requête n'est pas un JSON valide (erreur au caractère 10) : vérifiez sa syntaxe",
+        }
+    ]
+    for corps, entetes in (
+        (b'{"motif": "\xff\xfe"}', json),  # not UTF-8
+        (b'{"motif": "x"}', {"Content-Type": "text/plain"}),
+        (b"motif=x", {"Content-Type": "application/x-www-form-urlencoded"}),
+        (b"--x\r\n", {"Content-Type": "multipart/form-data"}),  # no boundary
+    ):
+        reponse = await camille.post("/rectifications", content=corps, headers=entetes)
+        assert 400 <= reponse.status_code < 500, (corps, reponse.text)
+        assert not any(
+            anglais in reponse.text for anglais in ("There was", "Input should", "JSON decode", "Expecting")
+        ), reponse.text
+        assert reponse.json()["detail"][0].isupper() and " : " in reponse.json()["detail"], reponse.text
+    page = await navigateur(service, "camille")
+    await page.get("/rectifications")
+    sans_frontiere = await page.client.post(
+        "/rectifications", content=b"--x\r\n", headers={"Content-Type": "multipart/form-data"}
+    )
+    assert sans_frontiere.status_code == 400 and "Le corps de la requête est illisible" in sans_frontiere.text
+    champs = "&".join(f"c{i}=x" for i in range(1001))  # Starlette's bound on a form's fields
+    trop = await page.client.post(
+        "/rectifications", content=champs.encode(), headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert trop.status_code == 400 and "Le formulaire est trop volumineux" in trop.text
+
+
+async def test_les_pages_interdisent_scripts_en_ligne_cadres_et_referents(service):
+    page = await navigateur(service)
+    connexion = await page.get("/connexion")
+    politique = connexion.headers["content-security-policy"]
+    assert "default-src 'self'" in politique and "script-src 'self';" in politique
+    assert "frame-ancestors 'none'" in politique and "unsafe-inline" not in politique
+    assert connexion.headers["referrer-policy"] == "same-origin"
+    assert connexion.headers["x-content-type-options"] == "nosniff"
+    assert "<script>" not in connexion.text and "onclick=" not in connexion.text and "<style>" not in connexion.text
+    assert "frame-ancestors 'none'" in (await page.client.get("/api/v1/sante")).headers["content-security-policy"]
+    style = await page.client.get("/static/cnracl/cnracl.css")
+    assert style.status_code == 200 and ".en-retard" in style.text
