@@ -17,7 +17,7 @@ from api.erreurs import REPONSES_ERREUR, gerer_base, gerer_http, gerer_inattendu
 from api.limites import LimiteDeDebit
 from api.pages.montage import monter
 from api.priorite import PrioriteAuxEcritures
-from api.protections import AdresseDuClient, EntetesDeSecurite, LimiteDeTaille
+from api.protections import AdresseDuClient, AdresseLisible, EntetesDeSecurite, LimiteDeTaille
 from api.routers import (
     affilies,
     auth,
@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(PrioriteAuxEcritures, places=settings.lectures_simultanees)
     app.add_middleware(LimiteDeDebit, settings=settings)  # a 429 waits for nothing
     app.add_middleware(LimiteDeTaille, settings=settings)  # before any body is read
+    app.add_middleware(AdresseLisible)
     app.add_middleware(EntetesDeSecurite)  # on every answer, the refusals above included
     app.add_middleware(AdresseDuClient, settings=settings)  # added last, so it runs first: all see the client
     monter(app)

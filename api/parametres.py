@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Path, Query
-from pydantic import BeforeValidator, ValidationError, ValidatorFunctionWrapHandler, WrapValidator
+from pydantic import BeforeValidator, Field, ValidationError, ValidatorFunctionWrapHandler, WrapValidator
 from pydantic_core import PydanticCustomError
 
 # Record numbers are the database's INTEGER columns (32 bits on PostgreSQL).
@@ -43,7 +43,7 @@ INTROUVABLE_SINON = WrapValidator(_numero_inconnu)
 Identifiant = Annotated[int, Path(ge=1, le=NUMERO_MAX, description="Numéro"), INTROUVABLE_SINON]
 IdentifiantFacultatif = Annotated[int | None, Query(ge=1, le=NUMERO_MAX)]
 # A filter chosen in a page's list, whose empty choice means every one.
-FiltreNumero = Annotated[int | None, BeforeValidator(_vide_est_absent), Query(ge=1, le=NUMERO_MAX)]
+FiltreNumero = Annotated[Annotated[int, Field(ge=1, le=NUMERO_MAX)] | None, BeforeValidator(_vide_est_absent), Query()]
 Decalage = Annotated[int, Query(ge=0, le=NUMERO_MAX, description="Nombre d'éléments à sauter (pagination)")]
 Annee = Annotated[int, Path(ge=ANNEE_MIN, le=ANNEE_MAX, description="Année civile")]
 AnneeFacultative = Annotated[int | None, Query(ge=ANNEE_MIN, le=ANNEE_MAX, description="Année civile")]

@@ -5,12 +5,14 @@ running or framing what the pages did not mean (Content-Security-Policy and its 
 from __future__ import annotations
 
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
+from urllib.parse import parse_qsl
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.erreurs import repondre
+from domain.texte import caractere_interdit
 from settings import Settings
 
 Reseau = IPv4Network | IPv6Network
@@ -123,6 +125,28 @@ class LimiteDeTaille:
             if commencee:
                 raise
             await repondre(Request(scope), 413, refus.detail, entetes={"Connection": "close"})(scope, receive, send)
+
+
+class AdresseLisible:
+    """An address (path or query) carrying a control or bidirectional character is refused (400) before any route
+    reads it: no number, name or key of ours holds one, and PostgreSQL cannot even compare a text holding NUL."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            requete = scope.get("query_string", b"").decode("utf-8", "replace")
+            morceaux = [scope["path"], *(v for couple in parse_qsl(requete, keep_blank_values=True) for v in couple)]
+            trouve = next((t for t in (caractere_interdit(m, multiligne=False) for m in morceaux) if t), None)
+            if trouve:
+                message = (
+                    f"Adresse invalide : elle contient un caractère invisible interdit (U+{ord(trouve[1]):04X}). "
+                    "Retirez-le de l'adresse, ou repartez de l'accueil."
+                )
+                await repondre(Request(scope), 400, message)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 # The pages load their scripts and styles from /static (DSFR, htmx) and carry no inline script: 'self' suffices.

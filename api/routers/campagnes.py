@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import Employeur_ou_Superviseur, Identifiant, IdentifiantFacultatif, MoteurDep, SessionDep, Superviseur
 from api.parametres import Decalage
 from domain.campagne import Cohorte
+from domain.texte import TexteLibreMultiligne
 from services import campagnes, taches
 from services.campagnes import CampagnePublique, EtatPilotage, Pilotage
 
@@ -22,7 +23,7 @@ Annee = Path(ge=2007, le=2100, description="Année de campagne N (lancement en j
 class CompletionCampagne(BaseModel):
     model_config = ConfigDict(extra="forbid")
     donnees_verifiees: bool = Field(description="Les données de carrière, familiales et indiciaires sont à jour")
-    commentaire: str = Field(default="", max_length=2000)
+    commentaire: TexteLibreMultiligne = Field(default="", max_length=2000)
 
 
 @router.post("/{annee}", response_model=CampagnePublique, status_code=status.HTTP_202_ACCEPTED)

@@ -130,3 +130,35 @@ async def test_les_pages_interdisent_scripts_en_ligne_cadres_et_referents(servic
     assert "frame-ancestors 'none'" in (await page.client.get("/api/v1/sante")).headers["content-security-policy"]
     style = await page.client.get("/static/cnracl/cnracl.css")
     assert style.status_code == 200 and ".en-retard" in style.text
+
+
+async def test_un_texte_libre_refuse_les_caracteres_de_controle_et_d_orientation(service):
+    camille = await service.http("camille")
+    corps = {
+        "type_document": "ris",
+        "annee_document": 2024,
+        "periode_debut": "2019-01-01",
+        "periode_fin": "2019-12-31",
+        "siret_employeur": service.pop.employeur.siret,
+    }
+    for piege, nom in (("\x00", "U+0000"), ("\x1b[2J", "U+001B"), ("\u202e", "U+202E")):
+        refus = await camille.post("/rectifications", json={**corps, "motif": f"Période fausse{piege} ici"})
+        assert refus.status_code == 422, refus.text
+        erreur = refus.json()["erreurs"][0]
+        assert erreur["champ"] == "motif" and erreur["regle"] == "texte_caractere_interdit"
+        assert "caractère invisible interdit" in erreur["message"] and f"({nom}) en position 15" in erreur["message"]
+    assert (await camille.get("/rectifications")).json() == []  # nothing stored
+    page = await navigateur(service, "camille")
+    await page.get("/rectifications")
+    formulaire = await page.post("/rectifications", {**corps, "motif": "Période\u202e fausse"})
+    assert formulaire.status_code == 422 and "caractère invisible interdit" in formulaire.text
+
+
+async def test_une_adresse_avec_un_caractere_de_controle_est_refusee(service):
+    superviseur = await service.http("superviseur")
+    for adresse in ("/processus/eir%00-1", "/processus?etat=ouvert%1B", "/taches?type=%E2%80%AE"):
+        reponse = await superviseur.get(adresse)
+        assert reponse.status_code == 400 and reponse.json()["detail"].startswith("Adresse invalide : elle contient")
+    page = await navigateur(service, "superviseur")
+    refus = await page.get("/processus/eir%00-1")
+    assert refus.status_code == 400 and "caractère invisible interdit (U+0000)" in refus.text

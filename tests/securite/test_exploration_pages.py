@@ -1,11 +1,13 @@
 """Every page route, as each role, with numbers out of range, negative, zero and not numbers in its path, query
-and form: a refusal in French (a 404 for a number naming nothing, a 422 for a parameter), never a 5xx."""
+and form, and control characters in its free text: a refusal in French (a 404 for a number naming nothing, a 422
+for a parameter), never a 5xx."""
 
 from __future__ import annotations
 
 import re
 from contextlib import AsyncExitStack
 from itertools import product
+from urllib.parse import quote
 
 import pytest
 from fastapi.routing import APIRoute
@@ -45,11 +47,20 @@ EN_ANGLAIS = (
     "Internal Server Error",
     "value is not",
 )
+# The free-text fields of the forms, each sent with invisible characters the service refuses.
+CHAMPS_DE_TEXTE = ("motif", "commentaire", "nom", "prenom", "identifiant", "email", "reponse", "code", "numero_bcr")
+TEXTE_PIEGE = "a\x00b\x1b[31mc\u202ed\u2066e"
 _NOMBRE_DU_CHEMIN = re.compile(r"\{([a-z_]+)\}")
 
 
 def routes_de_pages() -> list[APIRoute]:
-    return [route for module in modules_de_pages() for route in module.router.routes if isinstance(route, APIRoute)]
+    """Every page route but the logout (it reads nothing, and would end the session the crawl goes on with)."""
+    return [
+        route
+        for module in modules_de_pages()
+        for route in module.router.routes
+        if isinstance(route, APIRoute) and route.path != "/deconnexion"
+    ]
 
 
 def _valeur_texte(route: APIRoute, nom: str, nir: str) -> str:
@@ -70,9 +81,15 @@ def _adresses(route: APIRoute, nir: str) -> list[str]:
             lambda m: valeurs.get(m.group(1), _valeur_texte(route, m.group(1), nir)), route.path
         )
 
+    textes = {p.name for p in route.dependant.path_params} - entiers
     adresses = [chemin(dict.fromkeys(entiers, mauvais)) for mauvais in NOMBRES_HORS_BORNES] if entiers else []
     valide = chemin(dict.fromkeys(entiers, "1"))
-    adresses += [f"{valide}?{nom}={mauvais}" for nom, mauvais in product(requetes, NOMBRES_HORS_BORNES)]
+    piege = quote(TEXTE_PIEGE)
+    adresses += [chemin({**dict.fromkeys(entiers, "1"), nom: piege}) for nom in sorted(textes)]
+    mauvais_parametres = (*NOMBRES_HORS_BORNES, piege)
+    adresses += [f"{valide}?{nom}={mauvais}" for nom, mauvais in product(requetes, mauvais_parametres)]
+    if requetes:  # every filter left on its empty choice, as a page's form sends it
+        adresses.append(f"{valide}?" + "&".join(f"{nom}=" for nom in requetes))
     return adresses or [valide]
 
 
@@ -104,9 +121,13 @@ async def test_aucune_page_ne_repond_5xx_aux_nombres_hors_bornes(service, role):
                 reponse = await nav.client.get(adresse)
             else:
                 formulaire = dict.fromkeys(CHAMPS_DE_FORMULAIRE, NOMBRES_HORS_BORNES[0])
+                formulaire.update(dict.fromkeys(CHAMPS_DE_TEXTE, TEXTE_PIEGE))
                 reponse = await nav.post(adresse, formulaire)
             if reponse.status_code >= 500:
                 echecs.append(f"{methode} {adresse} → {reponse.status_code}")
+            elif ROLES[role] and reponse.headers.get("location", "").startswith("/connexion"):
+                echecs.append(f"{methode} {adresse} → session perdue, la suite n'aurait rien exploré")
+                await nav.connecter(ROLES[role])
             elif any(anglais in reponse.text for anglais in EN_ANGLAIS):
                 echecs.append(f"{methode} {adresse} → {reponse.status_code} en anglais")
     assert echecs == [], "\n".join(echecs)
