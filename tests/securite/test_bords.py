@@ -76,7 +76,7 @@ async def test_un_corps_trop_volumineux_est_refuse_avant_d_etre_lu(service):
     formulaire = await page.client.post(
         "/rectifications", content=par_morceaux(), headers={"Content-Type": "application/x-www-form-urlencoded"}
     )
-    assert formulaire.status_code == 413 and "<h1>" in formulaire.text and "Requête trop volumineuse" in formulaire.text
+    assert formulaire.status_code == 413 and "<h1>Requête trop volumineuse</h1>" in formulaire.text
     petit = await camille.post("/rectifications", json={"motif": "x" * 1000})
     assert petit.status_code == 422  # under the limit, the body is read and its fields checked
 
