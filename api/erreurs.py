@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from pydantic_core.core_schema import ErrorType
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.entetes import entetes_de_securite
 from api.pages.rendu import rendre
 from api.pages.session import ErreurPage
 from api.parametres import NUMERO_INCONNU
@@ -251,7 +252,9 @@ async def gerer_inattendue(requete: Request, exc: Exception) -> Response:
     import logging
 
     logging.getLogger("cnracl.api").exception("erreur inattendue (%s)", type(exc).__name__)
-    return repondre(requete, 500, "Erreur interne du service : l'équipe technique est prévenue. Réessayez plus tard.")
+    message = "Erreur interne du service : l'équipe technique est prévenue. Réessayez plus tard."
+    # Served by Starlette's outermost middleware, past ours: the page carries its security headers itself.
+    return repondre(requete, 500, message, entetes=entetes_de_securite(requete.url.path))
 
 
 def base_indisponible(exc: Exception) -> bool:

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.entetes import entetes_de_securite
 from api.erreurs import repondre
 from domain.texte import caractere_interdit
 from settings import Settings
@@ -149,33 +150,9 @@ class AdresseLisible:
         await self.app(scope, receive, send)
 
 
-# The pages load their scripts and styles from /static (DSFR, htmx) and carry no inline script: 'self' suffices.
-# The inline SVG charts use presentation attributes, not style elements. OpenAPI's pages (/docs, /redoc) load
-# Swagger UI from a CDN with an inline script: they keep FastAPI's own page, without this policy.
-POLITIQUE_DE_CONTENU = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
-)
-ENTETES_DE_SECURITE = [
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"same-origin"),
-    (b"x-frame-options", b"DENY"),
-]
-_SANS_POLITIQUE = ("/docs", "/redoc")
-# A mail's preview is a sandboxed frame (no script) of the mail's HTML, whose styles are inline as mail clients
-# need: the frame inherits the page's policy, so that page allows inline styles, and still no script.
-_STYLES_EN_LIGNE = ("/superviseur/gabarits/",)
-
-
-def politique_de(chemin: str) -> str | None:
-    if chemin.startswith(_SANS_POLITIQUE):
-        return None
-    if chemin.startswith(_STYLES_EN_LIGNE):
-        return POLITIQUE_DE_CONTENU.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
-    return POLITIQUE_DE_CONTENU
-
-
 class EntetesDeSecurite:
+    """Adds ``api.entetes.entetes_de_securite`` to every answer that does not set them itself."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -183,10 +160,7 @@ class EntetesDeSecurite:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        entetes = list(ENTETES_DE_SECURITE)
-        politique = politique_de(scope["path"])
-        if politique:
-            entetes.append((b"content-security-policy", politique.encode()))
+        entetes = [(cle.encode(), valeur.encode()) for cle, valeur in entetes_de_securite(scope["path"]).items()]
 
         async def envoyer(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -77,6 +77,12 @@ async def test_un_corps_trop_volumineux_est_refuse_avant_d_etre_lu(service):
         "/rectifications", content=par_morceaux(), headers={"Content-Type": "application/x-www-form-urlencoded"}
     )
     assert formulaire.status_code == 413 and "<h1>Requête trop volumineuse</h1>" in formulaire.text
+    annonce_page = await page.client.post(
+        "/rectifications",
+        content=b"motif=" + b"x" * 1_048_576,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert annonce_page.status_code == 413 and "<h1>Requête trop volumineuse</h1>" in annonce_page.text
     petit = await camille.post("/rectifications", json={"motif": "x" * 1000})
     assert petit.status_code == 422  # under the limit, the body is read and its fields checked
 
@@ -162,3 +168,15 @@ async def test_une_adresse_avec_un_caractere_de_controle_est_refusee(service):
     page = await navigateur(service, "superviseur")
     refus = await page.get("/processus/eir%00-1")
     assert refus.status_code == 400 and "caractère invisible interdit (U+0000)" in refus.text
+
+
+async def test_la_page_d_erreur_interne_porte_aussi_les_entetes_de_securite(service):
+    async def panne() -> None:
+        raise RuntimeError("panne simulée")
+
+    service.app.add_api_route("/essai-de-panne", panne)
+    page = await navigateur(service, lever=False)
+    reponse = await page.get("/essai-de-panne")
+    assert reponse.status_code == 500 and "Erreur interne du service" in reponse.text
+    assert "frame-ancestors 'none'" in reponse.headers["content-security-policy"]
+    assert reponse.headers["x-content-type-options"] == "nosniff"
