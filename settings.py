@@ -11,10 +11,12 @@ import secrets
 from datetime import timedelta
 from enum import StrEnum
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 RACINE = Path(__file__).resolve().parent
 
@@ -62,6 +64,13 @@ class Settings(BaseSettings):
     # Reads (GET) each API process serves at once, so that at a peak the answers (POST) do not queue behind them
     # (api/priorite.py; measurements in docs/fiabilite.md, §4); 0: no limit.
     lectures_simultanees: int = Field(default=4, ge=0, le=10_000)
+
+    # The largest request body accepted, in bytes (api/bords.py): beyond it, 413 before anything is parsed.
+    taille_max_requete: int = Field(default=1_048_576, ge=1024)
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks, comma-separated, e.g.
+    # « 10.0.0.0/8,192.0.2.7 »); from any other peer the header is ignored, and the rate limits and the logs use the
+    # peer's address.
+    proxies_de_confiance: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(default=[])
 
     # Rate limits (api/limites.py), per client: login attempts of an address, API calls of a token.
     limites_actives: bool = True
@@ -113,6 +122,25 @@ class Settings(BaseSettings):
     campagne_taille_paquet: int = Field(default=500, ge=1)
     campagne_paquet_smtp: int = Field(default=50, ge=1)
     campagne_collecteur: str = "fichiers"
+
+    @field_validator("proxies_de_confiance", mode="before")
+    @classmethod
+    def _reseaux(cls, valeur: object) -> object:
+        morceaux = valeur.replace(";", ",").split(",") if isinstance(valeur, str) else valeur
+        if not isinstance(morceaux, list):
+            return morceaux
+        reseaux = []
+        for morceau in morceaux:
+            if isinstance(morceau, str) and not morceau.strip():
+                continue
+            try:
+                reseaux.append(ip_network(str(morceau).strip(), strict=False))
+            except ValueError:
+                raise ValueError(
+                    f"CNRACL_PROXIES_DE_CONFIANCE : « {morceau} » n'est ni une adresse IP ni un réseau ; écrivez par "
+                    "exemple 10.0.0.0/8,192.0.2.7"
+                ) from None
+        return reseaux
 
     @field_validator("limite_connexions", "limite_api", "limite_comptes")
     @classmethod

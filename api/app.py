@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -16,6 +17,7 @@ from api.erreurs import REPONSES_ERREUR, gerer_base, gerer_http, gerer_inattendu
 from api.limites import LimiteDeDebit
 from api.pages.montage import monter
 from api.priorite import PrioriteAuxEcritures
+from api.protections import AdresseDuClient, AdresseLisible, EntetesDeSecurite, LimiteDeTaille
 from api.routers import (
     affilies,
     auth,
@@ -36,6 +38,11 @@ from services.base import base_de_donnees
 from settings import Settings, get_settings
 
 PREFIXE = "/api/v1"
+# How uvicorn serves the application (``cnracl api``, and the tests that serve it): its logging is ours (masked,
+# observabilite/journaux.py); X-Forwarded-For is read by the application from CNRACL_PROXIES_DE_CONFIANCE only
+# (api/protections.py), since uvicorn's own reading (proxy_headers) believes any local client; idle keep-alive
+# connections are kept longer than uvicorn's 5 s, since a client reusing one as the server closes it gets a reset.
+OPTIONS_UVICORN: dict[str, Any] = {"log_config": None, "proxy_headers": False, "timeout_keep_alive": 65}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -77,7 +84,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, prefix=PREFIXE, responses=REPONSES_ERREUR)
     app.include_router(metriques.router)
     app.add_middleware(PrioriteAuxEcritures, places=settings.lectures_simultanees)
-    app.add_middleware(LimiteDeDebit, settings=settings)  # added last, so it runs first: a 429 waits for nothing
+    app.add_middleware(LimiteDeDebit, settings=settings)  # a 429 waits for nothing
+    app.add_middleware(LimiteDeTaille, settings=settings)  # before any body is read
+    app.add_middleware(AdresseLisible)
+    app.add_middleware(EntetesDeSecurite)  # on every answer, the refusals above included
+    app.add_middleware(AdresseDuClient, settings=settings)  # added last, so it runs first: all see the client
     monter(app)
     return app
 

@@ -7,12 +7,14 @@ import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any, ClassVar, TypeVar
 
-from fastapi import BackgroundTasks, Depends, HTTPException, Path, Query, Request, status
+from fastapi import BackgroundTasks, Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+# Numbers of requests, tasks, dossiers… in paths and filters: bounded in api/parametres.py.
+from api.parametres import NUMERO_MAX, Identifiant, IdentifiantFacultatif  # noqa: F401
 from api.securite import lire_session
 from domain.etats import Role
 from services import courriels
@@ -20,11 +22,6 @@ from services.base import SessionFactory
 from services.comptes import Compte, Envoi, compte_actif, session_ouverte
 from services.moteur import Moteur
 from settings import Settings
-
-# Numbers of requests, tasks, dossiers… in paths and filters: positive, within the database's integers.
-NUMERO_MAX = 2**31 - 1
-Identifiant = Annotated[int, Path(ge=1, le=NUMERO_MAX, description="Numéro")]
-IdentifiantFacultatif = Annotated[int | None, Query(ge=1, le=NUMERO_MAX)]
 
 R = TypeVar("R")
 INCONNU = "Authentification requise : jeton absent, invalide ou expiré. Reconnectez-vous."

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from http import HTTPStatus
+from typing import Any, get_args
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from pydantic_core.core_schema import ErrorType
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.entetes import entetes_de_securite
 from api.pages.rendu import rendre
 from api.pages.session import ErreurPage
+from api.parametres import NUMERO_INCONNU
 from api.statuts import entetes_de, statut_de
 from domain.erreurs import ErreurMetier
 
@@ -35,7 +39,23 @@ _MESSAGES = {
     "enum": "valeur inconnue",
     "literal_error": "valeur inconnue",
     "string_pattern_mismatch": "la valeur n'a pas la forme attendue",
+    "int_from_float": "un nombre entier est attendu",
+    "float_type": "un nombre est attendu",
+    "decimal_parsing": "un nombre décimal est attendu",
+    "decimal_type": "un nombre décimal est attendu",
+    "datetime_parsing": "une date et heure au format AAAA-MM-JJTHH:MM:SS est attendue",
+    "datetime_type": "une date et heure au format AAAA-MM-JJTHH:MM:SS est attendue",
+    "string_unicode": "le texte n'est pas en UTF-8 valide",
+    "finite_number": "un nombre fini est attendu",
 }
+_FORME_INATTENDUE = "la valeur n'a pas la forme attendue"
+_OBJET_JSON = "un objet JSON est attendu, envoyé avec l'en-tête Content-Type: application/json"
+_CORPS = {
+    "missing": "le corps de la requête est vide : " + _OBJET_JSON,
+    "model_attributes_type": _OBJET_JSON,
+    "dict_type": _OBJET_JSON,
+}
+_REGLES_DE_PYDANTIC = frozenset(get_args(ErrorType))
 
 
 def _message(erreur: Mapping[str, Any]) -> str:
@@ -57,16 +77,26 @@ def _message(erreur: Mapping[str, Any]) -> str:
     if type_ == "enum":
         possibles = str(ctx.get("expected", "")).replace("' or '", "' ou '")  # pydantic: "'a', 'b' or 'c'"
         return f"valeur inconnue ; valeurs possibles : {possibles}"
-    return _MESSAGES.get(type_, erreur.get("msg", "valeur invalide"))
+    if type_ in _MESSAGES:
+        return _MESSAGES[type_]
+    # pydantic's own rules speak English: a French sentence instead; a rule of ours (a custom error) speaks French.
+    return _FORME_INATTENDUE if type_ in _REGLES_DE_PYDANTIC else str(erreur.get("msg") or _FORME_INATTENDUE)
 
 
 def erreurs_francaises(erreurs: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     sortie = []
     for erreur in erreurs:
+        if erreur.get("type") == "json_invalid":  # its place is a character's position, not a field
+            position = next((p for p in erreur.get("loc", ()) if isinstance(p, int)), None)
+            ou = f" (erreur au caractère {position})" if position is not None else ""
+            message = f"le corps de la requête n'est pas un JSON valide{ou} : vérifiez sa syntaxe"
+            sortie.append({"champ": "corps", "regle": "json_invalid", "message": message})
+            continue
         chemin = [str(p) for p in erreur.get("loc", ()) if p not in ("body", "query", "path", "form")]
-        sortie.append(
-            {"champ": ".".join(chemin) or "corps", "regle": erreur.get("type", ""), "message": _message(erreur)}
-        )
+        message = _message(erreur)
+        if tuple(erreur.get("loc", ())) == ("body",):  # the whole body: empty, or not a JSON object
+            message = _CORPS.get(erreur.get("type", ""), message)
+        sortie.append({"champ": ".".join(chemin) or "corps", "regle": erreur.get("type", ""), "message": message})
     return sortie
 
 
@@ -92,6 +122,7 @@ REPONSES_ERREUR: dict[int | str, dict[str, Any]] = {
     404: {**_ERREUR, "description": "Introuvable, ou hors de votre périmètre"},
     405: {**_ERREUR, "description": "Méthode non permise"},
     409: {**_ERREUR, "description": "Conflit avec l'état du processus"},
+    413: {**_ERREUR, "description": "Corps de la requête trop volumineux (CNRACL_TAILLE_MAX_REQUETE)"},
     422: {**_ERREUR, "description": "Données invalides : le champ et la règle sont nommés"},
     423: {**_ERREUR, "description": "Compte verrouillé"},
     429: {**_ERREUR, "description": "Trop de requêtes"},
@@ -147,14 +178,40 @@ async def gerer_metier(requete: Request, exc: ErreurMetier) -> Response:
 async def gerer_validation(requete: Request, exc: RequestValidationError) -> Response:
     erreurs = erreurs_francaises(list(exc.errors()))
     resume = " ; ".join(f"{e['champ']} : {e['message']}" for e in erreurs)
+    inconnus = [e for e in erreurs if e["regle"] == NUMERO_INCONNU]
+    if inconnus:  # a number in the address that cannot name a record: nothing lives there
+        return repondre(requete, 404, f"Introuvable — {inconnus[0]['champ']} : {inconnus[0]['message']}.", inconnus)
     return repondre(requete, 422, f"Données invalides — {resume}", erreurs)
 
 
 _HTTP = {
+    400: "Requête mal formée : vérifiez son format et réessayez.",
     401: "Authentification requise : connectez-vous pour obtenir un jeton.",
     403: "Accès refusé.",
     404: "Ressource introuvable.",
     405: "Méthode non permise sur cette adresse.",
+    413: "Requête trop volumineuse : envoyez moins de données à la fois.",
+    415: "Format du corps de la requête non pris en charge : envoyez du JSON (application/json) ou un formulaire.",
+}
+
+# What FastAPI and Starlette answer in English when a body cannot be read (JSON that is not UTF-8, a malformed
+# or oversized form), by the start of their sentence: a French sentence instead.
+_CORPS_ILLISIBLE = (
+    "Le corps de la requête est illisible : envoyez un JSON valide encodé en UTF-8 (en-tête Content-Type: "
+    "application/json) ou un formulaire bien formé, puis réessayez."
+)
+_FORMULAIRE_TROP_GROS = (
+    "Le formulaire est trop volumineux (trop de champs, de fichiers, ou un champ trop long) : envoyez-en moins."
+)
+_ANGLAIS_DU_CADRE = {
+    "There was an error parsing the body": _CORPS_ILLISIBLE,
+    "Missing boundary in multipart": _CORPS_ILLISIBLE,
+    "Invalid multipart data": _CORPS_ILLISIBLE,
+    'The Content-Disposition header field "name"': _CORPS_ILLISIBLE,
+    "Too many fields": _FORMULAIRE_TROP_GROS,
+    "Too many files": _FORMULAIRE_TROP_GROS,
+    "Field exceeded maximum size": _FORMULAIRE_TROP_GROS,
+    "Part exceeded maximum size": _FORMULAIRE_TROP_GROS,
 }
 
 
@@ -165,12 +222,29 @@ _HTTP_PAGES = {
 }
 
 
+def _en_francais(detail: str) -> str | None:
+    return next((francais for anglais, francais in _ANGLAIS_DU_CADRE.items() if detail.startswith(anglais)), None)
+
+
+def _phrase_du_cadre(statut: int, detail: object) -> bool:
+    """Starlette's default detail: the status's English phrase (« Not Found »)."""
+    try:
+        return detail == HTTPStatus(statut).phrase
+    except ValueError:
+        return False
+
+
 async def gerer_http(requete: Request, exc: StarletteHTTPException) -> Response:
-    if isinstance(exc.detail, str) and exc.detail not in ("Not Found", "Method Not Allowed"):
+    traduit = _en_francais(exc.detail) if isinstance(exc.detail, str) else None
+    if traduit:
+        detail = traduit
+    elif isinstance(exc.detail, str) and not _phrase_du_cadre(exc.status_code, exc.detail):
         detail = exc.detail
     else:
         generique = _HTTP_PAGES if _pour_une_page(requete) else _HTTP
-        detail = generique.get(exc.status_code) or _HTTP.get(exc.status_code, str(exc.detail))
+        detail = generique.get(exc.status_code) or _HTTP.get(
+            exc.status_code, f"La requête n'a pas pu être servie (statut HTTP {exc.status_code})."
+        )
     return repondre(requete, exc.status_code, detail, entetes=getattr(exc, "headers", None))
 
 
@@ -178,7 +252,9 @@ async def gerer_inattendue(requete: Request, exc: Exception) -> Response:
     import logging
 
     logging.getLogger("cnracl.api").exception("erreur inattendue (%s)", type(exc).__name__)
-    return repondre(requete, 500, "Erreur interne du service : l'équipe technique est prévenue. Réessayez plus tard.")
+    message = "Erreur interne du service : l'équipe technique est prévenue. Réessayez plus tard."
+    # Served by Starlette's outermost middleware, past ours: the page carries its security headers itself.
+    return repondre(requete, 500, message, entetes=entetes_de_securite(requete.url.path))
 
 
 def base_indisponible(exc: Exception) -> bool:

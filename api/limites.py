@@ -1,6 +1,9 @@
 """Rate limits, per client, in memory (``limits``, moving window): the login attempts of an address, and the
 API calls of a token (or of an address without one). Beyond the limit: 429 in French with ``Retry-After``.
 
+The address is the client's as ``api.protections.AdresseDuClient`` sets it: the peer's, or what a trusted proxy
+(``CNRACL_PROXIES_DE_CONFIANCE``) forwarded; a client cannot choose its own window by sending X-Forwarded-For.
+
 The lockout after repeated wrong codes protects one account; this protects the service from an address
 trying many accounts, or a client looping on the API. With several API processes each keeps its own
 window (the limits are then per process): a shared storage (Redis) would be configured here.

@@ -105,27 +105,16 @@ def api(
     """Run the API and the pages (uvicorn), in one process or several sharing the port."""
     import uvicorn
 
+    from api.app import OPTIONS_UVICORN
+
     settings = get_settings()
     nombre = processus or settings.api_processus
-    # Idle keep-alive connections are kept longer than uvicorn's 5 s: a client reusing one just as the
-    # server closes it gets a reset instead of an answer.
-    attente = 65
     if nombre > 1:
-        uvicorn.run(
-            "api.app:application",
-            factory=True,
-            workers=nombre,
-            host=hote,
-            port=port,
-            log_config=None,
-            timeout_keep_alive=attente,
-        )
+        uvicorn.run("api.app:application", factory=True, workers=nombre, host=hote, port=port, **OPTIONS_UVICORN)
     else:
         from api.app import application
 
-        config = uvicorn.Config(
-            application(settings), host=hote, port=port, log_config=None, timeout_keep_alive=attente
-        )
+        config = uvicorn.Config(application(settings), host=hote, port=port, **OPTIONS_UVICORN)
         uvicorn.Server(config).run()
 
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.etats import ETATS_EIR_TERMINES, Acteur, EtapeEir, EtatEir
 from domain.processus import Incident, Intervention, Notification, Projection, ReglesIncident, Transition, projection_de
 from domain.taches import DelaisTache
+from domain.texte import TexteLibreMultiligne
 
 
 @dataclass
@@ -50,7 +51,7 @@ class ActionAffilie(Intervention):
 class PeriodeASignaler(BaseModel):
     model_config = ConfigDict(extra="forbid")
     annee: int = Field(ge=1940, le=2100)
-    commentaire: str = Field(min_length=1, max_length=1000)
+    commentaire: TexteLibreMultiligne = Field(min_length=1, max_length=1000)
 
 
 class DemandeConsolidation(Intervention):
@@ -61,7 +62,7 @@ class ReponsesEnquete(Intervention):
     """The 5-question closure survey: each answer from 1 (pas du tout satisfait) to 5."""
 
     reponses: list[Annotated[int, Field(ge=1, le=5)]] = Field(min_length=5, max_length=5)
-    commentaire: str = Field(default="", max_length=2000)
+    commentaire: TexteLibreMultiligne = Field(default="", max_length=2000)
 
 
 # --- state ---

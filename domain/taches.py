@@ -12,6 +12,7 @@ from pydantic import Field
 from domain.cir import LigneCir
 from domain.etats import Acteur, EtatTache, TypeTache
 from domain.processus import Intervention, ReglesIncident, Transition
+from domain.texte import TexteLibreMultiligne
 
 
 @dataclass
@@ -31,7 +32,7 @@ class ReponseTache(Intervention):
     carriere_verifiee: bool = Field(description="L'employeur a vérifié la carrière CNRACL")
     indice_fin_de_carriere: int | None = Field(default=None, ge=100, le=1500)
     corrections: list[LigneCir] = Field(default_factory=list)
-    commentaire: str = Field(default="", max_length=2000)
+    commentaire: TexteLibreMultiligne = Field(default="", max_length=2000)
 
 
 @dataclass

@@ -12,6 +12,7 @@ from pydantic import Field
 from domain.processus import Intervention, VueDossier
 from domain.regles import parametre
 from domain.taches import DelaisTache
+from domain.texte import TexteLibreMultiligne
 
 MotifValidation = StrEnum("MotifValidation", "titularisation temps_non_complet")
 EtatValidation = StrEnum(
@@ -94,7 +95,7 @@ class DemandeValidation(Intervention):
 
 class DecisionValidation(Intervention):
     decision: Literal["acceptee", "rejetee"]
-    motif: str = Field(default="", max_length=2000)
+    motif: TexteLibreMultiligne = Field(default="", max_length=2000)
 
 
 @dataclass(kw_only=True)

@@ -12,7 +12,15 @@ from pythonjsonlogger.json import JsonFormatter
 
 from settings import Settings
 
-_NIR = re.compile(r"\b[12378]\d{2}(?:0[1-9]|1[0-2]|[2-9]\d)(?:\d{2}|2A|2B)\d{6}(?:\d{2})?\b", re.IGNORECASE)
+# A NIR as people write it: its groups (sex, year, month, department, commune, order, key) run together or apart,
+# by a space (also non-breaking, or encoded in an address: %20, +), a dot, a dash or an underscore.
+_SEPARATEUR = r"(?:[ .\-_\u00a0\u202f]|%20|%C2%A0|\+)?"
+_NIR = re.compile(
+    r"(?:(?<![0-9A-Z])|(?<=%20)|(?<=%C2%A0))[12378]"
+    + _SEPARATEUR.join(("", r"\d{2}", r"(?:0[1-9]|1[0-2]|[2-9]\d)", r"(?:\d{2}|2A|2B)", r"\d{3}", r"\d{3}"))
+    + rf"(?:{_SEPARATEUR}\d{{2}})?(?![0-9A-Z])",
+    re.IGNORECASE,
+)
 _COURRIEL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 

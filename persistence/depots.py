@@ -24,6 +24,7 @@ from domain.cir import LigneCir, Periode, controler_corrections, controler_ecrit
 from domain.etats import ETATS_EIR_OUVERTS, EtatEir, EtatMail, EtatTache
 from domain.processus import EvenementTransition, ReferenceProcessus, Transition, TypeProcessus
 from domain.taches import ReponseTache
+from domain.texte import caractere_interdit
 from domain.validation import DECISIONS_VALIDATION, EVENEMENT_DEMANDE_VALIDATION
 from persistence.audit import a_chainer, chainer
 from persistence.models import (
@@ -162,6 +163,8 @@ async def employeur_par_siret(session: AsyncSession, siret: str) -> Employeur | 
 
 
 async def compte_par_identifiant(session: AsyncSession, identifiant: str) -> Compte | None:
+    if caractere_interdit(identifiant, multiligne=False):  # no identifier holds one (PostgreSQL refuses NUL)
+        return None
     return (await session.exec(select(Compte).where(Compte.identifiant == identifiant))).first()
 
 

@@ -14,6 +14,7 @@ from temporalio.client import WorkflowFailureError
 
 from domain.campagne import TYPE_TACHE_CAMPAGNE, ActionSuperviseur, Cohorte, id_workflow_campagne
 from domain.erreurs import Indisponible, Introuvable
+from domain.texte import TexteLibreMultiligne
 from persistence import depots, depots_campagne
 from persistence.models import Compte
 from persistence.models_campagne import CampagneTable
@@ -40,7 +41,7 @@ class CampagnePublique(BaseModel):
 
 class Pilotage(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    motif: str = Field(default="", max_length=500, description="Pourquoi (consigné dans l'historique)")
+    motif: TexteLibreMultiligne = Field(default="", max_length=500, description="Pourquoi (consigné dans l'historique)")
 
 
 class EtatPilotage(BaseModel):

@@ -31,6 +31,7 @@ from domain.erreurs import (
 )
 from domain.etats import ProfilEmployeur, Role
 from domain.jetons import JetonLu
+from domain.texte import TexteLibre
 from persistence import comptes as depot_comptes
 from persistence import depots
 from persistence.comptes import QUESTIONS_SECRETES, Certification, hacher, normaliser_texte, verifier
@@ -84,8 +85,8 @@ def _sans_controle(valeur: str) -> str:
 
 
 class _AvecNomPrenom(BaseModel):
-    nom: str = Field(max_length=100)
-    prenom: str = Field(max_length=100)
+    nom: TexteLibre = Field(max_length=100)
+    prenom: TexteLibre = Field(max_length=100)
 
     @field_validator("nom", "prenom")
     @classmethod
@@ -125,8 +126,8 @@ class RechercheIdentifiantEmployeur(_AvecNomPrenom):
     """Seed 002, step 2: the establishment (SIRET, and its BCR or contract number) and the person."""
 
     siret: Siret = Field(max_length=20, description="SIRET de l'établissement (14 chiffres)")
-    numero_bcr: str | None = Field(default=None, max_length=20, description="Numéro BCR (exemple 01ABC111)")
-    numero_contrat: str | None = Field(default=None, max_length=30, description="Numéro de contrat")
+    numero_bcr: TexteLibre | None = Field(default=None, max_length=20, description="Numéro BCR (exemple 01ABC111)")
+    numero_contrat: TexteLibre | None = Field(default=None, max_length=30, description="Numéro de contrat")
 
     _texte = field_validator("numero_bcr", "numero_contrat")(
         lambda valeur: _sans_controle(valeur) if valeur else valeur
@@ -149,10 +150,10 @@ class RechercheIdentifiantAffilie(_AvecNomPrenom):
 class DemandeRegeneration(_AvecNomPrenom):
     """Seed 002, step 3: every field must match the account."""
 
-    identifiant: str = Field(min_length=1, max_length=100)
-    email: str = Field(max_length=200, description="L'adresse électronique enregistrée sur le compte")
+    identifiant: TexteLibre = Field(min_length=1, max_length=100)
+    email: TexteLibre = Field(max_length=200, description="L'adresse électronique enregistrée sur le compte")
     question: str = Field(description="Clé de la question secrète choisie (GET /auth/questions-secretes)")
-    reponse: str = Field(min_length=1, max_length=200)
+    reponse: TexteLibre = Field(min_length=1, max_length=200)
 
     _email = field_validator("email")(_adresse)
     _ident = field_validator("identifiant")(_identifiant)
@@ -162,7 +163,7 @@ class DemandeRegeneration(_AvecNomPrenom):
 
 class ChoixQuestionSecrete(BaseModel):
     question: str = Field(description="Clé de la question (GET /auth/questions-secretes)")
-    reponse: str = Field(min_length=2, max_length=200)
+    reponse: TexteLibre = Field(min_length=2, max_length=200)
     code: str = Field(min_length=1, max_length=200, description="Votre code confidentiel actuel")
 
     _texte = field_validator("reponse", "code")(_texte_libre)
@@ -188,8 +189,8 @@ class CodeCertification(BaseModel):
 
 
 class NouvelUtilisateur(_AvecNomPrenom):
-    identifiant: str = Field(min_length=3, max_length=100)
-    email: str = Field(max_length=200, description="Adresse à laquelle le code confidentiel initial est envoyé")
+    identifiant: TexteLibre = Field(min_length=3, max_length=100)
+    email: TexteLibre = Field(max_length=200, description="Adresse à laquelle le code confidentiel initial est envoyé")
     profil: ProfilEmployeur = Field(
         default=ProfilEmployeur.utilisateur,
         description="utilisateur (habilité au service) ou admin (administre aussi les comptes)",

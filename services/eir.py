@@ -17,6 +17,7 @@ from domain.erreurs import Conflit, Introuvable, Refus
 from domain.etats import Role, TypeDocument
 from domain.processus import Intervention
 from domain.task_queues import id_workflow_eir
+from domain.texte import TexteLibreMultiligne
 from persistence import depots, lectures
 from persistence.models import Affilie, Compte, DemandeEirTable, Document
 from services.acces import (
@@ -46,7 +47,7 @@ class Consolidation(BaseModel):
 
 class Enquete(BaseModel):
     reponses: list[int] = Field(min_length=5, max_length=5, description="Cinq notes de 1 à 5")
-    commentaire: str = Field(default="", max_length=2000)
+    commentaire: TexteLibreMultiligne = Field(default="", max_length=2000)
 
     @field_validator("reponses")
     @classmethod

@@ -14,6 +14,7 @@ from domain.erreurs import Conflit, Interdit, Refus
 from domain.etats import Acteur, Role
 from domain.rectification import DemandeRectification, EtatRectification, Routage, refus_employeur_de_la_periode
 from domain.regles import parametre
+from domain.texte import TexteLibre, TexteLibreMultiligne
 from persistence import depots, lectures
 from persistence.models import Affilie, Compte, RectificationTable
 from services.acces import EvenementPublic, affaire_de_l_agent, agent_vu, numero, vue_publique
@@ -28,9 +29,9 @@ class NouvelleRectification(BaseModel):
     annee_document: int = Field(ge=2007, le=2100, description="Année du document")
     periode_debut: date
     periode_fin: date
-    motif: str = Field(min_length=3, max_length=2000, description="Ce qui est faux sur cette période")
+    motif: TexteLibreMultiligne = Field(min_length=3, max_length=2000, description="Ce qui est faux sur cette période")
     siret_employeur: Siret | None = Field(default=None, description="SIRET de l'employeur public de la période")
-    regime: str | None = Field(default=None, description="Autre régime : regime_general, msa, ircantec…")
+    regime: TexteLibre | None = Field(default=None, description="Autre régime : regime_general, msa, ircantec…")
     nir: Nir | None = Field(default=None, description="Superviseur : NIR de l'agent")
 
     @model_validator(mode="after")

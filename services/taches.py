@@ -16,6 +16,7 @@ from domain.erreurs import Conflit, Interdit, Introuvable, Refus
 from domain.etats import EtatTache, ProfilEmployeur, Role, TypeTache
 from domain.rectification import chevauche, refus_correction_hors_periode
 from domain.taches import ReponseTache
+from domain.texte import TexteLibreMultiligne
 from persistence import depots, depots_campagne, lectures
 from persistence.models import Affilie, Compte, Tache
 from services import cir
@@ -99,7 +100,7 @@ class Completion(BaseModel):
         default=None, ge=100, le=1500, description="Indice majoré de fin de carrière retenu"
     )
     corrections: list[LigneCir] = Field(default_factory=list, description="Lignes du CIR, une année civile par ligne")
-    commentaire: str = Field(default="", max_length=2000)
+    commentaire: TexteLibreMultiligne = Field(default="", max_length=2000)
 
     @model_validator(mode="after")
     def _une_ligne_par_periode(self) -> Completion:

@@ -43,3 +43,16 @@ def test_une_adresse_vide_designe_le_composant_embarque(tmp_path):
     donnes = Settings(var_dir=tmp_path, temporal_address="temporal:7233", smtp_host="relais")
     assert not donnes.temporal_embarque and not donnes.smtp_embarque
     assert (donnes.temporal_address, donnes.smtp_host) == ("temporal:7233", "relais")
+
+
+def test_bords_par_defaut_et_proxies_de_confiance(monkeypatch):
+    par_defaut = Settings()
+    assert par_defaut.taille_max_requete == 1_048_576 and par_defaut.proxies_de_confiance == []
+    monkeypatch.setenv("CNRACL_PROXIES_DE_CONFIANCE", "10.0.0.0/8, 192.0.2.7,::1")
+    monkeypatch.setenv("CNRACL_TAILLE_MAX_REQUETE", "2048")
+    lus = Settings()
+    assert [str(r) for r in lus.proxies_de_confiance] == ["10.0.0.0/8", "192.0.2.7/32", "::1/128"]
+    assert lus.taille_max_requete == 2048
+    monkeypatch.setenv("CNRACL_PROXIES_DE_CONFIANCE", "10.0.0.0/8,proxy.interne")
+    with pytest.raises(ValidationError, match=r"« proxy\.interne » n'est ni une adresse IP ni un réseau"):
+        Settings()

@@ -14,6 +14,7 @@ from api.pages.formulaires import FormulaireInvalide, construire
 from api.pages.libelles import ORDRE_ETAPES, QUESTIONS_ENQUETE, avis
 from api.pages.rendu import graphique_pension, refus_de, rendre
 from api.pages.session import CompteAffilie, CompteAffilieOuSuperviseur, CsrfVerifie
+from api.parametres import Identifiant
 from domain.erreurs import ErreurMetier
 from domain.etats import Role, TypeDocument
 from services import eir, rectifications
@@ -91,7 +92,7 @@ async def _page_demande(
 @router.get("/eir/{demande_id}")
 async def demande(
     request: Request,
-    demande_id: int,
+    demande_id: Identifiant,
     compte: CompteAffilieOuSuperviseur,
     session: SessionDep,
     message: str | None = None,
@@ -105,7 +106,7 @@ def _reponse_en_un_clic(action: Callable[..., Awaitable[Any]], cle: str) -> Call
 
     async def repondre(
         request: Request,
-        demande_id: int,
+        demande_id: Identifiant,
         moteur: MoteurDep,
         session: SessionDep,
         compte: CompteAffilie,
@@ -128,7 +129,7 @@ router.post("/eir/{demande_id}/retrait")(_reponse_en_un_clic(eir.retirer, "retra
 @router.post("/eir/{demande_id}/ris/consolidation")
 async def consolider(
     request: Request,
-    demande_id: int,
+    demande_id: Identifiant,
     moteur: MoteurDep,
     session: SessionDep,
     compte: CompteAffilie,
@@ -175,7 +176,7 @@ def _resume_periodes(invalide: FormulaireInvalide) -> str:
 
 
 @router.get("/eir/{demande_id}/bilan")
-async def bilan(request: Request, demande_id: int, compte: CompteAffilieOuSuperviseur, session: SessionDep):
+async def bilan(request: Request, demande_id: Identifiant, compte: CompteAffilieOuSuperviseur, session: SessionDep):
     demande = await eir.consulter(session, compte, demande_id)
     contenu = await eir.dernier_document(session, compte, demande_id, TypeDocument.bilan)
     return rendre(
@@ -196,13 +197,18 @@ async def _page_enquete(request, compte, session, demande_id, erreur=None, statu
 
 
 @router.get("/eir/{demande_id}/enquete")
-async def enquete(request: Request, demande_id: int, compte: CompteAffilie, session: SessionDep):
+async def enquete(request: Request, demande_id: Identifiant, compte: CompteAffilie, session: SessionDep):
     return await _page_enquete(request, compte, session, demande_id)
 
 
 @router.post("/eir/{demande_id}/enquete")
 async def repondre_enquete(
-    request: Request, demande_id: int, moteur: MoteurDep, session: SessionDep, compte: CompteAffilie, csrf: CsrfVerifie
+    request: Request,
+    demande_id: Identifiant,
+    moteur: MoteurDep,
+    session: SessionDep,
+    compte: CompteAffilie,
+    csrf: CsrfVerifie,
 ):
     formulaire = await request.form()
     notes = [str(formulaire.get(f"q{i}", "")) for i in range(1, len(QUESTIONS_ENQUETE) + 1)]
@@ -234,7 +240,11 @@ async def repondre_enquete(
 
 @router.get("/eir/{demande_id}/documents/{document_id}")
 async def document(
-    request: Request, demande_id: int, document_id: int, compte: CompteAffilieOuSuperviseur, session: SessionDep
+    request: Request,
+    demande_id: Identifiant,
+    document_id: Identifiant,
+    compte: CompteAffilieOuSuperviseur,
+    session: SessionDep,
 ):
     demande = await eir.consulter(session, compte, demande_id)
     doc = await eir.document(session, compte, demande_id, document_id)
@@ -302,7 +312,7 @@ async def demander_rectification(
 @router.get("/rectifications/{rectification_id}")
 async def rectification(
     request: Request,
-    rectification_id: int,
+    rectification_id: Identifiant,
     compte: CompteAffilieOuSuperviseur,
     session: SessionDep,
     message: str | None = None,

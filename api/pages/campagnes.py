@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse
 from markupsafe import Markup
 
 from api.deps import MoteurDep, SessionDep
+from api.pages.formulaires import FormulaireInvalide, construire
 from api.pages.libelles import avis
 from api.pages.rendu import refus_de, rendre
 from api.pages.session import CompteEmployeur, CompteSuperviseur, CsrfVerifie, ErreurPage
@@ -236,7 +237,9 @@ async def tableau(
 async def _piloter(request, moteur, session, compte, annee: int, action, cle: str, motif: str):
     annee = _annee_valide(annee)
     try:
-        await action(session, moteur, compte, annee, campagnes.Pilotage(motif=motif.strip()[:500]))
+        await action(session, moteur, compte, annee, construire(campagnes.Pilotage, {"motif": motif.strip()[:500]}))
+    except FormulaireInvalide as invalide:
+        return await _tableau(request, compte, session, annee, False, erreur=invalide.resume, statut=422)
     except ErreurMetier as refus:
         statut, message, _ = refus_de(refus)
         return await _tableau(request, compte, session, annee, False, erreur=message, statut=statut)

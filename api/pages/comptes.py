@@ -16,6 +16,7 @@ from api.pages.formulaires import FormulaireInvalide, construire
 from api.pages.libelles import avis
 from api.pages.rendu import refus_de, rendre
 from api.pages.session import CompteConnecte, CompteEmployeur, accueil_du_role, poser_session, verifier_csrf
+from api.parametres import Identifiant
 from api.securite import jeton_de
 from domain.erreurs import ErreurMetier
 from services import comptes
@@ -288,7 +289,7 @@ async def creer_utilisateur(
 
 @router.post("/employeur/utilisateurs/{compte_id}")
 async def changer_utilisateur(
-    request: Request, compte_id: int, etat: EtatDep, session: SessionDep, compte: CompteEmployeur
+    request: Request, compte_id: Identifiant, etat: EtatDep, session: SessionDep, compte: CompteEmployeur
 ):
     saisie = await _saisie(request, etat, ("profil", "actif"))
     try:

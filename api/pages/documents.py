@@ -7,18 +7,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from api import vues_documents
-from api.deps import NUMERO_MAX, SessionDep
+from api.deps import SessionDep
 from api.pages.rendu import graphique_pension, rendre
-from api.pages.session import CompteAffilie, CompteAffilieOuSuperviseur, ErreurPage
+from api.pages.session import CompteAffilie, CompteAffilieOuSuperviseur
+from api.parametres import Identifiant
 from services import documents
 
 router = APIRouter(include_in_schema=False)
-
-
-def _numero(document_id: int) -> int:
-    if not 1 <= document_id <= NUMERO_MAX:
-        raise ErreurPage(404, f"Aucun document n° {document_id} dans votre espace.")
-    return document_id
 
 
 def _rubrique(doc: vues_documents.DocumentResume) -> str:
@@ -39,8 +34,8 @@ async def mes_documents(request: Request, compte: CompteAffilie, session: Sessio
 
 
 @router.get("/documents/{document_id}")
-async def document(request: Request, document_id: int, compte: CompteAffilieOuSuperviseur, session: SessionDep):
-    doc = vues_documents.public(await documents.document_visible(session, compte, _numero(document_id)))
+async def document(request: Request, document_id: Identifiant, compte: CompteAffilieOuSuperviseur, session: SessionDep):
+    doc = vues_documents.public(await documents.document_visible(session, compte, document_id))
     if doc.type == "bilan" and doc.demande_id:
         return RedirectResponse(f"/eir/{doc.demande_id}/bilan", status_code=303)
     graphique = graphique_pension(doc.contenu["points"]) if doc.type == "bilan" and doc.contenu.get("points") else None
@@ -52,7 +47,5 @@ async def document(request: Request, document_id: int, compte: CompteAffilieOuSu
 
 
 @router.get("/documents/{document_id}/pdf")
-async def document_pdf(document_id: int, compte: CompteAffilieOuSuperviseur, session: SessionDep):
-    return await vues_documents.reponse_pdf(
-        session, await documents.document_visible(session, compte, _numero(document_id))
-    )
+async def document_pdf(document_id: Identifiant, compte: CompteAffilieOuSuperviseur, session: SessionDep):
+    return await vues_documents.reponse_pdf(session, await documents.document_visible(session, compte, document_id))

@@ -15,6 +15,7 @@ from api.pages.formulaires import FormulaireInvalide, construire
 from api.pages.libelles import avis
 from api.pages.rendu import refus_de, rendre
 from api.pages.session import CompteEmployeurOuSuperviseur, CsrfVerifie
+from api.parametres import Annee, AnneeFacultative, Identifiant
 from domain.cir import CHAMPS_COTISATIONS, LigneCir
 from domain.erreurs import ErreurMetier, Introuvable
 from domain.etats import EtatTache, Role, TypeTache
@@ -103,7 +104,7 @@ async def _page_tache(
 @router.get("/taches/{tache_id}")
 async def tache(
     request: Request,
-    tache_id: int,
+    tache_id: Identifiant,
     compte: CompteEmployeurOuSuperviseur,
     session: SessionDep,
     message: str | None = None,
@@ -114,7 +115,7 @@ async def tache(
 @router.post("/taches/{tache_id}/attribution")
 async def attribuer(
     request: Request,
-    tache_id: int,
+    tache_id: Identifiant,
     session: SessionDep,
     compte: CompteEmployeurOuSuperviseur,
     csrf: CsrfVerifie,
@@ -146,7 +147,7 @@ async def attribuer(
 @router.post("/taches/{tache_id}")
 async def completer(
     request: Request,
-    tache_id: int,
+    tache_id: Identifiant,
     moteur: MoteurDep,
     session: SessionDep,
     compte: CompteEmployeurOuSuperviseur,
@@ -243,7 +244,7 @@ async def page_cir(
     nir: str,
     compte: CompteEmployeurOuSuperviseur,
     session: SessionDep,
-    annee: int | None = None,
+    annee: AnneeFacultative = None,
     message: str | None = None,
 ):
     return await _page_cir(request, compte, session, nir, annee, message=avis(message))
@@ -253,7 +254,7 @@ async def page_cir(
 async def ecrire_ligne(
     request: Request,
     nir: str,
-    annee: int,
+    annee: Annee,
     session: SessionDep,
     compte: CompteEmployeurOuSuperviseur,
     csrf: CsrfVerifie,

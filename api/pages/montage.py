@@ -42,6 +42,7 @@ def monter(app: FastAPI) -> None:
         "/static/dsfr", StaticFiles(directory=MODULES_NPM / "@gouvfr" / "dsfr" / "dist", check_dir=False), name="dsfr"
     )
     app.mount("/static/htmx", StaticFiles(directory=MODULES_NPM / "htmx.org" / "dist", check_dir=False), name="htmx")
+    app.mount("/static/cnracl", StaticFiles(directory=Path(__file__).resolve().parents[1] / "static"), name="cnracl")
     # Starlette types a handler as taking any Exception; each of these is registered for its own type only.
     app.add_exception_handler(Redirection, _redirection)  # type: ignore[arg-type]
     app.add_exception_handler(ErreurPage, _erreur)  # type: ignore[arg-type]

@@ -35,11 +35,13 @@ class ErreurPage(Exception):
         self.statut = statut
         self.message = message
         self.titre = titre or {
+            400: "Requête invalide",
             401: "Connexion requise",
             403: "Accès refusé",
             404: "Page introuvable",
             405: "Action impossible à cette adresse",
             409: "Action impossible",
+            413: "Requête trop volumineuse",
             422: "Données invalides",
             429: "Trop de requêtes",
             500: "Erreur du service",

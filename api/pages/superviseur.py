@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse
 from api.deps import MoteurDep, SessionDep
 from api.pages.rendu import rendre
 from api.pages.session import CompteSuperviseur, ErreurPage
+from api.parametres import FiltreNumero
 from notifications.exemples import contexte_exemple
 from notifications.rendu import Gabarits
 from services import processus
@@ -29,11 +30,10 @@ async def liste(
     type: str = "",
     etat_processus: str = "",
     en_attente_de: str = "",
-    employeur: str = "",
+    employeur: FiltreNumero = None,
 ):
-    employeur_id = int(employeur) if employeur.isdigit() else None
     resultats = await processus.lister(
-        session, type or None, etat_processus or None, en_attente_de or None, employeur_id, limite=200
+        session, type or None, etat_processus or None, en_attente_de or None, employeur, limite=200
     )
     return rendre(
         request,
@@ -45,7 +45,7 @@ async def liste(
                 "type": type,
                 "etat_processus": etat_processus,
                 "en_attente_de": en_attente_de,
-                "employeur": employeur,
+                "employeur": "" if employeur is None else str(employeur),
             },
         },
     )

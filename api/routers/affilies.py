@@ -10,7 +10,9 @@ from fastapi import APIRouter, Query, Response
 from pydantic import Field
 
 from api.deps import Employeur_ou_Superviseur, SessionDep
+from api.parametres import Annee
 from domain.cir import LigneCir
+from domain.texte import TexteLibre
 from services import cir
 from services.cir import LigneCirPublique
 
@@ -22,7 +24,7 @@ MOTIF_MAX = 500
 class SaisieLigneCir(LigneCir):
     """A line to write, with the reason of a correction."""
 
-    motif: str | None = Field(
+    motif: TexteLibre | None = Field(
         default=None, max_length=MOTIF_MAX, description="Pourquoi la période est saisie ou corrigée (historique)"
     )
 
@@ -34,7 +36,7 @@ async def lignes(nir: str, compte: Employeur_ou_Superviseur, session: SessionDep
 
 @router.put("/{nir}/cir/{annee}", response_model=LigneCirPublique)
 async def ecrire(
-    nir: str, annee: int, ligne: SaisieLigneCir, compte: Employeur_ou_Superviseur, session: SessionDep
+    nir: str, annee: Annee, ligne: SaisieLigneCir, compte: Employeur_ou_Superviseur, session: SessionDep
 ) -> LigneCirPublique:
     """Create or replace the year's period starting on ``date_debut``, or correct the line of the year starting
     on ``remplace`` (removed in the same transaction): administrative and contribution data together, in one
@@ -50,7 +52,7 @@ async def ecrire(
 @router.delete("/{nir}/cir/{annee}/{date_debut}", status_code=204, response_class=Response)
 async def supprimer(
     nir: str,
-    annee: int,
+    annee: Annee,
     date_debut: date,
     compte: Employeur_ou_Superviseur,
     session: SessionDep,

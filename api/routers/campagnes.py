@@ -9,7 +9,9 @@ from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import Employeur_ou_Superviseur, Identifiant, IdentifiantFacultatif, MoteurDep, SessionDep, Superviseur
+from api.parametres import Decalage
 from domain.campagne import Cohorte
+from domain.texte import TexteLibreMultiligne
 from services import campagnes, taches
 from services.campagnes import CampagnePublique, EtatPilotage, Pilotage
 
@@ -21,7 +23,7 @@ Annee = Path(ge=2007, le=2100, description="Année de campagne N (lancement en j
 class CompletionCampagne(BaseModel):
     model_config = ConfigDict(extra="forbid")
     donnees_verifiees: bool = Field(description="Les données de carrière, familiales et indiciaires sont à jour")
-    commentaire: str = Field(default="", max_length=2000)
+    commentaire: TexteLibreMultiligne = Field(default="", max_length=2000)
 
 
 @router.post("/{annee}", response_model=CampagnePublique, status_code=status.HTTP_202_ACCEPTED)
@@ -56,7 +58,7 @@ async def employeurs(
     en_retard: bool | None = Query(default=None, description="true : les retardataires seuls"),
     simulation: bool = False,
     limite: int = Query(default=100, ge=1, le=1000),
-    decalage: int = Query(default=0, ge=0),
+    decalage: Decalage = 0,
 ) -> list[dict[str, Any]]:
     return await campagnes.employeurs(session, annee, en_retard, simulation, limite, decalage)
 
@@ -70,7 +72,7 @@ async def agents(
     employeur_id: IdentifiantFacultatif = None,
     cohorte: Cohorte | None = None,
     limite: int = Query(default=100, ge=1, le=1000),
-    decalage: int = Query(default=0, ge=0),
+    decalage: Decalage = 0,
 ) -> list[dict[str, Any]]:
     """Who receives (or, for a dry run, would receive) which document."""
     return await campagnes.agents(session, annee, simulation, employeur_id, cohorte, limite, decalage)

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from api.deps import CompteAJour, CompteCourant, EtatDep, SessionDep, expedier_apres
 from api.limites import limiter
+from api.parametres import Identifiant
 from services import comptes
 from services.comptes import (
     QUESTIONS_SECRETES,
@@ -107,7 +108,7 @@ async def creer_utilisateur(
 
 @router.patch("/employeur/utilisateurs/{compte_id}", response_model=UtilisateurPublic)
 async def changer_utilisateur(
-    compte_id: int, corps: ChangementUtilisateur, compte: CompteCourant, session: SessionDep
+    compte_id: Identifiant, corps: ChangementUtilisateur, compte: CompteCourant, session: SessionDep
 ) -> UtilisateurPublic:
     """Change an account's habilitation, deactivate or reactivate it — within one's own establishment, and
     never one's own (another administrator does that: the establishment keeps an administrator)."""

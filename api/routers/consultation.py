@@ -11,7 +11,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
-from api.deps import NUMERO_MAX, Affilie_ou_Superviseur, CompteCourant, SessionDep
+from api.deps import Affilie_ou_Superviseur, CompteCourant, SessionDep
+from api.parametres import INTROUVABLE_SINON, NUMERO_MAX
 from services.base import AsyncSession
 from services.comptes import Compte
 
@@ -36,7 +37,7 @@ def routes_de_consultation(
 
     @router.get(f"/{{{parametre}}}", response_model=vue, name="consulter", description=description_fiche)
     async def fiche(
-        numero: Annotated[int, Path(alias=parametre, ge=1, le=NUMERO_MAX, description="Numéro")],
+        numero: Annotated[int, Path(alias=parametre, ge=1, le=NUMERO_MAX, description="Numéro"), INTROUVABLE_SINON],
         compte: CompteCourant,
         session: SessionDep,
     ) -> Any:

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from api.deps import IdentifiantFacultatif, MoteurDep, SessionDep, Superviseur
+from api.parametres import Decalage
 from services import incidents, processus
 from services.incidents import Annulation, IncidentPublic, Reattribution, Reprise
 from services.processus import ProcessusResume
@@ -24,7 +25,7 @@ async def lister(
     en_attente_de: str | None = None,
     employeur_id: IdentifiantFacultatif = None,
     limite: int = Query(default=100, ge=1, le=1000),
-    decalage: int = Query(default=0, ge=0),
+    decalage: Decalage = 0,
 ) -> list[ProcessusResume]:
     """Most recently changed first."""
     return await processus.lister(session, type, etat, en_attente_de, employeur_id, limite, decalage)

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from api.deps import NUMERO_MAX, Employeur_ou_Superviseur, Identifiant, MoteurDep, SessionDep
+from api.parametres import Decalage
 from api.reponses import json_ecrit
 from domain.etats import EtatTache, TypeTache
 from services import taches
@@ -25,7 +26,7 @@ async def corbeille(
         int | None, Query(ge=1, le=NUMERO_MAX, description="Superviseur : les tâches d'un employeur")
     ] = None,
     limite: Annotated[int, Query(ge=1, le=500)] = 100,
-    decalage: Annotated[int, Query(ge=0)] = 0,
+    decalage: Decalage = 0,
     attribution: Annotated[
         Filtre,
         Query(description="mes : celles que vous avez prises en charge ; non_attribuees : celles de personne"),

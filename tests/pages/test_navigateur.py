@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import re
-import threading
 import time
 from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.async_api import Page, async_playwright, expect
 
 from api.app import create_app
-from tests.support.environnement import RACINE, delais_eir_courts, port_libre, settings_de_test
+from tests.support.environnement import RACINE, delais_eir_courts, settings_de_test
+from tests.support.serveur import Serveur
 from tests.support.service import CODE, assembler
 from worker import creer_worker
 
@@ -37,39 +36,29 @@ AXE = RACINE / "node_modules" / "axe-core" / "axe.min.js"
 ARTEFACTS = RACINE / "test-artefacts" / "pages"
 
 
-class Serveur:
-    """The service's app served by uvicorn in a thread, on a free loopback port."""
-
-    def __init__(self, app) -> None:
-        self.port = port_libre()
-        self.serveur = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
-        self.fil = threading.Thread(target=self.serveur.run, daemon=True)
-
-    async def __aenter__(self) -> str:
-        self.fil.start()
-        limite = time.monotonic() + 30
-        while not self.serveur.started:
-            assert time.monotonic() < limite, "le service n'a pas démarré"
-            await asyncio.sleep(0.05)
-        return f"http://127.0.0.1:{self.port}"
-
-    async def __aexit__(self, *_) -> None:
-        self.serveur.should_exit = True
-        await asyncio.to_thread(self.fil.join, 30)
-
-
 class Visite:
     """Screenshots in order, and an axe check of every page shown."""
 
     def __init__(self) -> None:
         self.numero = 0
         self.violations: dict[str, list] = {}
+        self.refus_csp: list[str] = []  # what the Content-Security-Policy blocked: a page that lost a behaviour
         ARTEFACTS.mkdir(parents=True, exist_ok=True)
+
+    async def ouvrir(self, navigateur) -> Page:
+        page = await (await navigateur.new_context(locale="fr-FR")).new_page()
+
+        def noter(message) -> None:
+            if "Content Security Policy" in message.text:
+                self.refus_csp.append(f"{page.url} : {message.text}")
+
+        page.on("console", noter)
+        return page
 
     async def constater(self, page: Page, nom: str) -> None:
         self.numero += 1
         await page.screenshot(path=str(ARTEFACTS / f"{self.numero:02d}-{nom}.png"), full_page=True)
-        await page.add_script_tag(path=str(AXE))
+        await page.evaluate(AXE.read_text())  # through the debugging protocol: the page's policy refuses inline scripts
         graves = await page.evaluate("""async () => {
             const r = await axe.run(document, {resultTypes: ['violations']});
             return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
@@ -122,7 +111,7 @@ async def test_parcours_des_trois_profils(env_dev, tmp_path, boite_mail, url_sql
         pile.push_async_callback(navigateur.close)
 
         # --- the agent asks for an EIR ---
-        agent = await (await navigateur.new_context(locale="fr-FR")).new_page()
+        agent = await visite.ouvrir(navigateur)
         await agent.goto(f"{base}/connexion")
         await visite.constater(agent, "connexion")
         await connecter(agent, base, "camille")
@@ -135,7 +124,7 @@ async def test_parcours_des_trois_profils(env_dev, tmp_path, boite_mail, url_sql
         await visite.constater(agent, "agent-demande")
 
         # --- the employer verifies the career ---
-        employeur = await (await navigateur.new_context(locale="fr-FR")).new_page()
+        employeur = await visite.ouvrir(navigateur)
         await connecter(employeur, base, "rh-commune")
         # The task's link (the type's name is also in the filter's options, there before any task).
         await attendre_texte(employeur, f"{base}/taches", ">Tâche n° ")
@@ -221,7 +210,7 @@ async def test_parcours_des_trois_profils(env_dev, tmp_path, boite_mail, url_sql
         await visite.constater(agent, "agent-rectification")
 
         # --- the supervisor follows every process ---
-        superviseur = await (await navigateur.new_context(locale="fr-FR")).new_page()
+        superviseur = await visite.ouvrir(navigateur)
         await connecter(superviseur, base, "superviseur")
         assert superviseur.url == f"{base}/processus"
         await visite.constater(superviseur, "superviseur-processus")
@@ -255,6 +244,7 @@ async def test_parcours_des_trois_profils(env_dev, tmp_path, boite_mail, url_sql
         assert "Votre bilan personnalisé retraite est disponible" in await superviseur.content()
         await visite.constater(superviseur, "superviseur-gabarit")
 
+    assert visite.refus_csp == [], "\n".join(visite.refus_csp)
     assert not visite.violations, "violations d'accessibilité graves ou critiques :\n" + "\n".join(
         f"{page} : {v}" for page, liste in visite.violations.items() for v in liste
     )
@@ -286,7 +276,7 @@ async def test_pages_des_codes_perdus(tmp_path, boite_mail, url_sqlite):
         pw = await pile.enter_async_context(async_playwright())
         navigateur = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGUMENTS)
         pile.push_async_callback(navigateur.close)
-        page = await (await navigateur.new_context(locale="fr-FR")).new_page()
+        page = await visite.ouvrir(navigateur)
 
         await page.goto(f"{base}/connexion")
         await page.get_by_role("link", name="Identifiant oublié ?").click()
@@ -343,6 +333,7 @@ async def test_pages_des_codes_perdus(tmp_path, boite_mail, url_sqlite):
         await expect(page.get_by_role("status")).to_contain_text("Le compte est créé")
         await visite.constater(page, "employeur-utilisateurs")
     assert len(boite_mail.pour("rh@saint-exemple.fr")) == 2 and len(boite_mail.pour("paie@saint-exemple.fr")) == 1
+    assert visite.refus_csp == [], "\n".join(visite.refus_csp)
     assert not visite.violations, "violations d'accessibilité graves ou critiques :\n" + "\n".join(
         f"{page} : {v}" for page, liste in visite.violations.items() for v in liste
     )

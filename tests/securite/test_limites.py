@@ -66,3 +66,43 @@ async def test_limites_desactivees(tmp_path, url_sqlite):
 def test_limite_mal_ecrite():
     with pytest.raises(ValidationError, match="n'est pas une limite : écrivez par exemple 30/minute"):
         Settings(limite_api="beaucoup")
+
+
+async def _connexions_depuis(service, pair: str, transmises: list[str]) -> list[int]:
+    """Wrong logins from the peer ``pair``, each announcing the next ``X-Forwarded-For``."""
+    transport = httpx.ASGITransport(app=service.app, client=(pair, 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        return [
+            (
+                await client.post(
+                    "/api/v1/auth/jeton",
+                    data={"username": "inconnu", "password": "x"},
+                    headers={"X-Forwarded-For": transmise},
+                )
+            ).status_code
+            for transmise in transmises
+        ]
+
+
+async def test_x_forwarded_for_ignore_hors_des_proxies_de_confiance(tmp_path, url_sqlite):
+    """A client changing the header at each try is still one address: the limit holds."""
+    pile, service, _ = await _service(tmp_path, url_sqlite, limite_connexions="2/minute")
+    async with pile:
+        statuts = await _connexions_depuis(service, "127.0.0.1", ["203.0.113.1", "203.0.113.2", "203.0.113.3"])
+        assert statuts == [401, 401, 429]
+
+
+async def test_x_forwarded_for_cru_d_un_proxy_de_confiance(tmp_path, url_sqlite):
+    """Behind a trusted proxy, each client has its own window; what a client wrote to the left of the proxy's entry
+    is not believed."""
+    pile, service, _ = await _service(
+        tmp_path, url_sqlite, limite_connexions="2/minute", proxies_de_confiance="10.0.0.0/8"
+    )
+    async with pile:
+        premier = await _connexions_depuis(service, "10.0.0.5", ["203.0.113.1"] * 3)
+        assert premier == [401, 401, 429]
+        assert await _connexions_depuis(service, "10.0.0.5", ["203.0.113.2"]) == [401]  # another client
+        usurpe = ["198.51.100.1, 203.0.113.1", "198.51.100.2, 203.0.113.1"]  # the client forged the left part
+        assert await _connexions_depuis(service, "10.0.0.5", usurpe) == [429, 429]
+        # a peer outside the trusted networks is itself the client, whatever it announces
+        assert await _connexions_depuis(service, "192.0.2.9", ["203.0.113.2", "203.0.113.2"]) == [401, 401]

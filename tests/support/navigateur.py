@@ -36,8 +36,11 @@ class Navigateur:
         return await self.post("/connexion", {"identifiant": identifiant, "code": code})
 
 
-async def navigateur(service: Service, identifiant: str | None = None) -> Navigateur:
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=service.app), base_url="http://test", timeout=60)
+async def navigateur(service: Service, identifiant: str | None = None, lever: bool = True) -> Navigateur:
+    """``lever=False``: an unexpected error of the service is its 500 answer, as a browser sees it, not an
+    exception raised in the test."""
+    transport = httpx.ASGITransport(app=service.app, raise_app_exceptions=lever)
+    client = httpx.AsyncClient(transport=transport, base_url="http://test", timeout=60)
     await service.pile.enter_async_context(client)
     nav = Navigateur(client)
     if identifiant:
