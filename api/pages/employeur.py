@@ -206,7 +206,8 @@ def _taux_de_l_annee(annee: int) -> dict[str, str]:
 async def _page_cir(
     request, compte, session, nir, annee: int | None, erreur=None, erreurs=None, saisie=None, message=None, statut=200
 ):
-    affilie = await cir.affilie_visible(session, compte, nir)
+    acces = await cir.acces_cir(session, compte, nir)
+    affilie = acces.affilie
     lignes = await cir.lignes(session, compte, nir)
     annees = sorted({ligne.annee for ligne in lignes} | {date.today().year})
     annee = annee or (max(ligne.annee for ligne in lignes) if lignes else date.today().year)
@@ -222,7 +223,9 @@ async def _page_cir(
         {
             "affilie": affilie,
             "nir": affilie.nir,
-            "employeur": await cir.employeur_de(session, affilie),
+            # a previous employer is not told who employs the agent now
+            "employeur": None if acces.restreint else await cir.employeur_de(session, affilie),
+            "restreint": acces.restreint,
             "annees": annees,
             "annee": annee,
             "lignes": de_l_annee,
@@ -281,7 +284,7 @@ async def ecrire_ligne(
 async def _page_suppression(
     request, compte, session, nir, annee: int, date_debut: date, message=None, erreurs=None, saisie=None, statut=200
 ):
-    affilie = await cir.affilie_visible(session, compte, nir)
+    affilie = (await cir.acces_cir(session, compte, nir)).affilie
     ligne = next((x for x in await cir.lignes(session, compte, nir) if x.date_debut == date_debut), None)
     if ligne is None or ligne.annee != annee:
         raise Introuvable(
