@@ -69,6 +69,7 @@ EVENEMENTS = {
     "notification_employeur": "Employeur informé",
     "tache_creee": "Tâche créée pour l'employeur",
     "tache_terminee": "Tâche terminée par l'employeur",
+    "reponse_refusee": "Réponse refusée : le CIR avait changé, la tâche reste ouverte",
     "tache_annulee": "Tâche annulée",
     "relance_employeur": "Employeur relancé",
     "escalade_superviseur": "Signalé aux superviseurs",
