@@ -220,3 +220,7 @@ class ActionSuperviseur(Intervention):
     it (``motif`` required)."""
 
     motif: str = Champ(default="", max_length=2000, description="La raison de l'action, gardée dans l'historique")
+    correction_par: Acteur | None = Champ(
+        default=None,
+        description="Relance par la correction du CIR elle-même : qui l'a corrigé (employeur ou superviseur)",
+    )

@@ -25,7 +25,9 @@ from domain.etats import Acteur, Role
 from domain.identifiants import erreur_nir, normaliser
 from persistence import depots, lectures
 from persistence.models import Affilie, Compte, Employeur, LigneCirTable
+from services import incidents
 from services.acces import numero
+from services.moteur import Moteur
 
 
 class LigneCirPublique(BaseModel):
@@ -160,6 +162,7 @@ async def ecrire(
     ligne: LigneCir,
     motif: str | None = None,
     projetee: bool = False,
+    moteur: Moteur | None = None,
 ) -> LigneCirPublique:
     """Create or correct a period of year ``annee``: its administrative and contribution data together, in one
     transaction, or nothing. The line of the same start date is replaced; ``ligne.remplace`` names another line
@@ -168,7 +171,8 @@ async def ecrire(
     quotité and indice within bounds, no overlap), checked under the agent's lock; its declared contributions
     match the assiette × the rates in force (``domain/regles/cotisations.yaml``, within its tolerance). Only the
     employer of a replaced period or a supervisor may correct it; a previous employer of the agent only corrects
-    the lines it declared (it adds none). The change goes into the CIR's history."""
+    the lines it declared (it adds none). The change goes into the CIR's history; then, with ``moteur``, the
+    agent's processes stopped on a business incident are resumed (``incidents.reprendre_apres_correction``)."""
     acces = await acces_cir(session, compte, nir)
     affilie = acces.affilie
     if ligne.annee != annee:
@@ -194,7 +198,11 @@ async def ecrire(
     employeur_id = compte.employeur_id if compte.role == Role.employeur.value else affilie.employeur_id
     # A refusal leaves the transaction to the request's end, which rolls it back (a rollback here would expire
     # the account the page still shows).
-    return await _ecrire_sous_verrou(session, compte, acces, annee, ligne, employeur_id, motif, projetee)
+    ecrite = await _ecrire_sous_verrou(session, compte, acces, annee, ligne, employeur_id, motif, projetee)
+    if moteur is not None:
+        periode = f"période du {ligne.date_debut:%d/%m/%Y} au {ligne.date_fin:%d/%m/%Y} enregistrée"
+        await incidents.reprendre_apres_correction(session, moteur, compte, numero(acces.affilie), periode)
+    return ecrite
 
 
 async def _ecrire_sous_verrou(
@@ -258,11 +266,18 @@ async def _ecrire_sous_verrou(
 
 
 async def supprimer(
-    session: AsyncSession, compte: Compte, nir: str, annee: int, date_debut: date, motif: str | None
+    session: AsyncSession,
+    compte: Compte,
+    nir: str,
+    annee: int,
+    date_debut: date,
+    motif: str | None,
+    moteur: Moteur | None = None,
 ) -> None:
     """Delete the period of year ``annee`` starting on ``date_debut``, with the reason (required), under the
     agent's lock; only its employer or a supervisor may (a previous employer of the agent: the lines it
-    declared). The line's values go into the CIR's history."""
+    declared). The line's values go into the CIR's history; then, with ``moteur``, the agent's processes stopped
+    on a business incident are resumed (``incidents.reprendre_apres_correction``)."""
     acces = await acces_cir(session, compte, nir)
     affilie = acces.affilie
     if (motif := _motif(motif)) is None:
@@ -299,6 +314,9 @@ async def supprimer(
         {"annee": annee, "date_debut": date_debut.isoformat(), "motif": motif, "avant": [avant]},
     )
     await session.commit()
+    if moteur is not None:
+        periode = f"période du {stockee.date_debut:%d/%m/%Y} au {stockee.date_fin:%d/%m/%Y} supprimée ({motif})"
+        await incidents.reprendre_apres_correction(session, moteur, compte, affilie_id, periode)
 
 
 async def verifier_corrections(session: AsyncSession, affilie_id: int | None, corrections: list[LigneCir]) -> None:

@@ -19,7 +19,7 @@ from domain.taches import ReponseTache
 from persistence import depots, depots_campagne, lectures
 from persistence.models import Affilie, Compte, Tache
 from services import cir
-from services.acces import numero
+from services.acces import nom_du_compte, numero
 from services.moteur import Moteur, avec_sequence, mettre_a_jour
 from workflows.eir import EirWorkflow
 from workflows.rectification import RectificationWorkflow
@@ -371,12 +371,6 @@ async def completer(
 
 
 # --- attribution: who holds a task in its employer's inbox ---
-
-
-def nom_du_compte(compte: Compte | None) -> str | None:
-    if compte is None:
-        return None
-    return " ".join(p for p in (compte.prenom, compte.nom) if p) or compte.identifiant
 
 
 async def _attribution(session: AsyncSession, tache: Tache) -> AttributionPublique:

@@ -306,10 +306,12 @@ class Deroulement(Generic[VueT]):
             raise Annulation()
         reprise, self._reprise = self._reprise, None
         if reprise is not None:
+            # resumed by a supervisor, or by the correction of the agent's CIR itself (who corrected it)
+            par_correction = reprise.correction_par is not None
             await self.etat(
                 self.vue,
-                "incident_relance",
-                acteur=Acteur.superviseur,
+                "incident_relance_par_correction" if par_correction else "incident_relance",
+                acteur=reprise.correction_par or Acteur.superviseur,
                 compte_id=reprise.compte_id or None,
                 details={"motif": reprise.motif},
             )

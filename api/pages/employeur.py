@@ -19,7 +19,7 @@ from domain.cir import CHAMPS_COTISATIONS, LigneCir
 from domain.erreurs import ErreurMetier, Introuvable
 from domain.etats import EtatTache, Role, TypeTache
 from domain.identifiants import normaliser
-from services import cir, taches
+from services import acces, cir, taches
 from services.comptes import Compte
 
 router = APIRouter(include_in_schema=False)
@@ -33,7 +33,7 @@ ATTRIBUTIONS = {"toutes": "Toutes les tâches", "mes": "Mes tâches", "non_attri
 
 
 def nom_du_compte(compte: Compte | None) -> str:
-    return taches.nom_du_compte(compte) or "—"
+    return acces.nom_du_compte(compte) or "—"
 
 
 @router.get("/taches")
@@ -258,6 +258,7 @@ async def ecrire_ligne(
     nir: str,
     annee: int,
     session: SessionDep,
+    moteur: MoteurDep,
     compte: CompteEmployeurOuSuperviseur,
     csrf: CsrfVerifie,
 ):
@@ -267,7 +268,7 @@ async def ecrire_ligne(
     saisie = {c: str(formulaire.get(c, "")).strip() for c in CHAMPS_FORMULAIRE_CIR}
     try:
         ligne = construire(LigneCir, {c: v for c, v in saisie.items() if c != "motif"})
-        await cir.ecrire(session, compte, nir, annee, ligne, saisie["motif"][:500] or None)
+        await cir.ecrire(session, compte, nir, annee, ligne, saisie["motif"][:500] or None, moteur=moteur)
     except FormulaireInvalide as invalide:
         return await _page_cir(
             request, compte, session, nir, annee, invalide.resume, invalide.erreurs, saisie, statut=422
@@ -322,6 +323,7 @@ async def supprimer_ligne(
     annee: int,
     date_debut: date,
     session: SessionDep,
+    moteur: MoteurDep,
     compte: CompteEmployeurOuSuperviseur,
     csrf: CsrfVerifie,
 ):
@@ -329,7 +331,7 @@ async def supprimer_ligne(
     formulaire = await request.form()
     saisie = {"motif": str(formulaire.get("motif", "")).strip()[:500]}
     try:
-        await cir.supprimer(session, compte, nir, annee, date_debut, saisie["motif"])
+        await cir.supprimer(session, compte, nir, annee, date_debut, saisie["motif"], moteur=moteur)
     except ErreurMetier as refus:
         if isinstance(refus, Introuvable):
             raise

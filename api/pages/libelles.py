@@ -99,6 +99,7 @@ EVENEMENTS = {
     "incident_ouvert": "Incident : le processus est arrêté",
     "incident_persistant": "Incident toujours en cours",
     "incident_relance": "Relancé par un superviseur",
+    "incident_relance_par_correction": "Relancé par la correction du CIR",
     "incident_resolu": "Incident résolu, le processus reprend",
     "processus_annule": "Annulé par un superviseur",
     "eir_annulee": "Annulation annoncée à l'agent",
