@@ -18,7 +18,7 @@ from domain.rectification import chevauche, refus_correction_hors_periode
 from domain.taches import ReponseTache
 from persistence import depots, depots_campagne, lectures
 from persistence.models import Affilie, Compte, Tache
-from services import cir
+from services import cir, incidents
 from services.acces import nom_du_compte, numero
 from services.moteur import Moteur, avec_sequence, mettre_a_jour
 from workflows.eir import EirWorkflow
@@ -352,6 +352,11 @@ async def completer(
             session, compte, numero(tache), tache.affilie_id, tache.employeur_id, corps.corrections, corps.commentaire
         )
         await terminer_tache_de_campagne(session, compte, tache, True, corps.commentaire)
+        if corps.corrections and tache.affilie_id is not None:
+            # written and committed: the agent's processes stopped on a business incident resume
+            await incidents.reprendre_apres_correction(
+                session, moteur, compte, tache.affilie_id, f"corrections de la tâche de campagne n° {tache_id}"
+            )
     else:
         update = _UPDATE_DE_COMPLETION.get(tache.type)
         if update is None:
