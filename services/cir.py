@@ -4,7 +4,7 @@ its own agents' lines, a previous employer only the lines it declared, a supervi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -19,6 +19,9 @@ from domain.cir import (
     ecarts_cotisations,
     lignes_remplacees,
     taux_moyen,
+)
+from domain.cir import (
+    refus as refus_du_cir,
 )
 from domain.erreurs import Conflit, ErreurChamp, Interdit, Introuvable, Refus
 from domain.etats import Acteur, Role
@@ -140,6 +143,22 @@ def _verifier_employeur_de_la_ligne(compte: Compte, ligne: LigneCirTable, action
         )
 
 
+def _sans_les_autres_periodes(refus: Refus, ligne: LigneCir) -> Refus:
+    """A previous employer's refusal without the dates of the periods it may not read (an overlap names none)."""
+    erreurs = [
+        replace(
+            erreur,
+            message=f"la période du {ligne.date_debut:%d/%m/%Y} au {ligne.date_fin:%d/%m/%Y} chevauche une autre "
+            "période du compte de l'agent ; gardez les dates de votre période d'emploi, ou adressez-vous à votre "
+            "correspondant CNRACL.",
+        )
+        if erreur.regle == "chevauchement"
+        else erreur
+        for erreur in refus.erreurs
+    ]
+    return refus_du_cir(erreurs)
+
+
 def _identique(stockee: LigneCirTable, ligne: LigneCir, employeur_id: int | None) -> bool:
     valeurs = depots.valeurs_cir(stockee)
     return valeurs == {
@@ -237,15 +256,20 @@ async def _ecrire_sous_verrou(
                 "deja_enregistree",
             )
     maintenant = datetime.now(UTC)
-    [ecriture] = await depots.ecrire_cir_controle(
-        session,
-        affilie_id,
-        [(ligne, employeur_id)],
-        maintenant,
-        date.today(),
-        projetee=projetee,
-        garder_cotisations=False,
-    )
+    try:
+        [ecriture] = await depots.ecrire_cir_controle(
+            session,
+            affilie_id,
+            [(ligne, employeur_id)],
+            maintenant,
+            date.today(),
+            projetee=projetee,
+            garder_cotisations=False,
+        )
+    except Refus as refus:
+        if acces.restreint:
+            raise _sans_les_autres_periodes(refus, ligne) from None
+        raise
     await depots.ajouter_evenement(
         session,
         f"cir-{affilie.cle}",

@@ -6,6 +6,7 @@ is answered 404 (the agent is not revealed to exist)."""
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
+from datetime import date
 
 import pytest
 from sqlmodel import select
@@ -13,6 +14,7 @@ from sqlmodel import select
 from persistence.db import transaction
 from persistence.models import LigneCirTable
 from tests.support.environnement import settings_de_test
+from tests.support.fabriques import ligne_chez
 from tests.support.navigateur import navigateur
 from tests.support.service import Service, assembler
 
@@ -51,6 +53,11 @@ async def test_l_ancien_employeur_corrige_et_supprime_ses_lignes_et_rien_d_autre
     assert corrigee.status_code == 200, corrigee.text
     assert corrigee.json()["date_fin"] == "2010-06-30"
     assert corrigee.json()["employeur_id"] == service.pop.autre_employeur.id
+    # a correction over another employer's period is refused without naming that period's dates
+    await ligne_chez(service.sessions, service.pop.affilie, service.pop.employeur, date(2010, 7, 1), date(2010, 12, 31))
+    chevauche = await drh.put(f"/affilies/{nir}/cir/2010", json={"date_debut": "2010-01-01", "date_fin": "2010-09-30"})
+    assert chevauche.status_code == 422 and chevauche.json()["erreurs"][0]["regle"] == "chevauchement"
+    assert "chevauche une autre période" in chevauche.json()["detail"] and "01/07/2010" not in chevauche.text
     # it adds no period, and does not overwrite the current employer's: the same 403 either way
     for annee, corps in (
         (2010, {"date_debut": "2010-07-01", "date_fin": "2010-12-31"}),
