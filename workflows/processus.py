@@ -327,6 +327,7 @@ class Deroulement(Generic[VueT]):
         else:
             await self._clore(self.tache_incident, vue, "incident_resolu", details={"tentatives": tentatives})
         self.incident, self.tache_incident, self._avant_incident = None, None, None
+        self._reprise = None  # a correction's resumption taken during the run that succeeded: nothing left to do
 
     def _exiger_decision_attendue(self, action: str) -> None:
         if self.incident is None:
@@ -337,7 +338,19 @@ class Deroulement(Generic[VueT]):
                 "Rechargez la page dans un instant : l'incident sera résolu, ou de nouveau en attente."
             )
 
-    def verifier_reprise(self) -> None:
+    def verifier_reprise(self, action: ActionSuperviseur | None = None) -> None:
+        """A supervisor resumes only a process waiting for a decision. A correction of the CIR resumes it also
+        while its step is being tried again (that run may have read the data before the correction): it is then
+        taken when that run fails, and dropped if it succeeds."""
+        if (
+            action is not None
+            and action.correction_par is not None
+            and self.incident is not None
+            and not self._decision_attendue
+            and self._reprise is None
+            and self.annulation is None
+        ):
+            return
         self._exiger_decision_attendue("relancer")
 
     def verifier_annulation(self, action: ActionSuperviseur) -> None:
@@ -347,11 +360,11 @@ class Deroulement(Generic[VueT]):
 
     def valider_reprise(self, action: ActionSuperviseur) -> None:
         """The ``reprendre`` validator of every process."""
-        self.valider(action.sequence, self.verifier_reprise)
+        self.valider(action.sequence, lambda: self.verifier_reprise(action))
 
     async def reprendre(self, action: ActionSuperviseur) -> VueT:
         """The ``reprendre`` update of every process: the failed step runs again."""
-        await self.rattraper(action.sequence, self.verifier_reprise)
+        await self.rattraper(action.sequence, lambda: self.verifier_reprise(action))
         self._reprise = action
         return await self.apres_ecriture()
 

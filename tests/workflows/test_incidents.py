@@ -14,7 +14,7 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from domain.cir import LigneCir
 from domain.eir import ActionAffilie
-from domain.etats import EtatEir
+from domain.etats import Acteur, EtatEir
 from domain.processus import ActionSuperviseur
 from domain.taches import ReponseTache
 from notifications.puits import demarrer_puits
@@ -257,3 +257,26 @@ async def test_une_correction_refusee_a_l_ecriture_est_rendue_a_l_employeur_sans
     # another answer is taken
     await banc.completer(indice_fin_de_carriere=600)
     await banc.en_etat(EtatEir.ris_disponible)
+
+
+async def test_une_correction_pendant_le_nouvel_essai_relance_quand_meme(banc: Banc):
+    """A supervisor resumes before the fix; the employer's correction comes while that run is being tried (it
+    may have read the data before the fix): the correction's resumption is taken all the same, run once that
+    try has failed, and the bilan comes once — the incident does not stay open on corrected data."""
+    await _en_incident(banc)
+    await banc.handle.execute_update(EirWorkflow.reprendre, await _action(banc, "essai"))
+    # at once, as the CIR's service does after deleting the line: the run resumed above is still going
+    await supprimer_ligne_de_1800(banc.sessions)
+    await banc.handle.execute_update(
+        EirWorkflow.reprendre,
+        ActionSuperviseur(motif="ligne supprimée", correction_par=Acteur.employeur),
+    )
+    await banc.en_etat(EtatEir.bilan_disponible)
+    await attendre(lambda: BILAN in banc.boite.sujets(AGENT))
+    await au_repos(banc.handle)
+    assert banc.boite.sujets(AGENT).count(BILAN) == 1
+    assert (await banc.demande()).incident is None
+    async with banc.sessions() as session:
+        evenements = [(e.type, e.acteur) for e in await _historique(session, banc.handle.id)]
+    assert ("incident_relance", "superviseur") in evenements
+    assert [e for e in evenements if e[0] == "incident_resolu"] == [("incident_resolu", "cnracl")]
