@@ -147,9 +147,10 @@ async def reprendre_apres_correction(
 ) -> list[str]:
     """The agent's CIR was just corrected (``correction``: what, for the history): every process of the agent
     stopped on a business incident (the data broke a rule) runs its failed step again, as by a supervisor's
-    « relancer », recorded as resumed by the correction and by whom. A process that cannot take it now (its step
-    is already being tried again, it ended, the engine is out of reach) is left as it is; a step that fails again
-    (the data still wrong) leaves the incident open, one more attempt counted. Returns the processes resumed.
+    « relancer », recorded as resumed by the correction and by whom (one whose step is being tried again keeps it
+    for when that try fails). A process that cannot take it (it ended, the engine is out of reach) is left as it
+    is; a step that fails again (the data still wrong) leaves the incident open, one more attempt counted.
+    Returns the processes resumed.
     Called after the correction is committed: the session is closed meanwhile."""
     incidents = [
         ligne.workflow_id
