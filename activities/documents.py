@@ -82,13 +82,14 @@ def donnees_invalides(erreur: pension.ErreurCas, lignes: LignesCir, document: st
             motifs.append(
                 f"La ligne de carrière (CIR) de {ligne.annee}, du {ligne.date_debut:%d/%m/%Y} au "
                 f"{ligne.date_fin:%d/%m/%Y}, est refusée par le calcul du {document} : {detail['message']} "
-                "L'employeur de cette période doit corriger ou supprimer la ligne ; un superviseur relance "
-                "ensuite le processus."
+                "L'employeur de cette période doit corriger ou supprimer la ligne : le processus reprend alors "
+                "de lui-même (un superviseur peut aussi le relancer)."
             )
         else:
             motifs.append(
                 f"Le calcul du {document} refuse les données de l'agent : {detail['message']} Un superviseur doit "
-                "faire corriger le dossier de l'agent, puis relancer le processus."
+                "faire corriger le dossier de l'agent : une correction de son compte individuel retraite relance le "
+                "processus, sinon le superviseur le relance."
             )
     return ApplicationError(" ".join(motifs), type=DONNEES_INVALIDES, non_retryable=True)
 

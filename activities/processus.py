@@ -14,8 +14,9 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.mails import Courrier, ExpediteurMails, MailReserve, adresse_de, contexte_tache
+from domain.erreurs import Refus
 from domain.etats import Acteur, EtatTache, TypeDocument
-from domain.processus import Notification, Parties, ReferenceProcessus, Transition
+from domain.processus import CORRECTIONS_REFUSEES, Notification, Parties, ReferenceProcessus, Transition
 from domain.rectification import MENTION_RECLAMATION_EIG
 from domain.regles import parametre
 from domain.taches import ClotureTache, MarquageTache, OuvertureTache
@@ -114,7 +115,15 @@ class ActivitesProcessus:
     @activity.defn(name="tache_clore")
     async def clore_tache(self, cloture: ClotureTache) -> None:
         """Store the answer (CIR corrections, task done) or close the task as ``etat`` (and the ``autres`` tasks of
-        the process as ``etat``); then the next state."""
+        the process as ``etat``); then the next state. Corrections the CIR's invariants refuse now (the CIR changed
+        since the service checked them): nothing written, a non-retryable ``CORRECTIONS_REFUSEES`` naming each line
+        and rule (retrying cannot help; the process gives the refusal back to the person who answered)."""
+        try:
+            await self._clore_tache(cloture)
+        except Refus as refus:
+            raise ApplicationError(refus.message, type=CORRECTIONS_REFUSEES, non_retryable=True) from None
+
+    async def _clore_tache(self, cloture: ClotureTache) -> None:
         async with transaction(self._sessions) as session:
             if cloture.reponse is None:
                 tache = await depots.marquer_tache(session, cloture.tache_id, cloture.horodatage, cloture.etat.value)

@@ -39,6 +39,10 @@ class Parties:
 # The type of the non-retryable ``ApplicationError`` an activity raises when the data break a rule or the
 # calculation refuses its input: retrying cannot help, someone must correct the data (a business incident).
 DONNEES_INVALIDES = "DonneesInvalides"
+# The type of the non-retryable ``ApplicationError`` of a task's closing when its CIR corrections, accepted by the
+# service's pre-check, break the CIR's invariants by the time they are written (the CIR changed meanwhile): the
+# answer is refused to the person who sent it, the task stays open for another answer.
+CORRECTIONS_REFUSEES = "CorrectionsRefusees"
 
 # The steps that may fail, by activity name, as a supervisor reads them.
 ETAPES: dict[str, str] = {
@@ -216,3 +220,7 @@ class ActionSuperviseur(Intervention):
     it (``motif`` required)."""
 
     motif: str = Champ(default="", max_length=2000, description="La raison de l'action, gardée dans l'historique")
+    correction_par: Acteur | None = Champ(
+        default=None,
+        description="Relance par la correction du CIR elle-même : qui l'a corrigé (employeur ou superviseur)",
+    )

@@ -153,14 +153,18 @@ async def projection_du_processus(session: AsyncSession, workflow_id: str) -> tu
     return None
 
 
-async def processus_en_incident(session: AsyncSession) -> list[tuple[str, Any, Affilie, Tache | None]]:
-    """Every process in incident: (type, projection row, its agent, its open incident task), the oldest incident
-    first."""
+async def processus_en_incident(
+    session: AsyncSession, affilie_id: int | None = None
+) -> list[tuple[str, Any, Affilie, Tache | None]]:
+    """Every process in incident (``affilie_id``: of that agent): (type, projection row, its agent, its open
+    incident task), the oldest incident first."""
     trouves: list[tuple[str, Any, Affilie, Tache | None]] = []
     for type_, (table, *_reste) in PROJECTIONS.items():
-        lignes = await session.exec(
-            select(table, Affilie).join(Affilie, col(Affilie.id) == table.affilie_id).where(table.etat == "incident")
-        )
+        requete = select(table, Affilie).join(Affilie, col(Affilie.id) == table.affilie_id)
+        requete = requete.where(table.etat == "incident")
+        if affilie_id is not None:
+            requete = requete.where(table.affilie_id == affilie_id)
+        lignes = await session.exec(requete)
         trouves += [(type_, ligne, affilie, None) for ligne, affilie in lignes.all()]
     if not trouves:
         return []

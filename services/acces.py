@@ -43,6 +43,13 @@ async def affaire_de_l_agent(session: AsyncSession, compte: Compte, table: type[
     return ligne
 
 
+def nom_du_compte(compte: Compte | None) -> str | None:
+    """A person's name as the pages show it (their identifier when they gave none)."""
+    if compte is None:
+        return None
+    return " ".join(p for p in (compte.prenom, compte.nom) if p) or compte.identifiant
+
+
 def exiger_l_agent(compte: Compte, ligne: _DeLAgent, message: str) -> None:
     """Only the agent the file belongs to may answer for it."""
     if compte.role != Role.affilie.value or compte.affilie_id != ligne.affilie_id:

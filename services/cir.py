@@ -1,9 +1,10 @@
 """CIR lines (compte individuel retraite), one calendar year per line (seed 000): an employer reads and writes
-its own agents' lines, a supervisor anyone's."""
+its own agents' lines, a previous employer only the lines it declared, a supervisor anyone's."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -19,12 +20,17 @@ from domain.cir import (
     lignes_remplacees,
     taux_moyen,
 )
+from domain.cir import (
+    refus as refus_du_cir,
+)
 from domain.erreurs import Conflit, ErreurChamp, Interdit, Introuvable, Refus
 from domain.etats import Acteur, Role
 from domain.identifiants import erreur_nir, normaliser
 from persistence import depots, lectures
 from persistence.models import Affilie, Compte, Employeur, LigneCirTable
+from services import incidents
 from services.acces import numero
+from services.moteur import Moteur
 
 
 class LigneCirPublique(BaseModel):
@@ -42,14 +48,45 @@ class LigneCirPublique(BaseModel):
     contribution_employeur: Decimal | None = Field(description="Contribution employeur CNRACL, en euros")
 
 
-async def affilie_visible(session: AsyncSession, compte: Compte, nir: str) -> Affilie:
-    """The agent of this NIR if the account may see them: one of the employer's agents, or for a supervisor."""
+@dataclass(frozen=True)
+class AccesCir:
+    """Who reaches which part of an agent's CIR: ``employeur_id`` set, a previous employer of the agent, which
+    reads, corrects and deletes only the lines it declared (``ligne_cir.employeur_id``)."""
+
+    affilie: Affilie
+    employeur_id: int | None = None
+
+    @property
+    def restreint(self) -> bool:
+        return self.employeur_id is not None
+
+    def voit(self, ligne: LigneCirTable) -> bool:
+        return self.employeur_id is None or ligne.employeur_id == self.employeur_id
+
+
+SEULEMENT_SES_PERIODES = (
+    "date_debut : vous n'êtes plus l'employeur de cet agent : vous pouvez seulement corriger ou supprimer les "
+    "périodes que vous avez déclarées (indiquez dans « remplace » le premier jour de l'une d'elles). Pour une autre "
+    "période, adressez-vous à son employeur actuel ou à votre correspondant CNRACL."
+)
+
+
+async def acces_cir(session: AsyncSession, compte: Compte, nir: str) -> AccesCir:
+    """The agent of this NIR and the part of its CIR the account reaches: all of it for its current employer or a
+    supervisor; its own lines for a previous employer that declared some. Any other employer: ``Introuvable``
+    (the agent is not revealed to exist)."""
     if (erreur := erreur_nir(nir)) is not None:
         raise Refus(f"nir : {erreur}", "nir", "format")
     affilie = await depots.affilie_par_nir(session, normaliser(nir))
-    if affilie is None or (compte.role == Role.employeur.value and affilie.employeur_id != compte.employeur_id):
+    if affilie is None:
         raise Introuvable("Aucun agent de ce NIR parmi vos agents.")
-    return affilie
+    if compte.role != Role.employeur.value or affilie.employeur_id == compte.employeur_id:
+        return AccesCir(affilie)
+    if compte.employeur_id is not None and any(
+        ligne.employeur_id == compte.employeur_id for ligne in await depots.lignes_cir(session, numero(affilie))
+    ):
+        return AccesCir(affilie, compte.employeur_id)
+    raise Introuvable("Aucun agent de ce NIR parmi vos agents.")
 
 
 def _publique(ligne: LigneCirTable) -> LigneCirPublique:
@@ -59,8 +96,9 @@ def _publique(ligne: LigneCirTable) -> LigneCirPublique:
 
 
 async def lignes(session: AsyncSession, compte: Compte, nir: str) -> list[LigneCirPublique]:
-    affilie = await affilie_visible(session, compte, nir)
-    return [_publique(ligne) for ligne in await depots.lignes_cir(session, numero(affilie))]
+    """The agent's lines the account reaches (a previous employer: the lines it declared)."""
+    acces = await acces_cir(session, compte, nir)
+    return [_publique(ligne) for ligne in await depots.lignes_cir(session, numero(acces.affilie)) if acces.voit(ligne)]
 
 
 async def employeur_de(session: AsyncSession, affilie: Affilie) -> Employeur | None:
@@ -105,6 +143,22 @@ def _verifier_employeur_de_la_ligne(compte: Compte, ligne: LigneCirTable, action
         )
 
 
+def _sans_les_autres_periodes(refus: Refus, ligne: LigneCir) -> Refus:
+    """A previous employer's refusal without the dates of the periods it may not read (an overlap names none)."""
+    erreurs = [
+        replace(
+            erreur,
+            message=f"la période du {ligne.date_debut:%d/%m/%Y} au {ligne.date_fin:%d/%m/%Y} chevauche une autre "
+            "période du compte de l'agent ; gardez les dates de votre période d'emploi, ou adressez-vous à votre "
+            "correspondant CNRACL.",
+        )
+        if erreur.regle == "chevauchement"
+        else erreur
+        for erreur in refus.erreurs
+    ]
+    return refus_du_cir(erreurs)
+
+
 def _identique(stockee: LigneCirTable, ligne: LigneCir, employeur_id: int | None) -> bool:
     valeurs = depots.valeurs_cir(stockee)
     return valeurs == {
@@ -127,6 +181,7 @@ async def ecrire(
     ligne: LigneCir,
     motif: str | None = None,
     projetee: bool = False,
+    moteur: Moteur | None = None,
 ) -> LigneCirPublique:
     """Create or correct a period of year ``annee``: its administrative and contribution data together, in one
     transaction, or nothing. The line of the same start date is replaced; ``ligne.remplace`` names another line
@@ -134,8 +189,11 @@ async def ecrire(
     (``domain.cir``: one calendar year, not before the agent could work, not after today unless ``projetee``,
     quotité and indice within bounds, no overlap), checked under the agent's lock; its declared contributions
     match the assiette × the rates in force (``domain/regles/cotisations.yaml``, within its tolerance). Only the
-    employer of a replaced period or a supervisor may correct it. The change goes into the CIR's history."""
-    affilie = await affilie_visible(session, compte, nir)
+    employer of a replaced period or a supervisor may correct it; a previous employer of the agent only corrects
+    the lines it declared (it adds none). The change goes into the CIR's history; then, with ``moteur``, the
+    agent's processes stopped on a business incident are resumed (``incidents.reprendre_apres_correction``)."""
+    acces = await acces_cir(session, compte, nir)
+    affilie = acces.affilie
     if ligne.annee != annee:
         raise Refus(
             f"date_debut : la ligne porte sur {ligne.annee} mais l'adresse vise l'année {annee} ; "
@@ -159,25 +217,36 @@ async def ecrire(
     employeur_id = compte.employeur_id if compte.role == Role.employeur.value else affilie.employeur_id
     # A refusal leaves the transaction to the request's end, which rolls it back (a rollback here would expire
     # the account the page still shows).
-    return await _ecrire_sous_verrou(session, compte, affilie, annee, ligne, employeur_id, motif, projetee)
+    ecrite = await _ecrire_sous_verrou(session, compte, acces, annee, ligne, employeur_id, motif, projetee)
+    if moteur is not None:
+        periode = f"période du {ligne.date_debut:%d/%m/%Y} au {ligne.date_fin:%d/%m/%Y} enregistrée"
+        await incidents.reprendre_apres_correction(session, moteur, compte, numero(acces.affilie), periode)
+    return ecrite
 
 
 async def _ecrire_sous_verrou(
     session: AsyncSession,
     compte: Compte,
-    affilie: Affilie,
+    acces: AccesCir,
     annee: int,
     ligne: LigneCir,
     employeur_id: int | None,
     motif: str | None,
     projetee: bool,
 ) -> LigneCirPublique:
+    affilie = acces.affilie
     affilie_id = numero(affilie)
     await depots.verrouiller_cir(session, affilie_id)
-    for debut in sorted(lignes_remplacees(ligne)):
-        stockee = await depots.ligne_cir(session, affilie_id, debut)
-        if stockee is None:
-            continue
+    remplacees = [
+        stockee
+        for debut in sorted(lignes_remplacees(ligne))
+        if (stockee := await depots.ligne_cir(session, affilie_id, debut)) is not None
+    ]
+    if acces.restreint and (not remplacees or not all(acces.voit(stockee) for stockee in remplacees)):
+        # The same answer whether the other line exists or not: a previous employer never learns of it.
+        raise Interdit(SEULEMENT_SES_PERIODES, "date_debut", "periodes_de_l_employeur")
+    for stockee in remplacees:
+        debut = stockee.date_debut
         _verifier_employeur_de_la_ligne(compte, stockee, "corriger")
         if debut == ligne.date_debut and ligne.remplace in (None, debut) and _identique(stockee, ligne, employeur_id):
             raise Conflit(
@@ -187,15 +256,20 @@ async def _ecrire_sous_verrou(
                 "deja_enregistree",
             )
     maintenant = datetime.now(UTC)
-    [ecriture] = await depots.ecrire_cir_controle(
-        session,
-        affilie_id,
-        [(ligne, employeur_id)],
-        maintenant,
-        date.today(),
-        projetee=projetee,
-        garder_cotisations=False,
-    )
+    try:
+        [ecriture] = await depots.ecrire_cir_controle(
+            session,
+            affilie_id,
+            [(ligne, employeur_id)],
+            maintenant,
+            date.today(),
+            projetee=projetee,
+            garder_cotisations=False,
+        )
+    except Refus as refus:
+        if acces.restreint:
+            raise _sans_les_autres_periodes(refus, ligne) from None
+        raise
     await depots.ajouter_evenement(
         session,
         f"cir-{affilie.cle}",
@@ -216,11 +290,20 @@ async def _ecrire_sous_verrou(
 
 
 async def supprimer(
-    session: AsyncSession, compte: Compte, nir: str, annee: int, date_debut: date, motif: str | None
+    session: AsyncSession,
+    compte: Compte,
+    nir: str,
+    annee: int,
+    date_debut: date,
+    motif: str | None,
+    moteur: Moteur | None = None,
 ) -> None:
     """Delete the period of year ``annee`` starting on ``date_debut``, with the reason (required), under the
-    agent's lock; only its employer or a supervisor may. The line's values go into the CIR's history."""
-    affilie = await affilie_visible(session, compte, nir)
+    agent's lock; only its employer or a supervisor may (a previous employer of the agent: the lines it
+    declared). The line's values go into the CIR's history; then, with ``moteur``, the agent's processes stopped
+    on a business incident are resumed (``incidents.reprendre_apres_correction``)."""
+    acces = await acces_cir(session, compte, nir)
+    affilie = acces.affilie
     if (motif := _motif(motif)) is None:
         raise Refus(
             "motif : indiquez pourquoi vous supprimez cette période (par exemple « période déclarée en double ») ; "
@@ -238,7 +321,7 @@ async def supprimer(
     affilie_id = numero(affilie)
     await depots.verrouiller_cir(session, affilie_id)
     stockee = await depots.ligne_cir(session, affilie_id, date_debut)
-    if stockee is None:
+    if stockee is None or not acces.voit(stockee):
         raise Introuvable(
             f"Aucune période du CIR de cet agent ne commence le {date_debut:%d/%m/%Y} : elle a peut-être déjà "
             "été supprimée ou corrigée. Rechargez le CIR."
@@ -255,6 +338,9 @@ async def supprimer(
         {"annee": annee, "date_debut": date_debut.isoformat(), "motif": motif, "avant": [avant]},
     )
     await session.commit()
+    if moteur is not None:
+        periode = f"période du {stockee.date_debut:%d/%m/%Y} au {stockee.date_fin:%d/%m/%Y} supprimée ({motif})"
+        await incidents.reprendre_apres_correction(session, moteur, compte, affilie_id, periode)
 
 
 async def verifier_corrections(session: AsyncSession, affilie_id: int | None, corrections: list[LigneCir]) -> None:

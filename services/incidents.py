@@ -3,22 +3,30 @@ cancel the process (with a reason), hand the incident to another supervisor. Eac
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.erreurs import Conflit, Introuvable, Refus
-from domain.etats import Role
+from domain.erreurs import Conflit, Indisponible, Introuvable, Refus
+from domain.etats import Acteur, Role, TypeIncident
 from domain.processus import ActionSuperviseur
 from persistence import depots, lectures
 from persistence.models import Compte, Tache
+from services.acces import nom_du_compte
 from services.moteur import Moteur, avec_sequence, mettre_a_jour
-from services.taches import nom_du_compte
 from workflows.eir import EirWorkflow
 from workflows.rectification import RectificationWorkflow
 from workflows.validation import EcheanceValidationWorkflow
+
+journal = logging.getLogger("cnracl.services.incidents")
+
+# How long a correction of the CIR waits for each process it resumes to take the resumption (its answer then
+# stands; a process that does not answer in time is left to the supervisors' « relancer »).
+ATTENTE_REPRISE = 10.0
 
 # Each process type's updates (typed references: the workflow's own methods).
 _REPRISES: dict[str, Any] = {
@@ -132,6 +140,39 @@ async def reprendre(
     """Run the failed step again (once the data are corrected, or the component back)."""
     action = ActionSuperviseur(compte_id=compte.id or 0, motif=corps.motif.strip())
     return await _agir(session, moteur, workflow_id, _REPRISES, action)
+
+
+async def reprendre_apres_correction(
+    session: AsyncSession, moteur: Moteur, compte: Compte, affilie_id: int, correction: str
+) -> list[str]:
+    """The agent's CIR was just corrected (``correction``: what, for the history): every process of the agent
+    stopped on a business incident (the data broke a rule) runs its failed step again, as by a supervisor's
+    « relancer », recorded as resumed by the correction and by whom (one whose step is being tried again keeps it
+    for when that try fails). A process that cannot take it (it ended, the engine is out of reach) is left as it
+    is; a step that fails again (the data still wrong) leaves the incident open, one more attempt counted.
+    Returns the processes resumed.
+    Called after the correction is committed: the session is closed meanwhile."""
+    incidents = [
+        ligne.workflow_id
+        for _type, ligne, _affilie, _tache in await lectures.processus_en_incident(session, affilie_id)
+        if (ligne.incident or {}).get("type") == TypeIncident.metier.value
+    ]
+    acteur = Acteur.employeur if compte.role == Role.employeur.value else Acteur.superviseur
+    action = ActionSuperviseur(
+        compte_id=compte.id or 0,
+        motif=f"Relancé par la correction du compte individuel retraite : {correction}",
+        correction_par=acteur,
+    )
+    repris = []
+    for workflow_id in incidents:
+        try:
+            async with asyncio.timeout(ATTENTE_REPRISE):
+                await _agir(session, moteur, workflow_id, _REPRISES, action)
+        except (Conflit, Introuvable, Indisponible, TimeoutError) as exc:
+            journal.info("processus %s non relancé après la correction du CIR : %s", workflow_id, exc)
+            continue
+        repris.append(workflow_id)
+    return repris
 
 
 async def annuler(

@@ -19,8 +19,8 @@ from domain.taches import ReponseTache
 from domain.texte import TexteLibreMultiligne
 from persistence import depots, depots_campagne, lectures
 from persistence.models import Affilie, Compte, Tache
-from services import cir
-from services.acces import numero
+from services import cir, incidents
+from services.acces import nom_du_compte, numero
 from services.moteur import Moteur, avec_sequence, mettre_a_jour
 from workflows.eir import EirWorkflow
 from workflows.rectification import RectificationWorkflow
@@ -353,6 +353,11 @@ async def completer(
             session, compte, numero(tache), tache.affilie_id, tache.employeur_id, corps.corrections, corps.commentaire
         )
         await terminer_tache_de_campagne(session, compte, tache, True, corps.commentaire)
+        if corps.corrections and tache.affilie_id is not None:
+            # written and committed: the agent's processes stopped on a business incident resume
+            await incidents.reprendre_apres_correction(
+                session, moteur, compte, tache.affilie_id, f"corrections de la tâche de campagne n° {tache_id}"
+            )
     else:
         update = _UPDATE_DE_COMPLETION.get(tache.type)
         if update is None:
@@ -372,12 +377,6 @@ async def completer(
 
 
 # --- attribution: who holds a task in its employer's inbox ---
-
-
-def nom_du_compte(compte: Compte | None) -> str | None:
-    if compte is None:
-        return None
-    return " ".join(p for p in (compte.prenom, compte.nom) if p) or compte.identifiant
 
 
 async def _attribution(session: AsyncSession, tache: Tache) -> AttributionPublique:

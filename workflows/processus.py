@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.processus import ActivitesProcessus
     from domain.etats import Acteur, EtatTache, TypeIncident, TypeTache
     from domain.processus import (
+        CORRECTIONS_REFUSEES,
         DONNEES_INVALIDES,
         ETAPES,
         ActionSuperviseur,
@@ -139,6 +140,8 @@ class Deroulement(Generic[VueT]):
         self._reprise: ActionSuperviseur | None = None
         self.annulation: ActionSuperviseur | None = None
         self._decision_attendue = False  # in incident, waiting for a resumption or a cancellation (not re-running)
+        # The last answer refused when its corrections were written, and why (its update handler raises it).
+        self._reponse_refusee: tuple[ReponseTache, str] | None = None
 
     @property
     def workflow_id(self) -> str:
@@ -303,10 +306,12 @@ class Deroulement(Generic[VueT]):
             raise Annulation()
         reprise, self._reprise = self._reprise, None
         if reprise is not None:
+            # resumed by a supervisor, or by the correction of the agent's CIR itself (who corrected it)
+            par_correction = reprise.correction_par is not None
             await self.etat(
                 self.vue,
-                "incident_relance",
-                acteur=Acteur.superviseur,
+                "incident_relance_par_correction" if par_correction else "incident_relance",
+                acteur=reprise.correction_par or Acteur.superviseur,
                 compte_id=reprise.compte_id or None,
                 details={"motif": reprise.motif},
             )
@@ -322,6 +327,7 @@ class Deroulement(Generic[VueT]):
         else:
             await self._clore(self.tache_incident, vue, "incident_resolu", details={"tentatives": tentatives})
         self.incident, self.tache_incident, self._avant_incident = None, None, None
+        self._reprise = None  # a correction's resumption taken during the run that succeeded: nothing left to do
 
     def _exiger_decision_attendue(self, action: str) -> None:
         if self.incident is None:
@@ -332,7 +338,19 @@ class Deroulement(Generic[VueT]):
                 "Rechargez la page dans un instant : l'incident sera résolu, ou de nouveau en attente."
             )
 
-    def verifier_reprise(self) -> None:
+    def verifier_reprise(self, action: ActionSuperviseur | None = None) -> None:
+        """A supervisor resumes only a process waiting for a decision. A correction of the CIR resumes it also
+        while its step is being tried again (that run may have read the data before the correction): it is then
+        taken when that run fails, and dropped if it succeeds."""
+        if (
+            action is not None
+            and action.correction_par is not None
+            and self.incident is not None
+            and not self._decision_attendue
+            and self._reprise is None
+            and self.annulation is None
+        ):
+            return
         self._exiger_decision_attendue("relancer")
 
     def verifier_annulation(self, action: ActionSuperviseur) -> None:
@@ -342,11 +360,11 @@ class Deroulement(Generic[VueT]):
 
     def valider_reprise(self, action: ActionSuperviseur) -> None:
         """The ``reprendre`` validator of every process."""
-        self.valider(action.sequence, self.verifier_reprise)
+        self.valider(action.sequence, lambda: self.verifier_reprise(action))
 
     async def reprendre(self, action: ActionSuperviseur) -> VueT:
         """The ``reprendre`` update of every process: the failed step runs again."""
-        await self.rattraper(action.sequence, self.verifier_reprise)
+        await self.rattraper(action.sequence, lambda: self.verifier_reprise(action))
         self._reprise = action
         return await self.apres_ecriture()
 
@@ -482,21 +500,54 @@ class Deroulement(Generic[VueT]):
                 await self._marquer(tache_id, "escalade_superviseur", escaladee=True)
                 await annoncer(mails.escalade, Acteur.superviseur)
                 await self.attendre(self._repondue)
-        reponse = self.reponse
-        if reponse is None:  # ``attendre`` returns only once answered (or raises)
-            raise RuntimeError("tâche sans réponse")
-        self.reponse = None
-        self._reponse_attendue = None
-        await self.clore_tache(
-            tache_id,
-            replace(self.vue, en_attente_de=Acteur.cnracl, echeance=None, tache_id=None),
-            f"{demande.type.value}_terminee",
-            reponse=reponse,
-            acteur=demande.destinataire,
-            compte_id=reponse.compte_id,
-            details={"indice_fin_de_carriere": reponse.indice_fin_de_carriere, "corrections": len(reponse.corrections)},
+        while True:
+            reponse = self.reponse
+            if reponse is None:  # ``attendre`` returns only once answered (or raises)
+                raise RuntimeError("tâche sans réponse")
+            self.reponse = None
+            self._reponse_attendue = None
+            try:
+                await self.clore_tache(
+                    tache_id,
+                    replace(self.vue, en_attente_de=Acteur.cnracl, echeance=None, tache_id=None),
+                    f"{demande.type.value}_terminee",
+                    reponse=reponse,
+                    acteur=demande.destinataire,
+                    compte_id=reponse.compte_id,
+                    details={
+                        "indice_fin_de_carriere": reponse.indice_fin_de_carriere,
+                        "corrections": len(reponse.corrections),
+                    },
+                )
+            except (ActivityError, ApplicationError) as echec:
+                # a local activity's failure may come as its ApplicationError itself
+                cause = echec.cause if isinstance(echec, ActivityError) else echec
+                if not (isinstance(cause, ApplicationError) and cause.type == CORRECTIONS_REFUSEES):
+                    raise
+                await self._refuser_reponse(tache_id, reponse, cause.message, demande.destinataire)
+                await self.attendre(self._repondue)
+                continue
+            return reponse
+
+    async def _refuser_reponse(self, tache_id: int, reponse: ReponseTache, motif: str, auteur: Acteur) -> None:
+        """The answer's corrections no longer fit the agent's CIR (it changed since the service checked them):
+        nothing of the answer is stored, the refusal is in the history and goes back to the person who answered
+        (``recevoir_reponse``), the task stays open for another answer. Not retried: the same corrections would be
+        refused again."""
+        message = (
+            "Votre réponse n'est pas enregistrée : le compte individuel retraite de l'agent a changé depuis que vous "
+            f"l'avez lu, et vos corrections ne le respectent plus ({motif}). Rechargez la tâche, vérifiez les "
+            "périodes de l'agent et répondez à nouveau ; la tâche reste ouverte."
         )
-        return reponse
+        self._reponse_refusee = (reponse, message)
+        self._reponse_attendue = tache_id
+        await self.etat(
+            self.vue,
+            "reponse_refusee",
+            acteur=auteur,
+            compte_id=reponse.compte_id,
+            details={"tache_id": tache_id, "motif": motif},
+        )
 
     async def clore_tache(
         self,
@@ -555,7 +606,12 @@ class Deroulement(Generic[VueT]):
         """The ``completer_tache`` update of every process."""
         await self.rattraper(reponse.sequence, lambda: self.verifier_reponse(reponse))
         self.reponse = reponse
-        return await self.apres_ecriture()
+        vue = await self.apres_ecriture()
+        if self._reponse_refusee is not None and self._reponse_refusee[0] is reponse:
+            message = self._reponse_refusee[1]
+            self._reponse_refusee = None
+            raise refus(message)
+        return vue
 
     def valider(self, sequence: int | None, verifier: Callable[[], None]) -> None:
         """An update's validator. An answer to a state the process has not written yet (``sequence`` ahead of

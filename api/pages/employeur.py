@@ -20,7 +20,7 @@ from domain.cir import CHAMPS_COTISATIONS, LigneCir
 from domain.erreurs import ErreurMetier, Introuvable
 from domain.etats import EtatTache, Role, TypeTache
 from domain.identifiants import normaliser
-from services import cir, taches
+from services import acces, cir, taches
 from services.comptes import Compte
 
 router = APIRouter(include_in_schema=False)
@@ -34,7 +34,7 @@ ATTRIBUTIONS = {"toutes": "Toutes les tâches", "mes": "Mes tâches", "non_attri
 
 
 def nom_du_compte(compte: Compte | None) -> str:
-    return taches.nom_du_compte(compte) or "—"
+    return acces.nom_du_compte(compte) or "—"
 
 
 @router.get("/taches")
@@ -207,7 +207,8 @@ def _taux_de_l_annee(annee: int) -> dict[str, str]:
 async def _page_cir(
     request, compte, session, nir, annee: int | None, erreur=None, erreurs=None, saisie=None, message=None, statut=200
 ):
-    affilie = await cir.affilie_visible(session, compte, nir)
+    acces = await cir.acces_cir(session, compte, nir)
+    affilie = acces.affilie
     lignes = await cir.lignes(session, compte, nir)
     annees = sorted({ligne.annee for ligne in lignes} | {date.today().year})
     annee = annee or (max(ligne.annee for ligne in lignes) if lignes else date.today().year)
@@ -223,7 +224,9 @@ async def _page_cir(
         {
             "affilie": affilie,
             "nir": affilie.nir,
-            "employeur": await cir.employeur_de(session, affilie),
+            # a previous employer is not told who employs the agent now
+            "employeur": None if acces.restreint else await cir.employeur_de(session, affilie),
+            "restreint": acces.restreint,
             "annees": annees,
             "annee": annee,
             "lignes": de_l_annee,
@@ -256,6 +259,7 @@ async def ecrire_ligne(
     nir: str,
     annee: Annee,
     session: SessionDep,
+    moteur: MoteurDep,
     compte: CompteEmployeurOuSuperviseur,
     csrf: CsrfVerifie,
 ):
@@ -265,7 +269,7 @@ async def ecrire_ligne(
     saisie = {c: str(formulaire.get(c, "")).strip() for c in CHAMPS_FORMULAIRE_CIR}
     try:
         ligne = construire(LigneCir, {c: v for c, v in saisie.items() if c != "motif"})
-        await cir.ecrire(session, compte, nir, annee, ligne, saisie["motif"][:500] or None)
+        await cir.ecrire(session, compte, nir, annee, ligne, saisie["motif"][:500] or None, moteur=moteur)
     except FormulaireInvalide as invalide:
         return await _page_cir(
             request, compte, session, nir, annee, invalide.resume, invalide.erreurs, saisie, statut=422
@@ -282,7 +286,7 @@ async def ecrire_ligne(
 async def _page_suppression(
     request, compte, session, nir, annee: int, date_debut: date, message=None, erreurs=None, saisie=None, statut=200
 ):
-    affilie = await cir.affilie_visible(session, compte, nir)
+    affilie = (await cir.acces_cir(session, compte, nir)).affilie
     ligne = next((x for x in await cir.lignes(session, compte, nir) if x.date_debut == date_debut), None)
     if ligne is None or ligne.annee != annee:
         raise Introuvable(
@@ -320,6 +324,7 @@ async def supprimer_ligne(
     annee: int,
     date_debut: date,
     session: SessionDep,
+    moteur: MoteurDep,
     compte: CompteEmployeurOuSuperviseur,
     csrf: CsrfVerifie,
 ):
@@ -327,7 +332,7 @@ async def supprimer_ligne(
     formulaire = await request.form()
     saisie = {"motif": str(formulaire.get("motif", "")).strip()[:500]}
     try:
-        await cir.supprimer(session, compte, nir, annee, date_debut, saisie["motif"])
+        await cir.supprimer(session, compte, nir, annee, date_debut, saisie["motif"], moteur=moteur)
     except ErreurMetier as refus:
         if isinstance(refus, Introuvable):
             raise

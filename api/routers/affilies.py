@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import Field
 
-from api.deps import Employeur_ou_Superviseur, SessionDep
+from api.deps import Employeur_ou_Superviseur, MoteurDep, SessionDep
 from api.parametres import Annee
 from domain.cir import LigneCir
 from domain.texte import TexteLibre
@@ -36,16 +36,28 @@ async def lignes(nir: str, compte: Employeur_ou_Superviseur, session: SessionDep
 
 @router.put("/{nir}/cir/{annee}", response_model=LigneCirPublique)
 async def ecrire(
-    nir: str, annee: Annee, ligne: SaisieLigneCir, compte: Employeur_ou_Superviseur, session: SessionDep
+    nir: str,
+    annee: Annee,
+    ligne: SaisieLigneCir,
+    compte: Employeur_ou_Superviseur,
+    session: SessionDep,
+    moteur: MoteurDep,
 ) -> LigneCirPublique:
     """Create or replace the year's period starting on ``date_debut``, or correct the line of the year starting
     on ``remplace`` (removed in the same transaction): administrative and contribution data together, in one
     transaction, or nothing. The line keeps the CIR's invariants (one calendar year, not before the agent could
     work nor after today, quotité and indice within bounds, no overlap with another period: 422 naming the field
     and the rule); the same line sent again answers 409. Only the employer of a corrected period or a supervisor
-    may correct it (403)."""
+    may correct it (403); a previous employer of the agent, only the lines it declared. Then the agent's
+    processes stopped on a business incident resume on their own."""
     return await cir.ecrire(
-        session, compte, nir, annee, LigneCir.model_validate(ligne.model_dump(exclude={"motif"})), ligne.motif
+        session,
+        compte,
+        nir,
+        annee,
+        LigneCir.model_validate(ligne.model_dump(exclude={"motif"})),
+        ligne.motif,
+        moteur=moteur,
     )
 
 
@@ -56,10 +68,11 @@ async def supprimer(
     date_debut: date,
     compte: Employeur_ou_Superviseur,
     session: SessionDep,
+    moteur: MoteurDep,
     motif: Annotated[str, Query(max_length=MOTIF_MAX, description="Pourquoi la période est supprimée")] = "",
 ) -> Response:
     """Delete the period of year ``annee`` starting on ``date_debut`` (404 if there is none), with its reason
     (``motif``, required: 422); only the employer of the period or a supervisor may (403). Kept in the CIR's
-    history with who and why."""
-    await cir.supprimer(session, compte, nir, annee, date_debut, motif)
+    history with who and why; then the agent's processes stopped on a business incident resume on their own."""
+    await cir.supprimer(session, compte, nir, annee, date_debut, motif, moteur=moteur)
     return Response(status_code=204)

@@ -137,9 +137,9 @@ async def test_seul_l_employeur_de_la_periode_ou_un_superviseur_la_corrige(servi
     assert "seul l'employeur de la période ou la CNRACL" in interdite.json()["detail"]
     corrigee = await rh.put(f"/affilies/{nir}/cir/2010", json={"date_debut": "2010-01-01", "date_fin": "2010-06-30"})
     assert corrigee.status_code == 403
-    # another employer does not even see the agent
+    # the previous employer reaches only the lines it declared (tests/api/test_cir_ancien_employeur.py)
     drh = await service.http("drh")
-    assert (await drh.delete(f"/affilies/{nir}/cir/2010/2010-01-01", params={"motif": "x"})).status_code == 404
+    assert (await drh.delete(f"/affilies/{nir}/cir/2011/2011-01-01", params={"motif": "x"})).status_code == 404
     assert (
         await superviseur.delete(f"/affilies/{nir}/cir/2010/2010-01-01", params={"motif": "erreur"})
     ).status_code == 204

@@ -1,7 +1,8 @@
 """Issue 22, end to end on the Temporal dev server (real worker, real SMTP, SQLite and PostgreSQL): a CIR line
 stored before the entry checks (1800, before the agent's birth) makes the bilan's calculation fail; the EIR
 shows the incident to the agent in plain words, the supervisor sees it in ``GET /incidents``, on the console
-page and in ``/metrics``; the employer deletes the line, the supervisor resumes, the bilan is mailed once.
+page and in ``/metrics``; a supervisor's resumption and an employer's unrelated correction fail again (attempts
+counted); the employer deletes the line: the correction itself resumes the process, the bilan is mailed once.
 A withdrawal during an incident closes the process."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlmodel import select
 from persistence.comptes import creer_compte, hacher
 from persistence.db import transaction
 from persistence.models import Affilie, Compte, Evenement, Tache
-from tests.support.attente import attendre
+from tests.support.attente import attendre, au_repos
 from tests.support.environnement import delais_eir_courts, settings_de_test
 from tests.support.incidents import inserer_ligne_de_1800
 from tests.support.navigateur import navigateur
@@ -53,6 +54,17 @@ async def _jusqu_a_l_incident(service: Service, boite_mail, agent, rh, affilie: 
 
     await attendre(en_incident, delai=60)
     return demande
+
+
+async def _tentatives(superviseur, handle, tentatives: int) -> None:
+    """Wait until the incident counts ``tentatives`` attempts and its process rests, waiting for a decision."""
+
+    async def comptees():
+        incidents = (await superviseur.get("/incidents")).json()
+        return len(incidents) == 1 and incidents[0]["tentatives"] == tentatives
+
+    await attendre(comptees, delai=60)
+    await au_repos(handle)
 
 
 async def _metrique(service: Service, superviseur, type_: str) -> float:
@@ -135,14 +147,28 @@ async def test_une_ligne_fausse_arrete_le_bilan_puis_la_correction_et_la_relance
         assert reponse.status_code == 422
         assert "indiquez pourquoi" in reponse.text and "cochez la case pour confirmer" in reponse.text
 
-        # The employer deletes the line; the supervisor resumes from the console: the bilan, once.
+        # The supervisor resumes from the console before the data is fixed: the step fails again, one more attempt.
+        handle = env_dev.client.get_workflow_handle(workflow_id)
+        await console.get("/superviseur/incidents")
+        reponse = await console.post(f"/superviseur/incidents/{workflow_id}/relance", {"motif": "essai"})
+        assert reponse.status_code == 303, reponse.text
+        await _tentatives(superviseur, handle, 2)
+
+        # The employer corrects another period of the agent: the correction resumes the process itself, which
+        # fails again on the line of 1800 (the incident stays open, one more attempt counted).
+        reponse = await rh.put(
+            f"/affilies/{pop.affilie.nir}/cir/2025",
+            json={"date_debut": "2025-01-01", "date_fin": "2025-12-31", "quotite": 100, "indice_majore": 561},
+        )
+        assert reponse.status_code == 200, reponse.text
+        await _tentatives(superviseur, handle, 3)
+
+        # The employer deletes the line: the correction resumes the process, the bilan comes once, no supervisor
+        # acting.
         reponse = await rh.delete(
             f"/affilies/{pop.affilie.nir}/cir/1800/1800-01-01", params={"motif": "Ligne saisie par erreur"}
         )
         assert reponse.status_code == 204, reponse.text
-        await console.get("/superviseur/incidents")
-        reponse = await console.post(f"/superviseur/incidents/{workflow_id}/relance", {"motif": "ligne supprimée"})
-        assert reponse.status_code == 303, reponse.text
 
         async def bilan_disponible():
             return (await agent.get(f"/eir/{demande['id']}")).json()["etat"] == "bilan_disponible"
@@ -160,7 +186,12 @@ async def test_une_ligne_fausse_arrete_le_bilan_puis_la_correction_et_la_relance
         for attendu in ("incident_ouvert", "tache_attribuee", "incident_relance", "incident_resolu"):
             assert attendu in types, types
         relance = next(e for e in evenements if e.type == "incident_relance")
-        assert relance.acteur == "superviseur" and relance.details["motif"] == "ligne supprimée"
+        assert relance.acteur == "superviseur" and relance.details["motif"] == "essai"
+        async with service.sessions() as session:
+            compte_rh = (await session.exec(select(Compte).where(Compte.identifiant == "rh-commune"))).one()
+        par_correction = [e for e in evenements if e.type == "incident_relance_par_correction"]
+        assert [(e.acteur, e.compte_id) for e in par_correction] == [("employeur", compte_rh.id)] * 2
+        assert "période du 01/01/1800 au 31/12/1800 supprimée" in par_correction[-1].details["motif"]
 
 
 async def test_un_retrait_pendant_un_incident_clot_le_processus(env_dev, tmp_path, boite_mail, url_base):

@@ -23,12 +23,12 @@ from typing import Any
 
 from sqlmodel import select
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowHandle, WorkflowHistory
+from temporalio.client import WorkflowHandle, WorkflowHistory, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from domain.eir import ActionAffilie, DemandeConsolidation, PeriodeASignaler, ReponsesEnquete
-from domain.etats import EtatTache
+from domain.etats import Acteur, EtatTache
 from domain.processus import ActionSuperviseur
 from domain.rectification import DemandeRectification, Routage
 from domain.taches import DelaisTache, ReponseTache
@@ -42,7 +42,7 @@ from persistence.models import RectificationTable, Tache
 from settings import Settings
 from tests.support.campagne import population_campagne
 from tests.support.environnement import BIN, port_libre, settings_de_test
-from tests.support.fabriques import Population, population
+from tests.support.fabriques import Population, ligne_chez, population
 from tests.support.incidents import inserer_ligne_de_1800, supprimer_ligne_de_1800
 from tests.support.validation import demarrer_echeance_validation
 from worker import creer_worker
@@ -212,6 +212,44 @@ async def eir_incident(banc: Banc) -> list[WorkflowHistory]:
     return [await handle.fetch_history()]
 
 
+async def eir_reponse_refusee_puis_relance_par_correction(banc: Banc) -> list[WorkflowHistory]:
+    """The employer's correction refused when written (the CIR changed since it was checked: a period written
+    over it meanwhile), answered again; then a business incident resumed by the correction of the CIR itself
+    (the employer deleted the line)."""
+    if banc.pop is None:
+        raise ValueError("l'EIR demande la population de test")
+    handle = await _demarrer_eir(banc)
+    await banc.env.sleep(timedelta(days=5, minutes=5))
+    annee = date.today().year
+    await ligne_chez(banc.sessions, banc.pop.affilie, banc.pop.employeur, date(annee, 1, 15), date(annee, 1, 31))
+    try:
+        await _repondre(
+            banc,
+            handle,
+            EirWorkflow.completer_tache,
+            indice_fin_de_carriere=600,
+            corrections=[{"date_debut": f"{annee}-01-01", "date_fin": f"{annee}-01-31"}],
+        )
+    except WorkflowUpdateFailedError:
+        pass
+    else:
+        raise AssertionError("la correction aurait dû être refusée à l'écriture")
+    await _repondre(banc, handle, EirWorkflow.completer_tache, indice_fin_de_carriere=600)
+    await _etat_eir(handle, "ris_disponible")
+    await inserer_ligne_de_1800(banc.sessions, banc.pop.affilie, banc.pop.employeur)
+    await handle.execute_update(EirWorkflow.valider_ris, ActionAffilie())
+    await _etat_eir(handle, "incident")
+    await supprimer_ligne_de_1800(banc.sessions)
+    await handle.execute_update(
+        EirWorkflow.reprendre,
+        ActionSuperviseur(motif="période du 01/01/1800 au 31/12/1800 supprimée", correction_par=Acteur.employeur),
+    )
+    await _etat_eir(handle, "bilan_disponible")
+    await banc.env.sleep(timedelta(days=50))
+    await handle.result()
+    return [await handle.fetch_history()]
+
+
 async def eir_incident_annule(banc: Banc) -> list[WorkflowHistory]:
     """A business incident cancelled by a supervisor, with its reason."""
     handle = await _eir_en_incident(banc)
@@ -330,6 +368,7 @@ SCENARIOS: dict[str, tuple[Scenario, bool]] = {
     "eir_retrait": (eir_retrait, True),
     "eir_incident": (eir_incident, True),
     "eir_incident_annule": (eir_incident_annule, True),
+    "eir_reponse_refusee_puis_relance_par_correction": (eir_reponse_refusee_puis_relance_par_correction, True),
     "rectification": (rectification, True),
     "validation": (validation, True),
     "campagne": (campagne, False),

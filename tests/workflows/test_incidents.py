@@ -4,22 +4,27 @@ after its attempts; the supervisor resumes or cancels; the agent's withdrawal al
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowUpdateFailedError
 
+from domain.cir import LigneCir
 from domain.eir import ActionAffilie
-from domain.etats import EtatEir
+from domain.etats import Acteur, EtatEir
 from domain.processus import ActionSuperviseur
+from domain.taches import ReponseTache
 from notifications.puits import demarrer_puits
+from persistence import depots
 from persistence.models import Document, Mail, Tache
+from services import cir
 from tests.support.attente import attendre, au_repos
 from tests.support.banc_eir import Banc, jusqua
 from tests.support.environnement import BoiteMail, port_libre, settings_de_test
-from tests.support.fabriques import AGENT, EMPLOYEUR, population
+from tests.support.fabriques import AGENT, EMPLOYEUR, ligne_chez, population
 from tests.support.incidents import inserer_ligne_de_1800, supprimer_ligne_de_1800
 from worker import creer_worker
 from workflows.eir import EirWorkflow
@@ -214,3 +219,64 @@ async def test_un_echec_technique_devient_un_incident_apres_ses_tentatives_puis_
         finally:
             if controleur is not None:
                 controleur.stop()
+
+
+async def test_une_correction_refusee_a_l_ecriture_est_rendue_a_l_employeur_sans_boucler(banc: Banc):
+    """The employer's correction passes the service's check, then the CIR changes before the process writes it
+    (another entry wrote a period over it): the write refuses it once, not retried; the employer gets the refusal
+    in French naming the rule, nothing of the answer is stored, the task stays open, the history says why; a
+    new answer then goes through."""
+    await jusqua(banc, "verification_employeur")
+    tache = await banc.tache_ouverte()
+    correction = LigneCir(date_debut=date(2026, 1, 1), date_fin=date(2026, 3, 31), indice_majore=600)
+    async with banc.sessions() as session:
+        await cir.verifier_corrections(session, banc.pop.affilie.id, [correction])  # accepted by the service
+    await ligne_chez(banc.sessions, banc.pop.affilie, banc.pop.employeur, date(2026, 2, 1), date(2026, 6, 30))
+    with pytest.raises(WorkflowUpdateFailedError) as refus:
+        await asyncio.wait_for(
+            banc.handle.execute_update(
+                EirWorkflow.completer_tache,
+                ReponseTache(
+                    tache_id=tache.id, carriere_verifiee=True, indice_fin_de_carriere=600, corrections=[correction]
+                ),
+            ),
+            timeout=20,
+        )
+    message = str(refus.value.cause)
+    assert "Votre réponse n'est pas enregistrée" in message and "chevauche" in message
+    assert "la tâche reste ouverte" in message
+    assert await banc.etat() == "verification_employeur"
+    [ouverte] = [t for t in await banc.taches() if t.etat == "ouverte"]
+    assert ouverte.id == tache.id and ouverte.reponse is None
+    async with banc.sessions() as session:
+        lignes_2026 = [ligne for ligne in await depots.lignes_cir(session, banc.pop.affilie.id) if ligne.annee == 2026]
+        evenements = await _historique(session, banc.handle.id)
+    assert [(ligne.date_debut, ligne.date_fin) for ligne in lignes_2026] == [(date(2026, 2, 1), date(2026, 6, 30))]
+    [refusee] = [e for e in evenements if e.type == "reponse_refusee"]
+    assert refusee.acteur == "employeur" and "chevauche" in refusee.details["motif"]
+    # another answer is taken
+    await banc.completer(indice_fin_de_carriere=600)
+    await banc.en_etat(EtatEir.ris_disponible)
+
+
+async def test_une_correction_pendant_le_nouvel_essai_relance_quand_meme(banc: Banc):
+    """A supervisor resumes before the fix; the employer's correction comes while that run is being tried (it
+    may have read the data before the fix): the correction's resumption is taken all the same, run once that
+    try has failed, and the bilan comes once — the incident does not stay open on corrected data."""
+    await _en_incident(banc)
+    await banc.handle.execute_update(EirWorkflow.reprendre, await _action(banc, "essai"))
+    # at once, as the CIR's service does after deleting the line: the run resumed above is still going
+    await supprimer_ligne_de_1800(banc.sessions)
+    await banc.handle.execute_update(
+        EirWorkflow.reprendre,
+        ActionSuperviseur(motif="ligne supprimée", correction_par=Acteur.employeur),
+    )
+    await banc.en_etat(EtatEir.bilan_disponible)
+    await attendre(lambda: BILAN in banc.boite.sujets(AGENT))
+    await au_repos(banc.handle)
+    assert banc.boite.sujets(AGENT).count(BILAN) == 1
+    assert (await banc.demande()).incident is None
+    async with banc.sessions() as session:
+        evenements = [(e.type, e.acteur) for e in await _historique(session, banc.handle.id)]
+    assert ("incident_relance", "superviseur") in evenements
+    assert [e for e in evenements if e[0] == "incident_resolu"] == [("incident_resolu", "cnracl")]
