@@ -47,3 +47,6 @@ FiltreNumero = Annotated[Annotated[int, Field(ge=1, le=NUMERO_MAX)] | None, Befo
 Decalage = Annotated[int, Query(ge=0, le=NUMERO_MAX, description="Nombre d'éléments à sauter (pagination)")]
 Annee = Annotated[int, Path(ge=ANNEE_MIN, le=ANNEE_MAX, description="Année civile")]
 AnneeFacultative = Annotated[int | None, Query(ge=ANNEE_MIN, le=ANNEE_MAX, description="Année civile")]
+# The year of a CIR line in an address: any year a date holds, so that a line stored before the CIR's checks (1800)
+# can still be named to be corrected or deleted; a new line's legal bounds are the domain's (domain.cir).
+AnneeCir = Annotated[int, Path(ge=1, le=9999, description="Année civile de la ligne du CIR")]

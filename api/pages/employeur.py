@@ -15,7 +15,7 @@ from api.pages.formulaires import FormulaireInvalide, construire
 from api.pages.libelles import avis
 from api.pages.rendu import refus_de, rendre
 from api.pages.session import CompteEmployeurOuSuperviseur, CsrfVerifie
-from api.parametres import Annee, AnneeFacultative, Identifiant
+from api.parametres import AnneeCir, AnneeFacultative, Identifiant
 from domain.cir import CHAMPS_COTISATIONS, LigneCir
 from domain.erreurs import ErreurMetier, Introuvable
 from domain.etats import EtatTache, Role, TypeTache
@@ -257,7 +257,7 @@ async def page_cir(
 async def ecrire_ligne(
     request: Request,
     nir: str,
-    annee: Annee,
+    annee: AnneeCir,
     session: SessionDep,
     moteur: MoteurDep,
     compte: CompteEmployeurOuSuperviseur,
@@ -311,7 +311,12 @@ async def _page_suppression(
 
 @router.get("/cir/{nir}/{annee}/{date_debut}/suppression")
 async def confirmer_suppression(
-    request: Request, nir: str, annee: int, date_debut: date, compte: CompteEmployeurOuSuperviseur, session: SessionDep
+    request: Request,
+    nir: str,
+    annee: AnneeCir,
+    date_debut: date,
+    compte: CompteEmployeurOuSuperviseur,
+    session: SessionDep,
 ):
     """The confirmation step of « Supprimer la période »: the period, and its reason to give."""
     return await _page_suppression(request, compte, session, nir, annee, date_debut)
@@ -321,7 +326,7 @@ async def confirmer_suppression(
 async def supprimer_ligne(
     request: Request,
     nir: str,
-    annee: int,
+    annee: AnneeCir,
     date_debut: date,
     session: SessionDep,
     moteur: MoteurDep,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import Field
 
 from api.deps import Employeur_ou_Superviseur, MoteurDep, SessionDep
-from api.parametres import Annee
+from api.parametres import AnneeCir
 from domain.cir import LigneCir
 from domain.texte import TexteLibre
 from services import cir
@@ -37,7 +37,7 @@ async def lignes(nir: str, compte: Employeur_ou_Superviseur, session: SessionDep
 @router.put("/{nir}/cir/{annee}", response_model=LigneCirPublique)
 async def ecrire(
     nir: str,
-    annee: Annee,
+    annee: AnneeCir,
     ligne: SaisieLigneCir,
     compte: Employeur_ou_Superviseur,
     session: SessionDep,
@@ -64,7 +64,7 @@ async def ecrire(
 @router.delete("/{nir}/cir/{annee}/{date_debut}", status_code=204, response_class=Response)
 async def supprimer(
     nir: str,
-    annee: Annee,
+    annee: AnneeCir,
     date_debut: date,
     compte: Employeur_ou_Superviseur,
     session: SessionDep,

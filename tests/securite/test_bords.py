@@ -42,7 +42,7 @@ async def test_un_numero_hors_bornes_est_introuvable_et_un_parametre_hors_bornes
     assert "un numéro est un nombre entier de 1 à 2147483647" in (await rh.get(f"/taches/{ENORME}")).json()["detail"]
     nir = service.pop.affilie.nir
     annee = await rh.put(f"/affilies/{nir}/cir/99999", json={})
-    assert annee.status_code == 422 and "annee : la valeur doit être au plus 2100" in annee.json()["detail"]
+    assert annee.status_code == 422 and "annee : la valeur doit être au plus 9999" in annee.json()["detail"]
 
 
 async def test_les_pages_refusent_les_nombres_hors_bornes_en_francais(service):
