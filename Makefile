@@ -35,7 +35,7 @@ run: installer ressources-pages
 	$(VENV)/bin/cnracl run
 
 test: check ressources-pages chromium
-	$(VENV)/bin/pytest -q -p no:cacheprovider
+	$(VENV)/bin/pytest -q -p no:cacheprovider --durations=20
 
 # What keeps the code as it is: lint, format, types (strict on domain, pension, workflows, services) and the
 # layers' import contracts (pyproject.toml). Each check runs; the target fails if one of them fails.
