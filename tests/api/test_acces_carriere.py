@@ -163,9 +163,11 @@ async def test_l_ancien_employeur_ne_voit_que_la_periode_contestee(service: Serv
     assert "Période contestée par l'agent" in vue.text and "vous voyez et corrigez cette seule période" in vue.text
     assert nir not in vue.text and "/cir/" not in vue.text
     assert "30 juin 1993" in vue.text and "2005" not in vue.text
-    # The CIR pages stay closed to it.
-    assert (await page.get(f"/cir/{nir}")).status_code == 404
-    assert (await drh.get(f"/affilies/{nir}/cir")).status_code == 404
+    # Its CIR page and route show the lines it declared, never the rest of the career.
+    cir_page = await page.get(f"/cir/{nir}")
+    assert cir_page.status_code == 200 and "30 juin 1993" in cir_page.text and "2005" not in cir_page.text
+    lignes = (await drh.get(f"/affilies/{nir}/cir")).json()
+    assert [(ligne["date_debut"], ligne["date_fin"]) for ligne in lignes] == [("1993-01-01", "1993-06-30")]
 
 
 async def test_l_ancien_employeur_ne_corrige_rien_hors_de_la_periode(service: Service):
