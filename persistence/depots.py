@@ -263,8 +263,8 @@ def periodes(lignes: Sequence[LigneCirTable]) -> list[Periode]:
     return [Periode(ligne.date_debut, ligne.date_fin) for ligne in lignes]
 
 
-def valeurs_cir(ligne: LigneCirTable) -> dict[str, Any]:
-    """A stored line as plain values (the before/after of a change in the history)."""
+def valeurs_periode(ligne: LigneCirTable) -> dict[str, Any]:
+    """A stored line's period as plain values: its dates and its administrative block (a RIS's period)."""
     return {
         "date_debut": ligne.date_debut.isoformat(),
         "date_fin": ligne.date_fin.isoformat(),
@@ -272,6 +272,14 @@ def valeurs_cir(ligne: LigneCirTable) -> dict[str, Any]:
         "nature": ligne.nature,
         "categorie": ligne.categorie,
         "indice_majore": ligne.indice_majore,
+    }
+
+
+def valeurs_cir(ligne: LigneCirTable) -> dict[str, Any]:
+    """A stored line as plain values (the before/after of a change in the history): its period, its employer and
+    its contribution block."""
+    return {
+        **valeurs_periode(ligne),
         "employeur_id": ligne.employeur_id,
         "traitement_brut_centimes": ligne.traitement_brut_centimes,
         "nbi_centimes": ligne.nbi_centimes,
