@@ -20,7 +20,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.cir import LigneCir, Periode, controler_corrections, controler_ecriture, natures_sans_cotisation
+from domain.cir import CirDeLAgent, LigneCir, Periode, natures_sans_cotisation
 from domain.etats import ETATS_EIR_OUVERTS, EtatEir, EtatMail, EtatTache
 from domain.processus import EvenementTransition, ReferenceProcessus, Transition, TypeProcessus
 from domain.taches import ReponseTache
@@ -317,14 +317,8 @@ async def ecrire_cir_controle(
     if affilie is None:
         raise LookupError(f"affilié {affilie_id} inconnu")
     stockees = list(await lignes_cir(session, affilie_id))
-    if en_liste:
-        controler_corrections(
-            [ligne for ligne, _ in lignes], periodes(stockees), affilie.date_de_naissance, aujourd_hui, projetee
-        )
-    else:
-        existantes = periodes(stockees)
-        for ligne, _ in lignes:
-            existantes = controler_ecriture(ligne, existantes, affilie.date_de_naissance, aujourd_hui, projetee)
+    cir = CirDeLAgent(periodes(stockees), affilie.date_de_naissance, aujourd_hui, projetee)
+    cir.controler([ligne for ligne, _ in lignes], en_liste)
     ecritures = []
     for ligne, employeur_id in lignes:
         avant = []
