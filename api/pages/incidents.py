@@ -21,6 +21,8 @@ from services.incidents import Annulation, Reattribution, Reprise
 
 router = APIRouter(include_in_schema=False)
 CONSOLE = "/superviseur/incidents"
+# The reason a supervisor gives to resume or cancel, bounded as the use cases' models bound it.
+Motif = Annotated[str, Form(max_length=2000)]
 
 
 async def _console(
@@ -72,7 +74,7 @@ async def _agir(page: Page, workflow_id: str, action: Awaitable[Any], cle: str, 
 
 
 @router.post(CONSOLE + "/{workflow_id}/relance")
-async def relancer(page: FormulaireSuperviseur, workflow_id: str, motif: Annotated[str, Form(max_length=2000)] = ""):
+async def relancer(page: FormulaireSuperviseur, workflow_id: str, motif: Motif = ""):
     reprise = incidents.reprendre(page.session, page.moteur, page.compte, workflow_id, Reprise(motif=motif))
     return await _agir(page, workflow_id, reprise, "incident_relance", {"motif": motif})
 
@@ -81,7 +83,7 @@ async def relancer(page: FormulaireSuperviseur, workflow_id: str, motif: Annotat
 async def annuler(
     page: FormulaireSuperviseur,
     workflow_id: str,
-    motif: Annotated[str, Form(max_length=2000)] = "",
+    motif: Motif = "",
     confirmation: Annotated[str, Form(max_length=10)] = "",
 ):
     erreurs = {}
