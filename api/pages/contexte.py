@@ -16,6 +16,7 @@ from api.pages.rendu import rendre
 from api.pages.session import (
     CompteAffilie,
     CompteAffilieOuSuperviseur,
+    CompteConnecte,
     CompteEmployeur,
     CompteEmployeurOuSuperviseur,
     CompteSuperviseur,
@@ -27,6 +28,8 @@ from services.moteur import Moteur
 
 @dataclass
 class Page:
+    """A page's request as its handler sees it."""
+
     request: Request
     compte: Compte
     session: AsyncSession
@@ -58,6 +61,7 @@ def _formulaire(compte_du_role: Any) -> Any:
     return Depends(formulaire)
 
 
+PageConnectee = Annotated[Page, _page(CompteConnecte)]
 PageAffilie = Annotated[Page, _page(CompteAffilie)]
 PageAffilieOuSuperviseur = Annotated[Page, _page(CompteAffilieOuSuperviseur)]
 PageEmployeur = Annotated[Page, _page(CompteEmployeur)]
