@@ -13,6 +13,7 @@ import pension
 from domain.processus import DONNEES_INVALIDES
 from domain.regles import parametre
 from observabilite.compteurs import compter_calcul
+from persistence.depots import valeurs_periode
 from persistence.models import Affilie, Enfant, LigneCirTable
 
 LignesCir = Sequence[LigneCirTable]
@@ -33,18 +34,7 @@ def contenu_ris(affilie: Affilie, lignes: Sequence[LigneCirTable], le: date) -> 
         "nb_periodes": len(lignes),
         "trimestres": total_jours // jours_par_trimestre.valeur,
         "jours_de_services": total_jours,
-        "periodes": [
-            {
-                "annee": ligne.annee,
-                "date_debut": ligne.date_debut.isoformat(),
-                "date_fin": ligne.date_fin.isoformat(),
-                "quotite": ligne.quotite,
-                "nature": ligne.nature,
-                "categorie": ligne.categorie,
-                "indice_majore": ligne.indice_majore,
-            }
-            for ligne in lignes
-        ],
+        "periodes": [{"annee": ligne.annee, **valeurs_periode(ligne)} for ligne in lignes],
         "reference_decompte": jours_par_trimestre.reference_titre,
     }
 

@@ -56,22 +56,13 @@ class ExpediteurMails:
         self._gabarits = gabarits
         self._transport = transport
 
-    async def envoyer_une_fois(
-        self,
-        cle: str,
-        evenement: str,
-        destinataire: str,
-        contexte: dict[str, Any],
-        processus_id: str | None,
-        horodatage: datetime,
-    ) -> bool:
-        """``True`` when sent now, ``False`` when this key was already sent.
+    async def envoyer_une_fois(self, courrier: Courrier) -> bool:
+        """``True`` when sent now, ``False`` when its key was already sent.
 
         The outbox row is written (and committed) before sending: persist first, notify after. A
         retry after a failed send finds the row still ``a_envoyer`` and sends it; a retry after a
         successful send finds it ``envoye`` and does nothing.
         """
-        courrier = Courrier(cle, evenement, destinataire, contexte, processus_id, horodatage)
         async with transaction(self._sessions) as session:
             reserve = await self.reserver(session, courrier)
         return await self.expedier(reserve)

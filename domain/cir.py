@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
@@ -447,84 +447,90 @@ def lignes_remplacees(ligne: LigneCir) -> set[date]:
     return {ligne.date_debut} | ({ligne.remplace} if ligne.remplace is not None else set())
 
 
-def erreurs_d_ecriture(
-    ligne: LigneCir,
-    existantes: Sequence[Periode],
-    date_de_naissance: date,
-    aujourd_hui: date,
-    projetee: bool = False,
-    prefixe: str = "",
-) -> list[ErreurChamp]:
-    """Every rule ``ligne`` breaks when written over the agent's ``existantes`` lines: its bounds, the line it
-    names in ``remplace`` (of the same year, stored), and no overlap with another line of the agent."""
-    erreurs = erreurs_de_la_ligne(ligne, date_de_naissance, aujourd_hui, projetee, prefixe)
-    debuts = {p.date_debut for p in existantes}
-    if ligne.remplace is not None:
-        if ligne.remplace.year != ligne.date_debut.year:
-            erreurs.append(
-                _erreur(
-                    prefixe,
-                    "remplace",
-                    "annee_civile",
-                    f"la ligne corrigée (du {_jj_mm_aaaa(ligne.remplace)}) n'est pas de l'année "
-                    f"{ligne.date_debut.year} ; une correction remplace une ligne de sa propre année civile.",
-                )
-            )
-        elif ligne.remplace not in debuts:
-            erreurs.append(
-                _erreur(
-                    prefixe,
-                    "remplace",
-                    "ligne_remplacee_introuvable",
-                    f"aucune ligne du CIR de l'agent ne commence le {_jj_mm_aaaa(ligne.remplace)} ; indiquez la date "
-                    "de début de la ligne à corriger, telle que le CIR la montre.",
-                )
-            )
-    remplacees = lignes_remplacees(ligne)
-    for autre in existantes:
-        if autre.date_debut in remplacees:
-            continue
-        if autre.date_debut <= ligne.date_fin and autre.date_fin >= ligne.date_debut:
-            erreurs.append(
-                _erreur(
-                    prefixe,
-                    "date_debut",
-                    "chevauchement",
-                    f"la période du {_jj_mm_aaaa(ligne.date_debut)} au {_jj_mm_aaaa(ligne.date_fin)} chevauche "
-                    f"celle du {_jj_mm_aaaa(autre.date_debut)} au {_jj_mm_aaaa(autre.date_fin)} déjà au CIR ; "
-                    "corrigez cette ligne (« Corriger », ou « remplace » : sa date de début) plutôt que d'en "
-                    "ajouter une autre.",
-                )
-            )
-            break
-    return erreurs
-
-
 def refus(erreurs: Sequence[ErreurChamp]) -> Refus:
     """The refusal of these errors, its message naming each field and rule (« champ : … »)."""
     message = " ; ".join(f"{e.champ} : {e.message}" for e in erreurs)
     return Refus(message, erreurs=list(erreurs))
 
 
-def appliquer(existantes: Sequence[Periode], ligne: LigneCir) -> list[Periode]:
-    """The agent's periods once ``ligne`` is written (checked before)."""
-    remplacees = lignes_remplacees(ligne)
-    reste = [p for p in existantes if p.date_debut not in remplacees]
-    return sorted([*reste, Periode(ligne.date_debut, ligne.date_fin)], key=lambda p: p.date_debut)
+@dataclass(frozen=True)
+class CirDeLAgent:
+    """An agent's CIR as the checks of a write see it: its periods, the agent's birth date, today, and whether a
+    period may end after today (``projetee``: a process asking for a projected period)."""
 
+    periodes: Sequence[Periode]
+    date_de_naissance: date
+    aujourd_hui: date
+    projetee: bool = False
 
-def controler_ecriture(
-    ligne: LigneCir,
-    existantes: Sequence[Periode],
-    date_de_naissance: date,
-    aujourd_hui: date,
-    projetee: bool = False,
-    prefixe: str = "",
-) -> list[Periode]:
-    """``Refus`` naming every broken rule, or the agent's periods once the line is written."""
-    if erreurs := erreurs_d_ecriture(ligne, existantes, date_de_naissance, aujourd_hui, projetee, prefixe):
-        raise refus(erreurs)
-    return appliquer(existantes, ligne)
+    def erreurs_d_ecriture(self, ligne: LigneCir, prefixe: str = "") -> list[ErreurChamp]:
+        """Every rule ``ligne`` breaks when written over these periods: its bounds, the line it names in
+        ``remplace`` (of the same year, stored), and no overlap with another line of the agent. ``prefixe`` names
+        the line in a list (``corrections.0.``)."""
+        erreurs = erreurs_de_la_ligne(ligne, self.date_de_naissance, self.aujourd_hui, self.projetee, prefixe)
+        debuts = {p.date_debut for p in self.periodes}
+        if ligne.remplace is not None:
+            if ligne.remplace.year != ligne.date_debut.year:
+                erreurs.append(
+                    _erreur(
+                        prefixe,
+                        "remplace",
+                        "annee_civile",
+                        f"la ligne corrigée (du {_jj_mm_aaaa(ligne.remplace)}) n'est pas de l'année "
+                        f"{ligne.date_debut.year} ; une correction remplace une ligne de sa propre année civile.",
+                    )
+                )
+            elif ligne.remplace not in debuts:
+                erreurs.append(
+                    _erreur(
+                        prefixe,
+                        "remplace",
+                        "ligne_remplacee_introuvable",
+                        f"aucune ligne du CIR de l'agent ne commence le {_jj_mm_aaaa(ligne.remplace)} ; indiquez la "
+                        "date de début de la ligne à corriger, telle que le CIR la montre.",
+                    )
+                )
+        remplacees = lignes_remplacees(ligne)
+        for autre in self.periodes:
+            if autre.date_debut in remplacees:
+                continue
+            if autre.date_debut <= ligne.date_fin and autre.date_fin >= ligne.date_debut:
+                erreurs.append(
+                    _erreur(
+                        prefixe,
+                        "date_debut",
+                        "chevauchement",
+                        f"la période du {_jj_mm_aaaa(ligne.date_debut)} au {_jj_mm_aaaa(ligne.date_fin)} chevauche "
+                        f"celle du {_jj_mm_aaaa(autre.date_debut)} au {_jj_mm_aaaa(autre.date_fin)} déjà au CIR ; "
+                        "corrigez cette ligne (« Corriger », ou « remplace » : sa date de début) plutôt que d'en "
+                        "ajouter une autre.",
+                    )
+                )
+                break
+        return erreurs
+
+    def apres(self, ligne: LigneCir) -> CirDeLAgent:
+        """The CIR once ``ligne`` is written (checked before)."""
+        remplacees = lignes_remplacees(ligne)
+        reste = [p for p in self.periodes if p.date_debut not in remplacees]
+        periodes = sorted([*reste, Periode(ligne.date_debut, ligne.date_fin)], key=lambda p: p.date_debut)
+        return replace(self, periodes=periodes)
+
+    def controler(self, lignes: Sequence[LigneCir], en_liste: bool = False) -> list[Periode]:
+        """``lignes`` written in order, each over the CIR the ones before it leave: ``Refus`` naming every rule
+        each line breaks (as ``corrections.N.champ`` when ``en_liste``: a task's corrections), or the agent's
+        periods once all are written."""
+        cir = self
+        erreurs: list[ErreurChamp] = []
+        for i, ligne in enumerate(lignes):
+            fautes = cir.erreurs_d_ecriture(ligne, f"corrections.{i}." if en_liste else "")
+            if fautes:
+                erreurs += fautes
+            else:
+                cir = cir.apres(ligne)
+        if erreurs:
+            raise refus(erreurs)
+        return list(cir.periodes)
 
 
 def controler_corrections(
@@ -536,17 +542,7 @@ def controler_corrections(
 ) -> list[Periode]:
     """A task's corrections, written in order over the agent's CIR: ``Refus`` naming each line in error
     (``corrections.N.champ``), or the agent's periods once all are written."""
-    periodes = list(existantes)
-    erreurs: list[ErreurChamp] = []
-    for i, ligne in enumerate(corrections):
-        fautes = erreurs_d_ecriture(ligne, periodes, date_de_naissance, aujourd_hui, projetee, f"corrections.{i}.")
-        if fautes:
-            erreurs += fautes
-        else:
-            periodes = appliquer(periodes, ligne)
-    if erreurs:
-        raise refus(erreurs)
-    return periodes
+    return CirDeLAgent(existantes, date_de_naissance, aujourd_hui, projetee).controler(corrections, en_liste=True)
 
 
 def chevauchements(periodes: Sequence[Periode]) -> list[tuple[Periode, Periode]]:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.cir import LigneCir, Periode, controler_corrections, controler_ecriture, natures_sans_cotisation
+from domain.cir import CirDeLAgent, LigneCir, Periode, natures_sans_cotisation
 from domain.etats import ETATS_EIR_OUVERTS, EtatEir, EtatMail, EtatTache
 from domain.processus import EvenementTransition, ReferenceProcessus, Transition, TypeProcessus
 from domain.taches import ReponseTache
@@ -263,8 +263,8 @@ def periodes(lignes: Sequence[LigneCirTable]) -> list[Periode]:
     return [Periode(ligne.date_debut, ligne.date_fin) for ligne in lignes]
 
 
-def valeurs_cir(ligne: LigneCirTable) -> dict[str, Any]:
-    """A stored line as plain values (the before/after of a change in the history)."""
+def valeurs_periode(ligne: LigneCirTable) -> dict[str, Any]:
+    """A stored line's period as plain values: its dates and its administrative block (a RIS's period)."""
     return {
         "date_debut": ligne.date_debut.isoformat(),
         "date_fin": ligne.date_fin.isoformat(),
@@ -272,6 +272,14 @@ def valeurs_cir(ligne: LigneCirTable) -> dict[str, Any]:
         "nature": ligne.nature,
         "categorie": ligne.categorie,
         "indice_majore": ligne.indice_majore,
+    }
+
+
+def valeurs_cir(ligne: LigneCirTable) -> dict[str, Any]:
+    """A stored line as plain values (the before/after of a change in the history): its period, its employer and
+    its contribution block."""
+    return {
+        **valeurs_periode(ligne),
         "employeur_id": ligne.employeur_id,
         "traitement_brut_centimes": ligne.traitement_brut_centimes,
         "nbi_centimes": ligne.nbi_centimes,
@@ -309,14 +317,8 @@ async def ecrire_cir_controle(
     if affilie is None:
         raise LookupError(f"affilié {affilie_id} inconnu")
     stockees = list(await lignes_cir(session, affilie_id))
-    if en_liste:
-        controler_corrections(
-            [ligne for ligne, _ in lignes], periodes(stockees), affilie.date_de_naissance, aujourd_hui, projetee
-        )
-    else:
-        existantes = periodes(stockees)
-        for ligne, _ in lignes:
-            existantes = controler_ecriture(ligne, existantes, affilie.date_de_naissance, aujourd_hui, projetee)
+    cir = CirDeLAgent(periodes(stockees), affilie.date_de_naissance, aujourd_hui, projetee)
+    cir.controler([ligne for ligne, _ in lignes], en_liste)
     ecritures = []
     for ligne, employeur_id in lignes:
         avant = []

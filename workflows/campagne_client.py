@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from temporalio.client import (
@@ -25,7 +26,6 @@ from domain.campagne import (
     LancementAnnuel,
     ReglagesCampagne,
     VueCampagne,
-    calendrier_campagne,
     id_workflow_campagne,
 )
 from workflows.campagne import CampagneDaiWorkflow, LancementCampagneWorkflow
@@ -34,34 +34,26 @@ if TYPE_CHECKING:
     from settings import Settings
 
 
-def reglages_campagne(settings: Settings) -> ReglagesCampagne:
-    return ReglagesCampagne(
-        taille_lot_employeurs=settings.campagne_taille_lot_employeurs,
-        lots_en_parallele=settings.campagne_lots_en_parallele,
-        taille_paquet=settings.campagne_taille_paquet,
-    )
-
-
 def lancement_annuel(settings: Settings) -> LancementAnnuel:
+    """The campaign's settings, read here once: its delays and the size of its batches (the year is set when
+    a campaign is started)."""
     return LancementAnnuel(
         settings.campagne_delai_mise_a_jour,
         list(settings.campagne_rappels),
         settings.campagne_delai_transmission,
         settings.campagne_intervalle_envoi,
-        reglages_campagne(settings),
+        ReglagesCampagne(
+            taille_lot_employeurs=settings.campagne_taille_lot_employeurs,
+            lots_en_parallele=settings.campagne_lots_en_parallele,
+            taille_paquet=settings.campagne_taille_paquet,
+        ),
     )
 
 
 def demande_campagne(settings: Settings, annee: int, simulation: bool = False) -> DemandeCampagne:
-    calendrier = calendrier_campagne(
-        annee,
-        settings.campagne_delai_mise_a_jour,
-        list(settings.campagne_rappels),
-        settings.campagne_delai_transmission,
-        settings.campagne_intervalle_envoi,
-    )
+    lancement = replace(lancement_annuel(settings), annee=annee)
     return DemandeCampagne(
-        annee=annee, calendrier=calendrier, reglages=reglages_campagne(settings), simulation=simulation
+        annee=annee, calendrier=lancement.calendrier(), reglages=lancement.reglages, simulation=simulation
     )
 
 

@@ -6,14 +6,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 
-from api.deps import MoteurDep, SessionDep
+from api.pages.contexte import FormulaireAffilie, Page, PageAffilie, PageAffilieOuSuperviseur
 from api.pages.formulaires import FormulaireInvalide, construire
 from api.pages.libelles import ORDRE_ETAPES, QUESTIONS_ENQUETE, avis
-from api.pages.rendu import graphique_pension, refus_de, rendre
-from api.pages.session import CompteAffilie, CompteAffilieOuSuperviseur, CsrfVerifie
+from api.pages.rendu import graphique_pension, refus_de
 from api.parametres import Identifiant
 from domain.erreurs import ErreurMetier
 from domain.etats import Role, TypeDocument
@@ -23,16 +22,15 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/eir")
-async def mes_demandes(request: Request, compte: CompteAffilie, session: SessionDep, message: str | None = None):
-    return await _accueil(request, compte, session, message=avis(message))
+async def mes_demandes(page: PageAffilie, message: str | None = None):
+    return await _accueil(page, message=avis(message))
 
 
-async def _accueil(request, compte, session, erreur: str | None = None, message: str | None = None, statut=200):
-    demandes = await eir.mes_demandes(session, compte)
-    rects = await rectifications.lister(session, compte)
+async def _accueil(page: Page, erreur: str | None = None, message: str | None = None, statut=200):
+    demandes = await eir.mes_demandes(page.session, page.compte)
+    rects = await rectifications.lister(page.session, page.compte)
     en_cours = any(d.etat not in ("close", "retiree") for d in demandes)
-    return rendre(
-        request,
+    return page.rendre(
         "agent/accueil.html",
         {"demandes": demandes, "rectifications": rects, "en_cours": en_cours, "erreur": erreur, "message": message},
         statut,
@@ -40,18 +38,12 @@ async def _accueil(request, compte, session, erreur: str | None = None, message:
 
 
 @router.post("/eir")
-async def demander(
-    request: Request,
-    moteur: MoteurDep,
-    session: SessionDep,
-    compte: CompteAffilie,
-    csrf: CsrfVerifie,
-):
+async def demander(page: FormulaireAffilie):
     try:
-        creee = await eir.demander(session, moteur, compte, eir.NouvelleDemande())
+        creee = await eir.demander(page.session, page.moteur, page.compte, eir.NouvelleDemande())
     except ErreurMetier as refus:
         statut, message, _ = refus_de(refus)
-        return await _accueil(request, compte, session, erreur=message, statut=statut)
+        return await _accueil(page, erreur=message, statut=statut)
     return RedirectResponse(f"/eir/{creee.id}?message=demande", status_code=303)
 
 
@@ -66,19 +58,16 @@ def _frise(etape: str, etat_: str) -> dict:
     }
 
 
-async def _page_demande(
-    request, compte, session, demande_id: int, erreur=None, erreurs=None, message=None, statut=200, saisie=None
-):
-    demande = await eir.consulter(session, compte, demande_id)
-    documents = await eir.documents(session, compte, demande_id)
-    return rendre(
-        request,
+async def _page_demande(page: Page, demande_id: int, erreur=None, erreurs=None, message=None, statut=200, saisie=None):
+    demande = await eir.consulter(page.session, page.compte, demande_id)
+    documents = await eir.documents(page.session, page.compte, demande_id)
+    return page.rendre(
         "agent/demande.html",
         {
             "demande": demande,
             "frise": _frise(demande.etape, demande.etat),
             "documents": documents,
-            "proprietaire": compte.role == Role.affilie.value,
+            "proprietaire": page.compte.role == Role.affilie.value,
             "erreur": erreur,
             "erreurs": erreurs or {},
             "message": message,
@@ -90,33 +79,20 @@ async def _page_demande(
 
 
 @router.get("/eir/{demande_id}")
-async def demande(
-    request: Request,
-    demande_id: Identifiant,
-    compte: CompteAffilieOuSuperviseur,
-    session: SessionDep,
-    message: str | None = None,
-):
-    return await _page_demande(request, compte, session, demande_id, message=avis(message))
+async def demande(page: PageAffilieOuSuperviseur, demande_id: Identifiant, message: str | None = None):
+    return await _page_demande(page, demande_id, message=avis(message))
 
 
 def _reponse_en_un_clic(action: Callable[..., Awaitable[Any]], cle: str) -> Callable[..., Awaitable[Response]]:
     """The page of one of the agent's one-click answers (validate the RIS, withdraw): back to the request with
     its message, or the request's page with the refusal."""
 
-    async def repondre(
-        request: Request,
-        demande_id: Identifiant,
-        moteur: MoteurDep,
-        session: SessionDep,
-        compte: CompteAffilie,
-        csrf: CsrfVerifie,
-    ) -> Response:
+    async def repondre(page: FormulaireAffilie, demande_id: Identifiant) -> Response:
         try:
-            await action(session, moteur, compte, demande_id)
+            await action(page.session, page.moteur, page.compte, demande_id)
         except ErreurMetier as refus:
             statut, message, _ = refus_de(refus)
-            return await _page_demande(request, compte, session, demande_id, erreur=message, statut=statut)
+            return await _page_demande(page, demande_id, erreur=message, statut=statut)
         return RedirectResponse(f"/eir/{demande_id}?message={cle}", status_code=303)
 
     return repondre
@@ -128,12 +104,8 @@ router.post("/eir/{demande_id}/retrait")(_reponse_en_un_clic(eir.retirer, "retra
 
 @router.post("/eir/{demande_id}/ris/consolidation")
 async def consolider(
-    request: Request,
+    page: FormulaireAffilie,
     demande_id: Identifiant,
-    moteur: MoteurDep,
-    session: SessionDep,
-    compte: CompteAffilie,
-    csrf: CsrfVerifie,
     annee: Annotated[list[str] | None, Form()] = None,
     commentaire: Annotated[list[str] | None, Form()] = None,
 ):
@@ -144,20 +116,13 @@ async def consolider(
     ]
     try:
         corps = construire(eir.Consolidation, {"periodes": periodes})
-        await eir.demander_consolidation(session, moteur, compte, demande_id, corps)
+        await eir.demander_consolidation(page.session, page.moteur, page.compte, demande_id, corps)
     except FormulaireInvalide as invalide:
-        return await _page_demande(
-            request,
-            compte,
-            session,
-            demande_id,
-            erreur=_resume_periodes(invalide),
-            statut=422,
-            saisie={"periodes": periodes},
-        )
+        saisie = {"periodes": periodes}
+        return await _page_demande(page, demande_id, erreur=_resume_periodes(invalide), statut=422, saisie=saisie)
     except ErreurMetier as refus:
         statut, message, _ = refus_de(refus)
-        return await _page_demande(request, compte, session, demande_id, erreur=message, statut=statut)
+        return await _page_demande(page, demande_id, erreur=message, statut=statut)
     return RedirectResponse(f"/eir/{demande_id}?message=consolidation", status_code=303)
 
 
@@ -176,20 +141,18 @@ def _resume_periodes(invalide: FormulaireInvalide) -> str:
 
 
 @router.get("/eir/{demande_id}/bilan")
-async def bilan(request: Request, demande_id: Identifiant, compte: CompteAffilieOuSuperviseur, session: SessionDep):
-    demande = await eir.consulter(session, compte, demande_id)
-    contenu = await eir.dernier_document(session, compte, demande_id, TypeDocument.bilan)
-    return rendre(
-        request,
+async def bilan(page: PageAffilieOuSuperviseur, demande_id: Identifiant):
+    demande = await eir.consulter(page.session, page.compte, demande_id)
+    contenu = await eir.dernier_document(page.session, page.compte, demande_id, TypeDocument.bilan)
+    return page.rendre(
         "agent/bilan.html",
         {"demande": demande, "bilan": contenu, "graphique": graphique_pension(contenu["points"])},
     )
 
 
-async def _page_enquete(request, compte, session, demande_id, erreur=None, statut=200, saisie=None):
-    demande = await eir.consulter(session, compte, demande_id)
-    return rendre(
-        request,
+async def _page_enquete(page: Page, demande_id: int, erreur=None, statut=200, saisie=None):
+    demande = await eir.consulter(page.session, page.compte, demande_id)
+    return page.rendre(
         "agent/enquete.html",
         {"demande": demande, "questions": QUESTIONS_ENQUETE, "erreur": erreur, "saisie": saisie or {}},
         statut,
@@ -197,29 +160,20 @@ async def _page_enquete(request, compte, session, demande_id, erreur=None, statu
 
 
 @router.get("/eir/{demande_id}/enquete")
-async def enquete(request: Request, demande_id: Identifiant, compte: CompteAffilie, session: SessionDep):
-    return await _page_enquete(request, compte, session, demande_id)
+async def enquete(page: PageAffilie, demande_id: Identifiant):
+    return await _page_enquete(page, demande_id)
 
 
 @router.post("/eir/{demande_id}/enquete")
-async def repondre_enquete(
-    request: Request,
-    demande_id: Identifiant,
-    moteur: MoteurDep,
-    session: SessionDep,
-    compte: CompteAffilie,
-    csrf: CsrfVerifie,
-):
-    formulaire = await request.form()
+async def repondre_enquete(page: FormulaireAffilie, demande_id: Identifiant):
+    formulaire = await page.request.form()
     notes = [str(formulaire.get(f"q{i}", "")) for i in range(1, len(QUESTIONS_ENQUETE) + 1)]
     commentaire = str(formulaire.get("commentaire", ""))
     saisie = {"notes": notes, "commentaire": commentaire}
     manquantes = [str(i) for i, n in enumerate(notes, 1) if not n]
     if manquantes:
         return await _page_enquete(
-            request,
-            compte,
-            session,
+            page,
             demande_id,
             statut=422,
             saisie=saisie,
@@ -227,31 +181,23 @@ async def repondre_enquete(
         )
     try:
         corps = construire(eir.Enquete, {"reponses": notes, "commentaire": commentaire})
-        await eir.repondre_enquete(session, moteur, compte, demande_id, corps)
+        await eir.repondre_enquete(page.session, page.moteur, page.compte, demande_id, corps)
     except FormulaireInvalide as invalide:
-        return await _page_enquete(
-            request, compte, session, demande_id, erreur=invalide.resume, statut=422, saisie=saisie
-        )
+        return await _page_enquete(page, demande_id, erreur=invalide.resume, statut=422, saisie=saisie)
     except ErreurMetier as refus:
         statut, message, _ = refus_de(refus)
-        return await _page_enquete(request, compte, session, demande_id, erreur=message, statut=statut, saisie=saisie)
+        return await _page_enquete(page, demande_id, erreur=message, statut=statut, saisie=saisie)
     return RedirectResponse(f"/eir/{demande_id}?message=enquete", status_code=303)
 
 
 @router.get("/eir/{demande_id}/documents/{document_id}")
-async def document(
-    request: Request,
-    demande_id: Identifiant,
-    document_id: Identifiant,
-    compte: CompteAffilieOuSuperviseur,
-    session: SessionDep,
-):
-    demande = await eir.consulter(session, compte, demande_id)
-    doc = await eir.document(session, compte, demande_id, document_id)
+async def document(page: PageAffilieOuSuperviseur, demande_id: Identifiant, document_id: Identifiant):
+    demande = await eir.consulter(page.session, page.compte, demande_id)
+    doc = await eir.document(page.session, page.compte, demande_id, document_id)
     if doc.type == "bilan":
         return RedirectResponse(f"/eir/{demande_id}/bilan", status_code=303)
-    return rendre(
-        request, "agent/document.html", {"demande": demande, "document": doc, "contenu": doc.contenu, "graphique": None}
+    return page.rendre(
+        "agent/document.html", {"demande": demande, "document": doc, "contenu": doc.contenu, "graphique": None}
     )
 
 
@@ -259,18 +205,15 @@ async def document(
 
 
 @router.get("/rectifications")
-async def mes_rectifications(request: Request, compte: CompteAffilie, session: SessionDep, message: str | None = None):
-    return await _page_rectification(request, compte, session, message=avis(message))
+async def mes_rectifications(page: PageAffilie, message: str | None = None):
+    return await _page_rectification(page, message=avis(message))
 
 
-async def _page_rectification(
-    request, compte, session, erreur=None, erreurs=None, saisie=None, message=None, statut=200
-):
-    return rendre(
-        request,
+async def _page_rectification(page: Page, erreur=None, erreurs=None, saisie=None, message=None, statut=200):
+    return page.rendre(
         "agent/rectifications.html",
         {
-            "rectifications": await rectifications.lister(session, compte),
+            "rectifications": await rectifications.lister(page.session, page.compte),
             "regimes": rectifications.regimes(),
             "erreur": erreur,
             "erreurs": erreurs or {},
@@ -282,25 +225,21 @@ async def _page_rectification(
 
 
 @router.post("/rectifications")
-async def demander_rectification(
-    request: Request, moteur: MoteurDep, session: SessionDep, compte: CompteAffilie, csrf: CsrfVerifie
-):
-    formulaire = await request.form()
+async def demander_rectification(page: FormulaireAffilie):
+    formulaire = await page.request.form()
     champs = ("type_document", "annee_document", "periode_debut", "periode_fin", "motif", "siret_employeur", "regime")
     saisie = {c: str(formulaire.get(c, "")).strip() for c in champs}
     try:
         corps = construire(rectifications.NouvelleRectification, saisie)
-        creee = await rectifications.demander(session, moteur, compte, corps)
+        creee = await rectifications.demander(page.session, page.moteur, page.compte, corps)
     except FormulaireInvalide as invalide:
         return await _page_rectification(
-            request, compte, session, erreur=invalide.resume, erreurs=invalide.erreurs, saisie=saisie, statut=422
+            page, erreur=invalide.resume, erreurs=invalide.erreurs, saisie=saisie, statut=422
         )
     except ErreurMetier as refus:
         statut, message, erreurs = refus_de(refus)
         return await _page_rectification(
-            request,
-            compte,
-            session,
+            page,
             erreur=message,
             erreurs={c: m for c, m in erreurs.items() if c in champs},
             saisie=saisie,
@@ -310,12 +249,6 @@ async def demander_rectification(
 
 
 @router.get("/rectifications/{rectification_id}")
-async def rectification(
-    request: Request,
-    rectification_id: Identifiant,
-    compte: CompteAffilieOuSuperviseur,
-    session: SessionDep,
-    message: str | None = None,
-):
-    rect = await rectifications.consulter(session, compte, rectification_id)
-    return rendre(request, "agent/rectification.html", {"rectification": rect, "message": avis(message)})
+async def rectification(page: PageAffilieOuSuperviseur, rectification_id: Identifiant, message: str | None = None):
+    rect = await rectifications.consulter(page.session, page.compte, rectification_id)
+    return page.rendre("agent/rectification.html", {"rectification": rect, "message": avis(message)})

@@ -9,15 +9,15 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse
 from markupsafe import Markup
 
-from api.deps import MoteurDep, SessionDep
+from api.pages.contexte import FormulaireSuperviseur, Page, PageEmployeur, PageSuperviseur
 from api.pages.formulaires import FormulaireInvalide, construire
 from api.pages.libelles import avis
-from api.pages.rendu import refus_de, rendre
-from api.pages.session import CompteEmployeur, CompteSuperviseur, CsrfVerifie, ErreurPage
+from api.pages.rendu import refus_de
+from api.pages.session import ErreurPage
 from domain.erreurs import ErreurMetier, Introuvable
 from services import campagnes
 
@@ -120,12 +120,11 @@ def graphique_campagne(par_cohorte: dict[str, dict[str, int]], identifiant: str 
 # --- supervisors ---
 
 
-async def _liste(request, compte, session, erreur=None, erreurs=None, saisie=None, statut=200):
-    return rendre(
-        request,
+async def _liste(page: Page, erreur=None, erreurs=None, saisie=None, statut=200):
+    return page.rendre(
         "superviseur/campagnes.html",
         {
-            "campagnes": await campagnes.toutes(session),
+            "campagnes": await campagnes.toutes(page.session),
             "ETAPES_CAMPAGNE": ETAPES,
             "erreur": erreur,
             "erreurs": erreurs or {},
@@ -136,17 +135,13 @@ async def _liste(request, compte, session, erreur=None, erreurs=None, saisie=Non
 
 
 @router.get("/superviseur/campagnes")
-async def liste(request: Request, compte: CompteSuperviseur, session: SessionDep):
-    return await _liste(request, compte, session)
+async def liste(page: PageSuperviseur):
+    return await _liste(page)
 
 
 @router.post("/superviseur/campagnes")
 async def lancer(
-    request: Request,
-    moteur: MoteurDep,
-    session: SessionDep,
-    compte: CompteSuperviseur,
-    csrf: CsrfVerifie,
+    page: FormulaireSuperviseur,
     annee: Annotated[str, Form()] = "",
     simulation: Annotated[str, Form()] = "",
 ):
@@ -155,9 +150,7 @@ async def lancer(
     if not saisie["annee"].isdigit() or not ANNEE_MIN <= int(saisie["annee"]) <= ANNEE_MAX:
         message = f"indiquez l'année N de la campagne, de {ANNEE_MIN} à {ANNEE_MAX} (lancement en juillet N)."
         return await _liste(
-            request,
-            compte,
-            session,
+            page,
             erreur=f"Campagne non lancée — année : {message}",
             erreurs={"annee": message},
             saisie=saisie,
@@ -165,23 +158,20 @@ async def lancer(
         )
     valeur = int(saisie["annee"])
     try:
-        await campagnes.lancer(session, moteur, valeur, bool(simulation))
+        await campagnes.lancer(page.session, page.moteur, valeur, bool(simulation))
     except ErreurMetier as refus:
         statut, message, _ = refus_de(refus)
-        return await _liste(request, compte, session, erreur=message, saisie=saisie, statut=statut)
+        return await _liste(page, erreur=message, saisie=saisie, statut=statut)
     if simulation:
         return RedirectResponse(f"/superviseur/campagnes/{valeur}?simulation=oui&message=simulee", status_code=303)
     return RedirectResponse(f"/superviseur/campagnes/{valeur}?message=lancee", status_code=303)
 
 
-async def _tableau(
-    request, compte, session, annee: int, simulation: bool, erreur=None, message=None, statut=200, saisie=None
-):
+async def _tableau(page: Page, annee: int, simulation: bool, erreur=None, message=None, statut=200, saisie=None):
     try:
-        campagne = await campagnes.consulter(session, annee, simulation)
+        campagne = await campagnes.consulter(page.session, annee, simulation)
     except Introuvable:
-        return rendre(
-            request,
+        return page.rendre(
             "superviseur/campagne.html",
             {
                 "annee": annee,
@@ -195,12 +185,11 @@ async def _tableau(
             },
             statut,
         )
-    employeurs = await campagnes.employeurs(session, annee, None, simulation, 100, 0)
+    employeurs = await campagnes.employeurs(page.session, annee, None, simulation, 100, 0)
     for ligne in employeurs:  # raw SQL on SQLite gives the instant as text, naive UTC
         ligne["notifie_le"] = _instant(ligne.get("notifie_le"))
     par_cohorte = campagne.progression.get("par_cohorte", {})
-    return rendre(
-        request,
+    return page.rendre(
         "superviseur/campagne.html",
         {
             "annee": annee,
@@ -223,43 +212,29 @@ async def _tableau(
 
 
 @router.get("/superviseur/campagnes/{annee}")
-async def tableau(
-    request: Request,
-    annee: int,
-    compte: CompteSuperviseur,
-    session: SessionDep,
-    simulation: str = "",
-    message: str | None = None,
-):
-    return await _tableau(request, compte, session, _annee_valide(annee), bool(simulation), message=avis(message))
-
-
-async def _piloter(request, moteur, session, compte, annee: int, action, cle: str, motif: str):
-    annee = _annee_valide(annee)
-    try:
-        await action(session, moteur, compte, annee, construire(campagnes.Pilotage, {"motif": motif.strip()[:500]}))
-    except FormulaireInvalide as invalide:
-        return await _tableau(request, compte, session, annee, False, erreur=invalide.resume, statut=422)
-    except ErreurMetier as refus:
-        statut, message, _ = refus_de(refus)
-        return await _tableau(request, compte, session, annee, False, erreur=message, statut=statut)
-    return RedirectResponse(f"/superviseur/campagnes/{annee}?message={cle}", status_code=303)
+async def tableau(page: PageSuperviseur, annee: int, simulation: str = "", message: str | None = None):
+    return await _tableau(page, _annee_valide(annee), bool(simulation), message=avis(message))
 
 
 @router.post("/superviseur/campagnes/{annee}/{action}")
 async def piloter(
-    request: Request,
+    page: FormulaireSuperviseur,
     annee: int,
     action: Literal["pause", "reprise"],
-    moteur: MoteurDep,
-    session: SessionDep,
-    compte: CompteSuperviseur,
-    csrf: CsrfVerifie,
     motif: Annotated[str, Form()] = "",
 ):
     """Pause or resume the campaign (``/pause``, ``/reprise``)."""
     faire = campagnes.suspendre if action == "pause" else campagnes.reprendre
-    return await _piloter(request, moteur, session, compte, annee, faire, action, motif)
+    annee = _annee_valide(annee)
+    pilotage = {"motif": motif.strip()[:500]}
+    try:
+        await faire(page.session, page.moteur, page.compte, annee, construire(campagnes.Pilotage, pilotage))
+    except FormulaireInvalide as invalide:
+        return await _tableau(page, annee, False, erreur=invalide.resume, statut=422)
+    except ErreurMetier as refus:
+        statut, message, _ = refus_de(refus)
+        return await _tableau(page, annee, False, erreur=message, statut=statut)
+    return RedirectResponse(f"/superviseur/campagnes/{annee}?message={action}", status_code=303)
 
 
 # --- employers ---
@@ -275,16 +250,16 @@ def etat_de_l_agent(ligne: dict[str, Any]) -> str:
 
 
 @router.get("/employeur/campagnes")
-async def campagnes_employeur(request: Request, compte: CompteEmployeur, session: SessionDep, annee: str = ""):
+async def campagnes_employeur(page: PageEmployeur, annee: str = ""):
     """The employer's agents targeted by each campaign, answered or not, with the task forms."""
-    liste_campagnes, choisie, agents = await campagnes.de_l_employeur(session, compte.employeur_id or 0, annee)
+    employeur_id = page.compte.employeur_id or 0
+    liste_campagnes, choisie, agents = await campagnes.de_l_employeur(page.session, employeur_id, annee)
     resume = {
         "total": len(agents),
         "ouvertes": sum(1 for a in agents if a["tache_etat"] == "ouverte"),
         "repondues": sum(1 for a in agents if a["tache_etat"] == "terminee"),
     }
-    return rendre(
-        request,
+    return page.rendre(
         "employeur/campagnes.html",
         {
             "campagnes": liste_campagnes,

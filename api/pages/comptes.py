@@ -12,10 +12,11 @@ from fastapi.responses import RedirectResponse
 
 from api.deps import EtatDep, SessionDep, expedier_apres
 from api.limites import limiter
+from api.pages.contexte import Page, PageConnectee, PageEmployeur
 from api.pages.formulaires import FormulaireInvalide, construire
 from api.pages.libelles import avis
 from api.pages.rendu import refus_de, rendre
-from api.pages.session import CompteConnecte, CompteEmployeur, accueil_du_role, poser_session, verifier_csrf
+from api.pages.session import accueil_du_role, poser_session, verifier_csrf
 from api.parametres import Identifiant
 from api.securite import jeton_de
 from domain.erreurs import ErreurMetier
@@ -196,49 +197,40 @@ async def se_connecter_avec_certification(request: Request, etat: EtatDep, sessi
 
 
 @router.get("/comptes/question-secrete")
-async def question_secrete(request: Request, compte: CompteConnecte, session: SessionDep):
-    return rendre(
-        request,
+async def question_secrete(page: PageConnectee):
+    return page.rendre(
         "comptes/question_secrete.html",
         {
             "questions": _questions(),
-            "saisie": {"question": compte.question_secrete or ""},
-            "actuelle": QUESTIONS_SECRETES.get(compte.question_secrete or ""),
+            "saisie": {"question": page.compte.question_secrete or ""},
+            "actuelle": QUESTIONS_SECRETES.get(page.compte.question_secrete or ""),
         },
     )
 
 
 @router.post("/comptes/question-secrete")
-async def choisir_question_secrete(request: Request, etat: EtatDep, session: SessionDep, compte: CompteConnecte):
-    saisie = await _saisie(request, etat, ("question", "reponse", "code"))
+async def choisir_question_secrete(page: PageConnectee, etat: EtatDep):
+    saisie = await _saisie(page.request, etat, ("question", "reponse", "code"))
     contexte = {
         "questions": _questions(),
         "saisie": {"question": saisie["question"]},
-        "actuelle": QUESTIONS_SECRETES.get(compte.question_secrete or ""),
+        "actuelle": QUESTIONS_SECRETES.get(page.compte.question_secrete or ""),
     }
     try:
         corps = construire(comptes.ChoixQuestionSecrete, saisie)
-        limiter(request, etat.settings, f"identifiant:{comptes.normaliser_texte(compte.identifiant)}")
-        accuse = await comptes.choisir_question_secrete(session, compte, corps)
+        limiter(page.request, etat.settings, f"identifiant:{comptes.normaliser_texte(page.compte.identifiant)}")
+        accuse = await comptes.choisir_question_secrete(page.session, page.compte, corps)
     except FormulaireInvalide as invalide:
-        return rendre(
-            request,
-            "comptes/question_secrete.html",
-            {**contexte, "erreur": invalide.resume, "erreurs": invalide.erreurs},
-            422,
+        return page.rendre(
+            "comptes/question_secrete.html", {**contexte, "erreur": invalide.resume, "erreurs": invalide.erreurs}, 422
         )
     except HTTPException as exc:  # the attempts' limit
-        return rendre(
-            request, "comptes/question_secrete.html", {**contexte, "erreur": str(exc.detail)}, exc.status_code
-        )
+        return page.rendre("comptes/question_secrete.html", {**contexte, "erreur": str(exc.detail)}, exc.status_code)
     except ErreurMetier as refus:
         statut, message, _ = refus_de(refus)
         erreurs = _erreurs_du_refus(refus, ("question", "reponse", "code"))
-        return rendre(
-            request, "comptes/question_secrete.html", {**contexte, "erreur": message, "erreurs": erreurs}, statut
-        )
-    return rendre(
-        request,
+        return page.rendre("comptes/question_secrete.html", {**contexte, "erreur": message, "erreurs": erreurs}, statut)
+    return page.rendre(
         "comptes/question_secrete.html",
         {**contexte, "message": accuse.message, "actuelle": QUESTIONS_SECRETES[corps.question]},
     )
@@ -250,10 +242,9 @@ CHAMPS_UTILISATEUR = ("identifiant", "nom", "prenom", "email", "profil")
 PROFILS = [("utilisateur", "Utilisateur (habilité au service)"), ("admin", "Administrateur (gère aussi les comptes)")]
 
 
-async def _page_utilisateurs(request: Request, compte, session, statut: int = 200, **contexte: Any):
-    liste = await comptes.utilisateurs(session, compte)
-    return rendre(
-        request,
+async def _page_utilisateurs(page: Page, statut: int = 200, **contexte: Any):
+    liste = await comptes.utilisateurs(page.session, page.compte)
+    return page.rendre(
         "comptes/utilisateurs.html",
         {"utilisateurs": liste, "profils": PROFILS, "saisie": {"profil": "utilisateur"}, **contexte},
         statut,
@@ -261,43 +252,35 @@ async def _page_utilisateurs(request: Request, compte, session, statut: int = 20
 
 
 @router.get("/employeur/utilisateurs")
-async def utilisateurs(request: Request, compte: CompteEmployeur, session: SessionDep, message: str | None = None):
-    return await _page_utilisateurs(request, compte, session, message=avis(message))
+async def utilisateurs(page: PageEmployeur, message: str | None = None):
+    return await _page_utilisateurs(page, message=avis(message))
 
 
 @router.post("/employeur/utilisateurs")
-async def creer_utilisateur(
-    request: Request, etat: EtatDep, session: SessionDep, compte: CompteEmployeur, taches: BackgroundTasks
-):
-    saisie = await _saisie(request, etat, CHAMPS_UTILISATEUR)
+async def creer_utilisateur(page: PageEmployeur, etat: EtatDep, taches: BackgroundTasks):
+    saisie = await _saisie(page.request, etat, CHAMPS_UTILISATEUR)
     try:
         corps = construire(comptes.NouvelUtilisateur, saisie)
-        resultat = await comptes.creer_utilisateur(session, etat.settings, compte, corps)
+        resultat = await comptes.creer_utilisateur(page.session, etat.settings, page.compte, corps)
     except FormulaireInvalide as invalide:
-        return await _page_utilisateurs(
-            request, compte, session, 422, saisie=saisie, erreur=invalide.resume, erreurs=invalide.erreurs
-        )
+        return await _page_utilisateurs(page, 422, saisie=saisie, erreur=invalide.resume, erreurs=invalide.erreurs)
     except ErreurMetier as refus:
         statut, message, _ = refus_de(refus)
         erreurs = _erreurs_du_refus(refus, CHAMPS_UTILISATEUR)
-        return await _page_utilisateurs(
-            request, compte, session, statut, saisie=saisie, erreur=message, erreurs=erreurs
-        )
+        return await _page_utilisateurs(page, statut, saisie=saisie, erreur=message, erreurs=erreurs)
     expedier_apres(taches, etat, resultat)
     return RedirectResponse("/employeur/utilisateurs?message=cree", status_code=303)
 
 
 @router.post("/employeur/utilisateurs/{compte_id}")
-async def changer_utilisateur(
-    request: Request, compte_id: Identifiant, etat: EtatDep, session: SessionDep, compte: CompteEmployeur
-):
-    saisie = await _saisie(request, etat, ("profil", "actif"))
+async def changer_utilisateur(page: PageEmployeur, compte_id: Identifiant, etat: EtatDep):
+    saisie = await _saisie(page.request, etat, ("profil", "actif"))
     try:
         corps = construire(comptes.ChangementUtilisateur, saisie)
-        await comptes.changer_utilisateur(session, compte, compte_id, corps)
+        await comptes.changer_utilisateur(page.session, page.compte, compte_id, corps)
     except FormulaireInvalide as invalide:
-        return await _page_utilisateurs(request, compte, session, 422, erreur=invalide.resume)
+        return await _page_utilisateurs(page, 422, erreur=invalide.resume)
     except ErreurMetier as refus:
         statut, message, _ = refus_de(refus)
-        return await _page_utilisateurs(request, compte, session, statut, erreur=message)
+        return await _page_utilisateurs(page, statut, erreur=message)
     return RedirectResponse("/employeur/utilisateurs?message=modifie", status_code=303)

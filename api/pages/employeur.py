@@ -10,7 +10,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from api.deps import MoteurDep, SessionDep
+from api.deps import SessionDep
+from api.pages.contexte import FormulaireEmployeurOuSuperviseur, Page, PageEmployeurOuSuperviseur
 from api.pages.formulaires import FormulaireInvalide, construire
 from api.pages.libelles import avis
 from api.pages.rendu import refus_de, rendre
@@ -39,9 +40,7 @@ def nom_du_compte(compte: Compte | None) -> str:
 
 @router.get("/taches")
 async def corbeille(
-    request: Request,
-    compte: CompteEmployeurOuSuperviseur,
-    session: SessionDep,
+    page: PageEmployeurOuSuperviseur,
     etat_tache: str = "ouverte",
     type: str = "",
     retard: str = "",
@@ -53,14 +52,13 @@ async def corbeille(
     filtre: taches.Filtre = "toutes"
     if attribution == "non_attribuees":
         filtre = "non_attribuees"
-    elif attribution == "mes" and compte.role == Role.employeur.value:  # a supervisor holds no employer's task
+    elif attribution == "mes" and page.compte.role == Role.employeur.value:  # a supervisor holds no employer's task
         filtre = "mes"
-    lignes = await taches.corbeille_detaillee(session, compte, filtre_etat, filtre_type, filtre)
+    lignes = await taches.corbeille_detaillee(page.session, page.compte, filtre_etat, filtre_type, filtre)
     if retard:
         lignes = [ligne for ligne in lignes if ligne.tache.en_retard]
-    options = [(k, v) for k, v in ATTRIBUTIONS.items() if k != "mes" or compte.role == Role.employeur.value]
-    return rendre(
-        request,
+    options = [(k, v) for k, v in ATTRIBUTIONS.items() if k != "mes" or page.compte.role == Role.employeur.value]
+    return page.rendre(
         "employeur/corbeille.html",
         {
             "taches": [ligne.tache for ligne in lignes],
@@ -74,17 +72,14 @@ async def corbeille(
     )
 
 
-async def _page_tache(
-    request, compte, session, tache_id, erreur=None, erreurs=None, saisie=None, statut=200, message=None
-):
-    tache = await taches.consulter(session, compte, tache_id)
+async def _page_tache(page: Page, tache_id: int, erreur=None, erreurs=None, saisie=None, statut=200, message=None):
+    tache = await taches.consulter(page.session, page.compte, tache_id)
     annees: dict[int, list] = {}
     for ligne in (tache.agent or {}).get("cir", []):
         annees.setdefault(ligne["annee"], []).append(ligne)
-    tenue = await taches.attribution(session, compte, tache_id)
-    collegues = await taches.collegues(session, compte, tache)
-    return rendre(
-        request,
+    tenue = await taches.attribution(page.session, page.compte, tache_id)
+    collegues = await taches.collegues(page.session, page.compte, tache)
+    return page.rendre(
         "employeur/tache.html",
         {
             "tache": tache,
@@ -93,7 +88,7 @@ async def _page_tache(
             "erreurs": erreurs or {},
             "saisie": saisie or {},
             "attribution": tenue,
-            "administre": taches.administre(compte),
+            "administre": taches.administre(page.compte),
             "collegues": [(c.id, f"{nom_du_compte(c)} ({c.identifiant})") for c in collegues],
             "message": message,
         },
@@ -102,41 +97,32 @@ async def _page_tache(
 
 
 @router.get("/taches/{tache_id}")
-async def tache(
-    request: Request,
-    tache_id: Identifiant,
-    compte: CompteEmployeurOuSuperviseur,
-    session: SessionDep,
-    message: str | None = None,
-):
-    return await _page_tache(request, compte, session, tache_id, message=avis(message))
+async def tache(page: PageEmployeurOuSuperviseur, tache_id: Identifiant, message: str | None = None):
+    return await _page_tache(page, tache_id, message=avis(message))
 
 
 @router.post("/taches/{tache_id}/attribution")
 async def attribuer(
-    request: Request,
+    page: FormulaireEmployeurOuSuperviseur,
     tache_id: Identifiant,
-    session: SessionDep,
-    compte: CompteEmployeurOuSuperviseur,
-    csrf: CsrfVerifie,
     compte_id: Annotated[str, Form()] = "",
     retour: Annotated[str, Form()] = "",
 ):
     """« Je prends en charge » (``compte_id=moi``), an assignment chosen in the list, or « personne »."""
     choix = compte_id.strip()
     if choix == "moi":
-        choix = str(compte.id)
-    cle = "prise" if choix == str(compte.id) else ("liberee" if not choix else "attribuee")
+        choix = str(page.compte.id)
+    cle = "prise" if choix == str(page.compte.id) else ("liberee" if not choix else "attribuee")
     try:
         corps = construire(taches.Attribution, {"compte_id": choix}) if choix else taches.Attribution(compte_id=None)
-        await taches.attribuer(session, compte, tache_id, corps)
+        await taches.attribuer(page.session, page.compte, tache_id, corps)
     except FormulaireInvalide as invalide:
         erreurs = {"compte_id": invalide.erreurs.get("compte_id", invalide.resume)}
-        return await _page_tache(request, compte, session, tache_id, invalide.resume, erreurs, statut=422)
+        return await _page_tache(page, tache_id, invalide.resume, erreurs, statut=422)
     except ErreurMetier as refus:
         statut, message, par_champ = refus_de(refus)
         erreurs = {"compte_id": par_champ["compte_id"]} if "compte_id" in par_champ else {}
-        return await _page_tache(request, compte, session, tache_id, message, erreurs, statut=statut)
+        return await _page_tache(page, tache_id, message, erreurs, statut=statut)
     if retour == "corbeille":
         return RedirectResponse(
             f"/taches?attribution=mes&message={cle}" if cle == "prise" else f"/taches?message={cle}", status_code=303
@@ -145,15 +131,8 @@ async def attribuer(
 
 
 @router.post("/taches/{tache_id}")
-async def completer(
-    request: Request,
-    tache_id: Identifiant,
-    moteur: MoteurDep,
-    session: SessionDep,
-    compte: CompteEmployeurOuSuperviseur,
-    csrf: CsrfVerifie,
-):
-    formulaire = await request.form()
+async def completer(page: FormulaireEmployeurOuSuperviseur, tache_id: Identifiant):
+    formulaire = await page.request.form()
     saisie = {c: str(formulaire.get(c, "")).strip() for c in ("indice_fin_de_carriere", "commentaire", *CHAMPS_LIGNE)}
     saisie["carriere_verifiee"] = "oui" if formulaire.get("carriere_verifiee") else ""
     ligne = {c: saisie[c] for c in CHAMPS_LIGNE}
@@ -168,20 +147,20 @@ async def completer(
                 "corrections": [{k: v for k, v in c.items() if v} for c in corrections],
             },
         )
-        await taches.completer(session, moteur, compte, tache_id, corps)
+        await taches.completer(page.session, page.moteur, page.compte, tache_id, corps)
     except FormulaireInvalide as invalide:
         erreurs = {
             champ.rsplit(".", 1)[-1] if champ.startswith("corrections") else champ: m
             for champ, m in invalide.erreurs.items()
         }
-        return await _page_tache(request, compte, session, tache_id, invalide.resume, erreurs, saisie, 422)
+        return await _page_tache(page, tache_id, invalide.resume, erreurs, saisie, 422)
     except ErreurMetier as refus:
         statut, message, erreurs = refus_de(refus)
         # the CIR's checks name the line (corrections.0.date_debut): the form has one, its fields bare
         erreurs = {
             champ.rsplit(".", 1)[-1] if champ.startswith("corrections") else champ: m for champ, m in erreurs.items()
         }
-        return await _page_tache(request, compte, session, tache_id, message, erreurs, saisie, statut)
+        return await _page_tache(page, tache_id, message, erreurs, saisie, statut)
     return RedirectResponse("/taches?message=tache", status_code=303)
 
 

@@ -3,12 +3,11 @@ and a preview of every mail template rendered with its sample data."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import RedirectResponse
 
-from api.deps import MoteurDep, SessionDep
-from api.pages.rendu import rendre
-from api.pages.session import CompteSuperviseur, ErreurPage
+from api.pages.contexte import PageSuperviseur
+from api.pages.session import ErreurPage
 from api.parametres import FiltreNumero
 from notifications.exemples import contexte_exemple
 from notifications.rendu import Gabarits
@@ -18,29 +17,28 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/superviseur")
-async def accueil(compte: CompteSuperviseur):
+async def accueil(page: PageSuperviseur):
     return RedirectResponse("/processus", status_code=303)
 
 
 @router.get("/processus")
 async def liste(
-    request: Request,
-    compte: CompteSuperviseur,
-    session: SessionDep,
+    page: PageSuperviseur,
     type: str = "",
     etat_processus: str = "",
     en_attente_de: str = "",
     employeur: FiltreNumero = None,
 ):
     resultats = await processus.lister(
-        session, type or None, etat_processus or None, en_attente_de or None, employeur, limite=200
+        page.session, type or None, etat_processus or None, en_attente_de or None, employeur, limite=200
     )
-    return rendre(
-        request,
+    return page.rendre(
         "superviseur/processus.html",
         {
             "processus": resultats,
-            "employeurs": await processus.employeurs(session, {p.employeur_id for p in resultats if p.employeur_id}),
+            "employeurs": await processus.employeurs(
+                page.session, {p.employeur_id for p in resultats if p.employeur_id}
+            ),
             "filtres": {
                 "type": type,
                 "etat_processus": etat_processus,
@@ -52,37 +50,36 @@ async def liste(
 
 
 @router.get("/processus/{workflow_id}")
-async def detail(request: Request, workflow_id: str, compte: CompteSuperviseur, moteur: MoteurDep, session: SessionDep):
-    fiche = await processus.detail(session, moteur, workflow_id)
-    employeurs = await processus.employeurs(session, {fiche["employeur_id"]} if fiche.get("employeur_id") else set())
-    return rendre(
-        request,
+async def detail(page: PageSuperviseur, workflow_id: str):
+    fiche = await processus.detail(page.session, page.moteur, workflow_id)
+    employeur_id = fiche.get("employeur_id")
+    employeurs = await processus.employeurs(page.session, {employeur_id} if employeur_id else set())
+    return page.rendre(
         "superviseur/detail.html",
         {"fiche": fiche, "employeur": employeurs.get(fiche["employeur_id"]), "lien": processus.lien_de(fiche)},
     )
 
 
 @router.get("/superviseur/retards")
-async def retards(request: Request, compte: CompteSuperviseur, session: SessionDep):
+async def retards(page: PageSuperviseur):
     """Overdue open tasks grouped by employer, the employer with most overdue tasks first."""
-    groupes, employeurs = await processus.retards_par_employeur(session, compte)
-    return rendre(request, "superviseur/retards.html", {"groupes": groupes, "employeurs": employeurs})
+    groupes, employeurs = await processus.retards_par_employeur(page.session, page.compte)
+    return page.rendre("superviseur/retards.html", {"groupes": groupes, "employeurs": employeurs})
 
 
 @router.get("/superviseur/gabarits")
-async def gabarits(request: Request, compte: CompteSuperviseur):
+async def gabarits(page: PageSuperviseur):
     gab = Gabarits()
     apercus = [(e, gab.rendre(e, contexte_exemple(e)).sujet) for e in gab.evenements()]
-    return rendre(request, "superviseur/gabarits.html", {"apercus": apercus})
+    return page.rendre("superviseur/gabarits.html", {"apercus": apercus})
 
 
 @router.get("/superviseur/gabarits/{evenement}")
-async def gabarit(request: Request, evenement: str, compte: CompteSuperviseur):
+async def gabarit(page: PageSuperviseur, evenement: str):
     gab = Gabarits()
     if evenement not in gab.evenements():
         raise ErreurPage(404, f"Aucun modèle de mail « {evenement} ».")
-    return rendre(
-        request,
+    return page.rendre(
         "superviseur/gabarit.html",
         {"evenement": evenement, "mail": gab.rendre(evenement, contexte_exemple(evenement))},
     )

@@ -9,13 +9,12 @@ import pytest
 from pydantic import ValidationError
 
 from domain.cir import (
+    CirDeLAgent,
     LigneCir,
     Periode,
     age_minimum_de_travail,
     chevauchements,
     controler_corrections,
-    controler_ecriture,
-    erreurs_d_ecriture,
     erreurs_de_la_ligne,
 )
 from domain.erreurs import Refus
@@ -37,7 +36,7 @@ def _ligne(debut: str, fin: str, **autres) -> LigneCir:
 
 
 def _regles(ligne: LigneCir, existantes=(), aujourd_hui=AUJOURD_HUI, projetee=False) -> dict[str, str]:
-    erreurs = erreurs_d_ecriture(ligne, list(existantes), NAISSANCE, aujourd_hui, projetee)
+    erreurs = CirDeLAgent(list(existantes), NAISSANCE, aujourd_hui, projetee).erreurs_d_ecriture(ligne)
     return {e.regle: f"{e.champ} : {e.message}" for e in erreurs}
 
 
@@ -122,8 +121,8 @@ def test_chevauchement_refuse_nomme_la_periode_en_place():
 def test_meme_premier_jour_remplace_et_remplace_nomme_la_ligne_corrigee():
     assert _regles(_ligne("2025-01-01", "2025-06-30"), CIR_2025) == {}
     assert _regles(_ligne("2025-09-01", "2025-12-31", remplace=date(2025, 1, 1)), CIR_2025) == {}
-    periodes = controler_ecriture(
-        _ligne("2025-09-01", "2025-12-31", remplace=date(2025, 1, 1)), CIR_2025, NAISSANCE, AUJOURD_HUI
+    periodes = CirDeLAgent(CIR_2025, NAISSANCE, AUJOURD_HUI).controler(
+        [_ligne("2025-09-01", "2025-12-31", remplace=date(2025, 1, 1))]
     )
     assert periodes == [CIR_2025[0], Periode(date(2025, 9, 1), date(2025, 12, 31))]
 

@@ -53,12 +53,14 @@ async def test_un_mail_n_est_envoye_qu_une_fois(sessions_sqlite, boite_mail):
     maintenant = datetime.now(UTC)
     envois = [
         await expediteur.envoyer_une_fois(
-            "eir-x-1:accuse_reception:affilie:0",
-            "accuse_reception",
-            "a@exemple.fr",
-            contexte_exemple("accuse_reception"),
-            "eir-x-1",
-            maintenant,
+            Courrier(
+                "eir-x-1:accuse_reception:affilie:0",
+                "accuse_reception",
+                "a@exemple.fr",
+                contexte_exemple("accuse_reception"),
+                "eir-x-1",
+                maintenant,
+            )
         )
         for _ in range(3)
     ]
@@ -75,20 +77,16 @@ async def test_smtp_en_panne_puis_retabli(sessions_sqlite, boite_mail):
     """The send fails while the server is down; the outbox keeps the mail; the retry sends it once."""
     from tests.support.environnement import port_libre
 
-    maintenant = datetime.now(UTC)
+    courrier = Courrier("k", "accuse_reception", "a@exemple.fr", contexte_exemple("x"), None, datetime.now(UTC))
     en_panne = ExpediteurMails(
         sessions_sqlite, GABARITS, TransportSmtp("127.0.0.1", port_libre(), "x@cnracl.fr", delai=2)
     )
     with pytest.raises((aiosmtplib.SMTPException, OSError)):
-        await en_panne.envoyer_une_fois(
-            "k", "accuse_reception", "a@exemple.fr", contexte_exemple("x"), None, maintenant
-        )
+        await en_panne.envoyer_une_fois(courrier)
     async with sessions_sqlite() as session:
         assert [m.etat for m in (await session.exec(select(Mail))).all()] == ["a_envoyer"]
     retabli = ExpediteurMails(sessions_sqlite, GABARITS, TransportSmtp("127.0.0.1", boite_mail.port, "x@cnracl.fr"))
-    assert await retabli.envoyer_une_fois(
-        "k", "accuse_reception", "a@exemple.fr", contexte_exemple("x"), None, maintenant
-    )
+    assert await retabli.envoyer_une_fois(courrier)
     assert len(boite_mail.messages) == 1
 
 
