@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from api.deps import SessionDep
+from api.deps import MoteurDep, SessionDep
 from api.pages.contexte import FormulaireEmployeurOuSuperviseur, Page, PageEmployeurOuSuperviseur
 from api.pages.formulaires import FormulaireInvalide, construire
 from api.pages.libelles import avis
