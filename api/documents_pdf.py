@@ -220,6 +220,8 @@ def _comment_calculee(pdf: _Pdf, contenu: dict[str, Any]) -> None:
         f"{date_fr(explication['date_de_liquidation'])}. {explication['hypothese']}"
     )
     for chiffre in explication["chiffres"]:
+        if pdf.get_y() > pdf.h - pdf.b_margin - 25:  # a figure's title stays with its explanation
+            pdf.add_page()
         pdf.paragraphe(f"{chiffre['intitule']} : {chiffre['valeur']}", gras=True)
         pdf.paragraphe(chiffre["explication"])
         if chiffre["calcul"]:
