@@ -10,6 +10,7 @@ from typing import Any
 from temporalio.exceptions import ApplicationError
 
 import pension
+from activities.explication import explication_du_bilan
 from domain.processus import DONNEES_INVALIDES
 from domain.regles import parametre
 from observabilite.compteurs import compter_calcul
@@ -96,6 +97,10 @@ def contenu_bilan(
 ) -> dict[str, Any]:
     cas = cas_pension(affilie, lignes, enfants, indice, le)
     estimation = _estimer(cas, lignes, "bilan personnalisé")
+    try:
+        explication, resumes = explication_du_bilan(cas, estimation)
+    except pension.ErreurCas as erreur:
+        raise donnees_invalides(erreur, lignes, "bilan personnalisé") from None
     compter_calcul("bilan")
     donnees = estimation.model_dump(mode="json")
     return {
@@ -111,9 +116,11 @@ def contenu_bilan(
                 "date_de_liquidation": point["date_de_liquidation"],
                 "pension_brute_mensuelle": point["pension_brute_mensuelle"],
                 "pension_brute_annuelle": point["pension_brute_annuelle"],
+                "explication": resume,
             }
-            for point in donnees["points"]
+            for point, resume in zip(donnees["points"], resumes, strict=True)
         ],
+        "explication": explication,
     }
 
 

@@ -89,9 +89,12 @@ class _Pdf(FPDF):
         self.multi_cell(0, 7, _texte(texte), align="L", new_x="LMARGIN", new_y="NEXT")
         self.ln(1)
 
-    def paragraphe(self, texte: str, gras: bool = False) -> None:
-        self.set_font(POLICE, "B" if gras else "", 10.5)
-        self.multi_cell(0, 5.5, _texte(texte), align="L", new_x="LMARGIN", new_y="NEXT")
+    def paragraphe(self, texte: str, gras: bool = False, petit: bool = False) -> None:
+        self.set_font(POLICE, "B" if gras else "", 9 if petit else 10.5)
+        if petit:
+            self.set_text_color(*GRIS)
+        self.multi_cell(0, 4.5 if petit else 5.5, _texte(texte), align="L", new_x="LMARGIN", new_y="NEXT")
+        self.set_text_color(0, 0, 0)
         self.ln(1)
 
     def tableau(
@@ -199,6 +202,39 @@ def _montants(pdf: _Pdf, points: Sequence[dict[str, Any]], legende: str) -> None
     )
 
 
+EXPLICATION_ABSENTE = (
+    "Explication non disponible pour ce bilan, antérieur à la présentation détaillée du calcul : les montants "
+    "ci-dessus restent ceux calculés à sa date."
+)
+
+
+def _comment_calculee(pdf: _Pdf, contenu: dict[str, Any]) -> None:
+    """The section « Comment est calculée ma pension » of the page (agent/_comment_calculee.html)."""
+    pdf.intertitre("Comment est calculée ma pension")
+    explication = contenu.get("explication")
+    if not isinstance(explication, dict):
+        pdf.paragraphe(EXPLICATION_ABSENTE)
+        return
+    pdf.paragraphe(
+        f"Calcul détaillé du premier départ simulé : {explication['depart']}, le "
+        f"{date_fr(explication['date_de_liquidation'])}. {explication['hypothese']}"
+    )
+    for chiffre in explication["chiffres"]:
+        if pdf.get_y() > pdf.h - pdf.b_margin - 25:  # a figure's title stays with its explanation
+            pdf.add_page()
+        pdf.paragraphe(f"{chiffre['intitule']} : {chiffre['valeur']}", gras=True)
+        pdf.paragraphe(chiffre["explication"])
+        if chiffre["calcul"]:
+            pdf.paragraphe(f"Calcul : {' ; '.join(chiffre['calcul'])}.")
+        for regle in chiffre["regles"]:
+            pdf.paragraphe(f"Règle appliquée : {regle['titre']}", petit=True)
+    autres = [p for p in contenu.get("points", [])[1:] if p.get("explication")]
+    if autres:
+        pdf.paragraphe("Aux autres âges de départ", gras=True)
+        for point in autres:
+            pdf.paragraphe(f"• {point['libelle']} : {point['explication']}")
+
+
 def rendre_pdf(type_: str, contenu: dict[str, Any], cree_le: Any, agent: str | None = None) -> bytes:
     """The PDF of one stored document (its ``type`` and ``contenu`` as the activities wrote them)."""
     titre = titre_du_document(type_, contenu)
@@ -243,6 +279,7 @@ def rendre_pdf(type_: str, contenu: dict[str, Any], cree_le: Any, agent: str | N
             pdf.intertitre("Votre pension selon l'âge de départ")
             pdf.graphique(contenu["points"])
             _montants(pdf, contenu["points"], "Simulations de pension")
+            _comment_calculee(pdf, contenu)
         else:
             _montants(pdf, contenu["points"], "Montants estimés")
     if contenu.get("themes"):
