@@ -13,7 +13,7 @@ from typing import Any
 
 import pension
 from notifications.rendu import euros
-from pension.estimation import _poursuivre  # the departure's case as the estimation builds it (one implementation)
+from pension.estimation import poursuivre
 from pension.format import pourcentage_fr
 from pension.parametres import valeur
 
@@ -237,9 +237,7 @@ def explication_du_bilan(cas: dict[str, Any], estimation: pension.Estimation) ->
     Each departure is recalculated as the estimation did (services continued to that date), with its rules."""
     lu = pension.CasPension.model_validate(cas)
     resultats = [
-        pension.simuler(_poursuivre(lu, estimation.date_de_situation, point.date_de_liquidation)).model_dump(
-            mode="json"
-        )
+        pension.simuler(poursuivre(lu, estimation.date_de_situation, point.date_de_liquidation)).model_dump(mode="json")
         for point in estimation.points
     ]
     principal, point = resultats[0], estimation.points[0]

@@ -49,7 +49,7 @@ def _situation(cas: CasPension) -> date:
     )
 
 
-def _poursuivre(cas: CasPension, situation: date, depart: date) -> CasPension:
+def poursuivre(cas: CasPension, situation: date, depart: date) -> CasPension:
     """The case with services continued from ``situation`` to the day before ``depart``."""
     if depart <= situation:
         return cas.model_copy(update={"date_de_liquidation": depart})
@@ -100,13 +100,13 @@ def estimer(cas: CasPension | dict[str, Any]) -> Estimation:
     try:
         legal = _date_legale(cas, cas.categorie)
         try:
-            premier = calculer(_poursuivre(cas, situation, legal), legal)
+            premier = calculer(poursuivre(cas, situation, legal), legal)
         except ErreurCas as erreur:
             if cas.categorie != "active" or erreur.erreurs[0]["regle"] != "age_ouverture_droits":
                 raise
             # Not enough services actifs: the rights open at the sedentary age.
             legal = _date_legale(cas, "sedentaire")
-            premier = calculer(_poursuivre(cas, situation, legal), legal)
+            premier = calculer(poursuivre(cas, situation, legal), legal)
     except ParametreNonCouvert as erreur:
         raise ErreurCas.une(
             "date_de_naissance",
@@ -130,7 +130,7 @@ def estimer(cas: CasPension | dict[str, Any]) -> Estimation:
     points, resultats = [], {legal: premier}
     departs = [(jour, genre) for jour, genre in departs if jour >= situation] or [(situation, "situation")]
     for depart, genre in departs:
-        resultat = resultats.get(depart) or calculer(_poursuivre(cas, situation, depart), depart)
+        resultat = resultats.get(depart) or calculer(poursuivre(cas, situation, depart), depart)
         age = age_a(cas.date_de_naissance, depart)
         points.append(_point(resultat, Age(ans=age.ans, mois=age.mois), depart, genre, limite))
     quotite = (
@@ -150,7 +150,7 @@ def _depart_carriere_longue(cas: CasPension, situation: date, premier: Resultat,
     candidat: date = premier["date_ouverture_droits"]
     while premier["depart_anticipe"] == "carriere_longue" and candidat < legal:
         # The conditions judged with the career known on the candidate date (not on the legal age).
-        arrete = _poursuivre(cas, situation, candidat).model_copy(update={"date_de_liquidation": legal})
+        arrete = poursuivre(cas, situation, candidat).model_copy(update={"date_de_liquidation": legal})
         ouverture: date = calculer(arrete, legal)["date_ouverture_droits"]
         if ouverture <= candidat:
             return candidat
