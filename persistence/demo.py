@@ -104,7 +104,7 @@ _IDENTIFIANTS_EMPLOYEURS = {
 _EMPLOYEURS_ROTATION = ("commune", "hopital", "departement", "agglo")
 
 # A few dozen more agents: (first name, name, sex); their careers are derived from their rank below.
-_NOMS: tuple[tuple[str, str, int], ...] = (
+NOMS: tuple[tuple[str, str, int], ...] = (
     ("Nadia", "Girard", 2),
     ("Pierre", "Bonnet", 1),
     ("Sylvie", "Dupuis", 2),
@@ -145,7 +145,7 @@ class Scenario:
     a_voir: str
 
 
-# The processes the demo starts (services.demo), one per agent with an account, by the agent's rank in _NOMS.
+# The processes the demo starts (services.demo), one per agent with an account, by the agent's rank in NOMS.
 SCENARIOS: dict[int, Scenario] = {
     0: Scenario("eir:attente_notification_employeur", "EIR enregistré : l'employeur sera prévenu sous 5 jours."),
     1: Scenario("eir:verification_employeur", "EIR en attente de la vérification de carrière par l'employeur."),
@@ -178,7 +178,7 @@ def identifiant_agent(prenom: str, nom: str) -> str:
 def _carriere(rang: int, employeur: str) -> dict[str, Any]:
     """A realistic career from the agent's rank: born 1960–1987, hired at 21–25, some in the active category
     (hospital), some part time, some with children; 14 and 15 have a validation-of-services deadline."""
-    prenom, nom, sexe = _NOMS[rang]
+    prenom, nom, sexe = NOMS[rang]
     naissance = date(1960 + (rang * 5) % 28 if rang >= 16 else 1960 + rang, 1 + (rang * 5) % 12, 1 + (rang * 7) % 28)
     debut = date(naissance.year + 21 + rang % 5, 1 + (rang * 3) % 12, 1)
     donnees: dict[str, Any] = {
@@ -242,11 +242,11 @@ async def charger_demo(
         references = {"commune": ("01ABC111", "C2013000451"), "hopital": ("33HOP204", "C2009001288")}
         titulaires = {"commune": ("Dupont", "Marcel"), "hopital": ("Laurent", "Sophie")}
         utilisateurs = dict(_UTILISATEURS)
-        for cle, siren, raison, email, type_, bcr, contrat, admin, utilisateur in _AUTRES_EMPLOYEURS:
+        for cle, siren, raison, email, type_, bcr, contrat, titulaire_admin, gestionnaire in _AUTRES_EMPLOYEURS:
             employeurs[cle] = await creer_employeur(session, siren, raison, email, type=type_)
             references[cle] = (bcr, contrat)
-            titulaires[cle] = admin
-            utilisateurs[cle] = utilisateur
+            titulaires[cle] = titulaire_admin
+            utilisateurs[cle] = gestionnaire
         for cle, (bcr, contrat) in references.items():
             session.add(
                 ReferencesEmployeur(employeur_id=identifiant(employeurs[cle]), numero_bcr=bcr, numero_contrat=contrat)
@@ -255,19 +255,19 @@ async def charger_demo(
             await creer_affilie(session, employeur=employeurs[employeur], **donnees) for employeur, donnees in _AGENTS
         ]
         autres: list[tuple[int, Affilie]] = []
-        for rang in range(len(_NOMS)):
+        for rang in range(len(NOMS)):
             cle = _EMPLOYEURS_ROTATION[rang % len(_EMPLOYEURS_ROTATION)]
             affilie = await creer_affilie(session, employeur=employeurs[cle], **_carriere(rang, cle))
             autres.append((rang, affilie))
         # 11 began at the département before its current employer: a previous CNRACL employer (its CIR says so).
         rang_11 = autres[11][1]
         departement = employeurs["departement"] if rang_11.employeur_id != employeurs["departement"].id else commune
-        for ligne in (
+        for ligne_cir in (
             await session.exec(select(LigneCirTable).where(LigneCirTable.affilie_id == identifiant(rang_11)))
         ).all():
-            if ligne.annee < rang_11.date_affiliation.year + 6:
-                ligne.employeur_id = identifiant(departement)
-                session.add(ligne)
+            if ligne_cir.annee < rang_11.date_affiliation.year + 6:
+                ligne_cir.employeur_id = identifiant(departement)
+                session.add(ligne_cir)
         # 14 was made titulaire after contract years, 15 works part of a full time (temps non complet): both have a
         # validation-of-services deadline.
         autres[14][1].date_titularisation = date(2012, 3, 1)
@@ -340,7 +340,7 @@ async def charger_demo(
                 None,
             )
         )
-        for role, identifiant_compte, cible, titulaire, cle, a_voir, agent in a_creer:
+        for role, identifiant_compte, cible, titulaire, cle_employeur, a_voir, agent in a_creer:
             code = secrets.token_urlsafe(9)
             compte = await creer_compte(
                 session,
@@ -370,8 +370,8 @@ async def charger_demo(
                     "prenom": agent.prenom,
                     "date_de_naissance": agent.date_de_naissance.isoformat(),
                 }
-            if cle is not None:
-                bcr, contrat = references[cle]
+            if cle_employeur is not None:
+                bcr, contrat = references[cle_employeur]
                 ligne |= {"numero_bcr": bcr, "numero_contrat": contrat}
             comptes.append(ligne)
     await asyncio.to_thread(_ecrire_comptes, fichier, comptes)
