@@ -164,8 +164,9 @@ SCENARIOS: dict[int, Scenario] = {
         "Rectification d'une période chez un employeur inconnu du service (confiée à l'employeur actuel).",
     ),
     13: Scenario("rectification:autre_regime", "Rectification d'une période relevant d'un autre régime."),
-    14: Scenario("validation", "Dossier de validation de services (titularisation)."),
-    15: Scenario("validation", "Dossier de validation de services (temps non complet)."),
+    # The law's last dates (2015, 2017: domain/regles/validation.yaml) are past: their dossiers are « forclos ».
+    14: Scenario("validation", "Dossier de validation de services (titularisation en 2012), forclos depuis 2015."),
+    15: Scenario("validation", "Dossier de validation de services (temps non complet), forclos depuis 2017."),
 }
 
 

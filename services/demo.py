@@ -251,6 +251,8 @@ async def animer(sessions: SessionFactory, settings: Settings) -> bool:
             scenarios.append(demo.eir(agent, cible))
         elif genre == "rectification":
             scenarios.append(demo.rectification(agent, cible))
+    if not scenarios:  # not the demo's base: nothing to start there
+        return False
     for resultat in await asyncio.gather(*scenarios, return_exceptions=True):
         if isinstance(resultat, (ErreurMetier, TimeoutError, RuntimeError)):
             journal.warning("démonstration : %s", resultat)
