@@ -1,10 +1,12 @@
 """The demo world `cnracl run` loads on an empty database: a supervisor sees processes in every state the demo
-claims, rectifications on each routing path, validation dossiers and overdue tasks; a second run adds nothing."""
+claims, rectifications on each routing path, validation dossiers, overdue tasks, a past campaign and the current
+one; a second run adds nothing."""
 
 from __future__ import annotations
 
 import json
 from contextlib import AsyncExitStack
+from datetime import date
 
 import httpx
 import pytest
@@ -13,6 +15,7 @@ from sqlmodel import func, select
 from api.app import create_app
 from persistence.db import creer_moteur, fabrique_sessions
 from persistence.models import Compte, DemandeEirTable, DossierValidationTable, RectificationTable, Tache
+from persistence.models_campagne import CampagneTable
 from services.demo import animer
 from services.donnees import charger_la_demo
 from tests.support.environnement import settings_de_test
@@ -37,7 +40,7 @@ async def _lignes(sessions) -> dict[str, int]:
     async with sessions() as session:
         return {
             table.__name__: (await session.exec(select(func.count()).select_from(table))).one()
-            for table in (Compte, DemandeEirTable, RectificationTable, DossierValidationTable, Tache)
+            for table in (Compte, DemandeEirTable, RectificationTable, DossierValidationTable, Tache, CampagneTable)
         }
 
 
@@ -73,6 +76,12 @@ async def test_la_demo_montre_chaque_etat_et_des_taches_en_retard(env_dev, tmp_p
         taches = (await http.get("/taches")).json()
         en_retard = [t for t in taches if t["en_retard"]]
         assert len(en_retard) >= 2, taches  # one reminded, one escalated to the supervisors
+
+        annee = date.today().year if date.today().month >= 7 else date.today().year - 1
+        campagnes = {a: (await http.get(f"/campagnes/{a}")).json() for a in (annee - 1, annee)}
+        # The current campaign at its update stage; the one before on its real calendar, past its update stage.
+        assert campagnes[annee]["etape"] == "mise_a_jour_employeurs", campagnes[annee]
+        assert campagnes[annee - 1]["etape"] in {"attente_envoi", "envoi_documents", "terminee"}, campagnes[annee - 1]
 
         # A second run (the next `cnracl run`) adds nothing.
         avant = await _lignes(sessions)
