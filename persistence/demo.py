@@ -136,6 +136,10 @@ NOMS: tuple[tuple[str, str, int], ...] = (
 )
 
 
+# The ages of the agents without a process: most in the current campaign's cohorts (domain/regles/campagne.yaml).
+_AGES = (35, 40, 45, 50, 55, 60, 38, 42, 47, 52, 57, 62)
+
+
 @dataclass(frozen=True)
 class Scenario:
     """What the demo shows with one agent: a process it starts (``processus``: an EIR's target state, a
@@ -180,7 +184,13 @@ def _carriere(rang: int, employeur: str) -> dict[str, Any]:
     """A realistic career from the agent's rank: born 1960–1987, hired at 21–25, some in the active category
     (hospital), some part time, some with children; 14 and 15 have a validation-of-services deadline."""
     prenom, nom, sexe = NOMS[rang]
-    naissance = date(1960 + (rang * 5) % 28 if rang >= 16 else 1960 + rang, 1 + (rang * 5) % 12, 1 + (rang * 7) % 28)
+    if rang < len(SCENARIOS):
+        annee_naissance = 1960 + rang
+    else:  # the ages of the current campaign's cohorts (RIS 35–50, EIG 55–65) in its sending year, and others
+        aujourd_hui = date.today()
+        annee_envoi = aujourd_hui.year + 1 if aujourd_hui.month >= 7 else aujourd_hui.year
+        annee_naissance = annee_envoi - _AGES[(rang - len(SCENARIOS)) % len(_AGES)]
+    naissance = date(annee_naissance, 1 + (rang * 5) % 12, 1 + (rang * 7) % 28)
     debut = date(naissance.year + 21 + rang % 5, 1 + (rang * 3) % 12, 1)
     donnees: dict[str, Any] = {
         "nom": nom,
@@ -195,9 +205,8 @@ def _carriere(rang: int, employeur: str) -> dict[str, Any]:
         "categorie": "active" if employeur == "hopital" and rang % 2 == 1 else "sedentaire",
     }
     if rang % 3 != 2:
-        donnees["enfants"] = tuple(
-            date(naissance.year + age, 1 + (rang + i) % 12, 10) for i, age in enumerate((27, 30, 34)[: 1 + rang % 3])
-        )
+        enfants = (date(naissance.year + age, 1 + (rang + i) % 12, 10) for i, age in enumerate((27, 30, 34)))
+        donnees["enfants"] = tuple(e for e in enfants if e < date.today())[: 1 + rang % 3]
     return donnees
 
 
@@ -269,6 +278,17 @@ async def charger_demo(
             if ligne_cir.annee < rang_11.date_affiliation.year + 6:
                 ligne_cir.employeur_id = identifiant(departement)
                 session.add(ligne_cir)
+        # Last year is not yet declared for some agents: the current campaign asks their employers to update it.
+        a_declarer = [identifiant(a) for rang, a in autres if rang >= len(SCENARIOS) and rang % 2 == 0]
+        for ligne_cir in (
+            await session.exec(
+                select(LigneCirTable).where(
+                    col(LigneCirTable.affilie_id).in_(a_declarer), LigneCirTable.annee == date.today().year - 1
+                )
+            )
+        ).all():
+            ligne_cir.indice_majore = None
+            session.add(ligne_cir)
         # 14 was made titulaire after contract years, 15 works part of a full time (temps non complet): both have a
         # validation-of-services deadline.
         autres[14][1].date_titularisation = date(2012, 3, 1)
