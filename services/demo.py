@@ -1,9 +1,14 @@
 """The demo's processes, started through the use cases and the workflows as the agents and employers would.
 
 Once the worker runs, :func:`animer_la_demo` takes each demo agent of ``persistence.demo.SCENARIOS`` to its state:
-EIRs at every step, rectifications on each routing path, validation-of-services dossiers. It is idempotent: an
-agent that already has a process of the kind is left alone (a second ``cnracl run`` adds nothing, and a first
-one interrupted is completed by the next), and a database without the demo's accounts is never touched.
+EIRs at every step, rectifications on each routing path, validation-of-services dossiers, the previous and the
+current DAI campaigns. It is idempotent: an agent that already has a process of the kind, or a campaign already
+launched, is left where it is (a second ``cnracl run`` adds nothing; a scenario a first run did not reach is
+started by the next), and a database without the demo's accounts is never touched.
+
+Not shown: the « incident » and « annulee » states — an incident needs data that breaks the CIR's rules, which the
+demo's data keep (tests/persistence/test_cir_donnees.py) — and the states a process passes in a second
+(« enregistree », « simulations_en_cours »).
 
 Time that must pass (the employer notified after 5 days, reminded after 10, the supervisors alerted after 20, the
 survey 14 days after the bilan) passes in seconds: those processes are started with short delays in their input,
