@@ -220,6 +220,8 @@ def _afficher_comptes(comptes_demo: list[dict[str, str]]) -> None:
     for c in comptes_demo:
         rattachement = c.get("nir") or c.get("siret") or ""
         typer.echo(f"  {c['role']:<12} identifiant {c['identifiant']:<20} code {c['code']}  {rattachement}")
+        if c.get("a_voir"):
+            typer.echo(f"  {'':<12} {c['a_voir']}")
 
 
 def _animer_la_demo(settings: Settings) -> None:
