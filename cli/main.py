@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Annotated
@@ -201,7 +202,7 @@ def echeances_demarrer() -> None:
 
 @donnees.command("demo")
 def donnees_demo() -> None:
-    """Load the demo data set and write its accounts to var/demo.json."""
+    """Load the demo data set and write its accounts to var/demo.json (``cnracl run`` then starts its processes)."""
     settings = get_settings()
     _migrer(settings)
     comptes_demo = asyncio.run(_charger_demo(settings, forcer=True))
@@ -219,6 +220,20 @@ def _afficher_comptes(comptes_demo: list[dict[str, str]]) -> None:
     for c in comptes_demo:
         rattachement = c.get("nir") or c.get("siret") or ""
         typer.echo(f"  {c['role']:<12} identifiant {c['identifiant']:<20} code {c['code']}  {rattachement}")
+        if c.get("a_voir"):
+            typer.echo(f"  {'':<12} {c['a_voir']}")
+
+
+def _animer_la_demo(settings: Settings) -> None:
+    """Once the worker runs: the demo's processes, each taken to the state it shows (services.demo); on a base
+    where they already are (or with no demo accounts), a few reads and nothing else."""
+    from services.demo import animer_la_demo
+
+    try:
+        if asyncio.run(animer_la_demo(settings)):
+            typer.echo("Démonstration prête : les processus de var/demo.json sont dans leur état (voir « a_voir »).")
+    except Exception as erreur:  # the service runs on: the demo's processes are not the service's
+        logging.getLogger(__name__).warning("processus de démonstration non démarrés : %s", erreur, exc_info=True)
 
 
 def _attendre_port(hote: str, port: int, delai: float = 60.0) -> None:
@@ -312,6 +327,7 @@ def run(port: int = 8000) -> None:
             _afficher_comptes(json.loads(fichier_demo.read_text(encoding="utf-8")))
         if charges is None:
             typer.echo("  (base existante : les processus en cours reprennent où ils en étaient)")
+        threading.Thread(target=_animer_la_demo, args=(settings,), name="demo", daemon=True).start()
         typer.echo("\nCtrl-C pour tout arrêter.")
         while True:
             for nom, p in processus:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import unicodedata
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -65,6 +67,149 @@ _AGENTS: tuple[tuple[str, dict[str, Any]], ...] = (
 )
 
 
+# The other employers of the fund, each with an administrator and a user: (key, SIREN, name, mail, type, BCR,
+# contract, administrator, user).
+_AUTRES_EMPLOYEURS: tuple[tuple[str, int, str, str, str, str, str, tuple[str, str], tuple[str, str]], ...] = (
+    (
+        "departement",
+        22330001,
+        "Département du Val-d'Exemple",
+        "drh@val-exemple.fr",
+        "collectivite",
+        "33DEP310",
+        "C2011000732",
+        ("Roux", "Nathalie"),
+        ("Fabre", "Olivier"),
+    ),
+    (
+        "agglo",
+        20004567,
+        "Communauté d'agglomération de Bellerive",
+        "rh@agglo-bellerive.fr",
+        "collectivite",
+        "33AGG415",
+        "C2015000219",
+        ("Garnier", "Hélène"),
+        ("Chevalier", "Paul"),
+    ),
+)
+# The user (profil « utilisateur ») of the two first employers, beside their administrator.
+_UTILISATEURS = {"commune": ("Lefèvre", "Sandrine"), "hopital": ("Mercier", "Thomas")}
+_IDENTIFIANTS_EMPLOYEURS = {
+    "commune": ("rh.saint-exemple", "agent.saint-exemple"),
+    "hopital": ("drh.lautreville", "gestion.lautreville"),
+    "departement": ("drh.val-exemple", "gestion.val-exemple"),
+    "agglo": ("rh.bellerive", "gestion.bellerive"),
+}
+_EMPLOYEURS_ROTATION = ("commune", "hopital", "departement", "agglo")
+
+# A few dozen more agents: (first name, name, sex); their careers are derived from their rank below.
+NOMS: tuple[tuple[str, str, int], ...] = (
+    ("Nadia", "Girard", 2),
+    ("Pierre", "Bonnet", 1),
+    ("Sylvie", "Dupuis", 2),
+    ("Michel", "Lambert", 1),
+    ("Isabelle", "Fontaine", 2),
+    ("Alain", "Rousseau", 1),
+    ("Martine", "Vincent", 2),
+    ("Philippe", "Muller", 1),
+    ("Catherine", "Lefebvre", 2),
+    ("Éric", "Faure", 1),
+    ("Véronique", "André", 2),
+    ("Patrick", "Gauthier", 1),
+    ("Christine", "Perrin", 2),
+    ("Laurent", "Morin", 1),
+    ("Sophie", "Blanc", 2),
+    ("Thierry", "Guérin", 1),
+    ("Valérie", "Boyer", 2),
+    ("Franck", "Henry", 1),
+    ("Céline", "Roussel", 2),
+    ("Stéphane", "Nicolas", 1),
+    ("Karine", "Perret", 2),
+    ("David", "Mathieu", 1),
+    ("Aurélie", "Masson", 2),
+    ("Julien", "Marchand", 1),
+    ("Émilie", "Duval", 2),
+    ("Nicolas", "Denis", 1),
+    ("Claire", "Dumont", 2),
+    ("Sébastien", "Marie", 1),
+)
+
+
+# The ages of the agents without a process: most in the current campaign's cohorts (domain/regles/campagne.yaml).
+_AGES = (35, 40, 45, 50, 55, 60, 38, 42, 47, 52, 57, 62)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What the demo shows with one agent: a process it starts (``processus``: an EIR's target state, a
+    rectification's routing, « validation ») and what to look at, for ``var/demo.json``."""
+
+    processus: str
+    a_voir: str
+
+
+# The processes the demo starts (services.demo), one per agent with an account, by the agent's rank in NOMS.
+SCENARIOS: dict[int, Scenario] = {
+    0: Scenario("eir:attente_notification_employeur", "EIR enregistré : l'employeur sera prévenu sous 5 jours."),
+    1: Scenario("eir:verification_employeur", "EIR en attente de la vérification de carrière par l'employeur."),
+    2: Scenario("eir:en_retard", "EIR dont la tâche de l'employeur est en retard (relancée)."),
+    3: Scenario("eir:escalade", "EIR dont la tâche de l'employeur est en retard et signalée aux superviseurs."),
+    4: Scenario("eir:ris_disponible", "EIR au relevé individuel de situation disponible : à valider ou consolider."),
+    5: Scenario("eir:consolidation_employeur", "EIR en consolidation : l'employeur complète la carrière."),
+    6: Scenario("eir:bilan_disponible", "EIR au bilan disponible (l'enquête viendra 14 jours plus tard)."),
+    7: Scenario("eir:enquete_envoyee", "EIR dont l'enquête de satisfaction attend la réponse de l'agent."),
+    8: Scenario("eir:close", "EIR clos, enquête de satisfaction répondue."),
+    9: Scenario("eir:retiree", "EIR retiré par l'agent."),
+    10: Scenario("rectification:employeur_actuel", "Rectification d'une période chez l'employeur actuel."),
+    11: Scenario("rectification:employeur_precedent", "Rectification d'une période chez un employeur précédent."),
+    12: Scenario(
+        "rectification:employeur_precedent_hors_systeme",
+        "Rectification d'une période chez un employeur inconnu du service (confiée à l'employeur actuel).",
+    ),
+    13: Scenario("rectification:autre_regime", "Rectification d'une période relevant d'un autre régime."),
+    # The law's last dates (2015, 2017: domain/regles/validation.yaml) are past: their dossiers are « forclos ».
+    14: Scenario("validation", "Dossier de validation de services (titularisation en 2012), forclos depuis 2015."),
+    15: Scenario("validation", "Dossier de validation de services (temps non complet), forclos depuis 2017."),
+}
+
+
+def identifiant_agent(prenom: str, nom: str) -> str:
+    """« Éric Faure » → ``eric.faure``."""
+    texte = unicodedata.normalize("NFKD", f"{prenom}.{nom}".lower())
+    return "".join(c for c in texte if not unicodedata.combining(c)).replace(" ", "-")
+
+
+def _carriere(rang: int, employeur: str) -> dict[str, Any]:
+    """A realistic career from the agent's rank: born 1960–1987, hired at 21–25, some in the active category
+    (hospital), some part time, some with children; 14 and 15 have a validation-of-services deadline."""
+    prenom, nom, sexe = NOMS[rang]
+    if rang < len(SCENARIOS):
+        annee_naissance = 1960 + rang
+    else:  # the ages of the current campaign's cohorts (RIS 35–50, EIG 55–65) in its sending year, and others
+        aujourd_hui = date.today()
+        annee_envoi = aujourd_hui.year + 1 if aujourd_hui.month >= 7 else aujourd_hui.year
+        annee_naissance = annee_envoi - _AGES[(rang - len(SCENARIOS)) % len(_AGES)]
+    naissance = date(annee_naissance, 1 + (rang * 5) % 12, 1 + (rang * 7) % 28)
+    debut = date(naissance.year + 21 + rang % 5, 1 + (rang * 3) % 12, 1)
+    donnees: dict[str, Any] = {
+        "nom": nom,
+        "prenom": prenom,
+        "naissance": naissance,
+        "email": f"{identifiant_agent(prenom, nom)}@exemple.fr",
+        "debut_carriere": debut,
+        "sexe": sexe,
+        "ordre": 10 + rang,
+        "indice_majore": 420 + (rang * 37) % 300,
+        "quotite": 80 if rang % 4 == 3 else 50 if rang % 7 == 5 else 100,
+        "categorie": "active" if employeur == "hopital" and rang % 2 == 1 else "sedentaire",
+    }
+    if rang % 3 != 2:
+        enfants = (date(naissance.year + age, 1 + (rang + i) % 12, 10) for i, age in enumerate((27, 30, 34)))
+        donnees["enfants"] = tuple(e for e in enfants if e < date.today())[: 1 + rang % 3]
+    return donnees
+
+
 async def base_vide(sessions: SessionFactory) -> bool:
     async with sessions() as session:
         return (await session.exec(select(func.count()).select_from(Affilie))).one() == 0
@@ -94,8 +239,9 @@ async def declarer_cotisations(session: AsyncSession, affilies: list[int], valeu
 async def charger_demo(
     sessions: SessionFactory, fichier: Path, valeurs_du_point: ValeursDuPoint
 ) -> list[dict[str, str]]:
-    """Load the demo data and write the accounts created (with their codes) to ``fichier``; ``valeurs_du_point``
-    prices the contribution blocks (``pension/parametres/point_indice.yaml``)."""
+    """Load the demo data and write the accounts created (with their codes and what each shows) to ``fichier``;
+    ``valeurs_du_point`` prices the contribution blocks (``pension/parametres/point_indice.yaml``). The processes
+    are started afterwards, through the workflows, by ``services.demo``."""
     comptes: list[dict[str, str]] = []
     async with transaction(sessions) as session:
         commune = await creer_employeur(session, 21330063, "Commune de Saint-Exemple", "rh@saint-exemple.fr")
@@ -103,39 +249,119 @@ async def charger_demo(
             session, 26330108, "Centre hospitalier de Lautreville", "drh@ch-lautreville.fr", type="hopital"
         )
         employeurs = {"commune": commune, "hopital": hopital}
+        references = {"commune": ("01ABC111", "C2013000451"), "hopital": ("33HOP204", "C2009001288")}
+        titulaires = {"commune": ("Dupont", "Marcel"), "hopital": ("Laurent", "Sophie")}
+        utilisateurs = dict(_UTILISATEURS)
+        for cle, siren, raison, email, type_, bcr, contrat, titulaire_admin, gestionnaire in _AUTRES_EMPLOYEURS:
+            employeurs[cle] = await creer_employeur(session, siren, raison, email, type=type_)
+            references[cle] = (bcr, contrat)
+            titulaires[cle] = titulaire_admin
+            utilisateurs[cle] = gestionnaire
+        for cle, (bcr, contrat) in references.items():
+            session.add(
+                ReferencesEmployeur(employeur_id=identifiant(employeurs[cle]), numero_bcr=bcr, numero_contrat=contrat)
+            )
         camille, jean, lea = [
             await creer_affilie(session, employeur=employeurs[employeur], **donnees) for employeur, donnees in _AGENTS
         ]
+        autres: list[tuple[int, Affilie]] = []
+        for rang in range(len(NOMS)):
+            cle = _EMPLOYEURS_ROTATION[rang % len(_EMPLOYEURS_ROTATION)]
+            affilie = await creer_affilie(session, employeur=employeurs[cle], **_carriere(rang, cle))
+            autres.append((rang, affilie))
+        # 11 began at the département before its current employer: a previous CNRACL employer (its CIR says so).
+        rang_11 = autres[11][1]
+        departement = employeurs["departement"] if rang_11.employeur_id != employeurs["departement"].id else commune
+        for ligne_cir in (
+            await session.exec(select(LigneCirTable).where(LigneCirTable.affilie_id == identifiant(rang_11)))
+        ).all():
+            if ligne_cir.annee < rang_11.date_affiliation.year + 6:
+                ligne_cir.employeur_id = identifiant(departement)
+                session.add(ligne_cir)
+        # Last year is not yet declared for some agents: the current campaign asks their employers to update it.
+        a_declarer = [identifiant(a) for rang, a in autres if rang >= len(SCENARIOS) and rang % 2 == 0]
+        for ligne_cir in (
+            await session.exec(
+                select(LigneCirTable).where(
+                    col(LigneCirTable.affilie_id).in_(a_declarer), LigneCirTable.annee == date.today().year - 1
+                )
+            )
+        ).all():
+            ligne_cir.indice_majore = None
+            session.add(ligne_cir)
+        # 14 was made titulaire after contract years, 15 works part of a full time (temps non complet): both have a
+        # validation-of-services deadline.
+        autres[14][1].date_titularisation = date(2012, 3, 1)
+        autres[15][1].temps_non_complet = True
+        for _, affilie in autres[14:16]:
+            session.add(affilie)
+        await session.flush()
         await declarer_cotisations(
-            session, [identifiant(camille), identifiant(jean), identifiant(lea)], valeurs_du_point
+            session,
+            [identifiant(a) for a in (camille, jean, lea)] + [identifiant(a) for _, a in autres],
+            valeurs_du_point,
         )
-        references = {
-            identifiant(commune): ReferencesEmployeur(
-                employeur_id=identifiant(commune), numero_bcr="01ABC111", numero_contrat="C2013000451"
-            ),
-            identifiant(hopital): ReferencesEmployeur(
-                employeur_id=identifiant(hopital), numero_bcr="33HOP204", numero_contrat="C2009001288"
-            ),
-        }
-        for role, identifiant_compte, cible, titulaire, employeur in (
-            ("affilie", "camille.martin", {"nir": camille.nir}, {}, None),
-            ("affilie", "jean.bernard", {"nir": jean.nir}, {}, None),
+        a_creer: list[tuple[str, str, dict[str, Any], dict[str, str], str | None, str, Affilie | None]] = [
             (
-                "employeur",
-                "rh.saint-exemple",
-                {"siret": commune.siret, "profil": "admin"},
-                {"nom": "Dupont", "prenom": "Marcel"},
-                commune,
+                "affilie",
+                "camille.martin",
+                {"nir": camille.nir},
+                {},
+                None,
+                "Son espace d'agent, sans demande en cours.",
+                camille,
             ),
+            ("affilie", "jean.bernard", {"nir": jean.nir}, {}, None, "Son espace d'agent (catégorie active).", jean),
+        ]
+        for cle, (admin, utilisateur) in _IDENTIFIANTS_EMPLOYEURS.items():
+            raison = employeurs[cle].raison_sociale
+            a_creer.append(
+                (
+                    "employeur",
+                    admin,
+                    {"siret": employeurs[cle].siret, "profil": "admin"},
+                    dict(zip(("nom", "prenom"), titulaires[cle], strict=True)),
+                    cle,
+                    f"Administrateur de {raison} : la corbeille des tâches, les comptes des gestionnaires.",
+                    None,
+                )
+            )
+            a_creer.append(
+                (
+                    "employeur",
+                    utilisateur,
+                    {"siret": employeurs[cle].siret, "profil": "utilisateur"},
+                    dict(zip(("nom", "prenom"), utilisateurs[cle], strict=True)),
+                    cle,
+                    f"Gestionnaire de {raison} : les tâches de l'employeur.",
+                    None,
+                )
+            )
+        for rang, scenario in SCENARIOS.items():
+            affilie = autres[rang][1]
+            a_creer.append(
+                (
+                    "affilie",
+                    identifiant_agent(affilie.prenom, affilie.nom),
+                    {"nir": affilie.nir},
+                    {},
+                    None,
+                    scenario.a_voir,
+                    affilie,
+                )
+            )
+        a_creer.append(
             (
-                "employeur",
-                "drh.lautreville",
-                {"siret": hopital.siret, "profil": "admin"},
-                {"nom": "Laurent", "prenom": "Sophie"},
-                hopital,
-            ),
-            ("superviseur", "superviseur", {}, {"nom": "Moreau", "prenom": "Claire"}, None),
-        ):
+                "superviseur",
+                "superviseur",
+                {},
+                {"nom": "Moreau", "prenom": "Claire"},
+                None,
+                "Tous les processus, dans chaque état ; les tâches en retard ; les gabarits ; les campagnes.",
+                None,
+            )
+        )
+        for role, identifiant_compte, cible, titulaire, cle_employeur, a_voir, agent in a_creer:
             code = secrets.token_urlsafe(9)
             compte = await creer_compte(
                 session,
@@ -152,22 +378,22 @@ async def charger_demo(
                 "identifiant": identifiant_compte,
                 "code": code,
                 "role": role,
+                "a_voir": a_voir,
                 **{k: v for k, v in cible.items() if k in ("nir", "siret")},
                 **titulaire,
                 "email": compte.email or "",
                 "question_secrete": QUESTIONS_SECRETES[QUESTION_DEMO],
                 "reponse_secrete": REPONSE_DEMO,
             }
-            if role == "affilie":  # the agent's identifying data, for the identifier recovery
-                agent = camille if cible["nir"] == camille.nir else jean
+            if agent is not None:  # the agent's identifying data, for the identifier recovery
                 ligne |= {
                     "nom": agent.nom,
                     "prenom": agent.prenom,
                     "date_de_naissance": agent.date_de_naissance.isoformat(),
                 }
-            if employeur is not None:
-                ref = references[identifiant(employeur)]
-                ligne |= {"numero_bcr": ref.numero_bcr or "", "numero_contrat": ref.numero_contrat or ""}
+            if cle_employeur is not None:
+                bcr, contrat = references[cle_employeur]
+                ligne |= {"numero_bcr": bcr, "numero_contrat": contrat}
             comptes.append(ligne)
     await asyncio.to_thread(_ecrire_comptes, fichier, comptes)
     return comptes
