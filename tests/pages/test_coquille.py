@@ -13,7 +13,7 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from api.app import create_app
-from tests.pages.test_navigateur import ARGUMENTS, AXE, CHROMIUM
+from tests.pages.test_navigateur import ARGUMENTS, AXE, CHROMIUM, connecter
 from tests.support.environnement import settings_de_test
 from tests.support.serveur import Serveur
 from tests.support.service import assembler
@@ -104,3 +104,78 @@ async def test_la_documentation_de_l_api_s_affiche_sans_reseau(service_servi):
     # it fails): the policy refuses it, which is the one message its page logs.
     logo = "https://cdn.redoc.ly/redoc/logo-mini.svg"
     assert [e for e in onglets.erreurs if logo not in e] == []
+
+
+PAGES_DU_PIED = {
+    "Accessibilité : non conforme": ("/accessibilite", "Déclaration d'accessibilité"),
+    "Mentions légales": ("/mentions-legales", "Mentions légales"),
+    "Données personnelles": ("/donnees-personnelles", "Données personnelles"),
+}
+
+
+async def sans_debordement(page: Page, debordements: dict[str, int]) -> None:
+    if ecart := await debordement(page):
+        largeur = page.viewport_size["width"] if page.viewport_size else 0
+        debordements[f"{page.url} à {largeur} px"] = ecart
+
+
+async def test_la_coquille_du_dsfr_sur_mobile_et_sur_ecran_large(service_servi) -> None:
+    _, base, onglets = service_servi
+    debordements: dict[str, int] = {}
+    violations: dict[str, list[str]] = {}
+
+    # Anonymous, on a 320 px phone: the login page, its mobile menu, the footer's pages.
+    page = await onglets.ouvrir(320)
+    await page.goto(f"{base}/connexion")
+    await sans_debordement(page, debordements)
+    await page.get_by_role("button", name="Menu").click()
+    menu = page.locator("#menu-principal")
+    await expect(menu.get_by_role("link", name="Se connecter")).to_be_visible()
+    await menu.get_by_role("button", name="Fermer").click()
+    for lien, (adresse, titre) in PAGES_DU_PIED.items():
+        await page.get_by_role("contentinfo").get_by_role("link", name=lien, exact=True).click()
+        await page.wait_for_load_state()
+        assert page.url == f"{base}{adresse}"
+        await expect(page.get_by_role("heading", level=1)).to_have_text(titre)
+        await sans_debordement(page, debordements)
+        if graves := await violations_graves(page):
+            violations[f"{adresse} à 320 px"] = graves
+        if adresse == "/accessibilite":
+            await expect(page.get_by_text("« CNRACL — information retraite » est non conforme")).to_be_visible()
+
+    # The agent on a 375 px phone: their name in the mobile menu, never their login; the footer's pages at 1,280 px.
+    page = await onglets.ouvrir(375)
+    await connecter(page, base, "camille")
+    await sans_debordement(page, debordements)
+    await page.get_by_role("button", name="Menu").click()
+    await expect(page.locator("#menu-principal")).to_contain_text("Camille Martin")
+    await expect(page.locator("#menu-principal").get_by_role("link", name="Mes documents")).to_be_visible()
+    page = await onglets.ouvrir(1280)
+    await connecter(page, base, "camille")
+    entete = page.get_by_role("banner")
+    await expect(entete.locator(".fr-header__tools")).to_contain_text("Camille Martin")
+    assert "camille" not in await entete.inner_text()
+    for adresse, titre in PAGES_DU_PIED.values():
+        await page.goto(f"{base}{adresse}")
+        await expect(page.get_by_role("heading", level=1)).to_have_text(titre)
+        await expect(entete.locator(".fr-header__tools")).to_contain_text("Camille Martin")
+        await sans_debordement(page, debordements)
+        if graves := await violations_graves(page):
+            violations[f"{adresse} à 1280 px"] = graves
+
+    # The supervisor: a mail template's preview fits the window, at 1,280 px and at 320 px.
+    for largeur in (1280, 320):
+        page = await onglets.ouvrir(largeur)
+        await connecter(page, base, "superviseur")
+        await expect(page.get_by_role("banner")).to_contain_text("Superviseur CNRACL")
+        await page.goto(f"{base}/superviseur/gabarits")
+        await sans_debordement(page, debordements)
+        await page.locator("main table a").first.click()
+        await page.wait_for_load_state()
+        await expect(page.locator("#texte")).to_be_visible()
+        await sans_debordement(page, debordements)
+
+    assert debordements == {}
+    assert violations == {}
+    assert onglets.erreurs == []
+    assert onglets.sorties == []
