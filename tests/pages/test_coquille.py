@@ -13,7 +13,7 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from api.app import create_app
-from tests.pages.test_navigateur import ARGUMENTS, AXE, CHROMIUM, connecter
+from tests.support.chromium import ARGUMENTS, AXE, CHROMIUM, connecter
 from tests.support.environnement import settings_de_test
 from tests.support.serveur import Serveur
 from tests.support.service import assembler
@@ -150,6 +150,9 @@ async def test_la_coquille_du_dsfr_sur_mobile_et_sur_ecran_large(service_servi) 
     await page.get_by_role("button", name="Menu").click()
     await expect(page.locator("#menu-principal")).to_contain_text("Camille Martin")
     await expect(page.locator("#menu-principal").get_by_role("link", name="Mes documents")).to_be_visible()
+    await page.locator("#menu-principal").get_by_role("button", name="Se déconnecter").click()
+    await page.wait_for_load_state()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Connexion à votre espace")
     page = await onglets.ouvrir(1280)
     await connecter(page, base, "camille")
     entete = page.get_by_role("banner")
@@ -177,5 +180,24 @@ async def test_la_coquille_du_dsfr_sur_mobile_et_sur_ecran_large(service_servi) 
 
     assert debordements == {}
     assert violations == {}
+    assert onglets.erreurs == []
+    assert onglets.sorties == []
+
+
+async def test_les_pages_du_menu_de_chaque_profil_tiennent_dans_la_fenetre(service_servi) -> None:
+    """Each page of each role's menu, on a phone and on a wide screen: no sideways scrolling, no console error."""
+    _, base, onglets = service_servi
+    debordements: dict[str, int] = {}
+    for identifiant in ("camille", "rh-commune", "superviseur"):
+        page = await onglets.ouvrir(1280)
+        await connecter(page, base, identifiant)
+        adresses = await page.locator("#navigation a").evaluate_all("liens => liens.map(l => l.href)")
+        assert len(adresses) >= 4
+        for largeur in (1280, 320):
+            await page.set_viewport_size({"width": largeur, "height": 800})
+            for adresse in adresses:
+                await page.goto(adresse)
+                await sans_debordement(page, debordements)
+    assert debordements == {}
     assert onglets.erreurs == []
     assert onglets.sorties == []
