@@ -184,10 +184,27 @@ async def test_la_coquille_du_dsfr_sur_mobile_et_sur_ecran_large(service_servi) 
     assert onglets.sorties == []
 
 
+# The pages open to anyone, besides the login and the footer's pages.
+ANONYMES = (
+    "/comptes/code-oublie",
+    "/comptes/identifiant-oublie",
+    "/comptes/identifiant-oublie/agent",
+    "/comptes/identifiant-oublie/employeur",
+    "/comptes/certification",
+)
+
+
 async def test_les_pages_du_menu_de_chaque_profil_tiennent_dans_la_fenetre(service_servi) -> None:
-    """Each page of each role's menu, on a phone and on a wide screen: no sideways scrolling, no console error."""
+    """Each page open to anyone and each page of each role's menu, on a phone and on a wide screen: no sideways
+    scrolling, no console error."""
     _, base, onglets = service_servi
     debordements: dict[str, int] = {}
+    page = await onglets.ouvrir(320)
+    for adresse in ANONYMES:
+        for largeur in (320, 1280):
+            await page.set_viewport_size({"width": largeur, "height": 800})
+            await page.goto(f"{base}{adresse}")
+            await sans_debordement(page, debordements)
     for identifiant in ("camille", "rh-commune", "superviseur"):
         page = await onglets.ouvrir(1280)
         await connecter(page, base, identifiant)
