@@ -17,7 +17,8 @@ $(VENV)/.installe: $(UV) pyproject.toml uv.lock
 
 installer: $(VENV)/.installe
 
-# The pages' assets (Système de Design de l'État, htmx; axe-core for the accessibility tests), from package-lock.json.
+# The pages' assets (Système de Design de l'État, htmx, Swagger UI and ReDoc for /docs and /redoc; axe-core for the
+# accessibility tests), from package-lock.json.
 node_modules/.installe: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@

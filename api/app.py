@@ -59,6 +59,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="EIR, campagne DAI, rectifications, échéances de validation de services.",
         version="0.1.0",
         lifespan=cycle,
+        # /docs and /redoc are served from this host's assets by api/pages/documentation.py (no CDN).
+        docs_url=None,
+        redoc_url=None,
     )
     # Starlette types a handler as taking any Exception; each of these is registered for its own type only.
     app.add_exception_handler(RequestValidationError, gerer_validation)  # type: ignore[arg-type]

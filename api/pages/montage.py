@@ -42,6 +42,13 @@ def monter(app: FastAPI) -> None:
         "/static/dsfr", StaticFiles(directory=MODULES_NPM / "@gouvfr" / "dsfr" / "dist", check_dir=False), name="dsfr"
     )
     app.mount("/static/htmx", StaticFiles(directory=MODULES_NPM / "htmx.org" / "dist", check_dir=False), name="htmx")
+    # The API's documentation pages (api/pages/documentation.py): Swagger UI and ReDoc, from their npm packages.
+    app.mount(
+        "/static/swagger-ui",
+        StaticFiles(directory=MODULES_NPM / "swagger-ui-dist", check_dir=False),
+        name="swagger-ui",
+    )
+    app.mount("/static/redoc", StaticFiles(directory=MODULES_NPM / "redoc" / "bundles", check_dir=False), name="redoc")
     app.mount("/static/cnracl", StaticFiles(directory=Path(__file__).resolve().parents[1] / "static"), name="cnracl")
     # Starlette types a handler as taking any Exception; each of these is registered for its own type only.
     app.add_exception_handler(Redirection, _redirection)  # type: ignore[arg-type]

@@ -82,6 +82,7 @@ def rendre(request: Request, gabarit: str, contexte: dict[str, Any], statut: int
         gabarit,
         {
             "compte": getattr(request.state, "compte", None),
+            "nom_affiche": getattr(request.state, "nom_affiche", None),
             "csrf": jeton_csrf(request, etat.settings),
             "message": None,
             "erreur": None,

@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.deps import EtatDep, SessionDep, restreindre
 from api.securite import JetonLu, lire_session
 from domain.etats import Role
+from services import identite
 from services.comptes import Compte, compte_de_session
 from settings import Settings
 
@@ -120,6 +121,7 @@ async def _connecte(request: Request, etat: EtatDep, session: SessionDep) -> Com
         suite = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise Redirection(f"/connexion?suite={quote(suite, safe='')}")
     request.state.compte = compte
+    request.state.nom_affiche = await identite.nom_affiche(session, compte)
     return compte
 
 

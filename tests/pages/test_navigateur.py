@@ -14,25 +14,14 @@ import pytest
 from playwright.async_api import Page, async_playwright, expect
 
 from api.app import create_app
+from tests.support.chromium import ARGUMENTS, AXE, CHROMIUM, connecter
 from tests.support.environnement import RACINE, delais_eir_courts, settings_de_test
 from tests.support.serveur import Serveur
-from tests.support.service import CODE, assembler
+from tests.support.service import assembler
 from worker import creer_worker
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGUMENTS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-AXE = RACINE / "node_modules" / "axe-core" / "axe.min.js"
 ARTEFACTS = RACINE / "test-artefacts" / "pages"
 
 
@@ -77,14 +66,6 @@ async def attendre_texte(page: Page, adresse: str, texte: str, delai: float = 90
             return
         assert time.monotonic() < limite, f"« {texte} » n'apparaît pas sur {adresse}"
         await asyncio.sleep(0.5)
-
-
-async def connecter(page: Page, base: str, identifiant: str) -> None:
-    await page.goto(f"{base}/connexion")
-    await page.get_by_label("Identifiant").fill(identifiant)
-    await page.get_by_label("Code confidentiel").fill(CODE)
-    await page.get_by_role("button", name="Se connecter").click()
-    await page.wait_for_load_state()
 
 
 def _outils_du_navigateur_presents() -> None:
