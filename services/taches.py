@@ -125,6 +125,7 @@ class AttributionPublique(BaseModel):
     attribuee_a: int | None
     attribuee_a_nom: str | None
     attribuee_le: datetime | None
+    terminee_par_nom: str | None = Field(default=None, description="Tâche terminée : qui y a répondu")
 
 
 Filtre = Literal["toutes", "mes", "non_attribuees"]
@@ -381,11 +382,17 @@ async def completer(
 
 async def _attribution(session: AsyncSession, tache: Tache) -> AttributionPublique:
     titulaire = await session.get(Compte, tache.attribuee_a) if tache.attribuee_a else None
+    # Who answered: the account in a process task's stored answer, or a campaign task's answering account.
+    repondant = (tache.reponse or {}).get("compte_id") or tache.assignee_compte_id
+    terminee_par = (
+        await session.get(Compte, repondant) if tache.etat == EtatTache.terminee.value and repondant else None
+    )
     return AttributionPublique(
         tache_id=numero(tache),
         attribuee_a=tache.attribuee_a,
         attribuee_a_nom=nom_du_compte(titulaire),
         attribuee_le=tache.attribuee_le,
+        terminee_par_nom=nom_du_compte(terminee_par),
     )
 
 

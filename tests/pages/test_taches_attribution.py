@@ -213,6 +213,10 @@ async def test_un_collegue_termine_la_tache_prise_par_un_autre(service):
     reponse = await carrieres.post(f"/taches/{campagne}", {"carriere_verifiee": "oui", "commentaire": ""})
     assert reponse.status_code == 303
     assert (await _tache(service, campagne)).etat == "terminee"
+    # The closed task says who answered it and when, no longer a deadline nor « nobody has taken it ».
+    page = await carrieres.get(f"/taches/{campagne}")
+    assert "Traitée le " in page.text and "par <strong>Paul Lefèvre</strong>" in page.text
+    assert "À traiter au plus tard" not in page.text and "Personne n'a encore pris" not in page.text
     # A closed task is no longer assigned.
     refus = await api.post(f"/taches/{campagne}/attribution", json={"compte_id": None})
     assert refus.status_code == 409 and "ne s'attribue plus" in refus.json()["detail"]
