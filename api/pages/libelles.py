@@ -14,7 +14,7 @@ ETATS = {
     "simulations_en_cours": "Calcul du bilan en cours",
     "bilan_disponible": "Bilan disponible",
     "enquete_envoyee": "Enquête de satisfaction ouverte",
-    "close": "Close",
+    "close": "Entretien terminé",
     "retiree": "Retirée",
     # every process
     "incident": "Arrêtée sur un incident",
@@ -54,6 +54,17 @@ TYPES_TACHE = {
     "decision_validation": "Décision de validation de services",
     "maj_cir_campagne": "Mise à jour du CIR (campagne DAI)",
     "incident": "Incident à traiter (processus arrêté)",
+}
+
+# The engine's own state of a workflow (Temporal's execution status), for the supervisor's detail page.
+STATUTS_MOTEUR = {
+    "RUNNING": "en cours",
+    "COMPLETED": "terminé",
+    "FAILED": "en échec",
+    "CANCELED": "annulé",
+    "TERMINATED": "arrêté de force",
+    "CONTINUED_AS_NEW": "poursuivi dans une nouvelle exécution",
+    "TIMED_OUT": "délai dépassé",
 }
 
 TYPES_PROCESSUS = {

@@ -53,6 +53,7 @@ _TRADUITS = {
     "evenement": libelles.EVENEMENTS,
     "nature": libelles.NATURES,
     "categorie": libelles.CATEGORIES,
+    "statut_moteur": libelles.STATUTS_MOTEUR,
 }
 # The tables the templates read whole (options of a list, the order of the steps).
 _TABLES_DES_GABARITS = ("ORDRE_ETAPES", "NATURES", "CATEGORIES", "TYPES_TACHE", "TYPES_PROCESSUS", "ETATS", "ACTEURS")

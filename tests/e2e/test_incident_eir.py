@@ -122,7 +122,9 @@ async def test_une_ligne_fausse_arrete_le_bilan_puis_la_correction_et_la_relance
         assert incident["reference"] in page and "Camille Martin" in page and "précède la naissance" in page
         assert 'href="/superviseur/incidents"' in page  # in the supervisors' menu
         assert (await superviseur.get(f"/processus/{workflow_id}")).json()["incident"]["type"] == "metier"
-        assert "Arrêté sur un incident métier" in (await console.get(f"/processus/{workflow_id}")).text
+        detail = (await console.get(f"/processus/{workflow_id}")).text
+        assert "Arrêté sur un incident métier" in detail
+        assert "<dt>Moteur de processus</dt><dd>en cours" in detail and "RUNNING" not in detail
         assert await _metrique(service, superviseur, "metier") == 1.0
         assert await _metrique(service, superviseur, "technique") == 0.0
 
