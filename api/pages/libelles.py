@@ -104,6 +104,8 @@ EVENEMENTS = {
     "orientee_autre_regime": "Orientée vers un autre régime",
     "contacter_employeur": "Contact de l'employeur",
     "ligne_cir_ecrite": "Ligne du CIR enregistrée",
+    "ligne_cir_remplacee": "Ligne du CIR corrigée",
+    "ligne_cir_supprimee": "Ligne du CIR supprimée",
     "tache_prise_en_charge": "Tâche prise en charge chez l'employeur",
     "tache_attribuee": "Tâche attribuée chez l'employeur",
     "tache_liberee": "Tâche remise à la disposition de l'établissement",
@@ -115,6 +117,10 @@ EVENEMENTS = {
     "processus_annule": "Annulé par un superviseur",
     "eir_annulee": "Annulation annoncée à l'agent",
 }
+# The events of each human task's life, named by the shared process layer after the task's type
+# (« {type}_demandee » when it opens, « {type}_terminee » when it is answered).
+EVENEMENTS |= {f"{type}_demandee": f"Tâche ouverte : {nom}" for type, nom in TYPES_TACHE.items()}
+EVENEMENTS |= {f"{type}_terminee": f"Tâche terminée : {nom}" for type, nom in TYPES_TACHE.items()}
 
 NATURES = {
     "titulaire": "Titulaire",

@@ -125,6 +125,8 @@ async def test_une_ligne_fausse_arrete_le_bilan_puis_la_correction_et_la_relance
         detail = (await console.get(f"/processus/{workflow_id}")).text
         assert "Arrêté sur un incident métier" in detail
         assert "<dt>Moteur de processus</dt><dd>en cours" in detail and "RUNNING" not in detail
+        # Its history in words: the employer's task named by its label, never by its code.
+        assert "Tâche terminée : Vérification de carrière (EIR)" in detail and "carriere eir" not in detail.lower()
         assert await _metrique(service, superviseur, "metier") == 1.0
         assert await _metrique(service, superviseur, "technique") == 0.0
 
