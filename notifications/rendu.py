@@ -58,6 +58,13 @@ def euros(valeur: float | Decimal | str | None) -> str:
     return f"{montant}\u00a0€"
 
 
+def accord(nombre: int, singulier: str, pluriel: str | None = None) -> str:
+    """``1 tâche``, ``3 tâches``, ``0 tâche`` (in French the singular goes up to one); ``pluriel`` for a plural
+    that is not the singular plus « s » (« comptes individuels retraite »)."""
+    mots = singulier if abs(nombre) < 2 else (pluriel or f"{singulier}s")
+    return f"{nombre:,}".replace(",", "\u202f") + f" {mots}"
+
+
 class Gabarits:
     def __init__(self, dossier: Path = DOSSIER) -> None:
         self._env = Environment(
@@ -69,6 +76,7 @@ class Gabarits:
         )
         self._env.filters["date_fr"] = date_fr
         self._env.filters["euros"] = euros
+        self._env.filters["accord"] = accord
         self._dossier = dossier
 
     def evenements(self) -> list[str]:

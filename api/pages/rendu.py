@@ -19,7 +19,7 @@ from api.pages import libelles
 from api.pages.session import jeton_csrf, poser_graine_csrf
 from api.statuts import statut_de
 from domain.erreurs import ErreurMetier
-from notifications.rendu import date_fr, euros
+from notifications.rendu import accord, date_fr, euros
 
 DOSSIER = Path(__file__).resolve().parent.parent / "templates"
 PARIS = ZoneInfo("Europe/Paris")
@@ -67,7 +67,7 @@ def _environnement() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(date_fr=date_fr, euros=euros, date_heure_fr=date_heure_fr, age_fr=age_fr)
+    env.filters.update(accord=accord, date_fr=date_fr, euros=euros, date_heure_fr=date_heure_fr, age_fr=age_fr)
     env.globals.update({f"{nom}_fr": partial(libelles.libelle, table) for nom, table in _TRADUITS.items()})
     env.globals.update({nom: getattr(libelles, nom) for nom in _TABLES_DES_GABARITS})
     return env

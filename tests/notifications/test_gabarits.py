@@ -128,3 +128,18 @@ def test_les_mails_des_comptes_sont_prevus():
     assert {"identifiant_rappele", "code_regenere"} <= set(GABARITS.evenements())
     message = GABARITS.rendre("code_regenere", contexte_exemple("code_regenere"))
     assert message.sujet == "Régénération de code confidentiel" and "FMWQS252" in message.texte
+
+
+def test_les_nombres_s_accordent_en_francais():
+    """« 1 tâche », « 0 tâche », « 3 tâches », an irregular plural given whole; no « tâche(s) » in any template."""
+    from notifications.rendu import DOSSIER, accord
+
+    assert [accord(n, "tâche") for n in (0, 1, 3)] == ["0 tâche", "1 tâche", "3 tâches"]
+    assert accord(2, "compte individuel retraite", "comptes individuels retraite") == "2 comptes individuels retraite"
+    assert accord(12000, "agent") == "12\u202f000 agents"
+    gabarits = [
+        *DOSSIER.rglob("*.txt"),
+        *DOSSIER.rglob("*.html"),
+        *(DOSSIER.parent.parent / "api" / "templates").rglob("*.html"),
+    ]
+    assert gabarits and not [g.name for g in gabarits if "(s)" in g.read_text(encoding="utf-8")]
