@@ -315,28 +315,21 @@ async def charger_demo(
         ]
         for cle, (admin, utilisateur) in _IDENTIFIANTS_EMPLOYEURS.items():
             raison = employeurs[cle].raison_sociale
-            a_creer.append(
-                (
-                    "employeur",
-                    admin,
-                    {"siret": employeurs[cle].siret, "profil": "admin"},
-                    dict(zip(("nom", "prenom"), titulaires[cle], strict=True)),
-                    cle,
-                    f"Administrateur de {raison} : la corbeille des tâches, les comptes des gestionnaires.",
-                    None,
+            for profil, login, noms, a_voir in (
+                ("admin", admin, titulaires[cle], "la corbeille des tâches, les comptes des gestionnaires"),
+                ("utilisateur", utilisateur, utilisateurs[cle], "les tâches de l'employeur"),
+            ):
+                a_creer.append(
+                    (
+                        "employeur",
+                        login,
+                        {"siret": employeurs[cle].siret, "profil": profil},
+                        dict(zip(("nom", "prenom"), noms, strict=True)),
+                        cle,
+                        f"{'Administrateur' if profil == 'admin' else 'Gestionnaire'} de {raison} : {a_voir}.",
+                        None,
+                    )
                 )
-            )
-            a_creer.append(
-                (
-                    "employeur",
-                    utilisateur,
-                    {"siret": employeurs[cle].siret, "profil": "utilisateur"},
-                    dict(zip(("nom", "prenom"), utilisateurs[cle], strict=True)),
-                    cle,
-                    f"Gestionnaire de {raison} : les tâches de l'employeur.",
-                    None,
-                )
-            )
         for rang, scenario in SCENARIOS.items():
             affilie = autres[rang][1]
             a_creer.append(

@@ -261,3 +261,15 @@ async def test_une_erreur_sur_une_page_est_une_page(service):
     assert api.status_code == 404 and api.json()["detail"] == "Ressource introuvable."
     programme = await nav.client.get("/nulle-part", headers={"Accept": "application/json"})
     assert programme.status_code == 404 and programme.json()["detail"] == "Ressource introuvable."
+
+
+async def test_les_pages_d_information_s_ouvrent_sans_compte(service):
+    """The footer's mandatory pages, open to anyone, each titled by its heading (their frame said once)."""
+    anonyme = await navigateur(service)
+    for adresse, titre in (
+        ("/accessibilite", "Déclaration d'accessibilité"),
+        ("/mentions-legales", "Mentions légales"),
+        ("/donnees-personnelles", "Données personnelles"),
+    ):
+        page = await anonyme.get(adresse)
+        assert page.status_code == 200 and f"<h1>{titre}</h1>" in page.text, adresse
