@@ -94,10 +94,9 @@ async def test_campagne_complete_de_juillet_n_a_decembre_n_plus_1(banc):
     assert boite.pour(sdis) == []  # its agents' CIR are up to date
     for nom, adresse in (("commune", commune), ("hopital", hopital)):
         (mail,) = boite.pour(adresse)
-        assert mail["Subject"] == (
-            f"Campagne droit à l'information {annee} : {len(pop.a_mettre_a_jour[nom])} "
-            "compte(s) individuel(s) retraite à mettre à jour"
-        )
+        nombre = len(pop.a_mettre_a_jour[nom])
+        comptes = "compte individuel retraite" if nombre < 2 else "comptes individuels retraite"
+        assert mail["Subject"] == f"Campagne droit à l'information {annee} : {nombre} {comptes} à mettre à jour"
         corps = texte(mail)
         for cle, agent in pop.agents.items():
             assert (f"{agent.prenom} {agent.nom}" in corps) == (cle in pop.a_mettre_a_jour[nom]), (cle, corps)
@@ -128,7 +127,7 @@ async def test_campagne_complete_de_juillet_n_a_decembre_n_plus_1(banc):
     await avancer_jusqua(env, cal.date_limite + timedelta(hours=1))
     await attendre(lambda: len(boite.pour(SUPERVISEURS)) == 1)
     (alerte,) = boite.pour(SUPERVISEURS)
-    assert "1 employeur(s) en retard" in alerte["Subject"]
+    assert "1 employeur en retard" in alerte["Subject"]
     assert "Centre hospitalier de Lautreville" in texte(alerte) and "Saint-Exemple" not in texte(alerte)
 
     # The rest of the calendar: transmission, then the documents from September to December N+1.
