@@ -226,7 +226,10 @@ class _Demo:
             lancement = demande_campagne(reglages, annee).calendrier.lancement
         jusqu_a_la_limite = timedelta(days=(maintenant - lancement).days + 30)
         courante = _moteur(reglages, campagne_delai_mise_a_jour=jusqu_a_la_limite)
-        await asyncio.gather(self.campagne(annee - 1, self.reel), self.campagne(annee, courante))
+        # One after the other, the current one first: the past one's batches would hold the worker (and SQLite's
+        # single writer) while the current one waits to open.
+        await self.campagne(annee, courante)
+        await self.campagne(annee - 1, self.reel)
 
     # --- rectifications ---
 
