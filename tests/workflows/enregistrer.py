@@ -222,6 +222,7 @@ async def eir_reponse_refusee_puis_relance_par_correction(banc: Banc) -> list[Wo
     await banc.env.sleep(timedelta(days=5, minutes=5))
     annee = date.today().year
     await ligne_chez(banc.sessions, banc.pop.affilie, banc.pop.employeur, date(annee, 1, 15), date(annee, 1, 31))
+    refusee = False
     try:
         await _repondre(
             banc,
@@ -231,8 +232,8 @@ async def eir_reponse_refusee_puis_relance_par_correction(banc: Banc) -> list[Wo
             corrections=[{"date_debut": f"{annee}-01-01", "date_fin": f"{annee}-01-31"}],
         )
     except WorkflowUpdateFailedError:
-        pass
-    else:
+        refusee = True  # the expected outcome: the process refuses the answer it could not write
+    if not refusee:
         raise AssertionError("la correction aurait dû être refusée à l'écriture")
     await _repondre(banc, handle, EirWorkflow.completer_tache, indice_fin_de_carriere=600)
     await _etat_eir(handle, "ris_disponible")
