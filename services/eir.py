@@ -259,8 +259,8 @@ def previsions(demande: EtatDemande, settings: Settings) -> Previsions:
     return vues
 
 
-async def employeur_de(session: AsyncSession, affilie: Affilie | None) -> str | None:
-    employeur = await session.get(Employeur, affilie.employeur_id) if affilie and affilie.employeur_id else None
+async def _raison_sociale(session: AsyncSession, employeur_id: int | None) -> str | None:
+    employeur = await session.get(Employeur, employeur_id) if employeur_id else None
     return employeur.raison_sociale if employeur else None
 
 
@@ -287,14 +287,13 @@ async def identite(session: AsyncSession, affilie_id: int) -> Identite | None:
         prenom=affilie.prenom,
         nom=affilie.nom,
         nir_masque=masquer_nir(affilie.nir),
-        employeur=await employeur_de(session, affilie),
+        employeur=await _raison_sociale(session, affilie.employeur_id),
     )
 
 
 async def employeur_de_la_demande(session: AsyncSession, compte: Compte, demande_id: int) -> str | None:
-    """The agent's current employer, the one to contact for the career check."""
-    demande = await demande_visible(session, compte, demande_id)
-    return await employeur_de(session, await session.get(Affilie, demande.affilie_id))
+    """The employer the request goes to (the one its mails name), the one to contact for the career check."""
+    return await _raison_sociale(session, (await demande_visible(session, compte, demande_id)).employeur_id)
 
 
 class _Piece(Protocol):

@@ -34,7 +34,14 @@ async def _accueil(page: Page, erreur: str | None = None, message: str | None = 
     en_cours = any(d.etat not in ("close", "retiree") for d in demandes)
     return page.rendre(
         "agent/accueil.html",
-        {"demandes": demandes, "rectifications": rects, "en_cours": en_cours, "erreur": erreur, "message": message},
+        {
+            "demandes": demandes,
+            "rectifications": rects,
+            "en_cours": en_cours,
+            "erreur": erreur,
+            "message": message,
+            "etape_agent": {etape: nom for nom, couvre in ETAPES_AGENT for etape in couvre},
+        },
         statut,
     )
 

@@ -104,6 +104,7 @@ async def test_juste_apres_la_demande_la_page_dit_de_contacter_l_employeur_et_la
         assert len(ETAPES_AGENT) == 3 and "en trois étapes" in accuse
         for nom, _ in ETAPES_AGENT:
             assert nom.lower() in accuse
+        assert f"/eir/{demande_id}" in accuse  # the page that says what to do, with the dates
         assert EMPLOYEUR_AGENT in texte(boite_mail.pour(AGENT)[1])
 
         # The state part polls its fragment route, which answers the same part alone.
@@ -260,5 +261,5 @@ async def test_l_enquete_nomme_ses_questions_et_la_page_cesse_de_se_rafraichir_a
         assert "hx-get" not in page and "Étape 3 sur 3" in page and "Étape suivante" not in page
         assert _a_faire(page) == "Rien : votre entretien est terminé. Vos documents restent disponibles ci-dessous."
         assert "hx-get" not in await _page(agent, f"/eir/{demande_id}/suivi")
-        await _page(agent, "/eir")
+        assert "<td>Réalisation</td>" in await _page(agent, "/eir")  # the list counts the same three steps
         await _page(agent, f"/eir/{demande_id}/bilan")
