@@ -112,9 +112,12 @@ async def test_juste_apres_la_demande_la_page_dit_de_contacter_l_employeur_et_la
         fragment = await _page(agent, f"/eir/{demande_id}/suivi")
         assert fragment.lstrip().startswith('<div id="suivi"') and "<html" not in fragment
         assert SONDAGE.search(fragment) and _a_faire(fragment) == _a_faire(page)
-        # Another agent reads neither the page nor its fragment.
+        # Another agent reads neither the page nor its fragment; a supervisor reads who acts, not « vous ».
         autre = await navigateur(service, "jean")
         assert (await autre.get(f"/eir/{demande_id}/suivi")).status_code == 404
+        superviseur = await navigateur(service, "superviseur")
+        vue = await _page(superviseur, f"/eir/{demande_id}/suivi")
+        assert "Prochaine action : l&#39;agent" in vue and 'id="a-faire"' not in vue
 
         # Withdrawing: the page's button only opens the confirmation; the form it holds withdraws.
         confirmation = re.search(r'<dialog id="confirmer-retrait".*?</dialog>', page, re.S)
