@@ -115,6 +115,10 @@ async def test_juste_apres_la_demande_la_page_dit_de_contacter_l_employeur_et_la
         # Another agent reads neither the page nor its fragment; a supervisor reads who acts, not « vous ».
         autre = await navigateur(service, "jean")
         assert (await autre.get(f"/eir/{demande_id}/suivi")).status_code == 404
+        # Signed out while the page polls: htmx is told to reload the whole page (which leads to the login).
+        anonyme = await navigateur(service)
+        expire = await anonyme.get(f"/eir/{demande_id}/suivi", headers={"HX-Request": "true"})
+        assert expire.headers.get("HX-Refresh") == "true" and "Où en est" not in expire.text
         superviseur = await navigateur(service, "superviseur")
         vue = await _page(superviseur, f"/eir/{demande_id}/suivi")
         assert "Prochaine action : l&#39;agent" in vue and 'id="a-faire"' not in vue
