@@ -84,6 +84,7 @@ async def test_juste_apres_la_demande_la_page_dit_de_contacter_l_employeur_et_la
         demande_id = int(reponse.headers["location"].split("/")[2].split("?")[0])
         vu = await _etat(api, demande_id, "attente_notification_employeur")
 
+        assert "<td>vous</td>" in await _page(agent, "/eir")  # the list: the agent's turn, the page says what to do
         page = await _page(agent, f"/eir/{demande_id}")
         assert "Prochaine action : vous" not in page
         assert _a_faire(page).startswith(f"Contactez votre employeur, {EMPLOYEUR_AGENT}, pour préparer votre entretien")
