@@ -184,3 +184,13 @@ AVIS = {
 
 def avis(cle: str | None) -> str | None:
     return AVIS.get(cle or "")
+
+
+# --- The agent's request page (issue 23) ---
+# The EIR in the three steps its mails announce (DESIGN §4.1: the closure and its survey end the réalisation);
+# each with the engine's steps it covers.
+ETAPES_AGENT = (
+    ("Enregistrement", ("enregistrement",)),
+    ("Préparation", ("preparation",)),
+    ("Réalisation", ("realisation", "cloture")),
+)
