@@ -203,6 +203,16 @@ async def se_connecter_avec_certification(request: Request, etat: EtatDep, sessi
 # --- secret question (signed in; asked at the first login before any other page) ---
 
 
+LIBELLES_QUESTION = {"question": "Question", "reponse": "Réponse", "code": "Votre code confidentiel actuel"}
+
+
+def _par_libelle(erreurs: dict[str, str]) -> dict[str, Any]:
+    """The form's errors under their fields, and summed up above it by the fields' labels (never their codes)."""
+    sans_code = {champ: message.removeprefix(f"{champ} : ") for champ, message in erreurs.items()}
+    resume = " ; ".join(f"{LIBELLES_QUESTION.get(champ, champ)} : {message}" for champ, message in sans_code.items())
+    return {"erreur": f"Votre question secrète n'est pas enregistrée. {resume}", "erreurs": sans_code}
+
+
 def _contexte_question(compte: Compte, question: str, suite: str | None) -> dict[str, Any]:
     return {
         "questions": _questions(),
@@ -231,13 +241,14 @@ async def choisir_question_secrete(request: Request, compte: CompteSansQuestion,
         premiere = question_secrete_requise(compte)
         accuse = await comptes.choisir_question_secrete(session, compte, corps)
     except FormulaireInvalide as invalide:
-        return rendre(request, gabarit, {**contexte, "erreur": invalide.resume, "erreurs": invalide.erreurs}, 422)
+        erreurs = _par_libelle(invalide.erreurs)
+        return rendre(request, gabarit, {**contexte, **erreurs}, 422)
     except HTTPException as exc:  # the attempts' limit
         return rendre(request, gabarit, {**contexte, "erreur": str(exc.detail)}, exc.status_code)
     except ErreurMetier as refus:
-        statut, message, _ = refus_de(refus)
-        erreurs = _erreurs_du_refus(refus, ("question", "reponse", "code"))
-        return rendre(request, gabarit, {**contexte, "erreur": message, "erreurs": erreurs}, statut)
+        statut, _, _ = refus_de(refus)
+        erreurs = _par_libelle(_erreurs_du_refus(refus, tuple(LIBELLES_QUESTION)))
+        return rendre(request, gabarit, {**contexte, **erreurs}, statut)
     if premiere:  # the first login goes on where it was heading
         return RedirectResponse(suite or accueil_du_role(compte.role), status_code=303)
     contexte = _contexte_question(compte, corps.question, suite)
