@@ -463,10 +463,10 @@ async def regenerer_code(
 async def regenerer_code_de(
     session: AsyncSession, settings: Settings, auteur: Compte, compte_id: int
 ) -> tuple[CodeCertification, list[Envoi]]:
-    """An administrator regenerates the code of a user of its establishment (a supervisor, of any account):
-    the new provisional code goes to the user's mailbox, the certification code is answered to the
-    administrator, who hands it to the user by another way (in person, by telephone) — neither alone opens the
-    account. The history keeps who did it."""
+    """An employer's administrator regenerates the code of a user of its establishment: the new provisional code
+    goes to the user's mailbox, the certification code is answered to the administrator, who hands it to the user
+    by another way (in person, by telephone) — neither alone opens the account. The history keeps who did it.
+    (Supervisors have no accounts page; a supervisor's route over every account is left to when they do.)"""
     cible = await _compte_administre(session, auteur, compte_id)
     if cible.id == auteur.id:
         raise Conflit(
@@ -482,12 +482,11 @@ async def regenerer_code_de(
             f"Le compte {cible.identifiant} n'a pas d'adresse électronique : son nouveau code ne peut pas lui être "
             "envoyé. Contactez la CNRACL pour renseigner son adresse."
         )
-    superviseur = auteur.role == Role.superviseur.value
     await depots.ajouter_evenement(
         session,
         f"compte-{cible.id}",
         "code_regenere_par_administrateur",
-        Acteur.superviseur.value if superviseur else Acteur.employeur.value,
+        Acteur.employeur.value,
         datetime.now(UTC),
         auteur.id,
         {"compte": cible.identifiant, "par": auteur.identifiant},
@@ -496,7 +495,7 @@ async def regenerer_code_de(
         session,
         settings,
         cible,
-        {"regenere_par": "le superviseur de la CNRACL" if superviseur else "l'administrateur de votre établissement"},
+        {"regenere_par": "l'administrateur de votre établissement"},
     )
     reponse = CodeCertification(
         code_certification=codes.code_certification,
@@ -593,14 +592,10 @@ async def creer_utilisateur(
 
 
 async def _compte_administre(session: AsyncSession, auteur: Compte, compte_id: int) -> Compte:
-    """An account ``auteur`` administers: any for a supervisor, those of its establishment for an employer's
-    administrator; ``Introuvable`` otherwise (another establishment's accounts are not revealed)."""
-    cible = await session.get(Compte, compte_id) if 1 <= compte_id <= 2**31 - 1 else None
-    if auteur.role == Role.superviseur.value:
-        if cible is None:
-            raise Introuvable(f"Compte n° {compte_id} introuvable.")
-        return cible
+    """An account of the establishment ``auteur`` administers; ``Interdit`` for anyone but an employer's
+    administrator, ``Introuvable`` for another establishment's account (not revealed to exist)."""
     employeur_id = _administrateur(auteur)
+    cible = await session.get(Compte, compte_id) if 1 <= compte_id <= 2**31 - 1 else None
     if cible is None or cible.employeur_id != employeur_id or cible.role != Role.employeur.value:
         raise Introuvable(f"Compte n° {compte_id} introuvable dans votre espace : il n'est pas de votre établissement.")
     return cible
@@ -611,7 +606,6 @@ async def changer_utilisateur(
 ) -> UtilisateurPublic:
     """Change an account's habilitation, deactivate or reactivate it — within one's own establishment, and
     never one's own (another administrator does that: the establishment keeps an administrator)."""
-    _administrateur(compte)
     cible = await _compte_administre(session, compte, compte_id)
     if cible.id == compte.id and (corps.actif is False or corps.profil is ProfilEmployeur.utilisateur):
         raise Conflit(

@@ -121,7 +121,7 @@ async def changer_utilisateur(
 async def regenerer_code_de(
     compte_id: Identifiant, compte: CompteCourant, etat: EtatDep, session: SessionDep, taches: BackgroundTasks
 ) -> CodeCertification:
-    """An employer's administrator for a user of its establishment, or a supervisor for any account: a new
-    provisional code is mailed to the account (its old code and tokens stop working) and the certification code
-    is answered, for the administrator to hand over by another way. 404 for another establishment's account."""
+    """An employer's administrator, for a user of its establishment: a new provisional code is mailed to the
+    account (its old code and tokens stop working) and the certification code is answered, for the administrator
+    to hand over by another way. 404 for another establishment's account, 403 for anyone but an administrator."""
     return expedier_apres(taches, etat, await comptes.regenerer_code_de(session, etat.settings, compte, compte_id))

@@ -143,18 +143,18 @@ async def test_generer_un_code_est_refuse_hors_de_son_etablissement(service, boi
     # Neither an agent nor a user who is no administrator; nor the administrator for its own code.
     assert (await (await service.http("camille")).post(f"/comptes/{paie.id}/code-confidentiel")).status_code == 403
     assert (await (await service.http("paie")).post(f"/comptes/{rh.id}/code-confidentiel")).status_code == 403
+    simple_utilisateur = await navigateur(service, "paie")
+    await simple_utilisateur.get("/taches")
+    refus = await simple_utilisateur.post(f"/employeur/utilisateurs/{rh.id}/code")
+    assert refus.status_code == 403 and "seul un administrateur" in refus.text
     soi = await (await service.http("rh-commune")).post(f"/comptes/{rh.id}/code-confidentiel")
     assert soi.status_code == 409 and "Code confidentiel oublié" in soi.json()["detail"]
     assert boite_mail.pour(PAIE) == []
     assert (await (await navigateur(service)).connecter("paie", CODE)).status_code == 303
 
-    # A supervisor may, for any account.
-    superviseur = await service.http("superviseur")
-    reponse = await superviseur.post(f"/comptes/{paie.id}/code-confidentiel")
-    assert reponse.status_code == 201 and len(reponse.json()["code_certification"]) == 10
-    [recu] = boite_mail.pour(PAIE)
-    assert "que vous communiquera le superviseur de la CNRACL" in texte(recu)
-    assert (await (await navigateur(service)).connecter("paie", CODE)).status_code == 401
+    # Nor a supervisor (no accounts page of theirs).
+    assert (await (await service.http("superviseur")).post(f"/comptes/{paie.id}/code-confidentiel")).status_code == 403
+    assert boite_mail.pour(PAIE) == []
 
 
 async def test_la_premiere_connexion_demande_la_question_secrete(service, boite_mail):
