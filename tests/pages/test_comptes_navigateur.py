@@ -12,16 +12,20 @@ from playwright.async_api import Page, async_playwright, expect
 
 from api.app import create_app
 from tests.support.chromium import ARGUMENTS, AXE, CHROMIUM, connecter
-from tests.support.environnement import settings_de_test, texte
+from tests.support.environnement import RACINE, settings_de_test, texte
 from tests.support.serveur import Serveur
 from tests.support.service import assembler
 
 pytestmark = pytest.mark.e2e
 
 PAIE = "paie@saint-exemple.fr"
+ARTEFACTS = RACINE / "test-artefacts" / "pages"
 
 
-async def _violations_graves(page: Page) -> list[str]:
+async def _violations_graves(page: Page, nom: str) -> list[str]:
+    """Axe's serious and critical violations of the page, after its screenshot (``test-artefacts/pages/``)."""
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(ARTEFACTS / f"comptes-{nom}.png"), full_page=True)
     await page.evaluate(AXE.read_text())  # through the debugging protocol: the page's policy refuses inline scripts
     return await page.evaluate("""async () => {
         const r = await axe.run(document, {resultTypes: ['violations']});
@@ -68,7 +72,7 @@ async def test_premiere_connexion_puis_nouveau_code_et_desactivation(tmp_path, b
         await expect(utilisateur.get_by_role("heading", level=1)).to_have_text("Choisissez votre question secrète")
         await utilisateur.goto(f"{base}/cir")
         await expect(utilisateur.get_by_role("heading", level=1)).to_have_text("Choisissez votre question secrète")
-        violations["question-secrete"] = await _violations_graves(utilisateur)
+        violations["question-secrete"] = await _violations_graves(utilisateur, "question-secrete")
         await utilisateur.get_by_label("Question").select_option(label="Quel était le nom de votre école primaire ?")
         await utilisateur.get_by_label("Réponse").fill("Jules Ferry")
         await utilisateur.get_by_label("Votre code confidentiel actuel").fill(code)
@@ -81,7 +85,7 @@ async def test_premiere_connexion_puis_nouveau_code_et_desactivation(tmp_path, b
         modale = admin.get_by_role("dialog", name="Générer un nouveau code pour gestion.paie ?")
         await expect(modale).to_be_visible()
         await expect(modale).to_contain_text(f"Le nouveau code sera envoyé par courriel à {PAIE}")
-        violations["modale-nouveau-code"] = await _violations_graves(admin)
+        violations["modale-nouveau-code"] = await _violations_graves(admin, "modale-nouveau-code")
         await modale.get_by_role("button", name="Annuler").click()
         await expect(modale).to_be_hidden()
         assert len(boite_mail.pour(PAIE)) == 1
@@ -89,7 +93,7 @@ async def test_premiere_connexion_puis_nouveau_code_et_desactivation(tmp_path, b
         await modale.get_by_role("button", name="Générer le nouveau code").click()
         await expect(admin.get_by_role("heading", level=1)).to_have_text("Nouveau code confidentiel généré")
         assert re.fullmatch(r"[A-Z0-9]{10}", await admin.locator("#code-certification").inner_text())
-        violations["code-genere"] = await _violations_graves(admin)
+        violations["code-genere"] = await _violations_graves(admin, "code-genere")
         assert len(boite_mail.pour(PAIE)) == 2
         await utilisateur.reload()
         await expect(utilisateur).to_have_url(re.compile(r"/connexion\?suite="))  # its session closed
