@@ -104,6 +104,7 @@ async def test_l_administrateur_genere_un_nouveau_code(service, boite_mail):
     [recu] = boite_mail.pour(PAIE)
     assert recu["Subject"] == "Régénération de code confidentiel"
     assert "que vous communiquera l'administrateur de votre établissement" in texte(recu)
+    assert "Vous n'êtes pas à l'origine de cette demande" not in texte(recu)  # it was the administrator's
     code = _CODE_MAILE.search(texte(recu)).group(1)
     assert code not in genere.text  # the code goes by mail only
 
