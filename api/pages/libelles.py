@@ -116,6 +116,7 @@ EVENEMENTS = {
     "incident_resolu": "Incident résolu, le processus reprend",
     "processus_annule": "Annulé par un superviseur",
     "eir_annulee": "Annulation annoncée à l'agent",
+    "code_regenere_par_administrateur": "Nouveau code confidentiel généré par un administrateur",
 }
 # The events of each human task's life, named by the shared process layer after the task's type
 # (« {type}_demandee » when it opens, « {type}_terminee » when it is answered).
