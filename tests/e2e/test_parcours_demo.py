@@ -1,9 +1,10 @@
 """The three journeys walked in Chromium on the demo world, in a 1,280 px and a 375 px window: an agent (home,
 request, RIS, documents, bilan and its PDF, survey), an employer's administrator (inbox, a task, an agent's CIR,
 administration, the lost-code pages) and the supervisor (home, processes and their details, overdue tasks,
-incidents, every mail template's preview, campaigns). On every page: no console error, no horizontal scroll bar,
-no serious or critical axe violation, no code word (tests/support/lexique.py). Every finding is collected and the
-test fails once, at the end, with the list: page, width, what."""
+incidents, every mail template's preview, campaigns). On every page: no console error, no horizontal scroll bar
+(the narrow walk also measures each page at 320 px), no serious or critical axe violation, no code word
+(tests/support/lexique.py). Every finding is collected and the test fails once, at the end, with the list: width,
+page, what (also written to test-artefacts/parcours/)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import json
 import re
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -35,7 +36,8 @@ from worker import creer_worker
 pytestmark = pytest.mark.e2e
 
 ARTEFACTS = RACINE / "test-artefacts" / "parcours"
-LARGEURS = {1280: 900, 375: 812}
+LARGEURS = {1280: 900, 375: 812}  # the windows walked, with their heights
+ETROITE = 320  # in the narrow walk, each page is also measured at the narrowest width the RGAA asks for
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class Demo:
     agent_enquete: str
     employeur: str  # the administrator of the employer with most open tasks
     superviseur: str
+    # Each account's cookies once signed in, for the next width's windows (a login costs a code's hashing).
+    sessions: dict[str, Any] = field(default_factory=dict)
 
 
 def _agent_du_scenario(processus: str) -> str:
@@ -119,11 +123,16 @@ class Tournee:
         self._console: list[str] = []
         self._statut = 0  # the HTTP status of the last page loaded in a window
         ARTEFACTS.mkdir(parents=True, exist_ok=True)
+        for mesure in (largeur, ETROITE) if largeur < 992 else (largeur,):
+            for ancienne in ARTEFACTS.glob(f"{mesure}-*.png"):  # a previous run's screenshots
+                ancienne.unlink()
 
     async def ouvrir(self, identifiant: str | None = None) -> Page:
         """A new window (its own cookies), signed in as ``identifiant`` when given."""
         contexte = await self.navigateur.new_context(
-            locale="fr-FR", viewport={"width": self.largeur, "height": LARGEURS[self.largeur]}
+            locale="fr-FR",
+            viewport={"width": self.largeur, "height": LARGEURS[self.largeur]},
+            storage_state=self.demo.sessions.get(identifiant or ""),
         )
         page = await contexte.new_page()
 
@@ -139,27 +148,39 @@ class Tournee:
         page.on("console", console)
         page.on("pageerror", lambda e: self._console.append(f"exception : {e}"))
         page.on("response", reponse)
-        if identifiant is not None:
+        if identifiant is None:
+            return page
+        if identifiant in self.demo.sessions:
+            await page.goto(f"{self.demo.base}/")
+        else:
             await connecter(page, self.demo.base, identifiant, self.demo.comptes[identifiant]["code"])
-            assert "/connexion" not in page.url, f"{identifiant} n'a pas pu se connecter"
+            self.demo.sessions[identifiant] = await contexte.storage_state()
+        assert "/connexion" not in page.url, f"{identifiant} n'a pas pu se connecter"
         return page
 
     async def voir(
-        self, page: Page, nom: str, adresse: str | None = None, refus: bool = False, axe: bool = True
+        self, page: Page, nom: str, adresse: str | None = None, refus: bool = False, semblable: bool = False
     ) -> None:
         """Go to ``adresse`` (else: the page as it is, after a click) and note everything a user would stumble on:
-        an HTTP status other than 200 (a 4xx when the page shows a ``refus``), a horizontal scroll bar, axe's violations (unless ``axe`` is False),
-        code words in the page and in its frames, errors in the console."""
+        an HTTP status other than 200 (a 4xx when the page shows a ``refus``), a horizontal scroll bar (also at
+        320 px in the narrow walk), axe's violations, code words in the page and in its frames, errors in the
+        console. A page ``semblable`` to one already seen (same template, other text) skips axe and the 320 px
+        measurement, the walk's costliest steps."""
         if adresse is not None:
             await page.goto(self.demo.base + adresse)
         await page.wait_for_load_state()
         self.vues += 1
         if not ((400 <= self._statut < 500) if refus else self._statut == 200):
             self.noter(page, nom, f"statut HTTP {self._statut}")
-        if trop_large := await debordement(page):
-            self.noter(page, nom, f"défilement horizontal : {trop_large}")
-            await page.screenshot(path=str(ARTEFACTS / f"{self.largeur}-{self.vues:02d}.png"), full_page=True)
-        if axe:
+        for largeur in (self.largeur, ETROITE) if self.largeur < 992 and not semblable else (self.largeur,):
+            if largeur != self.largeur:
+                await page.set_viewport_size({"width": largeur, "height": LARGEURS[self.largeur]})
+            if trop_large := await debordement(page):
+                self.noter(page, nom, f"défilement horizontal : {trop_large}")
+                await page.screenshot(path=str(ARTEFACTS / f"{largeur}-{self.vues:02d}.png"), full_page=True)
+            if largeur != self.largeur:
+                await page.set_viewport_size({"width": self.largeur, "height": LARGEURS[self.largeur]})
+        if not semblable:
             for violation in await violations_graves(page):
                 self.noter(page, nom, f"accessibilité : {violation}")
         # One line per code word (a page repeats its title in its breadcrumb and its heading).
@@ -314,10 +335,10 @@ async def _parcours_superviseur(t: Tournee) -> None:
     await t.voir(page, "superviseur, modèles de mails", "/superviseur/gabarits")
     gabarits = await t.liens(page, r"/superviseur/gabarits/[^/?#]+")
     assert gabarits, "aucun modèle de mail listé"
-    # Every preview is scanned; axe checks three: the previews share one template (only their text differs) and
-    # the mail's HTML sits in a sandboxed frame axe does not enter. It is the walk's costliest step.
+    # Every preview is scanned; three are checked in full: the previews share one template (only their text
+    # differs) and the mail's HTML sits in a sandboxed frame axe does not enter.
     for rang, adresse in enumerate(gabarits):
-        await t.voir(page, "superviseur, aperçu d'un modèle", adresse, axe=rang < 3)
+        await t.voir(page, "superviseur, aperçu d'un modèle", adresse, semblable=rang >= 3)
     await t.voir(page, "superviseur, campagnes", "/superviseur/campagnes")
     campagnes = await t.liens(page, r"/superviseur/campagnes/\d+.*")
     if not campagnes:
