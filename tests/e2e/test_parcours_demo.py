@@ -323,12 +323,21 @@ async def _parcours_superviseur(t: Tournee) -> None:
     await t.voir(page, "superviseur, processus", "/processus")
     processus = await t.liens(page, r"/processus/[^?#]+")
     assert processus, "la liste des processus de la démonstration est vide"
-    # One detail of each kind (the references' prefixes: EIR, rectification, validation).
-    par_genre: dict[str, str] = {}
+    # One detail of each kind checked in full (the identifiers' prefixes: EIR, rectification, validation). In the
+    # wide walk, every other detail too, and each EIR as its agent sees it: the demo has one in each state, and
+    # each state has its own words; their text does not change with the width.
+    genres: set[str] = set()
+    demandes: list[str] = []
     for adresse in processus:
-        par_genre.setdefault(adresse.removeprefix("/processus/").split("-")[0], adresse)
-    for adresse in par_genre.values():
-        await t.voir(page, "superviseur, détail d'un processus", adresse)
+        genre = adresse.removeprefix("/processus/").split("-")[0]
+        if genre in genres and t.largeur < 992:
+            continue
+        await t.voir(page, "superviseur, détail d'un processus", adresse, semblable=genre in genres)
+        genres.add(genre)
+        demandes += await t.liens(page, r"/eir/\d+")
+    if t.largeur >= 992:
+        for adresse in dict.fromkeys(demandes):
+            await t.voir(page, "superviseur, une demande comme l'agent la voit", adresse, semblable=True)
     await t.voir(page, "superviseur, tâches en retard", "/superviseur/retards")
     await t.voir(page, "superviseur, incidents", "/superviseur/incidents")
     await t.voir(page, "superviseur, corbeille", "/taches")
