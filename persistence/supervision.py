@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import or_
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -27,23 +27,15 @@ from persistence.models import (
     Tache,
 )
 
-# The letters a French name may carry, by the letter a search without accents types (both cases: SQLite's
-# ``lower`` folds ASCII only).
-_ACCENTS = {
-    "a": "àâäáãåÀÂÄÁÃÅ",
-    "c": "çÇ",
-    "e": "éèêëÉÈÊË",
-    "i": "îïíìÎÏÍÌ",
-    "n": "ñÑ",
-    "o": "ôöóòõÔÖÓÒÕ",
-    "u": "ûüúùÛÜÚÙ",
-    "y": "ÿýŸÝ",
-    "oe": "œŒ",
-    "ae": "æÆ",
-}
 # A NIR as typed, or its beginning: sex, year, month, then digits (Corsica's 2A / 2B as the department).
 _DEBUT_DE_NIR = re.compile(r"[12378]\d{4}(?:\d{2}|2A|2B)?\d{0,8}")
 MOTS_MAX = 5
+# The agents a name search reads at most from the database before keeping those whose name matches exactly.
+CANDIDATS_MAX = 2000
+# The letters a search typed without accents may stand for an accented one: any one character in SQL's first
+# pass (portable LIKE, whatever the database's own folding of accents and case), the exact match in Python after.
+_PEUT_ETRE_ACCENTUEE = re.compile(r"[aceinouy]")
+_LIGATURE = re.compile(r"oe|ae")
 
 
 def sans_accents(texte: str) -> str:
@@ -51,14 +43,6 @@ def sans_accents(texte: str) -> str:
     texte = texte.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae").replace("Æ", "ae")
     decompose = unicodedata.normalize("NFKD", texte)
     return "".join(c for c in decompose if not unicodedata.combining(c)).lower()
-
-
-def _colonne_sans_accents(colonne: Any) -> Any:
-    expression = colonne
-    for base, lettres in _ACCENTS.items():
-        for lettre in lettres:
-            expression = func.replace(expression, lettre, base)
-    return func.lower(expression)
 
 
 def _motif_like(mot: str) -> str:
@@ -71,20 +55,43 @@ def debut_de_nir(texte: str) -> str | None:
     return compact if _DEBUT_DE_NIR.fullmatch(compact) else None
 
 
-def _condition_agent(texte: str) -> ColumnElement[bool] | None:
-    """The agents whose NIR begins with the text, or whose name holds each of its words (accents and case aside)."""
+def _mots(texte: str) -> list[str]:
+    return [m for m in re.split(r"[\s,;]+", sans_accents(texte)) if m][:MOTS_MAX]
+
+
+def _motif_approche(mot: str) -> str:
+    """The LIKE pattern of SQL's first pass: each letter that may be accented stands for any one character, a
+    ligature's two letters (« oe ») for any characters."""
+    motif = _motif_like(mot).removeprefix("%").removesuffix("%")
+    motif = _LIGATURE.sub("%", motif)
+    return "%" + _PEUT_ETRE_ACCENTUEE.sub("_", motif) + "%"
+
+
+async def agents_trouves(session: AsyncSession, texte: str) -> list[int]:
+    """The agents whose NIR begins with the text (spaces aside), or whose name holds each of its words (accents
+    and case aside). Never the engine: a NIR stays in the database."""
     nir = debut_de_nir(texte)
     if nir is not None:
-        return col(Affilie.nir).like(nir + "%")
-    mots = [m for m in re.split(r"[\s,;]+", sans_accents(texte)) if m][:MOTS_MAX]
+        par_nir = select(Affilie.id).where(col(Affilie.nir).like(nir + "%")).limit(CANDIDATS_MAX)
+        return [i for i in (await session.exec(par_nir)).all() if i is not None]
+    mots = _mots(texte)
     if not mots:
-        return None
-    nom, prenom = _colonne_sans_accents(Affilie.nom), _colonne_sans_accents(Affilie.prenom)
-    conditions = [or_(nom.like(_motif_like(m), escape="\\"), prenom.like(_motif_like(m), escape="\\")) for m in mots]
-    condition = conditions[0]
-    for autre in conditions[1:]:
-        condition = condition & autre
-    return condition
+        return []
+    requete = select(Affilie.id, Affilie.nom, Affilie.prenom)
+    for mot in mots:
+        motif = _motif_approche(mot)
+        requete = requete.where(
+            or_(
+                func.lower(Affilie.nom).like(motif, escape="\\"),
+                func.lower(Affilie.prenom).like(motif, escape="\\"),
+            )
+        )
+    trouves = []
+    for identifiant, nom, prenom in (await session.exec(requete.limit(CANDIDATS_MAX))).all():
+        nom_, prenom_ = sans_accents(nom), sans_accents(prenom)
+        if identifiant is not None and all(m in nom_ or m in prenom_ for m in mots):
+            trouves.append(identifiant)
+    return trouves
 
 
 async def resumes(
@@ -93,21 +100,20 @@ async def resumes(
     etat: str | None,
     en_attente_de: str | None,
     employeur_id: int | None,
-    recherche: str | None,
+    agents: list[int] | None,
     limite: int,
 ) -> Sequence[Any]:
     """The processes of one type, most recently changed first, as rows of the summary's columns with the agent's
-    name (``nom``, ``prenom``); ``recherche``: only the agents it finds (name or NIR)."""
+    name (``nom``, ``prenom``); ``agents``: of these agents only."""
     table, _, col_employeur, col_echeance, col_etape = PROJECTIONS[type_]
     colonnes = ["id", "workflow_id", "etat", "en_attente_de", "modifiee_le", "affilie_id"]
     colonnes += [c for c in (col_employeur, col_echeance, col_etape) if c]
     champs = [getattr(table, c) for c in colonnes] + [col(Affilie.nom), col(Affilie.prenom)]
     requete = select(*champs).join(Affilie, col(Affilie.id) == table.affilie_id)
-    if recherche is not None:
-        condition = _condition_agent(recherche)
-        if condition is None:
+    if agents is not None:
+        if not agents:
             return []
-        requete = requete.where(condition)
+        requete = requete.where(col(table.affilie_id).in_(agents))
     if etat:
         requete = requete.where(table.etat == etat)
     if en_attente_de:

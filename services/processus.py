@@ -74,13 +74,12 @@ async def lister(
     if type is not None and type not in TYPES:
         raise Refus(f"type : « {type} » inconnu ; valeurs possibles : {', '.join(TYPES)}.", "type", "enum")
     recherche = (recherche or "").strip() or None
+    agents = await supervision.agents_trouves(session, recherche) if recherche else None
     resultats: list[dict[str, Any]] = []
     for nom, (_table, _prefixe, col_employeur, _echeance, _etape) in lectures.PROJECTIONS.items():
         if type not in (None, nom) or (employeur_id is not None and col_employeur is None):
             continue
-        lignes = await supervision.resumes(
-            session, nom, etat, en_attente_de, employeur_id, recherche, limite + decalage
-        )
+        lignes = await supervision.resumes(session, nom, etat, en_attente_de, employeur_id, agents, limite + decalage)
         resultats += [_resume(nom, ligne) for ligne in lignes]
     resultats.sort(key=lambda p: p["modifie_le"] or _JADIS, reverse=True)
     return _LISTE.validate_python(resultats[decalage : decalage + limite])

@@ -1,0 +1,154 @@
+"""The supervisors' home and search (issue 23, deliver 4): the figures match the data (processes in several
+states, one overdue task, one incident), each links to its filtered list, each chart has its table; the search
+finds an agent's processes by name (accents and case aside) or by NIR (spaces aside), on the pages and the JSON
+route, in the database alone; an employer or an agent is refused these pages."""
+
+from __future__ import annotations
+
+import re
+from contextlib import AsyncExitStack
+from datetime import UTC, date, datetime, timedelta
+from html import unescape
+
+import pytest
+
+from domain.task_queues import id_workflow_eir
+from persistence import depots
+from persistence.db import transaction
+from persistence.models import Tache
+from tests.support.environnement import port_libre, settings_de_test
+from tests.support.lexique import mots_de_code
+from tests.support.navigateur import navigateur
+from tests.support.service import assembler
+
+
+@pytest.fixture
+async def service(tmp_path, url_sqlite):
+    """Camille: two EIRs (one at « RIS à valider », one stopped on a business incident); Léa: one EIR at the
+    employer's verification, its task overdue by three days; Jean: one closed EIR."""
+    async with AsyncExitStack() as pile:
+        service = await assembler(settings_de_test(tmp_path, url_sqlite, port_libre()), pile)
+        pop = service.pop
+        maintenant = datetime.now(UTC)
+        async with transaction(service.sessions) as session:
+
+            async def eir(affilie, etat: str, **colonnes):
+                demande = await depots.creer_demande_eir(
+                    session, affilie, date.today(), "en_ligne", maintenant, id_workflow_eir
+                )
+                demande.etat = etat
+                for nom, valeur in colonnes.items():
+                    setattr(demande, nom, valeur)
+                session.add(demande)
+                return demande
+
+            await eir(pop.affilie, "ris_disponible", etape="preparation")
+            await eir(
+                pop.affilie,
+                "incident",
+                etape="realisation",
+                incident={"type": "metier", "motif": "Une ligne du CIR précède la naissance.", "etape": "calcul"},
+            )
+            lea = await eir(pop.jeune, "verification_employeur", etape="preparation", en_attente_de="employeur")
+            await eir(pop.collegue, "close", etape="cloture")
+            await depots.creer_tache(
+                session,
+                Tache(
+                    cle="tache-en-retard",
+                    type="verification_carriere_eir",
+                    workflow_id=lea.workflow_id,
+                    demande_id=lea.id,
+                    employeur_id=pop.employeur.id,
+                    affilie_id=pop.jeune.id,
+                    echeance=maintenant - timedelta(days=3),
+                    creee_le=maintenant - timedelta(days=13),
+                ),
+            )
+        service.lea = lea.workflow_id
+        yield service
+
+
+def _lignes(page: str, ident: str) -> dict[str, tuple[str, int]]:
+    """The rows of the table ``ident``: {label: (link, number)}."""
+    tableau = page.split(f'id="{ident}"', 1)[1].split("</table>", 1)[0]
+    lignes = re.findall(r'<th scope="row"><a href="([^"]+)">([^<]+)</a></th><td>(\d+)</td>', tableau)
+    return {unescape(texte): (unescape(lien), int(n)) for lien, texte, n in lignes}
+
+
+async def test_l_accueil_montre_les_chiffres_des_donnees_avec_leurs_liens(service):
+    superviseur = await navigateur(service, "superviseur")
+    reponse = await superviseur.get("/superviseur")
+    assert reponse.status_code == 200
+    page = reponse.text
+    assert _lignes(page, "valeurs-eir") == {
+        "Vérification de la carrière par l'employeur": (
+            "/processus?type=eir&etat_processus=verification_employeur",
+            1,
+        ),
+        "Relevé de situation à valider": ("/processus?type=eir&etat_processus=ris_disponible", 1),
+        "Entretien terminé": ("/processus?type=eir&etat_processus=close", 1),
+        "Arrêtée sur un incident": ("/processus?type=eir&etat_processus=incident", 1),
+    }
+    assert "Entretien information retraite</a> : 4 processus" in page
+    assert _lignes(page, "valeurs-retards") == {
+        "Commune de Saint-Exemple": (f"/superviseur/retards#employeur-{service.pop.employeur.id}", 1)
+    }
+    assert _lignes(page, "valeurs-incidents") == {
+        "Métier : donnée à corriger": ("/superviseur/incidents", 1),
+        "Technique : composant en panne": ("/superviseur/incidents", 0),
+    }
+    assert "Aucune campagne en cours" in page
+    # Each chart is an image with its title and its figures in words, for those who do not see it.
+    assert '<desc id="graphique-eir-desc">' in page and "Relevé de situation à valider : 1" in page
+    assert '<title id="graphique-retards-titre">Tâches en retard par employeur</title>' in page
+    assert mots_de_code(page) == []
+
+    # A figure's link leads to the list it counts, and the anchor of the overdue page exists.
+    filtre = await superviseur.get("/processus?type=eir&etat_processus=ris_disponible")
+    assert filtre.text.count('<a href="/processus/eir-') == 1 and "Camille Martin" in filtre.text
+    retards = await superviseur.get("/superviseur/retards")
+    assert f'id="employeur-{service.pop.employeur.id}"' in retards.text
+
+
+async def test_la_recherche_par_nom_sans_accents_et_par_nir_avec_espaces(service):
+    superviseur = await navigateur(service, "superviseur")
+    for saisie in ("lea", "PETIT Léa", "  petit  ", "Lea Petit"):
+        page = (await superviseur.get("/processus", params={"recherche": saisie})).text
+        assert f'<a href="/processus/{service.lea}">' in page, saisie
+        assert "Léa Petit" in page and "Camille Martin" not in page and "Jean Bernard" not in page, saisie
+        assert mots_de_code(page) == [], saisie
+    nir = service.pop.jeune.nir
+    espace = f"{nir[0]} {nir[1:3]} {nir[3:5]} {nir[5:7]} {nir[7:10]} {nir[10:13]} {nir[13:]}"
+    for saisie in (nir, espace, nir[:7]):
+        page = (await superviseur.get("/processus", params={"recherche": saisie})).text
+        assert f'<a href="/processus/{service.lea}">' in page and "Camille Martin" not in page, saisie
+    # Both of an agent's processes; none for a name nobody bears (said so), nor for a wildcard.
+    camille = (await superviseur.get("/processus", params={"recherche": "martin"})).text
+    assert camille.count("Camille Martin</td>") == 2
+    for saisie in ("Dupont", "%", "_"):
+        vide = (await superviseur.get("/processus", params={"recherche": saisie})).text
+        assert "Aucun processus pour ces critères : aucun agent dont le nom" in vide, saisie
+    # The search combines with the filters, and the home's search form leads there.
+    filtre = await superviseur.get("/processus", params={"recherche": "martin", "etat_processus": "incident"})
+    assert filtre.text.count("Camille Martin</td>") == 1
+    accueil = (await superviseur.get("/superviseur")).text
+    assert 'action="/processus" role="search"' in accueil and 'name="recherche"' in accueil
+
+    # The JSON route: the agent's name with each process.
+    api = await service.http("superviseur")
+    trouves = (await api.get("/processus", params={"recherche": espace})).json()
+    assert [(p["workflow_id"], p["agent"]) for p in trouves] == [(service.lea, "Léa Petit")]
+    assert len((await api.get("/processus", params={"recherche": "MARTIN"})).json()) == 2
+    assert (await api.get("/processus", params={"recherche": "x" * 101})).status_code == 422
+
+
+@pytest.mark.parametrize("identifiant", ["rh-commune", "camille"])
+async def test_un_employeur_ou_un_agent_est_refuse(service, identifiant):
+    client = await navigateur(service, identifiant)
+    for adresse in ("/superviseur", "/processus?recherche=petit", f"/processus/{service.lea}"):
+        assert (await client.get(adresse)).status_code == 403, adresse
+    refus = await client.post(f"/processus/{service.lea}/relance", {"motif": ""})
+    assert refus.status_code == 403
+    api = await service.http(identifiant)
+    assert (await api.get("/processus", params={"recherche": "petit"})).status_code == 403
+    assert (await api.post(f"/processus/{service.lea}/relance", json={})).status_code == 403
