@@ -12,6 +12,8 @@ from contextlib import AsyncExitStack
 
 import pytest
 from sqlmodel import select
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
 
 from persistence.comptes import creer_compte, hacher
 from persistence.db import transaction
@@ -23,7 +25,7 @@ from tests.support.incidents import inserer_ligne_de_1800
 from tests.support.lexique import mots_de_code
 from tests.support.navigateur import navigateur
 from tests.support.service import CODE, assembler
-from worker import creer_worker
+from worker import WORKFLOWS, creer_worker, executant_workflows
 
 pytestmark = pytest.mark.e2e
 UI = "http://temporal.exemple:8080"
@@ -73,7 +75,7 @@ async def _attendre_etat(agent, demande_id: int, etat: str) -> None:
     await attendre(atteint, delai=60)
 
 
-async def test_le_detail_dit_qui_a_repondu_quoi_et_la_relance_part_une_fois_par_appui(service, boite_mail):
+async def test_le_detail_dit_qui_a_repondu_quoi_et_la_relance_part_une_fois_par_appui(service, boite_mail, env_dev):
     agent, rh = await service.http("camille"), await service.http("rh-commune")
     demande = (await agent.post("/eir", json={})).json()
     workflow_id = demande["workflow_id"]
@@ -147,6 +149,12 @@ async def test_le_detail_dit_qui_a_repondu_quoi_et_la_relance_part_une_fois_par_
     assert lien in page
     assert mots_de_code(page) == []
     assert len(boite_mail.pour(AGENT)) >= 4
+
+    # The history with its three reminders replays against the code: the reminder's path is deterministic.
+    historique = await env_dev.client.get_workflow_handle(workflow_id).fetch_history()
+    await Replayer(
+        workflows=list(WORKFLOWS), data_converter=pydantic_data_converter, workflow_runner=executant_workflows()
+    ).replay_workflow(historique)
 
 
 async def test_un_incident_se_reattribue_puis_s_annule_depuis_la_page_du_processus(service, boite_mail):
