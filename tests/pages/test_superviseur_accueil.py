@@ -12,10 +12,12 @@ from html import unescape
 
 import pytest
 
+from domain.campagne import TYPE_TACHE_CAMPAGNE, id_workflow_campagne
 from domain.task_queues import id_workflow_eir
 from persistence import depots
 from persistence.db import transaction
 from persistence.models import Tache
+from persistence.models_campagne import CampagneTable, CibleCampagne, EmployeurCampagne
 from tests.support.environnement import port_libre, settings_de_test
 from tests.support.lexique import mots_de_code
 from tests.support.navigateur import navigateur
@@ -152,3 +154,58 @@ async def test_un_employeur_ou_un_agent_est_refuse(service, identifiant):
     api = await service.http(identifiant)
     assert (await api.get("/processus", params={"recherche": "petit"})).status_code == 403
     assert (await api.post(f"/processus/{service.lea}/relance", json={})).status_code == 403
+
+
+async def test_l_accueil_suit_la_campagne_en_cours(service):
+    pop = service.pop
+    maintenant = datetime.now(UTC)
+    async with transaction(service.sessions) as session:
+        terminee = CampagneTable(
+            workflow_id=id_workflow_campagne(2025),
+            annee=2025,
+            annee_envoi=2026,
+            etape="terminee",
+            creee_le=maintenant,
+            modifiee_le=maintenant,
+        )
+        en_cours = CampagneTable(
+            workflow_id=id_workflow_campagne(2026),
+            annee=2026,
+            annee_envoi=2027,
+            etape="mise_a_jour_employeurs",
+            creee_le=maintenant,
+            modifiee_le=maintenant,
+        )
+        session.add_all([terminee, en_cours])
+        await session.flush()
+        for affilie, etat in ((pop.affilie, "selectionne"), (pop.jeune, "selectionne"), (pop.collegue, "anomalie")):
+            session.add(
+                CibleCampagne(
+                    campagne_id=en_cours.id, affilie_id=affilie.id, cohorte="ris", age=50, lot=0, tranche=0, etat=etat
+                )
+            )
+        session.add(EmployeurCampagne(campagne_id=en_cours.id, employeur_id=pop.employeur.id, lot=0, en_retard=True))
+        await depots.creer_tache(
+            session,
+            Tache(
+                cle="campagne-2026",
+                type=TYPE_TACHE_CAMPAGNE,
+                workflow_id=en_cours.workflow_id,
+                employeur_id=pop.employeur.id,
+                affilie_id=pop.jeune.id,
+                echeance=datetime.now(UTC) + timedelta(days=30),
+                creee_le=datetime.now(UTC),
+            ),
+        )
+    page = (await (await navigateur(service, "superviseur")).get("/superviseur")).text
+    lien = "/superviseur/campagnes/2026"
+    assert f'<a href="{lien}">Campagne 2026</a> — étape : <strong>Mise à jour par les employeurs</strong>' in page
+    assert _lignes(page, "valeurs-campagne") == {
+        "Sélectionné": (lien, 2),
+        "Anomalie de calcul": (lien, 1),
+        "Tâches de mise à jour ouvertes": (lien, 1),
+        "Tâches de mise à jour terminées": (lien, 0),
+        "Employeurs en retard": (lien, 1),
+    }
+    assert "Campagne 2025" not in page
+    assert mots_de_code(page) == []
