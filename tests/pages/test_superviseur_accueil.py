@@ -11,16 +11,20 @@ from datetime import UTC, date, datetime, timedelta
 from html import unescape
 
 import pytest
+from playwright.async_api import async_playwright, expect
 
+from api.app import create_app
 from domain.campagne import TYPE_TACHE_CAMPAGNE, id_workflow_campagne
 from domain.task_queues import id_workflow_eir
 from persistence import depots
 from persistence.db import transaction
 from persistence.models import Tache
 from persistence.models_campagne import CampagneTable, CibleCampagne, EmployeurCampagne
+from tests.support.chromium import ARGUMENTS, AXE, CHROMIUM, connecter
 from tests.support.environnement import port_libre, settings_de_test
 from tests.support.lexique import mots_de_code
 from tests.support.navigateur import navigateur
+from tests.support.serveur import Serveur
 from tests.support.service import assembler
 
 
@@ -209,3 +213,43 @@ async def test_l_accueil_suit_la_campagne_en_cours(service):
     }
     assert "Campagne 2025" not in page
     assert mots_de_code(page) == []
+
+
+@pytest.mark.e2e
+async def test_accueil_recherche_et_detail_dans_chromium(service):
+    """In a real browser at 1,280 and 375 px: no console error, no horizontal overflow, no serious or critical
+    axe violation; the reminder's confirmation opens as a modal (the DSFR's script, no inline one)."""
+    assert CHROMIUM.exists() and AXE.exists(), "Chromium et axe-core : `make test` les installe"
+    async with AsyncExitStack() as pile:
+        base = await pile.enter_async_context(Serveur(create_app(service.settings)))
+        pw = await pile.enter_async_context(async_playwright())
+        navigateur = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGUMENTS)
+        pile.push_async_callback(navigateur.close)
+        page = await (await navigateur.new_context(locale="fr-FR")).new_page()
+        erreurs: list[str] = []
+        page.on("console", lambda message: erreurs.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda erreur: erreurs.append(str(erreur)))
+        await connecter(page, base, "superviseur")
+        constats = []
+        for largeur in (1280, 375):
+            await page.set_viewport_size({"width": largeur, "height": 900})
+            for adresse in ("/superviseur", "/processus?recherche=lea", f"/processus/{service.lea}"):
+                await page.goto(base + adresse)
+                debord = await page.evaluate(
+                    "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+                )
+                if debord > 0:
+                    constats.append(f"{adresse} à {largeur} px : déborde de {debord} px")
+                await page.evaluate(AXE.read_text())
+                graves = await page.evaluate("""async () => {
+                    const r = await axe.run(document, {resultTypes: ['violations']});
+                    return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
+                        .map(v => `${v.id} : ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')}`);
+                }""")
+                constats += [f"{adresse} à {largeur} px : {grave}" for grave in graves]
+        await page.set_viewport_size({"width": 1280, "height": 900})
+        await page.goto(f"{base}/processus/{service.lea}")
+        await page.get_by_role("button", name="Relancer maintenant").click()
+        await expect(page.locator("#modale-relance")).to_be_visible()
+        await expect(page.get_by_label("Pourquoi relancer (facultatif, gardé dans l'historique)")).to_be_visible()
+        assert constats == [] and erreurs == []
