@@ -6,7 +6,7 @@ route, in the database alone; an employer or an agent is refused these pages."""
 from __future__ import annotations
 
 import re
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from html import unescape
 
@@ -30,10 +30,23 @@ from tests.support.service import assembler
 
 @pytest.fixture
 async def service(tmp_path, url_sqlite):
+    async with _monde(tmp_path, url_sqlite) as service:
+        yield service
+
+
+@pytest.fixture
+async def service_sur_chaque_base(tmp_path, url_base):
+    """The same world on SQLite and on PostgreSQL (the search's SQL on both)."""
+    async with _monde(tmp_path, url_base) as service:
+        yield service
+
+
+@asynccontextmanager
+async def _monde(tmp_path, url: str):
     """Camille: two EIRs (one at « RIS à valider », one stopped on a business incident); Léa: one EIR at the
     employer's verification, its task overdue by three days; Jean: one closed EIR."""
     async with AsyncExitStack() as pile:
-        service = await assembler(settings_de_test(tmp_path, url_sqlite, port_libre()), pile)
+        service = await assembler(settings_de_test(tmp_path, url, port_libre()), pile)
         pop = service.pop
         maintenant = datetime.now(UTC)
         async with transaction(service.sessions) as session:
@@ -116,7 +129,8 @@ async def test_l_accueil_montre_les_chiffres_des_donnees_avec_leurs_liens(servic
     assert f'id="employeur-{service.pop.employeur.id}"' in retards.text
 
 
-async def test_la_recherche_par_nom_sans_accents_et_par_nir_avec_espaces(service):
+async def test_la_recherche_par_nom_sans_accents_et_par_nir_avec_espaces(service_sur_chaque_base):
+    service = service_sur_chaque_base
     superviseur = await navigateur(service, "superviseur")
     for saisie in ("lea", "PETIT Léa", "  petit  ", "Lea Petit"):
         page = (await superviseur.get("/processus", params={"recherche": saisie})).text
