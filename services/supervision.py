@@ -190,10 +190,11 @@ def _relancable(detail: dict[str, Any], taches: list[Any]) -> dict[str, Any] | N
 async def relancer(
     session: AsyncSession, moteur: Moteur, compte: Compte, workflow_id: str, corps: Relance
 ) -> dict[str, Any]:
-    """Remind the open task's recipient now: one more mail, keyed for this press (a retried request mails once),
-    the reminder in the history with who sent it. Refused when no task awaits an answer, when the process is in
-    incident, or when another reminder was sent after the page was read (a double click sends one). The mail
-    server down: the reminder is recorded and its mail leaves as soon as the server answers."""
+    """Remind the open task's recipient now: one more mail under a key of its own, the reminder in the history
+    with who sent it. Refused when no task awaits an answer, when the process is in incident, or when another
+    reminder was sent after the state ``corps.sequence`` the page read (a double click mails once; without it,
+    the state read now). The mail server down: the reminder is recorded, its mail leaves once the server
+    answers (``envoyee`` false)."""
     trouve = await lectures.projection_du_processus(session, workflow_id)
     if trouve is None:
         raise Introuvable(f"Aucun processus {workflow_id}.")
