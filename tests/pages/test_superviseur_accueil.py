@@ -42,7 +42,7 @@ async def service_sur_chaque_base(tmp_path, url_base):
 
 
 @asynccontextmanager
-async def _monde(tmp_path, url: str):
+async def _monde(tmp_path, url):
     """Camille: two EIRs (one at « RIS à valider », one stopped on a business incident); Léa: one EIR at the
     employer's verification, its task overdue by three days; Jean: one closed EIR."""
     async with AsyncExitStack() as pile:
