@@ -18,7 +18,7 @@ from domain.campagne import TYPE_TACHE_CAMPAGNE, id_workflow_campagne
 from domain.task_queues import id_workflow_eir
 from persistence import depots
 from persistence.db import transaction
-from persistence.models import Tache
+from persistence.models import DossierValidationTable, RectificationTable, Tache
 from persistence.models_campagne import CampagneTable, CibleCampagne, EmployeurCampagne
 from tests.support.chromium import ARGUMENTS, AXE, CHROMIUM, connecter
 from tests.support.environnement import port_libre, settings_de_test
@@ -267,3 +267,48 @@ async def test_accueil_recherche_et_detail_dans_chromium(service):
         await expect(page.locator("#modale-relance")).to_be_visible()
         await expect(page.get_by_label("Pourquoi relancer (facultatif, gardé dans l'historique)")).to_be_visible()
         assert constats == [] and erreurs == []
+
+
+async def test_le_detail_d_une_rectification_et_d_un_dossier_de_validation(service):
+    """Processes without steps nor survey: their detail reads the same, the engine out of reach said in words."""
+    pop, maintenant = service.pop, datetime.now(UTC)
+    async with transaction(service.sessions) as session:
+        session.add_all(
+            [
+                RectificationTable(
+                    workflow_id="rectification-detail",
+                    affilie_id=pop.collegue.id,
+                    type_document="ris",
+                    annee_document=2026,
+                    periode_debut=date(2005, 1, 1),
+                    periode_fin=date(2005, 12, 31),
+                    motif="Période manquante",
+                    routage="employeur_actuel",
+                    employeur_actuel_id=pop.autre_employeur.id,
+                    etat="correction_employeur",
+                    creee_le=maintenant,
+                    modifiee_le=maintenant,
+                ),
+                DossierValidationTable(
+                    workflow_id="echeance-validation-detail",
+                    affilie_id=pop.jeune.id,
+                    motif="titularisation",
+                    date_limite=date(2030, 1, 1),
+                    regle="règle",
+                    etat="ouverte",
+                    creee_le=maintenant,
+                    modifiee_le=maintenant,
+                ),
+            ]
+        )
+    superviseur = await navigateur(service, "superviseur")
+    rectification = await superviseur.get("/processus/rectification-detail")
+    assert rectification.status_code == 200
+    assert "Jean Bernard" in rectification.text and "Centre hospitalier de Lautreville (SIRET" in rectification.text
+    assert "Aucune tâche pour ce processus." in rectification.text and 'id="enquete"' not in rectification.text
+    validation = await superviseur.get("/processus/echeance-validation-detail")
+    assert validation.status_code == 200 and "Léa Petit" in validation.text
+    assert "Commune de Saint-Exemple (SIRET" in validation.text  # the agent's employer
+    for page in (rectification.text, validation.text):
+        assert mots_de_code(page) == []
+    assert (await superviseur.get("/processus/inconnu")).status_code == 404
