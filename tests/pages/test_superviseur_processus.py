@@ -178,6 +178,9 @@ async def test_un_incident_se_reattribue_puis_s_annule_depuis_la_page_du_process
     assert '<dialog id="modale-annulation"' in page and '<dialog id="modale-reattribution"' in page
     assert 'id="modale-relance"' not in page  # in incident, the step is resumed from the console
     assert mots_de_code(page) == []
+    # The console asks too before a cancellation, in a modal.
+    console = (await superviseur.get("/superviseur/incidents")).text
+    assert f'<dialog id="annulation-modale-{workflow_id}"' in console and mots_de_code(console) == []
 
     # Handed to the other supervisor.
     async with service.sessions() as session:
