@@ -247,7 +247,12 @@ async def test_accueil_recherche_et_detail_dans_chromium(service):
         constats = []
         for largeur in (1280, 375):
             await page.set_viewport_size({"width": largeur, "height": 900})
-            for adresse in ("/superviseur", "/processus?recherche=lea", f"/processus/{service.lea}"):
+            for adresse in (
+                "/superviseur",
+                "/processus?recherche=lea",
+                f"/processus/{service.lea}",
+                "/superviseur/incidents",
+            ):
                 await page.goto(base + adresse)
                 debord = await page.evaluate(
                     "document.documentElement.scrollWidth - document.documentElement.clientWidth"
