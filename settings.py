@@ -19,6 +19,8 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 RACINE = Path(__file__).resolve().parent
+# The Web UI port of the dev server ``make run`` embeds (cli/main.py starts it there).
+PORT_UI_TEMPORAL_EMBARQUE = 8233
 
 
 class Mode(StrEnum):
@@ -39,6 +41,9 @@ class Settings(BaseSettings):
     database_url: str = ""
     temporal_address: str = ""
     temporal_namespace: str = "default"
+    # The Temporal Web UI's base address (a process's page links there); empty: the embedded dev server's UI in
+    # the demo mode, else no link.
+    temporal_ui: str = ""
     task_queue: str = "cnracl-processus"
     smtp_host: str = ""
     smtp_port: int = 8025
@@ -195,6 +200,15 @@ class Settings(BaseSettings):
     def temporal_embarque(self) -> bool:
         """No Temporal address given: ``make run`` starts the dev server."""
         return self._temporal_embarque
+
+    @property
+    def adresse_temporal_ui(self) -> str | None:
+        """Where the Temporal Web UI is, if anywhere: ``temporal_ui``, else the embedded dev server's in demo."""
+        if self.temporal_ui:
+            return self.temporal_ui.rstrip("/")
+        if self.mode is Mode.demo and self.temporal_embarque:
+            return f"http://localhost:{PORT_UI_TEMPORAL_EMBARQUE}"
+        return None
 
     @property
     def smtp_embarque(self) -> bool:

@@ -6,13 +6,13 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, Field, TypeAdapter
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.erreurs import Introuvable, MoteurIndisponible, Refus
 from domain.etats import EtatTache
-from persistence import lectures
+from persistence import lectures, supervision
 from persistence.models import Compte, Employeur
 from services.acces import historique
 from services.moteur import Moteur
@@ -34,6 +34,7 @@ class ProcessusResume(BaseModel):
     echeance: datetime | None
     employeur_id: int | None
     modifie_le: datetime | None
+    agent: str | None = Field(default=None, description="Prénom et nom de l'agent")
 
 
 _JADIS = datetime.min.replace(tzinfo=UTC)
@@ -53,6 +54,7 @@ def _resume(type_: str, ligne: Any) -> dict[str, Any]:
         "echeance": getattr(ligne, col_echeance) if col_echeance else None,
         "employeur_id": getattr(ligne, col_employeur) if col_employeur else None,
         "modifie_le": ligne.modifiee_le,
+        "agent": f"{ligne.prenom} {ligne.nom}" if hasattr(ligne, "nom") else None,
     }
 
 
@@ -64,15 +66,20 @@ async def lister(
     employeur_id: int | None = None,
     limite: int = 100,
     decalage: int = 0,
+    recherche: str | None = None,
 ) -> list[ProcessusResume]:
-    """Most recently changed first."""
+    """Most recently changed first, each with its agent's name. ``recherche``: the processes of the agents whose
+    name holds each of its words (accents and case aside), or whose NIR begins with it (spaces aside); searched
+    in the database alone."""
     if type is not None and type not in TYPES:
         raise Refus(f"type : « {type} » inconnu ; valeurs possibles : {', '.join(TYPES)}.", "type", "enum")
+    recherche = (recherche or "").strip() or None
+    agents = await supervision.agents_trouves(session, recherche) if recherche else None
     resultats: list[dict[str, Any]] = []
     for nom, (_table, _prefixe, col_employeur, _echeance, _etape) in lectures.PROJECTIONS.items():
         if type not in (None, nom) or (employeur_id is not None and col_employeur is None):
             continue
-        lignes = await lectures.resumes_de_processus(session, nom, etat, en_attente_de, employeur_id, limite + decalage)
+        lignes = await supervision.resumes(session, nom, etat, en_attente_de, employeur_id, agents, limite + decalage)
         resultats += [_resume(nom, ligne) for ligne in lignes]
     resultats.sort(key=lambda p: p["modifie_le"] or _JADIS, reverse=True)
     return _LISTE.validate_python(resultats[decalage : decalage + limite])

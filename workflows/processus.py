@@ -46,6 +46,8 @@ REESSAIS = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=t
 # sequence it carries is not one this process will write.
 ATTENTE_RATTRAPAGE = timedelta(minutes=1)
 TACHE_SANS_REPONSE_ATTENDUE = "Cette tâche n'attend plus de réponse : elle est déjà traitée ou annulée."
+# The update every process takes to remind its open task's recipient now (services.supervision).
+UPDATE_RELANCE = "relancer_tache"
 
 VueT = TypeVar("VueT", bound=Vue)
 Argument = TypeVar("Argument")
@@ -89,6 +91,16 @@ class MailsTache:
     demande: str
     relance: str
     escalade: str
+
+
+@dataclass(frozen=True)
+class _TacheRelancable:
+    """The open task a supervisor may remind: its number, recipient, employer and reminder mail."""
+
+    tache_id: int
+    destinataire: Acteur
+    employeur_id: int | None
+    mail: str
 
 
 @dataclass
@@ -142,6 +154,15 @@ class Deroulement(Generic[VueT]):
         self._decision_attendue = False  # in incident, waiting for a resumption or a cancellation (not re-running)
         # The last answer refused when its corrections were written, and why (its update handler raises it).
         self._reponse_refusee: tuple[ReponseTache, str] | None = None
+        # A supervisor's reminder of the open task: the task awaiting an answer with its reminder mail, the
+        # reminder asked (sent by the task's own wait, so it never races the task's other writes), how many were
+        # sent (part of their mails' keys: each press mails once) and the sequence of the last one's state.
+        self._relancable: _TacheRelancable | None = None
+        self._relance: ActionSuperviseur | None = None
+        self._relances = 0
+        self._sequence_relance = 0
+        # Shared by every process without a line in each workflow: the update is named, not a method of the class.
+        workflow.set_update_handler(UPDATE_RELANCE, self.relancer_tache, validator=self.valider_relance)
 
     @property
     def workflow_id(self) -> str:
@@ -387,6 +408,7 @@ class Deroulement(Generic[VueT]):
         else:
             await self._clore(taches[0], vue, evenement, etat=EtatTache.annulee, autres=taches[1:], **auteur)
         self.tache_ouverte, self.tache_incident, self.incident, self._reponse_attendue = None, None, None, None
+        self._relancable, self._relance = None, None  # a reminder asked meanwhile is not sent (its update says so)
 
     async def terminer_annule(self, vue: VueT) -> int | None:
         """A supervisor cancelled the process in incident: it ends in ``vue``, its tasks cancelled, the reason in
@@ -493,13 +515,14 @@ class Deroulement(Generic[VueT]):
 
         await annoncer(mails.demande, demande.destinataire)
         delais = demande.delais
-        if not await self.attendre(self._repondue, delais.relance):
+        self._relancable = _TacheRelancable(tache_id, demande.destinataire, demande.employeur_id, mails.relance)
+        if not await self._attendre_reponse(delais.relance):
             await self._marquer(tache_id, "relance_employeur", relancee=True)
             await annoncer(mails.relance, demande.destinataire)
-            if not await self.attendre(self._repondue, delais.escalade - delais.relance):
+            if not await self._attendre_reponse(delais.escalade - delais.relance):
                 await self._marquer(tache_id, "escalade_superviseur", escaladee=True)
                 await annoncer(mails.escalade, Acteur.superviseur)
-                await self.attendre(self._repondue)
+                await self._attendre_reponse()
         while True:
             reponse = self.reponse
             if reponse is None:  # ``attendre`` returns only once answered (or raises)
@@ -525,9 +548,57 @@ class Deroulement(Generic[VueT]):
                 if not (isinstance(cause, ApplicationError) and cause.type == CORRECTIONS_REFUSEES):
                     raise
                 await self._refuser_reponse(tache_id, reponse, cause.message, demande.destinataire)
-                await self.attendre(self._repondue)
+                await self._attendre_reponse()
                 continue
+            self._relancable = None
             return reponse
+
+    async def _attendre_reponse(self, delai: timedelta | None = None) -> bool:
+        """Wait for the open task's answer (``False`` when ``delai`` passes first). A supervisor's reminder asked
+        meanwhile is sent here, and the wait goes on until the same deadline. Without a reminder this is exactly
+        ``attendre(self._repondue, delai)``: the histories of processes under way replay unchanged."""
+        fin = None if delai is None else workflow.now() + delai
+        while True:
+            reste = None if fin is None else fin - workflow.now()
+            if reste is not None and reste <= timedelta(0):
+                return self._repondue()
+            if not await self.attendre(lambda: self._repondue() or self._relance is not None, reste):
+                return False
+            if self._repondue():
+                self._relance = None  # answered meanwhile: nobody to remind (its update says so)
+                return True
+            await self._envoyer_relance()
+
+    async def _envoyer_relance(self) -> None:
+        """The reminder a supervisor asked: noted on the task with the state that records it (by whom), then
+        mailed to the task's recipient under a key of its own, so that each press mails once."""
+        action, relancable = self._relance, self._relancable
+        if action is None or relancable is None:
+            self._relance = None
+            return
+        transition = self.transition(
+            self.vue,
+            "relance_employeur",
+            acteur=Acteur.superviseur,
+            compte_id=action.compte_id,
+            details={"tache_id": relancable.tache_id, "motif": action.motif},
+        )
+        await self.ecrire(
+            ActivitesProcessus.marquer_tache,
+            MarquageTache(relancable.tache_id, workflow.now(), transition, relancee=True),
+        )
+        self.ecrit(transition, self.vue)
+        self._relances += 1
+        self._sequence_relance = transition.sequence
+        notification = await self.notification(
+            relancable.mail,
+            relancable.destinataire,
+            employeur_id=relancable.employeur_id,
+            tache_id=relancable.tache_id,
+        )
+        cle = f"{notification.cle}:superviseur-{self._relances}"
+        await self.executer(ActivitesProcessus.notifier, replace(notification, cle=cle), ENVOI)
+        self._relance = None
 
     async def _refuser_reponse(self, tache_id: int, reponse: ReponseTache, motif: str, auteur: Acteur) -> None:
         """The answer's corrections no longer fit the agent's CIR (it changed since the service checked them):
@@ -612,6 +683,38 @@ class Deroulement(Generic[VueT]):
             self._reponse_refusee = None
             raise refus(message)
         return vue
+
+    def verifier_relance(self, action: ActionSuperviseur) -> None:
+        relancable = self._relancable
+        if self.incident is not None:
+            raise refus(
+                "Ce processus est arrêté sur un incident : relancez l'étape arrêtée depuis la console des "
+                "incidents, il n'y a pas de tâche à rappeler."
+            )
+        if relancable is None or self._reponse_attendue != relancable.tache_id or self.reponse is not None:
+            raise refus("Ce processus n'attend la réponse d'aucune tâche : il n'y a personne à relancer.")
+        if self._relance is not None:
+            raise refus("Une relance de cette tâche est en cours d'envoi : rechargez la page dans un instant.")
+        if action.sequence is not None and action.sequence < self._sequence_relance:
+            raise refus(
+                "Une relance vient d'être envoyée pour cette tâche, après l'affichage de votre page : rechargez la "
+                "page avant d'en envoyer une autre."
+            )
+
+    def valider_relance(self, action: ActionSuperviseur) -> None:
+        """The ``relancer_tache`` validator of every process."""
+        self.valider(action.sequence, lambda: self.verifier_relance(action))
+
+    async def relancer_tache(self, action: ActionSuperviseur) -> VueT:
+        """The ``relancer_tache`` update of every process: a supervisor reminds the open task's recipient now
+        (one more mail per press). Returns once the mail is in the outbox; refused if the task is answered first."""
+        await self.rattraper(action.sequence, lambda: self.verifier_relance(action))
+        envoyees = self._relances
+        self._relance = action
+        await workflow.wait_condition(lambda: self._relance is None)
+        if self._relances == envoyees:
+            raise refus("La tâche vient d'être traitée : il n'y a plus personne à relancer.")
+        return self.vue
 
     def valider(self, sequence: int | None, verifier: Callable[[], None]) -> None:
         """An update's validator. An answer to a state the process has not written yet (``sequence`` ahead of

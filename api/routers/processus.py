@@ -9,9 +9,10 @@ from fastapi import APIRouter, Query
 
 from api.deps import IdentifiantFacultatif, MoteurDep, SessionDep, Superviseur
 from api.parametres import Decalage
-from services import incidents, processus
+from services import incidents, processus, supervision
 from services.incidents import Annulation, IncidentPublic, Reattribution, Reprise
 from services.processus import ProcessusResume
+from services.supervision import Relance
 
 router = APIRouter(tags=["supervision"])
 
@@ -26,9 +27,15 @@ async def lister(
     employeur_id: IdentifiantFacultatif = None,
     limite: int = Query(default=100, ge=1, le=1000),
     decalage: Decalage = 0,
+    recherche: str | None = Query(
+        default=None,
+        max_length=100,
+        description="Nom et/ou prénom de l'agent (sans importance des accents ni des majuscules), ou son NIR, en "
+        "entier ou ses premiers chiffres, avec ou sans espaces",
+    ),
 ) -> list[ProcessusResume]:
-    """Most recently changed first."""
-    return await processus.lister(session, type, etat, en_attente_de, employeur_id, limite, decalage)
+    """Most recently changed first, each with its agent's name."""
+    return await processus.lister(session, type, etat, en_attente_de, employeur_id, limite, decalage, recherche)
 
 
 @router.get("/processus/{workflow_id}")
@@ -48,6 +55,16 @@ async def reprendre(
 ) -> dict[str, Any]:
     """Run the failed step of a process in incident again (409 when it is not in incident)."""
     return await incidents.reprendre(session, moteur, compte, workflow_id, corps)
+
+
+@router.post("/processus/{workflow_id}/relance")
+async def relancer(
+    workflow_id: str, corps: Relance, compte: Superviseur, session: SessionDep, moteur: MoteurDep
+) -> dict[str, Any]:
+    """Remind the open task's recipient now: one more mail per call, the reminder in the history with who sent
+    it (409 when no task awaits an answer, the process is in incident, or a reminder was sent after the state
+    ``sequence`` names). ``envoyee`` false: recorded, its mail leaves once the mail server answers."""
+    return await supervision.relancer(session, moteur, compte, workflow_id, corps)
 
 
 @router.post("/processus/{workflow_id}/annulation")

@@ -62,6 +62,8 @@ MATRICE = [
     # Incidents: supervisors only (the EIR here is not in incident: a supervisor's action answers 409).
     ("GET", "/incidents", None, (401, 403, 403, 403, 403, OK)),
     ("POST", "/processus/{workflow}/reprise", {}, (401, 403, 403, 403, 403, OK)),
+    ("POST", "/processus/{workflow}/relance", {}, (401, 403, 403, 403, 403, OK)),
+    ("GET", "/processus?recherche=martin", None, (401, 403, 403, 403, 403, OK)),
     ("POST", "/processus/{workflow}/annulation", {"motif": "x"}, (401, 403, 403, 403, 403, OK)),
     ("POST", "/processus/{workflow}/reattribution", {"compte_id": 6}, (401, 403, 403, 403, 403, OK)),
     ("POST", "/campagnes/2027", None, (401, 403, 403, 403, 403, OK)),
