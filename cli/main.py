@@ -20,7 +20,7 @@ import typer
 from cli import campagne as _campagne
 from cli import pension as _pension
 from cli import synthetique as _synthetique
-from settings import Settings, get_settings
+from settings import PORT_UI_TEMPORAL_EMBARQUE, Settings, get_settings
 
 app = typer.Typer(help="Service des processus d'information retraite de la CNRACL.", no_args_is_help=True)
 comptes = typer.Typer(help="Comptes des affiliés, employeurs et superviseurs.", no_args_is_help=True)
@@ -297,7 +297,9 @@ def run(port: int = 8000) -> None:
     )
     try:
         if settings.temporal_embarque:
-            commande = commande_serveur_dev(7233, settings.var_dir / "temporal.db", 8233, "warn", *metriques_temporal)
+            commande = commande_serveur_dev(
+                7233, settings.var_dir / "temporal.db", PORT_UI_TEMPORAL_EMBARQUE, "warn", *metriques_temporal
+            )
             lancer("temporal", commande)
             _attendre_port("127.0.0.1", 7233)
         if settings.smtp_embarque:
@@ -309,7 +311,7 @@ def run(port: int = 8000) -> None:
         typer.secho("\nService CNRACL démarré.", fg=typer.colors.GREEN, bold=True)
         typer.echo(f"  API et pages      http://localhost:{port}   (documentation : http://localhost:{port}/docs)")
         if settings.temporal_embarque:
-            typer.echo("  Temporal Web UI   http://localhost:8233")
+            typer.echo(f"  Temporal Web UI   http://localhost:{PORT_UI_TEMPORAL_EMBARQUE}")
         typer.echo(
             f"  Métriques         http://localhost:{port}/metrics (jeton d'un superviseur ou CNRACL_METRIQUES_JETON)"
         )

@@ -176,7 +176,7 @@ CsrfVerifie = Annotated[str, Depends(_csrf_verifie)]
 
 
 def accueil_du_role(role: str) -> str:
-    return {Role.affilie.value: "/eir", Role.employeur.value: "/taches", Role.superviseur.value: "/processus"}.get(
+    return {Role.affilie.value: "/eir", Role.employeur.value: "/taches", Role.superviseur.value: "/superviseur"}.get(
         role, "/"
     )
 

@@ -194,7 +194,9 @@ async def test_parcours_des_trois_profils(env_dev, tmp_path, boite_mail, url_sql
         # --- the supervisor follows every process ---
         superviseur = await visite.ouvrir(navigateur)
         await connecter(superviseur, base, "superviseur")
-        assert superviseur.url == f"{base}/processus"
+        assert superviseur.url == f"{base}/superviseur"  # the supervisor's home: figures of every process
+        await visite.constater(superviseur, "superviseur-accueil")
+        await superviseur.goto(f"{base}/processus")
         await visite.constater(superviseur, "superviseur-processus")
         await superviseur.get_by_label("Type de processus").select_option("eir")
         # htmx swaps the results in place (and puts the filter in the address).
