@@ -10,10 +10,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
-from temporalio.client import WorkflowFailureError
+from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
 
 from domain.campagne import TYPE_TACHE_CAMPAGNE, ActionSuperviseur, Cohorte, id_workflow_campagne
-from domain.erreurs import Indisponible, Introuvable
+from domain.erreurs import Conflit, Indisponible, Introuvable
 from domain.texte import TexteLibreMultiligne
 from persistence import depots, depots_campagne
 from persistence.models import Compte
@@ -70,13 +70,23 @@ async def _publique(session: AsyncSession, campagne: CampagneTable) -> CampagneP
     )
 
 
-async def _ouverte(session: AsyncSession, annee: int, simulation: bool) -> CampagneTable:
-    """The campaign's row, written by its first activity a moment after the start."""
+async def _ouverte(
+    session: AsyncSession, annee: int, simulation: bool, handle: WorkflowHandle[Any, Any]
+) -> CampagneTable:
+    """The campaign's row, written by its first activity a moment after the start. A run already closed that never
+    wrote it here (it belongs to another base on the same engine) will not: say so rather than « it starts »."""
     for _ in range(100):
         campagne = await depots_campagne.campagne_par_annee(session, annee, simulation)
         if campagne is not None:
             return campagne
         await asyncio.sleep(0.1)
+    async with joignable():
+        statut = (await handle.describe()).status
+    if statut is not None and statut != WorkflowExecutionStatus.RUNNING:
+        raise Conflit(
+            f"La campagne {annee} a déjà été menée à son terme par le moteur de processus, mais elle n'est pas "
+            "enregistrée dans cette base : elle ne peut pas être relancée."
+        )
     raise Indisponible(f"La campagne démarre : consultez-la dans quelques instants (GET /campagnes/{annee}).")
 
 
@@ -93,7 +103,7 @@ async def lancer(session: AsyncSession, moteur: Moteur, annee: int, simulation: 
             except WorkflowFailureError as exc:
                 raise Indisponible("La simulation n'a pas abouti : réessayez dans quelques minutes.") from exc
     session.expunge_all()
-    return await _publique(session, await _ouverte(session, annee, simulation))
+    return await _publique(session, await _ouverte(session, annee, simulation, handle))
 
 
 async def consulter(session: AsyncSession, annee: int, simulation: bool = False) -> CampagnePublique:
