@@ -125,6 +125,8 @@ async def _liste(page: Page, erreur=None, erreurs=None, saisie=None, statut=200)
         "superviseur/campagnes.html",
         {
             "campagnes": await campagnes.toutes(page.session),
+            "aujourd_hui": datetime.now(UTC),
+            "calendrier_du_jour": await campagnes.calendrier_du_jour(page.session, page.moteur.settings),
             "ETAPES_CAMPAGNE": ETAPES,
             "erreur": erreur,
             "erreurs": erreurs or {},
@@ -182,6 +184,8 @@ async def _tableau(page: Page, annee: int, simulation: bool, erreur=None, messag
                 "erreurs": {},
                 "saisie": saisie or {"annee": str(annee), "simulation": "oui" if simulation else ""},
                 "ETAPES_CAMPAGNE": ETAPES,
+                "aujourd_hui": datetime.now(UTC),
+                "calendrier_du_jour": await campagnes.calendrier_du_jour(page.session, page.moteur.settings),
             },
             statut,
         )
@@ -195,6 +199,8 @@ async def _tableau(page: Page, annee: int, simulation: bool, erreur=None, messag
             "annee": annee,
             "simulation": simulation,
             "campagne": campagne,
+            "reperes": campagnes.reperes(campagne.calendrier, datetime.now(UTC)),
+            "reperes_au": datetime.now(UTC),
             "employeurs": employeurs,
             "graphique": graphique_campagne(par_cohorte),
             "par_cohorte": par_cohorte,

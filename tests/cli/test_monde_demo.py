@@ -6,20 +6,23 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from contextlib import AsyncExitStack
-from datetime import date
+from datetime import date, timedelta
 
 import httpx
 import pytest
 from sqlmodel import func, select
 
 from api.app import create_app
+from notifications.rendu import date_fr
 from persistence.db import creer_moteur, fabrique_sessions
 from persistence.models import Compte, DemandeEirTable, DossierValidationTable, RectificationTable, Tache
 from persistence.models_campagne import CampagneTable
 from services.demo import animer
 from services.donnees import charger_la_demo
 from tests.support.environnement import settings_de_test
+from tests.support.navigateur import Navigateur
 from worker import creer_worker
 from workflows.campagne_client import demande_campagne, demarrer_campagne
 
@@ -101,6 +104,33 @@ async def test_la_demo_montre_chaque_etat_et_des_taches_en_retard(env_dev, tmp_p
         assert campagnes[annee].get("etape") == "mise_a_jour_employeurs", campagnes[annee]
         assert campagnes[annee]["progression"]["taches"].get("ouverte", 0) >= 1, campagnes[annee]
         assert campagnes[annee - 1].get("etape") in {"attente_envoi", "envoi_documents", "terminee"}, campagnes
+        # The previous one: its documents out, its tasks answered (none left open in the employers' inboxes).
+        passee = campagnes[annee - 1]
+        assert passee["compteurs"].get("documents", 0) >= 1, passee
+        assert passee["progression"]["taches"].get("terminee", 0) >= 1, passee
+        assert passee["progression"]["taches"].get("ouverte", 0) == 0, passee
+
+        # The supervisor's campaign pages say where each campaign stands today, and a dry run counts the demo's agents.
+        nav = Navigateur(
+            await pile.enter_async_context(
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test", timeout=60)
+            )
+        )
+        assert (await nav.connecter("superviseur", superviseur["code"])).status_code == 303
+        liste = (await nav.get("/superviseur/campagnes")).text
+        assert f"Calendrier des campagnes au {date_fr(date.today())}" in liste
+        assert f"Campagne {annee} (envoi des documents en {annee + 1}) : lancée" in liste
+        assert f"Campagne {annee + 1} (envoi des documents en {annee + 2}) : pas encore lancée" in liste
+        courante = (await nav.get(f"/superviseur/campagnes/{annee}")).text
+        assert "Relevé individuel de situation (RIS)</th>" in courante and "sélection aura lieu" not in courante
+        limite = re.search(r"Date limite de mise à jour par les employeurs</th><td>([^<]+)</td><td>([^<]+)<", courante)
+        assert limite and limite.groups() == (date_fr(date.today() + timedelta(days=30)), "À venir"), limite
+        simulation = await nav.post("/superviseur/campagnes", {"annee": str(annee), "simulation": "oui"})
+        assert simulation.status_code == 303, simulation.text
+        page = (await nav.get(simulation.headers["location"])).text
+        cohortes = re.findall(r"<tr><th scope=\"row\">([^<]+)</th>(?:<td>\d+</td>)*<td>(\d+)</td></tr>", page)
+        assert dict(cohortes).get("Relevé individuel de situation (RIS)", "0") != "0", cohortes
+        assert "ne retient aucun agent" not in page
 
         # A second run (the next `cnracl run`) adds nothing.
         avant = await _lignes(sessions)
