@@ -25,7 +25,6 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import col, func, select
 
-from domain.campagne import TYPE_TACHE_CAMPAGNE, id_workflow_campagne
 from domain.eir import PeriodeASignaler
 from domain.erreurs import ErreurMetier, Indisponible, MoteurIndisponible
 from persistence import depots, depots_campagne
@@ -224,45 +223,11 @@ class _Demo:
         deadline 30 days from today in its input —, and the one before it on its real calendar: past, it runs
         through to its documents (sent from September to December of the year after it)."""
         maintenant = datetime.now(UTC)
-        annee = maintenant.year
+        annee = campagnes.annee_en_cours(self.settings, maintenant)
         lancement = demande_campagne(self.settings, annee).calendrier.lancement
-        if lancement > maintenant:
-            annee -= 1
-            lancement = demande_campagne(self.settings, annee).calendrier.lancement
         jusqu_a_la_limite = timedelta(days=(maintenant - lancement).days + 30)
         courante = _moteur(self.settings, campagne_delai_mise_a_jour=jusqu_a_la_limite)
         await asyncio.gather(self.campagne(annee, courante), self.campagne(annee - 1, self.reel))
-        await self.campagne_repondue(annee - 1)
-
-    async def campagne_repondue(self, annee: int) -> None:
-        """The previous campaign's employers answered its tasks — late: its cut-off passed while it ran, in a
-        moment — so that its tasks do not stay open in their inboxes a year on."""
-        workflow_id = id_workflow_campagne(annee)
-
-        async def aux_documents() -> bool:
-            async with self.sessions() as session:
-                campagne = await depots_campagne.campagne_par_annee(session, annee, False)
-                return campagne is not None and campagne.etape in ("attente_envoi", "envoi_documents", "terminee")
-
-        await self.attendre(aux_documents, f"l'envoi des documents de la campagne {annee}")
-        async with self.sessions() as session:
-            ouvertes = (
-                await session.exec(
-                    select(Tache).where(
-                        Tache.workflow_id == workflow_id, Tache.type == TYPE_TACHE_CAMPAGNE, Tache.etat == "ouverte"
-                    )
-                )
-            ).all()
-        for tache in ouvertes:
-            employeur = await self.admin_de(tache.employeur_id)
-            async with self.sessions() as session:
-                await taches.completer(
-                    session,
-                    self.reel,
-                    employeur,
-                    tache.id or 0,
-                    taches.Completion(carriere_verifiee=True, commentaire="Carrière vérifiée, après la date limite."),
-                )
 
     # --- rectifications ---
 

@@ -104,10 +104,9 @@ async def test_la_demo_montre_chaque_etat_et_des_taches_en_retard(env_dev, tmp_p
         assert campagnes[annee].get("etape") == "mise_a_jour_employeurs", campagnes[annee]
         assert campagnes[annee]["progression"]["taches"].get("ouverte", 0) >= 1, campagnes[annee]
         assert campagnes[annee - 1].get("etape") in {"attente_envoi", "envoi_documents", "terminee"}, campagnes
-        # The previous one: its documents out, its tasks answered (none left open in the employers' inboxes).
+        # The previous one: its documents out, no task of it left open in the employers' inboxes.
         passee = campagnes[annee - 1]
         assert passee["compteurs"].get("documents", 0) >= 1, passee
-        assert passee["progression"]["taches"].get("terminee", 0) >= 1, passee
         assert passee["progression"]["taches"].get("ouverte", 0) == 0, passee
 
         # The supervisor's campaign pages say where each campaign stands today, and a dry run counts the demo's agents.
