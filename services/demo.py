@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import col, func, select
 
+from domain.campagne import PARIS
 from domain.eir import PeriodeASignaler
 from domain.erreurs import ErreurMetier, Indisponible, MoteurIndisponible
 from persistence import depots, depots_campagne
@@ -224,8 +225,9 @@ class _Demo:
         through to its documents (sent from September to December of the year after it)."""
         maintenant = datetime.now(UTC)
         annee = campagnes.annee_en_cours(self.settings, maintenant)
-        lancement = demande_campagne(self.settings, annee).calendrier.lancement
-        jusqu_a_la_limite = timedelta(days=(maintenant - lancement).days + 30)
+        lancement = demande_campagne(self.settings, annee).calendrier.lancement.astimezone(PARIS)
+        # In whole days from the launch, so that the deadline falls on the date 30 days from today, at any hour.
+        jusqu_a_la_limite = date.today() + timedelta(days=30) - lancement.date()
         courante = _moteur(self.settings, campagne_delai_mise_a_jour=jusqu_a_la_limite)
         await asyncio.gather(self.campagne(annee, courante), self.campagne(annee - 1, self.reel))
 

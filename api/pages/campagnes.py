@@ -19,6 +19,7 @@ from api.pages.libelles import avis
 from api.pages.rendu import refus_de
 from api.pages.session import ErreurPage
 from domain.erreurs import ErreurMetier, Introuvable
+from notifications.rendu import accord
 from services import campagnes
 
 router = APIRouter(include_in_schema=False)
@@ -76,8 +77,9 @@ def graphique_campagne(par_cohorte: dict[str, dict[str, int]], identifiant: str 
     utile = largeur - marge_g - 70
     description = (
         " ; ".join(
-            f"{COHORTES.get(c, c)} : {sum(v.values())} agents dont "
-            + ", ".join(f"{n} {ETATS_CIBLE.get(e, (e, ''))[0].lower()}" for e, n in v.items())
+            f"{COHORTES.get(c, c)} : {accord(sum(v.values()), 'agent')} ("
+            + " ; ".join(f"{ETATS_CIBLE.get(e, (e, ''))[0].lower()} : {n}" for e, n in v.items())
+            + ")"
             for c, v in lignes
         )
         or "aucun agent sélectionné"

@@ -22,6 +22,7 @@ from persistence.models_campagne import CampagneTable
 from services.demo import animer
 from services.donnees import charger_la_demo
 from tests.support.environnement import settings_de_test
+from tests.support.lexique import mots_de_code
 from tests.support.navigateur import Navigateur
 from worker import creer_worker
 from workflows.campagne_client import demande_campagne, demarrer_campagne
@@ -122,6 +123,8 @@ async def test_la_demo_montre_chaque_etat_et_des_taches_en_retard(env_dev, tmp_p
         assert f"Campagne {annee + 1} (envoi des documents en {annee + 2}) : pas encore lancée" in liste
         courante = (await nav.get(f"/superviseur/campagnes/{annee}")).text
         assert "Relevé individuel de situation (RIS)</th>" in courante and "sélection aura lieu" not in courante
+        # Its next step: the reminder a week before its deadline.
+        assert f"prochaine échéance le {date_fr(date.today() + timedelta(days=23))} à " in courante
         limite = re.search(r"Date limite de mise à jour par les employeurs</th><td>([^<]+)</td><td>([^<]+)<", courante)
         assert limite and limite.groups() == (date_fr(date.today() + timedelta(days=30)), "À venir"), limite
         simulation = await nav.post("/superviseur/campagnes", {"annee": str(annee), "simulation": "oui"})
@@ -130,6 +133,10 @@ async def test_la_demo_montre_chaque_etat_et_des_taches_en_retard(env_dev, tmp_p
         cohortes = re.findall(r"<tr><th scope=\"row\">([^<]+)</th>(?:<td>\d+</td>)*<td>(\d+)</td></tr>", page)
         assert dict(cohortes).get("Relevé individuel de situation (RIS)", "0") != "0", cohortes
         assert "ne retient aucun agent" not in page
+        passee = (await nav.get(f"/superviseur/campagnes/{annee - 1}")).text
+        assert "Documents produits</th><td>0<" not in passee
+        for html in (liste, courante, page, passee):
+            assert mots_de_code(html) == []
 
         # A second run (the next `cnracl run`) adds nothing.
         avant = await _lignes(sessions)
