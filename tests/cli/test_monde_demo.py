@@ -8,7 +8,7 @@ import asyncio
 import json
 import re
 from contextlib import AsyncExitStack
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
@@ -19,6 +19,7 @@ from notifications.rendu import date_fr
 from persistence.db import creer_moteur, fabrique_sessions
 from persistence.models import Compte, DemandeEirTable, DossierValidationTable, RectificationTable, Tache
 from persistence.models_campagne import CampagneTable
+from services import campagnes
 from services.demo import animer
 from services.donnees import charger_la_demo
 from tests.support.environnement import settings_de_test
@@ -87,12 +88,12 @@ async def test_la_demo_montre_chaque_etat_et_des_taches_en_retard(env_dev, tmp_p
         en_retard = [t for t in taches if t["en_retard"]]
         assert len(en_retard) >= 2, taches  # one reminded, one escalated to the supervisors
 
-        campagnes: dict[int, dict] = {}
+        vues: dict[int, dict] = {}
 
         async def aux_etapes_attendues() -> bool:
             for a in (annee - 1, annee):
-                campagnes[a] = (await http.get(f"/campagnes/{a}")).json()
-            return campagnes[annee].get("etape") == "mise_a_jour_employeurs" and campagnes[annee - 1].get("etape") in {
+                vues[a] = (await http.get(f"/campagnes/{a}")).json()
+            return vues[annee].get("etape") == "mise_a_jour_employeurs" and vues[annee - 1].get("etape") in {
                 "attente_envoi",
                 "envoi_documents",
                 "terminee",
@@ -102,11 +103,11 @@ async def test_la_demo_montre_chaque_etat_et_des_taches_en_retard(env_dev, tmp_p
             if await aux_etapes_attendues():
                 break
             await asyncio.sleep(1)
-        assert campagnes[annee].get("etape") == "mise_a_jour_employeurs", campagnes[annee]
-        assert campagnes[annee]["progression"]["taches"].get("ouverte", 0) >= 1, campagnes[annee]
-        assert campagnes[annee - 1].get("etape") in {"attente_envoi", "envoi_documents", "terminee"}, campagnes
+        assert vues[annee].get("etape") == "mise_a_jour_employeurs", vues[annee]
+        assert vues[annee]["progression"]["taches"].get("ouverte", 0) >= 1, vues[annee]
+        assert vues[annee - 1].get("etape") in {"attente_envoi", "envoi_documents", "terminee"}, vues
         # The previous one: its documents out, no task of it left open in the employers' inboxes.
-        passee = campagnes[annee - 1]
+        passee = vues[annee - 1]
         assert passee["compteurs"].get("documents", 0) >= 1, passee
         assert passee["progression"]["taches"].get("ouverte", 0) == 0, passee
 
@@ -143,3 +144,23 @@ async def test_la_demo_montre_chaque_etat_et_des_taches_en_retard(env_dev, tmp_p
         assert await charger_la_demo(settings, forcer=False) is None
         assert await animer(sessions, settings)
         assert await _lignes(sessions) == avant
+
+
+async def test_le_calendrier_du_jour_dit_ou_en_sont_les_campagnes(tmp_path, url_sqlite, sessions_sqlite):
+    """What the launch form reads: in December, this year's campaign is past its launch and its cut-off (launched
+    now, every employer would be late at once); the next one is to come. Before July, the one under way is last
+    year's."""
+    settings = settings_de_test(tmp_path, url_sqlite, 25)
+    async with sessions_sqlite() as session:
+        decembre = await campagnes.calendrier_du_jour(session, settings, datetime(2026, 12, 5, 12, tzinfo=UTC))
+    assert [(c.annee, c.lancee, c.limite_passee) for c in decembre] == [(2026, False, True), (2027, False, False)]
+    assert [(r.cle, r.passe) for r in decembre[0].reperes] == [
+        ("lancement", True),
+        ("date_limite", True),
+        ("transmission", False),
+        ("debut_envoi", False),
+        ("fin_envoi", False),
+    ]
+    assert not any(r.passe for r in decembre[1].reperes)
+    assert campagnes.annee_en_cours(settings, datetime(2026, 6, 30, 12, tzinfo=UTC)) == 2025
+    assert campagnes.annee_en_cours(settings, datetime(2026, 7, 1, 12, tzinfo=UTC)) == 2026
