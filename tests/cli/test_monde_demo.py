@@ -7,12 +7,15 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
 from sqlmodel import func, select
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from notifications.rendu import date_fr
@@ -22,7 +25,7 @@ from persistence.models_campagne import CampagneTable
 from services import campagnes
 from services.demo import animer
 from services.donnees import charger_la_demo
-from tests.support.environnement import settings_de_test
+from tests.support.environnement import BIN, settings_de_test
 from tests.support.lexique import mots_de_code
 from tests.support.navigateur import Navigateur
 from worker import creer_worker
@@ -51,20 +54,31 @@ async def _lignes(sessions) -> dict[str, int]:
         }
 
 
-async def test_la_demo_montre_chaque_etat_et_des_taches_en_retard(env_dev, tmp_path, boite_mail, url_sqlite):
+@pytest.fixture
+async def env_demo() -> AsyncIterator[WorkflowEnvironment]:
+    """The demo's own engine, as `cnracl run` has: the session's shared dev server keeps other tests' campaigns
+    (test_arret_worker_campagne completes next year's), whose ids the demo's would meet once that year comes."""
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(BIN / "temporal"), data_converter=pydantic_data_converter
+    )
+    yield env
+    await env.shutdown()
+
+
+async def test_la_demo_montre_chaque_etat_et_des_taches_en_retard(env_demo, tmp_path, boite_mail, url_sqlite):
     settings = settings_de_test(
-        tmp_path, url_sqlite, boite_mail.port, temporal_address=env_dev.client.service_client.config.target_host
+        tmp_path, url_sqlite, boite_mail.port, temporal_address=env_demo.client.service_client.config.target_host
     )
     annee = date.today().year if date.today().month >= 7 else date.today().year - 1
-    # What another test on the shared engine leaves (test_planification triggers and terminates this year's
-    # campaign): a closed campaign-dai-N that never wrote to this base. The demo must still open its own.
-    await (await demarrer_campagne(env_dev.client, "file-sans-worker", demande_campagne(settings, annee))).terminate()
+    # What CI's shared engine held (test_planification triggers and terminates this year's campaign): a closed
+    # campaign-dai-N that never wrote to this base. The demo must still open its own.
+    await (await demarrer_campagne(env_demo.client, "file-sans-worker", demande_campagne(settings, annee))).terminate()
     assert await charger_la_demo(settings, forcer=False)
     moteur = creer_moteur(url_sqlite)
     async with AsyncExitStack() as pile:
         pile.push_async_callback(moteur.dispose)
         sessions = fabrique_sessions(moteur)
-        await pile.enter_async_context(creer_worker(env_dev.client, settings, sessions))
+        await pile.enter_async_context(creer_worker(env_demo.client, settings, sessions))
         assert await animer(sessions, settings)
 
         app = create_app(settings)
