@@ -136,8 +136,9 @@ NOMS: tuple[tuple[str, str, int], ...] = (
 )
 
 
-# The ages of the agents without a process: most in the current campaign's cohorts (domain/regles/campagne.yaml).
-_AGES = (35, 40, 45, 50, 55, 60, 38, 42, 47, 52, 57, 62)
+# The ages of the agents without a process, in the current campaign's sending year: half in its cohorts
+# (domain/regles/campagne.yaml), half one year older — in the previous campaign's cohorts, whose documents went out.
+_AGES = (35, 40, 45, 50, 55, 60, 36, 41, 46, 51, 56, 61)
 
 
 @dataclass(frozen=True)
@@ -316,8 +317,18 @@ async def charger_demo(
         for cle, (admin, utilisateur) in _IDENTIFIANTS_EMPLOYEURS.items():
             raison = employeurs[cle].raison_sociale
             for profil, login, noms, a_voir in (
-                ("admin", admin, titulaires[cle], "la corbeille des tâches, les comptes des gestionnaires"),
-                ("utilisateur", utilisateur, utilisateurs[cle], "les tâches de l'employeur"),
+                (
+                    "admin",
+                    admin,
+                    titulaires[cle],
+                    "la corbeille des tâches, les comptes des gestionnaires, les agents de la campagne en cours",
+                ),
+                (
+                    "utilisateur",
+                    utilisateur,
+                    utilisateurs[cle],
+                    "les tâches de l'employeur, dont celles de la campagne",
+                ),
             ):
                 a_creer.append(
                     (
@@ -350,7 +361,8 @@ async def charger_demo(
                 {},
                 {"nom": "Moreau", "prenom": "Claire"},
                 None,
-                "Tous les processus, dans chaque état ; les tâches en retard ; les gabarits ; les campagnes.",
+                "Tous les processus, dans chaque état ; les tâches en retard ; les gabarits ; la campagne précédente "
+                "jusqu'à ses documents et la campagne en cours, à la mise à jour par les employeurs.",
                 None,
             )
         )

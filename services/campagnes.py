@@ -5,21 +5,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
-from temporalio.client import WorkflowFailureError
+from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
 
-from domain.campagne import TYPE_TACHE_CAMPAGNE, ActionSuperviseur, Cohorte, id_workflow_campagne
-from domain.erreurs import Indisponible, Introuvable
+from domain.campagne import TYPE_TACHE_CAMPAGNE, ActionSuperviseur, Calendrier, Cohorte, id_workflow_campagne
+from domain.erreurs import Conflit, Indisponible, Introuvable
 from domain.texte import TexteLibreMultiligne
 from persistence import depots, depots_campagne
 from persistence.models import Compte
 from persistence.models_campagne import CampagneTable
 from services.acces import numero
 from services.moteur import Moteur, joignable, mettre_a_jour
+from settings import Settings
 from workflows.campagne import CampagneDaiWorkflow
 from workflows.campagne_client import demande_campagne, demarrer_campagne, lancement_annuel, planifier_campagnes
 
@@ -70,13 +72,23 @@ async def _publique(session: AsyncSession, campagne: CampagneTable) -> CampagneP
     )
 
 
-async def _ouverte(session: AsyncSession, annee: int, simulation: bool) -> CampagneTable:
-    """The campaign's row, written by its first activity a moment after the start."""
+async def _ouverte(
+    session: AsyncSession, annee: int, simulation: bool, handle: WorkflowHandle[Any, Any]
+) -> CampagneTable:
+    """The campaign's row, written by its first activity a moment after the start. A run already closed that never
+    wrote it here (it belongs to another base on the same engine) will not: say so rather than « it starts »."""
     for _ in range(100):
         campagne = await depots_campagne.campagne_par_annee(session, annee, simulation)
         if campagne is not None:
             return campagne
         await asyncio.sleep(0.1)
+    async with joignable():
+        statut = (await handle.describe()).status
+    if statut is not None and statut != WorkflowExecutionStatus.RUNNING:
+        raise Conflit(
+            f"La campagne {annee} a déjà été menée à son terme par le moteur de processus, mais elle n'est pas "
+            "enregistrée dans cette base : elle ne peut pas être relancée."
+        )
     raise Indisponible(f"La campagne démarre : consultez-la dans quelques instants (GET /campagnes/{annee}).")
 
 
@@ -93,7 +105,7 @@ async def lancer(session: AsyncSession, moteur: Moteur, annee: int, simulation: 
             except WorkflowFailureError as exc:
                 raise Indisponible("La simulation n'a pas abouti : réessayez dans quelques minutes.") from exc
     session.expunge_all()
-    return await _publique(session, await _ouverte(session, annee, simulation))
+    return await _publique(session, await _ouverte(session, annee, simulation, handle))
 
 
 async def consulter(session: AsyncSession, annee: int, simulation: bool = False) -> CampagnePublique:
@@ -164,6 +176,80 @@ async def de_l_employeur(
         session, numero(choisie), choisie.workflow_id, TYPE_TACHE_CAMPAGNE, employeur_id
     )
     return liste, choisie, agents_
+
+
+# The dates of a campaign's calendar a supervisor reads, in their order.
+REPERES = {
+    "lancement": "Lancement : sélection des agents, tâches et mails aux employeurs",
+    "date_limite": "Date limite de mise à jour par les employeurs",
+    "transmission": "Transmission au GIP Info Retraite",
+    "debut_envoi": "Début de l'envoi des documents",
+    "fin_envoi": "Fin de l'envoi des documents",
+}
+
+
+class Repere(BaseModel):
+    cle: str
+    libelle: str
+    le: datetime
+    passe: bool
+
+
+class CampagneDuCalendrier(BaseModel):
+    """One campaign as today's date sees it: its dates, past or to come, and whether it was launched."""
+
+    annee: int
+    annee_envoi: int
+    reperes: list[Repere]
+    lancee: bool
+    limite_passee: bool
+
+
+def reperes(calendrier: dict[str, Any] | Calendrier, maintenant: datetime) -> list[Repere]:
+    """The calendar's dates (a stored campaign's, or one computed from the settings), each past or to come."""
+    dates = asdict(calendrier) if isinstance(calendrier, Calendrier) else calendrier
+    liste = []
+    for cle, libelle in REPERES.items():
+        valeur = dates.get(cle)
+        if isinstance(valeur, str):
+            valeur = datetime.fromisoformat(valeur)
+        if not isinstance(valeur, datetime):
+            continue
+        if valeur.tzinfo is None:  # stored as naive UTC
+            valeur = valeur.replace(tzinfo=UTC)
+        liste.append(Repere(cle=cle, libelle=libelle, le=valeur, passe=valeur <= maintenant))
+    return liste
+
+
+def annee_en_cours(settings: Settings, maintenant: datetime) -> int:
+    """The year of the latest campaign whose launch date (July) is past: the one under way today."""
+    annee = maintenant.year
+    if demande_campagne(settings, annee).calendrier.lancement > maintenant:
+        annee -= 1
+    return annee
+
+
+async def calendrier_du_jour(
+    session: AsyncSession, settings: Settings, maintenant: datetime | None = None
+) -> list[CampagneDuCalendrier]:
+    """The campaign under way (launched last July, or due then) and the next one, with their dates computed from
+    the settings, for the launch form: what launching one now would do."""
+    maintenant = maintenant or datetime.now(UTC)
+    annee = annee_en_cours(settings, maintenant)
+    resultat = []
+    for n in (annee, annee + 1):
+        calendrier = demande_campagne(settings, n).calendrier
+        ligne = await depots_campagne.campagne_par_annee(session, n, False)
+        resultat.append(
+            CampagneDuCalendrier(
+                annee=n,
+                annee_envoi=n + 1,
+                reperes=reperes(ligne.calendrier if ligne and ligne.calendrier else calendrier, maintenant),
+                lancee=ligne is not None,
+                limite_passee=calendrier.date_limite <= maintenant,
+            )
+        )
+    return resultat
 
 
 async def planifier(moteur: Moteur) -> bool:

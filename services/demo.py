@@ -21,13 +21,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import col, func, select
 
+from domain.campagne import PARIS
 from domain.eir import PeriodeASignaler
-from domain.erreurs import ErreurMetier
-from persistence import depots
+from domain.erreurs import ErreurMetier, Indisponible, MoteurIndisponible
+from persistence import depots, depots_campagne
 from persistence.db import SessionFactory
 from persistence.demo import NOMS, SCENARIOS, identifiant_agent
 from persistence.fabrique import siret_valide
@@ -40,11 +41,12 @@ from persistence.models import (
     RectificationTable,
     Tache,
 )
-from services import eir, rectifications, taches
+from services import campagnes, eir, rectifications, taches
 from services.base import base_de_donnees
 from services.echeances import demarrer_echeances
 from services.moteur import Moteur
 from settings import Settings
+from workflows.campagne_client import demande_campagne
 from workflows.client import delais_taches
 
 journal = logging.getLogger(__name__)
@@ -204,6 +206,31 @@ class _Demo:
             ).one()
         return int(premiere or date.today().year - 10) + 2
 
+    # --- campaigns ---
+
+    async def campagne(self, annee: int, moteur: Moteur) -> None:
+        async with self.sessions() as session:
+            if await depots_campagne.campagne_par_annee(session, annee, False) is not None:
+                return
+            try:
+                await campagnes.lancer(session, moteur, annee, False)
+            except MoteurIndisponible:
+                raise
+            except Indisponible:  # started: its row comes when the worker, busy with the demo, reaches it
+                journal.info("démonstration : la campagne %s démarre", annee)
+
+    async def campagnes(self) -> None:
+        """The current campaign (launched this year's July, or last year's before July) at its update stage — its
+        deadline 30 days from today in its input —, and the one before it on its real calendar: past, it runs
+        through to its documents (sent from September to December of the year after it)."""
+        maintenant = datetime.now(UTC)
+        annee = campagnes.annee_en_cours(self.settings, maintenant)
+        lancement = demande_campagne(self.settings, annee).calendrier.lancement.astimezone(PARIS)
+        # In whole days from the launch, so that the deadline falls on the date 30 days from today, at any hour.
+        jusqu_a_la_limite = date.today() + timedelta(days=30) - lancement.date()
+        courante = _moteur(self.settings, campagne_delai_mise_a_jour=jusqu_a_la_limite)
+        await asyncio.gather(self.campagne(annee, courante), self.campagne(annee - 1, self.reel))
+
     # --- rectifications ---
 
     async def rectification(self, agent: Compte, routage: str) -> None:
@@ -258,6 +285,7 @@ async def animer(sessions: SessionFactory, settings: Settings) -> bool:
             scenarios.append(demo.rectification(agent, cible))
     if not scenarios:  # not the demo's base: nothing to start there
         return False
+    scenarios.append(demo.campagnes())
     for resultat in await asyncio.gather(*scenarios, return_exceptions=True):
         if isinstance(resultat, (ErreurMetier, TimeoutError, RuntimeError)):
             journal.warning("démonstration : %s", resultat)

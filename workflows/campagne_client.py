@@ -60,8 +60,10 @@ def demande_campagne(settings: Settings, annee: int, simulation: bool = False) -
 async def demarrer_campagne(
     client: Client, task_queue: str, demande: DemandeCampagne
 ) -> WorkflowHandle[CampagneDaiWorkflow, VueCampagne]:
-    """Start campaign N; the id is the business key: starting it again returns the running one.
-    A dry run may be run again once finished (it starts afresh)."""
+    """Start campaign N; the id is the business key: starting it again returns the running one, and a campaign
+    that ran to its end is never run twice. One that ended without completing (terminated, failed, timed out)
+    may be started again: its steps are idempotent and it reopens its row. A dry run may be run again once
+    finished (it starts afresh)."""
     workflow_id = id_workflow_campagne(demande.annee, demande.simulation)
     try:
         return await client.start_workflow(
@@ -71,10 +73,12 @@ async def demarrer_campagne(
             task_queue=task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=(
-                WorkflowIDReusePolicy.ALLOW_DUPLICATE if demande.simulation else WorkflowIDReusePolicy.REJECT_DUPLICATE
+                WorkflowIDReusePolicy.ALLOW_DUPLICATE
+                if demande.simulation
+                else WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY
             ),
         )
-    except WorkflowAlreadyStartedError:  # campaign N already ran to its end: it is never run twice
+    except WorkflowAlreadyStartedError:  # campaign N already completed: it is never run twice
         return client.get_workflow_handle_for(CampagneDaiWorkflow.run, workflow_id)
 
 

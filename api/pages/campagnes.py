@@ -19,6 +19,7 @@ from api.pages.libelles import avis
 from api.pages.rendu import refus_de
 from api.pages.session import ErreurPage
 from domain.erreurs import ErreurMetier, Introuvable
+from notifications.rendu import accord
 from services import campagnes
 
 router = APIRouter(include_in_schema=False)
@@ -76,8 +77,9 @@ def graphique_campagne(par_cohorte: dict[str, dict[str, int]], identifiant: str 
     utile = largeur - marge_g - 70
     description = (
         " ; ".join(
-            f"{COHORTES.get(c, c)} : {sum(v.values())} agents dont "
-            + ", ".join(f"{n} {ETATS_CIBLE.get(e, (e, ''))[0].lower()}" for e, n in v.items())
+            f"{COHORTES.get(c, c)} : {accord(sum(v.values()), 'agent')} ("
+            + " ; ".join(f"{ETATS_CIBLE.get(e, (e, ''))[0].lower()} : {n}" for e, n in v.items())
+            + ")"
             for c, v in lignes
         )
         or "aucun agent sélectionné"
@@ -125,6 +127,8 @@ async def _liste(page: Page, erreur=None, erreurs=None, saisie=None, statut=200)
         "superviseur/campagnes.html",
         {
             "campagnes": await campagnes.toutes(page.session),
+            "aujourd_hui": datetime.now(UTC),
+            "calendrier_du_jour": await campagnes.calendrier_du_jour(page.session, page.moteur.settings),
             "ETAPES_CAMPAGNE": ETAPES,
             "erreur": erreur,
             "erreurs": erreurs or {},
@@ -182,6 +186,8 @@ async def _tableau(page: Page, annee: int, simulation: bool, erreur=None, messag
                 "erreurs": {},
                 "saisie": saisie or {"annee": str(annee), "simulation": "oui" if simulation else ""},
                 "ETAPES_CAMPAGNE": ETAPES,
+                "aujourd_hui": datetime.now(UTC),
+                "calendrier_du_jour": await campagnes.calendrier_du_jour(page.session, page.moteur.settings),
             },
             statut,
         )
@@ -195,6 +201,8 @@ async def _tableau(page: Page, annee: int, simulation: bool, erreur=None, messag
             "annee": annee,
             "simulation": simulation,
             "campagne": campagne,
+            "reperes": campagnes.reperes(campagne.calendrier, datetime.now(UTC)),
+            "reperes_au": datetime.now(UTC),
             "employeurs": employeurs,
             "graphique": graphique_campagne(par_cohorte),
             "par_cohorte": par_cohorte,
