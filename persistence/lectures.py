@@ -120,30 +120,6 @@ PROJECTIONS: dict[str, tuple[Any, str, str | None, str | None, str | None]] = {
 }
 
 
-async def resumes_de_processus(
-    session: AsyncSession,
-    type_: str,
-    etat: str | None,
-    en_attente_de: str | None,
-    employeur_id: int | None,
-    limite: int,
-) -> Sequence[Any]:
-    """The columns of a summary only, as rows (``id``, ``workflow_id``, ``etat``, ``en_attente_de``,
-    ``modifiee_le`` and the type's employer, deadline and step columns), most recently changed first."""
-    table, _, col_employeur, col_echeance, col_etape = PROJECTIONS[type_]
-    colonnes = ["id", "workflow_id", "etat", "en_attente_de", "modifiee_le"]
-    colonnes += [c for c in (col_employeur, col_echeance, col_etape) if c]
-    requete = select(*(getattr(table, c) for c in colonnes))
-    if etat:
-        requete = requete.where(table.etat == etat)
-    if en_attente_de:
-        requete = requete.where(table.en_attente_de == en_attente_de)
-    if employeur_id is not None and col_employeur is not None:
-        requete = requete.where(getattr(table, col_employeur) == employeur_id)
-    requete = requete.order_by(col(table.modifiee_le).desc()).limit(limite)
-    return (await session.exec(requete)).all()
-
-
 async def projection_du_processus(session: AsyncSession, workflow_id: str) -> tuple[str, Any] | None:
     """(type, projection row) of a process, None when no projection bears that id."""
     for type_, (table, *_reste) in PROJECTIONS.items():

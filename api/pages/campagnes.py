@@ -6,7 +6,6 @@ the JSON route's function."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from html import escape
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form
@@ -15,6 +14,7 @@ from markupsafe import Markup
 
 from api.pages.contexte import FormulaireSuperviseur, Page, PageEmployeur, PageSuperviseur
 from api.pages.formulaires import FormulaireInvalide, construire
+from api.pages.graphiques import GRIS, rectangle, svg, texte
 from api.pages.libelles import avis
 from api.pages.rendu import refus_de
 from api.pages.session import ErreurPage
@@ -84,39 +84,23 @@ def graphique_campagne(par_cohorte: dict[str, dict[str, int]], identifiant: str 
         )
         or "aucun agent sélectionné"
     )
-    morceaux = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {largeur} {hauteur}" role="img" '
-        f'aria-labelledby="{identifiant}-titre {identifiant}-desc" class="graphique-pension" width="100%">',
-        f'<title id="{identifiant}-titre">Avancement de la campagne par cohorte et par état</title>',
-        f'<desc id="{identifiant}-desc">{escape(description)}</desc>',
-    ]
+    corps = []
     for i, (cohorte, etats) in enumerate(lignes):
         y = 30 + i * pas
-        morceaux.append(
-            f'<text x="{marge_g - 8}" y="{y + hauteur_barre * 0.68:.1f}" text-anchor="end" '
-            f'font-size="13" fill="#161616">{escape(COHORTES.get(cohorte, cohorte).split(" (")[0])}</text>'
-        )
+        corps.append(texte(marge_g - 8, y + hauteur_barre * 0.68, COHORTES.get(cohorte, cohorte).split(" (")[0], "end"))
         x = float(marge_g)
         ordre = [e for e in ETATS_CIBLE if e in etats] + [e for e in etats if e not in ETATS_CIBLE]
         for etat in ordre:
             w = utile * etats[etat] / maximum
-            couleur = ETATS_CIBLE.get(etat, (etat, "#3a3a3a"))[1]
-            morceaux.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{hauteur_barre}" fill="{couleur}"/>')
+            corps.append(rectangle(x, y, w, hauteur_barre, ETATS_CIBLE.get(etat, (etat, GRIS))[1]))
             x += w
-        morceaux.append(
-            f'<text x="{x + 6:.1f}" y="{y + hauteur_barre * 0.68:.1f}" font-size="13" fill="#161616">'
-            f"{sum(etats.values())}</text>"
-        )
+        corps.append(texte(x + 6, y + hauteur_barre * 0.68, str(sum(etats.values()))))
     x = 20.0
     y = hauteur - 22
     for libelle, couleur in ETATS_CIBLE.values():
-        morceaux += [
-            f'<rect x="{x:.1f}" y="{y}" width="12" height="12" fill="{couleur}"/>',
-            f'<text x="{x + 16:.1f}" y="{y + 11}" font-size="12" fill="#161616">{escape(libelle)}</text>',
-        ]
+        corps += [rectangle(x, y, 12, 12, couleur), texte(x + 16, y + 11, libelle, taille=12)]
         x += 18 + 7.2 * len(libelle)
-    morceaux.append("</svg>")
-    return Markup("".join(morceaux))
+    return svg(identifiant, "Avancement de la campagne par cohorte et par état", description, largeur, hauteur, corps)
 
 
 # --- supervisors ---

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import partial
-from html import escape
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from api.pages import libelles
+from api.pages.graphiques import BLEU, GRIS, rectangle, svg, texte
 from api.pages.session import jeton_csrf, poser_graine_csrf
 from api.statuts import statut_de
 from domain.erreurs import ErreurMetier
@@ -109,32 +109,24 @@ def graphique_pension(points: list[dict[str, Any]], identifiant: str = "graphiqu
     maximum = max((p["pension_brute_mensuelle"] for p in points), default=0) or 1
     pas = (largeur - marge_g - 20) / max(len(points), 1)
     utile = hauteur - marge_b - marge_h
-    morceaux = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {largeur} {hauteur}" role="img" '
-        f'aria-labelledby="{identifiant}-titre {identifiant}-desc" class="graphique-pension" width="100%">',
-        f'<title id="{identifiant}-titre">Pension brute mensuelle estimée selon l\'âge de départ</title>',
-        f'<desc id="{identifiant}-desc">'
-        + escape(" ; ".join(f"{age_fr(p['age'])} : {euros(p['pension_brute_mensuelle'])}" for p in points))
-        + "</desc>",
+    description = " ; ".join(f"{age_fr(p['age'])} : {euros(p['pension_brute_mensuelle'])}" for p in points)
+    corps = [
         f'<line x1="{marge_g}" y1="{hauteur - marge_b}" x2="{largeur - 10}" y2="{hauteur - marge_b}" '
-        'stroke="#3a3a3a" stroke-width="1"/>',
+        f'stroke="{GRIS}" stroke-width="1"/>'
     ]
     for i, point in enumerate(points):
         montant = point["pension_brute_mensuelle"]
         h = utile * montant / maximum
         x = marge_g + i * pas + pas * 0.15
         y = hauteur - marge_b - h
-        morceaux += [
-            f'<rect x="{x:.1f}" y="{y:.1f}" width="{pas * 0.7:.1f}" height="{h:.1f}" fill="#000091"/>',
-            f'<text x="{x + pas * 0.35:.1f}" y="{y - 6:.1f}" text-anchor="middle" font-size="13" fill="#161616">'
-            f"{escape(euros(montant))}</text>",
-            f'<text x="{x + pas * 0.35:.1f}" y="{hauteur - marge_b + 20:.1f}" text-anchor="middle" font-size="13" '
-            f'fill="#161616">{escape(age_fr(point["age"]))}</text>',
+        corps += [
+            rectangle(x, y, pas * 0.7, h, BLEU),
+            texte(x + pas * 0.35, y - 6, euros(montant), "middle"),
+            texte(x + pas * 0.35, hauteur - marge_b + 20, age_fr(point["age"]), "middle"),
         ]
-    morceaux += [
-        f'<text x="{marge_g - 8}" y="{marge_h}" text-anchor="end" font-size="12" fill="#3a3a3a">€/mois</text>',
-        f'<text x="{(largeur + marge_g) / 2:.0f}" y="{hauteur - 8}" text-anchor="middle" font-size="12" '
-        'fill="#3a3a3a">Âge de départ</text>',
-        "</svg>",
+    corps += [
+        texte(marge_g - 8, marge_h, "€/mois", "end", taille=12, couleur=GRIS),
+        texte((largeur + marge_g) / 2, hauteur - 8, "Âge de départ", "middle", taille=12, couleur=GRIS),
     ]
-    return Markup("".join(morceaux))
+    titre = "Pension brute mensuelle estimée selon l'âge de départ"
+    return svg(identifiant, titre, description, largeur, hauteur, corps)

@@ -5,12 +5,10 @@ by employer, and a preview of every mail template rendered with its sample data.
 
 from __future__ import annotations
 
-from html import escape
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse
-from markupsafe import Markup
 from pydantic import ValidationError
 
 from api import vues_documents
@@ -18,6 +16,7 @@ from api.pages.campagnes import ETAPES as ETAPES_CAMPAGNE
 from api.pages.campagnes import ETATS_CIBLE
 from api.pages.contexte import FormulaireSuperviseur, Page, PageSuperviseur
 from api.pages.formulaires import par_champ
+from api.pages.graphiques import ROUGE, VERT, graphique_barres
 from api.pages.libelles import ETATS, QUESTIONS_ENQUETE, TYPES_PROCESSUS, avis, libelle
 from api.pages.rendu import refus_de
 from api.pages.session import ErreurPage
@@ -31,37 +30,6 @@ from services.incidents import Annulation, Reattribution
 router = APIRouter(include_in_schema=False)
 RECHERCHE_MAX = 100  # characters of a search kept (a name, a NIR)
 Motif = Annotated[str, Form(max_length=2000)]
-# The charts' colours (DSFR: blue France, red Marianne, success green), each with a 3:1 contrast on white at least.
-BLEU, ROUGE, VERT = "#000091", "#ce0500", "#18753c"
-
-
-def graphique_barres(identifiant: str, titre: str, lignes: list[tuple[str, int]], couleur: str = BLEU) -> Markup:
-    """Horizontal bars, one per (label, value), as inline SVG with its title and description (the same figures,
-    with their links, are in the table that follows each chart)."""
-    largeur, marge_g, hauteur_barre, pas = 640, 250, 22, 32
-    hauteur = 16 + pas * max(len(lignes), 1)
-    maximum = max((v for _, v in lignes), default=0) or 1
-    utile = largeur - marge_g - 60
-    description = " ; ".join(f"{libelle_} : {valeur}" for libelle_, valeur in lignes) or "aucune donnée"
-    morceaux = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {largeur} {hauteur}" role="img" '
-        f'aria-labelledby="{identifiant}-titre {identifiant}-desc" width="100%">',
-        f'<title id="{identifiant}-titre">{escape(titre)}</title>',
-        f'<desc id="{identifiant}-desc">{escape(description)}</desc>',
-    ]
-    for i, (texte, valeur) in enumerate(lignes):
-        y = 8 + i * pas
-        court = texte if len(texte) <= 34 else texte[:33] + "…"
-        w = max(utile * valeur / maximum, 1.0 if valeur else 0.0)
-        morceaux += [
-            f'<text x="{marge_g - 8}" y="{y + hauteur_barre * 0.7:.1f}" text-anchor="end" font-size="13" '
-            f'fill="#161616">{escape(court)}</text>',
-            f'<rect x="{marge_g}" y="{y}" width="{w:.1f}" height="{hauteur_barre}" fill="{couleur}"/>',
-            f'<text x="{marge_g + w + 6:.1f}" y="{y + hauteur_barre * 0.7:.1f}" font-size="13" fill="#161616">'
-            f"{valeur}</text>",
-        ]
-    morceaux.append("</svg>")
-    return Markup("".join(morceaux))
 
 
 def _figures(tableau: dict[str, Any]) -> dict[str, Any]:
