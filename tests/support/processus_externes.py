@@ -104,9 +104,17 @@ class ApiExterne(_ProcessusExterne):
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}/api/v1"
 
-    def demarrer(self) -> None:
+    def lancer(self) -> None:
+        """Start it without waiting for it to listen (it takes seconds: the test does something else meanwhile)."""
         self._lancer([str(BIN / "cnracl"), "api", "--port", str(self.port)])
-        attendre_port(self.port)
+
+    def ecoute(self) -> None:
+        """Wait until it listens (its imports take long on a busy machine)."""
+        attendre_port(self.port, delai=180)
+
+    def demarrer(self) -> None:
+        self.lancer()
+        self.ecoute()
 
     def code_de_sortie(self, delai: float = 10.0) -> int:
         """Wait for the process to end by itself (a fault point); its exit code."""
