@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 from temporalio.client import Client
 
@@ -27,11 +29,13 @@ from persistence.db import SessionFactory, transaction
 from persistence.models import Affilie, DemandeEirTable, DossierValidationTable, RectificationTable
 from persistence.reconciliation import TableDeDemande
 from services import courriels, echeances, eir, rectifications
+from services.moteur import moteur_en_panne
 from settings import Settings
 from workflows.client import delais_taches
 
 journal = logging.getLogger("cnracl.services.reconciliation")
 
+LigneDeDemande = DemandeEirTable | RectificationTable | DossierValidationTable
 # Rows handled per table and per pass: a backlog drains over a few passes without one long pass.
 LOT = 200
 
@@ -48,34 +52,45 @@ async def demarrer_les_processus_manquants(
     """Start the process of every request committed before ``maintenant - reconciliation_delai`` whose start was
     never confirmed; the number of requests confirmed."""
     avant = maintenant - settings.reconciliation_delai
-    confirmes = 0
     async with transaction(sessions) as session:
         demandes = await reconciliation.sans_processus_confirme(session, DemandeEirTable, avant, LOT)
         rectifs = await reconciliation.sans_processus_confirme(session, RectificationTable, avant, LOT)
         dossiers = await reconciliation.sans_processus_confirme(session, DossierValidationTable, avant, LOT)
         affilies = {d.affilie_id: await session.get(Affilie, d.affilie_id) for d in dossiers}
-    for demande in demandes:
-        await eir.demarrer_processus(client, settings, demande)
-    for rectification in rectifs:
-        await rectifications.demarrer_processus(client, settings, rectification)
-    for dossier in dossiers:
-        affilie = affilies.get(dossier.affilie_id)
-        if affilie is not None:
-            await echeances.demarrer_dossier(
-                client, settings.task_queue, dossier, affilie, settings.validation_rappels, delais_taches(settings)
+    delais = delais_taches(settings)
+    departs: list[tuple[TableDeDemande, LigneDeDemande, Callable[[], Awaitable[object]]]] = [
+        *((DemandeEirTable, d, partial(eir.demarrer_processus, client, settings, d)) for d in demandes),
+        *((RectificationTable, r, partial(rectifications.demarrer_processus, client, settings, r)) for r in rectifs),
+        *(
+            (
+                DossierValidationTable,
+                d,
+                partial(
+                    echeances.demarrer_dossier, client, settings.task_queue, d, a, settings.validation_rappels, delais
+                ),
             )
-    async with transaction(sessions) as session:
-        tables: list[tuple[TableDeDemande, list[int]]] = [
-            (DemandeEirTable, [ligne.id or 0 for ligne in demandes]),
-            (RectificationTable, [ligne.id or 0 for ligne in rectifs]),
-            (DossierValidationTable, [ligne.id or 0 for ligne in dossiers]),
-        ]
-        for table, ids in tables:
-            await reconciliation.confirmer_demarrage(session, table, ids, datetime.now(UTC))
-            confirmes += len(ids)
-    for ligne in (*demandes, *rectifs, *dossiers):
-        journal.warning("processus %s démarré par le réconciliateur (sa demande l'attendait)", ligne.workflow_id)
-    return confirmes
+            for d in dossiers
+            if (a := affilies.get(d.affilie_id)) is not None
+        ),
+    ]
+    confirmes: dict[TableDeDemande, list[int]] = {}
+    try:
+        for table, ligne, demarrer in departs:
+            try:
+                await demarrer()
+            except Exception as exc:
+                if moteur_en_panne(exc):
+                    raise  # the engine out of reach: the next pass tries again
+                # This request alone cannot start: logged for the operators, the others go on.
+                journal.error("processus %s non démarré par le réconciliateur : %s", ligne.workflow_id, exc)
+                continue
+            journal.warning("démarrage de %s confirmé par le réconciliateur", ligne.workflow_id)
+            confirmes.setdefault(table, []).append(ligne.id or 0)
+    finally:  # what did start is written, even when the engine went away in the middle
+        async with transaction(sessions) as session:
+            for table, ids in confirmes.items():
+                await reconciliation.confirmer_demarrage(session, table, ids, datetime.now(UTC))
+    return sum(len(ids) for ids in confirmes.values())
 
 
 async def balayer_la_boite_envoi(sessions: SessionFactory, settings: Settings, maintenant: datetime) -> int:
