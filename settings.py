@@ -128,6 +128,21 @@ class Settings(BaseSettings):
     campagne_paquet_smtp: int = Field(default=50, ge=1)
     campagne_collecteur: str = "fichiers"
 
+    # Nothing left behind (issue 28). The worker's reconciler runs every ``reconciliation_periode``: it starts the
+    # process of each request committed more than ``reconciliation_delai`` ago whose start was never confirmed
+    # (the API died in between), and resends the outbox rows no process sends (account mails) still waiting
+    # after ``boite_envoi_delai``: backoff from ``boite_envoi_intervalle``, doubled each time, at most
+    # ``boite_envoi_tentatives`` sends, then the row is an incident and the code it carries expires.
+    reconciliation_periode: timedelta = Field(default=timedelta(seconds=30), gt=timedelta(0))
+    reconciliation_delai: timedelta = Field(default=timedelta(minutes=1), ge=timedelta(0))
+    boite_envoi_delai: timedelta = Field(default=timedelta(minutes=2), ge=timedelta(0))
+    boite_envoi_intervalle: timedelta = Field(default=timedelta(minutes=1), ge=timedelta(0))
+    boite_envoi_tentatives: int = Field(default=8, ge=1, le=100)
+    # Tests only: the API process exits (``os._exit``) right after committing a request (``demarrage``: before
+    # its process starts) or an account mail (``envoi``: before it is sent), to prove the reconciler closes
+    # those windows. Empty in production.
+    panne_apres_ecriture: str = ""
+
     @field_validator("proxies_de_confiance", mode="before")
     @classmethod
     def _reseaux(cls, valeur: object) -> object:

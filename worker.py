@@ -21,6 +21,7 @@ from observabilite.journaux import configurer_journaux
 from observabilite.memoire import figer_memoire
 from observabilite.metriques import runtime_temporal
 from persistence.db import SessionFactory, creer_moteur, fabrique_sessions
+from services.reconciliation import boucle
 from settings import Settings, get_settings
 from workflows.campagne import WORKFLOWS_CAMPAGNE
 from workflows.client import connecter
@@ -101,11 +102,16 @@ async def main(settings: Settings | None = None, part: str = "tout") -> None:
         tracage=settings.tracage_otel,
         runtime=runtime_temporal(settings.worker_metriques),
     )
+    sessions = fabrique_sessions(moteur)
+    # The reconciler runs beside the activities (a worker of the workflows only serves the answers).
+    reconciliateur = asyncio.create_task(boucle(sessions, client, settings)) if part != "workflows" else None
     try:
-        le_worker = creer_worker(client, settings, fabrique_sessions(moteur), part)
+        le_worker = creer_worker(client, settings, sessions, part)
         figer_memoire()
         await le_worker.run()
     finally:
+        if reconciliateur is not None:
+            reconciliateur.cancel()
         await moteur.dispose()
 
 

@@ -34,4 +34,4 @@ TypeIncident = StrEnum("TypeIncident", "metier technique")
 EtatTache = StrEnum("EtatTache", "ouverte terminee annulee")
 
 TypeDocument = StrEnum("TypeDocument", "ris bilan eig")
-EtatMail = StrEnum("EtatMail", "a_envoyer envoye")
+EtatMail = StrEnum("EtatMail", "a_envoyer envoye incident")

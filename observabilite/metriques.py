@@ -94,6 +94,8 @@ async def etat_du_service(session: AsyncSession, maintenant: datetime | None = N
         for incident in (await session.exec(select(table.incident).where(table.etat == "incident"))).all():
             type_incident = (incident or {}).get("type", "technique")
             incidents[type_incident] = incidents.get(type_incident, 0) + 1
+    # An account mail no process sends, abandoned after its sends (services.reconciliation): its own incident.
+    incidents["courriel"] = await session.scalar(select(func.count()).where(col(Mail.etat) == "incident")) or 0
     souffrance = await session.scalar(
         select(func.count()).where(
             (col(Mail.etat) == "a_envoyer") & (col(Mail.cree_le) < maintenant - timedelta(minutes=5))
@@ -117,7 +119,7 @@ async def etat_du_service(session: AsyncSession, maintenant: datetime | None = N
         ),
         _jauge(
             "cnracl_mails",
-            "Mails de la boîte d'envoi, par état (a_envoyer, envoye).",
+            "Mails de la boîte d'envoi, par état (a_envoyer, envoye, incident).",
             ["etat"],
             await _par(session, Mail.etat),
         ),
@@ -137,7 +139,7 @@ async def etat_du_service(session: AsyncSession, maintenant: datetime | None = N
         _jauge(
             "cnracl_incidents",
             "Processus arrêtés sur un incident, par type (metier : données à corriger ; technique : composant en "
-            "panne après ses tentatives).",
+            "panne après ses tentatives ; courriel : mail de compte abandonné après ses envois).",
             ["type"],
             sorted(incidents.items()),
         ),

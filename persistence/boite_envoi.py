@@ -18,7 +18,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.etats import EtatMail
-from persistence.models import Mail
+from persistence.comptes import annuler_regeneration
+from persistence.models import Compte, Mail
 
 # Longer than any send (the SMTP timeout, 30 s; an activity's start-to-close, 1 min): a claim this old is a dead
 # sender's.
@@ -61,3 +62,68 @@ async def rendre_mail(session: AsyncSession, mail_id: int, pris_le: datetime) ->
         .where(col(Mail.id) == mail_id, col(Mail.etat) == EtatMail.a_envoyer.value, col(Mail.pris_le) == pris_le)
         .values(pris_le=None)
     )
+
+
+async def mails_a_reprendre(
+    session: AsyncSession, cree_avant: datetime, maintenant: datetime, limite: int
+) -> list[int]:
+    """The rows the sweeper resends: still to send since before ``cree_avant``, sent by no process (a process's
+    mails are retried by its own activity, and become its incident), due (their backoff over) and not held by a
+    live sender; oldest first."""
+    return [
+        mail_id
+        for mail_id in (
+            await session.exec(
+                select(Mail.id)
+                .where(
+                    col(Mail.etat) == EtatMail.a_envoyer.value,
+                    col(Mail.processus_id).is_(None),
+                    col(Mail.cree_le) < cree_avant,
+                    or_(col(Mail.prochain_essai_le).is_(None), col(Mail.prochain_essai_le) <= maintenant),
+                    or_(col(Mail.pris_le).is_(None), col(Mail.pris_le) < maintenant - DELAI_REPRISE_MAIL),
+                )
+                .order_by(col(Mail.id))
+                .limit(limite)
+            )
+        ).all()
+        if mail_id is not None
+    ]
+
+
+async def compter_echec(
+    session: AsyncSession, mail_id: int, pris_le: datetime, maintenant: datetime, intervalle: timedelta, bornes: int
+) -> Mail | None:
+    """A failed send of the sweeper (holding the claim ``pris_le``): one more attempt counted, the next one after
+    ``intervalle`` doubled at each attempt, the claim given back. At the ``bornes``-th attempt the row is no longer
+    sent: its state becomes ``incident``, and the row is returned (else ``None``)."""
+    tentatives = (await session.exec(select(Mail.tentatives).where(col(Mail.id) == mail_id))).first() or 0
+    incident = tentatives + 1 >= bornes
+    compte = await session.exec(
+        update(Mail)
+        .where(
+            col(Mail.id) == mail_id,
+            col(Mail.etat) == EtatMail.a_envoyer.value,
+            col(Mail.pris_le) == pris_le,
+            col(Mail.tentatives) == tentatives,
+        )
+        .values(
+            tentatives=tentatives + 1,
+            prochain_essai_le=maintenant + intervalle * 2**tentatives,
+            pris_le=None,
+            etat=EtatMail.incident.value if incident else EtatMail.a_envoyer.value,
+        )
+    )
+    if cast(CursorResult[Any], compte).rowcount != 1 or not incident:
+        return None  # counted, or taken over meanwhile (our claim lapsed: its new holder counts)
+    return await session.get(Mail, mail_id)
+
+
+async def annuler_code(session: AsyncSession, compte_id: int, regeneration: int | None) -> None:
+    """The code a mail abandoned in incident carried stops working: the account's provisional code (of the
+    regeneration ``regeneration``, if no later one replaced it; ``None``: the initial code of a new account) is
+    replaced by the hash of a code nobody knows, its certification cancelled. Not committed here."""
+    compte = await session.get(Compte, compte_id)
+    if compte is None or (regeneration is not None and compte.regenerations != regeneration):
+        return
+    annuler_regeneration(compte)
+    session.add(compte)

@@ -380,7 +380,7 @@ def certifier(compte: Compte, code_certification: str | None, maintenant: dateti
     if compte.certification_hash is None:
         return Certification.sans_objet
     if compte.certification_expire_le is not None and compte.certification_expire_le <= maintenant:
-        _annuler_regeneration(compte)
+        annuler_regeneration(compte)
         return Certification.expiree
     if not code_certification:
         return Certification.absente
@@ -391,12 +391,12 @@ def certifier(compte: Compte, code_certification: str | None, maintenant: dateti
         return Certification.acceptee
     compte.certification_essais = (compte.certification_essais or 0) + 1
     if compte.certification_essais >= essais_max:
-        _annuler_regeneration(compte)
+        annuler_regeneration(compte)
         return Certification.epuisee
     return Certification.erronee
 
 
-def _annuler_regeneration(compte: Compte) -> None:
+def annuler_regeneration(compte: Compte) -> None:
     """The provisional code stops working (replaced by the hash of a code nobody knows): a new regeneration
     is the only way back in."""
     compte.code_hash = hacher(secrets.token_urlsafe(24))

@@ -155,6 +155,9 @@ class ProjectionProcessus(SQLModel):
     # While the process is in incident (``etat`` = incident): its type, reason, since when, attempts, step
     # (``domain.processus.Incident.en_dict``); empty otherwise.
     incident: dict[str, Any] | None = Field(default=None, sa_type=JSON, nullable=True)
+    # When the start of its process was confirmed (by the API, or by the worker's reconciler); empty: committed,
+    # not yet known started (the API may have died in between).
+    processus_demarre_le: datetime | None = Field(default=None, sa_type=UtcDateTime(), nullable=True, index=True)
 
 
 class DemandeEirTable(ProjectionProcessus, table=True):
@@ -236,6 +239,9 @@ class Mail(SQLModel, table=True):
     # When a sender claimed the row (``depots.prendre_mail``): one sender at a time; a claim older than
     # ``DELAI_REPRISE_MAIL`` (its sender died) may be taken again.
     pris_le: datetime | None = _horodatage(nullable=True)
+    # The outbox sweeper's sends of a row no process sends, and the earliest next one (its backoff).
+    tentatives: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    prochain_essai_le: datetime | None = _horodatage(nullable=True)
 
 
 class Evenement(SQLModel, table=True):

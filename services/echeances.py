@@ -13,6 +13,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from domain.taches import DelaisTache
 from domain.validation import EcheanceValidationEntree, EtatValidation, echeance_validation
+from persistence import reconciliation
 from persistence.db import SessionFactory, transaction
 from persistence.models import Affilie, DossierValidationTable
 from workflows.validation import EcheanceValidationWorkflow
@@ -94,26 +95,40 @@ async def demarrer_echeances(
                     session.add(dossier)
                 a_demarrer.append((dossier, affilie))
             await session.flush()
+        demarres = []
         for dossier, affilie in a_demarrer:
-            if dossier.id is None or affilie.id is None:
-                raise LookupError("dossier de validation non enregistré")
-            try:
-                await client.start_workflow(
-                    EcheanceValidationWorkflow.run,
-                    EcheanceValidationEntree(
-                        dossier.id,
-                        affilie.id,
-                        affilie.employeur_id,
-                        dossier.date_limite,
-                        dossier.regle,
-                        rappels,
-                        delais,
-                    ),
-                    id=dossier.workflow_id,
-                    task_queue=task_queue,
-                    id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                )
+            if await demarrer_dossier(client, task_queue, dossier, affilie, rappels, delais):
                 bilan.demarres += 1
-            except WorkflowAlreadyStartedError:
+            else:
                 bilan.deja_demarres += 1
+            demarres.append(dossier.id or 0)
+        async with transaction(sessions) as session:
+            await reconciliation.confirmer_demarrage(session, DossierValidationTable, demarres, datetime.now(UTC))
+
+
+async def demarrer_dossier(
+    client: Client,
+    task_queue: str,
+    dossier: DossierValidationTable,
+    affilie: Affilie,
+    rappels: list[timedelta],
+    delais: DelaisTache,
+) -> bool:
+    """Start the deadline of a stored dossier under its business id; ``False``: it was started already (the
+    command run again, or the reconciler after a crash between the dossier's commit and its start)."""
+    if dossier.id is None or affilie.id is None:
+        raise LookupError("dossier de validation non enregistré")
+    try:
+        await client.start_workflow(
+            EcheanceValidationWorkflow.run,
+            EcheanceValidationEntree(
+                dossier.id, affilie.id, affilie.employeur_id, dossier.date_limite, dossier.regle, rappels, delais
+            ),
+            id=dossier.workflow_id,
+            task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+    except WorkflowAlreadyStartedError:
+        return False
+    return True

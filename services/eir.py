@@ -3,6 +3,7 @@ steps; the owner and supervisors read its state, its RIS and its bilan."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
@@ -11,6 +12,8 @@ from typing import Any, Protocol, TypeVar
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from domain.eir import ActionAffilie, DemandeConsolidation, PeriodeASignaler, ReponsesEnquete
 from domain.eligibilite import DemandeAnterieure, debut_fenetre_eir, refus_eir
@@ -32,6 +35,7 @@ from services.acces import (
     numero,
 )
 from services.champs import Nir
+from services.fiabilite import confirmer_demarrage, point_de_panne
 from services.moteur import Moteur, avec_sequence, demarrer_ou_retirer, mettre_a_jour
 from settings import Settings
 from workflows.client import delais_eir, demarrer_eir
@@ -130,22 +134,26 @@ async def demander(session: AsyncSession, moteur: Moteur, compte: Compte, corps:
     except IntegrityError as exc:
         await session.rollback()
         raise Conflit("Une demande d'entretien vient d'être enregistrée pour cet agent.") from exc
-    reglages = moteur.settings
-    await demarrer_ou_retirer(
-        session,
-        demande,
-        demarrer_eir(
+    point_de_panne(moteur.settings, "demarrage")
+    await demarrer_ou_retirer(session, demande, demarrer_processus(client, moteur.settings, demande))
+    await confirmer_demarrage(session, demande)
+    return DemandeCreee(
+        id=numero(demande), reference=f"EIR-{demande.id}", workflow_id=demande.workflow_id, etat=demande.etat
+    )
+
+
+async def demarrer_processus(client: Client, reglages: Settings, demande: DemandeEirTable) -> None:
+    """Start the EIR of a stored request under its business id: started already, nothing happens (the API, then
+    the reconciler after a crash, may both ask)."""
+    with contextlib.suppress(WorkflowAlreadyStartedError):  # it ran to its end: never run twice
+        await demarrer_eir(
             client,
             reglages.task_queue,
             numero(demande),
             demande.workflow_id,
             demande.date_demande,
             delais_eir(reglages),
-        ),
-    )
-    return DemandeCreee(
-        id=numero(demande), reference=f"EIR-{demande.id}", workflow_id=demande.workflow_id, etat=demande.etat
-    )
+        )
 
 
 # --- reading ---

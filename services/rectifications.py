@@ -3,12 +3,16 @@ the period's employer is decided here, stored, and passed to its process."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from domain.erreurs import Conflit, Interdit, Refus
 from domain.etats import Acteur, Role
@@ -19,7 +23,9 @@ from persistence import depots, lectures
 from persistence.models import Affilie, Compte, RectificationTable
 from services.acces import EvenementPublic, affaire_de_l_agent, agent_vu, numero, vue_publique
 from services.champs import Nir, Siret
+from services.fiabilite import confirmer_demarrage, point_de_panne
 from services.moteur import Moteur, demarrer_ou_retirer
+from settings import Settings
 from workflows.client import delais_taches
 from workflows.rectification import RectificationWorkflow
 
@@ -149,28 +155,34 @@ async def demander(
             "siret_employeur",
             "employeur_introuvable",
         )
-    employeur_actuel_id = affilie.employeur_id
     client = await moteur.client()  # before the insert: the engine out of reach leaves nothing behind
     rectification = await _enregistrer(session, compte, affilie, corps, routage, employeur_periode_id)
-    reglages = moteur.settings
-    await demarrer_ou_retirer(
-        session,
-        rectification,
-        client.start_workflow(
+    point_de_panne(moteur.settings, "demarrage")
+    await demarrer_ou_retirer(session, rectification, demarrer_processus(client, moteur.settings, rectification))
+    await confirmer_demarrage(session, rectification)
+    return await _public(session, rectification)
+
+
+async def demarrer_processus(client: Client, reglages: Settings, rectification: RectificationTable) -> None:
+    """Start the process of a stored request under its business id: started already (running or ended), nothing
+    happens (the API, then the reconciler after a crash, may both ask)."""
+    routage = Routage(rectification.routage)
+    with contextlib.suppress(WorkflowAlreadyStartedError):  # it ran to its end: never run twice
+        await client.start_workflow(
             RectificationWorkflow.run,
             DemandeRectification(
                 numero(rectification),
                 routage,
                 rectification.reclamation_eig,
-                employeur_actuel_id,
-                employeur_periode_id if routage is Routage.employeur_precedent else None,
+                rectification.employeur_actuel_id,
+                rectification.employeur_periode_id if routage is Routage.employeur_precedent else None,
                 delais_taches(reglages),
             ),
             id=rectification.workflow_id,
             task_queue=reglages.task_queue,
-        ),
-    )
-    return await _public(session, rectification)
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
 
 
 # A request numbered like one being stored at the same moment (another period) takes the next number.

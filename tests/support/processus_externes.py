@@ -41,7 +41,7 @@ class _ProcessusExterne:
 class WorkerExterne(_ProcessusExterne):
     """``cnracl worker`` in its own process, configured through the environment as in production."""
 
-    def __init__(self, settings: Settings, journal: Path) -> None:
+    def __init__(self, settings: Settings, journal: Path, **autres: str) -> None:
         super().__init__(
             journal,
             {
@@ -52,6 +52,7 @@ class WorkerExterne(_ProcessusExterne):
                 "CNRACL_SMTP_PORT": str(settings.smtp_port),
                 "CNRACL_TASK_QUEUE": settings.task_queue,
                 "CNRACL_VAR_DIR": str(settings.var_dir),
+                **autres,
             },
         )
 
@@ -75,3 +76,47 @@ class ServeurTemporal(_ProcessusExterne):
     def demarrer(self) -> None:
         self._lancer(commande_serveur_dev(self.port, self.fichier))
         attendre_port(self.port)
+
+
+class ApiExterne(_ProcessusExterne):
+    """``cnracl api`` in its own process on a free port, configured through the environment as in production;
+    ``autres``: more settings (``CNRACL_…``), e.g. a fault point that makes it exit right after a commit."""
+
+    def __init__(self, settings: Settings, journal: Path, **autres: str) -> None:
+        super().__init__(
+            journal,
+            {
+                **os.environ,
+                "CNRACL_DATABASE_URL": settings.database_url,
+                "CNRACL_TEMPORAL_ADDRESS": settings.temporal_address,
+                "CNRACL_SMTP_HOST": settings.smtp_host,
+                "CNRACL_SMTP_PORT": str(settings.smtp_port),
+                "CNRACL_TASK_QUEUE": settings.task_queue,
+                "CNRACL_VAR_DIR": str(settings.var_dir),
+                "CNRACL_SECRET_KEY": settings.secret_key,
+                "CNRACL_LIMITES_ACTIVES": "false",
+                **autres,
+            },
+        )
+        self.port = port_libre()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v1"
+
+    def lancer(self) -> None:
+        """Start it without waiting for it to listen (it takes seconds: the test does something else meanwhile)."""
+        self._lancer([str(BIN / "cnracl"), "api", "--port", str(self.port)])
+
+    def ecoute(self) -> None:
+        """Wait until it listens (its imports take long on a busy machine)."""
+        attendre_port(self.port, delai=180)
+
+    def demarrer(self) -> None:
+        self.lancer()
+        self.ecoute()
+
+    def code_de_sortie(self, delai: float = 10.0) -> int:
+        """Wait for the process to end by itself (a fault point); its exit code."""
+        assert self.processus is not None
+        return self.processus.wait(timeout=delai)
