@@ -65,6 +65,16 @@ def accord(nombre: int, singulier: str, pluriel: str | None = None) -> str:
     return f"{nombre:,}".replace(",", "\u202f") + f" {mots}"
 
 
+_VOYELLES = frozenset("aàâäeéèêëiîïoôöuùûüyAÀÂÄEÉÈÊËIÎÏOÔÖUÙÛÜY")
+
+
+def de(mot: object) -> str:
+    """« de » before ``mot``, elided before a vowel: « d'EIG », « de RIS », « d'Inès », « de Camille ». An ``h``
+    is left alone: whether it is mute depends on the word, and « de » before it is never a misspelling of a code."""
+    texte = str(mot)
+    return f"d'{texte}" if texte[:1] in _VOYELLES else f"de {texte}"
+
+
 class Gabarits:
     def __init__(self, dossier: Path = DOSSIER) -> None:
         self._env = Environment(
@@ -77,6 +87,7 @@ class Gabarits:
         self._env.filters["date_fr"] = date_fr
         self._env.filters["euros"] = euros
         self._env.filters["accord"] = accord
+        self._env.filters["de"] = de
         self._dossier = dossier
 
     def evenements(self) -> list[str]:

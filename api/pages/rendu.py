@@ -19,7 +19,8 @@ from api.pages import libelles
 from api.pages.session import jeton_csrf, poser_graine_csrf
 from api.statuts import statut_de
 from domain.erreurs import ErreurMetier
-from notifications.rendu import accord, date_fr, euros
+from notifications import catalogue
+from notifications.rendu import accord, date_fr, de, euros
 
 DOSSIER = Path(__file__).resolve().parent.parent / "templates"
 PARIS = ZoneInfo("Europe/Paris")
@@ -67,7 +68,8 @@ def _environnement() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(accord=accord, date_fr=date_fr, euros=euros, date_heure_fr=date_heure_fr, age_fr=age_fr)
+    env.filters.update(accord=accord, date_fr=date_fr, euros=euros, date_heure_fr=date_heure_fr, age_fr=age_fr, de=de)
+    env.globals["titre_gabarit"] = catalogue.titre
     env.globals.update({f"{nom}_fr": partial(libelles.libelle, table) for nom, table in _TRADUITS.items()})
     env.globals.update({nom: getattr(libelles, nom) for nom in _TABLES_DES_GABARITS})
     return env

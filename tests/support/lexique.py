@@ -8,6 +8,8 @@ import re
 from html.parser import HTMLParser
 
 _ATTRIBUTS_LUS = ("title", "aria-label", "placeholder", "alt")
+# A web address written out (a mail's link, in a preview): an address, not words.
+_ADRESSE_WEB = re.compile(r"https?://\S+")
 _INVISIBLES = ("script", "style", "template", "textarea")
 
 # Each pattern with the reason it is code, not French.
@@ -63,7 +65,7 @@ def texte_lu(html: str) -> str:
 def mots_de_code(html: str, admis: tuple[str, ...] = ()) -> list[str]:
     """Each code-like fragment of the page, as « raison : « …contexte… » ». ``admis``: fragments the page may show
     (a login such as ``camille.martin`` the person typed, for instance)."""
-    texte = texte_lu(html)
+    texte = _ADRESSE_WEB.sub("(adresse)", texte_lu(html))
     trouves = []
     for raison, motif in MOTIFS.items():
         for trouve in motif.finditer(texte):
