@@ -50,12 +50,19 @@ def date_fr(valeur: date | datetime | str | None) -> str:
     return f"{premier} {_MOIS[valeur.month - 1]} {valeur.year}"
 
 
+def montant_fr(valeur: float | Decimal | str | None) -> str:
+    """``1 234,56`` (narrow no-break space for thousands, as French typography wants; what a form field shows and
+    reads back)."""
+    if valeur is None or valeur == "":
+        return ""
+    return f"{Decimal(str(valeur)):,.2f}".replace(",", "\u202f").replace(".", ",")
+
+
 def euros(valeur: float | Decimal | str | None) -> str:
-    """``1 234,56 €`` (narrow no-break space for thousands, as French typography wants)."""
+    """``1 234,56 €``."""
     if valeur is None:
         return ""
-    montant = f"{Decimal(str(valeur)):,.2f}".replace(",", "\u202f").replace(".", ",")
-    return f"{montant}\u00a0€"
+    return f"{montant_fr(valeur)}\u00a0€"
 
 
 def accord(nombre: int, singulier: str, pluriel: str | None = None) -> str:
@@ -86,6 +93,7 @@ class Gabarits:
         )
         self._env.filters["date_fr"] = date_fr
         self._env.filters["euros"] = euros
+        self._env.filters["montant_fr"] = montant_fr
         self._env.filters["accord"] = accord
         self._env.filters["de"] = de
         self._dossier = dossier

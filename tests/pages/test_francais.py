@@ -9,11 +9,18 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 from datetime import date
 from decimal import Decimal
-from html import unescape
 
 import pytest
+from markupsafe import escape
+from sqlmodel import select
 
+from api.app import create_app
+from api.pages.libelles import CHAMPS
 from domain.cir import cotisations_attendues
+from notifications.catalogue import TITRES
+from notifications.exemples import contexte_exemple
+from notifications.rendu import Gabarits, de
+from persistence.models import LigneCirTable
 from tests.support.environnement import delais_eir_courts, port_libre, settings_de_test
 from tests.support.exploration import explorer
 from tests.support.lexique import mots_de_code, texte_lu
@@ -100,3 +107,140 @@ async def test_aucune_page_ne_montre_de_code(service_en_activite):
     assert vues > 30
     assert propres == [], "\n".join(propres)
     assert constats == [], "\n".join(constats)
+
+
+# --- the words shown only when something goes wrong, or typed in a field ---
+
+
+@pytest.fixture
+async def service(tmp_path, url_sqlite):
+    # No process engine: writing the CIR and reading its pages never need it.
+    settings = settings_de_test(tmp_path, url_sqlite, port_libre(), temporal_address="127.0.0.1:1")
+    async with AsyncExitStack() as pile:
+        yield await assembler(settings, pile)
+
+
+def _en_francais(montant: Decimal) -> str:
+    """An amount as a person types it: a space between the thousands, a comma before the cents."""
+    entier, _, centimes = f"{montant:.2f}".partition(".")
+    return f"{int(entier):,}".replace(",", " ") + f",{centimes}"
+
+
+async def test_un_montant_saisi_a_la_francaise_est_enregistre_et_reaffiche_a_la_francaise(service):
+    rh = await navigateur(service, "rh-commune")
+    nir = service.pop.affilie.nir
+    attendu = cotisations_attendues(Decimal("33081.10"), date(2022, 1, 1), date(2022, 12, 31))
+    await rh.get(f"/cir/{nir}?annee=2022")
+    formulaire = {
+        "date_debut": "2022-01-01",
+        "date_fin": "2022-12-31",
+        "quotite": "100",
+        "nature": "titulaire",
+        "categorie": "sedentaire",
+        "indice_majore": "560",
+        "traitement_brut": "33 081,10",
+        "nbi": "0",
+        "retenue_salariale": _en_francais(attendu["retenue_salariale"]),
+        "contribution_employeur": _en_francais(attendu["contribution_employeur"]).replace(" ", ""),
+    }
+    reponse = await rh.post(f"/cir/{nir}/2022", formulaire)
+    assert reponse.status_code == 303, reponse.text
+    async with service.sessions() as session:
+        [ligne] = (
+            await session.exec(
+                select(LigneCirTable).where(
+                    LigneCirTable.annee == 2022, LigneCirTable.affilie_id == service.pop.affilie.id
+                )
+            )
+        ).all()
+    assert ligne.traitement_brut_centimes == 3308110
+    assert ligne.retenue_salariale_centimes == int(attendu["retenue_salariale"] * 100)
+    page = (await rh.get(f"/cir/{nir}?annee=2022")).text
+    assert 'value="33\u202f081,10"' in page and "33081.10" not in page
+    assert mots_de_code(page) == []
+    # the dot of a program is read too (the quotité changes, or the line would be the same); a point between the
+    # thousands is not an amount
+    correction = {**formulaire, "traitement_brut": "33081.10", "quotite": "80", "remplace": "2022-01-01"}
+    assert (await rh.post(f"/cir/{nir}/2022", correction)).status_code == 303
+    refus = await rh.post(f"/cir/{nir}/2022", {**formulaire, "traitement_brut": "33.081,10", "remplace": "2022-01-01"})
+    assert refus.status_code == 422
+    texte = texte_lu(refus.text)
+    assert "Traitement indiciaire brut soumis à retenue : un montant en euros est attendu" in texte
+    assert "par exemple 33 081,10" in texte and "traitement_brut" not in texte
+
+
+async def test_une_erreur_nomme_le_champ_par_son_libelle_en_json_et_sur_la_page(service):
+    nir = service.pop.affilie.nir
+    ligne = {"date_debut": "2022-03-01", "date_fin": "2022-02-01"}
+    json = await (await service.http("rh-commune")).put(f"/affilies/{nir}/cir/2022", json=ligne)
+    assert json.status_code == 422
+    corps = json.json()
+    assert corps["detail"].startswith("Données invalides — Dernier jour : la fin de la période précède son début")
+    assert [e["champ"] for e in corps["erreurs"]] == ["date_fin"]  # the code stays, for programs
+    assert "date_fin" not in corps["detail"] and "date_fin" not in corps["erreurs"][0]["message"]
+
+    rh = await navigateur(service, "rh-commune")
+    await rh.get(f"/cir/{nir}?annee=2022")
+    page = await rh.post(f"/cir/{nir}/2022", {**ligne, "quotite": "100"})
+    assert page.status_code == 422
+    texte = texte_lu(page.text)
+    assert "Dernier jour : la fin de la période précède son début" in texte
+    assert mots_de_code(page.text) == [], mots_de_code(page.text)
+    # a use case's refusal (not a form's): the same label
+    await rh.get(f"/cir/{nir}?annee=2090")
+    futur = await rh.post(f"/cir/{nir}/2090", {"date_debut": "2090-01-01", "date_fin": "2090-12-31"})
+    assert futur.status_code == 422 and mots_de_code(futur.text) == [], mots_de_code(futur.text)
+    assert "Dernier jour : la période se termine le 31/12/2090" in texte_lu(futur.text)
+
+
+def _champs_des_requetes() -> set[str]:
+    """Every field a program may send: the JSON bodies' (nested too), the addresses' and the filters'."""
+    schema = create_app().openapi()
+    composants, noms = schema["components"]["schemas"], set()
+
+    def visiter(morceau: dict, vus: set[str]) -> None:
+        if "$ref" in morceau:
+            nom = morceau["$ref"].rsplit("/", 1)[-1]
+            if nom not in vus:
+                visiter(composants[nom], vus | {nom})
+            return
+        for champ, sous in morceau.get("properties", {}).items():
+            noms.add(champ)
+            visiter(sous, vus)
+        for cle in ("items", "additionalProperties"):
+            if isinstance(morceau.get(cle), dict):
+                visiter(morceau[cle], vus)
+        for cle in ("anyOf", "allOf", "oneOf"):
+            for sous in morceau.get(cle, []):
+                visiter(sous, vus)
+
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            noms |= {parametre["name"] for parametre in operation.get("parameters", [])}
+            for contenu in operation.get("requestBody", {}).get("content", {}).values():
+                visiter(contenu["schema"], set())
+    return noms
+
+
+def test_chaque_champ_d_une_requete_a_son_libelle():
+    assert _champs_des_requetes() - CHAMPS.keys() == set()
+    assert all(libelle[0].isupper() and "_" not in libelle for libelle in CHAMPS.values())
+
+
+def test_chaque_modele_de_mail_a_son_titre_et_l_elision_est_faite():
+    assert set(TITRES) == set(Gabarits().evenements())
+    assert len(set(TITRES.values())) == len(TITRES)  # two templates never share a title
+    assert (de("EIG"), de("RIS"), de("Inès"), de("Camille")) == ("d'EIG", "de RIS", "d'Inès", "de Camille")
+    rendu = Gabarits().rendre("rectification_enregistree", contexte_exemple("rectification_enregistree"))
+    assert rendu.sujet == "Votre demande d'EIG rectificatif est enregistrée"
+
+
+async def test_un_modele_de_mail_est_liste_par_son_titre(service):
+    superviseur = await navigateur(service, "superviseur")
+    liste = await superviseur.get("/superviseur/gabarits")
+    titre = "Accusé de réception de la demande d'entretien (à l'agent)"
+    assert f'<a href="/superviseur/gabarits/accuse_reception">{escape(titre)}</a>' in liste.text
+    assert mots_de_code(liste.text) == [], mots_de_code(liste.text)
+    apercu = await superviseur.get("/superviseur/gabarits/accuse_reception")
+    assert f"<h1>{escape(titre)}</h1>" in apercu.text
+    assert mots_de_code(apercu.text) == [], mots_de_code(apercu.text)
