@@ -20,6 +20,7 @@ from api.pages.session import ErreurPage
 from api.parametres import NUMERO_INCONNU
 from api.statuts import entetes_de, statut_de
 from domain.erreurs import ErreurMetier
+from notifications.rendu import accord
 
 _MESSAGES = {
     "missing": "ce champ est obligatoire",
@@ -59,6 +60,10 @@ _CORPS = {
 _REGLES_DE_PYDANTIC = frozenset(get_args(ErrorType))
 
 
+def _nombre(nombre: object, singulier: str, pluriel: str) -> str:
+    return accord(int(nombre), singulier, pluriel) if isinstance(nombre, int) else f"{nombre} {pluriel}"
+
+
 def _message(erreur: Mapping[str, Any]) -> str:
     type_, ctx = erreur.get("type", ""), erreur.get("ctx") or {}
     if type_ == "value_error":
@@ -68,13 +73,13 @@ def _message(erreur: Mapping[str, Any]) -> str:
     if type_ in ("less_than_equal", "less_than"):
         return f"la valeur doit être au plus {ctx.get('le', ctx.get('lt'))}"
     if type_ == "too_short":
-        return f"au moins {ctx.get('min_length')} élément(s) attendu(s)"
+        return f"au moins {_nombre(ctx.get('min_length'), 'élément attendu', 'éléments attendus')}"
     if type_ == "too_long":
-        return f"au plus {ctx.get('max_length')} élément(s) attendu(s)"
+        return f"au plus {_nombre(ctx.get('max_length'), 'élément attendu', 'éléments attendus')}"
     if type_ == "string_too_short":
-        return f"au moins {ctx.get('min_length')} caractère(s) attendu(s)"
+        return f"au moins {_nombre(ctx.get('min_length'), 'caractère attendu', 'caractères attendus')}"
     if type_ == "string_too_long":
-        return f"au plus {ctx.get('max_length')} caractère(s) attendu(s)"
+        return f"au plus {_nombre(ctx.get('max_length'), 'caractère attendu', 'caractères attendus')}"
     if type_ == "enum":
         possibles = str(ctx.get("expected", "")).replace("' or '", "' ou '")  # pydantic: "'a', 'b' or 'c'"
         return f"valeur inconnue ; valeurs possibles : {possibles}"

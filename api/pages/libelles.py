@@ -43,7 +43,7 @@ ACTEURS = {
     "affilie": "l'agent",
     "employeur": "l'employeur",
     "superviseur": "un superviseur de la CNRACL",
-    "cnracl": "la CNRACL (traitement automatique)",
+    "cnracl": "le traitement automatique de la CNRACL",  # read after « par », and inside parentheses
 }
 
 TYPES_TACHE = {

@@ -19,9 +19,11 @@ from api.pages.libelles import CHAMPS
 from domain.cir import cotisations_attendues
 from notifications.catalogue import TITRES
 from notifications.exemples import contexte_exemple
+from notifications.puits import demarrer_puits
 from notifications.rendu import Gabarits, de
+from persistence.migrations import migrer_async
 from persistence.models import LigneCirTable
-from tests.support.environnement import delais_eir_courts, port_libre, settings_de_test
+from tests.support.environnement import BoiteMail, delais_eir_courts, port_libre, settings_de_test
 from tests.support.exploration import explorer
 from tests.support.lexique import mots_de_code, texte_lu
 from tests.support.navigateur import navigateur
@@ -29,7 +31,7 @@ from tests.support.parcours_eir import eir_jusqu_au_bilan, repondre_a_l_enquete
 from tests.support.service import Service, assembler
 from worker import creer_worker
 
-ROLES = ("camille", "lea", "rh-commune", "drh", "superviseur")
+PERSONNES = ("camille", "lea", "rh-commune", "drh", "superviseur")
 # The pages this branch answers for (the employer's tasks, CIR and campaigns; the supervisor's mail templates):
 # scanned strictly. The others are scanned by ``test_aucune_page_ne_montre_de_code``.
 PAGES_PROPRES = ("/taches", "/cir", "/employeur/campagnes", "/superviseur/gabarits")
@@ -54,25 +56,30 @@ async def _cir_avec_montants(service: Service, annee: int = 2022) -> None:
     assert reponse.status_code == 200, reponse.text
 
 
-@pytest.fixture
-async def service_en_activite(env_dev, tmp_path, boite_mail, url_sqlite):
-    """Camille's EIR closed (bilan, survey answered), Jean's waiting for his employer's check."""
+@pytest.fixture(scope="module")
+async def pages_par_personne(env_dev, tmp_path_factory) -> dict[str, dict[str, tuple[int, str]]]:
+    """Camille's EIR closed (bilan, survey answered), Jean's waiting for his employer's check, a CIR year with its
+    amounts; then each person's crawl, once for the module's tests."""
+    dossier = tmp_path_factory.mktemp("francais")
+    url = f"sqlite+aiosqlite:///{dossier / 'cnracl.db'}"
+    await migrer_async(url)
+    controleur, gestionnaire = demarrer_puits(dossier / "mail", port=(port := port_libre()))
+    boite_mail = BoiteMail(gestionnaire, port)
     settings = settings_de_test(
-        tmp_path,
-        url_sqlite,
-        boite_mail.port,
-        temporal_address=env_dev.client.service_client.config.target_host,
-        **delais_eir_courts(),
+        dossier, url, port, temporal_address=env_dev.client.service_client.config.target_host, **delais_eir_courts()
     )
-    async with AsyncExitStack() as pile:
-        service = await assembler(settings, pile)
-        await pile.enter_async_context(creer_worker(env_dev.client, settings, service.sessions))
-        camille, rh = await service.http("camille"), await service.http("rh-commune")
-        demande = await eir_jusqu_au_bilan(camille, rh, boite_mail)
-        await repondre_a_l_enquete(service, camille, demande, boite_mail)
-        assert (await (await service.http("jean")).post("/eir", json={})).status_code == 201
-        await _cir_avec_montants(service)
-        yield service
+    try:
+        async with AsyncExitStack() as pile:
+            service = await assembler(settings, pile)
+            await pile.enter_async_context(creer_worker(env_dev.client, settings, service.sessions))
+            camille, rh = await service.http("camille"), await service.http("rh-commune")
+            demande = await eir_jusqu_au_bilan(camille, rh, boite_mail)
+            await repondre_a_l_enquete(service, camille, demande, boite_mail)
+            assert (await (await service.http("jean")).post("/eir", json={})).status_code == 201
+            await _cir_avec_montants(service)
+            return {identifiant: await _pages_de(service, identifiant) for identifiant in PERSONNES}
+    finally:
+        controleur.stop()
 
 
 async def _pages_de(service: Service, identifiant: str) -> dict[str, tuple[int, str]]:
@@ -81,31 +88,30 @@ async def _pages_de(service: Service, identifiant: str) -> dict[str, tuple[int, 
     return await explorer(nav, ("/", "/taches?etat_tache=terminee"))
 
 
-def _constats(pages: dict[str, tuple[int, str]]) -> list[str]:
+def _constats(pages_par_personne: dict[str, dict[str, tuple[int, str]]]) -> list[str]:
     constats = []
-    for adresse, (statut, html) in pages.items():
-        if statut >= 500:
-            constats.append(f"{adresse} : erreur {statut}")
-        constats += [f"{adresse} : {mot}" for mot in mots_de_code(html, ADMIS)]
+    for identifiant, pages in pages_par_personne.items():
+        for adresse, (statut, html) in pages.items():
+            if statut >= 500:
+                constats.append(f"{identifiant} {adresse} : erreur {statut}")
+            constats += [f"{identifiant} {adresse} : {mot}" for mot in mots_de_code(html, ADMIS)]
     return constats
 
 
-async def test_aucune_page_ne_montre_de_code(service_en_activite):
-    """Every page of every role; the branch's own pages are also checked on their own below, so that a failure
-    there is told apart from one on another team's page."""
-    constats, propres, vues = [], [], 0
-    for identifiant in ROLES:
-        pages = await _pages_de(service_en_activite, identifiant)
-        vues += len(pages)
-        trouves = [f"{identifiant} {c}" for c in _constats(pages)]
-        constats += trouves
-        propres += [c for c in trouves if c.split(" ", 2)[1].startswith(PAGES_PROPRES)]
-        if identifiant == "rh-commune":  # the crawl reached the employer's pages, with the CIR's amounts
-            assert any(a.startswith("/cir/") for a in pages) and any(a.startswith("/taches/") for a in pages)
-        if identifiant == "superviseur":
-            assert any(a.startswith("/superviseur/gabarits/") for a in pages)
-    assert vues > 30
+async def test_les_pages_employeur_et_modeles_de_mails_ne_montrent_pas_de_code(pages_par_personne):
+    """This branch's pages, strictly: the employer's tasks, CIR and campaigns, the supervisor's mail templates."""
+    employeur, superviseur = pages_par_personne["rh-commune"], pages_par_personne["superviseur"]
+    assert any(a.startswith("/cir/") for a in employeur) and any(a.startswith("/taches/") for a in employeur)
+    assert any(a.startswith("/employeur/campagnes") for a in employeur)
+    assert sum(a.startswith("/superviseur/gabarits/") for a in superviseur) > 20
+    propres = [c for c in _constats(pages_par_personne) if c.split(" ", 2)[1].startswith(PAGES_PROPRES)]
     assert propres == [], "\n".join(propres)
+
+
+async def test_aucune_page_ne_montre_de_code(pages_par_personne):
+    """Every page each person reaches from their home page, whoever answers for it."""
+    assert sum(len(pages) for pages in pages_par_personne.values()) > 60
+    constats = _constats(pages_par_personne)
     assert constats == [], "\n".join(constats)
 
 
