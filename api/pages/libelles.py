@@ -306,3 +306,10 @@ def message_fr(message: str) -> str:
         return f"{champ_fr(en_tete[0])} : {en_tete[1]}" if en_tete else phrase
 
     return " ; ".join(nommer(phrase) for phrase in message.split(" ; "))
+
+
+def enumeration(elements: list[str]) -> str:
+    """« 2 », « 2 et 3 », « 2, 3, 4 et 5 »: a list read as French, for a sentence such as « questions 2, 3 et 5 »."""
+    if len(elements) < 2:
+        return "".join(elements)
+    return f"{', '.join(elements[:-1])} et {elements[-1]}"

@@ -15,7 +15,7 @@ from markupsafe import escape
 from sqlmodel import select
 
 from api.app import create_app
-from api.pages.libelles import CHAMPS
+from api.pages.libelles import CHAMPS, champ_fr, enumeration, message_fr
 from domain.cir import cotisations_attendues
 from domain.task_queues import id_workflow_eir
 from notifications.catalogue import TITRES
@@ -295,3 +295,14 @@ async def test_un_modele_de_mail_est_liste_par_son_titre(service):
     apercu = await superviseur.get("/superviseur/gabarits/accuse_reception")
     assert f"<h1>{escape(titre)}</h1>" in apercu.text
     assert mots_de_code(apercu.text) == [], mots_de_code(apercu.text)
+
+
+def test_les_phrases_de_refus_et_les_listes_se_lisent_en_francais():
+    assert message_fr("date_fin : la fin précède le début") == "Dernier jour : la fin précède le début"
+    assert message_fr("retenue_salariale : écart ; contribution_employeur : écart") == (
+        "Retenue salariale : écart ; Contribution employeur : écart"
+    )
+    assert message_fr("Introuvable : rien à cette adresse") == "Introuvable : rien à cette adresse"
+    assert champ_fr("corrections.0.date_debut") == "Premier jour (corrections du CIR, n° 1)"
+    assert champ_fr("reponses.1") == "Réponses à l'enquête (n° 2)"
+    assert (enumeration(["2"]), enumeration(["2", "3", "4", "5"])) == ("2", "2, 3, 4 et 5")
