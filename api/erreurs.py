@@ -14,7 +14,7 @@ from pydantic_core.core_schema import ErrorType
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.entetes import entetes_de_securite
-from api.pages.libelles import champ_fr, code_en_tete, message_fr
+from api.pages.libelles import champ_fr, code_en_tete, message_du_champ, message_fr
 from api.pages.rendu import rendre
 from api.pages.session import ErreurPage
 from api.parametres import NUMERO_INCONNU
@@ -187,7 +187,7 @@ def repondre(
 
 async def gerer_metier(requete: Request, exc: ErreurMetier) -> Response:
     """A use case's refusal, for a program (JSON ``Erreur``) or a person (the error page)."""
-    erreurs = [e.en_dict() | {"message": message_fr(e.message)} for e in exc.erreurs] or None
+    erreurs = [e.en_dict() | {"message": message_du_champ(e.champ, e.message)} for e in exc.erreurs] or None
     return repondre(requete, statut_de(exc), message_fr(exc.message), erreurs, entetes_de(exc))
 
 

@@ -308,6 +308,11 @@ def message_fr(message: str) -> str:
     return " ; ".join(nommer(phrase) for phrase in message.split(" ; "))
 
 
+def message_du_champ(champ: str, message: str) -> str:
+    """A field's own message, shown beside it or under its code in JSON: without its code in front."""
+    return message_fr(message.removeprefix(f"{champ} : "))
+
+
 def enumeration(elements: list[str]) -> str:
     """« 2 », « 2 et 3 », « 2, 3, 4 et 5 »: a list read as French, for a sentence such as « questions 2, 3 et 5 »."""
     if len(elements) < 2:

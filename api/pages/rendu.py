@@ -112,7 +112,7 @@ def refus_de(erreur: ErreurMetier) -> tuple[int, str, dict[str, str]]:
     return (
         statut_de(erreur),
         libelles.message_fr(erreur.message),
-        {e.champ: libelles.message_fr(e.message.removeprefix(f"{e.champ} : ")) for e in erreur.erreurs},
+        {e.champ: libelles.message_du_champ(e.champ, e.message) for e in erreur.erreurs},
     )
 
 

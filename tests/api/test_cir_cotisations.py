@@ -170,7 +170,7 @@ async def test_page_une_annee_deux_blocs_un_bouton(service: Service):
     reponse = await rh.post(f"/cir/{nir}/2022", ligne)
     assert reponse.status_code == 303, reponse.text
     page = await rh.get(reponse.headers["location"])
-    assert "La période est enregistrée" in page.text and 'value="2664.00"' in page.text
+    assert "La période est enregistrée" in page.text and 'value="2\u202f664,00"' in page.text
     # a wrong employer contribution: refused on its field, with the expected amount, and nothing saved
     refus = await rh.post(f"/cir/{nir}/2022", {**ligne, "quotite": "50", "contribution_employeur": "6000"})
     assert refus.status_code == 422
