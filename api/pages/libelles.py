@@ -260,6 +260,7 @@ CHAMPS = {
     "etat_processus": "État du processus",
     "type": "Type",
     "en_retard": "En retard",
+    "retard": "En retard seulement",
     "en_attente_de": "En attente de",
     "attribution": "Attribution",
     "simulation": "Simulation",

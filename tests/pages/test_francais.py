@@ -286,6 +286,14 @@ def test_chaque_modele_de_mail_a_son_titre_et_l_elision_est_faite():
     assert rendu.sujet == "Votre demande d'EIG rectificatif est enregistrée"
 
 
+@pytest.mark.parametrize("evenement", Gabarits().evenements())
+def test_chaque_mail_se_lit_en_francais(evenement):
+    """Each mail as its recipient reads it (subject, text, HTML), with the sample data."""
+    mail = Gabarits().rendre(evenement, contexte_exemple(evenement))
+    texte = f"<p>{escape(mail.sujet)}</p><pre>{escape(mail.texte)}</pre>"
+    assert mots_de_code(texte) == [] and mots_de_code(mail.html) == [], mots_de_code(texte) + mots_de_code(mail.html)
+
+
 async def test_un_modele_de_mail_est_liste_par_son_titre(service):
     superviseur = await navigateur(service, "superviseur")
     liste = await superviseur.get("/superviseur/gabarits")
