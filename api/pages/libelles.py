@@ -277,7 +277,7 @@ def champ_fr(chemin: str) -> str:
     """The label of a field, from its code or its path in a JSON body (« corrections.0.date_debut » is « Premier
     jour (corrections du CIR, n° 1) »)."""
     morceaux = chemin.split(".")
-    nom = next((m for m in reversed(morceaux) if not m.isdigit()), chemin)
+    nom = next((m for m in reversed(morceaux) if not m.isdigit()), "corps")  # a list sent whole: the body
     libelle_du_champ = CHAMPS.get(nom) or nom.replace("_", " ").capitalize()
     parents = [m for m in morceaux[: morceaux.index(nom)] if not m.isdigit()] if nom in morceaux else []
     rangs = [int(m) + 1 for m in morceaux if m.isdigit()]
