@@ -29,7 +29,7 @@ from domain.erreurs import (
     Refus,
     Verrouille,
 )
-from domain.etats import ProfilEmployeur, Role
+from domain.etats import Acteur, ProfilEmployeur, Role
 from domain.jetons import JetonLu
 from domain.texte import TexteLibre
 from persistence import comptes as depot_comptes
@@ -242,6 +242,11 @@ async def compte_de_session(session: AsyncSession, jeton: JetonLu | None) -> Com
     return compte if session_ouverte(compte, jeton) else None
 
 
+def question_secrete_requise(compte: Compte) -> bool:
+    """An account that has not chosen its secret question yet (first login): the pages ask it before any other."""
+    return compte.question_secrete is None or compte.reponse_secrete_hash is None
+
+
 async def deconnecter(session: AsyncSession, jeton: JetonLu | None) -> None:
     """Logout: every token and page session of the account stops working at once, on every device (one version
     per account). A token already revoked changes nothing."""
@@ -411,17 +416,13 @@ async def rappeler_identifiant(
     return Accuse(message=accuse), await _deposer_identifiants(session, settings, trouves)
 
 
-async def regenerer_code(
-    session: AsyncSession, settings: Settings, corps: DemandeRegeneration
-) -> tuple[CodeCertification, list[Envoi]]:
-    """When every field matches: a new provisional code mailed to the account's address (the old one stops
-    working, a lockout is lifted) and the certification code, answered once. Otherwise the same refusal
-    whichever field is wrong."""
-    compte = await depot_comptes.compte_pour_regeneration(session, **corps.model_dump())
-    if compte is None or not compte.email:
-        raise DemandeIncorrecte(REFUS_REGENERATION)
-    maintenant = datetime.now(UTC)
-    codes = depot_comptes.regenerer(compte, maintenant, settings.compte_validite_certification)
+async def _regenerer(
+    session: AsyncSession, settings: Settings, compte: Compte, contexte: dict[str, Any] | None = None
+) -> tuple[depot_comptes.CodesRegeneres, list[Envoi]]:
+    """The regeneration itself, whoever asks: a new provisional code and its certification code (the old code
+    and every open session stop working, a lockout is lifted), the code mailed through the outbox, committed
+    together (with any history event the caller queued)."""
+    codes = depot_comptes.regenerer(compte, datetime.now(UTC), settings.compte_validite_certification)
     await depot_comptes.effacer_tentatives(session, _cle_tentatives(settings, compte.identifiant))
     session.add(compte)
     envois = await _deposer_avec_code(
@@ -433,7 +434,21 @@ async def regenerer_code(
         await depot_comptes.titulaire(session, compte),
         codes.code_confidentiel,
         codes.expire_le,
+        contexte,
     )
+    return codes, envois
+
+
+async def regenerer_code(
+    session: AsyncSession, settings: Settings, corps: DemandeRegeneration
+) -> tuple[CodeCertification, list[Envoi]]:
+    """When every field matches: a new provisional code mailed to the account's address (the old one stops
+    working, a lockout is lifted) and the certification code, answered once. Otherwise the same refusal
+    whichever field is wrong."""
+    compte = await depot_comptes.compte_pour_regeneration(session, **corps.model_dump())
+    if compte is None or not compte.email:
+        raise DemandeIncorrecte(REFUS_REGENERATION)
+    codes, envois = await _regenerer(session, settings, compte)
     reponse = CodeCertification(
         code_certification=codes.code_certification,
         expire_le=codes.expire_le,
@@ -441,6 +456,55 @@ async def regenerer_code(
         "code de certification : ce n'est pas votre code confidentiel, il vous sera demandé à votre prochaine "
         f"connexion. Après {settings.compte_essais_certification} essais infructueux, vous devrez "
         "régénérer votre code confidentiel.",
+    )
+    return reponse, envois
+
+
+async def regenerer_code_de(
+    session: AsyncSession, settings: Settings, auteur: Compte, compte_id: int
+) -> tuple[CodeCertification, list[Envoi]]:
+    """An employer's administrator regenerates the code of a user of its establishment: the new provisional code
+    goes to the user's mailbox, the certification code is answered to the administrator, who hands it to the user
+    by another way (in person, by telephone) — neither alone opens the account. The history keeps who did it.
+    (Supervisors have no accounts page; a supervisor's route over every account is left to when they do.)"""
+    cible = await _compte_administre(session, auteur, compte_id)
+    if cible.id == auteur.id:
+        raise Conflit(
+            "Vous ne pouvez pas régénérer votre propre code ici : utilisez le lien « Code confidentiel oublié ? » "
+            "de la page de connexion."
+        )
+    if not cible.actif:
+        raise Conflit(
+            f"Le compte {cible.identifiant} est désactivé : réactivez-le avant de lui générer un nouveau code."
+        )
+    if not cible.email:
+        raise Conflit(
+            f"Le compte {cible.identifiant} n'a pas d'adresse électronique : son nouveau code ne peut pas lui être "
+            "envoyé. Contactez la CNRACL pour renseigner son adresse."
+        )
+    await depots.ajouter_evenement(
+        session,
+        f"compte-{cible.id}",
+        "code_regenere_par_administrateur",
+        Acteur.employeur.value,
+        datetime.now(UTC),
+        auteur.id,
+        {"compte": cible.identifiant, "par": auteur.identifiant},
+    )
+    codes, envois = await _regenerer(
+        session,
+        settings,
+        cible,
+        {"regenere_par": "l'administrateur de votre établissement"},
+    )
+    reponse = CodeCertification(
+        code_certification=codes.code_certification,
+        expire_le=codes.expire_le,
+        message=f"Le nouveau code confidentiel de {cible.identifiant} lui est envoyé par courriel ({cible.email}) ; "
+        "son ancien code et ses sessions ouvertes ne fonctionnent plus. Transmettez-lui vous-même le code de "
+        "certification (en personne ou par téléphone, jamais par courriel) : il le saisira avec son nouveau code "
+        f"à sa prochaine connexion. Après {settings.compte_essais_certification} essais infructueux, un nouveau "
+        "code devra être généré.",
     )
     return reponse, envois
 
@@ -527,15 +591,22 @@ async def creer_utilisateur(
     return _public(nouveau), envois
 
 
+async def _compte_administre(session: AsyncSession, auteur: Compte, compte_id: int) -> Compte:
+    """An account of the establishment ``auteur`` administers; ``Interdit`` for anyone but an employer's
+    administrator, ``Introuvable`` for another establishment's account (not revealed to exist)."""
+    employeur_id = _administrateur(auteur)
+    cible = await session.get(Compte, compte_id) if 1 <= compte_id <= 2**31 - 1 else None
+    if cible is None or cible.employeur_id != employeur_id or cible.role != Role.employeur.value:
+        raise Introuvable(f"Compte n° {compte_id} introuvable dans votre espace : il n'est pas de votre établissement.")
+    return cible
+
+
 async def changer_utilisateur(
     session: AsyncSession, compte: Compte, compte_id: int, corps: ChangementUtilisateur
 ) -> UtilisateurPublic:
     """Change an account's habilitation, deactivate or reactivate it — within one's own establishment, and
     never one's own (another administrator does that: the establishment keeps an administrator)."""
-    employeur_id = _administrateur(compte)
-    cible = await session.get(Compte, compte_id) if 1 <= compte_id <= 2**31 - 1 else None
-    if cible is None or cible.employeur_id != employeur_id or cible.role != Role.employeur.value:
-        raise Introuvable(f"Compte n° {compte_id} introuvable dans votre espace : il n'est pas de votre établissement.")
+    cible = await _compte_administre(session, compte, compte_id)
     if cible.id == compte.id and (corps.actif is False or corps.profil is ProfilEmployeur.utilisateur):
         raise Conflit(
             "Vous ne pouvez pas retirer vos propres droits d'administrateur : demandez-le à un autre administrateur."

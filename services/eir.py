@@ -4,8 +4,9 @@ steps; the owner and supervisors read its state, its RIS and its bilan."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.exc import IntegrityError
@@ -19,8 +20,9 @@ from domain.processus import Intervention
 from domain.task_queues import id_workflow_eir
 from domain.texte import TexteLibreMultiligne
 from persistence import depots, lectures
-from persistence.models import Affilie, Compte, DemandeEirTable, Document
+from persistence.models import Affilie, Compte, DemandeEirTable, Document, Employeur
 from services.acces import (
+    PARIS,
     EvenementPublic,
     affaire_de_l_agent,
     agent_vu,
@@ -31,6 +33,7 @@ from services.acces import (
 )
 from services.champs import Nir
 from services.moteur import Moteur, avec_sequence, demarrer_ou_retirer, mettre_a_jour
+from settings import Settings
 from workflows.client import delais_eir, demarrer_eir
 from workflows.eir import EirWorkflow
 
@@ -217,6 +220,138 @@ async def dernier_document(
     if not docs:
         raise Introuvable(_ABSENTS[type])
     return {"document_id": docs[-1].id, "cree_le": docs[-1].cree_le, **docs[-1].contenu}
+
+
+class Previsions(BaseModel):
+    """When the next steps of a request are expected, from its state and the process's delays (the settings the
+    process started with): the employer's notification, the RIS at the latest (the employer's task due date),
+    the survey after the bilan, the survey's answer at the latest. ``None``: not known yet, or past."""
+
+    notification_employeur: date | None = None
+    ris_au_plus_tard: date | None = None
+    enquete: date | None = None
+    reponse_enquete: date | None = None
+    delai_enquete: timedelta
+    delai_tache: timedelta
+
+
+def _jour(moment: datetime | None) -> date | None:
+    return moment.astimezone(PARIS).date() if moment is not None else None
+
+
+def previsions(demande: EtatDemande, settings: Settings) -> Previsions:
+    """The expected dates of what comes next for the request, each computed from its state's due date when the
+    process gave one, else from the delays."""
+    delais = delais_eir(settings)
+    echeance = _jour(demande.echeance)
+    vues = Previsions(delai_enquete=delais.enquete, delai_tache=delais.relance_employeur)
+    etat = demande.etat
+    if etat in ("enregistree", "attente_notification_employeur"):
+        notification = echeance or demande.date_demande + delais.notification_employeur
+        vues.notification_employeur = notification
+        vues.ris_au_plus_tard = notification + delais.relance_employeur
+    elif etat in ("verification_employeur", "consolidation_employeur"):
+        vues.ris_au_plus_tard = echeance
+    elif etat == "bilan_disponible":
+        vues.enquete = echeance
+    elif etat == "enquete_envoyee":
+        vues.reponse_enquete = echeance
+    return vues
+
+
+async def _raison_sociale(session: AsyncSession, employeur_id: int | None) -> str | None:
+    employeur = await session.get(Employeur, employeur_id) if employeur_id else None
+    return employeur.raison_sociale if employeur else None
+
+
+class Identite(BaseModel):
+    """Who a document is about, as its page shows it: the NIR masked but for what the agent recognises."""
+
+    prenom: str
+    nom: str
+    nir_masque: str
+    employeur: str | None
+
+
+def masquer_nir(nir: str) -> str:
+    """``1 85 03 •• ••• ••• 42``: sex, year and month of birth and the key; the place of birth and the order
+    number hidden (a page may be printed or read over a shoulder)."""
+    return f"{nir[0]} {nir[1:3]} {nir[3:5]} •• ••• ••• {nir[13:15]}"
+
+
+async def identite(session: AsyncSession, affilie_id: int) -> Identite | None:
+    affilie = await session.get(Affilie, affilie_id)
+    if affilie is None:
+        return None
+    return Identite(
+        prenom=affilie.prenom,
+        nom=affilie.nom,
+        nir_masque=masquer_nir(affilie.nir),
+        employeur=await _raison_sociale(session, affilie.employeur_id),
+    )
+
+
+async def employeur_de_la_demande(session: AsyncSession, compte: Compte, demande_id: int) -> str | None:
+    """The employer the request goes to (the one its mails name), the one to contact for the career check."""
+    return await _raison_sociale(session, (await demande_visible(session, compte, demande_id)).employeur_id)
+
+
+class _Piece(Protocol):
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def demande_id(self) -> int | None: ...
+    @property
+    def cree_le(self) -> datetime | None: ...
+
+
+P = TypeVar("P", bound=_Piece)
+
+
+def remplacements(pieces: Sequence[P]) -> dict[int, P]:
+    """Each document of a request replaced by a later one of the same kind (a RIS after a consolidation): its id
+    and the document that replaces it (the next of its kind)."""
+    suivants: dict[int, P] = {}
+    par_sorte: dict[tuple[int, str], list[P]] = {}
+    for piece in pieces:
+        if piece.demande_id is not None and piece.id is not None:
+            par_sorte.setdefault((piece.demande_id, piece.type), []).append(piece)
+    for serie in par_sorte.values():
+        serie.sort(key=lambda p: p.id or 0)  # ids follow the order of production
+        for ancien, nouveau in pairwise(serie):
+            suivants[ancien.id or 0] = nouveau
+    return suivants
+
+
+class AutourDuDocument(BaseModel):
+    """What a document's page shows beside its content: whom it is about, the later version replacing it, and the
+    request whose answer it calls for (a RIS awaiting the agent's validation or correction)."""
+
+    identite: Identite | None
+    remplace_par: dict[str, Any] | None = None
+    demande_a_repondre: int | None = None
+
+
+async def autour_du_document(session: AsyncSession, compte: Compte, doc: Document) -> AutourDuDocument:
+    """The document must be one the account may read (checked by the caller)."""
+    autour = AutourDuDocument(identite=await identite(session, doc.affilie_id))
+    if doc.demande_id is None:
+        return autour
+    demande = await session.get(DemandeEirTable, doc.demande_id)
+    freres = await depots.documents_de_la_demande(session, doc.demande_id, doc.type)
+    suivant = remplacements(freres).get(numero(doc))
+    if suivant is not None:
+        autour.remplace_par = {"id": suivant.id, "cree_le": suivant.cree_le}
+    elif (
+        demande is not None
+        and doc.type == TypeDocument.ris.value
+        and demande.etat == "ris_disponible"
+        and compte.role == Role.affilie.value
+    ):
+        autour.demande_a_repondre = demande.id
+    return autour
 
 
 # --- the agent's answers ---

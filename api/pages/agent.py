@@ -4,6 +4,7 @@ the documents, and rectification requests. Each action calls the use case of its
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
@@ -11,11 +12,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from api.pages.contexte import FormulaireAffilie, Page, PageAffilie, PageAffilieOuSuperviseur
 from api.pages.formulaires import FormulaireInvalide, construire
-from api.pages.libelles import ORDRE_ETAPES, QUESTIONS_ENQUETE, avis
+from api.pages.libelles import ETAPES_AGENT, QUESTIONS_ENQUETE, avis
 from api.pages.rendu import graphique_pension, refus_de
 from api.parametres import Identifiant
 from domain.erreurs import ErreurMetier
-from domain.etats import Role, TypeDocument
+from domain.etats import ETATS_EIR_TERMINES, Role, TypeDocument
+from notifications.rendu import accord
 from services import eir, rectifications
 
 router = APIRouter(include_in_schema=False)
@@ -32,7 +34,14 @@ async def _accueil(page: Page, erreur: str | None = None, message: str | None = 
     en_cours = any(d.etat not in ("close", "retiree") for d in demandes)
     return page.rendre(
         "agent/accueil.html",
-        {"demandes": demandes, "rectifications": rects, "en_cours": en_cours, "erreur": erreur, "message": message},
+        {
+            "demandes": demandes,
+            "rectifications": rects,
+            "en_cours": en_cours,
+            "erreur": erreur,
+            "message": message,
+            "etape_agent": {etape: nom for nom, couvre in ETAPES_AGENT for etape in couvre},
+        },
         statut,
     )
 
@@ -48,26 +57,55 @@ async def demander(page: FormulaireAffilie):
 
 
 def _frise(etape: str, etat_: str) -> dict:
-    termine = etat_ in ("close", "retiree", "annulee")
-    rang = ORDRE_ETAPES.index(etape) if etape in ORDRE_ETAPES else 0
+    """The stepper: the three steps the mails announce, the engine's closure counted in the réalisation."""
+    termine = etat_ in ETATS_EIR_TERMINES
+    rang = next((i for i, (_, couvre) in enumerate(ETAPES_AGENT) if etape in couvre), 0)
     return {
         "rang": rang + 1,
-        "total": len(ORDRE_ETAPES),
-        "actuelle": ORDRE_ETAPES[rang],
-        "suivante": None if termine or rang + 1 >= len(ORDRE_ETAPES) else ORDRE_ETAPES[rang + 1],
+        "total": len(ETAPES_AGENT),
+        "actuelle": ETAPES_AGENT[rang][0],
+        "suivante": None if termine or rang + 1 >= len(ETAPES_AGENT) else ETAPES_AGENT[rang + 1][0],
+    }
+
+
+def duree_fr(delai: timedelta) -> str:
+    """« 14 jours », « 3 heures » (a demo or a test runs the process on shorter delays)."""
+    secondes = int(delai.total_seconds())
+    for unite, nom in ((86400, "jour"), (3600, "heure"), (60, "minute")):
+        if secondes >= unite:
+            return accord(secondes // unite, nom)
+    return "quelques secondes"
+
+
+# States where the page stops asking for news: the process is over, or a form awaits the agent's answer (a refresh
+# would wipe what is being typed; the state only moves on that answer).
+_SANS_SONDAGE = {*ETATS_EIR_TERMINES, "ris_disponible"}
+
+
+async def _suivi(page: Page, demande_id: int) -> dict[str, Any]:
+    """What the request's page and its refreshed part show: its state, what to do now and what comes next with
+    the expected dates, its documents (each replaced one with its successor)."""
+    demande = await eir.consulter(page.session, page.compte, demande_id)
+    documents = await eir.documents(page.session, page.compte, demande_id)
+    previsions = eir.previsions(demande, page.moteur.settings)
+    return {
+        "demande": demande,
+        "frise": _frise(demande.etape, demande.etat),
+        "documents": documents,
+        "remplaces": eir.remplacements(documents),
+        "proprietaire": page.compte.role == Role.affilie.value,
+        "employeur": await eir.employeur_de_la_demande(page.session, page.compte, demande_id),
+        "previsions": previsions,
+        "delai_enquete": duree_fr(previsions.delai_enquete),
+        "sonder": demande.etat not in _SANS_SONDAGE,
     }
 
 
 async def _page_demande(page: Page, demande_id: int, erreur=None, erreurs=None, message=None, statut=200, saisie=None):
-    demande = await eir.consulter(page.session, page.compte, demande_id)
-    documents = await eir.documents(page.session, page.compte, demande_id)
     return page.rendre(
         "agent/demande.html",
         {
-            "demande": demande,
-            "frise": _frise(demande.etape, demande.etat),
-            "documents": documents,
-            "proprietaire": page.compte.role == Role.affilie.value,
+            **await _suivi(page, demande_id),
             "erreur": erreur,
             "erreurs": erreurs or {},
             "message": message,
@@ -76,6 +114,12 @@ async def _page_demande(page: Page, demande_id: int, erreur=None, erreurs=None, 
         },
         statut,
     )
+
+
+@router.get("/eir/{demande_id}/suivi")
+async def suivi(page: PageAffilieOuSuperviseur, demande_id: Identifiant):
+    """The part of the request's page that refreshes itself (htmx polls it while the process runs)."""
+    return page.rendre("agent/_suivi.html", {**await _suivi(page, demande_id), "saisie": {}, "erreurs": {}})
 
 
 @router.get("/eir/{demande_id}")
@@ -150,11 +194,17 @@ async def bilan(page: PageAffilieOuSuperviseur, demande_id: Identifiant):
     )
 
 
-async def _page_enquete(page: Page, demande_id: int, erreur=None, statut=200, saisie=None):
+async def _page_enquete(page: Page, demande_id: int, erreur=None, statut=200, saisie=None, manquantes=()):
     demande = await eir.consulter(page.session, page.compte, demande_id)
     return page.rendre(
         "agent/enquete.html",
-        {"demande": demande, "questions": QUESTIONS_ENQUETE, "erreur": erreur, "saisie": saisie or {}},
+        {
+            "demande": demande,
+            "questions": QUESTIONS_ENQUETE,
+            "erreur": erreur,
+            "saisie": saisie or {},
+            "manquantes": manquantes,
+        },
         statut,
     )
 
@@ -170,14 +220,16 @@ async def repondre_enquete(page: FormulaireAffilie, demande_id: Identifiant):
     notes = [str(formulaire.get(f"q{i}", "")) for i in range(1, len(QUESTIONS_ENQUETE) + 1)]
     commentaire = str(formulaire.get("commentaire", ""))
     saisie = {"notes": notes, "commentaire": commentaire}
-    manquantes = [str(i) for i, n in enumerate(notes, 1) if not n]
+    manquantes = [question for question, note in zip(QUESTIONS_ENQUETE, notes, strict=True) if not note]
     if manquantes:
+        sans_reponse = " ; ".join(f"« {question} »" for question in manquantes)
         return await _page_enquete(
             page,
             demande_id,
             statut=422,
             saisie=saisie,
-            erreur=f"Donnez une note de 1 à 5 à chaque question (sans réponse : question {', '.join(manquantes)}).",
+            erreur=f"Donnez une note de 1 à 5 à chaque question. Sans réponse : {sans_reponse}",
+            manquantes=manquantes,
         )
     try:
         corps = construire(eir.Enquete, {"reponses": notes, "commentaire": commentaire})
@@ -196,8 +248,10 @@ async def document(page: PageAffilieOuSuperviseur, demande_id: Identifiant, docu
     doc = await eir.document(page.session, page.compte, demande_id, document_id)
     if doc.type == "bilan":
         return RedirectResponse(f"/eir/{demande_id}/bilan", status_code=303)
+    autour = await eir.autour_du_document(page.session, page.compte, doc)
     return page.rendre(
-        "agent/document.html", {"demande": demande, "document": doc, "contenu": doc.contenu, "graphique": None}
+        "agent/document.html",
+        {"demande": demande, "document": doc, "contenu": doc.contenu, "graphique": None, "autour": autour},
     )
 
 

@@ -12,16 +12,23 @@ from fastapi.responses import RedirectResponse
 
 from api.deps import EtatDep, SessionDep, expedier_apres
 from api.limites import limiter
-from api.pages.contexte import Page, PageConnectee, PageEmployeur
+from api.pages.contexte import Page, PageEmployeur
 from api.pages.formulaires import FormulaireInvalide, construire
 from api.pages.libelles import avis
 from api.pages.rendu import refus_de, rendre
-from api.pages.session import accueil_du_role, poser_session, verifier_csrf
+from api.pages.session import (
+    CompteSansQuestion,
+    accueil_du_role,
+    apres_connexion,
+    poser_session,
+    suite_sure,
+    verifier_csrf,
+)
 from api.parametres import Identifiant
 from api.securite import jeton_de
 from domain.erreurs import ErreurMetier
 from services import comptes
-from services.comptes import QUESTIONS_SECRETES
+from services.comptes import QUESTIONS_SECRETES, Compte, question_secrete_requise
 
 router = APIRouter(include_in_schema=False)
 
@@ -188,52 +195,64 @@ async def se_connecter_avec_certification(request: Request, etat: EtatDep, sessi
         erreurs = {"certification": message} if "certification" in message else {}
         return _page_certification(request, saisie["identifiant"], statut, erreur=message, erreurs=erreurs)
     jeton = jeton_de(compte, etat.settings)
-    reponse = RedirectResponse(accueil_du_role(jeton.role), status_code=303)
+    reponse = RedirectResponse(apres_connexion(compte, None), status_code=303)
     poser_session(reponse, request, jeton.access_token, etat.settings)
     return reponse
 
 
-# --- secret question (signed in) ---
+# --- secret question (signed in; asked at the first login before any other page) ---
+
+
+LIBELLES_QUESTION = {"question": "Question", "reponse": "Réponse", "code": "Votre code confidentiel actuel"}
+
+
+def _par_libelle(erreurs: dict[str, str]) -> dict[str, Any]:
+    """The form's errors under their fields, and summed up above it by the fields' labels (never their codes)."""
+    sans_code = {champ: message.removeprefix(f"{champ} : ") for champ, message in erreurs.items()}
+    resume = " ; ".join(f"{LIBELLES_QUESTION.get(champ, champ)} : {message}" for champ, message in sans_code.items())
+    return {"erreur": f"Votre question secrète n'est pas enregistrée. {resume}", "erreurs": sans_code}
+
+
+def _contexte_question(compte: Compte, question: str, suite: str | None) -> dict[str, Any]:
+    return {
+        "questions": _questions(),
+        "saisie": {"question": question},
+        "actuelle": QUESTIONS_SECRETES.get(compte.question_secrete or ""),
+        "premiere": question_secrete_requise(compte),
+        "suite": suite or "",
+    }
 
 
 @router.get("/comptes/question-secrete")
-async def question_secrete(page: PageConnectee):
-    return page.rendre(
-        "comptes/question_secrete.html",
-        {
-            "questions": _questions(),
-            "saisie": {"question": page.compte.question_secrete or ""},
-            "actuelle": QUESTIONS_SECRETES.get(page.compte.question_secrete or ""),
-        },
-    )
+async def question_secrete(request: Request, compte: CompteSansQuestion, suite: str | None = None):
+    contexte = _contexte_question(compte, compte.question_secrete or "", suite_sure(suite))
+    return rendre(request, "comptes/question_secrete.html", contexte)
 
 
 @router.post("/comptes/question-secrete")
-async def choisir_question_secrete(page: PageConnectee, etat: EtatDep):
-    saisie = await _saisie(page.request, etat, ("question", "reponse", "code"))
-    contexte = {
-        "questions": _questions(),
-        "saisie": {"question": saisie["question"]},
-        "actuelle": QUESTIONS_SECRETES.get(page.compte.question_secrete or ""),
-    }
+async def choisir_question_secrete(request: Request, compte: CompteSansQuestion, etat: EtatDep, session: SessionDep):
+    saisie = await _saisie(request, etat, ("question", "reponse", "code", "suite"))
+    suite = suite_sure(saisie["suite"])
+    contexte = _contexte_question(compte, saisie["question"], suite)
+    gabarit = "comptes/question_secrete.html"
     try:
         corps = construire(comptes.ChoixQuestionSecrete, saisie)
-        limiter(page.request, etat.settings, f"identifiant:{comptes.normaliser_texte(page.compte.identifiant)}")
-        accuse = await comptes.choisir_question_secrete(page.session, page.compte, corps)
+        limiter(request, etat.settings, f"identifiant:{comptes.normaliser_texte(compte.identifiant)}")
+        premiere = question_secrete_requise(compte)
+        accuse = await comptes.choisir_question_secrete(session, compte, corps)
     except FormulaireInvalide as invalide:
-        return page.rendre(
-            "comptes/question_secrete.html", {**contexte, "erreur": invalide.resume, "erreurs": invalide.erreurs}, 422
-        )
+        erreurs = _par_libelle(invalide.erreurs)
+        return rendre(request, gabarit, {**contexte, **erreurs}, 422)
     except HTTPException as exc:  # the attempts' limit
-        return page.rendre("comptes/question_secrete.html", {**contexte, "erreur": str(exc.detail)}, exc.status_code)
+        return rendre(request, gabarit, {**contexte, "erreur": str(exc.detail)}, exc.status_code)
     except ErreurMetier as refus:
-        statut, message, _ = refus_de(refus)
-        erreurs = _erreurs_du_refus(refus, ("question", "reponse", "code"))
-        return page.rendre("comptes/question_secrete.html", {**contexte, "erreur": message, "erreurs": erreurs}, statut)
-    return page.rendre(
-        "comptes/question_secrete.html",
-        {**contexte, "message": accuse.message, "actuelle": QUESTIONS_SECRETES[corps.question]},
-    )
+        statut, _, _ = refus_de(refus)
+        erreurs = _par_libelle(_erreurs_du_refus(refus, tuple(LIBELLES_QUESTION)))
+        return rendre(request, gabarit, {**contexte, **erreurs}, statut)
+    if premiere:  # the first login goes on where it was heading
+        return RedirectResponse(suite or accueil_du_role(compte.role), status_code=303)
+    contexte = _contexte_question(compte, corps.question, suite)
+    return rendre(request, gabarit, {**contexte, "message": accuse.message})
 
 
 # --- the employer's administrator: accounts of its establishment (seed 000) ---
@@ -284,3 +303,21 @@ async def changer_utilisateur(page: PageEmployeur, compte_id: Identifiant, etat:
         statut, message, _ = refus_de(refus)
         return await _page_utilisateurs(page, statut, erreur=message)
     return RedirectResponse("/employeur/utilisateurs?message=modifie", status_code=303)
+
+
+@router.post("/employeur/utilisateurs/{compte_id}/code")
+async def regenerer_code_utilisateur(
+    page: PageEmployeur, compte_id: Identifiant, etat: EtatDep, taches: BackgroundTasks
+):
+    """« Générer un nouveau code » (after its confirmation): the code mailed to the user, the certification code
+    shown here once, for the administrator to hand over."""
+    await _saisie(page.request, etat, ())
+    try:
+        resultat = await comptes.regenerer_code_de(page.session, etat.settings, page.compte, compte_id)
+    except ErreurMetier as refus:
+        statut, message, _ = refus_de(refus)
+        return await _page_utilisateurs(page, statut, erreur=message)
+    codes = expedier_apres(taches, etat, resultat)
+    return page.rendre(
+        "comptes/code_genere.html", {"codes": codes, "essais": etat.settings.compte_essais_certification}
+    )

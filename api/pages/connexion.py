@@ -11,6 +11,7 @@ from api.deps import EtatDep, SessionDep
 from api.pages.rendu import refus_de, rendre
 from api.pages.session import (
     accueil_du_role,
+    apres_connexion,
     compte_connecte,
     effacer_session,
     poser_session,
@@ -54,7 +55,7 @@ async def se_connecter(
         contexte = {"suite": suite_sure(suite) or "", "identifiant": identifiant, "erreur": message}
         return rendre(request, "connexion.html", contexte, statut=statut)
     jeton = jeton_de(compte, etat.settings)
-    reponse = RedirectResponse(suite_sure(suite) or accueil_du_role(jeton.role), status_code=303)
+    reponse = RedirectResponse(apres_connexion(compte, suite_sure(suite)), status_code=303)
     poser_session(reponse, request, jeton.access_token, etat.settings)
     return reponse
 

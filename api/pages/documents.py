@@ -10,7 +10,7 @@ from api import vues_documents
 from api.pages.contexte import PageAffilie, PageAffilieOuSuperviseur
 from api.pages.rendu import graphique_pension
 from api.parametres import Identifiant
-from services import documents
+from services import documents, eir
 
 router = APIRouter(include_in_schema=False)
 
@@ -29,18 +29,28 @@ async def mes_documents(page: PageAffilie):
     rubriques: dict[str, list] = {"eir": [], "rectifies": [], "campagne": [], "autres": []}
     for doc in liste:
         rubriques[_rubrique(doc)].append(doc)
-    return page.rendre("agent/documents.html", {"rubriques": rubriques, "total": len(liste)})
+    return page.rendre(
+        "agent/documents.html",
+        {"rubriques": rubriques, "total": len(liste), "remplaces": eir.remplacements(liste)},
+    )
 
 
 @router.get("/documents/{document_id}")
 async def document(page: PageAffilieOuSuperviseur, document_id: Identifiant):
-    doc = vues_documents.public(await documents.document_visible(page.session, page.compte, document_id))
+    stocke = await documents.document_visible(page.session, page.compte, document_id)
+    doc = vues_documents.public(stocke)
     if doc.type == "bilan" and doc.demande_id:
         return RedirectResponse(f"/eir/{doc.demande_id}/bilan", status_code=303)
     graphique = graphique_pension(doc.contenu["points"]) if doc.type == "bilan" and doc.contenu.get("points") else None
     return page.rendre(
         "agent/document.html",
-        {"demande": None, "document": doc, "contenu": doc.contenu, "graphique": graphique},
+        {
+            "demande": None,
+            "document": doc,
+            "contenu": doc.contenu,
+            "graphique": graphique,
+            "autour": await eir.autour_du_document(page.session, page.compte, stocke),
+        },
     )
 
 

@@ -118,6 +118,7 @@ EVENEMENTS = {
     "incident_resolu": "Incident résolu, le processus reprend",
     "processus_annule": "Annulé par un superviseur",
     "eir_annulee": "Annulation annoncée à l'agent",
+    "code_regenere_par_administrateur": "Nouveau code confidentiel généré par un administrateur",
 }
 # The events of each human task's life, named by the shared process layer after the task's type
 # (« {type}_demandee » when it opens, « {type}_terminee » when it is answered).
@@ -186,6 +187,16 @@ AVIS = {
 
 def avis(cle: str | None) -> str | None:
     return AVIS.get(cle or "")
+
+
+# --- The agent's request page (issue 23) ---
+# The EIR in the three steps its mails announce (DESIGN §4.1: the closure and its survey end the réalisation);
+# each with the engine's steps it covers.
+ETAPES_AGENT = (
+    ("Enregistrement", ("enregistrement",)),
+    ("Préparation", ("preparation",)),
+    ("Réalisation", ("realisation", "cloture")),
+)
 
 
 # Each field of a form, a JSON body or an address, by the name a person reads (the form's label): an error names

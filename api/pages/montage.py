@@ -17,7 +17,9 @@ from api.pages.session import ErreurPage, Redirection
 MODULES_NPM = Path(__file__).resolve().parents[2] / "node_modules"
 
 
-async def _redirection(_: Request, exc: Redirection) -> RedirectResponse:
+async def _redirection(request: Request, exc: Redirection) -> Response:
+    if request.headers.get("HX-Request"):  # a part htmx refreshes (a session expired): the whole page reloads
+        return Response(status_code=200, headers={"HX-Refresh": "true"})
     return RedirectResponse(exc.adresse, status_code=303)
 
 

@@ -16,7 +16,7 @@ from api.deps import EtatDep, SessionDep, restreindre
 from api.securite import JetonLu, lire_session
 from domain.etats import Role
 from services import identite
-from services.comptes import Compte, compte_de_session
+from services.comptes import Compte, compte_de_session, question_secrete_requise
 from settings import Settings
 
 COOKIE_SESSION = "cnracl_session"
@@ -114,14 +114,35 @@ async def compte_connecte(request: Request, session: AsyncSession, settings: Set
     return await compte_de_session(session, session_de(request, settings))
 
 
-async def _connecte(request: Request, etat: EtatDep, session: SessionDep) -> Compte:
+PAGE_QUESTION_SECRETE = "/comptes/question-secrete"
+
+
+def _adresse_demandee(request: Request) -> str:
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
+def page_question_secrete(suite: str | None = None) -> str:
+    """The first login's page, with where to go once the question is chosen."""
+    return PAGE_QUESTION_SECRETE + (f"?suite={quote(suite, safe='')}" if suite else "")
+
+
+async def _connecte_sans_question(request: Request, etat: EtatDep, session: SessionDep) -> Compte:
     """The signed-in account (kept for the page's header); an anonymous visitor goes to the login page and back."""
     compte = await compte_connecte(request, session, etat.settings)
     if compte is None:
-        suite = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise Redirection(f"/connexion?suite={quote(suite, safe='')}")
+        raise Redirection(f"/connexion?suite={quote(_adresse_demandee(request), safe='')}")
     request.state.compte = compte
     request.state.nom_affiche = await identite.nom_affiche(session, compte)
+    return compte
+
+
+async def _connecte(request: Request, etat: EtatDep, session: SessionDep) -> Compte:
+    """The signed-in account, once it has chosen its secret question: until then every page sends to the page
+    that asks it (the welcome mail announces it; without it a lost code cannot be regenerated alone)."""
+    compte = await _connecte_sans_question(request, etat, session)
+    if question_secrete_requise(compte):
+        suite = _adresse_demandee(request) if request.method == "GET" else None
+        raise Redirection(page_question_secrete(suite))
     return compte
 
 
@@ -140,6 +161,8 @@ CompteAffilieOuSuperviseur = Annotated[Compte, _reservee_a(Role.affilie, Role.su
 CompteEmployeur = Annotated[Compte, _reservee_a(Role.employeur)]
 CompteEmployeurOuSuperviseur = Annotated[Compte, _reservee_a(Role.employeur, Role.superviseur)]
 CompteSuperviseur = Annotated[Compte, _reservee_a(Role.superviseur)]
+# Any signed-in account, its secret question chosen or not: the page of the first login that asks it.
+CompteSansQuestion = Annotated[Compte, Depends(_connecte_sans_question)]
 
 
 async def _csrf_verifie(request: Request, etat: EtatDep, csrf: Annotated[str, Form()] = "") -> str:
@@ -156,6 +179,14 @@ def accueil_du_role(role: str) -> str:
     return {Role.affilie.value: "/eir", Role.employeur.value: "/taches", Role.superviseur.value: "/processus"}.get(
         role, "/"
     )
+
+
+def apres_connexion(compte: Compte, suite: str | None) -> str:
+    """Where a login leads: the page asked for (or the role's home), after the secret question on a first
+    login."""
+    if question_secrete_requise(compte):
+        return page_question_secrete(suite)
+    return suite or accueil_du_role(compte.role)
 
 
 def suite_sure(suite: str | None) -> str | None:

@@ -113,3 +113,15 @@ async def changer_utilisateur(
     """Change an account's habilitation, deactivate or reactivate it — within one's own establishment, and
     never one's own (another administrator does that: the establishment keeps an administrator)."""
     return await comptes.changer_utilisateur(session, compte, compte_id, corps)
+
+
+@router.post(
+    "/comptes/{compte_id}/code-confidentiel", status_code=status.HTTP_201_CREATED, response_model=CodeCertification
+)
+async def regenerer_code_de(
+    compte_id: Identifiant, compte: CompteCourant, etat: EtatDep, session: SessionDep, taches: BackgroundTasks
+) -> CodeCertification:
+    """An employer's administrator, for a user of its establishment: a new provisional code is mailed to the
+    account (its old code and tokens stop working) and the certification code is answered, for the administrator
+    to hand over by another way. 404 for another establishment's account, 403 for anyone but an administrator."""
+    return expedier_apres(taches, etat, await comptes.regenerer_code_de(session, etat.settings, compte, compte_id))

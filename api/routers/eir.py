@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, status
 
 from api.deps import Affilie_ou_Superviseur, CompteCourant, Identifiant, MoteurDep, SessionDep
+from api.routers.actions import route_d_action
 from api.routers.consultation import routes_de_consultation
 from domain.etats import TypeDocument
 from services import eir
@@ -40,18 +41,25 @@ routes_de_consultation(
 )
 
 
-@router.post("/{demande_id}/ris/validation", response_model=EtatDemande)
-async def valider_ris(
-    demande_id: Identifiant, compte: CompteCourant, session: SessionDep, moteur: MoteurDep
-) -> EtatDemande:
-    return await eir.valider_ris(session, moteur, compte, demande_id)
-
-
-@router.post("/{demande_id}/ris/consolidation", response_model=EtatDemande)
-async def demander_consolidation(
-    demande_id: Identifiant, corps: Consolidation, compte: CompteCourant, session: SessionDep, moteur: MoteurDep
-) -> EtatDemande:
-    return await eir.demander_consolidation(session, moteur, compte, demande_id, corps)
+route_d_action(
+    router,
+    "post",
+    "/{demande_id}/ris/validation",
+    eir.valider_ris,
+    vue=EtatDemande,
+    role=CompteCourant,
+    description="The agent finds their RIS right: the process goes on to the pension simulations and the bilan.",
+)
+route_d_action(
+    router,
+    "post",
+    "/{demande_id}/ris/consolidation",
+    eir.demander_consolidation,
+    vue=EtatDemande,
+    role=CompteCourant,
+    corps=Consolidation,
+    description="The agent reports missing or wrong periods: the employer gets a consolidation task, then a new RIS.",
+)
 
 
 @router.get("/{demande_id}/ris")
@@ -66,16 +74,22 @@ async def bilan(demande_id: Identifiant, compte: CompteCourant, session: Session
     return await eir.dernier_document(session, compte, demande_id, TypeDocument.bilan)
 
 
-@router.post("/{demande_id}/enquete", response_model=EtatDemande)
-async def enquete(
-    demande_id: Identifiant, corps: Enquete, compte: CompteCourant, session: SessionDep, moteur: MoteurDep
-) -> EtatDemande:
-    return await eir.repondre_enquete(session, moteur, compte, demande_id, corps)
-
-
-@router.delete("/{demande_id}", response_model=EtatDemande)
-async def retirer(
-    demande_id: Identifiant, compte: CompteCourant, session: SessionDep, moteur: MoteurDep
-) -> EtatDemande:
-    """Withdraw the request (at any step before the closure)."""
-    return await eir.retirer(session, moteur, compte, demande_id)
+route_d_action(
+    router,
+    "post",
+    "/{demande_id}/enquete",
+    eir.repondre_enquete,
+    vue=EtatDemande,
+    role=CompteCourant,
+    corps=Enquete,
+    description="The closure survey's five marks (1 to 5) and an optional comment; answering closes the request.",
+)
+route_d_action(
+    router,
+    "delete",
+    "/{demande_id}",
+    eir.retirer,
+    vue=EtatDemande,
+    role=CompteCourant,
+    description="Withdraw the request (at any step before the closure).",
+)

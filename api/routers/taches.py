@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import NUMERO_MAX, Employeur_ou_Superviseur, Identifiant, MoteurDep, SessionDep
+from api.deps import NUMERO_MAX, Employeur_ou_Superviseur, Identifiant, SessionDep
 from api.parametres import Decalage
 from api.reponses import json_ecrit
+from api.routers.actions import route_d_action
 from domain.etats import EtatTache, TypeTache
 from services import taches
 from services.taches import Attribution, AttributionPublique, Completion, Filtre, TachePublique
@@ -42,11 +43,16 @@ async def consulter(tache_id: Identifiant, compte: Employeur_ou_Superviseur, ses
     return await taches.consulter(session, compte, tache_id)
 
 
-@router.post("/{tache_id}/completion", response_model=TachePublique)
-async def completer(
-    tache_id: Identifiant, corps: Completion, compte: Employeur_ou_Superviseur, session: SessionDep, moteur: MoteurDep
-) -> TachePublique:
-    return await taches.completer(session, moteur, compte, tache_id, corps)
+route_d_action(
+    router,
+    "post",
+    "/{tache_id}/completion",
+    taches.completer,
+    vue=TachePublique,
+    role=Employeur_ou_Superviseur,
+    corps=Completion,
+    description="The employer's answer: verification, corrections of the CIR, comment. A stale answer is refused.",
+)
 
 
 @router.get("/{tache_id}/attribution", response_model=AttributionPublique)

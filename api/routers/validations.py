@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import CompteCourant, Identifiant, MoteurDep, SessionDep, Superviseur
+from api.deps import CompteCourant, Superviseur
+from api.routers.actions import route_d_action
 from api.routers.consultation import routes_de_consultation
 from domain.validation import DecisionValidation
 from services import validations
@@ -16,16 +17,22 @@ router = APIRouter(prefix="/validations", tags=["validation de services"])
 routes_de_consultation(router, DossierPublic, "dossier_id", validations.lister, validations.consulter)
 
 
-@router.post("/{dossier_id}/demande", response_model=DossierPublic)
-async def demander(
-    dossier_id: Identifiant, compte: CompteCourant, session: SessionDep, moteur: MoteurDep
-) -> DossierPublic:
-    """The agent asks the validation of their services (before the deadline)."""
-    return await validations.demander(session, moteur, compte, dossier_id)
-
-
-@router.post("/{dossier_id}/decision", response_model=DossierPublic)
-async def decider(
-    dossier_id: Identifiant, corps: DecisionValidation, compte: Superviseur, session: SessionDep, moteur: MoteurDep
-) -> DossierPublic:
-    return await validations.decider(session, moteur, compte, dossier_id, corps)
+route_d_action(
+    router,
+    "post",
+    "/{dossier_id}/demande",
+    validations.demander,
+    vue=DossierPublic,
+    role=CompteCourant,
+    description="The agent asks the validation of their services (before the deadline).",
+)
+route_d_action(
+    router,
+    "post",
+    "/{dossier_id}/decision",
+    validations.decider,
+    vue=DossierPublic,
+    role=Superviseur,
+    corps=DecisionValidation,
+    description="The fund's decision on the validation of services, once the employer's certificates are in.",
+)

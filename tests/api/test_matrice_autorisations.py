@@ -122,6 +122,9 @@ MATRICE = [
     # Account 7 is the one rh-commune just created (accounts 1–6 are the fixture's); 5 is drh, elsewhere.
     ("PATCH", "/employeur/utilisateurs/7", {"profil": "admin"}, (401, 403, 403, OK, 403, 403)),
     ("PATCH", "/employeur/utilisateurs/5", {"actif": False}, (401, 403, 403, 404, 403, 403)),
+    # A new code for an account: its establishment's administrator only (no supervisor accounts page).
+    ("POST", "/comptes/7/code-confidentiel", None, (401, 403, 403, OK, 403, 403)),
+    ("POST", "/comptes/5/code-confidentiel", None, (401, 403, 403, 404, 403, 403)),
     # Who holds a task: its employer's accounts (account 4 is rh-commune, the administrator) and supervisors.
     ("GET", "/taches/{tache}/attribution", None, (401, 403, 403, OK, 404, OK)),
     ("POST", "/taches/{tache}/attribution", {"compte_id": 4}, (401, 403, 403, OK, 404, OK)),

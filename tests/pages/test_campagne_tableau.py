@@ -20,6 +20,7 @@ from persistence.models import Evenement
 from tests.support.attente import attendre
 from tests.support.campagne import annee_de_campagne, avancer_jusqua, population_campagne, taches_de_campagne
 from tests.support.environnement import settings_de_test
+from tests.support.fabriques import avec_question_secrete
 from tests.support.navigateur import Navigateur
 from tests.support.service import CODE
 from worker import creer_worker
@@ -40,7 +41,8 @@ async def banc(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sq
             ("employeur", "rh-commune", {"siret": pop.employeurs["commune"].siret}),
             ("employeur", "drh", {"siret": pop.employeurs["hopital"].siret}),
         ):
-            await creer_compte(session, role=role, identifiant=identifiant, code_hash=hacher(CODE), **cible)
+            compte = await creer_compte(session, role=role, identifiant=identifiant, code_hash=hacher(CODE), **cible)
+            session.add(avec_question_secrete(compte))
     app = create_app(settings)
     async with AsyncExitStack() as pile, creer_worker(env.client, settings, sessions_sqlite):
         await pile.enter_async_context(app.router.lifespan_context(app))

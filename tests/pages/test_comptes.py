@@ -233,9 +233,9 @@ async def test_routes_json(service, boite_mail):
 
 
 async def test_question_secrete_choisie_une_fois_connecte(service, boite_mail):
-    nav = await navigateur(service, "lea")
+    nav = await navigateur(service, "lea")  # past her first login: her question chosen, she changes it
     page = await nav.get("/comptes/question-secrete")
-    assert "Vous n'avez pas encore choisi de question secrète" in page.text
+    assert "Question actuelle : « Quel est le nom de naissance de votre mère ? »" in page.text
     refus = await nav.post(
         "/comptes/question-secrete", {"question": "premier_animal", "reponse": "Médor", "code": "pas-le-bon"}
     )
@@ -352,9 +352,12 @@ async def test_l_administrateur_habilite_les_comptes_de_son_etablissement(servic
     )
     assert doublon.status_code == 409 and 'id="identifiant-erreur"' in doublon.text
 
-    # The new user signs in with the mailed code, but administers nothing.
+    # The new user signs in with the mailed code, chooses a secret question first, but administers nothing.
     utilisateur = await navigateur(service)
-    assert (await utilisateur.connecter("gestion.paie", code)).headers["location"] == "/taches"
+    assert (await utilisateur.connecter("gestion.paie", code)).headers["location"] == "/comptes/question-secrete"
+    await utilisateur.get("/comptes/question-secrete")
+    question = {"question": "ecole_primaire", "reponse": "Jules Ferry", "code": code}
+    assert (await utilisateur.post("/comptes/question-secrete", question)).headers["location"] == "/taches"
     assert (await utilisateur.get("/employeur/utilisateurs")).status_code == 403
     api_utilisateur = await service.http("drh")  # a user (not admin) of the other employer
     assert (await api_utilisateur.get("/employeur/utilisateurs")).status_code == 403

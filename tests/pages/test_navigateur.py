@@ -147,6 +147,7 @@ async def test_parcours_des_trois_profils(env_dev, tmp_path, boite_mail, url_sql
         await visite.constater(agent, "agent-ris")
         await agent.goto(adresse_demande)
         await agent.get_by_role("button", name="Je valide mon relevé de situation").click()
+        await agent.get_by_role("dialog").get_by_role("button", name="Je valide", exact=True).click()
         await agent.wait_for_load_state()
         assert "Vous avez validé votre relevé de situation" in await agent.content()
         await attendre_texte(agent, adresse_demande, "Lire mon bilan personnalisé")

@@ -18,6 +18,7 @@ from persistence.comptes import creer_compte, hacher
 from persistence.db import transaction
 from persistence.models import Compte, Evenement, Tache
 from tests.support.environnement import port_libre, settings_de_test
+from tests.support.fabriques import avec_question_secrete
 from tests.support.navigateur import navigateur
 from tests.support.service import CODE, assembler
 
@@ -39,7 +40,7 @@ async def service(tmp_path, url_sqlite):
                     siret=pop.employeur.siret,
                 )
                 compte.prenom, compte.nom = prenom, nom
-                session.add(compte)
+                session.add(avec_question_secrete(compte))
                 comptes[identifiant] = compte
             await session.flush()
             demande = await depots.creer_demande_eir(

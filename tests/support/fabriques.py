@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 
+from persistence.comptes import hacher, normaliser_texte
 from persistence.db import SessionFactory, transaction
 from persistence.fabrique import creer_affilie, creer_employeur, identifiant
-from persistence.models import Affilie, Employeur, LigneCirTable
+from persistence.models import Affilie, Compte, Employeur, LigneCirTable
 
 # The mail addresses of the population's agent, of its employer, and of the supervisors.
 AGENT = "camille.martin@exemple.fr"
 EMPLOYEUR = "rh@saint-exemple.fr"
 SUPERVISEURS = "superviseurs@cnracl.example.fr"
+# The secret question of the test accounts, and its answer.
+QUESTION_SECRETE = "nom_naissance_mere"
+REPONSE_SECRETE = "Durand"
 # The validation-of-services rule the population's agent falls under.
 REGLE = "titularisé au plus tard le 01/01/2013 : demande dans les 24 mois de la titularisation"
 
@@ -83,3 +88,15 @@ async def ligne_chez(sessions: SessionFactory, affilie: Affilie, employeur: Empl
                 modifiee_le=datetime.now(UTC),
             )
         )
+
+
+@cache
+def _empreinte_reponse() -> str:
+    return hacher(normaliser_texte(REPONSE_SECRETE))  # hashed once: argon2 is slow on purpose
+
+
+def avec_question_secrete(compte: Compte) -> Compte:
+    """A test account past its first login: its secret question chosen (the pages ask for it before any other)."""
+    compte.question_secrete = QUESTION_SECRETE
+    compte.reponse_secrete_hash = _empreinte_reponse()
+    return compte

@@ -8,8 +8,6 @@ import re
 from html.parser import HTMLParser
 
 _ATTRIBUTS_LUS = ("title", "aria-label", "placeholder", "alt")
-# A web address written out (a mail's link, in a preview): an address, not words.
-_ADRESSE_WEB = re.compile(r"https?://\S+")
 _INVISIBLES = ("script", "style", "template", "textarea")
 
 # Each pattern with the reason it is code, not French.
@@ -18,7 +16,8 @@ MOTIFS: dict[str, re.Pattern[str]] = {
     "état anglais du moteur": re.compile(
         r"\b(?:COMPLETED|RUNNING|FAILED|TERMINATED|CANCELED|CANCELLED|TIMED_OUT|CONTINUED_AS_NEW|CLOSE|OPEN|PENDING)\b"
     ),
-    "mot anglais d'état": re.compile(r"\b(?:open|closed?|pending|done|running|failed|completed|None|null|undefined)\b"),
+    # (« close » is French: « votre demande est close ».)
+    "mot anglais d'état": re.compile(r"\b(?:open|closed|pending|done|running|failed|completed|None|null|undefined)\b"),
     "mot sans ses accents": re.compile(
         r"\b(?:demandees?|terminees?|carrieres?|[Vv]erification|echeances?|clotures?|cloturees?|creee?s?|annulees?|"
         r"retirees?|validees?|envoyee?s?|recue?s?|etapes?|periodes?|donnees|reponses?|taches?|deja|prevue?s?|premiere|"
@@ -31,6 +30,10 @@ MOTIFS: dict[str, re.Pattern[str]] = {
     ),
     "montant au format anglais": re.compile(r"(?<![\d.,/])\d{2,}\.\d{2}(?![\d.])"),
 }
+
+
+# An address a page shows (a mail's text version lists its links): its path is code, not a word to read.
+_ADRESSE = re.compile(r"https?://\S+")
 
 
 class _Texte(HTMLParser):
@@ -65,11 +68,12 @@ def texte_lu(html: str) -> str:
 def mots_de_code(html: str, admis: tuple[str, ...] = ()) -> list[str]:
     """Each code-like fragment of the page, as « raison : « …contexte… » ». ``admis``: fragments the page may show
     (a login such as ``camille.martin`` the person typed, for instance)."""
-    texte = _ADRESSE_WEB.sub("(adresse)", texte_lu(html))
+    texte = texte_lu(html)
+    adresses = [adresse.span() for adresse in _ADRESSE.finditer(texte)]
     trouves = []
     for raison, motif in MOTIFS.items():
         for trouve in motif.finditer(texte):
-            if trouve.group(0) in admis:
+            if trouve.group(0) in admis or any(debut <= trouve.start() < fin for debut, fin in adresses):
                 continue
             debut, fin = max(0, trouve.start() - 40), min(len(texte), trouve.end() + 40)
             contexte = texte[debut:fin].replace("\n", " ¦ ")

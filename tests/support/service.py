@@ -19,7 +19,7 @@ from persistence.db import SessionFactory, creer_moteur, fabrique_sessions, tran
 from persistence.models import DemandeEirTable
 from settings import Settings
 from tests.support.environnement import settings_de_test
-from tests.support.fabriques import Population, population
+from tests.support.fabriques import Population, avec_question_secrete, population
 from tests.support.processus_externes import ServeurTemporal
 
 CODE = "code-de-test-123"
@@ -62,7 +62,8 @@ async def assembler(settings: Settings, pile: AsyncExitStack) -> Service:
             ("employeur", "drh", {"siret": pop.autre_employeur.siret}),
             ("superviseur", "superviseur", {}),
         ):
-            await creer_compte(session, role=role, identifiant=identifiant, code_hash=empreinte, **cible)
+            compte = await creer_compte(session, role=role, identifiant=identifiant, code_hash=empreinte, **cible)
+            session.add(avec_question_secrete(compte))
     app = create_app(settings)
     await pile.enter_async_context(app.router.lifespan_context(app))
     return Service(settings, sessions, pop, app, pile)
