@@ -14,11 +14,13 @@ from pydantic_core.core_schema import ErrorType
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.entetes import entetes_de_securite
+from api.pages.libelles import champ_fr, code_en_tete, message_du_champ, message_fr
 from api.pages.rendu import rendre
 from api.pages.session import ErreurPage
 from api.parametres import NUMERO_INCONNU
 from api.statuts import entetes_de, statut_de
 from domain.erreurs import ErreurMetier
+from notifications.rendu import accord
 
 _MESSAGES = {
     "missing": "ce champ est obligatoire",
@@ -58,6 +60,10 @@ _CORPS = {
 _REGLES_DE_PYDANTIC = frozenset(get_args(ErrorType))
 
 
+def _nombre(nombre: object, singulier: str, pluriel: str) -> str:
+    return accord(int(nombre), singulier, pluriel) if isinstance(nombre, int) else f"{nombre} {pluriel}"
+
+
 def _message(erreur: Mapping[str, Any]) -> str:
     type_, ctx = erreur.get("type", ""), erreur.get("ctx") or {}
     if type_ == "value_error":
@@ -67,13 +73,13 @@ def _message(erreur: Mapping[str, Any]) -> str:
     if type_ in ("less_than_equal", "less_than"):
         return f"la valeur doit être au plus {ctx.get('le', ctx.get('lt'))}"
     if type_ == "too_short":
-        return f"au moins {ctx.get('min_length')} élément(s) attendu(s)"
+        return f"au moins {_nombre(ctx.get('min_length'), 'élément attendu', 'éléments attendus')}"
     if type_ == "too_long":
-        return f"au plus {ctx.get('max_length')} élément(s) attendu(s)"
+        return f"au plus {_nombre(ctx.get('max_length'), 'élément attendu', 'éléments attendus')}"
     if type_ == "string_too_short":
-        return f"au moins {ctx.get('min_length')} caractère(s) attendu(s)"
+        return f"au moins {_nombre(ctx.get('min_length'), 'caractère attendu', 'caractères attendus')}"
     if type_ == "string_too_long":
-        return f"au plus {ctx.get('max_length')} caractère(s) attendu(s)"
+        return f"au plus {_nombre(ctx.get('max_length'), 'caractère attendu', 'caractères attendus')}"
     if type_ == "enum":
         possibles = str(ctx.get("expected", "")).replace("' or '", "' ou '")  # pydantic: "'a', 'b' or 'c'"
         return f"valeur inconnue ; valeurs possibles : {possibles}"
@@ -96,8 +102,18 @@ def erreurs_francaises(erreurs: Sequence[Mapping[str, Any]]) -> list[dict[str, s
         message = _message(erreur)
         if tuple(erreur.get("loc", ())) == ("body",):  # the whole body: empty, or not a JSON object
             message = _CORPS.get(erreur.get("type", ""), message)
+        en_tete = code_en_tete(message)
+        if en_tete:  # a rule of ours names its field first (« periode_fin : … »): the error is that field's
+            code, message = en_tete
+            if not chemin or chemin[-1] != code:
+                chemin = [*chemin, code]
         sortie.append({"champ": ".".join(chemin) or "corps", "regle": erreur.get("type", ""), "message": message})
     return sortie
+
+
+def resume_fr(erreurs: Sequence[Mapping[str, str]]) -> str:
+    """The fields in error, each by its label and its message (« Dernier jour : … ; Quotité : … »)."""
+    return " ; ".join(f"{champ_fr(e['champ'])} : {e['message']}" for e in erreurs)
 
 
 class ErreurChamp(BaseModel):
@@ -171,17 +187,16 @@ def repondre(
 
 async def gerer_metier(requete: Request, exc: ErreurMetier) -> Response:
     """A use case's refusal, for a program (JSON ``Erreur``) or a person (the error page)."""
-    erreurs = [e.en_dict() for e in exc.erreurs] or None
-    return repondre(requete, statut_de(exc), exc.message, erreurs, entetes_de(exc))
+    erreurs = [e.en_dict() | {"message": message_du_champ(e.champ, e.message)} for e in exc.erreurs] or None
+    return repondre(requete, statut_de(exc), message_fr(exc.message), erreurs, entetes_de(exc))
 
 
 async def gerer_validation(requete: Request, exc: RequestValidationError) -> Response:
     erreurs = erreurs_francaises(list(exc.errors()))
-    resume = " ; ".join(f"{e['champ']} : {e['message']}" for e in erreurs)
     inconnus = [e for e in erreurs if e["regle"] == NUMERO_INCONNU]
     if inconnus:  # a number in the address that cannot name a record: nothing lives there
-        return repondre(requete, 404, f"Introuvable — {inconnus[0]['champ']} : {inconnus[0]['message']}.", inconnus)
-    return repondre(requete, 422, f"Données invalides — {resume}", erreurs)
+        return repondre(requete, 404, f"Introuvable — {resume_fr(inconnus[:1])}.", inconnus)
+    return repondre(requete, 422, f"Données invalides — {resume_fr(erreurs)}", erreurs)
 
 
 _HTTP = {

@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.erreurs import repondre
+from notifications.rendu import accord
 from settings import Settings
 
 CONNEXIONS = {("POST", "/api/v1/auth/jeton"), ("POST", "/connexion")}
@@ -86,7 +87,7 @@ def limiter(request: Request, settings: Settings, *cles: str) -> None:
             raise HTTPException(
                 429,
                 f"Trop de demandes de récupération de codes : {limite.amount} au plus par période de "
-                f"{_duree(limite)}. Réessayez dans {math.ceil(attente / 60)} minute(s).",
+                f"{_duree(limite)}. Réessayez dans {accord(math.ceil(attente / 60), 'minute')}.",
                 headers={"Retry-After": str(attente)},
             )
 

@@ -46,28 +46,36 @@ CHAMPS_COTISATIONS = tuple(LIBELLES_CHAMPS)
 TAUX_DES_CHAMPS = {"retenue_salariale": "taux_retenue_agent", "contribution_employeur": "taux_contribution_employeur"}
 
 
+_MONTANT_ATTENDU = (
+    "un montant en euros est attendu, avec une virgule avant les centimes et sans point entre les milliers, "
+    "par exemple 33 081,10"
+)
+
+
 def _montant(valeur: Any) -> Any:
-    """An amount in euros, with a dot or a French comma and at most two decimals (« 1 234,56 »)."""
+    """An amount in euros, with a French comma or a dot and at most two decimals, spaces between the thousands
+    and the euro sign allowed (« 33 081,10 », « 33081,10 », « 33081.10 », « 33 081,10 € »)."""
     if valeur is None or isinstance(valeur, Decimal):
         montant = valeur
     elif isinstance(valeur, bool):
-        raise ValueError("un montant en euros est attendu, par exemple 1234,56")
+        raise ValueError(_MONTANT_ATTENDU)
     elif isinstance(valeur, (int, float)):
         montant = Decimal(str(valeur))
     elif isinstance(valeur, str):
-        texte = valeur.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
+        texte = valeur.strip().removesuffix("€").replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+        texte = texte.replace(",", ".")
         if texte == "":
             return None
         try:
             montant = Decimal(texte)
         except InvalidOperation:
-            raise ValueError("un montant en euros est attendu, par exemple 1234,56") from None
+            raise ValueError(_MONTANT_ATTENDU) from None
     else:
-        raise ValueError("un montant en euros est attendu, par exemple 1234,56")
+        raise ValueError(_MONTANT_ATTENDU)
     if montant is None:
         return None
     if not montant.is_finite():
-        raise ValueError("un montant en euros est attendu, par exemple 1234,56")
+        raise ValueError(_MONTANT_ATTENDU)
     if montant < 0:
         raise ValueError("le montant ne peut pas être négatif")
     if montant >= MONTANT_MAXIMUM:
@@ -145,7 +153,7 @@ class LigneCir(BaseModel):
         if self.nature.value in natures_sans_cotisation(self.date_debut):
             raise PydanticCustomError(
                 "nature_sans_cotisation",
-                f"{saisis[0]} : une période de nature « {self.nature.value} » ne porte aucune cotisation ; "
+                f"{saisis[0]} : une période de cette nature de services ne porte aucune cotisation ; "
                 "laissez le bloc « Cotisations » vide pour cette période.",
             )
         for champ in ("traitement_brut", "retenue_salariale", "contribution_employeur"):
@@ -244,7 +252,7 @@ def ecarts_cotisations(ligne: LigneCir) -> list[EcartCotisation]:
                     declare,
                     None,
                     (
-                        f"{champ} : aucun taux « {nom} » n'est connu pour la période {periode} ; le service ne peut pas "
+                        f"{champ} : aucun taux de {LIBELLES_CHAMPS[champ]} n'est connu pour la période {periode} ; le service ne peut pas "
                         "contrôler cette cotisation : laissez le bloc « Cotisations » vide et adressez-vous à la CNRACL."
                     ),
                 )
@@ -261,7 +269,7 @@ def ecarts_cotisations(ligne: LigneCir) -> list[EcartCotisation]:
                     attendu,
                     (
                         f"{champ} : la {LIBELLES_CHAMPS[champ]} déclarée ({_euros(declare)}) ne correspond pas à "
-                        f"l'assiette ({_euros(assiette)}) × le taux « {nom} » en vigueur pour la période {periode} "
+                        f"l'assiette ({_euros(assiette)}) × le taux de {LIBELLES_CHAMPS[champ]} en vigueur pour la période {periode} "
                         f"({_pourcent(taux)}) ; montant attendu : {_euros(attendu)} (écart toléré : "
                         f"{_euros(tolere.quantize(CENTIME))}). Corrigez le montant ou l'assiette."
                     ),

@@ -50,12 +50,19 @@ def date_fr(valeur: date | datetime | str | None) -> str:
     return f"{premier} {_MOIS[valeur.month - 1]} {valeur.year}"
 
 
+def montant_fr(valeur: float | Decimal | str | None) -> str:
+    """``1 234,56`` (narrow no-break space for thousands, as French typography wants; what a form field shows and
+    reads back)."""
+    if valeur is None or valeur == "":
+        return ""
+    return f"{Decimal(str(valeur)):,.2f}".replace(",", "\u202f").replace(".", ",")
+
+
 def euros(valeur: float | Decimal | str | None) -> str:
-    """``1 234,56 €`` (narrow no-break space for thousands, as French typography wants)."""
+    """``1 234,56 €``."""
     if valeur is None:
         return ""
-    montant = f"{Decimal(str(valeur)):,.2f}".replace(",", "\u202f").replace(".", ",")
-    return f"{montant}\u00a0€"
+    return f"{montant_fr(valeur)}\u00a0€"
 
 
 def accord(nombre: int, singulier: str, pluriel: str | None = None) -> str:
@@ -63,6 +70,16 @@ def accord(nombre: int, singulier: str, pluriel: str | None = None) -> str:
     that is not the singular plus « s » (« comptes individuels retraite »)."""
     mots = singulier if abs(nombre) < 2 else (pluriel or f"{singulier}s")
     return f"{nombre:,}".replace(",", "\u202f") + f" {mots}"
+
+
+_VOYELLES = frozenset("aàâäeéèêëiîïoôöuùûüyAÀÂÄEÉÈÊËIÎÏOÔÖUÙÛÜY")
+
+
+def de(mot: object) -> str:
+    """« de » before ``mot``, elided before a vowel: « d'EIG », « de RIS », « d'Inès », « de Camille ». An ``h``
+    is left alone: whether it is mute depends on the word, and « de » before it is never a misspelling of a code."""
+    texte = str(mot)
+    return f"d'{texte}" if texte[:1] in _VOYELLES else f"de {texte}"
 
 
 class Gabarits:
@@ -76,7 +93,9 @@ class Gabarits:
         )
         self._env.filters["date_fr"] = date_fr
         self._env.filters["euros"] = euros
+        self._env.filters["montant_fr"] = montant_fr
         self._env.filters["accord"] = accord
+        self._env.filters["de"] = de
         self._dossier = dossier
 
     def evenements(self) -> list[str]:

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from api.erreurs import erreurs_francaises
+from api.pages.libelles import champ_fr
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -18,7 +19,9 @@ class FormulaireInvalide(Exception):
 
     @property
     def resume(self) -> str:
-        return "Le formulaire contient des erreurs : " + " ; ".join(self.erreurs.values())
+        return "Le formulaire contient des erreurs. " + " ; ".join(
+            f"{champ_fr(champ)} : {message}" for champ, message in self.erreurs.items()
+        )
 
 
 def par_champ(exc: ValidationError) -> dict[str, str]:

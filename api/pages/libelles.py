@@ -1,6 +1,8 @@
-"""French words for the stored values shown on the pages."""
+"""French words for the stored values shown on the pages, and for the fields of the forms and JSON bodies."""
 
 from __future__ import annotations
+
+import re
 
 from domain.etats import EtapeEir
 
@@ -41,7 +43,7 @@ ACTEURS = {
     "affilie": "l'agent",
     "employeur": "l'employeur",
     "superviseur": "un superviseur de la CNRACL",
-    "cnracl": "la CNRACL (traitement automatique)",
+    "cnracl": "le traitement automatique de la CNRACL",  # read after « par », and inside parentheses
 }
 
 TYPES_TACHE = {
@@ -195,3 +197,136 @@ ETAPES_AGENT = (
     ("Préparation", ("preparation",)),
     ("Réalisation", ("realisation", "cloture")),
 )
+
+
+# Each field of a form, a JSON body or an address, by the name a person reads (the form's label): an error names
+# the field this way, never by its code. A JSON error keeps the code too, in its ``champ``.
+CHAMPS = {
+    # the CIR period
+    "date_debut": "Premier jour",
+    "date_fin": "Dernier jour",
+    "quotite": "Quotité",
+    "nature": "Nature des services",
+    "categorie": "Catégorie",
+    "indice_majore": "Indice majoré",
+    "siret_employeur": "SIRET de l'employeur",
+    "traitement_brut": "Traitement indiciaire brut soumis à retenue",
+    "nbi": "Nouvelle bonification indiciaire",
+    "retenue_salariale": "Retenue salariale",
+    "contribution_employeur": "Contribution employeur",
+    "remplace": "Période corrigée",
+    "motif": "Motif",
+    "annee": "Année",
+    "corrections": "Corrections du CIR",
+    # the employer's tasks
+    "carriere_verifiee": "J'ai vérifié la carrière CNRACL de l'agent",
+    "donnees_verifiees": "J'ai vérifié les données",
+    "indice_fin_de_carriere": "Indice majoré de fin de carrière",
+    "commentaire": "Commentaire",
+    "compte_id": "Personne chargée de la tâche",
+    "decision": "Décision",
+    # the agent's requests
+    "periodes": "Périodes",
+    "periode_debut": "Début de la période",
+    "periode_fin": "Fin de la période",
+    "periode_contestee": "Période contestée",
+    "type_document": "Document à rectifier",
+    "annee_document": "Année du document",
+    "regime": "Autre régime",
+    "reponses": "Réponses à l'enquête",
+    "q1": "Question 1",
+    "q2": "Question 2",
+    "q3": "Question 3",
+    "q4": "Question 4",
+    "q5": "Question 5",
+    # accounts and identification
+    "identifiant": "Identifiant",
+    "username": "Identifiant",
+    "code": "Code confidentiel",
+    "password": "Code confidentiel",
+    "certification": "Code de certification",
+    "question": "Question secrète",
+    "reponse": "Réponse à la question secrète",
+    "nom": "Nom",
+    "prenom": "Prénom",
+    "date_de_naissance": "Date de naissance",
+    "email": "Adresse électronique",
+    "nir": "Numéro de sécurité sociale (NIR)",
+    "siret": "SIRET",
+    "numero_bcr": "Numéro BCR",
+    "numero_contrat": "Numéro de contrat",
+    "profil": "Habilitation",
+    "employeur": "Numéro d'employeur",
+    "actif": "Compte actif",
+    # addresses and filters
+    "demande_id": "Numéro de la demande",
+    "document_id": "Numéro du document",
+    "dossier_id": "Numéro du dossier",
+    "rectification_id": "Numéro de la demande de rectification",
+    "tache_id": "Numéro de la tâche",
+    "employeur_id": "Numéro de l'employeur",
+    "workflow_id": "Identifiant du processus",
+    "etat": "État",
+    "etat_tache": "État de la tâche",
+    "etat_processus": "État du processus",
+    "type": "Type",
+    "en_retard": "En retard",
+    "retard": "En retard seulement",
+    "en_attente_de": "En attente de",
+    "attribution": "Attribution",
+    "simulation": "Simulation",
+    "cohorte": "Cohorte",
+    "decalage": "Décalage",
+    "limite": "Nombre maximal de résultats",
+    "sequence": "Numéro d'ordre",
+    "corps": "Corps de la requête",
+}
+_CODE_EN_TETE = re.compile(r"^([a-z][a-z0-9]*(?:[_.][a-z0-9]+)*) : ")
+
+
+def champ_fr(chemin: str) -> str:
+    """The label of a field, from its code or its path in a JSON body (« corrections.0.date_debut » is « Premier
+    jour (corrections du CIR, n° 1) »)."""
+    morceaux = chemin.split(".")
+    nom = next((m for m in reversed(morceaux) if not m.isdigit()), "corps")  # a list sent whole: the body
+    libelle_du_champ = CHAMPS.get(nom) or nom.replace("_", " ").capitalize()
+    parents = [m for m in morceaux[: morceaux.index(nom)] if not m.isdigit()] if nom in morceaux else []
+    rangs = [int(m) + 1 for m in morceaux if m.isdigit()]
+    if parents and rangs:
+        parent = CHAMPS.get(parents[-1], parents[-1])
+        return f"{libelle_du_champ} ({parent[:1].lower()}{parent[1:]}, n° {rangs[-1]})"
+    return f"{libelle_du_champ} (n° {rangs[-1]})" if rangs else libelle_du_champ
+
+
+def code_en_tete(message: str) -> tuple[str, str] | None:
+    """The field's code a refusal's sentence starts with (« date_fin : … »), and the rest of the sentence."""
+    trouve = _CODE_EN_TETE.match(message)
+    if trouve is None:
+        return None
+    code = trouve.group(1)
+    if code not in CHAMPS and "_" not in code and "." not in code:  # a French word, not a field (« Introuvable : »)
+        return None
+    return code, message[trouve.end() :]
+
+
+def message_fr(message: str) -> str:
+    """A refusal's sentence that starts with its field's code (« date_fin : … ») starts with its label instead
+    (« Dernier jour : … »); so does each of the sentences a refusal joins with « ; »."""
+
+    def nommer(phrase: str) -> str:
+        en_tete = code_en_tete(phrase)
+        return f"{champ_fr(en_tete[0])} : {en_tete[1]}" if en_tete else phrase
+
+    return " ; ".join(nommer(phrase) for phrase in message.split(" ; "))
+
+
+def message_du_champ(champ: str, message: str) -> str:
+    """A field's own message, shown beside it or under its code in JSON: without its code in front."""
+    return message_fr(message.removeprefix(f"{champ} : "))
+
+
+def enumeration(elements: list[str]) -> str:
+    """« 2 », « 2 et 3 », « 2, 3, 4 et 5 »: a list read as French, for a sentence such as « questions 2, 3 et 5 »."""
+    if len(elements) < 2:
+        return "".join(elements)
+    return f"{', '.join(elements[:-1])} et {elements[-1]}"

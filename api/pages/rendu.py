@@ -19,7 +19,8 @@ from api.pages.graphiques import BLEU, GRIS, rectangle, svg, texte
 from api.pages.session import jeton_csrf, poser_graine_csrf
 from api.statuts import statut_de
 from domain.erreurs import ErreurMetier
-from notifications.rendu import accord, date_fr, euros
+from notifications import catalogue
+from notifications.rendu import accord, date_fr, de, euros, montant_fr
 
 DOSSIER = Path(__file__).resolve().parent.parent / "templates"
 PARIS = ZoneInfo("Europe/Paris")
@@ -67,7 +68,16 @@ def _environnement() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(accord=accord, date_fr=date_fr, euros=euros, date_heure_fr=date_heure_fr, age_fr=age_fr)
+    env.filters.update(
+        accord=accord,
+        date_fr=date_fr,
+        euros=euros,
+        date_heure_fr=date_heure_fr,
+        age_fr=age_fr,
+        de=de,
+        montant_fr=montant_fr,
+    )
+    env.globals["titre_gabarit"] = catalogue.titre
     env.globals.update({f"{nom}_fr": partial(libelles.libelle, table) for nom, table in _TRADUITS.items()})
     env.globals.update({nom: getattr(libelles, nom) for nom in _TABLES_DES_GABARITS})
     return env
@@ -99,7 +109,11 @@ def rendre(request: Request, gabarit: str, contexte: dict[str, Any], statut: int
 
 def refus_de(erreur: ErreurMetier) -> tuple[int, str, dict[str, str]]:
     """A use case's refusal shown on the form that caused it: status, sentence, and the message of each field."""
-    return statut_de(erreur), erreur.message, {e.champ: e.message for e in erreur.erreurs}
+    return (
+        statut_de(erreur),
+        libelles.message_fr(erreur.message),
+        {e.champ: libelles.message_du_champ(e.champ, e.message) for e in erreur.erreurs},
+    )
 
 
 def graphique_pension(points: list[dict[str, Any]], identifiant: str = "graphique-pension") -> Markup:

@@ -125,9 +125,10 @@ async def test_bloc_cotisations_incomplet_ou_illisible(service: Service):
     incomplet = {"date_debut": "2019-01-01", "date_fin": "2019-12-31", "traitement_brut": "20000"}
     reponse = await rh.put(f"/affilies/{nir}/cir/2019", json=incomplet)
     assert reponse.status_code == 422
-    assert reponse.json()["erreurs"][0]["message"].startswith(
-        "retenue_salariale : le bloc « Cotisations » est incomplet"
-    )
+    [erreur] = reponse.json()["erreurs"]
+    assert erreur["champ"] == "retenue_salariale"
+    assert erreur["message"].startswith("le bloc « Cotisations » est incomplet")
+    assert "Retenue salariale : le bloc « Cotisations » est incomplet" in reponse.json()["detail"]
     for valeur in ("abc", "-5", "12.345", True):
         reponse = await rh.put(f"/affilies/{nir}/cir/2019", json={**_ligne(2019, "20000"), "retenue_salariale": valeur})
         assert reponse.status_code == 422, valeur
@@ -169,7 +170,7 @@ async def test_page_une_annee_deux_blocs_un_bouton(service: Service):
     reponse = await rh.post(f"/cir/{nir}/2022", ligne)
     assert reponse.status_code == 303, reponse.text
     page = await rh.get(reponse.headers["location"])
-    assert "La période est enregistrée" in page.text and 'value="2664.00"' in page.text
+    assert "La période est enregistrée" in page.text and 'value="2\u202f664,00"' in page.text
     # a wrong employer contribution: refused on its field, with the expected amount, and nothing saved
     refus = await rh.post(f"/cir/{nir}/2022", {**ligne, "quotite": "50", "contribution_employeur": "6000"})
     assert refus.status_code == 422

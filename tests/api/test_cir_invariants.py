@@ -56,7 +56,7 @@ async def test_1800_et_2090_refuses_au_put_en_nommant_la_regle(service: Service)
     assert "âge minimum d'admission au travail (16 ans : code du travail, art. L4153-1)" in ancienne.json()["detail"]
     future = await rh.put(f"/affilies/{nir}/cir/2090", json={"date_debut": "2090-01-01", "date_fin": "2090-12-31"})
     assert future.status_code == 422 and _regles(future) == {"periode_future"}
-    assert future.json()["detail"].startswith("date_fin : la période se termine le 31/12/2090, après aujourd'hui")
+    assert future.json()["detail"].startswith("Dernier jour : la période se termine le 31/12/2090, après aujourd'hui")
     assert await _cir(rh, nir, 1800) == [] and await _cir(rh, nir, 2090) == []
 
 
@@ -99,7 +99,7 @@ async def test_suppression_par_l_employeur_avec_motif_dans_l_historique(service:
     nir = service.pop.affilie.nir
     sans_motif = await rh.delete(f"/affilies/{nir}/cir/2024/2024-01-01")
     assert sans_motif.status_code == 422 and _regles(sans_motif) == {"obligatoire"}
-    assert sans_motif.json()["detail"].startswith("motif : indiquez pourquoi vous supprimez cette période")
+    assert sans_motif.json()["detail"].startswith("Motif : indiquez pourquoi vous supprimez cette période")
     absente = await rh.delete(f"/affilies/{nir}/cir/2024/2024-02-01", params={"motif": "doublon"})
     assert absente.status_code == 404 and "Aucune période du CIR" in absente.json()["detail"]
     supprimee = await rh.delete(f"/affilies/{nir}/cir/2024/2024-01-01", params={"motif": "période déclarée en double"})

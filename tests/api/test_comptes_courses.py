@@ -36,7 +36,7 @@ async def test_creations_paralleles_d_un_meme_compte(service, boite_mail):
     statuts = Counter(r.status_code for r in reponses)
     assert statuts == {201: 1, 409: PARALLELES - 1}, [r.text for r in reponses if r.status_code >= 500]
     for refus in (r for r in reponses if r.status_code == 409):
-        assert refus.json()["detail"] == "identifiant : « ines.roux » est déjà pris."
+        assert refus.json()["detail"] == "Identifiant : « ines.roux » est déjà pris."
     async with service.sessions() as session:
         comptes = (await session.exec(select(Compte).where(Compte.identifiant == "ines.roux"))).all()
         lignes = (await session.exec(select(Mail).where(Mail.evenement == "compte_cree"))).all()

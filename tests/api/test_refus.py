@@ -112,7 +112,12 @@ async def test_completion_avec_ligne_sur_deux_annees(service: Service):
         },
     )
     assert reponse.status_code == 422
-    assert reponse.json()["erreurs"][0]["champ"] == "corrections.0"
+    # the rule names its field: the line's last day, by its label in the sentence
+    assert reponse.json()["erreurs"][0]["champ"] == "corrections.0.date_fin"
+    assert (
+        "Dernier jour (corrections du CIR, n° 1) : une ligne du CIR porte sur une seule année civile"
+        in (reponse.json()["detail"])
+    )
 
 
 async def test_employeur_ne_voit_pas_la_tache_d_un_autre(service: Service):

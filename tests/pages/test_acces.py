@@ -256,7 +256,7 @@ async def test_une_erreur_sur_une_page_est_une_page(service):
     assert '<html lang="fr"' in introuvable.text
     malforme = await nav.get("/documents/douze")
     assert malforme.status_code == 404 and malforme.headers["content-type"].startswith("text/html")
-    assert "document_id : aucun enregistrement ne porte le numéro « douze »" in malforme.text
+    assert "Numéro du document : aucun enregistrement ne porte le numéro « douze »" in malforme.text
     api = await nav.client.get("/api/v1/nulle-part", headers={"Accept": "text/html"})
     assert api.status_code == 404 and api.json()["detail"] == "Ressource introuvable."
     programme = await nav.client.get("/nulle-part", headers={"Accept": "application/json"})

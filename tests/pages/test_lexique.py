@@ -20,6 +20,7 @@ JARGON = [
 FRANCAIS = (
     "<main><h1>Vérification de carrière demandée</h1><p>Votre demande d'EIG est enregistrée.</p>"
     "<p>Montant : 33 081,10 €, le 05/12/2026. 2 comptes. Écrivez à camille.martin@exemple.fr</p>"
+    "<pre>Ouvrez la tâche : http://localhost:8000/taches/314?en_retard=true</pre>"
     "<script>const etat_fr = 'COMPLETED';</script><input name='date_fin' value='2026-01-01'>"
     "<a href='/agent/eir_1'>Retour</a><p>Votre demande est close.</p>"
     "<pre>Votre tâche : http://localhost:8000/taches/314</pre></main>"

@@ -223,7 +223,7 @@ async def test_parcours_des_trois_profils(env_dev, tmp_path, boite_mail, url_sql
         await visite.constater(superviseur, "superviseur-campagne-simulation")
         await superviseur.goto(f"{base}/superviseur/gabarits")
         await visite.constater(superviseur, "superviseur-gabarits")
-        await superviseur.get_by_role("link", name="bilan_disponible").click()
+        await superviseur.get_by_role("link", name="Bilan personnalisé disponible (à l'agent)").click()
         await superviseur.wait_for_load_state()
         assert "Votre bilan personnalisé retraite est disponible" in await superviseur.content()
         await visite.constater(superviseur, "superviseur-gabarit")

@@ -135,7 +135,9 @@ async def test_un_utilisateur_n_attribue_pas_a_un_collegue(service):
     api = await service.http("paie")
     refus = await api.post(f"/taches/{eir}/attribution", json={"compte_id": service.comptes["carrieres"]})
     assert refus.status_code == 403
-    assert refus.json()["detail"].startswith("compte_id : vous pouvez prendre une tâche en charge pour vous-même")
+    assert refus.json()["detail"].startswith(
+        "Personne chargée de la tâche : vous pouvez prendre une tâche en charge pour vous-même"
+    )
     assert (await api.post(f"/taches/{eir}/attribution", json={})).status_code == 422  # the field is required
     pris = await api.post(f"/taches/{eir}/attribution", json={"compte_id": service.comptes["paie"]})
     assert pris.status_code == 200

@@ -42,7 +42,7 @@ async def test_un_numero_hors_bornes_est_introuvable_et_un_parametre_hors_bornes
     assert "un numéro est un nombre entier de 1 à 2147483647" in (await rh.get(f"/taches/{ENORME}")).json()["detail"]
     nir = service.pop.affilie.nir
     annee = await rh.put(f"/affilies/{nir}/cir/99999", json={})
-    assert annee.status_code == 422 and "annee : la valeur doit être au plus 9999" in annee.json()["detail"]
+    assert annee.status_code == 422 and "Année : la valeur doit être au plus 9999" in annee.json()["detail"]
 
 
 async def test_les_pages_refusent_les_nombres_hors_bornes_en_francais(service):
@@ -51,7 +51,7 @@ async def test_les_pages_refusent_les_nombres_hors_bornes_en_francais(service):
     assert page.status_code == 404 and "<h1>Page introuvable</h1>" in page.text
     assert "aucun enregistrement ne porte le numéro « 99999999999999999999 »" in page.text
     cir = await employeur.get(f"/cir/{service.pop.affilie.nir}?annee=99999")
-    assert cir.status_code == 422 and "annee : la valeur doit être au plus 2100" in cir.text
+    assert cir.status_code == 422 and "Année : la valeur doit être au plus 2100" in cir.text
     assert (await employeur.get(f"/taches/{ENORME}")).status_code == 404
 
 

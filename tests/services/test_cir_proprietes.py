@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from api.pages.libelles import champ_fr
 from domain.cir import LigneCir
 from domain.erreurs import Refus
 from domain.etats import TypeTache
@@ -76,7 +77,8 @@ def _refus_francais_nommant_la_regle(reponse) -> None:
         assert corps["erreurs"], corps
         for erreur in corps["erreurs"]:
             assert erreur["champ"] and erreur["regle"] and erreur["message"], corps
-            assert erreur["champ"].split(".")[-1] in corps["detail"] or erreur["champ"] == "corps", corps
+            # the sentence names the field by its label, never by its code
+            assert champ_fr(erreur["champ"]) in corps["detail"] or erreur["champ"] == "corps", corps
 
 
 async def _nouvel_agent(service: Service) -> Affilie:
