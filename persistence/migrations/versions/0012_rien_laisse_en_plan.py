@@ -1,6 +1,6 @@
 """rien laissé en plan : démarrage confirmé des processus, essais de la boîte d'envoi
 
-Revision ID: 0013
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-05 22:00:00.000000
 
@@ -14,7 +14,7 @@ from alembic import op
 
 import persistence.types
 
-revision = '0013'
+revision = '0012'
 down_revision = '0011'
 branch_labels = None
 depends_on = None
