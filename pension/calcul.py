@@ -46,7 +46,8 @@ from pension.parametres import (
 UN = Decimal(1)
 ZERO = Decimal(0)
 
-Regle = dict[str, Any]
+# A rule of the explanation: built per case, or (rules memoised per distinct input) already written as JSON
+Regle = dict[str, Any] | orjson.Fragment
 
 
 def lire_cas(cas: CasPension | dict[str, Any]) -> CasPension:
@@ -66,9 +67,14 @@ def _reference(reference: Reference) -> dict[str, str]:
     return {"titre": reference.titre, "url": reference.url}
 
 
-def regle(nom: str, libelle: str, valeur_utilisee: Any, source: Valeur) -> Regle:
+def regle(nom: str, libelle: str, valeur_utilisee: Any, source: Valeur) -> dict[str, Any]:
     """One rule of the explanation: id, French label, value used, legal reference of its parameter."""
     return {"regle": nom, "libelle": libelle, "valeur": valeur_utilisee, "reference": _reference(source.reference)}
+
+
+def regle_figee(nom: str, libelle: str, valeur_utilisee: Any, source: Valeur) -> orjson.Fragment:
+    """``regle`` written as JSON once, for the rules kept per distinct input: each result copies the bytes."""
+    return orjson.Fragment(orjson.dumps(regle(nom, libelle, valeur_utilisee, source)))
 
 
 @lru_cache(maxsize=MEMOIRE, typed=True)
@@ -347,7 +353,7 @@ def _surcote(debut: date, fin: date, excedent: int, date_effet: date, explicatio
 
 @lru_cache(maxsize=MEMOIRE)
 def _regle_surcote(nombre: int, taux: Valeur, decompte: str) -> Regle:
-    return regle(
+    return regle_figee(
         "surcote",
         f"Surcote : {nombre} trimestre(s) × {pourcentage_fr(decimal(taux.valeur))} "
         f"({'trimestres entiers' if decompte == 'trimestre_entier' else 'trimestres commencés'} "
@@ -411,7 +417,7 @@ def _surcote_parentale(
 
 @lru_cache(maxsize=MEMOIRE)
 def _regle_trimestres_requis(requis: Valeur) -> Regle:
-    return regle(
+    return regle_figee(
         "trimestres_requis",
         f"Trimestres requis pour le taux maximum et le taux plein : {requis.valeur}",
         requis.valeur,
@@ -421,7 +427,7 @@ def _regle_trimestres_requis(requis: Valeur) -> Regle:
 
 @lru_cache(maxsize=MEMOIRE)
 def _regle_services(jours: Decimal, trimestres: int, decompte: str, seuil: Valeur) -> Regle:
-    return regle(
+    return regle_figee(
         "services",
         f"Services : {nombre_fr(jours)} jours ({decompte}, temps partiel au prorata) soit "
         f"{trimestres} trimestres, fraction d'au moins {seuil.valeur} jours comptée pour un trimestre",
@@ -445,7 +451,7 @@ def _taux_de_liquidation(
     taux = decimal(maximum.valeur) * (base_services + bonifications) / requis
     plafond_taux = decimal(maximum_bonifications.valeur) if bonifications else decimal(maximum.valeur)
     taux = min(taux, plafond_taux)
-    return taux, regle(
+    return taux, regle_figee(
         "taux_de_liquidation",
         f"Taux de liquidation : {pourcentage_fr(decimal(maximum.valeur))} × ({base_services} "
         f"trimestres de services retenus + {bonifications} de bonifications) / {requis} = {pourcentage_fr(taux)} "
@@ -465,12 +471,14 @@ def _regle_duree_assurance(
         else f"{services} CNRACL à temps plein + {bonifications} bonifications + {majorations} majorations + "
         f"{autres} autres régimes"
     )
-    return regle("duree_assurance", f"Durée d'assurance tous régimes : {duree} trimestres ({detail})", duree, source)
+    return regle_figee(
+        "duree_assurance", f"Durée d'assurance tous régimes : {duree} trimestres ({detail})", duree, source
+    )
 
 
 @lru_cache(maxsize=MEMOIRE)
 def _regle_decote_trimestres(par_age: int, par_duree: int, requis: int, plafond: Valeur, decote: int) -> Regle:
-    return regle(
+    return regle_figee(
         "decote_trimestres",
         f"Trimestres manquants : le plus petit de {par_age} (jusqu'à l'âge d'annulation, "
         f"arrondi au supérieur) et {par_duree} (pour atteindre {requis}), plafonné à {plafond.valeur} : {decote}",
@@ -482,7 +490,7 @@ def _regle_decote_trimestres(par_age: int, par_duree: int, requis: int, plafond:
 @lru_cache(maxsize=MEMOIRE)
 def _decote(decote: int, taux_trimestre: Valeur, exempte: bool) -> tuple[Decimal, Regle]:
     taux_decote = decimal(taux_trimestre.valeur) * decote
-    return taux_decote, regle(
+    return taux_decote, regle_figee(
         "decote",
         f"Décote : {decote} × {pourcentage_fr(decimal(taux_trimestre.valeur))} = {pourcentage_fr(taux_decote)}"
         + (" (exonération : invalidité ou handicap)" if exempte else ""),
@@ -494,14 +502,14 @@ def _decote(decote: int, taux_trimestre: Valeur, exempte: bool) -> tuple[Decimal
 @lru_cache(maxsize=MEMOIRE)
 def _regle_coefficient(coefficient: Decimal, source: Valeur) -> Regle:
     arrondi = round(float(coefficient), 6)
-    return regle("coefficient", f"Coefficient : {nombre_fr(arrondi)}", arrondi, source)
+    return regle_figee("coefficient", f"Coefficient : {nombre_fr(arrondi)}", arrondi, source)
 
 
 @lru_cache(maxsize=MEMOIRE)
 def _traitement_indiciaire(indice: int, point: Valeur, pas: Decimal) -> tuple[Decimal, Regle]:
     traitement = Decimal(indice) * decimal(point.valeur) / 100
     montant = euros(traitement, pas)
-    return traitement, regle(
+    return traitement, regle_figee(
         "traitement",
         f"Traitement : indice majoré {indice} × {nombre_fr(point.valeur)} € / 100 = {somme_fr(montant)} € par an",
         montant,
@@ -512,7 +520,7 @@ def _traitement_indiciaire(indice: int, point: Valeur, pas: Decimal) -> tuple[De
 @lru_cache(maxsize=MEMOIRE, typed=True)
 def _traitement_fourni(traitement: float, point: Valeur) -> tuple[Decimal, Regle]:
     montant = decimal(traitement)
-    return montant, regle(
+    return montant, regle_figee(
         "traitement", f"Traitement indiciaire brut annuel fourni : {nombre_fr(montant)} €", float(montant), point
     )
 
@@ -557,7 +565,7 @@ def _nouvelle_generation(naissance: date, categorie: str, liquidation: date) -> 
     age_legal = par_generation(f"age_ouverture_droits_{categorie}", naissance, liquidation)
     date_legale = date_age(naissance, age_legal.valeur)
     regles.append(
-        regle(
+        regle_figee(
             "age_ouverture_droits",
             f"Âge d'ouverture des droits ({'catégorie active' if categorie == 'active' else 'sédentaire'}) : "
             f"{age_legal.valeur}, atteint le {date_fr(date_legale)}",
@@ -567,7 +575,7 @@ def _nouvelle_generation(naissance: date, categorie: str, liquidation: date) -> 
     )
     limite_age = par_generation(f"limite_age_{categorie}", naissance, liquidation)
     regles.append(
-        regle(
+        regle_figee(
             "limite_age",
             f"Limite d'âge : {limite_age.valeur}, atteinte le {date_fr(date_age(naissance, limite_age.valeur))}",
             _age(limite_age.valeur),
@@ -578,7 +586,7 @@ def _nouvelle_generation(naissance: date, categorie: str, liquidation: date) -> 
         reference_active = valeur("trimestres_requis_active_age_reference", liquidation)
         generation = ajouter_mois(date_legale, -reference_active.valeur.en_mois)
         regles.append(
-            regle(
+            regle_figee(
                 "trimestres_requis_active",
                 f"Catégorie active : trimestres requis de la génération qui atteint "
                 f"{reference_active.valeur} à l'ouverture des droits (née le {date_fr(generation)})",
@@ -600,7 +608,7 @@ def _nouvelle_generation(naissance: date, categorie: str, liquidation: date) -> 
         age_legal.valeur if ecart.valeur is None else Duree.depuis_mois(limite_age.valeur.en_mois - 3 * ecart.valeur)
     )
     date_annulation = date_age(naissance, age_annulation)
-    regle_annulation = regle(
+    regle_annulation = regle_figee(
         "age_annulation_decote",
         f"Droits ouverts en {annee_ouverture} : âge d'annulation de la décote "
         + (
@@ -627,7 +635,7 @@ def _nouvelle_generation(naissance: date, categorie: str, liquidation: date) -> 
 
 def simuler(cas: CasPension | dict[str, Any]) -> ResultatPension:
     """The pension taking effect on ``date_de_liquidation``, with the ordered rules applied (``explication``)."""
-    return ResultatPension.model_validate(_calculer_cas(cas))
+    return ResultatPension.model_validate_json(orjson.dumps(_calculer_cas(cas)))
 
 
 def simuler_json(cas: CasPension | dict[str, Any]) -> bytes:
@@ -917,7 +925,7 @@ def _minimum_garanti(
 
 @lru_cache(maxsize=MEMOIRE)
 def _regle_minimum_non_ouvert(conditions: Valeur) -> Regle:
-    return regle(
+    return regle_figee(
         "minimum_garanti",
         "Minimum garanti : non ouvert (durée d'assurance inférieure au nombre requis "
         "et départ avant l'âge d'annulation de la décote, hors invalidité ou handicap)",
@@ -958,7 +966,7 @@ def _montant_minimum_garanti(
         detail = f"{nombre_fr(annees)} années de services"
     base = decimal(mg100.valeur) * 12 * echelle["indice"] / echelle["indice_reference"]
     montant = base * taux
-    return montant, regle(
+    return montant, regle_figee(
         "minimum_garanti",
         f"Minimum garanti : {nombre_fr(mg100.valeur)} € par mois (indice {echelle['indice_reference']}) × "
         f"{echelle['indice']}/{echelle['indice_reference']} × 12 × {pourcentage_fr(taux)} ({detail}) = "
