@@ -126,7 +126,24 @@ def _trimestres(jours: Decimal, date_effet: date) -> int:
     return int(entiers) + (1 if reste >= seuil else 0)
 
 
+_SERVICES_TOTAUX: dict[tuple[int | None, int | None, int, int], Services] = {}
+
+
 def _services(cas: CasPension, date_effet: date, jours_gratuits: int) -> Services:
+    """``_compter_services``; services given as a total are kept per total, free days and parameter epoch."""
+    if cas.periodes is not None:
+        return _compter_services(cas, date_effet, jours_gratuits)
+    cle = (cas.trimestres_services, cas.duree_services_jours, jours_gratuits, epoque(date_effet))
+    services = _SERVICES_TOTAUX.get(cle)
+    if services is None:
+        services = _compter_services(cas, date_effet, jours_gratuits)
+        if len(_SERVICES_TOTAUX) >= MEMOIRE:
+            _SERVICES_TOTAUX.clear()
+        _SERVICES_TOTAUX[cle] = services
+    return services
+
+
+def _compter_services(cas: CasPension, date_effet: date, jours_gratuits: int) -> Services:
     par_mois = valeur("jours_par_mois", date_effet).valeur
     par_trimestre = valeur("jours_par_trimestre", date_effet).valeur
     max_an = valeur("duree_assurance_trimestres_par_an", date_effet).valeur * par_trimestre
@@ -561,7 +578,7 @@ def _generation(naissance: date, categorie: str, liquidation: date) -> Generatio
 
 
 def _nouvelle_generation(naissance: date, categorie: str, liquidation: date) -> Generation:
-    regles = []
+    regles: list[Regle] = []
     age_legal = par_generation(f"age_ouverture_droits_{categorie}", naissance, liquidation)
     date_legale = date_age(naissance, age_legal.valeur)
     regles.append(
