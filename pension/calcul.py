@@ -83,6 +83,12 @@ def decimal(nombre: float | int) -> Decimal:
     return Decimal(str(nombre))
 
 
+@lru_cache(maxsize=MEMOIRE)
+def taux_affiche(taux: Decimal) -> float:
+    """A rate as shown: the float rounded to 6 decimals (memoised: rates repeat from case to case)."""
+    return round(float(taux), 6)
+
+
 @cache
 def _pas(centimes: int) -> Decimal:
     return Decimal(1).scaleb(-centimes)
@@ -473,7 +479,7 @@ def _taux_de_liquidation(
         f"Taux de liquidation : {pourcentage_fr(decimal(maximum.valeur))} × ({base_services} "
         f"trimestres de services retenus + {bonifications} de bonifications) / {requis} = {pourcentage_fr(taux)} "
         f"(services au-delà du nombre requis non rémunérés ; plafond {pourcentage_fr(plafond_taux)})",
-        round(float(taux), 6),
+        taux_affiche(taux),
         maximum_bonifications if bonifications else maximum,
     )
 
@@ -511,14 +517,14 @@ def _decote(decote: int, taux_trimestre: Valeur, exempte: bool) -> tuple[Decimal
         "decote",
         f"Décote : {decote} × {pourcentage_fr(decimal(taux_trimestre.valeur))} = {pourcentage_fr(taux_decote)}"
         + (" (exonération : invalidité ou handicap)" if exempte else ""),
-        round(float(taux_decote), 6),
+        taux_affiche(taux_decote),
         taux_trimestre,
     )
 
 
 @lru_cache(maxsize=MEMOIRE)
 def _regle_coefficient(coefficient: Decimal, source: Valeur) -> Regle:
-    arrondi = round(float(coefficient), 6)
+    arrondi = taux_affiche(coefficient)
     return regle_figee("coefficient", f"Coefficient : {nombre_fr(arrondi)}", arrondi, source)
 
 
@@ -854,7 +860,7 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
     explication.append(
         regle(
             "pension",
-            f"Pension : traitement × {pourcentage_fr(taux)} × {nombre_fr(round(float(coefficient), 6))} = "
+            f"Pension : traitement × {pourcentage_fr(taux)} × {nombre_fr(taux_affiche(coefficient))} = "
             f"{somme_fr(avant_minimum)} € par an",
             avant_minimum,
             maximum,
@@ -895,13 +901,13 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
         "trimestres_bonifications": bonifications,
         "trimestres_liquidables": base_services + bonifications,
         "duree_assurance_tous_regimes": duree_assurance,
-        "taux_de_liquidation": round(float(taux), 6),
+        "taux_de_liquidation": taux_affiche(taux),
         "decote_trimestres": decote,
-        "taux_decote": round(float(taux_decote), 6),
+        "taux_decote": taux_affiche(taux_decote),
         "surcote_trimestres": surcote,
         "surcote_parentale_trimestres": parentale,
-        "taux_surcote": round(float(taux_surcote), 6),
-        "coefficient": round(float(coefficient), 6),
+        "taux_surcote": taux_affiche(taux_surcote),
+        "coefficient": taux_affiche(coefficient),
         "traitement_de_reference_annuel": euros(traitement, pas),
         "pension_avant_minimum": avant_minimum,
         "minimum_garanti": euros(minimum, pas) if minimum is not None else None,
