@@ -8,10 +8,10 @@ garanti, majoration for 3+ children, rounding, cumul emploi-retraite ceiling. Ev
 ``explication`` with the value used and the reference of the parameter it comes from. No legal number is
 written here: they are all in ``pension/parametres/*.yaml``.
 
-The result is built as a plain dict in the field order of ``ResultatPension``: ``simuler`` validates it into
-the model, ``simuler_json`` writes it as the same JSON bytes without building the model (``--lot``). The rules
-whose inputs repeat from case to case (rates, requirement, traitement by index, minimum garanti) keep their
-explanation fragment per distinct input (``functools.cache``): the same text, computed once.
+The result is built as a plain dict in the field order of ``ResultatPension``: ``simuler_json`` writes it as
+JSON without building the model (``--lot``), ``simuler`` validates that JSON into the model. The rules whose
+inputs repeat from case to case (rates, requirement, traitement by index, minimum garanti) keep their
+explanation fragment per distinct input, already written as JSON (``regle_figee``): the same bytes, encoded once.
 """
 
 from __future__ import annotations

@@ -228,6 +228,7 @@ def valeur_eventuelle(nom: str, date_effet: date) -> Valeur | None:
     return _simple(nom, epoque(date_effet))
 
 
+@lru_cache(maxsize=4 * MEMOIRE)  # ~25 names read per case on its effect date: one lookup each once the day is known
 def valeur(nom: str, date_effet: date) -> Valeur:
     """The simple value of ``nom`` in force on ``date_effet``."""
     reponse = _simple(nom, epoque(date_effet))
