@@ -296,6 +296,7 @@ Comparaison avec openfisca non demandée dans cette exécution.
         lignes = "\n".join(
             f"| {regle} | {_n(n)} ({n / total:.1%}) | {CAUSES[regle]} |" for regle, n in desaccords.most_common()
         )
+        objectif = "atteint" if min(nous_mur / of_mur_sans, nous_cpu / of_cpu_sans) >= 2 else "non atteint"
         ecrire_section(
             "bench_pension",
             f"""## Calcul des pensions contre openfisca-france-pension, par cœur (`{commande}`)
@@ -314,19 +315,17 @@ d'une machine partagée ne fausse pas).
 
 Rapport nous / openfisca par cœur, **hors chargement du modèle openfisca : {nous_mur / of_mur_sans:.2f} à l'horloge,
 {nous_cpu / of_cpu_sans:.2f} par seconde de processeur** (objectif de l'issue 21 : au moins 2) ; chargement compris :
-{nous_mur / of_mur:.2f} et {nous_cpu / of_cpu:.2f}. Objectif non atteint.
+{nous_mur / of_mur:.2f} et {nous_cpu / of_cpu:.2f}. Objectif {objectif}.
 
 Ce qui nous limite : chaque cas passe seul par la validation du cas (pydantic), les règles en arithmétique décimale
-et l'explication (15 à 20 règles en français avec leur référence, ~6,8 Ko de JSON par cas, écrits) ; openfisca calcule
-sept nombres par cas, en vecteurs numpy par année de liquidation, sans explication. Depuis l'issue 21 chaque règle
-n'est écrite qu'une fois (`pension/calcul.py`, les mêmes fonctions pour `simuler`, `estimer` et `--lot`) : le chemin
-numpy qui réécrivait toutes les règles (`pension/lot.py`, 0,78 × openfisca sur un processus d'après l'issue) est
-supprimé, la vitesse vient de la mémoïsation (paramètres par époque, règles par génération, fragments d'explication
-par valeur distincte) et d'un groupe de processus. Mesuré sur un processus (10 000 cas, mémoires chaudes) : ~60 µs de
-règles et d'explication, ~8 µs de validation, ~17 µs d'écriture JSON par cas ; le groupe de processus ajoute ~25 % de
-processeur (envoi des résultats au processus parent). Atteindre 2 × demanderait d'écrire les règles comme fonctions
-de tableaux sur un lot (un cas = un lot de un) avec l'explication produite par gabarits par valeur distincte :
-une réécriture de tout le module, non faite ici.
+et l'explication (15 à 20 règles en français avec leur référence, ~6,5 Ko de JSON par cas, écrits) ; openfisca calcule
+sept nombres par cas, en vecteurs numpy par année de liquidation, sans explication. Chaque règle n'est écrite qu'une
+fois (`pension/calcul.py`, les mêmes fonctions pour `simuler`, `estimer` et `--lot`) ; la vitesse vient de la
+mémoïsation (date → époque des paramètres, paramètres par nom et époque, règles par génération, fragments
+d'explication par valeur distincte gardés déjà écrits en JSON, écriture des nombres en français par valeur) et d'un
+groupe de processus. Atteindre 2 × demanderait d'écrire les règles comme fonctions de tableaux sur un lot (un cas = un
+lot de un), la validation et l'explication par colonnes, le JSON assemblé par gabarits : une réécriture de tout le
+module, non faite ici.
 
 Accord sur les {_n(total)} cas où les deux modèles appliquent les mêmes règles : {_n(accord)} ({accord / max(total, 1):.1%}).
 

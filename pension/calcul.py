@@ -8,10 +8,10 @@ garanti, majoration for 3+ children, rounding, cumul emploi-retraite ceiling. Ev
 ``explication`` with the value used and the reference of the parameter it comes from. No legal number is
 written here: they are all in ``pension/parametres/*.yaml``.
 
-The result is built as a plain dict in the field order of ``ResultatPension``: ``simuler`` validates it into
-the model, ``simuler_json`` writes it as the same JSON bytes without building the model (``--lot``). The rules
-whose inputs repeat from case to case (rates, requirement, traitement by index, minimum garanti) keep their
-explanation fragment per distinct input (``functools.cache``): the same text, computed once.
+The result is built as a plain dict in the field order of ``ResultatPension``: ``simuler_json`` writes it as
+JSON without building the model (``--lot``), ``simuler`` validates that JSON into the model. The rules whose
+inputs repeat from case to case (rates, requirement, traitement by index, minimum garanti) keep their
+explanation fragment per distinct input, already written as JSON (``regle_figee``): the same bytes, encoded once.
 """
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ from pension.parametres import (
 UN = Decimal(1)
 ZERO = Decimal(0)
 
-Regle = dict[str, Any]
+# A rule of the explanation: built per case, or (rules memoised per distinct input) already written as JSON
+Regle = dict[str, Any] | orjson.Fragment
 
 
 def lire_cas(cas: CasPension | dict[str, Any]) -> CasPension:
@@ -66,15 +67,26 @@ def _reference(reference: Reference) -> dict[str, str]:
     return {"titre": reference.titre, "url": reference.url}
 
 
-def regle(nom: str, libelle: str, valeur_utilisee: Any, source: Valeur) -> Regle:
+def regle(nom: str, libelle: str, valeur_utilisee: Any, source: Valeur) -> dict[str, Any]:
     """One rule of the explanation: id, French label, value used, legal reference of its parameter."""
     return {"regle": nom, "libelle": libelle, "valeur": valeur_utilisee, "reference": _reference(source.reference)}
+
+
+def regle_figee(nom: str, libelle: str, valeur_utilisee: Any, source: Valeur) -> orjson.Fragment:
+    """``regle`` written as JSON once, for the rules kept per distinct input: each result copies the bytes."""
+    return orjson.Fragment(orjson.dumps(regle(nom, libelle, valeur_utilisee, source)))
 
 
 @lru_cache(maxsize=MEMOIRE, typed=True)
 def decimal(nombre: float | int) -> Decimal:
     """A parameter's number as the Decimal it is written as (0.0125 → Decimal('0.0125'))."""
     return Decimal(str(nombre))
+
+
+@lru_cache(maxsize=MEMOIRE)
+def taux_affiche(taux: Decimal) -> float:
+    """A rate as shown: the float rounded to 6 decimals (memoised: rates repeat from case to case)."""
+    return round(float(taux), 6)
 
 
 @cache
@@ -120,7 +132,24 @@ def _trimestres(jours: Decimal, date_effet: date) -> int:
     return int(entiers) + (1 if reste >= seuil else 0)
 
 
+_SERVICES_TOTAUX: dict[tuple[int | None, int | None, int, int], Services] = {}
+
+
 def _services(cas: CasPension, date_effet: date, jours_gratuits: int) -> Services:
+    """``_compter_services``; services given as a total are kept per total, free days and parameter epoch."""
+    if cas.periodes is not None:
+        return _compter_services(cas, date_effet, jours_gratuits)
+    cle = (cas.trimestres_services, cas.duree_services_jours, jours_gratuits, epoque(date_effet))
+    services = _SERVICES_TOTAUX.get(cle)
+    if services is None:
+        services = _compter_services(cas, date_effet, jours_gratuits)
+        if len(_SERVICES_TOTAUX) >= MEMOIRE:
+            _SERVICES_TOTAUX.clear()
+        _SERVICES_TOTAUX[cle] = services
+    return services
+
+
+def _compter_services(cas: CasPension, date_effet: date, jours_gratuits: int) -> Services:
     par_mois = valeur("jours_par_mois", date_effet).valeur
     par_trimestre = valeur("jours_par_trimestre", date_effet).valeur
     max_an = valeur("duree_assurance_trimestres_par_an", date_effet).valeur * par_trimestre
@@ -347,7 +376,7 @@ def _surcote(debut: date, fin: date, excedent: int, date_effet: date, explicatio
 
 @lru_cache(maxsize=MEMOIRE)
 def _regle_surcote(nombre: int, taux: Valeur, decompte: str) -> Regle:
-    return regle(
+    return regle_figee(
         "surcote",
         f"Surcote : {nombre} trimestre(s) × {pourcentage_fr(decimal(taux.valeur))} "
         f"({'trimestres entiers' if decompte == 'trimestre_entier' else 'trimestres commencés'} "
@@ -411,7 +440,7 @@ def _surcote_parentale(
 
 @lru_cache(maxsize=MEMOIRE)
 def _regle_trimestres_requis(requis: Valeur) -> Regle:
-    return regle(
+    return regle_figee(
         "trimestres_requis",
         f"Trimestres requis pour le taux maximum et le taux plein : {requis.valeur}",
         requis.valeur,
@@ -421,7 +450,7 @@ def _regle_trimestres_requis(requis: Valeur) -> Regle:
 
 @lru_cache(maxsize=MEMOIRE)
 def _regle_services(jours: Decimal, trimestres: int, decompte: str, seuil: Valeur) -> Regle:
-    return regle(
+    return regle_figee(
         "services",
         f"Services : {nombre_fr(jours)} jours ({decompte}, temps partiel au prorata) soit "
         f"{trimestres} trimestres, fraction d'au moins {seuil.valeur} jours comptée pour un trimestre",
@@ -445,12 +474,12 @@ def _taux_de_liquidation(
     taux = decimal(maximum.valeur) * (base_services + bonifications) / requis
     plafond_taux = decimal(maximum_bonifications.valeur) if bonifications else decimal(maximum.valeur)
     taux = min(taux, plafond_taux)
-    return taux, regle(
+    return taux, regle_figee(
         "taux_de_liquidation",
         f"Taux de liquidation : {pourcentage_fr(decimal(maximum.valeur))} × ({base_services} "
         f"trimestres de services retenus + {bonifications} de bonifications) / {requis} = {pourcentage_fr(taux)} "
         f"(services au-delà du nombre requis non rémunérés ; plafond {pourcentage_fr(plafond_taux)})",
-        round(float(taux), 6),
+        taux_affiche(taux),
         maximum_bonifications if bonifications else maximum,
     )
 
@@ -465,12 +494,14 @@ def _regle_duree_assurance(
         else f"{services} CNRACL à temps plein + {bonifications} bonifications + {majorations} majorations + "
         f"{autres} autres régimes"
     )
-    return regle("duree_assurance", f"Durée d'assurance tous régimes : {duree} trimestres ({detail})", duree, source)
+    return regle_figee(
+        "duree_assurance", f"Durée d'assurance tous régimes : {duree} trimestres ({detail})", duree, source
+    )
 
 
 @lru_cache(maxsize=MEMOIRE)
 def _regle_decote_trimestres(par_age: int, par_duree: int, requis: int, plafond: Valeur, decote: int) -> Regle:
-    return regle(
+    return regle_figee(
         "decote_trimestres",
         f"Trimestres manquants : le plus petit de {par_age} (jusqu'à l'âge d'annulation, "
         f"arrondi au supérieur) et {par_duree} (pour atteindre {requis}), plafonné à {plafond.valeur} : {decote}",
@@ -482,26 +513,26 @@ def _regle_decote_trimestres(par_age: int, par_duree: int, requis: int, plafond:
 @lru_cache(maxsize=MEMOIRE)
 def _decote(decote: int, taux_trimestre: Valeur, exempte: bool) -> tuple[Decimal, Regle]:
     taux_decote = decimal(taux_trimestre.valeur) * decote
-    return taux_decote, regle(
+    return taux_decote, regle_figee(
         "decote",
         f"Décote : {decote} × {pourcentage_fr(decimal(taux_trimestre.valeur))} = {pourcentage_fr(taux_decote)}"
         + (" (exonération : invalidité ou handicap)" if exempte else ""),
-        round(float(taux_decote), 6),
+        taux_affiche(taux_decote),
         taux_trimestre,
     )
 
 
 @lru_cache(maxsize=MEMOIRE)
 def _regle_coefficient(coefficient: Decimal, source: Valeur) -> Regle:
-    arrondi = round(float(coefficient), 6)
-    return regle("coefficient", f"Coefficient : {nombre_fr(arrondi)}", arrondi, source)
+    arrondi = taux_affiche(coefficient)
+    return regle_figee("coefficient", f"Coefficient : {nombre_fr(arrondi)}", arrondi, source)
 
 
 @lru_cache(maxsize=MEMOIRE)
 def _traitement_indiciaire(indice: int, point: Valeur, pas: Decimal) -> tuple[Decimal, Regle]:
     traitement = Decimal(indice) * decimal(point.valeur) / 100
     montant = euros(traitement, pas)
-    return traitement, regle(
+    return traitement, regle_figee(
         "traitement",
         f"Traitement : indice majoré {indice} × {nombre_fr(point.valeur)} € / 100 = {somme_fr(montant)} € par an",
         montant,
@@ -512,7 +543,7 @@ def _traitement_indiciaire(indice: int, point: Valeur, pas: Decimal) -> tuple[De
 @lru_cache(maxsize=MEMOIRE, typed=True)
 def _traitement_fourni(traitement: float, point: Valeur) -> tuple[Decimal, Regle]:
     montant = decimal(traitement)
-    return montant, regle(
+    return montant, regle_figee(
         "traitement", f"Traitement indiciaire brut annuel fourni : {nombre_fr(montant)} €", float(montant), point
     )
 
@@ -553,11 +584,11 @@ def _generation(naissance: date, categorie: str, liquidation: date) -> Generatio
 
 
 def _nouvelle_generation(naissance: date, categorie: str, liquidation: date) -> Generation:
-    regles = []
+    regles: list[Regle] = []
     age_legal = par_generation(f"age_ouverture_droits_{categorie}", naissance, liquidation)
     date_legale = date_age(naissance, age_legal.valeur)
     regles.append(
-        regle(
+        regle_figee(
             "age_ouverture_droits",
             f"Âge d'ouverture des droits ({'catégorie active' if categorie == 'active' else 'sédentaire'}) : "
             f"{age_legal.valeur}, atteint le {date_fr(date_legale)}",
@@ -567,7 +598,7 @@ def _nouvelle_generation(naissance: date, categorie: str, liquidation: date) -> 
     )
     limite_age = par_generation(f"limite_age_{categorie}", naissance, liquidation)
     regles.append(
-        regle(
+        regle_figee(
             "limite_age",
             f"Limite d'âge : {limite_age.valeur}, atteinte le {date_fr(date_age(naissance, limite_age.valeur))}",
             _age(limite_age.valeur),
@@ -578,7 +609,7 @@ def _nouvelle_generation(naissance: date, categorie: str, liquidation: date) -> 
         reference_active = valeur("trimestres_requis_active_age_reference", liquidation)
         generation = ajouter_mois(date_legale, -reference_active.valeur.en_mois)
         regles.append(
-            regle(
+            regle_figee(
                 "trimestres_requis_active",
                 f"Catégorie active : trimestres requis de la génération qui atteint "
                 f"{reference_active.valeur} à l'ouverture des droits (née le {date_fr(generation)})",
@@ -600,7 +631,7 @@ def _nouvelle_generation(naissance: date, categorie: str, liquidation: date) -> 
         age_legal.valeur if ecart.valeur is None else Duree.depuis_mois(limite_age.valeur.en_mois - 3 * ecart.valeur)
     )
     date_annulation = date_age(naissance, age_annulation)
-    regle_annulation = regle(
+    regle_annulation = regle_figee(
         "age_annulation_decote",
         f"Droits ouverts en {annee_ouverture} : âge d'annulation de la décote "
         + (
@@ -627,7 +658,7 @@ def _nouvelle_generation(naissance: date, categorie: str, liquidation: date) -> 
 
 def simuler(cas: CasPension | dict[str, Any]) -> ResultatPension:
     """The pension taking effect on ``date_de_liquidation``, with the ordered rules applied (``explication``)."""
-    return ResultatPension.model_validate(_calculer_cas(cas))
+    return ResultatPension.model_validate_json(orjson.dumps(_calculer_cas(cas)))
 
 
 def simuler_json(cas: CasPension | dict[str, Any]) -> bytes:
@@ -829,7 +860,7 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
     explication.append(
         regle(
             "pension",
-            f"Pension : traitement × {pourcentage_fr(taux)} × {nombre_fr(round(float(coefficient), 6))} = "
+            f"Pension : traitement × {pourcentage_fr(taux)} × {nombre_fr(taux_affiche(coefficient))} = "
             f"{somme_fr(avant_minimum)} € par an",
             avant_minimum,
             maximum,
@@ -870,13 +901,13 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
         "trimestres_bonifications": bonifications,
         "trimestres_liquidables": base_services + bonifications,
         "duree_assurance_tous_regimes": duree_assurance,
-        "taux_de_liquidation": round(float(taux), 6),
+        "taux_de_liquidation": taux_affiche(taux),
         "decote_trimestres": decote,
-        "taux_decote": round(float(taux_decote), 6),
+        "taux_decote": taux_affiche(taux_decote),
         "surcote_trimestres": surcote,
         "surcote_parentale_trimestres": parentale,
-        "taux_surcote": round(float(taux_surcote), 6),
-        "coefficient": round(float(coefficient), 6),
+        "taux_surcote": taux_affiche(taux_surcote),
+        "coefficient": taux_affiche(coefficient),
         "traitement_de_reference_annuel": euros(traitement, pas),
         "pension_avant_minimum": avant_minimum,
         "minimum_garanti": euros(minimum, pas) if minimum is not None else None,
@@ -917,7 +948,7 @@ def _minimum_garanti(
 
 @lru_cache(maxsize=MEMOIRE)
 def _regle_minimum_non_ouvert(conditions: Valeur) -> Regle:
-    return regle(
+    return regle_figee(
         "minimum_garanti",
         "Minimum garanti : non ouvert (durée d'assurance inférieure au nombre requis "
         "et départ avant l'âge d'annulation de la décote, hors invalidité ou handicap)",
@@ -958,7 +989,7 @@ def _montant_minimum_garanti(
         detail = f"{nombre_fr(annees)} années de services"
     base = decimal(mg100.valeur) * 12 * echelle["indice"] / echelle["indice_reference"]
     montant = base * taux
-    return montant, regle(
+    return montant, regle_figee(
         "minimum_garanti",
         f"Minimum garanti : {nombre_fr(mg100.valeur)} € par mois (indice {echelle['indice_reference']}) × "
         f"{echelle['indice']}/{echelle['indice_reference']} × 12 × {pourcentage_fr(taux)} ({detail}) = "

@@ -12,7 +12,10 @@ def ajouter_mois(jour: date, mois: int) -> date:
     """``jour`` plus ``mois`` months; the day is clipped to the end of a shorter month."""
     total = jour.year * 12 + jour.month - 1 + mois
     annee, indice_mois = divmod(total, 12)
-    return date(annee, indice_mois + 1, min(jour.day, calendar.monthrange(annee, indice_mois + 1)[1]))
+    try:  # the same day exists in most cases: ask the calendar only when it does not
+        return date(annee, indice_mois + 1, jour.day)
+    except ValueError:
+        return date(annee, indice_mois + 1, min(jour.day, calendar.monthrange(annee, indice_mois + 1)[1]))
 
 
 def date_age(naissance: date, age: Duree) -> date:

@@ -1,4 +1,6 @@
-"""Numbers, amounts, rates and dates written the French way, for the explanation and for letters."""
+"""Numbers, amounts, rates and dates written the French way, for the explanation and for letters.
+
+Memoised per distinct value (typed: 1 and 1.0 are separate keys; equal values of one type write the same text)."""
 
 from __future__ import annotations
 
@@ -8,20 +10,26 @@ from functools import lru_cache
 
 from pension.parametres import MEMOIRE
 
-_FRANCAIS = str.maketrans({",": " ", ".": ","})
+
+def _francais(texte: str) -> str:
+    """Thousands separated by a space, a decimal comma (two replacements: faster than str.translate)."""
+    return texte.replace(",", " ").replace(".", ",")
 
 
+@lru_cache(maxsize=MEMOIRE, typed=True)
 def nombre_fr(nombre: int | float | Decimal) -> str:
     """A number written the French way, without trailing zeros: 5 623,23 ; 0,85 ; 12 000."""
     texte = f"{nombre:,}" if isinstance(nombre, int) else f"{Decimal(str(nombre)).normalize():,f}"
-    return texte.translate(_FRANCAIS)
+    return _francais(texte)
 
 
+@lru_cache(maxsize=MEMOIRE, typed=True)
 def somme_fr(montant: float | Decimal) -> str:
     """An amount with its two decimals: 8 975,40 (the caller adds « € »)."""
-    return f"{montant:,.2f}".translate(_FRANCAIS)
+    return _francais(f"{montant:,.2f}")
 
 
+@lru_cache(maxsize=MEMOIRE, typed=True)
 def pourcentage_fr(taux: float | Decimal) -> str:
     """A rate given as a fraction, as a percentage with 4 significant digits: 0.0125 → « 1,25 % »."""
     return f"{float(taux) * 100:.4g} %".replace(".", ",")

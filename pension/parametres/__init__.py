@@ -206,33 +206,34 @@ def _reponse(nom: str, epoque: int) -> Any:
     return table.reponses[indice - 1] if indice else None
 
 
+@lru_cache(maxsize=MEMOIRE)
 def epoque(date_effet: date) -> int:
     """The interval between two dates of effect that holds ``date_effet``: on two days of the same epoch, every
     parameter has the same value (a key for what the rules memoise)."""
     return bisect_right(_bornes(), date_effet)
 
 
-def _en_vigueur(nom: str, date_effet: date) -> Any:
-    reponse = _reponse(nom, bisect_right(_bornes(), date_effet))
-    if reponse is None:
-        raise ParametreNonCouvert(nom, date_effet)
+@cache
+def _simple(nom: str, epoque: int) -> Valeur | None:
+    """The simple value of ``nom`` in an epoch, ``None`` if none is in force (checked once per name and epoch)."""
+    reponse = _reponse(nom, epoque)
+    if reponse is not None and not isinstance(reponse, Valeur):
+        raise TypeError(f"{nom} est une table : utilisez par_generation ou par_annee")
     return reponse
 
 
 def valeur_eventuelle(nom: str, date_effet: date) -> Valeur | None:
     """The simple value of ``nom`` in force on ``date_effet``, or ``None`` before its first version (a rule that
     did not exist yet)."""
-    reponse = _reponse(nom, bisect_right(_bornes(), date_effet))
-    if reponse is not None and not isinstance(reponse, Valeur):
-        raise TypeError(f"{nom} est une table : utilisez par_generation ou par_annee")
-    return reponse
+    return _simple(nom, epoque(date_effet))
 
 
+@lru_cache(maxsize=4 * MEMOIRE)  # ~25 names read per case on its effect date: one lookup each once the day is known
 def valeur(nom: str, date_effet: date) -> Valeur:
     """The simple value of ``nom`` in force on ``date_effet``."""
-    reponse = _en_vigueur(nom, date_effet)
-    if not isinstance(reponse, Valeur):
-        raise TypeError(f"{nom} est une table : utilisez par_generation ou par_annee")
+    reponse = _simple(nom, epoque(date_effet))
+    if reponse is None:
+        raise ParametreNonCouvert(nom, date_effet)
     return reponse
 
 
@@ -254,10 +255,10 @@ def _rang(nom: str, epoque: int, cle: Any) -> Valeur | None:
 
 
 def _ligne(nom: str, cle: date | int, date_effet: date) -> Valeur:
-    epoque = bisect_right(_bornes(), date_effet)
-    if _reponse(nom, epoque) is None:
+    epoque_en_vigueur = epoque(date_effet)
+    if _reponse(nom, epoque_en_vigueur) is None:
         raise ParametreNonCouvert(nom, date_effet)
-    rang = _rang(nom, epoque, cle)
+    rang = _rang(nom, epoque_en_vigueur, cle)
     if rang is None:
         detail = f" pour la génération née le {cle:%d/%m/%Y}" if isinstance(cle, date) else f" pour l'année {cle}"
         raise ParametreNonCouvert(nom, date_effet, detail)
