@@ -265,6 +265,7 @@ CHAMPS = {
     "rectification_id": "Numéro de la demande de rectification",
     "tache_id": "Numéro de la tâche",
     "employeur_id": "Numéro de l'employeur",
+    "recherche": "Nom ou NIR de l'agent",
     "workflow_id": "Identifiant du processus",
     "etat": "État",
     "etat_tache": "État de la tâche",

@@ -220,6 +220,7 @@ async def test_un_collegue_termine_la_tache_prise_par_un_autre(service):
     page = await carrieres.get(f"/taches/{campagne}")
     assert "Traitée le " in page.text and "par <strong>Paul Lefèvre</strong>" in page.text
     assert "À traiter au plus tard" not in page.text and "Personne n'a encore pris" not in page.text
+    assert "La réponse donnée" in page.text and "Commentaire : aucun" in page.text  # and what was answered
     # A closed task is no longer assigned.
     refus = await api.post(f"/taches/{campagne}/attribution", json={"compte_id": None})
     assert refus.status_code == 409 and "ne s'attribue plus" in refus.json()["detail"]
