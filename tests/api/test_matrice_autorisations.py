@@ -35,6 +35,7 @@ CAS = {
 #  drh (other employer), superviseur)
 MATRICE = [
     ("GET", "/sante", None, (OK, OK, OK, OK, OK, OK)),
+    ("GET", "/sante/pret", None, (OK, OK, OK, OK, OK, OK)),
     ("GET", "/eir", None, (401, OK, OK, 403, 403, OK)),
     ("POST", "/eir", {}, (401, OK, OK, 403, 403, OK)),
     ("GET", "/eir/{eir}", None, (401, OK, 404, 404, 404, OK)),
