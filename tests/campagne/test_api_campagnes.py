@@ -60,7 +60,7 @@ async def test_mauvaises_entrees_en_francais(api):
     reponse = await superviseur.post("/campagnes/1990")
     assert (
         reponse.status_code == 422
-        and "annee" in reponse.json()["detail"]
+        and "Année : " in reponse.json()["detail"]  # the field by its label, never its code
         and "au moins 2007" in reponse.json()["detail"]
     )
     reponse = await superviseur.get(f"/campagnes/{pop.annee}")
@@ -110,7 +110,7 @@ async def test_simulation_lancement_pilotage_et_reponse_employeur(api):
     assert (await rh.post(url, json={"donnees_verifiees": True})).status_code == 404
     url = f"/campagnes/{annee}/taches/{commune.id}/completion"
     reponse = await rh.post(url, json={"donnees_verifiees": False})
-    assert reponse.status_code == 422 and "donnees_verifiees" in reponse.json()["detail"]
+    assert reponse.status_code == 422 and "J'ai vérifié les données : " in reponse.json()["detail"]
     assert (await rh.post(url, json={"donnees_verifiees": True})).json()["etat"] == "terminee"
     assert (await rh.post(url, json={"donnees_verifiees": True})).status_code == 409
 
