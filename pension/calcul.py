@@ -17,11 +17,12 @@ explanation fragment per distinct input, already written as JSON (``regle_figee`
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from pydantic import ValidationError
@@ -133,6 +134,20 @@ def _trimestres(jours: Decimal, date_effet: date) -> int:
 
 
 _SERVICES_TOTAUX: dict[tuple[int | None, int | None, int, int], Services] = {}
+_Cle = TypeVar("_Cle")
+_Valeur = TypeVar("_Valeur")
+
+
+def _memoise(memoire: dict[_Cle, _Valeur], cle: _Cle, calculer: Callable[[], _Valeur]) -> _Valeur:
+    """The answer kept for ``cle``, computed once; the memo is emptied when full (bounded in a long-running worker,
+    without an LRU's bookkeeping on each hit)."""
+    valeur = memoire.get(cle)
+    if valeur is None:
+        valeur = calculer()
+        if len(memoire) >= MEMOIRE:
+            memoire.clear()
+        memoire[cle] = valeur
+    return valeur
 
 
 def _services(cas: CasPension, date_effet: date, jours_gratuits: int) -> Services:
@@ -140,13 +155,7 @@ def _services(cas: CasPension, date_effet: date, jours_gratuits: int) -> Service
     if cas.periodes is not None:
         return _compter_services(cas, date_effet, jours_gratuits)
     cle = (cas.trimestres_services, cas.duree_services_jours, jours_gratuits, epoque(date_effet))
-    services = _SERVICES_TOTAUX.get(cle)
-    if services is None:
-        services = _compter_services(cas, date_effet, jours_gratuits)
-        if len(_SERVICES_TOTAUX) >= MEMOIRE:
-            _SERVICES_TOTAUX.clear()
-        _SERVICES_TOTAUX[cle] = services
-    return services
+    return _memoise(_SERVICES_TOTAUX, cle, lambda: _compter_services(cas, date_effet, jours_gratuits))
 
 
 def _compter_services(cas: CasPension, date_effet: date, jours_gratuits: int) -> Services:
@@ -568,19 +577,12 @@ class Generation:
 
 
 _GENERATIONS: dict[tuple[date, str, int], Generation] = {}
-_GENERATIONS_MAX = MEMOIRE
 
 
 def _generation(naissance: date, categorie: str, liquidation: date) -> Generation:
     """``_nouvelle_generation``, memoised per birth date, category and epoch of the parameters."""
     cle = (naissance, categorie, epoque(liquidation))
-    generation = _GENERATIONS.get(cle)
-    if generation is None:
-        generation = _nouvelle_generation(naissance, categorie, liquidation)
-        if len(_GENERATIONS) >= _GENERATIONS_MAX:
-            _GENERATIONS.clear()
-        _GENERATIONS[cle] = generation
-    return generation
+    return _memoise(_GENERATIONS, cle, lambda: _nouvelle_generation(naissance, categorie, liquidation))
 
 
 def _nouvelle_generation(naissance: date, categorie: str, liquidation: date) -> Generation:
