@@ -19,6 +19,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.campagne import (
+    CHAMPS_EXCLUSION,
     TYPE_TACHE_CAMPAGNE,
     Cohorte,
     Cohortes,
@@ -176,9 +177,12 @@ async def selectionner(
         SELECT :c, a.id, a.employeur_id, :cohorte, {age}, a.employeur_id / :taille, a.id % :nt,
                {maj}, :etat
         FROM affilie a
-        WHERE a.employeur_id IS NOT NULL AND (a.date_radiation IS NULL OR a.date_radiation > :le)
+        WHERE a.employeur_id IS NOT NULL AND {eligible}
           AND {condition}
         ON CONFLICT (campagne_id, affilie_id, cohorte) DO NOTHING"""
+    # domain.campagne.motif_exclusion in bulk: none of the status dates reached on the selection day.
+    eligible = " AND ".join(f"(a.{champ} IS NULL OR a.{champ} > :le)" for champ in CHAMPS_EXCLUSION.values())
+    inserer = inserer.replace("{eligible}", eligible)
     a_jour = (
         "NOT EXISTS (SELECT 1 FROM ligne_cir l WHERE l.affilie_id = a.id AND l.annee = :annee_cir "
         "AND l.indice_majore IS NOT NULL)"
