@@ -202,7 +202,8 @@ async def selectionner(
                     },
                 )
     else:
-        # Reached the required trimestres for the first time during year N: affiliated between these dates.
+        # Reached the required trimestres for the first time during year N, in any scheme: the date the inter-scheme
+        # data gives, or else (unknown) a CNRACL affiliation between these dates.
         jours = c.trimestres_information_generale * jours_par_trimestre
         await _executer(
             session,
@@ -210,13 +211,16 @@ async def selectionner(
                 inserer.format(
                     age=f":annee_envoi - {annee_naissance}",
                     maj="false",
-                    condition="a.date_affiliation BETWEEN :d1 AND :d2",
+                    condition="(a.date_premiere_validation BETWEEN :n1 AND :n2 OR "
+                    "(a.date_premiere_validation IS NULL AND a.date_affiliation BETWEEN :d1 AND :d2))",
                 )
             ),
             commun
             | {
                 "cohorte": Cohorte.information_generale.value,
                 "annee_envoi": c.annee_envoi,
+                "n1": date(c.annee_campagne, 1, 1),
+                "n2": date(c.annee_campagne, 12, 31),
                 "d1": date(c.annee_campagne, 1, 1) - timedelta(days=jours - 1),
                 "d2": date(c.annee_campagne, 12, 31) - timedelta(days=jours - 1),
             },

@@ -53,6 +53,9 @@ class Affilie(SQLModel, table=True):
     date_radiation: date | None = None
     date_de_deces: date | None = None
     date_liquidation: date | None = None
+    # The day 2 trimestres were first validated in any scheme (from the inter-scheme career data, GIP Info
+    # Retraite); unknown (None): the CNRACL affiliation date stands in. Selects the « information générale ».
+    date_premiere_validation: date | None = None
     categorie: str = Field(default="sedentaire", sa_type=String(20))
     indice_majore: int | None = None
     quotite: int = 100
