@@ -287,10 +287,18 @@ class ActivitesCampagne:
             ids = [cible["affilie_id"] for cible in cibles]
             affilies, lignes, enfants = await depots.dossiers_affilies(session, ids) if ids else ({}, {}, {})
         documents, anomalies = [], []
+        # Eligibility again on the production day: who died, retired or left since selection gets nothing.
+        exclus: dict[EtatCible, list[dict[str, Any]]] = {}
         for cible in cibles:
+            affilie = affilies[cible["affilie_id"]]
+            motif = dai.motif_exclusion({champ: getattr(affilie, champ) for champ in dai.CHAMPS_EXCLUSION.values()}, le)
+            if motif is not None:
+                exclus.setdefault(dai.etat_exclusion(motif), []).append(
+                    {"id": cible["id"], "document_id": cible["document_id"]}
+                )
+                continue
             if cible["etat"] != EtatCible.selectionne.value:
                 continue
-            affilie = affilies[cible["affilie_id"]]
             try:
                 contenu = _contenu(cible["cohorte"], affilie, lignes[affilie.id], enfants[affilie.id], le)
             except pension.ErreurCas as erreur:
@@ -328,8 +336,12 @@ class ActivitesCampagne:
                 ],
             )
             await depots.marquer_cibles(session, EtatCible.anomalie, anomalies)
+            for etat, lignes_exclues in exclus.items():
+                await depots.marquer_cibles(session, etat, lignes_exclues)
         activity.heartbeat(tache.apres_id)
-        refuses = {anomalie["id"] for anomalie in anomalies}
+        refuses = {anomalie["id"] for anomalie in anomalies} | {
+            ligne["id"] for lignes_exclues in exclus.values() for ligne in lignes_exclues
+        }
         annonces = [
             cible | {"document_id": par_cle.get(_cle_document(tache, cible), cible["document_id"])}
             for cible in cibles

@@ -7,6 +7,7 @@ database and are read by activities.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -32,8 +33,11 @@ EtapeCampagne = StrEnum(
     "planifiee selection mise_a_jour_employeurs transmission attente_envoi envoi_documents terminee simulee",
 )
 # Where one agent of a cohort stands; ``anomalie``: the calculation refused the case (listed for supervisors, no
-# document).
-EtatCible = StrEnum("EtatCible", "selectionne document_produit document_annonce anomalie")
+# document); ``exclu_*``: no longer eligible when the document was due (see ``motif_exclusion``), with the reason.
+EtatCible = StrEnum(
+    "EtatCible",
+    "selectionne document_produit document_annonce anomalie exclu_deces exclu_retraite exclu_radiation",
+)
 # What a batch child workflow does for its employers.
 TravailLot = StrEnum("TravailLot", "notification rappel transmission documents")
 
@@ -72,6 +76,34 @@ def cohortes(annee_campagne: int) -> Cohortes:
         trimestres_information_generale=parametre("campagne", "trimestres_information_generale", le).valeur,
         annee_cir_complete=annee_campagne - parametre("campagne", "decalage_annee_cir_complete", le).valeur,
     )
+
+
+# --- eligibility --------------------------------------------------------------------------------
+
+# Why an agent selected for a document no longer gets it (REGLES §15: eligibility must hold when the document is
+# produced: not deceased, not retired, still in the scheme).
+MotifExclusion = StrEnum("MotifExclusion", "deces retraite radiation")
+# The affiliate's field that carries each reason, in order of precedence (a deceased agent is counted as such even
+# if also struck off). Selection filters on these same fields in SQL (persistence.depots_campagne).
+CHAMPS_EXCLUSION: dict[MotifExclusion, str] = {
+    MotifExclusion.deces: "date_de_deces",
+    MotifExclusion.retraite: "date_liquidation",
+    MotifExclusion.radiation: "date_radiation",
+}
+
+
+def motif_exclusion(dates: Mapping[str, date | None], le: date) -> MotifExclusion | None:
+    """Why the agent whose status ``dates`` are given (by field name) gets no campaign document on day ``le``, or
+    None if eligible. A date on or before ``le`` excludes: the pension starts, the death or the leaving happened."""
+    for motif, champ in CHAMPS_EXCLUSION.items():
+        quand = dates.get(champ)
+        if quand is not None and quand <= le:
+            return motif
+    return None
+
+
+def etat_exclusion(motif: MotifExclusion) -> EtatCible:
+    return EtatCible[f"exclu_{motif.value}"]
 
 
 # --- calendar ----------------------------------------------------------------------------------

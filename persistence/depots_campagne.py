@@ -19,6 +19,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.campagne import (
+    CHAMPS_EXCLUSION,
     TYPE_TACHE_CAMPAGNE,
     Cohorte,
     Cohortes,
@@ -176,9 +177,12 @@ async def selectionner(
         SELECT :c, a.id, a.employeur_id, :cohorte, {age}, a.employeur_id / :taille, a.id % :nt,
                {maj}, :etat
         FROM affilie a
-        WHERE a.employeur_id IS NOT NULL AND (a.date_radiation IS NULL OR a.date_radiation > :le)
+        WHERE a.employeur_id IS NOT NULL AND {eligible}
           AND {condition}
         ON CONFLICT (campagne_id, affilie_id, cohorte) DO NOTHING"""
+    # domain.campagne.motif_exclusion in bulk: none of the status dates reached on the selection day.
+    eligible = " AND ".join(f"(a.{champ} IS NULL OR a.{champ} > :le)" for champ in CHAMPS_EXCLUSION.values())
+    inserer = inserer.replace("{eligible}", eligible)
     a_jour = (
         "NOT EXISTS (SELECT 1 FROM ligne_cir l WHERE l.affilie_id = a.id AND l.annee = :annee_cir "
         "AND l.indice_majore IS NOT NULL)"
@@ -198,7 +202,8 @@ async def selectionner(
                     },
                 )
     else:
-        # Reached the required trimestres for the first time during year N: affiliated between these dates.
+        # Reached the required trimestres for the first time during year N, in any scheme: the date the inter-scheme
+        # data gives, or else (unknown) a CNRACL affiliation between these dates.
         jours = c.trimestres_information_generale * jours_par_trimestre
         await _executer(
             session,
@@ -206,13 +211,16 @@ async def selectionner(
                 inserer.format(
                     age=f":annee_envoi - {annee_naissance}",
                     maj="false",
-                    condition="a.date_affiliation BETWEEN :d1 AND :d2",
+                    condition="(a.date_premiere_validation BETWEEN :n1 AND :n2 OR "
+                    "(a.date_premiere_validation IS NULL AND a.date_affiliation BETWEEN :d1 AND :d2))",
                 )
             ),
             commun
             | {
                 "cohorte": Cohorte.information_generale.value,
                 "annee_envoi": c.annee_envoi,
+                "n1": date(c.annee_campagne, 1, 1),
+                "n2": date(c.annee_campagne, 12, 31),
                 "d1": date(c.annee_campagne, 1, 1) - timedelta(days=jours - 1),
                 "d2": date(c.annee_campagne, 12, 31) - timedelta(days=jours - 1),
             },

@@ -48,7 +48,14 @@ class Affilie(SQLModel, table=True):
     email: str = _texte(200)
     employeur_id: int | None = Field(default=None, foreign_key="employeur.id", index=True)
     date_affiliation: date
+    # Status dates checked again before each campaign document (domain.campagne.motif_exclusion): leaving the
+    # scheme, death, and the start of the CNRACL pension (its liquidation).
     date_radiation: date | None = None
+    date_de_deces: date | None = None
+    date_liquidation: date | None = None
+    # The day 2 trimestres were first validated in any scheme (from the inter-scheme career data, GIP Info
+    # Retraite); unknown (None): the CNRACL affiliation date stands in. Selects the « information générale ».
+    date_premiere_validation: date | None = None
     categorie: str = Field(default="sedentaire", sa_type=String(20))
     indice_majore: int | None = None
     quotite: int = 100

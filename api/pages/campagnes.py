@@ -47,6 +47,9 @@ ETATS_CIBLE = {
     "document_produit": ("Document produit", "#000091"),
     "document_annonce": ("Document envoyé", "#18753c"),
     "anomalie": ("Anomalie de calcul", "#ce0500"),
+    "exclu_deces": ("Sans document : décès", "#3a3a3a"),
+    "exclu_retraite": ("Sans document : départ à la retraite", "#716043"),
+    "exclu_radiation": ("Sans document : radiation", "#6e445a"),
 }
 ETATS_TACHE = {"ouverte": "Ouvertes", "terminee": "Terminées", "annulee": "Annulées"}
 
@@ -72,7 +75,15 @@ def graphique_campagne(par_cohorte: dict[str, dict[str, int]], identifiant: str 
     lignes = [(c, par_cohorte[c]) for c in COHORTES if c in par_cohorte] + [
         (c, v) for c, v in par_cohorte.items() if c not in COHORTES
     ]
-    hauteur = 40 + pas * max(len(lignes), 1) + 40
+    # The legend wraps to as many lines as its words need.
+    largeurs = [18 + 7.2 * len(libelle) for libelle, _ in ETATS_CIBLE.values()]
+    lignes_legende = 1
+    x = 20.0
+    for w in largeurs:
+        if x + w > largeur and x > 20.0:
+            lignes_legende, x = lignes_legende + 1, 20.0
+        x += w
+    hauteur = 40 + pas * max(len(lignes), 1) + 22 * lignes_legende + 18
     maximum = max((sum(v.values()) for _, v in lignes), default=0) or 1
     utile = largeur - marge_g - 70
     description = (
@@ -96,10 +107,12 @@ def graphique_campagne(par_cohorte: dict[str, dict[str, int]], identifiant: str 
             x += w
         corps.append(texte(x + 6, y + hauteur_barre * 0.68, str(sum(etats.values()))))
     x = 20.0
-    y = hauteur - 22
-    for libelle, couleur in ETATS_CIBLE.values():
+    y = hauteur - 22 * lignes_legende
+    for (libelle, couleur), w in zip(ETATS_CIBLE.values(), largeurs, strict=True):
+        if x + w > largeur and x > 20.0:
+            x, y = 20.0, y + 22
         corps += [rectangle(x, y, 12, 12, couleur), texte(x + 16, y + 11, libelle, taille=12)]
-        x += 18 + 7.2 * len(libelle)
+        x += w
     return svg(identifiant, "Avancement de la campagne par cohorte et par état", description, largeur, hauteur, corps)
 
 

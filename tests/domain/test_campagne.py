@@ -15,5 +15,13 @@ def test_les_valeurs_stockees_de_la_campagne_ne_changent_pas():
         "terminee",
         "simulee",
     ]
-    assert [e.value for e in EtatCible] == ["selectionne", "document_produit", "document_annonce", "anomalie"]
+    assert [e.value for e in EtatCible] == [
+        "selectionne",
+        "document_produit",
+        "document_annonce",
+        "anomalie",
+        "exclu_deces",
+        "exclu_retraite",
+        "exclu_radiation",
+    ]
     assert [t.value for t in TravailLot] == ["notification", "rappel", "transmission", "documents"]
