@@ -105,7 +105,7 @@ async def _routage(session: AsyncSession, affilie: Affilie, corps: NouvelleRecti
             return Routage.employeur_precedent_hors_systeme, None
         employeur_periode_id: int | None = numero(employeur)
         refus = refus_employeur_de_la_periode(
-            employeur_periode_id,
+            numero(employeur),
             affilie.employeur_id,
             employeurs_de_la_periode,
             set() if employeurs_de_la_periode else await lectures.employeurs_de_la_carriere(session, numero(affilie)),
