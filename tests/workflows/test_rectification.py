@@ -15,6 +15,8 @@ from tests.support.attente import attendre
 from tests.support.environnement import settings_de_test, texte
 from tests.support.fabriques import AGENT, EMPLOYEUR, SUPERVISEURS, ligne_chez
 from tests.support.incidents import inserer_ligne_de_1800
+from tests.support.lexique import texte_lu
+from tests.support.navigateur import navigateur
 from tests.support.service import Service, assembler
 from worker import creer_worker
 
@@ -334,6 +336,10 @@ async def test_aucune_erreur_constatee_est_dite_a_l_agent_avec_son_motif(banc: B
         [fermee] = (await session.exec(select(Tache))).all()
     assert fermee.etat == "terminee" and fermee.reponse is not None and fermee.reponse["resultat"] == "aucune_erreur"
     assert len(banc.boite.messages) == 3
+    # the agent's page says it too, with the reason
+    camille = await navigateur(banc.service, "camille")
+    page = texte_lu((await camille.get(f"/rectifications/{r['id']}")).text)
+    assert "Aucune erreur constatée par votre employeur" in page and motif in page
 
 
 async def test_sans_employeur_actuel_l_employeur_de_la_periode_corrige_seul(banc: Banc):
