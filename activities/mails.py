@@ -172,5 +172,6 @@ async def contexte_tache(session: AsyncSession, tache_id: int | None) -> dict[st
             "id": tache.id,
             "echeance": tache.echeance.isoformat() if tache.echeance else None,
             "annees": ", ".join(str(a) for a in tache.details.get("annees", [])),
+            "motif": (tache.reponse or {}).get("motif") or "",  # a rectification answered « aucune erreur »
         }
     }

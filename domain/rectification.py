@@ -11,7 +11,7 @@ from typing import Protocol
 
 from domain.erreurs import ErreurChamp, Refus
 from domain.processus import VueDossier
-from domain.taches import DelaisTache
+from domain.taches import DelaisTache, ResultatRectification
 
 MENTION_RECLAMATION_EIG = "Dossier instruit dans le cadre d'une réclamation sur l'EIG"
 
@@ -21,7 +21,7 @@ Routage = StrEnum("Routage", "employeur_actuel employeur_precedent employeur_pre
 EtatRectification = StrEnum(
     "EtatRectification",
     "enregistree transmission_ancien_employeur correction_employeur document_rectifie orientee_autre_regime incident "
-    "annulee",
+    "annulee aucune_erreur_constatee",
 )
 
 
@@ -126,3 +126,59 @@ def refus_correction_hors_periode(corrections: Sequence[_Periode], debut: date, 
                 erreurs=[ErreurChamp(champ, "periode_contestee", message.removeprefix("corrections : "))],
             )
     return None
+
+
+class _LigneDEmployeur(_Periode, Protocol):
+    employeur_id: int | None
+
+
+def employeur_de_la_periode(lignes: Sequence[_LigneDEmployeur], debut: date, fin: date) -> int | None:
+    """The employer of the CIR lines overlapping ``debut``–``fin`` that covers most of its days (the latest one on a
+    tie): the one that declared the period holds its data. None: no line of an employer in the period."""
+    jours: dict[int, tuple[int, date]] = {}
+    for ligne in lignes:
+        if ligne.employeur_id is None or not chevauche(ligne, debut, fin):
+            continue
+        couverts = (min(ligne.date_fin, fin) - max(ligne.date_debut, debut)).days + 1
+        avant, dernier = jours.get(ligne.employeur_id, (0, ligne.date_debut))
+        jours[ligne.employeur_id] = (avant + couverts, max(dernier, ligne.date_debut))
+    if not jours:
+        return None
+    return max(jours, key=lambda employeur_id: jours[employeur_id])
+
+
+def refus_resultat(
+    resultat: ResultatRectification,
+    motif: str,
+    corrections: Sequence[_Periode],
+    carriere_verifiee: bool,
+    debut: date,
+    fin: date,
+) -> Refus | None:
+    """Why the correcting employer's answer does not hold together (None: it does). « Corrigée » tells the agent the
+    period was corrected: at least one line written within the disputed period, or the CIR explicitly verified.
+    « Aucune erreur » tells the agent why: its reason is required, and it writes no line."""
+    if resultat == "aucune_erreur":
+        if not motif.strip():
+            return Refus(
+                "motif : indiquez pourquoi aucune erreur n'a été constatée ; ce motif est envoyé à l'agent.",
+                "motif",
+                "obligatoire",
+            )
+        if corrections:
+            return Refus(
+                "corrections : une réponse « aucune erreur constatée » ne modifie pas le compte individuel "
+                "retraite. Retirez les lignes saisies, ou répondez « période corrigée ».",
+                "corrections",
+                "aucune_erreur_sans_correction",
+            )
+        return None
+    if carriere_verifiee or any(chevauche(ligne, debut, fin) for ligne in corrections):
+        return None
+    return Refus(
+        f"corrections : pour répondre « période corrigée », corrigez au moins une ligne de la période contestée "
+        f"(du {_fr(debut)} au {_fr(fin)}) ou cochez « J'ai vérifié la carrière CNRACL de l'agent » ; si la "
+        "période est juste, répondez « aucune erreur constatée » avec son motif.",
+        "corrections",
+        "correction_de_la_periode",
+    )

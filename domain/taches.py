@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -13,6 +13,8 @@ from domain.cir import LigneCir
 from domain.etats import Acteur, EtatTache, TypeTache
 from domain.processus import Intervention, ReglesIncident, Transition
 from domain.texte import TexteLibreMultiligne
+
+ResultatRectification = Literal["corrigee", "aucune_erreur"]
 
 
 @dataclass
@@ -33,6 +35,10 @@ class ReponseTache(Intervention):
     indice_fin_de_carriere: int | None = Field(default=None, ge=100, le=1500)
     corrections: list[LigneCir] = Field(default_factory=list)
     commentaire: TexteLibreMultiligne = Field(default="", max_length=2000)
+    # A rectification's correcting employer: the period corrected, or no error found (with its reason, ``motif``).
+    # Answers recorded before these fields existed read as « corrigee ».
+    resultat: ResultatRectification = "corrigee"
+    motif: TexteLibreMultiligne = Field(default="", max_length=2000)
 
 
 @dataclass

@@ -27,6 +27,7 @@ TITRES = {
     "rectification_escalade": "Rectification en retard signalée (aux superviseurs)",
     "rectification_autre_regime": "Orientation vers un autre régime (à l'agent)",
     "document_rectifie": "Document rectifié disponible (à l'agent)",
+    "rectification_aucune_erreur": "Aucune erreur constatée par l'employeur (à l'agent)",
     # validation of services
     "validation_demande_recue": "Demande de validation de services enregistrée (à l'agent)",
     "validation_certificats_employeur": "Certificats de services à transmettre (à l'employeur)",

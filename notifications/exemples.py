@@ -30,7 +30,12 @@ _COMMUN: dict[str, Any] = {
     },
     "regime": {"nom": "la Mutualité sociale agricole (MSA)", "contact": "https://www.msa.fr"},
     "demande": {"id": 42, "reference": "EIR-42", "date_demande": "2026-03-02", "workflow_id": "eir-7-1"},
-    "tache": {"id": 314, "echeance": "2026-03-17T09:00:00+00:00", "annees": "2004, 2005"},
+    "tache": {
+        "id": 314,
+        "echeance": "2026-03-17T09:00:00+00:00",
+        "annees": "2004, 2005",
+        "motif": "Temps partiel à 80 % du 01/01/2004 au 31/12/2004, conforme à l'arrêté du 12/12/2003",
+    },
     "campagne": {"annee": 2026, "annee_envoi": 2027, "date_limite": "2026-11-28T07:00:00+00:00"},
     "rappel": 1,
     "agents": [{"prenom": "Léa", "nom": "Petit", "annee_de_naissance": "1987", "tache_id": 501}],

@@ -16,7 +16,13 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from domain.erreurs import Conflit, Interdit, Refus
 from domain.etats import Acteur, Role
-from domain.rectification import DemandeRectification, EtatRectification, Routage, refus_employeur_de_la_periode
+from domain.rectification import (
+    DemandeRectification,
+    EtatRectification,
+    Routage,
+    employeur_de_la_periode,
+    refus_employeur_de_la_periode,
+)
 from domain.regles import parametre
 from domain.texte import TexteLibre, TexteLibreMultiligne
 from persistence import depots, lectures
@@ -97,9 +103,9 @@ async def _routage(session: AsyncSession, affilie: Affilie, corps: NouvelleRecti
         employeur = await depots.employeur_par_siret(session, corps.siret_employeur)
         if employeur is None:
             return Routage.employeur_precedent_hors_systeme, None
-        employeur_periode_id = numero(employeur)
+        employeur_periode_id: int | None = numero(employeur)
         refus = refus_employeur_de_la_periode(
-            employeur_periode_id,
+            numero(employeur),
             affilie.employeur_id,
             employeurs_de_la_periode,
             set() if employeurs_de_la_periode else await lectures.employeurs_de_la_carriere(session, numero(affilie)),
@@ -117,8 +123,14 @@ async def _routage(session: AsyncSession, affilie: Affilie, corps: NouvelleRecti
                 "siret_employeur",
                 "periode_inconnue",
             )
+        # Over several employers: the current one if it is among them, else the one whose lines cover most of the
+        # period (the latest on a tie), which declared it and holds its data.
         employeur_periode_id = (
-            affilie.employeur_id if affilie.employeur_id in employeurs_de_la_periode else min(employeurs_de_la_periode)
+            affilie.employeur_id
+            if affilie.employeur_id in employeurs_de_la_periode
+            else employeur_de_la_periode(
+                await depots.lignes_cir(session, numero(affilie)), corps.periode_debut, corps.periode_fin
+            )
         )
     if employeur_periode_id == affilie.employeur_id:
         return Routage.employeur_actuel, employeur_periode_id

@@ -14,8 +14,8 @@ from domain.campagne import id_workflow_campagne
 from domain.cir import LigneCir
 from domain.erreurs import Conflit, Interdit, Introuvable, Refus
 from domain.etats import EtatTache, ProfilEmployeur, Role, TypeTache
-from domain.rectification import chevauche, refus_correction_hors_periode
-from domain.taches import ReponseTache
+from domain.rectification import chevauche, refus_correction_hors_periode, refus_resultat
+from domain.taches import ReponseTache, ResultatRectification
 from domain.texte import TexteLibreMultiligne
 from persistence import depots, depots_campagne, lectures
 from persistence.models import Affilie, Compte, Tache
@@ -54,6 +54,10 @@ _TACHES_DE_RECTIFICATION = frozenset(
         TypeTache.obtention_donnees_rectification.value,
         TypeTache.transmission_donnees_rectification.value,
     }
+)
+# The tasks whose answer closes a rectification: « corrigée » or « aucune erreur constatée ».
+_CORRECTIONS_DE_RECTIFICATION = frozenset(
+    {TypeTache.correction_cir_rectification.value, TypeTache.obtention_donnees_rectification.value}
 )
 Perimetre = Literal["carriere", "periode_contestee"]
 
@@ -101,6 +105,13 @@ class Completion(BaseModel):
     )
     corrections: list[LigneCir] = Field(default_factory=list, description="Lignes du CIR, une année civile par ligne")
     commentaire: TexteLibreMultiligne = Field(default="", max_length=2000)
+    resultat: ResultatRectification = Field(
+        default="corrigee",
+        description="Rectification : période corrigée (corrigee) ou aucune erreur constatée (aucune_erreur)",
+    )
+    motif: TexteLibreMultiligne = Field(
+        default="", max_length=2000, description="Rectification sans erreur constatée : pourquoi (envoyé à l'agent)"
+    )
 
     @model_validator(mode="after")
     def _une_ligne_par_periode(self) -> Completion:
@@ -330,6 +341,30 @@ def _verifier_completion(tache: Tache, corps: Completion) -> None:
         )
 
 
+def offre_resultat(tache: TachePublique) -> bool:
+    """The task's answer says « corrigée » or « aucune erreur constatée » (a rectification's correcting task)."""
+    return tache.type in _CORRECTIONS_DE_RECTIFICATION
+
+
+def _verifier_resultat(tache: Tache, corps: Completion, periode: PeriodeContestee | None) -> None:
+    """A rectification's correcting task answers « corrigée » or « aucune erreur » coherently
+    (:func:`domain.rectification.refus_resultat`); any other task knows only « corrigée »."""
+    if tache.type not in _CORRECTIONS_DE_RECTIFICATION or periode is None:
+        if corps.resultat != "corrigee":
+            raise Refus(
+                "resultat : « aucune erreur constatée » ne répond qu'à une tâche de correction d'une demande de "
+                "rectification ; pour cette tâche, complétez-la avec ses corrections.",
+                "resultat",
+                "tache_de_rectification",
+            )
+        return
+    refus = refus_resultat(
+        corps.resultat, corps.motif, corps.corrections, corps.carriere_verifiee, periode.debut, periode.fin
+    )
+    if refus is not None:
+        raise refus
+
+
 async def completer(
     session: AsyncSession, moteur: Moteur, compte: Compte, tache_id: int, corps: Completion
 ) -> TachePublique:
@@ -341,6 +376,7 @@ async def completer(
         )
     _verifier_completion(tache, corps)
     portee = await _portee(session, compte, tache)
+    _verifier_resultat(tache, corps, portee.periode)
     if portee.restreinte and portee.periode is not None:
         refus = refus_correction_hors_periode(corps.corrections, portee.periode.debut, portee.periode.fin)
         if refus is not None:
@@ -370,6 +406,8 @@ async def completer(
             indice_fin_de_carriere=corps.indice_fin_de_carriere,
             corrections=corps.corrections,
             commentaire=corps.commentaire,
+            resultat=corps.resultat,
+            motif=corps.motif,
         )
         await session.close()  # the connection serves other requests while the process answers
         await mettre_a_jour(moteur, tache.workflow_id, update, avec_sequence(reponse, tache))

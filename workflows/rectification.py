@@ -2,9 +2,11 @@
 
 - current public employer → a correction task for it;
 - previous public employer → a task for the current employer to obtain the data (and first a task for
-  the former employer when it is in the system), then the correction;
+  the former employer when it is in the system), then the correction; an agent with no current employer: a
+  correction task for the former employer;
 - private employer or another regime → the agent is told which regime to contact; the request closes.
-After the correction, a rectified document is produced and announced. For an EIG the correction
+The correcting employer answers « corrigée » (a rectified document is produced and announced) or « aucune
+erreur constatée » with its reason (mailed to the agent, no document). For an EIG the correction
 carries ``reclamation_eig = true``.
 """
 
@@ -67,13 +69,28 @@ class RectificationWorkflow:
             )
             return
 
-        if demande.routage is Routage.employeur_precedent and demande.employeur_precedent_id is not None:
+        # Data from the former employer first, for a current employer to correct with; an agent with no current
+        # employer has the former one correct directly (one task, never two in a row to the same employer).
+        if (
+            demande.routage is Routage.employeur_precedent
+            and demande.employeur_precedent_id is not None
+            and demande.employeur_actuel_id is not None
+        ):
             await self._tache(
                 TypeTache.transmission_donnees_rectification,
                 demande.employeur_precedent_id,
                 EtatRectification.transmission_ancien_employeur,
             )
-        await self._tache(self._type_de_correction, self._correcteur, EtatRectification.correction_employeur)
+        reponse = await self._tache(self._type_de_correction, self._correcteur, EtatRectification.correction_employeur)
+        if reponse.resultat == "aucune_erreur":
+            # No correction: no rectified document; the agent is told the employer's reason (the task's answer).
+            await processus.etat(
+                VueRectification(etat=EtatRectification.aucune_erreur_constatee, termine=True),
+                "aucune_erreur_constatee",
+                details={"motif": reponse.motif, "reclamation_eig": demande.reclamation_eig},
+            )
+            await processus.notifier("rectification_aucune_erreur", Acteur.affilie, tache_id=reponse.tache_id)
+            return
 
         document = await processus.executer(
             ActivitesRectification.produire_document,
@@ -104,9 +121,9 @@ class RectificationWorkflow:
             return TypeTache.correction_cir_rectification
         return TypeTache.obtention_donnees_rectification
 
-    async def _tache(self, type: TypeTache, employeur_id: int, etat: EtatRectification) -> None:
+    async def _tache(self, type: TypeTache, employeur_id: int, etat: EtatRectification) -> ReponseTache:
         demande = self._demande
-        await self._processus.tache(
+        return await self._processus.tache(
             DemandeTache(
                 type,
                 VueRectification(etat=etat),

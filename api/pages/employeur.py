@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse
 from api.deps import MoteurDep, SessionDep
 from api.pages.contexte import FormulaireEmployeurOuSuperviseur, Page, PageEmployeurOuSuperviseur
 from api.pages.formulaires import FormulaireInvalide, construire
-from api.pages.libelles import avis
+from api.pages.libelles import RESULTATS_RECTIFICATION, avis
 from api.pages.rendu import refus_de, rendre
 from api.pages.session import CompteEmployeurOuSuperviseur, CsrfVerifie
 from api.parametres import AnneeCir, AnneeFacultative, Identifiant
@@ -91,6 +91,7 @@ async def _page_tache(page: Page, tache_id: int, erreur=None, erreurs=None, sais
             "administre": taches.administre(page.compte),
             "collegues": [(c.id, f"{nom_du_compte(c)} ({c.identifiant})") for c in collegues],
             "message": message,
+            "resultats": RESULTATS_RECTIFICATION if taches.offre_resultat(tache) else None,
         },
         statut,
     )
@@ -133,7 +134,10 @@ async def attribuer(
 @router.post("/taches/{tache_id}")
 async def completer(page: FormulaireEmployeurOuSuperviseur, tache_id: Identifiant):
     formulaire = await page.request.form()
-    saisie = {c: str(formulaire.get(c, "")).strip() for c in ("indice_fin_de_carriere", "commentaire", *CHAMPS_LIGNE)}
+    saisie = {
+        c: str(formulaire.get(c, "")).strip()
+        for c in ("indice_fin_de_carriere", "commentaire", "resultat", "motif", *CHAMPS_LIGNE)
+    }
     saisie["carriere_verifiee"] = "oui" if formulaire.get("carriere_verifiee") else ""
     ligne = {c: saisie[c] for c in CHAMPS_LIGNE}
     corrections = [ligne] if ligne["date_debut"] or ligne["date_fin"] else []
@@ -144,6 +148,8 @@ async def completer(page: FormulaireEmployeurOuSuperviseur, tache_id: Identifian
                 "carriere_verifiee": bool(saisie["carriere_verifiee"]),
                 "indice_fin_de_carriere": saisie["indice_fin_de_carriere"],
                 "commentaire": saisie["commentaire"],
+                "resultat": saisie["resultat"] or "corrigee",
+                "motif": saisie["motif"],
                 "corrections": [{k: v for k, v in c.items() if v} for c in corrections],
             },
         )

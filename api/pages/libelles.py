@@ -331,3 +331,13 @@ def enumeration(elements: list[str]) -> str:
     if len(elements) < 2:
         return "".join(elements)
     return f"{', '.join(elements[:-1])} et {elements[-1]}"
+
+
+# A rectification answered « aucune erreur constatée » by its employer.
+ETATS["aucune_erreur_constatee"] = "Aucune erreur constatée par l'employeur"
+EVENEMENTS |= {
+    "aucune_erreur_constatee": "Aucune erreur constatée par l'employeur",
+    "rectification_aucune_erreur": "Réponse « aucune erreur constatée » envoyée à l'agent",
+}
+CHAMPS["resultat"] = "Résultat de la vérification"
+RESULTATS_RECTIFICATION = {"corrigee": "Période corrigée", "aucune_erreur": "Aucune erreur constatée"}

@@ -15,6 +15,8 @@ from tests.support.attente import attendre
 from tests.support.environnement import settings_de_test, texte
 from tests.support.fabriques import AGENT, EMPLOYEUR, SUPERVISEURS, ligne_chez
 from tests.support.incidents import inserer_ligne_de_1800
+from tests.support.lexique import texte_lu
+from tests.support.navigateur import navigateur
 from tests.support.service import Service, assembler
 from worker import creer_worker
 
@@ -287,3 +289,84 @@ async def test_un_eig_rectificatif_refuse_par_le_calcul_est_un_incident_que_le_s
         documents = (await session.exec(select(Document))).all()
         taches = (await session.exec(select(Tache).where(Tache.type == "incident"))).all()
     assert documents == [] and [t.etat for t in taches] == ["annulee"]
+
+
+async def test_aucune_erreur_constatee_est_dite_a_l_agent_avec_son_motif(banc: Banc):
+    """The employer finds the period right: the agent is mailed that outcome and its reason, not « corrigée »; no
+    rectified document, the CIR untouched. An answer that does not hold together is refused, naming its field."""
+    r = await banc.demander(periode_debut="2005-01-01", periode_fin="2005-12-31")
+    await attendre(lambda: len(banc.boite.pour(EMPLOYEUR)) == 1)
+    [tache] = await banc.taches("rh-commune")
+    rh = await banc.service.http("rh-commune")
+    url = f"/taches/{tache['id']}/completion"
+
+    sans_motif = await rh.post(url, json={"carriere_verifiee": True, "resultat": "aucune_erreur", "motif": "  "})
+    assert sans_motif.status_code == 422 and sans_motif.json()["erreurs"][0]["champ"] == "motif"
+    avec_lignes = await rh.post(
+        url,
+        json={
+            "carriere_verifiee": True,
+            "resultat": "aucune_erreur",
+            "motif": "Période conforme",
+            "corrections": [{"date_debut": "2005-01-01", "date_fin": "2005-12-31", "quotite": 80}],
+        },
+    )
+    assert avec_lignes.status_code == 422
+    assert avec_lignes.json()["erreurs"][0]["regle"] == "aucune_erreur_sans_correction"
+    rien = await rh.post(url, json={"carriere_verifiee": False, "resultat": "corrigee"})
+    assert rien.status_code == 422 and rien.json()["erreurs"][0]["regle"] == "correction_de_la_periode"
+    assert "aucune erreur constatée" in rien.json()["detail"]
+
+    motif = "Temps plein toute l'année 2005, conforme à l'arrêté du 3 janvier 2005"
+    reponse = await rh.post(
+        url, json={"carriere_verifiee": True, "resultat": "aucune_erreur", "motif": motif, "commentaire": ""}
+    )
+    assert reponse.status_code == 200, reponse.text
+    etat = await banc.attendre_etat(r["id"], "aucune_erreur_constatee")
+    assert etat["document_rectifie_id"] is None and etat["en_attente_de"] is None
+    await attendre(lambda: len(banc.boite.pour(AGENT)) == 2)
+    assert banc.boite.sujets(AGENT) == [
+        "Votre demande de RIS rectificatif est enregistrée",
+        "Votre demande de rectification : aucune erreur constatée par l'employeur",
+    ]
+    corps = texte(banc.boite.pour(AGENT)[1])
+    assert motif in corps and "n'y a constaté aucune erreur" in corps and "a été corrigée" not in corps
+    async with banc.service.sessions() as session:
+        assert (await session.exec(select(Document))).all() == []
+        [fermee] = (await session.exec(select(Tache))).all()
+    assert fermee.etat == "terminee" and fermee.reponse is not None and fermee.reponse["resultat"] == "aucune_erreur"
+    assert len(banc.boite.messages) == 3
+    # the agent's page says it too, with the reason
+    camille = await navigateur(banc.service, "camille")
+    page = texte_lu((await camille.get(f"/rectifications/{r['id']}")).text)
+    assert "Aucune erreur constatée par votre employeur" in page and motif in page
+
+
+async def test_sans_employeur_actuel_l_employeur_de_la_periode_corrige_seul(banc: Banc):
+    """An agent with no current employer disputes a period over two former employers: the one whose CIR lines cover
+    most of it receives one correction task (not a transmission then a correction), the other none."""
+    service = banc.service
+    pop = service.pop
+    # The hospital declared all of 1993; the commune only 1994 from September (the agent's career there starts).
+    await ligne_chez(service.sessions, pop.affilie, pop.autre_employeur, date(1993, 1, 1), date(1993, 12, 31))
+    async with service.sessions() as session:
+        affilie = await session.get(type(pop.affilie), pop.affilie.id)
+        assert affilie is not None
+        affilie.employeur_id = None
+        session.add(affilie)
+        await session.commit()
+    r = await banc.demander(periode_debut="1993-01-01", periode_fin="1994-12-31")
+    assert r["routage"] == "employeur_precedent"
+    await attendre(lambda: len(banc.boite.pour(DRH)) == 1)
+    [tache] = await banc.taches("drh")
+    assert tache["type"] == "correction_cir_rectification"
+    await banc.completer(
+        "drh", tache["id"], [{"date_debut": "1993-01-01", "date_fin": "1993-12-31", "nature": "non_titulaire_valide"}]
+    )
+    await banc.attendre_etat(r["id"], "document_rectifie")
+    await attendre(lambda: len(banc.boite.pour(AGENT)) == 2)
+    assert banc.boite.sujets(AGENT)[1] == "Votre RIS rectificatif est disponible"
+    assert banc.boite.pour(EMPLOYEUR) == [] and await banc.taches("rh-commune") == []
+    async with service.sessions() as session:
+        taches = (await session.exec(select(Tache))).all()
+    assert [(t.type, t.employeur_id) for t in taches] == [("correction_cir_rectification", pop.autre_employeur.id)]
