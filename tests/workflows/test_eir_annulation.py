@@ -9,6 +9,7 @@ import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError
 from temporalio.worker import Replayer
 
 from domain.eir import ActionAffilie
@@ -91,7 +92,7 @@ async def test_l_annulation_demande_une_raison_et_une_demande_en_cours(banc: Ban
     # Withdrawn by the agent: nothing left to cancel (the process has ended).
     await banc.handle.execute_update(EirWorkflow.retirer, ActionAffilie())
     assert (await banc.handle.result()).etat is EtatEir.retiree
-    with pytest.raises(Exception):  # noqa: B017 — the engine refuses an update to an ended process
+    with pytest.raises(RPCError):  # the engine refuses an update to an ended process
         await banc.handle.execute_update(EirWorkflow.annuler, await _action(banc))
     assert await banc.etat() == "retiree"
     assert ANNULEE not in banc.boite.sujets(AGENT)
