@@ -14,6 +14,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.mails import Courrier, ExpediteurMails, MailReserve, adresse_de, contexte_tache
+from domain.eir import employeur_de_l_eir
 from domain.erreurs import Refus
 from domain.etats import Acteur, EtatTache, TypeDocument
 from domain.processus import CORRECTIONS_REFUSEES, Notification, Parties, ReferenceProcessus, Transition
@@ -52,7 +53,11 @@ class ActivitesProcessus:
         async with self._sessions() as session:
             ligne = await _projection(session, reference)
             if isinstance(ligne, DemandeEirTable):
-                return Parties(ligne.affilie_id, ligne.employeur_id)
+                # A request stored without its employer (before it was resolved at registration): the same rule.
+                if ligne.employeur_id is not None:
+                    return Parties(ligne.affilie_id, ligne.employeur_id)
+                lignes = await depots.lignes_cir(session, ligne.affilie_id)
+                return Parties(ligne.affilie_id, employeur_de_l_eir(None, lignes))
             if isinstance(ligne, RectificationTable):
                 return Parties(ligne.affilie_id, ligne.employeur_actuel_id)
             affilie = await _lire(session, Affilie, ligne.affilie_id)

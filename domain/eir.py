@@ -6,9 +6,10 @@ read by activities.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -39,6 +40,32 @@ class DemandeEir:
     demande_id: int
     date_demande: date
     delais: DelaisEir
+
+
+# --- the employer the request goes to ---
+
+
+class PeriodeCir(Protocol):
+    """What :func:`employeur_de_l_eir` reads of a CIR line."""
+
+    @property
+    def employeur_id(self) -> int | None: ...
+    @property
+    def date_debut(self) -> date: ...
+    @property
+    def date_fin(self) -> date: ...
+
+
+def employeur_de_l_eir(employeur_actuel: int | None, lignes: Iterable[PeriodeCir]) -> int | None:
+    """The employer who verifies the career (DESIGN §4.1, phase 1: « your current employer, or the last CNRACL
+    one »): the current one; else the employer of the CIR's latest period (by its end, then its start), every CIR
+    line being a CNRACL period. None: neither is known."""
+    if employeur_actuel is not None:
+        return employeur_actuel
+    periodes = [ligne for ligne in lignes if ligne.employeur_id is not None]
+    if not periodes:
+        return None
+    return max(periodes, key=lambda ligne: (ligne.date_fin, ligne.date_debut)).employeur_id
 
 
 # --- updates (one model in each) ---

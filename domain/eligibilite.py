@@ -75,5 +75,19 @@ def refus_eir(
     return None
 
 
+def refus_sans_employeur(champ: str) -> Refus:
+    """No employer to verify the career: neither a current one nor any in the CIR (see
+    :func:`domain.eir.employeur_de_l_eir`). Refused at once rather than started: the process would stop on its
+    fifth day with nobody to notify, while the agent can have the CIR completed first."""
+    return Refus(
+        "Aucun employeur n'est connu pour votre carrière à la CNRACL (ni employeur actuel, ni période d'un "
+        "employeur dans votre compte individuel retraite) : l'entretien commence par la vérification de votre "
+        "carrière par votre employeur. Contactez la CNRACL pour faire compléter votre compte individuel retraite, "
+        "puis renouvelez votre demande.",
+        champ,
+        "employeur_connu",
+    )
+
+
 def _conflit(message: str, champ: str) -> Conflit:
     return Conflit(message, champ, "demande_ouverte")

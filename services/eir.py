@@ -15,11 +15,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from domain.eir import ActionAffilie, DemandeConsolidation, PeriodeASignaler, ReponsesEnquete
-from domain.eligibilite import DemandeAnterieure, debut_fenetre_eir, refus_eir
-from domain.erreurs import Conflit, Introuvable, Refus
-from domain.etats import Role, TypeDocument
-from domain.processus import Intervention
+from domain.eir import ActionAffilie, DemandeConsolidation, PeriodeASignaler, ReponsesEnquete, employeur_de_l_eir
+from domain.eligibilite import DemandeAnterieure, debut_fenetre_eir, refus_eir, refus_sans_employeur
+from domain.erreurs import Conflit, Interdit, Introuvable, Refus
+from domain.etats import ETATS_EIR_TERMINES, EtatEir, Role, TypeDocument
+from domain.processus import ActionSuperviseur, Intervention
 from domain.task_queues import id_workflow_eir
 from domain.texte import TexteLibreMultiligne
 from persistence import depots, lectures
@@ -115,21 +115,32 @@ async def demander(session: AsyncSession, moteur: Moteur, compte: Compte, corps:
     anterieures: Sequence[DemandeEirTable] = []
     if affilie is not None and affilie.id is not None:
         anterieures = await depots.demandes_eir_recentes(session, affilie.id, debut_fenetre_eir(date_demande))
+    champ = "nir" if canal == "telephone" else "demande"
     refus = refus_eir(
         affilie.date_de_naissance if affilie else None,
         date_demande,
-        [DemandeAnterieure(numero(d), d.date_demande, d.terminee_le is None) for d in anterieures],
-        "nir" if canal == "telephone" else "demande",
+        # A request a supervisor cancelled was not held: it does not delay the next one.
+        [
+            DemandeAnterieure(numero(d), d.date_demande, d.terminee_le is None)
+            for d in anterieures
+            if d.etat != EtatEir.annulee.value
+        ],
+        champ,
     )
     if refus is not None:
         raise refus
-    if affilie is None:  # refus_eir refuses an agent that is not affiliated
+    if affilie is None or affilie.id is None:  # refus_eir refuses an agent that is not affiliated
         raise Introuvable("Aucun agent de ce NIR à la CNRACL.")
+    employeur_id = employeur_de_l_eir(affilie.employeur_id, await depots.lignes_cir(session, affilie.id))
+    if employeur_id is None:
+        raise refus_sans_employeur(champ)
     client = await moteur.client()  # before the insert: the engine out of reach leaves nothing behind
     try:
         demande = await depots.creer_demande_eir(
             session, affilie, date_demande, canal, datetime.now(UTC), id_workflow_eir
         )
+        # The employer its tasks and mails go to: the current one, or the last one of the CIR.
+        demande.employeur_id = employeur_id
         await session.commit()
     except IntegrityError as exc:
         await session.rollback()
@@ -404,3 +415,45 @@ async def retirer(session: AsyncSession, moteur: Moteur, compte: Compte, demande
     """Withdraw the request (at any step before the closure)."""
     action = ActionAffilie(compte_id=_compte_id(compte))
     return await _repondre(session, moteur, compte, demande_id, EirWorkflow.retirer, action)
+
+
+# --- a supervisor's cancellation ---
+
+
+class AnnulationEir(BaseModel):
+    motif: str = Field(max_length=2000, description="Pourquoi annuler (gardé dans l'historique)")
+
+    @field_validator("motif")
+    @classmethod
+    def _non_vide(cls, motif: str) -> str:
+        if not motif.strip():
+            raise ValueError("indiquez pourquoi la demande est annulée ; la raison est gardée dans l'historique")
+        return motif.strip()
+
+
+async def annuler_processus(
+    session: AsyncSession, moteur: Moteur, compte: Compte, demande: DemandeEirTable, motif: str
+) -> None:
+    """A supervisor ends the request at whatever step it is: its tasks cancelled, the agent mailed, who and why in
+    the history (the workflow's ``annuler``). The session is closed meanwhile."""
+    if compte.role != Role.superviseur.value:
+        raise Interdit("Seul un superviseur de la CNRACL peut annuler une demande d'entretien.")
+    if demande.etat in {e.value for e in ETATS_EIR_TERMINES}:
+        raise Conflit(
+            f"La demande EIR-{demande.id} est déjà terminée (close, retirée ou annulée) : il n'y a plus rien à annuler."
+        )
+    action = ActionSuperviseur(compte_id=_compte_id(compte), motif=motif)
+    workflow_id, argument = demande.workflow_id, avec_sequence(action, demande)
+    # The update waits for the process's next state: the connection serves other requests meanwhile.
+    await session.close()
+    await mettre_a_jour(moteur, workflow_id, EirWorkflow.annuler, argument)
+    session.expunge_all()
+
+
+async def annuler(
+    session: AsyncSession, moteur: Moteur, compte: Compte, demande_id: int, corps: AnnulationEir
+) -> EtatDemande:
+    """``POST /eir/{id}/annulation``: a supervisor cancels the request, with a reason, at any step."""
+    demande = await demande_visible(session, compte, demande_id)
+    await annuler_processus(session, moteur, compte, demande, corps.motif)
+    return await consulter(session, compte, demande_id)

@@ -6,7 +6,7 @@
    Phase 2: the agent validates the RIS or asks a consolidation (a task for the employer, then a
    new RIS, then back to phase 2).
 3. Réalisation: simulations → bilan personnalisé; after a delay the closure mail with the survey.
-The agent may withdraw at any time until the closure.
+The agent may withdraw at any time until the closure; a supervisor may cancel it, with a reason, at any step.
 """
 
 from __future__ import annotations
@@ -57,10 +57,13 @@ class EirWorkflow:
         self._consolidation: DemandeConsolidation | None = None
         self._enquete: ReponsesEnquete | None = None
         self._retrait: ActionAffilie | None = None
+        # A supervisor's cancellation outside an incident: it interrupts the process as a withdrawal does (in
+        # incident, the shared ``Deroulement.annuler`` takes it).
+        self._annulation: ActionSuperviseur | None = None
         self._processus = Deroulement(
             ReferenceProcessus(TypeProcessus.eir, demande.demande_id),
             VueEir(etape=EtapeEir.enregistrement, etat=EtatEir.enregistree, en_attente_de=Acteur.cnracl),
-            interrompu=lambda: self._retrait is not None,
+            interrompu=lambda: self._retrait is not None or self._annulation is not None,
             regles=demande.delais.incidents,
         )
 
@@ -73,9 +76,12 @@ class EirWorkflow:
             await self._preparation()
             await self._realisation()
         except Annulation:
-            await self._annuler()
+            await self._annuler(self._processus.annulation)
         except Interruption:
-            await self._retirer()
+            if self._annulation is not None:
+                await self._annuler(self._annulation)
+            else:
+                await self._retirer()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._processus.vue
 
@@ -174,10 +180,11 @@ class EirWorkflow:
             await processus.notifier("tache_annulee", Acteur.employeur, tache_id=tache)
         await processus.notifier("retrait_confirme", Acteur.affilie)
 
-    async def _annuler(self) -> None:
-        """A supervisor cancelled the request in incident: its tasks cancelled, the employer and the agent told."""
+    async def _annuler(self, action: ActionSuperviseur | None) -> None:
+        """A supervisor cancelled the request: its tasks cancelled, who and why in the history, the employer and the
+        agent told."""
         processus = self._processus
-        tache = await processus.terminer_annule(VueEir(etape=processus.vue.etape, etat=EtatEir.annulee))
+        tache = await processus.terminer_annule(VueEir(etape=processus.vue.etape, etat=EtatEir.annulee), action)
         if tache is not None:
             await processus.notifier("tache_annulee", Acteur.employeur, tache_id=tache)
         await processus.notifier("eir_annulee", Acteur.affilie)
@@ -293,11 +300,21 @@ class EirWorkflow:
 
     @workflow.update
     async def annuler(self, action: ActionSuperviseur) -> VueEir:
-        return await self._processus.annuler(action)
+        processus = self._processus
+        await processus.rattraper(action.sequence, lambda: self._verifier_annulation(action))
+        if processus.incident is not None:
+            return await processus.annuler(action)
+        # As a withdrawal: recorded at once, in effect when the current step ends; answered after a while at most.
+        self._annulation = action
+        try:
+            await workflow.wait_condition(lambda: processus.vue.etat is EtatEir.annulee, timeout=_ATTENTE_RETRAIT)
+        except TimeoutError:
+            workflow.logger.info("annulation enregistrée, en attente de la fin de l'étape en cours")
+        return processus.vue
 
     @annuler.validator
     def _valider_annulation(self, action: ActionSuperviseur) -> None:
-        self._processus.valider_annulation(action)
+        self._processus.valider(action.sequence, lambda: self._verifier_annulation(action))
 
     @workflow.query
     def etat(self) -> VueEir:
@@ -326,5 +343,22 @@ class EirWorkflow:
 
     def _verifier_retrait(self) -> None:
         vue = self._processus.vue
+        if self._annulation is not None:
+            raise refus("La demande ne peut plus être retirée : un conseiller de la CNRACL vient de l'annuler.")
         if vue.etape is EtapeEir.cloture or vue.etat in ETATS_EIR_TERMINES or self._retrait is not None:
             raise refus("La demande ne peut plus être retirée : l'entretien est déjà terminé.")
+
+    def _verifier_annulation(self, action: ActionSuperviseur) -> None:
+        """At any step until the request ends; in incident, as every process (``Deroulement.verifier_annulation``)."""
+        processus = self._processus
+        if processus.incident is not None:
+            processus.verifier_annulation(action)
+            return
+        if not action.motif.strip():
+            raise refus("motif : indiquez pourquoi la demande est annulée ; la raison est gardée dans l'historique.")
+        if processus.vue.etat in ETATS_EIR_TERMINES:
+            raise refus("La demande est déjà terminée (close, retirée ou annulée) : il n'y a plus rien à annuler.")
+        if self._annulation is not None:
+            raise refus("Cette demande est déjà en cours d'annulation : rechargez la page dans un instant.")
+        if self._retrait is not None:
+            raise refus("L'agent vient de retirer cette demande : il n'y a plus rien à annuler.")

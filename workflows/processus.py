@@ -410,10 +410,11 @@ class Deroulement(Generic[VueT]):
         self.tache_ouverte, self.tache_incident, self.incident, self._reponse_attendue = None, None, None, None
         self._relancable, self._relance = None, None  # a reminder asked meanwhile is not sent (its update says so)
 
-    async def terminer_annule(self, vue: VueT) -> int | None:
-        """A supervisor cancelled the process in incident: it ends in ``vue``, its tasks cancelled, the reason in
-        the history. Returns the person's task that was open (its recipient may be told)."""
-        action = self.annulation
+    async def terminer_annule(self, vue: VueT, action: ActionSuperviseur | None = None) -> int | None:
+        """A supervisor cancelled the process (in incident; ``action``: a process that takes a cancellation at any
+        step gives it): it ends in ``vue``, its tasks cancelled, who and why in the history. Returns the person's
+        task that was open (its recipient may be told)."""
+        action = action or self.annulation
         tache = self.tache_ouverte
         await self.terminer(
             replace(vue, incident=None),

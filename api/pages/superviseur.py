@@ -1,6 +1,7 @@
 """The supervisors' pages: the home (figures and charts, each linked to its filtered list; the search of a
 process by the agent's name or NIR), every process with filters, a process's full detail and the actions on it
-(remind its open task; for a process in incident, cancel it or hand it to another supervisor), the overdue tasks
+(remind its open task; cancel it with a reason, in incident or an EIR at any step; hand an incident to another
+supervisor), the overdue tasks
 by employer, and a preview of every mail template rendered with its sample data."""
 
 from __future__ import annotations
@@ -168,6 +169,7 @@ async def _detail(
             "documents": [vues_documents.resume(d) for d in fiche["documents"]],
             "lien": processus.lien_de(fiche),
             "superviseurs": await incidents.superviseurs(page.session) if fiche["etat"] == "incident" else [],
+            "annulable": incidents.annulable(fiche["type"], fiche["etat"]),
             "QUESTIONS_ENQUETE": QUESTIONS_ENQUETE,
             "message": message,
             "erreur": erreur,

@@ -6,12 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from api.deps import Affilie_ou_Superviseur, CompteCourant, Identifiant, MoteurDep, SessionDep
+from api.deps import Affilie_ou_Superviseur, CompteCourant, Identifiant, MoteurDep, SessionDep, Superviseur
 from api.routers.actions import route_d_action
 from api.routers.consultation import routes_de_consultation
 from domain.etats import TypeDocument
 from services import eir
-from services.eir import Consolidation, DemandeCreee, Enquete, EtatDemande, NouvelleDemande
+from services.eir import AnnulationEir, Consolidation, DemandeCreee, Enquete, EtatDemande, NouvelleDemande
 
 router = APIRouter(prefix="/eir", tags=["EIR"])
 
@@ -92,4 +92,15 @@ route_d_action(
     vue=EtatDemande,
     role=CompteCourant,
     description="Withdraw the request (at any step before the closure).",
+)
+route_d_action(
+    router,
+    "post",
+    "/{demande_id}/annulation",
+    eir.annuler,
+    vue=EtatDemande,
+    role=Superviseur,
+    corps=AnnulationEir,
+    description="A supervisor cancels the request at any step, with a reason (``motif``, kept in the history): its "
+    "tasks are cancelled and the agent is mailed.",
 )

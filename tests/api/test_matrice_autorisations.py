@@ -45,6 +45,7 @@ MATRICE = [
     ("POST", "/eir/{eir}/ris/consolidation", CONSOLIDATION, (401, OK, 404, 404, 404, 403)),
     ("POST", "/eir/{eir}/enquete", {"reponses": [5, 5, 5, 5, 5]}, (401, OK, 404, 404, 404, 403)),
     ("DELETE", "/eir/{eir}", None, (401, OK, 404, 404, 404, 403)),
+    ("POST", "/eir/{eir}/annulation", {"motif": "x"}, (401, 403, 403, 403, 403, OK)),
     ("GET", "/taches", None, (401, 403, 403, OK, OK, OK)),
     ("GET", "/taches/{tache}", None, (401, 403, 403, OK, 404, OK)),
     ("POST", "/taches/{tache}/completion", COMPLETION, (401, 403, 403, OK, 404, OK)),

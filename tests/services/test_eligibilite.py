@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
-from domain.eligibilite import DemandeAnterieure, debut_fenetre_eir, refus_eir
+from domain.eir import employeur_de_l_eir
+from domain.eligibilite import DemandeAnterieure, debut_fenetre_eir, refus_eir, refus_sans_employeur
 from domain.erreurs import Conflit, Refus
 
 LE = date(2026, 6, 15)
@@ -40,3 +42,32 @@ def test_une_demande_close_depuis_moins_de_6_mois():
     refus = refus_eir(NE_EN_1970, LE, [DemandeAnterieure(3, date(2026, 1, 5), ouverte=False)], "demande")
     assert isinstance(refus, Refus) and refus.erreurs[0].regle == "delai_entre_demandes"
     assert "05/01/2026" in refus.message and "6 mois" in refus.message
+
+
+@dataclass(frozen=True)
+class _Ligne:
+    employeur_id: int | None
+    date_debut: date
+    date_fin: date
+
+
+def test_l_employeur_de_l_eir_est_l_employeur_actuel_sinon_le_dernier_du_cir():
+    carriere = [
+        _Ligne(3, date(2012, 1, 1), date(2012, 12, 31)),
+        _Ligne(9, date(2019, 1, 1), date(2019, 6, 30)),
+        _Ligne(None, date(2020, 1, 1), date(2020, 12, 31)),  # a line without its employer does not count
+        _Ligne(3, date(2005, 1, 1), date(2005, 12, 31)),
+    ]
+    assert employeur_de_l_eir(4, carriere) == 4
+    assert employeur_de_l_eir(None, carriere) == 9
+    # Two periods ending the same day: the one begun last.
+    meme_fin = [_Ligne(5, date(2018, 1, 1), date(2018, 12, 31)), _Ligne(6, date(2018, 7, 1), date(2018, 12, 31))]
+    assert employeur_de_l_eir(None, meme_fin) == 6
+    assert employeur_de_l_eir(None, [_Ligne(None, date(2001, 1, 1), date(2001, 12, 31))]) is None
+    assert employeur_de_l_eir(None, []) is None
+
+
+def test_sans_employeur_connu_le_refus_dit_quoi_faire():
+    refus = refus_sans_employeur("nir")
+    assert [(e.champ, e.regle) for e in refus.erreurs] == [("nir", "employeur_connu")]
+    assert "Contactez la CNRACL pour faire compléter votre compte individuel retraite" in refus.message

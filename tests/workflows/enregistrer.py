@@ -179,6 +179,16 @@ async def eir_retrait(banc: Banc) -> list[WorkflowHistory]:
     return [await handle.fetch_history()]
 
 
+async def eir_annule(banc: Banc) -> list[WorkflowHistory]:
+    """A supervisor cancels, with a reason, while the employer's task is open (not in incident)."""
+    handle = await _demarrer_eir(banc)
+    await banc.env.sleep(timedelta(days=5, minutes=5))
+    await _tache_ouverte(banc, handle.id)
+    await handle.execute_update(EirWorkflow.annuler, ActionSuperviseur(motif="Doublon d'une demande par téléphone"))
+    await handle.result()
+    return [await handle.fetch_history()]
+
+
 async def _eir_en_incident(banc: Banc) -> WorkflowHandle[Any, Any]:
     """Up to the RIS; a CIR line before the agent's birth slips in; the RIS validated: the bilan's calculation
     refuses the line, the request enters a business incident."""
@@ -369,6 +379,7 @@ SCENARIOS: dict[str, tuple[Scenario, bool]] = {
     "eir_retrait": (eir_retrait, True),
     "eir_incident": (eir_incident, True),
     "eir_incident_annule": (eir_incident_annule, True),
+    "eir_annule": (eir_annule, True),
     "eir_reponse_refusee_puis_relance_par_correction": (eir_reponse_refusee_puis_relance_par_correction, True),
     "rectification": (rectification, True),
     "validation": (validation, True),
