@@ -79,7 +79,8 @@ def cohortes(annee_campagne: int) -> Cohortes:
 
 @dataclass
 class Calendrier:
-    """Every date of one campaign, computed once when it starts (UTC instants)."""
+    """Every date of one campaign, computed once when it starts (UTC instants for the timers, each computed on the
+    Paris wall clock: a delay of days from a July 08:00 falls at 08:00 in winter too)."""
 
     lancement: datetime
     rappels: list[datetime]
@@ -95,8 +96,17 @@ class Calendrier:
         t = self.debut_envoi
         while t <= self.fin_envoi or not instants:
             instants.append(t)
-            t += self.intervalle_envoi
+            t = decaler(self.debut_envoi, self.intervalle_envoi * len(instants))
         return instants
+
+
+def decaler(instant: datetime, delai: timedelta) -> datetime:
+    """``instant`` moved by ``delai`` on the Paris calendar, as a UTC instant: whole days keep the Paris hour across
+    a change of summer/winter time; the rest (hours, minutes) is elapsed time."""
+    signe = -1 if delai < timedelta(0) else 1
+    jours = timedelta(days=abs(delai).days)
+    local = instant.astimezone(PARIS).replace(tzinfo=None) + signe * jours  # wall-clock days, then that day's zone
+    return local.replace(tzinfo=PARIS).astimezone(UTC) + signe * (abs(delai) - jours)
 
 
 def _jour(annee: int, mois_jour: str, heure: time = time(8, 0)) -> datetime:
@@ -114,12 +124,13 @@ def calendrier_campagne(
     """The calendar of campaign N: launch and sending window from the parameters, delays from the settings."""
     le = date(annee_campagne, 7, 1)
     lancement = _jour(annee_campagne, parametre("campagne", "lancement", le).valeur)
-    limite = lancement + delai_mise_a_jour
+    limite = decaler(lancement, delai_mise_a_jour)
+    rappels = (decaler(limite, -r) for r in rappels_avant_limite)
     return Calendrier(
         lancement=lancement,
-        rappels=sorted(limite - r for r in rappels_avant_limite if limite - r > lancement),
+        rappels=sorted(r for r in rappels if r > lancement),
         date_limite=limite,
-        transmission=limite + delai_transmission,
+        transmission=decaler(limite, delai_transmission),
         debut_envoi=_jour(annee_campagne + 1, parametre("campagne", "debut_envoi", le).valeur),
         fin_envoi=_jour(annee_campagne + 1, parametre("campagne", "fin_envoi", le).valeur, time(18, 0)),
         intervalle_envoi=intervalle_envoi,
