@@ -16,8 +16,8 @@ from sqlmodel import col, select
 from persistence.boite_envoi import DELAI_REPRISE_MAIL
 from persistence.db import creer_moteur, fabrique_sessions, transaction
 from persistence.models import Mail
-from tests.support.envoi_campagne import demarrer_puits_retenant, envoyer_paquet, lancer_envoi
 from tests.support.environnement import port_libre
+from tests.support.envoi_campagne import demarrer_puits_retenant, envoyer_paquet, lancer_envoi
 
 NOMBRE = 8
 

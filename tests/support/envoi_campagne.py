@@ -68,8 +68,7 @@ class PuitsRetenant(GestionnairePuits):
         self.vus += 1
         if self.vus == self.retenir:
             self.retenu.set()
-            while not self.relache.is_set():
-                await asyncio.sleep(0.05)
+            await asyncio.to_thread(self.relache.wait)  # set from the test's thread
             return "451 Réessayez plus tard"
         return await super().handle_DATA(server, session, envelope)
 
