@@ -102,10 +102,10 @@ async def _exiger_confirmation(session: AsyncSession, settings: Settings, annee:
     passes = [r for r in reperes(demande_campagne(settings, annee).calendrier, maintenant) if r.passe]
     if not passes or await depots_campagne.campagne_par_annee(session, annee, False) is not None:
         return  # a campaign still to come waits for its dates; one already launched is only returned
-    etapes = " ; ".join(f"{r.libelle.lower()} (prévue le {date_fr(r.le)})" for r in passes)
+    etapes = ", ".join(f"« {r.libelle} » (le {date_fr(r.le)})" for r in passes)
     raise ConfirmationRequise(
         f"La campagne {annee} a des étapes déjà passées : la lancer maintenant les fait toutes aussitôt, d'un seul "
-        f"coup — {etapes}. Lancez d'abord sa simulation pour voir qui recevrait quoi (rien n'est envoyé), puis "
+        f"coup : {etapes}. Lancez d'abord sa simulation pour voir qui recevrait quoi (rien n'est envoyé), puis "
         "confirmez le lancement."
     )
 
