@@ -103,5 +103,6 @@ async def test_apres_une_longue_pause_aucun_document_ne_part_apres_le_31_decembr
     assert "documents-0_sans_objet" in evenements and "documents-0_commence" not in evenements
     async with sessions() as session:
         assert (await session.exec(select(func.count()).select_from(Document))).one() == 0
-    employeurs = {e.email for e in pop.employeurs.values()}
-    assert boite.messages and {m["To"] for m in boite.messages} <= employeurs  # no agent got a document mail
+    destinataires = {m["To"] for m in boite.messages}
+    assert destinataires & {e.email for e in pop.employeurs.values()}  # the employers were told, late
+    assert not destinataires & {a.email for a in pop.agents.values()}  # no agent got a document mail

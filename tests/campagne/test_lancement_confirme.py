@@ -96,7 +96,7 @@ async def test_la_page_demande_confirmation_dans_une_modale(banc):
     assert f"La campagne {ANNEE} a des étapes déjà passées" in reponse.text
     assert '<dialog id="confirmer-lancement" class="fr-modal"' in reponse.text
     assert '<input type="hidden" name="confirmation" value="oui">' in reponse.text
-    assert f"Simuler d&#39;abord la campagne {ANNEE}" in reponse.text
+    assert f"Simuler d'abord la campagne {ANNEE}" in reponse.text
     assert "true}" not in reponse.text and "simulation=true" not in reponse.text  # the API's words stay in the API
     assert boite.messages == []
 
