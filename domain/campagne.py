@@ -89,6 +89,15 @@ class Calendrier:
     debut_envoi: datetime
     fin_envoi: datetime
     intervalle_envoi: timedelta
+    fin_legale: datetime | None = None  # no document from this instant on; by default the end of ``fin_envoi``'s day
+
+    def limite_envoi(self) -> datetime:
+        """The legal end of the sending (31 December N+1): midnight in Paris after the window's last day, unless
+        set. A tranche delayed past it (a long pause, an outage) is not sent."""
+        if self.fin_legale is not None:
+            return self.fin_legale
+        lendemain = self.fin_envoi.astimezone(PARIS).date() + timedelta(days=1)
+        return datetime.combine(lendemain, time(0, 0), tzinfo=PARIS).astimezone(UTC)
 
     def tranches(self) -> list[datetime]:
         """The instants at which a share of the documents goes out, across the sending window."""

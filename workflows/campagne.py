@@ -119,7 +119,7 @@ class CampagneDaiWorkflow:
                     etape,
                     instant,
                     partial(self._lots, TravailLot.documents, rang),
-                    avant=calendrier.fin_envoi,
+                    avant=calendrier.limite_envoi(),
                 )
             hors_delai = sum(
                 1 for c in self._avancement_ouvert.faits if c.startswith("documents-") and c.endswith(_SANS_OBJET)

@@ -90,7 +90,7 @@ async def test_apres_une_longue_pause_aucun_document_ne_part_apres_le_31_decembr
     await attendre(ouverte)
     await handle.execute_update(CampagneDaiWorkflow.suspendre, ActionSuperviseur(motif="contrôle"))
     assert cal.fin_envoi.astimezone(PARIS).date().isoformat() == f"{pop.annee + 1}-12-31"
-    await avancer_jusqua(env, cal.fin_envoi + timedelta(days=1))
+    await avancer_jusqua(env, cal.limite_envoi() + timedelta(hours=1))  # 1 January N+2, 01:00 in Paris
     await handle.execute_update(CampagneDaiWorkflow.reprendre, ActionSuperviseur())
 
     async def terminee() -> bool:

@@ -51,3 +51,10 @@ def test_un_delai_en_heures_est_du_temps_ecoule():
     assert decaler(decaler(depart, timedelta(hours=3)), -timedelta(hours=3)) == depart
     # A day is a calendar day: 24 hours later on the clock, 25 hours of elapsed time across the change.
     assert decaler(depart, timedelta(days=1)) - depart == timedelta(hours=25)
+
+
+def test_la_limite_legale_de_l_envoi_est_la_fin_du_31_decembre_n_plus_1_a_paris():
+    calendrier = _calendrier()
+    assert _paris(calendrier.fin_envoi) == datetime(2027, 12, 31, 18, 0, tzinfo=PARIS)
+    assert calendrier.limite_envoi() == datetime(2028, 1, 1, 0, 0, tzinfo=PARIS)
+    assert calendrier.tranches()[-1] < calendrier.limite_envoi()
