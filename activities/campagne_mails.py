@@ -2,7 +2,7 @@
 
 Same table, same keys, same rule: the outbox rows are written (and committed) before sending,
 in one ``INSERT … ON CONFLICT DO NOTHING``; then the rows still ``a_envoyer`` are claimed (one ``UPDATE …
-RETURNING``), sent over one SMTP connection and marked sent every few messages. Rows another attempt holds are
+RETURNING``), sent over one SMTP connection, each marked sent as soon as the server accepted it. Rows another attempt holds are
 left to it, and this attempt fails to be retried. A retried packet finds its mails already
 sent and sends nothing; the Message-ID is derived from the key, so a relay can tell a repeat.
 """
@@ -63,7 +63,7 @@ class ExpediteurGroupe:
         sessions: SessionFactory,
         gabarits: Gabarits,
         transport: TransportSmtp,
-        paquet_smtp: int = 50,
+        paquet_smtp: int = 50,  # mails between two heartbeats
     ) -> None:
         self._sessions = sessions
         self._gabarits = gabarits
@@ -139,23 +139,19 @@ class ExpediteurGroupe:
         return {"cles": cles, "pris_le": pris_le, "limite": pris_le - DELAI_REPRISE_MAIL, **_A_ENVOYER}
 
     async def _expedier(self, lignes, horodatage: datetime, battement) -> None:
+        """Each mail is marked sent as soon as the server accepted it: a worker killed mid-packet leaves no accepted
+        mail ``a_envoyer``, so the retry resends none of them (at most the one in flight, whose Message-ID repeats)."""
         client = await self._transport.ouvrir()
-        envoyes: list[int] = []
         try:
-            for ligne in lignes:
+            for rang, ligne in enumerate(lignes, start=1):
                 message = self._transport.construire(
                     ligne.destinataire, MessageRendu(ligne.sujet, ligne.corps_texte, ligne.corps_html), ligne.message_id
                 )
                 await client.send_message(message)
-                envoyes.append(ligne.id)
-                if len(envoyes) >= self._paquet:
-                    await self._marquer(envoyes, horodatage)
-                    envoyes = []
-                    if battement:
-                        battement()
+                await self._marquer([ligne.id], horodatage)
+                if battement and rang % self._paquet == 0:
+                    battement()
         finally:
-            if envoyes:
-                await self._marquer(envoyes, horodatage)
             with contextlib.suppress(aiosmtplib.SMTPException):
                 await client.quit()
 

@@ -111,7 +111,8 @@ def etat_exclusion(motif: MotifExclusion) -> EtatCible:
 
 @dataclass
 class Calendrier:
-    """Every date of one campaign, computed once when it starts (UTC instants)."""
+    """Every date of one campaign, computed once when it starts (UTC instants for the timers, each computed on the
+    Paris wall clock: a delay of days from a July 08:00 falls at 08:00 in winter too)."""
 
     lancement: datetime
     rappels: list[datetime]
@@ -120,6 +121,15 @@ class Calendrier:
     debut_envoi: datetime
     fin_envoi: datetime
     intervalle_envoi: timedelta
+    fin_legale: datetime | None = None  # no document from this instant on; by default the end of ``fin_envoi``'s day
+
+    def limite_envoi(self) -> datetime:
+        """The legal end of the sending (31 December N+1): midnight in Paris after the window's last day, unless
+        set. A tranche delayed past it (a long pause, an outage) is not sent."""
+        if self.fin_legale is not None:
+            return self.fin_legale
+        lendemain = self.fin_envoi.astimezone(PARIS).date() + timedelta(days=1)
+        return datetime.combine(lendemain, time(0, 0), tzinfo=PARIS).astimezone(UTC)
 
     def tranches(self) -> list[datetime]:
         """The instants at which a share of the documents goes out, across the sending window."""
@@ -127,8 +137,17 @@ class Calendrier:
         t = self.debut_envoi
         while t <= self.fin_envoi or not instants:
             instants.append(t)
-            t += self.intervalle_envoi
+            t = decaler(self.debut_envoi, self.intervalle_envoi * len(instants))
         return instants
+
+
+def decaler(instant: datetime, delai: timedelta) -> datetime:
+    """``instant`` moved by ``delai`` on the Paris calendar, as a UTC instant: whole days keep the Paris hour across
+    a change of summer/winter time; the rest (hours, minutes) is elapsed time."""
+    signe = -1 if delai < timedelta(0) else 1
+    jours = timedelta(days=abs(delai).days)
+    local = instant.astimezone(PARIS).replace(tzinfo=None) + signe * jours  # wall-clock days, then that day's zone
+    return local.replace(tzinfo=PARIS).astimezone(UTC) + signe * (abs(delai) - jours)
 
 
 def _jour(annee: int, mois_jour: str, heure: time = time(8, 0)) -> datetime:
@@ -146,12 +165,13 @@ def calendrier_campagne(
     """The calendar of campaign N: launch and sending window from the parameters, delays from the settings."""
     le = date(annee_campagne, 7, 1)
     lancement = _jour(annee_campagne, parametre("campagne", "lancement", le).valeur)
-    limite = lancement + delai_mise_a_jour
+    limite = decaler(lancement, delai_mise_a_jour)
+    rappels = (decaler(limite, -r) for r in rappels_avant_limite)
     return Calendrier(
         lancement=lancement,
-        rappels=sorted(limite - r for r in rappels_avant_limite if limite - r > lancement),
+        rappels=sorted(r for r in rappels if r > lancement),
         date_limite=limite,
-        transmission=limite + delai_transmission,
+        transmission=decaler(limite, delai_transmission),
         debut_envoi=_jour(annee_campagne + 1, parametre("campagne", "debut_envoi", le).valeur),
         fin_envoi=_jour(annee_campagne + 1, parametre("campagne", "fin_envoi", le).valeur, time(18, 0)),
         intervalle_envoi=intervalle_envoi,

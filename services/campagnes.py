@@ -16,6 +16,7 @@ from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError, Wor
 from domain.campagne import TYPE_TACHE_CAMPAGNE, ActionSuperviseur, Calendrier, Cohorte, id_workflow_campagne
 from domain.erreurs import Conflit, Indisponible, Introuvable
 from domain.texte import TexteLibreMultiligne
+from notifications.rendu import date_fr
 from persistence import depots, depots_campagne
 from persistence.models import Compte
 from persistence.models_campagne import CampagneTable
@@ -92,9 +93,31 @@ async def _ouverte(
     raise Indisponible(f"La campagne démarre : consultez-la dans quelques instants (GET /campagnes/{annee}).")
 
 
-async def lancer(session: AsyncSession, moteur: Moteur, annee: int, simulation: bool) -> CampagnePublique:
+class ConfirmationRequise(Conflit):
+    """A launch by hand whose calendar has begun: it would do at once every step already due."""
+
+
+async def _exiger_confirmation(session: AsyncSession, settings: Settings, annee: int) -> None:
+    maintenant = datetime.now(UTC)
+    passes = [r for r in reperes(demande_campagne(settings, annee).calendrier, maintenant) if r.passe]
+    if not passes or await depots_campagne.campagne_par_annee(session, annee, False) is not None:
+        return  # a campaign still to come waits for its dates; one already launched is only returned
+    etapes = ", ".join(f"« {r.libelle} » (le {date_fr(r.le)})" for r in passes)
+    raise ConfirmationRequise(
+        f"La campagne {annee} a des étapes déjà passées : la lancer maintenant les fait toutes aussitôt, d'un seul "
+        f"coup : {etapes}. Lancez d'abord sa simulation pour voir qui recevrait quoi (rien n'est envoyé), puis "
+        "confirmez le lancement."
+    )
+
+
+async def lancer(
+    session: AsyncSession, moteur: Moteur, annee: int, simulation: bool, confirmation: bool = False
+) -> CampagnePublique:
     """Start campaign N (again: the running one). A dry run is awaited: its report says who would receive what,
-    mails and tasks per week; nothing is sent."""
+    mails and tasks per week; nothing is sent. A campaign whose launch date is past is started only when confirmed:
+    it would do at once every step already due."""
+    if not simulation and not confirmation:
+        await _exiger_confirmation(session, moteur.settings, annee)
     async with joignable():
         handle = await demarrer_campagne(
             await moteur.client(), moteur.settings.task_queue, demande_campagne(moteur.settings, annee, simulation)

@@ -48,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.campagne_lot import CampagneLotWorkflow
 
 _COURTE = timedelta(seconds=30)
+_SANS_OBJET = ":sans_objet"  # suffix of a step's key in ``faits`` when its date bound had passed
 _SQL = timedelta(minutes=20)  # bulk selection over the whole population
 _REESSAIS = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
@@ -112,8 +113,23 @@ class CampagneDaiWorkflow:
             )
             for rang, instant in enumerate(calendrier.tranches()):
                 etape = EtapeCampagne.attente_envoi if rang == 0 else EtapeCampagne.envoi_documents
-                await self._pas(f"documents-{rang}", etape, instant, partial(self._lots, TravailLot.documents, rang))
-            await self._etat(EtapeCampagne.terminee, "campagne_terminee", None)
+                # No document after the legal end of the sending year (31 December N+1), even after a long pause.
+                await self._pas(
+                    f"documents-{rang}",
+                    etape,
+                    instant,
+                    partial(self._lots, TravailLot.documents, rang),
+                    avant=calendrier.limite_envoi(),
+                )
+            hors_delai = sum(
+                1 for c in self._avancement_ouvert.faits if c.startswith("documents-") and c.endswith(_SANS_OBJET)
+            )
+            await self._etat(
+                EtapeCampagne.terminee,
+                "campagne_terminee",
+                None,
+                {"tranches_hors_delai": hors_delai} if hors_delai else None,
+            )
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._vue()
 
@@ -134,7 +150,9 @@ class CampagneDaiWorkflow:
             await asyncio.sleep((quand - workflow.now()).total_seconds())
         await workflow.wait_condition(lambda: not avancement.en_pause)
         if avant is not None and workflow.now() >= avant:
-            await self._terminer_pas(cle, etape, f"{cle}_sans_objet")  # a reminder after the cut-off: pointless
+            # A reminder after the cut-off, a tranche after the legal end: not done, and remembered as such.
+            avancement.faits.append(f"{cle}{_SANS_OBJET}")
+            await self._terminer_pas(cle, etape, f"{cle}_sans_objet")
             return
         await self._etat(etape, f"{cle}_commence", None, {"pas": cle})
         await action()

@@ -119,7 +119,7 @@ def graphique_campagne(par_cohorte: dict[str, dict[str, int]], identifiant: str 
 # --- supervisors ---
 
 
-async def _liste(page: Page, erreur=None, erreurs=None, saisie=None, statut=200):
+async def _liste(page: Page, erreur=None, erreurs=None, saisie=None, statut=200, a_confirmer=None):
     return page.rendre(
         "superviseur/campagnes.html",
         {
@@ -130,6 +130,7 @@ async def _liste(page: Page, erreur=None, erreurs=None, saisie=None, statut=200)
             "erreur": erreur,
             "erreurs": erreurs or {},
             "saisie": saisie or {},
+            "a_confirmer": a_confirmer,
         },
         statut,
     )
@@ -145,8 +146,10 @@ async def lancer(
     page: FormulaireSuperviseur,
     annee: Annotated[str, Form()] = "",
     simulation: Annotated[str, Form()] = "",
+    confirmation: Annotated[str, Form()] = "",
 ):
-    """Launch campaign N, or its dry run (same function as ``POST /campagnes/{annee}``)."""
+    """Launch campaign N, or its dry run (same function as ``POST /campagnes/{annee}``). A campaign whose dates have
+    begun comes back with the confirmation dialog, saying what would run at once."""
     saisie = {"annee": annee.strip(), "simulation": simulation}
     if not saisie["annee"].isdigit() or not ANNEE_MIN <= int(saisie["annee"]) <= ANNEE_MAX:
         message = f"indiquez l'année N de la campagne, de {ANNEE_MIN} à {ANNEE_MAX} (lancement en juillet N)."
@@ -159,7 +162,10 @@ async def lancer(
         )
     valeur = int(saisie["annee"])
     try:
-        await campagnes.lancer(page.session, page.moteur, valeur, bool(simulation))
+        await campagnes.lancer(page.session, page.moteur, valeur, bool(simulation), bool(confirmation))
+    except campagnes.ConfirmationRequise as refus:
+        statut, message, _ = refus_de(refus)
+        return await _liste(page, saisie=saisie, statut=statut, a_confirmer={"annee": valeur, "message": message})
     except ErreurMetier as refus:
         statut, message, _ = refus_de(refus)
         return await _liste(page, erreur=message, saisie=saisie, statut=statut)

@@ -217,6 +217,7 @@ CHAMPS = {
     "remplace": "Période corrigée",
     "motif": "Motif",
     "annee": "Année",
+    "confirmation": "Lancer quand même (étapes passées faites aussitôt)",
     "corrections": "Corrections du CIR",
     # the employer's tasks
     "carriere_verifiee": "J'ai vérifié la carrière CNRACL de l'agent",

@@ -26,6 +26,14 @@ class CompletionCampagne(BaseModel):
     commentaire: TexteLibreMultiligne = Field(default="", max_length=2000)
 
 
+class Lancement(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    confirmation: bool = Field(
+        default=False,
+        description="Lancer quand même une campagne dont des étapes sont passées : elles sont faites aussitôt",
+    )
+
+
 @router.post("/{annee}", response_model=CampagnePublique, status_code=status.HTTP_202_ACCEPTED)
 async def lancer(
     _: Superviseur,
@@ -33,10 +41,17 @@ async def lancer(
     moteur: MoteurDep,
     annee: int = Annee,
     simulation: bool = Query(default=False, description="Simulation : compter sans rien envoyer"),
+    corps: Lancement | None = None,
 ) -> CampagnePublique:
     """Start campaign N (again: returns the running one). With ``simulation=true``, run the dry run and
-    return its report: who would receive what, mails and tasks per week; nothing is sent."""
-    return await campagnes.lancer(session, moteur, annee, simulation)
+    return its report: who would receive what, mails and tasks per week; nothing is sent. A campaign whose launch
+    date is past needs ``{"confirmation": true}`` (409 otherwise, saying which steps would run at once)."""
+    try:
+        return await campagnes.lancer(session, moteur, annee, simulation, bool(corps and corps.confirmation))
+    except campagnes.ConfirmationRequise as refus:
+        raise campagnes.ConfirmationRequise(
+            f'{refus.message} Pour confirmer, envoyez {{"confirmation": true}} ; pour simuler, simulation=true.'
+        ) from None
 
 
 @router.get("/{annee}", response_model=CampagnePublique)

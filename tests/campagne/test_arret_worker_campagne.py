@@ -44,6 +44,7 @@ async def test_worker_tue_trois_fois_pendant_la_campagne(env_dev, tmp_path, boit
         debut_envoi=s(68),
         fin_envoi=s(80),
         intervalle_envoi=timedelta(seconds=6),
+        fin_legale=s(3600),  # a restarted worker may take the last tranches past ``fin_envoi``: still allowed
     )
     demande = DemandeCampagne(
         annee, cal, ReglagesCampagne(taille_lot_employeurs=2, lots_en_parallele=2, taille_paquet=1)

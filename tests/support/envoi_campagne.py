@@ -1,0 +1,84 @@
+"""A campaign's mail packet sent from a process of its own (``python -m tests.support.envoi_campagne URL PORT N``),
+so a test can kill it with SIGKILL in the middle of the packet; and an SMTP sink that holds one message open, to
+kill the sender at a known point."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+
+from activities.campagne_mails import ExpediteurGroupe, MailCampagne
+from notifications.exemples import contexte_exemple
+from notifications.puits import GestionnairePuits
+from notifications.rendu import Gabarits
+from notifications.transport import TransportSmtp
+from persistence.db import creer_moteur, fabrique_sessions
+from tests.support.environnement import RACINE
+
+PROCESSUS = "campagne-dai-2027"
+
+
+def mails_du_paquet(nombre: int) -> list[MailCampagne]:
+    return [
+        MailCampagne(
+            f"{PROCESSUS}:ris:{n}", "accuse_reception", f"agent{n}@exemple.fr", contexte_exemple("accuse_reception")
+        )
+        for n in range(nombre)
+    ]
+
+
+async def envoyer_paquet(url: str, port: int, nombre: int) -> int:
+    moteur = creer_moteur(url)
+    try:
+        transport = TransportSmtp("127.0.0.1", port, "CNRACL <ne-pas-repondre@cnracl.example.fr>")
+        groupe = ExpediteurGroupe(fabrique_sessions(moteur), Gabarits(), transport)
+        return await groupe.envoyer(mails_du_paquet(nombre), PROCESSUS, datetime.now(UTC))
+    finally:
+        await moteur.dispose()
+
+
+def lancer_envoi(url: str, port: int, nombre: int, journal: Path) -> subprocess.Popen[bytes]:
+    with open(journal, "ab") as sortie:
+        return subprocess.Popen(
+            [sys.executable, "-m", "tests.support.envoi_campagne", url, str(port), str(nombre)],
+            cwd=RACINE,
+            stdout=sortie,
+            stderr=subprocess.STDOUT,
+        )
+
+
+class PuitsRetenant(GestionnairePuits):
+    """Accepts messages, except the ``retenir``-th, which it holds without answering until ``relacher`` — then
+    refuses it: a sender killed meanwhile never had it accepted. Later messages are accepted again."""
+
+    def __init__(self, dossier: Path, retenir: int) -> None:
+        super().__init__(dossier)
+        self.retenir = retenir
+        self.vus = 0
+        self.retenu = threading.Event()
+        self.relache = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.vus += 1
+        if self.vus == self.retenir:
+            self.retenu.set()
+            await asyncio.to_thread(self.relache.wait)  # set from the test's thread
+            return "451 Réessayez plus tard"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def demarrer_puits_retenant(dossier: Path, port: int, retenir: int) -> tuple[Controller, PuitsRetenant]:
+    puits = PuitsRetenant(dossier, retenir)
+    controleur = Controller(puits, hostname="127.0.0.1", port=port)
+    controleur.start()
+    return controleur, puits
+
+
+if __name__ == "__main__":
+    print(asyncio.run(envoyer_paquet(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))))
