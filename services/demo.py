@@ -213,7 +213,9 @@ class _Demo:
             if await depots_campagne.campagne_par_annee(session, annee, False) is not None:
                 return
             try:
-                await campagnes.lancer(session, moteur, annee, False)
+                # confirmed: the demo means to launch campaigns whose dates have passed (the confirmation asked
+                # of a supervisor is for a person who might not)
+                await campagnes.lancer(session, moteur, annee, False, confirmation=True)
             except MoteurIndisponible:
                 raise
             except Indisponible:  # started: its row comes when the worker, busy with the demo, reaches it

@@ -10,6 +10,7 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -133,7 +134,8 @@ async def test_la_demo_montre_chaque_etat_et_des_taches_en_retard(env_demo, tmp_
         )
         assert (await nav.connecter("superviseur", superviseur["code"])).status_code == 303
         liste = (await nav.get("/superviseur/campagnes")).text
-        assert f"Calendrier des campagnes au {date_fr(date.today())}" in liste
+        # the pages speak Paris time: between 23:00 and midnight UTC it is already tomorrow there
+        assert f"Calendrier des campagnes au {date_fr(datetime.now(ZoneInfo('Europe/Paris')).date())}" in liste
         assert f"Campagne {annee} (envoi des documents en {annee + 1}) : lancée" in liste
         assert f"Campagne {annee + 1} (envoi des documents en {annee + 2}) : pas encore lancée" in liste
         courante = (await nav.get(f"/superviseur/campagnes/{annee}")).text
