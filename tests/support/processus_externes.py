@@ -38,23 +38,25 @@ class _ProcessusExterne:
             self.processus.wait(timeout=self.delai_arret)
 
 
+def environnement(settings: Settings, **autres: str) -> dict[str, str]:
+    """The environment a ``cnracl`` command reads ``settings`` from, as in production; ``autres``: more settings."""
+    return {
+        **os.environ,
+        "CNRACL_DATABASE_URL": settings.database_url,
+        "CNRACL_TEMPORAL_ADDRESS": settings.temporal_address,
+        "CNRACL_SMTP_HOST": settings.smtp_host,
+        "CNRACL_SMTP_PORT": str(settings.smtp_port),
+        "CNRACL_TASK_QUEUE": settings.task_queue,
+        "CNRACL_VAR_DIR": str(settings.var_dir),
+        **autres,
+    }
+
+
 class WorkerExterne(_ProcessusExterne):
     """``cnracl worker`` in its own process, configured through the environment as in production."""
 
     def __init__(self, settings: Settings, journal: Path, **autres: str) -> None:
-        super().__init__(
-            journal,
-            {
-                **os.environ,
-                "CNRACL_DATABASE_URL": settings.database_url,
-                "CNRACL_TEMPORAL_ADDRESS": settings.temporal_address,
-                "CNRACL_SMTP_HOST": settings.smtp_host,
-                "CNRACL_SMTP_PORT": str(settings.smtp_port),
-                "CNRACL_TASK_QUEUE": settings.task_queue,
-                "CNRACL_VAR_DIR": str(settings.var_dir),
-                **autres,
-            },
-        )
+        super().__init__(journal, environnement(settings, **autres))
 
     def demarrer(self) -> None:
         self._lancer([str(BIN / "cnracl"), "worker"])
@@ -85,18 +87,7 @@ class ApiExterne(_ProcessusExterne):
     def __init__(self, settings: Settings, journal: Path, **autres: str) -> None:
         super().__init__(
             journal,
-            {
-                **os.environ,
-                "CNRACL_DATABASE_URL": settings.database_url,
-                "CNRACL_TEMPORAL_ADDRESS": settings.temporal_address,
-                "CNRACL_SMTP_HOST": settings.smtp_host,
-                "CNRACL_SMTP_PORT": str(settings.smtp_port),
-                "CNRACL_TASK_QUEUE": settings.task_queue,
-                "CNRACL_VAR_DIR": str(settings.var_dir),
-                "CNRACL_SECRET_KEY": settings.secret_key,
-                "CNRACL_LIMITES_ACTIVES": "false",
-                **autres,
-            },
+            environnement(settings, CNRACL_SECRET_KEY=settings.secret_key, CNRACL_LIMITES_ACTIVES="false", **autres),
         )
         self.port = port_libre()
 
