@@ -31,6 +31,10 @@ app.add_typer(donnees, name="donnees")
 app.add_typer(echeances, name="echeances")
 audit = typer.Typer(help="Historique infalsifiable (chaîne d'empreintes).", no_args_is_help=True)
 app.add_typer(audit, name="audit")
+versions = typer.Typer(
+    help="Versions du code des processus (contrôle avant une mise en production).", no_args_is_help=True
+)
+app.add_typer(versions, name="versions")
 
 app.add_typer(_campagne.app, name="campagne")
 app.add_typer(_pension.app, name="pension")
@@ -167,6 +171,46 @@ def audit_verifier() -> None:
     typer.secho(f"Historique altéré ({len(resultat.anomalies)} anomalie(s)) :", err=True, fg=typer.colors.RED)
     for anomalie in resultat.anomalies[:50]:
         typer.echo(f"  - {anomalie}", err=True)
+    raise typer.Exit(1)
+
+
+@versions.command("verifier")
+def versions_verifier(
+    depuis: Annotated[
+        str | None, typer.Option(help="Adresse du moteur où tournent les processus (par défaut : celle des réglages).")
+    ] = None,
+    nombre: Annotated[
+        int, typer.Option(min=1, help="Historiques rejoués par type de processus, les plus récents.")
+    ] = 50,
+) -> None:
+    """Replay the recent histories of each workflow type against this code: exit 1 if one diverges."""
+    from domain.erreurs import MoteurIndisponible
+    from services.moteur import Moteur
+    from services.versions import verifier_versions
+
+    settings = get_settings()
+    if depuis:
+        settings = settings.model_copy(update={"temporal_address": depuis})
+
+    async def verifier():
+        return await verifier_versions(await Moteur(settings).client(), nombre)
+
+    try:
+        rapport = asyncio.run(verifier())
+    except MoteurIndisponible as exc:
+        _sortie_erreur(f"{exc} (adresse : {settings.temporal_address})")
+    for type_workflow, rejoues in rapport.rejoues.items():
+        typer.echo(f"{type_workflow} : {rejoues} historique(s) rejoué(s).")
+    if rapport.compatible:
+        typer.echo("Ce code reprend sans écart chaque processus rejoué : la mise en production peut se faire.")
+        return
+    typer.secho(
+        f"{len(rapport.divergences)} processus ne se rejouent pas avec ce code (docs/versions.md dit quoi faire) :",
+        err=True,
+        fg=typer.colors.RED,
+    )
+    for divergence in rapport.divergences[:50]:
+        typer.echo(f"  - {divergence.type_workflow} {divergence.workflow_id} : {divergence.raison}", err=True)
     raise typer.Exit(1)
 
 
