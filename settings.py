@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     secret_key: str = ""
     duree_jeton: timedelta = timedelta(hours=8)
 
+    # Stopping (SIGTERM, as an orchestrator stops a process): the worker stops polling at once and gives its
+    # running activities this long to finish (then cancels them: each is retried elsewhere); the API stops
+    # accepting connections and gives the requests under way this long.
+    worker_arret_grace: timedelta = Field(default=timedelta(seconds=30))
+    api_arret_grace: timedelta = Field(default=timedelta(seconds=30))
+
     # Processes serving the API and the pages (uvicorn workers; each keeps its own rate-limit windows).
     api_processus: int = Field(default=1, ge=1, le=64)
     # PostgreSQL connections each process keeps open (half as many again for a peak): one API process and one

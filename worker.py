@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import signal
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -89,7 +91,23 @@ def creer_worker(client: Client, settings: Settings, sessions: SessionFactory, p
         activities=activites(settings, sessions),
         workflow_runner=executant_workflows(),
         no_remote_activities=part == "workflows",
+        graceful_shutdown_timeout=settings.worker_arret_grace,
     )
+
+
+def arreter_sur_signal(le_worker: Worker) -> None:
+    """SIGTERM or SIGINT: stop polling, let the running activities finish within the grace period, then return
+    from ``run()`` (the process exits 0). A second signal is not needed and changes nothing."""
+    boucle_courante = asyncio.get_running_loop()
+    arret: list[asyncio.Task[None]] = []
+
+    def demander_l_arret() -> None:
+        if not arret:
+            logging.getLogger(__name__).info("arrêt demandé : plus de nouvelle tâche, fin des activités en cours")
+            arret.append(boucle_courante.create_task(le_worker.shutdown()))
+
+    for signal_d_arret in (signal.SIGTERM, signal.SIGINT):
+        boucle_courante.add_signal_handler(signal_d_arret, demander_l_arret)
 
 
 async def main(settings: Settings | None = None, part: str = "tout") -> None:
@@ -107,6 +125,7 @@ async def main(settings: Settings | None = None, part: str = "tout") -> None:
     reconciliateur = asyncio.create_task(boucle(sessions, client, settings)) if part != "workflows" else None
     try:
         le_worker = creer_worker(client, settings, sessions, part)
+        arreter_sur_signal(le_worker)
         figer_memoire()
         await le_worker.run()
     finally:

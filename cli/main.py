@@ -114,13 +114,14 @@ def api(
 
     settings = get_settings()
     nombre = processus or settings.api_processus
+    # On SIGTERM uvicorn stops accepting connections and waits for the requests under way, this long at most.
+    options = {**OPTIONS_UVICORN, "timeout_graceful_shutdown": int(settings.api_arret_grace.total_seconds())}
     if nombre > 1:
-        uvicorn.run("api.app:application", factory=True, workers=nombre, host=hote, port=port, **OPTIONS_UVICORN)
+        uvicorn.run("api.app:application", factory=True, workers=nombre, host=hote, port=port, **options)
     else:
         from api.app import application
 
-        config = uvicorn.Config(application(settings), host=hote, port=port, **OPTIONS_UVICORN)
-        uvicorn.Server(config).run()
+        uvicorn.Server(uvicorn.Config(application(settings), host=hote, port=port, **options)).run()
 
 
 @app.command()
