@@ -15,8 +15,8 @@ from persistence.models import Mail
 from tests.support.arret import puits_lent
 from tests.support.attente import attendre
 from tests.support.environnement import delais_eir_courts, settings_de_test
-from tests.support.service import CODE, assembler
 from tests.support.processus_externes import ApiExterne, WorkerExterne
+from tests.support.service import CODE, assembler
 
 pytestmark = pytest.mark.e2e
 
