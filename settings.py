@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     worker_arret_grace: timedelta = Field(default=timedelta(seconds=30))
     api_arret_grace: timedelta = Field(default=timedelta(seconds=30))
 
-    # Processes serving the API and the pages (uvicorn workers; each keeps its own rate-limit windows).
+    # Processes serving the API and the pages (uvicorn workers; without Redis each keeps its own rate-limit windows).
     api_processus: int = Field(default=1, ge=1, le=64)
     # PostgreSQL connections each process keeps open (half as many again for a peak): one API process and one
     # worker stay within PostgreSQL's 100 connections.
@@ -85,6 +85,9 @@ class Settings(BaseSettings):
 
     # Rate limits (api/limites.py), per client: login attempts of an address, API calls of a token.
     limites_actives: bool = True
+    # Redis (e.g. « redis://127.0.0.1:6379/0 »): the rate-limit windows shared by every API process; empty: each
+    # process counts its own (the embedded default).
+    redis_url: str = ""
     limite_connexions: str = "30/minute"
     limite_api: str = "1200/minute"
 

@@ -81,7 +81,7 @@ async def _rechercher_identifiant(
     saisie = await _saisie(request, etat, champs)
     try:
         corps = construire(modele, saisie)
-        limiter(request, etat.settings)
+        await limiter(request, etat.settings)
         resultat = await comptes.rappeler_identifiant(session, etat.settings, corps)
     except FormulaireInvalide as invalide:
         return await _page_identifiant(request, profil, saisie, 422, erreur=invalide.resume, erreurs=invalide.erreurs)
@@ -145,7 +145,7 @@ async def regenerer_code(request: Request, etat: EtatDep, session: SessionDep, t
     saisie = await _saisie(request, etat, CHAMPS_REGENERATION)
     try:
         corps = construire(comptes.DemandeRegeneration, saisie)
-        limiter(request, etat.settings, f"identifiant:{comptes.normaliser_texte(corps.identifiant)}")
+        await limiter(request, etat.settings, f"identifiant:{comptes.normaliser_texte(corps.identifiant)}")
         resultat = await comptes.regenerer_code(session, etat.settings, corps)
     except FormulaireInvalide as invalide:
         return _page_regeneration(request, saisie, 422, erreur=invalide.resume, erreurs=invalide.erreurs)
@@ -180,7 +180,7 @@ async def certification(request: Request, identifiant: str = ""):
 async def se_connecter_avec_certification(request: Request, etat: EtatDep, session: SessionDep):
     saisie = await _saisie(request, etat, CHAMPS_CERTIFICATION)
     try:
-        limiter(request, etat.settings)
+        await limiter(request, etat.settings)
         compte = await comptes.connecter(
             session,
             etat.settings,
@@ -237,7 +237,7 @@ async def choisir_question_secrete(request: Request, compte: CompteSansQuestion,
     gabarit = "comptes/question_secrete.html"
     try:
         corps = construire(comptes.ChoixQuestionSecrete, saisie)
-        limiter(request, etat.settings, f"identifiant:{comptes.normaliser_texte(compte.identifiant)}")
+        await limiter(request, etat.settings, f"identifiant:{comptes.normaliser_texte(compte.identifiant)}")
         premiere = question_secrete_requise(compte)
         accuse = await comptes.choisir_question_secrete(session, compte, corps)
     except FormulaireInvalide as invalide:

@@ -48,7 +48,7 @@ def _rappel_identifiant(chemin: str, nom: str, formulaire: type[BaseModel], desc
         session: SessionDep,
         taches: BackgroundTasks,
     ) -> Accuse:
-        limiter(request, etat.settings)
+        await limiter(request, etat.settings)
         return expedier_apres(taches, etat, await comptes.rappeler_identifiant(session, etat.settings, corps))
 
     rappeler.__annotations__["corps"] = formulaire  # the body FastAPI validates: this route's form alone
@@ -78,7 +78,7 @@ async def regenerer_code(
     """Public. When every field matches: a new provisional code is mailed to the account's address (the old
     one stops working, a lockout is lifted) and the certification code is answered, once; the next login
     gives both. Otherwise 400, the same sentence whichever field is wrong."""
-    limiter(request, etat.settings, f"identifiant:{normaliser_texte(corps.identifiant)}")
+    await limiter(request, etat.settings, f"identifiant:{normaliser_texte(corps.identifiant)}")
     return expedier_apres(taches, etat, await comptes.regenerer_code(session, etat.settings, corps))
 
 
@@ -87,7 +87,7 @@ async def choisir_question_secrete(
     corps: ChoixQuestionSecrete, compte: CompteAJour, request: Request, etat: EtatDep, session: SessionDep
 ) -> Accuse:
     """Signed in, any role: choose (or change) one's secret question, confirmed by the current code."""
-    limiter(request, etat.settings, f"identifiant:{normaliser_texte(compte.identifiant)}")
+    await limiter(request, etat.settings, f"identifiant:{normaliser_texte(compte.identifiant)}")
     return await comptes.choisir_question_secrete(session, compte, corps)
 
 

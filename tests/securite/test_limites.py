@@ -9,6 +9,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+from api.app import create_app
 from settings import Settings
 from tests.support.environnement import settings_de_test
 from tests.support.service import CODE, assembler
@@ -106,3 +107,48 @@ async def test_x_forwarded_for_cru_d_un_proxy_de_confiance(tmp_path, url_sqlite)
         assert await _connexions_depuis(service, "10.0.0.5", usurpe) == [429, 429]
         # a peer outside the trusted networks is itself the client, whatever it announces
         assert await _connexions_depuis(service, "192.0.2.9", ["203.0.113.2", "203.0.113.2"]) == [401, 401]
+
+
+@pytest.mark.parametrize(
+    ("redis", "attendus"),
+    [
+        pytest.param(True, [401, 401, 401, 429, 429, 429], id="redis-partage"),
+        pytest.param(False, [401] * 6, id="memoire-de-chaque-processus"),
+    ],
+)
+async def test_deux_processus_d_api_partagent_leurs_fenetres_par_redis(tmp_path, url_sqlite, redis, attendus):
+    """Two API processes (two applications, each its own limiter) behind one address, the tries alternating
+    between them: with Redis the address gets one allowance in all; without, one per process."""
+    reglages = {"redis_url": "redis://127.0.0.1:6379/0"} if redis else {}
+    pile, service, _ = await _service(tmp_path, url_sqlite, limite_connexions="3/minute", **reglages)
+    async with pile:
+        autre = create_app(service.settings)
+        await pile.enter_async_context(autre.router.lifespan_context(autre))
+        processus = [
+            await pile.enter_async_context(
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+            )
+            for app in (service.app, autre)
+        ]
+        statuts = [
+            (
+                await processus[essai % 2].post(
+                    "/api/v1/auth/jeton", data={"username": f"inconnu-{essai}", "password": "x"}
+                )
+            ).status_code
+            for essai in range(6)
+        ]
+        assert statuts == attendus
+
+
+async def test_redis_injoignable_laisse_passer_sans_erreur(tmp_path, url_sqlite, caplog):
+    pile, _, racine = await _service(
+        tmp_path, url_sqlite, limite_connexions="1/minute", redis_url="redis://127.0.0.1:1/0"
+    )
+    async with pile:
+        statuts = [
+            (await racine.post("/api/v1/auth/jeton", data={"username": "x", "password": "y"})).status_code
+            for _ in range(2)
+        ]
+        assert statuts == [401, 401]
+        assert "Redis injoignable" in caplog.text
