@@ -53,13 +53,15 @@ def environnement(settings: Settings, **autres: str) -> dict[str, str]:
 
 
 class WorkerExterne(_ProcessusExterne):
-    """``cnracl worker`` in its own process, configured through the environment as in production."""
+    """``cnracl worker`` in its own process, configured through the environment as in production; ``part``: the
+    whole worker, or its workflows or activities part."""
 
-    def __init__(self, settings: Settings, journal: Path, **autres: str) -> None:
+    def __init__(self, settings: Settings, journal: Path, part: str = "tout", **autres: str) -> None:
         super().__init__(journal, environnement(settings, **autres))
+        self.part = part
 
     def demarrer(self) -> None:
-        self._lancer([str(BIN / "cnracl"), "worker"])
+        self._lancer([str(BIN / "cnracl"), "worker", "--part", self.part])
 
 
 class ServeurTemporal(_ProcessusExterne):
@@ -87,7 +89,9 @@ class ApiExterne(_ProcessusExterne):
     def __init__(self, settings: Settings, journal: Path, **autres: str) -> None:
         super().__init__(
             journal,
-            environnement(settings, CNRACL_SECRET_KEY=settings.secret_key, CNRACL_LIMITES_ACTIVES="false", **autres),
+            environnement(
+                settings, **{"CNRACL_SECRET_KEY": settings.secret_key, "CNRACL_LIMITES_ACTIVES": "false", **autres}
+            ),
         )
         self.port = port_libre()
 
