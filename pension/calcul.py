@@ -883,7 +883,7 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
     situation_cumul = cumul(
         cas, annuelle, liquidation, date_legale, date_limite, duree_assurance >= requis, pas, explication
     )
-    cout_rachat = _cout_rachat(cas, liquidation, traitement, explication)
+    cout_rachat = _cout_rachat(cas, liquidation, explication)
 
     return {
         "date_de_liquidation": liquidation,
@@ -1032,16 +1032,21 @@ def _majoration_enfants(
     return majoration
 
 
-def _cout_rachat(cas: CasPension, liquidation: date, traitement: Decimal, explication: list[Regle]) -> float | None:
+def _cout_rachat(cas: CasPension, liquidation: date, explication: list[Regle]) -> float | None:
     """The cost of the rachat d'études asked, on its request day (by default the date de situation, else the
-    effect date), at the case's traitement."""
+    effect date), at the case's traitement (its index valued on that day)."""
     if cas.rachat_etudes is None:
         return None
     demande = cas.rachat_etudes.date_de_demande or cas.date_de_situation or liquidation
-    if cas.traitement_indiciaire_brut_annuel is None:
-        traitement = rachat_etudes.traitement_a(demande, cas.indice_majore, None)
-    calcul = rachat_etudes.cout(cas.date_de_naissance, demande, cas.rachat_etudes, traitement, explication)
+    calcul = rachat_etudes.cout(
+        cas.date_de_naissance,
+        demande,
+        cas.rachat_etudes,
+        cas.indice_majore,
+        cas.traitement_indiciaire_brut_annuel,
+        explication,
+    )
     if calcul is None:
         return None
-    _, _, total = calcul
+    *_, total = calcul
     return euros(total, arrondi(demande))

@@ -77,15 +77,24 @@ def cout(
     naissance: date,
     demande: date,
     rachat: RachatEtudes,
-    traitement: Decimal,
+    indice: int | None,
+    traitement_fourni: float | None,
     explication: list[Regle],
     champs: tuple[str, str] = ("rachat_etudes.trimestres", "rachat_etudes.date_de_demande"),
-) -> tuple[int, Decimal, Decimal] | None:
-    """(age, rate per trimestre, total cost) of the purchase asked on ``demande``; ``None`` when the agent's age
-    is outside the scale (the request cannot be made then), with the rule that says so."""
-    _verifier_trimestres(rachat, demande, champs[0])
+) -> tuple[int, Decimal, Decimal, Decimal] | None:
+    """(age, rate per trimestre, traitement, total cost) of the purchase asked on ``demande``, at the traitement
+    given or the index's on that day; ``None`` when the agent's age is outside the scale (the request cannot be
+    made then), with the rule that says so."""
+    if demande <= naissance:
+        raise ErreurCas.une(
+            champs[1],
+            "date_apres_naissance",
+            f"La date de la demande de rachat ({demande:%d/%m/%Y}) précède la naissance : corrigez-la.",
+        )
     try:
+        _verifier_trimestres(rachat, demande, champs[0])
         bareme = valeur("rachat_etudes_bareme", demande)
+        traitement = traitement_a(demande, indice, traitement_fourni)
     except ParametreNonCouvert:
         raise ErreurCas.une(
             champs[1],
@@ -119,7 +128,7 @@ def cout(
             bareme,
         )
     )
-    return age, taux, total
+    return age, taux, traitement, total
 
 
 def traitement_a(date_effet: date, indice: int | None, traitement: float | None) -> Decimal:
@@ -146,23 +155,15 @@ def coter(demande: DemandeRachat | dict[str, Any]) -> CoutRachat:
     lue = lire_demande(demande)
     rachat = RachatEtudes(trimestres=lue.trimestres, option=lue.option)
     explication: list[Regle] = []
-    try:
-        traitement = traitement_a(lue.date_de_demande, lue.indice_majore, lue.traitement_indiciaire_brut_annuel)
-        calcul = cout(
-            lue.date_de_naissance,
-            lue.date_de_demande,
-            rachat,
-            traitement,
-            explication,
-            ("trimestres", "date_de_demande"),
-        )
-    except ParametreNonCouvert as erreur:
-        raise ErreurCas.une(
-            "date_de_demande",
-            "periode_couverte",
-            f"Aucune règle « {erreur.nom} » en vigueur le {erreur.date_effet:%d/%m/%Y} : choisissez une date "
-            "de demande postérieure au 01/01/2004.",
-        ) from None
+    calcul = cout(
+        lue.date_de_naissance,
+        lue.date_de_demande,
+        rachat,
+        lue.indice_majore,
+        lue.traitement_indiciaire_brut_annuel,
+        explication,
+        ("trimestres", "date_de_demande"),
+    )
     if calcul is None:
         bareme = valeur("rachat_etudes_bareme", lue.date_de_demande).valeur
         raise ErreurCas.une(
@@ -171,7 +172,7 @@ def coter(demande: DemandeRachat | dict[str, Any]) -> CoutRachat:
             f"Le rachat d'études se demande jusqu'à {bareme['age_maximum']} ans inclus (barème en vigueur le "
             f"{lue.date_de_demande:%d/%m/%Y}) : à cette date l'agent est plus âgé, la demande n'est pas recevable.",
         )
-    age, taux, total = calcul
+    age, taux, traitement, total = calcul
     pas = arrondi(lue.date_de_demande)
     resultat = {
         "date_de_demande": lue.date_de_demande,
