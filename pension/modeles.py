@@ -46,6 +46,7 @@ CHAMPS = {
     "trimestres": "le nombre de trimestres rachetés",
     "option": "l'option du rachat",
     "date_de_demande": "la date de la demande de rachat",
+    "fin_des_etudes": "la date de fin des études",
     "revenus_activite_annuels": "les revenus d'activité annuels",
 }
 
@@ -226,21 +227,25 @@ class RachatEtudes(Modele):
     """Trimestres of higher studies bought back (``parametres/rachat_etudes_options.yaml``): ``option`` 1 counts
     them in the liquidation, 2 in the durée d'assurance, 3 in both. ``date_de_demande``: the day the purchase is
     asked, which sets the age of the cost scale (for ``simuler``: defaults to the date de situation, else the
-    pension's effect date)."""
+    pension's effect date). ``fin_des_etudes``: the day the studies ended (a request within 10 years gets the
+    abattement forfaitaire, ``parametres/rachat_etudes_abattement.yaml``)."""
 
     trimestres: int
     option: Literal[1, 2, 3]
     date_de_demande: date | None = None
+    fin_des_etudes: date | None = None
 
 
 class DemandeRachat(Modele):
     """A quote of the cost of a rachat d'études: the agent's birth date, the day of the request, the trimestres and
-    the option, and the traitement held on that day (indice majoré or traitement indiciaire brut annuel)."""
+    the option, the traitement held on that day (indice majoré or traitement indiciaire brut annuel), and the end
+    of the studies when the request follows them within 10 years."""
 
     date_de_naissance: date
     date_de_demande: date
     trimestres: int
     option: Literal[1, 2, 3]
+    fin_des_etudes: date | None = None
     indice_majore: int | None = Field(default=None, ge=1)
     traitement_indiciaire_brut_annuel: float | None = Field(default=None, gt=0)
 
@@ -423,6 +428,7 @@ class CoutRachat(BaseModel):
     taux_par_trimestre: float
     traitement_indiciaire_brut_annuel: float
     cout_par_trimestre: float
+    abattement: float
     cout_rachat_etudes: float
     explication: list[Regle]
 

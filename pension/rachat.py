@@ -14,11 +14,11 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from pension.dates import age_a
+from pension.dates import age_a, date_age
 from pension.explication import Regle, arrondi, decimal, euros, regle
 from pension.format import nombre_fr, somme_fr
 from pension.modeles import CasPension, CoutRachat, DemandeRachat, ErreurCas, RachatEtudes
-from pension.parametres import ParametreNonCouvert, valeur
+from pension.parametres import Duree, ParametreNonCouvert, valeur, valeur_eventuelle
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,20 +115,57 @@ def cout(
         )
         return None
     taux = decimal(bareme.valeur["taux_pour_cent"][rachat.option][age]) / 100
-    total = traitement * taux * rachat.trimestres
     pas = arrondi(demande)
+    reduction = _abattement(demande, rachat, pas, explication)
+    total = max(traitement * taux * rachat.trimestres - reduction, Decimal(0))
     explication.append(
         regle(
             "cout_rachat_etudes",
             f"Coût du rachat d'études (barème du décret n° 2003-1310, art. 2, en vigueur le {demande:%d/%m/%Y}) : "
             f"{nombre_fr(bareme.valeur['taux_pour_cent'][rachat.option][age])} % du traitement indiciaire brut "
-            f"annuel par trimestre à {age} ans, option {rachat.option}, × {rachat.trimestres} = "
-            f"{somme_fr(euros(total, pas))} €",
+            f"annuel par trimestre à {age} ans, option {rachat.option}, × {rachat.trimestres}"
+            + (", abattement déduit" if reduction else "")
+            + f" = {somme_fr(euros(total, pas))} €",
             euros(total, pas),
             bareme,
         )
     )
     return age, taux, traitement, total
+
+
+def _abattement(demande: date, rachat: RachatEtudes, pas: Decimal, explication: list[Regle]) -> Decimal:
+    """The abattement forfaitaire of a request made within the years after the studies (décret n° 2015-14)."""
+    if rachat.fin_des_etudes is None:
+        return Decimal(0)
+    parametre = valeur_eventuelle("rachat_etudes_abattement", demande)
+    if parametre is None:
+        return Decimal(0)
+    regles = parametre.valeur
+    limite = date_age(rachat.fin_des_etudes, Duree(regles["delai_annees"], 0))
+    if rachat.fin_des_etudes > demande or demande > limite:
+        explication.append(
+            regle(
+                "abattement_rachat_etudes",
+                f"Abattement forfaitaire (décret n° 2015-14) : non applicable, demande hors des "
+                f"{regles['delai_annees']} ans qui suivent la fin des études",
+                0.0,
+                parametre,
+            )
+        )
+        return Decimal(0)
+    trimestres = min(rachat.trimestres, regles["trimestres_maximum"])
+    montant = Decimal(regles["euros_par_trimestre"][rachat.option] * trimestres)
+    explication.append(
+        regle(
+            "abattement_rachat_etudes",
+            f"Abattement forfaitaire (décret n° 2015-14, demande dans les {regles['delai_annees']} ans après les "
+            f"études) : {regles['euros_par_trimestre'][rachat.option]} € × {trimestres} trimestre(s) = "
+            f"{somme_fr(euros(montant, pas))} €",
+            euros(montant, pas),
+            parametre,
+        )
+    )
+    return montant
 
 
 def traitement_a(date_effet: date, indice: int | None, traitement: float | None) -> Decimal:
@@ -153,7 +190,7 @@ def lire_demande(demande: DemandeRachat | dict[str, Any]) -> DemandeRachat:
 def coter(demande: DemandeRachat | dict[str, Any]) -> CoutRachat:
     """The quote of a rachat d'études: cost per trimestre and in all, from the scale in force on the request day."""
     lue = lire_demande(demande)
-    rachat = RachatEtudes(trimestres=lue.trimestres, option=lue.option)
+    rachat = RachatEtudes(trimestres=lue.trimestres, option=lue.option, fin_des_etudes=lue.fin_des_etudes)
     explication: list[Regle] = []
     calcul = cout(
         lue.date_de_naissance,
@@ -182,6 +219,7 @@ def coter(demande: DemandeRachat | dict[str, Any]) -> CoutRachat:
         "taux_par_trimestre": round(float(taux), 6),
         "traitement_indiciaire_brut_annuel": euros(traitement, pas),
         "cout_par_trimestre": euros(traitement * taux, pas),
+        "abattement": euros(traitement * taux * lue.trimestres - total, pas),
         "cout_rachat_etudes": euros(total, pas),
         "explication": explication,
     }

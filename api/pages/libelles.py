@@ -282,6 +282,7 @@ CHAMPS = {
     "trimestres": "Trimestres rachetés",
     "option": "Option du rachat",
     "date_de_demande": "Date de la demande de rachat",
+    "fin_des_etudes": "Fin des études",
     "revenus_activite_annuels": "Revenus d'activité annuels",
     "surcotisation": "Temps partiel surcotisé",
     "traitement_indiciaire_brut_annuel": "Traitement indiciaire brut annuel",

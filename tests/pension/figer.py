@@ -163,6 +163,9 @@ def cas_valide(rng: random.Random) -> dict[str, Any]:
         if rng.random() < 0.6:
             demande = naissance + timedelta(days=rng.randint(19 * 365, 68 * 365))
             cas["rachat_etudes"]["date_de_demande"] = demande.isoformat()
+            if rng.random() < 0.5:
+                fin = demande - timedelta(days=rng.randint(-100, 15 * 365))
+                cas["rachat_etudes"]["fin_des_etudes"] = fin.isoformat()
     if rng.random() < 0.1:
         cas["revenus_activite_annuels"] = rng.choice([0, rng.randint(1_000, 60_000), round(rng.uniform(0, 9e4), 2)])
     return cas
