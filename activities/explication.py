@@ -156,7 +156,33 @@ def _chiffres(resultat: dict[str, Any]) -> list[dict[str, Any]]:
             regles.de("arrondi"),
         )
     )
+    cumul = _cumul(resultat, regles)
+    if cumul is not None:
+        chiffres.append(cumul)
     return chiffres
+
+
+def _cumul(resultat: dict[str, Any], regles: _Regles) -> dict[str, Any] | None:
+    """What an activity resumed after this departure may earn: free, or up to a ceiling beyond which the excess
+    is deducted from the pension (none before the rules' dates)."""
+    if resultat["cumul_libre"]:
+        return _chiffre(
+            "Cumul emploi-retraite",
+            "libre",
+            "Si vous reprenez une activité après ce départ, vos revenus d'activité s'ajoutent à la pension sans "
+            "limite, une fois toutes vos pensions de retraite demandées.",
+            regles.de("cumul_libre"),
+        )
+    plafond = resultat["plafond_cumul_emploi_retraite_annuel"]
+    if plafond is None:
+        return None
+    return _chiffre(
+        "Cumul emploi-retraite",
+        f"revenus d'activité jusqu'à {euros(plafond)} brut par an",
+        "Si vous reprenez une activité après ce départ, vos revenus d'activité bruts de l'année civile peuvent "
+        "aller jusqu'à ce plafond ; au-delà, le dépassement est déduit de la pension.",
+        regles.de("cumul_emploi_retraite"),
+    )
 
 
 def _decote_surcote(resultat: dict[str, Any], regles: _Regles) -> dict[str, Any]:

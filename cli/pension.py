@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, BinaryIO
+from typing import Annotated, BinaryIO, Literal
 
 import typer
 
@@ -57,10 +57,10 @@ def _ecrire_erreurs(erreur: pension.ErreurCas) -> None:
     typer.echo(json.dumps({"erreurs": erreur.erreurs}, ensure_ascii=False), err=True)
 
 
-CALCULS = {"simuler": pension.simuler, "estimer": pension.estimer}
+CALCULS = {"simuler": pension.simuler, "estimer": pension.estimer, "rachat": pension.coter_rachat}
 
 
-def _un_cas(fonction: Fonction, cas: str | None, sortie: Path | None) -> None:
+def _un_cas(fonction: Fonction | Literal["rachat"], cas: str | None, sortie: Path | None) -> None:
     if cas is None:
         _ecrire_erreurs(
             pension.ErreurCas.une(
@@ -133,3 +133,19 @@ def simuler(cas: Cas = None, lot: Lot = None, sortie: Sortie = None, processus: 
 def estimer(cas: Cas = None, lot: Lot = None, sortie: Sortie = None, processus: Processus = None) -> None:
     """Les montants aux âges clés : âge légal, chaque année jusqu'à l'annulation de la décote, cet âge."""
     _executer("estimer", cas, lot, sortie, processus)
+
+
+@app.command()
+def rachat(demande: Cas = None, sortie: Sortie = None) -> None:
+    """Le coût d'un rachat d'études (barème daté, par âge et option) : date_de_naissance, date_de_demande,
+    trimestres (1 à 12), option (1, 2 ou 3), indice_majore ou traitement_indiciaire_brut_annuel."""
+    if demande is None:
+        _ecrire_erreurs(
+            pension.ErreurCas.une(
+                "demande",
+                "obligatoire",
+                "Indiquez un fichier JSON de demande de rachat (ou - pour l'entrée standard).",
+            )
+        )
+        raise typer.Exit(2)
+    _un_cas("rachat", demande, sortie)

@@ -3,10 +3,22 @@
 from pension import simuler, estimer, CasPension, ResultatPension, Estimation, ErreurCas
 resultat = simuler(cas)   # CasPension or dict -> ResultatPension
 estimation = estimer(cas)  # -> Estimation (amounts at the key ages of the EIG / EIR bilan)
+devis = coter_rachat(demande)  # -> CoutRachat (cost of a rachat d'études, from the dated scale)
 """
 
 from pension.calcul import simuler
 from pension.estimation import estimer
-from pension.modeles import CasPension, ErreurCas, Estimation, ResultatPension
+from pension.modeles import CasPension, CoutRachat, DemandeRachat, ErreurCas, Estimation, ResultatPension
+from pension.rachat import coter as coter_rachat
 
-__all__ = ["CasPension", "ErreurCas", "Estimation", "ResultatPension", "estimer", "simuler"]
+__all__ = [
+    "CasPension",
+    "CoutRachat",
+    "DemandeRachat",
+    "ErreurCas",
+    "Estimation",
+    "ResultatPension",
+    "coter_rachat",
+    "estimer",
+    "simuler",
+]

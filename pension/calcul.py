@@ -20,21 +20,23 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import cache, lru_cache
 from typing import Any, TypeVar
 
 import orjson
 from pydantic import ValidationError
 
+from pension import rachat as rachat_etudes
+from pension.cumul import cumul
 from pension.dates import ajouter_mois, date_age, jours_360, jours_trimestres_calendaires, mois_entiers
+from pension.explication import Regle, arrondi, decimal, euros, regle, regle_figee
 from pension.format import date_fr, nombre_fr, pourcentage_fr, somme_fr
 from pension.modeles import CasPension, ErreurCas, ResultatPension
 from pension.parametres import (
     MEMOIRE,
     Duree,
     ParametreNonCouvert,
-    Reference,
     Valeur,
     epoque,
     par_annee,
@@ -46,9 +48,6 @@ from pension.parametres import (
 
 UN = Decimal(1)
 ZERO = Decimal(0)
-
-# A rule of the explanation: built per case, or (rules memoised per distinct input) already written as JSON
-Regle = dict[str, Any] | orjson.Fragment
 
 
 def lire_cas(cas: CasPension | dict[str, Any]) -> CasPension:
@@ -63,45 +62,10 @@ def lire_cas(cas: CasPension | dict[str, Any]) -> CasPension:
         raise ErreurCas.depuis_validation(erreur) from None
 
 
-@cache
-def _reference(reference: Reference) -> dict[str, str]:
-    return {"titre": reference.titre, "url": reference.url}
-
-
-def regle(nom: str, libelle: str, valeur_utilisee: Any, source: Valeur) -> dict[str, Any]:
-    """One rule of the explanation: id, French label, value used, legal reference of its parameter."""
-    return {"regle": nom, "libelle": libelle, "valeur": valeur_utilisee, "reference": _reference(source.reference)}
-
-
-def regle_figee(nom: str, libelle: str, valeur_utilisee: Any, source: Valeur) -> orjson.Fragment:
-    """``regle`` written as JSON once, for the rules kept per distinct input: each result copies the bytes."""
-    return orjson.Fragment(orjson.dumps(regle(nom, libelle, valeur_utilisee, source)))
-
-
-@lru_cache(maxsize=MEMOIRE, typed=True)
-def decimal(nombre: float | int) -> Decimal:
-    """A parameter's number as the Decimal it is written as (0.0125 → Decimal('0.0125'))."""
-    return Decimal(str(nombre))
-
-
 @lru_cache(maxsize=MEMOIRE)
 def taux_affiche(taux: Decimal) -> float:
     """A rate as shown: the float rounded to 6 decimals (memoised: rates repeat from case to case)."""
     return round(float(taux), 6)
-
-
-@cache
-def _pas(centimes: int) -> Decimal:
-    return Decimal(1).scaleb(-centimes)
-
-
-def _arrondi(date_effet: date) -> Decimal:
-    return _pas(valeur("arrondi_euros", date_effet).valeur["centimes"])
-
-
-def euros(montant: Decimal, pas: Decimal) -> float:
-    """An amount rounded once to ``pas`` (the cent), half up."""
-    return float(montant.quantize(pas, rounding=ROUND_HALF_UP))
 
 
 @cache
@@ -124,6 +88,7 @@ class Services:
     trimestres_assurance: int  # CNRACL durée d'assurance (full time, ≤ 4 per civil year, rounded up)
     jours_effectifs: int  # services that count for the minimum duration (validated services excluded)
     fin: date | None  # day after the last period, when periods are given
+    jours_surcotises: Decimal = ZERO  # part time surcotisé counted at full time (within its cap)
 
 
 def _trimestres(jours: Decimal, date_effet: date) -> int:
@@ -164,11 +129,13 @@ def _compter_services(cas: CasPension, date_effet: date, jours_gratuits: int) ->
     max_an = valeur("duree_assurance_trimestres_par_an", date_effet).valeur * par_trimestre
     arrondi = valeur("duree_assurance_arrondi", date_effet).valeur
     fin: date | None = None
+    surcotises = ZERO
     if cas.periodes is not None:
         natures = valeur("natures_de_periode", date_effet).valeur
         depuis = valeur("bonification_enfant_date_limite", date_effet).valeur
         calendaires = valeur("decompte_fraction_trimestre", date_effet).valeur == "jours_calendaires"
         liquidation, effectifs, par_annee_civile = Decimal(jours_gratuits), 0, dict[int, int]()
+        surcotisation, manque_temps_plein = valeur("surcotisation_temps_partiel", date_effet).valeur, ZERO
         for periode in cas.periodes:
             jours = jours_360(periode.debut, periode.fin, par_mois)
             jours_liquidation = (
@@ -183,6 +150,8 @@ def _compter_services(cas: CasPension, date_effet: date, jours_gratuits: int) ->
             if mode == "non":
                 continue
             liquidation += jours_liquidation * (UN if mode == "temps_plein" else decimal(periode.quotite) / 100)
+            if periode.surcotisation and mode == "quotite" and periode.debut >= surcotisation["depuis"]:
+                manque_temps_plein += jours_liquidation * (UN - decimal(periode.quotite) / 100)
             if prise_en_compte["services_effectifs"]:
                 effectifs += jours
             for annee in range(periode.debut.year, periode.fin.year + 1):
@@ -191,6 +160,8 @@ def _compter_services(cas: CasPension, date_effet: date, jours_gratuits: int) ->
         assurance = sum(min(jours, max_an) for jours in par_annee_civile.values()) + jours_gratuits
         if cas.periodes:
             fin = max(periode.fin for periode in cas.periodes) + timedelta(days=1)
+        surcotises = min(manque_temps_plein, Decimal(surcotisation["plafond_trimestres"] * par_trimestre))
+        liquidation += surcotises
     else:
         jours = (
             (cas.duree_services_jours or 0)
@@ -201,7 +172,7 @@ def _compter_services(cas: CasPension, date_effet: date, jours_gratuits: int) ->
     trimestres_assurance = (
         _division_haute(assurance, par_trimestre) if arrondi == "superieur" else assurance // par_trimestre
     )
-    return Services(liquidation, _trimestres(liquidation, date_effet), trimestres_assurance, effectifs, fin)
+    return Services(liquidation, _trimestres(liquidation, date_effet), trimestres_assurance, effectifs, fin, surcotises)
 
 
 @dataclass(frozen=True, slots=True)
@@ -723,6 +694,18 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
             valeur("trimestre_seuil_arrondi_jours", liquidation),
         )
     )
+    if services.jours_surcotises:
+        surcotisation = valeur("surcotisation_temps_partiel", liquidation)
+        explication.append(
+            regle(
+                "surcotisation_temps_partiel",
+                f"Temps partiel surcotisé (décret n° 2003-1306, art. 11, 1° bis) : {nombre_fr(services.jours_surcotises)} "
+                f"jours comptés à temps plein en liquidation (au plus {surcotisation.valeur['plafond_trimestres']} "
+                "trimestres), compris dans les services",
+                float(services.jours_surcotises),
+                surcotisation,
+            )
+        )
     minimum_services = valeur("duree_services_minimum", liquidation)
     if services.jours_effectifs < minimum_services.valeur.en_mois * par_mois and not cas.invalidite:
         raise ErreurCas.une(
@@ -744,7 +727,8 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
                 maximum_bonifications,
             )
         )
-    base_services = min(services.trimestres, requis)
+    rachat = rachat_etudes.effet(cas, liquidation, explication)
+    base_services = min(services.trimestres + rachat.liquidation, requis)
     taux, regle_taux = _taux_de_liquidation(base_services, bonifications, requis, maximum, maximum_bonifications)
     explication.append(regle_taux)
 
@@ -768,6 +752,7 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
             valeur("duree_assurance_trimestres_par_an", liquidation),
         )
     )
+    duree_assurance += rachat.duree_assurance
 
     date_ouverture, depart_anticipe = date_legale, None
     date_carriere_longue = _carriere_longue(cas, naissance, liquidation, requis, explication)
@@ -836,7 +821,7 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
     )
 
     point = valeur("point_indice", liquidation)
-    pas = _arrondi(liquidation)
+    pas = arrondi(liquidation)
     if cas.traitement_indiciaire_brut_annuel is not None:
         traitement, regle_traitement = _traitement_fourni(cas.traitement_indiciaire_brut_annuel, point)
     elif cas.indice_majore is not None:
@@ -870,7 +855,14 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
     )
 
     minimum = _minimum_garanti(
-        cas, services.trimestres, requis, duree_assurance, date_ouverture, date_annulation, liquidation, explication
+        cas,
+        services.trimestres + rachat.liquidation,
+        requis,
+        duree_assurance,
+        date_ouverture,
+        date_annulation,
+        liquidation,
+        explication,
     )
     minimum_applique = minimum is not None and minimum > pension
     if minimum is not None and minimum_applique:
@@ -887,7 +879,11 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
             valeur("arrondi_euros", liquidation),
         )
     )
-    plafond_cumul = _plafond_cumul(annuelle, liquidation, pas, explication)
+    date_limite = date_age(naissance, limite_age.valeur)
+    situation_cumul = cumul(
+        cas, annuelle, liquidation, date_legale, date_limite, duree_assurance >= requis, pas, explication
+    )
+    cout_rachat = _cout_rachat(cas, liquidation, explication)
 
     return {
         "date_de_liquidation": liquidation,
@@ -917,7 +913,10 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
         "majoration_enfants": euros(majoration, pas),
         "pension_brute_annuelle": annuelle,
         "pension_brute_mensuelle": mensuelle,
-        "plafond_cumul_emploi_retraite_annuel": plafond_cumul,
+        "plafond_cumul_emploi_retraite_annuel": situation_cumul.plafond,
+        "cumul_libre": situation_cumul.libre,
+        "ecretement_annuel": situation_cumul.ecretement,
+        "cout_rachat_etudes": cout_rachat,
         "explication": explication,
     }
 
@@ -942,7 +941,7 @@ def _minimum_garanti(
             return None
     regle_invalidite = valeur("minimum_garanti_invalidite", date_effet) if cas.invalidite else None
     montant, regle_minimum = _montant_minimum_garanti(
-        services, requis, mg100, valeur("minimum_garanti_bareme", date_effet), regle_invalidite, _arrondi(date_effet)
+        services, requis, mg100, valeur("minimum_garanti_bareme", date_effet), regle_invalidite, arrondi(date_effet)
     )
     explication.append(regle_minimum)
     return montant
@@ -1033,19 +1032,21 @@ def _majoration_enfants(
     return majoration
 
 
-def _plafond_cumul(annuelle: float, date_effet: date, pas: Decimal, explication: list[Regle]) -> float | None:
-    abattement = valeur_eventuelle("cumul_emploi_retraite_abattement", date_effet)
-    if abattement is None:
+def _cout_rachat(cas: CasPension, liquidation: date, explication: list[Regle]) -> float | None:
+    """The cost of the rachat d'études asked, on its request day (by default the date de situation, else the
+    effect date), at the case's traitement (its index valued on that day)."""
+    if cas.rachat_etudes is None:
         return None
-    fraction = valeur("cumul_emploi_retraite_fraction_pension", date_effet)
-    montant = euros(decimal(annuelle) * decimal(fraction.valeur) + decimal(abattement.valeur), pas)
-    explication.append(
-        regle(
-            "cumul_emploi_retraite",
-            f"Cumul emploi-retraite plafonné : revenus d'activité jusqu'à un tiers de la "
-            f"pension + {nombre_fr(abattement.valeur)} € = {somme_fr(montant)} € par année civile (au-delà, écrêtement)",
-            montant,
-            abattement,
-        )
+    demande = cas.rachat_etudes.date_de_demande or cas.date_de_situation or liquidation
+    calcul = rachat_etudes.cout(
+        cas.date_de_naissance,
+        demande,
+        cas.rachat_etudes,
+        cas.indice_majore,
+        cas.traitement_indiciaire_brut_annuel,
+        explication,
     )
-    return montant
+    if calcul is None:
+        return None
+    *_, total = calcul
+    return euros(total, arrondi(demande))

@@ -41,6 +41,13 @@ CHAMPS = {
     "duree_cotisee": "la durée cotisée",
     "trimestres_fin_annee": "les trimestres validés en début de carrière",
     "trimestres_services_actifs": "les trimestres de services actifs",
+    "surcotisation": "la surcotisation du temps partiel",
+    "rachat_etudes": "le rachat d'études",
+    "trimestres": "le nombre de trimestres rachetés",
+    "option": "l'option du rachat",
+    "date_de_demande": "la date de la demande de rachat",
+    "fin_des_etudes": "la date de fin des études",
+    "revenus_activite_annuels": "les revenus d'activité annuels",
 }
 
 MESSAGES = {
@@ -147,6 +154,8 @@ class Periode(Modele):
     ``stagiaire``, ``detachement``, ``services_militaires`` (effective services at the quotité),
     ``non_titulaire_valide`` (validated services: liquidation and durée d'assurance, not the 2-year minimum),
     ``temps_partiel_enfant`` and ``conge_parental`` (free, full time, from 2004), ``disponibilite`` (not counted).
+    ``surcotisation``: part time with the retenue paid on the full-time traitement (counted at full time for the
+    liquidation from 2004, within a cap: ``parametres/surcotisation_temps_partiel.yaml``).
     """
 
     debut: date
@@ -162,6 +171,7 @@ class Periode(Modele):
         "conge_parental",
         "disponibilite",
     ] = "titulaire"
+    surcotisation: bool = False
 
     @model_validator(mode="after")
     def _ordre(self) -> Periode:
@@ -213,6 +223,51 @@ class CarriereLongue(Modele):
         return trimestres
 
 
+class RachatEtudes(Modele):
+    """Trimestres of higher studies bought back (``parametres/rachat_etudes_options.yaml``): ``option`` 1 counts
+    them in the liquidation, 2 in the durée d'assurance, 3 in both. ``date_de_demande``: the day the purchase is
+    asked, which sets the age of the cost scale (for ``simuler``: defaults to the date de situation, else the
+    pension's effect date). ``fin_des_etudes``: the day the studies ended (a request within 10 years gets the
+    abattement forfaitaire, ``parametres/rachat_etudes_abattement.yaml``)."""
+
+    trimestres: int
+    option: Literal[1, 2, 3]
+    date_de_demande: date | None = None
+    fin_des_etudes: date | None = None
+
+
+class DemandeRachat(Modele):
+    """A quote of the cost of a rachat d'études: the agent's birth date, the day of the request, the trimestres and
+    the option, the traitement held on that day (indice majoré or traitement indiciaire brut annuel), and the end
+    of the studies when the request follows them within 10 years."""
+
+    date_de_naissance: date
+    date_de_demande: date
+    trimestres: int
+    option: Literal[1, 2, 3]
+    fin_des_etudes: date | None = None
+    indice_majore: int | None = Field(default=None, ge=1)
+    traitement_indiciaire_brut_annuel: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _traitement(self) -> DemandeRachat:
+        if self.date_de_demande <= self.date_de_naissance:
+            raise RegleCas(
+                "date_de_demande",
+                "date_apres_naissance",
+                f"La date de la demande de rachat ({self.date_de_demande:%d/%m/%Y}) précède la naissance : "
+                "corrigez l'une des deux dates.",
+            )
+        if self.indice_majore is None and self.traitement_indiciaire_brut_annuel is None:
+            raise RegleCas(
+                "indice_majore",
+                "traitement_obligatoire",
+                "Indiquez l'indice majoré détenu à la date de la demande (indice_majore) ou le traitement indiciaire "
+                "brut annuel (traitement_indiciaire_brut_annuel) : le coût du rachat en dépend.",
+            )
+        return self
+
+
 class CasPension(Modele):
     """A pension case. Services: one of ``periodes``, ``trimestres_services`` or ``duree_services_jours``.
     ``date_de_situation``: the date the services are known up to (for ``estimer``; defaults to the day after
@@ -236,6 +291,8 @@ class CasPension(Modele):
     invalidite: bool = False
     handicap: bool = False
     carriere_longue: CarriereLongue | None = None
+    rachat_etudes: RachatEtudes | None = None
+    revenus_activite_annuels: float | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
     def _coherence(self) -> CasPension:
@@ -350,7 +407,29 @@ class ResultatPension(BaseModel):
     majoration_enfants: float
     pension_brute_annuelle: float
     pension_brute_mensuelle: float
-    plafond_cumul_emploi_retraite_annuel: float | None
+    plafond_cumul_emploi_retraite_annuel: float | None = Field(
+        description="plafond des revenus d'activité par année civile ; absent quand le cumul est libre"
+    )
+    cumul_libre: bool
+    ecretement_annuel: float | None = Field(
+        description="réduction annuelle de la pension pour les revenus d'activité donnés (revenus_activite_annuels)"
+    )
+    cout_rachat_etudes: float | None = Field(description="coût du rachat d'études demandé (rachat_etudes)")
+    explication: list[Regle]
+
+
+class CoutRachat(BaseModel):
+    """The quote of a rachat d'études: cost per trimestre and in all, from the dated scale."""
+
+    date_de_demande: date
+    age: int
+    trimestres: int
+    option: int
+    taux_par_trimestre: float
+    traitement_indiciaire_brut_annuel: float
+    cout_par_trimestre: float
+    abattement: float
+    cout_rachat_etudes: float
     explication: list[Regle]
 
 

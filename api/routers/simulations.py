@@ -20,3 +20,20 @@ async def simuler(
     resultat = simulations.simuler(cas)
     compter_calcul("api")
     return resultat
+
+
+@router.post("/simulations/rachat")
+async def coter_rachat(
+    _: Employeur_ou_Superviseur,
+    demande: Annotated[
+        dict[str, Any],
+        Body(
+            description="Une demande de rachat d'études : date_de_naissance, date_de_demande, trimestres (1 à 12), "
+            "option (1, 2 ou 3), indice_majore ou traitement_indiciaire_brut_annuel"
+        ),
+    ],
+) -> dict[str, Any]:
+    """Le coût d'un rachat d'études, du barème daté par âge et par option."""
+    devis = simulations.coter_rachat(demande)
+    compter_calcul("api")
+    return devis

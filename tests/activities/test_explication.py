@@ -66,6 +66,11 @@ def test_minimum_garanti_applique_majoration_et_surcote_plus_tard():
     assert chiffres["Majoration pour enfants"]["valeur"] == f"{euros(resultat['majoration_enfants'])} par an"
     assert any("art. 24" in regle["titre"] for regle in chiffres["Majoration pour enfants"]["regles"])
     assert chiffres["Montant de votre pension"]["valeur"].startswith(euros(resultat["pension_brute_mensuelle"]))
+    assert chiffres["Cumul emploi-retraite"]["valeur"] == (
+        "libre"
+        if resultat["cumul_libre"]
+        else f"revenus d'activité jusqu'à {euros(resultat['plafond_cumul_emploi_retraite_annuel'])} brut par an"
+    )
     # A later departure earns a surcote: its line says how many trimestres and the rate.
     dernier = _resultat(cas, estimation.points[-1].date_de_liquidation)
     assert dernier["surcote_trimestres"] > 0
@@ -86,6 +91,11 @@ def test_temps_partiel_avec_decote_sans_minimum_ni_majoration():
     assert chiffres["Décote"]["valeur"].startswith(f"{resultat['decote_trimestres']} trimestres manquants")
     assert chiffres["Minimum garanti"]["valeur"] == "non ouvert"
     assert chiffres["Majoration pour enfants"]["valeur"] == "aucune"
+    # A décote means the durée is short at the legal age: an activity resumed then is capped.
+    assert not resultat["cumul_libre"]
+    plafond = euros(resultat["plafond_cumul_emploi_retraite_annuel"])
+    assert chiffres["Cumul emploi-retraite"]["valeur"] == f"revenus d'activité jusqu'à {plafond} brut par an"
+    assert "le dépassement est déduit de la pension" in chiffres["Cumul emploi-retraite"]["explication"]
     assert chiffres["Trimestres de services"]["valeur"] == f"{resultat['trimestres_services']} trimestres"
     assert chiffres["Durée d'assurance tous régimes"]["valeur"] == (
         f"{resultat['duree_assurance_tous_regimes']} trimestres"

@@ -30,6 +30,13 @@ CAS = {
     "indice_majore": 600,
     "trimestres_services": 150,
 }
+DEMANDE_RACHAT = {
+    "date_de_naissance": "1990-04-02",
+    "date_de_demande": "2026-04-02",
+    "trimestres": 4,
+    "option": 3,
+    "indice_majore": 450,
+}
 
 # (method, path, body, expected for: anonyme, camille (owner), jean (other agent), rh-commune (own employer),
 #  drh (other employer), superviseur)
@@ -53,6 +60,7 @@ MATRICE = [
     ("PUT", "/affilies/{nir}/cir/2010", LIGNE, (401, 403, 403, OK, 404, OK)),
     ("DELETE", "/affilies/{nir}/cir/2011/2011-01-01?motif=doublon", None, (401, 403, 403, OK, 404, OK)),
     ("POST", "/simulations", CAS, (401, 403, 403, OK, OK, OK)),
+    ("POST", "/simulations/rachat", DEMANDE_RACHAT, (401, 403, 403, OK, OK, OK)),
     ("GET", "/rectifications", None, (401, OK, OK, 403, 403, OK)),
     ("GET", "/rectifications/{rectification}", None, (401, OK, 404, 404, 404, OK)),
     ("GET", "/validations", None, (401, OK, OK, 403, 403, OK)),

@@ -208,6 +208,39 @@ async def test_simulation_par_l_api(service: Service):
     assert (await (await service.http("camille")).post("/simulations", json=cas)).status_code == 403
 
 
+async def test_devis_de_rachat_et_cumul_par_l_api(service: Service):
+    rh = await service.http("rh-commune")
+    demande = {
+        "date_de_naissance": "1960-03-01",
+        "date_de_demande": "2019-06-01",
+        "trimestres": 4,
+        "option": 1,
+        "traitement_indiciaire_brut_annuel": 30000,
+    }
+    reponse = await rh.post("/simulations/rachat", json=demande)
+    assert reponse.status_code == 200, reponse.text
+    assert reponse.json()["cout_rachat_etudes"] == 11760.0 and reponse.json()["age"] == 59
+    refus = await rh.post("/simulations/rachat", json=demande | {"trimestres": 13})
+    assert refus.status_code == 422
+    erreur = refus.json()["erreurs"][0]
+    assert erreur["champ"] == "trimestres" and "1 à 12 trimestres" in erreur["message"]
+    assert "Trimestres rachetés" in refus.json()["detail"] and "trimestres :" not in refus.json()["detail"]
+    cas = {
+        "date_de_naissance": "1954-01-01",
+        "date_de_liquidation": "2014-06-01",
+        "trimestres_services": 165,
+        "traitement_indiciaire_brut_annuel": 30000,
+        "carriere_longue": {"trimestres_fin_annee": {"20": 5}, "duree_cotisee": 165},
+        "revenus_activite_annuels": 15500,
+        "rachat_etudes": {"trimestres": 2, "option": 2, "date_de_demande": "2010-01-01"},
+    }
+    resultat = (await rh.post("/simulations", json=cas)).json()
+    assert resultat["cumul_libre"] is False and resultat["ecretement_annuel"] == 1058.62
+    assert resultat["cout_rachat_etudes"] == 11880.0  # 56 ans, option 2 : 19,8 % × 30 000 € × 2
+    refus = await rh.post("/simulations", json=cas | {"revenus_activite_annuels": -1})
+    assert refus.status_code == 422 and refus.json()["erreurs"][0]["champ"] == "revenus_activite_annuels"
+
+
 async def test_siret_invalide_par_l_api(service: Service):
     reponse = await (await service.http("camille")).post(
         "/rectifications",

@@ -6,7 +6,8 @@
 
 The random lines come from a seeded generator (``lignes_du_bloc``): every shape ``simuler``, ``estimer`` and
 ``--lot`` accept (services as trimestres, days or periods of every nature; children as a count or a list;
-carrière longue; services actifs; traitement as index or amount; invalidité, handicap; date de situation) and
+carrière longue; services actifs; traitement as index or amount; invalidité, handicap; date de situation; rachat
+d'études, activity income for the cumul, surcotisation of part time) and
 invalid lines (bad JSON, bad UTF-8, unknown or mistyped fields, impossible dates, departures before the legal
 age, …) that must answer with their French errors. Lines are answered by the CLI's batch function
 (``pension.lot.calculer_lot``), exactly what ``cnracl pension simuler|estimer --lot`` writes: one block of
@@ -77,6 +78,8 @@ def _periodes(rng: random.Random, naissance: date, fin_max: date) -> list[dict[s
         periode: dict[str, Any] = {"debut": debut.isoformat(), "fin": fin.isoformat()}
         if rng.random() < 0.4:
             periode["quotite"] = rng.choice([50, 60, 70, 80, 90, 100, 85.5])
+            if rng.random() < 0.3:
+                periode["surcotisation"] = rng.random() < 0.8
         if rng.random() < 0.4:
             periode["nature"] = rng.choice(NATURES)
         periodes.append(periode)
@@ -155,6 +158,16 @@ def cas_valide(rng: random.Random) -> dict[str, Any]:
         }
     if rng.random() < 0.5:
         cas["date_de_situation"] = (liquidation - timedelta(days=rng.randint(-400, 12 * 365))).isoformat()
+    if rng.random() < 0.06:
+        cas["rachat_etudes"] = {"trimestres": rng.randint(1, 12), "option": rng.choice([1, 2, 3])}
+        if rng.random() < 0.6:
+            demande = naissance + timedelta(days=rng.randint(19 * 365, 68 * 365))
+            cas["rachat_etudes"]["date_de_demande"] = demande.isoformat()
+            if rng.random() < 0.5:
+                fin = demande - timedelta(days=rng.randint(-100, 15 * 365))
+                cas["rachat_etudes"]["fin_des_etudes"] = fin.isoformat()
+    if rng.random() < 0.1:
+        cas["revenus_activite_annuels"] = rng.choice([0, rng.randint(1_000, 60_000), round(rng.uniform(0, 9e4), 2)])
     return cas
 
 
@@ -183,6 +196,10 @@ FAUTES: tuple[Callable[[random.Random, dict[str, Any]], Any], ...] = (
     lambda rng, cas: cas | {"trimestres_services": 150.0},
     lambda rng, cas: cas | {"indice_majore": "520"},
     lambda rng, cas: cas | {"trimestres_services": True},
+    lambda rng, cas: cas | {"rachat_etudes": {"trimestres": rng.choice([0, 13]), "option": 1}},
+    lambda rng, cas: cas | {"rachat_etudes": {"trimestres": 4, "option": rng.choice([0, 4, "1"])}},
+    lambda rng, cas: cas | {"rachat_etudes": {"trimestres": 4, "option": 2, "date_de_demande": "1990-02-30"}},
+    lambda rng, cas: cas | {"revenus_activite_annuels": -rng.randint(1, 9)},
     lambda rng, cas: [cas],
     lambda rng, cas: None,
     lambda rng, cas: "texte",
@@ -239,7 +256,7 @@ def cas_legaux() -> Iterator[tuple[str, str, dict[str, Any]]]:
 def sortie_legale(fonction: str, entree: dict[str, Any]) -> str:
     import pension
 
-    calcul = pension.estimer if fonction == "estimer" else pension.simuler
+    calcul = {"estimer": pension.estimer, "rachat": pension.coter_rachat}.get(fonction, pension.simuler)
     try:
         return calcul(json.loads(json.dumps(entree, default=str))).model_dump_json()
     except pension.ErreurCas as erreur:

@@ -1,7 +1,7 @@
 """Legal cases (tests/pension/cas/*.yaml) run through simuler / estimer.
 
 Each file is a list of cases: ``nom``, ``source`` (public example, or the rule and its parameter file when
-the case is built from the rule), ``entree`` (the CasPension), ``attendu`` (a subset of the result: numbers
+the case is built from the rule), ``entree`` (the CasPension, or for ``fonction: rachat`` the DemandeRachat), ``attendu`` (a subset of the result: numbers
 within ``marge`` euros or exactly for counts, ages as {ans, mois}, ``regles``: ids that must appear in
 ``explication``; for ``fonction: estimer``, ``points``: the expected points in order), optional ``marge``.
 """
@@ -60,6 +60,8 @@ def test_cas_legal(cas):
     regles = attendu.pop("regles", [])
     if cas.get("fonction") == "estimer":
         obtenu = pension.estimer(cas["entree"]).model_dump(mode="json")
+    elif cas.get("fonction") == "rachat":
+        obtenu = pension.coter_rachat(cas["entree"]).model_dump(mode="json")
     else:
         resultat = pension.simuler(cas["entree"])
         obtenu = resultat.model_dump(mode="json")

@@ -147,3 +147,44 @@ def test_lot_avec_plusieurs_processus(tmp_path):
 def test_processus_invalide():
     r = cli("simuler", "--lot", "-", "--processus", "0", entree=json.dumps(CAS))
     assert r.returncode == 2 and "Traceback" not in r.stderr and "--processus" in r.stderr
+
+
+def test_devis_de_rachat_d_etudes(tmp_path):
+    demande = {
+        "date_de_naissance": "1960-03-01",
+        "date_de_demande": "2019-06-01",
+        "trimestres": 4,
+        "option": 1,
+        "traitement_indiciaire_brut_annuel": 30000,
+    }
+    chemin = tmp_path / "rachat.json"
+    chemin.write_text(json.dumps(demande), encoding="utf-8")
+    r = cli("rachat", str(chemin))
+    assert r.returncode == 0, r.stderr
+    devis = json.loads(r.stdout)
+    assert devis["age"] == 59 and devis["cout_par_trimestre"] == 2940.0 and devis["cout_rachat_etudes"] == 11760.0
+    assert devis["explication"][0]["regle"] == "cout_rachat_etudes"
+
+
+@pytest.mark.parametrize(
+    "modification, champ, mot",
+    [
+        ({"trimestres": 13}, "trimestres", "1 à 12"),
+        ({"option": 4}, "option", "option du rachat"),
+        ({"date_de_demande": "2019-13-01"}, "date_de_demande", "AAAA-MM-JJ"),
+        ({"date_de_naissance": "1950-03-01"}, "date_de_demande", "jusqu'à 59 ans"),
+    ],
+)
+def test_devis_de_rachat_refuse_en_francais(modification, champ, mot):
+    demande = {
+        "date_de_naissance": "1960-03-01",
+        "date_de_demande": "2019-06-01",
+        "trimestres": 4,
+        "option": 1,
+        "indice_majore": 500,
+    } | modification
+    r = cli("rachat", "-", entree=json.dumps(demande))
+    assert r.returncode == 2 and r.stdout == ""
+    erreur = json.loads(r.stderr)["erreurs"][0]
+    assert erreur["champ"] == champ and mot in erreur["message"], erreur
+    assert "Traceback" not in r.stderr

@@ -51,6 +51,24 @@ def erreurs(cas, fonction=pension.simuler):
         ),
         ({"trimestres_services": 6}, "trimestres_services", "duree_services_minimum", "pas de pension CNRACL"),
         (
+            {"rachat_etudes": {"trimestres": 0, "option": 1}},
+            "rachat_etudes.trimestres",
+            "rachat_etudes_trimestres",
+            "1 à 12 trimestres",
+        ),
+        ({"rachat_etudes": {"trimestres": 4, "option": 4}}, "rachat_etudes.option", "valeur_inconnue", "1, 2 ou 3"),
+        ({"rachat_etudes": {"trimestres": 4}}, "rachat_etudes.option", "obligatoire", "L'option du rachat"),
+        ({"revenus_activite_annuels": -10}, "revenus_activite_annuels", "valeur_negative", "Les revenus d'activité"),
+        (
+            {
+                "periodes": [{"debut": "2004-01-01", "fin": "2023-12-31", "surcotisation": "oui"}],
+                "trimestres_services": None,
+            },
+            "periodes.0.surcotisation",
+            "booleen",
+            "true ou false",
+        ),
+        (
             {
                 "nombre_enfants": 1,
                 "enfants": [{"date_de_naissance": "1990-01-01"}, {"date_de_naissance": "1992-01-01"}],

@@ -95,7 +95,7 @@ def test_pas_de_nombre_legal_dans_le_code():
     # trimestres per year (4), months per year (12), October = first month of the last civil quarter (10),
     # 31 December (31), percent (100), 6 decimals shown for rates, and 0/1.
     permis = {0, 1, 3, 4, 6, 10, 12, 31, 100}
-    for fichier in ("calcul.py", "estimation.py", "dates.py"):
+    for fichier in ("calcul.py", "estimation.py", "dates.py", "cumul.py", "rachat.py", "explication.py"):
         arbre = ast.parse((Path(pension.__file__).parent / fichier).read_text(encoding="utf-8"))
         nombres = {
             n.value
