@@ -9,7 +9,7 @@ import json
 import re
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -140,8 +140,11 @@ async def test_la_demo_montre_chaque_etat_et_des_taches_en_retard(env_demo, tmp_
         assert f"Campagne {annee + 1} (envoi des documents en {annee + 2}) : pas encore lancée" in liste
         courante = (await nav.get(f"/superviseur/campagnes/{annee}")).text
         assert "Relevé individuel de situation (RIS)</th>" in courante and "sélection aura lieu" not in courante
-        # Its next step: the reminder a week before its deadline.
-        assert f"prochaine échéance le {date_fr(date.today() + timedelta(days=23))} à " in courante
+        # Its next step: the first of its reminders (30 and 7 days before its deadline, 30 days from today at
+        # 08:00 Paris) still to come — before 08:00 in Paris the first one is today.
+        limite = datetime.combine(date.today() + timedelta(days=30), time(8), ZoneInfo("Europe/Paris"))
+        prochaine = min(r for r in (limite - timedelta(days=30), limite - timedelta(days=7)) if r > datetime.now(UTC))
+        assert f"prochaine échéance le {date_fr(prochaine.date())} à " in courante
         limite = re.search(r"Date limite de mise à jour par les employeurs</th><td>([^<]+)</td><td>([^<]+)<", courante)
         assert limite and limite.groups() == (date_fr(date.today() + timedelta(days=30)), "À venir"), limite
         simulation = await nav.post("/superviseur/campagnes", {"annee": str(annee), "simulation": "oui"})
