@@ -124,6 +124,7 @@ class Services:
     trimestres_assurance: int  # CNRACL durée d'assurance (full time, ≤ 4 per civil year, rounded up)
     jours_effectifs: int  # services that count for the minimum duration (validated services excluded)
     fin: date | None  # day after the last period, when periods are given
+    temps_partiel_a_la_quotite: int = 0  # temps_partiel_enfant periods with no child born from 2004 under the age
 
 
 def _trimestres(jours: Decimal, date_effet: date) -> int:
@@ -164,6 +165,7 @@ def _compter_services(cas: CasPension, date_effet: date, jours_gratuits: int) ->
     max_an = valeur("duree_assurance_trimestres_par_an", date_effet).valeur * par_trimestre
     arrondi = valeur("duree_assurance_arrondi", date_effet).valeur
     fin: date | None = None
+    a_la_quotite = 0
     if cas.periodes is not None:
         natures = valeur("natures_de_periode", date_effet).valeur
         depuis = valeur("bonification_enfant_date_limite", date_effet).valeur
@@ -182,6 +184,12 @@ def _compter_services(cas: CasPension, date_effet: date, jours_gratuits: int) ->
             )
             if mode == "non":
                 continue
+            if (
+                periode.nature == "temps_partiel_enfant"
+                and mode == "temps_plein"
+                and not _enfant_du_temps_partiel(cas, periode.debut, periode.fin, date_effet)
+            ):
+                mode, a_la_quotite = "quotite", a_la_quotite + 1
             liquidation += jours_liquidation * (UN if mode == "temps_plein" else decimal(periode.quotite) / 100)
             if prise_en_compte["services_effectifs"]:
                 effectifs += jours
@@ -201,7 +209,25 @@ def _compter_services(cas: CasPension, date_effet: date, jours_gratuits: int) ->
     trimestres_assurance = (
         _division_haute(assurance, par_trimestre) if arrondi == "superieur" else assurance // par_trimestre
     )
-    return Services(liquidation, _trimestres(liquidation, date_effet), trimestres_assurance, effectifs, fin)
+    return Services(
+        liquidation,
+        _trimestres(liquidation, date_effet),
+        trimestres_assurance,
+        effectifs,
+        fin,
+        a_la_quotite,
+    )
+
+
+def _enfant_du_temps_partiel(cas: CasPension, debut: date, fin: date, date_effet: date) -> bool:
+    """Whether a part-time period for a child counts free (art. 11-1°): a child born from 01/01/2004, listed in
+    ``enfants``, born by the period's end, the period starting before the child reaches the age limit."""
+    depuis = valeur("bonification_enfant_date_limite", date_effet).valeur
+    age_limite = valeur("temps_partiel_enfant_age_limite", date_effet).valeur
+    return any(
+        depuis <= enfant.date_de_naissance <= fin and debut < date_age(enfant.date_de_naissance, age_limite)
+        for enfant in cas.enfants
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,6 +307,89 @@ def _enfants(cas: CasPension, date_effet: date, explication: list[Regle]) -> Enf
             )
         )
     return Enfants(bonification, majoration, mois_gratuits * par_mois)
+
+
+@dataclass(frozen=True, slots=True)
+class BonificationsArticle15:
+    plafonnees: int  # may not raise the rate beyond the services' maximum (sapeurs-pompiers)
+    autres: int  # art. 15-I and 15-II-1° and the legacy total, up to the 80 % cap
+
+
+def _bonifications_article_15(
+    cas: CasPension, services: int, date_effet: date, explication: list[Regle]
+) -> BonificationsArticle15:
+    """The art. 15 bonifications computed from the services that earn them (``bonifications``), plus the legacy
+    total ``trimestres_bonifications`` taken as given."""
+    if not cas.bonifications:
+        if cas.trimestres_bonifications:
+            explication.append(
+                regle(
+                    "bonifications",
+                    f"Bonifications (art. 15) : {cas.trimestres_bonifications} trimestres",
+                    cas.trimestres_bonifications,
+                    valeur("pourcentage_maximum_bonifications", date_effet),
+                )
+            )
+        return BonificationsArticle15(0, cas.trimestres_bonifications)
+    source = valeur("bonifications_article_15", date_effet)
+    regles = source.valeur
+    seuil = regles["suppression_si_services_moins_de"]
+    plafonnees, autres = 0, cas.trimestres_bonifications
+    for bonification in cas.bonifications:
+        regle_type = regles[bonification.type]
+        libelle = LIBELLES_BONIFICATIONS[bonification.type]
+        services_ouvrant = bonification.services_trimestres or 0
+        if bonification.type == "autre":
+            nombre = bonification.trimestres or 0
+            detail = "nombre donné"
+        elif bonification.type == "campagnes_militaires":
+            facteur = decimal(regles["campagnes"][bonification.campagne])
+            nombre = int(services_ouvrant * facteur)
+            detail = f"{services_ouvrant} trimestres de services × {nombre_fr(facteur)} ({bonification.campagne})"
+        else:
+            numerateur, denominateur = regles[bonification.type]["fraction"]
+            nombre = services_ouvrant * numerateur // denominateur
+            detail = f"{numerateur}/{denominateur} de {services_ouvrant} trimestres de services"
+        if regle_type["plafond_trimestres"] is not None and nombre > regle_type["plafond_trimestres"]:
+            nombre = regle_type["plafond_trimestres"]
+            detail += f", plafonné à {nombre} trimestres"
+        if regle_type["supprimee_sous_15_ans"] and services < seuil:
+            explication.append(
+                regle(
+                    "bonification_supprimee",
+                    f"Bonification {libelle} supprimée : la pension rémunère {services} trimestres de services, "
+                    f"moins de {seuil} (15 ans) (art. 15)",
+                    0,
+                    source,
+                )
+            )
+            continue
+        if regle_type["plafond_taux_services"]:
+            plafonnees += nombre
+        else:
+            autres += nombre
+        explication.append(
+            regle(
+                f"bonification_{bonification.type}",
+                f"Bonification {libelle} (art. 15) : {nombre} trimestres ({detail})",
+                nombre,
+                source,
+            )
+        )
+    return BonificationsArticle15(plafonnees, autres)
+
+
+LIBELLES_BONIFICATIONS = {
+    "hors_europe": "pour services hors d'Europe",
+    "sapeurs_pompiers": "des sapeurs-pompiers professionnels",
+    "campagnes_militaires": "pour campagnes militaires",
+    "autre": "(autre)",
+}
+
+
+def pension_sans_plafond_de_cumul(cas: CasPension) -> bool:
+    """An invalidity pensioner may cumulate freely (slides 22–24): no cumul ceiling is shown."""
+    return cas.invalidite
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -607,7 +716,19 @@ def _nouvelle_generation(naissance: date, categorie: str, liquidation: date) -> 
             limite_age,
         )
     )
-    if categorie == "active":
+    decalage = valeur_eventuelle("trimestres_requis_active_decalage", liquidation) if categorie == "active" else None
+    if decalage is not None:
+        generation = ajouter_mois(naissance, -decalage.valeur.en_mois)
+        regles.append(
+            regle_figee(
+                "trimestres_requis_active",
+                f"Catégorie active : trimestres requis de la génération née {decalage.valeur} plus tôt "
+                f"(née le {date_fr(generation)})",
+                generation.isoformat(),
+                decalage,
+            )
+        )
+    elif categorie == "active":
         reference_active = valeur("trimestres_requis_active_age_reference", liquidation)
         generation = ajouter_mois(date_legale, -reference_active.valeur.en_mois)
         regles.append(
@@ -723,6 +844,18 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
             valeur("trimestre_seuil_arrondi_jours", liquidation),
         )
     )
+    if services.temps_partiel_a_la_quotite:
+        explication.append(
+            regle(
+                "temps_partiel_enfant",
+                f"{services.temps_partiel_a_la_quotite} période(s) de temps partiel pour enfant comptée(s) à la "
+                "quotité : la gratuité (art. 11, 1°) ne couvre que les enfants nés à partir du "
+                f"{date_fr(valeur('bonification_enfant_date_limite', liquidation).valeur)}, jusqu'à leurs "
+                f"{valeur('temps_partiel_enfant_age_limite', liquidation).valeur} (décrivez l'enfant dans enfants)",
+                services.temps_partiel_a_la_quotite,
+                valeur("temps_partiel_enfant_age_limite", liquidation),
+            )
+        )
     minimum_services = valeur("duree_services_minimum", liquidation)
     if services.jours_effectifs < minimum_services.valeur.en_mois * par_mois and not cas.invalidite:
         raise ErreurCas.une(
@@ -732,22 +865,28 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
             "repris au régime général et à l'Ircantec). Vérifiez les services indiqués.",
         )
 
-    bonifications = cas.trimestres_bonifications + enfants.bonification
+    article_15 = _bonifications_article_15(cas, services.trimestres, liquidation, explication)
     maximum = valeur("pourcentage_maximum", liquidation)
     maximum_bonifications = valeur("pourcentage_maximum_bonifications", liquidation)
-    if cas.trimestres_bonifications:
+    base_services = min(services.trimestres, requis)
+    plafonnees = min(article_15.plafonnees, max(requis - base_services, 0))
+    if plafonnees < article_15.plafonnees:
         explication.append(
             regle(
-                "bonifications",
-                f"Bonifications (art. 15) : {cas.trimestres_bonifications} trimestres",
-                cas.trimestres_bonifications,
-                maximum_bonifications,
+                "bonification_sapeurs_pompiers_plafond",
+                f"Bonification des sapeurs-pompiers professionnels retenue pour {plafonnees} trimestres : elle ne "
+                f"peut porter les services et bonifications au-delà des {requis} trimestres du pourcentage maximum "
+                "de 75 % (art. 15, II, 2°)",
+                plafonnees,
+                valeur("bonifications_article_15", liquidation),
             )
         )
-    base_services = min(services.trimestres, requis)
+    bonifications_article_15 = article_15.autres + plafonnees
+    bonifications = bonifications_article_15 + enfants.bonification
     taux, regle_taux = _taux_de_liquidation(base_services, bonifications, requis, maximum, maximum_bonifications)
     explication.append(regle_taux)
 
+    majoration_active = _majoration_active_fph(cas, categorie, services.trimestres, liquidation, explication)
     donnee = cas.duree_assurance_tous_regimes is not None
     duree_assurance = (
         cas.duree_assurance_tous_regimes
@@ -755,6 +894,7 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
         else services.trimestres_assurance
         + bonifications
         + enfants.majoration_duree
+        + majoration_active
         + cas.duree_assurance_autres_regimes
     )
     explication.append(
@@ -763,7 +903,7 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
             donnee,
             services.trimestres_assurance,
             bonifications,
-            enfants.majoration_duree,
+            enfants.majoration_duree + majoration_active,
             cas.duree_assurance_autres_regimes,
             valeur("duree_assurance_trimestres_par_an", liquidation),
         )
@@ -805,7 +945,7 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
     )
     debut_surcote = max(date_age(naissance, age_surcote.valeur), valeurs_datees("surcote_taux")[0].date_effet)
     fin_activite = min(liquidation, services.fin) if services.fin else liquidation
-    excedent = duree_assurance - cas.trimestres_bonifications - requis
+    excedent = duree_assurance - bonifications_article_15 - requis
     if decote == 0 and excedent > 0 and fin_activite > debut_surcote:
         explication.append(
             regle(
@@ -869,6 +1009,8 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
         )
     )
 
+    pension = _plancher_invalidite(cas, pension, traitement, liquidation, pas, explication)
+
     minimum = _minimum_garanti(
         cas, services.trimestres, requis, duree_assurance, date_ouverture, date_annulation, liquidation, explication
     )
@@ -887,7 +1029,9 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
             valeur("arrondi_euros", liquidation),
         )
     )
-    plafond_cumul = _plafond_cumul(annuelle, liquidation, pas, explication)
+    plafond_cumul = (
+        None if pension_sans_plafond_de_cumul(cas) else _plafond_cumul(annuelle, liquidation, pas, explication)
+    )
 
     return {
         "date_de_liquidation": liquidation,
@@ -920,6 +1064,56 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
         "plafond_cumul_emploi_retraite_annuel": plafond_cumul,
         "explication": explication,
     }
+
+
+def _majoration_active_fph(
+    cas: CasPension, categorie: str, services: int, date_effet: date, explication: list[Regle]
+) -> int:
+    """Art. 21-III: a hospital civil servant of the active category gets a tenth of the active services' duration
+    as majoration of the durée d'assurance."""
+    if categorie != "active" or cas.fonction_publique != "hospitaliere":
+        return 0
+    fraction = valeur_eventuelle("majoration_duree_active_fph", date_effet)
+    if fraction is None:
+        return 0
+    actifs = cas.trimestres_services_actifs if cas.trimestres_services_actifs is not None else services
+    nombre = int(actifs * decimal(fraction.valeur))
+    explication.append(
+        regle(
+            "majoration_duree_active_fph",
+            f"Majoration de durée d'assurance des hospitaliers de catégorie active (art. 21, III) : "
+            f"{pourcentage_fr(decimal(fraction.valeur))} de {actifs} trimestres de services actifs = {nombre} "
+            "trimestres (durée d'assurance seulement)",
+            nombre,
+            fraction,
+        )
+    )
+    return nombre
+
+
+def _plancher_invalidite(
+    cas: CasPension, pension: Decimal, traitement: Decimal, date_effet: date, pas: Decimal, explication: list[Regle]
+) -> Decimal:
+    """Art. 34-I: an invalidity of at least 60 % guarantees half the traitement."""
+    if not cas.invalidite or cas.taux_invalidite is None:
+        return pension
+    plancher = valeur("invalidite_minimum_traitement", date_effet)
+    seuil, fraction = plancher.valeur["taux_invalidite_minimum"], decimal(plancher.valeur["fraction_traitement"])
+    if cas.taux_invalidite < seuil:
+        return pension
+    montant = traitement * fraction
+    applique = montant > pension
+    explication.append(
+        regle(
+            "plancher_invalidite",
+            f"Invalidité de {nombre_fr(cas.taux_invalidite)} % (au moins {seuil} %) : pension d'au moins "
+            f"{pourcentage_fr(fraction)} du traitement, soit {somme_fr(euros(montant, pas))} € par an (art. 34, I)"
+            + (" — appliqué" if applique else " — non atteint"),
+            euros(montant, pas),
+            plancher,
+        )
+    )
+    return montant if applique else pension
 
 
 def _minimum_garanti(

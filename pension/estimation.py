@@ -146,16 +146,58 @@ def estimer(cas: CasPension | dict[str, Any]) -> Estimation:
 
 
 def _depart_carriere_longue(cas: CasPension, situation: date, premier: Resultat, legal: date) -> date | None:
-    """The earliest early-departure date for a carrière longue, the durée cotisée growing until that date."""
-    candidat: date = premier["date_ouverture_droits"]
-    while premier["depart_anticipe"] == "carriere_longue" and candidat < legal:
-        # The conditions judged with the career known on the candidate date (not on the legal age).
-        arrete = poursuivre(cas, situation, candidat).model_copy(update={"date_de_liquidation": legal})
-        ouverture: date = calculer(arrete, legal)["date_ouverture_droits"]
-        if ouverture <= candidat:
+    """The earliest early-departure date for a carrière longue, the durée cotisée growing until that date: each
+    step's age of departure, or the day its durée cotisée is reached when that comes later, is tried as ``simuler``
+    would judge it (the career continued to that day), the earliest accepted is kept."""
+    if cas.carriere_longue is None:
+        return None
+    candidats: set[date] = set()
+    for jour in sorted({premier["date_ouverture_droits"], situation, legal}):
+        try:
+            paliers = par_generation("carriere_longue", cas.date_de_naissance, jour).valeur
+        except ParametreNonCouvert:
+            continue
+        for palier in paliers:
+            depart = max(date_age(cas.date_de_naissance, palier["age_depart"]), situation)
+            if depart >= legal:
+                continue
+            candidats.add(depart)
+            manque = premier["trimestres_requis"] + palier["trimestres_en_sus"] - cas.carriere_longue.duree_cotisee
+            atteinte = _date_duree_atteinte(situation, manque, legal)
+            if atteinte is not None and depart < atteinte < legal:
+                candidats.add(atteinte)
+    for candidat in sorted(candidats):
+        try:
+            resultat = calculer(poursuivre(cas, situation, candidat), candidat)
+        except (ErreurCas, ParametreNonCouvert):
+            continue
+        if resultat["depart_anticipe"] == "carriere_longue":
             return candidat
-        candidat = ouverture
     return None
+
+
+def _date_duree_atteinte(situation: date, manque: int, limite: date) -> date | None:
+    """The first departure date by which the services continued from ``situation`` add ``manque`` trimestres
+    (the count ``poursuivre`` makes), or None when not before ``limite``."""
+    if manque <= 0:
+        return situation
+
+    def ajoutes(depart: date) -> int:
+        par_mois = valeur("jours_par_mois", depart).valeur
+        return int(
+            jours_360(situation, depart - timedelta(days=1), par_mois) // valeur("jours_par_trimestre", depart).valeur
+        )
+
+    if ajoutes(limite) < manque:
+        return None
+    bas, haut = situation, limite  # ajoutes(bas) < manque <= ajoutes(haut)
+    while (haut - bas).days > 1:
+        milieu = bas + (haut - bas) / 2
+        if ajoutes(milieu) >= manque:
+            haut = milieu
+        else:
+            bas = milieu
+    return haut
 
 
 def _point(resultat: Resultat, age: Age, depart: date, genre: str, limite: date) -> PointEstimation:

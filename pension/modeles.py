@@ -41,6 +41,13 @@ CHAMPS = {
     "duree_cotisee": "la durée cotisée",
     "trimestres_fin_annee": "les trimestres validés en début de carrière",
     "trimestres_services_actifs": "les trimestres de services actifs",
+    "taux_invalidite": "le taux d'invalidité",
+    "bonifications": "les bonifications",
+    "type": "le type de bonification",
+    "services_trimestres": "les trimestres de services ouvrant la bonification",
+    "trimestres": "les trimestres de bonification",
+    "campagne": "le genre de campagne",
+    "fonction_publique": "la fonction publique",
 }
 
 MESSAGES = {
@@ -213,6 +220,35 @@ class CarriereLongue(Modele):
         return trimestres
 
 
+class Bonification(Modele):
+    """A bonification of art. 15. The engine computes it from the services that earn it
+    (``services_trimestres``): ``hors_europe`` (a third), ``sapeurs_pompiers`` (a fifth, capped),
+    ``campagnes_militaires`` (the duration counted again by ``campagne``: demi, simple, simple_et_demie, double);
+    ``autre`` takes ``trimestres`` as given."""
+
+    type: Literal["hors_europe", "sapeurs_pompiers", "campagnes_militaires", "autre"]
+    services_trimestres: int | None = Field(default=None, ge=0)
+    trimestres: int | None = Field(default=None, ge=0)
+    campagne: Literal["demi", "simple", "simple_et_demie", "double"] = "simple"
+
+    @model_validator(mode="after")
+    def _forme(self) -> Bonification:
+        if self.type == "autre" and self.trimestres is None:
+            raise RegleCas(
+                "trimestres",
+                "obligatoire",
+                "Une bonification de type « autre » se donne en trimestres (trimestres) : ajoutez ce champ.",
+            )
+        if self.type != "autre" and self.services_trimestres is None:
+            raise RegleCas(
+                "services_trimestres",
+                "obligatoire",
+                "Indiquez la durée des services qui ouvrent cette bonification, en trimestres (services_trimestres) "
+                ": la bonification en est calculée.",
+            )
+        return self
+
+
 class CasPension(Modele):
     """A pension case. Services: one of ``periodes``, ``trimestres_services`` or ``duree_services_jours``.
     ``date_de_situation``: the date the services are known up to (for ``estimer``; defaults to the day after
@@ -227,6 +263,7 @@ class CasPension(Modele):
     periodes: list[Periode] | None = None
     trimestres_services_actifs: int | None = Field(default=None, ge=0)
     trimestres_bonifications: int = Field(default=0, ge=0)
+    bonifications: list[Bonification] = Field(default_factory=list)
     duree_assurance_autres_regimes: int = Field(default=0, ge=0)
     duree_assurance_tous_regimes: int | None = Field(default=None, ge=0)
     indice_majore: int | None = Field(default=None, ge=1)
@@ -234,8 +271,10 @@ class CasPension(Modele):
     nombre_enfants: int | None = Field(default=None, ge=0)
     enfants: list[Enfant] = Field(default_factory=list)
     invalidite: bool = False
+    taux_invalidite: float | None = Field(default=None, ge=0, le=100)
     handicap: bool = False
     carriere_longue: CarriereLongue | None = None
+    fonction_publique: Literal["territoriale", "hospitaliere"] = "territoriale"
 
     @model_validator(mode="after")
     def _coherence(self) -> CasPension:
@@ -271,6 +310,13 @@ class CasPension(Modele):
                 formes[1],
                 "services_une_seule_forme",
                 f"Les services sont donnés deux fois ({' et '.join(formes)}) : n'en gardez qu'une forme.",
+            )
+        if self.taux_invalidite is not None and not self.invalidite:
+            raise RegleCas(
+                "taux_invalidite",
+                "taux_invalidite_sans_invalidite",
+                "Le taux d'invalidité ne s'applique qu'à une retraite pour invalidité : ajoutez invalidite: true "
+                "ou retirez taux_invalidite.",
             )
         for rang, periode in enumerate(self.periodes or []):
             if periode.debut < self.date_de_naissance:
