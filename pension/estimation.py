@@ -182,17 +182,18 @@ def _date_duree_atteinte(situation: date, manque: int, limite: date) -> date | N
     if manque <= 0:
         return situation
 
+    # the day counts in force at the legal date (the dates searched may precede the parameters' first version)
+    par_mois = valeur("jours_par_mois", limite).valeur
+    par_trimestre = valeur("jours_par_trimestre", limite).valeur
+
     def ajoutes(depart: date) -> int:
-        par_mois = valeur("jours_par_mois", depart).valeur
-        return int(
-            jours_360(situation, depart - timedelta(days=1), par_mois) // valeur("jours_par_trimestre", depart).valeur
-        )
+        return int(jours_360(situation, depart - timedelta(days=1), par_mois) // par_trimestre)
 
     if ajoutes(limite) < manque:
         return None
     bas, haut = situation, limite  # ajoutes(bas) < manque <= ajoutes(haut)
     while (haut - bas).days > 1:
-        milieu = bas + (haut - bas) / 2
+        milieu = bas + timedelta(days=(haut - bas).days >> 1)  # bisection
         if ajoutes(milieu) >= manque:
             haut = milieu
         else:
