@@ -276,6 +276,21 @@ class CasPension(Modele):
     carriere_longue: CarriereLongue | None = None
     fonction_publique: Literal["territoriale", "hospitaliere"] = "territoriale"
 
+    @model_validator(mode="before")
+    @classmethod
+    def _super_active(cls, donnees: Any) -> Any:
+        if isinstance(donnees, dict) and donnees.get("categorie") == "super_active":
+            raise RegleCas(
+                "categorie",
+                "super_active_non_modelisee",
+                "La catégorie super-active (réseaux souterrains des égouts, identification et traitement des corps) "
+                "n'est pas calculée ici : son âge d'ouverture (52 ans, porté à 54 ans), sa durée de services "
+                "super-actifs et la bonification de moitié des égoutiers (au plus 40 trimestres) n'ont pas de "
+                "paramètre daté vérifié. Demandez ce calcul à la CNRACL, ou simulez la catégorie active (active) "
+                "pour un ordre de grandeur.",
+            )
+        return donnees
+
     @model_validator(mode="after")
     def _coherence(self) -> CasPension:
         for champ in ("date_de_liquidation", "date_de_situation"):
