@@ -29,7 +29,7 @@ from pydantic import ValidationError
 
 from pension.dates import ajouter_mois, date_age, jours_360, jours_trimestres_calendaires, mois_entiers
 from pension.format import date_fr, nombre_fr, pourcentage_fr, somme_fr
-from pension.modeles import CasPension, ErreurCas, ResultatPension
+from pension.modeles import CarriereLongue, CasPension, ErreurCas, ResultatPension
 from pension.parametres import (
     MEMOIRE,
     Duree,
@@ -396,6 +396,17 @@ def pension_sans_plafond_de_cumul(cas: CasPension) -> bool:
 # Early departure, surcote
 
 
+def duree_cotisee_retenue(donnees: CarriereLongue, date_effet: date) -> tuple[int, Valeur]:
+    """The durée cotisée for a carrière longue: the one given plus the periods réputées cotisées within their caps
+    (slide 49)."""
+    plafonds = valeur("carriere_longue_reputees_cotisees", date_effet)
+    reputees = sum(
+        nombre if plafonds.valeur[nature] is None else min(nombre, plafonds.valeur[nature])
+        for nature, nombre in donnees.periodes_reputees_cotisees.items()
+    )
+    return donnees.duree_cotisee + reputees, plafonds
+
+
 def _carriere_longue(
     cas: CasPension, naissance: date, date_effet: date, requis: int, explication: list[Regle]
 ) -> date | None:
@@ -414,13 +425,24 @@ def _carriere_longue(
             "retirez carriere_longue ou choisissez une date postérieure.",
         ) from None
     seuil_debut = debut.valeur["ne_au_dernier_trimestre" if naissance.month >= 10 else "general"]
+    cotisee, plafonds = duree_cotisee_retenue(donnees, date_effet)
+    if cotisee > donnees.duree_cotisee:
+        explication.append(
+            regle(
+                "carriere_longue_reputees_cotisees",
+                f"Carrière longue : {cotisee - donnees.duree_cotisee} trimestres réputés cotisés ajoutés "
+                f"(maladie, service national, invalidité, chômage plafonnés) : {cotisee} trimestres",
+                cotisee,
+                plafonds,
+            )
+        )
     retenu = None
     for palier in sorted(table.valeur, key=lambda palier: palier["age_depart"]):
         jeune = max(
             (nombre for age, nombre in donnees.trimestres_fin_annee.items() if age <= palier["age_debut"]), default=0
         )
         duree = requis + palier["trimestres_en_sus"]
-        if jeune >= seuil_debut and donnees.duree_cotisee >= duree:
+        if jeune >= seuil_debut and cotisee >= duree:
             retenu = (palier, duree)
             break
     if retenu is None:
@@ -440,7 +462,7 @@ def _carriere_longue(
         regle(
             "carriere_longue",
             f"Carrière longue : début avant la fin de l'année des {palier['age_debut']} ans "
-            f"({seuil_debut} trimestres), {donnees.duree_cotisee} trimestres cotisés pour {duree} exigés : "
+            f"({seuil_debut} trimestres), {cotisee} trimestres cotisés pour {duree} exigés : "
             f"départ possible à {palier['age_depart']}, le {jour:%d/%m/%Y}",
             {"age_depart": _age(palier["age_depart"]), "duree_cotisee_exigee": duree},
             table,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from pension.calcul import calculer, lire_cas
+from pension.calcul import calculer, duree_cotisee_retenue, lire_cas
 from pension.dates import age_a, date_age, jours_360
 from pension.format import date_fr
 from pension.modeles import Age, CasPension, ErreurCas, Estimation, PointEstimation
@@ -162,7 +162,8 @@ def _depart_carriere_longue(cas: CasPension, situation: date, premier: Resultat,
             if depart >= legal:
                 continue
             candidats.add(depart)
-            manque = premier["trimestres_requis"] + palier["trimestres_en_sus"] - cas.carriere_longue.duree_cotisee
+            cotisee = duree_cotisee_retenue(cas.carriere_longue, legal)[0]
+            manque = premier["trimestres_requis"] + palier["trimestres_en_sus"] - cotisee
             atteinte = _date_duree_atteinte(situation, manque, legal)
             if atteinte is not None and depart < atteinte < legal:
                 candidats.add(atteinte)

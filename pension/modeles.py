@@ -48,6 +48,7 @@ CHAMPS = {
     "trimestres": "les trimestres de bonification",
     "campagne": "le genre de campagne",
     "fonction_publique": "la fonction publique",
+    "periodes_reputees_cotisees": "les périodes réputées cotisées",
 }
 
 MESSAGES = {
@@ -202,10 +203,26 @@ class Enfant(Modele):
 class CarriereLongue(Modele):
     """Data for an early departure (carrière longue): trimestres validated at the end of the civil year of
     given birthdays (keys: ages 16, 17, 18, 20, 21) and the durée cotisée (cotisés and réputés cotisés, all
-    regimes, bonifications for children excluded)."""
+    regimes, bonifications for children excluded); ``periodes_reputees_cotisees``: trimestres by nature (slide 49),
+    added within their caps."""
 
     trimestres_fin_annee: dict[int, int] = Field(default_factory=dict)
     duree_cotisee: int = Field(ge=0)
+    periodes_reputees_cotisees: dict[
+        Literal["maladie", "service_national", "maternite", "invalidite", "chomage", "penibilite"], int
+    ] = Field(default_factory=dict)
+
+    @field_validator("periodes_reputees_cotisees")
+    @classmethod
+    def _reputees_positives(cls, periodes: dict[str, int]) -> dict[str, int]:
+        for nature, nombre in periodes.items():
+            if nombre < 0:
+                raise RegleCas(
+                    nature,
+                    "valeur_negative",
+                    "Les trimestres réputés cotisés ne peuvent pas être négatifs : indiquez 0 ou plus.",
+                )
+        return periodes
 
     @field_validator("trimestres_fin_annee")
     @classmethod
