@@ -707,18 +707,33 @@ class Generation:
     regle_annulation: Regle
 
 
-_GENERATIONS: dict[tuple[date, str, int], Generation] = {}
+_GENERATIONS: dict[tuple[date, str, int, date | None], Generation] = {}
 
 
-def _generation(naissance: date, categorie: str, liquidation: date) -> Generation:
-    """``_nouvelle_generation``, memoised per birth date, category and epoch of the parameters."""
-    cle = (naissance, categorie, epoque(liquidation))
-    return _memoise(_GENERATIONS, cle, lambda: _nouvelle_generation(naissance, categorie, liquidation))
+def _generation(naissance: date, categorie: str, liquidation: date, regles_ages: date | None = None) -> Generation:
+    """``_nouvelle_generation``, memoised per birth date, category, epoch of the parameters and protected date."""
+    cle = (naissance, categorie, epoque(liquidation), regles_ages)
+    return _memoise(_GENERATIONS, cle, lambda: _nouvelle_generation(naissance, categorie, liquidation, regles_ages))
 
 
-def _nouvelle_generation(naissance: date, categorie: str, liquidation: date) -> Generation:
+def protection_actifs_2011(cas: CasPension, date_effet: date) -> Valeur | None:
+    """The protection of agents with the active services' duration accomplished before the 2011 raise who then left
+    the active category (slide 27), when the case meets it."""
+    if cas.trimestres_services_actifs_avant_2011 is None:
+        return None
+    protection = valeur_eventuelle("protection_services_actifs_2011", date_effet)
+    if protection is None or cas.trimestres_services_actifs_avant_2011 < protection.valeur["trimestres_actifs_minimum"]:
+        return None
+    return protection
+
+
+def _nouvelle_generation(
+    naissance: date, categorie: str, liquidation: date, regles_ages: date | None = None
+) -> Generation:
+    """``regles_ages``: the date whose rules fix the ages (a protected agent), else those of the liquidation."""
     regles: list[Regle] = []
-    age_legal = par_generation(f"age_ouverture_droits_{categorie}", naissance, liquidation)
+    date_ages = regles_ages or liquidation
+    age_legal = par_generation(f"age_ouverture_droits_{categorie}", naissance, date_ages)
     date_legale = date_age(naissance, age_legal.valeur)
     regles.append(
         regle_figee(
@@ -729,7 +744,7 @@ def _nouvelle_generation(naissance: date, categorie: str, liquidation: date) -> 
             age_legal,
         )
     )
-    limite_age = par_generation(f"limite_age_{categorie}", naissance, liquidation)
+    limite_age = par_generation(f"limite_age_{categorie}", naissance, date_ages)
     regles.append(
         regle_figee(
             "limite_age",
@@ -836,7 +851,21 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
     naissance, explication = cas.date_de_naissance, list[Regle]()
 
     categorie = cas.categorie
-    if categorie == "active" and cas.trimestres_services_actifs is not None:
+    protection = protection_actifs_2011(cas, liquidation)
+    if protection is not None:
+        categorie = "active"
+        explication.append(
+            regle(
+                "protection_services_actifs_2011",
+                f"{cas.trimestres_services_actifs_avant_2011} trimestres de services actifs accomplis avant le "
+                f"{date_fr(protection.valeur['date_regles'] + timedelta(days=1))} puis sortie de la catégorie active : "
+                "âge d'ouverture et limite d'âge de la catégorie active en vigueur à cette date (loi 2010-1330 ; "
+                "diapositive 27)",
+                cas.trimestres_services_actifs_avant_2011,
+                protection,
+            )
+        )
+    elif categorie == "active" and cas.trimestres_services_actifs is not None:
         requis_actifs = par_generation("duree_services_actifs_requise", naissance, liquidation)
         suffisant = cas.trimestres_services_actifs * 3 >= requis_actifs.valeur.en_mois
         categorie = "active" if suffisant else "sedentaire"
@@ -850,7 +879,9 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
             )
         )
 
-    generation = _generation(naissance, categorie, liquidation)
+    generation = _generation(
+        naissance, categorie, liquidation, protection.valeur["date_regles"] if protection is not None else None
+    )
     explication.extend(generation.regles)
     age_legal, date_legale, limite_age = generation.age_legal, generation.date_legale, generation.limite_age
     requis = generation.requis

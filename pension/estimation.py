@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from pension.calcul import calculer, duree_cotisee_retenue, lire_cas
+from pension.calcul import calculer, duree_cotisee_retenue, lire_cas, protection_actifs_2011
 from pension.dates import age_a, date_age, jours_360
 from pension.format import date_fr
 from pension.modeles import Age, CasPension, ErreurCas, Estimation, PointEstimation
@@ -82,6 +82,10 @@ def poursuivre(cas: CasPension, situation: date, depart: date) -> CasPension:
 
 def _date_legale(cas: CasPension, categorie: str) -> date:
     """The legal-age date under the rules in force on that date (a reform may move it: iterate to a fixed point)."""
+    protection = protection_actifs_2011(cas, parametre("protection_services_actifs_2011").dates[-1])
+    if protection is not None:  # the ages of the date the protection keeps
+        age = par_generation("age_ouverture_droits_active", cas.date_de_naissance, protection.valeur["date_regles"])
+        return max(date_age(cas.date_de_naissance, age.valeur), protection.date_effet)
     nom = f"age_ouverture_droits_{categorie}"
     jour = max(cas.date_de_naissance, parametre(nom).dates[0])
     for _ in range(len(parametre(nom).versions) + 1):
@@ -148,7 +152,7 @@ def estimer(cas: CasPension | dict[str, Any]) -> Estimation:
 def _depart_carriere_longue(cas: CasPension, situation: date, premier: Resultat, legal: date) -> date | None:
     """The earliest early-departure date for a carrière longue, the durée cotisée growing until that date: each
     step's age of departure, or the day its durée cotisée is reached when that comes later, is tried as ``simuler``
-    would judge it (the career continued to that day), the earliest accepted is kept."""
+    would judge it (the career continued to that day), and the earliest accepted day is kept."""
     if cas.carriere_longue is None:
         return None
     candidats: set[date] = set()
@@ -167,13 +171,29 @@ def _depart_carriere_longue(cas: CasPension, situation: date, premier: Resultat,
             atteinte = _date_duree_atteinte(situation, manque, legal)
             if atteinte is not None and depart < atteinte < legal:
                 candidats.add(atteinte)
-    for candidat in sorted(candidats):
+
+    def accepte(depart: date) -> bool:
         try:
-            resultat = calculer(poursuivre(cas, situation, candidat), candidat)
+            resultat = calculer(poursuivre(cas, situation, depart), depart)
         except (ErreurCas, ParametreNonCouvert):
+            return False
+        return bool(resultat["depart_anticipe"] == "carriere_longue")
+
+    refuse: date | None = None
+    for candidat in sorted(candidats):
+        if not accepte(candidat):
+            refuse = candidat
             continue
-        if resultat["depart_anticipe"] == "carriere_longue":
-            return candidat
+        # The rules in force between two candidates may differ from those of the legal date (a reform): the
+        # earliest accepted day after the last refused candidate, by bisection.
+        premier_accepte = candidat
+        while refuse is not None and (premier_accepte - refuse).days > 1:
+            milieu = refuse + timedelta(days=(premier_accepte - refuse).days >> 1)
+            if accepte(milieu):
+                premier_accepte = milieu
+            else:
+                refuse = milieu
+        return premier_accepte
     return None
 
 

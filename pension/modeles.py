@@ -49,6 +49,7 @@ CHAMPS = {
     "campagne": "le genre de campagne",
     "fonction_publique": "la fonction publique",
     "periodes_reputees_cotisees": "les périodes réputées cotisées",
+    "trimestres_services_actifs_avant_2011": "les trimestres de services actifs accomplis avant le 01/07/2011",
 }
 
 MESSAGES = {
@@ -268,6 +269,8 @@ class Bonification(Modele):
 
 class CasPension(Modele):
     """A pension case. Services: one of ``periodes``, ``trimestres_services`` or ``duree_services_jours``.
+    ``trimestres_services_actifs_avant_2011``: active services accomplished before the 2011 raise by an agent who then
+    left the active category (integrated into a sedentary corps or radiated): keeps the ages of then (slide 27).
     ``date_de_situation``: the date the services are known up to (for ``estimer``; defaults to the day after
     the last period)."""
 
@@ -279,6 +282,7 @@ class CasPension(Modele):
     duree_services_jours: int | None = Field(default=None, ge=0)
     periodes: list[Periode] | None = None
     trimestres_services_actifs: int | None = Field(default=None, ge=0)
+    trimestres_services_actifs_avant_2011: int | None = Field(default=None, ge=0)
     trimestres_bonifications: int = Field(default=0, ge=0)
     bonifications: list[Bonification] = Field(default_factory=list)
     duree_assurance_autres_regimes: int = Field(default=0, ge=0)
