@@ -313,6 +313,7 @@ def _enfants(cas: CasPension, date_effet: date, explication: list[Regle]) -> Enf
 class BonificationsArticle15:
     plafonnees: int  # may not raise the rate beyond the services' maximum (sapeurs-pompiers)
     autres: int  # art. 15-I and 15-II-1° and the legacy total, up to the 80 % cap
+    services_minimum_garanti: int = 0  # counted as services in the minimum garanti, without the rate cap
 
 
 def _bonifications_article_15(
@@ -334,7 +335,7 @@ def _bonifications_article_15(
     source = valeur("bonifications_article_15", date_effet)
     regles = source.valeur
     seuil = regles["suppression_si_services_moins_de"]
-    plafonnees, autres = 0, cas.trimestres_bonifications
+    plafonnees, autres, minimum_garanti = 0, cas.trimestres_bonifications, 0
     for bonification in cas.bonifications:
         regle_type = regles[bonification.type]
         libelle = LIBELLES_BONIFICATIONS[bonification.type]
@@ -364,6 +365,8 @@ def _bonifications_article_15(
                 )
             )
             continue
+        if regle_type["minimum_garanti"]:
+            minimum_garanti += nombre
         if regle_type["plafond_taux_services"]:
             plafonnees += nombre
         else:
@@ -376,7 +379,7 @@ def _bonifications_article_15(
                 source,
             )
         )
-    return BonificationsArticle15(plafonnees, autres)
+    return BonificationsArticle15(plafonnees, autres, minimum_garanti)
 
 
 LIBELLES_BONIFICATIONS = {
@@ -1064,8 +1067,25 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
 
     pension = _plancher_invalidite(cas, pension, traitement, liquidation, pas, explication)
 
+    if article_15.services_minimum_garanti:
+        explication.append(
+            regle(
+                "minimum_garanti_bonifications",
+                f"Minimum garanti : {article_15.services_minimum_garanti} trimestres de bonification des "
+                "sapeurs-pompiers professionnels comptés comme services, sans limitation",
+                article_15.services_minimum_garanti,
+                valeur("bonifications_article_15", liquidation),
+            )
+        )
     minimum = _minimum_garanti(
-        cas, services.trimestres, requis, duree_assurance, date_ouverture, date_annulation, liquidation, explication
+        cas,
+        services.trimestres + article_15.services_minimum_garanti,
+        requis,
+        duree_assurance,
+        date_ouverture,
+        date_annulation,
+        liquidation,
+        explication,
     )
     minimum_applique = minimum is not None and minimum > pension
     if minimum is not None and minimum_applique:
