@@ -321,16 +321,16 @@ def _bonifications_article_15(
 ) -> BonificationsArticle15:
     """The art. 15 bonifications computed from the services that earn them (``bonifications``), plus the legacy
     total ``trimestres_bonifications`` taken as given."""
-    if not cas.bonifications:
-        if cas.trimestres_bonifications:
-            explication.append(
-                regle(
-                    "bonifications",
-                    f"Bonifications (art. 15) : {cas.trimestres_bonifications} trimestres",
-                    cas.trimestres_bonifications,
-                    valeur("pourcentage_maximum_bonifications", date_effet),
-                )
+    if cas.trimestres_bonifications:
+        explication.append(
+            regle(
+                "bonifications",
+                f"Bonifications (art. 15) : {cas.trimestres_bonifications} trimestres",
+                cas.trimestres_bonifications,
+                valeur("pourcentage_maximum_bonifications", date_effet),
             )
+        )
+    if not cas.bonifications:
         return BonificationsArticle15(0, cas.trimestres_bonifications)
     source = valeur("bonifications_article_15", date_effet)
     regles = source.valeur
@@ -346,7 +346,10 @@ def _bonifications_article_15(
         elif bonification.type == "campagnes_militaires":
             facteur = decimal(regles["campagnes"][bonification.campagne])
             nombre = int(services_ouvrant * facteur)
-            detail = f"{services_ouvrant} trimestres de services × {nombre_fr(facteur)} ({bonification.campagne})"
+            detail = (
+                f"{services_ouvrant} trimestres de services × {nombre_fr(facteur)}, "
+                f"{LIBELLES_CAMPAGNES[bonification.campagne]}"
+            )
         else:
             numerateur, denominateur = regles[bonification.type]["fraction"]
             nombre = services_ouvrant * numerateur // denominateur
@@ -386,7 +389,13 @@ LIBELLES_BONIFICATIONS = {
     "hors_europe": "pour services hors d'Europe",
     "sapeurs_pompiers": "des sapeurs-pompiers professionnels",
     "campagnes_militaires": "pour campagnes militaires",
-    "autre": "(autre)",
+    "autre": "déclarée",
+}
+LIBELLES_CAMPAGNES = {
+    "demi": "demi-campagne",
+    "simple": "campagne simple",
+    "simple_et_demie": "campagne simple et demie",
+    "double": "campagne double",
 }
 
 
@@ -907,7 +916,8 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
                 f"{services.temps_partiel_a_la_quotite} période(s) de temps partiel pour enfant comptée(s) à la "
                 "quotité : la gratuité (art. 11, 1°) ne couvre que les enfants nés à partir du "
                 f"{date_fr(valeur('bonification_enfant_date_limite', liquidation).valeur)}, jusqu'à leurs "
-                f"{valeur('temps_partiel_enfant_age_limite', liquidation).valeur} (décrivez l'enfant dans enfants)",
+                f"{valeur('temps_partiel_enfant_age_limite', liquidation).valeur} (indiquez la date de naissance de "
+                "l'enfant)",
                 services.temps_partiel_a_la_quotite,
                 valeur("temps_partiel_enfant_age_limite", liquidation),
             )
