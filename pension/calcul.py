@@ -32,7 +32,7 @@ from pension.cumul import cumul
 from pension.dates import ajouter_mois, date_age, jours_360, jours_trimestres_calendaires, mois_entiers
 from pension.explication import Regle, arrondi, decimal, euros, regle, regle_figee
 from pension.format import date_fr, nombre_fr, pourcentage_fr, somme_fr
-from pension.modeles import CasPension, ErreurCas, ResultatPension
+from pension.modeles import CarriereLongue, CasPension, ErreurCas, ResultatPension
 from pension.parametres import (
     MEMOIRE,
     Duree,
@@ -89,6 +89,7 @@ class Services:
     jours_effectifs: int  # services that count for the minimum duration (validated services excluded)
     fin: date | None  # day after the last period, when periods are given
     jours_surcotises: Decimal = ZERO  # part time surcotisé counted at full time (within its cap)
+    temps_partiel_a_la_quotite: int = 0  # temps_partiel_enfant periods with no child born from 2004 under the age
 
 
 def _trimestres(jours: Decimal, date_effet: date) -> int:
@@ -130,6 +131,7 @@ def _compter_services(cas: CasPension, date_effet: date, jours_gratuits: int) ->
     arrondi = valeur("duree_assurance_arrondi", date_effet).valeur
     fin: date | None = None
     surcotises = ZERO
+    a_la_quotite = 0
     if cas.periodes is not None:
         natures = valeur("natures_de_periode", date_effet).valeur
         depuis = valeur("bonification_enfant_date_limite", date_effet).valeur
@@ -149,6 +151,12 @@ def _compter_services(cas: CasPension, date_effet: date, jours_gratuits: int) ->
             )
             if mode == "non":
                 continue
+            if (
+                periode.nature == "temps_partiel_enfant"
+                and mode == "temps_plein"
+                and not _enfant_du_temps_partiel(cas, periode.debut, periode.fin, date_effet)
+            ):
+                mode, a_la_quotite = "quotite", a_la_quotite + 1
             liquidation += jours_liquidation * (UN if mode == "temps_plein" else decimal(periode.quotite) / 100)
             if periode.surcotisation and mode == "quotite" and periode.debut >= surcotisation["depuis"]:
                 manque_temps_plein += jours_liquidation * (UN - decimal(periode.quotite) / 100)
@@ -172,7 +180,26 @@ def _compter_services(cas: CasPension, date_effet: date, jours_gratuits: int) ->
     trimestres_assurance = (
         _division_haute(assurance, par_trimestre) if arrondi == "superieur" else assurance // par_trimestre
     )
-    return Services(liquidation, _trimestres(liquidation, date_effet), trimestres_assurance, effectifs, fin, surcotises)
+    return Services(
+        liquidation,
+        _trimestres(liquidation, date_effet),
+        trimestres_assurance,
+        effectifs,
+        fin,
+        surcotises,
+        a_la_quotite,
+    )
+
+
+def _enfant_du_temps_partiel(cas: CasPension, debut: date, fin: date, date_effet: date) -> bool:
+    """Whether a part-time period for a child counts free (art. 11-1°): a child born from 01/01/2004, listed in
+    ``enfants``, born by the period's end, the period starting before the child reaches the age limit."""
+    depuis = valeur("bonification_enfant_date_limite", date_effet).valeur
+    age_limite = valeur("temps_partiel_enfant_age_limite", date_effet).valeur
+    return any(
+        depuis <= enfant.date_de_naissance <= fin and debut < date_age(enfant.date_de_naissance, age_limite)
+        for enfant in cas.enfants
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,8 +281,109 @@ def _enfants(cas: CasPension, date_effet: date, explication: list[Regle]) -> Enf
     return Enfants(bonification, majoration, mois_gratuits * par_mois)
 
 
+@dataclass(frozen=True, slots=True)
+class BonificationsArticle15:
+    plafonnees: int  # may not raise the rate beyond the services' maximum (sapeurs-pompiers)
+    autres: int  # art. 15-I and 15-II-1° and the legacy total, up to the 80 % cap
+    services_minimum_garanti: int = 0  # counted as services in the minimum garanti, without the rate cap
+
+
+def _bonifications_article_15(
+    cas: CasPension, services: int, date_effet: date, explication: list[Regle]
+) -> BonificationsArticle15:
+    """The art. 15 bonifications computed from the services that earn them (``bonifications``), plus the legacy
+    total ``trimestres_bonifications`` taken as given."""
+    if cas.trimestres_bonifications:
+        explication.append(
+            regle(
+                "bonifications",
+                f"Bonifications (art. 15) : {cas.trimestres_bonifications} trimestres",
+                cas.trimestres_bonifications,
+                valeur("pourcentage_maximum_bonifications", date_effet),
+            )
+        )
+    if not cas.bonifications:
+        return BonificationsArticle15(0, cas.trimestres_bonifications)
+    source = valeur("bonifications_article_15", date_effet)
+    regles = source.valeur
+    seuil = regles["suppression_si_services_moins_de"]
+    plafonnees, autres, minimum_garanti = 0, cas.trimestres_bonifications, 0
+    for bonification in cas.bonifications:
+        regle_type = regles[bonification.type]
+        libelle = LIBELLES_BONIFICATIONS[bonification.type]
+        services_ouvrant = bonification.services_trimestres or 0
+        if bonification.type == "autre":
+            nombre = bonification.trimestres or 0
+            detail = "nombre donné"
+        elif bonification.type == "campagnes_militaires":
+            facteur = decimal(regles["campagnes"][bonification.campagne])
+            nombre = int(services_ouvrant * facteur)
+            detail = (
+                f"{services_ouvrant} trimestres de services × {nombre_fr(facteur)}, "
+                f"{LIBELLES_CAMPAGNES[bonification.campagne]}"
+            )
+        else:
+            numerateur, denominateur = regles[bonification.type]["fraction"]
+            nombre = services_ouvrant * numerateur // denominateur
+            detail = f"{numerateur}/{denominateur} de {services_ouvrant} trimestres de services"
+        if regle_type["plafond_trimestres"] is not None and nombre > regle_type["plafond_trimestres"]:
+            nombre = regle_type["plafond_trimestres"]
+            detail += f", plafonné à {nombre} trimestres"
+        if regle_type["supprimee_sous_15_ans"] and services < seuil:
+            explication.append(
+                regle(
+                    "bonification_supprimee",
+                    f"Bonification {libelle} supprimée : la pension rémunère {services} trimestres de services, "
+                    f"moins de {seuil} (15 ans) (art. 15)",
+                    0,
+                    source,
+                )
+            )
+            continue
+        if regle_type["minimum_garanti"]:
+            minimum_garanti += nombre
+        if regle_type["plafond_taux_services"]:
+            plafonnees += nombre
+        else:
+            autres += nombre
+        explication.append(
+            regle(
+                f"bonification_{bonification.type}",
+                f"Bonification {libelle} (art. 15) : {nombre} trimestres ({detail})",
+                nombre,
+                source,
+            )
+        )
+    return BonificationsArticle15(plafonnees, autres, minimum_garanti)
+
+
+LIBELLES_BONIFICATIONS = {
+    "hors_europe": "pour services hors d'Europe",
+    "sapeurs_pompiers": "des sapeurs-pompiers professionnels",
+    "campagnes_militaires": "pour campagnes militaires",
+    "autre": "déclarée",
+}
+LIBELLES_CAMPAGNES = {
+    "demi": "demi-campagne",
+    "simple": "campagne simple",
+    "simple_et_demie": "campagne simple et demie",
+    "double": "campagne double",
+}
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Early departure, surcote
+
+
+def duree_cotisee_retenue(donnees: CarriereLongue, date_effet: date) -> tuple[int, Valeur]:
+    """The durée cotisée for a carrière longue: the one given plus the periods réputées cotisées within their caps
+    (slide 49)."""
+    plafonds = valeur("carriere_longue_reputees_cotisees", date_effet)
+    reputees = sum(
+        nombre if plafonds.valeur[nature] is None else min(nombre, plafonds.valeur[nature])
+        for nature, nombre in donnees.periodes_reputees_cotisees.items()
+    )
+    return donnees.duree_cotisee + reputees, plafonds
 
 
 def _carriere_longue(
@@ -276,13 +404,24 @@ def _carriere_longue(
             "retirez carriere_longue ou choisissez une date postérieure.",
         ) from None
     seuil_debut = debut.valeur["ne_au_dernier_trimestre" if naissance.month >= 10 else "general"]
+    cotisee, plafonds = duree_cotisee_retenue(donnees, date_effet)
+    if cotisee > donnees.duree_cotisee:
+        explication.append(
+            regle(
+                "carriere_longue_reputees_cotisees",
+                f"Carrière longue : {cotisee - donnees.duree_cotisee} trimestres réputés cotisés ajoutés "
+                f"(maladie, service national, invalidité, chômage plafonnés) : {cotisee} trimestres",
+                cotisee,
+                plafonds,
+            )
+        )
     retenu = None
     for palier in sorted(table.valeur, key=lambda palier: palier["age_depart"]):
         jeune = max(
             (nombre for age, nombre in donnees.trimestres_fin_annee.items() if age <= palier["age_debut"]), default=0
         )
         duree = requis + palier["trimestres_en_sus"]
-        if jeune >= seuil_debut and donnees.duree_cotisee >= duree:
+        if jeune >= seuil_debut and cotisee >= duree:
             retenu = (palier, duree)
             break
     if retenu is None:
@@ -302,7 +441,7 @@ def _carriere_longue(
         regle(
             "carriere_longue",
             f"Carrière longue : début avant la fin de l'année des {palier['age_debut']} ans "
-            f"({seuil_debut} trimestres), {donnees.duree_cotisee} trimestres cotisés pour {duree} exigés : "
+            f"({seuil_debut} trimestres), {cotisee} trimestres cotisés pour {duree} exigés : "
             f"départ possible à {palier['age_depart']}, le {jour:%d/%m/%Y}",
             {"age_depart": _age(palier["age_depart"]), "duree_cotisee_exigee": duree},
             table,
@@ -547,18 +686,33 @@ class Generation:
     regle_annulation: Regle
 
 
-_GENERATIONS: dict[tuple[date, str, int], Generation] = {}
+_GENERATIONS: dict[tuple[date, str, int, date | None], Generation] = {}
 
 
-def _generation(naissance: date, categorie: str, liquidation: date) -> Generation:
-    """``_nouvelle_generation``, memoised per birth date, category and epoch of the parameters."""
-    cle = (naissance, categorie, epoque(liquidation))
-    return _memoise(_GENERATIONS, cle, lambda: _nouvelle_generation(naissance, categorie, liquidation))
+def _generation(naissance: date, categorie: str, liquidation: date, regles_ages: date | None = None) -> Generation:
+    """``_nouvelle_generation``, memoised per birth date, category, epoch of the parameters and protected date."""
+    cle = (naissance, categorie, epoque(liquidation), regles_ages)
+    return _memoise(_GENERATIONS, cle, lambda: _nouvelle_generation(naissance, categorie, liquidation, regles_ages))
 
 
-def _nouvelle_generation(naissance: date, categorie: str, liquidation: date) -> Generation:
+def protection_actifs_2011(cas: CasPension, date_effet: date) -> Valeur | None:
+    """The protection of agents with the active services' duration accomplished before the 2011 raise who then left
+    the active category (slide 27), when the case meets it."""
+    if cas.trimestres_services_actifs_avant_2011 is None:
+        return None
+    protection = valeur_eventuelle("protection_services_actifs_2011", date_effet)
+    if protection is None or cas.trimestres_services_actifs_avant_2011 < protection.valeur["trimestres_actifs_minimum"]:
+        return None
+    return protection
+
+
+def _nouvelle_generation(
+    naissance: date, categorie: str, liquidation: date, regles_ages: date | None = None
+) -> Generation:
+    """``regles_ages``: the date whose rules fix the ages (a protected agent), else those of the liquidation."""
     regles: list[Regle] = []
-    age_legal = par_generation(f"age_ouverture_droits_{categorie}", naissance, liquidation)
+    date_ages = regles_ages or liquidation
+    age_legal = par_generation(f"age_ouverture_droits_{categorie}", naissance, date_ages)
     date_legale = date_age(naissance, age_legal.valeur)
     regles.append(
         regle_figee(
@@ -569,7 +723,7 @@ def _nouvelle_generation(naissance: date, categorie: str, liquidation: date) -> 
             age_legal,
         )
     )
-    limite_age = par_generation(f"limite_age_{categorie}", naissance, liquidation)
+    limite_age = par_generation(f"limite_age_{categorie}", naissance, date_ages)
     regles.append(
         regle_figee(
             "limite_age",
@@ -578,7 +732,19 @@ def _nouvelle_generation(naissance: date, categorie: str, liquidation: date) -> 
             limite_age,
         )
     )
-    if categorie == "active":
+    decalage = valeur_eventuelle("trimestres_requis_active_decalage", liquidation) if categorie == "active" else None
+    if decalage is not None:
+        generation = ajouter_mois(naissance, -decalage.valeur.en_mois)
+        regles.append(
+            regle_figee(
+                "trimestres_requis_active",
+                f"Catégorie active : trimestres requis de la génération née {decalage.valeur} plus tôt "
+                f"(née le {date_fr(generation)})",
+                generation.isoformat(),
+                decalage,
+            )
+        )
+    elif categorie == "active":
         reference_active = valeur("trimestres_requis_active_age_reference", liquidation)
         generation = ajouter_mois(date_legale, -reference_active.valeur.en_mois)
         regles.append(
@@ -664,7 +830,21 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
     naissance, explication = cas.date_de_naissance, list[Regle]()
 
     categorie = cas.categorie
-    if categorie == "active" and cas.trimestres_services_actifs is not None:
+    protection = protection_actifs_2011(cas, liquidation)
+    if protection is not None:
+        categorie = "active"
+        explication.append(
+            regle(
+                "protection_services_actifs_2011",
+                f"{cas.trimestres_services_actifs_avant_2011} trimestres de services actifs accomplis avant le "
+                f"{date_fr(protection.valeur['date_regles'] + timedelta(days=1))} puis sortie de la catégorie active : "
+                "âge d'ouverture et limite d'âge de la catégorie active en vigueur à cette date (loi 2010-1330 ; "
+                "diapositive 27)",
+                cas.trimestres_services_actifs_avant_2011,
+                protection,
+            )
+        )
+    elif categorie == "active" and cas.trimestres_services_actifs is not None:
         requis_actifs = par_generation("duree_services_actifs_requise", naissance, liquidation)
         suffisant = cas.trimestres_services_actifs * 3 >= requis_actifs.valeur.en_mois
         categorie = "active" if suffisant else "sedentaire"
@@ -678,7 +858,9 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
             )
         )
 
-    generation = _generation(naissance, categorie, liquidation)
+    generation = _generation(
+        naissance, categorie, liquidation, protection.valeur["date_regles"] if protection is not None else None
+    )
     explication.extend(generation.regles)
     age_legal, date_legale, limite_age = generation.age_legal, generation.date_legale, generation.limite_age
     requis = generation.requis
@@ -706,6 +888,19 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
                 surcotisation,
             )
         )
+    if services.temps_partiel_a_la_quotite:
+        explication.append(
+            regle(
+                "temps_partiel_enfant",
+                f"{services.temps_partiel_a_la_quotite} période(s) de temps partiel pour enfant comptée(s) à la "
+                "quotité : la gratuité (art. 11, 1°) ne couvre que les enfants nés à partir du "
+                f"{date_fr(valeur('bonification_enfant_date_limite', liquidation).valeur)}, jusqu'à leurs "
+                f"{valeur('temps_partiel_enfant_age_limite', liquidation).valeur} (indiquez la date de naissance de "
+                "l'enfant)",
+                services.temps_partiel_a_la_quotite,
+                valeur("temps_partiel_enfant_age_limite", liquidation),
+            )
+        )
     minimum_services = valeur("duree_services_minimum", liquidation)
     if services.jours_effectifs < minimum_services.valeur.en_mois * par_mois and not cas.invalidite:
         raise ErreurCas.une(
@@ -715,23 +910,29 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
             "repris au régime général et à l'Ircantec). Vérifiez les services indiqués.",
         )
 
-    bonifications = cas.trimestres_bonifications + enfants.bonification
+    article_15 = _bonifications_article_15(cas, services.trimestres, liquidation, explication)
     maximum = valeur("pourcentage_maximum", liquidation)
     maximum_bonifications = valeur("pourcentage_maximum_bonifications", liquidation)
-    if cas.trimestres_bonifications:
-        explication.append(
-            regle(
-                "bonifications",
-                f"Bonifications (art. 15) : {cas.trimestres_bonifications} trimestres",
-                cas.trimestres_bonifications,
-                maximum_bonifications,
-            )
-        )
     rachat = rachat_etudes.effet(cas, liquidation, explication)
     base_services = min(services.trimestres + rachat.liquidation, requis)
+    plafonnees = min(article_15.plafonnees, max(requis - base_services, 0))
+    if plafonnees < article_15.plafonnees:
+        explication.append(
+            regle(
+                "bonification_sapeurs_pompiers_plafond",
+                f"Bonification des sapeurs-pompiers professionnels retenue pour {plafonnees} trimestres : elle ne "
+                f"peut porter les services et bonifications au-delà des {requis} trimestres du pourcentage maximum "
+                "de 75 % (art. 15, II, 2°)",
+                plafonnees,
+                valeur("bonifications_article_15", liquidation),
+            )
+        )
+    bonifications_article_15 = article_15.autres + plafonnees
+    bonifications = bonifications_article_15 + enfants.bonification
     taux, regle_taux = _taux_de_liquidation(base_services, bonifications, requis, maximum, maximum_bonifications)
     explication.append(regle_taux)
 
+    majoration_active = _majoration_active_fph(cas, categorie, services.trimestres, liquidation, explication)
     donnee = cas.duree_assurance_tous_regimes is not None
     duree_assurance = (
         cas.duree_assurance_tous_regimes
@@ -739,6 +940,7 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
         else services.trimestres_assurance
         + bonifications
         + enfants.majoration_duree
+        + majoration_active
         + cas.duree_assurance_autres_regimes
     )
     explication.append(
@@ -747,7 +949,7 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
             donnee,
             services.trimestres_assurance,
             bonifications,
-            enfants.majoration_duree,
+            enfants.majoration_duree + majoration_active,
             cas.duree_assurance_autres_regimes,
             valeur("duree_assurance_trimestres_par_an", liquidation),
         )
@@ -790,7 +992,7 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
     )
     debut_surcote = max(date_age(naissance, age_surcote.valeur), valeurs_datees("surcote_taux")[0].date_effet)
     fin_activite = min(liquidation, services.fin) if services.fin else liquidation
-    excedent = duree_assurance - cas.trimestres_bonifications - requis
+    excedent = duree_assurance - bonifications_article_15 - requis
     if decote == 0 and excedent > 0 and fin_activite > debut_surcote:
         explication.append(
             regle(
@@ -854,9 +1056,21 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
         )
     )
 
+    pension = _plancher_invalidite(cas, pension, traitement, liquidation, pas, explication)
+
+    if article_15.services_minimum_garanti:
+        explication.append(
+            regle(
+                "minimum_garanti_bonifications",
+                f"Minimum garanti : {article_15.services_minimum_garanti} trimestres de bonification des "
+                "sapeurs-pompiers professionnels comptés comme services, sans limitation",
+                article_15.services_minimum_garanti,
+                valeur("bonifications_article_15", liquidation),
+            )
+        )
     minimum = _minimum_garanti(
         cas,
-        services.trimestres + rachat.liquidation,
+        services.trimestres + rachat.liquidation + article_15.services_minimum_garanti,
         requis,
         duree_assurance,
         date_ouverture,
@@ -919,6 +1133,56 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
         "cout_rachat_etudes": cout_rachat,
         "explication": explication,
     }
+
+
+def _majoration_active_fph(
+    cas: CasPension, categorie: str, services: int, date_effet: date, explication: list[Regle]
+) -> int:
+    """Art. 21-III: a hospital civil servant of the active category gets a tenth of the active services' duration
+    as majoration of the durée d'assurance."""
+    if categorie != "active" or cas.fonction_publique != "hospitaliere":
+        return 0
+    fraction = valeur_eventuelle("majoration_duree_active_fph", date_effet)
+    if fraction is None:
+        return 0
+    actifs = cas.trimestres_services_actifs if cas.trimestres_services_actifs is not None else services
+    nombre = int(actifs * decimal(fraction.valeur))
+    explication.append(
+        regle(
+            "majoration_duree_active_fph",
+            f"Majoration de durée d'assurance des hospitaliers de catégorie active (art. 21, III) : "
+            f"{pourcentage_fr(decimal(fraction.valeur))} de {actifs} trimestres de services actifs = {nombre} "
+            "trimestres (durée d'assurance seulement)",
+            nombre,
+            fraction,
+        )
+    )
+    return nombre
+
+
+def _plancher_invalidite(
+    cas: CasPension, pension: Decimal, traitement: Decimal, date_effet: date, pas: Decimal, explication: list[Regle]
+) -> Decimal:
+    """Art. 34-I: an invalidity of at least 60 % guarantees half the traitement."""
+    if not cas.invalidite or cas.taux_invalidite is None:
+        return pension
+    plancher = valeur("invalidite_minimum_traitement", date_effet)
+    seuil, fraction = plancher.valeur["taux_invalidite_minimum"], decimal(plancher.valeur["fraction_traitement"])
+    if cas.taux_invalidite < seuil:
+        return pension
+    montant = traitement * fraction
+    applique = montant > pension
+    explication.append(
+        regle(
+            "plancher_invalidite",
+            f"Invalidité de {nombre_fr(cas.taux_invalidite)} % (au moins {seuil} %) : pension d'au moins "
+            f"{pourcentage_fr(fraction)} du traitement, soit {somme_fr(euros(montant, pas))} € par an (art. 34, I)"
+            + (" — appliqué" if applique else " — non atteint"),
+            euros(montant, pas),
+            plancher,
+        )
+    )
+    return montant if applique else pension
 
 
 def _minimum_garanti(

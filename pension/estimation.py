@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from pension.calcul import calculer, lire_cas
+from pension.calcul import calculer, duree_cotisee_retenue, lire_cas, protection_actifs_2011
 from pension.dates import age_a, date_age, jours_360
 from pension.format import date_fr
 from pension.modeles import Age, CasPension, ErreurCas, Estimation, PointEstimation
@@ -82,6 +82,10 @@ def poursuivre(cas: CasPension, situation: date, depart: date) -> CasPension:
 
 def _date_legale(cas: CasPension, categorie: str) -> date:
     """The legal-age date under the rules in force on that date (a reform may move it: iterate to a fixed point)."""
+    protection = protection_actifs_2011(cas, parametre("protection_services_actifs_2011").dates[-1])
+    if protection is not None:  # the ages of the date the protection keeps
+        age = par_generation("age_ouverture_droits_active", cas.date_de_naissance, protection.valeur["date_regles"])
+        return max(date_age(cas.date_de_naissance, age.valeur), protection.date_effet)
     nom = f"age_ouverture_droits_{categorie}"
     jour = max(cas.date_de_naissance, parametre(nom).dates[0])
     for _ in range(len(parametre(nom).versions) + 1):
@@ -146,16 +150,76 @@ def estimer(cas: CasPension | dict[str, Any]) -> Estimation:
 
 
 def _depart_carriere_longue(cas: CasPension, situation: date, premier: Resultat, legal: date) -> date | None:
-    """The earliest early-departure date for a carrière longue, the durée cotisée growing until that date."""
-    candidat: date = premier["date_ouverture_droits"]
-    while premier["depart_anticipe"] == "carriere_longue" and candidat < legal:
-        # The conditions judged with the career known on the candidate date (not on the legal age).
-        arrete = poursuivre(cas, situation, candidat).model_copy(update={"date_de_liquidation": legal})
-        ouverture: date = calculer(arrete, legal)["date_ouverture_droits"]
-        if ouverture <= candidat:
-            return candidat
-        candidat = ouverture
+    """The earliest early-departure date for a carrière longue, the durée cotisée growing until that date: each
+    step's age of departure, or the day its durée cotisée is reached when that comes later, is tried as ``simuler``
+    would judge it (the career continued to that day), and the earliest accepted day is kept."""
+    if cas.carriere_longue is None:
+        return None
+    candidats: set[date] = set()
+    for jour in sorted({premier["date_ouverture_droits"], situation, legal}):
+        try:
+            paliers = par_generation("carriere_longue", cas.date_de_naissance, jour).valeur
+        except ParametreNonCouvert:
+            continue
+        for palier in paliers:
+            depart = max(date_age(cas.date_de_naissance, palier["age_depart"]), situation)
+            if depart >= legal:
+                continue
+            candidats.add(depart)
+            cotisee = duree_cotisee_retenue(cas.carriere_longue, legal)[0]
+            manque = premier["trimestres_requis"] + palier["trimestres_en_sus"] - cotisee
+            atteinte = _date_duree_atteinte(situation, manque, legal)
+            if atteinte is not None and depart < atteinte < legal:
+                candidats.add(atteinte)
+
+    def accepte(depart: date) -> bool:
+        try:
+            resultat = calculer(poursuivre(cas, situation, depart), depart)
+        except (ErreurCas, ParametreNonCouvert):
+            return False
+        return bool(resultat["depart_anticipe"] == "carriere_longue")
+
+    refuse: date | None = None
+    for candidat in sorted(candidats):
+        if not accepte(candidat):
+            refuse = candidat
+            continue
+        # The rules in force between two candidates may differ from those of the legal date (a reform): the
+        # earliest accepted day after the last refused candidate, by bisection.
+        premier_accepte = candidat
+        while refuse is not None and (premier_accepte - refuse).days > 1:
+            milieu = refuse + timedelta(days=(premier_accepte - refuse).days >> 1)
+            if accepte(milieu):
+                premier_accepte = milieu
+            else:
+                refuse = milieu
+        return premier_accepte
     return None
+
+
+def _date_duree_atteinte(situation: date, manque: int, limite: date) -> date | None:
+    """The first departure date by which the services continued from ``situation`` add ``manque`` trimestres
+    (the count ``poursuivre`` makes), or None when not before ``limite``."""
+    if manque <= 0:
+        return situation
+
+    # the day counts in force at the legal date (the dates searched may precede the parameters' first version)
+    par_mois = valeur("jours_par_mois", limite).valeur
+    par_trimestre = valeur("jours_par_trimestre", limite).valeur
+
+    def ajoutes(depart: date) -> int:
+        return int(jours_360(situation, depart - timedelta(days=1), par_mois) // par_trimestre)
+
+    if ajoutes(limite) < manque:
+        return None
+    bas, haut = situation, limite  # ajoutes(bas) < manque <= ajoutes(haut)
+    while (haut - bas).days > 1:
+        milieu = bas + timedelta(days=(haut - bas).days >> 1)  # bisection
+        if ajoutes(milieu) >= manque:
+            haut = milieu
+        else:
+            bas = milieu
+    return haut
 
 
 def _point(resultat: Resultat, age: Age, depart: date, genre: str, limite: date) -> PointEstimation:

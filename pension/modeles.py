@@ -43,11 +43,19 @@ CHAMPS = {
     "trimestres_services_actifs": "les trimestres de services actifs",
     "surcotisation": "la surcotisation du temps partiel",
     "rachat_etudes": "le rachat d'études",
-    "trimestres": "le nombre de trimestres rachetés",
+    "trimestres": "le nombre de trimestres",
     "option": "l'option du rachat",
     "date_de_demande": "la date de la demande de rachat",
     "fin_des_etudes": "la date de fin des études",
     "revenus_activite_annuels": "les revenus d'activité annuels",
+    "taux_invalidite": "le taux d'invalidité",
+    "bonifications": "les bonifications",
+    "type": "le type de bonification",
+    "services_trimestres": "les trimestres de services ouvrant la bonification",
+    "campagne": "le genre de campagne",
+    "fonction_publique": "la fonction publique",
+    "periodes_reputees_cotisees": "les périodes réputées cotisées",
+    "trimestres_services_actifs_avant_2011": "les trimestres de services actifs accomplis avant le 01/07/2011",
 }
 
 MESSAGES = {
@@ -205,10 +213,26 @@ class Enfant(Modele):
 class CarriereLongue(Modele):
     """Data for an early departure (carrière longue): trimestres validated at the end of the civil year of
     given birthdays (keys: ages 16, 17, 18, 20, 21) and the durée cotisée (cotisés and réputés cotisés, all
-    regimes, bonifications for children excluded)."""
+    regimes, bonifications for children excluded); ``periodes_reputees_cotisees``: trimestres by nature (slide 49),
+    added within their caps."""
 
     trimestres_fin_annee: dict[int, int] = Field(default_factory=dict)
     duree_cotisee: int = Field(ge=0)
+    periodes_reputees_cotisees: dict[
+        Literal["maladie", "service_national", "maternite", "invalidite", "chomage", "penibilite"], int
+    ] = Field(default_factory=dict)
+
+    @field_validator("periodes_reputees_cotisees")
+    @classmethod
+    def _reputees_positives(cls, periodes: dict[str, int]) -> dict[str, int]:
+        for nature, nombre in periodes.items():
+            if nombre < 0:
+                raise RegleCas(
+                    nature,
+                    "valeur_negative",
+                    "Les trimestres réputés cotisés ne peuvent pas être négatifs : indiquez 0 ou plus.",
+                )
+        return periodes
 
     @field_validator("trimestres_fin_annee")
     @classmethod
@@ -268,8 +292,39 @@ class DemandeRachat(Modele):
         return self
 
 
+class Bonification(Modele):
+    """A bonification of art. 15. The engine computes it from the services that earn it
+    (``services_trimestres``): ``hors_europe`` (a third), ``sapeurs_pompiers`` (a fifth, capped),
+    ``campagnes_militaires`` (the duration counted again by ``campagne``: demi, simple, simple_et_demie, double);
+    ``autre`` takes ``trimestres`` as given."""
+
+    type: Literal["hors_europe", "sapeurs_pompiers", "campagnes_militaires", "autre"]
+    services_trimestres: int | None = Field(default=None, ge=0)
+    trimestres: int | None = Field(default=None, ge=0)
+    campagne: Literal["demi", "simple", "simple_et_demie", "double"] = "simple"
+
+    @model_validator(mode="after")
+    def _forme(self) -> Bonification:
+        if self.type == "autre" and self.trimestres is None:
+            raise RegleCas(
+                "trimestres",
+                "obligatoire",
+                "Une bonification de type « autre » se donne en trimestres (trimestres) : ajoutez ce champ.",
+            )
+        if self.type != "autre" and self.services_trimestres is None:
+            raise RegleCas(
+                "services_trimestres",
+                "obligatoire",
+                "Indiquez la durée des services qui ouvrent cette bonification, en trimestres (services_trimestres) "
+                ": la bonification en est calculée.",
+            )
+        return self
+
+
 class CasPension(Modele):
     """A pension case. Services: one of ``periodes``, ``trimestres_services`` or ``duree_services_jours``.
+    ``trimestres_services_actifs_avant_2011``: active services accomplished before the 2011 raise by an agent who then
+    left the active category (integrated into a sedentary corps or radiated): keeps the ages of then (slide 27).
     ``date_de_situation``: the date the services are known up to (for ``estimer``; defaults to the day after
     the last period)."""
 
@@ -281,7 +336,9 @@ class CasPension(Modele):
     duree_services_jours: int | None = Field(default=None, ge=0)
     periodes: list[Periode] | None = None
     trimestres_services_actifs: int | None = Field(default=None, ge=0)
+    trimestres_services_actifs_avant_2011: int | None = Field(default=None, ge=0)
     trimestres_bonifications: int = Field(default=0, ge=0)
+    bonifications: list[Bonification] = Field(default_factory=list)
     duree_assurance_autres_regimes: int = Field(default=0, ge=0)
     duree_assurance_tous_regimes: int | None = Field(default=None, ge=0)
     indice_majore: int | None = Field(default=None, ge=1)
@@ -289,10 +346,27 @@ class CasPension(Modele):
     nombre_enfants: int | None = Field(default=None, ge=0)
     enfants: list[Enfant] = Field(default_factory=list)
     invalidite: bool = False
+    taux_invalidite: float | None = Field(default=None, ge=0, le=100)
     handicap: bool = False
     carriere_longue: CarriereLongue | None = None
     rachat_etudes: RachatEtudes | None = None
     revenus_activite_annuels: float | None = Field(default=None, ge=0)
+    fonction_publique: Literal["territoriale", "hospitaliere"] = "territoriale"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _super_active(cls, donnees: Any) -> Any:
+        if isinstance(donnees, dict) and donnees.get("categorie") == "super_active":
+            raise RegleCas(
+                "categorie",
+                "super_active_non_modelisee",
+                "La catégorie super-active (réseaux souterrains des égouts, identification et traitement des corps) "
+                "n'est pas calculée ici : son âge d'ouverture (52 ans, porté à 54 ans), sa durée de services "
+                "super-actifs et la bonification de moitié des égoutiers (au plus 40 trimestres) n'ont pas de "
+                "paramètre daté vérifié. Demandez ce calcul à la CNRACL, ou simulez la catégorie active (active) "
+                "pour un ordre de grandeur.",
+            )
+        return donnees
 
     @model_validator(mode="after")
     def _coherence(self) -> CasPension:
@@ -328,6 +402,13 @@ class CasPension(Modele):
                 formes[1],
                 "services_une_seule_forme",
                 f"Les services sont donnés deux fois ({' et '.join(formes)}) : n'en gardez qu'une forme.",
+            )
+        if self.taux_invalidite is not None and not self.invalidite:
+            raise RegleCas(
+                "taux_invalidite",
+                "taux_invalidite_sans_invalidite",
+                "Le taux d'invalidité ne s'applique qu'à une retraite pour invalidité : ajoutez invalidite: true "
+                "ou retirez taux_invalidite.",
             )
         for rang, periode in enumerate(self.periodes or []):
             if periode.debut < self.date_de_naissance:

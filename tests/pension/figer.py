@@ -168,6 +168,32 @@ def cas_valide(rng: random.Random) -> dict[str, Any]:
                 cas["rachat_etudes"]["fin_des_etudes"] = fin.isoformat()
     if rng.random() < 0.1:
         cas["revenus_activite_annuels"] = rng.choice([0, rng.randint(1_000, 60_000), round(rng.uniform(0, 9e4), 2)])
+    return _regles_completes(cas)
+
+
+def _regles_completes(cas: dict[str, Any]) -> dict[str, Any]:
+    """Invalidity rate, art. 15 bonifications, FPH actives, the 2011 protection, periods réputées cotisées: drawn
+    from a generator seeded by the case itself, so that the lines drawn before these fields existed stay the same."""
+    rng = random.Random(json.dumps(cas, sort_keys=True))
+    if cas.get("invalidite") and rng.random() < 0.6:
+        cas["taux_invalidite"] = rng.choice([20, 50, 59.5, 60, 80, 100])
+    if rng.random() < 0.12:
+        cas["bonifications"] = [
+            {"type": genre, "services_trimestres": rng.randint(0, 140)}
+            | ({"campagne": rng.choice(["demi", "simple", "simple_et_demie", "double"])} if genre[0] == "c" else {})
+            for genre in rng.sample(["hors_europe", "sapeurs_pompiers", "campagnes_militaires"], rng.randint(1, 2))
+        ]
+        if rng.random() < 0.3:
+            cas["bonifications"].append({"type": "autre", "trimestres": rng.randint(0, 12)})
+    if cas.get("categorie") == "active" and rng.random() < 0.3:
+        cas["fonction_publique"] = "hospitaliere"
+    if rng.random() < 0.03:
+        cas["trimestres_services_actifs_avant_2011"] = rng.randint(40, 90)
+    if "carriere_longue" in cas and rng.random() < 0.4:
+        cas["carriere_longue"]["periodes_reputees_cotisees"] = {
+            nature: rng.randint(0, 8)
+            for nature in rng.sample(["maladie", "chomage", "service_national", "maternite"], 2)
+        }
     return cas
 
 

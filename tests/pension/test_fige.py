@@ -46,4 +46,14 @@ def test_les_lignes_couvrent_chaque_forme_et_chaque_erreur():
             erreurs |= {e["regle"] for e in resultat.get("erreurs", ())}
     assert formes == {"periodes", "trimestres_services", "duree_services_jours", "enfants"}
     assert {"surcote", "decote_trimestres", "carriere_longue", "majoration_enfants", "services_actifs"} <= regles
+    assert {
+        "plancher_invalidite",
+        "bonification_hors_europe",
+        "bonification_sapeurs_pompiers",
+        "bonification_campagnes_militaires",
+        "bonification_supprimee",
+        "majoration_duree_active_fph",
+        "protection_services_actifs_2011",
+        "carriere_longue_reputees_cotisees",
+    } <= regles
     assert {"json", "encodage", "champ_inconnu", "age_ouverture_droits", "duree_services_minimum"} <= erreurs
