@@ -21,11 +21,13 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.service import RPCStatusCode
+from temporalio.runtime import Runtime
+from temporalio.service import RPCStatusCode, TLSConfig
 
 from domain.erreurs import Conflit, MoteurIndisponible
 from domain.processus import Intervention
-from settings import Settings
+from services.codec import codec_des_reglages
+from settings import Settings, lire_pem
 from workflows.client import connecter, persistance_serveur_dev
 
 R = TypeVar("R")
@@ -46,6 +48,41 @@ def moteur_en_panne(exc: BaseException) -> bool:
     )
 
 
+def tls_des_reglages(settings: Settings) -> TLSConfig | bool:
+    """TLS as the settings ask: the server's CA (else the system's authorities) and the client's certificate and
+    key for mutual TLS; TLS with the system's authorities for an API key alone; none otherwise. The files are read
+    at each connection, so a renewed certificate is taken at the next start."""
+    if not settings.temporal_tls:
+        return False
+    if not (settings.temporal_tls_ca or settings.temporal_tls_cert):
+        return True
+    return TLSConfig(
+        server_root_ca_cert=lire_pem("CNRACL_TEMPORAL_TLS_CA", settings.temporal_tls_ca)
+        if settings.temporal_tls_ca
+        else None,
+        client_cert=lire_pem("CNRACL_TEMPORAL_TLS_CERT", settings.temporal_tls_cert)
+        if settings.temporal_tls_cert
+        else None,
+        client_private_key=lire_pem("CNRACL_TEMPORAL_TLS_CLE", settings.temporal_tls_cle)
+        if settings.temporal_tls_cle
+        else None,
+    )
+
+
+async def client_temporal(settings: Settings, runtime: Runtime | None = None) -> Client:
+    """The one way our processes (the API, the worker, the commands) reach the engine: its address and namespace,
+    TLS, client certificate or API key, and the payloads' encryption, all from the settings."""
+    return await connecter(
+        settings.temporal_address,
+        settings.temporal_namespace,
+        tracage=settings.tracage_otel,
+        runtime=runtime,
+        tls=tls_des_reglages(settings),
+        cle_api=settings.temporal_cle_api or None,
+        codec=codec_des_reglages(settings),
+    )
+
+
 class Moteur:
     """The engine as the use cases see it: connected on first need (reads of the database work without it)."""
 
@@ -58,11 +95,7 @@ class Moteur:
         async with self._verrou:
             if self._client is None:
                 try:
-                    self._client = await connecter(
-                        self.settings.temporal_address,
-                        self.settings.temporal_namespace,
-                        tracage=self.settings.tracage_otel,
-                    )
+                    self._client = await client_temporal(self.settings)
                 except Exception as exc:  # whatever the transport says, the engine is out of reach
                     raise MoteurIndisponible() from exc
             return self._client

@@ -282,6 +282,7 @@ CHAMPS = {
     "limite": "Nombre maximal de résultats",
     "sequence": "Numéro d'ordre",
     "corps": "Corps de la requête",
+    "payloads": "Contenus à chiffrer ou déchiffrer",
 }
 _CODE_EN_TETE = re.compile(r"^([a-z][a-z0-9]*(?:[_.][a-z0-9]+)*) : ")
 
