@@ -73,7 +73,7 @@ def test_une_connexion_securisee_incoherente_est_refusee_en_nommant_les_reglages
         Settings(**cluster, temporal_tls_ca=str(tmp_path / "absent.pem"))
     illisible = tmp_path / "illisible.pem"
     illisible.write_text("pas un certificat")
-    with pytest.raises(ValidationError, match="CNRACL_TEMPORAL_TLS_CA : .* n'est pas au format PEM"):
+    with pytest.raises(ValidationError, match=r"CNRACL_TEMPORAL_TLS_CA : .* n'est pas au format PEM"):
         Settings(**cluster, temporal_tls_ca=str(illisible))
     with pytest.raises(ValidationError, match=r"donnez aussi son adresse \(CNRACL_TEMPORAL_ADDRESS\)"):
         Settings(var_dir=tmp_path, temporal_cle_api="cle")
