@@ -10,6 +10,7 @@ import pytest
 
 from services.codec import cle_aleatoire
 from tests.support.environnement import settings_de_test
+from tests.support.navigateur import navigateur
 from tests.support.service import assembler
 
 UI = "https://temporal.cnracl.example.fr"
@@ -62,6 +63,15 @@ async def test_l_interface_temporal_seule_lit_les_reponses(service):
     assert reponse.status_code == 200 and reponse.headers["access-control-allow-origin"] == UI
     ailleurs = await superviseur.post("/codec/decode", json=CLAIR, headers={"Origin": "https://ailleurs.example"})
     assert "access-control-allow-origin" not in ailleurs.headers
+
+
+async def test_la_session_des_pages_d_un_superviseur_suffit(service):
+    """The Temporal UI, on the same site, sends the browser's cookies: a supervisor's session opens the codec."""
+    superviseur = await navigateur(service, "superviseur")
+    reponse = await superviseur.client.post("/api/v1/codec/encode", json=CLAIR)
+    assert reponse.status_code == 200, reponse.text
+    agent = await navigateur(service, "camille")
+    assert (await agent.client.post("/api/v1/codec/decode", json=reponse.json())).status_code == 403
 
 
 async def test_un_corps_mal_forme_est_refuse_en_francais(service):
