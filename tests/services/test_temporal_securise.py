@@ -13,8 +13,9 @@ from temporalio import workflow
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
+from services.codec import cle_aleatoire
 from services.moteur import client_temporal
-from settings import Settings
+from settings import Mode, Settings
 from tests.support.tls import autorite, certificats, mandataire_tls
 
 
@@ -82,8 +83,30 @@ async def test_le_serveur_seul_authentifie_suffit_sans_mtls(env_dev, tmp_path):
     """A cluster that checks no client certificate (an API key instead, as Temporal Cloud): the CA alone."""
     certs = certificats(tmp_path / "certs")
     async with mandataire_tls(env_dev.client.service_client.config.target_host, certs, mtls=False) as adresse:
-        client = await client_temporal(_settings(tmp_path, adresse, temporal_tls_ca=str(certs.ca)))
-        assert (await client.workflow_service.get_system_info(GetSystemInfoRequest())).server_version
+        for reglages in (
+            {"temporal_tls_ca": str(certs.ca)},
+            {"temporal_tls_ca": str(certs.ca), "temporal_cle_api": "cle"},
+        ):
+            client = await client_temporal(_settings(tmp_path, adresse, **reglages))
+            assert (await client.workflow_service.get_system_info(GetSystemInfoRequest())).server_version
+        assert client.api_key == "cle"
         # Plain gRPC against the TLS endpoint gets nothing.
         with pytest.raises(RuntimeError):
             await asyncio.wait_for(client_temporal(_settings(tmp_path, adresse)), 60)
+
+
+async def test_en_production_un_moteur_sans_cle_de_codec_est_signale(env_dev, tmp_path, caplog):
+    adresse = env_dev.client.service_client.config.target_host
+    production = _settings(
+        tmp_path,
+        adresse,
+        mode=Mode.production,
+        secret_key="x" * 40,
+        database_url="postgresql+asyncpg://cnracl@db/cnracl",
+        smtp_host="smtp.interne",
+    )
+    await client_temporal(production)
+    assert "CNRACL_CODEC_CLES est vide" in caplog.text
+    caplog.clear()
+    await client_temporal(production.model_copy(update={"codec_cles": f"2026:{cle_aleatoire()}"}))
+    assert "CNRACL_CODEC_CLES" not in caplog.text
