@@ -283,6 +283,8 @@ CHAMPS = {
     "sequence": "Numéro d'ordre",
     "corps": "Corps de la requête",
     "payloads": "Contenus à chiffrer ou déchiffrer",
+    "metadata": "Métadonnées du contenu",
+    "data": "Données du contenu (base64)",
 }
 _CODE_EN_TETE = re.compile(r"^([a-z][a-z0-9]*(?:[_.][a-z0-9]+)*) : ")
 
