@@ -58,16 +58,14 @@ def tls_des_reglages(settings: Settings) -> TLSConfig | bool:
         return False
     if not (settings.temporal_tls_ca or settings.temporal_tls_cert):
         return True
+
+    def fichier(nom: str, chemin: str) -> bytes | None:
+        return lire_pem(nom, chemin) if chemin else None
+
     return TLSConfig(
-        server_root_ca_cert=lire_pem("CNRACL_TEMPORAL_TLS_CA", settings.temporal_tls_ca)
-        if settings.temporal_tls_ca
-        else None,
-        client_cert=lire_pem("CNRACL_TEMPORAL_TLS_CERT", settings.temporal_tls_cert)
-        if settings.temporal_tls_cert
-        else None,
-        client_private_key=lire_pem("CNRACL_TEMPORAL_TLS_CLE", settings.temporal_tls_cle)
-        if settings.temporal_tls_cle
-        else None,
+        server_root_ca_cert=fichier("CNRACL_TEMPORAL_TLS_CA", settings.temporal_tls_ca),
+        client_cert=fichier("CNRACL_TEMPORAL_TLS_CERT", settings.temporal_tls_cert),
+        client_private_key=fichier("CNRACL_TEMPORAL_TLS_CLE", settings.temporal_tls_cle),
     )
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import PayloadCodec
+from temporalio.converter import DefaultFailureConverterWithEncodedAttributes, PayloadCodec
 from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
@@ -38,12 +38,18 @@ async def connecter(
     (services/moteur.py reads them from the settings)."""
     from observabilite.tracage import intercepteurs
 
+    convertisseur = pydantic_data_converter
+    if codec is not None:
+        # A failure's message and stack trace are encrypted too: an error may quote what a person typed.
+        convertisseur = dataclasses.replace(
+            convertisseur, payload_codec=codec, failure_converter_class=DefaultFailureConverterWithEncodedAttributes
+        )
     return await Client.connect(
         adresse,
         namespace=namespace,
         api_key=cle_api,
         tls=tls,
-        data_converter=dataclasses.replace(pydantic_data_converter, payload_codec=codec),
+        data_converter=convertisseur,
         interceptors=intercepteurs(tracage),
         runtime=runtime,
     )

@@ -11,10 +11,13 @@ from typing import Any
 
 import pytest
 from temporalio.api.common.v1 import Payload
+from temporalio.api.failure.v1 import Failure
+from temporalio.exceptions import ApplicationError
 
 from api.app import create_app
 from services.codec import CLE, ENCODAGE, ClesInconnues, CodecChiffrant, cle_aleatoire
 from services.moteur import client_temporal
+from settings import Settings
 from tests.support.attente import attendre
 from tests.support.environnement import delais_eir_courts, settings_de_test
 from tests.support.fabriques import EMPLOYEUR
@@ -163,3 +166,18 @@ async def test_une_cle_retiree_trop_tot_est_nommee_et_un_contenu_altere_refuse()
     # What was written before the codec was turned on reads as it is.
     ancien = Payload(metadata={"encoding": b"json/plain"}, data=b"1")
     assert (await apres.decode([ancien]))[0] == ancien
+
+
+async def test_le_message_d_une_erreur_est_chiffre_lui_aussi(env_dev, tmp_path):
+    """An error may quote what a person typed: its message and stack trace leave encrypted, and come back."""
+    settings = Settings(
+        var_dir=tmp_path,
+        temporal_address=env_dev.client.service_client.config.target_host,
+        codec_cles=f"2026:{cle_aleatoire()}",
+    )
+    convertisseur = (await client_temporal(settings)).data_converter
+    echec = Failure()
+    await convertisseur.encode_failure(ApplicationError("motif refusé : Tourcoing", type="Refus"), echec)
+    assert b"Tourcoing" not in echec.SerializeToString()
+    relue = await convertisseur.decode_failure(echec)
+    assert isinstance(relue, ApplicationError) and relue.message == "motif refusé : Tourcoing"
