@@ -58,7 +58,7 @@ class CodecChiffrant(PayloadCodec):
     def dechiffrer(self, payload: Payload) -> Payload:
         if payload.metadata.get("encoding") != ENCODAGE:
             return payload
-        ident = payload.metadata.get(CLE, b"").decode()
+        ident = payload.metadata.get(CLE, b"").decode(errors="replace")
         aes = self._cles.get(ident)
         if aes is None:
             raise ClesInconnues(
