@@ -7,6 +7,8 @@ default: the service refuses to start without them.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import secrets
 from datetime import timedelta
 from enum import StrEnum
@@ -45,6 +47,17 @@ class Settings(BaseSettings):
     # the demo mode, else no link.
     temporal_ui: str = ""
     task_queue: str = "cnracl-processus"
+    # A secured Temporal cluster (docs/temporal-securise.md): the server's certificate authority (a PEM file), the
+    # client's certificate and private key (PEM files, mutual TLS), or an API key (Temporal Cloud). Any of them turns
+    # TLS on; none: plain gRPC, as the embedded dev server speaks.
+    temporal_tls_ca: str = ""
+    temporal_tls_cert: str = ""
+    temporal_tls_cle: str = ""
+    temporal_cle_api: str = ""
+    # The payload codec's keys (services/codec.py): « id:clé » pairs, comma-separated, each key 32 bytes in base64;
+    # the first encrypts, all decrypt (a rotation puts the new key first and keeps the old ones). Empty: payloads
+    # are stored in clear, as in the demo.
+    codec_cles: str = ""
     smtp_host: str = ""
     smtp_port: int = 8025
     smtp_user: str = ""
@@ -220,6 +233,40 @@ class Settings(BaseSettings):
         self.smtp_host = self.smtp_host or "127.0.0.1"
         return self
 
+    @model_validator(mode="after")
+    def _temporal_securise(self) -> Settings:
+        """A secured connection's settings that cannot work together are refused at start, naming them."""
+        if bool(self.temporal_tls_cert) != bool(self.temporal_tls_cle):
+            raise ValueError(
+                "CNRACL_TEMPORAL_TLS_CERT et CNRACL_TEMPORAL_TLS_CLE vont ensemble : le certificat du client ne sert "
+                "pas sans sa clé privée, ni la clé sans le certificat. Donnez les deux fichiers, ou aucun."
+            )
+        if self.temporal_cle_api and self.temporal_tls_cert:
+            raise ValueError(
+                "CNRACL_TEMPORAL_CLE_API et CNRACL_TEMPORAL_TLS_CERT sont deux façons de s'authentifier auprès de "
+                "Temporal : choisissez-en une (la clé d'API pour Temporal Cloud, le certificat pour un cluster en mTLS)."
+            )
+        if self.temporal_tls and self._temporal_embarque:
+            raise ValueError(
+                "CNRACL_TEMPORAL_TLS_CA, CNRACL_TEMPORAL_TLS_CERT, CNRACL_TEMPORAL_TLS_CLE et CNRACL_TEMPORAL_CLE_API "
+                "visent un cluster Temporal sécurisé : donnez aussi son adresse (CNRACL_TEMPORAL_ADDRESS) ; le "
+                "serveur embarqué n'a pas de TLS."
+            )
+        for nom, chemin in (
+            ("CNRACL_TEMPORAL_TLS_CA", self.temporal_tls_ca),
+            ("CNRACL_TEMPORAL_TLS_CERT", self.temporal_tls_cert),
+            ("CNRACL_TEMPORAL_TLS_CLE", self.temporal_tls_cle),
+        ):
+            if chemin:
+                lire_pem(nom, chemin)
+        cles_du_codec(self.codec_cles)
+        return self
+
+    @property
+    def temporal_tls(self) -> bool:
+        """The engine is reached over TLS: a CA, a client certificate or an API key is given."""
+        return bool(self.temporal_tls_ca or self.temporal_tls_cert or self.temporal_tls_cle or self.temporal_cle_api)
+
     @property
     def temporal_embarque(self) -> bool:
         """No Temporal address given: ``make run`` starts the dev server."""
@@ -256,6 +303,54 @@ class Settings(BaseSettings):
                 fichier.chmod(0o600)
             self._cle_demo = fichier.read_text().strip()
         return self._cle_demo
+
+
+# AES-256: a key of the payload codec is 32 bytes.
+TAILLE_CLE_CODEC = 32
+
+
+def lire_pem(nom: str, chemin: str) -> bytes:
+    """The PEM file a setting names; a missing, unreadable or non-PEM file is refused, naming the setting."""
+    try:
+        contenu = Path(chemin).read_bytes()
+    except OSError as exc:
+        raise ValueError(
+            f"{nom} : le fichier « {chemin} » ne peut pas être lu ({exc.strerror or exc}). Vérifiez son chemin et "
+            "ses droits de lecture pour l'utilisateur du service."
+        ) from None
+    if b"-----BEGIN " not in contenu:
+        raise ValueError(f"{nom} : le fichier « {chemin} » n'est pas au format PEM (« -----BEGIN … »).")
+    return contenu
+
+
+def cles_du_codec(texte: str) -> list[tuple[str, bytes]]:
+    """The codec's keys from ``CNRACL_CODEC_CLES`` (« id:clé,… », each key 32 bytes in base64), in order: the first
+    encrypts. Refused with the rule broken: a pair without its id, a key that is not base64 or not 32 bytes, an id
+    given twice."""
+    cles: list[tuple[str, bytes]] = []
+    for morceau in texte.split(","):
+        if not morceau.strip():
+            continue
+        ident, deux_points, valeur = morceau.strip().partition(":")
+        ident = ident.strip()
+        if not deux_points or not ident or not valeur.strip():
+            raise ValueError(
+                "CNRACL_CODEC_CLES : chaque clé s'écrit « identifiant:clé » (la clé en base64), les paires séparées "
+                "par des virgules, par exemple 2026-01:" + "A" * 43 + "="
+            )
+        try:
+            cle = base64.b64decode(valeur.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError(f"CNRACL_CODEC_CLES : la clé « {ident} » n'est pas écrite en base64.") from None
+        if len(cle) != TAILLE_CLE_CODEC:
+            raise ValueError(
+                f"CNRACL_CODEC_CLES : la clé « {ident} » fait {len(cle)} octets ; il en faut {TAILLE_CLE_CODEC} "
+                "(générez-la par exemple avec « openssl rand -base64 32 »)."
+            )
+        if any(ident == deja for deja, _ in cles):
+            raise ValueError(f"CNRACL_CODEC_CLES : l'identifiant « {ident} » est donné deux fois.")
+        cles.append((ident, cle))
+    return cles
 
 
 @lru_cache

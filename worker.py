@@ -23,10 +23,10 @@ from observabilite.journaux import configurer_journaux
 from observabilite.memoire import figer_memoire
 from observabilite.metriques import runtime_temporal
 from persistence.db import SessionFactory, creer_moteur, fabrique_sessions
+from services.moteur import client_temporal
 from services.reconciliation import boucle
 from settings import Settings, get_settings
 from workflows.campagne import WORKFLOWS_CAMPAGNE
-from workflows.client import connecter
 from workflows.eir import EirWorkflow
 from workflows.rectification import RectificationWorkflow
 from workflows.validation import EcheanceValidationWorkflow
@@ -114,12 +114,7 @@ async def main(settings: Settings | None = None, part: str = "tout") -> None:
     settings = settings or get_settings()
     configurer_journaux(settings, "worker")
     moteur = creer_moteur(settings.database_url, settings.db_pool)
-    client = await connecter(
-        settings.temporal_address,
-        settings.temporal_namespace,
-        tracage=settings.tracage_otel,
-        runtime=runtime_temporal(settings.worker_metriques),
-    )
+    client = await client_temporal(settings, runtime_temporal(settings.worker_metriques))
     sessions = fabrique_sessions(moteur)
     # The reconciler runs beside the activities (a worker of the workflows only serves the answers).
     reconciliateur = asyncio.create_task(boucle(sessions, client, settings)) if part != "workflows" else None

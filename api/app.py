@@ -22,6 +22,7 @@ from api.routers import (
     affilies,
     auth,
     campagnes,
+    codec,
     comptes,
     documents,
     eir,
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rectifications,
         validations,
         campagnes,
+        codec,
         comptes,
         documents,
     ):

@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -43,21 +43,37 @@ donnees.command("synthetiques")(_synthetique.synthetiques)
 BIN = Path(sys.executable).parent
 
 
+# The commands that read no setting (the calculation module): invalid settings do not stop them.
+SANS_REGLAGES = frozenset({"pension"})
+
+
 @app.callback()
-def _journaux() -> None:
+def _journaux(contexte: typer.Context) -> None:
     # Every command logs through the masked handler (JSON with CNRACL_JOURNAUX_JSON); `api` and `worker`
-    # reconfigure it with their own component name. Invalid settings are reported by the command itself.
+    # reconfigure it with their own component name. Invalid settings stop the command with their French rules
+    # (never the values given: a secret would reach the logs).
     from pydantic import ValidationError
 
     from observabilite.journaux import configurer_journaux
 
     try:
         settings = get_settings()
-    except ValidationError:
+    except ValidationError as exc:
+        if contexte.invoked_subcommand in SANS_REGLAGES:
+            return
+        _sortie_erreur("Réglages invalides :\n" + "\n".join(f"- {_regle_enfreinte(e)}" for e in exc.errors()))
         return
     configurer_journaux(settings, "cli")
     if settings.niveau_journaux.upper() != "DEBUG":  # the migrations' step-by-step lines: only when asked
         logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def _regle_enfreinte(erreur: Any) -> str:
+    """One broken rule of the settings: ours name their setting; pydantic's own get the setting's name added."""
+    message = str(erreur["msg"]).removeprefix("Value error, ")
+    if erreur["loc"] and not message.startswith("CNRACL_"):
+        message = f"CNRACL_{str(erreur['loc'][0]).upper()} : {message}"
+    return message
 
 
 def _sortie_erreur(message: str) -> None:

@@ -7,6 +7,7 @@ never refused because the workflow had not yet caught up with its own projection
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
@@ -21,16 +22,19 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.service import RPCStatusCode
+from temporalio.runtime import Runtime
+from temporalio.service import RPCStatusCode, TLSConfig
 
 from domain.erreurs import Conflit, MoteurIndisponible
 from domain.processus import Intervention
-from settings import Settings
+from services.codec import codec_des_reglages
+from settings import Mode, Settings, lire_pem
 from workflows.client import connecter, persistance_serveur_dev
 
 R = TypeVar("R")
 EntreeT = TypeVar("EntreeT", bound=Intervention)
 
+journal = logging.getLogger(__name__)
 TERMINE = "Ce processus est terminé : il n'attend plus de réponse."
 # The engine's own failures to answer, as opposed to its answer that the process is not there (any more).
 _PANNES = frozenset({RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED})
@@ -46,6 +50,44 @@ def moteur_en_panne(exc: BaseException) -> bool:
     )
 
 
+def tls_des_reglages(settings: Settings) -> TLSConfig | bool:
+    """TLS as the settings ask: the server's CA (else the system's authorities) and the client's certificate and
+    key for mutual TLS; TLS with the system's authorities for an API key alone; none otherwise. The files are read
+    at each connection, so a renewed certificate is taken at the next start."""
+    if not settings.temporal_tls:
+        return False
+    if not (settings.temporal_tls_ca or settings.temporal_tls_cert):
+        return True
+
+    def fichier(nom: str, chemin: str) -> bytes | None:
+        return lire_pem(nom, chemin) if chemin else None
+
+    return TLSConfig(
+        server_root_ca_cert=fichier("CNRACL_TEMPORAL_TLS_CA", settings.temporal_tls_ca),
+        client_cert=fichier("CNRACL_TEMPORAL_TLS_CERT", settings.temporal_tls_cert),
+        client_private_key=fichier("CNRACL_TEMPORAL_TLS_CLE", settings.temporal_tls_cle),
+    )
+
+
+async def client_temporal(settings: Settings, runtime: Runtime | None = None) -> Client:
+    """The one way our processes (the API, the worker, the commands) reach the engine: its address and namespace,
+    TLS, client certificate or API key, and the payloads' encryption, all from the settings."""
+    if settings.mode is Mode.production and not settings.codec_cles:
+        journal.warning(
+            "CNRACL_CODEC_CLES est vide : les contenus des processus (commentaires, motifs, réponses) sont gardés "
+            "en clair par Temporal (docs/temporal-securise.md)."
+        )
+    return await connecter(
+        settings.temporal_address,
+        settings.temporal_namespace,
+        tracage=settings.tracage_otel,
+        runtime=runtime,
+        tls=tls_des_reglages(settings),
+        cle_api=settings.temporal_cle_api or None,
+        codec=codec_des_reglages(settings),
+    )
+
+
 class Moteur:
     """The engine as the use cases see it: connected on first need (reads of the database work without it)."""
 
@@ -58,11 +100,7 @@ class Moteur:
         async with self._verrou:
             if self._client is None:
                 try:
-                    self._client = await connecter(
-                        self.settings.temporal_address,
-                        self.settings.temporal_namespace,
-                        tracage=self.settings.tracage_otel,
-                    )
+                    self._client = await client_temporal(self.settings)
                 except Exception as exc:  # whatever the transport says, the engine is out of reach
                     raise MoteurIndisponible() from exc
             return self._client

@@ -1,9 +1,10 @@
+import base64
 from datetime import timedelta
 
 import pytest
 from pydantic import ValidationError
 
-from settings import Settings
+from settings import Settings, cles_du_codec
 
 
 def test_delais_iso_8601_depuis_l_environnement(monkeypatch, tmp_path):
@@ -56,3 +57,41 @@ def test_bords_par_defaut_et_proxies_de_confiance(monkeypatch):
     monkeypatch.setenv("CNRACL_PROXIES_DE_CONFIANCE", "10.0.0.0/8,proxy.interne")
     with pytest.raises(ValidationError, match=r"« proxy\.interne » n'est ni une adresse IP ni un réseau"):
         Settings()
+
+
+def test_une_connexion_securisee_incoherente_est_refusee_en_nommant_les_reglages(tmp_path):
+    pem = tmp_path / "client.pem"
+    pem.write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    cluster = {"var_dir": tmp_path, "temporal_address": "temporal.interne:7233"}
+    with pytest.raises(ValidationError, match="CNRACL_TEMPORAL_TLS_CERT et CNRACL_TEMPORAL_TLS_CLE vont ensemble"):
+        Settings(**cluster, temporal_tls_cert=str(pem))
+    with pytest.raises(ValidationError, match="CNRACL_TEMPORAL_TLS_CERT et CNRACL_TEMPORAL_TLS_CLE vont ensemble"):
+        Settings(**cluster, temporal_tls_cle=str(pem))
+    with pytest.raises(ValidationError, match="choisissez-en une"):
+        Settings(**cluster, temporal_tls_cert=str(pem), temporal_tls_cle=str(pem), temporal_cle_api="cle")
+    with pytest.raises(ValidationError, match=r"CNRACL_TEMPORAL_TLS_CA : le fichier « .*absent\.pem » ne peut pas"):
+        Settings(**cluster, temporal_tls_ca=str(tmp_path / "absent.pem"))
+    illisible = tmp_path / "illisible.pem"
+    illisible.write_text("pas un certificat")
+    with pytest.raises(ValidationError, match=r"CNRACL_TEMPORAL_TLS_CA : .* n'est pas au format PEM"):
+        Settings(**cluster, temporal_tls_ca=str(illisible))
+    with pytest.raises(ValidationError, match=r"donnez aussi son adresse \(CNRACL_TEMPORAL_ADDRESS\)"):
+        Settings(var_dir=tmp_path, temporal_cle_api="cle")
+    assert not Settings(**cluster).temporal_tls
+    assert Settings(**cluster, temporal_cle_api="cle").temporal_tls
+    assert Settings(**cluster, temporal_tls_ca=str(pem)).temporal_tls
+
+
+def test_les_cles_du_codec_depuis_l_environnement(monkeypatch, tmp_path):
+    nouvelle, ancienne = base64.b64encode(b"n" * 32).decode(), base64.b64encode(b"a" * 32).decode()
+    monkeypatch.setenv("CNRACL_CODEC_CLES", f"2027:{nouvelle}, 2026:{ancienne}")
+    assert cles_du_codec(Settings(var_dir=tmp_path).codec_cles) == [("2027", b"n" * 32), ("2026", b"a" * 32)]
+    for valeur, refus in (
+        (nouvelle, "chaque clé s'écrit « identifiant:clé »"),
+        ("2027:pas*du*base64", "la clé « 2027 » n'est pas écrite en base64"),
+        ("2027:" + base64.b64encode(b"court").decode(), "la clé « 2027 » fait 5 octets ; il en faut 32"),
+        (f"2027:{nouvelle},2027:{ancienne}", "l'identifiant « 2027 » est donné deux fois"),
+    ):
+        monkeypatch.setenv("CNRACL_CODEC_CLES", valeur)
+        with pytest.raises(ValidationError, match=f"CNRACL_CODEC_CLES : {refus}"):
+            Settings(var_dir=tmp_path)

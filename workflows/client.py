@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from os import PathLike
 from typing import TYPE_CHECKING
@@ -9,7 +10,9 @@ from typing import TYPE_CHECKING
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DefaultFailureConverterWithEncodedAttributes, PayloadCodec
 from temporalio.runtime import Runtime
+from temporalio.service import TLSConfig
 
 from domain.eir import DelaisEir, DemandeEir, VueEir
 from domain.processus import ReglesIncident
@@ -21,16 +24,32 @@ if TYPE_CHECKING:
 
 
 async def connecter(
-    adresse: str, namespace: str = "default", *, tracage: bool = False, runtime: Runtime | None = None
+    adresse: str,
+    namespace: str = "default",
+    *,
+    tracage: bool = False,
+    runtime: Runtime | None = None,
+    tls: TLSConfig | bool = False,
+    cle_api: str | None = None,
+    codec: PayloadCodec | None = None,
 ) -> Client:
     """The client; ``tracage`` adds OpenTelemetry spans, ``runtime`` a Temporal runtime (the worker's exports
-    its metrics)."""
+    its metrics); ``tls``, ``cle_api`` and ``codec`` a secured cluster's connection and the payloads' encryption
+    (services/moteur.py reads them from the settings)."""
     from observabilite.tracage import intercepteurs
 
+    convertisseur = pydantic_data_converter
+    if codec is not None:
+        # A failure's message and stack trace are encrypted too: an error may quote what a person typed.
+        convertisseur = dataclasses.replace(
+            convertisseur, payload_codec=codec, failure_converter_class=DefaultFailureConverterWithEncodedAttributes
+        )
     return await Client.connect(
         adresse,
         namespace=namespace,
-        data_converter=pydantic_data_converter,
+        api_key=cle_api,
+        tls=tls,
+        data_converter=convertisseur,
         interceptors=intercepteurs(tracage),
         runtime=runtime,
     )

@@ -291,6 +291,9 @@ CHAMPS = {
     "limite": "Nombre maximal de résultats",
     "sequence": "Numéro d'ordre",
     "corps": "Corps de la requête",
+    "payloads": "Contenus à chiffrer ou déchiffrer",
+    "metadata": "Métadonnées du contenu",
+    "data": "Données du contenu (base64)",
 }
 _CODE_EN_TETE = re.compile(r"^([a-z][a-z0-9]*(?:[_.][a-z0-9]+)*) : ")
 

@@ -106,3 +106,22 @@ def test_worker_une_part_inconnue_est_refusee_avant_de_se_connecter(tmp_path):
     refuse = cnracl(tmp_path, "worker", "--part", "mails")
     assert refuse.returncode == 2 and "--part" in refuse.stderr and "workflows" in refuse.stderr
     assert "Traceback" not in refuse.stderr
+
+
+def test_des_reglages_incoherents_arretent_la_commande_en_les_nommant(tmp_path):
+    secret = "secret-a-ne-pas-ecrire-" + "s" * 20
+    certificat = tmp_path / "client.pem"
+    certificat.write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    env = {
+        **os.environ,
+        "CNRACL_VAR_DIR": str(tmp_path / "var"),
+        "CNRACL_SECRET_KEY": secret,
+        "CNRACL_TEMPORAL_ADDRESS": "temporal.interne:7233",
+        "CNRACL_TEMPORAL_TLS_CERT": str(certificat),
+    }
+    refuse = subprocess.run(
+        [str(BIN / "cnracl"), "worker"], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert refuse.returncode == 2 and "Traceback" not in refuse.stderr
+    assert "CNRACL_TEMPORAL_TLS_CERT et CNRACL_TEMPORAL_TLS_CLE vont ensemble" in refuse.stderr
+    assert secret not in refuse.stderr + refuse.stdout
