@@ -17,8 +17,7 @@ from persistence.fabrique import identifiant
 from persistence.models import Affilie, DossierValidationTable, Mail
 from services.echeances import demarrer_echeances
 from tests.support.attente import attendre, au_repos
-from tests.support.environnement import settings_de_test
-from tests.support.environnement import texte
+from tests.support.environnement import settings_de_test, texte
 from tests.support.fabriques import AGENT, EMPLOYEUR, REGLE, SUPERVISEURS
 from tests.support.service import Service, assembler
 from tests.support.validation import ouvrir_dossier_validation
