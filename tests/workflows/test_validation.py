@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 from temporalio.client import WorkflowHandle
 
 from domain.taches import DelaisTache
@@ -305,3 +305,40 @@ async def test_demarrer_la_population_deux_fois(banc: Banc):
     # Deadlines of 2014 lapsed long ago: closed without mailing anyone.
     async with banc.service.sessions() as session:
         assert (await session.exec(select(Mail))).all() == []
+
+
+async def test_un_dossier_par_titularisation_et_delai_depuis_la_notification(banc: Banc):
+    s = banc.service.settings
+    pop = banc.service.pop
+    async with transaction(banc.service.sessions) as session:
+        a = await session.get(Affilie, pop.affilie.id)
+        assert a is not None
+        a.date_titularisation, a.date_notification_titularisation = date(2012, 3, 1), date(2012, 10, 15)
+        session.add(a)
+    delais = DelaisTache(s.relance_employeur, s.escalade_superviseur)
+
+    async def demarrer():
+        return await demarrer_echeances(
+            banc.service.sessions, banc.env.client, s.task_queue, s.validation_rappels, delais, date(2026, 11, 22)
+        )
+
+    assert (await demarrer()).demarres == 1
+    # A new titularisation (after a new stage) reopens a window: a second dossier, the first one kept.
+    async with transaction(banc.service.sessions) as session:
+        a = await session.get(Affilie, pop.affilie.id)
+        assert a is not None
+        a.date_titularisation, a.date_notification_titularisation = date(2012, 12, 1), None
+        session.add(a)
+    bilan = await demarrer()
+    assert (bilan.demarres, bilan.deja_demarres) == (1, 0)
+    async with banc.service.sessions() as session:
+        dossiers = (
+            await session.exec(select(DossierValidationTable).order_by(col(DossierValidationTable.id)))
+        ).all()
+    assert [d.date_titularisation for d in dossiers] == [date(2012, 3, 1), date(2012, 12, 1)]
+    # The window runs from the notification (15/10/2012), not from the effect date (01/03/2012).
+    assert dossiers[0].date_limite == date(2014, 10, 15) and dossiers[0].date_notification_titularisation
+    assert "notifiée le 15/10/2012" in dossiers[0].regle
+    assert dossiers[1].date_limite == date(2014, 12, 1) and "date de notification inconnue" in dossiers[1].regle
+    assert dossiers[0].workflow_id != dossiers[1].workflow_id
+    assert dossiers[1].workflow_id.endswith("-2") and pop.affilie.nir not in dossiers[1].workflow_id
