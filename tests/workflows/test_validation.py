@@ -332,9 +332,7 @@ async def test_un_dossier_par_titularisation_et_delai_depuis_la_notification(ban
     bilan = await demarrer()
     assert (bilan.demarres, bilan.deja_demarres) == (1, 0)
     async with banc.service.sessions() as session:
-        dossiers = (
-            await session.exec(select(DossierValidationTable).order_by(col(DossierValidationTable.id)))
-        ).all()
+        dossiers = (await session.exec(select(DossierValidationTable).order_by(col(DossierValidationTable.id)))).all()
     assert [d.date_titularisation for d in dossiers] == [date(2012, 3, 1), date(2012, 12, 1)]
     # The window runs from the notification (15/10/2012), not from the effect date (01/03/2012).
     assert dossiers[0].date_limite == date(2014, 10, 15) and dossiers[0].date_notification_titularisation
