@@ -174,6 +174,6 @@ async def contexte_tache(session: AsyncSession, tache_id: int | None) -> dict[st
             "annees": ", ".join(str(a) for a in tache.details.get("annees", [])),
             "motif": (tache.reponse or {}).get("motif") or "",  # a rectification answered « aucune erreur »
             # a validation's certificates task: the periods done at this employer
-            "periodes": [(p["debut"], p["fin"]) for p in tache.details.get("periodes", [])],
+            "periodes": [(p["debut"], p["fin"]) for p in tache.details.get("periodes_a_certifier", [])],
         }
     }

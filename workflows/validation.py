@@ -223,7 +223,7 @@ class EcheanceValidationWorkflow:
         entree = self._entree
         details: dict[str, object] = {"dossier_id": entree.dossier_id}
         if periodes:
-            details["periodes"] = periodes
+            details["periodes_a_certifier"] = periodes
         return DemandeTache(
             type,
             VueValidation(etat=etat),

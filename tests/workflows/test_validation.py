@@ -149,7 +149,7 @@ async def _demande_certifiee(banc: Banc) -> None:
     assert "certificats à transmettre" in banc.boite.pour(EMPLOYEUR)[0]["Subject"]
     assert "du 1er janvier 1993 au 31 décembre 1993" in mail and "1992" not in mail
     tache = await _certifier(banc, "rh-commune", "1993-01-01", "1993-12-31", 300)
-    assert tache["details"]["periodes"] == [{"debut": "1993-01-01", "fin": "1993-12-31"}]
+    assert tache["details"]["periodes_a_certifier"] == [{"debut": "1993-01-01", "fin": "1993-12-31"}]
     await attendre(lambda: len(banc.boite.pour(AUTRE_EMPLOYEUR)) == 1)
     assert "du 1er janvier 1992 au 31 décembre 1992" in texte(banc.boite.pour(AUTRE_EMPLOYEUR)[0])
     await _certifier(banc, "drh", "1992-01-01", "1992-12-31", 290)
