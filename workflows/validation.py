@@ -49,6 +49,8 @@ class EcheanceValidationWorkflow:
             Parties(entree.affilie_id, entree.employeur_id),
             regles=entree.delais.incidents,
         )
+        # a new run of a dossier already written (a request recorded after its forclusion) numbers on from it
+        self._processus.sequence = entree.sequence_initiale
 
     @workflow.run
     async def run(self, entree: EcheanceValidationEntree) -> VueValidation:
@@ -65,7 +67,6 @@ class EcheanceValidationWorkflow:
         processus, fin = self._processus, self._fin_du_delai
         if entree.demande is not None:
             # A request made on time elsewhere, recorded after the dossier closed: instructed at once.
-            processus.sequence = entree.sequence_initiale
             await self._instruire()
             return
         if workflow.now() >= fin:

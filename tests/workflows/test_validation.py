@@ -159,6 +159,10 @@ async def _demande_certifiee(banc: Banc) -> None:
     assert [p["date_debut"] for p in dossier["periodes_certifiees"]] == ["1993-01-01", "1992-01-01"]
     assert not [ligne for ligne in await _lignes_cir(banc) if ligne["date_debut"].startswith(("1992", "1993"))]
     assert Decimal(dossier["cotisations_dues"]["part_agent"]) > 0
+    # The supervisors' decision mail shows the certified periods and the contributions they owe.
+    await attendre(lambda: len(banc.boite.pour(SUPERVISEURS)) == 1)
+    assert "Périodes certifiées par les employeurs : 2" in texte(banc.boite.pour(SUPERVISEURS)[0])
+    assert "Cotisations rétroactives dues" in texte(banc.boite.pour(SUPERVISEURS)[0])
 
 
 async def test_demande_certifiee_par_chaque_employeur_puis_acceptee_avec_les_cotisations_dues(banc: Banc):
