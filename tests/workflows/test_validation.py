@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import col, select
@@ -344,3 +345,25 @@ async def test_un_dossier_par_titularisation_et_delai_depuis_la_notification(ban
     assert dossiers[1].date_limite == date(2014, 12, 1) and "date de notification inconnue" in dossiers[1].regle
     assert dossiers[0].workflow_id != dossiers[1].workflow_id
     assert dossiers[1].workflow_id.endswith("-2") and pop.affilie.nir not in dossiers[1].workflow_id
+
+
+async def test_demande_faite_a_l_employeur_enregistree_pendant_le_delai(banc: Banc):
+    await banc.ouvrir(100)
+    await banc.en_etat("ouverte")
+    superviseur = await banc.service.http("superviseur")
+    hier = datetime.now(ZoneInfo("Europe/Paris")).date() - timedelta(days=1)
+    demain = hier + timedelta(days=2)
+    reponse = await superviseur.post(
+        f"/validations/{banc.dossier_id}/demande-recue", json={"date_demande": demain.isoformat(), "preuve": "x"}
+    )
+    assert reponse.status_code == 422 and "date_demande" in reponse.text
+    reponse = await superviseur.post(
+        f"/validations/{banc.dossier_id}/demande-recue",
+        json={"date_demande": hier.isoformat(), "preuve": "Dossier papier reçu par l'employeur"},
+    )
+    assert reponse.status_code == 200, reponse.text
+    assert reponse.json()["etat"] == "instruction_employeur"
+    assert reponse.json()["demande_le"] == hier.isoformat()
+    assert reponse.json()["preuve_demande"] == "Dossier papier reçu par l'employeur"
+    recue = [e for e in reponse.json()["historique"] if e["type"] == "demande_recue"]
+    assert recue[0]["acteur"] == "superviseur"
