@@ -137,6 +137,10 @@ class Settings(BaseSettings):
 
     # Validation-of-services deadlines (DESIGN §4.4): reminders this long before the deadline.
     validation_rappels: list[timedelta] = Field(default=[timedelta(days=180), timedelta(days=30)])
+    # Once a request is received: the employers' delay to send the service certificates (the CNRACL then decides on
+    # what came: arrêté du 22/02/2022, 6 months), and the supervisors' overall delay to decide (then « sans décision »).
+    validation_delai_certificats: timedelta = Field(default=timedelta(days=180))
+    validation_delai_decision: timedelta = Field(default=timedelta(days=365))
 
     # DAI campaign (DESIGN §4.2): cut-off after the launch, reminders before it, transmission after it,
     # one tranche of documents per interval across September–December N+1; batch sizes for the fan-out.

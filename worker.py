@@ -17,6 +17,7 @@ from activities.eir import ActivitesEir
 from activities.mails import ExpediteurMails
 from activities.processus import ActivitesProcessus
 from activities.rectification import ActivitesRectification
+from activities.validation import ActivitesValidation
 from notifications.rendu import Gabarits
 from notifications.transport import TransportSmtp
 from observabilite.journaux import configurer_journaux
@@ -54,6 +55,7 @@ def activites(settings: Settings, sessions: SessionFactory) -> list[Callable[...
     processus = ActivitesProcessus(sessions, mails, settings.url_publique, settings.mail_superviseurs)
     eir = ActivitesEir(sessions, mails, processus)
     rectification = ActivitesRectification(sessions)
+    validation = ActivitesValidation(sessions)
     return [
         processus.parties,
         processus.transition,
@@ -65,6 +67,9 @@ def activites(settings: Settings, sessions: SessionFactory) -> list[Callable[...
         eir.calculer_bilan,
         eir.enregistrer_enquete,
         rectification.produire_document,
+        validation.employeurs_des_periodes,
+        validation.enregistrer_certificats,
+        validation.valider_periodes,
         *activites_campagne(settings, sessions),
     ]
 

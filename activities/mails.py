@@ -173,5 +173,7 @@ async def contexte_tache(session: AsyncSession, tache_id: int | None) -> dict[st
             "echeance": tache.echeance.isoformat() if tache.echeance else None,
             "annees": ", ".join(str(a) for a in tache.details.get("annees", [])),
             "motif": (tache.reponse or {}).get("motif") or "",  # a rectification answered « aucune erreur »
+            # a validation's certificates task: the periods done at this employer
+            "periodes": [(p["debut"], p["fin"]) for p in tache.details.get("periodes_a_certifier", [])],
         }
     }

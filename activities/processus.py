@@ -138,7 +138,7 @@ class ActivitesProcessus:
                 tache = await session.get(Tache, cloture.tache_id)
                 if tache is None:
                     raise _tache_inconnue(cloture.tache_id)
-                await depots.terminer_tache(session, tache, cloture.reponse, cloture.horodatage)
+                await depots.terminer_tache(session, tache, cloture.reponse, cloture.horodatage, cloture.ecrire_cir)
             for autre in cloture.autres:
                 await depots.marquer_tache(session, autre, cloture.horodatage, cloture.etat.value)
             await _appliquer(session, cloture.transition)
@@ -215,6 +215,9 @@ def _contexte_du_processus(ligne: depots.Projection) -> dict[str, Any]:
             "date_limite": ligne.date_limite.isoformat(),
             "regle": ligne.regle,
             "decision": ligne.decision or "",
+            "periodes_certifiees": len(ligne.periodes_certifiees or []),
+            # the retroactive contributions owed (décret 2003-1306 art. 50-II), once the periods are certified
+            "cotisations": ligne.cotisations_dues,
         }
     }
 

@@ -239,7 +239,7 @@ def echeances_demarrer() -> None:
     from services.base import base_de_donnees
     from services.echeances import demarrer_echeances
     from services.moteur import Moteur
-    from workflows.client import delais_taches
+    from workflows.client import delais_instruction, delais_taches
 
     settings = get_settings()
 
@@ -252,6 +252,7 @@ def echeances_demarrer() -> None:
                 settings.validation_rappels,
                 delais_taches(settings),
                 date.today(),
+                instruction=delais_instruction(settings),
             )
 
     bilan = asyncio.run(demarrer())

@@ -86,3 +86,4 @@ class ClotureTache:
     reponse: ReponseTache | None = None
     etat: EtatTache = EtatTache.terminee
     autres: list[int] = field(default_factory=list)  # other open tasks of the process closed as ``etat`` too
+    ecrire_cir: bool = True  # False: the answer's CIR lines stay with the task (a validation's certificates)

@@ -39,6 +39,8 @@ TITRES = {
     "validation_rappel_agent": "Rappel du délai de demande de validation (à l'agent)",
     "validation_rappel_employeur": "Rappel du délai de demande de validation (à l'employeur)",
     "validation_forclusion": "Délai de demande de validation expiré (à l'agent)",
+    "validation_decision_relance": "Relance de la décision de validation attendue (aux superviseurs)",
+    "validation_sans_decision": "Dossier de validation clos sans décision dans le délai (à l'agent)",
     # the yearly campaign of the right to information
     "campagne_lancement_employeur": "Lancement de la campagne du droit à l'information (à l'employeur)",
     "campagne_rappel_employeur": "Rappel de la campagne du droit à l'information (à l'employeur)",

@@ -27,6 +27,15 @@ _COMMUN: dict[str, Any] = {
         "date_limite": "2014-06-30",
         "regle": "titularisé au plus tard le 01/01/2013 : demande dans les 24 mois de la titularisation",
         "decision": "acceptee",
+        "periodes_certifiees": 2,
+        "cotisations": {
+            "part_agent": "1234.56",
+            "part_employeur": "3456.78",
+            "total": "4691.34",
+            "incomplet": False,
+            "regle": "retenues et contributions aux taux en vigueur à la date de la demande (décret n° 2003-1306, "
+            "art. 50-II)",
+        },
     },
     "regime": {"nom": "la Mutualité sociale agricole (MSA)", "contact": "https://www.msa.fr"},
     "demande": {"id": 42, "reference": "EIR-42", "date_demande": "2026-03-02", "workflow_id": "eir-7-1"},
@@ -35,6 +44,7 @@ _COMMUN: dict[str, Any] = {
         "echeance": "2026-03-17T09:00:00+00:00",
         "annees": "2004, 2005",
         "motif": "Temps partiel à 80 % du 01/01/2004 au 31/12/2004, conforme à l'arrêté du 12/12/2003",
+        "periodes": [("1993-01-01", "1993-12-31"), ("1994-01-01", "1994-06-30")],
     },
     "campagne": {"annee": 2026, "annee_envoi": 2027, "date_limite": "2026-11-28T07:00:00+00:00"},
     "rappel": 1,

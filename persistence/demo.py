@@ -294,6 +294,8 @@ async def charger_demo(
         # validation-of-services deadline.
         autres[14][1].date_titularisation = date(2012, 3, 1)
         autres[15][1].temps_non_complet = True
+        # the temps non complet derogation is open only to an agent titularised by 01/01/2013
+        autres[15][1].date_titularisation = date(2012, 9, 1)
         for _, affilie in autres[14:16]:
             session.add(affilie)
         await session.flush()

@@ -419,7 +419,10 @@ async def appliquer_transition(session: AsyncSession, transition: Transition) ->
             ligne.document_rectifie_id = transition.details["document_id"]
     else:
         if transition.evenement == EVENEMENT_DEMANDE_VALIDATION:
-            ligne.demande_le = transition.horodatage.date()
+            # a request recorded by a supervisor carries the date it was really made, and its proof
+            date_demande = transition.details.get("date_demande")
+            ligne.demande_le = date.fromisoformat(date_demande) if date_demande else transition.horodatage.date()
+            ligne.preuve_demande = transition.details.get("preuve") or None
         if etat.etat in DECISIONS_VALIDATION:
             ligne.decision = etat.etat
     session.add(ligne)
@@ -609,9 +612,10 @@ async def terminer_tache(
     tache: Tache,
     reponse: ReponseTache,
     horodatage: datetime,
+    ecrire_cir: bool = True,
 ) -> bool:
-    """Store an answer: the CIR corrections of the task's agent, the task closed, the event in its process's
-    history. ``False`` if already stored."""
+    """Store an answer: the CIR corrections of the task's agent (unless ``ecrire_cir`` is false: they stay in the
+    answer), the task closed, the event in its process's history. ``False`` if already stored."""
     if tache.etat != EtatTache.ouverte.value:
         return False
     if tache.affilie_id is None:
@@ -620,7 +624,7 @@ async def terminer_tache(
         session,
         tache.affilie_id,
         tache.employeur_id,
-        reponse.corrections,
+        reponse.corrections if ecrire_cir else [],
         horodatage,
         "superviseur" if tache.destinataire == "superviseur" else "employeur",
         reponse.compte_id or None,

@@ -60,6 +60,9 @@ class Affilie(SQLModel, table=True):
     indice_majore: int | None = None
     quotite: int = 100
     date_titularisation: date | None = None
+    # The day the titularisation was notified to the agent: the validation window runs from it (décret 2003-1306
+    # art. 50-I); unknown (None), the titularisation's effect date stands in.
+    date_notification_titularisation: date | None = None
     temps_non_complet: bool = False
 
 
@@ -324,10 +327,23 @@ class DossierValidationTable(ProjectionProcessus, table=True):
     """The validation-of-services deadline of one eligible agent (DESIGN §4.4)."""
 
     __tablename__ = "dossier_validation"
+    # One deadline per titularisation: a new titularisation (after a new stage) reopens a window.
+    __table_args__ = (
+        UniqueConstraint("affilie_id", "date_titularisation", name="uq_dossier_validation_titularisation"),
+    )
 
-    affilie_id: int = Field(foreign_key="affilie.id", unique=True)  # one deadline per agent
     motif: str = Field(sa_type=String(30))
     date_limite: date
     regle: str
+    date_titularisation: date | None = None
+    # Unknown (None): the window ran from the titularisation's effect date (the dossier's ``regle`` says so).
+    date_notification_titularisation: date | None = None
     demande_le: date | None = None
+    # A request made outside the service (to the employer, a paper dossier) recorded by a supervisor: its proof.
+    preuve_demande: str | None = Field(default=None, sa_type=String(200))
     decision: str | None = Field(default=None, sa_type=String(20))
+    # The periods the employers certified, held apart until the decision (not in the CIR, not counted by the
+    # calculation): CIR lines as JSON; written into the CIR as validated services only on acceptance.
+    periodes_certifiees: list[dict[str, Any]] | None = Field(default=None, sa_type=JSON, nullable=True)
+    # The retroactive contributions owed (décret 2003-1306 art. 50-II), computed from the certified periods.
+    cotisations_dues: dict[str, Any] | None = Field(default=None, sa_type=JSON, nullable=True)

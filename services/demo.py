@@ -47,7 +47,7 @@ from services.echeances import demarrer_echeances
 from services.moteur import Moteur
 from settings import Settings
 from workflows.campagne_client import demande_campagne
-from workflows.client import delais_taches
+from workflows.client import delais_instruction, delais_taches
 
 journal = logging.getLogger(__name__)
 
@@ -301,6 +301,7 @@ async def animer(sessions: SessionFactory, settings: Settings) -> bool:
         settings.validation_rappels,
         delais_taches(settings),
         date.today(),
+        instruction=delais_instruction(settings),
     )
     return True
 

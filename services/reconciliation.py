@@ -31,7 +31,7 @@ from persistence.reconciliation import TableDeDemande
 from services import courriels, echeances, eir, rectifications
 from services.moteur import moteur_en_panne
 from settings import Settings
-from workflows.client import delais_taches
+from workflows.client import delais_instruction, delais_taches
 
 journal = logging.getLogger("cnracl.services.reconciliation")
 
@@ -66,7 +66,14 @@ async def demarrer_les_processus_manquants(
                 DossierValidationTable,
                 d,
                 partial(
-                    echeances.demarrer_dossier, client, settings.task_queue, d, a, settings.validation_rappels, delais
+                    echeances.demarrer_dossier,
+                    client,
+                    settings.task_queue,
+                    d,
+                    a,
+                    settings.validation_rappels,
+                    delais,
+                    delais_instruction(settings),
                 ),
             )
             for d in dossiers

@@ -324,7 +324,30 @@ async def tache_de_campagne(session: AsyncSession, compte: Compte, annee: int, t
     return tache
 
 
+def _verifier_certificats(corps: Completion) -> None:
+    """The certificates of a validation: the periods of services, each with its indice majoré (the contributions
+    owed are computed from it)."""
+    if not corps.corrections:
+        raise Refus(
+            "corrections : certifiez les périodes de services de non-titulaire accomplies chez vous, une ligne par "
+            "année civile, avec l'indice majoré de chacune.",
+            "corrections",
+            "obligatoire",
+        )
+    for rang, ligne in enumerate(corps.corrections):
+        if ligne.indice_majore is None:
+            raise Refus(
+                f"corrections.{rang}.indice_majore : indiquez l'indice majoré de la période du "
+                f"{ligne.date_debut:%d/%m/%Y} au {ligne.date_fin:%d/%m/%Y} : les cotisations dues en dépendent.",
+                f"corrections.{rang}.indice_majore",
+                "obligatoire",
+            )
+
+
 def _verifier_completion(tache: Tache, corps: Completion) -> None:
+    if tache.type == TypeTache.certificats_services_validation.value:
+        _verifier_certificats(corps)
+        return
     if tache.type != TypeTache.verification_carriere_eir.value:
         return
     if not corps.carriere_verifiee:

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.erreurs import Interdit, Refus
+from domain.erreurs import Conflit, Interdit, Refus
 from domain.etats import Role
 from domain.processus import Intervention
-from domain.validation import DecisionValidation, DemandeValidation, EtatValidation
+from domain.validation import (
+    PARIS,
+    CorpsDemandeValidation,
+    DecisionValidation,
+    DemandeRecueValidation,
+    DemandeValidation,
+    EtatValidation,
+)
 from persistence import lectures
-from persistence.models import Compte, DossierValidationTable
+from persistence.models import Affilie, Compte, DossierValidationTable
 from services.acces import EvenementPublic, affaire_de_l_agent, agent_vu, exiger_role, numero, vue_publique
-from services.moteur import Moteur, avec_sequence, mettre_a_jour
+from services.echeances import demarrer_dossier
+from services.moteur import Moteur, avec_sequence, joignable, mettre_a_jour
+from workflows.client import delais_instruction, delais_taches
 from workflows.validation import EcheanceValidationWorkflow
 
 
@@ -25,10 +35,25 @@ class DossierPublic(BaseModel):
     motif: str
     date_limite: date
     regle: str
+    date_titularisation: date | None = None
+    date_notification_titularisation: date | None = Field(
+        default=None,
+        description="Notification de la titularisation, d'où court le délai de demande (inconnue : la date d'effet "
+        "de la titularisation en tient lieu)",
+    )
     etat: str
     en_attente_de: str | None
     demande_le: date | None
+    preuve_demande: str | None = Field(default=None, description="Demande faite hors du service : sa preuve")
     decision: str | None
+    periodes_certifiees: list[dict[str, Any]] | None = Field(
+        default=None, description="Périodes certifiées par les employeurs, en attente de la décision (hors du CIR)"
+    )
+    cotisations_dues: dict[str, Any] | None = Field(
+        default=None,
+        description="Cotisations rétroactives dues (décret 2003-1306, art. 50-II) : part_agent, part_employeur, total "
+        "en euros, détail par période, règle appliquée",
+    )
     historique: list[EvenementPublic]
 
 
@@ -69,19 +94,77 @@ async def _mettre_a_jour(
     return await consulter(session, compte, dossier_id)
 
 
-async def demander(session: AsyncSession, moteur: Moteur, compte: Compte, dossier_id: int) -> DossierPublic:
-    """The agent asks the validation of their services (before the deadline)."""
+def _refus_hors_delai(dossier: DossierValidationTable, champ: str) -> Refus:
+    return Refus(
+        f"Demande hors délai, refusée : la date limite était le {dossier.date_limite:%d/%m/%Y} — {dossier.regle}.",
+        champ,
+        "delai_validation",
+    )
+
+
+async def demander(
+    session: AsyncSession,
+    moteur: Moteur,
+    compte: Compte,
+    dossier_id: int,
+    corps: CorpsDemandeValidation | None = None,
+) -> DossierPublic:
+    """The agent asks the validation of their services (before the deadline), naming the periods if they wish."""
     dossier = await _visible(session, compte, dossier_id)
     if compte.role != Role.affilie.value:
-        raise Interdit("Seul l'agent concerné peut demander la validation de ses services.")
-    if dossier.etat == EtatValidation.forclose.value or date.today() > dossier.date_limite:
-        raise Refus(
-            f"Demande hors délai, refusée : la date limite était le {dossier.date_limite:%d/%m/%Y} — {dossier.regle}.",
-            "demande",
-            "delai_validation",
+        raise Interdit(
+            "Seul l'agent concerné peut demander la validation de ses services ; une demande faite hors du service "
+            "s'enregistre avec sa date et sa preuve (POST /validations/{id}/demande-recue)."
         )
-    demande = DemandeValidation(compte_id=compte.id or 0)
+    if dossier.etat == EtatValidation.forclose.value or datetime.now(PARIS).date() > dossier.date_limite:
+        raise _refus_hors_delai(dossier, "demande")
+    demande = DemandeValidation(compte_id=compte.id or 0, periodes=corps.periodes if corps else [])
     return await _mettre_a_jour(session, moteur, compte, dossier, EcheanceValidationWorkflow.demander, demande)
+
+
+async def enregistrer_demande(
+    session: AsyncSession, moteur: Moteur, compte: Compte, dossier_id: int, corps: DemandeRecueValidation
+) -> DossierPublic:
+    """A supervisor records a request made outside the service (to the employer, a paper dossier) with the date
+    it was really made and its proof: on time, it is instructed even if the deadline has closed the dossier since."""
+    exiger_role(compte, Role.superviseur)
+    dossier = await _visible(session, compte, dossier_id)
+    if corps.date_demande > datetime.now(PARIS).date():
+        raise Refus(
+            "date_demande : la date de la demande est dans le futur ; saisissez le jour où l'agent l'a faite.",
+            "date_demande",
+            "date_future",
+        )
+    if corps.date_demande > dossier.date_limite:
+        raise _refus_hors_delai(dossier, "date_demande")
+    demande = DemandeValidation(
+        compte_id=compte.id or 0, periodes=corps.periodes, date_demande=corps.date_demande, preuve=corps.preuve
+    )
+    if dossier.etat != EtatValidation.forclose.value:
+        return await _mettre_a_jour(session, moteur, compte, dossier, EcheanceValidationWorkflow.demander, demande)
+    # Closed as forclos while a request made on time was pending elsewhere: the process starts again with it.
+    if dossier.demande_le is not None:
+        raise Conflit("Une demande est déjà enregistrée sur ce dossier.")
+    affilie = await session.get(Affilie, dossier.affilie_id)
+    if affilie is None:
+        raise Conflit("L'agent de ce dossier n'existe plus.")
+    settings = moteur.settings
+    await session.close()
+    async with joignable():
+        demarre = await demarrer_dossier(
+            await moteur.client(),
+            settings.task_queue,
+            dossier,
+            affilie,
+            settings.validation_rappels,
+            delais_taches(settings),
+            delais_instruction(settings),
+            demande,
+        )
+    if not demarre:
+        raise Conflit("Ce dossier est déjà en cours d'instruction : rechargez sa page.")
+    session.expunge_all()
+    return await consulter(session, compte, dossier_id)
 
 
 async def decider(

@@ -17,6 +17,7 @@ from temporalio.service import TLSConfig
 from domain.eir import DelaisEir, DemandeEir, VueEir
 from domain.processus import ReglesIncident
 from domain.taches import DelaisTache
+from domain.validation import DelaisInstruction
 from workflows.eir import EirWorkflow
 
 if TYPE_CHECKING:
@@ -89,6 +90,11 @@ def regles_incident(settings: Settings) -> ReglesIncident:
         reprise_automatique=settings.incident_reprise_automatique,
         delai_traitement=settings.incident_delai_traitement,
     )
+
+
+def delais_instruction(settings: Settings) -> DelaisInstruction:
+    """The delays of a validation dossier once its request is received, from the settings."""
+    return DelaisInstruction(settings.validation_delai_certificats, settings.validation_delai_decision)
 
 
 def delais_taches(settings: Settings) -> DelaisTache:

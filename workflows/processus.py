@@ -62,6 +62,15 @@ class Annulation(Exception):
     """Raised while the process is in incident, once a supervisor has cancelled it."""
 
 
+class TacheExpiree(Exception):
+    """Raised by ``tache`` when a task given an ``expiration`` has had no answer by then (the task is still open:
+    the caller closes it with its named outcome)."""
+
+    def __init__(self, tache_id: int) -> None:
+        super().__init__(tache_id)
+        self.tache_id = tache_id
+
+
 def refus(message: str) -> ApplicationError:
     """The refusal of a person's answer, in French, the same from a validator and from a handler."""
     return ApplicationError(message, type="Refus", non_retryable=True)
@@ -116,6 +125,11 @@ class DemandeTache(Generic[VueT]):
     details: dict[str, Any] = field(default_factory=dict)
     acteur: Acteur = Acteur.cnracl  # who caused it (the agent for a consolidation)
     compte_id: int | None = None
+    # False: the answer's CIR lines are stored with the task only, not written into the CIR (a validation's
+    # certified periods wait for the decision).
+    ecrire_cir: bool = True
+    # After this (from the task's opening) with no answer, ``tache`` raises ``TacheExpiree``; None: it waits.
+    expiration: timedelta | None = None
 
 
 class Deroulement(Generic[VueT]):
@@ -523,7 +537,11 @@ class Deroulement(Generic[VueT]):
             if not await self._attendre_reponse(delais.escalade - delais.relance):
                 await self._marquer(tache_id, "escalade_superviseur", escaladee=True)
                 await annoncer(mails.escalade, Acteur.superviseur)
-                await self._attendre_reponse()
+                if demande.expiration is None:
+                    await self._attendre_reponse()
+                elif not await self._attendre_reponse(demande.expiration - delais.escalade):
+                    self._relancable = None
+                    raise TacheExpiree(tache_id)
         while True:
             reponse = self.reponse
             if reponse is None:  # ``attendre`` returns only once answered (or raises)
@@ -536,6 +554,7 @@ class Deroulement(Generic[VueT]):
                     replace(self.vue, en_attente_de=Acteur.cnracl, echeance=None, tache_id=None),
                     f"{demande.type.value}_terminee",
                     reponse=reponse,
+                    ecrire_cir=demande.ecrire_cir,
                     acteur=demande.destinataire,
                     compte_id=reponse.compte_id,
                     details={
@@ -628,11 +647,12 @@ class Deroulement(Generic[VueT]):
         evenement: str,
         reponse: ReponseTache | None = None,
         etat: EtatTache = EtatTache.terminee,
+        ecrire_cir: bool = True,
         **auteur: Unpack[Auteur],
     ) -> None:
-        """Close the task (with ``reponse``: the answer stored; else as ``etat``) and write ``vue``, in one
-        local activity."""
-        await self._clore(tache_id, vue, evenement, reponse, etat, **auteur)
+        """Close the task (with ``reponse``: the answer stored, its CIR lines written unless ``ecrire_cir`` is
+        false; else as ``etat``) and write ``vue``, in one local activity."""
+        await self._clore(tache_id, vue, evenement, reponse, etat, ecrire_cir=ecrire_cir, **auteur)
         self.tache_ouverte = None
         self._reponse_attendue = None
 
@@ -644,14 +664,20 @@ class Deroulement(Generic[VueT]):
         reponse: ReponseTache | None = None,
         etat: EtatTache = EtatTache.terminee,
         autres: list[int] | None = None,
+        ecrire_cir: bool = True,
         **auteur: Unpack[Auteur],
     ) -> None:
         transition = self.transition(vue, evenement, **auteur)
         await self.ecrire(
             ActivitesProcessus.clore_tache,
-            ClotureTache(tache_id, workflow.now(), transition, reponse, etat, list(autres or [])),
+            ClotureTache(tache_id, workflow.now(), transition, reponse, etat, list(autres or []), ecrire_cir),
         )
         self.ecrit(transition, vue)
+
+    async def marquer(self, tache_id: int, evenement: str, relancee: bool = False, escaladee: bool = False) -> None:
+        """Note a reminder or an escalation on an open task (a task whose answer is not a ``completer_tache``,
+        e.g. a decision), with the state that records it."""
+        await self._marquer(tache_id, evenement, relancee, escaladee)
 
     async def _marquer(self, tache_id: int, evenement: str, relancee: bool = False, escaladee: bool = False) -> None:
         transition = self.transition(self.vue, evenement)

@@ -25,6 +25,13 @@ ETATS = {
     "correction_employeur": "Correction par l'employeur",
     "document_rectifie": "Document rectifié",
     "orientee_autre_regime": "Orientée vers un autre régime",
+    # validation of services
+    "instruction_employeur": "Certificats de services attendus des employeurs",
+    "decision_superviseur": "Décision de la CNRACL attendue",
+    "acceptee": "Validation acceptée",
+    "rejetee": "Validation rejetée",
+    "forclose": "Délai de demande expiré (forclos)",
+    "sans_decision": "Clos sans décision dans le délai",
     # tasks
     "ouverte": "Ouverte",
     "terminee": "Terminée",
@@ -119,6 +126,16 @@ EVENEMENTS = {
     "processus_annule": "Annulé par un superviseur",
     "eir_annulee": "Annulation annoncée à l'agent",
     "code_regenere_par_administrateur": "Nouveau code confidentiel généré par un administrateur",
+    "echeance_ouverte": "Délai de demande de validation ouvert",
+    "rappel_envoye": "Rappel du délai envoyé",
+    "demande_recue": "Demande de validation reçue",
+    "certificats_non_recus": "Certificats non reçus dans le délai : décision sur les pièces reçues",
+    "relance_superviseur": "Superviseurs relancés pour la décision",
+    "decision_acceptee": "Validation acceptée, périodes inscrites au CIR",
+    "decision_rejetee": "Validation rejetée, CIR inchangé",
+    "sans_decision": "Clos sans décision dans le délai",
+    "forclos": "Délai de demande expiré (forclos)",
+    "forclos_au_demarrage": "Délai déjà expiré à l'ouverture du dossier",
 }
 # The events of each human task's life, named by the shared process layer after the task's type
 # (« {type}_demandee » when it opens, « {type}_terminee » when it is answered).
@@ -228,6 +245,10 @@ CHAMPS = {
     "decision": "Décision",
     # the agent's requests
     "periodes": "Périodes",
+    "debut": "Premier jour de la période",
+    "fin": "Dernier jour de la période",
+    "date_demande": "Date de la demande",
+    "preuve": "Référence de la preuve de la demande",
     "periode_debut": "Début de la période",
     "periode_fin": "Fin de la période",
     "periode_contestee": "Période contestée",

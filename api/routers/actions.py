@@ -8,7 +8,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Body, Path
 from pydantic import BaseModel
 
 from api.deps import MoteurDep, SessionDep
@@ -26,6 +26,7 @@ def route_d_action(
     vue: type[BaseModel],
     role: Any,
     corps: type[BaseModel] | None = None,
+    corps_facultatif: bool = False,
     description: str,
 ) -> None:
     """``methode chemin`` on ``router``, named after the use case; the number in the path is checked as every other
@@ -45,6 +46,19 @@ def route_d_action(
             return await action(session, moteur, compte, numero)
 
         declarer(sans_corps)
+    elif corps_facultatif:
+        facultatif: Any = Annotated[corps | None, Body()]
+
+        async def corps_libre(
+            numero: numero_type,
+            compte: role,
+            session: SessionDep,
+            moteur: MoteurDep,
+            donnees: facultatif = None,
+        ) -> Any:
+            return await action(session, moteur, compte, numero, donnees)
+
+        declarer(corps_libre)
     else:
         modele: Any = corps  # a type built per route, which mypy cannot read as an annotation
 

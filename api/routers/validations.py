@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from api.deps import CompteCourant, Superviseur
 from api.routers.actions import route_d_action
 from api.routers.consultation import routes_de_consultation
-from domain.validation import DecisionValidation
+from domain.validation import CorpsDemandeValidation, DecisionValidation, DemandeRecueValidation
 from services import validations
 from services.validations import DossierPublic
 
@@ -24,7 +24,21 @@ route_d_action(
     validations.demander,
     vue=DossierPublic,
     role=CompteCourant,
-    description="The agent asks the validation of their services (before the deadline).",
+    corps=CorpsDemandeValidation,
+    corps_facultatif=True,
+    description="The agent asks the validation of their services (before the deadline), optionally naming the "
+    "periods and the employers (SIRET) where they were done.",
+)
+route_d_action(
+    router,
+    "post",
+    "/{dossier_id}/demande-recue",
+    validations.enregistrer_demande,
+    vue=DossierPublic,
+    role=Superviseur,
+    corps=DemandeRecueValidation,
+    description="A supervisor records a request made outside the service (to the employer, a paper dossier) with "
+    "the date it was really made and its proof reference.",
 )
 route_d_action(
     router,

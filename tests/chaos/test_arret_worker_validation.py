@@ -55,7 +55,12 @@ async def test_worker_tue_pendant_une_validation_de_services(env_dev, tmp_path, 
             json={
                 "carriere_verifiee": True,
                 "corrections": [
-                    {"date_debut": "1993-01-01", "date_fin": "1993-12-31", "nature": "non_titulaire_valide"}
+                    {
+                        "date_debut": "1993-01-01",
+                        "date_fin": "1993-12-31",
+                        "nature": "non_titulaire_valide",
+                        "indice_majore": 300,
+                    }
                 ],
             },
         )

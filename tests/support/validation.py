@@ -15,6 +15,7 @@ from persistence.models import Affilie, DossierValidationTable
 from settings import Settings
 from tests.support.fabriques import REGLE
 from tests.support.service import Service
+from workflows.client import delais_instruction
 from workflows.validation import EcheanceValidationWorkflow
 
 
@@ -52,6 +53,7 @@ async def demarrer_echeance_validation(
             REGLE,
             settings.validation_rappels,
             DelaisTache(settings.relance_employeur, settings.escalade_superviseur),
+            delais_instruction(settings),
         ),
         id=dossier.workflow_id,
         task_queue=settings.task_queue,

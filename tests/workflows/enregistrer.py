@@ -27,13 +27,14 @@ from temporalio.client import WorkflowHandle, WorkflowHistory, WorkflowUpdateFai
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from domain.cir import LigneCir, NatureService
 from domain.eir import ActionAffilie, DemandeConsolidation, PeriodeASignaler, ReponsesEnquete
 from domain.etats import Acteur, EtatTache
 from domain.processus import ActionSuperviseur
 from domain.rectification import DemandeRectification, Routage
 from domain.taches import DelaisTache, ReponseTache
 from domain.task_queues import id_workflow_eir
-from domain.validation import DecisionValidation, DemandeValidation
+from domain.validation import DecisionValidation, DemandeValidation, PeriodeDeclaree
 from notifications.puits import demarrer_puits
 from persistence import depots
 from persistence.db import SessionFactory, creer_moteur, fabrique_sessions, transaction
@@ -333,8 +334,12 @@ async def validation(banc: Banc) -> list[WorkflowHistory]:
         banc.sessions, banc.env.client, settings, pop.affilie, pop.employeur.id, await banc.env.get_current_time(), 200
     )
     await banc.env.sleep(timedelta(days=30))  # past the first reminder (180 days before the deadline)
-    await handle.execute_update(EcheanceValidationWorkflow.demander, DemandeValidation())
-    await _repondre(banc, handle, EcheanceValidationWorkflow.completer_tache)
+    periode = PeriodeDeclaree(debut=date(1993, 1, 1), fin=date(1993, 12, 31))
+    await handle.execute_update(EcheanceValidationWorkflow.demander, DemandeValidation(periodes=[periode]))
+    certificat = LigneCir(
+        date_debut=periode.debut, date_fin=periode.fin, nature=NatureService.non_titulaire_valide, indice_majore=300
+    )
+    await _repondre(banc, handle, EcheanceValidationWorkflow.completer_tache, corrections=[certificat])
     decision = await _tache_ouverte(banc, handle.id)  # the supervisor's
     await handle.execute_update(
         EcheanceValidationWorkflow.decider,
