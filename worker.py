@@ -54,6 +54,7 @@ def activites(settings: Settings, sessions: SessionFactory) -> list[Callable[...
     rectification = ActivitesRectification(sessions)
     return [
         processus.parties,
+        processus.situation,
         processus.transition,
         processus.ouvrir_tache,
         processus.marquer_tache,

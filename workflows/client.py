@@ -60,6 +60,9 @@ def delais_eir(settings: Settings) -> DelaisEir:
         enquete=settings.eir_delai_enquete,
         reponse_enquete=settings.eir_delai_reponse_enquete,
         incidents=regles_incident(settings),
+        delai_global=settings.eir_delai_global,
+        validation_ris=settings.eir_delai_validation_ris,
+        expiration_tache=settings.expiration_tache,
     )
 
 
@@ -74,7 +77,9 @@ def regles_incident(settings: Settings) -> ReglesIncident:
 
 def delais_taches(settings: Settings) -> DelaisTache:
     """The delays of a process's human tasks (reminder, escalation) and its incident rules, from the settings."""
-    return DelaisTache(settings.relance_employeur, settings.escalade_superviseur, regles_incident(settings))
+    return DelaisTache(
+        settings.relance_employeur, settings.escalade_superviseur, regles_incident(settings), settings.expiration_tache
+    )
 
 
 async def demarrer_eir(
