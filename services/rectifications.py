@@ -322,15 +322,23 @@ async def annuler(
 ) -> EtatRectificationPublic:
     """``POST /rectifications/{id}/annulation``: a supervisor cancels the request at any step, with a reason: its
     tasks cancelled, the agent (and the employer whose task was open) mailed, who and why in the history."""
-    exiger_role(compte, Role.superviseur)
     rectification = await _visible(session, compte, rectification_id)
+    await annuler_processus(session, moteur, compte, rectification, corps.motif)
+    return await consulter(session, compte, rectification_id)
+
+
+async def annuler_processus(
+    session: AsyncSession, moteur: Moteur, compte: Compte, rectification: RectificationTable, motif: str
+) -> None:
+    """A supervisor ends the request at whatever step it is (the workflow's ``annuler``); the session is closed
+    meanwhile."""
+    exiger_role(compte, Role.superviseur)
     _exiger_en_cours(rectification, "annuler")
-    action = avec_sequence(ActionSuperviseur(compte_id=compte.id or 0, motif=corps.motif), rectification)
+    action = avec_sequence(ActionSuperviseur(compte_id=compte.id or 0, motif=motif), rectification)
     workflow_id = rectification.workflow_id
     await session.close()
     await mettre_a_jour(moteur, workflow_id, RectificationWorkflow.annuler, action)
     session.expunge_all()
-    return await consulter(session, compte, rectification_id)
 
 
 async def _visible(session: AsyncSession, compte: Compte, rectification_id: int) -> RectificationTable:

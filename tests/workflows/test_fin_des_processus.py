@@ -328,3 +328,19 @@ async def test_une_periode_sur_deux_anciens_employeurs_une_tache_chacun(fabrique
     await attendre(lambda: _dernier(banc, AGENT) == "Votre RIS rectificatif est disponible")
     mail = texte(banc.boite.pour(AGENT)[-1])
     assert "Périodes corrigées" in mail and "quotité 50 %" in mail
+
+
+async def test_la_console_des_processus_annule_une_rectification_en_cours(fabrique: Fabrique):
+    """The supervisor's process page offers the cancellation of a rectification at any step (not only in
+    incident), as an EIR's: same route, same outcome."""
+    banc = await fabrique()
+    r = await banc.rectification(periode_debut="2005-01-01", periode_fin="2005-12-31")
+    await attendre(lambda: len(banc.boite.pour(EMPLOYEUR)) == 1)
+    workflow_id = (await banc.lire(f"/rectifications/{r}"))["workflow_id"]
+    superviseur = await banc.http("superviseur")
+    reponse = await superviseur.post(f"/processus/{workflow_id}/annulation", json={"motif": "Dossier repris"})
+    assert reponse.status_code == 200, reponse.text
+    assert reponse.json()["etat"] == "annulee"
+    etat = await banc.attendre_etat(f"/rectifications/{r}", "annulee")
+    assert "processus_annule" in _types(etat)
+    await attendre(lambda: _dernier(banc, AGENT) == "Votre demande de rectification est annulée")
