@@ -344,3 +344,40 @@ async def test_la_console_des_processus_annule_une_rectification_en_cours(fabriq
     etat = await banc.attendre_etat(f"/rectifications/{r}", "annulee")
     assert "processus_annule" in _types(etat)
     await attendre(lambda: _dernier(banc, AGENT) == "Votre demande de rectification est annulée")
+
+
+async def test_l_agent_retire_sa_rectification_depuis_sa_page(fabrique: Fabrique):
+    banc = await fabrique()
+    r = await banc.rectification(periode_debut="2005-01-01", periode_fin="2005-12-31")
+    await attendre(lambda: len(banc.boite.pour(EMPLOYEUR)) == 1)
+    camille = await navigateur(banc.service, "camille")
+    page = (await camille.get(f"/rectifications/{r}")).text
+    assert page.count(f'action="/rectifications/{r}/retrait"') == 1 and "Retirer ma demande" in page
+    reponse = await camille.post(f"/rectifications/{r}/retrait")
+    assert reponse.status_code == 303 and reponse.headers["location"].endswith("message=rectification_retiree")
+    await banc.attendre_etat(f"/rectifications/{r}", "retiree")
+    apres = texte_lu((await camille.get(f"/rectifications/{r}?message=rectification_retiree")).text)
+    assert "Votre demande de rectification est retirée." in apres and "Retirer ma demande" not in apres
+    # the supervisor's page of the request offers no withdrawal (the agent's own act)
+    superviseur = await navigateur(banc.service, "superviseur")
+    assert "Retirer ma demande" not in (await superviseur.get(f"/rectifications/{r}")).text
+
+
+async def test_un_deces_clot_la_rectification_sans_mail_a_l_agent(fabrique: Fabrique):
+    banc = await fabrique()
+    r = await banc.rectification(periode_debut="2005-01-01", periode_fin="2005-12-31")
+    await attendre(lambda: len(banc.boite.pour(EMPLOYEUR)) == 1)
+    await attendre(lambda: len(banc.boite.pour(AGENT)) == 1)  # « votre demande est enregistrée »
+    superviseur = await banc.http("superviseur")
+    nir = banc.service.pop.affilie.nir
+    futur = await superviseur.put(f"/affilies/{nir}/situation", json={"date_de_deces": "2999-01-01"})
+    assert futur.status_code == 422 and futur.json()["erreurs"][0]["champ"] == "date_de_deces"
+    reponse = await superviseur.put(f"/affilies/{nir}/situation", json={"date_de_deces": "2026-01-15"})
+    assert reponse.status_code == 200 and reponse.json()["processus_informes"] == 1
+    etat = await banc.attendre_etat(f"/rectifications/{r}", "sans_objet")
+    [fin] = [e for e in etat["historique"] if e["type"] == "fin_deces"]
+    assert fin["details"]["date_effet"] == "2026-01-15"
+    await attendre(lambda: len(banc.boite.pour(EMPLOYEUR)) == 2)
+    assert [t.etat for t in await banc.taches()] == ["annulee"]
+    await banc.env.sleep(timedelta(days=60))
+    assert len(banc.boite.pour(AGENT)) == 1
