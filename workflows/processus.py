@@ -538,7 +538,8 @@ class Deroulement(Generic[VueT]):
         """End the process in ``vue`` for ``fin``: its tasks cancelled, the named outcome in the history. Returns the
         person's task that was open (its recipient may be told)."""
         tache = self.tache_ouverte
-        details: dict[str, Any] = {"motif": fin.motif.value}
+        # ``fin``, not ``motif``: the pages show an event's ``motif`` as a person's words; the event names the end.
+        details: dict[str, Any] = {"fin": fin.motif.value}
         if fin.date_effet is not None:
             details["date_effet"] = fin.date_effet.isoformat()
         await self.terminer(replace(vue, incident=None), fin.evenement, details=details)

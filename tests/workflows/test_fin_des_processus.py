@@ -201,6 +201,11 @@ async def test_un_depart_a_la_retraite_pendant_un_eir_le_clot(fabrique: Fabrique
     etat = await banc.attendre_etat(f"/eir/{demande_id}", "sans_objet")
     [fin] = [e for e in etat["historique"] if e["type"] == "fin_retraite"]
     assert fin["details"]["date_effet"] == liquidation.isoformat()
+    # the supervisor's page of the process says it in words
+    superviseur_pages = await navigateur(banc.service, "superviseur")
+    detail = texte_lu((await superviseur_pages.get(f"/processus/{etat['workflow_id']}")).text)
+    assert "Close : l'agent est parti à la retraite" in detail and "fin_retraite" not in detail
+    assert "« retraite »" not in detail
     await attendre(lambda: _dernier(banc, AGENT).endswith("départ à la retraite"))
     await attendre(lambda: len(banc.boite.pour(EMPLOYEUR)) == 2)
     assert "annulée" in _dernier(banc, EMPLOYEUR)
