@@ -63,7 +63,8 @@ class EirWorkflow:
             VueEir(etape=EtapeEir.enregistrement, etat=EtatEir.enregistree, en_attente_de=Acteur.cnracl),
             interrompu=lambda: self._retrait is not None,
             regles=demande.delais.incidents,
-            cloturable=True,
+            # A request started before these ends existed (no overall delay in its input) replays as it ran.
+            cloturable=demande.delais.delai_global is not None,
         )
 
     # ------------------------------------------------------------------ process

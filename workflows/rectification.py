@@ -59,7 +59,8 @@ class RectificationWorkflow:
             VueRectification(etat=EtatRectification.enregistree, en_attente_de=Acteur.cnracl),
             interrompu=lambda: self._retrait is not None,
             regles=demande.delais.incidents,
-            cloturable=True,
+            # A request started before these ends existed (no overall delay in its input) replays as it ran.
+            cloturable=demande.delai_global is not None,
         )
 
     @workflow.run
