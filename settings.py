@@ -127,6 +127,14 @@ class Settings(BaseSettings):
     escalade_superviseur: timedelta = Field(default=timedelta(days=20))
     eir_delai_enquete: timedelta = Field(default=timedelta(days=14))
     eir_delai_reponse_enquete: timedelta = Field(default=timedelta(days=30))
+    # Every process ends: an EIR not at its bilan after ``eir_delai_global`` (the entretien is held within a
+    # bounded delay), a RIS the agent has not answered after ``eir_delai_validation_ris``, an employer's task still
+    # unanswered ``expiration_tache`` after its opening (past its escalation), a rectification after
+    # ``rectification_delai_global``: each ends as a named outcome, mailed and in the history.
+    eir_delai_global: timedelta = Field(default=timedelta(days=180))
+    eir_delai_validation_ris: timedelta = Field(default=timedelta(days=60))
+    expiration_tache: timedelta = Field(default=timedelta(days=45))
+    rectification_delai_global: timedelta = Field(default=timedelta(days=120))
 
     # Incidents (issue 22): the attempts of a failing step (bounded backoff, up to a minute apart: 20 last about
     # a quarter of an hour) before it is a technical incident; how often such an incident is tried again on its
@@ -207,6 +215,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 "CNRACL_ESCALADE_SUPERVISEUR doit être plus long que CNRACL_RELANCE_EMPLOYEUR "
                 "(l'escalade suit la relance)."
+            )
+        if self.expiration_tache <= self.escalade_superviseur:
+            raise ValueError(
+                "CNRACL_EXPIRATION_TACHE doit être plus long que CNRACL_ESCALADE_SUPERVISEUR "
+                "(une tâche sans réponse n'expire qu'après avoir été signalée aux superviseurs)."
             )
         if self.mode is Mode.production:
             manquants = [

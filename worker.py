@@ -58,6 +58,7 @@ def activites(settings: Settings, sessions: SessionFactory) -> list[Callable[...
     validation = ActivitesValidation(sessions)
     return [
         processus.parties,
+        processus.situation,
         processus.transition,
         processus.ouvrir_tache,
         processus.marquer_tache,

@@ -17,7 +17,15 @@ from activities.mails import Courrier, ExpediteurMails, MailReserve, adresse_de,
 from domain.eir import employeur_de_l_eir
 from domain.erreurs import Refus
 from domain.etats import Acteur, EtatTache, TypeDocument
-from domain.processus import CORRECTIONS_REFUSEES, Notification, Parties, ReferenceProcessus, Transition
+from domain.processus import (
+    CORRECTIONS_REFUSEES,
+    FinProcessus,
+    Notification,
+    Parties,
+    ReferenceProcessus,
+    Transition,
+    fin_par_situation,
+)
 from domain.rectification import MENTION_RECLAMATION_EIG
 from domain.regles import parametre
 from domain.taches import ClotureTache, MarquageTache, OuvertureTache
@@ -62,6 +70,14 @@ class ActivitesProcessus:
                 return Parties(ligne.affilie_id, ligne.employeur_actuel_id)
             affilie = await _lire(session, Affilie, ligne.affilie_id)
             return Parties(ligne.affilie_id, affilie.employeur_id)
+
+    @activity.defn(name="processus_situation")
+    async def situation(self, reference: ReferenceProcessus) -> FinProcessus | None:
+        """The end the agent's recorded situation (retirement, death) gives the process, if any."""
+        async with self._sessions() as session:
+            ligne = await _projection(session, reference)
+            affilie = await _lire(session, Affilie, ligne.affilie_id)
+            return fin_par_situation(affilie.date_liquidation, affilie.date_de_deces)
 
     @activity.defn(name="processus_transition")
     async def transition(self, transition: Transition) -> None:

@@ -235,6 +235,29 @@ def _comment_calculee(pdf: _Pdf, contenu: dict[str, Any]) -> None:
             pdf.paragraphe(f"• {point['libelle']} : {point['explication']}")
 
 
+def _reponse_rectification(pdf: _Pdf, reponse: dict[str, Any]) -> None:
+    """What the employers answered a rectification: the lines changed, or their reasons for finding no error."""
+    periode = f"la période du {date_fr(reponse.get('periode_debut'))} au {date_fr(reponse.get('periode_fin'))}"
+    if reponse.get("resultat") == "aucune_erreur":
+        pdf.paragraphe(
+            f"Aucune erreur constatée sur {periode} : votre compte individuel retraite n'a pas été modifié.", gras=True
+        )
+        for motif in reponse.get("motifs", []):
+            auteur = f" indiqué par {motif['employeur']}" if motif.get("employeur") else ""
+            pdf.paragraphe(f"• Motif{auteur} : {motif.get('motif', '')}")
+        return
+    pdf.paragraphe(f"{periode[0].upper()}{periode[1:]} a été corrigée.", gras=True)
+    for ligne in reponse.get("lignes_modifiees", []):
+        precisions = "".join(
+            (
+                f", quotité {ligne['quotite']} %" if ligne.get("quotite") else "",
+                f", indice majoré {ligne['indice_majore']}" if ligne.get("indice_majore") else "",
+                f" ({ligne['employeur']})" if ligne.get("employeur") else "",
+            )
+        )
+        pdf.paragraphe(f"• Du {date_fr(ligne.get('date_debut'))} au {date_fr(ligne.get('date_fin'))}{precisions}")
+
+
 def rendre_pdf(type_: str, contenu: dict[str, Any], cree_le: Any, agent: str | None = None) -> bytes:
     """The PDF of one stored document (its ``type`` and ``contenu`` as the activities wrote them)."""
     titre = titre_du_document(type_, contenu)
@@ -250,6 +273,8 @@ def rendre_pdf(type_: str, contenu: dict[str, Any], cree_le: Any, agent: str | N
         )
     if contenu.get("mention"):
         pdf.paragraphe(str(contenu["mention"]), gras=True)
+    if isinstance(contenu.get("reponse_rectification"), dict):
+        _reponse_rectification(pdf, contenu["reponse_rectification"])
     if isinstance(contenu.get("campagne"), dict):
         campagne = contenu["campagne"]
         pdf.paragraphe(

@@ -27,10 +27,19 @@ class DelaisEir:
     enquete: timedelta
     reponse_enquete: timedelta
     incidents: ReglesIncident = field(default_factory=ReglesIncident)
+    # None in the input of a process started before these existed: no such end.
+    delai_global: timedelta | None = None  # registration to bilan
+    validation_ris: timedelta | None = None  # the agent's answer to a RIS (phase 2)
+    expiration_tache: timedelta | None = None  # an employer's task, from its opening
 
     @property
     def taches(self) -> DelaisTache:
-        return DelaisTache(relance=self.relance_employeur, escalade=self.escalade_superviseur, incidents=self.incidents)
+        return DelaisTache(
+            relance=self.relance_employeur,
+            escalade=self.escalade_superviseur,
+            incidents=self.incidents,
+            expiration=self.expiration_tache,
+        )
 
 
 @dataclass

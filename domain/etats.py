@@ -17,9 +17,10 @@ EtapeEir = StrEnum("EtapeEir", "enregistrement preparation realisation cloture")
 EtatEir = StrEnum(
     "EtatEir",
     "enregistree attente_notification_employeur verification_employeur ris_disponible consolidation_employeur "
-    "simulations_en_cours bilan_disponible enquete_envoyee close retiree incident annulee",
+    "simulations_en_cours bilan_disponible enquete_envoyee close retiree incident annulee expiree sans_objet",
 )
-ETATS_EIR_TERMINES = frozenset({EtatEir.close, EtatEir.retiree, EtatEir.annulee})
+# ``expiree``: ended by a deadline (overall delay, an answer never given); ``sans_objet``: the agent retired or died.
+ETATS_EIR_TERMINES = frozenset({EtatEir.close, EtatEir.retiree, EtatEir.annulee, EtatEir.expiree, EtatEir.sans_objet})
 ETATS_EIR_OUVERTS = frozenset(EtatEir) - ETATS_EIR_TERMINES
 
 TypeTache = StrEnum(

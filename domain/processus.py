@@ -9,7 +9,7 @@ sent a moment ahead of it (wait, then check) from an answer to a state that has 
 from __future__ import annotations
 
 from dataclasses import Field, dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol
 
@@ -34,6 +34,39 @@ class Parties:
 
     affilie_id: int
     employeur_id: int | None
+
+
+# Why a process ends before its main line's end, each a named outcome (its history event is ``fin_{name}``):
+# its overall delay passed; an escalated task still unanswered at its expiry; the agent never validated the RIS;
+# the agent retired or died (the affiliate's ``date_liquidation`` / ``date_de_deces``).
+MotifFin = StrEnum("MotifFin", "delai_global tache_sans_reponse ris_sans_reponse retraite deces")
+
+
+@dataclass(frozen=True)
+class FinProcessus:
+    """The cause that ends a process, and for a retirement or a death its date (as recorded)."""
+
+    motif: MotifFin
+    date_effet: date | None = None
+
+    @property
+    def evenement(self) -> str:
+        return f"fin_{self.motif.value}"
+
+
+def fin_par_situation(date_liquidation: date | None, date_de_deces: date | None) -> FinProcessus | None:
+    """The end an agent's recorded situation gives every process of theirs: a death (first), or a retirement
+    (the pension liquidated: information before retirement and corrections for it have no object any more, the
+    pension's own file takes over). None: the agent is neither."""
+    if date_de_deces is not None:
+        return FinProcessus(MotifFin.deces, date_de_deces)
+    if date_liquidation is not None:
+        return FinProcessus(MotifFin.retraite, date_liquidation)
+    return None
+
+
+# The signal every process takes when the agent's situation ends it (sent by the service that records it).
+SIGNAL_SITUATION = "situation_affilie"
 
 
 # The type of the non-retryable ``ApplicationError`` an activity raises when the data break a rule or the

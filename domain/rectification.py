@@ -4,8 +4,8 @@ who may correct the disputed period, what that employer sees and what it may wri
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
@@ -21,7 +21,18 @@ Routage = StrEnum("Routage", "employeur_actuel employeur_precedent employeur_pre
 EtatRectification = StrEnum(
     "EtatRectification",
     "enregistree transmission_ancien_employeur correction_employeur document_rectifie orientee_autre_regime incident "
-    "annulee aucune_erreur_constatee",
+    "annulee aucune_erreur_constatee expiree sans_objet retiree",
+)
+ETATS_RECTIFICATION_TERMINES = frozenset(
+    {
+        EtatRectification.document_rectifie,
+        EtatRectification.orientee_autre_regime,
+        EtatRectification.annulee,
+        EtatRectification.aucune_erreur_constatee,
+        EtatRectification.expiree,
+        EtatRectification.sans_objet,
+        EtatRectification.retiree,
+    }
 )
 
 
@@ -35,6 +46,17 @@ class DemandeRectification:
     employeur_actuel_id: int | None
     employeur_precedent_id: int | None
     delais: DelaisTache
+    # The process's overall delay (``CNRACL_RECTIFICATION_DELAI_GLOBAL``); None: a process started before it.
+    delai_global: timedelta | None = None
+    # Every former employer of the disputed period in the CIR, the one covering most of it first (one task each);
+    # empty in the input of a process started before: ``employeur_precedent_id`` alone.
+    employeurs_precedents: list[int] = field(default_factory=list)
+
+    @property
+    def anciens_employeurs(self) -> list[int]:
+        if self.employeurs_precedents:
+            return list(self.employeurs_precedents)
+        return [] if self.employeur_precedent_id is None else [self.employeur_precedent_id]
 
 
 @dataclass(kw_only=True)
@@ -44,8 +66,12 @@ class VueRectification(VueDossier):
 
 @dataclass
 class ProductionRectifie:
+    """The document answering the request: the rectified RIS/EIG with the lines changed (« corrigée »), or the
+    document as it stands with the employers' reasons (« aucune erreur constatée »)."""
+
     rectification_id: int
     horodatage: datetime
+    resultat: ResultatRectification = "corrigee"
 
 
 # --- who corrects the disputed period, and what it may see and write ---
@@ -132,9 +158,9 @@ class _LigneDEmployeur(_Periode, Protocol):
     employeur_id: int | None
 
 
-def employeur_de_la_periode(lignes: Sequence[_LigneDEmployeur], debut: date, fin: date) -> int | None:
-    """The employer of the CIR lines overlapping ``debut``–``fin`` that covers most of its days (the latest one on a
-    tie): the one that declared the period holds its data. None: no line of an employer in the period."""
+def employeurs_de_la_periode(lignes: Sequence[_LigneDEmployeur], debut: date, fin: date) -> list[int]:
+    """The employers of the CIR lines overlapping ``debut``–``fin``, the one covering most of its days first (the
+    latest one on a tie): each declared part of the period and holds its data."""
     jours: dict[int, tuple[int, date]] = {}
     for ligne in lignes:
         if ligne.employeur_id is None or not chevauche(ligne, debut, fin):
@@ -142,9 +168,14 @@ def employeur_de_la_periode(lignes: Sequence[_LigneDEmployeur], debut: date, fin
         couverts = (min(ligne.date_fin, fin) - max(ligne.date_debut, debut)).days + 1
         avant, dernier = jours.get(ligne.employeur_id, (0, ligne.date_debut))
         jours[ligne.employeur_id] = (avant + couverts, max(dernier, ligne.date_debut))
-    if not jours:
-        return None
-    return max(jours, key=lambda employeur_id: jours[employeur_id])
+    return sorted(jours, key=lambda employeur_id: jours[employeur_id], reverse=True)
+
+
+def employeur_de_la_periode(lignes: Sequence[_LigneDEmployeur], debut: date, fin: date) -> int | None:
+    """The employer of the CIR lines overlapping ``debut``–``fin`` that covers most of its days (the latest one on a
+    tie): the one that declared the period holds its data. None: no line of an employer in the period."""
+    employeurs = employeurs_de_la_periode(lignes, debut, fin)
+    return employeurs[0] if employeurs else None
 
 
 def refus_resultat(

@@ -19,12 +19,16 @@ ResultatRectification = Literal["corrigee", "aucune_erreur"]
 
 @dataclass
 class DelaisTache:
-    """After ``relance`` an open task is reminded to its recipient; after ``escalade`` supervisors are told;
+    """After ``relance`` an open task is reminded to its recipient; after ``escalade`` supervisors are told; after
+    ``expiration`` it ends the process;
     ``incidents``: when a failing step of the process becomes an incident."""
 
     relance: timedelta
     escalade: timedelta
     incidents: ReglesIncident = field(default_factory=ReglesIncident)
+    # After this (from the task's opening, past ``escalade``) a task nobody answered ends its process
+    # (``MotifFin.tache_sans_reponse``); None: it waits without end (the input of a process started before).
+    expiration: timedelta | None = None
 
 
 class ReponseTache(Intervention):

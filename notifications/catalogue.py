@@ -18,6 +18,10 @@ TITRES = {
     "retrait_confirme": "Confirmation du retrait de la demande (à l'agent)",
     "eir_annulee": "Annulation de l'entretien (à l'agent)",
     "tache_annulee": "Tâche annulée (à l'employeur)",
+    "eir_fin_delai_global": "Entretien clos : délai de traitement dépassé (à l'agent)",
+    "eir_fin_ris_sans_reponse": "Entretien clos : relevé non validé dans le délai (à l'agent)",
+    "eir_fin_tache_sans_reponse": "Entretien clos : l'employeur n'a pas répondu (à l'agent)",
+    "eir_fin_retraite": "Entretien clos : départ à la retraite (à l'agent)",
     # rectifications
     "rectification_enregistree": "Demande de rectification enregistrée (à l'agent)",
     "rectification_correction_cir_rectification": "Période du CIR à corriger (à l'employeur)",
@@ -28,6 +32,11 @@ TITRES = {
     "rectification_autre_regime": "Orientation vers un autre régime (à l'agent)",
     "document_rectifie": "Document rectifié disponible (à l'agent)",
     "rectification_aucune_erreur": "Aucune erreur constatée par l'employeur (à l'agent)",
+    "rectification_annulee": "Annulation de la demande de rectification (à l'agent)",
+    "rectification_retiree": "Confirmation du retrait de la demande de rectification (à l'agent)",
+    "rectification_fin_delai_global": "Rectification close : délai de traitement dépassé (à l'agent)",
+    "rectification_fin_tache_sans_reponse": "Rectification close : l'employeur n'a pas répondu (à l'agent)",
+    "rectification_fin_retraite": "Rectification close : départ à la retraite (à l'agent)",
     # validation of services
     "validation_demande_recue": "Demande de validation de services enregistrée (à l'agent)",
     "validation_certificats_employeur": "Certificats de services à transmettre (à l'employeur)",

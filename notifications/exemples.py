@@ -68,6 +68,20 @@ _COMMUN: dict[str, Any] = {
     "compte": {"identifiant": "IDENTXXXX"},
     "codes": {"code_confidentiel": "FMWQS252", "expire_le": "2026-03-05T10:24:00+00:00"},
     "document": {
+        "reponse_rectification": {
+            "resultat": "corrigee",
+            "periode_debut": "2004-01-01",
+            "periode_fin": "2004-12-31",
+            "lignes_modifiees": [
+                {
+                    "date_debut": "2004-01-01",
+                    "date_fin": "2004-12-31",
+                    "quotite": 80,
+                    "employeur": "Commune de Saint-Exemple",
+                }
+            ],
+            "motifs": [{"employeur": "Commune de Saint-Exemple", "motif": "Temps partiel conforme à l'arrêté"}],
+        },
         "nb_periodes": 28,
         "trimestres": 112,
         "indice_fin_de_carriere": 612,

@@ -316,6 +316,8 @@ class RectificationTable(ProjectionProcessus, table=True):
     employeur_periode_siret: str | None = Field(default=None, sa_type=String(14))
     employeur_periode_id: int | None = Field(default=None, foreign_key="employeur.id")
     employeur_actuel_id: int | None = Field(default=None, foreign_key="employeur.id")
+    # every former employer of the period in the CIR, the main one first (one task each); None: only the main one
+    employeurs_periode: list[int] | None = Field(default=None, sa_type=JSON, nullable=True)
     regime: str | None = Field(default=None, sa_type=String(40))
     routage: str = Field(sa_type=String(30))
     reclamation_eig: bool = False

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import UTC, date, datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy.exc import IntegrityError
@@ -14,23 +14,36 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from domain.eir import ActionAffilie
 from domain.erreurs import Conflit, Interdit, Refus
 from domain.etats import Acteur, Role
+from domain.processus import ActionSuperviseur
 from domain.rectification import (
     DemandeRectification,
     EtatRectification,
     Routage,
-    employeur_de_la_periode,
     refus_employeur_de_la_periode,
+)
+from domain.rectification import (
+    employeurs_de_la_periode as employeurs_par_jours,
 )
 from domain.regles import parametre
 from domain.texte import TexteLibre, TexteLibreMultiligne
 from persistence import depots, lectures
 from persistence.models import Affilie, Compte, RectificationTable
-from services.acces import EvenementPublic, affaire_de_l_agent, agent_vu, numero, vue_publique
+from services.acces import (
+    EvenementPublic,
+    affaire_de_l_agent,
+    agent_vu,
+    exiger_l_agent,
+    exiger_role,
+    numero,
+    vue_publique,
+)
 from services.champs import Nir, Siret
+from services.eir import AnnulationEir
 from services.fiabilite import confirmer_demarrage, point_de_panne
-from services.moteur import Moteur, demarrer_ou_retirer
+from services.moteur import Moteur, avec_sequence, demarrer_ou_retirer, mettre_a_jour
 from settings import Settings
 from workflows.client import delais_taches
 from workflows.rectification import RectificationWorkflow
@@ -84,8 +97,17 @@ def regimes() -> dict[str, str]:
     return {cle: (v.get("nom", cle) if isinstance(v, dict) else str(v)) for cle, v in valeurs.items()}
 
 
-async def _routage(session: AsyncSession, affilie: Affilie, corps: NouvelleRectification) -> tuple[Routage, int | None]:
-    """(routage, employer of the period) — or a ``Refus`` saying what is missing. An employer the agent names must
+class Routee(NamedTuple):
+    """Who answers a request: its route, the main employer of the period, and every former employer of the period
+    (one task each; the main one first when it is a former one)."""
+
+    routage: Routage
+    employeur_periode_id: int | None
+    anciens: list[int]
+
+
+async def _routage(session: AsyncSession, affilie: Affilie, corps: NouvelleRectification) -> Routee:
+    """The request's route — or a ``Refus`` saying what is missing. An employer the agent names must
     be one the CIR shows for the period, or a former CNRACL employer of the agent
     (:func:`domain.rectification.refus_employeur_de_la_periode` says which and why); a SIRET unknown to the service
     goes to the current employer (« hors système »), so nobody outside the agent's career receives a task."""
@@ -95,14 +117,14 @@ async def _routage(session: AsyncSession, affilie: Affilie, corps: NouvelleRecti
             raise Refus(
                 f"regime : « {corps.regime} » inconnu ; valeurs possibles : {', '.join(connus)}.", "regime", "enum"
             )
-        return Routage.autre_regime, None
+        return Routee(Routage.autre_regime, None, [])
     employeurs_de_la_periode = await lectures.employeurs_des_periodes(
         session, numero(affilie), corps.periode_debut, corps.periode_fin
     )
     if corps.siret_employeur:
         employeur = await depots.employeur_par_siret(session, corps.siret_employeur)
         if employeur is None:
-            return Routage.employeur_precedent_hors_systeme, None
+            return Routee(Routage.employeur_precedent_hors_systeme, None, [])
         employeur_periode_id: int | None = numero(employeur)
         refus = refus_employeur_de_la_periode(
             numero(employeur),
@@ -114,6 +136,7 @@ async def _routage(session: AsyncSession, affilie: Affilie, corps: NouvelleRecti
         )
         if refus is not None:
             raise refus
+        anciens = [] if employeur_periode_id == affilie.employeur_id else [numero(employeur)]
     else:
         if not employeurs_de_la_periode:
             raise Refus(
@@ -123,18 +146,16 @@ async def _routage(session: AsyncSession, affilie: Affilie, corps: NouvelleRecti
                 "siret_employeur",
                 "periode_inconnue",
             )
-        # Over several employers: the current one if it is among them, else the one whose lines cover most of the
-        # period (the latest on a tie), which declared it and holds its data.
-        employeur_periode_id = (
-            affilie.employeur_id
-            if affilie.employeur_id in employeurs_de_la_periode
-            else employeur_de_la_periode(
-                await depots.lignes_cir(session, numero(affilie)), corps.periode_debut, corps.periode_fin
-            )
+        # Over several employers each gets a task: the former ones, the one whose lines cover most of the period
+        # first (the latest on a tie); the current one, if it is among them, corrects.
+        par_jours = employeurs_par_jours(
+            await depots.lignes_cir(session, numero(affilie)), corps.periode_debut, corps.periode_fin
         )
+        anciens = [employeur_id for employeur_id in par_jours if employeur_id != affilie.employeur_id]
+        employeur_periode_id = affilie.employeur_id if affilie.employeur_id in par_jours else anciens[0]
     if employeur_periode_id == affilie.employeur_id:
-        return Routage.employeur_actuel, employeur_periode_id
-    return Routage.employeur_precedent, employeur_periode_id
+        return Routee(Routage.employeur_actuel, employeur_periode_id, anciens)
+    return Routee(Routage.employeur_precedent, employeur_periode_id, anciens)
 
 
 async def _demandeur(session: AsyncSession, compte: Compte, nir: str | None) -> Affilie:
@@ -160,7 +181,8 @@ async def demander(
 ) -> EtatRectificationPublic:
     """Route the request, store it with its first event, start its process (or remove it if it cannot start)."""
     affilie = await _demandeur(session, compte, corps.nir)
-    routage, employeur_periode_id = await _routage(session, affilie, corps)
+    routee = await _routage(session, affilie, corps)
+    routage, employeur_periode_id = routee.routage, routee.employeur_periode_id
     if routage is not Routage.autre_regime and affilie.employeur_id is None and employeur_periode_id is None:
         raise Refus(
             "siret_employeur : aucun employeur CNRACL ne peut corriger cette période ; contactez la CNRACL.",
@@ -168,7 +190,7 @@ async def demander(
             "employeur_introuvable",
         )
     client = await moteur.client()  # before the insert: the engine out of reach leaves nothing behind
-    rectification = await _enregistrer(session, compte, affilie, corps, routage, employeur_periode_id)
+    rectification = await _enregistrer(session, compte, affilie, corps, routee)
     point_de_panne(moteur.settings, "demarrage")
     await demarrer_ou_retirer(session, rectification, demarrer_processus(client, moteur.settings, rectification))
     await confirmer_demarrage(session, rectification)
@@ -189,6 +211,8 @@ async def demarrer_processus(client: Client, reglages: Settings, rectification: 
                 rectification.employeur_actuel_id,
                 rectification.employeur_periode_id if routage is Routage.employeur_precedent else None,
                 delais_taches(reglages),
+                reglages.rectification_delai_global,
+                list(rectification.employeurs_periode or []),
             ),
             id=rectification.workflow_id,
             task_queue=reglages.task_queue,
@@ -206,8 +230,7 @@ async def _enregistrer(
     compte: Compte,
     affilie: Affilie,
     corps: NouvelleRectification,
-    routage: Routage,
-    employeur_periode_id: int | None,
+    routee: Routee,
 ) -> RectificationTable:
     """Store the request and its first event, committed. Its business key (the agent and the disputed period, while
     the request is open) is a unique index: of parallel duplicates (a double click) one is stored and the others
@@ -216,6 +239,7 @@ async def _enregistrer(
     # Read before any rollback, which expires the rows of the session.
     affilie_id, cle, employeur_actuel_id = numero(affilie), affilie.cle, affilie.employeur_id
     role, compte_id = compte.role, compte.id
+    routage = routee.routage
     rang = await lectures.nombre_de_rectifications(session, affilie_id) + 1
     for _ in range(_ESSAIS_DE_NUMERO):
         maintenant = datetime.now(UTC)
@@ -224,8 +248,9 @@ async def _enregistrer(
             affilie_id=affilie_id,
             **corps.model_dump(include=_CHAMPS_DE_LA_DEMANDE),
             employeur_periode_siret=corps.siret_employeur,
-            employeur_periode_id=employeur_periode_id,
+            employeur_periode_id=routee.employeur_periode_id,
             employeur_actuel_id=employeur_actuel_id,
+            employeurs_periode=routee.anciens or None,
             routage=routage.value,
             reclamation_eig=corps.type_document == "eig",
             etat=EtatRectification.enregistree.value,
@@ -271,11 +296,64 @@ async def lister(session: AsyncSession, compte: Compte) -> list[EtatRectificatio
 
 
 async def consulter(session: AsyncSession, compte: Compte, rectification_id: int) -> EtatRectificationPublic:
-    rectification = await affaire_de_l_agent(
+    return await _public(session, await _visible(session, compte, rectification_id))
+
+
+# --- the agent's withdrawal, a supervisor's cancellation ---
+
+
+async def retirer(
+    session: AsyncSession, moteur: Moteur, compte: Compte, rectification_id: int
+) -> EtatRectificationPublic:
+    """``DELETE /rectifications/{id}``: the agent withdraws the request, at any step until it ends."""
+    rectification = await _visible(session, compte, rectification_id)
+    exiger_l_agent(compte, rectification, "Seul l'agent qui a fait la demande peut la retirer.")
+    _exiger_en_cours(rectification, "retirer")
+    action = avec_sequence(ActionAffilie(compte_id=compte.id or 0), rectification)
+    workflow_id = rectification.workflow_id
+    await session.close()  # the update waits for the process's next state: the connection serves others meanwhile
+    await mettre_a_jour(moteur, workflow_id, RectificationWorkflow.retirer, action)
+    session.expunge_all()
+    return await consulter(session, compte, rectification_id)
+
+
+async def annuler(
+    session: AsyncSession, moteur: Moteur, compte: Compte, rectification_id: int, corps: AnnulationEir
+) -> EtatRectificationPublic:
+    """``POST /rectifications/{id}/annulation``: a supervisor cancels the request at any step, with a reason: its
+    tasks cancelled, the agent (and the employer whose task was open) mailed, who and why in the history."""
+    rectification = await _visible(session, compte, rectification_id)
+    await annuler_processus(session, moteur, compte, rectification, corps.motif)
+    return await consulter(session, compte, rectification_id)
+
+
+async def annuler_processus(
+    session: AsyncSession, moteur: Moteur, compte: Compte, rectification: RectificationTable, motif: str
+) -> None:
+    """A supervisor ends the request at whatever step it is (the workflow's ``annuler``); the session is closed
+    meanwhile."""
+    exiger_role(compte, Role.superviseur)
+    _exiger_en_cours(rectification, "annuler")
+    action = avec_sequence(ActionSuperviseur(compte_id=compte.id or 0, motif=motif), rectification)
+    workflow_id = rectification.workflow_id
+    await session.close()
+    await mettre_a_jour(moteur, workflow_id, RectificationWorkflow.annuler, action)
+    session.expunge_all()
+
+
+async def _visible(session: AsyncSession, compte: Compte, rectification_id: int) -> RectificationTable:
+    return await affaire_de_l_agent(
         session,
         compte,
         RectificationTable,
         rectification_id,
         f"Aucune demande de rectification n° {rectification_id} dans votre espace.",
     )
-    return await _public(session, rectification)
+
+
+def _exiger_en_cours(rectification: RectificationTable, action: str) -> None:
+    if rectification.terminee_le is not None:
+        raise Conflit(
+            f"La demande RECT-{rectification.id} est déjà terminée : il n'y a plus rien à {action}. Sa page indique "
+            "comment elle s'est terminée."
+        )

@@ -80,6 +80,9 @@ def delais_eir(settings: Settings) -> DelaisEir:
         enquete=settings.eir_delai_enquete,
         reponse_enquete=settings.eir_delai_reponse_enquete,
         incidents=regles_incident(settings),
+        delai_global=settings.eir_delai_global,
+        validation_ris=settings.eir_delai_validation_ris,
+        expiration_tache=settings.expiration_tache,
     )
 
 
@@ -99,7 +102,9 @@ def delais_instruction(settings: Settings) -> DelaisInstruction:
 
 def delais_taches(settings: Settings) -> DelaisTache:
     """The delays of a process's human tasks (reminder, escalation) and its incident rules, from the settings."""
-    return DelaisTache(settings.relance_employeur, settings.escalade_superviseur, regles_incident(settings))
+    return DelaisTache(
+        settings.relance_employeur, settings.escalade_superviseur, regles_incident(settings), settings.expiration_tache
+    )
 
 
 async def demarrer_eir(

@@ -7,6 +7,8 @@
    new RIS, then back to phase 2).
 3. Réalisation: simulations → bilan personnalisé; after a delay the closure mail with the survey.
 The agent may withdraw at any time until the closure; a supervisor may cancel it, with a reason, at any step.
+Every request ends: its overall delay until the bilan, the agent's answer to a RIS and an escalated employer task
+are bounded (each a named end), and the agent's retirement or death closes it (``Deroulement.fin``).
 """
 
 from __future__ import annotations
@@ -28,12 +30,14 @@ with workflow.unsafe.imports_passed_through():
         VueEir,
     )
     from domain.etats import ETATS_EIR_TERMINES, Acteur, EtapeEir, EtatEir, TypeTache
-    from domain.processus import ActionSuperviseur, ReferenceProcessus, TypeProcessus
+    from domain.processus import ActionSuperviseur, FinProcessus, MotifFin, ReferenceProcessus, TypeProcessus
     from domain.taches import ReponseTache
     from workflows.processus import (
+        ATTENTE_INTERRUPTION,
         COURTE,
         ENVOI,
         Annulation,
+        Cloture,
         DemandeTache,
         Deroulement,
         Interruption,
@@ -42,9 +46,6 @@ with workflow.unsafe.imports_passed_through():
     )
 
 _CALCUL = timedelta(minutes=2)
-# A withdrawal is answered after this at most, the step under way (a mail server down, an activity retrying)
-# finishing before it takes effect.
-_ATTENTE_RETRAIT = timedelta(seconds=10)
 _MAILS_EMPLOYEUR = ("relance_employeur", "escalade_superviseur")
 
 
@@ -57,20 +58,20 @@ class EirWorkflow:
         self._consolidation: DemandeConsolidation | None = None
         self._enquete: ReponsesEnquete | None = None
         self._retrait: ActionAffilie | None = None
-        # A supervisor's cancellation outside an incident: it interrupts the process as a withdrawal does (in
-        # incident, the shared ``Deroulement.annuler`` takes it).
-        self._annulation: ActionSuperviseur | None = None
         self._processus = Deroulement(
             ReferenceProcessus(TypeProcessus.eir, demande.demande_id),
             VueEir(etape=EtapeEir.enregistrement, etat=EtatEir.enregistree, en_attente_de=Acteur.cnracl),
-            interrompu=lambda: self._retrait is not None or self._annulation is not None,
+            interrompu=lambda: self._retrait is not None,
             regles=demande.delais.incidents,
+            # A request started before these ends existed (no overall delay in its input) replays as it ran.
+            cloturable=demande.delais.delai_global is not None,
         )
 
     # ------------------------------------------------------------------ process
 
     @workflow.run
     async def run(self, demande: DemandeEir) -> VueEir:
+        self._processus.borner(demande.delais.delai_global)
         try:
             await self._enregistrement()
             await self._preparation()
@@ -78,10 +79,12 @@ class EirWorkflow:
         except Annulation:
             await self._annuler(self._processus.annulation)
         except Interruption:
-            if self._annulation is not None:
-                await self._annuler(self._annulation)
+            if self._processus.annulation_en_cours is not None:
+                await self._annuler(self._processus.annulation_en_cours)
             else:
                 await self._retirer()
+        except Cloture as cloture:
+            await self._clore(cloture.fin)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._processus.vue
 
@@ -108,7 +111,11 @@ class EirWorkflow:
         await self._publier_ris("ris_disponible")
         # Phase 2: validate, or ask a consolidation and loop.
         while True:
-            await processus.attendre(lambda: self._validation is not None or self._consolidation is not None)
+            if not await processus.attendre(
+                lambda: self._validation is not None or self._consolidation is not None,
+                self._demande.delais.validation_ris,
+            ):
+                raise Cloture(FinProcessus(MotifFin.ris_sans_reponse))
             consolidation = self._consolidation
             if consolidation is None:
                 break
@@ -128,6 +135,7 @@ class EirWorkflow:
 
     async def _realisation(self) -> None:
         processus, delais = self._processus, self._demande.delais
+        processus.lever_borne()  # the entretien is held: its overall delay bounds what came before
         await processus.etat(
             VueEir(etape=EtapeEir.realisation, etat=EtatEir.simulations_en_cours, en_attente_de=Acteur.cnracl),
             "ris_valide",
@@ -188,6 +196,18 @@ class EirWorkflow:
         if tache is not None:
             await processus.notifier("tache_annulee", Acteur.employeur, tache_id=tache)
         await processus.notifier("eir_annulee", Acteur.affilie)
+
+    async def _clore(self, fin: FinProcessus) -> None:
+        """The request ends before its main line's end (a deadline, the agent's retirement or death): its tasks
+        cancelled, the named outcome in the history, the employer whose task was open and the agent told (not
+        after a death: the agent's file is closed by the fund's own procedure)."""
+        processus = self._processus
+        etat = EtatEir.sans_objet if fin.motif in (MotifFin.retraite, MotifFin.deces) else EtatEir.expiree
+        tache = await processus.terminer_clos(VueEir(etape=processus.vue.etape, etat=etat), fin)
+        if tache is not None:
+            await processus.notifier("tache_annulee", Acteur.employeur, tache_id=tache)
+        if fin.motif is not MotifFin.deces:
+            await processus.notifier(f"eir_{fin.evenement}", Acteur.affilie)
 
     # ------------------------------------------------------------------ steps
 
@@ -281,7 +301,7 @@ class EirWorkflow:
         # not hold the agent's request: answer after a while with the state as it is, the withdrawal following.
         self._retrait = action
         try:
-            await workflow.wait_condition(lambda: processus.vue.etat is EtatEir.retiree, timeout=_ATTENTE_RETRAIT)
+            await workflow.wait_condition(lambda: processus.vue.etat is EtatEir.retiree, timeout=ATTENTE_INTERRUPTION)
         except TimeoutError:
             workflow.logger.info("retrait enregistré, en attente de la fin de l'étape en cours")
         return processus.vue
@@ -301,16 +321,9 @@ class EirWorkflow:
     @workflow.update
     async def annuler(self, action: ActionSuperviseur) -> VueEir:
         processus = self._processus
-        await processus.rattraper(action.sequence, lambda: self._verifier_annulation(action))
-        if processus.incident is not None:
-            return await processus.annuler(action)
-        # As a withdrawal: recorded at once, in effect when the current step ends; answered after a while at most.
-        self._annulation = action
-        try:
-            await workflow.wait_condition(lambda: processus.vue.etat is EtatEir.annulee, timeout=_ATTENTE_RETRAIT)
-        except TimeoutError:
-            workflow.logger.info("annulation enregistrée, en attente de la fin de l'étape en cours")
-        return processus.vue
+        return await processus.annuler_en_cours(
+            action, lambda: self._verifier_annulation(action), lambda: processus.vue.etat is EtatEir.annulee
+        )
 
     @annuler.validator
     def _valider_annulation(self, action: ActionSuperviseur) -> None:
@@ -343,22 +356,14 @@ class EirWorkflow:
 
     def _verifier_retrait(self) -> None:
         vue = self._processus.vue
-        if self._annulation is not None:
+        if self._processus.annulation_en_cours is not None:
             raise refus("La demande ne peut plus être retirée : un conseiller de la CNRACL vient de l'annuler.")
         if vue.etape is EtapeEir.cloture or vue.etat in ETATS_EIR_TERMINES or self._retrait is not None:
             raise refus("La demande ne peut plus être retirée : l'entretien est déjà terminé.")
 
     def _verifier_annulation(self, action: ActionSuperviseur) -> None:
-        """At any step until the request ends; in incident, as every process (``Deroulement.verifier_annulation``)."""
+        """At any step until the request ends (``Deroulement.verifier_annulation_en_cours``)."""
         processus = self._processus
-        if processus.incident is not None:
-            processus.verifier_annulation(action)
-            return
-        if not action.motif.strip():
-            raise refus("motif : indiquez pourquoi la demande est annulée ; la raison est gardée dans l'historique.")
-        if processus.vue.etat in ETATS_EIR_TERMINES:
-            raise refus("La demande est déjà terminée (close, retirée ou annulée) : il n'y a plus rien à annuler.")
-        if self._annulation is not None:
-            raise refus("Cette demande est déjà en cours d'annulation : rechargez la page dans un instant.")
-        if self._retrait is not None:
-            raise refus("L'agent vient de retirer cette demande : il n'y a plus rien à annuler.")
+        processus.verifier_annulation_en_cours(
+            action, processus.vue.etat in ETATS_EIR_TERMINES, retire=self._retrait is not None
+        )

@@ -8,6 +8,7 @@ answer). Everything here is orchestration; the writes are the activities of ``ac
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -24,8 +25,11 @@ with workflow.unsafe.imports_passed_through():
         CORRECTIONS_REFUSEES,
         DONNEES_INVALIDES,
         ETAPES,
+        SIGNAL_SITUATION,
         ActionSuperviseur,
+        FinProcessus,
         Incident,
+        MotifFin,
         Notification,
         Parties,
         ReferenceProcessus,
@@ -48,6 +52,9 @@ ATTENTE_RATTRAPAGE = timedelta(minutes=1)
 TACHE_SANS_REPONSE_ATTENDUE = "Cette tâche n'attend plus de réponse : elle est déjà traitée ou annulée."
 # The update every process takes to remind its open task's recipient now (services.supervision).
 UPDATE_RELANCE = "relancer_tache"
+# A withdrawal or a cancellation is answered after this at most, the step under way (a mail server down, an
+# activity retrying) finishing before it takes effect.
+ATTENTE_INTERRUPTION = timedelta(seconds=10)
 
 VueT = TypeVar("VueT", bound=Vue)
 Argument = TypeVar("Argument")
@@ -69,6 +76,15 @@ class TacheExpiree(Exception):
     def __init__(self, tache_id: int) -> None:
         super().__init__(tache_id)
         self.tache_id = tache_id
+
+
+class Cloture(Exception):
+    """Raised by a wait once the process must end before its main line's end (``fin``: a deadline passed, the
+    agent retired or died)."""
+
+    def __init__(self, fin: FinProcessus) -> None:
+        super().__init__(fin.motif.value)
+        self.fin = fin
 
 
 def refus(message: str) -> ApplicationError:
@@ -142,6 +158,7 @@ class Deroulement(Generic[VueT]):
         parties: Parties | None = None,
         interrompu: Callable[[], bool] = lambda: False,
         regles: ReglesIncident | None = None,
+        cloturable: bool = False,
     ) -> None:
         self.reference = reference
         self.vue = vue
@@ -175,8 +192,18 @@ class Deroulement(Generic[VueT]):
         self._relance: ActionSuperviseur | None = None
         self._relances = 0
         self._sequence_relance = 0
+        # The end of the process before its main line's end (``Cloture``): its overall delay (``borner``), a
+        # human wait's expiry, the agent's situation (signal, and read again before each task).
+        # ``cloturable``: the process handles ``Cloture`` (a process that does not is never ended so).
+        self._cloturable = cloturable
+        self.fin: FinProcessus | None = None
+        self._borne: asyncio.Task[None] | None = None
+        # A supervisor's cancellation outside an incident: it interrupts the process as a withdrawal does (in
+        # incident, ``annuler`` takes it).
+        self.annulation_en_cours: ActionSuperviseur | None = None
         # Shared by every process without a line in each workflow: the update is named, not a method of the class.
         workflow.set_update_handler(UPDATE_RELANCE, self.relancer_tache, validator=self.valider_relance)
+        workflow.set_signal_handler(SIGNAL_SITUATION, self.situation_affilie)
 
     @property
     def workflow_id(self) -> str:
@@ -470,12 +497,98 @@ class Deroulement(Generic[VueT]):
     async def attendre(self, condition: Callable[[], bool], delai: timedelta | None = None) -> bool:
         """Wait for ``condition`` (``False`` when ``delai`` passes first); the interruption stops any wait."""
         try:
-            await workflow.wait_condition(lambda: self._interrompu() or condition(), timeout=delai)
+            await workflow.wait_condition(lambda: self._arrete() or condition(), timeout=delai)
         except TimeoutError:
             return False
-        if self._interrompu():
+        if self._interrompu() or self.annulation_en_cours is not None:
             raise Interruption()
+        if self.fin is not None:
+            raise Cloture(self.fin)
         return True
+
+    def _arrete(self) -> bool:
+        return self._interrompu() or self.annulation_en_cours is not None or self.fin is not None
+
+    # ------------------------------------------------------------------ the ends before the main line's end
+
+    def borner(self, duree: timedelta | None) -> None:
+        """The process's overall delay: once ``duree`` has passed, its next wait ends it (``delai_global``), unless
+        ``lever_borne`` came first. None: no delay (a process started before it existed)."""
+        if duree is None or not self._cloturable:
+            return
+
+        async def echeance() -> None:
+            await workflow.sleep(duree)
+            if self.fin is None:
+                self.fin = FinProcessus(MotifFin.delai_global)
+
+        self._borne = asyncio.create_task(echeance())
+
+    def lever_borne(self) -> None:
+        """The process reached the step its overall delay bounds (the EIR's bilan): no end by that delay now."""
+        if self._borne is not None and not self._borne.done():
+            self._borne.cancel()
+        self._borne = None
+
+    def situation_affilie(self, fin: FinProcessus) -> None:
+        """The ``situation_affilie`` signal of every process: the agent retired or died; its next wait ends it.
+        A death overrides an end not yet taken (its mails differ)."""
+        if not self._cloturable or fin.motif not in (MotifFin.retraite, MotifFin.deces):
+            return
+        if self.fin is None or fin.motif is MotifFin.deces:
+            self.fin = fin
+
+    async def verifier_situation(self) -> None:
+        """Before a step that asks a person: the agent's situation read again (a signal lost between the status's
+        write and its sending still ends the process)."""
+        if not self._cloturable:
+            return
+        if self.fin is None:
+            self.fin = await self.ecrire(ActivitesProcessus.situation, self.reference)
+        if self.fin is not None:
+            raise Cloture(self.fin)
+
+    async def terminer_clos(self, vue: VueT, fin: FinProcessus) -> int | None:
+        """End the process in ``vue`` for ``fin``: its tasks cancelled, the named outcome in the history. Returns the
+        person's task that was open (its recipient may be told)."""
+        tache = self.tache_ouverte
+        # ``fin``, not ``motif``: the pages show an event's ``motif`` as a person's words; the event names the end.
+        details: dict[str, Any] = {"fin": fin.motif.value}
+        if fin.date_effet is not None:
+            details["date_effet"] = fin.date_effet.isoformat()
+        await self.terminer(replace(vue, incident=None), fin.evenement, details=details)
+        return tache
+
+    # ------------------------------------------------------------------ a supervisor's cancellation at any step
+
+    def verifier_annulation_en_cours(self, action: ActionSuperviseur, termine: bool, retire: bool) -> None:
+        """At any step until the process ends; in incident, as ``verifier_annulation``."""
+        if self.incident is not None:
+            self.verifier_annulation(action)
+            return
+        if not action.motif.strip():
+            raise refus("motif : indiquez pourquoi la demande est annulée ; la raison est gardée dans l'historique.")
+        if termine:
+            raise refus("La demande est déjà terminée : il n'y a plus rien à annuler.")
+        if self.annulation_en_cours is not None:
+            raise refus("Cette demande est déjà en cours d'annulation : rechargez la page dans un instant.")
+        if retire:
+            raise refus("L'agent vient de retirer cette demande : il n'y a plus rien à annuler.")
+
+    async def annuler_en_cours(
+        self, action: ActionSuperviseur, verifier: Callable[[], None], annulee: Callable[[], bool]
+    ) -> VueT:
+        """The ``annuler`` update of a process a supervisor may cancel at any step: in incident as ``annuler``;
+        else recorded at once, in effect when the current step ends, answered after a while at most."""
+        await self.rattraper(action.sequence, verifier)
+        if self.incident is not None:
+            return await self.annuler(action)
+        self.annulation_en_cours = action
+        try:
+            await workflow.wait_condition(annulee, timeout=ATTENTE_INTERRUPTION)
+        except TimeoutError:
+            workflow.logger.info("annulation enregistrée, en attente de la fin de l'étape en cours")
+        return self.vue
 
     async def delai(self, duree: timedelta) -> None:
         """A timer; the interruption stops it."""
@@ -522,6 +635,7 @@ class Deroulement(Generic[VueT]):
         """The human-task step: the task opened and announced to its recipient; reminded when overdue,
         escalated to supervisors later; its answer stored with the state that follows (who must act: the
         CNRACL). Returns the answer."""
+        await self.verifier_situation()
         tache_id = await self.ouvrir_tache(demande)
         self._reponse_attendue = tache_id
 
@@ -537,11 +651,15 @@ class Deroulement(Generic[VueT]):
             if not await self._attendre_reponse(delais.escalade - delais.relance):
                 await self._marquer(tache_id, "escalade_superviseur", escaladee=True)
                 await annoncer(mails.escalade, Acteur.superviseur)
-                if demande.expiration is None:
+                if demande.expiration is not None:  # this task's own limit: its process names the outcome
+                    if not await self._attendre_reponse(demande.expiration - delais.escalade):
+                        self._relancable = None
+                        raise TacheExpiree(tache_id)
+                elif delais.expiration is None or not self._cloturable:
                     await self._attendre_reponse()
-                elif not await self._attendre_reponse(demande.expiration - delais.escalade):
-                    self._relancable = None
-                    raise TacheExpiree(tache_id)
+                elif not await self._attendre_reponse(delais.expiration - delais.escalade):
+                    self.fin = FinProcessus(MotifFin.tache_sans_reponse)
+                    raise Cloture(self.fin)
         while True:
             reponse = self.reponse
             if reponse is None:  # ``attendre`` returns only once answered (or raises)

@@ -17,6 +17,7 @@ from api.pages.rendu import graphique_pension, refus_de
 from api.parametres import Identifiant
 from domain.erreurs import ErreurMetier
 from domain.etats import ETATS_EIR_TERMINES, Role, TypeDocument
+from domain.rectification import ETATS_RECTIFICATION_TERMINES
 from notifications.rendu import accord
 from services import eir, rectifications
 
@@ -31,7 +32,7 @@ async def mes_demandes(page: PageAffilie, message: str | None = None):
 async def _accueil(page: Page, erreur: str | None = None, message: str | None = None, statut=200):
     demandes = await eir.mes_demandes(page.session, page.compte)
     rects = await rectifications.lister(page.session, page.compte)
-    en_cours = any(d.etat not in ("close", "retiree") for d in demandes)
+    en_cours = any(d.etat not in ETATS_EIR_TERMINES for d in demandes)
     return page.rendre(
         "agent/accueil.html",
         {
@@ -304,5 +305,27 @@ async def demander_rectification(page: FormulaireAffilie):
 
 @router.get("/rectifications/{rectification_id}")
 async def rectification(page: PageAffilieOuSuperviseur, rectification_id: Identifiant, message: str | None = None):
+    return await _page_d_une_rectification(page, rectification_id, message=avis(message))
+
+
+async def _page_d_une_rectification(
+    page: Page, rectification_id: int, message: str | None = None, erreur: str | None = None, statut: int = 200
+) -> Response:
     rect = await rectifications.consulter(page.session, page.compte, rectification_id)
-    return page.rendre("agent/rectification.html", {"rectification": rect, "message": avis(message)})
+    contexte = {
+        "rectification": rect,
+        "message": message,
+        "erreur": erreur,
+        "retirable": page.compte.role == Role.affilie.value and rect.etat not in ETATS_RECTIFICATION_TERMINES,
+    }
+    return page.rendre("agent/rectification.html", contexte, statut)
+
+
+@router.post("/rectifications/{rectification_id}/retrait")
+async def retirer_rectification(page: FormulaireAffilie, rectification_id: Identifiant) -> Response:
+    try:
+        await rectifications.retirer(page.session, page.moteur, page.compte, rectification_id)
+    except ErreurMetier as refus:
+        statut, message, _ = refus_de(refus)
+        return await _page_d_une_rectification(page, rectification_id, erreur=message, statut=statut)
+    return RedirectResponse(f"/rectifications/{rectification_id}?message=rectification_retiree", status_code=303)

@@ -16,7 +16,7 @@ router = APIRouter(include_in_schema=False)
 
 
 def _rubrique(doc: vues_documents.DocumentResume) -> str:
-    if doc.rectificatif:
+    if doc.rectificatif or doc.rectification_id:
         return "rectifies"
     if doc.campagne:
         return "campagne"

@@ -177,6 +177,7 @@ AVIS = {
     "enquete": "Merci : vos réponses à l'enquête sont enregistrées.",
     "retrait": "Votre demande est retirée.",
     "rectification": "Votre demande de rectification est enregistrée.",
+    "rectification_retiree": "Votre demande de rectification est retirée.",
     # the employer
     "tache": "La tâche est terminée : l'agent et la CNRACL en sont informés.",
     "prise": "Vous avez pris la tâche en charge : elle figure dans « Mes tâches ».",
@@ -375,3 +376,30 @@ EVENEMENTS |= {
 }
 CHAMPS["resultat"] = "Résultat de la vérification"
 RESULTATS_RECTIFICATION = {"corrigee": "Période corrigée", "aucune_erreur": "Aucune erreur constatée"}
+
+# The ends of a process before its main line's end (domain.processus.MotifFin), and their mails.
+ETATS |= {
+    "expiree": "Close : délai dépassé",
+    "sans_objet": "Close : l'agent a cessé son activité (retraite ou décès)",
+}
+EVENEMENTS |= {
+    "fin_delai_global": "Close : délai de traitement dépassé",
+    "fin_tache_sans_reponse": "Close : tâche restée sans réponse après le signalement aux superviseurs",
+    "fin_ris_sans_reponse": "Close : relevé de situation non validé dans le délai",
+    "fin_retraite": "Close : l'agent est parti à la retraite",
+    "fin_deces": "Close : décès de l'agent",
+    "eir_fin_delai_global": "Clôture pour délai dépassé annoncée à l'agent",
+    "eir_fin_ris_sans_reponse": "Clôture faute de validation du relevé annoncée à l'agent",
+    "eir_fin_tache_sans_reponse": "Clôture faute de réponse de l'employeur annoncée à l'agent",
+    "eir_fin_retraite": "Clôture pour départ à la retraite annoncée à l'agent",
+    "rectification_fin_delai_global": "Clôture pour délai dépassé annoncée à l'agent",
+    "rectification_fin_tache_sans_reponse": "Clôture faute de réponse de l'employeur annoncée à l'agent",
+    "rectification_fin_retraite": "Clôture pour départ à la retraite annoncée à l'agent",
+    "rectification_annulee": "Annulation annoncée à l'agent",
+    "rectification_retiree": "Retrait confirmé à l'agent",
+    "situation_enregistree": "Situation de l'agent enregistrée (retraite ou décès)",
+}
+CHAMPS |= {
+    "date_liquidation": "Date de liquidation de la pension",
+    "date_de_deces": "Date de décès",
+}

@@ -9,12 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import Field
 
-from api.deps import Employeur_ou_Superviseur, MoteurDep, SessionDep
+from api.deps import Employeur_ou_Superviseur, MoteurDep, SessionDep, Superviseur
 from api.parametres import AnneeCir
 from domain.cir import LigneCir
 from domain.texte import TexteLibre
 from services import cir
+from services import situation as situation_affilie
 from services.cir import LigneCirPublique
+from services.situation import SituationAffilie, SituationPublique
 
 router = APIRouter(prefix="/affilies", tags=["CIR"])
 
@@ -76,3 +78,12 @@ async def supprimer(
     history with who and why; then the agent's processes stopped on a business incident resume on their own."""
     await cir.supprimer(session, compte, nir, annee, date_debut, motif, moteur=moteur)
     return Response(status_code=204)
+
+
+@router.put("/{nir}/situation", response_model=SituationPublique, tags=["affiliés"])
+async def situation(
+    nir: str, corps: SituationAffilie, compte: Superviseur, session: SessionDep, moteur: MoteurDep
+) -> SituationPublique:
+    """A supervisor records the agent's retirement (``date_liquidation``) or death (``date_de_deces``): each open
+    EIR or rectification of the agent ends at once with that outcome (mailed, in its history)."""
+    return await situation_affilie.enregistrer(session, moteur, compte, nir, corps)

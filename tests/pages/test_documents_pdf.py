@@ -175,3 +175,27 @@ async def test_seuls_le_proprietaire_et_le_superviseur_obtiennent_le_pdf(service
     assert (await jean.get("/documents/99999999999")).status_code == 404
     superviseur = await navigateur(service, "superviseur")
     _verifier_pdf(await superviseur.get(f"/documents/{bilan}/pdf"), "bilan")
+
+
+@pytest.mark.parametrize("resultat", ["corrigee", "aucune_erreur"])
+def test_le_pdf_d_une_rectification_dit_sa_reponse(resultat: str):
+    """Each outcome its own document: the lines the employer changed, or its reason for finding no error."""
+    from api.documents_pdf import rendre_pdf
+
+    reponse = {
+        "resultat": resultat,
+        "periode_debut": "2005-01-01",
+        "periode_fin": "2005-12-31",
+        "lignes_modifiees": (
+            [{"date_debut": "2005-01-01", "date_fin": "2005-12-31", "quotite": 80, "employeur": "Commune"}]
+            if resultat == "corrigee"
+            else []
+        ),
+        "motifs": [{"employeur": "Commune", "motif": "Temps plein attesté"}] if resultat == "aucune_erreur" else [],
+    }
+    contenu = {"rectificatif": resultat == "corrigee", "rectification_id": 7, "reponse_rectification": reponse}
+    texte = " ".join(texte_pdf(rendre_pdf("ris", contenu, datetime.now(UTC))).split())
+    if resultat == "corrigee":
+        assert "a été corrigée" in texte and "quotité 80 %" in texte and "Aucune erreur" not in texte
+    else:
+        assert "Aucune erreur constatée" in texte and "Temps plein attesté" in texte and "corrigée" not in texte

@@ -30,9 +30,9 @@ from temporalio.testing import WorkflowEnvironment
 from domain.cir import LigneCir, NatureService
 from domain.eir import ActionAffilie, DemandeConsolidation, PeriodeASignaler, ReponsesEnquete
 from domain.etats import Acteur, EtatTache
-from domain.processus import ActionSuperviseur
+from domain.processus import SIGNAL_SITUATION, ActionSuperviseur, FinProcessus, MotifFin
 from domain.rectification import DemandeRectification, Routage
-from domain.taches import DelaisTache, ReponseTache
+from domain.taches import ReponseTache
 from domain.task_queues import id_workflow_eir
 from domain.validation import DecisionValidation, DemandeValidation, PeriodeDeclaree
 from notifications.puits import demarrer_puits
@@ -49,7 +49,7 @@ from tests.support.validation import demarrer_echeance_validation
 from worker import creer_worker
 from workflows.campagne import LancementCampagneWorkflow
 from workflows.campagne_client import demande_campagne, demarrer_campagne, lancement_annuel
-from workflows.client import delais_eir, demarrer_eir
+from workflows.client import delais_eir, delais_taches, demarrer_eir
 from workflows.eir import EirWorkflow
 from workflows.rectification import RectificationWorkflow
 from workflows.validation import EcheanceValidationWorkflow
@@ -190,6 +190,27 @@ async def eir_annule(banc: Banc) -> list[WorkflowHistory]:
     return [await handle.fetch_history()]
 
 
+async def eir_retraite(banc: Banc) -> list[WorkflowHistory]:
+    """The agent retires while the employer's task is open: the signal ends the request (« sans objet »)."""
+    handle = await _demarrer_eir(banc)
+    await banc.env.sleep(timedelta(days=5, minutes=5))
+    await _tache_ouverte(banc, handle.id)
+    await handle.signal(SIGNAL_SITUATION, FinProcessus(MotifFin.retraite, date(2026, 9, 1)))
+    await handle.result()
+    return [await handle.fetch_history()]
+
+
+async def eir_ris_sans_reponse(banc: Banc) -> list[WorkflowHistory]:
+    """The RIS never answered by the agent: the request ends at the delay (a named end)."""
+    handle = await _demarrer_eir(banc)
+    await banc.env.sleep(timedelta(days=5, minutes=5))
+    await _repondre(banc, handle, EirWorkflow.completer_tache, indice_fin_de_carriere=600)
+    await _etat_eir(handle, "ris_disponible")
+    await banc.env.sleep(banc.settings.eir_delai_validation_ris + timedelta(minutes=5))
+    await handle.result()
+    return [await handle.fetch_history()]
+
+
 async def _eir_en_incident(banc: Banc) -> WorkflowHandle[Any, Any]:
     """Up to the RIS; a CIR line before the agent's birth slips in; the RIS validated: the bilan's calculation
     refuses the line, the request enters a business incident."""
@@ -306,7 +327,9 @@ async def rectification(banc: Banc) -> list[WorkflowHistory]:
             True,
             actuel.id,
             precedent.id,
-            DelaisTache(settings.relance_employeur, settings.escalade_superviseur),
+            delais_taches(settings),
+            settings.rectification_delai_global,
+            [precedent.id or 0],
         ),
         id=ligne.workflow_id,
         task_queue=settings.task_queue,
@@ -385,6 +408,8 @@ SCENARIOS: dict[str, tuple[Scenario, bool]] = {
     "eir_incident": (eir_incident, True),
     "eir_incident_annule": (eir_incident_annule, True),
     "eir_annule": (eir_annule, True),
+    "eir_retraite": (eir_retraite, True),
+    "eir_ris_sans_reponse": (eir_ris_sans_reponse, True),
     "eir_reponse_refusee_puis_relance_par_correction": (eir_reponse_refusee_puis_relance_par_correction, True),
     "rectification": (rectification, True),
     "validation": (validation, True),

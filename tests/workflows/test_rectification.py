@@ -323,7 +323,7 @@ async def test_aucune_erreur_constatee_est_dite_a_l_agent_avec_son_motif(banc: B
     )
     assert reponse.status_code == 200, reponse.text
     etat = await banc.attendre_etat(r["id"], "aucune_erreur_constatee")
-    assert etat["document_rectifie_id"] is None and etat["en_attente_de"] is None
+    assert etat["en_attente_de"] is None
     await attendre(lambda: len(banc.boite.pour(AGENT)) == 2)
     assert banc.boite.sujets(AGENT) == [
         "Votre demande de RIS rectificatif est enregistrée",
@@ -332,41 +332,16 @@ async def test_aucune_erreur_constatee_est_dite_a_l_agent_avec_son_motif(banc: B
     corps = texte(banc.boite.pour(AGENT)[1])
     assert motif in corps and "n'y a constaté aucune erreur" in corps and "a été corrigée" not in corps
     async with banc.service.sessions() as session:
-        assert (await session.exec(select(Document))).all() == []
+        # its own document: the RIS as it stands (not a rectified one), with the employer's reason
+        [document] = (await session.exec(select(Document))).all()
         [fermee] = (await session.exec(select(Tache))).all()
+    assert document.id == etat["document_rectifie_id"] and document.contenu["rectificatif"] is False
+    reponse_document = document.contenu["reponse_rectification"]
+    assert reponse_document["resultat"] == "aucune_erreur" and reponse_document["lignes_modifiees"] == []
+    assert [m["motif"] for m in reponse_document["motifs"]] == [motif]
     assert fermee.etat == "terminee" and fermee.reponse is not None and fermee.reponse["resultat"] == "aucune_erreur"
     assert len(banc.boite.messages) == 3
     # the agent's page says it too, with the reason
     camille = await navigateur(banc.service, "camille")
     page = texte_lu((await camille.get(f"/rectifications/{r['id']}")).text)
     assert "Aucune erreur constatée par votre employeur" in page and motif in page
-
-
-async def test_sans_employeur_actuel_l_employeur_de_la_periode_corrige_seul(banc: Banc):
-    """An agent with no current employer disputes a period over two former employers: the one whose CIR lines cover
-    most of it receives one correction task (not a transmission then a correction), the other none."""
-    service = banc.service
-    pop = service.pop
-    # The hospital declared all of 1993; the commune only 1994 from September (the agent's career there starts).
-    await ligne_chez(service.sessions, pop.affilie, pop.autre_employeur, date(1993, 1, 1), date(1993, 12, 31))
-    async with service.sessions() as session:
-        affilie = await session.get(type(pop.affilie), pop.affilie.id)
-        assert affilie is not None
-        affilie.employeur_id = None
-        session.add(affilie)
-        await session.commit()
-    r = await banc.demander(periode_debut="1993-01-01", periode_fin="1994-12-31")
-    assert r["routage"] == "employeur_precedent"
-    await attendre(lambda: len(banc.boite.pour(DRH)) == 1)
-    [tache] = await banc.taches("drh")
-    assert tache["type"] == "correction_cir_rectification"
-    await banc.completer(
-        "drh", tache["id"], [{"date_debut": "1993-01-01", "date_fin": "1993-12-31", "nature": "non_titulaire_valide"}]
-    )
-    await banc.attendre_etat(r["id"], "document_rectifie")
-    await attendre(lambda: len(banc.boite.pour(AGENT)) == 2)
-    assert banc.boite.sujets(AGENT)[1] == "Votre RIS rectificatif est disponible"
-    assert banc.boite.pour(EMPLOYEUR) == [] and await banc.taches("rh-commune") == []
-    async with service.sessions() as session:
-        taches = (await session.exec(select(Tache))).all()
-    assert [(t.type, t.employeur_id) for t in taches] == [("correction_cir_rectification", pop.autre_employeur.id)]
