@@ -84,18 +84,23 @@ def regimes() -> dict[str, str]:
     return {cle: (v.get("nom", cle) if isinstance(v, dict) else str(v)) for cle, v in valeurs.items()}
 
 
+def routage_du_regime(regime: str, champ: str = "regime") -> Routage:
+    """A period of another scheme: the agent is sent to that scheme (DESIGN §4.3), which must be one the service
+    knows (``regimes.yaml``), else a ``Refus`` on ``champ`` listing them. An EIR's consolidation naming another
+    scheme is routed here too."""
+    connus = regimes()
+    if regime not in connus:
+        raise Refus(f"{champ} : « {regime} » inconnu ; valeurs possibles : {', '.join(connus)}.", champ, "enum")
+    return Routage.autre_regime
+
+
 async def _routage(session: AsyncSession, affilie: Affilie, corps: NouvelleRectification) -> tuple[Routage, int | None]:
     """(routage, employer of the period) — or a ``Refus`` saying what is missing. An employer the agent names must
     be one the CIR shows for the period, or a former CNRACL employer of the agent
     (:func:`domain.rectification.refus_employeur_de_la_periode` says which and why); a SIRET unknown to the service
     goes to the current employer (« hors système »), so nobody outside the agent's career receives a task."""
     if corps.regime:
-        connus = regimes()
-        if corps.regime not in connus:
-            raise Refus(
-                f"regime : « {corps.regime} » inconnu ; valeurs possibles : {', '.join(connus)}.", "regime", "enum"
-            )
-        return Routage.autre_regime, None
+        return routage_du_regime(corps.regime), None
     employeurs_de_la_periode = await lectures.employeurs_des_periodes(
         session, numero(affilie), corps.periode_debut, corps.periode_fin
     )
