@@ -29,10 +29,10 @@ def _jours(ligne: LigneCirTable) -> int:
 
 
 def contenu_ris(
-    affilie: Affilie, lignes: Sequence[LigneCirTable], le: date, autres: AutresRegimes = ()
+    affilie: Affilie, lignes: Sequence[LigneCirTable], le: date, autres: AutresRegimes | None = None
 ) -> dict[str, Any]:
     """``autres``: the agent's durations in the other schemes (:func:`domain.eir.autres_regimes`), shown with the
-    CNRACL's: the RIS sums up the rights in every scheme."""
+    CNRACL's on an EIR's RIS, which sums up the rights in every scheme (None: a document without that section)."""
     jours_par_trimestre = parametre("ris", "jours_par_trimestre", le)
     total_jours = sum(_jours(ligne) for ligne in lignes)
     return {
@@ -44,7 +44,7 @@ def contenu_ris(
         "jours_de_services": total_jours,
         "periodes": [{"annee": ligne.annee, **valeurs_periode(ligne)} for ligne in lignes],
         "reference_decompte": jours_par_trimestre.reference_titre,
-        "autres_regimes": list(autres),
+        **({} if autres is None else {"autres_regimes": list(autres)}),
     }
 
 
