@@ -11,11 +11,15 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import date
 from html import unescape
 
+import pytest
+
 import pension
+from domain.erreurs import Refus
 from notifications.rendu import euros
 from pension.dates import date_age
 from pension.estimation import poursuivre
 from pension.parametres import Duree
+from services.donnees import importer_autres_regimes
 from tests.support.attente import attendre
 from tests.support.environnement import delais_eir_courts, settings_de_test, texte
 from tests.support.fabriques import AGENT, EMPLOYEUR
@@ -251,3 +255,32 @@ async def test_les_refus_nomment_le_champ_et_la_regle(env_dev, tmp_path, boite_m
         assert re.search(r'name="trimestres_msa" value="6"', page.text)
         assert "Vos trimestres dans les autres régimes sont enregistrés" in page.text
         assert mots_de_code(page.text) == []
+
+
+async def test_les_donnees_inter_regimes_arrivent_par_fichier_et_la_saisie_de_l_agent_prevaut(
+    env_dev, tmp_path, boite_mail, url_sqlite
+):
+    async with _service(env_dev, tmp_path, boite_mail, url_sqlite) as service:
+        fichier = tmp_path / "inter_regimes.csv"
+        nir = service.pop.affilie.nir
+        fichier.write_text(f"nir;regime;trimestres\n{nir};regime_general;30\n{nir};msa;6\n", encoding="utf-8")
+        assert await importer_autres_regimes(service.settings, fichier) == 1
+        agent, rh = await service.http("camille"), await service.http("rh-commune")
+        demande_id = await _au_ris(agent, rh, boite_mail)
+        # The RIS of phase 2 already shows what the other schemes sent.
+        ris = (await agent.get(f"/eir/{demande_id}/ris")).json()
+        assert [(ligne["regime"], ligne["trimestres"], ligne["source"]) for ligne in ris["autres_regimes"]] == [
+            ("regime_general", 30, "inter_regimes"),
+            ("msa", 6, "inter_regimes"),
+        ]
+        reponse = await agent.put(
+            f"/eir/{demande_id}/autres-regimes",
+            json={"autres_regimes": [{"regime": "regime_general", "trimestres": 32}]},
+        )
+        assert reponse.status_code == 200, reponse.text
+        assert reponse.json()["duree_assurance_autres_regimes"] == 32 + 6
+
+        faux = tmp_path / "faux.csv"
+        faux.write_text(f"nir;regime;trimestres\n{nir};ircantec;4\n", encoding="utf-8")
+        with pytest.raises(Refus, match="ligne 2"):
+            await importer_autres_regimes(service.settings, faux)
