@@ -39,7 +39,11 @@ class Contexte:
     reference: Resultat
 
     def au(self, depart: date, **changements: Any) -> pension.CasPension:
-        return poursuivre(self.cas, self.situation, depart).model_copy(update=changements)
+        """The case departing on ``depart`` (services continued to it), with ``changements`` validated as input."""
+        poursuivi = poursuivre(self.cas, self.situation, depart)
+        if not changements:
+            return poursuivi
+        return pension.CasPension.model_validate(poursuivi.model_dump(exclude_none=True) | changements)
 
 
 @dataclass(frozen=True)
