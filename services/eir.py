@@ -447,8 +447,10 @@ async def demander_consolidation(
             "Impossible de demander une consolidation maintenant : le relevé de situation n'attend pas votre "
             "réponse. La page de votre demande indique l'étape en cours et qui doit agir."
         )
-    for regime, periodes in par_regime.items():
-        await rectifications.demander(session, moteur, compte, _rectification_autre_regime(demande, regime, periodes))
+    # Built before the first is stored: a rollback while storing one expires the rows read so far.
+    orientations = [_rectification_autre_regime(demande, regime, periodes) for regime, periodes in par_regime.items()]
+    for orientation in orientations:
+        await rectifications.demander(session, moteur, compte, orientation)
     if not cnracl:
         return await consulter(session, compte, demande_id)
     consolidation = DemandeConsolidation(compte_id=_compte_id(compte), periodes=cnracl)
