@@ -221,6 +221,13 @@ def scenarios_et_si(cas: dict[str, Any], estimation: pension.Estimation) -> list
         variante = scenario.variante(contexte)
         if variante is None:
             continue
-        resultat = pension.simuler(variante).model_dump(mode="json")
+        try:
+            resultat = pension.simuler(variante).model_dump(mode="json")
+        except pension.ErreurCas as erreur:
+            # The bilan's own simulations went through: a choice the rules refuse for this agent is said so, and
+            # does not hold the bilan back.
+            motifs = " ".join(detail["message"] for detail in erreur.erreurs)
+            entrees.append(entree | {"chiffres": [], "remarque": f"Non chiffré pour votre dossier : {motifs}"})
+            continue
         entrees.append(entree | {"chiffres": scenario.chiffres(contexte, resultat), "remarque": ""})
     return entrees
