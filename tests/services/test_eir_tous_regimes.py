@@ -258,9 +258,9 @@ async def test_les_refus_nomment_le_champ_et_la_regle(env_dev, tmp_path, boite_m
 
 
 async def test_les_donnees_inter_regimes_arrivent_par_fichier_et_la_saisie_de_l_agent_prevaut(
-    env_dev, tmp_path, boite_mail, url_sqlite
+    env_dev, tmp_path, boite_mail, url_base
 ):
-    async with _service(env_dev, tmp_path, boite_mail, url_sqlite) as service:
+    async with _service(env_dev, tmp_path, boite_mail, url_base) as service:
         fichier = tmp_path / "inter_regimes.csv"
         nir = service.pop.affilie.nir
         fichier.write_text(f"nir;regime;trimestres\n{nir};regime_general;30\n{nir};msa;6\n", encoding="utf-8")
@@ -273,6 +273,12 @@ async def test_les_donnees_inter_regimes_arrivent_par_fichier_et_la_saisie_de_l_
             ("regime_general", 30, "inter_regimes"),
             ("msa", 6, "inter_regimes"),
         ]
+        page = await (await navigateur(service, "camille")).get(f"/eir/{demande_id}/documents/{ris['document_id']}")
+        lu = _texte_de_la_page(page.text)
+        assert (
+            "Vos droits dans tous les régimes" in lu
+            and "la Mutualité sociale agricole (MSA) 6 reçus des autres régimes" in lu
+        )
         reponse = await agent.put(
             f"/eir/{demande_id}/autres-regimes",
             json={"autres_regimes": [{"regime": "regime_general", "trimestres": 32}]},
