@@ -255,6 +255,16 @@ async def test_les_refus_nomment_le_champ_et_la_regle(env_dev, tmp_path, boite_m
         assert re.search(r'name="trimestres_msa" value="6"', page.text)
         assert "Vos trimestres dans les autres régimes sont enregistrés" in page.text
         assert mots_de_code(page.text) == []
+        # The consolidation form names a period's scheme in a list: sent to that scheme, the RIS still awaiting.
+        assert '<option value="msa">la Mutualité sociale agricole (MSA)</option>' in page.text
+        envoi = await camille.post(
+            f"/eir/{demande_id}/ris/consolidation",
+            {"annee": ["1990", "", ""], "commentaire": ["Saison agricole", "", ""], "regime": ["msa", "", ""]},
+        )
+        assert envoi.status_code == 303, envoi.text
+        rects = (await agent.get("/rectifications")).json()
+        assert [(r["routage"], r["periode_debut"]) for r in rects] == [("autre_regime", "1990-01-01")]
+        assert (await agent.get(f"/eir/{demande_id}")).json()["etat"] == "ris_disponible"
 
 
 async def test_les_donnees_inter_regimes_arrivent_par_fichier_et_la_saisie_de_l_agent_prevaut(
