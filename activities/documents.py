@@ -10,7 +10,9 @@ from typing import Any
 from temporalio.exceptions import ApplicationError
 
 import pension
+from activities.et_si import scenarios_et_si
 from activities.explication import explication_du_bilan
+from domain.eir import duree_assurance_autres_regimes
 from domain.processus import DONNEES_INVALIDES
 from domain.regles import parametre
 from observabilite.compteurs import compter_calcul
@@ -19,13 +21,18 @@ from persistence.models import Affilie, Enfant, LigneCirTable
 
 LignesCir = Sequence[LigneCirTable]
 Enfants = Sequence[Enfant]
+AutresRegimes = Sequence[dict[str, Any]]
 
 
 def _jours(ligne: LigneCirTable) -> int:
     return (ligne.date_fin - ligne.date_debut).days + 1
 
 
-def contenu_ris(affilie: Affilie, lignes: Sequence[LigneCirTable], le: date) -> dict[str, Any]:
+def contenu_ris(
+    affilie: Affilie, lignes: Sequence[LigneCirTable], le: date, autres: AutresRegimes | None = None
+) -> dict[str, Any]:
+    """``autres``: the agent's durations in the other schemes (:func:`domain.eir.autres_regimes`), shown with the
+    CNRACL's on an EIR's RIS, which sums up the rights in every scheme (None: a document without that section)."""
     jours_par_trimestre = parametre("ris", "jours_par_trimestre", le)
     total_jours = sum(_jours(ligne) for ligne in lignes)
     return {
@@ -37,11 +44,15 @@ def contenu_ris(affilie: Affilie, lignes: Sequence[LigneCirTable], le: date) -> 
         "jours_de_services": total_jours,
         "periodes": [{"annee": ligne.annee, **valeurs_periode(ligne)} for ligne in lignes],
         "reference_decompte": jours_par_trimestre.reference_titre,
+        **({} if autres is None else {"autres_regimes": list(autres)}),
     }
 
 
-def cas_pension(affilie: Affilie, lignes: LignesCir, enfants: Enfants, indice: int | None, le: date) -> dict[str, Any]:
-    """The calculation case of an affiliate from the CIR (DESIGN §5 input)."""
+def cas_pension(
+    affilie: Affilie, lignes: LignesCir, enfants: Enfants, indice: int | None, le: date, autres: AutresRegimes = ()
+) -> dict[str, Any]:
+    """The calculation case of an affiliate from the CIR (DESIGN §5 input), with the trimestres of ``autres``, the
+    agent's other schemes, as its durée d'assurance in the other schemes."""
     cas: dict[str, Any] = {
         "date_de_naissance": affilie.date_de_naissance.isoformat(),
         "date_de_liquidation": le.isoformat(),
@@ -57,6 +68,7 @@ def cas_pension(affilie: Affilie, lignes: LignesCir, enfants: Enfants, indice: i
         ],
         "indice_majore": indice or affilie.indice_majore,
         "enfants": [{"date_de_naissance": e.date_de_naissance.isoformat()} for e in enfants],
+        "duree_assurance_autres_regimes": duree_assurance_autres_regimes(autres),
     }
     return cas
 
@@ -93,9 +105,11 @@ def _estimer(cas: dict[str, Any], lignes: LignesCir, document: str) -> pension.E
 
 
 def contenu_bilan(
-    affilie: Affilie, lignes: LignesCir, enfants: Enfants, indice: int | None, le: date
+    affilie: Affilie, lignes: LignesCir, enfants: Enfants, indice: int | None, le: date, autres: AutresRegimes = ()
 ) -> dict[str, Any]:
-    cas = cas_pension(affilie, lignes, enfants, indice, le)
+    """The bilan personnalisé: the rights in every scheme, the simulations at the key ages, how the first one is
+    computed, and « et si… » (the other choices the entretien presents, each computed by the pension module)."""
+    cas = cas_pension(affilie, lignes, enfants, indice, le, autres)
     estimation = _estimer(cas, lignes, "bilan personnalisé")
     try:
         explication, resumes = explication_du_bilan(cas, estimation)
@@ -121,6 +135,8 @@ def contenu_bilan(
             for point, resume in zip(donnees["points"], resumes, strict=True)
         ],
         "explication": explication,
+        "autres_regimes": list(autres),
+        "et_si": scenarios_et_si(cas, estimation),
     }
 
 

@@ -17,13 +17,15 @@ from temporalio.exceptions import ApplicationError
 from activities.documents import contenu_bilan, contenu_ris
 from activities.mails import ExpediteurMails
 from activities.processus import ActivitesProcessus
-from domain.eir import EnregistrementEnquete, ProductionDocument, PublicationRis
+from domain.eir import EnregistrementEnquete, ProductionDocument, PublicationRis, autres_regimes
 from domain.etats import TypeDocument
 from persistence import depots
 from persistence.db import SessionFactory, transaction
 from persistence.models import Affilie, DemandeEirTable, Document, Enfant, LigneCirTable, ReponseEnqueteTable
 
-Contenu = Callable[[Affilie, Sequence[LigneCirTable], Sequence[Enfant], DemandeEirTable], dict[str, Any]]
+Contenu = Callable[
+    [Affilie, Sequence[LigneCirTable], Sequence[Enfant], DemandeEirTable, Sequence[dict[str, Any]]], dict[str, Any]
+]
 
 
 class ActivitesEir:
@@ -43,7 +45,9 @@ class ActivitesEir:
                 session,
                 production,
                 TypeDocument.ris,
-                lambda affilie, lignes, enfants, demande: contenu_ris(affilie, lignes, production.horodatage.date()),
+                lambda affilie, lignes, enfants, demande, autres: contenu_ris(
+                    affilie, lignes, production.horodatage.date(), autres
+                ),
             )
             reserve = await self._processus.reserver(session, replace(publication.avis, document_id=document_id))
         transition = publication.transition
@@ -52,14 +56,15 @@ class ActivitesEir:
 
     @activity.defn(name="eir_calculer_bilan")
     async def calculer_bilan(self, production: ProductionDocument) -> int:
-        """Run the pension simulations with the chosen end-of-career index; store the bilan."""
+        """Run the pension simulations with the chosen end-of-career index and the agent's trimestres in the other
+        schemes; store the bilan."""
         async with transaction(self._sessions) as session:
             return await _produire(
                 session,
                 production,
                 TypeDocument.bilan,
-                lambda affilie, lignes, enfants, demande: contenu_bilan(
-                    affilie, lignes, enfants, demande.indice_fin_de_carriere, production.horodatage.date()
+                lambda affilie, lignes, enfants, demande, autres: contenu_bilan(
+                    affilie, lignes, enfants, demande.indice_fin_de_carriere, production.horodatage.date(), autres
                 ),
             )
 
@@ -87,6 +92,7 @@ async def _produire(session: AsyncSession, production: ProductionDocument, type:
         )
     lignes = await depots.lignes_cir(session, affilie.id)
     enfants = await depots.enfants(session, affilie.id)
+    autres = autres_regimes(await depots.durees_autres_regimes(session, affilie.id), production.horodatage.date())
     document, _ = await depots.enregistrer_document(
         session,
         Document(
@@ -95,7 +101,7 @@ async def _produire(session: AsyncSession, production: ProductionDocument, type:
             affilie_id=affilie.id,
             demande_id=demande.id,
             cree_le=production.horodatage,
-            contenu=contenu(affilie, lignes, enfants, demande),
+            contenu=contenu(affilie, lignes, enfants, demande, autres),
         ),
     )
     if document.id is None:

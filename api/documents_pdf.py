@@ -258,6 +258,46 @@ def _reponse_rectification(pdf: _Pdf, reponse: dict[str, Any]) -> None:
         pdf.paragraphe(f"• Du {date_fr(ligne.get('date_debut'))} au {date_fr(ligne.get('date_fin'))}{precisions}")
 
 
+def _autres_regimes(pdf: _Pdf, lignes: Sequence[dict[str, Any]]) -> None:
+    """The section « Vos droits dans tous les régimes » of the page (agent/_tous_regimes.html)."""
+    pdf.intertitre("Vos droits dans tous les régimes")
+    if not lignes:
+        pdf.paragraphe(
+            "Aucun trimestre dans un autre régime de base n'est connu pour ce document : seuls vos services à la "
+            "CNRACL comptent dans votre durée d'assurance."
+        )
+        return
+    pdf.tableau(
+        "Trimestres dans les autres régimes de base",
+        ("Régime", "Trimestres", "Source"),
+        [
+            (
+                ligne.get("nom", ""),
+                ligne.get("trimestres", ""),
+                "déclarés par vous" if ligne.get("source") == "affilie" else "reçus des autres régimes",
+            )
+            for ligne in lignes
+        ],
+        largeurs=(110, 24, 40),
+    )
+    pdf.paragraphe("Ces trimestres s'ajoutent à ceux de la CNRACL dans votre durée d'assurance tous régimes.")
+
+
+def _et_si(pdf: _Pdf, scenarios: Sequence[dict[str, Any]]) -> None:
+    """The section « Et si… » of the page (agent/_tous_regimes.html)."""
+    pdf.intertitre("Et si…")
+    pdf.paragraphe("D'autres choix possibles, chiffrés sur votre dossier par le même calcul que vos simulations.")
+    for scenario in scenarios:
+        if pdf.get_y() > pdf.h - pdf.b_margin - 25:
+            pdf.add_page()
+        pdf.paragraphe(scenario["titre"], gras=True)
+        pdf.paragraphe(scenario["description"])
+        for chiffre in scenario.get("chiffres", []):
+            pdf.paragraphe(f"• {chiffre['intitule']} : {chiffre['valeur']}")
+        if scenario.get("remarque"):
+            pdf.paragraphe(scenario["remarque"], petit=True)
+
+
 def rendre_pdf(type_: str, contenu: dict[str, Any], cree_le: Any, agent: str | None = None) -> bytes:
     """The PDF of one stored document (its ``type`` and ``contenu`` as the activities wrote them)."""
     titre = titre_du_document(type_, contenu)
@@ -299,12 +339,16 @@ def rendre_pdf(type_: str, contenu: dict[str, Any], cree_le: Any, agent: str | N
         _periodes(pdf, contenu["periodes"])
         if contenu.get("reference_decompte"):
             pdf.paragraphe(f"Décompte des trimestres : {contenu['reference_decompte']}.")
+    if isinstance(contenu.get("autres_regimes"), list):
+        _autres_regimes(pdf, contenu["autres_regimes"])
     if contenu.get("points"):
         if type_ == "bilan":
             pdf.intertitre("Votre pension selon l'âge de départ")
             pdf.graphique(contenu["points"])
             _montants(pdf, contenu["points"], "Simulations de pension")
             _comment_calculee(pdf, contenu)
+            if contenu.get("et_si"):
+                _et_si(pdf, contenu["et_si"])
         else:
             _montants(pdf, contenu["points"], "Montants estimés")
     if contenu.get("themes"):

@@ -262,6 +262,21 @@ def echeances_demarrer() -> None:
     )
 
 
+@donnees.command("autres-regimes")
+def donnees_autres_regimes(
+    fichier: Annotated[Path, typer.Argument(help="CSV « nir;regime;trimestres » des données inter-régimes")],
+) -> None:
+    """Load the agents' trimestres in the other base schemes from the inter-scheme career data."""
+    from domain.erreurs import Refus
+    from services.donnees import importer_autres_regimes
+
+    try:
+        nombre = asyncio.run(importer_autres_regimes(get_settings(), fichier))
+    except Refus as erreur:
+        _sortie_erreur(erreur.message)
+    typer.echo(f"Trimestres des autres régimes enregistrés pour {nombre} agent(s).")
+
+
 @donnees.command("demo")
 def donnees_demo() -> None:
     """Load the demo data set and write its accounts to var/demo.json (``cnracl run`` then starts its processes)."""

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.etats import ETATS_EIR_TERMINES, Acteur, EtapeEir, EtatEir
 from domain.processus import Incident, Intervention, Notification, Projection, ReglesIncident, Transition, projection_de
+from domain.regles import parametre
 from domain.taches import DelaisTache
 from domain.texte import TexteLibreMultiligne
 
@@ -75,6 +76,64 @@ def employeur_de_l_eir(employeur_actuel: int | None, lignes: Iterable[PeriodeCir
     if not periodes:
         return None
     return max(periodes, key=lambda ligne: (ligne.date_fin, ligne.date_debut)).employeur_id
+
+
+# --- the agent's other schemes (phase 2 covers every mandatory scheme, CSS L161-17) ---
+
+# Where a duration in another scheme comes from: the agent in phase 2, or the inter-scheme career data.
+SOURCE_AFFILIE = "affilie"
+SOURCE_INTER_REGIMES = "inter_regimes"
+
+
+class DureeAutreRegimeLue(Protocol):
+    """What :func:`autres_regimes` reads of a stored duration."""
+
+    @property
+    def regime(self) -> str: ...
+    @property
+    def trimestres(self) -> int: ...
+    @property
+    def source(self) -> str: ...
+
+
+class DureeDeclaree(BaseModel):
+    """One of the agent's other schemes, as the agent enters it in phase 2: the scheme (a key of ``regimes.yaml``)
+    and the trimestres its statement shows."""
+
+    model_config = ConfigDict(extra="forbid")
+    regime: str = Field(min_length=1, max_length=40)
+    trimestres: int = Field(ge=0, le=200)
+
+
+def regimes_de_base(le: date) -> list[str]:
+    """The schemes whose trimestres count in the durée d'assurance (``regimes.yaml``), in their order."""
+    return list(parametre("regimes", "regimes_de_base", le).valeur)
+
+
+def autres_regimes(durees: Iterable[DureeAutreRegimeLue], le: date) -> list[dict[str, object]]:
+    """The agent's durations in the other schemes as the RIS and the bilan show them, one per scheme: the agent's own
+    entry of phase 2 where there is one (the agent checked the other schemes' statements), else the inter-scheme
+    data. Each with the scheme's name, its trimestres and where they come from."""
+    noms = parametre("regimes", "regimes", le).valeur
+    retenues: dict[str, DureeAutreRegimeLue] = {}
+    for duree in durees:
+        if duree.regime not in retenues or duree.source == SOURCE_AFFILIE:
+            retenues[duree.regime] = duree
+    return [
+        {
+            "regime": regime,
+            "nom": noms[regime]["nom"] if regime in noms else regime,
+            "trimestres": retenues[regime].trimestres,
+            "source": retenues[regime].source,
+        }
+        for regime in regimes_de_base(le)
+        if regime in retenues
+    ]
+
+
+def duree_assurance_autres_regimes(lignes: Iterable[dict[str, object]]) -> int:
+    """The calculation's ``duree_assurance_autres_regimes``: the trimestres of :func:`autres_regimes`."""
+    return sum(int(str(ligne["trimestres"])) for ligne in lignes)
 
 
 # --- updates (one model in each) ---

@@ -33,6 +33,7 @@ from persistence.models import (
     DemandeEirTable,
     Document,
     DossierValidationTable,
+    DureeAutreRegime,
     Employeur,
     Enfant,
     Evenement,
@@ -170,6 +171,28 @@ async def compte_par_identifiant(session: AsyncSession, identifiant: str) -> Com
 
 async def enfants(session: AsyncSession, affilie_id: int) -> Sequence[Enfant]:
     return (await session.exec(select(Enfant).where(Enfant.affilie_id == affilie_id))).all()
+
+
+async def durees_autres_regimes(session: AsyncSession, affilie_id: int) -> Sequence[DureeAutreRegime]:
+    requete = select(DureeAutreRegime).where(DureeAutreRegime.affilie_id == affilie_id)
+    return (await session.exec(requete.order_by(DureeAutreRegime.regime, DureeAutreRegime.source))).all()
+
+
+async def remplacer_durees_autres_regimes(
+    session: AsyncSession, affilie_id: int, source: str, trimestres: dict[str, int], recue_le: datetime
+) -> None:
+    """The agent's durations from ``source`` become ``trimestres`` (by scheme): the others of that source go."""
+    anciennes = await session.exec(
+        select(DureeAutreRegime).where(DureeAutreRegime.affilie_id == affilie_id, DureeAutreRegime.source == source)
+    )
+    for ancienne in anciennes.all():
+        await session.delete(ancienne)
+    await session.flush()
+    for regime, nombre in trimestres.items():
+        session.add(
+            DureeAutreRegime(affilie_id=affilie_id, regime=regime, trimestres=nombre, source=source, recue_le=recue_le)
+        )
+    await session.flush()
 
 
 # --- CIR ---

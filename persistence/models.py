@@ -96,6 +96,22 @@ class LigneCirTable(SQLModel, table=True):
     modifiee_le: datetime | None = _horodatage(nullable=True)
 
 
+class DureeAutreRegime(SQLModel, table=True):
+    """The agent's insurance duration in another mandatory scheme (EIR phase 2, REGLES §14): trimestres per scheme,
+    a key of ``domain/regles/regimes.yaml``. ``source``: ``affilie`` (entered by the agent in phase 2) or
+    ``inter_regimes`` (received from the inter-scheme career data); one row per scheme and source."""
+
+    __tablename__ = "duree_autre_regime"
+    __table_args__ = (UniqueConstraint("affilie_id", "regime", "source", name="uq_duree_autre_regime"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    affilie_id: int = Field(foreign_key="affilie.id", index=True)
+    regime: str = Field(sa_type=String(40))
+    trimestres: int
+    source: str = Field(default="affilie", sa_type=String(20))
+    recue_le: datetime | None = _horodatage()
+
+
 class Compte(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     identifiant: str = Field(sa_type=String(100), unique=True, index=True)

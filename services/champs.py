@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 
 from domain.identifiants import erreur_nir, erreur_siret, normaliser
 
@@ -22,3 +22,16 @@ def _identifiant(erreur_de: Callable[[str], str | None]) -> Callable[[str], str]
 
 Nir = Annotated[str, AfterValidator(_identifiant(erreur_nir))]
 Siret = Annotated[str, AfterValidator(_identifiant(erreur_siret))]
+
+
+class MotifAnnulation(BaseModel):
+    """A supervisor's cancellation of a process (EIR, rectification): why, kept in the history."""
+
+    motif: str = Field(max_length=2000, description="Pourquoi annuler (gardé dans l'historique)")
+
+    @field_validator("motif")
+    @classmethod
+    def _non_vide(cls, motif: str) -> str:
+        if not motif.strip():
+            raise ValueError("indiquez pourquoi la demande est annulée ; la raison est gardée dans l'historique")
+        return motif.strip()

@@ -26,7 +26,6 @@ from datetime import UTC, date, datetime, timedelta
 from sqlmodel import col, func, select
 
 from domain.campagne import PARIS
-from domain.eir import PeriodeASignaler
 from domain.erreurs import ErreurMetier, Indisponible, MoteurIndisponible
 from persistence import depots, depots_campagne
 from persistence.db import SessionFactory
@@ -180,7 +179,7 @@ class _Demo:
             async with self.sessions() as session:
                 annee = await self._une_annee(agent)
                 corps = eir.Consolidation(
-                    periodes=[PeriodeASignaler(annee=annee, commentaire="Il manque mon contrat de remplacement.")]
+                    periodes=[eir.PeriodeAConsolider(annee=annee, commentaire="Il manque mon contrat de remplacement.")]
                 )
                 await eir.demander_consolidation(session, moteur, agent, creee.id, corps)
             await self.etat_eir(creee.id, "consolidation_employeur")

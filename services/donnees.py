@@ -3,10 +3,15 @@ history. Each opens the database of the settings it is given and closes it when 
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
 
+from domain.eir import SOURCE_INTER_REGIMES, regimes_de_base
 from domain.erreurs import Refus
 from pension.parametres import valeurs_datees
+from persistence import depots
 from persistence.audit import Verification, verifier
 from persistence.comptes import CompteInvalide, creer_compte, hacher
 from persistence.demo import base_vide, charger_demo
@@ -21,6 +26,7 @@ __all__ = [
     "Verification",
     "charger_la_demo",
     "creer_un_compte",
+    "importer_autres_regimes",
     "mettre_a_jour_la_base",
     "population_synthetique",
     "verifier_l_historique",
@@ -93,3 +99,41 @@ async def population_synthetique(
             progression=progression,
             valeurs_du_point=valeurs_datees("point_indice"),
         )
+
+
+async def importer_autres_regimes(settings: Settings, fichier: Path) -> int:
+    """The agents' trimestres in the other base schemes, as the inter-scheme career data gives them (REGLES §15:
+    the schemes exchange their data through the GIP Info Retraite): a CSV file, ``;``-separated, with the header
+    ``nir;regime;trimestres``, one line per agent and scheme. Each agent listed gets these as their inter-scheme
+    durations (replacing the previous ones; an agent's own entry in phase 2 of an EIR prevails). The number of
+    agents updated; a ``Refus`` naming the line and the field, and nothing written, on a bad line."""
+    base = regimes_de_base(date.today())
+    par_agent: dict[str, dict[str, int]] = {}
+    with fichier.open(encoding="utf-8", newline="") as flux:
+        lecteur = csv.DictReader(flux, delimiter=";")
+        if lecteur.fieldnames is None or set(lecteur.fieldnames) != {"nir", "regime", "trimestres"}:
+            raise Refus("fichier : l'en-tête attendu est « nir;regime;trimestres ».", "fichier", "entete")
+        for rang, ligne in enumerate(lecteur, start=2):
+            regime, trimestres = ligne["regime"].strip(), ligne["trimestres"].strip()
+            if regime not in base:
+                raise Refus(
+                    f"regime : ligne {rang}, « {regime} » n'est pas un régime de base ; valeurs possibles : "
+                    f"{', '.join(base)}.",
+                    "regime",
+                    "enum",
+                )
+            if not trimestres.isdigit():
+                raise Refus(f"trimestres : ligne {rang}, un nombre entier positif est attendu.", "trimestres", "entier")
+            par_agent.setdefault(ligne["nir"].strip(), {})[regime] = int(trimestres)
+    async with base_de_donnees(settings) as sessions, transaction(sessions) as session:
+        recue_le = datetime.now(UTC)
+        for nir, trimestres_par_regime in par_agent.items():
+            affilie = await depots.affilie_par_nir(session, nir)
+            if affilie is None:
+                raise Refus(
+                    f"nir : aucun affilié de NIR se terminant par {nir[-4:]} à la CNRACL.", "nir", "affiliation"
+                )
+            await depots.remplacer_durees_autres_regimes(
+                session, numero(affilie), SOURCE_INTER_REGIMES, trimestres_par_regime, recue_le
+            )
+    return len(par_agent)

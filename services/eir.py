@@ -15,7 +15,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from domain.eir import ActionAffilie, DemandeConsolidation, PeriodeASignaler, ReponsesEnquete, employeur_de_l_eir
+from domain.eir import (
+    SOURCE_AFFILIE,
+    ActionAffilie,
+    DemandeConsolidation,
+    DureeDeclaree,
+    PeriodeASignaler,
+    ReponsesEnquete,
+    autres_regimes,
+    duree_assurance_autres_regimes,
+    employeur_de_l_eir,
+    regimes_de_base,
+)
 from domain.eligibilite import DemandeAnterieure, debut_fenetre_eir, refus_eir, refus_sans_employeur
 from domain.erreurs import Conflit, Interdit, Introuvable, Refus
 from domain.etats import ETATS_EIR_TERMINES, EtatEir, Role, TypeDocument
@@ -24,6 +35,7 @@ from domain.task_queues import id_workflow_eir
 from domain.texte import TexteLibreMultiligne
 from persistence import depots, lectures
 from persistence.models import Affilie, Compte, DemandeEirTable, Document, Employeur
+from services import rectifications
 from services.acces import (
     PARIS,
     EvenementPublic,
@@ -34,7 +46,7 @@ from services.acces import (
     historique,
     numero,
 )
-from services.champs import Nir
+from services.champs import MotifAnnulation, Nir
 from services.fiabilite import confirmer_demarrage, point_de_panne
 from services.moteur import Moteur, avec_sequence, demarrer_ou_retirer, mettre_a_jour
 from settings import Settings
@@ -48,8 +60,23 @@ class NouvelleDemande(BaseModel):
     nir: Nir | None = Field(default=None, description="NIR de l'agent (demande par téléphone, superviseur seulement)")
 
 
+class PeriodeAConsolider(PeriodeASignaler):
+    regime: str | None = Field(
+        default=None,
+        max_length=40,
+        description="Autre régime de la période (regime_general, msa…) : l'agent est orienté vers lui, comme pour "
+        "une rectification ; vide : période CNRACL, corrigée par l'employeur",
+    )
+
+
 class Consolidation(BaseModel):
-    periodes: list[PeriodeASignaler] = Field(min_length=1, description="Périodes à compléter ou corriger")
+    periodes: list[PeriodeAConsolider] = Field(min_length=1, description="Périodes à compléter ou corriger")
+
+
+class AutresRegimes(BaseModel):
+    autres_regimes: list[DureeDeclaree] = Field(
+        max_length=20, description="Trimestres de l'agent dans chaque autre régime de base (vide : aucun)"
+    )
 
 
 class Enquete(BaseModel):
@@ -400,8 +427,122 @@ async def valider_ris(session: AsyncSession, moteur: Moteur, compte: Compte, dem
 async def demander_consolidation(
     session: AsyncSession, moteur: Moteur, compte: Compte, demande_id: int, corps: Consolidation
 ) -> EtatDemande:
-    demande = DemandeConsolidation(compte_id=_compte_id(compte), periodes=corps.periodes)
-    return await _repondre(session, moteur, compte, demande_id, EirWorkflow.demander_consolidation, demande)
+    """Phase 2: the agent's periods to complete or correct. A CNRACL period goes to the employer (a consolidation
+    task, then a new RIS); a period naming another scheme is routed as a rectification's is (the agent is mailed
+    which scheme to contact): one rectification request per scheme, over its periods' years."""
+    demande = await demande_visible(session, compte, demande_id)
+    exiger_l_agent(compte, demande, "Seul l'agent qui a fait la demande peut y répondre.")
+    par_regime: dict[str, list[PeriodeAConsolider]] = {}
+    for rang, periode in enumerate(corps.periodes):
+        if periode.regime:
+            rectifications.routage_du_regime(periode.regime, f"periodes.{rang}.regime")
+            par_regime.setdefault(periode.regime, []).append(periode)
+    cnracl = [
+        PeriodeASignaler(annee=periode.annee, commentaire=periode.commentaire)
+        for periode in corps.periodes
+        if not periode.regime
+    ]
+    if par_regime and demande.etat != EtatEir.ris_disponible.value:
+        raise Refus(
+            "Impossible de demander une consolidation maintenant : le relevé de situation n'attend pas votre "
+            "réponse. La page de votre demande indique l'étape en cours et qui doit agir."
+        )
+    # Built before the first is stored: a rollback while storing one expires the rows read so far.
+    orientations = [_rectification_autre_regime(demande, regime, periodes) for regime, periodes in par_regime.items()]
+    for orientation in orientations:
+        await rectifications.demander(session, moteur, compte, orientation)
+    if not cnracl:
+        return await consulter(session, compte, demande_id)
+    consolidation = DemandeConsolidation(compte_id=_compte_id(compte), periodes=cnracl)
+    return await _repondre(session, moteur, compte, demande_id, EirWorkflow.demander_consolidation, consolidation)
+
+
+def _rectification_autre_regime(
+    demande: DemandeEirTable, regime: str, periodes: Sequence[PeriodeAConsolider]
+) -> rectifications.NouvelleRectification:
+    annees = sorted({periode.annee for periode in periodes})
+    motif = "\n".join(f"{periode.annee} : {periode.commentaire}" for periode in periodes)
+    return rectifications.NouvelleRectification(
+        type_document="ris",
+        annee_document=aujourd_hui().year,
+        periode_debut=date(annees[0], 1, 1),
+        periode_fin=date(annees[-1], 12, 31),
+        motif=f"Consolidation du relevé de la demande EIR-{demande.id}\n{motif}"[:2000],
+        regime=regime,
+    )
+
+
+# --- the agent's other schemes ---
+
+
+class AutresRegimesPublic(BaseModel):
+    autres_regimes: list[dict[str, Any]] = Field(
+        description="Par régime : regime, nom, trimestres, source (affilie : saisi par l'agent ; inter_regimes : "
+        "reçu des données inter-régimes)"
+    )
+    duree_assurance_autres_regimes: int = Field(description="Trimestres retenus pour le calcul de la pension")
+
+
+async def autres_regimes_de_l_agent(session: AsyncSession, affilie_id: int) -> AutresRegimesPublic:
+    lignes = autres_regimes(await depots.durees_autres_regimes(session, affilie_id), aujourd_hui())
+    return AutresRegimesPublic(
+        autres_regimes=lignes, duree_assurance_autres_regimes=duree_assurance_autres_regimes(lignes)
+    )
+
+
+async def autres_regimes_de_la_demande(session: AsyncSession, compte: Compte, demande_id: int) -> AutresRegimesPublic:
+    """The other schemes of the request's agent, as the agent last entered them or the inter-scheme data gave them."""
+    return await autres_regimes_de_l_agent(session, (await demande_visible(session, compte, demande_id)).affilie_id)
+
+
+def regimes_a_declarer() -> dict[str, str]:
+    """The base schemes an agent enters trimestres for, by key, with their names."""
+    noms = rectifications.regimes()
+    return {regime: noms.get(regime, regime) for regime in regimes_de_base(aujourd_hui())}
+
+
+async def declarer_autres_regimes(
+    session: AsyncSession, moteur: Moteur, compte: Compte, demande_id: int, corps: AutresRegimes
+) -> AutresRegimesPublic:
+    """Phase 2 covers every mandatory scheme: while the RIS awaits the agent's answer, the agent enters the
+    trimestres each other base scheme's statement shows. They replace the agent's previous entry, are shown on
+    the next RIS and the bilan, and are passed to the calculation (``duree_assurance_autres_regimes``)."""
+    demande = await demande_visible(session, compte, demande_id)
+    exiger_l_agent(compte, demande, "Seul l'agent qui a fait la demande peut déclarer ses autres régimes.")
+    if demande.etat != EtatEir.ris_disponible.value:
+        raise Refus(
+            "autres_regimes : vos trimestres dans les autres régimes se déclarent quand votre relevé de situation "
+            "attend votre réponse (phase 2), avant de le valider.",
+            "autres_regimes",
+            "phase_2",
+        )
+    base, connus = regimes_de_base(aujourd_hui()), rectifications.regimes()
+    trimestres: dict[str, int] = {}
+    for rang, duree in enumerate(corps.autres_regimes):
+        champ = f"autres_regimes.{rang}.regime"
+        if duree.regime in connus and duree.regime not in base:
+            raise Refus(
+                f"{champ} : {connus[duree.regime]} est un régime complémentaire, qui compte en points : ses "
+                "trimestres sont ceux de votre régime de base (le régime général pour un agent non titulaire). "
+                "Déclarez-les sous ce régime.",
+                champ,
+                "regime_de_base",
+            )
+        if duree.regime not in base:
+            raise Refus(f"{champ} : « {duree.regime} » inconnu ; valeurs possibles : {', '.join(base)}.", champ, "enum")
+        if duree.regime in trimestres:
+            raise Refus(
+                f"{champ} : {connus[duree.regime]} est déclaré deux fois ; indiquez le total de ses trimestres une "
+                "seule fois.",
+                champ,
+                "unique",
+            )
+        trimestres[duree.regime] = duree.trimestres
+    await depots.remplacer_durees_autres_regimes(
+        session, demande.affilie_id, SOURCE_AFFILIE, trimestres, datetime.now(UTC)
+    )
+    await session.commit()
+    return await autres_regimes_de_l_agent(session, demande.affilie_id)
 
 
 async def repondre_enquete(
@@ -418,17 +559,6 @@ async def retirer(session: AsyncSession, moteur: Moteur, compte: Compte, demande
 
 
 # --- a supervisor's cancellation ---
-
-
-class AnnulationEir(BaseModel):
-    motif: str = Field(max_length=2000, description="Pourquoi annuler (gardé dans l'historique)")
-
-    @field_validator("motif")
-    @classmethod
-    def _non_vide(cls, motif: str) -> str:
-        if not motif.strip():
-            raise ValueError("indiquez pourquoi la demande est annulée ; la raison est gardée dans l'historique")
-        return motif.strip()
 
 
 async def annuler_processus(
@@ -451,7 +581,7 @@ async def annuler_processus(
 
 
 async def annuler(
-    session: AsyncSession, moteur: Moteur, compte: Compte, demande_id: int, corps: AnnulationEir
+    session: AsyncSession, moteur: Moteur, compte: Compte, demande_id: int, corps: MotifAnnulation
 ) -> EtatDemande:
     """``POST /eir/{id}/annulation``: a supervisor cancels the request, with a reason, at any step."""
     demande = await demande_visible(session, compte, demande_id)

@@ -40,8 +40,7 @@ from services.acces import (
     numero,
     vue_publique,
 )
-from services.champs import Nir, Siret
-from services.eir import AnnulationEir
+from services.champs import MotifAnnulation, Nir, Siret
 from services.fiabilite import confirmer_demarrage, point_de_panne
 from services.moteur import Moteur, avec_sequence, demarrer_ou_retirer, mettre_a_jour
 from settings import Settings
@@ -97,6 +96,16 @@ def regimes() -> dict[str, str]:
     return {cle: (v.get("nom", cle) if isinstance(v, dict) else str(v)) for cle, v in valeurs.items()}
 
 
+def routage_du_regime(regime: str, champ: str = "regime") -> Routage:
+    """A period of another scheme: the agent is sent to that scheme (DESIGN §4.3), which must be one the service
+    knows (``regimes.yaml``), else a ``Refus`` on ``champ`` listing them. An EIR's consolidation naming another
+    scheme is routed here too."""
+    connus = regimes()
+    if regime not in connus:
+        raise Refus(f"{champ} : « {regime} » inconnu ; valeurs possibles : {', '.join(connus)}.", champ, "enum")
+    return Routage.autre_regime
+
+
 class Routee(NamedTuple):
     """Who answers a request: its route, the main employer of the period, and every former employer of the period
     (one task each; the main one first when it is a former one)."""
@@ -112,12 +121,7 @@ async def _routage(session: AsyncSession, affilie: Affilie, corps: NouvelleRecti
     (:func:`domain.rectification.refus_employeur_de_la_periode` says which and why); a SIRET unknown to the service
     goes to the current employer (« hors système »), so nobody outside the agent's career receives a task."""
     if corps.regime:
-        connus = regimes()
-        if corps.regime not in connus:
-            raise Refus(
-                f"regime : « {corps.regime} » inconnu ; valeurs possibles : {', '.join(connus)}.", "regime", "enum"
-            )
-        return Routee(Routage.autre_regime, None, [])
+        return Routee(routage_du_regime(corps.regime), None, [])
     employeurs_de_la_periode = await lectures.employeurs_des_periodes(
         session, numero(affilie), corps.periode_debut, corps.periode_fin
     )
@@ -318,7 +322,7 @@ async def retirer(
 
 
 async def annuler(
-    session: AsyncSession, moteur: Moteur, compte: Compte, rectification_id: int, corps: AnnulationEir
+    session: AsyncSession, moteur: Moteur, compte: Compte, rectification_id: int, corps: MotifAnnulation
 ) -> EtatRectificationPublic:
     """``POST /rectifications/{id}/annulation``: a supervisor cancels the request at any step, with a reason: its
     tasks cancelled, the agent (and the employer whose task was open) mailed, who and why in the history."""

@@ -99,6 +99,9 @@ async def _suivi(page: Page, demande_id: int) -> dict[str, Any]:
         "previsions": previsions,
         "delai_enquete": duree_fr(previsions.delai_enquete),
         "sonder": demande.etat not in _SANS_SONDAGE,
+        "regimes": rectifications.regimes(),
+        "regimes_a_declarer": eir.regimes_a_declarer(),
+        "autres_regimes": await eir.autres_regimes_de_la_demande(page.session, page.compte, demande_id),
     }
 
 
@@ -153,10 +156,16 @@ async def consolider(
     demande_id: Identifiant,
     annee: Annotated[list[str] | None, Form()] = None,
     commentaire: Annotated[list[str] | None, Form()] = None,
+    regime: Annotated[list[str] | None, Form()] = None,
 ):
+    regimes = regime or []
     periodes = [
-        {"annee": a.strip(), "commentaire": c.strip()}
-        for a, c in zip(annee or [], commentaire or [], strict=False)
+        {
+            "annee": a.strip(),
+            "commentaire": c.strip(),
+            "regime": (regimes[i].strip() if i < len(regimes) else "") or None,
+        }
+        for i, (a, c) in enumerate(zip(annee or [], commentaire or [], strict=False))
         if a.strip() or c.strip()
     ]
     try:
@@ -171,6 +180,28 @@ async def consolider(
     return RedirectResponse(f"/eir/{demande_id}?message=consolidation", status_code=303)
 
 
+@router.post("/eir/{demande_id}/autres-regimes")
+async def declarer_autres_regimes(page: FormulaireAffilie, demande_id: Identifiant):
+    """Phase 2: one number of trimestres per other base scheme (an empty field: none in that scheme)."""
+    formulaire = await page.request.form()
+    saisie = {regime: str(formulaire.get(f"trimestres_{regime}", "")).strip() for regime in eir.regimes_a_declarer()}
+    try:
+        corps = construire(
+            eir.AutresRegimes,
+            {"autres_regimes": [{"regime": r, "trimestres": n} for r, n in saisie.items() if n]},
+        )
+        await eir.declarer_autres_regimes(page.session, page.moteur, page.compte, demande_id, corps)
+    except FormulaireInvalide as invalide:
+        message = "Trimestres non enregistrés — indiquez un nombre entier de trimestres, de 0 à 200, par régime."
+        return await _page_demande(
+            page, demande_id, erreur=message if invalide.erreurs else invalide.resume, statut=422
+        )
+    except ErreurMetier as refus:
+        statut, message, _ = refus_de(refus)
+        return await _page_demande(page, demande_id, erreur=message, statut=statut)
+    return RedirectResponse(f"/eir/{demande_id}?message=autres_regimes", status_code=303)
+
+
 def _resume_periodes(invalide: FormulaireInvalide) -> str:
     if "periodes" in invalide.erreurs:
         return "Indiquez au moins une année à compléter ou corriger, avec ce qui manque ou est faux."
@@ -178,7 +209,9 @@ def _resume_periodes(invalide: FormulaireInvalide) -> str:
     for champ, message in invalide.erreurs.items():
         morceaux = champ.split(".")
         if len(morceaux) == 3:
-            nom = {"annee": "année", "commentaire": "ce qui est à corriger"}.get(morceaux[2], morceaux[2])
+            nom = {"annee": "année", "commentaire": "ce qui est à corriger", "regime": "régime"}.get(
+                morceaux[2], morceaux[2]
+            )
             parties.append(f"période {int(morceaux[1]) + 1}, {nom} : {message}")
         else:
             parties.append(message)

@@ -173,7 +173,8 @@ AVIS = {
     # the agent
     "demande": "Votre demande d'entretien information retraite est enregistrée. Un accusé de réception vous est envoyé par courriel.",
     "ris_valide": "Vous avez validé votre relevé de situation : votre bilan personnalisé est en préparation.",
-    "consolidation": "Votre demande de consolidation est transmise à votre employeur.",
+    "consolidation": "Votre demande de consolidation est enregistrée : les périodes CNRACL sont transmises à votre employeur ; pour celles d'un autre régime, un courriel vous indique le régime à contacter.",
+    "autres_regimes": "Vos trimestres dans les autres régimes sont enregistrés : ils comptent dans votre bilan personnalisé.",
     "enquete": "Merci : vos réponses à l'enquête sont enregistrées.",
     "retrait": "Votre demande est retirée.",
     "rectification": "Votre demande de rectification est enregistrée.",
@@ -256,6 +257,8 @@ CHAMPS = {
     "type_document": "Document à rectifier",
     "annee_document": "Année du document",
     "regime": "Autre régime",
+    "autres_regimes": "Trimestres dans les autres régimes",
+    "trimestres": "Trimestres",
     "reponses": "Réponses à l'enquête",
     "q1": "Question 1",
     "q2": "Question 2",
@@ -301,7 +304,6 @@ CHAMPS = {
     "simulation": "Simulation",
     # the pension calculation (POST /simulations, /simulations/rachat)
     "rachat_etudes": "Rachat d'études",
-    "trimestres": "Trimestres rachetés",
     "option": "Option du rachat",
     "date_de_demande": "Date de la demande de rachat",
     "fin_des_etudes": "Fin des études",

@@ -11,7 +11,16 @@ from api.routers.actions import route_d_action
 from api.routers.consultation import routes_de_consultation
 from domain.etats import TypeDocument
 from services import eir
-from services.eir import AnnulationEir, Consolidation, DemandeCreee, Enquete, EtatDemande, NouvelleDemande
+from services.champs import MotifAnnulation
+from services.eir import (
+    AutresRegimes,
+    AutresRegimesPublic,
+    Consolidation,
+    DemandeCreee,
+    Enquete,
+    EtatDemande,
+    NouvelleDemande,
+)
 
 router = APIRouter(prefix="/eir", tags=["EIR"])
 
@@ -58,7 +67,20 @@ route_d_action(
     vue=EtatDemande,
     role=CompteCourant,
     corps=Consolidation,
-    description="The agent reports missing or wrong periods: the employer gets a consolidation task, then a new RIS.",
+    description="The agent reports missing or wrong periods: the employer gets a consolidation task, then a new RIS; "
+    "a period naming another scheme (``regime``) is routed as a rectification's is (the agent is mailed which scheme "
+    "to contact).",
+)
+route_d_action(
+    router,
+    "put",
+    "/{demande_id}/autres-regimes",
+    eir.declarer_autres_regimes,
+    vue=AutresRegimesPublic,
+    role=CompteCourant,
+    corps=AutresRegimes,
+    description="Phase 2: the agent's trimestres in each other base scheme (replacing their previous entry), shown "
+    "on the next RIS and the bilan and passed to the calculation as ``duree_assurance_autres_regimes``.",
 )
 
 
@@ -100,7 +122,7 @@ route_d_action(
     eir.annuler,
     vue=EtatDemande,
     role=Superviseur,
-    corps=AnnulationEir,
+    corps=MotifAnnulation,
     description="A supervisor cancels the request at any step, with a reason (``motif``, kept in the history): its "
     "tasks are cancelled and the agent is mailed.",
 )

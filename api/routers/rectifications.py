@@ -8,7 +8,7 @@ from api.deps import Affilie_ou_Superviseur, CompteCourant, MoteurDep, SessionDe
 from api.routers.actions import route_d_action
 from api.routers.consultation import routes_de_consultation
 from services import rectifications
-from services.eir import AnnulationEir
+from services.champs import MotifAnnulation
 from services.rectifications import EtatRectificationPublic, NouvelleRectification
 
 router = APIRouter(prefix="/rectifications", tags=["rectifications"])
@@ -40,7 +40,7 @@ route_d_action(
     rectifications.annuler,
     vue=EtatRectificationPublic,
     role=Superviseur,
-    corps=AnnulationEir,
+    corps=MotifAnnulation,
     description="A supervisor cancels the request at any step, with a reason (``motif``, kept in the history): its "
     "tasks are cancelled, the agent and the employer whose task was open are mailed.",
 )

@@ -23,6 +23,7 @@ from tests.support.service import assembler
 OK = "ok"
 ROLES = ("anonyme", "camille", "jean", "rh-commune", "drh", "superviseur")
 CONSOLIDATION = {"periodes": [{"annee": 2001, "commentaire": "x"}]}
+AUTRES_REGIMES = {"autres_regimes": [{"regime": "regime_general", "trimestres": 40}]}
 COMPLETION = {"carriere_verifiee": True, "indice_fin_de_carriere": 600}
 LIGNE = {"date_debut": "2010-01-01", "date_fin": "2010-12-31"}
 CAS = {
@@ -51,6 +52,7 @@ MATRICE: list[tuple[str, str, Any, tuple[Any, ...]]] = [
     ("GET", "/eir/{eir}/bilan", None, (401, OK, 404, 404, 404, OK)),
     ("POST", "/eir/{eir}/ris/validation", None, (401, OK, 404, 404, 404, 403)),
     ("POST", "/eir/{eir}/ris/consolidation", CONSOLIDATION, (401, OK, 404, 404, 404, 403)),
+    ("PUT", "/eir/{eir}/autres-regimes", AUTRES_REGIMES, (401, OK, 404, 404, 404, 403)),
     ("POST", "/eir/{eir}/enquete", {"reponses": [5, 5, 5, 5, 5]}, (401, OK, 404, 404, 404, 403)),
     ("DELETE", "/eir/{eir}", None, (401, OK, 404, 404, 404, 403)),
     ("POST", "/eir/{eir}/annulation", {"motif": "x"}, (401, 403, 403, 403, 403, OK)),
