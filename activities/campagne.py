@@ -257,7 +257,9 @@ class ActivitesCampagne:
             deja = await depots.export_du_lot(session, tache.campagne_id, tache.lot)
             if deja is not None:
                 return BilanLot(exports=1, lignes_exportees=deja.lignes)
-            lignes = await depots.lignes_export(session, tache.campagne_id, tache.lot)
+            lignes = await depots.lignes_export(
+                session, tache.campagne_id, tache.lot, dai.cohortes(tache.annee), tache.horodatage.date()
+            )
         recu = await self._collecteur.transmettre(
             LotATransmettre(tache.workflow_campagne, tache.annee, tache.annee + 1, tache.lot, lignes)
         )
@@ -454,7 +456,7 @@ def activites_campagne(settings, sessions: SessionFactory) -> list:
     campagne = ActivitesCampagne(
         sessions,
         mails,
-        collecteur(settings.campagne_collecteur, settings.var_dir),
+        collecteur(settings.campagne_collecteur, settings.var_dir, settings.cle_collecteur()),
         settings.url_publique,
         settings.mail_superviseurs,
     )

@@ -20,10 +20,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.campagne import (
     CHAMPS_EXCLUSION,
+    LOT_ANCIENS_AFFILIES,
     TYPE_TACHE_CAMPAGNE,
     Cohorte,
     Cohortes,
     EtatCible,
+    MotifExclusion,
     OuvertureCampagne,
     ResultatSelection,
     TransitionCampagne,
@@ -468,19 +470,106 @@ async def enregistrer_export(session: AsyncSession, recu: dict[str, Any]) -> Non
     await _executer(session, _inserer_sans_doublon(session, table, ["campagne_id", "lot"]), [recu])
 
 
-async def lignes_export(session: AsyncSession, campagne_id: int, lot: int) -> list[dict[str, Any]]:
-    """What the collector receives for one batch, in a stable order (the same file on every retry)."""
-    return await _dictionnaires(
-        session,
-        """
-        SELECT a.nir, a.nom, a.prenom, a.date_de_naissance, c.cohorte, c.age, e.siret AS siret_employeur,
-               (SELECT COUNT(*) FROM ligne_cir l WHERE l.affilie_id = a.id) AS lignes_cir,
-               (SELECT MAX(l.annee) FROM ligne_cir l WHERE l.affilie_id = a.id) AS derniere_annee_cir
-        FROM campagne_cible c JOIN affilie a ON a.id = c.affilie_id LEFT JOIN employeur e ON e.id = c.employeur_id
-        WHERE c.campagne_id = :c AND c.lot = :lot
-        ORDER BY c.affilie_id, c.cohorte""",
-        {"c": campagne_id, "lot": lot},
-    )
+async def lignes_export(
+    session: AsyncSession, campagne_id: int, lot: int, c: Cohortes, le: date
+) -> list[dict[str, Any]]:
+    """What the collector receives for one batch (docs/collecteur.md), in a stable order: the agents selected in
+    the batch, or (``LOT_ANCIENS_AFFILIES``) the cohorts' former affiliates; each with its CIR periods and
+    children. The employer is the agent's current one, read now (not the one of the selection)."""
+    colonnes = """a.id AS affilie_id, a.nir, a.nom, a.prenom, a.date_de_naissance, a.date_affiliation,
+               a.date_radiation, a.categorie, e.siret AS siret_employeur"""
+    if lot != LOT_ANCIENS_AFFILIES:
+        agents = await _dictionnaires(
+            session,
+            f"""
+            SELECT {colonnes}, c.cohorte, c.age, 'affilie' AS statut
+            FROM campagne_cible c JOIN affilie a ON a.id = c.affilie_id
+            LEFT JOIN employeur e ON e.id = a.employeur_id
+            WHERE c.campagne_id = :c AND c.lot = :lot
+            ORDER BY c.affilie_id, c.cohorte""",
+            {"c": campagne_id, "lot": lot},
+        )
+    else:
+        # Born in a RIS or EIG cohort, with CNRACL periods, not selected (no CNRACL employer, or struck off), alive
+        # and not retired on the transmission day (the same status fields as the selection).
+        vivants = " AND ".join(
+            f"(a.{champ} IS NULL OR a.{champ} > :le)"
+            for motif, champ in CHAMPS_EXCLUSION.items()
+            if motif is not MotifExclusion.radiation
+        )
+        agents = []
+        for cohorte in (Cohorte.ris, Cohorte.eig):
+            for naissance, age in sorted(c.naissances(cohorte).items()):
+                agents += await _dictionnaires(
+                    session,
+                    f"""
+                    SELECT {colonnes}, CAST(:cohorte AS VARCHAR(30)) AS cohorte, CAST(:age AS INTEGER) AS age,
+                           'ancien_affilie' AS statut
+                    FROM affilie a LEFT JOIN employeur e ON e.id = a.employeur_id
+                    WHERE a.date_de_naissance BETWEEN :d1 AND :d2 AND {vivants}
+                      AND EXISTS (SELECT 1 FROM ligne_cir l WHERE l.affilie_id = a.id)
+                      AND NOT EXISTS (SELECT 1 FROM campagne_cible c WHERE c.campagne_id = :c AND c.affilie_id = a.id)
+                    ORDER BY a.id""",
+                    {
+                        "c": campagne_id,
+                        "cohorte": cohorte.value,
+                        "age": age,
+                        "le": le,
+                        "d1": date(naissance, 1, 1),
+                        "d2": date(naissance, 12, 31),
+                    },
+                )
+        for agent in agents:
+            agent["siret_employeur"] = None  # a former affiliate has no current CNRACL employer
+    ids = sorted({agent["affilie_id"] for agent in agents})
+    periodes: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    enfants: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    if ids:
+        for ligne in await _dictionnaires_de(
+            session,
+            """
+            SELECT l.affilie_id, l.annee, l.date_debut, l.date_fin, l.quotite, l.nature, l.categorie,
+                   l.indice_majore, e.siret AS siret_employeur
+            FROM ligne_cir l LEFT JOIN employeur e ON e.id = l.employeur_id
+            WHERE l.affilie_id IN :ids ORDER BY l.affilie_id, l.date_debut""",
+            ids,
+        ):
+            periodes[ligne.pop("affilie_id")].append(
+                ligne | {"date_debut": str(ligne["date_debut"]), "date_fin": str(ligne["date_fin"])}
+            )
+        for enfant in await _dictionnaires_de(
+            session,
+            "SELECT affilie_id, date_de_naissance FROM enfant WHERE affilie_id IN :ids "
+            "ORDER BY affilie_id, date_de_naissance, id",
+            ids,
+        ):
+            enfants[enfant["affilie_id"]].append({"date_de_naissance": str(enfant["date_de_naissance"])})
+    return [
+        {
+            "nir": agent["nir"],
+            "nom": agent["nom"],
+            "prenom": agent["prenom"],
+            "date_de_naissance": str(agent["date_de_naissance"]),
+            "cohorte": agent["cohorte"],
+            "age": int(agent["age"]),
+            "statut": agent["statut"],
+            "date_affiliation": str(agent["date_affiliation"]),
+            "date_radiation": None if agent["date_radiation"] is None else str(agent["date_radiation"]),
+            "categorie": agent["categorie"],
+            "siret_employeur": agent["siret_employeur"],
+            "periodes": periodes[agent["affilie_id"]],
+            "enfants": enfants[agent["affilie_id"]],
+            # The CIR holds no bonification yet: the field is there so that the format does not change when it does.
+            "bonifications": [],
+        }
+        for agent in agents
+    ]
+
+
+async def _dictionnaires_de(session: AsyncSession, requete: str, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The rows of a query over a list of affiliates (``:ids``), each as a dict."""
+    resultat = await _executer(session, text(requete).bindparams(_liste("ids", ids)))
+    return [dict(ligne._mapping) for ligne in resultat.all()]
 
 
 # --- documents -----------------------------------------------------------------------------------

@@ -56,3 +56,21 @@ def test_bords_par_defaut_et_proxies_de_confiance(monkeypatch):
     monkeypatch.setenv("CNRACL_PROXIES_DE_CONFIANCE", "10.0.0.0/8,proxy.interne")
     with pytest.raises(ValidationError, match=r"« proxy\.interne » n'est ni une adresse IP ni un réseau"):
         Settings()
+
+
+def test_la_cle_du_collecteur(tmp_path):
+    # Production: no default key for the collector's files.
+    with pytest.raises(ValidationError, match="CNRACL_CAMPAGNE_COLLECTEUR_CLE"):
+        Settings(
+            mode="production",
+            secret_key="x" * 40,
+            database_url="postgresql+asyncpg://x/y",
+            temporal_address="t:7233",
+            smtp_host="smtp",
+        )
+    with pytest.raises(ValidationError, match="32 octets écrite en base64url"):
+        Settings(campagne_collecteur_cle="trop-courte")
+    # The demo keeps its random key across restarts: the files of one run stay readable by the next.
+    premiere = Settings(var_dir=tmp_path).cle_collecteur()
+    assert len(premiere) == 32 and Settings(var_dir=tmp_path).cle_collecteur() == premiere
+    assert Settings(campagne_collecteur_cle="AQ" * 21 + "A=").cle_collecteur() != premiere

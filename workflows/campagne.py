@@ -26,6 +26,7 @@ from temporalio.workflow import ParentClosePolicy
 with workflow.unsafe.imports_passed_through():
     from activities.campagne import ActivitesCampagne
     from domain.campagne import (
+        LOT_ANCIENS_AFFILIES,
         PARIS,
         ActionSuperviseur,
         Avancement,
@@ -50,6 +51,7 @@ with workflow.unsafe.imports_passed_through():
 _COURTE = timedelta(seconds=30)
 _SANS_OBJET = ":sans_objet"  # suffix of a step's key in ``faits`` when its date bound had passed
 _SQL = timedelta(minutes=20)  # bulk selection over the whole population
+_PATCH_ANCIENS_AFFILIES = "collecteur-anciens-affilies"
 _REESSAIS = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
 
@@ -109,7 +111,7 @@ class CampagneDaiWorkflow:
                 "transmission",
                 EtapeCampagne.transmission,
                 calendrier.transmission,
-                lambda: self._lots(TravailLot.transmission, 0),
+                self._transmettre,
             )
             for rang, instant in enumerate(calendrier.tranches()):
                 etape = EtapeCampagne.attente_envoi if rang == 0 else EtapeCampagne.envoi_documents
@@ -220,6 +222,31 @@ class CampagneDaiWorkflow:
             )
             for bilan in bilans:
                 avancement.compteurs.ajouter(bilan)
+
+    async def _transmettre(self) -> None:
+        """Every batch of employers to the collector, then the cohorts' former affiliates (histories recorded
+        before the latter existed replay without it)."""
+        await self._lots(TravailLot.transmission, 0)
+        if not workflow.patched(_PATCH_ANCIENS_AFFILIES):
+            return
+        demande, avancement = self._demande, self._avancement_ouvert
+        bilan = await workflow.execute_activity_method(
+            ActivitesCampagne.traiter_lot,
+            TacheLot(
+                avancement.campagne_id,
+                self._id,
+                demande.annee,
+                LOT_ANCIENS_AFFILIES,
+                TravailLot.transmission,
+                0,
+                demande.reglages.taille_paquet,
+                workflow.now(),
+                demande.calendrier.date_limite,
+            ),
+            start_to_close_timeout=_SQL,
+            retry_policy=_REESSAIS,
+        )
+        avancement.compteurs.ajouter(bilan)
 
     async def _retardataires(self) -> None:
         self._avancement_ouvert.compteurs.employeurs_en_retard = await workflow.execute_activity_method(
