@@ -3,10 +3,20 @@
 from pension import simuler, estimer, CasPension, ResultatPension, Estimation, ErreurCas
 resultat = simuler(cas)   # CasPension or dict -> ResultatPension
 estimation = estimer(cas)  # -> Estimation (amounts at the key ages of the EIG / EIR bilan)
+decompte = decompter_services(periodes, le)  # -> DecompteServices (the trimestres a RIS shows)
 """
 
-from pension.calcul import simuler
+from pension.calcul import DecompteServices, decompter_services, simuler
 from pension.estimation import estimer
 from pension.modeles import CasPension, ErreurCas, Estimation, ResultatPension
 
-__all__ = ["CasPension", "ErreurCas", "Estimation", "ResultatPension", "estimer", "simuler"]
+__all__ = [
+    "CasPension",
+    "DecompteServices",
+    "ErreurCas",
+    "Estimation",
+    "ResultatPension",
+    "decompter_services",
+    "estimer",
+    "simuler",
+]

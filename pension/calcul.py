@@ -29,7 +29,7 @@ from pydantic import ValidationError
 
 from pension.dates import ajouter_mois, date_age, jours_360, jours_trimestres_calendaires, mois_entiers
 from pension.format import date_fr, nombre_fr, pourcentage_fr, somme_fr
-from pension.modeles import CasPension, ErreurCas, ResultatPension
+from pension.modeles import CasPension, ErreurCas, Modele, Periode, ResultatPension
 from pension.parametres import (
     MEMOIRE,
     Duree,
@@ -158,7 +158,7 @@ def _services(cas: CasPension, date_effet: date, jours_gratuits: int) -> Service
     return _memoise(_SERVICES_TOTAUX, cle, lambda: _compter_services(cas, date_effet, jours_gratuits))
 
 
-def _compter_services(cas: CasPension, date_effet: date, jours_gratuits: int) -> Services:
+def _compter_services(cas: CasPension | _Periodes, date_effet: date, jours_gratuits: int) -> Services:
     par_mois = valeur("jours_par_mois", date_effet).valeur
     par_trimestre = valeur("jours_par_trimestre", date_effet).valeur
     max_an = valeur("duree_assurance_trimestres_par_an", date_effet).valeur * par_trimestre
@@ -202,6 +202,40 @@ def _compter_services(cas: CasPension, date_effet: date, jours_gratuits: int) ->
         _division_haute(assurance, par_trimestre) if arrondi == "superieur" else assurance // par_trimestre
     )
     return Services(liquidation, _trimestres(liquidation, date_effet), trimestres_assurance, effectifs, fin)
+
+
+class _Periodes(Modele):
+    """Services given as periods only (what ``_compter_services`` reads of a case)."""
+
+    periodes: list[Periode]
+    trimestres_services: None = None
+    duree_services_jours: None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DecompteServices:
+    """The services of a career as the pension counts them on a day: what a document that shows trimestres (the
+    RIS) shows, from the same rule."""
+
+    trimestres: int  # liquidation (quotité applied, final 45-day rounding)
+    trimestres_assurance: int  # CNRACL durée d'assurance
+    jours_liquidation: Decimal
+    reference: str  # the legal source of the decompte
+
+
+def decompter_services(periodes: list[Periode] | list[dict[str, Any]], le: date) -> DecompteServices:
+    """The CNRACL services of these periods (``debut``, ``fin``, ``quotite``, ``nature``) counted by the rules in force
+    on ``le``. Raises ``ErreurCas`` (fields ``periodes.N…``) for a period the calculation refuses."""
+    try:
+        services = _compter_services(_Periodes.model_validate({"periodes": periodes}), le, 0)
+    except ValidationError as erreur:
+        raise ErreurCas.depuis_validation(erreur) from None
+    return DecompteServices(
+        services.trimestres,
+        services.trimestres_assurance,
+        services.jours_liquidation,
+        valeur("jours_par_trimestre", le).reference.titre,
+    )
 
 
 @dataclass(frozen=True, slots=True)
