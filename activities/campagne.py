@@ -288,6 +288,8 @@ class ActivitesCampagne:
             )
             ids = [cible["affilie_id"] for cible in cibles]
             affilies, lignes, enfants = await depots.dossiers_affilies(session, ids) if ids else ({}, {}, {})
+        async with transaction(self._sessions) as session:
+            await depots.suivre_employeurs_actuels(session, [cible["id"] for cible in cibles])
         documents, anomalies = [], []
         # Eligibility again on the production day: who died, retired or left since selection gets nothing.
         exclus: dict[EtatCible, list[dict[str, Any]]] = {}
