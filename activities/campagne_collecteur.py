@@ -94,7 +94,8 @@ class CollecteurFichiers:
         ).encode("utf-8")
         entete = _entete(lot)
         nonce = secrets.token_bytes(_NONCE)
-        # The header is authenticated with the content: a file moved to another campaign or batch does not decrypt.
+        # The header is authenticated with the content: a file read with the manifest of another campaign or batch
+        # does not decrypt.
         chiffre = nonce + AESGCM(self._cle).encrypt(nonce, clair, _donnees_associees(entete))
         par_cohorte = dict(sorted(Counter(str(ligne["cohorte"]) for ligne in lot.lignes).items()))
         manifeste = entete | {
@@ -120,7 +121,12 @@ class CollecteurFichiers:
 def lire_lot(manifeste_chemin: Path, cle: bytes) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """A batch read back: its manifest and its records, once every check passed (signature, hashes, counts);
     :class:`FichierCollecteurInvalide` saying which one failed otherwise."""
-    manifeste = json.loads(manifeste_chemin.read_text(encoding="utf-8"))
+    try:
+        manifeste = json.loads(manifeste_chemin.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise FichierCollecteurInvalide(f"{manifeste_chemin.name} n'est pas un manifeste JSON lisible.") from None
+    if not isinstance(manifeste, dict):
+        raise FichierCollecteurInvalide(f"{manifeste_chemin.name} n'est pas un manifeste (objet JSON attendu).")
     if manifeste.get("format") != VERSION_FORMAT:
         raise FichierCollecteurInvalide(
             f"Format « {manifeste.get('format')} » inconnu : ce lecteur lit le format {VERSION_FORMAT}."

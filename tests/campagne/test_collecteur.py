@@ -153,3 +153,6 @@ async def test_un_fichier_altere_ou_une_autre_cle_sont_refuses(banc):
     manifeste.write_text(json.dumps(contenu))
     with pytest.raises(FichierCollecteurInvalide, match="signature du manifeste"):
         lire_lot(manifeste, cle)
+    manifeste.write_text("{pas du JSON")
+    with pytest.raises(FichierCollecteurInvalide, match="pas un manifeste JSON lisible"):
+        lire_lot(manifeste, cle)
