@@ -19,6 +19,7 @@ from activities.campagne_mails import ExpediteurGroupe, MailCampagne
 from activities.documents import contenu_eig, contenu_ris
 from domain import campagne as dai
 from domain.campagne import BilanLot, Cohorte, EtatCible, TacheLot, TravailLot
+from domain.processus import DONNEES_INVALIDES
 from domain.regles import parametre
 from persistence import depots_campagne as depots
 from persistence.db import SessionFactory, transaction
@@ -305,7 +306,11 @@ class ActivitesCampagne:
                 continue
             try:
                 contenu = _contenu(cible["cohorte"], affilie, lignes[affilie.id], enfants[affilie.id], le)
-            except pension.ErreurCas as erreur:
+            except (pension.ErreurCas, ApplicationError) as erreur:
+                # The agent's data refused by the calculation (the RIS's decompte, the EIG's estimate): an anomaly
+                # for the supervisors, not a failure of the batch.
+                if isinstance(erreur, ApplicationError) and erreur.type != DONNEES_INVALIDES:
+                    raise
                 anomalies.append({"id": cible["id"], "document_id": None})
                 activity.logger.warning(
                     "campagne : cas refusé par le calcul (cible %s, %s erreur(s))",
