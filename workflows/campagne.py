@@ -51,7 +51,6 @@ with workflow.unsafe.imports_passed_through():
 _COURTE = timedelta(seconds=30)
 _SANS_OBJET = ":sans_objet"  # suffix of a step's key in ``faits`` when its date bound had passed
 _SQL = timedelta(minutes=20)  # bulk selection over the whole population
-_PATCH_ANCIENS_AFFILIES = "collecteur-anciens-affilies"
 _REESSAIS = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
 
@@ -224,11 +223,8 @@ class CampagneDaiWorkflow:
                 avancement.compteurs.ajouter(bilan)
 
     async def _transmettre(self) -> None:
-        """Every batch of employers to the collector, then the cohorts' former affiliates (histories recorded
-        before the latter existed replay without it)."""
+        """Every batch of employers to the collector, then the cohorts' former affiliates."""
         await self._lots(TravailLot.transmission, 0)
-        if not workflow.patched(_PATCH_ANCIENS_AFFILIES):
-            return
         demande, avancement = self._demande, self._avancement_ouvert
         bilan = await workflow.execute_activity_method(
             ActivitesCampagne.traiter_lot,
