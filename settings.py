@@ -33,6 +33,7 @@ class Mode(StrEnum):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CNRACL_", env_file=None, extra="ignore")
     _cle_demo: str | None = PrivateAttr(default=None)
+    _cle_collecteur_demo: bytes | None = PrivateAttr(default=None)
     _temporal_embarque: bool = PrivateAttr(default=True)
     _smtp_embarque: bool = PrivateAttr(default=True)
 
@@ -161,6 +162,10 @@ class Settings(BaseSettings):
     campagne_taille_paquet: int = Field(default=500, ge=1)
     campagne_paquet_smtp: int = Field(default=50, ge=1)
     campagne_collecteur: str = "fichiers"
+    # The key that encrypts the collector's files at rest (they hold NIRs and careers): 32 bytes in base64url
+    # (``python -c "import secrets, base64; print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())"``).
+    # Required in production; in the demo mode a random key kept in ``var/``.
+    campagne_collecteur_cle: str = ""
 
     # Nothing left behind (issue 28). The worker's reconciler runs every ``reconciliation_periode``: it starts the
     # process of each request committed more than ``reconciliation_delai`` ago whose start was never confirmed
@@ -196,6 +201,17 @@ class Settings(BaseSettings):
                 ) from None
         return reseaux
 
+    @field_validator("campagne_collecteur_cle")
+    @classmethod
+    def _cle_collecteur(cls, valeur: str) -> str:
+        if valeur and len(_decoder_cle(valeur) or b"") != TAILLE_CLE_COLLECTEUR:
+            raise ValueError(
+                "CNRACL_CAMPAGNE_COLLECTEUR_CLE doit être une clé de 32 octets écrite en base64url (44 caractères) ; "
+                'générez-en une avec : python -c "import secrets, base64; '
+                'print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())"'
+            )
+        return valeur
+
     @field_validator("limite_connexions", "limite_api", "limite_comptes")
     @classmethod
     def _limite(cls, valeur: str) -> str:
@@ -229,6 +245,7 @@ class Settings(BaseSettings):
                     ("CNRACL_DATABASE_URL", self.database_url),
                     ("CNRACL_TEMPORAL_ADDRESS", self.temporal_address),
                     ("CNRACL_SMTP_HOST", self.smtp_host),
+                    ("CNRACL_CAMPAGNE_COLLECTEUR_CLE", self.campagne_collecteur_cle),
                 )
                 if not valeur
             ]
@@ -320,6 +337,34 @@ class Settings(BaseSettings):
                 fichier.chmod(0o600)
             self._cle_demo = fichier.read_text().strip()
         return self._cle_demo
+
+    def cle_collecteur(self) -> bytes:
+        """The key of the collector's files; in demo mode a random key kept in ``var/`` (the files written by one
+        run must be readable by the next)."""
+        if self.campagne_collecteur_cle:
+            cle = _decoder_cle(self.campagne_collecteur_cle)
+            assert cle is not None  # checked by the validator
+            return cle
+        if self._cle_collecteur_demo is None:
+            fichier = self.var_dir / "collecteur_cle"
+            if not fichier.exists():
+                self.var_dir.mkdir(parents=True, exist_ok=True)
+                fichier.write_text(base64.urlsafe_b64encode(secrets.token_bytes(TAILLE_CLE_COLLECTEUR)).decode())
+                fichier.chmod(0o600)
+            self._cle_collecteur_demo = _decoder_cle(fichier.read_text().strip())
+        if self._cle_collecteur_demo is None:
+            raise ValueError(f"{self.var_dir / 'collecteur_cle'} ne contient pas une clé en base64url")
+        return self._cle_collecteur_demo
+
+
+TAILLE_CLE_COLLECTEUR = 32  # AES-256
+
+
+def _decoder_cle(texte: str) -> bytes | None:
+    try:
+        return base64.urlsafe_b64decode(texte.strip().encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        return None
 
 
 # AES-256: a key of the payload codec is 32 bytes.

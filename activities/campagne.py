@@ -19,6 +19,7 @@ from activities.campagne_mails import ExpediteurGroupe, MailCampagne
 from activities.documents import contenu_eig, contenu_ris
 from domain import campagne as dai
 from domain.campagne import BilanLot, Cohorte, EtatCible, TacheLot, TravailLot
+from domain.processus import DONNEES_INVALIDES
 from domain.regles import parametre
 from persistence import depots_campagne as depots
 from persistence.db import SessionFactory, transaction
@@ -257,7 +258,9 @@ class ActivitesCampagne:
             deja = await depots.export_du_lot(session, tache.campagne_id, tache.lot)
             if deja is not None:
                 return BilanLot(exports=1, lignes_exportees=deja.lignes)
-            lignes = await depots.lignes_export(session, tache.campagne_id, tache.lot)
+            lignes = await depots.lignes_export(
+                session, tache.campagne_id, tache.lot, dai.cohortes(tache.annee), tache.horodatage.date()
+            )
         recu = await self._collecteur.transmettre(
             LotATransmettre(tache.workflow_campagne, tache.annee, tache.annee + 1, tache.lot, lignes)
         )
@@ -286,6 +289,8 @@ class ActivitesCampagne:
             )
             ids = [cible["affilie_id"] for cible in cibles]
             affilies, lignes, enfants = await depots.dossiers_affilies(session, ids) if ids else ({}, {}, {})
+        async with transaction(self._sessions) as session:
+            await depots.suivre_employeurs_actuels(session, [cible["id"] for cible in cibles])
         documents, anomalies = [], []
         # Eligibility again on the production day: who died, retired or left since selection gets nothing.
         exclus: dict[EtatCible, list[dict[str, Any]]] = {}
@@ -301,7 +306,11 @@ class ActivitesCampagne:
                 continue
             try:
                 contenu = _contenu(cible["cohorte"], affilie, lignes[affilie.id], enfants[affilie.id], le)
-            except pension.ErreurCas as erreur:
+            except (pension.ErreurCas, ApplicationError) as erreur:
+                # The agent's data refused by the calculation (the RIS's decompte, the EIG's estimate): an anomaly
+                # for the supervisors, not a failure of the batch.
+                if isinstance(erreur, ApplicationError) and erreur.type != DONNEES_INVALIDES:
+                    raise
                 anomalies.append({"id": cible["id"], "document_id": None})
                 activity.logger.warning(
                     "campagne : cas refusé par le calcul (cible %s, %s erreur(s))",
@@ -454,7 +463,7 @@ def activites_campagne(settings, sessions: SessionFactory) -> list:
     campagne = ActivitesCampagne(
         sessions,
         mails,
-        collecteur(settings.campagne_collecteur, settings.var_dir),
+        collecteur(settings.campagne_collecteur, settings.var_dir, settings.cle_collecteur()),
         settings.url_publique,
         settings.mail_superviseurs,
     )

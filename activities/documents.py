@@ -14,7 +14,6 @@ from activities.et_si import scenarios_et_si
 from activities.explication import explication_du_bilan
 from domain.eir import duree_assurance_autres_regimes
 from domain.processus import DONNEES_INVALIDES
-from domain.regles import parametre
 from observabilite.compteurs import compter_calcul
 from persistence.depots import valeurs_periode
 from persistence.models import Affilie, Enfant, LigneCirTable
@@ -24,49 +23,71 @@ Enfants = Sequence[Enfant]
 AutresRegimes = Sequence[dict[str, Any]]
 
 
-def _jours(ligne: LigneCirTable) -> int:
-    return (ligne.date_fin - ligne.date_debut).days + 1
+# What a RIS covers: the CNRACL keeps the careers of its own affiliates; the other schemes' periods reach the agent
+# in the inter-scheme document composed by the GIP Info Retraite.
+PERIMETRE_RIS = (
+    "Ce relevé porte sur vos périodes de services à la CNRACL. Vos périodes dans les autres régimes (régime général, "
+    "MSA, fonction publique de l'État, …) figurent dans le relevé inter-régimes, consultable sur info-retraite.fr."
+)
+
+
+def _periodes_du_cas(lignes: LignesCir) -> list[dict[str, Any]]:
+    """The CIR lines as the calculation's periods (one period per line, in order)."""
+    return [
+        {
+            "debut": ligne.date_debut.isoformat(),
+            "fin": ligne.date_fin.isoformat(),
+            "quotite": ligne.quotite,
+            "nature": ligne.nature,
+        }
+        for ligne in lignes
+    ]
 
 
 def contenu_ris(
     affilie: Affilie, lignes: Sequence[LigneCirTable], le: date, autres: AutresRegimes | None = None
 ) -> dict[str, Any]:
-    """``autres``: the agent's durations in the other schemes (:func:`domain.eir.autres_regimes`), shown with the
-    CNRACL's on an EIR's RIS, which sums up the rights in every scheme (None: a document without that section)."""
-    jours_par_trimestre = parametre("ris", "jours_par_trimestre", le)
-    total_jours = sum(_jours(ligne) for ligne in lignes)
+    """The RIS: the CNRACL periods and their trimestres, counted by the pension's own decompte. ``autres``: the
+    agent's durations in the other schemes (:func:`domain.eir.autres_regimes`), shown with the CNRACL's on an EIR's
+    RIS, which sums up the rights in every scheme (None: a document without that section)."""
+    try:
+        decompte = pension.decompter_services(_periodes_du_cas(lignes), le)
+    except pension.ErreurCas as erreur:
+        raise donnees_invalides(erreur, lignes, "relevé individuel de situation") from None
     return {
         "titre": "Relevé individuel de situation",
         "etabli_le": le.isoformat(),
         "date_de_naissance": affilie.date_de_naissance.isoformat(),
+        "regime": "CNRACL",
+        "perimetre": PERIMETRE_RIS,
         "nb_periodes": len(lignes),
-        "trimestres": total_jours // jours_par_trimestre.valeur,
-        "jours_de_services": total_jours,
+        "trimestres": decompte.trimestres,
+        "trimestres_assurance": decompte.trimestres_assurance,
         "periodes": [{"annee": ligne.annee, **valeurs_periode(ligne)} for ligne in lignes],
-        "reference_decompte": jours_par_trimestre.reference_titre,
+        "reference_decompte": decompte.reference,
         **({} if autres is None else {"autres_regimes": list(autres)}),
     }
+
+
+def indice_du_cir(lignes: LignesCir) -> int | None:
+    """The index the employer last set in the CIR: the latest line (by its start) that carries one."""
+    avec_indice = [ligne for ligne in lignes if ligne.indice_majore is not None]
+    return max(avec_indice, key=lambda ligne: ligne.date_debut).indice_majore if avec_indice else None
 
 
 def cas_pension(
     affilie: Affilie, lignes: LignesCir, enfants: Enfants, indice: int | None, le: date, autres: AutresRegimes = ()
 ) -> dict[str, Any]:
-    """The calculation case of an affiliate from the CIR (DESIGN §5 input), with the trimestres of ``autres``, the
-    agent's other schemes, as its durée d'assurance in the other schemes."""
+    """The calculation case of an affiliate from the CIR (DESIGN §5 input). The index: the one chosen (an EIR's
+    end-of-career index), else the last one the employer set in the CIR; the affiliate's record only when the CIR
+    has none. The trimestres of ``autres``, the agent's other schemes, are its durée d'assurance in the other
+    schemes."""
     cas: dict[str, Any] = {
         "date_de_naissance": affilie.date_de_naissance.isoformat(),
         "date_de_liquidation": le.isoformat(),
         "categorie": affilie.categorie,
-        "periodes": [
-            {
-                "debut": ligne.date_debut.isoformat(),
-                "fin": ligne.date_fin.isoformat(),
-                "quotite": ligne.quotite,
-                "nature": ligne.nature,
-            }
-            for ligne in lignes
-        ],
-        "indice_majore": indice or affilie.indice_majore,
+        "periodes": _periodes_du_cas(lignes),
+        "indice_majore": indice or indice_du_cir(lignes) or affilie.indice_majore,
         "enfants": [{"date_de_naissance": e.date_de_naissance.isoformat()} for e in enfants],
         "duree_assurance_autres_regimes": duree_assurance_autres_regimes(autres),
     }

@@ -335,6 +335,8 @@ def rendre_pdf(type_: str, contenu: dict[str, Any], cree_le: Any, agent: str | N
             "estimés, selon la réglementation en vigueur à cette date"
         )
     pdf.paragraphe(phrase + ".")
+    if contenu.get("perimetre"):
+        pdf.paragraphe(contenu["perimetre"])
     if contenu.get("periodes"):
         _periodes(pdf, contenu["periodes"])
         if contenu.get("reference_decompte"):

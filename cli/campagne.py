@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -83,6 +84,25 @@ def etat(annee: Annotated[int, typer.Option(help="Année de campagne N", callbac
         **campagne.progression,
     }
     typer.echo(json.dumps(vue, ensure_ascii=False, indent=2, default=str))
+
+
+@app.command("verifier-export")
+def verifier_export(
+    manifeste: Annotated[Path, typer.Argument(help="Le manifeste d'un lot (…/lot-00000.manifest.json)")],
+) -> None:
+    """Check a collector's file against its manifest (signature, SHA-256, counts), with the key of the settings."""
+    from services import campagnes
+
+    try:
+        lu = campagnes.verifier_export(manifeste, get_settings().cle_collecteur())
+    except ErreurMetier as erreur:
+        typer.secho(erreur.message, err=True, fg=typer.colors.RED)
+        raise typer.Exit(1) from erreur
+    comptes = ", ".join(
+        f"{lu[cle]} {mot}{'s' if lu[cle] > 1 else ''}"
+        for cle, mot in (("agents", "agent"), ("periodes", "période"), ("enfants", "enfant"))
+    )
+    typer.echo(f"{lu['fichier']} : conforme à son manifeste ({comptes} ; format {lu['format']}).")
 
 
 def _executer(appel: Coroutine[Any, Any, T], introuvable: str | None = None) -> T:

@@ -19,6 +19,10 @@ from domain.regles import parametre
 PARIS = ZoneInfo("Europe/Paris")
 TYPE_TACHE_CAMPAGNE = "maj_cir_campagne"
 SCHEDULE_CAMPAGNE = "campagne-dai-annuelle"
+# The collector's batch of the cohorts' former affiliates (no longer with a CNRACL employer): the collector composes
+# their inter-scheme documents from every scheme's data, the CNRACL's included. Batches of employers are numbered
+# from 0.
+LOT_ANCIENS_AFFILIES = -1
 
 
 def id_workflow_campagne(annee: int, simulation: bool = False) -> str:

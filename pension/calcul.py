@@ -25,14 +25,14 @@ from functools import cache, lru_cache
 from typing import Any, TypeVar
 
 import orjson
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from pension import rachat as rachat_etudes
 from pension.cumul import cumul
 from pension.dates import ajouter_mois, date_age, jours_360, jours_trimestres_calendaires, mois_entiers
 from pension.explication import Regle, arrondi, decimal, euros, regle, regle_figee
 from pension.format import date_fr, nombre_fr, pourcentage_fr, somme_fr
-from pension.modeles import CarriereLongue, CasPension, ErreurCas, ResultatPension
+from pension.modeles import CarriereLongue, CasPension, Enfant, ErreurCas, Modele, Periode, ResultatPension
 from pension.parametres import (
     MEMOIRE,
     Duree,
@@ -124,7 +124,7 @@ def _services(cas: CasPension, date_effet: date, jours_gratuits: int) -> Service
     return _memoise(_SERVICES_TOTAUX, cle, lambda: _compter_services(cas, date_effet, jours_gratuits))
 
 
-def _compter_services(cas: CasPension, date_effet: date, jours_gratuits: int) -> Services:
+def _compter_services(cas: CasPension | _Periodes, date_effet: date, jours_gratuits: int) -> Services:
     par_mois = valeur("jours_par_mois", date_effet).valeur
     par_trimestre = valeur("jours_par_trimestre", date_effet).valeur
     max_an = valeur("duree_assurance_trimestres_par_an", date_effet).valeur * par_trimestre
@@ -191,7 +191,7 @@ def _compter_services(cas: CasPension, date_effet: date, jours_gratuits: int) ->
     )
 
 
-def _enfant_du_temps_partiel(cas: CasPension, debut: date, fin: date, date_effet: date) -> bool:
+def _enfant_du_temps_partiel(cas: CasPension | _Periodes, debut: date, fin: date, date_effet: date) -> bool:
     """Whether a part-time period for a child counts free (art. 11-1°): a child born from 01/01/2004, listed in
     ``enfants``, born by the period's end, the period starting before the child reaches the age limit."""
     depuis = valeur("bonification_enfant_date_limite", date_effet).valeur
@@ -199,6 +199,45 @@ def _enfant_du_temps_partiel(cas: CasPension, debut: date, fin: date, date_effet
     return any(
         depuis <= enfant.date_de_naissance <= fin and debut < date_age(enfant.date_de_naissance, age_limite)
         for enfant in cas.enfants
+    )
+
+
+class _Periodes(Modele):
+    """Services given as periods only (what ``_compter_services`` reads of a case), with the children a part time
+    for a child may count free for."""
+
+    periodes: list[Periode]
+    enfants: list[Enfant] = Field(default_factory=list)
+    trimestres_services: None = None
+    duree_services_jours: None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DecompteServices:
+    """The services of a career as the pension counts them on a day: what a document that shows trimestres (the
+    RIS) shows, from the same rule."""
+
+    trimestres: int  # liquidation (quotité applied, final 45-day rounding)
+    trimestres_assurance: int  # CNRACL durée d'assurance
+    jours_liquidation: Decimal
+    reference: str  # the legal source of the decompte
+
+
+def decompter_services(
+    periodes: list[Periode] | list[dict[str, Any]], le: date, enfants: list[dict[str, Any]] | None = None
+) -> DecompteServices:
+    """The CNRACL services of these periods (``debut``, ``fin``, ``quotite``, ``nature``) counted by the rules in force
+    on ``le``; ``enfants`` (their ``date_de_naissance``): a part time for a child born from 2004 counts free. Raises
+    ``ErreurCas`` (fields ``periodes.N…``) for a period the calculation refuses."""
+    try:
+        services = _compter_services(_Periodes.model_validate({"periodes": periodes, "enfants": enfants or []}), le, 0)
+    except ValidationError as erreur:
+        raise ErreurCas.depuis_validation(erreur) from None
+    return DecompteServices(
+        services.trimestres,
+        services.trimestres_assurance,
+        services.jours_liquidation,
+        valeur("jours_par_trimestre", le).reference.titre,
     )
 
 

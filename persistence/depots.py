@@ -798,12 +798,17 @@ async def campagnes(session: AsyncSession, limite: int = 50) -> Sequence[Any]:
 
 async def campagnes_de_l_employeur(session: AsyncSession, employeur_id: int) -> Sequence[Any]:
     """The campaigns (not the dry runs) that target at least one agent of this employer, the latest first."""
-    from persistence.models_campagne import CampagneTable, CibleCampagne
+    from persistence.models_campagne import AgentEmployeurCampagne, CampagneTable, CibleCampagne
 
     cibles = select(CibleCampagne.campagne_id).where(CibleCampagne.employeur_id == employeur_id).distinct()
+    # An employer of the agent in the reference year is asked too, even if no longer the agent's.
+    demandes = select(AgentEmployeurCampagne.campagne_id).where(AgentEmployeurCampagne.employeur_id == employeur_id)
     requete = (
         select(CampagneTable)
-        .where(col(CampagneTable.simulation).is_(False), col(CampagneTable.id).in_(cibles))
+        .where(
+            col(CampagneTable.simulation).is_(False),
+            col(CampagneTable.id).in_(cibles) | col(CampagneTable.id).in_(demandes),
+        )
         .order_by(col(CampagneTable.annee).desc())
     )
     return (await session.exec(requete)).all()
@@ -826,7 +831,9 @@ async def agents_de_l_employeur_en_campagne(
         FROM campagne_cible c JOIN affilie a ON a.id = c.affilie_id
         LEFT JOIN tache t ON t.workflow_id = :wf AND t.type = :type AND t.affilie_id = c.affilie_id
                          AND t.employeur_id = :e
-        WHERE c.campagne_id = :c AND c.employeur_id = :e
+        WHERE c.campagne_id = :c AND (c.employeur_id = :e OR (c.a_mettre_a_jour AND EXISTS (
+            SELECT 1 FROM campagne_agent_employeur x
+            WHERE x.campagne_id = c.campagne_id AND x.affilie_id = c.affilie_id AND x.employeur_id = :e)))
         ORDER BY CASE WHEN t.etat = :ouverte THEN 0 ELSE 1 END, a.nom, a.prenom, c.cohorte
         LIMIT :limite"""),
             {

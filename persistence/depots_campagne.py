@@ -20,10 +20,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.campagne import (
     CHAMPS_EXCLUSION,
+    LOT_ANCIENS_AFFILIES,
     TYPE_TACHE_CAMPAGNE,
     Cohorte,
     Cohortes,
     EtatCible,
+    MotifExclusion,
     OuvertureCampagne,
     ResultatSelection,
     TransitionCampagne,
@@ -183,16 +185,12 @@ async def selectionner(
     # domain.campagne.motif_exclusion in bulk: none of the status dates reached on the selection day.
     eligible = " AND ".join(f"(a.{champ} IS NULL OR a.{champ} > :le)" for champ in CHAMPS_EXCLUSION.values())
     inserer = inserer.replace("{eligible}", eligible)
-    a_jour = (
-        "NOT EXISTS (SELECT 1 FROM ligne_cir l WHERE l.affilie_id = a.id AND l.annee = :annee_cir "
-        "AND l.indice_majore IS NOT NULL)"
-    )
     if not nouveaux_affilies:
         for cohorte in (Cohorte.ris, Cohorte.eig):
             for naissance, age in c.naissances(cohorte).items():
                 await _executer(
                     session,
-                    text(inserer.format(age=":age", maj=a_jour, condition="a.date_de_naissance BETWEEN :d1 AND :d2")),
+                    text(inserer.format(age=":age", maj="false", condition="a.date_de_naissance BETWEEN :d1 AND :d2")),
                     commun
                     | {
                         "cohorte": cohorte.value,
@@ -225,19 +223,76 @@ async def selectionner(
                 "d2": date(c.annee_campagne, 12, 31) - timedelta(days=jours - 1),
             },
         )
+    if not nouveaux_affilies:
+        await _employeurs_de_l_annee(session, campagne_id, c.annee_cir_complete)
+    # Each employer of the campaign: those asked (above) and those of the newcomers, in the batch of their id.
     await _executer(
         session,
         text("""
         INSERT INTO campagne_employeur (campagne_id, employeur_id, lot, nb_agents, nb_a_mettre_a_jour, rappels,
                                         en_retard)
-        SELECT :c, employeur_id, MIN(lot), COUNT(*), SUM(CASE WHEN a_mettre_a_jour THEN 1 ELSE 0 END), 0, false
-        FROM campagne_cible WHERE campagne_id = :c AND employeur_id IS NOT NULL
+        SELECT :c, employeur_id, employeur_id / :taille, COUNT(DISTINCT affilie_id),
+               SUM(CASE WHEN a_mettre_a_jour THEN 1 ELSE 0 END), 0, false
+        FROM (SELECT employeur_id, affilie_id, a_mettre_a_jour FROM campagne_agent_employeur WHERE campagne_id = :c
+              UNION ALL
+              SELECT employeur_id, affilie_id, false FROM campagne_cible
+              WHERE campagne_id = :c AND employeur_id IS NOT NULL AND cohorte = :information_generale) employeurs
         GROUP BY employeur_id
         ON CONFLICT (campagne_id, employeur_id) DO UPDATE
         SET nb_agents = excluded.nb_agents, nb_a_mettre_a_jour = excluded.nb_a_mettre_a_jour"""),
-        {"c": campagne_id},
+        {"c": campagne_id, "taille": taille_lot, "information_generale": Cohorte.information_generale.value},
     )
     return await resultat_selection(session, campagne_id)
+
+
+async def _employeurs_de_l_annee(session: AsyncSession, campagne_id: int, annee_cir: int) -> None:
+    """Who is asked to update the CIR of each RIS or EIG agent: every employer with a line in the reference year
+    (or, when the year has none, the agent's current employer); each is up to date when its own line of that year
+    carries an index. The agent is to update when one of them is not."""
+    valeurs = {"c": campagne_id, "annee_cir": annee_cir}
+    cohortes = _liste("cohortes", [Cohorte.ris.value, Cohorte.eig.value])
+    await _executer(
+        session,
+        text("""
+        INSERT INTO campagne_agent_employeur (campagne_id, affilie_id, employeur_id, a_mettre_a_jour)
+        SELECT DISTINCT c.campagne_id, c.affilie_id, l.employeur_id, false
+        FROM campagne_cible c JOIN ligne_cir l ON l.affilie_id = c.affilie_id
+        WHERE c.campagne_id = :c AND c.cohorte IN :cohortes AND l.annee = :annee_cir AND l.employeur_id IS NOT NULL
+        ON CONFLICT (campagne_id, affilie_id, employeur_id) DO NOTHING""").bindparams(cohortes),
+        valeurs,
+    )
+    await _executer(
+        session,
+        text("""
+        INSERT INTO campagne_agent_employeur (campagne_id, affilie_id, employeur_id, a_mettre_a_jour)
+        SELECT c.campagne_id, c.affilie_id, c.employeur_id, false
+        FROM campagne_cible c
+        WHERE c.campagne_id = :c AND c.cohorte IN :cohortes AND c.employeur_id IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM campagne_agent_employeur x
+                          WHERE x.campagne_id = c.campagne_id AND x.affilie_id = c.affilie_id)
+        ON CONFLICT (campagne_id, affilie_id, employeur_id) DO NOTHING""").bindparams(cohortes),
+        valeurs,
+    )
+    await _executer(
+        session,
+        text("""
+        UPDATE campagne_agent_employeur SET a_mettre_a_jour = NOT EXISTS (
+            SELECT 1 FROM ligne_cir l
+            WHERE l.affilie_id = campagne_agent_employeur.affilie_id AND l.annee = :annee_cir
+              AND l.employeur_id = campagne_agent_employeur.employeur_id AND l.indice_majore IS NOT NULL)
+        WHERE campagne_id = :c"""),
+        valeurs,
+    )
+    await _executer(
+        session,
+        text("""
+        UPDATE campagne_cible SET a_mettre_a_jour = EXISTS (
+            SELECT 1 FROM campagne_agent_employeur x
+            WHERE x.campagne_id = campagne_cible.campagne_id AND x.affilie_id = campagne_cible.affilie_id
+              AND x.a_mettre_a_jour)
+        WHERE campagne_id = :c AND cohorte IN :cohortes""").bindparams(cohortes),
+        valeurs,
+    )
 
 
 async def resultat_selection(session: AsyncSession, campagne_id: int) -> ResultatSelection:
@@ -246,7 +301,10 @@ async def resultat_selection(session: AsyncSession, campagne_id: int) -> Resulta
         session, "SELECT cohorte, COUNT(*) FROM campagne_cible WHERE campagne_id = :c GROUP BY cohorte", parametres
     )
     lots = await _lignes(
-        session, "SELECT DISTINCT lot FROM campagne_cible WHERE campagne_id = :c ORDER BY lot", parametres
+        session,
+        "SELECT lot FROM campagne_cible WHERE campagne_id = :c UNION SELECT lot FROM campagne_employeur "
+        "WHERE campagne_id = :c ORDER BY lot",
+        parametres,
     )
     return ResultatSelection(
         lots=[lot for (lot,) in lots],
@@ -298,16 +356,18 @@ async def creer_taches(
     echeance: datetime,
     horodatage: datetime,
 ) -> None:
-    """One inbox task per agent to update, for these employers, in one INSERT … SELECT (``annee`` as text: it is
-    concatenated into the task's JSON details)."""
+    """One inbox task per agent to update and per employer asked (several employers in the reference year: one task
+    each), for these employers, in one INSERT … SELECT (``annee`` as text: it is concatenated into the task's JSON
+    details)."""
     details = _json(session, "'{\"annee\": ' || :annee || ', \"cohorte\": \"' || c.cohorte || '\"}'")
     requete = text(f"""
         INSERT INTO tache (cle, type, workflow_id, employeur_id, affilie_id, etat, echeance, creee_le,
                            destinataire, details)
-        SELECT :wf || ':' || :type || ':' || c.affilie_id, :type, :wf, c.employeur_id, c.affilie_id, :ouverte,
-               :echeance, :h, 'employeur', {details}
-        FROM campagne_cible c
-        WHERE c.campagne_id = :c AND c.a_mettre_a_jour AND c.employeur_id IN :employeurs
+        SELECT :wf || ':' || :type || ':' || x.affilie_id || ':' || x.employeur_id, :type, :wf, x.employeur_id,
+               x.affilie_id, :ouverte, :echeance, :h, 'employeur', {details}
+        FROM campagne_agent_employeur x
+        JOIN campagne_cible c ON c.campagne_id = x.campagne_id AND c.affilie_id = x.affilie_id AND c.a_mettre_a_jour
+        WHERE x.campagne_id = :c AND x.a_mettre_a_jour AND x.employeur_id IN :employeurs
         ON CONFLICT (cle) DO NOTHING""").bindparams(
         bindparam("echeance", type_=_H), bindparam("h", type_=_H), _liste("employeurs", employeurs)
     )
@@ -333,14 +393,14 @@ async def agents_a_mettre_a_jour(
     employeurs: Sequence[int],
     seulement_ouvertes: bool = False,
 ) -> dict[int, list[dict[str, Any]]]:
-    """Per employer, its agents to update and their task (the content of the employer's mail)."""
+    """Per employer, its agents to update and its task for each (the content of the employer's mail)."""
     filtre = "AND t.etat = :ouverte" if seulement_ouvertes else ""
     requete = text(f"""
-        SELECT c.employeur_id, a.nom, a.prenom, a.date_de_naissance, c.cohorte, t.id AS tache_id
-        FROM campagne_cible c JOIN affilie a ON a.id = c.affilie_id
-        JOIN tache t ON t.cle = :wf || ':' || :type || ':' || c.affilie_id
-        WHERE c.campagne_id = :c AND c.a_mettre_a_jour AND c.employeur_id IN :employeurs {filtre}
-        ORDER BY c.employeur_id, a.nom, a.prenom""").bindparams(_liste("employeurs", employeurs))
+        SELECT t.employeur_id, a.nom, a.prenom, a.date_de_naissance, c.cohorte, t.id AS tache_id
+        FROM tache t JOIN affilie a ON a.id = t.affilie_id
+        JOIN campagne_cible c ON c.campagne_id = :c AND c.affilie_id = t.affilie_id AND c.a_mettre_a_jour
+        WHERE t.workflow_id = :wf AND t.type = :type AND t.employeur_id IN :employeurs {filtre}
+        ORDER BY t.employeur_id, a.nom, a.prenom""").bindparams(_liste("employeurs", employeurs))
     par_employeur: dict[int, list[dict[str, Any]]] = {e: [] for e in employeurs}
     for ligne in (
         await _executer(
@@ -468,19 +528,106 @@ async def enregistrer_export(session: AsyncSession, recu: dict[str, Any]) -> Non
     await _executer(session, _inserer_sans_doublon(session, table, ["campagne_id", "lot"]), [recu])
 
 
-async def lignes_export(session: AsyncSession, campagne_id: int, lot: int) -> list[dict[str, Any]]:
-    """What the collector receives for one batch, in a stable order (the same file on every retry)."""
-    return await _dictionnaires(
-        session,
-        """
-        SELECT a.nir, a.nom, a.prenom, a.date_de_naissance, c.cohorte, c.age, e.siret AS siret_employeur,
-               (SELECT COUNT(*) FROM ligne_cir l WHERE l.affilie_id = a.id) AS lignes_cir,
-               (SELECT MAX(l.annee) FROM ligne_cir l WHERE l.affilie_id = a.id) AS derniere_annee_cir
-        FROM campagne_cible c JOIN affilie a ON a.id = c.affilie_id LEFT JOIN employeur e ON e.id = c.employeur_id
-        WHERE c.campagne_id = :c AND c.lot = :lot
-        ORDER BY c.affilie_id, c.cohorte""",
-        {"c": campagne_id, "lot": lot},
-    )
+async def lignes_export(
+    session: AsyncSession, campagne_id: int, lot: int, c: Cohortes, le: date
+) -> list[dict[str, Any]]:
+    """What the collector receives for one batch (docs/collecteur.md), in a stable order: the agents selected in
+    the batch, or (``LOT_ANCIENS_AFFILIES``) the cohorts' former affiliates; each with its CIR periods and
+    children. The employer is the agent's current one, read now (not the one of the selection)."""
+    colonnes = """a.id AS affilie_id, a.nir, a.nom, a.prenom, a.date_de_naissance, a.date_affiliation,
+               a.date_radiation, a.categorie, e.siret AS siret_employeur"""
+    if lot != LOT_ANCIENS_AFFILIES:
+        agents = await _dictionnaires(
+            session,
+            f"""
+            SELECT {colonnes}, c.cohorte, c.age, 'affilie' AS statut
+            FROM campagne_cible c JOIN affilie a ON a.id = c.affilie_id
+            LEFT JOIN employeur e ON e.id = a.employeur_id
+            WHERE c.campagne_id = :c AND c.lot = :lot
+            ORDER BY c.affilie_id, c.cohorte""",
+            {"c": campagne_id, "lot": lot},
+        )
+    else:
+        # Born in a RIS or EIG cohort, with CNRACL periods, not selected (no CNRACL employer, or struck off), alive
+        # and not retired on the transmission day (the same status fields as the selection).
+        vivants = " AND ".join(
+            f"(a.{champ} IS NULL OR a.{champ} > :le)"
+            for motif, champ in CHAMPS_EXCLUSION.items()
+            if motif is not MotifExclusion.radiation
+        )
+        agents = []
+        for cohorte in (Cohorte.ris, Cohorte.eig):
+            for naissance, age in sorted(c.naissances(cohorte).items()):
+                agents += await _dictionnaires(
+                    session,
+                    f"""
+                    SELECT {colonnes}, CAST(:cohorte AS VARCHAR(30)) AS cohorte, CAST(:age AS INTEGER) AS age,
+                           'ancien_affilie' AS statut
+                    FROM affilie a LEFT JOIN employeur e ON e.id = a.employeur_id
+                    WHERE a.date_de_naissance BETWEEN :d1 AND :d2 AND {vivants}
+                      AND EXISTS (SELECT 1 FROM ligne_cir l WHERE l.affilie_id = a.id)
+                      AND NOT EXISTS (SELECT 1 FROM campagne_cible c WHERE c.campagne_id = :c AND c.affilie_id = a.id)
+                    ORDER BY a.id""",
+                    {
+                        "c": campagne_id,
+                        "cohorte": cohorte.value,
+                        "age": age,
+                        "le": le,
+                        "d1": date(naissance, 1, 1),
+                        "d2": date(naissance, 12, 31),
+                    },
+                )
+        for agent in agents:
+            agent["siret_employeur"] = None  # a former affiliate has no current CNRACL employer
+    ids = sorted({agent["affilie_id"] for agent in agents})
+    periodes: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    enfants: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    if ids:
+        for ligne in await _dictionnaires_de(
+            session,
+            """
+            SELECT l.affilie_id, l.annee, l.date_debut, l.date_fin, l.quotite, l.nature, l.categorie,
+                   l.indice_majore, e.siret AS siret_employeur
+            FROM ligne_cir l LEFT JOIN employeur e ON e.id = l.employeur_id
+            WHERE l.affilie_id IN :ids ORDER BY l.affilie_id, l.date_debut""",
+            ids,
+        ):
+            periodes[ligne.pop("affilie_id")].append(
+                ligne | {"date_debut": str(ligne["date_debut"]), "date_fin": str(ligne["date_fin"])}
+            )
+        for enfant in await _dictionnaires_de(
+            session,
+            "SELECT affilie_id, date_de_naissance FROM enfant WHERE affilie_id IN :ids "
+            "ORDER BY affilie_id, date_de_naissance, id",
+            ids,
+        ):
+            enfants[enfant["affilie_id"]].append({"date_de_naissance": str(enfant["date_de_naissance"])})
+    return [
+        {
+            "nir": agent["nir"],
+            "nom": agent["nom"],
+            "prenom": agent["prenom"],
+            "date_de_naissance": str(agent["date_de_naissance"]),
+            "cohorte": agent["cohorte"],
+            "age": int(agent["age"]),
+            "statut": agent["statut"],
+            "date_affiliation": str(agent["date_affiliation"]),
+            "date_radiation": None if agent["date_radiation"] is None else str(agent["date_radiation"]),
+            "categorie": agent["categorie"],
+            "siret_employeur": agent["siret_employeur"],
+            "periodes": periodes[agent["affilie_id"]],
+            "enfants": enfants[agent["affilie_id"]],
+            # The CIR holds no bonification yet: the field is there so that the format does not change when it does.
+            "bonifications": [],
+        }
+        for agent in agents
+    ]
+
+
+async def _dictionnaires_de(session: AsyncSession, requete: str, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The rows of a query over a list of affiliates (``:ids``), each as a dict."""
+    resultat = await _executer(session, text(requete).bindparams(_liste("ids", ids)))
+    return [dict(ligne._mapping) for ligne in resultat.all()]
 
 
 # --- documents -----------------------------------------------------------------------------------
@@ -506,6 +653,23 @@ async def cibles_a_produire(
             "produit": EtatCible.document_produit.value,
         },
     )
+
+
+async def suivre_employeurs_actuels(session: AsyncSession, cibles: Sequence[int]) -> None:
+    """The employer of these targets resolved again when their documents are produced: an agent who changed
+    employer since the selection is the new employer's (its campaign page, the supervisors' lists)."""
+    if cibles:
+        await _executer(
+            session,
+            text("""
+            UPDATE campagne_cible SET employeur_id = (
+                SELECT a.employeur_id FROM affilie a WHERE a.id = campagne_cible.affilie_id)
+            WHERE id IN :cibles AND EXISTS (
+                SELECT 1 FROM affilie a WHERE a.id = campagne_cible.affilie_id AND a.employeur_id IS NOT NULL
+                  AND (campagne_cible.employeur_id IS NULL OR a.employeur_id <> campagne_cible.employeur_id))""").bindparams(
+                _liste("cibles", cibles)
+            ),
+        )
 
 
 async def dossiers_affilies(session: AsyncSession, affilie_ids: Sequence[int]):

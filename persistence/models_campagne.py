@@ -89,3 +89,20 @@ class ExportCampagne(SQLModel, table=True):
     par_cohorte: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     sha256: str = Field(sa_type=String(64))
     transmis_le: datetime | None = _horodatage()
+
+
+class AgentEmployeurCampagne(SQLModel, table=True):
+    """One employer of one agent in the campaign's reference year (from the CIR; the current employer when the
+    year has no line): it gets its own task when its periods of that year are not up to date."""
+
+    __tablename__ = "campagne_agent_employeur"
+    __table_args__ = (
+        UniqueConstraint("campagne_id", "affilie_id", "employeur_id", name="uq_campagne_agent_employeur"),
+        Index("ix_campagne_agent_employeur_employeur", "campagne_id", "employeur_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    campagne_id: int = Field(foreign_key="campagne.id")
+    affilie_id: int = Field(foreign_key="affilie.id")
+    employeur_id: int = Field(foreign_key="employeur.id")
+    a_mettre_a_jour: bool = False

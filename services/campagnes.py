@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
 
 from domain.campagne import TYPE_TACHE_CAMPAGNE, ActionSuperviseur, Calendrier, Cohorte, id_workflow_campagne
-from domain.erreurs import Conflit, Indisponible, Introuvable
+from domain.erreurs import Conflit, Indisponible, Introuvable, Refus
 from domain.texte import TexteLibreMultiligne
 from notifications.rendu import date_fr
 from persistence import depots, depots_campagne
@@ -280,3 +281,20 @@ async def planifier(moteur: Moteur) -> bool:
     async with joignable():
         client = await moteur.client()
         return await planifier_campagnes(client, moteur.settings.task_queue, lancement_annuel(moteur.settings))
+
+
+def verifier_export(manifeste: Path, cle: bytes) -> dict[str, Any]:
+    """A collector's batch read back and checked against its manifest (docs/collecteur.md): the manifest when
+    everything verifies; a ``Refus`` saying what does not otherwise."""
+    from activities.campagne_collecteur import FichierCollecteurInvalide, lire_lot
+
+    try:
+        lu, _ = lire_lot(manifeste, cle)
+    except FileNotFoundError as erreur:
+        raise Refus(
+            f"{erreur.filename} est introuvable : donnez le chemin d'un fichier .manifest.json, à côté de son fichier "
+            "chiffré."
+        ) from None
+    except FichierCollecteurInvalide as erreur:
+        raise Refus(f"{manifeste.name} ne se vérifie pas : {erreur}") from None
+    return lu

@@ -95,3 +95,21 @@ def test_les_cles_du_codec_depuis_l_environnement(monkeypatch, tmp_path):
         monkeypatch.setenv("CNRACL_CODEC_CLES", valeur)
         with pytest.raises(ValidationError, match=f"CNRACL_CODEC_CLES : {refus}"):
             Settings(var_dir=tmp_path)
+
+
+def test_la_cle_du_collecteur(tmp_path):
+    # Production: no default key for the collector's files.
+    with pytest.raises(ValidationError, match="CNRACL_CAMPAGNE_COLLECTEUR_CLE"):
+        Settings(
+            mode="production",
+            secret_key="x" * 40,
+            database_url="postgresql+asyncpg://x/y",
+            temporal_address="t:7233",
+            smtp_host="smtp",
+        )
+    with pytest.raises(ValidationError, match="32 octets écrite en base64url"):
+        Settings(campagne_collecteur_cle="trop-courte")
+    # The demo keeps its random key across restarts: the files of one run stay readable by the next.
+    premiere = Settings(var_dir=tmp_path).cle_collecteur()
+    assert len(premiere) == 32 and Settings(var_dir=tmp_path).cle_collecteur() == premiere
+    assert Settings(campagne_collecteur_cle="AQ" * 21 + "A=").cle_collecteur() != premiere

@@ -26,6 +26,7 @@ from temporalio.workflow import ParentClosePolicy
 with workflow.unsafe.imports_passed_through():
     from activities.campagne import ActivitesCampagne
     from domain.campagne import (
+        LOT_ANCIENS_AFFILIES,
         PARIS,
         ActionSuperviseur,
         Avancement,
@@ -109,7 +110,7 @@ class CampagneDaiWorkflow:
                 "transmission",
                 EtapeCampagne.transmission,
                 calendrier.transmission,
-                lambda: self._lots(TravailLot.transmission, 0),
+                self._transmettre,
             )
             for rang, instant in enumerate(calendrier.tranches()):
                 etape = EtapeCampagne.attente_envoi if rang == 0 else EtapeCampagne.envoi_documents
@@ -220,6 +221,28 @@ class CampagneDaiWorkflow:
             )
             for bilan in bilans:
                 avancement.compteurs.ajouter(bilan)
+
+    async def _transmettre(self) -> None:
+        """Every batch of employers to the collector, then the cohorts' former affiliates."""
+        await self._lots(TravailLot.transmission, 0)
+        demande, avancement = self._demande, self._avancement_ouvert
+        bilan = await workflow.execute_activity_method(
+            ActivitesCampagne.traiter_lot,
+            TacheLot(
+                avancement.campagne_id,
+                self._id,
+                demande.annee,
+                LOT_ANCIENS_AFFILIES,
+                TravailLot.transmission,
+                0,
+                demande.reglages.taille_paquet,
+                workflow.now(),
+                demande.calendrier.date_limite,
+            ),
+            start_to_close_timeout=_SQL,
+            retry_policy=_REESSAIS,
+        )
+        avancement.compteurs.ajouter(bilan)
 
     async def _retardataires(self) -> None:
         self._avancement_ouvert.compteurs.employeurs_en_retard = await workflow.execute_activity_method(

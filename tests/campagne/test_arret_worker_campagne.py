@@ -3,7 +3,6 @@ to a minute and a half on the dev server) and restarted: each export, document a
 
 from __future__ import annotations
 
-import hashlib
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from activities.campagne_collecteur import fichiers_du_lot, lire_lot
 from domain.campagne import Calendrier, DemandeCampagne, ReglagesCampagne
 from persistence import depots
 from persistence.db import creer_moteur, fabrique_sessions
@@ -90,12 +90,10 @@ async def test_worker_tue_trois_fois_pendant_la_campagne(env_dev, tmp_path, boit
     assert len(boite_mail.messages) == attendus
     assert len({m["Message-ID"] for m in boite_mail.messages}) == attendus
     assert sorted(d.affilie_id for d in documents) == sorted(pop.agents[c].id for c in pop.attendus)
-    assert len(exports) == 2
+    assert len(exports) == 3  # two batches of employers, the former affiliates
     dossier = Path(settings.var_dir) / "exports" / wid
-    assert sorted(p.name for p in dossier.iterdir()) == sorted(
-        n for e in exports for n in (f"lot-{e.lot:05d}.csv", f"lot-{e.lot:05d}.manifest.json")
-    )
+    assert sorted(p.name for p in dossier.iterdir()) == sorted(n for e in exports for n in fichiers_du_lot(e.lot))
     for e in exports:
-        assert hashlib.sha256((dossier / f"lot-{e.lot:05d}.csv").read_bytes()).hexdigest() == e.sha256
+        assert lire_lot(dossier / fichiers_du_lot(e.lot)[1], settings.cle_collecteur())[0]["sha256_chiffre"] == e.sha256
     assert campagne.compteurs["documents"] == campagne.compteurs["mails_agents"] == len(pop.attendus)
-    assert campagne.compteurs["exports"] == 2 and campagne.compteurs["rappels"] == 1
+    assert campagne.compteurs["exports"] == 3 and campagne.compteurs["rappels"] == 1

@@ -4,8 +4,6 @@ mail, task, reminder, export, document and agent mail, each exactly once."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +15,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from activities.campagne_collecteur import fichiers_du_lot, lire_lot
 from domain.campagne import ActionSuperviseur, EtapeCampagne
 from persistence import depots_campagne
 from persistence.db import creer_moteur, fabrique_sessions
@@ -136,7 +135,8 @@ async def test_campagne_complete_de_juillet_n_a_decembre_n_plus_1(banc):
     campagne = await _campagne(sessions, annee)
     assert cal.tranches()[-1] <= campagne.modifiee_le < datetime(annee + 2, 1, 1, tzinfo=UTC)
 
-    # One export file and one manifest per batch, exactly once; all agents transmitted.
+    # One encrypted file and one manifest per batch, exactly once, and one for the cohorts' former affiliates; all
+    # agents transmitted, each file verified against its manifest.
     dossier = Path(settings.var_dir) / "exports" / f"campagne-dai-{annee}"
     fichiers = sorted(p.name for p in dossier.iterdir())
     async with sessions() as session:
@@ -144,18 +144,16 @@ async def test_campagne_complete_de_juillet_n_a_decembre_n_plus_1(banc):
         cibles = (await session.exec(select(CibleCampagne))).all()
         documents = (await session.exec(select(Document))).all()
         mails = (await session.exec(select(Mail))).all()
-    assert fichiers == sorted(
-        [f"lot-{e.lot:05d}.csv" for e in exports] + [f"lot-{e.lot:05d}.manifest.json" for e in exports]
-    )
-    assert len(exports) == len({e.lot for e in exports}) == 2
-    total = 0
+    assert fichiers == sorted(nom for e in exports for nom in fichiers_du_lot(e.lot))
+    assert len(exports) == len({e.lot for e in exports}) == 3
+    transmis: dict[str, str] = {}
     for export in exports:
-        manifeste = json.loads((dossier / f"lot-{export.lot:05d}.manifest.json").read_text())
-        contenu = (dossier / f"lot-{export.lot:05d}.csv").read_bytes()
-        assert manifeste["sha256"] == hashlib.sha256(contenu).hexdigest() == export.sha256
-        assert manifeste["lignes"] == contenu.count(b"\n") - 1 == export.lignes
-        total += manifeste["lignes"]
-    assert total == len(pop.attendus)
+        manifeste, lignes = lire_lot(dossier / fichiers_du_lot(export.lot)[1], settings.cle_collecteur())
+        assert manifeste["sha256_chiffre"] == export.sha256 and manifeste["agents"] == len(lignes) == export.lignes
+        transmis |= {ligne["nir"]: ligne["statut"] for ligne in lignes}
+    assert transmis == {pop.agents[cle].nir: "affilie" for cle in pop.attendus} | {
+        pop.agents["rachid"].nir: "ancien_affilie"
+    }
 
     # One document per agent of a cohort, of the right kind, and one mail announcing it.
     par_affilie = {d.affilie_id: d for d in documents}
@@ -183,13 +181,13 @@ async def test_campagne_complete_de_juillet_n_a_decembre_n_plus_1(banc):
     campagne = await _campagne(sessions, annee)
     assert campagne.etape == "terminee"
     assert campagne.compteurs["documents"] == campagne.compteurs["mails_agents"] == len(pop.attendus)
-    assert campagne.compteurs["exports"] == 2 and campagne.compteurs["employeurs_en_retard"] == 1
+    assert campagne.compteurs["exports"] == 3 and campagne.compteurs["employeurs_en_retard"] == 1
     assert campagne.compteurs["taches"] == sum(len(a) for a in pop.a_mettre_a_jour.values())
     assert campagne.compteurs["rappels"] == len(cal.rappels)
     async with sessions() as session:
         progression = await depots_campagne.progression(session, campagne)
     assert progression["employeurs"]["en_retard"] == 1
-    assert progression["exports"]["lignes"] == len(pop.attendus)
+    assert progression["exports"]["lignes"] == len(pop.attendus) + 1  # and the former affiliate
 
     # Started again (a retried POST, the Schedule after a manual start): the same finished campaign, nothing resent.
     encore = await demarrer_campagne(env.client, settings.task_queue, demande)

@@ -125,3 +125,40 @@ def test_des_reglages_incoherents_arretent_la_commande_en_les_nommant(tmp_path):
     assert refuse.returncode == 2 and "Traceback" not in refuse.stderr
     assert "CNRACL_TEMPORAL_TLS_CERT et CNRACL_TEMPORAL_TLS_CLE vont ensemble" in refuse.stderr
     assert secret not in refuse.stderr + refuse.stdout
+
+
+def test_campagne_verifier_export(tmp_path):
+    from activities.campagne_collecteur import CollecteurFichiers, LotATransmettre, fichiers_du_lot
+    from settings import Settings
+
+    cle = Settings(var_dir=tmp_path / "var").cle_collecteur()  # the demo key the command reads too
+    lot = LotATransmettre(
+        "campagne-dai-2030",
+        2030,
+        2031,
+        0,
+        [
+            {
+                "nir": "1700533063001",
+                "nom": "Exemple",
+                "prenom": "Anne",
+                "cohorte": "ris",
+                "statut": "affilie",
+                "periodes": [{"annee": 2029, "date_debut": "2029-01-01", "date_fin": "2029-12-31"}],
+                "enfants": [],
+            }
+        ],
+    )
+    CollecteurFichiers(tmp_path / "exports", cle)._ecrire(lot)
+    chiffre, manifeste = (tmp_path / "exports" / "campagne-dai-2030" / nom for nom in fichiers_du_lot(0))
+
+    conforme = cnracl(tmp_path, "campagne", "verifier-export", str(manifeste))
+    assert conforme.returncode == 0, conforme.stderr
+    assert "conforme à son manifeste (1 agent, 1 période, 0 enfant ; format cnracl-dai-collecteur/2)" in conforme.stdout
+
+    chiffre.write_bytes(chiffre.read_bytes()[:-1])
+    altere = cnracl(tmp_path, "campagne", "verifier-export", str(manifeste))
+    assert altere.returncode == 1 and "ne se vérifie pas" in altere.stderr and "SHA-256" in altere.stderr
+    assert "Traceback" not in altere.stderr
+    absent = cnracl(tmp_path, "campagne", "verifier-export", str(tmp_path / "absent.manifest.json"))
+    assert absent.returncode == 1 and "introuvable" in absent.stderr
