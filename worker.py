@@ -15,6 +15,7 @@ from activities.eir import ActivitesEir
 from activities.mails import ExpediteurMails
 from activities.processus import ActivitesProcessus
 from activities.rectification import ActivitesRectification
+from api.documents_pdf import rendre_pdf
 from notifications.rendu import Gabarits
 from notifications.transport import TransportSmtp
 from observabilite.journaux import configurer_journaux
@@ -63,7 +64,7 @@ def activites(settings: Settings, sessions: SessionFactory) -> list[Callable[...
         eir.calculer_bilan,
         eir.enregistrer_enquete,
         rectification.produire_document,
-        *activites_campagne(settings, sessions),
+        *activites_campagne(settings, sessions, rendre_pdf),
     ]
 
 

@@ -52,6 +52,7 @@ class CibleCampagne(SQLModel, table=True):
     a_mettre_a_jour: bool = False
     etat: str = Field(default="selectionne", sa_type=String(20))
     document_id: int | None = None
+    livraison: str | None = Field(default=None, sa_type=String(20))  # domain.campagne.Livraison
 
 
 class EmployeurCampagne(SQLModel, table=True):
@@ -89,3 +90,26 @@ class ExportCampagne(SQLModel, table=True):
     par_cohorte: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     sha256: str = Field(sa_type=String(64))
     transmis_le: datetime | None = _horodatage()
+
+
+class IncidentCampagne(SQLModel, table=True):
+    """An incident of a campaign, one per subject (``cle``: a recipient, a batch's transmission): the campaign went on
+    with the rest; the supervisors see it with the other incidents until it is resolved."""
+
+    __tablename__ = "campagne_incident"
+    __table_args__ = (
+        UniqueConstraint("campagne_id", "cle", name="uq_campagne_incident"),
+        Index("ix_campagne_incident_ouverts", "resolu_le", "type"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    campagne_id: int = Field(foreign_key="campagne.id")
+    cle: str = Field(sa_type=String(100))
+    type: str = Field(sa_type=String(20))  # domain.etats.TypeIncident
+    etape: str = Field(sa_type=String(40))
+    motif: str = Field(sa_type=String(500))
+    affilie_id: int | None = Field(default=None, foreign_key="affilie.id")
+    lot: int | None = None
+    tentatives: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    depuis: datetime | None = _horodatage()
+    resolu_le: datetime | None = _horodatage(nullable=True)

@@ -278,6 +278,7 @@ CHAMPS = {
     "attribution": "Attribution",
     "simulation": "Simulation",
     "cohorte": "Cohorte",
+    "livraison": "Mode de remise du document",
     "decalage": "Décalage",
     "limite": "Nombre maximal de résultats",
     "sequence": "Numéro d'ordre",
