@@ -63,6 +63,10 @@ class IncidentPublic(BaseModel):
     attribuee_a: int | None = None
     attribuee_a_nom: str | None = None
     sequence: int = Field(description="La séquence de l'état lu, à renvoyer avec une action")
+    incident_campagne_id: int | None = Field(
+        default=None, description="Un incident de campagne : son numéro (la campagne, elle, a continué)"
+    )
+    page: str | None = Field(default=None, description="La page où voir ce que l'incident concerne")
 
 
 class Reprise(BaseModel):
@@ -105,6 +109,8 @@ async def _des_campagnes(session: AsyncSession) -> list[IncidentPublic]:
             tentatives=incident.tentatives,
             type=incident.type,
             sequence=0,
+            incident_campagne_id=incident.id,
+            page=f"/superviseur/campagnes/{campagne.annee}/agents",
         )
         for incident, campagne, affilie in await livraison_campagne.incidents_ouverts(session)
     ]

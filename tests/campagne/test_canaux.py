@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import AsyncExitStack
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlmodel import select
 
+from api.app import create_app
 from domain.campagne import Livraison
 from observabilite.metriques import etat_du_service
 from persistence import depots_campagne
+from persistence.comptes import creer_compte, hacher
 from persistence.db import creer_moteur, fabrique_sessions, transaction
 from persistence.models import Affilie, Mail
 from persistence.models_campagne import CibleCampagne, ExportCampagne, IncidentCampagne
@@ -26,6 +30,9 @@ from tests.support.attente import attendre
 from tests.support.campagne import AVEC_EIG, annee_de_campagne, avancer_jusqua, population_campagne
 from tests.support.canaux_campagne import CollecteurEnPanne, demarrer_puits_refusant
 from tests.support.environnement import settings_de_test, texte
+from tests.support.fabriques import avec_question_secrete
+from tests.support.navigateur import Navigateur
+from tests.support.service import CODE
 from tests.support.texte_pdf import texte_pdf
 from worker import creer_worker
 from workflows.campagne import CampagneDaiWorkflow
@@ -54,6 +61,7 @@ async def banc(env_temps_accelere, tmp_path, url_base):
         campagne_collecteur="tests.support.canaux_campagne:CollecteurEnPanne",
         campagne_essais_collecteur=2,
         campagne_essais_destinataire=2,
+        temporal_address=env_temps_accelere.client.service_client.config.target_host,
     )
     moteur = creer_moteur(url_base)
     sessions = fabrique_sessions(moteur)
@@ -179,3 +187,44 @@ async def test_papier_destinataire_refuse_et_collecteur_en_panne(banc):
     assert campagne.compteurs["mails_agents"] == len(pop.attendus) - len(papier)
     assert campagne.compteurs["incidents"] >= 2 + len(lots)
     assert sorted(a["nom"] for a in apres_refus) == sorted(agents[c].nom for c in ("emma", "alice"))
+    await _vu_par_le_superviseur(settings, sessions, pop, papier)
+
+
+async def _vu_par_le_superviseur(settings, sessions, pop, papier: dict[str, str]) -> None:
+    """The same, through the API and the pages: the delivery per agent (filtered), and the incidents."""
+    async with transaction(sessions) as session:
+        compte = await creer_compte(session, role="superviseur", identifiant="superviseur", code_hash=hacher(CODE))
+        session.add(avec_question_secrete(compte))
+    app = create_app(settings)
+    async with AsyncExitStack() as pile:
+        await pile.enter_async_context(app.router.lifespan_context(app))
+        http = await pile.enter_async_context(
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test", timeout=60)
+        )
+        jeton = (await http.post("/api/v1/auth/jeton", data={"username": "superviseur", "password": CODE})).json()
+        entetes = {"Authorization": f"Bearer {jeton['access_token']}"}
+        reponse = await http.get(
+            f"/api/v1/campagnes/{pop.annee}/agents", params={"livraison": "papier"}, headers=entetes
+        )
+        assert reponse.status_code == 200
+        assert sorted(a["nom"] for a in reponse.json()) == sorted(
+            pop.agents[c].nom for c, mode in papier.items() if mode == "papier"
+        )
+        assert {a["livraison"] for a in reponse.json()} == {"papier"}
+        refus = await http.get(f"/api/v1/campagnes/{pop.annee}/agents", params={"livraison": "pigeon"}, headers=entetes)
+        assert refus.status_code == 422 and refus.json()["erreurs"][0]["champ"] == "livraison"
+        vus = (await http.get("/api/v1/incidents", headers=entetes)).json()
+        assert sorted(i["agent"] for i in vus if i["processus"] == "campagne") == sorted(
+            f"{pop.agents[c].prenom} {pop.agents[c].nom}" for c, mode in papier.items() if mode == "papier_apres_refus"
+        )
+
+        nav = Navigateur(http)
+        assert (await nav.connecter("superviseur")).status_code == 303
+        page = await nav.get(f"/superviseur/campagnes/{pop.annee}/agents?livraison=papier_apres_refus")
+        assert page.status_code == 200
+        for cle, mode in papier.items():
+            assert (f"{pop.agents[cle].prenom} {pop.agents[cle].nom}" in page.text) == (mode == "papier_apres_refus")
+        assert "Par courrier, le courriel ayant été refusé" in page.text
+        page = await nav.get("/superviseur/incidents")
+        assert page.status_code == 200 and "Le serveur de messagerie a refusé l&#39;adresse électronique" in page.text
+        assert f'href="/superviseur/campagnes/{pop.annee}/agents"' in page.text
