@@ -30,7 +30,11 @@ journal = logging.getLogger("cnracl.services.incidents")
 ATTENTE_REPRISE = 10.0
 
 # The steps of a campaign an incident can stop at (``campagne_incident.etape``, without the tranche's number).
-ETAPES_CAMPAGNE = {"transmission": "transmission au GIP Info Retraite", "documents": "envoi des documents"}
+ETAPES_CAMPAGNE = {
+    "mise_a_jour": "mise à jour par les employeurs",
+    "transmission": "transmission au GIP Info Retraite",
+    "documents": "envoi des documents",
+}
 
 # Each process type's updates (typed references: the workflow's own methods).
 _REPRISES: dict[str, Any] = {

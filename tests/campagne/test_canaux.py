@@ -92,6 +92,8 @@ async def test_papier_destinataire_refuse_et_collecteur_en_panne(banc):
     await _modifier(sessions, agents["bruno"].id, email="")  # no email address
     await _modifier(sessions, agents["chloe"].id, canal="papier")  # chose paper
     puits.refuses.add(agents["emma"].email)  # the mailbox does not exist: 550
+    hopital = pop.employeurs["hopital"]
+    puits.refuses.add(hopital.email)  # an employer's address refused too
     puits.differes.add(agents["alice"].email)  # 451 every time: past its bound
     papier = {"bruno": "papier", "chloe": "papier", "emma": "papier_apres_refus", "alice": "papier_apres_refus"}
 
@@ -147,7 +149,9 @@ async def test_papier_destinataire_refuse_et_collecteur_en_panne(banc):
             (mail,) = recus
             assert f"document n° {cible.document_id}" in texte(mail)
     # The refusals: the 550 once (never retried), the 451 up to its bound; both rows refused, never sent.
-    assert puits.refus == {agents["emma"].email: 1, agents["alice"].email: 2}
+    # The hospital's launch mail and each reminder refused once; the commune's mails went all the same.
+    assert puits.refus == {agents["emma"].email: 1, agents["alice"].email: 2, hopital.email: 1 + len(cal.rappels)}
+    assert len(boite.pour(pop.employeurs["commune"].email)) == 1 + len(cal.rappels)
     assert mails[agents["emma"].email].etat == mails[agents["alice"].email].etat == "refuse"
     assert emma is not None and emma.canal == "papier"  # her next documents go on paper too
 
@@ -170,13 +174,19 @@ async def test_papier_destinataire_refuse_et_collecteur_en_panne(banc):
         assert agents[cle].nir not in json.dumps(pli)
 
     # The incidents: the collector's resolved; the two refused recipients open, each a business incident.
-    assert sorted(i.affilie_id for i in ouverts) == sorted(agents[cle].id for cle in ("emma", "alice"))
-    assert all(i.etape.startswith("documents-") for i in ouverts)
+    par_agent = [i for i in ouverts if i.affilie_id]
+    assert sorted(i.affilie_id for i in par_agent) == sorted(agents[cle].id for cle in ("emma", "alice"))
+    assert all(i.etape.startswith("documents-") for i in par_agent)
+    (employeur,) = [i for i in ouverts if not i.affilie_id]
+    assert employeur.cle == f"courriel:employeur-{hopital.id}" and employeur.tentatives == 1 + len(cal.rappels)
     refuses = [i for i in vus if i.processus == "campagne"]
-    assert sorted(i.agent for i in refuses) == sorted(f"{agents[c].prenom} {agents[c].nom}" for c in ("emma", "alice"))
-    assert all(i.type == "metier" and "courrier" in i.motif for i in refuses)
+    assert sorted(i.agent for i in refuses) == sorted(
+        [f"{agents[c].prenom} {agents[c].nom}" for c in ("emma", "alice")] + [""]
+    )
+    assert all(i.type == "metier" and "Corrigez son adresse" in i.motif for i in refuses)
+    assert any(hopital.raison_sociale in i.motif for i in refuses)
     jauge = {tuple(s.labels.values()): s.value for s in metriques["cnracl_incidents"].samples}
-    assert jauge[("metier",)] >= 2
+    assert jauge[("metier",)] == 3
 
     # What the manager sees: the campaign's figures, and the delivery per agent, filtered.
     async with sessions() as session:
@@ -185,7 +195,7 @@ async def test_papier_destinataire_refuse_et_collecteur_en_panne(banc):
     assert campagne is not None
     assert campagne.compteurs["plis_papier"] == len(papier)
     assert campagne.compteurs["mails_agents"] == len(pop.attendus) - len(papier)
-    assert campagne.compteurs["incidents"] >= 2 + len(lots)
+    assert campagne.compteurs["incidents"] == 2 + len(lots)  # the employer's is not a document's
     assert sorted(a["nom"] for a in apres_refus) == sorted(agents[c].nom for c in ("emma", "alice"))
     await _vu_par_le_superviseur(settings, sessions, pop, papier)
 
@@ -214,7 +224,7 @@ async def _vu_par_le_superviseur(settings, sessions, pop, papier: dict[str, str]
         refus = await http.get(f"/api/v1/campagnes/{pop.annee}/agents", params={"livraison": "pigeon"}, headers=entetes)
         assert refus.status_code == 422 and refus.json()["erreurs"][0]["champ"] == "livraison"
         vus = (await http.get("/api/v1/incidents", headers=entetes)).json()
-        assert sorted(i["agent"] for i in vus if i["processus"] == "campagne") == sorted(
+        assert sorted(i["agent"] for i in vus if i["processus"] == "campagne" and i["agent"]) == sorted(
             f"{pop.agents[c].prenom} {pop.agents[c].nom}" for c, mode in papier.items() if mode == "papier_apres_refus"
         )
 
