@@ -8,7 +8,6 @@ retried packet changes nothing and reports the same numbers.
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from temporalio import activity
@@ -50,15 +49,15 @@ class ActivitesCampagne:
         collecteur: Collecteur,
         url_publique: str,
         mail_superviseurs: str,
-        imprimeur: Imprimeur | None = None,
-        essais_collecteur: int = 5,
+        imprimeur: Imprimeur,
+        essais_collecteur: int,
     ) -> None:
         self._sessions = sessions
         self._mails = mails
         self._collecteur = collecteur
         self._url = url_publique.rstrip("/")
         self._mail_superviseurs = mail_superviseurs
-        self._imprimeur = imprimeur or Imprimeur(Path("var") / "impression", None)
+        self._imprimeur = imprimeur
         self._essais_collecteur = max(1, essais_collecteur)
 
     # ------------------------------------------------------------------ campaign
@@ -651,7 +650,7 @@ def _semaines(calendrier, charge: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"semaine": semaine, **nombres} for semaine, nombres in sorted(semaines.items())]
 
 
-def activites_campagne(settings, sessions: SessionFactory, rendre_pdf: RenduPdf | None = None) -> list:
+def activites_campagne(settings, sessions: SessionFactory, rendre_pdf: RenduPdf) -> list:
     """The campaign's activities, built from the settings (the worker registers them, and hands in the documents'
     PDF rendering for the print batches)."""
     from activities.campagne_collecteur import collecteur

@@ -45,7 +45,7 @@ def dossier_du_lot(racine: Path, workflow_id: str, rang: int, lot: int) -> Path:
 
 
 class Imprimeur:
-    def __init__(self, racine: Path, rendre_pdf: RenduPdf | None) -> None:
+    def __init__(self, racine: Path, rendre_pdf: RenduPdf) -> None:
         self._racine = racine
         self._rendre = rendre_pdf
 
@@ -55,12 +55,9 @@ class Imprimeur:
         """Write the packet's PDFs and add them to the batch's manifest; the number of letters in the batch."""
         if not plis:
             return 0
-        if self._rendre is None:
-            raise RuntimeError("pas de rendu PDF pour le lot d'impression de la campagne")
         return await asyncio.to_thread(self._ecrire, workflow_id, annee, rang, lot, list(plis), horodatage)
 
     def _ecrire(self, workflow_id: str, annee: int, rang: int, lot: int, plis: list[Pli], horodatage: datetime) -> int:
-        assert self._rendre is not None
         dossier = dossier_du_lot(self._racine, workflow_id, rang, lot)
         dossier.mkdir(parents=True, exist_ok=True)
         chemin_manifeste = dossier / "manifeste.json"
