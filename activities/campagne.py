@@ -485,10 +485,13 @@ class ActivitesCampagne:
                 [{"id": cible["id"], "document_id": cible["document_id"]} for cible in livres],
             )
             await livraison.marquer_livraisons(session, livraisons)
-            refuses_ids = [c["affilie_id"] for c in annonces if livraisons[c["id"]] is Livraison.papier_apres_refus]
-            await livraison.passer_au_papier(session, refuses_ids)
+            refusees = [c for c in annonces if _cle_mail(tache, c) in refus_courriel]
+            await livraison.passer_au_papier(session, [c["affilie_id"] for c in refusees])
+            for cible in refusees:
+                await self._incident_de_livraison(session, tache, cible, Livraison.papier_apres_refus)
             for cible in annonces:
-                await self._incident_de_livraison(session, tache, cible, livraisons[cible["id"]])
+                if livraisons[cible["id"]] is Livraison.sans_adresse:
+                    await self._incident_de_livraison(session, tache, cible, Livraison.sans_adresse)
         if len(cibles) == tache.taille_paquet:
             return repris.plus(BilanLot(dernier_id=cibles[-1]["id"], termine=False))
         async with self._sessions() as session:
