@@ -96,9 +96,24 @@ class ActivitesCampagne:
 
     @activity.defn(name="campagne_signaler_retardataires")
     async def signaler_retardataires(self, cloture: dai.Cloture) -> int:
-        """At the cut-off: flag the late employers and mail their list to the supervisors, once."""
+        """At the cut-off: flag the late employers and mail their list to the supervisors, once. An employer whose
+        launch mail or reminders the mail server refused is an incident (its tasks are in its inbox all the same)."""
         async with transaction(self._sessions) as session:
             retard = await depots.signaler_retardataires(session, cloture.campagne_id, cloture.workflow_id)
+            for employeur in await livraison.employeurs_refuses(session, cloture.workflow_id):
+                await livraison.signaler_incident(
+                    session,
+                    cloture.campagne_id,
+                    f"courriel:employeur-{employeur['id']}",
+                    TypeIncident.metier.value,
+                    "mise_a_jour",
+                    f"Le serveur de messagerie a refusé l'adresse électronique de l'employeur "
+                    f"{employeur['raison_sociale']} : ses tâches de campagne sont dans sa corbeille, mais il n'a "
+                    "reçu ni l'annonce ni les rappels. Corrigez son adresse et prévenez-le.",
+                    cloture.horodatage,
+                    tentatives=employeur["refus"],
+                    cumul=False,
+                )
         if retard:
             await self._mails.envoyer(
                 [
@@ -187,7 +202,6 @@ class ActivitesCampagne:
             )
             async with transaction(self._sessions) as session:
                 await depots.marquer_notifies(session, tache.campagne_id, ids, tache.horodatage)
-            await self._employeurs_refuses(tache, employeurs, "lancement")
         return await self._fin_de_paquet(tache, ids)
 
     async def _rappeler(self, tache: TacheLot) -> BilanLot:
@@ -228,33 +242,9 @@ class ActivitesCampagne:
                 await depots.marquer_relances(
                     session, tache.campagne_id, tache.workflow_campagne, ids, tache.rang, tache.horodatage
                 )
-            await self._employeurs_refuses(tache, employeurs, f"rappel-{tache.rang}")
         bilan = await self._fin_de_paquet(tache, ids)
         bilan.rappels = envoyes
         return bilan
-
-    async def _employeurs_refuses(self, tache: TacheLot, employeurs: list[dict[str, Any]], evenement: str) -> None:
-        """An employer whose mail the server refused: an incident for the supervisors (its address to correct); its
-        tasks are in its inbox all the same, and the other employers' mails went."""
-        cles = {f"{tache.workflow_campagne}:{evenement}:employeur-{e['id']}": e for e in employeurs}
-        refuses = await self._mails.refuses(list(cles))
-        if not refuses:
-            return
-        async with transaction(self._sessions) as session:
-            for cle in sorted(refuses):
-                employeur = cles[cle]
-                await livraison.signaler_incident(
-                    session,
-                    tache.campagne_id,
-                    f"courriel:employeur-{employeur['id']}",
-                    TypeIncident.metier.value,
-                    "mise_a_jour",
-                    f"Le serveur de messagerie a refusé l'adresse électronique de l'employeur "
-                    f"{employeur['raison_sociale']} : ses tâches de campagne sont dans sa corbeille, mais il n'en a "
-                    "pas été averti. Corrigez son adresse et prévenez-le.",
-                    tache.horodatage,
-                    lot=tache.lot,
-                )
 
     async def _fin_de_paquet(self, tache: TacheLot, ids: list[int]) -> BilanLot:
         if len(ids) == tache.taille_paquet:

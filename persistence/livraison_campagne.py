@@ -3,16 +3,19 @@ functions, in bulk like ``depots_campagne``, idempotent (a retried packet writes
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.campagne import LIVRAISONS_PAPIER, Canal, Livraison
+from domain.etats import EtatMail
 from persistence.depots_campagne import _executer
-from persistence.models import Affilie, Document
+from persistence.models import Affilie, Document, Employeur
 from persistence.models_campagne import CampagneTable, IncidentCampagne
 from persistence.types import UtcDateTime
 
@@ -47,6 +50,26 @@ async def compter_papier(session: AsyncSession, campagne_id: int, lot: int, tran
     return int((await _executer(session, requete, valeurs)).scalar() or 0)
 
 
+async def employeurs_refuses(session: AsyncSession, workflow_id: str) -> list[dict[str, Any]]:
+    """The employers of a campaign whose launch mail or reminders the mail server refused: id, name, how many."""
+    lignes = await _executer(
+        session,
+        text(
+            "SELECT cle FROM mail WHERE processus_id = :wf AND etat = :refuse AND evenement IN :evenements"
+        ).bindparams(bindparam("evenements", expanding=True)),
+        {
+            "wf": workflow_id,
+            "refuse": EtatMail.refuse.value,
+            "evenements": ["campagne_lancement_employeur", "campagne_rappel_employeur"],
+        },
+    )
+    refus = Counter(int(cle.rsplit(":employeur-", 1)[1]) for (cle,) in lignes.all())
+    if not refus:
+        return []
+    employeurs = (await session.exec(select(Employeur).where(col(Employeur.id).in_(list(refus))))).all()
+    return [{"id": e.id, "raison_sociale": e.raison_sociale, "refus": refus[e.id or 0]} for e in employeurs]
+
+
 async def documents(session: AsyncSession, ids: Sequence[int]) -> dict[int, Document]:
     if not ids:
         return {}
@@ -64,9 +87,10 @@ async def signaler_incident(
     affilie_id: int | None = None,
     lot: int | None = None,
     tentatives: int = 1,
+    cumul: bool = True,
 ) -> None:
     """Open the incident ``cle`` of the campaign, or count one more attempt on it (opened again if it was
-    resolved)."""
+    resolved); ``cumul=False``: ``tentatives`` is the count itself (a retried step writes the same)."""
     incident = (
         await session.exec(
             select(IncidentCampagne).where(IncidentCampagne.campagne_id == campagne_id, IncidentCampagne.cle == cle)
@@ -87,7 +111,7 @@ async def signaler_incident(
     else:
         if incident.resolu_le is not None:
             incident.resolu_le, incident.depuis = None, horodatage
-        incident.tentatives = max(incident.tentatives + 1, tentatives)
+        incident.tentatives = max(incident.tentatives + 1, tentatives) if cumul else tentatives
         incident.motif = motif
     session.add(incident)
     await session.flush()
