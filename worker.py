@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from temporalio.client import Client
@@ -15,7 +16,7 @@ from activities.eir import ActivitesEir
 from activities.mails import ExpediteurMails
 from activities.processus import ActivitesProcessus
 from activities.rectification import ActivitesRectification
-from api.documents_pdf import rendre_pdf
+from api.documents_pdf import PROVENANCE_COURRIER, rendre_pdf
 from notifications.rendu import Gabarits
 from notifications.transport import TransportSmtp
 from observabilite.journaux import configurer_journaux
@@ -64,7 +65,7 @@ def activites(settings: Settings, sessions: SessionFactory) -> list[Callable[...
         eir.calculer_bilan,
         eir.enregistrer_enquete,
         rectification.produire_document,
-        *activites_campagne(settings, sessions, rendre_pdf),
+        *activites_campagne(settings, sessions, partial(rendre_pdf, provenance=PROVENANCE_COURRIER)),
     ]
 
 

@@ -218,7 +218,7 @@ class ExpediteurGroupe:
 
 
 def _code(refus: aiosmtplib.SMTPException) -> int:
-    """The SMTP reply code of a refusal (the first recipient's, when the envelope was refused)."""
+    """The SMTP reply code of a refusal; of the envelope's recipients, the lowest (a temporary refusal: try again)."""
     if isinstance(refus, aiosmtplib.SMTPRecipientsRefused):
         return min((r.code for r in refus.recipients), default=550)
     return int(getattr(refus, "code", 550))

@@ -178,6 +178,7 @@ async def test_papier_destinataire_refuse_et_collecteur_en_panne(banc):
         assert pli["adresse_postale"] == ADRESSES[cle].split("\n")
         assert pli["document_id"] == cibles[agents[cle].id].document_id and pli["livraison"] == livraison
         assert f"{agents[cle].prenom} {agents[cle].nom}" in contenu and "Relevé individuel de situation" in contenu
+        assert "envoyé par courrier à votre adresse personnelle" in contenu
         assert agents[cle].nir not in json.dumps(pli)
 
     # The incidents: the collector's resolved; the two refused recipients open, each a business incident.
