@@ -166,6 +166,12 @@ class Settings(BaseSettings):
     # (``python -c "import secrets, base64; print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())"``).
     # Required in production; in the demo mode a random key kept in ``var/``.
     campagne_collecteur_cle: str = ""
+    # Failures contained: a recipient the mail server refuses for now is tried again this many times (a permanent
+    # refusal at once) before the document goes on paper and the recipient is an incident; a collector that keeps
+    # failing this many attempts makes the batch an incident and the campaign goes on (the batch offered again
+    # before each tranche).
+    campagne_essais_destinataire: int = Field(default=5, ge=1, le=100)
+    campagne_essais_collecteur: int = Field(default=5, ge=1, le=100)
 
     # Nothing left behind (issue 28). The worker's reconciler runs every ``reconciliation_periode``: it starts the
     # process of each request committed more than ``reconciliation_delai`` ago whose start was never confirmed

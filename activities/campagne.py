@@ -7,6 +7,7 @@ retried packet changes nothing and reports the same numbers.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -16,12 +17,25 @@ from temporalio.exceptions import ApplicationError
 import pension
 from activities.campagne_collecteur import Collecteur, LotATransmettre
 from activities.campagne_mails import ExpediteurGroupe, MailCampagne
+from activities.campagne_papier import Imprimeur, Pli, RenduPdf
 from activities.documents import contenu_eig, contenu_ris
 from domain import campagne as dai
-from domain.campagne import BilanLot, Cohorte, EtatCible, TacheLot, TravailLot
+from domain.campagne import (
+    LIVRAISONS_PAPIER,
+    LOT_ANCIENS_AFFILIES,
+    BilanLot,
+    Canal,
+    Cohorte,
+    EtatCible,
+    Livraison,
+    TacheLot,
+    TravailLot,
+)
+from domain.etats import TypeIncident
 from domain.processus import DONNEES_INVALIDES
 from domain.regles import parametre
 from persistence import depots_campagne as depots
+from persistence import livraison_campagne as livraison
 from persistence.db import SessionFactory, transaction
 
 AGENTS_AFFICHES = 100  # agents listed in one employer mail; the inbox holds them all
@@ -47,12 +61,16 @@ class ActivitesCampagne:
         collecteur: Collecteur,
         url_publique: str,
         mail_superviseurs: str,
+        imprimeur: Imprimeur,
+        essais_collecteur: int,
     ) -> None:
         self._sessions = sessions
         self._mails = mails
         self._collecteur = collecteur
         self._url = url_publique.rstrip("/")
         self._mail_superviseurs = mail_superviseurs
+        self._imprimeur = imprimeur
+        self._essais_collecteur = max(1, essais_collecteur)
 
     # ------------------------------------------------------------------ campaign
 
@@ -90,9 +108,24 @@ class ActivitesCampagne:
 
     @activity.defn(name="campagne_signaler_retardataires")
     async def signaler_retardataires(self, cloture: dai.Cloture) -> int:
-        """At the cut-off: flag the late employers and mail their list to the supervisors, once."""
+        """At the cut-off: flag the late employers and mail their list to the supervisors, once. An employer whose
+        launch mail or reminders the mail server refused is an incident (its tasks are in its inbox all the same)."""
         async with transaction(self._sessions) as session:
             retard = await depots.signaler_retardataires(session, cloture.campagne_id, cloture.workflow_id)
+            for employeur in await livraison.employeurs_refuses(session, cloture.workflow_id):
+                await livraison.signaler_incident(
+                    session,
+                    cloture.campagne_id,
+                    f"courriel:employeur-{employeur['id']}",
+                    TypeIncident.metier.value,
+                    "mise_a_jour",
+                    f"Le serveur de messagerie a refusé l'adresse électronique de l'employeur "
+                    f"{employeur['raison_sociale']} : ses tâches de campagne sont dans sa corbeille, mais il n'a "
+                    "reçu ni l'annonce ni les rappels. Corrigez son adresse et prévenez-le.",
+                    cloture.horodatage,
+                    tentatives=employeur["refus"],
+                    cumul=False,
+                )
         if retard:
             await self._mails.envoyer(
                 [
@@ -253,7 +286,36 @@ class ActivitesCampagne:
         }
 
     async def _transmettre(self, tache: TacheLot) -> BilanLot:
-        """The batch to the collector, exactly once (the receipt is stored under a unique key)."""
+        """The batch to the collector, exactly once (the receipt is stored under a unique key). A collector that
+        keeps failing past ``essais_collecteur`` attempts is an incident, not a stuck campaign: the campaign goes on,
+        and the batch is offered again at each sending tranche (``_retransmettre``)."""
+        try:
+            return await self._vers_le_collecteur(tache)
+        except Exception as panne:
+            tentative = activity.info().attempt
+            if tentative < self._essais_collecteur:
+                raise
+            async with transaction(self._sessions) as session:
+                await livraison.signaler_incident(
+                    session,
+                    tache.campagne_id,
+                    _cle_transmission(tache.lot),
+                    TypeIncident.technique.value,
+                    "transmission",
+                    _motif_collecteur(self._collecteur.nom, tache.lot, panne),
+                    tache.horodatage,
+                    lot=tache.lot,
+                    tentatives=tentative,
+                )
+            activity.logger.warning(
+                "campagne : lot %s non transmis au collecteur après %s essais (%s)",
+                tache.lot,
+                tentative,
+                type(panne).__name__,
+            )
+            return BilanLot(incidents=1)
+
+    async def _vers_le_collecteur(self, tache: TacheLot) -> BilanLot:
         async with self._sessions() as session:
             deja = await depots.export_du_lot(session, tache.campagne_id, tache.lot)
             if deja is not None:
@@ -278,11 +340,43 @@ class ActivitesCampagne:
                     "transmis_le": tache.horodatage,
                 },
             )
+            await livraison.resoudre_incident(
+                session, tache.campagne_id, _cle_transmission(tache.lot), tache.horodatage
+            )
         return BilanLot(exports=1, lignes_exportees=recu.lignes)
 
+    async def _retransmettre(self, tache: TacheLot) -> BilanLot:
+        """A batch the collector did not take: offered again, once, before this tranche's documents; a failure
+        counts one more attempt on its incident and the documents go on."""
+        async with self._sessions() as session:
+            incident = await livraison.incident_ouvert(session, tache.campagne_id, _cle_transmission(tache.lot))
+        if incident is None:
+            return BilanLot()
+        try:
+            return await self._vers_le_collecteur(tache)
+        except Exception as panne:
+            async with transaction(self._sessions) as session:
+                await livraison.signaler_incident(
+                    session,
+                    tache.campagne_id,
+                    _cle_transmission(tache.lot),
+                    TypeIncident.technique.value,
+                    "transmission",
+                    _motif_collecteur(self._collecteur.nom, tache.lot, panne),
+                    tache.horodatage,
+                    lot=tache.lot,
+                )
+            return BilanLot()
+
     async def _produire(self, tache: TacheLot) -> BilanLot:
-        """The next agents of this tranche: documents stored, then announced by mail."""
+        """The next agents of this tranche: documents stored, then sent — by mail, or into the tranche's print
+        batch for the agents on paper (and those whose mail the server refused)."""
         le = tache.horodatage.date()
+        repris = BilanLot()
+        if tache.apres_id == 0:
+            # the batch's own file; the first batch also offers the cohorts' former affiliates' file again
+            for lot in (tache.lot, LOT_ANCIENS_AFFILIES) if tache.lot == 0 else (tache.lot,):
+                repris = repris.plus(await self._retransmettre(replace(tache, lot=lot)))
         async with self._sessions() as session:
             cibles = await depots.cibles_a_produire(
                 session, tache.campagne_id, tache.lot, tache.rang, tache.apres_id, tache.taille_paquet
@@ -356,10 +450,12 @@ class ActivitesCampagne:
             for cible in cibles
             if cible["id"] not in refuses
         ]
+        # The channel: mail where the agent accepts it and has an address; otherwise paper.
+        par_courriel = [c for c in annonces if _par_courriel(affilies[c["affilie_id"]])]
         await self._mails.envoyer(
             [
                 MailCampagne(
-                    f"{tache.workflow_campagne}:document:{cible['cohorte']}:affilie-{cible['affilie_id']}",
+                    _cle_mail(tache, cible),
                     "campagne_document_disponible",
                     affilies[cible["affilie_id"]].email,
                     {
@@ -376,29 +472,147 @@ class ActivitesCampagne:
                         },
                     },
                 )
-                for cible in annonces
+                for cible in par_courriel
             ],
             tache.workflow_campagne,
             tache.horodatage,
             activity.heartbeat,
         )
+        refus_courriel = await self._mails.refuses([_cle_mail(tache, cible) for cible in par_courriel])
+        livraisons: dict[int, Livraison] = {}
+        for cible in annonces:
+            affilie = affilies[cible["affilie_id"]]
+            if _cle_mail(tache, cible) in refus_courriel:
+                livraisons[cible["id"]] = Livraison.papier_apres_refus
+            elif not _par_courriel(affilie):
+                livraisons[cible["id"]] = Livraison.papier
+            else:
+                livraisons[cible["id"]] = Livraison.courriel
+            if livraisons[cible["id"]] in LIVRAISONS_PAPIER and not (affilie.adresse_postale or "").strip():
+                livraisons[cible["id"]] = Livraison.sans_adresse
+        await self._imprimer(tache, annonces, affilies, livraisons)
+        livres = [c for c in annonces if livraisons[c["id"]] is not Livraison.sans_adresse]
         async with transaction(self._sessions) as session:
             await depots.marquer_cibles(
                 session,
                 EtatCible.document_annonce,
-                [{"id": cible["id"], "document_id": cible["document_id"]} for cible in annonces],
+                [{"id": cible["id"], "document_id": cible["document_id"]} for cible in livres],
             )
+            await livraison.marquer_livraisons(session, livraisons)
+            refusees = [c for c in annonces if _cle_mail(tache, c) in refus_courriel]
+            await livraison.passer_au_papier(session, [c["affilie_id"] for c in refusees])
+            for cible in refusees:
+                await self._incident_de_livraison(session, tache, cible, Livraison.papier_apres_refus)
+            for cible in annonces:
+                if livraisons[cible["id"]] is Livraison.sans_adresse:
+                    await self._incident_de_livraison(session, tache, cible, Livraison.sans_adresse)
         if len(cibles) == tache.taille_paquet:
-            return BilanLot(dernier_id=cibles[-1]["id"], termine=False)
+            return repris.plus(BilanLot(dernier_id=cibles[-1]["id"], termine=False))
         async with self._sessions() as session:
             compte = await depots.compter_documents(session, tache.campagne_id, tache.lot, tache.rang)
+            papier = await livraison.compter_papier(session, tache.campagne_id, tache.lot, tache.rang)
+            incidents = await livraison.compter_incidents(
+                session, tache.campagne_id, tache.lot, _etape_documents(tache.rang)
+            )
         annonce = compte.get(EtatCible.document_annonce.value, 0)
-        return BilanLot(
-            documents=annonce + compte.get(EtatCible.document_produit.value, 0),
-            mails_agents=annonce,
-            anomalies=compte.get(EtatCible.anomalie.value, 0),
-            dernier_id=cibles[-1]["id"] if cibles else tache.apres_id,
+        return repris.plus(
+            BilanLot(
+                documents=annonce + compte.get(EtatCible.document_produit.value, 0),
+                mails_agents=annonce - papier,
+                anomalies=compte.get(EtatCible.anomalie.value, 0),
+                dernier_id=cibles[-1]["id"] if cibles else tache.apres_id,
+                plis_papier=papier,
+                incidents=incidents,
+            )
         )
+
+    async def _imprimer(
+        self,
+        tache: TacheLot,
+        annonces: list[dict[str, Any]],
+        affilies: dict[int, Any],
+        livraisons: dict[int, Livraison],
+    ) -> None:
+        """The packet's paper documents into the tranche's print batch."""
+        papier = [c for c in annonces if livraisons[c["id"]] in LIVRAISONS_PAPIER]
+        if not papier:
+            return
+        async with self._sessions() as session:
+            documents = await livraison.documents(session, [c["document_id"] for c in papier])
+        plis = []
+        for cible in papier:
+            affilie, document = affilies[cible["affilie_id"]], documents[cible["document_id"]]
+            plis.append(
+                Pli(
+                    document_id=cible["document_id"],
+                    type_document=document.type,
+                    titre=_TITRES[cible["cohorte"]],
+                    contenu=document.contenu,
+                    cree_le=document.cree_le,
+                    destinataire=f"{affilie.prenom} {affilie.nom}",
+                    adresse_postale=[
+                        ligne.strip() for ligne in (affilie.adresse_postale or "").splitlines() if ligne.strip()
+                    ],
+                    livraison=livraisons[cible["id"]].value,
+                )
+            )
+        await self._imprimeur.imprimer(
+            tache.workflow_campagne, tache.annee, tache.rang, tache.lot, plis, tache.horodatage
+        )
+        activity.heartbeat(tache.apres_id)
+
+    async def _incident_de_livraison(self, session, tache: TacheLot, cible: dict[str, Any], mode: Livraison) -> None:
+        """A refused mail, or a paper document without an address: an incident for the supervisors (the agent's
+        data to correct); the rest of the campaign goes on."""
+        if mode is Livraison.papier_apres_refus:
+            cle, motif = (
+                f"courriel:affilie-{cible['affilie_id']}",
+                "Le serveur de messagerie a refusé l'adresse électronique de l'agent : son document part par "
+                "courrier, et les suivants aussi. Corrigez son adresse électronique si elle est fausse.",
+            )
+        elif mode is Livraison.sans_adresse:
+            cle, motif = (
+                f"adresse:affilie-{cible['affilie_id']}",
+                "Le document de l'agent doit partir par courrier mais son adresse postale est inconnue : "
+                "renseignez-la ; il partira avec la tranche suivante.",
+            )
+        else:
+            return
+        await livraison.signaler_incident(
+            session,
+            tache.campagne_id,
+            cle,
+            TypeIncident.metier.value,
+            _etape_documents(tache.rang),
+            motif,
+            tache.horodatage,
+            affilie_id=cible["affilie_id"],
+            lot=tache.lot,
+        )
+
+
+def _par_courriel(affilie) -> bool:
+    return affilie.canal != Canal.papier.value and bool((affilie.email or "").strip())
+
+
+def _cle_mail(tache: TacheLot, cible: dict[str, Any]) -> str:
+    return f"{tache.workflow_campagne}:document:{cible['cohorte']}:affilie-{cible['affilie_id']}"
+
+
+def _cle_transmission(lot: int) -> str:
+    return f"transmission:lot-{lot}"
+
+
+def _etape_documents(rang: int) -> str:
+    return f"documents-{rang}"
+
+
+def _motif_collecteur(nom: str, lot: int, panne: Exception) -> str:
+    """Why the batch was not transmitted, without the error's text (it may quote the data sent)."""
+    return (
+        f"Le collecteur du GIP Info Retraite (« {nom} ») n'a pas reçu le lot {lot} ({type(panne).__name__}). "
+        "La campagne continue ; le lot lui est proposé de nouveau avant chaque tranche d'envoi."
+    )
 
 
 def _cle_document(tache: TacheLot, cible: dict[str, Any]) -> str:
@@ -453,19 +667,28 @@ def _semaines(calendrier, charge: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"semaine": semaine, **nombres} for semaine, nombres in sorted(semaines.items())]
 
 
-def activites_campagne(settings, sessions: SessionFactory) -> list:
-    """The campaign's activities, built from the settings (the worker registers them)."""
+def activites_campagne(settings, sessions: SessionFactory, rendre_pdf: RenduPdf) -> list:
+    """The campaign's activities, built from the settings (the worker registers them, and hands in the documents'
+    PDF rendering for the print batches)."""
     from activities.campagne_collecteur import collecteur
     from notifications.rendu import Gabarits
     from notifications.transport import TransportSmtp
 
-    mails = ExpediteurGroupe(sessions, Gabarits(), TransportSmtp.depuis(settings), settings.campagne_paquet_smtp)
+    mails = ExpediteurGroupe(
+        sessions,
+        Gabarits(),
+        TransportSmtp.depuis(settings),
+        settings.campagne_paquet_smtp,
+        settings.campagne_essais_destinataire,
+    )
     campagne = ActivitesCampagne(
         sessions,
         mails,
         collecteur(settings.campagne_collecteur, settings.var_dir, settings.cle_collecteur()),
         settings.url_publique,
         settings.mail_superviseurs,
+        Imprimeur(settings.var_dir / "impression", rendre_pdf),
+        settings.campagne_essais_collecteur,
     )
     return [
         campagne.ouvrir,

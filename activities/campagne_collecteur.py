@@ -111,8 +111,8 @@ class CollecteurFichiers:
             "sha256_clair": hashlib.sha256(clair).hexdigest(),
         }
         manifeste["signature"] = _signer(self._cle, manifeste)
-        _ecrire_atomiquement(dossier / nom_fichier, chiffre)
-        _ecrire_atomiquement(
+        ecrire_atomiquement(dossier / nom_fichier, chiffre)
+        ecrire_atomiquement(
             dossier / nom_manifeste, json.dumps(manifeste, ensure_ascii=False, indent=2).encode("utf-8")
         )
         return Recu(self.nom, str(dossier / nom_fichier), len(lot.lignes), par_cohorte, manifeste["sha256_chiffre"])
@@ -195,7 +195,7 @@ def _signer(cle: bytes, manifeste: dict[str, Any]) -> str:
     return hmac.new(cle_signature, contenu, hashlib.sha256).hexdigest()
 
 
-def _ecrire_atomiquement(chemin: Path, contenu: bytes) -> None:
+def ecrire_atomiquement(chemin: Path, contenu: bytes) -> None:
     provisoire = chemin.with_name(chemin.name + ".part")
     with open(provisoire, "wb") as f:
         f.write(contenu)

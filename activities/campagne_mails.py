@@ -5,6 +5,12 @@ in one ``INSERT … ON CONFLICT DO NOTHING``; then the rows still ``a_envoyer`` 
 RETURNING``), sent over one SMTP connection, each marked sent as soon as the server accepted it. Rows another attempt holds are
 left to it, and this attempt fails to be retried. A retried packet finds its mails already
 sent and sends nothing; the Message-ID is derived from the key, so a relay can tell a repeat.
+
+A recipient the server refuses affects that recipient only: the others of the packet are sent. A permanent refusal
+(5xx) marks the row ``refuse`` at once; a temporary one (4xx) counts an attempt and the packet is retried, until
+``essais_destinataire`` attempts, after which the row is ``refuse`` too. The caller reads the refused rows back
+(``refuses``) and takes them another way (a campaign: on paper). The server itself out of reach is not a
+recipient's failure: the packet is retried whole, as before.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from persistence.types import UtcDateTime
 _A_ENVOYER = {"etat": EtatMail.a_envoyer.value}
 _PRENDRE = text(
     "UPDATE mail SET pris_le = :pris_le WHERE cle IN :cles AND etat = :etat AND (pris_le IS NULL OR pris_le < :limite) "
-    "RETURNING id, destinataire, sujet, corps_texte, corps_html, message_id"
+    "RETURNING id, destinataire, sujet, corps_texte, corps_html, message_id, tentatives"
 ).bindparams(
     bindparam("cles", expanding=True),
     bindparam("pris_le", type_=UtcDateTime()),
@@ -43,6 +49,9 @@ _PRENDRE = text(
 )
 _RENDRE = text("UPDATE mail SET pris_le = NULL WHERE cle IN :cles AND etat = :etat AND pris_le = :pris_le").bindparams(
     bindparam("cles", expanding=True), bindparam("pris_le", type_=UtcDateTime())
+)
+_REFUSES = text("SELECT cle FROM mail WHERE cle IN :cles AND etat = :etat").bindparams(
+    bindparam("cles", expanding=True)
 )
 _TENUS = text("SELECT COUNT(*) FROM mail WHERE cle IN :cles AND etat = :etat").bindparams(
     bindparam("cles", expanding=True)
@@ -64,11 +73,13 @@ class ExpediteurGroupe:
         gabarits: Gabarits,
         transport: TransportSmtp,
         paquet_smtp: int = 50,  # mails between two heartbeats
+        essais_destinataire: int = 5,  # temporary refusals of one recipient before it counts as refused
     ) -> None:
         self._sessions = sessions
         self._gabarits = gabarits
         self._transport = transport
         self._paquet = max(1, paquet_smtp)
+        self._essais = max(1, essais_destinataire)
 
     async def envoyer(
         self, mails: Sequence[MailCampagne], processus_id: str, horodatage: datetime, battement=None
@@ -116,9 +127,10 @@ class ExpediteurGroupe:
             a_envoyer = sorted(
                 (await _executer(session, _PRENDRE, self._prise(cles, pris_le))).all(), key=lambda ligne: ligne.id
             )
+        differes = 0
         if a_envoyer:
             try:
-                await self._expedier(a_envoyer, horodatage, battement)
+                differes = await self._expedier(a_envoyer, horodatage, battement)
             except Exception:
                 compter_echec_envoi("campagne")
                 with contextlib.suppress(Exception):  # the database down too: the claims lapse by themselves
@@ -127,6 +139,11 @@ class ExpediteurGroupe:
                 raise
         async with self._sessions() as session:
             tenus = (await _executer(session, _TENUS, {"cles": cles, **_A_ENVOYER})).scalar()
+        if differes:
+            raise ApplicationError(
+                f"{differes} destinataire(s) refusé(s) temporairement par le serveur de messagerie : paquet réessayé",
+                type="DestinataireDiffere",
+            )
         if tenus:
             raise ApplicationError(
                 f"{tenus} mail(s) du paquet en cours d'envoi par un autre essai : repris après leur délai",
@@ -134,26 +151,60 @@ class ExpediteurGroupe:
             )
         return len(mails)
 
+    async def refuses(self, cles: Sequence[str]) -> set[str]:
+        """The keys, among ``cles``, whose recipient the mail server refused for good."""
+        if not cles:
+            return set()
+        async with self._sessions() as session:
+            lignes = await _executer(session, _REFUSES, {"cles": list(cles), "etat": EtatMail.refuse.value})
+            return {cle for (cle,) in lignes.all()}
+
     @staticmethod
     def _prise(cles: list[str], pris_le: datetime) -> dict[str, Any]:
         return {"cles": cles, "pris_le": pris_le, "limite": pris_le - DELAI_REPRISE_MAIL, **_A_ENVOYER}
 
-    async def _expedier(self, lignes, horodatage: datetime, battement) -> None:
+    async def _expedier(self, lignes, horodatage: datetime, battement) -> int:
         """Each mail is marked sent as soon as the server accepted it: a worker killed mid-packet leaves no accepted
-        mail ``a_envoyer``, so the retry resends none of them (at most the one in flight, whose Message-ID repeats)."""
+        mail ``a_envoyer``, so the retry resends none of them (at most the one in flight, whose Message-ID repeats).
+        Returns how many recipients were refused for now (to be tried again)."""
         client = await self._transport.ouvrir()
+        differes = 0
         try:
             for rang, ligne in enumerate(lignes, start=1):
                 message = self._transport.construire(
                     ligne.destinataire, MessageRendu(ligne.sujet, ligne.corps_texte, ligne.corps_html), ligne.message_id
                 )
-                await client.send_message(message)
+                try:
+                    await client.send_message(message)
+                except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPDataError) as refus:
+                    if await self._refuser(ligne, _code(refus)):
+                        differes += 1
+                    continue
                 await self._marquer([ligne.id], horodatage)
                 if battement and rang % self._paquet == 0:
                     battement()
         finally:
             with contextlib.suppress(aiosmtplib.SMTPException):
                 await client.quit()
+        return differes
+
+    async def _refuser(self, ligne, code: int) -> bool:
+        """One recipient refused: for good (``refuse``), or for now (an attempt counted, the claim given back).
+        Returns whether it is to be tried again."""
+        tentatives = ligne.tentatives + 1
+        definitif = code >= 500 or tentatives >= self._essais
+        compter_echec_envoi("campagne")
+        async with transaction(self._sessions) as session:
+            await _executer(
+                session,
+                text("UPDATE mail SET etat = :etat, tentatives = :tentatives, pris_le = NULL WHERE id = :id"),
+                {
+                    "etat": (EtatMail.refuse if definitif else EtatMail.a_envoyer).value,
+                    "tentatives": tentatives,
+                    "id": ligne.id,
+                },
+            )
+        return not definitif
 
     async def _marquer(self, ids: list[int], horodatage: datetime) -> None:
         async with transaction(self._sessions) as session:
@@ -164,3 +215,10 @@ class ExpediteurGroupe:
                 ),
                 {"etat": EtatMail.envoye.value, "h": horodatage, "ids": ids},
             )
+
+
+def _code(refus: aiosmtplib.SMTPException) -> int:
+    """The SMTP reply code of a refusal; of the envelope's recipients, the lowest (a temporary refusal: try again)."""
+    if isinstance(refus, aiosmtplib.SMTPRecipientsRefused):
+        return min((r.code for r in refus.recipients), default=550)
+    return int(getattr(refus, "code", 550))

@@ -298,7 +298,17 @@ def _et_si(pdf: _Pdf, scenarios: Sequence[dict[str, Any]]) -> None:
             pdf.paragraphe(scenario["remarque"], petit=True)
 
 
-def rendre_pdf(type_: str, contenu: dict[str, Any], cree_le: Any, agent: str | None = None) -> bytes:
+PROVENANCE_ESPACE = "Document téléchargé depuis votre espace CNRACL information retraite."
+# The same document, printed by the campaign for an agent who receives it on paper.
+PROVENANCE_COURRIER = (
+    "Document envoyé par courrier à votre adresse personnelle ; vous le retrouvez aussi dans votre espace CNRACL "
+    "information retraite."
+)
+
+
+def rendre_pdf(
+    type_: str, contenu: dict[str, Any], cree_le: Any, agent: str | None = None, provenance: str = PROVENANCE_ESPACE
+) -> bytes:
     """The PDF of one stored document (its ``type`` and ``contenu`` as the activities wrote them)."""
     titre = titre_du_document(type_, contenu)
     pdf = _Pdf(titre)
@@ -362,7 +372,6 @@ def rendre_pdf(type_: str, contenu: dict[str, Any], cree_le: Any, agent: str | N
     pdf.ln(4)
     pdf.set_font(POLICE, "", 8)
     pdf.set_text_color(*GRIS)
-    provenance = "Document téléchargé depuis votre espace CNRACL information retraite."
     if cree_le:
         provenance += f" Enregistré le {date_heure_fr(cree_le)}."
     pdf.multi_cell(0, 4, _texte(provenance), align="L", new_x="LMARGIN", new_y="NEXT")

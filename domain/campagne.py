@@ -42,6 +42,16 @@ EtatCible = StrEnum(
     "EtatCible",
     "selectionne document_produit document_annonce anomalie exclu_deces exclu_retraite exclu_radiation",
 )
+# How an affiliate receives the campaign's documents (``affilie.canal``): by mail (the document in their space, a
+# mail announcing it), or on paper at their postal address (« adresse personnelle », REGLES §15).
+Canal = StrEnum("Canal", "email papier")
+# How one campaign document reached its agent (``campagne_cible.livraison``): ``courriel`` the mail server accepted
+# the announcement; ``papier`` in the tranche's print batch (paper chosen, or no email address);
+# ``papier_apres_refus`` the mail was refused (a permanent refusal, or temporary ones past their bound): the agent
+# is switched to paper and the document is in the print batch; ``sans_adresse`` due on paper but no postal address
+# known (an incident for the supervisors).
+Livraison = StrEnum("Livraison", "courriel papier papier_apres_refus sans_adresse")
+LIVRAISONS_PAPIER = (Livraison.papier, Livraison.papier_apres_refus)
 # What a batch child workflow does for its employers.
 TravailLot = StrEnum("TravailLot", "notification rappel transmission documents")
 
@@ -207,6 +217,8 @@ class Compteurs:
     documents: int = 0
     mails_agents: int = 0
     anomalies: int = 0
+    plis_papier: int = 0
+    incidents: int = 0  # recipients refused past their bound, batches the collector did not take
 
     def ajouter(self, bilan: BilanLot) -> None:
         self.employeurs_notifies += bilan.employeurs_notifies
@@ -217,6 +229,8 @@ class Compteurs:
         self.documents += bilan.documents
         self.mails_agents += bilan.mails_agents
         self.anomalies += bilan.anomalies
+        self.plis_papier += bilan.plis_papier
+        self.incidents += bilan.incidents
 
 
 @dataclass
@@ -351,6 +365,8 @@ class BilanLot:
     anomalies: int = 0
     dernier_id: int = 0  # the last agent (or employer) handled in this packet
     termine: bool = True
+    plis_papier: int = 0
+    incidents: int = 0
 
     def plus(self, autre: BilanLot) -> BilanLot:
         return BilanLot(
@@ -364,6 +380,8 @@ class BilanLot:
             self.anomalies + autre.anomalies,
             autre.dernier_id,
             autre.termine,
+            self.plis_papier + autre.plis_papier,
+            self.incidents + autre.incidents,
         )
 
 

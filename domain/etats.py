@@ -35,4 +35,6 @@ TypeIncident = StrEnum("TypeIncident", "metier technique")
 EtatTache = StrEnum("EtatTache", "ouverte terminee annulee")
 
 TypeDocument = StrEnum("TypeDocument", "ris bilan eig")
-EtatMail = StrEnum("EtatMail", "a_envoyer envoye incident")
+# ``refuse``: the mail server refused the recipient for good (a 5xx, or temporary refusals past their bound): never
+# sent again; a campaign sends that agent's document on paper.
+EtatMail = StrEnum("EtatMail", "a_envoyer envoye incident refuse")

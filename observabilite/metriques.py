@@ -26,6 +26,7 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from domain.etats import Role
 from domain.jetons import lire_session
+from persistence import livraison_campagne
 from persistence.models import (
     Compte,
     DemandeEirTable,
@@ -96,6 +97,9 @@ async def etat_du_service(session: AsyncSession, maintenant: datetime | None = N
             incidents[type_incident] = incidents.get(type_incident, 0) + 1
     # An account mail no process sends, abandoned after its sends (services.reconciliation): its own incident.
     incidents["courriel"] = await session.scalar(select(func.count()).where(col(Mail.etat) == "incident")) or 0
+    # A campaign's incidents (a recipient refused, a batch the collector did not take): the campaign went on.
+    for type_incident, nombre in (await livraison_campagne.compter_incidents_ouverts(session)).items():
+        incidents[type_incident] = incidents.get(type_incident, 0) + nombre
     souffrance = await session.scalar(
         select(func.count()).where(
             (col(Mail.etat) == "a_envoyer") & (col(Mail.cree_le) < maintenant - timedelta(minutes=5))
@@ -139,7 +143,8 @@ async def etat_du_service(session: AsyncSession, maintenant: datetime | None = N
         _jauge(
             "cnracl_incidents",
             "Processus arrêtés sur un incident, par type (metier : données à corriger ; technique : composant en "
-            "panne après ses tentatives ; courriel : mail de compte abandonné après ses envois).",
+            "panne après ses tentatives ; courriel : mail de compte abandonné après ses envois) ; y compris les "
+            "incidents des campagnes (destinataire refusé, lot non reçu par le collecteur).",
             ["type"],
             sorted(incidents.items()),
         ),

@@ -34,6 +34,7 @@ _AGENTS: tuple[tuple[str, dict[str, Any]], ...] = (
             "prenom": "Camille",
             "naissance": date(1968, 4, 2),
             "email": "camille.martin@exemple.fr",
+            "adresse_postale": "12 rue des Lilas\n33000 Bordeaux",
             "debut_carriere": date(1994, 9, 1),
             "indice_majore": 560,
             "enfants": (date(1999, 5, 1), date(2002, 7, 14)),
@@ -46,6 +47,7 @@ _AGENTS: tuple[tuple[str, dict[str, Any]], ...] = (
             "prenom": "Jean",
             "naissance": date(1966, 11, 20),
             "email": "jean.bernard@exemple.fr",
+            "adresse_postale": "4 avenue Thiers\n33100 Bordeaux",
             "debut_carriere": date(1990, 3, 1),
             "sexe": 1,
             "ordre": 3,
@@ -60,6 +62,8 @@ _AGENTS: tuple[tuple[str, dict[str, Any]], ...] = (
             "prenom": "Léa",
             "naissance": date(1986, 1, 15),
             "email": "lea.petit@exemple.fr",
+            "adresse_postale": "27 cours de l'Intendance\n33000 Bordeaux",
+            "canal": "papier",
             "debut_carriere": date(2010, 1, 1),
             "ordre": 2,
         },
@@ -204,6 +208,8 @@ def _carriere(rang: int, employeur: str) -> dict[str, Any]:
         "indice_majore": 420 + (rang * 37) % 300,
         "quotite": 80 if rang % 4 == 3 else 50 if rang % 7 == 5 else 100,
         "categorie": "active" if employeur == "hopital" and rang % 2 == 1 else "sedentaire",
+        "adresse_postale": f"{3 + rang} rue Sainte-Catherine\n33000 Bordeaux",
+        "canal": "papier" if rang % 8 == 7 else "email",
     }
     if rang % 3 != 2:
         enfants = (date(naissance.year + age, 1 + (rang + i) % 12, 10) for i, age in enumerate((27, 30, 34)))

@@ -808,9 +808,15 @@ async def employeurs_de_la_campagne(
 
 
 async def cibles_de_la_campagne(
-    session: AsyncSession, campagne_id: int, employeur_id: int | None, cohorte: str | None, limite: int, decalage: int
+    session: AsyncSession,
+    campagne_id: int,
+    employeur_id: int | None,
+    cohorte: str | None,
+    limite: int,
+    decalage: int,
+    livraison: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Who receives (or, in a dry run, would receive) which document."""
+    """Who receives (or, in a dry run, would receive) which document, and how it reached them."""
     filtres = ""
     valeurs: dict[str, Any] = {"c": campagne_id, "limite": limite, "decalage": decalage}
     if employeur_id is not None:
@@ -819,11 +825,14 @@ async def cibles_de_la_campagne(
     if cohorte:
         filtres += " AND c.cohorte = :cohorte"
         valeurs["cohorte"] = cohorte
+    if livraison:
+        filtres += " AND c.livraison = :livraison"
+        valeurs["livraison"] = livraison
     return await _dictionnaires(
         session,
         f"""
         SELECT a.nir, a.nom, a.prenom, c.cohorte, c.age, c.employeur_id, c.a_mettre_a_jour, c.tranche, c.etat,
-               c.document_id
+               c.document_id, c.livraison, a.canal
         FROM campagne_cible c JOIN affilie a ON a.id = c.affilie_id
         WHERE c.campagne_id = :c {filtres} ORDER BY c.id LIMIT :limite OFFSET :decalage""",
         valeurs,

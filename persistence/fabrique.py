@@ -57,6 +57,8 @@ async def creer_affilie(
     enfants: tuple[date, ...] = (),
     fin_carriere: date | None = None,
     categorie: str = "sedentaire",
+    adresse_postale: str | None = None,
+    canal: str = "email",
 ) -> Affilie:
     """An affiliate with one CIR line per calendar year from ``debut_carriere`` to the end of last year."""
     affilie = Affilie(
@@ -71,6 +73,8 @@ async def creer_affilie(
         categorie=categorie,
         indice_majore=indice_majore,
         quotite=quotite,
+        adresse_postale=adresse_postale,
+        canal=canal,
     )
     session.add(affilie)
     await session.flush()

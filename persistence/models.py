@@ -56,6 +56,10 @@ class Affilie(SQLModel, table=True):
     # The day 2 trimestres were first validated in any scheme (from the inter-scheme career data, GIP Info
     # Retraite); unknown (None): the CNRACL affiliation date stands in. Selects the « information générale ».
     date_premiere_validation: date | None = None
+    # The personal address the campaign's paper documents go to (lines separated by new lines), and the channel the
+    # agent receives them by (``domain.campagne.Canal``): ``papier`` by choice, or set when a mail was refused.
+    adresse_postale: str | None = Field(default=None, sa_type=String(500))
+    canal: str = Field(default="email", sa_type=String(10), sa_column_kwargs={"server_default": "email"})
     categorie: str = Field(default="sedentaire", sa_type=String(20))
     indice_majore: int | None = None
     quotite: int = 100

@@ -52,6 +52,7 @@ class CibleCampagne(SQLModel, table=True):
     a_mettre_a_jour: bool = False
     etat: str = Field(default="selectionne", sa_type=String(20))
     document_id: int | None = None
+    livraison: str | None = Field(default=None, sa_type=String(20))  # domain.campagne.Livraison
 
 
 class EmployeurCampagne(SQLModel, table=True):
@@ -106,3 +107,26 @@ class AgentEmployeurCampagne(SQLModel, table=True):
     affilie_id: int = Field(foreign_key="affilie.id")
     employeur_id: int = Field(foreign_key="employeur.id")
     a_mettre_a_jour: bool = False
+
+
+class IncidentCampagne(SQLModel, table=True):
+    """An incident of a campaign, one per subject (``cle``: a recipient, a batch's transmission): the campaign went on
+    with the rest; the supervisors see it with the other incidents until it is resolved."""
+
+    __tablename__ = "campagne_incident"
+    __table_args__ = (
+        UniqueConstraint("campagne_id", "cle", name="uq_campagne_incident"),
+        Index("ix_campagne_incident_ouverts", "resolu_le", "type"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    campagne_id: int = Field(foreign_key="campagne.id")
+    cle: str = Field(sa_type=String(100))
+    type: str = Field(sa_type=String(20))  # domain.etats.TypeIncident
+    etape: str = Field(sa_type=String(40))
+    motif: str = Field(sa_type=String(500))
+    affilie_id: int | None = Field(default=None, foreign_key="affilie.id")
+    lot: int | None = None
+    tentatives: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    depuis: datetime | None = _horodatage()
+    resolu_le: datetime | None = _horodatage(nullable=True)

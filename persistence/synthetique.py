@@ -148,6 +148,20 @@ class _Cotisations:
         }
 
 
+_VOIES = ("rue de la République", "avenue Jean-Jaurès", "place de la Mairie", "chemin des Vignes", "rue Victor-Hugo")
+# One agent in twelve receives the campaign's documents on paper, so that a synthetic campaign builds print batches.
+_PAPIER_UN_SUR = 12
+
+
+def _adresse(id_: int) -> dict[str, str]:
+    """A postal address and a channel derived from the agent's number (the random draws stay those of before)."""
+    departement = _DEPARTEMENTS[id_ % len(_DEPARTEMENTS)]
+    return {
+        "adresse_postale": f"{1 + id_ % 120} {_VOIES[id_ % len(_VOIES)]}\n{departement}{id_ % 900 + 100:03d} Exempleville",
+        "canal": "papier" if id_ % _PAPIER_UN_SUR == 0 else "email",
+    }
+
+
 def _nir(rang: int, sexe: int, naissance: date) -> str:
     ordre, reste = rang % 999 + 1, rang // 999
     commune, reste = reste % 999 + 1, reste // 999
@@ -240,6 +254,7 @@ async def generer(
                     "quotite": quotite,
                     "date_titularisation": affiliation + timedelta(days=365),
                     "temps_non_complet": False,
+                    **_adresse(id_),
                 }
             )
             incomplet = hasard.random() < 0.10  # last year's line missing, or without its index

@@ -14,7 +14,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
 
-from domain.campagne import TYPE_TACHE_CAMPAGNE, ActionSuperviseur, Calendrier, Cohorte, id_workflow_campagne
+from domain.campagne import (
+    TYPE_TACHE_CAMPAGNE,
+    ActionSuperviseur,
+    Calendrier,
+    Cohorte,
+    Livraison,
+    id_workflow_campagne,
+)
 from domain.erreurs import Conflit, Indisponible, Introuvable, Refus
 from domain.texte import TexteLibreMultiligne
 from notifications.rendu import date_fr
@@ -152,11 +159,19 @@ async def agents(
     cohorte: Cohorte | None,
     limite: int,
     decalage: int,
+    livraison: Livraison | None = None,
 ) -> list[dict[str, Any]]:
-    """Who receives (or, for a dry run, would receive) which document."""
+    """Who receives (or, for a dry run, would receive) which document, and how it reached them (``livraison``:
+    only those delivered that way)."""
     campagne = await _campagne(session, annee, simulation)
     return await depots_campagne.cibles_de_la_campagne(
-        session, numero(campagne), employeur_id, cohorte.value if cohorte else None, limite, decalage
+        session,
+        numero(campagne),
+        employeur_id,
+        cohorte.value if cohorte else None,
+        limite,
+        decalage,
+        livraison.value if livraison else None,
     )
 
 

@@ -15,7 +15,7 @@ from domain.erreurs import Conflit, Indisponible, Introuvable, Refus
 from domain.etats import ETATS_EIR_TERMINES, Acteur, Role, TypeIncident
 from domain.processus import ActionSuperviseur
 from domain.rectification import ETATS_RECTIFICATION_TERMINES
-from persistence import depots, lectures
+from persistence import depots, lectures, livraison_campagne
 from persistence.models import Compte, DemandeEirTable, RectificationTable, Tache
 from services import eir, rectifications
 from services.acces import nom_du_compte
@@ -29,6 +29,13 @@ journal = logging.getLogger("cnracl.services.incidents")
 # How long a correction of the CIR waits for each process it resumes to take the resumption (its answer then
 # stands; a process that does not answer in time is left to the supervisors' « relancer »).
 ATTENTE_REPRISE = 10.0
+
+# The steps of a campaign an incident can stop at (``campagne_incident.etape``, without the tranche's number).
+ETAPES_CAMPAGNE = {
+    "mise_a_jour": "mise à jour par les employeurs",
+    "transmission": "transmission au GIP Info Retraite",
+    "documents": "envoi des documents",
+}
 
 # Each process type's updates (typed references: the workflow's own methods).
 _REPRISES: dict[str, Any] = {
@@ -47,7 +54,7 @@ class IncidentPublic(BaseModel):
     """A process in incident, as the console and ``GET /incidents`` show it."""
 
     workflow_id: str
-    processus: str = Field(description="eir, rectification ou validation")
+    processus: str = Field(description="eir, rectification, validation ou campagne")
     reference: str
     agent: str = Field(description="Prénom et nom de l'agent")
     agent_cle: str = Field(description="Clé opaque de l'agent (celle des identifiants de processus)")
@@ -61,6 +68,10 @@ class IncidentPublic(BaseModel):
     attribuee_a: int | None = None
     attribuee_a_nom: str | None = None
     sequence: int = Field(description="La séquence de l'état lu, à renvoyer avec une action")
+    incident_campagne_id: int | None = Field(
+        default=None, description="Un incident de campagne : son numéro (la campagne, elle, a continué)"
+    )
+    page: str | None = Field(default=None, description="La page où voir ce que l'incident concerne")
 
 
 class Reprise(BaseModel):
@@ -83,7 +94,34 @@ class Reattribution(BaseModel):
 
 
 async def lister(session: AsyncSession) -> list[IncidentPublic]:
-    """The processes in incident, the oldest incident first."""
+    """The processes in incident, the oldest incident first; then the campaigns' incidents (a recipient refused, a
+    batch the collector did not take), which stopped nothing: the campaign went on with the rest."""
+    incidents = await _des_processus(session)
+    return incidents + await _des_campagnes(session)
+
+
+async def _des_campagnes(session: AsyncSession) -> list[IncidentPublic]:
+    return [
+        IncidentPublic(
+            workflow_id=campagne.workflow_id,
+            processus="campagne",
+            reference=f"DAI-{campagne.annee}",
+            agent=f"{affilie.prenom} {affilie.nom}" if affilie else "",
+            agent_cle=affilie.cle if affilie else "",
+            etape=ETAPES_CAMPAGNE.get(incident.etape.split("-")[0], incident.etape),
+            depuis=incident.depuis or datetime.now(UTC),
+            motif=incident.motif,
+            tentatives=incident.tentatives,
+            type=incident.type,
+            sequence=0,
+            incident_campagne_id=incident.id,
+            page=f"/superviseur/campagnes/{campagne.annee}/agents",
+        )
+        for incident, campagne, affilie in await livraison_campagne.incidents_ouverts(session)
+    ]
+
+
+async def _des_processus(session: AsyncSession) -> list[IncidentPublic]:
     incidents = []
     for type_, ligne, affilie, tache in await lectures.processus_en_incident(session):
         incident: dict[str, Any] = ligne.incident or {}

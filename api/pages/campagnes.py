@@ -18,6 +18,7 @@ from api.pages.graphiques import GRIS, rectangle, svg, texte
 from api.pages.libelles import avis
 from api.pages.rendu import refus_de
 from api.pages.session import ErreurPage
+from domain.campagne import Livraison
 from domain.erreurs import ErreurMetier, Introuvable
 from notifications.rendu import accord
 from services import campagnes
@@ -52,6 +53,13 @@ ETATS_CIBLE = {
     "exclu_radiation": ("Sans document : radiation", "#6e445a"),
 }
 ETATS_TACHE = {"ouverte": "Ouvertes", "terminee": "Terminées", "annulee": "Annulées"}
+LIVRAISONS = {
+    "courriel": "Par courriel",
+    "papier": "Par courrier",
+    "papier_apres_refus": "Par courrier, le courriel ayant été refusé",
+    "sans_adresse": "À envoyer par courrier : adresse postale inconnue",
+}
+CANAUX = {"email": "Courriel", "papier": "Courrier"}
 
 
 def _instant(valeur: Any) -> datetime | None:
@@ -225,6 +233,29 @@ async def _tableau(page: Page, annee: int, simulation: bool, erreur=None, messag
 @router.get("/superviseur/campagnes/{annee}")
 async def tableau(page: PageSuperviseur, annee: int, simulation: str = "", message: str | None = None):
     return await _tableau(page, _annee_valide(annee), bool(simulation), message=avis(message))
+
+
+@router.get("/superviseur/campagnes/{annee}/agents")
+async def remise_des_documents(page: PageSuperviseur, annee: int, livraison: str = ""):
+    """Delivery per agent: how each document reached its agent, filtered by mode."""
+    annee = _annee_valide(annee)
+    choisie = Livraison(livraison) if livraison in LIVRAISONS else None
+    try:
+        agents = await campagnes.agents(page.session, annee, False, None, None, 1000, 0, choisie)
+    except Introuvable as absente:
+        raise ErreurPage(404, absente.message) from None
+    return page.rendre(
+        "superviseur/campagne_agents.html",
+        {
+            "annee": annee,
+            "agents": agents,
+            "livraison": choisie.value if choisie else "",
+            "LIVRAISONS": LIVRAISONS,
+            "CANAUX": CANAUX,
+            "COHORTES": COHORTES,
+            "ETATS_CIBLE": {e: v[0] for e, v in ETATS_CIBLE.items()},
+        },
+    )
 
 
 @router.post("/superviseur/campagnes/{annee}/{action}")

@@ -311,6 +311,7 @@ CHAMPS = {
     "surcotisation": "Temps partiel surcotisé",
     "traitement_indiciaire_brut_annuel": "Traitement indiciaire brut annuel",
     "cohorte": "Cohorte",
+    "livraison": "Mode de remise du document",
     "decalage": "Décalage",
     "limite": "Nombre maximal de résultats",
     "sequence": "Numéro d'ordre",

@@ -3,19 +3,24 @@ employers answer their campaign tasks."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import Employeur_ou_Superviseur, Identifiant, IdentifiantFacultatif, MoteurDep, SessionDep, Superviseur
 from api.parametres import Decalage
-from domain.campagne import Cohorte
+from domain.campagne import Cohorte, Livraison
 from domain.texte import TexteLibreMultiligne
 from services import campagnes, taches
 from services.campagnes import CampagnePublique, EtatPilotage, Pilotage
 
 router = APIRouter(prefix="/campagnes", tags=["campagne DAI"])
+
+ModeDeRemise = Annotated[
+    Livraison | None,
+    Query(description="courriel, papier, papier_apres_refus (courriel refusé, passé au papier) ou sans_adresse"),
+]
 
 Annee = Path(ge=2007, le=2100, description="Année de campagne N (lancement en juillet N, envoi en N+1)")
 
@@ -86,11 +91,13 @@ async def agents(
     simulation: bool = False,
     employeur_id: IdentifiantFacultatif = None,
     cohorte: Cohorte | None = None,
+    livraison: ModeDeRemise = None,
     limite: int = Query(default=100, ge=1, le=1000),
     decalage: Decalage = 0,
 ) -> list[dict[str, Any]]:
-    """Who receives (or, for a dry run, would receive) which document."""
-    return await campagnes.agents(session, annee, simulation, employeur_id, cohorte, limite, decalage)
+    """Who receives (or, for a dry run, would receive) which document, and how it reached them: ``livraison``
+    (by mail, on paper, on paper after a refused mail, or due on paper without an address) and ``canal``."""
+    return await campagnes.agents(session, annee, simulation, employeur_id, cohorte, limite, decalage, livraison)
 
 
 @router.post("/{annee}/pause", response_model=EtatPilotage)

@@ -21,6 +21,7 @@ from notifications.transport import TransportSmtp
 from persistence.boite_envoi import DELAI_REPRISE_MAIL
 from persistence.db import creer_moteur, fabrique_sessions, transaction
 from persistence.models import Mail
+from tests.support.canaux_campagne import demarrer_puits_refusant
 
 
 @pytest.fixture
@@ -106,3 +107,40 @@ async def test_deux_essais_d_un_paquet_de_campagne_n_envoient_chaque_mail_qu_une
     assert await groupe.envoyer(mails, "campagne-dai-2027", maintenant) == len(mails)  # the retry
     recus = Counter(m["Message-ID"] for m in boite_mail.messages)
     assert len(recus) == len(mails) and set(recus.values()) == {1}
+
+
+async def test_un_destinataire_refuse_n_arrete_que_lui(expediteur, tmp_path):
+    """In the middle of a campaign packet, one recipient refused for good (550) and one for now (451): the others are
+    sent; the 550 is refused at once, the 451 is tried again with the packet until its bound, then refused too."""
+    _, sessions = expediteur
+    controleur, puits, boite = demarrer_puits_refusant(tmp_path / "refus")
+    try:
+        puits.refuses.add("agent2@exemple.fr")
+        puits.differes.add("agent5@exemple.fr")
+        transport = TransportSmtp("127.0.0.1", boite.port, "CNRACL <ne-pas-repondre@cnracl.example.fr>")
+        groupe = ExpediteurGroupe(sessions, Gabarits(), transport, paquet_smtp=3, essais_destinataire=3)
+        mails = [
+            MailCampagne(
+                f"campagne-dai-2027:ris:{n}",
+                "accuse_reception",
+                f"agent{n}@exemple.fr",
+                contexte_exemple("accuse_reception"),
+            )
+            for n in range(8)
+        ]
+        maintenant = datetime.now(UTC)
+        for essai in (1, 2):
+            with pytest.raises(ApplicationError) as differe:
+                await groupe.envoyer(mails, "campagne-dai-2027", maintenant)
+            assert differe.value.type == "DestinataireDiffere" and not differe.value.non_retryable
+            assert len(boite.messages) == 6, essai  # the others, once
+        assert await groupe.envoyer(mails, "campagne-dai-2027", maintenant) == len(mails)  # the third: refused
+        assert puits.refus == {"agent2@exemple.fr": 1, "agent5@exemple.fr": 3}
+        assert await groupe.refuses([m.cle for m in mails]) == {"campagne-dai-2027:ris:2", "campagne-dai-2027:ris:5"}
+        assert sorted(m["To"] for m in boite.messages) == sorted(
+            f"agent{n}@exemple.fr" for n in range(8) if n not in (2, 5)
+        )
+        assert await groupe.envoyer(mails, "campagne-dai-2027", maintenant) == len(mails)  # nothing sent again
+        assert len(boite.messages) == 6
+    finally:
+        controleur.stop()

@@ -1,6 +1,6 @@
 """campagne : chaque employeur de l'agent pendant l'année de référence
 
-Revision ID: 0018
+Revision ID: 0017
 Revises: 0016
 Create Date: 2026-12-06 00:45:00.000000
 
@@ -12,7 +12,7 @@ keep their tasks (their agents have no row here: the employer of their target st
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0018'
+revision = '0017'
 down_revision = '0016'
 branch_labels = None
 depends_on = None

@@ -1,0 +1,172 @@
+"""How the campaign's documents reach their agents (mail or paper), and the campaign's incidents: repository
+functions, in bulk like ``depots_campagne``, idempotent (a retried packet writes the same rows)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, text
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.campagne import LIVRAISONS_PAPIER, Canal, Livraison
+from domain.etats import EtatMail
+from persistence.depots_campagne import _executer
+from persistence.models import Affilie, Document, Employeur
+from persistence.models_campagne import CampagneTable, IncidentCampagne
+from persistence.types import UtcDateTime
+
+
+async def marquer_livraisons(session: AsyncSession, livraisons: dict[int, Livraison]) -> None:
+    """``livraisons``: the campaign target's id → how its document reached the agent."""
+    if livraisons:
+        await _executer(
+            session,
+            text("UPDATE campagne_cible SET livraison = :livraison WHERE id = :id"),
+            [{"id": cible_id, "livraison": livraison.value} for cible_id, livraison in livraisons.items()],
+        )
+
+
+async def passer_au_papier(session: AsyncSession, affilie_ids: Sequence[int]) -> None:
+    """The agents whose mail was refused receive their documents on paper from now on."""
+    if affilie_ids:
+        await _executer(
+            session,
+            text("UPDATE affilie SET canal = :canal WHERE id IN :ids").bindparams(bindparam("ids", expanding=True)),
+            {"canal": Canal.papier.value, "ids": list(affilie_ids)},
+        )
+
+
+async def compter_papier(session: AsyncSession, campagne_id: int, lot: int, tranche: int) -> int:
+    """The documents of a batch's tranche sent on paper."""
+    requete = text(
+        "SELECT COUNT(*) FROM campagne_cible WHERE campagne_id = :c AND lot = :lot AND tranche = :t "
+        "AND livraison IN :papier"
+    ).bindparams(bindparam("papier", expanding=True))
+    valeurs = {"c": campagne_id, "lot": lot, "t": tranche, "papier": [mode.value for mode in LIVRAISONS_PAPIER]}
+    return int((await _executer(session, requete, valeurs)).scalar() or 0)
+
+
+async def employeurs_refuses(session: AsyncSession, workflow_id: str) -> list[dict[str, Any]]:
+    """The employers of a campaign whose launch mail or reminders the mail server refused: id, name, how many."""
+    lignes = await _executer(
+        session,
+        text(
+            "SELECT cle FROM mail WHERE processus_id = :wf AND etat = :refuse AND evenement IN :evenements"
+        ).bindparams(bindparam("evenements", expanding=True)),
+        {
+            "wf": workflow_id,
+            "refuse": EtatMail.refuse.value,
+            "evenements": ["campagne_lancement_employeur", "campagne_rappel_employeur"],
+        },
+    )
+    refus = Counter(int(cle.rsplit(":employeur-", 1)[1]) for (cle,) in lignes.all())
+    if not refus:
+        return []
+    employeurs = (await session.exec(select(Employeur).where(col(Employeur.id).in_(list(refus))))).all()
+    return [{"id": e.id, "raison_sociale": e.raison_sociale, "refus": refus[e.id or 0]} for e in employeurs]
+
+
+async def documents(session: AsyncSession, ids: Sequence[int]) -> dict[int, Document]:
+    if not ids:
+        return {}
+    return {d.id: d for d in (await session.exec(select(Document).where(col(Document.id).in_(ids)))).all() if d.id}
+
+
+async def signaler_incident(
+    session: AsyncSession,
+    campagne_id: int,
+    cle: str,
+    type_: str,
+    etape: str,
+    motif: str,
+    horodatage: datetime,
+    affilie_id: int | None = None,
+    lot: int | None = None,
+    tentatives: int = 1,
+    cumul: bool = True,
+) -> None:
+    """Open the incident ``cle`` of the campaign, or count one more attempt on it (opened again if it was
+    resolved); ``cumul=False``: ``tentatives`` is the count itself (a retried step writes the same)."""
+    incident = (
+        await session.exec(
+            select(IncidentCampagne).where(IncidentCampagne.campagne_id == campagne_id, IncidentCampagne.cle == cle)
+        )
+    ).first()
+    if incident is None:
+        incident = IncidentCampagne(
+            campagne_id=campagne_id,
+            cle=cle,
+            type=type_,
+            etape=etape,
+            motif=motif,
+            affilie_id=affilie_id,
+            lot=lot,
+            tentatives=tentatives,
+            depuis=horodatage,
+        )
+    else:
+        if incident.resolu_le is not None:
+            incident.resolu_le, incident.depuis = None, horodatage
+        incident.tentatives = max(incident.tentatives + 1, tentatives) if cumul else tentatives
+        incident.motif = motif
+    session.add(incident)
+    await session.flush()
+
+
+async def incident_ouvert(session: AsyncSession, campagne_id: int, cle: str) -> IncidentCampagne | None:
+    requete = select(IncidentCampagne).where(
+        IncidentCampagne.campagne_id == campagne_id,
+        IncidentCampagne.cle == cle,
+        col(IncidentCampagne.resolu_le).is_(None),
+    )
+    return (await session.exec(requete)).first()
+
+
+async def resoudre_incident(session: AsyncSession, campagne_id: int, cle: str, horodatage: datetime) -> None:
+    await _executer(
+        session,
+        text(
+            "UPDATE campagne_incident SET resolu_le = :h WHERE campagne_id = :c AND cle = :cle AND resolu_le IS NULL"
+        ).bindparams(bindparam("h", type_=UtcDateTime())),
+        {"h": horodatage, "c": campagne_id, "cle": cle},
+    )
+
+
+async def compter_incidents(session: AsyncSession, campagne_id: int, lot: int, etape: str) -> int:
+    requete = select(IncidentCampagne.id).where(
+        IncidentCampagne.campagne_id == campagne_id,
+        IncidentCampagne.lot == lot,
+        IncidentCampagne.etape == etape,
+        col(IncidentCampagne.resolu_le).is_(None),
+    )
+    return len((await session.exec(requete)).all())
+
+
+async def incidents_ouverts(
+    session: AsyncSession,
+) -> list[tuple[IncidentCampagne, CampagneTable, Affilie | None]]:
+    """Every open campaign incident, the oldest first, with its campaign and its agent (if any)."""
+    requete = (
+        select(IncidentCampagne, CampagneTable)
+        .join(CampagneTable, col(CampagneTable.id) == col(IncidentCampagne.campagne_id))
+        .where(col(IncidentCampagne.resolu_le).is_(None))
+        .order_by(col(IncidentCampagne.depuis), col(IncidentCampagne.id))
+    )
+    trouves = (await session.exec(requete)).all()
+    ids = [incident.affilie_id for incident, _ in trouves if incident.affilie_id]
+    affilies = (
+        {a.id: a for a in (await session.exec(select(Affilie).where(col(Affilie.id).in_(ids)))).all()} if ids else {}
+    )
+    return [(incident, campagne, affilies.get(incident.affilie_id or 0)) for incident, campagne in trouves]
+
+
+async def compter_incidents_ouverts(session: AsyncSession) -> dict[str, int]:
+    """Open campaign incidents by type (``metier``, ``technique``)."""
+    lignes = await _executer(
+        session, text("SELECT type, COUNT(*) FROM campagne_incident WHERE resolu_le IS NULL GROUP BY type")
+    )
+    return {type_: int(n) for type_, n in lignes.all()}
