@@ -627,7 +627,7 @@ def _contenu(cohorte: str, affilie, lignes, enfants, le: date) -> dict[str, Any]
     if cohorte == Cohorte.eig.value:
         return contenu_eig(affilie, lignes, enfants, le)
     if cohorte == Cohorte.ris.value:
-        return contenu_ris(affilie, lignes, le)
+        return contenu_ris(affilie, lignes, le, enfants=enfants)
     return {
         "titre": _TITRES[cohorte],
         "etabli_le": le.isoformat(),

@@ -45,13 +45,18 @@ def _periodes_du_cas(lignes: LignesCir) -> list[dict[str, Any]]:
 
 
 def contenu_ris(
-    affilie: Affilie, lignes: Sequence[LigneCirTable], le: date, autres: AutresRegimes | None = None
+    affilie: Affilie,
+    lignes: Sequence[LigneCirTable],
+    le: date,
+    autres: AutresRegimes | None = None,
+    enfants: Enfants = (),
 ) -> dict[str, Any]:
-    """The RIS: the CNRACL periods and their trimestres, counted by the pension's own decompte. ``autres``: the
-    agent's durations in the other schemes (:func:`domain.eir.autres_regimes`), shown with the CNRACL's on an EIR's
-    RIS, which sums up the rights in every scheme (None: a document without that section)."""
+    """The RIS: the CNRACL periods and their trimestres, counted by the pension's own decompte (with the agent's
+    children: a part time for a child born from 2004 counts free). ``autres``: the agent's durations in the other
+    schemes (:func:`domain.eir.autres_regimes`), shown with the CNRACL's on an EIR's RIS, which sums up the rights
+    in every scheme (None: a document without that section)."""
     try:
-        decompte = pension.decompter_services(_periodes_du_cas(lignes), le)
+        decompte = pension.decompter_services(_periodes_du_cas(lignes), le, _enfants_du_cas(enfants))
     except pension.ErreurCas as erreur:
         raise donnees_invalides(erreur, lignes, "relevé individuel de situation") from None
     return {
@@ -67,6 +72,10 @@ def contenu_ris(
         "reference_decompte": decompte.reference,
         **({} if autres is None else {"autres_regimes": list(autres)}),
     }
+
+
+def _enfants_du_cas(enfants: Enfants) -> list[dict[str, Any]]:
+    return [{"date_de_naissance": enfant.date_de_naissance.isoformat()} for enfant in enfants]
 
 
 def indice_du_cir(lignes: LignesCir) -> int | None:
@@ -88,7 +97,7 @@ def cas_pension(
         "categorie": affilie.categorie,
         "periodes": _periodes_du_cas(lignes),
         "indice_majore": indice or indice_du_cir(lignes) or affilie.indice_majore,
-        "enfants": [{"date_de_naissance": e.date_de_naissance.isoformat()} for e in enfants],
+        "enfants": _enfants_du_cas(enfants),
         "duree_assurance_autres_regimes": duree_assurance_autres_regimes(autres),
     }
     return cas

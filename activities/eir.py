@@ -46,7 +46,7 @@ class ActivitesEir:
                 production,
                 TypeDocument.ris,
                 lambda affilie, lignes, enfants, demande, autres: contenu_ris(
-                    affilie, lignes, production.horodatage.date(), autres
+                    affilie, lignes, production.horodatage.date(), autres, enfants
                 ),
             )
             reserve = await self._processus.reserver(session, replace(publication.avis, document_id=document_id))

@@ -38,12 +38,13 @@ class ActivitesRectification:
                 )
             lignes = await depots.lignes_cir(session, affilie.id)
             aujourd_hui = production.horodatage.date()
+            enfants = await depots.enfants(session, affilie.id)
             if rectification.type_document == TypeDocument.eig.value:
-                contenu = contenu_eig(affilie, lignes, await depots.enfants(session, affilie.id), aujourd_hui)
+                contenu = contenu_eig(affilie, lignes, enfants, aujourd_hui)
                 contenu["reclamation_eig"] = True
                 contenu["mention"] = MENTION_RECLAMATION_EIG
             else:
-                contenu = contenu_ris(affilie, lignes, aujourd_hui)
+                contenu = contenu_ris(affilie, lignes, aujourd_hui, enfants=enfants)
             contenu.update(
                 rectificatif=production.resultat == "corrigee",
                 annee_document=rectification.annee_document,

@@ -10,7 +10,7 @@ from temporalio.exceptions import ApplicationError
 
 import pension
 from activities.documents import cas_pension, contenu_eig, contenu_ris
-from persistence.models import Affilie, LigneCirTable
+from persistence.models import Affilie, Enfant, LigneCirTable
 
 LE = date(2026, 9, 15)
 
@@ -84,3 +84,14 @@ def test_l_eig_prend_l_indice_du_dernier_cir_et_non_celui_de_la_fiche():
     # The amounts follow: the affiliate's stale index gives less.
     ancien = pension.estimer(cas_pension(affilie, lignes, [], 380, LE)).model_dump(mode="json")
     assert eig["points"][0]["pension_brute_mensuelle"] > ancien["points"][0]["pension_brute_mensuelle"]
+
+
+def test_le_temps_partiel_pour_un_enfant_ne_depuis_2004_compte_a_temps_plein_sur_le_ris():
+    """Art. 11, 1°: a part time for a child born from 2004 counts at full time — on the RIS as in the pension,
+    which needs the child to know it."""
+    lignes = [_ligne(2010, quotite=50, nature="temps_partiel_enfant", indice_majore=450)]
+    avec_l_enfant = contenu_ris(
+        _affilie(), lignes, LE, enfants=[Enfant(affilie_id=1, prenom="Léo", date_de_naissance=date(2009, 3, 1))]
+    )
+    sans = contenu_ris(_affilie(), lignes, LE)
+    assert (avec_l_enfant["trimestres"], sans["trimestres"]) == (4, 2)
