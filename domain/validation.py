@@ -19,8 +19,11 @@ from domain.texte import TexteLibre, TexteLibreMultiligne
 MotifValidation = StrEnum("MotifValidation", "titularisation temps_non_complet")
 EtatValidation = StrEnum(
     "EtatValidation",
-    "ouverte instruction_employeur decision_superviseur acceptee rejetee forclose sans_decision incident annulee",
+    "ouverte instruction_employeur decision_superviseur acceptee rejetee forclose sans_decision incident annulee "
+    "sans_objet",
 )
+# The states a dossier ends in.
+ETATS_VALIDATION_TERMINES = frozenset({"acceptee", "rejetee", "forclose", "sans_decision", "annulee", "sans_objet"})
 DECISIONS_VALIDATION = frozenset({EtatValidation.acceptee.value, EtatValidation.rejetee.value})
 EVENEMENT_DEMANDE_VALIDATION = "demande_recue"  # the agent's request received: the dossier notes its date
 

@@ -50,6 +50,8 @@ TITRES = {
     "validation_forclusion": "Délai de demande de validation expiré (à l'agent)",
     "validation_decision_relance": "Relance de la décision de validation attendue (aux superviseurs)",
     "validation_sans_decision": "Dossier de validation clos sans décision dans le délai (à l'agent)",
+    "validation_annulee": "Dossier de validation annulé par un superviseur (à l'agent)",
+    "validation_fin_retraite": "Dossier de validation clos : départ à la retraite (à l'agent)",
     # the yearly campaign of the right to information
     "campagne_lancement_employeur": "Lancement de la campagne du droit à l'information (à l'employeur)",
     "campagne_rappel_employeur": "Rappel de la campagne du droit à l'information (à l'employeur)",

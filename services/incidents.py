@@ -15,9 +15,10 @@ from domain.erreurs import Conflit, Indisponible, Introuvable, Refus
 from domain.etats import ETATS_EIR_TERMINES, Acteur, Role, TypeIncident
 from domain.processus import ActionSuperviseur
 from domain.rectification import ETATS_RECTIFICATION_TERMINES
+from domain.validation import ETATS_VALIDATION_TERMINES
 from persistence import depots, lectures, livraison_campagne
-from persistence.models import Compte, DemandeEirTable, RectificationTable, Tache
-from services import eir, rectifications
+from persistence.models import Compte, DemandeEirTable, DossierValidationTable, RectificationTable, Tache
+from services import eir, rectifications, validations
 from services.acces import nom_du_compte
 from services.moteur import Moteur, avec_sequence, mettre_a_jour
 from workflows.eir import EirWorkflow
@@ -216,27 +217,31 @@ async def reprendre_apres_correction(
 
 
 def annulable(type_: str, etat: str) -> bool:
-    """Whether a supervisor may cancel the process now: any process in incident; an EIR or a rectification at any
-    step until it ends."""
+    """Whether a supervisor may cancel the process now: any process in incident; an EIR, a rectification or a
+    validation dossier at any step until it ends."""
     if etat == "incident":
         return True
     if type_ == "eir":
         return etat not in {e.value for e in ETATS_EIR_TERMINES}
+    if type_ == "validation":
+        return etat not in ETATS_VALIDATION_TERMINES
     return type_ == "rectification" and etat not in {e.value for e in ETATS_RECTIFICATION_TERMINES}
 
 
 async def annuler(
     session: AsyncSession, moteur: Moteur, compte: Compte, workflow_id: str, corps: Annulation
 ) -> dict[str, Any]:
-    """End the process in incident (an EIR or a rectification: at any step), cancelled: its tasks cancelled, the
-    reason in the history."""
+    """End the process in incident (an EIR, a rectification or a validation dossier: at any step), cancelled: its
+    tasks cancelled, the reason in the history."""
     action = ActionSuperviseur(compte_id=compte.id or 0, motif=corps.motif)
     trouve = await lectures.projection_du_processus(session, workflow_id)
-    if trouve is not None and trouve[0] in ("eir", "rectification") and trouve[1].etat != "incident":
+    if trouve is not None and trouve[0] in ("eir", "rectification", "validation") and trouve[1].etat != "incident":
         if isinstance(trouve[1], RectificationTable):
             await rectifications.annuler_processus(session, moteur, compte, trouve[1], corps.motif)
         elif isinstance(trouve[1], DemandeEirTable):
             await eir.annuler_processus(session, moteur, compte, trouve[1], corps.motif)
+        elif isinstance(trouve[1], DossierValidationTable):
+            await validations.annuler_processus(session, moteur, compte, trouve[1], corps.motif)
         apres = await lectures.projection_du_processus(session, workflow_id)
         return {"workflow_id": workflow_id, "etat": apres[1].etat if apres else None, "incident": None}
     return await _agir(session, moteur, workflow_id, _ANNULATIONS, action)

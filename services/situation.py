@@ -1,5 +1,5 @@
 """An affiliate's situation (DESIGN §3, « Affiliates »): the pension liquidated (``date_liquidation``) or the agent's
-death (``date_de_deces``), recorded by a supervisor; each of the agent's open processes (EIR, rectification) is told
+death (``date_de_deces``), recorded by a supervisor; each of the agent's open processes (EIR, rectification, validation dossier) is told
 at once (the ``situation_affilie`` signal) and ends with that named outcome. A process the signal does not reach (the
 engine out of reach) reads the situation again before its next task."""
 
@@ -18,7 +18,7 @@ from domain.erreurs import Introuvable, Refus
 from domain.etats import Role
 from domain.processus import SIGNAL_SITUATION, fin_par_situation
 from persistence import depots
-from persistence.models import Compte, DemandeEirTable, RectificationTable
+from persistence.models import Compte, DemandeEirTable, DossierValidationTable, RectificationTable
 from services.acces import exiger_role, numero
 from services.moteur import Moteur, moteur_en_panne
 
@@ -71,20 +71,13 @@ async def enregistrer(
     fin = fin_par_situation(affilie.date_liquidation, affilie.date_de_deces)
     affilie_id = numero(affilie)
     ouverts = [
-        *(
+        workflow_id
+        for table in (DemandeEirTable, RectificationTable, DossierValidationTable)
+        for workflow_id in (
             await session.exec(
-                select(DemandeEirTable.workflow_id).where(
-                    DemandeEirTable.affilie_id == affilie_id, col(DemandeEirTable.terminee_le).is_(None)
-                )
+                select(table.workflow_id).where(table.affilie_id == affilie_id, col(table.terminee_le).is_(None))
             )
-        ).all(),
-        *(
-            await session.exec(
-                select(RectificationTable.workflow_id).where(
-                    RectificationTable.affilie_id == affilie_id, col(RectificationTable.terminee_le).is_(None)
-                )
-            )
-        ).all(),
+        ).all()
     ]
     situation = SituationPublique(
         date_liquidation=affilie.date_liquidation, date_de_deces=affilie.date_de_deces, processus_informes=0

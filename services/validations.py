@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.erreurs import Conflit, Interdit, Refus
 from domain.etats import Role
-from domain.processus import Intervention
+from domain.processus import ActionSuperviseur, Intervention
 from domain.validation import (
     PARIS,
     CorpsDemandeValidation,
@@ -175,3 +175,21 @@ async def decider(
     dossier = await _visible(session, compte, dossier_id)
     decision = DecisionValidation(compte_id=compte.id or 0, decision=corps.decision, motif=corps.motif)
     return await _mettre_a_jour(session, moteur, compte, dossier, EcheanceValidationWorkflow.decider, decision)
+
+
+async def annuler_processus(
+    session: AsyncSession, moteur: Moteur, compte: Compte, dossier: DossierValidationTable, motif: str
+) -> None:
+    """A supervisor ends the dossier at whatever step it is (the workflow's ``annuler``); the session is closed
+    meanwhile."""
+    exiger_role(compte, Role.superviseur)
+    if dossier.terminee_le is not None:
+        raise Conflit(
+            f"Le dossier de validation n° {dossier.id} est déjà terminé : il n'y a plus rien à annuler. Sa page "
+            "indique comment il s'est terminé."
+        )
+    action = avec_sequence(ActionSuperviseur(compte_id=compte.id or 0, motif=motif), dossier)
+    workflow_id = dossier.workflow_id
+    await session.close()
+    await mettre_a_jour(moteur, workflow_id, EcheanceValidationWorkflow.annuler, action)
+    session.expunge_all()

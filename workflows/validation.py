@@ -18,7 +18,14 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.validation import ActivitesValidation
     from domain.etats import Acteur, EtatTache, TypeTache
-    from domain.processus import ActionSuperviseur, Parties, ReferenceProcessus, TypeProcessus
+    from domain.processus import (
+        ActionSuperviseur,
+        FinProcessus,
+        MotifFin,
+        Parties,
+        ReferenceProcessus,
+        TypeProcessus,
+    )
     from domain.taches import ReponseTache
     from domain.validation import (
         PARIS,
@@ -33,7 +40,16 @@ with workflow.unsafe.imports_passed_through():
         VueValidation,
         fin_du_delai,
     )
-    from workflows.processus import Annulation, DemandeTache, Deroulement, MailsTache, TacheExpiree, refus
+    from workflows.processus import (
+        Annulation,
+        Cloture,
+        DemandeTache,
+        Deroulement,
+        Interruption,
+        MailsTache,
+        TacheExpiree,
+        refus,
+    )
 
 
 @workflow.defn
@@ -48,20 +64,46 @@ class EcheanceValidationWorkflow:
             VueValidation(etat=EtatValidation.ouverte, en_attente_de=Acteur.affilie),
             Parties(entree.affilie_id, entree.employeur_id),
             regles=entree.delais.incidents,
+            # the agent's retirement or death ends the dossier (read again before each task)
+            cloturable=True,
         )
         # a new run of a dossier already written (a request recorded after its forclusion) numbers on from it
         self._processus.sequence = entree.sequence_initiale
 
     @workflow.run
     async def run(self, entree: EcheanceValidationEntree) -> VueValidation:
+        processus = self._processus
         try:
             await self._suivre(entree)
         except Annulation:
-            tache = await self._processus.terminer_annule(VueValidation(etat=EtatValidation.annulee, termine=True))
-            if tache is not None and entree.employeur_id is not None:
-                await self._processus.notifier("tache_annulee", Acteur.employeur, tache_id=tache)
+            await self._annuler(processus.annulation)
+        except Interruption:  # a supervisor's cancellation outside an incident
+            await self._annuler(processus.annulation_en_cours)
+        except Cloture as cloture:
+            await self._clore(cloture.fin)
         await workflow.wait_condition(workflow.all_handlers_finished)
-        return self._processus.vue
+        return processus.vue
+
+    async def _terminee(self, tache: int | None, evenement_agent: str | None) -> None:
+        """The dossier ended early: the employer whose task was open (``tache``) told, and the agent
+        (``evenement_agent``)."""
+        processus = self._processus
+        if tache is not None:
+            await processus.notifier("tache_annulee", Acteur.employeur, tache_id=tache)
+        if evenement_agent is not None:
+            await processus.notifier(evenement_agent, Acteur.affilie)
+
+    async def _annuler(self, action: ActionSuperviseur | None) -> None:
+        en_attente_de = self._processus.vue.en_attente_de
+        tache = await self._processus.terminer_annule(VueValidation(etat=EtatValidation.annulee, termine=True), action)
+        await self._terminee(tache if en_attente_de is Acteur.employeur else None, "validation_annulee")
+
+    async def _clore(self, fin: FinProcessus) -> None:
+        """The agent retired (mailed) or died (no mail): the dossier has no object any more."""
+        en_attente_de = self._processus.vue.en_attente_de
+        tache = await self._processus.terminer_clos(VueValidation(etat=EtatValidation.sans_objet, termine=True), fin)
+        agent = "validation_fin_retraite" if fin.motif is MotifFin.retraite else None
+        await self._terminee(tache if en_attente_de is Acteur.employeur else None, agent)
 
     async def _suivre(self, entree: EcheanceValidationEntree) -> None:
         processus, fin = self._processus, self._fin_du_delai
@@ -284,11 +326,20 @@ class EcheanceValidationWorkflow:
 
     @workflow.update
     async def annuler(self, action: ActionSuperviseur) -> VueValidation:
-        return await self._processus.annuler(action)
+        processus = self._processus
+        return await processus.annuler_en_cours(
+            action,
+            lambda: self._verifier_annulation(action),
+            lambda: processus.vue.etat is EtatValidation.annulee,
+        )
 
     @annuler.validator
     def _valider_annulation(self, action: ActionSuperviseur) -> None:
-        self._processus.valider_annulation(action)
+        self._processus.valider(action.sequence, lambda: self._verifier_annulation(action))
+
+    def _verifier_annulation(self, action: ActionSuperviseur) -> None:
+        """At any step until the dossier ends (in incident too)."""
+        self._processus.verifier_annulation_en_cours(action, self._processus.vue.termine, retire=False)
 
     @workflow.query
     def etat(self) -> VueValidation:

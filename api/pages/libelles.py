@@ -400,6 +400,8 @@ EVENEMENTS |= {
     "rectification_fin_retraite": "Clôture pour départ à la retraite annoncée à l'agent",
     "rectification_annulee": "Annulation annoncée à l'agent",
     "rectification_retiree": "Retrait confirmé à l'agent",
+    "validation_annulee": "Annulation annoncée à l'agent",
+    "validation_fin_retraite": "Clôture pour départ à la retraite annoncée à l'agent",
     "situation_enregistree": "Situation de l'agent enregistrée (retraite ou décès)",
 }
 CHAMPS |= {

@@ -367,3 +367,53 @@ async def test_demande_faite_a_l_employeur_enregistree_pendant_le_delai(banc: Ba
     assert reponse.json()["preuve_demande"] == "Dossier papier reçu par l'employeur"
     recue = [e for e in reponse.json()["historique"] if e["type"] == "demande_recue"]
     assert recue[0]["acteur"] == "superviseur"
+
+
+async def _demande_en_instruction(banc: Banc) -> dict:
+    """The agent asks; the employer's certificates task is open (its mail sent)."""
+    await banc.ouvrir(100)
+    await banc.en_etat("ouverte")
+    agent = await banc.service.http("camille")
+    reponse = await agent.post(
+        f"/validations/{banc.dossier_id}/demande", json={"periodes": [{"debut": "1993-01-01", "fin": "1993-12-31"}]}
+    )
+    assert reponse.status_code == 200, reponse.text
+    await attendre(lambda: len(banc.boite.pour(EMPLOYEUR)) == 1)
+    return reponse.json()
+
+
+async def test_un_superviseur_annule_le_dossier_pendant_l_instruction(banc: Banc):
+    await _demande_en_instruction(banc)
+    superviseur = await banc.service.http("superviseur")
+    sans_motif = await superviseur.post(f"/processus/{banc.workflow_id}/annulation", json={"motif": " "})
+    assert sans_motif.status_code == 422
+    reponse = await superviseur.post(
+        f"/processus/{banc.workflow_id}/annulation", json={"motif": "Demande faite en double par courrier"}
+    )
+    assert reponse.status_code == 200, reponse.text
+    await banc.en_etat("annulee")
+    await attendre(lambda: any("est annulé" in sujet for sujet in banc.boite.sujets(AGENT)))
+    await attendre(lambda: len(banc.boite.pour(EMPLOYEUR)) == 2)  # its task cancelled, and it is told
+    rh = await banc.service.http("rh-commune")
+    assert [t["etat"] for t in (await rh.get("/taches")).json() if t["type"] == "certificats_services_validation"] == [
+        "annulee"
+    ]
+    [annulation] = [e for e in (await banc.etat())["historique"] if e["type"] == "processus_annule"]
+    assert annulation["acteur"] == "superviseur"
+    assert annulation["details"]["motif"] == "Demande faite en double par courrier"
+    encore = await superviseur.post(f"/processus/{banc.workflow_id}/annulation", json={"motif": "Encore"})
+    assert encore.status_code == 409
+
+
+async def test_un_depart_a_la_retraite_clot_le_dossier_en_instruction(banc: Banc):
+    await _demande_en_instruction(banc)
+    superviseur = await banc.service.http("superviseur")
+    reponse = await superviseur.put(
+        f"/affilies/{banc.service.pop.affilie.nir}/situation", json={"date_liquidation": "2026-10-01"}
+    )
+    assert reponse.status_code == 200, reponse.text
+    assert reponse.json()["processus_informes"] == 1
+    await banc.en_etat("sans_objet")
+    await attendre(lambda: any("départ à la retraite" in sujet for sujet in banc.boite.sujets(AGENT)))
+    assert [e["type"] for e in (await banc.etat())["historique"]][-1] == "fin_retraite"
+    assert not [ligne for ligne in await _lignes_cir(banc) if ligne["date_debut"].startswith("1993")]
