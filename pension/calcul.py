@@ -399,6 +399,7 @@ def _bonifications_article_15(
 LIBELLES_BONIFICATIONS = {
     "hors_europe": "pour services hors d'Europe",
     "sapeurs_pompiers": "des sapeurs-pompiers professionnels",
+    "egouts": "des services dans les réseaux souterrains des égouts",
     "campagnes_militaires": "pour campagnes militaires",
     "autre": "déclarée",
 }
@@ -727,6 +728,15 @@ class Generation:
 
 _GENERATIONS: dict[tuple[date, str, int, date | None], Generation] = {}
 
+# The categories whose services open the rights at an earlier age.
+CATEGORIES_ACTIVES = ("active", "super_active")
+LIBELLES_CATEGORIES = {
+    "sedentaire": "sédentaire",
+    "active": "catégorie active",
+    "super_active": "catégorie super-active",
+}
+SERVICES_REQUIS = {"active": "duree_services_actifs_requise", "super_active": "duree_services_super_active_requise"}
+
 
 def _generation(naissance: date, categorie: str, liquidation: date, regles_ages: date | None = None) -> Generation:
     """``_nouvelle_generation``, memoised per birth date, category, epoch of the parameters and protected date."""
@@ -756,7 +766,7 @@ def _nouvelle_generation(
     regles.append(
         regle_figee(
             "age_ouverture_droits",
-            f"Âge d'ouverture des droits ({'catégorie active' if categorie == 'active' else 'sédentaire'}) : "
+            f"Âge d'ouverture des droits ({LIBELLES_CATEGORIES[categorie]}) : "
             f"{age_legal.valeur}, atteint le {date_fr(date_legale)}",
             _age(age_legal.valeur),
             age_legal,
@@ -771,25 +781,30 @@ def _nouvelle_generation(
             limite_age,
         )
     )
-    decalage = valeur_eventuelle("trimestres_requis_active_decalage", liquidation) if categorie == "active" else None
+    decalage = (
+        valeur_eventuelle(f"trimestres_requis_{categorie}_decalage", liquidation)
+        if categorie in CATEGORIES_ACTIVES
+        else None
+    )
     if decalage is not None:
         generation = ajouter_mois(naissance, -decalage.valeur.en_mois)
         regles.append(
             regle_figee(
                 "trimestres_requis_active",
-                f"Catégorie active : trimestres requis de la génération née {decalage.valeur} plus tôt "
+                f"{LIBELLES_CATEGORIES[categorie].capitalize()} : trimestres requis de la génération née "
+                f"{decalage.valeur} plus tôt "
                 f"(née le {date_fr(generation)})",
                 generation.isoformat(),
                 decalage,
             )
         )
-    elif categorie == "active":
+    elif categorie in CATEGORIES_ACTIVES:
         reference_active = valeur("trimestres_requis_active_age_reference", liquidation)
         generation = ajouter_mois(date_legale, -reference_active.valeur.en_mois)
         regles.append(
             regle_figee(
                 "trimestres_requis_active",
-                f"Catégorie active : trimestres requis de la génération qui atteint "
+                f"{LIBELLES_CATEGORIES[categorie].capitalize()} : trimestres requis de la génération qui atteint "
                 f"{reference_active.valeur} à l'ouverture des droits (née le {date_fr(generation)})",
                 generation.isoformat(),
                 reference_active,
@@ -863,12 +878,31 @@ def _calculer_cas(cas: CasPension | dict[str, Any]) -> dict[str, Any]:
         ) from None
 
 
+def categorie_selon_services(cas: CasPension, categorie: str, liquidation: date, explication: list[Regle]) -> str:
+    """``categorie`` when ``trimestres_services_actifs`` (for a super-active agent, his super-active services) reach
+    its required duration, else the sedentary category."""
+    services_actifs = cas.trimestres_services_actifs or 0
+    requis = par_generation(SERVICES_REQUIS[categorie], cas.date_de_naissance, liquidation)
+    suffisant = services_actifs * 3 >= requis.valeur.en_mois
+    nature = "actifs" if categorie == "active" else "super-actifs"
+    explication.append(
+        regle(
+            f"services_{nature.replace('-', '_')}",
+            f"Services {nature} : {services_actifs} trimestres pour {requis.valeur} exigés — "
+            f"{LIBELLES_CATEGORIES[categorie] if suffisant else 'droits de la catégorie sédentaire'}",
+            services_actifs,
+            requis,
+        )
+    )
+    return categorie if suffisant else "sedentaire"
+
+
 def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
     """The result of ``cas`` taking effect on ``liquidation``, as a dict in ``ResultatPension``'s field order.
     Raises ``ErreurCas`` (a rule refuses the case) or ``ParametreNonCouvert`` (no rule in force)."""
     naissance, explication = cas.date_de_naissance, list[Regle]()
 
-    categorie = cas.categorie
+    categorie: str = cas.categorie
     protection = protection_actifs_2011(cas, liquidation)
     if protection is not None:
         categorie = "active"
@@ -883,19 +917,8 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
                 protection,
             )
         )
-    elif categorie == "active" and cas.trimestres_services_actifs is not None:
-        requis_actifs = par_generation("duree_services_actifs_requise", naissance, liquidation)
-        suffisant = cas.trimestres_services_actifs * 3 >= requis_actifs.valeur.en_mois
-        categorie = "active" if suffisant else "sedentaire"
-        explication.append(
-            regle(
-                "services_actifs",
-                f"Services actifs : {cas.trimestres_services_actifs} trimestres pour {requis_actifs.valeur} exigés "
-                f"— {'catégorie active' if suffisant else 'droits de la catégorie sédentaire'}",
-                cas.trimestres_services_actifs,
-                requis_actifs,
-            )
-        )
+    elif categorie in CATEGORIES_ACTIVES and cas.trimestres_services_actifs is not None:
+        categorie = categorie_selon_services(cas, categorie, liquidation, explication)
 
     generation = _generation(
         naissance, categorie, liquidation, protection.valeur["date_regles"] if protection is not None else None
@@ -1027,7 +1050,7 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
 
     surcote, taux_surcote = 0, ZERO
     age_surcote = (
-        age_legal if categorie == "sedentaire" else par_generation("age_surcote_active", naissance, liquidation)
+        age_legal if categorie == "sedentaire" else par_generation(f"age_surcote_{categorie}", naissance, liquidation)
     )
     debut_surcote = max(date_age(naissance, age_surcote.valeur), valeurs_datees("surcote_taux")[0].date_effet)
     fin_activite = min(liquidation, services.fin) if services.fin else liquidation

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from pension.calcul import calculer, duree_cotisee_retenue, lire_cas, protection_actifs_2011
+from pension.calcul import CATEGORIES_ACTIVES, calculer, duree_cotisee_retenue, lire_cas, protection_actifs_2011
 from pension.dates import age_a, date_age, jours_360
 from pension.format import date_fr
 from pension.modeles import Age, CasPension, ErreurCas, Estimation, PointEstimation
@@ -71,7 +71,7 @@ def poursuivre(cas: CasPension, situation: date, depart: date) -> CasPension:
         maj["duree_services_jours"] = (cas.duree_services_jours or 0) + jours
     if cas.duree_assurance_tous_regimes is not None:
         maj["duree_assurance_tous_regimes"] = cas.duree_assurance_tous_regimes + trimestres
-    if cas.trimestres_services_actifs is not None and cas.categorie == "active":
+    if cas.trimestres_services_actifs is not None and cas.categorie in CATEGORIES_ACTIVES:
         maj["trimestres_services_actifs"] = cas.trimestres_services_actifs + trimestres
     if cas.carriere_longue is not None:
         maj["carriere_longue"] = cas.carriere_longue.model_copy(
@@ -106,9 +106,9 @@ def estimer(cas: CasPension | dict[str, Any]) -> Estimation:
         try:
             premier = calculer(poursuivre(cas, situation, legal), legal)
         except ErreurCas as erreur:
-            if cas.categorie != "active" or erreur.erreurs[0]["regle"] != "age_ouverture_droits":
+            if cas.categorie not in CATEGORIES_ACTIVES or erreur.erreurs[0]["regle"] != "age_ouverture_droits":
                 raise
-            # Not enough services actifs: the rights open at the sedentary age.
+            # Not enough services (super-)actifs: the rights open at the sedentary age.
             legal = _date_legale(cas, "sedentaire")
             premier = calculer(poursuivre(cas, situation, legal), legal)
     except ParametreNonCouvert as erreur:

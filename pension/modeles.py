@@ -294,11 +294,12 @@ class DemandeRachat(Modele):
 
 class Bonification(Modele):
     """A bonification of art. 15. The engine computes it from the services that earn it
-    (``services_trimestres``): ``hors_europe`` (a third), ``sapeurs_pompiers`` (a fifth, capped),
+    (``services_trimestres``): ``hors_europe`` (a third), ``sapeurs_pompiers`` (a fifth, capped), ``egouts`` (half of
+    the services in the sewers' underground networks, capped),
     ``campagnes_militaires`` (the duration counted again by ``campagne``: demi, simple, simple_et_demie, double);
     ``autre`` takes ``trimestres`` as given."""
 
-    type: Literal["hors_europe", "sapeurs_pompiers", "campagnes_militaires", "autre"]
+    type: Literal["hors_europe", "sapeurs_pompiers", "egouts", "campagnes_militaires", "autre"]
     services_trimestres: int | None = Field(default=None, ge=0)
     trimestres: int | None = Field(default=None, ge=0)
     campagne: Literal["demi", "simple", "simple_et_demie", "double"] = "simple"
@@ -325,13 +326,15 @@ class CasPension(Modele):
     """A pension case. Services: one of ``periodes``, ``trimestres_services`` or ``duree_services_jours``.
     ``trimestres_services_actifs_avant_2011``: active services accomplished before the 2011 raise by an agent who then
     left the active category (integrated into a sedentary corps or radiated): keeps the ages of then (slide 27).
+    ``categorie`` ``super_active`` (sewers' underground networks, identification and treatment of bodies): its own
+    ages, and ``trimestres_services_actifs`` then counts the super-active services its duration condition checks.
     ``date_de_situation``: the date the services are known up to (for ``estimer``; defaults to the day after
     the last period)."""
 
     date_de_naissance: date
     date_de_liquidation: date | None = None
     date_de_situation: date | None = None
-    categorie: Literal["sedentaire", "active"] = "sedentaire"
+    categorie: Literal["sedentaire", "active", "super_active"] = "sedentaire"
     trimestres_services: int | None = Field(default=None, ge=0)
     duree_services_jours: int | None = Field(default=None, ge=0)
     periodes: list[Periode] | None = None
@@ -352,21 +355,6 @@ class CasPension(Modele):
     rachat_etudes: RachatEtudes | None = None
     revenus_activite_annuels: float | None = Field(default=None, ge=0)
     fonction_publique: Literal["territoriale", "hospitaliere"] = "territoriale"
-
-    @model_validator(mode="before")
-    @classmethod
-    def _super_active(cls, donnees: Any) -> Any:
-        if isinstance(donnees, dict) and donnees.get("categorie") == "super_active":
-            raise RegleCas(
-                "categorie",
-                "super_active_non_modelisee",
-                "La catégorie super-active (réseaux souterrains des égouts, identification et traitement des corps) "
-                "n'est pas calculée ici : son âge d'ouverture (52 ans, porté à 54 ans), sa durée de services "
-                "super-actifs et la bonification de moitié des égoutiers (au plus 40 trimestres) n'ont pas de "
-                "paramètre daté vérifié. Demandez ce calcul à la CNRACL, ou simulez la catégorie active (active) "
-                "pour un ordre de grandeur.",
-            )
-        return donnees
 
     @model_validator(mode="after")
     def _coherence(self) -> CasPension:
@@ -460,7 +448,7 @@ class Regle(BaseModel):
 
 class ResultatPension(BaseModel):
     date_de_liquidation: date
-    categorie_retenue: Literal["sedentaire", "active"]
+    categorie_retenue: Literal["sedentaire", "active", "super_active"]
     date_ouverture_droits: date
     age_ouverture_droits: Age
     depart_anticipe: str | None = Field(

@@ -29,8 +29,7 @@ def erreurs(cas, fonction=pension.simuler):
         ({"date_de_liquidation": "1950-01-01"}, "date_de_liquidation", "date_apres_naissance", "précède la naissance"),
         ({"trimestres_services": -4}, "trimestres_services", "valeur_negative", "ne peut pas être négatif"),
         ({"duree_assurance_autres_regimes": -1}, "duree_assurance_autres_regimes", "valeur_negative", "négatif"),
-        ({"categorie": "militaire"}, "categorie", "valeur_inconnue", "'sedentaire' ou 'active'"),
-        ({"categorie": "super_active"}, "categorie", "super_active_non_modelisee", "Demandez ce calcul à la CNRACL"),
+        ({"categorie": "militaire"}, "categorie", "valeur_inconnue", "'sedentaire', 'active' ou 'super_active'"),
         ({"taux_invalidite": 70}, "taux_invalidite", "taux_invalidite_sans_invalidite", "invalidite: true"),
         ({"taux_invalidite": 120, "invalidite": True}, "taux_invalidite", "valeur_maximum", "valeur maximale (100)"),
         (

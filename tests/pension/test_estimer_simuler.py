@@ -34,7 +34,8 @@ def carrieres(draw: st.DrawFn) -> dict[str, Any]:
         "periodes": [{"debut": debut.isoformat(), "fin": fin.isoformat(), "quotite": draw(st.sampled_from([100, 80]))}],
     }
     if naissance.year >= 1958 and draw(st.booleans()):  # earlier actives open rights before 11/2012, uncovered
-        cas["categorie"] = "active"
+        # super-actifs open their rights five years earlier still: from the 1963 generation, 2014 onwards
+        cas["categorie"] = draw(st.sampled_from(["active", "super_active"])) if naissance.year >= 1963 else "active"
     if naissance.year >= 1958 and draw(st.integers(0, 5)) == 0:  # active services before 2011, then sedentary
         cas["trimestres_services_actifs_avant_2011"] = draw(st.integers(40, 80))
     if draw(st.integers(0, 3)):  # carrière longue in most careers: the case this property guards
