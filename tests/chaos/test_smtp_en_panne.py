@@ -32,7 +32,9 @@ PANNE = 60
 DRH = "drh@ch-lautreville.fr"
 CORRECTION = [{"date_debut": "1989-01-01", "date_fin": "1989-12-31", "nature": "non_titulaire_valide"}]
 # Léa (born 1986) could not work in 1989 (the CIR's checks refuse it): her services before her career, in 2009.
-CERTIFICATS = [{"date_debut": "2009-01-01", "date_fin": "2009-12-31", "nature": "non_titulaire_valide"}]
+CERTIFICATS = [
+    {"date_debut": "2009-01-01", "date_fin": "2009-12-31", "nature": "non_titulaire_valide", "indice_majore": 350}
+]
 
 
 async def test_smtp_arrete_une_minute_pendant_trois_processus(env_dev, tmp_path, url_sqlite):

@@ -104,6 +104,7 @@ async def test_en_production_un_moteur_sans_cle_de_codec_est_signale(env_dev, tm
         secret_key="x" * 40,
         database_url="postgresql+asyncpg://cnracl@db/cnracl",
         smtp_host="smtp.interne",
+        campagne_collecteur_cle="AQ" * 21 + "A=",
     )
     await client_temporal(production)
     assert "CNRACL_CODEC_CLES est vide" in caplog.text

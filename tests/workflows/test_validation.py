@@ -15,7 +15,7 @@ from temporalio.client import WorkflowHandle
 from domain.taches import DelaisTache
 from persistence.db import transaction
 from persistence.fabrique import identifiant
-from persistence.models import Affilie, DossierValidationTable, Mail
+from persistence.models import Affilie, DossierValidationTable, Mail, Tache
 from services.echeances import demarrer_echeances
 from tests.support.attente import attendre, au_repos
 from tests.support.environnement import settings_de_test, texte
@@ -395,9 +395,10 @@ async def test_un_superviseur_annule_le_dossier_pendant_l_instruction(banc: Banc
     await attendre(lambda: any("est annulé" in sujet for sujet in banc.boite.sujets(AGENT)))
     await attendre(lambda: len(banc.boite.pour(EMPLOYEUR)) == 2)  # its task cancelled, and it is told
     rh = await banc.service.http("rh-commune")
-    assert [t["etat"] for t in (await rh.get("/taches")).json() if t["type"] == "certificats_services_validation"] == [
-        "annulee"
-    ]
+    assert (await rh.get("/taches")).json() == []  # gone from its inbox
+    async with banc.service.sessions() as session:
+        taches = (await session.exec(select(Tache).where(Tache.workflow_id == banc.workflow_id))).all()
+    assert [(t.type, t.etat) for t in taches] == [("certificats_services_validation", "annulee")]
     [annulation] = [e for e in (await banc.etat())["historique"] if e["type"] == "processus_annule"]
     assert annulation["acteur"] == "superviseur"
     assert annulation["details"]["motif"] == "Demande faite en double par courrier"
