@@ -37,7 +37,7 @@ async def test_arretes_par_sigterm_le_worker_finit_son_courriel_et_l_api_sa_requ
             **delais_eir_courts(notification=1),
         )
         delais = {"CNRACL_EIR_DELAI_NOTIFICATION_EMPLOYEUR": "PT1S"}
-        worker = WorkerExterne(settings, tmp_path / "worker.log", CNRACL_WORKER_ARRET_GRACE="PT60S")
+        worker = WorkerExterne(settings, tmp_path / "worker.log", CNRACL_WORKER_ARRET_GRACE="PT20S")
         api = ApiExterne(settings, tmp_path / "api.log", CNRACL_API_ARRET_GRACE="PT60S", **delais)
         async with AsyncExitStack() as pile:
             pile.callback(worker.arreter)

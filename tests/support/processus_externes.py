@@ -56,8 +56,12 @@ class WorkerExterne(_ProcessusExterne):
     """``cnracl worker`` in its own process, configured through the environment as in production; ``part``: the
     whole worker, or its workflows or activities part."""
 
+    # Stopped (SIGTERM), it lets its running activities finish: a short grace in the tests (a test may ask a longer
+    # one), and the wait for the process covers it.
+    delai_arret = 30.0
+
     def __init__(self, settings: Settings, journal: Path, part: str = "tout", **autres: str) -> None:
-        super().__init__(journal, environnement(settings, **autres))
+        super().__init__(journal, environnement(settings, **{"CNRACL_WORKER_ARRET_GRACE": "PT5S", **autres}))
         self.part = part
 
     def demarrer(self) -> None:
