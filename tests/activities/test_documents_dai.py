@@ -74,7 +74,6 @@ def test_une_periode_refusee_par_le_calcul_nomme_sa_ligne_du_cir():
         contenu_ris(_affilie(), lignes, LE)
 
 
-@pytest.mark.skipif(not hasattr(pension, "estimer"), reason="the EIG needs the pension estimate")
 def test_l_eig_prend_l_indice_du_dernier_cir_et_non_celui_de_la_fiche():
     lignes = [_ligne(annee, indice_majore=400 + 5 * (annee - 1994)) for annee in range(1994, 2024)]
     lignes.append(_ligne(2024, indice_majore=None))  # a line still without its index: the previous one stands

@@ -114,11 +114,11 @@ def certificats(dossier: Path) -> Certificats:
 
 async def _relayer(lecteur: asyncio.StreamReader, ecrivain: asyncio.StreamWriter) -> None:
     try:
-        while donnees := await lecteur.read(65536):
-            ecrivain.write(donnees)
-            await ecrivain.drain()
-    except (ConnectionError, ssl.SSLError):
-        pass
+        # a side closing the connection (or refused at the handshake) ends this direction of the relay
+        with contextlib.suppress(ConnectionError, ssl.SSLError):
+            while donnees := await lecteur.read(65536):
+                ecrivain.write(donnees)
+                await ecrivain.drain()
     finally:
         with contextlib.suppress(Exception):
             ecrivain.close()
