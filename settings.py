@@ -252,6 +252,8 @@ class Settings(BaseSettings):
                     ("CNRACL_TEMPORAL_ADDRESS", self.temporal_address),
                     ("CNRACL_SMTP_HOST", self.smtp_host),
                     ("CNRACL_CAMPAGNE_COLLECTEUR_CLE", self.campagne_collecteur_cle),
+                    # Without it, Temporal keeps the motifs, comments and answers in clear (docs/temporal-securise.md).
+                    ("CNRACL_CODEC_CLES", self.codec_cles),
                 )
                 if not valeur
             ]
