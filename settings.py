@@ -172,6 +172,8 @@ class Settings(BaseSettings):
     # before each tranche).
     campagne_essais_destinataire: int = Field(default=5, ge=1, le=100)
     campagne_essais_collecteur: int = Field(default=5, ge=1, le=100)
+    # The print batches' PDFs are laid out in this many processes beside the worker (0: in the worker itself).
+    campagne_processus_impression: int = Field(default=1, ge=0, le=32)
 
     # Nothing left behind (issue 28). The worker's reconciler runs every ``reconciliation_periode``: it starts the
     # process of each request committed more than ``reconciliation_delai`` ago whose start was never confirmed
@@ -252,6 +254,8 @@ class Settings(BaseSettings):
                     ("CNRACL_TEMPORAL_ADDRESS", self.temporal_address),
                     ("CNRACL_SMTP_HOST", self.smtp_host),
                     ("CNRACL_CAMPAGNE_COLLECTEUR_CLE", self.campagne_collecteur_cle),
+                    # Without it, Temporal keeps the motifs, comments and answers in clear (docs/temporal-securise.md).
+                    ("CNRACL_CODEC_CLES", self.codec_cles),
                 )
                 if not valeur
             ]

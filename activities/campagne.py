@@ -687,7 +687,7 @@ def activites_campagne(settings, sessions: SessionFactory, rendre_pdf: RenduPdf)
         collecteur(settings.campagne_collecteur, settings.var_dir, settings.cle_collecteur()),
         settings.url_publique,
         settings.mail_superviseurs,
-        Imprimeur(settings.var_dir / "impression", rendre_pdf),
+        Imprimeur(settings.var_dir / "impression", rendre_pdf, settings.campagne_processus_impression),
         settings.campagne_essais_collecteur,
     )
     return [

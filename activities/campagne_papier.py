@@ -12,7 +12,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import multiprocessing
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -44,10 +47,33 @@ def dossier_du_lot(racine: Path, workflow_id: str, rang: int, lot: int) -> Path:
     return racine / workflow_id / f"tranche-{rang + 1:02d}" / f"lot-{lot:05d}"
 
 
+# The processes that lay out the letters, shared by every printer of this process (one pool, made at the first
+# letter): a letter costs tens of milliseconds of layout and font subsetting, which would otherwise hold the
+# worker's interpreter while its event loop sends the mails and heartbeats of the other batches.
+_POOL: dict[int, Executor] = {}
+_VERROU_POOL = threading.Lock()
+
+
+def _processus_d_impression(nombre: int) -> Executor:
+    with _VERROU_POOL:
+        if nombre not in _POOL:
+            # Spawned, not forked: the worker runs threads (Temporal's runtime) that a fork would copy half-way.
+            _POOL[nombre] = ProcessPoolExecutor(nombre, mp_context=multiprocessing.get_context("spawn"))
+        return _POOL[nombre]
+
+
+def _rendre_pli(rendre: RenduPdf, pli: Pli) -> bytes:
+    return rendre(pli.type_document, pli.contenu, pli.cree_le, pli.destinataire)
+
+
 class Imprimeur:
-    def __init__(self, racine: Path, rendre_pdf: RenduPdf) -> None:
+    """``processus``: how many processes lay out the PDFs (``CNRACL_CAMPAGNE_PROCESSUS_IMPRESSION``); 0 lays them
+    out in the worker's own thread."""
+
+    def __init__(self, racine: Path, rendre_pdf: RenduPdf, processus: int = 0) -> None:
         self._racine = racine
         self._rendre = rendre_pdf
+        self._processus = processus
 
     async def imprimer(
         self, workflow_id: str, annee: int, rang: int, lot: int, plis: Sequence[Pli], horodatage: datetime
@@ -64,12 +90,12 @@ class Imprimeur:
         entrees: dict[int, dict[str, Any]] = {}
         if chemin_manifeste.exists():
             entrees = {e["document_id"]: e for e in json.loads(chemin_manifeste.read_text("utf-8"))["plis"]}
+        # A PDF already written (a retried packet) is kept.
+        nouveaux = [pli for pli in plis if not (dossier / f"{pli.document_id}.pdf").exists()]
+        for pli, pdf in zip(nouveaux, self._rendus(nouveaux), strict=True):
+            ecrire_atomiquement(dossier / f"{pli.document_id}.pdf", pdf)
         for pli in plis:
             fichier = dossier / f"{pli.document_id}.pdf"
-            if not fichier.exists():
-                ecrire_atomiquement(
-                    fichier, self._rendre(pli.type_document, pli.contenu, pli.cree_le, pli.destinataire)
-                )
             entrees[pli.document_id] = {
                 "document_id": pli.document_id,
                 "document": pli.titre,
@@ -92,3 +118,9 @@ class Imprimeur:
         }
         ecrire_atomiquement(chemin_manifeste, json.dumps(manifeste, ensure_ascii=False, indent=2).encode("utf-8"))
         return len(entrees)
+
+    def _rendus(self, plis: list[Pli]) -> list[bytes]:
+        if not self._processus or len(plis) < 2:
+            return [_rendre_pli(self._rendre, pli) for pli in plis]
+        executeur = _processus_d_impression(self._processus)
+        return list(executeur.map(_rendre_pli, [self._rendre] * len(plis), plis, chunksize=4))

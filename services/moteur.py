@@ -7,7 +7,6 @@ never refused because the workflow had not yet caught up with its own projection
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
@@ -28,13 +27,12 @@ from temporalio.service import RPCStatusCode, TLSConfig
 from domain.erreurs import Conflit, MoteurIndisponible
 from domain.processus import Intervention
 from services.codec import codec_des_reglages
-from settings import Mode, Settings, lire_pem
+from settings import Settings, lire_pem
 from workflows.client import connecter, persistance_serveur_dev
 
 R = TypeVar("R")
 EntreeT = TypeVar("EntreeT", bound=Intervention)
 
-journal = logging.getLogger(__name__)
 TERMINE = "Ce processus est terminé : il n'attend plus de réponse."
 # The engine's own failures to answer, as opposed to its answer that the process is not there (any more).
 _PANNES = frozenset({RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED})
@@ -72,11 +70,6 @@ def tls_des_reglages(settings: Settings) -> TLSConfig | bool:
 async def client_temporal(settings: Settings, runtime: Runtime | None = None) -> Client:
     """The one way our processes (the API, the worker, the commands) reach the engine: its address and namespace,
     TLS, client certificate or API key, and the payloads' encryption, all from the settings."""
-    if settings.mode is Mode.production and not settings.codec_cles:
-        journal.warning(
-            "CNRACL_CODEC_CLES est vide : les contenus des processus (commentaires, motifs, réponses) sont gardés "
-            "en clair par Temporal (docs/temporal-securise.md)."
-        )
     return await connecter(
         settings.temporal_address,
         settings.temporal_namespace,

@@ -97,6 +97,19 @@ def test_les_cles_du_codec_depuis_l_environnement(monkeypatch, tmp_path):
             Settings(var_dir=tmp_path)
 
 
+def test_production_exige_les_cles_de_chiffrement():
+    # Without the codec's keys, Temporal would keep the motifs, comments and answers in clear: refused, not warned.
+    with pytest.raises(ValidationError, match=r"obligatoires.*CNRACL_CODEC_CLES"):
+        Settings(
+            mode="production",
+            secret_key="x" * 40,
+            database_url="postgresql+asyncpg://x/y",
+            temporal_address="t:7233",
+            smtp_host="smtp",
+            campagne_collecteur_cle="AQ" * 21 + "A=",
+        )
+
+
 def test_la_cle_du_collecteur(tmp_path):
     # Production: no default key for the collector's files.
     with pytest.raises(ValidationError, match="CNRACL_CAMPAGNE_COLLECTEUR_CLE"):

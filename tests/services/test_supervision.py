@@ -27,6 +27,7 @@ def test_l_adresse_de_l_interface_temporal(tmp_path):
         temporal_address="temporal.interne:7233",
         smtp_host="smtp.interne",
         campagne_collecteur_cle="A" * 43 + "=",
+        codec_cles="2026:" + "A" * 43 + "=",
     )
     assert production.adresse_temporal_ui is None
     reglee = _settings(tmp_path, temporal_ui="https://temporal.interne/", temporal_namespace="cnracl prod")

@@ -13,9 +13,8 @@ from temporalio import workflow
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
-from services.codec import cle_aleatoire
 from services.moteur import client_temporal
-from settings import Mode, Settings
+from settings import Settings
 from tests.support.tls import autorite, certificats, mandataire_tls
 
 
@@ -93,21 +92,3 @@ async def test_le_serveur_seul_authentifie_suffit_sans_mtls(env_dev, tmp_path):
         # Plain gRPC against the TLS endpoint gets nothing.
         with pytest.raises(RuntimeError):
             await asyncio.wait_for(client_temporal(_settings(tmp_path, adresse)), 60)
-
-
-async def test_en_production_un_moteur_sans_cle_de_codec_est_signale(env_dev, tmp_path, caplog):
-    adresse = env_dev.client.service_client.config.target_host
-    production = _settings(
-        tmp_path,
-        adresse,
-        mode=Mode.production,
-        secret_key="x" * 40,
-        database_url="postgresql+asyncpg://cnracl@db/cnracl",
-        smtp_host="smtp.interne",
-        campagne_collecteur_cle="AQ" * 21 + "A=",
-    )
-    await client_temporal(production)
-    assert "CNRACL_CODEC_CLES est vide" in caplog.text
-    caplog.clear()
-    await client_temporal(production.model_copy(update={"codec_cles": f"2026:{cle_aleatoire()}"}))
-    assert "CNRACL_CODEC_CLES" not in caplog.text
