@@ -21,6 +21,7 @@ from sqlmodel import select
 from activities.campagne_papier import dossier_du_lot
 from api.app import create_app
 from domain.cir import LigneCir
+from notifications.rendu import date_fr
 from persistence import depots
 from persistence.comptes import creer_compte, hacher
 from persistence.db import transaction
@@ -77,7 +78,15 @@ async def banc(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sq
             reponse = await http.post("/api/v1/auth/jeton", data={"username": nom, "password": CODE})
             return {"Authorization": f"Bearer {reponse.json()['access_token']}"}
 
-        yield env, settings, sessions_sqlite, boite_mail, pop, http, jeton
+        async def connecte(nom: str) -> Navigateur:
+            client = await pile.enter_async_context(
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test", timeout=60)
+            )
+            nav = Navigateur(client)
+            assert (await nav.connecter(nom)).status_code == 303
+            return nav
+
+        yield env, settings, sessions_sqlite, boite_mail, pop, http, jeton, connecte
 
 
 async def _cibles(sessions) -> dict[int, CibleCampagne]:
@@ -91,7 +100,7 @@ def _manifeste(settings, workflow_id: str, rang: int, lot: int) -> dict:
 
 
 async def test_renvoi_par_courriel_par_courrier_et_changement_de_canal(banc):
-    env, settings, sessions, boite, pop, http, jeton = banc
+    env, settings, sessions, boite, pop, http, jeton, connecte = banc
     annee, agents = pop.annee, pop.agents
     superviseur, alice_api = await jeton("superviseur"), await jeton("alice")
     demande = demande_campagne(settings, annee)
@@ -209,6 +218,8 @@ async def test_renvoi_par_courriel_par_courrier_et_changement_de_canal(banc):
     par_id = {d["id"]: d for d in vus}
     assert {ancien_alice, nouveau_alice, *v3} <= set(par_id)
     assert par_id[nouveau_alice]["remplace_id"] == ancien_alice
+    page = unescape((await (await connecte("alice")).get("/documents")).text)
+    assert f'remplacé le {date_fr(nouveau.cree_le)} par <a href="/documents/{nouveau_alice}">' in page
 
     # Bruno's letter came back: his address set by the supervisor, his document re-sent on paper. It lands in the
     # print batch of the next tranche, with nothing mailed.
@@ -235,8 +246,7 @@ async def test_renvoi_par_courriel_par_courrier_et_changement_de_canal(banc):
     assert len(boite.pour(agents["bruno"].email)) == 1
 
     # The supervisor's delivery page: the re-sent versions and the replaced ones.
-    nav = Navigateur(http)
-    assert (await nav.connecter("superviseur")).status_code == 303
+    nav = await connecte("superviseur")
     page = unescape((await nav.get(f"/superviseur/campagnes/{annee}/agents")).text)
     assert "Renvoyé" in page and "Remplacé" in page and "renvoyé le" in page
     assert f"lot d'impression de la tranche {rang + 2}" in page
