@@ -24,7 +24,7 @@ from domain.cir import LigneCir
 from notifications.rendu import date_fr
 from persistence import depots
 from persistence.comptes import creer_compte, hacher
-from persistence.db import transaction
+from persistence.db import creer_moteur, fabrique_sessions, transaction
 from persistence.fabrique import identifiant
 from persistence.models import Affilie, Document, Evenement
 from persistence.models_campagne import CibleCampagne
@@ -47,18 +47,20 @@ ADRESSE_CHLOE = {"voie": "1 place du Marché", "code_postal": "33600", "commune"
 
 
 @pytest.fixture
-async def banc(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sqlite):
+async def banc(env_temps_accelere, tmp_path, boite_mail, url_base):
     env = env_temps_accelere
+    moteur = creer_moteur(url_base)
+    sessions = fabrique_sessions(moteur)
     settings = settings_de_test(
         tmp_path,
-        url_sqlite,
+        url_base,
         boite_mail.port,
         campagne_taille_lot_employeurs=2,
         temporal_address=env.client.service_client.config.target_host,
     )
     annee = await annee_de_campagne(env)
-    pop = await population_campagne(sessions_sqlite, annee, avec_eig=False)
-    async with transaction(sessions_sqlite) as session:
+    pop = await population_campagne(sessions, annee, avec_eig=False)
+    async with transaction(sessions) as session:
         for role, nom, cible in (
             ("superviseur", "superviseur", {}),
             ("employeur", "rh-commune", {"siret": pop.employeurs["commune"].siret}),
@@ -68,7 +70,9 @@ async def banc(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sq
             compte = await creer_compte(session, role=role, identifiant=nom, code_hash=hacher(CODE), **cible)
             session.add(avec_question_secrete(compte))
     app = create_app(settings)
-    async with AsyncExitStack() as pile, creer_worker(env.client, settings, sessions_sqlite):
+    pile = AsyncExitStack()
+    pile.push_async_callback(moteur.dispose)
+    async with pile, creer_worker(env.client, settings, sessions):
         await pile.enter_async_context(app.router.lifespan_context(app))
         http = await pile.enter_async_context(
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test", timeout=60)
@@ -86,7 +90,7 @@ async def banc(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sq
             assert (await nav.connecter(nom)).status_code == 303
             return nav
 
-        yield env, settings, sessions_sqlite, boite_mail, pop, http, jeton, connecte
+        yield env, settings, sessions, boite_mail, pop, http, jeton, connecte
 
 
 async def _cibles(sessions) -> dict[int, CibleCampagne]:
