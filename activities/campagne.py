@@ -20,7 +20,7 @@ from activities.campagne_mails import ExpediteurGroupe, MailCampagne
 from activities.campagne_papier import Imprimeur, Pli, RenduPdf
 from activities.documents import contenu_eig, contenu_ris
 from domain import campagne as dai
-from domain.adresse import lignes_adresse, par_courriel
+from domain.adresse import cle_incident_sans_adresse, lignes_adresse, par_courriel
 from domain.campagne import (
     LIVRAISONS_PAPIER,
     LOT_ANCIENS_AFFILIES,
@@ -570,7 +570,7 @@ class ActivitesCampagne:
             )
         elif mode is Livraison.sans_adresse:
             cle, motif = (
-                f"adresse:affilie-{cible['affilie_id']}",
+                cle_incident_sans_adresse(cible["affilie_id"]),
                 "Le document de l'agent doit partir par courrier mais son adresse postale est inconnue : "
                 "renseignez-la ; il partira avec la tranche suivante.",
             )

@@ -92,3 +92,9 @@ class Coordonnees(BaseModel):
 def par_courriel(canal: str, email: str | None) -> bool:
     """Whether a campaign document goes by mail: the agent accepts it and has an address; otherwise on paper."""
     return canal != Canal.papier.value and bool((email or "").strip())
+
+
+def cle_incident_sans_adresse(affilie_id: int) -> str:
+    """The campaign incident of an agent due on paper whose address is unknown (one per campaign): resolved when
+    the address is set."""
+    return f"adresse:affilie-{affilie_id}"

@@ -9,14 +9,14 @@ from datetime import UTC, datetime
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.adresse import Coordonnees, lignes_adresse, lire_adresse
+from domain.adresse import Coordonnees, cle_incident_sans_adresse, lignes_adresse, lire_adresse
 from domain.campagne import Canal
 from domain.erreurs import Introuvable, Refus
 from domain.etats import Acteur, Role
 from domain.identifiants import erreur_nir, normaliser
-from persistence import depots
+from persistence import depots, livraison_campagne
 from persistence.models import Affilie, Compte
-from services.acces import exiger_role
+from services.acces import exiger_role, numero
 
 EVENEMENT_COORDONNEES = "coordonnees_modifiees"
 
@@ -86,13 +86,19 @@ async def modifier(
     modifiee = adresse != affilie.adresse_postale
     affilie.adresse_postale, affilie.canal = adresse, corps.canal.value
     session.add(affilie)
+    maintenant = datetime.now(UTC)
+    if lignes_adresse(adresse):
+        # « adresse postale inconnue » is answered: the next tranche sends the document to it.
+        await livraison_campagne.resoudre_incident_partout(
+            session, cle_incident_sans_adresse(numero(affilie)), maintenant
+        )
     superviseur = compte.role == Role.superviseur.value
     await depots.ajouter_evenement(
         session,
         f"coordonnees-{affilie.cle}",
         EVENEMENT_COORDONNEES,
         (Acteur.superviseur if superviseur else Acteur.affilie).value,
-        datetime.now(UTC),
+        maintenant,
         compte.id,
         {"canal": corps.canal.value, "adresse_modifiee": modifiee},
     )

@@ -1,16 +1,22 @@
 """The postal address and the channel of the campaign's documents: the agent sets them on his own page (each field in
 error named, in French; nothing stored until the form is right), a supervisor for an agent (page and JSON route), and
-each change in the chained history with who made it. Real API and SQLite; the pages through a browser-like client."""
+each change in the chained history with who made it; an address set answers the campaign's « adresse postale
+inconnue » incident. Real API and SQLite; the pages through a browser-like client."""
 
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
+from datetime import UTC, datetime
 from html import unescape
 
 import pytest
 from sqlmodel import select
 
+from domain.adresse import cle_incident_sans_adresse
+from persistence.db import transaction
+from persistence.livraison_campagne import signaler_incident
 from persistence.models import Affilie, Evenement
+from persistence.models_campagne import CampagneTable
 from tests.support.environnement import settings_de_test
 from tests.support.navigateur import navigateur
 from tests.support.service import assembler
@@ -114,3 +120,41 @@ async def test_le_superviseur_renseigne_les_coordonnees_d_un_agent(service):
     assert (await (await service.http("rh-commune")).get("/coordonnees")).status_code == 403
     page = await (await navigateur(service, "camille")).get(adresse)
     assert page.status_code == 403
+
+
+async def test_l_adresse_donnee_resout_l_incident_de_la_campagne(service):
+    camille = service.pop.affilie
+    async with transaction(service.sessions) as session:
+        maintenant = datetime.now(UTC)
+        campagne = CampagneTable(
+            workflow_id="campagne-dai-2026",
+            annee=2026,
+            annee_envoi=2027,
+            etape="envoi_documents",
+            creee_le=maintenant,
+            modifiee_le=maintenant,
+        )
+        session.add(campagne)
+        await session.flush()
+        await signaler_incident(
+            session,
+            campagne.id or 0,
+            cle_incident_sans_adresse(camille.id or 0),
+            "metier",
+            "documents-3",
+            "Le document de l'agent doit partir par courrier mais son adresse postale est inconnue : renseignez-la.",
+            maintenant,
+            affilie_id=camille.id,
+            lot=0,
+        )
+    superviseur = await service.http("superviseur")
+
+    async def incidents_de_camille() -> list:
+        vus = (await superviseur.get("/incidents")).json()
+        return [i for i in vus if i["processus"] == "campagne" and i["agent"] == f"{camille.prenom} {camille.nom}"]
+
+    assert len(await incidents_de_camille()) == 1
+    nav = await navigateur(service, "camille")
+    await nav.get("/agent/coordonnees")
+    assert (await nav.post("/agent/coordonnees", {"canal": "papier", **ADRESSE})).status_code == 303
+    assert await incidents_de_camille() == []
