@@ -3,7 +3,7 @@ worker, API, SMTP server and print batches: the new version comes from today's d
 replaced (the agent and the supervisor see both), the agent is announced once — by mail, or in the next tranche's
 print batch — also under two identical requests at once; the history says who and why; the delivery page shows it.
 An agent's switch to paper changes how the next tranche delivers their document. Refusals: unknown document, another
-year, not a supervisor, a channel the agent cannot be reached by."""
+year, not a supervisor, a channel the agent cannot be reached by, an agent deceased."""
 
 from __future__ import annotations
 
@@ -279,3 +279,16 @@ async def test_renvoi_par_courriel_par_courrier_et_changement_de_canal(banc):
     async with sessions() as session:
         stockee = await session.get(Affilie, agents["chloe"].id)
     assert stockee is not None and stockee.canal == "papier"
+
+    # An agent whose death is recorded gets nothing more.
+    emma = (await _cibles(sessions))[agents["emma"].id]
+    assert emma.document_id
+    deces = {"date_de_deces": date.today().isoformat()}
+    reponse = await http.put(f"/api/v1/affilies/{agents['emma'].nir}/situation", json=deces, headers=superviseur)
+    assert reponse.status_code == 200, reponse.text
+    mails_emma = len(boite.pour(agents["emma"].email))
+    reponse = await http.post(
+        f"/api/v1/campagnes/{annee}/documents/{emma.document_id}/renvoi", json=motif, headers=superviseur
+    )
+    assert reponse.status_code == 409 and "n'a plus droit" in reponse.json()["detail"]
+    assert len(boite.pour(agents["emma"].email)) == mails_emma
