@@ -30,11 +30,18 @@ from services.moteur import client_temporal
 from services.reconciliation import boucle
 from settings import Settings, get_settings
 from workflows.campagne import WORKFLOWS_CAMPAGNE
+from workflows.campagne_renvoi import RenvoiDocumentWorkflow
 from workflows.eir import EirWorkflow
 from workflows.rectification import RectificationWorkflow
 from workflows.validation import EcheanceValidationWorkflow
 
-WORKFLOWS: Sequence[type] = (EirWorkflow, RectificationWorkflow, EcheanceValidationWorkflow, *WORKFLOWS_CAMPAGNE)
+WORKFLOWS: Sequence[type] = (
+    EirWorkflow,
+    RectificationWorkflow,
+    EcheanceValidationWorkflow,
+    *WORKFLOWS_CAMPAGNE,
+    RenvoiDocumentWorkflow,
+)
 # Our modules that workflows import: pure data and rules (no I/O at import), safe to share.
 MODULES_PARTAGES = (
     "domain",

@@ -20,11 +20,11 @@ from activities.campagne_mails import ExpediteurGroupe, MailCampagne
 from activities.campagne_papier import Imprimeur, Pli, RenduPdf
 from activities.documents import contenu_eig, contenu_ris
 from domain import campagne as dai
+from domain.adresse import cle_incident_sans_adresse, lignes_adresse, par_courriel
 from domain.campagne import (
     LIVRAISONS_PAPIER,
     LOT_ANCIENS_AFFILIES,
     BilanLot,
-    Canal,
     Cohorte,
     EtatCible,
     Livraison,
@@ -550,9 +550,7 @@ class ActivitesCampagne:
                     contenu=document.contenu,
                     cree_le=document.cree_le,
                     destinataire=f"{affilie.prenom} {affilie.nom}",
-                    adresse_postale=[
-                        ligne.strip() for ligne in (affilie.adresse_postale or "").splitlines() if ligne.strip()
-                    ],
+                    adresse_postale=lignes_adresse(affilie.adresse_postale),
                     livraison=livraisons[cible["id"]].value,
                 )
             )
@@ -572,7 +570,7 @@ class ActivitesCampagne:
             )
         elif mode is Livraison.sans_adresse:
             cle, motif = (
-                f"adresse:affilie-{cible['affilie_id']}",
+                cle_incident_sans_adresse(cible["affilie_id"]),
                 "Le document de l'agent doit partir par courrier mais son adresse postale est inconnue : "
                 "renseignez-la ; il partira avec la tranche suivante.",
             )
@@ -592,7 +590,7 @@ class ActivitesCampagne:
 
 
 def _par_courriel(affilie) -> bool:
-    return affilie.canal != Canal.papier.value and bool((affilie.email or "").strip())
+    return par_courriel(affilie.canal, affilie.email)
 
 
 def _cle_mail(tache: TacheLot, cible: dict[str, Any]) -> str:
@@ -671,6 +669,7 @@ def activites_campagne(settings, sessions: SessionFactory, rendre_pdf: RenduPdf)
     """The campaign's activities, built from the settings (the worker registers them, and hands in the documents'
     PDF rendering for the print batches)."""
     from activities.campagne_collecteur import collecteur
+    from activities.campagne_renvoi import ActivitesRenvoi
     from notifications.rendu import Gabarits
     from notifications.transport import TransportSmtp
 
@@ -681,15 +680,17 @@ def activites_campagne(settings, sessions: SessionFactory, rendre_pdf: RenduPdf)
         settings.campagne_paquet_smtp,
         settings.campagne_essais_destinataire,
     )
+    imprimeur = Imprimeur(settings.var_dir / "impression", rendre_pdf, settings.campagne_processus_impression)
     campagne = ActivitesCampagne(
         sessions,
         mails,
         collecteur(settings.campagne_collecteur, settings.var_dir, settings.cle_collecteur()),
         settings.url_publique,
         settings.mail_superviseurs,
-        Imprimeur(settings.var_dir / "impression", rendre_pdf, settings.campagne_processus_impression),
+        imprimeur,
         settings.campagne_essais_collecteur,
     )
+    renvoi = ActivitesRenvoi(sessions, mails, imprimeur, settings.url_publique)
     return [
         campagne.ouvrir,
         campagne.calendrier,
@@ -698,4 +699,6 @@ def activites_campagne(settings, sessions: SessionFactory, rendre_pdf: RenduPdf)
         campagne.signaler_retardataires,
         campagne.previsionnel,
         campagne.traiter_lot,
+        renvoi.produire,
+        renvoi.annoncer,
     ]

@@ -24,6 +24,7 @@ from api.routers import (
     campagnes,
     codec,
     comptes,
+    coordonnees,
     documents,
     eir,
     processus,
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         codec,
         comptes,
         documents,
+        coordonnees,
     ):
         app.include_router(module.router, prefix=PREFIXE, responses=REPONSES_ERREUR)
     app.include_router(metriques.router)

@@ -26,6 +26,7 @@ class DocumentResume(BaseModel):
     rectification_id: int | None
     campagne: dict[str, Any] | None
     rectificatif: bool
+    remplace_id: int | None = None  # the version this one replaces (a campaign document re-sent)
 
 
 class DocumentPublic(DocumentResume):
@@ -43,6 +44,7 @@ def resume(document: Document) -> DocumentResume:
         rectification_id=contenu.get("rectification_id"),
         campagne=contenu.get("campagne") if isinstance(contenu.get("campagne"), dict) else None,
         rectificatif=bool(contenu.get("rectificatif")),
+        remplace_id=document.remplace_id,
     )
 
 

@@ -57,6 +57,7 @@ TITRES = {
     "campagne_rappel_employeur": "Rappel de la campagne du droit à l'information (à l'employeur)",
     "campagne_retardataires": "Employeurs en retard à la date limite de la campagne (aux superviseurs)",
     "campagne_document_disponible": "Document du droit à l'information disponible (à l'agent)",
+    "campagne_document_renvoye": "Nouvelle version d'un document du droit à l'information (à l'agent)",
     # accounts
     "compte_cree": "Création d'un compte de l'espace employeur (au titulaire)",
     "identifiant_rappele": "Rappel de l'identifiant (au titulaire du compte)",

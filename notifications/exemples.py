@@ -54,6 +54,7 @@ _COMMUN: dict[str, Any] = {
     "nb_employeurs": 1,
     "nb_taches": 3,
     "document_dai": {"id": 77, "titre": "Estimation indicative globale", "type": "eig"},
+    "document_remplace": {"id": 76, "cree_le": "2027-09-14T08:00:00+00:00"},
     "employeurs": [
         {
             "raison_sociale": "Commune de Saint-Exemple",

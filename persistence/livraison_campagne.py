@@ -136,6 +136,17 @@ async def resoudre_incident(session: AsyncSession, campagne_id: int, cle: str, h
     )
 
 
+async def resoudre_incident_partout(session: AsyncSession, cle: str, horodatage: datetime) -> None:
+    """The incident ``cle`` resolved in every campaign where it is open (the agent's data corrected)."""
+    await _executer(
+        session,
+        text("UPDATE campagne_incident SET resolu_le = :h WHERE cle = :cle AND resolu_le IS NULL").bindparams(
+            bindparam("h", type_=UtcDateTime())
+        ),
+        {"h": horodatage, "cle": cle},
+    )
+
+
 async def compter_incidents(session: AsyncSession, campagne_id: int, lot: int, etape: str) -> int:
     requete = select(IncidentCampagne.id).where(
         IncidentCampagne.campagne_id == campagne_id,

@@ -238,7 +238,10 @@ class Tache(SQLModel, table=True):
 
 
 class Document(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("cle", name="uq_document_cle"),)
+    __table_args__ = (
+        UniqueConstraint("cle", name="uq_document_cle"),
+        UniqueConstraint("remplace_id", name="uq_document_remplace"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     cle: str = _texte(200)
@@ -247,6 +250,8 @@ class Document(SQLModel, table=True):
     demande_id: int | None = Field(default=None, index=True)
     cree_le: datetime | None = _horodatage()
     contenu: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The document this one is a new version of (a campaign document re-sent): the old one is kept, replaced once.
+    remplace_id: int | None = Field(default=None, foreign_key="document.id")
 
 
 class Mail(SQLModel, table=True):

@@ -130,3 +130,28 @@ class IncidentCampagne(SQLModel, table=True):
     tentatives: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     depuis: datetime | None = _horodatage()
     resolu_le: datetime | None = _horodatage(nullable=True)
+
+
+class RenvoiCampagne(SQLModel, table=True):
+    """One campaign document re-produced and re-sent by a supervisor: who, why, by which channel, and how the new
+    version reached the agent (``livraison``; on paper, the ``tranche`` whose print batch holds it)."""
+
+    __tablename__ = "campagne_renvoi"
+    __table_args__ = (
+        UniqueConstraint("document_remplace_id", name="uq_campagne_renvoi_document"),
+        Index("ix_campagne_renvoi_campagne", "campagne_id", "cible_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    campagne_id: int = Field(foreign_key="campagne.id")
+    cible_id: int = Field(foreign_key="campagne_cible.id")
+    affilie_id: int = Field(foreign_key="affilie.id")
+    document_remplace_id: int = Field(foreign_key="document.id")
+    document_id: int = Field(foreign_key="document.id")
+    canal: str = Field(sa_type=String(10))  # domain.campagne.Canal
+    motif: str = Field(sa_type=String(500))
+    compte_id: int | None = None
+    demande_le: datetime | None = _horodatage()
+    livraison: str | None = Field(default=None, sa_type=String(20))  # domain.campagne.Livraison
+    tranche: int | None = None
+    livre_le: datetime | None = _horodatage(nullable=True)

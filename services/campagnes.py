@@ -25,7 +25,7 @@ from domain.campagne import (
 from domain.erreurs import Conflit, Indisponible, Introuvable, Refus
 from domain.texte import TexteLibreMultiligne
 from notifications.rendu import date_fr
-from persistence import depots, depots_campagne
+from persistence import depots, depots_campagne, renvoi_campagne
 from persistence.models import Compte
 from persistence.models_campagne import CampagneTable
 from services.acces import numero
@@ -162,9 +162,9 @@ async def agents(
     livraison: Livraison | None = None,
 ) -> list[dict[str, Any]]:
     """Who receives (or, for a dry run, would receive) which document, and how it reached them (``livraison``:
-    only those delivered that way)."""
+    only those delivered that way); a document re-sent says when, how, and the version it replaces (``renvoi``)."""
     campagne = await _campagne(session, annee, simulation)
-    return await depots_campagne.cibles_de_la_campagne(
+    lignes = await depots_campagne.cibles_de_la_campagne(
         session,
         numero(campagne),
         employeur_id,
@@ -173,6 +173,8 @@ async def agents(
         decalage,
         livraison.value if livraison else None,
     )
+    renvois = await renvoi_campagne.renvois_de_la_campagne(session, numero(campagne))
+    return [ligne | {"renvoi": renvois.get(ligne["document_id"])} for ligne in lignes]
 
 
 async def _piloter(

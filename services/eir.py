@@ -33,7 +33,7 @@ from domain.etats import ETATS_EIR_TERMINES, EtatEir, Role, TypeDocument
 from domain.processus import ActionSuperviseur, Intervention
 from domain.task_queues import id_workflow_eir
 from domain.texte import TexteLibreMultiligne
-from persistence import depots, lectures
+from persistence import depots, lectures, renvoi_campagne
 from persistence.models import Affilie, Compte, DemandeEirTable, Document, Employeur
 from services import rectifications
 from services.acces import (
@@ -357,12 +357,14 @@ P = TypeVar("P", bound=_Piece)
 
 
 def remplacements(pieces: Sequence[P]) -> dict[int, P]:
-    """Each document of a request replaced by a later one of the same kind (a RIS after a consolidation): its id
-    and the document that replaces it (the next of its kind)."""
+    """Each document of a request replaced by a later one of the same kind (a RIS after a consolidation), and each
+    campaign document re-sent: its id and the document that replaces it."""
     suivants: dict[int, P] = {}
     par_sorte: dict[tuple[int, str], list[P]] = {}
     for piece in pieces:
-        if piece.demande_id is not None and piece.id is not None:
+        if (ancien := getattr(piece, "remplace_id", None)) is not None:
+            suivants[ancien] = piece  # a campaign document re-sent names the version it replaces
+        elif piece.demande_id is not None and piece.id is not None:
             par_sorte.setdefault((piece.demande_id, piece.type), []).append(piece)
     for serie in par_sorte.values():
         serie.sort(key=lambda p: p.id or 0)  # ids follow the order of production
@@ -384,6 +386,8 @@ async def autour_du_document(session: AsyncSession, compte: Compte, doc: Documen
     """The document must be one the account may read (checked by the caller)."""
     autour = AutourDuDocument(identite=await identite(session, doc.affilie_id))
     if doc.demande_id is None:
+        if (remplacant := await renvoi_campagne.remplacant(session, numero(doc))) is not None:
+            autour.remplace_par = {"id": remplacant.id, "cree_le": remplacant.cree_le}
         return autour
     demande = await session.get(DemandeEirTable, doc.demande_id)
     freres = await depots.documents_de_la_demande(session, doc.demande_id, doc.type)

@@ -18,10 +18,11 @@ from api.pages.graphiques import GRIS, rectangle, svg, texte
 from api.pages.libelles import avis
 from api.pages.rendu import refus_de
 from api.pages.session import ErreurPage
+from api.parametres import Identifiant
 from domain.campagne import Livraison
 from domain.erreurs import ErreurMetier, Introuvable
 from notifications.rendu import accord
-from services import campagnes
+from services import campagne_renvoi, campagnes
 
 router = APIRouter(include_in_schema=False)
 
@@ -236,9 +237,12 @@ async def tableau(page: PageSuperviseur, annee: int, simulation: str = "", messa
 
 
 @router.get("/superviseur/campagnes/{annee}/agents")
-async def remise_des_documents(page: PageSuperviseur, annee: int, livraison: str = ""):
-    """Delivery per agent: how each document reached its agent, filtered by mode."""
-    annee = _annee_valide(annee)
+async def remise_des_documents(page: PageSuperviseur, annee: int, livraison: str = "", message: str | None = None):
+    """Delivery per agent: how each document reached its agent, filtered by mode; each document can be re-sent."""
+    return await _remise(page, _annee_valide(annee), livraison, message=avis(message))
+
+
+async def _remise(page: Page, annee: int, livraison: str = "", erreur=None, message=None, statut=200):
     choisie = Livraison(livraison) if livraison in LIVRAISONS else None
     try:
         agents = await campagnes.agents(page.session, annee, False, None, None, 1000, 0, choisie)
@@ -254,8 +258,37 @@ async def remise_des_documents(page: PageSuperviseur, annee: int, livraison: str
             "CANAUX": CANAUX,
             "COHORTES": COHORTES,
             "ETATS_CIBLE": {e: v[0] for e, v in ETATS_CIBLE.items()},
+            "erreur": erreur,
+            "message": message,
         },
+        statut,
     )
+
+
+@router.post("/superviseur/campagnes/{annee}/documents/{document_id}/renvoi")
+async def renvoyer_document(
+    page: FormulaireSuperviseur,
+    annee: int,
+    document_id: Identifiant,
+    motif: Annotated[str, Form()] = "",
+    canal: Annotated[str, Form()] = "",
+):
+    """Re-produce and re-send one document from the delivery page (``campagne_renvoi.renvoyer``)."""
+    annee = _annee_valide(annee)
+    try:
+        corps = construire(campagne_renvoi.DemandeDeRenvoi, {"motif": motif.strip(), "canal": canal})
+        renvoi = await campagne_renvoi.renvoyer(page.session, page.moteur, page.compte, annee, document_id, corps)
+    except FormulaireInvalide as invalide:
+        return await _remise(
+            page, annee, erreur=f"Document n° {document_id} non renvoyé. {invalide.resume}", statut=422
+        )
+    except ErreurMetier as refus:
+        statut, texte_refus, _ = refus_de(refus)
+        return await _remise(
+            page, annee, erreur=f"Document n° {document_id} non renvoyé : {texte_refus}", statut=statut
+        )
+    suite = "renvoi" if renvoi.etat == "renvoye" else "renvoi_en_cours"
+    return RedirectResponse(f"/superviseur/campagnes/{annee}/agents?message={suite}", status_code=303)
 
 
 @router.post("/superviseur/campagnes/{annee}/{action}")

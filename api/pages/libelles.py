@@ -201,6 +201,10 @@ AVIS = {
     # the establishment's accounts
     "cree": "Le compte est créé : son identifiant et son code confidentiel initial sont envoyés à son adresse.",
     "modifie": "Le compte est modifié.",
+    # the campaign's documents: the channel, a re-send
+    "coordonnees": "Les coordonnées sont enregistrées : le prochain envoi des documents en tient compte.",
+    "renvoi": "Le document est renvoyé : sa nouvelle version remplace l'ancienne, qui reste consultable.",
+    "renvoi_en_cours": "Le renvoi du document est en cours : rechargez la page dans quelques instants.",
 }
 
 
@@ -407,4 +411,17 @@ EVENEMENTS |= {
 CHAMPS |= {
     "date_liquidation": "Date de liquidation de la pension",
     "date_de_deces": "Date de décès",
+}
+# The postal address and the channel of the campaign's documents (api/pages/coordonnees.py).
+CHAMPS |= {
+    "adresse_postale": "Adresse postale",
+    "voie": "Numéro et voie",
+    "complement": "Complément d'adresse",
+    "code_postal": "Code postal",
+    "commune": "Commune",
+    "canal": "Recevoir les documents",
+}
+EVENEMENTS |= {
+    "document_renvoye": "Document de la campagne renvoyé (nouvelle version)",
+    "coordonnees_modifiees": "Adresse postale ou mode de réception des documents modifié",
 }

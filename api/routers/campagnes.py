@@ -12,7 +12,8 @@ from api.deps import Employeur_ou_Superviseur, Identifiant, IdentifiantFacultati
 from api.parametres import Decalage
 from domain.campagne import Cohorte, Livraison
 from domain.texte import TexteLibreMultiligne
-from services import campagnes, taches
+from services import campagne_renvoi, campagnes, taches
+from services.campagne_renvoi import DemandeDeRenvoi, RenvoiPublic
 from services.campagnes import CampagnePublique, EtatPilotage, Pilotage
 
 router = APIRouter(prefix="/campagnes", tags=["campagne DAI"])
@@ -98,6 +99,25 @@ async def agents(
     """Who receives (or, for a dry run, would receive) which document, and how it reached them: ``livraison``
     (by mail, on paper, on paper after a refused mail, or due on paper without an address) and ``canal``."""
     return await campagnes.agents(session, annee, simulation, employeur_id, cohorte, limite, decalage, livraison)
+
+
+@router.post(
+    "/{annee}/documents/{document_id}/renvoi", response_model=RenvoiPublic, status_code=status.HTTP_202_ACCEPTED
+)
+async def renvoyer(
+    corps: DemandeDeRenvoi,
+    compte: Superviseur,
+    session: SessionDep,
+    moteur: MoteurDep,
+    document_id: Identifiant,
+    annee: int = Annee,
+) -> RenvoiPublic:
+    """Re-produce the document from today's data and announce it again, once (``motif`` required; ``canal``:
+    ``email`` or ``papier``, the agent's own by default). The old version is kept, marked replaced; on paper, the new
+    one goes into the print batch of the campaign's next tranche. 404: not a document of this campaign; 409: already
+    replaced (re-send the current version), or the agent no longer entitled; 422: the agent cannot be reached by that
+    channel."""
+    return await campagne_renvoi.renvoyer(session, moteur, compte, annee, document_id, corps)
 
 
 @router.post("/{annee}/pause", response_model=EtatPilotage)

@@ -85,6 +85,10 @@ MATRICE: list[tuple[str, str, Any, tuple[Any, ...]]] = [
     ("GET", "/campagnes/2027/agents", None, (401, 403, 403, 403, 403, OK)),
     ("POST", "/campagnes/2027/pause", None, (401, 403, 403, 403, 403, OK)),
     ("POST", "/campagnes/2027/reprise", None, (401, 403, 403, 403, 403, OK)),
+    ("POST", "/campagnes/2027/documents/{document}/renvoi", {"motif": "x"}, (401, 403, 403, 403, 403, OK)),
+    # The postal address and the channel: one's own (an agent), an agent's named by NIR (a supervisor).
+    ("GET", "/coordonnees", None, (401, OK, OK, 403, 403, OK)),
+    ("PUT", "/coordonnees?nir={nir}", {"canal": "email"}, (401, OK, OK, 403, 403, OK)),
     (
         "POST",
         "/campagnes/2027/taches/{tache_campagne}/completion",

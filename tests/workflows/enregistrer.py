@@ -21,12 +21,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle, WorkflowHistory, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from domain.campagne import Livraison
+from domain.campagne_renvoi import DemandeRenvoi
 from domain.cir import LigneCir, NatureService
 from domain.eir import ActionAffilie, DemandeConsolidation, PeriodeASignaler, ReponsesEnquete
 from domain.etats import Acteur, EtatTache
@@ -40,6 +42,7 @@ from persistence import depots
 from persistence.db import SessionFactory, creer_moteur, fabrique_sessions, transaction
 from persistence.migrations import migrer_async
 from persistence.models import RectificationTable, Tache
+from persistence.models_campagne import CibleCampagne
 from settings import Settings
 from tests.support.campagne import population_campagne
 from tests.support.environnement import BIN, port_libre, settings_de_test
@@ -49,6 +52,7 @@ from tests.support.validation import demarrer_echeance_validation
 from worker import creer_worker
 from workflows.campagne import LancementCampagneWorkflow
 from workflows.campagne_client import demande_campagne, demarrer_campagne, lancement_annuel
+from workflows.campagne_renvoi import demarrer_renvoi
 from workflows.client import delais_eir, delais_taches, demarrer_eir
 from workflows.eir import EirWorkflow
 from workflows.rectification import RectificationWorkflow
@@ -372,13 +376,19 @@ async def validation(banc: Banc) -> list[WorkflowHistory]:
     return [await handle.fetch_history()]
 
 
-async def campagne(banc: Banc) -> list[WorkflowHistory]:
-    """A DAI campaign through its whole calendar, two batches of employers; its history and one batch's."""
+async def _campagne_menee(banc: Banc) -> tuple[WorkflowHandle[Any, Any], int]:
+    """A DAI campaign through its whole calendar, two batches of employers."""
     annee = (await banc.env.get_current_time()).year + 1
     await population_campagne(banc.sessions, annee)
     settings = banc.settings.model_copy(update={"campagne_taille_lot_employeurs": 2, "campagne_taille_paquet": 1})
     handle = await demarrer_campagne(banc.env.client, settings.task_queue, demande_campagne(settings, annee))
     await handle.result()
+    return handle, annee
+
+
+async def campagne(banc: Banc) -> list[WorkflowHistory]:
+    """A DAI campaign through its whole calendar; its history and one batch's."""
+    handle, _ = await _campagne_menee(banc)
     historique = await handle.fetch_history()
     lots = [
         event.start_child_workflow_execution_initiated_event_attributes.workflow_id
@@ -388,6 +398,24 @@ async def campagne(banc: Banc) -> list[WorkflowHistory]:
     if not lots:
         raise ValueError("la campagne n'a lancé aucun lot")
     return [historique, await banc.env.client.get_workflow_handle(lots[0]).fetch_history()]
+
+
+async def renvoi_campagne(banc: Banc) -> list[WorkflowHistory]:
+    """After the campaign, a supervisor re-sends one of its documents (a new version, announced by mail)."""
+    _, annee = await _campagne_menee(banc)
+    async with banc.sessions() as session:
+        cible = (
+            await session.exec(select(CibleCampagne).where(col(CibleCampagne.livraison) == Livraison.courriel.value))
+        ).first()
+    if cible is None or cible.document_id is None:
+        raise ValueError("la campagne n'a annoncé aucun document par courriel")
+    handle = await demarrer_renvoi(
+        banc.env.client,
+        banc.settings.task_queue,
+        DemandeRenvoi(annee, cible.document_id, "Indice corrigé après l'envoi", 0),
+    )
+    await handle.result()
+    return [await handle.fetch_history()]
 
 
 async def lancement_campagne(banc: Banc) -> list[WorkflowHistory]:
@@ -415,6 +443,7 @@ SCENARIOS: dict[str, tuple[Scenario, bool]] = {
     "validation": (validation, True),
     "campagne": (campagne, False),
     "lancement_campagne": (lancement_campagne, False),
+    "renvoi_campagne": (renvoi_campagne, False),
 }
 
 

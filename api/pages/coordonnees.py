@@ -1,0 +1,104 @@
+"""The postal address and the channel of the campaign documents: the agent's own page (``/agent/coordonnees``), and
+a supervisor's for an agent (``/superviseur/agents/{nir}/coordonnees``, reached from the campaign's delivery page).
+Both call the JSON route's use case."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from fastapi.responses import RedirectResponse
+
+from api.pages.contexte import FormulaireAffilie, FormulaireSuperviseur, Page, PageAffilie, PageSuperviseur
+from api.pages.formulaires import FormulaireInvalide, construire
+from api.pages.libelles import avis
+from api.pages.rendu import refus_de
+from api.pages.session import ErreurPage
+from api.statuts import statut_de
+from domain.adresse import Coordonnees
+from domain.erreurs import ErreurMetier
+from services import coordonnees
+
+router = APIRouter(include_in_schema=False)
+
+CHAMPS_ADRESSE = ("voie", "complement", "code_postal", "commune")
+Champ = Annotated[str, Form()]
+
+
+async def _page(
+    page: Page, nir: str | None, action: str, erreur=None, erreurs=None, saisie=None, message=None, statut=200
+):
+    try:
+        lues = await coordonnees.consulter(page.session, page.compte, nir)
+    except ErreurMetier as refus:
+        raise ErreurPage(statut_de(refus), refus.message) from None
+    return page.rendre(
+        "agent/coordonnees.html",
+        {
+            "coordonnees": lues,
+            "pour_un_agent": nir is not None,
+            "action": action,
+            "erreur": erreur,
+            "erreurs": erreurs or {},
+            "saisie": saisie or {},
+            "message": message,
+        },
+        statut,
+    )
+
+
+async def _enregistrer(page: Page, nir: str | None, action: str, saisie: dict[str, str]):
+    """The form to the use case; each field in error named on the form (the address's fields by their own name)."""
+    adresse = {champ: saisie[champ] for champ in CHAMPS_ADRESSE if saisie[champ]}
+    try:
+        corps = construire(Coordonnees, {"canal": saisie["canal"], "adresse_postale": adresse or None})
+        await coordonnees.modifier(page.session, page.compte, corps, nir)
+    except FormulaireInvalide as invalide:
+        erreurs = {champ.rsplit(".", 1)[-1]: message for champ, message in invalide.erreurs.items()}
+        return await _page(page, nir, action, invalide.resume, erreurs, saisie, statut=422)
+    except ErreurMetier as refus:
+        statut, message, erreurs = refus_de(refus)
+        return await _page(page, nir, action, message, erreurs, saisie, statut=statut)
+    return RedirectResponse(f"{action}?message=coordonnees", status_code=303)
+
+
+def _saisie(canal: str, voie: str, complement: str, code_postal: str, commune: str) -> dict[str, str]:
+    valeurs = {"canal": canal, "voie": voie, "complement": complement, "code_postal": code_postal, "commune": commune}
+    return {champ: valeur.strip() for champ, valeur in valeurs.items()}
+
+
+@router.get("/agent/coordonnees")
+async def mes_coordonnees(page: PageAffilie, message: str | None = None):
+    return await _page(page, None, "/agent/coordonnees", message=avis(message))
+
+
+@router.post("/agent/coordonnees")
+async def modifier_mes_coordonnees(
+    page: FormulaireAffilie,
+    canal: Champ = "",
+    voie: Champ = "",
+    complement: Champ = "",
+    code_postal: Champ = "",
+    commune: Champ = "",
+):
+    saisie = _saisie(canal, voie, complement, code_postal, commune)
+    return await _enregistrer(page, None, "/agent/coordonnees", saisie)
+
+
+@router.get("/superviseur/agents/{nir}/coordonnees")
+async def coordonnees_d_un_agent(page: PageSuperviseur, nir: str, message: str | None = None):
+    return await _page(page, nir, f"/superviseur/agents/{nir}/coordonnees", message=avis(message))
+
+
+@router.post("/superviseur/agents/{nir}/coordonnees")
+async def modifier_coordonnees_d_un_agent(
+    page: FormulaireSuperviseur,
+    nir: str,
+    canal: Champ = "",
+    voie: Champ = "",
+    complement: Champ = "",
+    code_postal: Champ = "",
+    commune: Champ = "",
+):
+    saisie = _saisie(canal, voie, complement, code_postal, commune)
+    return await _enregistrer(page, nir, f"/superviseur/agents/{nir}/coordonnees", saisie)

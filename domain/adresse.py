@@ -1,0 +1,100 @@
+"""An affiliate's postal address (« adresse personnelle », REGLES §15) and the channel of their campaign documents.
+
+The address is stored as its lines (``affilie.adresse_postale``, one line a row, as the print provider writes them on
+the envelope): the street, an optional complement, then « code postal commune ». Each line holds at most 38
+characters (norme NF Z10-011, the envelope's window).
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from domain.campagne import Canal
+from domain.texte import TexteLibre
+
+LIGNE_MAX = 38
+_CODE_POSTAL = re.compile(r"[0-9]{5}")
+_COMMUNE = re.compile(r"[^\W\d_]+(?:[ '’-]+[^\W\d_]+)*(?: \d{1,2}(?:e|er))?", re.UNICODE)
+_DERNIERE_LIGNE = re.compile(r"([0-9]{5}) +(.+)")
+
+
+class AdressePostale(BaseModel):
+    """The address as a person types it; ``lignes()`` is what the envelope carries."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    voie: TexteLibre = Field(min_length=1, max_length=LIGNE_MAX, description="Numéro et voie (3 rue des Écoles)")
+    complement: TexteLibre = Field(
+        default="", max_length=LIGNE_MAX, description="Complément (bâtiment, lieu-dit, boîte postale)"
+    )
+    code_postal: str = Field(description="Code postal, 5 chiffres")
+    commune: TexteLibre = Field(min_length=1, max_length=LIGNE_MAX - 6, description="Commune")
+
+    @field_validator("code_postal")
+    @classmethod
+    def _code_postal(cls, valeur: str) -> str:
+        valeur = valeur.replace(" ", "")
+        if not _CODE_POSTAL.fullmatch(valeur) or valeur.startswith("00"):
+            raise ValueError("le code postal a 5 chiffres (par exemple 33000) ; vérifiez-le.")
+        return valeur
+
+    @field_validator("commune")
+    @classmethod
+    def _commune(cls, valeur: str) -> str:
+        if not _COMMUNE.fullmatch(valeur):
+            raise ValueError(
+                "le nom de la commune s'écrit en lettres (espaces, traits d'union et apostrophes permis), "
+                "sans le code postal : par exemple « Saint-Médard-en-Jalles »."
+            )
+        return valeur
+
+    def lignes(self) -> list[str]:
+        return [ligne for ligne in (self.voie, self.complement, f"{self.code_postal} {self.commune.upper()}") if ligne]
+
+    def en_texte(self) -> str:
+        return "\n".join(self.lignes())
+
+
+def lignes_adresse(adresse: str | None) -> list[str]:
+    """The stored address's lines, blank ones left out."""
+    return [ligne.strip() for ligne in (adresse or "").splitlines() if ligne.strip()]
+
+
+def lire_adresse(adresse: str | None) -> dict[str, str]:
+    """The stored address back in the form's fields (an address stored otherwise: its lines in ``voie`` and
+    ``complement``, for the person to sort out)."""
+    lignes = lignes_adresse(adresse)
+    if not lignes:
+        return {}
+    derniere = _DERNIERE_LIGNE.fullmatch(lignes[-1])
+    if derniere is None:
+        return {"voie": lignes[0], "complement": " ".join(lignes[1:])}
+    return {
+        "voie": lignes[0] if len(lignes) > 1 else "",
+        "complement": " ".join(lignes[1:-1]),
+        "code_postal": derniere.group(1),
+        "commune": derniere.group(2),
+    }
+
+
+class Coordonnees(BaseModel):
+    """What the agent (or a supervisor for them) sets: the postal address, and how the campaign's documents reach
+    them. Paper needs an address."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    adresse_postale: AdressePostale | None = None
+    canal: Canal = Field(description="email : par courriel ; papier : par courrier à l'adresse postale")
+
+
+def par_courriel(canal: str, email: str | None) -> bool:
+    """Whether a campaign document goes by mail: the agent accepts it and has an address; otherwise on paper."""
+    return canal != Canal.papier.value and bool((email or "").strip())
+
+
+def cle_incident_sans_adresse(affilie_id: int) -> str:
+    """The campaign incident of an agent due on paper whose address is unknown (one per campaign): resolved when
+    the address is set."""
+    return f"adresse:affilie-{affilie_id}"

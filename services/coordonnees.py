@@ -1,0 +1,107 @@
+"""An agent's postal address and the channel of their campaign documents (``domain.adresse``): the agent sets them
+on their own page; a supervisor for them (after a refused mail, a letter returned). The next campaign production
+reads them (``activities.campagne``): paper goes to this address, in the tranche's print batch."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pydantic import BaseModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.adresse import Coordonnees, cle_incident_sans_adresse, lignes_adresse, lire_adresse
+from domain.campagne import Canal
+from domain.erreurs import Introuvable, Refus
+from domain.etats import Acteur, Role
+from domain.identifiants import erreur_nir, normaliser
+from persistence import depots, livraison_campagne
+from persistence.models import Affilie, Compte
+from services.acces import exiger_role, numero
+
+EVENEMENT_COORDONNEES = "coordonnees_modifiees"
+
+
+class CoordonneesPubliques(BaseModel):
+    nom: str
+    prenom: str
+    email: str
+    adresse_postale: list[str]
+    champs_adresse: dict[str, str]  # the address in the form's fields
+    canal: Canal
+
+
+def _publiques(affilie: Affilie) -> CoordonneesPubliques:
+    return CoordonneesPubliques(
+        nom=affilie.nom,
+        prenom=affilie.prenom,
+        email=affilie.email,
+        adresse_postale=lignes_adresse(affilie.adresse_postale),
+        champs_adresse=lire_adresse(affilie.adresse_postale),
+        canal=Canal(affilie.canal),
+    )
+
+
+async def _affilie(session: AsyncSession, compte: Compte, nir: str | None) -> Affilie:
+    """The agent's own record; a supervisor names the agent by NIR."""
+    if compte.role == Role.affilie.value:
+        affilie = await session.get(Affilie, compte.affilie_id) if compte.affilie_id else None
+        if affilie is None:
+            raise Introuvable("Votre compte n'est rattaché à aucun dossier d'affilié : contactez la CNRACL.")
+        return affilie
+    exiger_role(compte, Role.superviseur)
+    if not nir:
+        raise Refus("nir : indiquez le NIR de l'agent.", "nir", "obligatoire")
+    if (erreur := erreur_nir(nir)) is not None:
+        raise Refus(f"nir : {erreur}", "nir", "format")
+    affilie = await depots.affilie_par_nir(session, normaliser(nir))
+    if affilie is None:
+        raise Introuvable(f"Aucun agent de NIR {normaliser(nir)}.")
+    return affilie
+
+
+async def consulter(session: AsyncSession, compte: Compte, nir: str | None = None) -> CoordonneesPubliques:
+    return _publiques(await _affilie(session, compte, nir))
+
+
+async def modifier(
+    session: AsyncSession, compte: Compte, corps: Coordonnees, nir: str | None = None
+) -> CoordonneesPubliques:
+    """Set the address (when given) and the channel; paper needs an address, mail an email address. Kept in the
+    agent's history with who did it (the address itself is not copied there)."""
+    affilie = await _affilie(session, compte, nir)
+    adresse = corps.adresse_postale.en_texte() if corps.adresse_postale else affilie.adresse_postale
+    if corps.canal is Canal.papier and not lignes_adresse(adresse):
+        raise Refus(
+            "adresse_postale : pour recevoir les documents par courrier, indiquez l'adresse postale (numéro et voie, "
+            "code postal, commune).",
+            "adresse_postale",
+            "obligatoire",
+        )
+    if corps.canal is Canal.email and not affilie.email.strip():
+        raise Refus(
+            "canal : aucune adresse électronique n'est connue pour ce dossier ; choisissez le courrier.",
+            "canal",
+            "sans_adresse_electronique",
+        )
+    modifiee = adresse != affilie.adresse_postale
+    affilie.adresse_postale, affilie.canal = adresse, corps.canal.value
+    session.add(affilie)
+    maintenant = datetime.now(UTC)
+    if lignes_adresse(adresse):
+        # « adresse postale inconnue » is answered: the next tranche sends the document to it.
+        await livraison_campagne.resoudre_incident_partout(
+            session, cle_incident_sans_adresse(numero(affilie)), maintenant
+        )
+    superviseur = compte.role == Role.superviseur.value
+    await depots.ajouter_evenement(
+        session,
+        f"coordonnees-{affilie.cle}",
+        EVENEMENT_COORDONNEES,
+        (Acteur.superviseur if superviseur else Acteur.affilie).value,
+        maintenant,
+        compte.id,
+        {"canal": corps.canal.value, "adresse_modifiee": modifiee},
+    )
+    await session.commit()
+    await session.refresh(affilie)
+    return _publiques(affilie)
