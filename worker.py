@@ -6,7 +6,6 @@ import asyncio
 import logging
 import signal
 from collections.abc import Callable, Sequence
-from functools import partial
 from typing import Any
 
 from temporalio.client import Client
@@ -19,7 +18,7 @@ from activities.mails import ExpediteurMails
 from activities.processus import ActivitesProcessus
 from activities.rectification import ActivitesRectification
 from activities.validation import ActivitesValidation
-from api.documents_pdf import PROVENANCE_COURRIER, rendre_pdf
+from api.documents_pdf import rendre_lettres
 from notifications.rendu import Gabarits
 from notifications.transport import TransportSmtp
 from observabilite.journaux import configurer_journaux
@@ -80,7 +79,7 @@ def activites(settings: Settings, sessions: SessionFactory) -> list[Callable[...
         validation.employeurs_des_periodes,
         validation.enregistrer_certificats,
         validation.valider_periodes,
-        *activites_campagne(settings, sessions, partial(rendre_pdf, provenance=PROVENANCE_COURRIER)),
+        *activites_campagne(settings, sessions, rendre_lettres),
     ]
 
 

@@ -17,7 +17,7 @@ from temporalio.exceptions import ApplicationError
 import pension
 from activities.campagne_collecteur import Collecteur, LotATransmettre
 from activities.campagne_mails import ExpediteurGroupe, MailCampagne
-from activities.campagne_papier import Imprimeur, Pli, RenduPdf
+from activities.campagne_papier import Imprimeur, Pli, RenduLettres
 from activities.documents import contenu_eig, contenu_ris
 from domain import campagne as dai
 from domain.adresse import cle_incident_sans_adresse, lignes_adresse, par_courriel
@@ -665,7 +665,7 @@ def _semaines(calendrier, charge: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"semaine": semaine, **nombres} for semaine, nombres in sorted(semaines.items())]
 
 
-def activites_campagne(settings, sessions: SessionFactory, rendre_pdf: RenduPdf) -> list:
+def activites_campagne(settings, sessions: SessionFactory, rendre_lettres: RenduLettres) -> list:
     """The campaign's activities, built from the settings (the worker registers them, and hands in the documents'
     PDF rendering for the print batches)."""
     from activities.campagne_collecteur import collecteur
@@ -680,7 +680,7 @@ def activites_campagne(settings, sessions: SessionFactory, rendre_pdf: RenduPdf)
         settings.campagne_paquet_smtp,
         settings.campagne_essais_destinataire,
     )
-    imprimeur = Imprimeur(settings.var_dir / "impression", rendre_pdf, settings.campagne_processus_impression)
+    imprimeur = Imprimeur(settings.var_dir / "impression", rendre_lettres, settings.campagne_processus_impression)
     campagne = ActivitesCampagne(
         sessions,
         mails,

@@ -1,10 +1,13 @@
 """The campaign's print batch: the documents of the agents who receive them on paper (paper chosen, no email
-address, or a mail refused), one PDF per agent with the document's own rendering, and a mailing manifest for the
-print provider (who, postal address, which document, the PDF's SHA-256), one folder per sending tranche.
+address, or a mail refused), with the document's own rendering, and a mailing manifest for the print provider (who,
+postal address, which document, in which file and on which pages, the file's SHA-256), one folder per sending tranche.
 
-Layout: ``var/impression/{campaign}/tranche-NN/lot-NNNNN/`` holds ``{document}.pdf`` and ``manifeste.json``. Each
-packet adds its agents to its batch's manifest (merged by document, written atomically): a retried packet rewrites
-the same entries, a PDF already written is kept. No NIR: the print provider needs a name and an address.
+Layout: ``var/impression/{campaign}/tranche-NN/lot-NNNNN/`` holds ``manifeste.json`` and one ``plis-….pdf`` per
+packet: the packet's letters one after the other, each from a new page and numbering its own pages (one embedded
+font per file: per letter, it was most of the cost). Each packet adds its agents to its batch's manifest (merged by
+document, written atomically): a retried packet keeps the letters already listed and lays out only the new ones;
+the manifest is what is to be printed, and a file it does not name (left by a crash before the manifest was
+written) is removed with the next write. No NIR: the print provider needs a name and an address.
 """
 
 from __future__ import annotations
@@ -23,10 +26,12 @@ from typing import Any
 
 from activities.campagne_collecteur import ecrire_atomiquement
 
-# The document's PDF (``api.documents_pdf.rendre_pdf``): its type, content, date and the agent's name; the worker
-# hands it in, so that the print batch and the agent's download are the same document.
-RenduPdf = Callable[[str, dict[str, Any], Any, str | None], bytes]
-VERSION_MANIFESTE = 1
+# The letters' PDF (``api.documents_pdf.rendre_lettres``): for each letter its type, content, date and the agent's
+# name; the file and each letter's first and last page. The worker hands it in, so that the print batch and the
+# agent's download are the same document.
+Lettre = tuple[str, dict[str, Any], Any, str | None]
+RenduLettres = Callable[[Sequence[Lettre]], tuple[bytes, list[tuple[int, int]]]]
+VERSION_MANIFESTE = 2
 
 
 @dataclass
@@ -62,17 +67,17 @@ def _processus_d_impression(nombre: int) -> Executor:
         return _POOL[nombre]
 
 
-def _rendre_pli(rendre: RenduPdf, pli: Pli) -> bytes:
-    return rendre(pli.type_document, pli.contenu, pli.cree_le, pli.destinataire)
+def _lettre(pli: Pli) -> Lettre:
+    return (pli.type_document, pli.contenu, pli.cree_le, pli.destinataire)
 
 
 class Imprimeur:
     """``processus``: how many processes lay out the PDFs (``CNRACL_CAMPAGNE_PROCESSUS_IMPRESSION``); 0 lays them
     out in the worker's own thread."""
 
-    def __init__(self, racine: Path, rendre_pdf: RenduPdf, processus: int = 0) -> None:
+    def __init__(self, racine: Path, rendre_lettres: RenduLettres, processus: int = 0) -> None:
         self._racine = racine
-        self._rendre = rendre_pdf
+        self._rendre = rendre_lettres
         self._processus = processus
 
     async def imprimer(
@@ -90,21 +95,25 @@ class Imprimeur:
         entrees: dict[int, dict[str, Any]] = {}
         if chemin_manifeste.exists():
             entrees = {e["document_id"]: e for e in json.loads(chemin_manifeste.read_text("utf-8"))["plis"]}
-        # A PDF already written (a retried packet) is kept.
-        nouveaux = [pli for pli in plis if not (dossier / f"{pli.document_id}.pdf").exists()]
-        for pli, pdf in zip(nouveaux, self._rendus(nouveaux), strict=True):
-            ecrire_atomiquement(dossier / f"{pli.document_id}.pdf", pdf)
-        for pli in plis:
-            fichier = dossier / f"{pli.document_id}.pdf"
-            entrees[pli.document_id] = {
-                "document_id": pli.document_id,
-                "document": pli.titre,
-                "fichier": fichier.name,
-                "sha256": hashlib.sha256(fichier.read_bytes()).hexdigest(),
-                "destinataire": pli.destinataire,
-                "adresse_postale": pli.adresse_postale,
-                "livraison": pli.livraison,
-            }
+        # Letters already listed (a retried packet) are kept; the new ones go into one file.
+        nouveaux = [pli for pli in plis if pli.document_id not in entrees]
+        if nouveaux:
+            pdf, pages = self._rendus(nouveaux)
+            ids = ",".join(str(pli.document_id) for pli in nouveaux)
+            fichier = f"plis-{nouveaux[0].document_id}-{hashlib.sha256(ids.encode()).hexdigest()[:12]}.pdf"
+            ecrire_atomiquement(dossier / fichier, pdf)
+            empreinte = hashlib.sha256(pdf).hexdigest()
+            for pli, (premiere, derniere) in zip(nouveaux, pages, strict=True):
+                entrees[pli.document_id] = {
+                    "document_id": pli.document_id,
+                    "document": pli.titre,
+                    "fichier": fichier,
+                    "pages": [premiere, derniere],
+                    "sha256": empreinte,
+                    "destinataire": pli.destinataire,
+                    "adresse_postale": pli.adresse_postale,
+                    "livraison": pli.livraison,
+                }
         manifeste = {
             "version": VERSION_MANIFESTE,
             "campagne": workflow_id,
@@ -117,10 +126,14 @@ class Imprimeur:
             "plis": [entrees[cle] for cle in sorted(entrees)],
         }
         ecrire_atomiquement(chemin_manifeste, json.dumps(manifeste, ensure_ascii=False, indent=2).encode("utf-8"))
+        listes = {entree["fichier"] for entree in entrees.values()}
+        for orphelin in dossier.glob("plis-*.pdf"):
+            if orphelin.name not in listes:
+                orphelin.unlink()
         return len(entrees)
 
-    def _rendus(self, plis: list[Pli]) -> list[bytes]:
-        if not self._processus or len(plis) < 2:
-            return [_rendre_pli(self._rendre, pli) for pli in plis]
-        executeur = _processus_d_impression(self._processus)
-        return list(executeur.map(_rendre_pli, [self._rendre] * len(plis), plis, chunksize=4))
+    def _rendus(self, plis: list[Pli]) -> tuple[bytes, list[tuple[int, int]]]:
+        lettres = [_lettre(pli) for pli in plis]
+        if not self._processus:
+            return self._rendre(lettres)
+        return _processus_d_impression(self._processus).submit(self._rendre, lettres).result()

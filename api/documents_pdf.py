@@ -46,6 +46,8 @@ class _Pdf(FPDF):
     def __init__(self, titre: str) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self._titre = titre
+        # A file of several letters (a print batch): each letter numbers its own pages, once it is laid out.
+        self._lettres = False
         for style, fichier in (("", "Marianne-Regular.woff"), ("B", "Marianne-Bold.woff")):
             chemin = POLICES / fichier
             if not chemin.exists():
@@ -71,10 +73,30 @@ class _Pdf(FPDF):
         self.set_text_color(0, 0, 0)
 
     def footer(self) -> None:
+        if not self._lettres:
+            self._pied(f"page {self.page_no()} sur {{nb}}")
+
+    def _pied(self, pages: str) -> None:
         self.set_y(-12)
         self.set_font(POLICE, "", 8)
         self.set_text_color(*GRIS)
-        self.cell(0, 5, _texte(f"{self._titre} — page {self.page_no()} sur {{nb}}"), align="C")
+        self.cell(0, 5, _texte(f"{self._titre} — {pages}"), align="C")
+
+    def commencer_lettre(self, titre: str) -> int:
+        """A new document from a new page; its first page."""
+        self.add_page()
+        self._titre = titre
+        return self.page_no()
+
+    def numeroter_lettre(self, premiere: int) -> None:
+        """A laid-out letter's footers, on its own pages (fpdf2 writes to an earlier page when ``page`` is set)."""
+        derniere = self.page_no()
+        self.set_auto_page_break(False)
+        for page in range(premiere, derniere + 1):
+            self.page = page
+            self._pied(f"page {page - premiere + 1} sur {derniere - premiere + 1}")
+        self.page = derniere
+        self.set_auto_page_break(True, margin=18)
 
     # --- blocks ---
 
@@ -310,9 +332,34 @@ def rendre_pdf(
     type_: str, contenu: dict[str, Any], cree_le: Any, agent: str | None = None, provenance: str = PROVENANCE_ESPACE
 ) -> bytes:
     """The PDF of one stored document (its ``type`` and ``contenu`` as the activities wrote them)."""
+    pdf = _Pdf(titre_du_document(type_, contenu))
+    _composer(pdf, type_, contenu, cree_le, agent, provenance)
+    return bytes(pdf.output())
+
+
+# One letter of a print batch: the document's type, content and date, and the agent's name.
+Lettre = tuple[str, dict[str, Any], Any, str | None]
+
+
+def rendre_lettres(
+    lettres: Sequence[Lettre], provenance: str = PROVENANCE_COURRIER
+) -> tuple[bytes, list[tuple[int, int]]]:
+    """Several documents in one PDF, each from a new page and numbering its own pages; with the first and last page
+    of each. The font is embedded and subset once for the whole file: per letter, that was most of the cost."""
+    pdf = _Pdf("Courriers de la CNRACL")
+    pdf._lettres = True
+    pages = []
+    for type_, contenu, cree_le, agent in lettres:
+        premiere = _composer(pdf, type_, contenu, cree_le, agent, provenance)
+        pdf.numeroter_lettre(premiere)
+        pages.append((premiere, pdf.page_no()))
+    return bytes(pdf.output()), pages
+
+
+def _composer(pdf: _Pdf, type_: str, contenu: dict[str, Any], cree_le: Any, agent: str | None, provenance: str) -> int:
+    """One document laid out from a new page; its first page."""
     titre = titre_du_document(type_, contenu)
-    pdf = _Pdf(titre)
-    pdf.add_page()
+    premiere = pdf.commencer_lettre(titre)
     pdf.titre(titre)
     if contenu.get("rectificatif"):
         pdf.paragraphe(
@@ -375,7 +422,7 @@ def rendre_pdf(
     if cree_le:
         provenance += f" Enregistré le {date_heure_fr(cree_le)}."
     pdf.multi_cell(0, 4, _texte(provenance), align="L", new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
+    return premiere
 
 
 def nom_de_fichier(type_: str, document_id: int, contenu: dict[str, Any]) -> str:

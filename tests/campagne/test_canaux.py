@@ -163,7 +163,8 @@ async def test_papier_destinataire_refuse_et_collecteur_en_panne(banc):
     assert mails[agents["emma"].email].etat == mails[agents["alice"].email].etat == "refuse"
     assert emma is not None and emma.canal == "papier"  # her next documents go on paper too
 
-    # The print batch: one PDF per agent on paper, listed in its tranche's manifest with the address and the hash.
+    # The print batch: the packet's letters in one PDF, each agent's pages listed in its tranche's manifest with the
+    # address and the file's hash.
     racine = Path(settings.var_dir) / "impression" / handle.id
     plis = {}
     for manifeste_json in sorted(racine.glob("tranche-*/lot-*/manifeste.json")):
@@ -171,7 +172,7 @@ async def test_papier_destinataire_refuse_et_collecteur_en_panne(banc):
         assert manifeste["nombre"] == len(manifeste["plis"]) and manifeste["annee_envoi"] == annee + 1
         for pli in manifeste["plis"]:
             pdf = (manifeste_json.parent / pli["fichier"]).read_bytes()
-            assert pli["sha256"] == hashlib.sha256(pdf).hexdigest()
+            assert pli["sha256"] == hashlib.sha256(pdf).hexdigest() and 1 <= pli["pages"][0] <= pli["pages"][1]
             plis[pli["destinataire"]] = (pli, texte_pdf(pdf))
     assert set(plis) == {f"{agents[cle].prenom} {agents[cle].nom}" for cle in papier}
     for cle, livraison in papier.items():
