@@ -86,8 +86,8 @@ def main(argv: list[str] | None = None) -> int:
 
 Les mêmes {args.lettres} relevés (1 à 15 périodes, graine {args.graine}) mis en page en PDF dans un processus, tour à tour
 {args.tours} fois : un fichier par courrier (comme le document que l'agent télécharge), puis tous dans un fichier (le
-lot d'impression d'un paquet, `rendre_lettres` : la police intégrée une fois, chaque courrier sur ses pages, mis en
-page deux fois pour connaître son nombre de pages). Temps de processeur de ce processus (utilisateur + système),
+lot d'impression d'un paquet, `rendre_lettres` : la police intégrée une fois, chaque courrier sur ses pages,
+numérotées une fois le courrier mis en page). Temps de processeur de ce processus (utilisateur + système),
 médiane des tours.
 
 | mise en page | processeur par courrier | taille pour {args.lettres} courriers |
