@@ -295,18 +295,7 @@ class ActivitesCampagne:
             tentative = activity.info().attempt
             if tentative < self._essais_collecteur:
                 raise
-            async with transaction(self._sessions) as session:
-                await livraison.signaler_incident(
-                    session,
-                    tache.campagne_id,
-                    _cle_transmission(tache.lot),
-                    TypeIncident.technique.value,
-                    "transmission",
-                    _motif_collecteur(self._collecteur.nom, tache.lot, panne),
-                    tache.horodatage,
-                    lot=tache.lot,
-                    tentatives=tentative,
-                )
+            await self._signaler_non_transmis(tache, panne, tentative)
             activity.logger.warning(
                 "campagne : lot %s non transmis au collecteur après %s essais (%s)",
                 tache.lot,
@@ -355,18 +344,23 @@ class ActivitesCampagne:
         try:
             return await self._vers_le_collecteur(tache)
         except Exception as panne:
-            async with transaction(self._sessions) as session:
-                await livraison.signaler_incident(
-                    session,
-                    tache.campagne_id,
-                    _cle_transmission(tache.lot),
-                    TypeIncident.technique.value,
-                    "transmission",
-                    _motif_collecteur(self._collecteur.nom, tache.lot, panne),
-                    tache.horodatage,
-                    lot=tache.lot,
-                )
+            await self._signaler_non_transmis(tache, panne)
             return BilanLot()
+
+    async def _signaler_non_transmis(self, tache: TacheLot, panne: Exception, tentatives: int = 1) -> None:
+        """The batch's transmission incident, opened or counted once more (``livraison.signaler_incident``)."""
+        async with transaction(self._sessions) as session:
+            await livraison.signaler_incident(
+                session,
+                tache.campagne_id,
+                _cle_transmission(tache.lot),
+                TypeIncident.technique.value,
+                "transmission",
+                _motif_collecteur(self._collecteur.nom, tache.lot, panne),
+                tache.horodatage,
+                lot=tache.lot,
+                tentatives=tentatives,
+            )
 
     async def _produire(self, tache: TacheLot) -> BilanLot:
         """The next agents of this tranche: documents stored, then sent — by mail, or into the tranche's print

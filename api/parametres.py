@@ -42,8 +42,8 @@ def _vide_est_absent(valeur: Any) -> Any:
 INTROUVABLE_SINON = WrapValidator(_numero_inconnu)
 Identifiant = Annotated[int, Path(ge=1, le=NUMERO_MAX, description="Numéro"), INTROUVABLE_SINON]
 IdentifiantFacultatif = Annotated[int | None, Query(ge=1, le=NUMERO_MAX)]
-# A filter chosen in a page's list, whose empty choice means every one.
-FiltreNumero = Annotated[Annotated[int, Field(ge=1, le=NUMERO_MAX)] | None, BeforeValidator(_vide_est_absent), Query()]
+# A filter chosen in a page's list, whose empty choice means every one (a field of the page's query model).
+FiltreNumero = Annotated[Annotated[int, Field(ge=1, le=NUMERO_MAX)] | None, BeforeValidator(_vide_est_absent)]
 Decalage = Annotated[int, Query(ge=0, le=NUMERO_MAX, description="Nombre d'éléments à sauter (pagination)")]
 Annee = Annotated[int, Path(ge=ANNEE_MIN, le=ANNEE_MAX, description="Année civile")]
 AnneeFacultative = Annotated[int | None, Query(ge=ANNEE_MIN, le=ANNEE_MAX, description="Année civile")]

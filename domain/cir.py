@@ -348,10 +348,6 @@ class Periode:
     date_fin: date
 
 
-def _jj_mm_aaaa(jour: date) -> str:
-    return f"{jour:%d/%m/%Y}"
-
-
 def _anniversaire(naissance: date, ans: int) -> date:
     try:
         return naissance.replace(year=naissance.year + ans)
@@ -408,9 +404,9 @@ def erreurs_de_la_ligne(
                 prefixe,
                 "date_debut",
                 "age_minimum_travail",
-                f"la période commence le {_jj_mm_aaaa(ligne.date_debut)}, avant que l'agent, né le "
-                f"{_jj_mm_aaaa(date_de_naissance)}, ait l'âge minimum d'admission au travail ({ans} ans : "
-                f"{reference}) ; saisissez une date de début à partir du {_jj_mm_aaaa(premier_jour)}.",
+                f"la période commence le {ligne.date_debut:%d/%m/%Y}, avant que l'agent, né le "
+                f"{date_de_naissance:%d/%m/%Y}, ait l'âge minimum d'admission au travail ({ans} ans : "
+                f"{reference}) ; saisissez une date de début à partir du {premier_jour:%d/%m/%Y}.",
             )
         )
     if not projetee and ligne.date_fin > aujourd_hui:
@@ -419,8 +415,8 @@ def erreurs_de_la_ligne(
                 prefixe,
                 "date_fin",
                 "periode_future",
-                f"la période se termine le {_jj_mm_aaaa(ligne.date_fin)}, après aujourd'hui "
-                f"({_jj_mm_aaaa(aujourd_hui)}) : le CIR ne décrit que des services déjà accomplis ; saisissez "
+                f"la période se termine le {ligne.date_fin:%d/%m/%Y}, après aujourd'hui "
+                f"({aujourd_hui:%d/%m/%Y}) : le CIR ne décrit que des services déjà accomplis ; saisissez "
                 "une date de fin au plus tard aujourd'hui.",
             )
         )
@@ -484,7 +480,7 @@ class CirDeLAgent:
                         prefixe,
                         "remplace",
                         "annee_civile",
-                        f"la ligne corrigée (du {_jj_mm_aaaa(ligne.remplace)}) n'est pas de l'année "
+                        f"la ligne corrigée (du {ligne.remplace:%d/%m/%Y}) n'est pas de l'année "
                         f"{ligne.date_debut.year} ; une correction remplace une ligne de sa propre année civile.",
                     )
                 )
@@ -494,7 +490,7 @@ class CirDeLAgent:
                         prefixe,
                         "remplace",
                         "ligne_remplacee_introuvable",
-                        f"aucune ligne du CIR de l'agent ne commence le {_jj_mm_aaaa(ligne.remplace)} ; indiquez la "
+                        f"aucune ligne du CIR de l'agent ne commence le {ligne.remplace:%d/%m/%Y} ; indiquez la "
                         "date de début de la ligne à corriger, telle que le CIR la montre.",
                     )
                 )
@@ -508,8 +504,8 @@ class CirDeLAgent:
                         prefixe,
                         "date_debut",
                         "chevauchement",
-                        f"la période du {_jj_mm_aaaa(ligne.date_debut)} au {_jj_mm_aaaa(ligne.date_fin)} chevauche "
-                        f"celle du {_jj_mm_aaaa(autre.date_debut)} au {_jj_mm_aaaa(autre.date_fin)} déjà au CIR ; "
+                        f"la période du {ligne.date_debut:%d/%m/%Y} au {ligne.date_fin:%d/%m/%Y} chevauche "
+                        f"celle du {autre.date_debut:%d/%m/%Y} au {autre.date_fin:%d/%m/%Y} déjà au CIR ; "
                         "corrigez cette ligne (« Corriger », ou « remplace » : sa date de début) plutôt que d'en "
                         "ajouter une autre.",
                     )

@@ -82,10 +82,6 @@ class _Periode(Protocol):
     date_fin: date
 
 
-def _fr(jour: date) -> str:
-    return f"{jour:%d/%m/%Y}"
-
-
 def chevauche(ligne: _Periode, debut: date, fin: date) -> bool:
     """The line has at least one day within ``debut``–``fin``."""
     return ligne.date_debut <= fin and ligne.date_fin >= debut
@@ -118,7 +114,7 @@ def refus_employeur_de_la_periode(
             return None
         return Refus(
             "siret_employeur : cet employeur n'apparaît pas dans votre carrière pour cette période "
-            f"(du {_fr(debut)} au {_fr(fin)}) : votre compte individuel retraite la rattache à un autre employeur, "
+            f"(du {debut:%d/%m/%Y} au {fin:%d/%m/%Y}) : votre compte individuel retraite la rattache à un autre employeur, "
             "seul à pouvoir la corriger. Indiquez le SIRET de cet employeur, ou laissez le champ vide ; si une "
             "partie de la période manque à votre compte, faites pour cette partie une demande distincte.",
             "siret_employeur",
@@ -128,7 +124,7 @@ def refus_employeur_de_la_periode(
         return None
     return Refus(
         "siret_employeur : cet employeur n'apparaît pas dans votre carrière pour cette période "
-        f"(du {_fr(debut)} au {_fr(fin)}), ni sur aucune autre période de votre compte individuel retraite : il "
+        f"(du {debut:%d/%m/%Y} au {fin:%d/%m/%Y}), ni sur aucune autre période de votre compte individuel retraite : il "
         "ne peut pas recevoir votre demande. Indiquez le SIRET de votre employeur actuel, qui obtiendra les "
         "informations de l'ancien employeur, ou celui d'un employeur public qui figure dans votre carrière.",
         "siret_employeur",
@@ -142,8 +138,8 @@ def refus_correction_hors_periode(corrections: Sequence[_Periode], debut: date, 
     for rang, ligne in enumerate(corrections):
         if ligne.date_debut < debut or ligne.date_fin > fin:
             message = (
-                f"corrections : la période du {_fr(ligne.date_debut)} au {_fr(ligne.date_fin)} sort de la période "
-                f"contestée par l'agent (du {_fr(debut)} au {_fr(fin)}). Un ancien employeur ne corrige que cette "
+                f"corrections : la période du {ligne.date_debut:%d/%m/%Y} au {ligne.date_fin:%d/%m/%Y} sort de la période "
+                f"contestée par l'agent (du {debut:%d/%m/%Y} au {fin:%d/%m/%Y}). Un ancien employeur ne corrige que cette "
                 "période : saisissez des dates comprises entre ces deux jours."
             )
             champ = f"corrections.{rang}.date_debut" if ligne.date_debut < debut else f"corrections.{rang}.date_fin"
@@ -208,7 +204,7 @@ def refus_resultat(
         return None
     return Refus(
         f"corrections : pour répondre « période corrigée », corrigez au moins une ligne de la période contestée "
-        f"(du {_fr(debut)} au {_fr(fin)}) ou cochez « J'ai vérifié la carrière CNRACL de l'agent » ; si la "
+        f"(du {debut:%d/%m/%Y} au {fin:%d/%m/%Y}) ou cochez « J'ai vérifié la carrière CNRACL de l'agent » ; si la "
         "période est juste, répondez « aucune erreur constatée » avec son motif.",
         "corrections",
         "correction_de_la_periode",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -82,6 +83,12 @@ def de(mot: object) -> str:
     return f"d'{texte}" if texte[:1] in _VOYELLES else f"de {texte}"
 
 
+FILTRES: dict[str, Callable[..., str]] = {
+    filtre.__name__: filtre for filtre in (date_fr, montant_fr, euros, accord, de)
+}
+"""The French formatting filters of every template, mails and pages alike."""
+
+
 class Gabarits:
     def __init__(self, dossier: Path = DOSSIER) -> None:
         self._env = Environment(
@@ -91,11 +98,7 @@ class Gabarits:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self._env.filters["date_fr"] = date_fr
-        self._env.filters["euros"] = euros
-        self._env.filters["montant_fr"] = montant_fr
-        self._env.filters["accord"] = accord
-        self._env.filters["de"] = de
+        self._env.filters.update(FILTRES)
         self._dossier = dossier
 
     def evenements(self) -> list[str]:

@@ -52,14 +52,7 @@ ZERO = Decimal(0)
 
 def lire_cas(cas: CasPension | dict[str, Any]) -> CasPension:
     """A validated case; pydantic errors become an ``ErreurCas`` with French messages."""
-    if isinstance(cas, CasPension):
-        return cas
-    if not isinstance(cas, dict):
-        raise ErreurCas.une("cas", "objet", "Le cas doit être un objet JSON (des champs entre accolades).")
-    try:
-        return CasPension.model_validate(cas)
-    except ValidationError as erreur:
-        raise ErreurCas.depuis_validation(erreur) from None
+    return CasPension.lire(cas, "cas", "Le cas")
 
 
 @lru_cache(maxsize=MEMOIRE)

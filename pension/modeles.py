@@ -14,7 +14,7 @@ Representation choices:
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -153,6 +153,19 @@ class RegleCas(ValueError):
 
 class Modele(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @classmethod
+    def lire(cls, donnees: Self | dict[str, Any], champ: str, sujet: str) -> Self:
+        """The validated input; pydantic errors become an ``ErreurCas`` with French messages. ``champ`` and
+        ``sujet`` name the whole input (« cas », « Le cas ») when it is not an object."""
+        if isinstance(donnees, cls):
+            return donnees
+        if not isinstance(donnees, dict):
+            raise ErreurCas.une(champ, "objet", f"{sujet} doit être un objet JSON (des champs entre accolades).")
+        try:
+            return cls.model_validate(donnees)
+        except ValidationError as erreur:
+            raise ErreurCas.depuis_validation(erreur) from None
 
 
 class Periode(Modele):

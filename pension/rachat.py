@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from pydantic import ValidationError
 
 from pension.dates import age_a, date_age
 from pension.explication import Regle, arrondi, decimal, euros, regle
@@ -176,20 +175,9 @@ def traitement_a(date_effet: date, indice: int | None, traitement: float | None)
     return Decimal(indice or 0) * decimal(point.valeur) / 100
 
 
-def lire_demande(demande: DemandeRachat | dict[str, Any]) -> DemandeRachat:
-    if isinstance(demande, DemandeRachat):
-        return demande
-    if not isinstance(demande, dict):
-        raise ErreurCas.une("demande", "objet", "La demande doit être un objet JSON (des champs entre accolades).")
-    try:
-        return DemandeRachat.model_validate(demande)
-    except ValidationError as erreur:
-        raise ErreurCas.depuis_validation(erreur) from None
-
-
 def coter(demande: DemandeRachat | dict[str, Any]) -> CoutRachat:
     """The quote of a rachat d'études: cost per trimestre and in all, from the scale in force on the request day."""
-    lue = lire_demande(demande)
+    lue = DemandeRachat.lire(demande, "demande", "La demande")
     rachat = RachatEtudes(trimestres=lue.trimestres, option=lue.option, fin_des_etudes=lue.fin_des_etudes)
     explication: list[Regle] = []
     calcul = cout(

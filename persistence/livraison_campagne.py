@@ -98,21 +98,12 @@ async def signaler_incident(
     ).first()
     if incident is None:
         incident = IncidentCampagne(
-            campagne_id=campagne_id,
-            cle=cle,
-            type=type_,
-            etape=etape,
-            motif=motif,
-            affilie_id=affilie_id,
-            lot=lot,
-            tentatives=tentatives,
-            depuis=horodatage,
+            campagne_id=campagne_id, cle=cle, type=type_, etape=etape, motif=motif, affilie_id=affilie_id, lot=lot
         )
-    else:
-        if incident.resolu_le is not None:
-            incident.resolu_le, incident.depuis = None, horodatage
-        incident.tentatives = max(incident.tentatives + 1, tentatives) if cumul else tentatives
-        incident.motif = motif
+    if incident.id is None or incident.resolu_le is not None:  # new, or resolved and opened again
+        incident.resolu_le, incident.depuis = None, horodatage
+    incident.tentatives = max(incident.tentatives + 1, tentatives) if cumul else tentatives
+    incident.motif = motif
     session.add(incident)
     await session.flush()
 

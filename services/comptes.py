@@ -328,16 +328,13 @@ async def connecter(
     await depot_comptes.effacer_tentatives(session, cle)
     essais_max = settings.compte_essais_certification
     resultat = depot_comptes.certifier(compte, certification, maintenant, essais_max)
-    if resultat is not Certification.sans_objet:
+    session.add(compte)
+    await session.commit()
+    if resultat not in {Certification.sans_objet, Certification.acceptee}:
         restants = essais_max - compte.certification_essais
-        session.add(compte)
-        await session.commit()
-        if resultat is not Certification.acceptee:
-            raise NonAuthentifie(
-                _MESSAGES_CERTIFICATION[resultat].format(restants=restants, pluriel="s" if restants > 1 else "")
-            )
-    else:
-        await session.commit()
+        raise NonAuthentifie(
+            _MESSAGES_CERTIFICATION[resultat].format(restants=restants, pluriel="s" if restants > 1 else "")
+        )
     return compte
 
 

@@ -423,9 +423,14 @@ def _compte_id(compte: Compte) -> int:
     return compte.id or 0
 
 
-async def valider_ris(session: AsyncSession, moteur: Moteur, compte: Compte, demande_id: int) -> EtatDemande:
+async def _agir(session: AsyncSession, moteur: Moteur, compte: Compte, demande_id: int, update: Any) -> EtatDemande:
+    """An answer that carries nothing but who gives it."""
     action = ActionAffilie(compte_id=_compte_id(compte))
-    return await _repondre(session, moteur, compte, demande_id, EirWorkflow.valider_ris, action)
+    return await _repondre(session, moteur, compte, demande_id, update, action)
+
+
+async def valider_ris(session: AsyncSession, moteur: Moteur, compte: Compte, demande_id: int) -> EtatDemande:
+    return await _agir(session, moteur, compte, demande_id, EirWorkflow.valider_ris)
 
 
 async def demander_consolidation(
@@ -558,8 +563,7 @@ async def repondre_enquete(
 
 async def retirer(session: AsyncSession, moteur: Moteur, compte: Compte, demande_id: int) -> EtatDemande:
     """Withdraw the request (at any step before the closure)."""
-    action = ActionAffilie(compte_id=_compte_id(compte))
-    return await _repondre(session, moteur, compte, demande_id, EirWorkflow.retirer, action)
+    return await _agir(session, moteur, compte, demande_id, EirWorkflow.retirer)
 
 
 # --- a supervisor's cancellation ---

@@ -17,6 +17,18 @@ from temporalio.worker import Replayer
 from worker import WORKFLOWS, executant_workflows
 
 
+@dataclass
+class RapportVersions:
+    """The gate's answer: the histories replayed, and those the new code does not replay."""
+
+    rejoues: dict[str, int] = field(default_factory=dict)  # histories replayed, per workflow type
+    divergences: list[Divergence] = field(default_factory=list)
+
+    @property
+    def compatible(self) -> bool:
+        return not self.divergences
+
+
 @dataclass(frozen=True)
 class Divergence:
     """A history the new code does not replay: which process, and the engine's reason."""
@@ -24,16 +36,6 @@ class Divergence:
     type_workflow: str
     workflow_id: str
     raison: str
-
-
-@dataclass
-class RapportVersions:
-    rejoues: dict[str, int] = field(default_factory=dict)  # histories replayed, per workflow type
-    divergences: list[Divergence] = field(default_factory=list)
-
-    @property
-    def compatible(self) -> bool:
-        return not self.divergences
 
 
 def nom_du_type(workflow: type) -> str:

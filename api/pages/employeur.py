@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
 
 from api.deps import MoteurDep, SessionDep
 from api.pages.contexte import FormulaireEmployeurOuSuperviseur, Page, PageEmployeurOuSuperviseur
@@ -38,24 +39,29 @@ def nom_du_compte(compte: Compte | None) -> str:
     return acces.nom_du_compte(compte) or "—"
 
 
+class FiltresCorbeille(BaseModel):
+    """The inbox's filters, read from the address and given back to its form; a value the form does not offer
+    filters nothing."""
+
+    etat_tache: str = "ouverte"
+    type: str = ""
+    retard: str = ""
+    attribution: str = "toutes"
+
+
 @router.get("/taches")
 async def corbeille(
-    page: PageEmployeurOuSuperviseur,
-    etat_tache: str = "ouverte",
-    type: str = "",
-    retard: str = "",
-    attribution: str = "toutes",
-    message: str | None = None,
+    page: PageEmployeurOuSuperviseur, filtres: Annotated[FiltresCorbeille, Query()], message: str | None = None
 ):
-    filtre_etat = EtatTache(etat_tache) if etat_tache in {e.value for e in EtatTache} else None
-    filtre_type = TypeTache(type) if type in {t.value for t in TypeTache} else None
+    filtre_etat = EtatTache(filtres.etat_tache) if filtres.etat_tache in {e.value for e in EtatTache} else None
+    filtre_type = TypeTache(filtres.type) if filtres.type in {t.value for t in TypeTache} else None
     filtre: taches.Filtre = "toutes"
-    if attribution == "non_attribuees":
+    if filtres.attribution == "non_attribuees":
         filtre = "non_attribuees"
-    elif attribution == "mes" and page.compte.role == Role.employeur.value:  # a supervisor holds no employer's task
-        filtre = "mes"
+    elif filtres.attribution == "mes" and page.compte.role == Role.employeur.value:
+        filtre = "mes"  # a supervisor holds no employer's task
     lignes = await taches.corbeille_detaillee(page.session, page.compte, filtre_etat, filtre_type, filtre)
-    if retard:
+    if filtres.retard:
         lignes = [ligne for ligne in lignes if ligne.tache.en_retard]
     options = [(k, v) for k, v in ATTRIBUTIONS.items() if k != "mes" or page.compte.role == Role.employeur.value]
     return page.rendre(
@@ -66,7 +72,7 @@ async def corbeille(
             "tenues": {ligne.tache.id: ligne.titulaire for ligne in lignes},
             "nom_du_compte": nom_du_compte,
             "options_attribution": options,
-            "filtres": {"etat_tache": etat_tache, "type": type, "retard": retard, "attribution": filtre},
+            "filtres": filtres.model_dump() | {"attribution": filtre},
             "message": avis(message),
         },
     )

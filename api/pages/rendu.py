@@ -20,7 +20,7 @@ from api.pages.session import jeton_csrf, poser_graine_csrf
 from api.statuts import statut_de
 from domain.erreurs import ErreurMetier
 from notifications import catalogue
-from notifications.rendu import accord, date_fr, de, euros, montant_fr
+from notifications.rendu import FILTRES, date_fr, euros
 
 DOSSIER = Path(__file__).resolve().parent.parent / "templates"
 PARIS = ZoneInfo("Europe/Paris")
@@ -68,15 +68,7 @@ def _environnement() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(
-        accord=accord,
-        date_fr=date_fr,
-        euros=euros,
-        date_heure_fr=date_heure_fr,
-        age_fr=age_fr,
-        de=de,
-        montant_fr=montant_fr,
-    )
+    env.filters.update(FILTRES, date_heure_fr=date_heure_fr, age_fr=age_fr)
     env.globals["titre_gabarit"] = catalogue.titre
     env.globals.update({f"{nom}_fr": partial(libelles.libelle, table) for nom, table in _TRADUITS.items()})
     env.globals.update({nom: getattr(libelles, nom) for nom in _TABLES_DES_GABARITS})

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Query
 from fastapi.responses import RedirectResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError, field_validator
 
 from api import vues_documents
 from api.pages.campagnes import ETAPES as ETAPES_CAMPAGNE
@@ -113,24 +113,32 @@ async def accueil(page: PageSuperviseur):
     return page.rendre("superviseur/accueil.html", {"figures": _figures(tableau), "recherche": ""})
 
 
+class FiltresProcessus(BaseModel):
+    """The list's filters, read from the address and given back to the forms that send them; an empty one (the
+    list's « Tous ») filters nothing."""
+
+    type: str = ""
+    etat_processus: str = ""
+    en_attente_de: str = ""
+    employeur: FiltreNumero = None
+    recherche: str = ""
+
+    @field_validator("recherche")
+    @classmethod
+    def _recherche_bornee(cls, recherche: str) -> str:
+        return recherche.strip()[:RECHERCHE_MAX]
+
+
 @router.get("/processus")
-async def liste(
-    page: PageSuperviseur,
-    type: str = "",
-    etat_processus: str = "",
-    en_attente_de: str = "",
-    employeur: FiltreNumero = None,
-    recherche: str = "",
-):
-    recherche = recherche.strip()[:RECHERCHE_MAX]
+async def liste(page: PageSuperviseur, filtres: Annotated[FiltresProcessus, Query()]):
     resultats = await processus.lister(
         page.session,
-        type if type in TYPES_PROCESSUS else None,
-        etat_processus or None,
-        en_attente_de or None,
-        employeur,
+        filtres.type if filtres.type in TYPES_PROCESSUS else None,
+        filtres.etat_processus or None,
+        filtres.en_attente_de or None,
+        filtres.employeur,
         limite=200,
-        recherche=recherche or None,
+        recherche=filtres.recherche or None,
     )
     return page.rendre(
         "superviseur/processus.html",
@@ -139,13 +147,7 @@ async def liste(
             "employeurs": await processus.employeurs(
                 page.session, {p.employeur_id for p in resultats if p.employeur_id}
             ),
-            "filtres": {
-                "type": type,
-                "etat_processus": etat_processus,
-                "en_attente_de": en_attente_de,
-                "employeur": "" if employeur is None else str(employeur),
-                "recherche": recherche,
-            },
+            "filtres": filtres.model_dump(),
         },
     )
 

@@ -126,8 +126,18 @@ def test_plusieurs_erreurs_a_la_fois():
     assert {e["champ"] for e in liste} >= {"date_de_naissance", "trimestres_services", "inconnu"}
 
 
-def test_cas_qui_n_est_pas_un_objet():
-    assert erreurs([1, 2])[0]["regle"] == "objet"
+def test_une_entree_qui_n_est_pas_un_objet_est_nommee():
+    """A case and a rachat request are read alike: the refusal names the whole input."""
+    assert erreurs([1, 2]) == [
+        {"champ": "cas", "regle": "objet", "message": "Le cas doit être un objet JSON (des champs entre accolades)."}
+    ]
+    assert erreurs("rachat", pension.coter_rachat) == [
+        {
+            "champ": "demande",
+            "regle": "objet",
+            "message": "La demande doit être un objet JSON (des champs entre accolades).",
+        }
+    ]
 
 
 def test_simuler_sans_date_de_liquidation():

@@ -12,15 +12,7 @@ from hypothesis import strategies as st
 
 import pension
 from pension.dates import jours_360
-
-CHAMPS = (
-    "trimestres_liquidables",
-    "duree_assurance_tous_regimes",
-    "taux_de_liquidation",
-    "coefficient",
-    "pension_brute_annuelle",
-    "pension_brute_mensuelle",
-)
+from pension.estimation import CHAMPS_DU_RESULTAT
 
 
 @st.composite
@@ -85,7 +77,7 @@ def test_chaque_depart_estime_est_accepte_par_simuler_avec_les_memes_montants(ca
     estimation = pension.estimer(cas)
     for point in estimation.points:
         resultat = pension.simuler(continuee(cas, point.date_de_liquidation))
-        for champ in CHAMPS:
+        for champ in CHAMPS_DU_RESULTAT:
             assert getattr(resultat, champ) == getattr(point, champ), (point.libelle, champ)
         if point.libelle.startswith("Départ anticipé"):
             assert resultat.depart_anticipe == "carriere_longue"

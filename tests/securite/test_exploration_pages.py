@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import pytest
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
 from api.pages.montage import modules_de_pages
 from domain.cir import CHAMPS_COTISATIONS
@@ -70,11 +71,23 @@ def _valeur_texte(route: APIRoute, nom: str, nir: str) -> str:
     )
 
 
+def _noms_de_requete(route: APIRoute) -> list[str]:
+    """The query parameters the route reads: each field of a query model (a list's filters), or the parameter."""
+    noms: list[str] = []
+    for parametre in route.dependant.query_params:
+        modele = parametre.field_info.annotation
+        if isinstance(modele, type) and issubclass(modele, BaseModel):
+            noms += modele.model_fields
+        else:
+            noms.append(parametre.name)
+    return noms
+
+
 def _adresses(route: APIRoute, nir: str) -> list[str]:
     """The route's address with its integer path parameters given each bad value in turn, then each of its query
     parameters (some read a number from a text) given each bad value, the path being valid."""
     entiers = {p.name for p in route.dependant.path_params if p.field_info.annotation is int}
-    requetes = [p.name for p in route.dependant.query_params]
+    requetes = _noms_de_requete(route)
 
     def chemin(valeurs: dict[str, str]) -> str:
         return _NOMBRE_DU_CHEMIN.sub(
@@ -106,6 +119,7 @@ def test_chaque_page_a_un_nombre_dans_son_chemin_ou_sa_requete_est_exploree():
     assert {"/eir/{demande_id}", "/taches/{tache_id}", "/cir/{nir}", "/documents/{document_id}"} <= adresses
     explorees = [a for route in routes_de_pages() for a in _adresses(route, "1")]
     assert "/eir/99999999999999999999" in explorees and "/cir/1?annee=99999999999999999999" in explorees
+    assert "/processus?employeur=99999999999999999999" in explorees  # a field of the list's query model
 
 
 @pytest.mark.parametrize("role", ROLES)
