@@ -67,7 +67,7 @@ async def retirer_taches(
             "exclusion": exclusion_id,
         },
     )
-    return int(resultat.rowcount or 0)  # type: ignore[attr-defined]
+    return int(resultat.rowcount or 0)
 
 
 async def lever(
@@ -92,7 +92,7 @@ async def lever(
             "decision": DecisionPerimetre.exclusion.value,
         },
     )
-    return bool(resultat.rowcount)  # type: ignore[attr-defined]
+    return bool(resultat.rowcount)
 
 
 async def reintegrer(session: AsyncSession, campagne_id: int, exclusion_id: int) -> int:
@@ -113,7 +113,7 @@ async def reintegrer(session: AsyncSession, campagne_id: int, exclusion_id: int)
             "exclusion": exclusion_id,
         },
     )
-    return int(resultat.rowcount or 0)  # type: ignore[attr-defined]
+    return int(resultat.rowcount or 0)
 
 
 async def rouvrir_taches(session: AsyncSession, campagne: CampagneTable, exclusion_id: int) -> int:
@@ -136,7 +136,7 @@ async def rouvrir_taches(session: AsyncSession, campagne: CampagneTable, exclusi
         ).bindparams(_liste("ids", ids)),
         {"ouverte": EtatTache.ouverte.value, "c": campagne.id},
     )
-    return int(resultat.rowcount or 0)  # type: ignore[attr-defined]
+    return int(resultat.rowcount or 0)
 
 
 def _exclusion_de(reponse: Any) -> int | None:

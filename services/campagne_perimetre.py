@@ -12,6 +12,7 @@ transmitted, the document at the next tranche."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -235,6 +236,7 @@ async def ajouter(session: AsyncSession, compte: Compte, annee: int, demande: De
         ),
     )
     if not ajoutes:
+        await session.rollback()  # the decision with it: nothing was added
         raise Refus(_hors_cohortes(annee, affilie, employeur), _champ(demande), "hors_cohortes")
     taches = 0
     if _avant_la_date_limite(campagne):
@@ -375,11 +377,12 @@ async def _decider(
 ) -> PerimetreCampagne:
     """The decision stored once; the same decision already in force is a conflict, whoever asked it first (two
     identical requests at once: one is stored, the other is told)."""
-    designe = numero(affilie) if affilie is not None else numero(employeur)  # type: ignore[arg-type]
+    designe = affilie or employeur
+    assert designe is not None  # the request names one or the other (DemandePerimetre)
     ligne, creee = await perimetre.decider(
         session,
         PerimetreCampagne(
-            cle=perimetre.cle(numero(campagne), decision, demande.type, designe),
+            cle=perimetre.cle(numero(campagne), decision, demande.type, numero(designe)),
             campagne_id=numero(campagne),
             decision=decision.value,
             type=demande.type.value,
@@ -445,7 +448,7 @@ async def _apres_commit(
     return publique
 
 
-async def _publique(session: AsyncSession, campagne: CampagneTable, ligne: dict) -> DecisionPublique:
+async def _publique(session: AsyncSession, campagne: CampagneTable, ligne: dict[str, Any]) -> DecisionPublique:
     agents = (
         await perimetre.agents_ajoutes(session, numero(campagne), ligne["id"])
         if ligne["decision"] == DecisionPerimetre.ajout.value

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import httpx
+from fastapi import FastAPI
 from sqlmodel import col, select
 from temporalio.testing import WorkflowEnvironment
 
@@ -25,6 +26,7 @@ from tests.support.environnement import BoiteMail, settings_de_test
 from tests.support.fabriques import avec_question_secrete
 from tests.support.navigateur import Navigateur
 from tests.support.service import CODE
+from worker import creer_worker
 
 
 @dataclass
@@ -35,7 +37,7 @@ class BancPerimetre:
     boite: BoiteMail
     pop: PopulationCampagne
     pile: AsyncExitStack
-    app: object
+    app: FastAPI
 
     async def http(self, identifiant: str) -> httpx.AsyncClient:
         client = await self.pile.enter_async_context(
@@ -78,8 +80,6 @@ async def banc_perimetre(
 ) -> AsyncIterator[BancPerimetre]:
     """Batches of two employers, packets of two agents (several batches and packets to go through). ``yanis``: an
     agent of the RIS cohort (45 in the sending year) whose affiliation is not yet known at the selection."""
-    from worker import creer_worker
-
     settings = settings_de_test(
         tmp_path,
         url,
