@@ -189,7 +189,7 @@ class Ajout:
 @dataclass(frozen=True)
 class _Insertion:
     """Where the selected agents go: batch and tranche (SQL over the affiliate ``a``), the status day, which agents
-    (SQL condition over ``a``), and the addition they come from, if any."""
+    (SQL condition over ``a``), and the statement's values (``ajout``: the addition they come from, if any)."""
 
     lot: str
     tranche: str
