@@ -79,7 +79,7 @@ async def lever(
         session,
         text("""
         UPDATE campagne_perimetre SET levee_le = :h, levee_par = :compte, motif_levee = :motif,
-               cle = cle || ':levee-' || CAST(id AS VARCHAR(12))
+               cle = cle || :suffixe || CAST(id AS VARCHAR(12))
         WHERE id = :exclusion AND campagne_id = :c AND decision = :decision AND levee_le IS NULL""").bindparams(
             bindparam("h", type_=_H)
         ),
@@ -90,6 +90,7 @@ async def lever(
             "exclusion": exclusion_id,
             "c": campagne_id,
             "decision": DecisionPerimetre.exclusion.value,
+            "suffixe": ":levee-",
         },
     )
     return bool(resultat.rowcount)

@@ -236,8 +236,9 @@ async def ajouter(session: AsyncSession, compte: Compte, annee: int, demande: De
         ),
     )
     if not ajoutes:
+        refus = Refus(_hors_cohortes(annee, affilie, employeur), _champ(demande), "hors_cohortes")
         await session.rollback()  # the decision with it: nothing was added
-        raise Refus(_hors_cohortes(annee, affilie, employeur), _champ(demande), "hors_cohortes")
+        raise refus
     taches = 0
     if _avant_la_date_limite(campagne):
         employeurs = await perimetre.employeurs_a_solliciter(session, campagne_id, numero(ajout))
