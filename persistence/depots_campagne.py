@@ -229,11 +229,10 @@ async def ajouter_cibles(
     """The selection's rules (the cohorts, the newcomers, who is asked to update the CIR) run again for the agent or
     the employer's agents of a manager's addition, on its day, into its batch; its agents go to the first tranche
     (one produced later joins the tranche that produces it). The number of agents it added."""
-    if ajout.affilie_id is not None:
-        perimetre, valeurs = "a.id = :ajout_affilie", {"ajout_affilie": ajout.affilie_id}
-    else:
-        perimetre, valeurs = "a.employeur_id = :ajout_employeur", {"ajout_employeur": ajout.employeur_id}
-    insertion = _Insertion(":lot", "0", ajout.le, perimetre, valeurs | {"lot": ajout.lot, "ajout": ajout.id})
+    agent = ajout.affilie_id is not None
+    perimetre = "a.id = :designe" if agent else "a.employeur_id = :designe"
+    valeurs = {"designe": ajout.affilie_id if agent else ajout.employeur_id, "lot": ajout.lot, "ajout": ajout.id}
+    insertion = _Insertion(":lot", "0", ajout.le, perimetre, valeurs)
     for nouveaux_affilies in (False, True):
         await _inserer_cibles(session, campagne_id, c, jours_par_trimestre, nouveaux_affilies, insertion)
     await _employeurs_de_l_annee(session, campagne_id, c.annee_cir_complete, ajout.id)
