@@ -16,6 +16,7 @@ from persistence.fabrique import nir_valide
 from persistence.models_campagne import PerimetreCampagne
 from tests.support.attente import attendre, au_repos
 from tests.support.campagne import avancer_jusqua
+from tests.support.lexique import mots_de_code
 from tests.support.perimetre import banc_perimetre
 from workflows.campagne_client import demande_campagne
 
@@ -137,6 +138,7 @@ async def test_page_de_la_campagne(banc):
     assert refus.status_code == 422
     assert '<p id="exclusion-nir-erreur" class="fr-error-text">' in refus.text
     assert "n&#39;est pas dans la campagne" in refus.text and 'id="ajout-nir-erreur"' not in refus.text
+    assert mots_de_code(refus.text) == [], mots_de_code(refus.text)
 
     envoi = await nav.post(
         f"{adresse}/exclusions", {"type": "employeur", "siret": pop.employeurs["hopital"].siret, "motif": "Fusion"}
@@ -157,3 +159,4 @@ async def test_page_de_la_campagne(banc):
     assert ajout.status_code == 303
     page = await nav.get(ajout.headers["location"])
     assert "Yanis NomYanis (Relevé individuel de situation (RIS), 45 ans)" in page.text
+    assert mots_de_code(page.text) == [], mots_de_code(page.text)
