@@ -379,12 +379,15 @@ class ActivitesCampagne:
             affilies, lignes, enfants = await depots.dossiers_affilies(session, ids) if ids else ({}, {}, {})
         async with transaction(self._sessions) as session:
             await depots.suivre_employeurs_actuels(session, [cible["id"] for cible in cibles])
+            await depots.ramener_a_la_tranche(session, [cible["id"] for cible in cibles], tache.rang)
         documents, anomalies = [], []
-        # Eligibility again on the production day: who died, retired or left since selection gets nothing.
+        # Eligibility again on the production day: who died, retired or left since selection gets nothing, nor an
+        # agent the campaign's manager excluded (or whose employer he excluded).
         exclus: dict[EtatCible, list[dict[str, Any]]] = {}
         for cible in cibles:
             affilie = affilies[cible["affilie_id"]]
-            motif = dai.motif_exclusion({champ: getattr(affilie, champ) for champ in dai.CHAMPS_EXCLUSION.values()}, le)
+            statut = {champ: getattr(affilie, champ) for champ in dai.CHAMPS_EXCLUSION.values()}
+            motif = dai.motif_exclusion(statut, le, exclu_par_decision=bool(cible["exclue"]))
             if motif is not None:
                 exclus.setdefault(dai.etat_exclusion(motif), []).append(
                     {"id": cible["id"], "document_id": cible["document_id"]}

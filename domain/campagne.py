@@ -40,7 +40,7 @@ EtapeCampagne = StrEnum(
 # document); ``exclu_*``: no longer eligible when the document was due (see ``motif_exclusion``), with the reason.
 EtatCible = StrEnum(
     "EtatCible",
-    "selectionne document_produit document_annonce anomalie exclu_deces exclu_retraite exclu_radiation",
+    "selectionne document_produit document_annonce anomalie exclu_deces exclu_retraite exclu_radiation exclu_decision",
 )
 # How an affiliate receives the campaign's documents (``affilie.canal``): by mail (the document in their space, a
 # mail announcing it), or on paper at their postal address (« adresse personnelle », REGLES §15).
@@ -52,6 +52,10 @@ Canal = StrEnum("Canal", "email papier")
 # known (an incident for the supervisors).
 Livraison = StrEnum("Livraison", "courriel papier papier_apres_refus sans_adresse")
 LIVRAISONS_PAPIER = (Livraison.papier, Livraison.papier_apres_refus)
+# A campaign manager's decision on who is in the campaign (``campagne_perimetre``): an exclusion (lifted or not) or
+# an addition the selection missed; of an agent, or of an employer (its agents).
+DecisionPerimetre = StrEnum("DecisionPerimetre", "exclusion ajout")
+TypePerimetre = StrEnum("TypePerimetre", "agent employeur")
 # What a batch child workflow does for its employers.
 TravailLot = StrEnum("TravailLot", "notification rappel transmission documents")
 
@@ -95,10 +99,11 @@ def cohortes(annee_campagne: int) -> Cohortes:
 # --- eligibility --------------------------------------------------------------------------------
 
 # Why an agent selected for a document no longer gets it (REGLES §15: eligibility must hold when the document is
-# produced: not deceased, not retired, still in the scheme).
-MotifExclusion = StrEnum("MotifExclusion", "deces retraite radiation")
-# The affiliate's field that carries each reason, in order of precedence (a deceased agent is counted as such even
-# if also struck off). Selection filters on these same fields in SQL (persistence.depots_campagne).
+# produced: not deceased, not retired, still in the scheme); ``decision``: the campaign's manager excluded the agent
+# or his employer (``campagne_perimetre``).
+MotifExclusion = StrEnum("MotifExclusion", "deces retraite radiation decision")
+# The affiliate's field that carries each dated reason, in order of precedence (a deceased agent is counted as such
+# even if also struck off). Selection filters on these same fields in SQL (persistence.depots_campagne).
 CHAMPS_EXCLUSION: dict[MotifExclusion, str] = {
     MotifExclusion.deces: "date_de_deces",
     MotifExclusion.retraite: "date_liquidation",
@@ -106,14 +111,17 @@ CHAMPS_EXCLUSION: dict[MotifExclusion, str] = {
 }
 
 
-def motif_exclusion(dates: Mapping[str, date | None], le: date) -> MotifExclusion | None:
+def motif_exclusion(
+    dates: Mapping[str, date | None], le: date, exclu_par_decision: bool = False
+) -> MotifExclusion | None:
     """Why the agent whose status ``dates`` are given (by field name) gets no campaign document on day ``le``, or
-    None if eligible. A date on or before ``le`` excludes: the pension starts, the death or the leaving happened."""
+    None if eligible. A date on or before ``le`` excludes: the pension starts, the death or the leaving happened;
+    so does a manager's exclusion in force (``exclu_par_decision``), the agent's own or his employer's."""
     for motif, champ in CHAMPS_EXCLUSION.items():
         quand = dates.get(champ)
         if quand is not None and quand <= le:
             return motif
-    return None
+    return MotifExclusion.decision if exclu_par_decision else None
 
 
 def etat_exclusion(motif: MotifExclusion) -> EtatCible:

@@ -8,7 +8,7 @@ activity reports the same numbers as the first run.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ from domain.campagne import (
     TYPE_TACHE_CAMPAGNE,
     Cohorte,
     Cohortes,
+    DecisionPerimetre,
     EtatCible,
     MotifExclusion,
     OuvertureCampagne,
@@ -82,6 +83,26 @@ def _json(session: AsyncSession, expression: str) -> str:
 
 def _liste(nom: str, valeurs: Sequence[Any]):
     return bindparam(nom, value=list(valeurs), expanding=True)
+
+
+# The manager's exclusions in force (``campagne_perimetre`` rows ``p``), for ``couverte_par``.
+EXCLUSIONS_EN_VIGUEUR = f"p.decision = '{DecisionPerimetre.exclusion.value}' AND p.levee_le IS NULL"
+
+
+def couverte_par(exclusions: str, campagne: str, affilie: str | None, employeurs: Sequence[str]) -> str:
+    """SQL: one of the ``exclusions`` (a condition on the ``campagne_perimetre`` row ``p``) of the campaign
+    ``campagne`` names the agent ``affilie`` or one of the ``employeurs`` (SQL expressions). Every step that works
+    on agents asks it (tasks, reminders, the collector's file, the documents): an excluded agent, or an agent of an
+    excluded employer, gets nothing from the moment of the exclusion on."""
+    noms = ([f"p.affilie_id = {affilie}"] if affilie else []) + [f"p.employeur_id = {e}" for e in employeurs]
+    return (
+        f"EXISTS (SELECT 1 FROM campagne_perimetre p WHERE p.campagne_id = {campagne} AND {exclusions} "
+        f"AND ({' OR '.join(noms)}))"
+    )
+
+
+# The employer an agent of the campaign is counted with: his current one, else the one of his selection.
+EMPLOYEUR_ACTUEL = "COALESCE(a.employeur_id, c.employeur_id)"
 
 
 # --- the campaign and its projection ---------------------------------------------------------------
@@ -153,6 +174,30 @@ async def campagne_par_annee(session: AsyncSession, annee: int, simulation: bool
 # --- selection -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Ajout:
+    """A manager's addition (``campagne_perimetre``): the selection's rules run again on day ``le`` for one agent
+    or one employer's agents, into the existing batch ``lot``; the targets it adds carry its id."""
+
+    id: int
+    lot: int
+    le: date
+    affilie_id: int | None = None
+    employeur_id: int | None = None
+
+
+@dataclass(frozen=True)
+class _Insertion:
+    """Where the selected agents go: batch and tranche (SQL over the affiliate ``a``), the status day, which agents
+    (SQL condition over ``a``), and the statement's values (``ajout``: the addition they come from, if any)."""
+
+    lot: str
+    tranche: str
+    le: date
+    perimetre: str = "true"
+    valeurs: dict[str, Any] = field(default_factory=dict)
+
+
 async def selectionner(
     session: AsyncSession,
     campagne_id: int,
@@ -164,23 +209,68 @@ async def selectionner(
 ) -> ResultatSelection:
     """Insert the campaign's agents in bulk: RIS and EIG cohorts by birth year (actives with a CNRACL
     employer), or the newcomers who validated their first trimestres during year N."""
+    lots = {"taille": taille_lot}
+    insertion = _Insertion(
+        "a.employeur_id / :taille",
+        "a.id % :nt",
+        date(c.annee_campagne, 7, 1),
+        valeurs=lots | {"nt": max(nb_tranches, 1)},
+    )
+    await _inserer_cibles(session, campagne_id, c, jours_par_trimestre, nouveaux_affilies, insertion)
+    if not nouveaux_affilies:
+        await _employeurs_de_l_annee(session, campagne_id, c.annee_cir_complete)
+    await _employeurs_de_la_campagne(session, campagne_id, "employeur_id / :taille", lots)
+    return await resultat_selection(session, campagne_id)
+
+
+async def ajouter_cibles(
+    session: AsyncSession, campagne_id: int, c: Cohortes, jours_par_trimestre: int, ajout: Ajout
+) -> int:
+    """The selection's rules (the cohorts, the newcomers, who is asked to update the CIR) run again for the agent or
+    the employer's agents of a manager's addition, on its day, into its batch; its agents go to the first tranche
+    (one produced later joins the tranche that produces it). The number of agents it added."""
+    agent = ajout.affilie_id is not None
+    perimetre = "a.id = :designe" if agent else "a.employeur_id = :designe"
+    valeurs = {"designe": ajout.affilie_id if agent else ajout.employeur_id, "lot": ajout.lot, "ajout": ajout.id}
+    insertion = _Insertion(":lot", "0", ajout.le, perimetre, valeurs)
+    for nouveaux_affilies in (False, True):
+        await _inserer_cibles(session, campagne_id, c, jours_par_trimestre, nouveaux_affilies, insertion)
+    await _employeurs_de_l_annee(session, campagne_id, c.annee_cir_complete, ajout.id)
+    await _employeurs_de_la_campagne(session, campagne_id, ":lot", {"lot": ajout.lot})
+    return await _nombre(
+        session,
+        "SELECT COUNT(*) FROM campagne_cible WHERE campagne_id = :c AND ajout_id = :a",
+        {"c": campagne_id, "a": ajout.id},
+    )
+
+
+async def _inserer_cibles(
+    session: AsyncSession,
+    campagne_id: int,
+    c: Cohortes,
+    jours_par_trimestre: int,
+    nouveaux_affilies: bool,
+    insertion: _Insertion,
+) -> None:
     annee_naissance = _annee_de(session, "a.date_de_naissance")
-    commun = {
-        "c": campagne_id,
-        "taille": taille_lot,
-        "nt": max(nb_tranches, 1),
-        "annee_cir": c.annee_cir_complete,
-        "etat": EtatCible.selectionne.value,
-        "le": date(c.annee_campagne, 7, 1),
-    }
-    inserer = """
+    commun = (
+        {"ajout": None}
+        | insertion.valeurs
+        | {
+            "c": campagne_id,
+            "annee_cir": c.annee_cir_complete,
+            "etat": EtatCible.selectionne.value,
+            "le": insertion.le,
+        }
+    )
+    inserer = f"""
         INSERT INTO campagne_cible (campagne_id, affilie_id, employeur_id, cohorte, age, lot, tranche,
-                                    a_mettre_a_jour, etat)
-        SELECT :c, a.id, a.employeur_id, :cohorte, {age}, a.employeur_id / :taille, a.id % :nt,
-               {maj}, :etat
+                                    a_mettre_a_jour, etat, ajout_id)
+        SELECT :c, a.id, a.employeur_id, :cohorte, {{age}}, CAST({insertion.lot} AS INTEGER), {insertion.tranche},
+               {{maj}}, :etat, CAST(:ajout AS INTEGER)
         FROM affilie a
-        WHERE a.employeur_id IS NOT NULL AND {eligible}
-          AND {condition}
+        WHERE a.employeur_id IS NOT NULL AND {{eligible}} AND {insertion.perimetre}
+          AND {{condition}}
         ON CONFLICT (campagne_id, affilie_id, cohorte) DO NOTHING"""
     # domain.campagne.motif_exclusion in bulk: none of the status dates reached on the selection day.
     eligible = " AND ".join(f"(a.{champ} IS NULL OR a.{champ} > :le)" for champ in CHAMPS_EXCLUSION.values())
@@ -223,15 +313,19 @@ async def selectionner(
                 "d2": date(c.annee_campagne, 12, 31) - timedelta(days=jours - 1),
             },
         )
-    if not nouveaux_affilies:
-        await _employeurs_de_l_annee(session, campagne_id, c.annee_cir_complete)
-    # Each employer of the campaign: those asked (above) and those of the newcomers, in the batch of their id.
+
+
+async def _employeurs_de_la_campagne(
+    session: AsyncSession, campagne_id: int, lot: str, valeurs: dict[str, Any]
+) -> None:
+    """Each employer of the campaign: those asked to update a CIR and those of the newcomers; a new one goes to the
+    batch ``lot`` (SQL over its ``employeur_id``), one already there keeps its own."""
     await _executer(
         session,
-        text("""
+        text(f"""
         INSERT INTO campagne_employeur (campagne_id, employeur_id, lot, nb_agents, nb_a_mettre_a_jour, rappels,
                                         en_retard)
-        SELECT :c, employeur_id, employeur_id / :taille, COUNT(DISTINCT affilie_id),
+        SELECT :c, employeur_id, CAST({lot} AS INTEGER), COUNT(DISTINCT affilie_id),
                SUM(CASE WHEN a_mettre_a_jour THEN 1 ELSE 0 END), 0, false
         FROM (SELECT employeur_id, affilie_id, a_mettre_a_jour FROM campagne_agent_employeur WHERE campagne_id = :c
               UNION ALL
@@ -240,34 +334,46 @@ async def selectionner(
         GROUP BY employeur_id
         ON CONFLICT (campagne_id, employeur_id) DO UPDATE
         SET nb_agents = excluded.nb_agents, nb_a_mettre_a_jour = excluded.nb_a_mettre_a_jour"""),
-        {"c": campagne_id, "taille": taille_lot, "information_generale": Cohorte.information_generale.value},
+        valeurs | {"c": campagne_id, "information_generale": Cohorte.information_generale.value},
     )
-    return await resultat_selection(session, campagne_id)
 
 
-async def _employeurs_de_l_annee(session: AsyncSession, campagne_id: int, annee_cir: int) -> None:
+async def _employeurs_de_l_annee(
+    session: AsyncSession, campagne_id: int, annee_cir: int, ajout_id: int | None = None
+) -> None:
     """Who is asked to update the CIR of each RIS or EIG agent: every employer with a line in the reference year
     (or, when the year has none, the agent's current employer); each is up to date when its own line of that year
-    carries an index. The agent is to update when one of them is not."""
-    valeurs = {"c": campagne_id, "annee_cir": annee_cir}
+    carries an index. The agent is to update when one of them is not. ``ajout_id``: only the agents of that
+    addition (the others keep what their selection found)."""
+    valeurs = {"c": campagne_id, "annee_cir": annee_cir, "ajout": ajout_id}
     cohortes = _liste("cohortes", [Cohorte.ris.value, Cohorte.eig.value])
+    # Restricted to one addition's agents: in the statements on the targets (``c``), on their own table, and on
+    # the agents' employers.
+    de_l_ajout, cibles_de_l_ajout, agents_de_l_ajout = ("", "", "")
+    if ajout_id is not None:
+        de_l_ajout, cibles_de_l_ajout = "AND c.ajout_id = :ajout", "AND ajout_id = :ajout"
+        agents_de_l_ajout = (
+            "AND affilie_id IN (SELECT c.affilie_id FROM campagne_cible c WHERE c.campagne_id = :c "
+            "AND c.ajout_id = :ajout)"
+        )
     await _executer(
         session,
-        text("""
+        text(f"""
         INSERT INTO campagne_agent_employeur (campagne_id, affilie_id, employeur_id, a_mettre_a_jour)
         SELECT DISTINCT c.campagne_id, c.affilie_id, l.employeur_id, false
         FROM campagne_cible c JOIN ligne_cir l ON l.affilie_id = c.affilie_id
         WHERE c.campagne_id = :c AND c.cohorte IN :cohortes AND l.annee = :annee_cir AND l.employeur_id IS NOT NULL
+          {de_l_ajout}
         ON CONFLICT (campagne_id, affilie_id, employeur_id) DO NOTHING""").bindparams(cohortes),
         valeurs,
     )
     await _executer(
         session,
-        text("""
+        text(f"""
         INSERT INTO campagne_agent_employeur (campagne_id, affilie_id, employeur_id, a_mettre_a_jour)
         SELECT c.campagne_id, c.affilie_id, c.employeur_id, false
         FROM campagne_cible c
-        WHERE c.campagne_id = :c AND c.cohorte IN :cohortes AND c.employeur_id IS NOT NULL
+        WHERE c.campagne_id = :c AND c.cohorte IN :cohortes AND c.employeur_id IS NOT NULL {de_l_ajout}
           AND NOT EXISTS (SELECT 1 FROM campagne_agent_employeur x
                           WHERE x.campagne_id = c.campagne_id AND x.affilie_id = c.affilie_id)
         ON CONFLICT (campagne_id, affilie_id, employeur_id) DO NOTHING""").bindparams(cohortes),
@@ -275,22 +381,22 @@ async def _employeurs_de_l_annee(session: AsyncSession, campagne_id: int, annee_
     )
     await _executer(
         session,
-        text("""
+        text(f"""
         UPDATE campagne_agent_employeur SET a_mettre_a_jour = NOT EXISTS (
             SELECT 1 FROM ligne_cir l
             WHERE l.affilie_id = campagne_agent_employeur.affilie_id AND l.annee = :annee_cir
               AND l.employeur_id = campagne_agent_employeur.employeur_id AND l.indice_majore IS NOT NULL)
-        WHERE campagne_id = :c"""),
+        WHERE campagne_id = :c {agents_de_l_ajout}"""),
         valeurs,
     )
     await _executer(
         session,
-        text("""
+        text(f"""
         UPDATE campagne_cible SET a_mettre_a_jour = EXISTS (
             SELECT 1 FROM campagne_agent_employeur x
             WHERE x.campagne_id = campagne_cible.campagne_id AND x.affilie_id = campagne_cible.affilie_id
               AND x.a_mettre_a_jour)
-        WHERE campagne_id = :c AND cohorte IN :cohortes""").bindparams(cohortes),
+        WHERE campagne_id = :c AND cohorte IN :cohortes {cibles_de_l_ajout}""").bindparams(cohortes),
         valeurs,
     )
 
@@ -327,7 +433,8 @@ async def employeurs_du_paquet(
     limite: int,
     avec_taches_ouvertes: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The next employers of a batch having agents to update (or, for reminders, open campaign tasks)."""
+    """The next employers of a batch having agents to update (or, for reminders, open campaign tasks), unless
+    excluded from the campaign."""
     filtre = "ce.nb_a_mettre_a_jour > 0"
     valeurs: dict[str, Any] = {"c": campagne_id, "lot": lot, "apres": apres, "limite": limite}
     if avec_taches_ouvertes:
@@ -342,6 +449,7 @@ async def employeurs_du_paquet(
         SELECT e.id, e.siret, e.raison_sociale, e.email, ce.nb_a_mettre_a_jour
         FROM campagne_employeur ce JOIN employeur e ON e.id = ce.employeur_id
         WHERE ce.campagne_id = :c AND ce.lot = :lot AND ce.employeur_id > :apres AND {filtre}
+          AND NOT {couverte_par(EXCLUSIONS_EN_VIGUEUR, "ce.campagne_id", None, ["ce.employeur_id"])}
         ORDER BY ce.employeur_id LIMIT :limite""",
         valeurs,
     )
@@ -355,11 +463,15 @@ async def creer_taches(
     employeurs: Sequence[int],
     echeance: datetime,
     horodatage: datetime,
+    ajout_id: int | None = None,
 ) -> None:
     """One inbox task per agent to update and per employer asked (several employers in the reference year: one task
     each), for these employers, in one INSERT … SELECT (``annee`` as text: it is concatenated into the task's JSON
-    details)."""
+    details); none for an agent excluded from the campaign, or for an excluded employer. ``ajout_id``: only the
+    agents of that addition."""
     details = _json(session, "'{\"annee\": ' || :annee || ', \"cohorte\": \"' || c.cohorte || '\"}'")
+    de_l_ajout = "" if ajout_id is None else "AND c.ajout_id = :ajout"
+    exclue = couverte_par(EXCLUSIONS_EN_VIGUEUR, "x.campagne_id", "x.affilie_id", ["x.employeur_id", EMPLOYEUR_ACTUEL])
     requete = text(f"""
         INSERT INTO tache (cle, type, workflow_id, employeur_id, affilie_id, etat, echeance, creee_le,
                            destinataire, details)
@@ -367,7 +479,9 @@ async def creer_taches(
                x.affilie_id, :ouverte, :echeance, :h, 'employeur', {details}
         FROM campagne_agent_employeur x
         JOIN campagne_cible c ON c.campagne_id = x.campagne_id AND c.affilie_id = x.affilie_id AND c.a_mettre_a_jour
-        WHERE x.campagne_id = :c AND x.a_mettre_a_jour AND x.employeur_id IN :employeurs
+        JOIN affilie a ON a.id = x.affilie_id
+        WHERE x.campagne_id = :c AND x.a_mettre_a_jour AND x.employeur_id IN :employeurs {de_l_ajout}
+          AND NOT {exclue}
         ON CONFLICT (cle) DO NOTHING""").bindparams(
         bindparam("echeance", type_=_H), bindparam("h", type_=_H), _liste("employeurs", employeurs)
     )
@@ -382,6 +496,7 @@ async def creer_taches(
             "echeance": echeance,
             "h": horodatage,
             "annee": annee,
+            "ajout": ajout_id,
         },
     )
 
@@ -532,8 +647,9 @@ async def lignes_export(
     session: AsyncSession, campagne_id: int, lot: int, c: Cohortes, le: date
 ) -> list[dict[str, Any]]:
     """What the collector receives for one batch (docs/collecteur.md), in a stable order: the agents selected in
-    the batch, or (``LOT_ANCIENS_AFFILIES``) the cohorts' former affiliates; each with its CIR periods and
-    children. The employer is the agent's current one, read now (not the one of the selection)."""
+    the batch (but those excluded from the campaign), or (``LOT_ANCIENS_AFFILIES``) the cohorts' former affiliates;
+    each with its CIR periods and children. The employer is the agent's current one, read now (not the one of the
+    selection)."""
     colonnes = """a.id AS affilie_id, a.nir, a.nom, a.prenom, a.date_de_naissance, a.date_affiliation,
                a.date_radiation, a.categorie, e.siret AS siret_employeur"""
     if lot != LOT_ANCIENS_AFFILIES:
@@ -544,6 +660,7 @@ async def lignes_export(
             FROM campagne_cible c JOIN affilie a ON a.id = c.affilie_id
             LEFT JOIN employeur e ON e.id = a.employeur_id
             WHERE c.campagne_id = :c AND c.lot = :lot
+              AND NOT {couverte_par(EXCLUSIONS_EN_VIGUEUR, "c.campagne_id", "c.affilie_id", [EMPLOYEUR_ACTUEL])}
             ORDER BY c.affilie_id, c.cohorte""",
             {"c": campagne_id, "lot": lot},
         )
@@ -636,13 +753,17 @@ async def _dictionnaires_de(session: AsyncSession, requete: str, ids: Sequence[i
 async def cibles_a_produire(
     session: AsyncSession, campagne_id: int, lot: int, tranche: int, apres: int, limite: int
 ) -> list[dict[str, Any]]:
+    """The next targets of a tranche still without their document; ``exclue``: a manager's exclusion covers the
+    agent or his employer (``domain.campagne.motif_exclusion`` reads it with the agent's status)."""
     return await _dictionnaires(
         session,
-        """
-        SELECT id, affilie_id, cohorte, age, etat, document_id FROM campagne_cible
-        WHERE campagne_id = :c AND lot = :lot AND tranche <= :tranche AND id > :apres
-          AND etat IN (:selectionne, :produit)
-        ORDER BY id LIMIT :limite""",
+        f"""
+        SELECT c.id, c.affilie_id, c.cohorte, c.age, c.etat, c.document_id,
+               {couverte_par(EXCLUSIONS_EN_VIGUEUR, "c.campagne_id", "c.affilie_id", [EMPLOYEUR_ACTUEL])} AS exclue
+        FROM campagne_cible c JOIN affilie a ON a.id = c.affilie_id
+        WHERE c.campagne_id = :c AND c.lot = :lot AND c.tranche <= :tranche AND c.id > :apres
+          AND c.etat IN (:selectionne, :produit)
+        ORDER BY c.id LIMIT :limite""",
         {
             "c": campagne_id,
             "lot": lot,
@@ -669,6 +790,19 @@ async def suivre_employeurs_actuels(session: AsyncSession, cibles: Sequence[int]
                   AND (campagne_cible.employeur_id IS NULL OR a.employeur_id <> campagne_cible.employeur_id))""").bindparams(
                 _liste("cibles", cibles)
             ),
+        )
+
+
+async def ramener_a_la_tranche(session: AsyncSession, cibles: Sequence[int], tranche: int) -> None:
+    """Targets of an earlier tranche still to produce (added by a manager, or back after an exclusion was lifted)
+    join the tranche that produces them, so that its count holds them."""
+    if cibles:
+        await _executer(
+            session,
+            text(
+                "UPDATE campagne_cible SET tranche = :t WHERE id IN :cibles AND tranche < :t AND etat = :selectionne"
+            ).bindparams(_liste("cibles", cibles)),
+            {"t": tranche, "selectionne": EtatCible.selectionne.value},
         )
 
 

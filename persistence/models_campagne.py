@@ -53,6 +53,8 @@ class CibleCampagne(SQLModel, table=True):
     etat: str = Field(default="selectionne", sa_type=String(20))
     document_id: int | None = None
     livraison: str | None = Field(default=None, sa_type=String(20))  # domain.campagne.Livraison
+    # The manager's addition that brought the agent in (``campagne_perimetre.id``); none: the selection did.
+    ajout_id: int | None = None
 
 
 class EmployeurCampagne(SQLModel, table=True):
@@ -155,3 +157,30 @@ class RenvoiCampagne(SQLModel, table=True):
     livraison: str | None = Field(default=None, sa_type=String(20))  # domain.campagne.Livraison
     tranche: int | None = None
     livre_le: datetime | None = _horodatage(nullable=True)
+
+
+class PerimetreCampagne(SQLModel, table=True):
+    """A campaign manager's decision on who is in the campaign (``domain.campagne.DecisionPerimetre``): an agent or an
+    employer excluded (until the exclusion is lifted), or added when the selection missed it. ``cle`` names the
+    decision in force (« campagne-3:exclusion:agent-12 »), so that two identical requests make one; a lifted exclusion
+    keeps its row, its key suffixed with its number, and a new exclusion of the same agent may follow."""
+
+    __tablename__ = "campagne_perimetre"
+    __table_args__ = (
+        UniqueConstraint("cle", name="uq_campagne_perimetre_cle"),
+        Index("ix_campagne_perimetre_en_vigueur", "campagne_id", "decision", "levee_le"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    cle: str = Field(sa_type=String(120))
+    campagne_id: int = Field(foreign_key="campagne.id")
+    decision: str = Field(sa_type=String(20))  # domain.campagne.DecisionPerimetre
+    type: str = Field(sa_type=String(20))  # domain.campagne.TypePerimetre
+    affilie_id: int | None = Field(default=None, foreign_key="affilie.id")
+    employeur_id: int | None = Field(default=None, foreign_key="employeur.id")
+    motif: str = Field(sa_type=String(500))
+    compte_id: int | None = Field(default=None, foreign_key="compte.id")
+    decidee_le: datetime | None = _horodatage()
+    levee_le: datetime | None = _horodatage(nullable=True)
+    levee_par: int | None = Field(default=None, foreign_key="compte.id")
+    motif_levee: str | None = Field(default=None, sa_type=String(500))

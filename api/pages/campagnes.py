@@ -22,7 +22,7 @@ from api.parametres import Identifiant
 from domain.campagne import Livraison
 from domain.erreurs import ErreurMetier, Introuvable
 from notifications.rendu import accord
-from services import campagne_renvoi, campagnes
+from services import campagne_perimetre, campagne_renvoi, campagnes
 
 router = APIRouter(include_in_schema=False)
 
@@ -52,6 +52,7 @@ ETATS_CIBLE = {
     "exclu_deces": ("Sans document : décès", "#3a3a3a"),
     "exclu_retraite": ("Sans document : départ à la retraite", "#716043"),
     "exclu_radiation": ("Sans document : radiation", "#6e445a"),
+    "exclu_decision": ("Sans document : exclu de la campagne", "#a94645"),
 }
 ETATS_TACHE = {"ouverte": "Ouvertes", "terminee": "Terminées", "annulee": "Annulées"}
 LIVRAISONS = {
@@ -183,7 +184,10 @@ async def lancer(
     return RedirectResponse(f"/superviseur/campagnes/{valeur}?message=lancee", status_code=303)
 
 
-async def _tableau(page: Page, annee: int, simulation: bool, erreur=None, message=None, statut=200, saisie=None):
+async def _tableau(
+    page: Page, annee: int, simulation: bool, erreur=None, message=None, statut=200, saisie=None, perimetre=None
+):
+    """The campaign's dashboard; ``perimetre``: the exclusion or addition form sent back with its errors."""
     try:
         campagne = await campagnes.consulter(page.session, annee, simulation)
     except Introuvable:
@@ -226,6 +230,8 @@ async def _tableau(page: Page, annee: int, simulation: bool, erreur=None, messag
             "message": message,
             "erreurs": {},
             "saisie": saisie or {},
+            "perimetre": None if simulation else await campagne_perimetre.consulter(page.session, annee),
+            "formulaire_perimetre": perimetre or {},
         },
         statut,
     )

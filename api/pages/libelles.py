@@ -193,6 +193,11 @@ AVIS = {
     "reprise": "La campagne reprend là où elle s'était arrêtée.",
     "lancee": "La campagne est lancée.",
     "simulee": "La simulation est faite : rien n'a été envoyé.",
+    "exclusion": "L'exclusion est enregistrée : plus aucune tâche, ligne transmise ni document de la campagne pour "
+    "les agents concernés ; leurs tâches ouvertes sont retirées.",
+    "exclusion_levee": "L'exclusion est levée : les agents concernés reçoivent leur document avec la prochaine "
+    "tranche.",
+    "ajout": "L'ajout est enregistré : les agents ajoutés suivent les étapes de la campagne qui restent.",
     # incidents
     "incident_relance": "Le processus est relancé : l'étape arrêtée est exécutée à nouveau. S'il échoue encore, il "
     "reste dans la liste avec le nouveau motif.",
@@ -407,6 +412,10 @@ EVENEMENTS |= {
     "validation_annulee": "Annulation annoncée à l'agent",
     "validation_fin_retraite": "Clôture pour départ à la retraite annoncée à l'agent",
     "situation_enregistree": "Situation de l'agent enregistrée (retraite ou décès)",
+    # a campaign's perimeter, decided by its manager
+    "exclusion_decidee": "Exclusion de la campagne décidée",
+    "exclusion_levee": "Exclusion de la campagne levée",
+    "ajout_decide": "Ajout à la campagne décidé",
 }
 CHAMPS |= {
     "date_liquidation": "Date de liquidation de la pension",

@@ -26,6 +26,7 @@ CONSOLIDATION = {"periodes": [{"annee": 2001, "commentaire": "x"}]}
 AUTRES_REGIMES = {"autres_regimes": [{"regime": "regime_general", "trimestres": 40}]}
 COMPLETION = {"carriere_verifiee": True, "indice_fin_de_carriere": 600}
 LIGNE = {"date_debut": "2010-01-01", "date_fin": "2010-12-31"}
+PERIMETRE = {"type": "employeur", "siret": "21330063000174", "motif": "x"}
 CAS = {
     "date_de_naissance": "1968-04-02",
     "date_de_liquidation": "2032-04-02",
@@ -89,6 +90,12 @@ MATRICE: list[tuple[str, str, Any, tuple[Any, ...]]] = [
     # The postal address and the channel: one's own (an agent), an agent's named by NIR (a supervisor).
     ("GET", "/coordonnees", None, (401, OK, OK, 403, 403, OK)),
     ("PUT", "/coordonnees?nir={nir}", {"canal": "email"}, (401, OK, OK, 403, 403, OK)),
+    # A campaign's perimeter (no campaign 2027 here: 404 once the role passes).
+    ("POST", "/campagnes/2027/exclusions", PERIMETRE, (401, 403, 403, 403, 403, OK)),
+    ("GET", "/campagnes/2027/exclusions", None, (401, 403, 403, 403, 403, OK)),
+    ("DELETE", "/campagnes/2027/exclusions/1?motif=x", None, (401, 403, 403, 403, 403, OK)),
+    ("POST", "/campagnes/2027/ajouts", PERIMETRE, (401, 403, 403, 403, 403, OK)),
+    ("GET", "/campagnes/2027/ajouts", None, (401, 403, 403, 403, 403, OK)),
     (
         "POST",
         "/campagnes/2027/taches/{tache_campagne}/completion",

@@ -1,6 +1,6 @@
 """The campaign's stored values: a renamed member would orphan the rows written before."""
 
-from domain.campagne import Cohorte, EtapeCampagne, EtatCible, TravailLot
+from domain.campagne import Cohorte, DecisionPerimetre, EtapeCampagne, EtatCible, TravailLot, TypePerimetre
 
 
 def test_les_valeurs_stockees_de_la_campagne_ne_changent_pas():
@@ -23,5 +23,8 @@ def test_les_valeurs_stockees_de_la_campagne_ne_changent_pas():
         "exclu_deces",
         "exclu_retraite",
         "exclu_radiation",
+        "exclu_decision",
     ]
     assert [t.value for t in TravailLot] == ["notification", "rappel", "transmission", "documents"]
+    assert [d.value for d in DecisionPerimetre] == ["exclusion", "ajout"]
+    assert [t.value for t in TypePerimetre] == ["agent", "employeur"]

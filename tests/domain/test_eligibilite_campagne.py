@@ -1,4 +1,5 @@
-"""Eligibility for a campaign document on a given day (REGLES §15): not deceased, not retired, still in the scheme."""
+"""Eligibility for a campaign document on a given day (REGLES §15): not deceased, not retired, still in the scheme,
+and not excluded from the campaign by its manager."""
 
 from datetime import date
 
@@ -40,4 +41,10 @@ def test_chaque_motif_a_son_etat_de_cible():
         EtatCible.exclu_deces,
         EtatCible.exclu_retraite,
         EtatCible.exclu_radiation,
+        EtatCible.exclu_decision,
     ]
+
+
+def test_l_exclusion_par_le_gestionnaire_vient_apres_les_dates_de_statut():
+    assert motif_exclusion({}, JOUR, exclu_par_decision=True) is MotifExclusion.decision
+    assert motif_exclusion({"date_de_deces": JOUR}, JOUR, exclu_par_decision=True) is MotifExclusion.deces
