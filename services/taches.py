@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, TypeAdapter, model_validator
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.campagne import id_workflow_campagne
+from domain.campagne_echeances import annee_de_la_campagne
 from domain.cir import LigneCir
 from domain.erreurs import Conflit, Interdit, Introuvable, Refus
 from domain.etats import EtatTache, ProfilEmployeur, Role, TypeTache
@@ -19,7 +20,7 @@ from domain.taches import ReponseTache, ResultatRectification
 from domain.texte import TexteLibreMultiligne
 from persistence import depots, depots_campagne, lectures
 from persistence.models import Affilie, Compte, Tache
-from services import cir, incidents
+from services import campagne_echeances, cir, incidents
 from services.acces import nom_du_compte, numero
 from services.moteur import Moteur, avec_sequence, mettre_a_jour
 from workflows.eir import EirWorkflow
@@ -41,6 +42,7 @@ _ETAT_FR = {
     EtatTache.ouverte.value: "ouverte",
     EtatTache.terminee.value: "terminée",
     EtatTache.annulee.value: "annulée",
+    EtatTache.close_date_limite.value: "close à la date limite",
 }
 _METTRE_A_JOUR_LE_CIR = (
     "mettez à jour le compte individuel retraite de l'agent (carrière, famille, indice) avant de terminer la tâche."
@@ -302,12 +304,20 @@ async def corbeille_detaillee(
 async def terminer_tache_de_campagne(
     session: AsyncSession, compte: Compte, tache: Tache, donnees_verifiees: bool, commentaire: str
 ) -> None:
-    """A campaign task records the employer's answer; the campaign counts what is done."""
+    """A campaign task records the employer's answer, once the agent's CIR covers the campaign's reference year;
+    the campaign counts what is done."""
     if not donnees_verifiees:
         raise Refus(f"donnees_verifiees : {_METTRE_A_JOUR_LE_CIR}", "donnees_verifiees", "obligatoire")
+    if tache.etat != EtatTache.ouverte.value:
+        raise Conflit(
+            f"La tâche n° {tache.id} n'attend plus de réponse : elle est {_ETAT_FR.get(tache.etat, tache.etat)}."
+        )
+    annee = annee_de_la_campagne(tache.workflow_id)
+    if annee is not None:
+        await campagne_echeances.verifier_couverture(session, tache, annee)
     reponse = {"donnees_verifiees": True, "commentaire": commentaire}
     if not await depots_campagne.terminer_tache_campagne(session, numero(tache), compte.id, reponse, datetime.now(UTC)):
-        raise Conflit(f"La tâche n° {tache.id} n'attend plus de réponse : elle est déjà terminée ou annulée.")
+        raise Conflit(f"La tâche n° {tache.id} n'attend plus de réponse : elle est déjà terminée ou close.")
     await session.commit()
 
 

@@ -193,6 +193,8 @@ AVIS = {
     "reprise": "La campagne reprend là où elle s'était arrêtée.",
     "lancee": "La campagne est lancée.",
     "simulee": "La simulation est faite : rien n'a été envoyé.",
+    "delai": "Le délai de l'employeur est prolongé : ses tâches de campagne ont leur nouvelle échéance, et il sera "
+    "relancé avant elle.",
     # incidents
     "incident_relance": "Le processus est relancé : l'étape arrêtée est exécutée à nouveau. S'il échoue encore, il "
     "reste dans la liste avec le nouveau motif.",
@@ -408,3 +410,11 @@ CHAMPS |= {
     "date_liquidation": "Date de liquidation de la pension",
     "date_de_deces": "Date de décès",
 }
+
+# The campaign's deadlines (issue 24, §8): a task left unanswered at its employer's cut-off, an extended deadline.
+ETATS["close_date_limite"] = "Close à la date limite"
+EVENEMENTS |= {
+    "delai_employeur_prolonge": "Délai d'un employeur prolongé",
+    "taches_closes_date_limite": "Tâches de campagne closes à la date limite",
+}
+CHAMPS["date_limite"] = "Nouvelle date limite"
