@@ -17,6 +17,7 @@ from domain.texte import TexteLibreMultiligne
 from notifications.rendu import date_fr
 from persistence import depots, depots_campagne, depots_echeances
 from persistence.models import Affilie, Compte, Employeur, Tache
+from persistence.models_campagne import CampagneTable
 from services.acces import numero
 from services.moteur import Moteur, joignable
 from workflows.campagne_delai import DelaiEmployeurWorkflow
@@ -122,6 +123,17 @@ async def prolonger_delai(
     )
 
 
+async def date_limite_de_l_employeur(
+    session: AsyncSession, campagne: CampagneTable, employeur_id: int
+) -> datetime | None:
+    """The employer's own deadline in the campaign when extended, else the campaign's."""
+    ligne = await depots_echeances.employeur_de_la_campagne(session, numero(campagne), employeur_id)
+    if ligne is not None and ligne.date_limite is not None:
+        return ligne.date_limite
+    valeur = (campagne.calendrier or {}).get("date_limite")
+    return _instant(valeur) if valeur else None
+
+
 def _en_clair(periode: Periode) -> str:
     if periode.date_debut == periode.date_fin:
         return f"le {date_fr(periode.date_debut)}"
@@ -130,8 +142,9 @@ def _en_clair(periode: Periode) -> str:
 
 async def verifier_couverture(session: AsyncSession, tache: Tache, annee_campagne: int) -> None:
     """A campaign task is done when the agent's CIR covers the reference year (from the affiliation, or to the
-    leaving, in that year) and each line of the task's employer in that year carries its index (the campaign's
-    « up to date » test): otherwise ``Refus`` saying which period is missing or lacks its index."""
+    leaving, in that year; up to today, as the CIR holds no future period) and each line of the task's employer in
+    that year carries its index (the campaign's « up to date » test): otherwise ``Refus`` saying which period is
+    missing or lacks its index."""
     if tache.affilie_id is None:
         return
     affilie = await session.get(Affilie, tache.affilie_id)
@@ -140,7 +153,7 @@ async def verifier_couverture(session: AsyncSession, tache: Tache, annee_campagn
     annee = cohortes(annee_campagne).annee_cir_complete
     debut = max(date(annee, 1, 1), affilie.date_affiliation)
     fins = [d for d in (affilie.date_radiation, affilie.date_de_deces, affilie.date_liquidation) if d is not None]
-    fin = min([date(annee, 12, 31), *fins])
+    fin = min([date(annee, 12, 31), date.today(), *fins])
     lignes = [ligne for ligne in await depots.lignes_cir(session, tache.affilie_id) if ligne.annee == annee]
     manques = periodes_non_couvertes(depots.periodes(lignes), debut, fin) if debut <= fin else []
     sans_indice = [

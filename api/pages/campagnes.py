@@ -338,10 +338,14 @@ async def campagnes_employeur(page: PageEmployeur, annee: str = ""):
     """The employer's agents targeted by each campaign, answered or not, with the task forms."""
     employeur_id = page.compte.employeur_id or 0
     liste_campagnes, choisie, agents = await campagnes.de_l_employeur(page.session, employeur_id, annee)
+    date_limite = (
+        await campagne_echeances.date_limite_de_l_employeur(page.session, choisie, employeur_id) if choisie else None
+    )
     resume = {
         "total": len(agents),
         "ouvertes": sum(1 for a in agents if a["tache_etat"] == "ouverte"),
         "repondues": sum(1 for a in agents if a["tache_etat"] == "terminee"),
+        "closes": sum(1 for a in agents if a["tache_etat"] == "close_date_limite"),
     }
     return page.rendre(
         "employeur/campagnes.html",
@@ -350,6 +354,7 @@ async def campagnes_employeur(page: PageEmployeur, annee: str = ""):
             "choisie": choisie,
             "agents": agents,
             "resume": resume,
+            "date_limite": date_limite,
             "etat_de_l_agent": etat_de_l_agent,
             "COHORTES": COHORTES,
             "ETAPES_CAMPAGNE": ETAPES,
