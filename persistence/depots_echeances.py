@@ -25,7 +25,7 @@ _ECHU = "(ce.date_limite IS NULL OR ce.date_limite <= :h)"
 
 async def _employeurs(session: AsyncSession, requete: str, valeurs: dict[str, Any]) -> list[dict[str, Any]]:
     """The rows of a query whose ``:h`` and ``:d`` are instants."""
-    liens = [bindparam(nom, type_=_H) for nom in ("h", "d") if nom in valeurs]
+    liens = [bindparam(nom, type_=_H) for nom in ("h", "d") if f":{nom}" in requete]
     resultat = await _executer(session, text(requete).bindparams(*liens), valeurs)
     return [dict(ligne._mapping) for ligne in resultat.all()]
 

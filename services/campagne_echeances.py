@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from domain.campagne import cohortes
 from domain.campagne_echeances import delai_employeur, id_workflow_delai, instant_limite
@@ -26,7 +27,9 @@ from workflows.campagne_delai import DelaiEmployeurWorkflow
 class Prolongation(BaseModel):
     model_config = ConfigDict(extra="forbid")
     date_limite: date = Field(
-        description="Nouvelle date limite de l'employeur (à l'heure de Paris de la date limite de la campagne)"
+        ge=date(2007, 1, 1),
+        le=date(2101, 12, 31),
+        description="Nouvelle date limite de l'employeur (à l'heure de Paris de la date limite de la campagne)",
     )
     motif: TexteLibreMultiligne = Field(
         min_length=1, max_length=500, description="Pourquoi (consigné dans l'historique de la campagne)"
@@ -102,16 +105,21 @@ async def prolonger_delai(
     taches = await depots_echeances.prolonger(session, campagne, ligne, instant, maintenant, compte.id, corps.motif)
     await session.commit()
     # Written first: the cut-off reads the employer's own date from the table; the workflow brings its timers.
+    # A running one (an earlier extension) takes the new date; one ended (past its date) starts again.
     async with joignable():
         client = await moteur.client()
-        handle = await client.start_workflow(
-            DelaiEmployeurWorkflow.run,
-            delai,
-            id=id_workflow_delai(annee, employeur_id),
-            task_queue=settings.task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        )
-        await handle.signal(DelaiEmployeurWorkflow.prolonger, delai)
+        workflow_id = id_workflow_delai(annee, employeur_id)
+        try:
+            await client.start_workflow(
+                DelaiEmployeurWorkflow.run,
+                delai,
+                id=workflow_id,
+                task_queue=settings.task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            )
+        except WorkflowAlreadyStartedError:
+            handle = client.get_workflow_handle_for(DelaiEmployeurWorkflow.run, workflow_id)
+            await handle.signal(DelaiEmployeurWorkflow.prolonger, delai)
     return DelaiPublic(
         annee=annee,
         employeur_id=employeur_id,
@@ -163,18 +171,14 @@ async def verifier_couverture(session: AsyncSession, tache: Tache, annee_campagn
     ]
     if not manques and not sans_indice:
         return
-    nom = f"{affilie.prenom} {affilie.nom}"
     constats = []
     if manques:
-        constats.append(
-            f"il manque au compte individuel retraite de {nom} la période "
-            + " et la période ".join(_en_clair(p) for p in manques)
-        )
+        constats.append("il manque la période " + " et la période ".join(_en_clair(p) for p in manques))
     if sans_indice:
         constats.append(
             "l'indice majoré manque sur la période " + " et la période ".join(_en_clair(p) for p in sans_indice)
         )
     raise Refus(
-        f"Compte individuel retraite incomplet pour {annee} : {' ; '.join(constats)}. Complétez-le pour l'année "
-        f"{annee}, puis terminez la tâche."
+        f"Compte individuel retraite incomplet pour {annee} ({affilie.prenom} {affilie.nom}) : {' ; '.join(constats)}. "
+        f"Complétez-le pour l'année {annee}, puis terminez la tâche."
     )

@@ -8,6 +8,7 @@ the steps' mails have their keys, so nothing is mailed twice for one date.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
@@ -59,7 +60,9 @@ class DelaiEmployeurWorkflow:
                 await workflow.wait_condition(lambda: self._delai is not cible, timeout=attente)
         return self._delai is cible
 
-    async def _faire(self, activite, cible: DelaiEmployeur) -> None:
+    async def _faire(
+        self, activite: Callable[[ActivitesEcheances, EcheanceEmployeurs], Awaitable[int]], cible: DelaiEmployeur
+    ) -> None:
         await workflow.execute_activity_method(
             activite,
             EcheanceEmployeurs(

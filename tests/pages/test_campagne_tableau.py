@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from contextlib import AsyncExitStack
-from datetime import timedelta
+from datetime import date, timedelta
 
 import httpx
 import pytest
@@ -142,7 +142,17 @@ async def test_tableau_de_bord_pilotage_et_liste_employeur(banc):
     hopital = [t for t in taches if t.employeur_id == pop.employeurs["hopital"].id]
     for tache in hopital:
         assert f'href="/taches/{tache.id}"' not in liste.text
-    # It answers one from the task form: now « Répondu ».
+    # It answers one from the task form: refused while the agent's CIR lacks the reference year (N-1), saying
+    # which period; once the year is written on the CIR page, accepted: now « Répondu ».
+    await rh.get(f"/taches/{commune[0].id}")
+    refus = await rh.post(f"/taches/{commune[0].id}", {"carriere_verifiee": "oui"})
+    assert refus.status_code == 422 and f"il manque la période du 1er janvier {annee - 1} au " in refus.text
+    agent = next(a for a in pop.agents.values() if a.id == commune[0].affilie_id)
+    await rh.get(f"/cir/{agent.nir}", params={"annee": annee - 1})
+    periode = {"date_debut": f"{annee - 1}-01-01", "date_fin": date.today().isoformat(), "indice_majore": "480"}
+    formulaire = {"quotite": "100", "nature": "titulaire", "categorie": "sedentaire"}
+    ecrite = await rh.post(f"/cir/{agent.nir}/{annee - 1}", {**formulaire, **periode})
+    assert ecrite.status_code == 303, ecrite.text
     await rh.get(f"/taches/{commune[0].id}")
     assert (await rh.post(f"/taches/{commune[0].id}", {"carriere_verifiee": "oui"})).status_code == 303
     assert "Répondu</p>" in (await rh.get("/employeur/campagnes")).text
