@@ -27,6 +27,8 @@ from temporalio.client import WorkflowHandle, WorkflowHistory, WorkflowUpdateFai
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from domain.campagne import PARIS
+from domain.campagne_echeances import id_workflow_delai
 from domain.cir import LigneCir, NatureService
 from domain.eir import ActionAffilie, DemandeConsolidation, PeriodeASignaler, ReponsesEnquete
 from domain.etats import Acteur, EtatTache
@@ -37,10 +39,14 @@ from domain.task_queues import id_workflow_eir
 from domain.validation import DecisionValidation, DemandeValidation, PeriodeDeclaree
 from notifications.puits import demarrer_puits
 from persistence import depots
+from persistence.comptes import creer_compte
 from persistence.db import SessionFactory, creer_moteur, fabrique_sessions, transaction
 from persistence.migrations import migrer_async
 from persistence.models import RectificationTable, Tache
+from services.campagne_echeances import Prolongation, prolonger_delai
+from services.moteur import Moteur
 from settings import Settings
+from tests.support.attente import attendre
 from tests.support.campagne import population_campagne
 from tests.support.environnement import BIN, port_libre, settings_de_test
 from tests.support.fabriques import Population, ligne_chez, population
@@ -390,6 +396,36 @@ async def campagne(banc: Banc) -> list[WorkflowHistory]:
     return [historique, await banc.env.client.get_workflow_handle(lots[0]).fetch_history()]
 
 
+async def delai_employeur(banc: Banc) -> list[WorkflowHistory]:
+    """A manager extends the hospital's deadline once the campaign's tasks are out: its own reminder, its tasks
+    closed at its own date, its reminder after it."""
+    annee = (await banc.env.get_current_time()).year + 1
+    pop = await population_campagne(banc.sessions, annee, avec_eig=False)
+    settings = banc.settings.model_copy(update={"temporal_address": banc.env.client.service_client.config.target_host})
+    demande = demande_campagne(settings, annee)
+    campagne = await demarrer_campagne(banc.env.client, settings.task_queue, demande)
+    await banc.env.sleep(demande.calendrier.lancement + timedelta(hours=1) - await banc.env.get_current_time())
+
+    async def taches_creees() -> bool:
+        async with banc.sessions() as session:
+            return len((await session.exec(select(Tache))).all()) == 2
+
+    await attendre(taches_creees, ATTENTE)
+    async with transaction(banc.sessions) as session:
+        superviseur = await creer_compte(session, role="superviseur", identifiant="superviseur", code_hash="x")
+    hopital = pop.employeurs["hopital"].id
+    jour = demande.calendrier.date_limite.astimezone(PARIS).date() + timedelta(days=10)
+    async with banc.sessions() as session:
+        await prolonger_delai(
+            session, Moteur(settings), superviseur, annee, hopital, Prolongation(date_limite=jour, motif="Fusion")
+        )
+    handle = banc.env.client.get_workflow_handle(id_workflow_delai(annee, hopital))
+    await handle.result()
+    historique = await handle.fetch_history()
+    await campagne.terminate()
+    return [historique]
+
+
 async def lancement_campagne(banc: Banc) -> list[WorkflowHistory]:
     """What the yearly Schedule starts: the campaign of the current year (left running when the server stops)."""
     handle = await banc.env.client.start_workflow(
@@ -415,6 +451,7 @@ SCENARIOS: dict[str, tuple[Scenario, bool]] = {
     "validation": (validation, True),
     "campagne": (campagne, False),
     "lancement_campagne": (lancement_campagne, False),
+    "delai_employeur": (delai_employeur, False),
 }
 
 
