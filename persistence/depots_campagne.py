@@ -337,12 +337,13 @@ async def employeurs_du_paquet(
     limite: int,
     avec_taches_ouvertes: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The next employers of a batch having agents to update (or, for reminders, open campaign tasks)."""
+    """The next employers of a batch having agents to update (or, for reminders, open campaign tasks and no
+    deadline of their own: an employer whose deadline was extended has its own reminder)."""
     filtre = "ce.nb_a_mettre_a_jour > 0"
     valeurs: dict[str, Any] = {"c": campagne_id, "lot": lot, "apres": apres, "limite": limite}
     if avec_taches_ouvertes:
         filtre = (
-            "EXISTS (SELECT 1 FROM tache t WHERE t.workflow_id = :wf AND t.type = :type "
+            "ce.date_limite IS NULL AND EXISTS (SELECT 1 FROM tache t WHERE t.workflow_id = :wf AND t.type = :type "
             "AND t.employeur_id = ce.employeur_id AND t.etat = :ouverte)"
         )
         valeurs |= {"wf": avec_taches_ouvertes, "type": TYPE_TACHE_CAMPAGNE, "ouverte": EtatTache.ouverte.value}
