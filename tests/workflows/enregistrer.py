@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlmodel import select
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowHandle, WorkflowHistory, WorkflowUpdateFailedError
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowHistory, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
@@ -416,11 +416,17 @@ async def delai_employeur(banc: Banc) -> list[WorkflowHistory]:
     hopital = pop.employeurs["hopital"].id
     jour = demande.calendrier.date_limite.astimezone(PARIS).date() + timedelta(days=10)
     async with banc.sessions() as session:
-        await prolonger_delai(
+        delai = await prolonger_delai(
             session, Moteur(settings), superviseur, annee, hopital, Prolongation(date_limite=jour, motif="Fusion")
         )
+    assert delai.relance is not None
+    await banc.env.sleep(delai.relance + timedelta(hours=1) - await banc.env.get_current_time())
     handle = banc.env.client.get_workflow_handle(id_workflow_delai(annee, hopital))
-    await handle.result()
+
+    async def terminee() -> bool:
+        return (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
+
+    await attendre(terminee, ATTENTE)
     historique = await handle.fetch_history()
     await campagne.terminate()
     return [historique]
