@@ -41,6 +41,7 @@ from notifications.puits import demarrer_puits
 from persistence import depots
 from persistence.comptes import creer_compte
 from persistence.db import SessionFactory, creer_moteur, fabrique_sessions, transaction
+from persistence.fabrique import identifiant
 from persistence.migrations import migrer_async
 from persistence.models import RectificationTable, Tache
 from services.campagne_echeances import Prolongation, prolonger_delai
@@ -413,7 +414,7 @@ async def delai_employeur(banc: Banc) -> list[WorkflowHistory]:
     await attendre(taches_creees, ATTENTE)
     async with transaction(banc.sessions) as session:
         superviseur = await creer_compte(session, role="superviseur", identifiant="superviseur", code_hash="x")
-    hopital = pop.employeurs["hopital"].id
+    hopital = identifiant(pop.employeurs["hopital"])
     jour = demande.calendrier.date_limite.astimezone(PARIS).date() + timedelta(days=10)
     async with banc.sessions() as session:
         delai = await prolonger_delai(
