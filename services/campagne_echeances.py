@@ -148,11 +148,11 @@ def _en_clair(periode: Periode) -> str:
     return f"du {date_fr(periode.date_debut)} au {date_fr(periode.date_fin)}"
 
 
-async def verifier_couverture(session: AsyncSession, tache: Tache, annee_campagne: int) -> None:
+async def verifier_couverture(session: AsyncSession, tache: Tache, annee_campagne: int, champ: str) -> None:
     """A campaign task is done when the agent's CIR covers the reference year (from the affiliation, or to the
     leaving, in that year; up to today, as the CIR holds no future period) and each line of the task's employer in
     that year carries its index (the campaign's « up to date » test): otherwise ``Refus`` saying which period is
-    missing or lacks its index."""
+    missing or lacks its index, on ``champ`` (the answer's « I checked the data »)."""
     if tache.affilie_id is None:
         return
     affilie = await session.get(Affilie, tache.affilie_id)
@@ -179,6 +179,8 @@ async def verifier_couverture(session: AsyncSession, tache: Tache, annee_campagn
             "l'indice majoré manque sur la période " + " et la période ".join(_en_clair(p) for p in sans_indice)
         )
     raise Refus(
-        f"Compte individuel retraite incomplet pour {annee} ({affilie.prenom} {affilie.nom}) : {' ; '.join(constats)}. "
-        f"Complétez-le pour l'année {annee}, puis terminez la tâche."
+        f"{champ} : le compte individuel retraite de l'agent ({affilie.prenom} {affilie.nom}) est incomplet pour "
+        f"{annee} : {' ; '.join(constats)}. Complétez-le pour l'année {annee}, puis terminez la tâche.",
+        champ,
+        "cir_incomplet",
     )

@@ -302,10 +302,15 @@ async def corbeille_detaillee(
 
 
 async def terminer_tache_de_campagne(
-    session: AsyncSession, compte: Compte, tache: Tache, donnees_verifiees: bool, commentaire: str
+    session: AsyncSession,
+    compte: Compte,
+    tache: Tache,
+    donnees_verifiees: bool,
+    commentaire: str,
+    champ: str = "donnees_verifiees",
 ) -> None:
-    """A campaign task records the employer's answer, once the agent's CIR covers the campaign's reference year;
-    the campaign counts what is done."""
+    """A campaign task records the employer's answer, once the agent's CIR covers the campaign's reference year
+    (the refusal names ``champ``, the answer's « I checked the data »); the campaign counts what is done."""
     if not donnees_verifiees:
         raise Refus(f"donnees_verifiees : {_METTRE_A_JOUR_LE_CIR}", "donnees_verifiees", "obligatoire")
     if tache.etat != EtatTache.ouverte.value:
@@ -314,7 +319,7 @@ async def terminer_tache_de_campagne(
         )
     annee = annee_de_la_campagne(tache.workflow_id)
     if annee is not None:
-        await campagne_echeances.verifier_couverture(session, tache, annee)
+        await campagne_echeances.verifier_couverture(session, tache, annee, champ)
     reponse = {"donnees_verifiees": True, "commentaire": commentaire}
     if not await depots_campagne.terminer_tache_campagne(session, numero(tache), compte.id, reponse, datetime.now(UTC)):
         raise Conflit(f"La tâche n° {tache.id} n'attend plus de réponse : elle est déjà terminée ou close.")
@@ -422,7 +427,7 @@ async def completer(
         await cir.ecrire_corrections_de_campagne(
             session, compte, numero(tache), tache.affilie_id, tache.employeur_id, corps.corrections, corps.commentaire
         )
-        await terminer_tache_de_campagne(session, compte, tache, True, corps.commentaire)
+        await terminer_tache_de_campagne(session, compte, tache, True, corps.commentaire, "carriere_verifiee")
         if corps.corrections and tache.affilie_id is not None:
             # written and committed: the agent's processes stopped on a business incident resume
             await incidents.reprendre_apres_correction(

@@ -118,6 +118,7 @@ async def test_simulation_lancement_pilotage_et_reponse_employeur(api):
     reponse = await rh.post(url, json={"donnees_verifiees": True})
     detail = reponse.json()["detail"]
     assert reponse.status_code == 422 and "il manque" in detail and f"du 1er janvier {annee - 1} au " in detail, detail
+    assert detail.startswith("J'ai vérifié les données : ") and reponse.json()["erreurs"][0]["regle"] == "cir_incomplet"
     agent = next(a for a in pop.agents.values() if a.id == commune.affilie_id)
     ligne = {"date_debut": f"{annee - 1}-01-01", "date_fin": date.today().isoformat(), "indice_majore": 480}
     assert (await rh.put(f"/affilies/{agent.nir}/cir/{annee - 1}", json=ligne)).status_code == 200
