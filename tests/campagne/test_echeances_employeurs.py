@@ -138,3 +138,41 @@ async def test_delai_prolonge_rappel_propre_cloture_et_relance_unique(banc):
         await handle.terminate()
         with contextlib.suppress(Exception):  # already ended after its reminder
             await env.client.get_workflow_handle(id_workflow_delai(annee, hopital.id)).terminate()
+
+
+async def test_un_delai_donne_apres_la_date_limite_rouvre_les_taches_closes(banc):
+    env, settings, sessions, boite, pop, superviseur = banc
+    annee, commune = pop.annee, pop.employeurs["commune"]
+    demande = demande_campagne(settings, annee)
+    cal = demande.calendrier
+    handle = await demarrer_campagne(env.client, settings.task_queue, demande)
+    try:
+        await avancer_jusqua(env, cal.date_limite + timedelta(hours=1))
+        await attendre(lambda: len(boite.pour(SUPERVISEURS)) == 1)
+        assert (await _etats(sessions))[commune.id] == "close_date_limite"
+
+        # Given after the cut-off (before the reminder after it), the extension opens the commune's task again.
+        jour = cal.date_limite.astimezone(PARIS).date() + timedelta(days=5)
+        async with sessions() as session:
+            delai = await prolonger_delai(
+                session, Moteur(settings), superviseur, annee, commune.id, Prolongation(date_limite=jour, motif="Panne")
+            )
+        (tache,) = [t for t in await taches_de_campagne(sessions) if t.employeur_id == commune.id]
+        assert (tache.etat, tache.echeance, tache.terminee_le) == ("ouverte", delai.date_limite, None)
+        async with sessions() as session:
+            campagne = await depots_campagne.campagne_par_annee(session, annee)
+            assert campagne is not None
+            retard = await depots_campagne.retardataires(session, campagne.id or 0, handle.id)
+        assert commune.id not in {e["employeur_id"] for e in retard}
+
+        # Closed again at its own date.
+        await avancer_jusqua(env, delai.date_limite + timedelta(hours=1))
+
+        async def close_a_nouveau() -> bool:
+            return (await _etats(sessions))[commune.id] == "close_date_limite"
+
+        await attendre(close_a_nouveau)
+    finally:
+        await handle.terminate()
+        with contextlib.suppress(Exception):
+            await env.client.get_workflow_handle(id_workflow_delai(annee, commune.id)).terminate()
