@@ -156,6 +156,9 @@ class Settings(BaseSettings):
     campagne_delai_mise_a_jour: timedelta = Field(default=timedelta(days=150))
     campagne_rappels: list[timedelta] = Field(default=[timedelta(days=30), timedelta(days=7)])
     campagne_delai_transmission: timedelta = Field(default=timedelta(days=45))
+    # The late employers' one reminder after the cut-off (their tasks closed, their CIR still open until the
+    # transmission); an employer with its own deadline gets it this long after its own date.
+    campagne_relance_apres_limite: timedelta = Field(default=timedelta(days=14))
     campagne_intervalle_envoi: timedelta = Field(default=timedelta(days=7))
     campagne_taille_lot_employeurs: int = Field(default=500, ge=1)
     campagne_lots_en_parallele: int = Field(default=2, ge=1)

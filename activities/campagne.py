@@ -8,7 +8,7 @@ retried packet changes nothing and reports the same numbers.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from temporalio import activity
@@ -35,6 +35,7 @@ from domain.etats import TypeIncident
 from domain.processus import DONNEES_INVALIDES
 from domain.regles import parametre
 from persistence import depots_campagne as depots
+from persistence import depots_echeances as echeances
 from persistence import livraison_campagne as livraison
 from persistence.db import SessionFactory, transaction
 
@@ -108,10 +109,13 @@ class ActivitesCampagne:
 
     @activity.defn(name="campagne_signaler_retardataires")
     async def signaler_retardataires(self, cloture: dai.Cloture) -> int:
-        """At the cut-off: flag the late employers and mail their list to the supervisors, once. An employer whose
-        launch mail or reminders the mail server refused is an incident (its tasks are in its inbox all the same)."""
+        """At the cut-off: flag the late employers, close their open campaign tasks (not those of an employer with
+        a later deadline of its own) and mail their list to the supervisors, once. An employer whose launch mail or
+        reminders the mail server refused is an incident (its tasks are in its inbox all the same)."""
         async with transaction(self._sessions) as session:
-            retard = await depots.signaler_retardataires(session, cloture.campagne_id, cloture.workflow_id)
+            await echeances.signaler_en_retard(session, cloture.campagne_id, cloture.workflow_id, cloture.horodatage)
+            retard = await depots.retardataires(session, cloture.campagne_id, cloture.workflow_id)
+            await echeances.clore_taches(session, cloture.campagne_id, cloture.workflow_id, cloture.horodatage)
             for employeur in await livraison.employeurs_refuses(session, cloture.workflow_id):
                 await livraison.signaler_incident(
                     session,
@@ -272,18 +276,7 @@ class ActivitesCampagne:
         )
 
     def _contexte_employeur(self, tache: TacheLot, employeur: dict[str, Any], agents: list[dict[str, Any]]) -> dict:
-        return {
-            "url": self._url,
-            "employeur": {"raison_sociale": employeur["raison_sociale"], "siret": employeur["siret"]},
-            "campagne": {
-                "annee": tache.annee,
-                "annee_envoi": tache.annee + 1,
-                "date_limite": tache.echeance.isoformat() if tache.echeance else "",
-            },
-            "agents": agents[:AGENTS_AFFICHES],
-            "nb_agents": len(agents),
-            "autres_agents": max(0, len(agents) - AGENTS_AFFICHES),
-        }
+        return contexte_employeur(self._url, tache.annee, tache.echeance, employeur, agents)
 
     async def _transmettre(self, tache: TacheLot) -> BilanLot:
         """The batch to the collector, exactly once (the receipt is stored under a unique key). A collector that
@@ -586,6 +579,24 @@ class ActivitesCampagne:
         )
 
 
+def contexte_employeur(
+    url: str, annee: int, date_limite: datetime | None, employeur: dict[str, Any], agents: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """What an employer's campaign mail shows: the campaign, its deadline, its agents (the first of them)."""
+    return {
+        "url": url,
+        "employeur": {"raison_sociale": employeur["raison_sociale"], "siret": employeur["siret"]},
+        "campagne": {
+            "annee": annee,
+            "annee_envoi": annee + 1,
+            "date_limite": date_limite.isoformat() if date_limite else "",
+        },
+        "agents": agents[:AGENTS_AFFICHES],
+        "nb_agents": len(agents),
+        "autres_agents": max(0, len(agents) - AGENTS_AFFICHES),
+    }
+
+
 def _par_courriel(affilie) -> bool:
     return par_courriel(affilie.canal, affilie.email)
 
@@ -688,7 +699,10 @@ def activites_campagne(settings, sessions: SessionFactory, rendre_lettres: Rendu
         settings.campagne_essais_collecteur,
     )
     renvoi = ActivitesRenvoi(sessions, mails, imprimeur, settings.url_publique)
+    from activities.campagne_echeances import activites_echeances
+
     return [
+        *activites_echeances(sessions, mails, settings.url_publique),
         campagne.ouvrir,
         campagne.calendrier,
         campagne.transition,

@@ -144,6 +144,8 @@ class Calendrier:
     fin_envoi: datetime
     intervalle_envoi: timedelta
     fin_legale: datetime | None = None  # no document from this instant on; by default the end of ``fin_envoi``'s day
+    # The late employers' reminder after the cut-off (before the transmission); None: a calendar without it.
+    relance_retardataires: datetime | None = None
 
     def limite_envoi(self) -> datetime:
         """The legal end of the sending (31 December N+1): midnight in Paris after the window's last day, unless
@@ -183,6 +185,7 @@ def calendrier_campagne(
     rappels_avant_limite: list[timedelta],
     delai_transmission: timedelta,
     intervalle_envoi: timedelta,
+    relance_apres_limite: timedelta | None = None,
 ) -> Calendrier:
     """The calendar of campaign N: launch and sending window from the parameters, delays from the settings."""
     le = date(annee_campagne, 7, 1)
@@ -197,6 +200,7 @@ def calendrier_campagne(
         debut_envoi=_jour(annee_campagne + 1, parametre("campagne", "debut_envoi", le).valeur),
         fin_envoi=_jour(annee_campagne + 1, parametre("campagne", "fin_envoi", le).valeur, time(18, 0)),
         intervalle_envoi=intervalle_envoi,
+        relance_retardataires=None if relance_apres_limite is None else decaler(limite, relance_apres_limite),
     )
 
 
@@ -227,6 +231,7 @@ class Compteurs:
     anomalies: int = 0
     plis_papier: int = 0
     incidents: int = 0  # recipients refused past their bound, batches the collector did not take
+    relances_apres_limite: int = 0  # late employers reminded after the cut-off (each once)
 
     def ajouter(self, bilan: BilanLot) -> None:
         self.employeurs_notifies += bilan.employeurs_notifies
@@ -275,6 +280,7 @@ class LancementAnnuel:
     intervalle_envoi: timedelta
     reglages: ReglagesCampagne = field(default_factory=ReglagesCampagne)
     annee: int = 0  # set by the launcher from its start date
+    relance_apres_limite: timedelta | None = None  # the late employers' reminder, this long after the cut-off
 
     def calendrier(self) -> Calendrier:
         return calendrier_campagne(
@@ -283,6 +289,7 @@ class LancementAnnuel:
             self.rappels_avant_limite,
             self.delai_transmission,
             self.intervalle_envoi,
+            self.relance_apres_limite,
         )
 
 

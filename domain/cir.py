@@ -549,6 +549,21 @@ def controler_corrections(
     return CirDeLAgent(existantes, date_de_naissance, aujourd_hui, projetee).controler(corrections, en_liste=True)
 
 
+def periodes_non_couvertes(periodes: Sequence[Periode], debut: date, fin: date) -> list[Periode]:
+    """The days from ``debut`` to ``fin`` that none of ``periodes`` covers, as periods (in order)."""
+    manques: list[Periode] = []
+    jour = debut
+    for periode in sorted(periodes, key=lambda p: p.date_debut):
+        if periode.date_debut > fin:
+            break
+        if periode.date_debut > jour:
+            manques.append(Periode(jour, periode.date_debut - timedelta(days=1)))
+        jour = max(jour, periode.date_fin + timedelta(days=1))
+    if jour <= fin:
+        manques.append(Periode(jour, fin))
+    return manques
+
+
 def chevauchements(periodes: Sequence[Periode]) -> list[tuple[Periode, Periode]]:
     """The pairs of periods that overlap (for the checks of the whole CIR)."""
     triees = sorted(periodes, key=lambda p: (p.date_debut, p.date_fin))

@@ -32,7 +32,8 @@ TypeTache = StrEnum(
 # A process stopped on a failed step (see domain.processus.Incident): the data break a rule (``metier``: someone
 # must correct them) or a component keeps failing (``technique``: retried on its own).
 TypeIncident = StrEnum("TypeIncident", "metier technique")
-EtatTache = StrEnum("EtatTache", "ouverte terminee annulee")
+# ``close_date_limite``: a campaign task left unanswered at its employer's cut-off, closed (kept, not deleted).
+EtatTache = StrEnum("EtatTache", "ouverte terminee annulee close_date_limite")
 
 TypeDocument = StrEnum("TypeDocument", "ris bilan eig")
 # ``refuse``: the mail server refused the recipient for good (a 5xx, or temporary refusals past their bound): never

@@ -56,6 +56,7 @@ TITRES = {
     "campagne_lancement_employeur": "Lancement de la campagne du droit à l'information (à l'employeur)",
     "campagne_rappel_employeur": "Rappel de la campagne du droit à l'information (à l'employeur)",
     "campagne_retardataires": "Employeurs en retard à la date limite de la campagne (aux superviseurs)",
+    "campagne_relance_apres_limite": "Relance après la date limite de la campagne, tâches closes (à l'employeur)",
     "campagne_document_disponible": "Document du droit à l'information disponible (à l'agent)",
     "campagne_document_renvoye": "Nouvelle version d'un document du droit à l'information (à l'agent)",
     # accounts

@@ -48,6 +48,7 @@ _COMMUN: dict[str, Any] = {
     },
     "campagne": {"annee": 2026, "annee_envoi": 2027, "date_limite": "2026-11-28T07:00:00+00:00"},
     "rappel": 1,
+    "transmission": "2027-01-12T07:00:00+00:00",
     "agents": [{"prenom": "Léa", "nom": "Petit", "annee_de_naissance": "1987", "tache_id": 501}],
     "nb_agents": 1,
     "autres_agents": 0,

@@ -59,12 +59,22 @@ async def _nombre(session: AsyncSession, requete: str, valeurs: dict[str, Any]) 
 
 
 # The open campaign tasks of a campaign employer (``ce``), for the lists of employers.
+# The open campaign tasks of a campaign employer (``ce``), and those closed unanswered at its cut-off, for the lists
+# of employers.
 _TACHES_OUVERTES = """(SELECT COUNT(*) FROM tache t WHERE t.workflow_id = :wf AND t.type = :type AND t.etat = :ouverte
-                  AND t.employeur_id = ce.employeur_id) AS taches_ouvertes"""
+                  AND t.employeur_id = ce.employeur_id) AS taches_ouvertes,
+               (SELECT COUNT(*) FROM tache t WHERE t.workflow_id = :wf AND t.type = :type AND t.etat = :close
+                  AND t.employeur_id = ce.employeur_id) AS taches_closes,
+               CASE WHEN ce.relance_apres_limite_le IS NULL THEN 0 ELSE 1 END AS relance_apres_limite"""
 
 
 def _parametres_taches_ouvertes(workflow_id: str) -> dict[str, Any]:
-    return {"wf": workflow_id, "type": TYPE_TACHE_CAMPAGNE, "ouverte": EtatTache.ouverte.value}
+    return {
+        "wf": workflow_id,
+        "type": TYPE_TACHE_CAMPAGNE,
+        "ouverte": EtatTache.ouverte.value,
+        "close": EtatTache.close_date_limite.value,
+    }
 
 
 def _dialecte(session: AsyncSession) -> str:
@@ -433,13 +443,14 @@ async def employeurs_du_paquet(
     limite: int,
     avec_taches_ouvertes: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The next employers of a batch having agents to update (or, for reminders, open campaign tasks), unless
-    excluded from the campaign."""
+    """The next employers of a batch having agents to update (or, for reminders, open campaign tasks and no
+    deadline of their own: an employer whose deadline was extended has its own reminder), unless excluded from the
+    campaign."""
     filtre = "ce.nb_a_mettre_a_jour > 0"
     valeurs: dict[str, Any] = {"c": campagne_id, "lot": lot, "apres": apres, "limite": limite}
     if avec_taches_ouvertes:
         filtre = (
-            "EXISTS (SELECT 1 FROM tache t WHERE t.workflow_id = :wf AND t.type = :type "
+            "ce.date_limite IS NULL AND EXISTS (SELECT 1 FROM tache t WHERE t.workflow_id = :wf AND t.type = :type "
             "AND t.employeur_id = ce.employeur_id AND t.etat = :ouverte)"
         )
         valeurs |= {"wf": avec_taches_ouvertes, "type": TYPE_TACHE_CAMPAGNE, "ouverte": EtatTache.ouverte.value}
@@ -507,9 +518,12 @@ async def agents_a_mettre_a_jour(
     workflow_id: str,
     employeurs: Sequence[int],
     seulement_ouvertes: bool = False,
+    etat: EtatTache | None = None,
 ) -> dict[int, list[dict[str, Any]]]:
-    """Per employer, its agents to update and its task for each (the content of the employer's mail)."""
-    filtre = "AND t.etat = :ouverte" if seulement_ouvertes else ""
+    """Per employer, its agents to update and its task for each (the content of the employer's mail); only the
+    tasks open (``seulement_ouvertes``) or in ``etat``, when given."""
+    etat = EtatTache.ouverte if seulement_ouvertes else etat
+    filtre = "AND t.etat = :etat" if etat is not None else ""
     requete = text(f"""
         SELECT t.employeur_id, a.nom, a.prenom, a.date_de_naissance, c.cohorte, t.id AS tache_id
         FROM tache t JOIN affilie a ON a.id = t.affilie_id
@@ -521,7 +535,7 @@ async def agents_a_mettre_a_jour(
         await _executer(
             session,
             requete,
-            {"c": campagne_id, "wf": workflow_id, "type": TYPE_TACHE_CAMPAGNE, "ouverte": EtatTache.ouverte.value},
+            {"c": campagne_id, "wf": workflow_id, "type": TYPE_TACHE_CAMPAGNE, "etat": etat.value if etat else None},
         )
     ).all():
         naissance = ligne.date_de_naissance
@@ -599,20 +613,6 @@ async def compter_lot(session: AsyncSession, campagne_id: int, workflow_id: str,
     }
 
 
-async def signaler_retardataires(session: AsyncSession, campagne_id: int, workflow_id: str) -> list[dict[str, Any]]:
-    """At the cut-off: flag employers with open campaign tasks; return them (most open tasks first)."""
-    await _executer(
-        session,
-        text("""
-        UPDATE campagne_employeur SET en_retard = EXISTS (
-            SELECT 1 FROM tache t WHERE t.workflow_id = :wf AND t.type = :type AND t.etat = :ouverte
-              AND t.employeur_id = campagne_employeur.employeur_id)
-        WHERE campagne_id = :c"""),
-        {"c": campagne_id, "wf": workflow_id, "type": TYPE_TACHE_CAMPAGNE, "ouverte": EtatTache.ouverte.value},
-    )
-    return await retardataires(session, campagne_id, workflow_id)
-
-
 async def retardataires(
     session: AsyncSession, campagne_id: int, workflow_id: str, limite: int = 100000, decalage: int = 0
 ) -> list[dict[str, Any]]:
@@ -623,7 +623,7 @@ async def retardataires(
                {_TACHES_OUVERTES}
         FROM campagne_employeur ce JOIN employeur e ON e.id = ce.employeur_id
         WHERE ce.campagne_id = :c AND ce.en_retard
-        ORDER BY taches_ouvertes DESC, e.id LIMIT :limite OFFSET :decalage""",
+        ORDER BY taches_ouvertes DESC, taches_closes DESC, e.id LIMIT :limite OFFSET :decalage""",
         {"c": campagne_id, "limite": limite, "decalage": decalage} | _parametres_taches_ouvertes(workflow_id),
     )
 
@@ -906,7 +906,9 @@ async def progression(session: AsyncSession, campagne: CampagneTable) -> dict[st
             text("""
         SELECT COUNT(*) AS total, SUM(CASE WHEN nb_a_mettre_a_jour > 0 THEN 1 ELSE 0 END) AS concernes,
                SUM(CASE WHEN notifie_le IS NOT NULL THEN 1 ELSE 0 END) AS notifies,
-               SUM(CASE WHEN en_retard THEN 1 ELSE 0 END) AS en_retard
+               SUM(CASE WHEN en_retard THEN 1 ELSE 0 END) AS en_retard,
+               SUM(CASE WHEN date_limite IS NOT NULL THEN 1 ELSE 0 END) AS delai_prolonge,
+               SUM(CASE WHEN relance_apres_limite_le IS NOT NULL THEN 1 ELSE 0 END) AS relances_apres_limite
         FROM campagne_employeur WHERE campagne_id = :c"""),
             c,
         )
@@ -932,7 +934,7 @@ async def employeurs_de_la_campagne(
         session,
         f"""
         SELECT e.id AS employeur_id, e.siret, e.raison_sociale, ce.lot, ce.nb_agents, ce.nb_a_mettre_a_jour,
-               ce.notifie_le, ce.rappels, ce.en_retard,
+               ce.notifie_le, ce.rappels, ce.en_retard, ce.date_limite,
                {_TACHES_OUVERTES}
         FROM campagne_employeur ce JOIN employeur e ON e.id = ce.employeur_id
         WHERE ce.campagne_id = :c {filtre}

@@ -75,6 +75,9 @@ class EmployeurCampagne(SQLModel, table=True):
     notifie_le: datetime | None = _horodatage(nullable=True)
     rappels: int = 0
     en_retard: bool = False
+    # Its own cut-off when a manager extended its deadline (else the campaign's), and its reminder after the cut-off.
+    date_limite: datetime | None = _horodatage(nullable=True)
+    relance_apres_limite_le: datetime | None = _horodatage(nullable=True)
 
 
 class ExportCampagne(SQLModel, table=True):

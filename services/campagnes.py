@@ -223,6 +223,7 @@ async def de_l_employeur(
 REPERES = {
     "lancement": "Lancement : sélection des agents, tâches et mails aux employeurs",
     "date_limite": "Date limite de mise à jour par les employeurs",
+    "relance_retardataires": "Relance des employeurs en retard (tâches closes à la date limite)",
     "transmission": "Transmission au GIP Info Retraite",
     "debut_envoi": "Début de l'envoi des documents",
     "fin_envoi": "Fin de l'envoi des documents",

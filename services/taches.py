@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, TypeAdapter, model_validator
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.campagne import id_workflow_campagne
+from domain.campagne_echeances import annee_de_la_campagne
 from domain.cir import LigneCir
 from domain.erreurs import Conflit, Interdit, Introuvable, Refus
 from domain.etats import EtatTache, ProfilEmployeur, Role, TypeTache
@@ -19,7 +20,7 @@ from domain.taches import ReponseTache, ResultatRectification
 from domain.texte import TexteLibreMultiligne
 from persistence import depots, depots_campagne, lectures
 from persistence.models import Affilie, Compte, Tache
-from services import cir, incidents
+from services import campagne_echeances, cir, incidents
 from services.acces import nom_du_compte, numero
 from services.moteur import Moteur, avec_sequence, mettre_a_jour
 from workflows.eir import EirWorkflow
@@ -41,6 +42,7 @@ _ETAT_FR = {
     EtatTache.ouverte.value: "ouverte",
     EtatTache.terminee.value: "terminée",
     EtatTache.annulee.value: "annulée",
+    EtatTache.close_date_limite.value: "close à la date limite",
 }
 _METTRE_A_JOUR_LE_CIR = (
     "mettez à jour le compte individuel retraite de l'agent (carrière, famille, indice) avant de terminer la tâche."
@@ -300,14 +302,27 @@ async def corbeille_detaillee(
 
 
 async def terminer_tache_de_campagne(
-    session: AsyncSession, compte: Compte, tache: Tache, donnees_verifiees: bool, commentaire: str
+    session: AsyncSession,
+    compte: Compte,
+    tache: Tache,
+    donnees_verifiees: bool,
+    commentaire: str,
+    champ: str = "donnees_verifiees",
 ) -> None:
-    """A campaign task records the employer's answer; the campaign counts what is done."""
+    """A campaign task records the employer's answer, once the agent's CIR covers the campaign's reference year
+    (the refusal names ``champ``, the answer's « I checked the data »); the campaign counts what is done."""
     if not donnees_verifiees:
         raise Refus(f"donnees_verifiees : {_METTRE_A_JOUR_LE_CIR}", "donnees_verifiees", "obligatoire")
+    if tache.etat != EtatTache.ouverte.value:
+        raise Conflit(
+            f"La tâche n° {tache.id} n'attend plus de réponse : elle est {_ETAT_FR.get(tache.etat, tache.etat)}."
+        )
+    annee = annee_de_la_campagne(tache.workflow_id)
+    if annee is not None:
+        await campagne_echeances.verifier_couverture(session, tache, annee, champ)
     reponse = {"donnees_verifiees": True, "commentaire": commentaire}
     if not await depots_campagne.terminer_tache_campagne(session, numero(tache), compte.id, reponse, datetime.now(UTC)):
-        raise Conflit(f"La tâche n° {tache.id} n'attend plus de réponse : elle est déjà terminée ou annulée.")
+        raise Conflit(f"La tâche n° {tache.id} n'attend plus de réponse : elle est déjà terminée ou close.")
     await session.commit()
 
 
@@ -412,7 +427,7 @@ async def completer(
         await cir.ecrire_corrections_de_campagne(
             session, compte, numero(tache), tache.affilie_id, tache.employeur_id, corps.corrections, corps.commentaire
         )
-        await terminer_tache_de_campagne(session, compte, tache, True, corps.commentaire)
+        await terminer_tache_de_campagne(session, compte, tache, True, corps.commentaire, "carriere_verifiee")
         if corps.corrections and tache.affilie_id is not None:
             # written and committed: the agent's processes stopped on a business incident resume
             await incidents.reprendre_apres_correction(

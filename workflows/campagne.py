@@ -25,6 +25,7 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.campagne import ActivitesCampagne
+    from activities.campagne_echeances import ActivitesEcheances
     from domain.campagne import (
         LOT_ANCIENS_AFFILIES,
         PARIS,
@@ -45,7 +46,9 @@ with workflow.unsafe.imports_passed_through():
         VueCampagne,
         id_workflow_campagne,
     )
+    from domain.campagne_echeances import EcheanceEmployeurs
     from domain.etats import Acteur
+    from workflows.campagne_delai import DelaiEmployeurWorkflow
     from workflows.campagne_lot import CampagneLotWorkflow
 
 _COURTE = timedelta(seconds=30)
@@ -100,6 +103,14 @@ class CampagneDaiWorkflow:
             await self._pas(
                 "retardataires", EtapeCampagne.mise_a_jour_employeurs, calendrier.date_limite, self._retardataires
             )
+            if calendrier.relance_retardataires is not None:
+                await self._pas(
+                    "relance_retardataires",
+                    EtapeCampagne.mise_a_jour_employeurs,
+                    calendrier.relance_retardataires,
+                    self._relancer_retardataires,
+                    avant=calendrier.transmission,
+                )
             await self._pas(
                 "nouveaux_affilies",
                 EtapeCampagne.transmission,
@@ -252,6 +263,24 @@ class CampagneDaiWorkflow:
             retry_policy=_REESSAIS,
         )
 
+    async def _relancer_retardataires(self) -> None:
+        """The late employers' one reminder after the cut-off (their tasks closed, their CIR still read at the
+        transmission); an employer with its own deadline has its own (``DelaiEmployeurWorkflow``)."""
+        demande, avancement = self._demande, self._avancement_ouvert
+        avancement.compteurs.relances_apres_limite = await workflow.execute_activity_method(
+            ActivitesEcheances.relancer_apres_limite,
+            EcheanceEmployeurs(
+                campagne_id=avancement.campagne_id,
+                workflow_id=self._id,
+                annee=demande.annee,
+                horodatage=workflow.now(),
+                date_limite=demande.calendrier.date_limite,
+                transmission=demande.calendrier.transmission,
+            ),
+            start_to_close_timeout=_SQL,
+            retry_policy=_REESSAIS,
+        )
+
     async def _simuler(self) -> None:
         """The dry run: select (RIS, EIG and newcomers) and count; no mail, no task, no export, no document."""
         await self._etat(EtapeCampagne.selection, "simulation_commencee", None)
@@ -393,4 +422,4 @@ class LancementCampagneWorkflow:
         return workflow_id
 
 
-WORKFLOWS_CAMPAGNE = (CampagneDaiWorkflow, CampagneLotWorkflow, LancementCampagneWorkflow)
+WORKFLOWS_CAMPAGNE = (CampagneDaiWorkflow, CampagneLotWorkflow, LancementCampagneWorkflow, DelaiEmployeurWorkflow)

@@ -47,6 +47,7 @@ def lancement_annuel(settings: Settings) -> LancementAnnuel:
             lots_en_parallele=settings.campagne_lots_en_parallele,
             taille_paquet=settings.campagne_taille_paquet,
         ),
+        relance_apres_limite=settings.campagne_relance_apres_limite,
     )
 
 

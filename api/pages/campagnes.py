@@ -22,7 +22,7 @@ from api.parametres import Identifiant
 from domain.campagne import Livraison
 from domain.erreurs import ErreurMetier, Introuvable
 from notifications.rendu import accord
-from services import campagne_perimetre, campagne_renvoi, campagnes
+from services import campagne_echeances, campagne_perimetre, campagne_renvoi, campagnes
 
 router = APIRouter(include_in_schema=False)
 
@@ -54,7 +54,12 @@ ETATS_CIBLE = {
     "exclu_radiation": ("Sans document : radiation", "#6e445a"),
     "exclu_decision": ("Sans document : exclu de la campagne", "#a94645"),
 }
-ETATS_TACHE = {"ouverte": "Ouvertes", "terminee": "Terminées", "annulee": "Annulées"}
+ETATS_TACHE = {
+    "ouverte": "Ouvertes",
+    "terminee": "Terminées",
+    "annulee": "Annulées",
+    "close_date_limite": "Closes à la date limite, sans réponse",
+}
 LIVRAISONS = {
     "courriel": "Par courriel",
     "papier": "Par courrier",
@@ -210,6 +215,7 @@ async def _tableau(
     employeurs = await campagnes.employeurs(page.session, annee, None, simulation, 100, 0)
     for ligne in employeurs:  # raw SQL on SQLite gives the instant as text, naive UTC
         ligne["notifie_le"] = _instant(ligne.get("notifie_le"))
+        ligne["date_limite"] = _instant(ligne.get("date_limite"))
     par_cohorte = campagne.progression.get("par_cohorte", {})
     return page.rendre(
         "superviseur/campagne.html",
@@ -220,6 +226,7 @@ async def _tableau(
             "reperes": campagnes.reperes(campagne.calendrier, datetime.now(UTC)),
             "reperes_au": datetime.now(UTC),
             "employeurs": employeurs,
+            "options_employeurs": [(e["employeur_id"], e["raison_sociale"]) for e in employeurs],
             "graphique": graphique_campagne(par_cohorte),
             "par_cohorte": par_cohorte,
             "etats_cible": {e: v[0] for e, v in ETATS_CIBLE.items()},
@@ -297,6 +304,36 @@ async def renvoyer_document(
     return RedirectResponse(f"/superviseur/campagnes/{annee}/agents?message={suite}", status_code=303)
 
 
+@router.post("/superviseur/campagnes/{annee}/employeurs/delai")
+async def prolonger_delai(
+    page: FormulaireSuperviseur,
+    annee: int,
+    employeur_id: Annotated[str, Form()] = "",
+    date_limite: Annotated[str, Form()] = "",
+    motif: Annotated[str, Form()] = "",
+):
+    """Extend one employer's deadline (same function as ``POST /campagnes/{annee}/employeurs/{id}/delai``)."""
+    annee = _annee_valide(annee)
+    saisie = {"employeur_id": employeur_id, "date_limite": date_limite.strip(), "motif": motif.strip()[:500]}
+    if not employeur_id.isdigit():
+        return await _tableau(
+            page, annee, False, erreur="Délai non prolongé — choisissez l'employeur.", statut=422, saisie=saisie
+        )
+    try:
+        corps = construire(
+            campagne_echeances.Prolongation, {"date_limite": saisie["date_limite"], "motif": saisie["motif"]}
+        )
+        await campagne_echeances.prolonger_delai(
+            page.session, page.moteur, page.compte, annee, int(employeur_id), corps
+        )
+    except FormulaireInvalide as invalide:
+        return await _tableau(page, annee, False, erreur=invalide.resume, statut=422, saisie=saisie)
+    except ErreurMetier as refus:
+        statut, message, _ = refus_de(refus)
+        return await _tableau(page, annee, False, erreur=message, statut=statut, saisie=saisie)
+    return RedirectResponse(f"/superviseur/campagnes/{annee}?message=delai", status_code=303)
+
+
 @router.post("/superviseur/campagnes/{annee}/{action}")
 async def piloter(
     page: FormulaireSuperviseur,
@@ -321,7 +358,12 @@ async def piloter(
 # --- employers ---
 
 
-ETATS_AGENT = {"ouverte": "À mettre à jour", "terminee": "Répondu", "annulee": "Tâche annulée"}
+ETATS_AGENT = {
+    "ouverte": "À mettre à jour",
+    "terminee": "Répondu",
+    "annulee": "Tâche annulée",
+    "close_date_limite": "Close à la date limite, sans réponse",
+}
 
 
 def etat_de_l_agent(ligne: dict[str, Any]) -> str:
@@ -335,10 +377,14 @@ async def campagnes_employeur(page: PageEmployeur, annee: str = ""):
     """The employer's agents targeted by each campaign, answered or not, with the task forms."""
     employeur_id = page.compte.employeur_id or 0
     liste_campagnes, choisie, agents = await campagnes.de_l_employeur(page.session, employeur_id, annee)
+    date_limite = (
+        await campagne_echeances.date_limite_de_l_employeur(page.session, choisie, employeur_id) if choisie else None
+    )
     resume = {
         "total": len(agents),
         "ouvertes": sum(1 for a in agents if a["tache_etat"] == "ouverte"),
         "repondues": sum(1 for a in agents if a["tache_etat"] == "terminee"),
+        "closes": sum(1 for a in agents if a["tache_etat"] == "close_date_limite"),
     }
     return page.rendre(
         "employeur/campagnes.html",
@@ -347,6 +393,7 @@ async def campagnes_employeur(page: PageEmployeur, annee: str = ""):
             "choisie": choisie,
             "agents": agents,
             "resume": resume,
+            "date_limite": date_limite,
             "etat_de_l_agent": etat_de_l_agent,
             "COHORTES": COHORTES,
             "ETAPES_CAMPAGNE": ETAPES,

@@ -198,6 +198,8 @@ AVIS = {
     "exclusion_levee": "L'exclusion est levée : les agents concernés reçoivent leur document avec la prochaine "
     "tranche.",
     "ajout": "L'ajout est enregistré : les agents ajoutés suivent les étapes de la campagne qui restent.",
+    "delai": "Le délai de l'employeur est prolongé : ses tâches de campagne ont leur nouvelle échéance, et il sera "
+    "relancé avant elle.",
     # incidents
     "incident_relance": "Le processus est relancé : l'étape arrêtée est exécutée à nouveau. S'il échoue encore, il "
     "reste dans la liste avec le nouveau motif.",
@@ -434,3 +436,11 @@ EVENEMENTS |= {
     "document_renvoye": "Document de la campagne renvoyé (nouvelle version)",
     "coordonnees_modifiees": "Adresse postale ou mode de réception des documents modifié",
 }
+
+# The campaign's deadlines (issue 24, §8): a task left unanswered at its employer's cut-off, an extended deadline.
+ETATS["close_date_limite"] = "Close à la date limite"
+EVENEMENTS |= {
+    "delai_employeur_prolonge": "Délai d'un employeur prolongé",
+    "taches_closes_date_limite": "Tâches de campagne closes à la date limite",
+}
+CHAMPS["date_limite"] = "Nouvelle date limite"

@@ -12,7 +12,8 @@ from api.deps import Employeur_ou_Superviseur, Identifiant, IdentifiantFacultati
 from api.parametres import Decalage
 from domain.campagne import Cohorte, Livraison
 from domain.texte import TexteLibreMultiligne
-from services import campagne_renvoi, campagnes, taches
+from services import campagne_echeances, campagne_renvoi, campagnes, taches
+from services.campagne_echeances import DelaiPublic, Prolongation
 from services.campagne_renvoi import DemandeDeRenvoi, RenvoiPublic
 from services.campagnes import CampagnePublique, EtatPilotage, Pilotage
 
@@ -134,6 +135,23 @@ async def reprise(
     return await campagnes.reprendre(session, moteur, compte, annee, corps)
 
 
+@router.post("/{annee}/employeurs/{employeur_id}/delai", response_model=DelaiPublic)
+async def prolonger_delai(
+    corps: Prolongation,
+    compte: Superviseur,
+    session: SessionDep,
+    moteur: MoteurDep,
+    employeur_id: Identifiant,
+    annee: int = Annee,
+) -> DelaiPublic:
+    """Extend one employer's deadline: ``date_limite`` (a day, at the Paris hour of the campaign's cut-off) and
+    ``motif``. Its campaign tasks are due then (those closed at the cut-off open again); it is neither late nor closed
+    at the campaign's cut-off; it gets its own reminder before its date, and after it if still late. 422 for a
+    date already past, not after the campaign's cut-off, or on or after the transmission; 404 for an employer not
+    in the campaign."""
+    return await campagne_echeances.prolonger_delai(session, moteur, compte, annee, employeur_id, corps)
+
+
 @router.post("/{annee}/taches/{tache_id}/completion")
 async def completer(
     corps: CompletionCampagne,
@@ -142,7 +160,8 @@ async def completer(
     tache_id: Identifiant,
     annee: int = Annee,
 ) -> dict[str, Any]:
-    """The employer has updated the agent's CIR (``PUT /affilies/{nir}/cir/{annee}``) and says so."""
+    """The employer has updated the agent's CIR (``PUT /affilies/{nir}/cir/{annee}``) and says so: refused (422,
+    saying which period is missing) while the CIR does not cover the campaign's reference year."""
     tache = await taches.tache_de_campagne(session, compte, annee, tache_id)
     await taches.terminer_tache_de_campagne(session, compte, tache, corps.donnees_verifiees, corps.commentaire)
     return {"id": tache_id, "etat": "terminee"}

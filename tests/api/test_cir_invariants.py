@@ -221,12 +221,20 @@ async def test_correction_d_une_tache_de_campagne_ecrite_et_controlee(service: S
         f"/taches/{tache_id}/completion", json={"carriere_verifiee": True, "corrections": [FIN_2025]}
     )
     assert refusee.status_code == 422 and _regles(refusee) == {"chevauchement"}
-    acceptee = await rh.post(
+    # Written alone, the last four months leave the reference year (2025) uncovered: refused, saying what is missing.
+    trouee = await rh.post(
         f"/taches/{tache_id}/completion",
         json={"carriere_verifiee": True, "corrections": [{**FIN_2025, "remplace": "2025-01-01"}]},
     )
+    assert trouee.status_code == 422, trouee.text
+    assert "il manque" in trouee.json()["detail"] and "du 1er janvier 2025 au 31 août 2025" in trouee.json()["detail"]
+    assert [ligne["date_debut"] for ligne in await _cir(rh, nir, 2025)] == ["2025-01-01"]  # nothing written
+    debut_2025 = {**FIN_2025, "date_debut": "2025-01-01", "date_fin": "2025-08-31"}
+    acceptee = await rh.post(
+        f"/taches/{tache_id}/completion", json={"carriere_verifiee": True, "corrections": [debut_2025, FIN_2025]}
+    )
     assert acceptee.status_code == 200, acceptee.text
-    assert [ligne["date_debut"] for ligne in await _cir(rh, nir, 2025)] == ["2025-09-01"]
+    assert [ligne["date_debut"] for ligne in await _cir(rh, nir, 2025)] == ["2025-01-01", "2025-09-01"]
 
 
 async def test_page_corriger_puis_supprimer_avec_confirmation(service: Service):

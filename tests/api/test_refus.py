@@ -286,4 +286,7 @@ async def test_filtre_inconnu_de_la_corbeille(service: Service):
     assert reponse.status_code == 422
     erreur = reponse.json()["erreurs"][0]
     assert erreur["champ"] == "etat"
-    assert erreur["message"] == "valeur inconnue ; valeurs possibles : 'ouverte', 'terminee' ou 'annulee'"
+    assert (
+        erreur["message"]
+        == "valeur inconnue ; valeurs possibles : 'ouverte', 'terminee', 'annulee' ou 'close_date_limite'"
+    )

@@ -4,12 +4,15 @@ bad input gets a French 422 naming the field."""
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import httpx
 import pytest
 
 from api.app import create_app
+from domain.campagne import PARIS
+from domain.campagne_echeances import id_workflow_delai
+from notifications.rendu import date_fr
 from persistence.comptes import creer_compte, hacher
 from persistence.db import transaction
 from tests.support.attente import attendre
@@ -111,6 +114,14 @@ async def test_simulation_lancement_pilotage_et_reponse_employeur(api):
     url = f"/campagnes/{annee}/taches/{commune.id}/completion"
     reponse = await rh.post(url, json={"donnees_verifiees": False})
     assert reponse.status_code == 422 and "J'ai vérifié les données : " in reponse.json()["detail"]
+    # The agent's CIR lacks the reference year (N-1): refused, saying which period is missing; accepted once written.
+    reponse = await rh.post(url, json={"donnees_verifiees": True})
+    detail = reponse.json()["detail"]
+    assert reponse.status_code == 422 and "il manque" in detail and f"du 1er janvier {annee - 1} au " in detail, detail
+    assert detail.startswith("J'ai vérifié les données : ") and reponse.json()["erreurs"][0]["regle"] == "cir_incomplet"
+    agent = next(a for a in pop.agents.values() if a.id == commune.affilie_id)
+    ligne = {"date_debut": f"{annee - 1}-01-01", "date_fin": date.today().isoformat(), "indice_majore": 480}
+    assert (await rh.put(f"/affilies/{agent.nir}/cir/{annee - 1}", json=ligne)).status_code == 200
     assert (await rh.post(url, json={"donnees_verifiees": True})).json()["etat"] == "terminee"
     assert (await rh.post(url, json={"donnees_verifiees": True})).status_code == 409
 
@@ -126,3 +137,45 @@ async def test_simulation_lancement_pilotage_et_reponse_employeur(api):
     }
     assert (await drh.get(f"/campagnes/{annee}")).status_code == 403
     await env.client.get_workflow_handle(f"campagne-dai-{annee}").terminate()
+
+
+async def test_delai_d_un_employeur_et_ses_refus(api):
+    env, settings, _, boite, pop, client = api
+    superviseur, rh = await client("superviseur"), await client("rh-commune")
+    annee, hopital = pop.annee, pop.employeurs["hopital"]
+    cal = demande_campagne(settings, annee).calendrier
+
+    def jour(instant, jours: int = 0) -> str:
+        return (instant.astimezone(PARIS).date() + timedelta(days=jours)).isoformat()
+
+    url = f"/campagnes/{annee}/employeurs/{hopital.id}/delai"
+    corps = {"date_limite": jour(cal.date_limite, 10), "motif": "Fusion des services des ressources humaines"}
+    assert (await superviseur.post(url, json=corps)).status_code == 404  # no campaign yet
+    assert (await superviseur.post(f"/campagnes/{annee}")).status_code == 202
+    await avancer_jusqua(env, cal.lancement + timedelta(hours=1))
+    await attendre(lambda: len(boite.messages) == 2)
+
+    assert (await rh.post(url, json=corps)).status_code == 403
+    inconnu = await superviseur.post(f"/campagnes/{annee}/employeurs/999999/delai", json=corps)
+    assert inconnu.status_code == 404 and "n'est pas un employeur de la campagne" in inconnu.json()["detail"]
+    refus = {
+        "déjà passé": (date.today() - timedelta(days=1)).isoformat(),
+        "une prolongation va au-delà": jour(cal.date_limite),
+        f"transmises au GIP Info Retraite le {date_fr(cal.transmission)}": jour(cal.transmission),
+    }
+    for attendu, valeur in refus.items():
+        reponse = await superviseur.post(url, json={**corps, "date_limite": valeur})
+        assert reponse.status_code == 422 and attendu in reponse.json()["detail"], reponse.text
+        assert "Nouvelle date limite : " in reponse.json()["detail"]  # the field by its label, never its code
+    sans_motif = await superviseur.post(url, json={"date_limite": corps["date_limite"]})
+    assert sans_motif.status_code == 422 and sans_motif.json()["erreurs"][0]["champ"] == "motif"
+
+    reponse = await superviseur.post(url, json=corps)
+    assert reponse.status_code == 200, reponse.text
+    assert reponse.json()["taches"] == 1 and reponse.json()["raison_sociale"] == hopital.raison_sociale
+    par_employeur = {e["employeur_id"]: e for e in (await superviseur.get(f"/campagnes/{annee}/employeurs")).json()}
+    assert par_employeur[hopital.id]["date_limite"] and not par_employeur[pop.employeurs["commune"].id]["date_limite"]
+    (tache,) = (await (await client("drh")).get("/taches")).json()
+    assert datetime.fromisoformat(tache["echeance"]) == datetime.fromisoformat(reponse.json()["date_limite"])
+    await env.client.get_workflow_handle(f"campagne-dai-{annee}").terminate()
+    await env.client.get_workflow_handle(id_workflow_delai(annee, hopital.id)).terminate()

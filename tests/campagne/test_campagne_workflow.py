@@ -128,6 +128,18 @@ async def test_campagne_complete_de_juillet_n_a_decembre_n_plus_1(banc):
     (alerte,) = boite.pour(SUPERVISEURS)
     assert "1 employeur en retard" in alerte["Subject"]
     assert "Centre hospitalier de Lautreville" in texte(alerte) and "Saint-Exemple" not in texte(alerte)
+    # Its tasks are closed at the cut-off (kept, not deleted); the commune's stay answered.
+    par_etat = {(t.employeur_id, t.etat) for t in await taches_de_campagne(sessions)}
+    assert par_etat == {
+        (pop.employeurs["hopital"].id, "close_date_limite"),
+        (pop.employeurs["commune"].id, "terminee"),
+    }
+    # Once after the cut-off, before the transmission: the hospital is reminded, the commune is not.
+    assert cal.relance_retardataires is not None and cal.relance_retardataires < cal.transmission
+    await avancer_jusqua(env, cal.relance_retardataires + timedelta(hours=1))
+    await attendre(lambda: len(boite.pour(hopital)) == 2 + len(cal.rappels))
+    assert "date limite passée" in boite.pour(hopital)[-1]["Subject"]
+    assert len(boite.pour(commune)) == 1
 
     # The rest of the calendar: transmission, then the documents from September to December N+1.
     vue = await handle.result()
@@ -171,8 +183,9 @@ async def test_campagne_complete_de_juillet_n_a_decembre_n_plus_1(banc):
     # Paced: the documents went out over several weeks of the window, not all at once.
     assert len({d.cree_le.isocalendar()[1] for d in documents}) > 1
 
-    # Every mail exactly once: 2 launches + 2 × 1 reminders + 1 late list + one per document.
-    attendus = 2 + len(cal.rappels) + 1 + len(pop.attendus)
+    # Every mail exactly once: 2 launches + 2 × 1 reminders + 1 late list + 1 reminder after the cut-off + one per
+    # document.
+    attendus = 2 + len(cal.rappels) + 1 + 1 + len(pop.attendus)
     assert len(boite.messages) == len(mails) == attendus
     assert len({m["Message-ID"] for m in boite.messages}) == attendus
     assert {m.etat for m in mails} == {"envoye"}
@@ -184,6 +197,7 @@ async def test_campagne_complete_de_juillet_n_a_decembre_n_plus_1(banc):
     assert campagne.compteurs["exports"] == 3 and campagne.compteurs["employeurs_en_retard"] == 1
     assert campagne.compteurs["taches"] == sum(len(a) for a in pop.a_mettre_a_jour.values())
     assert campagne.compteurs["rappels"] == len(cal.rappels)
+    assert campagne.compteurs["relances_apres_limite"] == 1
     async with sessions() as session:
         progression = await depots_campagne.progression(session, campagne)
     assert progression["employeurs"]["en_retard"] == 1

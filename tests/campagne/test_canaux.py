@@ -157,9 +157,10 @@ async def test_papier_destinataire_refuse_et_collecteur_en_panne(banc):
             (mail,) = recus
             assert f"document n° {cible.document_id}" in texte(mail)
     # The refusals: the 550 once (never retried), the 451 up to its bound; both rows refused, never sent.
-    # The hospital's launch mail and each reminder refused once; the commune's mails went all the same.
-    assert puits.refus == {agents["emma"].email: 1, agents["alice"].email: 2, hopital.email: 1 + len(cal.rappels)}
-    assert len(boite.pour(pop.employeurs["commune"].email)) == 1 + len(cal.rappels)
+    # The hospital's launch mail, each reminder and the one after the cut-off refused once; the commune's mails
+    # went all the same.
+    assert puits.refus == {agents["emma"].email: 1, agents["alice"].email: 2, hopital.email: 2 + len(cal.rappels)}
+    assert len(boite.pour(pop.employeurs["commune"].email)) == 2 + len(cal.rappels)
     assert mails[agents["emma"].email].etat == mails[agents["alice"].email].etat == "refuse"
     assert emma is not None and emma.canal == "papier"  # her next documents go on paper too
 

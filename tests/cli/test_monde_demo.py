@@ -176,6 +176,7 @@ async def test_le_calendrier_du_jour_dit_ou_en_sont_les_campagnes(tmp_path, url_
     assert [(r.cle, r.passe) for r in decembre[0].reperes] == [
         ("lancement", True),
         ("date_limite", True),
+        ("relance_retardataires", False),
         ("transmission", False),
         ("debut_envoi", False),
         ("fin_envoi", False),

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import re
 from contextlib import AsyncExitStack
-from datetime import timedelta
+from datetime import date, timedelta
 
 import httpx
 import pytest
 from sqlmodel import select
 
 from api.app import create_app
+from domain.campagne import PARIS
+from domain.campagne_echeances import id_workflow_delai
+from notifications.rendu import date_fr
 from persistence.comptes import creer_compte, hacher
 from persistence.db import transaction
 from persistence.models import Evenement
@@ -21,6 +24,7 @@ from tests.support.attente import attendre
 from tests.support.campagne import annee_de_campagne, avancer_jusqua, population_campagne, taches_de_campagne
 from tests.support.environnement import settings_de_test
 from tests.support.fabriques import avec_question_secrete
+from tests.support.lexique import mots_de_code
 from tests.support.navigateur import Navigateur
 from tests.support.service import CODE
 from worker import creer_worker
@@ -142,7 +146,17 @@ async def test_tableau_de_bord_pilotage_et_liste_employeur(banc):
     hopital = [t for t in taches if t.employeur_id == pop.employeurs["hopital"].id]
     for tache in hopital:
         assert f'href="/taches/{tache.id}"' not in liste.text
-    # It answers one from the task form: now « Répondu ».
+    # It answers one from the task form: refused while the agent's CIR lacks the reference year (N-1), saying
+    # which period; once the year is written on the CIR page, accepted: now « Répondu ».
+    await rh.get(f"/taches/{commune[0].id}")
+    refus = await rh.post(f"/taches/{commune[0].id}", {"carriere_verifiee": "oui"})
+    assert refus.status_code == 422 and f"il manque la période du 1er janvier {annee - 1} au " in refus.text
+    agent = next(a for a in pop.agents.values() if a.id == commune[0].affilie_id)
+    await rh.get(f"/cir/{agent.nir}", params={"annee": annee - 1})
+    periode = {"date_debut": f"{annee - 1}-01-01", "date_fin": date.today().isoformat(), "indice_majore": "480"}
+    formulaire = {"quotite": "100", "nature": "titulaire", "categorie": "sedentaire"}
+    ecrite = await rh.post(f"/cir/{agent.nir}/{annee - 1}", {**formulaire, **periode})
+    assert ecrite.status_code == 303, ecrite.text
     await rh.get(f"/taches/{commune[0].id}")
     assert (await rh.post(f"/taches/{commune[0].id}", {"carriere_verifiee": "oui"})).status_code == 303
     assert "Répondu</p>" in (await rh.get("/employeur/campagnes")).text
@@ -165,3 +179,33 @@ async def test_tableau_de_bord_pilotage_et_liste_employeur(banc):
     assert (await rh.get(f"/superviseur/campagnes/{annee}")).status_code == 403
     assert (await rh.post(f"/superviseur/campagnes/{annee}/pause", {"motif": ""})).status_code == 403
     assert (await superviseur.get("/employeur/campagnes")).status_code == 403
+
+
+async def test_prolonger_le_delai_d_un_employeur_depuis_le_tableau_de_bord(banc):
+    env, settings, _, boite, pop, navigateur = banc
+    annee, hopital = pop.annee, pop.employeurs["hopital"]
+    superviseur = await navigateur("superviseur")
+    await superviseur.get("/superviseur/campagnes")
+    assert (await superviseur.post("/superviseur/campagnes", {"annee": str(annee)})).status_code == 303
+    calendrier = demande_campagne(settings, annee).calendrier
+    await avancer_jusqua(env, calendrier.lancement + timedelta(hours=1))
+    await attendre(lambda: len(boite.messages) == 2)
+    page = await superviseur.get(f"/superviseur/campagnes/{annee}")
+    assert '<h2 id="titre-delai">Prolonger le délai d\'un employeur</h2>' in page.text
+
+    adresse = f"/superviseur/campagnes/{annee}/employeurs/delai"
+    jour = calendrier.date_limite.astimezone(PARIS).date() + timedelta(days=10)
+    transmission = calendrier.transmission.astimezone(PARIS).date()
+    saisie = {"employeur_id": str(hopital.id), "motif": "Fusion des services des ressources humaines"}
+    refus = await superviseur.post(adresse, {**saisie, "date_limite": transmission.isoformat()})
+    assert refus.status_code == 422 and "transmises au GIP Info Retraite" in refus.text
+    assert mots_de_code(refus.text) == []
+    reponse = await superviseur.post(adresse, {**saisie, "date_limite": jour.isoformat()})
+    assert reponse.status_code == 303 and reponse.headers["location"] == f"/superviseur/campagnes/{annee}?message=delai"
+    page = await superviseur.get(reponse.headers["location"])
+    assert "Le délai de l&#39;employeur est prolongé" in page.text and f"Prolongée au {date_fr(jour)}" in page.text
+    assert mots_de_code(page.text) == []
+    # The hospital reads its own date on its campaign page.
+    drh = await navigateur("drh")
+    assert f"au plus tard le <strong>{date_fr(jour)}</strong>" in (await drh.get("/employeur/campagnes")).text
+    await env.client.get_workflow_handle(id_workflow_delai(annee, hopital.id)).terminate()

@@ -64,7 +64,7 @@ async def service(tmp_path, url_sqlite):
                 Tache(
                     cle="attribution-campagne",
                     type=TYPE_TACHE_CAMPAGNE,
-                    workflow_id=id_workflow_campagne(2027),
+                    workflow_id=id_workflow_campagne(2026),  # its reference year (2025) is in the agent's CIR
                     employeur_id=pop.employeur.id,
                     affilie_id=pop.jeune.id,
                     echeance=maintenant + timedelta(days=20),

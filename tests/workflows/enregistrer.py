@@ -23,11 +23,12 @@ from typing import Any
 
 from sqlmodel import col, select
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowHandle, WorkflowHistory, WorkflowUpdateFailedError
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowHistory, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from domain.campagne import Livraison
+from domain.campagne import PARIS, Livraison
+from domain.campagne_echeances import id_workflow_delai
 from domain.campagne_renvoi import DemandeRenvoi
 from domain.cir import LigneCir, NatureService
 from domain.eir import ActionAffilie, DemandeConsolidation, PeriodeASignaler, ReponsesEnquete
@@ -39,11 +40,16 @@ from domain.task_queues import id_workflow_eir
 from domain.validation import DecisionValidation, DemandeValidation, PeriodeDeclaree
 from notifications.puits import demarrer_puits
 from persistence import depots
+from persistence.comptes import creer_compte
 from persistence.db import SessionFactory, creer_moteur, fabrique_sessions, transaction
+from persistence.fabrique import identifiant
 from persistence.migrations import migrer_async
 from persistence.models import RectificationTable, Tache
 from persistence.models_campagne import CibleCampagne
+from services.campagne_echeances import Prolongation, prolonger_delai
+from services.moteur import Moteur
 from settings import Settings
+from tests.support.attente import attendre
 from tests.support.campagne import population_campagne
 from tests.support.environnement import BIN, port_libre, settings_de_test
 from tests.support.fabriques import Population, ligne_chez, population
@@ -418,6 +424,42 @@ async def renvoi_campagne(banc: Banc) -> list[WorkflowHistory]:
     return [await handle.fetch_history()]
 
 
+async def delai_employeur(banc: Banc) -> list[WorkflowHistory]:
+    """A manager extends the hospital's deadline once the campaign's tasks are out: its own reminder, its tasks
+    closed at its own date, its reminder after it."""
+    annee = (await banc.env.get_current_time()).year + 1
+    pop = await population_campagne(banc.sessions, annee, avec_eig=False)
+    settings = banc.settings.model_copy(update={"temporal_address": banc.env.client.service_client.config.target_host})
+    demande = demande_campagne(settings, annee)
+    campagne = await demarrer_campagne(banc.env.client, settings.task_queue, demande)
+    await banc.env.sleep(demande.calendrier.lancement + timedelta(hours=1) - await banc.env.get_current_time())
+
+    async def taches_creees() -> bool:
+        async with banc.sessions() as session:
+            return len((await session.exec(select(Tache))).all()) == 2
+
+    await attendre(taches_creees, ATTENTE)
+    async with transaction(banc.sessions) as session:
+        superviseur = await creer_compte(session, role="superviseur", identifiant="superviseur", code_hash="x")
+    hopital = identifiant(pop.employeurs["hopital"])
+    jour = demande.calendrier.date_limite.astimezone(PARIS).date() + timedelta(days=10)
+    async with banc.sessions() as session:
+        delai = await prolonger_delai(
+            session, Moteur(settings), superviseur, annee, hopital, Prolongation(date_limite=jour, motif="Fusion")
+        )
+    assert delai.relance is not None
+    await banc.env.sleep(delai.relance + timedelta(hours=1) - await banc.env.get_current_time())
+    handle = banc.env.client.get_workflow_handle(id_workflow_delai(annee, hopital))
+
+    async def terminee() -> bool:
+        return (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
+
+    await attendre(terminee, ATTENTE)
+    historique = await handle.fetch_history()
+    await campagne.terminate()
+    return [historique]
+
+
 async def lancement_campagne(banc: Banc) -> list[WorkflowHistory]:
     """What the yearly Schedule starts: the campaign of the current year (left running when the server stops)."""
     handle = await banc.env.client.start_workflow(
@@ -444,6 +486,7 @@ SCENARIOS: dict[str, tuple[Scenario, bool]] = {
     "campagne": (campagne, False),
     "lancement_campagne": (lancement_campagne, False),
     "renvoi_campagne": (renvoi_campagne, False),
+    "delai_employeur": (delai_employeur, False),
 }
 
 
