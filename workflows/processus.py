@@ -399,7 +399,7 @@ class Deroulement(Generic[VueT]):
         if self.tache_incident is None:
             await self.etat(vue, "incident_resolu", details={"tentatives": tentatives})
         else:
-            await self._clore(self.tache_incident, vue, "incident_resolu", details={"tentatives": tentatives})
+            await self.clore_tache(self.tache_incident, vue, "incident_resolu", details={"tentatives": tentatives})
         self.incident, self.tache_incident, self._avant_incident = None, None, None
         self._reprise = None  # a correction's resumption taken during the run that succeeded: nothing left to do
 
@@ -443,7 +443,7 @@ class Deroulement(Generic[VueT]):
         if not taches:
             await self.etat(vue, evenement, **auteur)
         else:
-            await self._clore(taches[0], vue, evenement, etat=EtatTache.annulee, autres=taches[1:], **auteur)
+            await self.clore_tache(taches[0], vue, evenement, etat=EtatTache.annulee, autres=taches[1:], **auteur)
         self.tache_ouverte, self.tache_incident, self.incident, self._reponse_attendue = None, None, None, None
         self._relancable, self._relance = None, None  # a reminder asked meanwhile is not sent (its update says so)
         return tache_employeur
@@ -790,32 +790,21 @@ class Deroulement(Generic[VueT]):
         evenement: str,
         reponse: ReponseTache | None = None,
         etat: EtatTache = EtatTache.terminee,
-        ecrire_cir: bool = True,
-        **auteur: Unpack[Auteur],
-    ) -> None:
-        """Close the task (with ``reponse``: the answer stored, its CIR lines written unless ``ecrire_cir`` is
-        false; else as ``etat``) and write ``vue``, in one local activity."""
-        await self._clore(tache_id, vue, evenement, reponse, etat, ecrire_cir=ecrire_cir, **auteur)
-        self.tache_ouverte = None
-        self._reponse_attendue = None
-
-    async def _clore(
-        self,
-        tache_id: int,
-        vue: VueT,
-        evenement: str,
-        reponse: ReponseTache | None = None,
-        etat: EtatTache = EtatTache.terminee,
         autres: list[int] | None = None,
         ecrire_cir: bool = True,
         **auteur: Unpack[Auteur],
     ) -> None:
+        """Close the task (with ``reponse``: the answer stored, its CIR lines written unless ``ecrire_cir`` is
+        false; else as ``etat``, and the ``autres`` tasks too) and write ``vue``, in one local activity. The
+        person's open task closed, none is open any more."""
         transition = self.transition(vue, evenement, **auteur)
         await self.ecrire(
             ActivitesProcessus.clore_tache,
             ClotureTache(tache_id, workflow.now(), transition, reponse, etat, list(autres or []), ecrire_cir),
         )
         self.ecrit(transition, vue)
+        if tache_id == self.tache_ouverte:
+            self.tache_ouverte, self._reponse_attendue = None, None
 
     async def marquer(self, tache_id: int, evenement: str, relancee: bool = False, escaladee: bool = False) -> None:
         """Note a reminder or an escalation on an open task (a task whose answer is not a ``completer_tache``,
@@ -966,6 +955,9 @@ class ProcessusWorkflow(Generic[VueT]):
 
     @workflow.update
     async def completer_tache(self, reponse: ReponseTache) -> VueT:
+        """The answer to the open task (``POST /taches/{id}/completion``), an employer's or a supervisor's: answered
+        once stored, with the state that follows; refused, in French, when the task no longer waits for it or when
+        its corrections no longer fit the agent's CIR (the task then stays open)."""
         return await self._processus.recevoir_reponse(reponse)
 
     @completer_tache.validator
@@ -974,10 +966,12 @@ class ProcessusWorkflow(Generic[VueT]):
 
     @workflow.query
     def etat(self) -> VueT:
+        """The process's state as the workflow knows it (the projection shows the same once written)."""
         return self._processus.vue
 
     @workflow.update
     async def reprendre(self, action: ActionSuperviseur) -> VueT:
+        """A supervisor (or the correction of the CIR) resumes the process stopped on an incident."""
         return await self._processus.reprendre(action)
 
     @reprendre.validator
@@ -986,6 +980,8 @@ class ProcessusWorkflow(Generic[VueT]):
 
     @workflow.update
     async def annuler(self, action: ActionSuperviseur) -> VueT:
+        """A supervisor cancels the process, with a reason, at any step until it ends: from the incidents' console or
+        from the process's page."""
         return await self._processus.annuler(action)
 
     @annuler.validator
@@ -1009,6 +1005,7 @@ class DemandeWorkflow(ProcessusWorkflow[VueT]):
 
     @workflow.update
     async def retirer(self, action: ActionAffilie) -> VueT:
+        """The agent withdraws the request (``DELETE``), until it ends."""
         return await self._processus.retirer(action, self._verifier_retrait)
 
     @retirer.validator
