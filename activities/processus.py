@@ -7,8 +7,10 @@ same transaction as the state that records it, so the inbox and the process's pa
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any, TypeVar
 
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -40,7 +42,7 @@ from persistence.models import (
     Tache,
 )
 
-Ligne = TypeVar("Ligne", Affilie, Document)
+Ligne = TypeVar("Ligne", bound=SQLModel)
 
 
 SANS_EMPLOYEUR = "votre dernier employeur CNRACL"  # how an EIR's mails name the employer when none is known
@@ -68,7 +70,7 @@ class ActivitesProcessus:
                 return Parties(ligne.affilie_id, employeur_de_l_eir(None, lignes))
             if isinstance(ligne, RectificationTable):
                 return Parties(ligne.affilie_id, ligne.employeur_actuel_id)
-            affilie = await _lire(session, Affilie, ligne.affilie_id)
+            affilie = await lire(session, Affilie, ligne.affilie_id)
             return Parties(ligne.affilie_id, affilie.employeur_id)
 
     @activity.defn(name="processus_situation")
@@ -76,36 +78,25 @@ class ActivitesProcessus:
         """The end the agent's recorded situation (retirement, death) gives the process, if any."""
         async with self._sessions() as session:
             ligne = await _projection(session, reference)
-            affilie = await _lire(session, Affilie, ligne.affilie_id)
+            affilie = await lire(session, Affilie, ligne.affilie_id)
             return fin_par_situation(affilie.date_liquidation, affilie.date_de_deces)
 
     @activity.defn(name="processus_transition")
     async def transition(self, transition: Transition) -> None:
         async with transaction(self._sessions) as session:
-            await _appliquer(session, transition)
+            await appliquer(session, transition)
 
     @activity.defn(name="tache_ouvrir")
     async def ouvrir_tache(self, ouverture: OuvertureTache) -> int:
         """Create the task (once: its key) with the sequence of the state that opens it, then write that state
         with the task's number."""
         nouvelle, transition = ouverture.tache, ouverture.transition
+        # the row's columns bear the new task's names, but for its creation time
+        colonnes = asdict(nouvelle) | {"type": nouvelle.type.value, "destinataire": nouvelle.destinataire.value}
+        colonnes["creee_le"] = colonnes.pop("horodatage")
         async with transaction(self._sessions) as session:
             tache, creee = await depots.creer_tache(
-                session,
-                Tache(
-                    cle=nouvelle.cle,
-                    type=nouvelle.type.value,
-                    workflow_id=nouvelle.workflow_id,
-                    demande_id=nouvelle.demande_id,
-                    employeur_id=nouvelle.employeur_id,
-                    affilie_id=nouvelle.affilie_id,
-                    destinataire=nouvelle.destinataire.value,
-                    etat=EtatTache.ouverte.value,
-                    echeance=nouvelle.echeance,
-                    creee_le=nouvelle.horodatage,
-                    details=nouvelle.details,
-                    sequence=transition.sequence,
-                ),
+                session, Tache(**colonnes, etat=EtatTache.ouverte.value, sequence=transition.sequence)
             )
             if tache.id is None:
                 raise ApplicationError("tâche créée sans numéro", type="TacheSansNumero")
@@ -119,7 +110,7 @@ class ActivitesProcessus:
                     details={"tache_id": tache.id, "type": tache.type, "echeance": nouvelle.echeance.isoformat()},
                 )
             transition.projection.tache_id = tache.id
-            await _appliquer(session, transition)
+            await appliquer(session, transition)
             return tache.id
 
     @activity.defn(name="tache_marquer")
@@ -131,7 +122,7 @@ class ActivitesProcessus:
             )
             if tache is None:
                 raise _tache_inconnue(marquage.tache_id)
-            await _appliquer(session, marquage.transition)
+            await appliquer(session, marquage.transition)
 
     @activity.defn(name="tache_clore")
     async def clore_tache(self, cloture: ClotureTache) -> None:
@@ -157,7 +148,7 @@ class ActivitesProcessus:
                 await depots.terminer_tache(session, tache, cloture.reponse, cloture.horodatage, cloture.ecrire_cir)
             for autre in cloture.autres:
                 await depots.marquer_tache(session, autre, cloture.horodatage, cloture.etat.value)
-            await _appliquer(session, cloture.transition)
+            await appliquer(session, cloture.transition)
 
     @activity.defn(name="processus_notifier")
     async def notifier(self, notification: Notification) -> None:
@@ -170,7 +161,7 @@ class ActivitesProcessus:
     async def reserver(self, session: AsyncSession, notification: Notification) -> MailReserve | None:
         """The mail of ``notification`` rendered and stored in the outbox, in the caller's transaction."""
         ligne = await _projection(session, notification.reference)
-        affilie = await _lire(session, Affilie, ligne.affilie_id)
+        affilie = await lire(session, Affilie, ligne.affilie_id)
         employeur = await session.get(Employeur, notification.employeur_id) if notification.employeur_id else None
         contexte: dict[str, Any] = {
             "url": self._url,
@@ -183,7 +174,7 @@ class ActivitesProcessus:
         contexte |= _contexte_du_processus(ligne)
         contexte |= await contexte_tache(session, notification.tache_id)
         if notification.document_id is not None:
-            contexte["document"] = (await _lire(session, Document, notification.document_id)).contenu
+            contexte["document"] = (await lire(session, Document, notification.document_id)).contenu
         adresse = adresse_de(notification.destinataire, affilie, employeur, self._mail_superviseurs)
         return await self._mails.reserver(
             session,
@@ -238,7 +229,9 @@ def _contexte_du_processus(ligne: depots.Projection) -> dict[str, Any]:
     }
 
 
-async def _appliquer(session: AsyncSession, transition: Transition) -> None:
+async def appliquer(session: AsyncSession, transition: Transition) -> None:
+    """Write ``transition`` (projection and history) in the caller's transaction; its process unknown: a
+    non-retryable failure."""
     try:
         await depots.appliquer_transition(session, transition)
     except LookupError as absente:
@@ -252,7 +245,8 @@ async def _projection(session: AsyncSession, reference: ReferenceProcessus) -> d
         raise ApplicationError(str(absente), type="ProcessusInconnu", non_retryable=True) from absente
 
 
-async def _lire(session: AsyncSession, modele: type[Ligne], identifiant: int) -> Ligne:
+async def lire(session: AsyncSession, modele: type[Ligne], identifiant: int) -> Ligne:
+    """The row, or a non-retryable failure naming it (an activity's input names a row that is not there)."""
     ligne = await session.get(modele, identifiant)
     if ligne is None:
         raise ApplicationError(f"{modele.__name__} {identifiant} introuvable", type="LigneAbsente", non_retryable=True)

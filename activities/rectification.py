@@ -10,6 +10,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.documents import contenu_eig, contenu_ris
+from activities.processus import lire
 from domain.etats import EtatTache, TypeDocument
 from domain.rectification import MENTION_RECLAMATION_EIG, ProductionRectifie
 from persistence import depots
@@ -30,15 +31,11 @@ class ActivitesRectification:
         rectified RIS or EIG with the lines they changed (« corrigée »), or the document as it stands with their
         reasons (« aucune erreur constatée »)."""
         async with transaction(self._sessions) as session:
-            rectification = await _rectification(session, production.rectification_id)
-            affilie = await session.get(Affilie, rectification.affilie_id)
-            if affilie is None or affilie.id is None:
-                raise ApplicationError(
-                    f"affilié {rectification.affilie_id} introuvable", type="LigneAbsente", non_retryable=True
-                )
-            lignes = await depots.lignes_cir(session, affilie.id)
+            rectification = await lire(session, RectificationTable, production.rectification_id)
+            affilie = await lire(session, Affilie, rectification.affilie_id)
+            lignes = await depots.lignes_cir(session, rectification.affilie_id)
             aujourd_hui = production.horodatage.date()
-            enfants = await depots.enfants(session, affilie.id)
+            enfants = await depots.enfants(session, rectification.affilie_id)
             if rectification.type_document == TypeDocument.eig.value:
                 contenu = contenu_eig(affilie, lignes, enfants, aujourd_hui)
                 contenu["reclamation_eig"] = True
@@ -56,7 +53,7 @@ class ActivitesRectification:
                 Document(
                     cle=f"{rectification.workflow_id}:document",
                     type=rectification.type_document,
-                    affilie_id=affilie.id,
+                    affilie_id=rectification.affilie_id,
                     cree_le=production.horodatage,
                     contenu=contenu,
                 ),
@@ -92,12 +89,3 @@ async def _reponse(session: AsyncSession, rectification: RectificationTable, res
         "lignes_modifiees": lignes,
         "motifs": motifs,
     }
-
-
-async def _rectification(session: AsyncSession, rectification_id: int) -> RectificationTable:
-    rectification = await session.get(RectificationTable, rectification_id)
-    if rectification is None:
-        raise ApplicationError(
-            f"rectification {rectification_id} inconnue", type="RectificationInconnue", non_retryable=True
-        )
-    return rectification

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.processus import _appliquer
+from activities.processus import appliquer, lire
 from domain.cir import LigneCir, NatureService
 from domain.erreurs import Refus
 from domain.etats import EtatTache
@@ -60,7 +59,7 @@ class ActivitesValidation:
         lignes = [periode.ligne for periode in enregistrement.periodes]
         dues = cotisations_retroactives(lignes, enregistrement.date_demande, valeurs_datees("point_indice"))
         async with transaction(self._sessions) as session:
-            dossier = await _dossier(session, enregistrement.dossier_id)
+            dossier = await lire(session, DossierValidationTable, enregistrement.dossier_id)
             certifiees = []
             for periode in enregistrement.periodes:
                 ligne = periode.ligne
@@ -80,7 +79,7 @@ class ActivitesValidation:
         history), and the decision's state, in one transaction. Lines the CIR's invariants now refuse: nothing
         written, a non-retryable failure (the dossier stops on a business incident)."""
         async with transaction(self._sessions) as session:
-            dossier = await _dossier(session, validation.dossier_id)
+            dossier = await lire(session, DossierValidationTable, validation.dossier_id)
             lignes = [
                 LigneCir.model_validate({**ligne, "nature": NatureService.non_titulaire_valide.value})
                 for ligne in dossier.periodes_certifiees or []
@@ -100,13 +99,4 @@ class ActivitesValidation:
             except Refus as refus:
                 raise ApplicationError(refus.message, type="PeriodesRefusees", non_retryable=True) from None
             await depots.marquer_tache(session, validation.tache_id, transition.horodatage, EtatTache.terminee.value)
-            await _appliquer(session, transition)
-
-
-async def _dossier(session: AsyncSession, dossier_id: int) -> DossierValidationTable:
-    dossier = await session.get(DossierValidationTable, dossier_id)
-    if dossier is None:
-        raise ApplicationError(
-            f"dossier de validation {dossier_id} inconnu", type="ProcessusInconnu", non_retryable=True
-        )
-    return dossier
+            await appliquer(session, transition)

@@ -29,18 +29,15 @@ with workflow.unsafe.imports_passed_through():
         ReponsesEnquete,
         VueEir,
     )
-    from domain.etats import ETATS_EIR_TERMINES, Acteur, EtapeEir, EtatEir, TypeTache
-    from domain.processus import ActionSuperviseur, FinProcessus, MotifFin, ReferenceProcessus, TypeProcessus
-    from domain.taches import ReponseTache
+    from domain.etats import Acteur, EtapeEir, EtatEir, TypeTache
+    from domain.processus import FinProcessus, MotifFin, ReferenceProcessus, TypeProcessus
     from workflows.processus import (
-        ATTENTE_INTERRUPTION,
         COURTE,
         ENVOI,
-        Annulation,
         Cloture,
         DemandeTache,
+        DemandeWorkflow,
         Deroulement,
-        Interruption,
         MailsTache,
         refus,
     )
@@ -50,43 +47,27 @@ _MAILS_EMPLOYEUR = ("relance_employeur", "escalade_superviseur")
 
 
 @workflow.defn
-class EirWorkflow:
+class EirWorkflow(DemandeWorkflow[VueEir]):
+    PREFIXE_MAILS = "eir"
+    MAIL_RETRAIT = "retrait_confirme"
+    RETRAIT_TROP_TARD = "La demande ne peut plus être retirée : l'entretien est déjà terminé."
+
     @workflow.init
     def __init__(self, demande: DemandeEir) -> None:
         self._demande = demande
         self._validation: ActionAffilie | None = None
         self._consolidation: DemandeConsolidation | None = None
         self._enquete: ReponsesEnquete | None = None
-        self._retrait: ActionAffilie | None = None
-        self._processus = Deroulement(
-            ReferenceProcessus(TypeProcessus.eir, demande.demande_id),
-            VueEir(etape=EtapeEir.enregistrement, etat=EtatEir.enregistree, en_attente_de=Acteur.cnracl),
-            interrompu=lambda: self._retrait is not None,
-            regles=demande.delais.incidents,
-            # A request started before these ends existed (no overall delay in its input) replays as it ran.
-            cloturable=demande.delais.delai_global is not None,
-        )
+        reference = ReferenceProcessus(TypeProcessus.eir, demande.demande_id)
+        debut = VueEir(etape=EtapeEir.enregistrement, etat=EtatEir.enregistree, en_attente_de=Acteur.cnracl)
+        delais = demande.delais
+        self._processus = Deroulement(reference, debut, regles=delais.incidents, delai_global=delais.delai_global)
 
     # ------------------------------------------------------------------ process
 
     @workflow.run
     async def run(self, demande: DemandeEir) -> VueEir:
-        self._processus.borner(demande.delais.delai_global)
-        try:
-            await self._enregistrement()
-            await self._preparation()
-            await self._realisation()
-        except Annulation:
-            await self._annuler(self._processus.annulation)
-        except Interruption:
-            if self._processus.annulation_en_cours is not None:
-                await self._annuler(self._processus.annulation_en_cours)
-            else:
-                await self._retirer()
-        except Cloture as cloture:
-            await self._clore(cloture.fin)
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        return self._processus.vue
+        return await self.derouler(self._enregistrement, self._preparation, self._realisation)
 
     async def _enregistrement(self) -> None:
         processus, delais = self._processus, self._demande.delais
@@ -178,36 +159,8 @@ class EirWorkflow:
             details={"reponses": self._enquete.reponses},
         )
 
-    async def _retirer(self) -> None:
-        processus = self._processus
-        compte_id = self._retrait.compte_id if self._retrait else None
-        retiree = VueEir(etape=processus.vue.etape, etat=EtatEir.retiree)
-        tache = processus.tache_ouverte
-        await processus.terminer(retiree, "demande_retiree", acteur=Acteur.affilie, compte_id=compte_id)
-        if tache is not None:
-            await processus.notifier("tache_annulee", Acteur.employeur, tache_id=tache)
-        await processus.notifier("retrait_confirme", Acteur.affilie)
-
-    async def _annuler(self, action: ActionSuperviseur | None) -> None:
-        """A supervisor cancelled the request: its tasks cancelled, who and why in the history, the employer and the
-        agent told."""
-        processus = self._processus
-        tache = await processus.terminer_annule(VueEir(etape=processus.vue.etape, etat=EtatEir.annulee), action)
-        if tache is not None:
-            await processus.notifier("tache_annulee", Acteur.employeur, tache_id=tache)
-        await processus.notifier("eir_annulee", Acteur.affilie)
-
-    async def _clore(self, fin: FinProcessus) -> None:
-        """The request ends before its main line's end (a deadline, the agent's retirement or death): its tasks
-        cancelled, the named outcome in the history, the employer whose task was open and the agent told (not
-        after a death: the agent's file is closed by the fund's own procedure)."""
-        processus = self._processus
-        etat = EtatEir.sans_objet if fin.motif in (MotifFin.retraite, MotifFin.deces) else EtatEir.expiree
-        tache = await processus.terminer_clos(VueEir(etape=processus.vue.etape, etat=etat), fin)
-        if tache is not None:
-            await processus.notifier("tache_annulee", Acteur.employeur, tache_id=tache)
-        if fin.motif is not MotifFin.deces:
-            await processus.notifier(f"eir_{fin.evenement}", Acteur.affilie)
+    def _vue_finale(self, etat: str) -> VueEir:
+        return VueEir(etape=self._processus.vue.etape, etat=EtatEir(etat))
 
     # ------------------------------------------------------------------ steps
 
@@ -221,19 +174,14 @@ class EirWorkflow:
     ) -> None:
         """The employer's task (verification, consolidation), answered: see ``Deroulement.tache``."""
         processus = self._processus
-        await processus.tache(
-            DemandeTache(
-                type,
-                VueEir(etape=EtapeEir.preparation, etat=etat, phase=phase),
-                Acteur.employeur,
-                (await processus.parties()).employeur_id,
-                self._demande.delais.taches,
-                dict(details or {}),
-                acteur=Acteur.affilie if demandeur else Acteur.cnracl,
-                compte_id=demandeur,
-            ),
-            MailsTache("notification_employeur" if phase == 1 else "consolidation_employeur", *_MAILS_EMPLOYEUR),
+        vue = VueEir(etape=EtapeEir.preparation, etat=etat, phase=phase)
+        employeur_id, delais = (await processus.parties()).employeur_id, self._demande.delais.taches
+        auteur = Acteur.affilie if demandeur else Acteur.cnracl  # the agent, for a consolidation
+        tache = DemandeTache(
+            type, vue, Acteur.employeur, employeur_id, delais, dict(details or {}), acteur=auteur, compte_id=demandeur
         )
+        mails = MailsTache("notification_employeur" if phase == 1 else "consolidation_employeur", *_MAILS_EMPLOYEUR)
+        await processus.tache(tache, mails)
 
     async def _publier_ris(self, evenement: str) -> None:
         """The RIS, its mail to the agent, then the state « RIS disponible » (phase 2, the agent's turn): one
@@ -253,15 +201,7 @@ class EirWorkflow:
     def _production(self, etape: str) -> ProductionDocument:
         return ProductionDocument(f"{self._processus.workflow_id}:{etape}", self._demande.demande_id, workflow.now())
 
-    # ------------------------------------------------------------------ updates and query
-
-    @workflow.update
-    async def completer_tache(self, reponse: ReponseTache) -> VueEir:
-        return await self._processus.recevoir_reponse(reponse)
-
-    @completer_tache.validator
-    def _valider_completion(self, reponse: ReponseTache) -> None:
-        self._processus.valider_reponse(reponse)
+    # ------------------------------------------------------------------ the agent's answers of its own
 
     @workflow.update
     async def valider_ris(self, action: ActionAffilie) -> VueEir:
@@ -293,46 +233,6 @@ class EirWorkflow:
     def _valider_enquete(self, reponses: ReponsesEnquete) -> None:
         self._processus.valider(reponses.sequence, self._verifier_enquete)
 
-    @workflow.update
-    async def retirer(self, action: ActionAffilie) -> VueEir:
-        processus = self._processus
-        await processus.rattraper(action.sequence, self._verifier_retrait)
-        # The withdrawal is recorded at once; it takes effect when the current step ends. A step held up must
-        # not hold the agent's request: answer after a while with the state as it is, the withdrawal following.
-        self._retrait = action
-        try:
-            await workflow.wait_condition(lambda: processus.vue.etat is EtatEir.retiree, timeout=ATTENTE_INTERRUPTION)
-        except TimeoutError:
-            workflow.logger.info("retrait enregistré, en attente de la fin de l'étape en cours")
-        return processus.vue
-
-    @retirer.validator
-    def _valider_retrait(self, action: ActionAffilie) -> None:
-        self._processus.valider(action.sequence, self._verifier_retrait)
-
-    @workflow.update
-    async def reprendre(self, action: ActionSuperviseur) -> VueEir:
-        return await self._processus.reprendre(action)
-
-    @reprendre.validator
-    def _valider_reprise(self, action: ActionSuperviseur) -> None:
-        self._processus.valider_reprise(action)
-
-    @workflow.update
-    async def annuler(self, action: ActionSuperviseur) -> VueEir:
-        processus = self._processus
-        return await processus.annuler_en_cours(
-            action, lambda: self._verifier_annulation(action), lambda: processus.vue.etat is EtatEir.annulee
-        )
-
-    @annuler.validator
-    def _valider_annulation(self, action: ActionSuperviseur) -> None:
-        self._processus.valider(action.sequence, lambda: self._verifier_annulation(action))
-
-    @workflow.query
-    def etat(self) -> VueEir:
-        return self._processus.vue
-
     # ------------------------------------------------------------------ checks of a person's answers
 
     def _verifier_validation(self) -> None:
@@ -354,16 +254,6 @@ class EirWorkflow:
         if self._processus.vue.etat is not EtatEir.enquete_envoyee or self._enquete is not None:
             raise refus("L'enquête de satisfaction n'est pas ouverte pour cette demande (ou déjà répondue).")
 
-    def _verifier_retrait(self) -> None:
-        vue = self._processus.vue
-        if self._processus.annulation_en_cours is not None:
-            raise refus("La demande ne peut plus être retirée : un conseiller de la CNRACL vient de l'annuler.")
-        if vue.etape is EtapeEir.cloture or vue.etat in ETATS_EIR_TERMINES or self._retrait is not None:
-            raise refus("La demande ne peut plus être retirée : l'entretien est déjà terminé.")
-
-    def _verifier_annulation(self, action: ActionSuperviseur) -> None:
-        """At any step until the request ends (``Deroulement.verifier_annulation_en_cours``)."""
-        processus = self._processus
-        processus.verifier_annulation_en_cours(
-            action, processus.vue.etat in ETATS_EIR_TERMINES, retire=self._retrait is not None
-        )
+    def _retirable(self) -> bool:
+        """Until the survey: the entretien is held."""
+        return self._processus.vue.etape is not EtapeEir.cloture and super()._retirable()

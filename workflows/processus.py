@@ -1,18 +1,22 @@
 """The process layer every workflow shares (EIR, rectification, validation): its states written and numbered,
-its mails, its human tasks, and the checks of a person's answer.
+its mails, its human tasks, the checks of a person's answer, and how a process ends early.
 
 A workflow holds one ``Deroulement`` and reads like its seed: each step of its ``run()`` is a line calling
 ``etat`` (a new state), ``notifier`` (a mail), ``tache`` (a human task, answered), ``attendre`` (a delay or an
-answer). Everything here is orchestration; the writes are the activities of ``activities.processus``.
+answer). Its class derives from ``ProcessusWorkflow`` (``DemandeWorkflow`` when the agent may withdraw it), which
+holds the updates every process takes alike (``completer_tache``, ``reprendre``, ``annuler``, ``retirer``), its
+query and its ends (``derouler``). Everything here is orchestration; the writes are the activities of
+``activities.processus``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import types
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import Any, Generic, TypedDict, TypeVar, Unpack
+from typing import Any, ClassVar, Generic, TypedDict, TypeVar, Unpack, get_args
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -20,6 +24,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, RetryState
 
 with workflow.unsafe.imports_passed_through():
     from activities.processus import ActivitesProcessus
+    from domain.eir import ActionAffilie
     from domain.etats import Acteur, EtatTache, TypeIncident, TypeTache
     from domain.processus import (
         CORRECTIONS_REFUSEES,
@@ -156,9 +161,9 @@ class Deroulement(Generic[VueT]):
         reference: ReferenceProcessus,
         vue: VueT,
         parties: Parties | None = None,
-        interrompu: Callable[[], bool] = lambda: False,
         regles: ReglesIncident | None = None,
         cloturable: bool = False,
+        delai_global: timedelta | None = None,
     ) -> None:
         self.reference = reference
         self.vue = vue
@@ -166,9 +171,9 @@ class Deroulement(Generic[VueT]):
         self.sequence = 0  # the number of the last state written (projection and task rows keep it)
         self.tour = 0  # the round of a repeated step (a consolidation): part of the mails' keys
         self.tache_ouverte: int | None = None
+        self._destinataire_ouverte: Acteur | None = None  # whose inbox the open task is in
         self.reponse: ReponseTache | None = None
         self._reponse_attendue: int | None = None  # the task whose answer ``completer_tache`` takes
-        self._interrompu = interrompu
         # Incidents: the failed step waits for a supervisor's resumption (or, technical, its own) or cancellation.
         self._regles = regles or ReglesIncident()
         self._reessais = RetryPolicy(
@@ -194,15 +199,22 @@ class Deroulement(Generic[VueT]):
         self._sequence_relance = 0
         # The end of the process before its main line's end (``Cloture``): its overall delay (``borner``), a
         # human wait's expiry, the agent's situation (signal, and read again before each task).
-        # ``cloturable``: the process handles ``Cloture`` (a process that does not is never ended so).
-        self._cloturable = cloturable
+        # ``cloturable``: the process handles ``Cloture`` (a process that does not is never ended so). A request
+        # with an overall delay does; one started before these ends existed (none in its input) replays as it ran.
+        self._cloturable = cloturable or delai_global is not None
+        self._delai_global = delai_global
         self.fin: FinProcessus | None = None
         self._borne: asyncio.Task[None] | None = None
-        # A supervisor's cancellation outside an incident: it interrupts the process as a withdrawal does (in
-        # incident, ``annuler`` takes it).
+        # The agent's withdrawal, and a supervisor's cancellation outside an incident: each interrupts the process
+        # (its next wait raises ``Interruption``; in incident, ``annuler`` takes the cancellation).
+        self.retrait: ActionAffilie | None = None
         self.annulation_en_cours: ActionSuperviseur | None = None
         # Shared by every process without a line in each workflow: the update is named, not a method of the class.
-        workflow.set_update_handler(UPDATE_RELANCE, self.relancer_tache, validator=self.valider_relance)
+        workflow.set_update_handler(
+            UPDATE_RELANCE,
+            self.relancer_tache,
+            validator=lambda action: self.valider(action.sequence, lambda: self.verifier_relance(action)),
+        )
         workflow.set_signal_handler(SIGNAL_SITUATION, self.situation_affilie)
 
     @property
@@ -387,7 +399,7 @@ class Deroulement(Generic[VueT]):
         if self.tache_incident is None:
             await self.etat(vue, "incident_resolu", details={"tentatives": tentatives})
         else:
-            await self._clore(self.tache_incident, vue, "incident_resolu", details={"tentatives": tentatives})
+            await self.clore_tache(self.tache_incident, vue, "incident_resolu", details={"tentatives": tentatives})
         self.incident, self.tache_incident, self._avant_incident = None, None, None
         self._reprise = None  # a correction's resumption taken during the run that succeeded: nothing left to do
 
@@ -415,56 +427,59 @@ class Deroulement(Generic[VueT]):
             return
         self._exiger_decision_attendue("relancer")
 
-    def verifier_annulation(self, action: ActionSuperviseur) -> None:
-        if not action.motif.strip():
-            raise refus("motif : indiquez pourquoi le processus est annulé ; la raison est gardée dans l'historique.")
-        self._exiger_decision_attendue("annuler")
-
-    def valider_reprise(self, action: ActionSuperviseur) -> None:
-        """The ``reprendre`` validator of every process."""
-        self.valider(action.sequence, lambda: self.verifier_reprise(action))
-
     async def reprendre(self, action: ActionSuperviseur) -> VueT:
         """The ``reprendre`` update of every process: the failed step runs again."""
         await self.rattraper(action.sequence, lambda: self.verifier_reprise(action))
         self._reprise = action
         return await self.apres_ecriture()
 
-    def valider_annulation(self, action: ActionSuperviseur) -> None:
-        """The ``annuler`` validator of every process."""
-        self.valider(action.sequence, lambda: self.verifier_annulation(action))
+    # ------------------------------------------------------------------ withdrawn, cancelled, closed
 
-    async def annuler(self, action: ActionSuperviseur) -> VueT:
-        """The ``annuler`` update of every process: it ends, cancelled (see ``terminer_annule``)."""
-        await self.rattraper(action.sequence, lambda: self.verifier_annulation(action))
-        self.annulation = action
-        return await self.apres_ecriture()
-
-    async def terminer(self, vue: VueT, evenement: str, **auteur: Unpack[Auteur]) -> None:
-        """End the process in ``vue`` (withdrawn, cancelled): its open tasks (a person's, an incident's)
-        cancelled with that state, in one write."""
+    async def terminer(self, vue: VueT, evenement: str, **auteur: Unpack[Auteur]) -> int | None:
+        """End the process in ``vue`` (withdrawn, cancelled, closed): its open tasks (a person's, an incident's)
+        cancelled with that state, in one write. Returns the employer's task that was open (see ``prevenir_fin``)."""
         taches = [t for t in (self.tache_ouverte, self.tache_incident) if t is not None]
+        tache_employeur = self.tache_ouverte if self._destinataire_ouverte is Acteur.employeur else None
         if not taches:
             await self.etat(vue, evenement, **auteur)
         else:
-            await self._clore(taches[0], vue, evenement, etat=EtatTache.annulee, autres=taches[1:], **auteur)
+            await self.clore_tache(taches[0], vue, evenement, etat=EtatTache.annulee, autres=taches[1:], **auteur)
         self.tache_ouverte, self.tache_incident, self.incident, self._reponse_attendue = None, None, None, None
         self._relancable, self._relance = None, None  # a reminder asked meanwhile is not sent (its update says so)
+        return tache_employeur
 
-    async def terminer_annule(self, vue: VueT, action: ActionSuperviseur | None = None) -> int | None:
-        """A supervisor cancelled the process (in incident; ``action``: a process that takes a cancellation at any
-        step gives it): it ends in ``vue``, its tasks cancelled, who and why in the history. Returns the person's
-        task that was open (its recipient may be told)."""
+    async def terminer_annule(self, vue: VueT, action: ActionSuperviseur | None) -> int | None:
+        """A supervisor cancelled the process (``action``: at any step; none: in incident, ``annulation``): it ends in
+        ``vue``, its tasks cancelled, who and why in the history."""
         action = action or self.annulation
-        tache = self.tache_ouverte
-        await self.terminer(
+        return await self.terminer(
             replace(vue, incident=None),
             "processus_annule",
             acteur=Acteur.superviseur,
             compte_id=action.compte_id if action else None,
             details={"motif": action.motif if action else ""},
         )
-        return tache
+
+    async def terminer_retire(self, vue: VueT) -> int | None:
+        """The agent withdrew the request: it ends in ``vue``, its tasks cancelled, by whom in the history."""
+        compte_id = self.retrait.compte_id if self.retrait else None
+        return await self.terminer(vue, "demande_retiree", acteur=Acteur.affilie, compte_id=compte_id)
+
+    async def terminer_clos(self, vue: VueT, fin: FinProcessus) -> int | None:
+        """End the process in ``vue`` for ``fin``: its tasks cancelled, the named outcome in the history."""
+        # ``fin``, not ``motif``: the pages show an event's ``motif`` as a person's words; the event names the end.
+        details: dict[str, Any] = {"fin": fin.motif.value}
+        if fin.date_effet is not None:
+            details["date_effet"] = fin.date_effet.isoformat()
+        return await self.terminer(replace(vue, incident=None), fin.evenement, details=details)
+
+    async def prevenir_fin(self, tache_employeur: int | None, evenement_agent: str | None) -> None:
+        """The process ended early: the employer whose task was cancelled told, then the agent (``evenement_agent``;
+        none after a death: the agent's file is closed by the fund's own procedure)."""
+        if tache_employeur is not None:
+            await self.notifier("tache_annulee", Acteur.employeur, tache_id=tache_employeur)
+        if evenement_agent is not None:
+            await self.notifier(evenement_agent, Acteur.affilie)
 
     # ------------------------------------------------------------------ mails
 
@@ -500,21 +515,22 @@ class Deroulement(Generic[VueT]):
             await workflow.wait_condition(lambda: self._arrete() or condition(), timeout=delai)
         except TimeoutError:
             return False
-        if self._interrompu() or self.annulation_en_cours is not None:
+        if self.retrait is not None or self.annulation_en_cours is not None:
             raise Interruption()
         if self.fin is not None:
             raise Cloture(self.fin)
         return True
 
     def _arrete(self) -> bool:
-        return self._interrompu() or self.annulation_en_cours is not None or self.fin is not None
+        return self.retrait is not None or self.annulation_en_cours is not None or self.fin is not None
 
     # ------------------------------------------------------------------ the ends before the main line's end
 
-    def borner(self, duree: timedelta | None) -> None:
-        """The process's overall delay: once ``duree`` has passed, its next wait ends it (``delai_global``), unless
-        ``lever_borne`` came first. None: no delay (a process started before it existed)."""
-        if duree is None or not self._cloturable:
+    def borner(self) -> None:
+        """The process's overall delay, from its start: once passed, its next wait ends it (``delai_global``),
+        unless ``lever_borne`` came first."""
+        duree = self._delai_global
+        if duree is None:
             return
 
         async def echeance() -> None:
@@ -548,46 +564,55 @@ class Deroulement(Generic[VueT]):
         if self.fin is not None:
             raise Cloture(self.fin)
 
-    async def terminer_clos(self, vue: VueT, fin: FinProcessus) -> int | None:
-        """End the process in ``vue`` for ``fin``: its tasks cancelled, the named outcome in the history. Returns the
-        person's task that was open (its recipient may be told)."""
-        tache = self.tache_ouverte
-        # ``fin``, not ``motif``: the pages show an event's ``motif`` as a person's words; the event names the end.
-        details: dict[str, Any] = {"fin": fin.motif.value}
-        if fin.date_effet is not None:
-            details["date_effet"] = fin.date_effet.isoformat()
-        await self.terminer(replace(vue, incident=None), fin.evenement, details=details)
-        return tache
+    # ------------------------------------------------------------------ a cancellation, a withdrawal at any step
 
-    # ------------------------------------------------------------------ a supervisor's cancellation at any step
-
-    def verifier_annulation_en_cours(self, action: ActionSuperviseur, termine: bool, retire: bool) -> None:
-        """At any step until the process ends; in incident, as ``verifier_annulation``."""
-        if self.incident is not None:
-            self.verifier_annulation(action)
-            return
+    def verifier_annulation(self, action: ActionSuperviseur) -> None:
+        """A supervisor cancels a process at any step until it ends; in incident, only while it waits for a
+        decision (not while its step is tried again)."""
         if not action.motif.strip():
-            raise refus("motif : indiquez pourquoi la demande est annulée ; la raison est gardée dans l'historique.")
-        if termine:
+            annule = "le processus est annulé" if self.incident is not None else "la demande est annulée"
+            raise refus(f"motif : indiquez pourquoi {annule} ; la raison est gardée dans l'historique.")
+        if self.incident is not None:
+            self._exiger_decision_attendue("annuler")
+            return
+        if self.vue.projection().termine:
             raise refus("La demande est déjà terminée : il n'y a plus rien à annuler.")
         if self.annulation_en_cours is not None:
             raise refus("Cette demande est déjà en cours d'annulation : rechargez la page dans un instant.")
-        if retire:
+        if self.retrait is not None:
             raise refus("L'agent vient de retirer cette demande : il n'y a plus rien à annuler.")
 
-    async def annuler_en_cours(
-        self, action: ActionSuperviseur, verifier: Callable[[], None], annulee: Callable[[], bool]
-    ) -> VueT:
-        """The ``annuler`` update of a process a supervisor may cancel at any step: in incident as ``annuler``;
-        else recorded at once, in effect when the current step ends, answered after a while at most."""
-        await self.rattraper(action.sequence, verifier)
+    async def annuler(self, action: ActionSuperviseur) -> VueT:
+        """The ``annuler`` update of every process. In incident it ends at once (see ``terminer_annule``); else the
+        cancellation is recorded at once and takes effect when the current step ends."""
+        await self.rattraper(action.sequence, lambda: self.verifier_annulation(action))
         if self.incident is not None:
-            return await self.annuler(action)
+            self.annulation = action
+            return await self.apres_ecriture()
         self.annulation_en_cours = action
+        return await self._apres_interruption("annulee")
+
+    def verifier_retrait(self, retirable: bool, trop_tard: str) -> None:
+        """The agent withdraws a request until it ends (``retirable``; else the refusal ``trop_tard``)."""
+        if self.annulation_en_cours is not None:
+            raise refus("La demande ne peut plus être retirée : un conseiller de la CNRACL vient de l'annuler.")
+        if self.retrait is not None or not retirable:
+            raise refus(trop_tard)
+
+    async def retirer(self, action: ActionAffilie, verifier: Callable[[], None]) -> VueT:
+        """The ``retirer`` update of a request the agent may withdraw: recorded at once, in effect when the current
+        step ends (see ``terminer_retire``)."""
+        await self.rattraper(action.sequence, verifier)
+        self.retrait = action
+        return await self._apres_interruption("retiree")
+
+    async def _apres_interruption(self, etat: str) -> VueT:
+        """A step held up must not hold the person who interrupted the process: answered with ``etat`` once written,
+        or after a while with the state as it is, the interruption following."""
         try:
-            await workflow.wait_condition(annulee, timeout=ATTENTE_INTERRUPTION)
+            await workflow.wait_condition(lambda: self.vue.etat == etat, timeout=ATTENTE_INTERRUPTION)
         except TimeoutError:
-            workflow.logger.info("annulation enregistrée, en attente de la fin de l'étape en cours")
+            workflow.logger.info("interruption (%s) enregistrée, en attente de la fin de l'étape en cours", etat)
         return self.vue
 
     async def delai(self, duree: timedelta) -> None:
@@ -601,7 +626,7 @@ class Deroulement(Generic[VueT]):
         tache_id = await self._creer_tache(
             demande, f"{demande.type.value}_demandee", f"{self.workflow_id}:{demande.type.value}:{self.tour}"
         )
-        self.tache_ouverte = tache_id
+        self.tache_ouverte, self._destinataire_ouverte = tache_id, demande.destinataire
         return tache_id
 
     async def _creer_tache(self, demande: DemandeTache[VueT], evenement: str, cle: str) -> int:
@@ -765,32 +790,21 @@ class Deroulement(Generic[VueT]):
         evenement: str,
         reponse: ReponseTache | None = None,
         etat: EtatTache = EtatTache.terminee,
-        ecrire_cir: bool = True,
-        **auteur: Unpack[Auteur],
-    ) -> None:
-        """Close the task (with ``reponse``: the answer stored, its CIR lines written unless ``ecrire_cir`` is
-        false; else as ``etat``) and write ``vue``, in one local activity."""
-        await self._clore(tache_id, vue, evenement, reponse, etat, ecrire_cir=ecrire_cir, **auteur)
-        self.tache_ouverte = None
-        self._reponse_attendue = None
-
-    async def _clore(
-        self,
-        tache_id: int,
-        vue: VueT,
-        evenement: str,
-        reponse: ReponseTache | None = None,
-        etat: EtatTache = EtatTache.terminee,
         autres: list[int] | None = None,
         ecrire_cir: bool = True,
         **auteur: Unpack[Auteur],
     ) -> None:
+        """Close the task (with ``reponse``: the answer stored, its CIR lines written unless ``ecrire_cir`` is
+        false; else as ``etat``, and the ``autres`` tasks too) and write ``vue``, in one local activity. The
+        person's open task closed, none is open any more."""
         transition = self.transition(vue, evenement, **auteur)
         await self.ecrire(
             ActivitesProcessus.clore_tache,
             ClotureTache(tache_id, workflow.now(), transition, reponse, etat, list(autres or []), ecrire_cir),
         )
         self.ecrit(transition, vue)
+        if tache_id == self.tache_ouverte:
+            self.tache_ouverte, self._reponse_attendue = None, None
 
     async def marquer(self, tache_id: int, evenement: str, relancee: bool = False, escaladee: bool = False) -> None:
         """Note a reminder or an escalation on an open task (a task whose answer is not a ``completer_tache``,
@@ -813,10 +827,6 @@ class Deroulement(Generic[VueT]):
     def verifier_reponse(self, reponse: ReponseTache) -> None:
         if self._reponse_attendue is None or reponse.tache_id != self._reponse_attendue or self.reponse is not None:
             raise refus(TACHE_SANS_REPONSE_ATTENDUE)
-
-    def valider_reponse(self, reponse: ReponseTache) -> None:
-        """The ``completer_tache`` validator of every process."""
-        self.valider(reponse.sequence, lambda: self.verifier_reponse(reponse))
 
     async def recevoir_reponse(self, reponse: ReponseTache) -> VueT:
         """The ``completer_tache`` update of every process."""
@@ -845,10 +855,6 @@ class Deroulement(Generic[VueT]):
                 "Une relance vient d'être envoyée pour cette tâche, après l'affichage de votre page : rechargez la "
                 "page avant d'en envoyer une autre."
             )
-
-    def valider_relance(self, action: ActionSuperviseur) -> None:
-        """The ``relancer_tache`` validator of every process."""
-        self.valider(action.sequence, lambda: self.verifier_relance(action))
 
     async def relancer_tache(self, action: ActionSuperviseur) -> VueT:
         """The ``relancer_tache`` update of every process: a supervisor reminds the open task's recipient now
@@ -887,6 +893,154 @@ class Deroulement(Generic[VueT]):
         sequence = self.sequence
         await workflow.wait_condition(lambda: self.sequence > sequence)
         return self.vue
+
+
+class ProcessusWorkflow(Generic[VueT]):
+    """What the workflow of every process (EIR, rectification, validation) does alike: how its ``run()`` ends
+    (``derouler``), the person's answers it takes the same way (the answer to a task, a supervisor's resumption and
+    cancellation) and its state (query ``etat``). A process holds its ``Deroulement`` in ``_processus`` and names
+    its end states (``_vue_finale``) and its agent's mails (``PREFIXE_MAILS``)."""
+
+    _processus: Deroulement[VueT]
+    # The agent's mail of each end: ``{PREFIXE_MAILS}_annulee``, ``{PREFIXE_MAILS}_{fin.evenement}``.
+    PREFIXE_MAILS: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # ``class EirWorkflow(DemandeWorkflow[VueEir])``: its view; none for a layer still generic
+        vue = next(
+            (t for base in getattr(cls, "__orig_bases__", ()) for t in get_args(base) if isinstance(t, type)), None
+        )
+        if vue is not None:
+            _annoncer_la_vue(cls, vue)
+
+    def _vue_finale(self, etat: str) -> VueT:
+        """The process's state once ended in ``etat`` (``annulee``, ``retiree``, ``sans_objet``, ``expiree``)."""
+        raise NotImplementedError
+
+    async def derouler(self, *etapes: Callable[[], Awaitable[None]]) -> VueT:
+        """The process's steps, one after the other, until its end: the main line's, or cancelled by a supervisor,
+        withdrawn by the agent, closed early (``Cloture``). Returns its last state once every update is answered."""
+        processus = self._processus
+        processus.borner()
+        try:
+            for etape in etapes:
+                await etape()
+        except Annulation:
+            await self._annuler(processus.annulation)
+        except Interruption:
+            if processus.annulation_en_cours is not None:
+                await self._annuler(processus.annulation_en_cours)
+            else:
+                await self._retirer()
+        except Cloture as cloture:
+            await self._clore(cloture.fin)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return processus.vue
+
+    async def _annuler(self, action: ActionSuperviseur | None) -> None:
+        processus = self._processus
+        tache = await processus.terminer_annule(self._vue_finale("annulee"), action)
+        await processus.prevenir_fin(tache, f"{self.PREFIXE_MAILS}_annulee")
+
+    async def _retirer(self) -> None:
+        raise RuntimeError("ce processus ne se retire pas")  # interrupted only by a cancellation
+
+    async def _clore(self, fin: FinProcessus) -> None:
+        """Ended by a deadline (expired) or by the agent's retirement or death (without object)."""
+        situation = fin.motif in (MotifFin.retraite, MotifFin.deces)
+        tache = await self._processus.terminer_clos(self._vue_finale("sans_objet" if situation else "expiree"), fin)
+        deces = fin.motif is MotifFin.deces
+        await self._processus.prevenir_fin(tache, None if deces else f"{self.PREFIXE_MAILS}_{fin.evenement}")
+
+    @workflow.update
+    async def completer_tache(self, reponse: ReponseTache) -> VueT:
+        """The answer to the open task (``POST /taches/{id}/completion``), an employer's or a supervisor's: answered
+        once stored, with the state that follows; refused, in French, when the task no longer waits for it or when
+        its corrections no longer fit the agent's CIR (the task then stays open)."""
+        return await self._processus.recevoir_reponse(reponse)
+
+    @completer_tache.validator
+    def _valider_completion(self, reponse: ReponseTache) -> None:
+        self._processus.valider(reponse.sequence, lambda: self._processus.verifier_reponse(reponse))
+
+    @workflow.query
+    def etat(self) -> VueT:
+        """The process's state as the workflow knows it (the projection shows the same once written)."""
+        return self._processus.vue
+
+    @workflow.update
+    async def reprendre(self, action: ActionSuperviseur) -> VueT:
+        """A supervisor (or the correction of the CIR) resumes the process stopped on an incident."""
+        return await self._processus.reprendre(action)
+
+    @reprendre.validator
+    def _valider_reprise(self, action: ActionSuperviseur) -> None:
+        self._processus.valider(action.sequence, lambda: self._processus.verifier_reprise(action))
+
+    @workflow.update
+    async def annuler(self, action: ActionSuperviseur) -> VueT:
+        """A supervisor cancels the process, with a reason, at any step until it ends: from the incidents' console or
+        from the process's page."""
+        return await self._processus.annuler(action)
+
+    @annuler.validator
+    def _valider_annulation(self, action: ActionSuperviseur) -> None:
+        self._processus.valider(action.sequence, lambda: self._processus.verifier_annulation(action))
+
+
+class DemandeWorkflow(ProcessusWorkflow[VueT]):
+    """A process the agent asked for and may withdraw until it ends (EIR, rectification): the ``retirer`` update,
+    and the end it leads to (the agent's confirmation: ``MAIL_RETRAIT``)."""
+
+    MAIL_RETRAIT: ClassVar[str]
+    # The refusal of a withdrawal once the request has ended (or may no longer be withdrawn: ``_retirable``).
+    RETRAIT_TROP_TARD = "La demande ne peut plus être retirée : elle est déjà terminée."
+
+    def _retirable(self) -> bool:
+        return not self._processus.vue.projection().termine
+
+    def _verifier_retrait(self) -> None:
+        self._processus.verifier_retrait(self._retirable(), self.RETRAIT_TROP_TARD)
+
+    @workflow.update
+    async def retirer(self, action: ActionAffilie) -> VueT:
+        """The agent withdraws the request (``DELETE``), until it ends."""
+        return await self._processus.retirer(action, self._verifier_retrait)
+
+    @retirer.validator
+    def _valider_retrait(self, action: ActionAffilie) -> None:
+        self._processus.valider(action.sequence, self._verifier_retrait)
+
+    async def _retirer(self) -> None:
+        processus = self._processus
+        tache = await processus.terminer_retire(self._vue_finale("retiree"))
+        await processus.prevenir_fin(tache, self.MAIL_RETRAIT)
+
+
+def _annoncer_la_vue(cls: type, vue: type) -> None:
+    """Temporal reads the result type of an update (and of a query) from its method's return annotation, where the
+    method is decorated: inherited from ``ProcessusWorkflow``, it would be the type variable, and a client calling
+    ``EirWorkflow.annuler`` would get back an undecoded view. Each process gets its own copy of those handlers,
+    announcing its own view, its validator the same."""
+    for base in (DemandeWorkflow, ProcessusWorkflow):
+        for nom, membre in vars(base).items():
+            requete = getattr(membre, "__temporal_query_definition", None) is not None
+            mise_a_jour = isinstance(membre, workflow.UpdateMethodMultiParam)
+            herite = getattr(cls, nom, None) is membre  # not overridden by the process
+            if not herite or not (requete or mise_a_jour):
+                continue
+            copie = types.FunctionType(membre.__code__, membre.__globals__, nom, None, membre.__closure__)
+            copie.__qualname__ = f"{cls.__qualname__}.{nom}"
+            copie.__annotations__ = membre.__annotations__ | {"return": vue}
+            if requete:
+                setattr(cls, nom, workflow.query(name=nom)(copie))
+                continue
+            definition = membre._defn
+            annoncee = workflow.update(name=definition.name, unfinished_policy=definition.unfinished_policy)(copie)
+            if definition.validator is not None:
+                annoncee.validator(definition.validator)
+            setattr(cls, nom, annoncee)
 
 
 def _erreur(cause: BaseException | None) -> str:

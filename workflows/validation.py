@@ -18,15 +18,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.validation import ActivitesValidation
     from domain.etats import Acteur, EtatTache, TypeTache
-    from domain.processus import (
-        ActionSuperviseur,
-        FinProcessus,
-        MotifFin,
-        Parties,
-        ReferenceProcessus,
-        TypeProcessus,
-    )
-    from domain.taches import ReponseTache
+    from domain.processus import Parties, ReferenceProcessus, TypeProcessus
     from domain.validation import (
         PARIS,
         DecisionValidation,
@@ -40,20 +32,13 @@ with workflow.unsafe.imports_passed_through():
         VueValidation,
         fin_du_delai,
     )
-    from workflows.processus import (
-        Annulation,
-        Cloture,
-        DemandeTache,
-        Deroulement,
-        Interruption,
-        MailsTache,
-        TacheExpiree,
-        refus,
-    )
+    from workflows.processus import DemandeTache, Deroulement, MailsTache, ProcessusWorkflow, TacheExpiree, refus
 
 
 @workflow.defn
-class EcheanceValidationWorkflow:
+class EcheanceValidationWorkflow(ProcessusWorkflow[VueValidation]):
+    PREFIXE_MAILS = "validation"
+
     @workflow.init
     def __init__(self, entree: EcheanceValidationEntree) -> None:
         self._entree = entree
@@ -72,41 +57,14 @@ class EcheanceValidationWorkflow:
 
     @workflow.run
     async def run(self, entree: EcheanceValidationEntree) -> VueValidation:
-        processus = self._processus
-        try:
-            await self._suivre(entree)
-        except Annulation:
-            await self._annuler(processus.annulation)
-        except Interruption:  # a supervisor's cancellation outside an incident
-            await self._annuler(processus.annulation_en_cours)
-        except Cloture as cloture:
-            await self._clore(cloture.fin)
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        return processus.vue
+        return await self.derouler(self._suivre)
 
-    async def _terminee(self, tache: int | None, evenement_agent: str | None) -> None:
-        """The dossier ended early: the employer whose task was open (``tache``) told, and the agent
-        (``evenement_agent``)."""
-        processus = self._processus
-        if tache is not None:
-            await processus.notifier("tache_annulee", Acteur.employeur, tache_id=tache)
-        if evenement_agent is not None:
-            await processus.notifier(evenement_agent, Acteur.affilie)
+    def _vue_finale(self, etat: str) -> VueValidation:
+        """Cancelled, or without object once the agent retired (mailed) or died (no mail)."""
+        return VueValidation(etat=EtatValidation(etat), termine=True)
 
-    async def _annuler(self, action: ActionSuperviseur | None) -> None:
-        en_attente_de = self._processus.vue.en_attente_de
-        tache = await self._processus.terminer_annule(VueValidation(etat=EtatValidation.annulee, termine=True), action)
-        await self._terminee(tache if en_attente_de is Acteur.employeur else None, "validation_annulee")
-
-    async def _clore(self, fin: FinProcessus) -> None:
-        """The agent retired (mailed) or died (no mail): the dossier has no object any more."""
-        en_attente_de = self._processus.vue.en_attente_de
-        tache = await self._processus.terminer_clos(VueValidation(etat=EtatValidation.sans_objet, termine=True), fin)
-        agent = "validation_fin_retraite" if fin.motif is MotifFin.retraite else None
-        await self._terminee(tache if en_attente_de is Acteur.employeur else None, agent)
-
-    async def _suivre(self, entree: EcheanceValidationEntree) -> None:
-        processus, fin = self._processus, self._fin_du_delai
+    async def _suivre(self) -> None:
+        processus, entree, fin = self._processus, self._entree, self._fin_du_delai
         if entree.demande is not None:
             # A request made on time elsewhere, recorded after the dossier closed: instructed at once.
             await self._instruire()
@@ -267,16 +225,11 @@ class EcheanceValidationWorkflow:
         details: dict[str, object] = {"dossier_id": entree.dossier_id}
         if periodes:
             details["periodes_a_certifier"] = periodes
+        expiration = entree.instruction.certificats if destinataire is Acteur.employeur else None
+        vue = VueValidation(etat=etat)
+        # ``ecrire_cir``: the certified periods wait for the decision, not written into the CIR with the answer
         return DemandeTache(
-            type,
-            VueValidation(etat=etat),
-            destinataire,
-            employeur_id,
-            entree.delais,
-            details,
-            # the certified periods wait for the decision: not written into the CIR with the answer
-            ecrire_cir=False,
-            expiration=entree.instruction.certificats if destinataire is Acteur.employeur else None,
+            type, vue, destinataire, employeur_id, entree.delais, details, ecrire_cir=False, expiration=expiration
         )
 
     def _demandee(self) -> bool:
@@ -299,14 +252,6 @@ class EcheanceValidationWorkflow:
         self._processus.valider(demande.sequence, lambda: self._verifier_demande(demande))
 
     @workflow.update
-    async def completer_tache(self, reponse: ReponseTache) -> VueValidation:
-        return await self._processus.recevoir_reponse(reponse)
-
-    @completer_tache.validator
-    def _valider_completion(self, reponse: ReponseTache) -> None:
-        self._processus.valider_reponse(reponse)
-
-    @workflow.update
     async def decider(self, decision: DecisionValidation) -> VueValidation:
         await self._processus.rattraper(decision.sequence, self._verifier_decision)
         self._decision = decision
@@ -315,35 +260,6 @@ class EcheanceValidationWorkflow:
     @decider.validator
     def _valider_decision(self, decision: DecisionValidation) -> None:
         self._processus.valider(decision.sequence, self._verifier_decision)
-
-    @workflow.update
-    async def reprendre(self, action: ActionSuperviseur) -> VueValidation:
-        return await self._processus.reprendre(action)
-
-    @reprendre.validator
-    def _valider_reprise(self, action: ActionSuperviseur) -> None:
-        self._processus.valider_reprise(action)
-
-    @workflow.update
-    async def annuler(self, action: ActionSuperviseur) -> VueValidation:
-        processus = self._processus
-        return await processus.annuler_en_cours(
-            action,
-            lambda: self._verifier_annulation(action),
-            lambda: processus.vue.etat is EtatValidation.annulee,
-        )
-
-    @annuler.validator
-    def _valider_annulation(self, action: ActionSuperviseur) -> None:
-        self._processus.valider(action.sequence, lambda: self._verifier_annulation(action))
-
-    def _verifier_annulation(self, action: ActionSuperviseur) -> None:
-        """At any step until the dossier ends (in incident too)."""
-        self._processus.verifier_annulation_en_cours(action, self._processus.vue.termine, retire=False)
-
-    @workflow.query
-    def etat(self) -> VueValidation:
-        return self._processus.vue
 
     # ---- checks of a person's answers
 

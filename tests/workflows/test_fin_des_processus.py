@@ -14,7 +14,11 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from sqlmodel import select
+from temporalio.client import WorkflowUpdateFailedError
 
+from domain.eir import ActionAffilie
+from domain.processus import ActionSuperviseur
+from domain.rectification import EtatRectification, VueRectification
 from persistence.models import Affilie, Document, Tache
 from tests.support.attente import attendre
 from tests.support.environnement import BoiteMail, settings_de_test, texte
@@ -23,6 +27,7 @@ from tests.support.lexique import texte_lu
 from tests.support.navigateur import navigateur
 from tests.support.service import Service, assembler
 from worker import creer_worker
+from workflows.rectification import RectificationWorkflow
 
 DRH = "drh@ch-lautreville.fr"
 UNE_MINUTE = timedelta(minutes=1)
@@ -271,6 +276,27 @@ async def test_l_agent_retire_sa_rectification(fabrique: Fabrique):
     assert [t.etat for t in await banc.taches()] == ["annulee"]
     # a new request for the same period is possible at once
     await banc.rectification(periode_debut="2005-01-01", periode_fin="2005-12-31")
+
+
+async def test_les_mises_a_jour_communes_repondent_avec_l_etat_de_la_rectification(fabrique: Fabrique):
+    # The updates and the query a rectification takes from the shared process layer answer with its own state.
+    banc = await fabrique()
+    await banc.rectification(periode_debut="2005-01-01", periode_fin="2005-12-31")
+    await attendre(lambda: len(banc.boite.pour(EMPLOYEUR)) == 1)
+    [tache] = await banc.taches()
+    handle = banc.env.client.get_workflow_handle_for(RectificationWorkflow.run, tache.workflow_id)
+    vue = await handle.query(RectificationWorkflow.etat)
+    assert isinstance(vue, VueRectification) and vue.etat is EtatRectification.correction_employeur
+    assert vue.tache_id == tache.id
+    with pytest.raises(WorkflowUpdateFailedError) as refus:
+        await handle.execute_update(RectificationWorkflow.reprendre, ActionSuperviseur(motif="par erreur"))
+    assert "Ce processus n'est pas en incident" in str(refus.value.cause)
+    vue = await handle.execute_update(RectificationWorkflow.retirer, ActionAffilie())
+    assert isinstance(vue, VueRectification) and vue.etat is EtatRectification.retiree and vue.termine
+    with pytest.raises(WorkflowUpdateFailedError) as trop_tard:
+        await handle.execute_update(RectificationWorkflow.annuler, ActionSuperviseur(motif="Demande en double"))
+    assert "déjà terminée" in str(trop_tard.value.cause)
+    assert (await handle.result()).etat is EtatRectification.retiree
 
 
 async def test_une_rectification_escaladee_sans_reponse_est_close(fabrique: Fabrique):

@@ -12,7 +12,9 @@ import pytest
 from sqlmodel import col, select
 from temporalio.client import WorkflowHandle
 
+from domain.processus import ActionSuperviseur
 from domain.taches import DelaisTache
+from domain.validation import EtatValidation, VueValidation
 from persistence.db import transaction
 from persistence.fabrique import identifiant
 from persistence.models import Affilie, DossierValidationTable, Mail, Tache
@@ -23,6 +25,7 @@ from tests.support.fabriques import AGENT, EMPLOYEUR, REGLE, SUPERVISEURS
 from tests.support.service import Service, assembler
 from tests.support.validation import ouvrir_dossier_validation
 from worker import creer_worker
+from workflows.validation import EcheanceValidationWorkflow
 
 
 class Banc:
@@ -404,6 +407,17 @@ async def test_un_superviseur_annule_le_dossier_pendant_l_instruction(banc: Banc
     assert annulation["details"]["motif"] == "Demande faite en double par courrier"
     encore = await superviseur.post(f"/processus/{banc.workflow_id}/annulation", json={"motif": "Encore"})
     assert encore.status_code == 409
+
+
+async def test_l_annulation_repond_avec_l_etat_du_dossier(banc: Banc):
+    # The cancellation a dossier takes from the shared process layer answers with its own state, as its query does.
+    await _demande_en_instruction(banc)
+    vue = await banc.echeance().execute_update(
+        EcheanceValidationWorkflow.annuler, ActionSuperviseur(motif="Demande faite en double par courrier")
+    )
+    assert isinstance(vue, VueValidation) and vue.etat is EtatValidation.annulee and vue.termine
+    assert await banc.echeance().query(EcheanceValidationWorkflow.etat) == vue
+    await attendre(lambda: len(banc.boite.pour(EMPLOYEUR)) == 2)  # its certificates task cancelled, and it is told
 
 
 async def test_un_depart_a_la_retraite_clot_le_dossier_en_instruction(banc: Banc):
