@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from persistence import depots
+from persistence.fabrique import identifiant
 from persistence.models import Affilie, Document, Enfant, LigneCirTable
 
 
@@ -44,7 +45,7 @@ async def stocker_document(
         Document(
             cle=f"test:{nom}",
             type=type,
-            affilie_id=affilie.id,
+            affilie_id=identifiant(affilie),
             demande_id=demande_id,
             cree_le=cree_le,
             contenu=contenu,
