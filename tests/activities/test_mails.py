@@ -80,14 +80,9 @@ async def test_une_reservation_abandonnee_est_reprise_apres_son_delai(expediteur
         assert (await session.exec(select(Mail.etat).where(col(Mail.id) == reserve.mail_id))).one() == "envoye"
 
 
-async def test_deux_essais_d_un_paquet_de_campagne_n_envoient_chaque_mail_qu_une_fois(expediteur, boite_mail):
-    """The campaign's packets claim their rows too: two attempts of one packet at once (a retry started while
-    the first still runs) send each mail once; the one that finds rows held fails to be retried, and its retry
-    finds them sent."""
-    expediteur, sessions = expediteur
-    transport = TransportSmtp("127.0.0.1", boite_mail.port, "CNRACL <ne-pas-repondre@cnracl.example.fr>")
-    groupe = ExpediteurGroupe(sessions, Gabarits(), transport, paquet_smtp=3)
-    mails = [
+def _mails_de_campagne() -> list[MailCampagne]:
+    """One campaign packet: eight agents' mails."""
+    return [
         MailCampagne(
             f"campagne-dai-2027:ris:{n}",
             "accuse_reception",
@@ -96,6 +91,16 @@ async def test_deux_essais_d_un_paquet_de_campagne_n_envoient_chaque_mail_qu_une
         )
         for n in range(8)
     ]
+
+
+async def test_deux_essais_d_un_paquet_de_campagne_n_envoient_chaque_mail_qu_une_fois(expediteur, boite_mail):
+    """The campaign's packets claim their rows too: two attempts of one packet at once (a retry started while
+    the first still runs) send each mail once; the one that finds rows held fails to be retried, and its retry
+    finds them sent."""
+    expediteur, sessions = expediteur
+    transport = TransportSmtp("127.0.0.1", boite_mail.port, "CNRACL <ne-pas-repondre@cnracl.example.fr>")
+    groupe = ExpediteurGroupe(sessions, Gabarits(), transport, paquet_smtp=3)
+    mails = _mails_de_campagne()
     maintenant = datetime.now(UTC)
     resultats = await asyncio.gather(
         *(groupe.envoyer(mails, "campagne-dai-2027", maintenant) for _ in range(2)), return_exceptions=True
@@ -119,15 +124,7 @@ async def test_un_destinataire_refuse_n_arrete_que_lui(expediteur, tmp_path):
         puits.differes.add("agent5@exemple.fr")
         transport = TransportSmtp("127.0.0.1", boite.port, "CNRACL <ne-pas-repondre@cnracl.example.fr>")
         groupe = ExpediteurGroupe(sessions, Gabarits(), transport, paquet_smtp=3, essais_destinataire=3)
-        mails = [
-            MailCampagne(
-                f"campagne-dai-2027:ris:{n}",
-                "accuse_reception",
-                f"agent{n}@exemple.fr",
-                contexte_exemple("accuse_reception"),
-            )
-            for n in range(8)
-        ]
+        mails = _mails_de_campagne()
         maintenant = datetime.now(UTC)
         for essai in (1, 2):
             with pytest.raises(ApplicationError) as differe:

@@ -11,12 +11,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from persistence import depots
 from persistence.db import transaction
 from persistence.fabrique import identifiant
 from persistence.models import LigneCirTable, RectificationTable, Tache
 from tests.support.environnement import settings_de_test
-from tests.support.fabriques import ligne_chez
+from tests.support.fabriques import inserer_tache, ligne_chez
 from tests.support.navigateur import navigateur
 from tests.support.service import Service, assembler
 
@@ -119,18 +118,16 @@ async def _rectification_en_cours(service: Service) -> Taches:
             ("transmission_donnees_rectification", pop.autre_employeur),
             ("obtention_donnees_rectification", pop.employeur),
         ):
-            tache, _ = await depots.creer_tache(
+            tache = await inserer_tache(
                 session,
-                Tache(
-                    cle=f"rectification-test-1:{type}",
-                    type=type,
-                    workflow_id=rectification.workflow_id,
-                    employeur_id=employeur.id,
-                    affilie_id=pop.affilie.id,
-                    echeance=maintenant + timedelta(days=10),
-                    creee_le=maintenant,
-                    details={"rectification_id": rectification.id, "reclamation_eig": False},
-                ),
+                f"rectification-test-1:{type}",
+                type,
+                rectification.workflow_id,
+                employeur.id,
+                pop.affilie.id,
+                echeance=maintenant + timedelta(days=10),
+                creee_le=maintenant,
+                details={"rectification_id": rectification.id, "reclamation_eig": False},
             )
             ids.append(identifiant(tache))
     return Taches(*ids)

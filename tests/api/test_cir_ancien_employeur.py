@@ -9,10 +9,8 @@ from contextlib import AsyncExitStack
 from datetime import date
 
 import pytest
-from sqlmodel import select
 
-from persistence.db import transaction
-from persistence.models import LigneCirTable
+from tests.support.cir import declaree_par
 from tests.support.environnement import settings_de_test
 from tests.support.fabriques import ligne_chez
 from tests.support.navigateur import navigateur
@@ -25,16 +23,7 @@ async def service(tmp_path, url_base):
     async with AsyncExitStack() as pile:
         service = await assembler(settings, pile)
         # the agent's 2010 period was declared by its previous employer (« drh »); the others by its current one
-        async with transaction(service.sessions) as session:
-            ligne = (
-                await session.exec(
-                    select(LigneCirTable).where(
-                        LigneCirTable.affilie_id == service.pop.affilie.id, LigneCirTable.annee == 2010
-                    )
-                )
-            ).one()
-            ligne.employeur_id = service.pop.autre_employeur.id
-            session.add(ligne)
+        await declaree_par(service.sessions, service.pop.affilie, 2010, service.pop.autre_employeur)
         yield service
 
 

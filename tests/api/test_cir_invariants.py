@@ -16,8 +16,8 @@ from domain.etats import TypeTache
 from domain.taches import ReponseTache
 from persistence import depots
 from persistence.db import transaction
-from persistence.models import LigneCirTable, Tache
-from tests.support.cir import infractions_du_cir, ouvrir_tache
+from persistence.models import Tache
+from tests.support.cir import declaree_par, infractions_du_cir, ouvrir_tache
 from tests.support.environnement import settings_de_test
 from tests.support.navigateur import navigateur
 from tests.support.service import Service, assembler
@@ -118,18 +118,7 @@ async def test_seul_l_employeur_de_la_periode_ou_un_superviseur_la_corrige(servi
     superviseur = await service.http("superviseur")
     nir = service.pop.affilie.nir
     # the 2010 period was declared by another employer (the agent's previous one)
-    async with transaction(service.sessions) as session:
-        from sqlmodel import select
-
-        ligne = (
-            await session.exec(
-                select(LigneCirTable).where(
-                    LigneCirTable.affilie_id == service.pop.affilie.id, LigneCirTable.annee == 2010
-                )
-            )
-        ).one()
-        ligne.employeur_id = service.pop.autre_employeur.id
-        session.add(ligne)
+    await declaree_par(service.sessions, service.pop.affilie, 2010, service.pop.autre_employeur)
     page = await (await navigateur(service, "rh-commune")).get(f"/cir/{nir}", params={"annee": 2010})
     assert "Période déclarée par un autre employeur" in page.text and "/2010-01-01/suppression" not in page.text
     interdite = await rh.delete(f"/affilies/{nir}/cir/2010/2010-01-01", params={"motif": "erreur"})

@@ -16,8 +16,9 @@ from domain.campagne import TYPE_TACHE_CAMPAGNE, id_workflow_campagne
 from domain.task_queues import id_workflow_eir
 from persistence import depots
 from persistence.db import transaction
-from persistence.models import Document, DossierValidationTable, RectificationTable, Tache
+from persistence.models import Document, DossierValidationTable, RectificationTable
 from tests.support.environnement import settings_de_test
+from tests.support.fabriques import inserer_tache, tache_de_verification
 from tests.support.service import assembler
 
 OK = "ok"
@@ -178,19 +179,7 @@ async def service(tmp_path, url_sqlite):
             demande = await depots.creer_demande_eir(
                 session, pop.affilie, date(2026, 1, 5), "en_ligne", maintenant, id_workflow_eir
             )
-            tache, _ = await depots.creer_tache(
-                session,
-                Tache(
-                    cle="matrice",
-                    type="verification_carriere_eir",
-                    workflow_id=demande.workflow_id,
-                    demande_id=demande.id,
-                    employeur_id=pop.employeur.id,
-                    affilie_id=pop.affilie.id,
-                    echeance=maintenant,
-                    creee_le=maintenant,
-                ),
-            )
+            tache = await tache_de_verification(session, demande, "matrice", echeance=maintenant, creee_le=maintenant)
             rectification = RectificationTable(
                 workflow_id="rectification-matrice",
                 affilie_id=pop.affilie.id,
@@ -214,17 +203,15 @@ async def service(tmp_path, url_sqlite):
                 creee_le=maintenant,
                 modifiee_le=maintenant,
             )
-            tache_campagne, _ = await depots.creer_tache(
+            tache_campagne = await inserer_tache(
                 session,
-                Tache(
-                    cle="matrice-campagne",
-                    type=TYPE_TACHE_CAMPAGNE,
-                    workflow_id=id_workflow_campagne(2027),
-                    employeur_id=pop.employeur.id,
-                    affilie_id=pop.affilie.id,
-                    echeance=maintenant,
-                    creee_le=maintenant,
-                ),
+                "matrice-campagne",
+                TYPE_TACHE_CAMPAGNE,
+                id_workflow_campagne(2027),
+                pop.employeur.id,
+                pop.affilie.id,
+                echeance=maintenant,
+                creee_le=maintenant,
             )
             document, _ = await depots.enregistrer_document(
                 session,

@@ -11,8 +11,9 @@ from domain.task_queues import id_workflow_eir
 from persistence import depots
 from persistence.db import transaction
 from persistence.fabrique import nir_valide
-from persistence.models import DemandeEirTable, Tache
+from persistence.models import DemandeEirTable
 from tests.support.environnement import settings_de_test
+from tests.support.fabriques import inserer_tache, tache_de_verification
 from tests.support.service import Service, assembler
 
 
@@ -123,19 +124,8 @@ async def test_completion_avec_ligne_sur_deux_annees(service: Service):
 async def test_employeur_ne_voit_pas_la_tache_d_un_autre(service: Service):
     demande = await _demande_existante(service, timedelta(days=1), "verification_employeur")
     async with transaction(service.sessions) as session:
-        tache, _ = await depots.creer_tache(
-            session,
-            Tache(
-                cle="t1",
-                type="verification_carriere_eir",
-                workflow_id=demande.workflow_id,
-                demande_id=demande.id,
-                employeur_id=service.pop.employeur.id,
-                affilie_id=service.pop.affilie.id,
-                echeance=datetime.now(UTC),
-                creee_le=datetime.now(UTC),
-            ),
-        )
+        maintenant = datetime.now(UTC)
+        tache = await tache_de_verification(session, demande, "t1", echeance=maintenant, creee_le=maintenant)
     drh = await service.http("drh")
     assert (await drh.get(f"/taches/{tache.id}")).status_code == 404
     assert (
@@ -261,17 +251,16 @@ async def test_siret_invalide_par_l_api(service: Service):
 async def test_tache_de_campagne_par_la_corbeille(service: Service):
     maintenant = datetime.now(UTC)
     async with transaction(service.sessions) as session:
-        tache, _ = await depots.creer_tache(
+        pop = service.pop
+        tache = await inserer_tache(
             session,
-            Tache(
-                cle="campagne-dai-2026:maj:1",
-                type="maj_cir_campagne",
-                workflow_id="campagne-dai-2026",
-                employeur_id=service.pop.employeur.id,
-                affilie_id=service.pop.affilie.id,
-                echeance=maintenant,
-                creee_le=maintenant,
-            ),
+            "campagne-dai-2026:maj:1",
+            "maj_cir_campagne",
+            "campagne-dai-2026",
+            pop.employeur.id,
+            pop.affilie.id,
+            echeance=maintenant,
+            creee_le=maintenant,
         )
     rh = await service.http("rh-commune")
     assert [t["id"] for t in (await rh.get("/taches", params={"type": "maj_cir_campagne"})).json()] == [tache.id]

@@ -3,55 +3,25 @@ bad input gets a French 422 naming the field."""
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
 from datetime import date, datetime, timedelta
 
-import httpx
 import pytest
 
-from api.app import create_app
 from domain.campagne import PARIS
 from domain.campagne_echeances import id_workflow_delai
 from notifications.rendu import date_fr
-from persistence.comptes import creer_compte, hacher
-from persistence.db import transaction
 from tests.support.attente import attendre
-from tests.support.campagne import annee_de_campagne, avancer_jusqua, population_campagne, taches_de_campagne
-from tests.support.environnement import settings_de_test
-from worker import creer_worker
+from tests.support.campagne import avancer_jusqua, service_campagne, taches_de_campagne
+from tests.support.environnement import settings_sur
 from workflows.campagne_client import demande_campagne
-
-CODE = "code-de-test-123"
 
 
 @pytest.fixture
 async def api(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sqlite):
     env = env_temps_accelere
-    settings = settings_de_test(
-        tmp_path, url_sqlite, boite_mail.port, temporal_address=env.client.service_client.config.target_host
-    )
-    annee = await annee_de_campagne(env)
-    pop = await population_campagne(sessions_sqlite, annee, avec_eig=False)
-    async with transaction(sessions_sqlite) as session:
-        for role, identifiant, cible in (
-            ("superviseur", "superviseur", {}),
-            ("employeur", "rh-commune", {"siret": pop.employeurs["commune"].siret}),
-            ("employeur", "drh", {"siret": pop.employeurs["hopital"].siret}),
-        ):
-            await creer_compte(session, role=role, identifiant=identifiant, code_hash=hacher(CODE), **cible)
-    app = create_app(settings)
-    async with AsyncExitStack() as pile, creer_worker(env.client, settings, sessions_sqlite):
-        await pile.enter_async_context(app.router.lifespan_context(app))
-
-        async def client(identifiant: str) -> httpx.AsyncClient:
-            http = await pile.enter_async_context(
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test/api/v1", timeout=60)
-            )
-            jeton = (await http.post("/auth/jeton", data={"username": identifiant, "password": CODE})).json()
-            http.headers["Authorization"] = f"Bearer {jeton['access_token']}"
-            return http
-
-        yield env, settings, sessions_sqlite, boite_mail, pop, client
+    settings = settings_sur(env, tmp_path, url_sqlite, boite_mail.port)
+    async with service_campagne(env, settings, sessions_sqlite) as (service, pop):
+        yield env, settings, sessions_sqlite, boite_mail, pop, service.http
 
 
 async def test_mauvaises_entrees_en_francais(api):

@@ -18,21 +18,18 @@ from temporalio.worker import Replayer
 from activities.campagne_collecteur import fichiers_du_lot, lire_lot
 from domain.campagne import ActionSuperviseur, EtapeCampagne
 from persistence import depots_campagne
-from persistence.db import creer_moteur, fabrique_sessions
 from persistence.models import Document, Mail, Tache
 from persistence.models_campagne import CampagneTable, CibleCampagne, ExportCampagne
 from tests.support.attente import attendre
 from tests.support.campagne import (
-    AVEC_EIG,
-    annee_de_campagne,
     avancer_jusqua,
+    campagne_et_worker,
     completer_taches,
-    population_campagne,
     taches_de_campagne,
 )
 from tests.support.environnement import settings_de_test, texte
 from tests.support.fabriques import SUPERVISEURS
-from worker import creer_worker, executant_workflows
+from worker import executant_workflows
 from workflows.campagne import WORKFLOWS_CAMPAGNE, CampagneDaiWorkflow
 from workflows.campagne_client import demande_campagne, demarrer_campagne
 
@@ -49,15 +46,8 @@ async def banc(env_temps_accelere, tmp_path, boite_mail, url_base):
         campagne_lots_en_parallele=2,
         campagne_paquet_smtp=1,
     )
-    moteur = creer_moteur(url_base)
-    sessions = fabrique_sessions(moteur)
-    annee = await annee_de_campagne(env_temps_accelere)
-    pop = await population_campagne(sessions, annee, avec_eig=AVEC_EIG)
-    try:
-        async with creer_worker(env_temps_accelere.client, settings, sessions):
-            yield env_temps_accelere, settings, sessions, boite_mail, pop
-    finally:
-        await moteur.dispose()
+    async with campagne_et_worker(env_temps_accelere, settings) as (sessions, pop):
+        yield env_temps_accelere, settings, sessions, boite_mail, pop
 
 
 async def _campagne(sessions, annee: int) -> CampagneTable:

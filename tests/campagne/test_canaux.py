@@ -22,19 +22,18 @@ from domain.campagne import LOT_ANCIENS_AFFILIES, Livraison
 from observabilite.metriques import etat_du_service
 from persistence import depots_campagne
 from persistence.comptes import creer_compte, hacher
-from persistence.db import creer_moteur, fabrique_sessions, transaction
+from persistence.db import transaction
 from persistence.models import Affilie, Mail
 from persistence.models_campagne import CibleCampagne, ExportCampagne, IncidentCampagne
 from services import campagnes, incidents
 from tests.support.attente import attendre
-from tests.support.campagne import AVEC_EIG, annee_de_campagne, avancer_jusqua, population_campagne
+from tests.support.campagne import avancer_jusqua, campagne_et_worker
 from tests.support.canaux_campagne import CollecteurEnPanne, demarrer_puits_refusant
-from tests.support.environnement import settings_de_test, texte
-from tests.support.fabriques import avec_question_secrete
+from tests.support.environnement import settings_sur, texte
+from tests.support.fabriques import avec_question_secrete, modifier_affilie
 from tests.support.navigateur import Navigateur
 from tests.support.service import CODE
 from tests.support.texte_pdf import texte_pdf
-from worker import creer_worker
 from workflows.campagne import CampagneDaiWorkflow
 from workflows.campagne_client import demande_campagne, demarrer_campagne
 
@@ -50,7 +49,8 @@ ADRESSES = {
 async def banc(env_temps_accelere, tmp_path, url_base):
     controleur, puits, boite = demarrer_puits_refusant(tmp_path / "mail")
     CollecteurEnPanne.en_panne, CollecteurEnPanne.essais = True, 0
-    settings = settings_de_test(
+    settings = settings_sur(
+        env_temps_accelere,
         tmp_path,
         url_base,
         boite.port,
@@ -61,37 +61,22 @@ async def banc(env_temps_accelere, tmp_path, url_base):
         campagne_collecteur="tests.support.canaux_campagne:CollecteurEnPanne",
         campagne_essais_collecteur=2,
         campagne_essais_destinataire=2,
-        temporal_address=env_temps_accelere.client.service_client.config.target_host,
     )
-    moteur = creer_moteur(url_base)
-    sessions = fabrique_sessions(moteur)
-    annee = await annee_de_campagne(env_temps_accelere)
-    pop = await population_campagne(sessions, annee, avec_eig=AVEC_EIG)
     try:
-        async with creer_worker(env_temps_accelere.client, settings, sessions):
+        async with campagne_et_worker(env_temps_accelere, settings) as (sessions, pop):
             yield env_temps_accelere, settings, sessions, boite, puits, pop
     finally:
-        await moteur.dispose()
         controleur.stop()
-
-
-async def _modifier(sessions, affilie_id, **champs) -> None:
-    async with transaction(sessions) as session:
-        affilie = await session.get(Affilie, affilie_id)
-        assert affilie is not None
-        for champ, valeur in champs.items():
-            setattr(affilie, champ, valeur)
-        session.add(affilie)
 
 
 async def test_papier_destinataire_refuse_et_collecteur_en_panne(banc):
     env, settings, sessions, boite, puits, pop = banc
     annee, agents = pop.annee, pop.agents
     for cle, adresse in ADRESSES.items():
-        await _modifier(sessions, agents[cle].id, adresse_postale=adresse)
-    await _modifier(sessions, agents["bruno"].id, email="")  # no email address
-    await _modifier(sessions, agents["chloe"].id, canal="papier")  # chose paper
-    await _modifier(sessions, agents["nina"].id, canal="papier")  # chose paper, but her address is unknown
+        await modifier_affilie(sessions, agents[cle].id, adresse_postale=adresse)
+    await modifier_affilie(sessions, agents["bruno"].id, email="")  # no email address
+    await modifier_affilie(sessions, agents["chloe"].id, canal="papier")  # chose paper
+    await modifier_affilie(sessions, agents["nina"].id, canal="papier")  # chose paper, but her address is unknown
     puits.refuses.add(agents["emma"].email)  # the mailbox does not exist: 550
     hopital = pop.employeurs["hopital"]
     puits.refuses.add(hopital.email)  # an employer's address refused too

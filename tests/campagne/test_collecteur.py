@@ -16,28 +16,20 @@ from sqlmodel import col, select
 from activities.campagne_collecteur import FichierCollecteurInvalide, fichiers_du_lot, lire_lot
 from domain.cir import LigneCir
 from persistence import depots
-from persistence.db import creer_moteur, fabrique_sessions, transaction
+from persistence.db import transaction
 from persistence.fabrique import creer_employeur, identifiant
 from persistence.models import Employeur, Enfant, LigneCirTable
 from persistence.models_campagne import ExportCampagne
-from tests.support.campagne import AVEC_EIG, annee_de_campagne, population_campagne
+from tests.support.campagne import campagne_et_worker
 from tests.support.environnement import settings_de_test
-from worker import creer_worker
 from workflows.campagne_client import demande_campagne, demarrer_campagne
 
 
 @pytest.fixture
 async def banc(env_temps_accelere, tmp_path, boite_mail, url_base):
     settings = settings_de_test(tmp_path, url_base, boite_mail.port, campagne_taille_lot_employeurs=2)
-    moteur = creer_moteur(url_base)
-    sessions = fabrique_sessions(moteur)
-    annee = await annee_de_campagne(env_temps_accelere)
-    pop = await population_campagne(sessions, annee, avec_eig=AVEC_EIG)
-    try:
-        async with creer_worker(env_temps_accelere.client, settings, sessions):
-            yield env_temps_accelere, settings, sessions, pop
-    finally:
-        await moteur.dispose()
+    async with campagne_et_worker(env_temps_accelere, settings) as (sessions, pop):
+        yield env_temps_accelere, settings, sessions, pop
 
 
 async def test_le_fichier_du_collecteur_relu_contient_toute_la_carriere(banc):

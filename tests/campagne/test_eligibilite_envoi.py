@@ -13,14 +13,14 @@ from sqlmodel import col, select
 
 from api.pages.campagnes import graphique_campagne
 from persistence import depots_campagne
-from persistence.db import creer_moteur, fabrique_sessions, transaction
+from persistence.db import transaction
 from persistence.fabrique import creer_affilie
-from persistence.models import Affilie, Document
+from persistence.models import Document
 from persistence.models_campagne import CibleCampagne
 from tests.support.attente import attendre
-from tests.support.campagne import AVEC_EIG, annee_de_campagne, avancer_jusqua, population_campagne
+from tests.support.campagne import avancer_jusqua, campagne_et_worker
 from tests.support.environnement import settings_de_test, texte
-from worker import creer_worker
+from tests.support.fabriques import modifier_affilie
 from workflows.campagne_client import demande_campagne, demarrer_campagne
 
 
@@ -35,15 +35,8 @@ async def banc(env_temps_accelere, tmp_path, boite_mail, url_base):
         campagne_lots_en_parallele=2,
         campagne_paquet_smtp=2,
     )
-    moteur = creer_moteur(url_base)
-    sessions = fabrique_sessions(moteur)
-    annee = await annee_de_campagne(env_temps_accelere)
-    pop = await population_campagne(sessions, annee, avec_eig=AVEC_EIG)
-    try:
-        async with creer_worker(env_temps_accelere.client, settings, sessions):
-            yield env_temps_accelere, settings, sessions, boite_mail, pop
-    finally:
-        await moteur.dispose()
+    async with campagne_et_worker(env_temps_accelere, settings) as (sessions, pop):
+        yield env_temps_accelere, settings, sessions, boite_mail, pop
 
 
 async def _cibles(sessions) -> dict[int, CibleCampagne]:
@@ -51,23 +44,14 @@ async def _cibles(sessions) -> dict[int, CibleCampagne]:
         return {c.affilie_id: c for c in (await session.exec(select(CibleCampagne))).all()}
 
 
-async def _modifier(sessions, affilie_id: int | None, **dates: date) -> None:
-    async with transaction(sessions) as session:
-        affilie = await session.get(Affilie, affilie_id)
-        assert affilie is not None
-        for champ, valeur in dates.items():
-            setattr(affilie, champ, valeur)
-        session.add(affilie)
-
-
 async def test_retraite_deces_et_radiation_apres_la_selection_ne_recoivent_rien(banc):
     env, settings, sessions, boite, pop = banc
     annee = pop.annee
     ids = {cle: agent.id for cle, agent in pop.agents.items()}
     # Retired before the selection day (1 July N): not even selected.
-    await _modifier(sessions, ids["alice"], date_liquidation=date(annee, 6, 1))
+    await modifier_affilie(sessions, ids["alice"], date_liquidation=date(annee, 6, 1))
     # Nina joined the CNRACL in March N after years in the private sector: her first trimestres are long validated.
-    await _modifier(sessions, ids["nina"], date_premiere_validation=date(annee - 4, 12, 31))
+    await modifier_affilie(sessions, ids["nina"], date_premiere_validation=date(annee - 4, 12, 31))
     # Yanis joins in October N (too late to validate 2 CNRACL trimestres in N), after a private job in N that
     # validated his first 2 trimestres (the inter-scheme data says when): his first year, he gets the document.
     async with transaction(sessions) as session:
@@ -100,9 +84,9 @@ async def test_retraite_deces_et_radiation_apres_la_selection_ne_recoivent_rien(
     assert {ids["bruno"], ids["chloe"], ids["emma"]} <= selectionnes.keys()
 
     # Between the selection and the documents (September N+1): a pension starts, a death, a leaving.
-    await _modifier(sessions, ids["bruno"], date_liquidation=date(annee + 1, 1, 1))
-    await _modifier(sessions, ids["chloe"], date_de_deces=date(annee, 11, 20))
-    await _modifier(sessions, ids["emma"], date_radiation=date(annee + 1, 3, 31))
+    await modifier_affilie(sessions, ids["bruno"], date_liquidation=date(annee + 1, 1, 1))
+    await modifier_affilie(sessions, ids["chloe"], date_de_deces=date(annee, 11, 20))
+    await modifier_affilie(sessions, ids["emma"], date_radiation=date(annee + 1, 3, 31))
 
     await handle.result()
 

@@ -10,29 +10,25 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from persistence.db import creer_moteur, fabrique_sessions, transaction
+from persistence.db import transaction
 from persistence.models import Affilie, Document, LigneCirTable
 from persistence.models_campagne import CibleCampagne
 from services import campagnes
 from tests.support.attente import attendre
-from tests.support.campagne import AVEC_EIG, annee_de_campagne, avancer_jusqua, population_campagne, taches_de_campagne
+from tests.support.campagne import (
+    avancer_jusqua,
+    campagne_et_worker,
+    taches_de_campagne,
+)
 from tests.support.environnement import settings_de_test, texte
-from worker import creer_worker
 from workflows.campagne_client import demande_campagne, demarrer_campagne
 
 
 @pytest.fixture
 async def banc(env_temps_accelere, tmp_path, boite_mail, url_base):
     settings = settings_de_test(tmp_path, url_base, boite_mail.port, campagne_taille_lot_employeurs=2)
-    moteur = creer_moteur(url_base)
-    sessions = fabrique_sessions(moteur)
-    annee = await annee_de_campagne(env_temps_accelere)
-    pop = await population_campagne(sessions, annee, avec_eig=AVEC_EIG)
-    try:
-        async with creer_worker(env_temps_accelere.client, settings, sessions):
-            yield env_temps_accelere, settings, sessions, boite_mail, pop
-    finally:
-        await moteur.dispose()
+    async with campagne_et_worker(env_temps_accelere, settings) as (sessions, pop):
+        yield env_temps_accelere, settings, sessions, boite_mail, pop
 
 
 def _ligne(affilie_id: int | None, employeur_id: int | None, debut: date, fin: date, indice: int | None):

@@ -4,7 +4,6 @@ employer, twice, and restarted: the rectified RIS is produced once, each mail se
 from __future__ import annotations
 
 from collections import Counter
-from contextlib import AsyncExitStack
 from datetime import date
 
 import pytest
@@ -12,24 +11,18 @@ from sqlmodel import select
 
 from persistence.models import Document, Mail, Tache
 from tests.support.attente import attendre
-from tests.support.environnement import settings_de_test
+from tests.support.environnement import settings_sur
 from tests.support.fabriques import AGENT, EMPLOYEUR, ligne_chez
 from tests.support.parcours_eir import mails_envoyes
-from tests.support.processus_externes import WorkerExterne
-from tests.support.service import assembler
+from tests.support.service import service_et_worker_externe
 
 pytestmark = pytest.mark.e2e
 DRH = "drh@ch-lautreville.fr"
 
 
 async def test_worker_tue_pendant_une_rectification(env_dev, tmp_path, boite_mail, url_sqlite):
-    settings = settings_de_test(
-        tmp_path, url_sqlite, boite_mail.port, temporal_address=env_dev.client.service_client.config.target_host
-    )
-    worker = WorkerExterne(settings, tmp_path / "worker.log")
-    async with AsyncExitStack() as pile:
-        pile.callback(worker.arreter)
-        service = await assembler(settings, pile)
+    settings = settings_sur(env_dev, tmp_path, url_sqlite, boite_mail.port)
+    async with service_et_worker_externe(settings, tmp_path / "worker.log") as (service, worker):
         agent, rh, drh = (await service.http("camille"), await service.http("rh-commune"), await service.http("drh"))
         # The hospital employed the agent in 1992 (its line is on the CIR); 1993 is missing.
         pop = service.pop

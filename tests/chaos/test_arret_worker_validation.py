@@ -3,7 +3,6 @@ decision is reached, each mail sent once, no task doubled."""
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 
 import pytest
@@ -11,24 +10,18 @@ from sqlmodel import select
 
 from persistence.models import Mail, Tache
 from tests.support.attente import attendre
-from tests.support.environnement import settings_de_test
+from tests.support.environnement import settings_sur
 from tests.support.fabriques import AGENT, EMPLOYEUR, SUPERVISEURS
 from tests.support.parcours_eir import mails_envoyes
-from tests.support.processus_externes import WorkerExterne
-from tests.support.service import assembler
+from tests.support.service import service_et_worker_externe
 from tests.support.validation import ouvrir_dossier_validation
 
 pytestmark = pytest.mark.e2e
 
 
 async def test_worker_tue_pendant_une_validation_de_services(env_dev, tmp_path, boite_mail, url_sqlite):
-    settings = settings_de_test(
-        tmp_path, url_sqlite, boite_mail.port, temporal_address=env_dev.client.service_client.config.target_host
-    )
-    worker = WorkerExterne(settings, tmp_path / "worker.log")
-    async with AsyncExitStack() as pile:
-        pile.callback(worker.arreter)
-        service = await assembler(settings, pile)
+    settings = settings_sur(env_dev, tmp_path, url_sqlite, boite_mail.port)
+    async with service_et_worker_externe(settings, tmp_path / "worker.log") as (service, worker):
         pop = service.pop
         dossier = await ouvrir_dossier_validation(service, env_dev.client, pop.affilie, datetime.now(UTC))
         worker.demarrer()

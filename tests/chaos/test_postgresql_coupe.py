@@ -23,12 +23,11 @@ from tests.support.environnement import (
     PG_ADMIN,
     creer_base_postgres,
     delais_eir_courts,
-    settings_de_test,
+    settings_sur,
     supprimer_base_postgres,
 )
 from tests.support.fabriques import AGENT, EMPLOYEUR
-from tests.support.processus_externes import WorkerExterne
-from tests.support.service import assembler
+from tests.support.service import service_et_worker_externe
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
@@ -53,19 +52,11 @@ async def test_connexions_postgresql_coupees_pendant_un_eir(env_dev, tmp_path, b
     nom = await creer_base_postgres()
     url = f"{PG_ADMIN.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+asyncpg://')}/{nom}"
     await migrer_async(url)
-    settings = settings_de_test(
-        tmp_path,
-        url,
-        boite_mail.port,
-        temporal_address=env_dev.client.service_client.config.target_host,
-        **delais_eir_courts(notification=2, enquete=4),
-    )
-    worker = WorkerExterne(settings, tmp_path / "worker.log")
+    settings = settings_sur(env_dev, tmp_path, url, boite_mail.port, **delais_eir_courts(notification=2, enquete=4))
     arret, coupures, refus = asyncio.Event(), [], Counter[str]()
     async with AsyncExitStack() as pile:
         pile.push_async_callback(supprimer_base_postgres, nom)
-        pile.callback(worker.arreter)
-        service = await assembler(settings, pile)
+        service, worker = await pile.enter_async_context(service_et_worker_externe(settings, tmp_path / "worker.log"))
         agent, rh = await service.http("camille"), await service.http("rh-commune")
         worker.demarrer()
 

@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import time
 from collections import Counter
-from contextlib import AsyncExitStack
 from typing import Any
 
 import asyncpg
@@ -22,10 +21,9 @@ from persistence.migrations import migrer_async
 from persistence.models import Document, LigneCirTable, Mail, Tache
 from tests.support.appels import appel_repete
 from tests.support.attente import attendre
-from tests.support.environnement import delais_eir_courts, settings_de_test
+from tests.support.environnement import delais_eir_courts, settings_sur
 from tests.support.fabriques import AGENT, EMPLOYEUR
-from tests.support.processus_externes import WorkerExterne
-from tests.support.service import assembler
+from tests.support.service import service_et_worker_externe
 
 pytestmark = pytest.mark.e2e
 ARRET = 4.0  # seconds without a database at each stop
@@ -64,18 +62,10 @@ async def _redemarrer(serveur, arret: asyncio.Event, arrets: list[tuple[str, flo
 async def test_postgresql_arrete_et_relance_pendant_un_eir(env_dev, tmp_path, boite_mail, postgresql_prive):
     url = postgresql_prive.url
     await migrer_async(url)
-    settings = settings_de_test(
-        tmp_path,
-        url,
-        boite_mail.port,
-        temporal_address=env_dev.client.service_client.config.target_host,
-        **delais_eir_courts(notification=2, enquete=4),
-    )
-    worker = WorkerExterne(settings, tmp_path / "worker.log")
+    settings = settings_sur(env_dev, tmp_path, url, boite_mail.port, **delais_eir_courts(notification=2, enquete=4))
     arret, arrets, refus = asyncio.Event(), [], Counter[str]()
-    async with AsyncExitStack() as pile:
-        pile.callback(worker.arreter)
-        service = await assembler(settings, pile)
+    async with service_et_worker_externe(settings, tmp_path / "worker.log") as (service, worker):
+        pile = service.pile
         agent, rh = await service.http("camille"), await service.http("rh-commune")
         async with service.sessions() as session:
             cir_avant = len((await session.exec(select(LigneCirTable))).all())

@@ -24,7 +24,7 @@ from observabilite.metriques import etat_du_service
 from persistence import comptes as depot_comptes
 from persistence.db import transaction
 from persistence.models import Compte, DemandeEirTable, Mail
-from services.reconciliation import balayer_la_boite_envoi
+from services.reconciliation import Bilan, balayer_la_boite_envoi, reconcilier
 from tests.support.attente import attendre
 from tests.support.environnement import port_libre, settings_de_test, texte
 from tests.support.fabriques import AGENT
@@ -61,6 +61,14 @@ async def _preparer_rh(service) -> None:
         compte.nom, compte.prenom, compte.email = "Dupont", "Marcel", RH
         depot_comptes.definir_question_secrete(compte, "nom_naissance_mere", REPONSE)
         session.add(compte)
+
+
+async def _plus_rien_a_reprendre(service, client) -> None:
+    """Three passes of the reconciler, as the worker's, but for everything however recent: nothing left to start
+    or to send (the state is settled, whatever the worker's own passes meet later)."""
+    tout = service.settings.model_copy(update={"reconciliation_delai": timedelta(0), "boite_envoi_delai": timedelta(0)})
+    for _ in range(3):
+        assert await reconcilier(service.sessions, client, tout) == Bilan()
 
 
 def _par_message_id(messages) -> Counter[str]:
@@ -105,7 +113,14 @@ async def test_api_tuee_entre_le_commit_et_le_demarrage_du_processus(env_dev, tm
 
         await attendre(en_route, delai=45)
         await attendre(lambda: len(boite_mail.pour(AGENT)) >= 2)  # the acknowledgment, then the advice
-        await asyncio.sleep(3)  # three more passes of the reconciler: nothing more
+
+        async def demarrage_confirme() -> bool:
+            async with service.sessions() as session:
+                ligne = await session.get(DemandeEirTable, demande.id)
+            return ligne is not None and ligne.processus_demarre_le is not None
+
+        await attendre(demarrage_confirme)
+        await _plus_rien_a_reprendre(service, env_dev.client)
         await asyncio.to_thread(api.ecoute)
         async with httpx.AsyncClient(base_url=api.base, timeout=30) as http:
             jeton = (await http.post("/auth/jeton", data={"username": "camille", "password": CODE})).json()
@@ -232,8 +247,12 @@ async def test_api_tuee_entre_le_commit_et_l_envoi_du_mail(env_dev, tmp_path, ur
         assert mail.etat == "a_envoyer"
 
         await attendre(lambda: boite_mail.pour(RH), delai=45)
-        await asyncio.sleep(3)  # three more passes of the sweeper: nothing more
+
+        async def envoye() -> bool:
+            async with service.sessions() as session:
+                ligne = await session.get(Mail, mail.id)
+            return ligne is not None and ligne.etat == "envoye"
+
+        await attendre(envoye)
+        await _plus_rien_a_reprendre(service, env_dev.client)
         assert len(boite_mail.pour(RH)) == 1
-        async with transaction(service.sessions) as session:
-            envoye = await session.get(Mail, mail.id)
-        assert envoye is not None and envoye.etat == "envoye"

@@ -13,8 +13,8 @@ from tests.support.attente import attendre
 from tests.support.environnement import delais_eir_courts, settings_de_test
 from tests.support.fabriques import AGENT, EMPLOYEUR
 from tests.support.parcours_eir import mails_envoyes, repondre_a_l_enquete, valider_le_ris
-from tests.support.processus_externes import ServeurTemporal, WorkerExterne
-from tests.support.service import assembler
+from tests.support.processus_externes import ServeurTemporal
+from tests.support.service import service_et_worker_externe
 
 pytestmark = pytest.mark.e2e
 
@@ -29,11 +29,9 @@ async def test_serveur_temporal_tue_puis_relance(tmp_path, boite_mail, url_sqlit
         temporal_address=temporal.adresse,
         **delais_eir_courts(notification=2, enquete=8),
     )
-    worker = WorkerExterne(settings, tmp_path / "worker.log")
     async with AsyncExitStack() as pile:
         pile.callback(temporal.arreter)
-        pile.callback(worker.arreter)
-        service = await assembler(settings, pile)
+        service, worker = await pile.enter_async_context(service_et_worker_externe(settings, tmp_path / "worker.log"))
         agent, rh = await service.http("camille"), await service.http("rh-commune")
         worker.demarrer()
         demande_id = (await agent.post("/eir", json={})).json()["id"]

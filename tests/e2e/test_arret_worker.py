@@ -3,32 +3,22 @@ the EIR completes and no mail is sent twice."""
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
-
 import pytest
 
 from tests.support.attente import attendre
-from tests.support.environnement import delais_eir_courts, settings_de_test
+from tests.support.environnement import delais_eir_courts, settings_sur
 from tests.support.fabriques import AGENT, EMPLOYEUR
 from tests.support.parcours_eir import mails_envoyes, repondre_a_l_enquete, valider_le_ris
-from tests.support.processus_externes import WorkerExterne
-from tests.support.service import assembler
+from tests.support.service import service_et_worker_externe
 
 pytestmark = pytest.mark.e2e
 
 
 async def test_worker_tue_puis_relance(env_dev, tmp_path, boite_mail, url_sqlite):
-    settings = settings_de_test(
-        tmp_path,
-        url_sqlite,
-        boite_mail.port,
-        temporal_address=env_dev.client.service_client.config.target_host,
-        **delais_eir_courts(notification=2, enquete=4),
+    settings = settings_sur(
+        env_dev, tmp_path, url_sqlite, boite_mail.port, **delais_eir_courts(notification=2, enquete=4)
     )
-    worker = WorkerExterne(settings, tmp_path / "worker.log")
-    async with AsyncExitStack() as pile:
-        pile.callback(worker.arreter)
-        service = await assembler(settings, pile)
+    async with service_et_worker_externe(settings, tmp_path / "worker.log") as (service, worker):
         agent, rh = await service.http("camille"), await service.http("rh-commune")
         worker.demarrer()
         demande_id = (await agent.post("/eir", json={})).json()["id"]

@@ -3,7 +3,6 @@ once on SQLite and once on PostgreSQL. Each mail is checked and counted: exactly
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -11,10 +10,9 @@ import pytest
 
 from notifications.rendu import date_fr
 from tests.support.attente import attendre
-from tests.support.environnement import delais_eir_courts, settings_de_test, texte
+from tests.support.environnement import delais_eir_courts, settings_sur, texte
 from tests.support.fabriques import AGENT, EMPLOYEUR
-from tests.support.service import assembler
-from worker import creer_worker
+from tests.support.service import service_et_worker
 
 pytestmark = pytest.mark.e2e
 
@@ -24,16 +22,10 @@ async def _etat(http, demande_id: int) -> str:
 
 
 async def test_eir_complet_par_l_api(env_dev, tmp_path, boite_mail, url_base):
-    settings = settings_de_test(
-        tmp_path,
-        url_base,
-        boite_mail.port,
-        temporal_address=env_dev.client.service_client.config.target_host,
-        **delais_eir_courts(notification=2, enquete=2),
+    settings = settings_sur(
+        env_dev, tmp_path, url_base, boite_mail.port, **delais_eir_courts(notification=2, enquete=2)
     )
-    async with AsyncExitStack() as pile:
-        service = await assembler(settings, pile)
-        await pile.enter_async_context(creer_worker(env_dev.client, settings, service.sessions))
+    async with service_et_worker(env_dev, settings) as service:
         agent, rh = await service.http("camille"), await service.http("rh-commune")
 
         reponse = await agent.post("/eir", json={})

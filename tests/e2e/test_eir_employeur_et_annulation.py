@@ -12,12 +12,12 @@ from sqlmodel import col, delete, select
 from persistence.db import transaction
 from persistence.models import Affilie, LigneCirTable, Tache
 from tests.support.attente import attendre
-from tests.support.environnement import delais_eir_courts, settings_de_test, texte
+from tests.support.environnement import delais_eir_courts, settings_sur, texte
 from tests.support.fabriques import AGENT, EMPLOYEUR, ligne_chez
 from tests.support.lexique import mots_de_code
 from tests.support.navigateur import navigateur
 from tests.support.parcours_eir import valider_le_ris
-from tests.support.service import Service, assembler
+from tests.support.service import Service, assembler, service_et_worker
 from worker import creer_worker
 
 pytestmark = pytest.mark.e2e
@@ -26,12 +26,8 @@ ANCIEN_EMPLOYEUR = "drh@ch-lautreville.fr"
 
 
 def _settings(env_dev, tmp_path, boite_mail, url_sqlite):
-    return settings_de_test(
-        tmp_path,
-        url_sqlite,
-        boite_mail.port,
-        temporal_address=env_dev.client.service_client.config.target_host,
-        **delais_eir_courts(notification=2, enquete=3600),
+    return settings_sur(
+        env_dev, tmp_path, url_sqlite, boite_mail.port, **delais_eir_courts(notification=2, enquete=3600)
     )
 
 
@@ -110,9 +106,7 @@ async def test_sans_aucun_employeur_connu_la_demande_est_refusee_en_disant_quoi_
 
 
 async def test_un_superviseur_annule_une_eir_avec_une_raison(env_dev, tmp_path, boite_mail, url_sqlite):
-    async with AsyncExitStack() as pile:
-        service = await assembler(_settings(env_dev, tmp_path, boite_mail, url_sqlite), pile)
-        await pile.enter_async_context(creer_worker(env_dev.client, service.settings, service.sessions))
+    async with service_et_worker(env_dev, _settings(env_dev, tmp_path, boite_mail, url_sqlite)) as service:
         agent, superviseur = await service.http("camille"), await service.http("superviseur")
 
         demande_id = (await agent.post("/eir", json={})).json()["id"]

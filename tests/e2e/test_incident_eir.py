@@ -7,8 +7,6 @@ A withdrawal during an incident closes the process."""
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
-
 import httpx
 import pytest
 from sqlmodel import select
@@ -17,11 +15,10 @@ from persistence.comptes import creer_compte, hacher
 from persistence.db import transaction
 from persistence.models import Affilie, Compte, Evenement, Tache
 from tests.support.attente import attendre, au_repos
-from tests.support.environnement import delais_eir_courts, settings_de_test
+from tests.support.environnement import delais_eir_courts, settings_sur
 from tests.support.incidents import inserer_ligne_de_1800
 from tests.support.navigateur import navigateur
-from tests.support.service import CODE, Service, assembler
-from worker import creer_worker
+from tests.support.service import CODE, Service, service_et_worker
 
 pytestmark = pytest.mark.e2e
 BILAN = "Votre bilan personnalisé retraite est disponible"
@@ -78,18 +75,12 @@ async def _metrique(service: Service, superviseur, type_: str) -> float:
 async def test_une_ligne_fausse_arrete_le_bilan_puis_la_correction_et_la_relance_le_produisent_une_fois(
     env_dev, tmp_path, boite_mail, url_base
 ):
-    settings = settings_de_test(
-        tmp_path,
-        url_base,
-        boite_mail.port,
-        temporal_address=env_dev.client.service_client.config.target_host,
-        **delais_eir_courts(notification=1, enquete=600),
+    settings = settings_sur(
+        env_dev, tmp_path, url_base, boite_mail.port, **delais_eir_courts(notification=1, enquete=600)
     )
-    async with AsyncExitStack() as pile:
-        service = await assembler(settings, pile)
+    async with service_et_worker(env_dev, settings) as service:
         async with transaction(service.sessions) as session:
             await creer_compte(session, role="superviseur", identifiant="superviseur2", code_hash=hacher(CODE))
-        await pile.enter_async_context(creer_worker(env_dev.client, settings, service.sessions))
         agent, rh, superviseur = (
             await service.http("camille"),
             await service.http("rh-commune"),
@@ -199,16 +190,10 @@ async def test_une_ligne_fausse_arrete_le_bilan_puis_la_correction_et_la_relance
 
 
 async def test_un_retrait_pendant_un_incident_clot_le_processus(env_dev, tmp_path, boite_mail, url_base):
-    settings = settings_de_test(
-        tmp_path,
-        url_base,
-        boite_mail.port,
-        temporal_address=env_dev.client.service_client.config.target_host,
-        **delais_eir_courts(notification=1, enquete=600),
+    settings = settings_sur(
+        env_dev, tmp_path, url_base, boite_mail.port, **delais_eir_courts(notification=1, enquete=600)
     )
-    async with AsyncExitStack() as pile:
-        service = await assembler(settings, pile)
-        await pile.enter_async_context(creer_worker(env_dev.client, settings, service.sessions))
+    async with service_et_worker(env_dev, settings) as service:
         agent, rh, superviseur = (
             await service.http("camille"),
             await service.http("rh-commune"),

@@ -11,7 +11,6 @@ import logging
 import re
 import subprocess
 import sys
-from contextlib import AsyncExitStack
 from pathlib import Path
 
 import httpx
@@ -20,11 +19,10 @@ import uvicorn
 
 from observabilite.journaux import configurer_journaux
 from tests.support.attente import attendre
-from tests.support.environnement import delais_eir_courts, port_libre, settings_de_test
+from tests.support.environnement import delais_eir_courts, port_libre, settings_de_test, settings_sur
 from tests.support.fabriques import AGENT
 from tests.support.parcours_eir import eir_jusqu_au_bilan
-from tests.support.service import CODE, assembler
-from worker import creer_worker
+from tests.support.service import CODE, service_et_worker
 
 pytestmark = pytest.mark.e2e
 
@@ -39,13 +37,13 @@ JOURNAUX_BAVARDS = {
 
 
 async def test_journaux_json_sans_donnees_personnelles(env_dev, tmp_path, boite_mail, url_sqlite):
-    settings = settings_de_test(
+    settings = settings_sur(
+        env_dev,
         tmp_path,
         url_sqlite,
         boite_mail.port,
         journaux_json=True,
         niveau_journaux="DEBUG",
-        temporal_address=env_dev.client.service_client.config.target_host,
         **delais_eir_courts(),
     )
     flux = io.StringIO()
@@ -55,9 +53,8 @@ async def test_journaux_json_sans_donnees_personnelles(env_dev, tmp_path, boite_
     for nom, niveau in JOURNAUX_BAVARDS.items():
         logging.getLogger(nom).setLevel(niveau)
     try:
-        async with AsyncExitStack() as pile:
-            service = await assembler(settings, pile)
-            await pile.enter_async_context(creer_worker(env_dev.client, settings, service.sessions))
+        async with service_et_worker(env_dev, settings) as service:
+            pile = service.pile
             port = port_libre()
             serveur = uvicorn.Server(
                 uvicorn.Config(

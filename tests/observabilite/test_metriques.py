@@ -13,11 +13,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from observabilite.metriques import runtime_temporal
 from tests.support.attente import attendre
-from tests.support.environnement import delais_eir_courts, port_libre, settings_de_test
+from tests.support.environnement import delais_eir_courts, port_libre, settings_de_test, settings_sur
 from tests.support.fabriques import AGENT, EMPLOYEUR
 from tests.support.observabilite import CAS, series, valeur
 from tests.support.parcours_eir import eir_jusqu_au_bilan
-from tests.support.service import Service, assembler
+from tests.support.service import Service, assembler, service_et_worker
 from worker import creer_worker
 from workflows.client import connecter
 
@@ -25,17 +25,16 @@ pytestmark = pytest.mark.e2e
 
 
 async def test_metriques_du_service_apres_une_tache_et_des_mails(env_dev, tmp_path, boite_mail, url_sqlite):
-    settings = settings_de_test(
+    settings = settings_sur(
+        env_dev,
         tmp_path,
         url_sqlite,
         boite_mail.port,
         metriques_jeton="jeton-du-collecteur-" + "y" * 20,
-        temporal_address=env_dev.client.service_client.config.target_host,
         **delais_eir_courts(),
     )
-    async with AsyncExitStack() as pile:
-        service = await assembler(settings, pile)
-        await pile.enter_async_context(creer_worker(env_dev.client, settings, service.sessions))
+    async with service_et_worker(env_dev, settings) as service:
+        pile = service.pile
         agent, rh, superviseur = (
             await service.http("camille"),
             await service.http("rh-commune"),

@@ -2,50 +2,23 @@
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from markupsafe import escape
 
-from domain.task_queues import id_workflow_eir
 from notifications.exemples import contexte_exemple
 from notifications.rendu import Gabarits
-from persistence import depots
 from persistence.db import transaction
-from persistence.models import Tache
-from tests.support.environnement import port_libre, settings_de_test
+from tests.support.fabriques import demande_et_tache, inserer_tache
 from tests.support.navigateur import navigateur
-from tests.support.service import assembler
+from tests.support.service import service_seul
 
 
 @pytest.fixture
 async def service(tmp_path, url_sqlite):
-    async with AsyncExitStack() as pile:
-        yield await assembler(settings_de_test(tmp_path, url_sqlite, port_libre()), pile)
-
-
-async def _demande_et_tache(service, en_retard: bool = False):
-    """An EIR request of Camille and its career-verification task for her employer (as the worker writes them)."""
-    maintenant = datetime.now(UTC)
-    async with transaction(service.sessions) as session:
-        demande = await depots.creer_demande_eir(
-            session, service.pop.affilie, date.today(), "en_ligne", maintenant, id_workflow_eir
-        )
-        tache, _ = await depots.creer_tache(
-            session,
-            Tache(
-                cle=f"test-{demande.id}",
-                type="verification_carriere_eir",
-                workflow_id=demande.workflow_id,
-                demande_id=demande.id,
-                employeur_id=service.pop.employeur.id,
-                affilie_id=service.pop.affilie.id,
-                echeance=maintenant + (timedelta(days=-2) if en_retard else timedelta(days=10)),
-                creee_le=maintenant,
-            ),
-        )
-    return demande, tache
+    async with service_seul(tmp_path, url_sqlite) as service:
+        yield service
 
 
 async def test_sans_session_la_page_renvoie_a_la_connexion(service):
@@ -100,7 +73,7 @@ async def test_code_errone_puis_verrouillage_apres_cinq_echecs(service):
 
 
 async def test_un_agent_n_ouvre_pas_l_eir_d_un_autre(service):
-    demande, _ = await _demande_et_tache(service)
+    demande, _ = await demande_et_tache(service.sessions, service.pop.affilie)
     camille, jean = await navigateur(service, "camille"), await navigateur(service, "jean")
     page = await camille.get(f"/eir/{demande.id}")
     assert page.status_code == 200 and f"EIR-{demande.id}" in page.text
@@ -112,7 +85,7 @@ async def test_un_agent_n_ouvre_pas_l_eir_d_un_autre(service):
 
 
 async def test_un_employeur_n_ouvre_pas_la_tache_d_un_autre(service):
-    _, tache = await _demande_et_tache(service)
+    _, tache = await demande_et_tache(service.sessions, service.pop.affilie)
     rh, drh = await navigateur(service, "rh-commune"), await navigateur(service, "drh")
     page = await rh.get(f"/taches/{tache.id}")
     assert page.status_code == 200 and "Camille Martin" in page.text and "Vérification de carrière" in page.text
@@ -133,20 +106,19 @@ async def test_un_agent_n_ouvre_pas_les_pages_employeur_ni_superviseur(service):
 
 
 async def test_corbeille_les_taches_en_retard_d_abord(service):
-    _, a_temps = await _demande_et_tache(service)
+    _, a_temps = await demande_et_tache(service.sessions, service.pop.affilie)
     async with transaction(service.sessions) as session:
         maintenant = datetime.now(UTC)
-        retard, _ = await depots.creer_tache(
+        pop = service.pop
+        retard = await inserer_tache(
             session,
-            Tache(
-                cle="test-retard",
-                type="consolidation_eir",
-                workflow_id="eir-x-9",
-                employeur_id=service.pop.employeur.id,
-                affilie_id=service.pop.jeune.id,
-                echeance=maintenant - timedelta(days=3),
-                creee_le=maintenant,
-            ),
+            "test-retard",
+            "consolidation_eir",
+            "eir-x-9",
+            pop.employeur.id,
+            pop.jeune.id,
+            echeance=maintenant - timedelta(days=3),
+            creee_le=maintenant,
         )
     rh = await navigateur(service, "rh-commune")
     page = (await rh.get("/taches")).text

@@ -6,7 +6,6 @@ gives for the agent's case (recomputed here), not guesses. A bilan stored before
 from __future__ import annotations
 
 import re
-from contextlib import AsyncExitStack
 from datetime import UTC, date, datetime, timedelta
 from html import unescape
 
@@ -18,10 +17,9 @@ from domain.task_queues import id_workflow_eir
 from notifications.rendu import euros
 from persistence import depots
 from persistence.db import transaction
-from persistence.models import Affilie, Document
-from tests.support.environnement import port_libre, settings_de_test
+from tests.support.documents import dossier_agent, stocker_document
 from tests.support.navigateur import navigateur
-from tests.support.service import assembler
+from tests.support.service import service_seul
 from tests.support.texte_pdf import texte_pdf
 
 INDICE = 612
@@ -44,14 +42,11 @@ CODE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
 
 @pytest.fixture
 async def service(tmp_path, url_sqlite):
-    async with AsyncExitStack() as pile:
-        service = await assembler(settings_de_test(tmp_path, url_sqlite, port_libre()), pile)
+    async with service_seul(tmp_path, url_sqlite) as service:
         maintenant = datetime.now(UTC)
         le = date.today()
         async with transaction(service.sessions) as session:
-            affilie = await session.get(Affilie, service.pop.affilie.id)
-            lignes = await depots.lignes_cir(session, affilie.id)
-            enfants = await depots.enfants(session, affilie.id)
+            affilie, lignes, enfants = await dossier_agent(session, service.pop.affilie.id)
             bilan = contenu_bilan(affilie, lignes, enfants, INDICE, le)
             ancien = {cle: valeur for cle, valeur in bilan.items() if cle != "explication"} | {
                 "points": [{k: v for k, v in p.items() if k != "explication"} for p in bilan["points"]]
@@ -59,17 +54,7 @@ async def service(tmp_path, url_sqlite):
             ids = {}
             for nom, contenu in (("ancien", ancien), ("bilan", bilan)):
                 demande = await depots.creer_demande_eir(session, affilie, le, "en_ligne", maintenant, id_workflow_eir)
-                doc, _ = await depots.enregistrer_document(
-                    session,
-                    Document(
-                        cle=f"test:{nom}",
-                        type="bilan",
-                        affilie_id=affilie.id,
-                        demande_id=demande.id,
-                        cree_le=maintenant,
-                        contenu=contenu,
-                    ),
-                )
+                doc = await stocker_document(session, nom, "bilan", affilie, contenu, demande.id, maintenant)
                 ids[nom] = (demande.id, doc.id)
         service.bilan, service.ids = bilan, ids
         yield service

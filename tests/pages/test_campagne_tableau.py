@@ -6,61 +6,33 @@ targeted by the campaign, answered or not, with the links to their tasks."""
 from __future__ import annotations
 
 import re
-from contextlib import AsyncExitStack
 from datetime import date, timedelta
 
-import httpx
 import pytest
 from sqlmodel import select
 
-from api.app import create_app
 from domain.campagne import PARIS
 from domain.campagne_echeances import id_workflow_delai
 from notifications.rendu import date_fr
-from persistence.comptes import creer_compte, hacher
-from persistence.db import transaction
 from persistence.models import Evenement
 from tests.support.attente import attendre
-from tests.support.campagne import annee_de_campagne, avancer_jusqua, population_campagne, taches_de_campagne
-from tests.support.environnement import settings_de_test
-from tests.support.fabriques import avec_question_secrete
+from tests.support.campagne import (
+    avancer_jusqua,
+    service_campagne,
+    taches_de_campagne,
+)
+from tests.support.environnement import settings_sur
 from tests.support.lexique import mots_de_code
-from tests.support.navigateur import Navigateur
-from tests.support.service import CODE
-from worker import creer_worker
 from workflows.campagne_client import demande_campagne
 
 
 @pytest.fixture
 async def banc(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sqlite):
     env = env_temps_accelere
-    settings = settings_de_test(
-        tmp_path, url_sqlite, boite_mail.port, temporal_address=env.client.service_client.config.target_host
-    )
-    annee = await annee_de_campagne(env)
-    pop = await population_campagne(sessions_sqlite, annee, avec_eig=False)
-    async with transaction(sessions_sqlite) as session:
-        for role, identifiant, cible in (
-            ("superviseur", "superviseur", {}),
-            ("employeur", "rh-commune", {"siret": pop.employeurs["commune"].siret}),
-            ("employeur", "drh", {"siret": pop.employeurs["hopital"].siret}),
-        ):
-            compte = await creer_compte(session, role=role, identifiant=identifiant, code_hash=hacher(CODE), **cible)
-            session.add(avec_question_secrete(compte))
-    app = create_app(settings)
-    async with AsyncExitStack() as pile, creer_worker(env.client, settings, sessions_sqlite):
-        await pile.enter_async_context(app.router.lifespan_context(app))
-
-        async def navigateur(identifiant: str) -> Navigateur:
-            client = await pile.enter_async_context(
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test", timeout=60)
-            )
-            nav = Navigateur(client)
-            assert (await nav.connecter(identifiant)).status_code == 303
-            return nav
-
-        yield env, settings, sessions_sqlite, boite_mail, pop, navigateur
-        await env.client.get_workflow_handle(f"campagne-dai-{annee}").terminate()
+    settings = settings_sur(env, tmp_path, url_sqlite, boite_mail.port)
+    async with service_campagne(env, settings, sessions_sqlite) as (service, pop):
+        yield env, settings, sessions_sqlite, boite_mail, pop, service.navigateur
+        await env.client.get_workflow_handle(f"campagne-dai-{pop.annee}").terminate()
 
 
 async def test_tableau_de_bord_pilotage_et_liste_employeur(banc):

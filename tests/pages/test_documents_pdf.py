@@ -5,7 +5,6 @@ get them, anyone else is told there is no such document."""
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
 from datetime import UTC, date, datetime
 
 import pytest
@@ -16,23 +15,19 @@ from domain.task_queues import id_workflow_eir
 from notifications.rendu import euros
 from persistence import depots
 from persistence.db import transaction
-from persistence.models import Affilie, Document
-from tests.support.environnement import port_libre, settings_de_test
+from tests.support.documents import dossier_agent, stocker_document
 from tests.support.navigateur import navigateur
-from tests.support.service import assembler
+from tests.support.service import service_seul
 from tests.support.texte_pdf import texte_pdf
 
 
 @pytest.fixture
 async def service(tmp_path, url_sqlite):
-    async with AsyncExitStack() as pile:
-        service = await assembler(settings_de_test(tmp_path, url_sqlite, port_libre()), pile)
+    async with service_seul(tmp_path, url_sqlite) as service:
         maintenant = datetime.now(UTC)
         le = date.today()
         async with transaction(service.sessions) as session:
-            affilie = await session.get(Affilie, service.pop.affilie.id)
-            lignes = await depots.lignes_cir(session, affilie.id)
-            enfants = await depots.enfants(session, affilie.id)
+            affilie, lignes, enfants = await dossier_agent(session, service.pop.affilie.id)
             demande = await depots.creer_demande_eir(session, affilie, le, "en_ligne", maintenant, id_workflow_eir)
             ris = contenu_ris(affilie, lignes, le)
             bilan = contenu_bilan(affilie, lignes, enfants, 612, le)
@@ -53,18 +48,7 @@ async def service(tmp_path, url_sqlite):
                 ("rectifie", "ris", rectifie, None),
                 ("eig", "eig", eig, None),
             ):
-                doc, _ = await depots.enregistrer_document(
-                    session,
-                    Document(
-                        cle=f"test:{nom}",
-                        type=type_,
-                        affilie_id=affilie.id,
-                        demande_id=demande_id,
-                        cree_le=maintenant,
-                        contenu=contenu,
-                    ),
-                )
-                docs[nom] = doc
+                docs[nom] = await stocker_document(session, nom, type_, affilie, contenu, demande_id, maintenant)
         service.docs = {nom: d.id for nom, d in docs.items()}
         service.contenus = {"ris": ris, "bilan": bilan, "rectifie": rectifie, "eig": eig}
         service.demande_id = demande.id

@@ -7,7 +7,7 @@ template is listed by its title."""
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -17,17 +17,15 @@ from sqlmodel import select
 from api.app import create_app
 from api.pages.libelles import CHAMPS, champ_fr, enumeration, message_fr
 from domain.cir import cotisations_attendues
-from domain.task_queues import id_workflow_eir
 from notifications.catalogue import TITRES
 from notifications.exemples import contexte_exemple
 from notifications.puits import demarrer_puits
 from notifications.rendu import Gabarits, de
-from persistence import depots
-from persistence.db import transaction
 from persistence.migrations import migrer_async
-from persistence.models import LigneCirTable, Tache
+from persistence.models import LigneCirTable
 from tests.support.environnement import BoiteMail, delais_eir_courts, port_libre, settings_de_test
 from tests.support.exploration import explorer
+from tests.support.fabriques import demande_et_tache
 from tests.support.lexique import mots_de_code, texte_lu
 from tests.support.navigateur import navigateur
 from tests.support.parcours_eir import eir_jusqu_au_bilan, repondre_a_l_enquete
@@ -200,33 +198,10 @@ async def test_une_erreur_nomme_le_champ_par_son_libelle_en_json_et_sur_la_page(
     assert "Dernier jour : la période se termine le 31/12/2090" in texte_lu(futur.text)
 
 
-async def _tache_de_verification(service: Service) -> int:
-    """Camille's EIR request and its career-check task for her employer, as the worker writes them."""
-    maintenant = datetime.now(UTC)
-    async with transaction(service.sessions) as session:
-        demande = await depots.creer_demande_eir(
-            session, service.pop.affilie, date.today(), "en_ligne", maintenant, id_workflow_eir
-        )
-        tache, _ = await depots.creer_tache(
-            session,
-            Tache(
-                cle=f"test-{demande.id}",
-                type="verification_carriere_eir",
-                workflow_id=demande.workflow_id,
-                demande_id=demande.id,
-                employeur_id=service.pop.employeur.id,
-                affilie_id=service.pop.affilie.id,
-                echeance=maintenant + timedelta(days=10),
-                creee_le=maintenant,
-            ),
-        )
-    assert tache.id is not None
-    return tache.id
-
-
 async def test_la_tache_refusee_nomme_la_case_a_cocher_par_son_libelle(service):
     """The refusal the issue quotes (« carriere_verifiee : … »), on the task's page and in JSON."""
-    tache = await _tache_de_verification(service)
+    _, verification = await demande_et_tache(service.sessions, service.pop.affilie)
+    tache = verification.id
     rh = await navigateur(service, "rh-commune")
     await rh.get(f"/taches/{tache}")
     page = await rh.post(f"/taches/{tache}", {"indice_fin_de_carriere": "600"})

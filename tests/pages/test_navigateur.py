@@ -15,10 +15,9 @@ from playwright.async_api import Page, async_playwright, expect
 
 from api.app import create_app
 from tests.support.chromium import ARGUMENTS, AXE, CHROMIUM, connecter
-from tests.support.environnement import RACINE, delais_eir_courts, settings_de_test
+from tests.support.environnement import RACINE, delais_eir_courts, settings_de_test, settings_sur
 from tests.support.serveur import Serveur
-from tests.support.service import assembler
-from worker import creer_worker
+from tests.support.service import assembler, service_et_worker
 
 pytestmark = pytest.mark.e2e
 
@@ -75,17 +74,10 @@ def _outils_du_navigateur_presents() -> None:
 
 async def test_parcours_des_trois_profils(env_dev, tmp_path, boite_mail, url_sqlite):
     _outils_du_navigateur_presents()
-    settings = settings_de_test(
-        tmp_path,
-        url_sqlite,
-        boite_mail.port,
-        temporal_address=env_dev.client.service_client.config.target_host,
-        **delais_eir_courts(),
-    )
+    settings = settings_sur(env_dev, tmp_path, url_sqlite, boite_mail.port, **delais_eir_courts())
     visite = Visite()
-    async with AsyncExitStack() as pile:
-        service = await assembler(settings, pile)
-        await pile.enter_async_context(creer_worker(env_dev.client, settings, service.sessions))
+    async with service_et_worker(env_dev, settings) as service:
+        pile = service.pile
         base = await pile.enter_async_context(Serveur(create_app(settings)))
         pw = await pile.enter_async_context(async_playwright())
         navigateur = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGUMENTS)

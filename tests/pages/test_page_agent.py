@@ -7,19 +7,18 @@ Real Temporal dev server, worker, SMTP sink and SQLite; the pages through a brow
 from __future__ import annotations
 
 import re
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from datetime import date, datetime, timedelta
 from html import unescape
 
 from api.pages.libelles import ETAPES_AGENT, QUESTIONS_ENQUETE
 from notifications.rendu import date_fr
 from tests.support.attente import attendre
-from tests.support.environnement import delais_eir_courts, settings_de_test, texte
+from tests.support.environnement import delais_eir_courts, settings_sur, texte
 from tests.support.fabriques import AGENT, EMPLOYEUR
 from tests.support.lexique import mots_de_code
 from tests.support.navigateur import navigateur
-from tests.support.service import assembler
-from worker import creer_worker
+from tests.support.service import service_et_worker
 
 EMPLOYEUR_AGENT = "Commune de Saint-Exemple"
 SONDAGE = re.compile(r'<div id="suivi" hx-get="/eir/(\d+)/suivi" hx-trigger="every 15s" hx-swap="outerHTML">')
@@ -29,12 +28,7 @@ NIR_MASQUE = re.compile(r"2 68 04 •• ••• ••• \d{2}")
 
 @asynccontextmanager
 async def _service(env_dev, tmp_path, boite_mail, url, **delais):
-    settings = settings_de_test(
-        tmp_path, url, boite_mail.port, temporal_address=env_dev.client.service_client.config.target_host, **delais
-    )
-    async with AsyncExitStack() as pile:
-        service = await assembler(settings, pile)
-        await pile.enter_async_context(creer_worker(env_dev.client, settings, service.sessions))
+    async with service_et_worker(env_dev, settings_sur(env_dev, tmp_path, url, boite_mail.port, **delais)) as service:
         yield service
 
 

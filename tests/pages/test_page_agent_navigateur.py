@@ -4,7 +4,6 @@ request stays; confirmed, it is withdrawn. No console error on the way."""
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
 from datetime import timedelta
 
 import pytest
@@ -12,10 +11,9 @@ from playwright.async_api import async_playwright, expect
 
 from api.app import create_app
 from tests.support.chromium import ARGUMENTS, CHROMIUM, connecter
-from tests.support.environnement import delais_eir_courts, settings_de_test
+from tests.support.environnement import delais_eir_courts, settings_sur
 from tests.support.serveur import Serveur
-from tests.support.service import assembler
-from worker import creer_worker
+from tests.support.service import service_et_worker
 
 pytestmark = pytest.mark.e2e
 
@@ -25,16 +23,9 @@ async def test_la_page_se_met_a_jour_seule_et_le_retrait_demande_confirmation(
 ):
     # The employer notified 20 seconds after the request: the page, loaded before, must show it by itself.
     delais = delais_eir_courts() | {"eir_delai_notification_employeur": timedelta(seconds=20)}
-    settings = settings_de_test(
-        tmp_path,
-        url_sqlite,
-        boite_mail.port,
-        temporal_address=env_dev.client.service_client.config.target_host,
-        **delais,
-    )
-    async with AsyncExitStack() as pile:
-        service = await assembler(settings, pile)
-        await pile.enter_async_context(creer_worker(env_dev.client, settings, service.sessions))
+    settings = settings_sur(env_dev, tmp_path, url_sqlite, boite_mail.port, **delais)
+    async with service_et_worker(env_dev, settings) as service:
+        pile = service.pile
         base = await pile.enter_async_context(Serveur(create_app(settings)))
         pw = await pile.enter_async_context(async_playwright())
         chromium = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGUMENTS)

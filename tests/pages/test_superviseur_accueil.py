@@ -21,11 +21,11 @@ from persistence.db import transaction
 from persistence.models import DossierValidationTable, RectificationTable, Tache
 from persistence.models_campagne import CampagneTable, CibleCampagne, EmployeurCampagne
 from tests.support.chromium import ARGUMENTS, AXE, CHROMIUM, connecter
-from tests.support.environnement import port_libre, settings_de_test
+from tests.support.fabriques import tache_de_verification
 from tests.support.lexique import mots_de_code
 from tests.support.navigateur import navigateur
 from tests.support.serveur import Serveur
-from tests.support.service import assembler
+from tests.support.service import service_seul
 
 
 @pytest.fixture
@@ -45,8 +45,7 @@ async def service_sur_chaque_base(tmp_path, url_base):
 async def _monde(tmp_path, url):
     """Camille: two EIRs (one at « RIS à valider », one stopped on a business incident); Léa: one EIR at the
     employer's verification, its task overdue by three days; Jean: one closed EIR."""
-    async with AsyncExitStack() as pile:
-        service = await assembler(settings_de_test(tmp_path, url, port_libre()), pile)
+    async with service_seul(tmp_path, url) as service:
         pop = service.pop
         maintenant = datetime.now(UTC)
         async with transaction(service.sessions) as session:
@@ -70,18 +69,12 @@ async def _monde(tmp_path, url):
             )
             lea = await eir(pop.jeune, "verification_employeur", etape="preparation", en_attente_de="employeur")
             await eir(pop.collegue, "close", etape="cloture")
-            await depots.creer_tache(
+            await tache_de_verification(
                 session,
-                Tache(
-                    cle="tache-en-retard",
-                    type="verification_carriere_eir",
-                    workflow_id=lea.workflow_id,
-                    demande_id=lea.id,
-                    employeur_id=pop.employeur.id,
-                    affilie_id=pop.jeune.id,
-                    echeance=maintenant - timedelta(days=3),
-                    creee_le=maintenant - timedelta(days=13),
-                ),
+                lea,
+                "tache-en-retard",
+                echeance=maintenant - timedelta(days=3),
+                creee_le=maintenant - timedelta(days=13),
             )
         service.lea = lea.workflow_id
         yield service

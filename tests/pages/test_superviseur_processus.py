@@ -8,7 +8,6 @@ its page."""
 from __future__ import annotations
 
 import re
-from contextlib import AsyncExitStack
 
 import pytest
 from sqlmodel import select
@@ -19,13 +18,13 @@ from persistence.comptes import creer_compte, hacher
 from persistence.db import transaction
 from persistence.models import Compte, Mail, Tache
 from tests.support.attente import attendre
-from tests.support.environnement import delais_eir_courts, settings_de_test
+from tests.support.environnement import delais_eir_courts, settings_sur
 from tests.support.fabriques import AGENT, EMPLOYEUR
 from tests.support.incidents import inserer_ligne_de_1800
 from tests.support.lexique import mots_de_code
 from tests.support.navigateur import navigateur
-from tests.support.service import CODE, assembler
-from worker import WORKFLOWS, creer_worker, executant_workflows
+from tests.support.service import CODE, service_et_worker
+from worker import WORKFLOWS, executant_workflows
 
 pytestmark = pytest.mark.e2e
 UI = "http://temporal.exemple:8080"
@@ -34,22 +33,20 @@ RELANCE = "Relance : vérification de carrière en attente"
 
 @pytest.fixture
 async def service(env_dev, tmp_path, boite_mail, url_sqlite):
-    settings = settings_de_test(
+    settings = settings_sur(
+        env_dev,
         tmp_path,
         url_sqlite,
         boite_mail.port,
-        temporal_address=env_dev.client.service_client.config.target_host,
         temporal_ui=UI + "/",
         **delais_eir_courts(notification=1, enquete=1),
     )
-    async with AsyncExitStack() as pile:
-        service = await assembler(settings, pile)
+    async with service_et_worker(env_dev, settings) as service:
         async with transaction(service.sessions) as session:
             await creer_compte(session, role="superviseur", identifiant="superviseur2", code_hash=hacher(CODE))
             rh = (await session.exec(select(Compte).where(Compte.identifiant == "rh-commune"))).one()
             rh.prenom, rh.nom = "Inès", "Roux"
             session.add(rh)
-        await pile.enter_async_context(creer_worker(env_dev.client, settings, service.sessions))
         yield service
 
 

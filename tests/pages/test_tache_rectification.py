@@ -4,24 +4,21 @@ label, before anything reaches the process."""
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from persistence import depots
 from persistence.db import transaction
 from persistence.models import RectificationTable, Tache
-from tests.support.environnement import port_libre, settings_de_test
+from tests.support.fabriques import inserer_tache
 from tests.support.lexique import texte_lu
 from tests.support.navigateur import navigateur
-from tests.support.service import assembler
+from tests.support.service import service_seul
 
 
 @pytest.fixture
 async def service(tmp_path, url_sqlite):
-    async with AsyncExitStack() as pile:
-        service = await assembler(settings_de_test(tmp_path, url_sqlite, port_libre()), pile)
+    async with service_seul(tmp_path, url_sqlite) as service:
         pop = service.pop
         maintenant = datetime.now(UTC)
         async with transaction(service.sessions) as session:
@@ -42,17 +39,15 @@ async def service(tmp_path, url_sqlite):
                 routage="employeur_actuel",
             )
             session.add(rectification)
-            tache, _ = await depots.creer_tache(
+            tache = await inserer_tache(
                 session,
-                Tache(
-                    cle="page-rectification",
-                    type="correction_cir_rectification",
-                    workflow_id=rectification.workflow_id,
-                    employeur_id=pop.employeur.id,
-                    affilie_id=pop.affilie.id,
-                    echeance=maintenant + timedelta(days=10),
-                    creee_le=maintenant,
-                ),
+                "page-rectification",
+                "correction_cir_rectification",
+                rectification.workflow_id,
+                pop.employeur.id,
+                pop.affilie.id,
+                echeance=maintenant + timedelta(days=10),
+                creee_le=maintenant,
             )
         service.tache_id = tache.id
         yield service

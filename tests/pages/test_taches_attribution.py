@@ -4,7 +4,6 @@ event of the process's history (hash chain intact); another establishment never 
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -17,16 +16,14 @@ from persistence.audit import verifier
 from persistence.comptes import creer_compte, hacher
 from persistence.db import transaction
 from persistence.models import Compte, Evenement, Tache
-from tests.support.environnement import port_libre, settings_de_test
-from tests.support.fabriques import avec_question_secrete
+from tests.support.fabriques import avec_question_secrete, inserer_tache, tache_de_verification
 from tests.support.navigateur import navigateur
-from tests.support.service import CODE, assembler
+from tests.support.service import CODE, service_seul
 
 
 @pytest.fixture
 async def service(tmp_path, url_sqlite):
-    async with AsyncExitStack() as pile:
-        service = await assembler(settings_de_test(tmp_path, url_sqlite, port_libre()), pile)
+    async with service_seul(tmp_path, url_sqlite) as service:
         pop = service.pop
         maintenant = datetime.now(UTC)
         async with transaction(service.sessions) as session:
@@ -46,30 +43,18 @@ async def service(tmp_path, url_sqlite):
             demande = await depots.creer_demande_eir(
                 session, pop.affilie, date.today(), "en_ligne", maintenant, id_workflow_eir
             )
-            eir, _ = await depots.creer_tache(
-                session,
-                Tache(
-                    cle="attribution-eir",
-                    type="verification_carriere_eir",
-                    workflow_id=demande.workflow_id,
-                    demande_id=demande.id,
-                    employeur_id=pop.employeur.id,
-                    affilie_id=pop.affilie.id,
-                    echeance=maintenant + timedelta(days=10),
-                    creee_le=maintenant,
-                ),
+            eir = await tache_de_verification(
+                session, demande, "attribution-eir", echeance=maintenant + timedelta(days=10), creee_le=maintenant
             )
-            campagne, _ = await depots.creer_tache(
+            campagne = await inserer_tache(
                 session,
-                Tache(
-                    cle="attribution-campagne",
-                    type=TYPE_TACHE_CAMPAGNE,
-                    workflow_id=id_workflow_campagne(2026),  # its reference year (2025) is in the agent's CIR
-                    employeur_id=pop.employeur.id,
-                    affilie_id=pop.jeune.id,
-                    echeance=maintenant + timedelta(days=20),
-                    creee_le=maintenant,
-                ),
+                "attribution-campagne",
+                TYPE_TACHE_CAMPAGNE,
+                id_workflow_campagne(2026),  # its reference year (2025) is in the agent's CIR
+                pop.employeur.id,
+                pop.jeune.id,
+                echeance=maintenant + timedelta(days=20),
+                creee_le=maintenant,
             )
         comptes_ids = {}
         async with service.sessions() as session:

@@ -3,21 +3,18 @@ free text; each refused in French, never a 500."""
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
-
 import pytest
 
-from tests.support.environnement import port_libre, settings_de_test
 from tests.support.navigateur import navigateur
-from tests.support.service import assembler
+from tests.support.service import service_seul
 
 ENORME = "99999999999999999999"
 
 
 @pytest.fixture
 async def service(tmp_path, url_base):
-    async with AsyncExitStack() as pile:
-        yield await assembler(settings_de_test(tmp_path, url_base, port_libre()), pile)
+    async with service_seul(tmp_path, url_base) as service:
+        yield service
 
 
 async def test_un_numero_hors_bornes_est_introuvable_et_un_parametre_hors_bornes_invalide(service):

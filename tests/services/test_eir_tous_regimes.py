@@ -7,7 +7,7 @@ worker, SMTP sink and SQLite, through the API and the pages."""
 from __future__ import annotations
 
 import re
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from datetime import date
 from html import unescape
 
@@ -21,27 +21,18 @@ from pension.estimation import poursuivre
 from pension.parametres import Duree
 from services.donnees import importer_autres_regimes
 from tests.support.attente import attendre
-from tests.support.environnement import delais_eir_courts, settings_de_test, texte
+from tests.support.environnement import delais_eir_courts, settings_sur, texte
 from tests.support.fabriques import AGENT, EMPLOYEUR
 from tests.support.lexique import mots_de_code
 from tests.support.navigateur import navigateur
-from tests.support.service import assembler
+from tests.support.service import service_et_worker
 from tests.support.texte_pdf import texte_pdf
-from worker import creer_worker
 
 
 @asynccontextmanager
 async def _service(env_dev, tmp_path, boite_mail, url):
-    settings = settings_de_test(
-        tmp_path,
-        url,
-        boite_mail.port,
-        temporal_address=env_dev.client.service_client.config.target_host,
-        **delais_eir_courts(),
-    )
-    async with AsyncExitStack() as pile:
-        service = await assembler(settings, pile)
-        await pile.enter_async_context(creer_worker(env_dev.client, settings, service.sessions))
+    settings = settings_sur(env_dev, tmp_path, url, boite_mail.port, **delais_eir_courts())
+    async with service_et_worker(env_dev, settings) as service:
         yield service
 
 

@@ -13,10 +13,8 @@ from temporalio.client import WorkflowUpdateFailedError
 from domain.processus import ActionSuperviseur
 from persistence.models import Mail
 from tests.support.attente import attendre, au_repos
-from tests.support.banc_eir import Banc
-from tests.support.environnement import settings_de_test
-from tests.support.fabriques import EMPLOYEUR, SUPERVISEURS, population
-from worker import creer_worker
+from tests.support.banc_eir import Banc, banc_eir
+from tests.support.fabriques import EMPLOYEUR, SUPERVISEURS
 from workflows.processus import UPDATE_RELANCE
 
 RELANCE = "Relance : vérification de carrière"
@@ -24,10 +22,8 @@ RELANCE = "Relance : vérification de carrière"
 
 @pytest.fixture
 async def banc(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sqlite):
-    settings = settings_de_test(tmp_path, url_sqlite, boite_mail.port)
-    pop = await population(sessions_sqlite)
-    async with creer_worker(env_temps_accelere.client, settings, sessions_sqlite):
-        yield Banc(env_temps_accelere, settings, sessions_sqlite, boite_mail, pop)
+    async with banc_eir(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sqlite) as banc:
+        yield banc
 
 
 async def _refus(banc: Banc, action: ActionSuperviseur) -> str:

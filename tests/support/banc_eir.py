@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from sqlmodel import col, select
 from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
 
 from domain.eir import ActionAffilie, DemandeConsolidation, PeriodeASignaler, VueEir
 from domain.etats import EtatEir, EtatTache
 from domain.taches import ReponseTache
 from domain.task_queues import id_workflow_eir
 from persistence import depots
-from persistence.db import transaction
+from persistence.db import SessionFactory, transaction
 from persistence.fabrique import identifiant
 from persistence.models import DemandeEirTable, Tache
 from settings import Settings
 from tests.support.attente import attendre
-from tests.support.environnement import BoiteMail
-from tests.support.fabriques import AGENT
+from tests.support.environnement import BoiteMail, settings_de_test
+from tests.support.fabriques import AGENT, population
+from worker import creer_worker
 from workflows.client import delais_eir, demarrer_eir
 from workflows.eir import EirWorkflow
 
@@ -77,6 +82,18 @@ class Banc:
         await self.handle.execute_update(
             EirWorkflow.completer_tache, ReponseTache(tache_id=tache.id, carriere_verifiee=True, **reponse)
         )
+
+
+@asynccontextmanager
+async def banc_eir(
+    env: WorkflowEnvironment, tmp_path: Path, boite: BoiteMail, sessions: SessionFactory, url: str
+) -> AsyncIterator[Banc]:
+    """The test population and a worker with the default delays on ``env`` (the time-skipping server), ready for
+    an EIR."""
+    settings = settings_de_test(tmp_path, url, boite.port)
+    pop = await population(sessions)
+    async with creer_worker(env.client, settings, sessions):
+        yield Banc(env, settings, sessions, boite, pop)
 
 
 async def jusqua(banc: Banc, etape: str) -> None:

@@ -3,19 +3,30 @@ not), the campaign year, the test server's clock moved forward, the employers' t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+import httpx
+from fastapi import FastAPI
 from sqlmodel import col, select
 from temporalio.testing import WorkflowEnvironment
 
 import pension
+from api.app import create_app
 from domain.campagne import TYPE_TACHE_CAMPAGNE
 from domain.cir import LigneCir
 from persistence import depots, depots_campagne
-from persistence.db import SessionFactory, transaction
+from persistence.comptes import creer_compte, hacher
+from persistence.db import SessionFactory, creer_moteur, fabrique_sessions, transaction
 from persistence.fabrique import creer_affilie, creer_employeur, identifiant
 from persistence.models import Affilie, Employeur, Tache
+from settings import Settings
+from tests.support.fabriques import avec_question_secrete
+from tests.support.navigateur import Navigateur, connecte
+from tests.support.service import CODE, client_api
+from worker import creer_worker
 
 # The EIG of the campaign needs the pension estimate.
 AVEC_EIG = hasattr(pension, "estimer")
@@ -104,6 +115,57 @@ async def population_campagne(sessions: SessionFactory, annee: int, avec_eig: bo
             nom = next(n for n, e in employeurs.items() if e.id == affilie.employeur_id)
             a_mettre_a_jour[nom].add(cle)
     return PopulationCampagne(annee, employeurs, agents, attendus, a_mettre_a_jour)
+
+
+@asynccontextmanager
+async def campagne_et_worker(
+    env: WorkflowEnvironment, settings: Settings
+) -> AsyncIterator[tuple[SessionFactory, PopulationCampagne]]:
+    """The campaign population in ``settings``' database (with its EIG agents when the estimate exists) and a
+    worker, on ``env`` (the time-skipping server)."""
+    moteur = creer_moteur(settings.database_url)
+    sessions = fabrique_sessions(moteur)
+    try:
+        pop = await population_campagne(sessions, await annee_de_campagne(env), avec_eig=AVEC_EIG)
+        async with creer_worker(env.client, settings, sessions):
+            yield sessions, pop
+    finally:
+        await moteur.dispose()
+
+
+@dataclass
+class ServiceCampagne:
+    """The API and the pages over the campaign population, with the accounts ``superviseur``, ``rh-commune`` (the
+    commune) and ``drh`` (the hospital)."""
+
+    app: FastAPI
+    pile: AsyncExitStack = field(default_factory=AsyncExitStack)
+
+    async def http(self, identifiant: str) -> httpx.AsyncClient:
+        return await client_api(self.app, self.pile, identifiant)
+
+    async def navigateur(self, identifiant: str) -> Navigateur:
+        return await connecte(self.app, self.pile, identifiant)
+
+
+@asynccontextmanager
+async def service_campagne(
+    env: WorkflowEnvironment, settings: Settings, sessions: SessionFactory
+) -> AsyncIterator[tuple[ServiceCampagne, PopulationCampagne]]:
+    """The campaign population without its EIG agents, its accounts, a worker on ``env`` and the service."""
+    pop = await population_campagne(sessions, await annee_de_campagne(env), avec_eig=False)
+    async with transaction(sessions) as session:
+        for role, identifiant, cible in (
+            ("superviseur", "superviseur", {}),
+            ("employeur", "rh-commune", {"siret": pop.employeurs["commune"].siret}),
+            ("employeur", "drh", {"siret": pop.employeurs["hopital"].siret}),
+        ):
+            compte = await creer_compte(session, role=role, identifiant=identifiant, code_hash=hacher(CODE), **cible)
+            session.add(avec_question_secrete(compte))
+    app = create_app(settings)
+    async with AsyncExitStack() as pile, creer_worker(env.client, settings, sessions):
+        await pile.enter_async_context(app.router.lifespan_context(app))
+        yield ServiceCampagne(app, pile), pop
 
 
 async def annee_de_campagne(env: WorkflowEnvironment) -> int:

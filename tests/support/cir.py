@@ -10,7 +10,9 @@ from sqlmodel import select
 from domain.cir import INDICE_MAJORE_BORNES, QUOTITE_BORNES, Periode, age_minimum_de_travail, chevauchements
 from domain.etats import TypeTache
 from persistence.db import SessionFactory, transaction
-from persistence.models import Affilie, LigneCirTable, Tache
+from persistence.fabrique import identifiant
+from persistence.models import Affilie, Employeur, LigneCirTable
+from tests.support.fabriques import inserer_tache
 
 
 async def ouvrir_tache(
@@ -20,19 +22,26 @@ async def ouvrir_tache(
     completion never reaches it, a campaign task is answered without it)."""
     maintenant = datetime.now(UTC)
     async with transaction(sessions) as session:
-        tache = Tache(
-            cle=f"test-{workflow_id}-{type_.value}-{maintenant.timestamp()}",
-            type=type_.value,
-            workflow_id=workflow_id,
-            employeur_id=employeur_id,
-            affilie_id=affilie.id,
+        tache = await inserer_tache(
+            session,
+            f"test-{workflow_id}-{type_.value}-{maintenant.timestamp()}",
+            type_.value,
+            workflow_id,
+            employeur_id,
+            affilie.id,
             echeance=maintenant + timedelta(days=10),
             creee_le=maintenant,
         )
-        session.add(tache)
-        await session.flush()
-        assert tache.id is not None
-        return tache.id
+    return identifiant(tache)
+
+
+async def declaree_par(sessions: SessionFactory, affilie: Affilie, annee: int, employeur: Employeur) -> None:
+    """The agent's CIR line of ``annee`` declared by ``employeur`` (another one than the agent's current)."""
+    async with transaction(sessions) as session:
+        requete = select(LigneCirTable).where(LigneCirTable.affilie_id == affilie.id, LigneCirTable.annee == annee)
+        ligne = (await session.exec(requete)).one()
+        ligne.employeur_id = employeur.id
+        session.add(ligne)
 
 
 async def infractions_du_cir(sessions: SessionFactory, aujourd_hui: date | None = None) -> list[str]:

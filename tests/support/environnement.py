@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+from temporalio.testing import WorkflowEnvironment
 
 from notifications.puits import GestionnairePuits
 from settings import Settings
@@ -72,6 +73,12 @@ def settings_de_test(tmp_path: Path, url: str, port_smtp: int, **autres: Any) ->
         task_queue=f"test-{uuid.uuid4().hex[:8]}",
         **autres,
     )
+
+
+def settings_sur(env: WorkflowEnvironment, tmp_path: Path, url: str, port_smtp: int, **autres: Any) -> Settings:
+    """The settings of a service whose API and worker reach the test's Temporal server ``env``."""
+    adresse: str = env.client.service_client.config.target_host
+    return settings_de_test(tmp_path, url, port_smtp, temporal_address=adresse, **autres)
 
 
 def delais_eir_courts(notification: float = 1, enquete: float = 1) -> dict[str, timedelta]:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
+from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.task_queues import id_workflow_eir
+from persistence import depots
 from persistence.comptes import hacher, normaliser_texte
 from persistence.db import SessionFactory, transaction
 from persistence.fabrique import creer_affilie, creer_employeur, identifiant
-from persistence.models import Affilie, Compte, Employeur, LigneCirTable
+from persistence.models import Affilie, Compte, DemandeEirTable, Employeur, LigneCirTable, Tache
 
 # The mail addresses of the population's agent, of its employer, and of the supervisors.
 AGENT = "camille.martin@exemple.fr"
@@ -88,6 +93,76 @@ async def ligne_chez(sessions: SessionFactory, affilie: Affilie, employeur: Empl
                 modifiee_le=datetime.now(UTC),
             )
         )
+
+
+async def modifier_affilie(sessions: SessionFactory, affilie_id: int | None, **champs: Any) -> None:
+    """What the agent's file says changes (a departure, a death, an address): ``champs`` are its new values."""
+    async with transaction(sessions) as session:
+        affilie = await session.get(Affilie, affilie_id)
+        assert affilie is not None
+        for champ, valeur in champs.items():
+            setattr(affilie, champ, valeur)
+        session.add(affilie)
+
+
+async def inserer_tache(
+    session: AsyncSession,
+    cle: str,
+    type: str,
+    workflow_id: str,
+    employeur_id: int | None,
+    affilie_id: int | None,
+    *,
+    echeance: datetime,
+    creee_le: datetime,
+    **autres: Any,
+) -> Tache:
+    """A task in an employer's inbox as the worker writes it, with no process behind it."""
+    tache, _ = await depots.creer_tache(
+        session,
+        Tache(
+            cle=cle,
+            type=type,
+            workflow_id=workflow_id,
+            employeur_id=employeur_id,
+            affilie_id=affilie_id,
+            echeance=echeance,
+            creee_le=creee_le,
+            **autres,
+        ),
+    )
+    return tache
+
+
+async def tache_de_verification(
+    session: AsyncSession, demande: DemandeEirTable, cle: str, *, echeance: datetime, creee_le: datetime
+) -> Tache:
+    """The career-verification task of an EIR request, for the agent's employer."""
+    return await inserer_tache(
+        session,
+        cle,
+        "verification_carriere_eir",
+        demande.workflow_id,
+        demande.employeur_id,
+        demande.affilie_id,
+        echeance=echeance,
+        creee_le=creee_le,
+        demande_id=demande.id,
+    )
+
+
+async def demande_et_tache(sessions: SessionFactory, affilie: Affilie) -> tuple[DemandeEirTable, Tache]:
+    """An EIR request of ``affilie`` made today and its career-verification task due in 10 days, as the worker
+    writes them."""
+    maintenant = datetime.now(UTC)
+    async with transaction(sessions) as session:
+        demande = await depots.creer_demande_eir(
+            session, affilie, date.today(), "en_ligne", maintenant, id_workflow_eir
+        )
+        tache = await tache_de_verification(
+            session, demande, f"test-{demande.id}", echeance=maintenant + timedelta(days=10), creee_le=maintenant
+        )
+    return demande, tache
 
 
 @cache

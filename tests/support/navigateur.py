@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from contextlib import AsyncExitStack
 
 import httpx
+from fastapi import FastAPI
 
 from tests.support.service import CODE, Service
 
@@ -39,9 +41,16 @@ class Navigateur:
 async def navigateur(service: Service, identifiant: str | None = None, lever: bool = True) -> Navigateur:
     """``lever=False``: an unexpected error of the service is its 500 answer, as a browser sees it, not an
     exception raised in the test."""
-    transport = httpx.ASGITransport(app=service.app, raise_app_exceptions=lever)
+    return await connecte(service.app, service.pile, identifiant, lever)
+
+
+async def connecte(
+    app: FastAPI, pile: AsyncExitStack, identifiant: str | None = None, lever: bool = True
+) -> Navigateur:
+    """A browser of the pages of ``app`` (in process), closed with ``pile``; signed in as ``identifiant``."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=lever)
     client = httpx.AsyncClient(transport=transport, base_url="http://test", timeout=60)
-    await service.pile.enter_async_context(client)
+    await pile.enter_async_context(client)
     nav = Navigateur(client)
     if identifiant:
         reponse = await nav.connecter(identifiant)

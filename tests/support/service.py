@@ -7,9 +7,11 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from domain.task_queues import id_workflow_eir
@@ -18,9 +20,10 @@ from persistence.comptes import creer_compte, hacher
 from persistence.db import SessionFactory, creer_moteur, fabrique_sessions, transaction
 from persistence.models import DemandeEirTable
 from settings import Settings
-from tests.support.environnement import settings_de_test
+from tests.support.environnement import port_libre, settings_de_test
 from tests.support.fabriques import Population, avec_question_secrete, population
-from tests.support.processus_externes import ServeurTemporal
+from tests.support.processus_externes import ServeurTemporal, WorkerExterne
+from worker import creer_worker
 
 CODE = "code-de-test-123"
 
@@ -35,15 +38,18 @@ class Service:
     jetons: dict[str, str] = field(default_factory=dict)
 
     async def http(self, identifiant: str | None = None) -> httpx.AsyncClient:
-        client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.app), base_url="http://test/api/v1", timeout=60
-        )
-        await self.pile.enter_async_context(client)
-        if identifiant:
-            reponse = await client.post("/auth/jeton", data={"username": identifiant, "password": CODE})
-            assert reponse.status_code == 200, reponse.text
-            client.headers["Authorization"] = f"Bearer {reponse.json()['access_token']}"
-        return client
+        return await client_api(self.app, self.pile, identifiant)
+
+
+async def client_api(app: FastAPI, pile: AsyncExitStack, identifiant: str | None = None) -> httpx.AsyncClient:
+    """A client of the JSON API of ``app`` (in process), closed with ``pile``; signed in as ``identifiant``."""
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test/api/v1", timeout=60)
+    await pile.enter_async_context(client)
+    if identifiant:
+        reponse = await client.post("/auth/jeton", data={"username": identifiant, "password": CODE})
+        assert reponse.status_code == 200, reponse.text
+        client.headers["Authorization"] = f"Bearer {reponse.json()['access_token']}"
+    return client
 
 
 async def assembler(settings: Settings, pile: AsyncExitStack) -> Service:
@@ -67,6 +73,32 @@ async def assembler(settings: Settings, pile: AsyncExitStack) -> Service:
     app = create_app(settings)
     await pile.enter_async_context(app.router.lifespan_context(app))
     return Service(settings, sessions, pop, app, pile)
+
+
+@asynccontextmanager
+async def service_seul(tmp_path: Path, url: str, **autres: Any) -> AsyncIterator[Service]:
+    """The service alone, for what the API and the pages do over the database: no worker, no mail server."""
+    async with AsyncExitStack() as pile:
+        yield await assembler(settings_de_test(tmp_path, url, port_libre(), **autres), pile)
+
+
+@asynccontextmanager
+async def service_et_worker(env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[Service]:
+    """The service and a worker in the test's process, on the Temporal server ``env`` (``settings_sur(env, …)``)."""
+    async with AsyncExitStack() as pile:
+        service = await assembler(settings, pile)
+        await pile.enter_async_context(creer_worker(env.client, settings, service.sessions))
+        yield service
+
+
+@asynccontextmanager
+async def service_et_worker_externe(settings: Settings, journal: Path) -> AsyncIterator[tuple[Service, WorkerExterne]]:
+    """The service, and its worker in a process of its own, not started: the test starts, kills and restarts it."""
+    worker = WorkerExterne(settings, journal)
+    async with AsyncExitStack() as pile:
+        pile.callback(worker.arreter)
+        service = await assembler(settings, pile)
+        yield service, worker
 
 
 @asynccontextmanager

@@ -17,10 +17,9 @@ from domain.etats import EtatEir
 from domain.processus import ActionSuperviseur
 from persistence import depots
 from tests.support.attente import attendre, au_repos
-from tests.support.banc_eir import Banc, jusqua
-from tests.support.environnement import settings_de_test
-from tests.support.fabriques import AGENT, EMPLOYEUR, population
-from worker import creer_worker, executant_workflows
+from tests.support.banc_eir import Banc, banc_eir, jusqua
+from tests.support.fabriques import AGENT, EMPLOYEUR
+from worker import executant_workflows
 from workflows.eir import EirWorkflow
 
 ANNULEE = "Votre demande d'entretien information retraite est annulée"
@@ -29,10 +28,8 @@ MOTIF = "L'agent a demandé par téléphone l'arrêt de sa demande"
 
 @pytest.fixture
 async def banc(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sqlite):
-    settings = settings_de_test(tmp_path, url_sqlite, boite_mail.port)
-    pop = await population(sessions_sqlite)
-    async with creer_worker(env_temps_accelere.client, settings, sessions_sqlite):
-        yield Banc(env_temps_accelere, settings, sessions_sqlite, boite_mail, pop)
+    async with banc_eir(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sqlite) as banc:
+        yield banc
 
 
 async def _action(banc: Banc, motif: str = MOTIF) -> ActionSuperviseur:

@@ -11,20 +11,17 @@ from domain.etats import EtatEir
 from persistence.db import transaction
 from persistence.models import Affilie
 from tests.support.attente import attendre
-from tests.support.banc_eir import Banc
-from tests.support.environnement import settings_de_test, texte
-from tests.support.fabriques import AGENT, EMPLOYEUR, ligne_chez, population
-from worker import creer_worker
+from tests.support.banc_eir import Banc, banc_eir
+from tests.support.environnement import texte
+from tests.support.fabriques import AGENT, EMPLOYEUR, ligne_chez
 
 ANCIEN_EMPLOYEUR = "drh@ch-lautreville.fr"
 
 
 @pytest.fixture
 async def banc(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sqlite):
-    settings = settings_de_test(tmp_path, url_sqlite, boite_mail.port)
-    pop = await population(sessions_sqlite)
-    async with creer_worker(env_temps_accelere.client, settings, sessions_sqlite):
-        yield Banc(env_temps_accelere, settings, sessions_sqlite, boite_mail, pop)
+    async with banc_eir(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sqlite) as banc:
+        yield banc
 
 
 async def test_une_demande_sans_employeur_enregistre_va_au_dernier_employeur_du_cir(banc: Banc):

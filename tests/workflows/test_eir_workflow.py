@@ -20,7 +20,7 @@ from domain.taches import ReponseTache
 from persistence import depots
 from persistence.models import Document, Mail, ReponseEnqueteTable
 from tests.support.attente import attendre, au_repos
-from tests.support.banc_eir import Banc, jusqua
+from tests.support.banc_eir import Banc, banc_eir, jusqua
 from tests.support.environnement import settings_de_test, texte
 from tests.support.fabriques import AGENT, EMPLOYEUR, SUPERVISEURS, population
 from worker import creer_worker, executant_workflows
@@ -29,10 +29,8 @@ from workflows.eir import EirWorkflow
 
 @pytest.fixture
 async def banc(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sqlite):
-    settings = settings_de_test(tmp_path, url_sqlite, boite_mail.port)
-    pop = await population(sessions_sqlite)
-    async with creer_worker(env_temps_accelere.client, settings, sessions_sqlite):
-        yield Banc(env_temps_accelere, settings, sessions_sqlite, boite_mail, pop)
+    async with banc_eir(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sqlite) as banc:
+        yield banc
 
 
 async def test_eir_complet_avec_les_delais_par_defaut(banc: Banc):

@@ -21,12 +21,11 @@ from domain.processus import ActionSuperviseur
 from domain.rectification import EtatRectification, VueRectification
 from persistence.models import Affilie, Document, Tache
 from tests.support.attente import attendre
-from tests.support.environnement import BoiteMail, settings_de_test, texte
+from tests.support.environnement import BoiteMail, settings_sur, texte
 from tests.support.fabriques import AGENT, EMPLOYEUR, ligne_chez
 from tests.support.lexique import texte_lu
 from tests.support.navigateur import navigateur
-from tests.support.service import Service, assembler
-from worker import creer_worker
+from tests.support.service import Service, service_et_worker
 from workflows.rectification import RectificationWorkflow
 
 DRH = "drh@ch-lautreville.fr"
@@ -97,15 +96,8 @@ async def fabrique(env_temps_accelere, tmp_path, boite_mail, url_sqlite) -> Asyn
     async with AsyncExitStack() as pile:
 
         async def construire(**reglages: Any) -> Banc:
-            settings = settings_de_test(
-                tmp_path,
-                url_sqlite,
-                boite_mail.port,
-                temporal_address=env_temps_accelere.client.service_client.config.target_host,
-                **reglages,
-            )
-            service = await assembler(settings, pile)
-            await pile.enter_async_context(creer_worker(env_temps_accelere.client, settings, service.sessions))
+            settings = settings_sur(env_temps_accelere, tmp_path, url_sqlite, boite_mail.port, **reglages)
+            service = await pile.enter_async_context(service_et_worker(env_temps_accelere, settings))
             return Banc(service, env_temps_accelere, boite_mail)
 
         yield construire

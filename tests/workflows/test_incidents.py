@@ -22,7 +22,7 @@ from persistence import depots
 from persistence.models import Document, Mail, Tache
 from services import cir
 from tests.support.attente import attendre, au_repos
-from tests.support.banc_eir import Banc, jusqua
+from tests.support.banc_eir import Banc, banc_eir, jusqua
 from tests.support.environnement import BoiteMail, port_libre, settings_de_test
 from tests.support.fabriques import AGENT, EMPLOYEUR, ligne_chez, population
 from tests.support.incidents import inserer_ligne_de_1800, supprimer_ligne_de_1800
@@ -34,10 +34,8 @@ BILAN = "Votre bilan personnalisé retraite est disponible"
 
 @pytest.fixture
 async def banc(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sqlite):
-    settings = settings_de_test(tmp_path, url_sqlite, boite_mail.port)
-    pop = await population(sessions_sqlite)
-    async with creer_worker(env_temps_accelere.client, settings, sessions_sqlite):
-        yield Banc(env_temps_accelere, settings, sessions_sqlite, boite_mail, pop)
+    async with banc_eir(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sqlite) as banc:
+        yield banc
 
 
 async def _en_incident(banc: Banc) -> None:

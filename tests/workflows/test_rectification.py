@@ -3,7 +3,6 @@ server: every routing path, the EIG flag, the rectified document; each mail exac
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
 from datetime import date, timedelta
 
 import pytest
@@ -12,13 +11,12 @@ from sqlmodel import select
 from persistence.fabrique import siret_valide
 from persistence.models import Document, Tache
 from tests.support.attente import attendre
-from tests.support.environnement import settings_de_test, texte
+from tests.support.environnement import settings_sur, texte
 from tests.support.fabriques import AGENT, EMPLOYEUR, SUPERVISEURS, ligne_chez
 from tests.support.incidents import inserer_ligne_de_1800
 from tests.support.lexique import texte_lu
 from tests.support.navigateur import navigateur
-from tests.support.service import Service, assembler
-from worker import creer_worker
+from tests.support.service import Service, service_et_worker
 
 DRH = "drh@ch-lautreville.fr"
 
@@ -62,15 +60,8 @@ class Banc:
 
 @pytest.fixture
 async def banc(env_temps_accelere, tmp_path, boite_mail, url_sqlite):
-    settings = settings_de_test(
-        tmp_path,
-        url_sqlite,
-        boite_mail.port,
-        temporal_address=env_temps_accelere.client.service_client.config.target_host,
-    )
-    async with AsyncExitStack() as pile:
-        service = await assembler(settings, pile)
-        await pile.enter_async_context(creer_worker(env_temps_accelere.client, settings, service.sessions))
+    settings = settings_sur(env_temps_accelere, tmp_path, url_sqlite, boite_mail.port)
+    async with service_et_worker(env_temps_accelere, settings) as service:
         yield Banc(service, env_temps_accelere, boite_mail)
 
 

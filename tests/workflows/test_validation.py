@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -20,11 +19,10 @@ from persistence.fabrique import identifiant
 from persistence.models import Affilie, DossierValidationTable, Mail, Tache
 from services.echeances import demarrer_echeances
 from tests.support.attente import attendre, au_repos
-from tests.support.environnement import settings_de_test, texte
+from tests.support.environnement import settings_sur, texte
 from tests.support.fabriques import AGENT, EMPLOYEUR, REGLE, SUPERVISEURS
-from tests.support.service import Service, assembler
+from tests.support.service import Service, service_et_worker
 from tests.support.validation import ouvrir_dossier_validation
-from worker import creer_worker
 from workflows.validation import EcheanceValidationWorkflow
 
 
@@ -63,15 +61,8 @@ AUTRE_EMPLOYEUR = "drh@ch-lautreville.fr"
 
 @pytest.fixture
 async def banc(env_temps_accelere, tmp_path, boite_mail, url_sqlite):
-    settings = settings_de_test(
-        tmp_path,
-        url_sqlite,
-        boite_mail.port,
-        temporal_address=env_temps_accelere.client.service_client.config.target_host,
-    )
-    async with AsyncExitStack() as pile:
-        service = await assembler(settings, pile)
-        await pile.enter_async_context(creer_worker(env_temps_accelere.client, settings, service.sessions))
+    settings = settings_sur(env_temps_accelere, tmp_path, url_sqlite, boite_mail.port)
+    async with service_et_worker(env_temps_accelere, settings) as service:
         yield Banc(service, env_temps_accelere, boite_mail)
 
 
