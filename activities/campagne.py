@@ -47,7 +47,7 @@ _INFORMATION_GENERALE = [
     "l'impact d'une activité à temps partiel ou donnant lieu à cotisations forfaitaires sur vos droits",
     "la prise en compte des activités accomplies dans l'Union européenne ou dans un État tiers",
 ]
-_TITRES = {
+TITRES = {
     Cohorte.ris.value: "Relevé individuel de situation",
     Cohorte.eig.value: "Estimation indicative globale",
     Cohorte.information_generale.value: "Document d'information générale sur la retraite",
@@ -389,7 +389,7 @@ class ActivitesCampagne:
             if cible["etat"] != EtatCible.selectionne.value:
                 continue
             try:
-                contenu = _contenu(cible["cohorte"], affilie, lignes[affilie.id], enfants[affilie.id], le)
+                contenu = contenu_du_document(cible["cohorte"], affilie, lignes[affilie.id], enfants[affilie.id], le)
             except (pension.ErreurCas, ApplicationError) as erreur:
                 # The agent's data refused by the calculation (the RIS's decompte, the EIG's estimate): an anomaly
                 # for the supervisors, not a failure of the batch.
@@ -410,7 +410,7 @@ class ActivitesCampagne:
             documents.append(
                 {
                     "cle": _cle_document(tache, cible),
-                    "type": _type_document(cible["cohorte"]),
+                    "type": type_document(cible["cohorte"]),
                     "affilie_id": affilie.id,
                     "demande_id": None,
                     "cree_le": tache.horodatage,
@@ -457,7 +457,7 @@ class ActivitesCampagne:
                         "campagne": {"annee": tache.annee, "annee_envoi": tache.annee + 1},
                         "document_dai": {
                             "id": cible["document_id"],
-                            "titre": _TITRES[cible["cohorte"]],
+                            "titre": TITRES[cible["cohorte"]],
                             "type": cible["cohorte"],
                         },
                     },
@@ -536,7 +536,7 @@ class ActivitesCampagne:
                 Pli(
                     document_id=cible["document_id"],
                     type_document=document.type,
-                    titre=_TITRES[cible["cohorte"]],
+                    titre=TITRES[cible["cohorte"]],
                     contenu=document.contenu,
                     cree_le=document.cree_le,
                     destinataire=f"{affilie.prenom} {affilie.nom}",
@@ -625,17 +625,17 @@ def _cle_document(tache: TacheLot, cible: dict[str, Any]) -> str:
     return f"{tache.workflow_campagne}:{cible['cohorte']}:{cible['affilie_id']}"
 
 
-def _type_document(cohorte: str) -> str:
+def type_document(cohorte: str) -> str:
     return "info_generale" if cohorte == Cohorte.information_generale.value else cohorte
 
 
-def _contenu(cohorte: str, affilie, lignes, enfants, le: date) -> dict[str, Any]:
+def contenu_du_document(cohorte: str, affilie, lignes, enfants, le: date) -> dict[str, Any]:
     if cohorte == Cohorte.eig.value:
         return contenu_eig(affilie, lignes, enfants, le)
     if cohorte == Cohorte.ris.value:
         return contenu_ris(affilie, lignes, le, enfants=enfants)
     return {
-        "titre": _TITRES[cohorte],
+        "titre": TITRES[cohorte],
         "etabli_le": le.isoformat(),
         "themes": _INFORMATION_GENERALE,
         "reference": parametre("campagne", "trimestres_information_generale", le).reference_titre,

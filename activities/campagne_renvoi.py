@@ -8,7 +8,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 import pension
-from activities.campagne import _TITRES, _contenu, _type_document
+from activities.campagne import TITRES, contenu_du_document, type_document
 from activities.campagne_mails import ExpediteurGroupe, MailCampagne
 from activities.campagne_papier import Imprimeur, Pli
 from domain import campagne as dai
@@ -75,7 +75,9 @@ class ActivitesRenvoi:
                 raise _refus(_SANS_DROIT[motif])
             try:
                 canal = canal_du_renvoi(demande.canal, affilie.canal, affilie.email, affilie.adresse_postale)
-                contenu = _contenu(cible.cohorte, affilie, lignes[cible.affilie_id], enfants[cible.affilie_id], le)
+                contenu = contenu_du_document(
+                    cible.cohorte, affilie, lignes[cible.affilie_id], enfants[cible.affilie_id], le
+                )
             except Refus as refus:
                 raise _refus(refus.message) from None
             except (pension.ErreurCas, ApplicationError) as erreur:
@@ -93,7 +95,7 @@ class ActivitesRenvoi:
             }
             nouveau = Document(
                 cle=f"{id_workflow_campagne(demande.annee)}:{cible.cohorte}:{cible.affilie_id}:v{version}",
-                type=_type_document(cible.cohorte),
+                type=type_document(cible.cohorte),
                 affilie_id=cible.affilie_id,
                 cree_le=demande.horodatage,
                 contenu=contenu,
@@ -165,7 +167,7 @@ class ActivitesRenvoi:
                             "url": self._url,
                             "affilie": {"prenom": affilie.prenom, "nom": affilie.nom},
                             "campagne": {"annee": campagne.annee, "annee_envoi": campagne.annee_envoi},
-                            "document_dai": {"id": nouveau.id, "titre": _TITRES[cible.cohorte], "type": cible.cohorte},
+                            "document_dai": {"id": nouveau.id, "titre": TITRES[cible.cohorte], "type": cible.cohorte},
                             "document_remplace": {"id": ancien.id, "cree_le": ancien.cree_le},
                         },
                     )
@@ -191,7 +193,7 @@ class ActivitesRenvoi:
                         Pli(
                             document_id=nouveau.id or 0,
                             type_document=nouveau.type,
-                            titre=_TITRES[cible.cohorte],
+                            titre=TITRES[cible.cohorte],
                             contenu=nouveau.contenu,
                             cree_le=nouveau.cree_le,
                             destinataire=f"{affilie.prenom} {affilie.nom}",

@@ -39,6 +39,7 @@ class DelaiEmployeur:
     rappel: datetime | None = None  # its own reminder before its date (none when the date is that close)
     relance: datetime | None = None  # its reminder after its date, when that is before the transmission
     transmission: datetime | None = None
+    en_pause: bool = False  # the campaign suspended by a supervisor: its steps wait for the resumption
 
 
 def delai_employeur(

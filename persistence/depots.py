@@ -47,7 +47,7 @@ from persistence.models import (
 M = TypeVar("M", bound=SQLModel)
 
 
-async def _obtenir_ou_creer(session: AsyncSession, modele: type[M], cle: str, nouveau: M) -> tuple[M, bool]:
+async def obtenir_ou_creer(session: AsyncSession, modele: type[M], cle: str, nouveau: M) -> tuple[M, bool]:
     """The row with this ``cle``, or ``nouveau`` inserted; ``True`` when it was created now.
 
     One statement when the key is new: ``INSERT … ON CONFLICT (cle) DO NOTHING RETURNING id`` (PostgreSQL and
@@ -458,7 +458,7 @@ async def appliquer_transition(session: AsyncSession, transition: Transition) ->
 
 
 async def creer_tache(session: AsyncSession, tache: Tache) -> tuple[Tache, bool]:
-    return await _obtenir_ou_creer(session, Tache, tache.cle, tache)
+    return await obtenir_ou_creer(session, Tache, tache.cle, tache)
 
 
 async def taches_ouvertes_du_processus(session: AsyncSession, workflow_id: str) -> Sequence[Tache]:
@@ -511,7 +511,7 @@ def _filtre_taches(requete, employeur_id, etat, type, limite, decalage, attribue
 
 
 async def enregistrer_document(session: AsyncSession, document: Document) -> tuple[Document, bool]:
-    return await _obtenir_ou_creer(session, Document, document.cle, document)
+    return await obtenir_ou_creer(session, Document, document.cle, document)
 
 
 async def documents_de_la_demande(
@@ -561,7 +561,7 @@ async def reserver_mail(
         etat=EtatMail.a_envoyer.value,
         cree_le=horodatage,
     )
-    reserve, _ = await _obtenir_ou_creer(session, Mail, cle, mail)
+    reserve, _ = await obtenir_ou_creer(session, Mail, cle, mail)
     return reserve
 
 

@@ -479,7 +479,7 @@ async def creer_taches(
     """One inbox task per agent to update and per employer asked (several employers in the reference year: one task
     each), for these employers, in one INSERT … SELECT (``annee`` as text: it is concatenated into the task's JSON
     details); none for an agent excluded from the campaign, or for an excluded employer. ``ajout_id``: only the
-    agents of that addition."""
+    agents of that addition. Due at ``echeance``, or at the employer's own deadline when a manager extended it."""
     details = _json(session, "'{\"annee\": ' || :annee || ', \"cohorte\": \"' || c.cohorte || '\"}'")
     de_l_ajout = "" if ajout_id is None else "AND c.ajout_id = :ajout"
     exclue = couverte_par(EXCLUSIONS_EN_VIGUEUR, "x.campagne_id", "x.affilie_id", ["x.employeur_id", EMPLOYEUR_ACTUEL])
@@ -487,10 +487,11 @@ async def creer_taches(
         INSERT INTO tache (cle, type, workflow_id, employeur_id, affilie_id, etat, echeance, creee_le,
                            destinataire, details)
         SELECT :wf || ':' || :type || ':' || x.affilie_id || ':' || x.employeur_id, :type, :wf, x.employeur_id,
-               x.affilie_id, :ouverte, :echeance, :h, 'employeur', {details}
+               x.affilie_id, :ouverte, COALESCE(ce.date_limite, :echeance), :h, 'employeur', {details}
         FROM campagne_agent_employeur x
         JOIN campagne_cible c ON c.campagne_id = x.campagne_id AND c.affilie_id = x.affilie_id AND c.a_mettre_a_jour
         JOIN affilie a ON a.id = x.affilie_id
+        LEFT JOIN campagne_employeur ce ON ce.campagne_id = x.campagne_id AND ce.employeur_id = x.employeur_id
         WHERE x.campagne_id = :c AND x.a_mettre_a_jour AND x.employeur_id IN :employeurs {de_l_ajout}
           AND NOT {exclue}
         ON CONFLICT (cle) DO NOTHING""").bindparams(

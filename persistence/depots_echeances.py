@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, text
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.campagne import TYPE_TACHE_CAMPAGNE
@@ -46,6 +46,14 @@ async def employeur_de_la_campagne(
         EmployeurCampagne.campagne_id == campagne_id, EmployeurCampagne.employeur_id == employeur_id
     )
     return (await session.exec(requete)).first()
+
+
+async def employeurs_au_delai_prolonge(session: AsyncSession, campagne_id: int) -> list[int]:
+    """The employers of the campaign whose deadline a manager extended (each has its own calendar)."""
+    requete = select(EmployeurCampagne.employeur_id).where(
+        EmployeurCampagne.campagne_id == campagne_id, col(EmployeurCampagne.date_limite).is_not(None)
+    )
+    return list((await session.exec(requete)).all())
 
 
 async def prolonger(

@@ -41,7 +41,7 @@ def cle(campagne_id: int, decision: DecisionPerimetre, type_: TypePerimetre, num
 async def decider(session: AsyncSession, decision: PerimetreCampagne) -> tuple[PerimetreCampagne, bool]:
     """Store the decision, or find the one in force under its key (``True``: stored now). Two identical requests at
     once make one row: the second waits for the first and finds it."""
-    return await depots._obtenir_ou_creer(session, PerimetreCampagne, decision.cle, decision)
+    return await depots.obtenir_ou_creer(session, PerimetreCampagne, decision.cle, decision)
 
 
 async def retirer_taches(

@@ -16,10 +16,11 @@ from domain.cir import Periode, periodes_non_couvertes
 from domain.erreurs import Introuvable, Refus
 from domain.texte import TexteLibreMultiligne
 from notifications.rendu import date_fr
-from persistence import depots, depots_campagne, depots_echeances
+from persistence import depots, depots_echeances
 from persistence.models import Affilie, Compte, Employeur, Tache
 from persistence.models_campagne import CampagneTable
 from services.acces import numero
+from services.campagnes import campagne_de_l_annee
 from services.moteur import Moteur, joignable
 from workflows.campagne_delai import DelaiEmployeurWorkflow
 
@@ -58,9 +59,7 @@ async def prolonger_delai(
     nor closed at the campaign's cut-off, its own reminder before its date and after it; the decision in the
     campaign's history. Refused for a date already past, not after the campaign's cut-off, or on or after the
     transmission to the collector."""
-    campagne = await depots_campagne.campagne_par_annee(session, annee)
-    if campagne is None:
-        raise Introuvable(f"Aucune campagne {annee} : lancez-la d'abord.")
+    campagne = await campagne_de_l_annee(session, annee)
     ligne = await depots_echeances.employeur_de_la_campagne(session, numero(campagne), employeur_id)
     employeur = await session.get(Employeur, employeur_id)
     if ligne is None or employeur is None:
@@ -102,6 +101,7 @@ async def prolonger_delai(
         settings.campagne_relance_apres_limite,
         transmission,
     )
+    delai.en_pause = campagne.en_pause  # suspended campaign: its steps wait for the resumption
     taches = await depots_echeances.prolonger(session, campagne, ligne, instant, maintenant, compte.id, corps.motif)
     await session.commit()
     # Written first: the cut-off reads the employer's own date from the table; the workflow brings its timers.

@@ -38,7 +38,7 @@ from persistence import perimetre_campagne as perimetre
 from persistence.models import Affilie, Compte, Employeur
 from persistence.models_campagne import CampagneTable, PerimetreCampagne
 from services.acces import exiger_role, numero
-from services.campagnes import _campagne
+from services.campagnes import campagne_de_l_annee
 from services.champs import Nir, Siret
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -273,7 +273,7 @@ async def perimetre_de(session: AsyncSession, campagne: CampagneTable) -> Perime
 
 
 async def consulter(session: AsyncSession, annee: int) -> Perimetre:
-    return await perimetre_de(session, await _campagne(session, annee, False))
+    return await perimetre_de(session, await campagne_de_l_annee(session, annee, False))
 
 
 # --- helpers ---
@@ -281,7 +281,7 @@ async def consulter(session: AsyncSession, annee: int) -> Perimetre:
 
 async def _modifiable(session: AsyncSession, annee: int) -> CampagneTable:
     """The campaign N (not a dry run) whose agents are selected and whose documents are not all sent."""
-    campagne = await _campagne(session, annee, False)
+    campagne = await campagne_de_l_annee(session, annee, False)
     if campagne.etape in (EtapeCampagne.planifiee.value, EtapeCampagne.selection.value):
         lancement = campagne.calendrier.get("lancement")
         quand = f", le {date_fr(lancement)}" if lancement else ""

@@ -19,7 +19,7 @@ from domain.erreurs import Conflit, Introuvable
 from domain.etats import Role
 from domain.texte import TexteLibreMultiligne
 from notifications.rendu import date_fr
-from persistence import depots_campagne, renvoi_campagne
+from persistence import depots_campagne, perimetre_campagne, renvoi_campagne
 from persistence.models import Affilie, Compte
 from services.acces import exiger_role, numero
 from services.moteur import Moteur, joignable
@@ -67,6 +67,13 @@ async def renvoyer(
         raise Conflit(
             "L'agent n'a plus droit aux documents de la campagne (décès, retraite ou radiation enregistré) : le "
             "document n'est pas renvoyé."
+        )
+    if await perimetre_campagne.exclu_en_vigueur(
+        session, numero(campagne), affilie.id, affilie.employeur_id or cible.employeur_id
+    ):
+        raise Conflit(
+            "L'agent, ou son employeur, est exclu de la campagne : le document n'est pas renvoyé. Levez d'abord "
+            "l'exclusion (page de la campagne) si elle n'a plus lieu d'être."
         )
     canal_du_renvoi(corps.canal, affilie.canal, affilie.email, affilie.adresse_postale)
     demande = DemandeRenvoi(annee, document_id, corps.motif, compte.id or 0, corps.canal)

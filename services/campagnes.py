@@ -4,6 +4,7 @@ employers see their agents it targets."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
+from temporalio.service import RPCError
 
 from domain.campagne import (
     TYPE_TACHE_CAMPAGNE,
@@ -22,10 +24,11 @@ from domain.campagne import (
     Livraison,
     id_workflow_campagne,
 )
+from domain.campagne_echeances import id_workflow_delai
 from domain.erreurs import Conflit, Indisponible, Introuvable, Refus
 from domain.texte import TexteLibreMultiligne
 from notifications.rendu import date_fr
-from persistence import depots, depots_campagne, renvoi_campagne
+from persistence import depots, depots_campagne, depots_echeances, renvoi_campagne
 from persistence.models import Compte
 from persistence.models_campagne import CampagneTable
 from services.acces import numero
@@ -33,6 +36,7 @@ from services.moteur import Moteur, joignable, mettre_a_jour
 from settings import Settings
 from workflows.campagne import CampagneDaiWorkflow
 from workflows.campagne_client import demande_campagne, demarrer_campagne, lancement_annuel, planifier_campagnes
+from workflows.campagne_delai import DelaiEmployeurWorkflow
 
 
 class CampagnePublique(BaseModel):
@@ -61,7 +65,7 @@ class EtatPilotage(BaseModel):
     etape: str
 
 
-async def _campagne(session: AsyncSession, annee: int, simulation: bool) -> CampagneTable:
+async def campagne_de_l_annee(session: AsyncSession, annee: int, simulation: bool = False) -> CampagneTable:
     campagne = await depots_campagne.campagne_par_annee(session, annee, simulation)
     if campagne is None:
         quoi = "Aucune simulation de la campagne" if simulation else "Aucune campagne"
@@ -141,13 +145,13 @@ async def lancer(
 
 async def consulter(session: AsyncSession, annee: int, simulation: bool = False) -> CampagnePublique:
     """Progress by cohort and state, by employer (late ones first), exports, documents."""
-    return await _publique(session, await _campagne(session, annee, simulation))
+    return await _publique(session, await campagne_de_l_annee(session, annee, simulation))
 
 
 async def employeurs(
     session: AsyncSession, annee: int, en_retard: bool | None, simulation: bool, limite: int, decalage: int
 ) -> list[dict[str, Any]]:
-    campagne = await _campagne(session, annee, simulation)
+    campagne = await campagne_de_l_annee(session, annee, simulation)
     return await depots_campagne.employeurs_de_la_campagne(session, campagne, en_retard, limite, decalage)
 
 
@@ -163,7 +167,7 @@ async def agents(
 ) -> list[dict[str, Any]]:
     """Who receives (or, for a dry run, would receive) which document, and how it reached them (``livraison``:
     only those delivered that way); a document re-sent says when, how, and the version it replaces (``renvoi``)."""
-    campagne = await _campagne(session, annee, simulation)
+    campagne = await campagne_de_l_annee(session, annee, simulation)
     lignes = await depots_campagne.cibles_de_la_campagne(
         session,
         numero(campagne),
@@ -180,10 +184,21 @@ async def agents(
 async def _piloter(
     session: AsyncSession, moteur: Moteur, compte: Compte, annee: int, update: Any, corps: Pilotage | None
 ) -> EtatPilotage:
-    await _campagne(session, annee, False)
+    campagne = await campagne_de_l_annee(session, annee, False)
     vue = await mettre_a_jour(
         moteur, id_workflow_campagne(annee), update, ActionSuperviseur(compte.id or 0, corps.motif if corps else "")
     )
+    # The employers' own deadlines follow the campaign: their reminders and closings wait while it is suspended.
+    employeurs = await depots_echeances.employeurs_au_delai_prolonge(session, numero(campagne))
+    if employeurs:
+        async with joignable():
+            client = await moteur.client()
+            for employeur_id in employeurs:
+                poignee = client.get_workflow_handle_for(
+                    DelaiEmployeurWorkflow.run, id_workflow_delai(annee, employeur_id)
+                )
+                with contextlib.suppress(RPCError):  # its calendar is over
+                    await poignee.signal(DelaiEmployeurWorkflow.piloter, vue.en_pause)
     return EtatPilotage(annee=annee, en_pause=vue.en_pause, etape=vue.etape)
 
 

@@ -2,7 +2,8 @@
 
 A manager gave the employer its own date: its own reminder before it, its tasks closed at it, its reminder after
 it (before the transmission). A new extension (a signal) replaces the date and the calendar starts again from it;
-the steps' mails have their keys, so nothing is mailed twice for one date.
+the steps' mails have their keys, so nothing is mailed twice for one date. While the campaign is suspended (a
+signal from the supervisors' pause and resumption), a step that falls due waits for the resumption.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class DelaiEmployeurWorkflow:
     @workflow.init
     def __init__(self, delai: DelaiEmployeur) -> None:
         self._delai = delai
+        self._en_pause = delai.en_pause
 
     @workflow.run
     async def run(self, delai: DelaiEmployeur) -> None:
@@ -52,12 +54,19 @@ class DelaiEmployeurWorkflow:
         """A new deadline for the employer: its calendar starts again from it."""
         self._delai = delai
 
+    @workflow.signal
+    def piloter(self, en_pause: bool) -> None:
+        """The campaign suspended (``True``) or resumed by a supervisor."""
+        self._en_pause = en_pause
+
     async def _jusqua(self, cible: DelaiEmployeur, instant: datetime) -> bool:
-        """Wait for ``instant``; ``False`` when a new deadline came meanwhile."""
+        """Wait for ``instant``, then for the campaign's resumption if it is suspended; ``False`` when a new
+        deadline came meanwhile."""
         attente = (instant - workflow.now()).total_seconds()
         if attente > 0:
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(lambda: self._delai is not cible, timeout=attente)
+        await workflow.wait_condition(lambda: not self._en_pause or self._delai is not cible)
         return self._delai is cible
 
     async def _faire(

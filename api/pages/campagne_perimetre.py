@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse
 
-from api.pages.campagnes import _annee_valide, _tableau
+from api.pages.campagnes import afficher_tableau, annee_valide
 from api.pages.contexte import FormulaireSuperviseur, Page
 from api.pages.formulaires import FormulaireInvalide, construire
 from api.pages.rendu import refus_de
@@ -54,7 +54,7 @@ async def ajouter(
 @router.post("/superviseur/campagnes/{annee}/exclusions/{exclusion_id}/levee")
 async def lever(page: FormulaireSuperviseur, annee: int, exclusion_id: Identifiant, motif: Annotated[str, Form()] = ""):
     """Lift an exclusion (same function as ``DELETE /campagnes/{annee}/exclusions/{id}``)."""
-    annee = _annee_valide(annee)
+    annee = annee_valide(annee)
     try:
         await campagne_perimetre.lever(page.session, page.compte, annee, exclusion_id, motif.strip())
     except ErreurMetier as refus:
@@ -69,12 +69,12 @@ async def _decider(
     saisie: dict[str, str],
     action: Callable[..., Awaitable[Any]],
 ):
-    annee = _annee_valide(annee)
+    annee = annee_valide(annee)
     try:
         await action(page.session, page.compte, annee, construire(DemandePerimetre, saisie))
     except FormulaireInvalide as invalide:
         etat = {"formulaire": formulaire, "saisie": saisie, "erreurs": invalide.erreurs}
-        return await _tableau(page, annee, False, erreur=invalide.resume, statut=422, perimetre=etat)
+        return await afficher_tableau(page, annee, False, erreur=invalide.resume, statut=422, perimetre=etat)
     except ErreurMetier as refus:
         return await _refus(page, annee, formulaire, saisie, refus)
     return RedirectResponse(f"/superviseur/campagnes/{annee}?message={formulaire}", status_code=303)
@@ -83,4 +83,4 @@ async def _decider(
 async def _refus(page: Page, annee: int, formulaire: str, saisie: dict[str, str], refus: ErreurMetier):
     statut, message, erreurs = refus_de(refus)
     etat = {"formulaire": formulaire, "saisie": saisie, "erreurs": erreurs}
-    return await _tableau(page, annee, False, erreur=message, statut=statut, perimetre=etat)
+    return await afficher_tableau(page, annee, False, erreur=message, statut=statut, perimetre=etat)

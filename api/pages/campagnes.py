@@ -77,7 +77,7 @@ def _instant(valeur: Any) -> datetime | None:
     return valeur
 
 
-def _annee_valide(annee: int) -> int:
+def annee_valide(annee: int) -> int:
     if not ANNEE_MIN <= annee <= ANNEE_MAX:
         raise ErreurPage(404, f"Aucune campagne {annee} : l'année d'une campagne va de {ANNEE_MIN} à {ANNEE_MAX}.")
     return annee
@@ -189,7 +189,7 @@ async def lancer(
     return RedirectResponse(f"/superviseur/campagnes/{valeur}?message=lancee", status_code=303)
 
 
-async def _tableau(
+async def afficher_tableau(
     page: Page, annee: int, simulation: bool, erreur=None, message=None, statut=200, saisie=None, perimetre=None
 ):
     """The campaign's dashboard; ``perimetre``: the exclusion or addition form sent back with its errors."""
@@ -246,13 +246,13 @@ async def _tableau(
 
 @router.get("/superviseur/campagnes/{annee}")
 async def tableau(page: PageSuperviseur, annee: int, simulation: str = "", message: str | None = None):
-    return await _tableau(page, _annee_valide(annee), bool(simulation), message=avis(message))
+    return await afficher_tableau(page, annee_valide(annee), bool(simulation), message=avis(message))
 
 
 @router.get("/superviseur/campagnes/{annee}/agents")
 async def remise_des_documents(page: PageSuperviseur, annee: int, livraison: str = "", message: str | None = None):
     """Delivery per agent: how each document reached its agent, filtered by mode; each document can be re-sent."""
-    return await _remise(page, _annee_valide(annee), livraison, message=avis(message))
+    return await _remise(page, annee_valide(annee), livraison, message=avis(message))
 
 
 async def _remise(page: Page, annee: int, livraison: str = "", erreur=None, message=None, statut=200):
@@ -287,7 +287,7 @@ async def renvoyer_document(
     canal: Annotated[str, Form()] = "",
 ):
     """Re-produce and re-send one document from the delivery page (``campagne_renvoi.renvoyer``)."""
-    annee = _annee_valide(annee)
+    annee = annee_valide(annee)
     try:
         corps = construire(campagne_renvoi.DemandeDeRenvoi, {"motif": motif.strip(), "canal": canal})
         renvoi = await campagne_renvoi.renvoyer(page.session, page.moteur, page.compte, annee, document_id, corps)
@@ -313,10 +313,10 @@ async def prolonger_delai(
     motif: Annotated[str, Form()] = "",
 ):
     """Extend one employer's deadline (same function as ``POST /campagnes/{annee}/employeurs/{id}/delai``)."""
-    annee = _annee_valide(annee)
+    annee = annee_valide(annee)
     saisie = {"employeur_id": employeur_id, "date_limite": date_limite.strip(), "motif": motif.strip()[:500]}
     if not employeur_id.isdigit():
-        return await _tableau(
+        return await afficher_tableau(
             page, annee, False, erreur="Délai non prolongé — choisissez l'employeur.", statut=422, saisie=saisie
         )
     try:
@@ -327,10 +327,10 @@ async def prolonger_delai(
             page.session, page.moteur, page.compte, annee, int(employeur_id), corps
         )
     except FormulaireInvalide as invalide:
-        return await _tableau(page, annee, False, erreur=invalide.resume, statut=422, saisie=saisie)
+        return await afficher_tableau(page, annee, False, erreur=invalide.resume, statut=422, saisie=saisie)
     except ErreurMetier as refus:
         statut, message, _ = refus_de(refus)
-        return await _tableau(page, annee, False, erreur=message, statut=statut, saisie=saisie)
+        return await afficher_tableau(page, annee, False, erreur=message, statut=statut, saisie=saisie)
     return RedirectResponse(f"/superviseur/campagnes/{annee}?message=delai", status_code=303)
 
 
@@ -343,15 +343,15 @@ async def piloter(
 ):
     """Pause or resume the campaign (``/pause``, ``/reprise``)."""
     faire = campagnes.suspendre if action == "pause" else campagnes.reprendre
-    annee = _annee_valide(annee)
+    annee = annee_valide(annee)
     pilotage = {"motif": motif.strip()[:500]}
     try:
         await faire(page.session, page.moteur, page.compte, annee, construire(campagnes.Pilotage, pilotage))
     except FormulaireInvalide as invalide:
-        return await _tableau(page, annee, False, erreur=invalide.resume, statut=422)
+        return await afficher_tableau(page, annee, False, erreur=invalide.resume, statut=422)
     except ErreurMetier as refus:
         statut, message, _ = refus_de(refus)
-        return await _tableau(page, annee, False, erreur=message, statut=statut)
+        return await afficher_tableau(page, annee, False, erreur=message, statut=statut)
     return RedirectResponse(f"/superviseur/campagnes/{annee}?message={action}", status_code=303)
 
 

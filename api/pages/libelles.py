@@ -444,3 +444,4 @@ EVENEMENTS |= {
     "taches_closes_date_limite": "Tâches de campagne closes à la date limite",
 }
 CHAMPS["date_limite"] = "Nouvelle date limite"
+CHAMPS["exclusion_id"] = "Numéro de l'exclusion"

@@ -1,7 +1,7 @@
 """The employers' deadlines on Temporal's time-skipping server (issue 24, §8): a manager extends the hospital's
 deadline; at the campaign's cut-off the commune is late and its task closed, the hospital is neither; the hospital
-gets its own reminder before its own date and is closed at it; each late employer gets one reminder after its
-deadline, before the transmission."""
+gets its own reminder before its own date (held while the campaign is suspended) and is closed at it; each late
+employer gets one reminder after its deadline, before the transmission."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import contextlib
 from datetime import datetime, time, timedelta
 
 import pytest
+from temporalio.api.enums.v1 import EventType
 
 from domain.campagne import PARIS, decaler
 from domain.campagne_echeances import id_workflow_delai
@@ -16,9 +17,10 @@ from notifications.rendu import date_fr
 from persistence import depots, depots_campagne
 from persistence.comptes import creer_compte, hacher
 from persistence.db import creer_moteur, fabrique_sessions, transaction
+from services import campagnes
 from services.campagne_echeances import Prolongation, prolonger_delai
 from services.moteur import Moteur
-from tests.support.attente import attendre
+from tests.support.attente import attendre, au_repos
 from tests.support.campagne import annee_de_campagne, avancer_jusqua, population_campagne, taches_de_campagne
 from tests.support.environnement import settings_de_test, texte
 from tests.support.fabriques import SUPERVISEURS
@@ -90,7 +92,23 @@ async def test_delai_prolonge_rappel_propre_cloture_et_relance_unique(banc):
         # names that date.
         assert len(boite.pour(commune.email)) == 1 + len(cal.rappels) and len(boite.pour(hopital.email)) == 1
         assert delai.rappel is not None and cal.date_limite < delai.rappel < delai.date_limite
+
+        # The campaign suspended by a supervisor: the hospital's own reminder, due meanwhile, waits for the
+        # resumption (its timer fired, nothing sent), then goes.
+        async with sessions() as session:
+            assert (await campagnes.suspendre(session, Moteur(settings), superviseur, annee)).en_pause
         await avancer_jusqua(env, delai.rappel + timedelta(hours=1))
+        calendrier_hopital = env.client.get_workflow_handle(id_workflow_delai(annee, hopital.id))
+
+        async def rappel_echu() -> bool:
+            evenements = [e.event_type async for e in calendrier_hopital.fetch_history_events()]
+            return EventType.EVENT_TYPE_TIMER_FIRED in evenements
+
+        await attendre(rappel_echu)
+        await au_repos(calendrier_hopital)
+        assert len(boite.pour(hopital.email)) == 1
+        async with sessions() as session:
+            assert not (await campagnes.reprendre(session, Moteur(settings), superviseur, annee)).en_pause
         await attendre(lambda: len(boite.pour(hopital.email)) == 2)
         rappel = boite.pour(hopital.email)[-1]
         assert rappel["Subject"].startswith("Rappel 1 :")
