@@ -35,8 +35,17 @@ chromium: $(CHROMIUM)
 run: installer ressources-pages
 	$(VENV)/bin/cnracl run
 
+# The fault tests kill processes and bound delays: they run alone, after the others. The others run in two
+# processes (pytest-xdist, one test module per process at a time): most of their time is spent waiting on
+# Temporal's servers, the SMTP sink and the databases, each test with its own.
+CHAOS := tests/chaos tests/e2e/test_arret_worker.py tests/campagne/test_arret_worker_campagne.py \
+	tests/notifications/test_gabarits.py::test_smtp_en_panne_puis_retabli
+SANS_CHAOS := --ignore=tests/chaos --ignore=tests/e2e/test_arret_worker.py \
+	--ignore=tests/campagne/test_arret_worker_campagne.py \
+	--deselect=tests/notifications/test_gabarits.py::test_smtp_en_panne_puis_retabli
 test: check ressources-pages chromium
-	$(VENV)/bin/pytest -q -p no:cacheprovider --durations=20
+	$(VENV)/bin/pytest -q -p no:cacheprovider --durations=20 -n 2 --dist loadfile $(SANS_CHAOS)
+	$(VENV)/bin/pytest -q -p no:cacheprovider --durations=10 $(CHAOS)
 
 # What keeps the code as it is: lint, format, types (strict on domain, pension, workflows, services) and the
 # layers' import contracts (pyproject.toml). Each check runs; the target fails if one of them fails.
@@ -52,8 +61,7 @@ test-rapide: installer
 # The fault tests alone (they are also part of `make test`): worker or Temporal server killed, PostgreSQL
 # connections cut, SMTP down.
 chaos: installer
-	$(VENV)/bin/pytest -q -p no:cacheprovider tests/chaos tests/e2e/test_arret_worker.py \
-		tests/campagne/test_arret_worker_campagne.py tests/notifications/test_gabarits.py::test_smtp_en_panne_puis_retabli
+	$(VENV)/bin/pytest -q -p no:cacheprovider $(CHAOS)
 
 bench: installer
 	$(VENV)/bin/python -m bench
