@@ -7,7 +7,8 @@ retried packet changes nothing and reports the same numbers.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -231,34 +232,17 @@ class ActivitesCampagne:
                 tache.taille_paquet,
                 avec_taches_ouvertes=tache.workflow_campagne,
             )
-            ids = [employeur["id"] for employeur in employeurs]
-            agents = (
-                await depots.agents_a_mettre_a_jour(
-                    session, tache.campagne_id, tache.workflow_campagne, ids, seulement_ouvertes=True
-                )
-                if ids
-                else {}
-            )
-        envoyes = await self._mails.envoyer(
-            [
-                MailCampagne(
-                    f"{tache.workflow_campagne}:rappel-{tache.rang}:employeur-{employeur['id']}",
-                    "campagne_rappel_employeur",
-                    employeur["email"],
-                    self._contexte_employeur(tache, employeur, agents[employeur["id"]]) | {"rappel": tache.rang + 1},
-                )
-                for employeur in employeurs
-            ],
-            tache.workflow_campagne,
-            tache.horodatage,
-            activity.heartbeat,
+        envoyes = await rappeler_employeurs(
+            self._mails,
+            self._sessions,
+            self._url,
+            Rappel(
+                tache.campagne_id, tache.workflow_campagne, tache.annee, tache.echeance, tache.horodatage, tache.rang
+            ),
+            employeurs,
+            lambda employeur: f"{tache.workflow_campagne}:rappel-{tache.rang}:employeur-{employeur['id']}",
         )
-        if ids:
-            async with transaction(self._sessions) as session:
-                await depots.marquer_relances(
-                    session, tache.campagne_id, tache.workflow_campagne, ids, tache.rang, tache.horodatage
-                )
-        bilan = await self._fin_de_paquet(tache, ids)
+        bilan = await self._fin_de_paquet(tache, [employeur["id"] for employeur in employeurs])
         bilan.rappels = envoyes
         return bilan
 
@@ -595,6 +579,56 @@ def contexte_employeur(
         "nb_agents": len(agents),
         "autres_agents": max(0, len(agents) - AGENTS_AFFICHES),
     }
+
+
+@dataclass
+class Rappel:
+    """One reminder to employers: of which campaign, until which date, sent when, and which one it is (from 0)."""
+
+    campagne_id: int
+    workflow_id: str
+    annee: int
+    date_limite: datetime | None
+    horodatage: datetime
+    rang: int
+
+
+async def rappeler_employeurs(
+    mails: ExpediteurGroupe,
+    sessions: SessionFactory,
+    url: str,
+    rappel: Rappel,
+    employeurs: list[dict[str, Any]],
+    cle: Callable[[dict[str, Any]], str],
+) -> int:
+    """Remind each employer of its agents whose tasks are still open (``cle``: the mail's key, one per reminder
+    and employer), then count the reminder for them: the campaign's reminders and an employer's own."""
+    ids = [employeur["id"] for employeur in employeurs]
+    async with sessions() as session:
+        agents = await depots.agents_a_mettre_a_jour(
+            session, rappel.campagne_id, rappel.workflow_id, ids, seulement_ouvertes=True
+        )
+    envoyes = await mails.envoyer(
+        [
+            MailCampagne(
+                cle(employeur),
+                "campagne_rappel_employeur",
+                employeur["email"],
+                contexte_employeur(url, rappel.annee, rappel.date_limite, employeur, agents[employeur["id"]])
+                | {"rappel": rappel.rang + 1},
+            )
+            for employeur in employeurs
+        ],
+        rappel.workflow_id,
+        rappel.horodatage,
+        activity.heartbeat,
+    )
+    if ids:
+        async with transaction(sessions) as session:
+            await depots.marquer_relances(
+                session, rappel.campagne_id, rappel.workflow_id, ids, rappel.rang, rappel.horodatage
+            )
+    return envoyes
 
 
 def _par_courriel(affilie) -> bool:

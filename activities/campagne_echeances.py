@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from temporalio import activity
 
-from activities.campagne import contexte_employeur
+from activities.campagne import Rappel, contexte_employeur, rappeler_employeurs
 from activities.campagne_mails import ExpediteurGroupe, MailCampagne
 from domain.campagne_echeances import EcheanceEmployeurs
 from domain.etats import EtatTache
@@ -30,40 +30,22 @@ class ActivitesEcheances:
             employeurs = await depots_echeances.employeurs_a_rappeler(
                 session, echeance.campagne_id, echeance.workflow_id, echeance.employeur_id, echeance.date_limite
             )
-            ids = [e["id"] for e in employeurs]
-            agents = (
-                await depots_campagne.agents_a_mettre_a_jour(
-                    session, echeance.campagne_id, echeance.workflow_id, ids, seulement_ouvertes=True
-                )
-                if ids
-                else {}
-            )
-        envoyes = await self._mails.envoyer(
-            [
-                MailCampagne(
-                    f"{echeance.workflow_id}:rappel-delai-{echeance.date_limite:%Y-%m-%d}:employeur-{e['id']}",
-                    "campagne_rappel_employeur",
-                    e["email"],
-                    contexte_employeur(self._url, echeance.annee, echeance.date_limite, e, agents[e["id"]])
-                    | {"rappel": int(e["rappels"]) + 1},
-                )
-                for e in employeurs
-            ],
-            echeance.workflow_id,
-            echeance.horodatage,
-            activity.heartbeat,
+        jour = f"{echeance.date_limite:%Y-%m-%d}"
+        return await rappeler_employeurs(
+            self._mails,
+            self._sessions,
+            self._url,
+            Rappel(
+                echeance.campagne_id,
+                echeance.workflow_id,
+                echeance.annee,
+                echeance.date_limite,
+                echeance.horodatage,
+                int(employeurs[0]["rappels"]) if employeurs else 0,
+            ),
+            employeurs,
+            lambda e: f"{echeance.workflow_id}:rappel-delai-{jour}:employeur-{e['id']}",
         )
-        if employeurs:
-            async with transaction(self._sessions) as session:
-                await depots_campagne.marquer_relances(
-                    session,
-                    echeance.campagne_id,
-                    echeance.workflow_id,
-                    ids,
-                    int(employeurs[0]["rappels"]),
-                    echeance.horodatage,
-                )
-        return envoyes
 
     @activity.defn(name="campagne_clore_a_la_date_limite")
     async def clore_a_la_date_limite(self, echeance: EcheanceEmployeurs) -> int:
@@ -88,12 +70,8 @@ class ActivitesEcheances:
                 session, echeance.campagne_id, echeance.horodatage, echeance.employeur_id
             )
             ids = [e["id"] for e in employeurs]
-            agents = (
-                await depots_campagne.agents_a_mettre_a_jour(
-                    session, echeance.campagne_id, echeance.workflow_id, ids, etat=EtatTache.close_date_limite
-                )
-                if ids
-                else {}
+            agents = await depots_campagne.agents_a_mettre_a_jour(
+                session, echeance.campagne_id, echeance.workflow_id, ids, etat=EtatTache.close_date_limite
             )
         await self._mails.envoyer(
             [

@@ -523,6 +523,8 @@ async def agents_a_mettre_a_jour(
 ) -> dict[int, list[dict[str, Any]]]:
     """Per employer, its agents to update and its task for each (the content of the employer's mail); only the
     tasks open (``seulement_ouvertes``) or in ``etat``, when given."""
+    if not employeurs:
+        return {}
     etat = EtatTache.ouverte if seulement_ouvertes else etat
     filtre = "AND t.etat = :etat" if etat is not None else ""
     requete = text(f"""

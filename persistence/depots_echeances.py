@@ -11,10 +11,9 @@ from sqlalchemy import bindparam, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.campagne import TYPE_TACHE_CAMPAGNE
-from domain.etats import Acteur, EtatTache
+from domain.etats import Acteur
 from persistence import depots
-from persistence.depots_campagne import _executer, _liste, _nombre
+from persistence.depots_campagne import _executer, _liste, _nombre, _parametres_taches_ouvertes
 from persistence.models_campagne import CampagneTable, EmployeurCampagne
 from persistence.types import UtcDateTime
 
@@ -28,15 +27,6 @@ async def _employeurs(session: AsyncSession, requete: str, valeurs: dict[str, An
     liens = [bindparam(nom, type_=_H) for nom in ("h", "d") if f":{nom}" in requete]
     resultat = await _executer(session, text(requete).bindparams(*liens), valeurs)
     return [dict(ligne._mapping) for ligne in resultat.all()]
-
-
-def _taches(workflow_id: str) -> dict[str, Any]:
-    return {
-        "wf": workflow_id,
-        "type": TYPE_TACHE_CAMPAGNE,
-        "ouverte": EtatTache.ouverte.value,
-        "close": EtatTache.close_date_limite.value,
-    }
 
 
 async def employeur_de_la_campagne(
@@ -77,7 +67,7 @@ async def prolonger(
         WHERE workflow_id = :wf AND type = :type AND employeur_id = :e AND etat IN (:ouverte, :close)""").bindparams(
             bindparam("d", type_=_H)
         ),
-        {"d": date_limite, "e": employeur.employeur_id} | _taches(campagne.workflow_id),
+        {"d": date_limite, "e": employeur.employeur_id} | _parametres_taches_ouvertes(campagne.workflow_id),
     )
     nombre = int(getattr(resultat, "rowcount", 0) or 0)
     await depots.ajouter_evenement(
@@ -111,7 +101,7 @@ async def signaler_en_retard(
             SELECT 1 FROM tache t WHERE t.workflow_id = :wf AND t.type = :type AND t.etat IN (:ouverte, :close)
               AND t.employeur_id = campagne_employeur.employeur_id)
         WHERE campagne_id = :c {filtre}""").bindparams(bindparam("h", type_=_H)),
-        {"c": campagne_id, "h": horodatage, "e": employeur_id} | _taches(workflow_id),
+        {"c": campagne_id, "h": horodatage, "e": employeur_id} | _parametres_taches_ouvertes(workflow_id),
     )
 
 
@@ -129,7 +119,7 @@ async def clore_taches(
             SELECT ce.employeur_id FROM campagne_employeur ce WHERE ce.campagne_id = :c AND {_ECHU} {filtre})""").bindparams(
             bindparam("h", type_=_H)
         ),
-        {"c": campagne_id, "h": horodatage, "e": employeur_id} | _taches(workflow_id),
+        {"c": campagne_id, "h": horodatage, "e": employeur_id} | _parametres_taches_ouvertes(workflow_id),
     )
     nombre = int(getattr(resultat, "rowcount", 0) or 0)
     if nombre:
@@ -158,7 +148,7 @@ async def employeurs_a_rappeler(
         WHERE ce.campagne_id = :c AND ce.employeur_id = :e AND ce.date_limite = :d
           AND EXISTS (SELECT 1 FROM tache t WHERE t.workflow_id = :wf AND t.type = :type AND t.etat = :ouverte
                       AND t.employeur_id = ce.employeur_id)""",
-        {"c": campagne_id, "e": employeur_id, "d": date_limite} | _taches(workflow_id),
+        {"c": campagne_id, "e": employeur_id, "d": date_limite} | _parametres_taches_ouvertes(workflow_id),
     )
 
 

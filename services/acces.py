@@ -10,10 +10,11 @@ from pydantic import BaseModel
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.erreurs import Interdit, Introuvable
+from domain.erreurs import Interdit, Introuvable, Refus
 from domain.etats import Role
+from domain.identifiants import erreur_nir, normaliser
 from persistence import depots
-from persistence.models import Compte
+from persistence.models import Affilie, Compte
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -41,6 +42,20 @@ async def affaire_de_l_agent(session: AsyncSession, compte: Compte, table: type[
     ):
         raise Introuvable(introuvable)
     return ligne
+
+
+async def agent_par_nir(
+    session: AsyncSession, nir: str | None, consigne: str = "indiquez le NIR de l'agent."
+) -> Affilie:
+    """The agent a supervisor names by NIR: the NIR required (``consigne`` says why), well formed, known."""
+    if not nir:
+        raise Refus(f"nir : {consigne}", "nir", "obligatoire")
+    if (erreur := erreur_nir(nir)) is not None:
+        raise Refus(f"nir : {erreur}", "nir", "format")
+    affilie = await depots.affilie_par_nir(session, normaliser(nir))
+    if affilie is None:
+        raise Introuvable(f"Aucun agent de NIR {normaliser(nir)}.")
+    return affilie
 
 
 def nom_du_compte(compte: Compte | None) -> str | None:

@@ -5,6 +5,7 @@ awaited a moment — a process still running (the mail server slow) is answered 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import asdict
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -113,13 +114,4 @@ def _motif_du_refus(echec: WorkflowFailureError) -> str:
 
 
 def _public(resultat: ResultatRenvoi) -> RenvoiPublic:
-    return RenvoiPublic(
-        etat="renvoye",
-        document_remplace_id=resultat.document_remplace_id,
-        document_id=resultat.document_id,
-        version=resultat.version,
-        canal=resultat.canal,
-        livraison=resultat.livraison,
-        tranche=resultat.tranche,
-        livre_le=resultat.livre_le,
-    )
+    return RenvoiPublic(etat="renvoye", **asdict(resultat))

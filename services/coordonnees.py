@@ -13,10 +13,9 @@ from domain.adresse import Coordonnees, cle_incident_sans_adresse, lignes_adress
 from domain.campagne import Canal
 from domain.erreurs import Introuvable, Refus
 from domain.etats import Acteur, Role
-from domain.identifiants import erreur_nir, normaliser
 from persistence import depots, livraison_campagne
 from persistence.models import Affilie, Compte
-from services.acces import exiger_role, numero
+from services.acces import agent_par_nir, exiger_role, numero
 
 EVENEMENT_COORDONNEES = "coordonnees_modifiees"
 
@@ -49,14 +48,7 @@ async def _affilie(session: AsyncSession, compte: Compte, nir: str | None) -> Af
             raise Introuvable("Votre compte n'est rattaché à aucun dossier d'affilié : contactez la CNRACL.")
         return affilie
     exiger_role(compte, Role.superviseur)
-    if not nir:
-        raise Refus("nir : indiquez le NIR de l'agent.", "nir", "obligatoire")
-    if (erreur := erreur_nir(nir)) is not None:
-        raise Refus(f"nir : {erreur}", "nir", "format")
-    affilie = await depots.affilie_par_nir(session, normaliser(nir))
-    if affilie is None:
-        raise Introuvable(f"Aucun agent de NIR {normaliser(nir)}.")
-    return affilie
+    return await agent_par_nir(session, nir)
 
 
 async def consulter(session: AsyncSession, compte: Compte, nir: str | None = None) -> CoordonneesPubliques:

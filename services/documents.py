@@ -7,12 +7,10 @@ from collections.abc import Sequence
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.erreurs import Introuvable, Refus
 from domain.etats import Role
-from domain.identifiants import erreur_nir, normaliser
-from persistence import depots, lectures
+from persistence import lectures
 from persistence.models import Affilie, Compte, Document
-from services.acces import affaire_de_l_agent
+from services.acces import affaire_de_l_agent, agent_par_nir
 
 __all__ = ["Document", "document_visible", "lister", "nom_de_l_agent"]
 
@@ -21,13 +19,7 @@ async def lister(session: AsyncSession, compte: Compte, nir: str | None, limite:
     """The agent's own documents, the newest first (a supervisor names the agent by NIR)."""
     if compte.role == Role.affilie.value:
         return await lectures.documents_de_l_agent(session, compte.affilie_id, limite)
-    if not nir:
-        raise Refus("nir : indiquez le NIR de l'agent dont vous voulez les documents.", "nir", "obligatoire")
-    if (erreur := erreur_nir(nir)) is not None:
-        raise Refus(f"nir : {erreur}", "nir", "format")
-    affilie = await depots.affilie_par_nir(session, normaliser(nir))
-    if affilie is None:
-        raise Introuvable(f"Aucun agent de NIR {normaliser(nir)}.")
+    affilie = await agent_par_nir(session, nir, "indiquez le NIR de l'agent dont vous voulez les documents.")
     return await lectures.documents_de_l_agent(session, affilie.id, limite)
 
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
 
 from api.pages.campagnes import afficher_tableau, annee_valide
 from api.pages.contexte import FormulaireSuperviseur, Page
@@ -23,32 +24,31 @@ from services.campagne_perimetre import DemandePerimetre
 router = APIRouter(include_in_schema=False)
 
 
+class SaisiePerimetre(BaseModel):
+    """The exclusion and addition forms, as typed (checked by ``services.campagne_perimetre.DemandePerimetre``)."""
+
+    type: str = ""
+    nir: str = ""
+    siret: str = ""
+    motif: str = ""
+
+    def saisie(self) -> dict[str, str]:
+        return {champ: valeur if champ == "type" else valeur.strip() for champ, valeur in self.model_dump().items()}
+
+
+Formulaire = Annotated[SaisiePerimetre, Form()]
+
+
 @router.post("/superviseur/campagnes/{annee}/exclusions")
-async def exclure(
-    page: FormulaireSuperviseur,
-    annee: int,
-    type: Annotated[str, Form()] = "",
-    nir: Annotated[str, Form()] = "",
-    siret: Annotated[str, Form()] = "",
-    motif: Annotated[str, Form()] = "",
-):
+async def exclure(page: FormulaireSuperviseur, annee: int, formulaire: Formulaire):
     """Exclude an agent or an employer (same function as ``POST /campagnes/{annee}/exclusions``)."""
-    saisie = {"type": type, "nir": nir.strip(), "siret": siret.strip(), "motif": motif.strip()}
-    return await _decider(page, annee, "exclusion", saisie, campagne_perimetre.exclure)
+    return await _decider(page, annee, "exclusion", formulaire.saisie(), campagne_perimetre.exclure)
 
 
 @router.post("/superviseur/campagnes/{annee}/ajouts")
-async def ajouter(
-    page: FormulaireSuperviseur,
-    annee: int,
-    type: Annotated[str, Form()] = "",
-    nir: Annotated[str, Form()] = "",
-    siret: Annotated[str, Form()] = "",
-    motif: Annotated[str, Form()] = "",
-):
+async def ajouter(page: FormulaireSuperviseur, annee: int, formulaire: Formulaire):
     """Add an agent or an employer the selection missed (same function as ``POST /campagnes/{annee}/ajouts``)."""
-    saisie = {"type": type, "nir": nir.strip(), "siret": siret.strip(), "motif": motif.strip()}
-    return await _decider(page, annee, "ajout", saisie, campagne_perimetre.ajouter)
+    return await _decider(page, annee, "ajout", formulaire.saisie(), campagne_perimetre.ajouter)
 
 
 @router.post("/superviseur/campagnes/{annee}/exclusions/{exclusion_id}/levee")

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse
 from markupsafe import Markup
+from pydantic import BaseModel
 
 from api.pages.contexte import FormulaireSuperviseur, Page, PageEmployeur, PageSuperviseur
 from api.pages.formulaires import FormulaireInvalide, construire
@@ -278,18 +279,23 @@ async def _remise(page: Page, annee: int, livraison: str = "", erreur=None, mess
     )
 
 
+class SaisieRenvoi(BaseModel):
+    """The re-send form, as typed (checked by ``services.campagne_renvoi.DemandeDeRenvoi``)."""
+
+    motif: str = ""
+    canal: str = ""
+
+
 @router.post("/superviseur/campagnes/{annee}/documents/{document_id}/renvoi")
 async def renvoyer_document(
-    page: FormulaireSuperviseur,
-    annee: int,
-    document_id: Identifiant,
-    motif: Annotated[str, Form()] = "",
-    canal: Annotated[str, Form()] = "",
+    page: FormulaireSuperviseur, annee: int, document_id: Identifiant, formulaire: Annotated[SaisieRenvoi, Form()]
 ):
     """Re-produce and re-send one document from the delivery page (``campagne_renvoi.renvoyer``)."""
     annee = annee_valide(annee)
     try:
-        corps = construire(campagne_renvoi.DemandeDeRenvoi, {"motif": motif.strip(), "canal": canal})
+        corps = construire(
+            campagne_renvoi.DemandeDeRenvoi, {"motif": formulaire.motif.strip(), "canal": formulaire.canal}
+        )
         renvoi = await campagne_renvoi.renvoyer(page.session, page.moteur, page.compte, annee, document_id, corps)
     except FormulaireInvalide as invalide:
         return await _remise(

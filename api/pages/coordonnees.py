@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
 
 from api.pages.contexte import FormulaireAffilie, FormulaireSuperviseur, Page, PageAffilie, PageSuperviseur
 from api.pages.formulaires import FormulaireInvalide, construire
@@ -22,7 +23,6 @@ from services import coordonnees
 router = APIRouter(include_in_schema=False)
 
 CHAMPS_ADRESSE = ("voie", "complement", "code_postal", "commune")
-Champ = Annotated[str, Form()]
 
 
 async def _page(
@@ -62,9 +62,20 @@ async def _enregistrer(page: Page, nir: str | None, action: str, saisie: dict[st
     return RedirectResponse(f"{action}?message=coordonnees", status_code=303)
 
 
-def _saisie(canal: str, voie: str, complement: str, code_postal: str, commune: str) -> dict[str, str]:
-    valeurs = {"canal": canal, "voie": voie, "complement": complement, "code_postal": code_postal, "commune": commune}
-    return {champ: valeur.strip() for champ, valeur in valeurs.items()}
+class SaisieCoordonnees(BaseModel):
+    """The address and channel form, as typed (checked by ``domain.adresse.Coordonnees``)."""
+
+    canal: str = ""
+    voie: str = ""
+    complement: str = ""
+    code_postal: str = ""
+    commune: str = ""
+
+    def saisie(self) -> dict[str, str]:
+        return {champ: valeur.strip() for champ, valeur in self.model_dump().items()}
+
+
+Formulaire = Annotated[SaisieCoordonnees, Form()]
 
 
 @router.get("/agent/coordonnees")
@@ -73,16 +84,8 @@ async def mes_coordonnees(page: PageAffilie, message: str | None = None):
 
 
 @router.post("/agent/coordonnees")
-async def modifier_mes_coordonnees(
-    page: FormulaireAffilie,
-    canal: Champ = "",
-    voie: Champ = "",
-    complement: Champ = "",
-    code_postal: Champ = "",
-    commune: Champ = "",
-):
-    saisie = _saisie(canal, voie, complement, code_postal, commune)
-    return await _enregistrer(page, None, "/agent/coordonnees", saisie)
+async def modifier_mes_coordonnees(page: FormulaireAffilie, formulaire: Formulaire):
+    return await _enregistrer(page, None, "/agent/coordonnees", formulaire.saisie())
 
 
 @router.get("/superviseur/agents/{nir}/coordonnees")
@@ -91,14 +94,5 @@ async def coordonnees_d_un_agent(page: PageSuperviseur, nir: str, message: str |
 
 
 @router.post("/superviseur/agents/{nir}/coordonnees")
-async def modifier_coordonnees_d_un_agent(
-    page: FormulaireSuperviseur,
-    nir: str,
-    canal: Champ = "",
-    voie: Champ = "",
-    complement: Champ = "",
-    code_postal: Champ = "",
-    commune: Champ = "",
-):
-    saisie = _saisie(canal, voie, complement, code_postal, commune)
-    return await _enregistrer(page, nir, f"/superviseur/agents/{nir}/coordonnees", saisie)
+async def modifier_coordonnees_d_un_agent(page: FormulaireSuperviseur, nir: str, formulaire: Formulaire):
+    return await _enregistrer(page, nir, f"/superviseur/agents/{nir}/coordonnees", formulaire.saisie())
