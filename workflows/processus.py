@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import types
+from abc import abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -914,9 +915,10 @@ class ProcessusWorkflow(Generic[VueT]):
         if vue is not None:
             _annoncer_la_vue(cls, vue)
 
+    @abstractmethod
     def _vue_finale(self, etat: str) -> VueT:
-        """The process's state once ended in ``etat`` (``annulee``, ``retiree``, ``sans_objet``, ``expiree``)."""
-        raise NotImplementedError
+        """The process's state once ended in ``etat`` (``annulee``, ``retiree``, ``sans_objet``, ``expiree``): each
+        process workflow names its own."""
 
     async def derouler(self, *etapes: Callable[[], Awaitable[None]]) -> VueT:
         """The process's steps, one after the other, until its end: the main line's, or cancelled by a supervisor,
