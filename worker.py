@@ -13,6 +13,7 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.campagne import activites_campagne
+from activities.campagne_papier import arreter_l_impression
 from activities.eir import ActivitesEir
 from activities.mails import ExpediteurMails
 from activities.processus import ActivitesProcessus
@@ -140,6 +141,7 @@ async def main(settings: Settings | None = None, part: str = "tout") -> None:
     finally:
         if reconciliateur is not None:
             reconciliateur.cancel()
+        await asyncio.to_thread(arreter_l_impression)
         await moteur.dispose()
 
 

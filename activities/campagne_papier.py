@@ -67,6 +67,14 @@ def _processus_d_impression(nombre: int) -> Executor:
         return _POOL[nombre]
 
 
+def arreter_l_impression() -> None:
+    """Waits for the letters being laid out, then stops the layout processes (the worker's last step)."""
+    with _VERROU_POOL:
+        for pool in _POOL.values():
+            pool.shutdown(wait=True)
+        _POOL.clear()
+
+
 def _lettre(pli: Pli) -> Lettre:
     return (pli.type_document, pli.contenu, pli.cree_le, pli.destinataire)
 

@@ -428,5 +428,25 @@ def run(port: int = 8000) -> None:
                 os.killpg(p.pid, signal.SIGKILL)
 
 
+def principal() -> None:
+    """The ``cnracl`` entry point. Once the command has finished, the process leaves without the interpreter's
+    teardown: the Temporal client's native threads can still be running then, and tearing the interpreter down
+    under them aborts the process (« PyGILState_Release », temporalio/sdk-python#300) after the work is done —
+    the operator would read a crash and a code -6 where the command succeeded. Everything the teardown would do
+    that matters is done before: the output and the logs are flushed, the worker has closed its processes."""
+    try:
+        app()
+        code: object = 0
+    except SystemExit as fin:
+        code = fin.code
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code or 0)
+
+
 if __name__ == "__main__":
-    app()
+    principal()
