@@ -164,6 +164,8 @@ class Settings(BaseSettings):
     campagne_lots_en_parallele: int = Field(default=2, ge=1)
     campagne_taille_paquet: int = Field(default=500, ge=1)
     campagne_paquet_smtp: int = Field(default=50, ge=1)
+    # SMTP connections each packet of a campaign is sent over at once (a relay may cap connections per client).
+    campagne_connexions_smtp: int = Field(default=4, ge=1, le=64)
     campagne_collecteur: str = "fichiers"
     # The key that encrypts the collector's files at rest (they hold NIRs and careers): 32 bytes in base64url
     # (``python -c "import secrets, base64; print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())"``).

@@ -19,6 +19,7 @@ import pension
 from activities.campagne_collecteur import Collecteur, LotATransmettre
 from activities.campagne_mails import ExpediteurGroupe, MailCampagne
 from activities.campagne_papier import Imprimeur, Pli, RenduLettres
+from activities.concurrence import ensemble
 from activities.documents import contenu_eig, contenu_ris
 from domain import campagne as dai
 from domain.adresse import cle_incident_sans_adresse, lignes_adresse, par_courriel
@@ -424,47 +425,50 @@ class ActivitesCampagne:
             for cible in cibles
             if cible["id"] not in refuses
         ]
-        # The channel: mail where the agent accepts it and has an address; otherwise paper.
+        # The channel: mail where the agent accepts it and has an address; otherwise paper. The paper letters are
+        # laid out while the mails go (a process beside the worker does it); the letters of those whose mail the
+        # server refused follow once the mails are sent.
         par_courriel = [c for c in annonces if _par_courriel(affilies[c["affilie_id"]])]
-        await self._mails.envoyer(
-            [
-                MailCampagne(
-                    _cle_mail(tache, cible),
-                    "campagne_document_disponible",
-                    affilies[cible["affilie_id"]].email,
-                    {
-                        "url": self._url,
-                        "affilie": {
-                            "prenom": affilies[cible["affilie_id"]].prenom,
-                            "nom": affilies[cible["affilie_id"]].nom,
+        sur_papier = [c for c in annonces if not _par_courriel(affilies[c["affilie_id"]])]
+        livraisons: dict[int, Livraison] = {
+            c["id"]: _livraison(affilies[c["affilie_id"]], Livraison.papier) for c in sur_papier
+        }
+        await ensemble(
+            self._mails.envoyer(
+                [
+                    MailCampagne(
+                        _cle_mail(tache, cible),
+                        "campagne_document_disponible",
+                        affilies[cible["affilie_id"]].email,
+                        {
+                            "url": self._url,
+                            "affilie": {
+                                "prenom": affilies[cible["affilie_id"]].prenom,
+                                "nom": affilies[cible["affilie_id"]].nom,
+                            },
+                            "campagne": {"annee": tache.annee, "annee_envoi": tache.annee + 1},
+                            "document_dai": {
+                                "id": cible["document_id"],
+                                "titre": TITRES[cible["cohorte"]],
+                                "type": cible["cohorte"],
+                            },
                         },
-                        "campagne": {"annee": tache.annee, "annee_envoi": tache.annee + 1},
-                        "document_dai": {
-                            "id": cible["document_id"],
-                            "titre": TITRES[cible["cohorte"]],
-                            "type": cible["cohorte"],
-                        },
-                    },
-                )
-                for cible in par_courriel
-            ],
-            tache.workflow_campagne,
-            tache.horodatage,
-            activity.heartbeat,
+                    )
+                    for cible in par_courriel
+                ],
+                tache.workflow_campagne,
+                tache.horodatage,
+                activity.heartbeat,
+            ),
+            self._imprimer(tache, sur_papier, affilies, livraisons),
         )
         refus_courriel = await self._mails.refuses([_cle_mail(tache, cible) for cible in par_courriel])
-        livraisons: dict[int, Livraison] = {}
-        for cible in annonces:
-            affilie = affilies[cible["affilie_id"]]
-            if _cle_mail(tache, cible) in refus_courriel:
-                livraisons[cible["id"]] = Livraison.papier_apres_refus
-            elif not _par_courriel(affilie):
-                livraisons[cible["id"]] = Livraison.papier
-            else:
-                livraisons[cible["id"]] = Livraison.courriel
-            if livraisons[cible["id"]] in LIVRAISONS_PAPIER and not (affilie.adresse_postale or "").strip():
-                livraisons[cible["id"]] = Livraison.sans_adresse
-        await self._imprimer(tache, annonces, affilies, livraisons)
+        refusees = [c for c in par_courriel if _cle_mail(tache, c) in refus_courriel]
+        for cible in par_courriel:
+            livraisons[cible["id"]] = Livraison.courriel
+        for cible in refusees:
+            livraisons[cible["id"]] = _livraison(affilies[cible["affilie_id"]], Livraison.papier_apres_refus)
+        await self._imprimer(tache, refusees, affilies, livraisons)
         livres = [c for c in annonces if livraisons[c["id"]] is not Livraison.sans_adresse]
         async with transaction(self._sessions) as session:
             await depots.marquer_cibles(
@@ -473,7 +477,6 @@ class ActivitesCampagne:
                 [{"id": cible["id"], "document_id": cible["document_id"]} for cible in livres],
             )
             await livraison.marquer_livraisons(session, livraisons)
-            refusees = [c for c in annonces if _cle_mail(tache, c) in refus_courriel]
             await livraison.passer_au_papier(session, [c["affilie_id"] for c in refusees])
             for cible in refusees:
                 await self._incident_de_livraison(session, tache, cible, Livraison.papier_apres_refus)
@@ -631,6 +634,11 @@ async def rappeler_employeurs(
     return envoyes
 
 
+def _livraison(affilie, papier: Livraison) -> Livraison:
+    """A letter goes by post to the agent's postal address; without one it is not sent, and is an incident."""
+    return papier if (affilie.adresse_postale or "").strip() else Livraison.sans_adresse
+
+
 def _par_courriel(affilie) -> bool:
     return par_courriel(affilie.canal, affilie.email)
 
@@ -721,6 +729,7 @@ def activites_campagne(settings, sessions: SessionFactory, rendre_lettres: Rendu
         TransportSmtp.depuis(settings),
         settings.campagne_paquet_smtp,
         settings.campagne_essais_destinataire,
+        settings.campagne_connexions_smtp,
     )
     imprimeur = Imprimeur(settings.var_dir / "impression", rendre_lettres, settings.campagne_processus_impression)
     campagne = ActivitesCampagne(

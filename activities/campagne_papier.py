@@ -87,6 +87,10 @@ class Imprimeur:
         self._racine = racine
         self._rendre = rendre_lettres
         self._processus = processus
+        # One writer per batch's folder at a time: a packet's letters and those of its refused mails, or a retry
+        # that starts while the failed attempt's thread still lays out, read and rewrite the same manifest.
+        self._verrous: dict[Path, threading.Lock] = {}
+        self._verrou = threading.Lock()
 
     async def imprimer(
         self, workflow_id: str, annee: int, rang: int, lot: int, plis: Sequence[Pli], horodatage: datetime
@@ -98,6 +102,14 @@ class Imprimeur:
 
     def _ecrire(self, workflow_id: str, annee: int, rang: int, lot: int, plis: list[Pli], horodatage: datetime) -> int:
         dossier = dossier_du_lot(self._racine, workflow_id, rang, lot)
+        with self._verrou:
+            verrou = self._verrous.setdefault(dossier, threading.Lock())
+        with verrou:
+            return self._ecrire_dans(dossier, workflow_id, annee, rang, lot, plis, horodatage)
+
+    def _ecrire_dans(
+        self, dossier: Path, workflow_id: str, annee: int, rang: int, lot: int, plis: list[Pli], horodatage: datetime
+    ) -> int:
         dossier.mkdir(parents=True, exist_ok=True)
         chemin_manifeste = dossier / "manifeste.json"
         entrees: dict[int, dict[str, Any]] = {}

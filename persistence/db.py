@@ -49,6 +49,13 @@ def fabrique_sessions(moteur: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(moteur, class_=AsyncSession, expire_on_commit=False)
 
 
+def moteur_de(sessions: SessionFactory) -> AsyncEngine:
+    """The engine behind a session factory: for a loop of short statements on one connection, without a session
+    each time."""
+    moteur: AsyncEngine = sessions.kw["bind"]
+    return moteur
+
+
 @asynccontextmanager
 async def transaction(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
     async with sessions() as session, session.begin():

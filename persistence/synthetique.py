@@ -149,8 +149,10 @@ class _Cotisations:
 
 
 _VOIES = ("rue de la République", "avenue Jean-Jaurès", "place de la Mairie", "chemin des Vignes", "rue Victor-Hugo")
-# One agent in twelve receives the campaign's documents on paper, so that a synthetic campaign builds print batches.
-_PAPIER_UN_SUR = 12
+# One agent in thirteen receives the campaign's documents on paper, so that a synthetic campaign builds print
+# batches. A prime: the campaign puts an agent in the tranche of his number modulo the tranches (six), and one in
+# twelve would put every letter in the first tranche, where a real population spreads them over all.
+_PAPIER_UN_SUR = 13
 
 
 def _adresse(id_: int) -> dict[str, str]:

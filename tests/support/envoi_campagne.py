@@ -1,4 +1,5 @@
-"""A campaign's mail packet sent from a process of its own (``python -m tests.support.envoi_campagne URL PORT N``),
+"""A campaign's mail packet sent from a process of its own (``python -m tests.support.envoi_campagne URL PORT N
+CONNEXIONS``),
 so a test can kill it with SIGKILL in the middle of the packet; and an SMTP sink that holds one message open, to
 kill the sender at a known point."""
 
@@ -33,20 +34,20 @@ def mails_du_paquet(nombre: int) -> list[MailCampagne]:
     ]
 
 
-async def envoyer_paquet(url: str, port: int, nombre: int) -> int:
+async def envoyer_paquet(url: str, port: int, nombre: int, connexions: int = 1) -> int:
     moteur = creer_moteur(url)
     try:
         transport = TransportSmtp("127.0.0.1", port, "CNRACL <ne-pas-repondre@cnracl.example.fr>")
-        groupe = ExpediteurGroupe(fabrique_sessions(moteur), Gabarits(), transport)
+        groupe = ExpediteurGroupe(fabrique_sessions(moteur), Gabarits(), transport, connexions=connexions)
         return await groupe.envoyer(mails_du_paquet(nombre), PROCESSUS, datetime.now(UTC))
     finally:
         await moteur.dispose()
 
 
-def lancer_envoi(url: str, port: int, nombre: int, journal: Path) -> subprocess.Popen[bytes]:
+def lancer_envoi(url: str, port: int, nombre: int, journal: Path, connexions: int = 1) -> subprocess.Popen[bytes]:
     with open(journal, "ab") as sortie:
         return subprocess.Popen(
-            [sys.executable, "-m", "tests.support.envoi_campagne", url, str(port), str(nombre)],
+            [sys.executable, "-m", "tests.support.envoi_campagne", url, str(port), str(nombre), str(connexions)],
             cwd=RACINE,
             stdout=sortie,
             stderr=subprocess.STDOUT,
@@ -81,4 +82,4 @@ def demarrer_puits_retenant(dossier: Path, port: int, retenir: int) -> tuple[Con
 
 
 if __name__ == "__main__":
-    print(asyncio.run(envoyer_paquet(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))))
+    print(asyncio.run(envoyer_paquet(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))))
