@@ -11,15 +11,23 @@ from temporalio.testing import WorkflowEnvironment
 
 from notifications.puits import demarrer_puits
 from persistence.db import creer_moteur, fabrique_sessions
-from persistence.migrations import migrer_async
 from tests.support.environnement import (
     BIN,
-    PG_ADMIN,
     BoiteMail,
-    creer_base_postgres,
+    base_postgres_migree,
+    base_sqlite_migree,
     port_libre,
     supprimer_base_postgres,
+    supprimer_modeles,
+    url_postgres,
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def _modeles_de_base() -> AsyncIterator[None]:
+    """The migrated templates the tests' databases are copied from, removed at the end."""
+    yield
+    await supprimer_modeles()
 
 
 @pytest.fixture
@@ -36,25 +44,18 @@ def boite_mail(tmp_path: Path) -> Iterator[BoiteMail]:
 async def url_base(request, tmp_path: Path) -> AsyncIterator[str]:
     """A freshly migrated database: a SQLite file, or a new PostgreSQL database."""
     if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'cnracl.db'}"
-        await migrer_async(url)
-        yield url
+        yield await base_sqlite_migree(tmp_path / "cnracl.db")
         return
-    nom = await creer_base_postgres()
-    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    url = f"{base}/{nom}"
-    await migrer_async(url)
+    nom = await base_postgres_migree()
     try:
-        yield url
+        yield url_postgres(nom)
     finally:
         await supprimer_base_postgres(nom)
 
 
 @pytest.fixture
 async def url_sqlite(tmp_path: Path) -> str:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'cnracl.db'}"
-    await migrer_async(url)
-    return url
+    return await base_sqlite_migree(tmp_path / "cnracl.db")
 
 
 @pytest.fixture

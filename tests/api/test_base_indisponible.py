@@ -9,8 +9,13 @@ from contextlib import AsyncExitStack
 import asyncpg
 import pytest
 
-from persistence.migrations import migrer_async
-from tests.support.environnement import PG_ADMIN, creer_base_postgres, settings_de_test, supprimer_base_postgres
+from tests.support.environnement import (
+    PG_ADMIN,
+    base_postgres_migree,
+    settings_de_test,
+    supprimer_base_postgres,
+    url_postgres,
+)
 from tests.support.navigateur import navigateur
 from tests.support.service import assembler
 
@@ -19,9 +24,8 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture
 async def base():
-    nom = await creer_base_postgres()
-    url = f"{PG_ADMIN.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+asyncpg://')}/{nom}"
-    await migrer_async(url)
+    nom = await base_postgres_migree()
+    url = url_postgres(nom)
     try:
         yield nom, url
     finally:

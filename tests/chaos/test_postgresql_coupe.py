@@ -15,16 +15,16 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from persistence.migrations import migrer_async
 from persistence.models import Document, Mail, Tache
 from tests.support.appels import appel_repete
 from tests.support.attente import attendre
 from tests.support.environnement import (
     PG_ADMIN,
-    creer_base_postgres,
+    base_postgres_migree,
     delais_eir_courts,
     settings_sur,
     supprimer_base_postgres,
+    url_postgres,
 )
 from tests.support.fabriques import AGENT, EMPLOYEUR
 from tests.support.service import service_et_worker_externe
@@ -49,9 +49,8 @@ async def _couper(nom: str, arret: asyncio.Event, coupures: list[int]) -> None:
 
 
 async def test_connexions_postgresql_coupees_pendant_un_eir(env_dev, tmp_path, boite_mail):
-    nom = await creer_base_postgres()
-    url = f"{PG_ADMIN.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+asyncpg://')}/{nom}"
-    await migrer_async(url)
+    nom = await base_postgres_migree()
+    url = url_postgres(nom)
     settings = settings_sur(env_dev, tmp_path, url, boite_mail.port, **delais_eir_courts(notification=2, enquete=4))
     arret, coupures, refus = asyncio.Event(), [], Counter[str]()
     async with AsyncExitStack() as pile:

@@ -55,8 +55,10 @@ def lancer_envoi(url: str, port: int, nombre: int, journal: Path, connexions: in
 
 
 class PuitsRetenant(GestionnairePuits):
-    """Accepts messages, except the ``retenir``-th, which it holds without answering until ``relacher`` — then
-    refuses it: a sender killed meanwhile never had it accepted. Later messages are accepted again."""
+    """Accepts the first ``retenir`` - 1 messages, then holds every later one without answering until ``relache``
+    — and refuses those: a sender killed meanwhile never had them accepted. Over several connections, each connection
+    stops on the message it holds, so what was accepted before the kill is known exactly. Once released, it accepts
+    again."""
 
     def __init__(self, dossier: Path, retenir: int) -> None:
         super().__init__(dossier)
@@ -67,7 +69,7 @@ class PuitsRetenant(GestionnairePuits):
 
     async def handle_DATA(self, server, session, envelope) -> str:
         self.vus += 1
-        if self.vus == self.retenir:
+        if self.vus >= self.retenir and not self.relache.is_set():
             self.retenu.set()
             await asyncio.to_thread(self.relache.wait)  # set from the test's thread
             return "451 Réessayez plus tard"
