@@ -31,29 +31,39 @@ from domain.identifiants import erreur_nir, erreur_siret, normaliser
 from persistence import depots
 from persistence.models import Affilie, Compte, ReferencesEmployeur, TentativeConnexion
 
-_hacheur = PasswordHasher()
+
+class _Hachage:
+    """The argon2id hasher (argon2-cffi's defaults, RFC 9106's low-memory profile), and a hash of nothing anyone
+    knows: checked when there is no account (or no answer) to compare with, so that a refusal takes as long whether
+    the account exists or not."""
+
+    hacheur = PasswordHasher()
+    leurre = hacheur.hash(secrets.token_urlsafe(16))
+
+
+def regler_hachage(hacheur: PasswordHasher) -> None:
+    """Hash the new codes with ``hacheur``'s parameters. The tests use light ones: argon2 is slow on purpose, and
+    hundreds of test logins would each spend a fifth of a second of processor on it. A hash keeps its parameters,
+    so every stored one still verifies."""
+    _Hachage.hacheur = hacheur
+    _Hachage.leurre = hacheur.hash(secrets.token_urlsafe(16))
 
 
 def hacher(code: str) -> str:
     """An argon2 hash of a confidential code: the code itself is never stored."""
-    return _hacheur.hash(code)
+    return _Hachage.hacheur.hash(code)
 
 
 def verifier(code: str, empreinte: str) -> bool:
     try:
-        return _hacheur.verify(empreinte, code)
+        return _Hachage.hacheur.verify(empreinte, code)
     except (VerificationError, InvalidHashError):
         return False
 
 
-# A hash of nothing anyone knows: checked when there is no account (or no answer) to compare with, so that
-# a refusal takes as long whether the account exists or not.
-_EMPREINTE_LEURRE = _hacheur.hash(secrets.token_urlsafe(16))
-
-
 def verifier_ou_leurre(secret: str, empreinte: str | None) -> bool:
     if empreinte is None:
-        verifier(secret, _EMPREINTE_LEURRE)
+        verifier(secret, _Hachage.leurre)
         return False
     return verifier(secret, empreinte)
 

@@ -6,10 +6,12 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from notifications.puits import demarrer_puits
+from persistence.comptes import regler_hachage
 from persistence.db import creer_moteur, fabrique_sessions
 from tests.support.environnement import (
     BIN,
@@ -21,6 +23,19 @@ from tests.support.environnement import (
     supprimer_modeles,
     url_postgres,
 )
+
+# Real argon2id, at the lightest cost: the tests' logins are many, and only those that ask for
+# ``hachage_de_production`` measure the hash.
+HACHAGE_LEGER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+regler_hachage(HACHAGE_LEGER)
+
+
+@pytest.fixture
+def hachage_de_production() -> Iterator[None]:
+    """Codes hashed at the service's own cost for this test (ask for it before the fixtures that create accounts)."""
+    regler_hachage(PasswordHasher())
+    yield
+    regler_hachage(HACHAGE_LEGER)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -169,7 +169,7 @@ async def test_un_identifiant_inconnu_est_verrouille_comme_un_compte(service):
         assert verrou.status_code == 423 and "Compte verrouillé après plusieurs codes erronés" in verrou.text
 
 
-async def test_un_identifiant_inconnu_coute_autant_qu_un_code_errone(service):
+async def test_un_identifiant_inconnu_coute_autant_qu_un_code_errone(hachage_de_production, service):
     """An unknown identifier's code is checked against a decoy hash: its refusal takes about as long as a wrong
     code's (an answer many times faster would tell the identifier is unknown)."""
     anonyme = await service.http()
