@@ -74,6 +74,18 @@ class Indisponible(ErreurMetier):
     """A component the service needs is down for now: try again later."""
 
 
+class PriseEnCompteNonRelue(Indisponible):
+    """The process took the change, and the database did not answer when its new state was read back."""
+
+    MESSAGE = (
+        "Votre demande a bien été prise en compte, mais la base de données ne répond pas pour vous en montrer le "
+        "résultat : rechargez la page dans un instant, sans renvoyer la demande."
+    )
+
+    def __init__(self, message: str = MESSAGE) -> None:
+        super().__init__(message)
+
+
 class MoteurIndisponible(Indisponible):
     """The process engine cannot be reached."""
 

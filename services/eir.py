@@ -48,7 +48,7 @@ from services.acces import (
 )
 from services.champs import MotifAnnulation, Nir
 from services.fiabilite import confirmer_demarrage, point_de_panne
-from services.moteur import Moteur, avec_sequence, demarrer_ou_retirer, mettre_a_jour
+from services.moteur import Moteur, avec_sequence, demarrer_ou_retirer, mettre_a_jour, mettre_a_jour_et_relire
 from settings import Settings
 from workflows.client import delais_eir, demarrer_eir
 from workflows.eir import EirWorkflow
@@ -414,9 +414,14 @@ async def _repondre(
     exiger_l_agent(compte, demande, "Seul l'agent qui a fait la demande peut y répondre.")
     # The update may wait for the process's next state: the connection serves other requests meanwhile.
     await session.close()
-    await mettre_a_jour(moteur, demande.workflow_id, update, avec_sequence(argument, demande))
-    session.expunge_all()
-    return await consulter(session, compte, demande_id)
+    return await mettre_a_jour_et_relire(
+        session,
+        moteur,
+        demande.workflow_id,
+        update,
+        avec_sequence(argument, demande),
+        lambda: consulter(session, compte, demande_id),
+    )
 
 
 def _compte_id(compte: Compte) -> int:

@@ -20,7 +20,7 @@ from persistence import depots, lectures, livraison_campagne
 from persistence.models import Compte, DemandeEirTable, DossierValidationTable, RectificationTable, Tache
 from services import eir, rectifications, validations
 from services.acces import nom_du_compte
-from services.moteur import Moteur, avec_sequence, mettre_a_jour
+from services.moteur import Moteur, avec_sequence, mettre_a_jour_et_relire
 from workflows.eir import EirWorkflow
 from workflows.rectification import RectificationWorkflow
 from workflows.validation import EcheanceValidationWorkflow
@@ -168,11 +168,16 @@ async def _agir(
     type_, ligne = await _en_incident(session, workflow_id)
     # The update waits for the process's next state: the connection serves other requests meanwhile.
     await session.close()
-    await mettre_a_jour(moteur, workflow_id, updates[type_], avec_sequence(action, ligne))
-    session.expunge_all()
-    trouve = await lectures.projection_du_processus(session, workflow_id)
-    ligne = trouve[1] if trouve else ligne
-    return {"workflow_id": workflow_id, "etat": ligne.etat, "incident": ligne.incident}
+    avant = ligne
+
+    async def relire() -> dict[str, Any]:
+        trouve = await lectures.projection_du_processus(session, workflow_id)
+        ligne = trouve[1] if trouve else avant
+        return {"workflow_id": workflow_id, "etat": ligne.etat, "incident": ligne.incident}
+
+    return await mettre_a_jour_et_relire(
+        session, moteur, workflow_id, updates[type_], avec_sequence(action, ligne), relire
+    )
 
 
 async def reprendre(

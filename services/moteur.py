@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator, Awaitable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as AttenteDuPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import (
     Client,
@@ -24,7 +26,7 @@ from temporalio.client import (
 from temporalio.runtime import Runtime
 from temporalio.service import RPCStatusCode, TLSConfig
 
-from domain.erreurs import Conflit, MoteurIndisponible
+from domain.erreurs import Conflit, MoteurIndisponible, PriseEnCompteNonRelue
 from domain.processus import Intervention
 from services.codec import codec_des_reglages
 from settings import Settings, lire_pem
@@ -125,6 +127,38 @@ async def mettre_a_jour(moteur: Moteur, workflow_id: str, update: Any, argument:
             if moteur_en_panne(exc):
                 raise
             raise Conflit(TERMINE) from exc
+
+
+# The database out of reach, as the API maps it to 503; and the pauses before each new read of a state.
+_PANNES_BASE = (DBAPIError, ConnectionError, AttenteDuPool)
+_RELECTURES = (0.2, 0.5, 1.0)
+
+
+async def mettre_a_jour_et_relire(
+    session: AsyncSession,
+    moteur: Moteur,
+    workflow_id: str,
+    update: Any,
+    argument: Any,
+    relire: Callable[[], Awaitable[R]],
+) -> R:
+    """Send ``update`` (as :func:`mettre_a_jour`), then read the file's new state for the answer. Once the process
+    took the change, a database failing on that read must not say « try again »: sent again, the change would be
+    refused as already made. The read is tried again for a moment; still failing, the person is told the change
+    is taken (``PriseEnCompteNonRelue``)."""
+    await mettre_a_jour(moteur, workflow_id, update, argument)
+    session.expunge_all()
+    for pause in _RELECTURES:
+        try:
+            return await relire()
+        except _PANNES_BASE:
+            with suppress(*_PANNES_BASE):
+                await session.rollback()
+            await asyncio.sleep(pause)
+    try:
+        return await relire()
+    except _PANNES_BASE as exc:
+        raise PriseEnCompteNonRelue() from exc
 
 
 @asynccontextmanager

@@ -42,7 +42,7 @@ from services.acces import (
 )
 from services.champs import MotifAnnulation, Nir, Siret
 from services.fiabilite import confirmer_demarrage, point_de_panne
-from services.moteur import Moteur, avec_sequence, demarrer_ou_retirer, mettre_a_jour
+from services.moteur import Moteur, avec_sequence, demarrer_ou_retirer, mettre_a_jour, mettre_a_jour_et_relire
 from settings import Settings
 from workflows.client import delais_taches
 from workflows.rectification import RectificationWorkflow
@@ -316,9 +316,14 @@ async def retirer(
     action = avec_sequence(ActionAffilie(compte_id=compte.id or 0), rectification)
     workflow_id = rectification.workflow_id
     await session.close()  # the update waits for the process's next state: the connection serves others meanwhile
-    await mettre_a_jour(moteur, workflow_id, RectificationWorkflow.retirer, action)
-    session.expunge_all()
-    return await consulter(session, compte, rectification_id)
+    return await mettre_a_jour_et_relire(
+        session,
+        moteur,
+        workflow_id,
+        RectificationWorkflow.retirer,
+        action,
+        lambda: consulter(session, compte, rectification_id),
+    )
 
 
 async def annuler(

@@ -22,7 +22,7 @@ from persistence import depots, depots_campagne, lectures
 from persistence.models import Affilie, Compte, Tache
 from services import campagne_echeances, cir, incidents
 from services.acces import nom_du_compte, numero
-from services.moteur import Moteur, avec_sequence, mettre_a_jour
+from services.moteur import Moteur, avec_sequence, mettre_a_jour_et_relire
 from workflows.eir import EirWorkflow
 from workflows.rectification import RectificationWorkflow
 from workflows.validation import EcheanceValidationWorkflow
@@ -448,8 +448,19 @@ async def completer(
             motif=corps.motif,
         )
         await session.close()  # the connection serves other requests while the process answers
-        await mettre_a_jour(moteur, tache.workflow_id, update, avec_sequence(reponse, tache))
+        return await mettre_a_jour_et_relire(
+            session,
+            moteur,
+            tache.workflow_id,
+            update,
+            avec_sequence(reponse, tache),
+            lambda: _relue(session, compte, tache_id),
+        )
     session.expunge_all()
+    return await _relue(session, compte, tache_id)
+
+
+async def _relue(session: AsyncSession, compte: Compte, tache_id: int) -> TachePublique:
     return await _publique(session, compte, await tache_visible(session, compte, tache_id))
 
 

@@ -23,7 +23,7 @@ from persistence import lectures
 from persistence.models import Affilie, Compte, DossierValidationTable
 from services.acces import EvenementPublic, affaire_de_l_agent, agent_vu, exiger_role, numero, vue_publique
 from services.echeances import demarrer_dossier
-from services.moteur import Moteur, avec_sequence, joignable, mettre_a_jour
+from services.moteur import Moteur, avec_sequence, joignable, mettre_a_jour, mettre_a_jour_et_relire
 from workflows.client import delais_instruction, delais_taches
 from workflows.validation import EcheanceValidationWorkflow
 
@@ -89,9 +89,14 @@ async def _mettre_a_jour(
 ) -> DossierPublic:
     dossier_id = numero(dossier)
     await session.close()  # the connection serves other requests while the process answers
-    await mettre_a_jour(moteur, dossier.workflow_id, update, avec_sequence(argument, dossier))
-    session.expunge_all()
-    return await consulter(session, compte, dossier_id)
+    return await mettre_a_jour_et_relire(
+        session,
+        moteur,
+        dossier.workflow_id,
+        update,
+        avec_sequence(argument, dossier),
+        lambda: consulter(session, compte, dossier_id),
+    )
 
 
 def _refus_hors_delai(dossier: DossierValidationTable, champ: str) -> Refus:
