@@ -29,6 +29,12 @@ PERIMETRE_RIS = (
     "Ce relevé porte sur vos périodes de services à la CNRACL. Vos périodes dans les autres régimes (régime général, "
     "MSA, fonction publique de l'État, …) figurent dans le relevé inter-régimes, consultable sur info-retraite.fr."
 )
+# What an EIG covers: the CNRACL estimates its own pension only; the estimate in every scheme is the GIP's.
+PERIMETRE_EIG = (
+    "Cette estimation porte sur votre seule pension de la CNRACL. Vos pensions des autres régimes (régime général, "
+    "MSA, régimes complémentaires, …) n'y figurent pas : leur estimation, avec celle de la CNRACL, est consultable "
+    "sur info-retraite.fr."
+)
 
 
 def _periodes_du_cas(lignes: LignesCir) -> list[dict[str, Any]]:
@@ -178,6 +184,8 @@ def contenu_eig(affilie: Affilie, lignes: LignesCir, enfants: Enfants, le: date)
     return {
         "titre": "Estimation indicative globale",
         "etabli_le": le.isoformat(),
+        "regime": "CNRACL",
+        "perimetre": PERIMETRE_EIG,
         "cas": cas,
         "estimation": donnees,
         "points": [

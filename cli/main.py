@@ -264,7 +264,9 @@ def echeances_demarrer() -> None:
 
 @donnees.command("autres-regimes")
 def donnees_autres_regimes(
-    fichier: Annotated[Path, typer.Argument(help="CSV « nir;regime;trimestres » des données inter-régimes")],
+    fichier: Annotated[
+        Path, typer.Argument(help="CSV « nir;regime;trimestres[;premiere_validation] » des données inter-régimes")
+    ],
 ) -> None:
     """Load the agents' trimestres in the other base schemes from the inter-scheme career data."""
     from domain.erreurs import Refus

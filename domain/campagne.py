@@ -96,6 +96,12 @@ def cohortes(annee_campagne: int) -> Cohortes:
     )
 
 
+def delai_premiere_validation(trimestres: int, jours_par_trimestre: int) -> timedelta:
+    """From the first day of service to the day its first ``trimestres`` are validated (that day included): how the
+    CNRACL dates its own first validation from the affiliation date, for the « information générale »."""
+    return timedelta(days=trimestres * jours_par_trimestre - 1)
+
+
 # --- eligibility --------------------------------------------------------------------------------
 
 # Why an agent selected for a document no longer gets it (REGLES §15: eligibility must hold when the document is

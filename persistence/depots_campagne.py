@@ -30,6 +30,7 @@ from domain.campagne import (
     OuvertureCampagne,
     ResultatSelection,
     TransitionCampagne,
+    delai_premiere_validation,
 )
 from domain.etats import EtatTache
 from persistence import depots
@@ -301,8 +302,9 @@ async def _inserer_cibles(
                 )
     else:
         # Reached the required trimestres for the first time during year N, in any scheme: the date the inter-scheme
-        # data gives, or else (unknown) a CNRACL affiliation between these dates.
-        jours = c.trimestres_information_generale * jours_par_trimestre
+        # data gives (services.donnees.importer_autres_regimes), or else (unknown) a CNRACL affiliation between these
+        # dates.
+        delai = delai_premiere_validation(c.trimestres_information_generale, jours_par_trimestre)
         await _executer(
             session,
             text(
@@ -319,8 +321,8 @@ async def _inserer_cibles(
                 "annee_envoi": c.annee_envoi,
                 "n1": date(c.annee_campagne, 1, 1),
                 "n2": date(c.annee_campagne, 12, 31),
-                "d1": date(c.annee_campagne, 1, 1) - timedelta(days=jours - 1),
-                "d2": date(c.annee_campagne, 12, 31) - timedelta(days=jours - 1),
+                "d1": date(c.annee_campagne, 1, 1) - delai,
+                "d2": date(c.annee_campagne, 12, 31) - delai,
             },
         )
 

@@ -54,7 +54,8 @@ class Affilie(SQLModel, table=True):
     date_de_deces: date | None = None
     date_liquidation: date | None = None
     # The day 2 trimestres were first validated in any scheme (from the inter-scheme career data, GIP Info
-    # Retraite); unknown (None): the CNRACL affiliation date stands in. Selects the « information générale ».
+    # Retraite: services.donnees.importer_autres_regimes); unknown (None): the CNRACL affiliation date stands in.
+    # Selects the « information générale ».
     date_premiere_validation: date | None = None
     # The personal address the campaign's paper documents go to (lines separated by new lines), and the channel the
     # agent receives them by (``domain.campagne.Canal``): ``papier`` by choice, or set when a mail was refused.

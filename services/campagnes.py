@@ -236,7 +236,7 @@ async def de_l_employeur(
 
 # The dates of a campaign's calendar a supervisor reads, in their order.
 REPERES = {
-    "lancement": "Lancement : sélection des agents, tâches et mails aux employeurs",
+    "lancement": "Lancement : sélection des agents, tâches et courriels aux employeurs",
     "date_limite": "Date limite de mise à jour par les employeurs",
     "relance_retardataires": "Relance des employeurs en retard (tâches closes à la date limite)",
     "transmission": "Transmission au GIP Info Retraite",

@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Query
 from fastapi.responses import RedirectResponse
 from markupsafe import Markup
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 from api.pages.contexte import FormulaireSuperviseur, Page, PageEmployeur, PageSuperviseur
 from api.pages.formulaires import FormulaireInvalide, construire
@@ -250,14 +250,32 @@ async def tableau(page: PageSuperviseur, annee: int, simulation: str = "", messa
     return await afficher_tableau(page, annee_valide(annee), bool(simulation), message=avis(message))
 
 
+class FiltreRemise(BaseModel):
+    """The delivery page's filter, read from the address and given back to its form: empty (the list's « Tous »)
+    filters nothing; a mode the form does not offer is refused (422, as the JSON route), naming those it offers."""
+
+    livraison: Livraison | None = None
+
+    @field_validator("livraison", mode="before")
+    @classmethod
+    def _mode_propose(cls, livraison: object) -> object:
+        if livraison in ("", None):
+            return None
+        if livraison not in LIVRAISONS:
+            possibles = ", ".join(f"« {libelle} »" for libelle in LIVRAISONS.values())
+            raise ValueError(f"mode de remise inconnu ; modes possibles : {possibles}")
+        return livraison
+
+
 @router.get("/superviseur/campagnes/{annee}/agents")
-async def remise_des_documents(page: PageSuperviseur, annee: int, livraison: str = "", message: str | None = None):
+async def remise_des_documents(
+    page: PageSuperviseur, annee: int, filtre: Annotated[FiltreRemise, Query()], message: str | None = None
+):
     """Delivery per agent: how each document reached its agent, filtered by mode; each document can be re-sent."""
-    return await _remise(page, annee_valide(annee), livraison, message=avis(message))
+    return await _remise(page, annee_valide(annee), filtre.livraison, message=avis(message))
 
 
-async def _remise(page: Page, annee: int, livraison: str = "", erreur=None, message=None, statut=200):
-    choisie = Livraison(livraison) if livraison in LIVRAISONS else None
+async def _remise(page: Page, annee: int, choisie: Livraison | None = None, erreur=None, message=None, statut=200):
     try:
         agents = await campagnes.agents(page.session, annee, False, None, None, 1000, 0, choisie)
     except Introuvable as absente:

@@ -264,7 +264,7 @@ async def gabarits(page: PageSuperviseur):
 async def gabarit(page: PageSuperviseur, evenement: str):
     gab = Gabarits()
     if evenement not in gab.evenements():
-        raise ErreurPage(404, f"Aucun modèle de mail « {evenement} ».")
+        raise ErreurPage(404, f"Aucun modèle de courriel « {evenement} ».")
     return page.rendre(
         "superviseur/gabarit.html",
         {"evenement": evenement, "mail": gab.rendre(evenement, contexte_exemple(evenement))},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from domain.campagne import Cohorte, calendrier_campagne, cohortes
-from domain.regles import parametre
+from domain.regles import parametre, tous_les_parametres
 
 
 def test_les_cohortes_de_la_campagne_2015_sont_celles_du_diaporama():
@@ -52,3 +52,16 @@ def test_chaque_parametre_de_campagne_cite_sa_source():
     ):
         valeur = parametre("campagne", nom, date(2026, 7, 1))
         assert valeur.reference_titre and valeur.reference_url.startswith("http"), nom
+    # The right source: the ages of the RIS and the EIG come from décret n° 2006-708 (today CSS art. D161-2-1-6 and
+    # following), in every dated value; décret n° 2007-173 organises the CNRACL and sets no age: nothing cites it.
+    campagne = tous_les_parametres()["campagne"]
+    for nom in ("ages_ris", "age_premiere_eig", "periodicite_eig"):
+        for valeur in campagne[nom]["valeurs"]:
+            titre = valeur["reference"]["titre"]
+            assert "décret n° 2006-708" in titre.lower() and "CSS, art. D161-2-1-6" in titre, (
+                nom,
+                valeur["date_effet"],
+            )
+    for nom, contenu in campagne.items():
+        for valeur in contenu["valeurs"]:
+            assert "2007-173" not in valeur["reference"]["titre"] + valeur["reference"]["url"], nom

@@ -1,6 +1,7 @@
 """The campaign's documents from one source, on Temporal's time-skipping server with the real activities: the RIS
 shows the trimestres of the pension's decompte and says what it covers; the EIG takes the index the employer set in
-the CIR; an agent whose CIR the calculation refuses is an anomaly for the supervisors, and the campaign goes on."""
+the CIR and says, on the document and in its mail, that it covers the CNRACL's pension only; an agent whose CIR the
+calculation refuses is an anomaly for the supervisors, and the campaign goes on."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from persistence.db import transaction
 from persistence.models import Document, LigneCirTable
 from persistence.models_campagne import CibleCampagne
 from tests.support.campagne import AVEC_EIG, campagne_et_worker
-from tests.support.environnement import settings_de_test
+from tests.support.environnement import settings_de_test, texte
 from workflows.campagne_client import demande_campagne, demarrer_campagne
 
 
@@ -22,11 +23,11 @@ from workflows.campagne_client import demande_campagne, demarrer_campagne
 async def banc(env_temps_accelere, tmp_path, boite_mail, url_base):
     settings = settings_de_test(tmp_path, url_base, boite_mail.port, campagne_taille_lot_employeurs=2)
     async with campagne_et_worker(env_temps_accelere, settings) as (sessions, pop):
-        yield env_temps_accelere, settings, sessions, pop
+        yield env_temps_accelere, settings, sessions, pop, boite_mail
 
 
 async def test_documents_de_la_campagne_d_une_seule_source(banc):
-    env, settings, sessions, pop = banc
+    env, settings, sessions, pop, boite = banc
     emma = pop.agents["emma"]
     async with transaction(sessions) as session:
         # A line whose end precedes its start: the calculation refuses Emma's career.
@@ -67,3 +68,9 @@ async def test_documents_de_la_campagne_d_une_seule_source(banc):
         )
         assert dernier.indice_majore != henri.indice_majore  # the CIR's index differs from the affiliate's record
         assert documents[henri.id].contenu["cas"]["indice_majore"] == dernier.indice_majore
+        # Like the RIS, the EIG says it covers the CNRACL's pension only, and where the other schemes' are: on the
+        # document (its page and its PDF show ``perimetre``) and in the mail announcing it.
+        perimetre = documents[henri.id].contenu["perimetre"]
+        assert "votre seule pension de la CNRACL" in perimetre and "info-retraite.fr" in perimetre
+        (mail,) = boite.pour(henri.email)
+        assert "pension de la CNRACL, et d'elle seule" in texte(mail) and "info-retraite.fr" in texte(mail)

@@ -1,8 +1,8 @@
 """Eligibility checked again right before each document (REGLES §15), on Temporal's time-skipping server with the
 real activities: an agent who retires, one who dies and one who leaves the scheme after the selection of July N
 get no document and no mail in the autumn of N+1; the campaign counts each under its reason. The « information
-générale » goes to those who validated their first 2 trimestres in year N in any scheme, not to a CNRACL newcomer
-with an earlier private career."""
+générale » goes to those who validated their first 2 trimestres in year N in any scheme, as the inter-scheme data
+file says (``cnracl donnees autres-regimes``), not to a CNRACL newcomer with an earlier private career."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from persistence.db import transaction
 from persistence.fabrique import creer_affilie
 from persistence.models import Document
 from persistence.models_campagne import CibleCampagne
+from services.donnees import importer_autres_regimes
 from tests.support.attente import attendre
 from tests.support.campagne import avancer_jusqua, campagne_et_worker
 from tests.support.environnement import settings_de_test, texte
@@ -44,16 +45,14 @@ async def _cibles(sessions) -> dict[int, CibleCampagne]:
         return {c.affilie_id: c for c in (await session.exec(select(CibleCampagne))).all()}
 
 
-async def test_retraite_deces_et_radiation_apres_la_selection_ne_recoivent_rien(banc):
+async def test_retraite_deces_et_radiation_apres_la_selection_ne_recoivent_rien(banc, tmp_path):
     env, settings, sessions, boite, pop = banc
     annee = pop.annee
     ids = {cle: agent.id for cle, agent in pop.agents.items()}
     # Retired before the selection day (1 July N): not even selected.
     await modifier_affilie(sessions, ids["alice"], date_liquidation=date(annee, 6, 1))
-    # Nina joined the CNRACL in March N after years in the private sector: her first trimestres are long validated.
-    await modifier_affilie(sessions, ids["nina"], date_premiere_validation=date(annee - 4, 12, 31))
     # Yanis joins in October N (too late to validate 2 CNRACL trimestres in N), after a private job in N that
-    # validated his first 2 trimestres (the inter-scheme data says when): his first year, he gets the document.
+    # validated his first 2 trimestres: his first year, he gets the document.
     async with transaction(sessions) as session:
         yanis = await creer_affilie(
             session,
@@ -66,9 +65,19 @@ async def test_retraite_deces_et_radiation_apres_la_selection_ne_recoivent_rien(
             ordre=50,
             sexe=1,
         )
-        yanis.date_premiere_validation = date(annee, 6, 30)
-        session.add(yanis)
         ids["yanis"] = yanis.id
+    # The careers in the other schemes arrive as the fund receives them, in the inter-scheme data file. Nina joined
+    # the CNRACL in March N after years in the private sector: her first trimestres are long validated. Denis, a
+    # CNRACL agent for 15 years, had a side job in N: his own first validation, at the CNRACL, is the earlier one.
+    inter_regimes = tmp_path / "inter_regimes.csv"
+    inter_regimes.write_text(
+        "nir;regime;trimestres;premiere_validation\n"
+        f"{pop.agents['nina'].nir};regime_general;16;{annee - 4}-12-31\n"
+        f"{yanis.nir};regime_general;2;{annee}-06-30\n"
+        f"{pop.agents['denis'].nir};regime_general;2;{annee}-05-31\n",
+        encoding="utf-8",
+    )
+    assert await importer_autres_regimes(settings, inter_regimes) == 3
 
     demande = demande_campagne(settings, annee)
     cal = demande.calendrier
@@ -100,6 +109,7 @@ async def test_retraite_deces_et_radiation_apres_la_selection_ne_recoivent_rien(
         assert boite.pour(pop.agents[cle].email) == [], cle
     # The others still get theirs, each announced by one mail.
     assert ids["nina"] not in cibles and ids["nina"] not in documents
+    assert ids["denis"] not in cibles
     assert boite.pour(pop.agents["nina"].email) == []
     assert cibles[ids["yanis"]].cohorte == "information_generale"
     restants = [cle for cle in pop.attendus if cle not in exclus and cle not in ("alice", "nina")] + ["yanis"]

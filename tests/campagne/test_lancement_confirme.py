@@ -64,7 +64,9 @@ async def test_l_api_refuse_sans_confirmation_puis_lance_quand_elle_est_donnee(b
     assert refus.status_code == 409, refus.text
     detail = refus.json()["detail"]
     assert f"La campagne {ANNEE} a des étapes déjà passées" in detail
-    assert f"« Lancement : sélection des agents, tâches et mails aux employeurs » (le 1er juillet {ANNEE})" in detail
+    assert (
+        f"« Lancement : sélection des agents, tâches et courriels aux employeurs » (le 1er juillet {ANNEE})" in detail
+    )
     assert "« Date limite de mise à jour par les employeurs » (le 28 novembre" in detail
     assert '{"confirmation": true}' in detail and "simulation=true" in detail
     assert (await api.get(f"/api/v1/campagnes/{ANNEE}")).status_code == 404  # nothing started

@@ -341,9 +341,9 @@ async def _parcours_superviseur(t: Tournee) -> None:
     await t.voir(page, "superviseur, tâches en retard", "/superviseur/retards")
     await t.voir(page, "superviseur, incidents", "/superviseur/incidents")
     await t.voir(page, "superviseur, corbeille", "/taches")
-    await t.voir(page, "superviseur, modèles de mails", "/superviseur/gabarits")
+    await t.voir(page, "superviseur, modèles de courriels", "/superviseur/gabarits")
     gabarits = await t.liens(page, r"/superviseur/gabarits/[^/?#]+")
-    assert gabarits, "aucun modèle de mail listé"
+    assert gabarits, "aucun modèle de courriel listé"
     # Every preview is scanned; three are checked in full: the previews share one template (only their text
     # differs) and the mail's HTML sits in a sandboxed frame axe does not enter.
     for rang, adresse in enumerate(gabarits):

@@ -99,6 +99,9 @@ async def test_tableau_de_bord_pilotage_et_liste_employeur(banc):
     assert 'role="img" aria-labelledby="graphique-campagne-titre graphique-campagne-desc"' in page.text
     assert "<caption>Agents par cohorte et par état de leur document</caption>" in page.text
     assert "Relevé individuel de situation (RIS)</th>" in page.text
+    # « Courriel », as everywhere else on the pages: the dashboard's row and the supervisor's menu.
+    assert '<th scope="row">Courriels envoyés aux agents</th>' in page.text and "Modèles de courriels" in page.text
+    assert "Mails envoyés" not in page.text and "Modèles de mails" not in page.text
     taches = await taches_de_campagne(sessions)
     ouvertes = len([t for t in taches if t.etat == "ouverte"])
     assert re.search(rf"Tâches de mise à jour ouvertes</th><td>{ouvertes}</td>", page.text)

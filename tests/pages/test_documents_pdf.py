@@ -125,6 +125,10 @@ async def test_documents_rectifie_et_de_campagne(service):
     assert vue.status_code == 200 and "Estimation indicative globale" in vue.text
     texte = _verifier_pdf(await camille.get(f"/documents/{service.docs['eig']}/pdf"), "eig")
     _contient(texte, "Droit à l'information retraite : campagne 2025, envoi 2026.")
+    # What it covers: the CNRACL's pension only, the other schemes' on info-retraite.fr.
+    perimetre = service.contenus["eig"]["perimetre"]
+    assert "info-retraite.fr" in perimetre and str(escape(perimetre)) in vue.text
+    _contient(texte, perimetre)
     for point in service.contenus["eig"]["points"]:
         assert str(escape(point["libelle"])) in vue.text
         _contient(texte, point["libelle"], _montant(point["pension_brute_mensuelle"]))

@@ -1,5 +1,6 @@
-"""The filters of the process list and of the task inbox: what the address asks is what the form shows back (the
-search trimmed), the lists' empty choice filters nothing, and a filter number that is not one is refused in French."""
+"""The filters of the process list, of the task inbox and of a campaign's delivery page: what the address asks is
+what the form shows back (the search trimmed), the lists' empty choice filters nothing, and a filter number that is
+not one, or a delivery mode the form does not offer, is refused in French."""
 
 from __future__ import annotations
 
@@ -73,3 +74,21 @@ async def test_la_corbeille_rend_ses_filtres_au_formulaire(service):
     superviseur = await navigateur(service, "superviseur")
     toutes = (await superviseur.get("/taches", params={"attribution": "mes"})).text
     assert '<option value="mes"' not in toutes and '<option value="toutes" selected>' in toutes
+
+
+async def test_un_mode_de_remise_inconnu_est_refuse_en_francais_avec_les_modes_possibles(service):
+    """As the JSON route answers 422, the page says the mode is unknown instead of showing every agent."""
+    superviseur = await navigateur(service, "superviseur", lever=False)
+    reponse = await superviseur.get("/superviseur/campagnes/2026/agents", params={"livraison": "zzz"})
+    assert reponse.status_code == 422
+    assert (
+        "Mode de remise du document : mode de remise inconnu ; modes possibles : « Par courriel », « Par courrier », "
+        "« Par courrier, le courriel ayant été refusé », « À envoyer par courrier : adresse postale inconnue »"
+    ) in unescape(reponse.text)
+    assert mots_de_code(reponse.text) == []
+    api = await service.http("superviseur")
+    assert (await api.get("/campagnes/2026/agents", params={"livraison": "zzz"})).status_code == 422
+    # « Tous » and a mode the form offers pass the filter (no campaign 2026 here: the page says so).
+    for livraison in ("", "papier_apres_refus"):
+        absente = await superviseur.get("/superviseur/campagnes/2026/agents", params={"livraison": livraison})
+        assert absente.status_code == 404 and "mode de remise" not in absente.text, livraison
