@@ -38,11 +38,7 @@ ETAPES = {
     "terminee": "Terminée",
     "simulee": "Simulation terminée",
 }
-COHORTES = {
-    "ris": "Relevé individuel de situation (RIS)",
-    "eig": "Estimation indicative globale (EIG)",
-    "information_generale": "Information générale (nouveaux affiliés)",
-}
+COHORTES = campagnes.COHORTES
 # The state of one agent of a cohort, in order, with its colour (contrast ≥ 3:1 on white, and a pattern-free
 # legend with the same words as the table).
 ETATS_CIBLE = {
