@@ -50,6 +50,7 @@ ETATS_CIBLE = {
     "exclu_retraite": ("Sans document : départ à la retraite", "#716043"),
     "exclu_radiation": ("Sans document : radiation", "#6e445a"),
     "exclu_decision": ("Sans document : exclu de la campagne", "#a94645"),
+    "hors_delai": ("Sans document : envoi clos à la fin légale", "#b34000"),
 }
 ETATS_TACHE = {
     "ouverte": "Ouvertes",
