@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from temporalio import activity
@@ -36,6 +36,7 @@ from domain.campagne import (
 from domain.etats import TypeIncident
 from domain.processus import DONNEES_INVALIDES
 from domain.regles import parametre
+from notifications.rendu import accord, date_fr, date_heure_fr
 from persistence import depots_campagne as depots
 from persistence import depots_echeances as echeances
 from persistence import livraison_campagne as livraison
@@ -165,6 +166,25 @@ class ActivitesCampagne:
             "taches": charge["taches"],
             "employeurs": charge["employeurs_concernes"],
         }
+
+    @activity.defn(name="campagne_clore_envoi")
+    async def clore_envoi(self, cloture: dai.ClotureEnvoi) -> int:
+        """The sending over at its legal end: the agents still without their document marked so and counted, and
+        an incident telling the supervisors how many (a retry counts the same and writes the same incident)."""
+        async with transaction(self._sessions) as session:
+            nombre = await depots.clore_hors_delai(session, cloture.campagne_id)
+            if nombre:
+                await livraison.signaler_incident(
+                    session,
+                    cloture.campagne_id,
+                    CLE_FIN_LEGALE,
+                    TypeIncident.metier.value,
+                    "documents",
+                    motif_fin_legale(cloture, nombre),
+                    cloture.horodatage,
+                    cumul=False,
+                )
+        return nombre
 
     # ------------------------------------------------------------------ one packet of one batch
 
@@ -342,7 +362,10 @@ class ActivitesCampagne:
 
     async def _produire(self, tache: TacheLot) -> BilanLot:
         """The next agents of this tranche: documents stored, then sent — by mail, or into the tranche's print
-        batch for the agents on paper (and those whose mail the server refused)."""
+        batch for the agents on paper (and those whose mail the server refused). After the legal end of the sending
+        (``hors_delai``) nothing is sent: the batch's counts only."""
+        if tache.hors_delai:
+            return await self._bilan_documents(tache, tache.apres_id)
         le = tache.horodatage.date()
         repris = BilanLot()
         if tache.apres_id == 0:
@@ -485,6 +508,10 @@ class ActivitesCampagne:
                     await self._incident_de_livraison(session, tache, cible, Livraison.sans_adresse)
         if len(cibles) == tache.taille_paquet:
             return repris.plus(BilanLot(dernier_id=cibles[-1]["id"], termine=False))
+        return repris.plus(await self._bilan_documents(tache, cibles[-1]["id"] if cibles else tache.apres_id))
+
+    async def _bilan_documents(self, tache: TacheLot, dernier_id: int) -> BilanLot:
+        """The batch's counts for this tranche, read back from the tables: its last packet's report."""
         async with self._sessions() as session:
             compte = await depots.compter_documents(session, tache.campagne_id, tache.lot, tache.rang)
             papier = await livraison.compter_papier(session, tache.campagne_id, tache.lot, tache.rang)
@@ -492,15 +519,13 @@ class ActivitesCampagne:
                 session, tache.campagne_id, tache.lot, _etape_documents(tache.rang)
             )
         annonce = compte.get(EtatCible.document_annonce.value, 0)
-        return repris.plus(
-            BilanLot(
-                documents=annonce + compte.get(EtatCible.document_produit.value, 0),
-                mails_agents=annonce - papier,
-                anomalies=compte.get(EtatCible.anomalie.value, 0),
-                dernier_id=cibles[-1]["id"] if cibles else tache.apres_id,
-                plis_papier=papier,
-                incidents=incidents,
-            )
+        return BilanLot(
+            documents=annonce + compte.get(EtatCible.document_produit.value, 0),
+            mails_agents=annonce - papier,
+            anomalies=compte.get(EtatCible.anomalie.value, 0),
+            dernier_id=dernier_id,
+            plis_papier=papier,
+            incidents=incidents,
         )
 
     async def _imprimer(
@@ -651,6 +676,29 @@ def _cle_transmission(lot: int) -> str:
     return f"transmission:lot-{lot}"
 
 
+# The campaign's incident of the agents left without their document at the legal end of the sending.
+CLE_FIN_LEGALE = "documents:fin_legale"
+
+
+def motif_fin_legale(cloture: dai.ClotureEnvoi, nombre: int) -> str:
+    """What the supervisors read: when the sending closed, how many agents it left without their document."""
+    limite = cloture.limite.astimezone(dai.PARIS)
+    if limite.time() == time(0, 0):  # midnight: the end of the day before, as the law says it
+        quand = f"la fin du {date_fr(limite - timedelta(days=1))}"
+    else:
+        quand = f"le {date_heure_fr(limite)}"
+    agents = (
+        "1 agent n'a pas reçu son document"
+        if nombre == 1
+        else f"{accord(nombre, 'agent')} n'ont pas reçu leur document"
+    )
+    return (
+        f"L'envoi des documents de la campagne {cloture.annee} est clos depuis {quand} (heure de Paris), sa limite "
+        f"légale : {agents} (relevé, estimation ou information générale), et la campagne n'en enverra plus. La "
+        "remise des documents de la campagne les montre à l'état « Sans document : envoi clos à la fin légale »."
+    )
+
+
 def _etape_documents(rang: int) -> str:
     return f"documents-{rang}"
 
@@ -753,6 +801,7 @@ def activites_campagne(settings, sessions: SessionFactory, rendre_lettres: Rendu
         campagne.signaler_retardataires,
         campagne.previsionnel,
         campagne.traiter_lot,
+        campagne.clore_envoi,
         renvoi.produire,
         renvoi.annoncer,
     ]

@@ -43,25 +43,52 @@ def lancer(
     annee: Annotated[
         int, typer.Option(help="Année de campagne N (envoi des documents en N+1)", callback=_annee_valide)
     ],
-    simulation: Annotated[bool, typer.Option(help="Compter sans rien envoyer ni créer")] = False,
+    simulation: Annotated[
+        bool, typer.Option(help="Dire ce que ferait le lancement, sans rien envoyer ni démarrer la campagne")
+    ] = False,
+    confirmer: Annotated[
+        bool,
+        typer.Option(help="Lancer une campagne dont des étapes sont passées : elles sont toutes faites aussitôt"),
+    ] = False,
 ) -> None:
-    """Start campaign N now (again: nothing starts twice). With --simulation, print the dry run's report."""
+    """Start campaign N now (again: nothing starts twice). A campaign whose dates have begun (a past year, this year
+    after July) starts only with --confirmer; --simulation prints first what its launch would do."""
     from services import campagnes
 
+    if simulation and confirmer:
+        typer.secho(
+            "Choisissez --simulation (voir ce que ferait le lancement) ou --confirmer (lancer), pas les deux.",
+            err=True,
+            fg=typer.colors.RED,
+        )
+        raise typer.Exit(2)
     settings = get_settings()
+    commande = f"cnracl campagne lancer --annee {annee}"
+
+    if simulation:
+
+        async def simuler() -> campagnes.ResumeSimulation:
+            async with base_de_donnees(settings) as sessions, sessions() as session:
+                return await campagnes.simuler(session, Moteur(settings), annee)
+
+        resume = _executer(simuler())
+        typer.echo(resume.texte())
+        typer.echo(f"Pour lancer la campagne : {commande}{' --confirmer' if resume.etapes_passees else ''}")
+        return
 
     async def demarrer() -> campagnes.CampagnePublique:
         async with base_de_donnees(settings) as sessions, sessions() as session:
-            return await campagnes.lancer(session, Moteur(settings), annee, simulation)
+            try:
+                return await campagnes.lancer(session, Moteur(settings), annee, False, confirmer)
+            except campagnes.ConfirmationRequise as refus:
+                raise campagnes.ConfirmationRequise(
+                    f"{refus.message} Pour simuler : {commande} --simulation ; pour confirmer : {commande} --confirmer."
+                ) from None
 
-    campagne = _executer(demarrer())
-    if not simulation:
-        typer.echo(
-            f"Campagne {annee} lancée (identifiant campagne-dai-{annee}) ; suivi : cnracl campagne etat --annee {annee}"
-        )
-        return
-    typer.echo(f"Simulation de la campagne {annee} (aucun envoi) :")
-    typer.echo(json.dumps(campagne.previsionnel, ensure_ascii=False, indent=2, default=str))
+    _executer(demarrer())
+    typer.echo(
+        f"Campagne {annee} lancée (identifiant campagne-dai-{annee}) ; suivi : cnracl campagne etat --annee {annee}"
+    )
 
 
 @app.command()

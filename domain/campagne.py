@@ -38,9 +38,11 @@ EtapeCampagne = StrEnum(
 )
 # Where one agent of a cohort stands; ``anomalie``: the calculation refused the case (listed for supervisors, no
 # document); ``exclu_*``: no longer eligible when the document was due (see ``motif_exclusion``), with the reason.
+# ``hors_delai``: the sending reached its legal end (``Calendrier.limite_envoi``) before the agent's document went out.
 EtatCible = StrEnum(
     "EtatCible",
-    "selectionne document_produit document_annonce anomalie exclu_deces exclu_retraite exclu_radiation exclu_decision",
+    "selectionne document_produit document_annonce anomalie exclu_deces exclu_retraite exclu_radiation exclu_decision "
+    "hors_delai",
 )
 # How an affiliate receives the campaign's documents (``affilie.canal``): by mail (the document in their space, a
 # mail announcing it), or on paper at their postal address (« adresse personnelle », REGLES §15).
@@ -238,6 +240,7 @@ class Compteurs:
     plis_papier: int = 0
     incidents: int = 0  # recipients refused past their bound, batches the collector did not take
     relances_apres_limite: int = 0  # late employers reminded after the cut-off (each once)
+    non_atteints: int = 0  # agents left without their document when the sending reached its legal end
 
     def ajouter(self, bilan: BilanLot) -> None:
         self.employeurs_notifies += bilan.employeurs_notifies
@@ -372,6 +375,8 @@ class TacheLot:
     apres_id: int = 0  # resume point inside the batch (continue-as-new, next packet)
     bilan: BilanLot | None = None
     seuil_historique: int = 2000
+    limite_envoi: datetime | None = None  # documents: none sent from this instant on (the legal end)
+    hors_delai: bool = False  # this packet comes at or after ``limite_envoi``: it sends nothing, it counts the batch
 
 
 @dataclass
@@ -411,6 +416,16 @@ class Cloture:
     campagne_id: int
     workflow_id: str
     annee: int
+    horodatage: datetime
+
+
+@dataclass
+class ClotureEnvoi:
+    """The sending stopped at its legal end ``limite``: the agents still without their document are counted."""
+
+    campagne_id: int
+    annee: int
+    limite: datetime
     horodatage: datetime
 
 

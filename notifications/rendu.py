@@ -51,6 +51,17 @@ def date_fr(valeur: date | datetime | str | None) -> str:
     return f"{premier} {_MOIS[valeur.month - 1]} {valeur.year}"
 
 
+def date_heure_fr(valeur: datetime | str | None) -> str:
+    """``12 mars 2026 à 14 h 05`` (Paris time)."""
+    if valeur is None:
+        return ""
+    if isinstance(valeur, str):
+        valeur = datetime.fromisoformat(valeur)
+    if valeur.tzinfo is not None:
+        valeur = valeur.astimezone(PARIS)
+    return f"{date_fr(valeur)} à {valeur.hour} h {valeur.minute:02d}"
+
+
 def montant_fr(valeur: float | Decimal | str | None) -> str:
     """``1 234,56`` (narrow no-break space for thousands, as French typography wants; what a form field shows and
     reads back)."""

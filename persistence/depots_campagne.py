@@ -880,6 +880,36 @@ async def compter_documents(session: AsyncSession, campagne_id: int, lot: int, t
     return {etat: int(n) for etat, n in lignes}
 
 
+async def clore_hors_delai(session: AsyncSession, campagne_id: int) -> int:
+    """The sending closed at its legal end: the targets still without their document (an exclusion in force aside:
+    they were never to get one) are marked ``hors_delai``; how many are (a retry marks none and counts the same)."""
+    valeurs = {
+        "c": campagne_id,
+        "hors_delai": EtatCible.hors_delai.value,
+        "selectionne": EtatCible.selectionne.value,
+        "produit": EtatCible.document_produit.value,
+    }
+    exclue = couverte_par(
+        EXCLUSIONS_EN_VIGUEUR,
+        "campagne_cible.campagne_id",
+        "campagne_cible.affilie_id",
+        ["campagne_cible.employeur_id"],
+    )
+    await _executer(
+        session,
+        text(
+            "UPDATE campagne_cible SET etat = :hors_delai WHERE campagne_id = :c AND etat IN (:selectionne, :produit) "
+            f"AND NOT {exclue}"
+        ),
+        valeurs,
+    )
+    return await _nombre(
+        session,
+        "SELECT COUNT(*) FROM campagne_cible WHERE campagne_id = :c AND etat = :hors_delai",
+        {"c": campagne_id, "hors_delai": EtatCible.hors_delai.value},
+    )
+
+
 # --- progress, dry run ---------------------------------------------------------------------------
 
 

@@ -27,7 +27,7 @@ from domain.campagne import (
 from domain.campagne_echeances import id_workflow_delai
 from domain.erreurs import Conflit, Indisponible, Introuvable, Refus
 from domain.texte import TexteLibreMultiligne
-from notifications.rendu import date_fr
+from notifications.rendu import accord, date_fr, date_heure_fr
 from persistence import depots, depots_campagne, depots_echeances, renvoi_campagne
 from persistence.models import Compte
 from persistence.models_campagne import CampagneTable
@@ -109,9 +109,14 @@ class ConfirmationRequise(Conflit):
     """A launch by hand whose calendar has begun: it would do at once every step already due."""
 
 
+def etapes_passees(settings: Settings, annee: int, maintenant: datetime | None = None) -> list[Repere]:
+    """The steps of campaign N's calendar already due: launched now, it would do them all at once."""
+    calendrier = demande_campagne(settings, annee).calendrier
+    return [r for r in reperes(calendrier, maintenant or datetime.now(UTC)) if r.passe]
+
+
 async def _exiger_confirmation(session: AsyncSession, settings: Settings, annee: int) -> None:
-    maintenant = datetime.now(UTC)
-    passes = [r for r in reperes(demande_campagne(settings, annee).calendrier, maintenant) if r.passe]
+    passes = etapes_passees(settings, annee)
     if not passes or await depots_campagne.campagne_par_annee(session, annee, False) is not None:
         return  # a campaign still to come waits for its dates; one already launched is only returned
     etapes = ", ".join(f"« {r.libelle} » (le {date_fr(r.le)})" for r in passes)
@@ -307,6 +312,80 @@ async def calendrier_du_jour(
             )
         )
     return resultat
+
+
+# The documents of the campaign, by cohort, as supervisors read them.
+COHORTES = {
+    Cohorte.ris.value: "Relevé individuel de situation (RIS)",
+    Cohorte.eig.value: "Estimation indicative globale (EIG)",
+    Cohorte.information_generale.value: "Information générale (nouveaux affiliés)",
+}
+
+
+class TranchePrevue(BaseModel):
+    le: datetime
+    documents: int
+
+
+class ResumeSimulation(BaseModel):
+    """What launching campaign N now would do, from its dry run: the documents by cohort, the employers and their
+    tasks, the steps already due (done at once), and the sending tranche by tranche."""
+
+    annee: int
+    annee_envoi: int
+    documents: dict[str, int]
+    employeurs: int
+    employeurs_a_informer: int
+    taches: int
+    etapes_passees: list[Repere]
+    tranches: list[TranchePrevue]
+
+    def texte(self) -> str:
+        """The summary in French, as the ``cnracl`` command prints it."""
+        lignes = [
+            f"Simulation de la campagne {self.annee} (documents envoyés en {self.annee_envoi}) : rien n'a été "
+            "envoyé, aucune tâche n'a été créée.",
+            f"Agents qui recevraient un document : {sum(self.documents.values())}",
+            *(f"  - {COHORTES.get(cohorte, cohorte)} : {n}" for cohorte, n in self.documents.items()),
+            f"Employeurs : {accord(self.employeurs, 'employeur')} dans la campagne ; "
+            + (
+                f"{self.employeurs_a_informer} d'entre eux auraient des comptes à mettre à jour "
+                f"({accord(self.taches, 'tâche')} à leur confier)."
+                if self.employeurs_a_informer
+                else "aucun n'aurait de compte à mettre à jour."
+            ),
+        ]
+        if self.etapes_passees:
+            lignes.append("Étapes déjà passées, qu'un lancement maintenant ferait aussitôt, d'un seul coup :")
+            lignes += [f"  - « {r.libelle} » (le {date_fr(r.le)})" for r in self.etapes_passees]
+        lignes.append("Envoi des documents, tranche par tranche (heure de Paris) :")
+        lignes += [f"  - le {date_heure_fr(t.le)} : {accord(t.documents, 'document')}" for t in self.tranches]
+        return "\n".join(lignes)
+
+
+async def simuler(session: AsyncSession, moteur: Moteur, annee: int) -> ResumeSimulation:
+    """The dry run of campaign N (the same as ``POST /campagnes/{annee}?simulation=true``: it selects and counts,
+    sends nothing and starts no campaign), summed up: what launching it now would do."""
+    simulation = await lancer(session, moteur, annee, simulation=True)
+    previsionnel = simulation.previsionnel or {}
+    documents: dict[str, int] = {}
+    for ligne in previsionnel.get("par_age", []):
+        documents[ligne["cohorte"]] = documents.get(ligne["cohorte"], 0) + ligne["agents"]
+    par_tranche = {int(rang): int(n) for rang, n in previsionnel.get("par_tranche", {}).items()}
+    calendrier = demande_campagne(moteur.settings, annee).calendrier
+    return ResumeSimulation(
+        annee=annee,
+        annee_envoi=simulation.annee_envoi,
+        documents={c: documents[c] for c in [*COHORTES, *documents] if c in documents},
+        employeurs=int(simulation.compteurs.get("employeurs", 0)),
+        employeurs_a_informer=int(previsionnel.get("employeurs_concernes", 0)),
+        taches=int(previsionnel.get("taches", 0)),
+        etapes_passees=etapes_passees(moteur.settings, annee),
+        tranches=[
+            TranchePrevue(le=instant, documents=par_tranche.get(rang, 0))
+            for rang, instant in enumerate(calendrier.tranches())
+        ],
+    )
 
 
 async def planifier(moteur: Moteur) -> bool:

@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         ActionSuperviseur,
         Avancement,
         Cloture,
+        ClotureEnvoi,
         Compteurs,
         DemandeCampagne,
         EtapeCampagne,
@@ -133,14 +134,18 @@ class CampagneDaiWorkflow:
                     partial(self._lots, TravailLot.documents, rang),
                     avant=calendrier.limite_envoi(),
                 )
+            if workflow.now() >= calendrier.limite_envoi():
+                await self._clore_envoi()
             hors_delai = sum(
                 1 for c in self._avancement_ouvert.faits if c.startswith("documents-") and c.endswith(_SANS_OBJET)
             )
+            non_atteints = self._avancement_ouvert.compteurs.non_atteints
+            bilan = {"tranches_hors_delai": hors_delai, "agents_non_atteints": non_atteints}
             await self._etat(
                 EtapeCampagne.terminee,
                 "campagne_terminee",
                 None,
-                {"tranches_hors_delai": hors_delai} if hors_delai else None,
+                {cle: nombre for cle, nombre in bilan.items() if nombre} or None,
             )
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._vue()
@@ -204,11 +209,22 @@ class CampagneDaiWorkflow:
         compteurs.employeurs = resultat.employeurs
 
     async def _lots(self, travail: TravailLot, rang: int) -> None:
-        """Fan out to one child per batch of employers, a few at a time; pausing stops between groups."""
+        """Fan out to one child per batch of employers, a few at a time; pausing stops between groups. No document
+        goes out at or after the legal end of the sending: not from a batch still to start (a tranche paused and
+        resumed after it), nor from the next packet of a batch under way."""
         demande, avancement = self._demande, self._avancement_ouvert
+        limite = demande.calendrier.limite_envoi() if travail is TravailLot.documents else None
         parallele = max(1, demande.reglages.lots_en_parallele)
         for debut in range(0, len(avancement.lots), parallele):
             await workflow.wait_condition(lambda: not avancement.en_pause)
+            if limite is not None and workflow.now() >= limite:
+                await self._etat(
+                    self._etape,
+                    "envoi_arrete_fin_legale",
+                    None,
+                    {"pas": f"documents-{rang}", "lots_non_commences": len(avancement.lots) - debut},
+                )
+                return
             groupe = avancement.lots[debut : debut + parallele]
             bilans = await asyncio.gather(
                 *(
@@ -224,6 +240,7 @@ class CampagneDaiWorkflow:
                             demande.reglages.taille_paquet,
                             workflow.now(),
                             demande.calendrier.date_limite,
+                            limite_envoi=limite,
                         ),
                         id=f"{self._id}-{travail.value}-{rang}-lot-{lot}",
                     )
@@ -277,6 +294,17 @@ class CampagneDaiWorkflow:
                 date_limite=demande.calendrier.date_limite,
                 transmission=demande.calendrier.transmission,
             ),
+            start_to_close_timeout=_SQL,
+            retry_policy=_REESSAIS,
+        )
+
+    async def _clore_envoi(self) -> None:
+        """The sending is over at its legal end: the agents it left without their document are counted (the state,
+        the query) and told to the supervisors (an incident)."""
+        demande, avancement = self._demande, self._avancement_ouvert
+        avancement.compteurs.non_atteints = await workflow.execute_activity_method(
+            ActivitesCampagne.clore_envoi,
+            ClotureEnvoi(avancement.campagne_id, demande.annee, demande.calendrier.limite_envoi(), workflow.now()),
             start_to_close_timeout=_SQL,
             retry_policy=_REESSAIS,
         )

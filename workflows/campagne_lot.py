@@ -1,7 +1,8 @@
 """CampagneLotWorkflow — one step of the DAI campaign for one batch of employers.
 
 The batch is worked one packet at a time (one activity each, bulk SQL inside); the history stays
-bounded: beyond the threshold the child continues as new from the last packet done.
+bounded: beyond the threshold the child continues as new from the last packet done. No document packet goes out
+at or after the legal end of the sending: the packet then due only reads the batch's counts.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ class CampagneLotWorkflow:
         bilan = tache.bilan or BilanLot()
         apres = tache.apres_id
         while True:
+            hors_delai = tache.limite_envoi is not None and workflow.now() >= tache.limite_envoi
             paquet = await workflow.execute_activity_method(
                 ActivitesCampagne.traiter_lot,
-                replace(tache, apres_id=apres, bilan=None),
+                replace(tache, apres_id=apres, bilan=None, hors_delai=hors_delai),
                 start_to_close_timeout=timedelta(minutes=15),
                 heartbeat_timeout=timedelta(seconds=30),
                 retry_policy=_REESSAIS,

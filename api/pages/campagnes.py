@@ -38,11 +38,7 @@ ETAPES = {
     "terminee": "Terminée",
     "simulee": "Simulation terminée",
 }
-COHORTES = {
-    "ris": "Relevé individuel de situation (RIS)",
-    "eig": "Estimation indicative globale (EIG)",
-    "information_generale": "Information générale (nouveaux affiliés)",
-}
+COHORTES = campagnes.COHORTES
 # The state of one agent of a cohort, in order, with its colour (contrast ≥ 3:1 on white, and a pattern-free
 # legend with the same words as the table).
 ETATS_CIBLE = {
@@ -54,6 +50,7 @@ ETATS_CIBLE = {
     "exclu_retraite": ("Sans document : départ à la retraite", "#716043"),
     "exclu_radiation": ("Sans document : radiation", "#6e445a"),
     "exclu_decision": ("Sans document : exclu de la campagne", "#a94645"),
+    "hors_delai": ("Sans document : envoi clos à la fin légale", "#b34000"),
 }
 ETATS_TACHE = {
     "ouverte": "Ouvertes",

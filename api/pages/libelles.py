@@ -442,6 +442,7 @@ ETATS["close_date_limite"] = "Close à la date limite"
 EVENEMENTS |= {
     "delai_employeur_prolonge": "Délai d'un employeur prolongé",
     "taches_closes_date_limite": "Tâches de campagne closes à la date limite",
+    "envoi_arrete_fin_legale": "Envoi des documents arrêté à sa limite légale (31 décembre de l'année d'envoi)",
 }
 CHAMPS["date_limite"] = "Nouvelle date limite"
 CHAMPS["exclusion_id"] = "Numéro de l'exclusion"

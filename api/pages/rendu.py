@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -20,21 +19,10 @@ from api.pages.session import jeton_csrf, poser_graine_csrf
 from api.statuts import statut_de
 from domain.erreurs import ErreurMetier
 from notifications import catalogue
-from notifications.rendu import FILTRES, date_fr, euros
+from notifications.rendu import FILTRES, date_heure_fr, euros
 
 DOSSIER = Path(__file__).resolve().parent.parent / "templates"
 PARIS = ZoneInfo("Europe/Paris")
-
-
-def date_heure_fr(valeur: datetime | str | None) -> str:
-    """``12 mars 2026 à 14 h 05`` (Paris time)."""
-    if valeur is None:
-        return ""
-    if isinstance(valeur, str):
-        valeur = datetime.fromisoformat(valeur)
-    if valeur.tzinfo is not None:
-        valeur = valeur.astimezone(PARIS)
-    return f"{date_fr(valeur)} à {valeur.hour} h {valeur.minute:02d}"
 
 
 def age_fr(age: dict[str, int] | None) -> str:

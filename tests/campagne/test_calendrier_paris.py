@@ -1,6 +1,6 @@
 """The campaign's timers on Temporal's time-skipping server: the cut-off (November, winter time) and a reminder fire
 at 08:00 in Paris; after a pause past the legal end of the sending year (31 December N+1) no document goes out, and
-the tranches left unsent are counted in the campaign's history."""
+the tranches left unsent and the agents they would have reached are counted in the campaign's history."""
 
 from __future__ import annotations
 
@@ -99,7 +99,11 @@ async def test_apres_une_longue_pause_aucun_document_ne_part_apres_le_31_decembr
     await attendre(terminee, 60)
     evenements = await _evenements(sessions, pop.annee)
     tranches = len(cal.tranches())
-    assert evenements["campagne_terminee"][1] == {"tranches_hors_delai": tranches}
+    # Every agent of the campaign is left without a document, and counted.
+    assert evenements["campagne_terminee"][1] == {
+        "tranches_hors_delai": tranches,
+        "agents_non_atteints": len(pop.attendus),
+    }
     assert "documents-0_sans_objet" in evenements and "documents-0_commence" not in evenements
     async with sessions() as session:
         assert (await session.exec(select(func.count()).select_from(Document))).one() == 0

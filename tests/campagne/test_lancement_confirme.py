@@ -1,11 +1,13 @@
 """Launching by hand a campaign whose dates have begun (a past year, or this year after July) would do at once every
 step already due: the API refuses it without ``"confirmation": true`` (409 saying which steps), the page answers
-with the DSFR confirmation dialog beside a dry-run button; the dry run needs no confirmation."""
+with the DSFR confirmation dialog beside a dry-run button, the ``cnracl`` command without ``--confirmer``; the dry run
+needs no confirmation."""
 
 from __future__ import annotations
 
 import contextlib
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
 
 import httpx
@@ -15,39 +17,55 @@ from temporalio.service import RPCError
 from api.app import create_app
 from persistence.comptes import creer_compte, hacher
 from persistence.db import transaction
+from services.campagnes import etapes_passees
 from tests.support.attente import attendre
 from tests.support.campagne import population_campagne
 from tests.support.environnement import settings_de_test
 from tests.support.fabriques import avec_question_secrete
 from tests.support.navigateur import Navigateur
+from tests.support.processus_externes import commande_cnracl
 from tests.support.service import CODE
 from worker import creer_worker
 
 # Last year's campaign: its launch (July), cut-off and transmission are past on any day of this year.
 ANNEE = datetime.now(UTC).year - 1
+# This year's: its dates have begun from 1 July on; before, it waits for them and needs no confirmation.
+EN_COURS = datetime.now(UTC).year
 
 
-@pytest.fixture
-async def banc(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sqlite):
-    env = env_temps_accelere
+@asynccontextmanager
+async def _service(env, tmp_path, boite_mail, sessions, url, annee: int) -> AsyncIterator[tuple]:
+    """Campaign ``annee``'s population, a supervisor, the API and a worker on the test's engine."""
     settings = settings_de_test(
-        tmp_path, url_sqlite, boite_mail.port, temporal_address=env.client.service_client.config.target_host
+        tmp_path, url, boite_mail.port, temporal_address=env.client.service_client.config.target_host
     )
-    pop = await population_campagne(sessions_sqlite, ANNEE, avec_eig=False)
-    async with transaction(sessions_sqlite) as session:
+    pop = await population_campagne(sessions, annee, avec_eig=False)
+    async with transaction(sessions) as session:
         compte = await creer_compte(session, role="superviseur", identifiant="superviseur", code_hash=hacher(CODE))
         session.add(avec_question_secrete(compte))
     app = create_app(settings)
-    async with AsyncExitStack() as pile, creer_worker(env.client, settings, sessions_sqlite):
+    async with AsyncExitStack() as pile, creer_worker(env.client, settings, sessions):
         await pile.enter_async_context(app.router.lifespan_context(app))
         http = await pile.enter_async_context(
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test", timeout=60)
         )
-        yield env, boite_mail, pop, http
+        yield env, boite_mail, pop, http, settings
         for simulation in (False, True):
-            identifiant = f"campagne-dai-{ANNEE}" + ("-simulation" if simulation else "")
+            identifiant = f"campagne-dai-{annee}" + ("-simulation" if simulation else "")
             with contextlib.suppress(RPCError):  # not started, or already finished
                 await env.client.get_workflow_handle(identifiant).terminate()
+
+
+@pytest.fixture
+async def banc(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sqlite):
+    async with _service(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sqlite, ANNEE) as service:
+        yield service[:4]
+
+
+@pytest.fixture
+async def banc_en_cours(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sqlite):
+    async with _service(env_temps_accelere, tmp_path, boite_mail, sessions_sqlite, url_sqlite, EN_COURS) as service:
+        yield service
 
 
 async def _api(http: httpx.AsyncClient) -> httpx.AsyncClient:
@@ -105,3 +123,31 @@ async def test_la_page_demande_confirmation_dans_une_modale(banc):
     confirme = await nav.post("/superviseur/campagnes", {"annee": str(ANNEE), "confirmation": "oui"})
     assert confirme.status_code == 303, confirme.text
     assert confirme.headers["location"] == f"/superviseur/campagnes/{ANNEE}?message=lancee"
+
+
+async def test_l_annee_en_cours_demande_confirmation_une_fois_juillet_passe(banc_en_cours):
+    """This year's campaign by hand: from 1 July on (its launch past) the API and the command ask for confirmation,
+    naming the steps past today; before, it is started without (it waits for its dates)."""
+    _, _, _, http, settings = banc_en_cours
+    api = await _api(http)
+    passees = etapes_passees(settings, EN_COURS)
+    if not passees:  # January to June: nothing is due yet, the launch waits for 1 July
+        assert (await api.post(f"/api/v1/campagnes/{EN_COURS}")).status_code == 202
+        return
+
+    refus = await api.post(f"/api/v1/campagnes/{EN_COURS}")
+    assert refus.status_code == 409, refus.text
+    assert f"La campagne {EN_COURS} a des étapes déjà passées" in refus.json()["detail"]
+    assert all(f"« {etape.libelle} »" in refus.json()["detail"] for etape in passees)
+    commande = ("campagne", "lancer", "--annee", str(EN_COURS))
+    code, _, erreurs = await commande_cnracl(settings, *commande)
+    assert code == 2 and f"La campagne {EN_COURS} a des étapes déjà passées" in erreurs
+    assert f"cnracl campagne lancer --annee {EN_COURS} --confirmer" in erreurs
+    assert (await api.get(f"/api/v1/campagnes/{EN_COURS}")).status_code == 404  # nothing started
+
+    code, sortie, erreurs = await commande_cnracl(settings, *commande, "--confirmer")
+    assert code == 0, (sortie, erreurs)
+    lancee = await api.get(f"/api/v1/campagnes/{EN_COURS}")
+    assert lancee.status_code == 200 and lancee.json()["workflow_id"] == f"campagne-dai-{EN_COURS}"
+    # Launched, the API's asking again only returns it.
+    assert (await api.post(f"/api/v1/campagnes/{EN_COURS}")).status_code == 202

@@ -24,6 +24,7 @@ def test_les_valeurs_stockees_de_la_campagne_ne_changent_pas():
         "exclu_retraite",
         "exclu_radiation",
         "exclu_decision",
+        "hors_delai",
     ]
     assert [t.value for t in TravailLot] == ["notification", "rappel", "transmission", "documents"]
     assert [d.value for d in DecisionPerimetre] == ["exclusion", "ajout"]

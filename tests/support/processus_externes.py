@@ -3,6 +3,7 @@ dev server persisted to a file."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -50,6 +51,21 @@ def environnement(settings: Settings, **autres: str) -> dict[str, str]:
         "CNRACL_VAR_DIR": str(settings.var_dir),
         **autres,
     }
+
+
+async def commande_cnracl(settings: Settings, *arguments: str, delai: float = 180) -> tuple[int, str, str]:
+    """The ``cnracl`` command run as an operator runs it, with ``settings`` in its environment, while the test's event
+    loop goes on (its worker answers the command's processes): exit code, output, errors."""
+    processus = await asyncio.create_subprocess_exec(
+        str(BIN / "cnracl"),
+        *arguments,
+        env=environnement(settings),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    sortie, erreurs = await asyncio.wait_for(processus.communicate(), delai)
+    assert processus.returncode is not None
+    return processus.returncode, sortie.decode(), erreurs.decode()
 
 
 class WorkerExterne(_ProcessusExterne):
