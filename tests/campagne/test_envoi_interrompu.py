@@ -21,9 +21,9 @@ from sqlmodel import col, select
 from persistence.boite_envoi import DELAI_REPRISE_MAIL
 from persistence.db import creer_moteur, fabrique_sessions, transaction
 from persistence.models import Mail
+from tests.support.arret import boite_retenant
 from tests.support.attente import attendre
-from tests.support.environnement import port_libre
-from tests.support.envoi_campagne import demarrer_puits_retenant, envoyer_paquet, lancer_envoi
+from tests.support.envoi_campagne import envoyer_paquet, lancer_envoi
 
 NOMBRE = 8
 
@@ -48,41 +48,38 @@ async def _envoyes(sessions, attendus: set[str]) -> bool:
 
 
 async def _tuer_puis_reprendre(url_base, tmp_path, tue_pendant: int, connexions: int) -> tuple[Counter, Counter]:
-    port = port_libre()
-    controleur, puits = demarrer_puits_retenant(tmp_path / "mail", port, retenir=tue_pendant)
     moteur = creer_moteur(url_base)
     sessions = fabrique_sessions(moteur)
-    try:
-        envoi = lancer_envoi(url_base, port, NOMBRE, tmp_path / "envoi.log", connexions)
+    with boite_retenant(tmp_path / "mail", a_partir_du=tue_pendant, refuser=True) as (boite, puits):
         try:
-            # The server holds the ``tue_pendant``-th message and every later one: the sender is inside the packet,
-            # each connection waiting for the server's answer.
-            retenu = await asyncio.to_thread(puits.retenu.wait, 60)
-            assert retenu, (tmp_path / "envoi.log").read_text()
-            await attendre(lambda: len(puits.recus) == tue_pendant - 1)  # the earlier ones all accepted
-            acceptes = _message_ids(puits.recus)
-            await attendre(lambda: _envoyes(sessions, set(acceptes)), delai=30)  # each recorded as sent
+            envoi = lancer_envoi(url_base, boite.port, NOMBRE, tmp_path / "envoi.log", connexions)
+            try:
+                # The server holds the ``tue_pendant``-th message and every later one: the sender is inside the
+                # packet, each connection waiting for the server's answer.
+                retenu = await asyncio.to_thread(puits.retenu.wait, 60)
+                assert retenu, (tmp_path / "envoi.log").read_text()
+                await attendre(lambda: len(puits.recus) == tue_pendant - 1)  # the earlier ones all accepted
+                acceptes = _message_ids(puits.recus)
+                await attendre(lambda: _envoyes(sessions, set(acceptes)), delai=30)  # each recorded as sent
+            finally:
+                envoi.kill()
+                envoi.wait(timeout=10)
+            puits.relache.set()
+            assert _message_ids(puits.recus) == acceptes  # the held ones were refused, not accepted
+
+            async with transaction(sessions) as session:  # the dead sender's claims lapse after their delay
+                await session.exec(
+                    update(Mail)
+                    .where(col(Mail.etat) == "a_envoyer")
+                    .values(pris_le=datetime.now(UTC) - DELAI_REPRISE_MAIL - timedelta(seconds=1))
+                )
+            assert await envoyer_paquet(url_base, boite.port, NOMBRE, connexions) == NOMBRE  # the activity's retry
+
+            recus = _message_ids(puits.recus)
+            assert len(recus) == NOMBRE  # every mail reached the server
+            async with sessions() as session:
+                etats = (await session.exec(select(Mail.etat))).all()
+            assert etats == ["envoye"] * NOMBRE
+            return acceptes, recus
         finally:
-            envoi.kill()
-            envoi.wait(timeout=10)
-        puits.relache.set()
-        assert _message_ids(puits.recus) == acceptes  # the held ones were refused, not accepted
-
-        async with transaction(sessions) as session:  # the dead sender's claims lapse after their delay
-            await session.exec(
-                update(Mail)
-                .where(col(Mail.etat) == "a_envoyer")
-                .values(pris_le=datetime.now(UTC) - DELAI_REPRISE_MAIL - timedelta(seconds=1))
-            )
-        assert await envoyer_paquet(url_base, port, NOMBRE, connexions) == NOMBRE  # the activity's retry
-
-        recus = _message_ids(puits.recus)
-        assert len(recus) == NOMBRE  # every mail reached the server
-        async with sessions() as session:
-            etats = (await session.exec(select(Mail.etat))).all()
-        assert etats == ["envoye"] * NOMBRE
-        return acceptes, recus
-    finally:
-        puits.relache.set()
-        controleur.stop()
-        await moteur.dispose()
+            await moteur.dispose()

@@ -39,7 +39,7 @@ Banc = tuple[WorkflowEnvironment, Settings, SessionFactory, BoiteMail, PuitsRete
 
 @pytest.fixture
 async def banc(env_temps_accelere, tmp_path, url_sqlite) -> AsyncIterator[Banc]:
-    with boite_retenant(tmp_path / "mail", "agents.example.fr") as (boite, puits):
+    with boite_retenant(tmp_path / "mail", domaine="agents.example.fr") as (boite, puits):
         # One tranche, one employer per batch, one batch at a time, one agent per packet: the tranche's batches
         # follow one another, and a pause taken in the first one leaves the others to do.
         settings = settings_de_test(

@@ -1,22 +1,17 @@
 """A campaign's mail packet sent from a process of its own (``python -m tests.support.envoi_campagne URL PORT N
 CONNEXIONS``),
-so a test can kill it with SIGKILL in the middle of the packet; and an SMTP sink that holds one message open, to
-kill the sender at a known point."""
+so a test can kill it with SIGKILL in the middle of the packet (held there by ``tests.support.arret.boite_retenant``)."""
 
 from __future__ import annotations
 
 import asyncio
 import subprocess
 import sys
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from aiosmtpd.controller import Controller
-
 from activities.campagne_mails import ExpediteurGroupe, MailCampagne
 from notifications.exemples import contexte_exemple
-from notifications.puits import GestionnairePuits
 from notifications.rendu import Gabarits
 from notifications.transport import TransportSmtp
 from persistence.db import creer_moteur, fabrique_sessions
@@ -52,35 +47,6 @@ def lancer_envoi(url: str, port: int, nombre: int, journal: Path, connexions: in
             stdout=sortie,
             stderr=subprocess.STDOUT,
         )
-
-
-class PuitsRetenant(GestionnairePuits):
-    """Accepts the first ``retenir`` - 1 messages, then holds every later one without answering until ``relache``
-    — and refuses those: a sender killed meanwhile never had them accepted. Over several connections, each connection
-    stops on the message it holds, so what was accepted before the kill is known exactly. Once released, it accepts
-    again."""
-
-    def __init__(self, dossier: Path, retenir: int) -> None:
-        super().__init__(dossier)
-        self.retenir = retenir
-        self.vus = 0
-        self.retenu = threading.Event()
-        self.relache = threading.Event()
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        self.vus += 1
-        if self.vus >= self.retenir and not self.relache.is_set():
-            self.retenu.set()
-            await asyncio.to_thread(self.relache.wait)  # set from the test's thread
-            return "451 Réessayez plus tard"
-        return await super().handle_DATA(server, session, envelope)
-
-
-def demarrer_puits_retenant(dossier: Path, port: int, retenir: int) -> tuple[Controller, PuitsRetenant]:
-    puits = PuitsRetenant(dossier, retenir)
-    controleur = Controller(puits, hostname="127.0.0.1", port=port)
-    controleur.start()
-    return controleur, puits
 
 
 if __name__ == "__main__":
