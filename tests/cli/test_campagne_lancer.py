@@ -55,7 +55,9 @@ async def test_sans_confirmation_le_lancement_est_refuse_en_nommant_l_option(ban
     code, sortie, erreurs = await commande_cnracl(settings, "campagne", "lancer", "--annee", str(ANNEE))
     assert code == 2, (sortie, erreurs)
     assert f"La campagne {ANNEE} a des étapes déjà passées" in erreurs
-    assert f"« Lancement : sélection des agents, tâches et mails aux employeurs » (le 1er juillet {ANNEE})" in erreurs
+    assert (
+        f"« Lancement : sélection des agents, tâches et courriels aux employeurs » (le 1er juillet {ANNEE})" in erreurs
+    )
     assert f"pour confirmer : cnracl campagne lancer --annee {ANNEE} --confirmer" in erreurs
     assert f"Pour simuler : cnracl campagne lancer --annee {ANNEE} --simulation" in erreurs
     assert "Traceback" not in erreurs and '"confirmation"' not in erreurs  # the API's words stay in the API
