@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from itertools import pairwise
 from typing import Any, Protocol, TypeVar
 
@@ -412,16 +413,8 @@ async def _repondre(
 ) -> EtatDemande:
     demande = await demande_visible(session, compte, demande_id)
     exiger_l_agent(compte, demande, "Seul l'agent qui a fait la demande peut y répondre.")
-    # The update may wait for the process's next state: the connection serves other requests meanwhile.
-    await session.close()
-    return await mettre_a_jour_et_relire(
-        session,
-        moteur,
-        demande.workflow_id,
-        update,
-        avec_sequence(argument, demande),
-        lambda: consulter(session, compte, demande_id),
-    )
+    relire = partial(consulter, session, compte, demande_id)
+    return await mettre_a_jour_et_relire(session, moteur, demande, update, argument, relire)
 
 
 def _compte_id(compte: Compte) -> int:

@@ -20,7 +20,7 @@ from persistence import depots, lectures, livraison_campagne
 from persistence.models import Compte, DemandeEirTable, DossierValidationTable, RectificationTable, Tache
 from services import eir, rectifications, validations
 from services.acces import nom_du_compte
-from services.moteur import Moteur, avec_sequence, mettre_a_jour_et_relire
+from services.moteur import Moteur, mettre_a_jour_et_relire
 from workflows.eir import EirWorkflow
 from workflows.rectification import RectificationWorkflow
 from workflows.validation import EcheanceValidationWorkflow
@@ -166,8 +166,6 @@ async def _agir(
     session: AsyncSession, moteur: Moteur, workflow_id: str, updates: dict[str, Any], action: ActionSuperviseur
 ) -> dict[str, Any]:
     type_, ligne = await _en_incident(session, workflow_id)
-    # The update waits for the process's next state: the connection serves other requests meanwhile.
-    await session.close()
     avant = ligne
 
     async def relire() -> dict[str, Any]:
@@ -175,9 +173,7 @@ async def _agir(
         ligne = trouve[1] if trouve else avant
         return {"workflow_id": workflow_id, "etat": ligne.etat, "incident": ligne.incident}
 
-    return await mettre_a_jour_et_relire(
-        session, moteur, workflow_id, updates[type_], avec_sequence(action, ligne), relire
-    )
+    return await mettre_a_jour_et_relire(session, moteur, ligne, updates[type_], action, relire)
 
 
 async def reprendre(

@@ -107,6 +107,12 @@ class LigneSequencee(Protocol):
     sequence: int
 
 
+class LigneDeProcessus(LigneSequencee, Protocol):
+    """A row a process writes, and that process."""
+
+    workflow_id: str
+
+
 def avec_sequence(argument: EntreeT, ligne: LigneSequencee) -> EntreeT:
     """The update's input, with the sequence of ``ligne``: the workflow reaches that state before checking it."""
     return argument.model_copy(update={"sequence": ligne.sequence})
@@ -137,15 +143,18 @@ _RELECTURES = (0.2, 0.5, 1.0)
 async def mettre_a_jour_et_relire(
     session: AsyncSession,
     moteur: Moteur,
-    workflow_id: str,
+    ligne: LigneDeProcessus,
     update: Any,
-    argument: Any,
+    argument: Intervention,
     relire: Callable[[], Awaitable[R]],
 ) -> R:
-    """Send ``update`` (as :func:`mettre_a_jour`), then read the file's new state for the answer. Once the process
-    took the change, a database failing on that read must not say « try again »: sent again, the change would be
-    refused as already made. The read is tried again for a moment; still failing, the person is told the change
-    is taken (``PriseEnCompteNonRelue``)."""
+    """Send ``update`` to the process of ``ligne`` with the sequence of the state the person saw (as
+    :func:`mettre_a_jour`), then read the file's new state for the answer. Once the process took the change, a
+    database failing on that read must not say « try again »: sent again, the change would be refused as already
+    made. The read is tried again for a moment; still failing, the person is told the change is taken
+    (``PriseEnCompteNonRelue``)."""
+    workflow_id, argument = ligne.workflow_id, avec_sequence(argument, ligne)
+    await session.close()  # the update waits for the process's next state: the connection serves others meanwhile
     await mettre_a_jour(moteur, workflow_id, update, argument)
     session.expunge_all()
     for pause in _RELECTURES:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, Field, model_validator
@@ -313,17 +314,8 @@ async def retirer(
     rectification = await _visible(session, compte, rectification_id)
     exiger_l_agent(compte, rectification, "Seul l'agent qui a fait la demande peut la retirer.")
     _exiger_en_cours(rectification, "retirer")
-    action = avec_sequence(ActionAffilie(compte_id=compte.id or 0), rectification)
-    workflow_id = rectification.workflow_id
-    await session.close()  # the update waits for the process's next state: the connection serves others meanwhile
-    return await mettre_a_jour_et_relire(
-        session,
-        moteur,
-        workflow_id,
-        RectificationWorkflow.retirer,
-        action,
-        lambda: consulter(session, compte, rectification_id),
-    )
+    action, relire = ActionAffilie(compte_id=compte.id or 0), partial(consulter, session, compte, rectification_id)
+    return await mettre_a_jour_et_relire(session, moteur, rectification, RectificationWorkflow.retirer, action, relire)
 
 
 async def annuler(

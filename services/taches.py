@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter, model_validator
@@ -22,7 +23,7 @@ from persistence import depots, depots_campagne, lectures
 from persistence.models import Affilie, Compte, Tache
 from services import campagne_echeances, cir, incidents
 from services.acces import nom_du_compte, numero
-from services.moteur import Moteur, avec_sequence, mettre_a_jour_et_relire
+from services.moteur import Moteur, mettre_a_jour_et_relire
 from workflows.eir import EirWorkflow
 from workflows.rectification import RectificationWorkflow
 from workflows.validation import EcheanceValidationWorkflow
@@ -447,15 +448,8 @@ async def completer(
             resultat=corps.resultat,
             motif=corps.motif,
         )
-        await session.close()  # the connection serves other requests while the process answers
-        return await mettre_a_jour_et_relire(
-            session,
-            moteur,
-            tache.workflow_id,
-            update,
-            avec_sequence(reponse, tache),
-            lambda: _relue(session, compte, tache_id),
-        )
+        relire = partial(_relue, session, compte, tache_id)
+        return await mettre_a_jour_et_relire(session, moteur, tache, update, reponse, relire)
     session.expunge_all()
     return await _relue(session, compte, tache_id)
 

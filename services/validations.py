@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -87,16 +88,8 @@ async def _mettre_a_jour(
     update: object,
     argument: Intervention,
 ) -> DossierPublic:
-    dossier_id = numero(dossier)
-    await session.close()  # the connection serves other requests while the process answers
-    return await mettre_a_jour_et_relire(
-        session,
-        moteur,
-        dossier.workflow_id,
-        update,
-        avec_sequence(argument, dossier),
-        lambda: consulter(session, compte, dossier_id),
-    )
+    relire = partial(consulter, session, compte, numero(dossier))
+    return await mettre_a_jour_et_relire(session, moteur, dossier, update, argument, relire)
 
 
 def _refus_hors_delai(dossier: DossierValidationTable, champ: str) -> Refus:

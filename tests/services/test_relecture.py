@@ -3,12 +3,14 @@ told the change is taken — never asked to send it again (a second try would me
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from sqlalchemy.exc import OperationalError
 
 from domain.erreurs import PriseEnCompteNonRelue
+from domain.processus import ActionSuperviseur
 from services.moteur import Moteur, mettre_a_jour_et_relire
 from tests.support.environnement import settings_de_test
 
@@ -40,6 +42,15 @@ class _MoteurDeTest(Moteur):
         return self.client_de_test
 
 
+@dataclass
+class _Ligne:
+    workflow_id: str = "eir-1"
+    sequence: int = 7
+
+
+ACTION = ActionSuperviseur(compte_id=1, motif="")
+
+
 def _lecture(echecs: int):
     lectures: list[int] = []
 
@@ -57,9 +68,9 @@ async def test_la_relecture_est_reprise_un_instant(tmp_path, sessions_sqlite, ur
     moteur = _MoteurDeTest(settings_de_test(tmp_path, url_sqlite, 1))
     relire, lectures = _lecture(echecs)
     async with sessions_sqlite() as session:
-        resultat = await mettre_a_jour_et_relire(session, moteur, "eir-1", "valider", {"n": 1}, relire)
+        resultat = await mettre_a_jour_et_relire(session, moteur, _Ligne(), "valider", ACTION, relire)
     assert resultat == "état relu" and len(lectures) == echecs + 1
-    assert moteur.client_de_test.envois == [{"n": 1}]  # sent once
+    assert moteur.client_de_test.envois == [ACTION.model_copy(update={"sequence": 7})]  # sent once
 
 
 async def test_une_base_qui_ne_repond_plus_dit_la_demande_prise_en_compte(tmp_path, sessions_sqlite, url_sqlite):
@@ -67,6 +78,6 @@ async def test_une_base_qui_ne_repond_plus_dit_la_demande_prise_en_compte(tmp_pa
     relire, lectures = _lecture(99)
     async with sessions_sqlite() as session:
         with pytest.raises(PriseEnCompteNonRelue) as erreur:
-            await mettre_a_jour_et_relire(session, moteur, "eir-1", "valider", {"n": 1}, relire)
+            await mettre_a_jour_et_relire(session, moteur, _Ligne(), "valider", ACTION, relire)
     assert "bien été prise en compte" in str(erreur.value) and "sans renvoyer" in str(erreur.value)
-    assert moteur.client_de_test.envois == [{"n": 1}] and len(lectures) == 4
+    assert moteur.client_de_test.envois == [ACTION.model_copy(update={"sequence": 7})] and len(lectures) == 4
