@@ -113,3 +113,8 @@ def cle_incident_sans_adresse(affilie_id: int) -> str:
     """The campaign incident of an agent due on paper whose address is unknown (one per campaign): resolved when
     the address is set."""
     return f"adresse:affilie-{affilie_id}"
+
+
+def cle_incident_courriel(affilie_id: int) -> str:
+    """The campaign incident of an agent whose mail was refused, or came back after it was sent (one per campaign)."""
+    return f"courriel:affilie-{affilie_id}"
