@@ -30,6 +30,7 @@ from services.moteur import client_temporal
 from services.reconciliation import boucle
 from settings import Settings, get_settings
 from workflows.campagne import WORKFLOWS_CAMPAGNE
+from workflows.campagne_rebonds import RebondsCampagneWorkflow
 from workflows.campagne_renvoi import RenvoiDocumentWorkflow
 from workflows.eir import EirWorkflow
 from workflows.rectification import RectificationWorkflow
@@ -41,6 +42,7 @@ WORKFLOWS: Sequence[type] = (
     EcheanceValidationWorkflow,
     *WORKFLOWS_CAMPAGNE,
     RenvoiDocumentWorkflow,
+    RebondsCampagneWorkflow,
 )
 # Our modules that workflows import: pure data and rules (no I/O at import), safe to share.
 MODULES_PARTAGES = (

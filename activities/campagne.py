@@ -7,7 +7,7 @@ retried packet changes nothing and reports the same numbers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -22,7 +22,7 @@ from activities.campagne_papier import Imprimeur, Pli, RenduLettres
 from activities.concurrence import ensemble
 from activities.documents import contenu_eig, contenu_ris
 from domain import campagne as dai
-from domain.adresse import cle_incident_sans_adresse, lignes_adresse, par_courriel
+from domain.adresse import cle_incident_courriel, cle_incident_sans_adresse, lignes_adresse, par_courriel
 from domain.campagne import (
     LIVRAISONS_PAPIER,
     LOT_ANCIENS_AFFILIES,
@@ -454,7 +454,7 @@ class ActivitesCampagne:
         par_courriel = [c for c in annonces if _par_courriel(affilies[c["affilie_id"]])]
         sur_papier = [c for c in annonces if not _par_courriel(affilies[c["affilie_id"]])]
         livraisons: dict[int, Livraison] = {
-            c["id"]: _livraison(affilies[c["affilie_id"]], Livraison.papier) for c in sur_papier
+            c["id"]: livraison_papier(affilies[c["affilie_id"]], Livraison.papier) for c in sur_papier
         }
         await ensemble(
             self._mails.envoyer(
@@ -490,7 +490,7 @@ class ActivitesCampagne:
         for cible in par_courriel:
             livraisons[cible["id"]] = Livraison.courriel
         for cible in refusees:
-            livraisons[cible["id"]] = _livraison(affilies[cible["affilie_id"]], Livraison.papier_apres_refus)
+            livraisons[cible["id"]] = livraison_papier(affilies[cible["affilie_id"]], Livraison.papier_apres_refus)
         await self._imprimer(tache, refusees, affilies, livraisons)
         livres = [c for c in annonces if livraisons[c["id"]] is not Livraison.sans_adresse]
         async with transaction(self._sessions) as session:
@@ -500,12 +500,15 @@ class ActivitesCampagne:
                 [{"id": cible["id"], "document_id": cible["document_id"]} for cible in livres],
             )
             await livraison.marquer_livraisons(session, livraisons)
-            await livraison.passer_au_papier(session, [c["affilie_id"] for c in refusees])
-            for cible in refusees:
-                await self._incident_de_livraison(session, tache, cible, Livraison.papier_apres_refus)
+            etape = etape_documents(tache.rang)
+            await courriels_en_echec(
+                session, tache.campagne_id, [(c["affilie_id"], tache.lot) for c in refusees], etape, tache.horodatage
+            )
             for cible in annonces:
                 if livraisons[cible["id"]] is Livraison.sans_adresse:
-                    await self._incident_de_livraison(session, tache, cible, Livraison.sans_adresse)
+                    await signaler_sans_adresse(
+                        session, tache.campagne_id, cible["affilie_id"], tache.lot, etape, tache.horodatage
+                    )
         if len(cibles) == tache.taille_paquet:
             return repris.plus(BilanLot(dernier_id=cibles[-1]["id"], termine=False))
         return repris.plus(await self._bilan_documents(tache, cibles[-1]["id"] if cibles else tache.apres_id))
@@ -516,7 +519,7 @@ class ActivitesCampagne:
             compte = await depots.compter_documents(session, tache.campagne_id, tache.lot, tache.rang)
             papier = await livraison.compter_papier(session, tache.campagne_id, tache.lot, tache.rang)
             incidents = await livraison.compter_incidents(
-                session, tache.campagne_id, tache.lot, _etape_documents(tache.rang)
+                session, tache.campagne_id, tache.lot, etape_documents(tache.rang)
             )
         annonce = compte.get(EtatCible.document_annonce.value, 0)
         return BilanLot(
@@ -541,54 +544,85 @@ class ActivitesCampagne:
             return
         async with self._sessions() as session:
             documents = await livraison.documents(session, [c["document_id"] for c in papier])
-        plis = []
-        for cible in papier:
-            affilie, document = affilies[cible["affilie_id"]], documents[cible["document_id"]]
-            plis.append(
-                Pli(
-                    document_id=cible["document_id"],
-                    type_document=document.type,
-                    titre=TITRES[cible["cohorte"]],
-                    contenu=document.contenu,
-                    cree_le=document.cree_le,
-                    destinataire=f"{affilie.prenom} {affilie.nom}",
-                    adresse_postale=lignes_adresse(affilie.adresse_postale),
-                    livraison=livraisons[cible["id"]].value,
-                )
+        plis = [
+            pli(
+                documents[cible["document_id"]],
+                affilies[cible["affilie_id"]],
+                cible["cohorte"],
+                livraisons[cible["id"]],
             )
+            for cible in papier
+        ]
         await self._imprimeur.imprimer(
             tache.workflow_campagne, tache.annee, tache.rang, tache.lot, plis, tache.horodatage
         )
         activity.heartbeat(tache.apres_id)
 
-    async def _incident_de_livraison(self, session, tache: TacheLot, cible: dict[str, Any], mode: Livraison) -> None:
-        """A refused mail, or a paper document without an address: an incident for the supervisors (the agent's
-        data to correct); the rest of the campaign goes on."""
-        if mode is Livraison.papier_apres_refus:
-            cle, motif = (
-                f"courriel:affilie-{cible['affilie_id']}",
-                "Le serveur de messagerie a refusé l'adresse électronique de l'agent : son document part par "
-                "courrier, et les suivants aussi. Corrigez son adresse électronique si elle est fausse.",
-            )
-        elif mode is Livraison.sans_adresse:
-            cle, motif = (
-                cle_incident_sans_adresse(cible["affilie_id"]),
-                "Le document de l'agent doit partir par courrier mais son adresse postale est inconnue : "
-                "renseignez-la ; il partira avec la tranche suivante.",
-            )
-        else:
-            return
+
+MOTIF_COURRIEL_REFUSE = (
+    "Le serveur de messagerie a refusé l'adresse électronique de l'agent : son document part par courrier, et les "
+    "suivants aussi. Corrigez son adresse électronique si elle est fausse."
+)
+
+
+async def courriels_en_echec(
+    session,
+    campagne_id: int,
+    agents: Sequence[tuple[int, int]],
+    etape: str,
+    horodatage: datetime,
+    motif: str = MOTIF_COURRIEL_REFUSE,
+) -> None:
+    """Campaign mails that did not reach their agents — refused during the SMTP exchange, or bounced after the server
+    accepted them (``activities.campagne_rebonds``): each agent (``affilie_id``, ``lot``) receives their documents on
+    paper from now on, and is a business incident for the supervisors (the email address to correct, one incident per
+    agent and campaign); the rest of the campaign goes on."""
+    await livraison.passer_au_papier(session, [affilie_id for affilie_id, _ in agents])
+    for affilie_id, lot in agents:
         await livraison.signaler_incident(
             session,
-            tache.campagne_id,
-            cle,
+            campagne_id,
+            cle_incident_courriel(affilie_id),
             TypeIncident.metier.value,
-            _etape_documents(tache.rang),
+            etape,
             motif,
-            tache.horodatage,
-            affilie_id=cible["affilie_id"],
-            lot=tache.lot,
+            horodatage,
+            affilie_id=affilie_id,
+            lot=lot,
         )
+
+
+async def signaler_sans_adresse(
+    session, campagne_id: int, affilie_id: int, lot: int, etape: str, horodatage: datetime
+) -> None:
+    """A document due on paper whose agent's postal address is unknown: an incident, resolved when the address is
+    set; the document goes with a later tranche."""
+    await livraison.signaler_incident(
+        session,
+        campagne_id,
+        cle_incident_sans_adresse(affilie_id),
+        TypeIncident.metier.value,
+        etape,
+        "Le document de l'agent doit partir par courrier mais son adresse postale est inconnue : renseignez-la ; il "
+        "partira avec la tranche suivante.",
+        horodatage,
+        affilie_id=affilie_id,
+        lot=lot,
+    )
+
+
+def pli(document, affilie, cohorte: str, mode: Livraison) -> Pli:
+    """A campaign document to print and post to its agent."""
+    return Pli(
+        document_id=document.id,
+        type_document=document.type,
+        titre=TITRES[cohorte],
+        contenu=document.contenu,
+        cree_le=document.cree_le,
+        destinataire=f"{affilie.prenom} {affilie.nom}",
+        adresse_postale=lignes_adresse(affilie.adresse_postale),
+        livraison=mode.value,
+    )
 
 
 def contexte_employeur(
@@ -659,7 +693,7 @@ async def rappeler_employeurs(
     return envoyes
 
 
-def _livraison(affilie, papier: Livraison) -> Livraison:
+def livraison_papier(affilie, papier: Livraison) -> Livraison:
     """A letter goes by post to the agent's postal address; without one it is not sent, and is an incident."""
     return papier if (affilie.adresse_postale or "").strip() else Livraison.sans_adresse
 
@@ -669,7 +703,7 @@ def _par_courriel(affilie) -> bool:
 
 
 def _cle_mail(tache: TacheLot, cible: dict[str, Any]) -> str:
-    return f"{tache.workflow_campagne}:document:{cible['cohorte']}:affilie-{cible['affilie_id']}"
+    return dai.cle_mail_document(tache.workflow_campagne, cible["cohorte"], cible["affilie_id"])
 
 
 def _cle_transmission(lot: int) -> str:
@@ -699,7 +733,7 @@ def motif_fin_legale(cloture: dai.ClotureEnvoi, nombre: int) -> str:
     )
 
 
-def _etape_documents(rang: int) -> str:
+def etape_documents(rang: int) -> str:
     return f"documents-{rang}"
 
 
@@ -767,6 +801,7 @@ def activites_campagne(settings, sessions: SessionFactory, rendre_lettres: Rendu
     """The campaign's activities, built from the settings (the worker registers them, and hands in the documents'
     PDF rendering for the print batches)."""
     from activities.campagne_collecteur import collecteur
+    from activities.campagne_rebonds import ActivitesRebonds
     from activities.campagne_renvoi import ActivitesRenvoi
     from notifications.rendu import Gabarits
     from notifications.transport import TransportSmtp
@@ -790,6 +825,7 @@ def activites_campagne(settings, sessions: SessionFactory, rendre_lettres: Rendu
         settings.campagne_essais_collecteur,
     )
     renvoi = ActivitesRenvoi(sessions, mails, imprimeur, settings.url_publique)
+    rebonds = ActivitesRebonds(sessions, imprimeur)
     from activities.campagne_echeances import activites_echeances
 
     return [
@@ -804,4 +840,5 @@ def activites_campagne(settings, sessions: SessionFactory, rendre_lettres: Rendu
         campagne.clore_envoi,
         renvoi.produire,
         renvoi.annoncer,
+        rebonds.traiter,
     ]

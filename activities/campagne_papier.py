@@ -7,7 +7,8 @@ packet: the packet's letters one after the other, each from a new page and numbe
 font per file: per letter, it was most of the cost). Each packet adds its agents to its batch's manifest (merged by
 document, written atomically): a retried packet keeps the letters already listed and lays out only the new ones;
 the manifest is what is to be printed, and a file it does not name (left by a crash before the manifest was
-written) is removed with the next write. No NIR: the print provider needs a name and an address.
+written) is removed with the next write. No NIR: the print provider needs a name and an address, which each
+letter's first page carries where the envelope's window shows it.
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from activities.campagne_collecteur import ecrire_atomiquement
+from domain.adresse import bloc_adresse
 
-# The letters' PDF (``api.documents_pdf.rendre_lettres``): for each letter its type, content, date and the agent's
-# name; the file and each letter's first and last page. The worker hands it in, so that the print batch and the
-# agent's download are the same document.
-Lettre = tuple[str, dict[str, Any], Any, str | None]
+# The letters' PDF (``api.documents_pdf.rendre_lettres``): for each letter its type, content, date, the agent's name
+# and the address block of the envelope's window; the file and each letter's first and last page. The worker hands
+# it in, so that the print batch and the agent's download are the same document.
+Lettre = tuple[str, dict[str, Any], Any, str | None, Sequence[str]]
 RenduLettres = Callable[[Sequence[Lettre]], tuple[bytes, list[tuple[int, int]]]]
 VERSION_MANIFESTE = 2
 
@@ -76,7 +78,13 @@ def arreter_l_impression() -> None:
 
 
 def _lettre(pli: Pli) -> Lettre:
-    return (pli.type_document, pli.contenu, pli.cree_le, pli.destinataire)
+    return (
+        pli.type_document,
+        pli.contenu,
+        pli.cree_le,
+        pli.destinataire,
+        bloc_adresse(pli.destinataire, pli.adresse_postale),
+    )
 
 
 class Imprimeur:

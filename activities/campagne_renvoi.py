@@ -156,7 +156,7 @@ class ActivitesRenvoi:
             raise _refus(f"renvoi {produite.renvoi_id} incomplet")
         livraison, tranche = Livraison.courriel, None
         if produite.canal is Canal.email:
-            cle = f"{campagne.workflow_id}:renvoi:document-{ancien.id}"
+            cle = dai.cle_mail_renvoi(campagne.workflow_id, ancien.id or 0)
             await self._mails.envoyer(
                 [
                     MailCampagne(

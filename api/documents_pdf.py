@@ -20,6 +20,11 @@ POLICES = Path(__file__).resolve().parents[1] / "node_modules" / "@gouvfr" / "ds
 POLICE = "Marianne"
 BLEU_FRANCE = (0, 0, 145)
 GRIS = (58, 58, 58)
+# Where a window envelope shows the recipient's address on a letter folded in three (norme NF Z10-011, La Poste):
+# the block's left edge 100 mm from the page's, its first line 50 mm from the top (the window spans about 45 to
+# 95 mm); the letter's text starts below the window.
+ADRESSE_X, ADRESSE_Y, ADRESSE_LARGEUR, ADRESSE_INTERLIGNE = 100.0, 50.0, 92.0, 4.5
+DEBUT_TEXTE_SOUS_FENETRE = 100.0
 
 TITRES_PAR_TYPE = {
     "ris": "Relevé individuel de situation",
@@ -87,6 +92,15 @@ class _Pdf(FPDF):
         self.add_page()
         self._titre = titre
         return self.page_no()
+
+    def bloc_adresse(self, lignes: Sequence[str]) -> None:
+        """The recipient's address where the envelope's window shows it; the letter goes on below the window."""
+        self.set_font(POLICE, "", 10)
+        self.set_text_color(0, 0, 0)
+        for rang, ligne in enumerate(lignes):
+            self.set_xy(ADRESSE_X, ADRESSE_Y + rang * ADRESSE_INTERLIGNE)
+            self.cell(ADRESSE_LARGEUR, ADRESSE_INTERLIGNE, _texte(ligne))
+        self.set_xy(self.l_margin, max(self.get_y(), DEBUT_TEXTE_SOUS_FENETRE))
 
     def numeroter_lettre(self, premiere: int) -> None:
         """A laid-out letter's footers, on its own pages (fpdf2 writes to an earlier page when ``page`` is set)."""
@@ -337,29 +351,41 @@ def rendre_pdf(
     return bytes(pdf.output())
 
 
-# One letter of a print batch: the document's type, content and date, and the agent's name.
-Lettre = tuple[str, dict[str, Any], Any, str | None]
+# One letter of a print batch: the document's type, content and date, the agent's name, and the address block of the
+# envelope's window (``domain.adresse.bloc_adresse``; empty: none).
+Lettre = tuple[str, dict[str, Any], Any, str | None, Sequence[str]]
 
 
 def rendre_lettres(
     lettres: Sequence[Lettre], provenance: str = PROVENANCE_COURRIER
 ) -> tuple[bytes, list[tuple[int, int]]]:
-    """Several documents in one PDF, each from a new page and numbering its own pages; with the first and last page
-    of each. The font is embedded and subset once for the whole file: per letter, that was most of the cost."""
+    """Several documents in one PDF, each from a new page and numbering its own pages, with the recipient's address
+    in the envelope's window on its first page; with the first and last page of each. The font is embedded and
+    subset once for the whole file: per letter, that was most of the cost."""
     pdf = _Pdf("Courriers de la CNRACL")
     pdf._lettres = True
     pages = []
-    for type_, contenu, cree_le, agent in lettres:
-        premiere = _composer(pdf, type_, contenu, cree_le, agent, provenance)
+    for type_, contenu, cree_le, agent, adresse in lettres:
+        premiere = _composer(pdf, type_, contenu, cree_le, agent, provenance, adresse)
         pdf.numeroter_lettre(premiere)
         pages.append((premiere, pdf.page_no()))
     return bytes(pdf.output()), pages
 
 
-def _composer(pdf: _Pdf, type_: str, contenu: dict[str, Any], cree_le: Any, agent: str | None, provenance: str) -> int:
-    """One document laid out from a new page; its first page."""
+def _composer(
+    pdf: _Pdf,
+    type_: str,
+    contenu: dict[str, Any],
+    cree_le: Any,
+    agent: str | None,
+    provenance: str,
+    adresse: Sequence[str] = (),
+) -> int:
+    """One document laid out from a new page (a letter: with its address block); its first page."""
     titre = titre_du_document(type_, contenu)
     premiere = pdf.commencer_lettre(titre)
+    if adresse:
+        pdf.bloc_adresse(adresse)
     pdf.titre(titre)
     if contenu.get("rectificatif"):
         pdf.paragraphe(

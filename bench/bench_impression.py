@@ -26,8 +26,8 @@ def _processeur() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _lettres(nombre: int, graine: int) -> list[tuple[str, dict[str, Any], datetime, str]]:
-    """RIS of 1 to 15 periods (the campaign's cohorts), named agents with accents."""
+def _lettres(nombre: int, graine: int) -> list[tuple[str, dict[str, Any], datetime, str, list[str]]]:
+    """RIS of 1 to 15 periods (the campaign's cohorts), named agents with accents, and their address blocks."""
     hasard = random.Random(graine)
     prenoms = ["Émilie", "François", "Hélène", "Jérôme", "Loïc", "Noémie", "Zoé"]
     lettres = []
@@ -48,7 +48,9 @@ def _lettres(nombre: int, graine: int) -> list[tuple[str, dict[str, Any], dateti
             "periodes": periodes,
             "campagne": {"annee": 2026, "annee_envoi": 2027},
         }
-        lettres.append(("ris", contenu, datetime(2027, 9, 6, tzinfo=UTC), f"{hasard.choice(prenoms)} Agent{rang}"))
+        agent = f"{hasard.choice(prenoms)} Agent{rang}"
+        adresse = [agent, f"{rang + 1} rue des Écoles", "Bâtiment B", "42000 SAINT-ÉTIENNE"]
+        lettres.append(("ris", contenu, datetime(2027, 9, 6, tzinfo=UTC), agent, adresse))
     return lettres
 
 
@@ -68,7 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     tailles = {"seules": 0, "ensemble": 0}
     for _ in range(args.tours):
         debut = _processeur()
-        tailles["seules"] = sum(len(rendre_pdf(*lettre, provenance=PROVENANCE_COURRIER)) for lettre in lettres)
+        tailles["seules"] = sum(
+            len(rendre_pdf(type_, contenu, cree_le, agent, provenance=PROVENANCE_COURRIER))
+            for type_, contenu, cree_le, agent, _adresse in lettres
+        )
         seules.append((_processeur() - debut) / len(lettres))
         debut = _processeur()
         pdf, _pages = rendre_lettres(lettres)

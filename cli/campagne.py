@@ -113,6 +113,53 @@ def etat(annee: Annotated[int, typer.Option(help="Année de campagne N", callbac
     typer.echo(json.dumps(vue, ensure_ascii=False, indent=2, default=str))
 
 
+@app.command(
+    help="Signaler les courriels revenus après leur envoi (avis de non-remise) : chaque agent concerné passe au "
+    "courrier (lot d'impression de la tranche suivante, incident), comme pour un courriel refusé ; un courriel déjà "
+    "signalé ne change plus rien."
+)
+def rebonds(
+    fichiers: Annotated[
+        list[Path],
+        typer.Argument(help="Les avis de non-remise reçus (.eml, RFC 3464), tels que le serveur les a renvoyés"),
+    ],
+    annee: Annotated[int, typer.Option(help="Année de campagne N", callback=_annee_valide)],
+) -> None:
+    """The mail provider's bounces, read from their files (``services.campagne_rebonds``)."""
+    from services import campagne_rebonds
+
+    avis = []
+    for fichier in fichiers:
+        try:
+            avis.append((f"le fichier {fichier.name}", fichier.read_bytes()))
+        except OSError as erreur:
+            typer.secho(f"Le fichier {fichier} ne peut pas être lu ({erreur.strerror}).", err=True, fg=typer.colors.RED)
+            raise typer.Exit(2) from erreur
+    settings = get_settings()
+
+    async def signaler() -> campagne_rebonds.RebondsPublic:
+        async with base_de_donnees(settings) as sessions, sessions() as session:
+            return await campagne_rebonds.signaler_avis(session, Moteur(settings), annee, avis)
+
+    resultat = _executer(signaler())
+    if resultat.etat == "en_cours":
+        typer.echo("Courriels revenus transmis : ils sont en cours de traitement.")
+        return
+    for rebond in resultat.rebonds:
+        if rebond.deja_signale:
+            typer.echo(f"{rebond.message_id} : déjà signalé, rien de refait.")
+        elif rebond.tranche is not None:
+            typer.echo(
+                f"{rebond.message_id} : document n° {rebond.document_id} par courrier, lot d'impression de la "
+                f"tranche {rebond.tranche} ; incident ouvert."
+            )
+        else:
+            typer.echo(
+                f"{rebond.message_id} : document n° {rebond.document_id} dû par courrier, mais l'adresse postale de "
+                "l'agent est inconnue ; incident ouvert."
+            )
+
+
 @app.command("verifier-export")
 def verifier_export(
     manifeste: Annotated[Path, typer.Argument(help="Le manifeste d'un lot (…/lot-00000.manifest.json)")],

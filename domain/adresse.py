@@ -8,6 +8,7 @@ characters (norme NF Z10-011, the envelope's window).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -15,6 +16,7 @@ from domain.campagne import Canal
 from domain.texte import TexteLibre
 
 LIGNE_MAX = 38
+LIGNES_MAX = 6  # lines of the address block in the envelope's window, the recipient's name included
 _CODE_POSTAL = re.compile(r"[0-9]{5}")
 _COMMUNE = re.compile(r"[^\W\d_]+(?:[ '’-]+[^\W\d_]+)*(?: \d{1,2}(?:e|er))?", re.UNICODE)
 _DERNIERE_LIGNE = re.compile(r"([0-9]{5}) +(.+)")
@@ -62,6 +64,19 @@ def lignes_adresse(adresse: str | None) -> list[str]:
     return [ligne.strip() for ligne in (adresse or "").splitlines() if ligne.strip()]
 
 
+def bloc_adresse(destinataire: str, adresse: Sequence[str]) -> list[str]:
+    """The address block a letter shows in the envelope's window (norme NF Z10-011): the recipient's name, then the
+    address's lines, at most six lines of 38 characters, the last one (« code postal COMMUNE ») in capitals. An
+    address stored with too many lines keeps its first ones and its last; none: no block."""
+    lignes = [ligne.strip() for ligne in adresse if ligne.strip()]
+    if not lignes:
+        return []
+    if len(lignes) > LIGNES_MAX - 1:
+        lignes = [*lignes[: LIGNES_MAX - 2], lignes[-1]]
+    lignes[-1] = lignes[-1].upper()
+    return [ligne[:LIGNE_MAX] for ligne in (destinataire.strip(), *lignes) if ligne]
+
+
 def lire_adresse(adresse: str | None) -> dict[str, str]:
     """The stored address back in the form's fields (an address stored otherwise: its lines in ``voie`` and
     ``complement``, for the person to sort out)."""
@@ -98,3 +113,8 @@ def cle_incident_sans_adresse(affilie_id: int) -> str:
     """The campaign incident of an agent due on paper whose address is unknown (one per campaign): resolved when
     the address is set."""
     return f"adresse:affilie-{affilie_id}"
+
+
+def cle_incident_courriel(affilie_id: int) -> str:
+    """The campaign incident of an agent whose mail was refused, or came back after it was sent (one per campaign)."""
+    return f"courriel:affilie-{affilie_id}"

@@ -7,6 +7,7 @@ database and are read by activities.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -27,6 +28,40 @@ LOT_ANCIENS_AFFILIES = -1
 
 def id_workflow_campagne(annee: int, simulation: bool = False) -> str:
     return f"campagne-dai-{annee}-simulation" if simulation else f"campagne-dai-{annee}"
+
+
+# The outbox keys of the mails announcing a campaign document to its agent (each mail once): the document of a
+# cohort, and a re-sent version (named by the document it replaces). A bounce finds its agent back through them.
+_CLE_MAIL_DOCUMENT = re.compile(r"(?P<campagne>.+):document:(?P<cohorte>\w+):affilie-(?P<affilie>\d+)")
+_CLE_MAIL_RENVOI = re.compile(r"(?P<campagne>.+):renvoi:document-(?P<document>\d+)")
+
+
+def cle_mail_document(workflow_id: str, cohorte: str, affilie_id: int) -> str:
+    return f"{workflow_id}:document:{cohorte}:affilie-{affilie_id}"
+
+
+def cle_mail_renvoi(workflow_id: str, document_remplace_id: int) -> str:
+    return f"{workflow_id}:renvoi:document-{document_remplace_id}"
+
+
+@dataclass(frozen=True)
+class MailDAgent:
+    """What an agent's campaign mail announced: a cohort's document (``cohorte``, ``affilie_id``), or a re-sent
+    version (``document_remplace_id``)."""
+
+    cohorte: str | None = None
+    affilie_id: int | None = None
+    document_remplace_id: int | None = None
+
+
+def mail_d_agent(workflow_id: str, cle: str) -> MailDAgent | None:
+    """The agent's mail of campaign ``workflow_id`` behind an outbox key; ``None`` for another mail (an employer's,
+    another campaign's)."""
+    if (document := _CLE_MAIL_DOCUMENT.fullmatch(cle)) and document["campagne"] == workflow_id:
+        return MailDAgent(cohorte=document["cohorte"], affilie_id=int(document["affilie"]))
+    if (renvoi := _CLE_MAIL_RENVOI.fullmatch(cle)) and renvoi["campagne"] == workflow_id:
+        return MailDAgent(document_remplace_id=int(renvoi["document"]))
+    return None
 
 
 # Stored values (a member's value is its name, as in ``domain.etats``): tests/domain/test_campagne.py pins them.
@@ -50,10 +85,12 @@ Canal = StrEnum("Canal", "email papier")
 # How one campaign document reached its agent (``campagne_cible.livraison``): ``courriel`` the mail server accepted
 # the announcement; ``papier`` in the tranche's print batch (paper chosen, or no email address);
 # ``papier_apres_refus`` the mail was refused (a permanent refusal, or temporary ones past their bound): the agent
-# is switched to paper and the document is in the print batch; ``sans_adresse`` due on paper but no postal address
-# known (an incident for the supervisors).
-Livraison = StrEnum("Livraison", "courriel papier papier_apres_refus sans_adresse")
-LIVRAISONS_PAPIER = (Livraison.papier, Livraison.papier_apres_refus)
+# is switched to paper and the document is in the print batch; ``papier_apres_rebond`` the server accepted the mail,
+# which came back later (a delivery status notification, ``domain.campagne_rebonds``): the same switch, the document
+# in the print batch of the next tranche; ``sans_adresse`` due on paper but no postal address known (an incident for
+# the supervisors).
+Livraison = StrEnum("Livraison", "courriel papier papier_apres_refus papier_apres_rebond sans_adresse")
+LIVRAISONS_PAPIER = (Livraison.papier, Livraison.papier_apres_refus, Livraison.papier_apres_rebond)
 # A campaign manager's decision on who is in the campaign (``campagne_perimetre``): an exclusion (lifted or not) or
 # an addition the selection missed; of an agent, or of an employer (its agents).
 DecisionPerimetre = StrEnum("DecisionPerimetre", "exclusion ajout")

@@ -37,5 +37,6 @@ EtatTache = StrEnum("EtatTache", "ouverte terminee annulee close_date_limite")
 
 TypeDocument = StrEnum("TypeDocument", "ris bilan eig")
 # ``refuse``: the mail server refused the recipient for good (a 5xx, or temporary refusals past their bound): never
-# sent again; a campaign sends that agent's document on paper.
-EtatMail = StrEnum("EtatMail", "a_envoyer envoye incident refuse")
+# sent again; a campaign sends that agent's document on paper. ``rebondi``: the server accepted it, and it came back
+# later (a delivery status notification reported to the campaign): the same switch to paper.
+EtatMail = StrEnum("EtatMail", "a_envoyer envoye incident refuse rebondi")

@@ -1002,8 +1002,8 @@ async def cibles_de_la_campagne(
     return await _dictionnaires(
         session,
         f"""
-        SELECT a.nir, a.nom, a.prenom, c.cohorte, c.age, c.employeur_id, c.a_mettre_a_jour, c.tranche, c.etat,
-               c.document_id, c.livraison, a.canal
+        SELECT a.nir, a.nom, a.prenom, c.affilie_id, c.cohorte, c.age, c.employeur_id, c.a_mettre_a_jour, c.tranche,
+               c.etat, c.document_id, c.livraison, a.canal
         FROM campagne_cible c JOIN affilie a ON a.id = c.affilie_id
         WHERE c.campagne_id = :c {filtres} ORDER BY c.id LIMIT :limite OFFSET :decalage""",
         valeurs,

@@ -268,7 +268,8 @@ class Mail(SQLModel, table=True):
     sujet: str = _texte(300)
     corps_texte: str
     corps_html: str
-    message_id: str = _texte(250)
+    # Derived from the key (a relay can tell a repeat); a bounce names the mail by it, hence the index.
+    message_id: str = _texte(250, index=True)
     etat: str = Field(default="a_envoyer", sa_type=String(20), index=True)
     cree_le: datetime | None = _horodatage()
     envoye_le: datetime | None = _horodatage(nullable=True)
@@ -278,6 +279,10 @@ class Mail(SQLModel, table=True):
     # The outbox sweeper's sends of a row no process sends, and the earliest next one (its backoff).
     tentatives: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     prochain_essai_le: datetime | None = _horodatage(nullable=True)
+    # A mail the server accepted that came back later (``etat`` ``rebondi``, a delivery status notification): when
+    # it was reported, and why (in French).
+    rebondi_le: datetime | None = _horodatage(nullable=True)
+    motif_rebond: str | None = _texte(300, nullable=True)
 
 
 class Evenement(SQLModel, table=True):

@@ -11,7 +11,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import WorkflowFailureError
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from domain import campagne as dai
 from domain.campagne import PARIS, Canal, Livraison
@@ -23,7 +23,7 @@ from notifications.rendu import date_fr
 from persistence import depots_campagne, perimetre_campagne, renvoi_campagne
 from persistence.models import Affilie, Compte
 from services.acces import exiger_role, numero
-from services.moteur import Moteur, joignable
+from services.moteur import Moteur, joignable, motif_du_refus
 from workflows.campagne_renvoi import demarrer_renvoi
 
 ATTENTE_RESULTAT = 20.0  # seconds the request waits for the new version and its announcement
@@ -90,7 +90,11 @@ async def renvoyer(
         except TimeoutError:
             return RenvoiPublic(etat="en_cours", document_remplace_id=document_id)
         except WorkflowFailureError as echec:
-            raise Conflit(_motif_du_refus(echec)) from None
+            raise Conflit(
+                motif_du_refus(
+                    echec, REFUS_RENVOI, "Le renvoi du document n'a pas abouti : réessayez dans quelques minutes."
+                )
+            ) from None
     return _public(resultat)
 
 
@@ -101,16 +105,6 @@ async def _pas_deja_remplace(session: AsyncSession, document_id: int) -> None:
             f"Le document n° {document_id} a déjà été remplacé, le {date_fr(suivant.cree_le)}, par le document "
             f"n° {suivant.id} : pour un nouvel envoi, renvoyez celui-ci."
         )
-
-
-def _motif_du_refus(echec: WorkflowFailureError) -> str:
-    """The activity's refusal, in French as it was written; anything else, a sentence saying what to do."""
-    cause: BaseException | None = echec.cause
-    while cause is not None:
-        if isinstance(cause, ApplicationError) and cause.type == REFUS_RENVOI:
-            return cause.message
-        cause = cause.__cause__ or getattr(cause, "cause", None)
-    return "Le renvoi du document n'a pas abouti : réessayez dans quelques minutes."
 
 
 def _public(resultat: ResultatRenvoi) -> RenvoiPublic:

@@ -22,13 +22,15 @@ from domain.campagne import (
     Calendrier,
     Cohorte,
     Livraison,
+    cle_mail_document,
+    cle_mail_renvoi,
     id_workflow_campagne,
 )
 from domain.campagne_echeances import id_workflow_delai
 from domain.erreurs import Conflit, Indisponible, Introuvable, Refus
 from domain.texte import TexteLibreMultiligne
 from notifications.rendu import accord, date_fr, date_heure_fr
-from persistence import depots, depots_campagne, depots_echeances, renvoi_campagne
+from persistence import depots, depots_campagne, depots_echeances, rebonds_campagne, renvoi_campagne
 from persistence.models import Compte
 from persistence.models_campagne import CampagneTable
 from services.acces import numero
@@ -183,7 +185,26 @@ async def agents(
         livraison.value if livraison else None,
     )
     renvois = await renvoi_campagne.renvois_de_la_campagne(session, numero(campagne))
-    return [ligne | {"renvoi": renvois.get(ligne["document_id"])} for ligne in lignes]
+    rebonds = await _rebonds(session, campagne.workflow_id, lignes, renvois)
+    return [
+        ligne | {"renvoi": renvois.get(ligne["document_id"]), "rebond": rebonds.get(rang)}
+        for rang, ligne in enumerate(lignes)
+    ]
+
+
+async def _rebonds(
+    session: AsyncSession, workflow_id: str, lignes: list[dict[str, Any]], renvois: dict[int, dict[str, Any]]
+) -> dict[int, dict[str, Any]]:
+    """For each listed agent (by rank) whose mail came back after it was sent — the document's or its re-send's —
+    when it was reported, and why."""
+    rangs: dict[str, int] = {}
+    for rang, ligne in enumerate(lignes):
+        rangs[cle_mail_document(workflow_id, ligne["cohorte"], ligne["affilie_id"])] = rang
+        if (renvoi := renvois.get(ligne["document_id"])) is not None:
+            rangs[cle_mail_renvoi(workflow_id, renvoi["remplace"]["id"])] = rang
+    return {
+        rangs[cle]: rebond for cle, rebond in (await rebonds_campagne.rebonds_des_mails(session, list(rangs))).items()
+    }
 
 
 async def _piloter(

@@ -20,9 +20,11 @@ from temporalio.client import (
     Client,
     RPCError,
     RPCTimeoutOrCancelledError,
+    WorkflowFailureError,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
+from temporalio.exceptions import ApplicationError
 from temporalio.runtime import Runtime
 from temporalio.service import RPCStatusCode, TLSConfig
 
@@ -48,6 +50,17 @@ def moteur_en_panne(exc: BaseException) -> bool:
         exc,
         (ConnectionError, OSError, TimeoutError, RPCTimeoutOrCancelledError, WorkflowUpdateRPCTimeoutOrCancelledError),
     )
+
+
+def motif_du_refus(echec: WorkflowFailureError, type_refus: str, sinon: str) -> str:
+    """A process's failure as its person reads it: its activity's refusal of type ``type_refus``, in French as it was
+    written; anything else, ``sinon`` (a sentence saying what to do)."""
+    cause: BaseException | None = echec.cause
+    while cause is not None:
+        if isinstance(cause, ApplicationError) and cause.type == type_refus:
+            return cause.message
+        cause = cause.__cause__ or getattr(cause, "cause", None)
+    return sinon
 
 
 def tls_des_reglages(settings: Settings) -> TLSConfig | bool:

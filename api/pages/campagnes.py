@@ -62,6 +62,7 @@ LIVRAISONS = {
     "courriel": "Par courriel",
     "papier": "Par courrier",
     "papier_apres_refus": "Par courrier, le courriel ayant été refusé",
+    "papier_apres_rebond": "Par courrier, le courriel étant revenu après son envoi",
     "sans_adresse": "À envoyer par courrier : adresse postale inconnue",
 }
 CANAUX = {"email": "Courriel", "papier": "Courrier"}

@@ -432,7 +432,14 @@ CHAMPS |= {
     "commune": "Commune",
     "canal": "Recevoir les documents",
 }
+# The mail provider's bounces reported to a campaign (services/campagne_rebonds.py).
+CHAMPS |= {
+    "rebonds": "Courriels revenus",
+    "message_id": "Identifiant du courriel",
+    "avis_de_non_remise": "Avis de non-remise",
+}
 EVENEMENTS |= {
+    "courriel_rebondi": "Courriel revenu après son envoi : agent passé au courrier",
     "document_renvoye": "Document de la campagne renvoyé (nouvelle version)",
     "coordonnees_modifiees": "Adresse postale ou mode de réception des documents modifié",
 }

@@ -12,8 +12,9 @@ from api.deps import Employeur_ou_Superviseur, Identifiant, IdentifiantFacultati
 from api.parametres import Decalage
 from domain.campagne import Cohorte, Livraison
 from domain.texte import TexteLibreMultiligne
-from services import campagne_echeances, campagne_renvoi, campagnes, taches
+from services import campagne_echeances, campagne_rebonds, campagne_renvoi, campagnes, taches
 from services.campagne_echeances import DelaiPublic, Prolongation
+from services.campagne_rebonds import RebondsPublic, SignalementRebonds
 from services.campagne_renvoi import DemandeDeRenvoi, RenvoiPublic
 from services.campagnes import CampagnePublique, EtatPilotage, Pilotage
 
@@ -21,7 +22,10 @@ router = APIRouter(prefix="/campagnes", tags=["campagne DAI"])
 
 ModeDeRemise = Annotated[
     Livraison | None,
-    Query(description="courriel, papier, papier_apres_refus (courriel refusé, passé au papier) ou sans_adresse"),
+    Query(
+        description="courriel, papier, papier_apres_refus (courriel refusé, passé au papier), papier_apres_rebond "
+        "(courriel revenu après son envoi, passé au papier) ou sans_adresse"
+    ),
 ]
 
 Annee = Path(ge=2007, le=2100, description="Année de campagne N (lancement en juillet N, envoi en N+1)")
@@ -98,7 +102,8 @@ async def agents(
     decalage: Decalage = 0,
 ) -> list[dict[str, Any]]:
     """Who receives (or, for a dry run, would receive) which document, and how it reached them: ``livraison``
-    (by mail, on paper, on paper after a refused mail, or due on paper without an address) and ``canal``."""
+    (by mail, on paper, on paper after a refused or bounced mail, or due on paper without an address), ``canal``,
+    and ``rebond`` (when the mail came back, and why)."""
     return await campagnes.agents(session, annee, simulation, employeur_id, cohorte, limite, decalage, livraison)
 
 
@@ -119,6 +124,23 @@ async def renvoyer(
     replaced (re-send the current version), or the agent no longer entitled; 422: the agent cannot be reached by that
     channel."""
     return await campagne_renvoi.renvoyer(session, moteur, compte, annee, document_id, corps)
+
+
+@router.post("/{annee}/rebonds", response_model=RebondsPublic, status_code=status.HTTP_202_ACCEPTED)
+async def signaler_rebonds(
+    corps: SignalementRebonds,
+    compte: Superviseur,
+    session: SessionDep,
+    moteur: MoteurDep,
+    annee: int = Annee,
+) -> RebondsPublic:
+    """Mails the server accepted that came back later (the mail provider's bounces): ``rebonds``, each a
+    ``message_id`` and a ``motif``, or ``avis_de_non_remise``, the raw delivery status notifications (RFC 3464). Each
+    agent is switched to paper as for a mail refused during the exchange: the document goes into the print batch of
+    the campaign's next tranche, an incident opens, the history says who reported it. The same bounce again changes
+    nothing (``deja_signale``). 404: no mail of this campaign has that Message-ID (named); 422: not a notification,
+    or a mail to an employer; 409: a mail not sent yet."""
+    return await campagne_rebonds.signaler_rebonds(session, moteur, compte, annee, corps)
 
 
 @router.post("/{annee}/pause", response_model=EtatPilotage)

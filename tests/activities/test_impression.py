@@ -15,13 +15,13 @@ from typing import Any
 
 from activities.campagne_papier import Imprimeur, Lettre, Pli, dossier_du_lot
 from api.documents_pdf import rendre_lettres
-from tests.support.texte_pdf import texte_pdf
+from tests.support.texte_pdf import dans_la_fenetre, pages_pdf, texte_pdf
 
 
 def rendu_signe(lettres: Sequence[Lettre]) -> tuple[bytes, list[tuple[int, int]]]:
     """A stand-in for the letters' layout that says which process made the file (module-level: the pool pickles
     it); each letter a page."""
-    agents = ", ".join(str(agent) for _, _, _, agent in lettres)
+    agents = ", ".join(str(agent) for _, _, _, agent, _ in lettres)
     return f"%PDF-1.4 {agents} par {os.getpid()}".encode(), [(i + 1, i + 1) for i in range(len(lettres))]
 
 
@@ -94,9 +94,10 @@ def _ris(periodes: int) -> dict[str, Any]:
 
 def test_les_lettres_d_un_fichier_numerotent_chacune_leurs_pages():
     lettres: list[Lettre] = [
-        ("ris", _ris(2), datetime(2027, 9, 6, tzinfo=UTC), "Alice Martin"),
-        ("ris", _ris(60), datetime(2027, 9, 6, tzinfo=UTC), "Bruno Petit"),  # a long career: several pages
-        ("ris", _ris(1), datetime(2027, 9, 6, tzinfo=UTC), "Chloé Durand"),
+        ("ris", _ris(2), datetime(2027, 9, 6, tzinfo=UTC), "Alice Martin", ["Alice Martin", "75002 PARIS"]),
+        # a long career: several pages
+        ("ris", _ris(60), datetime(2027, 9, 6, tzinfo=UTC), "Bruno Petit", ["Bruno Petit", "33000 BORDEAUX"]),
+        ("ris", _ris(1), datetime(2027, 9, 6, tzinfo=UTC), "Chloé Durand", ["Chloé Durand", "33600 PESSAC"]),
     ]
     pdf, pages = rendre_lettres(lettres)
     assert pages[0] == (1, 1) and pages[1][0] == 2 and pages[1][1] > 2 and pages[2] == (pages[1][1] + 1,) * 2
@@ -106,3 +107,7 @@ def test_les_lettres_d_un_fichier_numerotent_chacune_leurs_pages():
     assert pieds == attendus
     for agent in ("Alice Martin", "Bruno Petit", "Chloé Durand"):
         assert f"Agent : {agent}" in texte
+    # Each letter's first page: its address, and nothing else, where the envelope's window shows it.
+    mises_en_page = pages_pdf(pdf)
+    for (_, _, _, _, adresse), (premiere, _) in zip(lettres, pages, strict=True):
+        assert dans_la_fenetre(mises_en_page[premiere - 1]) == adresse

@@ -28,6 +28,7 @@ AUTRES_REGIMES = {"autres_regimes": [{"regime": "regime_general", "trimestres": 
 COMPLETION = {"carriere_verifiee": True, "indice_fin_de_carriere": 600}
 LIGNE = {"date_debut": "2010-01-01", "date_fin": "2010-12-31"}
 PERIMETRE = {"type": "employeur", "siret": "21330063000174", "motif": "x"}
+REBONDS = {"rebonds": [{"message_id": "<3f2a9c@cnracl.example.fr>", "motif": "Boîte aux lettres inconnue"}]}
 CAS = {
     "date_de_naissance": "1968-04-02",
     "date_de_liquidation": "2032-04-02",
@@ -88,6 +89,7 @@ MATRICE: list[tuple[str, str, Any, tuple[Any, ...]]] = [
     ("POST", "/campagnes/2027/pause", None, (401, 403, 403, 403, 403, OK)),
     ("POST", "/campagnes/2027/reprise", None, (401, 403, 403, 403, 403, OK)),
     ("POST", "/campagnes/2027/documents/{document}/renvoi", {"motif": "x"}, (401, 403, 403, 403, 403, OK)),
+    ("POST", "/campagnes/2027/rebonds", REBONDS, (401, 403, 403, 403, 403, OK)),
     # The postal address and the channel: one's own (an agent), an agent's named by NIR (a supervisor).
     ("GET", "/coordonnees", None, (401, OK, OK, 403, 403, OK)),
     ("PUT", "/coordonnees?nir={nir}", {"canal": "email"}, (401, OK, OK, 403, 403, OK)),

@@ -33,7 +33,7 @@ from tests.support.environnement import settings_sur, texte
 from tests.support.fabriques import avec_question_secrete, modifier_affilie
 from tests.support.navigateur import Navigateur
 from tests.support.service import CODE
-from tests.support.texte_pdf import texte_pdf
+from tests.support.texte_pdf import dans_la_fenetre, pages_pdf, texte_pdf
 from workflows.campagne import CampagneDaiWorkflow
 from workflows.campagne_client import demande_campagne, demarrer_campagne
 
@@ -159,11 +159,16 @@ async def test_papier_destinataire_refuse_et_collecteur_en_panne(banc):
         for pli in manifeste["plis"]:
             pdf = (manifeste_json.parent / pli["fichier"]).read_bytes()
             assert pli["sha256"] == hashlib.sha256(pdf).hexdigest() and 1 <= pli["pages"][0] <= pli["pages"][1]
-            plis[pli["destinataire"]] = (pli, texte_pdf(pdf))
+            plis[pli["destinataire"]] = (pli, texte_pdf(pdf), pages_pdf(pdf)[pli["pages"][0] - 1])
     assert set(plis) == {f"{agents[cle].prenom} {agents[cle].nom}" for cle in papier}
     for cle, livraison in papier.items():
-        pli, contenu = plis[f"{agents[cle].prenom} {agents[cle].nom}"]
+        nom = f"{agents[cle].prenom} {agents[cle].nom}"
+        pli, contenu, premiere_page = plis[nom]
         assert pli["adresse_postale"] == ADRESSES[cle].split("\n")
+        # The letter's first page: the name and address where the envelope's window shows them (norme NF Z10-011),
+        # the town in capitals, and nothing else there.
+        *lignes, ville = ADRESSES[cle].split("\n")
+        assert dans_la_fenetre(premiere_page) == [nom, *lignes, ville.upper()]
         assert pli["document_id"] == cibles[agents[cle].id].document_id and pli["livraison"] == livraison
         assert f"{agents[cle].prenom} {agents[cle].nom}" in contenu and "Relevé individuel de situation" in contenu
         assert "envoyé par courrier à votre adresse personnelle" in contenu

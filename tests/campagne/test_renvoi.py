@@ -34,6 +34,7 @@ from tests.support.environnement import settings_de_test, texte
 from tests.support.fabriques import avec_question_secrete
 from tests.support.navigateur import Navigateur
 from tests.support.service import CODE
+from tests.support.texte_pdf import dans_la_fenetre, pages_pdf
 from worker import creer_worker
 from workflows.campagne_client import demande_campagne, demarrer_campagne
 
@@ -248,6 +249,10 @@ async def test_renvoi_par_courriel_par_courrier_et_changement_de_canal(banc):
     assert pli["adresse_postale"] == ["8 allée des Tilleuls", "Bâtiment B", "33400 TALENCE"]
     assert pli["destinataire"] == f"{agents['bruno'].prenom} {agents['bruno'].nom}"
     assert len(boite.pour(agents["bruno"].email)) == 1
+    # The letter carries the address where the envelope's window shows it.
+    fichier = dossier_du_lot(Path(settings.var_dir) / "impression", handle.id, rang + 1, lot_bruno) / pli["fichier"]
+    premiere_page = pages_pdf(fichier.read_bytes())[pli["pages"][0] - 1]
+    assert dans_la_fenetre(premiere_page) == [pli["destinataire"], *pli["adresse_postale"]]
 
     # The supervisor's delivery page: the re-sent versions and the replaced ones.
     nav = await connecte("superviseur")

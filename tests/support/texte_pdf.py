@@ -1,6 +1,7 @@
 """The text of a PDF written by fpdf2, read back without a PDF library: the content streams (inflated when
-compressed), their ``Tj`` strings decoded through the ToUnicode map of the font selected by ``Tf``. Enough to
-check what a document says; not a general PDF reader."""
+compressed), their ``Tj`` strings decoded through the ToUnicode map of the font selected by ``Tf``, and where each
+string starts (the ``Td`` before it), page by page. Enough to check what a document says and where; not a general
+PDF reader."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ _PAIRE = re.compile(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>")
 _POLICES = re.compile(rb"/Font\s*<<(.*?)>>", re.S)
 _RESSOURCE = re.compile(rb"/(\w+)\s+(\d+) 0 R")
 _OPERATION = re.compile(
-    rb"/(?P<police>\w+)\s+[\d.]+\s+Tf|\((?P<chaine>(?:\\.|[^\\)])*)\)\s*Tj"
+    rb"/(?P<police>\w+)\s+[\d.]+\s+Tf|(?P<x>-?[\d.]+)\s+(?P<y>-?[\d.]+)\s+Td"
+    rb"|\((?P<chaine>(?:\\.|[^\\)])*)\)\s*Tj"
     rb"|\[(?P<tableau>(?:\((?:\\.|[^\\)])*\)|[^\]()])*)\]\s*TJ",
     re.S,
 )
@@ -63,32 +65,85 @@ def _table(cmap: bytes) -> dict[int, str]:
     }
 
 
-def texte_pdf(pdf: bytes) -> str:
-    """Every shown string, one a line, in the order of the content streams."""
-    objets = _objets(pdf)
-    tables: dict[int, dict[int, str]] = {}
-    for numero, (dico, _) in objets.items():
-        if b"/Type0" in dico and (ref := re.search(rb"/ToUnicode\s+(\d+) 0 R", dico)):
-            tables[numero] = _table(objets[int(ref.group(1))][1] or b"")
-    noms: dict[bytes, int] = {}
-    for dico, _ in objets.values():
-        for bloc in _POLICES.findall(dico):
-            noms.update({nom: int(n) for nom, n in _RESSOURCE.findall(bloc)})
-    lignes, table = [], {}
-    for _dico, donnees in objets.values():
-        if donnees is None or b"begincmap" in donnees or b"Tj" not in donnees:
-            continue
+class _Lecteur:
+    def __init__(self, pdf: bytes) -> None:
+        self.objets = _objets(pdf)
+        self._tables: dict[int, dict[int, str]] = {}
+        for numero, (dico, _) in self.objets.items():
+            if b"/Type0" in dico and (ref := re.search(rb"/ToUnicode\s+(\d+) 0 R", dico)):
+                self._tables[numero] = _table(self.objets[int(ref.group(1))][1] or b"")
+        self._noms: dict[bytes, int] = {}
+        for dico, _ in self.objets.values():
+            for bloc in _POLICES.findall(dico):
+                self._noms.update({nom: int(n) for nom, n in _RESSOURCE.findall(bloc)})
+
+    def chaines(self, donnees: bytes) -> list[tuple[float, float, str]]:
+        """The strings a content stream shows, each with where it starts (points from the bottom left)."""
+        trouvees, table, x, y = [], {}, 0.0, 0.0
         for operation in _OPERATION.finditer(donnees):
             if operation.group("police"):
-                table = tables.get(noms.get(operation.group("police"), -1), {})
+                table = self._tables.get(self._noms.get(operation.group("police"), -1), {})
                 continue
-            chaines = (
+            if operation.group("x") is not None:
+                x, y = float(operation.group("x")), float(operation.group("y"))
+                continue
+            morceaux = (
                 [operation.group("chaine")]
                 if operation.group("chaine") is not None
                 else _MORCEAU.findall(operation.group("tableau"))
             )
-            brut = b"".join(_litterale(c) for c in chaines)
-            lignes.append(
-                "".join(table.get(int.from_bytes(brut[i : i + 2], "big"), "\ufffd") for i in range(0, len(brut) - 1, 2))
+            brut = b"".join(_litterale(c) for c in morceaux)
+            texte = "".join(
+                table.get(int.from_bytes(brut[i : i + 2], "big"), "\ufffd") for i in range(0, len(brut) - 1, 2)
             )
+            trouvees.append((x, y, texte))
+        return trouvees
+
+
+def texte_pdf(pdf: bytes) -> str:
+    """Every shown string, one a line, in the order of the content streams."""
+    lecteur = _Lecteur(pdf)
+    lignes = []
+    for _dico, donnees in lecteur.objets.values():
+        if donnees is None or b"begincmap" in donnees or b"Tj" not in donnees:
+            continue
+        lignes += [texte for _, _, texte in lecteur.chaines(donnees)]
     return "\n".join(lignes)
+
+
+_MM_PAR_POINT = 25.4 / 72
+
+
+def _trouve(motif: bytes, texte: bytes) -> re.Match[bytes]:
+    trouve = re.search(motif, texte, re.S)
+    if trouve is None:
+        raise ValueError(f"PDF illisible : {motif!r} absent")
+    return trouve
+
+
+def pages_pdf(pdf: bytes) -> list[list[tuple[float, float, str]]]:
+    """Each page's strings, pages in order: where each starts, in millimetres from the page's left edge and from
+    its top (the baseline), and its text."""
+    lecteur = _Lecteur(pdf)
+    racine = next(dico for dico, _ in lecteur.objets.values() if re.search(rb"/Type\s*/Pages\b", dico))
+    hauteur = float(_trouve(rb"/MediaBox\s*\[\s*[\d.]+\s+[\d.]+\s+[\d.]+\s+([\d.]+)", racine).group(1))
+    pages = []
+    for numero in re.findall(rb"(\d+) 0 R", _trouve(rb"/Kids\s*\[(.*?)\]", racine).group(1)):
+        dico, _ = lecteur.objets[int(numero)]
+        donnees = lecteur.objets[int(_trouve(rb"/Contents\s+(\d+) 0 R", dico).group(1))][1] or b""
+        pages.append(
+            [(x * _MM_PAR_POINT, (hauteur - y) * _MM_PAR_POINT, texte) for x, y, texte in lecteur.chaines(donnees)]
+        )
+    return pages
+
+
+# The window of a window envelope on a letter folded in three (norme NF Z10-011), in millimetres from the page's
+# left edge and top: what the postman reads.
+FENETRE_X, FENETRE_HAUT, FENETRE_BAS = 95.0, 45.0, 95.0
+
+
+def dans_la_fenetre(page: list[tuple[float, float, str]]) -> list[str]:
+    """The strings of a page that the envelope's window shows, top to bottom."""
+    return [
+        texte for x, y, texte in sorted(page, key=lambda c: c[1]) if x >= FENETRE_X and FENETRE_HAUT <= y <= FENETRE_BAS
+    ]

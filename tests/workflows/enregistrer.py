@@ -29,10 +29,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.campagne import PARIS, Livraison
 from domain.campagne_echeances import id_workflow_delai
+from domain.campagne_rebonds import DemandeRebonds, Rebond
 from domain.campagne_renvoi import DemandeRenvoi
 from domain.cir import LigneCir, NatureService
 from domain.eir import ActionAffilie, DemandeConsolidation, PeriodeASignaler, ReponsesEnquete
-from domain.etats import Acteur, EtatTache
+from domain.etats import Acteur, EtatMail, EtatTache
 from domain.processus import SIGNAL_SITUATION, ActionSuperviseur, FinProcessus, MotifFin
 from domain.rectification import DemandeRectification, Routage
 from domain.taches import ReponseTache
@@ -44,7 +45,7 @@ from persistence.comptes import creer_compte
 from persistence.db import SessionFactory, creer_moteur, fabrique_sessions, transaction
 from persistence.fabrique import identifiant
 from persistence.migrations import migrer_async
-from persistence.models import RectificationTable, Tache
+from persistence.models import Mail, RectificationTable, Tache
 from persistence.models_campagne import CibleCampagne
 from services.campagne_echeances import Prolongation, prolonger_delai
 from services.moteur import Moteur
@@ -58,6 +59,7 @@ from tests.support.validation import demarrer_echeance_validation
 from worker import creer_worker
 from workflows.campagne import LancementCampagneWorkflow
 from workflows.campagne_client import demande_campagne, demarrer_campagne, lancement_annuel
+from workflows.campagne_rebonds import demarrer_rebonds
 from workflows.campagne_renvoi import demarrer_renvoi
 from workflows.client import delais_eir, delais_taches, demarrer_eir
 from workflows.eir import EirWorkflow
@@ -424,6 +426,26 @@ async def renvoi_campagne(banc: Banc) -> list[WorkflowHistory]:
     return [await handle.fetch_history()]
 
 
+async def rebonds_campagne(banc: Banc) -> list[WorkflowHistory]:
+    """After the campaign, the mail provider reports that an agent's mail came back: the agent goes on paper."""
+    _, annee = await _campagne_menee(banc)
+    async with banc.sessions() as session:
+        mail = (
+            await session.exec(
+                select(Mail).where(Mail.evenement == "campagne_document_disponible", Mail.etat == EtatMail.envoye.value)
+            )
+        ).first()
+    if mail is None:
+        raise ValueError("la campagne n'a envoyé aucun courriel d'agent")
+    handle = await demarrer_rebonds(
+        banc.env.client,
+        banc.settings.task_queue,
+        DemandeRebonds(annee, [Rebond(mail.message_id, "Boîte aux lettres inconnue")], 0),
+    )
+    await handle.result()
+    return [await handle.fetch_history()]
+
+
 async def delai_employeur(banc: Banc) -> list[WorkflowHistory]:
     """A manager extends the hospital's deadline once the campaign's tasks are out: its own reminder, its tasks
     closed at its own date, its reminder after it."""
@@ -486,6 +508,7 @@ SCENARIOS: dict[str, tuple[Scenario, bool]] = {
     "campagne": (campagne, False),
     "lancement_campagne": (lancement_campagne, False),
     "renvoi_campagne": (renvoi_campagne, False),
+    "rebonds_campagne": (rebonds_campagne, False),
     "delai_employeur": (delai_employeur, False),
 }
 

@@ -1,0 +1,49 @@
+"""RebondsCampagneWorkflow — the mail provider's bounces reported to a campaign (``domain.campagne_rebonds``): one
+step, whose activity switches each bounced agent to paper, puts the document in the next print batch and opens the
+incident, once per mail. Its id is the business key (``id_workflow_rebonds``): the same bounces reported twice at
+once are one process; reported again later, a new process finds them done and changes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import RetryPolicy, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities.campagne_rebonds import ActivitesRebonds
+    from domain.campagne_rebonds import REFUS_REBOND, DemandeRebonds, ResultatRebonds, id_workflow_rebonds
+
+_REESSAIS = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(minutes=1),
+    non_retryable_error_types=[REFUS_REBOND],
+)
+
+
+@workflow.defn
+class RebondsCampagneWorkflow:
+    @workflow.run
+    async def run(self, demande: DemandeRebonds) -> ResultatRebonds:
+        return await workflow.execute_activity_method(
+            ActivitesRebonds.traiter,
+            replace(demande, horodatage=workflow.now()),
+            start_to_close_timeout=timedelta(minutes=5),
+            retry_policy=_REESSAIS,
+        )
+
+
+async def demarrer_rebonds(
+    client: Client, task_queue: str, demande: DemandeRebonds
+) -> WorkflowHandle[RebondsCampagneWorkflow, ResultatRebonds]:
+    """Start the bounces' process, or join the one under way for the same Message-IDs."""
+    return await client.start_workflow(
+        RebondsCampagneWorkflow.run,
+        demande,
+        id=id_workflow_rebonds(demande.annee, [rebond.message_id for rebond in demande.rebonds]),
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+    )
