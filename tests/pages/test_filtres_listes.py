@@ -83,7 +83,8 @@ async def test_un_mode_de_remise_inconnu_est_refuse_en_francais_avec_les_modes_p
     assert reponse.status_code == 422
     assert (
         "Mode de remise du document : mode de remise inconnu ; modes possibles : « Par courriel », « Par courrier », "
-        "« Par courrier, le courriel ayant été refusé », « À envoyer par courrier : adresse postale inconnue »"
+        "« Par courrier, le courriel ayant été refusé », « Par courrier, le courriel étant revenu après son envoi », "
+        "« À envoyer par courrier : adresse postale inconnue »"
     ) in unescape(reponse.text)
     assert mots_de_code(reponse.text) == []
     api = await service.http("superviseur")
