@@ -35,9 +35,10 @@ chromium: $(CHROMIUM)
 run: installer ressources-pages
 	$(VENV)/bin/cnracl run
 
-# The fault tests kill processes and bound delays: they run alone, after the others. The others run in two
-# processes (pytest-xdist, one test module per process at a time): most of their time is spent waiting on
-# Temporal's servers, the SMTP sink and the databases, each test with its own.
+# The tests run in two processes (pytest-xdist, one test module per process at a time): most of their time is
+# spent waiting on Temporal's servers, the SMTP sink and the databases, each test with its own. The fault tests
+# kill processes and bound delays: they run after the others, two at a time and no more, so that no other test's
+# load stretches the outages they time.
 CHAOS := tests/chaos tests/e2e/test_arret_worker.py tests/campagne/test_arret_worker_campagne.py \
 	tests/notifications/test_gabarits.py::test_smtp_en_panne_puis_retabli
 SANS_CHAOS := --ignore=tests/chaos --ignore=tests/e2e/test_arret_worker.py \
@@ -45,7 +46,7 @@ SANS_CHAOS := --ignore=tests/chaos --ignore=tests/e2e/test_arret_worker.py \
 	--deselect=tests/notifications/test_gabarits.py::test_smtp_en_panne_puis_retabli
 test: check ressources-pages chromium
 	$(VENV)/bin/pytest -q -p no:cacheprovider --durations=20 -n 2 --dist loadfile $(SANS_CHAOS)
-	$(VENV)/bin/pytest -q -p no:cacheprovider --durations=10 $(CHAOS)
+	$(VENV)/bin/pytest -q -p no:cacheprovider --durations=10 -n 2 --dist loadfile $(CHAOS)
 
 # What keeps the code as it is: lint, format, types (strict on domain, pension, workflows, services) and the
 # layers' import contracts (pyproject.toml). Each check runs; the target fails if one of them fails.
