@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from domain.campagne import Canal
+from domain.saisie import Saisie
 from domain.texte import TexteLibre
 
 LIGNE_MAX = 38
@@ -22,10 +23,10 @@ _COMMUNE = re.compile(r"[^\W\d_]+(?:[ '’-]+[^\W\d_]+)*(?: \d{1,2}(?:e|er))?", 
 _DERNIERE_LIGNE = re.compile(r"([0-9]{5}) +(.+)")
 
 
-class AdressePostale(BaseModel):
+class AdressePostale(Saisie):
     """The address as a person types it; ``lignes()`` is what the envelope carries."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     voie: TexteLibre = Field(min_length=1, max_length=LIGNE_MAX, description="Numéro et voie (3 rue des Écoles)")
     complement: TexteLibre = Field(
@@ -94,11 +95,9 @@ def lire_adresse(adresse: str | None) -> dict[str, str]:
     }
 
 
-class Coordonnees(BaseModel):
+class Coordonnees(Saisie):
     """What the agent (or a supervisor for them) sets: the postal address, and how the campaign's documents reach
     them. Paper needs an address."""
-
-    model_config = ConfigDict(extra="forbid")
 
     adresse_postale: AdressePostale | None = None
     canal: Canal = Field(description="email : par courriel ; papier : par courrier à l'adresse postale")

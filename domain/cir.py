@@ -16,11 +16,12 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Annotated, Any, Protocol
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from domain.erreurs import ErreurChamp, Refus
 from domain.regles import parametre, tous_les_parametres
+from domain.saisie import Saisie
 
 CENTIME = Decimal("0.01")
 MONTANT_MAXIMUM = Decimal("10000000")  # a bound on input, not a legal number: no period reaches ten million euros
@@ -94,10 +95,8 @@ def natures_sans_cotisation(a_la_date: date) -> frozenset[str]:
     return frozenset(parametre("cotisations", "natures_sans_cotisation", max(a_la_date, premiere)).valeur)
 
 
-class LigneCir(BaseModel):
+class LigneCir(Saisie):
     """Administrative and contribution data of one period, saved together (seed 000)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     # --- données administratives ---
     date_debut: date = Field(description="Premier jour de la période")

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Annotated, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from domain.etats import ETATS_EIR_TERMINES, Acteur, EtapeEir, EtatEir
 from domain.processus import Incident, Intervention, Notification, Projection, ReglesIncident, Transition, projection_de
 from domain.regles import parametre
+from domain.saisie import Saisie
 from domain.taches import DelaisTache
 from domain.texte import TexteLibreMultiligne
 
@@ -96,11 +97,10 @@ class DureeAutreRegimeLue(Protocol):
     def source(self) -> str: ...
 
 
-class DureeDeclaree(BaseModel):
+class DureeDeclaree(Saisie):
     """One of the agent's other schemes, as the agent enters it in phase 2: the scheme (a key of ``regimes.yaml``)
     and the trimestres its statement shows."""
 
-    model_config = ConfigDict(extra="forbid")
     regime: str = Field(min_length=1, max_length=40)
     trimestres: int = Field(ge=0, le=200)
 
@@ -143,8 +143,7 @@ class ActionAffilie(Intervention):
     """The agent validates the RIS, or withdraws the request."""
 
 
-class PeriodeASignaler(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PeriodeASignaler(Saisie):
     annee: int = Field(ge=1940, le=2100)
     commentaire: TexteLibreMultiligne = Field(min_length=1, max_length=1000)
 

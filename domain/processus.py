@@ -13,10 +13,10 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol
 
-from pydantic import BaseModel, ConfigDict
 from pydantic import Field as Champ
 
 from domain.etats import Acteur, TypeIncident
+from domain.saisie import Saisie
 
 # Which process, hence which projection table.
 TypeProcessus = StrEnum("TypeProcessus", "eir rectification validation")
@@ -235,10 +235,8 @@ def cle_notification(workflow_id: str, evenement: str, destinataire: Acteur, tou
     return f"{workflow_id}:{evenement}:{destinataire.value}:{tour}"
 
 
-class Intervention(BaseModel):
+class Intervention(Saisie):
     """What a person sends to a process (an update's input): who, and the state they answered."""
-
-    model_config = ConfigDict(extra="forbid")
 
     compte_id: int = 0
     sequence: int | None = Champ(

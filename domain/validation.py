@@ -8,11 +8,12 @@ from enum import StrEnum
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from domain.cir import CENTIME, LigneCir, ValeursDuPoint, taux_moyen, traitement_d_un_point
 from domain.processus import Intervention, Transition, VueDossier
 from domain.regles import parametre
+from domain.saisie import Saisie
 from domain.taches import DelaisTache
 from domain.texte import TexteLibre, TexteLibreMultiligne
 
@@ -230,10 +231,8 @@ def cotisations_retroactives(
 # --- what crosses Temporal ---
 
 
-class PeriodeDeclaree(BaseModel):
+class PeriodeDeclaree(Saisie):
     """A period of non-titular services the agent asks to validate, and where it was done."""
-
-    model_config = ConfigDict(extra="forbid")
 
     debut: date = Field(description="Premier jour de la période de services de non-titulaire")
     fin: date = Field(description="Dernier jour de la période de services de non-titulaire")
@@ -248,10 +247,8 @@ class PeriodeDeclaree(BaseModel):
         return self
 
 
-class CorpsDemandeValidation(BaseModel):
+class CorpsDemandeValidation(Saisie):
     """The agent's request: the periods to validate (optional: else the employer certifies them all)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     periodes: list[PeriodeDeclaree] = Field(default_factory=list, max_length=60)
 

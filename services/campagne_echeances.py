@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -14,6 +14,7 @@ from domain.campagne import cohortes
 from domain.campagne_echeances import delai_employeur, id_workflow_delai, instant_limite
 from domain.cir import Periode, periodes_non_couvertes
 from domain.erreurs import Introuvable, Refus
+from domain.saisie import Saisie
 from domain.texte import TexteLibreMultiligne
 from notifications.rendu import date_fr
 from persistence import depots, depots_echeances
@@ -25,8 +26,7 @@ from services.moteur import Moteur, joignable
 from workflows.campagne_delai import DelaiEmployeurWorkflow
 
 
-class Prolongation(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Prolongation(Saisie):
     date_limite: date = Field(
         ge=date(2007, 1, 1),
         le=date(2101, 12, 31),

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.campagne import (
@@ -31,6 +31,7 @@ from domain.campagne import (
 from domain.erreurs import Conflit, Introuvable, Refus
 from domain.etats import Acteur, Role
 from domain.regles import parametre
+from domain.saisie import Saisie
 from domain.texte import TexteLibreMultiligne
 from notifications.rendu import date_fr
 from persistence import depots, depots_campagne
@@ -52,10 +53,8 @@ _POURQUOI_SANS_DOCUMENT = {
 }
 
 
-class DemandePerimetre(BaseModel):
+class DemandePerimetre(Saisie):
     """An exclusion or an addition: the agent (by NIR) or the employer (by SIRET), and why."""
-
-    model_config = ConfigDict(extra="forbid")
 
     type: TypePerimetre = Field(description="agent ou employeur")
     nir: Nir | None = Field(default=None, max_length=21, description="NIR de l'agent (type agent)")

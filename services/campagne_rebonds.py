@@ -26,6 +26,7 @@ from domain.campagne_rebonds import (
 )
 from domain.erreurs import Conflit, Introuvable, Refus
 from domain.etats import EtatMail, Role
+from domain.saisie import Saisie
 from domain.texte import TexteLibreMultiligne
 from persistence import depots_campagne, rebonds_campagne
 from persistence.models import Compte
@@ -38,8 +39,8 @@ ATTENTE_RESULTAT = 20.0  # seconds the request waits for the bounces to be taken
 AVIS_MAX = 200_000  # characters of one raw notification (the returned mail's headers, not its whole body)
 
 
-class RebondSignale(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class RebondSignale(Saisie):
+    model_config = ConfigDict(str_strip_whitespace=True)
     message_id: str = Field(
         max_length=250, description="L'en-tête Message-ID du courriel revenu, avec ou sans ses chevrons < >"
     )
@@ -67,10 +68,9 @@ class RebondSignale(BaseModel):
         return motif.strip()
 
 
-class SignalementRebonds(BaseModel):
+class SignalementRebonds(Saisie):
     """The bounced mails, each by its Message-ID and why; or the notifications as the mail server sent them back."""
 
-    model_config = ConfigDict(extra="forbid")
     rebonds: list[RebondSignale] = Field(default_factory=list, max_length=1000)
     avis_de_non_remise: list[str] = Field(
         default_factory=list,

@@ -18,6 +18,7 @@ from domain.campagne import PARIS, Canal, Livraison
 from domain.campagne_renvoi import REFUS_RENVOI, DemandeRenvoi, ResultatRenvoi, canal_du_renvoi
 from domain.erreurs import Conflit, Introuvable
 from domain.etats import Role
+from domain.saisie import Saisie
 from domain.texte import TexteLibreMultiligne
 from notifications.rendu import date_fr
 from persistence import depots_campagne, perimetre_campagne, renvoi_campagne
@@ -29,8 +30,8 @@ from workflows.campagne_renvoi import demarrer_renvoi
 ATTENTE_RESULTAT = 20.0  # seconds the request waits for the new version and its announcement
 
 
-class DemandeDeRenvoi(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class DemandeDeRenvoi(Saisie):
+    model_config = ConfigDict(str_strip_whitespace=True)
     motif: TexteLibreMultiligne = Field(
         min_length=1, max_length=500, description="Pourquoi le document est renvoyé (consigné dans l'historique)"
     )

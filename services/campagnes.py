@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
 from temporalio.service import RPCError
@@ -28,6 +28,7 @@ from domain.campagne import (
 )
 from domain.campagne_echeances import id_workflow_delai
 from domain.erreurs import Conflit, Indisponible, Introuvable, Refus
+from domain.saisie import Saisie
 from domain.texte import TexteLibreMultiligne
 from notifications.rendu import accord, date_fr, date_heure_fr
 from persistence import depots, depots_campagne, depots_echeances, rebonds_campagne, renvoi_campagne
@@ -56,8 +57,7 @@ class CampagnePublique(BaseModel):
     previsionnel: dict[str, Any] | None = None
 
 
-class Pilotage(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Pilotage(Saisie):
     motif: TexteLibreMultiligne = Field(default="", max_length=500, description="Pourquoi (consigné dans l'historique)")
 
 

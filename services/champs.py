@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from domain.identifiants import erreur_nir, erreur_siret, normaliser
+from domain.saisie import Saisie
 
 
 def _identifiant(erreur_de: Callable[[str], str | None]) -> Callable[[str], str]:
@@ -24,7 +25,7 @@ Nir = Annotated[str, AfterValidator(_identifiant(erreur_nir))]
 Siret = Annotated[str, AfterValidator(_identifiant(erreur_siret))]
 
 
-class MotifAnnulation(BaseModel):
+class MotifAnnulation(Saisie):
     """A supervisor's cancellation of a process (EIR, rectification): why, kept in the history."""
 
     motif: str = Field(max_length=2000, description="Pourquoi annuler (gardé dans l'historique)")

@@ -20,6 +20,7 @@ from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.converter import PayloadCodec
 
 from domain.erreurs import Conflit, Refus
+from domain.saisie import Saisie
 from settings import Settings, cles_du_codec
 
 ENCODAGE = b"binary/cnracl-aes-gcm"
@@ -89,7 +90,7 @@ class ContenuCodec(BaseModel):
     data: str = ""
 
 
-class ContenusCodec(BaseModel):
+class ContenusCodec(Saisie):
     """The body and the answer of ``/codec/encode`` and ``/codec/decode``."""
 
     payloads: list[ContenuCodec] = Field(max_length=10_000)

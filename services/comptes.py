@@ -31,6 +31,7 @@ from domain.erreurs import (
 )
 from domain.etats import Acteur, ProfilEmployeur, Role
 from domain.jetons import JetonLu
+from domain.saisie import Saisie
 from domain.texte import TexteLibre
 from persistence import comptes as depot_comptes
 from persistence import depots
@@ -84,7 +85,7 @@ def _sans_controle(valeur: str) -> str:
     return valeur
 
 
-class _AvecNomPrenom(BaseModel):
+class _AvecNomPrenom(Saisie):
     nom: TexteLibre = Field(max_length=100)
     prenom: TexteLibre = Field(max_length=100)
 
@@ -161,7 +162,7 @@ class DemandeRegeneration(_AvecNomPrenom):
     _question = field_validator("question")(_question_connue)
 
 
-class ChoixQuestionSecrete(BaseModel):
+class ChoixQuestionSecrete(Saisie):
     question: str = Field(description="Clé de la question (GET /auth/questions-secretes)")
     reponse: TexteLibre = Field(min_length=2, max_length=200)
     code: str = Field(min_length=1, max_length=200, description="Votre code confidentiel actuel")
@@ -200,7 +201,7 @@ class NouvelUtilisateur(_AvecNomPrenom):
     _ident = field_validator("identifiant")(_identifiant)
 
 
-class ChangementUtilisateur(BaseModel):
+class ChangementUtilisateur(Saisie):
     profil: ProfilEmployeur | None = Field(default=None, description="Nouvelle habilitation : utilisateur ou admin")
     actif: bool | None = Field(default=None, description="false : le compte ne peut plus se connecter")
 

@@ -32,6 +32,7 @@ from domain.eligibilite import DemandeAnterieure, debut_fenetre_eir, refus_eir, 
 from domain.erreurs import Conflit, Interdit, Introuvable, Refus
 from domain.etats import ETATS_EIR_TERMINES, EtatEir, Role, TypeDocument
 from domain.processus import ActionSuperviseur, Intervention
+from domain.saisie import Saisie
 from domain.task_queues import id_workflow_eir
 from domain.texte import TexteLibreMultiligne
 from persistence import depots, lectures, renvoi_campagne
@@ -57,7 +58,7 @@ from workflows.eir import EirWorkflow
 # --- what comes in ---
 
 
-class NouvelleDemande(BaseModel):
+class NouvelleDemande(Saisie):
     nir: Nir | None = Field(default=None, description="NIR de l'agent (demande par téléphone, superviseur seulement)")
 
 
@@ -70,17 +71,17 @@ class PeriodeAConsolider(PeriodeASignaler):
     )
 
 
-class Consolidation(BaseModel):
+class Consolidation(Saisie):
     periodes: list[PeriodeAConsolider] = Field(min_length=1, description="Périodes à compléter ou corriger")
 
 
-class AutresRegimes(BaseModel):
+class AutresRegimes(Saisie):
     autres_regimes: list[DureeDeclaree] = Field(
         max_length=20, description="Trimestres de l'agent dans chaque autre régime de base (vide : aucun)"
     )
 
 
-class Enquete(BaseModel):
+class Enquete(Saisie):
     reponses: list[int] = Field(min_length=5, max_length=5, description="Cinq notes de 1 à 5")
     commentaire: TexteLibreMultiligne = Field(default="", max_length=2000)
 

@@ -15,6 +15,7 @@ from domain.erreurs import Conflit, Indisponible, Introuvable, Refus
 from domain.etats import ETATS_EIR_TERMINES, Acteur, Role, TypeIncident
 from domain.processus import ActionSuperviseur
 from domain.rectification import ETATS_RECTIFICATION_TERMINES
+from domain.saisie import Saisie
 from domain.validation import ETATS_VALIDATION_TERMINES
 from persistence import depots, lectures, livraison_campagne
 from persistence.models import Compte, DemandeEirTable, DossierValidationTable, RectificationTable, Tache
@@ -75,11 +76,11 @@ class IncidentPublic(BaseModel):
     page: str | None = Field(default=None, description="La page où voir ce que l'incident concerne")
 
 
-class Reprise(BaseModel):
+class Reprise(Saisie):
     motif: str = Field(default="", max_length=2000, description="Pourquoi relancer (gardé dans l'historique)")
 
 
-class Annulation(BaseModel):
+class Annulation(Saisie):
     motif: str = Field(max_length=2000, description="Pourquoi annuler (gardé dans l'historique)")
 
     @field_validator("motif")
@@ -90,7 +91,7 @@ class Annulation(BaseModel):
         return motif.strip()
 
 
-class Reattribution(BaseModel):
+class Reattribution(Saisie):
     compte_id: int = Field(ge=1, le=2**31 - 1, description="Le compte du superviseur à qui confier l'incident")
 
 

@@ -29,6 +29,7 @@ from domain.rectification import (
     employeurs_de_la_periode as employeurs_par_jours,
 )
 from domain.regles import parametre
+from domain.saisie import Saisie
 from domain.texte import TexteLibre, TexteLibreMultiligne
 from persistence import depots, lectures
 from persistence.models import Affilie, Compte, RectificationTable
@@ -49,7 +50,7 @@ from workflows.client import delais_taches
 from workflows.rectification import RectificationWorkflow
 
 
-class NouvelleRectification(BaseModel):
+class NouvelleRectification(Saisie):
     type_document: Literal["ris", "eig"] = Field(description="Le document erroné : ris ou eig")
     annee_document: int = Field(ge=2007, le=2100, description="Année du document")
     periode_debut: date

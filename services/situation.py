@@ -9,7 +9,7 @@ import logging
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.service import RPCError
@@ -17,6 +17,7 @@ from temporalio.service import RPCError
 from domain.erreurs import Introuvable, Refus
 from domain.etats import Role
 from domain.processus import SIGNAL_SITUATION, fin_par_situation
+from domain.saisie import Saisie
 from persistence import depots
 from persistence.models import Compte, DemandeEirTable, DossierValidationTable, RectificationTable
 from services.acces import exiger_role, numero
@@ -26,9 +27,7 @@ journal = logging.getLogger(__name__)
 PARIS = ZoneInfo("Europe/Paris")
 
 
-class SituationAffilie(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SituationAffilie(Saisie):
     date_liquidation: date | None = Field(default=None, description="Date d'effet de la pension CNRACL liquidée")
     date_de_deces: date | None = Field(default=None, description="Date du décès de l'agent")
 

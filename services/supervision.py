@@ -10,11 +10,12 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.erreurs import Introuvable
 from domain.processus import ActionSuperviseur
+from domain.saisie import Saisie
 from persistence import depots, lectures, supervision
 from persistence.models import Affilie, Compte, Document
 from services import campagnes, processus
@@ -31,7 +32,7 @@ ATTENTE_RELANCE = 10.0
 ETAPES_CAMPAGNE_TERMINEES = frozenset({"terminee", "simulee"})
 
 
-class Relance(BaseModel):
+class Relance(Saisie):
     motif: str = Field(default="", max_length=2000, description="Pourquoi relancer (gardé dans l'historique)")
     sequence: int | None = Field(
         default=None,

@@ -17,6 +17,7 @@ from domain.cir import LigneCir
 from domain.erreurs import Conflit, Interdit, Introuvable, Refus
 from domain.etats import EtatTache, ProfilEmployeur, Role, TypeTache
 from domain.rectification import chevauche, refus_correction_hors_periode, refus_resultat
+from domain.saisie import Saisie
 from domain.taches import ReponseTache, ResultatRectification
 from domain.texte import TexteLibreMultiligne
 from persistence import depots, depots_campagne, lectures
@@ -101,7 +102,7 @@ class TachePublique(BaseModel):
 LISTE_PUBLIQUE = TypeAdapter(list[TachePublique])
 
 
-class Completion(BaseModel):
+class Completion(Saisie):
     carriere_verifiee: bool = Field(description="Vous avez vérifié la carrière CNRACL de l'agent")
     indice_fin_de_carriere: int | None = Field(
         default=None, ge=100, le=1500, description="Indice majoré de fin de carrière retenu"
@@ -126,7 +127,7 @@ class Completion(BaseModel):
         return self
 
 
-class Attribution(BaseModel):
+class Attribution(Saisie):
     compte_id: int | None = Field(
         ge=1,
         le=NUMERO_MAX,

@@ -232,7 +232,7 @@ async def question_secrete(request: Request, compte: CompteSansQuestion, suite: 
 @router.post("/comptes/question-secrete")
 async def choisir_question_secrete(request: Request, compte: CompteSansQuestion, etat: EtatDep, session: SessionDep):
     saisie = await _saisie(request, etat, ("question", "reponse", "code", "suite"))
-    suite = suite_sure(saisie["suite"])
+    suite = suite_sure(saisie.pop("suite"))  # where the page goes next, not part of the choice
     contexte = _contexte_question(compte, saisie["question"], suite)
     gabarit = "comptes/question_secrete.html"
     try:

@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from api.deps import Employeur_ou_Superviseur, Identifiant, IdentifiantFacultatif, MoteurDep, SessionDep, Superviseur
 from api.parametres import Decalage
 from domain.campagne import Cohorte, Livraison
+from domain.saisie import Saisie
 from domain.texte import TexteLibreMultiligne
 from services import campagne_echeances, campagne_rebonds, campagne_renvoi, campagnes, taches
 from services.campagne_echeances import DelaiPublic, Prolongation
@@ -31,14 +32,12 @@ ModeDeRemise = Annotated[
 Annee = Path(ge=2007, le=2100, description="Année de campagne N (lancement en juillet N, envoi en N+1)")
 
 
-class CompletionCampagne(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CompletionCampagne(Saisie):
     donnees_verifiees: bool = Field(description="Les données de carrière, familiales et indiciaires sont à jour")
     commentaire: TexteLibreMultiligne = Field(default="", max_length=2000)
 
 
-class Lancement(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Lancement(Saisie):
     confirmation: bool = Field(
         default=False,
         description="Lancer quand même une campagne dont des étapes sont passées : elles sont faites aussitôt",
