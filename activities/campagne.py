@@ -186,6 +186,12 @@ class ActivitesCampagne:
                 )
         return nombre
 
+    @activity.defn(name="campagne_compter_livraisons")
+    async def compter_livraisons(self, comptage: dai.ComptageLivraisons) -> dai.Livraisons:
+        """The campaign's mails and letters counted again after documents changed their way (a bounced mail)."""
+        async with self._sessions() as session:
+            return await livraison.compter_livraisons(session, comptage.campagne_id)
+
     # ------------------------------------------------------------------ one packet of one batch
 
     @activity.defn(name="campagne_traiter_lot")
@@ -838,7 +844,9 @@ def activites_campagne(settings, sessions: SessionFactory, rendre_lettres: Rendu
         campagne.previsionnel,
         campagne.traiter_lot,
         campagne.clore_envoi,
+        campagne.compter_livraisons,
         renvoi.produire,
         renvoi.annoncer,
         rebonds.traiter,
+        rebonds.recompter_campagne_close,
     ]

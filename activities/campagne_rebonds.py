@@ -20,7 +20,7 @@ from activities.campagne import (
     signaler_sans_adresse,
 )
 from activities.campagne_papier import Imprimeur, Pli
-from domain.campagne import LIVRAISONS_PAPIER, EtatCible, Livraison
+from domain.campagne import LIVRAISONS_PAPIER, EtatCible, Livraison, Livraisons
 from domain.campagne_rebonds import (
     EVENEMENT_REBOND,
     REFUS_REBOND,
@@ -136,6 +136,16 @@ class ActivitesRebonds:
                     },
                 )
         return ResultatRebonds(traites)
+
+    @activity.defn(name="campagne_rebonds_recompter_campagne_close")
+    async def recompter_campagne_close(self, demande: DemandeRebonds) -> Livraisons:
+        """The bounced mails' campaign has ended (its process took no signal): its stored mails and letters counted
+        again, in its row."""
+        async with transaction(self._sessions) as session:
+            campagne = await depots_campagne.campagne_par_annee(session, demande.annee)
+            if campagne is None:
+                raise _refus(f"Aucune campagne {demande.annee} : ses compteurs ne peuvent être refaits.")
+            return await livraison_campagne.recompter_campagne_close(session, campagne)
 
     async def _imprimer(
         self,

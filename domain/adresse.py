@@ -21,6 +21,20 @@ LIGNES_MAX = 6  # lines of the address block in the envelope's window, the recip
 _CODE_POSTAL = re.compile(r"[0-9]{5}")
 _COMMUNE = re.compile(r"[^\W\d_]+(?:[ '’-]+[^\W\d_]+)*(?: \d{1,2}(?:e|er))?", re.UNICODE)
 _DERNIERE_LIGNE = re.compile(r"([0-9]{5}) +(.+)")
+_ADRESSE_ELECTRONIQUE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_MAX = 200
+
+
+def adresse_electronique(valeur: str) -> str:
+    """An email address as a person types it, checked (« nom@domaine.fr »), without its surrounding spaces."""
+    if not _ADRESSE_ELECTRONIQUE.match(valeur.strip()):
+        raise ValueError("une adresse électronique est attendue (nom@domaine.fr)")
+    return valeur.strip()
+
+
+def meme_adresse_electronique(une: str | None, autre: str | None) -> bool:
+    """The domain part is case-insensitive and providers ignore the case of the local part: the same mailbox."""
+    return (une or "").strip().lower() == (autre or "").strip().lower()
 
 
 class AdressePostale(Saisie):
@@ -96,11 +110,22 @@ def lire_adresse(adresse: str | None) -> dict[str, str]:
 
 
 class Coordonnees(Saisie):
-    """What the agent (or a supervisor for them) sets: the postal address, and how the campaign's documents reach
-    them. Paper needs an address."""
+    """What the agent (or a supervisor for them) sets: the postal address, the email address, and how the campaign's
+    documents reach them. Paper needs a postal address, mail an email address; correcting the email address leaves
+    the channel as it is set here."""
 
     adresse_postale: AdressePostale | None = None
+    email: str | None = Field(
+        default=None,
+        max_length=EMAIL_MAX,
+        description="Adresse électronique (nom@domaine.fr) ; absente : celle enregistrée reste",
+    )
     canal: Canal = Field(description="email : par courriel ; papier : par courrier à l'adresse postale")
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, valeur: str | None) -> str | None:
+        return None if valeur is None else adresse_electronique(valeur)
 
 
 def par_courriel(canal: str, email: str | None) -> bool:

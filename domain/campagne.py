@@ -279,6 +279,12 @@ class Compteurs:
     relances_apres_limite: int = 0  # late employers reminded after the cut-off (each once)
     non_atteints: int = 0  # agents left without their document when the sending reached its legal end
 
+    def livraisons(self) -> Livraisons:
+        return Livraisons(self.mails_agents, self.plis_papier)
+
+    def recompter(self, livraisons: Livraisons) -> None:
+        self.mails_agents, self.plis_papier = livraisons.mails_agents, livraisons.plis_papier
+
     def ajouter(self, bilan: BilanLot) -> None:
         self.employeurs_notifies += bilan.employeurs_notifies
         self.taches += bilan.taches
@@ -464,6 +470,28 @@ class ClotureEnvoi:
     annee: int
     limite: datetime
     horodatage: datetime
+
+
+@dataclass
+class LivraisonsModifiees:
+    """Signal to a campaign: documents it already sent changed their way to the agent outside its steps (a mail came
+    back, ``domain.campagne_rebonds``); it counts its mails and letters again from the tables."""
+
+    processus_id: str  # the process that changed them (its own history says which and why)
+
+
+@dataclass
+class ComptageLivraisons:
+    campagne_id: int
+
+
+@dataclass
+class Livraisons:
+    """How a campaign's documents reached their agents, counted in the tables (``Compteurs.mails_agents`` and
+    ``plis_papier``): by mail, on paper."""
+
+    mails_agents: int
+    plis_papier: int
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy import bindparam, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.campagne import LIVRAISONS_PAPIER, Canal, Livraison
+from domain.campagne import LIVRAISONS_PAPIER, Canal, EtatCible, Livraison, Livraisons
 from domain.etats import EtatMail
 from persistence.depots_campagne import _executer
 from persistence.models import Affilie, Document, Employeur
@@ -48,6 +49,32 @@ async def compter_papier(session: AsyncSession, campagne_id: int, lot: int, tran
     ).bindparams(bindparam("papier", expanding=True))
     valeurs = {"c": campagne_id, "lot": lot, "t": tranche, "papier": [mode.value for mode in LIVRAISONS_PAPIER]}
     return int((await _executer(session, requete, valeurs)).scalar() or 0)
+
+
+async def compter_livraisons(session: AsyncSession, campagne_id: int) -> Livraisons:
+    """The campaign's documents announced by mail and those sent on paper, over all its tranches: what each batch's
+    report counts for its own tranche (``activities.campagne``), read again after a document changed its way."""
+    requete = text(
+        "SELECT COALESCE(SUM(CASE WHEN etat = :annonce THEN 1 ELSE 0 END), 0), "
+        "COALESCE(SUM(CASE WHEN livraison IN :papier THEN 1 ELSE 0 END), 0) "
+        "FROM campagne_cible WHERE campagne_id = :c"
+    ).bindparams(bindparam("papier", expanding=True))
+    valeurs = {
+        "c": campagne_id,
+        "annonce": EtatCible.document_annonce.value,
+        "papier": [mode.value for mode in LIVRAISONS_PAPIER],
+    }
+    annonces, papier = (await _executer(session, requete, valeurs)).one()
+    return Livraisons(mails_agents=int(annonces) - int(papier), plis_papier=int(papier))
+
+
+async def recompter_campagne_close(session: AsyncSession, campagne: CampagneTable) -> Livraisons:
+    """A closed campaign's stored counters made right after one of its documents changed its way: its process has
+    ended, so its row is what remains of its state (a running campaign recounts in its own process)."""
+    livraisons = await compter_livraisons(session, campagne.id or 0)
+    campagne.compteurs = campagne.compteurs | asdict(livraisons)
+    session.add(campagne)
+    return livraisons
 
 
 async def employeurs_refuses(session: AsyncSession, workflow_id: str) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.adresse import adresse_electronique
 from domain.erreurs import (
     Conflit,
     DemandeIncorrecte,
@@ -97,14 +98,7 @@ class _AvecNomPrenom(Saisie):
         return valeur.strip()
 
 
-_ADRESSE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _IDENTIFIANT = re.compile(r"^[A-Za-z0-9._@-]+$")
-
-
-def _adresse(valeur: str) -> str:
-    if not _ADRESSE.match(valeur.strip()):
-        raise ValueError("une adresse électronique est attendue (nom@domaine.fr)")
-    return valeur.strip()
 
 
 def _identifiant(valeur: str) -> str:
@@ -156,7 +150,7 @@ class DemandeRegeneration(_AvecNomPrenom):
     question: str = Field(description="Clé de la question secrète choisie (GET /auth/questions-secretes)")
     reponse: TexteLibre = Field(min_length=1, max_length=200)
 
-    _email = field_validator("email")(_adresse)
+    _email = field_validator("email")(adresse_electronique)
     _ident = field_validator("identifiant")(_identifiant)
     _texte = field_validator("reponse")(_texte_libre)
     _question = field_validator("question")(_question_connue)
@@ -197,7 +191,7 @@ class NouvelUtilisateur(_AvecNomPrenom):
         description="utilisateur (habilité au service) ou admin (administre aussi les comptes)",
     )
 
-    _email = field_validator("email")(_adresse)
+    _email = field_validator("email")(adresse_electronique)
     _ident = field_validator("identifiant")(_identifiant)
 
 

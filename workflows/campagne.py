@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -33,10 +33,12 @@ with workflow.unsafe.imports_passed_through():
         Avancement,
         Cloture,
         ClotureEnvoi,
+        ComptageLivraisons,
         Compteurs,
         DemandeCampagne,
         EtapeCampagne,
         LancementAnnuel,
+        LivraisonsModifiees,
         OuvertureCampagne,
         Previsionnel,
         ResultatSelection,
@@ -67,6 +69,7 @@ class CampagneDaiWorkflow:
         self._etape = EtapeCampagne.planifiee
         self._prochaine: datetime | None = None
         self._verrou = asyncio.Lock()
+        self._lots_en_cours = False  # a group of batches is sending: the tables hold its documents half counted
 
     # ------------------------------------------------------------------ process
 
@@ -226,6 +229,7 @@ class CampagneDaiWorkflow:
                 )
                 return
             groupe = avancement.lots[debut : debut + parallele]
+            self._lots_en_cours = True
             bilans = await asyncio.gather(
                 *(
                     workflow.execute_child_workflow(
@@ -249,6 +253,7 @@ class CampagneDaiWorkflow:
             )
             for bilan in bilans:
                 avancement.compteurs.ajouter(bilan)
+            self._lots_en_cours = False
 
     async def _transmettre(self) -> None:
         """Every batch of employers to the collector, then the cohorts' former affiliates."""
@@ -359,6 +364,32 @@ class CampagneDaiWorkflow:
     def _valider_reprise(self, action: ActionSuperviseur) -> None:
         if self._avancement is None or not self._avancement.en_pause:
             raise ValueError("La campagne n'est pas suspendue : il n'y a rien à reprendre.")
+
+    @workflow.signal
+    async def livraisons_modifiees(self, modification: LivraisonsModifiees) -> None:
+        """Documents already sent changed their way (a mail came back): the mails and letters counted again from the
+        tables, between two groups of batches (a group under way has reported nothing yet); written only when the
+        count changed, so the same bounce reported again writes nothing."""
+        while True:
+            await workflow.wait_condition(lambda: self._avancement is not None and not self._lots_en_cours)
+            livraisons = await workflow.execute_activity_method(
+                ActivitesCampagne.compter_livraisons,
+                ComptageLivraisons(self._avancement_ouvert.campagne_id),
+                start_to_close_timeout=_SQL,
+                retry_policy=_REESSAIS,
+            )
+            if not self._lots_en_cours:
+                break
+        compteurs = self._avancement_ouvert.compteurs
+        if livraisons == compteurs.livraisons():
+            return
+        compteurs.recompter(livraisons)
+        await self._etat(
+            self._etape,
+            "livraisons_recomptees",
+            self._prochaine,
+            {"processus": modification.processus_id, **asdict(livraisons)},
+        )
 
     @workflow.query
     def progression(self) -> VueCampagne:

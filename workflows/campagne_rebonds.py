@@ -11,10 +11,13 @@ from datetime import timedelta
 from temporalio import workflow
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import RetryPolicy, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import FailureError
 
 with workflow.unsafe.imports_passed_through():
     from activities.campagne_rebonds import ActivitesRebonds
+    from domain.campagne import LivraisonsModifiees, id_workflow_campagne
     from domain.campagne_rebonds import REFUS_REBOND, DemandeRebonds, ResultatRebonds, id_workflow_rebonds
+    from workflows.campagne import CampagneDaiWorkflow
 
 _REESSAIS = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -27,12 +30,30 @@ _REESSAIS = RetryPolicy(
 class RebondsCampagneWorkflow:
     @workflow.run
     async def run(self, demande: DemandeRebonds) -> ResultatRebonds:
-        return await workflow.execute_activity_method(
+        resultat = await workflow.execute_activity_method(
             ActivitesRebonds.traiter,
             replace(demande, horodatage=workflow.now()),
             start_to_close_timeout=timedelta(minutes=5),
             retry_policy=_REESSAIS,
         )
+        # The campaign's counters are its process's state: it counts its mails and letters again. Always, even when
+        # every bounce was reported before: a count that changes nothing writes nothing, and one lost after a retry
+        # is made again. A campaign that has ended takes no signal: its row, all that is left of it, is recounted.
+        campagne = workflow.get_external_workflow_handle_for(
+            CampagneDaiWorkflow.run, id_workflow_campagne(demande.annee)
+        )
+        try:
+            await campagne.signal(
+                CampagneDaiWorkflow.livraisons_modifiees, LivraisonsModifiees(workflow.info().workflow_id)
+            )
+        except FailureError:
+            await workflow.execute_activity_method(
+                ActivitesRebonds.recompter_campagne_close,
+                demande,
+                start_to_close_timeout=timedelta(minutes=5),
+                retry_policy=_REESSAIS,
+            )
+        return resultat
 
 
 async def demarrer_rebonds(

@@ -1,4 +1,4 @@
-"""The postal address and the channel of the campaign documents: the agent's own page (``/agent/coordonnees``), and
+"""The postal address, the email address and the channel of the campaign documents: the agent's own page (``/agent/coordonnees``), and
 a supervisor's for an agent (``/superviseur/agents/{nir}/coordonnees``, reached from the campaign's delivery page).
 Both call the JSON route's use case."""
 
@@ -51,7 +51,9 @@ async def _enregistrer(page: Page, nir: str | None, action: str, saisie: dict[st
     """The form to the use case; each field in error named on the form (the address's fields by their own name)."""
     adresse = {champ: saisie[champ] for champ in CHAMPS_ADRESSE if saisie[champ]}
     try:
-        corps = construire(Coordonnees, {"canal": saisie["canal"], "adresse_postale": adresse or None})
+        corps = construire(
+            Coordonnees, {"canal": saisie["canal"], "email": saisie["email"], "adresse_postale": adresse or None}
+        )
         await coordonnees.modifier(page.session, page.compte, corps, nir)
     except FormulaireInvalide as invalide:
         erreurs = {champ.rsplit(".", 1)[-1]: message for champ, message in invalide.erreurs.items()}
@@ -63,9 +65,11 @@ async def _enregistrer(page: Page, nir: str | None, action: str, saisie: dict[st
 
 
 class SaisieCoordonnees(BaseModel):
-    """The address and channel form, as typed (checked by ``domain.adresse.Coordonnees``)."""
+    """The addresses and channel form, as typed (checked by ``domain.adresse.Coordonnees``); the email address left
+    empty stays as it is."""
 
     canal: str = ""
+    email: str = ""
     voie: str = ""
     complement: str = ""
     code_postal: str = ""

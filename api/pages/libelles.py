@@ -440,6 +440,7 @@ CHAMPS |= {
 }
 EVENEMENTS |= {
     "courriel_rebondi": "Courriel revenu après son envoi : agent passé au courrier",
+    "livraisons_recomptees": "Courriels et courriers de la campagne recomptés après un courriel revenu",
     "document_renvoye": "Document de la campagne renvoyé (nouvelle version)",
     "coordonnees_modifiees": "Adresse postale ou mode de réception des documents modifié",
 }

@@ -1,4 +1,4 @@
-"""The postal address and the channel of an agent's campaign documents: the agent's own, or (supervisors) an agent's
+"""The postal address, the email address and the channel of an agent's campaign documents: the agent's own, or (supervisors) an agent's
 named by NIR. Paper needs an address; the next campaign production reads them."""
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ async def consulter(
 async def modifier(
     corps: Coordonnees, compte: Affilie_ou_Superviseur, session: SessionDep, nir: str | None = NirDeLAgent
 ) -> CoordonneesPubliques:
-    """``{"canal": "papier", "adresse_postale": {"voie": …, "complement": …, "code_postal": …, "commune": …}}``;
-    without ``adresse_postale`` the address stays as it is. 422 names the field in error."""
+    """``{"canal": "papier", "email": "nom@domaine.fr", "adresse_postale": {"voie": …, "complement": …,
+    "code_postal": …, "commune": …}}``; without ``adresse_postale`` or ``email`` each stays as it is; a corrected
+    email address leaves the channel as given. 422 names the field in error."""
     return await coordonnees.modifier(session, compte, corps, nir)

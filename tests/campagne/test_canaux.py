@@ -233,6 +233,28 @@ async def _vu_par_le_superviseur(settings, sessions, pop, papier: dict[str, str]
             f"{pop.agents[c].prenom} {pop.agents[c].nom}" for c in ("emma", "alice", "nina")
         )
 
+        # Emma's refused address corrected by a supervisor: a wrong one is refused, the field named in French, and
+        # closes nothing; another valid one closes her « courriel refusé »; she stays on paper until mail is chosen.
+        emma = pop.agents["emma"]
+
+        async def incidents_d_emma() -> list:
+            vus = (await http.get("/api/v1/incidents", headers=entetes)).json()
+            return [i for i in vus if i["processus"] == "campagne" and i["agent"] == f"{emma.prenom} {emma.nom}"]
+
+        assert len(await incidents_d_emma()) == 1
+
+        async def corriger(email: str) -> httpx.Response:
+            corps = {"canal": "papier", "email": email}
+            return await http.put("/api/v1/coordonnees", params={"nir": emma.nir}, json=corps, headers=entetes)
+
+        faux = await corriger("emma.exemple.fr")
+        assert faux.status_code == 422 and [e["champ"] for e in faux.json()["erreurs"]] == ["email"]
+        assert "Adresse électronique : une adresse électronique est attendue (nom@domaine.fr)" in faux.json()["detail"]
+        assert len(await incidents_d_emma()) == 1
+        corrige = await corriger("emma.durand@exemple.org")
+        assert corrige.status_code == 200 and corrige.json()["canal"] == "papier"
+        assert await incidents_d_emma() == []
+
         nav = Navigateur(http)
         assert (await nav.connecter("superviseur")).status_code == 303
         page = await nav.get(f"/superviseur/campagnes/{pop.annee}/agents?livraison=papier_apres_refus")

@@ -74,6 +74,28 @@ async def _etat(sessions, handle_id: str, affilie_ids: set[int]) -> tuple[list, 
     )
 
 
+async def _compteurs(superviseur, annee: int) -> dict[str, int]:
+    """The campaign's mails and letters, as ``GET /campagnes/{annee}`` gives them."""
+    reponse = await superviseur.get(f"/campagnes/{annee}")
+    assert reponse.status_code == 200, reponse.text
+    return {cle: reponse.json()["compteurs"][cle] for cle in ("mails_agents", "plis_papier")}
+
+
+async def _evenements_campagne(sessions, handle_id: str, type_: str) -> list[Evenement]:
+    async with sessions() as session:
+        requete = select(Evenement).where(Evenement.processus_id == handle_id, Evenement.type == type_)
+        return list((await session.exec(requete)).all())
+
+
+def _tableau(page: str) -> dict[str, int]:
+    """The dashboard's mails and letters, as the supervisor reads them."""
+    lignes = {"mails_agents": "Courriels envoyés aux agents", "plis_papier": "Documents envoyés par courrier"}
+    return {
+        cle: int(page.split(f'<th scope="row">{libelle}</th><td>', 1)[1].split("<", 1)[0])
+        for cle, libelle in lignes.items()
+    }
+
+
 def _manifeste(settings, workflow_id: str, rang: int, lot: int) -> dict:
     chemin = dossier_du_lot(Path(settings.var_dir) / "impression", workflow_id, rang, lot) / "manifeste.json"
     return json.loads(chemin.read_text("utf-8"))
@@ -141,6 +163,14 @@ async def test_un_courriel_accepte_puis_revenu_passe_l_agent_au_courrier(banc, t
     concernes = {agents[cle].id for cle in ("alice", "bruno")}
     assert (await _etat(sessions, handle.id, concernes))[1] == []
 
+    # The tranche sent, the dashboard counts alice's and bruno's mails as mails received.
+    async def tranche_terminee() -> bool:
+        return bool(await _evenements_campagne(sessions, handle.id, f"documents-{rang}_termine"))
+
+    await attendre(tranche_terminee, delai=60)
+    avant_rebond = await _compteurs(superviseur, annee)
+    assert avant_rebond["mails_agents"] >= 2
+
     # Bruno's mail came back, reported by its Message-ID (without its angle brackets); alice's by the notification
     # itself. Bruno's letter goes into the next tranche's print batch; alice has no postal address: her document
     # waits for one, as a document due on paper does.
@@ -196,6 +226,23 @@ async def test_un_courriel_accepte_puis_revenu_passe_l_agent_au_courrier(banc, t
         "sans_adresse",
     )
 
+    # The campaign's counters made right, in the API and on its dashboard: neither mail reached its agent; bruno's
+    # letter is one more document sent on paper (alice's waits for her address); one recount in its history.
+    attendus = {
+        "mails_agents": avant_rebond["mails_agents"] - 2,
+        "plis_papier": avant_rebond["plis_papier"] + 1,
+    }
+
+    async def recomptes() -> bool:
+        return await _compteurs(superviseur, annee) == attendus
+
+    await attendre(recomptes, delai=60)
+    nav = await service.navigateur("superviseur")
+    assert _tableau((await nav.get(f"/superviseur/campagnes/{annee}")).text) == attendus
+    (recompte,) = await _evenements_campagne(sessions, handle.id, "livraisons_recomptees")
+    assert recompte.details["mails_agents"] == attendus["mails_agents"]
+    assert recompte.details["processus"].startswith(f"{handle.id}-rebonds-")
+
     # The letter: in the next tranche's print batch, the address in the envelope's window.
     manifeste = _manifeste(settings, handle.id, rang + 1, bruno.lot)
     (pli,) = [p for p in manifeste["plis"] if p["document_id"] == bruno.document_id]
@@ -213,6 +260,7 @@ async def test_un_courriel_accepte_puis_revenu_passe_l_agent_au_courrier(banc, t
     assert all(r.json()["rebonds"][0]["deja_signale"] for r in reponses)
     assert await _etat(sessions, handle.id, concernes) == avant
     assert _manifeste(settings, handle.id, rang + 1, bruno.lot) == manifeste
+    assert await _compteurs(superviseur, annee) == attendus
 
     # The campaign goes on to its end: bruno's letter stays in its batch, nobody bounced gets another mail; alice's
     # document, still without an address, is tried again and stays an incident.
@@ -228,6 +276,10 @@ async def test_un_courriel_accepte_puis_revenu_passe_l_agent_au_courrier(banc, t
     cibles = await _cibles(sessions)
     assert cibles[agents["bruno"].id].livraison == "papier_apres_rebond"
     assert cibles[agents["alice"].id].livraison == "sans_adresse"
+    # The same bounce again recounted nothing: the campaign's history holds the first recount only.
+    assert len(await _evenements_campagne(sessions, handle.id, "livraisons_recomptees")) == 1
+    fin = await _compteurs(superviseur, annee)
+    assert (vue.compteurs.mails_agents, vue.compteurs.plis_papier) == (fin["mails_agents"], fin["plis_papier"])
 
     # Emma's mail comes back after the campaign's last tranche: the operator's command reads the notification
     # file; her letter goes into the batch that follows the last tranche. Run twice: the second changes nothing.
@@ -250,6 +302,11 @@ async def test_un_courriel_accepte_puis_revenu_passe_l_agent_au_courrier(banc, t
         sortie, erreur = await asyncio.wait_for(commande.communicate(), 120)
         assert commande.returncode == 0, erreur.decode()
         sorties.append(sortie.decode())
+    # The campaign has ended: its stored counters are made right all the same, once.
+    assert await _compteurs(superviseur, annee) == {
+        "mails_agents": fin["mails_agents"] - 1,
+        "plis_papier": fin["plis_papier"] + 1,
+    }
     emma = (await _cibles(sessions))[agents["emma"].id]
     assert (
         f"document n° {emma.document_id} par courrier, lot d'impression de la tranche {len(tranches) + 1}" in sorties[0]
@@ -289,7 +346,6 @@ async def test_un_courriel_accepte_puis_revenu_passe_l_agent_au_courrier(banc, t
     assert vus[agents["bruno"].nom]["rebond"]["motif"] == MOTIF and vus[agents["bruno"].nom]["rebond"]["le"]
     incidents_api = (await superviseur.get("/incidents")).json()
     assert nom_bruno in {i["agent"] for i in incidents_api if i["processus"] == "campagne"}
-    nav = await service.navigateur("superviseur")
     page = unescape((await nav.get(f"/superviseur/campagnes/{annee}/agents?livraison=papier_apres_rebond")).text)
     assert nom_bruno in page and f"{agents['alice'].prenom} {agents['alice'].nom}" not in page
     assert "Par courrier, le courriel étant revenu après son envoi" in page

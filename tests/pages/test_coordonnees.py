@@ -10,14 +10,16 @@ from datetime import UTC, datetime
 from html import unescape
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
-from domain.adresse import cle_incident_sans_adresse
+from activities.campagne import MOTIF_COURRIEL_REFUSE
+from domain.adresse import cle_incident_courriel, cle_incident_sans_adresse
 from persistence.db import transaction
 from persistence.livraison_campagne import signaler_incident
 from persistence.models import Affilie, Evenement
 from persistence.models_campagne import CampagneTable
 from tests.support.environnement import settings_de_test
+from tests.support.fabriques import modifier_affilie
 from tests.support.navigateur import navigateur
 from tests.support.service import assembler
 
@@ -122,7 +124,8 @@ async def test_le_superviseur_renseigne_les_coordonnees_d_un_agent(service):
     assert page.status_code == 403
 
 
-async def test_l_adresse_donnee_resout_l_incident_de_la_campagne(service):
+async def _incident_de_campagne(service, cle: str, motif: str) -> None:
+    """An open campaign incident of camille's, as the campaign's production opens it."""
     camille = service.pop.affilie
     async with transaction(service.sessions) as session:
         maintenant = datetime.now(UTC)
@@ -137,24 +140,83 @@ async def test_l_adresse_donnee_resout_l_incident_de_la_campagne(service):
         session.add(campagne)
         await session.flush()
         await signaler_incident(
-            session,
-            campagne.id or 0,
-            cle_incident_sans_adresse(camille.id or 0),
-            "metier",
-            "documents-3",
-            "Le document de l'agent doit partir par courrier mais son adresse postale est inconnue : renseignez-la.",
-            maintenant,
-            affilie_id=camille.id,
-            lot=0,
+            session, campagne.id or 0, cle, "metier", "documents-3", motif, maintenant, affilie_id=camille.id, lot=0
         )
-    superviseur = await service.http("superviseur")
 
-    async def incidents_de_camille() -> list:
-        vus = (await superviseur.get("/incidents")).json()
-        return [i for i in vus if i["processus"] == "campagne" and i["agent"] == f"{camille.prenom} {camille.nom}"]
 
-    assert len(await incidents_de_camille()) == 1
+async def _incidents_de_camille(service) -> list:
+    camille = service.pop.affilie
+    vus = (await (await service.http("superviseur")).get("/incidents")).json()
+    return [i for i in vus if i["processus"] == "campagne" and i["agent"] == f"{camille.prenom} {camille.nom}"]
+
+
+async def test_l_adresse_donnee_resout_l_incident_de_la_campagne(service):
+    camille = service.pop.affilie
+    await _incident_de_campagne(
+        service,
+        cle_incident_sans_adresse(camille.id or 0),
+        "Le document de l'agent doit partir par courrier mais son adresse postale est inconnue : renseignez-la.",
+    )
+    assert len(await _incidents_de_camille(service)) == 1
     nav = await navigateur(service, "camille")
     await nav.get("/agent/coordonnees")
     assert (await nav.post("/agent/coordonnees", {"canal": "papier", **ADRESSE})).status_code == 303
-    assert await incidents_de_camille() == []
+    assert await _incidents_de_camille(service) == []
+
+
+async def test_l_adresse_electronique_corrigee_resout_le_courriel_refuse(service):
+    """Her mail refused, camille is on paper; she corrects her email address on her page: a wrong one is refused with
+    the field named and closes nothing; another valid one closes « courriel refusé », and she stays on paper (going
+    back to mail is her choice, said on the page)."""
+    camille = service.pop.affilie
+    await modifier_affilie(
+        service.sessions, camille.id, canal="papier", adresse_postale="3 rue des Écoles\n33000 BORDEAUX"
+    )
+    await _incident_de_campagne(service, cle_incident_courriel(camille.id or 0), MOTIF_COURRIEL_REFUSE)
+    assert len(await _incidents_de_camille(service)) == 1
+    nav = await navigateur(service, "camille")
+    page = unescape((await nav.get("/agent/coordonnees")).text)
+    assert 'type="email" id="email" name="email"' in page and f'value="{camille.email}"' in page
+    assert "la façon de recevoir les documents reste celle choisie ci-dessous" in page
+
+    reponse = await nav.post("/agent/coordonnees", {"canal": "papier", "email": "camille.exemple.fr"})
+    assert reponse.status_code == 422
+    texte = unescape(reponse.text)
+    assert "Adresse électronique : une adresse électronique est attendue (nom@domaine.fr)" in texte
+    assert 'value="camille.exemple.fr"' in texte  # what was typed stays in the form
+    assert (await _affilie(service, camille.id)).email == camille.email
+    assert len(await _incidents_de_camille(service)) == 1
+
+    # The same address again (its case aside) answers nothing.
+    assert (
+        await nav.post("/agent/coordonnees", {"canal": "papier", "email": camille.email.upper()})
+    ).status_code == 303
+    assert len(await _incidents_de_camille(service)) == 1
+
+    reponse = await nav.post("/agent/coordonnees", {"canal": "papier", "email": " camille.martin@exemple.org "})
+    assert reponse.status_code == 303
+    affilie = await _affilie(service, camille.id)
+    assert (affilie.email, affilie.canal) == ("camille.martin@exemple.org", "papier")
+    assert await _incidents_de_camille(service) == []
+    async with service.sessions() as session:
+        requete = select(Evenement).where(Evenement.processus_id == f"coordonnees-{affilie.cle}")
+        evenements = (await session.exec(requete.order_by(col(Evenement.id)))).all()
+    assert [e.details["email_modifie"] for e in evenements] == [False, True]
+    assert "exemple.org" not in str([e.details for e in evenements])  # what changed, not the address
+
+    # Mail again is her choice, and now possible: the corrected address is the one mailed.
+    assert (await nav.post("/agent/coordonnees", {"canal": "email"})).status_code == 303
+    assert (await _affilie(service, camille.id)).canal == "email"
+
+
+async def test_le_superviseur_corrige_l_adresse_electronique(service):
+    """The JSON route: a wrong address named (``email``) in French; a right one stored, the channel as given."""
+    jeune = service.pop.jeune
+    api = await service.http("superviseur")
+    faux = await api.put("/coordonnees", params={"nir": jeune.nir}, json={"canal": "email", "email": "jeune@"})
+    assert faux.status_code == 422 and [e["champ"] for e in faux.json()["erreurs"]] == ["email"]
+    assert "Adresse électronique : une adresse électronique est attendue" in faux.json()["detail"]
+    bon = await api.put(
+        "/coordonnees", params={"nir": jeune.nir}, json={"canal": "email", "email": "jeune@exemple.org"}
+    )
+    assert bon.status_code == 200 and (bon.json()["email"], bon.json()["canal"]) == ("jeune@exemple.org", "email")
