@@ -10,6 +10,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from cli.francais import Application
 from domain.erreurs import ErreurMetier, Introuvable
 from services.base import base_de_donnees
 from services.moteur import Moteur
@@ -17,7 +18,7 @@ from settings import get_settings
 
 T = TypeVar("T")
 
-app = typer.Typer(help="Campagne annuelle du droit à l'information (RIS, EIG).", no_args_is_help=True)
+app = Application(help="Campagne annuelle du droit à l'information (RIS, EIG).", no_args_is_help=True)
 
 
 def _annee_valide(annee: int) -> int:
@@ -28,7 +29,7 @@ def _annee_valide(annee: int) -> int:
 
 @app.command()
 def planifier() -> None:
-    """Create (or update) the Temporal Schedule: each 1 July at 08:00, Europe/Paris."""
+    """Créer (ou mettre à jour) la planification : chaque 1er juillet à 8 h, heure de Paris."""
     from services import campagnes
 
     cree = _executer(campagnes.planifier(Moteur(get_settings())))
@@ -51,8 +52,9 @@ def lancer(
         typer.Option(help="Lancer une campagne dont des étapes sont passées : elles sont toutes faites aussitôt"),
     ] = False,
 ) -> None:
-    """Start campaign N now (again: nothing starts twice). A campaign whose dates have begun (a past year, this year
-    after July) starts only with --confirmer; --simulation prints first what its launch would do."""
+    """Lancer la campagne N maintenant (relancée, rien ne démarre deux fois). Une campagne dont les dates ont commencé
+    (une année passée, l'année en cours après juillet) ne démarre qu'avec --confirmer ; --simulation dit d'abord ce
+    que ferait son lancement."""
     from services import campagnes
 
     if simulation and confirmer:
@@ -93,7 +95,7 @@ def lancer(
 
 @app.command()
 def etat(annee: Annotated[int, typer.Option(help="Année de campagne N", callback=_annee_valide)]) -> None:
-    """Progress of campaign N by cohort, employers, tasks, exports."""
+    """Avancement de la campagne N : par génération, employeurs, tâches, exports."""
     from services import campagnes
 
     settings = get_settings()
@@ -164,7 +166,7 @@ def rebonds(
 def verifier_export(
     manifeste: Annotated[Path, typer.Argument(help="Le manifeste d'un lot (…/lot-00000.manifest.json)")],
 ) -> None:
-    """Check a collector's file against its manifest (signature, SHA-256, counts), with the key of the settings."""
+    """Vérifier le fichier d'un lot pour le collecteur avec son manifeste (signature, empreinte SHA-256, nombres), avec la clé des réglages."""
     from services import campagnes
 
     try:

@@ -20,18 +20,19 @@ import typer
 from cli import campagne as _campagne
 from cli import pension as _pension
 from cli import synthetique as _synthetique
+from cli.francais import Application, executer
 from settings import PORT_UI_TEMPORAL_EMBARQUE, Settings, get_settings
 
-app = typer.Typer(help="Service des processus d'information retraite de la CNRACL.", no_args_is_help=True)
-comptes = typer.Typer(help="Comptes des affiliés, employeurs et superviseurs.", no_args_is_help=True)
-donnees = typer.Typer(help="Jeux de données (démonstration, population synthétique).", no_args_is_help=True)
+app = Application(help="Service des processus d'information retraite de la CNRACL.", no_args_is_help=True)
+comptes = Application(help="Comptes des affiliés, employeurs et superviseurs.", no_args_is_help=True)
+donnees = Application(help="Jeux de données (démonstration, population synthétique).", no_args_is_help=True)
 app.add_typer(comptes, name="comptes")
-echeances = typer.Typer(help="Échéances de validation de services.", no_args_is_help=True)
+echeances = Application(help="Échéances de validation de services.", no_args_is_help=True)
 app.add_typer(donnees, name="donnees")
 app.add_typer(echeances, name="echeances")
-audit = typer.Typer(help="Historique infalsifiable (chaîne d'empreintes).", no_args_is_help=True)
+audit = Application(help="Historique infalsifiable (chaîne d'empreintes).", no_args_is_help=True)
 app.add_typer(audit, name="audit")
-versions = typer.Typer(
+versions = Application(
     help="Versions du code des processus (contrôle avant une mise en production).", no_args_is_help=True
 )
 app.add_typer(versions, name="versions")
@@ -89,7 +90,7 @@ def _migrer(settings: Settings) -> None:
 
 @app.command()
 def migrer() -> None:
-    """Apply the database migrations."""
+    """Mettre la base de données à jour (migrations)."""
     settings = get_settings()
     _migrer(settings)
     typer.echo("Base de données à jour.")
@@ -99,17 +100,17 @@ def migrer() -> None:
 def worker(
     part: str = typer.Option(
         "tout",
-        help="tout ; workflows (les réponses et leurs écritures) ; activites (documents, mails, lots de campagne)",
+        help="tout ; workflows (les réponses et leurs écritures) ; activites (documents, courriels, lots de campagne)",
     ),
 ) -> None:
-    """Run one worker: workflows and activities, or one of the two."""
+    """Lancer un exécutant des processus : leurs étapes et leurs actions, ou l'une des deux parts."""
     import uvloop
 
     import worker as module_worker
 
     if part not in module_worker.PARTS:
         raise typer.BadParameter(
-            f"{part!r} inconnue ; choisissez parmi {', '.join(module_worker.PARTS)}.", param_hint="--part"
+            f"« {part} » inconnue ; choisissez parmi {', '.join(module_worker.PARTS)}.", param_hint="--part"
         )
 
     # uvloop, as uvicorn uses for the API: the worker's own I/O (database, SMTP, the SDK's callbacks from its
@@ -121,9 +122,9 @@ def worker(
 def api(
     hote: str = "127.0.0.1",
     port: int = 8000,
-    processus: int | None = typer.Option(None, help="processus d'API (défaut : CNRACL_API_PROCESSUS)"),
+    processus: int | None = typer.Option(None, help="Nombre de processus du service (par défaut : le réglage)"),
 ) -> None:
-    """Run the API and the pages (uvicorn), in one process or several sharing the port."""
+    """Lancer le service web et ses pages, en un processus ou plusieurs se partageant le port."""
     import uvicorn
 
     from api.app import OPTIONS_UVICORN
@@ -142,7 +143,7 @@ def api(
 
 @app.command()
 def smtp(hote: str = "127.0.0.1", port: int = 8025) -> None:
-    """Run the local SMTP sink: each message is written to var/mail/*.eml."""
+    """Lancer le serveur de courriels local : chaque message est écrit dans un fichier du dossier des courriels."""
     from notifications.puits import demarrer_puits
 
     settings = get_settings()
@@ -159,13 +160,13 @@ def smtp(hote: str = "127.0.0.1", port: int = 8025) -> None:
 @comptes.command("creer")
 def comptes_creer(
     role: Annotated[str, typer.Option(help="affilie, employeur ou superviseur")],
-    identifiant: Annotated[str, typer.Option()],
+    identifiant: Annotated[str, typer.Option(help="Identifiant de connexion")],
     code: Annotated[str, typer.Option(help="Code confidentiel (au moins 8 caractères)")],
     nir: Annotated[str | None, typer.Option(help="NIR de l'affilié")] = None,
     siret: Annotated[str | None, typer.Option(help="SIRET de l'employeur")] = None,
     profil: Annotated[str | None, typer.Option(help="admin ou utilisateur (employeur)")] = None,
 ) -> None:
-    """Create an account (the code is stored hashed)."""
+    """Créer un compte (le code est enregistré sous forme d'empreinte)."""
     from domain.erreurs import Refus
     from services.donnees import creer_un_compte
 
@@ -178,7 +179,7 @@ def comptes_creer(
 
 @audit.command("verifier")
 def audit_verifier() -> None:
-    """Check the hash chain of the whole history: any altered or removed event is reported."""
+    """Vérifier la chaîne d'empreintes de tout l'historique : tout événement modifié ou supprimé est signalé."""
     from services.donnees import verifier_l_historique
 
     resultat = asyncio.run(verifier_l_historique(get_settings()))
@@ -200,7 +201,7 @@ def versions_verifier(
         int, typer.Option(min=1, help="Historiques rejoués par type de processus, les plus récents.")
     ] = 50,
 ) -> None:
-    """Replay the recent histories of each workflow type against this code: exit 1 if one diverges."""
+    """Rejouer les historiques récents de chaque type de processus avec ce code : code de sortie 1 si l'un diverge."""
     from domain.erreurs import MoteurIndisponible
     from services.moteur import Moteur
     from services.versions import verifier_versions
@@ -233,7 +234,7 @@ def versions_verifier(
 
 @echeances.command("demarrer")
 def echeances_demarrer() -> None:
-    """Start the validation-of-services deadline of every eligible agent (again: starts nothing twice)."""
+    """Démarrer l'échéance de validation de services de chaque agent éligible (relancée, ne démarre rien deux fois)."""
     from datetime import date
 
     from services.base import base_de_donnees
@@ -265,10 +266,13 @@ def echeances_demarrer() -> None:
 @donnees.command("autres-regimes")
 def donnees_autres_regimes(
     fichier: Annotated[
-        Path, typer.Argument(help="CSV « nir;regime;trimestres[;premiere_validation] » des données inter-régimes")
+        Path,
+        typer.Argument(
+            help="Fichier CSV des données inter-régimes : NIR, régime, trimestres et, s'il y a lieu, date de première validation, séparés par des points-virgules"
+        ),
     ],
 ) -> None:
-    """Load the agents' trimestres in the other base schemes from the inter-scheme career data."""
+    """Charger les trimestres des agents dans les autres régimes de base, depuis les données de carrière inter-régimes."""
     from domain.erreurs import Refus
     from services.donnees import importer_autres_regimes
 
@@ -281,7 +285,7 @@ def donnees_autres_regimes(
 
 @donnees.command("demo")
 def donnees_demo() -> None:
-    """Load the demo data set and write its accounts to var/demo.json (``cnracl run`` then starts its processes)."""
+    """Charger le jeu de démonstration et écrire ses comptes dans var/demo.json (cnracl run démarre ensuite ses processus)."""
     settings = get_settings()
     _migrer(settings)
     comptes_demo = asyncio.run(_charger_demo(settings, forcer=True))
@@ -345,7 +349,7 @@ def _arret_demande(*_: object) -> None:
 
 @app.command()
 def run(port: int = 8000) -> None:
-    """Run the whole service: embedded Temporal, SMTP sink, worker and API (Ctrl-C stops all)."""
+    """Lancer tout le service : moteur de processus, serveur de courriels local, exécutant et service web (Ctrl-C arrête tout)."""
     from services.moteur import commande_serveur_dev
 
     settings = get_settings()
@@ -401,7 +405,7 @@ def run(port: int = 8000) -> None:
         if metriques_temporal and settings.temporal_embarque:
             typer.echo(f"                    http://127.0.0.1:{PORT_METRIQUES_TEMPORAL}/metrics (serveur Temporal)")
         if settings.smtp_embarque:
-            typer.echo(f"  Mails envoyés     {settings.dossier_mails}/*.eml")
+            typer.echo(f"  Courriels envoyés {settings.dossier_mails}/*.eml")
         typer.echo(f"  Journaux          {settings.var_dir}/*.log")
         fichier_demo = settings.var_dir / "demo.json"
         if fichier_demo.exists():
@@ -437,8 +441,7 @@ def principal() -> None:
     the operator would read a crash and a code -6 where the command succeeded. Everything the teardown would do
     that matters is done before: the output and the logs are flushed, the worker has closed its processes."""
     try:
-        app()
-        code: object = 0
+        code: object = executer(app)
     except SystemExit as fin:
         code = fin.code
     if code is not None and not isinstance(code, int):

@@ -16,9 +16,10 @@ from typing import Annotated, BinaryIO, Literal
 import typer
 
 import pension
+from cli.francais import Application
 from pension.lot import Fonction, calculer_morceaux, decoder
 
-app = typer.Typer(
+app = Application(
     help="Calcul de la pension CNRACL (règles de liquidation, paramètres datés et sourcés).", no_args_is_help=True
 )
 
@@ -116,16 +117,16 @@ def _executer(
 
 Cas = Annotated[str | None, typer.Argument(help="Fichier JSON du cas, ou - pour l'entrée standard")]
 Lot = Annotated[Path | None, typer.Option(help="Fichier JSONL : un cas par ligne (- : entrée standard)")]
-Sortie = Annotated[Path | None, typer.Option(help="Fichier de sortie (défaut : sortie standard)")]
+Sortie = Annotated[Path | None, typer.Option(help="Fichier de sortie (par défaut : la sortie standard)")]
 Processus = Annotated[
     int | None,
-    typer.Option(min=1, help="Avec --lot : nombre de processus de calcul (défaut : un par cœur)"),
+    typer.Option(min=1, help="Avec --lot : nombre de processus de calcul (par défaut : un par cœur)"),
 ]
 
 
 @app.command()
 def simuler(cas: Cas = None, lot: Lot = None, sortie: Sortie = None, processus: Processus = None) -> None:
-    """La pension à la date d'effet du cas (date_de_liquidation), avec l'explication des règles appliquées."""
+    """La pension à la date d'effet du cas (sa date de liquidation), avec l'explication des règles appliquées."""
     _executer("simuler", cas, lot, sortie, processus)
 
 
@@ -137,8 +138,8 @@ def estimer(cas: Cas = None, lot: Lot = None, sortie: Sortie = None, processus: 
 
 @app.command()
 def rachat(demande: Cas = None, sortie: Sortie = None) -> None:
-    """Le coût d'un rachat d'études (barème daté, par âge et option) : date_de_naissance, date_de_demande,
-    trimestres (1 à 12), option (1, 2 ou 3), indice_majore ou traitement_indiciaire_brut_annuel."""
+    """Le coût d'un rachat d'études (barème daté, par âge et option) : date de naissance, date de la demande,
+    trimestres (1 à 12), option (1, 2 ou 3), indice majoré ou traitement indiciaire brut annuel."""
     if demande is None:
         _ecrire_erreurs(
             pension.ErreurCas.une(

@@ -13,11 +13,11 @@ from settings import get_settings
 def synthetiques(
     affilies: Annotated[int, typer.Option(min=1, max=5_000_000, help="Nombre d'agents à créer")],
     employeurs: Annotated[
-        int | None, typer.Option(min=1, help="Nombre d'employeurs (défaut : un pour 55 agents)")
+        int | None, typer.Option(min=1, help="Nombre d'employeurs (par défaut : un pour 55 agents)")
     ] = None,
     annees_cir: Annotated[int, typer.Option(min=1, max=45, help="Années de CIR par agent (les dernières)")] = 3,
 ) -> None:
-    """Generate employers of realistic sizes and agents (ages, careers, CIR) with bulk inserts."""
+    """Créer des employeurs de tailles réalistes et leurs agents (âges, carrières, CIR), par insertions groupées."""
     from services.donnees import mettre_a_jour_la_base, population_synthetique
 
     settings = get_settings()

@@ -68,4 +68,4 @@ TITRES = {
 
 def titre(evenement: str) -> str:
     """The template's title; a template added without one is named as a template, never by its folder's code."""
-    return TITRES.get(evenement, "Modèle de mail sans titre")
+    return TITRES.get(evenement, "Modèle de courriel sans titre")

@@ -20,5 +20,5 @@ def compter_echec_envoi(origine: str) -> None:
     ``cnracl_mails_echecs{origine}``."""
     if activity.in_activity():
         activity.metric_meter().create_counter(
-            "cnracl_mails_echecs", "Envois de mails refusés ou impossibles (relais SMTP), réessayés par l'activité."
+            "cnracl_mails_echecs", "Envois de courriels refusés ou impossibles (relais SMTP), réessayés par l'activité."
         ).add(1, {"origine": origine})

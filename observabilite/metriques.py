@@ -123,13 +123,13 @@ async def etat_du_service(session: AsyncSession, maintenant: datetime | None = N
         ),
         _jauge(
             "cnracl_mails",
-            "Mails de la boîte d'envoi, par état (a_envoyer, envoye, incident).",
+            "Courriels de la boîte d'envoi, par état (a_envoyer, envoye, incident).",
             ["etat"],
             await _par(session, Mail.etat),
         ),
         _jauge(
             "cnracl_mails_en_souffrance",
-            "Mails à envoyer depuis plus de cinq minutes (SMTP en panne ?).",
+            "Courriels à envoyer depuis plus de cinq minutes (SMTP en panne ?).",
             [],
             [(souffrance,)],
         ),
@@ -143,7 +143,7 @@ async def etat_du_service(session: AsyncSession, maintenant: datetime | None = N
         _jauge(
             "cnracl_incidents",
             "Processus arrêtés sur un incident, par type (metier : données à corriger ; technique : composant en "
-            "panne après ses tentatives ; courriel : mail de compte abandonné après ses envois) ; y compris les "
+            "panne après ses tentatives ; courriel : courriel de compte abandonné après ses envois) ; y compris les "
             "incidents des campagnes (destinataire refusé, lot non reçu par le collecteur).",
             ["type"],
             sorted(incidents.items()),

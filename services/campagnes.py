@@ -71,7 +71,7 @@ async def campagne_de_l_annee(session: AsyncSession, annee: int, simulation: boo
     campagne = await depots_campagne.campagne_par_annee(session, annee, simulation)
     if campagne is None:
         quoi = "Aucune simulation de la campagne" if simulation else "Aucune campagne"
-        raise Introuvable(f"{quoi} {annee} : lancez-la d'abord (POST /campagnes/{annee}).")
+        raise Introuvable(f"{quoi} {annee} : lancez-la d'abord depuis la page des campagnes.")
     return campagne
 
 
@@ -104,7 +104,7 @@ async def _ouverte(
             f"La campagne {annee} a déjà été menée à son terme par le moteur de processus, mais elle n'est pas "
             "enregistrée dans cette base : elle ne peut pas être relancée."
         )
-    raise Indisponible(f"La campagne démarre : consultez-la dans quelques instants (GET /campagnes/{annee}).")
+    raise Indisponible(f"La campagne {annee} démarre : consultez-la dans quelques instants.")
 
 
 class ConfirmationRequise(Conflit):

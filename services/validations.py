@@ -112,7 +112,7 @@ async def demander(
     if compte.role != Role.affilie.value:
         raise Interdit(
             "Seul l'agent concerné peut demander la validation de ses services ; une demande faite hors du service "
-            "s'enregistre avec sa date et sa preuve (POST /validations/{id}/demande-recue)."
+            "est enregistrée par un superviseur, avec sa date et sa preuve."
         )
     if dossier.etat == EtatValidation.forclose.value or datetime.now(PARIS).date() > dossier.date_limite:
         raise _refus_hors_delai(dossier, "demande")

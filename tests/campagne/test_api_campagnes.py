@@ -38,6 +38,8 @@ async def test_mauvaises_entrees_en_francais(api):
     )
     reponse = await superviseur.get(f"/campagnes/{pop.annee}")
     assert reponse.status_code == 404 and "Aucune campagne" in reponse.json()["detail"]
+    assert "lancez-la d'abord depuis la page des campagnes" in reponse.json()["detail"]
+    assert "/campagnes" not in reponse.json()["detail"]  # what to do, in words, never a route
     reponse = await superviseur.post(f"/campagnes/{pop.annee}/pause")
     assert reponse.status_code == 404
     assert (await rh.post(f"/campagnes/{pop.annee}")).status_code == 403

@@ -52,6 +52,11 @@ async def test_tableau_de_bord_pilotage_et_liste_employeur(banc):
     absente = await superviseur.get(f"/superviseur/campagnes/{annee}")
     assert absente.status_code == 200 and f"Aucune campagne {annee} n'a été lancée." in absente.text
     assert f'value="{annee}"' in absente.text  # the launch form, with the year filled in
+    # Its agents' page says what to do, in words (never a route).
+    sans_agents = await superviseur.get(f"/superviseur/campagnes/{annee}/agents")
+    assert sans_agents.status_code == 404
+    assert "lancez-la d&#39;abord depuis la page des campagnes" in sans_agents.text
+    assert "POST" not in sans_agents.text and f"/campagnes/{annee})" not in sans_agents.text
 
     # The dry run: counted, nothing sent.
     reponse = await superviseur.post("/superviseur/campagnes", {"annee": str(annee), "simulation": "oui"})

@@ -15,11 +15,15 @@ JARGON = [
     "<p>Votre demande de EIG</p>",
     "<p>Montant : 33081.10 €</p>",
     "<button title='accuse_reception'>Voir</button>",
+    "<p>Mails envoyés : 3</p>",
+    "<p>Le mail de bienvenue est parti.</p>",
+    "<p>Un e-mail vous a été envoyé.</p>",
 ]
 
 FRANCAIS = (
     "<main><h1>Vérification de carrière demandée</h1><p>Votre demande d'EIG est enregistrée.</p>"
     "<p>Montant : 33 081,10 €, le 05/12/2026. 2 comptes. Écrivez à camille.martin@exemple.fr</p>"
+    "<p>Courriels envoyés à mail@exemple.fr et à camille@mail.exemple.fr ; relais mail.exemple.fr ; Gmail.</p>"
     "<pre>Ouvrez la tâche : http://localhost:8000/taches/314?en_retard=true</pre>"
     "<script>const etat_fr = 'COMPLETED';</script><input name='date_fin' value='2026-01-01'>"
     "<a href='/agent/eir_1'>Retour</a><p>Votre demande est close.</p>"

@@ -23,6 +23,8 @@ MOTIFS: dict[str, re.Pattern[str]] = {
         r"retirees?|validees?|envoyee?s?|recue?s?|etapes?|periodes?|donnees|reponses?|taches?|deja|prevue?s?|premiere|"
         r"derniere|generee?s?|traitees?|reattribuee?s?|securite|ete)\b"
     ),
+    # (Not an address's « mail » — x@mail.fr, mail.exemple.fr — nor part of a word: « Gmail ».)
+    "« mail » au lieu de « courriel »": re.compile(r"(?<![\w@./-])(?:[eE]-)?[Mm][Aa][Ii][Ll][Ss]?\b(?![@-]|\.\w)"),
     "sigle en minuscules": re.compile(r"\b(?:eir|eig|ris|cir|dai|siret|nir)\b"),
     "pluriel entre parenthèses": re.compile(r"\w\(s\)"),
     "élision manquante": re.compile(
