@@ -8,9 +8,9 @@ the rest: a mail already marked is not done again, whoever reports it."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from activities.campagne import (
     courriels_en_echec,
@@ -20,6 +20,7 @@ from activities.campagne import (
     signaler_sans_adresse,
 )
 from activities.campagne_papier import Imprimeur, Pli
+from activities.refus import refus_definitif
 from domain.campagne import LIVRAISONS_PAPIER, EtatCible, Livraison, Livraisons
 from domain.campagne_rebonds import (
     EVENEMENT_REBOND,
@@ -37,9 +38,7 @@ from persistence.models import Affilie, Document, Mail
 from persistence.models_campagne import CampagneTable, CibleCampagne, RenvoiCampagne
 from persistence.rebonds_campagne import CourrielDAgent
 
-
-def _refus(message: str) -> ApplicationError:
-    return ApplicationError(message, type=REFUS_REBOND, non_retryable=True)
+_refus = partial(refus_definitif, REFUS_REBOND)
 
 
 def motif_incident_rebond(motif: str) -> str:

@@ -4,6 +4,8 @@ replaced document's; the print batch is merged by document)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -11,6 +13,7 @@ import pension
 from activities.campagne import TITRES, contenu_du_document, type_document
 from activities.campagne_mails import ExpediteurGroupe, MailCampagne
 from activities.campagne_papier import Imprimeur, Pli
+from activities.refus import refus_definitif
 from domain import campagne as dai
 from domain.adresse import lignes_adresse
 from domain.campagne import Canal, Livraison, id_workflow_campagne
@@ -31,9 +34,7 @@ from persistence.db import SessionFactory, transaction
 from persistence.models import Affilie, Document
 from persistence.models_campagne import CampagneTable, CibleCampagne, RenvoiCampagne
 
-
-def _refus(message: str) -> ApplicationError:
-    return ApplicationError(message, type=REFUS_RENVOI, non_retryable=True)
+_refus = partial(refus_definitif, REFUS_RENVOI)
 
 
 class ActivitesRenvoi:

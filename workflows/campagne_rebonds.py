@@ -10,8 +10,10 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.client import Client, WorkflowHandle
-from temporalio.common import RetryPolicy, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import FailureError
+
+from workflows.reessais import reessais_sauf
 
 with workflow.unsafe.imports_passed_through():
     from activities.campagne_rebonds import ActivitesRebonds
@@ -19,11 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.campagne_rebonds import REFUS_REBOND, DemandeRebonds, ResultatRebonds, id_workflow_rebonds
     from workflows.campagne import CampagneDaiWorkflow
 
-_REESSAIS = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_interval=timedelta(minutes=1),
-    non_retryable_error_types=[REFUS_REBOND],
-)
+_REESSAIS = reessais_sauf(REFUS_REBOND)
 
 
 @workflow.defn

@@ -9,17 +9,15 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.client import Client, WorkflowHandle
-from temporalio.common import RetryPolicy, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+
+from workflows.reessais import reessais_sauf
 
 with workflow.unsafe.imports_passed_through():
     from activities.campagne_renvoi import ActivitesRenvoi
     from domain.campagne_renvoi import REFUS_RENVOI, DemandeRenvoi, ResultatRenvoi, id_workflow_renvoi
 
-_REESSAIS = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_interval=timedelta(minutes=1),
-    non_retryable_error_types=[REFUS_RENVOI],
-)
+_REESSAIS = reessais_sauf(REFUS_RENVOI)
 
 
 @workflow.defn
