@@ -134,7 +134,7 @@ class _EnFrancais:
 
 
 class Commande(_EnFrancais, TyperCommand):
-    pass
+    """A ``cnracl`` command whose help (its « --help » option and its usage line) is written in French."""
 
 
 class Groupe(_EnFrancais, TyperGroup):

@@ -24,9 +24,9 @@ from persistence.models_campagne import CibleCampagne, IncidentCampagne
 from tests.support.attente import attendre
 from tests.support.avis import avis_de_non_remise
 from tests.support.campagne import avancer_jusqua, service_campagne
-from tests.support.environnement import BIN, settings_sur
+from tests.support.environnement import settings_sur
 from tests.support.fabriques import modifier_affilie
-from tests.support.processus_externes import environnement
+from tests.support.processus_externes import commande_cnracl
 from tests.support.texte_pdf import dans_la_fenetre, pages_pdf
 from workflows.campagne_client import demande_campagne, demarrer_campagne
 
@@ -288,20 +288,11 @@ async def test_un_courriel_accepte_puis_revenu_passe_l_agent_au_courrier(banc, t
     fichier_avis.write_bytes(avis_de_non_remise(agents["emma"].email, mail_emma.message_id, "message"))
     sorties = []
     for _ in range(2):
-        commande = await asyncio.create_subprocess_exec(
-            str(BIN / "cnracl"),
-            "campagne",
-            "rebonds",
-            "--annee",
-            str(annee),
-            str(fichier_avis),
-            env=environnement(settings),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
+        code, sortie, erreur = await commande_cnracl(
+            settings, "campagne", "rebonds", "--annee", str(annee), str(fichier_avis)
         )
-        sortie, erreur = await asyncio.wait_for(commande.communicate(), 120)
-        assert commande.returncode == 0, erreur.decode()
-        sorties.append(sortie.decode())
+        assert code == 0, erreur
+        sorties.append(sortie)
     # The campaign has ended: its stored counters are made right all the same, once.
     assert await _compteurs(superviseur, annee) == {
         "mails_agents": fin["mails_agents"] - 1,
@@ -321,21 +312,10 @@ async def test_un_courriel_accepte_puis_revenu_passe_l_agent_au_courrier(banc, t
     assert [i["tentatives"] for i in incidents if i["cle"] == f"courriel:affilie-{agents['emma'].id}"] == [1]
     pas_un_avis = tmp_path / "pas-un-avis.eml"
     pas_un_avis.write_text("Bonjour")
-    commande = await asyncio.create_subprocess_exec(
-        str(BIN / "cnracl"),
-        "campagne",
-        "rebonds",
-        "--annee",
-        str(annee),
-        str(pas_un_avis),
-        env=environnement(settings),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _, erreur = await asyncio.wait_for(commande.communicate(), 120)
-    assert commande.returncode == 2
-    assert "le fichier pas-un-avis.eml n'est pas un avis de non-remise" in erreur.decode()
-    assert "Traceback" not in erreur.decode()
+    code, _, erreur = await commande_cnracl(settings, "campagne", "rebonds", "--annee", str(annee), str(pas_un_avis))
+    assert code == 2
+    assert "le fichier pas-un-avis.eml n'est pas un avis de non-remise" in erreur
+    assert "Traceback" not in erreur
 
     # What the manager sees: the delivery filtered through the API and on the page, with when and why; the
     # incidents.

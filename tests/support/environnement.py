@@ -95,12 +95,12 @@ def delais_eir_courts(notification: float = 1, enquete: float = 1) -> dict[str, 
     }
 
 
-async def creer_base_postgres() -> str:
-    """A new, empty PostgreSQL database; its name."""
+async def creer_base_postgres(modele: str | None = None) -> str:
+    """A new PostgreSQL database, empty or a copy of the database ``modele``; its name."""
     nom = f"cnracl_test_{uuid.uuid4().hex[:10]}"
     connexion = await asyncpg.connect(PG_ADMIN)
     try:
-        await connexion.execute(f'CREATE DATABASE "{nom}"')
+        await connexion.execute(f'CREATE DATABASE "{nom}"' + (f' TEMPLATE "{modele}"' if modele else ""))
     finally:
         await connexion.close()
     return nom
@@ -144,13 +144,7 @@ async def base_postgres_migree() -> str:
         modele = await creer_base_postgres()
         await migrer_async(url_postgres(modele))
         _modeles["postgresql"] = modele
-    nom = f"cnracl_test_{uuid.uuid4().hex[:10]}"
-    connexion = await asyncpg.connect(PG_ADMIN)
-    try:
-        await connexion.execute(f'CREATE DATABASE "{nom}" TEMPLATE "{modele}"')
-    finally:
-        await connexion.close()
-    return nom
+    return await creer_base_postgres(modele)
 
 
 async def supprimer_modeles() -> None:
