@@ -30,8 +30,7 @@ from services.moteur import client_temporal
 from services.reconciliation import boucle
 from settings import Settings, get_settings
 from workflows.campagne import WORKFLOWS_CAMPAGNE
-from workflows.campagne_rebonds import RebondsCampagneWorkflow
-from workflows.campagne_renvoi import RenvoiDocumentWorkflow
+from workflows.campagne_documents import RebondsCampagneWorkflow, RenvoiDocumentWorkflow
 from workflows.eir import EirWorkflow
 from workflows.rectification import RectificationWorkflow
 from workflows.validation import EcheanceValidationWorkflow

@@ -33,7 +33,7 @@ from persistence.models import Compte
 from persistence.models_campagne import CampagneTable
 from services.acces import exiger_role
 from services.moteur import Moteur, joignable, motif_du_refus
-from workflows.campagne_rebonds import demarrer_rebonds
+from workflows.campagne_documents import demarrer_rebonds
 
 ATTENTE_RESULTAT = 20.0  # seconds the request waits for the bounces to be taken
 AVIS_MAX = 200_000  # characters of one raw notification (the returned mail's headers, not its whole body)
@@ -210,14 +210,5 @@ async def _verifier(session: AsyncSession, campagne: CampagneTable, rebonds: lis
 def _public(resultat: ResultatRebonds) -> RebondsPublic:
     return RebondsPublic(
         etat="traite",
-        rebonds=[
-            RebondPublic(
-                message_id=rebond.message_id,
-                document_id=rebond.document_id,
-                livraison=rebond.livraison,
-                tranche=rebond.tranche,
-                deja_signale=rebond.deja_signale,
-            )
-            for rebond in resultat.rebonds
-        ],
+        rebonds=[RebondPublic.model_validate(rebond, from_attributes=True) for rebond in resultat.rebonds],
     )

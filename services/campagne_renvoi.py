@@ -25,7 +25,7 @@ from persistence import depots_campagne, perimetre_campagne, renvoi_campagne
 from persistence.models import Affilie, Compte
 from services.acces import exiger_role, numero
 from services.moteur import Moteur, joignable, motif_du_refus
-from workflows.campagne_renvoi import demarrer_renvoi
+from workflows.campagne_documents import demarrer_renvoi
 
 ATTENTE_RESULTAT = 20.0  # seconds the request waits for the new version and its announcement
 

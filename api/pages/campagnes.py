@@ -326,17 +326,24 @@ async def renvoyer_document(
     return RedirectResponse(f"/superviseur/campagnes/{annee}/agents?message={suite}", status_code=303)
 
 
+class SaisieDelai(BaseModel):
+    """The deadline form, as typed (checked by ``services.campagne_echeances.Prolongation``)."""
+
+    employeur_id: str = ""
+    date_limite: str = ""
+    motif: str = ""
+
+
 @router.post("/superviseur/campagnes/{annee}/employeurs/delai")
-async def prolonger_delai(
-    page: FormulaireSuperviseur,
-    annee: int,
-    employeur_id: Annotated[str, Form()] = "",
-    date_limite: Annotated[str, Form()] = "",
-    motif: Annotated[str, Form()] = "",
-):
+async def prolonger_delai(page: FormulaireSuperviseur, annee: int, formulaire: Annotated[SaisieDelai, Form()]):
     """Extend one employer's deadline (same function as ``POST /campagnes/{annee}/employeurs/{id}/delai``)."""
     annee = annee_valide(annee)
-    saisie = {"employeur_id": employeur_id, "date_limite": date_limite.strip(), "motif": motif.strip()[:500]}
+    employeur_id = formulaire.employeur_id
+    saisie = {
+        "employeur_id": employeur_id,
+        "date_limite": formulaire.date_limite.strip(),
+        "motif": formulaire.motif.strip()[:500],
+    }
     if not employeur_id.isdigit():
         return await afficher_tableau(
             page, annee, False, erreur="Délai non prolongé — choisissez l'employeur.", statut=422, saisie=saisie

@@ -59,8 +59,7 @@ from tests.support.validation import demarrer_echeance_validation
 from worker import creer_worker
 from workflows.campagne import LancementCampagneWorkflow
 from workflows.campagne_client import demande_campagne, demarrer_campagne, lancement_annuel
-from workflows.campagne_rebonds import demarrer_rebonds
-from workflows.campagne_renvoi import demarrer_renvoi
+from workflows.campagne_documents import demarrer_rebonds, demarrer_renvoi
 from workflows.client import delais_eir, delais_taches, demarrer_eir
 from workflows.eir import EirWorkflow
 from workflows.rectification import RectificationWorkflow

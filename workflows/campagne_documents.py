@@ -1,7 +1,12 @@
-"""RebondsCampagneWorkflow — the mail provider's bounces reported to a campaign (``domain.campagne_rebonds``): one
-step, whose activity switches each bounced agent to paper, puts the document in the next print batch and opens the
-incident, once per mail. Its id is the business key (``id_workflow_rebonds``): the same bounces reported twice at
-once are one process; reported again later, a new process finds them done and changes nothing."""
+"""A campaign document after its sending, each change a process of its own whose id is the business key:
+
+- ``RenvoiDocumentWorkflow``: a supervisor re-produces and re-sends one document: the new version first (stored with
+  the old one's replacement and the history event), then the agent told once, by mail or in the next print batch.
+  Two identical requests (``id_workflow_renvoi``) are one process.
+- ``RebondsCampagneWorkflow``: the mail provider's bounces reported to a campaign (``domain.campagne_rebonds``): one
+  step, whose activity switches each bounced agent to paper, puts the document in the next print batch and opens the
+  incident, once per mail. The same bounces reported twice at once (``id_workflow_rebonds``) are one process;
+  reported again later, a new process finds them done and changes nothing."""
 
 from __future__ import annotations
 
@@ -17,11 +22,47 @@ from workflows.reessais import reessais_sauf
 
 with workflow.unsafe.imports_passed_through():
     from activities.campagne_rebonds import ActivitesRebonds
+    from activities.campagne_renvoi import ActivitesRenvoi
     from domain.campagne import LivraisonsModifiees, id_workflow_campagne
     from domain.campagne_rebonds import REFUS_REBOND, DemandeRebonds, ResultatRebonds, id_workflow_rebonds
+    from domain.campagne_renvoi import REFUS_RENVOI, DemandeRenvoi, ResultatRenvoi, id_workflow_renvoi
     from workflows.campagne import CampagneDaiWorkflow
 
-_REESSAIS = reessais_sauf(REFUS_REBOND)
+_REESSAIS_RENVOI = reessais_sauf(REFUS_RENVOI)
+_REESSAIS_REBONDS = reessais_sauf(REFUS_REBOND)
+
+
+@workflow.defn
+class RenvoiDocumentWorkflow:
+    @workflow.run
+    async def run(self, demande: DemandeRenvoi) -> ResultatRenvoi:
+        produite = await workflow.execute_activity_method(
+            ActivitesRenvoi.produire,
+            replace(demande, horodatage=workflow.now()),
+            start_to_close_timeout=timedelta(minutes=2),
+            retry_policy=_REESSAIS_RENVOI,
+        )
+        return await workflow.execute_activity_method(
+            ActivitesRenvoi.annoncer,
+            replace(produite, horodatage=workflow.now()),
+            start_to_close_timeout=timedelta(minutes=5),
+            retry_policy=_REESSAIS_RENVOI,
+        )
+
+
+async def demarrer_renvoi(
+    client: Client, task_queue: str, demande: DemandeRenvoi
+) -> WorkflowHandle[RenvoiDocumentWorkflow, ResultatRenvoi]:
+    """Start the re-send, or join the one under way for the same document; one already done is not done again
+    (``WorkflowAlreadyStartedError``: the document has been replaced)."""
+    return await client.start_workflow(
+        RenvoiDocumentWorkflow.run,
+        demande,
+        id=id_workflow_renvoi(demande.annee, demande.document_id),
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+    )
 
 
 @workflow.defn
@@ -32,7 +73,7 @@ class RebondsCampagneWorkflow:
             ActivitesRebonds.traiter,
             replace(demande, horodatage=workflow.now()),
             start_to_close_timeout=timedelta(minutes=5),
-            retry_policy=_REESSAIS,
+            retry_policy=_REESSAIS_REBONDS,
         )
         # The campaign's counters are its process's state: it counts its mails and letters again. Always, even when
         # every bounce was reported before: a count that changes nothing writes nothing, and one lost after a retry
@@ -49,7 +90,7 @@ class RebondsCampagneWorkflow:
                 ActivitesRebonds.recompter_campagne_close,
                 demande,
                 start_to_close_timeout=timedelta(minutes=5),
-                retry_policy=_REESSAIS,
+                retry_policy=_REESSAIS_REBONDS,
             )
         return resultat
 
