@@ -10,12 +10,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.client import Client, WorkflowHandle
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import RetryPolicy, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import FailureError
 
 from workflows.reessais import reessais_sauf
@@ -25,29 +27,36 @@ with workflow.unsafe.imports_passed_through():
     from activities.campagne_renvoi import ActivitesRenvoi
     from domain.campagne import LivraisonsModifiees, id_workflow_campagne
     from domain.campagne_rebonds import REFUS_REBOND, DemandeRebonds, ResultatRebonds, id_workflow_rebonds
-    from domain.campagne_renvoi import REFUS_RENVOI, DemandeRenvoi, ResultatRenvoi, id_workflow_renvoi
+    from domain.campagne_renvoi import REFUS_RENVOI, DemandeRenvoi, ResultatRenvoi, VersionProduite, id_workflow_renvoi
     from workflows.campagne import CampagneDaiWorkflow
 
 _REESSAIS_RENVOI = reessais_sauf(REFUS_RENVOI)
 _REESSAIS_REBONDS = reessais_sauf(REFUS_REBOND)
+_Demande = TypeVar("_Demande", DemandeRenvoi, VersionProduite, DemandeRebonds)
+_Resultat = TypeVar("_Resultat")
+
+
+async def _executer(
+    activite: Callable[[Any, _Demande], Awaitable[_Resultat]],
+    demande: _Demande,
+    minutes: int,
+    reessais: RetryPolicy,
+) -> _Resultat:
+    """One step of these processes: its request stamped with the process's clock (the history's dates)."""
+    return await workflow.execute_activity_method(
+        activite,
+        replace(demande, horodatage=workflow.now()),
+        start_to_close_timeout=timedelta(minutes=minutes),
+        retry_policy=reessais,
+    )
 
 
 @workflow.defn
 class RenvoiDocumentWorkflow:
     @workflow.run
     async def run(self, demande: DemandeRenvoi) -> ResultatRenvoi:
-        produite = await workflow.execute_activity_method(
-            ActivitesRenvoi.produire,
-            replace(demande, horodatage=workflow.now()),
-            start_to_close_timeout=timedelta(minutes=2),
-            retry_policy=_REESSAIS_RENVOI,
-        )
-        return await workflow.execute_activity_method(
-            ActivitesRenvoi.annoncer,
-            replace(produite, horodatage=workflow.now()),
-            start_to_close_timeout=timedelta(minutes=5),
-            retry_policy=_REESSAIS_RENVOI,
-        )
+        produite = await _executer(ActivitesRenvoi.produire, demande, 2, _REESSAIS_RENVOI)
+        return await _executer(ActivitesRenvoi.annoncer, produite, 5, _REESSAIS_RENVOI)
 
 
 async def demarrer_renvoi(
@@ -69,12 +78,7 @@ async def demarrer_renvoi(
 class RebondsCampagneWorkflow:
     @workflow.run
     async def run(self, demande: DemandeRebonds) -> ResultatRebonds:
-        resultat = await workflow.execute_activity_method(
-            ActivitesRebonds.traiter,
-            replace(demande, horodatage=workflow.now()),
-            start_to_close_timeout=timedelta(minutes=5),
-            retry_policy=_REESSAIS_REBONDS,
-        )
+        resultat = await _executer(ActivitesRebonds.traiter, demande, 5, _REESSAIS_REBONDS)
         # The campaign's counters are its process's state: it counts its mails and letters again. Always, even when
         # every bounce was reported before: a count that changes nothing writes nothing, and one lost after a retry
         # is made again. A campaign that has ended takes no signal: its row, all that is left of it, is recounted.
@@ -86,12 +90,7 @@ class RebondsCampagneWorkflow:
                 CampagneDaiWorkflow.livraisons_modifiees, LivraisonsModifiees(workflow.info().workflow_id)
             )
         except FailureError:
-            await workflow.execute_activity_method(
-                ActivitesRebonds.recompter_campagne_close,
-                demande,
-                start_to_close_timeout=timedelta(minutes=5),
-                retry_policy=_REESSAIS_REBONDS,
-            )
+            await _executer(ActivitesRebonds.recompter_campagne_close, demande, 5, _REESSAIS_REBONDS)
         return resultat
 
 
