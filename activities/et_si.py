@@ -16,7 +16,7 @@ from typing import Any
 
 import pension
 from activities.explication import resume
-from notifications.rendu import euros
+from domain.montants import euros
 from pension.dates import date_age
 from pension.estimation import poursuivre
 from pension.parametres import Duree

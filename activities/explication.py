@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import pension
-from notifications.rendu import euros
+from domain.montants import euros
 from pension.estimation import poursuivre
 from pension.format import pourcentage_fr
 from pension.parametres import valeur

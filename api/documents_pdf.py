@@ -14,7 +14,8 @@ from fpdf.fonts import FontFace
 
 from api.pages import libelles
 from api.pages.rendu import age_fr, date_heure_fr
-from notifications.rendu import date_fr, euros
+from domain.montants import euros
+from notifications.rendu import date_fr
 
 POLICES = Path(__file__).resolve().parents[1] / "node_modules" / "@gouvfr" / "dsfr" / "dist" / "fonts"
 POLICE = "Marianne"

@@ -20,6 +20,7 @@ from pydantic import BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from domain.erreurs import ErreurChamp, Refus
+from domain.montants import euros
 from domain.regles import parametre, tous_les_parametres
 from domain.saisie import Saisie
 
@@ -219,12 +220,6 @@ def cotisations_attendues(assiette: Decimal, debut: date, fin: date) -> dict[str
     return {champ: montant_attendu(nom, assiette, debut, fin) for champ, nom in TAUX_DES_CHAMPS.items()}
 
 
-def _euros(montant: Decimal) -> str:
-    entier, _, centimes = f"{montant:.2f}".partition(".")
-    groupes = f"{int(entier):,}".replace(",", "\u202f")
-    return f"{groupes},{centimes} €"
-
-
 def _pourcent(taux: Decimal) -> str:
     return f"{taux.quantize(Decimal('0.001')).normalize():f}".replace(".", ",") + " %"
 
@@ -267,10 +262,10 @@ def ecarts_cotisations(ligne: LigneCir) -> list[EcartCotisation]:
                     declare,
                     attendu,
                     (
-                        f"{champ} : la {LIBELLES_CHAMPS[champ]} déclarée ({_euros(declare)}) ne correspond pas à "
-                        f"l'assiette ({_euros(assiette)}) × le taux de {LIBELLES_CHAMPS[champ]} en vigueur pour la période {periode} "
-                        f"({_pourcent(taux)}) ; montant attendu : {_euros(attendu)} (écart toléré : "
-                        f"{_euros(tolere.quantize(CENTIME))}). Corrigez le montant ou l'assiette."
+                        f"{champ} : la {LIBELLES_CHAMPS[champ]} déclarée ({euros(declare)}) ne correspond pas à "
+                        f"l'assiette ({euros(assiette)}) × le taux de {LIBELLES_CHAMPS[champ]} en vigueur pour la période {periode} "
+                        f"({_pourcent(taux)}) ; montant attendu : {euros(attendu)} (écart toléré : "
+                        f"{euros(tolere.quantize(CENTIME))}). Corrigez le montant ou l'assiette."
                     ),
                 )
             )

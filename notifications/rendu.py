@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from domain.montants import euros, montant_fr
 
 DOSSIER = Path(__file__).resolve().parent / "templates"
 PARIS = ZoneInfo("Europe/Paris")
@@ -60,21 +61,6 @@ def date_heure_fr(valeur: datetime | str | None) -> str:
     if valeur.tzinfo is not None:
         valeur = valeur.astimezone(PARIS)
     return f"{date_fr(valeur)} à {valeur.hour} h {valeur.minute:02d}"
-
-
-def montant_fr(valeur: float | Decimal | str | None) -> str:
-    """``1 234,56`` (narrow no-break space for thousands, as French typography wants; what a form field shows and
-    reads back)."""
-    if valeur is None or valeur == "":
-        return ""
-    return f"{Decimal(str(valeur)):,.2f}".replace(",", "\u202f").replace(".", ",")
-
-
-def euros(valeur: float | Decimal | str | None) -> str:
-    """``1 234,56 €``."""
-    if valeur is None:
-        return ""
-    return f"{montant_fr(valeur)}\u00a0€"
 
 
 def accord(nombre: int, singulier: str, pluriel: str | None = None) -> str:

@@ -18,8 +18,9 @@ from api.pages.graphiques import BLEU, GRIS, rectangle, svg, texte
 from api.pages.session import jeton_csrf, poser_graine_csrf
 from api.statuts import statut_de
 from domain.erreurs import ErreurMetier
+from domain.montants import euros
 from notifications import catalogue
-from notifications.rendu import FILTRES, date_heure_fr, euros
+from notifications.rendu import FILTRES, date_heure_fr
 
 DOSSIER = Path(__file__).resolve().parent.parent / "templates"
 PARIS = ZoneInfo("Europe/Paris")

@@ -9,7 +9,7 @@ from datetime import date
 import pension
 from activities import et_si
 from activities.et_si import SCENARIOS, Scenario, scenarios_et_si
-from notifications.rendu import euros
+from domain.montants import euros
 from pension.dates import date_age
 from pension.estimation import poursuivre
 from pension.parametres import Duree

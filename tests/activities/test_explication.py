@@ -10,7 +10,7 @@ from typing import Any
 
 import pension
 from activities.explication import explication_du_bilan
-from notifications.rendu import euros
+from domain.montants import euros
 
 CODE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\.md\b|\.yaml\b")
 

@@ -84,7 +84,7 @@ async def test_cotisation_fausse_refusee_et_rien_de_l_annee_ne_change(service: S
     [erreur] = corps["erreurs"]
     assert erreur["champ"] == "retenue_salariale" and erreur["regle"] == "taux_retenue_agent"
     assert erreur["attendu"] == "2664.00"
-    assert "montant attendu : 2\u202f664,00 €" in corps["detail"] and "11,1 %" in corps["detail"]
+    assert "montant attendu : 2\u202f664,00\u00a0€" in corps["detail"] and "11,1 %" in corps["detail"]
     assert await _annee(rh, nir, 2022) == avant  # neither block was written
 
 
@@ -174,7 +174,7 @@ async def test_page_une_annee_deux_blocs_un_bouton(service: Service):
     # a wrong employer contribution: refused on its field, with the expected amount, and nothing saved
     refus = await rh.post(f"/cir/{nir}/2022", {**ligne, "quotite": "50", "contribution_employeur": "6000"})
     assert refus.status_code == 422
-    assert "montant attendu : 7\u202f356,00 €" in refus.text and "rien n&#39;est enregistré" in refus.text
+    assert "montant attendu : 7\u202f356,00\u00a0€" in refus.text and "rien n&#39;est enregistré" in refus.text
     assert 'aria-describedby="periode-1-contribution_employeur-erreur"' in refus.text
     assert 'value="50"' in refus.text  # the user's input is kept on the form
     [relue] = await _annee(await service.http("rh-commune"), nir, 2022)

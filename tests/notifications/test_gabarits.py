@@ -9,8 +9,9 @@ import pytest
 from sqlmodel import select
 
 from activities.mails import Courrier, ExpediteurMails
+from domain.montants import euros
 from notifications.exemples import contexte_exemple
-from notifications.rendu import Gabarits, date_fr, euros
+from notifications.rendu import Gabarits, date_fr
 from notifications.transport import TransportSmtp
 from persistence.models import Mail
 from tests.support.environnement import texte

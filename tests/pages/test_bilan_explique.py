@@ -13,8 +13,8 @@ import pytest
 
 import pension
 from activities.documents import contenu_bilan
+from domain.montants import euros
 from domain.task_queues import id_workflow_eir
-from notifications.rendu import euros
 from persistence import depots
 from persistence.db import transaction
 from tests.support.documents import dossier_agent, stocker_document

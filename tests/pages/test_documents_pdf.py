@@ -11,8 +11,8 @@ import pytest
 from markupsafe import escape
 
 from activities.documents import contenu_bilan, contenu_eig, contenu_ris
+from domain.montants import euros
 from domain.task_queues import id_workflow_eir
-from notifications.rendu import euros
 from persistence import depots
 from persistence.db import transaction
 from tests.support.documents import dossier_agent, stocker_document

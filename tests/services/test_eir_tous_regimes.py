@@ -15,7 +15,7 @@ import pytest
 
 import pension
 from domain.erreurs import Refus
-from notifications.rendu import euros
+from domain.montants import euros
 from pension.dates import date_age
 from pension.estimation import poursuivre
 from pension.parametres import Duree
