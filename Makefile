@@ -5,17 +5,25 @@ OUTILS := .outils
 UV := $(OUTILS)/bin/uv
 VENV := .venv
 
-.PHONY: run test check test-rapide chaos bench installer clean ressources-pages chromium
+.PHONY: run test check test-rapide chaos bench installer bytecode clean ressources-pages chromium
 
 $(UV):
 	$(PYTHON) -m venv $(OUTILS)
 	$(OUTILS)/bin/pip install --quiet uv==$(UV_VERSION)
 
+# Each test and each `cnracl` process imports hundreds of modules: their bytecode is written at install time, since
+# an environment with PYTHONDONTWRITEBYTECODE set (CI's) would otherwise compile every one at every start.
 $(VENV)/.installe: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	touch $@
 
 installer: $(VENV)/.installe
+
+# The project's own bytecode, for the same reason; only the sources changed since are compiled again.
+SOURCES := activities api bench cli domain notifications observabilite pension persistence services tests workflows \
+	$(wildcard *.py)
+bytecode: installer
+	$(VENV)/bin/python -m compileall -q -j 0 -x '/\.' $(SOURCES) > /dev/null
 
 # The pages' assets (Système de Design de l'État, htmx, Swagger UI and ReDoc for /docs and /redoc; axe-core for the
 # accessibility tests), from package-lock.json.
@@ -32,7 +40,7 @@ $(CHROMIUM):
 
 chromium: $(CHROMIUM)
 
-run: installer ressources-pages
+run: bytecode ressources-pages
 	$(VENV)/bin/cnracl run
 
 # The tests run in two processes (pytest-xdist, one test module per process at a time): most of their time is
@@ -44,7 +52,7 @@ CHAOS := tests/chaos tests/e2e/test_arret_worker.py tests/campagne/test_arret_wo
 SANS_CHAOS := --ignore=tests/chaos --ignore=tests/e2e/test_arret_worker.py \
 	--ignore=tests/campagne/test_arret_worker_campagne.py \
 	--deselect=tests/notifications/test_gabarits.py::test_smtp_en_panne_puis_retabli
-test: check ressources-pages chromium
+test: check bytecode ressources-pages chromium
 	$(VENV)/bin/pytest -q -p no:cacheprovider --durations=20 -n 2 --dist loadfile $(SANS_CHAOS)
 	$(VENV)/bin/pytest -q -p no:cacheprovider --durations=10 -n 2 --dist loadfile $(CHAOS)
 
@@ -56,15 +64,15 @@ check: installer
 		echo "== $$controle"; $(VENV)/bin/$$controle || echec=1; \
 	done; exit $$echec
 
-test-rapide: installer
+test-rapide: bytecode
 	$(VENV)/bin/pytest -q -m "not postgres and not e2e"
 
 # The fault tests alone (they are also part of `make test`): worker or Temporal server killed, PostgreSQL
 # connections cut, SMTP down.
-chaos: installer
+chaos: bytecode
 	$(VENV)/bin/pytest -q -p no:cacheprovider $(CHAOS)
 
-bench: installer
+bench: bytecode
 	$(VENV)/bin/python -m bench
 
 # Record the histories the replay test replays, one per process (docs/versions.md: when to re-record).
