@@ -10,9 +10,17 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 import pension
-from activities.campagne import TITRES, contenu_du_document, type_document
+from activities.campagne import (
+    TITRES,
+    contenu_du_document,
+    courriels_en_echec,
+    etape_documents,
+    pli,
+    signaler_sans_adresse,
+    type_document,
+)
 from activities.campagne_mails import ExpediteurGroupe, MailCampagne
-from activities.campagne_papier import Imprimeur, Pli
+from activities.campagne_papier import Imprimeur
 from activities.refus import refus_definitif
 from domain import campagne as dai
 from domain.adresse import lignes_adresse
@@ -29,7 +37,7 @@ from domain.campagne_renvoi import (
 from domain.erreurs import Refus
 from domain.etats import Acteur
 from domain.processus import DONNEES_INVALIDES
-from persistence import depots, depots_campagne, livraison_campagne, renvoi_campagne
+from persistence import depots, depots_campagne, renvoi_campagne
 from persistence.db import SessionFactory, transaction
 from persistence.models import Affilie, Document
 from persistence.models_campagne import CampagneTable, CibleCampagne, RenvoiCampagne
@@ -180,8 +188,7 @@ class ActivitesRenvoi:
                 livraison = Livraison.papier_apres_refus
         if produite.canal is Canal.papier or livraison is Livraison.papier_apres_refus:
             livraison = livraison if livraison is Livraison.papier_apres_refus else Livraison.papier
-            adresse = lignes_adresse(affilie.adresse_postale)
-            if not adresse:
+            if not lignes_adresse(affilie.adresse_postale):
                 livraison = Livraison.sans_adresse
             else:
                 rang = prochaine_tranche(renvoi_campagne.calendrier_stocke(campagne), produite.horodatage)
@@ -190,18 +197,7 @@ class ActivitesRenvoi:
                     campagne.annee,
                     rang,
                     cible.lot,
-                    [
-                        Pli(
-                            document_id=nouveau.id or 0,
-                            type_document=nouveau.type,
-                            titre=TITRES[cible.cohorte],
-                            contenu=nouveau.contenu,
-                            cree_le=nouveau.cree_le,
-                            destinataire=f"{affilie.prenom} {affilie.nom}",
-                            adresse_postale=adresse,
-                            livraison=livraison.value,
-                        )
-                    ],
+                    [pli(nouveau, affilie, cible.cohorte, livraison)],
                     produite.horodatage,
                 )
                 tranche = rang + 1
@@ -210,8 +206,16 @@ class ActivitesRenvoi:
             if renvoi is None:
                 raise _refus(f"renvoi {produite.renvoi_id} introuvable")
             await renvoi_campagne.marquer_livraison(session, renvoi, livraison, tranche, produite.horodatage)
-            if livraison is Livraison.papier_apres_refus:
-                await livraison_campagne.passer_au_papier(session, [renvoi.affilie_id])
+            if produite.canal is Canal.email and livraison is not Livraison.courriel:
+                # The mail refused: the agent on paper from now on, and the address to correct shown to the
+                # supervisors, as for a refusal during the campaign's sending; the postal address too if unknown.
+                etape = etape_documents(cible.tranche)
+                agent = [(cible.affilie_id, cible.lot)]
+                await courriels_en_echec(session, campagne.id or 0, agent, etape, produite.horodatage)
+                if livraison is Livraison.sans_adresse:
+                    await signaler_sans_adresse(
+                        session, campagne.id or 0, cible.affilie_id, cible.lot, etape, produite.horodatage
+                    )
             return _resultat(renvoi, produite)
 
 

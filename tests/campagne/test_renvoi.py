@@ -2,7 +2,8 @@
 worker, API, SMTP server and print batches: the new version comes from today's data, the old one is kept and marked
 replaced (the agent and the supervisor see both), the agent is announced once — by mail, or in the next tranche's
 print batch — also under two identical requests at once; the history says who and why; the delivery page shows it.
-An agent's switch to paper changes how the next tranche delivers their document. Refusals: unknown document, another
+An agent's switch to paper changes how the next tranche delivers their document; a re-sent mail the server refuses
+switches the agent to paper and is an incident, as in the campaign's sending. Refusals: unknown document, another
 year, not a supervisor, a channel the agent cannot be reached by, an agent deceased."""
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from persistence.models import Affilie, Document, Evenement
 from persistence.models_campagne import CibleCampagne
 from tests.support.attente import attendre
 from tests.support.campagne import annee_de_campagne, avancer_jusqua, population_campagne
+from tests.support.canaux_campagne import demarrer_puits_refusant
 from tests.support.environnement import settings_de_test, texte
 from tests.support.fabriques import avec_question_secrete
 from tests.support.navigateur import Navigateur
@@ -48,8 +50,9 @@ ADRESSE_CHLOE = {"voie": "1 place du Marché", "code_postal": "33600", "commune"
 
 
 @pytest.fixture
-async def banc(env_temps_accelere, tmp_path, boite_mail, url_base):
+async def banc(env_temps_accelere, tmp_path, url_base):
     env = env_temps_accelere
+    controleur, puits, boite_mail = demarrer_puits_refusant(tmp_path / "mail")
     moteur = creer_moteur(url_base)
     sessions = fabrique_sessions(moteur)
     settings = settings_de_test(
@@ -72,6 +75,7 @@ async def banc(env_temps_accelere, tmp_path, boite_mail, url_base):
             session.add(avec_question_secrete(compte))
     app = create_app(settings)
     pile = AsyncExitStack()
+    pile.callback(controleur.stop)
     pile.push_async_callback(moteur.dispose)
     async with pile, creer_worker(env.client, settings, sessions):
         await pile.enter_async_context(app.router.lifespan_context(app))
@@ -91,7 +95,7 @@ async def banc(env_temps_accelere, tmp_path, boite_mail, url_base):
             assert (await nav.connecter(nom)).status_code == 303
             return nav
 
-        yield env, settings, sessions, boite_mail, pop, http, jeton, connecte
+        yield env, settings, sessions, boite_mail, puits, pop, http, jeton, connecte
 
 
 async def _cibles(sessions) -> dict[int, CibleCampagne]:
@@ -105,7 +109,7 @@ def _manifeste(settings, workflow_id: str, rang: int, lot: int) -> dict:
 
 
 async def test_renvoi_par_courriel_par_courrier_et_changement_de_canal(banc):
-    env, settings, sessions, boite, pop, http, jeton, connecte = banc
+    env, settings, sessions, boite, puits, pop, http, jeton, connecte = banc
     annee, agents = pop.annee, pop.agents
     superviseur, alice_api = await jeton("superviseur"), await jeton("alice")
     demande = demande_campagne(settings, annee)
@@ -253,6 +257,23 @@ async def test_renvoi_par_courriel_par_courrier_et_changement_de_canal(banc):
     fichier = dossier_du_lot(Path(settings.var_dir) / "impression", handle.id, rang + 1, lot_bruno) / pli["fichier"]
     premiere_page = pages_pdf(fichier.read_bytes())[pli["pages"][0] - 1]
     assert dans_la_fenetre(premiere_page) == [pli["destinataire"], *pli["adresse_postale"]]
+
+    # Alice's mailbox is gone (550): her latest version re-sent by mail is refused. She is on paper from now on, but
+    # her postal address is unknown: both are incidents for the supervisors, and nothing is printed.
+    puits.refuses.add(agents["alice"].email)
+    (courant_alice,) = v3
+    reponse = await http.post(
+        f"/api/v1/campagnes/{annee}/documents/{courant_alice}/renvoi", json=motif, headers=superviseur
+    )
+    assert reponse.status_code == 202, reponse.text
+    assert reponse.json()["livraison"] == "sans_adresse"
+    vus = (await http.get("/api/v1/incidents", headers=superviseur)).json()
+    nom_alice = f"{agents['alice'].prenom} {agents['alice'].nom}"
+    d_alice = [i["motif"] for i in vus if i["processus"] == "campagne" and i["agent"] == nom_alice]
+    assert len(d_alice) == 2 and any("adresse postale" in m for m in d_alice), vus
+    assert puits.refus == {agents["alice"].email: 1}
+    async with sessions() as session:
+        assert (await session.get(Affilie, agents["alice"].id)).canal == "papier"
 
     # The supervisor's delivery page: the re-sent versions and the replaced ones.
     nav = await connecte("superviseur")
