@@ -445,6 +445,43 @@ async def rebonds_campagne(banc: Banc) -> list[WorkflowHistory]:
     return [await handle.fetch_history()]
 
 
+async def campagne_avec_rebond(banc: Banc) -> list[WorkflowHistory]:
+    """While the campaign runs, a mail of a tranche is reported bounced: the bounces' process signals the campaign,
+    which counts its mails and letters again and goes on to its end."""
+    annee = (await banc.env.get_current_time()).year + 1
+    await population_campagne(banc.sessions, annee)
+    settings = banc.settings.model_copy(update={"campagne_taille_lot_employeurs": 2, "campagne_taille_paquet": 1})
+    demande = demande_campagne(settings, annee)
+    handle = await demarrer_campagne(banc.env.client, settings.task_queue, demande)
+    mails: list[Mail] = []
+
+    async def courriel_parti() -> bool:
+        async with banc.sessions() as session:
+            envoyes = select(Mail).where(
+                Mail.evenement == "campagne_document_disponible", Mail.etat == EtatMail.envoye.value
+            )
+            mails[:] = (await session.exec(envoyes)).all()
+        return bool(mails)
+
+    for tranche in demande.calendrier.tranches():
+        await banc.env.sleep(tranche + timedelta(hours=1) - await banc.env.get_current_time())
+        try:
+            await attendre(courriel_parti, 10)
+            break
+        except AssertionError:  # no document in this tranche: the next one
+            continue
+    if not mails:
+        raise ValueError("la campagne n'a envoyé aucun courriel d'agent")
+    rebonds = await demarrer_rebonds(
+        banc.env.client,
+        banc.settings.task_queue,
+        DemandeRebonds(annee, [Rebond(mails[0].message_id, "Boîte aux lettres inconnue")], 0),
+    )
+    await rebonds.result()
+    await handle.result()
+    return [await handle.fetch_history(), await rebonds.fetch_history()]
+
+
 async def delai_employeur(banc: Banc) -> list[WorkflowHistory]:
     """A manager extends the hospital's deadline once the campaign's tasks are out: its own reminder, its tasks
     closed at its own date, its reminder after it."""
@@ -508,6 +545,7 @@ SCENARIOS: dict[str, tuple[Scenario, bool]] = {
     "lancement_campagne": (lancement_campagne, False),
     "renvoi_campagne": (renvoi_campagne, False),
     "rebonds_campagne": (rebonds_campagne, False),
+    "campagne_avec_rebond": (campagne_avec_rebond, False),
     "delai_employeur": (delai_employeur, False),
 }
 
