@@ -6,8 +6,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as AttenteDuPool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -46,6 +47,15 @@ PREFIXE = "/api/v1"
 # (api/protections.py), since uvicorn's own reading (proxy_headers) believes any local client; idle keep-alive
 # connections are kept longer than uvicorn's 5 s, since a client reusing one as the server closes it gets a reset.
 OPTIONS_UVICORN: dict[str, Any] = {"log_config": None, "proxy_headers": False, "timeout_keep_alive": 65}
+
+
+def _en_francais(router: APIRouter) -> APIRouter:
+    """The router, its routes' successful answers described in French: FastAPI's default description is English, and
+    the API's documentation is read by French integrators."""
+    for route in router.routes:
+        if isinstance(route, APIRoute) and route.response_description == "Successful Response":
+            route.response_description = "Réponse réussie"
+    return router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -90,7 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         documents,
         coordonnees,
     ):
-        app.include_router(module.router, prefix=PREFIXE, responses=REPONSES_ERREUR)
+        app.include_router(_en_francais(module.router), prefix=PREFIXE, responses=REPONSES_ERREUR)
     app.include_router(metriques.router)
     app.add_middleware(PrioriteAuxEcritures, places=settings.lectures_simultanees)
     app.add_middleware(LimiteDeDebit, settings=settings)  # a 429 waits for nothing

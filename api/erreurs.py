@@ -123,7 +123,8 @@ class ErreurChamp(BaseModel):
 
 
 class Erreur(BaseModel):
-    """Every error answer of the API: a French sentence, and for invalid data the field-by-field reasons."""
+    """Toute réponse d'erreur de l'API : une phrase en français et, pour des données invalides, les raisons champ
+    par champ."""
 
     detail: str
     erreurs: list[ErreurChamp] | None = None

@@ -37,8 +37,9 @@ def meme_adresse_electronique(une: str | None, autre: str | None) -> bool:
     return (une or "").strip().lower() == (autre or "").strip().lower()
 
 
+# ``lignes()`` is what the envelope carries.
 class AdressePostale(Saisie):
-    """The address as a person types it; ``lignes()`` is what the envelope carries."""
+    """L'adresse postale telle qu'une personne la saisit."""
 
     model_config = ConfigDict(str_strip_whitespace=True)
 
@@ -110,9 +111,9 @@ def lire_adresse(adresse: str | None) -> dict[str, str]:
 
 
 class Coordonnees(Saisie):
-    """What the agent (or a supervisor for them) sets: the postal address, the email address, and how the campaign's
-    documents reach them. Paper needs a postal address, mail an email address; correcting the email address leaves
-    the channel as it is set here."""
+    """Ce que l'agent (ou un superviseur pour lui) renseigne : l'adresse postale, l'adresse électronique, et la façon
+    dont les documents de la campagne lui parviennent. Le papier demande une adresse postale, le courriel une adresse
+    électronique ; corriger l'adresse électronique laisse le canal tel qu'il est indiqué ici."""
 
     adresse_postale: AdressePostale | None = None
     email: str | None = Field(

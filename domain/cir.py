@@ -96,8 +96,9 @@ def natures_sans_cotisation(a_la_date: date) -> frozenset[str]:
     return frozenset(parametre("cotisations", "natures_sans_cotisation", max(a_la_date, premiere)).valeur)
 
 
+# Seed 000.
 class LigneCir(Saisie):
-    """Administrative and contribution data of one period, saved together (seed 000)."""
+    """Les données administratives et de cotisation d'une période, enregistrées ensemble."""
 
     # --- données administratives ---
     date_debut: date = Field(description="Premier jour de la période")

@@ -97,9 +97,10 @@ class DureeAutreRegimeLue(Protocol):
     def source(self) -> str: ...
 
 
+# The scheme is a key of ``regimes.yaml``.
 class DureeDeclaree(Saisie):
-    """One of the agent's other schemes, as the agent enters it in phase 2: the scheme (a key of ``regimes.yaml``)
-    and the trimestres its statement shows."""
+    """L'un des autres régimes de l'agent, tel qu'il le saisit en phase 2 : le régime (sa clé, par exemple
+    ``regime_general`` ou ``msa``) et les trimestres que montre son relevé."""
 
     regime: str = Field(min_length=1, max_length=40)
     trimestres: int = Field(ge=0, le=200)

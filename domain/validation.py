@@ -232,7 +232,7 @@ def cotisations_retroactives(
 
 
 class PeriodeDeclaree(Saisie):
-    """A period of non-titular services the agent asks to validate, and where it was done."""
+    """Une période de services de non-titulaire dont l'agent demande la validation, et où elle a été accomplie."""
 
     debut: date = Field(description="Premier jour de la période de services de non-titulaire")
     fin: date = Field(description="Dernier jour de la période de services de non-titulaire")
@@ -248,14 +248,14 @@ class PeriodeDeclaree(Saisie):
 
 
 class CorpsDemandeValidation(Saisie):
-    """The agent's request: the periods to validate (optional: else the employer certifies them all)."""
+    """La demande de l'agent : les périodes à valider (facultatives : sinon, l'employeur les certifie toutes)."""
 
     periodes: list[PeriodeDeclaree] = Field(default_factory=list, max_length=60)
 
 
 class DemandeRecueValidation(CorpsDemandeValidation):
-    """A request made outside the service (to the employer, a paper dossier), recorded by a supervisor with the
-    date it was really made and the reference of its proof."""
+    """Une demande faite hors du service (auprès de l'employeur, dossier papier), enregistrée par un superviseur
+    avec la date à laquelle elle a réellement été faite et la référence de sa preuve."""
 
     date_demande: date = Field(description="Date à laquelle la demande a réellement été faite")
     preuve: TexteLibre = Field(min_length=1, max_length=200, description="Référence de la preuve de la demande")

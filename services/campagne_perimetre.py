@@ -54,7 +54,7 @@ _POURQUOI_SANS_DOCUMENT = {
 
 
 class DemandePerimetre(Saisie):
-    """An exclusion or an addition: the agent (by NIR) or the employer (by SIRET), and why."""
+    """Une exclusion ou un ajout : l'agent (par son NIR) ou l'employeur (par son SIRET), et pourquoi."""
 
     type: TypePerimetre = Field(description="agent ou employeur")
     nir: Nir | None = Field(default=None, max_length=21, description="NIR de l'agent (type agent)")

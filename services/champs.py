@@ -26,7 +26,8 @@ Siret = Annotated[str, AfterValidator(_identifiant(erreur_siret))]
 
 
 class MotifAnnulation(Saisie):
-    """A supervisor's cancellation of a process (EIR, rectification): why, kept in the history."""
+    """L'annulation d'un processus (EIR, rectification) par un superviseur : pourquoi, conservé dans
+    l'historique."""
 
     motif: str = Field(max_length=2000, description="Pourquoi annuler (gardé dans l'historique)")
 

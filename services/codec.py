@@ -84,14 +84,15 @@ def codec_des_reglages(settings: Settings) -> CodecChiffrant | None:
 
 
 class ContenuCodec(BaseModel):
-    """One payload in the remote codec protocol (proto JSON): its metadata and data, in base64."""
+    """Un contenu dans le protocole du codec distant (JSON de protobuf) : ses métadonnées et ses données, en
+    base64."""
 
     metadata: dict[str, str] = Field(default_factory=dict)
     data: str = ""
 
 
 class ContenusCodec(Saisie):
-    """The body and the answer of ``/codec/encode`` and ``/codec/decode``."""
+    """Le corps et la réponse de ``/codec/encode`` et de ``/codec/decode``."""
 
     payloads: list[ContenuCodec] = Field(max_length=10_000)
 

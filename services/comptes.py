@@ -117,8 +117,9 @@ def _question_connue(valeur: str) -> str:
     return valeur
 
 
+# Seed 002, step 2.
 class RechercheIdentifiantEmployeur(_AvecNomPrenom):
-    """Seed 002, step 2: the establishment (SIRET, and its BCR or contract number) and the person."""
+    """L'établissement (SIRET, et son numéro BCR ou de contrat) et la personne."""
 
     siret: Siret = Field(max_length=20, description="SIRET de l'établissement (14 chiffres)")
     numero_bcr: TexteLibre | None = Field(default=None, max_length=20, description="Numéro BCR (exemple 01ABC111)")
@@ -136,14 +137,15 @@ class RechercheIdentifiantEmployeur(_AvecNomPrenom):
 
 
 class RechercheIdentifiantAffilie(_AvecNomPrenom):
-    """An agent: the NIR and what the CNRACL knows of them (name, first name, birth date)."""
+    """Un agent : le NIR et ce que la CNRACL sait de lui (nom, prénom, date de naissance)."""
 
     nir: Nir = Field(max_length=21, description="Numéro de sécurité sociale (15 caractères avec la clé)")
     date_de_naissance: date
 
 
+# Seed 002, step 3.
 class DemandeRegeneration(_AvecNomPrenom):
-    """Seed 002, step 3: every field must match the account."""
+    """La demande d'un nouveau code confidentiel : chaque champ doit correspondre au compte."""
 
     identifiant: TexteLibre = Field(min_length=1, max_length=100)
     email: TexteLibre = Field(max_length=200, description="L'adresse électronique enregistrée sur le compte")
@@ -176,7 +178,8 @@ class QuestionSecrete(BaseModel):
 
 
 class CodeCertification(BaseModel):
-    """Shown once: it is kept nowhere in clear, and the new confidential code goes by mail only."""
+    """Le code de certification, affiché une seule fois : il n'est conservé nulle part en clair, et le nouveau code
+    confidentiel part par courriel seulement."""
 
     code_certification: str
     expire_le: datetime

@@ -53,7 +53,7 @@ _ANNULATIONS: dict[str, Any] = {
 
 
 class IncidentPublic(BaseModel):
-    """A process in incident, as the console and ``GET /incidents`` show it."""
+    """Un processus en incident, tel que la console et ``GET /incidents`` le montrent."""
 
     workflow_id: str
     processus: str = Field(description="eir, rectification, validation ou campagne")

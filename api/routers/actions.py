@@ -27,10 +27,12 @@ def route_d_action(
     role: Any,
     corps: type[BaseModel] | None = None,
     corps_facultatif: bool = False,
+    resume: str,
     description: str,
 ) -> None:
-    """``methode chemin`` on ``router``, named after the use case; the number in the path is checked as every other
-    (1 to NUMERO_MAX, 404 past the database's integers)."""
+    """``methode chemin`` on ``router``, named after the use case, with its French summary (``resume``) and
+    description for the API's documentation; the number in the path is checked as every other (1 to NUMERO_MAX, 404
+    past the database's integers)."""
     trouve = _PARAMETRE.search(chemin)
     if trouve is None:  # a declaration error, raised at import
         raise ValueError(f"{chemin} : le chemin d'une action nomme son numéro")
@@ -38,7 +40,12 @@ def route_d_action(
         int, Path(alias=trouve.group(1), ge=1, le=NUMERO_MAX, description="Numéro"), INTROUVABLE_SINON
     ]
     declarer = router.api_route(
-        chemin, methods=[methode.upper()], response_model=vue, name=action.__name__, description=description
+        chemin,
+        methods=[methode.upper()],
+        response_model=vue,
+        name=action.__name__,
+        summary=resume,
+        description=description,
     )
     if corps is None:
 

@@ -24,19 +24,21 @@ MOTIF_MAX = 500
 
 
 class SaisieLigneCir(LigneCir):
-    """A line to write, with the reason of a correction."""
+    """Une ligne à écrire, avec le motif d'une correction."""
 
     motif: TexteLibre | None = Field(
         default=None, max_length=MOTIF_MAX, description="Pourquoi la période est saisie ou corrigée (historique)"
     )
 
 
-@router.get("/{nir}/cir", response_model=list[LigneCirPublique])
+@router.get("/{nir}/cir", response_model=list[LigneCirPublique], summary="Lignes du CIR d'un agent")
 async def lignes(nir: str, compte: Employeur_ou_Superviseur, session: SessionDep) -> list[LigneCirPublique]:
+    """Les lignes du compte individuel retraite (CIR) de l'agent, une année civile par ligne, pour un employeur ou un
+    superviseur ; un ancien employeur de l'agent ne voit que les lignes qu'il a déclarées."""
     return await cir.lignes(session, compte, nir)
 
 
-@router.put("/{nir}/cir/{annee}", response_model=LigneCirPublique)
+@router.put("/{nir}/cir/{annee}", response_model=LigneCirPublique, summary="Écrire une ligne du CIR")
 async def ecrire(
     nir: str,
     annee: AnneeCir,
@@ -45,13 +47,14 @@ async def ecrire(
     session: SessionDep,
     moteur: MoteurDep,
 ) -> LigneCirPublique:
-    """Create or replace the year's period starting on ``date_debut``, or correct the line of the year starting
-    on ``remplace`` (removed in the same transaction): administrative and contribution data together, in one
-    transaction, or nothing. The line keeps the CIR's invariants (one calendar year, not before the agent could
-    work nor after today, quotité and indice within bounds, no overlap with another period: 422 naming the field
-    and the rule); the same line sent again answers 409. Only the employer of a corrected period or a supervisor
-    may correct it (403); a previous employer of the agent, only the lines it declared. Then the agent's
-    processes stopped on a business incident resume on their own."""
+    """Créer ou remplacer la période de l'année commençant le ``date_debut``, ou corriger la ligne de l'année
+    commençant le ``remplace`` (supprimée dans la même transaction) : données administratives et de cotisation
+    ensemble, en une seule transaction, ou rien. La ligne respecte les invariants du CIR (une seule année civile, ni
+    avant que l'agent ait pu travailler ni après aujourd'hui, quotité et indice dans leurs bornes, aucun chevauchement
+    avec une autre période : 422 en nommant le champ et la règle) ; la même ligne envoyée de nouveau reçoit 409.
+    Seuls l'employeur d'une période corrigée ou un superviseur peuvent la corriger (403) ; un ancien employeur de
+    l'agent, seulement les lignes qu'il a déclarées. Les processus de l'agent arrêtés sur un incident métier
+    reprennent ensuite d'eux-mêmes."""
     return await cir.ecrire(
         session,
         compte,
@@ -63,7 +66,9 @@ async def ecrire(
     )
 
 
-@router.delete("/{nir}/cir/{annee}/{date_debut}", status_code=204, response_class=Response)
+@router.delete(
+    "/{nir}/cir/{annee}/{date_debut}", status_code=204, response_class=Response, summary="Supprimer une ligne du CIR"
+)
 async def supprimer(
     nir: str,
     annee: AnneeCir,
@@ -73,17 +78,24 @@ async def supprimer(
     moteur: MoteurDep,
     motif: Annotated[str, Query(max_length=MOTIF_MAX, description="Pourquoi la période est supprimée")] = "",
 ) -> Response:
-    """Delete the period of year ``annee`` starting on ``date_debut`` (404 if there is none), with its reason
-    (``motif``, required: 422); only the employer of the period or a supervisor may (403). Kept in the CIR's
-    history with who and why; then the agent's processes stopped on a business incident resume on their own."""
+    """Supprimer la période de l'année ``annee`` commençant le ``date_debut`` (404 s'il n'y en a pas), avec son motif
+    (``motif``, obligatoire : 422) ; seuls l'employeur de la période ou un superviseur le peuvent (403). La
+    suppression est conservée dans l'historique du CIR, avec son auteur et son motif ; les processus de l'agent
+    arrêtés sur un incident métier reprennent ensuite d'eux-mêmes."""
     await cir.supprimer(session, compte, nir, annee, date_debut, motif, moteur=moteur)
     return Response(status_code=204)
 
 
-@router.put("/{nir}/situation", response_model=SituationPublique, tags=["affiliés"])
+@router.put(
+    "/{nir}/situation",
+    response_model=SituationPublique,
+    tags=["affiliés"],
+    summary="Enregistrer la retraite ou le décès d'un agent",
+)
 async def situation(
     nir: str, corps: SituationAffilie, compte: Superviseur, session: SessionDep, moteur: MoteurDep
 ) -> SituationPublique:
-    """A supervisor records the agent's retirement (``date_liquidation``) or death (``date_de_deces``): each open
-    EIR or rectification of the agent ends at once with that outcome (mailed, in its history)."""
+    """Un superviseur enregistre le départ à la retraite de l'agent (``date_liquidation``) ou son décès
+    (``date_de_deces``) : chaque EIR ou rectification en cours de l'agent se termine aussitôt avec cette issue
+    (annoncée par courriel, consignée dans son historique)."""
     return await situation_affilie.enregistrer(session, moteur, compte, nir, corps)

@@ -16,7 +16,7 @@ from services import comptes
 router = APIRouter(tags=["authentification"])
 
 
-@router.post("/auth/jeton", response_model=Jeton)
+@router.post("/auth/jeton", response_model=Jeton, summary="Se connecter")
 async def jeton(
     etat: EtatDep,
     session: SessionDep,
@@ -29,15 +29,22 @@ async def jeton(
         Form(description="Code de certification, à la première connexion après une régénération du code confidentiel"),
     ] = None,
 ) -> Jeton:
+    """Connexion : l'identifiant (``username`` ou ``identifiant``) et le code confidentiel (``password`` ou ``code``)
+    contre un jeton porteur (bearer). Après une régénération du code confidentiel, la connexion avec le code
+    provisoire demande aussi le code de certification (``certification``) affiché lors de la régénération ; quelques
+    essais erronés de ce code annulent le code provisoire (une nouvelle régénération est alors nécessaire). Des échecs répétés verrouillent le
+    compte pendant un temps."""
     compte = await comptes.connecter(session, etat.settings, identifiant or username, code or password, certification)
     return jeton_de(compte, etat.settings)
 
 
-@router.post("/auth/deconnexion", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+@router.post(
+    "/auth/deconnexion", status_code=status.HTTP_204_NO_CONTENT, response_class=Response, summary="Se déconnecter"
+)
 async def deconnexion(
     _compte: CompteCourant, jeton: Annotated[str, Depends(oauth2)], etat: EtatDep, session: SessionDep
 ) -> Response:
-    """Logout: this token, and every other token and page session of the account, stop working at once (a new
-    login issues a new one)."""
+    """Déconnexion : ce jeton, ainsi que tous les autres jetons et sessions de pages du compte, cessent aussitôt de
+    fonctionner (une nouvelle connexion en délivre un nouveau)."""
     await comptes.deconnecter(session, lire_session(jeton, etat.settings.cle_secrete()))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

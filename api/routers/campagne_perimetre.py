@@ -15,25 +15,31 @@ from services.campagne_perimetre import MOTIF_MAX, DecisionPublique, DemandePeri
 router = APIRouter(prefix="/campagnes", tags=["campagne DAI"])
 
 
-@router.post("/{annee}/exclusions", response_model=DecisionPublique, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{annee}/exclusions",
+    response_model=DecisionPublique,
+    status_code=status.HTTP_201_CREATED,
+    summary="Exclure de la campagne",
+)
 async def exclure(
     demande: DemandePerimetre, compte: Superviseur, session: SessionDep, annee: int = Annee
 ) -> DecisionPublique:
-    """Exclude an agent (``{"type": "agent", "nir": …, "motif": …}``) or an employer (``"type": "employeur"``,
-    ``"siret"``) from campaign N: from now on it gets no task, no line in the collector's file and no document (an
-    employer: none of its agents); its open campaign tasks are withdrawn (cancelled, not deleted; ``taches`` says how
-    many). 422 when the agent or the employer is unknown or not in the campaign; 409 when it is already excluded,
-    before the selection or once the campaign is over."""
+    """Un superviseur exclut de la campagne N un agent (``{"type": "agent", "nir": …, "motif": …}``) ou un employeur
+    (``"type": "employeur"``, ``"siret"``) : désormais, il ne reçoit plus de tâche, n'a plus de ligne dans le fichier
+    du collecteur ni de document (un employeur : aucun de ses agents) ; ses tâches de campagne ouvertes sont retirées
+    (annulées, non supprimées ; ``taches`` en donne le nombre). 422 quand l'agent ou l'employeur est inconnu ou hors
+    de la campagne ; 409 quand il est déjà exclu, avant la sélection ou une fois la campagne terminée."""
     return await campagne_perimetre.exclure(session, compte, annee, demande)
 
 
-@router.get("/{annee}/exclusions", response_model=list[DecisionPublique])
+@router.get("/{annee}/exclusions", response_model=list[DecisionPublique], summary="Exclusions de la campagne")
 async def exclusions(_: Superviseur, session: SessionDep, annee: int = Annee) -> list[DecisionPublique]:
-    """The campaign's exclusions, those in force first, with who decided them and why (and who lifted them)."""
+    """Les exclusions de la campagne (superviseurs), celles en vigueur d'abord, avec qui les a décidées et pourquoi
+    (et qui les a levées)."""
     return (await campagne_perimetre.consulter(session, annee)).exclusions
 
 
-@router.delete("/{annee}/exclusions/{exclusion_id}", response_model=DecisionPublique)
+@router.delete("/{annee}/exclusions/{exclusion_id}", response_model=DecisionPublique, summary="Lever une exclusion")
 async def lever(
     compte: Superviseur,
     session: SessionDep,
@@ -41,25 +47,31 @@ async def lever(
     annee: int = Annee,
     motif: Annotated[str, Query(max_length=MOTIF_MAX, description="Pourquoi l'exclusion est levée")] = "",
 ) -> DecisionPublique:
-    """Lift an exclusion (``?motif=…``, required): its agents are in the campaign again; their documents come with
-    the next tranche and, before the cut-off, the tasks it withdrew are open again (``taches``). 409 when already
-    lifted."""
+    """Un superviseur lève une exclusion (``?motif=…``, obligatoire) : ses agents sont de nouveau dans la campagne ;
+    leurs documents partent avec la prochaine tranche et, avant la date limite, les tâches qu'elle avait retirées
+    rouvrent (``taches``). 409 quand l'exclusion est déjà levée."""
     return await campagne_perimetre.lever(session, compte, annee, exclusion_id, motif)
 
 
-@router.post("/{annee}/ajouts", response_model=DecisionPublique, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{annee}/ajouts",
+    response_model=DecisionPublique,
+    status_code=status.HTTP_201_CREATED,
+    summary="Ajouter à la campagne",
+)
 async def ajouter(
     demande: DemandePerimetre, compte: Superviseur, session: SessionDep, annee: int = Annee
 ) -> DecisionPublique:
-    """Add to campaign N an agent (``{"type": "agent", "nir": …, "motif": …}``) or an employer (``"siret"``) the
-    selection missed (a late affiliation): the selection's rules run again today for it (cohorts by age, newcomers,
-    eligibility) and its agents (``agents``) go through the steps still to come: a CIR task before the cut-off
-    (``taches``), the collector's file if their batch is not transmitted yet, their document at the next tranche.
-    422 when no cohort takes the agent (the message says why); 409 when already in the campaign or excluded."""
+    """Un superviseur ajoute à la campagne N un agent (``{"type": "agent", "nir": …, "motif": …}``) ou un employeur
+    (``"siret"``) que la sélection a manqué (une affiliation tardive) : les règles de la sélection lui sont appliquées
+    de nouveau à la date du jour (cohortes par âge, nouveaux arrivants, éligibilité) et ses agents (``agents``)
+    suivent les étapes encore à venir : une tâche CIR avant la date limite (``taches``), le fichier du collecteur si
+    leur lot n'est pas encore transmis, leur document à la prochaine tranche. 422 quand aucune cohorte ne retient
+    l'agent (le message dit pourquoi) ; 409 quand il est déjà dans la campagne ou exclu."""
     return await campagne_perimetre.ajouter(session, compte, annee, demande)
 
 
-@router.get("/{annee}/ajouts", response_model=list[DecisionPublique])
+@router.get("/{annee}/ajouts", response_model=list[DecisionPublique], summary="Ajouts à la campagne")
 async def ajouts(_: Superviseur, session: SessionDep, annee: int = Annee) -> list[DecisionPublique]:
-    """The campaign's additions, each with the agents it brought in."""
+    """Les ajouts à la campagne (superviseurs), chacun avec les agents qu'il a fait entrer."""
     return (await campagne_perimetre.consulter(session, annee)).ajouts

@@ -44,7 +44,9 @@ class Lancement(Saisie):
     )
 
 
-@router.post("/{annee}", response_model=CampagnePublique, status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/{annee}", response_model=CampagnePublique, status_code=status.HTTP_202_ACCEPTED, summary="Lancer une campagne"
+)
 async def lancer(
     _: Superviseur,
     session: SessionDep,
@@ -53,9 +55,10 @@ async def lancer(
     simulation: bool = Query(default=False, description="Simulation : compter sans rien envoyer"),
     corps: Lancement | None = None,
 ) -> CampagnePublique:
-    """Start campaign N (again: returns the running one). With ``simulation=true``, run the dry run and
-    return its report: who would receive what, mails and tasks per week; nothing is sent. A campaign whose launch
-    date is past needs ``{"confirmation": true}`` (409 otherwise, saying which steps would run at once)."""
+    """Lancer la campagne N (superviseurs ; lancée de nouveau, elle renvoie celle en cours). Avec
+    ``simulation=true``, exécuter la simulation et renvoyer son rapport : qui recevrait quoi, courriels et tâches par
+    semaine ; rien n'est envoyé. Une campagne dont la date de lancement est passée demande
+    ``{"confirmation": true}`` (409 sinon, en indiquant quelles étapes seraient exécutées aussitôt)."""
     try:
         return await campagnes.lancer(session, moteur, annee, simulation, bool(corps and corps.confirmation))
     except campagnes.ConfirmationRequise as refus:
@@ -64,18 +67,19 @@ async def lancer(
         ) from None
 
 
-@router.get("/{annee}", response_model=CampagnePublique)
+@router.get("/{annee}", response_model=CampagnePublique, summary="Consulter une campagne")
 async def consulter(
     _: Superviseur,
     session: SessionDep,
     annee: int = Annee,
     simulation: bool = Query(default=False, description="La dernière simulation de cette année"),
 ) -> CampagnePublique:
-    """Progress by cohort and state, by employer (late ones first), exports, documents."""
+    """L'avancement de la campagne (superviseurs) : par cohorte et par état, par employeur (les retardataires
+    d'abord), les exports, les documents."""
     return await campagnes.consulter(session, annee, simulation)
 
 
-@router.get("/{annee}/employeurs")
+@router.get("/{annee}/employeurs", summary="Employeurs de la campagne")
 async def employeurs(
     _: Superviseur,
     session: SessionDep,
@@ -85,10 +89,12 @@ async def employeurs(
     limite: int = Query(default=100, ge=1, le=1000),
     decalage: Decalage = 0,
 ) -> list[dict[str, Any]]:
+    """Les employeurs de la campagne N et leur avancement, par page (superviseurs) ; ``simulation=true`` : ceux de
+    sa dernière simulation ; ``en_retard=true`` : les retardataires seuls."""
     return await campagnes.employeurs(session, annee, en_retard, simulation, limite, decalage)
 
 
-@router.get("/{annee}/agents")
+@router.get("/{annee}/agents", summary="Agents de la campagne")
 async def agents(
     _: Superviseur,
     session: SessionDep,
@@ -100,14 +106,17 @@ async def agents(
     limite: int = Query(default=100, ge=1, le=1000),
     decalage: Decalage = 0,
 ) -> list[dict[str, Any]]:
-    """Who receives (or, for a dry run, would receive) which document, and how it reached them: ``livraison``
-    (by mail, on paper, on paper after a refused or bounced mail, or due on paper without an address), ``canal``,
-    and ``rebond`` (when the mail came back, and why)."""
+    """Qui reçoit (ou, pour une simulation, recevrait) quel document, et comment il lui est parvenu (superviseurs) :
+    ``livraison`` (par courriel, sur papier, sur papier après un courriel refusé ou revenu, ou dû sur papier sans
+    adresse), ``canal``, et ``rebond`` (quand le courriel est revenu, et pourquoi)."""
     return await campagnes.agents(session, annee, simulation, employeur_id, cohorte, limite, decalage, livraison)
 
 
 @router.post(
-    "/{annee}/documents/{document_id}/renvoi", response_model=RenvoiPublic, status_code=status.HTTP_202_ACCEPTED
+    "/{annee}/documents/{document_id}/renvoi",
+    response_model=RenvoiPublic,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Renvoyer un document de campagne",
 )
 async def renvoyer(
     corps: DemandeDeRenvoi,
@@ -117,15 +126,20 @@ async def renvoyer(
     document_id: Identifiant,
     annee: int = Annee,
 ) -> RenvoiPublic:
-    """Re-produce the document from today's data and announce it again, once (``motif`` required; ``canal``:
-    ``email`` or ``papier``, the agent's own by default). The old version is kept, marked replaced; on paper, the new
-    one goes into the print batch of the campaign's next tranche. 404: not a document of this campaign; 409: already
-    replaced (re-send the current version), or the agent no longer entitled; 422: the agent cannot be reached by that
-    channel."""
+    """Un superviseur produit de nouveau le document à partir des données du jour et l'annonce de nouveau, une
+    seule fois (``motif`` obligatoire ; ``canal`` : ``email`` ou ``papier``, par défaut celui de l'agent). L'ancienne
+    version est conservée, marquée comme remplacée ; sur papier, la nouvelle rejoint le lot d'impression de la
+    prochaine tranche de la campagne. 404 : pas un document de cette campagne ; 409 : document déjà remplacé
+    (renvoyer la version en cours), ou agent qui n'y a plus droit ; 422 : l'agent ne peut être joint par ce canal."""
     return await campagne_renvoi.renvoyer(session, moteur, compte, annee, document_id, corps)
 
 
-@router.post("/{annee}/rebonds", response_model=RebondsPublic, status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/{annee}/rebonds",
+    response_model=RebondsPublic,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Signaler des courriels revenus",
+)
 async def signaler_rebonds(
     corps: SignalementRebonds,
     compte: Superviseur,
@@ -133,30 +147,37 @@ async def signaler_rebonds(
     moteur: MoteurDep,
     annee: int = Annee,
 ) -> RebondsPublic:
-    """Mails the server accepted that came back later (the mail provider's bounces): ``rebonds``, each a
-    ``message_id`` and a ``motif``, or ``avis_de_non_remise``, the raw delivery status notifications (RFC 3464). Each
-    agent is switched to paper as for a mail refused during the exchange: the document goes into the print batch of
-    the campaign's next tranche, an incident opens, the history says who reported it. The same bounce again changes
-    nothing (``deja_signale``). 404: no mail of this campaign has that Message-ID (named); 422: not a notification,
-    or a mail to an employer; 409: a mail not sent yet."""
+    """Un superviseur signale les courriels acceptés par le serveur puis revenus plus tard (les rebonds du
+    fournisseur de messagerie) : ``rebonds``, chacun avec un ``message_id`` et un ``motif``, ou
+    ``avis_de_non_remise``, les avis de non-remise bruts (RFC 3464). Chaque agent passe au papier comme pour un
+    courriel refusé pendant l'échange : le document rejoint le lot d'impression de la prochaine tranche de la
+    campagne, un incident s'ouvre, l'historique indique qui l'a signalé. Le même rebond signalé de nouveau ne change
+    rien (``deja_signale``). 404 : aucun courriel de cette campagne ne porte ce Message-ID (nommé) ; 422 : pas un avis
+    de non-remise, ou un courriel à un employeur ; 409 : un courriel pas encore envoyé."""
     return await campagne_rebonds.signaler_rebonds(session, moteur, compte, annee, corps)
 
 
-@router.post("/{annee}/pause", response_model=EtatPilotage)
+@router.post("/{annee}/pause", response_model=EtatPilotage, summary="Suspendre une campagne")
 async def pause(
     compte: Superviseur, moteur: MoteurDep, session: SessionDep, annee: int = Annee, corps: Pilotage | None = None
 ) -> EtatPilotage:
+    """Un superviseur suspend la campagne N, avec un motif facultatif (``motif``, consigné dans l'historique) ;
+    la réponse donne son nouvel état de pilotage."""
     return await campagnes.suspendre(session, moteur, compte, annee, corps)
 
 
-@router.post("/{annee}/reprise", response_model=EtatPilotage)
+@router.post("/{annee}/reprise", response_model=EtatPilotage, summary="Reprendre une campagne")
 async def reprise(
     compte: Superviseur, moteur: MoteurDep, session: SessionDep, annee: int = Annee, corps: Pilotage | None = None
 ) -> EtatPilotage:
+    """Un superviseur reprend la campagne N suspendue, avec un motif facultatif (``motif``, consigné dans
+    l'historique) ; la réponse donne son nouvel état de pilotage."""
     return await campagnes.reprendre(session, moteur, compte, annee, corps)
 
 
-@router.post("/{annee}/employeurs/{employeur_id}/delai", response_model=DelaiPublic)
+@router.post(
+    "/{annee}/employeurs/{employeur_id}/delai", response_model=DelaiPublic, summary="Prolonger le délai d'un employeur"
+)
 async def prolonger_delai(
     corps: Prolongation,
     compte: Superviseur,
@@ -165,15 +186,16 @@ async def prolonger_delai(
     employeur_id: Identifiant,
     annee: int = Annee,
 ) -> DelaiPublic:
-    """Extend one employer's deadline: ``date_limite`` (a day, at the Paris hour of the campaign's cut-off) and
-    ``motif``. Its campaign tasks are due then (those closed at the cut-off open again); it is neither late nor closed
-    at the campaign's cut-off; it gets its own reminder before its date, and after it if still late. 422 for a
-    date already past, not after the campaign's cut-off, or on or after the transmission; 404 for an employer not
-    in the campaign."""
+    """Un superviseur prolonge le délai d'un employeur : ``date_limite`` (un jour, à l'heure de Paris de la date
+    limite de la campagne) et ``motif``. Ses tâches de campagne sont alors dues à cette date (celles closes à la date
+    limite rouvrent) ; à la date limite de la campagne, il n'est ni en retard ni clos ; il reçoit sa propre relance
+    avant sa date, et après elle s'il est encore en retard. 422 pour une date déjà passée, pas postérieure à la date
+    limite de la campagne, ou tombant le jour de la transmission ou après ; 404 pour un employeur hors de la
+    campagne."""
     return await campagne_echeances.prolonger_delai(session, moteur, compte, annee, employeur_id, corps)
 
 
-@router.post("/{annee}/taches/{tache_id}/completion")
+@router.post("/{annee}/taches/{tache_id}/completion", summary="Terminer une tâche de campagne")
 async def completer(
     corps: CompletionCampagne,
     compte: Employeur_ou_Superviseur,
@@ -181,8 +203,8 @@ async def completer(
     tache_id: Identifiant,
     annee: int = Annee,
 ) -> dict[str, Any]:
-    """The employer has updated the agent's CIR (``PUT /affilies/{nir}/cir/{annee}``) and says so: refused (422,
-    saying which period is missing) while the CIR does not cover the campaign's reference year."""
+    """L'employeur a mis à jour le CIR de l'agent (``PUT /affilies/{nir}/cir/{annee}``) et le signale : refusé
+    (422, en indiquant la période manquante) tant que le CIR ne couvre pas l'année de référence de la campagne."""
     tache = await taches.tache_de_campagne(session, compte, annee, tache_id)
     await taches.terminer_tache_de_campagne(session, compte, tache, corps.donnees_verifiees, corps.commentaire)
     return {"id": tache_id, "etat": "terminee"}

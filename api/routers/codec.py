@@ -58,13 +58,14 @@ async def preliminaire() -> None:
     """The browser's preflight before the UI's call (no account asked: it carries none)."""
 
 
-@router.post("/decode", response_model=ContenusCodec, dependencies=[Origine])
+@router.post("/decode", response_model=ContenusCodec, dependencies=[Origine], summary="Déchiffrer des contenus")
 async def decoder(_: SuperviseurDuCodec, etat: EtatDep, corps: ContenusCodec) -> ContenusCodec:
-    """Payloads of a history, decrypted (supervisors; the keys of CNRACL_CODEC_CLES)."""
+    """Les contenus d'un historique, déchiffrés (superviseurs ; avec les clés de CNRACL_CODEC_CLES)."""
     return await codec.decoder(etat.settings, corps)
 
 
-@router.post("/encode", response_model=ContenusCodec, dependencies=[Origine])
+@router.post("/encode", response_model=ContenusCodec, dependencies=[Origine], summary="Chiffrer des contenus")
 async def encoder(_: SuperviseurDuCodec, etat: EtatDep, corps: ContenusCodec) -> ContenusCodec:
-    """Payloads encrypted with the current key (supervisors), e.g. a signal's input typed in the UI."""
+    """Les contenus chiffrés avec la clé en vigueur (superviseurs), par exemple l'entrée d'un signal saisie dans
+    l'interface du moteur de processus."""
     return await codec.encoder(etat.settings, corps)

@@ -32,13 +32,13 @@ from services.comptes import (
 router = APIRouter(tags=["comptes"])
 
 
-@router.get("/auth/questions-secretes", response_model=list[QuestionSecrete])
+@router.get("/auth/questions-secretes", response_model=list[QuestionSecrete], summary="Questions secrètes")
 async def questions_secretes() -> list[QuestionSecrete]:
-    """The questions one may choose (public: the regeneration form lists them)."""
+    """Les questions que l'on peut choisir (public : le formulaire de régénération les affiche)."""
     return [QuestionSecrete(cle=cle, libelle=libelle) for cle, libelle in QUESTIONS_SECRETES.items()]
 
 
-def _rappel_identifiant(chemin: str, nom: str, formulaire: type[BaseModel], description: str) -> None:
+def _rappel_identifiant(chemin: str, nom: str, formulaire: type[BaseModel], resume: str, description: str) -> None:
     """The employer's and the agent's identifier reminders: one use case, each its own form."""
 
     async def rappeler(
@@ -52,76 +52,103 @@ def _rappel_identifiant(chemin: str, nom: str, formulaire: type[BaseModel], desc
         return expedier_apres(taches, etat, await comptes.rappeler_identifiant(session, etat.settings, corps))
 
     rappeler.__annotations__["corps"] = formulaire  # the body FastAPI validates: this route's form alone
-    router.post(chemin, status_code=status.HTTP_202_ACCEPTED, response_model=Accuse, name=nom, description=description)(
-        rappeler
-    )
+    router.post(
+        chemin,
+        status_code=status.HTTP_202_ACCEPTED,
+        response_model=Accuse,
+        name=nom,
+        summary=resume,
+        description=description,
+    )(rappeler)
 
 
 _rappel_identifiant(
     "/auth/identifiant/employeur",
     "identifiant_employeur",
     RechercheIdentifiantEmployeur,
-    "Public. Mails the identifier of the matching employer accounts; the same answer in every case.",
+    "Identifiant oublié (employeur)",
+    "Public. Envoie par courriel l'identifiant des comptes employeur correspondants ; la réponse est la même dans "
+    "tous les cas.",
 )
 _rappel_identifiant(
     "/auth/identifiant/affilie",
     "identifiant_affilie",
     RechercheIdentifiantAffilie,
-    "Public. Mails the identifier of the agent's account when NIR, name and birth date are theirs.",
+    "Identifiant oublié (agent)",
+    "Public. Envoie par courriel l'identifiant du compte de l'agent quand le NIR, le nom et la date de naissance sont "
+    "les siens.",
 )
 
 
-@router.post("/auth/code-confidentiel", status_code=status.HTTP_201_CREATED, response_model=CodeCertification)
+@router.post(
+    "/auth/code-confidentiel",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CodeCertification,
+    summary="Régénérer son code confidentiel",
+)
 async def regenerer_code(
     corps: DemandeRegeneration, request: Request, etat: EtatDep, session: SessionDep, taches: BackgroundTasks
 ) -> CodeCertification:
-    """Public. When every field matches: a new provisional code is mailed to the account's address (the old
-    one stops working, a lockout is lifted) and the certification code is answered, once; the next login
-    gives both. Otherwise 400, the same sentence whichever field is wrong."""
+    """Public. Quand tous les champs correspondent : un nouveau code provisoire est envoyé par courriel à l'adresse
+    du compte (l'ancien cesse de fonctionner, un verrouillage est levé) et le code de certification figure dans la
+    réponse, une seule fois ; la connexion suivante demande les deux. Sinon 400, avec la même phrase quel que soit le
+    champ erroné."""
     await limiter(request, etat.settings, f"identifiant:{normaliser_texte(corps.identifiant)}")
     return expedier_apres(taches, etat, await comptes.regenerer_code(session, etat.settings, corps))
 
 
-@router.put("/auth/question-secrete", response_model=Accuse)
+@router.put("/auth/question-secrete", response_model=Accuse, summary="Choisir sa question secrète")
 async def choisir_question_secrete(
     corps: ChoixQuestionSecrete, compte: CompteAJour, request: Request, etat: EtatDep, session: SessionDep
 ) -> Accuse:
-    """Signed in, any role: choose (or change) one's secret question, confirmed by the current code."""
+    """Connecté, quel que soit le rôle : choisir (ou changer) sa question secrète, confirmée par le code
+    confidentiel actuel."""
     await limiter(request, etat.settings, f"identifiant:{normaliser_texte(compte.identifiant)}")
     return await comptes.choisir_question_secrete(session, compte, corps)
 
 
-@router.get("/employeur/utilisateurs", response_model=list[UtilisateurPublic])
+@router.get("/employeur/utilisateurs", response_model=list[UtilisateurPublic], summary="Comptes de l'établissement")
 async def utilisateurs(compte: CompteCourant, session: SessionDep) -> list[UtilisateurPublic]:
-    """The accounts of the administrator's establishment."""
+    """L'administrateur d'un employeur : les comptes de son établissement."""
     return await comptes.utilisateurs(session, compte)
 
 
-@router.post("/employeur/utilisateurs", status_code=status.HTTP_201_CREATED, response_model=UtilisateurPublic)
+@router.post(
+    "/employeur/utilisateurs",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UtilisateurPublic,
+    summary="Créer un compte",
+)
 async def creer_utilisateur(
     corps: NouvelUtilisateur, compte: CompteCourant, etat: EtatDep, session: SessionDep, taches: BackgroundTasks
 ) -> UtilisateurPublic:
-    """A new account of the establishment, habilitated as asked; its initial code is mailed to it (never
-    answered): at its first login the user chooses a secret question."""
+    """L'administrateur d'un employeur crée un compte de son établissement, habilité comme demandé ; son code initial
+    lui est envoyé par courriel (jamais dans la réponse) : à sa première connexion, l'utilisateur choisit une question
+    secrète."""
     return expedier_apres(taches, etat, await comptes.creer_utilisateur(session, etat.settings, compte, corps))
 
 
-@router.patch("/employeur/utilisateurs/{compte_id}", response_model=UtilisateurPublic)
+@router.patch("/employeur/utilisateurs/{compte_id}", response_model=UtilisateurPublic, summary="Modifier un compte")
 async def changer_utilisateur(
     compte_id: Identifiant, corps: ChangementUtilisateur, compte: CompteCourant, session: SessionDep
 ) -> UtilisateurPublic:
-    """Change an account's habilitation, deactivate or reactivate it — within one's own establishment, and
-    never one's own (another administrator does that: the establishment keeps an administrator)."""
+    """L'administrateur d'un employeur change l'habilitation d'un compte, le désactive ou le réactive — dans son
+    propre établissement, et jamais pour son propre compte (un autre administrateur s'en charge : l'établissement
+    garde un administrateur)."""
     return await comptes.changer_utilisateur(session, compte, compte_id, corps)
 
 
 @router.post(
-    "/comptes/{compte_id}/code-confidentiel", status_code=status.HTTP_201_CREATED, response_model=CodeCertification
+    "/comptes/{compte_id}/code-confidentiel",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CodeCertification,
+    summary="Régénérer le code confidentiel d'un compte",
 )
 async def regenerer_code_de(
     compte_id: Identifiant, compte: CompteCourant, etat: EtatDep, session: SessionDep, taches: BackgroundTasks
 ) -> CodeCertification:
-    """An employer's administrator, for a user of its establishment: a new provisional code is mailed to the
-    account (its old code and tokens stop working) and the certification code is answered, for the administrator
-    to hand over by another way. 404 for another establishment's account, 403 for anyone but an administrator."""
+    """L'administrateur d'un employeur, pour un utilisateur de son établissement : un nouveau code provisoire est
+    envoyé par courriel au compte (son ancien code et ses jetons cessent de fonctionner) et le code de certification
+    figure dans la réponse, pour que l'administrateur le remette par un autre moyen. 404 pour le compte d'un autre
+    établissement, 403 pour tout autre qu'un administrateur."""
     return expedier_apres(taches, etat, await comptes.regenerer_code_de(session, etat.settings, compte, compte_id))

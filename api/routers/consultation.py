@@ -25,17 +25,28 @@ def routes_de_consultation(
     consulter: Callable[[AsyncSession, Compte, int], Awaitable[Any]],
     *,
     nom_liste: str = "lister",
-    description_liste: str = "",
-    description_fiche: str = "",
+    resume_liste: str,
+    description_liste: str,
+    resume_fiche: str,
+    description_fiche: str,
 ) -> None:
-    """``GET ""`` (named ``nom_liste``) and ``GET "/{parametre}"`` (named ``consulter``) on ``router``."""
+    """``GET ""`` (named ``nom_liste``) and ``GET "/{parametre}"`` (named ``consulter``) on ``router``, each with
+    its French summary and description for the API's documentation."""
 
     # the list's model is built at run time from the router's view, which mypy cannot read as a type
-    @router.get("", response_model=list[vue], name=nom_liste, description=description_liste)  # type: ignore[valid-type]
+    @router.get(
+        "",
+        response_model=list[vue],  # type: ignore[valid-type]
+        name=nom_liste,
+        summary=resume_liste,
+        description=description_liste,
+    )
     async def liste(compte: Affilie_ou_Superviseur, session: SessionDep) -> list[Any]:
         return await lister(session, compte)
 
-    @router.get(f"/{{{parametre}}}", response_model=vue, name="consulter", description=description_fiche)
+    @router.get(
+        f"/{{{parametre}}}", response_model=vue, name="consulter", summary=resume_fiche, description=description_fiche
+    )
     async def fiche(
         numero: Annotated[int, Path(alias=parametre, ge=1, le=NUMERO_MAX, description="Numéro"), INTROUVABLE_SINON],
         compte: CompteCourant,

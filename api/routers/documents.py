@@ -13,19 +13,21 @@ from services import documents
 router = APIRouter(prefix="/documents", tags=["documents"])
 
 
-@router.get("", response_model=list[DocumentResume])
+@router.get("", response_model=list[DocumentResume], summary="Lister les documents")
 async def lister(
     compte: Affilie_ou_Superviseur,
     session: SessionDep,
     nir: str | None = Query(default=None, description="Superviseur : les documents de cet agent"),
     limite: int = Query(default=200, ge=1, le=500),
 ) -> list[DocumentResume]:
-    """The agent's own documents, the newest first (a supervisor names the agent by NIR)."""
+    """Les documents de l'agent lui-même, les plus récents d'abord (un superviseur désigne l'agent par son NIR)."""
     return [resume(d) for d in await documents.lister(session, compte, nir, limite)]
 
 
-@router.get("/{document_id}", response_model=DocumentPublic)
+@router.get("/{document_id}", response_model=DocumentPublic, summary="Consulter un document")
 async def consulter(document_id: Identifiant, compte: CompteCourant, session: SessionDep) -> DocumentPublic:
+    """Un document (RIS, EIG, bilan, document rectifié, document de campagne) : son agent ou un superviseur ; pour
+    tout autre compte, il n'existe pas (404)."""
     return public(await documents.document_visible(session, compte, document_id))
 
 
@@ -33,7 +35,8 @@ async def consulter(document_id: Identifiant, compte: CompteCourant, session: Se
     "/{document_id}/pdf",
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}, "description": "Le document en PDF"}},
+    summary="Document en PDF",
 )
 async def pdf(document_id: Identifiant, compte: CompteCourant, session: SessionDep) -> Response:
-    """The document as a PDF (same content as its page): title, dates, periods and amounts."""
+    """Le document en PDF (même contenu que sa page) : titre, dates, périodes et montants."""
     return await reponse_pdf(session, await documents.document_visible(session, compte, document_id))

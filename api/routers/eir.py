@@ -30,11 +30,12 @@ router = APIRouter(prefix="/eir", tags=["EIR"])
     status_code=status.HTTP_201_CREATED,
     response_model=DemandeCreee,
     responses={409: {"description": "Une demande est déjà en cours"}, 422: {"description": "Inéligible"}},
+    summary="Demander un EIR",
 )
 async def demander(
     corps: NouvelleDemande, compte: Affilie_ou_Superviseur, moteur: MoteurDep, session: SessionDep
 ) -> DemandeCreee:
-    """Start an EIR: the agent for themself, or a supervisor for a phone request (``nir``)."""
+    """Démarrer un EIR : l'agent pour lui-même, ou un superviseur pour une demande par téléphone (``nir``)."""
     return await eir.demander(session, moteur, compte, corps)
 
 
@@ -45,8 +46,12 @@ routes_de_consultation(
     eir.mes_demandes,
     eir.consulter,
     nom_liste="mes_demandes",
-    description_liste="The agent's own requests (a supervisor lists every process at ``/processus``).",
-    description_fiche="The business state, read from the projection written with each change (no worker needed).",
+    resume_liste="Mes demandes d'EIR",
+    description_liste="Les demandes de l'agent lui-même, les plus récentes d'abord (un superviseur liste tous les "
+    "processus à ``/processus``).",
+    resume_fiche="Consulter une demande d'EIR",
+    description_fiche="L'état métier de la demande (son agent ou un superviseur), lu dans la projection écrite à "
+    "chaque changement, sans solliciter le moteur de processus.",
 )
 
 
@@ -57,7 +62,9 @@ route_d_action(
     eir.valider_ris,
     vue=EtatDemande,
     role=CompteCourant,
-    description="The agent finds their RIS right: the process goes on to the pension simulations and the bilan.",
+    resume="Valider le RIS",
+    description="L'agent trouve son relevé individuel de situation (RIS) exact : le processus passe aux simulations "
+    "de pension et au bilan.",
 )
 route_d_action(
     router,
@@ -67,9 +74,10 @@ route_d_action(
     vue=EtatDemande,
     role=CompteCourant,
     corps=Consolidation,
-    description="The agent reports missing or wrong periods: the employer gets a consolidation task, then a new RIS; "
-    "a period naming another scheme (``regime``) is routed as a rectification's is (the agent is mailed which scheme "
-    "to contact).",
+    resume="Demander la consolidation du RIS",
+    description="L'agent signale des périodes manquantes ou erronées : l'employeur reçoit une tâche de consolidation, "
+    "puis l'agent un nouveau RIS ; une période relevant d'un autre régime (``regime``) est orientée comme celle d'une "
+    "rectification (l'agent reçoit un courriel lui indiquant le régime à contacter).",
 )
 route_d_action(
     router,
@@ -79,20 +87,22 @@ route_d_action(
     vue=AutresRegimesPublic,
     role=CompteCourant,
     corps=AutresRegimes,
-    description="Phase 2: the agent's trimestres in each other base scheme (replacing their previous entry), shown "
-    "on the next RIS and the bilan and passed to the calculation as ``duree_assurance_autres_regimes``.",
+    resume="Déclarer les autres régimes",
+    description="Phase 2 : les trimestres de l'agent dans chaque autre régime de base (en remplacement de sa saisie "
+    "précédente), affichés sur le prochain RIS et le bilan et transmis au calcul comme "
+    "``duree_assurance_autres_regimes``.",
 )
 
 
-@router.get("/{demande_id}/ris")
+@router.get("/{demande_id}/ris", summary="Dernier RIS de la demande")
 async def ris(demande_id: Identifiant, compte: CompteCourant, session: SessionDep) -> dict[str, Any]:
-    """The latest RIS of the request."""
+    """Le dernier relevé individuel de situation (RIS) de la demande."""
     return await eir.dernier_document(session, compte, demande_id, TypeDocument.ris)
 
 
-@router.get("/{demande_id}/bilan")
+@router.get("/{demande_id}/bilan", summary="Bilan personnalisé")
 async def bilan(demande_id: Identifiant, compte: CompteCourant, session: SessionDep) -> dict[str, Any]:
-    """The bilan personnalisé: rights and simulations at several departure ages."""
+    """Le bilan personnalisé : droits et simulations à plusieurs âges de départ."""
     return await eir.dernier_document(session, compte, demande_id, TypeDocument.bilan)
 
 
@@ -104,7 +114,9 @@ route_d_action(
     vue=EtatDemande,
     role=CompteCourant,
     corps=Enquete,
-    description="The closure survey's five marks (1 to 5) and an optional comment; answering closes the request.",
+    resume="Répondre à l'enquête de clôture",
+    description="Les cinq notes de l'enquête de clôture (de 1 à 5) et un commentaire facultatif ; la réponse clôt la "
+    "demande.",
 )
 route_d_action(
     router,
@@ -113,7 +125,8 @@ route_d_action(
     eir.retirer,
     vue=EtatDemande,
     role=CompteCourant,
-    description="Withdraw the request (at any step before the closure).",
+    resume="Retirer une demande d'EIR",
+    description="Retirer la demande (à toute étape avant la clôture).",
 )
 route_d_action(
     router,
@@ -123,6 +136,7 @@ route_d_action(
     vue=EtatDemande,
     role=Superviseur,
     corps=MotifAnnulation,
-    description="A supervisor cancels the request at any step, with a reason (``motif``, kept in the history): its "
-    "tasks are cancelled and the agent is mailed.",
+    resume="Annuler une demande d'EIR",
+    description="Un superviseur annule la demande à toute étape, avec un motif (``motif``, conservé dans "
+    "l'historique) : ses tâches sont annulées et l'agent en est informé par courriel.",
 )

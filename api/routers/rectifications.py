@@ -14,15 +14,32 @@ from services.rectifications import EtatRectificationPublic, NouvelleRectificati
 router = APIRouter(prefix="/rectifications", tags=["rectifications"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=EtatRectificationPublic)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=EtatRectificationPublic,
+    summary="Demander une rectification",
+)
 async def demander(
     corps: NouvelleRectification, compte: Affilie_ou_Superviseur, session: SessionDep, moteur: MoteurDep
 ) -> EtatRectificationPublic:
+    """Demander un RIS ou un EIG rectificatif pour une période : l'agent, ou un superviseur pour lui (``nir``). La
+    demande est orientée vers l'employeur qui peut corriger la période ; pour une période d'un autre régime
+    (``regime``), l'agent reçoit par courriel le régime à contacter."""
     return await rectifications.demander(session, moteur, compte, corps)
 
 
 routes_de_consultation(
-    router, EtatRectificationPublic, "rectification_id", rectifications.lister, rectifications.consulter
+    router,
+    EtatRectificationPublic,
+    "rectification_id",
+    rectifications.lister,
+    rectifications.consulter,
+    resume_liste="Lister les demandes de rectification",
+    description_liste="Les demandes de rectification de l'agent lui-même, les plus récentes d'abord (un superviseur : "
+    "les dernières de toutes).",
+    resume_fiche="Consulter une demande de rectification",
+    description_fiche="Une demande de rectification et son état : son agent ou un superviseur.",
 )
 route_d_action(
     router,
@@ -31,7 +48,9 @@ route_d_action(
     rectifications.retirer,
     vue=EtatRectificationPublic,
     role=CompteCourant,
-    description="The agent withdraws the request, at any step until it ends: the employers' open task is cancelled.",
+    resume="Retirer une demande de rectification",
+    description="L'agent retire la demande, à toute étape jusqu'à sa fin : la tâche ouverte des employeurs est "
+    "annulée.",
 )
 route_d_action(
     router,
@@ -41,6 +60,8 @@ route_d_action(
     vue=EtatRectificationPublic,
     role=Superviseur,
     corps=MotifAnnulation,
-    description="A supervisor cancels the request at any step, with a reason (``motif``, kept in the history): its "
-    "tasks are cancelled, the agent and the employer whose task was open are mailed.",
+    resume="Annuler une demande de rectification",
+    description="Un superviseur annule la demande à toute étape, avec un motif (``motif``, conservé dans "
+    "l'historique) : ses tâches sont annulées ; l'agent et l'employeur dont la tâche était ouverte en sont informés "
+    "par courriel.",
 )

@@ -7,20 +7,21 @@ from services.sante import Preparation
 router = APIRouter(tags=["santé"])
 
 
-@router.get("/sante")
+@router.get("/sante", summary="Vivacité du service")
 async def sante() -> dict[str, str]:
-    """Liveness, without authentication: the API process is up."""
+    """Vivacité, sans authentification : le processus de l'API fonctionne."""
     return {"statut": "ok"}
 
 
 @router.get(
     "/sante/pret",
+    summary="Disponibilité du service",
     response_model=Preparation,
     responses={503: {"model": Preparation, "description": "La base de données ou le moteur ne répond pas"}},
 )
 async def pret(session: SessionDep, moteur: MoteurDep, reponse: Response) -> Preparation:
-    """Readiness, without authentication (for the load balancer): 200 when the database and the process engine
-    answer, 503 otherwise, with what does not."""
+    """Disponibilité, sans authentification (pour le répartiteur de charge) : 200 quand la base de données et le
+    moteur de processus répondent, 503 sinon, en indiquant ce qui ne répond pas."""
     etat = await service.preparation(session, moteur)
     if etat.statut != "pret":
         reponse.status_code = status.HTTP_503_SERVICE_UNAVAILABLE

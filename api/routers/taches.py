@@ -17,7 +17,7 @@ from services.taches import Attribution, AttributionPublique, Completion, Filtre
 router = APIRouter(prefix="/taches", tags=["tâches"])
 
 
-@router.get("", response_model=list[TachePublique])
+@router.get("", response_model=list[TachePublique], summary="Corbeille des tâches")
 async def corbeille(
     compte: Employeur_ou_Superviseur,
     session: SessionDep,
@@ -33,13 +33,16 @@ async def corbeille(
         Query(description="mes : celles que vous avez prises en charge ; non_attribuees : celles de personne"),
     ] = "toutes",
 ) -> Response:
-    """Due dates first, so overdue tasks come first."""
+    """La corbeille des tâches (un employeur, les siennes ; un superviseur, toutes), les échéances les plus proches
+    d'abord : les tâches en retard viennent donc en tête."""
     liste = await taches.corbeille(session, compte, etat, type, employeur_id, limite, decalage, attribution)
     return json_ecrit(taches.LISTE_PUBLIQUE, liste)
 
 
-@router.get("/{tache_id}", response_model=TachePublique)
+@router.get("/{tache_id}", response_model=TachePublique, summary="Consulter une tâche")
 async def consulter(tache_id: Identifiant, compte: Employeur_ou_Superviseur, session: SessionDep) -> TachePublique:
+    """La tâche avec son agent et le compte individuel retraite (CIR) de l'agent (pour un ancien employeur, la seule
+    période contestée) : un employeur, ses propres tâches ; un superviseur, toutes."""
     return await taches.consulter(session, compte, tache_id)
 
 
@@ -51,22 +54,24 @@ route_d_action(
     vue=TachePublique,
     role=Employeur_ou_Superviseur,
     corps=Completion,
-    description="The employer's answer: verification, corrections of the CIR, comment. A stale answer is refused.",
+    resume="Répondre à une tâche",
+    description="La réponse de l'employeur : vérification, corrections du CIR, commentaire. Une réponse fondée sur "
+    "un état dépassé est refusée.",
 )
 
 
-@router.get("/{tache_id}/attribution", response_model=AttributionPublique)
+@router.get("/{tache_id}/attribution", response_model=AttributionPublique, summary="Qui tient la tâche")
 async def attribution(
     tache_id: Identifiant, compte: Employeur_ou_Superviseur, session: SessionDep
 ) -> AttributionPublique:
-    """Who holds the task (``attribuee_a`` null: nobody, any user of the employer may take it)."""
+    """Qui tient la tâche (``attribuee_a`` à null : personne, tout utilisateur de l'employeur peut la prendre)."""
     return await taches.attribution(session, compte, tache_id)
 
 
-@router.post("/{tache_id}/attribution", response_model=AttributionPublique)
+@router.post("/{tache_id}/attribution", response_model=AttributionPublique, summary="Attribuer une tâche")
 async def attribuer(
     tache_id: Identifiant, corps: Attribution, compte: Employeur_ou_Superviseur, session: SessionDep
 ) -> AttributionPublique:
-    """Take the task (a user, for oneself, when nobody holds it), or assign it to an account of the same
-    employer or take it back (the employer's administrator, a supervisor). Recorded in the history."""
+    """Prendre la tâche (un utilisateur, pour lui-même, quand personne ne la tient), ou l'attribuer à un compte du
+    même employeur ou la reprendre (l'administrateur de l'employeur, un superviseur). Consigné dans l'historique."""
     return await taches.attribuer(session, compte, tache_id, corps)

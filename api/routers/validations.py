@@ -14,7 +14,18 @@ from services.validations import DossierPublic
 router = APIRouter(prefix="/validations", tags=["validation de services"])
 
 
-routes_de_consultation(router, DossierPublic, "dossier_id", validations.lister, validations.consulter)
+routes_de_consultation(
+    router,
+    DossierPublic,
+    "dossier_id",
+    validations.lister,
+    validations.consulter,
+    resume_liste="Lister les dossiers de validation de services",
+    description_liste="Les dossiers de validation de services de l'agent lui-même (un superviseur : ceux de tous les "
+    "agents).",
+    resume_fiche="Consulter un dossier de validation de services",
+    description_fiche="Un dossier de validation de services et son état : son agent ou un superviseur.",
+)
 
 
 route_d_action(
@@ -26,8 +37,9 @@ route_d_action(
     role=CompteCourant,
     corps=CorpsDemandeValidation,
     corps_facultatif=True,
-    description="The agent asks the validation of their services (before the deadline), optionally naming the "
-    "periods and the employers (SIRET) where they were done.",
+    resume="Demander la validation de services",
+    description="L'agent demande la validation de ses services (avant la date limite), en nommant s'il le souhaite "
+    "les périodes et les employeurs (SIRET) où ils ont été accomplis.",
 )
 route_d_action(
     router,
@@ -37,8 +49,9 @@ route_d_action(
     vue=DossierPublic,
     role=Superviseur,
     corps=DemandeRecueValidation,
-    description="A supervisor records a request made outside the service (to the employer, a paper dossier) with "
-    "the date it was really made and its proof reference.",
+    resume="Enregistrer une demande reçue hors du service",
+    description="Un superviseur enregistre une demande faite hors du service (auprès de l'employeur, dossier papier) "
+    "avec la date à laquelle elle a réellement été faite et la référence de sa preuve.",
 )
 route_d_action(
     router,
@@ -48,5 +61,7 @@ route_d_action(
     vue=DossierPublic,
     role=Superviseur,
     corps=DecisionValidation,
-    description="The fund's decision on the validation of services, once the employer's certificates are in.",
+    resume="Décider de la validation de services",
+    description="La décision de la caisse sur la validation des services (superviseurs), une fois reçus les "
+    "certificats des employeurs.",
 )
