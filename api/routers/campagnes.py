@@ -136,9 +136,11 @@ async def signaler_rebonds(
     """Mails the server accepted that came back later (the mail provider's bounces): ``rebonds``, each a
     ``message_id`` and a ``motif``, or ``avis_de_non_remise``, the raw delivery status notifications (RFC 3464). Each
     agent is switched to paper as for a mail refused during the exchange: the document goes into the print batch of
-    the campaign's next tranche, an incident opens, the history says who reported it. The same bounce again changes
-    nothing (``deja_signale``). 404: no mail of this campaign has that Message-ID (named); 422: not a notification,
-    or a mail to an employer; 409: a mail not sent yet."""
+    the campaign's next tranche, an incident opens, the history says who reported it. An employer's mail (the launch,
+    a reminder) opens the employer's incident of the campaign, the one its refused mails open at the cut-off: its
+    address is to correct, the employer to warn (``destinataire``: ``agent`` or ``employeur``). The same bounce again
+    changes nothing (``deja_signale``). 404: no mail of this campaign has that Message-ID (named); 422: not a
+    notification, or a mail to the supervisors (the late employers' list); 409: a mail not sent yet."""
     return await campagne_rebonds.signaler_rebonds(session, moteur, compte, annee, corps)
 
 
