@@ -22,7 +22,13 @@ from activities.campagne_papier import Imprimeur, Pli, RenduLettres
 from activities.concurrence import ensemble
 from activities.documents import contenu_eig, contenu_ris
 from domain import campagne as dai
-from domain.adresse import cle_incident_courriel, cle_incident_sans_adresse, lignes_adresse, par_courriel
+from domain.adresse import (
+    cle_incident_courriel,
+    cle_incident_courriel_employeur,
+    cle_incident_sans_adresse,
+    lignes_adresse,
+    par_courriel,
+)
 from domain.campagne import (
     LIVRAISONS_PAPIER,
     LOT_ANCIENS_AFFILIES,
@@ -123,14 +129,15 @@ class ActivitesCampagne:
                 await livraison.signaler_incident(
                     session,
                     cloture.campagne_id,
-                    f"courriel:employeur-{employeur['id']}",
+                    cle_incident_courriel_employeur(employeur["id"]),
                     TypeIncident.metier.value,
                     "mise_a_jour",
                     f"Le serveur de messagerie a refusé l'adresse électronique de l'employeur "
                     f"{employeur['raison_sociale']} : ses tâches de campagne sont dans sa corbeille, mais il n'a "
                     "reçu ni l'annonce ni les rappels. Corrigez son adresse et prévenez-le.",
                     cloture.horodatage,
-                    tentatives=employeur["refus"],
+                    # the employer's mails that did not reach it, refused or bounced: the count a bounce writes too
+                    tentatives=employeur["echecs"],
                     cumul=False,
                 )
         if retard:
@@ -233,7 +240,7 @@ class ActivitesCampagne:
             await self._mails.envoyer(
                 [
                     MailCampagne(
-                        f"{tache.workflow_campagne}:lancement:employeur-{employeur['id']}",
+                        dai.cle_mail_employeur(tache.workflow_campagne, "lancement", employeur["id"]),
                         "campagne_lancement_employeur",
                         employeur["email"],
                         self._contexte_employeur(tache, employeur, agents[employeur["id"]]),
@@ -267,7 +274,7 @@ class ActivitesCampagne:
                 tache.campagne_id, tache.workflow_campagne, tache.annee, tache.echeance, tache.horodatage, tache.rang
             ),
             employeurs,
-            lambda employeur: f"{tache.workflow_campagne}:rappel-{tache.rang}:employeur-{employeur['id']}",
+            lambda employeur: dai.cle_mail_employeur(tache.workflow_campagne, f"rappel-{tache.rang}", employeur["id"]),
         )
         bilan = await self._fin_de_paquet(tache, [employeur["id"] for employeur in employeurs])
         bilan.rappels = envoyes

@@ -8,6 +8,7 @@ from temporalio import activity
 
 from activities.campagne import Rappel, contexte_employeur, rappeler_employeurs
 from activities.campagne_mails import ExpediteurGroupe, MailCampagne
+from domain.campagne import cle_mail_employeur
 from domain.campagne_echeances import EcheanceEmployeurs
 from domain.etats import EtatTache
 from persistence import depots_campagne, depots_echeances
@@ -44,7 +45,7 @@ class ActivitesEcheances:
                 int(employeurs[0]["rappels"]) if employeurs else 0,
             ),
             employeurs,
-            lambda e: f"{echeance.workflow_id}:rappel-delai-{jour}:employeur-{e['id']}",
+            lambda e: cle_mail_employeur(echeance.workflow_id, f"rappel-delai-{jour}", e["id"]),
         )
 
     @activity.defn(name="campagne_clore_a_la_date_limite")
@@ -76,7 +77,7 @@ class ActivitesEcheances:
         await self._mails.envoyer(
             [
                 MailCampagne(
-                    f"{echeance.workflow_id}:relance-apres-limite:employeur-{e['id']}",
+                    cle_mail_employeur(echeance.workflow_id, "relance-apres-limite", e["id"]),
                     "campagne_relance_apres_limite",
                     e["email"],
                     contexte_employeur(self._url, echeance.annee, echeance.date_limite, e, agents[e["id"]])

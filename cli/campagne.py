@@ -117,8 +117,9 @@ def etat(annee: Annotated[int, typer.Option(help="Année de campagne N", callbac
 
 @app.command(
     help="Signaler les courriels revenus après leur envoi (avis de non-remise) : chaque agent concerné passe au "
-    "courrier (lot d'impression de la tranche suivante, incident), comme pour un courriel refusé ; un courriel déjà "
-    "signalé ne change plus rien."
+    "courrier (lot d'impression de la tranche suivante, incident), comme pour un courriel refusé ; un courriel revenu "
+    "à un employeur ouvre un incident (adresse à corriger, employeur à prévenir) ; un courriel déjà signalé ne change "
+    "plus rien."
 )
 def rebonds(
     fichiers: Annotated[
@@ -150,6 +151,11 @@ def rebonds(
     for rebond in resultat.rebonds:
         if rebond.deja_signale:
             typer.echo(f"{rebond.message_id} : déjà signalé, rien de refait.")
+        elif rebond.employeur_id is not None:
+            typer.echo(
+                f"{rebond.message_id} : courriel à l'employeur n° {rebond.employeur_id} revenu ; incident ouvert "
+                "(son adresse électronique est à corriger, l'employeur à prévenir)."
+            )
         elif rebond.tranche is not None:
             typer.echo(
                 f"{rebond.message_id} : document n° {rebond.document_id} par courrier, lot d'impression de la "

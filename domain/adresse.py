@@ -143,3 +143,9 @@ def cle_incident_sans_adresse(affilie_id: int) -> str:
 def cle_incident_courriel(affilie_id: int) -> str:
     """The campaign incident of an agent whose mail was refused, or came back after it was sent (one per campaign)."""
     return f"courriel:affilie-{affilie_id}"
+
+
+def cle_incident_courriel_employeur(employeur_id: int) -> str:
+    """The campaign incident of an employer whose launch mail or reminders were refused (seen at the cut-off), or
+    came back after they were sent (a bounce): one per employer and campaign, whichever reports it first."""
+    return f"courriel:employeur-{employeur_id}"

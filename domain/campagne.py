@@ -64,6 +64,24 @@ def mail_d_agent(workflow_id: str, cle: str) -> MailDAgent | None:
     return None
 
 
+# The outbox keys of the campaign's mails to an employer, each once per employer: the launch (``lancement``), each
+# reminder (``rappel-{rang}``), the reminder before its own deadline (``rappel-delai-{jour}``), the one after the
+# cut-off (``relance-apres-limite``). A bounce finds its employer back through them.
+_CLE_MAIL_EMPLOYEUR = re.compile(r"(?P<campagne>.+):(?P<envoi>[\w-]+):employeur-(?P<employeur>\d+)")
+
+
+def cle_mail_employeur(workflow_id: str, envoi: str, employeur_id: int) -> str:
+    return f"{workflow_id}:{envoi}:employeur-{employeur_id}"
+
+
+def mail_d_employeur(workflow_id: str, cle: str) -> int | None:
+    """The employer a mail of campaign ``workflow_id`` was sent to, from its outbox key; ``None`` for another mail (an
+    agent's, the supervisors', another campaign's)."""
+    if (employeur := _CLE_MAIL_EMPLOYEUR.fullmatch(cle)) and employeur["campagne"] == workflow_id:
+        return int(employeur["employeur"])
+    return None
+
+
 # Stored values (a member's value is its name, as in ``domain.etats``): tests/domain/test_campagne.py pins them.
 Cohorte = StrEnum("Cohorte", "ris eig information_generale")
 # The campaign's steps, in calendar order.

@@ -1,8 +1,9 @@
 """Campaign mails that came back after the mail server accepted them (issue 24): the mail provider's bounces, each a
 delivery status notification (« avis de non-remise », RFC 3464), reported to the campaign by the Message-ID of the
 mail. A refusal during the SMTP exchange is seen at once (``activities.campagne_mails``); a bounce comes later and
-takes the same way: the agent switched to paper, the document in the next print batch, an incident. What crosses
-Temporal, and the reading of a raw notification.
+takes the same way: the agent switched to paper, the document in the next print batch, an incident. An employer's
+mail (the launch, a reminder) meets the incident of its refused mails (one per employer, opened at the cut-off):
+its address is to correct, the employer to warn. What crosses Temporal, and the reading of a raw notification.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import Message
 from email.parser import HeaderParser
+from enum import StrEnum
 
-from domain.campagne import Livraison, id_workflow_campagne
+from domain.campagne import Livraison, id_workflow_campagne, mail_d_agent, mail_d_employeur
 from domain.erreurs import Refus
 
 EVENEMENT_REBOND = "courriel_rebondi"
@@ -51,18 +53,79 @@ class DemandeRebonds:
     horodatage: datetime | None = None  # set by the workflow (its clock)
 
 
+# Who a bounced mail was sent to: an agent (their document goes on paper) or an employer (an incident: its address
+# to correct, the employer to warn). The supervisors' own mails are not taken (``refus_courriel_des_superviseurs``).
+DestinataireRebond = StrEnum("DestinataireRebond", "agent employeur")
+
+
 @dataclass
 class RebondTraite:
+    """One bounce taken. An agent's mail: the document it announced, how it reaches the agent now; an employer's:
+    the employer. Every field after ``deja_signale`` has a default, an agent's by default: a result without the
+    employer's fields (as the recorded histories hold) reads as an agent's, and replays."""
+
     message_id: str
-    document_id: int
-    livraison: Livraison
-    tranche: int | None  # on paper: the tranche (from 1) whose print batch holds the document
     deja_signale: bool  # reported before (or refused during the exchange): nothing done again
+    destinataire: DestinataireRebond = DestinataireRebond.agent
+    document_id: int | None = None
+    livraison: Livraison | None = None
+    tranche: int | None = None  # on paper: the tranche (from 1) whose print batch holds the document
+    employeur_id: int | None = None
 
 
 @dataclass
 class ResultatRebonds:
     rebonds: list[RebondTraite]
+
+
+def destinataire_du_mail(workflow_id: str, cle: str) -> DestinataireRebond | None:
+    """Who a mail of campaign ``workflow_id`` was sent to, from its outbox key; ``None`` for the supervisors' own mail
+    or another campaign's."""
+    if mail_d_agent(workflow_id, cle) is not None:
+        return DestinataireRebond.agent
+    if mail_d_employeur(workflow_id, cle) is not None:
+        return DestinataireRebond.employeur
+    return None
+
+
+def refus_courriel_des_superviseurs(message_id: str) -> str:
+    """Why a bounce of the supervisors' own mail (the late employers' list) is not taken, and what to do."""
+    return (
+        f"rebonds : le courriel {message_id} était adressé aux superviseurs de la CNRACL (la liste des employeurs en "
+        "retard), ni à un agent ni à un employeur : il n'y a ni document à envoyer par courrier ni employeur à "
+        "prévenir. Vérifiez l'adresse de la boîte des superviseurs (réglage CNRACL_MAIL_SUPERVISEURS) ; la liste "
+        "reste consultable sur la page « Tâches en retard par employeur »."
+    )
+
+
+# What an employer missed when a campaign mail of this template came back (``mail.evenement``).
+_MANQUES = {
+    "campagne_lancement_employeur": "l'annonce de la campagne et la liste de ses agents à mettre à jour (ses tâches "
+    "sont dans sa corbeille)",
+    "campagne_rappel_employeur": "le rappel des agents qu'il lui reste à mettre à jour (ses tâches sont dans sa "
+    "corbeille)",
+    "campagne_relance_apres_limite": "la relance après la date limite (ses agents restés sans réponse, à compléter "
+    "avant leur transmission)",
+}
+MOTIF_INCIDENT_MAX = 500  # campagne_incident.motif
+
+
+def motif_incident_rebond_employeur(raison_sociale: str, evenement: str, motif: str) -> str:
+    """The supervisors' incident for an employer's campaign mail that came back: who, why, what it missed and what to
+    do; the bounce's reason shortened if the whole would not fit the incident."""
+    manque = _MANQUES.get(evenement, "un courriel de la campagne")
+
+    def texte(raison: str) -> str:
+        return (
+            f"Le courriel envoyé à l'employeur {raison_sociale} est revenu après son envoi : « {raison} ». Il n'a pas "
+            f"reçu {manque}. Corrigez son adresse électronique et prévenez-le."
+        )
+
+    raison = motif.strip().rstrip(".")
+    exces = len(texte(raison)) - MOTIF_INCIDENT_MAX
+    if exces > 0:
+        raison = raison[: max(len(raison) - exces - 1, 0)].rstrip() + "…"
+    return texte(raison)[:MOTIF_INCIDENT_MAX]
 
 
 def id_workflow_rebonds(annee: int, message_ids: list[str]) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.campagne import LIVRAISONS_PAPIER, Canal, EtatCible, Livraison, Livraisons
+from domain.campagne import LIVRAISONS_PAPIER, Canal, EtatCible, Livraison, Livraisons, mail_d_employeur
 from domain.etats import EtatMail
 from persistence.depots_campagne import _executer
 from persistence.models import Affilie, Document, Employeur
@@ -77,24 +77,44 @@ async def recompter_campagne_close(session: AsyncSession, campagne: CampagneTabl
     return livraisons
 
 
-async def employeurs_refuses(session: AsyncSession, workflow_id: str) -> list[dict[str, Any]]:
-    """The employers of a campaign whose launch mail or reminders the mail server refused: id, name, how many."""
+# The campaign's mails to employers (their outbox key ends with the employer, ``domain.campagne.mail_d_employeur``).
+EVENEMENTS_EMPLOYEUR = ["campagne_lancement_employeur", "campagne_rappel_employeur", "campagne_relance_apres_limite"]
+
+
+async def courriels_employeurs_en_echec(session: AsyncSession, workflow_id: str) -> dict[int, Counter[str]]:
+    """Each employer's campaign mails that did not reach it, by state: refused during the exchange (``refuse``), or
+    came back after the server accepted them (``rebondi``)."""
     lignes = await _executer(
         session,
         text(
-            "SELECT cle FROM mail WHERE processus_id = :wf AND etat = :refuse AND evenement IN :evenements"
-        ).bindparams(bindparam("evenements", expanding=True)),
+            "SELECT cle, etat FROM mail WHERE processus_id = :wf AND etat IN :echecs AND evenement IN :evenements"
+        ).bindparams(bindparam("echecs", expanding=True), bindparam("evenements", expanding=True)),
         {
             "wf": workflow_id,
-            "refuse": EtatMail.refuse.value,
-            "evenements": ["campagne_lancement_employeur", "campagne_rappel_employeur"],
+            "echecs": [EtatMail.refuse.value, EtatMail.rebondi.value],
+            "evenements": EVENEMENTS_EMPLOYEUR,
         },
     )
-    refus = Counter(int(cle.rsplit(":employeur-", 1)[1]) for (cle,) in lignes.all())
-    if not refus:
+    echecs: dict[int, Counter[str]] = {}
+    for cle, etat in lignes.all():
+        if (employeur_id := mail_d_employeur(workflow_id, cle)) is not None:
+            echecs.setdefault(employeur_id, Counter())[etat] += 1
+    return echecs
+
+
+async def employeurs_refuses(session: AsyncSession, workflow_id: str) -> list[dict[str, Any]]:
+    """The employers of a campaign whose launch mail or reminders the mail server refused: id, name, and how many of
+    its mails did not reach it (``echecs``: refused, or bounced after — the count its incident shows, whichever of
+    the cut-off and a bounce writes it last)."""
+    echecs = {
+        employeur_id: sum(etats.values())
+        for employeur_id, etats in (await courriels_employeurs_en_echec(session, workflow_id)).items()
+        if etats[EtatMail.refuse.value]
+    }
+    if not echecs:
         return []
-    employeurs = (await session.exec(select(Employeur).where(col(Employeur.id).in_(list(refus))))).all()
-    return [{"id": e.id, "raison_sociale": e.raison_sociale, "refus": refus[e.id or 0]} for e in employeurs]
+    employeurs = (await session.exec(select(Employeur).where(col(Employeur.id).in_(list(echecs))))).all()
+    return [{"id": e.id, "raison_sociale": e.raison_sociale, "echecs": echecs[e.id or 0]} for e in employeurs]
 
 
 async def documents(session: AsyncSession, ids: Sequence[int]) -> dict[int, Document]:

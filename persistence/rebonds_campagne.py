@@ -1,5 +1,6 @@
 """Campaign mails that came back after they were sent (``domain.campagne_rebonds``): finding them by Message-ID, the
-agent and document behind each, marking them bounced once, and what the delivery page reads of them."""
+agent and document behind each (or the employer, ``domain.campagne.mail_d_employeur``), marking them bounced once,
+and what the delivery page reads of them."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import bindparam, text
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.campagne import mail_d_agent
+from domain.campagne import mail_d_agent, mail_d_employeur
 from domain.etats import EtatMail
 from persistence.depots_campagne import _executer
 from persistence.models import Mail
@@ -33,9 +34,9 @@ async def mails_par_message_id(session: AsyncSession, workflow_id: str, message_
     return {mail.message_id: mail for mail in (await session.exec(requete)).all()}
 
 
-async def mails_d_agent_a(session: AsyncSession, workflow_id: str, adresse: str) -> list[Mail]:
-    """The campaign's mails to an agent's address that the server accepted (or that came back already), the latest
-    first: a notification that does not name its mail names its recipient."""
+async def mails_a(session: AsyncSession, workflow_id: str, adresse: str) -> list[Mail]:
+    """The campaign's mails to an agent's or an employer's address that the server accepted (or that came back
+    already), the latest first: a notification that does not name its mail names its recipient."""
     requete = (
         select(Mail)
         .where(
@@ -45,7 +46,11 @@ async def mails_d_agent_a(session: AsyncSession, workflow_id: str, adresse: str)
         )
         .order_by(col(Mail.id).desc())
     )
-    return [mail for mail in (await session.exec(requete)).all() if mail_d_agent(workflow_id, mail.cle) is not None]
+    return [
+        mail
+        for mail in (await session.exec(requete)).all()
+        if mail_d_agent(workflow_id, mail.cle) is not None or mail_d_employeur(workflow_id, mail.cle) is not None
+    ]
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """Report the mail provider's bounces to a campaign (``POST /campagnes/{annee}/rebonds``, supervisors; ``cnracl campagne
 rebonds``): the Message-IDs of the mails that came back, each with why, or the raw delivery status notifications.
-Each mail is checked — a mail of this campaign to an agent, which the server accepted — before the process
-(``RebondsCampagneWorkflow``) starts; its result is awaited a moment, a process still running is answered
-« en_cours »."""
+Each mail is checked — a mail of this campaign to an agent or an employer, which the server accepted — before the
+process (``RebondsCampagneWorkflow``) starts; its result is awaited a moment, a process still running is
+answered « en_cours »."""
 
 from __future__ import annotations
 
@@ -19,10 +19,13 @@ from domain.campagne_rebonds import (
     MOTIF_MAX,
     REFUS_REBOND,
     DemandeRebonds,
+    DestinataireRebond,
     Rebond,
     ResultatRebonds,
+    destinataire_du_mail,
     lire_avis,
     normaliser_message_id,
+    refus_courriel_des_superviseurs,
 )
 from domain.erreurs import Conflit, Introuvable, Refus
 from domain.etats import EtatMail, Role
@@ -69,7 +72,8 @@ class RebondSignale(Saisie):
 
 
 class SignalementRebonds(Saisie):
-    """The bounced mails, each by its Message-ID and why; or the notifications as the mail server sent them back."""
+    """Les courriels revenus, chacun par son Message-ID et la raison de son retour ; ou les avis de non-remise tels
+    que le serveur de messagerie les a renvoyés."""
 
     rebonds: list[RebondSignale] = Field(default_factory=list, max_length=1000)
     avis_de_non_remise: list[str] = Field(
@@ -102,9 +106,16 @@ class SignalementRebonds(Saisie):
 
 class RebondPublic(BaseModel):
     message_id: str
-    document_id: int
-    livraison: Livraison = Field(description="Comment le document parvient désormais à l'agent")
+    destinataire: DestinataireRebond = Field(
+        description="À qui le courriel était adressé : agent (son document passe au courrier) ou employeur (un "
+        "incident s'ouvre : son adresse est à corriger, l'employeur à prévenir)",
+    )
+    document_id: int | None = Field(default=None, description="Courriel à un agent : le document qu'il annonçait")
+    livraison: Livraison | None = Field(
+        default=None, description="Courriel à un agent : comment le document lui parvient désormais"
+    )
     tranche: int | None = Field(default=None, description="Courrier : la tranche dont le lot d'impression le contient")
+    employeur_id: int | None = Field(default=None, description="Courriel à un employeur : l'employeur concerné")
     deja_signale: bool = Field(description="Ce courriel était déjà revenu (ou refusé) : rien n'a été refait")
 
 
@@ -168,8 +179,9 @@ async def _signaler(
 
 
 async def _par_destinataire(session: AsyncSession, campagne: CampagneTable, adresse: str, nom: str) -> str:
-    """A notification that does not name its mail: the campaign's latest mail to that agent's address."""
-    mails = await rebonds_campagne.mails_d_agent_a(session, campagne.workflow_id, adresse)
+    """A notification that does not name its mail: the campaign's latest mail to that agent's or employer's
+    address."""
+    mails = await rebonds_campagne.mails_a(session, campagne.workflow_id, adresse)
     if not mails:
         raise Introuvable(
             f"{nom[0].upper()}{nom[1:]} ne donne pas le Message-ID du courriel revenu, et la campagne {campagne.annee} "
@@ -179,7 +191,7 @@ async def _par_destinataire(session: AsyncSession, campagne: CampagneTable, adre
 
 
 async def _verifier(session: AsyncSession, campagne: CampagneTable, rebonds: list[Rebond]) -> None:
-    """Each bounce names a mail of this campaign to an agent, which the mail server accepted."""
+    """Each bounce names a mail of this campaign to an agent or an employer, which the mail server accepted."""
     mails = await rebonds_campagne.mails_par_message_id(
         session, campagne.workflow_id, [rebond.message_id for rebond in rebonds]
     )
@@ -193,12 +205,16 @@ async def _verifier(session: AsyncSession, campagne: CampagneTable, rebonds: lis
         )
     for rebond in rebonds:
         mail = mails[rebond.message_id]
-        if await rebonds_campagne.courriel_d_agent(session, campagne, mail) is None:
-            raise Refus(
-                f"rebonds : le courriel {rebond.message_id} n'annonçait pas un document à un agent (il est adressé à "
-                "un employeur) : seuls les courriels aux agents passent au courrier.",
-                "rebonds",
-                "courriel_d_employeur",
+        destinataire = destinataire_du_mail(campagne.workflow_id, mail.cle)
+        if destinataire is None:
+            raise Refus(refus_courriel_des_superviseurs(rebond.message_id), "rebonds", "courriel_des_superviseurs")
+        if (
+            destinataire is DestinataireRebond.agent
+            and await rebonds_campagne.courriel_d_agent(session, campagne, mail) is None
+        ):
+            raise Introuvable(
+                f"Le courriel {rebond.message_id} annonçait un document que la campagne {campagne.annee} ne connaît "
+                "pas : vérifiez l'identifiant (l'en-tête Message-ID du courriel revenu)."
             )
         if mail.etat in (EtatMail.a_envoyer.value, EtatMail.incident.value):
             raise Conflit(

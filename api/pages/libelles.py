@@ -439,7 +439,7 @@ CHAMPS |= {
     "avis_de_non_remise": "Avis de non-remise",
 }
 EVENEMENTS |= {
-    "courriel_rebondi": "Courriel revenu après son envoi : agent passé au courrier",
+    "courriel_rebondi": "Courriel revenu après son envoi : agent passé au courrier, ou employeur à prévenir",
     "livraisons_recomptees": "Courriels et courriers de la campagne recomptés après un courriel revenu",
     "document_renvoye": "Document de la campagne renvoyé (nouvelle version)",
     "coordonnees_modifiees": "Adresse postale ou mode de réception des documents modifié",

@@ -151,9 +151,12 @@ async def signaler_rebonds(
     fournisseur de messagerie) : ``rebonds``, chacun avec un ``message_id`` et un ``motif``, ou
     ``avis_de_non_remise``, les avis de non-remise bruts (RFC 3464). Chaque agent passe au papier comme pour un
     courriel refusé pendant l'échange : le document rejoint le lot d'impression de la prochaine tranche de la
-    campagne, un incident s'ouvre, l'historique indique qui l'a signalé. Le même rebond signalé de nouveau ne change
-    rien (``deja_signale``). 404 : aucun courriel de cette campagne ne porte ce Message-ID (nommé) ; 422 : pas un avis
-    de non-remise, ou un courriel à un employeur ; 409 : un courriel pas encore envoyé."""
+    campagne, un incident s'ouvre, l'historique indique qui l'a signalé. Le courriel d'un employeur (l'annonce, une
+    relance) ouvre l'incident de cet employeur pour la campagne, celui qu'ouvrent ses courriels refusés à la date
+    limite : son adresse est à corriger, l'employeur à prévenir (``destinataire`` : ``agent`` ou ``employeur``). Le
+    même rebond signalé de nouveau ne change rien (``deja_signale``). 404 : aucun courriel de cette campagne ne porte
+    ce Message-ID (nommé) ; 422 : pas un avis de non-remise, ou un courriel aux superviseurs (la liste des employeurs
+    en retard) ; 409 : un courriel pas encore envoyé."""
     return await campagne_rebonds.signaler_rebonds(session, moteur, compte, annee, corps)
 
 

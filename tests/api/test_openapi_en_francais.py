@@ -21,9 +21,8 @@ _CODE = re.compile(r"``.*?``", re.DOTALL)
 _ADRESSE = re.compile(r"\bhttps?://\S+")
 TEXTES = ("description", "summary")
 
-# A schema whose docstring lives in a file being changed on another branch (services/campagne_rebonds.py): its
-# description is translated there, and this exemption removed then.
-EXEMPTES = {("components", "schemas", "SignalementRebonds", "description")}
+# Places whose text may hold one of those words as French (none today).
+EXEMPTES: set[tuple[str, ...]] = set()
 
 
 def _document(tmp_path: Any) -> dict[str, Any]:

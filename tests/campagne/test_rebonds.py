@@ -3,8 +3,9 @@ with the real worker, API, SMTP server and print batches: reported by Message-ID
 or by the ``cnracl campagne rebonds`` command, each bounced mail is kept and marked bounced, its agent switched to
 paper as for a refusal during the exchange — the document in the next tranche's print batch (or, without a postal
 address, waiting for one), a business incident, an event in the campaign's history — and the manager's delivery
-view says so. The same bounce again changes nothing. Refusals: unknown Message-ID (named), not a notification, a
-mail to an employer, not a supervisor."""
+view says so. An employer's bounced mail is the employer's one incident of the campaign (the cut-off's for its
+refused mails) and an event. The same bounce again changes nothing. Refusals: unknown Message-ID (named), not a
+notification, the supervisors' own mail, not a supervisor."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from sqlmodel import col, select
 
 from activities.campagne_papier import dossier_du_lot
 from persistence.db import creer_moteur, fabrique_sessions
-from persistence.models import Affilie, Evenement, Mail
+from persistence.models import Affilie, Employeur, Evenement, Mail
 from persistence.models_campagne import CibleCampagne, IncidentCampagne
 from tests.support.attente import attendre
 from tests.support.avis import avis_de_non_remise
@@ -71,6 +72,30 @@ async def _etat(sessions, handle_id: str, affilie_ids: set[int]) -> tuple[list, 
         [i.model_dump() for i in incidents if i.affilie_id in affilie_ids],
         [e.model_dump() for e in evenements],
         [m.model_dump() for m in mails if m.destinataire in adresses],
+    )
+
+
+async def _trace_employeur(sessions, superviseur, handle_id: str, mail_id: int | None, employeur_id: int) -> tuple:
+    """An employer's bounce's traces: its mail, the employer's incidents, the history's bounce events for it, and
+    the campaign incidents ``GET /incidents`` shows of it."""
+    async with sessions() as session:
+        mail = await session.get(Mail, mail_id)
+        requete = select(IncidentCampagne).where(col(IncidentCampagne.cle).like("courriel:employeur-%"))
+        incidents = (await session.exec(requete)).all()
+    evenements = await _evenements_campagne(sessions, handle_id, "courriel_rebondi")
+    assert mail is not None
+    reponse = await superviseur.get("/incidents")
+    assert reponse.status_code == 200, reponse.text
+    vus = [
+        i
+        for i in reponse.json()
+        if i["processus"] == "campagne" and i["incident_campagne_id"] in {x.id for x in incidents}
+    ]
+    return (
+        mail.model_dump(),
+        [i.model_dump() for i in incidents],
+        [e.model_dump() for e in evenements if e.details.get("employeur") == employeur_id],
+        vus,
     )
 
 
@@ -134,7 +159,8 @@ async def test_un_courriel_accepte_puis_revenu_passe_l_agent_au_courrier(banc, t
     assert mail_bruno.etat == mail_alice.etat == "envoye"  # the server accepted both
 
     # Refusals, in French, none a 500: not a supervisor; nothing reported; a malformed Message-ID; one no mail of
-    # this campaign has (named); a campaign's mail to an employer; not a notification.
+    # this campaign has (named); the campaign's mail to the supervisors (the late employers' list); not a
+    # notification.
     rh = await service.http("rh-commune")
     assert (
         await rh.post(url, json={"rebonds": [{"message_id": mail_bruno.message_id, "motif": MOTIF}]})
@@ -152,12 +178,16 @@ async def test_un_courriel_accepte_puis_revenu_passe_l_agent_au_courrier(banc, t
     )
     assert autre_annee.status_code == 404 and f"Aucune campagne {annee + 1}" in autre_annee.json()["detail"]
     async with sessions() as session:
-        employeur = (await session.exec(select(Mail).where(Mail.evenement == "campagne_lancement_employeur"))).first()
-    assert employeur is not None
-    a_l_employeur = await superviseur.post(
-        url, json={"rebonds": [{"message_id": employeur.message_id, "motif": MOTIF}]}
+        lancement = (await session.exec(select(Mail).where(Mail.evenement == "campagne_lancement_employeur"))).first()
+        (retardataires,) = (await session.exec(select(Mail).where(Mail.evenement == "campagne_retardataires"))).all()
+    assert lancement is not None and lancement.etat == retardataires.etat == "envoye"
+    aux_superviseurs = await superviseur.post(
+        url, json={"rebonds": [{"message_id": retardataires.message_id, "motif": MOTIF}]}
     )
-    assert a_l_employeur.status_code == 422 and "adressé à un employeur" in a_l_employeur.json()["detail"]
+    assert aux_superviseurs.status_code == 422, aux_superviseurs.text
+    refus = aux_superviseurs.json()["detail"]
+    assert f"le courriel {retardataires.message_id} était adressé aux superviseurs" in refus
+    assert "ni à un agent ni à un employeur" in refus and "CNRACL_MAIL_SUPERVISEURS" in refus
     pas_un_avis = await superviseur.post(url, json={"avis_de_non_remise": ["Bonjour, tout va bien."]})
     assert pas_un_avis.status_code == 422 and "n'est pas un avis de non-remise" in pas_un_avis.json()["detail"]
     concernes = {agents[cle].id for cle in ("alice", "bruno")}
@@ -188,9 +218,11 @@ async def test_un_courriel_accepte_puis_revenu_passe_l_agent_au_courrier(banc, t
     bruno = cibles[agents["bruno"].id]
     assert par_mail[mail_bruno.message_id] == {
         "message_id": mail_bruno.message_id,
+        "destinataire": "agent",
         "document_id": bruno.document_id,
         "livraison": "papier_apres_rebond",
         "tranche": rang + 2,
+        "employeur_id": None,
         "deja_signale": False,
     }
     assert par_mail[mail_alice.message_id]["document_id"] == cibles[agents["alice"].id].document_id
@@ -261,6 +293,54 @@ async def test_un_courriel_accepte_puis_revenu_passe_l_agent_au_courrier(banc, t
     assert await _etat(sessions, handle.id, concernes) == avant
     assert _manifeste(settings, handle.id, rang + 1, bruno.lot) == manifeste
     assert await _compteurs(superviseur, annee) == attendus
+
+    # An employer's launch mail came back: kept and marked bounced; the employer's one incident of the campaign,
+    # under the key the cut-off gives its refused mails, naming it, why, what it missed and what to do; one event in
+    # the history. Reported again, twice at once: nothing more.
+    employeur_id = int(lancement.cle.rsplit(":employeur-", 1)[1])
+    async with sessions() as session:
+        fiche_employeur = await session.get(Employeur, employeur_id)
+    assert fiche_employeur is not None
+    a_l_employeur = {"rebonds": [{"message_id": lancement.message_id, "motif": MOTIF}]}
+    reponse = await superviseur.post(url, json=a_l_employeur)
+    assert reponse.status_code == 202, reponse.text
+    assert reponse.json() == {
+        "etat": "traite",
+        "rebonds": [
+            {
+                "message_id": lancement.message_id,
+                "destinataire": "employeur",
+                "document_id": None,
+                "livraison": None,
+                "tranche": None,
+                "employeur_id": employeur_id,
+                "deja_signale": False,
+            }
+        ],
+    }
+    trace_employeur = await _trace_employeur(sessions, superviseur, handle.id, lancement.id, employeur_id)
+    mail_lancement, (incident_employeur,), (evenement_employeur,), vu_employeur = trace_employeur
+    assert mail_lancement["etat"] == "rebondi" and mail_lancement["motif_rebond"] == MOTIF
+    assert incident_employeur["cle"] == f"courriel:employeur-{employeur_id}"
+    assert incident_employeur["type"] == "metier" and incident_employeur["tentatives"] == 1
+    assert incident_employeur["affilie_id"] is None and incident_employeur["resolu_le"] is None
+    motif_employeur = incident_employeur["motif"]
+    assert f"l'employeur {fiche_employeur.raison_sociale} est revenu après son envoi" in motif_employeur
+    assert MOTIF in motif_employeur and "pas reçu l'annonce de la campagne" in motif_employeur
+    assert "Corrigez son adresse électronique et prévenez-le." in motif_employeur
+    assert evenement_employeur["details"] == {
+        "message_id": lancement.message_id,
+        "motif": MOTIF,
+        "employeur": employeur_id,
+    }
+    assert evenement_employeur["acteur"] == "superviseur" and evenement_employeur["compte_id"]
+    assert [(i["motif"], i["tentatives"]) for i in vu_employeur] == [(motif_employeur, 1)]
+    reponses = await asyncio.gather(*(superviseur.post(url, json=a_l_employeur) for _ in range(2)))
+    assert [r.status_code for r in reponses] == [202, 202], [r.text for r in reponses]
+    assert all(r.json()["rebonds"] == [reponse.json()["rebonds"][0] | {"deja_signale": True}] for r in reponses), [
+        r.text for r in reponses
+    ]
+    assert await _trace_employeur(sessions, superviseur, handle.id, lancement.id, employeur_id) == trace_employeur
 
     # The campaign goes on to its end: bruno's letter stays in its batch, nobody bounced gets another mail; alice's
     # document, still without an address, is tried again and stays an incident.
