@@ -50,10 +50,16 @@ OPTIONS_UVICORN: dict[str, Any] = {"log_config": None, "proxy_headers": False, "
 
 
 def _en_francais(router: APIRouter) -> APIRouter:
-    """The router, its routes' successful answers described in French: FastAPI's default description is English, and
-    the API's documentation is read by French integrators."""
+    """The router documented in French for its integrators: each route's summary is its docstring's first paragraph
+    and its description the rest (PEP 257's layout; FastAPI would make the summary of the function's unaccented name),
+    its successful answers described in French (FastAPI's default is English)."""
     for route in router.routes:
-        if isinstance(route, APIRoute) and route.response_description == "Successful Response":
+        if not isinstance(route, APIRoute):
+            continue
+        if route.summary is None and "\n\n" in route.description:
+            titre, route.description = route.description.split("\n\n", 1)
+            route.summary = " ".join(titre.split())
+        if route.response_description == "Successful Response":
             route.response_description = "Réponse réussie"
     return router
 

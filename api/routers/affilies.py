@@ -31,14 +31,16 @@ class SaisieLigneCir(LigneCir):
     )
 
 
-@router.get("/{nir}/cir", response_model=list[LigneCirPublique], summary="Lignes du CIR d'un agent")
+@router.get("/{nir}/cir", response_model=list[LigneCirPublique])
 async def lignes(nir: str, compte: Employeur_ou_Superviseur, session: SessionDep) -> list[LigneCirPublique]:
-    """Les lignes du compte individuel retraite (CIR) de l'agent, une année civile par ligne, pour un employeur ou un
+    """Lignes du CIR d'un agent
+
+    Les lignes du compte individuel retraite (CIR) de l'agent, une année civile par ligne, pour un employeur ou un
     superviseur ; un ancien employeur de l'agent ne voit que les lignes qu'il a déclarées."""
     return await cir.lignes(session, compte, nir)
 
 
-@router.put("/{nir}/cir/{annee}", response_model=LigneCirPublique, summary="Écrire une ligne du CIR")
+@router.put("/{nir}/cir/{annee}", response_model=LigneCirPublique)
 async def ecrire(
     nir: str,
     annee: AnneeCir,
@@ -47,7 +49,9 @@ async def ecrire(
     session: SessionDep,
     moteur: MoteurDep,
 ) -> LigneCirPublique:
-    """Créer ou remplacer la période de l'année commençant le ``date_debut``, ou corriger la ligne de l'année
+    """Écrire une ligne du CIR
+
+    Créer ou remplacer la période de l'année commençant le ``date_debut``, ou corriger la ligne de l'année
     commençant le ``remplace`` (supprimée dans la même transaction) : données administratives et de cotisation
     ensemble, en une seule transaction, ou rien. La ligne respecte les invariants du CIR (une seule année civile, ni
     avant que l'agent ait pu travailler ni après aujourd'hui, quotité et indice dans leurs bornes, aucun chevauchement
@@ -66,9 +70,7 @@ async def ecrire(
     )
 
 
-@router.delete(
-    "/{nir}/cir/{annee}/{date_debut}", status_code=204, response_class=Response, summary="Supprimer une ligne du CIR"
-)
+@router.delete("/{nir}/cir/{annee}/{date_debut}", status_code=204, response_class=Response)
 async def supprimer(
     nir: str,
     annee: AnneeCir,
@@ -78,7 +80,9 @@ async def supprimer(
     moteur: MoteurDep,
     motif: Annotated[str, Query(max_length=MOTIF_MAX, description="Pourquoi la période est supprimée")] = "",
 ) -> Response:
-    """Supprimer la période de l'année ``annee`` commençant le ``date_debut`` (404 s'il n'y en a pas), avec son motif
+    """Supprimer une ligne du CIR
+
+    Supprimer la période de l'année ``annee`` commençant le ``date_debut`` (404 s'il n'y en a pas), avec son motif
     (``motif``, obligatoire : 422) ; seuls l'employeur de la période ou un superviseur le peuvent (403). La
     suppression est conservée dans l'historique du CIR, avec son auteur et son motif ; les processus de l'agent
     arrêtés sur un incident métier reprennent ensuite d'eux-mêmes."""
@@ -86,16 +90,13 @@ async def supprimer(
     return Response(status_code=204)
 
 
-@router.put(
-    "/{nir}/situation",
-    response_model=SituationPublique,
-    tags=["affiliés"],
-    summary="Enregistrer la retraite ou le décès d'un agent",
-)
+@router.put("/{nir}/situation", response_model=SituationPublique, tags=["affiliés"])
 async def situation(
     nir: str, corps: SituationAffilie, compte: Superviseur, session: SessionDep, moteur: MoteurDep
 ) -> SituationPublique:
-    """Un superviseur enregistre le départ à la retraite de l'agent (``date_liquidation``) ou son décès
+    """Enregistrer la retraite ou le décès d'un agent
+
+    Un superviseur enregistre le départ à la retraite de l'agent (``date_liquidation``) ou son décès
     (``date_de_deces``) : chaque EIR ou rectification en cours de l'agent se termine aussitôt avec cette issue
     (annoncée par courriel, consignée dans son historique)."""
     return await situation_affilie.enregistrer(session, moteur, compte, nir, corps)

@@ -16,7 +16,7 @@ from services import comptes
 router = APIRouter(tags=["authentification"])
 
 
-@router.post("/auth/jeton", response_model=Jeton, summary="Se connecter")
+@router.post("/auth/jeton", response_model=Jeton)
 async def jeton(
     etat: EtatDep,
     session: SessionDep,
@@ -29,7 +29,9 @@ async def jeton(
         Form(description="Code de certification, à la première connexion après une régénération du code confidentiel"),
     ] = None,
 ) -> Jeton:
-    """Connexion : l'identifiant (``username`` ou ``identifiant``) et le code confidentiel (``password`` ou ``code``)
+    """Se connecter
+
+    Connexion : l'identifiant (``username`` ou ``identifiant``) et le code confidentiel (``password`` ou ``code``)
     contre un jeton porteur (bearer). Après une régénération du code confidentiel, la connexion avec le code
     provisoire demande aussi le code de certification (``certification``) affiché lors de la régénération ; quelques
     essais erronés de ce code annulent le code provisoire (une nouvelle régénération est alors nécessaire). Des échecs répétés verrouillent le
@@ -38,13 +40,13 @@ async def jeton(
     return jeton_de(compte, etat.settings)
 
 
-@router.post(
-    "/auth/deconnexion", status_code=status.HTTP_204_NO_CONTENT, response_class=Response, summary="Se déconnecter"
-)
+@router.post("/auth/deconnexion", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
 async def deconnexion(
     _compte: CompteCourant, jeton: Annotated[str, Depends(oauth2)], etat: EtatDep, session: SessionDep
 ) -> Response:
-    """Déconnexion : ce jeton, ainsi que tous les autres jetons et sessions de pages du compte, cessent aussitôt de
+    """Se déconnecter
+
+    Déconnexion : ce jeton, ainsi que tous les autres jetons et sessions de pages du compte, cessent aussitôt de
     fonctionner (une nouvelle connexion en délivre un nouveau)."""
     await comptes.deconnecter(session, lire_session(jeton, etat.settings.cle_secrete()))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -44,9 +44,7 @@ class Lancement(Saisie):
     )
 
 
-@router.post(
-    "/{annee}", response_model=CampagnePublique, status_code=status.HTTP_202_ACCEPTED, summary="Lancer une campagne"
-)
+@router.post("/{annee}", response_model=CampagnePublique, status_code=status.HTTP_202_ACCEPTED)
 async def lancer(
     _: Superviseur,
     session: SessionDep,
@@ -55,7 +53,9 @@ async def lancer(
     simulation: bool = Query(default=False, description="Simulation : compter sans rien envoyer"),
     corps: Lancement | None = None,
 ) -> CampagnePublique:
-    """Lancer la campagne N (superviseurs ; lancée de nouveau, elle renvoie celle en cours). Avec
+    """Lancer une campagne
+
+    Lancer la campagne N (superviseurs ; lancée de nouveau, elle renvoie celle en cours). Avec
     ``simulation=true``, exécuter la simulation et renvoyer son rapport : qui recevrait quoi, courriels et tâches par
     semaine ; rien n'est envoyé. Une campagne dont la date de lancement est passée demande
     ``{"confirmation": true}`` (409 sinon, en indiquant quelles étapes seraient exécutées aussitôt)."""
@@ -67,19 +67,21 @@ async def lancer(
         ) from None
 
 
-@router.get("/{annee}", response_model=CampagnePublique, summary="Consulter une campagne")
+@router.get("/{annee}", response_model=CampagnePublique)
 async def consulter(
     _: Superviseur,
     session: SessionDep,
     annee: int = Annee,
     simulation: bool = Query(default=False, description="La dernière simulation de cette année"),
 ) -> CampagnePublique:
-    """L'avancement de la campagne (superviseurs) : par cohorte et par état, par employeur (les retardataires
+    """Consulter une campagne
+
+    L'avancement de la campagne (superviseurs) : par cohorte et par état, par employeur (les retardataires
     d'abord), les exports, les documents."""
     return await campagnes.consulter(session, annee, simulation)
 
 
-@router.get("/{annee}/employeurs", summary="Employeurs de la campagne")
+@router.get("/{annee}/employeurs")
 async def employeurs(
     _: Superviseur,
     session: SessionDep,
@@ -89,12 +91,14 @@ async def employeurs(
     limite: int = Query(default=100, ge=1, le=1000),
     decalage: Decalage = 0,
 ) -> list[dict[str, Any]]:
-    """Les employeurs de la campagne N et leur avancement, par page (superviseurs) ; ``simulation=true`` : ceux de
+    """Employeurs de la campagne
+
+    Les employeurs de la campagne N et leur avancement, par page (superviseurs) ; ``simulation=true`` : ceux de
     sa dernière simulation ; ``en_retard=true`` : les retardataires seuls."""
     return await campagnes.employeurs(session, annee, en_retard, simulation, limite, decalage)
 
 
-@router.get("/{annee}/agents", summary="Agents de la campagne")
+@router.get("/{annee}/agents")
 async def agents(
     _: Superviseur,
     session: SessionDep,
@@ -106,17 +110,16 @@ async def agents(
     limite: int = Query(default=100, ge=1, le=1000),
     decalage: Decalage = 0,
 ) -> list[dict[str, Any]]:
-    """Qui reçoit (ou, pour une simulation, recevrait) quel document, et comment il lui est parvenu (superviseurs) :
+    """Agents de la campagne
+
+    Qui reçoit (ou, pour une simulation, recevrait) quel document, et comment il lui est parvenu (superviseurs) :
     ``livraison`` (par courriel, sur papier, sur papier après un courriel refusé ou revenu, ou dû sur papier sans
     adresse), ``canal``, et ``rebond`` (quand le courriel est revenu, et pourquoi)."""
     return await campagnes.agents(session, annee, simulation, employeur_id, cohorte, limite, decalage, livraison)
 
 
 @router.post(
-    "/{annee}/documents/{document_id}/renvoi",
-    response_model=RenvoiPublic,
-    status_code=status.HTTP_202_ACCEPTED,
-    summary="Renvoyer un document de campagne",
+    "/{annee}/documents/{document_id}/renvoi", response_model=RenvoiPublic, status_code=status.HTTP_202_ACCEPTED
 )
 async def renvoyer(
     corps: DemandeDeRenvoi,
@@ -126,7 +129,9 @@ async def renvoyer(
     document_id: Identifiant,
     annee: int = Annee,
 ) -> RenvoiPublic:
-    """Un superviseur produit de nouveau le document à partir des données du jour et l'annonce de nouveau, une
+    """Renvoyer un document de campagne
+
+    Un superviseur produit de nouveau le document à partir des données du jour et l'annonce de nouveau, une
     seule fois (``motif`` obligatoire ; ``canal`` : ``email`` ou ``papier``, par défaut celui de l'agent). L'ancienne
     version est conservée, marquée comme remplacée ; sur papier, la nouvelle rejoint le lot d'impression de la
     prochaine tranche de la campagne. 404 : pas un document de cette campagne ; 409 : document déjà remplacé
@@ -134,12 +139,7 @@ async def renvoyer(
     return await campagne_renvoi.renvoyer(session, moteur, compte, annee, document_id, corps)
 
 
-@router.post(
-    "/{annee}/rebonds",
-    response_model=RebondsPublic,
-    status_code=status.HTTP_202_ACCEPTED,
-    summary="Signaler des courriels revenus",
-)
+@router.post("/{annee}/rebonds", response_model=RebondsPublic, status_code=status.HTTP_202_ACCEPTED)
 async def signaler_rebonds(
     corps: SignalementRebonds,
     compte: Superviseur,
@@ -147,7 +147,9 @@ async def signaler_rebonds(
     moteur: MoteurDep,
     annee: int = Annee,
 ) -> RebondsPublic:
-    """Un superviseur signale les courriels acceptés par le serveur puis revenus plus tard (les rebonds du
+    """Signaler des courriels revenus
+
+    Un superviseur signale les courriels acceptés par le serveur puis revenus plus tard (les rebonds du
     fournisseur de messagerie) : ``rebonds``, chacun avec un ``message_id`` et un ``motif``, ou
     ``avis_de_non_remise``, les avis de non-remise bruts (RFC 3464). Chaque agent passe au papier comme pour un
     courriel refusé pendant l'échange : le document rejoint le lot d'impression de la prochaine tranche de la
@@ -160,27 +162,29 @@ async def signaler_rebonds(
     return await campagne_rebonds.signaler_rebonds(session, moteur, compte, annee, corps)
 
 
-@router.post("/{annee}/pause", response_model=EtatPilotage, summary="Suspendre une campagne")
+@router.post("/{annee}/pause", response_model=EtatPilotage)
 async def pause(
     compte: Superviseur, moteur: MoteurDep, session: SessionDep, annee: int = Annee, corps: Pilotage | None = None
 ) -> EtatPilotage:
-    """Un superviseur suspend la campagne N, avec un motif facultatif (``motif``, consigné dans l'historique) ;
+    """Suspendre une campagne
+
+    Un superviseur suspend la campagne N, avec un motif facultatif (``motif``, consigné dans l'historique) ;
     la réponse donne son nouvel état de pilotage."""
     return await campagnes.suspendre(session, moteur, compte, annee, corps)
 
 
-@router.post("/{annee}/reprise", response_model=EtatPilotage, summary="Reprendre une campagne")
+@router.post("/{annee}/reprise", response_model=EtatPilotage)
 async def reprise(
     compte: Superviseur, moteur: MoteurDep, session: SessionDep, annee: int = Annee, corps: Pilotage | None = None
 ) -> EtatPilotage:
-    """Un superviseur reprend la campagne N suspendue, avec un motif facultatif (``motif``, consigné dans
+    """Reprendre une campagne
+
+    Un superviseur reprend la campagne N suspendue, avec un motif facultatif (``motif``, consigné dans
     l'historique) ; la réponse donne son nouvel état de pilotage."""
     return await campagnes.reprendre(session, moteur, compte, annee, corps)
 
 
-@router.post(
-    "/{annee}/employeurs/{employeur_id}/delai", response_model=DelaiPublic, summary="Prolonger le délai d'un employeur"
-)
+@router.post("/{annee}/employeurs/{employeur_id}/delai", response_model=DelaiPublic)
 async def prolonger_delai(
     corps: Prolongation,
     compte: Superviseur,
@@ -189,7 +193,9 @@ async def prolonger_delai(
     employeur_id: Identifiant,
     annee: int = Annee,
 ) -> DelaiPublic:
-    """Un superviseur prolonge le délai d'un employeur : ``date_limite`` (un jour, à l'heure de Paris de la date
+    """Prolonger le délai d'un employeur
+
+    Un superviseur prolonge le délai d'un employeur : ``date_limite`` (un jour, à l'heure de Paris de la date
     limite de la campagne) et ``motif``. Ses tâches de campagne sont alors dues à cette date (celles closes à la date
     limite rouvrent) ; à la date limite de la campagne, il n'est ni en retard ni clos ; il reçoit sa propre relance
     avant sa date, et après elle s'il est encore en retard. 422 pour une date déjà passée, pas postérieure à la date
@@ -198,7 +204,7 @@ async def prolonger_delai(
     return await campagne_echeances.prolonger_delai(session, moteur, compte, annee, employeur_id, corps)
 
 
-@router.post("/{annee}/taches/{tache_id}/completion", summary="Terminer une tâche de campagne")
+@router.post("/{annee}/taches/{tache_id}/completion")
 async def completer(
     corps: CompletionCampagne,
     compte: Employeur_ou_Superviseur,
@@ -206,7 +212,9 @@ async def completer(
     tache_id: Identifiant,
     annee: int = Annee,
 ) -> dict[str, Any]:
-    """L'employeur a mis à jour le CIR de l'agent (``PUT /affilies/{nir}/cir/{annee}``) et le signale : refusé
+    """Terminer une tâche de campagne
+
+    L'employeur a mis à jour le CIR de l'agent (``PUT /affilies/{nir}/cir/{annee}``) et le signale : refusé
     (422, en indiquant la période manquante) tant que le CIR ne couvre pas l'année de référence de la campagne."""
     tache = await taches.tache_de_campagne(session, compte, annee, tache_id)
     await taches.terminer_tache_de_campagne(session, compte, tache, corps.donnees_verifiees, corps.commentaire)

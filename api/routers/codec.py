@@ -58,14 +58,18 @@ async def preliminaire() -> None:
     """The browser's preflight before the UI's call (no account asked: it carries none)."""
 
 
-@router.post("/decode", response_model=ContenusCodec, dependencies=[Origine], summary="Déchiffrer des contenus")
+@router.post("/decode", response_model=ContenusCodec, dependencies=[Origine])
 async def decoder(_: SuperviseurDuCodec, etat: EtatDep, corps: ContenusCodec) -> ContenusCodec:
-    """Les contenus d'un historique, déchiffrés (superviseurs ; avec les clés de CNRACL_CODEC_CLES)."""
+    """Déchiffrer des contenus
+
+    Les contenus d'un historique, déchiffrés (superviseurs ; avec les clés de CNRACL_CODEC_CLES)."""
     return await codec.decoder(etat.settings, corps)
 
 
-@router.post("/encode", response_model=ContenusCodec, dependencies=[Origine], summary="Chiffrer des contenus")
+@router.post("/encode", response_model=ContenusCodec, dependencies=[Origine])
 async def encoder(_: SuperviseurDuCodec, etat: EtatDep, corps: ContenusCodec) -> ContenusCodec:
-    """Les contenus chiffrés avec la clé en vigueur (superviseurs), par exemple l'entrée d'un signal saisie dans
+    """Chiffrer des contenus
+
+    Les contenus chiffrés avec la clé en vigueur (superviseurs), par exemple l'entrée d'un signal saisie dans
     l'interface du moteur de processus."""
     return await codec.encoder(etat.settings, corps)

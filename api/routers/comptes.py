@@ -32,9 +32,11 @@ from services.comptes import (
 router = APIRouter(tags=["comptes"])
 
 
-@router.get("/auth/questions-secretes", response_model=list[QuestionSecrete], summary="Questions secrètes")
+@router.get("/auth/questions-secretes", response_model=list[QuestionSecrete])
 async def questions_secretes() -> list[QuestionSecrete]:
-    """Les questions que l'on peut choisir (public : le formulaire de régénération les affiche)."""
+    """Questions secrètes
+
+    Les questions que l'on peut choisir (public : le formulaire de régénération les affiche)."""
     return [QuestionSecrete(cle=cle, libelle=libelle) for cle, libelle in QUESTIONS_SECRETES.items()]
 
 
@@ -80,16 +82,13 @@ _rappel_identifiant(
 )
 
 
-@router.post(
-    "/auth/code-confidentiel",
-    status_code=status.HTTP_201_CREATED,
-    response_model=CodeCertification,
-    summary="Régénérer son code confidentiel",
-)
+@router.post("/auth/code-confidentiel", status_code=status.HTTP_201_CREATED, response_model=CodeCertification)
 async def regenerer_code(
     corps: DemandeRegeneration, request: Request, etat: EtatDep, session: SessionDep, taches: BackgroundTasks
 ) -> CodeCertification:
-    """Public. Quand tous les champs correspondent : un nouveau code provisoire est envoyé par courriel à l'adresse
+    """Régénérer son code confidentiel
+
+    Public. Quand tous les champs correspondent : un nouveau code provisoire est envoyé par courriel à l'adresse
     du compte (l'ancien cesse de fonctionner, un verrouillage est levé) et le code de certification figure dans la
     réponse, une seule fois ; la connexion suivante demande les deux. Sinon 400, avec la même phrase quel que soit le
     champ erroné."""
@@ -97,57 +96,59 @@ async def regenerer_code(
     return expedier_apres(taches, etat, await comptes.regenerer_code(session, etat.settings, corps))
 
 
-@router.put("/auth/question-secrete", response_model=Accuse, summary="Choisir sa question secrète")
+@router.put("/auth/question-secrete", response_model=Accuse)
 async def choisir_question_secrete(
     corps: ChoixQuestionSecrete, compte: CompteAJour, request: Request, etat: EtatDep, session: SessionDep
 ) -> Accuse:
-    """Connecté, quel que soit le rôle : choisir (ou changer) sa question secrète, confirmée par le code
+    """Choisir sa question secrète
+
+    Connecté, quel que soit le rôle : choisir (ou changer) sa question secrète, confirmée par le code
     confidentiel actuel."""
     await limiter(request, etat.settings, f"identifiant:{normaliser_texte(compte.identifiant)}")
     return await comptes.choisir_question_secrete(session, compte, corps)
 
 
-@router.get("/employeur/utilisateurs", response_model=list[UtilisateurPublic], summary="Comptes de l'établissement")
+@router.get("/employeur/utilisateurs", response_model=list[UtilisateurPublic])
 async def utilisateurs(compte: CompteCourant, session: SessionDep) -> list[UtilisateurPublic]:
-    """L'administrateur d'un employeur : les comptes de son établissement."""
+    """Comptes de l'établissement
+
+    L'administrateur d'un employeur : les comptes de son établissement."""
     return await comptes.utilisateurs(session, compte)
 
 
-@router.post(
-    "/employeur/utilisateurs",
-    status_code=status.HTTP_201_CREATED,
-    response_model=UtilisateurPublic,
-    summary="Créer un compte",
-)
+@router.post("/employeur/utilisateurs", status_code=status.HTTP_201_CREATED, response_model=UtilisateurPublic)
 async def creer_utilisateur(
     corps: NouvelUtilisateur, compte: CompteCourant, etat: EtatDep, session: SessionDep, taches: BackgroundTasks
 ) -> UtilisateurPublic:
-    """L'administrateur d'un employeur crée un compte de son établissement, habilité comme demandé ; son code initial
+    """Créer un compte
+
+    L'administrateur d'un employeur crée un compte de son établissement, habilité comme demandé ; son code initial
     lui est envoyé par courriel (jamais dans la réponse) : à sa première connexion, l'utilisateur choisit une question
     secrète."""
     return expedier_apres(taches, etat, await comptes.creer_utilisateur(session, etat.settings, compte, corps))
 
 
-@router.patch("/employeur/utilisateurs/{compte_id}", response_model=UtilisateurPublic, summary="Modifier un compte")
+@router.patch("/employeur/utilisateurs/{compte_id}", response_model=UtilisateurPublic)
 async def changer_utilisateur(
     compte_id: Identifiant, corps: ChangementUtilisateur, compte: CompteCourant, session: SessionDep
 ) -> UtilisateurPublic:
-    """L'administrateur d'un employeur change l'habilitation d'un compte, le désactive ou le réactive — dans son
+    """Modifier un compte
+
+    L'administrateur d'un employeur change l'habilitation d'un compte, le désactive ou le réactive — dans son
     propre établissement, et jamais pour son propre compte (un autre administrateur s'en charge : l'établissement
     garde un administrateur)."""
     return await comptes.changer_utilisateur(session, compte, compte_id, corps)
 
 
 @router.post(
-    "/comptes/{compte_id}/code-confidentiel",
-    status_code=status.HTTP_201_CREATED,
-    response_model=CodeCertification,
-    summary="Régénérer le code confidentiel d'un compte",
+    "/comptes/{compte_id}/code-confidentiel", status_code=status.HTTP_201_CREATED, response_model=CodeCertification
 )
 async def regenerer_code_de(
     compte_id: Identifiant, compte: CompteCourant, etat: EtatDep, session: SessionDep, taches: BackgroundTasks
 ) -> CodeCertification:
-    """L'administrateur d'un employeur, pour un utilisateur de son établissement : un nouveau code provisoire est
+    """Régénérer le code confidentiel d'un compte
+
+    L'administrateur d'un employeur, pour un utilisateur de son établissement : un nouveau code provisoire est
     envoyé par courriel au compte (son ancien code et ses jetons cessent de fonctionner) et le code de certification
     figure dans la réponse, pour que l'administrateur le remette par un autre moyen. 404 pour le compte d'un autre
     établissement, 403 pour tout autre qu'un administrateur."""

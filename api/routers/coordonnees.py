@@ -15,20 +15,24 @@ router = APIRouter(prefix="/coordonnees", tags=["affiliés"])
 NirDeLAgent = Query(default=None, description="Superviseur : le NIR de l'agent")
 
 
-@router.get("", response_model=CoordonneesPubliques, summary="Consulter les coordonnées")
+@router.get("", response_model=CoordonneesPubliques)
 async def consulter(
     compte: Affilie_ou_Superviseur, session: SessionDep, nir: str | None = NirDeLAgent
 ) -> CoordonneesPubliques:
-    """L'adresse postale, l'adresse électronique et le canal des documents de campagne de l'agent : les siens, ou,
+    """Consulter les coordonnées
+
+    L'adresse postale, l'adresse électronique et le canal des documents de campagne de l'agent : les siens, ou,
     pour un superviseur, ceux de l'agent désigné par ``nir``."""
     return await coordonnees.consulter(session, compte, nir)
 
 
-@router.put("", response_model=CoordonneesPubliques, summary="Modifier les coordonnées")
+@router.put("", response_model=CoordonneesPubliques)
 async def modifier(
     corps: Coordonnees, compte: Affilie_ou_Superviseur, session: SessionDep, nir: str | None = NirDeLAgent
 ) -> CoordonneesPubliques:
-    """L'agent, ou un superviseur pour lui (``nir``) : ``{"canal": "papier", "email": "nom@domaine.fr",
+    """Modifier les coordonnées
+
+    L'agent, ou un superviseur pour lui (``nir``) : ``{"canal": "papier", "email": "nom@domaine.fr",
     "adresse_postale": {"voie": …, "complement": …, "code_postal": …, "commune": …}}`` ; sans ``adresse_postale`` ou
     ``email``, chacun reste tel quel ; une adresse électronique corrigée laisse le canal tel qu'il est indiqué. 422
     nomme le champ en erreur."""

@@ -13,20 +13,24 @@ from services import documents
 router = APIRouter(prefix="/documents", tags=["documents"])
 
 
-@router.get("", response_model=list[DocumentResume], summary="Lister les documents")
+@router.get("", response_model=list[DocumentResume])
 async def lister(
     compte: Affilie_ou_Superviseur,
     session: SessionDep,
     nir: str | None = Query(default=None, description="Superviseur : les documents de cet agent"),
     limite: int = Query(default=200, ge=1, le=500),
 ) -> list[DocumentResume]:
-    """Les documents de l'agent lui-même, les plus récents d'abord (un superviseur désigne l'agent par son NIR)."""
+    """Lister les documents
+
+    Les documents de l'agent lui-même, les plus récents d'abord (un superviseur désigne l'agent par son NIR)."""
     return [resume(d) for d in await documents.lister(session, compte, nir, limite)]
 
 
-@router.get("/{document_id}", response_model=DocumentPublic, summary="Consulter un document")
+@router.get("/{document_id}", response_model=DocumentPublic)
 async def consulter(document_id: Identifiant, compte: CompteCourant, session: SessionDep) -> DocumentPublic:
-    """Un document (RIS, EIG, bilan, document rectifié, document de campagne) : son agent ou un superviseur ; pour
+    """Consulter un document
+
+    Un document (RIS, EIG, bilan, document rectifié, document de campagne) : son agent ou un superviseur ; pour
     tout autre compte, il n'existe pas (404)."""
     return public(await documents.document_visible(session, compte, document_id))
 
@@ -35,8 +39,9 @@ async def consulter(document_id: Identifiant, compte: CompteCourant, session: Se
     "/{document_id}/pdf",
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}, "description": "Le document en PDF"}},
-    summary="Document en PDF",
 )
 async def pdf(document_id: Identifiant, compte: CompteCourant, session: SessionDep) -> Response:
-    """Le document en PDF (même contenu que sa page) : titre, dates, périodes et montants."""
+    """Document en PDF
+
+    Le document en PDF (même contenu que sa page) : titre, dates, périodes et montants."""
     return await reponse_pdf(session, await documents.document_visible(session, compte, document_id))

@@ -30,12 +30,13 @@ router = APIRouter(prefix="/eir", tags=["EIR"])
     status_code=status.HTTP_201_CREATED,
     response_model=DemandeCreee,
     responses={409: {"description": "Une demande est déjà en cours"}, 422: {"description": "Inéligible"}},
-    summary="Demander un EIR",
 )
 async def demander(
     corps: NouvelleDemande, compte: Affilie_ou_Superviseur, moteur: MoteurDep, session: SessionDep
 ) -> DemandeCreee:
-    """Démarrer un EIR : l'agent pour lui-même, ou un superviseur pour une demande par téléphone (``nir``)."""
+    """Demander un EIR
+
+    Démarrer un EIR : l'agent pour lui-même, ou un superviseur pour une demande par téléphone (``nir``)."""
     return await eir.demander(session, moteur, compte, corps)
 
 
@@ -94,15 +95,19 @@ route_d_action(
 )
 
 
-@router.get("/{demande_id}/ris", summary="Dernier RIS de la demande")
+@router.get("/{demande_id}/ris")
 async def ris(demande_id: Identifiant, compte: CompteCourant, session: SessionDep) -> dict[str, Any]:
-    """Le dernier relevé individuel de situation (RIS) de la demande."""
+    """Dernier RIS de la demande
+
+    Le dernier relevé individuel de situation (RIS) de la demande."""
     return await eir.dernier_document(session, compte, demande_id, TypeDocument.ris)
 
 
-@router.get("/{demande_id}/bilan", summary="Bilan personnalisé")
+@router.get("/{demande_id}/bilan")
 async def bilan(demande_id: Identifiant, compte: CompteCourant, session: SessionDep) -> dict[str, Any]:
-    """Le bilan personnalisé : droits et simulations à plusieurs âges de départ."""
+    """Bilan personnalisé
+
+    Le bilan personnalisé : droits et simulations à plusieurs âges de départ."""
     return await eir.dernier_document(session, compte, demande_id, TypeDocument.bilan)
 
 

@@ -17,7 +17,7 @@ from services.supervision import Relance
 router = APIRouter(tags=["supervision"])
 
 
-@router.get("/processus", response_model=list[ProcessusResume], summary="Lister les processus")
+@router.get("/processus", response_model=list[ProcessusResume])
 async def lister(
     _: Superviseur,
     session: SessionDep,
@@ -34,54 +34,68 @@ async def lister(
         "entier ou ses premiers chiffres, avec ou sans espaces",
     ),
 ) -> list[ProcessusResume]:
-    """Tous les processus (superviseurs), les plus récemment modifiés d'abord, chacun avec le nom de son agent."""
+    """Lister les processus
+
+    Tous les processus (superviseurs), les plus récemment modifiés d'abord, chacun avec le nom de son agent."""
     return await processus.lister(session, type, etat, en_attente_de, employeur_id, limite, decalage, recherche)
 
 
-@router.get("/processus/{workflow_id}", summary="Détail d'un processus")
+@router.get("/processus/{workflow_id}")
 async def detail(workflow_id: str, _: Superviseur, session: SessionDep, moteur: MoteurDep) -> dict[str, Any]:
-    """Un processus (superviseurs) : son résumé, son incident éventuel, son historique et ce qu'en voit le moteur
+    """Détail d'un processus
+
+    Un processus (superviseurs) : son résumé, son incident éventuel, son historique et ce qu'en voit le moteur
     de processus ; 404 pour un processus inconnu."""
     return await processus.detail(session, moteur, workflow_id)
 
 
-@router.get("/incidents", response_model=list[IncidentPublic], summary="Lister les incidents")
+@router.get("/incidents", response_model=list[IncidentPublic])
 async def lister_incidents(_: Superviseur, session: SessionDep) -> list[IncidentPublic]:
-    """Les processus arrêtés sur un incident (superviseurs), les plus anciens d'abord : agent, étape, depuis quand,
+    """Lister les incidents
+
+    Les processus arrêtés sur un incident (superviseurs), les plus anciens d'abord : agent, étape, depuis quand,
     motif, tentatives."""
     return await incidents.lister(session)
 
 
-@router.post("/processus/{workflow_id}/reprise", summary="Reprendre un processus en incident")
+@router.post("/processus/{workflow_id}/reprise")
 async def reprendre(
     workflow_id: str, corps: Reprise, compte: Superviseur, session: SessionDep, moteur: MoteurDep
 ) -> dict[str, Any]:
-    """Exécuter de nouveau l'étape en échec d'un processus en incident (409 s'il n'est pas en incident)."""
+    """Reprendre un processus en incident
+
+    Exécuter de nouveau l'étape en échec d'un processus en incident (409 s'il n'est pas en incident)."""
     return await incidents.reprendre(session, moteur, compte, workflow_id, corps)
 
 
-@router.post("/processus/{workflow_id}/relance", summary="Relancer le destinataire d'une tâche")
+@router.post("/processus/{workflow_id}/relance")
 async def relancer(
     workflow_id: str, corps: Relance, compte: Superviseur, session: SessionDep, moteur: MoteurDep
 ) -> dict[str, Any]:
-    """Relancer sans attendre le destinataire de la tâche ouverte : un courriel de plus par appel, la relance
+    """Relancer le destinataire d'une tâche
+
+    Relancer sans attendre le destinataire de la tâche ouverte : un courriel de plus par appel, la relance
     consignée dans l'historique avec son auteur (409 quand aucune tâche n'attend de réponse, que le processus est en
     incident, ou qu'une relance a été envoyée après l'état que désigne ``sequence``). ``envoyee`` à false : la relance
     est enregistrée, son courriel part dès que le serveur de messagerie répond."""
     return await supervision.relancer(session, moteur, compte, workflow_id, corps)
 
 
-@router.post("/processus/{workflow_id}/annulation", summary="Annuler un processus en incident")
+@router.post("/processus/{workflow_id}/annulation")
 async def annuler(
     workflow_id: str, corps: Annulation, compte: Superviseur, session: SessionDep, moteur: MoteurDep
 ) -> dict[str, Any]:
-    """Terminer un processus en incident, annulé, avec le motif (``{"motif"}``) ; ses tâches sont annulées."""
+    """Annuler un processus en incident
+
+    Terminer un processus en incident, annulé, avec le motif (``{"motif"}``) ; ses tâches sont annulées."""
     return await incidents.annuler(session, moteur, compte, workflow_id, corps)
 
 
-@router.post("/processus/{workflow_id}/reattribution", response_model=IncidentPublic, summary="Réattribuer un incident")
+@router.post("/processus/{workflow_id}/reattribution", response_model=IncidentPublic)
 async def reattribuer(
     workflow_id: str, corps: Reattribution, compte: Superviseur, session: SessionDep
 ) -> IncidentPublic:
-    """Confier l'incident à un autre superviseur."""
+    """Réattribuer un incident
+
+    Confier l'incident à un autre superviseur."""
     return await incidents.reattribuer(session, compte, workflow_id, corps)

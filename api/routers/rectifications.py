@@ -14,16 +14,13 @@ from services.rectifications import EtatRectificationPublic, NouvelleRectificati
 router = APIRouter(prefix="/rectifications", tags=["rectifications"])
 
 
-@router.post(
-    "",
-    status_code=status.HTTP_201_CREATED,
-    response_model=EtatRectificationPublic,
-    summary="Demander une rectification",
-)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=EtatRectificationPublic)
 async def demander(
     corps: NouvelleRectification, compte: Affilie_ou_Superviseur, session: SessionDep, moteur: MoteurDep
 ) -> EtatRectificationPublic:
-    """Demander un RIS ou un EIG rectificatif pour une période : l'agent, ou un superviseur pour lui (``nir``). La
+    """Demander une rectification
+
+    Demander un RIS ou un EIG rectificatif pour une période : l'agent, ou un superviseur pour lui (``nir``). La
     demande est orientée vers l'employeur qui peut corriger la période ; pour une période d'un autre régime
     (``regime``), l'agent reçoit par courriel le régime à contacter."""
     return await rectifications.demander(session, moteur, compte, corps)

@@ -7,20 +7,23 @@ from services.sante import Preparation
 router = APIRouter(tags=["santé"])
 
 
-@router.get("/sante", summary="Vivacité du service")
+@router.get("/sante")
 async def sante() -> dict[str, str]:
-    """Vivacité, sans authentification : le processus de l'API fonctionne."""
+    """Vivacité du service
+
+    Vivacité, sans authentification : le processus de l'API fonctionne."""
     return {"statut": "ok"}
 
 
 @router.get(
     "/sante/pret",
-    summary="Disponibilité du service",
     response_model=Preparation,
     responses={503: {"model": Preparation, "description": "La base de données ou le moteur ne répond pas"}},
 )
 async def pret(session: SessionDep, moteur: MoteurDep, reponse: Response) -> Preparation:
-    """Disponibilité, sans authentification (pour le répartiteur de charge) : 200 quand la base de données et le
+    """Disponibilité du service
+
+    Disponibilité, sans authentification (pour le répartiteur de charge) : 200 quand la base de données et le
     moteur de processus répondent, 503 sinon, en indiquant ce qui ne répond pas."""
     etat = await service.preparation(session, moteur)
     if etat.statut != "pret":

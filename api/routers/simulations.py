@@ -13,17 +13,19 @@ from services import simulations
 router = APIRouter(tags=["simulations"])
 
 
-@router.post("/simulations", summary="Simuler une pension")
+@router.post("/simulations")
 async def simuler(
     _: Employeur_ou_Superviseur, cas: Annotated[dict[str, Any], Body(description="Un cas (CasPension)")]
 ) -> dict[str, Any]:
-    """Le calcul de la pension d'un cas (``CasPension``), pour les employeurs et les superviseurs."""
+    """Simuler une pension
+
+    Le calcul de la pension d'un cas (``CasPension``), pour les employeurs et les superviseurs."""
     resultat = simulations.simuler(cas)
     compter_calcul("api")
     return resultat
 
 
-@router.post("/simulations/rachat", summary="Coter un rachat d'études")
+@router.post("/simulations/rachat")
 async def coter_rachat(
     _: Employeur_ou_Superviseur,
     demande: Annotated[
@@ -34,7 +36,9 @@ async def coter_rachat(
         ),
     ],
 ) -> dict[str, Any]:
-    """Le coût d'un rachat d'études, du barème daté, par âge et par option, pour les employeurs et les
+    """Coter un rachat d'études
+
+    Le coût d'un rachat d'études, du barème daté, par âge et par option, pour les employeurs et les
     superviseurs."""
     devis = simulations.coter_rachat(demande)
     compter_calcul("api")

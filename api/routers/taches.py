@@ -17,7 +17,7 @@ from services.taches import Attribution, AttributionPublique, Completion, Filtre
 router = APIRouter(prefix="/taches", tags=["tâches"])
 
 
-@router.get("", response_model=list[TachePublique], summary="Corbeille des tâches")
+@router.get("", response_model=list[TachePublique])
 async def corbeille(
     compte: Employeur_ou_Superviseur,
     session: SessionDep,
@@ -33,15 +33,19 @@ async def corbeille(
         Query(description="mes : celles que vous avez prises en charge ; non_attribuees : celles de personne"),
     ] = "toutes",
 ) -> Response:
-    """La corbeille des tâches (un employeur, les siennes ; un superviseur, toutes), les échéances les plus proches
+    """Corbeille des tâches
+
+    La corbeille des tâches (un employeur, les siennes ; un superviseur, toutes), les échéances les plus proches
     d'abord : les tâches en retard viennent donc en tête."""
     liste = await taches.corbeille(session, compte, etat, type, employeur_id, limite, decalage, attribution)
     return json_ecrit(taches.LISTE_PUBLIQUE, liste)
 
 
-@router.get("/{tache_id}", response_model=TachePublique, summary="Consulter une tâche")
+@router.get("/{tache_id}", response_model=TachePublique)
 async def consulter(tache_id: Identifiant, compte: Employeur_ou_Superviseur, session: SessionDep) -> TachePublique:
-    """La tâche avec son agent et le compte individuel retraite (CIR) de l'agent (pour un ancien employeur, la seule
+    """Consulter une tâche
+
+    La tâche avec son agent et le compte individuel retraite (CIR) de l'agent (pour un ancien employeur, la seule
     période contestée) : un employeur, ses propres tâches ; un superviseur, toutes."""
     return await taches.consulter(session, compte, tache_id)
 
@@ -60,18 +64,22 @@ route_d_action(
 )
 
 
-@router.get("/{tache_id}/attribution", response_model=AttributionPublique, summary="Qui tient la tâche")
+@router.get("/{tache_id}/attribution", response_model=AttributionPublique)
 async def attribution(
     tache_id: Identifiant, compte: Employeur_ou_Superviseur, session: SessionDep
 ) -> AttributionPublique:
-    """Qui tient la tâche (``attribuee_a`` à null : personne, tout utilisateur de l'employeur peut la prendre)."""
+    """Qui tient la tâche
+
+    Qui tient la tâche (``attribuee_a`` à null : personne, tout utilisateur de l'employeur peut la prendre)."""
     return await taches.attribution(session, compte, tache_id)
 
 
-@router.post("/{tache_id}/attribution", response_model=AttributionPublique, summary="Attribuer une tâche")
+@router.post("/{tache_id}/attribution", response_model=AttributionPublique)
 async def attribuer(
     tache_id: Identifiant, corps: Attribution, compte: Employeur_ou_Superviseur, session: SessionDep
 ) -> AttributionPublique:
-    """Prendre la tâche (un utilisateur, pour lui-même, quand personne ne la tient), ou l'attribuer à un compte du
+    """Attribuer une tâche
+
+    Prendre la tâche (un utilisateur, pour lui-même, quand personne ne la tient), ou l'attribuer à un compte du
     même employeur ou la reprendre (l'administrateur de l'employeur, un superviseur). Consigné dans l'historique."""
     return await taches.attribuer(session, compte, tache_id, corps)

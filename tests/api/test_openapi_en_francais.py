@@ -85,6 +85,22 @@ def test_chaque_operation_a_son_resume_et_sa_description(tmp_path):
     ]
     assert len(document["paths"]) > 50
     assert vides == [], "\n".join(vides)
+    # A summary FastAPI made of the function's name (« Demander Eir ») means the docstring has no title paragraph.
+    derives = [
+        f"{methode.upper()} {chemin} : {operation['summary']}"
+        for chemin, operations in document["paths"].items()
+        for methode, operation in operations.items()
+        if operation["summary"] == _resume_par_defaut(chemin, methode, operation["operationId"])
+    ]
+    assert derives == [], "\n".join(derives)
+
+
+def _resume_par_defaut(chemin: str, methode: str, operation_id: str) -> str:
+    """FastAPI's summary of an operation declared without one: its function's name (the operation id less the path
+    and method FastAPI appends), title-cased."""
+    suffixe = re.sub(r"\W", "_", chemin) + f"_{methode}"
+    assert operation_id.endswith(suffixe), (operation_id, suffixe)
+    return operation_id.removesuffix(suffixe).replace("_", " ").title()
 
 
 def test_les_exemptions_designent_un_texte_du_document(tmp_path):
