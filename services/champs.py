@@ -4,7 +4,7 @@ the rule it breaks, in French; a valid one is stored without spaces."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, Field, field_validator
 
@@ -29,11 +29,13 @@ class MotifAnnulation(Saisie):
     """L'annulation d'un processus (EIR, rectification) par un superviseur : pourquoi, conservé dans
     l'historique."""
 
+    ANNULE: ClassVar[str] = "la demande est annulée"  # what the refusal of an empty reason says is cancelled
+
     motif: str = Field(max_length=2000, description="Pourquoi annuler (gardé dans l'historique)")
 
     @field_validator("motif")
     @classmethod
     def _non_vide(cls, motif: str) -> str:
         if not motif.strip():
-            raise ValueError("indiquez pourquoi la demande est annulée ; la raison est gardée dans l'historique")
+            raise ValueError(f"indiquez pourquoi {cls.ANNULE} ; la raison est gardée dans l'historique")
         return motif.strip()

@@ -8,7 +8,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.erreurs import Conflit, Indisponible, Introuvable, Refus
@@ -21,6 +21,7 @@ from persistence import depots, lectures, livraison_campagne
 from persistence.models import Compte, DemandeEirTable, DossierValidationTable, RectificationTable, Tache
 from services import eir, rectifications, validations
 from services.acces import nom_du_compte
+from services.champs import MotifAnnulation
 from services.moteur import Moteur, mettre_a_jour_et_relire
 from workflows.eir import EirWorkflow
 from workflows.rectification import RectificationWorkflow
@@ -80,15 +81,10 @@ class Reprise(Saisie):
     motif: str = Field(default="", max_length=2000, description="Pourquoi relancer (gardé dans l'historique)")
 
 
-class Annulation(Saisie):
-    motif: str = Field(max_length=2000, description="Pourquoi annuler (gardé dans l'historique)")
+class Annulation(MotifAnnulation):
+    """L'annulation d'un processus en incident par un superviseur : pourquoi, conservé dans l'historique."""
 
-    @field_validator("motif")
-    @classmethod
-    def _non_vide(cls, motif: str) -> str:
-        if not motif.strip():
-            raise ValueError("indiquez pourquoi le processus est annulé ; la raison est gardée dans l'historique")
-        return motif.strip()
+    ANNULE = "le processus est annulé"
 
 
 class Reattribution(Saisie):
