@@ -149,3 +149,10 @@ def cle_incident_courriel_employeur(employeur_id: int) -> str:
     """The campaign incident of an employer whose launch mail or reminders were refused (seen at the cut-off), or
     came back after they were sent (a bounce): one per employer and campaign, whichever reports it first."""
     return f"courriel:employeur-{employeur_id}"
+
+
+def employeur_de_l_incident(cle: str) -> int | None:
+    """The employer an incident key of ``cle_incident_courriel_employeur`` names; any other key: none."""
+    prefixe = cle_incident_courriel_employeur(0)[:-1]
+    numero = cle.removeprefix(prefixe) if cle.startswith(prefixe) else ""
+    return int(numero) if numero.isascii() and numero.isdigit() else None
