@@ -116,7 +116,8 @@ class Coordonnees(Saisie):
     électronique ; corriger l'adresse électronique laisse le canal tel qu'il est indiqué ici."""
 
     adresse_postale: AdressePostale | None = None
-    email: str | None = Field(
+    # A free text: an invisible character (NUL) passes the address's pattern, and PostgreSQL refuses to store it.
+    email: TexteLibre | None = Field(
         default=None,
         max_length=EMAIL_MAX,
         description="Adresse électronique (nom@domaine.fr) ; absente : celle enregistrée reste",
