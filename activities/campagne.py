@@ -134,7 +134,7 @@ class ActivitesCampagne:
                     "mise_a_jour",
                     f"Le serveur de messagerie a refusé l'adresse électronique de l'employeur "
                     f"{employeur['raison_sociale']} : ses tâches de campagne sont dans sa corbeille, mais il n'a "
-                    "reçu ni l'annonce ni les rappels. Corrigez son adresse et prévenez-le.",
+                    "reçu ni l'annonce ni les rappels. Corrigez son adresse électronique et prévenez-le.",
                     cloture.horodatage,
                     # the employer's mails that did not reach it, refused or bounced: the count a bounce writes too
                     tentatives=employeur["echecs"],

@@ -29,6 +29,7 @@ from api.routers import (
     coordonnees,
     documents,
     eir,
+    employeurs,
     processus,
     rectifications,
     sante,
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         comptes,
         documents,
         coordonnees,
+        employeurs,
     ):
         app.include_router(_en_francais(module.router), prefix=PREFIXE, responses=REPONSES_ERREUR)
     app.include_router(metriques.router)

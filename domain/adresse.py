@@ -116,7 +116,8 @@ class Coordonnees(Saisie):
     électronique ; corriger l'adresse électronique laisse le canal tel qu'il est indiqué ici."""
 
     adresse_postale: AdressePostale | None = None
-    email: str | None = Field(
+    # A free text: an invisible character (NUL) passes the address's pattern, and PostgreSQL refuses to store it.
+    email: TexteLibre | None = Field(
         default=None,
         max_length=EMAIL_MAX,
         description="Adresse électronique (nom@domaine.fr) ; absente : celle enregistrée reste",
@@ -149,3 +150,10 @@ def cle_incident_courriel_employeur(employeur_id: int) -> str:
     """The campaign incident of an employer whose launch mail or reminders were refused (seen at the cut-off), or
     came back after they were sent (a bounce): one per employer and campaign, whichever reports it first."""
     return f"courriel:employeur-{employeur_id}"
+
+
+def employeur_de_l_incident(cle: str) -> int | None:
+    """The employer an incident key of ``cle_incident_courriel_employeur`` names; any other key: none."""
+    prefixe = cle_incident_courriel_employeur(0)[:-1]
+    numero = cle.removeprefix(prefixe) if cle.startswith(prefixe) else ""
+    return int(numero) if numero.isascii() and numero.isdigit() else None

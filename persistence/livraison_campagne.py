@@ -174,15 +174,28 @@ async def resoudre_incident(session: AsyncSession, campagne_id: int, cle: str, h
     )
 
 
-async def resoudre_incident_partout(session: AsyncSession, cle: str, horodatage: datetime) -> None:
-    """The incident ``cle`` resolved in every campaign where it is open (the agent's data corrected)."""
-    await _executer(
+async def resoudre_incident_partout(session: AsyncSession, cle: str, horodatage: datetime) -> int:
+    """The incident ``cle`` resolved in every campaign where it is open (the agent's or the employer's data
+    corrected); returns how many were open."""
+    resultat = await _executer(
         session,
         text("UPDATE campagne_incident SET resolu_le = :h WHERE cle = :cle AND resolu_le IS NULL").bindparams(
             bindparam("h", type_=UtcDateTime())
         ),
         {"h": horodatage, "cle": cle},
     )
+    return int(resultat.rowcount or 0)
+
+
+async def incidents_ouverts_de(session: AsyncSession, cle: str) -> list[tuple[IncidentCampagne, CampagneTable]]:
+    """The incident ``cle`` wherever it is open, with its campaign, the oldest first."""
+    requete = (
+        select(IncidentCampagne, CampagneTable)
+        .join(CampagneTable, col(CampagneTable.id) == col(IncidentCampagne.campagne_id))
+        .where(IncidentCampagne.cle == cle, col(IncidentCampagne.resolu_le).is_(None))
+        .order_by(col(IncidentCampagne.depuis), col(IncidentCampagne.id))
+    )
+    return [(incident, campagne) for incident, campagne in (await session.exec(requete)).all()]
 
 
 async def compter_incidents(session: AsyncSession, campagne_id: int, lot: int, etape: str) -> int:

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.adresse import employeur_de_l_incident
 from domain.erreurs import Conflit, Indisponible, Introuvable, Refus
 from domain.etats import ETATS_EIR_TERMINES, Acteur, Role, TypeIncident
 from domain.processus import ActionSuperviseur
@@ -75,6 +76,7 @@ class IncidentPublic(BaseModel):
         default=None, description="Un incident de campagne : son numéro (la campagne, elle, a continué)"
     )
     page: str | None = Field(default=None, description="La page où voir ce que l'incident concerne")
+    page_titre: str | None = Field(default=None, description="Le titre de cette page")
 
 
 class Reprise(Saisie):
@@ -98,6 +100,14 @@ async def lister(session: AsyncSession) -> list[IncidentPublic]:
     return incidents + await _des_campagnes(session)
 
 
+def _page_de_l_incident(cle: str, annee: int) -> tuple[str, str]:
+    """Where the incident is answered: an employer's refused mails, on its address's page; an agent's, on the
+    campaign's delivery page (its coordinates are a link away)."""
+    if (employeur_id := employeur_de_l_incident(cle)) is not None:
+        return f"/superviseur/employeurs/{employeur_id}/coordonnees", "Corriger l'adresse électronique de l'employeur"
+    return f"/superviseur/campagnes/{annee}/agents", "Remise des documents de la campagne"
+
+
 async def _des_campagnes(session: AsyncSession) -> list[IncidentPublic]:
     return [
         IncidentPublic(
@@ -113,9 +123,11 @@ async def _des_campagnes(session: AsyncSession) -> list[IncidentPublic]:
             type=incident.type,
             sequence=0,
             incident_campagne_id=incident.id,
-            page=f"/superviseur/campagnes/{campagne.annee}/agents",
+            page=page,
+            page_titre=titre,
         )
         for incident, campagne, affilie in await livraison_campagne.incidents_ouverts(session)
+        for page, titre in [_page_de_l_incident(incident.cle, campagne.annee)]
     ]
 
 

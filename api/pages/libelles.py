@@ -212,6 +212,12 @@ AVIS = {
     "coordonnees": "Les coordonnées sont enregistrées : le prochain envoi des documents en tient compte.",
     "renvoi": "Le document est renvoyé : sa nouvelle version remplace l'ancienne, qui reste consultable.",
     "renvoi_en_cours": "Le renvoi du document est en cours : rechargez la page dans quelques instants.",
+    # an employer's email address (api/pages/coordonnees_employeur.py)
+    "coordonnees_employeur": "L'adresse électronique de l'employeur est enregistrée : les prochains courriels lui "
+    "sont envoyés à cette adresse.",
+    "coordonnees_employeur_incidents": "L'adresse électronique de l'employeur est enregistrée et ses incidents de "
+    "courriel sont résolus. Les courriels qu'il n'a pas reçus ne lui sont pas renvoyés : prévenez-le.",
+    "coordonnees_employeur_inchangees": "L'adresse saisie est déjà celle de l'employeur : rien n'a changé.",
 }
 
 
@@ -443,6 +449,7 @@ EVENEMENTS |= {
     "livraisons_recomptees": "Courriels et courriers de la campagne recomptés après un courriel revenu",
     "document_renvoye": "Document de la campagne renvoyé (nouvelle version)",
     "coordonnees_modifiees": "Adresse postale ou mode de réception des documents modifié",
+    "coordonnees_employeur_modifiees": "Adresse électronique de l'employeur corrigée",
 }
 
 # The campaign's deadlines (issue 24, §8): a task left unanswered at its employer's cut-off, an extended deadline.

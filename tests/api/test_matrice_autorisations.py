@@ -93,6 +93,14 @@ MATRICE: list[tuple[str, str, Any, tuple[Any, ...]]] = [
     # The postal address and the channel: one's own (an agent), an agent's named by NIR (a supervisor).
     ("GET", "/coordonnees", None, (401, OK, OK, 403, 403, OK)),
     ("PUT", "/coordonnees?nir={nir}", {"canal": "email"}, (401, OK, OK, 403, 403, OK)),
+    # An employer's email address: supervisors only, the employer itself included among the refused.
+    ("GET", "/employeurs/{employeur}/coordonnees", None, (401, 403, 403, 403, 403, OK)),
+    (
+        "PUT",
+        "/employeurs/{employeur}/coordonnees",
+        {"email": "paie@commune-exemple.fr"},
+        (401, 403, 403, 403, 403, OK),
+    ),
     # A campaign's perimeter (no campaign 2027 here: 404 once the role passes).
     ("POST", "/campagnes/2027/exclusions", PERIMETRE, (401, 403, 403, 403, 403, OK)),
     ("GET", "/campagnes/2027/exclusions", None, (401, 403, 403, 403, 403, OK)),
@@ -237,6 +245,7 @@ async def service(tmp_path, url_sqlite):
             "validation": dossier.id,
             "tache_campagne": tache_campagne.id,
             "document": document.id,
+            "employeur": pop.employeur.id,
         }
         yield service
 

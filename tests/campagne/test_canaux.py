@@ -265,3 +265,15 @@ async def _vu_par_le_superviseur(settings, sessions, pop, papier: dict[str, str]
         page = await nav.get("/superviseur/incidents")
         assert page.status_code == 200 and "Le serveur de messagerie a refusé l&#39;adresse électronique" in page.text
         assert f'href="/superviseur/campagnes/{pop.annee}/agents"' in page.text
+
+        # The hospital's refused mails (the cut-off's incident): its link leads to the employer's address, where
+        # another one resolves it.
+        hopital = pop.employeurs["hopital"]
+        adresse = f"/superviseur/employeurs/{hopital.id}/coordonnees"
+        assert f'href="{adresse}"' in page.text
+        page = await nav.get(adresse)
+        assert page.status_code == 200 and "Le serveur de messagerie a refusé" in page.text
+        assert (await nav.post(adresse, {"email": "paie@hopital-exemple.org"})).status_code == 303
+        vus = (await http.get("/api/v1/incidents", headers=entetes)).json()
+        assert [i for i in vus if i["page"] == adresse] == []
+        assert len([i for i in vus if i["processus"] == "campagne" and i["agent"]]) == 2  # alice's, nina's

@@ -216,6 +216,12 @@ async def test_le_superviseur_corrige_l_adresse_electronique(service):
     faux = await api.put("/coordonnees", params={"nir": jeune.nir}, json={"canal": "email", "email": "jeune@"})
     assert faux.status_code == 422 and [e["champ"] for e in faux.json()["erreurs"]] == ["email"]
     assert "Adresse électronique : une adresse électronique est attendue" in faux.json()["detail"]
+    # An invisible character the address's pattern lets through, which PostgreSQL would refuse to store: named.
+    nul = await api.put(
+        "/coordonnees", params={"nir": jeune.nir}, json={"canal": "email", "email": "jeu\x00ne@exemple.fr"}
+    )
+    assert nul.status_code == 422 and [e["champ"] for e in nul.json()["erreurs"]] == ["email"]
+    assert "caractère nul (U+0000) en position 4" in nul.json()["detail"]
     bon = await api.put(
         "/coordonnees", params={"nir": jeune.nir}, json={"canal": "email", "email": "jeune@exemple.org"}
     )

@@ -218,3 +218,38 @@ async def test_les_pages_du_menu_de_chaque_profil_tiennent_dans_la_fenetre(servi
     assert debordements == {}
     assert onglets.erreurs == []
     assert onglets.sorties == []
+
+
+async def test_la_page_de_l_adresse_d_un_employeur_tient_dans_la_coquille(service_servi) -> None:
+    """The supervisor's page of an employer's email address, in no menu (an incident and the campaign lead to it):
+    on a phone and a wide screen, with a wrong address refused on the form and then a right one confirmed, it does
+    not scroll sideways, logs no error, and axe finds no serious or critical violation."""
+    service, base, onglets = service_servi
+    adresse = f"{base}/superviseur/employeurs/{service.pop.employeur.id}/coordonnees"
+    debordements: dict[str, int] = {}
+    violations: dict[str, list[str]] = {}
+    for largeur in (320, 1280):
+        page = await onglets.ouvrir(largeur)
+        await connecter(page, base, "superviseur")
+        await page.goto(adresse)
+        await expect(page.get_by_role("heading", level=1)).to_contain_text("Adresse électronique de l'employeur")
+        champ = page.get_by_label("Adresse électronique", exact=False)
+        for saisie, attendu in (
+            ("paie.saint-exemple.fr", "une adresse électronique est attendue"),
+            (f"paie{largeur}@saint-exemple.org", "L'adresse électronique de l'employeur est enregistrée"),
+        ):
+            await champ.fill(saisie)
+            await page.get_by_role("button", name="Enregistrer l'adresse").click()
+            await page.wait_for_load_state()
+            await expect(page.locator("main")).to_contain_text(attendu)
+            await sans_debordement(page, debordements)
+            if graves := await violations_graves(page):
+                violations[f"{saisie} à {largeur} px"] = graves
+    assert debordements == {}
+    assert violations == {}
+    # Chromium logs the refused form's answer (422, the page with the field named) as a failed resource: that one
+    # is the expected answer, once at each width.
+    refus = "the server responded with a status of 422"
+    assert [e for e in onglets.erreurs if refus not in e] == []
+    assert len(onglets.erreurs) == 2
+    assert onglets.sorties == []
