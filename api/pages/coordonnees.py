@@ -14,8 +14,6 @@ from api.pages.contexte import FormulaireAffilie, FormulaireSuperviseur, Page, P
 from api.pages.formulaires import FormulaireInvalide, construire
 from api.pages.libelles import avis
 from api.pages.rendu import refus_de
-from api.pages.session import ErreurPage
-from api.statuts import statut_de
 from domain.adresse import Coordonnees
 from domain.erreurs import ErreurMetier
 from services import coordonnees
@@ -28,10 +26,9 @@ CHAMPS_ADRESSE = ("voie", "complement", "code_postal", "commune")
 async def _page(
     page: Page, nir: str | None, action: str, erreur=None, erreurs=None, saisie=None, message=None, statut=200
 ):
-    try:
-        lues = await coordonnees.consulter(page.session, page.compte, nir)
-    except ErreurMetier as refus:
-        raise ErreurPage(statut_de(refus), refus.message) from None
+    lues = await coordonnees.consulter(
+        page.session, page.compte, nir
+    )  # a refusal (unknown, not allowed) is the error page, as everywhere
     return page.rendre(
         "agent/coordonnees.html",
         {

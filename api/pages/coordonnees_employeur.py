@@ -15,7 +15,6 @@ from api.pages.libelles import avis
 from api.pages.rendu import refus_de
 from api.pages.session import ErreurPage
 from api.parametres import Identifiant
-from api.statuts import statut_de
 from domain.erreurs import ErreurMetier
 from services import coordonnees_employeur
 from services.coordonnees_employeur import CorrectionCourriel
@@ -28,10 +27,9 @@ def adresse_de_la_page(employeur_id: int) -> str:
 
 
 async def _page(page: Page, employeur_id: int, erreur=None, erreurs=None, saisie=None, message=None, statut=200):
-    try:
-        lues = await coordonnees_employeur.consulter(page.session, page.compte, employeur_id)
-    except ErreurMetier as refus:
-        raise ErreurPage(statut_de(refus), refus.message) from None
+    lues = await coordonnees_employeur.consulter(
+        page.session, page.compte, employeur_id
+    )  # a refusal (unknown, not allowed) is the error page, as everywhere
     return page.rendre(
         "superviseur/coordonnees_employeur.html",
         {
