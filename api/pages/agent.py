@@ -106,17 +106,17 @@ async def _suivi(page: Page, demande_id: int) -> dict[str, Any]:
 
 
 async def _page_demande(page: Page, demande_id: int, erreur=None, erreurs=None, message=None, statut=200, saisie=None):
-    return page.rendre(
+    return page.rendre_formulaire(
         "agent/demande.html",
         {
             **await _suivi(page, demande_id),
-            "erreur": erreur,
-            "erreurs": erreurs or {},
-            "message": message,
-            "saisie": saisie or {},
             "questions": QUESTIONS_ENQUETE,
         },
         statut,
+        erreur=erreur,
+        erreurs=erreurs,
+        saisie=saisie,
+        message=message,
     )
 
 
@@ -298,17 +298,17 @@ async def mes_rectifications(page: PageAffilie, message: str | None = None):
 
 
 async def _page_rectification(page: Page, erreur=None, erreurs=None, saisie=None, message=None, statut=200):
-    return page.rendre(
+    return page.rendre_formulaire(
         "agent/rectifications.html",
         {
             "rectifications": await rectifications.lister(page.session, page.compte),
             "regimes": rectifications.regimes(),
-            "erreur": erreur,
-            "erreurs": erreurs or {},
-            "saisie": saisie or {},
-            "message": message,
         },
         statut,
+        erreur=erreur,
+        erreurs=erreurs,
+        saisie=saisie,
+        message=message,
     )
 
 

@@ -26,21 +26,20 @@ CHAMPS_ADRESSE = ("voie", "complement", "code_postal", "commune")
 async def _page(
     page: Page, nir: str | None, action: str, erreur=None, erreurs=None, saisie=None, message=None, statut=200
 ):
-    lues = await coordonnees.consulter(
-        page.session, page.compte, nir
-    )  # a refusal (unknown, not allowed) is the error page, as everywhere
-    return page.rendre(
+    # A refusal (unknown, not allowed) is the error page, through the one handler of use cases\' refusals.
+    lues = await coordonnees.consulter(page.session, page.compte, nir)
+    return page.rendre_formulaire(
         "agent/coordonnees.html",
         {
             "coordonnees": lues,
             "pour_un_agent": nir is not None,
             "action": action,
-            "erreur": erreur,
-            "erreurs": erreurs or {},
-            "saisie": saisie or {},
-            "message": message,
         },
         statut,
+        erreur=erreur,
+        erreurs=erreurs,
+        saisie=saisie,
+        message=message,
     )
 
 

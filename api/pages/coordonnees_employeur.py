@@ -27,20 +27,19 @@ def adresse_de_la_page(employeur_id: int) -> str:
 
 
 async def _page(page: Page, employeur_id: int, erreur=None, erreurs=None, saisie=None, message=None, statut=200):
-    lues = await coordonnees_employeur.consulter(
-        page.session, page.compte, employeur_id
-    )  # a refusal (unknown, not allowed) is the error page, as everywhere
-    return page.rendre(
+    # A refusal (unknown, not allowed) is the error page, through the one handler of use cases\' refusals.
+    lues = await coordonnees_employeur.consulter(page.session, page.compte, employeur_id)
+    return page.rendre_formulaire(
         "superviseur/coordonnees_employeur.html",
         {
             "employeur": lues,
             "action": adresse_de_la_page(employeur_id),
-            "erreur": erreur,
-            "erreurs": erreurs or {},
-            "saisie": saisie or {},
-            "message": message,
         },
         statut,
+        erreur=erreur,
+        erreurs=erreurs,
+        saisie=saisie,
+        message=message,
     )
 
 

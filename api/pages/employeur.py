@@ -85,21 +85,21 @@ async def _page_tache(page: Page, tache_id: int, erreur=None, erreurs=None, sais
         annees.setdefault(ligne["annee"], []).append(ligne)
     tenue = await taches.attribution(page.session, page.compte, tache_id)
     collegues = await taches.collegues(page.session, page.compte, tache)
-    return page.rendre(
+    return page.rendre_formulaire(
         "employeur/tache.html",
         {
             "tache": tache,
             "annees": sorted(annees.items()),
-            "erreur": erreur,
-            "erreurs": erreurs or {},
-            "saisie": saisie or {},
             "attribution": tenue,
             "administre": taches.administre(page.compte),
             "collegues": [(c.id, f"{nom_du_compte(c)} ({c.identifiant})") for c in collegues],
-            "message": message,
             "resultats": RESULTATS_RECTIFICATION if taches.offre_resultat(tache) else None,
         },
         statut,
+        erreur=erreur,
+        erreurs=erreurs,
+        saisie=saisie,
+        message=message,
     )
 
 

@@ -34,18 +34,18 @@ async def _console(
     saisie: dict[str, str] | None = None,
     statut: int = 200,
 ):
-    return page.rendre(
+    return page.rendre_formulaire(
         "superviseur/incidents.html",
         {
             "incidents": await incidents.lister(page.session),
             "superviseurs": await incidents.superviseurs(page.session),
-            "erreur": erreur,
-            "message": message,
-            "erreurs": erreurs or {},
             "cible": cible,
-            "saisie": saisie or {},
         },
         statut,
+        erreur=erreur,
+        erreurs=erreurs,
+        saisie=saisie,
+        message=message,
     )
 
 

@@ -163,7 +163,7 @@ async def _detail(
     statut: int = 200,
 ):
     fiche = await supervision.fiche(page.session, page.moteur, workflow_id)
-    return page.rendre(
+    return page.rendre_formulaire(
         "superviseur/detail.html",
         {
             "fiche": fiche,
@@ -173,13 +173,13 @@ async def _detail(
             "superviseurs": await incidents.superviseurs(page.session) if fiche["etat"] == "incident" else [],
             "annulable": incidents.annulable(fiche["type"], fiche["etat"]),
             "QUESTIONS_ENQUETE": QUESTIONS_ENQUETE,
-            "message": message,
-            "erreur": erreur,
-            "erreurs": erreurs or {},
             "action": action,
-            "saisie": saisie or {},
         },
         statut,
+        erreur=erreur,
+        erreurs=erreurs,
+        saisie=saisie,
+        message=message,
     )
 
 
