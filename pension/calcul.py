@@ -30,7 +30,7 @@ from pydantic import Field, ValidationError
 from pension import rachat as rachat_etudes
 from pension.cumul import cumul
 from pension.dates import ajouter_mois, date_age, jours_360, jours_trimestres_calendaires, mois_entiers
-from pension.explication import Regle, arrondi, decimal, euros, regle, regle_figee
+from pension.explication import Regle, arrondi, decimal, en_decimal, euros, regle, regle_figee
 from pension.format import date_fr, nombre_fr, pourcentage_fr, somme_fr
 from pension.modeles import CarriereLongue, CasPension, Enfant, ErreurCas, Modele, Periode, ResultatPension
 from pension.parametres import (
@@ -39,6 +39,7 @@ from pension.parametres import (
     ParametreNonCouvert,
     Valeur,
     epoque,
+    epoque_de,
     par_annee,
     par_generation,
     valeur,
@@ -731,9 +732,28 @@ LIBELLES_CATEGORIES = {
 SERVICES_REQUIS = {"active": "duree_services_actifs_requise", "super_active": "duree_services_super_active_requise"}
 
 
+# Every parameter ``_nouvelle_generation`` reads, by category: its memo is keyed on their epoch only, which changes
+# less often than the epoch of all the parameters (fewer distinct keys, each a generation computed once).
+PARAMETRES_GENERATION = {
+    categorie: (
+        f"age_ouverture_droits_{categorie}",
+        f"limite_age_{categorie}",
+        *(
+            (f"trimestres_requis_{categorie}_decalage", "trimestres_requis_active_age_reference")
+            if categorie in CATEGORIES_ACTIVES
+            else ()
+        ),
+        "trimestres_requis",
+        "decote_ecart_age_annulation",
+        "decote_taux",
+    )
+    for categorie in LIBELLES_CATEGORIES
+}
+
+
 def _generation(naissance: date, categorie: str, liquidation: date, regles_ages: date | None = None) -> Generation:
-    """``_nouvelle_generation``, memoised per birth date, category, epoch of the parameters and protected date."""
-    cle = (naissance, categorie, epoque(liquidation), regles_ages)
+    """``_nouvelle_generation``, memoised per birth date, category, epoch of its parameters and protected date."""
+    cle = (naissance, categorie, epoque_de(PARAMETRES_GENERATION[categorie], liquidation), regles_ages)
     return _memoise(_GENERATIONS, cle, lambda: _nouvelle_generation(naissance, categorie, liquidation, regles_ages))
 
 
@@ -1139,7 +1159,7 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
 
     majoration = _majoration_enfants(cas, pension, limite, liquidation, pas, explication)
     annuelle = euros(pension + majoration, pas)
-    mensuelle = euros(decimal(annuelle) / 12, pas)
+    mensuelle = euros(en_decimal(annuelle) / 12, pas)
     explication.append(
         regle(
             "arrondi",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from pension.explication import Regle, decimal, euros, regle
+from pension.explication import Regle, decimal, en_decimal, euros, regle
 from pension.format import nombre_fr, somme_fr
 from pension.modeles import CasPension
 from pension.parametres import valeur, valeur_eventuelle
@@ -67,7 +67,7 @@ def cumul(
     if abattement is None:
         return Cumul(False, None, None)
     fraction = valeur("cumul_emploi_retraite_fraction_pension", date_effet)
-    plafond = euros(decimal(annuelle) * decimal(fraction.valeur) + decimal(abattement.valeur), pas)
+    plafond = euros(en_decimal(annuelle) * decimal(fraction.valeur) + decimal(abattement.valeur), pas)
     explication.append(
         regle(
             "cumul_emploi_retraite",
@@ -81,19 +81,19 @@ def cumul(
     if revenus is None:
         return Cumul(False, plafond, None)
     mode = valeur("cumul_emploi_retraite_ecretement", date_effet)
-    depassement = max(decimal(revenus) - decimal(plafond), Decimal(0))
+    depassement = max(en_decimal(revenus) - en_decimal(plafond), Decimal(0))
     if mode.valeur == "plafonne_a_la_pension":
-        depassement = min(depassement, decimal(annuelle))
+        depassement = min(depassement, en_decimal(annuelle))
     ecretement = euros(depassement, pas)
     explication.append(
         regle(
             "ecretement",
             (
-                f"Écrêtement (CPCMR L85) : revenus de {somme_fr(euros(decimal(revenus), pas))} € − plafond de "
+                f"Écrêtement (CPCMR L85) : revenus de {somme_fr(euros(en_decimal(revenus), pas))} € − plafond de "
                 f"{somme_fr(plafond)} € = {somme_fr(ecretement)} € déduits de la pension de l'année"
                 + (" (versement de la pension interrompu)" if ecretement == annuelle else "")
                 if ecretement
-                else f"Écrêtement (CPCMR L85) : aucun, les revenus de {somme_fr(euros(decimal(revenus), pas))} € "
+                else f"Écrêtement (CPCMR L85) : aucun, les revenus de {somme_fr(euros(en_decimal(revenus), pas))} € "
                 f"ne dépassent pas le plafond de {somme_fr(plafond)} €"
             ),
             ecretement,

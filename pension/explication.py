@@ -34,6 +34,12 @@ def regle_figee(nom: str, libelle: str, valeur_utilisee: Any, source: Valeur) ->
 @lru_cache(maxsize=MEMOIRE, typed=True)
 def decimal(nombre: float | int) -> Decimal:
     """A parameter's number as the Decimal it is written as (0.0125 → Decimal('0.0125'))."""
+    return en_decimal(nombre)
+
+
+def en_decimal(nombre: float | int) -> Decimal:
+    """``decimal`` without its memo, for an amount of the case (the pension, an income): a new value per case
+    would only fill the memo."""
     return Decimal(str(nombre))
 
 
