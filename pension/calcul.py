@@ -913,7 +913,8 @@ def categorie_selon_services(cas: CasPension, categorie: str, liquidation: date,
 def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
     """The result of ``cas`` taking effect on ``liquidation``, as a dict in ``ResultatPension``'s field order.
     Raises ``ErreurCas`` (a rule refuses the case) or ``ParametreNonCouvert`` (no rule in force)."""
-    naissance, explication = cas.date_de_naissance, list[Regle]()
+    naissance = cas.date_de_naissance
+    explication: list[Regle] = []
 
     categorie: str = cas.categorie
     protection = protection_actifs_2011(cas, liquidation)
@@ -1199,7 +1200,7 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
         "pension_avant_minimum": avant_minimum,
         "minimum_garanti": euros(minimum, pas) if minimum is not None else None,
         "minimum_garanti_applique": minimum_applique,
-        "majoration_enfants": euros(majoration, pas),
+        "majoration_enfants": euros(majoration, pas) if majoration else 0.0,  # most cases: no majoration
         "pension_brute_annuelle": annuelle,
         "pension_brute_mensuelle": mensuelle,
         "plafond_cumul_emploi_retraite_annuel": situation_cumul.plafond,

@@ -7,11 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
-from pension.explication import Regle, decimal, en_decimal, euros, regle
+from pension.explication import Regle, decimal, en_decimal, euros, regle, regle_figee
 from pension.format import nombre_fr, somme_fr
 from pension.modeles import CasPension
-from pension.parametres import valeur, valeur_eventuelle
+from pension.parametres import MEMOIRE, Valeur, valeur, valeur_eventuelle
 
 LIBELLES_LIBRE = {
     "invalidite": "pension d'invalidité",
@@ -36,7 +37,23 @@ def _motif_libre(cas: CasPension, date_effet: date, date_legale: date, date_limi
         "limite_age": date_effet >= date_limite,
         "age_legal_duree_complete": date_effet >= date_legale and complete,
     }
-    return next((condition for condition in conditions.valeur if remplies[condition]), None)
+    condition: str
+    for condition in conditions.valeur:
+        if remplies[condition]:
+            return condition
+    return None
+
+
+@lru_cache(maxsize=MEMOIRE)
+def _regle_libre(motif: str, conditions: Valeur) -> Regle:
+    """A free cumul's rule: the same for every case with this reason and version (one fragment each)."""
+    return regle_figee(
+        "cumul_libre",
+        f"Cumul emploi-retraite libre ({LIBELLES_LIBRE[motif]}, CPCMR L84 ; loi n° 2014-40 art. 19) : "
+        "revenus d'activité cumulables sans plafond, toutes les pensions étant liquidées",
+        True,
+        conditions,
+    )
 
 
 def cumul(
@@ -53,15 +70,7 @@ def cumul(
     revenus = cas.revenus_activite_annuels
     motif = _motif_libre(cas, date_effet, date_legale, date_limite, duree_complete)
     if motif is not None:
-        explication.append(
-            regle(
-                "cumul_libre",
-                f"Cumul emploi-retraite libre ({LIBELLES_LIBRE[motif]}, CPCMR L84 ; loi n° 2014-40 art. 19) : "
-                "revenus d'activité cumulables sans plafond, toutes les pensions étant liquidées",
-                True,
-                valeur("cumul_emploi_retraite_libre", date_effet),
-            )
-        )
+        explication.append(_regle_libre(motif, valeur("cumul_emploi_retraite_libre", date_effet)))
         return Cumul(True, None, 0.0 if revenus is not None else None)
     abattement = valeur_eventuelle("cumul_emploi_retraite_abattement", date_effet)
     if abattement is None:

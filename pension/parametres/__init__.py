@@ -153,10 +153,15 @@ def _version(ecrite: dict[str, Any], unite: str) -> Version:
     return Version(date_effet, reference, verifie_le, note, valeur=_convertir(ecrite["valeur"], unite))
 
 
+# yaml.safe_load's loader, with libyaml's parser when PyYAML was built with it (the same data, read 8x faster: every
+# process reads all the files at its first lookup).
+_LECTEUR = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @cache
 def brut(nom: str) -> dict[str, Any]:
     """The file as written (for the provenance tests)."""
-    contenu: dict[str, Any] = yaml.safe_load((DOSSIER / f"{nom}.yaml").read_text(encoding="utf-8"))
+    contenu: dict[str, Any] = yaml.load((DOSSIER / f"{nom}.yaml").read_text(encoding="utf-8"), Loader=_LECTEUR)
     return contenu
 
 
