@@ -718,6 +718,10 @@ class Generation:
     date_annulation: date
     taux_trimestre: Valeur  # décote per missing trimestre
     regle_annulation: Regle
+    # The three ages as the result writes them
+    age_legal_ecrit: dict[str, int]
+    age_annulation_ecrit: dict[str, int]
+    limite_age_ecrite: dict[str, int]
 
 
 _GENERATIONS: dict[tuple[date, str, int, date | None], Generation] = {}
@@ -859,6 +863,9 @@ def _nouvelle_generation(
         date_annulation,
         taux_trimestre,
         regle_annulation,
+        _age(age_legal.valeur),
+        _age(age_annulation),
+        _age(limite_age.valeur),
     )
 
 
@@ -1179,11 +1186,11 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
         "date_de_liquidation": liquidation,
         "categorie_retenue": categorie,
         "date_ouverture_droits": date_ouverture,
-        "age_ouverture_droits": _age(age_legal.valeur),
+        "age_ouverture_droits": generation.age_legal_ecrit,
         "depart_anticipe": depart_anticipe,
-        "age_annulation_decote": _age(generation.age_annulation),
+        "age_annulation_decote": generation.age_annulation_ecrit,
         "date_annulation_decote": date_annulation,
-        "limite_age": _age(limite_age.valeur),
+        "limite_age": generation.limite_age_ecrite,
         "trimestres_requis": requis,
         "trimestres_services": services.trimestres,
         "trimestres_bonifications": bonifications,
