@@ -30,7 +30,7 @@ from pydantic import Field, ValidationError
 from pension import rachat as rachat_etudes
 from pension.cumul import cumul
 from pension.dates import ajouter_mois, date_age, jours_360, jours_trimestres_calendaires, mois_entiers
-from pension.explication import Regle, arrondi, decimal, euros, regle, regle_figee
+from pension.explication import Regle, arrondi, decimal, en_decimal, euros, regle, regle_figee
 from pension.format import date_fr, nombre_fr, pourcentage_fr, somme_fr
 from pension.modeles import CarriereLongue, CasPension, Enfant, ErreurCas, Modele, Periode, ResultatPension
 from pension.parametres import (
@@ -39,6 +39,7 @@ from pension.parametres import (
     ParametreNonCouvert,
     Valeur,
     epoque,
+    epoque_de,
     par_annee,
     par_generation,
     valeur,
@@ -717,6 +718,10 @@ class Generation:
     date_annulation: date
     taux_trimestre: Valeur  # décote per missing trimestre
     regle_annulation: Regle
+    # The three ages as the result writes them
+    age_legal_ecrit: dict[str, int]
+    age_annulation_ecrit: dict[str, int]
+    limite_age_ecrite: dict[str, int]
 
 
 _GENERATIONS: dict[tuple[date, str, int, date | None], Generation] = {}
@@ -731,9 +736,28 @@ LIBELLES_CATEGORIES = {
 SERVICES_REQUIS = {"active": "duree_services_actifs_requise", "super_active": "duree_services_super_active_requise"}
 
 
+# Every parameter ``_nouvelle_generation`` reads, by category: its memo is keyed on their epoch only, which changes
+# less often than the epoch of all the parameters (fewer distinct keys, each a generation computed once).
+PARAMETRES_GENERATION = {
+    categorie: (
+        f"age_ouverture_droits_{categorie}",
+        f"limite_age_{categorie}",
+        *(
+            (f"trimestres_requis_{categorie}_decalage", "trimestres_requis_active_age_reference")
+            if categorie in CATEGORIES_ACTIVES
+            else ()
+        ),
+        "trimestres_requis",
+        "decote_ecart_age_annulation",
+        "decote_taux",
+    )
+    for categorie in LIBELLES_CATEGORIES
+}
+
+
 def _generation(naissance: date, categorie: str, liquidation: date, regles_ages: date | None = None) -> Generation:
-    """``_nouvelle_generation``, memoised per birth date, category, epoch of the parameters and protected date."""
-    cle = (naissance, categorie, epoque(liquidation), regles_ages)
+    """``_nouvelle_generation``, memoised per birth date, category, epoch of its parameters and protected date."""
+    cle = (naissance, categorie, epoque_de(PARAMETRES_GENERATION[categorie], liquidation), regles_ages)
     return _memoise(_GENERATIONS, cle, lambda: _nouvelle_generation(naissance, categorie, liquidation, regles_ages))
 
 
@@ -839,6 +863,9 @@ def _nouvelle_generation(
         date_annulation,
         taux_trimestre,
         regle_annulation,
+        _age(age_legal.valeur),
+        _age(age_annulation),
+        _age(limite_age.valeur),
     )
 
 
@@ -893,7 +920,8 @@ def categorie_selon_services(cas: CasPension, categorie: str, liquidation: date,
 def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
     """The result of ``cas`` taking effect on ``liquidation``, as a dict in ``ResultatPension``'s field order.
     Raises ``ErreurCas`` (a rule refuses the case) or ``ParametreNonCouvert`` (no rule in force)."""
-    naissance, explication = cas.date_de_naissance, list[Regle]()
+    naissance = cas.date_de_naissance
+    explication: list[Regle] = []
 
     categorie: str = cas.categorie
     protection = protection_actifs_2011(cas, liquidation)
@@ -1139,7 +1167,7 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
 
     majoration = _majoration_enfants(cas, pension, limite, liquidation, pas, explication)
     annuelle = euros(pension + majoration, pas)
-    mensuelle = euros(decimal(annuelle) / 12, pas)
+    mensuelle = euros(en_decimal(annuelle) / 12, pas)
     explication.append(
         regle(
             "arrondi",
@@ -1158,11 +1186,11 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
         "date_de_liquidation": liquidation,
         "categorie_retenue": categorie,
         "date_ouverture_droits": date_ouverture,
-        "age_ouverture_droits": _age(age_legal.valeur),
+        "age_ouverture_droits": generation.age_legal_ecrit,
         "depart_anticipe": depart_anticipe,
-        "age_annulation_decote": _age(generation.age_annulation),
+        "age_annulation_decote": generation.age_annulation_ecrit,
         "date_annulation_decote": date_annulation,
-        "limite_age": _age(limite_age.valeur),
+        "limite_age": generation.limite_age_ecrite,
         "trimestres_requis": requis,
         "trimestres_services": services.trimestres,
         "trimestres_bonifications": bonifications,
@@ -1179,7 +1207,7 @@ def calculer(cas: CasPension, liquidation: date) -> dict[str, Any]:
         "pension_avant_minimum": avant_minimum,
         "minimum_garanti": euros(minimum, pas) if minimum is not None else None,
         "minimum_garanti_applique": minimum_applique,
-        "majoration_enfants": euros(majoration, pas),
+        "majoration_enfants": euros(majoration, pas) if majoration else 0.0,  # most cases: no majoration
         "pension_brute_annuelle": annuelle,
         "pension_brute_mensuelle": mensuelle,
         "plafond_cumul_emploi_retraite_annuel": situation_cumul.plafond,

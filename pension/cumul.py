@@ -7,11 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
-from pension.explication import Regle, decimal, euros, regle
+from pension.explication import Regle, decimal, en_decimal, euros, regle, regle_figee
 from pension.format import nombre_fr, somme_fr
 from pension.modeles import CasPension
-from pension.parametres import valeur, valeur_eventuelle
+from pension.parametres import MEMOIRE, Valeur, valeur, valeur_eventuelle
 
 LIBELLES_LIBRE = {
     "invalidite": "pension d'invalidité",
@@ -36,7 +37,23 @@ def _motif_libre(cas: CasPension, date_effet: date, date_legale: date, date_limi
         "limite_age": date_effet >= date_limite,
         "age_legal_duree_complete": date_effet >= date_legale and complete,
     }
-    return next((condition for condition in conditions.valeur if remplies[condition]), None)
+    condition: str
+    for condition in conditions.valeur:
+        if remplies[condition]:
+            return condition
+    return None
+
+
+@lru_cache(maxsize=MEMOIRE)
+def _regle_libre(motif: str, conditions: Valeur) -> Regle:
+    """A free cumul's rule: the same for every case with this reason and version (one fragment each)."""
+    return regle_figee(
+        "cumul_libre",
+        f"Cumul emploi-retraite libre ({LIBELLES_LIBRE[motif]}, CPCMR L84 ; loi n° 2014-40 art. 19) : "
+        "revenus d'activité cumulables sans plafond, toutes les pensions étant liquidées",
+        True,
+        conditions,
+    )
 
 
 def cumul(
@@ -53,21 +70,13 @@ def cumul(
     revenus = cas.revenus_activite_annuels
     motif = _motif_libre(cas, date_effet, date_legale, date_limite, duree_complete)
     if motif is not None:
-        explication.append(
-            regle(
-                "cumul_libre",
-                f"Cumul emploi-retraite libre ({LIBELLES_LIBRE[motif]}, CPCMR L84 ; loi n° 2014-40 art. 19) : "
-                "revenus d'activité cumulables sans plafond, toutes les pensions étant liquidées",
-                True,
-                valeur("cumul_emploi_retraite_libre", date_effet),
-            )
-        )
+        explication.append(_regle_libre(motif, valeur("cumul_emploi_retraite_libre", date_effet)))
         return Cumul(True, None, 0.0 if revenus is not None else None)
     abattement = valeur_eventuelle("cumul_emploi_retraite_abattement", date_effet)
     if abattement is None:
         return Cumul(False, None, None)
     fraction = valeur("cumul_emploi_retraite_fraction_pension", date_effet)
-    plafond = euros(decimal(annuelle) * decimal(fraction.valeur) + decimal(abattement.valeur), pas)
+    plafond = euros(en_decimal(annuelle) * decimal(fraction.valeur) + decimal(abattement.valeur), pas)
     explication.append(
         regle(
             "cumul_emploi_retraite",
@@ -81,19 +90,19 @@ def cumul(
     if revenus is None:
         return Cumul(False, plafond, None)
     mode = valeur("cumul_emploi_retraite_ecretement", date_effet)
-    depassement = max(decimal(revenus) - decimal(plafond), Decimal(0))
+    depassement = max(en_decimal(revenus) - en_decimal(plafond), Decimal(0))
     if mode.valeur == "plafonne_a_la_pension":
-        depassement = min(depassement, decimal(annuelle))
+        depassement = min(depassement, en_decimal(annuelle))
     ecretement = euros(depassement, pas)
     explication.append(
         regle(
             "ecretement",
             (
-                f"Écrêtement (CPCMR L85) : revenus de {somme_fr(euros(decimal(revenus), pas))} € − plafond de "
+                f"Écrêtement (CPCMR L85) : revenus de {somme_fr(euros(en_decimal(revenus), pas))} € − plafond de "
                 f"{somme_fr(plafond)} € = {somme_fr(ecretement)} € déduits de la pension de l'année"
                 + (" (versement de la pension interrompu)" if ecretement == annuelle else "")
                 if ecretement
-                else f"Écrêtement (CPCMR L85) : aucun, les revenus de {somme_fr(euros(decimal(revenus), pas))} € "
+                else f"Écrêtement (CPCMR L85) : aucun, les revenus de {somme_fr(euros(en_decimal(revenus), pas))} € "
                 f"ne dépassent pas le plafond de {somme_fr(plafond)} €"
             ),
             ecretement,

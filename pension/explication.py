@@ -10,20 +10,21 @@ from typing import Any
 
 import orjson
 
-from pension.parametres import MEMOIRE, Reference, Valeur, valeur
+from pension.parametres import MEMOIRE, Valeur, valeur
 
 # A rule of the explanation: built per case, or (rules memoised per distinct input) already written as JSON
 Regle = dict[str, Any] | orjson.Fragment
 
 
 @cache
-def _reference(reference: Reference) -> dict[str, str]:
-    return {"titre": reference.titre, "url": reference.url}
+def _reference(source: Valeur) -> dict[str, str]:
+    """Kept per ``Valeur`` (hashed by identity) rather than per ``Reference`` (hashed by a Python-level method)."""
+    return {"titre": source.reference.titre, "url": source.reference.url}
 
 
 def regle(nom: str, libelle: str, valeur_utilisee: Any, source: Valeur) -> dict[str, Any]:
     """One rule of the explanation: id, French label, value used, legal reference of its parameter."""
-    return {"regle": nom, "libelle": libelle, "valeur": valeur_utilisee, "reference": _reference(source.reference)}
+    return {"regle": nom, "libelle": libelle, "valeur": valeur_utilisee, "reference": _reference(source)}
 
 
 def regle_figee(nom: str, libelle: str, valeur_utilisee: Any, source: Valeur) -> orjson.Fragment:
@@ -34,6 +35,12 @@ def regle_figee(nom: str, libelle: str, valeur_utilisee: Any, source: Valeur) ->
 @lru_cache(maxsize=MEMOIRE, typed=True)
 def decimal(nombre: float | int) -> Decimal:
     """A parameter's number as the Decimal it is written as (0.0125 → Decimal('0.0125'))."""
+    return en_decimal(nombre)
+
+
+def en_decimal(nombre: float | int) -> Decimal:
+    """``decimal`` without its memo, for an amount of the case (the pension, an income): a new value per case
+    would only fill the memo."""
     return Decimal(str(nombre))
 
 

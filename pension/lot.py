@@ -82,7 +82,8 @@ def _repondre_morceau(travail: tuple[Fonction, list[tuple[int, Ligne]]]) -> tupl
     fonction, morceau = travail
     reponses = [repondre(fonction, numero, ligne) for numero, ligne in morceau]
     erreurs = sum(1 for reponse in reponses if reponse.startswith(b'{"ligne":'))
-    return b"".join(reponse + b"\n" for reponse in reponses), erreurs
+    reponses.append(b"")  # each answer then ends with the separator: one copy of the answers, not two
+    return b"\n".join(reponses), erreurs
 
 
 def _vide(ligne: Ligne) -> bool:
