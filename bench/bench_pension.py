@@ -1,7 +1,7 @@
 """Benchmark of the pension module against openfisca-france-pension 0.1.3: same cases, same number of processes,
 throughput reported per core.
 
-    python -m bench.bench_pension [--cas 300000] [--processus 2] [--graine 2026] [--sans-openfisca]
+    python -m bench.bench_pension [--cas 300000] [--processus 2] [--graine 2026] [--sans-openfisca] [--contre REV]
     (or through make bench's machinery: python -m bench pension -- --cas 300000)
 
 1. Generates ``--cas`` synthetic cases (JSONL, deterministic for a seed): sédentaires and actifs born
@@ -16,7 +16,10 @@ throughput reported per core.
    time and its reading + computing time: « with loading » is the wall time of the N processes, « without
    loading » sums each process's cases over its own reading + computing time.
 4. Per core = throughput ÷ N. The ratio ours ÷ openfisca is computed on those figures of the same run.
-5. Agreement on the cases where both models apply the same rules (sédentaire, no bonification, pension
+5. With ``--contre REV``: our code against our code at the git revision REV, on the first 50,000 cases, one
+   process each, in turns (REV, this tree, REV, …, 5 runs each after one to warm up), the medians of processor and
+   wall time: what a change of ours gained or lost, measured side by side.
+6. Agreement on the cases where both models apply the same rules (sédentaire, no bonification, pension
    taking effect from 2012 to 31/08/2023: openfisca 0.1.3 does not model the 2023 reform nor the 2026
    suspension): ours ``pension_brute_annuelle − majoration_enfants`` vs openfisca ``cnracl_pension_brute``
    within 0.05 € (openfisca computes in float32). Each disagreement is attributed to the first rule whose
@@ -30,6 +33,7 @@ import json
 import os
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -86,6 +90,53 @@ def decouper(chemin: Path, parts: int, dossier: Path) -> list[Path]:
         morceau.write_text("".join(lignes[k * taille : (k + 1) * taille]), encoding="utf-8")
         morceaux.append(morceau)
     return morceaux
+
+
+def _notre_passage(racine: Path, cas: Path) -> tuple[float, float]:
+    """Wall and processor time of ``simuler --lot`` on one process, with the code of the tree ``racine``."""
+    debut, debut_cpu = time.perf_counter(), _processeur_des_enfants()
+    env = {**os.environ, "PYTHONPATH": str(racine)}
+    commande = [sys.executable, "-c", CLI, "simuler", "--lot", str(cas), "--processus", "1", "--sortie", os.devnull]
+    if subprocess.run(commande, cwd=racine, env=env, stderr=subprocess.DEVNULL, check=False).returncode:
+        raise SystemExit(f"le calcul par lot a échoué dans {racine}")
+    return time.perf_counter() - debut, _processeur_des_enfants() - debut_cpu
+
+
+def contre_revision(revision: str, cas: Path, dossier: Path, tours: int = 5) -> str:
+    """Our code against our code at ``revision``, in turns on one process: the paragraph of the report."""
+    lignes = cas.read_text(encoding="utf-8").splitlines(keepends=True)[:50_000]
+    extrait = dossier / "ab.jsonl"
+    extrait.write_text("".join(lignes), encoding="utf-8")
+    ancien = dossier / "revision"
+    subprocess.run(["git", "worktree", "add", "--detach", str(ancien), revision], cwd=RACINE, check=True)
+    # Both sides read their bytecode (make bytecode wrote this tree's), none compiles at each start.
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", "-x", r"/\.", str(ancien)], capture_output=True, check=False
+    )
+    try:
+        mesures: dict[Path, list[tuple[float, float]]] = {ancien: [], RACINE: []}
+        for tour in range(tours + 1):
+            for racine in (ancien, RACINE):
+                mesure = _notre_passage(racine, extrait)
+                if tour:  # the first turn warms the disk cache and the bytecode
+                    mesures[racine].append(mesure)
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(ancien)], cwd=RACINE, check=False)
+    (mur_a, cpu_a), (mur_b, cpu_b) = (
+        (statistics.median(m[0] for m in mesures[r]), statistics.median(m[1] for m in mesures[r]))
+        for r in (ancien, RACINE)
+    )
+    court = subprocess.run(
+        ["git", "rev-parse", "--short", revision], cwd=RACINE, capture_output=True, text=True, check=False
+    ).stdout.strip()
+    print(f"contre {court} : {cpu_a:.2f} s → {cpu_b:.2f} s de processeur ({cpu_a / cpu_b:.2f} ×)")
+    return (
+        f"Notre code contre lui-même à la révision {court} (`--contre {revision}`) : les {_n(len(lignes))} premiers "
+        f"cas, `simuler --lot --processus 1`, démarrage compris, les deux versions en alternance ({tours} passages "
+        f"chacune après un de mise en route, médianes) : {cpu_a:.2f} s de processeur ({mur_a:.2f} s à l'horloge) à "
+        f"{court}, {cpu_b:.2f} s ({mur_b:.2f} s) ici, soit {1e6 * cpu_a / len(lignes):.0f} → "
+        f"{1e6 * cpu_b / len(lignes):.0f} µs de processeur par cas : **{cpu_a / cpu_b:.2f} ×**.\n"
+    )
 
 
 def _processeur_des_enfants() -> float:
@@ -233,9 +284,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processus", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--graine", type=int, default=2026)
     parser.add_argument("--sans-openfisca", action="store_true")
+    parser.add_argument("--contre", metavar="REV", help="also measure our code against our code at git revision REV")
     args = parser.parse_args(argv)
     processus = args.processus
     commande = f"python -m bench.bench_pension --cas {args.cas} --processus {processus} --graine {args.graine}"
+    commande += f" --contre {args.contre}" if args.contre else ""
 
     with tempfile.TemporaryDirectory(prefix="bench-pension-") as temp:
         dossier = Path(temp)
@@ -296,6 +349,7 @@ Comparaison avec openfisca non demandée dans cette exécution.
         lignes = "\n".join(
             f"| {regle} | {_n(n)} ({n / total:.1%}) | {CAUSES[regle]} |" for regle, n in desaccords.most_common()
         )
+        ab = contre_revision(args.contre, cas, dossier) if args.contre else ""
         objectif = "atteint" if min(nous_mur / of_mur_sans, nous_cpu / of_cpu_sans) >= 2 else "non atteint"
         ecrire_section(
             "bench_pension",
@@ -321,12 +375,13 @@ Ce qui nous limite : chaque cas passe seul par la validation du cas (pydantic), 
 et l'explication (15 à 20 règles en français avec leur référence, ~6,5 Ko de JSON par cas, écrits) ; openfisca calcule
 sept nombres par cas, en vecteurs numpy par année de liquidation, sans explication. Chaque règle n'est écrite qu'une
 fois (`pension/calcul.py`, les mêmes fonctions pour `simuler`, `estimer` et `--lot`) ; la vitesse vient de la
-mémoïsation (date → époque des paramètres, paramètres par nom et époque, règles par génération, fragments
-d'explication par valeur distincte gardés déjà écrits en JSON, écriture des nombres en français par valeur) et d'un
-groupe de processus. Atteindre 2 × demanderait d'écrire les règles comme fonctions de tableaux sur un lot (un cas = un
+mémoïsation (date → époque des paramètres, paramètres par nom et époque, règles par génération et par époque de
+leurs paramètres, fragments d'explication par valeur distincte gardés déjà écrits en JSON) et d'un groupe de
+processus. Atteindre 2 × demanderait d'écrire les règles comme fonctions de tableaux sur un lot (un cas = un
 lot de un), la validation et l'explication par colonnes, le JSON assemblé par gabarits : une réécriture de tout le
 module, non faite ici.
 
+{ab}
 Accord sur les {_n(total)} cas où les deux modèles appliquent les mêmes règles : {_n(accord)} ({accord / max(total, 1):.1%}).
 
 | règle du premier écart | cas | cause |
