@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 
 from api.pages.contexte import FormulaireAffilie, Page, PageAffilie, PageAffilieOuSuperviseur
-from api.pages.formulaires import FormulaireInvalide, construire
+from api.pages.formulaires import FormulaireInvalide, construire, retour_du_formulaire
 from api.pages.libelles import ETAPES_AGENT, QUESTIONS_ENQUETE, avis
 from api.pages.rendu import graphique_pension, refus_de
 from api.parametres import Identifiant
@@ -106,17 +106,14 @@ async def _suivi(page: Page, demande_id: int) -> dict[str, Any]:
 
 
 async def _page_demande(page: Page, demande_id: int, erreur=None, erreurs=None, message=None, statut=200, saisie=None):
-    return page.rendre_formulaire(
+    return page.rendre(
         "agent/demande.html",
         {
             **await _suivi(page, demande_id),
             "questions": QUESTIONS_ENQUETE,
+            **retour_du_formulaire(erreur, erreurs, saisie, message),
         },
         statut,
-        erreur=erreur,
-        erreurs=erreurs,
-        saisie=saisie,
-        message=message,
     )
 
 
@@ -298,17 +295,14 @@ async def mes_rectifications(page: PageAffilie, message: str | None = None):
 
 
 async def _page_rectification(page: Page, erreur=None, erreurs=None, saisie=None, message=None, statut=200):
-    return page.rendre_formulaire(
+    return page.rendre(
         "agent/rectifications.html",
         {
             "rectifications": await rectifications.lister(page.session, page.compte),
             "regimes": rectifications.regimes(),
+            **retour_du_formulaire(erreur, erreurs, saisie, message),
         },
         statut,
-        erreur=erreur,
-        erreurs=erreurs,
-        saisie=saisie,
-        message=message,
     )
 
 

@@ -38,22 +38,6 @@ class Page:
     def rendre(self, gabarit: str, contexte: dict[str, Any], statut: int = 200) -> HTMLResponse:
         return rendre(self.request, gabarit, contexte, statut)
 
-    def rendre_formulaire(
-        self,
-        gabarit: str,
-        contexte: dict[str, Any],
-        statut: int = 200,
-        *,
-        erreur: str | None = None,
-        erreurs: dict[str, str] | None = None,
-        saisie: dict[str, Any] | None = None,
-        message: str | None = None,
-    ) -> HTMLResponse:
-        """A page with a form: the refusal above it (``erreur``), each field's own (``erreurs``), what was typed kept
-        (``saisie``), and the confirmation of what was done (``message``)."""
-        formulaire = {"erreur": erreur, "erreurs": erreurs or {}, "saisie": saisie or {}, "message": message}
-        return rendre(self.request, gabarit, contexte | formulaire, statut)
-
 
 def _page(compte_du_role: Any) -> Any:
     """The dependency on the page of an account given by ``compte_du_role`` (``CompteAffilie``…)."""

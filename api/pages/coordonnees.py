@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
 from api.pages.contexte import FormulaireAffilie, FormulaireSuperviseur, Page, PageAffilie, PageSuperviseur
-from api.pages.formulaires import FormulaireInvalide, construire
+from api.pages.formulaires import FormulaireInvalide, construire, retour_du_formulaire
 from api.pages.libelles import avis
 from api.pages.rendu import refus_de
 from domain.adresse import Coordonnees
@@ -28,18 +28,15 @@ async def _page(
 ):
     # A refusal (unknown, not allowed) is the error page, through the one handler of use cases\' refusals.
     lues = await coordonnees.consulter(page.session, page.compte, nir)
-    return page.rendre_formulaire(
+    return page.rendre(
         "agent/coordonnees.html",
         {
             "coordonnees": lues,
             "pour_un_agent": nir is not None,
             "action": action,
+            **retour_du_formulaire(erreur, erreurs, saisie, message),
         },
         statut,
-        erreur=erreur,
-        erreurs=erreurs,
-        saisie=saisie,
-        message=message,
     )
 
 

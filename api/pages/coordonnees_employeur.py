@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
 from api.pages.contexte import FormulaireSuperviseur, Page, PageSuperviseur
-from api.pages.formulaires import FormulaireInvalide, construire
+from api.pages.formulaires import FormulaireInvalide, construire, retour_du_formulaire
 from api.pages.libelles import avis
 from api.pages.rendu import refus_de
 from api.pages.session import ErreurPage
@@ -29,17 +29,14 @@ def adresse_de_la_page(employeur_id: int) -> str:
 async def _page(page: Page, employeur_id: int, erreur=None, erreurs=None, saisie=None, message=None, statut=200):
     # A refusal (unknown, not allowed) is the error page, through the one handler of use cases\' refusals.
     lues = await coordonnees_employeur.consulter(page.session, page.compte, employeur_id)
-    return page.rendre_formulaire(
+    return page.rendre(
         "superviseur/coordonnees_employeur.html",
         {
             "employeur": lues,
             "action": adresse_de_la_page(employeur_id),
+            **retour_du_formulaire(erreur, erreurs, saisie, message),
         },
         statut,
-        erreur=erreur,
-        erreurs=erreurs,
-        saisie=saisie,
-        message=message,
     )
 
 

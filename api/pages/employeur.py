@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from api.deps import MoteurDep, SessionDep
 from api.pages.contexte import FormulaireEmployeurOuSuperviseur, Page, PageEmployeurOuSuperviseur
-from api.pages.formulaires import FormulaireInvalide, construire
+from api.pages.formulaires import FormulaireInvalide, construire, retour_du_formulaire
 from api.pages.libelles import RESULTATS_RECTIFICATION, avis
 from api.pages.rendu import refus_de, rendre
 from api.pages.session import CompteEmployeurOuSuperviseur, CsrfVerifie
@@ -85,7 +85,7 @@ async def _page_tache(page: Page, tache_id: int, erreur=None, erreurs=None, sais
         annees.setdefault(ligne["annee"], []).append(ligne)
     tenue = await taches.attribution(page.session, page.compte, tache_id)
     collegues = await taches.collegues(page.session, page.compte, tache)
-    return page.rendre_formulaire(
+    return page.rendre(
         "employeur/tache.html",
         {
             "tache": tache,
@@ -94,12 +94,9 @@ async def _page_tache(page: Page, tache_id: int, erreur=None, erreurs=None, sais
             "administre": taches.administre(page.compte),
             "collegues": [(c.id, f"{nom_du_compte(c)} ({c.identifiant})") for c in collegues],
             "resultats": RESULTATS_RECTIFICATION if taches.offre_resultat(tache) else None,
+            **retour_du_formulaire(erreur, erreurs, saisie, message),
         },
         statut,
-        erreur=erreur,
-        erreurs=erreurs,
-        saisie=saisie,
-        message=message,
     )
 
 

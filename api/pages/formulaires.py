@@ -40,3 +40,11 @@ def construire(modele: type[M], donnees: dict[str, Any]) -> M:
         return modele.model_validate({k: v for k, v in donnees.items() if v not in ("", None)})
     except ValidationError as exc:
         raise FormulaireInvalide(par_champ(exc)) from exc
+
+
+def retour_du_formulaire(
+    erreur: str | None, erreurs: dict[str, str] | None, saisie: dict[str, Any] | None, message: str | None
+) -> dict[str, Any]:
+    """What a page with a form shows besides its own content: the refusal above the form, each field's error, what
+    was typed (kept), and the confirmation of what was done."""
+    return {"erreur": erreur, "erreurs": erreurs or {}, "saisie": saisie or {}, "message": message}

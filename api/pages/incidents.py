@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
 from api.pages.contexte import FormulaireSuperviseur, Page, PageSuperviseur
-from api.pages.formulaires import par_champ
+from api.pages.formulaires import par_champ, retour_du_formulaire
 from api.pages.libelles import avis
 from api.pages.rendu import refus_de
 from domain.erreurs import ErreurMetier
@@ -34,18 +34,15 @@ async def _console(
     saisie: dict[str, str] | None = None,
     statut: int = 200,
 ):
-    return page.rendre_formulaire(
+    return page.rendre(
         "superviseur/incidents.html",
         {
             "incidents": await incidents.lister(page.session),
             "superviseurs": await incidents.superviseurs(page.session),
             "cible": cible,
+            **retour_du_formulaire(erreur, erreurs, saisie, message),
         },
         statut,
-        erreur=erreur,
-        erreurs=erreurs,
-        saisie=saisie,
-        message=message,
     )
 
 

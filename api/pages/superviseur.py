@@ -16,7 +16,7 @@ from api import vues_documents
 from api.pages.campagnes import ETAPES as ETAPES_CAMPAGNE
 from api.pages.campagnes import ETATS_CIBLE
 from api.pages.contexte import FormulaireSuperviseur, Page, PageSuperviseur
-from api.pages.formulaires import par_champ
+from api.pages.formulaires import par_champ, retour_du_formulaire
 from api.pages.graphiques import ROUGE, VERT, graphique_barres
 from api.pages.libelles import ETATS, QUESTIONS_ENQUETE, TYPES_PROCESSUS, avis, libelle
 from api.pages.rendu import refus_de
@@ -163,7 +163,7 @@ async def _detail(
     statut: int = 200,
 ):
     fiche = await supervision.fiche(page.session, page.moteur, workflow_id)
-    return page.rendre_formulaire(
+    return page.rendre(
         "superviseur/detail.html",
         {
             "fiche": fiche,
@@ -174,12 +174,9 @@ async def _detail(
             "annulable": incidents.annulable(fiche["type"], fiche["etat"]),
             "QUESTIONS_ENQUETE": QUESTIONS_ENQUETE,
             "action": action,
+            **retour_du_formulaire(erreur, erreurs, saisie, message),
         },
         statut,
-        erreur=erreur,
-        erreurs=erreurs,
-        saisie=saisie,
-        message=message,
     )
 
 
