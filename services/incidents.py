@@ -19,7 +19,14 @@ from domain.rectification import ETATS_RECTIFICATION_TERMINES
 from domain.saisie import Saisie
 from domain.validation import ETATS_VALIDATION_TERMINES
 from persistence import depots, lectures, livraison_campagne
-from persistence.models import Compte, DemandeEirTable, DossierValidationTable, RectificationTable, Tache
+from persistence.models import (
+    Compte,
+    DemandeEirTable,
+    DossierValidationTable,
+    Employeur,
+    RectificationTable,
+    Tache,
+)
 from services import eir, rectifications, validations
 from services.acces import nom_du_compte
 from services.champs import MotifAnnulation
@@ -77,6 +84,9 @@ class IncidentPublic(BaseModel):
     )
     page: str | None = Field(default=None, description="La page où voir ce que l'incident concerne")
     page_titre: str | None = Field(default=None, description="Le titre de cette page")
+    employeur: str | None = Field(
+        default=None, description="Un incident d'employeur (ses courriels de campagne) : sa raison sociale"
+    )
 
 
 class Reprise(Saisie):
@@ -109,26 +119,31 @@ def _page_de_l_incident(cle: str, annee: int) -> tuple[str, str]:
 
 
 async def _des_campagnes(session: AsyncSession) -> list[IncidentPublic]:
-    return [
-        IncidentPublic(
-            workflow_id=campagne.workflow_id,
-            processus="campagne",
-            reference=f"DAI-{campagne.annee}",
-            agent=f"{affilie.prenom} {affilie.nom}" if affilie else "",
-            agent_cle=affilie.cle if affilie else "",
-            etape=ETAPES_CAMPAGNE.get(incident.etape.split("-")[0], incident.etape),
-            depuis=incident.depuis or datetime.now(UTC),
-            motif=incident.motif,
-            tentatives=incident.tentatives,
-            type=incident.type,
-            sequence=0,
-            incident_campagne_id=incident.id,
-            page=page,
-            page_titre=titre,
+    incidents = []
+    for incident, campagne, affilie in await livraison_campagne.incidents_ouverts(session):
+        page, titre = _page_de_l_incident(incident.cle, campagne.annee)
+        employeur_id = employeur_de_l_incident(incident.cle)
+        employeur = await session.get(Employeur, employeur_id) if employeur_id is not None else None
+        incidents.append(
+            IncidentPublic(
+                workflow_id=campagne.workflow_id,
+                processus="campagne",
+                reference=f"DAI-{campagne.annee}",
+                agent=f"{affilie.prenom} {affilie.nom}" if affilie else "",
+                agent_cle=affilie.cle if affilie else "",
+                etape=ETAPES_CAMPAGNE.get(incident.etape.split("-")[0], incident.etape),
+                depuis=incident.depuis or datetime.now(UTC),
+                motif=incident.motif,
+                tentatives=incident.tentatives,
+                type=incident.type,
+                sequence=0,
+                incident_campagne_id=incident.id,
+                page=page,
+                page_titre=titre,
+                employeur=employeur.raison_sociale if employeur is not None else None,
+            )
         )
-        for incident, campagne, affilie in await livraison_campagne.incidents_ouverts(session)
-        for page, titre in [_page_de_l_incident(incident.cle, campagne.annee)]
-    ]
+    return incidents
 
 
 async def _des_processus(session: AsyncSession) -> list[IncidentPublic]:

@@ -123,6 +123,10 @@ async def test_le_superviseur_corrige_l_adresse_depuis_l_incident(service):
     assert f"<a href=\"{adresse}\">Corriger l'adresse électronique de l'employeur</a>" in console
     vus = (await (await service.http("superviseur")).get("/incidents")).json()
     assert [i["page"] for i in vus if i["page"] == adresse] == [adresse, adresse]
+    # Who the incident is about: the employer named in the list and in the incident's heading, as an agent is.
+    assert [i["employeur"] for i in vus if i["page"] == adresse] == [pop.employeur.raison_sociale] * 2
+    assert console.count(f"Employeur : {pop.employeur.raison_sociale}</td>") == 2
+    assert f"— employeur {pop.employeur.raison_sociale}</h2>" in console
 
     page = await nav.get(adresse)
     assert page.status_code == 200
