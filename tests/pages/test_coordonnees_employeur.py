@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from html import unescape
+from typing import Any
 
 import pytest
 from sqlmodel import col, select
@@ -16,11 +17,13 @@ from sqlmodel import col, select
 from activities.campagne import MOTIF_COURRIEL_REFUSE
 from domain.adresse import cle_incident_courriel, cle_incident_courriel_employeur
 from domain.campagne_rebonds import motif_incident_rebond_employeur
+from persistence import depots
 from persistence.db import transaction
 from persistence.livraison_campagne import signaler_incident
-from persistence.models import Employeur, Evenement
+from persistence.models import Employeur
 from persistence.models_campagne import CampagneTable, IncidentCampagne
 from services.coordonnees_employeur import historique_de
+from tests.support.fabriques import relire
 from tests.support.lexique import mots_de_code, texte_lu
 from tests.support.navigateur import navigateur
 from tests.support.service import service_seul
@@ -81,22 +84,14 @@ async def _ouverts(service) -> dict[str, list[int]]:
     return ouverts
 
 
-async def _employeur(service, employeur_id: int) -> Employeur:
+async def _historique(service, employeur_id: int) -> list[Any]:
     async with service.sessions() as session:
-        employeur = await session.get(Employeur, employeur_id)
-    assert employeur is not None
-    return employeur
+        return list(await depots.historique(session, historique_de(employeur_id)))
 
 
-async def _historique(service, employeur_id: int) -> list[Evenement]:
-    async with service.sessions() as session:
-        requete = select(Evenement).where(Evenement.processus_id == historique_de(employeur_id))
-        return list((await session.exec(requete.order_by(col(Evenement.id)))).all())
-
-
-async def _monde(service) -> tuple[str, str]:
+async def _monde(service) -> tuple[str, str, dict[str, list[int]]]:
     """The employer's incident in two campaigns, another employer's and an agent's in the first: the keys of these
-    two, which the employer's correction must leave open."""
+    two, which the employer's correction must leave open, and the open incidents."""
     pop = service.pop
     premiere, seconde = await _campagne(service, 2026), await _campagne(service, 2027)
     cle = cle_incident_courriel_employeur(pop.employeur.id or 0)
@@ -106,15 +101,15 @@ async def _monde(service) -> tuple[str, str]:
         await _incident(service, campagne_id, cle, _motif(pop.employeur))
     await _incident(service, premiere, autre, _motif(pop.autre_employeur))
     await _incident(service, premiere, agent, MOTIF_COURRIEL_REFUSE, affilie_id=pop.affilie.id)
-    assert await _ouverts(service) == {cle: [premiere, seconde], autre: [premiere], agent: [premiere]}
-    return autre, agent
+    ouverts = await _ouverts(service)
+    assert ouverts == {cle: [premiere, seconde], autre: [premiere], agent: [premiere]}
+    return autre, agent, ouverts
 
 
 async def test_le_superviseur_corrige_l_adresse_depuis_l_incident(service):
     pop = service.pop
     employeur_id = pop.employeur.id or 0
-    autre, agent = await _monde(service)
-    avant = await _ouverts(service)
+    autre, agent, avant = await _monde(service)
     adresse = f"/superviseur/employeurs/{employeur_id}/coordonnees"
 
     # The incident console leads to the employer's page (not the campaign's agents, which do not show employers).
@@ -146,7 +141,7 @@ async def test_le_superviseur_corrige_l_adresse_depuis_l_incident(service):
     assert mots_de_code(refus.text) == [], mots_de_code(refus.text)
     vide = await nav.post(adresse, {"email": "  "})
     assert vide.status_code == 422 and "Adresse électronique : ce champ est obligatoire" in texte_lu(vide.text)
-    assert (await _employeur(service, employeur_id)).email == pop.employeur.email
+    assert (await relire(service.sessions, Employeur, employeur_id)).email == pop.employeur.email
     assert await _ouverts(service) == avant and await _historique(service, employeur_id) == []
 
     # The same mailbox (its case aside): nothing changes, nothing resolved, and the page says so.
@@ -154,14 +149,14 @@ async def test_le_superviseur_corrige_l_adresse_depuis_l_incident(service):
     assert meme.status_code == 303
     assert meme.headers["location"] == f"{adresse}?message=coordonnees_employeur_inchangees"
     assert "rien n'a changé" in unescape((await nav.get(meme.headers["location"])).text)
-    assert (await _employeur(service, employeur_id)).email == pop.employeur.email
+    assert (await relire(service.sessions, Employeur, employeur_id)).email == pop.employeur.email
     assert await _ouverts(service) == avant and await _historique(service, employeur_id) == []
 
     # Another address: stored, the employer's incident resolved in both campaigns, the others left open.
     bonne = await nav.post(adresse, {"email": " paie@saint-exemple.org "})
     assert bonne.status_code == 303
     assert bonne.headers["location"] == f"{adresse}?message=coordonnees_employeur_incidents"
-    assert (await _employeur(service, employeur_id)).email == "paie@saint-exemple.org"
+    assert (await relire(service.sessions, Employeur, employeur_id)).email == "paie@saint-exemple.org"
     assert await _ouverts(service) == {autre: avant[autre], agent: avant[agent]}
     confirmation = await nav.get(bonne.headers["location"])
     texte = unescape(confirmation.text)
@@ -189,8 +184,7 @@ async def test_le_superviseur_corrige_l_adresse_depuis_l_incident(service):
 async def test_la_route_json_des_superviseurs(service):
     pop = service.pop
     employeur_id = pop.employeur.id or 0
-    autre, agent = await _monde(service)
-    avant = await _ouverts(service)
+    autre, agent, avant = await _monde(service)
     chemin = f"/employeurs/{employeur_id}/coordonnees"
     api = await service.http("superviseur")
 
@@ -215,7 +209,7 @@ async def test_la_route_json_des_superviseurs(service):
         assert refus.status_code == 422, refus.text
         assert [e["champ"] for e in refus.json()["erreurs"]] == [champ], refus.json()
         assert extrait in refus.json()["detail"], refus.json()
-    assert (await _employeur(service, employeur_id)).email == pop.employeur.email
+    assert (await relire(service.sessions, Employeur, employeur_id)).email == pop.employeur.email
     assert await _ouverts(service) == avant
 
     # Unknown employer: 404 in French, whether the number names nothing or is not one.
@@ -234,7 +228,7 @@ async def test_la_route_json_des_superviseurs(service):
     for identifiant in ("rh-commune", "camille"):
         page = await (await navigateur(service, identifiant)).get(f"/superviseur/employeurs/{employeur_id}/coordonnees")
         assert page.status_code == 403
-    assert (await _employeur(service, employeur_id)).email == pop.employeur.email
+    assert (await relire(service.sessions, Employeur, employeur_id)).email == pop.employeur.email
     assert await _ouverts(service) == avant
 
     # The same address: nothing; another: stored, both campaigns' incidents resolved, no other.

@@ -16,7 +16,7 @@ from persistence.audit import verifier
 from persistence.comptes import creer_compte, hacher
 from persistence.db import transaction
 from persistence.models import Compte, Evenement, Tache
-from tests.support.fabriques import avec_question_secrete, inserer_tache, tache_de_verification
+from tests.support.fabriques import avec_question_secrete, inserer_tache, relire, tache_de_verification
 from tests.support.navigateur import navigateur
 from tests.support.service import CODE, service_seul
 
@@ -66,13 +66,6 @@ async def service(tmp_path, url_sqlite):
         yield service
 
 
-async def _tache(service, tache_id: int) -> Tache:
-    async with service.sessions() as session:
-        tache = await session.get(Tache, tache_id)
-        assert tache is not None
-        return tache
-
-
 async def _evenements(service, workflow_id: str) -> list[Evenement]:
     async with service.sessions() as session:
         return [e for e in await depots.historique(session, workflow_id) if e.type.startswith("tache_")]
@@ -112,7 +105,7 @@ async def test_un_utilisateur_prend_en_charge_depuis_la_corbeille(service):
     page = await paie.get(f"/taches/{eir}")
     assert "Je ne m'en occupe plus" in page.text
     assert (await paie.post(f"/taches/{eir}/attribution", {"compte_id": ""})).status_code == 303
-    assert (await _tache(service, eir)).attribuee_a is None
+    assert (await relire(service.sessions, Tache, eir)).attribuee_a is None
 
 
 async def test_un_utilisateur_n_attribue_pas_a_un_collegue(service):
@@ -159,7 +152,7 @@ async def test_l_administrateur_attribue_dans_son_etablissement_seulement(servic
     assert (
         await (await service.http("camille")).post(f"/taches/{eir}/attribution", json={"compte_id": None})
     ).status_code == 403
-    assert (await _tache(service, eir)).attribuee_a == service.comptes["carrieres"]
+    assert (await relire(service.sessions, Tache, eir)).attribuee_a == service.comptes["carrieres"]
 
 
 async def test_le_superviseur_reattribue_et_retire(service):
@@ -200,7 +193,7 @@ async def test_un_collegue_termine_la_tache_prise_par_un_autre(service):
     await carrieres.get(f"/taches/{campagne}")
     reponse = await carrieres.post(f"/taches/{campagne}", {"carriere_verifiee": "oui", "commentaire": ""})
     assert reponse.status_code == 303
-    assert (await _tache(service, campagne)).etat == "terminee"
+    assert (await relire(service.sessions, Tache, campagne)).etat == "terminee"
     # The closed task says who answered it and when, no longer a deadline nor « nobody has taken it ».
     page = await carrieres.get(f"/taches/{campagne}")
     assert "Traitée le " in page.text and "par <strong>Paul Lefèvre</strong>" in page.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -175,3 +175,14 @@ def avec_question_secrete(compte: Compte) -> Compte:
     compte.question_secrete = QUESTION_SECRETE
     compte.reponse_secrete_hash = _empreinte_reponse()
     return compte
+
+
+_Ligne = TypeVar("_Ligne")
+
+
+async def relire(sessions: SessionFactory, modele: type[_Ligne], numero: int) -> _Ligne:
+    """The row as stored now, read in a session of its own (what the service wrote, not a test's copy)."""
+    async with sessions() as session:
+        ligne = await session.get(modele, numero)
+    assert ligne is not None, f"{modele.__name__} n° {numero} introuvable"
+    return ligne
