@@ -847,3 +847,19 @@ async def agents_de_l_employeur_en_campagne(
         )
     ).all()
     return [dict(ligne._mapping) for ligne in lignes]
+
+
+async def changer_email_employeur(session: AsyncSession, employeur_id: int, email: str) -> bool:
+    """The employer's contact address set to ``email`` unless it already is that mailbox (spaces and letter case
+    aside, as ``domain.adresse.meme_adresse_electronique`` compares); whether this call changed it. The one statement
+    that decides: of two identical corrections at once, one changes the row and the other finds it done."""
+    from sqlalchemy import update
+    from sqlalchemy.ext.asyncio import AsyncSession as SAAsyncSession
+
+    resultat = await SAAsyncSession.execute(
+        session,
+        update(Employeur)
+        .where(col(Employeur.id) == employeur_id, func.lower(func.trim(Employeur.email)) != email.strip().lower())
+        .values(email=email),
+    )
+    return bool(resultat.rowcount == 1)  # type: ignore[attr-defined]

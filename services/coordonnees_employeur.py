@@ -114,13 +114,16 @@ async def corriger(
     Kept in the employer's history with who did it (not the address itself, as for an agent's). The same mailbox
     again changes nothing: no history, no incident resolved."""
     employeur = await _employeur(session, compte, employeur_id)
-    if meme_adresse_electronique(corps.email, employeur.email):
+    if meme_adresse_electronique(corps.email, employeur.email) or not await depots.changer_email_employeur(
+        session, numero(employeur), corps.email
+    ):
+        # The same mailbox, or the same correction stored at this very moment by another request: it is that one's to record.
+        await session.rollback()
+        await session.refresh(employeur)
         return CorrectionEnregistree(
             **(await _publiques(session, employeur)).model_dump(), modifiee=False, incidents_resolus=0
         )
     maintenant = datetime.now(UTC)
-    employeur.email = corps.email
-    session.add(employeur)
     resolus = await livraison_campagne.resoudre_incident_partout(
         session, cle_incident_courriel_employeur(numero(employeur)), maintenant
     )

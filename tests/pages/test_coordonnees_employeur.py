@@ -7,6 +7,7 @@ through a browser-like client."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from html import unescape
 from typing import Any
@@ -235,16 +236,14 @@ async def test_la_route_json_des_superviseurs(service):
     meme = (await api.put(chemin, json={"email": f" {pop.employeur.email.upper()} "})).json()
     assert (meme["modifiee"], meme["incidents_resolus"], len(meme["incidents"])) == (False, 0, 2)
     assert await _ouverts(service) == avant
-    bonne = await api.put(chemin, json={"email": "paie@saint-exemple.org"})
-    assert bonne.status_code == 200, bonne.text
-    corps = bonne.json()
-    assert (corps["email"], corps["modifiee"], corps["incidents_resolus"], corps["incidents"]) == (
-        "paie@saint-exemple.org",
-        True,
-        2,
-        [],
-    )
+    # The same correction sent six times at once (a double click, a retry): one change, one history event.
+    reponses = await asyncio.gather(*(api.put(chemin, json={"email": "paie@saint-exemple.org"}) for _ in range(6)))
+    assert [r.status_code for r in reponses] == [200] * 6, [r.text for r in reponses]
+    (corps,) = [r.json() for r in reponses if r.json()["modifiee"]]
+    assert (corps["email"], corps["incidents_resolus"], corps["incidents"]) == ("paie@saint-exemple.org", 2, [])
+    assert {r.json()["email"] for r in reponses} == {"paie@saint-exemple.org"}
     assert await _ouverts(service) == {autre: avant[autre], agent: avant[agent]}
+    assert len(await _historique(service, employeur_id)) == 1
 
 
 async def test_un_employeur_inconnu_est_une_page_introuvable(service):
