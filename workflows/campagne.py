@@ -331,6 +331,11 @@ class CampagneDaiWorkflow:
 
     @workflow.update
     async def suspendre(self, action: ActionSuperviseur) -> VueCampagne:
+        # Asked in the instant between the launch and the campaign's opening (its row is written, its result not yet
+        # taken): the pause waits for the opening rather than being refused as if the campaign had ended.
+        await workflow.wait_condition(lambda: self._avancement is not None)
+        if self._avancement_ouvert.en_pause:  # two pauses asked before the opening: the first one holds
+            return self._vue()
         self._avancement_ouvert.en_pause = True
         await self._etat(
             self._etape,
@@ -343,9 +348,9 @@ class CampagneDaiWorkflow:
 
     @suspendre.validator
     def _valider_suspension(self, action: ActionSuperviseur) -> None:
-        if self._avancement is None or self._termine:
+        if self._termine:
             raise ValueError("La campagne ne peut pas être suspendue : elle est terminée (ou c'est une simulation).")
-        if self._avancement.en_pause:
+        if self._avancement is not None and self._avancement.en_pause:
             raise ValueError("La campagne est déjà suspendue.")
 
     @workflow.update

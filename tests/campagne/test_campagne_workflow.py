@@ -220,7 +220,7 @@ async def test_pause_puis_reprise(banc):
     demande = demande_campagne(settings, annee)
     cal = demande.calendrier
     handle = await demarrer_campagne(env.client, settings.task_queue, demande)
-    await attendre(lambda: _campagne_existe(sessions, annee))
+    # Asked at once, before the campaign has opened: the pause waits for the opening, it is not refused.
     vue = await handle.execute_update(CampagneDaiWorkflow.suspendre, ActionSuperviseur(motif="contrôle des listes"))
     assert vue.en_pause
     campagne = await _campagne(sessions, annee)
@@ -268,11 +268,6 @@ async def _refus(mise_a_jour) -> str:
     with pytest.raises(WorkflowUpdateFailedError) as refus:
         await mise_a_jour
     return str(refus.value.cause)
-
-
-async def _campagne_existe(sessions, annee: int) -> bool:
-    async with sessions() as session:
-        return await depots_campagne.campagne_par_annee(session, annee) is not None
 
 
 async def test_simulation_n_envoie_rien(banc):
